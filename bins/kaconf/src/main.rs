@@ -1,0 +1,6 @@
+//! check, format and dump keepalived.conf
+
+fn main() {
+    eprintln!("kaconf: not yet implemented");
+    std::process::exit(2);
+}

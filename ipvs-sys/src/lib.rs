@@ -1,0 +1,2 @@
+//! Linux IPVS generic-netlink family: messages and a blocking client
+#![warn(missing_docs)]
