@@ -1,1 +1,1 @@
-//! Shared helpers for the criterion benches (see `benches/`).
+//! Shared helpers for the criterion benches (see `benches/benches/`).
