@@ -1,0 +1,199 @@
+//! A minimal async request/response transport over an rtnetlink socket
+//! (`netlink_sys::Socket` on tokio's `AsyncFd`), with sequence numbers, ACK
+//! handling and multi-part dumps.
+
+use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use netlink_packet_core::{
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+use tokio::io::unix::AsyncFd;
+
+use crate::error::NetlinkError;
+
+/// Receive buffer for one netlink datagram (the kernel caps dump parts at ~32 KiB).
+const RECV_LEN: usize = 65536;
+
+/// Opens a NETLINK_ROUTE socket subscribed to `groups` (RTMGRP_* bits), non-blocking
+/// and registered with tokio.
+pub(crate) fn open_socket(groups: u32) -> Result<AsyncFd<Socket>, NetlinkError> {
+    let mut sock = Socket::new(NETLINK_ROUTE).map_err(NetlinkError::Socket)?;
+    sock.bind(&SocketAddr::new(0, groups))
+        .map_err(NetlinkError::Socket)?;
+    sock.set_non_blocking(true).map_err(NetlinkError::Socket)?;
+    // Extended ACKs give readable kernel error strings in the future; ignore failure.
+    let _ = sock.set_ext_ack(true);
+    crate::sys::register_async(sock).map_err(NetlinkError::Socket)
+}
+
+/// Receives one datagram.
+pub(crate) async fn recv_datagram(sock: &AsyncFd<Socket>) -> Result<Vec<u8>, NetlinkError> {
+    loop {
+        let mut guard = sock.readable().await.map_err(NetlinkError::Socket)?;
+        let res = guard.try_io(|s| {
+            let mut buf = Vec::with_capacity(RECV_LEN);
+            s.get_ref().recv(&mut buf, 0).map(|_| buf)
+        });
+        match res {
+            Ok(Ok(buf)) => return Ok(buf),
+            Ok(Err(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                return Err(NetlinkError::Overrun);
+            }
+            Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(Err(e)) => return Err(NetlinkError::Socket(e)),
+            Err(_would_block) => continue,
+        }
+    }
+}
+
+/// Splits a datagram into netlink messages. Undecodable messages are returned as
+/// errors in place so callers can decide (skip in dumps, fail in requests).
+pub(crate) fn split_messages(
+    buf: &[u8],
+) -> Vec<Result<NetlinkMessage<RouteNetlinkMessage>, (u32, String)>> {
+    let mut out = Vec::new();
+    let mut off = 0usize;
+    while off + 16 <= buf.len() {
+        let len = u32::from_ne_bytes([buf[off], buf[off + 1], buf[off + 2], buf[off + 3]]) as usize;
+        let seq = u32::from_ne_bytes([buf[off + 8], buf[off + 9], buf[off + 10], buf[off + 11]]);
+        if len < 16 || off + len > buf.len() {
+            out.push(Err((seq, format!("bad netlink length {len}"))));
+            break;
+        }
+        match NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..off + len]) {
+            Ok(m) => out.push(Ok(m)),
+            Err(e) => out.push(Err((seq, e.to_string()))),
+        }
+        off += (len + 3) & !3;
+    }
+    out
+}
+
+/// A request/response rtnetlink connection. Requests are serialised by a mutex so
+/// replies never interleave.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    sock: AsyncFd<Socket>,
+    seq: AtomicU32,
+    lock: tokio::sync::Mutex<()>,
+}
+
+impl Conn {
+    pub(crate) fn open() -> Result<Self, NetlinkError> {
+        Ok(Conn {
+            sock: open_socket(0)?,
+            seq: AtomicU32::new(1),
+            lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Sends `msg` with `flags` (NLM_F_REQUEST added; NLM_F_ACK added unless it is a
+    /// dump) and collects the replies until the ACK or NLMSG_DONE.
+    pub(crate) async fn request(
+        &self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+        op: &dyn Fn() -> String,
+    ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
+        let _guard = self.lock.lock().await;
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags | if dump { 0 } else { NLM_F_ACK };
+        header.sequence_number = seq;
+        let mut nl = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(msg));
+        nl.finalize();
+        let mut buf = vec![0u8; nl.buffer_len()];
+        nl.serialize(&mut buf);
+        loop {
+            let mut guard = self.sock.writable().await.map_err(NetlinkError::Socket)?;
+            match guard.try_io(|s| s.get_ref().send(&buf, 0)) {
+                Ok(Ok(_)) => break,
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Ok(Err(e)) => return Err(NetlinkError::Socket(e)),
+                Err(_would_block) => continue,
+            }
+        }
+        let mut replies = Vec::new();
+        loop {
+            let data = match recv_datagram(&self.sock).await {
+                Ok(d) => d,
+                // No multicast groups on this socket: an overrun here is a real error.
+                Err(NetlinkError::Overrun) => {
+                    return Err(NetlinkError::Socket(io::Error::from_raw_os_error(
+                        libc::ENOBUFS,
+                    )));
+                }
+                Err(e) => return Err(e),
+            };
+            for m in split_messages(&data) {
+                let m = match m {
+                    Ok(m) => m,
+                    Err((s, why)) if s == seq => {
+                        if dump {
+                            tracing::debug!(%why, "skipping undecodable netlink message in dump");
+                            continue;
+                        }
+                        return Err(NetlinkError::Decode(why));
+                    }
+                    Err(_) => continue,
+                };
+                if m.header.sequence_number != seq {
+                    continue; // a late reply to an abandoned request
+                }
+                match m.payload {
+                    NetlinkPayload::InnerMessage(inner) => replies.push(inner),
+                    NetlinkPayload::Done(_) => return Ok(replies),
+                    NetlinkPayload::Error(e) => match e.code {
+                        None => return Ok(replies),
+                        Some(_) => {
+                            return Err(NetlinkError::Kernel {
+                                op: op(),
+                                source: e.to_io(),
+                            });
+                        }
+                    },
+                    NetlinkPayload::Overrun(_) => return Err(NetlinkError::Overrun),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_handles_truncated_and_empty() {
+        assert!(split_messages(&[]).is_empty());
+        // length field says 100 bytes but only 20 present
+        let mut b = vec![0u8; 20];
+        b[0] = 100;
+        let r = split_messages(&b);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].is_err());
+    }
+
+    #[test]
+    fn split_round_trips_a_done_message() {
+        let mut header = NetlinkHeader::default();
+        header.sequence_number = 9;
+        let mut nl: NetlinkMessage<RouteNetlinkMessage> =
+            NetlinkMessage::new(header, NetlinkPayload::Done(Default::default()));
+        nl.finalize();
+        let mut buf = vec![0u8; nl.buffer_len()];
+        nl.serialize(&mut buf);
+        let twice = [buf.clone(), buf].concat();
+        let r = split_messages(&twice);
+        assert_eq!(r.len(), 2);
+        assert!(matches!(
+            r[1].as_ref().unwrap().payload,
+            NetlinkPayload::Done(_)
+        ));
+    }
+}

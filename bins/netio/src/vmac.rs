@@ -1,0 +1,294 @@
+//! Virtual MAC support (keepalived `use_vmac`, reference §3.13): the RFC's virtual
+//! router MAC (RFC 9568 §7.3) and the sysctls keepalived sets around a macvlan.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::SysctlError;
+use crate::mac::MacAddr;
+use crate::vrrp_socket::IpFamily;
+
+/// The virtual router MAC of RFC 9568 §7.3: 00-00-5E-00-01-{VRID} for IPv4,
+/// 00-00-5E-00-02-{VRID} for IPv6.
+pub fn vmac_address(family: IpFamily, vrid: u8) -> MacAddr {
+    let kind = match family {
+        IpFamily::V4 => 1,
+        IpFamily::V6 => 2,
+    };
+    MacAddr([0x00, 0x00, 0x5e, 0x00, kind, vrid])
+}
+
+/// keepalived's default VMAC interface name: `vrrp.VRID`.
+pub fn vmac_default_name(vrid: u8) -> String {
+    format!("vrrp.{vrid}")
+}
+
+fn check_iface(name: &str) -> Result<(), SysctlError> {
+    let ok = !name.is_empty()
+        && name.len() < 16
+        && name != "."
+        && name != ".."
+        && !name.contains('/')
+        && !name.contains('\0');
+    if ok {
+        Ok(())
+    } else {
+        Err(SysctlError::InvalidName(name.to_string()))
+    }
+}
+
+/// A sysctl root (`/proc/sys` normally; a directory in unit tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sysctl {
+    root: PathBuf,
+}
+
+impl Default for Sysctl {
+    fn default() -> Self {
+        Sysctl {
+            root: PathBuf::from("/proc/sys"),
+        }
+    }
+}
+
+impl Sysctl {
+    /// Sysctls under another root (for tests).
+    pub fn with_root(root: impl Into<PathBuf>) -> Sysctl {
+        Sysctl { root: root.into() }
+    }
+
+    /// Path of `net/<ipv4|ipv6>/conf/<iface>/<key>`.
+    pub fn iface_path(
+        &self,
+        family: IpFamily,
+        iface: &str,
+        key: &str,
+    ) -> Result<PathBuf, SysctlError> {
+        check_iface(iface)?;
+        check_iface(key)?;
+        let fam = match family {
+            IpFamily::V4 => "ipv4",
+            IpFamily::V6 => "ipv6",
+        };
+        Ok(self
+            .root
+            .join("net")
+            .join(fam)
+            .join("conf")
+            .join(iface)
+            .join(key))
+    }
+
+    /// Reads a value (trimmed).
+    pub fn read(&self, path: &Path) -> Result<String, SysctlError> {
+        std::fs::read_to_string(path)
+            .map(|s| s.trim().to_string())
+            .map_err(|source| SysctlError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+
+    /// Writes a value and returns the previous one.
+    pub fn write(&self, path: &Path, value: &str) -> Result<String, SysctlError> {
+        let old = self.read(path)?;
+        std::fs::write(path, format!("{value}\n")).map_err(|source| SysctlError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(old)
+    }
+
+    /// Sets `net.<fam>.conf.<iface>.<key>` and records the old value in `saved`.
+    pub fn set_iface(
+        &self,
+        saved: &mut SavedSysctls,
+        family: IpFamily,
+        iface: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), SysctlError> {
+        let path = self.iface_path(family, iface, key)?;
+        let old = self.write(&path, value)?;
+        if old != value {
+            saved.entries.push((path, old));
+        }
+        Ok(())
+    }
+
+    /// Applies keepalived's VMAC settings (vrrp_if_config.c): on the VMAC
+    /// `accept_local=1`, `arp_ignore=1`, `rp_filter=0`; on the parent
+    /// `arp_ignore=1`, `arp_filter=1`. When `all.rp_filter` is non-zero (it
+    /// overrides per-interface 0 by taking the maximum) it is set to 0 and its old
+    /// value is copied onto every other interface whose own value is lower, so their
+    /// behaviour is unchanged. Returns what to restore on exit.
+    pub fn apply_vmac(&self, vmac: &str, parent: &str) -> Result<SavedSysctls, SysctlError> {
+        let mut saved = SavedSysctls::default();
+        let res = self.apply_vmac_into(&mut saved, vmac, parent);
+        match res {
+            Ok(()) => Ok(saved),
+            Err(e) => {
+                // Best effort: put back what we changed before failing.
+                let _ = saved.restore(self);
+                Err(e)
+            }
+        }
+    }
+
+    fn apply_vmac_into(
+        &self,
+        saved: &mut SavedSysctls,
+        vmac: &str,
+        parent: &str,
+    ) -> Result<(), SysctlError> {
+        let v4 = IpFamily::V4;
+        let all_rp = self.iface_path(v4, "all", "rp_filter")?;
+        let all_value: u32 = self.read(&all_rp)?.parse().unwrap_or(0);
+        if all_value != 0 {
+            let conf = self.root.join("net/ipv4/conf");
+            let dir = std::fs::read_dir(&conf).map_err(|source| SysctlError::Io {
+                path: conf.clone(),
+                source,
+            })?;
+            for entry in dir.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name == "all" || name == vmac {
+                    continue;
+                }
+                let p = self.iface_path(v4, &name, "rp_filter")?;
+                let cur: u32 = self.read(&p)?.parse().unwrap_or(0);
+                if cur < all_value {
+                    self.set_iface(saved, v4, &name, "rp_filter", &all_value.to_string())?;
+                }
+            }
+            self.set_iface(saved, v4, "all", "rp_filter", "0")?;
+        }
+        self.set_iface(saved, v4, vmac, "accept_local", "1")?;
+        self.set_iface(saved, v4, vmac, "arp_ignore", "1")?;
+        self.set_iface(saved, v4, vmac, "rp_filter", "0")?;
+        self.set_iface(saved, v4, parent, "arp_ignore", "1")?;
+        self.set_iface(saved, v4, parent, "arp_filter", "1")?;
+        Ok(())
+    }
+}
+
+/// Sysctl values to put back, in reverse order of change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedSysctls {
+    entries: Vec<(PathBuf, String)>,
+}
+
+impl SavedSysctls {
+    /// The recorded (path, old value) pairs.
+    pub fn entries(&self) -> &[(PathBuf, String)] {
+        &self.entries
+    }
+
+    /// Restores every recorded value (files of interfaces that no longer exist are
+    /// skipped); returns the first error after trying all.
+    pub fn restore(self, sysctl: &Sysctl) -> Result<(), SysctlError> {
+        let mut first = None;
+        for (path, old) in self.entries.into_iter().rev() {
+            if !path.exists() {
+                continue;
+            }
+            if let Err(e) = sysctl.write(&path, &old) {
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vmac_addresses_follow_rfc() {
+        assert_eq!(
+            vmac_address(IpFamily::V4, 51).to_string(),
+            "00:00:5e:00:01:33"
+        );
+        assert_eq!(
+            vmac_address(IpFamily::V6, 1).to_string(),
+            "00:00:5e:00:02:01"
+        );
+        assert_eq!(vmac_default_name(51), "vrrp.51");
+    }
+
+    #[test]
+    fn bad_names_refused() {
+        let s = Sysctl::default();
+        assert!(s.iface_path(IpFamily::V4, "../x", "a").is_err());
+        assert!(s.iface_path(IpFamily::V4, "..", "a").is_err());
+        assert!(s.iface_path(IpFamily::V4, "", "a").is_err());
+        assert!(
+            s.iface_path(IpFamily::V4, "averyveryverylongname", "a")
+                .is_err()
+        );
+        assert_eq!(
+            s.iface_path(IpFamily::V6, "eth0", "forwarding").unwrap(),
+            PathBuf::from("/proc/sys/net/ipv6/conf/eth0/forwarding")
+        );
+    }
+
+    fn fake_tree(all_rp: &str) -> (PathBuf, Sysctl) {
+        let root =
+            std::env::temp_dir().join(format!("netio-sysctl-{}-{all_rp}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for iface in ["all", "eth0", "vrrp.1", "lo"] {
+            let d = root.join("net/ipv4/conf").join(iface);
+            std::fs::create_dir_all(&d).unwrap();
+            for k in ["accept_local", "arp_ignore", "rp_filter", "arp_filter"] {
+                std::fs::write(d.join(k), "0\n").unwrap();
+            }
+        }
+        std::fs::write(
+            root.join("net/ipv4/conf/all/rp_filter"),
+            format!("{all_rp}\n"),
+        )
+        .unwrap();
+        let s = Sysctl::with_root(&root);
+        (root, s)
+    }
+
+    #[test]
+    fn apply_and_restore_vmac_sysctls() {
+        let (root, s) = fake_tree("2");
+        let saved = s.apply_vmac("vrrp.1", "eth0").unwrap();
+        let rd = |p: &str| {
+            std::fs::read_to_string(root.join("net/ipv4/conf").join(p))
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        assert_eq!(rd("all/rp_filter"), "0");
+        assert_eq!(rd("eth0/rp_filter"), "2");
+        assert_eq!(rd("lo/rp_filter"), "2");
+        assert_eq!(rd("vrrp.1/rp_filter"), "0");
+        assert_eq!(rd("vrrp.1/arp_ignore"), "1");
+        assert_eq!(rd("vrrp.1/accept_local"), "1");
+        assert_eq!(rd("eth0/arp_ignore"), "1");
+        assert_eq!(rd("eth0/arp_filter"), "1");
+        saved.restore(&s).unwrap();
+        assert_eq!(rd("all/rp_filter"), "2");
+        assert_eq!(rd("eth0/rp_filter"), "0");
+        assert_eq!(rd("vrrp.1/arp_ignore"), "0");
+        assert_eq!(rd("eth0/arp_filter"), "0");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn all_rp_filter_zero_leaves_others_alone() {
+        let (root, s) = fake_tree("0");
+        let saved = s.apply_vmac("vrrp.1", "eth0").unwrap();
+        assert!(
+            !saved
+                .entries()
+                .iter()
+                .any(|(p, _)| p.ends_with("lo/rp_filter"))
+        );
+        saved.restore(&s).unwrap();
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}
