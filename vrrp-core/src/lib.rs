@@ -3,6 +3,11 @@
 //! * [`packet`]: VRRPv2 (RFC 3768) and VRRPv3 (RFC 9568) advertisements for IPv4
 //!   and IPv6: a zero-copy checked view, an owned [`packet::Advertisement`],
 //!   checksums and receive validation.
+//! * [`Instance`]: one virtual router (RFC 9568 §6 / RFC 3768 §6 with
+//!   keepalived's semantics; every deviation from the RFCs is listed in
+//!   [`differences`]), configured by [`InstanceConfig`]; [`SyncGroup`]
+//!   couples instances as keepalived's `vrrp_sync_group`.
+//! * `sim` (cargo feature `sim`): a deterministic virtual LAN.
 //! * [`time`]: the crate's own monotonic [`time::Instant`] and
 //!   [`time::Duration`]; nothing here reads the OS clock.
 //!
@@ -13,3 +18,19 @@
 
 pub mod packet;
 pub mod time;
+
+pub mod config;
+pub mod counters;
+pub mod differences;
+pub mod instance;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod state;
+pub mod sync_group;
+pub mod timers;
+
+pub use config::{ConfigError, GarpConfig, InitialState, InstanceConfig, TrackerConfig};
+pub use counters::{Counters, DropReason, NewMasterReason};
+pub use instance::{Instance, InstanceStatus};
+pub use state::{Action, AnnounceReason, Event, Reason, State};
+pub use sync_group::{SyncGroup, SyncGroupError};

@@ -39,6 +39,10 @@ impl Duration {
     pub const fn as_micros(self) -> u64 {
         self.0
     }
+    /// True for a zero-length span.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
     /// Whole milliseconds (truncated).
     pub const fn as_millis(self) -> u64 {
         self.0 / 1_000

@@ -1,0 +1,126 @@
+//! Statistics, named after the VRRPv3 MIB (RFC 6527 §5,
+//! `vrrpv3StatisticsTable` and the router-wide error counters) plus the
+//! keepalived extras it prints on SIGUSR2.
+
+/// RFC 6527 `vrrpv3StatisticsNewMasterReason`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum NewMasterReason {
+    /// `notMaster(0)`: never became Master.
+    #[default]
+    NotMaster,
+    /// `priority(1)`: became Master as address owner.
+    Priority,
+    /// `preempted(2)`: preempted a lower-priority Master.
+    Preempted,
+    /// `masterNoResponse(3)`: the Master went silent or released.
+    MasterNoResponse,
+}
+
+/// Why a received advertisement was not processed. The state machine counts
+/// the ones it detects; the IO layer reports the ones the codec detects with
+/// [`crate::Instance::note_rejected`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub enum DropReason {
+    /// Wrong length (`vrrpv3StatisticsPacketLengthErrors`).
+    PacketLength,
+    /// TTL / hop limit not 255 (`vrrpv3StatisticsIpTtlErrors`).
+    IpTtl,
+    /// Type not 1 (`vrrpv3StatisticsRcvdInvalidTypePackets`).
+    InvalidType,
+    /// Bad checksum (`vrrpv3RouterChecksumErrors`).
+    Checksum,
+    /// Version not the configured one (`vrrpv3RouterVersionErrors`).
+    Version,
+    /// VRID not ours (`vrrpv3RouterVrIdErrors`).
+    Vrid,
+    /// v2 interval differs from ours, or a v3 interval of 0
+    /// (`vrrpv3StatisticsAdvIntervalErrors`).
+    AdvertInterval,
+    /// v2 auth type unknown (keepalived "Invalid Type").
+    AuthInvalidType,
+    /// v2 auth type differs from ours (keepalived "Type Mismatch").
+    AuthTypeMismatch,
+    /// v2 password wrong (keepalived "Failure").
+    AuthFailure,
+    /// Unicast mode and the sender is not a configured peer.
+    UnicastPeer,
+    /// Address family differs from the instance's.
+    Family,
+    /// Ignored by an owner with `owner_ignore_adverts`.
+    OwnerIgnore,
+}
+
+/// Per-instance counters. Field names follow RFC 6527 objects in snake
+/// case; keepalived-only counters say so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Counters {
+    /// `vrrpv3StatisticsMasterTransitions` (keepalived "Became master").
+    pub master_transitions: u64,
+    /// `vrrpv3StatisticsNewMasterReason` of the last transition to Master.
+    pub new_master_reason: NewMasterReason,
+    /// `vrrpv3StatisticsRcvdAdvertisements`: adverts that passed the checks.
+    pub rcvd_advertisements: u64,
+    /// `vrrpv3StatisticsAdvIntervalErrors`.
+    pub adv_interval_errors: u64,
+    /// `vrrpv3StatisticsIpTtlErrors`.
+    pub ip_ttl_errors: u64,
+    /// `vrrpv3StatisticsRcvdPriZeroPackets`.
+    pub rcvd_pri_zero_packets: u64,
+    /// `vrrpv3StatisticsSentPriZeroPackets`.
+    pub sent_pri_zero_packets: u64,
+    /// `vrrpv3StatisticsRcvdInvalidTypePackets`.
+    pub rcvd_invalid_type_packets: u64,
+    /// `vrrpv3StatisticsAddressListErrors` (counted; the advert is still
+    /// processed, as keepalived does).
+    pub address_list_errors: u64,
+    /// `vrrpv3StatisticsPacketLengthErrors`.
+    pub packet_length_errors: u64,
+    /// `vrrpv3RouterChecksumErrors` (router-wide in the MIB; per instance here).
+    pub checksum_errors: u64,
+    /// `vrrpv3RouterVersionErrors`.
+    pub version_errors: u64,
+    /// `vrrpv3RouterVrIdErrors`.
+    pub vrid_errors: u64,
+    /// keepalived "Advertisements Sent".
+    pub sent_advertisements: u64,
+    /// keepalived "Released master": left Master for any reason.
+    pub released_master: u64,
+    /// keepalived auth "Invalid Type".
+    pub auth_invalid_type: u64,
+    /// keepalived auth "Type Mismatch".
+    pub auth_type_mismatch: u64,
+    /// keepalived auth "Failure".
+    pub auth_failures: u64,
+    /// Adverts from a source not in `unicast_peers`.
+    pub unicast_peer_errors: u64,
+    /// Adverts of another address family.
+    pub family_errors: u64,
+    /// Adverts ignored by an owner with `owner_ignore_adverts`.
+    pub owner_ignored: u64,
+}
+
+impl Counters {
+    /// Counts one dropped advertisement.
+    pub fn count_drop(&mut self, r: DropReason) {
+        let c = match r {
+            DropReason::PacketLength => &mut self.packet_length_errors,
+            DropReason::IpTtl => &mut self.ip_ttl_errors,
+            DropReason::InvalidType => &mut self.rcvd_invalid_type_packets,
+            DropReason::Checksum => &mut self.checksum_errors,
+            DropReason::Version => &mut self.version_errors,
+            DropReason::Vrid => &mut self.vrid_errors,
+            DropReason::AdvertInterval => &mut self.adv_interval_errors,
+            DropReason::AuthInvalidType => &mut self.auth_invalid_type,
+            DropReason::AuthTypeMismatch => &mut self.auth_type_mismatch,
+            DropReason::AuthFailure => &mut self.auth_failures,
+            DropReason::UnicastPeer => &mut self.unicast_peer_errors,
+            DropReason::Family => &mut self.family_errors,
+            DropReason::OwnerIgnore => &mut self.owner_ignored,
+        };
+        *c = c.saturating_add(1);
+    }
+}

@@ -1,0 +1,878 @@
+//! One virtual router: the sans-IO state machine of RFC 9568 §6 / RFC 3768 §6
+//! with keepalived's semantics where they differ (see the crate docs).
+
+use alloc_free::ActionQueue;
+use core::net::IpAddr;
+
+use crate::config::{ConfigError, InitialState, InstanceConfig, PRIORITY_OWNER, PRIORITY_RELEASE};
+use crate::counters::{Counters, DropReason, NewMasterReason};
+use crate::packet::{AddressList, Advertisement, Auth, Family, Version};
+use crate::state::{Action, AnnounceReason, Event, Reason, State};
+use crate::time::{Duration, Instant};
+use crate::timers::{master_down_interval, skew_time};
+
+mod alloc_free {
+    use std::collections::VecDeque;
+
+    use crate::state::Action;
+
+    /// The action queue: a `VecDeque` allocated once, reused for every event.
+    #[derive(Debug, Clone)]
+    pub(super) struct ActionQueue(VecDeque<Action>);
+
+    impl ActionQueue {
+        pub(super) fn new() -> Self {
+            ActionQueue(VecDeque::with_capacity(16))
+        }
+        pub(super) fn push(&mut self, a: Action) {
+            self.0.push_back(a);
+        }
+        pub(super) fn pop(&mut self) -> Option<Action> {
+            self.0.pop_front()
+        }
+        pub(super) fn clear(&mut self) {
+            self.0.clear();
+        }
+    }
+}
+
+/// Fault causes (keepalived `flags_if_fault`); Fault while any is set.
+mod fault {
+    pub(super) const INTERFACE: u8 = 1;
+    pub(super) const TRACKER: u8 = 2;
+    pub(super) const EXTERNAL: u8 = 4;
+    pub(super) const SYNC_GROUP: u8 = 8;
+}
+
+/// A snapshot for status output (`vrrpd` JSON, SNMP-like views).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct InstanceStatus {
+    /// Instance name.
+    pub name: String,
+    /// VRID.
+    pub vrid: u8,
+    /// Version.
+    pub version: Version,
+    /// Family.
+    pub family: Family,
+    /// Current state.
+    pub state: State,
+    /// Reason of the last state change.
+    pub last_reason: Option<Reason>,
+    /// Configured priority.
+    pub base_priority: u8,
+    /// Priority after trackers.
+    pub effective_priority: u8,
+    /// Our advert interval.
+    pub advert_interval: Duration,
+    /// Master_Adver_Interval in use (v3 Backup: learnt from the Master).
+    pub master_adver_interval: Duration,
+    /// Address of the Master last accepted (in Backup), or ours (in Master).
+    pub master_address: Option<IpAddr>,
+    /// Priority of that Master.
+    pub master_priority: u8,
+    /// `accept` mode.
+    pub accept: bool,
+    /// Tracker states, in config order.
+    pub trackers_up: Vec<bool>,
+    /// Counters.
+    pub counters: Counters,
+}
+
+/// One virtual router instance (one VRID, one interface, one family).
+///
+/// Feed input with [`handle_advert`](Self::handle_advert),
+/// [`handle_timeout`](Self::handle_timeout) and
+/// [`handle_event`](Self::handle_event); after each call drain
+/// [`poll_action`](Self::poll_action) and re-arm your timer with
+/// [`poll_timeout`](Self::poll_timeout).
+#[derive(Debug, Clone)]
+pub struct Instance {
+    cfg: InstanceConfig,
+    state: State,
+    last_reason: Option<Reason>,
+    effective_priority: u8,
+    trackers_up: Vec<bool>,
+    fault_flags: u8,
+    /// Master_Adver_Interval (RFC 9568 §6.1).
+    master_adver_int: Duration,
+    /// Master_Down_Timer deadline (Backup).
+    master_down_at: Option<Instant>,
+    /// Adver_Timer deadline (Master).
+    advert_at: Option<Instant>,
+    garp_delay_at: Option<Instant>,
+    garp_refresh_at: Option<Instant>,
+    garp_lower_at: Option<Instant>,
+    /// keepalived `preempt_time`: while set and in the future, lower adverts
+    /// are still accepted.
+    preempt_until: Option<Instant>,
+    /// Why the running down timer will fire (for the transition reason).
+    down_cause: Reason,
+    master_address: Option<IpAddr>,
+    master_priority: u8,
+    /// Sync group membership: the down timer only raises `wants_master`.
+    sync_member: bool,
+    wants_master: bool,
+    actions: ActionQueue,
+    counters: Counters,
+    template: Advertisement,
+}
+
+impl Instance {
+    /// A new instance in Initialize. Send [`Event::Startup`] to start it.
+    pub fn new(config: InstanceConfig) -> Result<Self, ConfigError> {
+        let cfg = config.validated()?;
+        let template = build_template(&cfg);
+        let trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
+        let mut i = Instance {
+            master_adver_int: cfg.advert_interval,
+            cfg,
+            state: State::Initialize,
+            last_reason: None,
+            effective_priority: 0,
+            trackers_up,
+            fault_flags: 0,
+            master_down_at: None,
+            advert_at: None,
+            garp_delay_at: None,
+            garp_refresh_at: None,
+            garp_lower_at: None,
+            preempt_until: None,
+            down_cause: Reason::MasterDownTimer,
+            master_address: None,
+            master_priority: 0,
+            sync_member: false,
+            wants_master: false,
+            actions: ActionQueue::new(),
+            counters: Counters::default(),
+            template,
+        };
+        i.effective_priority = i.compute_priority();
+        if i.tracker_fault() {
+            i.fault_flags |= fault::TRACKER;
+        }
+        Ok(i)
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /// The (validated) configuration.
+    pub fn config(&self) -> &InstanceConfig {
+        &self.cfg
+    }
+    /// Instance name.
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+    /// Current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+    /// Priority after trackers (keepalived `effective_priority`).
+    pub fn effective_priority(&self) -> u8 {
+        self.effective_priority
+    }
+    /// The virtual addresses (what [`Action::AddVips`] installs).
+    pub fn vips(&self) -> &[IpAddr] {
+        &self.cfg.vips
+    }
+    /// Counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+    /// Master_Adver_Interval in use.
+    pub fn master_adver_interval(&self) -> Duration {
+        self.master_adver_int
+    }
+    /// Skew_Time for our effective priority and the current
+    /// Master_Adver_Interval.
+    pub fn skew_time(&self) -> Duration {
+        skew_time(
+            self.cfg.version,
+            self.timer_priority(),
+            self.master_adver_int,
+        )
+    }
+    /// Master_Down_Interval for our effective priority and the current
+    /// Master_Adver_Interval.
+    pub fn master_down_interval(&self) -> Duration {
+        master_down_interval(
+            self.cfg.version,
+            self.timer_priority(),
+            self.master_adver_int,
+            self.cfg.down_timer_adverts,
+        )
+    }
+    /// True while a sync group holds this member back from Master because
+    /// the others do not want Master yet.
+    pub fn wants_master(&self) -> bool {
+        self.wants_master
+    }
+
+    /// The advertisement to send for [`Action::SendAdvert`] with `priority`.
+    pub fn advertisement(&self, priority: u8) -> Advertisement {
+        let mut a = self.template.clone();
+        a.priority = priority;
+        a
+    }
+
+    /// The advertisement template (priority field = effective priority at
+    /// construction); cheaper than [`advertisement`](Self::advertisement)
+    /// when the caller patches the priority byte itself.
+    pub fn advertisement_template(&self) -> &Advertisement {
+        &self.template
+    }
+
+    /// A status snapshot (allocates; not for the per-packet path).
+    pub fn status(&self) -> InstanceStatus {
+        InstanceStatus {
+            name: self.cfg.name.clone(),
+            vrid: self.cfg.vrid,
+            version: self.cfg.version,
+            family: self.cfg.family,
+            state: self.state,
+            last_reason: self.last_reason,
+            base_priority: self.cfg.priority,
+            effective_priority: self.effective_priority,
+            advert_interval: self.cfg.advert_interval,
+            master_adver_interval: self.master_adver_int,
+            master_address: match self.state {
+                State::Master => Some(self.cfg.primary_address),
+                _ => self.master_address,
+            },
+            master_priority: match self.state {
+                State::Master => self.effective_priority,
+                _ => self.master_priority,
+            },
+            accept: self.cfg.accept,
+            trackers_up: self.trackers_up.clone(),
+            counters: self.counters,
+        }
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /// Next action to perform, in order.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop()
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next; `None`
+    /// when no timer runs (Initialize, Fault, Stop).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.master_down_at,
+            self.advert_at,
+            self.garp_delay_at,
+            self.garp_refresh_at,
+            self.garp_lower_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Counts an advertisement the IO layer or the codec rejected before
+    /// it reached [`handle_advert`](Self::handle_advert).
+    pub fn note_rejected(&mut self, reason: DropReason) {
+        self.counters.count_drop(reason);
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /// A received advertisement, already checked by the codec (length,
+    /// checksum, TTL, type). `src` is the IP source address.
+    ///
+    /// Returns `Err` with the reason if the advert was dropped (it is also
+    /// counted).
+    pub fn handle_advert(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        adv: &Advertisement,
+    ) -> Result<(), DropReason> {
+        // keepalived vrrp_dispatcher_read: FAULT/INIT/STOP discard unprocessed.
+        if !matches!(self.state, State::Backup | State::Master) {
+            return Ok(());
+        }
+        if let Err(r) = self.check_advert(src, adv) {
+            self.counters.count_drop(r);
+            return Err(r);
+        }
+        self.counters.rcvd_advertisements += 1;
+        if adv.priority == PRIORITY_RELEASE {
+            self.counters.rcvd_pri_zero_packets += 1;
+        }
+        if !self.address_list_matches(adv) {
+            // keepalived §3.9 step 14: logged and counted, still processed.
+            self.counters.address_list_errors += 1;
+        }
+        match self.state {
+            State::Backup => self.backup_rx(now, src, adv),
+            State::Master => self.master_rx(now, src, adv),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Runs every timer that expired at or before `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(t) = self.master_down_at
+            && t <= now
+        {
+            self.master_down_at = None;
+            self.on_master_down(now);
+        }
+        if self.state != State::Master {
+            return;
+        }
+        if let Some(t) = self.advert_at
+            && t <= now
+        {
+            // RFC 9568 §6.4.3: send an advert, reset Adver_Timer.
+            self.send_advert(self.effective_priority);
+            self.advert_at = Some(now + self.cfg.advert_interval);
+        }
+        let g = self.cfg.garp;
+        if let Some(t) = self.garp_delay_at
+            && t <= now
+        {
+            self.garp_delay_at = None;
+            self.announce(g.master_repeat, AnnounceReason::MasterDelay);
+        }
+        if let Some(t) = self.garp_lower_at
+            && t <= now
+        {
+            self.garp_lower_at = None;
+            self.announce(g.lower_prio_repeat, AnnounceReason::LowerPriorityDelay);
+        }
+        if let Some(t) = self.garp_refresh_at
+            && t <= now
+        {
+            self.garp_refresh_at = Some(now + g.master_refresh);
+            self.announce(g.master_refresh_repeat, AnnounceReason::Refresh);
+        }
+    }
+
+    /// A non-packet event.
+    pub fn handle_event(&mut self, now: Instant, ev: Event) {
+        match ev {
+            Event::Startup => self.startup(now),
+            Event::Shutdown => self.shutdown(),
+            Event::InterfaceUp => {
+                self.set_fault_flag(now, fault::INTERFACE, false, Reason::InterfaceDown)
+            }
+            Event::InterfaceDown => {
+                self.set_fault_flag(now, fault::INTERFACE, true, Reason::InterfaceDown)
+            }
+            Event::TrackerUp(i) => self.set_tracker(now, i, true),
+            Event::TrackerDown(i) => self.set_tracker(now, i, false),
+            Event::FaultOn => {
+                self.set_fault_flag(now, fault::EXTERNAL, true, Reason::ExternalFault)
+            }
+            Event::FaultOff => {
+                self.set_fault_flag(now, fault::EXTERNAL, false, Reason::ExternalFault)
+            }
+        }
+    }
+
+    /// Replaces the configuration keeping the state (keepalived reload
+    /// matches instances and keeps their state). VRID, family and version
+    /// may not change. Tracker states are kept when the tracker count is
+    /// unchanged. A Master re-installs its VIPs ([`Action::AddVips`]) and
+    /// sends its next advert with the new priority; a Backup re-times its
+    /// Master_Down_Timer from `now`.
+    pub fn reconfigure(&mut self, now: Instant, config: InstanceConfig) -> Result<(), ConfigError> {
+        let cfg = config.validated()?;
+        if cfg.vrid != self.cfg.vrid
+            || cfg.family != self.cfg.family
+            || cfg.version != self.cfg.version
+        {
+            return Err(ConfigError::IdentityChanged);
+        }
+        if cfg.trackers.len() != self.trackers_up.len() {
+            self.trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
+        }
+        let vips_changed = cfg.vips != self.cfg.vips;
+        self.cfg = cfg;
+        self.template = build_template(&self.cfg);
+        match self.state {
+            State::Master => {
+                self.master_adver_int = self.cfg.advert_interval;
+                if vips_changed {
+                    self.actions.push(Action::AddVips);
+                }
+            }
+            State::Backup => {
+                if self.cfg.version == Version::V2 {
+                    self.master_adver_int = self.cfg.advert_interval;
+                }
+                self.master_down_at = Some(now + self.master_down_interval());
+            }
+            _ => self.master_adver_int = self.cfg.advert_interval,
+        }
+        self.refresh_priority(now);
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    fn timer_priority(&self) -> u8 {
+        // keepalived §3.3: the effective priority, 255 for an owner.
+        if self.cfg.is_owner() {
+            PRIORITY_OWNER
+        } else {
+            self.effective_priority
+        }
+    }
+
+    fn check_advert(&self, src: IpAddr, adv: &Advertisement) -> Result<(), DropReason> {
+        let src_family = match src {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        };
+        if src_family != self.cfg.family {
+            return Err(DropReason::Family);
+        }
+        if adv.version != self.cfg.version {
+            return Err(DropReason::Version);
+        }
+        if adv.vrid != self.cfg.vrid {
+            return Err(DropReason::Vrid);
+        }
+        if self.cfg.version == Version::V2 {
+            // RFC 3768 §7.1 / keepalived §3.9 step 6: auth, then interval.
+            match (adv.auth, self.cfg.auth) {
+                (Auth::Other(..), _) => return Err(DropReason::AuthInvalidType),
+                (Auth::None, Auth::None) | (Auth::Ah, Auth::Ah) => {}
+                (Auth::Pass(got), Auth::Pass(want)) => {
+                    if !constant_time_eq(&got, &want) {
+                        return Err(DropReason::AuthFailure);
+                    }
+                }
+                _ => return Err(DropReason::AuthTypeMismatch),
+            }
+            if adv.max_advert_int_cs != self.cfg.advert_interval_cs() {
+                return Err(DropReason::AdvertInterval);
+            }
+        } else if adv.max_advert_int_cs == 0 {
+            return Err(DropReason::AdvertInterval);
+        }
+        if !self.cfg.unicast_peers.is_empty() && !self.cfg.unicast_peers.contains(&src) {
+            return Err(DropReason::UnicastPeer);
+        }
+        if self.cfg.owner_ignore_adverts && self.cfg.is_owner() {
+            return Err(DropReason::OwnerIgnore);
+        }
+        Ok(())
+    }
+
+    fn address_list_matches(&self, adv: &Advertisement) -> bool {
+        let got = adv.addresses.as_slice();
+        got.len() == self.cfg.vips.len() && self.cfg.vips.iter().all(|v| got.contains(v))
+    }
+
+    /// RFC 9568 §6.4.2 as keepalived's `vrrp_state_backup` does it
+    /// (keepalived notes §3.5).
+    fn backup_rx(&mut self, now: Instant, src: IpAddr, adv: &Advertisement) {
+        if adv.priority == PRIORITY_RELEASE {
+            // Master released: take over after Skew_Time.
+            self.master_down_at = Some(now + self.skew_time());
+            self.down_cause = Reason::MasterReleased;
+            return;
+        }
+        let eff = self.effective_priority;
+        let delay_running =
+            !self.cfg.preempt_delay.is_zero() && self.preempt_until.is_none_or(|t| t > now);
+        if self.cfg.nopreempt || adv.priority >= eff || delay_running {
+            // Accept: no address tie-break in Backup (keepalived §8.15).
+            if self.cfg.version == Version::V3 {
+                self.master_adver_int = Duration::from_centis(u64::from(adv.max_advert_int_cs));
+            }
+            self.master_down_at = Some(now + self.master_down_interval());
+            self.down_cause = Reason::MasterDownTimer;
+            if !self.cfg.preempt_delay.is_zero() {
+                if adv.priority >= eff {
+                    self.preempt_until = None;
+                } else if self.preempt_until.is_none() {
+                    self.preempt_until = Some(now + self.cfg.preempt_delay);
+                }
+            }
+            self.master_address = Some(src);
+            self.master_priority = adv.priority;
+            self.wants_master = false;
+        } else {
+            // Lower priority and we may preempt: discard, timer keeps running.
+            self.down_cause = Reason::Preempted;
+        }
+    }
+
+    /// RFC 9568 §6.4.3 as keepalived's `vrrp_state_master_rx` does it
+    /// (keepalived notes §3.6).
+    fn master_rx(&mut self, now: Instant, src: IpAddr, adv: &Advertisement) {
+        if adv.priority == PRIORITY_RELEASE {
+            // Another router released: reassert at once.
+            self.send_advert(self.effective_priority);
+            self.advert_at = Some(now + self.cfg.advert_interval);
+            return;
+        }
+        let eff = self.effective_priority;
+        let ours = self.cfg.primary_address;
+        let higher = adv.priority > eff || (adv.priority == eff && addr_gt(src, ours));
+        if adv.priority == eff && src == ours {
+            // Our own address at our priority: keepalived only warns.
+            return;
+        }
+        if higher {
+            if self.cfg.higher_prio_send_advert {
+                self.send_advert(eff);
+            }
+            let reason = if adv.priority > eff {
+                Reason::HigherPriority {
+                    priority: adv.priority,
+                    from: src,
+                }
+            } else {
+                Reason::EqualPriorityHigherAddress { from: src }
+            };
+            if self.cfg.version == Version::V3 {
+                self.master_adver_int = Duration::from_centis(u64::from(adv.max_advert_int_cs));
+            }
+            self.master_address = Some(src);
+            self.master_priority = adv.priority;
+            self.leave_master(now, State::Backup, reason);
+        } else {
+            // Lower priority (or equal from a lower address): stay Master,
+            // answer at once unless lower_prio_no_advert, re-announce.
+            if !self.cfg.lower_prio_no_advert {
+                self.send_advert(eff);
+                self.advert_at = Some(now + self.cfg.advert_interval);
+            }
+            let g = self.cfg.garp;
+            if g.lower_prio_repeat > 0 {
+                self.announce(g.lower_prio_repeat, AnnounceReason::LowerPriority);
+                if !g.lower_prio_delay.is_zero() {
+                    self.garp_lower_at = Some(now + g.lower_prio_delay);
+                }
+            }
+            self.actions.push(Action::MasterRxLowerPriority {
+                from: src,
+                priority: adv.priority,
+            });
+        }
+    }
+
+    fn on_master_down(&mut self, now: Instant) {
+        if self.state != State::Backup {
+            return;
+        }
+        if self.sync_member {
+            // keepalived vrrp_sync_can_goto_master: wait for the others,
+            // re-arm the timer; the SyncGroup decides.
+            self.wants_master = true;
+            self.master_down_at = Some(now + self.master_down_interval());
+            return;
+        }
+        let reason = self.down_cause;
+        self.become_master(now, reason);
+    }
+
+    fn become_master(&mut self, now: Instant, reason: Reason) {
+        let from = self.state;
+        self.state = State::Master;
+        self.wants_master = false;
+        self.master_down_at = None;
+        self.preempt_until = None;
+        self.master_adver_int = self.cfg.advert_interval;
+        // keepalived vrrp_state_master_tx: advert first, then VIPs, then GARP.
+        self.send_advert(self.effective_priority);
+        self.advert_at = Some(now + self.cfg.advert_interval);
+        self.actions.push(Action::AddVips);
+        let g = self.cfg.garp;
+        self.announce(g.master_repeat, AnnounceReason::BecameMaster);
+        self.garp_delay_at =
+            (!g.master_delay.is_zero() && g.master_repeat > 0).then(|| now + g.master_delay);
+        self.garp_refresh_at =
+            (!g.master_refresh.is_zero()).then(|| now + g.master_delay + g.master_refresh);
+        self.garp_lower_at = None;
+        self.counters.master_transitions += 1;
+        self.counters.new_master_reason = match reason {
+            Reason::AddressOwner => NewMasterReason::Priority,
+            Reason::Preempted => NewMasterReason::Preempted,
+            _ => NewMasterReason::MasterNoResponse,
+        };
+        self.transition(from, State::Master, reason);
+    }
+
+    /// Master → Backup/Fault/Stop.
+    fn leave_master(&mut self, now: Instant, to: State, reason: Reason) {
+        if to != State::Backup {
+            // keepalived: leaving MASTER for FAULT or STOP sends priority 0.
+            self.send_advert(PRIORITY_RELEASE);
+        }
+        self.actions.push(Action::RemoveVips);
+        self.counters.released_master += 1;
+        self.clear_master_timers();
+        self.state = to;
+        if to == State::Backup {
+            self.master_down_at = Some(now + self.master_down_interval());
+            self.down_cause = Reason::MasterDownTimer;
+        }
+        self.transition(State::Master, to, reason);
+    }
+
+    fn clear_master_timers(&mut self) {
+        self.advert_at = None;
+        self.garp_delay_at = None;
+        self.garp_refresh_at = None;
+        self.garp_lower_at = None;
+    }
+
+    fn transition(&mut self, from: State, to: State, reason: Reason) {
+        self.last_reason = Some(reason);
+        self.actions.push(Action::StateChanged { from, to, reason });
+    }
+
+    fn send_advert(&mut self, priority: u8) {
+        self.counters.sent_advertisements += 1;
+        if priority == PRIORITY_RELEASE {
+            self.counters.sent_pri_zero_packets += 1;
+        }
+        self.actions.push(Action::SendAdvert { priority });
+    }
+
+    fn announce(&mut self, rounds: u32, reason: AnnounceReason) {
+        if rounds > 0 && !self.cfg.vips.is_empty() {
+            self.actions.push(Action::Announce { rounds, reason });
+        }
+    }
+
+    fn enter_backup(&mut self, now: Instant, from: State, reason: Reason, down: Duration) {
+        self.state = State::Backup;
+        self.master_adver_int = self.cfg.advert_interval;
+        self.master_down_at = Some(now + down);
+        self.down_cause = Reason::MasterDownTimer;
+        self.master_address = None;
+        self.master_priority = 0;
+        self.preempt_until = None;
+        self.transition(from, State::Backup, reason);
+    }
+
+    fn startup(&mut self, now: Instant) {
+        if !matches!(self.state, State::Initialize | State::Stop) {
+            return;
+        }
+        let from = self.state;
+        self.master_adver_int = self.cfg.advert_interval;
+        if self.fault_flags != 0 {
+            self.state = State::Fault;
+            let r = self.fault_reason();
+            self.transition(from, State::Fault, r);
+        } else if self.cfg.is_owner() && self.cfg.wanted_initial_state() == InitialState::Master {
+            // RFC 9568 §6.4.1: priority 255 goes straight to Master.
+            self.become_master(now, Reason::AddressOwner);
+        } else {
+            // keepalived §3.4: `state MASTER` below 255 still waits the full
+            // Master_Down_Interval in Backup.
+            let d = self.master_down_interval();
+            self.enter_backup(now, from, Reason::Startup, d);
+        }
+    }
+
+    fn shutdown(&mut self) {
+        match self.state {
+            State::Master => {
+                // now is irrelevant for Stop (no timers).
+                self.leave_master(Instant::ZERO, State::Stop, Reason::Shutdown)
+            }
+            State::Backup | State::Fault => {
+                let from = self.state;
+                self.state = State::Stop;
+                self.master_down_at = None;
+                self.wants_master = false;
+                self.transition(from, State::Stop, Reason::Shutdown);
+            }
+            State::Initialize | State::Stop => {}
+        }
+    }
+
+    fn fault_reason(&self) -> Reason {
+        if self.fault_flags & fault::INTERFACE != 0 {
+            Reason::InterfaceDown
+        } else if self.fault_flags & fault::TRACKER != 0 {
+            let i = (0..self.trackers_up.len())
+                .find(|&i| self.tracker_faults(i))
+                .unwrap_or(0);
+            Reason::TrackerFailed(i)
+        } else if self.fault_flags & fault::EXTERNAL != 0 {
+            Reason::ExternalFault
+        } else {
+            Reason::SyncGroupFault
+        }
+    }
+
+    fn tracker_faults(&self, i: usize) -> bool {
+        match (self.cfg.trackers.get(i), self.trackers_up.get(i)) {
+            (Some(t), Some(&up)) => t.faults(up),
+            _ => false,
+        }
+    }
+
+    fn tracker_fault(&self) -> bool {
+        (0..self.trackers_up.len()).any(|i| self.tracker_faults(i))
+    }
+
+    /// keepalived §3.15: base + Σ adjustments clamped to 1..=254; an owner
+    /// never changes.
+    fn compute_priority(&self) -> u8 {
+        if self.cfg.is_owner() {
+            return PRIORITY_OWNER;
+        }
+        let total: i32 = i32::from(self.cfg.priority)
+            + self
+                .cfg
+                .trackers
+                .iter()
+                .zip(&self.trackers_up)
+                .map(|(t, &up)| t.adjustment(up))
+                .sum::<i32>();
+        u8::try_from(total.clamp(1, 254)).unwrap_or(1)
+    }
+
+    fn set_tracker(&mut self, now: Instant, i: usize, up: bool) {
+        let Some(slot) = self.trackers_up.get_mut(i) else {
+            return;
+        };
+        if *slot == up {
+            return;
+        }
+        *slot = up;
+        let failed_now = self.tracker_faults(i);
+        self.refresh_priority(now);
+        let flag = self.tracker_fault();
+        let reason = if failed_now {
+            Reason::TrackerFailed(i)
+        } else {
+            self.fault_reason()
+        };
+        self.set_fault_flag(now, fault::TRACKER, flag, reason);
+    }
+
+    fn refresh_priority(&mut self, _now: Instant) {
+        let p = self.compute_priority();
+        if p != self.effective_priority {
+            let from = self.effective_priority;
+            self.effective_priority = p;
+            if matches!(self.state, State::Backup | State::Master) {
+                self.actions.push(Action::PriorityChanged { from, to: p });
+            }
+        }
+    }
+
+    fn set_fault_flag(&mut self, now: Instant, flag: u8, on: bool, reason: Reason) {
+        let before = self.fault_flags;
+        if on {
+            self.fault_flags |= flag;
+        } else {
+            self.fault_flags &= !flag;
+        }
+        if before == self.fault_flags {
+            return;
+        }
+        match self.state {
+            State::Backup | State::Master if self.fault_flags != 0 => self.enter_fault(now, reason),
+            State::Fault if self.fault_flags == 0 => self.leave_fault(now),
+            _ => {}
+        }
+    }
+
+    fn enter_fault(&mut self, now: Instant, reason: Reason) {
+        match self.state {
+            State::Master => self.leave_master(now, State::Fault, reason),
+            State::Backup => {
+                self.state = State::Fault;
+                self.master_down_at = None;
+                self.wants_master = false;
+                self.transition(State::Backup, State::Fault, reason);
+            }
+            _ => {}
+        }
+    }
+
+    fn leave_fault(&mut self, now: Instant) {
+        self.master_adver_int = self.cfg.advert_interval;
+        // keepalived §3.17: Backup with 3×adv+Skew; an owner wanting Master
+        // uses adv+Skew.
+        let d = if self.cfg.is_owner() && self.cfg.wanted_initial_state() == InitialState::Master {
+            self.cfg.advert_interval + self.skew_time()
+        } else {
+            self.master_down_interval()
+        };
+        self.enter_backup(now, State::Fault, Reason::FaultCleared, d);
+    }
+
+    // ---------------------------------------------------------------- sync group hooks
+
+    pub(crate) fn set_sync_member(&mut self, on: bool) {
+        self.sync_member = on;
+    }
+
+    /// True if this member has a fault of its own (not one the group imposed).
+    pub(crate) fn has_own_fault(&self) -> bool {
+        self.fault_flags & !fault::SYNC_GROUP != 0
+    }
+
+    pub(crate) fn set_sync_fault(&mut self, now: Instant, on: bool) {
+        self.set_fault_flag(now, fault::SYNC_GROUP, on, Reason::SyncGroupFault);
+    }
+
+    pub(crate) fn sync_force_master(&mut self, now: Instant) {
+        if self.state == State::Backup {
+            self.become_master(now, Reason::SyncGroup);
+        }
+    }
+
+    pub(crate) fn sync_force_backup(&mut self, now: Instant) {
+        if self.state == State::Master {
+            self.leave_master(now, State::Backup, Reason::SyncGroup);
+        }
+    }
+
+    /// Drops pending actions (used when a simulated node crashes).
+    pub fn discard_actions(&mut self) {
+        self.actions.clear();
+    }
+}
+
+/// Unsigned numeric compare of addresses in network order (keepalived
+/// `inet_inaddrcmp`), used for the equal-priority tie-break.
+fn addr_gt(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.to_bits() > b.to_bits(),
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.to_bits() > b.to_bits(),
+        _ => false,
+    }
+}
+
+fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn build_template(cfg: &InstanceConfig) -> Advertisement {
+    Advertisement {
+        version: cfg.version,
+        vrid: cfg.vrid,
+        priority: if cfg.is_owner() {
+            PRIORITY_OWNER
+        } else {
+            cfg.priority
+        },
+        max_advert_int_cs: cfg.advert_interval_cs(),
+        auth: match cfg.version {
+            Version::V2 => cfg.auth,
+            Version::V3 => Auth::None,
+        },
+        addresses: cfg.vips.iter().collect::<AddressList>(),
+    }
+}
