@@ -1,13 +1,95 @@
-//! The VRRP advertisement codec: VRRPv2 (RFC 3768 §5) and VRRPv3 (RFC 9568 §5),
-//! IPv4 and IPv6.
+//! The VRRP advertisement codec: VRRPv2 (RFC 3768) and VRRPv3 (RFC 9568, which
+//! obsoletes RFC 5798), over IPv4 and IPv6.
 //!
-//! The codec helper owns this module; the shape of [`Advertisement`] below is
-//! the contract the state machine builds on (fields may be added, not renamed).
+//! # Layers
+//!
+//! * [`VrrpPacket`]: a zero-copy view over received bytes, checked once by
+//!   [`VrrpPacket::new_checked`] (complete message, known version); accessors
+//!   never panic afterwards. Checksums: [`VrrpPacket::verify_checksum`].
+//! * [`Advertisement`]: the owned, decoded form. [`Advertisement::parse`]
+//!   reads a view; [`Advertisement::emit`] writes into a caller buffer of
+//!   exactly [`Advertisement::buffer_len`] bytes and fills in the checksum.
+//! * [`validate`]: the receive checks of RFC 9568 §7.1 / RFC 3768 §7.1 (and
+//!   keepalived's `vrrp_check_packet`) against an instance's
+//!   [`Expectations`], returning the view or a [`DropReason`].
+//!
+//! Nothing here allocates: not the view, not validation, not reading the
+//! address list, not emit (`tests/codec_no_alloc.rs` proves it with a
+//! counting allocator).
+//!
+//! # Wire format (RFC 9568 §5.1, RFC 3768 §5.1)
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |Version| Type  | Virtual Rtr ID|   Priority    |Count IPvX Addr|
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! v3: |(rsvd) |     Max Adver Int     |          Checksum             |
+//! v2: |   Auth Type   |   Adver Int   |          Checksum             |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |       IPvX Address(es): count × 4 (IPv4) or × 16 (IPv6)       |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |   v2 only: Authentication Data, 8 bytes (RFC 3768 §5.3.10)    |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+//!
+//! * Version (§5.2.1) 2 or 3; Type (§5.2.2) 1 = ADVERTISEMENT, the only one.
+//! * VRRPv2's Adver Int is in seconds (RFC 3768 §5.3.7); VRRPv3's Max Adver
+//!   Int is 12 bits of centiseconds (RFC 9568 §5.2.7). [`Advertisement`] keeps
+//!   centiseconds for both.
+//! * Checksum (RFC 9568 §5.2.8, RFC 3768 §5.3.8): see [`ChecksumMode`].
+//!   VRRPv2 covers the message only; VRRPv3 adds the IPv4 or IPv6
+//!   pseudo-header; keepalived's two IPv4 variants are explicit modes.
+//! * Authentication (RFC 3768 §5.3.6; removed in RFC 9568 §9): VRRPv2 over
+//!   IPv4 only, type 0 none, 1 simple password, 2 IP AH (verified by the IP
+//!   layer, not here).
+//!
+//! The IP layer's part (RFC 9568 §5.1.1, §5.1.2): protocol 112, TTL/hop
+//! limit 255, destination 224.0.0.18 or ff02::12 ([`VRRP_GROUP_V4`],
+//! [`VRRP_GROUP_V6`]) unless unicast peers are configured.
 
-use core::net::IpAddr;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+mod address_list;
+mod advert;
+mod checksum;
+mod error;
+mod validate;
+mod view;
+
+pub use address_list::AddressList;
+pub use checksum::ChecksumMode;
+pub use error::{EmitError, ParseError};
+pub use validate::{
+    AddressCheck, DropReason, Expectations, Notes, RxMeta, UnicastPeer, Validated, validate,
+};
+pub use view::{Addresses, VrrpPacket};
 
 /// Most addresses one advertisement can carry (the count field is 8 bits).
 pub const MAX_ADDRESSES: usize = 255;
+
+/// IP protocol / IPv6 next header number of VRRP (RFC 9568 §5.1.1.4).
+pub const IPPROTO_VRRP: u8 = 112;
+
+/// IPv4 multicast group of VRRP (RFC 9568 §5.1.1.2).
+pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+
+/// IPv6 multicast group of VRRP (RFC 9568 §5.1.2.2).
+pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+
+/// TTL / hop limit every VRRP packet is sent with and multicast receivers
+/// require (RFC 9568 §5.1.1.3, §7.1).
+pub const VRRP_TTL: u8 = 255;
+
+/// Length of the fixed header.
+pub const HEADER_LEN: usize = 8;
+
+/// Length of VRRPv2's Authentication Data (RFC 3768 §5.3.10).
+pub const AUTH_DATA_LEN: usize = 8;
+
+/// The Type value of an advertisement (RFC 9568 §5.2.2).
+pub const TYPE_ADVERTISEMENT: u8 = 1;
 
 /// VRRP protocol version (RFC 3768 is 2, RFC 9568 is 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +111,32 @@ pub enum Family {
     V6,
 }
 
+impl Family {
+    /// The family of `a`.
+    pub const fn of(a: IpAddr) -> Family {
+        match a {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
+    }
+
+    /// Bytes one address of this family takes in the address list.
+    pub const fn address_len(self) -> usize {
+        match self {
+            Family::V4 => 4,
+            Family::V6 => 16,
+        }
+    }
+
+    /// The VRRP multicast group of this family.
+    pub const fn group(self) -> IpAddr {
+        match self {
+            Family::V4 => IpAddr::V4(VRRP_GROUP_V4),
+            Family::V6 => IpAddr::V6(VRRP_GROUP_V6),
+        }
+    }
+}
+
 /// VRRPv2 authentication (RFC 3768 §5.3.6; keepalived also knows AH, which
 /// is carried in an IPsec header and not in this field's data).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,10 +152,23 @@ pub enum Auth {
     Other(u8, [u8; 8]),
 }
 
+impl Auth {
+    /// `Auth::Pass` from a password as keepalived's `auth_pass` takes it:
+    /// truncated to 8 bytes, NUL padded (RFC 3768 §5.3.10).
+    pub fn pass(password: &[u8]) -> Auth {
+        let mut data = [0u8; AUTH_DATA_LEN];
+        for (d, s) in data.iter_mut().zip(password) {
+            *d = *s;
+        }
+        Auth::Pass(data)
+    }
+}
+
 /// One VRRP advertisement, owned and decoded.
 ///
 /// `addresses` is a fixed-capacity inline list so that decoding allocates
-/// nothing; `addr_count` says how many entries of it are valid.
+/// nothing. Decode with [`Advertisement::parse`] (or
+/// [`Advertisement::decode`]), encode with [`Advertisement::emit`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Advertisement {
     /// Protocol version.
@@ -65,67 +186,5 @@ pub struct Advertisement {
     pub addresses: AddressList,
 }
 
-/// Fixed-capacity list of IP addresses (no heap).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct AddressList {
-    len: u8,
-    items: [IpAddr; MAX_ADDRESSES],
-}
-
-impl AddressList {
-    /// An empty list.
-    pub const fn new() -> Self {
-        AddressList {
-            len: 0,
-            items: [IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED); MAX_ADDRESSES],
-        }
-    }
-    /// Appends; returns `false` if the list is full.
-    pub fn push(&mut self, a: IpAddr) -> bool {
-        let i = usize::from(self.len);
-        match self.items.get_mut(i) {
-            Some(slot) => {
-                *slot = a;
-                self.len += 1;
-                true
-            }
-            None => false,
-        }
-    }
-    /// Number of addresses.
-    pub fn len(&self) -> usize {
-        usize::from(self.len)
-    }
-    /// True if empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-    /// The addresses as a slice.
-    pub fn as_slice(&self) -> &[IpAddr] {
-        &self.items[..usize::from(self.len)]
-    }
-}
-
-impl Default for AddressList {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl core::fmt::Debug for AddressList {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
-
-impl<'a> FromIterator<&'a IpAddr> for AddressList {
-    fn from_iter<I: IntoIterator<Item = &'a IpAddr>>(iter: I) -> Self {
-        let mut l = AddressList::new();
-        for a in iter {
-            if !l.push(*a) {
-                break;
-            }
-        }
-        l
-    }
-}
+#[cfg(test)]
+mod tests;
