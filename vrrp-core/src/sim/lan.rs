@@ -644,7 +644,9 @@ impl VirtualLan {
                 }
                 None => Vec::new(),
             };
-            for m in members {
+            // The instance that got the input first, then the others.
+            self.drain(node, inst);
+            for m in members.into_iter().filter(|&m| m != inst) {
                 self.drain(node, m);
             }
         } else {
