@@ -1,5 +1,6 @@
 //! Scenario tests on the virtual LAN with exact expected timelines.
 #![cfg(feature = "sim")]
+#![allow(clippy::unwrap_used)]
 
 use core::net::IpAddr;
 
