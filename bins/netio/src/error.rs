@@ -67,12 +67,14 @@ pub enum NetlinkError {
     #[error("netlink socket: {0}")]
     Socket(#[source] io::Error),
     /// The kernel refused a request (the errno it sent back).
-    #[error("kernel refused {op}: {source}")]
+    #[error("kernel refused {op}: {source}{}", .detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Kernel {
         /// What was asked, e.g. "add address 10.0.0.1/24 on ifindex 3".
         op: String,
         /// The errno as an io::Error (EEXIST, ENODEV, EPERM, ...).
         source: io::Error,
+        /// The kernel's extended-ACK message, e.g. "ipv4: Invalid scope value.".
+        detail: Option<String>,
     },
     /// No interface with that name or index.
     #[error("no such interface: {0}")]

@@ -72,6 +72,39 @@ pub(crate) fn split_messages(
     out
 }
 
+const NLM_F_CAPPED: u16 = 0x100;
+const NLM_F_ACK_TLVS: u16 = 0x200;
+const NLMSGERR_ATTR_MSG: u16 = 1;
+
+/// The extended-ACK text of an NLMSG_ERROR (netlink(7) "extended ACK"): `payload`
+/// is what follows the error code: the request's header, its body unless the
+/// kernel capped it, then TLVs.
+pub(crate) fn extack_message(flags: u16, payload: &[u8]) -> Option<String> {
+    if flags & NLM_F_ACK_TLVS == 0 || payload.len() < 16 {
+        return None;
+    }
+    let orig_len = u32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]) as usize;
+    let mut off = if flags & NLM_F_CAPPED != 0 {
+        16
+    } else {
+        (orig_len + 3) & !3
+    };
+    while off + 4 <= payload.len() {
+        let len = usize::from(u16::from_ne_bytes([payload[off], payload[off + 1]]));
+        let ty = u16::from_ne_bytes([payload[off + 2], payload[off + 3]]) & 0x3fff;
+        if len < 4 || off + len > payload.len() {
+            return None;
+        }
+        if ty == NLMSGERR_ATTR_MSG {
+            let text = &payload[off + 4..off + len];
+            let text = text.split(|b| *b == 0).next().unwrap_or_default();
+            return Some(String::from_utf8_lossy(text).into_owned());
+        }
+        off += (len + 3) & !3;
+    }
+    None
+}
+
 /// A request/response rtnetlink connection. Requests are serialised by a mutex so
 /// replies never interleave.
 #[derive(Debug)]
@@ -150,9 +183,11 @@ impl Conn {
                     NetlinkPayload::Error(e) => match e.code {
                         None => return Ok(replies),
                         Some(_) => {
+                            let detail = extack_message(m.header.flags, &e.header);
                             return Err(NetlinkError::Kernel {
                                 op: op(),
                                 source: e.to_io(),
+                                detail,
                             });
                         }
                     },
@@ -177,6 +212,23 @@ mod tests {
         let r = split_messages(&b);
         assert_eq!(r.len(), 1);
         assert!(r[0].is_err());
+    }
+
+    #[test]
+    fn extack_text_is_found_after_capped_header() {
+        let mut p = vec![0u8; 16];
+        p[0] = 40; // original length (ignored when capped)
+        let msg = b"ipv4: Invalid scope value.\0";
+        let len = (4 + msg.len()) as u16;
+        p.extend_from_slice(&len.to_ne_bytes());
+        p.extend_from_slice(&1u16.to_ne_bytes());
+        p.extend_from_slice(msg);
+        assert_eq!(
+            extack_message(NLM_F_CAPPED | NLM_F_ACK_TLVS, &p).as_deref(),
+            Some("ipv4: Invalid scope value.")
+        );
+        assert_eq!(extack_message(0, &p), None);
+        assert_eq!(extack_message(NLM_F_ACK_TLVS, &p[..10]), None);
     }
 
     #[test]

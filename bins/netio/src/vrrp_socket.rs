@@ -163,7 +163,6 @@ impl VrrpSocket {
                     .map_err(opt("IP_TOS"))?;
             }
             IpFamily::V6 => {
-                sock.set_only_v6(true).map_err(opt("IPV6_V6ONLY"))?;
                 sys::set_int_opt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)
                     .map_err(opt("IPV6_RECVPKTINFO"))?;
                 sock.set_recv_hoplimit_v6(true)
