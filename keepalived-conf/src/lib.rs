@@ -1,2 +1,157 @@
-//! The keepalived.conf language: loader, preprocessor, typed model and diagnostics
+//! The keepalived.conf language: loader, preprocessor, typed model and diagnostics.
+//!
+//! keepalived 2.2's configuration language as its man page keepalived.conf(5) defines it,
+//! read in stages, each its own module:
+//!
+//! 1. [`source`](crate) loading: files streamed line by line; `include` with globs and
+//!    `{a,b}` braces relative to the including file; cycles detected;
+//! 2. `lexer`: comments (`#`, `!`, outside double quotes), words, quotes, braces, columns;
+//! 3. `preprocess`: `@ID` / `@^ID` conditionals against the config id, `$NAME=` definitions
+//!    (multi-line with `\`), `$NAME` / `${NAME}` / `${_RANDOM 1 9}` expansion, `~SEQ` /
+//!    `~SEQx` / `~LST` replication;
+//! 4. `tree`: statements and `{ ... }` blocks (braces on the same or the next line);
+//! 5. `build`: the typed [`Config`] with keepalived's ranges, and whole-file checks.
+//!
+//! Every value keeps its [`Span`] (file, line, column). Problems are [`Diagnostic`]s
+//! (severity, position, message, hint) rendered like rustc by [`Diagnostic::render`].
+//! Unknown keywords warn and parsing continues, as keepalived does.
+//!
+//! ```
+//! let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n";
+//! let parsed = keepalived_conf::parse_str("keepalived.conf", text, &Default::default());
+//! assert!(!parsed.has_errors());
+//! let vi = &parsed.config.vrrp_instances[0];
+//! assert_eq!(vi.virtual_router_id.as_ref().map(|v| v.value), Some(51));
+//! ```
+//!
+//! The parser never panics and uses bounded memory and time on any input: lines are
+//! capped, expansions and generators have depth and output limits
+//! ([`LoadOptions::max_lines`]), nesting is limited and at most 1000 diagnostics are kept.
 #![warn(missing_docs)]
+
+mod build;
+mod diag;
+mod fmt;
+mod lexer;
+pub mod model;
+mod preprocess;
+mod source;
+mod span;
+mod tree;
+pub mod values;
+
+pub use diag::{Diagnostic, Severity, nearest};
+pub use fmt::format_source;
+pub use model::*;
+pub use span::{FileId, SourceFile, SourceMap, Span, Spanned};
+pub use tree::{Block, Node, Word};
+
+use std::path::Path;
+
+/// How to read a configuration.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Config id for `@ID` lines (keepalived `-i`); `None`: the host name up to the first `.`.
+    pub config_id: Option<String>,
+    /// Follow `include` lines (disable for untrusted text).
+    pub includes: bool,
+    /// Upper bound on logical lines after replication and expansion.
+    pub max_lines: usize,
+    /// Seed for `${_RANDOM}` (results are deterministic for a given seed).
+    pub random_seed: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            config_id: None,
+            includes: true,
+            max_lines: 20_000_000,
+            random_seed: 0x5eed,
+        }
+    }
+}
+
+/// The result of reading a configuration: the model (as complete as the input allowed),
+/// every diagnostic, and the files read (for rendering).
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The typed model. With errors it holds every section that could be read; blocks
+    /// that failed (e.g. a `virtual_server` with an invalid address) are left out.
+    pub config: Config,
+    /// Errors and warnings, sorted by file, line and column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read, to render diagnostics.
+    pub sources: SourceMap,
+}
+
+impl Parsed {
+    /// True when at least one diagnostic is an error (the config must not be used).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The configuration, only if there are no errors.
+    pub fn ok(&self) -> Option<&Config> {
+        (!self.has_errors()).then_some(&self.config)
+    }
+
+    /// All diagnostics rendered like rustc, separated by blank lines.
+    pub fn render_diagnostics(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(&self.sources))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// All diagnostics in one-line form `file:line:col: severity: message (hint: ...)`.
+    pub fn short_diagnostics(&self) -> Vec<String> {
+        self.diagnostics
+            .iter()
+            .map(|d| d.short(&self.sources))
+            .collect()
+    }
+}
+
+/// Reads the configuration file at `path`, following includes.
+pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Parsed {
+    let mut pp = preprocess::Preprocessor::new(opts);
+    pp.push_file(path.as_ref());
+    run(pp)
+}
+
+/// Parses configuration text; `name` is used in diagnostics and as the base for relative includes.
+pub fn parse_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
+    let mut pp = preprocess::Preprocessor::new(opts);
+    pp.push_text(name, text);
+    run(pp)
+}
+
+fn run(mut pp: preprocess::Preprocessor<'_>) -> Parsed {
+    let mut b = build::Builder::new();
+    while let Some(nodes) = pp.next_batch() {
+        for n in nodes {
+            b.add_root(n, &mut pp.sink);
+        }
+    }
+    let mut config = b.config;
+    build::validate(&config, &mut pp.sink);
+    config.files = pp.sources.files.iter().map(|f| f.name.clone()).collect();
+    Parsed {
+        config,
+        diagnostics: pp.sink.finish(),
+        sources: pp.sources,
+    }
+}
+
+/// Parses configuration text into the block tree only (after preprocessing), for tools.
+pub fn parse_tree(name: &str, text: &str, opts: &LoadOptions) -> (Vec<Node>, Vec<Diagnostic>) {
+    let mut pp = preprocess::Preprocessor::new(opts);
+    pp.push_text(name, text);
+    let mut out = Vec::new();
+    while let Some(nodes) = pp.next_batch() {
+        out.extend(nodes);
+    }
+    (out, pp.sink.finish())
+}

@@ -1,6 +1,157 @@
-//! check, format and dump keepalived.conf
+//! kaconf: check, format and dump keepalived.conf.
+//!
+//! - `kaconf check [-f] FILE`: diagnostics on stderr; exit 0 when there are no errors
+//!   (warnings allowed), 1 on errors (like `keepalived -t`, which uses 4/5/6 instead).
+//! - `kaconf dump FILE`: the typed model as JSON on stdout (exit 1 on errors, after printing).
+//! - `kaconf fmt FILE`: the file canonically formatted on stdout.
 
-fn main() {
-    eprintln!("kaconf: not yet implemented");
-    std::process::exit(2);
+use clap::{Parser, Subcommand};
+use keepalived_conf::{LoadOptions, Parsed, format_source, load};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kaconf",
+    version,
+    about = "check, format and dump keepalived.conf"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Config id for `@ID` conditional lines (keepalived's `-i`); default: host name.
+    #[arg(short = 'i', long = "config-id")]
+    config_id: Option<String>,
+    /// Print diagnostics one per line (`file:line:col: severity: message`).
+    #[arg(long)]
+    short: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check a configuration; exit 0 if valid (warnings allowed), 1 on errors.
+    Check {
+        /// Configuration file (keepalived's `-f FILE` form is accepted).
+        #[arg(
+            short = 'f',
+            long = "use-file",
+            value_name = "FILE",
+            conflicts_with = "file_pos"
+        )]
+        file: Option<PathBuf>,
+        /// Configuration file.
+        #[arg(value_name = "FILE")]
+        file_pos: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+        /// Also print warnings (default: yes; `--quiet` shows errors only).
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Print the typed model as JSON.
+    Dump {
+        /// Configuration file.
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Compact JSON on one line.
+        #[arg(long)]
+        compact: bool,
+    },
+    /// Print the file canonically formatted.
+    Fmt {
+        /// Configuration file.
+        file: PathBuf,
+    },
+}
+
+fn report(p: &Parsed, common: &Common, quiet: bool) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for d in &p.diagnostics {
+        if quiet && !d.is_error() {
+            continue;
+        }
+        let text = if common.short {
+            d.short(&p.sources) + "\n"
+        } else {
+            d.render(&p.sources) + "\n"
+        };
+        let _ = err.write_all(text.as_bytes());
+    }
+    let errors = p.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = p.diagnostics.len() - errors;
+    if errors > 0 || (warnings > 0 && !quiet) {
+        let _ = writeln!(err, "{errors} error(s), {warnings} warning(s)");
+    }
+}
+
+fn opts(common: &Common) -> LoadOptions {
+    LoadOptions {
+        config_id: common.config_id.clone(),
+        ..LoadOptions::default()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Check {
+            file,
+            file_pos,
+            common,
+            quiet,
+        } => {
+            let Some(path) = file.or(file_pos) else {
+                eprintln!("kaconf check: a configuration FILE is required");
+                return ExitCode::from(2);
+            };
+            let p = load(&path, &opts(&common));
+            report(&p, &common, quiet);
+            if p.has_errors() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Cmd::Dump {
+            file,
+            common,
+            compact,
+        } => {
+            let p = load(&file, &opts(&common));
+            report(&p, &common, true);
+            let json = if compact {
+                serde_json::to_string(&p.config)
+            } else {
+                serde_json::to_string_pretty(&p.config)
+            };
+            match json {
+                Ok(j) => println!("{j}"),
+                Err(e) => {
+                    eprintln!("kaconf dump: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            if p.has_errors() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Cmd::Fmt { file } => match std::fs::read(&file) {
+            Ok(bytes) => {
+                print!("{}", format_source(&String::from_utf8_lossy(&bytes)));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("kaconf fmt: cannot read {}: {e}", file.display());
+                ExitCode::from(2)
+            }
+        },
+    }
 }

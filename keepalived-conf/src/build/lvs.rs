@@ -1,0 +1,824 @@
+//! LVS sections (keepalived/check/check_parser.c and check_*.c, man5 "LVS CONFIGURATION").
+
+use super::{Ctx, raw_setting};
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::span::Spanned;
+use crate::tree::{Node, Word};
+use crate::values;
+use std::net::IpAddr;
+
+const SCHEDULERS: &[&str] = &[
+    "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos",
+];
+
+const VS_TYPED: &[&str] = &[
+    "lvs_sched",
+    "lb_algo",
+    "lvs_method",
+    "lb_kind",
+    "protocol",
+    "persistence_timeout",
+    "persistence_granularity",
+    "persistence_engine",
+    "delay_loop",
+    "connect_timeout",
+    "retry",
+    "delay_before_retry",
+    "warmup",
+    "inhibit_on_failure",
+    "alpha",
+    "omega",
+    "quorum",
+    "hysteresis",
+    "quorum_up",
+    "quorum_down",
+    "sorry_server",
+    "sorry_server_inhibit",
+    "sorry_server_lvs_method",
+    "virtualhost",
+    "weight",
+    "ha_suspend",
+    "smtp_alert",
+    "real_server",
+];
+
+const VS_RAW: &[&str] = &[
+    "ops",
+    "flag-1",
+    "flag-2",
+    "flag-3",
+    "sh-port",
+    "sh-fallback",
+    "mh-port",
+    "mh-fallback",
+    "hashed",
+    "snmp_name",
+    "ip_family",
+];
+
+fn vs_known() -> Vec<&'static str> {
+    VS_TYPED.iter().chain(VS_RAW).copied().collect()
+}
+
+const RS_KW: &[&str] = &[
+    "weight",
+    "lvs_method",
+    "inhibit_on_failure",
+    "notify_up",
+    "notify_down",
+    "uthreshold",
+    "lthreshold",
+    "smtp_alert",
+    "alpha",
+    "retry",
+    "delay_before_retry",
+    "warmup",
+    "connect_timeout",
+    "delay_loop",
+    "virtualhost",
+    "snmp_name",
+    "TCP_CHECK",
+    "HTTP_GET",
+    "SSL_GET",
+    "MISC_CHECK",
+    "SMTP_CHECK",
+    "DNS_CHECK",
+    "UDP_CHECK",
+    "PING_CHECK",
+    "FILE_CHECK",
+    "BFD_CHECK",
+];
+
+const TIMER_MAX: u64 = u32::MAX as u64 * 1_000_000;
+
+/// `virtual_server_group NAME { ... }`
+pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
+    let name = super::vrrp::header_name(c, n)?;
+    let mut g = VirtualServerGroup {
+        name,
+        entries: Vec::new(),
+    };
+    for e in c.items(n) {
+        c.no_block(e);
+        let Some(first) = e.words.first() else {
+            continue;
+        };
+        if first.text == "fwmark" {
+            let Some(m) = e.args().first() else {
+                c.sink
+                    .error("missing-value", first.span, "`fwmark` needs a mark");
+                continue;
+            };
+            if let Some(mark) = c.uint_word::<u32>(m, "fwmark", 1, u64::from(u32::MAX)) {
+                let family = e.args().get(1).map(|w| w.text.clone());
+                g.entries.push(VsgEntry {
+                    kind: VsgEntryKind::Fwmark {
+                        mark: mark.value,
+                        family,
+                    },
+                    span: first.span,
+                });
+            }
+            continue;
+        }
+        let Some((first_ip, last_ip)) = vsg_range(c, first) else {
+            continue;
+        };
+        c.extra(e, 1);
+        let port = e
+            .args()
+            .first()
+            .and_then(|p| c.port_word(p, "virtual_server_group", 0));
+        g.entries.push(VsgEntry {
+            kind: VsgEntryKind::Range {
+                first: first_ip,
+                last: last_ip,
+                port,
+            },
+            span: first.span,
+        });
+    }
+    Some(g)
+}
+
+fn vsg_range(c: &mut Ctx, w: &Word) -> Option<(IpAddr, IpAddr)> {
+    let t = w.text.as_str();
+    let err = |c: &mut Ctx, m: String| {
+        c.sink.push(
+            Diagnostic::error(
+                "invalid-address",
+                w.span,
+                format!("invalid virtual_server_group entry: {m}"),
+            )
+            .with_hint(
+                "expected IP [PORT], IP-LAST [PORT], IP1-IP2 [PORT], IP/LEN [PORT] or fwmark N",
+            ),
+        );
+    };
+    if let Some((a, b)) = t.split_once('-') {
+        let Ok(first) = values::parse_ip(a) else {
+            err(c, format!("`{a}` is not an address"));
+            return None;
+        };
+        let last = if let Ok(l) = values::parse_ip(b) {
+            l
+        } else {
+            match first {
+                IpAddr::V4(v4) => match b.parse::<u8>() {
+                    Ok(x) => {
+                        let o = v4.octets();
+                        IpAddr::from([o[0], o[1], o[2], x])
+                    }
+                    Err(_) => {
+                        err(c, format!("`{b}` is not a last octet"));
+                        return None;
+                    }
+                },
+                IpAddr::V6(v6) => match u16::from_str_radix(b, 16) {
+                    Ok(x) => {
+                        let mut s = v6.segments();
+                        s[7] = x;
+                        IpAddr::from(s)
+                    }
+                    Err(_) => {
+                        err(c, format!("`{b}` is not a last group"));
+                        return None;
+                    }
+                },
+            }
+        };
+        if first.is_ipv4() != last.is_ipv4() || last < first {
+            err(c, format!("range `{t}` is empty or mixes address families"));
+            return None;
+        }
+        return Some((first, last));
+    }
+    match values::parse_prefix(t) {
+        Ok(p) => {
+            let (first, last) = prefix_bounds(p);
+            Some((first, last))
+        }
+        Err(m) => {
+            err(c, m);
+            None
+        }
+    }
+}
+
+fn prefix_bounds(p: values::IpPrefix) -> (IpAddr, IpAddr) {
+    match p.addr {
+        IpAddr::V4(a) => {
+            let bits = u32::from(a);
+            let mask = if p.len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(p.len))
+            };
+            if p.len == 32 {
+                return (p.addr, p.addr);
+            }
+            (
+                IpAddr::from((bits & mask).to_be_bytes()),
+                IpAddr::from((bits | !mask).to_be_bytes()),
+            )
+        }
+        IpAddr::V6(a) => {
+            let bits = u128::from(a);
+            if p.len == 128 {
+                return (p.addr, p.addr);
+            }
+            let mask = if p.len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(p.len))
+            };
+            (
+                IpAddr::from((bits & mask).to_be_bytes()),
+                IpAddr::from((bits | !mask).to_be_bytes()),
+            )
+        }
+    }
+}
+
+/// `virtual_server IP [PORT] | fwmark N | group NAME { ... }`
+pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
+    let args = n.args();
+    let Some(first) = args.first() else {
+        c.sink.push(
+            Diagnostic::error(
+                "missing-value",
+                n.span(),
+                "`virtual_server` needs an address, `fwmark N` or `group NAME`",
+            )
+            .with_hint("the block is skipped"),
+        );
+        return None;
+    };
+    let key = match first.text.as_str() {
+        "fwmark" => {
+            let Some(m) = args.get(1) else {
+                c.sink
+                    .error("missing-value", first.span, "`fwmark` needs a mark");
+                return None;
+            };
+            c.extra(n, 2);
+            let mark = c.uint_word::<u32>(m, "virtual_server fwmark", 1, u64::from(u32::MAX))?;
+            VirtualServerKey::Fwmark(mark.value)
+        }
+        "group" => {
+            let Some(g) = args.get(1) else {
+                c.sink.error(
+                    "missing-value",
+                    first.span,
+                    "`group` needs a virtual_server_group name",
+                );
+                return None;
+            };
+            c.extra(n, 2);
+            VirtualServerKey::Group(g.text.clone())
+        }
+        _ => {
+            let Ok(ip) = values::parse_ip(&first.text) else {
+                let mut d = Diagnostic::error(
+                    "invalid-address",
+                    first.span,
+                    format!(
+                        "invalid virtual server address `{}`; the virtual_server block is skipped",
+                        first.text
+                    ),
+                );
+                if first
+                    .text
+                    .chars()
+                    .all(|ch| ch.is_ascii_uppercase() || ch == '_')
+                {
+                    d = d.with_hint(format!(
+                        "`{}` looks like a placeholder that was never filled in; write the service address, e.g. `virtual_server 192.0.2.1 {}`",
+                        first.text,
+                        args.get(1).map_or("80", |p| p.text.as_str())
+                    ));
+                } else {
+                    d = d.with_hint("expected `virtual_server IP [PORT]`, `virtual_server fwmark N` or `virtual_server group NAME`");
+                }
+                c.sink.push(d);
+                return None;
+            };
+            c.extra(n, 2);
+            let port = match args.get(1) {
+                Some(p) => Some(c.port_word(p, "virtual_server", 0)?),
+                None => None,
+            };
+            VirtualServerKey::Address { ip, port }
+        }
+    };
+    if !c.block_required(n, args.len()) {
+        return None;
+    }
+    let mut vs = VirtualServer {
+        key: Spanned::new(key, first.span),
+        lvs_sched: None,
+        lvs_method: None,
+        protocol: None,
+        persistence_timeout: None,
+        persistence_granularity: None,
+        persistence_engine: None,
+        delay_loop: None,
+        connect_timeout: None,
+        retry: None,
+        delay_before_retry: None,
+        warmup: None,
+        inhibit_on_failure: None,
+        alpha: None,
+        omega: None,
+        quorum: None,
+        hysteresis: None,
+        quorum_up: None,
+        quorum_down: None,
+        sorry_server: None,
+        sorry_server_inhibit: None,
+        sorry_server_lvs_method: None,
+        virtualhost: None,
+        weight: None,
+        ha_suspend: None,
+        smtp_alert: None,
+        real_servers: Vec::new(),
+        other: Vec::new(),
+    };
+    for item in c.items(n) {
+        let kw = item.keyword();
+        match kw {
+            "lvs_sched" | "lb_algo" => {
+                vs.lvs_sched = c.string(item);
+                if let Some(s) = &vs.lvs_sched
+                    && !SCHEDULERS.contains(&s.value.as_str())
+                {
+                    let mut d = Diagnostic::error(
+                        "invalid-value",
+                        s.span,
+                        format!("unknown scheduler `{}`", s.value),
+                    );
+                    if let Some(h) = crate::diag::nearest(&s.value, SCHEDULERS) {
+                        d = d.with_hint(format!("did you mean `{h}`?"));
+                    }
+                    c.sink.push(d);
+                }
+            }
+            "lvs_method" | "lb_kind" => vs.lvs_method = c.lvs_method(item),
+            "protocol" => {
+                c.no_block(item);
+                if let Some(w) = c.arg(item) {
+                    c.extra(item, 1);
+                    vs.protocol = match w.text.to_ascii_uppercase().as_str() {
+                        "TCP" => Some(Spanned::new(Protocol::Tcp, w.span)),
+                        "UDP" => Some(Spanned::new(Protocol::Udp, w.span)),
+                        "SCTP" => Some(Spanned::new(Protocol::Sctp, w.span)),
+                        _ => {
+                            c.bad(
+                                w,
+                                "protocol",
+                                format!("`{}` is not TCP, UDP or SCTP", w.text),
+                            );
+                            None
+                        }
+                    };
+                    if matches!(vs.key.value, VirtualServerKey::Fwmark(_)) {
+                        c.sink.warn(
+                            "ignored",
+                            item.span(),
+                            "protocol specified for fwmark - protocol will be ignored",
+                        );
+                    }
+                }
+            }
+            "persistence_timeout" => {
+                if item.args().is_empty() {
+                    vs.persistence_timeout = Some(Spanned::new(360, item.span()));
+                } else {
+                    vs.persistence_timeout = c.uint(item, 1, 2_678_400);
+                }
+            }
+            "persistence_granularity" => vs.persistence_granularity = c.string(item),
+            "persistence_engine" => vs.persistence_engine = c.string(item),
+            "delay_loop" => vs.delay_loop = c.timer(item, 1, TIMER_MAX),
+            "connect_timeout" => vs.connect_timeout = c.timer(item, 1, TIMER_MAX),
+            "retry" => vs.retry = c.uint(item, 1, u64::from(u32::MAX)),
+            "delay_before_retry" => vs.delay_before_retry = c.timer(item, 0, TIMER_MAX),
+            "warmup" => vs.warmup = c.timer(item, 0, TIMER_MAX),
+            "inhibit_on_failure" => vs.inhibit_on_failure = c.flag(item),
+            "alpha" => vs.alpha = c.flag(item),
+            "omega" => vs.omega = c.flag(item),
+            "quorum" => vs.quorum = c.uint(item, 1, u64::from(u32::MAX)),
+            "hysteresis" => vs.hysteresis = c.uint(item, 0, u64::from(u32::MAX)),
+            "quorum_up" => vs.quorum_up = c.script(item),
+            "quorum_down" => vs.quorum_down = c.script(item),
+            "sorry_server" => {
+                c.no_block(item);
+                if let Some(w) = c.arg(item) {
+                    c.extra(item, 2);
+                    if let Some(ip) = c.ip_word(w, "sorry_server") {
+                        let port = item
+                            .args()
+                            .get(1)
+                            .and_then(|p| c.port_word(p, "sorry_server", 0));
+                        vs.sorry_server =
+                            Some(Spanned::new(SorryServer { ip: ip.value, port }, w.span));
+                    }
+                }
+            }
+            "sorry_server_inhibit" => vs.sorry_server_inhibit = c.flag(item),
+            "sorry_server_lvs_method" => vs.sorry_server_lvs_method = c.lvs_method(item),
+            "virtualhost" => vs.virtualhost = c.string(item),
+            "weight" => vs.weight = c.uint(item, 1, i32::MAX as u64),
+            "ha_suspend" => vs.ha_suspend = c.bare_flag(item, true),
+            "smtp_alert" => vs.smtp_alert = c.flag(item),
+            "real_server" => {
+                if let Some(rs) = real_server(c, item) {
+                    vs.real_servers.push(rs);
+                }
+            }
+            k if VS_RAW.contains(&k) => vs.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`virtual_server`", &vs_known()),
+        }
+    }
+    Some(vs)
+}
+
+fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
+    let args = n.args();
+    let Some(first) = args.first() else {
+        c.sink
+            .error("missing-value", n.span(), "`real_server` needs an address");
+        return None;
+    };
+    let ip = c.ip_word(first, "real_server")?;
+    let port = match args.get(1) {
+        Some(p) => Some(c.port_word(p, "real_server", 0)?),
+        None => None,
+    };
+    if !c.block_required(n, 2) {
+        // keepalived accepts `real_server IP PORT` without a block; it has no checker then.
+        return Some(empty_rs(ip, port));
+    }
+    let mut rs = empty_rs(ip, port);
+    for item in c.items(n) {
+        let kw = item.keyword();
+        match kw {
+            "weight" => rs.weight = c.uint(item, 0, i32::MAX as u64),
+            "lvs_method" => rs.lvs_method = c.lvs_method(item),
+            "inhibit_on_failure" => rs.inhibit_on_failure = c.flag(item),
+            "notify_up" => rs.notify_up = c.script(item),
+            "notify_down" => rs.notify_down = c.script(item),
+            "uthreshold" => rs.uthreshold = c.uint(item, 0, u64::from(u32::MAX)),
+            "lthreshold" => rs.lthreshold = c.uint(item, 0, u64::from(u32::MAX)),
+            "smtp_alert" => rs.smtp_alert = c.flag(item),
+            "alpha" => rs.alpha = c.flag(item),
+            "retry" => rs.retry = c.uint(item, 1, u64::from(u32::MAX)),
+            "delay_before_retry" => rs.delay_before_retry = c.timer(item, 0, TIMER_MAX),
+            "warmup" => rs.warmup = c.timer(item, 0, TIMER_MAX),
+            "connect_timeout" => rs.connect_timeout = c.timer(item, 1, TIMER_MAX),
+            "delay_loop" => rs.delay_loop = c.timer(item, 1, TIMER_MAX),
+            "virtualhost" => rs.virtualhost = c.string(item),
+            "snmp_name" => rs.other.push(raw_setting(item)),
+            "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "MISC_CHECK" | "SMTP_CHECK" | "DNS_CHECK"
+            | "UDP_CHECK" | "PING_CHECK" | "FILE_CHECK" | "BFD_CHECK" => {
+                if let Some(ch) = checker(c, item) {
+                    rs.checkers.push(ch);
+                }
+            }
+            _ => c.unknown(item, "`real_server`", RS_KW),
+        }
+    }
+    Some(rs)
+}
+
+fn empty_rs(ip: Spanned<IpAddr>, port: Option<u16>) -> RealServer {
+    RealServer {
+        ip,
+        port,
+        weight: None,
+        lvs_method: None,
+        inhibit_on_failure: None,
+        notify_up: None,
+        notify_down: None,
+        uthreshold: None,
+        lthreshold: None,
+        smtp_alert: None,
+        alpha: None,
+        retry: None,
+        delay_before_retry: None,
+        warmup: None,
+        connect_timeout: None,
+        delay_loop: None,
+        virtualhost: None,
+        checkers: Vec::new(),
+        other: Vec::new(),
+    }
+}
+
+const CONNECT_KW: &[&str] = &[
+    "connect_ip",
+    "connect_port",
+    "bindto",
+    "bind_port",
+    "bind_if",
+    "connect_timeout",
+    "fwmark",
+];
+const COMMON_KW: &[&str] = &[
+    "retry",
+    "delay_before_retry",
+    "warmup",
+    "delay_loop",
+    "alpha",
+    "log_all_failures",
+];
+const HTTP_KW: &[&str] = &[
+    "url",
+    "http_protocol",
+    "virtualhost",
+    "fast_recovery",
+    "nb_get_retry",
+    "enable_sni",
+    "sni_name",
+    "tls_compliant",
+];
+const MISC_KW: &[&str] = &["misc_path", "misc_timeout", "misc_dynamic", "user"];
+const SMTP_KW: &[&str] = &["helo_name", "host"];
+const DNS_KW: &[&str] = &["type", "name"];
+const UDP_KW: &[&str] = &[
+    "payload",
+    "require_reply",
+    "min_reply_length",
+    "max_reply_length",
+];
+const FILE_KW: &[&str] = &["track_file", "weight"];
+const URL_KW: &[&str] = &[
+    "path",
+    "digest",
+    "status_code",
+    "virtualhost",
+    "regex",
+    "regex_no_match",
+    "regex_options",
+    "regex_stack",
+    "regex_min_offset",
+    "regex_max_offset",
+    "tls_compliant",
+];
+
+fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
+    let kw = n.keyword();
+    let mut kind = match kw {
+        "TCP_CHECK" => CheckerKind::Tcp,
+        "HTTP_GET" => CheckerKind::Http(HttpCheck::default()),
+        "SSL_GET" => CheckerKind::Ssl(HttpCheck::default()),
+        "MISC_CHECK" => CheckerKind::Misc(MiscCheck::default()),
+        "SMTP_CHECK" => CheckerKind::Smtp(SmtpCheck::default()),
+        "DNS_CHECK" => CheckerKind::Dns(DnsCheck::default()),
+        "UDP_CHECK" => CheckerKind::Udp(UdpCheck::default()),
+        "PING_CHECK" => CheckerKind::Ping,
+        "FILE_CHECK" => CheckerKind::File(FileCheck::default()),
+        _ => CheckerKind::Bfd(BfdCheck::default()),
+    };
+    if !c.block_required(n, 0) {
+        return None;
+    }
+    let network = !matches!(
+        kind,
+        CheckerKind::Misc(_) | CheckerKind::File(_) | CheckerKind::Bfd(_)
+    );
+    let mut ch = Checker {
+        span: n.span(),
+        connect: ConnectOptions::default(),
+        retry: None,
+        delay_before_retry: None,
+        warmup: None,
+        delay_loop: None,
+        alpha: None,
+        log_all_failures: None,
+        kind: CheckerKind::Tcp,
+        other: Vec::new(),
+    };
+    let specific: &[&str] = match &kind {
+        CheckerKind::Http(_) | CheckerKind::Ssl(_) => HTTP_KW,
+        CheckerKind::Misc(_) => MISC_KW,
+        CheckerKind::Smtp(_) => SMTP_KW,
+        CheckerKind::Dns(_) => DNS_KW,
+        CheckerKind::Udp(_) => UDP_KW,
+        CheckerKind::File(_) => FILE_KW,
+        CheckerKind::Bfd(_) => &["name", "alpha"],
+        _ => &[],
+    };
+    let mut known: Vec<&str> = specific.to_vec();
+    if network {
+        known.extend(CONNECT_KW);
+    }
+    if !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_)) {
+        known.extend(COMMON_KW);
+    }
+    for item in c.items(n) {
+        let k = item.keyword();
+        if network && connect_option(c, item, &mut ch.connect) {
+            continue;
+        }
+        let common = !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_));
+        match (k, &mut kind) {
+            ("retry", _) | ("nb_get_retry", CheckerKind::Http(_) | CheckerKind::Ssl(_))
+                if common =>
+            {
+                if k == "nb_get_retry" {
+                    c.sink.push(
+                        Diagnostic::warning(
+                            "deprecated",
+                            item.span(),
+                            "`nb_get_retry` is deprecated",
+                        )
+                        .with_hint("use `retry`"),
+                    );
+                }
+                ch.retry = c.uint(item, 0, u64::from(u32::MAX));
+            }
+            ("delay_before_retry", _) if common => {
+                ch.delay_before_retry = c.timer(item, 0, TIMER_MAX)
+            }
+            ("warmup", _) if common => ch.warmup = c.timer(item, 0, TIMER_MAX),
+            ("delay_loop", _) if common => ch.delay_loop = c.timer(item, 1, TIMER_MAX),
+            ("alpha", _) => ch.alpha = c.flag(item),
+            ("log_all_failures", _) if common => ch.log_all_failures = c.flag(item),
+            ("url", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
+                if c.block_required(item, 0) {
+                    h.urls.push(url(c, item));
+                }
+            }
+            ("http_protocol", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
+                h.http_protocol = c.string(item);
+                if let Some(p) = &h.http_protocol
+                    && !matches!(p.value.as_str(), "1.0" | "1.0C" | "1.0c" | "1.1")
+                {
+                    c.sink.error(
+                        "invalid-value",
+                        p.span,
+                        format!(
+                            "invalid `http_protocol` `{}`: expected 1.0, 1.0C or 1.1",
+                            p.value
+                        ),
+                    );
+                }
+            }
+            ("virtualhost", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
+                h.virtualhost = c.string(item)
+            }
+            ("fast_recovery", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
+                h.fast_recovery = c.flag(item)
+            }
+            ("enable_sni", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
+                h.enable_sni = c.flag(item)
+            }
+            ("sni_name", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => h.sni_name = c.string(item),
+            ("tls_compliant", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
+                h.tls_compliant = c.flag(item)
+            }
+            ("misc_path", CheckerKind::Misc(m)) => m.misc_path = c.script(item),
+            ("misc_timeout", CheckerKind::Misc(m)) => {
+                m.misc_timeout = c.uint(item, 1, u64::from(u32::MAX) / 1_000_000)
+            }
+            ("misc_dynamic", CheckerKind::Misc(m)) => m.misc_dynamic = c.bare_flag(item, true),
+            ("user", CheckerKind::Misc(m)) => m.user = c.user(item),
+            ("helo_name", CheckerKind::Smtp(s)) => s.helo_name = c.string(item),
+            ("host", CheckerKind::Smtp(s)) => {
+                if c.block_required(item, 0) {
+                    let mut co = ConnectOptions::default();
+                    for h in c.items(item) {
+                        if !connect_option(c, h, &mut co) {
+                            c.unknown(h, "`host`", CONNECT_KW);
+                        }
+                    }
+                    s.hosts.push(co);
+                }
+            }
+            ("type", CheckerKind::Dns(d)) => {
+                d.r#type = c.string(item);
+                if let Some(t) = &d.r#type
+                    && !matches!(
+                        t.value.to_ascii_uppercase().as_str(),
+                        "A" | "NS" | "CNAME" | "SOA" | "MX" | "TXT" | "AAAA"
+                    )
+                {
+                    c.sink.error(
+                        "invalid-value",
+                        t.span,
+                        format!("unknown DNS query type `{}`", t.value),
+                    );
+                }
+            }
+            ("name", CheckerKind::Dns(d)) => d.name = c.string(item),
+            ("payload", CheckerKind::Udp(u)) => u.payload = c.string(item),
+            ("require_reply", CheckerKind::Udp(u)) => {
+                c.no_block(item);
+                u.require_reply = Some(Spanned::new(
+                    item.args().first().map(|w| w.text.clone()),
+                    item.span(),
+                ));
+            }
+            ("min_reply_length", CheckerKind::Udp(u)) => u.min_reply_length = c.uint(item, 0, 255),
+            ("max_reply_length", CheckerKind::Udp(u)) => u.max_reply_length = c.uint(item, 0, 255),
+            ("track_file", CheckerKind::File(f)) => f.track_file = c.string(item),
+            ("weight", CheckerKind::File(f)) => {
+                f.weight = c.int(item, -(i32::MAX as i64), i32::MAX as i64);
+                f.reverse = item.args().get(1).is_some_and(|w| w.text == "reverse");
+            }
+            ("name", CheckerKind::Bfd(b)) => b.name = c.string(item),
+            _ => c.unknown(item, &format!("`{kw}`"), &known),
+        }
+    }
+    if let CheckerKind::Misc(m) = &kind
+        && m.misc_path.is_none()
+    {
+        c.sink.error(
+            "missing-value",
+            n.span(),
+            "MISC_CHECK has no `misc_path`; the checker is ignored",
+        );
+        return None;
+    }
+    ch.kind = kind;
+    Some(ch)
+}
+
+/// Connection options; true when `n` was one.
+fn connect_option(c: &mut Ctx, n: &Node, co: &mut ConnectOptions) -> bool {
+    match n.keyword() {
+        "connect_ip" => co.connect_ip = c.ip(n),
+        "connect_port" => co.connect_port = c.uint(n, 1, 65535),
+        "bindto" => co.bindto = c.ip(n),
+        "bind_port" => co.bind_port = c.uint(n, 1, 65535),
+        "bind_if" => co.bind_if = c.string(n),
+        "connect_timeout" => co.connect_timeout = c.timer(n, 1, TIMER_MAX),
+        "fwmark" => co.fwmark = c.uint(n, 0, u64::from(u32::MAX)),
+        _ => return false,
+    }
+    true
+}
+
+fn url(c: &mut Ctx, n: &Node) -> Url {
+    let mut u = Url {
+        path: None,
+        digest: None,
+        status_code: Vec::new(),
+        virtualhost: None,
+        regex: None,
+        other: Vec::new(),
+        span: n.span(),
+    };
+    for item in c.items(n) {
+        match item.keyword() {
+            "path" => u.path = c.string(item),
+            "digest" => {
+                u.digest = c.string(item);
+                if let Some(d) = &u.digest
+                    && !(d.value.len() == 32 && d.value.bytes().all(|b| b.is_ascii_hexdigit()))
+                {
+                    c.sink.error(
+                        "invalid-value",
+                        d.span,
+                        "`digest` must be 32 hexadecimal characters (MD5)",
+                    );
+                }
+            }
+            "status_code" => {
+                c.no_block(item);
+                for w in item.args() {
+                    let (a, b) = w.text.split_once('-').unwrap_or((&w.text, &w.text));
+                    match (
+                        values::parse_uint(a, 100, 599),
+                        values::parse_uint(b, 100, 599),
+                    ) {
+                        (Ok(x), Ok(y)) if x <= y => {
+                            u.status_code
+                                .push(Spanned::new((x as u16, y as u16), w.span));
+                        }
+                        _ => c.bad(
+                            w,
+                            "status_code",
+                            format!("`{}` is not a code or range within 100..599", w.text),
+                        ),
+                    }
+                }
+                if item.args().is_empty() {
+                    c.sink
+                        .error("missing-value", item.span(), "`status_code` needs a value");
+                }
+            }
+            "virtualhost" => u.virtualhost = c.string(item),
+            "regex" => u.regex = c.string(item),
+            k if URL_KW.contains(&k) => u.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`url`", URL_KW),
+        }
+    }
+    if u.path.is_none() {
+        c.sink
+            .error("missing-value", n.span(), "`url` has no `path`");
+    }
+    u
+}

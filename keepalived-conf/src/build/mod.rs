@@ -1,0 +1,511 @@
+//! Block tree → typed model, with keepalived's value rules and ranges.
+//!
+//! One submodule per section family. Each block has a list of the keywords it knows
+//! (typed ones and ones kept raw); anything else warns "unknown keyword" with the nearest
+//! known keyword as hint, and parsing continues, as in keepalived.
+
+mod global;
+mod lvs;
+mod validate;
+mod vrrp;
+
+use crate::diag::{Diagnostic, Sink, nearest};
+use crate::model::*;
+use crate::span::Spanned;
+use crate::tree::{Node, Word};
+use crate::values;
+use std::net::IpAddr;
+use std::time::Duration;
+
+pub(crate) use validate::validate;
+
+/// Top-level keywords and what they are.
+pub(crate) const ROOT_KEYWORDS: &[&str] = &[
+    "global_defs",
+    "vrrp_instance",
+    "vrrp_sync_group",
+    "vrrp_script",
+    "track_file",
+    "vrrp_track_file",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "virtual_server_group",
+    "virtual_server",
+    // kept raw (with a warning for blocks)
+    "bfd_instance",
+    "vrrp_track_process",
+    "garp_group",
+    "SSL",
+    "linkbeat_interfaces",
+    "interface_up_down_delays",
+    "track_group",
+    "net_namespace",
+    "net_namespace_ipvs",
+    "namespace_with_ipsets",
+    "use_pid_dir",
+    "instance",
+    "child_wait_time",
+    "linkbeat_use_polling",
+];
+
+const RAW_ROOT_BLOCKS: &[&str] = &[
+    "bfd_instance",
+    "vrrp_track_process",
+    "garp_group",
+    "SSL",
+    "linkbeat_interfaces",
+    "interface_up_down_delays",
+    "track_group",
+];
+
+/// Accumulates the model from top-level statements.
+pub(crate) struct Builder {
+    pub(crate) config: Config,
+}
+
+impl Builder {
+    pub(crate) fn new() -> Builder {
+        Builder {
+            config: Config::default(),
+        }
+    }
+
+    pub(crate) fn add_root(&mut self, n: Node, sink: &mut Sink) {
+        let mut c = Ctx { sink };
+        let kw = n.keyword().to_string();
+        match kw.as_str() {
+            "" => {}
+            "global_defs" => {
+                if c.block_required(&n, 0) {
+                    global::global_defs(&mut c, &n, &mut self.config.global_defs);
+                }
+            }
+            "vrrp_instance" => {
+                if let Some(v) = vrrp::instance(&mut c, &n) {
+                    self.config.vrrp_instances.push(v);
+                }
+            }
+            "vrrp_sync_group" => {
+                if let Some(v) = vrrp::sync_group(&mut c, &n) {
+                    self.config.vrrp_sync_groups.push(v);
+                }
+            }
+            "vrrp_script" => {
+                if let Some(v) = vrrp::script(&mut c, &n) {
+                    self.config.vrrp_scripts.push(v);
+                }
+            }
+            "track_file" | "vrrp_track_file" => {
+                if let Some(v) = vrrp::track_file(&mut c, &n) {
+                    self.config.track_files.push(v);
+                }
+            }
+            "static_ipaddress" => {
+                if c.block_required(&n, 0) {
+                    let v = vrrp::ip_list(&mut c, &n);
+                    self.config.static_ipaddress.extend(v);
+                }
+            }
+            "static_routes" => {
+                if c.block_required(&n, 0) {
+                    let v = vrrp::routes(&mut c, &n);
+                    self.config.static_routes.extend(v);
+                }
+            }
+            "static_rules" => {
+                if c.block_required(&n, 0) {
+                    let v = vrrp::rules(&mut c, &n);
+                    self.config.static_rules.extend(v);
+                }
+            }
+            "virtual_server_group" => {
+                if let Some(v) = lvs::vs_group(&mut c, &n) {
+                    self.config.virtual_server_groups.push(v);
+                }
+            }
+            "virtual_server" => {
+                if let Some(v) = lvs::virtual_server(&mut c, &n) {
+                    self.config.virtual_servers.push(v);
+                }
+            }
+            k if RAW_ROOT_BLOCKS.contains(&k) => {
+                c.sink.push(
+                    Diagnostic::warning(
+                        "raw-section",
+                        n.span(),
+                        format!("`{k}` is kept as written; this implementation does not act on it"),
+                    )
+                    .with_hint("its contents are in the model's `raw_blocks`"),
+                );
+                self.config.raw_blocks.push(raw_block(&n));
+            }
+            k if ROOT_KEYWORDS.contains(&k) => {
+                if n.block.is_some() {
+                    c.no_block(&n);
+                }
+                self.config.other.push(raw_setting(&n));
+            }
+            _ => c.unknown(&n, "the top level", ROOT_KEYWORDS),
+        }
+    }
+}
+
+/// Diagnostic helpers shared by the section builders.
+pub(crate) struct Ctx<'s> {
+    pub(crate) sink: &'s mut Sink,
+}
+
+pub(crate) fn raw_setting(n: &Node) -> RawSetting {
+    RawSetting {
+        keyword: n.keyword().to_string(),
+        args: n.args().iter().map(|w| w.text.clone()).collect(),
+        span: n.span(),
+    }
+}
+
+pub(crate) fn raw_block(n: &Node) -> RawBlock {
+    let mut items = Vec::new();
+    if let Some(b) = &n.block {
+        for c in &b.children {
+            items.push(RawItem {
+                setting: raw_setting(c),
+                block: c.block.as_ref().map(|_| Box::new(raw_block(c))),
+            });
+        }
+    }
+    RawBlock {
+        header: raw_setting(n),
+        items,
+    }
+}
+
+impl Ctx<'_> {
+    pub(crate) fn unknown(&mut self, n: &Node, within: &str, known: &[&str]) {
+        let kw = n.keyword();
+        let mut d = Diagnostic::warning(
+            "unknown-keyword",
+            n.span(),
+            format!("unknown keyword `{kw}` in {within}"),
+        );
+        if let Some(s) = nearest(kw, known) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        } else if n.block.is_some() {
+            d = d.with_hint("the keyword and its whole block are ignored");
+        } else {
+            d = d.with_hint("the line is ignored");
+        }
+        self.sink.push(d);
+    }
+
+    /// The statement must have a block; false (after an error) otherwise. Warns on extra args.
+    pub(crate) fn block_required(&mut self, n: &Node, max_args: usize) -> bool {
+        if n.block.is_none() {
+            self.sink.push(
+                Diagnostic::error(
+                    "missing-block",
+                    n.span(),
+                    format!("`{}` needs a `{{ ... }}` block", n.keyword()),
+                )
+                .with_hint("put `{` at the end of this line or on the next line"),
+            );
+            return false;
+        }
+        self.extra(n, max_args);
+        true
+    }
+
+    pub(crate) fn no_block(&mut self, n: &Node) {
+        if let Some(b) = &n.block {
+            self.sink.push(
+                Diagnostic::warning(
+                    "unexpected-block",
+                    b.open,
+                    format!(
+                        "`{}` does not take a block; the block is ignored",
+                        n.keyword()
+                    ),
+                )
+                .with_hint("remove the `{ ... }`"),
+            );
+        }
+    }
+
+    /// Warns when there are more than `max` arguments.
+    pub(crate) fn extra(&mut self, n: &Node, max: usize) {
+        let args = n.args();
+        if args.len() > max {
+            let w = &args[max];
+            let rest: Vec<&str> = args[max..].iter().map(|w| w.text.as_str()).collect();
+            let mut d = Diagnostic::warning(
+                "extra-arguments",
+                w.span,
+                format!(
+                    "extra argument{} to `{}` ignored: `{}`",
+                    if rest.len() > 1 { "s" } else { "" },
+                    n.keyword(),
+                    rest.join(" ")
+                ),
+            );
+            if w.text.starts_with("//") {
+                d = d.with_hint("`//` does not start a comment in keepalived.conf; use `#` or `!`");
+            } else {
+                d = d.with_hint("keepalived takes one setting per line");
+            }
+            self.sink.push(d);
+        }
+    }
+
+    /// The first argument; an error when missing.
+    pub(crate) fn arg<'n>(&mut self, n: &'n Node) -> Option<&'n Word> {
+        match n.args().first() {
+            Some(w) => Some(w),
+            None => {
+                self.sink.error(
+                    "missing-value",
+                    n.span(),
+                    format!("`{}` needs a value", n.keyword()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn bad(&mut self, w: &Word, kw: &str, msg: String) {
+        self.sink.error(
+            "invalid-value",
+            w.span,
+            format!("invalid value for `{kw}`: {msg}"),
+        );
+    }
+
+    /// One unsigned argument in `lo..=hi`.
+    pub(crate) fn uint<T: TryFrom<u64>>(
+        &mut self,
+        n: &Node,
+        lo: u64,
+        hi: u64,
+    ) -> Option<Spanned<T>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.extra(n, 1);
+        self.uint_word(w, n.keyword(), lo, hi)
+    }
+
+    pub(crate) fn uint_word<T: TryFrom<u64>>(
+        &mut self,
+        w: &Word,
+        kw: &str,
+        lo: u64,
+        hi: u64,
+    ) -> Option<Spanned<T>> {
+        match values::parse_uint(&w.text, lo, hi) {
+            Ok(v) => T::try_from(v).ok().map(|v| Spanned::new(v, w.span)),
+            Err(e) => {
+                self.bad(w, kw, e);
+                None
+            }
+        }
+    }
+
+    /// One signed argument in `lo..=hi`.
+    pub(crate) fn int<T: TryFrom<i64>>(
+        &mut self,
+        n: &Node,
+        lo: i64,
+        hi: i64,
+    ) -> Option<Spanned<T>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.int_word(w, n.keyword(), lo, hi)
+    }
+
+    pub(crate) fn int_word<T: TryFrom<i64>>(
+        &mut self,
+        w: &Word,
+        kw: &str,
+        lo: i64,
+        hi: i64,
+    ) -> Option<Spanned<T>> {
+        match values::parse_int(&w.text, lo, hi) {
+            Ok(v) => T::try_from(v).ok().map(|v| Spanned::new(v, w.span)),
+            Err(e) => {
+                self.bad(w, kw, e);
+                None
+            }
+        }
+    }
+
+    /// One `<TIMER>` argument in `lo_us..=hi_us` microseconds.
+    pub(crate) fn timer(&mut self, n: &Node, lo_us: u64, hi_us: u64) -> Option<Spanned<Duration>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.extra(n, 1);
+        match values::parse_timer(&w.text, lo_us, hi_us) {
+            Ok(v) => Some(Spanned::new(v, w.span)),
+            Err(e) => {
+                self.bad(w, n.keyword(), e);
+                None
+            }
+        }
+    }
+
+    /// A flag with an optional `<BOOL>` argument (no argument = true).
+    pub(crate) fn flag(&mut self, n: &Node) -> Option<Spanned<bool>> {
+        self.no_block(n);
+        match n.args().first() {
+            None => Some(Spanned::new(true, n.span())),
+            Some(w) => match values::parse_bool(&w.text) {
+                Some(b) => {
+                    self.extra(n, 1);
+                    Some(Spanned::new(b, w.span))
+                }
+                None => {
+                    self.bad(
+                        w,
+                        n.keyword(),
+                        format!("`{}` is not one of true/on/yes/false/off/no", w.text),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// A flag that takes no argument at all.
+    pub(crate) fn bare_flag(&mut self, n: &Node, value: bool) -> Option<Spanned<bool>> {
+        self.no_block(n);
+        self.extra(n, 0);
+        Some(Spanned::new(value, n.span()))
+    }
+
+    /// One string argument.
+    pub(crate) fn string(&mut self, n: &Node) -> Option<Spanned<String>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.extra(n, 1);
+        Some(Spanned::new(w.text.clone(), w.span))
+    }
+
+    /// One IP address argument.
+    pub(crate) fn ip(&mut self, n: &Node) -> Option<Spanned<IpAddr>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.extra(n, 1);
+        self.ip_word(w, n.keyword())
+    }
+
+    pub(crate) fn ip_word(&mut self, w: &Word, kw: &str) -> Option<Spanned<IpAddr>> {
+        match values::parse_ip(&w.text) {
+            Ok(a) => Some(Spanned::new(a, w.span)),
+            Err(e) => {
+                let mut d = Diagnostic::error(
+                    "invalid-address",
+                    w.span,
+                    format!("invalid address for `{kw}`: {e}"),
+                );
+                if w.text.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                    d = d.with_hint(format!(
+                        "`{}` looks like a placeholder that was never filled in",
+                        w.text
+                    ));
+                }
+                self.sink.push(d);
+                None
+            }
+        }
+    }
+
+    /// A port number 0..65535 (or 1..65535).
+    pub(crate) fn port_word(&mut self, w: &Word, kw: &str, lo: u64) -> Option<u16> {
+        self.uint_word::<u16>(w, kw, lo, 65535).map(|s| s.value)
+    }
+
+    /// A script command: `kw "cmd args" [user [group]]`.
+    pub(crate) fn script(&mut self, n: &Node) -> Option<Spanned<Script>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        let args = n.args();
+        // With a quoted first argument the rest are user/group; otherwise keepalived takes
+        // the whole raw line as the command.
+        if w.quoted || args.len() == 1 {
+            if args.len() > 3 {
+                self.extra(n, 3);
+            }
+            Some(Spanned::new(
+                Script {
+                    command: w.text.clone(),
+                    user: args.get(1).map(|u| u.text.clone()),
+                    group: args.get(2).map(|g| g.text.clone()),
+                },
+                w.span,
+            ))
+        } else {
+            let raw = n.raw_args.clone().unwrap_or_else(|| {
+                args.iter()
+                    .map(|a| a.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            Some(Spanned::new(
+                Script {
+                    command: raw,
+                    user: None,
+                    group: None,
+                },
+                w.span,
+            ))
+        }
+    }
+
+    /// `USER [GROUP]`.
+    pub(crate) fn user(&mut self, n: &Node) -> Option<Spanned<ScriptUser>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.extra(n, 2);
+        let group = n
+            .args()
+            .get(1)
+            .map(|g| g.text.trim_start_matches(':').to_string());
+        Some(Spanned::new(
+            ScriptUser {
+                user: w.text.clone(),
+                group,
+            },
+            w.span,
+        ))
+    }
+
+    /// All arguments as strings.
+    pub(crate) fn words(&mut self, n: &Node) -> Spanned<Vec<String>> {
+        self.no_block(n);
+        Spanned::new(n.args().iter().map(|w| w.text.clone()).collect(), n.span())
+    }
+
+    pub(crate) fn lvs_method(&mut self, n: &Node) -> Option<Spanned<LvsMethod>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        let m = match w.text.to_ascii_uppercase().as_str() {
+            "NAT" => LvsMethod::Nat,
+            "DR" => LvsMethod::Dr,
+            "TUN" => LvsMethod::Tun,
+            _ => {
+                self.bad(
+                    w,
+                    n.keyword(),
+                    format!("`{}` is not NAT, DR or TUN", w.text),
+                );
+                return None;
+            }
+        };
+        Some(Spanned::new(m, w.span))
+    }
+
+    /// Value-block entries: the block's children, with a warning for nested blocks.
+    pub(crate) fn items<'n>(&mut self, n: &'n Node) -> &'n [Node] {
+        match &n.block {
+            Some(b) => &b.children,
+            None => &[],
+        }
+    }
+}

@@ -1,0 +1,1103 @@
+//! VRRP sections (keepalived/vrrp/vrrp_parser.c, man5 "VRRPD CONFIGURATION").
+
+use super::{Ctx, raw_setting};
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::span::{Span, Spanned};
+use crate::tree::Node;
+use crate::values;
+
+const INSTANCE_TYPED: &[&str] = &[
+    "state",
+    "interface",
+    "virtual_router_id",
+    "priority",
+    "advert_int",
+    "version",
+    "nopreempt",
+    "preempt",
+    "preempt_delay",
+    "authentication",
+    "virtual_ipaddress",
+    "virtual_ipaddress_excluded",
+    "no_virtual_ipaddress",
+    "virtual_routes",
+    "virtual_rules",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "dont_track_primary",
+    "mcast_src_ip",
+    "unicast_src_ip",
+    "unicast_peer",
+    "unicast_ttl",
+    "mcast_dst_ip",
+    "check_unicast_src",
+    "unicast_fault_no_peer",
+    "use_vmac",
+    "vmac_xmit_base",
+    "accept",
+    "no_accept",
+    "garp_master_delay",
+    "garp_master_repeat",
+    "garp_master_refresh",
+    "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "down_timer_adverts",
+    "lower_prio_no_advert",
+    "higher_prio_send_advert",
+    "skip_check_adv_addr",
+    "strict_mode",
+    "v3_checksum_as_v2",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify_deleted",
+    "notify_master_rx_lower_pri",
+    "notify",
+    "notify_priority_changes",
+    "smtp_alert",
+];
+
+const INSTANCE_RAW: &[&str] = &[
+    "vrf",
+    "use_vmac_addr",
+    "use_ipvlan",
+    "garp_extra_if",
+    "vmac_garp_intvl",
+    "timer_expired_backup",
+    "thread_timer_expired",
+    "owner_ignore_adverts",
+    "old_unicast_checksum",
+    "promote_secondaries",
+    "native_ipv6",
+    "kernel_rx_buf_size",
+    "debug",
+    "linkbeat_use_polling",
+    "track_src_ip",
+    "auth_hmac",
+];
+
+pub(crate) fn instance_known() -> Vec<&'static str> {
+    INSTANCE_TYPED.iter().chain(INSTANCE_RAW).copied().collect()
+}
+
+/// `vrrp_instance NAME { ... }`
+pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
+    let name = header_name(c, n)?;
+    let mut v = VrrpInstance {
+        name,
+        state: None,
+        interface: None,
+        virtual_router_id: None,
+        priority: None,
+        advert_int: None,
+        version: None,
+        nopreempt: None,
+        preempt_delay: None,
+        authentication: None,
+        virtual_ipaddress: Vec::new(),
+        virtual_ipaddress_excluded: Vec::new(),
+        no_virtual_ipaddress: None,
+        virtual_routes: Vec::new(),
+        virtual_rules: Vec::new(),
+        track_interface: Vec::new(),
+        track_script: Vec::new(),
+        track_file: Vec::new(),
+        track_process: Vec::new(),
+        track_bfd: Vec::new(),
+        dont_track_primary: None,
+        mcast_src_ip: None,
+        unicast_src_ip: None,
+        unicast_peer: Vec::new(),
+        unicast_ttl: None,
+        mcast_dst_ip: None,
+        check_unicast_src: None,
+        unicast_fault_no_peer: None,
+        use_vmac: None,
+        vmac_xmit_base: None,
+        accept: None,
+        garp_master_delay: None,
+        garp_master_repeat: None,
+        garp_master_refresh: None,
+        garp_master_refresh_repeat: None,
+        garp_lower_prio_delay: None,
+        garp_lower_prio_repeat: None,
+        down_timer_adverts: None,
+        lower_prio_no_advert: None,
+        higher_prio_send_advert: None,
+        skip_check_adv_addr: None,
+        strict_mode: None,
+        v3_checksum_as_v2: None,
+        notify_master: None,
+        notify_backup: None,
+        notify_fault: None,
+        notify_stop: None,
+        notify_deleted: None,
+        notify_master_rx_lower_pri: None,
+        notify: None,
+        notify_priority_changes: None,
+        smtp_alert: None,
+        other: Vec::new(),
+    };
+    let u32max = u64::from(u32::MAX);
+    for item in c.items(n) {
+        let kw = item.keyword();
+        match kw {
+            "state" => {
+                c.no_block(item);
+                if let Some(w) = c.arg(item) {
+                    c.extra(item, 1);
+                    v.state = match w.text.as_str() {
+                        "MASTER" => Some(Spanned::new(VrrpState::Master, w.span)),
+                        "BACKUP" => Some(Spanned::new(VrrpState::Backup, w.span)),
+                        other => {
+                            c.sink.push(
+                                Diagnostic::error(
+                                    "invalid-value",
+                                    w.span,
+                                    format!("invalid value for `state`: `{other}`"),
+                                )
+                                .with_hint("expected MASTER or BACKUP (upper case)"),
+                            );
+                            None
+                        }
+                    };
+                }
+            }
+            "interface" => v.interface = c.string(item),
+            "virtual_router_id" => v.virtual_router_id = c.uint(item, 1, 255),
+            "priority" => v.priority = c.uint(item, 1, 255),
+            "advert_int" => v.advert_int = c.timer(item, 10_000, 255_000_000),
+            "version" => v.version = c.uint(item, 2, 3),
+            "nopreempt" => v.nopreempt = c.bare_flag(item, true),
+            "preempt" => v.nopreempt = c.bare_flag(item, false),
+            "preempt_delay" => v.preempt_delay = c.timer(item, 0, 1000 * 1_000_000),
+            "authentication" => {
+                if c.block_required(item, 0) {
+                    v.authentication = Some(authentication(c, item));
+                }
+            }
+            "virtual_ipaddress" => {
+                if c.block_required(item, 0) {
+                    let l = ip_list(c, item);
+                    v.virtual_ipaddress.extend(l);
+                }
+            }
+            "virtual_ipaddress_excluded" => {
+                if c.block_required(item, 0) {
+                    let l = ip_list(c, item);
+                    v.virtual_ipaddress_excluded.extend(l);
+                }
+            }
+            "no_virtual_ipaddress" => v.no_virtual_ipaddress = c.bare_flag(item, true),
+            "virtual_routes" => {
+                if c.block_required(item, 0) {
+                    let l = routes(c, item);
+                    v.virtual_routes.extend(l);
+                }
+            }
+            "virtual_rules" => {
+                if c.block_required(item, 0) {
+                    let l = rules(c, item);
+                    v.virtual_rules.extend(l);
+                }
+            }
+            "track_interface" => v.track_interface.extend(track_list(c, item, 253)),
+            "track_script" => v.track_script.extend(track_list(c, item, 253)),
+            "track_file" => v.track_file.extend(track_list(c, item, 254)),
+            "track_process" => v.track_process.extend(track_list(c, item, 254)),
+            "track_bfd" => v.track_bfd.extend(track_list(c, item, 253)),
+            "dont_track_primary" => v.dont_track_primary = c.bare_flag(item, true),
+            "mcast_src_ip" => v.mcast_src_ip = c.ip(item),
+            "unicast_src_ip" => v.unicast_src_ip = c.ip(item),
+            "unicast_peer" => {
+                if c.block_required(item, 0) {
+                    for e in c.items(item) {
+                        if let Some(p) = unicast_peer(c, e) {
+                            v.unicast_peer.push(p);
+                        }
+                    }
+                }
+            }
+            "unicast_ttl" => v.unicast_ttl = c.uint(item, 0, 255),
+            "mcast_dst_ip" => {
+                v.mcast_dst_ip = c.ip(item);
+                if let Some(a) = &v.mcast_dst_ip
+                    && !a.value.is_multicast()
+                {
+                    c.sink.error(
+                        "invalid-address",
+                        a.span,
+                        "`mcast_dst_ip` must be a multicast address",
+                    );
+                }
+            }
+            "check_unicast_src" => v.check_unicast_src = c.bare_flag(item, true),
+            "unicast_fault_no_peer" => v.unicast_fault_no_peer = c.bare_flag(item, true),
+            "use_vmac" => v.use_vmac = use_vmac(c, item),
+            "vmac_xmit_base" => v.vmac_xmit_base = c.bare_flag(item, true),
+            "accept" => v.accept = c.bare_flag(item, true),
+            "no_accept" => v.accept = c.bare_flag(item, false),
+            "garp_master_delay" => v.garp_master_delay = c.uint(item, 0, u32max),
+            "garp_master_repeat" => v.garp_master_repeat = c.uint(item, 0, u32max),
+            "garp_master_refresh" => v.garp_master_refresh = c.uint(item, 0, u32max),
+            "garp_master_refresh_repeat" => v.garp_master_refresh_repeat = c.uint(item, 0, u32max),
+            "garp_lower_prio_delay" => v.garp_lower_prio_delay = c.uint(item, 0, u32max),
+            "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = c.uint(item, 0, u32max),
+            "down_timer_adverts" => v.down_timer_adverts = c.uint(item, 1, 100),
+            "lower_prio_no_advert" => v.lower_prio_no_advert = c.flag(item),
+            "higher_prio_send_advert" => v.higher_prio_send_advert = c.flag(item),
+            "skip_check_adv_addr" => v.skip_check_adv_addr = c.flag(item),
+            "strict_mode" => v.strict_mode = c.flag(item),
+            "v3_checksum_as_v2" => v.v3_checksum_as_v2 = c.flag(item),
+            "notify_master" => v.notify_master = c.script(item),
+            "notify_backup" => v.notify_backup = c.script(item),
+            "notify_fault" => v.notify_fault = c.script(item),
+            "notify_stop" => v.notify_stop = c.script(item),
+            "notify_deleted" => {
+                if item.args().is_empty() {
+                    v.notify_deleted = Some(Spanned::new(
+                        Script {
+                            command: String::new(),
+                            user: None,
+                            group: None,
+                        },
+                        item.span(),
+                    ));
+                } else {
+                    v.notify_deleted = c.script(item);
+                }
+            }
+            "notify_master_rx_lower_pri" => v.notify_master_rx_lower_pri = c.script(item),
+            "notify" => v.notify = c.script(item),
+            "notify_priority_changes" => v.notify_priority_changes = c.flag(item),
+            "smtp_alert" => v.smtp_alert = c.flag(item),
+            "lvs_sync_daemon_interface" => {
+                c.sink.push(
+                    Diagnostic::warning(
+                        "deprecated",
+                        item.span(),
+                        "`lvs_sync_daemon_interface` in a vrrp_instance is deprecated",
+                    )
+                    .with_hint("use `lvs_sync_daemon IF INSTANCE` in global_defs"),
+                );
+                v.other.push(raw_setting(item));
+            }
+            k if INSTANCE_RAW.contains(&k) => v.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`vrrp_instance`", &instance_known()),
+        }
+    }
+    Some(v)
+}
+
+/// The `NAME` of `keyword NAME { ... }`; error and `None` when missing.
+pub(crate) fn header_name(c: &mut Ctx, n: &Node) -> Option<Spanned<String>> {
+    let Some(w) = n.args().first() else {
+        c.sink.push(
+            Diagnostic::error(
+                "missing-name",
+                n.span(),
+                format!("`{}` needs a name", n.keyword()),
+            )
+            .with_hint(format!(
+                "write `{} NAME {{`; the block is skipped",
+                n.keyword()
+            )),
+        );
+        return None;
+    };
+    if !c.block_required(n, 1) {
+        return None;
+    }
+    Some(Spanned::new(w.text.clone(), w.span))
+}
+
+fn authentication(c: &mut Ctx, n: &Node) -> Authentication {
+    let mut a = Authentication {
+        auth_type: None,
+        auth_pass: None,
+        span: n.span(),
+    };
+    for item in c.items(n) {
+        match item.keyword() {
+            "auth_type" => {
+                c.no_block(item);
+                if let Some(w) = c.arg(item) {
+                    c.extra(item, 1);
+                    a.auth_type = match w.text.as_str() {
+                        "PASS" => Some(Spanned::new(AuthType::Pass, w.span)),
+                        "AH" => Some(Spanned::new(AuthType::Ah, w.span)),
+                        o => {
+                            c.bad(w, "auth_type", format!("`{o}` is not PASS or AH"));
+                            None
+                        }
+                    };
+                }
+            }
+            "auth_pass" => {
+                a.auth_pass = c.string(item);
+                if let Some(p) = &a.auth_pass
+                    && p.value.len() > 8
+                {
+                    c.sink.warn(
+                        "truncated",
+                        p.span,
+                        "`auth_pass` is longer than 8 bytes; only the first 8 are used",
+                    );
+                }
+            }
+            _ => c.unknown(item, "`authentication`", &["auth_type", "auth_pass"]),
+        }
+    }
+    a
+}
+
+/// Entries of `virtual_ipaddress` and friends.
+pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
+    let mut out = Vec::new();
+    for e in c.items(n) {
+        c.no_block(e);
+        let Some(first) = e.words.first() else {
+            continue;
+        };
+        let address = match values::parse_prefix(&first.text) {
+            Ok(p) => Spanned::new(p, first.span),
+            Err(msg) => {
+                let mut d = Diagnostic::error(
+                    "invalid-address",
+                    first.span,
+                    format!("invalid address in `{}`: {msg}", n.keyword()),
+                );
+                if first
+                    .text
+                    .chars()
+                    .all(|ch| ch.is_ascii_uppercase() || ch == '_')
+                {
+                    d = d.with_hint(format!(
+                        "`{}` looks like a placeholder that was never filled in",
+                        first.text
+                    ));
+                } else {
+                    d = d.with_hint("one address per line: `ADDRESS[/PREFIX] [dev IF] [brd IP] [scope S] [label L] ...`");
+                }
+                c.sink.push(d);
+                continue;
+            }
+        };
+        let mut vip = VirtualIp {
+            address,
+            brd: None,
+            dev: None,
+            scope: None,
+            label: None,
+            peer: None,
+            no_track: false,
+            use_vmac: None,
+            options: Vec::new(),
+        };
+        let args = e.args();
+        let mut i = 0;
+        while i < args.len() {
+            let k = args[i].text.as_str();
+            let val = args.get(i + 1);
+            match k {
+                "brd" | "broadcast" | "dev" | "scope" | "label" | "peer" | "preferred_lft" => {
+                    let Some(val) = val else {
+                        c.sink.error(
+                            "missing-value",
+                            args[i].span,
+                            format!("`{k}` needs a value"),
+                        );
+                        break;
+                    };
+                    match k {
+                        "brd" | "broadcast" => vip.brd = Some(val.text.clone()),
+                        "dev" => vip.dev = Some(val.text.clone()),
+                        "scope" => vip.scope = Some(val.text.clone()),
+                        "label" => vip.label = Some(val.text.clone()),
+                        "peer" => match values::parse_prefix(&val.text) {
+                            Ok(p) => vip.peer = Some(p),
+                            Err(m) => c.sink.error(
+                                "invalid-address",
+                                val.span,
+                                format!("invalid `peer`: {m}"),
+                            ),
+                        },
+                        _ => {
+                            vip.options.push(k.to_string());
+                            vip.options.push(val.text.clone());
+                        }
+                    }
+                    i += 2;
+                }
+                "no_track" => {
+                    vip.no_track = true;
+                    i += 1;
+                }
+                "use_vmac" => {
+                    let name = val
+                        .filter(|w| !is_vip_option(&w.text))
+                        .map(|w| w.text.clone());
+                    i += 1 + usize::from(name.is_some());
+                    vip.use_vmac = Some(name);
+                }
+                "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin" => {
+                    vip.options.push(k.to_string());
+                    i += 1;
+                }
+                _ => {
+                    let mut d = Diagnostic::error(
+                        "invalid-value",
+                        args[i].span,
+                        format!(
+                            "unknown option `{k}` for address {}",
+                            vip.address.value.addr
+                        ),
+                    );
+                    if values::parse_prefix(k).is_ok() {
+                        d = d.with_hint("one address per line");
+                    } else if let Some(s) = crate::diag::nearest(k, VIP_OPTIONS) {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    c.sink.push(d);
+                    i += 1;
+                }
+            }
+        }
+        out.push(vip);
+    }
+    out
+}
+
+const VIP_OPTIONS: &[&str] = &[
+    "brd",
+    "broadcast",
+    "dev",
+    "scope",
+    "label",
+    "peer",
+    "preferred_lft",
+    "no_track",
+    "use_vmac",
+    "home",
+    "-nodad",
+    "nodad",
+    "mngtmpaddr",
+    "noprefixroute",
+    "autojoin",
+];
+
+fn is_vip_option(s: &str) -> bool {
+    VIP_OPTIONS.contains(&s)
+}
+
+/// `ip route` keywords taking a value.
+const ROUTE_VALUE_KW: &[&str] = &[
+    "src",
+    "via",
+    "gw",
+    "dev",
+    "oif",
+    "table",
+    "metric",
+    "priority",
+    "preference",
+    "scope",
+    "protocol",
+    "proto",
+    "realms",
+    "mtu",
+    "advmss",
+    "rtt",
+    "rttvar",
+    "reordering",
+    "window",
+    "cwnd",
+    "initcwnd",
+    "initrwnd",
+    "ssthresh",
+    "features",
+    "quickack",
+    "congctl",
+    "pref",
+    "rto_min",
+    "hoplimit",
+    "fastopen_no_cookie",
+    "tos",
+    "nexthop",
+    "weight",
+    "encap",
+    "vrf",
+    "expires",
+    "ttl-propagate",
+    "from",
+];
+
+/// Entries of `virtual_routes` / `static_routes`.
+pub(crate) fn routes(c: &mut Ctx, n: &Node) -> Vec<Route> {
+    let mut out = Vec::new();
+    for e in c.items(n) {
+        c.no_block(e);
+        let words: Vec<String> = e.words.iter().map(|w| w.text.clone()).collect();
+        let mut r = Route {
+            to: None,
+            src: None,
+            via: None,
+            dev: None,
+            table: None,
+            no_track: false,
+            words,
+            span: e.span(),
+        };
+        let ws = &e.words;
+        let mut i = 0;
+        let mut ok = true;
+        while i < ws.len() {
+            let k = ws[i].text.as_str();
+            if ROUTE_VALUE_KW.contains(&k) {
+                let Some(val) = ws.get(i + 1) else {
+                    c.sink.error(
+                        "missing-value",
+                        ws[i].span,
+                        format!("route option `{k}` needs a value"),
+                    );
+                    ok = false;
+                    break;
+                };
+                match k {
+                    "src" => match values::parse_ip(&val.text) {
+                        Ok(a) => r.src = Some(a),
+                        Err(m) => {
+                            c.sink.error(
+                                "invalid-address",
+                                val.span,
+                                format!("invalid route `src`: {m}"),
+                            );
+                            ok = false;
+                        }
+                    },
+                    "via" | "gw" => {
+                        if k == "gw" {
+                            c.sink.push(
+                                Diagnostic::warning(
+                                    "deprecated",
+                                    ws[i].span,
+                                    "`gw` for routes is deprecated",
+                                )
+                                .with_hint("use `via`"),
+                            );
+                        }
+                        let addr = val.text.strip_prefix("inet6 ").unwrap_or(&val.text);
+                        match values::parse_ip(addr) {
+                            Ok(a) => r.via = Some(a),
+                            Err(m) => {
+                                c.sink.error(
+                                    "invalid-address",
+                                    val.span,
+                                    format!("invalid route gateway: {m}"),
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                    "dev" | "oif" => r.dev = Some(val.text.clone()),
+                    "table" => r.table = Some(val.text.clone()),
+                    _ => {}
+                }
+                i += 2;
+            } else if k == "or" {
+                c.sink.push(
+                    Diagnostic::warning("deprecated", ws[i].span, "`or` for routes is deprecated")
+                        .with_hint("use `nexthop`"),
+                );
+                i += 2;
+            } else if k == "no_track" {
+                r.no_track = true;
+                i += 1;
+            } else if matches!(
+                k,
+                "blackhole"
+                    | "unreachable"
+                    | "prohibit"
+                    | "throw"
+                    | "unicast"
+                    | "local"
+                    | "broadcast"
+                    | "multicast"
+                    | "nat"
+                    | "anycast"
+                    | "to"
+                    | "onlink"
+                    | "pervasive"
+                    | "inet6"
+                    | "lock"
+            ) {
+                i += 1;
+            } else if r.to.is_none() {
+                let t = if k == "default" { "0.0.0.0/0" } else { k };
+                match values::parse_prefix(t) {
+                    Ok(p) => r.to = Some(p),
+                    Err(m) => {
+                        c.sink.push(
+                            Diagnostic::error("invalid-address", ws[i].span, format!("invalid route destination: {m}"))
+                                .with_hint("routes use `ip route` syntax: `PREFIX [via IP] [dev IF] [table N] ...`"),
+                        );
+                        ok = false;
+                    }
+                }
+                i += 1;
+            } else {
+                i += 1;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        if r.to.is_none() {
+            c.sink
+                .error("invalid-value", r.span, "route has no destination");
+            continue;
+        }
+        if r.dev.is_none() && !r.no_track {
+            c.sink.push(
+                Diagnostic::warning(
+                    "untracked-route",
+                    r.span,
+                    format!(
+                        "cannot track route {} with no interface specified, not tracking",
+                        r.to.map(|p| p.to_string()).unwrap_or_default()
+                    ),
+                )
+                .with_hint("add `dev IF`, or `no_track`"),
+            );
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// Entries of `virtual_rules` / `static_rules`.
+pub(crate) fn rules(c: &mut Ctx, n: &Node) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for e in c.items(n) {
+        c.no_block(e);
+        let ws = &e.words;
+        let mut r = Rule {
+            from: None,
+            to: None,
+            table: None,
+            preference: None,
+            no_track: false,
+            words: ws.iter().map(|w| w.text.clone()).collect(),
+            span: e.span(),
+        };
+        let mut ok = true;
+        let mut i = 0;
+        while i < ws.len() {
+            let k = ws[i].text.as_str();
+            match k {
+                "no_track" | "not" | "inet6" | "l3mdev" => {
+                    r.no_track |= k == "no_track";
+                    i += 1;
+                }
+                _ => {
+                    let Some(val) = ws.get(i + 1) else {
+                        c.sink.error(
+                            "missing-value",
+                            ws[i].span,
+                            format!("rule option `{k}` needs a value"),
+                        );
+                        ok = false;
+                        break;
+                    };
+                    match k {
+                        "from" | "to" => {
+                            let p = if val.text == "all" {
+                                values::parse_prefix("0.0.0.0/0")
+                            } else {
+                                values::parse_prefix(&val.text)
+                            };
+                            match p {
+                                Ok(p) if k == "from" => r.from = Some(p),
+                                Ok(p) => r.to = Some(p),
+                                Err(m) => {
+                                    c.sink.error(
+                                        "invalid-address",
+                                        val.span,
+                                        format!("invalid rule `{k}` address: {m}"),
+                                    );
+                                    ok = false;
+                                }
+                            }
+                        }
+                        "table" | "lookup" => r.table = Some(val.text.clone()),
+                        "preference" | "priority" | "pref" => {
+                            r.preference = c
+                                .uint_word::<u32>(val, k, 0, u64::from(u32::MAX))
+                                .map(|s| s.value)
+                        }
+                        _ => {}
+                    }
+                    i += 2;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        if r.preference.is_none() {
+            c.sink.push(
+                Diagnostic::warning(
+                    "rule-no-preference",
+                    r.span,
+                    "rule has no preference specified",
+                )
+                .with_hint("keepalived picks one counting down from 16384; add `preference N`"),
+            );
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// `track_* { NAME [weight N [reverse|noreverse]] }` (also accepts a single inline name).
+pub(crate) fn track_list(c: &mut Ctx, n: &Node, max_weight: i64) -> Vec<TrackRef> {
+    let mut out = Vec::new();
+    if n.block.is_none() {
+        c.block_required(n, 0);
+        return out;
+    }
+    c.extra(n, 0);
+    for e in c.items(n) {
+        c.no_block(e);
+        let Some(name) = e.words.first() else {
+            continue;
+        };
+        let mut t = TrackRef {
+            name: name.text.clone(),
+            weight: None,
+            reverse: false,
+            span: name.span,
+        };
+        let args = e.args();
+        let mut i = 0;
+        while i < args.len() {
+            match args[i].text.as_str() {
+                "weight" => {
+                    match args.get(i + 1) {
+                        Some(w) => {
+                            t.weight = c
+                                .int_word::<i32>(w, "weight", -max_weight, max_weight)
+                                .map(|s| s.value)
+                        }
+                        None => {
+                            c.sink
+                                .error("missing-value", args[i].span, "`weight` needs a value")
+                        }
+                    }
+                    i += 2;
+                }
+                "reverse" => {
+                    t.reverse = true;
+                    i += 1;
+                }
+                "noreverse" => i += 1,
+                o => {
+                    c.sink.push(
+                        Diagnostic::warning(
+                            "extra-arguments",
+                            args[i].span,
+                            format!("unexpected `{o}` after tracked name `{}`", t.name),
+                        )
+                        .with_hint("syntax: NAME [weight N [reverse]]; one name per line"),
+                    );
+                    i += 1;
+                }
+            }
+        }
+        out.push(t);
+    }
+    out
+}
+
+fn unicast_peer(c: &mut Ctx, e: &Node) -> Option<UnicastPeer> {
+    c.no_block(e);
+    let w = e.words.first()?;
+    let address = c.ip_word(w, "unicast_peer")?.value;
+    let mut p = UnicastPeer {
+        address,
+        min_ttl: None,
+        max_ttl: None,
+        span: w.span,
+    };
+    let args = e.args();
+    let mut i = 0;
+    while i < args.len() {
+        let k = args[i].text.as_str();
+        match (k, args.get(i + 1)) {
+            ("min_ttl", Some(v)) => p.min_ttl = c.uint_word::<u8>(v, k, 0, 255).map(|s| s.value),
+            ("max_ttl", Some(v)) => p.max_ttl = c.uint_word::<u8>(v, k, 0, 255).map(|s| s.value),
+            _ => {
+                c.sink.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        args[i].span,
+                        format!("unexpected `{k}` after unicast peer"),
+                    )
+                    .with_hint("one peer per line: IP [min_ttl N] [max_ttl N]"),
+                );
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    Some(p)
+}
+
+fn use_vmac(c: &mut Ctx, n: &Node) -> Option<Spanned<UseVmac>> {
+    c.no_block(n);
+    let mut u = UseVmac {
+        name: None,
+        mac: None,
+        options: Vec::new(),
+    };
+    for w in n.args() {
+        if w.text.contains(':') && u.mac.is_none() {
+            match values::parse_mac(&w.text) {
+                Some(m) => u.mac = Some(m),
+                None => c.bad(w, "use_vmac", format!("`{}` is not a MAC address", w.text)),
+            }
+        } else if u.name.is_none()
+            && u.mac.is_none()
+            && u.options.is_empty()
+            && w.text != "netlink_notify_msg"
+        {
+            u.name = Some(w.text.clone());
+        } else {
+            u.options.push(w.text.clone());
+        }
+    }
+    Some(Spanned::new(u, n.span()))
+}
+
+const SYNC_TYPED: &[&str] = &[
+    "group",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify",
+    "smtp_alert",
+    "notify_priority_changes",
+    "sync_group_tracking_weight",
+    "global_tracking",
+    "notify_deleted",
+];
+
+/// `vrrp_sync_group NAME { ... }`
+pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
+    let name = header_name(c, n)?;
+    let mut g = VrrpSyncGroup {
+        name,
+        group: Vec::new(),
+        track_interface: Vec::new(),
+        track_script: Vec::new(),
+        track_file: Vec::new(),
+        track_process: Vec::new(),
+        track_bfd: Vec::new(),
+        notify_master: None,
+        notify_backup: None,
+        notify_fault: None,
+        notify_stop: None,
+        notify: None,
+        smtp_alert: None,
+        notify_priority_changes: None,
+        sync_group_tracking_weight: None,
+        other: Vec::new(),
+    };
+    for item in c.items(n) {
+        match item.keyword() {
+            "group" => {
+                if c.block_required(item, 0) {
+                    for e in c.items(item) {
+                        c.no_block(e);
+                        c.extra(e, 0);
+                        if let Some(w) = e.words.first() {
+                            g.group.push(Spanned::new(w.text.clone(), w.span));
+                        }
+                    }
+                }
+            }
+            "track_interface" => g.track_interface.extend(track_list(c, item, 253)),
+            "track_script" => g.track_script.extend(track_list(c, item, 253)),
+            "track_file" => g.track_file.extend(track_list(c, item, 254)),
+            "track_process" => g.track_process.extend(track_list(c, item, 254)),
+            "track_bfd" => g.track_bfd.extend(track_list(c, item, 253)),
+            "notify_master" => g.notify_master = c.script(item),
+            "notify_backup" => g.notify_backup = c.script(item),
+            "notify_fault" => g.notify_fault = c.script(item),
+            "notify_stop" => g.notify_stop = c.script(item),
+            "notify" => g.notify = c.script(item),
+            "smtp_alert" => g.smtp_alert = c.flag(item),
+            "notify_priority_changes" => g.notify_priority_changes = c.flag(item),
+            "sync_group_tracking_weight" => g.sync_group_tracking_weight = c.bare_flag(item, true),
+            "global_tracking" => {
+                c.sink.push(
+                    Diagnostic::warning(
+                        "deprecated",
+                        item.span(),
+                        "`global_tracking` is deprecated",
+                    )
+                    .with_hint("use `sync_group_tracking_weight`"),
+                );
+                g.other.push(raw_setting(item));
+            }
+            "notify_deleted" => g.other.push(raw_setting(item)),
+            _ if item.args().is_empty() && item.block.is_none() => {
+                c.sink.push(
+                    Diagnostic::warning(
+                        "unknown-keyword",
+                        item.span(),
+                        format!("unknown keyword `{}` in `vrrp_sync_group`", item.keyword()),
+                    )
+                    .with_hint("member instances go inside `group { ... }` (old syntax?)"),
+                );
+            }
+            _ => c.unknown(item, "`vrrp_sync_group`", SYNC_TYPED),
+        }
+    }
+    Some(g)
+}
+
+const SCRIPT_KW: &[&str] = &[
+    "script",
+    "interval",
+    "timeout",
+    "weight",
+    "rise",
+    "fall",
+    "user",
+    "init_fail",
+];
+
+/// `vrrp_script NAME { ... }`
+pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
+    let name = header_name(c, n)?;
+    let mut s = VrrpScript {
+        name,
+        script: None,
+        interval: None,
+        timeout: None,
+        weight: None,
+        reverse: false,
+        rise: None,
+        fall: None,
+        user: None,
+        init_fail: None,
+        other: Vec::new(),
+    };
+    for item in c.items(n) {
+        match item.keyword() {
+            "script" => s.script = c.script(item),
+            "interval" => s.interval = c.timer(item, 1_000, u64::from(u32::MAX) * 1_000_000),
+            "timeout" => s.timeout = c.timer(item, 1_000, u64::from(u32::MAX) * 1_000_000),
+            "weight" => {
+                s.weight = c.int(item, -253, 253);
+                s.reverse = weight_reverse(c, item);
+            }
+            "rise" => s.rise = c.uint(item, 1, i32::MAX as u64),
+            "fall" => s.fall = c.uint(item, 1, i32::MAX as u64),
+            "user" => s.user = c.user(item),
+            "init_fail" => s.init_fail = c.bare_flag(item, true),
+            _ => c.unknown(item, "`vrrp_script`", SCRIPT_KW),
+        }
+    }
+    if s.script.is_none() {
+        let at = n.block.as_ref().and_then(|b| b.close).unwrap_or(n.span());
+        c.sink.push(
+            Diagnostic::error(
+                "missing-script",
+                at,
+                format!(
+                    "no `script` set for vrrp_script `{}`; it is removed",
+                    s.name.value
+                ),
+            )
+            .with_hint(format!(
+                "add `script \"/path/to/check\"` to the block opened at line {}",
+                n.span().line
+            )),
+        );
+        return None;
+    }
+    Some(s)
+}
+
+fn weight_reverse(c: &mut Ctx, item: &Node) -> bool {
+    match item.args().get(1) {
+        None => false,
+        Some(w) if w.text == "reverse" => {
+            c.extra(item, 2);
+            true
+        }
+        Some(w) if w.text == "noreverse" => false,
+        Some(_) => {
+            c.extra(item, 1);
+            false
+        }
+    }
+}
+
+/// `track_file NAME { ... }`
+pub(crate) fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
+    if n.keyword() == "vrrp_track_file" {
+        c.sink.push(
+            Diagnostic::warning("deprecated", n.span(), "`vrrp_track_file` is deprecated")
+                .with_hint("use `track_file`"),
+        );
+    }
+    let name = header_name(c, n)?;
+    let mut t = TrackFile {
+        name,
+        file: None,
+        weight: None,
+        reverse: false,
+        init_file: None,
+        other: Vec::new(),
+    };
+    for item in c.items(n) {
+        match item.keyword() {
+            "file" => t.file = c.string(item),
+            "weight" => {
+                t.weight = c.int(item, -254, 254);
+                t.reverse = weight_reverse(c, item);
+            }
+            "init_file" => t.init_file = Some(c.words(item)),
+            _ => c.unknown(item, "`track_file`", &["file", "weight", "init_file"]),
+        }
+    }
+    if t.file.is_none() {
+        let at: Span = n.block.as_ref().and_then(|b| b.close).unwrap_or(n.span());
+        c.sink.error(
+            "missing-file",
+            at,
+            format!(
+                "no `file` set for track_file `{}`; it is removed",
+                t.name.value
+            ),
+        );
+        return None;
+    }
+    Some(t)
+}

@@ -1,0 +1,222 @@
+//! Diagnostics: what is wrong, where, and how to fix it; rendered like rustc.
+
+use crate::span::{SourceMap, Span};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The configuration is wrong; daemons must refuse it (`kaconf check` exits 1).
+    Error,
+    /// Suspicious or ignored input; keepalived would continue, and so do we.
+    Warning,
+}
+
+/// One message about the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable machine-readable identifier, e.g. `unknown-keyword`, `unclosed-block`.
+    pub code: &'static str,
+    /// Where (file, line, column); `None` only for problems with no position (a missing main file).
+    pub span: Option<Span>,
+    /// The message, one line, no trailing period.
+    pub message: String,
+    /// A suggestion or extra context ("did you mean `priority`?"), when one helps.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error at `span`.
+    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            span: Some(span),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A warning at `span`.
+    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            span: Some(span),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// One-line form `file:line:col: severity: message` (plus ` (hint: ...)`), handy in tests.
+    pub fn short(&self, sources: &SourceMap) -> String {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut s = match self.span {
+            Some(sp) => format!(
+                "{}:{}:{}: {sev}: {}",
+                sources.name(sp.file),
+                sp.line,
+                sp.col,
+                self.message
+            ),
+            None => format!("{sev}: {}", self.message),
+        };
+        if let Some(h) = &self.hint {
+            let _ = write!(s, " (hint: {h})");
+        }
+        s
+    }
+
+    /// Multi-line rustc-style rendering with the source line and a caret under the column.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = format!("{sev}[{}]: {}\n", self.code, self.message);
+        if let Some(sp) = self.span {
+            let num = sp.line.to_string();
+            let pad = " ".repeat(num.len());
+            let _ = writeln!(
+                out,
+                "{pad}--> {}:{}:{}",
+                sources.name(sp.file),
+                sp.line,
+                sp.col
+            );
+            if let Some(text) = sources.line_text(sp.file, sp.line) {
+                let shown: String = text
+                    .chars()
+                    .map(|c| if c == '\t' { ' ' } else { c })
+                    .collect();
+                let _ = writeln!(out, "{pad} |");
+                let _ = writeln!(out, "{num} | {shown}");
+                let caret_pad = " ".repeat(sp.col.saturating_sub(1) as usize);
+                let _ = writeln!(out, "{pad} | {caret_pad}^");
+            }
+            if let Some(h) = &self.hint {
+                let _ = writeln!(out, "{pad} = hint: {h}");
+            }
+        } else if let Some(h) = &self.hint {
+            let _ = writeln!(out, "  = hint: {h}");
+        }
+        out
+    }
+}
+
+/// Collects diagnostics with a hard cap so that hostile input cannot exhaust memory.
+#[derive(Debug, Default)]
+pub(crate) struct Sink {
+    pub(crate) diags: Vec<Diagnostic>,
+    dropped: usize,
+    errors: usize,
+}
+
+/// At most this many diagnostics are kept; the rest are counted.
+pub(crate) const MAX_DIAGNOSTICS: usize = 1000;
+
+impl Sink {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        if d.is_error() {
+            self.errors += 1;
+        }
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(d);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub(crate) fn error(&mut self, code: &'static str, span: Span, msg: impl Into<String>) {
+        self.push(Diagnostic::error(code, span, msg));
+    }
+
+    pub(crate) fn warn(&mut self, code: &'static str, span: Span, msg: impl Into<String>) {
+        self.push(Diagnostic::warning(code, span, msg));
+    }
+
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
+        if self.dropped > 0 {
+            let had_errors = self.errors > 0;
+            self.diags.push(Diagnostic {
+                severity: if had_errors {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                code: "too-many-diagnostics",
+                span: None,
+                message: format!("{} further diagnostics were not kept", self.dropped),
+                hint: None,
+            });
+        }
+        // Stable order: by file, then line, then column; equal positions keep insertion order.
+        self.diags
+            .sort_by_key(|d| d.span.map(|s| (s.file, s.line, s.col)));
+        self.diags
+    }
+}
+
+/// The known word closest to `word` (edit distance at most 1/3 of its length, minimum 2).
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.len() > 64 {
+        return None;
+    }
+    let limit = (word.chars().count() / 3).max(2);
+    let mut best: Option<(usize, &'a str)> = None;
+    for &c in candidates {
+        let d = edit_distance(&word.to_ascii_lowercase(), c);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance (byte-wise; keywords are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_keyword() {
+        assert_eq!(nearest("priorty", &["priority", "state"]), Some("priority"));
+        assert_eq!(nearest("virtual_router", &["virtual_router_id"]), Some("virtual_router_id"));
+        assert_eq!(nearest("xyz", &["priority"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

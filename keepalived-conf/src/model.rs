@@ -1,0 +1,926 @@
+//! The typed configuration model (serde `Serialize`).
+//!
+//! Field names are keepalived's keywords. Every value is a [`Spanned`] with its position.
+//! A field is `None` (or an empty list) when the keyword was not written: defaults are
+//! the daemons' business and are documented on each field. Keywords that are recognised
+//! but have no typed field are kept in the `other` list of their block as [`RawSetting`]s.
+
+use crate::span::{Span, Spanned};
+use crate::values::IpPrefix;
+use serde::Serialize;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// An optional value with its span.
+pub type Opt<T> = Option<Spanned<T>>;
+
+/// A whole configuration.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Config {
+    /// Display names of the files read, indexed by `Span::file`.
+    pub files: Vec<String>,
+    /// `global_defs` (all `global_defs` blocks merged, as keepalived does).
+    pub global_defs: GlobalDefs,
+    /// `vrrp_instance NAME { ... }`, in file order.
+    pub vrrp_instances: Vec<VrrpInstance>,
+    /// `vrrp_sync_group NAME { ... }`.
+    pub vrrp_sync_groups: Vec<VrrpSyncGroup>,
+    /// `vrrp_script NAME { ... }`.
+    pub vrrp_scripts: Vec<VrrpScript>,
+    /// `track_file NAME { ... }` / `vrrp_track_file NAME { ... }`.
+    pub track_files: Vec<TrackFile>,
+    /// `static_ipaddress { ... }` entries.
+    pub static_ipaddress: Vec<VirtualIp>,
+    /// `static_routes { ... }` entries.
+    pub static_routes: Vec<Route>,
+    /// `static_rules { ... }` entries.
+    pub static_rules: Vec<Rule>,
+    /// `virtual_server_group NAME { ... }`.
+    pub virtual_server_groups: Vec<VirtualServerGroup>,
+    /// `virtual_server ... { ... }`.
+    pub virtual_servers: Vec<VirtualServer>,
+    /// Recognised sections without a typed model (`bfd_instance`, `vrrp_track_process`,
+    /// `garp_group`, `SSL`, `linkbeat_interfaces`, `track_group`, ...), kept whole.
+    pub raw_blocks: Vec<RawBlock>,
+    /// Recognised top-level keywords without a block (`net_namespace`, `instance`, ...).
+    pub other: Vec<RawSetting>,
+}
+
+/// A keyword kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RawSetting {
+    /// The keyword.
+    pub keyword: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Where the keyword was written.
+    pub span: Span,
+}
+
+/// A block kept as written (with nested blocks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RawBlock {
+    /// Keyword and arguments of the header.
+    pub header: RawSetting,
+    /// Statements inside, in order.
+    pub items: Vec<RawItem>,
+}
+
+/// A statement in a raw block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RawItem {
+    /// The statement.
+    pub setting: RawSetting,
+    /// Its block, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<Box<RawBlock>>,
+}
+
+/// A script command (`notify_master "/bin/x arg" user group`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Script {
+    /// Command line (quotes removed, arguments kept in one string as keepalived passes them).
+    pub command: String,
+    /// `user` to run as.
+    pub user: Option<String>,
+    /// `group` to run as.
+    pub group: Option<String>,
+}
+
+/// `global_defs` (man5 "Global definitions").
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GlobalDefs {
+    /// `router_id` (default: hostname).
+    pub router_id: Opt<String>,
+    /// `notification_email { addr ... }`.
+    pub notification_email: Vec<Spanned<String>>,
+    /// `notification_email_from` (default `keepalived@<hostname>`).
+    pub notification_email_from: Opt<String>,
+    /// `smtp_server IP|host [PORT]` (port default 25).
+    pub smtp_server: Opt<SmtpServer>,
+    /// `smtp_connect_timeout` (default 30 s).
+    pub smtp_connect_timeout: Opt<Duration>,
+    /// `smtp_helo_name`.
+    pub smtp_helo_name: Opt<String>,
+    /// `smtp_alert`.
+    pub smtp_alert: Opt<bool>,
+    /// `smtp_alert_vrrp`.
+    pub smtp_alert_vrrp: Opt<bool>,
+    /// `smtp_alert_checker`.
+    pub smtp_alert_checker: Opt<bool>,
+    /// `enable_script_security`.
+    pub enable_script_security: Opt<bool>,
+    /// `script_user USER [GROUP]`.
+    pub script_user: Opt<ScriptUser>,
+    /// `vrrp_version` 2|3 (default 2).
+    pub vrrp_version: Opt<u8>,
+    /// `vrrp_iptables [IN_CHAIN [OUT_CHAIN]]`.
+    pub vrrp_iptables: Opt<Vec<String>>,
+    /// `vrrp_ipsets [names]`.
+    pub vrrp_ipsets: Opt<Vec<String>>,
+    /// `nftables [TABLE]`.
+    pub nftables: Opt<Option<String>>,
+    /// `vrrp_strict`.
+    pub vrrp_strict: Opt<bool>,
+    /// `vrrp_check_unicast_src`.
+    pub vrrp_check_unicast_src: Opt<bool>,
+    /// `vrrp_skip_check_adv_addr`.
+    pub vrrp_skip_check_adv_addr: Opt<bool>,
+    /// `vrrp_garp_master_delay` seconds (default 5).
+    pub vrrp_garp_master_delay: Opt<u32>,
+    /// `vrrp_garp_master_repeat` (default 5).
+    pub vrrp_garp_master_repeat: Opt<u32>,
+    /// `vrrp_garp_master_refresh` seconds (default 0 = off).
+    pub vrrp_garp_master_refresh: Opt<u32>,
+    /// `vrrp_garp_master_refresh_repeat` (default 1).
+    pub vrrp_garp_master_refresh_repeat: Opt<u32>,
+    /// `vrrp_garp_lower_prio_delay` seconds.
+    pub vrrp_garp_lower_prio_delay: Opt<u32>,
+    /// `vrrp_garp_lower_prio_repeat`.
+    pub vrrp_garp_lower_prio_repeat: Opt<u32>,
+    /// `vrrp_garp_interval` (0.000001..4294.967295 s).
+    pub vrrp_garp_interval: Opt<Duration>,
+    /// `vrrp_gna_interval` (0.000001..4294.967295 s).
+    pub vrrp_gna_interval: Opt<Duration>,
+    /// `vrrp_min_garp`.
+    pub vrrp_min_garp: Opt<bool>,
+    /// `vrrp_lower_prio_no_advert`.
+    pub vrrp_lower_prio_no_advert: Opt<bool>,
+    /// `vrrp_higher_prio_send_advert`.
+    pub vrrp_higher_prio_send_advert: Opt<bool>,
+    /// `vrrp_down_timer_adverts` 1..100 (default 3).
+    pub vrrp_down_timer_adverts: Opt<u32>,
+    /// `vrrp_mcast_group4` (default 224.0.0.18).
+    pub vrrp_mcast_group4: Opt<IpAddr>,
+    /// `vrrp_mcast_group6` (default ff02::12).
+    pub vrrp_mcast_group6: Opt<IpAddr>,
+    /// `default_interface`.
+    pub default_interface: Opt<String>,
+    /// `vrrp_startup_delay`.
+    pub vrrp_startup_delay: Opt<Duration>,
+    /// `max_auto_priority [-1..99]`.
+    pub max_auto_priority: Opt<i32>,
+    /// `lvs_timeouts [tcp S] [tcpfin S] [udp S]`.
+    pub lvs_timeouts: Opt<LvsTimeouts>,
+    /// `lvs_sync_daemon IF [VI] [id N] [maxlen N] [port N] [ttl N] [group IP]`.
+    pub lvs_sync_daemon: Opt<LvsSyncDaemon>,
+    /// `lvs_flush`.
+    pub lvs_flush: Opt<bool>,
+    /// `lvs_flush_on_stop [VS]`.
+    pub lvs_flush_on_stop: Opt<bool>,
+    /// `notify_fifo FIFO [user [group]]`.
+    pub notify_fifo: Opt<Script>,
+    /// `vrrp_notify_fifo`.
+    pub vrrp_notify_fifo: Opt<Script>,
+    /// `lvs_notify_fifo`.
+    pub lvs_notify_fifo: Opt<Script>,
+    /// `dynamic_interfaces [allow_if_changes]`.
+    pub dynamic_interfaces: Opt<bool>,
+    /// Other recognised `global_defs` keywords, as written.
+    pub other: Vec<RawSetting>,
+}
+
+/// `smtp_server` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SmtpServer {
+    /// Address or host name.
+    pub host: String,
+    /// Port (default 25).
+    pub port: Option<u16>,
+}
+
+/// `script_user` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptUser {
+    /// User name.
+    pub user: String,
+    /// Group name.
+    pub group: Option<String>,
+}
+
+/// `lvs_timeouts` value (seconds; 0..31 days each).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LvsTimeouts {
+    /// `tcp`.
+    pub tcp: Option<u32>,
+    /// `tcpfin`.
+    pub tcpfin: Option<u32>,
+    /// `udp`.
+    pub udp: Option<u32>,
+}
+
+/// `lvs_sync_daemon` value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LvsSyncDaemon {
+    /// Interface.
+    pub interface: String,
+    /// VRRP instance whose state drives master/backup.
+    pub instance: Option<String>,
+    /// `id` 0..255 (default: VRID of the instance).
+    pub id: Option<u8>,
+    /// `maxlen` 1..65507.
+    pub maxlen: Option<u16>,
+    /// `port`.
+    pub port: Option<u16>,
+    /// `ttl` 1..255.
+    pub ttl: Option<u8>,
+    /// `group` multicast address.
+    pub group: Option<IpAddr>,
+}
+
+/// `state` of a VRRP instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum VrrpState {
+    /// `MASTER`
+    Master,
+    /// `BACKUP`
+    Backup,
+}
+
+/// `auth_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum AuthType {
+    /// `PASS`: simple password (RFC 2338 §5.3.6.1).
+    Pass,
+    /// `AH`: IPSEC AH (RFC 2338 §5.3.6.2).
+    Ah,
+}
+
+/// `authentication { auth_type ...; auth_pass ... }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Authentication {
+    /// `auth_type PASS|AH`.
+    pub auth_type: Opt<AuthType>,
+    /// `auth_pass` (keepalived uses the first 8 bytes).
+    pub auth_pass: Opt<String>,
+    /// Position of `authentication`.
+    pub span: Span,
+}
+
+/// One entry of `virtual_ipaddress`, `virtual_ipaddress_excluded` or `static_ipaddress`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VirtualIp {
+    /// Address and prefix (default /32 or /128).
+    pub address: Spanned<IpPrefix>,
+    /// `brd IP|+|-`.
+    pub brd: Option<String>,
+    /// `dev IF`.
+    pub dev: Option<String>,
+    /// `scope SCOPE`.
+    pub scope: Option<String>,
+    /// `label LABEL`.
+    pub label: Option<String>,
+    /// `peer IP[/len]`.
+    pub peer: Option<IpPrefix>,
+    /// `no_track`.
+    pub no_track: bool,
+    /// `use_vmac [NAME]`.
+    pub use_vmac: Option<Option<String>>,
+    /// Other flags as written (`home`, `-nodad`, `noprefixroute`, `preferred_lft N`, ...).
+    pub options: Vec<String>,
+}
+
+/// One entry of `virtual_routes` / `static_routes` (`ip route` syntax).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    /// Destination (`default` is 0.0.0.0/0), if one could be identified.
+    pub to: Option<IpPrefix>,
+    /// `src IP`.
+    pub src: Option<IpAddr>,
+    /// `via IP` (or deprecated `gw`).
+    pub via: Option<IpAddr>,
+    /// `dev IF`.
+    pub dev: Option<String>,
+    /// `table N|NAME`.
+    pub table: Option<String>,
+    /// `no_track`.
+    pub no_track: bool,
+    /// The words as written.
+    pub words: Vec<String>,
+    /// Position of the entry.
+    pub span: Span,
+}
+
+/// One entry of `virtual_rules` / `static_rules` (`ip rule` syntax).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// `from PREFIX`.
+    pub from: Option<IpPrefix>,
+    /// `to PREFIX`.
+    pub to: Option<IpPrefix>,
+    /// `table N|NAME`.
+    pub table: Option<String>,
+    /// `preference N` / `priority N` / `pref N`.
+    pub preference: Option<u32>,
+    /// `no_track`.
+    pub no_track: bool,
+    /// The words as written.
+    pub words: Vec<String>,
+    /// Position of the entry.
+    pub span: Span,
+}
+
+/// A reference to a tracked object with an optional weight (`track_script`, `track_interface`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackRef {
+    /// Interface, script, file, process or BFD name.
+    pub name: String,
+    /// `weight N`.
+    pub weight: Option<i32>,
+    /// `reverse`.
+    pub reverse: bool,
+    /// Position of the entry.
+    pub span: Span,
+}
+
+/// `unicast_peer` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnicastPeer {
+    /// Peer address.
+    pub address: IpAddr,
+    /// `min_ttl`.
+    pub min_ttl: Option<u8>,
+    /// `max_ttl`.
+    pub max_ttl: Option<u8>,
+    /// Position of the entry.
+    pub span: Span,
+}
+
+/// `use_vmac [NAME] [MAC]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UseVmac {
+    /// Interface name for the macvlan (default `vrrp.<VRID>`).
+    pub name: Option<String>,
+    /// MAC address (5 or 6 octets).
+    pub mac: Option<Vec<u8>>,
+    /// Other options as written.
+    pub options: Vec<String>,
+}
+
+/// `vrrp_instance NAME { ... }` (man5 "VRRP instance(s)").
+#[derive(Debug, Clone, Serialize)]
+pub struct VrrpInstance {
+    /// Instance name.
+    pub name: Spanned<String>,
+    /// `state MASTER|BACKUP` (default: MASTER iff priority 255).
+    pub state: Opt<VrrpState>,
+    /// `interface IF`.
+    pub interface: Opt<String>,
+    /// `virtual_router_id` 1..255 (required).
+    pub virtual_router_id: Opt<u8>,
+    /// `priority` 1..255 (default 100, or 255 with `state MASTER`).
+    pub priority: Opt<u8>,
+    /// `advert_int` seconds (default 1; v2 whole seconds 1..255, v3 0.01..40.95).
+    pub advert_int: Opt<Duration>,
+    /// `version 2|3` (default global `vrrp_version`).
+    pub version: Opt<u8>,
+    /// `nopreempt` (Some(true)) / `preempt` (Some(false)).
+    pub nopreempt: Opt<bool>,
+    /// `preempt_delay` 0..1000 s.
+    pub preempt_delay: Opt<Duration>,
+    /// `authentication { ... }` (VRRPv2 only).
+    pub authentication: Option<Authentication>,
+    /// `virtual_ipaddress { ... }`.
+    pub virtual_ipaddress: Vec<VirtualIp>,
+    /// `virtual_ipaddress_excluded { ... }`.
+    pub virtual_ipaddress_excluded: Vec<VirtualIp>,
+    /// `no_virtual_ipaddress`.
+    pub no_virtual_ipaddress: Opt<bool>,
+    /// `virtual_routes { ... }`.
+    pub virtual_routes: Vec<Route>,
+    /// `virtual_rules { ... }`.
+    pub virtual_rules: Vec<Rule>,
+    /// `track_interface { IF [weight N [reverse]] }`.
+    pub track_interface: Vec<TrackRef>,
+    /// `track_script { NAME [weight N [reverse]] }`.
+    pub track_script: Vec<TrackRef>,
+    /// `track_file { NAME [weight N [reverse]] }`.
+    pub track_file: Vec<TrackRef>,
+    /// `track_process { ... }`.
+    pub track_process: Vec<TrackRef>,
+    /// `track_bfd { ... }`.
+    pub track_bfd: Vec<TrackRef>,
+    /// `dont_track_primary`.
+    pub dont_track_primary: Opt<bool>,
+    /// `mcast_src_ip`.
+    pub mcast_src_ip: Opt<IpAddr>,
+    /// `unicast_src_ip`.
+    pub unicast_src_ip: Opt<IpAddr>,
+    /// `unicast_peer { ... }`.
+    pub unicast_peer: Vec<UnicastPeer>,
+    /// `unicast_ttl` 0..255.
+    pub unicast_ttl: Opt<u8>,
+    /// `mcast_dst_ip`.
+    pub mcast_dst_ip: Opt<IpAddr>,
+    /// `check_unicast_src`.
+    pub check_unicast_src: Opt<bool>,
+    /// `unicast_fault_no_peer`.
+    pub unicast_fault_no_peer: Opt<bool>,
+    /// `use_vmac`.
+    pub use_vmac: Opt<UseVmac>,
+    /// `vmac_xmit_base`.
+    pub vmac_xmit_base: Opt<bool>,
+    /// `accept` (Some(true)) / `no_accept` (Some(false)).
+    pub accept: Opt<bool>,
+    /// `garp_master_delay` seconds.
+    pub garp_master_delay: Opt<u32>,
+    /// `garp_master_repeat`.
+    pub garp_master_repeat: Opt<u32>,
+    /// `garp_master_refresh` seconds.
+    pub garp_master_refresh: Opt<u32>,
+    /// `garp_master_refresh_repeat`.
+    pub garp_master_refresh_repeat: Opt<u32>,
+    /// `garp_lower_prio_delay` seconds.
+    pub garp_lower_prio_delay: Opt<u32>,
+    /// `garp_lower_prio_repeat`.
+    pub garp_lower_prio_repeat: Opt<u32>,
+    /// `down_timer_adverts` 1..100.
+    pub down_timer_adverts: Opt<u32>,
+    /// `lower_prio_no_advert`.
+    pub lower_prio_no_advert: Opt<bool>,
+    /// `higher_prio_send_advert`.
+    pub higher_prio_send_advert: Opt<bool>,
+    /// `skip_check_adv_addr`.
+    pub skip_check_adv_addr: Opt<bool>,
+    /// `strict_mode`.
+    pub strict_mode: Opt<bool>,
+    /// `v3_checksum_as_v2`.
+    pub v3_checksum_as_v2: Opt<bool>,
+    /// `notify_master`.
+    pub notify_master: Opt<Script>,
+    /// `notify_backup`.
+    pub notify_backup: Opt<Script>,
+    /// `notify_fault`.
+    pub notify_fault: Opt<Script>,
+    /// `notify_stop`.
+    pub notify_stop: Opt<Script>,
+    /// `notify_deleted`.
+    pub notify_deleted: Opt<Script>,
+    /// `notify_master_rx_lower_pri`.
+    pub notify_master_rx_lower_pri: Opt<Script>,
+    /// `notify`.
+    pub notify: Opt<Script>,
+    /// `notify_priority_changes`.
+    pub notify_priority_changes: Opt<bool>,
+    /// `smtp_alert`.
+    pub smtp_alert: Opt<bool>,
+    /// Other recognised keywords as written (`vrf`, `debug`, `auth_hmac`, ...).
+    pub other: Vec<RawSetting>,
+}
+
+/// `vrrp_sync_group NAME { ... }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VrrpSyncGroup {
+    /// Group name.
+    pub name: Spanned<String>,
+    /// `group { VI ... }`.
+    pub group: Vec<Spanned<String>>,
+    /// `track_interface { ... }`.
+    pub track_interface: Vec<TrackRef>,
+    /// `track_script { ... }`.
+    pub track_script: Vec<TrackRef>,
+    /// `track_file { ... }`.
+    pub track_file: Vec<TrackRef>,
+    /// `track_process { ... }`.
+    pub track_process: Vec<TrackRef>,
+    /// `track_bfd { ... }`.
+    pub track_bfd: Vec<TrackRef>,
+    /// `notify_master`.
+    pub notify_master: Opt<Script>,
+    /// `notify_backup`.
+    pub notify_backup: Opt<Script>,
+    /// `notify_fault`.
+    pub notify_fault: Opt<Script>,
+    /// `notify_stop`.
+    pub notify_stop: Opt<Script>,
+    /// `notify`.
+    pub notify: Opt<Script>,
+    /// `smtp_alert`.
+    pub smtp_alert: Opt<bool>,
+    /// `notify_priority_changes`.
+    pub notify_priority_changes: Opt<bool>,
+    /// `sync_group_tracking_weight`.
+    pub sync_group_tracking_weight: Opt<bool>,
+    /// Other recognised keywords as written.
+    pub other: Vec<RawSetting>,
+}
+
+/// `vrrp_script NAME { ... }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VrrpScript {
+    /// Script name.
+    pub name: Spanned<String>,
+    /// `script "cmd"` (required).
+    pub script: Opt<Script>,
+    /// `interval` seconds (default 1).
+    pub interval: Opt<Duration>,
+    /// `timeout` seconds (default = interval).
+    pub timeout: Opt<Duration>,
+    /// `weight -253..253` (default 0).
+    pub weight: Opt<i32>,
+    /// `weight N reverse`.
+    pub reverse: bool,
+    /// `rise` (default 1).
+    pub rise: Opt<u32>,
+    /// `fall` (default 1).
+    pub fall: Opt<u32>,
+    /// `user USER [GROUP]`.
+    pub user: Opt<ScriptUser>,
+    /// `init_fail`.
+    pub init_fail: Opt<bool>,
+    /// Other recognised keywords.
+    pub other: Vec<RawSetting>,
+}
+
+/// `track_file NAME { ... }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackFile {
+    /// Name.
+    pub name: Spanned<String>,
+    /// `file PATH` (required).
+    pub file: Opt<String>,
+    /// `weight -254..254` (default 1).
+    pub weight: Opt<i32>,
+    /// `weight N reverse`.
+    pub reverse: bool,
+    /// `init_file [VALUE] [overwrite]`.
+    pub init_file: Opt<Vec<String>>,
+    /// Other recognised keywords.
+    pub other: Vec<RawSetting>,
+}
+
+/// `virtual_server_group NAME { ... }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VirtualServerGroup {
+    /// Group name.
+    pub name: Spanned<String>,
+    /// Entries.
+    pub entries: Vec<VsgEntry>,
+}
+
+/// One `virtual_server_group` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VsgEntry {
+    /// What it covers.
+    pub kind: VsgEntryKind,
+    /// Position.
+    pub span: Span,
+}
+
+/// Address range or fwmark of a `virtual_server_group` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VsgEntryKind {
+    /// `IP[-LAST] [PORT]` or `IP/len [PORT]`: addresses `first..=last`.
+    Range {
+        /// First address.
+        first: IpAddr,
+        /// Last address (equal to `first` for a single address).
+        last: IpAddr,
+        /// Port.
+        port: Option<u16>,
+    },
+    /// `fwmark N [inet|inet6]`.
+    Fwmark {
+        /// Mark.
+        mark: u32,
+        /// `inet` / `inet6`.
+        family: Option<String>,
+    },
+}
+
+/// How a virtual server is addressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VirtualServerKey {
+    /// `virtual_server IP [PORT]`.
+    Address {
+        /// Address.
+        ip: IpAddr,
+        /// Port (none: only valid for persistent services).
+        port: Option<u16>,
+    },
+    /// `virtual_server fwmark N`.
+    Fwmark(u32),
+    /// `virtual_server group NAME`.
+    Group(String),
+}
+
+/// `lvs_method` / `lb_kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LvsMethod {
+    /// Masquerading.
+    Nat,
+    /// Direct routing.
+    Dr,
+    /// Tunnelling.
+    Tun,
+}
+
+/// `protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    /// TCP
+    Tcp,
+    /// UDP
+    Udp,
+    /// SCTP
+    Sctp,
+}
+
+/// `sorry_server IP [PORT]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SorryServer {
+    /// Address.
+    pub ip: IpAddr,
+    /// Port.
+    pub port: Option<u16>,
+}
+
+/// `virtual_server ... { ... }` (man5 "Virtual server(s)").
+#[derive(Debug, Clone, Serialize)]
+pub struct VirtualServer {
+    /// Address/port, fwmark or group.
+    pub key: Spanned<VirtualServerKey>,
+    /// `lvs_sched` / `lb_algo` (rr wrr lc wlc lblc sh mh dh fo ovf lblcr sed nq twos; default wlc).
+    pub lvs_sched: Opt<String>,
+    /// `lvs_method` / `lb_kind` (default NAT).
+    pub lvs_method: Opt<LvsMethod>,
+    /// `protocol` (keepalived defaults to UDP with an error when unset).
+    pub protocol: Opt<Protocol>,
+    /// `persistence_timeout` seconds (no value: 360).
+    pub persistence_timeout: Opt<u32>,
+    /// `persistence_granularity`.
+    pub persistence_granularity: Opt<String>,
+    /// `persistence_engine`.
+    pub persistence_engine: Opt<String>,
+    /// `delay_loop` (default 60 s).
+    pub delay_loop: Opt<Duration>,
+    /// `connect_timeout` (default 5 s).
+    pub connect_timeout: Opt<Duration>,
+    /// `retry`.
+    pub retry: Opt<u32>,
+    /// `delay_before_retry`.
+    pub delay_before_retry: Opt<Duration>,
+    /// `warmup`.
+    pub warmup: Opt<Duration>,
+    /// `inhibit_on_failure`.
+    pub inhibit_on_failure: Opt<bool>,
+    /// `alpha`.
+    pub alpha: Opt<bool>,
+    /// `omega`.
+    pub omega: Opt<bool>,
+    /// `quorum` (default 1).
+    pub quorum: Opt<u32>,
+    /// `hysteresis` (default 0).
+    pub hysteresis: Opt<u32>,
+    /// `quorum_up`.
+    pub quorum_up: Opt<Script>,
+    /// `quorum_down`.
+    pub quorum_down: Opt<Script>,
+    /// `sorry_server`.
+    pub sorry_server: Opt<SorryServer>,
+    /// `sorry_server_inhibit`.
+    pub sorry_server_inhibit: Opt<bool>,
+    /// `sorry_server_lvs_method`.
+    pub sorry_server_lvs_method: Opt<LvsMethod>,
+    /// `virtualhost`.
+    pub virtualhost: Opt<String>,
+    /// `weight` default for real servers (default 1).
+    pub weight: Opt<u32>,
+    /// `ha_suspend`.
+    pub ha_suspend: Opt<bool>,
+    /// `smtp_alert`.
+    pub smtp_alert: Opt<bool>,
+    /// `real_server` blocks.
+    pub real_servers: Vec<RealServer>,
+    /// Other recognised keywords (scheduler flags, `ip_family`, `snmp_name`, ...).
+    pub other: Vec<RawSetting>,
+}
+
+/// `real_server IP [PORT] { ... }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RealServer {
+    /// Address.
+    pub ip: Spanned<IpAddr>,
+    /// Port (default: the virtual server's).
+    pub port: Option<u16>,
+    /// `weight` 0..2147483647 (default the VS `weight`, 1).
+    pub weight: Opt<u32>,
+    /// `lvs_method`.
+    pub lvs_method: Opt<LvsMethod>,
+    /// `inhibit_on_failure`.
+    pub inhibit_on_failure: Opt<bool>,
+    /// `notify_up`.
+    pub notify_up: Opt<Script>,
+    /// `notify_down`.
+    pub notify_down: Opt<Script>,
+    /// `uthreshold`.
+    pub uthreshold: Opt<u32>,
+    /// `lthreshold`.
+    pub lthreshold: Opt<u32>,
+    /// `smtp_alert` (default true for real servers).
+    pub smtp_alert: Opt<bool>,
+    /// `alpha`.
+    pub alpha: Opt<bool>,
+    /// `retry`.
+    pub retry: Opt<u32>,
+    /// `delay_before_retry`.
+    pub delay_before_retry: Opt<Duration>,
+    /// `warmup`.
+    pub warmup: Opt<Duration>,
+    /// `connect_timeout`.
+    pub connect_timeout: Opt<Duration>,
+    /// `delay_loop`.
+    pub delay_loop: Opt<Duration>,
+    /// `virtualhost`.
+    pub virtualhost: Opt<String>,
+    /// Health checkers.
+    pub checkers: Vec<Checker>,
+    /// Other recognised keywords.
+    pub other: Vec<RawSetting>,
+}
+
+/// One health checker block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checker {
+    /// Where the checker keyword is.
+    pub span: Span,
+    /// Connection options (not for MISC_CHECK / FILE_CHECK).
+    pub connect: ConnectOptions,
+    /// `retry` (default per checker type).
+    pub retry: Opt<u32>,
+    /// `delay_before_retry`.
+    pub delay_before_retry: Opt<Duration>,
+    /// `warmup`.
+    pub warmup: Opt<Duration>,
+    /// `delay_loop`.
+    pub delay_loop: Opt<Duration>,
+    /// `alpha`.
+    pub alpha: Opt<bool>,
+    /// `log_all_failures`.
+    pub log_all_failures: Opt<bool>,
+    /// The type-specific part.
+    pub kind: CheckerKind,
+    /// Other recognised keywords.
+    pub other: Vec<RawSetting>,
+}
+
+/// Connection options shared by network checkers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ConnectOptions {
+    /// `connect_ip`.
+    pub connect_ip: Opt<IpAddr>,
+    /// `connect_port`.
+    pub connect_port: Opt<u16>,
+    /// `bindto`.
+    pub bindto: Opt<IpAddr>,
+    /// `bind_port`.
+    pub bind_port: Opt<u16>,
+    /// `bind_if`.
+    pub bind_if: Opt<String>,
+    /// `connect_timeout` (default RS → VS → 5 s).
+    pub connect_timeout: Opt<Duration>,
+    /// `fwmark`.
+    pub fwmark: Opt<u32>,
+}
+
+/// Checker types.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type")]
+pub enum CheckerKind {
+    /// `TCP_CHECK`.
+    #[serde(rename = "TCP_CHECK")]
+    Tcp,
+    /// `HTTP_GET`.
+    #[serde(rename = "HTTP_GET")]
+    Http(HttpCheck),
+    /// `SSL_GET`.
+    #[serde(rename = "SSL_GET")]
+    Ssl(HttpCheck),
+    /// `MISC_CHECK`.
+    #[serde(rename = "MISC_CHECK")]
+    Misc(MiscCheck),
+    /// `SMTP_CHECK`.
+    #[serde(rename = "SMTP_CHECK")]
+    Smtp(SmtpCheck),
+    /// `DNS_CHECK`.
+    #[serde(rename = "DNS_CHECK")]
+    Dns(DnsCheck),
+    /// `UDP_CHECK`.
+    #[serde(rename = "UDP_CHECK")]
+    Udp(UdpCheck),
+    /// `PING_CHECK`.
+    #[serde(rename = "PING_CHECK")]
+    Ping,
+    /// `FILE_CHECK`.
+    #[serde(rename = "FILE_CHECK")]
+    File(FileCheck),
+    /// `BFD_CHECK`.
+    #[serde(rename = "BFD_CHECK")]
+    Bfd(BfdCheck),
+}
+
+/// `HTTP_GET` / `SSL_GET` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HttpCheck {
+    /// `url { ... }` blocks.
+    pub urls: Vec<Url>,
+    /// `http_protocol 1.0|1.0C|1.1`.
+    pub http_protocol: Opt<String>,
+    /// `virtualhost`.
+    pub virtualhost: Opt<String>,
+    /// `fast_recovery`.
+    pub fast_recovery: Opt<bool>,
+    /// `enable_sni` (SSL_GET).
+    pub enable_sni: Opt<bool>,
+    /// `sni_name`.
+    pub sni_name: Opt<String>,
+    /// `tls_compliant`.
+    pub tls_compliant: Opt<bool>,
+}
+
+/// `url { ... }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Url {
+    /// `path` (required).
+    pub path: Opt<String>,
+    /// `digest` (32 hex characters, MD5).
+    pub digest: Opt<String>,
+    /// `status_code` ranges (default 200-299).
+    pub status_code: Vec<Spanned<(u16, u16)>>,
+    /// `virtualhost`.
+    pub virtualhost: Opt<String>,
+    /// `regex`.
+    pub regex: Opt<String>,
+    /// Other recognised keywords (`regex_no_match`, `regex_options`, ...).
+    pub other: Vec<RawSetting>,
+    /// Position of `url`.
+    pub span: Span,
+}
+
+/// `MISC_CHECK` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MiscCheck {
+    /// `misc_path "cmd args"` (required).
+    pub misc_path: Opt<Script>,
+    /// `misc_timeout` seconds.
+    pub misc_timeout: Opt<u32>,
+    /// `misc_dynamic`.
+    pub misc_dynamic: Opt<bool>,
+    /// `user USER [GROUP]`.
+    pub user: Opt<ScriptUser>,
+}
+
+/// `SMTP_CHECK` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SmtpCheck {
+    /// `helo_name`.
+    pub helo_name: Opt<String>,
+    /// Deprecated `host { ... }` blocks, each with its connection options.
+    pub hosts: Vec<ConnectOptions>,
+}
+
+/// `DNS_CHECK` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DnsCheck {
+    /// `type` A|NS|CNAME|SOA|MX|TXT|AAAA (default SOA).
+    pub r#type: Opt<String>,
+    /// `name` (default the root).
+    pub name: Opt<String>,
+}
+
+/// `UDP_CHECK` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UdpCheck {
+    /// `payload HEX`.
+    pub payload: Opt<String>,
+    /// `require_reply [HEX]`.
+    pub require_reply: Opt<Option<String>>,
+    /// `min_reply_length`.
+    pub min_reply_length: Opt<u32>,
+    /// `max_reply_length`.
+    pub max_reply_length: Opt<u32>,
+}
+
+/// `FILE_CHECK` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileCheck {
+    /// `track_file NAME`.
+    pub track_file: Opt<String>,
+    /// `weight N`.
+    pub weight: Opt<i32>,
+    /// `reverse`.
+    pub reverse: bool,
+}
+
+/// `BFD_CHECK` specifics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BfdCheck {
+    /// `name BFDNAME`.
+    pub name: Opt<String>,
+}

@@ -1,0 +1,829 @@
+//! Preprocessor: the per-line pipeline of keepalived's `read_line()` (lib/parser.c):
+//! `@ID` / `@^ID` conditionals, `$NAME=` definitions (multi-line with `\`), `$NAME` /
+//! `${NAME}` / `${_BUILTIN args}` expansion, `~SEQ` / `~SEQx` / `~LST` replication and
+//! `include` (with globs, relative to the including file, cycles detected). Its output,
+//! logical lines split into words and braces, goes to the tree builder.
+//!
+//! Everything is bounded: expansion depth, expanded line length, the number of logical
+//! lines produced, include depth and the number of files.
+
+use crate::LoadOptions;
+use crate::diag::{Diagnostic, Sink};
+use crate::lexer::{Cleaned, TokKind, clean, tokenize};
+use crate::source::{LineSource, MAX_LINE, open, resolve_include};
+use crate::span::{FileId, SourceMap, Span};
+use crate::tree::{Item, Node, TreeBuilder, Word, is_script_keyword};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Nesting limit for expansions, conditionals and generators within one line.
+const MAX_EXPANSION_DEPTH: usize = 32;
+/// Longest line an expansion may produce.
+const MAX_EXPANDED_LEN: usize = 64 * 1024;
+/// Include nesting limit.
+const MAX_INCLUDE_DEPTH: usize = 32;
+/// Files opened in total.
+const MAX_FILES: usize = 1000;
+/// Number of user definitions kept.
+const MAX_DEFINITIONS: usize = 10_000;
+
+struct Def {
+    value: String,
+    multiline: bool,
+}
+
+struct Frame {
+    file: FileId,
+    src: LineSource,
+    line: u32,
+    dir: PathBuf,
+    canon: Option<PathBuf>,
+}
+
+pub(crate) struct Preprocessor<'o> {
+    opts: &'o LoadOptions,
+    pub(crate) sources: SourceMap,
+    pub(crate) sink: Sink,
+    stack: Vec<Frame>,
+    defs: HashMap<String, Def>,
+    tree: TreeBuilder,
+    lines_out: usize,
+    budget_reported: bool,
+    rng: u64,
+    config_id: String,
+}
+
+impl<'o> Preprocessor<'o> {
+    pub(crate) fn new(opts: &'o LoadOptions) -> Preprocessor<'o> {
+        Preprocessor {
+            opts,
+            sources: SourceMap::default(),
+            sink: Sink::default(),
+            stack: Vec::new(),
+            defs: HashMap::new(),
+            tree: TreeBuilder::default(),
+            lines_out: 0,
+            budget_reported: false,
+            rng: opts.random_seed | 1,
+            config_id: opts.config_id.clone().unwrap_or_else(default_config_id),
+        }
+    }
+
+    /// Starts with in-memory text.
+    pub(crate) fn push_text(&mut self, name: &str, text: &str) {
+        let id = self
+            .sources
+            .add(name.to_string(), None, Some(text.to_string()));
+        let dir = Path::new(name)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.stack.push(Frame {
+            file: id,
+            src: LineSource::Text(std::sync::Arc::from(text), 0),
+            line: 0,
+            dir,
+            canon: None,
+        });
+    }
+
+    /// Starts with a file; false (with a diagnostic) when it cannot be opened.
+    pub(crate) fn push_file(&mut self, path: &Path) -> bool {
+        match open(path) {
+            Ok(src) => {
+                let id = self
+                    .sources
+                    .add(path.display().to_string(), Some(path), None);
+                self.stack.push(Frame {
+                    file: id,
+                    src,
+                    line: 0,
+                    dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    canon: std::fs::canonicalize(path).ok(),
+                });
+                true
+            }
+            Err(e) => {
+                self.sink.push(Diagnostic {
+                    severity: crate::Severity::Error,
+                    code: "file-not-found",
+                    span: None,
+                    message: format!("cannot read configuration file {}: {e}", path.display()),
+                    hint: None,
+                });
+                false
+            }
+        }
+    }
+
+    /// Processes input until at least one top-level statement is complete; `None` at the end.
+    pub(crate) fn next_batch(&mut self) -> Option<Vec<Node>> {
+        loop {
+            let done = self.tree.take_completed();
+            if !done.is_empty() {
+                return Some(done);
+            }
+            let frame = self.stack.last_mut()?;
+            let Some(raw) = frame.src.next_line() else {
+                self.stack.pop();
+                if self.stack.is_empty() {
+                    let tree = std::mem::take(&mut self.tree);
+                    let rest = tree.finish(&mut self.sink);
+                    return if rest.is_empty() { None } else { Some(rest) };
+                }
+                continue;
+            };
+            frame.line = frame.line.saturating_add(1);
+            let (file, line) = (frame.file, frame.line);
+            let span = Span::new(file, line, 1);
+            if raw.has_nul {
+                self.sink.error(
+                    "nul-byte",
+                    span,
+                    "line contains a NUL byte; the line is ignored",
+                );
+                continue;
+            }
+            if raw.len > MAX_LINE {
+                self.sink.push(
+                    Diagnostic::error(
+                        "line-too-long",
+                        span,
+                        format!("line too long ({} bytes); the line is ignored", raw.len),
+                    )
+                    .with_hint(format!(
+                        "keepalived reads at most {MAX_LINE} bytes per line"
+                    )),
+                );
+                continue;
+            }
+            let c = clean(&raw.text);
+            if let Some(col) = c.unterminated_quote {
+                self.sink.error(
+                    "unterminated-quote",
+                    Span::new(file, line, col),
+                    "unterminated quote: `\"` has no closing `\"`",
+                );
+            }
+            if !c.text.is_empty() {
+                self.logical(c, file, line, 0);
+            }
+        }
+    }
+
+    fn budget(&mut self, span: Span) -> bool {
+        self.lines_out += 1;
+        if self.lines_out > self.opts.max_lines {
+            if !self.budget_reported {
+                self.budget_reported = true;
+                self.sink.error(
+                    "too-many-lines",
+                    span,
+                    format!(
+                        "the configuration expands to more than {} lines; the rest is ignored",
+                        self.opts.max_lines
+                    ),
+                );
+            }
+            return false;
+        }
+        true
+    }
+
+    fn logical(&mut self, c: Cleaned, file: FileId, line: u32, depth: usize) {
+        let span = Span::new(file, line, c.col(0));
+        if depth > MAX_EXPANSION_DEPTH {
+            self.sink.push(
+                Diagnostic::error(
+                    "expansion-depth",
+                    span,
+                    "definitions expand too deeply (recursive definition?)",
+                )
+                .with_hint(format!(
+                    "expansion stops after {MAX_EXPANSION_DEPTH} levels"
+                )),
+            );
+            return;
+        }
+        if !self.budget(span) {
+            return;
+        }
+        // `@ID rest` / `@^ID rest`
+        if let Some(after) = c.text.strip_prefix('@') {
+            let (neg, id_start) = match after.strip_prefix('^') {
+                Some(_) => (true, 2),
+                None => (false, 1),
+            };
+            let id_end = c.text[id_start..]
+                .find(char::is_whitespace)
+                .map_or(c.text.len(), |p| id_start + p);
+            let id = &c.text[id_start..id_end];
+            let keep = (id == self.config_id) != neg;
+            let rest = c.slice(id_end);
+            if keep && !rest.text.is_empty() {
+                self.logical(rest, file, line, depth + 1);
+            }
+            return;
+        }
+        // `$NAME=value`
+        if let Some((name, value_at)) = parse_definition(&c.text) {
+            let mut value = c.text[value_at..].trim_start().to_string();
+            let mut multiline = false;
+            if value.ends_with('\\') && depth == 0 {
+                multiline = true;
+                value.pop();
+                let value_trim = value.trim_end().len();
+                value.truncate(value_trim);
+                self.read_continuation(&mut value);
+            }
+            if value.len() > MAX_EXPANDED_LEN {
+                self.sink.error(
+                    "definition-too-long",
+                    span,
+                    format!("definition of `{name}` is too long"),
+                );
+                return;
+            }
+            if self.defs.len() >= MAX_DEFINITIONS && !self.defs.contains_key(name) {
+                self.sink
+                    .error("too-many-definitions", span, "too many definitions");
+                return;
+            }
+            self.defs.insert(name.to_string(), Def { value, multiline });
+            return;
+        }
+        // `~SEQ(...)`, `~SEQx(...)`, `~LST(...)`
+        if c.text.starts_with("~SEQ") || c.text.starts_with("~LST") {
+            self.generator(c, file, line, depth);
+            return;
+        }
+        // expansion
+        if c.text.contains('$') {
+            let t = c.text.trim();
+            if let Some(name) = whole_reference(t)
+                && let Some(def) = self.defs.get(name)
+                && def.multiline
+            {
+                let col = c.col(0);
+                let lines: Vec<String> = def.value.split('\n').map(str::to_string).collect();
+                for l in lines {
+                    let mut lc = clean(&l);
+                    lc.cols.iter_mut().for_each(|x| *x = col);
+                    if !lc.text.is_empty() {
+                        self.logical(lc, file, line, depth + 1);
+                    }
+                }
+                return;
+            }
+            match self.expand(&c.text, span) {
+                Ok(Some((new, first_change))) => {
+                    let mut nc = clean(&new);
+                    for x in nc.cols.iter_mut() {
+                        let off = (*x as usize).saturating_sub(1);
+                        *x = if off < first_change {
+                            c.col(off)
+                        } else {
+                            c.col(first_change)
+                        };
+                    }
+                    if !nc.text.is_empty() {
+                        self.logical(nc, file, line, depth + 1);
+                    }
+                    return;
+                }
+                Ok(None) => {}
+                Err(()) => return,
+            }
+        }
+        let toks = tokenize(&c.text);
+        if let Some(first) = toks.first()
+            && first.kind == TokKind::Word
+            && !first.quoted
+            && matches!(
+                first.text.as_str(),
+                "include" | "includer" | "includem" | "includew" | "includeb" | "includea"
+            )
+        {
+            let kind = first.text.clone();
+            match toks.get(1) {
+                Some(p) if p.kind == TokKind::Word => {
+                    let pat = p.text.clone();
+                    self.include(&kind, &pat, Span::new(file, line, c.col(p.start)));
+                }
+                _ => self.sink.error(
+                    "include-without-path",
+                    span,
+                    format!("`{kind}` needs a file name or pattern"),
+                ),
+            }
+            return;
+        }
+        let mut items = Vec::with_capacity(toks.len());
+        let mut first_word = true;
+        for (i, t) in toks.iter().enumerate() {
+            let sp = Span::new(file, line, c.col(t.start));
+            match t.kind {
+                TokKind::Open => {
+                    items.push(Item::Open(sp));
+                    first_word = true;
+                }
+                TokKind::Close => {
+                    items.push(Item::Close(sp));
+                    first_word = true;
+                }
+                TokKind::Word => {
+                    let raw = if first_word && is_script_keyword(&t.text) {
+                        // raw text up to the next brace token (or the end of the line)
+                        let end = toks[i + 1..]
+                            .iter()
+                            .take_while(|x| x.kind == TokKind::Word)
+                            .last()
+                            .map_or(t.end, |x| x.end);
+                        Some(c.text.get(t.end..end).unwrap_or("").trim().to_string())
+                    } else {
+                        None
+                    };
+                    first_word = false;
+                    items.push(Item::Word(
+                        Word {
+                            text: t.text.clone(),
+                            span: sp,
+                            quoted: t.quoted,
+                        },
+                        raw,
+                    ));
+                }
+            }
+        }
+        self.tree.push_line(items, &mut self.sink);
+    }
+
+    fn read_continuation(&mut self, value: &mut String) {
+        loop {
+            let Some(frame) = self.stack.last_mut() else {
+                return;
+            };
+            let Some(raw) = frame.src.next_line() else {
+                return;
+            };
+            frame.line = frame.line.saturating_add(1);
+            let c = clean(&raw.text);
+            let mut t = c.text;
+            let more = t.ends_with('\\');
+            if more {
+                t.pop();
+                let l = t.trim_end().len();
+                t.truncate(l);
+            }
+            if value.len() + t.len() < MAX_EXPANDED_LEN + 2 {
+                value.push('\n');
+                value.push_str(&t);
+            }
+            if !more {
+                return;
+            }
+        }
+    }
+
+    /// One substitution pass. `Ok(None)` when nothing was substituted.
+    fn expand(&mut self, text: &str, span: Span) -> Result<Option<(String, usize)>, ()> {
+        let b = text.as_bytes();
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut first_change: Option<usize> = None;
+        let mut i = 0;
+        let mut copied = 0;
+        while i < b.len() {
+            if b[i] != b'$' {
+                i += 1;
+                continue;
+            }
+            let (name, params, end) = if b.get(i + 1) == Some(&b'{') {
+                let Some(close) = text[i + 2..].find('}').map(|p| i + 2 + p) else {
+                    i += 1;
+                    continue;
+                };
+                let inner = &text[i + 2..close];
+                let (n, p) = match inner.find(char::is_whitespace) {
+                    Some(ws) => (&inner[..ws], inner[ws..].trim()),
+                    None => (inner, ""),
+                };
+                (n, p, close + 1)
+            } else {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                let ok_end =
+                    j == b.len() || b[j].is_ascii_whitespace() || b[j] == b',' || b[j] == b')';
+                if j == start || b[start].is_ascii_digit() || !ok_end {
+                    i += 1;
+                    continue;
+                }
+                (&text[start..j], "", j)
+            };
+            let Some(value) = self.lookup(name, params) else {
+                i = end;
+                continue;
+            };
+            out.push_str(&text[copied..i]);
+            first_change.get_or_insert(i);
+            out.push_str(&value);
+            copied = end;
+            i = end;
+            if out.len() > MAX_EXPANDED_LEN {
+                self.sink.push(
+                    Diagnostic::error(
+                        "expansion-too-long",
+                        span,
+                        "line too long after expanding definitions; the line is ignored",
+                    )
+                    .with_hint(format!(
+                        "expanded lines are limited to {MAX_EXPANDED_LEN} bytes"
+                    )),
+                );
+                return Err(());
+            }
+        }
+        match first_change {
+            None => Ok(None),
+            Some(fc) => {
+                out.push_str(&text[copied..]);
+                Ok(Some((out, fc)))
+            }
+        }
+    }
+
+    fn lookup(&mut self, name: &str, params: &str) -> Option<String> {
+        if let Some(d) = self.defs.get(name) {
+            return Some(d.value.replace('\n', " "));
+        }
+        match name {
+            "_PWD" => Some(
+                self.stack
+                    .last()
+                    .map(|f| {
+                        let d = f.dir.display().to_string();
+                        if d.is_empty() { ".".to_string() } else { d }
+                    })
+                    .unwrap_or_else(|| ".".into()),
+            ),
+            "_INSTANCE" => Some(self.config_id.clone()),
+            "_HASH" => Some("#".into()),
+            "_BANG" => Some("!".into()),
+            "_ENV" => Some(std::env::var(params).unwrap_or_default()),
+            "_RANDOM" => {
+                let mut it = params.split_whitespace().map(|p| p.parse::<u64>().ok());
+                let min = it.next().flatten().unwrap_or(0);
+                let max = it.next().flatten().unwrap_or(32767).max(min);
+                // xorshift64: deterministic for a given LoadOptions::random_seed
+                self.rng ^= self.rng << 13;
+                self.rng ^= self.rng >> 7;
+                self.rng ^= self.rng << 17;
+                let span = max - min;
+                let v = if span == u64::MAX {
+                    self.rng
+                } else {
+                    min + self.rng % (span + 1)
+                };
+                Some(v.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn generator(&mut self, c: Cleaned, file: FileId, line: u32, depth: usize) {
+        let span = Span::new(file, line, c.col(0));
+        let hex = c.text.starts_with("~SEQx");
+        let is_lst = c.text.starts_with("~LST");
+        let kw_len = if hex { 5 } else { 4 };
+        let bad = |s: &mut Sink, msg: &str| {
+            s.push(Diagnostic::error("bad-generator", span, msg.to_string()).with_hint(
+                "syntax: ~SEQ(var, [start, [step,]] end) or ~LST(var, v1, v2, ...) followed by the line to repeat",
+            ))
+        };
+        let after = &c.text[kw_len..];
+        let Some(rest_open) = after.strip_prefix('(') else {
+            bad(&mut self.sink, "expected `(` after the generator name");
+            return;
+        };
+        let Some(close_rel) = find_close_paren(rest_open) else {
+            bad(&mut self.sink, "missing `)` in generator");
+            return;
+        };
+        let args_text = &rest_open[..close_rel];
+        let rest = c.slice(kw_len + 1 + close_rel + 1);
+        let args = split_top_level(args_text);
+        if args.len() < 2 {
+            bad(
+                &mut self.sink,
+                "a generator needs a variable and at least one value",
+            );
+            return;
+        }
+        // Variables and value tuples
+        let vars: Vec<String> = strip_tuple(&args[0])
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect();
+        if vars.iter().any(|v| !valid_name(v)) {
+            bad(
+                &mut self.sink,
+                &format!("invalid generator variable `{}`", args[0].trim()),
+            );
+            return;
+        }
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        if is_lst {
+            for a in &args[1..] {
+                let vals: Vec<String> = strip_tuple(a)
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .collect();
+                if vals.len() > vars.len() {
+                    bad(&mut self.sink, "more values in a ~LST tuple than variables");
+                    return;
+                }
+                rows.push(vals);
+            }
+        } else {
+            let nums: Option<Vec<i64>> = args[1..].iter().map(|a| parse_c_long(a.trim())).collect();
+            let Some(nums) = nums else {
+                bad(&mut self.sink, "~SEQ values must be integers");
+                return;
+            };
+            let (start, step, end) = match nums.as_slice() {
+                [end] => {
+                    let s = if *end > 0 { 1 } else { -1 };
+                    (s, s, *end)
+                }
+                [start, end] => (*start, if start <= end { 1 } else { -1 }, *end),
+                [start, step, end] => (*start, *step, *end),
+                _ => {
+                    bad(&mut self.sink, "~SEQ takes at most start, step and end");
+                    return;
+                }
+            };
+            if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
+                bad(&mut self.sink, "~SEQ step is zero or goes the wrong way");
+                return;
+            }
+            if hex && (start < 0 || end < 0) {
+                bad(&mut self.sink, "~SEQx values must not be negative");
+                return;
+            }
+            let mut v = start;
+            loop {
+                if (step > 0 && v > end) || (step < 0 && v < end) {
+                    break;
+                }
+                rows.push(vec![if hex { format!("{v:x}") } else { v.to_string() }]);
+                if rows.len() > self.opts.max_lines {
+                    break;
+                }
+                match v.checked_add(step) {
+                    Some(n) => v = n,
+                    None => break,
+                }
+            }
+        }
+        let saved: Vec<Option<Def>> = vars.iter().map(|v| self.defs.remove(v)).collect();
+        for row in rows {
+            if self.lines_out > self.opts.max_lines {
+                let _ = self.budget(span);
+                break;
+            }
+            for (i, var) in vars.iter().enumerate() {
+                let value = row.get(i).cloned().unwrap_or_default();
+                self.defs.insert(
+                    var.clone(),
+                    Def {
+                        value,
+                        multiline: false,
+                    },
+                );
+            }
+            if !rest.text.is_empty() {
+                self.logical(rest.clone(), file, line, depth + 1);
+            }
+        }
+        for (var, old) in vars.iter().zip(saved) {
+            match old {
+                Some(d) => {
+                    self.defs.insert(var.clone(), d);
+                }
+                None => {
+                    self.defs.remove(var);
+                }
+            }
+        }
+    }
+
+    fn include(&mut self, kind: &str, pattern: &str, span: Span) {
+        if !self.opts.includes {
+            self.sink.warn(
+                "include-disabled",
+                span,
+                format!("`{kind} {pattern}` ignored: includes are disabled"),
+            );
+            return;
+        }
+        let dir = self.stack.last().map(|f| f.dir.clone()).unwrap_or_default();
+        let resolved = resolve_include(pattern, &dir, MAX_FILES);
+        if resolved.files.is_empty() {
+            let strict_here = match kind {
+                "includem" | "includea" => !resolved.had_wildcards || kind == "includea",
+                "includew" => true,
+                _ => false,
+            };
+            let msg = format!("no configuration file matches `{pattern}`");
+            if strict_here {
+                self.sink.error("include-missing", span, msg);
+            } else {
+                self.sink
+                    .push(
+                        Diagnostic::warning("include-missing", span, msg).with_hint(format!(
+                            "relative paths are resolved against {}",
+                            display_dir(&dir)
+                        )),
+                    );
+            }
+            return;
+        }
+        // Push in reverse so that the first match is read first.
+        for path in resolved.files.into_iter().rev() {
+            let canon = std::fs::canonicalize(&path).ok();
+            if let Some(c) = &canon
+                && self.stack.iter().any(|f| f.canon.as_ref() == Some(c))
+            {
+                self.sink.push(
+                    Diagnostic::error(
+                        "include-cycle",
+                        span,
+                        format!("include cycle: {} is already being read", path.display()),
+                    )
+                    .with_hint("remove the include that leads back to this file"),
+                );
+                continue;
+            }
+            if self.stack.len() >= MAX_INCLUDE_DEPTH {
+                self.sink.error(
+                    "include-depth",
+                    span,
+                    format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"),
+                );
+                return;
+            }
+            if self.sources.files.len() >= MAX_FILES {
+                self.sink.error(
+                    "too-many-files",
+                    span,
+                    format!("more than {MAX_FILES} configuration files"),
+                );
+                return;
+            }
+            match open(&path) {
+                Ok(src) => {
+                    let id = self
+                        .sources
+                        .add(path.display().to_string(), Some(&path), None);
+                    self.stack.push(Frame {
+                        file: id,
+                        src,
+                        line: 0,
+                        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                        canon,
+                    });
+                }
+                Err(e) => {
+                    let msg = format!("cannot read included file {}: {e}", path.display());
+                    if kind == "include" {
+                        self.sink.warn("include-unreadable", span, msg);
+                    } else {
+                        self.sink.error("include-unreadable", span, msg);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn display_dir(d: &Path) -> String {
+    if d.as_os_str().is_empty() {
+        "the current directory".into()
+    } else {
+        d.display().to_string()
+    }
+}
+
+/// `$NAME=` at the start of a line: returns the name and the offset of the value.
+fn parse_definition(text: &str) -> Option<(&str, usize)> {
+    let rest = text.strip_prefix('$')?;
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let name = &rest[..end];
+    if !valid_name(name) || rest.as_bytes().get(end) != Some(&b'=') {
+        return None;
+    }
+    Some((name, 1 + end + 1))
+}
+
+fn valid_name(n: &str) -> bool {
+    let mut ch = n.chars();
+    matches!(ch.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `$NAME` or `${NAME}` as the whole line.
+fn whole_reference(t: &str) -> Option<&str> {
+    let r = t.strip_prefix('$')?;
+    let name = match r.strip_prefix('{') {
+        Some(inner) => inner.strip_suffix('}')?,
+        None => r,
+    };
+    valid_name(name).then_some(name)
+}
+
+fn find_close_paren(s: &str) -> Option<usize> {
+    let mut level = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => level += 1,
+            '}' => level -= 1,
+            ')' if level <= 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut level = 0i32;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '{' => {
+                level += 1;
+                cur.push(c);
+            }
+            '}' => {
+                level -= 1;
+                cur.push(c);
+            }
+            ',' if level <= 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn strip_tuple(s: &str) -> Vec<&str> {
+    let t = s.trim();
+    match t.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+        Some(inner) => inner.split(',').collect(),
+        None => vec![t],
+    }
+}
+
+/// `strtol(s, .., 0)` without trailing garbage: decimal, `0x` hex, leading-0 octal.
+fn parse_c_long(s: &str) -> Option<i64> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let v = if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()?
+    } else if body.len() > 1 && body.starts_with('0') {
+        i64::from_str_radix(&body[1..], 8).ok()?
+    } else {
+        body.parse::<i64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// keepalived's default config id: the node name up to the first `.`.
+pub(crate) fn default_config_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let host = host.trim();
+    host.split('.').next().unwrap_or("").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_parse() {
+        assert_eq!(parse_definition("$A=1"), Some(("A", 3)));
+        assert_eq!(parse_definition("$A =1"), None);
+        assert_eq!(parse_definition("$1A=1"), None);
+        assert_eq!(whole_reference("${X}"), Some("X"));
+        assert_eq!(parse_c_long("0x90"), Some(144));
+        assert_eq!(parse_c_long("-3"), Some(-3));
+        assert_eq!(split_top_level("{A,B}, {1,2},{3,4}").len(), 3);
+    }
+}

@@ -1,0 +1,348 @@
+//! Source loading: reading lines from files or strings, and resolving `include` patterns
+//! (glob with `*`, `?`, `[...]` and `{a,b}` braces, relative to the including file).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Longest physical line keepalived accepts (`MAXBUF` 1024 including the NUL).
+pub(crate) const MAX_LINE: usize = 1023;
+/// Bytes kept of an over-long line (the rest is skipped without being stored).
+const LINE_CAP: usize = 64 * 1024;
+
+/// A physical line as read.
+pub(crate) struct RawLine {
+    pub(crate) text: String,
+    /// Length in bytes before any truncation.
+    pub(crate) len: usize,
+    pub(crate) has_nul: bool,
+}
+
+/// Where lines come from.
+pub(crate) enum LineSource {
+    /// In-memory text, with the read position.
+    Text(std::sync::Arc<str>, usize),
+    /// A file being streamed.
+    File(BufReader<File>),
+}
+
+impl LineSource {
+    pub(crate) fn next_line(&mut self) -> Option<RawLine> {
+        match self {
+            LineSource::Text(text, pos) => {
+                if *pos >= text.len() {
+                    return None;
+                }
+                let rest = &text[*pos..];
+                let end = rest.find('\n').unwrap_or(rest.len());
+                let line = &rest[..end];
+                *pos += end + 1;
+                Some(make_line(line.as_bytes(), line.len()))
+            }
+            LineSource::File(r) => {
+                let mut buf = Vec::new();
+                let mut total = 0usize;
+                loop {
+                    let chunk = match r.fill_buf() {
+                        Ok(c) => c,
+                        Err(_) => return None,
+                    };
+                    if chunk.is_empty() {
+                        if total == 0 {
+                            return None;
+                        }
+                        break;
+                    }
+                    let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                        Some(p) => (p + 1, true),
+                        None => (chunk.len(), false),
+                    };
+                    let room = LINE_CAP.saturating_sub(buf.len());
+                    buf.extend_from_slice(&chunk[..take.min(room)]);
+                    total += take;
+                    r.consume(take);
+                    if done {
+                        break;
+                    }
+                }
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                    total -= 1;
+                }
+                Some(make_line(&buf, total))
+            }
+        }
+    }
+}
+
+fn make_line(bytes: &[u8], len: usize) -> RawLine {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let bytes = &bytes[..bytes.len().min(LINE_CAP)];
+    RawLine {
+        has_nul: bytes.contains(&0),
+        text: String::from_utf8_lossy(bytes).into_owned(),
+        len,
+    }
+}
+
+/// Opens a file for streaming, rejecting directories and other non-regular files.
+pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
+    let f = File::open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
+}
+
+/// Reads a whole (small) file, used when the text must be kept.
+#[allow(dead_code)]
+pub(crate) fn read_all(path: &Path) -> std::io::Result<String> {
+    let mut s = Vec::new();
+    File::open(path)?.read_to_end(&mut s)?;
+    Ok(String::from_utf8_lossy(&s).into_owned())
+}
+
+/// Expands `{a,b}` alternatives (nested allowed); at most `limit` results.
+pub(crate) fn expand_braces(pat: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    expand_braces_into(pat, &mut out, limit, 0);
+    out
+}
+
+fn expand_braces_into(pat: &str, out: &mut Vec<String>, limit: usize, depth: usize) {
+    if out.len() >= limit {
+        return;
+    }
+    let b = pat.as_bytes();
+    let Some(open) = b.iter().position(|&c| c == b'{') else {
+        out.push(pat.to_string());
+        return;
+    };
+    // find the matching close and top-level commas
+    let mut level = 0usize;
+    let mut commas = Vec::new();
+    let mut close = None;
+    for (i, &c) in b.iter().enumerate().skip(open) {
+        match c {
+            b'{' => level += 1,
+            b'}' => {
+                level -= 1;
+                if level == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            b',' if level == 1 => commas.push(i),
+            _ => {}
+        }
+    }
+    let (Some(close), false) = (close, depth > 16) else {
+        out.push(pat.to_string());
+        return;
+    };
+    let prefix = &pat[..open];
+    let suffix = &pat[close + 1..];
+    let mut start = open + 1;
+    let mut parts = Vec::new();
+    for &c in commas.iter().chain(std::iter::once(&close)) {
+        parts.push(&pat[start..c]);
+        start = c + 1;
+    }
+    for p in parts {
+        expand_braces_into(&format!("{prefix}{p}{suffix}"), out, limit, depth + 1);
+    }
+}
+
+/// Shell-style match of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`.
+pub(crate) fn wildcard_match(pat: &[u8], name: &[u8]) -> bool {
+    // Iterative matcher with single backtrack point for '*': linear-ish, never recursive.
+    let (mut p, mut n) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if p < pat.len() {
+            match pat[p] {
+                b'*' => {
+                    star = Some((p, n));
+                    p += 1;
+                    continue;
+                }
+                b'?' => {
+                    p += 1;
+                    n += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, next)) = class_match(&pat[p..], name[n]) {
+                        if matched {
+                            p += next;
+                            n += 1;
+                            continue;
+                        }
+                    } else if name[n] == b'[' {
+                        p += 1;
+                        n += 1;
+                        continue;
+                    }
+                }
+                c if c == name[n] => {
+                    p += 1;
+                    n += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match star {
+            Some((sp, sn)) => {
+                p = sp + 1;
+                n = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            None => return false,
+        }
+    }
+    pat[p..].iter().all(|&c| c == b'*')
+}
+
+/// Matches `[...]` at the start of `pat`; returns (matched, length of the class).
+fn class_match(pat: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(pat.get(i), Some(b'!') | Some(b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < pat.len() {
+        if pat[i] == b']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < pat.len() && pat[i + 1] == b'-' && pat[i + 2] != b']' {
+            if pat[i] <= c && c <= pat[i + 2] {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if pat[i] == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+/// Result of resolving one `include` pattern.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) had_wildcards: bool,
+}
+
+/// Resolves an include pattern relative to `base_dir`; results sorted like glob(3), at most `limit`.
+pub(crate) fn resolve_include(pattern: &str, base_dir: &Path, limit: usize) -> Resolved {
+    let mut res = Resolved::default();
+    for alt in expand_braces(pattern, 256) {
+        let full = if Path::new(&alt).is_absolute() {
+            PathBuf::from(&alt)
+        } else {
+            base_dir.join(&alt)
+        };
+        if !has_wildcard(&alt) {
+            if full.exists() {
+                res.files.push(full);
+            }
+            continue;
+        }
+        res.had_wildcards = true;
+        let mut found = Vec::new();
+        glob_walk(&full, &mut found, limit);
+        found.sort();
+        res.files.extend(found);
+        if res.files.len() >= limit {
+            break;
+        }
+    }
+    res.files.truncate(limit);
+    res
+}
+
+fn glob_walk(pattern: &Path, out: &mut Vec<PathBuf>, limit: usize) {
+    let mut current: Vec<PathBuf> = vec![PathBuf::new()];
+    let comps: Vec<_> = pattern.components().collect();
+    for (idx, comp) in comps.iter().enumerate() {
+        let last = idx + 1 == comps.len();
+        let s = comp.as_os_str().to_string_lossy();
+        let mut next = Vec::new();
+        for dir in &current {
+            if !has_wildcard(&s) {
+                let p = dir.join(comp.as_os_str());
+                if last {
+                    if p.exists() {
+                        next.push(p);
+                    }
+                } else if p.is_dir() {
+                    next.push(p);
+                }
+                continue;
+            }
+            let read_from = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir.as_path()
+            };
+            let Ok(rd) = std::fs::read_dir(read_from) else {
+                continue;
+            };
+            for e in rd.flatten().take(10_000) {
+                let name = e.file_name();
+                let nb = name.to_string_lossy();
+                if nb.starts_with('.') && !s.starts_with('.') {
+                    continue;
+                }
+                if wildcard_match(s.as_bytes(), nb.as_bytes()) {
+                    let p = dir.join(&name);
+                    if last || p.is_dir() {
+                        next.push(p);
+                    }
+                }
+            }
+            if next.len() > limit {
+                break;
+            }
+        }
+        current = next;
+        if current.is_empty() {
+            return;
+        }
+    }
+    out.extend(current.into_iter().filter(|p| p.is_file()).take(limit));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match(b"*.conf", b"a.conf"));
+        assert!(!wildcard_match(b"*.conf", b"a.conf.bak"));
+        assert!(wildcard_match(b"a?c", b"abc"));
+        assert!(wildcard_match(b"[a-c]x", b"bx"));
+        assert!(!wildcard_match(b"[!a-c]x", b"bx"));
+        assert!(wildcard_match(b"*a*b*", b"xxaxxbxx"));
+    }
+
+    #[test]
+    fn braces() {
+        assert_eq!(expand_braces("a{b,c}d", 10), vec!["abd", "acd"]);
+        assert_eq!(expand_braces("{x,y{1,2}}", 10), vec!["x", "y1", "y2"]);
+        assert_eq!(expand_braces("{unclosed", 10), vec!["{unclosed"]);
+    }
+}

@@ -1,0 +1,105 @@
+//! Source positions: which file, which line, which column.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Index of a source file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(transparent)]
+pub struct FileId(pub u32);
+
+/// A position in the configuration: file, 1-based line and 1-based column (in characters).
+///
+/// Values produced by `$NAME` expansion or `~SEQ` replication point at the line that
+/// produced them (the column of the `$` reference for expanded text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct Span {
+    /// The file, an index into [`SourceMap::files`] (and `Config::files`).
+    pub file: FileId,
+    /// 1-based line number in that file.
+    pub line: u32,
+    /// 1-based column (characters, not bytes).
+    pub col: u32,
+}
+
+impl Span {
+    /// A span at `file:line:col`.
+    pub fn new(file: FileId, line: u32, col: u32) -> Span {
+        Span { file, line, col }
+    }
+}
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Spanned<T> {
+    /// The parsed value.
+    pub value: T,
+    /// Where the value was written.
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// Wraps `value` with `span`.
+    pub fn new(value: T, span: Span) -> Spanned<T> {
+        Spanned { value, span }
+    }
+}
+
+/// One source file taking part in a parse.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Display name (the path as given, or the name passed to `parse_str`).
+    pub name: String,
+    /// Path on disk, when the text came from a file.
+    pub path: Option<PathBuf>,
+    /// The text, when it was kept in memory (`parse_str`); files are re-read for rendering.
+    pub text: Option<String>,
+}
+
+/// All files that took part in a parse, indexed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    /// The files, in the order they were first opened.
+    pub files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Registers a file and returns its id.
+    pub fn add(&mut self, name: String, path: Option<&Path>, text: Option<String>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            name,
+            path: path.map(Path::to_path_buf),
+            text,
+        });
+        id
+    }
+
+    /// Display name of a file ("?" for an unknown id).
+    pub fn name(&self, id: FileId) -> &str {
+        self.files
+            .get(id.0 as usize)
+            .map(|f| f.name.as_str())
+            .unwrap_or("?")
+    }
+
+    /// The text of one line (1-based), if it can be found.
+    pub fn line_text(&self, id: FileId, line: u32) -> Option<String> {
+        let f = self.files.get(id.0 as usize)?;
+        let idx = (line as usize).checked_sub(1)?;
+        match (&f.text, &f.path) {
+            (Some(t), _) => t
+                .split('\n')
+                .nth(idx)
+                .map(|l| l.trim_end_matches('\r').to_string()),
+            (None, Some(p)) => {
+                let bytes = std::fs::read(p).ok()?;
+                let text = String::from_utf8_lossy(&bytes);
+                text.split('\n')
+                    .nth(idx)
+                    .map(|l| l.trim_end_matches('\r').to_string())
+            }
+            (None, None) => None,
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Block tree: statements (one per logical line, keepalived's rule) and `{ ... }` blocks.
+//!
+//! A `{` opens a block for the statement before it, whether on the same line or the next.
+//! Unknown blocks are handled by the model stage; this stage only balances braces and
+//! reports unbalanced ones, with a guess at which block lost its `}` based on indentation.
+
+use crate::diag::{Diagnostic, Sink};
+use crate::span::Span;
+use serde::Serialize;
+
+/// One word of a statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Word {
+    /// The text, quotes removed.
+    pub text: String,
+    /// Where it was written.
+    pub span: Span,
+    /// Was it written in double quotes.
+    pub quoted: bool,
+}
+
+/// A statement: keyword, arguments, and an optional block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// Keyword and arguments; empty only for a stray anonymous `{ ... }`.
+    pub words: Vec<Word>,
+    /// For script keywords (`notify*`, `script`, `misc_path`, ...): the raw text after the keyword.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_args: Option<String>,
+    /// The block, if the statement opened one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<Block>,
+}
+
+/// A `{ ... }` block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Block {
+    /// Position of `{`.
+    pub open: Span,
+    /// Position of `}`; `None` when the block was never closed.
+    pub close: Option<Span>,
+    /// Statements inside.
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    /// The keyword (first word); "" for an anonymous block.
+    pub fn keyword(&self) -> &str {
+        self.words.first().map_or("", |w| w.text.as_str())
+    }
+
+    /// Position of the statement (its first word, or the `{` of an anonymous block).
+    pub fn span(&self) -> Span {
+        match (self.words.first(), &self.block) {
+            (Some(w), _) => w.span,
+            (None, Some(b)) => b.open,
+            (None, None) => Span::default(),
+        }
+    }
+
+    /// The arguments (words after the keyword).
+    pub fn args(&self) -> &[Word] {
+        self.words.get(1..).unwrap_or(&[])
+    }
+
+    /// Keyword and arguments joined by spaces, for messages.
+    pub fn header(&self) -> String {
+        let mut s = String::new();
+        for (i, w) in self.words.iter().take(4).enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(&w.text);
+        }
+        s
+    }
+}
+
+/// Whether a keyword's arguments are a command line to keep raw.
+pub(crate) fn is_script_keyword(kw: &str) -> bool {
+    kw.starts_with("notify")
+        || kw == "script"
+        || kw == "misc_path"
+        || kw == "quorum_up"
+        || kw == "quorum_down"
+        || kw.ends_with("_script")
+}
+
+/// Deepest nesting kept; deeper blocks are skipped with one error.
+pub(crate) const MAX_DEPTH: usize = 32;
+
+struct Open {
+    node: Node,
+    /// Column of the header's first word (its indentation).
+    indent: u32,
+}
+
+/// A `}` whose indentation does not match the statement that opened its block.
+#[derive(Debug, Clone)]
+struct Mismatch {
+    keyword: String,
+    open: Span,
+    close: Span,
+}
+
+/// Incremental tree builder, fed one logical line at a time.
+#[derive(Default)]
+pub(crate) struct TreeBuilder {
+    stack: Vec<Open>,
+    root: Vec<Node>,
+    /// Indentation of the statements in `root`/children, parallel to the last one.
+    last_indent: u32,
+    /// The last finished statement at the current level may still take a `{`.
+    can_open: bool,
+    /// `{`s beyond MAX_DEPTH not yet closed.
+    overflow: usize,
+    overflow_reported: bool,
+    mismatches: Vec<Mismatch>,
+}
+
+impl TreeBuilder {
+    fn current(&mut self) -> &mut Vec<Node> {
+        match self.stack.last_mut() {
+            Some(o) => {
+                &mut o
+                    .node
+                    .block
+                    .get_or_insert_with(|| Block {
+                        open: Span::default(),
+                        close: None,
+                        children: Vec::new(),
+                    })
+                    .children
+            }
+            None => &mut self.root,
+        }
+    }
+
+    /// Feeds the tokens of one logical line. `words` are (token, span) with braces as "{" / "}"
+    /// when `brace` is set.
+    pub(crate) fn push_line(&mut self, items: Vec<Item>, sink: &mut Sink) {
+        let mut pending: Vec<Word> = Vec::new();
+        let mut raw: Option<String> = None;
+        for item in items {
+            match item {
+                Item::Word(w, r) => {
+                    if pending.is_empty() && r.is_some() {
+                        raw = r;
+                    }
+                    pending.push(w);
+                }
+                Item::Open(span) => {
+                    if self.overflow > 0 {
+                        pending.clear();
+                        self.overflow += 1;
+                        continue;
+                    }
+                    let node = if !pending.is_empty() {
+                        let n = Node {
+                            words: std::mem::take(&mut pending),
+                            raw_args: raw.take(),
+                            block: None,
+                        };
+                        self.last_indent = n.span().col;
+                        n
+                    } else if self.can_open
+                        && self.current().last().is_some_and(|n| n.block.is_none())
+                    {
+                        match self.current().pop() {
+                            Some(n) => n,
+                            None => continue,
+                        }
+                    } else {
+                        sink.push(
+                            Diagnostic::error("unexpected-brace", span, "unexpected `{`: no keyword before it")
+                                .with_hint("a block must follow its keyword, e.g. `virtual_ipaddress {`; its contents are ignored"),
+                        );
+                        Node {
+                            words: Vec::new(),
+                            raw_args: None,
+                            block: None,
+                        }
+                    };
+                    if self.stack.len() >= MAX_DEPTH {
+                        if !self.overflow_reported {
+                            self.overflow_reported = true;
+                            sink.error("too-deep", span, format!("blocks nested more than {MAX_DEPTH} deep; the inner ones are ignored"));
+                        }
+                        self.overflow = 1;
+                        self.can_open = false;
+                        continue;
+                    }
+                    let indent = if node.words.is_empty() {
+                        span.col
+                    } else {
+                        self.last_indent
+                    };
+                    let mut node = node;
+                    node.block = Some(Block {
+                        open: span,
+                        close: None,
+                        children: Vec::new(),
+                    });
+                    self.stack.push(Open { node, indent });
+                    self.can_open = false;
+                }
+                Item::Close(span) => {
+                    self.finish_pending(&mut pending, &mut raw);
+                    if self.overflow > 0 {
+                        self.overflow -= 1;
+                        continue;
+                    }
+                    match self.stack.pop() {
+                        Some(mut open) => {
+                            if let Some(b) = open.node.block.as_mut() {
+                                b.close = Some(span);
+                                if span.line != b.open.line
+                                    && span.col != open.indent
+                                    && self.mismatches.len() < 64
+                                {
+                                    self.mismatches.push(Mismatch {
+                                        keyword: open.node.header(),
+                                        open: open.node.span(),
+                                        close: span,
+                                    });
+                                }
+                            }
+                            self.current().push(open.node);
+                        }
+                        None => {
+                            sink.push(
+                                Diagnostic::error("unexpected-close", span, "unexpected `}`: no block is open here")
+                                    .with_hint("a `}` earlier in the file may have closed the enclosing block already"),
+                            );
+                        }
+                    }
+                    self.can_open = false;
+                }
+            }
+        }
+        if self.overflow > 0 {
+            pending.clear();
+            return;
+        }
+        if !pending.is_empty() {
+            self.finish_pending(&mut pending, &mut raw);
+            self.can_open = true;
+        }
+    }
+
+    fn finish_pending(&mut self, pending: &mut Vec<Word>, raw: &mut Option<String>) {
+        if pending.is_empty() {
+            return;
+        }
+        let n = Node {
+            words: std::mem::take(pending),
+            raw_args: raw.take(),
+            block: None,
+        };
+        self.last_indent = n.span().col;
+        self.current().push(n);
+        self.can_open = false;
+    }
+
+    /// Top-level statements that are complete (no `{` can still attach to them).
+    pub(crate) fn take_completed(&mut self) -> Vec<Node> {
+        if self.stack.is_empty() && self.can_open && !self.root.is_empty() {
+            let last = self.root.pop();
+            let done = std::mem::take(&mut self.root);
+            self.root.extend(last);
+            done
+        } else if self.stack.is_empty() {
+            std::mem::take(&mut self.root)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Closes whatever is still open at end of input, reporting each unclosed block.
+    pub(crate) fn finish(mut self, sink: &mut Sink) -> Vec<Node> {
+        while let Some(open) = self.stack.pop() {
+            let opened = open.node.span();
+            let name = open.node.header();
+            let mut d = Diagnostic::error(
+                "unclosed-block",
+                opened,
+                format!(
+                    "unclosed block `{name}` (line {}): missing `}}` before end of file",
+                    opened.line
+                ),
+            );
+            // The first `}` inside this block whose indentation does not match its opener is
+            // usually where the missing `}` belongs.
+            if let Some(m) = self
+                .mismatches
+                .iter()
+                .find(|m| m.open.line > opened.line && m.open.file == opened.file)
+            {
+                d = d.with_hint(format!(
+                    "`{}` opened at line {} is closed by the `}}` at line {} column {}, which is indented differently; `{}` is probably missing its `}}`",
+                    m.keyword, m.open.line, m.close.line, m.close.col, m.keyword
+                ));
+            } else {
+                d = d.with_hint(format!(
+                    "add `}}` to close `{name}` opened at line {}",
+                    opened.line
+                ));
+            }
+            sink.push(d);
+            let node = open.node;
+            match self.stack.last_mut() {
+                Some(p) => {
+                    if let Some(b) = p.node.block.as_mut() {
+                        b.children.push(node);
+                    }
+                }
+                None => self.root.push(node),
+            }
+        }
+        self.root
+    }
+}
+
+/// An item of a logical line handed to the tree builder.
+#[derive(Debug)]
+pub(crate) enum Item {
+    /// A word, with the raw rest of the line when it starts a script statement.
+    Word(Word, Option<String>),
+    /// `{`
+    Open(Span),
+    /// `}`
+    Close(Span),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    fn w(t: &str, line: u32, col: u32) -> Item {
+        Item::Word(
+            Word {
+                text: t.into(),
+                span: Span::new(FileId(0), line, col),
+                quoted: false,
+            },
+            None,
+        )
+    }
+    fn sp(line: u32, col: u32) -> Span {
+        Span::new(FileId(0), line, col)
+    }
+
+    #[test]
+    fn brace_on_next_line_and_unclosed() {
+        let mut sink = Sink::default();
+        let mut t = TreeBuilder::default();
+        t.push_line(vec![w("global_defs", 1, 1)], &mut sink);
+        t.push_line(vec![Item::Open(sp(2, 1))], &mut sink);
+        t.push_line(vec![w("router_id", 3, 3), w("x", 3, 13)], &mut sink);
+        t.push_line(vec![Item::Close(sp(4, 1))], &mut sink);
+        t.push_line(
+            vec![w("vrrp_instance", 5, 1), Item::Open(sp(5, 15))],
+            &mut sink,
+        );
+        let mut nodes = t.take_completed();
+        nodes.extend(t.finish(&mut sink));
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(nodes[0].block.as_ref().map(|b| b.children.len()), Some(1));
+        let d = sink.finish();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, "unclosed-block");
+    }
+}

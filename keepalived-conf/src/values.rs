@@ -1,0 +1,178 @@
+//! Scalar value syntax (keepalived lib/parser.c `read_*`, man5 "PARAMETER SYNTAX").
+
+use serde::Serialize;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// An address with a prefix length (`10.0.0.1/24`; `/32` or `/128` when omitted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct IpPrefix {
+    /// The address.
+    pub addr: IpAddr,
+    /// Prefix length.
+    pub len: u8,
+}
+
+impl std::fmt::Display for IpPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.len)
+    }
+}
+
+/// Parses an IPv4 or IPv6 address (an IPv6 zone `%if` is not allowed).
+pub fn parse_ip(s: &str) -> Result<IpAddr, String> {
+    s.parse::<IpAddr>()
+        .map_err(|_| format!("`{s}` is not an IPv4 or IPv6 address"))
+}
+
+/// Parses `ADDR[/LEN]`.
+pub fn parse_prefix(s: &str) -> Result<IpPrefix, String> {
+    let (a, l) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let addr = parse_ip(a).map_err(|_| format!("`{s}` is not a valid address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = match l {
+        None => max,
+        Some(l) => match l.parse::<u8>() {
+            Ok(n) if n <= max => n,
+            _ => return Err(format!("`{s}`: prefix length must be 0..{max}")),
+        },
+    };
+    Ok(IpPrefix { addr, len })
+}
+
+/// Parses an unsigned decimal in `lo..=hi` (keepalived `read_unsigned`: base 10, no sign).
+pub fn parse_uint(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` is not a number"));
+    }
+    match s.parse::<u64>() {
+        Ok(v) if v >= lo && v <= hi => Ok(v),
+        _ => Err(format!("number `{s}` outside range [{lo}, {hi}]")),
+    }
+}
+
+/// Parses a signed decimal in `lo..=hi`.
+pub fn parse_int(s: &str, lo: i64, hi: i64) -> Result<i64, String> {
+    let body = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_prefix('+'))
+        .unwrap_or(s);
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` is not a number"));
+    }
+    match s.parse::<i64>() {
+        Ok(v) if v >= lo && v <= hi => Ok(v),
+        _ => Err(format!("number `{s}` outside range [{lo}, {hi}]")),
+    }
+}
+
+/// Parses decimal seconds with at most 6 decimals (keepalived `<TIMER>`), within `lo..=hi`
+/// microseconds.
+pub fn parse_timer(s: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (s, ""),
+    };
+    let int_ok = !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit());
+    let frac_ok = frac.bytes().all(|b| b.is_ascii_digit());
+    if !(int_ok || (int.is_empty() && !frac.is_empty())) || !frac_ok || int.len() > 12 {
+        return Err(format!("`{s}` is not a number of seconds"));
+    }
+    if frac.len() > 6 {
+        return Err(format!("`{s}`: at most 6 decimal places are allowed"));
+    }
+    let secs: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| format!("`{s}` is too large"))?
+    };
+    let mut micros_frac: u64 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        micros_frac += u64::from(b - b'0') * 10u64.pow(5 - i as u32);
+    }
+    let us = secs.saturating_mul(1_000_000).saturating_add(micros_frac);
+    if us < lo_us || us > hi_us {
+        return Err(format!(
+            "`{s}` outside range [{}, {}] seconds",
+            fmt_us(lo_us),
+            fmt_us(hi_us)
+        ));
+    }
+    Ok(Duration::from_micros(us))
+}
+
+fn fmt_us(us: u64) -> String {
+    if us % 1_000_000 == 0 {
+        (us / 1_000_000).to_string()
+    } else {
+        let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+/// keepalived `check_true_false`: `true|on|yes` / `false|off|no`.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" => Some(true),
+        "false" | "off" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses a MAC address `xx:xx:xx:xx:xx[:xx]`.
+pub fn parse_mac(s: &str) -> Option<Vec<u8>> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if !(5..=6).contains(&parts.len()) {
+        return None;
+    }
+    parts
+        .iter()
+        .map(|p| {
+            if p.len() <= 2 {
+                u8::from_str_radix(p, 16).ok()
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers() {
+        assert_eq!(parse_timer("1", 0, u64::MAX), Ok(Duration::from_secs(1)));
+        assert_eq!(
+            parse_timer("0.5", 0, u64::MAX),
+            Ok(Duration::from_millis(500))
+        );
+        assert!(parse_timer("0.1234567", 0, u64::MAX).is_err());
+        assert!(parse_timer("0", 1, 10).is_err());
+        assert!(parse_timer("abc", 0, 10).is_err());
+        assert!(parse_timer("", 0, 10).is_err());
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(parse_prefix("10.0.0.1").map(|p| p.len), Ok(32));
+        assert_eq!(parse_prefix("fe80::1/64").map(|p| p.len), Ok(64));
+        assert!(parse_prefix("192.168.100./24").is_err());
+        assert!(parse_prefix("10.0.0.1/33").is_err());
+        assert!(parse_prefix("VIP").is_err());
+    }
+
+    #[test]
+    fn ints() {
+        assert_eq!(parse_uint("255", 1, 255), Ok(255));
+        assert!(parse_uint("256", 1, 255).is_err());
+        assert!(parse_uint("-1", 0, 255).is_err());
+        assert_eq!(parse_int("-253", -253, 253), Ok(-253));
+        assert_eq!(parse_bool("On"), Some(true));
+        assert_eq!(parse_mac("00:00:5e:00:01"), Some(vec![0, 0, 0x5e, 0, 1]));
+    }
+}
