@@ -1,2 +1,48 @@
-//! Linux IPVS generic-netlink family: messages and a blocking client
+//! Linux IPVS generic-netlink family: messages and a blocking client.
+//!
+//! Layers, each usable alone:
+//! - [`nla`]: attribute enums (service, destination, daemon, stats, command)
+//!   implementing [`netlink_packet_core::Nla`], keeping unknown attributes;
+//! - [`message`]: [`IpvsMessage`], the `GenlFamily` payload for "IPVS" v1;
+//! - [`model`]: plain structs [`Service`], [`Destination`], [`Timeouts`],
+//!   [`SyncDaemon`], [`Stats`], [`Info`];
+//! - [`request`]: [`Request`] encoding and reply parsing, no socket code;
+//! - [`client`]: [`IpvsClient`], blocking, batching many requests per send.
+//!
+//! Numbers and attribute layouts are those of `<linux/ip_vs.h>`; requests are
+//! encoded in libipvs's attribute order, so they are byte-identical to
+//! ipvsadm's for the same command (checked against captured messages).
+//!
+//! ```no_run
+//! use ipvs_sys::{Destination, ForwardMethod, IpvsClient, Protocol, Service, ServiceKey};
+//! let mut ipvs = IpvsClient::new()?;
+//! let svc = Service::new(
+//!     ServiceKey::Inet { protocol: Protocol::Tcp, addr: "10.0.0.1".parse()?, port: 80 },
+//!     "wlc",
+//! );
+//! ipvs.new_service(&svc)?;
+//! ipvs.new_dest(&svc, &Destination::new("10.0.0.2".parse()?, 80, ForwardMethod::Masq))?;
+//! for s in ipvs.services()? {
+//!     println!("{} {} dests", s.key, ipvs.destinations(&s)?.len());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
+
+pub mod capture;
+pub mod client;
+pub mod constants;
+pub mod error;
+pub mod message;
+pub mod model;
+pub mod nla;
+pub mod request;
+
+pub use client::IpvsClient;
+pub use error::{Error, Object, ParseError};
+pub use message::{IpvsCmd, IpvsMessage};
+pub use model::{
+    AddressFamily, DaemonState, Destination, ForwardMethod, Info, Protocol, Service, ServiceFlags,
+    ServiceKey, Stats, SyncDaemon, Timeouts, TunnelFlags, TunnelType,
+};
+pub use request::{Reply, Request, parse_replies};
