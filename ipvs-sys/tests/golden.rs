@@ -270,7 +270,7 @@ fn kernel_dump_replies_decode() {
     let gue = dests.iter().find(|d| d.addr == v4("10.2.0.4")).unwrap();
     assert_eq!((gue.tun_type, gue.tun_port, gue.tun_flags), (TunnelType::Gue, 6080, TunnelFlags::REMCSUM));
     let masq = dests.iter().find(|d| d.addr == v4("10.2.0.1")).unwrap();
-    assert_eq!((masq.port, masq.weight, masq.upper_threshold, masq.lower_threshold), (8080, 0, 100, 10));
+    assert_eq!((masq.port, masq.weight, masq.upper_threshold, masq.lower_threshold), (8080, 0, 0, 0)); // -e reset the thresholds
     let v6 = dests.iter().find(|d| d.addr == v4("2001:db8::2")).unwrap();
     assert_eq!((v6.fwd, v6.weight), (ForwardMethod::Masq, 3));
 
