@@ -298,7 +298,9 @@ fn kernel_dump_replies_decode() {
     let t = ipvs_replies("list_timeout")
         .into_iter()
         .find_map(|r| match r {
-            Reply::Message { message, .. } => Some(message.timeouts()),
+            Reply::Message { message, .. } if message.cmd == IpvsCmd::SetConfig => {
+                Some(message.timeouts())
+            }
             _ => None,
         })
         .unwrap();
