@@ -215,7 +215,10 @@ mod tests {
     #[test]
     fn nearest_keyword() {
         assert_eq!(nearest("priorty", &["priority", "state"]), Some("priority"));
-        assert_eq!(nearest("virtual_router", &["virtual_router_id"]), Some("virtual_router_id"));
+        assert_eq!(
+            nearest("virtual_router", &["virtual_router_id"]),
+            Some("virtual_router_id")
+        );
         assert_eq!(nearest("xyz", &["priority"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

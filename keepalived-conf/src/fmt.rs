@@ -80,7 +80,12 @@ impl Formatter {
         }
         let (code, comment) = split_comment(t);
         let code = code.trim_end();
-        if code.starts_with('$') || code.starts_with('@') || code.starts_with('~') {
+        if code.starts_with('$')
+            || code.starts_with('@')
+            || code.starts_with('~')
+            || code.contains("${")
+            || code.starts_with("include")
+        {
             // preprocessor line: keep as written, track braces for indentation
             let (opens, closes) = count_braces(code);
             if closes > opens {
@@ -167,10 +172,17 @@ impl Formatter {
 
 fn count_braces(code: &str) -> (usize, usize) {
     let mut in_quote = false;
+    let mut in_ref = false;
+    let mut prev = ' ';
     let (mut o, mut c) = (0, 0);
     for ch in code.chars() {
+        let after_dollar = prev == '$';
+        prev = ch;
         match ch {
             '"' => in_quote = !in_quote,
+            '{' if after_dollar => in_ref = true,
+            '}' if in_ref => in_ref = false,
+            _ if in_ref => {}
             '{' if !in_quote => o += 1,
             '}' if !in_quote => c += 1,
             _ => {}

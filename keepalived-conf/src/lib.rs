@@ -66,7 +66,7 @@ impl Default for LoadOptions {
         LoadOptions {
             config_id: None,
             includes: true,
-            max_lines: 20_000_000,
+            max_lines: 4_000_000,
             random_seed: 0x5eed,
         }
     }

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Nesting limit for expansions, conditionals and generators within one line.
-const MAX_EXPANSION_DEPTH: usize = 32;
+const MAX_EXPANSION_DEPTH: usize = 16;
 /// Longest line an expansion may produce.
 const MAX_EXPANDED_LEN: usize = 64 * 1024;
 /// Include nesting limit.
@@ -49,6 +49,7 @@ pub(crate) struct Preprocessor<'o> {
     tree: TreeBuilder,
     lines_out: usize,
     budget_reported: bool,
+    depth_reported: Option<(FileId, u32)>,
     rng: u64,
     config_id: String,
 }
@@ -64,6 +65,7 @@ impl<'o> Preprocessor<'o> {
             tree: TreeBuilder::default(),
             lines_out: 0,
             budget_reported: false,
+            depth_reported: None,
             rng: opts.random_seed | 1,
             config_id: opts.config_id.clone().unwrap_or_else(default_config_id),
         }
@@ -193,6 +195,10 @@ impl<'o> Preprocessor<'o> {
     fn logical(&mut self, c: Cleaned, file: FileId, line: u32, depth: usize) {
         let span = Span::new(file, line, c.col(0));
         if depth > MAX_EXPANSION_DEPTH {
+            if self.depth_reported == Some((file, line)) {
+                return;
+            }
+            self.depth_reported = Some((file, line));
             self.sink.push(
                 Diagnostic::error(
                     "expansion-depth",
@@ -305,16 +311,22 @@ impl<'o> Preprocessor<'o> {
             )
         {
             let kind = first.text.clone();
-            match toks.get(1) {
-                Some(p) if p.kind == TokKind::Word => {
-                    let pat = p.text.clone();
-                    self.include(&kind, &pat, Span::new(file, line, c.col(p.start)));
-                }
-                _ => self.sink.error(
+            // The pattern is the raw rest of the line: `{a,b}` braces must not split it.
+            let rest = c.slice(first.end);
+            let pat = rest.text.trim();
+            let pat = pat
+                .strip_prefix('"')
+                .and_then(|p| p.strip_suffix('"'))
+                .unwrap_or(pat)
+                .to_string();
+            if pat.is_empty() {
+                self.sink.error(
                     "include-without-path",
                     span,
                     format!("`{kind}` needs a file name or pattern"),
-                ),
+                );
+            } else {
+                self.include(&kind, &pat, Span::new(file, line, rest.col(0)));
             }
             return;
         }

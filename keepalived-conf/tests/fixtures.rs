@@ -1,0 +1,193 @@
+#![allow(clippy::unwrap_used)]
+//! Own fixtures: exact diagnostics for each preprocessor feature and error class
+//! (tests/data/*.expected), plus model values the preprocessor features must produce.
+
+use keepalived_conf::{Config, LoadOptions, Parsed, load};
+use std::path::Path;
+
+fn opts() -> LoadOptions {
+    LoadOptions {
+        config_id: Some("main".into()),
+        ..LoadOptions::default()
+    }
+}
+
+fn parse(name: &str) -> Parsed {
+    load(Path::new("tests/data").join(name), &opts())
+}
+
+fn expected(name: &str) -> Vec<String> {
+    let p = Path::new("tests/data").join(name.replace(".conf", ".expected"));
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_fixture_gives_exactly_the_expected_diagnostics() {
+    let mut n = 0;
+    for e in std::fs::read_dir("tests/data").unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".conf") {
+            continue;
+        }
+        let got = parse(&name).short_diagnostics();
+        assert_eq!(got, expected(&name), "diagnostics of {name}");
+        n += 1;
+    }
+    assert!(n >= 13, "only {n} fixtures found");
+}
+
+fn vips(c: &Config, i: usize) -> Vec<String> {
+    let v = &c.vrrp_instances[i];
+    v.virtual_ipaddress
+        .iter()
+        .chain(&v.virtual_ipaddress_excluded)
+        .map(|a| a.address.value.to_string())
+        .collect()
+}
+
+#[test]
+fn conditionals_follow_the_config_id() {
+    let p = parse("pp_conditional.conf");
+    assert!(p.diagnostics.is_empty());
+    let c = &p.config;
+    assert_eq!(
+        c.global_defs.router_id.as_ref().unwrap().value,
+        "main_router"
+    );
+    let vi = &c.vrrp_instances[0];
+    assert_eq!(vi.priority.as_ref().unwrap().value, 240);
+    let peers: Vec<String> = vi
+        .unicast_peer
+        .iter()
+        .map(|p| p.address.to_string())
+        .collect();
+    assert_eq!(peers, ["10.0.0.2", "10.0.0.3"]);
+    // with another id the other lines apply
+    let other = load(
+        "tests/data/pp_conditional.conf",
+        &LoadOptions {
+            config_id: Some("backup".into()),
+            ..opts()
+        },
+    );
+    assert_eq!(
+        other.config.global_defs.router_id.as_ref().unwrap().value,
+        "backup_router"
+    );
+    assert_eq!(
+        other.config.vrrp_instances[0]
+            .priority
+            .as_ref()
+            .unwrap()
+            .value,
+        100
+    );
+}
+
+#[test]
+fn definitions_expand_at_use_time() {
+    let p = parse("pp_define.conf");
+    let c = &p.config;
+    let vi = &c.vrrp_instances[0];
+    assert_eq!(vi.name.value, "VI_240");
+    assert_eq!(
+        vi.priority.as_ref().unwrap().value,
+        240,
+        "`$IF_MAIN priority` expands to `@main priority`"
+    );
+    assert_eq!(
+        vips(c, 0),
+        ["10.2.0.100/32", "10.2.10.100/32", "7.0.0.1/32"]
+    );
+    // undefined names stay as written
+    assert_eq!(
+        vi.notify_master.as_ref().unwrap().value.command,
+        "/bin/echo ${NOT_DEFINED} $HOME"
+    );
+    // expanded values point at the line that used them
+    assert_eq!(vi.virtual_ipaddress[1].address.span.line, 13);
+}
+
+#[test]
+fn multiline_definitions_make_whole_blocks() {
+    let c = parse("pp_multiline.conf").config;
+    let names: Vec<&str> = c
+        .vrrp_instances
+        .iter()
+        .map(|v| v.name.value.as_str())
+        .collect();
+    assert_eq!(names, ["VI_1", "VI_2"]);
+    assert_eq!(
+        c.vrrp_instances[1]
+            .virtual_router_id
+            .as_ref()
+            .unwrap()
+            .value,
+        2
+    );
+    assert_eq!(c.vrrp_instances[0].priority.as_ref().unwrap().value, 130);
+    assert_eq!(vips(&c, 1), ["10.0.2.254/24"]);
+}
+
+#[test]
+fn generators_replicate_lines() {
+    let c = parse("pp_seq.conf").config;
+    assert_eq!(
+        vips(&c, 0),
+        [
+            "10.0.0.1/32",
+            "10.0.1.1/32",
+            "10.0.2.1/32",
+            "10.0.3.1/32",
+            "fe81::10:90:12/128",
+            "fe81::10:90:11/128",
+            "fe81::10:a0:12/128",
+            "fe81::10:a0:11/128",
+            "192.168.10.1/32",
+            "192.168.20.4/32"
+        ]
+    );
+}
+
+#[test]
+fn includes_glob_braces_and_order() {
+    let p = parse("pp_include.conf");
+    let names: Vec<&str> = p
+        .config
+        .vrrp_instances
+        .iter()
+        .map(|v| v.name.value.as_str())
+        .collect();
+    assert_eq!(names, ["VI_a", "VI_b", "VI_3", "VI_main"]);
+    assert_eq!(
+        p.config.global_defs.router_id.as_ref().unwrap().value,
+        "inc_test"
+    );
+    // the error in an included file names that file
+    assert_eq!(
+        p.sources.name(p.diagnostics[0].span.unwrap().file),
+        "tests/data/inc/b.conf"
+    );
+}
+
+#[test]
+fn unclosed_block_keeps_what_was_read() {
+    let p = parse("err_unclosed.conf");
+    assert!(p.has_errors());
+    assert_eq!(vips(&p.config, 0), ["10.0.0.1/24"]);
+}
+
+#[test]
+fn rendering_is_rustc_like() {
+    let p = parse("err_unknown_keyword.conf");
+    let r = p.diagnostics[1].render(&p.sources);
+    assert_eq!(
+        r,
+        "warning[unknown-keyword]: unknown keyword `priorty` in `vrrp_instance`\n \
+         --> tests/data/err_unknown_keyword.conf:7:5\n  |\n7 |     priorty 100\n  |     ^\n  = hint: did you mean `priority`?\n"
+    );
+}
