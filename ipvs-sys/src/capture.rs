@@ -31,7 +31,11 @@ impl CapturedMessage {
 
 fn u32_at(b: &[u8], off: usize, le: bool) -> Option<u32> {
     let a: [u8; 4] = b.get(off..off + 4)?.try_into().ok()?;
-    Some(if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+    Some(if le {
+        u32::from_le_bytes(a)
+    } else {
+        u32::from_be_bytes(a)
+    })
 }
 
 /// Parses a pcap file of an nlmon capture into its netlink messages (several per packet for dump replies).
@@ -51,7 +55,9 @@ pub fn read_nlmon_pcap(file: &[u8]) -> Result<Vec<CapturedMessage>, ParseError> 
     let mut off = 24;
     while off < file.len() {
         let caplen = u32_at(file, off + 8, le).ok_or_else(|| bad("short record"))? as usize;
-        let data = file.get(off + 16..off + 16 + caplen).ok_or_else(|| bad("short packet"))?;
+        let data = file
+            .get(off + 16..off + 16 + caplen)
+            .ok_or_else(|| bad("short packet"))?;
         off += 16 + caplen;
         if data.len() < COOKED_HEADER + 16 {
             continue;
@@ -64,7 +70,10 @@ pub fn read_nlmon_pcap(file: &[u8]) -> Result<Vec<CapturedMessage>, ParseError> 
             if len < 16 || len > msgs.len() {
                 return Err(bad("bad netlink length"));
             }
-            out.push(CapturedMessage { protocol, bytes: msgs[..len].to_vec() });
+            out.push(CapturedMessage {
+                protocol,
+                bytes: msgs[..len].to_vec(),
+            });
             msgs = &msgs[((len + 3) & !3).min(msgs.len())..];
         }
     }

@@ -220,13 +220,18 @@ impl IpvsClient {
     /// Dumps all services (unsorted, in kernel order).
     pub fn services(&mut self) -> Result<Vec<Service>, Error> {
         let msgs = self.execute(&Request::DumpServices)?;
-        Ok(msgs.iter().map(IpvsMessage::service).collect::<Result<_, _>>()?)
+        Ok(msgs
+            .iter()
+            .map(IpvsMessage::service)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Gets one service (its key is what matters).
     pub fn service(&mut self, service: &Service) -> Result<Service, Error> {
         let msgs = self.execute(&Request::GetService(service.clone()))?;
-        let first = msgs.first().ok_or(ParseError::Missing("GET_SERVICE reply"))?;
+        let first = msgs
+            .first()
+            .ok_or(ParseError::Missing("GET_SERVICE reply"))?;
         Ok(first.service()?)
     }
 
@@ -234,7 +239,10 @@ impl IpvsClient {
     pub fn destinations(&mut self, service: &Service) -> Result<Vec<Destination>, Error> {
         let af = service.key.af();
         let msgs = self.execute(&Request::DumpDests(service.clone()))?;
-        Ok(msgs.iter().map(|m| m.destination(af)).collect::<Result<_, _>>()?)
+        Ok(msgs
+            .iter()
+            .map(|m| m.destination(af))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Adds a service.
@@ -291,7 +299,10 @@ impl IpvsClient {
     /// Lists the running sync daemons.
     pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
         let msgs = self.execute(&Request::DumpDaemons)?;
-        Ok(msgs.iter().map(IpvsMessage::daemon).collect::<Result<_, _>>()?)
+        Ok(msgs
+            .iter()
+            .map(IpvsMessage::daemon)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Starts a sync daemon.

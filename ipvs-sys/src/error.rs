@@ -59,10 +59,18 @@ impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Service(k) => write!(f, "service {k}"),
-            Self::Destination { service, addr: IpAddr::V4(a), port } => {
+            Self::Destination {
+                service,
+                addr: IpAddr::V4(a),
+                port,
+            } => {
                 write!(f, "destination {a}:{port} of service {service}")
             }
-            Self::Destination { service, addr: IpAddr::V6(a), port } => {
+            Self::Destination {
+                service,
+                addr: IpAddr::V6(a),
+                port,
+            } => {
                 write!(f, "destination [{a}]:{port} of service {service}")
             }
             Self::Daemon(DaemonState::Master) => f.write_str("master sync daemon"),

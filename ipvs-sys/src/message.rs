@@ -1,8 +1,6 @@
 //! The IPVS generic-netlink message: a command and its attributes.
 
-use netlink_packet_core::{
-    DecodeError, Emitable, NlasIterator, ParseableParametrized,
-};
+use netlink_packet_core::{DecodeError, Emitable, NlasIterator, ParseableParametrized};
 use netlink_packet_generic::{GenlFamily, GenlHeader};
 
 use crate::constants::*;
@@ -112,7 +110,10 @@ pub struct IpvsMessage {
 impl IpvsMessage {
     /// A message with no attributes.
     pub fn new(cmd: IpvsCmd) -> Self {
-        Self { cmd, nlas: Vec::new() }
+        Self {
+            cmd,
+            nlas: Vec::new(),
+        }
     }
 }
 
@@ -146,6 +147,9 @@ impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
         for nla in NlasIterator::new(buf) {
             nlas.push(IpvsNla::parse_for_cmd(&nla?, header.cmd)?);
         }
-        Ok(Self { cmd: header.cmd.into(), nlas })
+        Ok(Self {
+            cmd: header.cmd.into(),
+            nlas,
+        })
     }
 }

@@ -115,7 +115,11 @@ impl ServiceKey {
 impl std::fmt::Display for ServiceKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Inet { protocol, addr, port } => {
+            Self::Inet {
+                protocol,
+                addr,
+                port,
+            } => {
                 let p = match protocol {
                     Protocol::Tcp => "TCP".to_string(),
                     Protocol::Udp => "UDP".to_string(),
@@ -127,8 +131,14 @@ impl std::fmt::Display for ServiceKey {
                     IpAddr::V6(a) => write!(f, "{p} [{a}]:{port}"),
                 }
             }
-            Self::Fwmark { af: AddressFamily::Inet, mark } => write!(f, "FWM {mark}"),
-            Self::Fwmark { af: AddressFamily::Inet6, mark } => write!(f, "FWM {mark} IPv6"),
+            Self::Fwmark {
+                af: AddressFamily::Inet,
+                mark,
+            } => write!(f, "FWM {mark}"),
+            Self::Fwmark {
+                af: AddressFamily::Inet6,
+                mark,
+            } => write!(f, "FWM {mark} IPv6"),
         }
     }
 }
@@ -281,7 +291,11 @@ impl Service {
     pub fn key_nlas(&self) -> Vec<ServiceNla> {
         let mut out = vec![ServiceNla::Af(self.key.af().to_raw())];
         match self.key {
-            ServiceKey::Inet { protocol, addr, port } => {
+            ServiceKey::Inet {
+                protocol,
+                addr,
+                port,
+            } => {
                 out.push(ServiceNla::Protocol(protocol.to_raw()));
                 out.push(ServiceNla::Addr(addr_bytes(&addr)));
                 out.push(ServiceNla::Port(port));
@@ -300,7 +314,10 @@ impl Service {
         if let Some(pe) = &self.pe_name {
             out.push(ServiceNla::PeName(pe.clone()));
         }
-        out.push(ServiceNla::Flags(FlagsNla { flags: self.flags.bits(), mask: u32::MAX }));
+        out.push(ServiceNla::Flags(FlagsNla {
+            flags: self.flags.bits(),
+            mask: u32::MAX,
+        }));
         out.push(ServiceNla::Timeout(self.timeout));
         out.push(ServiceNla::Netmask(self.netmask_raw()));
         out
@@ -685,9 +702,7 @@ impl SyncDaemon {
                 DaemonNla::SyncId(v) => d.syncid = *v,
                 DaemonNla::SyncMaxlen(v) => d.sync_maxlen = Some(*v),
                 DaemonNla::McastGroup(a) => d.mcast_group = Some(IpAddr::V4(Ipv4Addr::from(*a))),
-                DaemonNla::McastGroup6(a) => {
-                    d.mcast_group = Some(IpAddr::V6(Ipv6Addr::from(*a)))
-                }
+                DaemonNla::McastGroup6(a) => d.mcast_group = Some(IpAddr::V6(Ipv6Addr::from(*a))),
                 DaemonNla::McastPort(v) => d.mcast_port = Some(*v),
                 DaemonNla::McastTtl(v) => d.mcast_ttl = Some(*v),
                 _ => {}
@@ -710,7 +725,11 @@ pub struct Info {
 impl Info {
     /// The version as (major, minor, patch).
     pub fn version_triple(&self) -> (u32, u32, u32) {
-        ((self.version >> 16) & 0xff, (self.version >> 8) & 0xff, self.version & 0xff)
+        (
+            (self.version >> 16) & 0xff,
+            (self.version >> 8) & 0xff,
+            self.version & 0xff,
+        )
     }
 }
 

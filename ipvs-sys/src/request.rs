@@ -8,9 +8,7 @@ use netlink_packet_generic::GenlMessage;
 
 use crate::error::{Object, ParseError};
 use crate::message::{IpvsCmd, IpvsMessage};
-use crate::model::{
-    AddressFamily, DaemonState, Destination, Info, Service, SyncDaemon, Timeouts,
-};
+use crate::model::{AddressFamily, DaemonState, Destination, Info, Service, SyncDaemon, Timeouts};
 use crate::nla::IpvsNla;
 
 /// One request to IPVS.
@@ -88,7 +86,10 @@ impl Request {
 
     /// Whether the request is a dump (NLM_F_DUMP; many replies then DONE).
     pub fn is_dump(&self) -> bool {
-        matches!(self, Self::DumpServices | Self::DumpDests(_) | Self::DumpDaemons)
+        matches!(
+            self,
+            Self::DumpServices | Self::DumpDests(_) | Self::DumpDaemons
+        )
     }
 
     /// What the request is about, for error messages.
@@ -101,7 +102,11 @@ impl Request {
             | Self::DumpDests(s)
             | Self::Zero(Some(s)) => Object::Service(s.key),
             Self::NewDest(s, d) | Self::SetDest(s, d) | Self::DelDest(s, d) => {
-                Object::Destination { service: s.key, addr: d.addr, port: d.port }
+                Object::Destination {
+                    service: s.key,
+                    addr: d.addr,
+                    port: d.port,
+                }
             }
             Self::NewDaemon(d) | Self::DelDaemon(d) => Object::Daemon(d.state),
             Self::SetTimeouts(_) | Self::GetTimeouts => Object::Timeouts,
@@ -194,12 +199,17 @@ pub fn parse_replies(buf: &[u8]) -> Result<Vec<Reply>, ParseError> {
         out.push(match msg.payload {
             NetlinkPayload::Error(e) => match e.code {
                 None => Reply::Ack { seq },
-                Some(code) => Reply::Error { seq, errno: code.get().saturating_abs() },
+                Some(code) => Reply::Error {
+                    seq,
+                    errno: code.get().saturating_abs(),
+                },
             },
             NetlinkPayload::Done(_) => Reply::Done { seq },
-            NetlinkPayload::InnerMessage(genl) => {
-                Reply::Message { seq, multi, message: genl.payload }
-            }
+            NetlinkPayload::InnerMessage(genl) => Reply::Message {
+                seq,
+                multi,
+                message: genl.payload,
+            },
             _ => {
                 return Err(ParseError::Unexpected(format!(
                     "netlink message type {}",

@@ -3,6 +3,8 @@
 //! needed. Both directions: captured bytes -> typed values -> bytes again
 //! (identical), and hand-built typed requests -> bytes identical to ipvsadm's.
 
+#![allow(clippy::unwrap_used)] // test helpers may unwrap
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -68,8 +70,15 @@ fn service_of(m: &IpvsMessage) -> Option<Service> {
 /// Rebuilds the typed request that a captured request message carries.
 fn typed_request(m: &IpvsMessage, dump: bool) -> Request {
     let svc = service_of(m);
-    let af = svc.as_ref().map(|s| s.key.af()).unwrap_or(AddressFamily::Inet);
-    let dest = m.nlas.iter().any(|n| matches!(n, IpvsNla::Dest(_))).then(|| m.destination(af).unwrap());
+    let af = svc
+        .as_ref()
+        .map(|s| s.key.af())
+        .unwrap_or(AddressFamily::Inet);
+    let dest = m
+        .nlas
+        .iter()
+        .any(|n| matches!(n, IpvsNla::Dest(_)))
+        .then(|| m.destination(af).unwrap());
     match m.cmd {
         IpvsCmd::NewService => Request::NewService(svc.unwrap()),
         IpvsCmd::SetService => Request::SetService(svc.unwrap()),
@@ -109,9 +118,16 @@ fn every_ipvsadm_request_round_trips_byte_for_byte() {
             let msg = decode(&m.bytes);
             let dump = m.flags() & 0x300 != 0;
             let req = typed_request(&msg, dump);
-            assert_eq!(req.message(), msg, "{name}: typed form differs from the message");
+            assert_eq!(
+                req.message(),
+                msg,
+                "{name}: typed form differs from the message"
+            );
             let ours = encode_like(&req, &m.bytes, m.message_type());
-            assert_eq!(ours, m.bytes, "{name}: {req:?} encodes differently from ipvsadm");
+            assert_eq!(
+                ours, m.bytes,
+                "{name}: {req:?} encodes differently from ipvsadm"
+            );
             checked += 1;
         }
     }
@@ -129,7 +145,11 @@ fn request_of(name: &str) -> Request {
 }
 
 fn tcp(addr: &str, port: u16) -> ServiceKey {
-    ServiceKey::Inet { protocol: Protocol::Tcp, addr: v4(addr), port }
+    ServiceKey::Inet {
+        protocol: Protocol::Tcp,
+        addr: v4(addr),
+        port,
+    }
 }
 
 /// Hand-built requests (as lvsd or ipvsctl would build them) give exactly
@@ -138,48 +158,86 @@ fn tcp(addr: &str, port: u16) -> ServiceKey {
 fn hand_built_requests_match_ipvsadm() {
     let check = |name: &str, req: Request| {
         let m = &ipvs_requests(name)[0];
-        assert_eq!(encode_like(&req, &m.bytes, m.message_type()), m.bytes, "{name}");
+        assert_eq!(
+            encode_like(&req, &m.bytes, m.message_type()),
+            m.bytes,
+            "{name}"
+        );
         assert_eq!(request_of(name), req, "{name}");
     };
-    check("add_tcp", Request::NewService(Service::new(tcp("10.1.1.1", 80), "rr")));
+    check(
+        "add_tcp",
+        Request::NewService(Service::new(tcp("10.1.1.1", 80), "rr")),
+    );
     let mut udp6 = Service::new(
-        ServiceKey::Inet { protocol: Protocol::Udp, addr: v4("2001:db8::1"), port: 53 },
+        ServiceKey::Inet {
+            protocol: Protocol::Udp,
+            addr: v4("2001:db8::1"),
+            port: 53,
+        },
         "wlc",
     );
     udp6.flags = ServiceFlags::PERSISTENT;
     udp6.timeout = 300;
     check("add_udp6", Request::NewService(udp6.clone()));
     let mut sctp = Service::new(
-        ServiceKey::Inet { protocol: Protocol::Sctp, addr: v4("10.1.1.2"), port: 3868 },
+        ServiceKey::Inet {
+            protocol: Protocol::Sctp,
+            addr: v4("10.1.1.2"),
+            port: 3868,
+        },
         "sh",
     );
     sctp.flags = ServiceFlags::SCHED1 | ServiceFlags::SCHED2;
     check("add_sctp", Request::NewService(sctp));
-    let mut fwm = Service::new(ServiceKey::Fwmark { af: AddressFamily::Inet, mark: 1 }, "mh");
+    let mut fwm = Service::new(
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet,
+            mark: 1,
+        },
+        "mh",
+    );
     fwm.flags = ServiceFlags::PERSISTENT | ServiceFlags::SCHED2;
     fwm.timeout = 60;
     fwm.netmask = 0xffff_ff00;
     check("add_fwmark", Request::NewService(fwm));
-    let mut fwm6 = Service::new(ServiceKey::Fwmark { af: AddressFamily::Inet6, mark: 2 }, "sed");
+    let mut fwm6 = Service::new(
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: 2,
+        },
+        "sed",
+    );
     fwm6.flags = ServiceFlags::PERSISTENT;
     fwm6.timeout = 360;
     fwm6.netmask = 64;
     check("add_fwmark6", Request::NewService(fwm6));
     let mut ops = Service::new(
-        ServiceKey::Inet { protocol: Protocol::Udp, addr: v4("10.1.1.3"), port: 53 },
+        ServiceKey::Inet {
+            protocol: Protocol::Udp,
+            addr: v4("10.1.1.3"),
+            port: 53,
+        },
         "lc",
     );
     ops.flags = ServiceFlags::ONEPACKET;
     check("add_ops", Request::NewService(ops));
     let mut pe = Service::new(
-        ServiceKey::Inet { protocol: Protocol::Udp, addr: v4("10.1.1.4"), port: 5060 },
+        ServiceKey::Inet {
+            protocol: Protocol::Udp,
+            addr: v4("10.1.1.4"),
+            port: 5060,
+        },
         "rr",
     );
     pe.flags = ServiceFlags::PERSISTENT;
     pe.timeout = 60;
     pe.pe_name = Some("sip".into());
     check("add_pe", Request::NewService(pe));
-    check("edit_tcp", Request::SetService(Service::new(tcp("10.1.1.1", 80), "wrr")));
+    check(
+        "edit_tcp",
+        Request::SetService(Service::new(tcp("10.1.1.1", 80), "wrr")),
+    );
 
     // Destination commands name the service by key only (empty scheduler).
     let key = Service::new(tcp("10.1.1.1", 80), "");
@@ -190,11 +248,17 @@ fn hand_built_requests_match_ipvsadm() {
     check("dest_masq", Request::NewDest(key.clone(), masq.clone()));
     check(
         "dest_route",
-        Request::NewDest(key.clone(), Destination::new(v4("10.2.0.2"), 80, ForwardMethod::Route)),
+        Request::NewDest(
+            key.clone(),
+            Destination::new(v4("10.2.0.2"), 80, ForwardMethod::Route),
+        ),
     );
     check(
         "dest_tun",
-        Request::NewDest(key.clone(), Destination::new(v4("10.2.0.3"), 80, ForwardMethod::Tunnel)),
+        Request::NewDest(
+            key.clone(),
+            Destination::new(v4("10.2.0.3"), 80, ForwardMethod::Tunnel),
+        ),
     );
     let mut gue = Destination::new(v4("10.2.0.4"), 80, ForwardMethod::Tunnel);
     gue.tun_type = TunnelType::Gue;
@@ -208,7 +272,11 @@ fn hand_built_requests_match_ipvsadm() {
     let mut v6 = Destination::new(v4("2001:db8::2"), 53, ForwardMethod::Masq);
     v6.weight = 3;
     let key6 = Service::new(
-        ServiceKey::Inet { protocol: Protocol::Udp, addr: v4("2001:db8::1"), port: 53 },
+        ServiceKey::Inet {
+            protocol: Protocol::Udp,
+            addr: v4("2001:db8::1"),
+            port: 53,
+        },
         "",
     );
     check("dest_v6", Request::NewDest(key6, v6));
@@ -217,20 +285,33 @@ fn hand_built_requests_match_ipvsadm() {
     check("edit_dest", Request::SetDest(key.clone(), quiesce));
     check(
         "del_dest",
-        Request::DelDest(key.clone(), Destination::new(v4("10.2.0.2"), 80, ForwardMethod::Route)),
+        Request::DelDest(
+            key.clone(),
+            Destination::new(v4("10.2.0.2"), 80, ForwardMethod::Route),
+        ),
     );
     check(
         "set_timeout",
-        Request::SetTimeouts(Timeouts { tcp: 900, tcp_fin: 120, udp: 300 }),
+        Request::SetTimeouts(Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300,
+        }),
     );
-    check("start_master", Request::NewDaemon(SyncDaemon::new(DaemonState::Master, "dummy0", 5)));
+    check(
+        "start_master",
+        Request::NewDaemon(SyncDaemon::new(DaemonState::Master, "dummy0", 5)),
+    );
     let mut backup = SyncDaemon::new(DaemonState::Backup, "dummy0", 6);
     backup.sync_maxlen = Some(1000);
     backup.mcast_group = Some(v4("224.0.0.90"));
     backup.mcast_port = Some(8850);
     backup.mcast_ttl = Some(2);
     check("start_backup", Request::NewDaemon(backup));
-    check("stop_master", Request::DelDaemon(ipvs_sys::request::stop_daemon(DaemonState::Master)));
+    check(
+        "stop_master",
+        Request::DelDaemon(ipvs_sys::request::stop_daemon(DaemonState::Master)),
+    );
     check("zero", Request::Zero(None));
     check("zero_one", Request::Zero(Some(key.clone())));
     check("clear", Request::Flush);
@@ -255,12 +336,21 @@ fn kernel_dump_replies_decode() {
     assert_eq!(services.len(), 7);
     let fwm6 = services
         .iter()
-        .find(|s| s.key == ServiceKey::Fwmark { af: AddressFamily::Inet6, mark: 2 })
+        .find(|s| {
+            s.key
+                == ServiceKey::Fwmark {
+                    af: AddressFamily::Inet6,
+                    mark: 2,
+                }
+        })
         .unwrap();
     assert_eq!(fwm6.scheduler, "sed");
     assert_eq!(fwm6.timeout, 360);
     assert_eq!(fwm6.netmask, 64);
-    assert!(fwm6.flags.contains(ServiceFlags::PERSISTENT | ServiceFlags::HASHED));
+    assert!(
+        fwm6.flags
+            .contains(ServiceFlags::PERSISTENT | ServiceFlags::HASHED)
+    );
     let dests: Vec<Destination> = msgs
         .iter()
         .filter(|m| m.cmd == IpvsCmd::NewDest)
@@ -268,31 +358,55 @@ fn kernel_dump_replies_decode() {
         .collect();
     assert_eq!(dests.len(), 8);
     let gue = dests.iter().find(|d| d.addr == v4("10.2.0.4")).unwrap();
-    assert_eq!((gue.tun_type, gue.tun_port, gue.tun_flags), (TunnelType::Gue, 6080, TunnelFlags::REMCSUM));
+    assert_eq!(
+        (gue.tun_type, gue.tun_port, gue.tun_flags),
+        (TunnelType::Gue, 6080, TunnelFlags::REMCSUM)
+    );
     let masq = dests.iter().find(|d| d.addr == v4("10.2.0.1")).unwrap();
-    assert_eq!((masq.port, masq.weight, masq.upper_threshold, masq.lower_threshold), (8080, 0, 0, 0)); // -e reset the thresholds
+    assert_eq!(
+        (
+            masq.port,
+            masq.weight,
+            masq.upper_threshold,
+            masq.lower_threshold
+        ),
+        (8080, 0, 0, 0)
+    ); // -e reset the thresholds
     let v6 = dests.iter().find(|d| d.addr == v4("2001:db8::2")).unwrap();
     assert_eq!((v6.fwd, v6.weight), (ForwardMethod::Masq, 3));
 
     let info = ipvs_replies("list")
         .into_iter()
         .find_map(|r| match r {
-            Reply::Message { message, .. } if message.cmd == IpvsCmd::SetInfo => Some(message.info().unwrap()),
+            Reply::Message { message, .. } if message.cmd == IpvsCmd::SetInfo => {
+                Some(message.info().unwrap())
+            }
             _ => None,
         })
         .unwrap();
-    assert_eq!((info.version_triple(), info.conn_tab_size), ((1, 2, 1), 4096));
+    assert_eq!(
+        (info.version_triple(), info.conn_tab_size),
+        ((1, 2, 1), 4096)
+    );
 
     let daemons: Vec<SyncDaemon> = ipvs_replies("list_daemon")
         .into_iter()
         .filter_map(|r| match r {
-            Reply::Message { message, .. } if message.cmd == IpvsCmd::NewDaemon => Some(message.daemon().unwrap()),
+            Reply::Message { message, .. } if message.cmd == IpvsCmd::NewDaemon => {
+                Some(message.daemon().unwrap())
+            }
             _ => None,
         })
         .collect();
     assert_eq!(daemons.len(), 2);
-    let b = daemons.iter().find(|d| d.state == DaemonState::Backup).unwrap();
-    assert_eq!((b.syncid, b.sync_maxlen, b.mcast_port, b.mcast_ttl), (6, Some(1024), Some(8850), Some(2)));
+    let b = daemons
+        .iter()
+        .find(|d| d.state == DaemonState::Backup)
+        .unwrap();
+    assert_eq!(
+        (b.syncid, b.sync_maxlen, b.mcast_port, b.mcast_ttl),
+        (6, Some(1024), Some(8850), Some(2))
+    );
     assert_eq!(b.mcast_group, Some(v4("224.0.0.90")));
 
     let t = ipvs_replies("list_timeout")
@@ -304,7 +418,14 @@ fn kernel_dump_replies_decode() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(t, Timeouts { tcp: 900, tcp_fin: 120, udp: 300 });
+    assert_eq!(
+        t,
+        Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300
+        }
+    );
 }
 
 /// Kernel error replies carry the errno ipvsadm turned into its messages.
@@ -327,7 +448,10 @@ fn kernel_errors_decode() {
         assert_eq!(errs, vec![errno], "{name}");
         let err = ipvs_sys::Error::from_errno(errno, request_of(name).object());
         assert_eq!(err.errno(), Some(errno));
-        assert!(err.to_string().contains("10."), "{name}: {err} names no object");
+        assert!(
+            err.to_string().contains("10."),
+            "{name}: {err} names no object"
+        );
     }
 }
 
@@ -359,7 +483,11 @@ fn kernel_replies_reencode() {
             nl.finalize();
             let mut ours = vec![0; nl.buffer_len()];
             nl.serialize(&mut ours);
-            assert_eq!(strip_nested(&ours[20..]), strip_nested(&m.bytes[20..]), "{name}");
+            assert_eq!(
+                strip_nested(&ours[20..]),
+                strip_nested(&m.bytes[20..]),
+                "{name}"
+            );
             checked += 1;
         }
     }

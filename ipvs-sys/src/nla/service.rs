@@ -116,7 +116,10 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for ServiceNla {
                 if v.len() != 8 {
                     return Err(DecodeError::invalid_number(8, v.len()));
                 }
-                Self::Flags(FlagsNla { flags: parse_u32(&v[..4])?, mask: parse_u32(&v[4..])? })
+                Self::Flags(FlagsNla {
+                    flags: parse_u32(&v[..4])?,
+                    mask: parse_u32(&v[4..])?,
+                })
             }
             IPVS_SVC_ATTR_TIMEOUT => Self::Timeout(parse_u32(v)?),
             IPVS_SVC_ATTR_NETMASK => Self::Netmask(parse_u32(v)?),
