@@ -1,6 +1,143 @@
-//! VRRP daemon, a drop-in for keepalived's VRRP side
+//! vrrpd: a VRRP daemon, a drop-in for keepalived's VRRP side.
+//!
+//! * `vrrpd [-f FILE] [-D] [-p PIDFILE] [--socket PATH]`: run the
+//!   `vrrp_instance`s of a keepalived.conf (see [`daemon`]).
+//! * `vrrpd status [--socket PATH]`: the running daemon's instances as JSON.
+//! * `vrrpd simulate FILE...`: run several nodes' configs on a virtual LAN.
 
-fn main() {
-    eprintln!("vrrpd: not yet implemented");
-    std::process::exit(2);
+mod conf;
+mod daemon;
+mod mapping;
+mod simulate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Default control socket of the daemon.
+pub const DEFAULT_SOCKET: &str = "/run/vrrpd.sock";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vrrpd",
+    version,
+    about = "VRRP daemon (v2 RFC 3768, v3 RFC 9568), a drop-in for keepalived's VRRP side",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// keepalived configuration file.
+    #[arg(
+        short = 'f',
+        long = "use-file",
+        default_value = "/etc/keepalived/keepalived.conf"
+    )]
+    file: PathBuf,
+    /// Detailed logging (debug level; RUST_LOG overrides).
+    #[arg(short = 'D', long = "log-detail")]
+    detail: bool,
+    /// Write the process id to this file (removed on exit).
+    #[arg(short = 'p', long = "pid-file")]
+    pid_file: Option<PathBuf>,
+    /// Unix socket serving `vrrpd status`.
+    #[arg(long, default_value = DEFAULT_SOCKET)]
+    socket: PathBuf,
+    /// File written with the JSON state on SIGUSR1 (keepalived: /tmp/keepalived.data).
+    #[arg(long, default_value = "/tmp/vrrpd.json")]
+    dump_file: PathBuf,
+    /// Check the configuration, print diagnostics and exit (0 = usable).
+    #[arg(short = 't', long = "config-test")]
+    config_test: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print every instance of the running daemon as JSON.
+    Status {
+        /// The daemon's control socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+    /// Run nodes' keepalived.conf files together on a virtual LAN (no root).
+    ///
+    /// Each FILE is one node's keepalived.conf; nodes are numbered from 1 in
+    /// argument order and share one segment. Interfaces named in the configs
+    /// need not exist: node N sends from 10.0.0.N (IPv4) or fe80::N (IPv6)
+    /// unless an instance sets unicast_src_ip or mcast_src_ip. Every node
+    /// starts at t=0 unless its first event is a --start. Prints the state
+    /// changes; with --json one object per line: {"t_ms","node","instance",
+    /// "from","to","reason"}, and {"t_ms","node","event"} for crash/stop/start.
+    Simulate {
+        /// keepalived.conf of node 1, node 2, ...
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Virtual seconds to run.
+        #[arg(long, default_value = "30", value_parser = simulate::parse_secs)]
+        until: vrrp_core::time::Instant,
+        /// Crash NODE silently at SECS (no priority-0 advert, state lost).
+        #[arg(long, value_name = "NODE@SECS")]
+        crash: Vec<simulate::NodeAt>,
+        /// Stop NODE cleanly at SECS (a Master sends priority 0, like SIGTERM).
+        #[arg(long, value_name = "NODE@SECS")]
+        stop: Vec<simulate::NodeAt>,
+        /// Start (or restart) NODE at SECS.
+        #[arg(long, value_name = "NODE@SECS")]
+        start: Vec<simulate::NodeAt>,
+        /// One-way latency of the segment in milliseconds (default 1 ms).
+        #[arg(long, default_value_t = simulate::DEFAULT_LATENCY_MS)]
+        latency: f64,
+        /// Seed for the LAN's random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Simulate {
+            files,
+            until,
+            crash,
+            stop,
+            start,
+            latency,
+            seed,
+            json,
+        }) => {
+            if !(latency.is_finite() && (0.0..=60_000.0).contains(&latency)) {
+                eprintln!("vrrpd: --latency must be 0..60000 ms");
+                return ExitCode::from(2);
+            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let latency_us = (latency * 1000.0).round() as u64;
+            let (out, err, code) = simulate::run(&simulate::SimOptions {
+                files,
+                until,
+                crash,
+                stop,
+                start,
+                latency_us,
+                seed,
+                json,
+            });
+            eprint!("{err}");
+            print!("{out}");
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
+        Some(Command::Status { socket }) => daemon::control::status_client(&socket),
+        None => daemon::main(daemon::DaemonOptions {
+            file: cli.file,
+            detail: cli.detail,
+            pid_file: cli.pid_file,
+            socket: cli.socket,
+            dump_file: cli.dump_file,
+            config_test: cli.config_test,
+        }),
+    }
 }

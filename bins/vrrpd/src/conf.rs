@@ -1,0 +1,170 @@
+//! Loading keepalived.conf for vrrpd: parse with keepalived-conf, map with
+//! [`crate::mapping`], and sort diagnostics into what stops vrrpd and what
+//! does not. As keepalived's VRRP process does, errors inside sections vrrpd
+//! does not use (`virtual_server`, `real_server`, checkers, ...) are reported
+//! as warnings.
+
+use std::path::Path;
+
+use keepalived_conf::{Diagnostic, FileId, LoadOptions, Node, Parsed, Severity};
+
+use crate::mapping::{AddressResolver, Mapped, map_config};
+
+/// Top-level sections whose errors matter to vrrpd.
+const USED_SECTIONS: &[&str] = &[
+    "global_defs",
+    "vrrp_instance",
+    "vrrp_sync_group",
+    "vrrp_script",
+    "track_file",
+    "vrrp_track_file",
+];
+
+/// A loaded configuration.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The parse (model, sources for rendering).
+    pub parsed: Parsed,
+    /// The mapping (only meaningful when `!has_errors()`).
+    pub mapped: Mapped,
+    /// Every diagnostic with vrrpd's severities.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// True if vrrpd must refuse the configuration.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Diagnostics rendered like rustc, with a summary line.
+    pub fn render(&self) -> String {
+        let mut s: String = self
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&self.parsed.sources))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        let w = self.diagnostics.len() - e;
+        if e + w > 0 {
+            s.push_str(&format!("\n{e} error(s), {w} warning(s)\n"));
+        }
+        s
+    }
+}
+
+/// Reads `path` and maps it. Never fails: problems are diagnostics.
+pub fn load(path: &Path, resolver: &dyn AddressResolver) -> Loaded {
+    let parsed = keepalived_conf::load(path, &LoadOptions::default());
+    finish(parsed, resolver)
+}
+
+/// Maps an already parsed configuration.
+pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
+    let sections = section_ranges(&parsed);
+    let mut diagnostics: Vec<Diagnostic> = parsed
+        .diagnostics
+        .iter()
+        .cloned()
+        .map(|mut d| {
+            if d.severity == Severity::Error
+                && let Some(sp) = d.span
+                && let Some(kw) = section_of(&sections, sp.file, sp.line)
+                && !USED_SECTIONS.contains(&kw.as_str())
+            {
+                d.severity = Severity::Warning;
+                d.message = format!("{} (in `{kw}`, which vrrpd does not use)", d.message);
+            }
+            d
+        })
+        .collect();
+    let (mapped, more) = if parsed.has_errors() && diagnostics.iter().any(Diagnostic::is_error) {
+        (Mapped::default(), Vec::new())
+    } else {
+        map_config(&parsed.config, resolver)
+    };
+    diagnostics.extend(more);
+    diagnostics.sort_by_key(|d| d.span);
+    Loaded {
+        parsed,
+        mapped,
+        diagnostics,
+    }
+}
+
+/// (file, first line, last line, keyword) of every top-level block.
+type Section = (FileId, u32, u32, String);
+
+fn section_ranges(parsed: &Parsed) -> Vec<Section> {
+    let mut out = Vec::new();
+    let opts = LoadOptions {
+        includes: false,
+        ..LoadOptions::default()
+    };
+    for (i, f) in parsed.sources.files.iter().enumerate() {
+        let text = match (&f.text, &f.path) {
+            (Some(t), _) => t.clone(),
+            (None, Some(p)) => match std::fs::read(p) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(_) => continue,
+            },
+            (None, None) => continue,
+        };
+        let last_line = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+        let (nodes, _) = keepalived_conf::parse_tree(&f.name, &text, &opts);
+        let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
+        for n in nodes {
+            push_section(&mut out, file, &n, last_line);
+        }
+    }
+    out
+}
+
+fn push_section(out: &mut Vec<Section>, file: FileId, n: &Node, last_line: u32) {
+    if let Some(b) = &n.block {
+        let end = b.close.map_or(last_line, |c| c.line);
+        out.push((file, n.span().line, end, n.keyword().to_string()));
+    }
+}
+
+fn section_of(sections: &[Section], file: FileId, line: u32) -> Option<String> {
+    sections
+        .iter()
+        .find(|(f, a, b, _)| *f == file && (*a..=*b).contains(&line))
+        .map(|s| s.3.clone())
+}
+
+/// Loads a file for the simulator (no root, no interfaces).
+pub fn load_for_sim(path: &Path, node: u16) -> Loaded {
+    load(path, &crate::mapping::SimResolver { node })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::SimResolver;
+
+    #[test]
+    fn errors_in_unused_sections_are_warnings() {
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvirtual_server VIP 3306 {\n delay_loop 2\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        assert!(p.has_errors(), "the parser reports the placeholder address");
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(!l.has_errors(), "{}", l.render());
+        assert_eq!(l.mapped.instances.len(), 1);
+        assert!(
+            l.diagnostics
+                .iter()
+                .any(|d| d.message.contains("vrrpd does not use"))
+        );
+    }
+
+    #[test]
+    fn errors_in_vrrp_instance_stay_errors() {
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.300\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(l.has_errors(), "{}", l.render());
+    }
+}

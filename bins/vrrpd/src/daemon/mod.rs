@@ -1,0 +1,241 @@
+//! The daemon: one tokio runtime running every `vrrp_instance` of a
+//! keepalived.conf on raw VRRP sockets (netio).
+//!
+//! * One raw socket per address family serves every interface; received
+//!   packets go to the instance with the same (ifindex, VRID, family) after
+//!   vrrp-core's receive validation; every drop is counted by reason (per
+//!   instance, or per interface when no instance matches).
+//! * The main loop sleeps until the earliest instance timer, a packet, a
+//!   signal, a link event or a status request.
+//! * Signals: SIGTERM/SIGINT stop (Masters send priority 0 and remove their
+//!   VIPs), SIGHUP reloads, SIGUSR1 dumps the state as JSON to `--dump-file`.
+
+pub mod clock;
+pub mod control;
+mod host;
+mod router;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use netio::{Announcer, IpFamily, NetEventKind, NetWatcher, Rtnl, VrrpSocket, WatchGroups};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tracing::{error, info, warn};
+use vrrp_core::packet::Family;
+
+use crate::conf;
+use clock::Clock;
+use host::HostView;
+use router::{Inbound, Router};
+
+/// Command-line options of the daemon.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// keepalived.conf.
+    pub file: PathBuf,
+    /// Debug logging.
+    pub detail: bool,
+    /// Pid file.
+    pub pid_file: Option<PathBuf>,
+    /// Control socket.
+    pub socket: PathBuf,
+    /// SIGUSR1 dump file.
+    pub dump_file: PathBuf,
+    /// Only check the configuration.
+    pub config_test: bool,
+}
+
+/// Runs the daemon; returns the process exit code.
+pub fn main(o: DaemonOptions) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if o.detail { "debug" } else { "info" })
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vrrpd: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(&o)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("vrrpd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Loads and maps the config against the current host; prints diagnostics.
+async fn load(path: &Path, rtnl: &Rtnl) -> Result<(crate::mapping::Mapped, HostView), String> {
+    let host = HostView::read(rtnl)
+        .await
+        .map_err(|e| format!("reading interfaces: {e}"))?;
+    let loaded = conf::load(path, &host);
+    let text = loaded.render();
+    if !text.is_empty() {
+        eprint!("{text}");
+    }
+    if loaded.has_errors() {
+        return Err(format!("{}: configuration refused", path.display()));
+    }
+    Ok((loaded.mapped, host))
+}
+
+struct PidFile(Option<PathBuf>);
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; netio::vrrp_socket::RECV_BUFFER_LEN];
+        loop {
+            match sock.recv_into(&mut buf).await {
+                Ok(info) => {
+                    let payload = buf.get(info.payload.clone()).map(<[u8]>::to_vec);
+                    let Some(payload) = payload else { continue };
+                    let p = Inbound {
+                        family,
+                        ifindex: info.ifindex,
+                        src: info.src,
+                        dst: info.dst,
+                        ttl: info.ttl,
+                        payload,
+                    };
+                    if tx.send(p).await.is_err() {
+                        return;
+                    }
+                }
+                Err(netio::SocketError::Recv(e)) => {
+                    warn!("VRRP socket receive failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => tracing::debug!("undecodable datagram: {e}"),
+            }
+        }
+    });
+}
+
+async fn run(o: &DaemonOptions) -> Result<(), String> {
+    let rtnl = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    let (mapped, host) = load(&o.file, &rtnl).await?;
+    if o.config_test {
+        println!(
+            "{}: {} instance(s), {} sync group(s): OK",
+            o.file.display(),
+            mapped.instances.len(),
+            mapped.sync_groups.len()
+        );
+        return Ok(());
+    }
+    if mapped.instances.is_empty() {
+        warn!("no vrrp_instance configured; waiting for signals");
+    }
+    let _pid = match &o.pid_file {
+        Some(p) => {
+            std::fs::write(p, format!("{}\n", std::process::id()))
+                .map_err(|e| format!("writing {}: {e}", p.display()))?;
+            PidFile(Some(p.clone()))
+        }
+        None => PidFile(None),
+    };
+    let (tx, mut rx) = mpsc::channel::<Inbound>(1024);
+    let v4 = Arc::new(VrrpSocket::open(IpFamily::V4, None).map_err(|e| e.to_string())?);
+    let v6 = match VrrpSocket::open(IpFamily::V6, None) {
+        Ok(s) => Some(Arc::new(s)),
+        Err(e) => {
+            warn!("no IPv6 VRRP socket: {e}");
+            None
+        }
+    };
+    spawn_receiver(Arc::clone(&v4), Family::V4, tx.clone());
+    if let Some(s) = &v6 {
+        spawn_receiver(Arc::clone(s), Family::V6, tx.clone());
+    }
+    let announcer = match Announcer::open() {
+        Ok(a) => Some(a),
+        Err(e) => {
+            warn!("no gratuitous ARP/NA: {e}");
+            None
+        }
+    };
+    let mut watcher = NetWatcher::open(WatchGroups {
+        links: true,
+        addresses: false,
+    })
+    .map_err(|e| format!("link watch: {e}"))?;
+    let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
+    control::serve(&o.socket, ctl_tx)
+        .map_err(|e| format!("control socket {}: {e}", o.socket.display()))?;
+    let _sock_guard = PidFile(Some(o.socket.clone()));
+
+    let sig = |k: SignalKind| signal(k).map_err(|e| format!("signal handler: {e}"));
+    let mut sigterm = sig(SignalKind::terminate())?;
+    let mut sigint = sig(SignalKind::interrupt())?;
+    let mut sighup = sig(SignalKind::hangup())?;
+    let mut sigusr1 = sig(SignalKind::user_defined1())?;
+
+    let clock = Clock::new();
+    let rtnl_router = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
+    router.install(mapped, &host).await?;
+    info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
+
+    loop {
+        let deadline = router
+            .next_deadline()
+            .map(|t| clock.to_tokio(t))
+            .unwrap_or_else(|| tokio::time::Instant::now() + std::time::Duration::from_secs(3600));
+        tokio::select! {
+            biased;
+            _ = sigterm.recv() => { info!("SIGTERM: stopping"); break; }
+            _ = sigint.recv() => { info!("SIGINT: stopping"); break; }
+            _ = tokio::time::sleep_until(deadline) => router.on_timers().await,
+            Some(p) = rx.recv() => router.on_packet(p).await,
+            _ = sighup.recv() => {
+                info!("SIGHUP: reloading {}", o.file.display());
+                match load(&o.file, &rtnl).await {
+                    Ok((m, h)) => if let Err(e) = router.reload(m, &h).await {
+                        error!("reload failed: {e}");
+                    },
+                    Err(e) => error!("reload refused, keeping the running configuration: {e}"),
+                }
+            }
+            _ = sigusr1.recv() => {
+                let text = router.status_json().to_string();
+                match control::write_dump(&o.dump_file, &text) {
+                    Ok(()) => info!("state dumped to {}", o.dump_file.display()),
+                    Err(e) => warn!("dump to {}: {e}", o.dump_file.display()),
+                }
+            }
+            Some(req) = ctl_rx.recv() => {
+                let _ = req.send(router.status_json().to_string());
+            }
+            ev = watcher.next() => match ev {
+                Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {
+                    router.on_link(l.index, l.is_up() && l.is_running()).await;
+                },
+                Err(e) => warn!("link watch: {e}"),
+            },
+        }
+    }
+    router.shutdown().await;
+    info!("vrrpd stopped");
+    Ok(())
+}

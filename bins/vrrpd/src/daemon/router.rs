@@ -1,0 +1,793 @@
+//! The running instances and their IO: receive fan-out, actions, reload.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use netio::{AddressSpec, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket};
+use serde_json::json;
+use tracing::{debug, info, warn};
+use vrrp_core::packet::{
+    Advertisement, ChecksumMode, DropReason, Expectations, Family, RxMeta, UnicastPeer, validate,
+};
+use vrrp_core::time::Instant;
+use vrrp_core::{Action, Event, Instance, State, SyncGroup};
+
+use super::clock::Clock;
+use super::host::HostView;
+use crate::mapping::{InstanceSpec, Mapped, VipSpec};
+
+/// A packet read by a socket task.
+#[derive(Debug)]
+pub struct Inbound {
+    /// Socket family.
+    pub family: Family,
+    /// Interface.
+    pub ifindex: u32,
+    /// IP source.
+    pub src: IpAddr,
+    /// IP destination.
+    pub dst: IpAddr,
+    /// TTL / hop limit.
+    pub ttl: u8,
+    /// VRRP bytes.
+    pub payload: Vec<u8>,
+}
+
+/// IO facts about one instance.
+#[derive(Debug)]
+struct Slot {
+    spec: InstanceSpec,
+    iface: String,
+    ifindex: u32,
+    mac: Option<MacAddr>,
+    group: Option<String>,
+    peers: Vec<UnicastPeer>,
+    /// Addresses we added and must remove.
+    installed: Vec<AddressSpec>,
+    /// Receive drops by reason (`DropReason::index`).
+    drops: [u64; DropReason::ALL.len()],
+}
+
+/// All instances and the shared IO handles.
+pub struct Router {
+    slots: Vec<Slot>,
+    insts: Vec<Instance>,
+    groups: Vec<SyncGroup>,
+    v4: Option<Arc<VrrpSocket>>,
+    v6: Option<Arc<VrrpSocket>>,
+    joined: HashSet<(Family, u32)>,
+    rtnl: Rtnl,
+    announcer: Option<Announcer>,
+    /// Drops before an instance was found: "ifindex/family/reason" → count.
+    unmatched: BTreeMap<String, u64>,
+    clock: Clock,
+}
+
+/// The state machine's counter for a codec drop reason, where one exists.
+fn core_reason(r: DropReason) -> Option<vrrp_core::DropReason> {
+    use vrrp_core::DropReason as C;
+    Some(match r {
+        DropReason::FamilyMismatch => C::Family,
+        DropReason::Truncated | DropReason::TrailingBytes => C::PacketLength,
+        DropReason::VridMismatch => C::Vrid,
+        DropReason::BadTtl => C::IpTtl,
+        DropReason::VersionMismatch => C::Version,
+        DropReason::BadType => C::InvalidType,
+        DropReason::BadChecksum => C::Checksum,
+        DropReason::UnknownAuthType => C::AuthInvalidType,
+        DropReason::AuthTypeMismatch => C::AuthTypeMismatch,
+        DropReason::AuthFailure => C::AuthFailure,
+        DropReason::AdvertIntervalMismatch | DropReason::ZeroAdvertInterval => C::AdvertInterval,
+        DropReason::OwnerIgnoresAdverts => C::OwnerIgnore,
+        DropReason::UnknownUnicastSource | DropReason::UnicastTtlOutOfRange => C::UnicastPeer,
+        _ => return None,
+    })
+}
+
+fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
+    let mut a = AddressSpec::vip(ifindex, v.prefix.addr, v.prefix.len);
+    a.label = v.label.clone();
+    a.scope = Scope::from_u8(v.scope);
+    a.broadcast = v.broadcast;
+    a
+}
+
+impl Router {
+    /// An empty router; add instances with [`Router::install`].
+    pub fn new(
+        rtnl: Rtnl,
+        v4: Option<Arc<VrrpSocket>>,
+        v6: Option<Arc<VrrpSocket>>,
+        announcer: Option<Announcer>,
+        clock: Clock,
+    ) -> Self {
+        Router {
+            slots: Vec::new(),
+            insts: Vec::new(),
+            groups: Vec::new(),
+            v4,
+            v6,
+            joined: HashSet::new(),
+            rtnl,
+            announcer,
+            unmatched: BTreeMap::new(),
+            clock,
+        }
+    }
+
+    fn socket(&self, f: Family) -> Option<&Arc<VrrpSocket>> {
+        match f {
+            Family::V4 => self.v4.as_ref(),
+            Family::V6 => self.v6.as_ref(),
+        }
+    }
+
+    /// Builds a slot for `spec` on `host`. Errors name what is missing.
+    fn make_slot(
+        spec: InstanceSpec,
+        group: Option<String>,
+        host: &HostView,
+    ) -> Result<Slot, String> {
+        let iface = match &spec.interface {
+            Some(i) => i.clone(),
+            None => spec
+                .src_override
+                .and_then(|a| host.interface_of(a))
+                .map(|l| l.name.clone())
+                .ok_or_else(|| {
+                    format!(
+                        "instance {}: no interface holds unicast_src_ip",
+                        spec.config.name
+                    )
+                })?,
+        };
+        let ifindex = host
+            .ifindex(&iface)
+            .ok_or_else(|| format!("instance {}: no interface `{iface}`", spec.config.name))?;
+        let peers = spec
+            .config
+            .unicast_peers
+            .iter()
+            .map(|a| UnicastPeer::new(*a))
+            .collect();
+        Ok(Slot {
+            mac: host.mac(&iface),
+            iface,
+            ifindex,
+            group,
+            peers,
+            installed: Vec::new(),
+            drops: [0; DropReason::ALL.len()],
+            spec,
+        })
+    }
+
+    fn group_of(mapped: &Mapped, i: usize) -> Option<String> {
+        mapped
+            .sync_groups
+            .iter()
+            .find(|(_, m)| m.contains(&i))
+            .map(|(n, _)| n.clone())
+    }
+
+    /// First start: removes our VIPs left over by a previous run, then starts
+    /// every instance.
+    pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+        for (i, spec) in mapped.instances.iter().enumerate() {
+            let slot = Self::make_slot(spec.clone(), Self::group_of(&mapped, i), host)?;
+            let inst = Instance::new(spec.config.clone())
+                .map_err(|e| format!("instance {}: {e}", spec.config.name))?;
+            self.slots.push(slot);
+            self.insts.push(inst);
+        }
+        self.remove_leftovers(host).await;
+        self.rebuild_groups(&mapped)?;
+        self.join_groups();
+        let now = self.clock.now();
+        for i in 0..self.insts.len() {
+            self.start_instance(i, now, host).await;
+        }
+        Ok(())
+    }
+
+    async fn start_instance(&mut self, i: usize, now: Instant, host: &HostView) {
+        let up = self
+            .slots
+            .get(i)
+            .and_then(|s| host.links.get(&s.iface))
+            .is_some_and(|l| l.is_up() && l.is_running());
+        if let Some(inst) = self.insts.get_mut(i) {
+            inst.handle_event(now, Event::Startup);
+            if !up {
+                inst.handle_event(now, Event::InterfaceDown);
+            }
+        }
+        self.after_input(i).await;
+    }
+
+    /// keepalived removes VIPs of its instances found on the interface at
+    /// start, before entering Backup.
+    async fn remove_leftovers(&mut self, host: &HostView) {
+        for s in &self.slots {
+            for v in s.spec.vips.iter().chain(&s.spec.excluded_vips) {
+                let idx = v
+                    .dev
+                    .as_deref()
+                    .and_then(|d| host.ifindex(d))
+                    .unwrap_or(s.ifindex);
+                if host
+                    .addresses
+                    .iter()
+                    .any(|a| a.ifindex == idx && a.addr == v.prefix.addr)
+                {
+                    let spec = address_spec(v, idx);
+                    match self.rtnl.del_address(&spec).await {
+                        Ok(()) => info!(
+                            instance = %s.spec.config.name,
+                            iface = %s.iface,
+                            "removed leftover virtual address {}",
+                            v.prefix
+                        ),
+                        Err(e) => warn!(instance = %s.spec.config.name, "{e}"),
+                    }
+                }
+            }
+        }
+    }
+
+    fn rebuild_groups(&mut self, mapped: &Mapped) -> Result<(), String> {
+        self.groups.clear();
+        for (name, _) in &mapped.sync_groups {
+            let members: Vec<usize> = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.group.as_deref() == Some(name))
+                .map(|(i, _)| i)
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let g = SyncGroup::new(name.clone(), members, &mut self.insts)
+                .map_err(|e| format!("sync group {name}: {e}"))?;
+            self.groups.push(g);
+        }
+        Ok(())
+    }
+
+    fn join_groups(&mut self) {
+        let wanted: Vec<(Family, u32)> = self
+            .slots
+            .iter()
+            .filter(|s| s.peers.is_empty())
+            .map(|s| (s.spec.config.family, s.ifindex))
+            .collect();
+        for (f, idx) in wanted {
+            if self.joined.contains(&(f, idx)) {
+                continue;
+            }
+            if let Some(sock) = self.socket(f) {
+                match sock.join_group(idx) {
+                    Ok(()) => {
+                        self.joined.insert((f, idx));
+                    }
+                    Err(e) => warn!(ifindex = idx, "joining the VRRP group: {e}"),
+                }
+            }
+        }
+    }
+
+    /// The earliest timer of any instance.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.insts.iter().filter_map(Instance::poll_timeout).min()
+    }
+
+    /// Runs every expired timer.
+    pub async fn on_timers(&mut self) {
+        let now = self.clock.now();
+        for i in 0..self.insts.len() {
+            let due = self
+                .insts
+                .get(i)
+                .and_then(Instance::poll_timeout)
+                .is_some_and(|t| t <= now);
+            if due {
+                if let Some(inst) = self.insts.get_mut(i) {
+                    inst.handle_timeout(now);
+                }
+                self.after_input(i).await;
+            }
+        }
+    }
+
+    fn count_unmatched(&mut self, p: &Inbound, reason: &str) {
+        let f = match p.family {
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
+        };
+        *self
+            .unmatched
+            .entry(format!("{}/{f}/{reason}", p.ifindex))
+            .or_default() += 1;
+        debug!(ifindex = p.ifindex, from = %p.src, reason, "dropped advert for no instance");
+    }
+
+    /// Receive path: find the instance by (ifindex, VRID, family), validate,
+    /// feed it.
+    pub async fn on_packet(&mut self, p: Inbound) {
+        let Some(&vrid) = p.payload.get(1) else {
+            self.count_unmatched(&p, DropReason::Truncated.as_str());
+            return;
+        };
+        let mut candidates = self.slots.iter().enumerate().filter(|(_, s)| {
+            s.ifindex == p.ifindex && s.spec.config.family == p.family && s.spec.config.vrid == vrid
+        });
+        let first = candidates.next();
+        let chosen = match first {
+            None => {
+                self.count_unmatched(&p, DropReason::VridMismatch.as_str());
+                return;
+            }
+            Some((i, s)) => {
+                // Several instances share a VRID only in unicast mode with
+                // distinct peers: pick the one that lists the sender.
+                if s.peers.is_empty() || s.peers.iter().any(|x| x.address == p.src) {
+                    i
+                } else {
+                    candidates
+                        .find(|(_, s)| s.peers.iter().any(|x| x.address == p.src))
+                        .map_or(i, |(j, _)| j)
+                }
+            }
+        };
+        let (Some(slot), Some(inst)) = (self.slots.get_mut(chosen), self.insts.get_mut(chosen))
+        else {
+            return;
+        };
+        let parsed = {
+            let cfg = inst.config();
+            let mut exp = Expectations::new(cfg.version, cfg.vrid, cfg.family);
+            exp.auth = cfg.auth;
+            exp.advert_int_cs = cfg.advert_interval_cs();
+            exp.addresses = &cfg.vips;
+            exp.checksum = ChecksumMode::Rfc;
+            exp.accept_old_unicast_checksum = true;
+            exp.unicast_peers = &slot.peers;
+            // Deliberate: a unicast instance only listens to its peers
+            // (keepalived needs `check_unicast_src` for that).
+            exp.check_unicast_src = !slot.peers.is_empty();
+            exp.owner_ignores_adverts = cfg.owner_ignore_adverts;
+            exp.is_owner = cfg.is_owner();
+            let rx = RxMeta {
+                src: p.src,
+                dst: p.dst,
+                ttl: p.ttl,
+            };
+            validate(&rx, &p.payload, &exp).map(|v| Advertisement::parse(&v.packet))
+        };
+        let adv = match parsed {
+            Ok(Ok(a)) => a,
+            Ok(Err(_)) | Err(DropReason::Truncated) => {
+                Self::drop_counted(slot, inst, DropReason::Truncated, &p);
+                return;
+            }
+            Err(r) => {
+                Self::drop_counted(slot, inst, r, &p);
+                return;
+            }
+        };
+        let now = self.clock.now();
+        if let Err(r) = inst.handle_advert(now, p.src, &adv) {
+            debug!(instance = %inst.name(), vrid, from = %p.src, reason = ?r, "advert dropped by the state machine");
+        }
+        self.after_input(chosen).await;
+    }
+
+    fn drop_counted(slot: &mut Slot, inst: &mut Instance, r: DropReason, p: &Inbound) {
+        if let Some(c) = slot.drops.get_mut(r.index()) {
+            *c += 1;
+        }
+        if let Some(c) = core_reason(r) {
+            inst.note_rejected(c);
+        }
+        debug!(
+            instance = %inst.name(),
+            vrid = inst.config().vrid,
+            iface = %slot.iface,
+            from = %p.src,
+            reason = r.as_str(),
+            "advert dropped"
+        );
+    }
+
+    /// After input to instance `i`: sync group, then drain actions.
+    async fn after_input(&mut self, i: usize) {
+        let now = self.clock.now();
+        let group = self
+            .slots
+            .get(i)
+            .and_then(|s| s.group.clone())
+            .and_then(|n| self.groups.iter().position(|g| g.name() == n));
+        match group {
+            Some(g) => {
+                let members = match self.groups.get_mut(g) {
+                    Some(grp) => {
+                        grp.sync(now, &mut self.insts);
+                        grp.members().to_vec()
+                    }
+                    None => Vec::new(),
+                };
+                self.drain(i).await;
+                for m in members.into_iter().filter(|&m| m != i) {
+                    self.drain(m).await;
+                }
+            }
+            None => self.drain(i).await,
+        }
+    }
+
+    async fn drain(&mut self, i: usize) {
+        loop {
+            let Some(a) = self.insts.get_mut(i).and_then(Instance::poll_action) else {
+                return;
+            };
+            self.apply(i, a).await;
+        }
+    }
+
+    async fn apply(&mut self, i: usize, a: Action) {
+        let (Some(slot), Some(inst)) = (self.slots.get(i), self.insts.get(i)) else {
+            return;
+        };
+        let name = inst.name().to_string();
+        let vrid = inst.config().vrid;
+        match a {
+            Action::SendAdvert { priority } => self.send_advert(i, priority).await,
+            Action::AddVips => self.add_vips(i).await,
+            Action::RemoveVips => self.remove_vips(i).await,
+            Action::Announce { rounds, reason } => {
+                let Some(ann) = &self.announcer else { return };
+                let Some(mac) = slot.mac else {
+                    warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
+                    return;
+                };
+                let mut sent = 0u32;
+                for _ in 0..rounds {
+                    for v in &slot.spec.vips {
+                        let r = match v.prefix.addr {
+                            IpAddr::V4(a) => ann.send_garp(slot.ifindex, mac, a),
+                            IpAddr::V6(a) => ann.send_na(slot.ifindex, mac, a, false),
+                        };
+                        match r {
+                            Ok(()) => sent += 1,
+                            Err(e) => debug!(instance = %name, "announce: {e}"),
+                        }
+                    }
+                }
+                debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, "gratuitous ARP/NA sent");
+            }
+            Action::StateChanged { from, to, reason } => {
+                info!(
+                    instance = %name,
+                    vrid,
+                    iface = %slot.iface,
+                    from = from.as_str(),
+                    to = to.as_str(),
+                    reason = %reason,
+                    "state change"
+                );
+            }
+            Action::PriorityChanged { from, to } => {
+                info!(instance = %name, vrid, from, to, "effective priority changed");
+            }
+            Action::MasterRxLowerPriority { from, priority } => {
+                debug!(instance = %name, vrid, %from, priority, "master heard a lower priority");
+            }
+        }
+    }
+
+    async fn send_advert(&self, i: usize, priority: u8) {
+        let (Some(slot), Some(inst)) = (self.slots.get(i), self.insts.get(i)) else {
+            return;
+        };
+        let cfg = inst.config();
+        let Some(sock) = self.socket(cfg.family) else {
+            return;
+        };
+        let adv = inst.advertisement(priority);
+        let src = cfg.primary_address;
+        let (dsts, ttl): (Vec<IpAddr>, u8) = if slot.peers.is_empty() {
+            (vec![cfg.family.group()], 255)
+        } else {
+            (
+                cfg.unicast_peers.clone(),
+                slot.spec.unicast_ttl.unwrap_or(255),
+            )
+        };
+        let mut buf = vec![0u8; adv.buffer_len()];
+        for dst in dsts {
+            if let Err(e) = adv.emit(&mut buf, src, dst, ChecksumMode::Rfc) {
+                warn!(instance = %cfg.name, "cannot encode advert: {e}");
+                return;
+            }
+            let out = Outgoing {
+                ifindex: slot.ifindex,
+                src,
+                dst,
+                ttl,
+                payload: &buf,
+            };
+            if let Err(e) = sock.send(&out).await {
+                warn!(instance = %cfg.name, vrid = cfg.vrid, iface = %slot.iface, "sending advert: {e}");
+            }
+        }
+    }
+
+    fn wanted_addresses(&self, i: usize) -> Vec<AddressSpec> {
+        let Some(slot) = self.slots.get(i) else {
+            return Vec::new();
+        };
+        slot.spec
+            .vips
+            .iter()
+            .chain(&slot.spec.excluded_vips)
+            .map(|v| {
+                let idx = v
+                    .dev
+                    .as_deref()
+                    .and_then(netio::netns::if_index)
+                    .unwrap_or(slot.ifindex);
+                address_spec(v, idx)
+            })
+            .collect()
+    }
+
+    async fn add_vips(&mut self, i: usize) {
+        let wanted = self.wanted_addresses(i);
+        let Some(slot) = self.slots.get(i) else {
+            return;
+        };
+        let stale: Vec<AddressSpec> = slot
+            .installed
+            .iter()
+            .filter(|a| !wanted.contains(a))
+            .cloned()
+            .collect();
+        let name = slot.spec.config.name.clone();
+        for a in &stale {
+            if let Err(e) = self.rtnl.del_address(a).await
+                && !e.is_not_found()
+            {
+                warn!(instance = %name, "{e}");
+            }
+        }
+        let mut installed = Vec::new();
+        for a in wanted {
+            match self.rtnl.add_address(&a).await {
+                Ok(()) => installed.push(a),
+                Err(e) if e.is_already_exists() => installed.push(a),
+                Err(e) => warn!(instance = %name, "{e}"),
+            }
+        }
+        if let Some(slot) = self.slots.get_mut(i) {
+            debug!(instance = %name, n = installed.len(), "virtual addresses installed");
+            slot.installed = installed;
+        }
+    }
+
+    async fn remove_vips(&mut self, i: usize) {
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        let name = slot.spec.config.name.clone();
+        let installed = std::mem::take(&mut slot.installed);
+        for a in &installed {
+            if let Err(e) = self.rtnl.del_address(a).await
+                && !e.is_not_found()
+            {
+                warn!(instance = %name, "{e}");
+            }
+        }
+    }
+
+    /// SIGTERM: every Master sends priority 0 and removes its VIPs.
+    pub async fn shutdown(&mut self) {
+        let now = self.clock.now();
+        for i in 0..self.insts.len() {
+            if let Some(inst) = self.insts.get_mut(i) {
+                inst.handle_event(now, Event::Shutdown);
+            }
+            self.drain(i).await;
+            // Anything still installed (Fault, Backup races) goes too.
+            self.remove_vips(i).await;
+        }
+    }
+
+    /// An interface changed state.
+    pub async fn on_link(&mut self, ifindex: u32, running: bool) {
+        let now = self.clock.now();
+        for i in 0..self.slots.len() {
+            if self.slots.get(i).is_some_and(|s| s.ifindex == ifindex) {
+                if let Some(inst) = self.insts.get_mut(i) {
+                    let was_fault = inst.state() == State::Fault;
+                    if running && was_fault {
+                        inst.handle_event(now, Event::InterfaceUp);
+                    } else if !running && !was_fault {
+                        inst.handle_event(now, Event::InterfaceDown);
+                    }
+                }
+                self.after_input(i).await;
+            }
+        }
+    }
+
+    /// SIGHUP: applies a new mapping. Instances are matched by (interface,
+    /// family, VRID, unicast or not) as keepalived does; unchanged ones are
+    /// left alone (no advert gap), changed ones with the same identity are
+    /// reconfigured keeping their state, others restart; removed ones release.
+    pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+        let mut new_slots = Vec::new();
+        for (i, spec) in mapped.instances.iter().enumerate() {
+            new_slots.push(Self::make_slot(
+                spec.clone(),
+                Self::group_of(&mapped, i),
+                host,
+            )?);
+        }
+        let now = self.clock.now();
+        let mut old_slots: Vec<Option<Slot>> = self.slots.drain(..).map(Some).collect();
+        let mut old_insts: Vec<Option<Instance>> = self.insts.drain(..).map(Some).collect();
+        let mut fresh = Vec::new();
+        let mut kept = 0usize;
+        let mut reconfigured = 0usize;
+        for mut ns in new_slots {
+            let key = |s: &Slot| {
+                (
+                    s.ifindex,
+                    s.spec.config.family,
+                    s.spec.config.vrid,
+                    s.peers.is_empty(),
+                )
+            };
+            let m = old_slots
+                .iter()
+                .position(|o| o.as_ref().is_some_and(|o| key(o) == key(&ns)));
+            let matched = m.and_then(|j| {
+                let os = old_slots.get_mut(j)?.take()?;
+                let oi = old_insts.get_mut(j)?.take()?;
+                Some((os, oi))
+            });
+            match matched {
+                Some((os, oi)) if os.spec == ns.spec && os.group == ns.group => {
+                    kept += 1;
+                    self.slots.push(os);
+                    self.insts.push(oi);
+                }
+                Some((os, mut oi))
+                    if os.group == ns.group && oi.config().version == ns.spec.config.version =>
+                {
+                    match oi.reconfigure(now, ns.spec.config.clone()) {
+                        Ok(()) => {
+                            reconfigured += 1;
+                            ns.installed = os.installed;
+                            ns.drops = os.drops;
+                            let master = oi.state() == State::Master;
+                            self.slots.push(ns);
+                            self.insts.push(oi);
+                            if master {
+                                // VIP attributes may have changed: reconcile.
+                                let i = self.insts.len() - 1;
+                                self.add_vips(i).await;
+                            }
+                        }
+                        Err(e) => {
+                            warn!(instance = %ns.spec.config.name, "cannot reconfigure ({e}); restarting");
+                            self.release(os, oi).await;
+                            fresh.push(self.slots.len());
+                            self.push_new(ns)?;
+                        }
+                    }
+                }
+                Some((os, oi)) => {
+                    self.release(os, oi).await;
+                    fresh.push(self.slots.len());
+                    self.push_new(ns)?;
+                }
+                None => {
+                    fresh.push(self.slots.len());
+                    self.push_new(ns)?;
+                }
+            }
+        }
+        let mut removed = 0usize;
+        for (os, oi) in old_slots.into_iter().zip(old_insts) {
+            if let (Some(os), Some(oi)) = (os, oi) {
+                removed += 1;
+                self.release(os, oi).await;
+            }
+        }
+        self.rebuild_groups(&mapped)?;
+        self.join_groups();
+        for i in &fresh {
+            self.start_instance(*i, now, host).await;
+        }
+        info!(
+            kept,
+            reconfigured,
+            restarted_or_new = fresh.len(),
+            removed,
+            "configuration reloaded"
+        );
+        Ok(())
+    }
+
+    fn push_new(&mut self, s: Slot) -> Result<(), String> {
+        let inst = Instance::new(s.spec.config.clone())
+            .map_err(|e| format!("instance {}: {e}", s.spec.config.name))?;
+        self.slots.push(s);
+        self.insts.push(inst);
+        Ok(())
+    }
+
+    /// Stops an instance that is no longer configured (priority 0 if Master,
+    /// VIPs removed).
+    async fn release(&mut self, s: Slot, mut inst: Instance) {
+        let now = self.clock.now();
+        inst.handle_event(now, Event::Shutdown);
+        self.slots.push(s);
+        self.insts.push(inst);
+        let i = self.insts.len() - 1;
+        self.drain(i).await;
+        self.remove_vips(i).await;
+        self.slots.pop();
+        self.insts.pop();
+    }
+
+    /// Every instance as JSON (status socket, SIGUSR1 dump).
+    pub fn status_json(&self) -> serde_json::Value {
+        let instances: Vec<serde_json::Value> = self
+            .slots
+            .iter()
+            .zip(&self.insts)
+            .map(|(s, inst)| {
+                let st = inst.status();
+                let drops: BTreeMap<&str, u64> = DropReason::ALL
+                    .iter()
+                    .filter_map(|r| {
+                        let n = s.drops.get(r.index()).copied().unwrap_or(0);
+                        (n > 0).then_some((r.as_str(), n))
+                    })
+                    .collect();
+                json!({
+                    "name": st.name,
+                    "vrid": st.vrid,
+                    "version": st.version,
+                    "family": st.family,
+                    "interface": s.iface,
+                    "ifindex": s.ifindex,
+                    "state": st.state.as_str(),
+                    "last_reason": st.last_reason.map(|r| r.to_string()),
+                    "base_priority": st.base_priority,
+                    "effective_priority": st.effective_priority,
+                    "advert_interval_ms": st.advert_interval.as_millis(),
+                    "master_adver_interval_ms": st.master_adver_interval.as_millis(),
+                    "master_address": st.master_address,
+                    "master_priority": st.master_priority,
+                    "source_address": inst.config().primary_address,
+                    "unicast_peers": inst.config().unicast_peers,
+                    "sync_group": s.group,
+                    "vips": s.spec.vips.iter().map(|v| v.prefix.to_string()).collect::<Vec<_>>(),
+                    "installed_vips": s.installed.iter().map(|a| format!("{}/{}", a.addr, a.prefix_len)).collect::<Vec<_>>(),
+                    "counters": st.counters,
+                    "drops": drops,
+                })
+            })
+            .collect();
+        json!({
+            "pid": std::process::id(),
+            "instances": instances,
+            "unmatched_drops": self.unmatched,
+        })
+    }
+}

@@ -1,0 +1,853 @@
+//! keepalived.conf `vrrp_instance` / `vrrp_sync_group` → vrrp-core configs.
+//!
+//! One mapping for the daemon and for `vrrpd simulate`: the only difference is
+//! how the primary (source) address of an instance is found, which the caller
+//! supplies as an [`AddressResolver`]. Defaults follow keepalived 2.2.7
+//! (`alloc_vrrp`, `vrrp_complete_instance`; keepalived notes §2.2, §3.4).
+//!
+//! Unsupported settings that would change what happens on the wire or on the
+//! host are errors (with the file:line of the keyword); settings vrrpd merely
+//! does not act on (notify scripts, smtp) are warnings.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use keepalived_conf::{
+    AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
+};
+use vrrp_core::{
+    GarpConfig, InitialState, InstanceConfig,
+    packet::{Auth, Family, Version},
+    time::Duration,
+};
+
+/// One virtual address as keepalived installs it (`ip addr add`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VipSpec {
+    /// Address and prefix (/32 or /128 by default).
+    pub prefix: IpPrefix,
+    /// `dev IF` (default: the instance's interface).
+    pub dev: Option<String>,
+    /// `label L` (IPv4 only).
+    pub label: Option<String>,
+    /// `scope S` as the kernel number (0 global, 200 site, 253 link, 254 host).
+    pub scope: u8,
+    /// `brd` address (IPv4 only; `+` computed from the prefix, `-` none).
+    pub broadcast: Option<Ipv4Addr>,
+}
+
+/// One mapped instance: the state-machine config plus what the IO layer needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// The vrrp-core configuration (validated by vrrp-core when used).
+    pub config: InstanceConfig,
+    /// `interface` (None only in unicast mode with `unicast_src_ip`).
+    pub interface: Option<String>,
+    /// Addresses advertised and installed, in config order.
+    pub vips: Vec<VipSpec>,
+    /// `virtual_ipaddress_excluded`: installed, not advertised.
+    pub excluded_vips: Vec<VipSpec>,
+    /// `mcast_src_ip` / `unicast_src_ip` when given.
+    pub src_override: Option<IpAddr>,
+    /// `unicast_ttl` (IPv4 default 255).
+    pub unicast_ttl: Option<u8>,
+    /// Where `vrrp_instance NAME` is written.
+    pub span: Span,
+}
+
+/// Every instance and sync group of one config.
+#[derive(Debug, Clone, Default)]
+pub struct Mapped {
+    /// Instances in file order.
+    pub instances: Vec<InstanceSpec>,
+    /// Sync groups: name and member indices into `instances`.
+    pub sync_groups: Vec<(String, Vec<usize>)>,
+}
+
+/// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
+/// / `unicast_src_ip` when set, else the interface's primary IPv4 address or
+/// its IPv6 link-local address.
+pub trait AddressResolver {
+    /// The primary address of `interface` for `family`, if it has one.
+    fn primary(&self, interface: Option<&str>, family: Family) -> Option<IpAddr>;
+}
+
+/// Maps every `vrrp_instance` and `vrrp_sync_group` of `cfg`. Returns the
+/// mapping and diagnostics (errors mean the mapping must not be used).
+pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut out = Mapped::default();
+    for vi in &cfg.vrrp_instances {
+        if let Some(spec) = map_instance(vi, &cfg.global_defs, resolver, &mut diags) {
+            out.instances.push(spec);
+        }
+    }
+    // Duplicate (interface, family, vrid) in multicast mode cannot both run.
+    for (i, a) in out.instances.iter().enumerate() {
+        for b in &out.instances[..i] {
+            if a.config.vrid == b.config.vrid
+                && a.config.family == b.config.family
+                && a.interface == b.interface
+                && a.config.unicast_peers.is_empty()
+                && b.config.unicast_peers.is_empty()
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "vrrpd-duplicate-vrid",
+                        a.span,
+                        format!(
+                            "instance `{}` uses virtual_router_id {} on the same interface as `{}`",
+                            a.config.name, a.config.vrid, b.config.name
+                        ),
+                    )
+                    .with_hint("each VRID may be used once per interface and address family"),
+                );
+            }
+        }
+    }
+    for sg in &cfg.vrrp_sync_groups {
+        let mut members = Vec::new();
+        for m in &sg.group {
+            match out.instances.iter().position(|s| s.config.name == m.value) {
+                Some(i) if !members.contains(&i) => members.push(i),
+                Some(_) => diags.push(Diagnostic::warning(
+                    "vrrpd-sync-group",
+                    m.span,
+                    format!(
+                        "`{}` listed twice in sync group `{}`",
+                        m.value, sg.name.value
+                    ),
+                )),
+                None => diags.push(Diagnostic::error(
+                    "vrrpd-sync-group",
+                    m.span,
+                    format!(
+                        "sync group `{}` names unknown vrrp_instance `{}`",
+                        sg.name.value, m.value
+                    ),
+                )),
+            }
+        }
+        for t in sg
+            .track_interface
+            .iter()
+            .chain(&sg.track_script)
+            .chain(&sg.track_file)
+            .chain(&sg.track_process)
+            .chain(&sg.track_bfd)
+        {
+            diags.push(unsupported(t.span, "tracking in a vrrp_sync_group"));
+        }
+        if members.is_empty() {
+            diags.push(Diagnostic::warning(
+                "vrrpd-sync-group",
+                sg.name.span,
+                format!(
+                    "sync group `{}` has no usable members; ignored",
+                    sg.name.value
+                ),
+            ));
+        } else {
+            out.sync_groups.push((sg.name.value.clone(), members));
+        }
+    }
+    (out, diags)
+}
+
+fn unsupported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "vrrpd-unsupported",
+        span,
+        format!("{what} is not supported by vrrpd"),
+    )
+    .with_hint("remove it, or run this instance with keepalived")
+}
+
+fn ignored(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "vrrpd-ignored",
+        span,
+        format!("{what} is accepted but not acted on by vrrpd"),
+    )
+}
+
+fn std_to_core(d: std::time::Duration) -> Duration {
+    Duration::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// Scope names as `ip addr` and keepalived accept them.
+fn parse_scope(s: &str) -> Option<u8> {
+    match s {
+        "global" | "universe" => Some(0),
+        "site" => Some(200),
+        "link" => Some(253),
+        "host" => Some(254),
+        "nowhere" => Some(255),
+        n => n.parse().ok(),
+    }
+}
+
+fn broadcast_of(p: &IpPrefix) -> Option<Ipv4Addr> {
+    match p.addr {
+        IpAddr::V4(a) if p.len < 31 => {
+            let mask = u32::MAX.checked_shr(u32::from(p.len)).unwrap_or(0);
+            Some(Ipv4Addr::from(u32::from(a) | mask))
+        }
+        _ => None,
+    }
+}
+
+fn map_vip(v: &keepalived_conf::VirtualIp, diags: &mut Vec<Diagnostic>) -> Option<VipSpec> {
+    let span = v.address.span;
+    let prefix = v.address.value;
+    let scope = match &v.scope {
+        None => 0,
+        Some(s) => match parse_scope(s) {
+            Some(x) => x,
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "vrrpd-invalid-value",
+                        span,
+                        format!("unknown scope `{s}` for {prefix}"),
+                    )
+                    .with_hint("use global, site, link, host or a number"),
+                );
+                return None;
+            }
+        },
+    };
+    let broadcast = match v.brd.as_deref() {
+        None | Some("-") => None,
+        Some("+") => broadcast_of(&prefix),
+        Some(b) => match (b.parse::<Ipv4Addr>(), prefix.addr) {
+            (Ok(x), IpAddr::V4(_)) => Some(x),
+            _ => {
+                diags.push(Diagnostic::error(
+                    "vrrpd-invalid-value",
+                    span,
+                    format!("invalid broadcast `{b}` for {prefix}"),
+                ));
+                return None;
+            }
+        },
+    };
+    if v.use_vmac.is_some() {
+        diags.push(unsupported(span, "`use_vmac` on a virtual address"));
+    }
+    if v.peer.is_some() {
+        diags.push(unsupported(span, "`peer` on a virtual address"));
+    }
+    if !v.options.is_empty() {
+        diags.push(ignored(
+            span,
+            &format!("virtual address option(s) `{}`", v.options.join(" ")),
+        ));
+    }
+    Some(VipSpec {
+        prefix,
+        dev: v.dev.clone(),
+        label: v.label.clone(),
+        scope,
+        broadcast,
+    })
+}
+
+fn family_of(a: IpAddr) -> Family {
+    Family::of(a)
+}
+
+/// Maps one instance; pushes diagnostics; `None` after an error that leaves
+/// no usable instance.
+pub fn map_instance(
+    vi: &VrrpInstance,
+    g: &GlobalDefs,
+    resolver: &dyn AddressResolver,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<InstanceSpec> {
+    let errors_before = diags.iter().filter(|d| d.is_error()).count();
+    let name = vi.name.value.clone();
+    let span = vi.name.span;
+    let Some(vrid) = vi.virtual_router_id.as_ref() else {
+        diags.push(
+            Diagnostic::error(
+                "vrrpd-missing",
+                span,
+                format!("vrrp_instance `{name}` has no virtual_router_id"),
+            )
+            .with_hint("add `virtual_router_id N` (1..255), the same on every router of the group"),
+        );
+        return None;
+    };
+
+    // Virtual addresses; the family is the first VIP's (keepalived).
+    let mut vips = Vec::new();
+    for v in &vi.virtual_ipaddress {
+        if let Some(s) = map_vip(v, diags) {
+            vips.push(s);
+        }
+    }
+    let mut excluded_vips = Vec::new();
+    for v in &vi.virtual_ipaddress_excluded {
+        if let Some(s) = map_vip(v, diags) {
+            excluded_vips.push(s);
+        }
+    }
+    let src_override = vi
+        .unicast_src_ip
+        .as_ref()
+        .or(vi.mcast_src_ip.as_ref())
+        .map(|s| s.value);
+    let family = vips
+        .first()
+        .map(|v| family_of(v.prefix.addr))
+        .or(src_override.map(family_of))
+        .or(vi.unicast_peer.first().map(|p| family_of(p.address)))
+        .unwrap_or(Family::V4);
+    for (v, raw) in vips.iter().zip(&vi.virtual_ipaddress) {
+        if family_of(v.prefix.addr) != family {
+            diags.push(
+                Diagnostic::error(
+                    "vrrpd-family",
+                    raw.address.span,
+                    format!(
+                        "virtual address {} is not of the instance's family (the first one is {})",
+                        v.prefix.addr,
+                        vips.first().map_or(String::new(), |f| f.prefix.addr.to_string())
+                    ),
+                )
+                .with_hint("put addresses of the other family in virtual_ipaddress_excluded or a second instance"),
+            );
+        }
+    }
+    if vips.is_empty() && vi.no_virtual_ipaddress.as_ref().is_none_or(|b| !b.value) {
+        diags.push(Diagnostic::warning(
+            "vrrpd-no-vips",
+            span,
+            format!("vrrp_instance `{name}` has no virtual_ipaddress"),
+        ));
+    }
+
+    // Version: instance, else global vrrp_version, else 2; IPv6 forces 3.
+    let version_num = vi
+        .version
+        .as_ref()
+        .or(g.vrrp_version.as_ref())
+        .map_or(2, |v| v.value);
+    let mut version = if version_num == 3 {
+        Version::V3
+    } else {
+        Version::V2
+    };
+    if family == Family::V6 && version == Version::V2 {
+        if let Some(v) = &vi.version {
+            diags.push(Diagnostic::warning(
+                "vrrpd-version",
+                v.span,
+                "VRRPv2 cannot carry IPv6; using version 3 (as keepalived does)",
+            ));
+        }
+        version = Version::V3;
+    }
+
+    // Priority and state (keepalived §3.4).
+    let state = vi.state.as_ref().map(|s| match s.value {
+        VrrpState::Master => InitialState::Master,
+        VrrpState::Backup => InitialState::Backup,
+    });
+    let priority = match (&vi.priority, state) {
+        (Some(p), _) => p.value,
+        (None, Some(InitialState::Master)) => 255,
+        (None, _) => 100,
+    };
+    if priority == 0 {
+        if let Some(p) = &vi.priority {
+            diags.push(Diagnostic::error(
+                "vrrpd-invalid-value",
+                p.span,
+                "priority 0 is reserved for a Master's release (RFC 9568 §5.2.4)",
+            ));
+        }
+    }
+
+    // advert_int: v2 rounds to whole seconds 1..255, v3 to 10 ms 0.01..40.95 (§3.2).
+    let advert_interval = match &vi.advert_int {
+        None => Duration::from_secs(1),
+        Some(a) => {
+            let us = u64::try_from(a.value.as_micros()).unwrap_or(u64::MAX);
+            match version {
+                Version::V2 => {
+                    let secs = (us + 500_000) / 1_000_000;
+                    if us % 1_000_000 != 0 {
+                        diags.push(Diagnostic::warning(
+                            "vrrpd-advert-int",
+                            a.span,
+                            format!(
+                                "VRRPv2 advert_int is whole seconds; {:?} rounded to {} s",
+                                a.value,
+                                secs.clamp(1, 255)
+                            ),
+                        ));
+                    }
+                    Duration::from_secs(secs.clamp(1, 255))
+                }
+                Version::V3 => {
+                    let cs = (us + 5_000) / 10_000;
+                    if cs > 4095 {
+                        diags.push(Diagnostic::error(
+                            "vrrpd-advert-int",
+                            a.span,
+                            format!("VRRPv3 advert_int {:?} above 40.95 s", a.value),
+                        ));
+                    }
+                    Duration::from_centis(cs.clamp(1, 4095))
+                }
+            }
+        }
+    };
+
+    let auth = match (&vi.authentication, version) {
+        (None, _) => Auth::None,
+        (Some(a), Version::V3) => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-auth",
+                a.span,
+                "authentication is VRRPv2 only; ignored for this VRRPv3 instance (as keepalived does)",
+            ));
+            Auth::None
+        }
+        (Some(a), Version::V2) => match a.auth_type.as_ref().map(|t| t.value) {
+            Some(AuthType::Pass) => match &a.auth_pass {
+                Some(p) => Auth::pass(p.value.as_bytes()),
+                None => {
+                    diags.push(Diagnostic::error(
+                        "vrrpd-auth",
+                        a.span,
+                        "auth_type PASS without auth_pass",
+                    ));
+                    Auth::None
+                }
+            },
+            Some(AuthType::Ah) => {
+                diags.push(unsupported(
+                    a.auth_type.as_ref().map_or(a.span, |t| t.span),
+                    "auth_type AH",
+                ));
+                Auth::None
+            }
+            None => {
+                diags.push(Diagnostic::error(
+                    "vrrpd-auth",
+                    a.span,
+                    "authentication block without auth_type",
+                ));
+                Auth::None
+            }
+        },
+    };
+
+    let interface = vi.interface.as_ref().map(|i| i.value.clone());
+    if interface.is_none() && vi.unicast_src_ip.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "vrrpd-missing",
+                span,
+                format!("vrrp_instance `{name}` has no interface"),
+            )
+            .with_hint(
+                "add `interface IF` (only unicast instances with unicast_src_ip may omit it)",
+            ),
+        );
+    }
+    for p in &vi.unicast_peer {
+        if family_of(p.address) != family {
+            diags.push(Diagnostic::error(
+                "vrrpd-family",
+                p.span,
+                format!("unicast_peer {} is not of the instance's family", p.address),
+            ));
+        }
+        if p.min_ttl.is_some() || p.max_ttl.is_some() {
+            diags.push(ignored(p.span, "`min_ttl`/`max_ttl`"));
+        }
+    }
+    if let Some(s) = vi.unicast_src_ip.as_ref().or(vi.mcast_src_ip.as_ref())
+        && family_of(s.value) != family
+    {
+        diags.push(Diagnostic::error(
+            "vrrpd-family",
+            s.span,
+            format!("source address {} is not of the instance's family", s.value),
+        ));
+    }
+
+    // Settings that change behaviour and are not implemented: errors.
+    for t in vi
+        .track_interface
+        .iter()
+        .chain(&vi.track_script)
+        .chain(&vi.track_file)
+        .chain(&vi.track_process)
+        .chain(&vi.track_bfd)
+    {
+        diags.push(unsupported(t.span, &format!("tracking (`{}`)", t.name)));
+    }
+    if let Some(v) = &vi.use_vmac {
+        diags.push(unsupported(v.span, "`use_vmac`"));
+    }
+    if let Some(r) = vi.virtual_routes.first() {
+        diags.push(unsupported(r.span, "`virtual_routes`"));
+    }
+    if let Some(r) = vi.virtual_rules.first() {
+        diags.push(unsupported(r.span, "`virtual_rules`"));
+    }
+    if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
+        && s.value
+    {
+        diags.push(unsupported(
+            s.span,
+            "strict mode (`strict_mode` / `vrrp_strict`)",
+        ));
+    }
+    if let Some(d) = &vi.mcast_dst_ip {
+        diags.push(unsupported(d.span, "`mcast_dst_ip`"));
+    }
+    if let Some(d) = g
+        .vrrp_mcast_group4
+        .as_ref()
+        .or(g.vrrp_mcast_group6.as_ref())
+    {
+        diags.push(unsupported(d.span, "a non-default VRRP multicast group"));
+    }
+    if let Some(a) = &vi.accept
+        && !a.value
+    {
+        diags.push(unsupported(
+            a.span,
+            "`no_accept` (it needs firewall rules dropping traffic to the VIPs)",
+        ));
+    }
+    for s in [
+        &vi.notify_master,
+        &vi.notify_backup,
+        &vi.notify_fault,
+        &vi.notify_stop,
+        &vi.notify_deleted,
+        &vi.notify_master_rx_lower_pri,
+        &vi.notify,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        diags.push(ignored(s.span, "a notify script"));
+    }
+
+    // GARP schedule: instance, else global, else keepalived's defaults (§3.12).
+    let secs = |inst: &Option<keepalived_conf::Spanned<u32>>,
+                glob: &Option<keepalived_conf::Spanned<u32>>,
+                dflt: Duration| {
+        inst.as_ref()
+            .or(glob.as_ref())
+            .map_or(dflt, |v| Duration::from_secs(u64::from(v.value)))
+    };
+    let count =
+        |inst: &Option<keepalived_conf::Spanned<u32>>,
+         glob: &Option<keepalived_conf::Spanned<u32>>,
+         dflt: u32| inst.as_ref().or(glob.as_ref()).map_or(dflt, |v| v.value);
+    let d = GarpConfig::default();
+    let mut garp = GarpConfig {
+        master_delay: secs(
+            &vi.garp_master_delay,
+            &g.vrrp_garp_master_delay,
+            d.master_delay,
+        ),
+        master_repeat: count(
+            &vi.garp_master_repeat,
+            &g.vrrp_garp_master_repeat,
+            d.master_repeat,
+        ),
+        master_refresh: secs(
+            &vi.garp_master_refresh,
+            &g.vrrp_garp_master_refresh,
+            d.master_refresh,
+        ),
+        master_refresh_repeat: count(
+            &vi.garp_master_refresh_repeat,
+            &g.vrrp_garp_master_refresh_repeat,
+            d.master_refresh_repeat,
+        ),
+        lower_prio_delay: Duration::ZERO,
+        lower_prio_repeat: 0,
+    };
+    garp.lower_prio_delay = secs(
+        &vi.garp_lower_prio_delay,
+        &g.vrrp_garp_lower_prio_delay,
+        garp.master_delay,
+    );
+    garp.lower_prio_repeat = count(
+        &vi.garp_lower_prio_repeat,
+        &g.vrrp_garp_lower_prio_repeat,
+        garp.master_repeat,
+    );
+    if g.vrrp_min_garp.as_ref().is_some_and(|b| b.value) {
+        garp.master_repeat = 1;
+        garp.master_delay = Duration::ZERO;
+    }
+
+    let flag = |inst: &Option<keepalived_conf::Spanned<bool>>,
+                glob: &Option<keepalived_conf::Spanned<bool>>| {
+        inst.as_ref().or(glob.as_ref()).is_some_and(|b| b.value)
+    };
+
+    // Primary address: override, else the resolver (interface address).
+    let primary = match src_override.or_else(|| resolver.primary(interface.as_deref(), family)) {
+        Some(a) => a,
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    "vrrpd-no-address",
+                    vi.interface.as_ref().map_or(span, |i| i.span),
+                    format!(
+                        "no {} address to send from on interface `{}`",
+                        match family {
+                            Family::V4 => "IPv4",
+                            Family::V6 => "IPv6 link-local",
+                        },
+                        interface.as_deref().unwrap_or("?")
+                    ),
+                )
+                .with_hint("configure one on the interface, or set mcast_src_ip / unicast_src_ip"),
+            );
+            return None;
+        }
+    };
+
+    let mut config = InstanceConfig::new(name.clone(), vrid.value, version, primary);
+    config.family = family;
+    config.priority = priority;
+    config.advert_interval = advert_interval;
+    config.vips = vips.iter().map(|v| v.prefix.addr).collect();
+    config.initial_state = state;
+    config.nopreempt = vi.nopreempt.as_ref().is_some_and(|b| b.value);
+    config.preempt_delay = vi
+        .preempt_delay
+        .as_ref()
+        .map_or(Duration::ZERO, |d| std_to_core(d.value));
+    config.accept = vi.accept.as_ref().is_none_or(|a| a.value);
+    config.unicast_peers = vi.unicast_peer.iter().map(|p| p.address).collect();
+    config.garp = garp;
+    config.auth = auth;
+    config.down_timer_adverts = vi
+        .down_timer_adverts
+        .as_ref()
+        .or(g.vrrp_down_timer_adverts.as_ref())
+        .map_or(3, |v| v.value);
+    config.lower_prio_no_advert = flag(&vi.lower_prio_no_advert, &g.vrrp_lower_prio_no_advert);
+    config.higher_prio_send_advert =
+        flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
+
+    // keepalived's silent corrections, made loud (§3.4).
+    if state == Some(InitialState::Master)
+        && let Some(n) = &vi.nopreempt
+        && n.value
+    {
+        diags.push(Diagnostic::warning(
+            "vrrpd-nopreempt",
+            n.span,
+            "nopreempt is ignored with `state MASTER` (as keepalived does); use `state BACKUP`",
+        ));
+    }
+    if let Err(e) = config.clone().validated() {
+        diags.push(Diagnostic::error(
+            "vrrpd-invalid-value",
+            span,
+            format!("vrrp_instance `{name}`: {e}"),
+        ));
+    }
+    if diags.iter().filter(|d| d.is_error()).count() > errors_before {
+        return None;
+    }
+    Some(InstanceSpec {
+        config,
+        interface,
+        vips,
+        excluded_vips,
+        src_override,
+        unicast_ttl: vi.unicast_ttl.as_ref().map(|t| t.value),
+        span,
+    })
+}
+
+/// The simulator's addresses: node N (1-based) is 10.0.0.N on IPv4 and
+/// fe80::N on IPv6 unless the instance sets `mcast_src_ip` / `unicast_src_ip`.
+#[derive(Debug, Clone, Copy)]
+pub struct SimResolver {
+    /// 1-based node number.
+    pub node: u16,
+}
+
+impl AddressResolver for SimResolver {
+    fn primary(&self, _interface: Option<&str>, family: Family) -> Option<IpAddr> {
+        let [hi, lo] = self.node.to_be_bytes();
+        Some(match family {
+            Family::V4 => IpAddr::V4(Ipv4Addr::new(10, 0, hi, lo)),
+            Family::V6 => IpAddr::V6(std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, self.node)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalived_conf::{LoadOptions, parse_str};
+
+    fn map(text: &str) -> (Mapped, Vec<String>) {
+        let p = parse_str("t.conf", text, &LoadOptions::default());
+        assert!(!p.has_errors(), "{}", p.render_diagnostics());
+        let (m, d) = map_config(&p.config, &SimResolver { node: 3 });
+        let d = d.iter().map(|x| x.short(&p.sources)).collect::<Vec<_>>();
+        (m, d)
+    }
+
+    #[test]
+    fn keepalived_defaults() {
+        let (m, d) = map(
+            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let c = &m.instances[0].config;
+        assert_eq!(c.vrid, 51);
+        assert_eq!(c.version, Version::V2);
+        assert_eq!(c.family, Family::V4);
+        assert_eq!(c.priority, 100);
+        assert_eq!(c.advert_interval, Duration::from_secs(1));
+        assert_eq!(c.primary_address, "10.0.0.3".parse::<IpAddr>().unwrap());
+        assert_eq!(c.vips, vec!["192.0.2.1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(c.garp, GarpConfig::default());
+        assert!(c.accept && !c.nopreempt);
+        assert_eq!(m.instances[0].vips[0].prefix.len, 24);
+        assert_eq!(m.instances[0].interface.as_deref(), Some("eth0"));
+    }
+
+    #[test]
+    fn state_master_without_priority_is_owner() {
+        let (m, _) = map(
+            "vrrp_instance A {\n state MASTER\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(m.instances[0].config.priority, 255);
+    }
+
+    #[test]
+    fn v3_ipv6_and_rounding() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n version 3\n advert_int 0.123\n virtual_ipaddress {\n fd00::1/64\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let c = &m.instances[0].config;
+        assert_eq!(c.family, Family::V6);
+        assert_eq!(c.version, Version::V3);
+        assert_eq!(c.advert_interval, Duration::from_centis(12));
+        assert_eq!(c.primary_address, "fe80::3".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn ipv6_forces_v3_by_default() {
+        let (m, _) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n fd00::1\n }\n}\n",
+        );
+        assert_eq!(m.instances[0].config.version, Version::V3);
+    }
+
+    #[test]
+    fn v2_rounds_advert_int_with_warning() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n advert_int 1.6\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(
+            m.instances[0].config.advert_interval,
+            Duration::from_secs(2)
+        );
+        assert_eq!(d.len(), 1);
+        assert!(d[0].starts_with("t.conf:4:"), "{d:?}");
+    }
+
+    #[test]
+    fn auth_pass_and_src_and_peers() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_src_ip 10.1.1.1\n unicast_peer {\n  10.1.1.2\n }\n authentication {\n  auth_type PASS\n  auth_pass secret123\n }\n virtual_ipaddress {\n 192.0.2.1 dev eth1 label eth1:vip scope link brd +\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let s = &m.instances[0];
+        assert_eq!(s.config.auth, Auth::pass(b"secret12"));
+        assert_eq!(
+            s.config.primary_address,
+            "10.1.1.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            s.config.unicast_peers,
+            vec!["10.1.1.2".parse::<IpAddr>().unwrap()]
+        );
+        assert_eq!(s.vips[0].dev.as_deref(), Some("eth1"));
+        assert_eq!(s.vips[0].label.as_deref(), Some("eth1:vip"));
+        assert_eq!(s.vips[0].scope, 253);
+        assert_eq!(s.vips[0].broadcast, None, "/32 has no broadcast");
+    }
+
+    #[test]
+    fn broadcast_plus_computes() {
+        let p = IpPrefix {
+            addr: "10.1.2.3".parse().unwrap(),
+            len: 24,
+        };
+        assert_eq!(broadcast_of(&p), Some(Ipv4Addr::new(10, 1, 2, 255)));
+    }
+
+    #[test]
+    fn unsupported_is_error_with_line() {
+        let p = parse_str(
+            "t.conf",
+            "vrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            &LoadOptions::default(),
+        );
+        let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
+        assert!(m.instances.is_empty());
+        let e: Vec<_> = d.iter().filter(|x| x.is_error()).collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].span.map(|s| s.line), Some(8));
+        assert!(e[0].message.contains("not supported"));
+    }
+
+    #[test]
+    fn mixed_family_vips_is_error() {
+        let p = parse_str(
+            "t.conf",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n fd00::1\n }\n}\n",
+            &LoadOptions::default(),
+        );
+        let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
+        assert!(m.instances.is_empty());
+        assert!(
+            d.iter()
+                .any(|x| x.is_error() && x.span.map(|s| s.line) == Some(6))
+        );
+    }
+
+    #[test]
+    fn sync_groups_resolve_names() {
+        let (m, d) = map(
+            "vrrp_sync_group G {\n group {\n  B\n  A\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvrrp_instance B {\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {\n 192.0.2.2\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(m.sync_groups, vec![("G".to_string(), vec![1, 0])]);
+    }
+
+    #[test]
+    fn duplicate_vrid_same_interface_is_error() {
+        let p = parse_str(
+            "t.conf",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.2\n }\n}\n",
+            &LoadOptions::default(),
+        );
+        let (_, d) = map_config(&p.config, &SimResolver { node: 1 });
+        assert!(d.iter().any(|x| x.code == "vrrpd-duplicate-vrid"));
+    }
+}
