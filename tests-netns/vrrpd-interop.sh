@@ -1,0 +1,500 @@
+#!/usr/bin/env bash
+# vrrpd against keepalived 2.2.7 in network namespaces (issue 6's scenarios).
+#
+# usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-interop.sh [SCENARIO...]
+#   SCENARIO: election hung sigterm preempt auth ipv6 unicast reload malformed
+#   (default: all). Every scenario runs both ways round: vrrpd as the
+#   higher-priority router (r1, 10.77.0.1) against keepalived as r2 (10.77.0.2),
+#   then keepalived as r1 and vrrpd as r2.
+#
+# Topology per run: a bridge namespace joining r1, r2 and a client c (10.77.0.9)
+# on one segment; VIP 10.77.0.100/24 (fd00:77::100/64 for IPv6). VRRPv3 with
+# advert_int 0.5 s unless a scenario says otherwise, so
+#   Master_Down_Interval(prio 100) = 3 x 0.5 + (256-100)/256 x 0.5 = 1.805 s,
+#   Skew_Time(prio 100) = 0.305 s.
+# Timing checks allow TOL_MS (default 600 ms) for process start, polling and
+# the address monitor.
+#
+# Prints "ok - ..." / "not ok - ..." lines and "vrrpd_interop: N passed, N failed";
+# exits 1 on any failure, 0 with a SKIPPED line when not root or a tool is missing.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+tn_init vrrpd
+tn_require_root
+tn_require_tool ip keepalived tcpdump python3
+VRRPD=${VRRPD:-$HERE/../target/release/vrrpd}
+[ -x "$VRRPD" ] || tn_skip "vrrpd binary not found at $VRRPD (set VRRPD=...)"
+TOL_MS=${TOL_MS:-600}
+VIP=10.77.0.100
+VIP6=fd00:77::100
+
+# ---- routers: one interface over keepalived and vrrpd ----------------------------------
+# rt_start NAME NS CONF IMPL(ka|vr)
+rt_start() {
+    local name=$1 ns=$2 conf=$3 impl=$4
+    eval "RT_IMPL_$name=$impl"
+    case $impl in
+        ka) tn_keepalived_start "$name" "$ns" "$conf" ;;
+        vr)
+            tn_bg "$name" "$ns" "$VRRPD" -D -f "$conf" -p "$TN_DIR/$name.pid" \
+                --socket "$TN_DIR/$name.sock" --dump-file "$TN_DIR/$name.dump"
+            eval "RT_PID_$name=$TN_LAST_PID"
+            tn_log "vrrpd $name started in $ns (pid $TN_LAST_PID)"
+            ;;
+    esac
+}
+rt_impl() { local v="RT_IMPL_$1"; echo "${!v:-}"; }
+rt_pid() {
+    case $(rt_impl "$1") in
+        ka) tn_keepalived_pid "$1" ;;
+        vr) local v="RT_PID_$1"; echo "${!v:-}" ;;
+    esac
+}
+rt_signal() { local p; p=$(rt_pid "$1"); [ -z "$p" ] || kill "-$2" "$p" 2>/dev/null || true; }
+# rt_stop NAME: SIGTERM and wait (5 s) for the exit; prints the exit status.
+rt_stop() {
+    local p t=0 rc
+    p=$(rt_pid "$1")
+    [ -n "$p" ] || return 0
+    kill -TERM "$p" 2>/dev/null || true
+    while kill -0 "$p" 2>/dev/null && [ $t -lt 100 ]; do sleep 0.05; t=$((t + 1)); done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null; rc=$?
+    echo "$rc"
+}
+# vr_status NAME: the daemon's JSON (vrrpd only).
+vr_status() { ip netns exec "$2" "$VRRPD" status --socket "$TN_DIR/$1.sock" 2>/dev/null; }
+# json_get JSON PYEXPR: evaluate PYEXPR with j = parsed JSON.
+json_get() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+
+# mkconf FILE PRIO [EXTRA_INSTANCE_LINES] [VERSION] [ADVERT] [VIP/PREFIX] [ROUTER_ID] [EXTRA_TOP]
+mkconf() {
+    local file=$1 prio=$2 extra=${3:-} version=${4:-3} advert=${5:-0.5} vip=${6:-$VIP/24} rid=${7:-r$2} top=${8:-}
+    cat >"$file" <<CONF
+global_defs {
+    router_id $rid
+    vrrp_garp_master_delay 1
+}
+$top
+vrrp_instance VI_51 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    version $version
+    priority $prio
+    advert_int $advert
+$extra
+    virtual_ipaddress {
+        $vip dev eth0
+    }
+}
+CONF
+}
+
+# ---- per-run topology ---------------------------------------------------------------
+# net_up RUN [nomcast]: namespaces $RUN-{br,r1,r2,c}; sets BR R1 R2 C.
+net_up() {
+    BR=$(tn_ns "$1-br"); R1=$(tn_ns "$1-r1"); R2=$(tn_ns "$1-r2"); C=$(tn_ns "$1-c")
+    tn_lan "$BR" eth0 "$R1" "$R2" "$C"
+    if [ "${2:-}" = nomcast ]; then
+        local p
+        for p in p1 p2 p3; do ip -n "$BR" link set "$p" type bridge_slave mcast_flood off; done
+    fi
+    tn_addr "$R1" eth0 10.77.0.1/24; tn_addr "$R2" eth0 10.77.0.2/24; tn_addr "$C" eth0 10.77.0.9/24
+    tn_addr "$R1" eth0 fd00:77::1/64; tn_addr "$R2" eth0 fd00:77::2/64; tn_addr "$C" eth0 fd00:77::9/64
+    ip -n "$C" route add 224.0.0.0/4 dev eth0
+    tn_wait_ready "$R1" eth0; tn_wait_ready "$R2" eth0; tn_wait_ready "$C" eth0
+}
+# net_down: stop everything in this run's namespaces and delete them.
+net_down() {
+    local ns p
+    for ns in "$R1" "$R2" "$C" "$BR"; do
+        p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -CONT $p 2>/dev/null || true
+        [ -z "$p" ] || kill -TERM $p 2>/dev/null || true
+    done
+    sleep 0.3
+    for ns in "$R1" "$R2" "$C" "$BR"; do
+        p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -KILL $p 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    # Forget pids that are gone so the exit trap never signals a reused pid.
+    local keep=""
+    for p in $(cat "$TN_DIR/.pids"); do kill -0 "$p" 2>/dev/null && keep="$keep $p"; done
+    printf '%s\n' $keep >"$TN_DIR/.pids"
+}
+
+has() { tn_has_addr "$1" eth0 "$2"; }
+hasnt() { ! tn_has_addr "$1" eth0 "$2"; }
+# ms_since T0: milliseconds from T0 (tn_now) to now.
+ms_since() { tn_ms_between "$1" "$(tn_now)"; }
+# wait_vip NS ADDR SECS: wait for ADDR, print the ms it took from T0 (global).
+took_ms() { tn_ms_between "$T0" "$(tn_now)"; }
+le() { [ "$1" -le "$2" ]; }
+ge() { [ "$1" -ge "$2" ]; }
+# mac_of NS: MAC of eth0.
+mac_of() { ip -n "$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+# client_mac_for ADDR: the client's neighbour entry for ADDR.
+client_mac_for() { ip -n "$C" neigh show "$1" dev eth0 | awk '{for(i=1;i<NF;i++) if($i=="lladdr") print $(i+1)}'; }
+no_state_change_after() { # LOGFILE MARKER_LINE_COUNT
+    ! tail -n "+$(( $2 + 1 ))" "$1" | grep -qE 'state change|Entering (MASTER|BACKUP)'
+}
+
+# Both ways round: $1 = scenario function, called as FN HI_IMPL LO_IMPL TAG.
+both_ways() {
+    local fn=$1
+    echo "# --- $fn: vrrpd = r1 (higher priority), keepalived = r2"
+    "$fn" vr ka "${fn#sc_}_v"
+    echo "# --- $fn: keepalived = r1 (higher priority), vrrpd = r2"
+    "$fn" ka vr "${fn#sc_}_k"
+}
+
+# ---- 1. election --------------------------------------------------------------------
+sc_election() {
+    local hi=$1 lo=$2 run=$3
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    mkconf "$TN_DIR/$run-eq.conf" 100 "" 3 0.5 "$VIP/24" eq
+    # a) lower priority first, then the higher: the higher wins.
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    sleep 1
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    tn_check "[$run] priority 150 ($hi) wins over 100 ($lo) started first" tn_wait_addr "$R1" eth0 $VIP 6
+    sleep 1.2
+    tn_check "[$run] VIP only on r1" hasnt "$R2" $VIP
+    rt_stop "${run}_hi" >/dev/null; rt_stop "${run}_lo" >/dev/null
+    tn_wait_no_addr "$R1" eth0 $VIP 3; tn_wait_no_addr "$R2" eth0 $VIP 3
+    # b) equal priority started together: the higher address (r2) wins.
+    rt_start "${run}_e1" "$R1" "$TN_DIR/$run-eq.conf" "$hi"
+    rt_start "${run}_e2" "$R2" "$TN_DIR/$run-eq.conf" "$lo"
+    tn_check "[$run] equal priority together: higher address r2 ($lo) wins" tn_wait_addr "$R2" eth0 $VIP 6
+    sleep 1.5
+    tn_check "[$run] equal priority together: r1 ($hi) not Master" hasnt "$R1" $VIP
+    rt_stop "${run}_e1" >/dev/null; rt_stop "${run}_e2" >/dev/null
+    tn_wait_no_addr "$R1" eth0 $VIP 3; tn_wait_no_addr "$R2" eth0 $VIP 3
+    # c) equal priority started apart: the first stays Master even with the
+    #    lower address.
+    rt_start "${run}_f1" "$R1" "$TN_DIR/$run-eq.conf" "$hi"
+    tn_check "[$run] equal priority apart: r1 ($hi) Master alone" tn_wait_addr "$R1" eth0 $VIP 6
+    rt_start "${run}_f2" "$R2" "$TN_DIR/$run-eq.conf" "$lo"
+    sleep 3
+    tn_check "[$run] equal priority apart: r1 ($hi) stays Master" has "$R1" $VIP
+    tn_check "[$run] equal priority apart: r2 ($lo) stays Backup" hasnt "$R2" $VIP
+    net_down
+}
+
+# ---- 2. hung master (SIGSTOP) and SIGKILL ----------------------------------------------------
+sc_hung() {
+    local hi=$1 lo=$2 run=$3 ms mac2
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_wait_addr "$R1" eth0 $VIP 6 || true
+    sleep 1
+    ip netns exec "$C" ping -c1 -W1 $VIP >/dev/null 2>&1 || true
+    tn_check "[$run] client reaches the VIP at r1's MAC" test "$(client_mac_for $VIP)" = "$(mac_of "$R1")"
+    tn_monitor_start "$run-mon" "$R2"
+    T0=$(tn_now)
+    tn_freeze_ns "$R1"
+    if tn_wait_addr "$R2" eth0 $VIP 6; then
+        ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP || tn_now)")
+        echo "# [$run] hung master: takeover after ${ms} ms (Master_Down_Interval 1805 ms)"
+        tn_check "[$run] r2 ($lo) takes over a frozen r1 within Master_Down_Interval + ${TOL_MS} ms (${ms} ms)" le "$ms" $((1805 + TOL_MS))
+    else
+        tn_notok "[$run] r2 ($lo) never took over the frozen r1"
+    fi
+    sleep 0.5
+    mac2=$(mac_of "$R2")
+    tn_check "[$run] gratuitous ARP moved the client's entry for the VIP to r2's MAC" test "$(client_mac_for $VIP)" = "$mac2"
+    tn_check "[$run] VIP answers pings via r2" ip netns exec "$C" ping -c1 -W1 $VIP
+    tn_thaw_ns "$R1"
+    tn_check "[$run] thawed r1 ($hi, priority 150) takes the VIP back" tn_wait_addr "$R1" eth0 $VIP 6
+    tn_check "[$run] ... and r2 ($lo) releases it" tn_wait_no_addr "$R2" eth0 $VIP 4
+    sleep 1
+    tn_monitor_start "$run-mon2" "$R2"
+    T0=$(tn_now)
+    rt_signal "${run}_hi" KILL
+    if tn_wait_addr "$R2" eth0 $VIP 6; then
+        ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon2" $VIP || tn_now)")
+        echo "# [$run] SIGKILL of r1 ($hi): takeover after ${ms} ms"
+        tn_check "[$run] r2 ($lo) takes over after SIGKILL of r1 within Master_Down_Interval + ${TOL_MS} ms (${ms} ms)" le "$ms" $((1805 + TOL_MS))
+    else
+        tn_notok "[$run] r2 ($lo) never took over after SIGKILL of r1"
+    fi
+    net_down
+}
+
+# ---- 3. SIGTERM → priority 0 → takeover within Skew_Time --------------------------------
+sc_sigterm() {
+    local hi=$1 lo=$2 run=$3 ms rc
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_wait_addr "$R1" eth0 $VIP 6 || true
+    sleep 1
+    tn_capture_start "$run-wire" "$R2" eth0 ip proto 112
+    tn_monitor_start "$run-mon" "$R2"
+    T0=$(tn_now)
+    rc=$(rt_stop "${run}_hi")
+    if tn_wait_addr "$R2" eth0 $VIP 4; then
+        ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP || tn_now)")
+        echo "# [$run] SIGTERM of r1 ($hi): takeover after ${ms} ms (Skew_Time 305 ms, Master_Down_Interval 1805 ms)"
+        tn_check "[$run] r2 ($lo) takes over within Skew_Time + ${TOL_MS} ms (${ms} ms)" le "$ms" $((305 + TOL_MS))
+    else
+        tn_notok "[$run] r2 ($lo) never took over after SIGTERM"
+    fi
+    tn_check "[$run] r1 ($hi) exits 0 on SIGTERM (rc $rc)" test "$rc" = 0
+    tn_check "[$run] r1 removed the VIP" hasnt "$R1" $VIP
+    sleep 0.3
+    tn_capture_stop "$run-wire"
+    tn_capture_text "$run-wire" -v >"$TN_DIR/$run-wire.txt"
+    tn_check "[$run] priority-0 advert from r1 on the wire" grep -q "10.77.0.1 > 224.0.0.18: VRRPv3, Advertisement, vrid 51, prio 0" "$TN_DIR/$run-wire.txt"
+    local bad
+    bad=$(grep "proto VRRP" "$TN_DIR/$run-wire.txt" | grep -vc "ttl 255" || true)
+    tn_check "[$run] every advert has TTL 255" test "$bad" = 0
+    net_down
+}
+
+# ---- 4. nopreempt and preempt_delay -------------------------------------------------------
+sc_preempt() {
+    local hi=$1 lo=$2 run=$3 ms
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi-np.conf" 150 "    nopreempt"
+    mkconf "$TN_DIR/$run-hi-pd.conf" 150 "    preempt_delay 3"
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_wait_addr "$R2" eth0 $VIP 6 || true
+    rt_start "${run}_np" "$R1" "$TN_DIR/$run-hi-np.conf" "$hi"
+    sleep 4
+    tn_check "[$run] nopreempt: returning r1 ($hi, 150) stays Backup" hasnt "$R1" $VIP
+    tn_check "[$run] nopreempt: r2 ($lo, 100) stays Master" has "$R2" $VIP
+    rt_stop "${run}_np" >/dev/null
+    T0=$(tn_now)
+    rt_start "${run}_pd" "$R1" "$TN_DIR/$run-hi-pd.conf" "$hi"
+    sleep 2.5
+    tn_check "[$run] preempt_delay 3: r1 ($hi) has not taken over after 2.5 s" hasnt "$R1" $VIP
+    if tn_wait_addr "$R1" eth0 $VIP 6; then
+        ms=$(took_ms)
+        echo "# [$run] preempt_delay 3 s: r1 took over ${ms} ms after its start"
+        tn_check "[$run] preempt_delay: takeover after 3 s and within 3 s + Master_Down_Interval + ${TOL_MS} ms (${ms} ms)" \
+            test "$ms" -ge 3000 -a "$ms" -le $((3000 + 1707 + TOL_MS))
+    else
+        tn_notok "[$run] preempt_delay: r1 never took over"
+    fi
+    tn_check "[$run] preempt_delay: r2 ($lo) released the VIP" tn_wait_no_addr "$R2" eth0 $VIP 3
+    net_down
+}
+
+# ---- 5. VRRPv2 PASS authentication ------------------------------------------------------
+sc_auth() {
+    local hi=$1 lo=$2 run=$3 who st n
+    net_up "$run"
+    local auth_ok="    authentication {
+        auth_type PASS
+        auth_pass s3cret
+    }"
+    local auth_bad="    authentication {
+        auth_type PASS
+        auth_pass wrong
+    }"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "$auth_ok" 2 1
+    mkconf "$TN_DIR/$run-lo.conf" 100 "$auth_ok" 2 1
+    mkconf "$TN_DIR/$run-lo-bad.conf" 100 "$auth_bad" 2 1
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] matching PASS: r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP 8
+    sleep 2
+    tn_check "[$run] matching PASS: r2 ($lo) Backup" hasnt "$R2" $VIP
+    rt_stop "${run}_lo" >/dev/null
+    rt_start "${run}_bad" "$R2" "$TN_DIR/$run-lo-bad.conf" "$lo"
+    # The wrong password is never accepted: r2 never hears a valid Master and
+    # takes over after its Master_Down_Interval (3.61 s); r1 ignores r2 too.
+    tn_check "[$run] wrong PASS: r2 ($lo) is never elected Backup (becomes Master)" tn_wait_addr "$R2" eth0 $VIP 8
+    sleep 1.5
+    tn_check "[$run] wrong PASS: r1 ($hi) stays Master" has "$R1" $VIP
+    if [ "$hi" = vr ]; then who="${run}_hi"; ns=$R1; else who="${run}_bad"; ns=$R2; fi
+    st=$(vr_status "$who" "$ns")
+    n=$(json_get "$st" 'j["instances"][0]["drops"].get("auth_failure", 0)')
+    tn_check "[$run] vrrpd counted the wrong-password adverts (auth_failure=$n)" test "${n:-0}" -ge 2
+    n=$(json_get "$st" 'j["instances"][0]["counters"]["auth_failures"]')
+    tn_check "[$run] ... and the MIB counter auth_failures=$n" test "${n:-0}" -ge 2
+    net_down
+}
+
+# ---- 6. VRRPv3 over IPv6 -----------------------------------------------------------------------
+sc_ipv6() {
+    local hi=$1 lo=$2 run=$3 ms
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "" 3 0.5 "$VIP6/64"
+    mkconf "$TN_DIR/$run-lo.conf" 100 "" 3 0.5 "$VIP6/64"
+    tn_capture_start "$run-wire" "$C" eth0 ip6 proto 112 or icmp6
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] IPv6: r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP6 6
+    sleep 1.5
+    tn_check "[$run] IPv6: r2 ($lo) Backup" hasnt "$R2" $VIP6
+    tn_monitor_start "$run-mon" "$R2"
+    T0=$(tn_now)
+    rt_stop "${run}_hi" >/dev/null
+    if tn_wait_addr "$R2" eth0 $VIP6 4; then
+        ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP6 || tn_now)")
+        tn_check "[$run] IPv6: SIGTERM takeover within Skew_Time + ${TOL_MS} ms (${ms} ms)" le "$ms" $((305 + TOL_MS))
+    else
+        tn_notok "[$run] IPv6: r2 never took over"
+    fi
+    sleep 0.5
+    tn_capture_stop "$run-wire"
+    tn_capture_text "$run-wire" -v >"$TN_DIR/$run-wire.txt"
+    local ll1 ll2
+    ll1=$(ip -n "$R1" -6 -o addr show dev eth0 scope link | awk '{print $4}' | cut -d/ -f1)
+    ll2=$(ip -n "$R2" -6 -o addr show dev eth0 scope link | awk '{print $4}' | cut -d/ -f1)
+    tn_check "[$run] IPv6: r1's adverts from its link-local $ll1 to ff02::12" grep -q "$ll1 > ff02::12: VRRPv3, Advertisement, vrid 51, prio 150" "$TN_DIR/$run-wire.txt"
+    tn_check "[$run] IPv6: r2's adverts from its link-local $ll2" grep -q "$ll2 > ff02::12: VRRPv3, Advertisement, vrid 51, prio 100" "$TN_DIR/$run-wire.txt"
+    tn_check "[$run] IPv6: hop limit 255 on adverts" grep -q "hlim 255.*VRRP\|VRRPv3.*hlim 255\|hlim 255, next-header VRRP" "$TN_DIR/$run-wire.txt"
+    tn_check "[$run] IPv6: unsolicited NA for $VIP6 after takeover" grep -q "neighbor advertisement, length [0-9]*, tgt is $VIP6" "$TN_DIR/$run-wire.txt"
+    net_down
+}
+
+# ---- 7. unicast peers, multicast blocked --------------------------------------------------
+sc_unicast() {
+    local hi=$1 lo=$2 run=$3 ms
+    net_up "$run" nomcast
+    mkconf "$TN_DIR/$run-hi.conf" 150 "    unicast_src_ip 10.77.0.1
+    unicast_peer {
+        10.77.0.2
+    }"
+    mkconf "$TN_DIR/$run-lo.conf" 100 "    unicast_src_ip 10.77.0.2
+    unicast_peer {
+        10.77.0.1
+    }"
+    tn_capture_start "$run-wire" "$R2" eth0 ip proto 112
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    sleep 0.5
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    tn_check "[$run] unicast: r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP 6
+    sleep 1.5
+    tn_check "[$run] unicast: r2 ($lo) Backup" hasnt "$R2" $VIP
+    tn_monitor_start "$run-mon" "$R2"
+    T0=$(tn_now)
+    rt_stop "${run}_hi" >/dev/null
+    if tn_wait_addr "$R2" eth0 $VIP 4; then
+        ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP || tn_now)")
+        tn_check "[$run] unicast: SIGTERM takeover within Skew_Time + ${TOL_MS} ms (${ms} ms)" le "$ms" $((305 + TOL_MS))
+    else
+        tn_notok "[$run] unicast: r2 never took over"
+    fi
+    sleep 0.3
+    tn_capture_stop "$run-wire"
+    tn_capture_text "$run-wire" -v >"$TN_DIR/$run-wire.txt"
+    tn_check "[$run] unicast: r1 -> r2 adverts" grep -q "10.77.0.1 > 10.77.0.2: VRRPv3, Advertisement, vrid 51, prio 150" "$TN_DIR/$run-wire.txt"
+    tn_check "[$run] unicast: r2 -> r1 adverts after takeover" grep -q "10.77.0.2 > 10.77.0.1: VRRPv3, Advertisement, vrid 51, prio 100" "$TN_DIR/$run-wire.txt"
+    net_down
+}
+
+# ---- 8. SIGHUP reload with an unrelated change ---------------------------------------------------
+sc_reload() {
+    local hi=$1 lo=$2 run=$3 vr vrns conf gap lines src
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_wait_addr "$R1" eth0 $VIP 6 || true
+    sleep 1.5
+    if [ "$hi" = vr ]; then vr="${run}_hi"; vrns=$R1; conf="$TN_DIR/$run-hi.conf"; src=10.77.0.1
+    else vr="${run}_lo"; vrns=$R2; conf="$TN_DIR/$run-lo.conf"; src=10.77.0.1; fi
+    tn_capture_start "$run-wire" "$C" eth0 ip proto 112
+    tn_monitor_start "$run-mon1" "$R1"
+    tn_monitor_start "$run-mon2" "$R2"
+    lines=$(wc -l <"$TN_DIR/$vr.log")
+    # Unrelated change: another router_id and a vrrp_script nobody tracks.
+    sed -i "s/router_id .*/router_id reloaded-$run/" "$conf"
+    printf 'vrrp_script unused_check {\n    script "/bin/true"\n    interval 2\n}\n' >>"$conf"
+    sleep 0.7
+    rt_signal "$vr" HUP
+    sleep 3
+    tn_check "[$run] vrrpd logged the reload" grep -q "configuration reloaded" "$TN_DIR/$vr.log"
+    tn_check "[$run] no state change after SIGHUP" no_state_change_after "$TN_DIR/$vr.log" "$lines"
+    tn_check "[$run] VIP still on r1 only" has "$R1" $VIP
+    tn_check "[$run] ... not on r2" hasnt "$R2" $VIP
+    flap() { ! grep -qF "$VIP/" "$TN_DIR/$run-mon1.mon" "$TN_DIR/$run-mon2.mon"; }
+    tn_check "[$run] no VIP address event on either router during the reload" flap
+    tn_capture_stop "$run-wire"
+    gap=$(tn_capture_text "$run-wire" -tt | awk -v s="$src" '$0 ~ s" > 224.0.0.18" { t=$1; if (p) { d=t-p; if (d>m) m=d } p=t } END { printf "%d\n", m*1000 }')
+    echo "# [$run] largest gap between r1's adverts around the reload: ${gap} ms (advert_int 500 ms)"
+    tn_check "[$run] no advert gap longer than one interval + 150 ms (${gap} ms)" le "${gap:-99999}" 650
+    net_down
+}
+
+# ---- 9. malformed and hostile packets at vrrpd ---------------------------------------------
+sc_malformed() {
+    local hi=$1 lo=$2 run=$3 vr vrns conf st before after k n ok
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    if [ "$hi" = vr ]; then vr="${run}_hi"; vrns=$R1; conf="$TN_DIR/$run-hi.conf"; local me=10.77.0.1
+    else vr="${run}_lo"; vrns=$R2; conf="$TN_DIR/$run-lo.conf"; local me=10.77.0.2; fi
+    # vrrpd also runs a unicast instance (VRID 52) whose only peer is silent.
+    cat >>"$conf" <<CONF
+vrrp_instance VI_52 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 52
+    version 3
+    priority 100
+    advert_int 0.5
+    unicast_src_ip $me
+    unicast_peer {
+        10.77.0.66
+    }
+    virtual_ipaddress {
+        10.77.0.102/24 dev eth0
+    }
+}
+CONF
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_wait_addr "$R1" eth0 $VIP 6 || true
+    sleep 1.5
+    before=$(json_get "$(vr_status "$vr" "$vrns")" 'j["instances"][0]["state"]')
+    local send="$HERE/vrrp-send.py"
+    for k in ttl checksum short vrid version count type; do
+        ip netns exec "$C" python3 "$send" 10.77.0.9 224.0.0.18 "$k" 3 || tn_notok "[$run] sending $k"
+    done
+    ip netns exec "$C" python3 "$send" 10.77.0.9 "$me" unicast-unknown 3 || tn_notok "[$run] sending unicast-unknown"
+    sleep 0.5
+    st=$(vr_status "$vr" "$vrns")
+    echo "$st" >"$TN_DIR/$run-status.json"
+    tn_check "[$run] vrrpd alive after hostile packets" kill -0 "$(rt_pid "$vr")"
+    after=$(json_get "$st" 'j["instances"][0]["state"]')
+    tn_check "[$run] VI_51 state unchanged ($before -> $after)" test -n "$before" -a "$before" = "$after"
+    for k in bad_ttl:bad_ttl bad_checksum:bad_checksum truncated:short version_mismatch:version bad_type:type; do
+        n=$(json_get "$st" "j['instances'][0]['drops'].get('${k%%:*}', 0)")
+        tn_check "[$run] ${k#*:} packets dropped and counted as ${k%%:*} ($n)" test "${n:-0}" -ge 3
+    done
+    # count=3 with one address: the message is shorter than announced.
+    n=$(json_get "$st" "j['instances'][0]['drops'].get('truncated', 0)")
+    tn_check "[$run] short + address-count-mismatch packets counted as truncated ($n)" test "${n:-0}" -ge 6
+    n=$(json_get "$st" "sum(v for k, v in j['unmatched_drops'].items() if k.endswith('/ipv4/vrid_mismatch'))")
+    tn_check "[$run] unknown VRID counted per interface ($n)" test "${n:-0}" -ge 3
+    n=$(json_get "$st" "j['instances'][1]['drops'].get('unknown_unicast_source', 0)")
+    tn_check "[$run] unicast advert from an unknown source dropped and counted ($n)" test "${n:-0}" -ge 3
+    tn_check "[$run] VIP placement unchanged (r1)" has "$R1" $VIP
+    tn_check "[$run] VIP placement unchanged (not r2)" hasnt "$R2" $VIP
+    net_down
+}
+
+ALL="election hung sigterm preempt auth ipv6 unicast reload malformed"
+for s in ${*:-$ALL}; do
+    case " $ALL " in *" $s "*) both_ways "sc_$s" ;; *) tn_die "unknown scenario $s (known: $ALL)" ;; esac
+done
+tn_summary vrrpd_interop
