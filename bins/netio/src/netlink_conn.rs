@@ -17,6 +17,9 @@ use crate::error::NetlinkError;
 /// Receive buffer for one netlink datagram (the kernel caps dump parts at ~32 KiB).
 const RECV_LEN: usize = 65536;
 
+/// Receive buffer requested for event sockets.
+const EVENT_RCVBUF: libc::c_int = 1 << 20;
+
 /// Opens a NETLINK_ROUTE socket subscribed to `groups` (RTMGRP_* bits), non-blocking
 /// and registered with tokio.
 pub(crate) fn open_socket(groups: u32) -> Result<AsyncFd<Socket>, NetlinkError> {
@@ -24,6 +27,11 @@ pub(crate) fn open_socket(groups: u32) -> Result<AsyncFd<Socket>, NetlinkError> 
     sock.bind(&SocketAddr::new(0, groups))
         .map_err(NetlinkError::Socket)?;
     sock.set_non_blocking(true).map_err(NetlinkError::Socket)?;
+    if groups != 0 {
+        // Event sockets: room for bursts (hundreds of VIPs added at once) before
+        // the kernel reports ENOBUFS. Capped by net.core.rmem_max; best effort.
+        let _ = sock.set_rx_buf_sz(EVENT_RCVBUF);
+    }
     // Extended ACKs give readable kernel error strings in the future; ignore failure.
     let _ = sock.set_ext_ack(true);
     crate::sys::register_async(sock).map_err(NetlinkError::Socket)

@@ -17,6 +17,31 @@ pub fn vmac_address(family: IpFamily, vrid: u8) -> MacAddr {
     MacAddr([0x00, 0x00, 0x5e, 0x00, kind, vrid])
 }
 
+/// The modified-EUI-64 link-local address of a MAC (RFC 4291 appendix A): what
+/// keepalived puts on an IPv6 VMAC interface, e.g. fe80::200:5eff:fe00:233 for
+/// 00:00:5e:00:02:33.
+pub fn eui64_link_local(mac: MacAddr) -> std::net::Ipv6Addr {
+    let m = mac.0;
+    std::net::Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        m[0] ^ 0x02,
+        m[1],
+        m[2],
+        0xff,
+        0xfe,
+        m[3],
+        m[4],
+        m[5],
+    ])
+}
+
 /// keepalived's default VMAC interface name: `vrrp.VRID`.
 pub fn vmac_default_name(vrid: u8) -> String {
     format!("vrrp.{vrid}")
@@ -214,6 +239,10 @@ mod tests {
             "00:00:5e:00:02:01"
         );
         assert_eq!(vmac_default_name(51), "vrrp.51");
+        assert_eq!(
+            eui64_link_local(vmac_address(IpFamily::V6, 51)).to_string(),
+            "fe80::200:5eff:fe00:233"
+        );
     }
 
     #[test]

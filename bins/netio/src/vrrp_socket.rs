@@ -240,6 +240,26 @@ impl VrrpSocket {
         }
     }
 
+    /// IPv6 only: let the kernel compute the VRRP checksum on send and verify it on
+    /// receive (`IPV6_CHECKSUM` at offset 6, as keepalived does). Off by default:
+    /// the codec computes it and the daemon counts bad checksums itself, which the
+    /// kernel's silent drops would hide.
+    pub fn set_kernel_checksum_v6(&self, on: bool) -> Result<(), SocketError> {
+        if self.family != IpFamily::V6 {
+            return Err(SocketError::FamilyMismatch {
+                addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            });
+        }
+        let offset = if on { 6 } else { -1 };
+        sys::set_int_opt(
+            self.fd.get_ref().as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_CHECKSUM,
+            offset,
+        )
+        .map_err(opt("IPV6_CHECKSUM"))
+    }
+
     /// Turns multicast loopback on or off (off by default, as keepalived).
     pub fn set_multicast_loop(&self, on: bool) -> Result<(), SocketError> {
         let sock = self.fd.get_ref();

@@ -11,31 +11,14 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use common::{Daemon, IF_A, IF_B, Pair, in_ns, join, root_or_skip, scratch_dir, wait_addr};
+use common::{
+    Daemon, IF_A, IF_B, Pair, in_ns, internet_checksum, join, root_or_skip, scratch_dir, v6_pseudo,
+    wait_addr,
+};
 use netio::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
 use netio::{IpFamily, Outgoing, ReceivedPacket, Rtnl, Scope, VrrpSocket};
 
 const VRID: u8 = 51;
-
-fn internet_checksum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut odd: Option<u8> = None;
-    for part in parts {
-        for &b in *part {
-            match odd.take() {
-                Some(hi) => sum += u32::from(u16::from_be_bytes([hi, b])),
-                None => odd = Some(b),
-            }
-        }
-    }
-    if let Some(hi) = odd {
-        sum += u32::from(hi) << 8;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
 
 /// RFC 3768 §5.1 advert: one IPv4 address, no authentication.
 fn vrrp_v2(vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
@@ -45,15 +28,6 @@ fn vrrp_v2(vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
     let c = internet_checksum(&[&p]);
     p[6..8].copy_from_slice(&c.to_be_bytes());
     p
-}
-
-fn v6_pseudo(src: Ipv6Addr, dst: Ipv6Addr, len: usize) -> Vec<u8> {
-    let mut ph = Vec::new();
-    ph.extend_from_slice(&src.octets());
-    ph.extend_from_slice(&dst.octets());
-    ph.extend_from_slice(&(len as u32).to_be_bytes());
-    ph.extend_from_slice(&[0, 0, 0, 112]);
-    ph
 }
 
 /// RFC 9568 §5.1 advert over IPv6: one address, interval 100 cs, checksum with the

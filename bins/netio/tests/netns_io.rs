@@ -574,3 +574,56 @@ fn wait_output(mut child: std::process::Child) -> String {
         .unwrap();
     out
 }
+
+#[test]
+fn ipv6_kernel_checksum_option() {
+    if !root_or_skip("ipv6_kernel_checksum_option") {
+        return;
+    }
+    let p = Pair::new("csum");
+    let (a, b) = (p.v6(1), p.v6(2));
+    let (ready_tx, ready_rx) = mpsc::sync_channel::<()>(1);
+    let receiver = in_ns(&p.b.name, move || async move {
+        let sock = VrrpSocket::open(IpFamily::V6, None).unwrap();
+        sock.set_kernel_checksum_v6(true).unwrap();
+        ready_tx.send(()).unwrap();
+        recv_timeout(&sock).await
+    });
+    // Payload with a zero (wrong) checksum field at offset 6.
+    let payload: Vec<u8> = vec![0x31, 51, 100, 0, 0, 100, 0, 0];
+    let sent = payload.clone();
+    join(in_ns(&p.a.name, move || async move {
+        ready_rx.recv().unwrap();
+        let idx = netio::netns::if_index(IF_A).unwrap();
+        let plain = VrrpSocket::open(IpFamily::V6, None).unwrap();
+        let out = Outgoing {
+            ifindex: idx,
+            src: IpAddr::V6(a),
+            dst: IpAddr::V6(b),
+            ttl: 255,
+            payload: &sent,
+        };
+        // Sent as is: the receiver's kernel drops it (bad checksum).
+        plain.send(&out).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The kernel fills the checksum: delivered.
+        let fixing = VrrpSocket::open(IpFamily::V6, None).unwrap();
+        fixing.set_kernel_checksum_v6(true).unwrap();
+        fixing.send(&out).await.unwrap();
+    }));
+    let got = join(receiver);
+    assert_eq!(&got.payload[..6], &payload[..6]);
+    assert_ne!(
+        &got.payload[6..8],
+        &[0, 0],
+        "the kernel filled the checksum"
+    );
+    assert_eq!(
+        common::internet_checksum(&[&common::v6_pseudo(a, b, 8), &got.payload]),
+        0
+    );
+    join(in_ns(&p.a.name, || async {
+        let v4 = VrrpSocket::open(IpFamily::V4, None).unwrap();
+        assert!(v4.set_kernel_checksum_v6(true).is_err());
+    }));
+}

@@ -278,3 +278,34 @@ pub fn join<T>(h: std::thread::JoinHandle<T>) -> T {
         Err(p) => std::panic::resume_unwind(p),
     }
 }
+
+/// RFC 1071 checksum over the concatenation of `parts`.
+pub fn internet_checksum(parts: &[&[u8]]) -> u16 {
+    let mut sum: u32 = 0;
+    let mut odd: Option<u8> = None;
+    for part in parts {
+        for &b in *part {
+            match odd.take() {
+                Some(hi) => sum += u32::from(u16::from_be_bytes([hi, b])),
+                None => odd = Some(b),
+            }
+        }
+    }
+    if let Some(hi) = odd {
+        sum += u32::from(hi) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// The IPv6 pseudo-header for next header 112 (RFC 8200 §8.1).
+pub fn v6_pseudo(src: std::net::Ipv6Addr, dst: std::net::Ipv6Addr, len: usize) -> Vec<u8> {
+    let mut ph = Vec::new();
+    ph.extend_from_slice(&src.octets());
+    ph.extend_from_slice(&dst.octets());
+    ph.extend_from_slice(&(len as u32).to_be_bytes());
+    ph.extend_from_slice(&[0, 0, 0, 112]);
+    ph
+}
