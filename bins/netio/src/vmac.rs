@@ -159,6 +159,24 @@ impl Sysctl {
         }
     }
 
+    /// An IPv4 instance's VMAC carries no IPv6 (keepalived disables it unless
+    /// eVIPs need it): `net.ipv6.conf.<vmac>.disable_ipv6 = 1`.
+    pub fn disable_ipv6(&self, saved: &mut SavedSysctls, vmac: &str) -> Result<(), SysctlError> {
+        self.set_iface(saved, IpFamily::V6, vmac, "disable_ipv6", "1")
+    }
+
+    /// An IPv6 instance's VMAC must not get the kernel's automatic link-local
+    /// address (keepalived adds the EUI-64 one of the VMAC instead, see
+    /// [`eui64_link_local`]): `net.ipv6.conf.<vmac>.addr_gen_mode = 1` (none). Set
+    /// it before bringing the link up.
+    pub fn suppress_auto_link_local(
+        &self,
+        saved: &mut SavedSysctls,
+        vmac: &str,
+    ) -> Result<(), SysctlError> {
+        self.set_iface(saved, IpFamily::V6, vmac, "addr_gen_mode", "1")
+    }
+
     fn apply_vmac_into(
         &self,
         saved: &mut SavedSysctls,

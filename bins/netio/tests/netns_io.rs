@@ -461,6 +461,38 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         assert_eq!(read(IF_A, "arp_filter"), "0");
         assert_eq!(read(IF_A, "arp_ignore"), "0");
 
+        // IPv4 VMAC: no IPv6 on it.
+        let mut v6saved = netio::vmac::SavedSysctls::default();
+        sysctl.disable_ipv6(&mut v6saved, "vrrp.51").unwrap();
+        assert!(!ip(&ns, &["-6", "addr", "show", "dev", "vrrp.51"]).contains("inet6"));
+
+        // IPv6 VMAC: no automatic link-local; the EUI-64 one of the VMAC instead.
+        let mac6 = vmac_address(IpFamily::V6, 51);
+        let spec6 = MacvlanSpec {
+            name: "vrrp6.51".into(),
+            parent_index: parent.index,
+            mac: mac6,
+            mode: MacvlanMode::Private,
+        };
+        let vm6 = rt.add_macvlan(&spec6).await.unwrap();
+        sysctl
+            .suppress_auto_link_local(&mut v6saved, "vrrp6.51")
+            .unwrap();
+        rt.set_link_up(vm6.index, true).await.unwrap();
+        let ll = netio::eui64_link_local(mac6);
+        let mut ll_spec = AddressSpec::vip(vm6.index, IpAddr::V6(ll), 64);
+        ll_spec.scope = Scope::Link;
+        rt.add_address(&ll_spec).await.unwrap();
+        let shown6 = ip(&ns, &["-6", "addr", "show", "dev", "vrrp6.51"]);
+        assert!(
+            shown6.contains("inet6 fe80::200:5eff:fe00:233/64 scope link"),
+            "{shown6}"
+        );
+        assert_eq!(shown6.matches("inet6 fe80").count(), 1, "{shown6}");
+        assert!(ip(&ns, &["-d", "link", "show", "vrrp6.51"]).contains("macvlan mode private"));
+        rt.del_link(vm6.index).await.unwrap();
+        v6saved.restore(&sysctl).unwrap();
+
         rt.del_link(vm.index).await.unwrap();
         loop {
             let ev = tokio::time::timeout(T, watch.next())
