@@ -57,18 +57,30 @@ impl Sum {
 
     /// Adds `bytes`, which must start at an even offset of the summed data;
     /// an odd trailing byte is padded with zero (RFC 1071 §4.1).
+    ///
+    /// Any 16-bit-aligned word may be added at any 16-bit shift, since
+    /// 2^16 ≡ 1 (mod 2^16 − 1): 8-byte words, then a 4-, 2- and 1-byte tail
+    /// without a variable-length copy.
     #[inline]
     pub(crate) fn add_bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add64(u64::from_be_bytes(w));
+            if let Some(w) = c.first_chunk::<8>() {
+                self.add64(u64::from_be_bytes(*w));
+            }
         }
-        let rest = chunks.remainder();
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        self.add64(u64::from_be_bytes(w));
+        let mut rest = chunks.remainder();
+        if let Some((w, r)) = rest.split_first_chunk::<4>() {
+            self.add64(u64::from(u32::from_be_bytes(*w)));
+            rest = r;
+        }
+        if let Some((w, r)) = rest.split_first_chunk::<2>() {
+            self.add64(u64::from(u16::from_be_bytes(*w)));
+            rest = r;
+        }
+        if let Some(&b) = rest.first() {
+            self.add64(u64::from(b) << 8);
+        }
     }
 
     /// The folded 16-bit sum (not yet complemented).
