@@ -243,6 +243,7 @@ pub struct VirtualLan {
     dest_scratch: Vec<(NodeId, usize)>,
     adverts_sent: u64,
     adverts_delivered: u64,
+    stalled: Option<Instant>,
 }
 
 impl VirtualLan {
@@ -266,6 +267,7 @@ impl VirtualLan {
             dest_scratch: Vec::new(),
             adverts_sent: 0,
             adverts_delivered: 0,
+            stalled: None,
         }
     }
 
@@ -353,7 +355,16 @@ impl VirtualLan {
 
     /// Runs every event up to and including `until`; time then stands at
     /// `until`.
+    ///
+    /// If more than [`VirtualLan::MAX_EVENTS_PER_INSTANT`] events happen at
+    /// one virtual instant (an advert storm between routers answering each
+    /// other over zero-latency links), the run stops there and
+    /// [`VirtualLan::stalled`] says when.
     pub fn run_until(&mut self, until: Instant) {
+        if self.stalled.is_some() {
+            return;
+        }
+        let mut same_instant = 0u64;
         while let Some(Reverse(top)) = self.queue.peek() {
             if top.at > until {
                 break;
@@ -361,10 +372,27 @@ impl VirtualLan {
             let Some(Reverse(e)) = self.queue.pop() else {
                 break;
             };
+            if e.at == self.now {
+                same_instant += 1;
+                if same_instant > Self::MAX_EVENTS_PER_INSTANT {
+                    self.stalled = Some(self.now);
+                    return;
+                }
+            } else {
+                same_instant = 0;
+            }
             self.now = e.at;
             self.dispatch(e.what);
         }
         self.now = self.now.max(until);
+    }
+
+    /// Events allowed at one virtual instant before a run counts as stalled.
+    pub const MAX_EVENTS_PER_INSTANT: u64 = 200_000;
+
+    /// The instant at which the run stalled (see [`VirtualLan::run_until`]).
+    pub fn stalled(&self) -> Option<Instant> {
+        self.stalled
     }
 
     /// Runs for `d` more virtual time.
