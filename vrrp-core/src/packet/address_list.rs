@@ -20,11 +20,15 @@ pub struct AddressList {
 impl AddressList {
     /// An empty list.
     pub const fn new() -> Self {
-        AddressList {
-            len: 0,
-            items: [IpAddr::V4(Ipv4Addr::UNSPECIFIED); MAX_ADDRESSES],
-        }
+        Self::EMPTY
     }
+
+    /// The empty list as a constant: building from it is one block copy
+    /// rather than 255 element writes.
+    const EMPTY: AddressList = AddressList {
+        len: 0,
+        items: [IpAddr::V4(Ipv4Addr::UNSPECIFIED); MAX_ADDRESSES],
+    };
 
     /// Appends; returns `false` if the list is full.
     pub fn push(&mut self, a: IpAddr) -> bool {

@@ -77,7 +77,7 @@ impl Advertisement {
     /// [`Advertisement::buffer_len`] bytes, with the checksum for a packet
     /// sent from `src` to `dst` under `mode` (RFC 9568 §5.2.8, RFC 3768
     /// §5.3.8). Reserved bits are sent as zero (RFC 9568 §5.2.6). Allocates
-    /// nothing.
+    /// nothing. On error the contents of `buf` are unspecified.
     pub fn emit(
         &self,
         buf: &mut [u8],
@@ -89,14 +89,7 @@ impl Advertisement {
         if Family::of(dst) != family {
             return Err(EmitError::FamilyMismatch);
         }
-        let expected = self.buffer_len();
-        if buf.len() != expected {
-            return Err(EmitError::BufferLength {
-                expected,
-                got: buf.len(),
-            });
-        }
-        let word1: [u8; 2] = match self.version {
+        let (version_nibble, word1, auth_len) = match self.version {
             Version::V2 => {
                 if family != Family::V4 {
                     return Err(EmitError::V2RequiresIpv4);
@@ -105,7 +98,7 @@ impl Advertisement {
                 if cs % 100 != 0 || cs > 255 * 100 {
                     return Err(self.interval_error());
                 }
-                [self.auth_type()?, (cs / 100) as u8]
+                (2u8, [self.auth_type()?, (cs / 100) as u8], AUTH_DATA_LEN)
             }
             Version::V3 => {
                 if self.max_advert_int_cs > 0x0fff {
@@ -114,49 +107,73 @@ impl Advertisement {
                 if self.auth != Auth::None {
                     return Err(EmitError::AuthOnV3);
                 }
-                self.max_advert_int_cs.to_be_bytes()
+                (3u8, self.max_advert_int_cs.to_be_bytes(), 0)
             }
         };
-        let version_nibble = match self.version {
-            Version::V2 => 2u8,
-            Version::V3 => 3u8,
-        };
-
-        let (header, rest) = buf.split_at_mut(HEADER_LEN);
         let count = self.addresses.len();
-        // The list holds at most 255 entries.
-        let header_bytes = [
+        let len = HEADER_LEN + count * family.address_len() + auth_len;
+        if buf.len() != len {
+            // A list mixing families has another length than `family`'s.
+            let expected = self.buffer_len();
+            return Err(if expected == buf.len() {
+                EmitError::FamilyMismatch
+            } else {
+                EmitError::BufferLength {
+                    expected,
+                    got: buf.len(),
+                }
+            });
+        }
+
+        // RFC 9568 §5.1 / RFC 3768 §5.1 fixed header, checksum field zero;
+        // the sum is accumulated while writing.
+        let header = [
             (version_nibble << 4) | TYPE_ADVERTISEMENT,
             self.vrid,
             self.priority,
+            // At most 255 entries.
             count as u8,
             word1[0],
             word1[1],
             0,
             0,
         ];
-        header.copy_from_slice(&header_bytes);
-
-        let mut at = 0usize;
-        for a in self.addresses.iter() {
-            let n = match (family, a) {
-                (Family::V4, IpAddr::V4(v4)) => put(rest, at, &v4.octets()),
-                (Family::V6, IpAddr::V6(v6)) => put(rest, at, &v6.octets()),
-                _ => return Err(EmitError::FamilyMismatch),
-            };
-            at += n;
+        let mut sum = Sum::new();
+        sum.add_u64(u64::from_be_bytes(header));
+        let (head, rest) = buf.split_at_mut(HEADER_LEN);
+        head.copy_from_slice(&header);
+        let (list, tail) = rest.split_at_mut(count * family.address_len());
+        match family {
+            Family::V4 => {
+                for (a, out) in self.addresses.iter().zip(list.chunks_exact_mut(4)) {
+                    let IpAddr::V4(a) = a else {
+                        return Err(EmitError::FamilyMismatch);
+                    };
+                    let o = a.octets();
+                    out.copy_from_slice(&o);
+                    sum.add_u32(u32::from_be_bytes(o));
+                }
+            }
+            Family::V6 => {
+                for (a, out) in self.addresses.iter().zip(list.chunks_exact_mut(16)) {
+                    let IpAddr::V6(a) = a else {
+                        return Err(EmitError::FamilyMismatch);
+                    };
+                    out.copy_from_slice(&a.octets());
+                    let bits = a.to_bits();
+                    sum.add_u64((bits >> 64) as u64);
+                    sum.add_u64(bits as u64);
+                }
+            }
         }
         if self.version == Version::V2 {
-            put(rest, at, &self.auth_data());
+            // RFC 3768 §5.3.10; `tail` is exactly the 8 bytes.
+            let data = self.auth_data();
+            tail.copy_from_slice(&data);
+            sum.add_u64(u64::from_be_bytes(data));
         }
-
-        let mut sum = Sum::new();
-        add_pseudo_header(&mut sum, self.version, src, dst, mode, expected);
-        sum.add_bytes(buf);
-        let checksum = (!sum.fold()).to_be_bytes();
-        if let Some(field) = buf.get_mut(6..8) {
-            field.copy_from_slice(&checksum);
-        }
+        add_pseudo_header(&mut sum, self.version, src, dst, mode, len);
+        head[6..8].copy_from_slice(&(!sum.fold()).to_be_bytes());
         Ok(())
     }
 
@@ -192,14 +209,4 @@ impl Advertisement {
     pub fn family(&self) -> Option<Family> {
         self.addresses.family()
     }
-}
-
-/// Copies `src` to `dst[at..]`, returning its length; out of range writes are
-/// skipped (the caller sized `dst` from the same data, so they do not happen).
-#[inline(always)]
-fn put(dst: &mut [u8], at: usize, src: &[u8]) -> usize {
-    if let Some(d) = dst.get_mut(at..at + src.len()) {
-        d.copy_from_slice(src);
-    }
-    src.len()
 }

@@ -43,8 +43,9 @@ impl Sum {
         Sum { acc: 0 }
     }
 
+    /// Adds a 64-bit big-endian word (four 16-bit words).
     #[inline(always)]
-    fn add64(&mut self, w: u64) {
+    pub(crate) fn add_u64(&mut self, w: u64) {
         let (s, carry) = self.acc.overflowing_add(w);
         self.acc = s + u64::from(carry);
     }
@@ -52,7 +53,7 @@ impl Sum {
     /// Adds a 32-bit big-endian word (two 16-bit words).
     #[inline(always)]
     pub(crate) fn add_u32(&mut self, w: u32) {
-        self.add64(u64::from(w));
+        self.add_u64(u64::from(w));
     }
 
     /// Adds `bytes`, which must start at an even offset of the summed data;
@@ -66,20 +67,20 @@ impl Sum {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             if let Some(w) = c.first_chunk::<8>() {
-                self.add64(u64::from_be_bytes(*w));
+                self.add_u64(u64::from_be_bytes(*w));
             }
         }
         let mut rest = chunks.remainder();
         if let Some((w, r)) = rest.split_first_chunk::<4>() {
-            self.add64(u64::from(u32::from_be_bytes(*w)));
+            self.add_u64(u64::from(u32::from_be_bytes(*w)));
             rest = r;
         }
         if let Some((w, r)) = rest.split_first_chunk::<2>() {
-            self.add64(u64::from(u16::from_be_bytes(*w)));
+            self.add_u64(u64::from(u16::from_be_bytes(*w)));
             rest = r;
         }
         if let Some(&b) = rest.first() {
-            self.add64(u64::from(b) << 8);
+            self.add_u64(u64::from(b) << 8);
         }
     }
 
@@ -141,16 +142,16 @@ pub(crate) fn add_pseudo_header(
 
 #[inline(always)]
 fn add_v4(sum: &mut Sum, s: Ipv4Addr, d: Ipv4Addr) {
-    sum.add64((u64::from(s.to_bits()) << 32) | u64::from(d.to_bits()));
+    sum.add_u64((u64::from(s.to_bits()) << 32) | u64::from(d.to_bits()));
 }
 
 #[inline(always)]
 fn add_v6(sum: &mut Sum, s: Ipv6Addr, d: Ipv6Addr) {
     let (s, d) = (s.to_bits(), d.to_bits());
-    sum.add64((s >> 64) as u64);
-    sum.add64(s as u64);
-    sum.add64((d >> 64) as u64);
-    sum.add64(d as u64);
+    sum.add_u64((s >> 64) as u64);
+    sum.add_u64(s as u64);
+    sum.add_u64((d >> 64) as u64);
+    sum.add_u64(d as u64);
 }
 
 #[cfg(test)]
