@@ -45,4 +45,4 @@ pub use model::{
     AddressFamily, DaemonState, Destination, ForwardMethod, Info, Protocol, Service, ServiceFlags,
     ServiceKey, Stats, SyncDaemon, Timeouts, TunnelFlags, TunnelType,
 };
-pub use request::{Reply, Request, parse_replies};
+pub use request::{Reply, Request, emit_message, parse_replies};

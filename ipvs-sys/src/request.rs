@@ -120,20 +120,33 @@ impl Request {
     /// Appends this request as one netlink message (flags REQUEST|ACK, plus
     /// DUMP for dumps, as libnl sends them) to `out`.
     pub fn emit(&self, family_id: u16, seq: u32, out: &mut Vec<u8>) {
-        let mut genl = GenlMessage::from_payload(self.message());
-        genl.set_resolved_family_id(family_id);
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | NLM_F_ACK;
+        let mut flags = NLM_F_REQUEST | NLM_F_ACK;
         if self.is_dump() {
-            header.flags |= NLM_F_DUMP;
+            flags |= NLM_F_DUMP;
         }
-        header.sequence_number = seq;
-        let mut msg = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(genl));
-        msg.finalize();
-        let start = out.len();
-        out.resize(start + msg.buffer_len(), 0);
-        msg.serialize(&mut out[start..]);
+        emit_message(&self.message(), family_id, seq, flags, out);
     }
+}
+
+/// Appends any IPVS message as one netlink message with the given header
+/// flags (for requests, replies in tests and mocks, benches).
+pub fn emit_message(
+    message: &IpvsMessage,
+    family_id: u16,
+    seq: u32,
+    flags: u16,
+    out: &mut Vec<u8>,
+) {
+    let mut genl = GenlMessage::from_payload(message.clone());
+    genl.set_resolved_family_id(family_id);
+    let mut header = NetlinkHeader::default();
+    header.flags = flags;
+    header.sequence_number = seq;
+    let mut msg = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(genl));
+    msg.finalize();
+    let start = out.len();
+    out.resize(start + msg.buffer_len(), 0);
+    msg.serialize(&mut out[start..]);
 }
 
 fn svc_dest(s: &Service, d: &Destination) -> Vec<IpvsNla> {

@@ -691,7 +691,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, Stop> {
             }
             "w" => {
                 set(&mut options, opt::WEIGHT)?;
-                dest.weight = match number(&v, 0, 65535) {
+                // Debian's ipvsadm 1.31 accepts any non-negative int (seen in the VM).
+                dest.weight = match number(&v, 0, i32::MAX.into()) {
                     Some(n) => n as i32,
                     None => return fail("illegal weight specified"),
                 };
