@@ -57,7 +57,8 @@ pub enum EmitError {
         /// The interval asked for.
         centiseconds: u16,
     },
-    /// Authentication on a VRRPv3 advertisement (RFC 9568 §9 removed it).
+    /// Authentication on a VRRPv3 advertisement, which has no such field
+    /// (RFC 9568 §5.1).
     #[error("VRRPv3 has no authentication field")]
     AuthOnV3,
     /// `Auth::Other` with a type 0, 1 or 2, which has its own variant; it

@@ -41,9 +41,11 @@
 //! * Checksum (RFC 9568 §5.2.8, RFC 3768 §5.3.8): see [`ChecksumMode`].
 //!   VRRPv2 covers the message only; VRRPv3 adds the IPv4 or IPv6
 //!   pseudo-header; keepalived's two IPv4 variants are explicit modes.
-//! * Authentication (RFC 3768 §5.3.6; removed in RFC 9568 §9): VRRPv2 over
-//!   IPv4 only, type 0 none, 1 simple password, 2 IP AH (verified by the IP
-//!   layer, not here).
+//! * Authentication, VRRPv2 only (RFC 3768 §5.3.6): type 0 none; types 1
+//!   (simple password, RFC 2338 §5.3.6.2) and 2 (IP AH, RFC 2338 §5.3.6.3)
+//!   are reserved by RFC 3768 for RFC 2338 compatibility and still used by
+//!   keepalived. AH is verified by the IP layer, not here. VRRPv3 has no
+//!   authentication field.
 //!
 //! The IP layer's part (RFC 9568 §5.1.1, §5.1.2): protocol 112, TTL/hop
 //! limit 255, destination 224.0.0.18 or ff02::12 ([`VRRP_GROUP_V4`],
@@ -137,7 +139,7 @@ impl Family {
     }
 }
 
-/// VRRPv2 authentication (RFC 3768 §5.3.6; keepalived also knows AH, which
+/// VRRPv2 authentication (RFC 3768 §5.3.6, RFC 2338 §5.3.6; keepalived also knows AH, which
 /// is carried in an IPsec header and not in this field's data).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -162,7 +162,8 @@ pub enum DropReason {
     /// VRRPv2 auth type differs from ours (RFC 3768 §7.1).
     #[error("VRRPv2 auth type differs from ours")]
     AuthTypeMismatch,
-    /// VRRPv2 simple password differs from ours (RFC 3768 §5.3.6.1).
+    /// VRRPv2 simple password differs from ours (RFC 2338 §5.3.6.2; RFC 3768
+    /// reserves type 1 for it and keepalived still implements it).
     #[error("VRRPv2 password differs from ours")]
     AuthFailure,
     /// VRRPv2 Adver Int differs from ours (RFC 3768 §7.1: MUST discard).

@@ -231,7 +231,7 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
 
     /// The authentication the packet carries, decoded as [`Auth`]
     /// (`Auth::None` for VRRPv3). The data of types 0 and 2 is not kept
-    /// (RFC 3768 §5.3.6.1: ignored on reception).
+    /// (RFC 3768 §5.3.6.1, §5.3.10: ignored on reception).
     pub fn auth(&self) -> Auth {
         let data = self.auth_data().unwrap_or_default();
         match self.auth_type() {
