@@ -53,16 +53,21 @@ rt_pid() {
     esac
 }
 rt_signal() { local p; p=$(rt_pid "$1"); [ -z "$p" ] || kill "-$2" "$p" 2>/dev/null || true; }
-# rt_stop NAME: SIGTERM and wait (5 s) for the exit; prints the exit status.
+# rt_stop NAME: SIGTERM and wait (5 s) for the exit; the exit status is left
+# in RT_RC (call directly, not in $(...), so that `wait` can reap it).
 rt_stop() {
-    local p t=0 rc
+    local p t=0
+    RT_RC=""
     p=$(rt_pid "$1")
     [ -n "$p" ] || return 0
     kill -TERM "$p" 2>/dev/null || true
-    while kill -0 "$p" 2>/dev/null && [ $t -lt 100 ]; do sleep 0.05; t=$((t + 1)); done
+    while kill -0 "$p" 2>/dev/null && [ $t -lt 100 ]; do
+        # A zombie (exited, not reaped yet) still answers kill -0.
+        [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] && break
+        sleep 0.05; t=$((t + 1))
+    done
     kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null; rc=$?
-    echo "$rc"
+    wait "$p" 2>/dev/null; RT_RC=$?
 }
 # vr_status NAME: the daemon's JSON (vrrpd only).
 vr_status() { ip netns exec "$2" "$VRRPD" status --socket "$TN_DIR/$1.sock" 2>/dev/null; }
@@ -167,15 +172,24 @@ sc_election() {
     tn_check "[$run] priority 150 ($hi) wins over 100 ($lo) started first" tn_wait_addr "$R1" eth0 $VIP 6
     sleep 1.2
     tn_check "[$run] VIP only on r1" hasnt "$R2" $VIP
-    rt_stop "${run}_hi" >/dev/null; rt_stop "${run}_lo" >/dev/null
+    rt_stop "${run}_hi"; rt_stop "${run}_lo"
     tn_wait_no_addr "$R1" eth0 $VIP 3; tn_wait_no_addr "$R2" eth0 $VIP 3
-    # b) equal priority started together: the higher address (r2) wins.
+    # b) equal priority started together: the higher address (r2) wins. To
+    #    make "together" exact, multicast between the routers is cut (bridge
+    #    ports mcast_flood off) until both are Master, then restored: the two
+    #    Masters hear each other and the lower address yields.
+    ip -n "$BR" link set p1 type bridge_slave mcast_flood off
+    ip -n "$BR" link set p2 type bridge_slave mcast_flood off
     rt_start "${run}_e1" "$R1" "$TN_DIR/$run-eq.conf" "$hi"
     rt_start "${run}_e2" "$R2" "$TN_DIR/$run-eq.conf" "$lo"
-    tn_check "[$run] equal priority together: higher address r2 ($lo) wins" tn_wait_addr "$R2" eth0 $VIP 6
-    sleep 1.5
-    tn_check "[$run] equal priority together: r1 ($hi) not Master" hasnt "$R1" $VIP
-    rt_stop "${run}_e1" >/dev/null; rt_stop "${run}_e2" >/dev/null
+    tn_wait_addr "$R1" eth0 $VIP 6; tn_wait_addr "$R2" eth0 $VIP 6
+    tn_check "[$run] equal priority, cut: both Master" has "$R1" $VIP
+    ip -n "$BR" link set p1 type bridge_slave mcast_flood on
+    ip -n "$BR" link set p2 type bridge_slave mcast_flood on
+    tn_check "[$run] equal priority together: r1 ($hi, lower address) yields" tn_wait_no_addr "$R1" eth0 $VIP 4
+    sleep 1
+    tn_check "[$run] equal priority together: higher address r2 ($lo) stays Master" has "$R2" $VIP
+    rt_stop "${run}_e1"; rt_stop "${run}_e2"
     tn_wait_no_addr "$R1" eth0 $VIP 3; tn_wait_no_addr "$R2" eth0 $VIP 3
     # c) equal priority started apart: the first stays Master even with the
     #    lower address.
@@ -244,7 +258,7 @@ sc_sigterm() {
     tn_capture_start "$run-wire" "$R2" eth0 ip proto 112
     tn_monitor_start "$run-mon" "$R2"
     T0=$(tn_now)
-    rc=$(rt_stop "${run}_hi")
+    rt_stop "${run}_hi"; rc=$RT_RC
     if tn_wait_addr "$R2" eth0 $VIP 4; then
         ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP || tn_now)")
         echo "# [$run] SIGTERM of r1 ($hi): takeover after ${ms} ms (Skew_Time 305 ms, Master_Down_Interval 1805 ms)"
@@ -277,7 +291,7 @@ sc_preempt() {
     sleep 4
     tn_check "[$run] nopreempt: returning r1 ($hi, 150) stays Backup" hasnt "$R1" $VIP
     tn_check "[$run] nopreempt: r2 ($lo, 100) stays Master" has "$R2" $VIP
-    rt_stop "${run}_np" >/dev/null
+    rt_stop "${run}_np"
     T0=$(tn_now)
     rt_start "${run}_pd" "$R1" "$TN_DIR/$run-hi-pd.conf" "$hi"
     sleep 2.5
@@ -314,7 +328,7 @@ sc_auth() {
     tn_check "[$run] matching PASS: r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP 8
     sleep 2
     tn_check "[$run] matching PASS: r2 ($lo) Backup" hasnt "$R2" $VIP
-    rt_stop "${run}_lo" >/dev/null
+    rt_stop "${run}_lo"
     rt_start "${run}_bad" "$R2" "$TN_DIR/$run-lo-bad.conf" "$lo"
     # The wrong password is never accepted: r2 never hears a valid Master and
     # takes over after its Master_Down_Interval (3.61 s); r1 ignores r2 too.
@@ -344,7 +358,7 @@ sc_ipv6() {
     tn_check "[$run] IPv6: r2 ($lo) Backup" hasnt "$R2" $VIP6
     tn_monitor_start "$run-mon" "$R2"
     T0=$(tn_now)
-    rt_stop "${run}_hi" >/dev/null
+    rt_stop "${run}_hi"
     if tn_wait_addr "$R2" eth0 $VIP6 4; then
         ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP6 || tn_now)")
         tn_check "[$run] IPv6: SIGTERM takeover within Skew_Time + ${TOL_MS} ms (${ms} ms)" le "$ms" $((305 + TOL_MS))
@@ -385,7 +399,7 @@ sc_unicast() {
     tn_check "[$run] unicast: r2 ($lo) Backup" hasnt "$R2" $VIP
     tn_monitor_start "$run-mon" "$R2"
     T0=$(tn_now)
-    rt_stop "${run}_hi" >/dev/null
+    rt_stop "${run}_hi"
     if tn_wait_addr "$R2" eth0 $VIP 4; then
         ms=$(tn_ms_between "$T0" "$(tn_monitor_first_add "$run-mon" $VIP || tn_now)")
         tn_check "[$run] unicast: SIGTERM takeover within Skew_Time + ${TOL_MS} ms (${ms} ms)" le "$ms" $((305 + TOL_MS))
@@ -417,7 +431,7 @@ sc_reload() {
     tn_monitor_start "$run-mon2" "$R2"
     lines=$(wc -l <"$TN_DIR/$vr.log")
     # Unrelated change: another router_id and a vrrp_script nobody tracks.
-    sed -i "s/router_id .*/router_id reloaded-$run/" "$conf"
+    sed -i "s/^    router_id .*/    router_id reloaded-$run/" "$conf"
     printf 'vrrp_script unused_check {\n    script "/bin/true"\n    interval 2\n}\n' >>"$conf"
     sleep 0.7
     rt_signal "$vr" HUP

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use keepalived_conf::{Diagnostic, FileId, LoadOptions, Node, Parsed, Severity};
+use keepalived_conf::{Diagnostic, LoadOptions, Node, Parsed, Severity};
 
 use crate::mapping::{AddressResolver, Mapped, map_config};
 
@@ -70,7 +70,7 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
         .map(|mut d| {
             if d.severity == Severity::Error
                 && let Some(sp) = d.span
-                && let Some(kw) = section_of(&sections, sp.file, sp.line)
+                && let Some(kw) = section_of(&sections, sp.file.0 as usize, sp.line)
                 && !USED_SECTIONS.contains(&kw.as_str())
             {
                 d.severity = Severity::Warning;
@@ -93,8 +93,8 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
     }
 }
 
-/// (file, first line, last line, keyword) of every top-level block.
-type Section = (FileId, u32, u32, String);
+/// (file index, first line, last line, keyword) of every top-level block.
+type Section = (usize, u32, u32, String);
 
 fn section_ranges(parsed: &Parsed) -> Vec<Section> {
     let mut out = Vec::new();
@@ -113,22 +113,21 @@ fn section_ranges(parsed: &Parsed) -> Vec<Section> {
         };
         let last_line = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
         let (nodes, _) = keepalived_conf::parse_tree(&f.name, &text, &opts);
-        let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
         for n in nodes {
-            push_section(&mut out, file, &n, last_line);
+            push_section(&mut out, i, &n, last_line);
         }
     }
     out
 }
 
-fn push_section(out: &mut Vec<Section>, file: FileId, n: &Node, last_line: u32) {
+fn push_section(out: &mut Vec<Section>, file: usize, n: &Node, last_line: u32) {
     if let Some(b) = &n.block {
         let end = b.close.map_or(last_line, |c| c.line);
         out.push((file, n.span().line, end, n.keyword().to_string()));
     }
 }
 
-fn section_of(sections: &[Section], file: FileId, line: u32) -> Option<String> {
+fn section_of(sections: &[Section], file: usize, line: u32) -> Option<String> {
     sections
         .iter()
         .find(|(f, a, b, _)| *f == file && (*a..=*b).contains(&line))
