@@ -1,6 +1,149 @@
-//! IPVS load-balancer daemon driven by keepalived.conf virtual_servers
+//! lvsd: health-checked IPVS load balancing from keepalived.conf `virtual_server`s.
+//!
+//! * `lvsd [-f FILE] [-D] [-p PIDFILE] [--socket PATH] [--metrics-listen ADDR]`: run.
+//!   SIGHUP reloads, SIGTERM removes what lvsd added and exits 0.
+//! * `lvsd status [--socket PATH]`: the running daemon's state as JSON.
+//! * `lvsd -t [-f FILE]`: check the configuration, print the table it would program.
 
-fn main() {
-    eprintln!("lvsd: not yet implemented");
-    std::process::exit(2);
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lvsd::daemon;
+
+/// Default control socket.
+const DEFAULT_SOCKET: &str = "/run/lvsd.sock";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lvsd",
+    version,
+    about = "IPVS load balancer with health checks, driven by keepalived.conf virtual_servers",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// keepalived configuration file.
+    #[arg(
+        short = 'f',
+        long = "use-file",
+        default_value = "/etc/keepalived/keepalived.conf"
+    )]
+    file: PathBuf,
+    /// Detailed logging (debug level; RUST_LOG overrides).
+    #[arg(short = 'D', long = "log-detail")]
+    detail: bool,
+    /// Write the process id to this file (removed on exit).
+    #[arg(short = 'p', long = "pid-file")]
+    pid_file: Option<PathBuf>,
+    /// Unix socket serving `lvsd status`.
+    #[arg(long, default_value = DEFAULT_SOCKET)]
+    socket: PathBuf,
+    /// Serve Prometheus metrics over HTTP on this address (e.g. 127.0.0.1:9101).
+    #[arg(long)]
+    metrics_listen: Option<std::net::SocketAddr>,
+    /// Config id for `@ID` lines (keepalived -i).
+    #[arg(short = 'i', long = "config-id")]
+    config_id: Option<String>,
+    /// Leave the IPVS entries in place at exit (keepalived -I).
+    #[arg(short = 'I', long = "dont-release-ipvs")]
+    dont_release_ipvs: bool,
+    /// Check the configuration, print the IPVS table it describes and exit
+    /// (0: every virtual_server usable).
+    #[arg(short = 't', long = "config-test")]
+    config_test: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the running daemon's virtual servers, real servers, weights and
+    /// checker verdicts as JSON.
+    Status {
+        /// The daemon's control socket.
+        #[arg(long, default_value = DEFAULT_SOCKET)]
+        socket: PathBuf,
+    },
+}
+
+fn init_logging(detail: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if detail { "debug" } else { "info" })
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn config_test(cli: &Cli) -> ExitCode {
+    let opts = keepalived_conf::LoadOptions {
+        config_id: cli.config_id.clone(),
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::load(&cli.file, &opts);
+    for d in parsed.short_diagnostics() {
+        eprintln!("{d}");
+    }
+    let mapped = lvsd::mapping::map_config(&parsed.config);
+    for d in &mapped.diagnostics {
+        eprintln!("{d}");
+    }
+    print!("{}", lvsd::model::table_text(&mapped.desired));
+    if parsed.config.files.is_empty() || mapped.diagnostics.iter().any(|d| d.skipped) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Status { socket }) = &cli.command {
+        return if lvsd::status::client(socket) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+    if cli.config_test {
+        return config_test(&cli);
+    }
+    init_logging(cli.detail);
+    if let Some(p) = &cli.pid_file
+        && let Err(e) = std::fs::write(p, format!("{}\n", std::process::id()))
+    {
+        eprintln!("lvsd: writing {}: {e}", p.display());
+        return ExitCode::FAILURE;
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lvsd: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = daemon::Options {
+        config: cli.file.clone(),
+        config_id: cli.config_id.clone(),
+        socket: Some(cli.socket.clone()),
+        metrics_listen: cli.metrics_listen,
+        dont_release_ipvs: cli.dont_release_ipvs,
+    };
+    let r = rt.block_on(daemon::run(opts));
+    if let Some(p) = &cli.pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("lvsd: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,270 @@
+//! HTTP_GET and SSL_GET (reference §5.3): `GET <path> HTTP/1.0|1.1` with
+//! `User-Agent: KeepAliveClient` and `Host`, the status code must be in the
+//! accepted ranges, and with `digest` the MD5 of the body (what follows the
+//! header, up to Content-Length when given) must match. SSL_GET does not
+//! verify the server's certificate, as keepalived does not by default.
+
+use std::sync::Arc;
+
+use md5::{Digest, Md5};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+use super::Outcome;
+use super::net;
+use crate::model::{CheckerSpec, HttpSpec, UrlSpec};
+
+/// Most response bytes read (the digest covers at most this much).
+pub const MAX_RESPONSE: usize = 16 << 20;
+
+/// The request keepalived sends for `url` (`Connection: close` for 1.0C and 1.1).
+pub fn request(spec: &CheckerSpec, proto: &str, url: &UrlSpec) -> String {
+    let host = match &url.virtualhost {
+        Some(h) => h.clone(),
+        None => match spec.target.addr {
+            std::net::IpAddr::V4(a) => format!("{a}:{}", spec.target.port),
+            std::net::IpAddr::V6(a) => format!("[{a}]:{}", spec.target.port),
+        },
+    };
+    let version = if proto == "1.1" { "1.1" } else { "1.0" };
+    let close = if proto == "1.0" {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    format!(
+        "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n",
+        url.path
+    )
+}
+
+/// A parsed response: status code and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The status code.
+    pub status: u16,
+    /// The body (limited to Content-Length when present).
+    pub body: &'a [u8],
+}
+
+/// Parses a complete response; `None` if there is no valid status line.
+pub fn parse_response(raw: &[u8]) -> Option<Response<'_>> {
+    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let (head, body) = match head_end {
+        Some(i) => (&raw[..i], &raw[i + 4..]),
+        None => (raw, &raw[raw.len()..]),
+    };
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let mut parts = status_line.split_whitespace();
+    if !parts.next()?.starts_with("HTTP/") {
+        return None;
+    }
+    let status: u16 = parts.next()?.parse().ok()?;
+    let mut body = body;
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':')
+            && k.trim().eq_ignore_ascii_case("content-length")
+            && let Ok(n) = v.trim().parse::<usize>()
+            && n < body.len()
+        {
+            body = &body[..n];
+        }
+    }
+    Some(Response { status, body })
+}
+
+/// Lowercase hex MD5.
+pub fn md5_hex(data: &[u8]) -> String {
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Judges one response against its url.
+pub fn judge(url: &UrlSpec, raw: &[u8]) -> Result<(), String> {
+    if raw.is_empty() {
+        return Err("empty response".into());
+    }
+    let r = parse_response(raw).ok_or("no HTTP status line")?;
+    if !url
+        .status
+        .iter()
+        .any(|(a, b)| (*a..=*b).contains(&r.status))
+    {
+        return Err(format!("status {}", r.status));
+    }
+    if let Some(want) = &url.digest {
+        let got = md5_hex(r.body);
+        if &got != want {
+            return Err(format!("digest {got} != {want}"));
+        }
+    }
+    Ok(())
+}
+
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut S,
+    spec: &CheckerSpec,
+    req: &str,
+) -> Result<Vec<u8>, String> {
+    net::write_timeout(s, req.as_bytes(), spec)
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match net::read_timeout(s, &mut buf, spec).await {
+            Ok(0) => break,
+            Ok(n) => {
+                out.extend_from_slice(&buf[..n]);
+                if out.len() >= MAX_RESPONSE {
+                    break;
+                }
+            }
+            // A TLS peer that closes without close_notify: keep what came.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => break,
+            Err(e) => return Err(format!("read: {e}")),
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug)]
+struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn tls_connector() -> Result<TlsConnector, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<Vec<u8>, String> {
+    let req = request(spec, &h.protocol, url);
+    let mut tcp = net::tcp_connect(spec)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    if !h.tls {
+        return exchange(&mut tcp, spec, &req).await;
+    }
+    let name = match &h.sni {
+        Some(n) => ServerName::try_from(n.clone()).map_err(|e| e.to_string())?,
+        None => ServerName::IpAddress(spec.target.addr.into()),
+    };
+    let connector = tls_connector()?;
+    let mut tls =
+        match tokio::time::timeout(spec.timing.connect_timeout, connector.connect(name, tcp)).await
+        {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Err(format!("TLS handshake: {e}")),
+            Err(_) => return Err("TLS handshake timed out".into()),
+        };
+    exchange(&mut tls, spec, &req).await
+}
+
+/// Checks every url in turn; the first failure fails the check.
+pub async fn check(spec: &CheckerSpec, h: &HttpSpec) -> Outcome {
+    for url in &h.urls {
+        let result = match fetch(spec, h, url).await {
+            Ok(raw) => judge(url, &raw),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            return Outcome::fail(format!("{}: {e}", url.path));
+        }
+    }
+    Outcome::pass()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(digest: Option<&str>) -> UrlSpec {
+        UrlSpec {
+            path: "/x".into(),
+            digest: digest.map(String::from),
+            status: vec![(200, 299)],
+            virtualhost: None,
+        }
+    }
+
+    #[test]
+    fn md5_matches_known_vectors() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5_hex(b"hello\n"), "b1946ac92492d2347c6235b4d2611184");
+    }
+
+    #[test]
+    fn judges_status_and_digest_of_the_body_only() {
+        let raw = b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\ntrailing";
+        assert_eq!(
+            judge(&url(Some("b1946ac92492d2347c6235b4d2611184")), raw),
+            Ok(())
+        );
+        assert!(judge(&url(Some("00000000000000000000000000000000")), raw).is_err());
+        assert_eq!(
+            judge(&url(None), b"HTTP/1.1 503 x\r\n\r\n"),
+            Err("status 503".into())
+        );
+        assert!(judge(&url(None), b"").is_err());
+        assert!(judge(&url(None), b"garbage").is_err());
+    }
+}

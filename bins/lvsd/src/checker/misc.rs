@@ -1,0 +1,138 @@
+//! MISC_CHECK (reference §5.3): run `misc_path` (at most `misc_timeout`);
+//! exit 0 passes. With `misc_dynamic`, exit 1 fails and exit 2..255 passes
+//! and sets the real server's weight to exit−2. With `user`, the script runs
+//! as that user (and group).
+
+use std::time::Duration;
+
+use super::Outcome;
+use crate::model::MiscSpec;
+
+/// Judges an exit code.
+pub fn judge(code: Option<i32>, dynamic: bool) -> Outcome {
+    match code {
+        Some(0) => Outcome::pass(),
+        Some(c @ 2..=255) if dynamic => Outcome {
+            ok: true,
+            weight: Some(i64::from(c - 2)),
+            reason: String::new(),
+        },
+        Some(c) => Outcome::fail(format!("exit code {c}")),
+        None => Outcome::fail("killed by a signal"),
+    }
+}
+
+/// Looks a user (and optional group) up in /etc/passwd and /etc/group.
+pub fn lookup_user(user: &str, group: Option<&str>) -> Result<(u32, u32), String> {
+    let field = |file: &str, name: &str, col: usize| -> Result<u32, String> {
+        if let Ok(n) = name.parse::<u32>() {
+            return Ok(n);
+        }
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        text.lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.first() == Some(&name))
+            .and_then(|f| f.get(col).and_then(|v| v.parse().ok()))
+            .ok_or_else(|| format!("no such user or group `{name}`"))
+    };
+    let uid = field("/etc/passwd", user, 2)?;
+    let gid = match group {
+        Some(g) => field("/etc/group", g, 2)?,
+        None => field("/etc/passwd", user, 3)?,
+    };
+    Ok((uid, gid))
+}
+
+async fn run_as(
+    argv: &[String],
+    uid: u32,
+    gid: u32,
+    timeout: Duration,
+) -> Result<Option<i32>, String> {
+    let (program, args) = argv.split_first().ok_or("empty command")?;
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .uid(uid)
+        .gid(gid)
+        .process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
+    match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(Ok(s)) => Ok(s.code()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => {
+            let _ = child.kill().await;
+            Err(format!("timed out after {timeout:?}"))
+        }
+    }
+}
+
+/// Runs the script once.
+pub async fn check(m: &MiscSpec) -> Outcome {
+    let code = match &m.user {
+        None => match netio::run_script(&m.argv, m.timeout).await {
+            Ok(o) => o.code,
+            Err(e) => return Outcome::fail(e.to_string()),
+        },
+        Some((user, group)) => {
+            let (uid, gid) = match lookup_user(user, group.as_deref()) {
+                Ok(x) => x,
+                Err(e) => return Outcome::fail(e),
+            };
+            match run_as(&m.argv, uid, gid, m.timeout).await {
+                Ok(c) => c,
+                Err(e) => return Outcome::fail(e),
+            }
+        }
+    };
+    judge(code, m.dynamic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_with_and_without_dynamic() {
+        assert!(judge(Some(0), false).ok);
+        assert!(!judge(Some(1), false).ok);
+        assert!(!judge(Some(7), false).ok);
+        assert!(!judge(Some(1), true).ok);
+        assert_eq!(judge(Some(7), true).weight, Some(5));
+        assert_eq!(judge(Some(2), true).weight, Some(0));
+        assert!(!judge(None, true).ok);
+    }
+
+    #[test]
+    fn root_user_resolves() {
+        assert_eq!(lookup_user("root", None), Ok((0, 0)));
+        assert_eq!(lookup_user("0", Some("0")), Ok((0, 0)));
+        assert!(lookup_user("no-such-user-lvsd", None).is_err());
+    }
+
+    fn argv(s: &str) -> Vec<String> {
+        crate::script::split_command(s)
+    }
+
+    #[tokio::test]
+    async fn runs_scripts_and_kills_on_timeout() {
+        let spec = |cmd: &str, dynamic| MiscSpec {
+            argv: argv(cmd),
+            timeout: Duration::from_millis(500),
+            dynamic,
+            user: None,
+        };
+        assert!(check(&spec("true", false)).await.ok);
+        assert!(!check(&spec("false", false)).await.ok);
+        assert_eq!(check(&spec("sh -c 'exit 12'", true)).await.weight, Some(10));
+        let t = std::time::Instant::now();
+        assert!(!check(&spec("sleep 5", false)).await.ok);
+        assert!(t.elapsed() < Duration::from_secs(4));
+        let mut as_root = spec("sh -c 'test $(id -u) = 0'", false);
+        as_root.user = Some(("root".into(), None));
+        assert!(check(&as_root).await.ok);
+    }
+}

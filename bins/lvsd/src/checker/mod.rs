@@ -1,0 +1,247 @@
+//! Health checkers: each one a tokio task that checks its target, runs the
+//! keepalived retry cycle ([`Fsm`], reference §5.2) and reports verdict
+//! changes on a channel.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::model::{CheckKind, CheckerSpec};
+use crate::pool::Verdict;
+
+pub mod dns;
+pub mod file;
+pub mod http;
+pub mod misc;
+pub mod net;
+pub mod ping;
+pub mod smtp;
+pub mod udp;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Passed.
+    pub ok: bool,
+    /// A new absolute weight for the real server (`misc_dynamic`, FILE_CHECK);
+    /// `None` keeps the current one.
+    pub weight: Option<i64>,
+    /// Why it failed (for logs).
+    pub reason: String,
+}
+
+impl Outcome {
+    /// Passed.
+    pub fn pass() -> Self {
+        Outcome {
+            ok: true,
+            weight: None,
+            reason: String::new(),
+        }
+    }
+
+    /// Failed because of `reason`.
+    pub fn fail(reason: impl Into<String>) -> Self {
+        Outcome {
+            ok: false,
+            weight: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Runs one check of `spec` (whose real server has configured weight `weight`).
+pub async fn check_once(spec: &CheckerSpec, weight: i64) -> Outcome {
+    match &spec.kind {
+        CheckKind::Tcp => match net::tcp_connect(spec).await {
+            Ok(_) => Outcome::pass(),
+            Err(e) => Outcome::fail(format!("connect: {e}")),
+        },
+        CheckKind::Http(h) => http::check(spec, h).await,
+        CheckKind::Misc(m) => misc::check(m).await,
+        CheckKind::Smtp { helo_name } => smtp::check(spec, helo_name).await,
+        CheckKind::Dns { qtype, name } => dns::check(spec, *qtype, name).await,
+        CheckKind::Udp(u) => udp::check(spec, u).await,
+        CheckKind::Ping => ping::check(spec).await,
+        CheckKind::File(f) => file::check(f, weight),
+    }
+}
+
+/// keepalived's retry cycle for one checker, pure.
+///
+/// - Without alpha the checker starts UP with its retry counter pre-set to
+///   `retry`, so the first failure at start marks it DOWN at once.
+/// - With alpha it starts DOWN.
+/// - While UP, a failure is retried after `delay_before_retry` until `retry`
+///   retries failed; the next failure marks it DOWN (DOWN needs `retry + 1`
+///   consecutive failures).
+/// - A DOWN checker is checked every `delay_loop`; one success marks it UP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fsm {
+    /// Current state.
+    pub up: bool,
+    retry_it: u32,
+    retry: u32,
+    first: bool,
+}
+
+impl Fsm {
+    /// The state at start.
+    pub fn new(alpha: bool, retry: u32) -> Self {
+        Fsm {
+            up: !alpha,
+            retry_it: if alpha { 0 } else { retry },
+            retry,
+            first: true,
+        }
+    }
+
+    /// Feeds one result; returns the delay until the next check and, on the
+    /// first result or a state change, the new state.
+    pub fn on_result(
+        &mut self,
+        ok: bool,
+        delay_loop: Duration,
+        delay_before_retry: Duration,
+    ) -> (Duration, Option<bool>) {
+        let first = std::mem::replace(&mut self.first, false);
+        if ok {
+            self.retry_it = 0;
+            let changed = !self.up || first;
+            self.up = true;
+            return (delay_loop, changed.then_some(true));
+        }
+        if self.up {
+            if self.retry_it < self.retry {
+                self.retry_it += 1;
+                return (delay_before_retry, None);
+            }
+            self.up = false;
+            self.retry_it = 0;
+            return (delay_loop, Some(false));
+        }
+        (delay_loop, first.then_some(false))
+    }
+}
+
+/// A verdict report from a checker task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Which checker (the daemon's index).
+    pub id: usize,
+    /// Its new verdict.
+    pub verdict: Verdict,
+}
+
+fn jitter(max: Duration) -> Duration {
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0) as u64;
+    let mut x = seed ^ 0x9e37_79b9_7f4a_7c15 ^ (std::process::id() as u64) << 32;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    let nanos = max.as_nanos().max(1) as u64;
+    Duration::from_nanos(x % nanos)
+}
+
+/// Starts the task of checker `id`: first check after a random delay up to
+/// `warmup`, then the retry cycle. `weight` is the configured weight of the
+/// real server. Verdicts are sent when they change (and after the first check).
+pub fn spawn(
+    id: usize,
+    spec: CheckerSpec,
+    weight: i64,
+    tx: mpsc::UnboundedSender<Report>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let t = spec.timing;
+        let mut fsm = Fsm::new(spec.alpha, t.retry);
+        let mut delta: i64 = 0;
+        let mut last: Option<Verdict> = None;
+        tokio::time::sleep(jitter(t.warmup)).await;
+        loop {
+            let out = check_once(&spec, weight).await;
+            if !out.ok && (spec.log_all_failures || fsm.up) {
+                tracing::info!(checker = %spec.location, target = %spec.target, reason = %out.reason, "check failed");
+            }
+            if let Some(w) = out.weight {
+                delta = w - weight;
+            }
+            let (mut next, _) = fsm.on_result(out.ok, t.delay_loop, t.delay_before_retry);
+            if matches!(spec.kind, CheckKind::File(_)) {
+                next = next.min(Duration::from_secs(1));
+            }
+            let verdict = Verdict {
+                up: fsm.up,
+                weight_delta: if fsm.up { delta } else { 0 },
+            };
+            if last != Some(verdict) {
+                last = Some(verdict);
+                if tx.send(Report { id, verdict }).is_err() {
+                    return;
+                }
+            }
+            tokio::time::sleep(next).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DL: Duration = Duration::from_secs(10);
+    const DBR: Duration = Duration::from_secs(2);
+
+    #[test]
+    fn first_failure_at_start_is_down_without_alpha() {
+        let mut f = Fsm::new(false, 3);
+        assert_eq!(f.on_result(false, DL, DBR), (DL, Some(false)));
+    }
+
+    #[test]
+    fn retry_plus_one_failures_mark_down_after_a_success() {
+        let mut f = Fsm::new(false, 2);
+        assert_eq!(f.on_result(true, DL, DBR), (DL, Some(true)));
+        assert_eq!(f.on_result(false, DL, DBR), (DBR, None));
+        assert_eq!(f.on_result(false, DL, DBR), (DBR, None));
+        assert_eq!(f.on_result(false, DL, DBR), (DL, Some(false)));
+        assert_eq!(f.on_result(false, DL, DBR), (DL, None));
+        assert_eq!(f.on_result(true, DL, DBR), (DL, Some(true)));
+        // A success in between resets the count.
+        assert_eq!(f.on_result(false, DL, DBR), (DBR, None));
+        assert_eq!(f.on_result(true, DL, DBR), (DL, None));
+        assert_eq!(f.on_result(false, DL, DBR), (DBR, None));
+        assert_eq!(f.on_result(false, DL, DBR), (DBR, None));
+        assert!(f.up);
+    }
+
+    #[test]
+    fn alpha_starts_down_and_reports_the_first_result() {
+        let mut f = Fsm::new(true, 1);
+        assert!(!f.up);
+        assert_eq!(f.on_result(false, DL, DBR), (DL, Some(false)));
+        assert_eq!(f.on_result(false, DL, DBR), (DL, None));
+        assert_eq!(f.on_result(true, DL, DBR), (DL, Some(true)));
+    }
+
+    #[test]
+    fn retry_zero_goes_down_on_the_first_failure() {
+        let mut f = Fsm::new(false, 0);
+        f.on_result(true, DL, DBR);
+        assert_eq!(f.on_result(false, DL, DBR), (DL, Some(false)));
+    }
+
+    #[test]
+    fn jitter_stays_below_its_bound() {
+        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
+        for _ in 0..100 {
+            assert!(jitter(Duration::from_millis(5)) < Duration::from_millis(5));
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! The daemon: loads the configuration, starts checkers, keeps IPVS in step
+//! with their verdicts, reloads on SIGHUP (keeping unchanged checkers and
+//! their verdicts, touching only what changed), and on SIGTERM removes what
+//! it added and exits.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipvs_sys::{IpvsClient, Service, ServiceKey, SyncDaemon, Timeouts};
+use keepalived_conf as kc;
+use tokio::sync::mpsc;
+
+use crate::checker::{self, Report};
+use crate::mapping::{Mapped, map_config};
+use crate::model::{CheckerSpec, Desired, RsKey};
+use crate::pool::{Pool, ScriptRun, checker_fingerprint};
+use crate::reconcile::{KernelService, Op, Reconciler};
+use crate::status::{self, Query};
+
+/// How long a notify or quorum script may run.
+pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the daemon needs from IPVS (the kernel through ipvs-sys, or a fake).
+pub trait Kernel {
+    /// Every service with its destinations.
+    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error>;
+    /// One service with its destinations (`None`: absent).
+    fn dump_one(&mut self, service: &Service) -> Result<Option<KernelService>, ipvs_sys::Error>;
+    /// Runs requests in order; one result each.
+    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error>;
+    /// Deletes every service.
+    fn flush(&mut self) -> Result<(), ipvs_sys::Error>;
+    /// The connection timeouts.
+    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error>;
+    /// Sets the connection timeouts.
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), ipvs_sys::Error>;
+    /// Starts a sync daemon.
+    fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error>;
+    /// Stops a sync daemon.
+    fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error>;
+}
+
+impl Kernel for IpvsClient {
+    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error> {
+        let mut out = Vec::new();
+        for s in self.services()? {
+            let d = self.destinations(&s)?;
+            out.push(KernelService::new(s, d));
+        }
+        Ok(out)
+    }
+
+    fn dump_one(&mut self, service: &Service) -> Result<Option<KernelService>, ipvs_sys::Error> {
+        match self.service(service) {
+            Ok(s) => {
+                let d = self.destinations(&s)?;
+                Ok(Some(KernelService::new(s, d)))
+            }
+            Err(e) if matches!(e.errno(), Some(libc::ESRCH | libc::ENOENT)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
+        let reqs: Vec<_> = ops.iter().map(Op::request).collect();
+        self.execute_batch(&reqs)
+    }
+
+    fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
+        IpvsClient::flush(self)
+    }
+
+    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error> {
+        IpvsClient::timeouts(self)
+    }
+
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), ipvs_sys::Error> {
+        IpvsClient::set_timeouts(self, t)
+    }
+
+    fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
+        IpvsClient::new_daemon(self, d)
+    }
+
+    fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
+        IpvsClient::del_daemon(self, d)
+    }
+}
+
+/// Daemon settings from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The keepalived.conf.
+    pub config: PathBuf,
+    /// Config id for `@ID` lines.
+    pub config_id: Option<String>,
+    /// Control socket.
+    pub socket: Option<PathBuf>,
+    /// Prometheus listener.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Keep the IPVS entries at exit (keepalived `-I`).
+    pub dont_release_ipvs: bool,
+}
+
+/// Why the daemon could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// IPVS is not usable.
+    #[error("IPVS: {0}")]
+    Ipvs(#[from] ipvs_sys::Error),
+    /// A socket or signal could not be set up.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Loads and maps a configuration, logging every diagnostic.
+pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool) {
+    let opts = kc::LoadOptions {
+        config_id,
+        ..kc::LoadOptions::default()
+    };
+    let parsed = kc::load(path, &opts);
+    for d in parsed.short_diagnostics() {
+        tracing::warn!("{d}");
+    }
+    let readable = !parsed.config.files.is_empty();
+    let mapped = map_config(&parsed.config);
+    for d in &mapped.diagnostics {
+        if d.skipped {
+            tracing::error!("{d}");
+        } else {
+            tracing::warn!("{d}");
+        }
+    }
+    (mapped, readable)
+}
+
+/// What identifies a running checker task across reloads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CheckerKey {
+    vs: String,
+    rs: RsKey,
+    weight: i32,
+    spec: CheckerSpec,
+}
+
+struct Slot {
+    vs: usize,
+    rs: usize,
+    ck: usize,
+    key: CheckerKey,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+/// The running state.
+pub struct Daemon<K: Kernel> {
+    kernel: K,
+    config_name: String,
+    desired: Desired,
+    pools: Vec<Pool>,
+    rec: Reconciler,
+    slots: HashMap<usize, Slot>,
+    next_id: usize,
+    tx: mpsc::UnboundedSender<Report>,
+    orig_timeouts: Option<Timeouts>,
+    daemons: Vec<SyncDaemon>,
+    scripts: tokio::task::JoinSet<()>,
+}
+
+fn run_scripts(set: &mut tokio::task::JoinSet<()>, scripts: Vec<ScriptRun>) {
+    for s in scripts {
+        set.spawn(async move {
+            tracing::info!(reason = %s.reason, argv = ?s.argv, "running script");
+            match netio::run_script(&s.argv, SCRIPT_TIMEOUT).await {
+                Ok(o) if o.success() => {}
+                Ok(o) => tracing::warn!(reason = %s.reason, code = ?o.code, signal = ?o.signal, "script failed"),
+                Err(e) => tracing::warn!(reason = %s.reason, "script: {e}"),
+            }
+        });
+    }
+}
+
+impl<K: Kernel> Daemon<K> {
+    /// Takes over IPVS with `desired`: flush if asked, read the table, set
+    /// timeouts and sync daemons, program every service, start checkers.
+    pub fn start(
+        mut kernel: K,
+        config_name: String,
+        desired: Desired,
+        tx: mpsc::UnboundedSender<Report>,
+    ) -> Result<Self, DaemonError> {
+        if desired.flush_at_start {
+            tracing::info!("lvs_flush: flushing the IPVS table");
+            kernel.flush()?;
+        }
+        let table = kernel.dump()?;
+        tracing::info!(services = table.len(), "read the IPVS table");
+        let mut d = Daemon {
+            kernel,
+            config_name,
+            desired: Desired::default(),
+            pools: Vec::new(),
+            rec: Reconciler::new(table),
+            slots: HashMap::new(),
+            next_id: 0,
+            tx,
+            orig_timeouts: None,
+            daemons: Vec::new(),
+            scripts: tokio::task::JoinSet::new(),
+        };
+        d.install(desired);
+        Ok(d)
+    }
+
+    /// The pools (for status and tests).
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
+    }
+
+    /// The reconciler (for status and tests).
+    pub fn reconciler(&self) -> &Reconciler {
+        &self.rec
+    }
+
+    fn apply_globals(&mut self, desired: &Desired) {
+        if desired.timeouts != self.desired.timeouts {
+            if self.orig_timeouts.is_none() {
+                match self.kernel.timeouts() {
+                    Ok(t) => self.orig_timeouts = Some(t),
+                    Err(e) => tracing::warn!("reading IPVS timeouts: {e}"),
+                }
+            }
+            let t = desired.timeouts.or(self.orig_timeouts);
+            if let Some(t) = t
+                && let Err(e) = self.kernel.set_timeouts(&t)
+            {
+                tracing::error!("lvs_timeouts: {e}");
+            }
+        }
+        if desired.sync_daemons != self.desired.sync_daemons {
+            for old in std::mem::take(&mut self.daemons) {
+                if let Err(e) = self.kernel.del_daemon(&old) {
+                    tracing::warn!("stopping sync daemon: {e}");
+                }
+            }
+            for sd in &desired.sync_daemons {
+                match self.kernel.new_daemon(sd) {
+                    Ok(()) => {
+                        tracing::info!(state = ?sd.state, iface = %sd.mcast_ifn, syncid = sd.syncid, "sync daemon started");
+                        self.daemons.push(sd.clone());
+                    }
+                    Err(e) => tracing::error!("lvs_sync_daemon on {}: {e}", sd.mcast_ifn),
+                }
+            }
+        }
+    }
+
+    /// Switches to `desired`: keeps unchanged checkers (and their verdicts),
+    /// removes services that left the configuration, syncs the rest.
+    fn install(&mut self, desired: Desired) {
+        self.apply_globals(&desired);
+        // Pools, keeping the old state of virtual servers with the same id.
+        let mut old: HashMap<String, Pool> = std::mem::take(&mut self.pools)
+            .into_iter()
+            .map(|p| (p.vs.id.clone(), p))
+            .collect();
+        self.pools = desired
+            .virtual_servers
+            .iter()
+            .map(|vs| Pool::new(vs.clone(), old.get(&vs.id)))
+            .collect();
+        old.clear();
+        // Checker tasks.
+        let mut running: HashMap<CheckerKey, Vec<(usize, Slot)>> = HashMap::new();
+        for (id, slot) in self.slots.drain() {
+            running
+                .entry(slot.key.clone())
+                .or_default()
+                .push((id, slot));
+        }
+        for list in running.values_mut() {
+            list.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+        }
+        let mut kept = 0usize;
+        let mut started = 0usize;
+        for (vi, p) in self.pools.iter().enumerate() {
+            for (ri, rs) in p.vs.real_servers.iter().enumerate() {
+                for (ci, spec) in rs.checkers.iter().enumerate() {
+                    let key = CheckerKey {
+                        vs: p.vs.id.clone(),
+                        rs: rs.key,
+                        weight: rs.dest.weight,
+                        spec: checker_fingerprint(spec),
+                    };
+                    if let Some((id, mut slot)) = running.get_mut(&key).and_then(Vec::pop) {
+                        (slot.vs, slot.rs, slot.ck) = (vi, ri, ci);
+                        self.slots.insert(id, slot);
+                        kept += 1;
+                        continue;
+                    }
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    let handle = checker::spawn(
+                        id,
+                        spec.clone(),
+                        i64::from(rs.dest.weight),
+                        self.tx.clone(),
+                    );
+                    self.slots.insert(
+                        id,
+                        Slot {
+                            vs: vi,
+                            rs: ri,
+                            ck: ci,
+                            key,
+                            handle,
+                        },
+                    );
+                    started += 1;
+                }
+            }
+        }
+        let mut stopped = 0usize;
+        for (_, slot) in running.into_values().flatten() {
+            slot.handle.abort();
+            stopped += 1;
+        }
+        tracing::info!(
+            virtual_servers = self.pools.len(),
+            checkers_started = started,
+            checkers_kept = kept,
+            checkers_stopped = stopped,
+            "configuration installed"
+        );
+        // Kernel: services gone from the configuration, then everything else.
+        let keep: HashSet<ServiceKey> = self
+            .pools
+            .iter()
+            .flat_map(|p| p.vs.services.iter().map(|s| s.key))
+            .collect();
+        let mut ops = Vec::new();
+        for k in self.rec.owned_except(&keep) {
+            ops.extend(self.rec.remove_service(&k));
+        }
+        for i in 0..self.pools.len() {
+            ops.extend(self.sync_ops(i));
+        }
+        self.execute(ops);
+        self.desired = desired;
+    }
+
+    fn sync_ops(&mut self, vs: usize) -> Vec<Op> {
+        let p = &self.pools[vs];
+        let mut ops = Vec::new();
+        for s in &p.vs.services {
+            let dests = p.destinations(&s.key);
+            let managed = p.managed(&s.key);
+            ops.extend(self.rec.sync_service(s, &dests, &managed));
+        }
+        ops
+    }
+
+    /// Runs requests; kernel disagreements are resolved as keepalived does
+    /// (EEXIST on add and ENOENT on delete are success; SET_DEST on a missing
+    /// destination becomes NEW_DEST); other failures re-read the service.
+    fn execute(&mut self, ops: Vec<Op>) {
+        if ops.is_empty() {
+            return;
+        }
+        let verbose = ops.len() <= 64;
+        for op in &ops {
+            if verbose {
+                tracing::info!("ipvs: {op}");
+            } else {
+                tracing::debug!("ipvs: {op}");
+            }
+        }
+        if !verbose {
+            tracing::info!(requests = ops.len(), "ipvs: batch");
+        }
+        let results = match self.kernel.apply(&ops) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("ipvs: {e}");
+                return;
+            }
+        };
+        let mut stale: Vec<Service> = Vec::new();
+        let mut retry = Vec::new();
+        for (op, r) in ops.iter().zip(results) {
+            let Err(e) = r else { continue };
+            let errno = e.errno();
+            match (op, errno) {
+                (Op::NewService(_) | Op::NewDest(..), Some(libc::EEXIST)) => {}
+                (Op::DelService(_) | Op::DelDest(..), Some(libc::ENOENT | libc::ESRCH)) => {}
+                (Op::SetDest(s, d), Some(libc::ENOENT)) => {
+                    retry.push(Op::NewDest(s.clone(), d.clone()))
+                }
+                _ => {
+                    tracing::error!("ipvs: {op}: {e}");
+                    if !stale.iter().any(|s| s.key == op.service().key) {
+                        stale.push(op.service().clone());
+                    }
+                }
+            }
+        }
+        if !retry.is_empty()
+            && let Ok(rs) = self.kernel.apply(&retry)
+        {
+            for (op, r) in retry.iter().zip(rs) {
+                if let Err(e) = r {
+                    tracing::error!("ipvs: {op}: {e}");
+                    stale.push(op.service().clone());
+                }
+            }
+        }
+        for s in stale {
+            match self.kernel.dump_one(&s) {
+                Ok(fresh) => self.rec.refresh(s.key, fresh),
+                Err(e) => tracing::error!("ipvs: re-reading {}: {e}", s.key),
+            }
+        }
+    }
+
+    /// A checker's verdict arrived.
+    pub fn on_report(&mut self, r: Report) {
+        let Some(slot) = self.slots.get(&r.id) else {
+            return; // a checker stopped by a reload
+        };
+        let (vs, rs, ck) = (slot.vs, slot.rs, slot.ck);
+        let scripts = self.pools[vs].set_verdict(rs, ck, r.verdict);
+        run_scripts(&mut self.scripts, scripts);
+        let ops = self.sync_ops(vs);
+        self.execute(ops);
+    }
+
+    /// SIGHUP: re-reads the configuration.
+    pub fn reload(&mut self, desired: Desired) {
+        self.install(desired);
+    }
+
+    /// The status document as JSON.
+    pub fn status_json(&self) -> String {
+        serde_json::to_string_pretty(&status::build(&self.config_name, &self.pools, &self.rec))
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Prometheus text.
+    pub fn metrics(&self) -> String {
+        status::metrics(&status::build(&self.config_name, &self.pools, &self.rec))
+    }
+
+    /// SIGTERM: stops checkers, runs omega scripts, removes what we added
+    /// (unless `keep`), restores timeouts, stops our sync daemons.
+    pub async fn shutdown(mut self, keep: bool) {
+        for (_, s) in self.slots.drain() {
+            s.handle.abort();
+        }
+        let omega: Vec<ScriptRun> = self.pools.iter().flat_map(Pool::shutdown_scripts).collect();
+        run_scripts(&mut self.scripts, omega);
+        let _ = tokio::time::timeout(Duration::from_secs(10), async {
+            while self.scripts.join_next().await.is_some() {}
+        })
+        .await;
+        if !keep {
+            let ops = self.rec.shutdown();
+            self.execute(ops);
+            if self.desired.flush_on_stop {
+                tracing::info!("lvs_flush_on_stop: flushing the IPVS table");
+                if let Err(e) = self.kernel.flush() {
+                    tracing::error!("flush: {e}");
+                }
+            }
+        }
+        if let Some(t) = self.orig_timeouts
+            && let Err(e) = self.kernel.set_timeouts(&t)
+        {
+            tracing::warn!("restoring IPVS timeouts: {e}");
+        }
+        for d in std::mem::take(&mut self.daemons) {
+            if let Err(e) = self.kernel.del_daemon(&d) {
+                tracing::warn!("stopping sync daemon: {e}");
+            }
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM/SIGINT.
+pub async fn run(opts: Options) -> Result<(), DaemonError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mapped, _) = load(&opts.config, opts.config_id.clone());
+    let kernel = IpvsClient::new()?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let name = opts.config.display().to_string();
+    let mut d = Daemon::start(kernel, name, mapped.desired, tx)?;
+    let (qtx, mut qrx) = mpsc::channel::<Query>(16);
+    if let Some(p) = &opts.socket {
+        status::serve_socket(p, qtx.clone())?;
+    }
+    if let Some(addr) = opts.metrics_listen {
+        let l = tokio::net::TcpListener::bind(addr).await?;
+        status::serve_metrics(l, qtx.clone());
+    }
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tracing::info!("lvsd running");
+    loop {
+        tokio::select! {
+            Some(r) = rx.recv() => d.on_report(r),
+            Some(q) = qrx.recv() => match q {
+                Query::Json(o) => { let _ = o.send(d.status_json()); }
+                Query::Metrics(o) => { let _ = o.send(d.metrics()); }
+            },
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading {}", opts.config.display());
+                let (mapped, readable) = load(&opts.config, opts.config_id.clone());
+                if readable {
+                    d.reload(mapped.desired);
+                } else {
+                    tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());
+                }
+            }
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            Some(_) = d.scripts.join_next(), if !d.scripts.is_empty() => {}
+        }
+    }
+    tracing::info!("stopping");
+    d.shutdown(opts.dont_release_ipvs).await;
+    if let Some(p) = &opts.socket {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

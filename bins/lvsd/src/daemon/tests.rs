@@ -1,0 +1,273 @@
+use super::*;
+use crate::pool::Verdict;
+use std::sync::{Arc, Mutex};
+
+/// An in-memory IPVS that records every request.
+#[derive(Clone, Default)]
+struct Fake {
+    table: Arc<Mutex<Vec<KernelService>>>,
+    log: Arc<Mutex<Vec<String>>>,
+    timeouts: Arc<Mutex<Timeouts>>,
+}
+
+impl Fake {
+    fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+    fn dests(&self, port: u16) -> Vec<(String, i32)> {
+        let t = self.table.lock().unwrap();
+        t.iter()
+            .find(|k| matches!(k.service.key, ServiceKey::Inet { port: p, .. } if p == port))
+            .map(|k| {
+                k.dests
+                    .values()
+                    .map(|d| (d.addr.to_string(), d.weight))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Kernel for Fake {
+    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error> {
+        Ok(self.table.lock().unwrap().clone())
+    }
+    fn dump_one(&mut self, s: &Service) -> Result<Option<KernelService>, ipvs_sys::Error> {
+        Ok(self
+            .table
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|k| k.service.key == s.key)
+            .cloned())
+    }
+    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
+        let mut t = self.table.lock().unwrap();
+        let mut out = Vec::new();
+        for op in ops {
+            self.log.lock().unwrap().push(op.to_string());
+            let pos = t.iter().position(|k| k.service.key == op.service().key);
+            match (op, pos) {
+                (Op::NewService(s), None) => t.push(KernelService::new(s.clone(), vec![])),
+                (Op::SetService(s), Some(i)) => t[i].service = s.clone(),
+                (Op::DelService(_), Some(i)) => {
+                    t.remove(i);
+                }
+                (Op::NewDest(_, d) | Op::SetDest(_, d), Some(i)) => {
+                    let e = t[i]
+                        .dests
+                        .entry((d.addr, d.port))
+                        .or_insert_with(|| d.clone());
+                    e.weight = d.weight;
+                }
+                (Op::DelDest(_, d), Some(i)) => {
+                    t[i].dests.remove(&(d.addr, d.port));
+                }
+                _ => {
+                    out.push(Err(ipvs_sys::Error::from_errno(
+                        libc::ESRCH,
+                        ipvs_sys::Object::Table,
+                    )));
+                    continue;
+                }
+            }
+            out.push(Ok(()));
+        }
+        Ok(out)
+    }
+    fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
+        self.log.lock().unwrap().push("flush".into());
+        self.table.lock().unwrap().clear();
+        Ok(())
+    }
+    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error> {
+        Ok(*self.timeouts.lock().unwrap())
+    }
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), ipvs_sys::Error> {
+        *self.timeouts.lock().unwrap() = *t;
+        Ok(())
+    }
+    fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("start {:?} daemon", d.state));
+        Ok(())
+    }
+    fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("stop {:?} daemon", d.state));
+        Ok(())
+    }
+}
+
+fn desired(text: &str) -> Desired {
+    let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
+    let m = map_config(&parsed.config);
+    m.desired
+}
+
+// Checkers that never run during the test (first check after a day).
+const SLOW: &str = "delay_loop 86400\n warmup 86400\n";
+
+fn vs(port: u16, sched: &str, rs: &[(u8, u32)]) -> String {
+    let mut s = format!(
+        "virtual_server 10.1.0.1 {port} {{\n {SLOW} lvs_sched {sched}\n lvs_method NAT\n protocol TCP\n"
+    );
+    for (last, w) in rs {
+        s += &format!(" real_server 10.2.0.{last} 80 {{\n weight {w}\n TCP_CHECK {{\n }}\n }}\n");
+    }
+    s + "}\n"
+}
+
+#[tokio::test]
+async fn start_programs_everything_and_verdicts_remove_and_restore() {
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let text = format!(
+        "global_defs {{\n lvs_timeouts tcp 100\n}}\n{}",
+        vs(80, "rr", &[(1, 1), (2, 2)])
+    );
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add service TCP 10.1.0.1:80 rr",
+            "add 10.2.0.1:80 w1 to TCP 10.1.0.1:80",
+            "add 10.2.0.2:80 w2 to TCP 10.1.0.1:80"
+        ]
+    );
+    assert_eq!(fake.timeouts.lock().unwrap().tcp, 100);
+    d.on_report(Report {
+        id: 1,
+        verdict: Verdict::DOWN,
+    });
+    assert_eq!(
+        fake.take_log(),
+        ["delete 10.2.0.2:80 w2 from TCP 10.1.0.1:80"]
+    );
+    d.on_report(Report {
+        id: 1,
+        verdict: Verdict::DOWN,
+    });
+    assert!(fake.take_log().is_empty());
+    d.on_report(Report {
+        id: 1,
+        verdict: Verdict::UP,
+    });
+    assert_eq!(fake.take_log(), ["add 10.2.0.2:80 w2 to TCP 10.1.0.1:80"]);
+    let js: serde_json::Value = serde_json::from_str(&d.status_json()).unwrap();
+    assert_eq!(js["virtual_servers"][0]["real_servers"][1]["alive"], true);
+    assert_eq!(
+        js["virtual_servers"][0]["services"][0]["destinations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    d.shutdown(false).await;
+    assert_eq!(fake.take_log(), ["delete service TCP 10.1.0.1:80"]);
+    assert_eq!(
+        fake.timeouts.lock().unwrap().tcp,
+        0,
+        "original timeouts restored"
+    );
+}
+
+#[tokio::test]
+async fn reload_touches_only_what_changed_and_keeps_verdicts_and_counters() {
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let a = vs(80, "rr", &[(1, 1), (2, 1)]);
+    let b = vs(81, "rr", &[(3, 1)]);
+    let c = vs(82, "rr", &[(4, 1)]);
+    let mut d =
+        Daemon::start(fake.clone(), "t".into(), desired(&format!("{a}{b}{c}")), tx).unwrap();
+    // 10.2.0.2 fails; traffic counters accumulate on service 80.
+    d.on_report(Report {
+        id: 1,
+        verdict: Verdict::DOWN,
+    });
+    fake.table.lock().unwrap()[0].service.stats.conns = 42;
+    fake.take_log();
+    // Reload: a's text moved (new line numbers), b's scheduler changed, c removed, e added.
+    let b2 = vs(81, "wlc", &[(3, 1)]);
+    let e = vs(83, "rr", &[(5, 1)]);
+    d.reload(desired(&format!("# moved\n\n{b2}{a}{e}")));
+    assert_eq!(
+        fake.take_log(),
+        [
+            "delete service TCP 10.1.0.1:82",
+            "edit service TCP 10.1.0.1:81 wlc",
+            "add service TCP 10.1.0.1:83 rr",
+            "add 10.2.0.5:80 w1 to TCP 10.1.0.1:83",
+        ]
+    );
+    // The failed server stayed failed, the counters are untouched.
+    assert_eq!(fake.dests(80), [("10.2.0.1".to_string(), 1)]);
+    assert_eq!(fake.table.lock().unwrap()[0].service.stats.conns, 42);
+    let js: serde_json::Value = serde_json::from_str(&d.status_json()).unwrap();
+    assert_eq!(js["virtual_servers"][1]["id"], "TCP 10.1.0.1:80");
+    assert_eq!(js["virtual_servers"][1]["real_servers"][1]["alive"], false);
+    // Reports from the kept checker still reach the right server after the reorder.
+    d.on_report(Report {
+        id: 1,
+        verdict: Verdict::UP,
+    });
+    assert_eq!(fake.take_log(), ["add 10.2.0.2:80 w1 to TCP 10.1.0.1:80"]);
+    // A report from the removed virtual server's checker is ignored.
+    d.on_report(Report {
+        id: 3,
+        verdict: Verdict::DOWN,
+    });
+    assert!(fake.take_log().is_empty());
+}
+
+#[tokio::test]
+async fn foreign_services_survive_and_lvs_flush_flushes() {
+    let fake = Fake::default();
+    fake.table.lock().unwrap().push(KernelService::new(
+        Service::new(
+            ServiceKey::Inet {
+                protocol: ipvs_sys::Protocol::Udp,
+                addr: "10.9.9.9".parse().unwrap(),
+                port: 53,
+            },
+            "rr",
+        ),
+        vec![],
+    ));
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let d = Daemon::start(
+        fake.clone(),
+        "t".into(),
+        desired(&vs(80, "rr", &[(1, 1)])),
+        tx.clone(),
+    )
+    .unwrap();
+    d.shutdown(false).await;
+    assert_eq!(
+        fake.table.lock().unwrap().len(),
+        1,
+        "the foreign UDP service is left alone"
+    );
+    fake.take_log();
+    let text = format!(
+        "global_defs {{\n lvs_flush\n lvs_sync_daemon eth9\n}}\n{}",
+        vs(80, "rr", &[])
+    );
+    let d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    let log = fake.take_log();
+    assert_eq!(
+        log[..3],
+        ["flush", "start Master daemon", "start Backup daemon"]
+    );
+    d.shutdown(true).await;
+    assert_eq!(
+        fake.take_log(),
+        ["stop Master daemon", "stop Backup daemon"],
+        "-I keeps the entries"
+    );
+}

@@ -1,0 +1,832 @@
+//! keepalived.conf model → [`Desired`]: defaults, inheritance (checker → real
+//! server → virtual server, reference §5.1), groups expanded into services.
+//! A virtual server that cannot be programmed (unknown scheduler, address
+//! family mismatch, undefined group, ...) is reported with its file:line and
+//! skipped; the others are kept.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ipvs_sys::{
+    AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags,
+    ServiceKey, SyncDaemon, Timeouts,
+};
+use keepalived_conf as kc;
+
+use crate::model::*;
+use crate::script::split_command;
+
+/// Schedulers keepalived accepts (check_parser.c `lvs_sched_handler`).
+pub const SCHEDULERS: &[&str] = &[
+    "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos",
+];
+
+/// Most services one `virtual_server_group` may expand to.
+pub const MAX_GROUP_SERVICES: usize = 65_536;
+
+/// A problem found while mapping, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapDiagnostic {
+    /// `file:line`.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+    /// True when the virtual server was skipped because of it.
+    pub skipped: bool,
+}
+
+impl std::fmt::Display for MapDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.skipped {
+            write!(
+                f,
+                "{}: error: {}; virtual_server skipped",
+                self.location, self.message
+            )
+        } else {
+            write!(f, "{}: warning: {}", self.location, self.message)
+        }
+    }
+}
+
+/// The result of mapping a configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Mapped {
+    /// What to run.
+    pub desired: Desired,
+    /// Problems, in file order.
+    pub diagnostics: Vec<MapDiagnostic>,
+}
+
+struct Ctx<'a> {
+    cfg: &'a kc::Config,
+    diags: Vec<MapDiagnostic>,
+}
+
+impl Ctx<'_> {
+    fn loc(&self, span: kc::Span) -> Location {
+        let file = self
+            .cfg
+            .files
+            .get(span.file.0 as usize)
+            .map(String::as_str)
+            .unwrap_or("?");
+        format!("{file}:{}", span.line)
+    }
+
+    fn warn(&mut self, span: kc::Span, message: impl Into<String>) {
+        let location = self.loc(span);
+        self.diags.push(MapDiagnostic {
+            location,
+            message: message.into(),
+            skipped: false,
+        });
+    }
+}
+
+/// An error that skips one virtual server.
+struct Skip(kc::Span, String);
+
+fn v<T: Clone>(o: &kc::Opt<T>) -> Option<T> {
+    o.as_ref().map(|s| s.value.clone())
+}
+
+/// Maps a parsed configuration.
+pub fn map_config(cfg: &kc::Config) -> Mapped {
+    let mut c = Ctx {
+        cfg,
+        diags: Vec::new(),
+    };
+    let g = &cfg.global_defs;
+    let mut desired = Desired {
+        timeouts: g.lvs_timeouts.as_ref().and_then(|t| {
+            let t = &t.value;
+            let out = Timeouts {
+                tcp: t.tcp.unwrap_or(0),
+                tcp_fin: t.tcpfin.unwrap_or(0),
+                udp: t.udp.unwrap_or(0),
+            };
+            (out != Timeouts::default()).then_some(out)
+        }),
+        flush_at_start: v(&g.lvs_flush).unwrap_or(false),
+        flush_on_stop: v(&g.lvs_flush_on_stop).unwrap_or(false),
+        ..Desired::default()
+    };
+    if let Some(sd) = &g.lvs_sync_daemon {
+        match &sd.value.instance {
+            Some(inst) => c.warn(
+                sd.span,
+                format!(
+                    "lvs_sync_daemon follows vrrp_instance `{inst}`: its master/backup role is switched by the VRRP daemon, not by lvsd"
+                ),
+            ),
+            None => {
+                for state in [DaemonState::Master, DaemonState::Backup] {
+                    let s = &sd.value;
+                    let mut d = SyncDaemon::new(state, s.interface.clone(), u32::from(s.id.unwrap_or(0)));
+                    d.sync_maxlen = s.maxlen;
+                    d.mcast_port = s.port;
+                    d.mcast_ttl = s.ttl;
+                    d.mcast_group = s.group;
+                    desired.sync_daemons.push(d);
+                }
+            }
+        }
+    }
+    let mut seen_keys: HashSet<ServiceKey> = HashSet::new();
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    for vs in &cfg.virtual_servers {
+        match map_vs(&mut c, vs) {
+            Ok(mut m) => {
+                if let Some(dup) = m.services.iter().find(|s| seen_keys.contains(&s.key)) {
+                    let span = vs.key.span;
+                    let location = c.loc(span);
+                    c.diags.push(MapDiagnostic {
+                        location,
+                        message: format!(
+                            "service {} is already defined by an earlier virtual_server",
+                            dup.key
+                        ),
+                        skipped: true,
+                    });
+                    continue;
+                }
+                seen_keys.extend(m.services.iter().map(|s| s.key));
+                let base = m.id.clone();
+                let mut n = 2;
+                while seen_ids.contains(&m.id) {
+                    m.id = format!("{base}#{n}");
+                    n += 1;
+                }
+                seen_ids.insert(m.id.clone());
+                desired.virtual_servers.push(m);
+            }
+            Err(Skip(span, message)) => {
+                let location = c.loc(span);
+                c.diags.push(MapDiagnostic {
+                    location,
+                    message,
+                    skipped: true,
+                });
+            }
+        }
+    }
+    c.diags.sort_by_key(|d| natural_loc(&d.location));
+    Mapped {
+        desired,
+        diagnostics: c.diags,
+    }
+}
+
+fn natural_loc(l: &str) -> (String, u32) {
+    match l.rsplit_once(':') {
+        Some((f, n)) => (f.to_string(), n.parse().unwrap_or(0)),
+        None => (l.to_string(), 0),
+    }
+}
+
+fn fwd(m: kc::LvsMethod) -> ForwardMethod {
+    match m {
+        kc::LvsMethod::Nat => ForwardMethod::Masq,
+        kc::LvsMethod::Dr => ForwardMethod::Route,
+        kc::LvsMethod::Tun => ForwardMethod::Tunnel,
+    }
+}
+
+fn family_name(af: AddressFamily) -> &'static str {
+    match af {
+        AddressFamily::Inet => "IPv4",
+        AddressFamily::Inet6 => "IPv6",
+    }
+}
+
+/// Scheduler flags and options kept in `other` (`ops`, `sh-port`, ...).
+fn sched_flags(vs: &kc::VirtualServer) -> ServiceFlags {
+    let mut f = ServiceFlags::empty();
+    for o in &vs.other {
+        match o.keyword.as_str() {
+            "ops" => f |= ServiceFlags::ONEPACKET,
+            "flag-1" | "sh-fallback" | "mh-fallback" => f |= ServiceFlags::SCHED1,
+            "flag-2" | "sh-port" | "mh-port" => f |= ServiceFlags::SCHED2,
+            "flag-3" => f |= ServiceFlags::SCHED3,
+            _ => {}
+        }
+    }
+    f
+}
+
+fn ip_family_opt(vs: &kc::VirtualServer) -> Option<AddressFamily> {
+    vs.other
+        .iter()
+        .find(|o| o.keyword == "ip_family")
+        .and_then(|o| match o.args.first().map(String::as_str) {
+            Some("inet") => Some(AddressFamily::Inet),
+            Some("inet6") => Some(AddressFamily::Inet6),
+            _ => None,
+        })
+}
+
+/// `persistence_granularity`: an IPv4 netmask (`255.255.255.0`, or a prefix
+/// length) as a host-order mask; an IPv6 prefix length 1..128.
+fn granularity(s: &str, af: AddressFamily) -> Result<u32, String> {
+    let s = s.trim_start_matches('/');
+    match af {
+        AddressFamily::Inet => {
+            if let Ok(ip) = s.parse::<std::net::Ipv4Addr>() {
+                let m = u32::from(ip);
+                if m.leading_ones() + m.trailing_zeros() == 32 && m != 0 {
+                    return Ok(m);
+                }
+                return Err(format!("`{s}` is not a netmask"));
+            }
+            match s.parse::<u32>() {
+                Ok(n @ 1..=32) => Ok(u32::MAX << (32 - n)),
+                _ => Err(format!("`{s}` is not an IPv4 netmask")),
+            }
+        }
+        AddressFamily::Inet6 => match s.parse::<u32>() {
+            Ok(n @ 1..=128) => Ok(n),
+            _ => Err(format!("`{s}` is not an IPv6 prefix length (1..128)")),
+        },
+    }
+}
+
+fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {
+    let mut out = Vec::new();
+    match (first, last) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let (a, b) = (u32::from(a), u32::from(b));
+            if b < a || (b - a) as usize >= MAX_GROUP_SERVICES {
+                return None;
+            }
+            out.extend((a..=b).map(|x| IpAddr::from(x.to_be_bytes())));
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            // Only the last 16 bits vary (reference §2.8).
+            let (sa, sb) = (a.segments(), b.segments());
+            if sa[..7] != sb[..7] && u128::from(b) - u128::from(a) >= MAX_GROUP_SERVICES as u128 {
+                return None;
+            }
+            let (lo, hi) = (sa[7], if sa[..7] == sb[..7] { sb[7] } else { 0xffff });
+            if hi < lo {
+                return None;
+            }
+            for x in lo..=hi {
+                let mut s = sa;
+                s[7] = x;
+                out.push(IpAddr::from(s));
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
+    let hspan = vs.key.span;
+    let location = c.loc(hspan);
+    let sched = match &vs.lvs_sched {
+        Some(s) if !SCHEDULERS.contains(&s.value.as_str()) => {
+            return Err(Skip(s.span, format!("unknown scheduler `{}`", s.value)));
+        }
+        Some(s) => s.value.clone(),
+        None => {
+            c.warn(
+                hspan,
+                "no lvs_sched (lb_algo); using wlc as keepalived does",
+            );
+            "wlc".to_string()
+        }
+    };
+    let method = match &vs.lvs_method {
+        Some(m) => fwd(m.value),
+        None => {
+            c.warn(
+                hspan,
+                "no lvs_method (lb_kind); using NAT as keepalived does",
+            );
+            ForwardMethod::Masq
+        }
+    };
+    let protocol = match v(&vs.protocol) {
+        Some(kc::Protocol::Tcp) => Protocol::Tcp,
+        Some(kc::Protocol::Udp) => Protocol::Udp,
+        Some(kc::Protocol::Sctp) => Protocol::Sctp,
+        None => {
+            if !matches!(vs.key.value, kc::VirtualServerKey::Fwmark(_)) {
+                c.warn(hspan, "no protocol; using UDP as keepalived does");
+            }
+            Protocol::Udp
+        }
+    };
+    // Service keys.
+    let rs_family = vs
+        .real_servers
+        .first()
+        .map(|r| AddressFamily::of(&r.ip.value));
+    let (keys, id, vs_port): (Vec<ServiceKey>, String, Option<u16>) = match &vs.key.value {
+        kc::VirtualServerKey::Address { ip, port } => {
+            let key = ServiceKey::Inet {
+                protocol,
+                addr: *ip,
+                port: port.unwrap_or(0),
+            };
+            (vec![key], key.to_string(), Some(port.unwrap_or(0)))
+        }
+        kc::VirtualServerKey::Fwmark(mark) => {
+            let af = ip_family_opt(vs)
+                .or(rs_family)
+                .unwrap_or(AddressFamily::Inet);
+            let key = ServiceKey::Fwmark { af, mark: *mark };
+            (vec![key], key.to_string(), None)
+        }
+        kc::VirtualServerKey::Group(name) => {
+            let Some(g) = c
+                .cfg
+                .virtual_server_groups
+                .iter()
+                .find(|g| &g.name.value == name)
+            else {
+                return Err(Skip(
+                    hspan,
+                    format!("virtual_server_group `{name}` is not defined"),
+                ));
+            };
+            let mut keys = Vec::new();
+            for e in &g.entries {
+                match &e.kind {
+                    kc::VsgEntryKind::Range { first, last, port } => {
+                        let Some(addrs) = expand_range(*first, *last) else {
+                            return Err(Skip(
+                                e.span,
+                                format!(
+                                    "group `{name}`: range {first}-{last} is empty or larger than {MAX_GROUP_SERVICES} addresses"
+                                ),
+                            ));
+                        };
+                        keys.extend(addrs.into_iter().map(|addr| ServiceKey::Inet {
+                            protocol,
+                            addr,
+                            port: port.unwrap_or(0),
+                        }));
+                    }
+                    kc::VsgEntryKind::Fwmark { mark, family } => {
+                        let af = match family.as_deref() {
+                            Some("inet6") => AddressFamily::Inet6,
+                            Some("inet") => AddressFamily::Inet,
+                            _ => ip_family_opt(vs)
+                                .or(rs_family)
+                                .unwrap_or(AddressFamily::Inet),
+                        };
+                        keys.push(ServiceKey::Fwmark { af, mark: *mark });
+                    }
+                }
+                if keys.len() > MAX_GROUP_SERVICES {
+                    return Err(Skip(
+                        e.span,
+                        format!(
+                            "group `{name}` expands to more than {MAX_GROUP_SERVICES} services"
+                        ),
+                    ));
+                }
+            }
+            if keys.is_empty() {
+                return Err(Skip(
+                    hspan,
+                    format!("virtual_server_group `{name}` is empty"),
+                ));
+            }
+            (keys, format!("group {name}"), None)
+        }
+    };
+    let families: HashSet<AddressFamily> = keys.iter().map(ServiceKey::af).collect();
+    if families.len() > 1 {
+        return Err(Skip(
+            hspan,
+            "the services of this virtual_server mix IPv4 and IPv6".to_string(),
+        ));
+    }
+    let af = keys[0].af();
+    // Persistence.
+    let flags = sched_flags(vs);
+    let mut timeout = v(&vs.persistence_timeout);
+    let mut netmask = None;
+    if let Some(gr) = &vs.persistence_granularity {
+        match granularity(&gr.value, af) {
+            Ok(m) => netmask = Some(m),
+            Err(e) => {
+                return Err(Skip(
+                    gr.span,
+                    format!("invalid persistence_granularity: {e}"),
+                ));
+            }
+        }
+        timeout.get_or_insert(360);
+    }
+    let portless = keys
+        .iter()
+        .any(|k| matches!(k, ServiceKey::Inet { port: 0, .. }));
+    if portless && timeout.is_none() {
+        timeout = Some(360);
+    }
+    let services: Vec<Service> = keys
+        .iter()
+        .map(|k| {
+            let mut s = Service::new(*k, sched.clone());
+            s.flags = flags;
+            if let Some(t) = timeout {
+                s.flags |= ServiceFlags::PERSISTENT;
+                s.timeout = t;
+                if let Some(m) = netmask {
+                    s.netmask = m;
+                }
+            }
+            s.pe_name = v(&vs.persistence_engine);
+            s
+        })
+        .collect();
+
+    // Defaults inherited by real servers and checkers.
+    let vs_weight = v(&vs.weight).unwrap_or(1);
+    let vs_inhibit = v(&vs.inhibit_on_failure).unwrap_or(false);
+    let mut real_servers: Vec<RealServer> = Vec::new();
+    let mut seen_rs = HashSet::new();
+    for rs in &vs.real_servers {
+        let addr = rs.ip.value;
+        let rs_af = AddressFamily::of(&addr);
+        let m = rs
+            .lvs_method
+            .as_ref()
+            .map(|m| fwd(m.value))
+            .unwrap_or(method);
+        if rs_af != af && m != ForwardMethod::Tunnel {
+            return Err(Skip(
+                rs.ip.span,
+                format!(
+                    "real_server {addr} is {} but the virtual server is {} (only TUN may mix families)",
+                    family_name(rs_af),
+                    family_name(af)
+                ),
+            ));
+        }
+        let port = match m {
+            ForwardMethod::Masq => rs.port.or(vs_port).unwrap_or(0),
+            _ => vs_port.unwrap_or(0),
+        };
+        let key = RsKey { addr, port };
+        if !seen_rs.insert(key) {
+            return Err(Skip(
+                rs.ip.span,
+                format!("real_server {key} is listed twice"),
+            ));
+        }
+        let weight = v(&rs.weight).unwrap_or(vs_weight);
+        let mut dest = Destination::new(addr, port, m);
+        dest.weight = i32::try_from(weight).unwrap_or(i32::MAX);
+        dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
+        dest.lower_threshold = v(&rs.lthreshold).unwrap_or(0);
+        let mut checkers = Vec::new();
+        for ch in &rs.checkers {
+            if let Some(spec) = map_checker(c, vs, rs, key, ch)? {
+                checkers.push(spec);
+            }
+        }
+        real_servers.push(RealServer {
+            key,
+            location: c.loc(rs.ip.span),
+            dest,
+            inhibit_on_failure: v(&rs.inhibit_on_failure).unwrap_or(vs_inhibit),
+            notify_up: rs
+                .notify_up
+                .as_ref()
+                .map(|s| split_command(&s.value.command)),
+            notify_down: rs
+                .notify_down
+                .as_ref()
+                .map(|s| split_command(&s.value.command)),
+            checkers,
+        });
+    }
+    let sorry_server = match &vs.sorry_server {
+        Some(s) => {
+            let sm = vs
+                .sorry_server_lvs_method
+                .as_ref()
+                .map(|m| fwd(m.value))
+                .unwrap_or(method);
+            if AddressFamily::of(&s.value.ip) != af && sm != ForwardMethod::Tunnel {
+                return Err(Skip(
+                    s.span,
+                    format!(
+                        "sorry_server {} is not of the virtual server's family",
+                        s.value.ip
+                    ),
+                ));
+            }
+            let port = s.value.port.or(vs_port).unwrap_or(0);
+            Some(SorryServer {
+                dest: Destination::new(s.value.ip, port, sm),
+                port_from_service: s.value.port.is_none(),
+                inhibit: v(&vs.sorry_server_inhibit).unwrap_or(false),
+            })
+        }
+        None => None,
+    };
+    let quorum = u64::from(v(&vs.quorum).unwrap_or(1));
+    let hysteresis = u64::from(v(&vs.hysteresis).unwrap_or(0));
+    let hysteresis = if hysteresis >= quorum {
+        c.warn(
+            hspan,
+            format!(
+                "hysteresis {hysteresis} >= quorum {quorum}; using {}",
+                quorum - 1
+            ),
+        );
+        quorum - 1
+    } else {
+        hysteresis
+    };
+    Ok(VirtualServer {
+        id,
+        location,
+        services,
+        real_servers,
+        quorum,
+        hysteresis,
+        quorum_up: vs
+            .quorum_up
+            .as_ref()
+            .map(|s| split_command(&s.value.command)),
+        quorum_down: vs
+            .quorum_down
+            .as_ref()
+            .map(|s| split_command(&s.value.command)),
+        sorry_server,
+        omega: v(&vs.omega).unwrap_or(false),
+    })
+}
+
+fn dns_qtype(t: &str) -> Option<u16> {
+    Some(match t.to_ascii_uppercase().as_str() {
+        "A" => 1,
+        "NS" => 2,
+        "CNAME" => 5,
+        "SOA" => 6,
+        "MX" => 15,
+        "TXT" => 16,
+        "AAAA" => 28,
+        _ => return None,
+    })
+}
+
+/// Hex with `x` wildcard nibbles → (value, mask) bytes.
+fn hex_pattern(s: &str) -> Option<Vec<(u8, u8)>> {
+    let b = s.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    b.chunks(2)
+        .map(|p| {
+            let nib = |c: u8| -> Option<(u8, u8)> {
+                match c {
+                    b'x' | b'X' => Some((0, 0)),
+                    _ => (c as char).to_digit(16).map(|d| (d as u8, 0xf)),
+                }
+            };
+            let (hv, hm) = nib(p[0])?;
+            let (lv, lm) = nib(p[1])?;
+            Some(((hv << 4) | lv, (hm << 4) | lm))
+        })
+        .collect()
+}
+
+fn map_checker(
+    c: &mut Ctx,
+    vs: &kc::VirtualServer,
+    rs: &kc::RealServer,
+    key: RsKey,
+    ch: &kc::Checker,
+) -> Result<Option<CheckerSpec>, Skip> {
+    let (retry_default, dbr_http) = match &ch.kind {
+        kc::CheckerKind::Misc(_) => (0, false),
+        kc::CheckerKind::Dns(_) => (3, false),
+        kc::CheckerKind::Http(_) | kc::CheckerKind::Ssl(_) => (1, true),
+        _ => (1, false),
+    };
+    let delay_loop = v(&ch.delay_loop)
+        .or(v(&rs.delay_loop))
+        .or(v(&vs.delay_loop))
+        .unwrap_or(Duration::from_secs(60));
+    let dbr_default = match &ch.kind {
+        kc::CheckerKind::Dns(_) => delay_loop,
+        _ if dbr_http => Duration::from_secs(3),
+        _ => Duration::from_secs(1),
+    };
+    let timing = Timing {
+        connect_timeout: v(&ch.connect.connect_timeout)
+            .or(v(&rs.connect_timeout))
+            .or(v(&vs.connect_timeout))
+            .unwrap_or(Duration::from_secs(5)),
+        retry: v(&ch.retry)
+            .or(v(&rs.retry))
+            .or(v(&vs.retry))
+            .unwrap_or(retry_default),
+        delay_before_retry: v(&ch.delay_before_retry)
+            .or(v(&rs.delay_before_retry))
+            .or(v(&vs.delay_before_retry))
+            .unwrap_or(dbr_default),
+        delay_loop,
+        warmup: v(&ch.warmup)
+            .or(v(&rs.warmup))
+            .or(v(&vs.warmup))
+            .unwrap_or(delay_loop),
+    };
+    let alpha = v(&ch.alpha)
+        .or(v(&rs.alpha))
+        .or(v(&vs.alpha))
+        .unwrap_or(false);
+    let target = RsKey {
+        addr: v(&ch.connect.connect_ip).unwrap_or(key.addr),
+        port: v(&ch.connect.connect_port).unwrap_or(key.port),
+    };
+    let bind = v(&ch.connect.bindto).map(|ip| (ip, v(&ch.connect.bind_port).unwrap_or(0)));
+    let network = !matches!(
+        ch.kind,
+        kc::CheckerKind::Misc(_)
+            | kc::CheckerKind::File(_)
+            | kc::CheckerKind::Bfd(_)
+            | kc::CheckerKind::Ping
+    );
+    if network && target.port == 0 && !matches!(ch.kind, kc::CheckerKind::Dns(_)) {
+        return Err(Skip(
+            ch.span,
+            "checker has no port: set connect_port (the real server has none)".to_string(),
+        ));
+    }
+    let vhost = v(&rs.virtualhost).or(v(&vs.virtualhost));
+    let kind = match &ch.kind {
+        kc::CheckerKind::Tcp => CheckKind::Tcp,
+        kc::CheckerKind::Http(h) | kc::CheckerKind::Ssl(h) => {
+            let tls = matches!(ch.kind, kc::CheckerKind::Ssl(_));
+            let checker_vhost = v(&h.virtualhost).or(vhost);
+            let mut urls = Vec::new();
+            for u in &h.urls {
+                let Some(path) = v(&u.path) else { continue };
+                let status = if u.status_code.is_empty() {
+                    vec![(200, 299)]
+                } else {
+                    u.status_code.iter().map(|s| s.value).collect()
+                };
+                urls.push(UrlSpec {
+                    path,
+                    digest: v(&u.digest).map(|d| d.to_ascii_lowercase()),
+                    status,
+                    virtualhost: v(&u.virtualhost).or(checker_vhost.clone()),
+                });
+            }
+            if urls.is_empty() {
+                return Err(Skip(
+                    ch.span,
+                    "HTTP_GET/SSL_GET has no url with a path".to_string(),
+                ));
+            }
+            let sni = v(&h.sni_name).or_else(|| {
+                v(&h.enable_sni)
+                    .unwrap_or(false)
+                    .then(|| checker_vhost.clone())
+                    .flatten()
+            });
+            CheckKind::Http(HttpSpec {
+                tls,
+                protocol: v(&h.http_protocol)
+                    .map(|p| p.to_ascii_uppercase())
+                    .unwrap_or_else(|| "1.0".to_string()),
+                urls,
+                sni,
+            })
+        }
+        kc::CheckerKind::Misc(m) => {
+            let Some(path) = &m.misc_path else {
+                return Ok(None);
+            };
+            let argv = split_command(&path.value.command);
+            if argv.is_empty() {
+                return Err(Skip(path.span, "misc_path is empty".to_string()));
+            }
+            let user = v(&m.user).map(|u| (u.user, u.group)).or_else(|| {
+                path.value
+                    .user
+                    .clone()
+                    .map(|u| (u, path.value.group.clone()))
+            });
+            CheckKind::Misc(MiscSpec {
+                argv,
+                timeout: v(&m.misc_timeout)
+                    .map(|s| Duration::from_secs(u64::from(s)))
+                    .unwrap_or(v(&vs.delay_loop).unwrap_or(Duration::from_secs(60))),
+                dynamic: v(&m.misc_dynamic).unwrap_or(false),
+                user,
+            })
+        }
+        kc::CheckerKind::Smtp(s) => CheckKind::Smtp {
+            helo_name: v(&s.helo_name).unwrap_or_else(|| "smtpchecker.keepalived.org".to_string()),
+        },
+        kc::CheckerKind::Dns(d) => {
+            let t = v(&d.r#type).unwrap_or_else(|| "SOA".to_string());
+            let Some(qtype) = dns_qtype(&t) else {
+                return Err(Skip(ch.span, format!("unknown DNS query type `{t}`")));
+            };
+            CheckKind::Dns {
+                qtype,
+                name: v(&d.name).unwrap_or_default(),
+            }
+        }
+        kc::CheckerKind::Udp(u) => {
+            let payload = match &u.payload {
+                Some(p) => match hex_pattern(&p.value) {
+                    Some(b) if b.iter().all(|(_, m)| *m == 0xff) => {
+                        Some(b.into_iter().map(|(v, _)| v).collect())
+                    }
+                    _ => {
+                        return Err(Skip(
+                            p.span,
+                            format!("payload `{}` is not hexadecimal", p.value),
+                        ));
+                    }
+                },
+                None => None,
+            };
+            let require_reply = match &u.require_reply {
+                Some(r) => match &r.value {
+                    Some(p) => match hex_pattern(p) {
+                        Some(b) => Some(b),
+                        None => {
+                            return Err(Skip(
+                                r.span,
+                                format!("require_reply `{p}` is not a hex pattern"),
+                            ));
+                        }
+                    },
+                    None => Some(Vec::new()),
+                },
+                None => None,
+            };
+            CheckKind::Udp(UdpSpec {
+                payload,
+                require_reply,
+                min_reply_length: v(&u.min_reply_length).unwrap_or(0) as usize,
+                max_reply_length: v(&u.max_reply_length).unwrap_or(255) as usize,
+            })
+        }
+        kc::CheckerKind::Ping => CheckKind::Ping,
+        kc::CheckerKind::File(f) => {
+            let Some(name) = &f.track_file else {
+                return Err(Skip(ch.span, "FILE_CHECK has no track_file".to_string()));
+            };
+            let Some(tf) = c
+                .cfg
+                .track_files
+                .iter()
+                .find(|t| t.name.value == name.value)
+            else {
+                return Err(Skip(
+                    name.span,
+                    format!("track_file `{}` is not defined", name.value),
+                ));
+            };
+            let Some(path) = v(&tf.file) else {
+                return Err(Skip(
+                    tf.name.span,
+                    format!("track_file `{}` has no file", name.value),
+                ));
+            };
+            CheckKind::File(FileSpec {
+                path: path.into(),
+                weight: i64::from(v(&f.weight).or(v(&tf.weight)).unwrap_or(1)),
+                reverse: f.reverse || (f.weight.is_none() && tf.reverse),
+            })
+        }
+        kc::CheckerKind::Bfd(_) => {
+            c.warn(
+                ch.span,
+                "BFD_CHECK is not supported by lvsd; the checker is ignored",
+            );
+            return Ok(None);
+        }
+    };
+    Ok(Some(CheckerSpec {
+        location: c.loc(ch.span),
+        timing,
+        alpha,
+        log_all_failures: v(&ch.log_all_failures).unwrap_or(false),
+        target,
+        bind,
+        bind_if: v(&ch.connect.bind_if),
+        fwmark: v(&ch.connect.fwmark),
+        kind,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,380 @@
+use super::*;
+
+fn map(text: &str) -> Mapped {
+    let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
+    map_config(&parsed.config)
+}
+
+fn only(m: &Mapped) -> &VirtualServer {
+    assert_eq!(m.desired.virtual_servers.len(), 1, "{:?}", m.diagnostics);
+    &m.desired.virtual_servers[0]
+}
+
+#[test]
+fn address_service_with_defaults_and_inheritance() {
+    let m = map("virtual_server 10.1.0.1 80 {\n\
+         delay_loop 7\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n connect_timeout 2\n\
+         real_server 10.2.0.1 8080 {\n weight 3\n uthreshold 100\n lthreshold 10\n TCP_CHECK {\n retry 4\n }\n }\n\
+         real_server 10.2.0.2 {\n HTTP_GET {\n url {\n path /h\n }\n }\n }\n}\n");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let vs = only(&m);
+    assert_eq!(vs.id, "TCP 10.1.0.1:80");
+    assert_eq!(vs.location, "t.conf:1");
+    assert_eq!(vs.services.len(), 1);
+    let s = &vs.services[0];
+    assert_eq!(s.scheduler, "rr");
+    assert_eq!(s.flags, ServiceFlags::empty());
+    let rs = &vs.real_servers[0];
+    assert_eq!(rs.key.to_string(), "10.2.0.1:8080");
+    assert_eq!(rs.dest.weight, 3);
+    assert_eq!(
+        (rs.dest.upper_threshold, rs.dest.lower_threshold),
+        (100, 10)
+    );
+    assert_eq!(rs.dest.fwd, ForwardMethod::Masq);
+    let t = rs.checkers[0].timing;
+    assert_eq!(t.retry, 4);
+    assert_eq!(t.connect_timeout, Duration::from_secs(2));
+    assert_eq!(t.delay_loop, Duration::from_secs(7));
+    assert_eq!(t.warmup, Duration::from_secs(7));
+    assert_eq!(t.delay_before_retry, Duration::from_secs(1));
+    // Second RS: port from the VS, weight 1, HTTP defaults.
+    let rs2 = &vs.real_servers[1];
+    assert_eq!(rs2.key.port, 80);
+    assert_eq!(rs2.dest.weight, 1);
+    let t2 = rs2.checkers[0].timing;
+    assert_eq!(
+        (t2.retry, t2.delay_before_retry),
+        (1, Duration::from_secs(3))
+    );
+    match &rs2.checkers[0].kind {
+        CheckKind::Http(h) => {
+            assert!(!h.tls);
+            assert_eq!(h.urls[0].status, vec![(200, 299)]);
+            assert_eq!(h.protocol, "1.0");
+        }
+        k => panic!("{k:?}"),
+    }
+}
+
+#[test]
+fn every_scheduler_is_accepted_and_an_unknown_one_skips_only_its_service() {
+    for s in SCHEDULERS {
+        let m = map(&format!(
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched {s}\n lvs_method DR\n protocol TCP\n}}\n"
+        ));
+        assert_eq!(only(&m).services[0].scheduler, *s);
+    }
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched bogus\n lvs_method NAT\n protocol TCP\n}\n\
+         virtual_server 10.1.0.2 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
+    );
+    let vs = only(&m);
+    assert_eq!(vs.id, "TCP 10.1.0.2:80");
+    assert_eq!(m.diagnostics.len(), 1);
+    assert_eq!(
+        m.diagnostics[0].to_string(),
+        "t.conf:2: error: unknown scheduler `bogus`; virtual_server skipped"
+    );
+}
+
+#[test]
+fn family_mismatch_skips_the_service_but_tun_may_mix() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server fd00::2 80 {\n }\n}\n\
+         virtual_server fd00::1 80 {\n lvs_sched rr\n lvs_method TUN\n protocol TCP\n\
+         real_server 10.0.0.2 80 {\n }\n}\n",
+    );
+    let vs = only(&m);
+    assert_eq!(vs.id, "TCP [fd00::1]:80");
+    assert_eq!(vs.real_servers[0].dest.fwd, ForwardMethod::Tunnel);
+    assert!(m.diagnostics[0].skipped);
+    assert_eq!(m.diagnostics[0].location, "t.conf:5");
+    assert!(
+        m.diagnostics[0].message.contains("IPv6"),
+        "{}",
+        m.diagnostics[0]
+    );
+}
+
+#[test]
+fn protocols_methods_and_ports() {
+    for (p, want) in [
+        ("TCP", Protocol::Tcp),
+        ("UDP", Protocol::Udp),
+        ("SCTP", Protocol::Sctp),
+    ] {
+        let m = map(&format!(
+            "virtual_server 10.1.0.1 53 {{\n lvs_sched rr\n lvs_method DR\n protocol {p}\n real_server 10.2.0.1 99 {{\n }}\n}}\n"
+        ));
+        let vs = only(&m);
+        assert!(
+            matches!(vs.services[0].key, ServiceKey::Inet { protocol, .. } if protocol == want)
+        );
+        // DR: the destination port is the service's, whatever the real server says.
+        assert_eq!(vs.real_servers[0].key.port, 53);
+        assert_eq!(vs.real_servers[0].dest.fwd, ForwardMethod::Route);
+    }
+    // Per real server method overrides the virtual server's.
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method DR\n protocol TCP\n\
+         real_server 10.2.0.1 8080 {\n lvs_method NAT\n }\n real_server 10.2.0.2 8080 {\n lvs_method TUN\n }\n}\n",
+    );
+    let vs = only(&m);
+    assert_eq!(vs.real_servers[0].dest.fwd, ForwardMethod::Masq);
+    assert_eq!(vs.real_servers[0].key.port, 8080);
+    assert_eq!(vs.real_servers[1].dest.fwd, ForwardMethod::Tunnel);
+    assert_eq!(vs.real_servers[1].key.port, 80);
+}
+
+#[test]
+fn persistence_timeout_granularity_engine_and_flags() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched sh\n sh-port\n sh-fallback\n ops\n lvs_method NAT\n protocol UDP\n\
+         persistence_timeout 600\n persistence_granularity 255.255.255.0\n persistence_engine sip\n}\n",
+    );
+    let s = &only(&m).services[0];
+    assert_eq!(
+        s.flags,
+        ServiceFlags::PERSISTENT
+            | ServiceFlags::SCHED1
+            | ServiceFlags::SCHED2
+            | ServiceFlags::ONEPACKET
+    );
+    assert_eq!((s.timeout, s.netmask), (600, 0xffff_ff00));
+    assert_eq!(s.pe_name.as_deref(), Some("sip"));
+    // Granularity alone implies 360 s; an IPv6 service takes a prefix length.
+    let m = map(
+        "virtual_server fd00::1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 64\n}\n",
+    );
+    let s = &only(&m).services[0];
+    assert_eq!((s.timeout, s.netmask), (360, 64));
+    assert!(s.flags.contains(ServiceFlags::PERSISTENT));
+    // No port and no persistence: keepalived forces 360 s.
+    let m = map("virtual_server 10.1.0.1 {\n lvs_sched rr\n lvs_method DR\n protocol TCP\n}\n");
+    let s = &only(&m).services[0];
+    assert_eq!((s.timeout, s.flags), (360, ServiceFlags::PERSISTENT));
+    // A bad granularity skips the service.
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 255.0.255.0\n}\n",
+    );
+    assert!(m.desired.virtual_servers.is_empty());
+    assert_eq!(m.diagnostics[0].location, "t.conf:5");
+}
+
+#[test]
+fn fwmark_and_groups_expand_to_services() {
+    let m = map(
+        "virtual_server_group G {\n 10.1.0.1-3 80\n 10.9.0.0/31 443\n fwmark 7\n}\n\
+         virtual_server group G {\n lvs_sched wlc\n lvs_method DR\n protocol TCP\n real_server 10.2.0.1 {\n }\n}\n\
+         virtual_server fwmark 9 {\n lvs_sched rr\n lvs_method DR\n real_server fd00::5 80 {\n }\n}\n",
+    );
+    assert!(
+        m.diagnostics.iter().all(|d| !d.skipped),
+        "{:?}",
+        m.diagnostics
+    );
+    let g = &m.desired.virtual_servers[0];
+    assert_eq!(g.id, "group G");
+    let keys: Vec<String> = g.services.iter().map(|s| s.key.to_string()).collect();
+    assert_eq!(
+        keys,
+        [
+            "TCP 10.1.0.1:80",
+            "TCP 10.1.0.2:80",
+            "TCP 10.1.0.3:80",
+            "TCP 10.9.0.0:443",
+            "TCP 10.9.0.1:443",
+            "FWM 7"
+        ]
+    );
+    // DR destinations take each service's port; 0 for the fwmark one.
+    let rs = &g.real_servers[0];
+    assert_eq!(dest_for(&g.services[3].key, &rs.dest).port, 443);
+    assert_eq!(dest_for(&g.services[5].key, &rs.dest).port, 0);
+    let f = &m.desired.virtual_servers[1];
+    assert_eq!(
+        f.services[0].key,
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: 9
+        }
+    );
+    // An undefined group is skipped with a diagnostic.
+    let m = map("virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n");
+    assert!(m.desired.virtual_servers.is_empty());
+    assert!(
+        m.diagnostics
+            .iter()
+            .any(|d| d.skipped && d.location == "t.conf:1")
+    );
+}
+
+#[test]
+fn duplicate_services_are_skipped() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n\
+         virtual_server 10.1.0.1 80 {\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n}\n",
+    );
+    assert_eq!(only(&m).services[0].scheduler, "rr");
+    assert_eq!(m.diagnostics[0].location, "t.conf:6");
+}
+
+#[test]
+fn quorum_sorry_inhibit_scripts() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         quorum 4\n hysteresis 9\n quorum_up \"/bin/up arg1\"\n quorum_down /bin/down x y\n\
+         sorry_server 10.3.0.1\n sorry_server_inhibit\n inhibit_on_failure\n omega\n weight 2\n\
+         real_server 10.2.0.1 80 {\n notify_up \"/bin/n 'a b'\"\n inhibit_on_failure off\n }\n\
+         real_server 10.2.0.2 80 {\n notify_down /etc/keepalived/mysql.sh\n }\n}\n",
+    );
+    let vs = only(&m);
+    assert_eq!((vs.quorum, vs.hysteresis), (4, 3));
+    assert_eq!(
+        vs.quorum_up.as_deref(),
+        Some(&["/bin/up".to_string(), "arg1".to_string()][..])
+    );
+    assert_eq!(vs.quorum_down.as_ref().map(Vec::len), Some(3));
+    let sorry = vs.sorry_server.as_ref().unwrap();
+    assert!(sorry.inhibit && sorry.port_from_service);
+    assert_eq!(sorry.dest.port, 80);
+    assert!(vs.omega);
+    assert!(!vs.real_servers[0].inhibit_on_failure);
+    assert!(vs.real_servers[1].inhibit_on_failure);
+    assert_eq!(vs.real_servers[0].dest.weight, 2);
+    assert_eq!(vs.real_servers[0].notify_up.as_ref().unwrap()[1], "a b");
+    assert_eq!(
+        vs.real_servers[1].notify_down.as_deref(),
+        Some(&["/etc/keepalived/mysql.sh".to_string()][..])
+    );
+    assert!(
+        m.diagnostics
+            .iter()
+            .any(|d| d.message.contains("hysteresis"))
+    );
+}
+
+#[test]
+fn global_lvs_keys() {
+    let m = map(
+        "global_defs {\n lvs_timeouts tcp 7200 tcpfin 120 udp 300\n lvs_sync_daemon eth1 id 5 maxlen 1400 port 9000 ttl 2 group 239.1.1.1\n lvs_flush\n lvs_flush_on_stop\n}\n",
+    );
+    let d = &m.desired;
+    assert_eq!(
+        d.timeouts,
+        Some(Timeouts {
+            tcp: 7200,
+            tcp_fin: 120,
+            udp: 300
+        })
+    );
+    assert!(d.flush_at_start && d.flush_on_stop);
+    assert_eq!(d.sync_daemons.len(), 2);
+    let sd = &d.sync_daemons[0];
+    assert_eq!(
+        (sd.state, sd.mcast_ifn.as_str(), sd.syncid),
+        (DaemonState::Master, "eth1", 5)
+    );
+    assert_eq!(
+        (sd.sync_maxlen, sd.mcast_port, sd.mcast_ttl),
+        (Some(1400), Some(9000), Some(2))
+    );
+    assert_eq!(d.sync_daemons[1].state, DaemonState::Backup);
+    // With `inst`, the VRRP daemon switches the role: lvsd leaves it alone and says so.
+    let m = map("global_defs {\n lvs_sync_daemon bond0 vips\n}\n");
+    assert!(m.desired.sync_daemons.is_empty());
+    assert_eq!(m.diagnostics[0].location, "t.conf:2");
+}
+
+#[test]
+fn checker_kinds_map_with_their_options() {
+    let m = map("track_file TF {\n file /tmp/tf\n weight 3\n}\n\
+         virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n delay_loop 10\n virtualhost vs.example\n\
+         real_server 10.2.0.1 80 {\n\
+         SSL_GET {\n url {\n path /a\n digest 9B3A0C85A887A256D6939DA88AABD8CD\n status_code 200 301-302\n }\n connect_port 8443\n bindto 10.2.0.9\n enable_sni\n }\n\
+         MISC_CHECK {\n misc_path \"/bin/chk 1\"\n misc_dynamic\n }\n\
+         SMTP_CHECK {\n connect_port 25\n }\n\
+         DNS_CHECK {\n type A\n name example.\n connect_port 53\n }\n\
+         UDP_CHECK {\n payload 0a0B\n require_reply 0ax1\n }\n\
+         PING_CHECK {\n }\n\
+         FILE_CHECK {\n track_file TF\n }\n\
+         }\n}\n");
+    assert!(
+        m.diagnostics.iter().all(|d| !d.skipped),
+        "{:?}",
+        m.diagnostics
+    );
+    let cks = &only(&m).real_servers[0].checkers;
+    assert_eq!(cks.len(), 7);
+    match &cks[0].kind {
+        CheckKind::Http(h) => {
+            assert!(h.tls);
+            assert_eq!(
+                h.urls[0].digest.as_deref(),
+                Some("9b3a0c85a887a256d6939da88aabd8cd")
+            );
+            assert_eq!(h.urls[0].status, vec![(200, 200), (301, 302)]);
+            assert_eq!(h.urls[0].virtualhost.as_deref(), Some("vs.example"));
+            assert_eq!(h.sni.as_deref(), Some("vs.example"));
+        }
+        k => panic!("{k:?}"),
+    }
+    assert_eq!(cks[0].target.port, 8443);
+    assert_eq!(cks[0].bind, Some(("10.2.0.9".parse().unwrap(), 0)));
+    match &cks[1].kind {
+        CheckKind::Misc(ms) => {
+            assert_eq!(ms.argv, ["/bin/chk", "1"]);
+            assert!(ms.dynamic);
+            assert_eq!(ms.timeout, Duration::from_secs(10));
+        }
+        k => panic!("{k:?}"),
+    }
+    assert_eq!(cks[1].timing.retry, 0);
+    assert!(
+        matches!(&cks[2].kind, CheckKind::Smtp { helo_name } if helo_name == "smtpchecker.keepalived.org")
+    );
+    assert!(matches!(&cks[3].kind, CheckKind::Dns { qtype: 1, name } if name == "example."));
+    assert_eq!(cks[3].timing.retry, 3);
+    assert_eq!(cks[3].timing.delay_before_retry, Duration::from_secs(10));
+    match &cks[4].kind {
+        CheckKind::Udp(u) => {
+            assert_eq!(u.payload.as_deref(), Some(&[0x0a, 0x0b][..]));
+            assert_eq!(
+                u.require_reply.as_deref(),
+                Some(&[(0x0a, 0xff), (0x01, 0x0f)][..])
+            );
+        }
+        k => panic!("{k:?}"),
+    }
+    assert!(matches!(cks[5].kind, CheckKind::Ping));
+    assert!(
+        matches!(&cks[6].kind, CheckKind::File(f) if f.weight == 3 && f.path.to_str() == Some("/tmp/tf"))
+    );
+}
+
+#[test]
+fn seed_tenant_vip_and_repaired_mysql_map() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    for (path, id, weight) in [
+        (
+            format!("{root}/examples/mysql-master.conf"),
+            "TCP 192.168.143.32:3306",
+            3,
+        ),
+        (
+            format!("{root}/bins/lvsd/tests/data/tenant-vip-tcp-check.conf"),
+            "TCP 192.168.143.33:5432",
+            1,
+        ),
+    ] {
+        let parsed = kc::load(&path, &kc::LoadOptions::default());
+        let m = map_config(&parsed.config);
+        let vs = only(&m);
+        assert_eq!(vs.id, id);
+        assert_eq!(vs.real_servers[0].dest.weight, weight);
+        assert_eq!(vs.services[0].timeout, if weight == 3 { 50 } else { 7200 });
+        assert!(!vs.real_servers[0].checkers.is_empty());
+    }
+}

@@ -1,0 +1,284 @@
+//! The desired load-balancer configuration, after defaults and inheritance:
+//! what [`crate::mapping`] produces from a keepalived.conf and what the
+//! pool logic, the reconciler and the checkers consume.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipvs_sys::{Destination, Service, ServiceKey, SyncDaemon, Timeouts};
+use serde::Serialize;
+
+/// Where something was configured (`file:line`), for logs and status.
+pub type Location = String;
+
+/// Address and port of a real server (the key of an IPVS destination).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RsKey {
+    /// Address.
+    pub addr: IpAddr,
+    /// Port (0 for fwmark services with DR/TUN).
+    pub port: u16,
+}
+
+impl std::fmt::Display for RsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.addr {
+            IpAddr::V4(a) => write!(f, "{a}:{}", self.port),
+            IpAddr::V6(a) => write!(f, "[{a}]:{}", self.port),
+        }
+    }
+}
+
+/// Everything lvsd runs from one configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Desired {
+    /// The virtual servers that mapped without error, in file order.
+    pub virtual_servers: Vec<VirtualServer>,
+    /// `lvs_timeouts` (None: leave the kernel's).
+    pub timeouts: Option<Timeouts>,
+    /// Sync daemons to run (`lvs_sync_daemon` without `inst`: master and backup).
+    pub sync_daemons: Vec<SyncDaemon>,
+    /// `lvs_flush`: flush the whole table at start.
+    pub flush_at_start: bool,
+    /// `lvs_flush_on_stop`: flush the whole table at stop.
+    pub flush_on_stop: bool,
+}
+
+/// One `virtual_server` block.
+#[derive(Debug, Clone)]
+pub struct VirtualServer {
+    /// Display name, unique in a config: `TCP 10.0.0.1:80`, `FWM 5`, `group NAME`
+    /// (with `#2` appended for a repeated key).
+    pub id: String,
+    /// Where its header is.
+    pub location: Location,
+    /// The IPVS services it programs (several for a `virtual_server_group`). Their
+    /// scheduler, flags and persistence are the configured ones.
+    pub services: Vec<Service>,
+    /// Real servers, in file order.
+    pub real_servers: Vec<RealServer>,
+    /// `quorum` (default 1).
+    pub quorum: u64,
+    /// `hysteresis` (default 0).
+    pub hysteresis: u64,
+    /// `quorum_up` command.
+    pub quorum_up: Option<Vec<String>>,
+    /// `quorum_down` command.
+    pub quorum_down: Option<Vec<String>>,
+    /// `sorry_server`, as a template destination (port 0 = the service's port).
+    pub sorry_server: Option<SorryServer>,
+    /// `omega`: run the down notifiers at shutdown.
+    pub omega: bool,
+}
+
+/// `sorry_server` with its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SorryServer {
+    /// Address, port and forwarding method (weight 1).
+    pub dest: Destination,
+    /// True when no port was configured: use each service's port.
+    pub port_from_service: bool,
+    /// `sorry_server_inhibit`: keep it at weight 0 while idle.
+    pub inhibit: bool,
+}
+
+/// One `real_server` block.
+#[derive(Debug, Clone)]
+pub struct RealServer {
+    /// Address and configured port (the port used by NAT destinations).
+    pub key: RsKey,
+    /// Where it is configured.
+    pub location: Location,
+    /// Destination template: address, NAT port, forwarding method, configured
+    /// weight, thresholds. [`dest_for`] adapts the port to each service.
+    pub dest: Destination,
+    /// `inhibit_on_failure`: a failed server stays with weight 0.
+    pub inhibit_on_failure: bool,
+    /// `notify_up` command.
+    pub notify_up: Option<Vec<String>>,
+    /// `notify_down` command.
+    pub notify_down: Option<Vec<String>>,
+    /// Health checkers; none means always alive.
+    pub checkers: Vec<CheckerSpec>,
+}
+
+/// The destination of `rs` in `service`: NAT keeps the real server's port;
+/// DR and TUN use the service's port (0 for fwmark services), as keepalived
+/// does (`ipvs_nl_fill_dest_attr`).
+pub fn dest_for(service: &ServiceKey, template: &Destination) -> Destination {
+    let mut d = template.clone();
+    if !matches!(d.fwd, ipvs_sys::ForwardMethod::Masq) {
+        d.port = match service {
+            ServiceKey::Inet { port, .. } => *port,
+            ServiceKey::Fwmark { .. } => 0,
+        };
+    }
+    d
+}
+
+/// Timing of a checker, after inheritance (checker → real server → virtual
+/// server → per-type default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Timing {
+    /// `connect_timeout` (connect and each read).
+    pub connect_timeout: Duration,
+    /// `retry`: failures tolerated before DOWN (DOWN needs `retry + 1`).
+    pub retry: u32,
+    /// `delay_before_retry`.
+    pub delay_before_retry: Duration,
+    /// `delay_loop`: interval between checks.
+    pub delay_loop: Duration,
+    /// `warmup`: the first check runs after a random delay up to this.
+    pub warmup: Duration,
+}
+
+/// One health checker of a real server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CheckerSpec {
+    /// Where it is configured.
+    pub location: Location,
+    /// Timing.
+    pub timing: Timing,
+    /// `alpha`: start failed.
+    pub alpha: bool,
+    /// `log_all_failures`.
+    pub log_all_failures: bool,
+    /// Where to connect (`connect_ip`/`connect_port`, default the real server).
+    pub target: RsKey,
+    /// `bindto` / `bind_port`.
+    pub bind: Option<(IpAddr, u16)>,
+    /// `bind_if` (SO_BINDTODEVICE).
+    pub bind_if: Option<String>,
+    /// `fwmark` (SO_MARK).
+    pub fwmark: Option<u32>,
+    /// What to check.
+    pub kind: CheckKind,
+}
+
+/// The type-specific part of a checker.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CheckKind {
+    /// `TCP_CHECK`: the connection completes.
+    Tcp,
+    /// `HTTP_GET` / `SSL_GET`.
+    Http(HttpSpec),
+    /// `MISC_CHECK`.
+    Misc(MiscSpec),
+    /// `SMTP_CHECK`.
+    Smtp {
+        /// `helo_name`.
+        helo_name: String,
+    },
+    /// `DNS_CHECK`.
+    Dns {
+        /// Query type number (A 1, NS 2, CNAME 5, SOA 6, MX 15, TXT 16, AAAA 28).
+        qtype: u16,
+        /// Query name (empty = root).
+        name: String,
+    },
+    /// `UDP_CHECK`.
+    Udp(UdpSpec),
+    /// `PING_CHECK`: ICMP echo.
+    Ping,
+    /// `FILE_CHECK`.
+    File(FileSpec),
+}
+
+/// `HTTP_GET` / `SSL_GET` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HttpSpec {
+    /// SSL_GET.
+    pub tls: bool,
+    /// `http_protocol`: "1.0", "1.0C" or "1.1".
+    pub protocol: String,
+    /// URLs, all checked in each round.
+    pub urls: Vec<UrlSpec>,
+    /// SNI name (`sni_name`, or the virtual host with `enable_sni`).
+    pub sni: Option<String>,
+}
+
+/// One `url` block.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UrlSpec {
+    /// `path`.
+    pub path: String,
+    /// `digest`: lowercase MD5 hex of the body.
+    pub digest: Option<String>,
+    /// Accepted status ranges (default 200-299).
+    pub status: Vec<(u16, u16)>,
+    /// Host header (url → checker → real server → virtual server virtualhost).
+    pub virtualhost: Option<String>,
+}
+
+/// `MISC_CHECK` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MiscSpec {
+    /// The command.
+    pub argv: Vec<String>,
+    /// `misc_timeout` (default delay_loop).
+    pub timeout: Duration,
+    /// `misc_dynamic`: exit 2..255 sets the weight to exit-2.
+    pub dynamic: bool,
+    /// `user` (and group) to run as.
+    pub user: Option<(String, Option<String>)>,
+}
+
+/// `UDP_CHECK` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UdpSpec {
+    /// Payload to send (None: a few random bytes).
+    pub payload: Option<Vec<u8>>,
+    /// `require_reply`: Some(pattern), where each element is a byte or `None`
+    /// for an `x` wildcard nibble pair... kept as nibbles: (value, mask).
+    pub require_reply: Option<Vec<(u8, u8)>>,
+    /// `min_reply_length`.
+    pub min_reply_length: usize,
+    /// `max_reply_length`.
+    pub max_reply_length: usize,
+}
+
+/// `FILE_CHECK` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileSpec {
+    /// The tracked file.
+    pub path: PathBuf,
+    /// Weight multiplier (0: any non-zero value is a failure).
+    pub weight: i64,
+    /// `reverse`: the value is negated.
+    pub reverse: bool,
+}
+
+/// The table a configuration describes when every real server is alive, in
+/// `ipvsadm -Ln` style (for `lvsd -t`).
+pub fn table_text(d: &Desired) -> String {
+    use std::fmt::Write as _;
+    let fwd = |f: ipvs_sys::ForwardMethod| match f {
+        ipvs_sys::ForwardMethod::Masq => "Masq",
+        ipvs_sys::ForwardMethod::Route => "Route",
+        ipvs_sys::ForwardMethod::Tunnel => "Tunnel",
+        ipvs_sys::ForwardMethod::Local => "Local",
+        ipvs_sys::ForwardMethod::Other(_) => "?",
+    };
+    let mut out = String::new();
+    for vs in &d.virtual_servers {
+        let _ = writeln!(out, "# {} ({})", vs.id, vs.location);
+        for s in &vs.services {
+            let persist = if s.flags.contains(ipvs_sys::ServiceFlags::PERSISTENT) {
+                format!(" persistent {}", s.timeout)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "{} {}{persist}", s.key, s.scheduler);
+            for rs in &vs.real_servers {
+                let dd = dest_for(&s.key, &rs.dest);
+                let k = RsKey {
+                    addr: dd.addr,
+                    port: dd.port,
+                };
+                let _ = writeln!(out, "  -> {k} {} {}", fwd(dd.fwd), dd.weight);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Records each notify call with its arguments.
+echo "$*" >> /tmp/notify.log

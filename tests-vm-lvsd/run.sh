@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# lvsd end-to-end tests in the IPVS VM: builds lvsd, boots the VM of
+# scripts/vm/run-in-vm.sh with iproute2's `ip` (for namespaces) and runs
+# tests-vm-lvsd/vm-checks.sh inside. About 2-3 minutes under TCG.
+#   tests-vm-lvsd/run.sh
+# Skips (exit 0, "SKIPPED:" on stderr) when not root or a tool is missing.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIPPED: lvsd VM tests need root" >&2
+    exit 0
+fi
+for tool in qemu-system-x86_64 ipvsadm busybox cpio depmod ip; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "SKIPPED: lvsd VM tests need $tool (packages qemu-system-x86, ipvsadm, busybox-static, cpio, kmod, iproute2)" >&2
+        exit 0
+    fi
+done
+cargo build --locked -q -p lvsd
+here=tests-vm-lvsd
+exec scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
+    --file "$repo/target/debug/lvsd:/bin/lvsd" \
+    --file "$(command -v ip):/bin/ip" \
+    --file "$here/vm-checks.sh:/work/vm-checks.sh" \
+    --file "$here/web.conf:/work/web.conf" \
+    --file "$here/notify.sh:/work/notify.sh" \
+    --file "$here/mysql.sh:/etc/keepalived/mysql.sh" \
+    --file "bins/lvsd/tests/data/tenant-vip-tcp-check.conf:/work/tenant-vip.conf" \
+    --file "examples/mysql-master.conf:/work/mysql-master.conf" \
+    -- sh /work/vm-checks.sh

@@ -1,0 +1,192 @@
+#!/bin/sh
+# lvsd end-to-end checks; runs inside the IPVS VM (see run.sh). Backends are
+# busybox httpd in network namespaces behind veth pairs; lvsd and IPVS run in
+# the VM's root namespace; a client namespace reaches the VIPs through NAT.
+set -u
+export NO_COLOR=1
+LOG=/tmp/lvsd.log
+fail() {
+    echo "FAIL: $*"
+    echo "--- ipvsadm -Ln"; ipvsadm -Ln
+    echo "--- notify log"; cat /tmp/notify.log 2>/dev/null
+    echo "--- lvsd log (last 60 lines)"; tail -n 60 $LOG 2>/dev/null
+    exit 1
+}
+ok() { echo "ok: $*"; }
+now() { awk '{print $1}' /proc/uptime; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a<=b)}'; }
+# "addr:port weight" lines of one service, sorted.
+dests() {
+    ipvsadm -Ln | awk -v s="$1" '/^(TCP|UDP|SCTP|FWM)/ {cur=$2} / -> / && cur==s {print $2, $4}' | sort | tr '\n' ';'
+}
+# wait_for SECONDS CMD...: polls CMD every 0.1 s.
+wait_for() {
+    t=$1; shift
+    end=$(awk -v n="$(now)" -v t="$t" 'BEGIN{print n+t}')
+    while :; do
+        "$@" && return 0
+        awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n>e)}' && return 1
+        sleep 0.1
+    done
+}
+dests_are() { [ "$(dests "$1")" = "$2" ]; }
+notified() { grep -qx "$1" /tmp/notify.log 2>/dev/null; }
+
+mkns() { # NAME ADDR GW
+    ip netns add "$1" || fail "netns $1"
+    ip link add "v$1" type veth peer name eth0 netns "$1"
+    ip addr add "$3/24" dev "v$1"
+    ip link set "v$1" up
+    ip netns exec "$1" ip addr add "$2/24" dev eth0
+    ip netns exec "$1" ip link set eth0 up
+    ip netns exec "$1" ip link set lo up
+    ip netns exec "$1" ip route add default via "$3"
+}
+start_httpd() { # NS ADDR:PORT TEXT
+    mkdir -p "/www/$1"
+    echo "$3" > "/www/$1/index.html"
+    ip netns exec "$1" httpd -f -p "$2" -h "/www/$1" &
+    echo $! > "/tmp/$1.pid"
+}
+stop_httpd() { kill "$(cat /tmp/$1.pid)"; wait "$(cat /tmp/$1.pid)" 2>/dev/null; }
+get() { ip netns exec cl wget -q -T 3 -O - "http://$1/index.html" 2>/dev/null; }
+
+echo 1 > /proc/sys/net/ipv4/ip_forward
+for n in 1 2 3 4; do mkns "be$n" "10.1.$n.2" "10.1.$n.1"; done
+mkns cl 10.9.0.2 10.9.0.1
+ip addr add 10.100.0.1/32 dev lo
+ip addr add 10.100.0.2/32 dev lo
+for n in 1 2 3; do start_httpd "be$n" "10.1.$n.2:80" "be$n"; done
+start_httpd be4 10.1.4.2:80 sorry
+sleep 0.5
+[ "$(ip netns exec cl wget -q -T 3 -O - http://10.1.1.2/index.html)" = be1 ] || fail "backend be1 not reachable directly"
+
+# A service lvsd does not own: it must survive start and stop.
+ipvsadm -A -u 10.200.0.1:53 -s rr || fail "foreign service"
+
+# --- start
+lvsd -f /work/web.conf --socket /tmp/lvsd.sock --metrics-listen 127.0.0.1:9101 >$LOG 2>&1 &
+LVSD=$!
+want="10.1.1.2:80 1;10.1.2.2:80 2;10.1.3.2:80 3;"
+wait_for 10 dests_are 10.100.0.1:80 "$want" || fail "initial table: $(dests 10.100.0.1:80)"
+wait_for 10 dests_are 10.100.0.2:8080 "10.1.1.2:80 5;" || fail "second service"
+ok "ipvsadm shows exactly the healthy backends with their weights"
+grep -q "/work/web.conf:68: error: unknown scheduler .nosuch.; virtual_server skipped" $LOG ||
+    fail "no diagnostic for the bad service"
+ipvsadm -Ln | grep -q 10.100.0.3 && fail "the bad service was programmed"
+ok "bad service reported with file:line and skipped"
+ipvsadm -Ln | grep -q "UDP  10.200.0.1:53" || fail "foreign service touched at start"
+
+# --- traffic is balanced over the healthy backends (rr)
+: > /tmp/seen
+for i in 1 2 3 4 5 6 7 8 9; do get 10.100.0.1 >> /tmp/seen; done
+for n in 1 2 3; do
+    c=$(grep -c "^be$n$" /tmp/seen)
+    [ "$c" = 3 ] || fail "be$n answered $c of 9 requests: $(tr '\n' ' ' < /tmp/seen)"
+done
+ok "NAT traffic balanced: 3 requests each to be1, be2, be3"
+
+# --- a stopped backend leaves within delay_loop + connect_timeout x (retry+1) = 3 s
+t0=$(now)
+stop_httpd be2
+wait_for 10 dests_are 10.100.0.1:80 "10.1.1.2:80 1;10.1.3.2:80 3;" || fail "be2 not removed: $(dests 10.100.0.1:80)"
+dt=$(elapsed "$t0")
+le "$dt" 3.5 || fail "be2 removed after $dt s (bound 3 s + 0.5 s polling)"
+ok "stopped be2 removed after $dt s"
+wait_for 5 notified "down be2" || fail "notify_down be2 not run"
+ok "notify_down ran with its arguments"
+: > /tmp/seen
+for i in 1 2 3 4 5 6; do get 10.100.0.1 >> /tmp/seen; done
+grep -q be2 /tmp/seen && fail "the stopped backend got new connections"
+[ "$(wc -l < /tmp/seen)" = 6 ] || fail "requests failed while be2 was down"
+ok "no new connections to the stopped backend"
+
+t0=$(now)
+start_httpd be2 10.1.2.2:80 be2
+wait_for 10 dests_are 10.100.0.1:80 "$want" || fail "be2 not back: $(dests 10.100.0.1:80)"
+ok "restarted be2 back after $(elapsed "$t0") s"
+wait_for 5 notified "up be2" || fail "notify_up be2 not run"
+
+# --- inhibit_on_failure: be3 stays with weight 0
+stop_httpd be3
+wait_for 10 dests_are 10.100.0.1:80 "10.1.1.2:80 1;10.1.2.2:80 2;10.1.3.2:80 0;" || fail "be3 not inhibited: $(dests 10.100.0.1:80)"
+ok "inhibit_on_failure: be3 at weight 0"
+
+# --- quorum loss: weight 1 < quorum 2 -> sorry server, quorum_down
+stop_httpd be2
+wait_for 10 dests_are 10.100.0.1:80 "10.1.3.2:80 0;10.1.4.2:80 1;" || fail "no sorry server: $(dests 10.100.0.1:80)"
+wait_for 5 notified "quorum_down web" || fail "quorum_down not run"
+[ "$(get 10.100.0.1)" = sorry ] || fail "client not served by the sorry server"
+ok "quorum lost: sorry server in, quorum_down ran, client served by it"
+start_httpd be2 10.1.2.2:80 be2
+start_httpd be3 10.1.3.2:80 be3
+wait_for 10 dests_are 10.100.0.1:80 "$want" || fail "quorum not regained: $(dests 10.100.0.1:80)"
+wait_for 5 notified "quorum_up web" || fail "quorum_up not run"
+ok "quorum regained: real servers back, sorry server out, quorum_up ran"
+
+# --- status and metrics
+lvsd status --socket /tmp/lvsd.sock > /tmp/status.json || fail "lvsd status"
+[ "$(grep -c '"alive": true' /tmp/status.json)" = 4 ] || fail "status: $(cat /tmp/status.json)"
+grep -q '"type": "HTTP_GET"' /tmp/status.json || fail "status lacks checker types"
+wget -q -O - http://127.0.0.1:9101/metrics | grep -q 'lvsd_real_server_up{vs="TCP 10.100.0.1:80",rs="10.1.2.2:80"} 1' ||
+    fail "metrics"
+ok "lvsd status JSON and Prometheus metrics"
+
+# --- reload with one service changed: the other keeps its entries and counters
+for i in 1 2 3; do [ "$(get 10.100.0.2:8080)" = be1 ] || fail "service 8080 traffic"; done
+stats() { ipvsadm -Ln --stats | awk -v s="$1" '$2==s {print $3}'; }
+c8080=$(stats 10.100.0.2:8080)
+c80=$(stats 10.100.0.1:80)
+[ "$c8080" -ge 3 ] || fail "no counters on 8080 ($c8080)"
+before=$(grep -c "ipvs: " $LOG)
+sed -i 's/lvs_sched rr/lvs_sched wlc/' /work/web.conf
+kill -HUP $LVSD
+wait_for 10 sh -c 'ipvsadm -Ln | grep -q "TCP  10.100.0.1:80 wlc"' || fail "reload did not change the scheduler"
+sleep 1
+changes=$(grep "ipvs: " $LOG | tail -n +$((before + 1)) | sed 's/.*ipvs: //')
+[ "$changes" = "edit service TCP 10.100.0.1:80 wlc" ] || fail "reload sent more than the one change: $changes"
+[ "$(stats 10.100.0.2:8080)" = "$c8080" ] || fail "8080 counters changed by the reload"
+[ "$(stats 10.100.0.1:80)" = "$c80" ] || fail "80 counters reset by the reload"
+dests_are 10.100.0.1:80 "$want" || fail "entries changed by the reload"
+grep -q "checkers_kept=4" $LOG || fail "checkers were not kept over the reload"
+ok "reload: only SET_SERVICE for the changed service; counters ($c80, $c8080) and checkers kept"
+
+# --- SIGTERM: exit 0, our services gone, the foreign one kept
+kill -TERM $LVSD
+wait $LVSD
+rc=$?
+[ "$rc" = 0 ] || fail "lvsd exited $rc"
+ipvsadm -Ln | grep -q "10.100.0" && fail "services left after SIGTERM"
+ipvsadm -Ln | grep -q "UDP  10.200.0.1:53" || fail "foreign service removed"
+ok "SIGTERM: exit 0, our services removed, the foreign service kept"
+
+# --- the seed's tenant-vip.conf with TCP_CHECK enabled
+mkns pg 10.244.0.6 10.244.0.1
+start_httpd pg 10.244.0.6:5432 pg
+orig_timeouts=$(ipvsadm -L --timeout)
+lvsd -f /work/tenant-vip.conf --socket /tmp/t.sock >$LOG 2>&1 &
+LVSD=$!
+wait_for 10 dests_are 192.168.143.33:5432 "10.244.0.6:5432 1;" || fail "tenant-vip table: $(dests 192.168.143.33:5432)"
+ipvsadm -Ln | grep -q "TCP  192.168.143.33:5432 wlc persistent 7200" || fail "tenant-vip service settings"
+ipvsadm -L --timeout | grep -q "7200 120 300" || fail "lvs_timeouts not applied: $(ipvsadm -L --timeout)"
+lvsd status --socket /tmp/t.sock | grep -q '"type": "TCP_CHECK"' || fail "tenant-vip checker"
+kill -TERM $LVSD; wait $LVSD || fail "tenant-vip lvsd exit"
+[ "$(ipvsadm -L --timeout)" = "$orig_timeouts" ] || fail "timeouts not restored"
+ok "seed tenant-vip.conf: wlc persistent 7200 NAT service, TCP_CHECK, lvs_timeouts set and restored"
+
+# --- the repaired MySQL master config: notify_down /etc/keepalived/mysql.sh
+mkns my 192.168.143.65 192.168.143.1
+start_httpd my 192.168.143.65:3306 mysql
+lvsd -f /work/mysql-master.conf --socket /tmp/m.sock >$LOG 2>&1 &
+LVSD=$!
+wait_for 10 dests_are 192.168.143.32:3306 "192.168.143.65:3306 3;" || fail "mysql table: $(dests 192.168.143.32:3306)"
+t0=$(now)
+stop_httpd my
+# delay_loop 2 + connect_timeout 3 x (retry 1 + 1) + delay_before_retry 1 = 9 s
+wait_for 12 sh -c '! ipvsadm -Ln | grep -q 192.168.143.65' || fail "mysql backend not removed"
+dt=$(elapsed "$t0")
+wait_for 5 notified "mysql.sh " || fail "mysql.sh (notify_down) did not run"
+kill -TERM $LVSD; wait $LVSD || fail "mysql lvsd exit"
+ok "repaired mysql-master.conf: backend removed after $dt s, notify_down mysql.sh ran"
+echo "ALL LVSD VM CHECKS PASSED"
