@@ -115,6 +115,14 @@ impl IpvsMessage {
             nlas: Vec::new(),
         }
     }
+
+    /// The attributes as bytes (the generic-netlink payload after the
+    /// 4-byte genl header).
+    pub fn encode_attributes(&self) -> Vec<u8> {
+        let mut buf = vec![0; self.buffer_len()];
+        self.emit(&mut buf);
+        buf
+    }
 }
 
 impl GenlFamily for IpvsMessage {

@@ -411,14 +411,19 @@ fn number(s: &str, min: i64, max: i64) -> Option<i64> {
     (min..=max).contains(&n).then_some(n)
 }
 
+/// The protocol's name in /etc/services.
+pub fn services_protocol(proto: Protocol) -> Option<&'static str> {
+    match proto {
+        Protocol::Tcp => Some("tcp"),
+        Protocol::Udp => Some("udp"),
+        Protocol::Sctp => Some("sctp"),
+        Protocol::Other(_) => None,
+    }
+}
+
 /// Looks a service name up in /etc/services.
 pub fn service_port(name: &str, proto: Protocol) -> Option<u16> {
-    let p = match proto {
-        Protocol::Tcp => "tcp",
-        Protocol::Udp => "udp",
-        Protocol::Sctp => "sctp",
-        Protocol::Other(_) => return None,
-    };
+    let p = services_protocol(proto)?;
     let text = std::fs::read_to_string("/etc/services").ok()?;
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("");
@@ -1067,4 +1072,89 @@ pub fn split_line(line: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &str) -> Result<Invocation, Stop> {
+        parse(
+            &args
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn persistent_timeout_is_optional() {
+        let inv = p("-A -t 10.0.0.1:80 -p -s rr").unwrap();
+        assert_eq!(inv.service.timeout, 360);
+        let inv = p("-A -t 10.0.0.1:80 -p 30").unwrap();
+        assert_eq!(inv.service.timeout, 30);
+        let inv = p("-A -t 10.0.0.1:80 --persistent=45").unwrap();
+        assert_eq!(inv.service.timeout, 45);
+        assert_eq!(
+            p("-A -t 10.0.0.1:80 -p x"),
+            Err(Stop::Fail("invalid timeout value `x' specified".into()))
+        );
+    }
+
+    #[test]
+    fn clustered_and_attached_short_options() {
+        let inv = p("-Ln").unwrap();
+        assert_eq!((inv.cmd, inv.format.numeric), (Cmd::List, true));
+        let inv = p("-At10.0.0.1:80 -srr").unwrap();
+        assert_eq!(inv.service.scheduler, "rr");
+    }
+
+    #[test]
+    fn checks_in_ipvsadm_order_with_its_messages() {
+        assert_eq!(
+            p("-A -s rr"),
+            Err(Stop::Fail(
+                "You need to supply the 'service-address' option for the 'add-service' command"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            p("-L -c --timeout"),
+            Err(Stop::Fail(
+                "The option 'timeout' conflicts with the 'connection' option in the 'list' command"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            p("-A -t 10.0.0.1:80 -t 10.0.0.2:80"),
+            Err(Stop::Fail(
+                "multiple 'service-address' options specified".into()
+            ))
+        );
+        assert_eq!(
+            p("-A -L"),
+            Err(Stop::Fail("multiple commands specified".into()))
+        );
+        assert_eq!(p("--bogus"), Err(Stop::TryHelp));
+        assert_eq!(
+            p("-Ln --bogus"),
+            Err(Stop::Popt("--bogus: unknown option".into()))
+        );
+    }
+
+    #[test]
+    fn real_server_port_defaults_to_the_service_port() {
+        let inv = p("-a -t 10.0.0.1:80 -r 10.0.0.2 -m").unwrap();
+        assert_eq!(inv.dest.port, 80);
+        let inv = p("-a -t 10.0.0.1:80 -r 10.0.0.2:8080 -g").unwrap();
+        assert_eq!(inv.dest.port, 80, "direct routing uses the service port");
+    }
+
+    #[test]
+    fn restore_lines_split_on_whitespace_and_quotes() {
+        assert_eq!(
+            split_line("  -A  -t 'a b'\t-s rr\n"),
+            ["-A", "-t", "a b", "-s", "rr"]
+        );
+    }
 }

@@ -200,12 +200,7 @@ fn has_sched_flags(s: &Service) -> bool {
 
 /// Port name from /etc/services, as getservbyport.
 fn port_name(port: u16, proto: Protocol) -> Option<String> {
-    let p = match proto {
-        Protocol::Tcp => "tcp",
-        Protocol::Udp => "udp",
-        Protocol::Sctp => "sctp",
-        Protocol::Other(_) => return None,
-    };
+    let p = crate::cli::services_protocol(proto)?;
     let text = std::fs::read_to_string("/etc/services").ok()?;
     let want = format!("{port}/{p}");
     text.lines().find_map(|line| {
@@ -324,8 +319,15 @@ pub fn title(out: &mut String, f: &Format) {
     }
 }
 
-fn ipv4_mask(m: u32) -> String {
-    std::net::Ipv4Addr::from(m).to_string()
+/// The persistence granularity, when it is not the family's full mask.
+fn persistence_mask(se: &Service) -> Option<String> {
+    match se.key.af() {
+        AddressFamily::Inet if se.netmask != 0xffff_ffff => {
+            Some(std::net::Ipv4Addr::from(se.netmask).to_string())
+        }
+        AddressFamily::Inet6 if se.netmask != 128 => Some(se.netmask.to_string()),
+        _ => None,
+    }
 }
 
 /// One service and its destinations (`print_service_entry`).
@@ -365,14 +367,8 @@ pub fn service_entry(out: &mut String, e: &Entry, f: &Format) {
         let _ = write!(out, "-A {svc_name} -s {}", se.scheduler);
         if persistent {
             let _ = write!(out, " -p {}", se.timeout);
-            match af {
-                AddressFamily::Inet if se.netmask != 0xffff_ffff => {
-                    let _ = write!(out, " -M {}", ipv4_mask(se.netmask));
-                }
-                AddressFamily::Inet6 if se.netmask != 128 => {
-                    let _ = write!(out, " -M {}", se.netmask);
-                }
-                _ => {}
+            if let Some(m) = persistence_mask(se) {
+                let _ = write!(out, " -M {m}");
             }
         }
         if let Some(pe) = se.pe_name.as_deref().filter(|p| !p.is_empty()) {
@@ -402,14 +398,8 @@ pub fn service_entry(out: &mut String, e: &Entry, f: &Format) {
         }
         if persistent {
             let _ = write!(out, " persistent {}", se.timeout);
-            match af {
-                AddressFamily::Inet if se.netmask != 0xffff_ffff => {
-                    let _ = write!(out, " mask {}", ipv4_mask(se.netmask));
-                }
-                AddressFamily::Inet6 if se.netmask != 128 => {
-                    let _ = write!(out, " mask {}", se.netmask);
-                }
-                _ => {}
+            if let Some(m) = persistence_mask(se) {
+                let _ = write!(out, " mask {m}");
             }
             if let Some(pe) = se.pe_name.as_deref().filter(|p| !p.is_empty()) {
                 let _ = write!(out, " pe {pe}");
@@ -562,4 +552,44 @@ pub fn daemons(ds: &[SyncDaemon]) -> String {
 /// Compare helper for tests: the ordering `cmp_services` implies.
 pub fn order_of(a: &Service, b: &Service) -> Ordering {
     cmp_services(a, b).cmp(&0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(a: &str) -> Service {
+        Service::new(
+            ServiceKey::Inet {
+                protocol: Protocol::Tcp,
+                addr: a.parse().unwrap(),
+                port: 80,
+            },
+            "rr",
+        )
+    }
+
+    #[test]
+    fn address_order_wraps_like_c() {
+        // ipvsadm's (int)(a - b) puts 200.x before 10.x.
+        assert!(cmp_services(&tcp("200.1.1.1"), &tcp("10.1.1.1")) < 0);
+        assert!(cmp_services(&tcp("10.1.1.1"), &tcp("10.1.1.2")) < 0);
+    }
+
+    #[test]
+    fn merge_sort_is_glibc_msort() {
+        let mut v = vec![5, 3, 9, 1, 3, 7];
+        msort(&mut v, &|a: &i32, b: &i32| a - b);
+        assert_eq!(v, [1, 3, 3, 5, 7, 9]);
+    }
+
+    #[test]
+    fn large_numbers_scale_like_ipvsadm() {
+        let f = Format::default();
+        let mut s = String::new();
+        for n in [99_999_999, 100_000_000, 1_500_000_000, 123_000_000_000_000] {
+            largenum(&mut s, n, &f);
+        }
+        assert_eq!(s, " 99999999  100000K    1500M     123T");
+    }
 }
