@@ -287,8 +287,11 @@ sc_preempt() {
     mkconf "$TN_DIR/$run-lo.conf" 100
     rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
     tn_wait_addr "$R2" eth0 $VIP 6 || true
+    # A VIP left on r1 by a previous run is removed at start (r1 is Backup).
+    ip -n "$R1" addr add $VIP/24 dev eth0
     rt_start "${run}_np" "$R1" "$TN_DIR/$run-hi-np.conf" "$hi"
-    sleep 4
+    tn_check "[$run] leftover VIP removed from r1 ($hi) at start" tn_wait_no_addr "$R1" eth0 $VIP 3
+    sleep 3
     tn_check "[$run] nopreempt: returning r1 ($hi, 150) stays Backup" hasnt "$R1" $VIP
     tn_check "[$run] nopreempt: r2 ($lo, 100) stays Master" has "$R2" $VIP
     rt_stop "${run}_np"
@@ -442,9 +445,23 @@ sc_reload() {
     tn_check "[$run] ... not on r2" hasnt "$R2" $VIP
     flap() { ! grep -qF "$VIP/" "$TN_DIR/$run-mon1.mon" "$TN_DIR/$run-mon2.mon"; }
     tn_check "[$run] no VIP address event on either router during the reload" flap
+    # A changed instance (priority) keeps its state: reconfigured, not restarted.
+    lines=$(wc -l <"$TN_DIR/$vr.log")
+    if [ "$hi" = vr ]; then sed -i "s/priority 150/priority 140/" "$conf"; else sed -i "s/priority 100/priority 90/" "$conf"; fi
+    rt_signal "$vr" HUP
+    sleep 2
+    tn_check "[$run] changed priority: instance reconfigured in place" grep -q "configuration reloaded kept=0 reconfigured=1" "$TN_DIR/$vr.log"
+    tn_check "[$run] changed priority: no state change" no_state_change_after "$TN_DIR/$vr.log" "$lines"
+    tn_check "[$run] changed priority: VIP still on r1 only" has "$R1" $VIP
+    tn_check "[$run] no VIP address event during the second reload" flap
+    rt_signal "$vr" USR1
+    sleep 0.5
+    local dumped
+    dumped=$(json_get "$(cat "$TN_DIR/$vr.dump" 2>/dev/null)" 'j["instances"][0]["effective_priority"]')
+    tn_check "[$run] SIGUSR1 dump shows the new priority ($dumped)" test "$dumped" = "$([ "$hi" = vr ] && echo 140 || echo 90)"
     tn_capture_stop "$run-wire"
     gap=$(tn_capture_text "$run-wire" -tt | awk -v s="$src" '$0 ~ s" > 224.0.0.18" { t=$1; if (p) { d=t-p; if (d>m) m=d } p=t } END { printf "%d\n", m*1000 }')
-    echo "# [$run] largest gap between r1's adverts around the reload: ${gap} ms (advert_int 500 ms)"
+    echo "# [$run] largest gap between r1's adverts around both reloads: ${gap} ms (advert_int 500 ms)"
     tn_check "[$run] no advert gap longer than one interval + 150 ms (${gap} ms)" le "${gap:-99999}" 650
     net_down
 }
