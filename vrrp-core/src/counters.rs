@@ -51,6 +51,36 @@ pub enum DropReason {
     Family,
     /// Ignored by an owner with `owner_ignore_adverts`.
     OwnerIgnore,
+    /// Multicast advert on a unicast instance or the reverse.
+    Destination,
+    /// Address list differs and the policy drops it (RFC 3768 §7.1).
+    AddressList,
+    /// A codec reason without a counter of its own.
+    Other,
+}
+
+impl From<crate::packet::DropReason> for DropReason {
+    /// Maps the codec's receive-validation reason to the counter it feeds.
+    fn from(r: crate::packet::DropReason) -> Self {
+        use crate::packet::DropReason as P;
+        match r {
+            P::FamilyMismatch => DropReason::Family,
+            P::Truncated | P::TrailingBytes => DropReason::PacketLength,
+            P::VridMismatch => DropReason::Vrid,
+            P::BadTtl => DropReason::IpTtl,
+            P::VersionMismatch => DropReason::Version,
+            P::BadType => DropReason::InvalidType,
+            P::BadChecksum => DropReason::Checksum,
+            P::UnknownAuthType => DropReason::AuthInvalidType,
+            P::AuthTypeMismatch => DropReason::AuthTypeMismatch,
+            P::AuthFailure => DropReason::AuthFailure,
+            P::AdvertIntervalMismatch | P::ZeroAdvertInterval => DropReason::AdvertInterval,
+            P::DestinationMismatch => DropReason::Destination,
+            P::OwnerIgnoresAdverts => DropReason::OwnerIgnore,
+            P::UnknownUnicastSource | P::UnicastTtlOutOfRange => DropReason::UnicastPeer,
+            P::AddressListMismatch => DropReason::AddressList,
+        }
+    }
 }
 
 /// Per-instance counters. Field names follow RFC 6527 objects in snake
@@ -101,6 +131,10 @@ pub struct Counters {
     pub family_errors: u64,
     /// Adverts ignored by an owner with `owner_ignore_adverts`.
     pub owner_ignored: u64,
+    /// Multicast/unicast destination mismatches.
+    pub destination_errors: u64,
+    /// Other drops reported by the codec.
+    pub other_errors: u64,
 }
 
 impl Counters {
@@ -120,6 +154,9 @@ impl Counters {
             DropReason::UnicastPeer => &mut self.unicast_peer_errors,
             DropReason::Family => &mut self.family_errors,
             DropReason::OwnerIgnore => &mut self.owner_ignored,
+            DropReason::Destination => &mut self.destination_errors,
+            DropReason::AddressList => &mut self.address_list_errors,
+            DropReason::Other => &mut self.other_errors,
         };
         *c = c.saturating_add(1);
     }

@@ -6,7 +6,7 @@ use core::net::IpAddr;
 
 use crate::config::{ConfigError, InitialState, InstanceConfig, PRIORITY_OWNER, PRIORITY_RELEASE};
 use crate::counters::{Counters, DropReason, NewMasterReason};
-use crate::packet::{AddressList, Advertisement, Auth, Family, Version};
+use crate::packet::{AddressList, Advertisement, Auth, Expectations, Family, UnicastPeer, Version};
 use crate::state::{Action, AnnounceReason, Event, Reason, State};
 use crate::time::{Duration, Instant};
 use crate::timers::{master_down_interval, skew_time};
@@ -117,6 +117,8 @@ pub struct Instance {
     actions: ActionQueue,
     counters: Counters,
     template: Advertisement,
+    /// `unicast_peers` in the codec's form, for [`Instance::expectations`].
+    peers: Vec<UnicastPeer>,
 }
 
 impl Instance {
@@ -147,7 +149,14 @@ impl Instance {
             actions: ActionQueue::new(),
             counters: Counters::default(),
             template,
+            peers: Vec::new(),
         };
+        i.peers = i
+            .cfg
+            .unicast_peers
+            .iter()
+            .map(|a| UnicastPeer::new(*a))
+            .collect();
         i.effective_priority = i.compute_priority();
         if i.tracker_fault() {
             i.fault_flags |= fault::TRACKER;
@@ -222,6 +231,24 @@ impl Instance {
     /// when the caller patches the priority byte itself.
     pub fn advertisement_template(&self) -> &Advertisement {
         &self.template
+    }
+
+    /// What the codec's [`crate::packet::validate`] should expect of adverts
+    /// for this instance: version, VRID, family, auth, interval, VIPs
+    /// (mismatch reported, not dropped), unicast peers (source checked),
+    /// `owner_ignore_adverts`, RFC checksum rule. The IO layer may adjust
+    /// the checksum fields before use.
+    pub fn expectations(&self) -> Expectations<'_> {
+        let c = &self.cfg;
+        let mut e = Expectations::new(c.version, c.vrid, c.family);
+        e.auth = c.auth;
+        e.advert_int_cs = c.advert_interval_cs();
+        e.addresses = &c.vips;
+        e.unicast_peers = &self.peers;
+        e.check_unicast_src = !self.peers.is_empty();
+        e.owner_ignores_adverts = c.owner_ignore_adverts;
+        e.is_owner = c.is_owner();
+        e
     }
 
     /// A status snapshot (allocates; not for the per-packet path).
@@ -397,6 +424,12 @@ impl Instance {
         let vips_changed = cfg.vips != self.cfg.vips;
         self.cfg = cfg;
         self.template = build_template(&self.cfg);
+        self.peers = self
+            .cfg
+            .unicast_peers
+            .iter()
+            .map(|a| UnicastPeer::new(*a))
+            .collect();
         match self.state {
             State::Master => {
                 self.master_adver_int = self.cfg.advert_interval;

@@ -612,3 +612,23 @@ fn ipv6_v3_works() {
     lan.run_until(secs(10));
     assert_eq!(lan.masters(Family::V6, 1), vec![(0, 0)]);
 }
+
+#[test]
+fn v2_password_mismatch_is_dropped_by_the_codec() {
+    use vrrp_core::packet::Auth;
+    let mut lan = VirtualLan::new(1);
+    let mut a = cfg(Version::V2, "10.0.0.1", 100);
+    a.auth = Auth::Pass(*b"secret\0\0");
+    let mut b = cfg(Version::V2, "10.0.0.2", 90);
+    b.auth = Auth::Pass(*b"other\0\0\0");
+    lan.add_node("a", vec![a]).unwrap();
+    lan.add_node("b", vec![b]).unwrap();
+    lan.schedule(secs(0), SimEvent::Start(0));
+    lan.schedule(secs(0), SimEvent::Start(1));
+    lan.run_until(secs(10));
+    // Neither hears the other: two Masters, auth failures counted.
+    assert_eq!(lan.masters(Family::V4, 1).len(), 2);
+    assert!(lan.instance(0, 0).unwrap().counters().auth_failures >= 6);
+    assert!(lan.instance(1, 0).unwrap().counters().auth_failures >= 6);
+    assert_eq!(lan.encode_errors(), 0);
+}

@@ -13,7 +13,11 @@ use vrrp_core::time::{Duration, Instant};
 use vrrp_core::timers::{master_down_interval, skew_time};
 use vrrp_core::{Event, InstanceConfig, State};
 
-const CASES: u32 = 128;
+/// 128 cases per property (a few seconds in debug); `PROPTEST_CASES`
+/// overrides for longer soak runs.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
+}
 
 #[derive(Debug, Clone)]
 struct Router {
@@ -105,7 +109,20 @@ impl Topo {
     /// and preempt_delay).
     fn check_master(&self, lan: &VirtualLan) -> Result<usize, TestCaseError> {
         prop_assert_eq!(lan.stalled(), None, "advert storm");
+        prop_assert_eq!(lan.encode_errors(), 0);
+        for i in 0..self.routers.len() {
+            let c = lan.instance(i, 0).unwrap().counters();
+            prop_assert_eq!(
+                (c.checksum_errors, c.packet_length_errors, c.other_errors),
+                (0, 0, 0)
+            );
+        }
         let masters = lan.masters(self.family(), 7);
+        if std::env::var_os("SIM_DEBUG").is_some() {
+            for e in lan.timeline() {
+                eprintln!("{} n{} {:?} {:?}", e.at, e.node, e.instance, e.kind);
+            }
+        }
         prop_assert_eq!(masters.len(), 1, "masters: {:?}", masters);
         let m = masters[0].0;
         let mp = self.routers[m].priority;
@@ -216,7 +233,7 @@ fn first_master_after(lan: &VirtualLan, t: Instant) -> Option<(Instant, usize)> 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     /// After random crashes, restarts, shutdowns, partitions, loss and
     /// interface faults, once the LAN is whole and loss-free for long

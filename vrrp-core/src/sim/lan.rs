@@ -9,7 +9,7 @@ use core::net::IpAddr;
 use super::rng::SplitMix64;
 use crate::config::{ConfigError, InstanceConfig};
 use crate::instance::Instance;
-use crate::packet::{Advertisement, Family};
+use crate::packet::{Advertisement, ChecksumMode, Family, RxMeta, VRRP_TTL, validate};
 use crate::state::{Action, Event, Reason, State};
 use crate::sync_group::{SyncGroup, SyncGroupError};
 use crate::time::{Duration, Instant};
@@ -177,10 +177,12 @@ struct Node {
     /// Deadline each instance has in the queue.
     scheduled: Vec<Option<Instant>>,
     last_rx: Vec<Option<Instant>>,
-    /// Cached advert per instance for its last priority.
-    adv_cache: Vec<Option<Rc<Advertisement>>>,
+    /// Cached encoded multicast advert per instance for its last priority.
+    adv_cache: Vec<Option<(u8, Rc<[u8]>)>>,
     up: bool,
     drop_adverts: u32,
+    /// Environment events per instance (latest per interface/tracker/fault).
+    env: Vec<Vec<Event>>,
 }
 
 enum Pending {
@@ -194,7 +196,8 @@ enum Pending {
         inst: usize,
         from: NodeId,
         src: IpAddr,
-        adv: Rc<Advertisement>,
+        dst: IpAddr,
+        bytes: Rc<[u8]>,
     },
 }
 
@@ -244,6 +247,9 @@ pub struct VirtualLan {
     adverts_sent: u64,
     adverts_delivered: u64,
     stalled: Option<Instant>,
+    /// Reused decode target (no allocation per delivery).
+    rx_adv: Option<Advertisement>,
+    encode_errors: u64,
 }
 
 impl VirtualLan {
@@ -268,6 +274,8 @@ impl VirtualLan {
             adverts_sent: 0,
             adverts_delivered: 0,
             stalled: None,
+            rx_adv: None,
+            encode_errors: 0,
         }
     }
 
@@ -323,8 +331,10 @@ impl VirtualLan {
             adv_cache: Vec::new(),
             up: false,
             drop_adverts: 0,
+            env: Vec::new(),
         };
         build_instances(&mut node)?;
+        node.env = vec![Vec::new(); node.instances.len()];
         for (i, inst) in node.instances.iter().enumerate() {
             let c = inst.config();
             let seg = node.segments.get(i).copied().unwrap_or(0);
@@ -478,6 +488,11 @@ impl VirtualLan {
         v
     }
 
+    /// Adverts the codec refused to encode (a bug if ever non-zero).
+    pub fn encode_errors(&self) -> u64 {
+        self.encode_errors
+    }
+
     /// Adverts sent and delivered so far (statistics).
     pub fn packet_counts(&self) -> (u64, u64) {
         (self.adverts_sent, self.adverts_delivered)
@@ -527,7 +542,8 @@ impl VirtualLan {
                 inst,
                 from,
                 src,
-                adv,
+                dst,
+                bytes,
             } => {
                 let Some(n) = self.nodes.get_mut(node) else {
                     return;
@@ -538,18 +554,34 @@ impl VirtualLan {
                 if let Some(r) = n.last_rx.get_mut(inst) {
                     *r = Some(now);
                 }
-                if let Some(i) = n.instances.get_mut(inst) {
-                    let _ = i.handle_advert(now, src, &adv);
+                let Some(i) = n.instances.get_mut(inst) else {
+                    return;
+                };
+                // The receive path of a real daemon: codec validation, then
+                // decode into a reused advertisement, then the FSM.
+                let rx = RxMeta {
+                    src,
+                    dst,
+                    ttl: VRRP_TTL,
+                };
+                let mut priority = None;
+                match validate(&rx, &bytes, &i.expectations()) {
+                    Err(r) => i.note_rejected(r.into()),
+                    Ok(v) => {
+                        let adv = self.rx_adv.get_or_insert_with(|| i.advertisement(0));
+                        if adv.parse_into(&v.packet).is_ok() {
+                            priority = Some(adv.priority);
+                            let _ = i.handle_advert(now, src, adv);
+                        }
+                    }
                 }
                 self.adverts_delivered += 1;
                 if self.record_packets {
+                    let priority = priority.unwrap_or(0);
                     self.note(
                         node,
                         Some(inst),
-                        TimelineKind::AdvertReceived {
-                            from,
-                            priority: adv.priority,
-                        },
+                        TimelineKind::AdvertReceived { from, priority },
                     );
                 }
                 self.after_input(node, inst);
@@ -598,6 +630,11 @@ impl VirtualLan {
                 if build_instances(node).is_err() {
                     node.instances.clear();
                 }
+                for (inst, evs) in node.instances.iter_mut().zip(&node.env) {
+                    for e in evs {
+                        inst.handle_event(self.now, *e);
+                    }
+                }
             }
             SimEvent::Shutdown(n) => {
                 let Some(node) = self.nodes.get_mut(n) else {
@@ -624,13 +661,22 @@ impl VirtualLan {
                 let Some(nd) = self.nodes.get_mut(node) else {
                     return;
                 };
-                if !nd.up {
+                // Interface, tracker and fault state belong to the node's
+                // environment: they also change while the node is down and
+                // are replayed into fresh instances after a crash.
+                let env = env_key(event);
+                if let (Some(k), Some(list)) = (env, nd.env.get_mut(instance)) {
+                    list.retain(|e| env_key(*e) != Some(k));
+                    list.push(event);
+                } else if !nd.up {
                     return;
                 }
                 if let Some(i) = nd.instances.get_mut(instance) {
                     i.handle_event(now, event);
                 }
-                self.after_input(node, instance);
+                if nd.up {
+                    self.after_input(node, instance);
+                }
             }
             SimEvent::Partition(groups) => {
                 for (n, c) in self.component.iter_mut().enumerate() {
@@ -746,16 +792,20 @@ impl VirtualLan {
             !cfg.unicast_peers.is_empty(),
         );
         let seg = n.segments.get(inst).copied().unwrap_or(0);
-        let adv = match n.adv_cache.get(inst) {
-            Some(Some(a)) if a.priority == priority => Rc::clone(a),
+        // Multicast: one encoding per priority, cached.
+        let group = family.group();
+        let mcast = match n.adv_cache.get(inst) {
+            Some(Some((p, b))) if *p == priority => Some(Rc::clone(b)),
+            _ if unicast => None,
             _ => {
-                let a = Rc::new(i.advertisement(priority));
-                if let Some(slot) = n.adv_cache.get_mut(inst) {
-                    *slot = Some(Rc::clone(&a));
+                let b = encode(&i.advertisement(priority), src, group);
+                if let (Some(b), Some(slot)) = (&b, n.adv_cache.get_mut(inst)) {
+                    *slot = Some((priority, Rc::clone(b)));
                 }
-                a
+                b
             }
         };
+        let adv_unicast = unicast.then(|| i.advertisement(priority));
         let dropped = n.drop_adverts > 0;
         n.drop_adverts = n.drop_adverts.saturating_sub(1);
         self.adverts_sent += 1;
@@ -801,6 +851,31 @@ impl VirtualLan {
                 }
                 continue;
             }
+            // Unicast: the v3/IPv4 checksum covers the destination.
+            let (dst, bytes) = match (&mcast, &adv_unicast) {
+                (Some(b), _) => (group, Rc::clone(b)),
+                (None, Some(a)) => {
+                    let Some(dst) = self
+                        .nodes
+                        .get(dn)
+                        .and_then(|x| x.instances.get(di))
+                        .map(|x| x.config().primary_address)
+                    else {
+                        continue;
+                    };
+                    match encode(a, src, dst) {
+                        Some(b) => (dst, b),
+                        None => {
+                            self.encode_errors += 1;
+                            continue;
+                        }
+                    }
+                }
+                (None, None) => {
+                    self.encode_errors += 1;
+                    continue;
+                }
+            };
             let copies = if self.rng.chance_ppm(p.duplicate_ppm) {
                 2
             } else {
@@ -809,6 +884,7 @@ impl VirtualLan {
             for _ in 0..copies {
                 let j = self.rng.up_to(p.jitter.as_micros());
                 let at = self.now + p.latency + Duration::from_micros(j);
+                let bytes = Rc::clone(&bytes);
                 self.push(
                     at,
                     Pending::Deliver {
@@ -816,13 +892,31 @@ impl VirtualLan {
                         inst: di,
                         from: node,
                         src,
-                        adv: Rc::clone(&adv),
+                        dst,
+                        bytes,
                     },
                 );
             }
         }
         self.dest_scratch = dests;
     }
+}
+
+/// Which piece of environment an event sets (`None`: not environment).
+fn env_key(e: Event) -> Option<(u8, usize)> {
+    match e {
+        Event::InterfaceUp | Event::InterfaceDown => Some((0, 0)),
+        Event::TrackerUp(i) | Event::TrackerDown(i) => Some((1, i)),
+        Event::FaultOn | Event::FaultOff => Some((2, 0)),
+        Event::Startup | Event::Shutdown => None,
+    }
+}
+
+/// Encodes an advert with the codec (RFC checksum rule).
+fn encode(adv: &Advertisement, src: IpAddr, dst: IpAddr) -> Option<Rc<[u8]>> {
+    let mut buf = vec![0u8; adv.buffer_len()];
+    adv.emit(&mut buf, src, dst, ChecksumMode::Rfc).ok()?;
+    Some(Rc::from(buf))
 }
 
 /// Why a node could not be added.

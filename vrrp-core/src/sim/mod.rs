@@ -9,9 +9,12 @@
 //! from one deadline to the next, so an hour of network runs in
 //! milliseconds; a run is a pure function of the seed and the schedule.
 //!
-//! Adverts are passed as [`Advertisement`] values (the codec is exercised
-//! by its own tests); see [`VirtualLan::set_wire_check`] to round-trip
-//! them through a caller-supplied encoder.
+//! Adverts go through the real codec: encoded with
+//! [`Advertisement::emit`] (RFC checksum, per destination for unicast),
+//! checked on arrival with [`crate::packet::validate`] against
+//! [`Instance::expectations`] (drops are counted in the receiver's
+//! counters), decoded with [`Advertisement::parse_into`] into a reused
+//! value, then fed to [`Instance::handle_advert`].
 //!
 //! ```
 //! use vrrp_core::{InstanceConfig, State, packet::Version, sim::{SimEvent, VirtualLan}};
