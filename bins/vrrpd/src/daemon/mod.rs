@@ -133,18 +133,42 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
     });
 }
 
+/// `-t`: checks the file without needing its interfaces to exist here (a
+/// missing interface address is a warning, as the file may be meant for
+/// another host).
+fn config_test(path: &Path) -> Result<(), String> {
+    struct Lenient(HostView);
+    impl crate::mapping::AddressResolver for Lenient {
+        fn primary(&self, interface: Option<&str>, family: Family) -> Option<std::net::IpAddr> {
+            self.0.primary(interface, family).or(Some(match family {
+                Family::V4 => std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                Family::V6 => std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            }))
+        }
+    }
+    let loaded = conf::load(path, &Lenient(HostView::default()));
+    let text = loaded.render();
+    if !text.is_empty() {
+        eprint!("{text}");
+    }
+    if loaded.has_errors() {
+        return Err(format!("{}: configuration refused", path.display()));
+    }
+    println!(
+        "{}: {} vrrp_instance(s), {} sync group(s): OK",
+        path.display(),
+        loaded.mapped.instances.len(),
+        loaded.mapped.sync_groups.len()
+    );
+    Ok(())
+}
+
 async fn run(o: &DaemonOptions) -> Result<(), String> {
+    if o.config_test {
+        return config_test(&o.file);
+    }
     let rtnl = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
     let (mapped, host) = load(&o.file, &rtnl).await?;
-    if o.config_test {
-        println!(
-            "{}: {} instance(s), {} sync group(s): OK",
-            o.file.display(),
-            mapped.instances.len(),
-            mapped.sync_groups.len()
-        );
-        return Ok(());
-    }
     if mapped.instances.is_empty() {
         warn!("no vrrp_instance configured; waiting for signals");
     }
