@@ -340,3 +340,130 @@ pub enum ConfigError {
     #[error("reconfiguration may not change vrid, family or version")]
     IdentityChanged,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> InstanceConfig {
+        InstanceConfig::new("VI", 1, Version::V3, "10.0.0.1".parse().unwrap())
+    }
+
+    #[test]
+    fn tracker_weights_follow_keepalived_table() {
+        let t = |weight, reverse| TrackerConfig {
+            name: "x".into(),
+            weight,
+            reverse,
+            initially_up: true,
+        };
+        assert_eq!(
+            (
+                t(10, false).adjustment(true),
+                t(10, false).adjustment(false)
+            ),
+            (10, 0)
+        );
+        assert_eq!(
+            (t(10, true).adjustment(true), t(10, true).adjustment(false)),
+            (-10, 0)
+        );
+        assert_eq!(
+            (
+                t(-10, false).adjustment(true),
+                t(-10, false).adjustment(false)
+            ),
+            (0, -10)
+        );
+        assert_eq!(
+            (
+                t(-10, true).adjustment(true),
+                t(-10, true).adjustment(false)
+            ),
+            (0, 10)
+        );
+        assert!(t(0, false).faults(false) && !t(0, false).faults(true));
+        assert!(t(0, true).faults(true) && !t(0, true).faults(false));
+        assert!(!t(5, false).faults(false));
+    }
+
+    #[test]
+    fn keepalived_corrections() {
+        let mut c = base();
+        c.initial_state = Some(InitialState::Master);
+        c.nopreempt = true;
+        c.preempt_delay = Duration::from_secs(5);
+        let c = c.validated().unwrap();
+        assert!(!c.nopreempt);
+        assert_eq!(c.preempt_delay, Duration::ZERO);
+
+        let mut c = base();
+        c.priority = 255;
+        c.accept = false;
+        c.trackers = vec![
+            TrackerConfig {
+                name: "w".into(),
+                weight: 10,
+                reverse: false,
+                initially_up: true,
+            },
+            TrackerConfig {
+                name: "z".into(),
+                weight: 0,
+                reverse: false,
+                initially_up: true,
+            },
+        ];
+        let c = c.validated().unwrap();
+        assert_eq!(c.wanted_initial_state(), InitialState::Master);
+        assert!(c.accept);
+        assert_eq!(
+            c.trackers.len(),
+            1,
+            "weighted trackers removed from an owner"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_configs() {
+        let e = |f: &dyn Fn(&mut InstanceConfig)| {
+            let mut c = base();
+            f(&mut c);
+            c.validated().unwrap_err()
+        };
+        assert_eq!(e(&|c| c.vrid = 0), ConfigError::Vrid);
+        assert_eq!(e(&|c| c.priority = 0), ConfigError::Priority(0));
+        assert!(matches!(
+            e(&|c| c.advert_interval = Duration::from_millis(1005)),
+            ConfigError::AdvertInterval(_)
+        ));
+        assert!(matches!(
+            e(&|c| {
+                c.version = Version::V2;
+                c.advert_interval = Duration::from_millis(1500)
+            }),
+            ConfigError::AdvertInterval(_)
+        ));
+        assert!(matches!(
+            e(&|c| c.vips = vec!["fd00::1".parse().unwrap()]),
+            ConfigError::FamilyMismatch(_)
+        ));
+        assert_eq!(
+            e(&|c| {
+                c.primary_address = "fe80::1".parse().unwrap();
+                c.family = Family::V6;
+                c.version = Version::V2;
+            }),
+            ConfigError::V2WithIpv6
+        );
+        assert!(matches!(
+            e(&|c| c.preempt_delay = Duration::from_secs(1001)),
+            ConfigError::PreemptDelay(_)
+        ));
+        assert_eq!(
+            e(&|c| c.down_timer_adverts = 0),
+            ConfigError::DownTimerAdverts(0)
+        );
+        assert!(base().validated().is_ok());
+    }
+}

@@ -909,3 +909,101 @@ fn build_template(cfg: &InstanceConfig) -> Advertisement {
         addresses: cfg.vips.iter().collect::<AddressList>(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(prio: u8) -> Instance {
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = prio;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        Instance::new(c).unwrap()
+    }
+
+    fn drain(i: &mut Instance) -> Vec<Action> {
+        core::iter::from_fn(|| i.poll_action()).collect()
+    }
+
+    #[test]
+    fn events_before_startup_only_set_flags() {
+        let mut i = inst(100);
+        i.handle_event(Instant::ZERO, Event::InterfaceDown);
+        i.handle_event(Instant::ZERO, Event::TrackerDown(7)); // no such tracker: ignored
+        assert!(drain(&mut i).is_empty());
+        assert_eq!(i.poll_timeout(), None);
+        i.handle_event(Instant::ZERO, Event::Startup);
+        assert_eq!(i.state(), State::Fault);
+        i.handle_event(Instant::ZERO, Event::InterfaceUp);
+        assert_eq!(i.state(), State::Backup);
+        assert_eq!(i.poll_timeout(), Some(Instant::from_micros(3_609_375)));
+    }
+
+    #[test]
+    fn adverts_ignored_outside_backup_and_master() {
+        let mut i = inst(100);
+        let a = i.advertisement(200);
+        assert_eq!(
+            i.handle_advert(Instant::ZERO, "10.0.0.1".parse().unwrap(), &a),
+            Ok(())
+        );
+        assert_eq!(i.counters().rcvd_advertisements, 0);
+    }
+
+    #[test]
+    fn family_mismatch_and_codec_reasons_are_counted() {
+        let mut i = inst(100);
+        i.handle_event(Instant::ZERO, Event::Startup);
+        let a = i.advertisement(200);
+        let r = i.handle_advert(Instant::ZERO, "fe80::1".parse().unwrap(), &a);
+        assert_eq!(r, Err(DropReason::Family));
+        i.note_rejected(crate::packet::DropReason::BadChecksum.into());
+        i.note_rejected(crate::packet::DropReason::BadTtl.into());
+        let c = i.counters();
+        assert_eq!(
+            (c.family_errors, c.checksum_errors, c.ip_ttl_errors),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn reconfigure_keeps_state_and_applies_priority() {
+        let mut i = inst(100);
+        i.handle_event(Instant::ZERO, Event::Startup);
+        let t = i.poll_timeout().unwrap();
+        i.handle_timeout(t);
+        drain(&mut i);
+        let mut c = i.config().clone();
+        c.priority = 120;
+        c.vips.push("10.0.0.101".parse().unwrap());
+        i.reconfigure(t, c.clone()).unwrap();
+        assert_eq!(i.state(), State::Master);
+        assert_eq!(
+            drain(&mut i),
+            vec![
+                Action::AddVips,
+                Action::PriorityChanged { from: 100, to: 120 }
+            ]
+        );
+        assert_eq!(i.advertisement(120).addresses.len(), 2);
+        c.vrid = 9;
+        assert_eq!(i.reconfigure(t, c), Err(ConfigError::IdentityChanged));
+        let s = i.status();
+        assert_eq!(
+            (s.state, s.effective_priority, s.master_address),
+            (State::Master, 120, Some(i.config().primary_address))
+        );
+    }
+
+    #[test]
+    fn expectations_mirror_the_config() {
+        let mut c = InstanceConfig::new("VI", 4, Version::V2, "10.0.0.2".parse().unwrap());
+        c.advert_interval = Duration::from_secs(3);
+        c.unicast_peers = vec!["10.0.0.9".parse().unwrap()];
+        let i = Instance::new(c).unwrap();
+        let e = i.expectations();
+        assert_eq!((e.vrid, e.version, e.advert_int_cs), (4, Version::V2, 300));
+        assert_eq!(e.unicast_peers.len(), 1);
+        assert!(e.check_unicast_src);
+    }
+}

@@ -154,3 +154,69 @@ impl SyncGroup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InstanceConfig;
+    use crate::packet::Version;
+
+    fn insts(n: u8) -> Vec<Instance> {
+        (1..=n)
+            .map(|v| {
+                Instance::new(InstanceConfig::new(
+                    "VI",
+                    v,
+                    Version::V3,
+                    "10.0.0.1".parse().unwrap(),
+                ))
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rejects_bad_member_lists() {
+        let mut v = insts(2);
+        assert!(matches!(
+            SyncGroup::new("g", vec![], &mut v),
+            Err(SyncGroupError::Empty(_))
+        ));
+        assert_eq!(
+            SyncGroup::new("g", vec![0, 2], &mut v).unwrap_err(),
+            SyncGroupError::OutOfRange(2)
+        );
+        assert_eq!(
+            SyncGroup::new("g", vec![1, 1], &mut v).unwrap_err(),
+            SyncGroupError::Duplicate(1)
+        );
+    }
+
+    #[test]
+    fn members_wait_for_each_other_then_fault_together() {
+        use crate::state::Event;
+        let mut v = insts(2);
+        let mut g = SyncGroup::new("g", vec![0, 1], &mut v).unwrap();
+        let t0 = Instant::ZERO;
+        v[0].handle_event(t0, Event::Startup);
+        g.sync(t0, &mut v);
+        // Only member 0 started: its down timer fires but it must wait.
+        let t = v[0].poll_timeout().unwrap();
+        v[0].handle_timeout(t);
+        g.sync(t, &mut v);
+        assert_eq!(v[0].state(), State::Backup);
+        assert!(v[0].wants_master());
+        v[1].handle_event(t, Event::Startup);
+        let t2 = v[1].poll_timeout().unwrap();
+        v[1].handle_timeout(t2);
+        g.sync(t2, &mut v);
+        assert_eq!((v[0].state(), v[1].state()), (State::Master, State::Master));
+        assert_eq!(g.state(&v), State::Master);
+        v[1].handle_event(t2, Event::FaultOn);
+        g.sync(t2, &mut v);
+        assert_eq!((v[0].state(), v[1].state()), (State::Fault, State::Fault));
+        v[1].handle_event(t2, Event::FaultOff);
+        g.sync(t2, &mut v);
+        assert_eq!((v[0].state(), v[1].state()), (State::Backup, State::Backup));
+    }
+}

@@ -87,6 +87,16 @@ fn v3_100_and_90_first_master_at_3_609375() {
     assert_eq!(b.state(), Backup);
     assert_eq!(b.counters().rcvd_advertisements, 597);
     assert_eq!(lan.instance(0, 0).unwrap().counters().master_transitions, 1);
+    let st = lan.status();
+    assert_eq!(st.len(), 2);
+    assert_eq!(
+        (st[0].node_name.as_str(), st[0].status.state),
+        ("a", Master)
+    );
+    assert_eq!(
+        (st[1].status.master_address, st[1].status.master_priority),
+        (Some(ip("10.0.0.1")), 100)
+    );
 }
 
 #[test]

@@ -143,6 +143,22 @@ impl serde::Serialize for SimEvent {
     }
 }
 
+/// One instance's status with its node, from [`VirtualLan::status`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct NodeInstanceStatus {
+    /// Node index.
+    pub node: NodeId,
+    /// Node name.
+    pub node_name: String,
+    /// Whether the node runs (false after a crash or shutdown).
+    pub node_up: bool,
+    /// Instance index on the node.
+    pub instance: usize,
+    /// The instance's status.
+    pub status: crate::instance::InstanceStatus,
+}
+
 /// A state change with names resolved, as `vrrpd simulate` prints it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -471,6 +487,23 @@ impl VirtualLan {
     /// delivery that reached it while up).
     pub fn last_advert_received(&self, node: NodeId, instance: usize) -> Option<Instant> {
         *self.nodes.get(node)?.last_rx.get(instance)?
+    }
+
+    /// Status of every instance of every node, in node then instance order.
+    pub fn status(&self) -> Vec<NodeInstanceStatus> {
+        let mut v = Vec::new();
+        for (n, node) in self.nodes.iter().enumerate() {
+            for (i, inst) in node.instances.iter().enumerate() {
+                v.push(NodeInstanceStatus {
+                    node: n,
+                    node_name: node.name.clone(),
+                    node_up: node.up,
+                    instance: i,
+                    status: inst.status(),
+                });
+            }
+        }
+        v
     }
 
     /// Running instances in Master for (family, vrid) on any segment.

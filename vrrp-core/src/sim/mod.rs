@@ -38,7 +38,8 @@ mod lan;
 mod rng;
 
 pub use lan::{
-    LinkParams, NodeError, NodeId, SimEvent, StateChange, TimelineEvent, TimelineKind, VirtualLan,
+    LinkParams, NodeError, NodeId, NodeInstanceStatus, SimEvent, StateChange, TimelineEvent,
+    TimelineKind, VirtualLan,
 };
 pub use rng::SplitMix64;
 
