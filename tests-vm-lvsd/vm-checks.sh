@@ -4,6 +4,8 @@
 # the VM's root namespace; a client namespace reaches the VIPs through NAT.
 set -u
 export NO_COLOR=1
+# busybox sh prefers its own applets: call iproute2 (for `ip netns`) by path.
+ip() { /bin/ip "$@"; }
 LOG=/tmp/lvsd.log
 fail() {
     echo "FAIL: $*"
@@ -46,11 +48,13 @@ mkns() { # NAME ADDR GW
 start_httpd() { # NS ADDR:PORT TEXT
     mkdir -p "/www/$1"
     echo "$3" > "/www/$1/index.html"
-    ip netns exec "$1" httpd -f -p "$2" -h "/www/$1" &
+    /bin/ip netns exec "$1" httpd -f -p "$2" -h "/www/$1" &
     echo $! > "/tmp/$1.pid"
 }
 stop_httpd() { kill "$(cat /tmp/$1.pid)"; wait "$(cat /tmp/$1.pid)" 2>/dev/null; }
-get() { ip netns exec cl wget -q -T 3 -O - "http://$1/index.html" 2>/dev/null; }
+# GET /index.html from the client namespace (busybox nc: its wget crashes
+# under `ip netns exec` here); prints the body's line.
+get() { printf 'GET /index.html HTTP/1.0\r\n\r\n' | ip netns exec cl nc -w 3 "$1" "${2:-80}" 2>/dev/null | tail -n 1; }
 
 echo 1 > /proc/sys/net/ipv4/ip_forward
 for n in 1 2 3 4; do mkns "be$n" "10.1.$n.2" "10.1.$n.1"; done
@@ -60,7 +64,7 @@ ip addr add 10.100.0.2/32 dev lo
 for n in 1 2 3; do start_httpd "be$n" "10.1.$n.2:80" "be$n"; done
 start_httpd be4 10.1.4.2:80 sorry
 sleep 0.5
-[ "$(ip netns exec cl wget -q -T 3 -O - http://10.1.1.2/index.html)" = be1 ] || fail "backend be1 not reachable directly"
+[ "$(get 10.1.1.2)" = be1 ] || fail "backend be1 not reachable directly"
 
 # A service lvsd does not own: it must survive start and stop.
 ipvsadm -A -u 10.200.0.1:53 -s rr || fail "foreign service"
@@ -134,16 +138,19 @@ wget -q -O - http://127.0.0.1:9101/metrics | grep -q 'lvsd_real_server_up{vs="TC
 ok "lvsd status JSON and Prometheus metrics"
 
 # --- reload with one service changed: the other keeps its entries and counters
-for i in 1 2 3; do [ "$(get 10.100.0.2:8080)" = be1 ] || fail "service 8080 traffic"; done
+for i in 1 2 3; do [ "$(get 10.100.0.2 8080)" = be1 ] || fail "service 8080 traffic"; done
 stats() { ipvsadm -Ln --stats | awk -v s="$1" '$2==s {print $3}'; }
+# The kernel folds per-CPU counters into the totals every 2 s (estimator).
+wait_for 8 sh -c "[ \$(ipvsadm -Ln --stats | awk '\$2==\"10.100.0.2:8080\" {print \$3}') -ge 3 ]" ||
+    fail "no counters on 8080 ($(stats 10.100.0.2:8080))"
+sleep 2.5
 c8080=$(stats 10.100.0.2:8080)
 c80=$(stats 10.100.0.1:80)
-[ "$c8080" -ge 3 ] || fail "no counters on 8080 ($c8080)"
 before=$(grep -c "ipvs: " $LOG)
 sed -i 's/lvs_sched rr/lvs_sched wlc/' /work/web.conf
 kill -HUP $LVSD
 wait_for 10 sh -c 'ipvsadm -Ln | grep -q "TCP  10.100.0.1:80 wlc"' || fail "reload did not change the scheduler"
-sleep 1
+sleep 2.5
 changes=$(grep "ipvs: " $LOG | tail -n +$((before + 1)) | sed 's/.*ipvs: //')
 [ "$changes" = "edit service TCP 10.100.0.1:80 wlc" ] || fail "reload sent more than the one change: $changes"
 [ "$(stats 10.100.0.2:8080)" = "$c8080" ] || fail "8080 counters changed by the reload"
