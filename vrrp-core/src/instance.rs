@@ -226,9 +226,9 @@ impl Instance {
         a
     }
 
-    /// The advertisement template (priority field = effective priority at
-    /// construction); cheaper than [`advertisement`](Self::advertisement)
-    /// when the caller patches the priority byte itself.
+    /// The advertisement template (priority field = the configured base
+    /// priority); cheaper than [`advertisement`](Self::advertisement) when
+    /// the caller patches the priority itself.
     pub fn advertisement_template(&self) -> &Advertisement {
         &self.template
     }
