@@ -1,5 +1,45 @@
 //! One virtual router: the sans-IO state machine of RFC 9568 §6 / RFC 3768 §6
-//! with keepalived's semantics where they differ (see the crate docs).
+//! with keepalived's semantics where they differ (see [`crate::differences`]).
+//!
+//! Driving it (what an IO layer such as `vrrpd` does):
+//!
+//! ```
+//! use vrrp_core::{Action, Event, Instance, InstanceConfig, State};
+//! use vrrp_core::packet::Version;
+//! use vrrp_core::time::Instant;
+//!
+//! let mut cfg = InstanceConfig::new("VI_1", 51, Version::V3, "10.0.0.2".parse().unwrap());
+//! cfg.priority = 150;
+//! cfg.vips = vec!["10.0.0.100".parse().unwrap()];
+//! let mut vr = Instance::new(cfg).unwrap();
+//!
+//! vr.handle_event(Instant::ZERO, Event::Startup);
+//! // Loop: wait for a packet or vr.poll_timeout(), feed it, then drain.
+//! let deadline = vr.poll_timeout().unwrap(); // 3 s + Skew_Time(150)
+//! assert_eq!(deadline, Instant::from_micros(3_414_062));
+//! vr.handle_timeout(deadline);
+//! while let Some(action) = vr.poll_action() {
+//!     match action {
+//!         Action::SendAdvert { priority } => {
+//!             let adv = vr.advertisement(priority);
+//!             // emit `adv` with the codec and send it to 224.0.0.18 (or
+//!             // each unicast peer)
+//!             assert_eq!(adv.priority, 150);
+//!         }
+//!         Action::AddVips => { /* install vr.vips() */ }
+//!         Action::RemoveVips => { /* remove what was installed */ }
+//!         Action::Announce { rounds, .. } => println!("GARP/NA x{rounds}"),
+//!         Action::StateChanged { from, to, reason } => println!("{from} -> {to}: {reason}"),
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(vr.state(), State::Master);
+//! ```
+//!
+//! Received packets: check them with [`crate::packet::validate`] against
+//! [`Instance::expectations`]; count a rejection with
+//! [`Instance::note_rejected`]; decode an accepted one and pass it to
+//! [`Instance::handle_advert`] with the IP source address.
 
 use alloc_free::ActionQueue;
 use core::net::IpAddr;

@@ -642,3 +642,52 @@ fn v2_password_mismatch_is_dropped_by_the_codec() {
     assert!(lan.instance(1, 0).unwrap().counters().auth_failures >= 6);
     assert_eq!(lan.encode_errors(), 0);
 }
+
+#[test]
+fn packet_timeline_records_sends_receives_and_losses() {
+    let mut lan = two(Version::V3, 100, 90);
+    lan.record_packets(true);
+    lan.set_default_link(LinkParams {
+        latency: Duration::from_millis(2),
+        ..LinkParams::default()
+    });
+    lan.schedule(secs(0), SimEvent::Start(0));
+    lan.schedule(secs(0), SimEvent::Start(1));
+    lan.schedule(t(5_000_000), SimEvent::DropAdverts { node: 0, count: 2 });
+    lan.run_until(t(8_000_000));
+    use vrrp_core::sim::TimelineKind as K;
+    let pk: Vec<(u64, usize, String)> = lan
+        .timeline()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            K::AdvertSent { priority } => {
+                Some((e.at.as_micros(), e.node, format!("sent {priority}")))
+            }
+            K::AdvertReceived { from, priority } => Some((
+                e.at.as_micros(),
+                e.node,
+                format!("rcvd {priority} from n{from}"),
+            )),
+            K::AdvertLost { to } => Some((e.at.as_micros(), e.node, format!("lost to n{to}"))),
+            _ => None,
+        })
+        .collect();
+    let w = |t: u64, n: usize, s: &str| (t, n, s.to_string());
+    assert_eq!(
+        pk,
+        vec![
+            w(3_609_375, 0, "sent 100"),
+            w(3_611_375, 1, "rcvd 100 from n0"),
+            w(4_609_375, 0, "sent 100"),
+            w(4_611_375, 1, "rcvd 100 from n0"),
+            w(5_609_375, 0, "sent 100"),
+            w(5_609_375, 0, "lost to n1"),
+            w(6_609_375, 0, "sent 100"),
+            w(6_609_375, 0, "lost to n1"),
+            w(7_609_375, 0, "sent 100"),
+            w(7_611_375, 1, "rcvd 100 from n0"),
+        ]
+    );
+    // Two lost adverts: no failover.
+    assert_eq!(lan.instance(1, 0).unwrap().state(), Backup);
+}
