@@ -11,8 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let opts = LoadOptions {
         config_id: Some("main".into()),
         includes: false,
-        max_lines: 20_000,
+        max_lines: 2_000,
         random_seed: 1,
+        keep_model: true,
     };
     let parsed = parse_str("fuzz.conf", &text, &opts);
     for d in parsed.diagnostics.iter().take(5) {

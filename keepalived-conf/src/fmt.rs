@@ -101,7 +101,8 @@ impl Formatter {
             }
             return;
         }
-        let toks = tokenize(code);
+        let mut toks = Vec::new();
+        tokenize(code, &mut toks);
         let mut emitted_here = 0usize;
         let mut i = 0;
         while i < toks.len() {
@@ -133,7 +134,7 @@ impl Formatter {
                     while j < toks.len() && toks[j].kind == TokKind::Word {
                         j += 1;
                     }
-                    let stmt = if is_script_keyword(&tk.text) && !tk.quoted {
+                    let stmt = if is_script_keyword(tk.text(code)) && !tk.quoted {
                         code[tk.start..toks[j - 1].end].to_string()
                     } else {
                         toks[i..j]

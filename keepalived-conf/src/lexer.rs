@@ -6,46 +6,87 @@
 //! whitespace or `"`, a `"` starts a word running to the next `"` (quotes removed, no escapes),
 //! and `{` / `}` outside quotes are tokens of their own.
 
-/// A line after comment removal, with the original column of every byte.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Cleaned {
-    /// The text, leading and trailing whitespace and the comment removed.
-    pub(crate) text: String,
-    /// `cols[i]` is the 1-based column of byte `i` of `text` in the physical line.
-    pub(crate) cols: Vec<u32>,
-    /// Column of an opening `"` that has no closing one.
-    pub(crate) unterminated_quote: Option<u32>,
+/// Column of every byte of a cleaned line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cols {
+    /// Byte `i` is at column `first + i` (ASCII text copied unchanged: the common case).
+    Linear(u32),
+    /// Every byte is at the same column (text produced by an expansion).
+    Const(u32),
+    /// Explicit column per byte.
+    Map(Vec<u32>),
 }
 
-impl Cleaned {
+impl Default for Cols {
+    fn default() -> Self {
+        Cols::Linear(1)
+    }
+}
+
+/// A line after comment removal, with the original column of every byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Cleaned<'a> {
+    /// The text, leading and trailing whitespace and the comment removed.
+    pub(crate) text: std::borrow::Cow<'a, str>,
+    /// Column of each byte of `text` in the physical line.
+    pub(crate) cols: Cols,
+    /// Column of an opening `"` that has no closing one.
+    pub(crate) unterminated_quote: Option<u32>,
+    /// False only when the text is known to contain no `$` (skips the expansion scan).
+    pub(crate) maybe_dollar: bool,
+}
+
+impl Cleaned<'_> {
     /// Column of byte offset `i` (the last column + 1 past the end).
     pub(crate) fn col(&self, i: usize) -> u32 {
-        match self.cols.get(i) {
-            Some(&c) => c,
-            None => self.cols.last().map_or(1, |&c| c + 1),
+        let i32_ = u32::try_from(i).unwrap_or(u32::MAX);
+        match &self.cols {
+            Cols::Linear(first) => first.saturating_add(i32_),
+            Cols::Const(c) => *c,
+            Cols::Map(v) => match v.get(i) {
+                Some(&c) => c,
+                None => v.last().map_or(1, |&c| c + 1),
+            },
         }
     }
 
-    /// A sub-range as its own `Cleaned` (columns preserved).
-    pub(crate) fn slice(&self, from: usize) -> Cleaned {
-        let from = from.min(self.text.len());
-        let mut from = from;
+    /// The text from byte `from` on, leading whitespace skipped, as its own `Cleaned`.
+    pub(crate) fn slice(&self, from: usize) -> Cleaned<'static> {
+        let mut from = from.min(self.text.len());
         while !self.text.is_char_boundary(from) {
             from += 1;
         }
         let rest = &self.text[from..];
-        let skip = rest.len() - rest.trim_start().len();
+        let at = from + (rest.len() - rest.trim_start().len());
+        let cols = match &self.cols {
+            Cols::Linear(first) => {
+                Cols::Linear(first.saturating_add(u32::try_from(at).unwrap_or(u32::MAX)))
+            }
+            Cols::Const(c) => Cols::Const(*c),
+            Cols::Map(v) => Cols::Map(v[at.min(v.len())..].to_vec()),
+        };
         Cleaned {
-            text: self.text[from + skip..].to_string(),
-            cols: self.cols[(from + skip).min(self.cols.len())..].to_vec(),
+            text: self.text[at..].to_string().into(),
+            cols,
             unterminated_quote: None,
+            maybe_dollar: self.maybe_dollar,
         }
+    }
+
+    /// Maps every column through `f` (used after expansion).
+    pub(crate) fn remap(&mut self, f: impl Fn(u32) -> u32) {
+        let v: Vec<u32> = (0..self.text.len()).map(|i| f(self.col(i))).collect();
+        self.cols = Cols::Map(v);
     }
 }
 
 /// Strips leading whitespace, a trailing comment and trailing whitespace.
-pub(crate) fn clean(raw: &str) -> Cleaned {
-    let mut out = Cleaned::default();
+pub(crate) fn clean(raw: &str) -> Cleaned<'_> {
+    if let Some(c) = clean_ascii(raw) {
+        return c;
+    }
+    let mut text = String::with_capacity(raw.len());
+    let mut cols = Vec::with_capacity(raw.len());
     let mut in_quote: Option<u32> = None;
     let mut started = false;
     let mut chars = raw.chars().peekable();
@@ -69,24 +110,90 @@ pub(crate) fn clean(raw: &str) -> Cleaned {
         } else if c == '\\' && matches!(chars.peek(), Some('#') | Some('!')) {
             if let Some(n) = chars.next() {
                 col = col.saturating_add(1);
-                push(&mut out, n, col);
+                push(&mut text, &mut cols, n, col);
             }
             continue;
         }
-        push(&mut out, c, col);
+        push(&mut text, &mut cols, c, col);
     }
-    out.unterminated_quote = in_quote;
-    let trimmed = out.text.trim_end().len();
-    out.text.truncate(trimmed);
-    out.cols.truncate(trimmed);
-    out
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    cols.truncate(trimmed);
+    Cleaned {
+        text: text.into(),
+        cols: Cols::Map(cols),
+        unterminated_quote: in_quote,
+        maybe_dollar: true,
+    }
 }
 
-fn push(out: &mut Cleaned, c: char, col: u32) {
-    let before = out.text.len();
-    out.text.push(c);
-    for _ in before..out.text.len() {
-        out.cols.push(col);
+/// Fast path for ASCII lines without `\\`: the text is a slice of the line. `None` when
+/// the line needs the general path.
+fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
+    let b = raw.as_bytes();
+    let Some(start) = b.iter().position(|c| !c.is_ascii_whitespace()) else {
+        return Some(Cleaned {
+            text: "".into(),
+            cols: Cols::Linear(1),
+            unterminated_quote: None,
+            maybe_dollar: false,
+        });
+    };
+    let mut end = b.len();
+    let mut in_quote: Option<u32> = None;
+    let mut dollar = false;
+    for (i, &c) in b.iter().enumerate().skip(start) {
+        if !SPECIAL[usize::from(c)] {
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_quote = match in_quote {
+                    Some(_) => None,
+                    None => Some(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                }
+            }
+            b'$' => dollar = true,
+            b'#' | b'!' if in_quote.is_none() => {
+                // the rest is a comment, whatever it contains
+                end = i;
+                break;
+            }
+            b'#' | b'!' => {}
+            _ => return None, // `\\`, NUL or non-ASCII: general path
+        }
+    }
+    let text = raw[start..end].trim_end();
+    Some(Cleaned {
+        text: text.into(),
+        cols: Cols::Linear(u32::try_from(start + 1).unwrap_or(u32::MAX)),
+        unterminated_quote: in_quote,
+        maybe_dollar: dollar,
+    })
+}
+
+/// Bytes the fast path must look at.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0x80;
+    while i < 256 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'$' as usize] = true;
+    t[b'#' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0] = true;
+    t
+};
+
+fn push(text: &mut String, cols: &mut Vec<u32>, c: char, col: u32) {
+    let before = text.len();
+    text.push(c);
+    for _ in before..text.len() {
+        cols.push(col);
     }
 }
 
@@ -105,8 +212,8 @@ pub(crate) enum TokKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tok {
     pub(crate) kind: TokKind,
-    /// The word without quotes (empty for braces).
-    pub(crate) text: String,
+    /// Byte range of the word without quotes (empty for braces).
+    pub(crate) inner: (usize, usize),
     /// Was the word written in double quotes.
     pub(crate) quoted: bool,
     /// Byte range in the logical line, quotes included.
@@ -114,10 +221,17 @@ pub(crate) struct Tok {
     pub(crate) end: usize,
 }
 
-/// Splits a cleaned line into words and braces.
-pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
+impl Tok {
+    /// The word's text (quotes removed) within `line`, the text it was made from.
+    pub(crate) fn text<'a>(&self, line: &'a str) -> &'a str {
+        line.get(self.inner.0..self.inner.1).unwrap_or("")
+    }
+}
+
+/// Splits a cleaned line into words and braces (into `toks`, cleared first).
+pub(crate) fn tokenize(text: &str, toks: &mut Vec<Tok>) {
+    toks.clear();
     let b = text.as_bytes();
-    let mut toks = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -132,7 +246,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
                 } else {
                     TokKind::Close
                 },
-                text: String::new(),
+                inner: (i, i),
                 quoted: false,
                 start: i,
                 end: i + 1,
@@ -152,7 +266,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
             };
             toks.push(Tok {
                 kind: TokKind::Word,
-                text: text.get(start + 1..inner_end).unwrap_or("").to_string(),
+                inner: (start + 1, inner_end),
                 quoted: true,
                 start,
                 end,
@@ -166,13 +280,12 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
         }
         toks.push(Tok {
             kind: TokKind::Word,
-            text: text.get(start..i).unwrap_or("").to_string(),
+            inner: (start, i),
             quoted: false,
             start,
             end: i,
         });
     }
-    toks
 }
 
 #[cfg(test)]
@@ -183,7 +296,7 @@ mod tests {
     fn comments_and_escapes() {
         let c = clean("   priority 100   # high ! x");
         assert_eq!(c.text, "priority 100");
-        assert_eq!(c.cols[0], 4);
+        assert_eq!(c.col(0), 4);
         let c = clean(r#"script "a # b" ! c"#);
         assert_eq!(c.text, r#"script "a # b""#);
         let c = clean(r"kw a\#b");
@@ -194,8 +307,10 @@ mod tests {
 
     #[test]
     fn tokens() {
-        let t = tokenize(r#"a "b c"d{e}"#);
-        let texts: Vec<_> = t.iter().map(|t| (t.kind, t.text.as_str())).collect();
+        let mut t = Vec::new();
+        tokenize(r#"a "b c"d{e}"#, &mut t);
+        let line = r#"a "b c"d{e}"#;
+        let texts: Vec<_> = t.iter().map(|t| (t.kind, t.text(line))).collect();
         assert_eq!(
             texts,
             vec![

@@ -59,6 +59,11 @@ pub struct LoadOptions {
     pub max_lines: usize,
     /// Seed for `${_RANDOM}` (results are deterministic for a given seed).
     pub random_seed: u64,
+    /// Keep the typed model (`true`, the default). With `false` every section is validated
+    /// and dropped as soon as it is read, and [`Parsed::config`] holds only `global_defs`,
+    /// the static sections and raw blocks: the diagnostics are identical, the memory use
+    /// no longer grows with the number of instances and virtual servers (`kaconf check`).
+    pub keep_model: bool,
 }
 
 impl Default for LoadOptions {
@@ -68,6 +73,7 @@ impl Default for LoadOptions {
             includes: true,
             max_lines: 4_000_000,
             random_seed: 0x5eed,
+            keep_model: true,
         }
     }
 }
@@ -129,14 +135,13 @@ pub fn parse_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
 }
 
 fn run(mut pp: preprocess::Preprocessor<'_>) -> Parsed {
-    let mut b = build::Builder::new();
+    let mut b = build::Builder::new(pp.keep_model());
     while let Some(nodes) = pp.next_batch() {
         for n in nodes {
             b.add_root(n, &mut pp.sink);
         }
     }
-    let mut config = b.config;
-    build::validate(&config, &mut pp.sink);
+    let mut config = b.finish(&mut pp.sink);
     config.files = pp.sources.files.iter().map(|f| f.name.clone()).collect();
     Parsed {
         config,

@@ -789,7 +789,7 @@ pub struct ConnectOptions {
     pub fwmark: Opt<u32>,
 }
 
-/// Checker types.
+/// Checker types (type-specific parts boxed to keep `Checker` small).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type")]
 pub enum CheckerKind {
@@ -798,31 +798,31 @@ pub enum CheckerKind {
     Tcp,
     /// `HTTP_GET`.
     #[serde(rename = "HTTP_GET")]
-    Http(HttpCheck),
+    Http(Box<HttpCheck>),
     /// `SSL_GET`.
     #[serde(rename = "SSL_GET")]
-    Ssl(HttpCheck),
+    Ssl(Box<HttpCheck>),
     /// `MISC_CHECK`.
     #[serde(rename = "MISC_CHECK")]
-    Misc(MiscCheck),
+    Misc(Box<MiscCheck>),
     /// `SMTP_CHECK`.
     #[serde(rename = "SMTP_CHECK")]
-    Smtp(SmtpCheck),
+    Smtp(Box<SmtpCheck>),
     /// `DNS_CHECK`.
     #[serde(rename = "DNS_CHECK")]
-    Dns(DnsCheck),
+    Dns(Box<DnsCheck>),
     /// `UDP_CHECK`.
     #[serde(rename = "UDP_CHECK")]
-    Udp(UdpCheck),
+    Udp(Box<UdpCheck>),
     /// `PING_CHECK`.
     #[serde(rename = "PING_CHECK")]
     Ping,
     /// `FILE_CHECK`.
     #[serde(rename = "FILE_CHECK")]
-    File(FileCheck),
+    File(Box<FileCheck>),
     /// `BFD_CHECK`.
     #[serde(rename = "BFD_CHECK")]
-    Bfd(BfdCheck),
+    Bfd(Box<BfdCheck>),
 }
 
 /// `HTTP_GET` / `SSL_GET` specifics.

@@ -9,8 +9,8 @@
 
 use crate::LoadOptions;
 use crate::diag::{Diagnostic, Sink};
-use crate::lexer::{Cleaned, TokKind, clean, tokenize};
-use crate::source::{LineSource, MAX_LINE, open, resolve_include};
+use crate::lexer::{Cleaned, Cols, TokKind, clean, tokenize};
+use crate::source::{Line, LineSource, MAX_LINE, open, resolve_include};
 use crate::span::{FileId, SourceMap, Span};
 use crate::tree::{Item, Node, TreeBuilder, Word, is_script_keyword};
 use std::collections::HashMap;
@@ -50,6 +50,8 @@ pub(crate) struct Preprocessor<'o> {
     lines_out: usize,
     budget_reported: bool,
     depth_reported: Option<(FileId, u32)>,
+    line_buf: String,
+    tok_buf: Vec<crate::lexer::Tok>,
     rng: u64,
     config_id: String,
 }
@@ -66,9 +68,15 @@ impl<'o> Preprocessor<'o> {
             lines_out: 0,
             budget_reported: false,
             depth_reported: None,
+            line_buf: String::new(),
+            tok_buf: Vec::new(),
             rng: opts.random_seed | 1,
             config_id: opts.config_id.clone().unwrap_or_else(default_config_id),
         }
+    }
+
+    pub(crate) fn keep_model(&self) -> bool {
+        self.opts.keep_model
     }
 
     /// Starts with in-memory text.
@@ -126,7 +134,7 @@ impl<'o> Preprocessor<'o> {
                 return Some(done);
             }
             let frame = self.stack.last_mut()?;
-            let Some(raw) = frame.src.next_line() else {
+            let Some((raw, at)) = frame.src.next_line(&mut self.line_buf) else {
                 self.stack.pop();
                 if self.stack.is_empty() {
                     let tree = std::mem::take(&mut self.tree);
@@ -159,7 +167,17 @@ impl<'o> Preprocessor<'o> {
                 );
                 continue;
             }
-            let c = clean(&raw.text);
+            let buffered = matches!(at, Line::Buffered);
+            let buf = if buffered {
+                std::mem::take(&mut self.line_buf)
+            } else {
+                String::new()
+            };
+            let text: &str = match &at {
+                Line::Shared(t, r) => t.get(r.clone()).unwrap_or(""),
+                Line::Buffered => &buf,
+            };
+            let c = clean(text);
             if let Some(col) = c.unterminated_quote {
                 self.sink.error(
                     "unterminated-quote",
@@ -169,6 +187,9 @@ impl<'o> Preprocessor<'o> {
             }
             if !c.text.is_empty() {
                 self.logical(c, file, line, 0);
+            }
+            if buffered {
+                self.line_buf = buf;
             }
         }
     }
@@ -192,7 +213,7 @@ impl<'o> Preprocessor<'o> {
         true
     }
 
-    fn logical(&mut self, c: Cleaned, file: FileId, line: u32, depth: usize) {
+    fn logical(&mut self, c: Cleaned<'_>, file: FileId, line: u32, depth: usize) {
         let span = Span::new(file, line, c.col(0));
         if depth > MAX_EXPANSION_DEPTH {
             if self.depth_reported == Some((file, line)) {
@@ -264,7 +285,7 @@ impl<'o> Preprocessor<'o> {
             return;
         }
         // expansion
-        if c.text.contains('$') {
+        if c.maybe_dollar && c.text.contains('$') {
             let t = c.text.trim();
             if let Some(name) = whole_reference(t)
                 && let Some(def) = self.defs.get(name)
@@ -274,7 +295,7 @@ impl<'o> Preprocessor<'o> {
                 let lines: Vec<String> = def.value.split('\n').map(str::to_string).collect();
                 for l in lines {
                     let mut lc = clean(&l);
-                    lc.cols.iter_mut().for_each(|x| *x = col);
+                    lc.cols = Cols::Const(col);
                     if !lc.text.is_empty() {
                         self.logical(lc, file, line, depth + 1);
                     }
@@ -284,14 +305,14 @@ impl<'o> Preprocessor<'o> {
             match self.expand(&c.text, span) {
                 Ok(Some((new, first_change))) => {
                     let mut nc = clean(&new);
-                    for x in nc.cols.iter_mut() {
-                        let off = (*x as usize).saturating_sub(1);
-                        *x = if off < first_change {
+                    nc.remap(|x| {
+                        let off = (x as usize).saturating_sub(1);
+                        if off < first_change {
                             c.col(off)
                         } else {
                             c.col(first_change)
-                        };
-                    }
+                        }
+                    });
                     if !nc.text.is_empty() {
                         self.logical(nc, file, line, depth + 1);
                     }
@@ -301,18 +322,20 @@ impl<'o> Preprocessor<'o> {
                 Err(()) => return,
             }
         }
-        let toks = tokenize(&c.text);
+        let mut toks = std::mem::take(&mut self.tok_buf);
+        tokenize(&c.text, &mut toks);
         if let Some(first) = toks.first()
             && first.kind == TokKind::Word
             && !first.quoted
             && matches!(
-                first.text.as_str(),
+                first.text(&c.text),
                 "include" | "includer" | "includem" | "includew" | "includeb" | "includea"
             )
         {
-            let kind = first.text.clone();
+            let kind = first.text(&c.text).to_string();
             // The pattern is the raw rest of the line: `{a,b}` braces must not split it.
             let rest = c.slice(first.end);
+            self.tok_buf = toks;
             let pat = rest.text.trim();
             let pat = pat
                 .strip_prefix('"')
@@ -330,21 +353,21 @@ impl<'o> Preprocessor<'o> {
             }
             return;
         }
-        let mut items = Vec::with_capacity(toks.len());
         let mut first_word = true;
         for (i, t) in toks.iter().enumerate() {
             let sp = Span::new(file, line, c.col(t.start));
-            match t.kind {
+            let item = match t.kind {
                 TokKind::Open => {
-                    items.push(Item::Open(sp));
                     first_word = true;
+                    Item::Open(sp)
                 }
                 TokKind::Close => {
-                    items.push(Item::Close(sp));
                     first_word = true;
+                    Item::Close(sp)
                 }
                 TokKind::Word => {
-                    let raw = if first_word && is_script_keyword(&t.text) {
+                    let text = t.text(&c.text);
+                    let raw = if first_word && is_script_keyword(text) {
                         // raw text up to the next brace token (or the end of the line)
                         let end = toks[i + 1..]
                             .iter()
@@ -356,18 +379,20 @@ impl<'o> Preprocessor<'o> {
                         None
                     };
                     first_word = false;
-                    items.push(Item::Word(
+                    Item::Word(
                         Word {
-                            text: t.text.clone(),
+                            text: text.to_string(),
                             span: sp,
                             quoted: t.quoted,
                         },
                         raw,
-                    ));
+                    )
                 }
-            }
+            };
+            self.tree.item(item, &mut self.sink);
         }
-        self.tree.push_line(items, &mut self.sink);
+        self.tree.end_line();
+        self.tok_buf = toks;
     }
 
     fn read_continuation(&mut self, value: &mut String) {
@@ -375,12 +400,17 @@ impl<'o> Preprocessor<'o> {
             let Some(frame) = self.stack.last_mut() else {
                 return;
             };
-            let Some(raw) = frame.src.next_line() else {
+            let mut buf = String::new();
+            let Some((_, at)) = frame.src.next_line(&mut buf) else {
                 return;
             };
             frame.line = frame.line.saturating_add(1);
-            let c = clean(&raw.text);
-            let mut t = c.text;
+            let text: &str = match &at {
+                Line::Shared(t, r) => t.get(r.clone()).unwrap_or(""),
+                Line::Buffered => &buf,
+            };
+            let c = clean(text);
+            let mut t = c.text.into_owned();
             let more = t.ends_with('\\');
             if more {
                 t.pop();
@@ -504,7 +534,7 @@ impl<'o> Preprocessor<'o> {
         }
     }
 
-    fn generator(&mut self, c: Cleaned, file: FileId, line: u32, depth: usize) {
+    fn generator(&mut self, c: Cleaned<'_>, file: FileId, line: u32, depth: usize) {
         let span = Span::new(file, line, c.col(0));
         let hex = c.text.starts_with("~SEQx");
         let is_lst = c.text.starts_with("~LST");

@@ -10,9 +10,8 @@ pub(crate) const MAX_LINE: usize = 1023;
 /// Bytes kept of an over-long line (the rest is skipped without being stored).
 const LINE_CAP: usize = 64 * 1024;
 
-/// A physical line as read.
+/// What is known about a physical line besides its text.
 pub(crate) struct RawLine {
-    pub(crate) text: String,
     /// Length in bytes before any truncation.
     pub(crate) len: usize,
     pub(crate) has_nul: bool,
@@ -22,66 +21,91 @@ pub(crate) struct RawLine {
 pub(crate) enum LineSource {
     /// In-memory text, with the read position.
     Text(std::sync::Arc<str>, usize),
-    /// A file being streamed.
-    File(BufReader<File>),
+    /// A file being streamed, with a reusable byte buffer.
+    File(BufReader<File>, Vec<u8>),
+}
+
+/// Where the text of a line returned by [`LineSource::next_line`] is.
+pub(crate) enum Line {
+    /// A range of shared in-memory text (no copy).
+    Shared(std::sync::Arc<str>, std::ops::Range<usize>),
+    /// In the caller's buffer.
+    Buffered,
 }
 
 impl LineSource {
-    pub(crate) fn next_line(&mut self) -> Option<RawLine> {
+    /// Reads the next line: either a shared range, or into `out` (replacing its contents).
+    pub(crate) fn next_line(&mut self, out: &mut String) -> Option<(RawLine, Line)> {
         match self {
             LineSource::Text(text, pos) => {
                 if *pos >= text.len() {
                     return None;
                 }
-                let rest = &text[*pos..];
-                let end = rest.find('\n').unwrap_or(rest.len());
-                let line = &rest[..end];
-                *pos += end + 1;
-                Some(make_line(line.as_bytes(), line.len()))
+                let start = *pos;
+                let rest = &text[start..];
+                let nl = rest.find('\n');
+                let mut end = start + nl.unwrap_or(rest.len());
+                *pos = end + 1;
+                if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+                    end -= 1;
+                }
+                let line = &text[start..end];
+                let raw = RawLine {
+                    len: line.len(),
+                    has_nul: line.as_bytes().contains(&0),
+                };
+                Some((raw, Line::Shared(text.clone(), start..end)))
             }
-            LineSource::File(r) => {
-                let mut buf = Vec::new();
-                let mut total = 0usize;
-                loop {
-                    let chunk = match r.fill_buf() {
-                        Ok(c) => c,
-                        Err(_) => return None,
-                    };
-                    if chunk.is_empty() {
-                        if total == 0 {
-                            return None;
+            LineSource::File(r, buf) => {
+                out.clear();
+                buf.clear();
+                // read_until uses a vectorised memchr; `take` bounds the memory of a long line
+                let mut total = match r.by_ref().take(LINE_CAP as u64).read_until(b'\n', buf) {
+                    Ok(0) | Err(_) => return None,
+                    Ok(n) => n,
+                };
+                if buf.last() != Some(&b'\n') && buf.len() == LINE_CAP {
+                    // skip the rest of an over-long line without storing it
+                    let mut scratch = Vec::new();
+                    loop {
+                        scratch.clear();
+                        match r
+                            .by_ref()
+                            .take(LINE_CAP as u64)
+                            .read_until(b'\n', &mut scratch)
+                        {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                total += n;
+                                if scratch.last() == Some(&b'\n') {
+                                    buf.push(b'\n');
+                                    break;
+                                }
+                            }
                         }
-                        break;
-                    }
-                    let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-                        Some(p) => (p + 1, true),
-                        None => (chunk.len(), false),
-                    };
-                    let room = LINE_CAP.saturating_sub(buf.len());
-                    buf.extend_from_slice(&chunk[..take.min(room)]);
-                    total += take;
-                    r.consume(take);
-                    if done {
-                        break;
                     }
                 }
                 if buf.last() == Some(&b'\n') {
                     buf.pop();
                     total -= 1;
                 }
-                Some(make_line(&buf, total))
+                if buf.last() == Some(&b'\r') {
+                    buf.pop();
+                    total -= 1;
+                }
+                match std::str::from_utf8(buf) {
+                    Ok(s) => out.push_str(s),
+                    Err(_) => out.push_str(&String::from_utf8_lossy(buf)),
+                }
+                Some((
+                    RawLine {
+                        len: total,
+                        has_nul: buf.contains(&0),
+                    },
+                    Line::Buffered,
+                ))
             }
         }
-    }
-}
-
-fn make_line(bytes: &[u8], len: usize) -> RawLine {
-    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    let bytes = &bytes[..bytes.len().min(LINE_CAP)];
-    RawLine {
-        has_nul: bytes.contains(&0),
-        text: String::from_utf8_lossy(bytes).into_owned(),
-        len,
     }
 }
 
@@ -92,15 +116,10 @@ pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
-}
-
-/// Reads a whole (small) file, used when the text must be kept.
-#[allow(dead_code)]
-pub(crate) fn read_all(path: &Path) -> std::io::Result<String> {
-    let mut s = Vec::new();
-    File::open(path)?.read_to_end(&mut s)?;
-    Ok(String::from_utf8_lossy(&s).into_owned())
+    Ok(LineSource::File(
+        BufReader::with_capacity(64 * 1024, f),
+        Vec::new(),
+    ))
 }
 
 /// Expands `{a,b}` alternatives (nested allowed); at most `limit` results.

@@ -3,10 +3,10 @@
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// Index of a source file in a [`SourceMap`].
+/// Index of a source file in a [`SourceMap`] (at most 1000 files are read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 #[serde(transparent)]
-pub struct FileId(pub u32);
+pub struct FileId(pub u16);
 
 /// A position in the configuration: file, 1-based line and 1-based column (in characters).
 ///
@@ -16,16 +16,21 @@ pub struct FileId(pub u32);
 pub struct Span {
     /// The file, an index into [`SourceMap::files`] (and `Config::files`).
     pub file: FileId,
+    /// 1-based column (characters, not bytes; lines are at most 1023 bytes, expanded
+    /// lines at most 64 KiB, so it always fits).
+    pub col: u16,
     /// 1-based line number in that file.
     pub line: u32,
-    /// 1-based column (characters, not bytes).
-    pub col: u32,
 }
 
 impl Span {
-    /// A span at `file:line:col`.
+    /// A span at `file:line:col` (columns beyond 65535 are clamped).
     pub fn new(file: FileId, line: u32, col: u32) -> Span {
-        Span { file, line, col }
+        Span {
+            file,
+            line,
+            col: u16::try_from(col).unwrap_or(u16::MAX),
+        }
     }
 }
 
@@ -66,7 +71,7 @@ pub struct SourceMap {
 impl SourceMap {
     /// Registers a file and returns its id.
     pub fn add(&mut self, name: String, path: Option<&Path>, text: Option<String>) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let id = FileId(u16::try_from(self.files.len()).unwrap_or(u16::MAX));
         self.files.push(SourceFile {
             name,
             path: path.map(Path::to_path_buf),

@@ -92,7 +92,7 @@ pub(crate) const MAX_DEPTH: usize = 32;
 struct Open {
     node: Node,
     /// Column of the header's first word (its indentation).
-    indent: u32,
+    indent: u16,
 }
 
 /// A `}` whose indentation does not match the statement that opened its block.
@@ -109,13 +109,17 @@ pub(crate) struct TreeBuilder {
     stack: Vec<Open>,
     root: Vec<Node>,
     /// Indentation of the statements in `root`/children, parallel to the last one.
-    last_indent: u32,
+    last_indent: u16,
     /// The last finished statement at the current level may still take a `{`.
     can_open: bool,
     /// `{`s beyond MAX_DEPTH not yet closed.
     overflow: usize,
     overflow_reported: bool,
     mismatches: Vec<Mismatch>,
+    /// Words of the statement being read.
+    pending: Vec<Word>,
+    /// Raw arguments of the statement being read (script keywords).
+    raw: Option<String>,
 }
 
 impl TreeBuilder {
@@ -136,125 +140,123 @@ impl TreeBuilder {
         }
     }
 
-    /// Feeds the tokens of one logical line. `words` are (token, span) with braces as "{" / "}"
-    /// when `brace` is set.
-    pub(crate) fn push_line(&mut self, items: Vec<Item>, sink: &mut Sink) {
-        let mut pending: Vec<Word> = Vec::new();
-        let mut raw: Option<String> = None;
-        for item in items {
-            match item {
-                Item::Word(w, r) => {
-                    if pending.is_empty() && r.is_some() {
-                        raw = r;
-                    }
-                    pending.push(w);
+    /// Feeds one word or brace of the current logical line.
+    pub(crate) fn item(&mut self, item: Item, sink: &mut Sink) {
+        match item {
+            Item::Word(w, r) => {
+                if self.pending.is_empty() && r.is_some() {
+                    self.raw = r;
                 }
-                Item::Open(span) => {
-                    if self.overflow > 0 {
-                        pending.clear();
-                        self.overflow += 1;
-                        continue;
-                    }
-                    let node = if !pending.is_empty() {
-                        let n = Node {
-                            words: std::mem::take(&mut pending),
-                            raw_args: raw.take(),
-                            block: None,
-                        };
-                        self.last_indent = n.span().col;
-                        n
-                    } else if self.can_open
-                        && self.current().last().is_some_and(|n| n.block.is_none())
-                    {
-                        match self.current().pop() {
-                            Some(n) => n,
-                            None => continue,
-                        }
-                    } else {
-                        sink.push(
-                            Diagnostic::error("unexpected-brace", span, "unexpected `{`: no keyword before it")
-                                .with_hint("a block must follow its keyword, e.g. `virtual_ipaddress {`; its contents are ignored"),
-                        );
-                        Node {
-                            words: Vec::new(),
-                            raw_args: None,
-                            block: None,
-                        }
+                self.pending.push(w);
+            }
+            Item::Open(span) => {
+                if self.overflow > 0 {
+                    self.pending.clear();
+                    self.overflow += 1;
+                    return;
+                }
+                let node = if !self.pending.is_empty() {
+                    let n = Node {
+                        words: std::mem::take(&mut self.pending),
+                        raw_args: self.raw.take(),
+                        block: None,
                     };
-                    if self.stack.len() >= MAX_DEPTH {
-                        if !self.overflow_reported {
-                            self.overflow_reported = true;
-                            sink.error("too-deep", span, format!("blocks nested more than {MAX_DEPTH} deep; the inner ones are ignored"));
-                        }
-                        self.overflow = 1;
-                        self.can_open = false;
-                        continue;
+                    self.last_indent = n.span().col;
+                    n
+                } else if self.can_open && self.current().last().is_some_and(|n| n.block.is_none())
+                {
+                    match self.current().pop() {
+                        Some(n) => n,
+                        None => return,
                     }
-                    let indent = if node.words.is_empty() {
-                        span.col
-                    } else {
-                        self.last_indent
-                    };
-                    let mut node = node;
-                    node.block = Some(Block {
-                        open: span,
-                        close: None,
-                        children: Vec::new(),
-                    });
-                    self.stack.push(Open { node, indent });
+                } else {
+                    sink.push(
+                    Diagnostic::error("unexpected-brace", span, "unexpected `{`: no keyword before it")
+                        .with_hint("a block must follow its keyword, e.g. `virtual_ipaddress {`; its contents are ignored"),
+                );
+                    Node {
+                        words: Vec::new(),
+                        raw_args: None,
+                        block: None,
+                    }
+                };
+                if self.stack.len() >= MAX_DEPTH {
+                    if !self.overflow_reported {
+                        self.overflow_reported = true;
+                        sink.error("too-deep", span, format!("blocks nested more than {MAX_DEPTH} deep; the inner ones are ignored"));
+                    }
+                    self.overflow = 1;
                     self.can_open = false;
+                    return;
                 }
-                Item::Close(span) => {
-                    self.finish_pending(&mut pending, &mut raw);
-                    if self.overflow > 0 {
-                        self.overflow -= 1;
-                        continue;
-                    }
-                    match self.stack.pop() {
-                        Some(mut open) => {
-                            if let Some(b) = open.node.block.as_mut() {
-                                b.close = Some(span);
-                                if span.line != b.open.line
-                                    && span.col != open.indent
-                                    && self.mismatches.len() < 64
-                                {
-                                    self.mismatches.push(Mismatch {
-                                        keyword: open.node.header(),
-                                        open: open.node.span(),
-                                        close: span,
-                                    });
-                                }
+                let indent = if node.words.is_empty() {
+                    span.col
+                } else {
+                    self.last_indent
+                };
+                let mut node = node;
+                node.block = Some(Block {
+                    open: span,
+                    close: None,
+                    children: Vec::new(),
+                });
+                self.stack.push(Open { node, indent });
+                self.can_open = false;
+            }
+            Item::Close(span) => {
+                self.finish_pending();
+                if self.overflow > 0 {
+                    self.overflow -= 1;
+                    return;
+                }
+                match self.stack.pop() {
+                    Some(mut open) => {
+                        if let Some(b) = open.node.block.as_mut() {
+                            b.close = Some(span);
+                            if span.line != b.open.line
+                                && span.col != open.indent
+                                && self.mismatches.len() < 64
+                            {
+                                self.mismatches.push(Mismatch {
+                                    keyword: open.node.header(),
+                                    open: open.node.span(),
+                                    close: span,
+                                });
                             }
-                            self.current().push(open.node);
                         }
-                        None => {
-                            sink.push(
-                                Diagnostic::error("unexpected-close", span, "unexpected `}`: no block is open here")
-                                    .with_hint("a `}` earlier in the file may have closed the enclosing block already"),
-                            );
-                        }
+                        self.current().push(open.node);
                     }
-                    self.can_open = false;
+                    None => {
+                        sink.push(
+                        Diagnostic::error("unexpected-close", span, "unexpected `}`: no block is open here")
+                            .with_hint("a `}` earlier in the file may have closed the enclosing block already"),
+                    );
+                    }
                 }
+                self.can_open = false;
             }
         }
+    }
+
+    /// Ends the current logical line (a statement ends with its line).
+    pub(crate) fn end_line(&mut self) {
         if self.overflow > 0 {
-            pending.clear();
+            self.pending.clear();
             return;
         }
-        if !pending.is_empty() {
-            self.finish_pending(&mut pending, &mut raw);
+        if !self.pending.is_empty() {
+            self.finish_pending();
             self.can_open = true;
         }
     }
 
-    fn finish_pending(&mut self, pending: &mut Vec<Word>, raw: &mut Option<String>) {
-        if pending.is_empty() {
+    fn finish_pending(&mut self) {
+        if self.pending.is_empty() {
             return;
         }
         let n = Node {
-            words: std::mem::take(pending),
-            raw_args: raw.take(),
+            words: std::mem::take(&mut self.pending),
+            raw_args: self.raw.take(),
             block: None,
         };
         self.last_indent = n.span().col;
@@ -349,6 +351,15 @@ mod tests {
     }
     fn sp(line: u32, col: u32) -> Span {
         Span::new(FileId(0), line, col)
+    }
+
+    impl TreeBuilder {
+        fn push_line(&mut self, items: Vec<Item>, sink: &mut Sink) {
+            for i in items {
+                self.item(i, sink);
+            }
+            self.end_line();
+        }
     }
 
     #[test]

@@ -441,6 +441,7 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
             _ => c.unknown(item, "`virtual_server`", &vs_known()),
         }
     }
+    vs.real_servers.shrink_to_fit();
     Some(vs)
 }
 
@@ -489,6 +490,7 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
             _ => c.unknown(item, "`real_server`", RS_KW),
         }
     }
+    rs.checkers.shrink_to_fit();
     Some(rs)
 }
 
@@ -571,15 +573,15 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     let kw = n.keyword();
     let mut kind = match kw {
         "TCP_CHECK" => CheckerKind::Tcp,
-        "HTTP_GET" => CheckerKind::Http(HttpCheck::default()),
-        "SSL_GET" => CheckerKind::Ssl(HttpCheck::default()),
-        "MISC_CHECK" => CheckerKind::Misc(MiscCheck::default()),
-        "SMTP_CHECK" => CheckerKind::Smtp(SmtpCheck::default()),
-        "DNS_CHECK" => CheckerKind::Dns(DnsCheck::default()),
-        "UDP_CHECK" => CheckerKind::Udp(UdpCheck::default()),
+        "HTTP_GET" => CheckerKind::Http(Box::default()),
+        "SSL_GET" => CheckerKind::Ssl(Box::default()),
+        "MISC_CHECK" => CheckerKind::Misc(Box::default()),
+        "SMTP_CHECK" => CheckerKind::Smtp(Box::default()),
+        "DNS_CHECK" => CheckerKind::Dns(Box::default()),
+        "UDP_CHECK" => CheckerKind::Udp(Box::default()),
         "PING_CHECK" => CheckerKind::Ping,
-        "FILE_CHECK" => CheckerKind::File(FileCheck::default()),
-        _ => CheckerKind::Bfd(BfdCheck::default()),
+        "FILE_CHECK" => CheckerKind::File(Box::default()),
+        _ => CheckerKind::Bfd(Box::default()),
     };
     if !c.block_required(n, 0) {
         return None;

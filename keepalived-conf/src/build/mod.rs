@@ -17,8 +17,6 @@ use crate::values;
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub(crate) use validate::validate;
-
 /// Top-level keywords and what they are.
 pub(crate) const ROOT_KEYWORDS: &[&str] = &[
     "global_defs",
@@ -62,13 +60,24 @@ const RAW_ROOT_BLOCKS: &[&str] = &[
 /// Accumulates the model from top-level statements.
 pub(crate) struct Builder {
     pub(crate) config: Config,
+    keep: bool,
+    validator: validate::Validator,
 }
 
 impl Builder {
-    pub(crate) fn new() -> Builder {
+    /// `keep`: keep the sections in the model (otherwise they are validated and dropped).
+    pub(crate) fn new(keep: bool) -> Builder {
         Builder {
             config: Config::default(),
+            keep,
+            validator: validate::Validator::default(),
         }
+    }
+
+    /// Runs the cross-reference checks and returns the model.
+    pub(crate) fn finish(self, sink: &mut Sink) -> Config {
+        self.validator.finish(sink);
+        self.config
     }
 
     pub(crate) fn add_root(&mut self, n: Node, sink: &mut Sink) {
@@ -83,22 +92,34 @@ impl Builder {
             }
             "vrrp_instance" => {
                 if let Some(v) = vrrp::instance(&mut c, &n) {
-                    self.config.vrrp_instances.push(v);
+                    self.validator.instance(&v, c.sink);
+                    if self.keep {
+                        self.config.vrrp_instances.push(v);
+                    }
                 }
             }
             "vrrp_sync_group" => {
                 if let Some(v) = vrrp::sync_group(&mut c, &n) {
-                    self.config.vrrp_sync_groups.push(v);
+                    self.validator.sync_group(&v, c.sink);
+                    if self.keep {
+                        self.config.vrrp_sync_groups.push(v);
+                    }
                 }
             }
             "vrrp_script" => {
                 if let Some(v) = vrrp::script(&mut c, &n) {
-                    self.config.vrrp_scripts.push(v);
+                    self.validator.script(&v);
+                    if self.keep {
+                        self.config.vrrp_scripts.push(v);
+                    }
                 }
             }
             "track_file" | "vrrp_track_file" => {
                 if let Some(v) = vrrp::track_file(&mut c, &n) {
-                    self.config.track_files.push(v);
+                    self.validator.track_file(&v);
+                    if self.keep {
+                        self.config.track_files.push(v);
+                    }
                 }
             }
             "static_ipaddress" => {
@@ -121,12 +142,18 @@ impl Builder {
             }
             "virtual_server_group" => {
                 if let Some(v) = lvs::vs_group(&mut c, &n) {
-                    self.config.virtual_server_groups.push(v);
+                    self.validator.vs_group(&v);
+                    if self.keep {
+                        self.config.virtual_server_groups.push(v);
+                    }
                 }
             }
             "virtual_server" => {
                 if let Some(v) = lvs::virtual_server(&mut c, &n) {
-                    self.config.virtual_servers.push(v);
+                    self.validator.virtual_server(&v, c.sink);
+                    if self.keep {
+                        self.config.virtual_servers.push(v);
+                    }
                 }
             }
             k if RAW_ROOT_BLOCKS.contains(&k) => {

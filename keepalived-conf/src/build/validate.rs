@@ -1,27 +1,51 @@
-//! Whole-configuration checks done after all sections are read (keepalived's
-//! `vrrp_complete_init` / `validate_check_config` checks that concern the file itself,
-//! not the machine: interfaces, users and script files are not looked at).
+//! Whole-configuration checks (keepalived's `vrrp_complete_init` / `validate_check_config`
+//! checks that concern the file itself, not the machine: interfaces, users and script files
+//! are not looked at).
+//!
+//! Sections are fed one at a time as they are read, so the model need not be kept
+//! (`LoadOptions::keep_model = false`); only names and references are remembered, and the
+//! cross-reference checks run in [`Validator::finish`].
 
 use crate::diag::{Diagnostic, Sink};
 use crate::model::*;
+use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
-pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
-    let scripts: HashSet<&str> = cfg
-        .vrrp_scripts
-        .iter()
-        .map(|s| s.name.value.as_str())
-        .collect();
-    let files: HashSet<&str> = cfg
-        .track_files
-        .iter()
-        .map(|s| s.name.value.as_str())
-        .collect();
-    let mut names: HashMap<&str, u32> = HashMap::new();
-    let mut vrids: HashMap<(String, u8, bool), &VrrpInstance> = HashMap::new();
-    for vi in &cfg.vrrp_instances {
+#[derive(Default)]
+pub(crate) struct Validator {
+    scripts: HashSet<String>,
+    files: HashSet<String>,
+    vs_groups: HashSet<String>,
+    /// instance name -> line of its definition
+    instances: HashMap<String, u32>,
+    /// (interface, vrid, ipv6) -> (instance name, line)
+    vrids: HashMap<(String, u8, bool), (String, u32)>,
+    /// (instance, script, span)
+    script_refs: Vec<(String, String, Span)>,
+    /// (instance, file, span)
+    file_refs: Vec<(String, String, Span)>,
+    /// (group, member, span)
+    members: Vec<(String, String, Span)>,
+    /// (vsg name, span)
+    vsg_refs: Vec<(String, Span)>,
+}
+
+impl Validator {
+    pub(crate) fn script(&mut self, s: &VrrpScript) {
+        self.scripts.insert(s.name.value.clone());
+    }
+
+    pub(crate) fn track_file(&mut self, t: &TrackFile) {
+        self.files.insert(t.name.value.clone());
+    }
+
+    pub(crate) fn vs_group(&mut self, g: &VirtualServerGroup) {
+        self.vs_groups.insert(g.name.value.clone());
+    }
+
+    pub(crate) fn instance(&mut self, vi: &VrrpInstance, sink: &mut Sink) {
         let name = vi.name.value.as_str();
-        if let Some(line) = names.insert(name, vi.name.span.line) {
+        if let Some(line) = self.instances.insert(name.to_string(), vi.name.span.line) {
             sink.push(
                 Diagnostic::error(
                     "duplicate-instance",
@@ -52,17 +76,22 @@ pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
                     .virtual_ipaddress
                     .first()
                     .is_some_and(|a| a.address.value.addr.is_ipv6());
-                let key = (iface.clone(), id.value, v6);
                 if vi.unicast_peer.is_empty()
-                    && let Some(other) = vrids.insert(key, vi)
+                    && let Some((other, line)) = self.vrids.insert(
+                        (iface.clone(), id.value, v6),
+                        (name.to_string(), vi.name.span.line),
+                    )
                 {
                     sink.push(
                         Diagnostic::error(
                             "duplicate-vrid",
                             id.span,
-                            format!("virtual_router_id {} on interface {iface} is also used by vrrp_instance `{}`", id.value, other.name.value),
+                            format!(
+                                "virtual_router_id {} on interface {iface} is also used by vrrp_instance `{other}`",
+                                id.value
+                            ),
                         )
-                        .with_hint(format!("see line {}", other.name.span.line)),
+                        .with_hint(format!("see line {line}")),
                     );
                 }
             }
@@ -79,16 +108,11 @@ pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
                 ),
             );
         }
-        let families: HashSet<bool> = vi
-            .virtual_ipaddress
-            .iter()
-            .map(|a| a.address.value.addr.is_ipv4())
-            .collect();
-        if families.len() > 1
-            && let Some(a) = vi.virtual_ipaddress.iter().find(|a| {
-                a.address.value.addr.is_ipv4()
-                    != vi.virtual_ipaddress[0].address.value.addr.is_ipv4()
-            })
+        if let Some(first) = vi.virtual_ipaddress.first()
+            && let Some(a) = vi
+                .virtual_ipaddress
+                .iter()
+                .find(|a| a.address.value.addr.is_ipv4() != first.address.value.addr.is_ipv4())
         {
             sink.push(
                 Diagnostic::error("mixed-families", a.address.span, "virtual_ipaddress mixes IPv4 and IPv6 addresses")
@@ -104,30 +128,13 @@ pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
             && vi.priority.as_ref().is_none_or(|p| p.value != 255)
         {
             sink.push(
-                Diagnostic::warning("ah-initial-master", st.span, format!("({name}) initial state MASTER is incompatible with AH authentication; starting as BACKUP"))
-                    .with_hint("AH needs to learn the sequence number first; use `state BACKUP`"),
+                Diagnostic::warning(
+                    "ah-initial-master",
+                    st.span,
+                    format!("({name}) initial state MASTER is incompatible with AH authentication; starting as BACKUP"),
+                )
+                .with_hint("AH needs to learn the sequence number first; use `state BACKUP`"),
             );
-        }
-        for t in &vi.track_script {
-            if !scripts.contains(t.name.as_str()) {
-                sink.push(
-                    Diagnostic::warning(
-                        "unknown-reference",
-                        t.span,
-                        format!("({name}) track script `{}` not found, ignoring", t.name),
-                    )
-                    .with_hint("define it with `vrrp_script NAME { script ... }`"),
-                );
-            }
-        }
-        for t in &vi.track_file {
-            if !files.contains(t.name.as_str()) {
-                sink.warn(
-                    "unknown-reference",
-                    t.span,
-                    format!("({name}) track file `{}` not found, ignoring", t.name),
-                );
-            }
         }
         if vi.version.as_ref().is_some_and(|v| v.value == 3) && vi.authentication.is_some() {
             sink.warn(
@@ -136,9 +143,17 @@ pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
                 format!("({name}) authentication is not supported with VRRPv3; it is ignored"),
             );
         }
+        for t in &vi.track_script {
+            self.script_refs
+                .push((name.to_string(), t.name.clone(), t.span));
+        }
+        for t in &vi.track_file {
+            self.file_refs
+                .push((name.to_string(), t.name.clone(), t.span));
+        }
     }
-    let mut in_group: HashMap<&str, &str> = HashMap::new();
-    for g in &cfg.vrrp_sync_groups {
+
+    pub(crate) fn sync_group(&mut self, g: &VrrpSyncGroup, sink: &mut Sink) {
         if g.group.is_empty() {
             sink.push(
                 Diagnostic::error(
@@ -153,41 +168,14 @@ pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
             );
         }
         for m in &g.group {
-            if !names.contains_key(m.value.as_str()) {
-                sink.warn(
-                    "unknown-reference",
-                    m.span,
-                    format!(
-                        "vrrp_instance `{}` in sync group `{}` does not exist, ignoring",
-                        m.value, g.name.value
-                    ),
-                );
-            } else if let Some(prev) = in_group.insert(m.value.as_str(), g.name.value.as_str()) {
-                sink.error(
-                    "duplicate-member",
-                    m.span,
-                    format!(
-                        "vrrp_instance `{}` is already in sync group `{prev}`",
-                        m.value
-                    ),
-                );
-            }
+            self.members
+                .push((g.name.value.clone(), m.value.clone(), m.span));
         }
     }
-    let groups: HashSet<&str> = cfg
-        .virtual_server_groups
-        .iter()
-        .map(|g| g.name.value.as_str())
-        .collect();
-    for vs in &cfg.virtual_servers {
-        if let VirtualServerKey::Group(g) = &vs.key.value
-            && !groups.contains(g.as_str())
-        {
-            sink.error(
-                "unknown-reference",
-                vs.key.span,
-                format!("virtual_server_group `{g}` is not defined"),
-            );
+
+    pub(crate) fn virtual_server(&mut self, vs: &VirtualServer, sink: &mut Sink) {
+        if let VirtualServerKey::Group(g) = &vs.key.value {
+            self.vsg_refs.push((g.clone(), vs.key.span));
         }
         if let VirtualServerKey::Address {
             port: None | Some(0),
@@ -197,9 +185,65 @@ pub(crate) fn validate(cfg: &Config, sink: &mut Sink) {
             && vs.persistence_granularity.is_none()
         {
             sink.push(
-                Diagnostic::warning("port-without-persistence", vs.key.span, "virtual server without a port is only valid with persistence; keepalived sets persistence_timeout 360")
-                    .with_hint("add the service port, or `persistence_timeout`"),
+                Diagnostic::warning(
+                    "port-without-persistence",
+                    vs.key.span,
+                    "virtual server without a port is only valid with persistence; keepalived sets persistence_timeout 360",
+                )
+                .with_hint("add the service port, or `persistence_timeout`"),
             );
+        }
+    }
+
+    /// Cross-reference checks, once everything has been read.
+    pub(crate) fn finish(self, sink: &mut Sink) {
+        for (vi, script, span) in &self.script_refs {
+            if !self.scripts.contains(script) {
+                sink.push(
+                    Diagnostic::warning(
+                        "unknown-reference",
+                        *span,
+                        format!("({vi}) track script `{script}` not found, ignoring"),
+                    )
+                    .with_hint("define it with `vrrp_script NAME { script ... }`"),
+                );
+            }
+        }
+        for (vi, file, span) in &self.file_refs {
+            if !self.files.contains(file) {
+                sink.warn(
+                    "unknown-reference",
+                    *span,
+                    format!("({vi}) track file `{file}` not found, ignoring"),
+                );
+            }
+        }
+        let mut in_group: HashMap<&str, &str> = HashMap::new();
+        for (group, member, span) in &self.members {
+            if !self.instances.contains_key(member) {
+                sink.warn(
+                    "unknown-reference",
+                    *span,
+                    format!(
+                        "vrrp_instance `{member}` in sync group `{group}` does not exist, ignoring"
+                    ),
+                );
+            } else if let Some(prev) = in_group.insert(member, group) {
+                sink.error(
+                    "duplicate-member",
+                    *span,
+                    format!("vrrp_instance `{member}` is already in sync group `{prev}`"),
+                );
+            }
+        }
+        for (g, span) in &self.vsg_refs {
+            if !self.vs_groups.contains(g) {
+                sink.error(
+                    "unknown-reference",
+                    *span,
+                    format!("virtual_server_group `{g}` is not defined"),
+                );
+            }
         }
     }
 }
