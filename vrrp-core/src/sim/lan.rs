@@ -312,13 +312,9 @@ impl VirtualLan {
         &mut self,
         name: impl Into<String>,
         configs: Vec<InstanceConfig>,
-    ) -> Result<NodeId, ConfigError> {
+    ) -> Result<NodeId, NodeError> {
         let n = configs.len();
         self.add_node_with(name, configs, vec![0; n], Vec::new())
-            .map_err(|e| match e {
-                NodeError::Config(c) => c,
-                NodeError::SyncGroup(_) | NodeError::Segments => ConfigError::Vrid,
-            })
     }
 
     /// Adds a node with a segment per instance and sync groups (name,
