@@ -16,7 +16,10 @@ use vrrp_core::{Event, InstanceConfig, State};
 /// 128 cases per property (a few seconds in debug); `PROPTEST_CASES`
 /// overrides for longer soak runs.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128)
 }
 
 #[derive(Debug, Clone)]
