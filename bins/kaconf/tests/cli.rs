@@ -1,0 +1,85 @@
+#![allow(clippy::unwrap_used)]
+//! kaconf end to end: exit codes, JSON dump, fmt.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn kaconf() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kaconf"))
+}
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../keepalived-conf/tests/data")
+        .join(name)
+}
+
+#[test]
+fn check_exit_codes() {
+    // valid (warnings allowed) -> 0
+    let out = kaconf()
+        .args(["check", "-i", "main"])
+        .arg(data("err_unknown_keyword.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning[unknown-keyword]: unknown keyword `priorty` in `vrrp_instance`"),
+        "{err}"
+    );
+    assert!(err.contains("= hint: did you mean `priority`?"), "{err}");
+    // errors -> 1, keepalived's -f form
+    let out = kaconf()
+        .args(["check", "-f"])
+        .arg(data("err_unclosed.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[unclosed-block]"));
+    // missing file -> 1
+    let out = kaconf()
+        .args(["check", "/nonexistent/keepalived.conf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // clean file -> 0 and nothing on stderr
+    let out = kaconf()
+        .args(["check", "-i", "main"])
+        .arg(data("pp_seq.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn dump_is_json_with_spans() {
+    let out = kaconf()
+        .args(["dump", "-i", "main"])
+        .arg(data("pp_multiline.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["vrrp_instances"][1]["virtual_router_id"]["value"], 2);
+    assert_eq!(
+        v["vrrp_instances"][1]["virtual_router_id"]["span"]["line"], 15,
+        "expanded values point at the `$INSTANCE` line"
+    );
+}
+
+#[test]
+fn fmt_is_canonical() {
+    let out = kaconf()
+        .arg("fmt")
+        .arg(data("err_unknown_keyword.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("global_defs {\n    router_idd x\n}\n"),
+        "{text}"
+    );
+}
