@@ -27,6 +27,36 @@
 //! The parser never panics and uses bounded memory and time on any input: lines are
 //! capped, expansions and generators have depth and output limits
 //! ([`LoadOptions::max_lines`]), nesting is limited and at most 1000 diagnostics are kept.
+//!
+//! # Using it from a daemon
+//!
+//! ```no_run
+//! use keepalived_conf::{LoadOptions, load};
+//! let parsed = load("/etc/keepalived/keepalived.conf", &LoadOptions::default());
+//! eprint!("{}", parsed.render_diagnostics());
+//! let Some(config) = parsed.ok() else { std::process::exit(1) };
+//! for vi in &config.vrrp_instances {
+//!     let vrid = vi.virtual_router_id.as_ref().map(|v| v.value);
+//!     let prio = vi.priority.as_ref().map_or(100, |p| p.value); // keepalived's default
+//!     let _ = (vrid, prio);
+//! }
+//! ```
+//!
+//! Unset keywords are `None` in the model; defaults are applied by the user of the model
+//! (each field's documentation gives keepalived's default).
+//!
+//! # Deliberate differences from keepalived 2.2.7
+//!
+//! - An unknown keyword with a block skips the whole block (keepalived reports the keyword
+//!   and then lets the block's `}` close the *enclosing* block).
+//! - A `{` with no keyword before it opens an ignored block (keepalived ignores the `{`
+//!   only, so the matching `}` closes the enclosing block).
+//! - `${NAME params}` takes parameters for the built-ins only (`_RANDOM`, `_ENV`);
+//!   `${_RANDOM}` is deterministic for a given [`LoadOptions::random_seed`].
+//! - `include` lines may use `@ID` and `$NAME` (undefined behaviour in keepalived).
+//! - Problems keepalived reports without a line number (e.g. "protocol specified for
+//!   fwmark") get the position of the keyword concerned.
+//! - Interfaces, users and script files are not looked up: that is the daemons' business.
 #![warn(missing_docs)]
 
 mod build;

@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 
 /// Nesting limit for expansions, conditionals and generators within one line.
 const MAX_EXPANSION_DEPTH: usize = 16;
-/// Longest line an expansion may produce.
-const MAX_EXPANDED_LEN: usize = 64 * 1024;
+/// Longest line an expansion may produce (keepalived's own limit is 1024 bytes).
+const MAX_EXPANDED_LEN: usize = 4096;
+/// Longest definition value (multi-line definitions hold whole blocks).
+const MAX_DEFINITION_LEN: usize = 64 * 1024;
 /// Include nesting limit.
 const MAX_INCLUDE_DEPTH: usize = 32;
 /// Files opened in total.
@@ -263,7 +265,7 @@ impl<'o> Preprocessor<'o> {
                 value.truncate(value_trim);
                 self.read_continuation(&mut value);
             }
-            if value.len() > MAX_EXPANDED_LEN {
+            if value.len() > MAX_DEFINITION_LEN {
                 self.sink.error(
                     "definition-too-long",
                     span,
@@ -417,7 +419,7 @@ impl<'o> Preprocessor<'o> {
                 let l = t.trim_end().len();
                 t.truncate(l);
             }
-            if value.len() + t.len() < MAX_EXPANDED_LEN + 2 {
+            if value.len() + t.len() < MAX_DEFINITION_LEN + 2 {
                 value.push('\n');
                 value.push_str(&t);
             }
@@ -576,6 +578,7 @@ impl<'o> Preprocessor<'o> {
             return;
         }
         let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut seq_rows = None;
         if is_lst {
             for a in &args[1..] {
                 let vals: Vec<String> = strip_tuple(a)
@@ -614,22 +617,17 @@ impl<'o> Preprocessor<'o> {
                 bad(&mut self.sink, "~SEQx values must not be negative");
                 return;
             }
-            let mut v = start;
-            loop {
-                if (step > 0 && v > end) || (step < 0 && v < end) {
-                    break;
-                }
-                rows.push(vec![if hex { format!("{v:x}") } else { v.to_string() }]);
-                if rows.len() > self.opts.max_lines {
-                    break;
-                }
-                match v.checked_add(step) {
-                    Some(n) => v = n,
-                    None => break,
-                }
-            }
+            // values are produced lazily: a huge range costs only the lines it emits
+            let seq = std::iter::successors(Some(start), move |v| v.checked_add(step))
+                .take_while(move |v| if step > 0 { *v <= end } else { *v >= end })
+                .map(move |v| vec![if hex { format!("{v:x}") } else { v.to_string() }]);
+            seq_rows = Some(seq);
         }
         let saved: Vec<Option<Def>> = vars.iter().map(|v| self.defs.remove(v)).collect();
+        let rows: Box<dyn Iterator<Item = Vec<String>>> = match seq_rows {
+            Some(seq) => Box::new(seq),
+            None => Box::new(rows.into_iter()),
+        };
         for row in rows {
             if self.lines_out > self.opts.max_lines {
                 let _ = self.budget(span);

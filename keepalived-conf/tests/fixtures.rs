@@ -191,3 +191,17 @@ fn rendering_is_rustc_like() {
          --> tests/data/err_unknown_keyword.conf:7:5\n  |\n7 |     priorty 100\n  |     ^\n  = hint: did you mean `priority`?\n"
     );
 }
+
+#[test]
+fn huge_generators_and_expansions_are_bounded() {
+    let o = LoadOptions {
+        max_lines: 1000,
+        ..opts()
+    };
+    let text = "~SEQ(I, 1, 1000000000) vrrp_instance VI_$I { }\n$A=$A $A\n$A\n";
+    let p = keepalived_conf::parse_str("big.conf", text, &o);
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"too-many-lines"), "{codes:?}");
+    assert!(p.config.vrrp_instances.len() <= 1000);
+    assert!(p.diagnostics.len() <= 1001);
+}
