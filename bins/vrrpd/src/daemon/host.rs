@@ -67,3 +67,58 @@ impl AddressResolver for HostView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netio::Scope;
+
+    fn addr(ifindex: u32, a: &str, flags: u32) -> AddressInfo {
+        AddressInfo {
+            ifindex,
+            addr: a.parse().unwrap(),
+            prefix_len: 24,
+            label: None,
+            scope: Scope::Global,
+            broadcast: None,
+            flags,
+        }
+    }
+
+    #[test]
+    fn primary_is_first_non_secondary_v4_and_link_local_v6() {
+        let mut h = HostView::default();
+        h.links.insert(
+            "eth0".into(),
+            Interface {
+                index: 2,
+                name: "eth0".into(),
+                mac: None,
+                flags: 0,
+                mtu: 1500,
+                kind: None,
+                parent_index: None,
+            },
+        );
+        h.addresses = vec![
+            addr(1, "127.0.0.1", 0),
+            addr(2, "10.0.0.9", 0x01), // secondary
+            addr(2, "10.0.0.1", 0),
+            addr(2, "fd00::1", 0),
+            addr(2, "fe80::1", 0),
+        ];
+        assert_eq!(
+            h.primary(Some("eth0"), Family::V4),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            h.primary(Some("eth0"), Family::V6),
+            Some("fe80::1".parse().unwrap())
+        );
+        assert_eq!(h.primary(Some("eth1"), Family::V4), None);
+        assert_eq!(
+            h.interface_of("10.0.0.1".parse().unwrap()).map(|l| l.index),
+            Some(2)
+        );
+    }
+}

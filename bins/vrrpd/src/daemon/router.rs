@@ -791,3 +791,64 @@ impl Router {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalived_conf::values::IpPrefix;
+
+    #[test]
+    fn every_codec_reason_with_a_mib_counter_feeds_the_instance() {
+        for r in DropReason::ALL {
+            let mapped = core_reason(r);
+            let expected = !matches!(
+                r,
+                DropReason::DestinationMismatch | DropReason::AddressListMismatch
+            );
+            assert_eq!(mapped.is_some(), expected, "{r:?}");
+        }
+        assert_eq!(
+            core_reason(DropReason::AuthFailure),
+            Some(vrrp_core::DropReason::AuthFailure)
+        );
+        assert_eq!(
+            core_reason(DropReason::TrailingBytes),
+            Some(vrrp_core::DropReason::PacketLength)
+        );
+    }
+
+    #[test]
+    fn vip_spec_becomes_an_rtnetlink_address() {
+        let v = VipSpec {
+            prefix: IpPrefix {
+                addr: "10.1.2.3".parse().unwrap(),
+                len: 24,
+            },
+            dev: None,
+            label: Some("eth0:vip".into()),
+            scope: 253,
+            broadcast: Some("10.1.2.255".parse().unwrap()),
+        };
+        let a = address_spec(&v, 7);
+        assert_eq!(a.ifindex, 7);
+        assert_eq!(a.prefix_len, 24);
+        assert_eq!(a.scope, Scope::Link);
+        assert_eq!(a.label.as_deref(), Some("eth0:vip"));
+        assert_eq!(a.broadcast, Some("10.1.2.255".parse().unwrap()));
+        assert!(!a.no_dad);
+        let v6 = VipSpec {
+            prefix: IpPrefix {
+                addr: "fd00::1".parse().unwrap(),
+                len: 64,
+            },
+            dev: None,
+            label: None,
+            scope: 0,
+            broadcast: None,
+        };
+        assert!(
+            address_spec(&v6, 1).no_dad,
+            "IPv6 VIPs skip DAD as keepalived's do"
+        );
+    }
+}

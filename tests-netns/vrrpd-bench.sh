@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Measurements for issue 6 (a script, not a test): failover time and resource use,
+# vrrpd<->vrrpd against keepalived<->keepalived in the same harness.
+#
+# usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-bench.sh failover [RUNS]
+#        VRRPD=target/release/vrrpd tests-netns/vrrpd-bench.sh resources [SECS]
+#
+# failover: r1 (priority 100) Master, r2 (priority 90) Backup, VRRPv3, one VIP;
+#   for advert_int 1 s and 0.1 s, RUNS times each (default 20): freeze every
+#   process of r1's namespace (SIGSTOP, "hung") or SIGTERM it, and time from
+#   then to the kernel's RTM_NEWADDR of the VIP on r2 (`ip monitor` timestamps).
+#   Prints median and max per case and implementation, the RFC bound
+#   (Master_Down_Interval(90) for hung, Skew_Time(90) for SIGTERM) and the
+#   ratio vrrpd / keepalived.
+# resources: one router alone with 1 and with 200 instances (advert_int 1 s, so
+#   all are Master and send), for SECS (default 60) seconds; CPU time
+#   (utime+stime of the process tree in the namespace) and peak RSS (VmHWM).
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+tn_init vbench
+tn_require_root
+tn_require_tool ip keepalived python3
+VRRPD=${VRRPD:-$HERE/../target/release/vrrpd}
+[ -x "$VRRPD" ] || tn_skip "vrrpd binary not found at $VRRPD"
+VIP=10.78.0.100
+
+conf() { # FILE PRIO ADVERT [NINST]
+    local f=$1 prio=$2 adv=$3 n=${4:-1} i
+    printf 'global_defs {\n    router_id b%s\n    vrrp_garp_master_delay 0\n}\n' "$prio" >"$f"
+    for i in $(seq 1 "$n"); do
+        cat >>"$f" <<CONF
+vrrp_instance VI_$i {
+    state BACKUP
+    interface eth0
+    virtual_router_id $i
+    version 3
+    priority $prio
+    advert_int $adv
+    virtual_ipaddress {
+        10.78.$((i / 250 + 1)).$((i % 250 + 1))/16 dev eth0
+    }
+}
+CONF
+    done
+}
+
+start() { # NAME NS CONF IMPL
+    case $4 in
+        ka) tn_keepalived_start "$1" "$2" "$3" ;;
+        vr) tn_bg "$1" "$2" "$VRRPD" -f "$3" -p "$TN_DIR/$1.pid" --socket "$TN_DIR/$1.sock" ;;
+    esac
+}
+stop_ns() { # NS: stop every process in NS and wait until they are gone
+    local p t=0
+    p=$(ip netns pids "$1"); [ -z "$p" ] && return 0
+    kill -CONT $p 2>/dev/null; kill -TERM $p 2>/dev/null
+    while [ -n "$(ip netns pids "$1")" ] && [ $t -lt 60 ]; do sleep 0.05; t=$((t + 1)); done
+    p=$(ip netns pids "$1"); [ -z "$p" ] || kill -KILL $p 2>/dev/null
+    ip -n "$1" addr flush dev eth0 scope global 2>/dev/null
+}
+
+stats() { # prints "median max" of the numbers on stdin (ms)
+    sort -n | awk '{a[NR]=$1} END { if (NR==0) { print "- -"; exit } m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%d %d\n", m, a[NR] }'
+}
+
+failover() {
+    local runs=${1:-20} impl adv kind i t0 t1 ms vip_ip
+    R1=$(tn_ns r1); R2=$(tn_ns r2)
+    tn_link "$R1" eth0 "$R2" eth0
+    tn_wait_ready "$R1" eth0; tn_wait_ready "$R2" eth0
+    printf '%-10s %-8s %-6s %8s %8s %8s %8s\n' case impl advert median_ms max_ms bound_ms over_ms
+    for kind in hung sigterm; do
+        for adv in 1 0.1; do
+            local bound
+            if [ "$kind" = hung ]; then
+                bound=$(awk -v a="$adv" 'BEGIN { printf "%d", (3 * a + (256 - 90) * a / 256) * 1000 }')
+            else
+                bound=$(awk -v a="$adv" 'BEGIN { printf "%d", ((256 - 90) * a / 256) * 1000 }')
+            fi
+            for impl in ka vr; do
+                conf "$TN_DIR/hi.conf" 100 "$adv"; conf "$TN_DIR/lo.conf" 90 "$adv"
+                : >"$TN_DIR/$kind-$adv-$impl.ms"
+                for i in $(seq 1 "$runs"); do
+                    ip -n "$R1" addr add 10.78.0.1/16 dev eth0 2>/dev/null; ip -n "$R2" addr add 10.78.0.2/16 dev eth0 2>/dev/null
+                    start "h$i" "$R1" "$TN_DIR/hi.conf" "$impl"
+                    local hpid=$TN_LAST_PID
+                    sleep 0.2
+                    start "l$i" "$R2" "$TN_DIR/lo.conf" "$impl"
+                    vip_ip=10.78.1.2
+                    tn_wait_addr "$R1" eth0 $vip_ip 10 || { tn_log "run $i: no Master"; stop_ns "$R1"; stop_ns "$R2"; continue; }
+                    sleep "$(awk -v a="$adv" 'BEGIN { print 2 * a + 0.3 }')"
+                    tn_monitor_start "m$i" "$R2"
+                    local monpid
+                    monpid=$(tail -1 "$TN_DIR/.pids")
+                    # A random phase against the advert timer.
+                    sleep "0.$((RANDOM % 100))"
+                    t0=$(tn_now)
+                    if [ "$kind" = hung ]; then tn_freeze_ns "$R1"; else kill -TERM "$hpid"; fi
+                    if tn_wait_addr "$R2" eth0 $vip_ip 10 && t1=$(tn_monitor_first_add "m$i" $vip_ip); then
+                        tn_ms_between "$t0" "$t1" >>"$TN_DIR/$kind-$adv-$impl.ms"
+                    else
+                        tn_log "run $i: no takeover"
+                    fi
+                    stop_ns "$R1"; stop_ns "$R2"
+                    kill "$monpid" 2>/dev/null
+                done
+                read -r med max < <(stats <"$TN_DIR/$kind-$adv-$impl.ms")
+                printf '%-10s %-8s %-6s %8s %8s %8s %8s\n' "$kind" "$impl" "${adv}s" "$med" "$max" "$bound" "$((med - bound))"
+                eval "MED_${kind}_${adv//./_}_$impl=$med"
+            done
+            local a b
+            a="MED_${kind}_${adv//./_}_vr"; b="MED_${kind}_${adv//./_}_ka"
+            awk -v v="${!a}" -v k="${!b}" -v c="$kind" -v d="$adv" 'BEGIN { if (k > 0) printf "# %s advert %ss: median vrrpd/keepalived = %.3f\n", c, d, v / k }'
+        done
+    done
+}
+
+resources() {
+    local secs=${1:-60} impl n pids cpu rss
+    R1=$(tn_ns solo); R2=$(tn_ns peer)
+    tn_link "$R1" eth0 "$R2" eth0
+    tn_addr "$R1" eth0 10.78.0.1/16
+    tn_wait_ready "$R1" eth0
+    printf '%-10s %-6s %10s %10s\n' impl inst cpu_ms peak_rss_kb
+    for n in 1 200; do
+        for impl in ka vr; do
+            conf "$TN_DIR/res.conf" 100 1 "$n"
+            start "res-$impl-$n" "$R1" "$TN_DIR/res.conf" "$impl"
+            sleep "$secs"
+            pids=$(ip netns pids "$R1")
+            cpu=0; rss=0
+            for p in $pids; do
+                # utime + stime in clock ticks (fields 14, 15), children not included.
+                local t
+                t=$(awk '{print $14 + $15}' "/proc/$p/stat")
+                cpu=$((cpu + t))
+                rss=$((rss + $(awk '/VmHWM/ {print $2}' "/proc/$p/status")))
+            done
+            printf '%-10s %-6s %10s %10s\n' "$impl" "$n" "$((cpu * 1000 / $(getconf CLK_TCK)))" "$rss"
+            stop_ns "$R1"
+            ip -n "$R1" addr add 10.78.0.1/16 dev eth0
+        done
+    done
+}
+
+case ${1:-} in
+    failover) failover "${2:-20}" ;;
+    resources) resources "${2:-60}" ;;
+    *) echo "usage: $0 failover [RUNS] | resources [SECS]" >&2; exit 2 ;;
+esac
