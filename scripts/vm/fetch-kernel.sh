@@ -10,9 +10,17 @@ mkdir -p "$cache/debs"
 # The kernel package currently behind the linux-image-cloud-amd64 metapackage,
 # unless pinned with VM_KERNEL_PKG.
 pkg="${VM_KERNEL_PKG:-}"
+lookup() {
+    apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1
+}
 if [ -z "$pkg" ]; then
-    pkg="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1)"
+    pkg="$(lookup)"
+    if [ -z "$pkg" ] && ! ls -d "$cache"/kernel-*/ >/dev/null 2>&1; then
+        # A fresh machine may have no package lists yet.
+        apt-get update -qq >&2 || true
+        pkg="$(lookup)"
+    fi
 fi
 if [ -z "$pkg" ]; then
     # Offline or no package lists: fall back to whatever is already unpacked.

@@ -147,7 +147,7 @@ if [ "${BENCH:-0}" = 1 ]; then
         i=$((i + 1))
     done
     now() { cut -d' ' -f1 /proc/uptime; }
-    for run in 1 2 3; do
+    for run in $(seq 1 "${BENCH_RUNS:-5}"); do
         for tool in ipvsadm ipvsctl; do
             ipvsadm -C
             t0=$(now); $tool -R < /tmp/big; rc=$?; t1=$(now)
@@ -156,9 +156,13 @@ if [ "${BENCH:-0}" = 1 ]; then
         done
     done | tee /tmp/bench
     ipvsadm -C
-    awk '/^bench/ { split($3, t, "="); split($4, s, "="); sum[t[2]] += s[2]; n[t[2]]++ }
-         END { a = sum["ipvsadm"] / n["ipvsadm"]; c = sum["ipvsctl"] / n["ipvsctl"];
-               printf "bench mean ipvsadm=%.2fs ipvsctl=%.2fs ratio=%.1fx\n", a, c, a / c }' /tmp/bench
+    # Per run: ipvsadm time / ipvsctl time (back to back); then the median.
+    awk '/^bench/ { split($2, r, "="); split($3, t, "="); split($4, s, "="); v[r[2], t[2]] = s[2]; runs[r[2]] = 1 }
+         END { n = 0; for (k in runs) { q[++n] = v[k, "ipvsadm"] / v[k, "ipvsctl"];
+                   sa += v[k, "ipvsadm"]; sc += v[k, "ipvsctl"] }
+               for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { x = q[i]; q[i] = q[j]; q[j] = x }
+               line = ""; for (i = 1; i <= n; i++) line = line sprintf(" %.1f", q[i])
+               printf "bench mean ipvsadm=%.2fs ipvsctl=%.2fs; per-run ratios:%s; median ratio=%.1fx\n", sa / n, sc / n, line, q[int((n + 1) / 2)] }' /tmp/bench
     if grep -q 'lines=11000' /tmp/bench && ! grep 'tool=' /tmp/bench | grep -vq 'lines=11000'; then ok "bench tables complete"; else bad "bench tables incomplete"; fi
 fi
 

@@ -25,7 +25,7 @@ cargo build "${flag[@]}" --locked -q -p ipvsctl
 cargo build "${flag[@]}" --locked -q -p ipvs-sys --example ipvs_kernel_check
 bin="$repo/target/$profile"
 exec scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-900}" \
-    --env "BENCH=${BENCH:-0}" \
+    --env "BENCH=${BENCH:-0}" --env "BENCH_RUNS=${BENCH_RUNS:-5}" \
     --file "$bin/ipvsctl:/bin/ipvsctl" \
     --file "$bin/examples/ipvs_kernel_check:/bin/ipvs_kernel_check" \
     --file "scripts/vm/ipvs-checks.sh:/work/ipvs-checks.sh" \

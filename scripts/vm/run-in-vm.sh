@@ -152,7 +152,7 @@ timeout --foreground -k 5 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max -
     -display none -monitor none -serial stdio -no-reboot \
     -kernel "$vmlinuz" -initrd "$stage/initrd.gz" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null 2>&1 |
-    tr -d '\r' | tee "$log" | awk '
+    sed -u 's/\r$//' | tee "$log" | awk '
         /^===VM-END rc=/ { inside = 0; next }
         /^===VM-BEGIN===$/ { inside = 1; next }
         inside { print; fflush() }'
