@@ -3,7 +3,7 @@
 #
 # usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-interop.sh [SCENARIO...]
 #   SCENARIO: election hung sigterm preempt auth ipv6 unicast reload malformed
-#   (default: all). Every scenario runs both ways round: vrrpd as the
+#   track (default: all; track = track_script / track_interface, beyond issue 6). Every scenario runs both ways round: vrrpd as the
 #   higher-priority router (r1, 10.77.0.1) against keepalived as r2 (10.77.0.2),
 #   then keepalived as r1 and vrrpd as r2.
 #
@@ -524,7 +524,63 @@ CONF
     net_down
 }
 
-ALL="election hung sigterm preempt auth ipv6 unicast reload malformed"
+# ---- (extra) tracking: track_script weight and track_interface fault -----------------------
+sc_track() {
+    local hi=$1 lo=$2 run=$3 vr vrns st n
+    net_up "$run"
+    # r1 also has eth1, a veth whose peer stays in r1, to take down.
+    ip -n "$R1" link add eth1 type veth peer name eth1p
+    ip -n "$R1" link set eth1 up; ip -n "$R1" link set eth1p up
+    touch "$TN_DIR/$run-r1.ok" "$TN_DIR/$run-r2.ok"
+    local top1="vrrp_script chk {
+    script \"/usr/bin/test -e $TN_DIR/$run-r1.ok\"
+    interval 1
+    weight -60
+}"
+    local top2="vrrp_script chk {
+    script \"/usr/bin/test -e $TN_DIR/$run-r2.ok\"
+    interval 1
+    weight -60
+}"
+    local trk="    track_script {
+        chk
+    }
+    track_interface {
+        eth1
+    }"
+    local trk2="    track_script {
+        chk
+    }"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "$trk" 3 0.5 "$VIP/24" r1 "$top1"
+    mkconf "$TN_DIR/$run-lo.conf" 100 "$trk2" 3 0.5 "$VIP/24" r2 "$top2"
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] scripts passing: r1 ($hi, 150) Master" tn_wait_addr "$R1" eth0 $VIP 8
+    sleep 1.5
+    tn_check "[$run] scripts passing: r2 ($lo) Backup" hasnt "$R2" $VIP
+    rm -f "$TN_DIR/$run-r1.ok"
+    tn_check "[$run] r1's script fails (150-60 = 90 < 100): r2 ($lo) takes over" tn_wait_addr "$R2" eth0 $VIP 6
+    tn_check "[$run] ... and r1 ($hi) releases" tn_wait_no_addr "$R1" eth0 $VIP 3
+    if [ "$hi" = vr ]; then
+        n=$(json_get "$(vr_status "${run}_hi" "$R1")" 'j["instances"][0]["effective_priority"]')
+        tn_check "[$run] vrrpd reports effective priority 90 ($n)" test "$n" = 90
+    fi
+    touch "$TN_DIR/$run-r1.ok"
+    tn_check "[$run] r1's script passes again: r1 ($hi) preempts back" tn_wait_addr "$R1" eth0 $VIP 8
+    sleep 1
+    ip -n "$R1" link set eth1 down
+    tn_check "[$run] track_interface eth1 down: r2 ($lo) takes over from faulted r1" tn_wait_addr "$R2" eth0 $VIP 6
+    tn_check "[$run] ... r1 ($hi) in FAULT releases the VIP" tn_wait_no_addr "$R1" eth0 $VIP 3
+    if [ "$hi" = vr ]; then
+        st=$(json_get "$(vr_status "${run}_hi" "$R1")" 'j["instances"][0]["state"]')
+        tn_check "[$run] vrrpd reports FAULT ($st)" test "$st" = FAULT
+    fi
+    ip -n "$R1" link set eth1 up
+    tn_check "[$run] eth1 up again: r1 ($hi) takes the VIP back" tn_wait_addr "$R1" eth0 $VIP 8
+    net_down
+}
+
+ALL="election hung sigterm preempt auth ipv6 unicast reload malformed track"
 for s in ${*:-$ALL}; do
     case " $ALL " in *" $s "*) both_ways "sc_$s" ;; *) tn_die "unknown scenario $s (known: $ALL)" ;; esac
 done

@@ -69,6 +69,8 @@ enum Command {
     /// starts at t=0 unless its first event is a --start. Prints the state
     /// changes; with --json one object per line: {"t_ms","node","instance",
     /// "from","to","reason"}, and {"t_ms","node","event"} for crash/stop/start.
+    /// Trackers keep their initial state (up; down with init_fail): scripts
+    /// are not run and interfaces do not change in simulation.
     Simulate {
         /// keepalived.conf of node 1, node 2, ...
         #[arg(required = true)]

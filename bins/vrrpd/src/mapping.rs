@@ -15,7 +15,7 @@ use keepalived_conf::{
     AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
 };
 use vrrp_core::{
-    GarpConfig, InitialState, InstanceConfig,
+    GarpConfig, InitialState, InstanceConfig, TrackerConfig,
     packet::{Auth, Family, Version},
     time::Duration,
 };
@@ -35,6 +35,34 @@ pub struct VipSpec {
     pub broadcast: Option<Ipv4Addr>,
 }
 
+/// What one entry of `InstanceConfig::trackers` watches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TrackerSource {
+    /// `track_interface`: up while the interface is up and running.
+    Interface(String),
+    /// `track_script`: the `vrrp_script` of that name.
+    Script(String),
+}
+
+/// A `vrrp_script` the daemon runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptSpec {
+    /// Script name.
+    pub name: String,
+    /// Command and arguments (split on white space).
+    pub argv: Vec<String>,
+    /// `interval` (default 1 s).
+    pub interval: std::time::Duration,
+    /// `timeout` (default: the interval).
+    pub timeout: std::time::Duration,
+    /// `rise` (default 1).
+    pub rise: u32,
+    /// `fall` (default 1).
+    pub fall: u32,
+    /// `init_fail`: start failed instead of up.
+    pub init_fail: bool,
+}
+
 /// One mapped instance: the state-machine config plus what the IO layer needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSpec {
@@ -50,6 +78,8 @@ pub struct InstanceSpec {
     pub src_override: Option<IpAddr>,
     /// `unicast_ttl` (IPv4 default 255).
     pub unicast_ttl: Option<u8>,
+    /// What each `config.trackers` entry watches, in the same order.
+    pub trackers: Vec<TrackerSource>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -61,6 +91,8 @@ pub struct Mapped {
     pub instances: Vec<InstanceSpec>,
     /// Sync groups: name and member indices into `instances`.
     pub sync_groups: Vec<(String, Vec<usize>)>,
+    /// `vrrp_script`s tracked by at least one instance.
+    pub scripts: Vec<ScriptSpec>,
 }
 
 /// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
@@ -77,8 +109,42 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     let mut diags = Vec::new();
     let mut out = Mapped::default();
     for vi in &cfg.vrrp_instances {
-        if let Some(spec) = map_instance(vi, &cfg.global_defs, resolver, &mut diags) {
+        if let Some(spec) = map_instance(vi, cfg, resolver, &mut diags) {
             out.instances.push(spec);
+        }
+    }
+    for sc in &cfg.vrrp_scripts {
+        let used = out.instances.iter().any(|i| {
+            i.trackers
+                .contains(&TrackerSource::Script(sc.name.value.clone()))
+        });
+        if !used {
+            continue;
+        }
+        let Some(cmd) = &sc.script else { continue };
+        let interval = sc
+            .interval
+            .as_ref()
+            .map_or(std::time::Duration::from_secs(1), |v| v.value);
+        out.scripts.push(ScriptSpec {
+            name: sc.name.value.clone(),
+            argv: cmd
+                .value
+                .command
+                .split_whitespace()
+                .map(String::from)
+                .collect(),
+            interval,
+            timeout: sc.timeout.as_ref().map_or(interval, |v| v.value),
+            rise: sc.rise.as_ref().map_or(1, |v| v.value.max(1)),
+            fall: sc.fall.as_ref().map_or(1, |v| v.value.max(1)),
+            init_fail: sc.init_fail.as_ref().is_some_and(|v| v.value),
+        });
+        if let Some(u) = &sc.user {
+            diags.push(ignored(
+                u.span,
+                "`user` of a vrrp_script (scripts run as vrrpd's user)",
+            ));
         }
     }
     // Duplicate (interface, family, vrid) in multicast mode cannot both run.
@@ -260,10 +326,11 @@ fn family_of(a: IpAddr) -> Family {
 /// no usable instance.
 pub fn map_instance(
     vi: &VrrpInstance,
-    g: &GlobalDefs,
+    cfg: &Config,
     resolver: &dyn AddressResolver,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<InstanceSpec> {
+    let g: &GlobalDefs = &cfg.global_defs;
     let errors_before = diags.iter().filter(|d| d.is_error()).count();
     let name = vi.name.value.clone();
     let span = vi.name.span;
@@ -480,12 +547,49 @@ pub fn map_instance(
         ));
     }
 
+    // Trackers: interfaces and scripts (keepalived notes §3.15).
+    let mut trackers = Vec::new();
+    let mut sources = Vec::new();
+    for t in &vi.track_interface {
+        trackers.push(TrackerConfig {
+            name: t.name.clone(),
+            weight: t.weight.unwrap_or(0),
+            reverse: t.reverse,
+            initially_up: true,
+        });
+        sources.push(TrackerSource::Interface(t.name.clone()));
+    }
+    for t in &vi.track_script {
+        let Some(sc) = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name) else {
+            diags.push(Diagnostic::warning(
+                "vrrpd-track-script",
+                t.span,
+                format!(
+                    "track_script `{}` names no vrrp_script; ignored (as keepalived does)",
+                    t.name
+                ),
+            ));
+            continue;
+        };
+        if sc.script.is_none() {
+            continue; // keepalived-conf already reported the script without `script`.
+        }
+        let (weight, reverse) = match t.weight {
+            Some(w) => (w, t.reverse),
+            None => (sc.weight.as_ref().map_or(0, |w| w.value), sc.reverse),
+        };
+        trackers.push(TrackerConfig {
+            name: t.name.clone(),
+            weight,
+            reverse,
+            initially_up: !sc.init_fail.as_ref().is_some_and(|v| v.value),
+        });
+        sources.push(TrackerSource::Script(t.name.clone()));
+    }
     // Settings that change behaviour and are not implemented: errors.
     for t in vi
-        .track_interface
+        .track_file
         .iter()
-        .chain(&vi.track_script)
-        .chain(&vi.track_file)
         .chain(&vi.track_process)
         .chain(&vi.track_bfd)
     {
@@ -641,6 +745,7 @@ pub fn map_instance(
         .as_ref()
         .or(g.vrrp_down_timer_adverts.as_ref())
         .map_or(3, |v| v.value);
+    config.trackers = trackers;
     config.lower_prio_no_advert = flag(&vi.lower_prio_no_advert, &g.vrrp_lower_prio_no_advert);
     config.higher_prio_send_advert =
         flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
@@ -673,6 +778,7 @@ pub fn map_instance(
         excluded_vips,
         src_override,
         unicast_ttl: vi.unicast_ttl.as_ref().map(|t| t.value),
+        trackers: sources,
         span,
     })
 }
@@ -805,7 +911,7 @@ mod tests {
     fn unsupported_is_error_with_line() {
         let p = parse_str(
             "t.conf",
-            "vrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            "track_file tf {\n file /tmp/x\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_file {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
             &LoadOptions::default(),
         );
         let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
@@ -814,6 +920,31 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].span.map(|s| s.line), Some(8));
         assert!(e[0].message.contains("not supported"));
+    }
+
+    #[test]
+    fn trackers_map_with_keepalived_weights() {
+        let (m, d) = map(
+            "vrrp_script chk {\n script \"/bin/check --fast\"\n interval 2\n weight -20\n fall 3\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n  eth1\n  eth2 weight 10\n }\n track_script {\n  chk\n  nosuch\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("names no vrrp_script"), "{d:?}");
+        let s = &m.instances[0];
+        assert_eq!(
+            s.trackers,
+            vec![
+                TrackerSource::Interface("eth1".into()),
+                TrackerSource::Interface("eth2".into()),
+                TrackerSource::Script("chk".into())
+            ]
+        );
+        let w: Vec<i32> = s.config.trackers.iter().map(|t| t.weight).collect();
+        assert_eq!(w, vec![0, 10, -20]);
+        assert_eq!(m.scripts.len(), 1);
+        assert_eq!(m.scripts[0].argv, vec!["/bin/check", "--fast"]);
+        assert_eq!(m.scripts[0].interval, std::time::Duration::from_secs(2));
+        assert_eq!(m.scripts[0].timeout, std::time::Duration::from_secs(2));
+        assert_eq!((m.scripts[0].rise, m.scripts[0].fall), (1, 3));
     }
 
     #[test]

@@ -219,6 +219,8 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     let clock = Clock::new();
     let rtnl_router = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
     let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
+    let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
+    router.spawn_scripts(&mapped.scripts, &script_tx);
     router.install(mapped, &host).await?;
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
 
@@ -236,9 +238,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             _ = sighup.recv() => {
                 info!("SIGHUP: reloading {}", o.file.display());
                 match load(&o.file, &rtnl).await {
-                    Ok((m, h)) => if let Err(e) = router.reload(m, &h).await {
-                        error!("reload failed: {e}");
-                    },
+                    Ok((m, h)) => {
+                        router.spawn_scripts(&m.scripts, &script_tx);
+                        if let Err(e) = router.reload(m, &h).await {
+                            error!("reload failed: {e}");
+                        }
+                    }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
             }
@@ -249,12 +254,13 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                     Err(e) => warn!("dump to {}: {e}", o.dump_file.display()),
                 }
             }
+            Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,
             Some(req) = ctl_rx.recv() => {
                 let _ = req.send(router.status_json().to_string());
             }
             ev = watcher.next() => match ev {
                 Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {
-                    router.on_link(l.index, l.is_up() && l.is_running()).await;
+                    router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
                 },
                 Err(e) => warn!("link watch: {e}"),
             },

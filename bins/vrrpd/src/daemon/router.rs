@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use netio::{AddressSpec, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket};
 use serde_json::json;
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use vrrp_core::packet::{
     Advertisement, ChecksumMode, DropReason, Expectations, Family, RxMeta, UnicastPeer, validate,
@@ -15,7 +16,20 @@ use vrrp_core::{Action, Event, Instance, State, SyncGroup};
 
 use super::clock::Clock;
 use super::host::HostView;
-use crate::mapping::{InstanceSpec, Mapped, VipSpec};
+use crate::mapping::{InstanceSpec, Mapped, ScriptSpec, TrackerSource, VipSpec};
+
+/// A `vrrp_script`'s rise/fall state (kept across reloads by name).
+#[derive(Debug, Clone, Copy)]
+struct ScriptState {
+    up: bool,
+    /// Consecutive successes / failures against the current state.
+    streak: u32,
+    rise: u32,
+    fall: u32,
+}
+
+/// A script result from a runner task: (script name, success).
+pub type ScriptResult = (String, bool);
 
 /// A packet read by a socket task.
 #[derive(Debug)]
@@ -62,6 +76,8 @@ pub struct Router {
     /// Drops before an instance was found: "ifindex/family/reason" → count.
     unmatched: BTreeMap<String, u64>,
     clock: Clock,
+    scripts: std::collections::HashMap<String, ScriptState>,
+    script_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// The state machine's counter for a codec drop reason, where one exists.
@@ -113,6 +129,8 @@ impl Router {
             announcer,
             unmatched: BTreeMap::new(),
             clock,
+            scripts: std::collections::HashMap::new(),
+            script_tasks: Vec::new(),
         }
     }
 
@@ -197,7 +215,32 @@ impl Router {
             .get(i)
             .and_then(|s| host.links.get(&s.iface))
             .is_some_and(|l| l.is_up() && l.is_running());
+        // Trackers start from what is known now (before Startup, so that a
+        // failed one never lets the instance through Master).
+        let tracker_states: Vec<bool> = self.slots.get(i).map_or(Vec::new(), |s| {
+            s.spec
+                .trackers
+                .iter()
+                .map(|t| match t {
+                    TrackerSource::Interface(n) => host
+                        .links
+                        .get(n)
+                        .is_some_and(|l| l.is_up() && l.is_running()),
+                    TrackerSource::Script(n) => self.scripts.get(n).is_none_or(|st| st.up),
+                })
+                .collect()
+        });
         if let Some(inst) = self.insts.get_mut(i) {
+            for (k, up) in tracker_states.into_iter().enumerate() {
+                inst.handle_event(
+                    now,
+                    if up {
+                        Event::TrackerUp(k)
+                    } else {
+                        Event::TrackerDown(k)
+                    },
+                );
+            }
             inst.handle_event(now, Event::Startup);
             if !up {
                 inst.handle_event(now, Event::InterfaceDown);
@@ -604,8 +647,101 @@ impl Router {
         }
     }
 
+    /// (Re)starts the runners of `scripts`; rise/fall state is kept for
+    /// scripts of the same name.
+    pub fn spawn_scripts(&mut self, scripts: &[ScriptSpec], tx: &mpsc::Sender<ScriptResult>) {
+        for h in self.script_tasks.drain(..) {
+            h.abort();
+        }
+        let mut states = std::collections::HashMap::new();
+        for sc in scripts {
+            let mut st = self.scripts.get(&sc.name).copied().unwrap_or(ScriptState {
+                up: !sc.init_fail,
+                streak: 0,
+                rise: sc.rise,
+                fall: sc.fall,
+            });
+            st.rise = sc.rise;
+            st.fall = sc.fall;
+            states.insert(sc.name.clone(), st);
+            let (sc, tx) = (sc.clone(), tx.clone());
+            self.script_tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(sc.interval);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    let ok = match netio::run_script(&sc.argv, sc.timeout).await {
+                        Ok(o) => o.success(),
+                        Err(e) => {
+                            debug!(script = %sc.name, "{e}");
+                            false
+                        }
+                    };
+                    if tx.send((sc.name.clone(), ok)).await.is_err() {
+                        return;
+                    }
+                }
+            }));
+        }
+        self.scripts = states;
+    }
+
+    /// One script result: rise/fall, then the trackers that watch it.
+    pub async fn on_script_result(&mut self, name: &str, ok: bool) {
+        let Some(st) = self.scripts.get_mut(name) else {
+            return;
+        };
+        if ok == st.up {
+            st.streak = 0;
+            return;
+        }
+        st.streak += 1;
+        let needed = if ok { st.rise } else { st.fall };
+        if st.streak < needed {
+            return;
+        }
+        st.up = ok;
+        st.streak = 0;
+        info!(script = name, up = ok, "vrrp_script state changed");
+        self.on_tracker(&TrackerSource::Script(name.to_string()), ok)
+            .await;
+    }
+
+    async fn on_tracker(&mut self, src: &TrackerSource, up: bool) {
+        let now = self.clock.now();
+        for i in 0..self.slots.len() {
+            let ks: Vec<usize> = self.slots.get(i).map_or(Vec::new(), |s| {
+                s.spec
+                    .trackers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| *t == src)
+                    .map(|(k, _)| k)
+                    .collect()
+            });
+            if ks.is_empty() {
+                continue;
+            }
+            if let Some(inst) = self.insts.get_mut(i) {
+                for k in ks {
+                    inst.handle_event(
+                        now,
+                        if up {
+                            Event::TrackerUp(k)
+                        } else {
+                            Event::TrackerDown(k)
+                        },
+                    );
+                }
+            }
+            self.after_input(i).await;
+        }
+    }
+
     /// An interface changed state.
-    pub async fn on_link(&mut self, ifindex: u32, running: bool) {
+    pub async fn on_link(&mut self, ifindex: u32, name: &str, running: bool) {
+        self.on_tracker(&TrackerSource::Interface(name.to_string()), running)
+            .await;
         let now = self.clock.now();
         for i in 0..self.slots.len() {
             if self.slots.get(i).is_some_and(|s| s.ifindex == ifindex) {
