@@ -48,7 +48,7 @@ struct Cli {
     #[arg(short = 'I', long = "dont-release-ipvs")]
     dont_release_ipvs: bool,
     /// Check the configuration, print the IPVS table it describes and exit
-    /// (0: every virtual_server usable).
+    /// (0: no error; the daemon runs the usable services of a config with errors).
     #[arg(short = 't', long = "config-test")]
     config_test: bool,
     #[command(subcommand)]
@@ -90,7 +90,10 @@ fn config_test(cli: &Cli) -> ExitCode {
         eprintln!("{d}");
     }
     print!("{}", lvsd::model::table_text(&mapped.desired));
-    if parsed.config.files.is_empty() || mapped.diagnostics.iter().any(|d| d.skipped) {
+    if parsed.config.files.is_empty()
+        || parsed.has_errors()
+        || mapped.diagnostics.iter().any(|d| d.skipped)
+    {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

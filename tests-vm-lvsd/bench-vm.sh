@@ -1,0 +1,58 @@
+#!/bin/sh
+# Inside the VM (see bench.sh).
+set -u
+ip() { /bin/ip "$@"; }
+N=${SERVICES:-1000}
+DL=${DELAY_LOOP:-10}
+WANT=$((N * 10))
+ip netns add be
+ip link add vbe type veth peer name eth0 netns be
+ip addr add 10.2.0.254/24 dev vbe
+ip link set vbe up
+ip netns exec be ip link set lo up
+ip netns exec be ip link set eth0 up
+for i in 1 2 3 4 5 6 7 8 9 10; do ip netns exec be ip addr add 10.2.0.$i/24 dev eth0; done
+/bin/ip netns exec be tcp_sink 0.0.0.0:80 &
+mkdir -p /etc/keepalived /var/run /run
+awk -v n="$N" -v dl="$DL" 'BEGIN {
+    for (s = 1; s <= n; s++) {
+        printf "virtual_server 10.100.%d.%d 80 {\n delay_loop %d\n warmup 0\n alpha\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n", int(s / 250), s % 250 + 1, dl
+        for (r = 1; r <= 10; r++)
+            printf " real_server 10.2.0.%d 80 {\n  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n", r
+        printf "}\n"
+    }
+}' > /work/bench.conf
+count() { ipvsadm -Ln | grep -c Masq; }
+now() { awk '{print $1}' /proc/uptime; }
+cpu() { # utime+stime in seconds of the given pids
+    for p in "$@"; do awk '{print $14 + $15}' /proc/$p/stat; done | awk '{s += $1} END {printf "%.2f", s / 100}'
+}
+rss() { for p in "$@"; do awk '/VmRSS/ {print $2}' /proc/$p/status; done | awk '{s += $1} END {printf "%.1f", s / 1024}'; }
+measure() { # NAME PIDS...
+    name=$1; shift
+    t0=$START
+    while [ "$(count)" -lt "$WANT" ]; do
+        sleep 0.2
+        awk -v a="$t0" -v b="$(now)" 'BEGIN{exit !(b - a > 300)}' && { echo "$name: no convergence ($(count)/$WANT)"; return; }
+    done
+    conv=$(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}')
+    c0=$(cpu "$@")
+    sleep 60
+    c1=$(cpu "$@")
+    echo "RESULT $name: services=$N real_servers=$WANT delay_loop=${DL}s converged_s=$conv cpu_s_per_60s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}') rss_mib=$(rss "$@")"
+}
+START=$(now)
+lvsd -f /work/bench.conf --socket /tmp/lvsd.sock >/tmp/lvsd.log 2>&1 &
+L=$!
+measure lvsd $L
+kill -TERM $L; wait $L
+echo "lvsd exit=$? left=$(count)"
+START=$(now)
+keepalived -C -n -f /work/bench.conf -p /run/keepalived.pid -c /run/checkers.pid >/tmp/ka.log 2>&1 &
+sleep 2
+KP=$(cat /run/keepalived.pid)
+KC=$(cat /run/checkers.pid)
+measure "keepalived -C" $KP $KC
+kill -TERM $KP; sleep 3
+echo "keepalived left=$(count)"
+tail -3 /tmp/ka.log
