@@ -21,8 +21,8 @@ pub(crate) struct RawLine {
 pub(crate) enum LineSource {
     /// In-memory text, with the read position.
     Text(std::sync::Arc<str>, usize),
-    /// A file being streamed, with a reusable byte buffer.
-    File(BufReader<File>, Vec<u8>),
+    /// A file being streamed.
+    File(BufReader<File>),
 }
 
 /// Where the text of a line returned by [`LineSource::next_line`] is.
@@ -56,9 +56,11 @@ impl LineSource {
                 };
                 Some((raw, Line::Shared(text.clone(), start..end)))
             }
-            LineSource::File(r, buf) => {
-                out.clear();
+            LineSource::File(r) => {
+                // The line's allocation moves between `out` and the byte buffer without copies.
+                let mut buf = std::mem::take(out).into_bytes();
                 buf.clear();
+                let buf = &mut buf;
                 // read_until uses a vectorised memchr; `take` bounds the memory of a long line
                 let mut total = match r.by_ref().take(LINE_CAP as u64).read_until(b'\n', buf) {
                     Ok(0) | Err(_) => return None,
@@ -93,14 +95,15 @@ impl LineSource {
                     buf.pop();
                     total -= 1;
                 }
-                match std::str::from_utf8(buf) {
-                    Ok(s) => out.push_str(s),
-                    Err(_) => out.push_str(&String::from_utf8_lossy(buf)),
-                }
+                let has_nul = buf.contains(&0);
+                *out = match String::from_utf8(std::mem::take(buf)) {
+                    Ok(s) => s,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
                 Some((
                     RawLine {
                         len: total,
-                        has_nul: buf.contains(&0),
+                        has_nul,
                     },
                     Line::Buffered,
                 ))
@@ -116,10 +119,7 @@ pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    Ok(LineSource::File(
-        BufReader::with_capacity(64 * 1024, f),
-        Vec::new(),
-    ))
+    Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
 }
 
 /// Expands `{a,b}` alternatives (nested allowed); at most `limit` results.
