@@ -162,8 +162,10 @@ both_ways() {
 sc_election() {
     local hi=$1 lo=$2 run=$3
     net_up "$run"
-    mkconf "$TN_DIR/$run-hi.conf" 150
-    mkconf "$TN_DIR/$run-lo.conf" 100
+    printf '#!/bin/sh\nout=$1; shift\necho "$*" >>"$out"\n' >"$TN_DIR/notify.sh"
+    chmod 755 "$TN_DIR/notify.sh"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "    notify \"$TN_DIR/notify.sh $TN_DIR/$run-r1.notify\""
+    mkconf "$TN_DIR/$run-lo.conf" 100 "    notify \"$TN_DIR/notify.sh $TN_DIR/$run-r2.notify\""
     mkconf "$TN_DIR/$run-eq.conf" 100 "" 3 0.5 "$VIP/24" eq
     # a) lower priority first, then the higher: the higher wins.
     rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
@@ -172,6 +174,8 @@ sc_election() {
     tn_check "[$run] priority 150 ($hi) wins over 100 ($lo) started first" tn_wait_addr "$R1" eth0 $VIP 6
     sleep 1.2
     tn_check "[$run] VIP only on r1" hasnt "$R2" $VIP
+    tn_check "[$run] notify script of r1 ($hi) ran for MASTER" grep -qx "INSTANCE VI_51 MASTER 150" "$TN_DIR/$run-r1.notify"
+    tn_check "[$run] notify script of r2 ($lo) ran for BACKUP" grep -qx "INSTANCE VI_51 BACKUP 100" "$TN_DIR/$run-r2.notify"
     rt_stop "${run}_hi"; rt_stop "${run}_lo"
     tn_wait_no_addr "$R1" eth0 $VIP 3; tn_wait_no_addr "$R2" eth0 $VIP 3
     # b) equal priority started together: the higher address (r2) wins. To

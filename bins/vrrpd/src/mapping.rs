@@ -7,7 +7,7 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (notify scripts, smtp) are warnings.
+//! does not act on (`notify_deleted`, `min_ttl`, script `user`, ...) are warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -42,6 +42,21 @@ pub enum TrackerSource {
     Interface(String),
     /// `track_script`: the `vrrp_script` of that name.
     Script(String),
+}
+
+/// Notify scripts of an instance (keepalived notes §3.18), each as argv.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotifySpec {
+    /// `notify_master`.
+    pub master: Option<Vec<String>>,
+    /// `notify_backup`.
+    pub backup: Option<Vec<String>>,
+    /// `notify_fault`.
+    pub fault: Option<Vec<String>>,
+    /// `notify_stop`.
+    pub stop: Option<Vec<String>>,
+    /// `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
+    pub generic: Option<Vec<String>>,
 }
 
 /// A `vrrp_script` the daemon runs.
@@ -80,6 +95,8 @@ pub struct InstanceSpec {
     pub unicast_ttl: Option<u8>,
     /// What each `config.trackers` entry watches, in the same order.
     pub trackers: Vec<TrackerSource>,
+    /// Notify scripts run on state changes.
+    pub notify: NotifySpec,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -630,20 +647,28 @@ pub fn map_instance(
             "`no_accept` (it needs firewall rules dropping traffic to the VIPs)",
         ));
     }
-    for s in [
-        &vi.notify_master,
-        &vi.notify_backup,
-        &vi.notify_fault,
-        &vi.notify_stop,
-        &vi.notify_deleted,
-        &vi.notify_master_rx_lower_pri,
-        &vi.notify,
-    ]
-    .into_iter()
-    .flatten()
+    for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
+        .into_iter()
+        .flatten()
     {
-        diags.push(ignored(s.span, "a notify script"));
+        diags.push(ignored(s.span, "this notify script"));
     }
+    let argv = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
+        s.as_ref().map(|s| {
+            s.value
+                .command
+                .split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+    };
+    let notify = NotifySpec {
+        master: argv(&vi.notify_master),
+        backup: argv(&vi.notify_backup),
+        fault: argv(&vi.notify_fault),
+        stop: argv(&vi.notify_stop),
+        generic: argv(&vi.notify),
+    };
 
     // GARP schedule: instance, else global, else keepalived's defaults (§3.12).
     let secs = |inst: &Option<keepalived_conf::Spanned<u32>>,
@@ -779,6 +804,7 @@ pub fn map_instance(
         src_override,
         unicast_ttl: vi.unicast_ttl.as_ref().map(|t| t.value),
         trackers: sources,
+        notify,
         span,
     })
 }
@@ -945,6 +971,21 @@ mod tests {
         assert_eq!(m.scripts[0].interval, std::time::Duration::from_secs(2));
         assert_eq!(m.scripts[0].timeout, std::time::Duration::from_secs(2));
         assert_eq!((m.scripts[0].rise, m.scripts[0].fall), (1, 3));
+    }
+
+    #[test]
+    fn notify_scripts_become_argv() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n notify_master \"/bin/up.sh a b\"\n notify /bin/any\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let n = &m.instances[0].notify;
+        assert_eq!(
+            n.master,
+            Some(vec!["/bin/up.sh".into(), "a".into(), "b".into()])
+        );
+        assert_eq!(n.generic, Some(vec!["/bin/any".to_string()]));
+        assert_eq!(n.backup, None);
     }
 
     #[test]

@@ -511,6 +511,38 @@ impl Router {
                 debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, "gratuitous ARP/NA sent");
             }
             Action::StateChanged { from, to, reason } => {
+                let n = &slot.spec.notify;
+                let specific = match to {
+                    State::Master => n.master.clone(),
+                    State::Backup => n.backup.clone(),
+                    State::Fault => n.fault.clone(),
+                    State::Stop => n.stop.clone(),
+                    State::Initialize => None,
+                };
+                let generic = n.generic.clone().map(|mut a| {
+                    a.extend([
+                        "INSTANCE".to_string(),
+                        name.clone(),
+                        to.as_str().to_string(),
+                        inst.effective_priority().to_string(),
+                    ]);
+                    a
+                });
+                for argv in [specific, generic].into_iter().flatten() {
+                    let inst_name = name.clone();
+                    // keepalived runs notify scripts without waiting for them.
+                    tokio::spawn(async move {
+                        match netio::run_script(&argv, std::time::Duration::from_secs(30)).await {
+                            Ok(o) if o.success() => {}
+                            Ok(o) => {
+                                warn!(instance = %inst_name, script = ?argv, outcome = ?o, "notify script failed")
+                            }
+                            Err(e) => {
+                                warn!(instance = %inst_name, script = ?argv, "notify script: {e}")
+                            }
+                        }
+                    });
+                }
                 info!(
                     instance = %name,
                     vrid,
