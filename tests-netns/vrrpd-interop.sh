@@ -253,7 +253,9 @@ sc_hung() {
 sc_sigterm() {
     local hi=$1 lo=$2 run=$3 ms rc
     net_up "$run"
-    mkconf "$TN_DIR/$run-hi.conf" 150
+    printf '#!/bin/sh\nout=$1; shift\necho "$*" >>"$out"\n' >"$TN_DIR/notify.sh"
+    chmod 755 "$TN_DIR/notify.sh"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "    notify_stop \"$TN_DIR/notify.sh $TN_DIR/$run-r1.stop stopped\""
     mkconf "$TN_DIR/$run-lo.conf" 100
     rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
     rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
@@ -272,6 +274,7 @@ sc_sigterm() {
     fi
     tn_check "[$run] r1 ($hi) exits 0 on SIGTERM (rc $rc)" test "$rc" = 0
     tn_check "[$run] r1 removed the VIP" hasnt "$R1" $VIP
+    tn_check "[$run] r1's notify_stop ran before it exited" grep -qx "stopped" "$TN_DIR/$run-r1.stop"
     sleep 0.3
     tn_capture_stop "$run-wire"
     tn_capture_text "$run-wire" -v >"$TN_DIR/$run-wire.txt"

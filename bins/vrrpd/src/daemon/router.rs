@@ -78,6 +78,8 @@ pub struct Router {
     clock: Clock,
     scripts: std::collections::HashMap<String, ScriptState>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Running notify scripts (awaited, briefly, at shutdown).
+    notify_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// The state machine's counter for a codec drop reason, where one exists.
@@ -131,6 +133,7 @@ impl Router {
             clock,
             scripts: std::collections::HashMap::new(),
             script_tasks: Vec::new(),
+            notify_tasks: Vec::new(),
         }
     }
 
@@ -531,7 +534,8 @@ impl Router {
                 for argv in [specific, generic].into_iter().flatten() {
                     let inst_name = name.clone();
                     // keepalived runs notify scripts without waiting for them.
-                    tokio::spawn(async move {
+                    self.notify_tasks.retain(|h| !h.is_finished());
+                    self.notify_tasks.push(tokio::spawn(async move {
                         match netio::run_script(&argv, std::time::Duration::from_secs(30)).await {
                             Ok(o) if o.success() => {}
                             Ok(o) => {
@@ -541,7 +545,7 @@ impl Router {
                                 warn!(instance = %inst_name, script = ?argv, "notify script: {e}")
                             }
                         }
-                    });
+                    }));
                 }
                 info!(
                     instance = %name,
@@ -677,6 +681,17 @@ impl Router {
             // Anything still installed (Fault, Backup races) goes too.
             self.remove_vips(i).await;
         }
+        for h in self.script_tasks.drain(..) {
+            h.abort();
+        }
+        // Let notify_stop (and other running notify scripts) finish, briefly.
+        let pending: Vec<_> = self.notify_tasks.drain(..).collect();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            for h in pending {
+                let _ = h.await;
+            }
+        })
+        .await;
     }
 
     /// (Re)starts the runners of `scripts`; rise/fall state is kept for
