@@ -466,9 +466,19 @@ sc_reload() {
     local dumped
     dumped=$(json_get "$(cat "$TN_DIR/$vr.dump" 2>/dev/null)" 'j["instances"][0]["effective_priority"]')
     tn_check "[$run] SIGUSR1 dump shows the new priority ($dumped)" test "$dumped" = "$([ "$hi" = vr ] && echo 140 || echo 90)"
+    # A broken file is refused: the running configuration stays.
+    lines=$(wc -l <"$TN_DIR/$vr.log")
+    cp "$conf" "$conf.good"
+    printf 'vrrp_instance broken {\n    virtual_router_id 999\n}\n' >>"$conf"
+    rt_signal "$vr" HUP
+    sleep 1.5
+    tn_check "[$run] broken config: reload refused" grep -q "reload refused, keeping the running configuration" "$TN_DIR/$vr.log"
+    tn_check "[$run] broken config: no state change" no_state_change_after "$TN_DIR/$vr.log" "$lines"
+    tn_check "[$run] broken config: vrrpd still running" kill -0 "$(rt_pid "$vr")"
+    tn_check "[$run] broken config: VIP still on r1 only" has "$R1" $VIP
     tn_capture_stop "$run-wire"
     gap=$(tn_capture_text "$run-wire" -tt | awk -v s="$src" '$0 ~ s" > 224.0.0.18" { t=$1; if (p) { d=t-p; if (d>m) m=d } p=t } END { printf "%d\n", m*1000 }')
-    echo "# [$run] largest gap between r1's adverts around both reloads: ${gap} ms (advert_int 500 ms)"
+    echo "# [$run] largest gap between r1's adverts around the three reloads: ${gap} ms (advert_int 500 ms)"
     tn_check "[$run] no advert gap longer than one interval + 150 ms (${gap} ms)" le "${gap:-99999}" 650
     net_down
 }
