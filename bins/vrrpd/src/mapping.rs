@@ -110,6 +110,8 @@ pub struct Mapped {
     pub sync_groups: Vec<(String, Vec<usize>)>,
     /// `vrrp_script`s tracked by at least one instance.
     pub scripts: Vec<ScriptSpec>,
+    /// global `vrrp_startup_delay`: wait this long before starting instances.
+    pub startup_delay: Option<std::time::Duration>,
 }
 
 /// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
@@ -124,7 +126,10 @@ pub trait AddressResolver {
 /// mapping and diagnostics (errors mean the mapping must not be used).
 pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut out = Mapped::default();
+    let mut out = Mapped {
+        startup_delay: cfg.global_defs.vrrp_startup_delay.as_ref().map(|d| d.value),
+        ..Mapped::default()
+    };
     for vi in &cfg.vrrp_instances {
         if let Some(spec) = map_instance(vi, cfg, resolver, &mut diags) {
             out.instances.push(spec);

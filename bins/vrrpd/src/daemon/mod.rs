@@ -221,6 +221,14 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
     let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
     router.spawn_scripts(&mapped.scripts, &script_tx);
+    if let Some(d) = mapped.startup_delay.filter(|d| !d.is_zero()) {
+        info!("vrrp_startup_delay: starting instances in {d:?}");
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = sigterm.recv() => return Ok(()),
+            _ = sigint.recv() => return Ok(()),
+        }
+    }
     router.install(mapped, &host).await?;
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
 

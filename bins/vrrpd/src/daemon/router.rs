@@ -498,12 +498,19 @@ impl Router {
                     warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
                     return;
                 };
+                // keepalived sets the NA's R flag when the interface forwards IPv6.
+                let router = slot.spec.config.family == Family::V6
+                    && std::fs::read_to_string(format!(
+                        "/proc/sys/net/ipv6/conf/{}/forwarding",
+                        slot.iface
+                    ))
+                    .is_ok_and(|v| v.trim() == "1");
                 let mut sent = 0u32;
                 for _ in 0..rounds {
                     for v in &slot.spec.vips {
                         let r = match v.prefix.addr {
                             IpAddr::V4(a) => ann.send_garp(slot.ifindex, mac, a),
-                            IpAddr::V6(a) => ann.send_na(slot.ifindex, mac, a, false),
+                            IpAddr::V6(a) => ann.send_na(slot.ifindex, mac, a, router),
                         };
                         match r {
                             Ok(()) => sent += 1,
