@@ -172,7 +172,8 @@ impl Advertisement {
             tail.copy_from_slice(&data);
             sum.add_u64(u64::from_be_bytes(data));
         }
-        add_pseudo_header(&mut sum, self.version, src, dst, mode, len);
+        // `src` and `dst` are of `family` (checked above).
+        add_pseudo_header(&mut sum, self.version, family, src, dst, mode, len);
         head[6..8].copy_from_slice(&(!sum.fold()).to_be_bytes());
         Ok(())
     }

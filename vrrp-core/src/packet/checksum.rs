@@ -8,7 +8,7 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{IPPROTO_VRRP, VRRP_GROUP_V4, Version};
+use super::{Family, IPPROTO_VRRP, VRRP_GROUP_V4, Version};
 
 /// Which bytes the VRRPv3 **IPv4** checksum covers. VRRPv2 never has a
 /// pseudo-header and VRRPv3 over IPv6 always has one (RFC 8200 §8.1), so this
@@ -87,23 +87,22 @@ impl Sum {
     /// The folded 16-bit sum (not yet complemented).
     #[inline]
     pub(crate) fn fold(self) -> u16 {
-        let mut a = self.acc;
-        a = (a & 0xffff_ffff) + (a >> 32);
-        a = (a & 0xffff_ffff) + (a >> 32);
-        a = (a & 0xffff) + (a >> 16);
-        a = (a & 0xffff) + (a >> 16);
-        // After four folds `a` fits in 16 bits.
-        (a & 0xffff) as u16
+        // 64 → 32 → 16 bits, each an end-around-carry add of the halves.
+        let (s, c) = (self.acc as u32).overflowing_add((self.acc >> 32) as u32);
+        let a = s.wrapping_add(u32::from(c));
+        let (s, c) = (a as u16).overflowing_add((a >> 16) as u16);
+        s.wrapping_add(u16::from(c))
     }
 }
 
-/// The pseudo-header the checksum of a `version` message over `src`→`dst`
-/// covers under `mode`, added to `sum`. Returns `false` when the addresses are
-/// not of one family (no checksum can be computed then).
+/// The pseudo-header the checksum of a `version` message of `family` over
+/// `src`→`dst` covers under `mode`, added to `sum`. Returns `false` when the
+/// addresses are not both of `family` (no checksum can be computed then).
 #[inline]
 pub(crate) fn add_pseudo_header(
     sum: &mut Sum,
     version: Version,
+    family: Family,
     src: IpAddr,
     dst: IpAddr,
     mode: ChecksumMode,
@@ -112,7 +111,7 @@ pub(crate) fn add_pseudo_header(
     // Lengths fit: a VRRP message is at most 8 + 255 × 16 + 8 bytes.
     let len = (message_len & 0xffff) as u32;
     match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => {
+        (IpAddr::V4(s), IpAddr::V4(d)) if family == Family::V4 => {
             if version == Version::V2 {
                 return true;
             }
@@ -126,14 +125,13 @@ pub(crate) fn add_pseudo_header(
             sum.add_u32((u32::from(IPPROTO_VRRP) << 16) | len);
             true
         }
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
+        (IpAddr::V6(s), IpAddr::V6(d)) if family == Family::V6 => {
             if version == Version::V2 {
                 return true;
             }
             add_v6(sum, s, d);
             // upper-layer length (32) | zero (24) | next header (8)
-            sum.add_u32(len);
-            sum.add_u32(u32::from(IPPROTO_VRRP));
+            sum.add_u64((u64::from(len) << 32) | u64::from(IPPROTO_VRRP));
             true
         }
         _ => false,

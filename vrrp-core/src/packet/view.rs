@@ -261,12 +261,19 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
 
     #[inline]
     fn sum_with_pseudo_header(&self, src: IpAddr, dst: IpAddr, mode: ChecksumMode) -> Option<Sum> {
-        if Family::of(src) != self.family || Family::of(dst) != self.family {
-            return None;
-        }
         let msg = self.message();
         let mut sum = Sum::new();
-        add_pseudo_header(&mut sum, self.version, src, dst, mode, msg.len());
+        if !add_pseudo_header(
+            &mut sum,
+            self.version,
+            self.family,
+            src,
+            dst,
+            mode,
+            msg.len(),
+        ) {
+            return None;
+        }
         sum.add_bytes(msg);
         Some(sum)
     }
