@@ -453,7 +453,12 @@ fn check_v2_auth(packet: &VrrpPacket<&[u8]>, ours: Auth) -> Result<(), DropReaso
 /// Same count and the same set of addresses (order-free, as keepalived
 /// compares each received address against the configured ones).
 fn same_addresses(packet: &VrrpPacket<&[u8]>, ours: &[IpAddr]) -> bool {
-    usize::from(packet.count_ip_addrs()) == ours.len()
-        && packet.addresses().all(|a| ours.contains(&a))
-        && ours.iter().all(|o| packet.addresses().any(|a| a == *o))
+    if usize::from(packet.count_ip_addrs()) != ours.len() {
+        return false;
+    }
+    // Fast path: the same order, as peers built from the same configuration
+    // send; otherwise compare as sets.
+    packet.addresses().eq(ours.iter().copied())
+        || (packet.addresses().all(|a| ours.contains(&a))
+            && ours.iter().all(|o| packet.addresses().any(|a| a == *o)))
 }
