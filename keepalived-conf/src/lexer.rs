@@ -129,7 +129,7 @@ pub(crate) fn clean(raw: &str) -> Cleaned<'_> {
 
 /// Fast path for ASCII lines without `\\`: the text is a slice of the line. `None` when
 /// the line needs the general path.
-fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
+pub(crate) fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
     let b = raw.as_bytes();
     let Some(start) = b.iter().position(|c| !c.is_ascii_whitespace()) else {
         return Some(Cleaned {

@@ -92,7 +92,7 @@ impl<'o> Preprocessor<'o> {
             .unwrap_or_default();
         self.stack.push(Frame {
             file: id,
-            src: LineSource::Text(std::sync::Arc::from(text), 0),
+            src: LineSource::Text(std::sync::Arc::new(text.to_string()), 0),
             line: 0,
             dir,
             canon: None,
@@ -148,14 +148,6 @@ impl<'o> Preprocessor<'o> {
             frame.line = frame.line.saturating_add(1);
             let (file, line) = (frame.file, frame.line);
             let span = Span::new(file, line, 1);
-            if raw.has_nul {
-                self.sink.error(
-                    "nul-byte",
-                    span,
-                    "line contains a NUL byte; the line is ignored",
-                );
-                continue;
-            }
             if raw.len > MAX_LINE {
                 self.sink.push(
                     Diagnostic::error(
@@ -179,7 +171,19 @@ impl<'o> Preprocessor<'o> {
                 Line::Shared(t, r) => t.get(r.clone()).unwrap_or(""),
                 Line::Buffered => &buf,
             };
-            let c = clean(text);
+            // the fast path rejects lines with NUL bytes, so only the others are searched
+            let c = match crate::lexer::clean_ascii(text) {
+                Some(c) => c,
+                None if text.contains('\0') => {
+                    self.sink.error(
+                        "nul-byte",
+                        span,
+                        "line contains a NUL byte; the line is ignored",
+                    );
+                    continue;
+                }
+                None => clean(text),
+            };
             if let Some(col) = c.unterminated_quote {
                 self.sink.error(
                     "unterminated-quote",

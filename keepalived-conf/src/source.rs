@@ -14,13 +14,12 @@ const LINE_CAP: usize = 64 * 1024;
 pub(crate) struct RawLine {
     /// Length in bytes before any truncation.
     pub(crate) len: usize,
-    pub(crate) has_nul: bool,
 }
 
 /// Where lines come from.
 pub(crate) enum LineSource {
     /// In-memory text, with the read position.
-    Text(std::sync::Arc<str>, usize),
+    Text(std::sync::Arc<String>, usize),
     /// A file being streamed.
     File(BufReader<File>),
 }
@@ -28,7 +27,7 @@ pub(crate) enum LineSource {
 /// Where the text of a line returned by [`LineSource::next_line`] is.
 pub(crate) enum Line {
     /// A range of shared in-memory text (no copy).
-    Shared(std::sync::Arc<str>, std::ops::Range<usize>),
+    Shared(std::sync::Arc<String>, std::ops::Range<usize>),
     /// In the caller's buffer.
     Buffered,
 }
@@ -50,10 +49,7 @@ impl LineSource {
                     end -= 1;
                 }
                 let line = &text[start..end];
-                let raw = RawLine {
-                    len: line.len(),
-                    has_nul: line.as_bytes().contains(&0),
-                };
+                let raw = RawLine { len: line.len() };
                 Some((raw, Line::Shared(text.clone(), start..end)))
             }
             LineSource::File(r) => {
@@ -95,18 +91,11 @@ impl LineSource {
                     buf.pop();
                     total -= 1;
                 }
-                let has_nul = buf.contains(&0);
                 *out = match String::from_utf8(std::mem::take(buf)) {
                     Ok(s) => s,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
                 };
-                Some((
-                    RawLine {
-                        len: total,
-                        has_nul,
-                    },
-                    Line::Buffered,
-                ))
+                Some((RawLine { len: total }, Line::Buffered))
             }
         }
     }
@@ -119,8 +108,24 @@ pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
+    if meta.len() <= READ_WHOLE_LIMIT {
+        // one read and one UTF-8 check for the whole file; lines are then borrowed
+        let mut bytes =
+            Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+        let mut f = f;
+        f.read_to_end(&mut bytes)?;
+        let text = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        return Ok(LineSource::Text(std::sync::Arc::new(text), 0));
+    }
     Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
 }
+
+/// Files up to this size are read whole; larger ones are streamed line by line, so memory
+/// stays bounded whatever the input.
+const READ_WHOLE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Expands `{a,b}` alternatives (nested allowed); at most `limit` results.
 pub(crate) fn expand_braces(pat: &str, limit: usize) -> Vec<String> {
