@@ -4,6 +4,11 @@ set -u
 ip() { /bin/ip "$@"; }
 N=${SERVICES:-1000}
 DL=${DELAY_LOOP:-10}
+# ALPHA=1: servers start failed and enter after their first passing check
+# (measures checking); ALPHA=0: keepalived's default, all enter at start
+# (measures programming the table).
+ALPHA=${ALPHA:-1}
+if [ "$ALPHA" = 1 ]; then A="alpha"; else A=""; fi
 WANT=$((N * 10))
 ip netns add be
 ip link add vbe type veth peer name eth0 netns be
@@ -14,9 +19,9 @@ ip netns exec be ip link set eth0 up
 for i in 1 2 3 4 5 6 7 8 9 10; do ip netns exec be ip addr add 10.2.0.$i/24 dev eth0; done
 /bin/ip netns exec be tcp_sink 0.0.0.0:80 &
 mkdir -p /etc/keepalived /var/run /run
-awk -v n="$N" -v dl="$DL" 'BEGIN {
+awk -v n="$N" -v dl="$DL" -v a="$A" 'BEGIN {
     for (s = 1; s <= n; s++) {
-        printf "virtual_server 10.100.%d.%d 80 {\n delay_loop %d\n warmup 0\n alpha\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n", int(s / 250), s % 250 + 1, dl
+        printf "virtual_server 10.100.%d.%d 80 {\n delay_loop %d\n warmup 0\n %s\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n", int(s / 250), s % 250 + 1, dl, a
         for (r = 1; r <= 10; r++)
             printf " real_server 10.2.0.%d 80 {\n  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n", r
         printf "}\n"
@@ -39,20 +44,21 @@ measure() { # NAME PIDS...
     c0=$(cpu "$@")
     sleep 60
     c1=$(cpu "$@")
-    echo "RESULT $name: services=$N real_servers=$WANT delay_loop=${DL}s converged_s=$conv cpu_s_per_60s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}') rss_mib=$(rss "$@")"
+    echo "RESULT $name: alpha=$ALPHA services=$N real_servers=$WANT delay_loop=${DL}s converged_s=$conv cpu_s_per_60s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}') rss_mib=$(rss "$@")"
 }
 START=$(now)
 lvsd -f /work/bench.conf --socket /tmp/lvsd.sock >/tmp/lvsd.log 2>&1 &
 L=$!
 measure lvsd $L
-kill -TERM $L; wait $L
-echo "lvsd exit=$? left=$(count)"
+t=$(now); kill -TERM $L; wait $L; rc=$?
+echo "RESULT lvsd stop: exit=$rc left=$(count) took_s=$(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}')"
 START=$(now)
 keepalived -C -n -f /work/bench.conf -p /run/keepalived.pid -c /run/checkers.pid >/tmp/ka.log 2>&1 &
+KW=$!
 sleep 2
 KP=$(cat /run/keepalived.pid)
 KC=$(cat /run/checkers.pid)
 measure "keepalived -C" $KP $KC
-kill -TERM $KP; sleep 3
-echo "keepalived left=$(count)"
+t=$(now); kill -TERM $KP; wait $KW
+echo "RESULT keepalived stop: left=$(count) took_s=$(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}')"
 tail -3 /tmp/ka.log

@@ -4,7 +4,7 @@
 # config. Prints, for each: time from start until IPVS holds all 10,000
 # entries (alpha: servers enter only after a passing check), then CPU seconds
 # and RSS over the next 60 s. Needs root, qemu and keepalived. ~5 min.
-#   tests-vm-lvsd/bench.sh [SERVICES [DELAY_LOOP]]
+#   [ALPHA=0|1] tests-vm-lvsd/bench.sh [SERVICES [DELAY_LOOP]]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -12,7 +12,7 @@ cd "$repo"
 command -v keepalived >/dev/null || { echo "SKIPPED: needs keepalived" >&2; exit 0; }
 cargo build --locked -q --release -p lvsd --bin lvsd --example tcp_sink
 exec scripts/vm/run-in-vm.sh --timeout 1200 --mem 1024 \
-    --env "SERVICES=${1:-1000}" --env "DELAY_LOOP=${2:-10}" \
+    --env "SERVICES=${1:-1000}" --env "DELAY_LOOP=${2:-10}" --env "ALPHA=${ALPHA:-1}" \
     --file "$repo/target/release/lvsd:/bin/lvsd" \
     --file "$repo/target/release/examples/tcp_sink:/bin/tcp_sink" \
     --file "$(command -v keepalived):/bin/keepalived" \

@@ -167,6 +167,7 @@ pub struct Daemon<K: Kernel> {
     orig_timeouts: Option<Timeouts>,
     daemons: Vec<SyncDaemon>,
     scripts: tokio::task::JoinSet<()>,
+    limit: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 fn run_scripts(set: &mut tokio::task::JoinSet<()>, scripts: Vec<ScriptRun>) {
@@ -209,6 +210,7 @@ impl<K: Kernel> Daemon<K> {
             orig_timeouts: None,
             daemons: Vec::new(),
             scripts: tokio::task::JoinSet::new(),
+            limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
         };
         d.install(desired);
         Ok(d)
@@ -307,6 +309,7 @@ impl<K: Kernel> Daemon<K> {
                         spec.clone(),
                         i64::from(rs.dest.weight),
                         self.tx.clone(),
+                        self.limit.clone(),
                     );
                     self.slots.insert(
                         id,

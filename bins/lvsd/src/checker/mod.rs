@@ -149,14 +149,21 @@ fn jitter(max: Duration) -> Duration {
     Duration::from_nanos(x % nanos)
 }
 
+/// Checks in flight at once, daemon-wide: a burst of thousands of connects
+/// (every checker of a large config starting together) would overflow the
+/// backends' SYN queues and fail checks that would pass one by one.
+pub const MAX_CONCURRENT_CHECKS: usize = 256;
+
 /// Starts the task of checker `id`: first check after a random delay up to
 /// `warmup`, then the retry cycle. `weight` is the configured weight of the
-/// real server. Verdicts are sent when they change (and after the first check).
+/// real server. Each check holds a permit of `limit`. Verdicts are sent when
+/// they change (and after the first check).
 pub fn spawn(
     id: usize,
     spec: CheckerSpec,
     weight: i64,
     tx: mpsc::UnboundedSender<Report>,
+    limit: std::sync::Arc<tokio::sync::Semaphore>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let t = spec.timing;
@@ -165,7 +172,10 @@ pub fn spawn(
         let mut last: Option<Verdict> = None;
         tokio::time::sleep(jitter(t.warmup)).await;
         loop {
-            let out = check_once(&spec, weight).await;
+            let out = {
+                let _permit = limit.acquire().await;
+                check_once(&spec, weight).await
+            };
             if !out.ok && (spec.log_all_failures || fsm.up) {
                 tracing::info!(checker = %spec.location, target = %spec.target, reason = %out.reason, "check failed");
             }
