@@ -7,6 +7,7 @@
 
 mod conf;
 mod daemon;
+mod from_env;
 mod mapping;
 mod simulate;
 
@@ -48,12 +49,30 @@ struct Cli {
     /// Check the configuration, print diagnostics and exit (0 = usable).
     #[arg(short = 't', long = "config-test")]
     config_test: bool,
+    /// Build the config from VIP, VRID, INTERFACE, PRIORITY, REAL_IP (and
+    /// optional ADVERT_INT, VRRP_VERSION, AUTH_PASS, UNICAST_PEERS, NOPREEMPT,
+    /// CHECK_PORT) instead of reading -f; see deploy/README.md.
+    #[arg(long)]
+    from_env: bool,
+    /// With --from-env: print the generated config and exit.
+    #[arg(long, requires = "from_env")]
+    print_config: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Exit 0 when a TCP connection to HOST PORT opens (the --from-env CHECK_PORT probe).
+    CheckTcp {
+        /// Address to connect to.
+        host: std::net::IpAddr,
+        /// TCP port.
+        port: u16,
+        /// Connect timeout in seconds.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
     /// Print every instance of the running daemon as JSON.
     Status {
         /// The daemon's control socket.
@@ -133,8 +152,20 @@ fn main() -> ExitCode {
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
         Some(Command::Status { socket }) => daemon::control::status_client(&socket),
+        Some(Command::CheckTcp {
+            host,
+            port,
+            timeout,
+        }) => from_env::check_tcp(host, port, timeout),
         None => daemon::main(daemon::DaemonOptions {
-            file: cli.file,
+            file: if cli.from_env {
+                match from_env::prepare(cli.print_config, &cli.socket) {
+                    Ok(path) => path,
+                    Err(code) => return code,
+                }
+            } else {
+                cli.file
+            },
             detail: cli.detail,
             pid_file: cli.pid_file,
             socket: cli.socket,
