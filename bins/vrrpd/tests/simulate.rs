@@ -206,3 +206,39 @@ fn unknown_node_is_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("NODE@SECS"), "{err}");
 }
+
+#[test]
+fn unicast_peers_meet_through_unicast_src_ip() {
+    let conf = |me: &str, peer: &str, prio: u8| {
+        format!(
+            "vrrp_instance U {{\n interface eth0\n virtual_router_id 9\n version 3\n priority {prio}\n unicast_src_ip {me}\n unicast_peer {{\n  {peer}\n }}\n virtual_ipaddress {{\n  10.9.0.100\n }}\n}}\n"
+        )
+    };
+    let a = temp_conf("u1.conf", &conf("10.9.0.1", "10.9.0.2", 150));
+    let b = temp_conf("u2.conf", &conf("10.9.0.2", "10.9.0.1", 100));
+    let (out, err, code) = run(&[
+        "simulate",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--until",
+        "10",
+        "--stop",
+        "1@5",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let masters: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(r#""to":"MASTER""#))
+        .collect();
+    // Node 1 (150): 3 + 106/256 s; node 2 takes over 1 ms + Skew_Time(100) =
+    // 609.375 ms after the priority-0 advert at 5 s.
+    assert_eq!(
+        masters,
+        [
+            r#"{"t_ms":3414.062,"node":1,"instance":"U","from":"BACKUP","to":"MASTER","reason":"master-down-timer"}"#,
+            r#"{"t_ms":5610.375,"node":2,"instance":"U","from":"BACKUP","to":"MASTER","reason":"master-released"}"#,
+        ],
+        "{out}"
+    );
+}
