@@ -55,7 +55,8 @@ echo "RESULT lvsd stop: exit=$rc left=$(count) took_s=$(awk -v a="$t" -v b="$(no
 START=$(now)
 keepalived -C -n -f /work/bench.conf -p /run/keepalived.pid -c /run/checkers.pid >/tmp/ka.log 2>&1 &
 KW=$!
-sleep 2
+i=0
+while [ ! -s /run/checkers.pid ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 KP=$(cat /run/keepalived.pid)
 KC=$(cat /run/checkers.pid)
 measure "keepalived -C" $KP $KC
