@@ -101,31 +101,16 @@ impl LineSource {
     }
 }
 
-/// Opens a file for streaming, rejecting directories and other non-regular files.
+/// Opens a file for streaming (one reused line buffer: memory does not grow with the
+/// file), rejecting directories and other non-regular files.
 pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
     let f = File::open(path)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    if meta.len() <= READ_WHOLE_LIMIT {
-        // one read and one UTF-8 check for the whole file; lines are then borrowed
-        let mut bytes =
-            Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-        let mut f = f;
-        f.read_to_end(&mut bytes)?;
-        let text = match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        return Ok(LineSource::Text(std::sync::Arc::new(text), 0));
-    }
     Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
 }
-
-/// Files up to this size are read whole; larger ones are streamed line by line, so memory
-/// stays bounded whatever the input.
-const READ_WHOLE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Expands `{a,b}` alternatives (nested allowed); at most `limit` results.
 pub(crate) fn expand_braces(pat: &str, limit: usize) -> Vec<String> {
