@@ -93,33 +93,25 @@ impl Builder {
             "vrrp_instance" => {
                 if let Some(v) = vrrp::instance(&mut c, &n) {
                     self.validator.instance(&v, c.sink);
-                    if self.keep {
-                        self.config.vrrp_instances.push(v);
-                    }
+                    keep(self.keep, &mut self.config.vrrp_instances, v);
                 }
             }
             "vrrp_sync_group" => {
                 if let Some(v) = vrrp::sync_group(&mut c, &n) {
                     self.validator.sync_group(&v, c.sink);
-                    if self.keep {
-                        self.config.vrrp_sync_groups.push(v);
-                    }
+                    keep(self.keep, &mut self.config.vrrp_sync_groups, v);
                 }
             }
             "vrrp_script" => {
                 if let Some(v) = vrrp::script(&mut c, &n) {
                     self.validator.script(&v);
-                    if self.keep {
-                        self.config.vrrp_scripts.push(v);
-                    }
+                    keep(self.keep, &mut self.config.vrrp_scripts, v);
                 }
             }
             "track_file" | "vrrp_track_file" => {
                 if let Some(v) = vrrp::track_file(&mut c, &n) {
                     self.validator.track_file(&v);
-                    if self.keep {
-                        self.config.track_files.push(v);
-                    }
+                    keep(self.keep, &mut self.config.track_files, v);
                 }
             }
             "static_ipaddress" => {
@@ -143,17 +135,13 @@ impl Builder {
             "virtual_server_group" => {
                 if let Some(v) = lvs::vs_group(&mut c, &n) {
                     self.validator.vs_group(&v);
-                    if self.keep {
-                        self.config.virtual_server_groups.push(v);
-                    }
+                    keep(self.keep, &mut self.config.virtual_server_groups, v);
                 }
             }
             "virtual_server" => {
                 if let Some(v) = lvs::virtual_server(&mut c, &n) {
                     self.validator.virtual_server(&v, c.sink);
-                    if self.keep {
-                        self.config.virtual_servers.push(v);
-                    }
+                    keep(self.keep, &mut self.config.virtual_servers, v);
                 }
             }
             k if RAW_ROOT_BLOCKS.contains(&k) => {
@@ -181,6 +169,13 @@ impl Builder {
 /// Diagnostic helpers shared by the section builders.
 pub(crate) struct Ctx<'s> {
     pub(crate) sink: &'s mut Sink,
+}
+
+/// Adds a section to the model when the model is kept.
+fn keep<T>(keep: bool, list: &mut Vec<T>, v: T) {
+    if keep {
+        list.push(v);
+    }
 }
 
 pub(crate) fn raw_setting(n: &Node) -> RawSetting {
@@ -326,7 +321,18 @@ impl Ctx<'_> {
         lo: u64,
         hi: u64,
     ) -> Option<Spanned<T>> {
-        match values::parse_uint(&w.text, lo, hi) {
+        let r = values::parse_uint(&w.text, lo, hi);
+        self.checked(w, kw, r)
+    }
+
+    /// The parsed value with the word's span, or the error reported and `None`.
+    fn checked<V, T: TryFrom<V>>(
+        &mut self,
+        w: &Word,
+        kw: &str,
+        r: Result<V, String>,
+    ) -> Option<Spanned<T>> {
+        match r {
             Ok(v) => T::try_from(v).ok().map(|v| Spanned::new(v, w.span)),
             Err(e) => {
                 self.bad(w, kw, e);
@@ -354,13 +360,8 @@ impl Ctx<'_> {
         lo: i64,
         hi: i64,
     ) -> Option<Spanned<T>> {
-        match values::parse_int(&w.text, lo, hi) {
-            Ok(v) => T::try_from(v).ok().map(|v| Spanned::new(v, w.span)),
-            Err(e) => {
-                self.bad(w, kw, e);
-                None
-            }
-        }
+        let r = values::parse_int(&w.text, lo, hi);
+        self.checked(w, kw, r)
     }
 
     /// One `<TIMER>` argument in `lo_us..=hi_us` microseconds.
