@@ -268,3 +268,177 @@ fn check_tcp_subcommand() {
     assert_eq!(code, 1);
     assert!(err.contains("vrrpd check-tcp 127.0.0.1:"), "{err}");
 }
+
+/// Network namespaces removed on drop (also when the test fails).
+struct Netns(Vec<String>);
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+    }
+}
+
+/// Kills a child on drop.
+struct Kid(std::process::Child);
+impl Drop for Kid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sh(args: &[&str]) {
+    let st = Command::new(args[0]).args(&args[1..]).status().unwrap();
+    assert!(st.success(), "{args:?}");
+}
+
+fn has_vip(ns: &str, vip: &str) -> bool {
+    let o = Command::new("ip")
+        .args(["-n", ns, "-4", "addr", "show", "dev", "v0"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).contains(&format!("inet {vip}/"))
+}
+
+fn wait_for(what: &str, secs: u64, f: impl Fn() -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if f() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// A "MySQL" listening on ADDR:3306 inside the namespace.
+fn listener(ns: &str, addr: &str) -> Kid {
+    Kid(Command::new("ip")
+        .args(["netns", "exec", ns, "python3", "-c"])
+        .arg(format!(
+            "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('{addr}',3306))\ns.listen()\ntime.sleep(600)"
+        ))
+        .spawn()
+        .unwrap())
+}
+
+/// The seed's MySQL pair for real, in two network namespaces joined by a
+/// veth (10.0.0.0/8 only): both pods from the environment with NOPREEMPT and
+/// CHECK_PORT=3306. The priority-100 node becomes Master; when its "MySQL"
+/// dies the weight-0 check puts it in FAULT and the VIP moves to the other
+/// node; when MySQL returns the VIP stays there (nopreempt).
+#[test]
+fn mysql_dies_vip_moves_in_netns() {
+    if !Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n")
+    {
+        eprintln!("SKIPPED: mysql_dies_vip_moves_in_netns needs root (network namespaces)");
+        return;
+    }
+    let tag = std::process::id();
+    let (a, b) = (format!("fe-a-{tag}"), format!("fe-b-{tag}"));
+    let _ns = Netns(vec![a.clone(), b.clone()]);
+    sh(&["ip", "netns", "add", &a]);
+    sh(&["ip", "netns", "add", &b]);
+    sh(&[
+        "ip", "-n", &a, "link", "add", "v0", "type", "veth", "peer", "name", "v0", "netns", &b,
+    ]);
+    let vip = "10.143.0.32";
+    let addrs = [(&a, "10.143.0.65"), (&b, "10.143.0.60")];
+    for (ns, ip) in addrs {
+        sh(&[
+            "ip",
+            "-n",
+            ns,
+            "addr",
+            "add",
+            &format!("{ip}/24"),
+            "dev",
+            "v0",
+        ]);
+        sh(&["ip", "-n", ns, "link", "set", "v0", "up"]);
+        sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+    }
+    let dir = TempDir::new("netns");
+    let mut mysql_a = Some(listener(&a, "10.143.0.65"));
+    let _mysql_b = listener(&b, "10.143.0.60");
+    let mut kids = Vec::new();
+    for ((ns, ip), prio) in addrs.into_iter().zip(["100", "90"]) {
+        let sock = dir.0.join(format!("{ns}.sock"));
+        let log = std::fs::File::create(dir.0.join(format!("{ns}.log"))).unwrap();
+        kids.push(Kid(Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                ns,
+                env!("CARGO_BIN_EXE_vrrpd"),
+                "--from-env",
+            ])
+            .arg("--socket")
+            .arg(&sock)
+            .arg("--dump-file")
+            .arg(dir.0.join(format!("{ns}.json")))
+            .env_clear()
+            .envs([
+                ("VIP", vip),
+                ("VRID", "32"),
+                ("INTERFACE", "v0"),
+                ("PRIORITY", prio),
+                ("REAL_IP", ip),
+                ("NOPREEMPT", "true"),
+                ("AUTH_PASS", "1111"),
+                ("CHECK_PORT", "3306"),
+            ])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap()));
+    }
+    let logs = || {
+        ["a", "b"]
+            .iter()
+            .zip([&a, &b])
+            .map(|(n, ns)| {
+                format!(
+                    "--- {n}\n{}",
+                    std::fs::read_to_string(dir.0.join(format!("{ns}.log"))).unwrap_or_default()
+                )
+            })
+            .collect::<String>()
+    };
+    wait_for("node a (100) Master with the VIP", 10, || has_vip(&a, vip));
+    assert!(!has_vip(&b, vip), "{}", logs());
+    // MySQL on a dies: fall 2 x interval 2 s, then FAULT releases the VIP.
+    drop(mysql_a.take());
+    wait_for("VIP on node b after a's MySQL died", 12, || {
+        has_vip(&b, vip) && !has_vip(&a, vip)
+    });
+    let la = logs();
+    assert!(la.contains("to=\"FAULT\""), "{la}");
+    // MySQL back on a: a leaves FAULT as BACKUP; nopreempt keeps the VIP on b.
+    mysql_a = Some(listener(&a, "10.143.0.65"));
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    assert!(has_vip(&b, vip) && !has_vip(&a, vip), "{}", logs());
+    let la = logs();
+    assert!(la.contains("from=\"FAULT\" to=\"BACKUP\""), "{la}");
+    // The liveness probe of the manifests: `vrrpd status` answers.
+    let st = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &b,
+            env!("CARGO_BIN_EXE_vrrpd"),
+            "status",
+            "--socket",
+        ])
+        .arg(dir.0.join(format!("{b}.sock")))
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
+    assert_eq!(st["instances"][0]["state"], "MASTER", "{st}");
+    drop(mysql_a);
+}
