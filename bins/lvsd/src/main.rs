@@ -119,8 +119,8 @@ fn main() -> ExitCode {
         eprintln!("lvsd: writing {}: {e}", p.display());
         return ExitCode::FAILURE;
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the checks are IO-bound and the IPVS calls are short.
+    let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

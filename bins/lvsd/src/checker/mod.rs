@@ -52,17 +52,20 @@ impl Outcome {
 
 /// Runs one check of `spec` (whose real server has configured weight `weight`).
 pub async fn check_once(spec: &CheckerSpec, weight: i64) -> Outcome {
+    // Each kind's future is boxed: the task of every checker holds this
+    // future, so its size must not be that of the largest kind (UDP's 64 KiB
+    // receive buffer, TLS state).
     match &spec.kind {
         CheckKind::Tcp => match net::tcp_connect(spec).await {
             Ok(_) => Outcome::pass(),
             Err(e) => Outcome::fail(format!("connect: {e}")),
         },
-        CheckKind::Http(h) => http::check(spec, h).await,
-        CheckKind::Misc(m) => misc::check(m).await,
-        CheckKind::Smtp { helo_name } => smtp::check(spec, helo_name).await,
-        CheckKind::Dns { qtype, name } => dns::check(spec, *qtype, name).await,
-        CheckKind::Udp(u) => udp::check(spec, u).await,
-        CheckKind::Ping => ping::check(spec).await,
+        CheckKind::Http(h) => Box::pin(http::check(spec, h)).await,
+        CheckKind::Misc(m) => Box::pin(misc::check(m)).await,
+        CheckKind::Smtp { helo_name } => Box::pin(smtp::check(spec, helo_name)).await,
+        CheckKind::Dns { qtype, name } => Box::pin(dns::check(spec, *qtype, name)).await,
+        CheckKind::Udp(u) => Box::pin(udp::check(spec, u)).await,
+        CheckKind::Ping => Box::pin(ping::check(spec)).await,
         CheckKind::File(f) => file::check(f, weight),
     }
 }
@@ -245,6 +248,36 @@ mod tests {
         let mut f = Fsm::new(false, 0);
         f.on_result(true, DL, DBR);
         assert_eq!(f.on_result(false, DL, DBR), (DL, Some(false)));
+    }
+
+    #[test]
+    fn a_checker_future_stays_small() {
+        let spec = crate::model::CheckerSpec {
+            location: String::new(),
+            timing: crate::model::Timing {
+                connect_timeout: DL,
+                retry: 0,
+                delay_before_retry: DL,
+                delay_loop: DL,
+                warmup: DL,
+            },
+            alpha: false,
+            log_all_failures: false,
+            target: crate::model::RsKey {
+                addr: std::net::Ipv4Addr::LOCALHOST.into(),
+                port: 1,
+            },
+            bind: None,
+            bind_if: None,
+            fwmark: None,
+            kind: CheckKind::Tcp,
+        };
+        let f = check_once(&spec, 1);
+        assert!(
+            std::mem::size_of_val(&f) < 2048,
+            "{}",
+            std::mem::size_of_val(&f)
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub async fn check(spec: &CheckerSpec, u: &UdpSpec) -> Outcome {
     if let Err(e) = sock.send(&payload).await {
         return Outcome::fail(format!("send: {e}"));
     }
-    let mut buf = [0u8; 65536];
+    let mut buf = vec![0u8; 65536];
     match tokio::time::timeout(spec.timing.connect_timeout, sock.recv(&mut buf)).await {
         Err(_) if u.require_reply.is_none() => Outcome::pass(),
         Err(_) => Outcome::fail("no reply"),
