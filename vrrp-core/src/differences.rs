@@ -62,9 +62,19 @@
 //! * **Owner start-up**: keepalived enters Backup with a 1 µs down timer and
 //!   then Master; we go Initialize → Master directly (the wire effect is the
 //!   same, the timeline has one transition less).
-//! * **Two owners**: keepalived makes the higher-address owner drop to 254
-//!   after a while if the other keeps advertising; not implemented (the
-//!   lower-address owner still yields through the Master tie-break).
+//! * **Two owners** (keepalived notes §3.6): the lower-address owner yields
+//!   through the Master tie-break. The higher-address owner, while Master
+//!   and hearing another priority-255 advert, counts its own adverts sent
+//!   since the first one (periodic adverts and replies; keepalived's exact
+//!   counting is not specified in our notes) and, on a 255 advert heard once
+//!   it has sent 2 and 1.2 × max(own, received advert interval) has passed,
+//!   drops its effective priority to 254 ([`Action::PriorityChanged`](crate::Action::PriorityChanged)); the
+//!   next 255 advert then makes it Backup. Our choice for "the other owner
+//!   disappeared": no 255 advert from another owner for Master_Down_Interval
+//!   (at priority 255); then 255 is restored (in Backup just before the
+//!   down timer, so it takes over at 255). Fault and Stop end the episode
+//!   silently. Timer priority (Skew_Time) stays 255 throughout, as for any
+//!   owner.
 //! * **A priority change in Backup** keeps the running Master_Down_Timer; the
 //!   new Skew_Time applies from the next accepted advert.
 //! * **Sync group start-up**: keepalived arms `adver_int + Skew(255)` for

@@ -153,6 +153,16 @@ pub struct Instance {
     master_priority: u8,
     /// Sync group membership: the down timer only raises `wants_master`.
     sync_member: bool,
+    /// Two owners (keepalived notes §3.6): when we, as the higher-address
+    /// owner in Master, first heard another priority-255 advert, and how
+    /// many periodic adverts we sent since.
+    other_owner_since: Option<Instant>,
+    other_owner_adverts: u32,
+    /// Our effective priority is 254 because another owner kept advertising.
+    owner_demoted: bool,
+    /// Deadline after the last priority-255 advert from another owner: when
+    /// it passes, the other owner is gone (restore 255, stop counting).
+    other_owner_gone_at: Option<Instant>,
     wants_master: bool,
     actions: ActionQueue,
     counters: Counters,
@@ -185,6 +195,10 @@ impl Instance {
             master_address: None,
             master_priority: 0,
             sync_member: false,
+            other_owner_since: None,
+            other_owner_adverts: 0,
+            owner_demoted: false,
+            other_owner_gone_at: None,
             wants_master: false,
             actions: ActionQueue::new(),
             counters: Counters::default(),
@@ -334,6 +348,7 @@ impl Instance {
             self.garp_delay_at,
             self.garp_refresh_at,
             self.garp_lower_at,
+            self.other_owner_gone_at,
         ]
         .into_iter()
         .flatten()
@@ -385,6 +400,13 @@ impl Instance {
 
     /// Runs every timer that expired at or before `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(t) = self.other_owner_gone_at
+            && t <= now
+        {
+            // Before the down timer: a demoted owner in Backup takes over
+            // at 255 when the other owner has gone.
+            self.other_owner_gone(now);
+        }
         if let Some(t) = self.master_down_at
             && t <= now
         {
@@ -549,6 +571,10 @@ impl Instance {
     /// RFC 9568 §6.4.2 as keepalived's `vrrp_state_backup` does it
     /// (keepalived notes §3.5).
     fn backup_rx(&mut self, now: Instant, src: IpAddr, adv: &Advertisement) {
+        if self.owner_demoted && adv.priority == PRIORITY_OWNER {
+            // The other owner is still there: keep 254.
+            self.other_owner_gone_at = Some(now + self.master_down_interval());
+        }
         if adv.priority == PRIORITY_RELEASE {
             // Master released: take over after Skew_Time.
             self.master_down_at = Some(now + self.skew_time());
@@ -597,6 +623,17 @@ impl Instance {
             // Our own address at our priority: keepalived only warns.
             return;
         }
+        if self.owner_demoted && adv.priority == PRIORITY_OWNER {
+            self.other_owner_gone_at = Some(now + self.master_down_interval());
+        }
+        if !higher && adv.priority == PRIORITY_OWNER && eff == PRIORITY_OWNER {
+            // We are the higher-address owner: yield only if the other owner
+            // does not back off (keepalived notes §3.6).
+            self.other_owner_heard(now, adv);
+            if self.owner_demoted {
+                return;
+            }
+        }
         if higher {
             if self.cfg.higher_prio_send_advert {
                 self.send_advert(eff);
@@ -633,6 +670,42 @@ impl Instance {
                 from: src,
                 priority: adv.priority,
             });
+        }
+    }
+
+    /// keepalived notes §3.6, two owners: the higher-address owner waits for
+    /// 2 of its own adverts (periodic or replies) plus 1.2 × max(own, received advert
+    /// interval) after the first advert of the other owner; if the other
+    /// owner still advertises then, it drops to 254.
+    fn other_owner_heard(&mut self, now: Instant, adv: &Advertisement) {
+        self.other_owner_gone_at = Some(now + self.master_down_interval());
+        let Some(since) = self.other_owner_since else {
+            self.other_owner_since = Some(now);
+            self.other_owner_adverts = 0;
+            return;
+        };
+        let theirs = match self.cfg.version {
+            Version::V3 => Duration::from_centis(u64::from(adv.max_advert_int_cs)),
+            Version::V2 => self.cfg.advert_interval,
+        };
+        let longest = theirs.as_micros().max(self.cfg.advert_interval.as_micros());
+        let wait = Duration::from_micros(longest.saturating_mul(6) / 5);
+        if self.other_owner_adverts >= 2 && now.saturating_duration_since(since) >= wait {
+            self.owner_demoted = true;
+            self.other_owner_since = None;
+            self.other_owner_adverts = 0;
+            self.refresh_priority(now);
+        }
+    }
+
+    /// No priority-255 advert from another owner for Master_Down_Interval.
+    fn other_owner_gone(&mut self, now: Instant) {
+        self.other_owner_gone_at = None;
+        self.other_owner_since = None;
+        self.other_owner_adverts = 0;
+        if self.owner_demoted {
+            self.owner_demoted = false;
+            self.refresh_priority(now);
         }
     }
 
@@ -712,6 +785,10 @@ impl Instance {
         if priority == PRIORITY_RELEASE {
             self.counters.sent_pri_zero_packets += 1;
         }
+        if self.other_owner_since.is_some() {
+            // Two owners: count our adverts (periodic and replies).
+            self.other_owner_adverts = self.other_owner_adverts.saturating_add(1);
+        }
         self.actions.push(Action::SendAdvert { priority });
     }
 
@@ -768,6 +845,19 @@ impl Instance {
             }
             State::Initialize | State::Stop => {}
         }
+        self.forget_other_owner();
+    }
+
+    /// Leaving Master/Backup for Fault or Stop: the two-owner episode ends
+    /// silently (no `PriorityChanged` outside Backup/Master).
+    fn forget_other_owner(&mut self) {
+        self.other_owner_gone_at = None;
+        self.other_owner_since = None;
+        self.other_owner_adverts = 0;
+        if self.owner_demoted {
+            self.owner_demoted = false;
+            self.effective_priority = self.compute_priority();
+        }
     }
 
     fn fault_reason(&self) -> Reason {
@@ -800,7 +890,12 @@ impl Instance {
     /// never changes.
     fn compute_priority(&self) -> u8 {
         if self.cfg.is_owner() {
-            return PRIORITY_OWNER;
+            // keepalived notes §3.6: 254 while another owner advertises.
+            return if self.owner_demoted {
+                PRIORITY_OWNER - 1
+            } else {
+                PRIORITY_OWNER
+            };
         }
         let total: i32 = i32::from(self.cfg.priority)
             + self
@@ -871,6 +966,7 @@ impl Instance {
             }
             _ => {}
         }
+        self.forget_other_owner();
     }
 
     fn leave_fault(&mut self, now: Instant) {
@@ -977,6 +1073,67 @@ mod tests {
         i.handle_event(Instant::ZERO, Event::InterfaceUp);
         assert_eq!(i.state(), State::Backup);
         assert_eq!(i.poll_timeout(), Some(Instant::from_micros(3_609_375)));
+    }
+
+    /// Two owners (keepalived notes §3.6): we are 10.0.0.2, the other owner
+    /// 10.0.0.1 keeps advertising 255 every second.
+    fn owner_hearing_other_owner(rounds: u64) -> Instance {
+        let mut i = inst(255);
+        i.handle_event(Instant::ZERO, Event::Startup);
+        assert_eq!(i.state(), State::Master);
+        let other = i.advertisement(255);
+        for k in 0..rounds {
+            let now = Instant::from_micros(k * 1_000_000 + 500_000);
+            i.handle_timeout(now);
+            i.handle_advert(now, "10.0.0.1".parse().unwrap(), &other)
+                .unwrap();
+        }
+        i
+    }
+
+    #[test]
+    fn two_owners_fault_ends_demotion_silently() {
+        // Heard at 0.5 s (reply: 1 own advert), 1.5 s (periodic at 1.5 s,
+        // 2 own, but only 1 s < 1.2 s elapsed), 2.5 s: 2 s ≥ 1.2 s → 254.
+        let i = owner_hearing_other_owner(2);
+        assert_eq!(i.effective_priority(), 255);
+        let mut i = owner_hearing_other_owner(3);
+        assert_eq!(i.effective_priority(), 254);
+        assert!(drain(&mut i).contains(&Action::PriorityChanged { from: 255, to: 254 }));
+        let now = Instant::from_micros(2_600_000);
+        i.handle_event(now, Event::InterfaceDown);
+        assert_eq!(i.state(), State::Fault);
+        assert_eq!(i.effective_priority(), 255);
+        assert!(
+            !drain(&mut i)
+                .iter()
+                .any(|a| matches!(a, Action::PriorityChanged { .. }))
+        );
+        assert_eq!(i.poll_timeout(), None);
+    }
+
+    #[test]
+    fn two_owners_other_gone_before_drop_keeps_255() {
+        let mut i = owner_hearing_other_owner(2);
+        drain(&mut i);
+        // Last heard at 1.5 s; Master_Down_Interval(255) = 3.003906 s.
+        let gone = Instant::from_micros(4_503_906);
+        i.handle_timeout(Instant::from_micros(4_503_905));
+        assert!(i.other_owner_since.is_some());
+        i.handle_timeout(gone);
+        assert!(i.other_owner_since.is_none());
+        assert_eq!(i.effective_priority(), 255);
+        assert!(
+            !drain(&mut i)
+                .iter()
+                .any(|a| matches!(a, Action::PriorityChanged { .. }))
+        );
+        // A new 255 advert starts counting from scratch.
+        let other = i.advertisement(255);
+        let now = Instant::from_micros(5_000_000);
+        i.handle_advert(now, "10.0.0.1".parse().unwrap(), &other)
+            .unwrap();
+        assert_eq!(i.other_owner_since, Some(now));
     }
 
     #[test]

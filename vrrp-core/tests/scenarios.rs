@@ -5,9 +5,9 @@
 use core::net::IpAddr;
 
 use vrrp_core::packet::{Family, Version};
-use vrrp_core::sim::{LinkParams, SimEvent, VirtualLan};
+use vrrp_core::sim::{LinkParams, SimEvent, TimelineKind, VirtualLan};
 use vrrp_core::time::{Duration, Instant};
-use vrrp_core::{Event, InstanceConfig, Reason, State, TrackerConfig};
+use vrrp_core::{Action, Event, InstanceConfig, Reason, State, TrackerConfig};
 
 fn t(us: u64) -> Instant {
     Instant::from_micros(us)
@@ -690,4 +690,89 @@ fn packet_timeline_records_sends_receives_and_losses() {
     );
     // Two lost adverts: no failover.
     assert_eq!(lan.instance(1, 0).unwrap().state(), Backup);
+}
+
+/// keepalived notes §3.6, two address owners. "a" (10.0.0.1) ignores
+/// adverts (`owner_ignore_adverts`) so it never backs off; "b" (10.0.0.2,
+/// the higher address) hears a's 255 adverts from t=0, counts 2 of its own
+/// adverts (the replies at 0 s and 1 s) and 1.2 × 1 s, drops to 254 on a's
+/// advert at 2 s, then yields on a's advert at 3 s. When "a" stops (at
+/// 10 s, release sent), b restores 255 and takes over.
+#[test]
+fn two_owners_higher_address_drops_to_254_then_restores() {
+    let mut lan = VirtualLan::new(1);
+    let mut ca = cfg(Version::V3, "10.0.0.1", 255);
+    ca.owner_ignore_adverts = true;
+    lan.add_node("a", vec![ca]).unwrap();
+    lan.add_node("b", vec![cfg(Version::V3, "10.0.0.2", 255)])
+        .unwrap();
+    lan.schedule(secs(0), SimEvent::Start(0));
+    lan.schedule(secs(0), SimEvent::Start(1));
+    lan.record_packets(true);
+    lan.schedule(secs(10), SimEvent::Crash(0));
+    let b_prio = |lan: &VirtualLan| lan.instance(1, 0).unwrap().effective_priority();
+    // a's adverts reach b at 0 s and 1 s: only one own advert counted by
+    // the second, so b stays 255 until a's advert at 2 s.
+    lan.run_until(t(1_999_999));
+    assert_eq!(b_prio(&lan), 255);
+    lan.run_until(secs(2));
+    assert_eq!(b_prio(&lan), 254);
+    assert_eq!(lan.instance(1, 0).unwrap().state(), Master);
+    // a crashed at 10 s; its last advert was at 9 s: b restores 255 at
+    // 9 s + Master_Down_Interval(255) = 12.003906 s, just before its down
+    // timer makes it Master at 255.
+    lan.run_until(t(12_003_905));
+    assert_eq!(b_prio(&lan), 254);
+    lan.run_until(secs(20));
+    assert_eq!(b_prio(&lan), 255);
+    assert_timeline(
+        &lan,
+        &[
+            (0, "a", Initialize, Master, AddressOwner),
+            (0, "b", Initialize, Master, AddressOwner),
+            (
+                3_000_000,
+                "b",
+                Master,
+                Backup,
+                HigherPriority {
+                    priority: 255,
+                    from: ip("10.0.0.1"),
+                },
+            ),
+            (12_003_906, "b", Backup, Master, MasterDownTimer),
+        ],
+    );
+    let b_events = |f: &dyn Fn(&TimelineKind) -> Option<String>| -> Vec<(u64, String)> {
+        lan.timeline()
+            .iter()
+            .filter(|e| e.node == 1)
+            .filter_map(|e| f(&e.kind).map(|x| (e.at.as_micros(), x)))
+            .collect()
+    };
+    let prio_changes = b_events(&|k| match k {
+        TimelineKind::Action(Action::PriorityChanged { from, to }) => Some(format!("{from}->{to}")),
+        _ => None,
+    });
+    assert_eq!(
+        prio_changes,
+        vec![
+            (2_000_000, "255->254".to_string()),
+            (12_003_906, "254->255".to_string())
+        ]
+    );
+    let sent = b_events(&|k| match k {
+        TimelineKind::AdvertSent { priority } => Some(priority.to_string()),
+        _ => None,
+    });
+    // Startup advert and reply at 0 s, periodic and reply at 1 s, last 255
+    // at 2 s (demoted on a's advert, no reply), 254 at 3 s, then 255 again
+    // from the restore at 12.003906 s.
+    let mut want: Vec<(u64, String)> = [0, 0, 1_000_000, 1_000_000, 2_000_000]
+        .into_iter()
+        .map(|t| (t, "255".to_string()))
+        .collect();
+    want.push((3_000_000, "254".to_string()));
+    want.extend((0..8).map(|k| (12_003_906 + k * 1_000_000, "255".to_string())));
+    assert_eq!(sent, want);
 }
