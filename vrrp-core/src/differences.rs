@@ -77,9 +77,12 @@
 //!   owner.
 //! * **A priority change in Backup** keeps the running Master_Down_Timer; the
 //!   new Skew_Time applies from the next accepted advert.
-//! * **Sync group start-up**: keepalived arms `adver_int + Skew(255)` for
-//!   members that want Master while the group is Backup; we use the normal
-//!   Master_Down_Interval and let the group decide when all want Master.
+//! * **Sync group start-up**: like keepalived, an owner that wants Master
+//!   and is in a sync group starts in Backup with `adver_int + Skew(255)`;
+//!   when that fires it only wants Master and the group decides (the timer
+//!   is then re-armed with the normal Master_Down_Interval). Difference: a
+//!   group made only of such owners also waits that short time, where
+//!   keepalived (group state Master at start) goes Master at once.
 //!   Converting weighted trackers of sync-group members to weight 0 (or
 //!   dropping them) is a config-mapping step left to the caller.
 //! * **Not modelled**: `timer_expired_backup`, AH sequence numbers,

@@ -820,8 +820,17 @@ impl Instance {
             let r = self.fault_reason();
             self.transition(from, State::Fault, r);
         } else if self.cfg.is_owner() && self.cfg.wanted_initial_state() == InitialState::Master {
-            // RFC 9568 §6.4.1: priority 255 goes straight to Master.
-            self.become_master(now, Reason::AddressOwner);
+            if self.sync_member {
+                // keepalived notes §3.4 (`vrrp_init_state`): a sync group
+                // member that wants Master while its group is Backup waits
+                // Advert_Interval + Skew_Time(255), then the group decides.
+                let d = self.cfg.advert_interval
+                    + skew_time(self.cfg.version, PRIORITY_OWNER, self.cfg.advert_interval);
+                self.enter_backup(now, from, Reason::Startup, d);
+            } else {
+                // RFC 9568 §6.4.1: priority 255 goes straight to Master.
+                self.become_master(now, Reason::AddressOwner);
+            }
         } else {
             // keepalived §3.4: `state MASTER` below 255 still waits the full
             // Master_Down_Interval in Backup.

@@ -776,3 +776,48 @@ fn two_owners_higher_address_drops_to_254_then_restores() {
     want.extend((0..8).map(|k| (12_003_906 + k * 1_000_000, "255".to_string())));
     assert_eq!(sent, want);
 }
+
+/// keepalived notes §3.4: a sync group member that is an owner wanting
+/// Master starts in Backup with Advert_Interval + Skew_Time(255) =
+/// 1.003906 s instead of going Master at once; the group goes Master when
+/// the other member's Master_Down_Interval (100: 3.609375 s) ends too.
+#[test]
+fn sync_group_owner_waits_adver_int_plus_skew_255_at_startup() {
+    let mut lan = VirtualLan::new(1);
+    let mut c1 = cfg(Version::V3, "10.0.0.1", 255);
+    c1.name = "VI_1".into();
+    let mut c2 = cfg(Version::V3, "10.0.0.1", 100);
+    c2.name = "VI_2".into();
+    c2.vrid = 2;
+    lan.add_node_with(
+        "a",
+        vec![c1, c2],
+        vec![0, 0],
+        vec![("G".to_string(), vec![0, 1])],
+    )
+    .unwrap();
+    lan.schedule(secs(0), SimEvent::Start(0));
+    lan.run_until(t(1_003_905));
+    assert!(!lan.instance(0, 0).unwrap().wants_master());
+    assert_eq!(
+        lan.instance(0, 0).unwrap().poll_timeout(),
+        Some(t(1_003_906))
+    );
+    lan.run_until(t(1_003_906));
+    assert!(lan.instance(0, 0).unwrap().wants_master());
+    lan.run_until(secs(10));
+    let got: Vec<_> = lan
+        .state_changes()
+        .map(|c| (c.at.as_micros(), c.instance_name.to_string(), c.from, c.to))
+        .collect();
+    let w = |t: u64, i: &str, f: State, to: State| (t, i.to_string(), f, to);
+    assert_eq!(
+        got,
+        vec![
+            w(0, "VI_1", Initialize, Backup),
+            w(0, "VI_2", Initialize, Backup),
+            w(3_609_375, "VI_2", Backup, Master),
+            w(3_609_375, "VI_1", Backup, Master),
+        ]
+    );
+}
