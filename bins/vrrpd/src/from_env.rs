@@ -355,9 +355,15 @@ fn self_exe() -> String {
         .unwrap_or_else(|| "/vrrpd".to_string())
 }
 
-/// Where the generated config is written: beside the control socket.
+/// Where the generated config is written: beside the control socket and
+/// named after it (`/run/vrrpd.sock` → `/run/vrrpd-from-env.conf`), so two
+/// daemons with sockets in one directory never overwrite each other's config.
 pub fn generated_path(socket: &Path) -> PathBuf {
-    socket.with_file_name("vrrpd-from-env.conf")
+    let stem = socket
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("vrrpd");
+    socket.with_file_name(format!("{stem}-from-env.conf"))
 }
 
 /// `--from-env`: builds the config; with `print` prints it and returns
