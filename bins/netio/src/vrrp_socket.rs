@@ -29,14 +29,8 @@ use crate::error::SocketError;
 use crate::sys;
 
 /// IANA protocol number of VRRP (RFC 9568 §5.1.1.3, §5.1.2.2).
-pub const VRRP_PROTOCOL: u8 = 112;
-/// IPv4 multicast group of VRRP (RFC 9568 §5.1.1.2).
-pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
-/// IPv6 multicast group of VRRP (RFC 9568 §5.1.2.2).
-pub const VRRP_GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
-/// TTL / hop limit VRRP packets are sent with and must arrive with (RFC 9568
-/// §5.1.1.3, §5.1.2.3, §7.1).
-pub const VRRP_TTL: u8 = 255;
+pub const VRRP_PROTOCOL: u8 = vrrp_core::packet::IPPROTO_VRRP;
+pub use vrrp_core::packet::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_TTL};
 /// TOS keepalived puts on IPv4 adverts (IPTOS_PREC_INTERNETCONTROL).
 pub const VRRP_TOS: u8 = 0xc0;
 /// Receive buffer size: larger than any VRRP packet (255 IPv6 addresses + headers).

@@ -9,7 +9,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use vrrp_core::packet::{
-    Advertisement, ChecksumMode, DropReason, Expectations, Family, RxMeta, UnicastPeer, validate,
+    AddressList, Advertisement, Auth, ChecksumMode, DropReason, Expectations, Family, RxMeta,
+    UnicastPeer, Version, validate,
 };
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State, SyncGroup};
@@ -79,6 +80,10 @@ pub struct Router {
     scripts: std::collections::HashMap<String, ScriptState>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Running notify scripts (awaited, briefly, at shutdown).
+    /// The advert being decoded, reused for every packet: `parse_into`
+    /// refills it instead of building (and zeroing) a fresh 4 KiB address
+    /// list per packet as `Advertisement::parse` does.
+    rx_advert: Box<Advertisement>,
     notify_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -134,6 +139,14 @@ impl Router {
             scripts: std::collections::HashMap::new(),
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
+            rx_advert: Box::new(Advertisement {
+                version: Version::V3,
+                vrid: 0,
+                priority: 0,
+                max_advert_int_cs: 0,
+                auth: Auth::None,
+                addresses: AddressList::new(),
+            }),
         }
     }
 
@@ -410,10 +423,10 @@ impl Router {
                 dst: p.dst,
                 ttl: p.ttl,
             };
-            validate(&rx, &p.payload, &exp).map(|v| Advertisement::parse(&v.packet))
+            validate(&rx, &p.payload, &exp).map(|v| self.rx_advert.parse_into(&v.packet))
         };
-        let adv = match parsed {
-            Ok(Ok(a)) => a,
+        match parsed {
+            Ok(Ok(())) => {}
             Ok(Err(_)) | Err(DropReason::Truncated) => {
                 Self::drop_counted(slot, inst, DropReason::Truncated, &p);
                 return;
@@ -422,9 +435,9 @@ impl Router {
                 Self::drop_counted(slot, inst, r, &p);
                 return;
             }
-        };
+        }
         let now = self.clock.now();
-        if let Err(r) = inst.handle_advert(now, p.src, &adv) {
+        if let Err(r) = inst.handle_advert(now, p.src, &self.rx_advert) {
             debug!(instance = %inst.name(), vrid, from = %p.src, reason = ?r, "advert dropped by the state machine");
         }
         self.after_input(chosen).await;
