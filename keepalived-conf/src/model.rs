@@ -620,6 +620,42 @@ pub enum LvsMethod {
     Tun,
 }
 
+/// Encapsulation of `lvs_method TUN type ...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelType {
+    /// IP in IP (the kernel default).
+    Ipip,
+    /// Generic UDP Encapsulation; needs `port`.
+    Gue,
+    /// GRE.
+    Gre,
+}
+
+/// Checksum option of `lvs_method TUN ...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelCsum {
+    /// `nocsum` (default).
+    Nocsum,
+    /// `csum`.
+    Csum,
+    /// `remcsum` (GUE only).
+    Remcsum,
+}
+
+/// Options after `lvs_method TUN`: `[type ipip|gue port N|gre] [nocsum|csum|remcsum]`
+/// (keepalived check_parser.c forwarding_handler).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TunnelOptions {
+    /// `type` (default ipip).
+    pub kind: TunnelType,
+    /// `port` (GUE only, required there).
+    pub port: Option<u16>,
+    /// Checksum option (default nocsum).
+    pub csum: TunnelCsum,
+}
+
 /// `protocol`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -650,6 +686,8 @@ pub struct VirtualServer {
     pub lvs_sched: Opt<String>,
     /// `lvs_method` / `lb_kind` (default NAT).
     pub lvs_method: Opt<LvsMethod>,
+    /// Tunnel options written after `lvs_method TUN` (inherited by real servers).
+    pub lvs_tunnel: Opt<TunnelOptions>,
     /// `protocol` (keepalived defaults to UDP with an error when unset).
     pub protocol: Opt<Protocol>,
     /// `persistence_timeout` seconds (no value: 360).
@@ -713,6 +751,8 @@ pub struct RealServer {
     pub weight: Opt<u32>,
     /// `lvs_method`.
     pub lvs_method: Opt<LvsMethod>,
+    /// Tunnel options written after `lvs_method TUN`.
+    pub lvs_tunnel: Opt<TunnelOptions>,
     /// `inhibit_on_failure`.
     pub inhibit_on_failure: Opt<bool>,
     /// `notify_up`.

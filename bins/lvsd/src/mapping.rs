@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ipvs_sys::{
     AddressFamily, DaemonState, Destination, ForwardMethod, Protocol, Service, ServiceFlags,
-    ServiceKey, SyncDaemon, Timeouts,
+    ServiceKey, SyncDaemon, Timeouts, TunnelFlags, TunnelType,
 };
 use keepalived_conf as kc;
 
@@ -192,6 +192,26 @@ fn fwd(m: kc::LvsMethod) -> ForwardMethod {
         kc::LvsMethod::Dr => ForwardMethod::Route,
         kc::LvsMethod::Tun => ForwardMethod::Tunnel,
     }
+}
+
+/// `lvs_method TUN [type ...] [port N] [csum...]` → IPVS_DEST_ATTR_TUN_TYPE/PORT/FLAGS
+/// (only sent for tunnelling destinations; keepalived ipvs_nl_fill_dest_attr).
+fn set_tunnel(dest: &mut Destination, opts: Option<kc::TunnelOptions>) {
+    let Some(o) = opts else { return };
+    if dest.fwd != ForwardMethod::Tunnel {
+        return;
+    }
+    dest.tun_type = match o.kind {
+        kc::TunnelType::Ipip => TunnelType::Ipip,
+        kc::TunnelType::Gue => TunnelType::Gue,
+        kc::TunnelType::Gre => TunnelType::Gre,
+    };
+    dest.tun_port = o.port.unwrap_or(0);
+    dest.tun_flags = match o.csum {
+        kc::TunnelCsum::Nocsum => TunnelFlags::empty(),
+        kc::TunnelCsum::Csum => TunnelFlags::CSUM,
+        kc::TunnelCsum::Remcsum => TunnelFlags::REMCSUM,
+    };
 }
 
 fn family_name(af: AddressFamily) -> &'static str {
@@ -483,6 +503,13 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         }
         let weight = v(&rs.weight).unwrap_or(vs_weight);
         let mut dest = Destination::new(addr, port, m);
+        // A real server's own `lvs_method` brings its own tunnel options; else the VS's.
+        let tun = if rs.lvs_method.is_some() {
+            v(&rs.lvs_tunnel)
+        } else {
+            v(&vs.lvs_tunnel)
+        };
+        set_tunnel(&mut dest, tun);
         dest.weight = i32::try_from(weight).unwrap_or(i32::MAX);
         dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
         dest.lower_threshold = v(&rs.lthreshold).unwrap_or(0);
@@ -525,8 +552,12 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
                 ));
             }
             let port = s.value.port.or(vs_port).unwrap_or(0);
+            let mut dest = Destination::new(s.value.ip, port, sm);
+            if vs.sorry_server_lvs_method.is_none() {
+                set_tunnel(&mut dest, v(&vs.lvs_tunnel));
+            }
             Some(SorryServer {
-                dest: Destination::new(s.value.ip, port, sm),
+                dest,
                 port_from_service: s.value.port.is_none(),
                 inhibit: v(&vs.sorry_server_inhibit).unwrap_or(false),
             })

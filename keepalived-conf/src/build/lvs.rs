@@ -319,6 +319,7 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
         key: Spanned::new(key, first.span),
         lvs_sched: None,
         lvs_method: None,
+        lvs_tunnel: None,
         protocol: None,
         persistence_timeout: None,
         persistence_granularity: None,
@@ -364,7 +365,10 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                     c.sink.push(d);
                 }
             }
-            "lvs_method" | "lb_kind" => vs.lvs_method = c.lvs_method(item),
+            "lvs_method" | "lb_kind" => {
+                vs.lvs_method = c.lvs_method(item);
+                vs.lvs_tunnel = c.lvs_tunnel(item);
+            }
             "protocol" => {
                 c.no_block(item);
                 if let Some(w) = c.arg(item) {
@@ -466,7 +470,10 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
         let kw = item.keyword();
         match kw {
             "weight" => rs.weight = c.uint(item, 0, i32::MAX as u64),
-            "lvs_method" => rs.lvs_method = c.lvs_method(item),
+            "lvs_method" => {
+                rs.lvs_method = c.lvs_method(item);
+                rs.lvs_tunnel = c.lvs_tunnel(item);
+            }
             "inhibit_on_failure" => rs.inhibit_on_failure = c.flag(item),
             "notify_up" => rs.notify_up = c.script(item),
             "notify_down" => rs.notify_down = c.script(item),
@@ -500,6 +507,7 @@ fn empty_rs(ip: Spanned<IpAddr>, port: Option<u16>) -> RealServer {
         port,
         weight: None,
         lvs_method: None,
+        lvs_tunnel: None,
         inhibit_on_failure: None,
         notify_up: None,
         notify_down: None,

@@ -529,6 +529,81 @@ impl Ctx<'_> {
         Some(Spanned::new(m, w.span))
     }
 
+    /// The tunnel options after `lvs_method TUN`:
+    /// `[type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`, with keepalived's checks
+    /// (check_parser.c forwarding_handler): GUE needs a port and only GUE takes one, ipip
+    /// takes no checksum option, GRE no `remcsum`. None for NAT/DR (extra words warned) and
+    /// on an error (reported).
+    pub(crate) fn lvs_tunnel(&mut self, n: &Node) -> Option<Spanned<TunnelOptions>> {
+        let args = n.args();
+        let first = args.first()?;
+        if !first.text.eq_ignore_ascii_case("TUN") {
+            self.extra(n, 1);
+            return None;
+        }
+        let mut opts = TunnelOptions {
+            kind: TunnelType::Ipip,
+            port: None,
+            csum: TunnelCsum::Nocsum,
+        };
+        let mut i = 1;
+        while let Some(w) = args.get(i) {
+            match w.text.as_str() {
+                "type" | "port" => {
+                    let Some(v) = args.get(i + 1) else {
+                        self.bad(w, n.keyword(), format!("`{}` needs a value", w.text));
+                        return None;
+                    };
+                    if w.text == "type" {
+                        opts.kind = match v.text.as_str() {
+                            "ipip" => TunnelType::Ipip,
+                            "gue" => TunnelType::Gue,
+                            "gre" => TunnelType::Gre,
+                            _ => {
+                                self.bad(
+                                    v,
+                                    n.keyword(),
+                                    format!("unknown tunnel type `{}` (ipip, gue, gre)", v.text),
+                                );
+                                return None;
+                            }
+                        };
+                    } else {
+                        opts.port = Some(self.port_word(v, "lvs_method TUN port", 1)?);
+                    }
+                    i += 2;
+                    continue;
+                }
+                "nocsum" => opts.csum = TunnelCsum::Nocsum,
+                "csum" => opts.csum = TunnelCsum::Csum,
+                "remcsum" => opts.csum = TunnelCsum::Remcsum,
+                _ => {
+                    self.bad(
+                        w,
+                        n.keyword(),
+                        format!("invalid tunnel option `{}`", w.text),
+                    );
+                    return None;
+                }
+            }
+            i += 1;
+        }
+        let problem = if (opts.kind == TunnelType::Gue) != opts.port.is_some() {
+            Some("gue tunnels require `port`, other tunnel types cannot have one")
+        } else if opts.kind == TunnelType::Ipip && opts.csum != TunnelCsum::Nocsum {
+            Some("ipip tunnels do not support a checksum option")
+        } else if opts.kind == TunnelType::Gre && opts.csum == TunnelCsum::Remcsum {
+            Some("gre tunnels do not support `remcsum`")
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            self.bad(first, n.keyword(), msg.to_string());
+            return None;
+        }
+        Some(Spanned::new(opts, first.span))
+    }
+
     /// Value-block entries: the block's children, with a warning for nested blocks.
     pub(crate) fn items<'n>(&mut self, n: &'n Node) -> &'n [Node] {
         match &n.block {

@@ -378,3 +378,52 @@ fn seed_tenant_vip_and_repaired_mysql_map() {
         assert!(!vs.real_servers[0].checkers.is_empty());
     }
 }
+
+#[test]
+fn tunnel_options_reach_the_destinations() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n protocol TCP\n\
+         lvs_method TUN type gue port 6080 csum\n\
+         real_server 10.2.0.1 80 {\n weight 1\n }\n\
+         real_server 10.2.0.2 80 {\n lvs_method TUN type gre csum\n }\n\
+         real_server 10.2.0.3 80 {\n lvs_method TUN\n }\n\
+         real_server 10.2.0.4 80 {\n lvs_method DR\n }\n}\n",
+    );
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let vs = only(&m);
+    let tun = |i: usize| {
+        let d = &vs.real_servers[i].dest;
+        (d.fwd, d.tun_type, d.tun_port, d.tun_flags)
+    };
+    assert_eq!(
+        tun(0),
+        (
+            ForwardMethod::Tunnel,
+            TunnelType::Gue,
+            6080,
+            TunnelFlags::CSUM
+        )
+    );
+    assert_eq!(
+        tun(1),
+        (ForwardMethod::Tunnel, TunnelType::Gre, 0, TunnelFlags::CSUM)
+    );
+    assert_eq!(
+        tun(2),
+        (
+            ForwardMethod::Tunnel,
+            TunnelType::Ipip,
+            0,
+            TunnelFlags::empty()
+        )
+    );
+    assert_eq!(
+        tun(3),
+        (
+            ForwardMethod::Route,
+            TunnelType::Ipip,
+            0,
+            TunnelFlags::empty()
+        )
+    );
+}
