@@ -841,7 +841,8 @@ fn map_checker(
         kc::CheckerKind::Bfd(_) => {
             c.warn(
                 ch.span,
-                "BFD_CHECK is not supported by lvsd; the checker is ignored",
+                "BFD_CHECK is not supported by lvsd (it needs keepalived's BFD process); \
+                 the checker is ignored and the real server is judged by its other checkers only",
             );
             return Ok(None);
         }

@@ -29,6 +29,7 @@ pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError}
 pub use mac::MacAddr;
 pub use rtnl::{AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, Rtnl, Scope};
 pub use script::{ScriptOutcome, run_script};
+pub use sys::kill_process_group;
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vrrp_socket::{IpFamily, Outgoing, ReceivedPacket, RecvInfo, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};

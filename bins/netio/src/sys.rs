@@ -366,7 +366,7 @@ pub(crate) fn if_nametoindex(name: &str) -> Option<u32> {
 }
 
 /// Sends `signal` to the process group `pgid`.
-pub(crate) fn kill_process_group(pgid: u32, signal: libc::c_int) -> io::Result<()> {
+pub fn kill_process_group(pgid: u32, signal: libc::c_int) -> io::Result<()> {
     let pgid =
         libc::pid_t::try_from(pgid).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     // SAFETY: kill has no memory-safety preconditions.

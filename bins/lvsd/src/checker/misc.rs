@@ -43,28 +43,51 @@ pub fn lookup_user(user: &str, group: Option<&str>) -> Result<(u32, u32), String
     Ok((uid, gid))
 }
 
-async fn run_as(
+/// How long a timed-out script has between SIGTERM and SIGKILL (keepalived
+/// check_misc.c: `misc_check_child_timeout_thread` sends SIGTERM, then SIGKILL 2 s later).
+const TERM_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs `argv` in its own process group, as `uid:gid` when given. After `timeout` the
+/// group gets SIGTERM and, if it is still running [`TERM_GRACE`] later, SIGKILL;
+/// a timeout is a failure either way.
+async fn run(
     argv: &[String],
-    uid: u32,
-    gid: u32,
+    ids: Option<(u32, u32)>,
     timeout: Duration,
 ) -> Result<Option<i32>, String> {
     let (program, args) = argv.split_first().ok_or("empty command")?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
-        .uid(uid)
-        .gid(gid)
+        .env_remove("IFS")
+        .env_remove("LD_PRELOAD")
+        .env_remove("LD_LIBRARY_PATH")
         .process_group(0)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
+    if let Some((uid, gid)) = ids {
+        cmd.uid(uid).gid(gid);
+    }
     let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
+    let pid = child.id();
     match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(s)) => Ok(s.code()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
-            let _ = child.kill().await;
+            let signal = |sig| {
+                if let Some(pid) = pid {
+                    let _ = netio::kill_process_group(pid, sig);
+                }
+            };
+            signal(libc::SIGTERM);
+            if tokio::time::timeout(TERM_GRACE, child.wait())
+                .await
+                .is_err()
+            {
+                signal(libc::SIGKILL);
+                let _ = child.wait().await;
+            }
             Err(format!("timed out after {timeout:?}"))
         }
     }
@@ -72,23 +95,17 @@ async fn run_as(
 
 /// Runs the script once.
 pub async fn check(m: &MiscSpec) -> Outcome {
-    let code = match &m.user {
-        None => match netio::run_script(&m.argv, m.timeout).await {
-            Ok(o) => o.code,
-            Err(e) => return Outcome::fail(e.to_string()),
+    let ids = match &m.user {
+        None => None,
+        Some((user, group)) => match lookup_user(user, group.as_deref()) {
+            Ok(x) => Some(x),
+            Err(e) => return Outcome::fail(e),
         },
-        Some((user, group)) => {
-            let (uid, gid) = match lookup_user(user, group.as_deref()) {
-                Ok(x) => x,
-                Err(e) => return Outcome::fail(e),
-            };
-            match run_as(&m.argv, uid, gid, m.timeout).await {
-                Ok(c) => c,
-                Err(e) => return Outcome::fail(e),
-            }
-        }
     };
-    judge(code, m.dynamic)
+    match run(&m.argv, ids, m.timeout).await {
+        Ok(code) => judge(code, m.dynamic),
+        Err(e) => Outcome::fail(e),
+    }
 }
 
 #[cfg(test)]
@@ -129,8 +146,21 @@ mod tests {
         assert!(!check(&spec("false", false)).await.ok);
         assert_eq!(check(&spec("sh -c 'exit 12'", true)).await.weight, Some(10));
         let t = std::time::Instant::now();
+        // SIGTERM ends `sleep` at once: no 2 s grace used.
         assert!(!check(&spec("sleep 5", false)).await.ok);
-        assert!(t.elapsed() < Duration::from_secs(4));
+        assert!(t.elapsed() < Duration::from_millis(2000));
+        // A script ignoring SIGTERM is killed 2 s after it.
+        let t = std::time::Instant::now();
+        assert!(
+            !check(&spec("sh -c 'trap \"\" TERM; sleep 10'", false))
+                .await
+                .ok
+        );
+        let e = t.elapsed();
+        assert!(
+            e >= Duration::from_millis(2400) && e < Duration::from_secs(6),
+            "{e:?}"
+        );
         let mut as_root = spec("sh -c 'test $(id -u) = 0'", false);
         as_root.user = Some(("root".into(), None));
         assert!(check(&as_root).await.ok);

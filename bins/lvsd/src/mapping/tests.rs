@@ -427,3 +427,22 @@ fn tunnel_options_reach_the_destinations() {
         )
     );
 }
+
+#[test]
+fn bfd_check_is_a_warning_naming_file_and_line() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n TCP_CHECK {\n }\n BFD_CHECK {\n name b1\n }\n }\n}\n",
+    );
+    let vs = only(&m);
+    assert_eq!(vs.real_servers[0].checkers.len(), 1);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    let d = &m.diagnostics[0];
+    assert_eq!(d.location, "t.conf:8");
+    assert!(!d.skipped);
+    assert!(
+        d.message.contains("BFD_CHECK is not supported"),
+        "{}",
+        d.message
+    );
+}
