@@ -268,12 +268,25 @@ impl<K: Kernel> Daemon<K> {
             .into_iter()
             .map(|p| (p.vs.id.clone(), p))
             .collect();
+        let mut init_scripts = Vec::new();
+        let mut init_events = Vec::new();
         self.pools = desired
             .virtual_servers
             .iter()
-            .map(|vs| Pool::new(vs.clone(), old.get(&vs.id)))
+            .map(|vs| {
+                let prior = old.get(&vs.id);
+                let p = Pool::new(vs.clone(), prior);
+                if desired.rs_init_notifies {
+                    let (s, e) = crate::notify::initial_up(&p, prior);
+                    init_scripts.extend(s);
+                    init_events.extend(e);
+                }
+                p
+            })
             .collect();
         old.clear();
+        run_scripts(&mut self.scripts, init_scripts);
+        self.emit(init_events);
         // Checker tasks.
         let mut running: HashMap<CheckerKey, Vec<(usize, Slot)>> = HashMap::new();
         for (id, slot) in self.slots.drain() {
@@ -433,10 +446,20 @@ impl<K: Kernel> Daemon<K> {
             return; // a checker stopped by a reload
         };
         let (vs, rs, ck) = (slot.vs, slot.rs, slot.ck);
+        let before = crate::notify::Snapshot::of(&self.pools[vs]);
         let scripts = self.pools[vs].set_verdict(rs, ck, r.verdict);
         run_scripts(&mut self.scripts, scripts);
+        let events = before.changes(&self.pools[vs]);
+        self.emit(events);
         let ops = self.sync_ops(vs);
         self.execute(ops);
+    }
+
+    /// Hands pool events to the notifiers other than scripts (SMTP alerts).
+    fn emit(&mut self, events: Vec<crate::notify::Event>) {
+        for e in events {
+            tracing::debug!(event = ?e, "notification event");
+        }
     }
 
     /// SIGHUP: re-reads the configuration.

@@ -16,6 +16,7 @@ pub mod checker;
 pub mod daemon;
 pub mod mapping;
 pub mod model;
+pub mod notify;
 pub mod pool;
 pub mod reconcile;
 pub mod script;

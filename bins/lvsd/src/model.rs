@@ -43,6 +43,8 @@ pub struct Desired {
     pub flush_at_start: bool,
     /// `lvs_flush_on_stop`: flush the whole table at stop.
     pub flush_on_stop: bool,
+    /// `rs_init_notifies`: up notifications for the real servers alive at start.
+    pub rs_init_notifies: bool,
 }
 
 /// One `virtual_server` block.

@@ -271,3 +271,31 @@ async fn foreign_services_survive_and_lvs_flush_flushes() {
         "-I keeps the entries"
     );
 }
+
+#[tokio::test]
+async fn rs_init_notifies_runs_notify_up_for_alive_servers_at_start() {
+    let dir = std::env::temp_dir().join(format!("lvsd-init-notify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = |n: u8| dir.join(format!("up{n}"));
+    let text = |init: &str| {
+        format!(
+            "global_defs {{\n {init}\n}}\nvirtual_server 10.1.0.1 80 {{\n {SLOW} lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {{\n notify_up \"/usr/bin/touch {}\"\n TCP_CHECK {{\n }}\n }}\n\
+             real_server 10.2.0.2 80 {{\n alpha\n notify_up \"/usr/bin/touch {}\"\n TCP_CHECK {{\n }}\n }}\n}}\n",
+            marker(1).display(),
+            marker(2).display()
+        )
+    };
+    for (init, expect) in [("rs_init_notifies", true), ("", false)] {
+        let _ = std::fs::remove_file(marker(1));
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut d = Daemon::start(Fake::default(), "t".into(), desired(&text(init)), tx).unwrap();
+        while d.scripts.join_next().await.is_some() {}
+        assert_eq!(marker(1).exists(), expect, "{init:?}");
+        assert!(
+            !marker(2).exists(),
+            "alpha server starts down: no up notify"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

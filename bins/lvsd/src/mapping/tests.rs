@@ -446,3 +446,12 @@ fn bfd_check_is_a_warning_naming_file_and_line() {
         d.message
     );
 }
+
+#[test]
+fn rs_init_notifies_flag() {
+    let on = map("global_defs {\n rs_init_notifies\n}\n");
+    assert!(on.desired.rs_init_notifies);
+    let off = map("global_defs {\n rs_init_notifies false\n}\n");
+    assert!(!off.desired.rs_init_notifies);
+    assert!(!map("global_defs {\n}\n").desired.rs_init_notifies);
+}
