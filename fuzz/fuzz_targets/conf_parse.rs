@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         max_lines: 2_000,
         random_seed: 1,
         keep_model: true,
+        pipeline: false,
     };
     let parsed = parse_str("fuzz.conf", &text, &opts);
     for d in parsed.diagnostics.iter().take(5) {

@@ -153,6 +153,26 @@ impl Sink {
         self.push(Diagnostic::warning(code, span, msg));
     }
 
+    /// Takes over `other`'s diagnostics (e.g. the model builder's, kept apart from the
+    /// preprocessor's so both can run on their own threads). The kept set does not depend
+    /// on thread timing: when both together exceed the limit, the earliest positions win.
+    pub(crate) fn merge(&mut self, mut other: Sink) {
+        self.errors += other.errors;
+        self.dropped += other.dropped;
+        self.diags.append(&mut other.diags);
+        if self.diags.len() > MAX_DIAGNOSTICS {
+            self.sort();
+            self.dropped += self.diags.len() - MAX_DIAGNOSTICS;
+            self.diags.truncate(MAX_DIAGNOSTICS);
+        }
+    }
+
+    fn sort(&mut self) {
+        // Stable order: by file, then line, then column; equal positions keep insertion order.
+        self.diags
+            .sort_by_key(|d| d.span.map(|s| (s.file, s.line, s.col)));
+    }
+
     pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
         if self.dropped > 0 {
             let had_errors = self.errors > 0;
@@ -168,9 +188,7 @@ impl Sink {
                 hint: None,
             });
         }
-        // Stable order: by file, then line, then column; equal positions keep insertion order.
-        self.diags
-            .sort_by_key(|d| d.span.map(|s| (s.file, s.line, s.col)));
+        self.sort();
         self.diags
     }
 }

@@ -94,6 +94,10 @@ pub struct LoadOptions {
     /// the static sections and raw blocks: the diagnostics are identical, the memory use
     /// no longer grows with the number of instances and virtual servers (`kaconf check`).
     pub keep_model: bool,
+    /// Read large inputs (256 KiB and more) on a second thread while the model is built
+    /// (`true`, the default). The result is identical either way; `false` keeps everything
+    /// on the calling thread (e.g. to count instructions with callgrind).
+    pub pipeline: bool,
 }
 
 impl Default for LoadOptions {
@@ -104,6 +108,7 @@ impl Default for LoadOptions {
             max_lines: 4_000_000,
             random_seed: 0x5eed,
             keep_model: true,
+            pipeline: true,
         }
     }
 }
@@ -150,29 +155,76 @@ impl Parsed {
     }
 }
 
+/// Inputs at least this large are read and built on two threads (see [`run`]).
+const PIPELINE_MIN_BYTES: u64 = 256 * 1024;
+
 /// Reads the configuration file at `path`, following includes.
 pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Parsed {
+    let path = path.as_ref();
     let mut pp = preprocess::Preprocessor::new(opts);
-    pp.push_file(path.as_ref());
-    run(pp)
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= PIPELINE_MIN_BYTES);
+    pp.push_file(path);
+    run(pp, large && opts.pipeline)
 }
 
 /// Parses configuration text; `name` is used in diagnostics and as the base for relative includes.
 pub fn parse_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
     let mut pp = preprocess::Preprocessor::new(opts);
     pp.push_text(name, text);
-    run(pp)
+    run(pp, opts.pipeline && text.len() as u64 >= PIPELINE_MIN_BYTES)
 }
 
-fn run(mut pp: preprocess::Preprocessor<'_>) -> Parsed {
+/// Preprocessor and tree on one side, typed model on the other. With `pipelined` the
+/// preprocessor runs on its own thread and hands finished top-level statements over a
+/// bounded channel (memory stays bounded); the result is the same either way, because
+/// both sides keep their own diagnostics and they are merged in a fixed order.
+fn run(pp: preprocess::Preprocessor<'_>, pipelined: bool) -> Parsed {
     let mut b = build::Builder::new(pp.keep_model());
-    while let Some(nodes) = pp.next_batch() {
-        for n in nodes {
-            b.add_root(n, &mut pp.sink);
+    let mut build_sink = diag::Sink::default();
+    let mut pp = if pipelined {
+        std::thread::scope(|s| {
+            // batches of top-level statements: one channel operation per BATCH statements
+            const BATCH: usize = 256;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Node>>(16);
+            let mut pp = pp;
+            let producer = s.spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                while let Some(nodes) = pp.next_batch() {
+                    batch.extend(nodes);
+                    if batch.len() >= BATCH
+                        && tx
+                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                            .is_err()
+                    {
+                        return pp;
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                pp
+            });
+            for nodes in rx {
+                for n in nodes {
+                    b.add_root(n, &mut build_sink);
+                }
+            }
+            producer
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e))
+        })
+    } else {
+        let mut pp = pp;
+        while let Some(nodes) = pp.next_batch() {
+            for n in nodes {
+                b.add_root(n, &mut build_sink);
+            }
         }
-    }
-    let mut config = b.finish(&mut pp.sink);
+        pp
+    };
+    let mut config = b.finish(&mut build_sink);
     config.files = pp.sources.files.iter().map(|f| f.name.clone()).collect();
+    pp.sink.merge(build_sink);
     Parsed {
         config,
         diagnostics: pp.sink.finish(),

@@ -101,13 +101,34 @@ impl LineSource {
     }
 }
 
-/// Opens a file for streaming (one reused line buffer: memory does not grow with the
-/// file), rejecting directories and other non-regular files.
+/// Files up to this size are read whole (one read, lines borrowed from it, no per-line
+/// copy); larger ones are streamed with one reused line buffer, so memory stays bounded.
+const READ_WHOLE_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// Opens a file, rejecting directories and other non-regular files. Small files (the
+/// usual case) are read at once; large ones are streamed.
 pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
-    let f = File::open(path)?;
+    let mut f = File::open(path)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
+    }
+    if meta.len() <= READ_WHOLE_LIMIT {
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+        f.by_ref()
+            .take(READ_WHOLE_LIMIT + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 <= READ_WHOLE_LIMIT {
+            // Invalid UTF-8 is replaced per sequence; `\n` is never part of a sequence, so
+            // this equals the per-line conversion of the streaming path.
+            let text = match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            return Ok(LineSource::Text(std::sync::Arc::new(text), 0));
+        }
+        // the file grew while being read: stream it from the start instead
+        f = File::open(path)?;
     }
     Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
 }

@@ -157,7 +157,7 @@ impl TreeBuilder {
                 }
                 let node = if !self.pending.is_empty() {
                     let n = Node {
-                        words: std::mem::take(&mut self.pending),
+                        words: take_words(&mut self.pending),
                         raw_args: self.raw.take(),
                         block: None,
                     };
@@ -255,7 +255,7 @@ impl TreeBuilder {
             return;
         }
         let n = Node {
-            words: std::mem::take(&mut self.pending),
+            words: take_words(&mut self.pending),
             raw_args: self.raw.take(),
             block: None,
         };
@@ -321,6 +321,13 @@ impl TreeBuilder {
         }
         self.root
     }
+}
+
+/// Moves the statement's words out, leaving room for the next statement's words (most
+/// statements have at most four), so the buffer does not grow word by word every time.
+fn take_words(pending: &mut Vec<Word>) -> Vec<Word> {
+    let cap = pending.len().max(4);
+    std::mem::replace(pending, Vec::with_capacity(cap))
 }
 
 /// An item of a logical line handed to the tree builder.

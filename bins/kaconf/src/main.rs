@@ -34,6 +34,9 @@ struct Common {
     /// Print diagnostics one per line (`file:line:col: severity: message`).
     #[arg(long)]
     short: bool,
+    /// Do everything on one thread (for profiling; the result is the same).
+    #[arg(long, hide = true)]
+    single_thread: bool,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +101,7 @@ fn report(p: &Parsed, common: &Common, quiet: bool) {
 fn opts(common: &Common) -> LoadOptions {
     LoadOptions {
         config_id: common.config_id.clone(),
+        pipeline: !common.single_thread,
         ..LoadOptions::default()
     }
 }
