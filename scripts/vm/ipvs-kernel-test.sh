@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # IPVS kernel tests: builds ipvsctl and the ipvs-sys kernel check (release),
 # boots the test VM and runs scripts/vm/ipvs-checks.sh inside it.
-#   scripts/vm/ipvs-kernel-test.sh            # tests (~1-2 min under TCG)
+#   scripts/vm/ipvs-kernel-test.sh            # tests (~1-2 min under TCG; 2m14s on a loaded host)
 #   BENCH=1 scripts/vm/ipvs-kernel-test.sh    # plus the restore benchmark
 # Skips (exit 0, "SKIPPED:" on stderr) when not root or qemu is missing.
 set -euo pipefail

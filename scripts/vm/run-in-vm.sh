@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Boot a throw-away QEMU (TCG) VM on the Debian cloud kernel with a busybox
+# Boot a throw-away QEMU (KVM if usable, else TCG) VM on the Debian cloud kernel with a busybox
 # initramfs, run one shell command inside it and return its output and exit code.
 # See scripts/vm/README.md.
 set -euo pipefail
@@ -146,9 +146,56 @@ chmod +x "$root/init"
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$stage/initrd.gz"
 
+# Accelerator: KVM when it can boot this kernel, else TCG (VM_ACCEL=kvm|tcg
+# forces one). /dev/kvm opening is not enough: under nested virtualisation
+# `-cpu host` can abort on the IA32_ARCH_CAPABILITIES MSR ("failed to set MSR
+# 0x10a"; hence the fallback CPU without it), and a paravirtual /dev/kvm such
+# as kvm_pvm runs a stock kernel so slowly that it never gets past the
+# decompressor. So the probe boots the kernel with a one-line initramfs under
+# KVM (15 s limit) and caches the verdict per host kernel, qemu and guest
+# kernel in $VM_CACHE (default <repo>/.vm-cache).
+kvm_boots() { # CPU -> 0 when the guest kernel reaches /init under KVM
+    local cpu="$1" p="$stage/probe" rc=0
+    mkdir -p "$p/bin"
+    cp /bin/busybox "$p/bin/busybox"
+    printf '#!/bin/busybox sh\n/bin/busybox echo KVM-PROBE-OK\n/bin/busybox poweroff -f\n' > "$p/init"
+    chmod +x "$p/init"
+    (cd "$p" && find . | cpio -o -H newc --quiet | gzip -1) > "$stage/probe.gz"
+    timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu "$cpu" -m 128 -display none \
+        -monitor none -serial stdio -no-reboot -nodefaults -kernel "$vmlinuz" \
+        -initrd "$stage/probe.gz" -append "console=ttyS0 quiet panic=-1" </dev/null 2>/dev/null |
+        grep -q KVM-PROBE-OK || rc=1
+    return "$rc"
+}
+pick_kvm_cpu() { # prints the -cpu value that boots under KVM, or nothing
+    [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
+    local cache="${VM_CACHE:-$repo/.vm-cache}" key verdict c
+    key="$(uname -r)-qemu$(qemu-system-x86_64 --version | awk 'NR == 1 {print $4}')-$kver"
+    verdict="$cache/kvm-probe-$key"
+    if [ -f "$verdict" ]; then cat "$verdict"; return 0; fi
+    for c in host host,-arch-capabilities; do
+        if kvm_boots "$c"; then echo "$c" > "$verdict.tmp"; break; fi
+    done
+    touch "$verdict.tmp"
+    mkdir -p "$cache" && mv "$verdict.tmp" "$verdict" 2>/dev/null || true
+    cat "$verdict" 2>/dev/null || true
+}
+accel="${VM_ACCEL:-}"
+cpu=""
+case "$accel" in
+    ""|kvm) cpu="$(pick_kvm_cpu)"
+        if [ -n "$cpu" ]; then accel=kvm
+        elif [ "$accel" = kvm ]; then echo "run-in-vm: VM_ACCEL=kvm but KVM cannot boot the VM here" >&2; exit 2
+        else accel=tcg; fi ;;
+    tcg) ;;
+    *) echo "run-in-vm: VM_ACCEL must be kvm or tcg, not $accel" >&2; exit 2 ;;
+esac
+if [ "$accel" = kvm ]; then accel_args=(-accel kvm -cpu "$cpu"); else accel_args=(-accel tcg -cpu max); fi
+echo "run-in-vm: accelerator $accel${cpu:+ (-cpu $cpu)}" >&2
+
 log="$stage/console.log"
 set +e
-timeout --foreground -k 5 "$vm_timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" \
+timeout --foreground -k 5 "$vm_timeout" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" \
     -display none -monitor none -serial stdio -no-reboot \
     -kernel "$vmlinuz" -initrd "$stage/initrd.gz" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null 2>&1 |
