@@ -63,6 +63,7 @@ mod build;
 mod diag;
 mod fmt;
 mod lexer;
+pub mod lint;
 pub mod model;
 mod preprocess;
 mod source;
@@ -89,10 +90,11 @@ pub struct LoadOptions {
     pub max_lines: usize,
     /// Seed for `${_RANDOM}` (results are deterministic for a given seed).
     pub random_seed: u64,
-    /// Keep the typed model (`true`, the default). With `false` every section is validated
-    /// and dropped as soon as it is read, and [`Parsed::config`] holds only `global_defs`,
-    /// the static sections and raw blocks: the diagnostics are identical, the memory use
-    /// no longer grows with the number of instances and virtual servers (`kaconf check`).
+    /// Keep the typed model (`true`, the default). With `false` virtual servers and their
+    /// groups are validated and dropped as soon as they are read, and [`Parsed::config`]
+    /// holds `global_defs`, the VRRP sections (for [`lint`]), the static sections and raw
+    /// blocks: the diagnostics are identical, the memory use no longer grows with the
+    /// number of virtual servers (`kaconf check`).
     pub keep_model: bool,
     /// Read large inputs (256 KiB and more) on a second thread while the model is built
     /// (`true`, the default). The result is identical either way; `false` keeps everything

@@ -1,7 +1,10 @@
 //! kaconf: check, format and dump keepalived.conf.
 //!
-//! - `kaconf check [-f] FILE`: diagnostics on stderr; exit 0 when there are no errors
-//!   (warnings allowed), 1 on errors (like `keepalived -t`, which uses 4/5/6 instead).
+//! - `kaconf check [-f] FILE...`: diagnostics on stderr; exit 0 when there are no errors
+//!   (warnings allowed), 1 on errors in any file (like `keepalived -t`, which uses 4/5/6
+//!   instead). Several files (one per router) are also checked together:
+//!   `keepalived_conf::lint::tracking_weights` warns when tracker weights can never move the
+//!   Master (issue #7).
 //! - `kaconf dump FILE`: the typed model as JSON on stdout (exit 1 on errors, after printing).
 //! - `kaconf fmt FILE`: the file canonically formatted on stdout.
 
@@ -51,9 +54,10 @@ enum Cmd {
             conflicts_with = "file_pos"
         )]
         file: Option<PathBuf>,
-        /// Configuration file.
+        /// Configuration files: several routers' files are also checked together (e.g.
+        /// tracking weights that can never move the Master from one router to another).
         #[arg(value_name = "FILE")]
-        file_pos: Option<PathBuf>,
+        file_pos: Vec<PathBuf>,
         #[command(flatten)]
         common: Common,
         /// Also print warnings (default: yes; `--quiet` shows errors only).
@@ -115,18 +119,43 @@ fn main() -> ExitCode {
             common,
             quiet,
         } => {
-            let Some(path) = file.or(file_pos) else {
+            let paths: Vec<PathBuf> = file.into_iter().chain(file_pos).collect();
+            if paths.is_empty() {
                 eprintln!("kaconf check: a configuration FILE is required");
                 return ExitCode::from(2);
-            };
-            // check needs no model: sections are validated and dropped as they are read
+            }
+            // check needs no virtual servers in the model: they are validated and dropped
+            // as they are read
             let o = LoadOptions {
                 keep_model: false,
                 ..opts(&common)
             };
-            let p = load(&path, &o);
-            report(&p, &common, quiet);
-            if p.has_errors() {
+            let parsed: Vec<Parsed> = paths.iter().map(|p| load(p, &o)).collect();
+            for p in &parsed {
+                report(p, &common, quiet);
+            }
+            // cross-file checks (issue #7): warnings only
+            let configs: Vec<&keepalived_conf::Config> = parsed.iter().map(|p| &p.config).collect();
+            let findings = keepalived_conf::lint::tracking_weights(&configs);
+            if !quiet && !findings.is_empty() {
+                use std::io::Write;
+                let mut err = std::io::stderr().lock();
+                for f in &findings {
+                    let d = &f.diagnostic;
+                    let text = if common.short {
+                        d.short(&parsed[f.config].sources)
+                    } else {
+                        d.render(&parsed[f.config].sources)
+                    };
+                    let _ = writeln!(err, "{text}");
+                }
+                let _ = writeln!(
+                    err,
+                    "{} warning(s) from checking the files together",
+                    findings.len()
+                );
+            }
+            if parsed.iter().any(Parsed::has_errors) {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

@@ -83,3 +83,44 @@ fn fmt_is_canonical() {
         "{text}"
     );
 }
+
+#[test]
+fn check_several_files_warns_about_tracking_weights() {
+    let out = kaconf()
+        .args(["check", "-i", "main"])
+        .arg(data("lint/master.conf"))
+        .arg(data("lint/backup.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning[tracking-never-fails-over]: tracking can never change the Master of virtual router 32 (IPv4)"),
+        "{err}"
+    );
+    assert!(err.contains("master.conf:24:9"), "{err}");
+    assert!(
+        err.contains("1 warning(s) from checking the files together"),
+        "{err}"
+    );
+    // one file alone: nothing to compare with
+    let out = kaconf()
+        .args(["check", "-i", "main"])
+        .arg(data("lint/master.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // an error in any of the files -> 1
+    let out = kaconf()
+        .args(["check", "-i", "main"])
+        .arg(data("lint/master.conf"))
+        .arg(data("err_unclosed.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

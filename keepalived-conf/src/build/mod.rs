@@ -93,25 +93,29 @@ impl Builder {
             "vrrp_instance" => {
                 if let Some(v) = vrrp::instance(&mut c, &n) {
                     self.validator.instance(&v, c.sink);
-                    keep(self.keep, &mut self.config.vrrp_instances, v);
+                    // always kept: few, and needed by cross-file checks (lint)
+                    self.config.vrrp_instances.push(v);
                 }
             }
             "vrrp_sync_group" => {
                 if let Some(v) = vrrp::sync_group(&mut c, &n) {
                     self.validator.sync_group(&v, c.sink);
-                    keep(self.keep, &mut self.config.vrrp_sync_groups, v);
+                    // always kept: few, and needed by cross-file checks (lint)
+                    self.config.vrrp_sync_groups.push(v);
                 }
             }
             "vrrp_script" => {
                 if let Some(v) = vrrp::script(&mut c, &n) {
                     self.validator.script(&v);
-                    keep(self.keep, &mut self.config.vrrp_scripts, v);
+                    // always kept: few, and needed by cross-file checks (lint)
+                    self.config.vrrp_scripts.push(v);
                 }
             }
             "track_file" | "vrrp_track_file" => {
                 if let Some(v) = vrrp::track_file(&mut c, &n) {
                     self.validator.track_file(&v);
-                    keep(self.keep, &mut self.config.track_files, v);
+                    // always kept: few, and needed by cross-file checks (lint)
+                    self.config.track_files.push(v);
                 }
             }
             "static_ipaddress" => {
