@@ -10,6 +10,8 @@ mod daemon;
 mod from_env;
 mod mapping;
 mod simulate;
+mod sync_group;
+mod vmac_conf;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

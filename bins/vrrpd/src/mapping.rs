@@ -35,6 +35,18 @@ pub struct VipSpec {
     pub broadcast: Option<Ipv4Addr>,
 }
 
+/// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (keepalived notes §3.13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmacSpec {
+    /// The macvlan's name (`vrrp.VRID` unless given).
+    pub name: String,
+    /// Its MAC: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6)
+    /// unless overridden.
+    pub mac: netio::MacAddr,
+    /// `vmac_xmit_base`: adverts go out on the parent interface.
+    pub xmit_base: bool,
+}
+
 /// What one entry of `InstanceConfig::trackers` watches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TrackerSource {
@@ -57,6 +69,20 @@ pub struct NotifySpec {
     pub stop: Option<Vec<String>>,
     /// `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
     pub generic: Option<Vec<String>>,
+}
+
+impl NotifySpec {
+    /// The specific script for entering `to` (`notify_master`, ...).
+    pub fn for_state(&self, to: vrrp_core::State) -> Option<Vec<String>> {
+        use vrrp_core::State;
+        match to {
+            State::Master => self.master.clone(),
+            State::Backup => self.backup.clone(),
+            State::Fault => self.fault.clone(),
+            State::Stop => self.stop.clone(),
+            State::Initialize => None,
+        }
+    }
 }
 
 /// A `vrrp_script` the daemon runs.
@@ -97,6 +123,8 @@ pub struct InstanceSpec {
     pub trackers: Vec<TrackerSource>,
     /// Notify scripts run on state changes.
     pub notify: NotifySpec,
+    /// `use_vmac`: the instance's VIPs live on a macvlan with the virtual MAC.
+    pub vmac: Option<VmacSpec>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -108,6 +136,9 @@ pub struct Mapped {
     pub instances: Vec<InstanceSpec>,
     /// Sync groups: name and member indices into `instances`.
     pub sync_groups: Vec<(String, Vec<usize>)>,
+    /// Notify scripts of the sync groups, by group name (groups without any
+    /// are absent).
+    pub group_notify: std::collections::BTreeMap<String, NotifySpec>,
     /// `vrrp_script`s tracked by at least one instance.
     pub scripts: Vec<ScriptSpec>,
     /// global `vrrp_startup_delay`: wait this long before starting instances.
@@ -133,40 +164,6 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     for vi in &cfg.vrrp_instances {
         if let Some(spec) = map_instance(vi, cfg, resolver, &mut diags) {
             out.instances.push(spec);
-        }
-    }
-    for sc in &cfg.vrrp_scripts {
-        let used = out.instances.iter().any(|i| {
-            i.trackers
-                .contains(&TrackerSource::Script(sc.name.value.clone()))
-        });
-        if !used {
-            continue;
-        }
-        let Some(cmd) = &sc.script else { continue };
-        let interval = sc
-            .interval
-            .as_ref()
-            .map_or(std::time::Duration::from_secs(1), |v| v.value);
-        out.scripts.push(ScriptSpec {
-            name: sc.name.value.clone(),
-            argv: cmd
-                .value
-                .command
-                .split_whitespace()
-                .map(String::from)
-                .collect(),
-            interval,
-            timeout: sc.timeout.as_ref().map_or(interval, |v| v.value),
-            rise: sc.rise.as_ref().map_or(1, |v| v.value.max(1)),
-            fall: sc.fall.as_ref().map_or(1, |v| v.value.max(1)),
-            init_fail: sc.init_fail.as_ref().is_some_and(|v| v.value),
-        });
-        if let Some(u) = &sc.user {
-            diags.push(ignored(
-                u.span,
-                "`user` of a vrrp_script (scripts run as vrrpd's user)",
-            ));
         }
     }
     // Duplicate (interface, family, vrid) in multicast mode cannot both run.
@@ -215,15 +212,9 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
                 )),
             }
         }
-        for t in sg
-            .track_interface
-            .iter()
-            .chain(&sg.track_script)
-            .chain(&sg.track_file)
-            .chain(&sg.track_process)
-            .chain(&sg.track_bfd)
-        {
-            diags.push(unsupported(t.span, "tracking in a vrrp_sync_group"));
+        crate::sync_group::apply_group_tracking(sg, cfg, &members, &mut out.instances, &mut diags);
+        if let Some(n) = crate::sync_group::group_notify(sg) {
+            out.group_notify.insert(sg.name.value.clone(), n);
         }
         if members.is_empty() {
             diags.push(Diagnostic::warning(
@@ -238,10 +229,77 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             out.sync_groups.push((sg.name.value.clone(), members));
         }
     }
+    // After the sync groups: their track_script entries count as uses.
+    for sc in &cfg.vrrp_scripts {
+        let used = out.instances.iter().any(|i| {
+            i.trackers
+                .contains(&TrackerSource::Script(sc.name.value.clone()))
+        });
+        if !used {
+            continue;
+        }
+        let Some(cmd) = &sc.script else { continue };
+        let interval = sc
+            .interval
+            .as_ref()
+            .map_or(std::time::Duration::from_secs(1), |v| v.value);
+        out.scripts.push(ScriptSpec {
+            name: sc.name.value.clone(),
+            argv: cmd
+                .value
+                .command
+                .split_whitespace()
+                .map(String::from)
+                .collect(),
+            interval,
+            timeout: sc.timeout.as_ref().map_or(interval, |v| v.value),
+            rise: sc.rise.as_ref().map_or(1, |v| v.value.max(1)),
+            fall: sc.fall.as_ref().map_or(1, |v| v.value.max(1)),
+            init_fail: sc.init_fail.as_ref().is_some_and(|v| v.value),
+        });
+        if let Some(u) = &sc.user {
+            diags.push(ignored(
+                u.span,
+                "`user` of a vrrp_script (scripts run as vrrpd's user)",
+            ));
+        }
+    }
     (out, diags)
 }
 
-fn unsupported(span: Span, what: &str) -> Diagnostic {
+/// The tracker of a `track_script` entry (instance or sync group), or None
+/// (with a warning) when it names no usable `vrrp_script`.
+pub(crate) fn script_tracker(
+    cfg: &Config,
+    t: &keepalived_conf::TrackRef,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<TrackerConfig> {
+    let Some(sc) = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name) else {
+        diags.push(Diagnostic::warning(
+            "vrrpd-track-script",
+            t.span,
+            format!(
+                "track_script `{}` names no vrrp_script; ignored (as keepalived does)",
+                t.name
+            ),
+        ));
+        return None;
+    };
+    // Without `script`, keepalived-conf already reported it.
+    sc.script.as_ref()?;
+    let (weight, reverse) = match t.weight {
+        Some(w) => (w, t.reverse),
+        None => (sc.weight.as_ref().map_or(0, |w| w.value), sc.reverse),
+    };
+    Some(TrackerConfig {
+        name: t.name.clone(),
+        weight,
+        reverse,
+        initially_up: !sc.init_fail.as_ref().is_some_and(|v| v.value),
+    })
+}
+
+pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(
         "vrrpd-unsupported",
         span,
@@ -250,7 +308,7 @@ fn unsupported(span: Span, what: &str) -> Diagnostic {
     .with_hint("remove it, or run this instance with keepalived")
 }
 
-fn ignored(span: Span, what: &str) -> Diagnostic {
+pub(crate) fn ignored(span: Span, what: &str) -> Diagnostic {
     Diagnostic::warning(
         "vrrpd-ignored",
         span,
@@ -582,31 +640,10 @@ pub fn map_instance(
         sources.push(TrackerSource::Interface(t.name.clone()));
     }
     for t in &vi.track_script {
-        let Some(sc) = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name) else {
-            diags.push(Diagnostic::warning(
-                "vrrpd-track-script",
-                t.span,
-                format!(
-                    "track_script `{}` names no vrrp_script; ignored (as keepalived does)",
-                    t.name
-                ),
-            ));
-            continue;
-        };
-        if sc.script.is_none() {
-            continue; // keepalived-conf already reported the script without `script`.
+        if let Some(tc) = script_tracker(cfg, t, diags) {
+            trackers.push(tc);
+            sources.push(TrackerSource::Script(t.name.clone()));
         }
-        let (weight, reverse) = match t.weight {
-            Some(w) => (w, t.reverse),
-            None => (sc.weight.as_ref().map_or(0, |w| w.value), sc.reverse),
-        };
-        trackers.push(TrackerConfig {
-            name: t.name.clone(),
-            weight,
-            reverse,
-            initially_up: !sc.init_fail.as_ref().is_some_and(|v| v.value),
-        });
-        sources.push(TrackerSource::Script(t.name.clone()));
     }
     // Settings that change behaviour and are not implemented: errors.
     for t in vi
@@ -617,9 +654,7 @@ pub fn map_instance(
     {
         diags.push(unsupported(t.span, &format!("tracking (`{}`)", t.name)));
     }
-    if let Some(v) = &vi.use_vmac {
-        diags.push(unsupported(v.span, "`use_vmac`"));
-    }
+    let vmac = crate::vmac_conf::map_vmac(vi, vrid.value, family, diags);
     if let Some(r) = vi.virtual_routes.first() {
         diags.push(unsupported(r.span, "`virtual_routes`"));
     }
@@ -810,6 +845,7 @@ pub fn map_instance(
         unicast_ttl: vi.unicast_ttl.as_ref().map(|t| t.value),
         trackers: sources,
         notify,
+        vmac,
         span,
     })
 }
@@ -1015,6 +1051,76 @@ mod tests {
         );
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(m.sync_groups, vec![("G".to_string(), vec![1, 0])]);
+    }
+
+    #[test]
+    fn sync_group_tracking_applies_to_members_with_weight_zero() {
+        let (m, d) = map(
+            "vrrp_script chk {\n script /bin/true\n weight -20\n}\nvrrp_sync_group G {\n group {\n  A\n  B\n }\n track_interface {\n  eth9 weight 10\n }\n track_script {\n  chk\n }\n notify_master \"/bin/gm x\"\n notify /bin/gn\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n  eth5 weight 5\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvrrp_instance B {\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {\n 192.0.2.2\n }\n}\n",
+        );
+        for i in &m.instances {
+            assert!(
+                i.trackers
+                    .contains(&TrackerSource::Interface("eth9".into()))
+                    && i.trackers.contains(&TrackerSource::Script("chk".into())),
+                "{:?}",
+                i.trackers
+            );
+            assert!(i.config.trackers.iter().all(|t| t.weight == 0));
+            assert_eq!(i.trackers.len(), i.config.trackers.len());
+        }
+        assert_eq!(m.instances[0].trackers.len(), 3);
+        assert_eq!(m.scripts.len(), 1, "the group's script is run");
+        assert_eq!(
+            d.iter()
+                .filter(|x| x.contains("ignored in sync group"))
+                .count(),
+            5,
+            "{d:?}"
+        );
+        let n = &m.group_notify["G"];
+        assert_eq!(n.master, Some(vec!["/bin/gm".to_string(), "x".into()]));
+        assert_eq!(n.generic, Some(vec!["/bin/gn".to_string()]));
+    }
+
+    #[test]
+    fn sync_group_tracking_weight_keeps_weights() {
+        let (m, d) = map(
+            "vrrp_sync_group G {\n group {\n  A\n }\n track_interface {\n  eth9 weight 10\n }\n sync_group_tracking_weight\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(m.instances[0].config.trackers[0].weight, 10);
+    }
+
+    #[test]
+    fn use_vmac_maps_name_mac_and_xmit_base() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 52\n use_vmac vm52 02:11:22:33:44\n vmac_xmit_base\n virtual_ipaddress {\n 192.0.2.2\n }\n}\nvrrp_instance C {\n interface eth0\n virtual_router_id 53\n use_vmac\n virtual_ipaddress {\n fd00::1\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let v = |i: usize| m.instances[i].vmac.clone().unwrap();
+        assert_eq!(v(0).name, "vrrp.51");
+        assert_eq!(v(0).mac.to_string(), "00:00:5e:00:01:33");
+        assert!(!v(0).xmit_base);
+        assert_eq!(v(1).name, "vm52");
+        assert_eq!(v(1).mac.to_string(), "02:11:22:33:44:34");
+        assert!(v(1).xmit_base);
+        assert_eq!(v(2).mac.to_string(), "00:00:5e:00:02:35");
+    }
+
+    #[test]
+    fn use_vmac_refuses_multicast_mac() {
+        let p = parse_str(
+            "t.conf",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n use_vmac vx 01:00:00:00:00:01\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            &LoadOptions::default(),
+        );
+        let (m, d) = map_config(&p.config, &SimResolver { node: 3 });
+        assert!(m.instances.is_empty());
+        assert!(
+            d.iter()
+                .any(|x| x.is_error() && x.message.contains("multicast"))
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod control;
 mod host;
 mod router;
+mod vmac;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

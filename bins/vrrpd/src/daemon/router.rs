@@ -17,7 +17,8 @@ use vrrp_core::{Action, Event, Instance, State, SyncGroup};
 
 use super::clock::Clock;
 use super::host::HostView;
-use crate::mapping::{InstanceSpec, Mapped, ScriptSpec, TrackerSource, VipSpec};
+use super::vmac::{self, VmacLink};
+use crate::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +63,45 @@ struct Slot {
     installed: Vec<AddressSpec>,
     /// Receive drops by reason (`DropReason::index`).
     drops: [u64; DropReason::ALL.len()],
+    /// The `use_vmac` macvlan, while it exists.
+    vmac: Option<VmacLink>,
+}
+
+impl Slot {
+    /// Where the VIPs go: the VMAC when there is one.
+    fn vip_ifindex(&self) -> u32 {
+        self.vmac.as_ref().map_or(self.ifindex, |v| v.ifindex)
+    }
+
+    /// Where adverts go out: the VMAC unless `vmac_xmit_base`. IPv6 adverts
+    /// use the parent (their source is the parent's link-local address).
+    fn xmit_ifindex(&self) -> u32 {
+        match (&self.vmac, &self.spec.vmac) {
+            (Some(v), Some(s)) if !s.xmit_base && self.spec.config.family == Family::V4 => {
+                v.ifindex
+            }
+            _ => self.ifindex,
+        }
+    }
+
+    /// Where adverts are received: the VMAC unless `vmac_xmit_base`
+    /// (keepalived.conf(5)). It must be: a peer's advert from its own VMAC
+    /// carries our VMAC's source MAC, and the macvlan driver hands such a
+    /// frame to our VMAC only, never to the parent.
+    fn rx_ifindex(&self) -> u32 {
+        match (&self.vmac, &self.spec.vmac) {
+            (Some(v), Some(s)) if !s.xmit_base => v.ifindex,
+            _ => self.ifindex,
+        }
+    }
+
+    /// Interface and source MAC of gratuitous ARPs / NAs.
+    fn announce_from(&self) -> (u32, Option<MacAddr>) {
+        match &self.vmac {
+            Some(v) => (v.ifindex, Some(v.mac)),
+            None => (self.ifindex, self.mac),
+        }
+    }
 }
 
 /// All instances and the shared IO handles.
@@ -85,6 +125,10 @@ pub struct Router {
     /// list per packet as `Advertisement::parse` does.
     rx_advert: Box<Advertisement>,
     notify_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Sync-group notify scripts by group name.
+    group_notify: BTreeMap<String, NotifySpec>,
+    /// The last state each sync group was notified of.
+    group_states: BTreeMap<String, State>,
 }
 
 /// The state machine's counter for a codec drop reason, where one exists.
@@ -139,6 +183,8 @@ impl Router {
             scripts: std::collections::HashMap::new(),
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
+            group_notify: BTreeMap::new(),
+            group_states: BTreeMap::new(),
             rx_advert: Box::new(Advertisement {
                 version: Version::V3,
                 vrid: 0,
@@ -193,6 +239,7 @@ impl Router {
             peers,
             installed: Vec::new(),
             drops: [0; DropReason::ALL.len()],
+            vmac: None,
             spec,
         })
     }
@@ -215,6 +262,11 @@ impl Router {
             self.slots.push(slot);
             self.insts.push(inst);
         }
+        let all: Vec<usize> = (0..self.slots.len()).collect();
+        if let Err(e) = self.create_vmacs(&all).await {
+            self.remove_vmacs().await;
+            return Err(e);
+        }
         self.remove_leftovers(host).await;
         self.rebuild_groups(&mapped)?;
         self.join_groups();
@@ -223,6 +275,46 @@ impl Router {
             self.start_instance(i, now, host).await;
         }
         Ok(())
+    }
+
+    /// Creates the VMACs of slots `idx` that want one.
+    async fn create_vmacs(&mut self, idx: &[usize]) -> Result<(), String> {
+        let sysctl = netio::Sysctl::default();
+        for &i in idx {
+            let Some(slot) = self.slots.get(i) else {
+                continue;
+            };
+            let Some(spec) = slot.spec.vmac.clone() else {
+                continue;
+            };
+            if slot.vmac.is_some() {
+                continue;
+            }
+            let made = vmac::create(
+                &self.rtnl,
+                &sysctl,
+                &spec,
+                slot.ifindex,
+                &slot.iface,
+                slot.spec.config.family,
+            )
+            .await
+            .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
+            if let Some(slot) = self.slots.get_mut(i) {
+                slot.vmac = Some(made);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every VMAC (last created first, so sysctls come back in order).
+    async fn remove_vmacs(&mut self) {
+        let sysctl = netio::Sysctl::default();
+        for i in (0..self.slots.len()).rev() {
+            if let Some(v) = self.slots.get_mut(i).and_then(|s| s.vmac.take()) {
+                vmac::remove(&self.rtnl, &sysctl, v).await;
+            }
+        }
     }
 
     async fn start_instance(&mut self, i: usize, now: Instant, host: &HostView) {
@@ -274,7 +366,7 @@ impl Router {
                     .dev
                     .as_deref()
                     .and_then(|d| host.ifindex(d))
-                    .unwrap_or(s.ifindex);
+                    .unwrap_or(s.vip_ifindex());
                 if host
                     .addresses
                     .iter()
@@ -297,6 +389,9 @@ impl Router {
 
     fn rebuild_groups(&mut self, mapped: &Mapped) -> Result<(), String> {
         self.groups.clear();
+        self.group_notify = mapped.group_notify.clone();
+        self.group_states
+            .retain(|n, _| mapped.sync_groups.iter().any(|(g, _)| g == n));
         for (name, _) in &mapped.sync_groups {
             let members: Vec<usize> = self
                 .slots
@@ -320,7 +415,7 @@ impl Router {
             .slots
             .iter()
             .filter(|s| s.peers.is_empty())
-            .map(|s| (s.spec.config.family, s.ifindex))
+            .map(|s| (s.spec.config.family, s.rx_ifindex()))
             .collect();
         for (f, idx) in wanted {
             if self.joined.contains(&(f, idx)) {
@@ -380,7 +475,9 @@ impl Router {
             return;
         };
         let mut candidates = self.slots.iter().enumerate().filter(|(_, s)| {
-            s.ifindex == p.ifindex && s.spec.config.family == p.family && s.spec.config.vrid == vrid
+            s.rx_ifindex() == p.ifindex
+                && s.spec.config.family == p.family
+                && s.spec.config.vrid == vrid
         });
         let first = candidates.next();
         let chosen = match first {
@@ -481,9 +578,44 @@ impl Router {
                 for m in members.into_iter().filter(|&m| m != i) {
                     self.drain(m).await;
                 }
+                self.notify_group(g);
             }
             None => self.drain(i).await,
         }
+    }
+
+    /// Runs the group's notify scripts when the group as a whole entered a
+    /// new state (keepalived's vrrp_sync.c notifies once per group change).
+    fn notify_group(&mut self, g: usize) {
+        let Some(grp) = self.groups.get(g) else {
+            return;
+        };
+        let state = grp.state(&self.insts);
+        let name = grp.name().to_string();
+        if !matches!(state, State::Master | State::Backup | State::Fault)
+            || self.group_states.get(&name) == Some(&state)
+        {
+            return;
+        }
+        let from = self.group_states.insert(name.clone(), state);
+        info!(group = %name, from = from.map_or("INIT", State::as_str), to = state.as_str(), "sync group state change");
+        let scripts = self.group_notify.get(&name).map_or(Vec::new(), |n| {
+            crate::sync_group::group_scripts(n, &name, state)
+        });
+        for argv in scripts {
+            self.spawn_group_script(name.clone(), argv);
+        }
+    }
+
+    fn spawn_group_script(&mut self, group: String, argv: Vec<String>) {
+        self.notify_tasks.retain(|h| !h.is_finished());
+        self.notify_tasks.push(tokio::spawn(async move {
+            match netio::run_script(&argv, std::time::Duration::from_secs(30)).await {
+                Ok(o) if o.success() => {}
+                Ok(o) => warn!(group = %group, script = ?argv, outcome = ?o, "group notify script failed"),
+                Err(e) => warn!(group = %group, script = ?argv, "group notify script: {e}"),
+            }
+        }));
     }
 
     async fn drain(&mut self, i: usize) {
@@ -507,7 +639,8 @@ impl Router {
             Action::RemoveVips => self.remove_vips(i).await,
             Action::Announce { rounds, reason } => {
                 let Some(ann) = &self.announcer else { return };
-                let Some(mac) = slot.mac else {
+                let (ann_ifindex, ann_mac) = slot.announce_from();
+                let Some(mac) = ann_mac else {
                     warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
                     return;
                 };
@@ -522,8 +655,8 @@ impl Router {
                 for _ in 0..rounds {
                     for v in &slot.spec.vips {
                         let r = match v.prefix.addr {
-                            IpAddr::V4(a) => ann.send_garp(slot.ifindex, mac, a),
-                            IpAddr::V6(a) => ann.send_na(slot.ifindex, mac, a, router),
+                            IpAddr::V4(a) => ann.send_garp(ann_ifindex, mac, a),
+                            IpAddr::V6(a) => ann.send_na(ann_ifindex, mac, a, router),
                         };
                         match r {
                             Ok(()) => sent += 1,
@@ -535,13 +668,7 @@ impl Router {
             }
             Action::StateChanged { from, to, reason } => {
                 let n = &slot.spec.notify;
-                let specific = match to {
-                    State::Master => n.master.clone(),
-                    State::Backup => n.backup.clone(),
-                    State::Fault => n.fault.clone(),
-                    State::Stop => n.stop.clone(),
-                    State::Initialize => None,
-                };
+                let specific = n.for_state(to);
                 let generic = n.generic.clone().map(|mut a| {
                     a.extend([
                         "INSTANCE".to_string(),
@@ -611,7 +738,7 @@ impl Router {
                 return;
             }
             let out = Outgoing {
-                ifindex: slot.ifindex,
+                ifindex: slot.xmit_ifindex(),
                 src,
                 dst,
                 ttl,
@@ -636,7 +763,7 @@ impl Router {
                     .dev
                     .as_deref()
                     .and_then(netio::netns::if_index)
-                    .unwrap_or(slot.ifindex);
+                    .unwrap_or(slot.vip_ifindex());
                 address_spec(v, idx)
             })
             .collect()
@@ -700,6 +827,19 @@ impl Router {
             self.drain(i).await;
             // Anything still installed (Fault, Backup races) goes too.
             self.remove_vips(i).await;
+        }
+        self.remove_vmacs().await;
+        let stops: Vec<(String, Vec<String>)> = self
+            .group_notify
+            .iter()
+            .flat_map(|(g, n)| {
+                crate::sync_group::group_scripts(n, g, State::Stop)
+                    .into_iter()
+                    .map(move |a| (g.clone(), a))
+            })
+            .collect();
+        for (g, argv) in stops {
+            self.spawn_group_script(g, argv);
         }
         for h in self.script_tasks.drain(..) {
             h.abort();
@@ -868,13 +1008,16 @@ impl Router {
                     self.insts.push(oi);
                 }
                 Some((os, mut oi))
-                    if os.group == ns.group && oi.config().version == ns.spec.config.version =>
+                    if os.group == ns.group
+                        && oi.config().version == ns.spec.config.version
+                        && os.spec.vmac == ns.spec.vmac =>
                 {
                     match oi.reconfigure(now, ns.spec.config.clone()) {
                         Ok(()) => {
                             reconfigured += 1;
                             ns.installed = os.installed;
                             ns.drops = os.drops;
+                            ns.vmac = os.vmac;
                             let master = oi.state() == State::Master;
                             self.slots.push(ns);
                             self.insts.push(oi);
@@ -913,6 +1056,12 @@ impl Router {
         self.rebuild_groups(&mapped)?;
         self.join_groups();
         for i in &fresh {
+            // An instance whose VMAC cannot be made does not start.
+            if let Err(e) = self.create_vmacs(&[*i]).await {
+                tracing::error!("{e}; the instance stays down");
+                continue;
+            }
+            self.join_groups();
             self.start_instance(*i, now, host).await;
         }
         info!(
@@ -943,7 +1092,12 @@ impl Router {
         let i = self.insts.len() - 1;
         self.drain(i).await;
         self.remove_vips(i).await;
-        self.slots.pop();
+        if let Some(s) = self.slots.pop()
+            && let Some(v) = s.vmac
+        {
+            self.joined.remove(&(s.spec.config.family, v.ifindex));
+            vmac::remove(&self.rtnl, &netio::Sysctl::default(), v).await;
+        }
         self.insts.pop();
     }
 
@@ -980,6 +1134,7 @@ impl Router {
                     "source_address": inst.config().primary_address,
                     "unicast_peers": inst.config().unicast_peers,
                     "sync_group": s.group,
+                    "vmac": s.vmac.as_ref().map(|v| json!({"name": v.name, "ifindex": v.ifindex, "mac": v.mac.to_string()})),
                     "vips": s.spec.vips.iter().map(|v| v.prefix.to_string()).collect::<Vec<_>>(),
                     "installed_vips": s.installed.iter().map(|a| format!("{}/{}", a.addr, a.prefix_len)).collect::<Vec<_>>(),
                     "counters": st.counters,

@@ -1,0 +1,166 @@
+//! `vrrp_sync_group` beyond membership: its tracking and notify scripts
+//! (keepalived notes §3.16, keepalived.conf(5) "VRRP synchronization group").
+//!
+//! * Objects tracked by the group (`track_interface`, `track_script`) are
+//!   tracked by every member.
+//! * Unless `sync_group_tracking_weight` is set, every tracker of a member
+//!   has weight 0: a failing one puts the member, and so the group, in Fault
+//!   (keepalived ignores the weights with a log line; we warn).
+//! * Group notify scripts run when the group as a whole changes state; the
+//!   generic `notify` gets `GROUP NAME STATE PRIORITY` appended, PRIORITY
+//!   being 0 for a group as keepalived 2.2.7 passes it.
+
+use keepalived_conf::{Diagnostic, Script, Spanned, VrrpSyncGroup};
+use vrrp_core::{State, TrackerConfig};
+
+use crate::mapping::{InstanceSpec, NotifySpec, TrackerSource, script_tracker, unsupported};
+
+fn argv(s: &Option<Spanned<Script>>) -> Option<Vec<String>> {
+    s.as_ref().map(|s| {
+        s.value
+            .command
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    })
+}
+
+/// The group's notify scripts, if it has any.
+pub fn group_notify(sg: &VrrpSyncGroup) -> Option<NotifySpec> {
+    let n = NotifySpec {
+        master: argv(&sg.notify_master),
+        backup: argv(&sg.notify_backup),
+        fault: argv(&sg.notify_fault),
+        stop: argv(&sg.notify_stop),
+        generic: argv(&sg.notify),
+    };
+    (n != NotifySpec::default()).then_some(n)
+}
+
+/// The command lines to run when group `name` enters `to`: the specific
+/// script first, then the generic one with `GROUP NAME STATE 0`.
+pub fn group_scripts(n: &NotifySpec, name: &str, to: State) -> Vec<Vec<String>> {
+    let specific = n.for_state(to);
+    // keepalived's generic notify knows no STOP for groups (man page:
+    // "stop only applies to instances").
+    let generic = (to != State::Stop && to != State::Initialize)
+        .then(|| n.generic.clone())
+        .flatten()
+        .map(|mut a| {
+            a.extend([
+                "GROUP".to_string(),
+                name.to_string(),
+                to.as_str().to_string(),
+                "0".to_string(),
+            ]);
+            a
+        });
+    [specific, generic].into_iter().flatten().collect()
+}
+
+/// Applies the group's tracking to its members (indices into `instances`).
+pub fn apply_group_tracking(
+    sg: &VrrpSyncGroup,
+    cfg: &keepalived_conf::Config,
+    members: &[usize],
+    instances: &mut [InstanceSpec],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let keep_weights = sg
+        .sync_group_tracking_weight
+        .as_ref()
+        .is_some_and(|b| b.value);
+    for t in sg
+        .track_file
+        .iter()
+        .chain(&sg.track_process)
+        .chain(&sg.track_bfd)
+    {
+        diags.push(unsupported(
+            t.span,
+            &format!("tracking `{}` in a vrrp_sync_group", t.name),
+        ));
+    }
+    let mut added: Vec<(TrackerConfig, TrackerSource)> = Vec::new();
+    for t in &sg.track_interface {
+        added.push((
+            TrackerConfig {
+                name: t.name.clone(),
+                weight: t.weight.unwrap_or(0),
+                reverse: t.reverse,
+                initially_up: true,
+            },
+            TrackerSource::Interface(t.name.clone()),
+        ));
+    }
+    for t in &sg.track_script {
+        if let Some(tc) = script_tracker(cfg, t, diags) {
+            added.push((tc, TrackerSource::Script(t.name.clone())));
+        }
+    }
+    for &m in members {
+        let Some(spec) = instances.get_mut(m) else {
+            continue;
+        };
+        for (tc, src) in &added {
+            if !spec.trackers.contains(src) {
+                spec.config.trackers.push(tc.clone());
+                spec.trackers.push(src.clone());
+            }
+        }
+        if keep_weights {
+            continue;
+        }
+        for tc in &mut spec.config.trackers {
+            if tc.weight != 0 {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-sync-group-weight",
+                    spec.span,
+                    format!(
+                        "instance `{}`: weight {} of tracked `{}` ignored in sync group `{}` (as keepalived does; set sync_group_tracking_weight to keep it)",
+                        spec.config.name, tc.weight, tc.name, sg.name.value
+                    ),
+                ));
+                tc.weight = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_generic_notify_gets_group_name_state_and_zero() {
+        let n = NotifySpec {
+            master: Some(vec!["/bin/m".into(), "x".into()]),
+            generic: Some(vec!["/bin/g".into()]),
+            ..NotifySpec::default()
+        };
+        assert_eq!(
+            group_scripts(&n, "G1", State::Master),
+            vec![
+                vec!["/bin/m".to_string(), "x".into()],
+                vec![
+                    "/bin/g".to_string(),
+                    "GROUP".into(),
+                    "G1".into(),
+                    "MASTER".into(),
+                    "0".into()
+                ],
+            ]
+        );
+        assert_eq!(
+            group_scripts(&n, "G1", State::Fault),
+            vec![vec![
+                "/bin/g".to_string(),
+                "GROUP".into(),
+                "G1".into(),
+                "FAULT".into(),
+                "0".into()
+            ]]
+        );
+        assert!(group_scripts(&n, "G1", State::Stop).is_empty());
+    }
+}

@@ -1,0 +1,110 @@
+//! `use_vmac [NAME] [MAC]` / `vmac_xmit_base` → [`VmacSpec`] (keepalived
+//! notes §3.13, keepalived.conf(5) "use_vmac").
+
+use keepalived_conf::{Diagnostic, VrrpInstance};
+use netio::{IpFamily, MacAddr, vmac};
+use vrrp_core::packet::Family;
+
+use crate::mapping::{VmacSpec, ignored};
+
+/// Linux interface names are at most 15 bytes (IFNAMSIZ - 1).
+const IFNAMSIZ_MAX: usize = 15;
+
+/// The VMAC of `vi`, if it asks for one. Errors go to `diags`.
+pub fn map_vmac(
+    vi: &VrrpInstance,
+    vrid: u8,
+    family: Family,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<VmacSpec> {
+    let u = vi.use_vmac.as_ref()?;
+    let span = u.span;
+    let name = u
+        .value
+        .name
+        .clone()
+        .unwrap_or_else(|| vmac::vmac_default_name(vrid));
+    if name.is_empty() || name.len() > IFNAMSIZ_MAX || name.contains(['/', ' ']) {
+        diags.push(Diagnostic::error(
+            "vrrpd-vmac",
+            span,
+            format!("`{name}` is not a valid interface name for use_vmac (at most 15 bytes)"),
+        ));
+        return None;
+    }
+    let ip_family = match family {
+        Family::V4 => IpFamily::V4,
+        Family::V6 => IpFamily::V6,
+    };
+    let mac = match u.value.mac.as_deref() {
+        None => vmac::vmac_address(ip_family, vrid),
+        Some(m) => match override_mac(m, vrid) {
+            Ok(mac) => mac,
+            Err(why) => {
+                diags.push(Diagnostic::error("vrrpd-vmac", span, why));
+                return None;
+            }
+        },
+    };
+    if !u.value.options.is_empty() {
+        diags.push(ignored(
+            span,
+            &format!("use_vmac option(s) `{}`", u.value.options.join(" ")),
+        ));
+    }
+    let mut xmit_base = vi.vmac_xmit_base.as_ref().is_some_and(|b| b.value);
+    if !vi.unicast_peer.is_empty() && !xmit_base {
+        diags.push(Diagnostic::warning(
+            "vrrpd-vmac",
+            span,
+            "use_vmac with unicast peers needs vmac_xmit_base; set for this instance (as keepalived requires)",
+        ));
+        xmit_base = true;
+    }
+    Some(VmacSpec {
+        name,
+        mac,
+        xmit_base,
+    })
+}
+
+/// keepalived's MAC override rules: 5 octets get the VRID appended; a
+/// multicast MAC, or one claiming the RFC prefix 00:00:5e:00:01/02, is refused.
+fn override_mac(m: &[u8], vrid: u8) -> Result<MacAddr, String> {
+    let octets: [u8; 6] = match *m {
+        [a, b, c, d, e] => [a, b, c, d, e, vrid],
+        [a, b, c, d, e, f] => [a, b, c, d, e, f],
+        _ => return Err("use_vmac MAC address must have 5 or 6 octets".into()),
+    };
+    let mac = MacAddr(octets);
+    if octets[0] & 1 == 1 {
+        return Err(format!("use_vmac MAC address {mac} is a multicast address"));
+    }
+    if octets[..4] == [0x00, 0x00, 0x5e, 0x00] && matches!(octets[4], 1 | 2) {
+        return Err(format!(
+            "use_vmac MAC address {mac} is in the VRRP range 00:00:5e:00:01|02:xx; leave it out to get the virtual router MAC"
+        ));
+    }
+    Ok(mac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_rules() {
+        assert_eq!(
+            override_mac(&[2, 0, 0, 0, 9], 7).unwrap().to_string(),
+            "02:00:00:00:09:07"
+        );
+        assert_eq!(
+            override_mac(&[2, 0, 0, 0, 9, 1], 7).unwrap().to_string(),
+            "02:00:00:00:09:01"
+        );
+        assert!(override_mac(&[1, 0, 0, 0, 9, 1], 7).is_err());
+        assert!(override_mac(&[0, 0, 0x5e, 0, 1, 1], 7).is_err());
+        assert!(override_mac(&[0, 0, 0x5e, 0, 2], 7).is_err());
+        assert!(override_mac(&[0, 0, 0x5e], 7).is_err());
+    }
+}

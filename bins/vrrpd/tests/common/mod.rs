@@ -1,0 +1,54 @@
+//! Shared by the tests that run a tests-netns script with this build's vrrpd.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// True when running as root (effective uid 0).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Runs `tests-netns/<script>` with `args` and VRRPD set to this build's
+/// binary. Returns its stdout, or None after printing the script's SKIPPED
+/// line. Panics (the test fails) on any "not ok" line, a non-zero exit, or a
+/// summary line `<summary>: N passed, M failed` with M > 0.
+pub fn run_netns_script(script: &str, args: &[&str], summary: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests-netns")
+        .join(script);
+    let out = Command::new("bash")
+        .arg(&path)
+        .args(args)
+        .env("VRRPD", env!("CARGO_BIN_EXE_vrrpd"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    if let Some(l) = stdout.lines().find(|l| l.contains("SKIPPED:")) {
+        eprintln!("{l}");
+        return None;
+    }
+    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+    assert!(
+        out.status.success() && failed.is_empty(),
+        "{script} failures:\n{}\n--- stderr (tail) ---\n{}",
+        failed.join("\n"),
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{summary}:")))
+        .unwrap();
+    assert!(line.ends_with(" 0 failed"), "{line}");
+    Some(stdout)
+}

@@ -1,0 +1,28 @@
+//! `use_vmac` and `vrrp_sync_group` at runtime against keepalived 2.2.7 in
+//! network namespaces: runs `tests-netns/vrrpd-vmac-sync.sh` (both scenarios,
+//! both ways round) with this build's binary. Needs root, keepalived, ping and
+//! arping; otherwise it prints SKIPPED. `VRRPD_VMAC_SYNC=0` skips it (loudly).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+#[test]
+fn vmac_and_sync_groups_interoperate_with_keepalived() {
+    if std::env::var("VRRPD_VMAC_SYNC").is_ok_and(|v| v == "0") {
+        eprintln!("SKIPPED: vmac/sync-group netns test disabled with VRRPD_VMAC_SYNC=0");
+        return;
+    }
+    if !common::is_root() {
+        eprintln!("SKIPPED: vmac/sync-group netns test needs root (namespaces, macvlan)");
+        return;
+    }
+    let Some(stdout) = common::run_netns_script("vrrpd-vmac-sync.sh", &[], "vrrpd_vmac_sync")
+    else {
+        return;
+    };
+    // 2 x vmac (19 or 16 checks) + 2 x sync (12 checks each).
+    assert!(
+        stdout.matches("\nok - ").count() >= 55,
+        "too few checks ran:\n{stdout}"
+    );
+}

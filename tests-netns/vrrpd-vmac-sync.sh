@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# use_vmac and vrrp_sync_group at runtime, vrrpd against keepalived 2.2.7 in
+# network namespaces (issue 7). Every scenario runs both ways round: vrrpd as
+# the higher-priority router r1 against keepalived as r2, then the reverse.
+#
+# usage: VRRPD=target/debug/vrrpd tests-netns/vrrpd-vmac-sync.sh [vmac|sync]...
+#
+# vmac: r1, r2 and a client c on one bridge (10.78.0.0/24); VRID 51 with
+#   use_vmac, VIP 10.78.0.100. Checks: the Master's vrrp.51 is a macvlan with
+#   00:00:5e:00:01:33 holding the VIP; the client resolves the VIP to that MAC
+#   and pings it; after SIGTERM of the Master the other router holds the VIP on
+#   its own vrrp.51, the client's neighbour entry keeps the same MAC, the VIP
+#   answers ping, and a fresh ARP again answers with the virtual MAC; a vrrpd
+#   that stops leaves no vrrp.51 and its sysctls restored. vrrpd only: a stale
+#   macvlan of the same name is replaced, a non-macvlan of that name refused.
+# sync: r1 and r2 on two bridges (eth0 10.79.0.0/24, eth1 10.79.1.0/24);
+#   VI_A (eth0, VRID 61) and VI_B (eth1, VRID 62) in sync group G with group
+#   notify scripts appending their arguments to a file. r1's eth1 down: both
+#   VIPs move to r2 together (VI_A follows VI_B into Fault); eth1 up: both come
+#   back (preempt); the group scripts ran with keepalived's arguments.
+#
+# Prints "ok - ..." / "not ok - ..." and "vrrpd_vmac_sync: N passed, N failed".
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+tn_init vmacsync
+tn_require_root
+tn_require_tool ip keepalived ping arping
+VRRPD=${VRRPD:-$HERE/../target/debug/vrrpd}
+[ -x "$VRRPD" ] || tn_skip "vrrpd binary not found at $VRRPD (set VRRPD=...)"
+VMAC=00:00:5e:00:01:33
+
+# ---- one router: keepalived (ka) or vrrpd (vr) ------------------------------------
+# router_up NAME NS CONF IMPL
+router_up() {
+    local name=$1 ns=$2 conf=$3 impl=$4
+    case $impl in
+        ka) tn_keepalived_start "$name" "$ns" "$conf"; eval "PID_$name=\$(tn_keepalived_pid $name)" ;;
+        vr)
+            tn_bg "$name" "$ns" "$VRRPD" -D -f "$conf" -p "$TN_DIR/$name.pid" \
+                --socket "$TN_DIR/$name.sock" --dump-file "$TN_DIR/$name.dump"
+            eval "PID_$name=$TN_LAST_PID"
+            ;;
+    esac
+}
+# router_down NAME: SIGTERM, wait up to 6 s, then SIGKILL; reaps it.
+router_down() {
+    local v="PID_$1" t=0 p
+    p=${!v:-}
+    [ -n "$p" ] || return 0
+    kill -TERM "$p" 2>/dev/null || true
+    while kill -0 "$p" 2>/dev/null && [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ] && [ $t -lt 120 ]; do
+        sleep 0.05; t=$((t + 1))
+    done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+    eval "PID_$1="
+}
+# teardown NS...: kill what runs in the namespaces and delete them.
+teardown() {
+    local ns p
+    for ns in "$@"; do
+        p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -TERM $p 2>/dev/null || true
+    done
+    sleep 0.3
+    for ns in "$@"; do
+        p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -KILL $p 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    local keep=""
+    for p in $(cat "$TN_DIR/.pids"); do kill -0 "$p" 2>/dev/null && keep="$keep $p"; done
+    printf '%s\n' $keep >"$TN_DIR/.pids"
+}
+# link_mac NS IF: the MAC of IF (empty if there is no IF).
+link_mac() { ip -n "$1" -o link show "$2" 2>/dev/null | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+is_macvlan() { ip -n "$1" -d -o link show "$2" 2>/dev/null | grep -q 'macvlan mode'; }
+no_link() { ! ip -n "$1" link show "$2" >/dev/null 2>&1; }
+# neigh_mac NS IF ADDR: the neighbour entry's MAC.
+neigh_mac() { ip -n "$1" neigh show "$3" dev "$2" | awk '{for(i=1;i<NF;i++) if($i=="lladdr") print $(i+1)}'; }
+eq() { [ "$1" = "$2" ]; }
+# wait_for SECS CMD...: poll CMD every 50 ms.
+wait_for() {
+    local limit=$1 t=0; shift
+    while ! "$@"; do
+        sleep 0.05; t=$((t + 1))
+        [ $t -lt $((limit * 20)) ] || return 1
+    done
+}
+# arp_replies NS ADDR: the distinct MACs answering ARP for ADDR from NS's eth0.
+arp_replies() { ip netns exec "$1" arping -c 2 -w 2 -i eth0 "$2" 2>/dev/null | sed -n 's/.* from \([0-9a-f:]*\) .*/\1/p' | sort -u | paste -sd,; }
+pings() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
+sysctl_of() { ip netns exec "$1" cat "/proc/sys/net/ipv4/conf/$2/$3"; }
+both_ways() {
+    echo "# --- $1: vrrpd = r1 (priority 150), keepalived = r2 (100)"
+    "$1" vr ka "${1#sc_}_v"
+    echo "# --- $1: keepalived = r1 (priority 150), vrrpd = r2 (100)"
+    "$1" ka vr "${1#sc_}_k"
+}
+
+# ---- use_vmac ---------------------------------------------------------------------
+vmac_conf() { # FILE PRIO [USE_VMAC_ARGS]
+    cat >"$1" <<CONF
+global_defs {
+    router_id r$2
+    vrrp_garp_master_delay 1
+}
+vrrp_instance VI_51 {
+    state BACKUP
+    interface eth0
+    use_vmac ${3:-}
+    virtual_router_id 51
+    version 3
+    priority $2
+    advert_int 0.5
+    virtual_ipaddress {
+        10.78.0.100
+    }
+}
+CONF
+}
+
+sc_vmac() {
+    local hi=$1 lo=$2 run=$3 vip=10.78.0.100 br r1 r2 c vrns
+    br=$(tn_ns "$run-br"); r1=$(tn_ns "$run-r1"); r2=$(tn_ns "$run-r2"); c=$(tn_ns "$run-c")
+    tn_lan "$br" eth0 "$r1" "$r2" "$c"
+    tn_addr "$r1" eth0 10.78.0.1/24; tn_addr "$r2" eth0 10.78.0.2/24; tn_addr "$c" eth0 10.78.0.9/24
+    tn_wait_ready "$r1" eth0; tn_wait_ready "$r2" eth0; tn_wait_ready "$c" eth0
+    if [ "$hi" = vr ]; then vrns=$r1; else vrns=$r2; fi
+    # The routers know the client: their own ARP requests for it (sender
+    # address = the VIP when replying from it, arp_announce 0) would otherwise
+    # overwrite the client's entry for the VIP with eth0's MAC, with keepalived
+    # as with vrrpd.
+    ip -n "$r1" neigh replace 10.78.0.9 lladdr "$(link_mac "$c" eth0)" dev eth0 nud permanent
+    ip -n "$r2" neigh replace 10.78.0.9 lladdr "$(link_mac "$c" eth0)" dev eth0 nud permanent
+    # A stale macvlan of ours, as a crashed run would leave it.
+    ip -n "$vrns" link add vrrp.51 link eth0 address 02:00:00:00:00:51 type macvlan mode private
+    vmac_conf "$TN_DIR/$run-hi.conf" 150
+    vmac_conf "$TN_DIR/$run-lo.conf" 100
+    # The Master first, then the Backup: the Backup must hear the Master's
+    # adverts sent from the Master's VMAC (same source MAC as its own VMAC).
+    router_up "${run}_hi" "$r1" "$TN_DIR/$run-hi.conf" "$hi"
+    tn_check "[$run] r1 ($hi) Master: VIP on its vrrp.51" tn_wait_addr "$r1" vrrp.51 $vip 8
+    router_up "${run}_lo" "$r2" "$TN_DIR/$run-lo.conf" "$lo"
+    sleep 2.5
+    tn_check "[$run] r2 ($lo) hears r1 through the VMACs: never Master" eval '! grep -qE "to=\"MASTER\"|Entering MASTER" "$TN_DIR/${run}_lo.log"'
+    tn_check "[$run] r1's vrrp.51 is a macvlan with $VMAC" eval 'is_macvlan "$r1" vrrp.51 && eq "$(link_mac "$r1" vrrp.51)" $VMAC'
+    tn_check "[$run] r2's vrrp.51 is a macvlan with $VMAC" wait_for 3 eval 'is_macvlan "$r2" vrrp.51 && eq "$(link_mac "$r2" vrrp.51)" $VMAC'
+    tn_check "[$run] vrrpd replaced the stale vrrp.51" grep -q "removed a stale VMAC" "$TN_DIR/${run}_$([ "$hi" = vr ] && echo hi || echo lo).log"
+    tn_check "[$run] VIP not on r2 ($lo, Backup)" wait_for 2 eval '! tn_has_addr "$r2" vrrp.51 $vip && ! tn_has_addr "$r2" eth0 $vip'
+    tn_check "[$run] vrrpd set arp_ignore=1 arp_filter=1 on eth0" eval '[ "$(sysctl_of "$vrns" eth0 arp_ignore)$(sysctl_of "$vrns" eth0 arp_filter)" = 11 ]'
+    tn_check "[$run] vrrpd set accept_local=1 arp_ignore=1 rp_filter=0 on vrrp.51" eval '[ "$(sysctl_of "$vrns" vrrp.51 accept_local)$(sysctl_of "$vrns" vrrp.51 arp_ignore)$(sysctl_of "$vrns" vrrp.51 rp_filter)" = 110 ]'
+    tn_check "[$run] client pings the VIP" wait_for 3 pings "$c" $vip
+    tn_check "[$run] arping the VIP: only the virtual MAC answers ($(arp_replies "$c" $vip))" eq "$(arp_replies "$c" $vip)" $VMAC
+    tn_check "[$run] client resolved the VIP to the virtual MAC ($(neigh_mac "$c" eth0 $vip))" eq "$(neigh_mac "$c" eth0 $vip)" $VMAC
+    # Failover: SIGTERM the Master.
+    router_down "${run}_hi"
+    tn_check "[$run] r2 ($lo) takes over: VIP on its vrrp.51" tn_wait_addr "$r2" vrrp.51 $vip 5
+    tn_check "[$run] the VIP answers ping after failover" wait_for 3 pings "$c" $vip
+    tn_check "[$run] client's entry still has the virtual MAC ($(neigh_mac "$c" eth0 $vip))" eq "$(neigh_mac "$c" eth0 $vip)" $VMAC
+    tn_check "[$run] arping after failover: only the virtual MAC answers ($(arp_replies "$c" $vip))" eq "$(arp_replies "$c" $vip)" $VMAC
+    ip -n "$c" neigh flush dev eth0
+    tn_check "[$run] a fresh ARP from the client gets the virtual MAC from r2" eval 'pings "$c" $vip && eq "$(neigh_mac "$c" eth0 $vip)" $VMAC'
+    if [ "$hi" = vr ]; then
+        tn_check "[$run] vrrpd (r1) removed vrrp.51 at SIGTERM" no_link "$r1" vrrp.51
+        tn_check "[$run] vrrpd (r1) restored eth0's arp_ignore/arp_filter" eval '[ "$(sysctl_of "$r1" eth0 arp_ignore)$(sysctl_of "$r1" eth0 arp_filter)" = 00 ]'
+    else
+        router_down "${run}_lo"
+        tn_check "[$run] vrrpd (r2) removed vrrp.51 at SIGTERM" no_link "$r2" vrrp.51
+        tn_check "[$run] vrrpd (r2) restored eth0's arp_ignore/arp_filter" eval '[ "$(sysctl_of "$r2" eth0 arp_ignore)$(sysctl_of "$r2" eth0 arp_filter)" = 00 ]'
+    fi
+    router_down "${run}_lo"
+    if [ "$hi" = vr ]; then
+        # A name taken by something that is not a macvlan: refused, left alone.
+        ip -n "$r1" link add vclash type bridge
+        vmac_conf "$TN_DIR/$run-clash.conf" 150 vclash
+        ip netns exec "$r1" "$VRRPD" -f "$TN_DIR/$run-clash.conf" -p "$TN_DIR/$run-clash.pid" \
+            --socket "$TN_DIR/$run-clash.sock" --dump-file "$TN_DIR/$run-clash.dump" \
+            >"$TN_DIR/$run-clash.log" 2>&1 &
+        local p=$! rc
+        wait_for 5 eval '! kill -0 $p 2>/dev/null'
+        kill -KILL $p 2>/dev/null; wait $p; rc=$?
+        tn_check "[$run] use_vmac on an existing bridge's name: vrrpd exits non-zero" eval '[ $rc -ne 0 ]'
+        tn_check "[$run] ... saying why" grep -q "already exists and is a bridge link, not a macvlan" "$TN_DIR/$run-clash.log"
+        tn_check "[$run] ... and leaves the bridge alone" eval 'ip -n "$r1" link show vclash >/dev/null'
+    fi
+    teardown "$r1" "$r2" "$c" "$br"
+}
+
+# ---- sync group ---------------------------------------------------------------------
+sync_conf() { # FILE PRIO NOTIFY_FILE
+    local n="$TN_DIR/notify.sh $3"
+    cat >"$1" <<CONF
+global_defs {
+    router_id r$2
+    vrrp_garp_master_delay 1
+}
+vrrp_sync_group G {
+    group {
+        VI_A
+        VI_B
+    }
+    notify_master "$n master"
+    notify_backup "$n backup"
+    notify_fault "$n fault"
+    notify "$n"
+}
+vrrp_instance VI_A {
+    state BACKUP
+    interface eth0
+    virtual_router_id 61
+    version 3
+    priority $2
+    advert_int 0.5
+    virtual_ipaddress {
+        10.79.0.100/24
+    }
+}
+vrrp_instance VI_B {
+    state BACKUP
+    interface eth1
+    virtual_router_id 62
+    version 3
+    priority $2
+    advert_int 0.5
+    virtual_ipaddress {
+        10.79.1.100/24
+    }
+}
+CONF
+}
+# new_lines FILE FROM: lines after line FROM, joined with '|'.
+new_lines() { tail -n "+$(( $2 + 1 ))" "$1" 2>/dev/null | paste -sd'|'; }
+# got FILE FROM WANT: the new lines are WANT ('|'-separated) in any order
+# (the specific and the generic script run concurrently, with keepalived as
+# with vrrpd), and the GROUP lines in WANT's order.
+got() {
+    local new; new=$(new_lines "$1" "$2")
+    [ "$(tr '|' '\n' <<<"$new" | sort | paste -sd'|')" = "$(tr '|' '\n' <<<"$3" | sort | paste -sd'|')" ] &&
+        [ "$(tr '|' '\n' <<<"$new" | grep GROUP | paste -sd'|')" = "$(tr '|' '\n' <<<"$3" | grep GROUP | paste -sd'|')" ]
+}
+lines() { wc -l <"$1" 2>/dev/null || echo 0; }
+has_both() { tn_has_addr "$1" eth0 10.79.0.100 && tn_has_addr "$1" eth1 10.79.1.100; }
+has_none() { ! tn_has_addr "$1" eth0 10.79.0.100 && ! tn_has_addr "$1" eth1 10.79.1.100; }
+
+sc_sync() {
+    local hi=$1 lo=$2 run=$3 b0 b1 r1 r2 n1 n2 m1 m2
+    b0=$(tn_ns "$run-b0"); b1=$(tn_ns "$run-b1"); r1=$(tn_ns "$run-r1"); r2=$(tn_ns "$run-r2")
+    tn_lan "$b0" eth0 "$r1" "$r2"; tn_lan "$b1" eth1 "$r1" "$r2"
+    tn_addr "$r1" eth0 10.79.0.1/24; tn_addr "$r2" eth0 10.79.0.2/24
+    tn_addr "$r1" eth1 10.79.1.1/24; tn_addr "$r2" eth1 10.79.1.2/24
+    tn_wait_ready "$r1" eth0; tn_wait_ready "$r2" eth0; tn_wait_ready "$r1" eth1; tn_wait_ready "$r2" eth1
+    n1=$TN_DIR/$run-r1.notify; n2=$TN_DIR/$run-r2.notify
+    sync_conf "$TN_DIR/$run-hi.conf" 150 "$n1"
+    sync_conf "$TN_DIR/$run-lo.conf" 100 "$n2"
+    router_up "${run}_lo" "$r2" "$TN_DIR/$run-lo.conf" "$lo"
+    router_up "${run}_hi" "$r1" "$TN_DIR/$run-hi.conf" "$hi"
+    tn_check "[$run] r1 ($hi) holds both VIPs" wait_for 8 has_both "$r1"
+    sleep 1
+    tn_check "[$run] r2 ($lo) holds neither" has_none "$r2"
+    tn_check "[$run] r1's group scripts: master + GROUP G MASTER 0" eval 'grep -qx master "$n1" && grep -qx "GROUP G MASTER 0" "$n1"'
+    tn_check "[$run] r2's group scripts: backup + GROUP G BACKUP 0" eval 'grep -qx backup "$n2" && grep -qx "GROUP G BACKUP 0" "$n2"'
+    m1=$(lines "$n1"); m2=$(lines "$n2")
+    # One link down on the Master: the whole group moves.
+    ip -n "$r1" link set eth1 down
+    tn_check "[$run] r1 eth1 down: r2 ($lo) takes both VIPs" wait_for 5 has_both "$r2"
+    tn_check "[$run] r1 ($hi) released VI_A's VIP on the healthy eth0 too" wait_for 2 has_none "$r1"
+    sleep 0.5
+    tn_check "[$run] r1's group scripts ran for FAULT: $(new_lines "$n1" "$m1")" got "$n1" "$m1" "fault|GROUP G FAULT 0"
+    tn_check "[$run] r2's group scripts ran for MASTER: $(new_lines "$n2" "$m2")" got "$n2" "$m2" "master|GROUP G MASTER 0"
+    m1=$(lines "$n1"); m2=$(lines "$n2")
+    # Link back: r1 preempts with both instances.
+    ip -n "$r1" link set eth1 up
+    tn_check "[$run] r1 eth1 up: r1 ($hi) takes both VIPs back" wait_for 8 has_both "$r1"
+    tn_check "[$run] r2 ($lo) released both" wait_for 2 has_none "$r2"
+    sleep 0.5
+    tn_check "[$run] r1's group scripts: BACKUP then MASTER: $(new_lines "$n1" "$m1")" got "$n1" "$m1" "backup|GROUP G BACKUP 0|master|GROUP G MASTER 0"
+    tn_check "[$run] r2's group scripts: BACKUP: $(new_lines "$n2" "$m2")" got "$n2" "$m2" "backup|GROUP G BACKUP 0"
+    router_down "${run}_hi"; router_down "${run}_lo"
+    teardown "$r1" "$r2" "$b0" "$b1"
+}
+
+printf '#!/bin/sh\nout=$1; shift\necho "$*" >>"$out"\n' >"$TN_DIR/notify.sh"
+chmod 755 "$TN_DIR/notify.sh"
+scenarios=${*:-vmac sync}
+for s in $scenarios; do both_ways "sc_$s"; done
+tn_summary vrrpd_vmac_sync
