@@ -3,7 +3,7 @@
 # network namespaces (issue 7). Every scenario runs both ways round: vrrpd as
 # the higher-priority router r1 against keepalived as r2, then the reverse.
 #
-# usage: VRRPD=target/debug/vrrpd tests-netns/vrrpd-vmac-sync.sh [vmac|sync]...
+# usage: VRRPD=target/debug/vrrpd tests-netns/vrrpd-vmac-sync.sh [vmac|vmac6|sync]...
 #
 # vmac: r1, r2 and a client c on one bridge (10.78.0.0/24); VRID 51 with
 #   use_vmac, VIP 10.78.0.100. Checks: the Master's vrrp.51 is a macvlan with
@@ -12,12 +12,16 @@
 #   its own vrrp.51, the client's neighbour entry keeps the same MAC, the VIP
 #   answers ping, and a fresh ARP again answers with the virtual MAC; a vrrpd
 #   that stops leaves no vrrp.51 and its sysctls restored. vrrpd only: a stale
-#   macvlan of the same name is replaced, a non-macvlan of that name refused.
+#   macvlan of the same name is replaced, a non-macvlan of that name refused;
+#   SIGHUP keeps the VMAC, removes it when use_vmac goes, makes it again.
+# vmac6 (vrrpd alone): an IPv6 instance's VMAC has 00:00:5e:00:02:33 and only
+#   the EUI-64 link-local of that MAC; removed at SIGTERM.
 # sync: r1 and r2 on two bridges (eth0 10.79.0.0/24, eth1 10.79.1.0/24);
 #   VI_A (eth0, VRID 61) and VI_B (eth1, VRID 62) in sync group G with group
 #   notify scripts appending their arguments to a file. r1's eth1 down: both
 #   VIPs move to r2 together (VI_A follows VI_B into Fault); eth1 up: both come
-#   back (preempt); the group scripts ran with keepalived's arguments.
+#   back (preempt); the group scripts ran with keepalived's arguments; r1's
+#   eth2, tracked by the group only, going down moves both too.
 #
 # Prints "ok - ..." / "not ok - ..." and "vrrpd_vmac_sync: N passed, N failed".
 set -uo pipefail
@@ -76,6 +80,7 @@ teardown() {
     printf '%s\n' $keep >"$TN_DIR/.pids"
 }
 # link_mac NS IF: the MAC of IF (empty if there is no IF).
+link_index() { ip -n "$1" -o link show "$2" 2>/dev/null | cut -d: -f1; }
 link_mac() { ip -n "$1" -o link show "$2" 2>/dev/null | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 is_macvlan() { ip -n "$1" -d -o link show "$2" 2>/dev/null | grep -q 'macvlan mode'; }
 no_link() { ! ip -n "$1" link show "$2" >/dev/null 2>&1; }
@@ -102,7 +107,9 @@ both_ways() {
 }
 
 # ---- use_vmac ---------------------------------------------------------------------
-vmac_conf() { # FILE PRIO [USE_VMAC_ARGS]
+vmac_conf() { # FILE PRIO [USE_VMAC_ARGS | none]
+    local use="use_vmac ${3:-}"
+    [ "${3:-}" != none ] || use=""
     cat >"$1" <<CONF
 global_defs {
     router_id r$2
@@ -111,7 +118,7 @@ global_defs {
 vrrp_instance VI_51 {
     state BACKUP
     interface eth0
-    use_vmac ${3:-}
+    $use
     virtual_router_id 51
     version 3
     priority $2
@@ -168,6 +175,19 @@ sc_vmac() {
         tn_check "[$run] vrrpd (r1) removed vrrp.51 at SIGTERM" no_link "$r1" vrrp.51
         tn_check "[$run] vrrpd (r1) restored eth0's arp_ignore/arp_filter" eval '[ "$(sysctl_of "$r1" eth0 arp_ignore)$(sysctl_of "$r1" eth0 arp_filter)" = 00 ]'
     else
+        # Reload (SIGHUP), vrrpd Master: the same config keeps the VMAC as it
+        # is; a config without use_vmac removes it and the VIP goes on eth0.
+        local idx v="PID_${run}_lo"
+        idx=$(link_index "$r2" vrrp.51)
+        kill -HUP "${!v}"; sleep 1
+        tn_check "[$run] SIGHUP, same config: vrrp.51 kept (ifindex $idx) with the VIP" eval '[ "$(link_index "$r2" vrrp.51)" = "$idx" ] && tn_has_addr "$r2" vrrp.51 $vip'
+        vmac_conf "$TN_DIR/$run-lo.conf" 100 none
+        kill -HUP "${!v}"
+        tn_check "[$run] SIGHUP without use_vmac: vrrp.51 removed" wait_for 5 no_link "$r2" vrrp.51
+        tn_check "[$run] ... and the VIP is on eth0" tn_wait_addr "$r2" eth0 $vip 5
+        vmac_conf "$TN_DIR/$run-lo.conf" 100
+        kill -HUP "${!v}"
+        tn_check "[$run] SIGHUP with use_vmac again: VIP back on a new vrrp.51" tn_wait_addr "$r2" vrrp.51 $vip 5
         router_down "${run}_lo"
         tn_check "[$run] vrrpd (r2) removed vrrp.51 at SIGTERM" no_link "$r2" vrrp.51
         tn_check "[$run] vrrpd (r2) restored eth0's arp_ignore/arp_filter" eval '[ "$(sysctl_of "$r2" eth0 arp_ignore)$(sysctl_of "$r2" eth0 arp_filter)" = 00 ]'
@@ -190,8 +210,37 @@ sc_vmac() {
     teardown "$r1" "$r2" "$c" "$br"
 }
 
+# ---- use_vmac, IPv6 (vrrpd alone) --------------------------------------------------
+sc_vmac6() {
+    local run=vmac6 r b
+    echo "# --- sc_vmac6: vrrpd alone, IPv6 instance with use_vmac"
+    r=$(tn_ns "$run-r"); b=$(tn_ns "$run-b")
+    tn_link "$r" eth0 "$b" eth0
+    tn_addr "$r" eth0 fd00:78::1/64
+    tn_wait_ready "$r" eth0
+    cat >"$TN_DIR/$run.conf" <<CONF
+vrrp_instance V6 {
+    interface eth0
+    use_vmac
+    virtual_router_id 51
+    priority 150
+    advert_int 0.5
+    virtual_ipaddress {
+        fd00:78::100/64
+    }
+}
+CONF
+    router_up "$run" "$r" "$TN_DIR/$run.conf" vr
+    tn_check "[$run] Master: VIP on vrrp.51" tn_wait_addr "$r" vrrp.51 fd00:78::100 6
+    tn_check "[$run] vrrp.51 has 00:00:5e:00:02:33" eq "$(link_mac "$r" vrrp.51)" 00:00:5e:00:02:33
+    tn_check "[$run] its only link-local is the EUI-64 one of the virtual MAC" eq "$(ip -n "$r" -6 -o addr show dev vrrp.51 scope link | awk '{print $4}' | paste -sd,)" fe80::200:5eff:fe00:233/64
+    router_down "$run"
+    tn_check "[$run] vrrp.51 removed at SIGTERM" no_link "$r" vrrp.51
+    teardown "$r" "$b"
+}
+
 # ---- sync group ---------------------------------------------------------------------
-sync_conf() { # FILE PRIO NOTIFY_FILE
+sync_conf() { # FILE PRIO NOTIFY_FILE [EXTRA_GROUP_LINES]
     local n="$TN_DIR/notify.sh $3"
     cat >"$1" <<CONF
 global_defs {
@@ -207,6 +256,7 @@ vrrp_sync_group G {
     notify_backup "$n backup"
     notify_fault "$n fault"
     notify "$n"
+${4:-}
 }
 vrrp_instance VI_A {
     state BACKUP
@@ -254,7 +304,11 @@ sc_sync() {
     tn_addr "$r1" eth1 10.79.1.1/24; tn_addr "$r2" eth1 10.79.1.2/24
     tn_wait_ready "$r1" eth0; tn_wait_ready "$r2" eth0; tn_wait_ready "$r1" eth1; tn_wait_ready "$r2" eth1
     n1=$TN_DIR/$run-r1.notify; n2=$TN_DIR/$run-r2.notify
-    sync_conf "$TN_DIR/$run-hi.conf" 150 "$n1"
+    # r1 also has eth2, tracked by the group (not by the instances).
+    tn_link "$r1" eth2 "$b0" t2
+    sync_conf "$TN_DIR/$run-hi.conf" 150 "$n1" "    track_interface {
+        eth2
+    }"
     sync_conf "$TN_DIR/$run-lo.conf" 100 "$n2"
     router_up "${run}_lo" "$r2" "$TN_DIR/$run-lo.conf" "$lo"
     router_up "${run}_hi" "$r1" "$TN_DIR/$run-hi.conf" "$hi"
@@ -279,12 +333,23 @@ sc_sync() {
     sleep 0.5
     tn_check "[$run] r1's group scripts: BACKUP then MASTER: $(new_lines "$n1" "$m1")" got "$n1" "$m1" "backup|GROUP G BACKUP 0|master|GROUP G MASTER 0"
     tn_check "[$run] r2's group scripts: BACKUP: $(new_lines "$n2" "$m2")" got "$n2" "$m2" "backup|GROUP G BACKUP 0"
+    # The group's track_interface: eth2 down puts every member in Fault.
+    ip -n "$r1" link set eth2 down
+    tn_check "[$run] group-tracked eth2 down on r1: r2 ($lo) takes both VIPs" wait_for 5 has_both "$r2"
+    tn_check "[$run] ... r1 ($hi) holds neither" wait_for 2 has_none "$r1"
+    ip -n "$r1" link set eth2 up
+    tn_check "[$run] eth2 up: r1 ($hi) takes both back" wait_for 8 has_both "$r1"
     router_down "${run}_hi"; router_down "${run}_lo"
     teardown "$r1" "$r2" "$b0" "$b1"
 }
 
 printf '#!/bin/sh\nout=$1; shift\necho "$*" >>"$out"\n' >"$TN_DIR/notify.sh"
 chmod 755 "$TN_DIR/notify.sh"
-scenarios=${*:-vmac sync}
-for s in $scenarios; do both_ways "sc_$s"; done
+scenarios=${*:-vmac vmac6 sync}
+for s in $scenarios; do
+    case $s in
+        vmac6) sc_vmac6 ;;
+        *) both_ways "sc_$s" ;;
+    esac
+done
 tn_summary vrrpd_vmac_sync

@@ -68,9 +68,21 @@ struct Slot {
 }
 
 impl Slot {
-    /// Where the VIPs go: the VMAC when there is one.
-    fn vip_ifindex(&self) -> u32 {
-        self.vmac.as_ref().map_or(self.ifindex, |v| v.ifindex)
+    /// Where a VIP goes: its `dev` when that names another interface (looked
+    /// up with `ifindex_of`), else the VMAC when there is one and the VIP is of
+    /// the instance's family (keepalived.conf(5) use_vmac), else the interface.
+    fn vip_ifindex(&self, v: &VipSpec, ifindex_of: impl Fn(&str) -> Option<u32>) -> u32 {
+        if let Some(d) = v.dev.as_deref().filter(|d| *d != self.iface) {
+            return ifindex_of(d).unwrap_or(self.ifindex);
+        }
+        let same_family = matches!(
+            (v.prefix.addr, self.spec.config.family),
+            (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6)
+        );
+        match &self.vmac {
+            Some(m) if same_family => m.ifindex,
+            _ => self.ifindex,
+        }
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`. IPv6 adverts
@@ -362,11 +374,7 @@ impl Router {
     async fn remove_leftovers(&mut self, host: &HostView) {
         for s in &self.slots {
             for v in s.spec.vips.iter().chain(&s.spec.excluded_vips) {
-                let idx = v
-                    .dev
-                    .as_deref()
-                    .and_then(|d| host.ifindex(d))
-                    .unwrap_or(s.vip_ifindex());
+                let idx = s.vip_ifindex(v, |d| host.ifindex(d));
                 if host
                     .addresses
                     .iter()
@@ -758,14 +766,7 @@ impl Router {
             .vips
             .iter()
             .chain(&slot.spec.excluded_vips)
-            .map(|v| {
-                let idx = v
-                    .dev
-                    .as_deref()
-                    .and_then(netio::netns::if_index)
-                    .unwrap_or(slot.vip_ifindex());
-                address_spec(v, idx)
-            })
+            .map(|v| address_spec(v, slot.vip_ifindex(v, netio::netns::if_index)))
             .collect()
     }
 
