@@ -51,8 +51,10 @@
 //!   and then lets the block's `}` close the *enclosing* block).
 //! - A `{` with no keyword before it opens an ignored block (keepalived ignores the `{`
 //!   only, so the matching `}` closes the enclosing block).
-//! - `${NAME params}` takes parameters for the built-ins only (`_RANDOM`, `_ENV`);
-//!   `${_RANDOM}` is deterministic for a given [`LoadOptions::random_seed`].
+//! - `${_RANDOM}` is deterministic for a given [`LoadOptions::random_seed`]. As in
+//!   keepalived 2.2.7, only the built-ins take parameters (`${_RANDOM 1 9}`, `${_ENV X}`):
+//!   `${NAME 1 2}` naming a user definition is left as written (keepalived has no
+//!   parameterised user definitions; tests/data/pp_params.conf pins this).
 //! - `include` lines may use `@ID` and `$NAME` (undefined behaviour in keepalived).
 //! - Problems keepalived reports without a line number (e.g. "protocol specified for
 //!   fwmark") get the position of the keyword concerned.

@@ -504,6 +504,11 @@ impl<'o> Preprocessor<'o> {
 
     fn lookup(&mut self, name: &str, params: &str) -> Option<String> {
         if let Some(d) = self.defs.get(name) {
+            // keepalived 2.2.7 (lib/parser.c find_definition) gives parameters to its
+            // built-ins only: `${NAME 1 2}` naming a user definition stays as written
+            if !params.is_empty() {
+                return None;
+            }
             return Some(d.value.replace('\n', " "));
         }
         match name {

@@ -205,3 +205,17 @@ fn huge_generators_and_expansions_are_bounded() {
     assert!(p.config.vrrp_instances.len() <= 1000);
     assert!(p.diagnostics.len() <= 1001);
 }
+
+#[test]
+fn only_builtins_take_parameters() {
+    // keepalived 2.2.7: `${KW 120}` naming a user definition stays as written (`$` is then
+    // an unknown keyword), `$1` in a definition is plain text, `${_RANDOM 42 42}` is 42
+    let p = parse("pp_params.conf");
+    let vi = &p.config.vrrp_instances[0];
+    assert_eq!(vi.priority.as_ref().map(|v| v.value), Some(42));
+    assert!(
+        p.short_diagnostics()
+            .iter()
+            .any(|d| d.contains("`$1` is not a number"))
+    );
+}
