@@ -145,6 +145,12 @@ impl Sink {
         }
     }
 
+    /// True when further diagnostics would only be counted, not kept (callers may skip
+    /// expensive hints then).
+    pub(crate) fn is_full(&self) -> bool {
+        self.diags.len() >= MAX_DIAGNOSTICS
+    }
+
     pub(crate) fn error(&mut self, code: &'static str, span: Span, msg: impl Into<String>) {
         self.push(Diagnostic::error(code, span, msg));
     }
@@ -199,31 +205,52 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         return None;
     }
     let limit = (word.chars().count() / 3).max(2);
+    let lower = word.to_ascii_lowercase();
+    let mut rows = (Vec::new(), Vec::new());
     let mut best: Option<(usize, &'a str)> = None;
     for &c in candidates {
-        let d = edit_distance(&word.to_ascii_lowercase(), c);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+        // the length difference is a lower bound of the distance: most candidates stop here
+        let bound = best.map_or(limit, |(bd, _)| bd.saturating_sub(1));
+        if lower.len().abs_diff(c.len()) > bound {
+            continue;
+        }
+        if let Some(d) = edit_distance_within(&lower, c, bound, &mut rows) {
             best = Some((d, c));
         }
     }
     best.map(|(_, c)| c)
 }
 
-/// Levenshtein distance (byte-wise; keywords are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance (byte-wise; keywords are ASCII) if it is at most `max`, else
+/// `None`, stopping as soon as a whole row exceeds `max` (`rows`: reused buffers).
+fn edit_distance_within(
+    a: &str,
+    b: &str,
+    max: usize,
+    rows: &mut (Vec<usize>, Vec<usize>),
+) -> Option<usize> {
     let a = a.as_bytes();
     let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let (prev, cur) = rows;
+    prev.clear();
+    prev.extend(0..=b.len());
+    cur.clear();
+    cur.resize(b.len() + 1, 0);
     for i in 1..=a.len() {
         cur[0] = i;
+        let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            row_min = row_min.min(cur[j]);
         }
-        std::mem::swap(&mut prev, &mut cur);
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(prev, cur);
     }
-    prev[b.len()]
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
 }
 
 #[cfg(test)]
@@ -238,6 +265,17 @@ mod tests {
             Some("virtual_router_id")
         );
         assert_eq!(nearest("xyz", &["priority"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        let mut rows = Default::default();
+        assert_eq!(
+            edit_distance_within("kitten", "sitting", 3, &mut rows),
+            Some(3)
+        );
+        assert_eq!(
+            edit_distance_within("kitten", "sitting", 2, &mut rows),
+            None
+        );
+        assert_eq!(edit_distance_within("", "abc", 5, &mut rows), Some(3));
+        // the first of equally near candidates wins
+        assert_eq!(nearest("stat", &["state", "stats"]), Some("state"));
     }
 }

@@ -209,6 +209,11 @@ pub(crate) fn raw_block(n: &Node) -> RawBlock {
 impl Ctx<'_> {
     pub(crate) fn unknown(&mut self, n: &Node, within: &str, known: &[&str]) {
         let kw = n.keyword();
+        if self.sink.is_full() {
+            // dropped anyway: only counted, no hint to compute
+            self.sink.warn("unknown-keyword", n.span(), String::new());
+            return;
+        }
         let mut d = Diagnostic::warning(
             "unknown-keyword",
             n.span(),
