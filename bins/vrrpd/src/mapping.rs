@@ -1086,9 +1086,10 @@ mod tests {
     #[test]
     fn sync_group_tracking_weight_keeps_weights() {
         let (m, d) = map(
-            "vrrp_sync_group G {\n group {\n  A\n }\n track_interface {\n  eth9 weight 10\n }\n sync_group_tracking_weight\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            "vrrp_sync_group G {\n group {\n  A\n }\n track_interface {\n  eth9 weight 10\n }\n sync_group_tracking_weight\n smtp_alert\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
-        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("`smtp_alert` of a sync group"), "{d:?}");
         assert_eq!(m.instances[0].config.trackers[0].weight, 10);
     }
 

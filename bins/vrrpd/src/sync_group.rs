@@ -13,7 +13,9 @@
 use keepalived_conf::{Diagnostic, Script, Spanned, VrrpSyncGroup};
 use vrrp_core::{State, TrackerConfig};
 
-use crate::mapping::{InstanceSpec, NotifySpec, TrackerSource, script_tracker, unsupported};
+use crate::mapping::{
+    InstanceSpec, NotifySpec, TrackerSource, ignored, script_tracker, unsupported,
+};
 
 fn argv(s: &Option<Spanned<Script>>) -> Option<Vec<String>> {
     s.as_ref().map(|s| {
@@ -80,6 +82,12 @@ pub fn apply_group_tracking(
             t.span,
             &format!("tracking `{}` in a vrrp_sync_group", t.name),
         ));
+    }
+    if let Some(b) = sg.smtp_alert.as_ref().filter(|b| b.value) {
+        diags.push(ignored(b.span, "`smtp_alert` of a sync group"));
+    }
+    if let Some(b) = sg.notify_priority_changes.as_ref().filter(|b| b.value) {
+        diags.push(ignored(b.span, "`notify_priority_changes` of a sync group"));
     }
     let mut added: Vec<(TrackerConfig, TrackerSource)> = Vec::new();
     for t in &sg.track_interface {
