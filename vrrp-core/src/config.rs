@@ -116,6 +116,30 @@ impl TrackerConfig {
     pub fn faults(&self, up: bool) -> bool {
         self.weight == 0 && (up == self.reverse)
     }
+
+    /// Effect of a value tracker (keepalived `track_file`, vrrp_track.c
+    /// `update_track_file_status`) holding `value`: `None` puts the instance
+    /// in Fault, `Some(adj)` adds `adj` to the priority.
+    ///
+    /// Weight 0: a non-zero value (a zero value with `reverse`) is a Fault.
+    /// Otherwise `value × weight` (negated with `reverse`) clamped to
+    /// −254..=253, where −254 means Fault.
+    pub fn value_effect(&self, value: i32) -> Option<i32> {
+        if self.weight == 0 {
+            return if (value != 0) != self.reverse {
+                None
+            } else {
+                Some(0)
+            };
+        }
+        let sign = if self.reverse { -1 } else { 1 };
+        let status = (i64::from(value) * i64::from(self.weight) * sign).clamp(-254, 253);
+        if status == -254 {
+            None
+        } else {
+            i32::try_from(status).ok()
+        }
+    }
 }
 
 /// Configuration of one virtual router instance.
@@ -347,6 +371,30 @@ mod tests {
 
     fn base() -> InstanceConfig {
         InstanceConfig::new("VI", 1, Version::V3, "10.0.0.1".parse().unwrap())
+    }
+
+    #[test]
+    fn value_trackers_follow_keepalived_track_file() {
+        let t = |weight, reverse| TrackerConfig {
+            name: "f".into(),
+            weight,
+            reverse,
+            initially_up: true,
+        };
+        // Weight 0: non-zero is Fault (zero with reverse).
+        assert_eq!(t(0, false).value_effect(0), Some(0));
+        assert_eq!(t(0, false).value_effect(-3), None);
+        assert_eq!(t(0, true).value_effect(0), None);
+        assert_eq!(t(0, true).value_effect(7), Some(0));
+        // value × weight, negated by reverse, clamped to -254..=253.
+        assert_eq!(t(1, false).value_effect(20), Some(20));
+        assert_eq!(t(-10, false).value_effect(3), Some(-30));
+        assert_eq!(t(10, true).value_effect(3), Some(-30));
+        assert_eq!(t(2, false).value_effect(1000), Some(253));
+        assert_eq!(t(1, false).value_effect(-253), Some(-253));
+        assert_eq!(t(1, false).value_effect(-254), None);
+        assert_eq!(t(254, false).value_effect(i32::MIN), None);
+        assert_eq!(t(-254, true).value_effect(i32::MAX), Some(253));
     }
 
     #[test]

@@ -134,6 +134,8 @@ pub struct Instance {
     last_reason: Option<Reason>,
     effective_priority: u8,
     trackers_up: Vec<bool>,
+    /// Values of value trackers (`Event::TrackerValue`); `None` for boolean ones.
+    tracker_values: Vec<Option<i32>>,
     fault_flags: u8,
     /// Master_Adver_Interval (RFC 9568 §6.1).
     master_adver_int: Duration,
@@ -177,12 +179,14 @@ impl Instance {
         let cfg = config.validated()?;
         let template = build_template(&cfg);
         let trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
+        let tracker_values = vec![None; cfg.trackers.len()];
         let mut i = Instance {
             master_adver_int: cfg.advert_interval,
             cfg,
             state: State::Initialize,
             last_reason: None,
             effective_priority: 0,
+            tracker_values,
             trackers_up,
             fault_flags: 0,
             master_down_at: None,
@@ -457,6 +461,7 @@ impl Instance {
             }
             Event::TrackerUp(i) => self.set_tracker(now, i, true),
             Event::TrackerDown(i) => self.set_tracker(now, i, false),
+            Event::TrackerValue(i, v) => self.set_tracker_value(now, i, v),
             Event::FaultOn => {
                 self.set_fault_flag(now, fault::EXTERNAL, true, Reason::ExternalFault)
             }
@@ -482,6 +487,7 @@ impl Instance {
         }
         if cfg.trackers.len() != self.trackers_up.len() {
             self.trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
+            self.tracker_values = vec![None; cfg.trackers.len()];
         }
         let vips_changed = cfg.vips != self.cfg.vips;
         self.cfg = cfg;
@@ -885,9 +891,27 @@ impl Instance {
     }
 
     fn tracker_faults(&self, i: usize) -> bool {
-        match (self.cfg.trackers.get(i), self.trackers_up.get(i)) {
-            (Some(t), Some(&up)) => t.faults(up),
+        match (
+            self.cfg.trackers.get(i),
+            self.trackers_up.get(i),
+            self.tracker_values.get(i),
+        ) {
+            (Some(t), _, Some(Some(v))) => t.value_effect(*v).is_none(),
+            (Some(t), Some(&up), _) => t.faults(up),
             _ => false,
+        }
+    }
+
+    /// Adjustment of tracker `i` (value trackers per keepalived track_file).
+    fn tracker_adjustment(&self, i: usize) -> i32 {
+        match (
+            self.cfg.trackers.get(i),
+            self.trackers_up.get(i),
+            self.tracker_values.get(i),
+        ) {
+            (Some(t), _, Some(Some(v))) => t.value_effect(*v).unwrap_or(0),
+            (Some(t), Some(&up), _) => t.adjustment(up),
+            _ => 0,
         }
     }
 
@@ -907,24 +931,47 @@ impl Instance {
             };
         }
         let total: i32 = i32::from(self.cfg.priority)
-            + self
-                .cfg
-                .trackers
-                .iter()
-                .zip(&self.trackers_up)
-                .map(|(t, &up)| t.adjustment(up))
+            + (0..self.cfg.trackers.len())
+                .map(|i| self.tracker_adjustment(i))
                 .sum::<i32>();
         u8::try_from(total.clamp(1, 254)).unwrap_or(1)
     }
 
-    fn set_tracker(&mut self, now: Instant, i: usize, up: bool) {
-        let Some(slot) = self.trackers_up.get_mut(i) else {
+    /// keepalived vrrp_track.c `update_track_file_status`: the value moves
+    /// the priority or (at −254 / weight 0) puts the instance in Fault.
+    fn set_tracker_value(&mut self, now: Instant, i: usize, value: i32) {
+        let Some(t) = self.cfg.trackers.get(i) else {
             return;
         };
-        if *slot == up {
+        let up = t.value_effect(value).is_some();
+        let (Some(slot), Some(up_slot)) =
+            (self.tracker_values.get_mut(i), self.trackers_up.get_mut(i))
+        else {
+            return;
+        };
+        if *slot == Some(value) {
+            return;
+        }
+        *slot = Some(value);
+        *up_slot = up;
+        self.tracker_changed(now, i);
+    }
+
+    fn set_tracker(&mut self, now: Instant, i: usize, up: bool) {
+        let (Some(slot), Some(value)) =
+            (self.trackers_up.get_mut(i), self.tracker_values.get_mut(i))
+        else {
+            return;
+        };
+        if *slot == up && value.is_none() {
             return;
         }
         *slot = up;
+        *value = None;
+        self.tracker_changed(now, i);
+    }
+
+    fn tracker_changed(&mut self, now: Instant, i: usize) {
         let failed_now = self.tracker_faults(i);
         self.refresh_priority(now);
         let flag = self.tracker_fault();
@@ -1058,6 +1105,7 @@ fn build_template(cfg: &InstanceConfig) -> Advertisement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TrackerConfig;
 
     fn inst(prio: u8) -> Instance {
         let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
@@ -1068,6 +1116,44 @@ mod tests {
 
     fn drain(i: &mut Instance) -> Vec<Action> {
         core::iter::from_fn(|| i.poll_action()).collect()
+    }
+
+    #[test]
+    fn value_trackers_move_priority_and_fault() {
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = 100;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        c.trackers = vec![
+            TrackerConfig {
+                name: "file".into(),
+                weight: -10,
+                reverse: false,
+                initially_up: true,
+            },
+            TrackerConfig {
+                name: "file0".into(),
+                weight: 0,
+                reverse: false,
+                initially_up: true,
+            },
+        ];
+        let mut i = Instance::new(c).unwrap();
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, 3));
+        i.handle_event(Instant::ZERO, Event::Startup);
+        assert_eq!((i.state(), i.effective_priority()), (State::Backup, 70));
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, -5));
+        assert_eq!(i.effective_priority(), 150);
+        // value × weight ≤ -254 → Fault; back to a small value → Backup.
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, 26));
+        assert_eq!(i.state(), State::Fault);
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, 0));
+        assert_eq!((i.state(), i.effective_priority()), (State::Backup, 100));
+        // weight 0: any non-zero value is a Fault.
+        i.handle_event(Instant::ZERO, Event::TrackerValue(1, 2));
+        assert_eq!(i.state(), State::Fault);
+        assert_eq!(i.status().last_reason, Some(Reason::TrackerFailed(1)));
+        i.handle_event(Instant::ZERO, Event::TrackerValue(1, 0));
+        assert_eq!(i.state(), State::Backup);
     }
 
     #[test]

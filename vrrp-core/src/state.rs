@@ -195,6 +195,9 @@ pub enum Event {
     TrackerUp(usize),
     /// Tracker `index` is down.
     TrackerDown(usize),
+    /// Value tracker `index` (keepalived `track_file`) now holds the value;
+    /// see [`crate::TrackerConfig::value_effect`].
+    TrackerValue(usize, i32),
     /// An external fault (keepalived: config fault, missing source IP, ...).
     FaultOn,
     /// The external fault cleared.

@@ -6,7 +6,11 @@
 //! - [`NetWatcher`]: link and address events.
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements.
 //! - [`vmac`]: virtual router MACs and keepalived's VMAC sysctls.
-//! - [`run_script`]: notify scripts with a timeout.
+//! - [`run_script`]: notify scripts with a timeout, as another user
+//!   ([`run_script_as`]); [`split_command`] splits their command lines and
+//!   [`script_security`] checks them as keepalived does.
+//! - [`track_file`]: keepalived `track_file` values watched with inotify.
+//! - [`notify_fifo`]: keepalived's notify FIFO lines.
 //! - [`netns`]: entering network namespaces (tests, tools).
 //!
 //! Everything is Linux-only and most of it needs CAP_NET_ADMIN / CAP_NET_RAW.
@@ -17,9 +21,13 @@ pub mod error;
 pub mod mac;
 mod netlink_conn;
 pub mod netns;
+pub mod notify_fifo;
 pub mod rtnl;
 pub mod script;
+pub mod script_args;
+pub mod script_security;
 mod sys;
+pub mod track_file;
 pub mod vmac;
 pub mod vrrp_socket;
 pub mod watch;
@@ -28,8 +36,24 @@ pub use announce::Announcer;
 pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
 pub use mac::MacAddr;
 pub use rtnl::{AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, Rtnl, Scope};
-pub use script::{ScriptOutcome, run_script};
+pub use script::{ScriptOutcome, run_script, run_script_as};
+pub use script_args::{SplitError, split_command};
+pub use script_security::{RunAs, ScriptRefused, UserError};
 pub use sys::kill_process_group;
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vrrp_socket::{IpFamily, Outgoing, ReceivedPacket, RecvInfo, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};
+
+/// Helpers for this crate's unit tests.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use std::path::PathBuf;
+
+    /// A fresh empty directory under the temp dir, unique per test and process.
+    pub(crate) fn tmpdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("netio-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}

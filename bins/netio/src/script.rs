@@ -10,6 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
 use crate::error::ScriptError;
+use crate::script_security::RunAs;
 use crate::sys;
 
 /// How a script ended.
@@ -43,24 +44,51 @@ fn log_lines<R: AsyncRead + Unpin + Send + 'static>(
     })
 }
 
-/// Runs `argv` (argv\[0\] is looked up in PATH), waits at most `timeout`, and kills
-/// its process group with SIGKILL after that. Must be called inside a tokio
-/// runtime.
-pub async fn run_script(argv: &[String], timeout: Duration) -> Result<ScriptOutcome, ScriptError> {
-    use std::os::unix::process::ExitStatusExt;
-
-    let (program, args) = argv.split_first().ok_or(ScriptError::EmptyCommand)?;
+/// A command the way keepalived starts scripts: no shell, IFS / LD_PRELOAD /
+/// LD_LIBRARY_PATH removed, stdin from /dev/null (stdout and stderr too
+/// unless the caller pipes them), its own process group, SIGTERM on our
+/// death, killed when dropped, run as `run_as` (std clears the
+/// supplementary groups when root sets a uid).
+pub(crate) fn script_command(program: &str, args: &[String], run_as: Option<RunAs>) -> Command {
     let mut cmd = Command::new(program);
+    if let Some(who) = run_as
+        && who != RunAs::current()
+    {
+        cmd.uid(who.uid).gid(who.gid);
+    }
     cmd.args(args)
         .env_remove("IFS")
         .env_remove("LD_PRELOAD")
         .env_remove("LD_LIBRARY_PATH")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .process_group(0)
         .kill_on_drop(true);
     sys::set_parent_death_signal(&mut cmd);
+    cmd
+}
+
+/// Runs `argv` (argv\[0\] is looked up in PATH), waits at most `timeout`, and kills
+/// its process group with SIGKILL after that. Must be called inside a tokio
+/// runtime.
+pub async fn run_script(argv: &[String], timeout: Duration) -> Result<ScriptOutcome, ScriptError> {
+    run_script_as(argv, timeout, None).await
+}
+
+/// [`run_script`] as another user: the child sets its group, drops every
+/// supplementary group and sets its user before exec (keepalived
+/// `script_user` / per-script `user USER [GROUP]`).
+pub async fn run_script_as(
+    argv: &[String],
+    timeout: Duration,
+    run_as: Option<RunAs>,
+) -> Result<ScriptOutcome, ScriptError> {
+    use std::os::unix::process::ExitStatusExt;
+
+    let (program, args) = argv.split_first().ok_or(ScriptError::EmptyCommand)?;
+    let mut cmd = script_command(program, args, run_as);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = cmd.spawn().map_err(|source| ScriptError::Spawn {
         program: program.clone(),
@@ -151,6 +179,35 @@ mod tests {
         .await;
         assert!(matches!(r, Err(ScriptError::Timeout { .. })));
         assert!(t0.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn runs_as_the_given_user() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED: needs root (setuid)");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("netio-runas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let out = dir.join("id");
+        let who = crate::script_security::lookup_user("nobody", None).unwrap();
+        let r = run_script_as(
+            &argv(&[
+                "sh",
+                "-c",
+                &format!("echo $(id -u) $(id -g) $(id -G) > {}", out.display()),
+            ]),
+            Duration::from_secs(5),
+            Some(who),
+        )
+        .await
+        .unwrap();
+        assert!(r.success());
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text.trim(), format!("{0} {1} {1}", who.uid, who.gid));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -398,8 +398,8 @@ pub(crate) fn set_parent_death_signal(cmd: &mut tokio::process::Command) {
 /// Registers a socket that owns its descriptor with tokio's reactor.
 pub(crate) fn register_async<T: AsRawFd>(inner: T) -> io::Result<tokio::io::unix::AsyncFd<T>> {
     let interest = tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE;
-    // SAFETY: only called with socket2::Socket and netlink_sys::Socket, which own
-    // their descriptor for their whole life and always return that same one from
+    // SAFETY: only called with socket2::Socket, netlink_sys::Socket and
+    // inotify::Inotify, which own their descriptor for their whole life and always return that same one from
     // as_raw_fd; the AsyncFd takes ownership, so the fd stays open while registered.
     unsafe { tokio::io::unix::AsyncFd::register_with_interest(inner, interest) }
         .map_err(|e| e.into_parts().1)
