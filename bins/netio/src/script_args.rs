@@ -90,6 +90,30 @@ pub fn split_command(line: &str) -> Result<Vec<String>, SplitError> {
     Ok(words)
 }
 
+/// Splits a script as keepalived does when it comes from the configuration:
+/// keepalived parses the configuration line once with quotes and escapes
+/// (so the text inside `script "..."` loses one level of backslashes), then
+/// splits that text again with [`split_command`]. `text` is the script's text
+/// with the outer quotes already removed.
+pub fn split_config_command(text: &str) -> Result<Vec<String>, SplitError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut once = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        i += 1;
+        if c != '\\' {
+            once.push(c);
+            continue;
+        }
+        let (ch, used) = escape(&chars[i..]).ok_or(SplitError::TrailingBackslash {
+            line: text.to_string(),
+        })?;
+        once.push(ch);
+        i += used;
+    }
+    split_command(&once)
+}
+
 /// The character an escape sequence (after the backslash) stands for and how
 /// many characters it used; `None` at the end of the line.
 fn escape(rest: &[char]) -> Option<(char, usize)> {
@@ -181,6 +205,18 @@ mod tests {
             split("sh -c 'exit 3' ; echo $HOME | cat *"),
             ["sh", "-c", "exit 3", ";", "echo", "$HOME", "|", "cat", "*"]
         );
+    }
+
+    #[test]
+    fn config_text_loses_one_level_of_escapes_first() {
+        // keepalived.conf `script "/bin/x 'a b' c\\ d \\\\t"`: the line parse turns
+        // `\\` into `\`, the script split then escapes the space.
+        assert_eq!(
+            split_config_command(r"/bin/x 'a b' c\\ d \\\\t").unwrap(),
+            ["/bin/x", "a b", "c d", "\\t"]
+        );
+        assert_eq!(split_config_command(r"/bin/x \t").unwrap(), ["/bin/x"]);
+        assert!(split_config_command(r"/bin/x \").is_err());
     }
 
     #[test]

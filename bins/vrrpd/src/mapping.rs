@@ -54,26 +54,76 @@ pub enum TrackerSource {
     Interface(String),
     /// `track_script`: the `vrrp_script` of that name.
     Script(String),
+    /// `track_file`: the `track_file` of that name (a value tracker).
+    File(String),
 }
 
-/// Notify scripts of an instance (keepalived notes §3.18), each as argv.
+/// A script command line split into argv (keepalived's quoting rules,
+/// [`netio::script_args::split_config_command`]) and the user it runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptCmd {
+    /// Command and arguments.
+    pub argv: Vec<String>,
+    /// `USER [GROUP]` written after the command (None: the default script
+    /// user, `script_user` / keepalived_script / vrrpd's own).
+    pub user: Option<(String, Option<String>)>,
+    /// Who it runs as: set by the daemon's script checks before it runs
+    /// (None: as vrrpd).
+    pub run_as: Option<netio::RunAs>,
+}
+
+impl From<Vec<String>> for ScriptCmd {
+    /// A command run as the default script user.
+    fn from(argv: Vec<String>) -> Self {
+        ScriptCmd {
+            argv,
+            user: None,
+            run_as: None,
+        }
+    }
+}
+
+/// Notify scripts of an instance (keepalived notes §3.18).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotifySpec {
     /// `notify_master`.
-    pub master: Option<Vec<String>>,
+    pub master: Option<ScriptCmd>,
     /// `notify_backup`.
-    pub backup: Option<Vec<String>>,
+    pub backup: Option<ScriptCmd>,
     /// `notify_fault`.
-    pub fault: Option<Vec<String>>,
+    pub fault: Option<ScriptCmd>,
     /// `notify_stop`.
-    pub stop: Option<Vec<String>>,
+    pub stop: Option<ScriptCmd>,
     /// `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
-    pub generic: Option<Vec<String>>,
+    pub generic: Option<ScriptCmd>,
+}
+
+/// A notify FIFO (`notify_fifo` / `vrrp_notify_fifo` in global_defs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoSpec {
+    /// Path of the FIFO.
+    pub path: std::path::PathBuf,
+    /// `USER [GROUP]` owning the FIFO when vrrpd creates it.
+    pub owner: Option<(String, Option<String>)>,
+    /// `notify_fifo_script` / `vrrp_notify_fifo_script`: started once with
+    /// the FIFO path appended; it reads the lines.
+    pub script: Option<ScriptCmd>,
+}
+
+/// A `track_file` tracked by at least one instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackFileSpec {
+    /// `track_file NAME`.
+    pub name: String,
+    /// `file PATH`.
+    pub path: std::path::PathBuf,
+    /// `init_file [VALUE] [overwrite]`: (value, overwrite).
+    pub init: Option<(i32, bool)>,
 }
 
 impl NotifySpec {
     /// The specific script for entering `to` (`notify_master`, ...).
-    pub fn for_state(&self, to: vrrp_core::State) -> Option<Vec<String>> {
+    pub fn for_state(&self, to: vrrp_core::State) -> Option<ScriptCmd> {
         use vrrp_core::State;
         match to {
             State::Master => self.master.clone(),
@@ -102,6 +152,10 @@ pub struct ScriptSpec {
     pub fall: u32,
     /// `init_fail`: start failed instead of up.
     pub init_fail: bool,
+    /// `user USER [GROUP]` of the vrrp_script.
+    pub user: Option<(String, Option<String>)>,
+    /// Who it runs as (set by the daemon's script checks).
+    pub run_as: Option<netio::RunAs>,
 }
 
 /// One mapped instance: the state-machine config plus what the IO layer needs.
@@ -143,6 +197,14 @@ pub struct Mapped {
     pub scripts: Vec<ScriptSpec>,
     /// global `vrrp_startup_delay`: wait this long before starting instances.
     pub startup_delay: Option<std::time::Duration>,
+    /// `track_file`s tracked by at least one instance.
+    pub track_files: Vec<TrackFileSpec>,
+    /// `notify_fifo` then `vrrp_notify_fifo`.
+    pub notify_fifos: Vec<FifoSpec>,
+    /// `enable_script_security`.
+    pub script_security: bool,
+    /// `script_user USER [GROUP]`.
+    pub script_user: Option<(String, Option<String>)>,
 }
 
 /// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
@@ -213,7 +275,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             }
         }
         crate::sync_group::apply_group_tracking(sg, cfg, &members, &mut out.instances, &mut diags);
-        if let Some(n) = crate::sync_group::group_notify(sg) {
+        if let Some(n) = crate::sync_group::group_notify(sg, &mut diags) {
             out.group_notify.insert(sg.name.value.clone(), n);
         }
         if members.is_empty() {
@@ -243,27 +305,26 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .interval
             .as_ref()
             .map_or(std::time::Duration::from_secs(1), |v| v.value);
+        let Some(cmd) = script_cmd(&Some(cmd.clone()), &mut diags) else {
+            continue;
+        };
         out.scripts.push(ScriptSpec {
             name: sc.name.value.clone(),
-            argv: cmd
-                .value
-                .command
-                .split_whitespace()
-                .map(String::from)
-                .collect(),
+            argv: cmd.argv,
             interval,
             timeout: sc.timeout.as_ref().map_or(interval, |v| v.value),
             rise: sc.rise.as_ref().map_or(1, |v| v.value.max(1)),
             fall: sc.fall.as_ref().map_or(1, |v| v.value.max(1)),
             init_fail: sc.init_fail.as_ref().is_some_and(|v| v.value),
+            user: sc
+                .user
+                .as_ref()
+                .map(|u| (u.value.user.clone(), u.value.group.clone()))
+                .or(cmd.user),
+            run_as: None,
         });
-        if let Some(u) = &sc.user {
-            diags.push(ignored(
-                u.span,
-                "`user` of a vrrp_script (scripts run as vrrpd's user)",
-            ));
-        }
     }
+    map_globals(cfg, &mut out, &mut diags);
     (out, diags)
 }
 
@@ -297,6 +358,101 @@ pub(crate) fn script_tracker(
         reverse,
         initially_up: !sc.init_fail.as_ref().is_some_and(|v| v.value),
     })
+}
+
+/// Splits a configured script with keepalived's rules; an unsplittable line
+/// is ignored with a warning (keepalived: "Unable to parse script").
+pub(crate) fn script_cmd(
+    s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ScriptCmd> {
+    let s = s.as_ref()?;
+    match netio::script_args::split_config_command(&s.value.command) {
+        Ok(argv) => Some(ScriptCmd {
+            argv,
+            user: s.value.user.clone().map(|u| (u, s.value.group.clone())),
+            run_as: None,
+        }),
+        Err(e) => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-script",
+                s.span,
+                format!("unable to parse script: {e}; ignored (as keepalived does)"),
+            ));
+            None
+        }
+    }
+}
+
+/// Global script settings, notify FIFOs and the track files in use.
+fn map_globals(cfg: &Config, out: &mut Mapped, diags: &mut Vec<Diagnostic>) {
+    let g = &cfg.global_defs;
+    out.script_security = g.enable_script_security.as_ref().is_some_and(|v| v.value);
+    out.script_user = g
+        .script_user
+        .as_ref()
+        .map(|u| (u.value.user.clone(), u.value.group.clone()));
+    for (fifo, script_kw) in [
+        (&g.notify_fifo, "notify_fifo_script"),
+        (&g.vrrp_notify_fifo, "vrrp_notify_fifo_script"),
+    ] {
+        let Some(f) = fifo else { continue };
+        let script = g
+            .other
+            .iter()
+            .find(|r| r.keyword == script_kw)
+            .and_then(|r| {
+                let cmd = keepalived_conf::Script {
+                    command: r.args.first()?.clone(),
+                    user: r.args.get(1).cloned(),
+                    group: r.args.get(2).cloned(),
+                };
+                script_cmd(&Some(keepalived_conf::Spanned::new(cmd, r.span)), diags)
+            });
+        // `notify_fifo PATH [USER [GROUP]]`: words, not a command line.
+        let mut words = f.value.command.split_whitespace().map(String::from);
+        let path = words.next().unwrap_or_default();
+        let user = f.value.user.clone().or_else(|| words.next());
+        let group = f.value.group.clone().or_else(|| words.next());
+        out.notify_fifos.push(FifoSpec {
+            path: path.into(),
+            owner: user.map(|u| (u, group)),
+            script,
+        });
+    }
+    for tf in &cfg.track_files {
+        let used = out.instances.iter().any(|i| {
+            i.trackers
+                .contains(&TrackerSource::File(tf.name.value.clone()))
+        });
+        let Some(path) = tf.file.as_ref().filter(|_| used) else {
+            continue;
+        };
+        // init_file [VALUE] [overwrite] (track_file.c `track_file_init_handler`).
+        let init = tf.init_file.as_ref().map(|words| {
+            let mut value = 0;
+            let mut overwrite = false;
+            for w in &words.value {
+                if w == "overwrite" {
+                    overwrite = true;
+                } else if let Ok(v) = w.parse::<i32>() {
+                    value = v;
+                } else {
+                    diags.push(Diagnostic::warning(
+                        "vrrpd-track-file",
+                        words.span,
+                        format!("unknown track file init option `{w}`"),
+                    ));
+                }
+            }
+            (value, overwrite)
+        });
+        out.track_files.push(TrackFileSpec {
+            name: tf.name.value.clone(),
+            path: path.value.clone().into(),
+            init,
+        });
+    }
 }
 
 pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
@@ -645,13 +801,34 @@ pub fn map_instance(
             sources.push(TrackerSource::Script(t.name.clone()));
         }
     }
+    // track_file: value × weight (keepalived track_file.c; weight default 1,
+    // the instance's `weight W [reverse]` overrides the file's).
+    for t in &vi.track_file {
+        let Some(tf) = cfg.track_files.iter().find(|f| f.name.value == t.name) else {
+            diags.push(Diagnostic::warning(
+                "vrrpd-track-file",
+                t.span,
+                format!(
+                    "track_file `{}` names no track_file block; ignored (as keepalived does)",
+                    t.name
+                ),
+            ));
+            continue;
+        };
+        let (weight, reverse) = match t.weight {
+            Some(w) => (w, t.reverse),
+            None => (tf.weight.as_ref().map_or(1, |w| w.value), tf.reverse),
+        };
+        trackers.push(TrackerConfig {
+            name: t.name.clone(),
+            weight,
+            reverse,
+            initially_up: true,
+        });
+        sources.push(TrackerSource::File(t.name.clone()));
+    }
     // Settings that change behaviour and are not implemented: errors.
-    for t in vi
-        .track_file
-        .iter()
-        .chain(&vi.track_process)
-        .chain(&vi.track_bfd)
-    {
+    for t in vi.track_process.iter().chain(&vi.track_bfd) {
         diags.push(unsupported(t.span, &format!("tracking (`{}`)", t.name)));
     }
     let vmac = crate::vmac_conf::map_vmac(vi, vrid.value, family, diags);
@@ -693,21 +870,12 @@ pub fn map_instance(
     {
         diags.push(ignored(s.span, "this notify script"));
     }
-    let argv = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
-        s.as_ref().map(|s| {
-            s.value
-                .command
-                .split_whitespace()
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-    };
     let notify = NotifySpec {
-        master: argv(&vi.notify_master),
-        backup: argv(&vi.notify_backup),
-        fault: argv(&vi.notify_fault),
-        stop: argv(&vi.notify_stop),
-        generic: argv(&vi.notify),
+        master: script_cmd(&vi.notify_master, diags),
+        backup: script_cmd(&vi.notify_backup, diags),
+        fault: script_cmd(&vi.notify_fault, diags),
+        stop: script_cmd(&vi.notify_stop, diags),
+        generic: script_cmd(&vi.notify, diags),
     };
 
     // GARP schedule: instance, else global, else keepalived's defaults (§3.12).
@@ -978,7 +1146,7 @@ mod tests {
     fn unsupported_is_error_with_line() {
         let p = parse_str(
             "t.conf",
-            "track_file tf {\n file /tmp/x\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_file {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n\n track_process {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
             &LoadOptions::default(),
         );
         let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
@@ -1022,11 +1190,89 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         let n = &m.instances[0].notify;
         assert_eq!(
-            n.master,
+            n.master.as_ref().map(|c| c.argv.clone()),
             Some(vec!["/bin/up.sh".into(), "a".into(), "b".into()])
         );
-        assert_eq!(n.generic, Some(vec!["/bin/any".to_string()]));
+        assert_eq!(
+            n.generic.as_ref().map(|c| c.argv.clone()),
+            Some(vec!["/bin/any".to_string()])
+        );
         assert_eq!(n.backup, None);
+    }
+
+    #[test]
+    fn script_lines_split_with_keepalived_quoting_and_users() {
+        let (m, d) = map(concat!(
+            "global_defs {\n enable_script_security\n script_user nobody nogroup\n",
+            " vrrp_notify_fifo /run/v.fifo root\n vrrp_notify_fifo_script \"/bin/rd -x\" nobody\n}\n",
+            "vrrp_script chk {\n script \"/bin/check 'a b' c\\\\ d\"\n user daemon\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n",
+            " notify_master \"/bin/up.sh 'x y'\" root\n",
+            " virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        ));
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.script_security);
+        assert_eq!(
+            m.script_user,
+            Some(("nobody".into(), Some("nogroup".into())))
+        );
+        assert_eq!(m.scripts[0].argv, ["/bin/check", "a b", "c d"]);
+        assert_eq!(m.scripts[0].user, Some(("daemon".into(), None)));
+        let up = m.instances[0].notify.master.clone().unwrap();
+        assert_eq!(up.argv, ["/bin/up.sh", "x y"]);
+        assert_eq!(up.user, Some(("root".into(), None)));
+        assert_eq!(m.notify_fifos.len(), 1);
+        let f = &m.notify_fifos[0];
+        assert_eq!(f.path, std::path::PathBuf::from("/run/v.fifo"));
+        assert_eq!(f.owner, Some(("root".into(), None)));
+        let sc = f.script.clone().unwrap();
+        assert_eq!(
+            (sc.argv, sc.user),
+            (
+                vec!["/bin/rd".to_string(), "-x".to_string()],
+                Some(("nobody".to_string(), None))
+            )
+        );
+    }
+
+    #[test]
+    fn track_files_are_value_trackers() {
+        let (m, d) = map(concat!(
+            "track_file tf {\n file /run/tf\n weight -10\n init_file 5 overwrite\n}\n",
+            "track_file unused {\n file /run/unused\n}\n",
+            "track_file plain {\n file /run/plain\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n",
+            " track_file {\n  tf\n  plain weight 0 reverse\n  nosuch\n }\n",
+            " virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n",
+            " track_file {\n  tf weight 3 reverse\n }\n",
+            " virtual_ipaddress {\n 192.0.2.2\n }\n}\n",
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("names no track_file"), "{d:?}");
+        let a = &m.instances[0];
+        assert_eq!(
+            a.trackers,
+            [
+                TrackerSource::File("tf".into()),
+                TrackerSource::File("plain".into())
+            ]
+        );
+        let w: Vec<_> = a
+            .config
+            .trackers
+            .iter()
+            .map(|t| (t.weight, t.reverse))
+            .collect();
+        assert_eq!(w, [(-10, false), (0, true)]);
+        let b = &m.instances[1].config.trackers[0];
+        assert_eq!((b.weight, b.reverse), (3, true));
+        let files: Vec<_> = m
+            .track_files
+            .iter()
+            .map(|f| (f.name.as_str(), f.init))
+            .collect();
+        assert_eq!(files, [("tf", Some((5, true))), ("plain", None)]);
     }
 
     #[test]
@@ -1079,8 +1325,11 @@ mod tests {
             "{d:?}"
         );
         let n = &m.group_notify["G"];
-        assert_eq!(n.master, Some(vec!["/bin/gm".to_string(), "x".into()]));
-        assert_eq!(n.generic, Some(vec!["/bin/gn".to_string()]));
+        assert_eq!(
+            n.master,
+            Some(vec!["/bin/gm".to_string(), "x".into()].into())
+        );
+        assert_eq!(n.generic, Some(vec!["/bin/gn".to_string()].into()));
     }
 
     #[test]

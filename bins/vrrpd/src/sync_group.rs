@@ -10,38 +10,29 @@
 //!   generic `notify` gets `GROUP NAME STATE PRIORITY` appended, PRIORITY
 //!   being 0 for a group as keepalived 2.2.7 passes it.
 
-use keepalived_conf::{Diagnostic, Script, Spanned, VrrpSyncGroup};
+use keepalived_conf::{Diagnostic, VrrpSyncGroup};
 use vrrp_core::{State, TrackerConfig};
 
 use crate::mapping::{
-    InstanceSpec, NotifySpec, TrackerSource, ignored, script_tracker, unsupported,
+    InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, ignored, script_cmd, script_tracker,
+    unsupported,
 };
 
-fn argv(s: &Option<Spanned<Script>>) -> Option<Vec<String>> {
-    s.as_ref().map(|s| {
-        s.value
-            .command
-            .split_whitespace()
-            .map(String::from)
-            .collect()
-    })
-}
-
 /// The group's notify scripts, if it has any.
-pub fn group_notify(sg: &VrrpSyncGroup) -> Option<NotifySpec> {
+pub fn group_notify(sg: &VrrpSyncGroup, diags: &mut Vec<Diagnostic>) -> Option<NotifySpec> {
     let n = NotifySpec {
-        master: argv(&sg.notify_master),
-        backup: argv(&sg.notify_backup),
-        fault: argv(&sg.notify_fault),
-        stop: argv(&sg.notify_stop),
-        generic: argv(&sg.notify),
+        master: script_cmd(&sg.notify_master, diags),
+        backup: script_cmd(&sg.notify_backup, diags),
+        fault: script_cmd(&sg.notify_fault, diags),
+        stop: script_cmd(&sg.notify_stop, diags),
+        generic: script_cmd(&sg.notify, diags),
     };
     (n != NotifySpec::default()).then_some(n)
 }
 
 /// The command lines to run when group `name` enters `to`: the specific
 /// script first, then the generic one with `GROUP NAME STATE 0`.
-pub fn group_scripts(n: &NotifySpec, name: &str, to: State) -> Vec<Vec<String>> {
+pub fn group_scripts(n: &NotifySpec, name: &str, to: State) -> Vec<ScriptCmd> {
     let specific = n.for_state(to);
     // keepalived's generic notify knows no STOP for groups (man page:
     // "stop only applies to instances").
@@ -49,7 +40,7 @@ pub fn group_scripts(n: &NotifySpec, name: &str, to: State) -> Vec<Vec<String>> 
         .then(|| n.generic.clone())
         .flatten()
         .map(|mut a| {
-            a.extend([
+            a.argv.extend([
                 "GROUP".to_string(),
                 name.to_string(),
                 to.as_str().to_string(),
@@ -141,9 +132,15 @@ mod tests {
 
     #[test]
     fn group_generic_notify_gets_group_name_state_and_zero() {
+        let group_scripts = |n: &NotifySpec, g: &str, st: State| -> Vec<Vec<String>> {
+            super::group_scripts(n, g, st)
+                .into_iter()
+                .map(|c| c.argv)
+                .collect()
+        };
         let n = NotifySpec {
-            master: Some(vec!["/bin/m".into(), "x".into()]),
-            generic: Some(vec!["/bin/g".into()]),
+            master: Some(vec!["/bin/m".to_string(), "x".into()].into()),
+            generic: Some(vec!["/bin/g".to_string()].into()),
             ..NotifySpec::default()
         };
         assert_eq!(

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod control;
 mod host;
 mod router;
+mod scripting;
 mod vmac;
 
 use std::path::{Path, PathBuf};
@@ -91,7 +92,9 @@ async fn load(path: &Path, rtnl: &Rtnl) -> Result<(crate::mapping::Mapped, HostV
     if loaded.has_errors() {
         return Err(format!("{}: configuration refused", path.display()));
     }
-    Ok((loaded.mapped, host))
+    let mut mapped = loaded.mapped;
+    scripting::apply_script_policy(&mut mapped);
+    Ok((mapped, host))
 }
 
 struct PidFile(Option<PathBuf>);
@@ -222,6 +225,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
     let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
     router.spawn_scripts(&mapped.scripts, &script_tx);
+    router.set_notify_fifos(scripting::open_fifos(&mapped));
+    let (file_tx, mut file_rx) = mpsc::channel::<scripting::FileValue>(64);
+    let mut track_files = scripting::TrackFiles::default();
+    track_files
+        .start(&mapped.track_files, false, &mut router, &file_tx)
+        .await;
     if let Some(d) = mapped.startup_delay.filter(|d| !d.is_zero()) {
         info!("vrrp_startup_delay: starting instances in {d:?}");
         tokio::select! {
@@ -249,9 +258,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                 match load(&o.file, &rtnl).await {
                     Ok((m, h)) => {
                         router.spawn_scripts(&m.scripts, &script_tx);
+                        let files = m.track_files.clone();
                         if let Err(e) = router.reload(m, &h).await {
                             error!("reload failed: {e}");
                         }
+                        track_files.start(&files, true, &mut router, &file_tx).await;
+                        router.refresh_track_files().await;
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
@@ -264,6 +276,7 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                 }
             }
             Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,
+            Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
             Some(req) = ctl_rx.recv() => {
                 let _ = req.send(router.status_json().to_string());
             }

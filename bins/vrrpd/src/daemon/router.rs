@@ -130,6 +130,10 @@ pub struct Router {
     unmatched: BTreeMap<String, u64>,
     clock: Clock,
     scripts: std::collections::HashMap<String, ScriptState>,
+    /// Last value of each `track_file` (keepalived `last_status`).
+    file_values: std::collections::HashMap<String, i32>,
+    /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
+    notify_fifos: Vec<netio::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Running notify scripts (awaited, briefly, at shutdown).
     /// The advert being decoded, reused for every packet: `parse_into`
@@ -193,6 +197,8 @@ impl Router {
             unmatched: BTreeMap::new(),
             clock,
             scripts: std::collections::HashMap::new(),
+            file_values: std::collections::HashMap::new(),
+            notify_fifos: Vec::new(),
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
             group_notify: BTreeMap::new(),
@@ -337,29 +343,37 @@ impl Router {
             .is_some_and(|l| l.is_up() && l.is_running());
         // Trackers start from what is known now (before Startup, so that a
         // failed one never lets the instance through Master).
-        let tracker_states: Vec<bool> = self.slots.get(i).map_or(Vec::new(), |s| {
+        let up_down = |k: usize, up: bool| {
+            if up {
+                Event::TrackerUp(k)
+            } else {
+                Event::TrackerDown(k)
+            }
+        };
+        let tracker_events: Vec<Event> = self.slots.get(i).map_or(Vec::new(), |s| {
             s.spec
                 .trackers
                 .iter()
-                .map(|t| match t {
-                    TrackerSource::Interface(n) => host
-                        .links
-                        .get(n)
-                        .is_some_and(|l| l.is_up() && l.is_running()),
-                    TrackerSource::Script(n) => self.scripts.get(n).is_none_or(|st| st.up),
+                .enumerate()
+                .map(|(k, t)| match t {
+                    TrackerSource::Interface(n) => up_down(
+                        k,
+                        host.links
+                            .get(n)
+                            .is_some_and(|l| l.is_up() && l.is_running()),
+                    ),
+                    TrackerSource::Script(n) => {
+                        up_down(k, self.scripts.get(n).is_none_or(|st| st.up))
+                    }
+                    TrackerSource::File(n) => {
+                        Event::TrackerValue(k, self.file_values.get(n).copied().unwrap_or(0))
+                    }
                 })
                 .collect()
         });
         if let Some(inst) = self.insts.get_mut(i) {
-            for (k, up) in tracker_states.into_iter().enumerate() {
-                inst.handle_event(
-                    now,
-                    if up {
-                        Event::TrackerUp(k)
-                    } else {
-                        Event::TrackerDown(k)
-                    },
-                );
+            for ev in tracker_events {
+                inst.handle_event(now, ev);
             }
             inst.handle_event(now, Event::Startup);
             if !up {
@@ -610,15 +624,24 @@ impl Router {
         let scripts = self.group_notify.get(&name).map_or(Vec::new(), |n| {
             crate::sync_group::group_scripts(n, &name, state)
         });
-        for argv in scripts {
-            self.spawn_group_script(name.clone(), argv);
+        for cmd in scripts {
+            self.spawn_group_script(name.clone(), cmd);
+        }
+        self.write_fifos(&netio::notify_fifo::group_line(&name, state.as_str()));
+    }
+
+    /// One line to every notify FIFO (non-blocking; dropped when full).
+    fn write_fifos(&mut self, line: &str) {
+        for f in &mut self.notify_fifos {
+            f.write_line(line);
         }
     }
 
-    fn spawn_group_script(&mut self, group: String, argv: Vec<String>) {
+    fn spawn_group_script(&mut self, group: String, cmd: crate::mapping::ScriptCmd) {
         self.notify_tasks.retain(|h| !h.is_finished());
         self.notify_tasks.push(tokio::spawn(async move {
-            match netio::run_script(&argv, std::time::Duration::from_secs(30)).await {
+            let argv = &cmd.argv;
+            match netio::run_script_as(argv, std::time::Duration::from_secs(30), cmd.run_as).await {
                 Ok(o) if o.success() => {}
                 Ok(o) => warn!(group = %group, script = ?argv, outcome = ?o, "group notify script failed"),
                 Err(e) => warn!(group = %group, script = ?argv, "group notify script: {e}"),
@@ -678,7 +701,7 @@ impl Router {
                 let n = &slot.spec.notify;
                 let specific = n.for_state(to);
                 let generic = n.generic.clone().map(|mut a| {
-                    a.extend([
+                    a.argv.extend([
                         "INSTANCE".to_string(),
                         name.clone(),
                         to.as_str().to_string(),
@@ -686,12 +709,14 @@ impl Router {
                     ]);
                     a
                 });
-                for argv in [specific, generic].into_iter().flatten() {
+                for cmd in [specific, generic].into_iter().flatten() {
                     let inst_name = name.clone();
+                    let argv = cmd.argv;
                     // keepalived runs notify scripts without waiting for them.
                     self.notify_tasks.retain(|h| !h.is_finished());
                     self.notify_tasks.push(tokio::spawn(async move {
-                        match netio::run_script(&argv, std::time::Duration::from_secs(30)).await {
+                        let timeout = std::time::Duration::from_secs(30);
+                        match netio::run_script_as(&argv, timeout, cmd.run_as).await {
                             Ok(o) if o.success() => {}
                             Ok(o) => {
                                 warn!(instance = %inst_name, script = ?argv, outcome = ?o, "notify script failed")
@@ -701,6 +726,15 @@ impl Router {
                             }
                         }
                     }));
+                }
+                // keepalived writes the FIFO line after starting the scripts.
+                let line = netio::notify_fifo::instance_line(
+                    &name,
+                    to.as_str(),
+                    inst.effective_priority(),
+                );
+                for f in &mut self.notify_fifos {
+                    f.write_line(&line);
                 }
                 info!(
                     instance = %name,
@@ -830,7 +864,12 @@ impl Router {
             self.remove_vips(i).await;
         }
         self.remove_vmacs().await;
-        let stops: Vec<(String, Vec<String>)> = self
+        // keepalived notify_shutdown: every group then gets STOP on the FIFOs.
+        let names: Vec<String> = self.groups.iter().map(|g| g.name().to_string()).collect();
+        for g in names {
+            self.write_fifos(&netio::notify_fifo::group_line(&g, State::Stop.as_str()));
+        }
+        let stops: Vec<(String, crate::mapping::ScriptCmd)> = self
             .group_notify
             .iter()
             .flat_map(|(g, n)| {
@@ -878,7 +917,7 @@ impl Router {
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tick.tick().await;
-                    let ok = match netio::run_script(&sc.argv, sc.timeout).await {
+                    let ok = match netio::run_script_as(&sc.argv, sc.timeout, sc.run_as).await {
                         Ok(o) => o.success(),
                         Err(e) => {
                             debug!(script = %sc.name, "{e}");
@@ -915,18 +954,69 @@ impl Router {
             .await;
     }
 
+    /// Indices of instance `i`'s trackers that watch `src`.
+    fn tracker_indices(&self, i: usize, src: &TrackerSource) -> Vec<usize> {
+        self.slots.get(i).map_or(Vec::new(), |s| {
+            s.spec
+                .trackers
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| *t == src)
+                .map(|(k, _)| k)
+                .collect()
+        })
+    }
+
+    /// The notify FIFOs state changes are written to.
+    pub fn set_notify_fifos(&mut self, fifos: Vec<netio::notify_fifo::NotifyFifo>) {
+        self.notify_fifos = fifos;
+    }
+
+    /// A `track_file` holds a new value (before [`Router::install`]: the
+    /// initial value): every instance tracking it gets
+    /// `Event::TrackerValue` (keepalived `update_track_file_status`).
+    pub async fn on_track_file(&mut self, name: &str, value: i32) {
+        if self.file_values.insert(name.to_string(), value) == Some(value) {
+            return;
+        }
+        info!(track_file = name, value, "track_file value changed");
+        self.send_track_file(name, value).await;
+    }
+
+    /// Sends every known `track_file` value again (after a reload, which
+    /// may have renumbered the trackers).
+    pub async fn refresh_track_files(&mut self) {
+        let values: Vec<(String, i32)> = self
+            .file_values
+            .iter()
+            .map(|(n, v)| (n.clone(), *v))
+            .collect();
+        for (name, value) in values {
+            self.send_track_file(&name, value).await;
+        }
+    }
+
+    async fn send_track_file(&mut self, name: &str, value: i32) {
+        let src = TrackerSource::File(name.to_string());
+        let now = self.clock.now();
+        for i in 0..self.slots.len() {
+            let ks = self.tracker_indices(i, &src);
+            if ks.is_empty() {
+                continue;
+            }
+            if let Some(inst) = self.insts.get_mut(i) {
+                for k in ks {
+                    inst.handle_event(now, Event::TrackerValue(k, value));
+                }
+            }
+            self.after_input(i).await;
+        }
+    }
+
     async fn on_tracker(&mut self, src: &TrackerSource, up: bool) {
         let now = self.clock.now();
         for i in 0..self.slots.len() {
-            let ks: Vec<usize> = self.slots.get(i).map_or(Vec::new(), |s| {
-                s.spec
-                    .trackers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| *t == src)
-                    .map(|(k, _)| k)
-                    .collect()
-            });
+            let ks = self.tracker_indices(i, src);
             if ks.is_empty() {
                 continue;
             }
