@@ -3,7 +3,9 @@
 #
 # usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-interop.sh [SCENARIO...]
 #   SCENARIO: election hung sigterm preempt auth ipv6 unicast reload malformed
-#   track (default: all; track = track_script / track_interface, beyond issue 6). Every scenario runs both ways round: vrrpd as the
+#   track trackfile fifo scriptuser (default: all; track = track_script /
+#   track_interface, trackfile = track_file, fifo = vrrp_notify_fifo lines,
+#   scriptuser = script_user + enable_script_security; beyond issue 6). Every scenario runs both ways round: vrrpd as the
 #   higher-priority router (r1, 10.77.0.1) against keepalived as r2 (10.77.0.2),
 #   then keepalived as r1 and vrrpd as r2.
 #
@@ -597,7 +599,192 @@ sc_track() {
     net_down
 }
 
-ALL="election hung sigterm preempt auth ipv6 unicast reload malformed track"
+# ---- track_file / notify_fifo / script users (keepalived track_file.c, notify.c) ----
+# add_global FILE LINES: insert LINES at the top of FILE's global_defs block.
+add_global() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+p, extra = sys.argv[1], sys.argv[2]
+s = open(p).read()
+open(p, "w").write(s.replace("global_defs {\n", "global_defs {\n" + extra + "\n", 1))
+PY
+}
+# wait_for SECS CMD...: poll CMD every 0.1 s until it succeeds or SECS pass.
+wait_for() {
+    local t=$(( $1 * 10 )); shift
+    while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
+    "$@"
+}
+# log_has NAME REGEX: the router's log matches REGEX.
+log_has() { grep -qE "$2" "$TN_DIR/$1.log"; }
+
+sc_trackfile() {
+    local hi=$1 lo=$2 run=$3 st n
+    net_up "$run"
+    local f1=$TN_DIR/$run-r1.tf f2=$TN_DIR/$run-r2.tf
+    local top1="track_file tf {
+    file $f1
+    weight -10
+    init_file 0 overwrite
+}"
+    local top2="track_file tf {
+    file $f2
+    init_file
+}"
+    local trk="    track_file {
+        tf
+    }"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "$trk" 3 0.5 "$VIP/24" r1 "$top1"
+    mkconf "$TN_DIR/$run-lo.conf" 100 "$trk" 3 0.5 "$VIP/24" r2 "$top2"
+    echo 7 >"$f1"   # init_file 0 overwrite: reset to 0 at start
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] init_file overwrite wrote 0 to r1's file" wait_for 3 grep -qx 0 "$f1"
+    tn_check "[$run] init_file created r2's missing file with 0" wait_for 3 grep -qx 0 "$f2"
+    tn_check "[$run] files at 0: r1 ($hi, 150) Master" tn_wait_addr "$R1" eth0 $VIP 8
+    sleep 1
+    tn_check "[$run] files at 0: r2 ($lo) Backup" hasnt "$R2" $VIP
+    echo 6 >"$f1"
+    tn_check "[$run] r1's file = 6 (150 + 6 x -10 = 90 < 100): r2 ($lo) takes over" tn_wait_addr "$R2" eth0 $VIP 6
+    tn_check "[$run] ... and r1 ($hi) releases" tn_wait_no_addr "$R1" eth0 $VIP 3
+    if [ "$hi" = vr ]; then
+        n=$(json_get "$(vr_status "${run}_hi" "$R1")" 'j["instances"][0]["effective_priority"]')
+        tn_check "[$run] vrrpd reports effective priority 90 ($n)" test "$n" = 90
+    fi
+    rm -f "$f1"
+    tn_check "[$run] r1's file removed (value 0): r1 ($hi) preempts back" tn_wait_addr "$R1" eth0 $VIP 8
+    sleep 1
+    echo 26 >"$f1"
+    tn_check "[$run] r1's file = 26 (26 x -10 <= -254: FAULT): r2 ($lo) takes over" tn_wait_addr "$R2" eth0 $VIP 6
+    tn_check "[$run] ... r1 ($hi) in FAULT releases the VIP" tn_wait_no_addr "$R1" eth0 $VIP 3
+    if [ "$hi" = vr ]; then
+        st=$(json_get "$(vr_status "${run}_hi" "$R1")" 'j["instances"][0]["state"]')
+        tn_check "[$run] vrrpd reports FAULT ($st)" test "$st" = FAULT
+    fi
+    echo 0x0 >"$TN_DIR/$run-r1.tmp"; mv "$TN_DIR/$run-r1.tmp" "$f1"
+    tn_check "[$run] file moved in with 0x0: r1 ($hi) takes the VIP back" tn_wait_addr "$R1" eth0 $VIP 8
+    echo -8 >"$f2"
+    sleep 1
+    tn_check "[$run] r2's file = -8 (weight 1: 100 - 8 = 92): r1 ($hi) stays Master" has "$R1" $VIP
+    echo 60 >"$f2"
+    tn_check "[$run] r2's file = 60 (100 + 60 = 160 > 150): r2 ($lo) preempts" tn_wait_addr "$R2" eth0 $VIP 6
+    if [ "$lo" = vr ]; then
+        n=$(json_get "$(vr_status "${run}_lo" "$R2")" 'j["instances"][0]["effective_priority"]')
+        tn_check "[$run] vrrpd reports effective priority 160 ($n)" test "$n" = 160
+    fi
+    net_down
+}
+
+# The reader script of both FIFOs: copies every line to FIFO.out.
+fifo_reader() {
+    local f=$TN_DIR/fifo-reader.sh
+    [ -x "$f" ] || { printf '#!/bin/sh\nexec cat "$1" >>"$1.out"\n' >"$f"; chmod 755 "$f"; }
+    echo "$f"
+}
+
+# lines_are FILE 'L1|L2|': FILE holds exactly these lines (else print them).
+lines_are() {
+    local got; got=$(tr '\n' '|' <"$1" 2>/dev/null)
+    [ "$got" = "$2" ] || { echo "#   got: $got"; return 1; }
+}
+
+sc_fifo() {
+    local hi=$1 lo=$2 run=$3 reader role want
+    net_up "$run"
+    reader=$(fifo_reader)
+    # r1: global notify_fifo on a FIFO made here and read by a plain cat
+    # (sees everything the daemon writes, also at exit); r2: vrrp_notify_fifo
+    # created by the daemon and read by its vrrp_notify_fifo_script.
+    mkfifo "$TN_DIR/$run-hi.fifo"
+    cat "$TN_DIR/$run-hi.fifo" >"$TN_DIR/$run-hi.fifo.out" &
+    echo $! >>"$TN_DIR/.pids"
+    mkconf "$TN_DIR/$run-hi.conf" 150 "" 3 0.5 "$VIP/24" r1
+    mkconf "$TN_DIR/$run-lo.conf" 100 "" 3 0.5 "$VIP/24" r2
+    add_global "$TN_DIR/$run-hi.conf" "    notify_fifo $TN_DIR/$run-hi.fifo"
+    add_global "$TN_DIR/$run-lo.conf" "    vrrp_notify_fifo $TN_DIR/$run-lo.fifo
+    vrrp_notify_fifo_script $reader"
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP 8
+    tn_check "[$run] r2 ($lo) created its FIFO" test -p "$TN_DIR/$run-lo.fifo"
+    sleep 1
+    rt_stop "${run}_hi"
+    tn_check "[$run] r1 ($hi) stopped: r2 ($lo) takes over" tn_wait_addr "$R2" eth0 $VIP 6
+    sleep 0.5
+    want='INSTANCE "VI_51" BACKUP 100|INSTANCE "VI_51" MASTER 100|'
+    tn_check "[$run] r2's ($lo) fifo script read: $want" lines_are "$TN_DIR/$run-lo.fifo.out" "$want"
+    rt_stop "${run}_lo"
+    sleep 0.5
+    want='INSTANCE "VI_51" BACKUP 150|INSTANCE "VI_51" MASTER 150|INSTANCE "VI_51" STOP 150|'
+    tn_check "[$run] r1's ($hi) FIFO lines: $want" lines_are "$TN_DIR/$run-hi.fifo.out" "$want"
+    if [ "$lo" = vr ]; then
+        tn_check "[$run] vrrpd removed the FIFO it created" test ! -e "$TN_DIR/$run-lo.fifo"
+    fi
+    cp "$TN_DIR/$run-hi.fifo.out" "$TN_DIR/fifo-hi-$hi.lines"
+    grep -v ' STOP ' "$TN_DIR/$run-lo.fifo.out" >"$TN_DIR/fifo-lo-$lo.lines"
+    if [ -e "$TN_DIR/fifo-hi-vr.lines" ] && [ -e "$TN_DIR/fifo-hi-ka.lines" ]; then
+        for role in hi lo; do
+            tn_check "[fifo] $role role: vrrpd's FIFO lines = keepalived's, byte for byte" \
+                cmp -s "$TN_DIR/fifo-$role-vr.lines" "$TN_DIR/fifo-$role-ka.lines"
+        done
+    fi
+    net_down
+}
+
+sc_scriptuser() {
+    local hi=$1 lo=$2 run=$3 st impl name
+    net_up "$run"
+    # Scripts need a path nobody can traverse; the refused one sits in a
+    # world-writable (not sticky) directory.
+    chmod 755 "$TN_DIR"
+    mkdir -p "$TN_DIR/bin" "$TN_DIR/out" "$TN_DIR/ww"
+    chmod 755 "$TN_DIR/bin"; chmod 1777 "$TN_DIR/out"; chmod 777 "$TN_DIR/ww"
+    printf '#!/bin/sh\nid -u >"$1"\nexit 0\n' >"$TN_DIR/bin/whoami.sh"
+    printf '#!/bin/sh\nexit 1\n' >"$TN_DIR/ww/bad.sh"
+    chmod 755 "$TN_DIR/bin/whoami.sh" "$TN_DIR/ww/bad.sh"
+    for name in hi lo; do
+        local top="vrrp_script chk_user {
+    script \"$TN_DIR/bin/whoami.sh $TN_DIR/out/$run-$name.uid\"
+    interval 1
+}
+vrrp_script chk_bad {
+    script \"$TN_DIR/ww/bad.sh\"
+    interval 1
+    weight -100
+    user root
+}"
+        local trk="    track_script {
+        chk_user
+        chk_bad
+    }
+    notify_master \"$TN_DIR/bin/whoami.sh $TN_DIR/out/$run-$name.notify\""
+        local prio=150; [ $name = lo ] && prio=100
+        mkconf "$TN_DIR/$run-$name.conf" $prio "$trk" 3 0.5 "$VIP/24" "r-$name" "$top"
+        add_global "$TN_DIR/$run-$name.conf" "    enable_script_security
+    script_user nobody"
+    done
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] insecure chk_bad refused: r1 ($hi, 150 not 50) Master" tn_wait_addr "$R1" eth0 $VIP 8
+    sleep 2
+    tn_check "[$run] ... and stays Master (chk_bad never counts)" has "$R1" $VIP
+    tn_check "[$run] r2 ($lo) Backup" hasnt "$R2" $VIP
+    for name in hi lo; do
+        impl=$hi; [ $name = lo ] && impl=$lo
+        tn_check "[$run] $impl ($name) ran vrrp_script chk_user as nobody (uid 65534)" \
+            wait_for 3 grep -qx 65534 "$TN_DIR/out/$run-$name.uid"
+        tn_check "[$run] $impl ($name) logged disabling chk_bad" \
+            log_has "${run}_$name" "Disabling track script chk_bad due to insecure"
+    done
+    tn_check "[$run] $hi (hi) ran notify_master as nobody" wait_for 3 grep -qx 65534 "$TN_DIR/out/$run-hi.notify"
+    if [ "$hi" = vr ]; then
+        st=$(json_get "$(vr_status "${run}_hi" "$R1")" 'j["instances"][0]["effective_priority"]')
+        tn_check "[$run] vrrpd tracks only chk_user: effective priority 150 ($st)" test "$st" = 150
+    fi
+    net_down
+}
+
+ALL="election hung sigterm preempt auth ipv6 unicast reload malformed track trackfile fifo scriptuser"
 for s in ${*:-$ALL}; do
     case " $ALL " in *" $s "*) both_ways "sc_$s" ;; *) tn_die "unknown scenario $s (known: $ALL)" ;; esac
 done
