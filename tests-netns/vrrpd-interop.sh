@@ -682,10 +682,13 @@ fifo_reader() {
     echo "$f"
 }
 
-# lines_are FILE 'L1|L2|': FILE holds exactly these lines (else print them).
+# lines_are FILE 'L1|L2|': FILE holds exactly these lines, within 3 s (else
+# print what it holds).
+same_lines() { [ "$(tr '\n' '|' <"$1" 2>/dev/null)" = "$2" ]; }
 lines_are() {
-    local got; got=$(tr '\n' '|' <"$1" 2>/dev/null)
-    [ "$got" = "$2" ] || { echo "#   got: $got"; return 1; }
+    wait_for 3 same_lines "$1" "$2" && return 0
+    echo "#   got: $(tr '\n' '|' <"$1" 2>/dev/null)"
+    return 1
 }
 
 sc_fifo() {
