@@ -455,6 +455,37 @@ fn map_globals(cfg: &Config, out: &mut Mapped, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The value tracker of a `track_file` entry (instance or sync group), or
+/// None (with a warning) when it names no `track_file` block. The entry's
+/// `weight W [reverse]` overrides the block's (default 1).
+pub(crate) fn file_tracker(
+    cfg: &Config,
+    t: &keepalived_conf::TrackRef,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<TrackerConfig> {
+    let Some(tf) = cfg.track_files.iter().find(|f| f.name.value == t.name) else {
+        diags.push(Diagnostic::warning(
+            "vrrpd-track-file",
+            t.span,
+            format!(
+                "track_file `{}` names no track_file block; ignored (as keepalived does)",
+                t.name
+            ),
+        ));
+        return None;
+    };
+    let (weight, reverse) = match t.weight {
+        Some(w) => (w, t.reverse),
+        None => (tf.weight.as_ref().map_or(1, |w| w.value), tf.reverse),
+    };
+    Some(TrackerConfig {
+        name: t.name.clone(),
+        weight,
+        reverse,
+        initially_up: true,
+    })
+}
+
 pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(
         "vrrpd-unsupported",
@@ -804,28 +835,10 @@ pub fn map_instance(
     // track_file: value × weight (keepalived track_file.c; weight default 1,
     // the instance's `weight W [reverse]` overrides the file's).
     for t in &vi.track_file {
-        let Some(tf) = cfg.track_files.iter().find(|f| f.name.value == t.name) else {
-            diags.push(Diagnostic::warning(
-                "vrrpd-track-file",
-                t.span,
-                format!(
-                    "track_file `{}` names no track_file block; ignored (as keepalived does)",
-                    t.name
-                ),
-            ));
-            continue;
-        };
-        let (weight, reverse) = match t.weight {
-            Some(w) => (w, t.reverse),
-            None => (tf.weight.as_ref().map_or(1, |w| w.value), tf.reverse),
-        };
-        trackers.push(TrackerConfig {
-            name: t.name.clone(),
-            weight,
-            reverse,
-            initially_up: true,
-        });
-        sources.push(TrackerSource::File(t.name.clone()));
+        if let Some(tc) = file_tracker(cfg, t, diags) {
+            trackers.push(tc);
+            sources.push(TrackerSource::File(t.name.clone()));
+        }
     }
     // Settings that change behaviour and are not implemented: errors.
     for t in vi.track_process.iter().chain(&vi.track_bfd) {
@@ -1233,6 +1246,23 @@ mod tests {
                 Some(("nobody".to_string(), None))
             )
         );
+    }
+
+    #[test]
+    fn sync_group_track_file_goes_to_members_with_weight_zero() {
+        let (m, d) = map(concat!(
+            "track_file tf {\n file /run/tf\n weight -5\n}\n",
+            "vrrp_sync_group G {\n group {\n  A\n }\n track_file {\n  tf\n }\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        ));
+        assert!(
+            d.iter().all(|x| x.contains("ignored in sync group")),
+            "{d:?}"
+        );
+        let a = &m.instances[0];
+        assert_eq!(a.trackers, [TrackerSource::File("tf".into())]);
+        assert_eq!(a.config.trackers[0].weight, 0);
+        assert_eq!(m.track_files.len(), 1);
     }
 
     #[test]

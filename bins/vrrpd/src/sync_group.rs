@@ -14,8 +14,8 @@ use keepalived_conf::{Diagnostic, VrrpSyncGroup};
 use vrrp_core::{State, TrackerConfig};
 
 use crate::mapping::{
-    InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, ignored, script_cmd, script_tracker,
-    unsupported,
+    InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, file_tracker, ignored, script_cmd,
+    script_tracker, unsupported,
 };
 
 /// The group's notify scripts, if it has any.
@@ -63,12 +63,7 @@ pub fn apply_group_tracking(
         .sync_group_tracking_weight
         .as_ref()
         .is_some_and(|b| b.value);
-    for t in sg
-        .track_file
-        .iter()
-        .chain(&sg.track_process)
-        .chain(&sg.track_bfd)
-    {
+    for t in sg.track_process.iter().chain(&sg.track_bfd) {
         diags.push(unsupported(
             t.span,
             &format!("tracking `{}` in a vrrp_sync_group", t.name),
@@ -95,6 +90,11 @@ pub fn apply_group_tracking(
     for t in &sg.track_script {
         if let Some(tc) = script_tracker(cfg, t, diags) {
             added.push((tc, TrackerSource::Script(t.name.clone())));
+        }
+    }
+    for t in &sg.track_file {
+        if let Some(tc) = file_tracker(cfg, t, diags) {
+            added.push((tc, TrackerSource::File(t.name.clone())));
         }
     }
     for &m in members {
