@@ -130,6 +130,8 @@ impl<'o> Preprocessor<'o> {
 
     /// Processes input until at least one top-level statement is complete; `None` at the end.
     pub(crate) fn next_batch(&mut self) -> Option<Vec<Node>> {
+        // the current in-memory source, cloned once per batch (not per line)
+        let mut shared: Option<std::sync::Arc<String>> = None;
         loop {
             let done = self.tree.take_completed();
             if !done.is_empty() {
@@ -167,9 +169,17 @@ impl<'o> Preprocessor<'o> {
             } else {
                 String::new()
             };
-            let text: &str = match &at {
-                Line::Shared(t, r) => t.get(r.clone()).unwrap_or(""),
-                Line::Buffered => &buf,
+            if let (Line::Shared(_), Some(t)) = (&at, frame.src.text())
+                && !shared
+                    .as_ref()
+                    .is_some_and(|s| std::sync::Arc::ptr_eq(s, t))
+            {
+                shared = Some(t.clone());
+            }
+            let text: &str = match (&at, &shared) {
+                (Line::Shared(r), Some(t)) => t.get(r.clone()).unwrap_or(""),
+                (Line::Shared(_), None) => "",
+                (Line::Buffered, _) => &buf,
             };
             // the fast path rejects lines with NUL bytes, so only the others are searched
             let c = match crate::lexer::clean_ascii(text) {
@@ -411,9 +421,10 @@ impl<'o> Preprocessor<'o> {
                 return;
             };
             frame.line = frame.line.saturating_add(1);
-            let text: &str = match &at {
-                Line::Shared(t, r) => t.get(r.clone()).unwrap_or(""),
-                Line::Buffered => &buf,
+            let text: &str = match (&at, frame.src.text()) {
+                (Line::Shared(r), Some(t)) => t.get(r.clone()).unwrap_or(""),
+                (Line::Shared(_), None) => "",
+                (Line::Buffered, _) => &buf,
             };
             let c = clean(text);
             let mut t = c.text.into_owned();

@@ -26,13 +26,21 @@ pub(crate) enum LineSource {
 
 /// Where the text of a line returned by [`LineSource::next_line`] is.
 pub(crate) enum Line {
-    /// A range of shared in-memory text (no copy).
-    Shared(std::sync::Arc<String>, std::ops::Range<usize>),
+    /// A range of the source's in-memory text ([`LineSource::text`]; no copy).
+    Shared(std::ops::Range<usize>),
     /// In the caller's buffer.
     Buffered,
 }
 
 impl LineSource {
+    /// The whole text of an in-memory source (where [`Line::Shared`] ranges point).
+    pub(crate) fn text(&self) -> Option<&std::sync::Arc<String>> {
+        match self {
+            LineSource::Text(t, _) => Some(t),
+            LineSource::File(_) => None,
+        }
+    }
+
     /// Reads the next line: either a shared range, or into `out` (replacing its contents).
     pub(crate) fn next_line(&mut self, out: &mut String) -> Option<(RawLine, Line)> {
         match self {
@@ -50,7 +58,7 @@ impl LineSource {
                 }
                 let line = &text[start..end];
                 let raw = RawLine { len: line.len() };
-                Some((raw, Line::Shared(text.clone(), start..end)))
+                Some((raw, Line::Shared(start..end)))
             }
             LineSource::File(r) => {
                 // The line's allocation moves between `out` and the byte buffer without copies.
