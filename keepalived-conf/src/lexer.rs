@@ -142,7 +142,19 @@ pub(crate) fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
     let mut end = b.len();
     let mut in_quote: Option<u32> = None;
     let mut dollar = false;
-    for (i, &c) in b.iter().enumerate().skip(start) {
+    // Skip 8 bytes at a time while none is special (most lines have no special byte):
+    // plain bytes change no state, so the byte loop may start at the first special chunk.
+    let mut from = start;
+    while let Some(chunk) = b.get(from..from + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if any_special(u64::from_le_bytes(bytes)) {
+            break;
+        }
+        from += 8;
+    }
+    for (i, &c) in b.iter().enumerate().skip(from) {
         if !SPECIAL[usize::from(c)] {
             continue;
         }
@@ -170,6 +182,21 @@ pub(crate) fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
         unterminated_quote: in_quote,
         maybe_dollar: dollar,
     })
+}
+
+/// Whether any of the 8 bytes of `w` is one [`SPECIAL`] marks (NUL, `"`, `$`, `#`, `!`,
+/// `\\` or non-ASCII), with the exact "has a zero byte" bit trick on `w XOR pattern`.
+fn any_special(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI != 0;
+    w & HI != 0
+        || zero(w)
+        || zero(w ^ (LO * u64::from(b'"')))
+        || zero(w ^ (LO * u64::from(b'$')))
+        || zero(w ^ (LO * u64::from(b'#')))
+        || zero(w ^ (LO * u64::from(b'!')))
+        || zero(w ^ (LO * u64::from(b'\\')))
 }
 
 /// Bytes the fast path must look at.
@@ -303,6 +330,30 @@ mod tests {
         assert_eq!(c.text, "kw a#b");
         assert_eq!(c.col(4), 6);
         assert_eq!(clean("\"abc").unterminated_quote, Some(1));
+    }
+
+    #[test]
+    fn special_bytes_found_at_every_position() {
+        for special in ['#', '!', '"', '$', '\\', '\0', 'é'] {
+            for pos in 0..24 {
+                let mut line: String = "abcdefghijklmnopqrstuvwxyz".chars().take(pos).collect();
+                line.push(special);
+                line.push_str(" tail");
+                let mut w = [b'a'; 8];
+                if let Some(slot) = w.get_mut(pos % 8) {
+                    let mut buf = [0u8; 4];
+                    slot.clone_from(&special.encode_utf8(&mut buf).as_bytes()[0]);
+                }
+                assert!(any_special(u64::from_le_bytes(w)), "{special:?} at {pos}");
+                match special {
+                    '#' | '!' => assert_eq!(clean(&line).text, line[..pos].trim_end()),
+                    '$' => assert!(clean(&line).maybe_dollar),
+                    '"' => assert_eq!(clean(&line).unterminated_quote, Some(pos as u32 + 1)),
+                    _ => assert!(clean_ascii(&line).is_none(), "{special:?} at {pos}"),
+                }
+            }
+        }
+        assert!(!any_special(u64::from_le_bytes(*b"abc {}_9")));
     }
 
     #[test]
