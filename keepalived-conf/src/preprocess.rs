@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 
 /// Nesting limit for expansions, conditionals and generators within one line.
 const MAX_EXPANSION_DEPTH: usize = 16;
-/// Longest line an expansion may produce (keepalived's own limit is 1024 bytes).
-const MAX_EXPANDED_LEN: usize = 4096;
+/// Longest line an expansion may produce: keepalived's own limit (`MAXBUF` 1024 including
+/// the NUL, lib/parser.c `replace_param`), which also bounds the work per expanded line.
+const MAX_EXPANDED_LEN: usize = MAX_LINE;
 /// Longest definition value (multi-line definitions hold whole blocks).
 const MAX_DEFINITION_LEN: usize = 64 * 1024;
 /// Include nesting limit.
