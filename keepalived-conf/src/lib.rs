@@ -98,9 +98,10 @@ pub struct LoadOptions {
     /// blocks: the diagnostics are identical, the memory use no longer grows with the
     /// number of virtual servers (`kaconf check`).
     pub keep_model: bool,
-    /// Read large inputs (256 KiB and more) on a second thread while the model is built
-    /// (`true`, the default). The result is identical either way; `false` keeps everything
-    /// on the calling thread (e.g. to count instructions with callgrind).
+    /// Read large inputs (256 KiB and more) on a second thread while the model is built.
+    /// The result is identical either way. Default `false`: on the 2-core test machine the
+    /// hand-over (nodes freed on the other thread, cache transfers) cost 50-70% more CPU
+    /// than it saved and the wall time did not improve (benches/RESULTS.md).
     pub pipeline: bool,
 }
 
@@ -112,7 +113,7 @@ impl Default for LoadOptions {
             max_lines: 4_000_000,
             random_seed: 0x5eed,
             keep_model: true,
-            pipeline: true,
+            pipeline: false,
         }
     }
 }
