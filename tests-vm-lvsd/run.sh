@@ -17,10 +17,16 @@ for tool in qemu-system-x86_64 ipvsadm busybox cpio depmod ip; do
         exit 0
     fi
 done
-cargo build --locked -q -p lvsd
+cargo build --locked -q -p lvsd -p vrrpd
 here=tests-vm-lvsd
-exec scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
+# vrrpd (for lvs_sync_daemon) without debug info keeps the initramfs small.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+strip -o "$tmp/vrrpd" "$repo/target/debug/vrrpd"
+scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$repo/target/debug/lvsd:/bin/lvsd" \
+    --file "$tmp/vrrpd:/bin/vrrpd" \
+    --file "$here/sync-tun.conf:/work/sync-tun.conf" \
     --file "$(command -v ip):/bin/ip" \
     --file "$here/vm-checks.sh:/work/vm-checks.sh" \
     --file "$here/web.conf:/work/web.conf" \

@@ -196,4 +196,30 @@ dt=$(elapsed "$t0")
 wait_for 5 notified "mysql.sh " || fail "mysql.sh (notify_down) did not run"
 kill -TERM $LVSD; wait $LVSD || fail "mysql lvsd exit"
 ok "repaired mysql-master.conf: backend removed after $dt s, notify_down mysql.sh ran"
+# --- lvs_method TUN options, read back with ipvsadm --tun-info
+lvsd -f /work/sync-tun.conf --socket /tmp/s.sock >$LOG 2>&1 &
+LVSD=$!
+tun() { ipvsadm -Ln --tun-info | awk -v d="$1" '$2==d {print $3, $4}'; }
+wait_for 10 sh -c 'ipvsadm -Ln | grep -q 10.1.2.2:80' || fail "TUN service not installed"
+[ "$(tun 10.1.1.2:80)" = "Tunnel gue:6080:+c" ] || fail "gue options: $(tun 10.1.1.2:80)"
+[ "$(tun 10.1.2.2:80)" = "Tunnel gre:+c" ] || fail "gre options: $(tun 10.1.2.2:80)"
+grep -q "lvs_sync_daemon follows vrrp_instance .VI_SYNC." $LOG || fail "lvsd did not leave lvs_sync_daemon to vrrpd"
+ipvsadm -L --daemon | grep -q . && fail "lvsd started a sync daemon for an instance-bound lvs_sync_daemon"
+kill -TERM $LVSD; wait $LVSD || fail "TUN lvsd exit"
+ok "lvs_method TUN type gue port 6080 csum / type gre csum reach IPVS (ipvsadm --tun-info)"
+
+# --- vrrpd switches the sync daemon: backup at start, master on MASTER, none after exit
+mkns vr 10.50.0.2 10.50.0.1
+syncd() { ip netns exec vr ipvsadm -L --daemon; }
+# /bin/ip, not the ip() function: $! must be vrrpd itself, not a subshell.
+/bin/ip netns exec vr vrrpd -f /work/sync-tun.conf --socket /tmp/vrrpd.sock --dump-file /tmp/vrrpd.json >/tmp/vrrpd.log 2>&1 &
+VRRPD=$!
+wait_for 15 sh -c '/bin/ip netns exec vr ipvsadm -L --daemon | grep -q "^backup sync daemon (mcast=eth0, syncid=9"' ||
+    { cat /tmp/vrrpd.log; fail "vrrpd: no backup sync daemon at start: $(syncd)"; }
+wait_for 15 sh -c '/bin/ip netns exec vr ipvsadm -L --daemon | grep -q "^master sync daemon (mcast=eth0, syncid=9"' ||
+    { cat /tmp/vrrpd.log; fail "vrrpd: no master sync daemon after MASTER: $(syncd)"; }
+syncd | grep -q "^backup" && fail "backup sync daemon still running on MASTER: $(syncd)"
+kill -TERM $VRRPD; wait $VRRPD
+[ -z "$(syncd)" ] || fail "sync daemon left after vrrpd exit: $(syncd)"
+ok "vrrpd lvs_sync_daemon: backup at start, master after MASTER, stopped at exit"
 echo "ALL LVSD VM CHECKS PASSED"

@@ -286,7 +286,6 @@ impl<K: Kernel> Daemon<K> {
             .collect();
         old.clear();
         run_scripts(&mut self.scripts, init_scripts);
-        self.emit(init_events);
         // Checker tasks.
         let mut running: HashMap<CheckerKey, Vec<(usize, Slot)>> = HashMap::new();
         for (id, slot) in self.slots.drain() {
@@ -365,6 +364,7 @@ impl<K: Kernel> Daemon<K> {
         }
         self.execute(ops);
         self.desired = desired;
+        self.emit(init_events);
     }
 
     fn sync_ops(&mut self, vs: usize) -> Vec<Op> {
@@ -459,6 +459,19 @@ impl<K: Kernel> Daemon<K> {
     fn emit(&mut self, events: Vec<crate::notify::Event>) {
         for e in events {
             tracing::debug!(event = ?e, "notification event");
+            let Some(cfg) = &self.desired.smtp else {
+                continue;
+            };
+            let vs = match &e {
+                crate::notify::Event::RealServer { vs, .. }
+                | crate::notify::Event::Quorum { vs, .. } => vs,
+            };
+            let Some(pool) = self.pools.iter().find(|p| &p.vs.id == vs) else {
+                continue;
+            };
+            if let Some((subject, body)) = crate::alerts::mail(&e, pool, &self.desired.router_id) {
+                crate::alerts::send(&mut self.scripts, cfg, subject, body);
+            }
         }
     }
 

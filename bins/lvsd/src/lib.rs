@@ -12,6 +12,7 @@
 //! - [`daemon`]: signals, reload, status socket, metrics.
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod checker;
 pub mod daemon;
 pub mod mapping;

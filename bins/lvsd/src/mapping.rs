@@ -112,6 +112,8 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         flush_at_start: v(&g.lvs_flush).unwrap_or(false),
         flush_on_stop: v(&g.lvs_flush_on_stop).unwrap_or(false),
         rs_init_notifies: raw_flag(&g.other, "rs_init_notifies"),
+        smtp: crate::alerts::smtp_config(g),
+        router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
         ..Desired::default()
     };
     if let Some(sd) = &g.lvs_sync_daemon {
@@ -482,6 +484,11 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         .collect();
 
     // Defaults inherited by real servers and checkers.
+    let g = &c.cfg.global_defs;
+    let vs_smtp = v(&vs.smtp_alert)
+        .or(v(&g.smtp_alert_checker))
+        .or(v(&g.smtp_alert))
+        .unwrap_or(false);
     let vs_weight = v(&vs.weight).unwrap_or(1);
     let vs_inhibit = v(&vs.inhibit_on_failure).unwrap_or(false);
     let mut real_servers: Vec<RealServer> = Vec::new();
@@ -547,6 +554,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
                 .as_ref()
                 .map(|s| split_command(&s.value.command)),
             checkers,
+            smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
         });
     }
     let sorry_server = match &vs.sorry_server {
@@ -609,6 +617,8 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             .map(|s| split_command(&s.value.command)),
         sorry_server,
         omega: v(&vs.omega).unwrap_or(false),
+        smtp_alert: vs_smtp,
+        alert_name: crate::alerts::vs_name(&vs.key.value, protocol),
     })
 }
 

@@ -45,6 +45,11 @@ pub struct Desired {
     pub flush_on_stop: bool,
     /// `rs_init_notifies`: up notifications for the real servers alive at start.
     pub rs_init_notifies: bool,
+    /// SMTP alerts: where to send them (`smtp_server`, `notification_email`, ...); None
+    /// when no server or no recipient is configured.
+    pub smtp: Option<netio::smtp::SmtpConfig>,
+    /// `router_id` (default: the host name), the `[...]` prefix of alert subjects.
+    pub router_id: String,
 }
 
 /// One `virtual_server` block.
@@ -72,6 +77,11 @@ pub struct VirtualServer {
     pub sorry_server: Option<SorryServer>,
     /// `omega`: run the down notifiers at shutdown.
     pub omega: bool,
+    /// `smtp_alert` (virtual server, else global `smtp_alert_checker`, else `smtp_alert`):
+    /// e-mail on quorum changes.
+    pub smtp_alert: bool,
+    /// The name keepalived uses in alerts (`[10.0.0.1]:tcp:80`, `FWM 5`, `[GROUP]:80`).
+    pub alert_name: String,
 }
 
 /// `sorry_server` with its settings.
@@ -103,6 +113,8 @@ pub struct RealServer {
     pub notify_down: Option<Vec<String>>,
     /// Health checkers; none means always alive.
     pub checkers: Vec<CheckerSpec>,
+    /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
+    pub smtp_alert: bool,
 }
 
 /// The destination of `rs` in `service`: NAT keeps the real server's port;

@@ -26,6 +26,7 @@ pub mod rtnl;
 pub mod script;
 pub mod script_args;
 pub mod script_security;
+pub mod smtp;
 mod sys;
 pub mod track_file;
 pub mod vmac;

@@ -205,6 +205,8 @@ pub struct Mapped {
     pub script_security: bool,
     /// `script_user USER [GROUP]`.
     pub script_user: Option<(String, Option<String>)>,
+    /// global `lvs_sync_daemon ... VRRP_INSTANCE`: the IPVS sync daemon that follows it.
+    pub lvs_sync: Option<crate::daemon::lvs_sync::SyncSpec>,
 }
 
 /// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
@@ -228,6 +230,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             out.instances.push(spec);
         }
     }
+    out.lvs_sync = crate::daemon::lvs_sync::resolve(cfg, &out.instances, &mut diags);
     // Duplicate (interface, family, vrid) in multicast mode cannot both run.
     for (i, a) in out.instances.iter().enumerate() {
         for b in &out.instances[..i] {

@@ -17,6 +17,7 @@ pub mod net;
 pub mod ping;
 pub mod smtp;
 pub mod udp;
+pub mod url_cycle;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,11 +174,20 @@ pub fn spawn(
         let mut fsm = Fsm::new(spec.alpha, t.retry);
         let mut delta: i64 = 0;
         let mut last: Option<Verdict> = None;
+        let mut urls = match &spec.kind {
+            CheckKind::Http(h) => Some(url_cycle::UrlCycle::new(h.urls.len())),
+            _ => None,
+        };
         tokio::time::sleep(jitter(t.warmup)).await;
         loop {
             let out = {
                 let _permit = limit.acquire().await;
-                check_once(&spec, weight).await
+                match (&spec.kind, &urls) {
+                    (CheckKind::Http(h), Some(c)) => {
+                        Box::pin(http::check_url(&spec, h, c.current())).await
+                    }
+                    _ => check_once(&spec, weight).await,
+                }
             };
             if !out.ok && (spec.log_all_failures || fsm.up) {
                 tracing::info!(checker = %spec.location, target = %spec.target, reason = %out.reason, "check failed");
@@ -185,7 +195,12 @@ pub fn spawn(
             if let Some(w) = out.weight {
                 delta = w - weight;
             }
-            let (mut next, _) = fsm.on_result(out.ok, t.delay_loop, t.delay_before_retry);
+            let counts = urls.as_mut().is_none_or(|c| c.feed(out.ok, fsm.up));
+            let (mut next, _) = if counts {
+                fsm.on_result(out.ok, t.delay_loop, t.delay_before_retry)
+            } else {
+                (t.delay_loop, None)
+            };
             if matches!(spec.kind, CheckKind::File(_)) {
                 next = next.min(Duration::from_secs(1));
             }

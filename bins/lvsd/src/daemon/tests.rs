@@ -299,3 +299,86 @@ async fn rs_init_notifies_runs_notify_up_for_alive_servers_at_start() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A tiny SMTP listener: accepts `n` mails, answering every command; returns the
+/// dialogue of each.
+async fn smtp_sink(n: usize) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = tokio::spawn(async move {
+        let mut mails = Vec::new();
+        for _ in 0..n {
+            let (s, _) = l.accept().await.unwrap();
+            let mut s = BufReader::new(s);
+            s.get_mut().write_all(b"220 sink\r\n").await.unwrap();
+            let mut seen = String::new();
+            let mut in_data = false;
+            loop {
+                let mut line = String::new();
+                if s.read_line(&mut line).await.unwrap() == 0 {
+                    break;
+                }
+                seen += &line;
+                let reply: &[u8] = if in_data {
+                    if line != ".\r\n" {
+                        continue;
+                    }
+                    in_data = false;
+                    b"250 queued\r\n"
+                } else if line == "DATA\r\n" {
+                    in_data = true;
+                    b"354 go\r\n"
+                } else if line == "QUIT\r\n" {
+                    s.get_mut().write_all(b"221 bye\r\n").await.unwrap();
+                    break;
+                } else {
+                    b"250 ok\r\n"
+                };
+                s.get_mut().write_all(reply).await.unwrap();
+            }
+            mails.push(seen);
+        }
+        mails
+    });
+    (port, h)
+}
+
+#[tokio::test]
+async fn smtp_alerts_on_real_server_and_quorum_changes() {
+    let (port, sink) = smtp_sink(2).await;
+    let text = format!(
+        "global_defs {{\n router_id lb1\n notification_email {{\n ops@example.com\n }}\n\
+         notification_email_from ka@example.com\n smtp_server 127.0.0.1 {port}\n smtp_helo_name lb1.example\n smtp_alert\n}}\n{}",
+        vs(80, "rr", &[(1, 1)])
+    );
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
+    d.on_report(Report {
+        id: 0,
+        verdict: Verdict::DOWN,
+    });
+    let mails = tokio::time::timeout(Duration::from_secs(10), sink)
+        .await
+        .unwrap()
+        .unwrap();
+    for m in &mails {
+        assert!(
+            m.starts_with("HELO lb1.example\r\nMAIL FROM:<ka@example.com>\r\nRCPT TO:<ops@example.com>\r\nDATA\r\n"),
+            "{m}"
+        );
+    }
+    let mut subjects: Vec<&str> = mails
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("Subject: ")))
+        .collect();
+    subjects.sort(); // sent concurrently
+    assert_eq!(
+        subjects,
+        [
+            "Subject: [lb1] Realserver [10.2.0.1]:tcp:80 of virtual server [10.1.0.1]:tcp:80 - DOWN",
+            "Subject: [lb1] Virtualserver [10.1.0.1]:tcp:80 - DOWN",
+        ]
+    );
+    d.shutdown(true).await;
+}

@@ -13,6 +13,7 @@
 pub mod clock;
 pub mod control;
 mod host;
+pub mod lvs_sync;
 mod router;
 mod scripting;
 mod vmac;

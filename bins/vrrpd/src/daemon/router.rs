@@ -17,6 +17,7 @@ use vrrp_core::{Action, Event, Instance, State, SyncGroup};
 
 use super::clock::Clock;
 use super::host::HostView;
+use super::lvs_sync::{IpvsKernel, LvsSync, SyncSpec};
 use super::vmac::{self, VmacLink};
 use crate::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
@@ -145,6 +146,8 @@ pub struct Router {
     group_notify: BTreeMap<String, NotifySpec>,
     /// The last state each sync group was notified of.
     group_states: BTreeMap<String, State>,
+    /// `lvs_sync_daemon` following an instance.
+    lvs_sync: Option<LvsSync<IpvsKernel>>,
 }
 
 /// The state machine's counter for a codec drop reason, where one exists.
@@ -203,6 +206,7 @@ impl Router {
             notify_tasks: Vec::new(),
             group_notify: BTreeMap::new(),
             group_states: BTreeMap::new(),
+            lvs_sync: None,
             rx_advert: Box::new(Advertisement {
                 version: Version::V3,
                 vrid: 0,
@@ -288,6 +292,7 @@ impl Router {
         self.remove_leftovers(host).await;
         self.rebuild_groups(&mapped)?;
         self.join_groups();
+        self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
         for i in 0..self.insts.len() {
             self.start_instance(i, now, host).await;
@@ -736,6 +741,9 @@ impl Router {
                 for f in &mut self.notify_fifos {
                     f.write_line(&line);
                 }
+                if let Some(l) = &mut self.lvs_sync {
+                    l.on_state(&name, from, to);
+                }
                 info!(
                     instance = %name,
                     vrid,
@@ -883,6 +891,9 @@ impl Router {
         }
         for h in self.script_tasks.drain(..) {
             h.abort();
+        }
+        if let Some(l) = self.lvs_sync.take() {
+            l.end();
         }
         // Let notify_stop (and other running notify scripts) finish, briefly.
         let pending: Vec<_> = self.notify_tasks.drain(..).collect();
@@ -1146,6 +1157,7 @@ impl Router {
         }
         self.rebuild_groups(&mapped)?;
         self.join_groups();
+        self.set_lvs_sync(mapped.lvs_sync.clone());
         for i in &fresh {
             // An instance whose VMAC cannot be made does not start.
             if let Err(e) = self.create_vmacs(&[*i]).await {
@@ -1163,6 +1175,26 @@ impl Router {
             "configuration reloaded"
         );
         Ok(())
+    }
+
+    /// Starts, keeps or replaces the `lvs_sync_daemon` (unchanged settings: kept running).
+    fn set_lvs_sync(&mut self, spec: Option<SyncSpec>) {
+        if self.lvs_sync.as_ref().map(LvsSync::spec) == spec.as_ref() {
+            return;
+        }
+        if let Some(old) = self.lvs_sync.take() {
+            old.end();
+        }
+        let Some(spec) = spec else { return };
+        let current = self
+            .insts
+            .iter()
+            .find(|i| i.name() == spec.instance)
+            .map_or(State::Initialize, Instance::state);
+        match IpvsKernel::open() {
+            Ok(k) => self.lvs_sync = Some(LvsSync::begin(spec, k, current)),
+            Err(e) => warn!("lvs_sync_daemon: cannot open IPVS: {e}"),
+        }
     }
 
     fn push_new(&mut self, s: Slot) -> Result<(), String> {
