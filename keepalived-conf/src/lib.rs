@@ -10,7 +10,9 @@
 //!    (multi-line with `\`), `$NAME` / `${NAME}` / `${_RANDOM 1 9}` expansion, `~SEQ` /
 //!    `~SEQx` / `~LST` replication;
 //! 4. `tree`: statements and `{ ... }` blocks (braces on the same or the next line);
-//! 5. `build`: the typed [`Config`] with keepalived's ranges, and whole-file checks.
+//! 5. `build`: the typed [`Config`] with keepalived's ranges, and whole-file checks;
+//! 6. [`lint`]: checks across several routers' configurations, e.g.
+//!    [`lint::tracking_weights`] (tracker weights that can never move the Master).
 //!
 //! Every value keeps its [`Span`] (file, line, column). Problems are [`Diagnostic`]s
 //! (severity, position, message, hint) rendered like rustc by [`Diagnostic::render`].
