@@ -68,8 +68,15 @@ pub fn parse_value(bytes: &[u8]) -> Option<i32> {
 /// empty; `None` when the number is out of range (ignore the change).
 pub fn read_value(path: &Path) -> Option<i32> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut buf = [0u8; 127];
-    let Ok(mut f) = std::fs::File::open(path) else {
+    // O_NONBLOCK as keepalived opens it: a FIFO (or device) put where the
+    // track file should be must not hang the daemon in open(2) or read(2).
+    let Ok(mut f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    else {
         return Some(0);
     };
     let n = f.read(&mut buf).unwrap_or(0);
@@ -247,6 +254,19 @@ mod tests {
         assert!(init_file(&f, 9, true, false).unwrap());
         assert_eq!(read_value(&f), Some(9));
         assert!(init_file(&d, 1, true, false).is_err(), "a directory");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn fifo_as_track_file_does_not_block() {
+        let d = tmpdir("fifo");
+        let f = d.join("v");
+        nix::unistd::mkfifo(&f, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        // No writer: a blocking open would never return; keepalived reads 0.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = f.clone();
+        std::thread::spawn(move || tx.send(read_value(&p)));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Some(0)));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
