@@ -709,7 +709,7 @@ sc_fifo() {
     rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
     rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
     tn_check "[$run] r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP 8
-    tn_check "[$run] r2 ($lo) created its FIFO" test -p "$TN_DIR/$run-lo.fifo"
+    tn_check "[$run] r2 ($lo) created its FIFO" wait_for 5 test -p "$TN_DIR/$run-lo.fifo"
     sleep 1
     rt_stop "${run}_hi"
     tn_check "[$run] r1 ($hi) stopped: r2 ($lo) takes over" tn_wait_addr "$R2" eth0 $VIP 6

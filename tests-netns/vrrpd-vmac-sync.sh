@@ -315,14 +315,17 @@ sc_sync() {
     tn_check "[$run] r1 ($hi) holds both VIPs" wait_for 8 has_both "$r1"
     sleep 1
     tn_check "[$run] r2 ($lo) holds neither" has_none "$r2"
-    tn_check "[$run] r1's group scripts: master + GROUP G MASTER 0" eval 'grep -qx master "$n1" && grep -qx "GROUP G MASTER 0" "$n1"'
-    tn_check "[$run] r2's group scripts: backup + GROUP G BACKUP 0" eval 'grep -qx backup "$n2" && grep -qx "GROUP G BACKUP 0" "$n2"'
+    # Notify scripts run detached (keepalived forks them): poll, a loaded CI
+    # machine may take longer than a fixed sleep to run them.
+    tn_check "[$run] r1's group scripts: master + GROUP G MASTER 0" wait_for 5 eval 'grep -qx master "$n1" && grep -qx "GROUP G MASTER 0" "$n1"'
+    tn_check "[$run] r2's group scripts: backup + GROUP G BACKUP 0" wait_for 5 eval 'grep -qx backup "$n2" && grep -qx "GROUP G BACKUP 0" "$n2"'
     m1=$(lines "$n1"); m2=$(lines "$n2")
     # One link down on the Master: the whole group moves.
     ip -n "$r1" link set eth1 down
     tn_check "[$run] r1 eth1 down: r2 ($lo) takes both VIPs" wait_for 5 has_both "$r2"
     tn_check "[$run] r1 ($hi) released VI_A's VIP on the healthy eth0 too" wait_for 2 has_none "$r1"
-    sleep 0.5
+    wait_for 5 got "$n1" "$m1" "fault|GROUP G FAULT 0" || true
+    wait_for 5 got "$n2" "$m2" "master|GROUP G MASTER 0" || true
     tn_check "[$run] r1's group scripts ran for FAULT: $(new_lines "$n1" "$m1")" got "$n1" "$m1" "fault|GROUP G FAULT 0"
     tn_check "[$run] r2's group scripts ran for MASTER: $(new_lines "$n2" "$m2")" got "$n2" "$m2" "master|GROUP G MASTER 0"
     m1=$(lines "$n1"); m2=$(lines "$n2")
@@ -330,7 +333,8 @@ sc_sync() {
     ip -n "$r1" link set eth1 up
     tn_check "[$run] r1 eth1 up: r1 ($hi) takes both VIPs back" wait_for 8 has_both "$r1"
     tn_check "[$run] r2 ($lo) released both" wait_for 2 has_none "$r2"
-    sleep 0.5
+    wait_for 5 got "$n1" "$m1" "backup|GROUP G BACKUP 0|master|GROUP G MASTER 0" || true
+    wait_for 5 got "$n2" "$m2" "backup|GROUP G BACKUP 0" || true
     tn_check "[$run] r1's group scripts: BACKUP then MASTER: $(new_lines "$n1" "$m1")" got "$n1" "$m1" "backup|GROUP G BACKUP 0|master|GROUP G MASTER 0"
     tn_check "[$run] r2's group scripts: BACKUP: $(new_lines "$n2" "$m2")" got "$n2" "$m2" "backup|GROUP G BACKUP 0"
     # The group's track_interface: eth2 down puts every member in Fault.
