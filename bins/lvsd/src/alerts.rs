@@ -99,7 +99,8 @@ pub fn vs_name(key: &kc::VirtualServerKey, protocol: Protocol) -> String {
     }
 }
 
-fn rs_name(rs: RsKey, pool: &Pool) -> String {
+/// keepalived's FMT_RS: `[ADDR]:proto:PORT` (`none` for a fwmark service).
+pub fn rs_name(rs: RsKey, pool: &Pool) -> String {
     let proto = pool
         .vs
         .services

@@ -168,6 +168,8 @@ pub struct Daemon<K: Kernel> {
     daemons: Vec<SyncDaemon>,
     scripts: tokio::task::JoinSet<()>,
     limit: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
+    fifos: Vec<netio::notify_fifo::NotifyFifo>,
 }
 
 fn run_scripts(set: &mut tokio::task::JoinSet<()>, scripts: Vec<ScriptRun>) {
@@ -211,6 +213,7 @@ impl<K: Kernel> Daemon<K> {
             daemons: Vec::new(),
             scripts: tokio::task::JoinSet::new(),
             limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
+            fifos: crate::fifo::open(&desired.notify_fifos),
         };
         d.install(desired);
         Ok(d)
@@ -455,18 +458,25 @@ impl<K: Kernel> Daemon<K> {
         self.execute(ops);
     }
 
-    /// Hands pool events to the notifiers other than scripts (SMTP alerts).
+    /// Hands pool events to the notifiers other than scripts (notify FIFOs,
+    /// then SMTP alerts, keepalived's order).
     fn emit(&mut self, events: Vec<crate::notify::Event>) {
         for e in events {
             tracing::debug!(event = ?e, "notification event");
-            let Some(cfg) = &self.desired.smtp else {
-                continue;
-            };
             let vs = match &e {
                 crate::notify::Event::RealServer { vs, .. }
                 | crate::notify::Event::Quorum { vs, .. } => vs,
             };
             let Some(pool) = self.pools.iter().find(|p| &p.vs.id == vs) else {
+                continue;
+            };
+            if !self.fifos.is_empty() {
+                let line = crate::fifo::line(&e, pool);
+                for f in &mut self.fifos {
+                    f.write_line(&line);
+                }
+            }
+            let Some(cfg) = &self.desired.smtp else {
                 continue;
             };
             if let Some((subject, body)) = crate::alerts::mail(&e, pool, &self.desired.router_id) {
@@ -477,6 +487,10 @@ impl<K: Kernel> Daemon<K> {
 
     /// SIGHUP: re-reads the configuration.
     pub fn reload(&mut self, desired: Desired) {
+        if desired.notify_fifos != self.desired.notify_fifos {
+            self.fifos.clear(); // closes (and removes what we created) first
+            self.fifos = crate::fifo::open(&desired.notify_fifos);
+        }
         self.install(desired);
     }
 

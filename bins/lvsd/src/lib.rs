@@ -15,6 +15,7 @@
 pub mod alerts;
 pub mod checker;
 pub mod daemon;
+pub mod fifo;
 pub mod mapping;
 pub mod model;
 pub mod notify;

@@ -114,6 +114,7 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         rs_init_notifies: raw_flag(&g.other, "rs_init_notifies"),
         smtp: crate::alerts::smtp_config(g),
         router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
+        notify_fifos: crate::fifo::specs(g),
         ..Desired::default()
     };
     if let Some(sd) = &g.lvs_sync_daemon {

@@ -50,6 +50,8 @@ pub struct Desired {
     pub smtp: Option<netio::smtp::SmtpConfig>,
     /// `router_id` (default: the host name), the `[...]` prefix of alert subjects.
     pub router_id: String,
+    /// `notify_fifo` and `lvs_notify_fifo` (with their scripts).
+    pub notify_fifos: Vec<crate::fifo::FifoSpec>,
 }
 
 /// One `virtual_server` block.

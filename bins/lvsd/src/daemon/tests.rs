@@ -382,3 +382,65 @@ async fn smtp_alerts_on_real_server_and_quorum_changes() {
     );
     d.shutdown(true).await;
 }
+
+/// Reads what is waiting in the FIFO at `path` (lvsd keeps it open read-write,
+/// so the written lines stay in the pipe until read).
+fn drain_fifo(path: &std::path::Path) -> String {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::new();
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("read fifo: {e}"),
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn notify_fifos_get_keepalived_rs_and_vs_lines() {
+    let dir = std::env::temp_dir().join(format!("lvsd-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let all = dir.join("all.fifo");
+    let lvs = dir.join("lvs.fifo");
+    let text = format!(
+        "global_defs {{\n notify_fifo {}\n lvs_notify_fifo {}\n rs_init_notifies\n}}\n{}",
+        all.display(),
+        lvs.display(),
+        vs(80, "rr", &[(1, 1), (2, 2)])
+    );
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
+    let init = "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 UP\nRS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 UP\n";
+    assert_eq!(drain_fifo(&all), init);
+    assert_eq!(drain_fifo(&lvs), init);
+    for id in [1, 0] {
+        d.on_report(Report {
+            id,
+            verdict: Verdict::DOWN,
+        });
+    }
+    let down = "RS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n\
+                RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n\
+                VS [10.1.0.1]:tcp:80 DOWN\n";
+    assert_eq!(drain_fifo(&all), down);
+    assert_eq!(drain_fifo(&lvs), down);
+    d.on_report(Report {
+        id: 0,
+        verdict: Verdict::UP,
+    });
+    let up = "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 UP\nVS [10.1.0.1]:tcp:80 UP\n";
+    assert_eq!(drain_fifo(&lvs), up);
+    d.shutdown(false).await;
+    assert!(!lvs.exists(), "the FIFO lvsd created is removed at exit");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,128 @@
+//! Notify FIFOs for the checker side (`notify_fifo` and `lvs_notify_fifo` of
+//! `global_defs`, with their `*_script`), reference §3.19.
+//!
+//! keepalived's checker process opens the global FIFO and the LVS one
+//! (notify.c `notify_fifo_open`, each with its script, the FIFO path appended)
+//! and writes to both (check/ipwrapper.c `notify_fifo_vs` / `notify_fifo_rs`):
+//! - `VS <vs> UP|DOWN` when a virtual server's quorum changes,
+//! - `RS <rs> <vs> UP|DOWN` when a real server's alive state changes,
+//!
+//! where `<vs>` is keepalived's FMT_VS (`[10.0.0.1]:tcp:80`, `FWM 5`,
+//! `[GROUP]:0`) and `<rs>` its FMT_RS (`[10.0.0.2]:tcp:80`). The C code sizes
+//! the write as the line's length (`strlen(..) + 5` / `+ 6`), so a line ends
+//! with `\n` and no NUL. Opening, non-blocking writes and cleanup are netio's
+//! [`NotifyFifo`].
+
+use std::path::PathBuf;
+
+use keepalived_conf as kc;
+use netio::notify_fifo::NotifyFifo;
+
+use crate::notify::Event;
+use crate::pool::Pool;
+
+/// One configured FIFO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoSpec {
+    /// Its path.
+    pub path: PathBuf,
+    /// `USER [GROUP]` owning the FIFO when lvsd creates it.
+    pub owner: Option<(String, Option<String>)>,
+    /// The `*_fifo_script` argv (the FIFO path is appended when started).
+    pub script: Option<Vec<String>>,
+}
+
+/// `notify_fifo` then `lvs_notify_fifo` from `global_defs`, in keepalived's
+/// opening order.
+pub fn specs(g: &kc::GlobalDefs) -> Vec<FifoSpec> {
+    let mut out = Vec::new();
+    for (fifo, script_kw) in [
+        (&g.notify_fifo, "notify_fifo_script"),
+        (&g.lvs_notify_fifo, "lvs_notify_fifo_script"),
+    ] {
+        let Some(f) = fifo else { continue };
+        // `notify_fifo PATH [USER [GROUP]]`: words, not a command line.
+        let mut words = f.value.command.split_whitespace().map(String::from);
+        let Some(path) = words.next() else { continue };
+        let user = f.value.user.clone().or_else(|| words.next());
+        let group = f.value.group.clone().or_else(|| words.next());
+        let script = g
+            .other
+            .iter()
+            .rev()
+            .find(|r| r.keyword == script_kw)
+            .and_then(|r| r.args.first())
+            .map(|cmd| crate::script::split_command(cmd))
+            .filter(|argv| !argv.is_empty());
+        out.push(FifoSpec {
+            path: path.into(),
+            owner: user.map(|u| (u, group)),
+            script,
+        });
+    }
+    out
+}
+
+/// Opens the FIFOs of `specs`; one that cannot be opened is logged and
+/// skipped, as keepalived does. Must run inside a tokio runtime.
+pub fn open(specs: &[FifoSpec]) -> Vec<NotifyFifo> {
+    let mut out = Vec::new();
+    for s in specs {
+        let owner = s.owner.as_ref().and_then(|(u, g)| {
+            netio::script_security::lookup_user(u, g.as_deref())
+                .map_err(|e| tracing::warn!(fifo = %s.path.display(), "fifo owner: {e}"))
+                .ok()
+        });
+        let script = s.script.as_ref().map(|argv| (argv.as_slice(), None));
+        match NotifyFifo::open(&s.path, owner, script) {
+            Ok(f) => {
+                tracing::info!(fifo = %s.path.display(), "notify fifo open");
+                out.push(f);
+            }
+            Err(e) => tracing::warn!(fifo = %s.path.display(), "unable to open notify fifo: {e}"),
+        }
+    }
+    out
+}
+
+/// The FIFO line for `event` of `pool` (its state after the event).
+pub fn line(event: &Event, pool: &Pool) -> String {
+    let state = |up: bool| if up { "UP" } else { "DOWN" };
+    match event {
+        Event::RealServer { rs, up, .. } => format!(
+            "RS {} {} {}\n",
+            crate::alerts::rs_name(*rs, pool),
+            pool.vs.alert_name,
+            state(*up)
+        ),
+        Event::Quorum { up, .. } => format!("VS {} {}\n", pool.vs.alert_name, state(*up)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_take_path_owner_and_script() {
+        let text = "global_defs {\n notify_fifo /run/all.fifo root\n lvs_notify_fifo /run/lvs.fifo\n \
+                    lvs_notify_fifo_script \"/bin/reader -x\"\n vrrp_notify_fifo /run/v.fifo\n}\n";
+        let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
+        let s = specs(&parsed.config.global_defs);
+        assert_eq!(
+            s,
+            [
+                FifoSpec {
+                    path: "/run/all.fifo".into(),
+                    owner: Some(("root".into(), None)),
+                    script: None,
+                },
+                FifoSpec {
+                    path: "/run/lvs.fifo".into(),
+                    owner: None,
+                    script: Some(vec!["/bin/reader".into(), "-x".into()]),
+                },
+            ]
+        );
+    }
+}
