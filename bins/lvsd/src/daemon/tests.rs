@@ -420,7 +420,8 @@ async fn notify_fifos_get_keepalived_rs_and_vs_lines() {
     );
     let (tx, _rx) = mpsc::unbounded_channel();
     let mut d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
-    let init = "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 UP\nRS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 UP\n";
+    let init =
+        "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 UP\nRS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 UP\n";
     assert_eq!(drain_fifo(&all), init);
     assert_eq!(drain_fifo(&lvs), init);
     for id in [1, 0] {
