@@ -473,10 +473,10 @@ impl Instance {
 
     /// Replaces the configuration keeping the state (keepalived reload
     /// matches instances and keeps their state). VRID, family and version
-    /// may not change. Tracker states are kept when the tracker count is
-    /// unchanged. A Master re-installs its VIPs ([`Action::AddVips`]) and
-    /// sends its next advert with the new priority; a Backup re-times its
-    /// Master_Down_Timer from `now`.
+    /// may not change. Tracker states are kept by tracker name and the
+    /// tracker fault is re-evaluated. A Master re-installs its VIPs
+    /// ([`Action::AddVips`]) and sends its next advert with the new priority;
+    /// a Backup re-times its Master_Down_Timer from `now`.
     pub fn reconfigure(&mut self, now: Instant, config: InstanceConfig) -> Result<(), ConfigError> {
         let cfg = config.validated()?;
         if cfg.vrid != self.cfg.vrid
@@ -485,10 +485,32 @@ impl Instance {
         {
             return Err(ConfigError::IdentityChanged);
         }
-        if cfg.trackers.len() != self.trackers_up.len() {
-            self.trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
-            self.tracker_values = vec![None; cfg.trackers.len()];
-        }
+        // A tracker keeps its state under its name (a reload may add, remove
+        // or reorder trackers: a state kept by position would belong to
+        // another tracker); new ones start from their initial state.
+        let mut taken = vec![false; self.cfg.trackers.len()];
+        let (trackers_up, tracker_values) = cfg
+            .trackers
+            .iter()
+            .map(|t| {
+                let old = self
+                    .cfg
+                    .trackers
+                    .iter()
+                    .zip(taken.iter_mut())
+                    .zip(self.trackers_up.iter().zip(&self.tracker_values))
+                    .find(|((o, used), _)| !**used && o.name == t.name);
+                match old {
+                    Some(((_, used), (&up, &value))) => {
+                        *used = true;
+                        (up, value)
+                    }
+                    None => (t.initially_up, None),
+                }
+            })
+            .unzip();
+        self.trackers_up = trackers_up;
+        self.tracker_values = tracker_values;
         let vips_changed = cfg.vips != self.cfg.vips;
         self.cfg = cfg;
         self.template = build_template(&self.cfg);
@@ -514,6 +536,11 @@ impl Instance {
             _ => self.master_adver_int = self.cfg.advert_interval,
         }
         self.refresh_priority(now);
+        // The tracker fault follows the new tracker set (a removed failing
+        // tracker must not leave the instance in Fault).
+        let failing = (0..self.trackers_up.len()).find(|&i| self.tracker_faults(i));
+        let reason = failing.map_or_else(|| self.fault_reason(), Reason::TrackerFailed);
+        self.set_fault_flag(now, fault::TRACKER, failing.is_some(), reason);
         Ok(())
     }
 
@@ -1154,6 +1181,39 @@ mod tests {
         assert_eq!(i.status().last_reason, Some(Reason::TrackerFailed(1)));
         i.handle_event(Instant::ZERO, Event::TrackerValue(1, 0));
         assert_eq!(i.state(), State::Backup);
+    }
+
+    #[test]
+    fn reconfigure_keeps_tracker_state_by_name() {
+        let t = |name: &str, weight| TrackerConfig {
+            name: name.into(),
+            weight,
+            reverse: false,
+            initially_up: true,
+        };
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = 100;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        c.trackers = vec![t("file", -10), t("chk", 0)];
+        let mut i = Instance::new(c.clone()).unwrap();
+        i.handle_event(Instant::ZERO, Event::Startup);
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, 3));
+        assert_eq!((i.state(), i.effective_priority()), (State::Backup, 70));
+        // Same count, other tracker at index 0: its value must not follow
+        // the position (a boolean tracker `other` starts up, weight 5).
+        let mut c2 = c.clone();
+        c2.trackers = vec![t("other", 5), t("file", -10)];
+        i.reconfigure(Instant::ZERO, c2).unwrap();
+        assert_eq!(i.effective_priority(), 100 + 5 - 30);
+        // The failing weight-0 tracker removed by a reload: Fault ends.
+        i.handle_event(Instant::ZERO, Event::TrackerValue(1, 0));
+        i.reconfigure(Instant::ZERO, c.clone()).unwrap();
+        i.handle_event(Instant::ZERO, Event::TrackerDown(1));
+        assert_eq!(i.state(), State::Fault);
+        let mut c3 = c;
+        c3.trackers = vec![t("file", -10)];
+        i.reconfigure(Instant::ZERO, c3).unwrap();
+        assert_eq!((i.state(), i.effective_priority()), (State::Backup, 100));
     }
 
     #[test]
