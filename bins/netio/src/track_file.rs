@@ -148,8 +148,8 @@ fn dir_and_name(path: &Path) -> Option<(PathBuf, OsString)> {
 }
 
 impl TrackFileWatcher {
-    /// Watches `paths` (their directories must exist). Must be called inside
-    /// a tokio runtime.
+    /// Watches `paths`; a path whose directory cannot be watched is logged
+    /// and left out. Must be called inside a tokio runtime.
     pub fn new(paths: &[PathBuf]) -> io::Result<Self> {
         let inotify = Inotify::init()?;
         let mut dirs: HashMap<WatchDescriptor, Vec<(OsString, usize)>> = HashMap::new();
@@ -160,11 +160,19 @@ impl TrackFileWatcher {
                     format!("track file {} has no file name", p.display()),
                 )
             })?;
-            let wd = inotify.watches().add(
+            // A directory that cannot be watched (missing, not a directory)
+            // costs only its own files their updates.
+            match inotify.watches().add(
                 &dir,
                 WatchMask::CLOSE_WRITE | WatchMask::DELETE | WatchMask::MOVE | WatchMask::ONLYDIR,
-            )?;
-            dirs.entry(wd).or_default().push((name, i));
+            ) {
+                Ok(wd) => dirs.entry(wd).or_default().push((name, i)),
+                Err(e) => tracing::error!(
+                    file = %p.display(),
+                    "unable to monitor track file directory {}: {e}",
+                    dir.display()
+                ),
+            }
         }
         Ok(TrackFileWatcher {
             fd: crate::sys::register_async(inotify)?,
@@ -275,7 +283,9 @@ mod tests {
         let d = tmpdir("watch");
         let a = d.join("a");
         let b = d.join("b");
-        let mut w = TrackFileWatcher::new(&[a.clone(), b.clone()]).unwrap();
+        // A file in a missing directory does not stop the others' watching.
+        let lost = d.join("missing-dir").join("c");
+        let mut w = TrackFileWatcher::new(&[a.clone(), b.clone(), lost]).unwrap();
         async fn next(w: &mut TrackFileWatcher) -> Vec<FileChange> {
             tokio::time::timeout(Duration::from_secs(5), w.next())
                 .await
