@@ -3,6 +3,7 @@
 # vrrpd<->vrrpd against keepalived<->keepalived in the same harness.
 #
 # usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-bench.sh failover [RUNS]
+#        VRRPD=target/release/vrrpd tests-netns/vrrpd-bench.sh breakdown [RUNS]
 #        VRRPD=target/release/vrrpd tests-netns/vrrpd-bench.sh resources [SECS]
 #
 # failover: r1 (priority 100) Master, r2 (priority 90) Backup, VRRPv3, one VIP;
@@ -12,6 +13,15 @@
 #   Prints median and max per case and implementation, the RFC bound
 #   (Master_Down_Interval(90) for hung, Skew_Time(90) for SIGTERM) and the
 #   ratio vrrpd / keepalived.
+# breakdown: SIGTERM takeover split in three from a capture on r2 and its
+#   address monitor: SIGTERM -> the priority-0 advert on the wire (old Master),
+#   that advert -> the new Master's first advert minus Skew_Time (the Backup's
+#   timer), that advert -> RTM_NEWADDR of the VIP (the new Master's VIP add).
+#   Medians per implementation, advert_int 1 s and 0.1 s.
+# BENCH_RT=PRIO runs every daemon (keepalived and vrrpd alike) under
+#   `chrt -f PRIO` (SCHED_FIFO) and the measuring shell and its tools at
+#   PRIO-1, so that other load on the machine does not decide the comparison;
+#   unset (the default) runs everything as the system would.
 # resources: one router alone with 1 and with 200 instances (advert_int 1 s, so
 #   all are Master and send), for SECS (default 60) seconds; CPU time
 #   (utime+stime of the process tree in the namespace) and peak RSS (VmHWM).
@@ -45,10 +55,22 @@ CONF
     done
 }
 
+RT=()
+if [ -n "${BENCH_RT:-}" ]; then
+    tn_require_tool chrt
+    RT=(chrt -f "$BENCH_RT")
+    # The measuring side too (this shell, so `date`/`kill`, `ip monitor` and
+    # tcpdump), one step below the daemons, so that load does not delay the
+    # timestamps either.
+    chrt -f -p "$((BENCH_RT > 1 ? BENCH_RT - 1 : 1))" $$ >/dev/null || tn_die "chrt on the bench shell"
+    tn_log "every daemon runs under ${RT[*]}, the measuring shell one priority lower"
+fi
 start() { # NAME NS CONF IMPL
     case $4 in
-        ka) tn_keepalived_start "$1" "$2" "$3" ;;
-        vr) tn_bg "$1" "$2" "$VRRPD" -f "$3" -p "$TN_DIR/$1.pid" --socket "$TN_DIR/$1.sock" ;;
+        # tn_keepalived_start's command line, with the optional chrt prefix.
+        ka) tn_bg "$1" "$2" "${RT[@]}" keepalived -n -l -D -G -P -f "$3" \
+            -p "$TN_DIR/$1.pid" -r "$TN_DIR/$1.vrrp.pid" ;;
+        vr) tn_bg "$1" "$2" "${RT[@]}" "$VRRPD" -f "$3" -p "$TN_DIR/$1.pid" --socket "$TN_DIR/$1.sock" ;;
     esac
 }
 stop_ns() { # NS: stop every process in NS and wait until they are gone
@@ -60,9 +82,11 @@ stop_ns() { # NS: stop every process in NS and wait until they are gone
     ip -n "$1" addr flush dev eth0 scope global 2>/dev/null
 }
 
-stats() { # prints "median max" of the numbers on stdin (ms)
-    sort -n | awk '{a[NR]=$1} END { if (NR==0) { print "- -"; exit } m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%d %d\n", m, a[NR] }'
+stats() { # prints "median max" of the numbers on stdin (ms, 0.1 ms resolution)
+    sort -n | awk '{a[NR]=$1} END { if (NR==0) { print "- -"; exit } m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f\n", m, a[NR] }'
 }
+# ms_between T0 T1: milliseconds (3 decimals) from T0 to T1 (epoch seconds).
+ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'; }
 
 failover() {
     local runs=${1:-20} impl adv kind i t0 t1 ms vip_ip
@@ -74,9 +98,9 @@ failover() {
         for adv in 1 0.1; do
             local bound
             if [ "$kind" = hung ]; then
-                bound=$(awk -v a="$adv" 'BEGIN { printf "%d", (3 * a + (256 - 90) * a / 256) * 1000 }')
+                bound=$(awk -v a="$adv" 'BEGIN { printf "%.1f", (3 * a + (256 - 90) * a / 256) * 1000 }')
             else
-                bound=$(awk -v a="$adv" 'BEGIN { printf "%d", ((256 - 90) * a / 256) * 1000 }')
+                bound=$(awk -v a="$adv" 'BEGIN { printf "%.1f", ((256 - 90) * a / 256) * 1000 }')
             fi
             for impl in ka vr; do
                 conf "$TN_DIR/hi.conf" 100 "$adv"; conf "$TN_DIR/lo.conf" 90 "$adv"
@@ -98,7 +122,7 @@ failover() {
                     t0=$(tn_now)
                     if [ "$kind" = hung ]; then tn_freeze_ns "$R1"; else kill -TERM "$hpid"; fi
                     if tn_wait_addr "$R2" eth0 $vip_ip 10 && t1=$(tn_monitor_first_add "m$i" $vip_ip); then
-                        tn_ms_between "$t0" "$t1" >>"$TN_DIR/$kind-$adv-$impl.ms"
+                        ms_between "$t0" "$t1" >>"$TN_DIR/$kind-$adv-$impl.ms"
                     else
                         tn_log "run $i: no takeover"
                     fi
@@ -106,12 +130,61 @@ failover() {
                     kill "$monpid" 2>/dev/null
                 done
                 read -r med max < <(stats <"$TN_DIR/$kind-$adv-$impl.ms")
-                printf '%-10s %-8s %-6s %8s %8s %8s %8s\n' "$kind" "$impl" "${adv}s" "$med" "$max" "$bound" "$((med - bound))"
+                printf '%-10s %-8s %-6s %8s %8s %8s %8s\n' "$kind" "$impl" "${adv}s" "$med" "$max" "$bound" \
+                    "$(awk -v m="$med" -v b="$bound" 'BEGIN { if (m == "-") print "-"; else printf "%+.1f\n", m - b }')"
                 eval "MED_${kind}_${adv//./_}_$impl=$med"
             done
             local a b
             a="MED_${kind}_${adv//./_}_vr"; b="MED_${kind}_${adv//./_}_ka"
-            awk -v v="${!a}" -v k="${!b}" -v c="$kind" -v d="$adv" 'BEGIN { if (k > 0) printf "# %s advert %ss: median vrrpd/keepalived = %.3f\n", c, d, v / k }'
+            awk -v v="${!a}" -v k="${!b}" -v c="$kind" -v d="$adv" 'BEGIN { if (k > 0) printf "# %s advert %ss: median vrrpd/keepalived = %.4f (vrrpd - keepalived = %+.1f ms)\n", c, d, v / k, v - k }'
+        done
+    done
+}
+
+breakdown() {
+    local runs=${1:-10} impl adv i t0 tp0 tnew tadd hpid monpid cap
+    R1=$(tn_ns r1); R2=$(tn_ns r2)
+    tn_link "$R1" eth0 "$R2" eth0
+    tn_wait_ready "$R1" eth0; tn_wait_ready "$R2" eth0
+    printf '%-8s %-6s %14s %18s %16s %9s\n' impl advert kill_to_p0_ms p0_to_adv_skew_ms adv_to_addr_ms total_ms
+    for adv in 1 0.1; do
+        for impl in ka vr; do
+            conf "$TN_DIR/hi.conf" 100 "$adv"; conf "$TN_DIR/lo.conf" 90 "$adv"
+            : >"$TN_DIR/bd-$adv-$impl"
+            for i in $(seq 1 "$runs"); do
+                ip -n "$R1" addr add 10.78.0.1/16 dev eth0 2>/dev/null; ip -n "$R2" addr add 10.78.0.2/16 dev eth0 2>/dev/null
+                start "bh$i" "$R1" "$TN_DIR/hi.conf" "$impl"
+                hpid=$TN_LAST_PID
+                sleep 0.2
+                start "bl$i" "$R2" "$TN_DIR/lo.conf" "$impl"
+                tn_wait_addr "$R1" eth0 10.78.1.2 10 || { stop_ns "$R1"; stop_ns "$R2"; continue; }
+                sleep "$(awk -v a="$adv" 'BEGIN { print 2 * a + 0.3 }')"
+                tn_monitor_start "bm$i" "$R2"
+                monpid=$(tail -1 "$TN_DIR/.pids")
+                cap="bc-$adv-$impl-$i"
+                tn_capture_start "$cap" "$R2" eth0 ip proto 112
+                sleep "0.$((RANDOM % 100))"
+                t0=$(tn_now)
+                kill -TERM "$hpid"
+                tn_wait_addr "$R2" eth0 10.78.1.2 10
+                tn_capture_stop "$cap"
+                tadd=$(tn_monitor_first_add "bm$i" 10.78.1.2)
+                tp0=$(tn_capture_text "$cap" -tt | awk '/prio 0,/ { print $1; exit }')
+                tnew=$(tn_capture_text "$cap" -tt | awk -v t="$tp0" '$3 == "10.78.0.2" && $1 > t { print $1; exit }')
+                if [ -n "$tadd" ] && [ -n "$tp0" ] && [ -n "$tnew" ]; then
+                    awk -v a="$t0" -v b="$tp0" -v c="$tnew" -v d="$tadd" -v adv="$adv" 'BEGIN {
+                        sk = (256 - 90) * adv / 256
+                        printf "%.3f %.3f %.3f %.3f\n", (b - a) * 1000, (c - b - sk) * 1000, (d - c) * 1000, (d - a) * 1000 }' >>"$TN_DIR/bd-$adv-$impl"
+                fi
+                stop_ns "$R1"; stop_ns "$R2"
+                kill "$monpid" 2>/dev/null
+            done
+            local col meds=()
+            for col in 1 2 3 4; do
+                meds+=("$(awk -v c="$col" '{ print $c }' "$TN_DIR/bd-$adv-$impl" | sort -n |
+                    awk '{ a[NR] = $1 } END { if (NR == 0) { print "-"; exit } printf "%.3f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')")
+            done
+            printf '%-8s %-6s %14s %18s %16s %9s\n' "$impl" "${adv}s" "${meds[@]}"
         done
     done
 }
@@ -147,5 +220,6 @@ resources() {
 case ${1:-} in
     failover) failover "${2:-20}" ;;
     resources) resources "${2:-60}" ;;
-    *) echo "usage: $0 failover [RUNS] | resources [SECS]" >&2; exit 2 ;;
+    breakdown) breakdown "${2:-10}" ;;
+    *) echo "usage: [BENCH_RT=PRIO] $0 failover [RUNS] | breakdown [RUNS] | resources [SECS]" >&2; exit 2 ;;
 esac

@@ -2,8 +2,10 @@
 //! socket as keepalived does on becoming Master (RFC 9568 §6.4.1 (2), §6.4.2 (3);
 //! keepalived vrrp_arp.c / vrrp_ndisc.c; reference §3.12).
 
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsRawFd;
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -89,6 +91,149 @@ pub fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
     !(sum as u16)
 }
 
+/// One gratuitous ARP or unsolicited NA to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announcement {
+    /// A gratuitous ARP for `vip`.
+    Garp {
+        /// Outgoing interface.
+        ifindex: u32,
+        /// Source MAC (interface MAC or VMAC).
+        mac: MacAddr,
+        /// The virtual address.
+        vip: Ipv4Addr,
+    },
+    /// An unsolicited neighbour advertisement for `vip`.
+    Na {
+        /// Outgoing interface.
+        ifindex: u32,
+        /// Source MAC (interface MAC or VMAC).
+        mac: MacAddr,
+        /// The virtual address.
+        vip: Ipv6Addr,
+        /// Set the Router flag.
+        router: bool,
+    },
+}
+
+impl Announcement {
+    /// The pacing lane: interface and whether it is an NA.
+    fn lane(&self) -> (u32, bool) {
+        match *self {
+            Announcement::Garp { ifindex, .. } => (ifindex, false),
+            Announcement::Na { ifindex, .. } => (ifindex, true),
+        }
+    }
+}
+
+/// Spaces gratuitous ARPs and NAs as keepalived's `vrrp_garp_interval` /
+/// `vrrp_gna_interval` do (keepalived vrrp_arp.c / vrrp_ndisc.c: the
+/// per-interface `garp_next_time` / `gna_next_time` and the per-address
+/// `garp_gna_pending` flag; reference §3.12): on one interface, two GARPs (or
+/// two NAs) go out at least the interval apart. One that cannot go yet waits
+/// in a queue, and like keepalived's pending flag, an address already waiting
+/// is not queued twice, so with an interval the `garp_master_repeat` rounds
+/// of a burst collapse to one immediate packet plus one pending packet per
+/// address (keepalived 2.2.7 on the wire: 3 GARPs for 5 rounds over 2 VIPs).
+/// With a zero interval every packet goes at once.
+///
+/// Pure scheduling: the caller passes monotonic `now`, sends what
+/// [`AnnouncePacer::offer`] and [`AnnouncePacer::pop_due`] return and wakes
+/// up at [`AnnouncePacer::next_deadline`].
+#[derive(Debug, Default, Clone)]
+pub struct AnnouncePacer {
+    garp_interval: Duration,
+    gna_interval: Duration,
+    /// (ifindex, is NA) → when the next packet may go, and the waiting ones.
+    lanes: BTreeMap<(u32, bool), Lane>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Lane {
+    next_free: Duration,
+    queue: VecDeque<Announcement>,
+}
+
+impl AnnouncePacer {
+    /// A pacer with these minimum gaps between GARPs and between NAs on one
+    /// interface.
+    pub fn new(garp_interval: Duration, gna_interval: Duration) -> Self {
+        AnnouncePacer {
+            garp_interval,
+            gna_interval,
+            lanes: BTreeMap::new(),
+        }
+    }
+
+    /// Changes the gaps (reload); queued packets keep their order.
+    pub fn set_intervals(&mut self, garp_interval: Duration, gna_interval: Duration) {
+        self.garp_interval = garp_interval;
+        self.gna_interval = gna_interval;
+    }
+
+    /// Offers one announcement at `now`: returns it when it may be sent at
+    /// once (the caller sends it; the interface's next slot moves to `now` +
+    /// the interval), else queues it, unless the same one is already queued.
+    pub fn offer(&mut self, a: Announcement, now: Duration) -> Option<Announcement> {
+        let gap = self.gap(a.lane());
+        let lane = self.lanes.entry(a.lane()).or_default();
+        if lane.queue.is_empty() && lane.next_free <= now {
+            lane.next_free = now + gap;
+            return Some(a);
+        }
+        if !lane.queue.contains(&a) {
+            lane.queue.push_back(a);
+        }
+        None
+    }
+
+    fn gap(&self, (_, is_na): (u32, bool)) -> Duration {
+        if is_na {
+            self.gna_interval
+        } else {
+            self.garp_interval
+        }
+    }
+
+    /// Drops every queued announcement for which `pred` is true (an
+    /// instance left Master: its VIPs are no longer ours to announce).
+    pub fn forget(&mut self, pred: impl Fn(&Announcement) -> bool) {
+        for lane in self.lanes.values_mut() {
+            lane.queue.retain(|a| !pred(a));
+        }
+    }
+
+    /// The next announcement that may be sent at `now`, if any; the caller
+    /// sends it (and calls again until `None`). Its lane's next slot moves to
+    /// `now` + the interval.
+    pub fn pop_due(&mut self, now: Duration) -> Option<Announcement> {
+        let (garp, gna) = (self.garp_interval, self.gna_interval);
+        for ((_, is_na), lane) in &mut self.lanes {
+            if lane.next_free <= now
+                && let Some(a) = lane.queue.pop_front()
+            {
+                lane.next_free = now + if *is_na { gna } else { garp };
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    /// When the earliest queued announcement may go (`None`: nothing queued).
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.lanes
+            .values()
+            .filter(|l| !l.queue.is_empty())
+            .map(|l| l.next_free)
+            .min()
+    }
+
+    /// Number of queued announcements.
+    pub fn queued(&self) -> usize {
+        self.lanes.values().map(|l| l.queue.len()).sum()
+    }
+}
+
 /// An AF_PACKET socket for sending GARPs and NAs. It receives nothing
 /// (protocol 0).
 #[derive(Debug)]
@@ -123,6 +268,19 @@ impl Announcer {
             dst: vip.into(),
             source,
         })
+    }
+
+    /// Sends one [`Announcement`].
+    pub fn send(&self, a: &Announcement) -> Result<(), SocketError> {
+        match *a {
+            Announcement::Garp { ifindex, mac, vip } => self.send_garp(ifindex, mac, vip),
+            Announcement::Na {
+                ifindex,
+                mac,
+                vip,
+                router,
+            } => self.send_na(ifindex, mac, vip, router),
+        }
     }
 
     /// Sends one unsolicited NA for `vip` out of `ifindex` from `mac`; `router`
@@ -190,5 +348,147 @@ mod tests {
         let a = icmpv6_checksum(Ipv6Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED, &[0x01]);
         // sum = len(1) + nh(58) + 0x0100 = 0x013b -> !0x013b
         assert_eq!(a, !0x013b);
+    }
+
+    fn garp(ifindex: u32, last: u8) -> Announcement {
+        Announcement::Garp {
+            ifindex,
+            mac: MAC,
+            vip: Ipv4Addr::new(10, 0, 0, last),
+        }
+    }
+
+    fn na(ifindex: u32) -> Announcement {
+        Announcement::Na {
+            ifindex,
+            mac: MAC,
+            vip: "fd00::1".parse().unwrap(),
+            router: false,
+        }
+    }
+
+    /// Runs the pacer like the daemon does: offers `burst` at `start`, then
+    /// at each deadline sends what is due; returns (time in µs, announcement)
+    /// for every packet sent.
+    fn run(
+        p: &mut AnnouncePacer,
+        start: Duration,
+        burst: &[Announcement],
+    ) -> Vec<(u128, Announcement)> {
+        let mut out = Vec::new();
+        for a in burst {
+            if let Some(a) = p.offer(*a, start) {
+                out.push((start.as_micros(), a));
+            }
+        }
+        let mut now = start;
+        loop {
+            while let Some(a) = p.pop_due(now) {
+                out.push((now.as_micros(), a));
+            }
+            match p.next_deadline() {
+                Some(t) => {
+                    assert!(t > now, "a deadline that is due must have been drained");
+                    now = t;
+                }
+                None => return out,
+            }
+        }
+    }
+
+    /// `rounds` rounds over `vips` (last octets) on interface 2, as
+    /// `garp_master_repeat` does.
+    fn burst(rounds: u8, vips: &[u8]) -> Vec<Announcement> {
+        (0..rounds)
+            .flat_map(|_| vips.iter().map(|v| garp(2, *v)))
+            .collect()
+    }
+
+    #[test]
+    fn zero_interval_sends_the_whole_burst_at_once() {
+        let mut p = AnnouncePacer::new(Duration::ZERO, Duration::ZERO);
+        let t0 = Duration::from_secs(7);
+        let sent = run(&mut p, t0, &burst(5, &[1, 2]));
+        assert_eq!(sent.len(), 10);
+        assert!(sent.iter().all(|(t, _)| *t == t0.as_micros()));
+        assert_eq!(p.next_deadline(), None);
+    }
+
+    #[test]
+    fn with_an_interval_a_burst_collapses_like_keepalived_and_is_spaced() {
+        // keepalived 2.2.7, 5 rounds over 2 VIPs with vrrp_garp_interval 0.05:
+        // 3 GARPs on the wire, 50 ms apart.
+        let mut p = AnnouncePacer::new(Duration::from_millis(50), Duration::from_millis(3));
+        let sent = run(&mut p, Duration::from_secs(1), &burst(5, &[1, 2]));
+        let times: Vec<u128> = sent.iter().map(|(t, _)| *t).collect();
+        assert_eq!(times, [1_000_000, 1_050_000, 1_100_000]);
+        let order: Vec<Announcement> = sent.iter().map(|(_, a)| *a).collect();
+        assert_eq!(order, [garp(2, 1), garp(2, 2), garp(2, 1)]);
+        assert_eq!(p.queued(), 0);
+    }
+
+    #[test]
+    fn distinct_addresses_all_go_in_order_one_interval_apart() {
+        let mut p = AnnouncePacer::new(Duration::from_millis(10), Duration::ZERO);
+        let sent = run(&mut p, Duration::ZERO, &burst(1, &[1, 2, 3, 4]));
+        assert_eq!(
+            sent,
+            [
+                (0, garp(2, 1)),
+                (10_000, garp(2, 2)),
+                (20_000, garp(2, 3)),
+                (30_000, garp(2, 4))
+            ]
+        );
+    }
+
+    #[test]
+    fn interfaces_and_families_are_paced_separately() {
+        let mut p = AnnouncePacer::new(Duration::from_millis(10), Duration::from_millis(4));
+        let sent = run(
+            &mut p,
+            Duration::ZERO,
+            &[garp(2, 1), garp(2, 2), garp(3, 1), na(2), na(2)],
+        );
+        let at = |a: Announcement| -> Vec<u128> {
+            sent.iter()
+                .filter(|(_, x)| *x == a)
+                .map(|(t, _)| *t)
+                .collect()
+        };
+        // One GARP and one NA per interface at once; the second of each after
+        // its own interval.
+        assert_eq!(at(garp(2, 1)), [0]);
+        assert_eq!(at(garp(3, 1)), [0]);
+        assert_eq!(at(garp(2, 2)), [10_000]);
+        assert_eq!(at(na(2)), [0, 4_000]);
+    }
+
+    #[test]
+    fn a_late_offer_waits_for_the_gap_after_the_last_packet() {
+        let mut p = AnnouncePacer::new(Duration::from_millis(10), Duration::ZERO);
+        let ms = Duration::from_millis;
+        assert_eq!(p.offer(garp(2, 1), ms(100)), Some(garp(2, 1)));
+        assert_eq!(p.offer(garp(2, 2), ms(105)), None);
+        assert_eq!(p.pop_due(ms(105)), None);
+        assert_eq!(p.next_deadline(), Some(ms(110)));
+        assert_eq!(p.pop_due(ms(110)), Some(garp(2, 2)));
+        // Idle long enough: the next one goes at once.
+        assert_eq!(p.offer(garp(2, 3), ms(500)), Some(garp(2, 3)));
+    }
+
+    #[test]
+    fn forgetting_drops_only_the_matching_packets() {
+        let mut p = AnnouncePacer::new(Duration::from_millis(10), Duration::from_millis(10));
+        let ms = Duration::from_millis;
+        for v in 0..3 {
+            let _ = p.offer(garp(2, v), ms(0));
+            let _ = p.offer(garp(3, v), ms(0));
+        }
+        assert_eq!(p.queued(), 4);
+        p.forget(|a| a.lane().0 == 2);
+        assert_eq!(p.queued(), 2);
+        let sent = run(&mut p, ms(1), &[]);
+        assert_eq!(sent, [(10_000, garp(3, 1)), (20_000, garp(3, 2))]);
     }
 }

@@ -11,6 +11,7 @@
 //!   [`script_security`] checks them as keepalived does.
 //! - [`track_file`]: keepalived `track_file` values watched with inotify.
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
+//! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
 //! - [`netns`]: entering network namespaces (tests, tools).
 //!
 //! Everything is Linux-only and most of it needs CAP_NET_ADMIN / CAP_NET_RAW.
@@ -28,12 +29,13 @@ pub mod script_args;
 pub mod script_security;
 pub mod smtp;
 mod sys;
+pub mod timer;
 pub mod track_file;
 pub mod vmac;
 pub mod vrrp_socket;
 pub mod watch;
 
-pub use announce::Announcer;
+pub use announce::{AnnouncePacer, Announcement, Announcer};
 pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
 pub use mac::MacAddr;
 pub use rtnl::{AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, Rtnl, Scope};
@@ -41,6 +43,7 @@ pub use script::{ScriptOutcome, run_script, run_script_as};
 pub use script_args::{SplitError, split_command};
 pub use script_security::{RunAs, ScriptRefused, UserError};
 pub use sys::kill_process_group;
+pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vrrp_socket::{IpFamily, Outgoing, ReceivedPacket, RecvInfo, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};

@@ -207,6 +207,11 @@ pub struct Mapped {
     pub script_user: Option<(String, Option<String>)>,
     /// global `lvs_sync_daemon ... VRRP_INSTANCE`: the IPVS sync daemon that follows it.
     pub lvs_sync: Option<crate::daemon::lvs_sync::SyncSpec>,
+    /// global `vrrp_garp_interval`: minimum gap between two gratuitous ARPs
+    /// on one interface (zero: none).
+    pub garp_interval: std::time::Duration,
+    /// global `vrrp_gna_interval`: the same for unsolicited NAs.
+    pub gna_interval: std::time::Duration,
 }
 
 /// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
@@ -223,6 +228,16 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     let mut diags = Vec::new();
     let mut out = Mapped {
         startup_delay: cfg.global_defs.vrrp_startup_delay.as_ref().map(|d| d.value),
+        garp_interval: cfg
+            .global_defs
+            .vrrp_garp_interval
+            .as_ref()
+            .map_or(std::time::Duration::ZERO, |d| d.value),
+        gna_interval: cfg
+            .global_defs
+            .vrrp_gna_interval
+            .as_ref()
+            .map_or(std::time::Duration::ZERO, |d| d.value),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {

@@ -243,16 +243,21 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     router.install(mapped, &host).await?;
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
 
+    // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
+    let mut timer = netio::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
     loop {
-        let deadline = router
-            .next_deadline()
-            .map(|t| clock.to_tokio(t))
-            .unwrap_or_else(|| tokio::time::Instant::now() + std::time::Duration::from_secs(3600));
+        if let Err(e) = timer.set(router.next_deadline().map(|t| clock.deadline(t))) {
+            error!("arming the timer: {e}");
+            break;
+        }
         tokio::select! {
             biased;
             _ = sigterm.recv() => { info!("SIGTERM: stopping"); break; }
             _ = sigint.recv() => { info!("SIGINT: stopping"); break; }
-            _ = tokio::time::sleep_until(deadline) => router.on_timers().await,
+            r = timer.expired() => match r {
+                Ok(()) => router.on_timers().await,
+                Err(e) => { error!("timer: {e}"); break; }
+            },
             Some(p) = rx.recv() => router.on_packet(p).await,
             _ = sighup.recv() => {
                 info!("SIGHUP: reloading {}", o.file.display());

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use netio::{AddressSpec, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket};
+use netio::{
+    AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
+};
 use serde_json::json;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
@@ -127,6 +129,9 @@ pub struct Router {
     joined: HashSet<(Family, u32)>,
     rtnl: Rtnl,
     announcer: Option<Announcer>,
+    /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
+    /// slot (times are vrrp-core µs as durations).
+    pacer: AnnouncePacer,
     /// Drops before an instance was found: "ifindex/family/reason" → count.
     unmatched: BTreeMap<String, u64>,
     clock: Clock,
@@ -197,6 +202,7 @@ impl Router {
             joined: HashSet::new(),
             rtnl,
             announcer,
+            pacer: AnnouncePacer::default(),
             unmatched: BTreeMap::new(),
             clock,
             scripts: std::collections::HashMap::new(),
@@ -277,6 +283,8 @@ impl Router {
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+        self.pacer
+            .set_intervals(mapped.garp_interval, mapped.gna_interval);
         for (i, spec) in mapped.instances.iter().enumerate() {
             let slot = Self::make_slot(spec.clone(), Self::group_of(&mapped, i), host)?;
             let inst = Instance::new(spec.config.clone())
@@ -461,11 +469,32 @@ impl Router {
 
     /// The earliest timer of any instance.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.insts.iter().filter_map(Instance::poll_timeout).min()
+        let pacer = self
+            .pacer
+            .next_deadline()
+            .map(|d| Instant::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)));
+        self.insts
+            .iter()
+            .filter_map(Instance::poll_timeout)
+            .chain(pacer)
+            .min()
+    }
+
+    /// Sends the queued GARPs/NAs whose interval slot has come.
+    fn send_due_announcements(&mut self) {
+        let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+        while let Some(a) = self.pacer.pop_due(now) {
+            if let Some(ann) = &self.announcer
+                && let Err(e) = ann.send(&a)
+            {
+                debug!("announce: {e}");
+            }
+        }
     }
 
     /// Runs every expired timer.
     pub async fn on_timers(&mut self) {
+        self.send_due_announcements();
         let now = self.clock.now();
         for i in 0..self.insts.len() {
             let due = self
@@ -674,8 +703,10 @@ impl Router {
             Action::AddVips => self.add_vips(i).await,
             Action::RemoveVips => self.remove_vips(i).await,
             Action::Announce { rounds, reason } => {
-                let Some(ann) = &self.announcer else { return };
-                let (ann_ifindex, ann_mac) = slot.announce_from();
+                if self.announcer.is_none() {
+                    return;
+                }
+                let (ifindex, ann_mac) = slot.announce_from();
                 let Some(mac) = ann_mac else {
                     warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
                     return;
@@ -687,20 +718,32 @@ impl Router {
                         slot.iface
                     ))
                     .is_ok_and(|v| v.trim() == "1");
-                let mut sent = 0u32;
+                let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+                let (mut sent, mut queued) = (0u32, 0u32);
                 for _ in 0..rounds {
                     for v in &slot.spec.vips {
-                        let r = match v.prefix.addr {
-                            IpAddr::V4(a) => ann.send_garp(ann_ifindex, mac, a),
-                            IpAddr::V6(a) => ann.send_na(ann_ifindex, mac, a, router),
+                        let a = match v.prefix.addr {
+                            IpAddr::V4(vip) => Announcement::Garp { ifindex, mac, vip },
+                            IpAddr::V6(vip) => Announcement::Na {
+                                ifindex,
+                                mac,
+                                vip,
+                                router,
+                            },
                         };
-                        match r {
-                            Ok(()) => sent += 1,
-                            Err(e) => debug!(instance = %name, "announce: {e}"),
+                        // Sent now, or later from the main loop's timer, spaced
+                        // by vrrp_garp_interval / vrrp_gna_interval.
+                        match self.pacer.offer(a, now) {
+                            Some(a) => match self.announcer.as_ref().map(|ann| ann.send(&a)) {
+                                Some(Ok(())) => sent += 1,
+                                Some(Err(e)) => debug!(instance = %name, "announce: {e}"),
+                                None => {}
+                            },
+                            None => queued += 1,
                         }
                     }
                 }
-                debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, "gratuitous ARP/NA sent");
+                debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, queued, "gratuitous ARP/NA sent");
             }
             Action::StateChanged { from, to, reason } => {
                 let n = &slot.spec.notify;
@@ -849,6 +892,15 @@ impl Router {
         let Some(slot) = self.slots.get_mut(i) else {
             return;
         };
+        // Queued GARPs/NAs for these VIPs are no longer ours to send.
+        let (ifindex, vips) = (slot.announce_from().0, &slot.spec.vips);
+        self.pacer.forget(|a| {
+            let (idx, addr) = match *a {
+                Announcement::Garp { ifindex, vip, .. } => (ifindex, IpAddr::V4(vip)),
+                Announcement::Na { ifindex, vip, .. } => (ifindex, IpAddr::V6(vip)),
+            };
+            idx == ifindex && vips.iter().any(|v| v.prefix.addr == addr)
+        });
         let name = slot.spec.config.name.clone();
         let installed = std::mem::take(&mut slot.installed);
         for a in &installed {
@@ -1072,6 +1124,8 @@ impl Router {
     /// left alone (no advert gap), changed ones with the same identity are
     /// reconfigured keeping their state, others restart; removed ones release.
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+        self.pacer
+            .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let mut new_slots = Vec::new();
         for (i, spec) in mapped.instances.iter().enumerate() {
             new_slots.push(Self::make_slot(
