@@ -144,6 +144,7 @@ struct CheckerKey {
     rs: RsKey,
     weight: i32,
     spec: CheckerSpec,
+    ha_suspend: Option<std::net::IpAddr>,
 }
 
 struct Slot {
@@ -170,6 +171,11 @@ pub struct Daemon<K: Kernel> {
     limit: std::sync::Arc<tokio::sync::Semaphore>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
     fifos: Vec<netio::notify_fifo::NotifyFifo>,
+    /// Addresses configured locally (None: unknown, `ha_suspend` does not
+    /// suspend anything).
+    local_addrs: Option<HashSet<std::net::IpAddr>>,
+    /// Per `ha_suspend` address: whether its checkers may run.
+    suspend: HashMap<std::net::IpAddr, tokio::sync::watch::Sender<bool>>,
 }
 
 fn run_scripts(set: &mut tokio::task::JoinSet<()>, scripts: Vec<ScriptRun>) {
@@ -214,6 +220,8 @@ impl<K: Kernel> Daemon<K> {
             scripts: tokio::task::JoinSet::new(),
             limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
             fifos: crate::fifo::open(&desired.notify_fifos),
+            local_addrs: None,
+            suspend: HashMap::new(),
         };
         d.install(desired);
         Ok(d)
@@ -310,6 +318,7 @@ impl<K: Kernel> Daemon<K> {
                         rs: rs.key,
                         weight: rs.dest.weight,
                         spec: checker_fingerprint(spec),
+                        ha_suspend: p.vs.ha_suspend,
                     };
                     if let Some((id, mut slot)) = running.get_mut(&key).and_then(Vec::pop) {
                         (slot.vs, slot.rs, slot.ck) = (vi, ri, ci);
@@ -325,6 +334,13 @@ impl<K: Kernel> Daemon<K> {
                         i64::from(rs.dest.weight),
                         self.tx.clone(),
                         self.limit.clone(),
+                        p.vs.ha_suspend.map(|ip| {
+                            let present = self.local_addrs.as_ref().is_none_or(|a| a.contains(&ip));
+                            self.suspend
+                                .entry(ip)
+                                .or_insert_with(|| tokio::sync::watch::Sender::new(present))
+                                .subscribe()
+                        }),
                     );
                     self.slots.insert(
                         id,
@@ -485,6 +501,50 @@ impl<K: Kernel> Daemon<K> {
         }
     }
 
+    /// The addresses configured locally now (from a netlink dump): `ha_suspend`
+    /// checkers of absent addresses stop checking, the others run.
+    pub fn set_local_addresses(&mut self, addrs: HashSet<std::net::IpAddr>) {
+        self.local_addrs = Some(addrs);
+        self.update_suspended();
+    }
+
+    /// The local addresses can no longer be followed: no checker stays suspended.
+    pub fn forget_local_addresses(&mut self) {
+        self.local_addrs = None;
+        self.update_suspended();
+    }
+
+    /// An address was added to (`present`) or removed from an interface.
+    pub fn address_event(&mut self, addr: std::net::IpAddr, present: bool) {
+        let addrs = self.local_addrs.get_or_insert_with(HashSet::new);
+        if present {
+            addrs.insert(addr);
+        } else {
+            addrs.remove(&addr);
+        }
+        self.update_suspended();
+    }
+
+    /// keepalived check_api.c `update_checker_activity`: each `ha_suspend`
+    /// address's checkers run iff it is local.
+    fn update_suspended(&mut self) {
+        for (ip, tx) in &self.suspend {
+            let present = self.local_addrs.as_ref().is_none_or(|a| a.contains(ip));
+            tx.send_if_modified(|active| {
+                if *active == present {
+                    return false;
+                }
+                tracing::info!(
+                    vip = %ip,
+                    "{} healthcheckers of the virtual servers on {ip} (ha_suspend)",
+                    if present { "activating" } else { "suspending" }
+                );
+                *active = present;
+                true
+            });
+        }
+    }
+
     /// SIGHUP: re-reads the configuration.
     pub fn reload(&mut self, desired: Desired) {
         if desired.notify_fifos != self.desired.notify_fifos {
@@ -556,6 +616,21 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         let l = tokio::net::TcpListener::bind(addr).await?;
         status::serve_metrics(l, qtx.clone());
     }
+    // ha_suspend: follow the local addresses (open the watch before the dump
+    // so that no change falls between them).
+    let mut watcher = match netio::NetWatcher::open(netio::WatchGroups {
+        links: false,
+        addresses: true,
+    }) {
+        Ok(w) => {
+            resync_addresses(&mut d).await;
+            Some(w)
+        }
+        Err(e) => {
+            tracing::warn!("cannot watch local addresses ({e}): ha_suspend suspends nothing");
+            None
+        }
+    };
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -576,6 +651,17 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
                     tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());
                 }
             }
+            ev = next_net_event(&mut watcher) => match ev {
+                Ok(netio::NetEvent { kind: netio::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
+                Ok(netio::NetEvent { kind: netio::NetEventKind::AddressRemoved(a), .. }) => d.address_event(a.addr, false),
+                Ok(_) => {}
+                Err(netio::NetlinkError::Overrun) => resync_addresses(&mut d).await,
+                Err(e) => {
+                    tracing::warn!("address watch failed ({e}): ha_suspend suspends nothing from now on");
+                    watcher = None;
+                    d.forget_local_addresses();
+                }
+            },
             _ = term.recv() => break,
             _ = int.recv() => break,
             Some(_) = d.scripts.join_next(), if !d.scripts.is_empty() => {}
@@ -587,6 +673,28 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         let _ = std::fs::remove_file(p);
     }
     Ok(())
+}
+
+/// The next address event, or never without a watcher.
+async fn next_net_event(
+    w: &mut Option<netio::NetWatcher>,
+) -> Result<netio::NetEvent, netio::NetlinkError> {
+    match w {
+        Some(w) => w.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Reads every local address (netlink dump) into the daemon for `ha_suspend`.
+async fn resync_addresses<K: Kernel>(d: &mut Daemon<K>) {
+    let dump = match netio::Rtnl::open() {
+        Ok(r) => r.addresses(None).await,
+        Err(e) => Err(e),
+    };
+    match dump {
+        Ok(addrs) => d.set_local_addresses(addrs.into_iter().map(|a| a.addr).collect()),
+        Err(e) => tracing::warn!("reading local addresses: {e}"),
+    }
 }
 
 #[cfg(test)]

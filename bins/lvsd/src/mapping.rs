@@ -620,6 +620,12 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         omega: v(&vs.omega).unwrap_or(false),
         smtp_alert: vs_smtp,
         alert_name: crate::alerts::vs_name(&vs.key.value, protocol),
+        ha_suspend: match &vs.key.value {
+            kc::VirtualServerKey::Address { ip, .. } if v(&vs.ha_suspend).unwrap_or(false) => {
+                Some(*ip)
+            }
+            _ => None,
+        },
     })
 }
 

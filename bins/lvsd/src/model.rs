@@ -84,6 +84,10 @@ pub struct VirtualServer {
     pub smtp_alert: bool,
     /// The name keepalived uses in alerts (`[10.0.0.1]:tcp:80`, `FWM 5`, `[GROUP]:80`).
     pub alert_name: String,
+    /// `ha_suspend`: its checkers run only while this address (the virtual
+    /// server's) is configured locally. None without `ha_suspend`, and for
+    /// fwmark and group services (keepalived ignores it there).
+    pub ha_suspend: Option<std::net::IpAddr>,
 }
 
 /// `sorry_server` with its settings.

@@ -161,13 +161,17 @@ pub const MAX_CONCURRENT_CHECKS: usize = 256;
 /// Starts the task of checker `id`: first check after a random delay up to
 /// `warmup`, then the retry cycle. `weight` is the configured weight of the
 /// real server. Each check holds a permit of `limit`. Verdicts are sent when
-/// they change (and after the first check).
+/// they change (and after the first check). With `active` (`ha_suspend`), no
+/// check runs while it is false: the verdict and the IPVS entries stay as
+/// they are, as keepalived's disabled checkers (check_api.c
+/// `update_checker_activity`); checks resume as soon as it turns true.
 pub fn spawn(
     id: usize,
     spec: CheckerSpec,
     weight: i64,
     tx: mpsc::UnboundedSender<Report>,
     limit: std::sync::Arc<tokio::sync::Semaphore>,
+    mut active: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let t = spec.timing;
@@ -180,6 +184,11 @@ pub fn spawn(
         };
         tokio::time::sleep(jitter(t.warmup)).await;
         loop {
+            if let Some(rx) = active.as_mut()
+                && rx.wait_for(|a| *a).await.is_err()
+            {
+                return; // the daemon dropped the switch: the checker is gone
+            }
             let out = {
                 let _permit = limit.acquire().await;
                 match (&spec.kind, &urls) {

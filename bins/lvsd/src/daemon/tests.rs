@@ -445,3 +445,69 @@ async fn notify_fifos_get_keepalived_rs_and_vs_lines() {
     assert!(!lvs.exists(), "the FIFO lvsd created is removed at exit");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A loopback TCP listener counting its accepts.
+async fn counting_listener() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let accepts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepts.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    (port, accepts)
+}
+
+#[tokio::test]
+async fn ha_suspend_stops_checks_while_the_vip_is_absent_and_resumes_when_it_appears() {
+    use std::sync::atomic::Ordering::SeqCst;
+    // Backend `a` serves the ha_suspend virtual server, `b` the other one.
+    let (pa, a) = counting_listener().await;
+    let (pb, b) = counting_listener().await;
+    let text = format!(
+        "virtual_server 10.1.0.1 80 {{\n ha_suspend\n delay_loop 1\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 127.0.0.1 {pa} {{\n TCP_CHECK {{\n connect_timeout 1\n }}\n }}\n}}\n\
+         virtual_server 10.1.0.2 80 {{\n delay_loop 1\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 127.0.0.1 {pb} {{\n TCP_CHECK {{\n connect_timeout 1\n }}\n }}\n}}\n"
+    );
+    let fake = Fake::default();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    // The VIP 10.1.0.1 is not local (the checker tasks have not run yet).
+    d.set_local_addresses(["10.9.9.9".parse().unwrap()].into());
+    // As keepalived: the real server is programmed at start (not alpha) and stays.
+    assert!(
+        fake.take_log()
+            .contains(&format!("add 127.0.0.1:{pa} w1 to TCP 10.1.0.1:80"))
+    );
+    // Only the other virtual server's checker (id 1) reports.
+    let r = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.id, r.verdict.up), (1, true));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(b.load(SeqCst) >= 2, "the other checker runs");
+    assert_eq!(a.load(SeqCst), 0, "no check connection while suspended");
+    assert!(rx.try_recv().is_err(), "no report while suspended");
+    // Suspended: the entry is untouched (no delete, no weight change).
+    assert!(fake.take_log().is_empty());
+    // The VIP appears: checks resume at once.
+    d.address_event("10.1.0.1".parse().unwrap(), true);
+    let r = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.id, r.verdict.up), (0, true));
+    assert_eq!(a.load(SeqCst), 1);
+    // Removed again: suspended again (the check in flight may finish).
+    d.address_event("10.1.0.1".parse().unwrap(), false);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = a.load(SeqCst);
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(a.load(SeqCst), before, "suspended again");
+    d.shutdown(false).await;
+}

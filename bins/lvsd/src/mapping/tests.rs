@@ -455,3 +455,18 @@ fn rs_init_notifies_flag() {
     assert!(!off.desired.rs_init_notifies);
     assert!(!map("global_defs {\n}\n").desired.rs_init_notifies);
 }
+
+#[test]
+fn ha_suspend_names_the_virtual_address_and_is_off_by_default() {
+    let text = |flag: &str| {
+        format!(
+            "virtual_server 10.1.0.1 80 {{\n {flag}\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {{\n }}\n}}\n"
+        )
+    };
+    assert_eq!(
+        only(&map(&text("ha_suspend"))).ha_suspend,
+        Some("10.1.0.1".parse().unwrap())
+    );
+    assert_eq!(only(&map(&text(""))).ha_suspend, None);
+}
