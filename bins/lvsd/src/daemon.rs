@@ -560,7 +560,23 @@ impl<K: Kernel> Daemon<K> {
             .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// Prometheus text.
+    /// One line for systemd's `STATUS=`: virtual and alive real servers.
+    pub fn summary(&self) -> String {
+        let st = status::build(&self.config_name, &self.pools, &self.rec);
+        let rs: Vec<_> = st
+            .virtual_servers
+            .iter()
+            .flat_map(|v| &v.real_servers)
+            .collect();
+        format!(
+            "running {} virtual server(s), {}/{} real server(s) alive",
+            st.virtual_servers.len(),
+            rs.iter().filter(|r| r.alive).count(),
+            rs.len()
+        )
+    }
+
+    /// Prometheus text of the current state.
     pub fn metrics(&self) -> String {
         status::metrics(&status::build(&self.config_name, &self.pools, &self.rec))
     }
@@ -610,11 +626,11 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let mut d = Daemon::start(kernel, name, mapped.desired, tx)?;
     let (qtx, mut qrx) = mpsc::channel::<Query>(16);
     if let Some(p) = &opts.socket {
-        status::serve_socket(p, qtx.clone())?;
+        netio::control::serve(p, qtx.clone(), Query::Json)?;
     }
     if let Some(addr) = opts.metrics_listen {
-        let l = tokio::net::TcpListener::bind(addr).await?;
-        status::serve_metrics(l, qtx.clone());
+        let bound = netio::metrics::serve(addr, qtx.clone(), Query::Metrics).await?;
+        tracing::info!("metrics at http://{bound}/metrics");
     }
     // ha_suspend: follow the local addresses (open the watch before the dump
     // so that no change falls between them).
@@ -635,6 +651,8 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     tracing::info!("lvsd running");
+    // systemd Type=notify: the table is programmed and the sockets are up.
+    netio::systemd::ready(&d.summary());
     loop {
         tokio::select! {
             Some(r) = rx.recv() => d.on_report(r),
@@ -644,12 +662,14 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
             },
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading {}", opts.config.display());
+                netio::systemd::reloading(&format!("reloading {}", opts.config.display()));
                 let (mapped, readable) = load(&opts.config, opts.config_id.clone());
                 if readable {
                     d.reload(mapped.desired);
                 } else {
                     tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());
                 }
+                netio::systemd::ready(&d.summary());
             }
             ev = next_net_event(&mut watcher) => match ev {
                 Ok(netio::NetEvent { kind: netio::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
@@ -668,6 +688,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         }
     }
     tracing::info!("stopping");
+    netio::systemd::stopping("stopping: removing the IPVS entries lvsd added");
     d.shutdown(opts.dont_release_ipvs).await;
     if let Some(p) = &opts.socket {
         let _ = std::fs::remove_file(p);

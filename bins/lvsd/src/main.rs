@@ -22,25 +22,11 @@ const DEFAULT_SOCKET: &str = "/run/lvsd.sock";
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
-    /// keepalived configuration file.
-    #[arg(
-        short = 'f',
-        long = "use-file",
-        default_value = "/etc/keepalived/keepalived.conf"
-    )]
-    file: PathBuf,
-    /// Detailed logging (debug level; RUST_LOG overrides).
-    #[arg(short = 'D', long = "log-detail")]
-    detail: bool,
-    /// Write the process id to this file (removed on exit).
-    #[arg(short = 'p', long = "pid-file")]
-    pid_file: Option<PathBuf>,
+    #[command(flatten)]
+    daemon: netio::cli::DaemonArgs,
     /// Unix socket serving `lvsd status`.
     #[arg(long, default_value = DEFAULT_SOCKET)]
     socket: PathBuf,
-    /// Serve Prometheus metrics over HTTP on this address (e.g. 127.0.0.1:9101).
-    #[arg(long)]
-    metrics_listen: Option<std::net::SocketAddr>,
     /// Config id for `@ID` lines (keepalived -i).
     #[arg(short = 'i', long = "config-id")]
     config_id: Option<String>,
@@ -66,22 +52,12 @@ enum Command {
     },
 }
 
-fn init_logging(detail: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(if detail { "debug" } else { "info" })
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 fn config_test(cli: &Cli) -> ExitCode {
     let opts = keepalived_conf::LoadOptions {
         config_id: cli.config_id.clone(),
         ..Default::default()
     };
-    let parsed = keepalived_conf::load(&cli.file, &opts);
+    let parsed = keepalived_conf::load(&cli.daemon.file, &opts);
     for d in parsed.short_diagnostics() {
         eprintln!("{d}");
     }
@@ -103,17 +79,13 @@ fn config_test(cli: &Cli) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Status { socket }) = &cli.command {
-        return if lvsd::status::client(socket) {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
+        return netio::control::status_client("lvsd", socket);
     }
     if cli.config_test {
         return config_test(&cli);
     }
-    init_logging(cli.detail);
-    if let Some(p) = &cli.pid_file
+    netio::cli::init_logging(cli.daemon.detail);
+    if let Some(p) = &cli.daemon.pid_file
         && let Err(e) = std::fs::write(p, format!("{}\n", std::process::id()))
     {
         eprintln!("lvsd: writing {}: {e}", p.display());
@@ -131,14 +103,14 @@ fn main() -> ExitCode {
         }
     };
     let opts = daemon::Options {
-        config: cli.file.clone(),
+        config: cli.daemon.file.clone(),
         config_id: cli.config_id.clone(),
         socket: Some(cli.socket.clone()),
-        metrics_listen: cli.metrics_listen,
+        metrics_listen: cli.daemon.metrics_listen,
         dont_release_ipvs: cli.dont_release_ipvs,
     };
     let r = rt.block_on(daemon::run(opts));
-    if let Some(p) = &cli.pid_file {
+    if let Some(p) = &cli.daemon.pid_file {
         let _ = std::fs::remove_file(p);
     }
     match r {

@@ -1,13 +1,11 @@
-//! `lvsd status` JSON, the control socket that serves it, and the optional
-//! Prometheus text endpoint.
+//! `lvsd status` JSON and the Prometheus exposition, both built from one
+//! [`Status`]; `netio::control` and `netio::metrics` serve them.
 
-use std::io::Read as _;
-use std::path::Path;
-
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use serde::Serialize;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::model::CheckKind;
 use crate::pool::Pool;
@@ -191,126 +189,172 @@ pub fn build(config: &str, pools: &[Pool], rec: &Reconciler) -> Status {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
-}
+use netio::metrics::{Labels, labels};
 
-/// Prometheus text exposition of a status.
+/// Prometheus/OpenMetrics text of a status: per virtual server quorum,
+/// weight sum and sorry server; per real server verdict and weights; per
+/// checker verdict; per IPVS service whether the kernel holds it and the
+/// weight of each kernel destination.
 pub fn metrics(s: &Status) -> String {
-    let mut out = String::new();
-    out.push_str("# HELP lvsd_virtual_server_quorum_up 1 while the virtual server has quorum.\n# TYPE lvsd_virtual_server_quorum_up gauge\n");
+    let g = Family::<Labels, Gauge>::default;
+    let (quorum_up, weight_sum, sorry, rs_up, rs_weight, rs_conf, checker_up, svc_in, dest_w) =
+        (g(), g(), g(), g(), g(), g(), g(), g(), g());
     for v in &s.virtual_servers {
-        out.push_str(&format!(
-            "lvsd_virtual_server_quorum_up{{vs=\"{}\"}} {}\n",
-            esc(&v.id),
-            u8::from(v.quorum_up)
-        ));
-    }
-    out.push_str("# HELP lvsd_real_server_up 1 while every checker of the real server passes.\n# TYPE lvsd_real_server_up gauge\n");
-    for v in &s.virtual_servers {
-        for r in &v.real_servers {
-            out.push_str(&format!(
-                "lvsd_real_server_up{{vs=\"{}\",rs=\"{}\"}} {}\n",
-                esc(&v.id),
-                esc(&r.address),
-                u8::from(r.alive)
-            ));
-        }
-    }
-    out.push_str("# HELP lvsd_real_server_weight Effective weight of the real server.\n# TYPE lvsd_real_server_weight gauge\n");
-    for v in &s.virtual_servers {
-        for r in &v.real_servers {
-            out.push_str(&format!(
-                "lvsd_real_server_weight{{vs=\"{}\",rs=\"{}\"}} {}\n",
-                esc(&v.id),
-                esc(&r.address),
-                r.effective_weight
-            ));
-        }
-    }
-    out
-}
-
-/// Serves the control socket: every connection gets the JSON document.
-pub fn serve_socket(path: &Path, tx: mpsc::Sender<Query>) -> std::io::Result<()> {
-    if path.exists() {
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AddrInUse,
-                format!("{} is served by a running daemon", path.display()),
-            ));
-        }
-        std::fs::remove_file(path)?;
-    }
-    let listener = UnixListener::bind(path)?;
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let (otx, orx) = oneshot::channel();
-            if tx.send(Query::Json(otx)).await.is_err() {
-                return;
-            }
-            tokio::spawn(async move {
-                if let Ok(text) = orx.await {
-                    let _ = stream.write_all(text.as_bytes()).await;
-                    let _ = stream.write_all(b"\n").await;
-                    let _ = stream.shutdown().await;
-                }
-            });
-        }
-    });
-    Ok(())
-}
-
-/// Serves Prometheus text on every HTTP request to `listener`.
-pub fn serve_metrics(listener: TcpListener, tx: mpsc::Sender<Query>) {
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 2048];
-                let _ =
-                    tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut buf))
-                        .await;
-                let (otx, orx) = oneshot::channel();
-                if tx.send(Query::Metrics(otx)).await.is_err() {
-                    return;
-                }
-                if let Ok(body) = orx.await {
-                    let head = format!(
-                        "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(head.as_bytes()).await;
-                    let _ = stream.write_all(body.as_bytes()).await;
-                    let _ = stream.shutdown().await;
-                }
-            });
-        }
-    });
-}
-
-/// `lvsd status`: prints the daemon's JSON; false on failure.
-pub fn client(socket: &Path) -> bool {
-    match std::os::unix::net::UnixStream::connect(socket) {
-        Ok(mut s) => {
-            let mut text = String::new();
-            match s.read_to_string(&mut text) {
-                Ok(_) => {
-                    print!("{text}");
-                    true
-                }
-                Err(e) => {
-                    eprintln!("lvsd status: reading {}: {e}", socket.display());
-                    false
-                }
+        let vs = labels([("vs", &v.id)]);
+        quorum_up.get_or_create(&vs).set(i64::from(v.quorum_up));
+        weight_sum
+            .get_or_create(&vs)
+            .set(i64::try_from(v.weight_sum).unwrap_or(i64::MAX));
+        sorry
+            .get_or_create(&vs)
+            .set(i64::from(v.sorry_server_active));
+        for svc in &v.services {
+            svc_in
+                .get_or_create(&labels([("vs", &v.id), ("service", &svc.key)]))
+                .set(i64::from(svc.in_kernel));
+            for (d, w) in &svc.destinations {
+                dest_w
+                    .get_or_create(&labels([("service", &svc.key), ("destination", d)]))
+                    .set(i64::from(*w));
             }
         }
-        Err(e) => {
-            eprintln!(
-                "lvsd status: cannot connect to {}: {e} (is lvsd running? see --socket)",
-                socket.display()
-            );
-            false
+        for r in &v.real_servers {
+            let rs = labels([("vs", &v.id), ("rs", &r.address)]);
+            rs_up.get_or_create(&rs).set(i64::from(r.alive));
+            rs_weight.get_or_create(&rs).set(r.effective_weight);
+            rs_conf.get_or_create(&rs).set(i64::from(r.weight));
+            for c in &r.checkers {
+                checker_up
+                    .get_or_create(&labels([
+                        ("vs", &v.id),
+                        ("rs", &r.address),
+                        ("checker", c.kind),
+                        ("location", &c.location),
+                    ]))
+                    .set(i64::from(c.up));
+            }
+        }
+    }
+    let mut reg = Registry::with_prefix("lvsd");
+    reg.register(
+        "virtual_server_quorum_up",
+        "1 while the virtual server has quorum",
+        quorum_up,
+    );
+    reg.register(
+        "virtual_server_weight_sum",
+        "Total effective weight of the alive real servers",
+        weight_sum,
+    );
+    reg.register(
+        "virtual_server_sorry_server_active",
+        "1 while the sorry server replaces the real servers",
+        sorry,
+    );
+    reg.register(
+        "real_server_up",
+        "1 while every checker of the real server passes",
+        rs_up,
+    );
+    reg.register(
+        "real_server_weight",
+        "Effective weight of the real server",
+        rs_weight,
+    );
+    reg.register(
+        "real_server_configured_weight",
+        "Configured weight of the real server",
+        rs_conf,
+    );
+    reg.register(
+        "checker_up",
+        "1 while the checker passes (its verdict)",
+        checker_up,
+    );
+    reg.register(
+        "service_in_kernel",
+        "1 while the IPVS service is in the kernel table",
+        svc_in,
+    );
+    reg.register(
+        "kernel_destination_weight",
+        "Weight of each destination lvsd holds in the kernel",
+        dest_w,
+    );
+    netio::metrics::render(&reg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_carry_verdicts_weights_and_kernel_state() {
+        let s = Status {
+            config: "/etc/keepalived/keepalived.conf".into(),
+            virtual_servers: vec![VsStatus {
+                id: "TCP 10.100.0.1:80".into(),
+                location: "web.conf:1".into(),
+                services: vec![ServiceStatus {
+                    key: "TCP 10.100.0.1:80".into(),
+                    scheduler: "wlc".into(),
+                    in_kernel: true,
+                    destinations: vec![("10.1.2.2:80".into(), 3)],
+                }],
+                quorum: 1,
+                hysteresis: 0,
+                quorum_up: true,
+                weight_sum: 3,
+                sorry_server_active: false,
+                real_servers: vec![
+                    RsStatus {
+                        address: "10.1.2.2:80".into(),
+                        location: "web.conf:5".into(),
+                        weight: 3,
+                        effective_weight: 3,
+                        alive: true,
+                        inhibit_on_failure: false,
+                        checkers: vec![CheckerStatus {
+                            kind: "TCP_CHECK",
+                            location: "web.conf:6".into(),
+                            up: true,
+                            weight_delta: 0,
+                        }],
+                    },
+                    RsStatus {
+                        address: "10.1.2.3:80".into(),
+                        location: "web.conf:9".into(),
+                        weight: 2,
+                        effective_weight: 2,
+                        alive: false,
+                        inhibit_on_failure: false,
+                        checkers: vec![CheckerStatus {
+                            kind: "HTTP_GET",
+                            location: "web.conf:10".into(),
+                            up: false,
+                            weight_delta: 0,
+                        }],
+                    },
+                ],
+            }],
+        };
+        let text = metrics(&s);
+        for line in [
+            // The VM test greps this exact line.
+            r#"lvsd_real_server_up{vs="TCP 10.100.0.1:80",rs="10.1.2.2:80"} 1"#,
+            r#"lvsd_real_server_up{vs="TCP 10.100.0.1:80",rs="10.1.2.3:80"} 0"#,
+            r#"lvsd_real_server_weight{vs="TCP 10.100.0.1:80",rs="10.1.2.2:80"} 3"#,
+            r#"lvsd_real_server_configured_weight{vs="TCP 10.100.0.1:80",rs="10.1.2.3:80"} 2"#,
+            r#"lvsd_checker_up{vs="TCP 10.100.0.1:80",rs="10.1.2.3:80",checker="HTTP_GET",location="web.conf:10"} 0"#,
+            r#"lvsd_virtual_server_quorum_up{vs="TCP 10.100.0.1:80"} 1"#,
+            r#"lvsd_virtual_server_weight_sum{vs="TCP 10.100.0.1:80"} 3"#,
+            r#"lvsd_virtual_server_sorry_server_active{vs="TCP 10.100.0.1:80"} 0"#,
+            r#"lvsd_service_in_kernel{vs="TCP 10.100.0.1:80",service="TCP 10.100.0.1:80"} 1"#,
+            r#"lvsd_kernel_destination_weight{service="TCP 10.100.0.1:80",destination="10.1.2.2:80"} 3"#,
+            "# TYPE lvsd_real_server_up gauge",
+            "# EOF",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
     }
 }

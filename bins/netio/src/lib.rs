@@ -13,13 +13,19 @@
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
 //! - [`netns`]: entering network namespaces (tests, tools).
+//! - [`control`], [`metrics`], [`systemd`], [`cli`]: what both daemons need
+//!   around their main loop: the status socket, the Prometheus endpoint,
+//!   sd_notify readiness, shared flags and logging.
 //!
 //! Everything is Linux-only and most of it needs CAP_NET_ADMIN / CAP_NET_RAW.
 #![warn(missing_docs)]
 
 pub mod announce;
+pub mod cli;
+pub mod control;
 pub mod error;
 pub mod mac;
+pub mod metrics;
 mod netlink_conn;
 pub mod netns;
 pub mod notify_fifo;
@@ -29,6 +35,7 @@ pub mod script_args;
 pub mod script_security;
 pub mod smtp;
 mod sys;
+pub mod systemd;
 pub mod timer;
 pub mod track_file;
 pub mod vmac;

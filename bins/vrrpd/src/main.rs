@@ -1,7 +1,8 @@
 //! vrrpd: a VRRP daemon, a drop-in for keepalived's VRRP side.
 //!
 //! * `vrrpd [-f FILE] [-D] [-p PIDFILE] [--socket PATH]`: run the
-//!   `vrrp_instance`s of a keepalived.conf (see [`daemon`]).
+//!   `vrrp_instance`s of a keepalived.conf (see [`daemon`]); with
+//!   `--metrics-listen ADDR`, Prometheus metrics at `http://ADDR/metrics`.
 //! * `vrrpd status [--socket PATH]`: the running daemon's instances as JSON.
 //! * `vrrpd simulate FILE...`: run several nodes' configs on a virtual LAN.
 
@@ -29,19 +30,8 @@ pub const DEFAULT_SOCKET: &str = "/run/vrrpd.sock";
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
-    /// keepalived configuration file.
-    #[arg(
-        short = 'f',
-        long = "use-file",
-        default_value = "/etc/keepalived/keepalived.conf"
-    )]
-    file: PathBuf,
-    /// Detailed logging (debug level; RUST_LOG overrides).
-    #[arg(short = 'D', long = "log-detail")]
-    detail: bool,
-    /// Write the process id to this file (removed on exit).
-    #[arg(short = 'p', long = "pid-file")]
-    pid_file: Option<PathBuf>,
+    #[command(flatten)]
+    daemon: netio::cli::DaemonArgs,
     /// Unix socket serving `vrrpd status`.
     #[arg(long, default_value = DEFAULT_SOCKET)]
     socket: PathBuf,
@@ -153,7 +143,7 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
-        Some(Command::Status { socket }) => daemon::control::status_client(&socket),
+        Some(Command::Status { socket }) => netio::control::status_client("vrrpd", &socket),
         Some(Command::CheckTcp {
             host,
             port,
@@ -166,10 +156,11 @@ fn main() -> ExitCode {
                     Err(code) => return code,
                 }
             } else {
-                cli.file
+                cli.daemon.file
             },
-            detail: cli.detail,
-            pid_file: cli.pid_file,
+            detail: cli.daemon.detail,
+            pid_file: cli.daemon.pid_file,
+            metrics_listen: cli.daemon.metrics_listen,
             socket: cli.socket,
             dump_file: cli.dump_file,
             config_test: cli.config_test,

@@ -9,6 +9,8 @@
 //!   signal, a link event or a status request.
 //! * Signals: SIGTERM/SIGINT stop (Masters send priority 0 and remove their
 //!   VIPs), SIGHUP reloads, SIGUSR1 dumps the state as JSON to `--dump-file`.
+//! * systemd `Type=notify`: READY=1 once the instances are installed,
+//!   RELOADING=1/READY=1 around a SIGHUP reload, STOPPING=1 on SIGTERM.
 
 pub mod clock;
 pub mod control;
@@ -16,6 +18,7 @@ mod host;
 pub mod lvs_sync;
 mod router;
 mod scripting;
+pub mod status;
 mod vmac;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +34,7 @@ use vrrp_core::packet::Family;
 use crate::conf;
 use clock::Clock;
 use host::HostView;
+use netio::control::RemoveOnDrop as PidFile;
 use router::{Inbound, Router};
 
 /// Command-line options of the daemon.
@@ -48,18 +52,13 @@ pub struct DaemonOptions {
     pub dump_file: PathBuf,
     /// Only check the configuration.
     pub config_test: bool,
+    /// Serve Prometheus metrics here.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Runs the daemon; returns the process exit code.
 pub fn main(o: DaemonOptions) -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(if o.detail { "debug" } else { "info" })
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    netio::cli::init_logging(o.detail);
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -96,16 +95,6 @@ async fn load(path: &Path, rtnl: &Rtnl) -> Result<(crate::mapping::Mapped, HostV
     let mut mapped = loaded.mapped;
     scripting::apply_script_policy(&mut mapped);
     Ok((mapped, host))
-}
-
-struct PidFile(Option<PathBuf>);
-
-impl Drop for PidFile {
-    fn drop(&mut self) {
-        if let Some(p) = &self.0 {
-            let _ = std::fs::remove_file(p);
-        }
-    }
 }
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
@@ -168,6 +157,19 @@ fn config_test(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The `STATUS=` line for systemd: instance count by state.
+fn running_status(router: &Router) -> String {
+    let snap = router.snapshot();
+    let count = |st: &str| snap.instances.iter().filter(|i| i.state == st).count();
+    format!(
+        "running {} instance(s): {} master, {} backup, {} fault",
+        snap.instances.len(),
+        count("MASTER"),
+        count("BACKUP"),
+        count("FAULT")
+    )
+}
+
 async fn run(o: &DaemonOptions) -> Result<(), String> {
     if o.config_test {
         return config_test(&o.file);
@@ -211,8 +213,14 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
-    control::serve(&o.socket, ctl_tx)
+    netio::control::serve(&o.socket, ctl_tx.clone(), status::Query::Json)
         .map_err(|e| format!("control socket {}: {e}", o.socket.display()))?;
+    if let Some(addr) = o.metrics_listen {
+        let bound = netio::metrics::serve(addr, ctl_tx, status::Query::Metrics)
+            .await
+            .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
+        info!("metrics at http://{bound}/metrics");
+    }
     let _sock_guard = PidFile(Some(o.socket.clone()));
 
     let sig = |k: SignalKind| signal(k).map_err(|e| format!("signal handler: {e}"));
@@ -236,12 +244,13 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
         info!("vrrp_startup_delay: starting instances in {d:?}");
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = sigterm.recv() => return Ok(()),
-            _ = sigint.recv() => return Ok(()),
+            _ = sigterm.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
+            _ = sigint.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
         }
     }
     router.install(mapped, &host).await?;
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
+    netio::systemd::ready(&running_status(&router));
 
     // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
     let mut timer = netio::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
@@ -261,6 +270,7 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             Some(p) = rx.recv() => router.on_packet(p).await,
             _ = sighup.recv() => {
                 info!("SIGHUP: reloading {}", o.file.display());
+                netio::systemd::reloading(&format!("reloading {}", o.file.display()));
                 match load(&o.file, &rtnl).await {
                     Ok((m, h)) => {
                         router.spawn_scripts(&m.scripts, &script_tx);
@@ -273,9 +283,10 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
+                netio::systemd::ready(&running_status(&router));
             }
             _ = sigusr1.recv() => {
-                let text = router.status_json().to_string();
+                let text = router.status_json();
                 match control::write_dump(&o.dump_file, &text) {
                     Ok(()) => info!("state dumped to {}", o.dump_file.display()),
                     Err(e) => warn!("dump to {}: {e}", o.dump_file.display()),
@@ -283,9 +294,7 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             }
             Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,
             Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
-            Some(req) = ctl_rx.recv() => {
-                let _ = req.send(router.status_json().to_string());
-            }
+            Some(q) = ctl_rx.recv() => control::answer(q, &router),
             ev = watcher.next() => match ev {
                 Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {
                     router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
@@ -294,6 +303,7 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             },
         }
     }
+    netio::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;
     info!("vrrpd stopped");
     Ok(())

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use netio::{
     AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
 };
-use serde_json::json;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use vrrp_core::packet::{
@@ -20,6 +19,7 @@ use vrrp_core::{Action, Event, Instance, State, SyncGroup};
 use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{IpvsKernel, LvsSync, SyncSpec};
+use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
@@ -68,6 +68,8 @@ struct Slot {
     drops: [u64; DropReason::ALL.len()],
     /// The `use_vmac` macvlan, while it exists.
     vmac: Option<VmacLink>,
+    /// State changes "FROM->TO" → count (metrics).
+    transitions: BTreeMap<String, u64>,
 }
 
 impl Slot {
@@ -153,27 +155,6 @@ pub struct Router {
     group_states: BTreeMap<String, State>,
     /// `lvs_sync_daemon` following an instance.
     lvs_sync: Option<LvsSync<IpvsKernel>>,
-}
-
-/// The state machine's counter for a codec drop reason, where one exists.
-fn core_reason(r: DropReason) -> Option<vrrp_core::DropReason> {
-    use vrrp_core::DropReason as C;
-    Some(match r {
-        DropReason::FamilyMismatch => C::Family,
-        DropReason::Truncated | DropReason::TrailingBytes => C::PacketLength,
-        DropReason::VridMismatch => C::Vrid,
-        DropReason::BadTtl => C::IpTtl,
-        DropReason::VersionMismatch => C::Version,
-        DropReason::BadType => C::InvalidType,
-        DropReason::BadChecksum => C::Checksum,
-        DropReason::UnknownAuthType => C::AuthInvalidType,
-        DropReason::AuthTypeMismatch => C::AuthTypeMismatch,
-        DropReason::AuthFailure => C::AuthFailure,
-        DropReason::AdvertIntervalMismatch | DropReason::ZeroAdvertInterval => C::AdvertInterval,
-        DropReason::OwnerIgnoresAdverts => C::OwnerIgnore,
-        DropReason::UnknownUnicastSource | DropReason::UnicastTtlOutOfRange => C::UnicastPeer,
-        _ => return None,
-    })
 }
 
 fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
@@ -268,6 +249,7 @@ impl Router {
             installed: Vec::new(),
             drops: [0; DropReason::ALL.len()],
             vmac: None,
+            transitions: BTreeMap::new(),
             spec,
         })
     }
@@ -600,9 +582,11 @@ impl Router {
         if let Some(c) = slot.drops.get_mut(r.index()) {
             *c += 1;
         }
-        if let Some(c) = core_reason(r) {
-            inst.note_rejected(c);
-        }
+        // Every codec reason feeds the instance's counters, including
+        // destination and address-list mismatches (keepalived counts the
+        // latter as addr_list_err, vrrp_stats; RFC 6527
+        // vrrpv3StatisticsAddressListErrors).
+        inst.note_rejected(r.into());
         debug!(
             instance = %inst.name(),
             vrid = inst.config().vrid,
@@ -693,6 +677,11 @@ impl Router {
     }
 
     async fn apply(&mut self, i: usize, a: Action) {
+        if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.slots.get_mut(i)) {
+            *s.transitions
+                .entry(format!("{}->{}", from.as_str(), to.as_str()))
+                .or_default() += 1;
+        }
         let (Some(slot), Some(inst)) = (self.slots.get(i), self.insts.get(i)) else {
             return;
         };
@@ -1278,52 +1267,67 @@ impl Router {
         self.insts.pop();
     }
 
-    /// Every instance as JSON (status socket, SIGUSR1 dump).
-    pub fn status_json(&self) -> serde_json::Value {
-        let instances: Vec<serde_json::Value> = self
+    /// Every instance: the one source of `vrrpd status`, the SIGUSR1 dump
+    /// and the metrics.
+    pub fn snapshot(&self) -> Snapshot {
+        let instances = self
             .slots
             .iter()
             .zip(&self.insts)
             .map(|(s, inst)| {
                 let st = inst.status();
-                let drops: BTreeMap<&str, u64> = DropReason::ALL
+                let drops: BTreeMap<&'static str, u64> = DropReason::ALL
                     .iter()
                     .filter_map(|r| {
                         let n = s.drops.get(r.index()).copied().unwrap_or(0);
                         (n > 0).then_some((r.as_str(), n))
                     })
                     .collect();
-                json!({
-                    "name": st.name,
-                    "vrid": st.vrid,
-                    "version": st.version,
-                    "family": st.family,
-                    "interface": s.iface,
-                    "ifindex": s.ifindex,
-                    "state": st.state.as_str(),
-                    "last_reason": st.last_reason.map(|r| r.to_string()),
-                    "base_priority": st.base_priority,
-                    "effective_priority": st.effective_priority,
-                    "advert_interval_ms": st.advert_interval.as_millis(),
-                    "master_adver_interval_ms": st.master_adver_interval.as_millis(),
-                    "master_address": st.master_address,
-                    "master_priority": st.master_priority,
-                    "source_address": inst.config().primary_address,
-                    "unicast_peers": inst.config().unicast_peers,
-                    "sync_group": s.group,
-                    "vmac": s.vmac.as_ref().map(|v| json!({"name": v.name, "ifindex": v.ifindex, "mac": v.mac.to_string()})),
-                    "vips": s.spec.vips.iter().map(|v| v.prefix.to_string()).collect::<Vec<_>>(),
-                    "installed_vips": s.installed.iter().map(|a| format!("{}/{}", a.addr, a.prefix_len)).collect::<Vec<_>>(),
-                    "counters": st.counters,
-                    "drops": drops,
-                })
+                InstanceSnapshot {
+                    name: st.name,
+                    vrid: st.vrid,
+                    version: st.version,
+                    family: st.family,
+                    interface: s.iface.clone(),
+                    ifindex: s.ifindex,
+                    state: st.state.as_str(),
+                    last_reason: st.last_reason.map(|r| r.to_string()),
+                    base_priority: st.base_priority,
+                    effective_priority: st.effective_priority,
+                    advert_interval_ms: st.advert_interval.as_millis(),
+                    master_adver_interval_ms: st.master_adver_interval.as_millis(),
+                    master_address: st.master_address,
+                    master_priority: st.master_priority,
+                    source_address: inst.config().primary_address,
+                    unicast_peers: inst.config().unicast_peers.clone(),
+                    sync_group: s.group.clone(),
+                    vmac: s.vmac.as_ref().map(|v| VmacSnapshot {
+                        name: v.name.clone(),
+                        ifindex: v.ifindex,
+                        mac: v.mac.to_string(),
+                    }),
+                    vips: s.spec.vips.iter().map(|v| v.prefix.to_string()).collect(),
+                    installed_vips: s
+                        .installed
+                        .iter()
+                        .map(|a| format!("{}/{}", a.addr, a.prefix_len))
+                        .collect(),
+                    counters: st.counters,
+                    drops,
+                    transitions: s.transitions.clone(),
+                }
             })
             .collect();
-        json!({
-            "pid": std::process::id(),
-            "instances": instances,
-            "unmatched_drops": self.unmatched,
-        })
+        Snapshot {
+            pid: std::process::id(),
+            instances,
+            unmatched_drops: self.unmatched.clone(),
+        }
+    }
+
+    /// Every instance as JSON (status socket, SIGUSR1 dump).
+    pub fn status_json(&self) -> String {
+        serde_json::to_string(&self.snapshot()).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 }
 
@@ -1333,23 +1337,18 @@ mod tests {
     use keepalived_conf::values::IpPrefix;
 
     #[test]
-    fn every_codec_reason_with_a_mib_counter_feeds_the_instance() {
+    fn every_codec_reason_feeds_an_instance_counter() {
+        // No codec reason falls into the catch-all: each has its own counter,
+        // address-list mismatches included (keepalived's addr_list_err).
         for r in DropReason::ALL {
-            let mapped = core_reason(r);
-            let expected = !matches!(
-                r,
-                DropReason::DestinationMismatch | DropReason::AddressListMismatch
-            );
-            assert_eq!(mapped.is_some(), expected, "{r:?}");
+            let c: vrrp_core::DropReason = r.into();
+            assert_ne!(c, vrrp_core::DropReason::Other, "{r:?}");
         }
-        assert_eq!(
-            core_reason(DropReason::AuthFailure),
-            Some(vrrp_core::DropReason::AuthFailure)
-        );
-        assert_eq!(
-            core_reason(DropReason::TrailingBytes),
-            Some(vrrp_core::DropReason::PacketLength)
-        );
+        let mut counters = vrrp_core::Counters::default();
+        counters.count_drop(DropReason::AddressListMismatch.into());
+        counters.count_drop(DropReason::DestinationMismatch.into());
+        assert_eq!(counters.address_list_errors, 1);
+        assert_eq!(counters.destination_errors, 1);
     }
 
     #[test]

@@ -1,0 +1,350 @@
+//! One snapshot of the running instances, rendered two ways from the same
+//! data: the JSON of `vrrpd status` / the SIGUSR1 dump, and the Prometheus
+//! exposition of `--metrics-listen` (see [`render_metrics`]).
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family as MetricFamily;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use serde::Serialize;
+use vrrp_core::packet::{DropReason, Family, Version};
+use vrrp_core::{Counters, State};
+
+/// What a control request asks for.
+#[derive(Debug)]
+pub enum Query {
+    /// `vrrpd status`: the JSON document.
+    Json(netio::control::Reply),
+    /// A Prometheus scrape.
+    Metrics(netio::control::Reply),
+}
+
+/// The whole daemon.
+#[derive(Debug, Serialize)]
+pub struct Snapshot {
+    /// Process id.
+    pub pid: u32,
+    /// Every instance in config order.
+    pub instances: Vec<InstanceSnapshot>,
+    /// Drops before an instance was found: "ifindex/family/reason" → count.
+    pub unmatched_drops: BTreeMap<String, u64>,
+}
+
+/// One `vrrp_instance`.
+#[derive(Debug, Serialize)]
+pub struct InstanceSnapshot {
+    /// Name.
+    pub name: String,
+    /// VRID.
+    pub vrid: u8,
+    /// VRRP version.
+    pub version: Version,
+    /// Address family.
+    pub family: Family,
+    /// Interface name.
+    pub interface: String,
+    /// Interface index.
+    pub ifindex: u32,
+    /// State (keepalived's upper-case name).
+    pub state: &'static str,
+    /// Why the last state change happened.
+    pub last_reason: Option<String>,
+    /// Configured priority.
+    pub base_priority: u8,
+    /// Priority after trackers.
+    pub effective_priority: u8,
+    /// Our advert interval.
+    pub advert_interval_ms: u64,
+    /// Master_Adver_Interval in use.
+    pub master_adver_interval_ms: u64,
+    /// The Master's address (ours in Master).
+    pub master_address: Option<IpAddr>,
+    /// The Master's priority.
+    pub master_priority: u8,
+    /// Source address of our adverts.
+    pub source_address: IpAddr,
+    /// Unicast peers (empty: multicast).
+    pub unicast_peers: Vec<IpAddr>,
+    /// vrrp_sync_group.
+    pub sync_group: Option<String>,
+    /// The `use_vmac` macvlan, while it exists.
+    pub vmac: Option<VmacSnapshot>,
+    /// Configured VIPs.
+    pub vips: Vec<String>,
+    /// VIPs we added to the interface.
+    pub installed_vips: Vec<String>,
+    /// RFC 6527 counters and keepalived's extras.
+    pub counters: Counters,
+    /// Receive drops by codec reason (only the non-zero ones).
+    pub drops: BTreeMap<&'static str, u64>,
+    /// State changes "FROM->TO" → count.
+    pub transitions: BTreeMap<String, u64>,
+}
+
+/// A `use_vmac` macvlan.
+#[derive(Debug, Serialize)]
+pub struct VmacSnapshot {
+    /// Interface name (vrrp.VRID or `use_vmac NAME`).
+    pub name: String,
+    /// Its index.
+    pub ifindex: u32,
+    /// The virtual MAC.
+    pub mac: String,
+}
+
+/// Every state, for one gauge per state.
+const STATES: [State; 5] = [
+    State::Initialize,
+    State::Backup,
+    State::Master,
+    State::Fault,
+    State::Stop,
+];
+
+use netio::metrics::{Labels, labels};
+
+fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::V4 => "ipv4",
+        Family::V6 => "ipv6",
+    }
+}
+
+/// The numeric fields of [`Counters`] by name (every one of them, so a
+/// counter added to vrrp-core shows up without touching this file).
+fn counter_fields(c: &Counters) -> Vec<(String, u64)> {
+    match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .filter_map(|(k, v)| v.as_u64().map(|n| (k, n)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Prometheus/OpenMetrics text of a snapshot.
+pub fn render_metrics(s: &Snapshot) -> String {
+    let mut reg = Registry::with_prefix("vrrpd");
+    let info = MetricFamily::<Labels, Gauge>::default();
+    let state = MetricFamily::<Labels, Gauge>::default();
+    let prio = MetricFamily::<Labels, Gauge>::default();
+    let base = MetricFamily::<Labels, Gauge>::default();
+    let mprio = MetricFamily::<Labels, Gauge>::default();
+    let adv_ms = MetricFamily::<Labels, Gauge>::default();
+    let trans = MetricFamily::<Labels, Counter>::default();
+    let drops = MetricFamily::<Labels, Counter>::default();
+    let unmatched = MetricFamily::<Labels, Counter>::default();
+    let mut counters: BTreeMap<String, MetricFamily<Labels, Counter>> = BTreeMap::new();
+    for i in &s.instances {
+        let me = labels([("instance", &i.name)]);
+        let master = i.master_address.map(|a| a.to_string()).unwrap_or_default();
+        let vrid = i.vrid.to_string();
+        let version = match i.version {
+            Version::V2 => "2",
+            Version::V3 => "3",
+        };
+        info.get_or_create(&labels([
+            ("instance", &i.name),
+            ("vrid", &vrid),
+            ("interface", &i.interface),
+            ("family", family_name(i.family)),
+            ("version", version),
+            ("master_address", &master),
+            ("sync_group", i.sync_group.as_deref().unwrap_or("")),
+        ]))
+        .set(1);
+        for st in STATES {
+            state
+                .get_or_create(&labels([("instance", &i.name), ("state", st.as_str())]))
+                .set(i64::from(st.as_str() == i.state));
+        }
+        prio.get_or_create(&me).set(i64::from(i.effective_priority));
+        base.get_or_create(&me).set(i64::from(i.base_priority));
+        mprio.get_or_create(&me).set(i64::from(i.master_priority));
+        adv_ms
+            .get_or_create(&me)
+            .set(i64::try_from(i.advert_interval_ms).unwrap_or(i64::MAX));
+        for (k, n) in &i.transitions {
+            let (from, to) = k.split_once("->").unwrap_or((k, ""));
+            trans
+                .get_or_create(&labels([("instance", &i.name), ("from", from), ("to", to)]))
+                .inc_by(*n);
+        }
+        for r in DropReason::ALL {
+            let n = i.drops.get(r.as_str()).copied().unwrap_or(0);
+            drops
+                .get_or_create(&labels([("instance", &i.name), ("reason", r.as_str())]))
+                .inc_by(n);
+        }
+        for (k, n) in counter_fields(&i.counters) {
+            counters.entry(k).or_default().get_or_create(&me).inc_by(n);
+        }
+    }
+    for (k, n) in &s.unmatched_drops {
+        let mut parts = k.splitn(3, '/');
+        let (ifindex, family, reason) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        unmatched
+            .get_or_create(&labels([
+                ("ifindex", ifindex),
+                ("family", family),
+                ("reason", reason),
+            ]))
+            .inc_by(*n);
+    }
+    reg.register(
+        "instance_info",
+        "Instance identity; master_address is the current Master's address",
+        info,
+    );
+    reg.register(
+        "instance_state",
+        "1 for the instance's current state, 0 for the others",
+        state,
+    );
+    reg.register(
+        "instance_priority",
+        "Effective priority (after trackers)",
+        prio,
+    );
+    reg.register("instance_base_priority", "Configured priority", base);
+    reg.register(
+        "instance_master_priority",
+        "Priority of the current Master",
+        mprio,
+    );
+    reg.register(
+        "instance_advert_interval_milliseconds",
+        "Configured advertisement interval",
+        adv_ms,
+    );
+    reg.register(
+        "instance_transitions",
+        "State changes by from and to state",
+        trans,
+    );
+    reg.register(
+        "instance_dropped_adverts",
+        "Received adverts dropped by the receive checks, by reason",
+        drops,
+    );
+    reg.register(
+        "unmatched_dropped_adverts",
+        "Received adverts that matched no instance, by interface, family and reason",
+        unmatched,
+    );
+    for (k, fam) in counters {
+        reg.register(
+            format!("instance_{k}"),
+            format!("vrrp-core counter {k} (RFC 6527 / keepalived statistics)"),
+            fam,
+        );
+    }
+    netio::metrics::render(&reg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot() -> Snapshot {
+        let counters = Counters {
+            sent_advertisements: 12,
+            rcvd_advertisements: 3,
+            master_transitions: 1,
+            auth_failures: 2,
+            ..Counters::default()
+        };
+        Snapshot {
+            pid: 1,
+            instances: vec![InstanceSnapshot {
+                name: "VI_1".into(),
+                vrid: 51,
+                version: Version::V3,
+                family: Family::V4,
+                interface: "eth0".into(),
+                ifindex: 2,
+                state: "MASTER",
+                last_reason: None,
+                base_priority: 100,
+                effective_priority: 90,
+                advert_interval_ms: 1000,
+                master_adver_interval_ms: 1000,
+                master_address: Some("10.0.0.1".parse().unwrap()),
+                master_priority: 90,
+                source_address: "10.0.0.1".parse().unwrap(),
+                unicast_peers: vec![],
+                sync_group: None,
+                vmac: None,
+                vips: vec!["10.0.0.100/32".into()],
+                installed_vips: vec![],
+                counters,
+                drops: BTreeMap::from([("auth_failure", 2)]),
+                transitions: BTreeMap::from([
+                    ("INIT->BACKUP".into(), 1),
+                    ("BACKUP->MASTER".into(), 1),
+                ]),
+            }],
+            unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
+        }
+    }
+
+    #[test]
+    fn metrics_carry_state_priorities_transitions_and_every_drop_reason() {
+        let text = render_metrics(&snapshot());
+        for line in [
+            r#"vrrpd_instance_state{instance="VI_1",state="MASTER"} 1"#,
+            r#"vrrpd_instance_state{instance="VI_1",state="BACKUP"} 0"#,
+            r#"vrrpd_instance_priority{instance="VI_1"} 90"#,
+            r#"vrrpd_instance_base_priority{instance="VI_1"} 100"#,
+            r#"vrrpd_instance_info{instance="VI_1",vrid="51",interface="eth0",family="ipv4",version="3",master_address="10.0.0.1",sync_group=""} 1"#,
+            r#"vrrpd_instance_transitions_total{instance="VI_1",from="BACKUP",to="MASTER"} 1"#,
+            r#"vrrpd_instance_sent_advertisements_total{instance="VI_1"} 12"#,
+            r#"vrrpd_instance_rcvd_advertisements_total{instance="VI_1"} 3"#,
+            r#"vrrpd_instance_auth_failures_total{instance="VI_1"} 2"#,
+            r#"vrrpd_instance_dropped_adverts_total{instance="VI_1",reason="auth_failure"} 2"#,
+            r#"vrrpd_unmatched_dropped_adverts_total{ifindex="2",family="ipv4",reason="vrid_mismatch"} 4"#,
+            "# TYPE vrrpd_instance_state gauge",
+            "# TYPE vrrpd_instance_dropped_adverts counter",
+            "# EOF",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+        // Every codec drop reason is exported, zero or not.
+        for r in DropReason::ALL {
+            let want = format!(
+                "vrrpd_instance_dropped_adverts_total{{instance=\"VI_1\",reason=\"{}\"}} ",
+                r.as_str()
+            );
+            assert!(text.contains(&want), "missing {want}");
+        }
+        // Every numeric counter of vrrp-core is exported.
+        let fields = counter_fields(&Counters::default());
+        assert!(fields.len() >= 20, "{fields:?}");
+        for (k, _) in fields {
+            assert!(
+                text.contains(&format!("vrrpd_instance_{k}_total{{")),
+                "counter {k} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn json_keeps_the_status_document_shape() {
+        let v = serde_json::to_value(snapshot()).unwrap();
+        let i = &v["instances"][0];
+        assert_eq!(i["state"], "MASTER");
+        assert_eq!(i["effective_priority"], 90);
+        assert_eq!(i["version"], "V3");
+        assert_eq!(i["family"], "V4");
+        assert_eq!(i["drops"]["auth_failure"], 2);
+        assert_eq!(i["counters"]["sent_advertisements"], 12);
+        assert_eq!(v["unmatched_drops"]["2/ipv4/vrid_mismatch"], 4);
+    }
+}
