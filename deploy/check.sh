@@ -154,4 +154,25 @@ cfg_out=$(env -i VIP=192.168.143.32 VRID=32 INTERFACE=bond0 PRIORITY=90 \
 [ "$cfg_out" = "/run/vrrpd-from-env.conf: 1 vrrp_instance(s), 0 sync group(s): OK" ] \
     || fail "-t printed '$cfg_out'"
 echo "chroot: static vrrpd ($target, $(du -h "$bin" | cut -f1)) runs alone: --version, --from-env --print-config, -t OK"
+# ---- (c) systemd units: Type=notify, and systemd-analyze verify accepts them --
+for u in deploy/vrrpd.service deploy/lvsd.service; do
+    grep -qx 'Type=notify' "$u" || fail "$u is not Type=notify"
+done
+if ! command -v systemd-analyze >/dev/null || [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+    echo "SKIPPED: systemd-analyze verify of the units (needs systemd-analyze, root, unshare)"
+else
+    # The units name /usr/local/sbin/{vrrpd,lvsd}: put stand-ins there in a
+    # private mount namespace only (the host's /usr/local/sbin is untouched).
+    sed 's/^Type=notify$/Type=notfy/' deploy/lvsd.service >"$tmp/lvsd.service"
+    verify() {
+        unshare -m -- sh -c 'mount -t tmpfs none /usr/local/sbin &&
+            cp /bin/true /usr/local/sbin/vrrpd && cp /bin/true /usr/local/sbin/lvsd &&
+            systemd-analyze verify "$@" 2>&1' verify "$@"
+    }
+    out=$(verify deploy/vrrpd.service deploy/lvsd.service) || fail "systemd-analyze verify: $out"
+    [ -z "$out" ] || fail "systemd-analyze verify warned: $out"
+    out=$(verify "$tmp/lvsd.service") || true
+    echo "$out" | grep -q "notfy" || fail "a broken unit was not reported: $out"
+    echo "units: systemd-analyze verify OK (vrrpd.service, lvsd.service: Type=notify), broken one reported"
+fi
 echo "deploy/check.sh: OK in $(($(date +%s) - start)) s"
