@@ -3,9 +3,10 @@
 #
 # usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-interop.sh [SCENARIO...]
 #   SCENARIO: election hung sigterm preempt auth ipv6 unicast reload malformed
-#   track trackfile fifo scriptuser (default: all; track = track_script /
+#   track trackfile fifo scriptuser splitbrain (default: all; track = track_script /
 #   track_interface, trackfile = track_file, fifo = vrrp_notify_fifo lines,
-#   scriptuser = script_user + enable_script_security; beyond issue 6). Every scenario runs both ways round: vrrpd as the
+#   scriptuser = script_user + enable_script_security; beyond issue 6;
+#   splitbrain = issue 7's split-brain heal, also run vrrpd against vrrpd). Every scenario runs both ways round: vrrpd as the
 #   higher-priority router (r1, 10.77.0.1) against keepalived as r2 (10.77.0.2),
 #   then keepalived as r1 and vrrpd as r2.
 #
@@ -345,7 +346,8 @@ sc_auth() {
     # The wrong password is never accepted: r2 never hears a valid Master and
     # takes over after its Master_Down_Interval (3.61 s); r1 ignores r2 too.
     tn_check "[$run] wrong PASS: r2 ($lo) is never elected Backup (becomes Master)" tn_wait_addr "$R2" eth0 $VIP 8
-    sleep 1.5
+    # r2 sends one advert per second: 2.5 s leaves room for two even under load.
+    sleep 2.5
     tn_check "[$run] wrong PASS: r1 ($hi) stays Master" has "$R1" $VIP
     if [ "$hi" = vr ]; then who="${run}_hi"; ns=$R1; else who="${run}_bad"; ns=$R2; fi
     st=$(vr_status "$who" "$ns")
@@ -787,8 +789,65 @@ vrrp_script chk_bad {
     net_down
 }
 
-ALL="election hung sigterm preempt auth ipv6 unicast reload malformed track trackfile fifo scriptuser"
+# ---- 11. Split brain: both Master while cut, one Master within one interval after the heal ----
+# The cut: the bridge stops flooding multicast to r1's and r2's ports
+# (mcast_flood off), so neither hears the other's adverts while links stay up
+# and the client c still hears both. r2 becomes Master too and its GARPs point
+# the client's neighbour entry at r2. The heal reaches r1 one advert interval
+# before r2: r1 is then sure to hear r2's lower-priority adverts and must
+# re-announce (an advert at once and GARP again: keepalived's
+# garp_lower_prio_*); then r2 hears r1 and must yield within one interval.
+# (With both sides healed at the same instant, whether r1 hears r2 before r2
+# yields is a race, in keepalived too.)
+sc_splitbrain() {
+    local hi=$1 lo=$2 run=$3 m1 m2 t0 ms garps n
+    net_up "$run"
+    mkconf "$TN_DIR/$run-hi.conf" 150
+    mkconf "$TN_DIR/$run-lo.conf" 100
+    rt_start "${run}_hi" "$R1" "$TN_DIR/$run-hi.conf" "$hi"
+    rt_start "${run}_lo" "$R2" "$TN_DIR/$run-lo.conf" "$lo"
+    tn_check "[$run] r1 ($hi) Master" tn_wait_addr "$R1" eth0 $VIP 8
+    m1=$(mac_of "$R1"); m2=$(mac_of "$R2")
+    # The client learns the VIP's MAC (r1's).
+    ip netns exec "$C" ping -c1 -W1 $VIP >/dev/null 2>&1 || true
+    tn_check "[$run] client's neighbour entry for the VIP is r1's MAC" test "$(client_mac_for $VIP)" = "$m1"
+    # Cut.
+    ip -n "$BR" link set p1 type bridge_slave mcast_flood off
+    ip -n "$BR" link set p2 type bridge_slave mcast_flood off
+    tn_check "[$run] cut: r2 ($lo) becomes Master too" tn_wait_addr "$R2" eth0 $VIP 6
+    tn_check "[$run] cut: r1 ($hi) is still Master (split brain)" has "$R1" $VIP
+    # r2's GARPs (the second burst follows after vrrp_garp_master_delay 1 s).
+    n=0; while [ "$(client_mac_for $VIP)" != "$m2" ] && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+    tn_check "[$run] cut: r2's GARP moved the client's entry to r2's MAC" test "$(client_mac_for $VIP)" = "$m2"
+    sleep 1.2   # let r2's delayed GARP burst pass before capturing
+    tn_capture_start "$run-arp" "$C" eth0 arp
+    # Heal: r1's side first, r2's one advert interval (+0.2 s) later.
+    ip -n "$BR" link set p1 type bridge_slave mcast_flood on
+    sleep 0.7
+    t0=$(tn_now)
+    ip -n "$BR" link set p2 type bridge_slave mcast_flood on
+    n=0; while has "$R2" $VIP && [ $n -lt 300 ]; do sleep 0.01; n=$((n + 1)); done
+    ms=$(ms_since "$t0")
+    tn_check "[$run] healed: r2 ($lo) yields within one advert interval (${ms} ms <= 500 + $TOL_MS)" \
+        eval "hasnt $R2 $VIP && le $ms $((500 + TOL_MS))"
+    tn_check "[$run] healed: r1 ($hi) is the one Master" has "$R1" $VIP
+    sleep 1.5
+    tn_check "[$run] healed: still one Master 1.5 s later" eval "has $R1 $VIP && hasnt $R2 $VIP"
+    tn_capture_stop "$run-arp"
+    tn_capture_text "$run-arp" -e >"$TN_DIR/$run-arp.txt"
+    garps=$(grep -c "^[0-9:.]* $m1 > ff:ff:ff:ff:ff:ff.*ARP.*$VIP" "$TN_DIR/$run-arp.txt")
+    tn_check "[$run] r1 ($hi) re-announced: $garps GARP(s) for $VIP from r1's MAC after the heal" ge "${garps:-0}" 1
+    tn_check "[$run] the client's neighbour entry points to r1's MAC again" test "$(client_mac_for $VIP)" = "$m1"
+    net_down
+}
+
+ALL="election hung sigterm preempt auth ipv6 unicast reload malformed track trackfile fifo scriptuser splitbrain"
 for s in ${*:-$ALL}; do
-    case " $ALL " in *" $s "*) both_ways "sc_$s" ;; *) tn_die "unknown scenario $s (known: $ALL)" ;; esac
+    case " $ALL " in *" $s "*) ;; *) tn_die "unknown scenario $s (known: $ALL)" ;; esac
+    both_ways "sc_$s"
+    if [ "$s" = splitbrain ]; then
+        echo "# --- sc_splitbrain: vrrpd = r1 and r2"
+        sc_splitbrain vr vr splitbrain_vv
+    fi
 done
 tn_summary vrrpd_interop

@@ -85,6 +85,13 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
         map_config(&parsed.config, resolver)
     };
     diagnostics.extend(more);
+    // Tracker weights that can never move the Master (issue 7): warned at
+    // start, on every reload and by -t, like the other configuration warnings.
+    diagnostics.extend(
+        keepalived_conf::lint::tracking_weights(&[&parsed.config])
+            .into_iter()
+            .map(|f| f.diagnostic),
+    );
     diagnostics.sort_by_key(|d| d.span);
     Loaded {
         parsed,
@@ -165,5 +172,26 @@ mod tests {
         let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
         let l = finish(p, &SimResolver { node: 1 });
         assert!(l.has_errors(), "{}", l.render());
+    }
+
+    #[test]
+    fn tracking_weights_that_cannot_move_the_master_are_warned() {
+        // An address owner never changes priority: its weighted tracker is a trap.
+        let text = "vrrp_script chk {\n script \"/bin/true\"\n weight -20\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 255\n track_script {\n chk\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(!l.has_errors(), "{}", l.render());
+        let lint: Vec<_> = l
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning && d.message.contains("255"))
+            .collect();
+        assert_eq!(lint.len(), 1, "{}", l.render());
+        assert!(l.render().contains("t.conf:10"), "{}", l.render());
+        // The same instance without the tracker: no such warning.
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 255\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(l.diagnostics.is_empty(), "{}", l.render());
     }
 }
