@@ -45,6 +45,9 @@ pub struct VmacSpec {
     pub mac: netio::MacAddr,
     /// `vmac_xmit_base`: adverts go out on the parent interface.
     pub xmit_base: bool,
+    /// The name was given in `use_vmac NAME` (else it is keepalived's
+    /// default, made unique among the instances).
+    pub named: bool,
 }
 
 /// What one entry of `InstanceConfig::trackers` watches.
@@ -269,6 +272,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             }
         }
     }
+    crate::vmac_conf::unique_names(&mut out.instances, &mut diags);
     for sg in &cfg.vrrp_sync_groups {
         let mut members = Vec::new();
         for m in &sg.group {
@@ -1404,6 +1408,37 @@ mod tests {
         assert_eq!(v(1).mac.to_string(), "02:11:22:33:44:34");
         assert!(v(1).xmit_base);
         assert_eq!(v(2).mac.to_string(), "00:00:5e:00:02:35");
+    }
+
+    #[test]
+    fn default_vmac_names_are_unique_and_given_ones_must_be() {
+        // The usual IPv4 + IPv6 pair with one VRID, both with use_vmac:
+        // keepalived names the second VMAC vrrp1.51 (one VMAC each).
+        let pair = "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n fd00::1\n }\n}\n";
+        let names = |m: &Mapped| -> Vec<String> {
+            m.instances
+                .iter()
+                .map(|i| i.vmac.clone().unwrap().name)
+                .collect()
+        };
+        let (m, d) = map(pair);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(names(&m), ["vrrp.51", "vrrp1.51"]);
+        // A given name taken by a default one: the default moves on.
+        let given = pair.replacen(
+            "use_vmac\n virtual_ipaddress {\n fd00",
+            "use_vmac vrrp.51\n virtual_ipaddress {\n fd00",
+            1,
+        );
+        let (m, d) = map(&given);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(names(&m), ["vrrp1.51", "vrrp.51"]);
+        // Two instances naming the same VMAC: refused.
+        let (_, d) = map(&pair.replace("use_vmac\n", "use_vmac vm\n"));
+        assert!(
+            d.iter().any(|x| x.contains("`vm` is already used")),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use keepalived_conf::{Diagnostic, VrrpInstance};
 use netio::{IpFamily, MacAddr, vmac};
 use vrrp_core::packet::Family;
 
-use crate::mapping::{VmacSpec, ignored};
+use std::collections::HashSet;
+
+use crate::mapping::{InstanceSpec, VmacSpec, ignored};
 
 /// Linux interface names are at most 15 bytes (IFNAMSIZ - 1).
 const IFNAMSIZ_MAX: usize = 15;
@@ -65,7 +67,41 @@ pub fn map_vmac(
         name,
         mac,
         xmit_base,
+        named: u.value.name.is_some(),
     })
+}
+
+/// VMAC names are unique among the instances, as keepalived makes them
+/// (keepalived notes §3.13): a default name already taken becomes
+/// `vrrpN.VRID` (N = 1, 2, ...); two instances giving the same name is an
+/// error (at run time the second would replace the first's VMAC).
+pub fn unique_names(instances: &mut [InstanceSpec], diags: &mut Vec<Diagnostic>) {
+    let mut taken = HashSet::new();
+    for spec in instances.iter() {
+        if let Some(v) = spec.vmac.as_ref().filter(|v| v.named)
+            && !taken.insert(v.name.clone())
+        {
+            diags.push(Diagnostic::error(
+                "vrrpd-vmac",
+                spec.span,
+                format!(
+                    "instance `{}`: use_vmac interface `{}` is already used by another instance",
+                    spec.config.name, v.name
+                ),
+            ));
+        }
+    }
+    for spec in instances.iter_mut() {
+        let vrid = spec.config.vrid;
+        let Some(v) = spec.vmac.as_mut().filter(|v| !v.named) else {
+            continue;
+        };
+        let mut n = 0u32;
+        while !taken.insert(v.name.clone()) {
+            n += 1;
+            v.name = format!("vrrp{n}.{vrid}");
+        }
+    }
 }
 
 /// keepalived's MAC override rules: 5 octets get the VRID appended; a
