@@ -222,4 +222,62 @@ syncd | grep -q "^backup" && fail "backup sync daemon still running on MASTER: $
 kill -TERM $VRRPD; wait $VRRPD
 [ -z "$(syncd)" ] || fail "sync daemon left after vrrpd exit: $(syncd)"
 ok "vrrpd lvs_sync_daemon: backup at start, master after MASTER, stopped at exit"
+
+# --- ha_suspend and the LVS notify FIFO
+mkns be5 10.1.5.2 10.1.5.1
+start_httpd be5 10.1.5.2:80 be5
+cat > /tmp/fifo-reader.sh <<'EOS'
+#!/bin/sh
+exec cat "$1" >> /tmp/fifo.log
+EOS
+chmod +x /tmp/fifo-reader.sh
+cat > /tmp/ha-suspend.conf <<'EOS'
+global_defs {
+    lvs_notify_fifo /tmp/lvs.fifo
+    lvs_notify_fifo_script /tmp/fifo-reader.sh
+    rs_init_notifies
+}
+virtual_server 10.100.0.5 80 {
+    ha_suspend
+    delay_loop 1
+    lvs_sched rr
+    lvs_method NAT
+    protocol TCP
+    real_server 10.1.5.2 80 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+EOS
+# TCP connections the backend namespace accepted (/proc/net/snmp is per netns).
+accepts() { /bin/ip netns exec be5 awk '/^Tcp:/ {n++; if (n == 2) print $7}' /proc/net/snmp; }
+lvsd -f /tmp/ha-suspend.conf --socket /tmp/h.sock >$LOG 2>&1 &
+LVSD=$!
+# As keepalived: the (non-alpha) real server is programmed at start, VIP or not.
+wait_for 10 dests_are 10.100.0.5:80 "10.1.5.2:80 1;" || fail "ha_suspend table: $(dests 10.100.0.5:80)"
+a0=$(accepts)
+sleep 3
+[ "$(accepts)" = "$a0" ] || fail "checks ran with the VIP absent: $a0 -> $(accepts) accepts"
+dests_are 10.100.0.5:80 "10.1.5.2:80 1;" || fail "suspended entry changed: $(dests 10.100.0.5:80)"
+ip addr add 10.100.0.5/32 dev lo
+wait_for 3 sh -c "[ \$(/bin/ip netns exec be5 awk '/^Tcp:/ {n++; if (n == 2) print \$7}' /proc/net/snmp) -gt $a0 ]" ||
+    fail "checks did not resume when the VIP appeared"
+ip addr del 10.100.0.5/32 dev lo
+sleep 1.5
+a1=$(accepts)
+sleep 3
+[ "$(accepts)" = "$a1" ] || fail "checks ran after the VIP left: $a1 -> $(accepts) accepts"
+ok "ha_suspend: no check connection while the VIP is absent (entry kept), checks resume when it appears"
+ip addr add 10.100.0.5/32 dev lo
+stop_httpd be5
+wait_for 5 sh -c '! ipvsadm -Ln | grep -q 10.1.5.2' || fail "be5 not removed"
+want='RS [10.1.5.2]:tcp:80 [10.100.0.5]:tcp:80 UP
+RS [10.1.5.2]:tcp:80 [10.100.0.5]:tcp:80 DOWN
+VS [10.100.0.5]:tcp:80 DOWN'
+wait_for 3 sh -c "[ \"\$(cat /tmp/fifo.log)\" = '$want' ]" || fail "fifo lines: $(cat /tmp/fifo.log)"
+kill -TERM $LVSD; wait $LVSD || fail "ha_suspend lvsd exit"
+[ -e /tmp/lvs.fifo ] && fail "lvs_notify_fifo left behind"
+ok "lvs_notify_fifo: the fifo script read keepalived's RS/VS lines"
 echo "ALL LVSD VM CHECKS PASSED"
