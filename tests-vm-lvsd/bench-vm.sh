@@ -45,6 +45,20 @@ measure() { # NAME PIDS...
     sleep 60
     c1=$(cpu "$@")
     echo "RESULT $name: alpha=$ALPHA services=$N real_servers=$WANT delay_loop=${DL}s converged_s=$conv cpu_s_per_60s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}') rss_mib=$(rss "$@")"
+    [ "$PROFILE" = 1 ] && profile "$name" "$@"
+}
+# PROFILE=1: syscalls of every given process over 20 s of steady checking
+# (WANT * 20 / DL checks), from strace -c.
+PROFILE=${PROFILE:-0}
+profile() {
+    name=$1; shift
+    tracers=""
+    for p in "$@"; do strace -c -f -p "$p" -o "/tmp/strace.$p" & tracers="$tracers $!"; done
+    sleep 20
+    for t in $tracers; do kill -INT "$t"; done
+    for t in $tracers; do wait "$t"; done
+    echo "PROFILE $name: syscalls over 20 s = about $((WANT * 20 / DL)) checks"
+    for p in "$@"; do echo "--- pid $p"; cat "/tmp/strace.$p"; done
 }
 START=$(now)
 lvsd -f /work/bench.conf --socket /tmp/lvsd.sock >/tmp/lvsd.log 2>&1 &

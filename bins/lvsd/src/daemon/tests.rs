@@ -8,6 +8,8 @@ struct Fake {
     table: Arc<Mutex<Vec<KernelService>>>,
     log: Arc<Mutex<Vec<String>>>,
     timeouts: Arc<Mutex<Timeouts>>,
+    /// Number of `apply` calls (netlink round trips).
+    applies: Arc<Mutex<usize>>,
 }
 
 impl Fake {
@@ -42,6 +44,7 @@ impl Kernel for Fake {
             .cloned())
     }
     fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
+        *self.applies.lock().unwrap() += 1;
         let mut t = self.table.lock().unwrap();
         let mut out = Vec::new();
         for op in ops {
@@ -510,4 +513,49 @@ async fn ha_suspend_stops_checks_while_the_vip_is_absent_and_resumes_when_it_app
     tokio::time::sleep(Duration::from_millis(2200)).await;
     assert_eq!(a.load(SeqCst), before, "suspended again");
     d.shutdown(false).await;
+}
+
+#[tokio::test]
+async fn verdicts_arriving_together_are_synced_in_one_batch() {
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let alpha =
+        |port| vs(port, "rr", &[(1, 1), (2, 1)]).replace(" lvs_sched", " alpha\n lvs_sched");
+    let mut d = Daemon::start(
+        fake.clone(),
+        "t".into(),
+        desired(&format!("{}{}", alpha(80), alpha(81))),
+        tx,
+    )
+    .unwrap();
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add service TCP 10.1.0.1:80 rr",
+            "add service TCP 10.1.0.1:81 rr"
+        ]
+    );
+    let calls = *fake.applies.lock().unwrap();
+    let r = |id, verdict| Report { id, verdict };
+    // Checker 1 passes then fails within the batch: its server stays out.
+    d.on_reports([
+        r(0, Verdict::UP),
+        r(1, Verdict::UP),
+        r(2, Verdict::UP),
+        r(3, Verdict::UP),
+        r(1, Verdict::DOWN),
+    ]);
+    assert_eq!(*fake.applies.lock().unwrap(), calls + 1, "one round trip");
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add 10.2.0.1:80 w1 to TCP 10.1.0.1:80",
+            "add 10.2.0.1:80 w1 to TCP 10.1.0.1:81",
+            "add 10.2.0.2:80 w1 to TCP 10.1.0.1:81",
+        ]
+    );
+    assert_eq!(fake.dests(80), [("10.2.0.1".to_string(), 1)]);
+    // Nothing changed: no round trip at all.
+    d.on_reports([r(0, Verdict::UP)]);
+    assert_eq!(*fake.applies.lock().unwrap(), calls + 1);
 }
