@@ -5,11 +5,15 @@
 # profiling (strace -c / perf record). Namespaces are unique and removed on
 # exit. Needs root.
 #   tests-vm-lvsd/bench-host.sh [CHECKERS [SECONDS [DELAY_LOOP_MS]]]
+#   tests-vm-lvsd/bench-host.sh --config SERVICES SECONDS [DELAY_LOOP_S]
+#       the whole daemon with a stand-in IPVS on bench.sh's config (SERVICES x 10)
 #   WRAP="strace -c -f" tests-vm-lvsd/bench-host.sh ...   # run check_load under a tool
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 [ "$(id -u)" = 0 ] || { echo "SKIPPED: needs root" >&2; exit 0; }
+mode=checks
+if [ "${1:-}" = --config ]; then mode=config; shift; fi
 n=${1:-1000} secs=${2:-10} dl=${3:-1000}
 cargo build --locked -q --release -p lvsd --example check_load --example tcp_sink
 cl="lvperf-cl-$$" be="lvperf-be-$$"
@@ -35,5 +39,21 @@ ip -n "$be" link set vbe up
 ip netns exec "$be" "$repo/target/release/examples/tcp_sink" 0.0.0.0:80 &
 sink=$!
 sleep 0.5
-# shellcheck disable=SC2086
-ip netns exec "$cl" ${WRAP:-} "$repo/target/release/examples/check_load" "$n" "$secs" "$dl" "$targets"
+if [ "$mode" = config ]; then
+    conf="$(mktemp "${TMPDIR:-/tmp}/lvperf-bench.XXXXXX.conf")"
+    trap 'cleanup; rm -f "$conf"' EXIT
+    # The same file as bench-vm.sh (alpha, warmup 0, TCP_CHECK connect_timeout 3).
+    awk -v n="$n" -v dl="${3:-10}" 'BEGIN {
+        for (s = 1; s <= n; s++) {
+            printf "virtual_server 10.100.%d.%d 80 {\n delay_loop %d\n warmup 0\n alpha\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n", int(s / 250), s % 250 + 1, dl
+            for (r = 1; r <= 10; r++)
+                printf " real_server 10.2.0.%d 80 {\n  TCP_CHECK {\n   connect_timeout 3\n  }\n }\n", r
+            printf "}\n"
+        }
+    }' > "$conf"
+    # shellcheck disable=SC2086
+    ip netns exec "$cl" ${WRAP:-} "$repo/target/release/examples/check_load" --config "$conf" "$secs"
+else
+    # shellcheck disable=SC2086
+    ip netns exec "$cl" ${WRAP:-} "$repo/target/release/examples/check_load" "$n" "$secs" "$dl" "$targets"
+fi

@@ -2,6 +2,10 @@
 //! on any machine (tests-vm-lvsd/bench-host.sh runs it in a network namespace
 //! against `tcp_sink`). Prints the checks done and the CPU they took.
 //! Usage: check_load CHECKERS SECONDS DELAY_LOOP_MS TARGET_IP[,TARGET_IP...]
+//!        check_load --config FILE SECONDS
+//! The second form runs the whole daemon (config load, pools, reconciler,
+//! batching) on FILE with an IPVS stand-in that accepts every request, and
+//! prints the requests, CPU and resident memory at the end.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -21,10 +25,124 @@ fn cpu_seconds() -> f64 {
     t(ru.ru_utime) + t(ru.ru_stime)
 }
 
+/// An IPVS that accepts everything and holds nothing.
+struct NullKernel {
+    requests: usize,
+}
+
+impl lvsd::daemon::Kernel for NullKernel {
+    fn dump(&mut self) -> Result<Vec<lvsd::reconcile::KernelService>, ipvs_sys::Error> {
+        Ok(Vec::new())
+    }
+    fn dump_one(
+        &mut self,
+        _: &ipvs_sys::Service,
+    ) -> Result<Option<lvsd::reconcile::KernelService>, ipvs_sys::Error> {
+        Ok(None)
+    }
+    fn apply(
+        &mut self,
+        ops: &[lvsd::reconcile::Op],
+    ) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
+        self.requests += ops.len();
+        Ok(ops.iter().map(|_| Ok(())).collect())
+    }
+    fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
+        Ok(())
+    }
+    fn timeouts(&mut self) -> Result<ipvs_sys::Timeouts, ipvs_sys::Error> {
+        Ok(ipvs_sys::Timeouts::default())
+    }
+    fn set_timeouts(&mut self, _: &ipvs_sys::Timeouts) -> Result<(), ipvs_sys::Error> {
+        Ok(())
+    }
+    fn new_daemon(&mut self, _: &ipvs_sys::SyncDaemon) -> Result<(), ipvs_sys::Error> {
+        Ok(())
+    }
+    fn del_daemon(&mut self, _: &ipvs_sys::SyncDaemon) -> Result<(), ipvs_sys::Error> {
+        Ok(())
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("check_load: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+fn daemon_mode(file: &str, secs: u64) {
+    runtime().block_on(async move {
+        let c0 = cpu_seconds();
+        let (desired, _) = lvsd::daemon::load_compact(std::path::Path::new(file), None);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let kernel = NullKernel { requests: 0 };
+        let mut d = match lvsd::daemon::Daemon::start(kernel, file.into(), desired, tx) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("check_load: {e}");
+                std::process::exit(1)
+            }
+        };
+        let started = cpu_seconds() - c0;
+        lvsd::daemon::release_freed_memory();
+        let rss_started = rss_kib();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        let mut batch = Vec::new();
+        let mut reports = 0usize;
+        loop {
+            tokio::select! {
+                n = rx.recv_many(&mut batch, 1024) => {
+                    reports += n;
+                    d.on_reports(batch.drain(..));
+                }
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        let alive: usize = d
+            .pools()
+            .iter()
+            .map(|p| p.rs.iter().filter(|r| r.alive).count())
+            .sum();
+        println!(
+            "config={file} seconds={secs} start_cpu_s={started:.3} cpu_s={:.3} reports={reports} alive={alive} rss_kib_started={rss_started} rss_kib={}",
+            cpu_seconds() - c0,
+            rss_kib()
+        );
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 4 && args[1] == "--config" {
+        let Ok(secs) = args[3].parse() else {
+            eprintln!("check_load: SECONDS: not a number");
+            std::process::exit(2)
+        };
+        daemon_mode(&args[2], secs);
+        return;
+    }
     let usage = || -> ! {
-        eprintln!("usage: check_load CHECKERS SECONDS DELAY_LOOP_MS TARGET_IP[,TARGET_IP...]");
+        eprintln!(
+            "usage: check_load CHECKERS SECONDS DELAY_LOOP_MS TARGET_IP[,TARGET_IP...]\n       check_load --config FILE SECONDS"
+        );
         std::process::exit(2)
     };
     if args.len() != 5 {
@@ -41,17 +159,7 @@ fn main() {
     if targets.is_empty() {
         usage();
     }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("check_load: {e}");
-            std::process::exit(1)
-        }
-    };
-    rt.block_on(async move {
+    runtime().block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(
             checker::MAX_CONCURRENT_CHECKS,
@@ -79,7 +187,7 @@ fn main() {
                 fwmark: None,
                 kind: CheckKind::Tcp,
             };
-            tasks.push(checker::spawn(i, spec, 1, tx.clone(), limit.clone(), None));
+            tasks.push(checker::spawn(i, std::sync::Arc::new(spec), 1, tx.clone(), limit.clone(), None));
         }
         let mut up = 0usize;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);

@@ -492,7 +492,9 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         .unwrap_or(false);
     let vs_weight = v(&vs.weight).unwrap_or(1);
     let vs_inhibit = v(&vs.inhibit_on_failure).unwrap_or(false);
-    let mut real_servers: Vec<RealServer> = Vec::new();
+    // Exact capacities: a pushed-to Vec starts at 4 slots, which for
+    // thousands of real servers with one checker each wasted ~1 KiB apiece.
+    let mut real_servers: Vec<RealServer> = Vec::with_capacity(vs.real_servers.len());
     let mut seen_rs = HashSet::new();
     for rs in &vs.real_servers {
         let addr = rs.ip.value;
@@ -535,10 +537,10 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         dest.weight = i32::try_from(weight).unwrap_or(i32::MAX);
         dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
         dest.lower_threshold = v(&rs.lthreshold).unwrap_or(0);
-        let mut checkers = Vec::new();
+        let mut checkers = Vec::with_capacity(rs.checkers.len());
         for ch in &rs.checkers {
             if let Some(spec) = map_checker(c, vs, rs, key, ch)? {
-                checkers.push(spec);
+                checkers.push(std::sync::Arc::new(spec));
             }
         }
         real_servers.push(RealServer {

@@ -118,7 +118,7 @@ pub struct RealServer {
     /// `notify_down` command.
     pub notify_down: Option<Vec<String>>,
     /// Health checkers; none means always alive.
-    pub checkers: Vec<CheckerSpec>,
+    pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
     /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
     pub smtp_alert: bool,
 }

@@ -378,7 +378,14 @@ async fn checker_task_reports_down_after_retry_plus_one_failures_and_up_again() 
     let port = l.local_addr().unwrap().port();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let limit = Arc::new(tokio::sync::Semaphore::new(1));
-    let h = checker::spawn(7, spec(CheckKind::Tcp, port), 1, tx, limit, None);
+    let h = checker::spawn(
+        7,
+        std::sync::Arc::new(spec(CheckKind::Tcp, port)),
+        1,
+        tx,
+        limit,
+        None,
+    );
     let first = rx.recv().await.unwrap();
     assert_eq!((first.id, first.verdict.up), (7, true));
     let t = std::time::Instant::now();
