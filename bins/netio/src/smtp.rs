@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 /// Where and how alerts are sent.
@@ -149,6 +149,10 @@ async fn timed<T>(
     }
 }
 
+/// Longest reply line accepted (RFC 5321 §4.5.3.1.5 allows 512 octets; some
+/// servers send more).
+const MAX_REPLY_LINE: usize = 4096;
+
 struct Conn {
     stream: BufReader<TcpStream>,
     cfg: SmtpConfig,
@@ -161,9 +165,19 @@ impl Conn {
             let mut line = String::new();
             loop {
                 line.clear();
-                let n = self.stream.read_line(&mut line).await?;
+                // Bounded: a server sending an endless line must not grow memory.
+                let n = (&mut self.stream)
+                    .take(MAX_REPLY_LINE as u64 + 1)
+                    .read_line(&mut line)
+                    .await?;
                 if n == 0 {
                     return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+                }
+                if n > MAX_REPLY_LINE {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("reply line longer than {MAX_REPLY_LINE} bytes"),
+                    ));
                 }
                 // "250-..." continues, "250 ..." (or "250") ends a reply.
                 if line.as_bytes().get(3) != Some(&b'-') {
@@ -240,7 +254,6 @@ pub async fn send(cfg: &SmtpConfig, subject: &str, body: &str) -> Result<(), Smt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
     fn cfg(server: SocketAddr) -> SmtpConfig {
@@ -332,6 +345,27 @@ mod tests {
             "{e}"
         );
         drop(h);
+    }
+
+    #[tokio::test]
+    async fn an_endless_reply_line_is_an_error_not_unbounded_memory() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let h = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let chunk = [b'2'; 1024];
+            // Without a newline, until the client gives up.
+            while s.write_all(&chunk).await.is_ok() {}
+        });
+        let mut c = cfg(addr);
+        c.timeout = Duration::from_secs(20);
+        let e = send(&c, "s", "b").await.unwrap_err();
+        assert!(
+            matches!(&e, SmtpError::Io { stage: "greeting", source, .. }
+                if source.kind() == std::io::ErrorKind::InvalidData),
+            "{e}"
+        );
+        h.await.unwrap();
     }
 
     #[test]
