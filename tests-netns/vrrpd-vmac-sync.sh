@@ -97,6 +97,10 @@ wait_for() {
 }
 # arp_replies NS ADDR: the distinct MACs answering ARP for ADDR from NS's eth0.
 arp_replies() { ip netns exec "$1" arping -c 2 -w 2 -i eth0 "$2" 2>/dev/null | sed -n 's/.* from \([0-9a-f:]*\) .*/\1/p' | sort -u | paste -sd,; }
+# reloads LOG: how many reloads the vrrpd writing LOG has finished.
+reloads() { grep -c "configuration reloaded" "$1" 2>/dev/null; }
+# more_reloads LOG N: more than N finished.
+more_reloads() { [ "$(reloads "$1")" -gt "$2" ]; }
 pings() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 sysctl_of() { ip netns exec "$1" cat "/proc/sys/net/ipv4/conf/$2/$3"; }
 both_ways() {
@@ -179,7 +183,10 @@ sc_vmac() {
         # is; a config without use_vmac removes it and the VIP goes on eth0.
         local idx v="PID_${run}_lo"
         idx=$(link_index "$r2" vrrp.51)
-        kill -HUP "${!v}"; sleep 1
+        local log="$TN_DIR/${run}_lo.log" n
+        n=$(reloads "$log")
+        kill -HUP "${!v}"
+        tn_check "[$run] SIGHUP, same config: reload done" wait_for 5 more_reloads "$log" "$n"
         tn_check "[$run] SIGHUP, same config: vrrp.51 kept (ifindex $idx) with the VIP" eval '[ "$(link_index "$r2" vrrp.51)" = "$idx" ] && tn_has_addr "$r2" vrrp.51 $vip'
         vmac_conf "$TN_DIR/$run-lo.conf" 100 none
         kill -HUP "${!v}"

@@ -148,7 +148,8 @@ mod tests {
         let t = std::time::Instant::now();
         // SIGTERM ends `sleep` at once: no 2 s grace used.
         assert!(!check(&spec("sleep 5", false)).await.ok);
-        assert!(t.elapsed() < Duration::from_millis(2000));
+        // 2.4 s: margin for a loaded machine, still below the 2.5 s of the grace path.
+        assert!(t.elapsed() < Duration::from_millis(2400));
         // A script ignoring SIGTERM is killed 2 s after it.
         let t = std::time::Instant::now();
         assert!(
