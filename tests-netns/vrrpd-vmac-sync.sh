@@ -14,7 +14,8 @@
 #   that stops leaves no vrrp.51 and its sysctls restored. vrrpd only: a stale
 #   macvlan of the same name is replaced, a non-macvlan of that name refused;
 #   SIGHUP keeps the VMAC, removes it when use_vmac goes, makes it again.
-# vmac6 (vrrpd alone): an IPv6 instance's VMAC has 00:00:5e:00:02:33 and only
+# vmac6 (vrrpd alone): an IPv6 instance's VMAC is named vrrp6.51 (keepalived's
+#   IPv6 default), has 00:00:5e:00:02:33 and only
 #   the EUI-64 link-local of that MAC; removed at SIGTERM.
 # sync: r1 and r2 on two bridges (eth0 10.79.0.0/24, eth1 10.79.1.0/24);
 #   VI_A (eth0, VRID 61) and VI_B (eth1, VRID 62) in sync group G with group
@@ -238,11 +239,11 @@ vrrp_instance V6 {
 }
 CONF
     router_up "$run" "$r" "$TN_DIR/$run.conf" vr
-    tn_check "[$run] Master: VIP on vrrp.51" tn_wait_addr "$r" vrrp.51 fd00:78::100 6
-    tn_check "[$run] vrrp.51 has 00:00:5e:00:02:33" eq "$(link_mac "$r" vrrp.51)" 00:00:5e:00:02:33
-    tn_check "[$run] its only link-local is the EUI-64 one of the virtual MAC" eq "$(ip -n "$r" -6 -o addr show dev vrrp.51 scope link | awk '{print $4}' | paste -sd,)" fe80::200:5eff:fe00:233/64
+    tn_check "[$run] Master: VIP on vrrp6.51" tn_wait_addr "$r" vrrp6.51 fd00:78::100 6
+    tn_check "[$run] vrrp6.51 has 00:00:5e:00:02:33" eq "$(link_mac "$r" vrrp6.51)" 00:00:5e:00:02:33
+    tn_check "[$run] its only link-local is the EUI-64 one of the virtual MAC" eq "$(ip -n "$r" -6 -o addr show dev vrrp6.51 scope link | awk '{print $4}' | paste -sd,)" fe80::200:5eff:fe00:233/64
     router_down "$run"
-    tn_check "[$run] vrrp.51 removed at SIGTERM" no_link "$r" vrrp.51
+    tn_check "[$run] vrrp6.51 removed at SIGTERM" no_link "$r" vrrp6.51
     teardown "$r" "$b"
 }
 

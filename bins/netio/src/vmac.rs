@@ -42,9 +42,13 @@ pub fn eui64_link_local(mac: MacAddr) -> std::net::Ipv6Addr {
     ])
 }
 
-/// keepalived's default VMAC interface name: `vrrp.VRID`.
-pub fn vmac_default_name(vrid: u8) -> String {
-    format!("vrrp.{vrid}")
+/// keepalived's default VMAC interface name: `vrrp.VRID` for IPv4, `vrrp6.VRID`
+/// for IPv6 (keepalived tries that one first for an IPv6 instance).
+pub fn vmac_default_name(family: IpFamily, vrid: u8) -> String {
+    match family {
+        IpFamily::V4 => format!("vrrp.{vrid}"),
+        IpFamily::V6 => format!("vrrp6.{vrid}"),
+    }
 }
 
 fn check_iface(name: &str) -> Result<(), SysctlError> {
@@ -256,7 +260,8 @@ mod tests {
             vmac_address(IpFamily::V6, 1).to_string(),
             "00:00:5e:00:02:01"
         );
-        assert_eq!(vmac_default_name(51), "vrrp.51");
+        assert_eq!(vmac_default_name(IpFamily::V4, 51), "vrrp.51");
+        assert_eq!(vmac_default_name(IpFamily::V6, 51), "vrrp6.51");
         assert_eq!(
             eui64_link_local(vmac_address(IpFamily::V6, 51)).to_string(),
             "fe80::200:5eff:fe00:233"

@@ -21,11 +21,15 @@ pub fn map_vmac(
 ) -> Option<VmacSpec> {
     let u = vi.use_vmac.as_ref()?;
     let span = u.span;
+    let ip_family = match family {
+        Family::V4 => IpFamily::V4,
+        Family::V6 => IpFamily::V6,
+    };
     let name = u
         .value
         .name
         .clone()
-        .unwrap_or_else(|| vmac::vmac_default_name(vrid));
+        .unwrap_or_else(|| vmac::vmac_default_name(ip_family, vrid));
     if name.is_empty() || name.len() > IFNAMSIZ_MAX || name.contains(['/', ' ']) {
         diags.push(Diagnostic::error(
             "vrrpd-vmac",
@@ -34,10 +38,6 @@ pub fn map_vmac(
         ));
         return None;
     }
-    let ip_family = match family {
-        Family::V4 => IpFamily::V4,
-        Family::V6 => IpFamily::V6,
-    };
     let mac = match u.value.mac.as_deref() {
         None => vmac::vmac_address(ip_family, vrid),
         Some(m) => match override_mac(m, vrid) {
@@ -73,7 +73,8 @@ pub fn map_vmac(
 
 /// VMAC names are unique among the instances, as keepalived makes them
 /// (keepalived notes §3.13): a default name already taken becomes
-/// `vrrpN.VRID` (N = 1, 2, ...); two instances giving the same name is an
+/// `vrrpN.VRID` (N = 1, 2, ...; an IPv6 instance's `vrrp6.VRID` first falls
+/// back to `vrrp.VRID`); two instances giving the same name is an
 /// error (at run time the second would replace the first's VMAC).
 pub fn unique_names(instances: &mut [InstanceSpec], diags: &mut Vec<Diagnostic>) {
     let mut taken = HashSet::new();
@@ -96,6 +97,11 @@ pub fn unique_names(instances: &mut [InstanceSpec], diags: &mut Vec<Diagnostic>)
         let Some(v) = spec.vmac.as_mut().filter(|v| !v.named) else {
             continue;
         };
+        if !taken.contains(&v.name) {
+            taken.insert(v.name.clone());
+            continue;
+        }
+        v.name = format!("vrrp.{vrid}");
         let mut n = 0u32;
         while !taken.insert(v.name.clone()) {
             n += 1;
