@@ -12,7 +12,8 @@
 #   its own vrrp.51, the client's neighbour entry keeps the same MAC, the VIP
 #   answers ping, and a fresh ARP again answers with the virtual MAC; a vrrpd
 #   that stops leaves no vrrp.51 and its sysctls restored. vrrpd only: a stale
-#   macvlan of the same name is replaced, a non-macvlan of that name refused;
+#   macvlan of the same name (our MAC and parent) is replaced, a non-macvlan or
+#   a macvlan with another MAC of that name refused;
 #   SIGHUP keeps the VMAC, removes it when use_vmac goes, makes it again.
 # vmac6 (vrrpd alone): an IPv6 instance's VMAC is named vrrp6.51 (keepalived's
 #   IPv6 default), has 00:00:5e:00:02:33 and only
@@ -148,8 +149,8 @@ sc_vmac() {
     # as with vrrpd.
     ip -n "$r1" neigh replace 10.78.0.9 lladdr "$(link_mac "$c" eth0)" dev eth0 nud permanent
     ip -n "$r2" neigh replace 10.78.0.9 lladdr "$(link_mac "$c" eth0)" dev eth0 nud permanent
-    # A stale macvlan of ours, as a crashed run would leave it.
-    ip -n "$vrns" link add vrrp.51 link eth0 address 02:00:00:00:00:51 type macvlan mode private
+    # A stale macvlan of ours (our MAC, our parent), as a crashed run would leave it.
+    ip -n "$vrns" link add vrrp.51 link eth0 address $VMAC type macvlan mode private
     vmac_conf "$TN_DIR/$run-hi.conf" 150
     vmac_conf "$TN_DIR/$run-lo.conf" 100
     # The Master first, then the Backup: the Backup must hear the Master's
@@ -214,6 +215,18 @@ sc_vmac() {
         tn_check "[$run] use_vmac on an existing bridge's name: vrrpd exits non-zero" eval '[ $rc -ne 0 ]'
         tn_check "[$run] ... saying why" grep -q "already exists and is a bridge link, not a macvlan" "$TN_DIR/$run-clash.log"
         tn_check "[$run] ... and leaves the bridge alone" eval 'ip -n "$r1" link show vclash >/dev/null'
+        # A macvlan of that name with another MAC (another daemon's): refused too.
+        ip -n "$r1" link del vclash
+        ip -n "$r1" link add vclash link eth0 address 02:00:00:00:00:51 type macvlan mode private
+        ip netns exec "$r1" "$VRRPD" -f "$TN_DIR/$run-clash.conf" -p "$TN_DIR/$run-clash.pid" \
+            --socket "$TN_DIR/$run-clash.sock" --dump-file "$TN_DIR/$run-clash.dump" \
+            >"$TN_DIR/$run-clash2.log" 2>&1 &
+        p=$!
+        wait_for 5 eval '! kill -0 $p 2>/dev/null'
+        kill -KILL $p 2>/dev/null; wait $p; rc=$?
+        tn_check "[$run] use_vmac on a foreign macvlan's name: vrrpd exits non-zero" eval '[ $rc -ne 0 ]'
+        tn_check "[$run] ... saying why" grep -q "already exists as a macvlan with MAC 02:00:00:00:00:51" "$TN_DIR/$run-clash2.log"
+        tn_check "[$run] ... and leaves it alone" eval '[ "$(link_mac "$r1" vclash)" = 02:00:00:00:00:51 ]'
     fi
     teardown "$r1" "$r2" "$c" "$br"
 }

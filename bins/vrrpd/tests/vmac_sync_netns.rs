@@ -20,7 +20,7 @@ fn vmac_and_sync_groups_interoperate_with_keepalived() {
     else {
         return;
     };
-    // 2 x vmac (20 and 23 checks) + vmac6 (4) + 2 x sync (15 each).
+    // 2 x vmac (23 and 23 checks) + vmac6 (4) + 2 x sync (15 each).
     assert!(
         stdout.matches("\nok - ").count() >= 70,
         "too few checks ran:\n{stdout}"

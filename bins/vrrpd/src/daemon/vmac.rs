@@ -17,8 +17,8 @@
 
 use netio::vmac::SavedSysctls;
 use netio::{
-    AddressSpec, MacAddr, MacvlanMode, MacvlanSpec, NetlinkError, Rtnl, Scope, Sysctl, SysctlError,
-    eui64_link_local,
+    AddressSpec, Interface, MacAddr, MacvlanMode, MacvlanSpec, NetlinkError, Rtnl, Scope, Sysctl,
+    SysctlError, eui64_link_local,
 };
 use tracing::{info, warn};
 use vrrp_core::packet::Family;
@@ -52,6 +52,19 @@ pub enum VmacError {
         name: String,
         /// What the existing link is.
         kind: String,
+    },
+    /// The name is taken by a macvlan that is not ours: another MAC or another
+    /// parent (config or host at fault: we never delete foreign interfaces).
+    #[error(
+        "use_vmac: interface `{name}` already exists as a macvlan with MAC {mac} on ifindex {parent}, not this instance's VMAC; choose another name"
+    )]
+    ForeignMacvlan {
+        /// The name.
+        name: String,
+        /// Its MAC.
+        mac: String,
+        /// Its parent's ifindex (0: unknown).
+        parent: u32,
     },
     /// An rtnetlink request failed.
     #[error("use_vmac `{name}`: {source}")]
@@ -91,15 +104,10 @@ pub async fn create(
 ) -> Result<VmacLink, VmacError> {
     let name = spec.name.as_str();
     match rtnl.link_by_name(name).await {
-        Ok(l) if l.kind.as_deref() == Some("macvlan") => {
+        Ok(l) => {
+            check_stale(&l, spec, parent_index)?;
             rtnl.del_link(l.index).await.map_err(nl(name))?;
             info!(iface = name, "removed a stale VMAC left by an earlier run");
-        }
-        Ok(l) => {
-            return Err(VmacError::NameClash {
-                name: name.to_string(),
-                kind: l.kind.unwrap_or_else(|| "non-macvlan".into()),
-            });
         }
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(nl(name)(e)),
@@ -125,6 +133,26 @@ pub async fn create(
     }
     info!(iface = name, parent = parent_name, mac = %spec.mac, "VMAC created");
     Ok(vmac)
+}
+
+/// An existing link named like the VMAC is ours from an earlier run (and may be
+/// deleted) only when it is a macvlan with the spec's MAC on the same parent;
+/// anything else (another daemon's or a container's interface) is left alone.
+fn check_stale(l: &Interface, spec: &VmacSpec, parent_index: u32) -> Result<(), VmacError> {
+    if l.kind.as_deref() != Some("macvlan") {
+        return Err(VmacError::NameClash {
+            name: spec.name.clone(),
+            kind: l.kind.clone().unwrap_or_else(|| "non-macvlan".into()),
+        });
+    }
+    if l.mac != Some(spec.mac) || l.parent_index != Some(parent_index) {
+        return Err(VmacError::ForeignMacvlan {
+            name: spec.name.clone(),
+            mac: l.mac.map_or_else(|| "none".into(), |m| m.to_string()),
+            parent: l.parent_index.unwrap_or(0),
+        });
+    }
+    Ok(())
 }
 
 async fn configure(
@@ -182,5 +210,47 @@ pub async fn remove(rtnl: &Rtnl, sysctl: &Sysctl, vmac: VmacLink) {
     }
     if let Err(e) = vmac.saved.restore(sysctl) {
         warn!(iface = %vmac.name, "restoring sysctls: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(kind: &str, mac: [u8; 6], parent: u32) -> Interface {
+        Interface {
+            index: 9,
+            name: "vrrp.51".into(),
+            mac: Some(MacAddr(mac)),
+            flags: 0,
+            mtu: 1500,
+            kind: Some(kind.into()),
+            parent_index: Some(parent),
+        }
+    }
+
+    #[test]
+    fn only_our_own_macvlan_is_stale() {
+        let spec = VmacSpec {
+            name: "vrrp.51".into(),
+            mac: MacAddr([0, 0, 0x5e, 0, 1, 51]),
+            xmit_base: false,
+            named: false,
+        };
+        let ours = [0, 0, 0x5e, 0, 1, 51];
+        assert!(check_stale(&link("macvlan", ours, 2), &spec, 2).is_ok());
+        let e = check_stale(&link("macvlan", [2, 0, 0, 0, 0, 51], 2), &spec, 2).unwrap_err();
+        assert!(
+            matches!(e, VmacError::ForeignMacvlan { parent: 2, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("02:00:00:00:00:33"), "{e}");
+        let e = check_stale(&link("macvlan", ours, 3), &spec, 2).unwrap_err();
+        assert!(
+            matches!(e, VmacError::ForeignMacvlan { parent: 3, .. }),
+            "{e}"
+        );
+        let e = check_stale(&link("bridge", ours, 2), &spec, 2).unwrap_err();
+        assert!(matches!(e, VmacError::NameClash { .. }), "{e}");
     }
 }
