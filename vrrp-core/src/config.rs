@@ -58,13 +58,29 @@ impl Default for GarpConfig {
     }
 }
 
+/// The kind of a tracked object: names of different kinds may be equal
+/// (`track_interface { eth0 }` and `vrrp_script eth0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub enum TrackerKind {
+    /// `track_interface`.
+    Interface,
+    /// `track_script` (a `vrrp_script`).
+    Script,
+    /// `track_file`.
+    File,
+}
+
 /// One tracked object (interface, script, file, process, BFD: the state
 /// machine does not care which) and how it moves the priority (keepalived
 /// `track_*` with `weight W [reverse]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TrackerConfig {
-    /// Name, for status output only.
+    /// What is tracked; with `name` it identifies the tracker across reloads.
+    pub kind: TrackerKind,
+    /// Name (unique within its kind, not across kinds).
     pub name: String,
     /// Weight −254..=254; 0 means "failure puts the instance in Fault".
     pub weight: i32,
@@ -376,6 +392,7 @@ mod tests {
     #[test]
     fn value_trackers_follow_keepalived_track_file() {
         let t = |weight, reverse| TrackerConfig {
+            kind: TrackerKind::Interface,
             name: "f".into(),
             weight,
             reverse,
@@ -400,6 +417,7 @@ mod tests {
     #[test]
     fn tracker_weights_follow_keepalived_table() {
         let t = |weight, reverse| TrackerConfig {
+            kind: TrackerKind::Interface,
             name: "x".into(),
             weight,
             reverse,
@@ -450,12 +468,14 @@ mod tests {
         c.accept = false;
         c.trackers = vec![
             TrackerConfig {
+                kind: TrackerKind::Interface,
                 name: "w".into(),
                 weight: 10,
                 reverse: false,
                 initially_up: true,
             },
             TrackerConfig {
+                kind: TrackerKind::Interface,
                 name: "z".into(),
                 weight: 0,
                 reverse: false,

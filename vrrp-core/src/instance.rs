@@ -473,7 +473,7 @@ impl Instance {
 
     /// Replaces the configuration keeping the state (keepalived reload
     /// matches instances and keeps their state). VRID, family and version
-    /// may not change. Tracker states are kept by tracker name and the
+    /// may not change. Tracker states are kept by tracker kind and name and the
     /// tracker fault is re-evaluated. A Master re-installs its VIPs
     /// ([`Action::AddVips`]) and sends its next advert with the new priority;
     /// a Backup re-times its Master_Down_Timer from `now`.
@@ -485,7 +485,7 @@ impl Instance {
         {
             return Err(ConfigError::IdentityChanged);
         }
-        // A tracker keeps its state under its name (a reload may add, remove
+        // A tracker keeps its state under its kind and name (a reload may add, remove
         // or reorder trackers: a state kept by position would belong to
         // another tracker); new ones start from their initial state.
         let mut taken = vec![false; self.cfg.trackers.len()];
@@ -499,7 +499,7 @@ impl Instance {
                     .iter()
                     .zip(taken.iter_mut())
                     .zip(self.trackers_up.iter().zip(&self.tracker_values))
-                    .find(|((o, used), _)| !**used && o.name == t.name);
+                    .find(|((o, used), _)| !**used && o.kind == t.kind && o.name == t.name);
                 match old {
                     Some(((_, used), (&up, &value))) => {
                         *used = true;
@@ -1132,7 +1132,7 @@ fn build_template(cfg: &InstanceConfig) -> Advertisement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::TrackerConfig;
+    use crate::{TrackerConfig, TrackerKind};
 
     fn inst(prio: u8) -> Instance {
         let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
@@ -1152,12 +1152,14 @@ mod tests {
         c.vips = vec!["10.0.0.100".parse().unwrap()];
         c.trackers = vec![
             TrackerConfig {
+                kind: TrackerKind::Interface,
                 name: "file".into(),
                 weight: -10,
                 reverse: false,
                 initially_up: true,
             },
             TrackerConfig {
+                kind: TrackerKind::Interface,
                 name: "file0".into(),
                 weight: 0,
                 reverse: false,
@@ -1186,6 +1188,7 @@ mod tests {
     #[test]
     fn reconfigure_keeps_tracker_state_by_name() {
         let t = |name: &str, weight| TrackerConfig {
+            kind: TrackerKind::Interface,
             name: name.into(),
             weight,
             reverse: false,
@@ -1214,6 +1217,29 @@ mod tests {
         c3.trackers = vec![t("file", -10)];
         i.reconfigure(Instant::ZERO, c3).unwrap();
         assert_eq!((i.state(), i.effective_priority()), (State::Backup, 100));
+    }
+
+    #[test]
+    fn reconfigure_keeps_tracker_state_by_kind_and_name() {
+        let t = |kind, weight| TrackerConfig {
+            kind,
+            name: "chk".into(),
+            weight,
+            reverse: false,
+            initially_up: true,
+        };
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = 100;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        c.trackers = vec![t(TrackerKind::Interface, -10), t(TrackerKind::Script, -20)];
+        let mut i = Instance::new(c.clone()).unwrap();
+        i.handle_event(Instant::ZERO, Event::Startup);
+        i.handle_event(Instant::ZERO, Event::TrackerDown(0));
+        assert_eq!(i.effective_priority(), 90);
+        // Same name, other kinds, reordered: the interface stays down.
+        c.trackers.reverse();
+        i.reconfigure(Instant::ZERO, c).unwrap();
+        assert_eq!(i.effective_priority(), 90);
     }
 
     #[test]

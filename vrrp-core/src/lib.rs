@@ -29,7 +29,9 @@ pub mod state;
 pub mod sync_group;
 pub mod timers;
 
-pub use config::{ConfigError, GarpConfig, InitialState, InstanceConfig, TrackerConfig};
+pub use config::{
+    ConfigError, GarpConfig, InitialState, InstanceConfig, TrackerConfig, TrackerKind,
+};
 pub use counters::{Counters, DropReason, NewMasterReason};
 pub use instance::{Instance, InstanceStatus};
 pub use state::{Action, AnnounceReason, Event, Reason, State};

@@ -12,7 +12,7 @@ use core::net::IpAddr;
 
 use vrrp_core::packet::{AddressList, Advertisement, Auth, Version};
 use vrrp_core::time::{Duration, Instant};
-use vrrp_core::{Event, Instance, InstanceConfig, TrackerConfig};
+use vrrp_core::{Event, Instance, InstanceConfig, TrackerConfig, TrackerKind};
 
 fn parse_time(s: &str) -> u64 {
     // Decimal seconds with up to 6 places → µs.
@@ -92,6 +92,7 @@ fn parse_config(args: &[&str]) -> InstanceConfig {
                 let weight = it.next().unwrap().parse().unwrap();
                 let rest: Vec<&str> = it.collect();
                 c.trackers.push(TrackerConfig {
+                    kind: TrackerKind::Interface,
                     name,
                     weight,
                     reverse: rest.contains(&"reverse"),

@@ -10,7 +10,7 @@ use core::net::IpAddr;
 
 use vrrp_core::packet::{AddressList, Advertisement, Auth, Version};
 use vrrp_core::time::Instant;
-use vrrp_core::{Event, Instance, InstanceConfig, State, TrackerConfig};
+use vrrp_core::{Event, Instance, InstanceConfig, State, TrackerConfig, TrackerKind};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -57,6 +57,7 @@ fn instance(prio: u8) -> Instance {
     c.priority = prio;
     c.vips = vec![ip("10.0.0.100")];
     c.trackers = vec![TrackerConfig {
+        kind: TrackerKind::Interface,
         name: "t".into(),
         weight: -5,
         reverse: false,

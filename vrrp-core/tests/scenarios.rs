@@ -7,7 +7,7 @@ use core::net::IpAddr;
 use vrrp_core::packet::{Family, Version};
 use vrrp_core::sim::{LinkParams, SimEvent, TimelineKind, VirtualLan};
 use vrrp_core::time::{Duration, Instant};
-use vrrp_core::{Action, Event, InstanceConfig, Reason, State, TrackerConfig};
+use vrrp_core::{Action, Event, InstanceConfig, Reason, State, TrackerConfig, TrackerKind};
 
 fn t(us: u64) -> Instant {
     Instant::from_micros(us)
@@ -384,6 +384,7 @@ fn tracker_weight_lowers_priority_and_backup_preempts() {
     let mut lan = VirtualLan::new(1);
     let mut a = cfg(Version::V3, "10.0.0.1", 100);
     a.trackers = vec![TrackerConfig {
+        kind: TrackerKind::Interface,
         name: "chk".into(),
         weight: -20,
         reverse: false,
@@ -479,6 +480,7 @@ fn weight_zero_tracker_faults() {
     let mut lan = VirtualLan::new(1);
     let mut a = cfg(Version::V3, "10.0.0.1", 100);
     a.trackers = vec![TrackerConfig {
+        kind: TrackerKind::Interface,
         name: "eth1".into(),
         weight: 0,
         reverse: false,

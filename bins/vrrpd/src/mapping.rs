@@ -15,7 +15,7 @@ use keepalived_conf::{
     AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
 };
 use vrrp_core::{
-    GarpConfig, InitialState, InstanceConfig, TrackerConfig,
+    GarpConfig, InitialState, InstanceConfig, TrackerConfig, TrackerKind,
     packet::{Auth, Family, Version},
     time::Duration,
 };
@@ -375,6 +375,7 @@ pub(crate) fn script_tracker(
         None => (sc.weight.as_ref().map_or(0, |w| w.value), sc.reverse),
     };
     Some(TrackerConfig {
+        kind: TrackerKind::Script,
         name: t.name.clone(),
         weight,
         reverse,
@@ -501,6 +502,7 @@ pub(crate) fn file_tracker(
         None => (tf.weight.as_ref().map_or(1, |w| w.value), tf.reverse),
     };
     Some(TrackerConfig {
+        kind: TrackerKind::File,
         name: t.name.clone(),
         weight,
         reverse,
@@ -841,6 +843,7 @@ pub fn map_instance(
     let mut sources = Vec::new();
     for t in &vi.track_interface {
         trackers.push(TrackerConfig {
+            kind: TrackerKind::Interface,
             name: t.name.clone(),
             weight: t.weight.unwrap_or(0),
             reverse: t.reverse,

@@ -11,7 +11,7 @@
 //!   being 0 for a group as keepalived 2.2.7 passes it.
 
 use keepalived_conf::{Diagnostic, VrrpSyncGroup};
-use vrrp_core::{State, TrackerConfig};
+use vrrp_core::{State, TrackerConfig, TrackerKind};
 
 use crate::mapping::{
     InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, file_tracker, ignored, script_cmd,
@@ -79,6 +79,7 @@ pub fn apply_group_tracking(
     for t in &sg.track_interface {
         added.push((
             TrackerConfig {
+                kind: TrackerKind::Interface,
                 name: t.name.clone(),
                 weight: t.weight.unwrap_or(0),
                 reverse: t.reverse,
