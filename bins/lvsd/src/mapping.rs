@@ -750,10 +750,14 @@ fn map_checker(
                 });
             }
             if urls.is_empty() {
-                return Err(Skip(
+                // keepalived 2.2.7 (`keepalived -t`): "HTTP/SSL_GET checker has
+                // no urls specified - ignoring": the checker goes, the virtual
+                // and real server stay.
+                c.warn(
                     ch.span,
-                    "HTTP_GET/SSL_GET has no url with a path".to_string(),
-                ));
+                    "HTTP_GET/SSL_GET has no url with a path; checker ignored (as keepalived does)",
+                );
+                return Ok(None);
             }
             let sni = v(&h.sni_name).or_else(|| {
                 v(&h.enable_sni)

@@ -470,3 +470,22 @@ fn ha_suspend_names_the_virtual_address_and_is_off_by_default() {
     );
     assert_eq!(only(&map(&text(""))).ha_suspend, None);
 }
+
+#[test]
+fn http_get_without_url_is_ignored_but_the_servers_stay() {
+    // keepalived 2.2.7 -t: "HTTP/SSL_GET checker has no urls specified - ignoring".
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.2 80 {\n HTTP_GET {\n connect_timeout 3\n }\n TCP_CHECK {\n }\n }\n}\n",
+    );
+    let vs = only(&m);
+    assert_eq!(vs.real_servers.len(), 1);
+    assert_eq!(vs.real_servers[0].checkers.len(), 1, "only TCP_CHECK stays");
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert!(!m.diagnostics[0].skipped);
+    assert!(
+        m.diagnostics[0].message.contains("no url"),
+        "{:?}",
+        m.diagnostics
+    );
+}
