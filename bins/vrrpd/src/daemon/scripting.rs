@@ -129,28 +129,14 @@ pub fn apply_script_policy(m: &mut Mapped) {
         }
     }
     for inst in &mut m.instances {
-        let n = &mut inst.notify;
-        let name = &inst.config.name;
-        for (kw, slot) in [
-            ("notify_master", &mut n.master),
-            ("notify_backup", &mut n.backup),
-            ("notify_fault", &mut n.fault),
-            ("notify_stop", &mut n.stop),
-            ("notify", &mut n.generic),
-        ] {
-            ck.check_cmd(&format!("({name}) {kw}"), slot);
-        }
+        check_notify(
+            &mut ck,
+            &format!("({})", inst.config.name),
+            &mut inst.notify,
+        );
     }
     for (group, n) in &mut m.group_notify {
-        for (kw, slot) in [
-            ("notify_master", &mut n.master),
-            ("notify_backup", &mut n.backup),
-            ("notify_fault", &mut n.fault),
-            ("notify_stop", &mut n.stop),
-            ("notify", &mut n.generic),
-        ] {
-            ck.check_cmd(&format!("(group {group}) {kw}"), slot);
-        }
+        check_notify(&mut ck, &format!("(group {group})"), n);
     }
     for f in &mut m.notify_fifos {
         ck.check_cmd(
@@ -272,5 +258,19 @@ impl Drop for TrackFiles {
         if let Some(t) = self.task.take() {
             t.abort();
         }
+    }
+}
+
+/// Checks every script of one notify block (an instance's or a sync group's),
+/// labelled `WHO KEYWORD` in the log.
+fn check_notify(ck: &mut Checker, who: &str, n: &mut crate::mapping::NotifySpec) {
+    for (kw, slot) in [
+        ("notify_master", &mut n.master),
+        ("notify_backup", &mut n.backup),
+        ("notify_fault", &mut n.fault),
+        ("notify_stop", &mut n.stop),
+        ("notify", &mut n.generic),
+    ] {
+        ck.check_cmd(&format!("{who} {kw}"), slot);
     }
 }
