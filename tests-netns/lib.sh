@@ -134,6 +134,16 @@ tn_wait_ready() {
     tn_die "$ns/$ifname not ready after ${limit}s"
 }
 
+# tn_wait_for SECS CMD...: poll CMD every 50 ms until it succeeds (status 0)
+# or SECS pass (status 1).
+tn_wait_for() {
+    local limit=$1 t=0; shift
+    while ! "$@"; do
+        sleep 0.05; t=$((t + 1))
+        [ $t -lt $((limit * 20)) ] || return 1
+    done
+}
+
 # tn_exec NS CMD...: run a command in a namespace.
 tn_exec() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 

@@ -89,14 +89,7 @@ no_link() { ! ip -n "$1" link show "$2" >/dev/null 2>&1; }
 # neigh_mac NS IF ADDR: the neighbour entry's MAC.
 neigh_mac() { ip -n "$1" neigh show "$3" dev "$2" | awk '{for(i=1;i<NF;i++) if($i=="lladdr") print $(i+1)}'; }
 eq() { [ "$1" = "$2" ]; }
-# wait_for SECS CMD...: poll CMD every 50 ms.
-wait_for() {
-    local limit=$1 t=0; shift
-    while ! "$@"; do
-        sleep 0.05; t=$((t + 1))
-        [ $t -lt $((limit * 20)) ] || return 1
-    done
-}
+wait_for() { tn_wait_for "$@"; }
 # arp_replies NS ADDR: the distinct MACs answering ARP for ADDR from NS's eth0.
 arp_replies() { ip netns exec "$1" arping -c 2 -w 2 -i eth0 "$2" 2>/dev/null | sed -n 's/.* from \([0-9a-f:]*\) .*/\1/p' | sort -u | paste -sd,; }
 # reloads LOG: how many reloads the vrrpd writing LOG has finished.

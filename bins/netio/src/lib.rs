@@ -39,6 +39,7 @@ pub mod systemd;
 pub mod timer;
 pub mod track_file;
 pub mod vmac;
+pub mod vmac_sysctls;
 pub mod vrrp_socket;
 pub mod watch;
 
@@ -52,6 +53,7 @@ pub use script_security::{RunAs, ScriptRefused, UserError};
 pub use sys::kill_process_group;
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
+pub use vmac_sysctls::VmacSysctls;
 pub use vrrp_socket::{IpFamily, Outgoing, ReceivedPacket, RecvInfo, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};
 

@@ -144,25 +144,6 @@ impl Sysctl {
         Ok(())
     }
 
-    /// Applies keepalived's VMAC settings (vrrp_if_config.c): on the VMAC
-    /// `accept_local=1`, `arp_ignore=1`, `rp_filter=0`; on the parent
-    /// `arp_ignore=1`, `arp_filter=1`. When `all.rp_filter` is non-zero (it
-    /// overrides per-interface 0 by taking the maximum) it is set to 0 and its old
-    /// value is copied onto every other interface whose own value is lower, so their
-    /// behaviour is unchanged. Returns what to restore on exit.
-    pub fn apply_vmac(&self, vmac: &str, parent: &str) -> Result<SavedSysctls, SysctlError> {
-        let mut saved = SavedSysctls::default();
-        let res = self.apply_vmac_into(&mut saved, vmac, parent);
-        match res {
-            Ok(()) => Ok(saved),
-            Err(e) => {
-                // Best effort: put back what we changed before failing.
-                let _ = saved.restore(self);
-                Err(e)
-            }
-        }
-    }
-
     /// An IPv4 instance's VMAC carries no IPv6 (keepalived disables it unless
     /// eVIPs need it): `net.ipv6.conf.<vmac>.disable_ipv6 = 1`.
     pub fn disable_ipv6(&self, saved: &mut SavedSysctls, vmac: &str) -> Result<(), SysctlError> {
@@ -181,40 +162,61 @@ impl Sysctl {
         self.set_iface(saved, IpFamily::V6, vmac, "addr_gen_mode", "1")
     }
 
-    fn apply_vmac_into(
+    /// keepalived's global rp_filter adjustment for VMACs (vrrp_if_config.c):
+    /// when `all.rp_filter` is non-zero (it overrides a per-interface 0 by taking
+    /// the maximum) it is set to 0 and its old value is copied onto every other
+    /// interface (except `vmac`) whose own value is lower, so their behaviour is
+    /// unchanged. Old values go into `saved`.
+    pub fn adjust_all_rp_filter(
         &self,
         saved: &mut SavedSysctls,
         vmac: &str,
-        parent: &str,
     ) -> Result<(), SysctlError> {
         let v4 = IpFamily::V4;
         let all_rp = self.iface_path(v4, "all", "rp_filter")?;
         let all_value: u32 = self.read(&all_rp)?.parse().unwrap_or(0);
-        if all_value != 0 {
-            let conf = self.root.join("net/ipv4/conf");
-            let dir = std::fs::read_dir(&conf).map_err(|source| SysctlError::Io {
-                path: conf.clone(),
-                source,
-            })?;
-            for entry in dir.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name == "all" || name == vmac {
-                    continue;
-                }
-                let p = self.iface_path(v4, &name, "rp_filter")?;
-                let cur: u32 = self.read(&p)?.parse().unwrap_or(0);
-                if cur < all_value {
-                    self.set_iface(saved, v4, &name, "rp_filter", &all_value.to_string())?;
-                }
-            }
-            self.set_iface(saved, v4, "all", "rp_filter", "0")?;
+        if all_value == 0 {
+            return Ok(());
         }
+        let conf = self.root.join("net/ipv4/conf");
+        let dir = std::fs::read_dir(&conf).map_err(|source| SysctlError::Io {
+            path: conf.clone(),
+            source,
+        })?;
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == "all" || name == vmac {
+                continue;
+            }
+            let p = self.iface_path(v4, &name, "rp_filter")?;
+            let cur: u32 = self.read(&p)?.parse().unwrap_or(0);
+            if cur < all_value {
+                self.set_iface(saved, v4, &name, "rp_filter", &all_value.to_string())?;
+            }
+        }
+        self.set_iface(saved, v4, "all", "rp_filter", "0")
+    }
+
+    /// keepalived's settings on the VMAC itself: `accept_local=1`,
+    /// `arp_ignore=1`, `rp_filter=0`.
+    pub fn set_vmac_own(&self, saved: &mut SavedSysctls, vmac: &str) -> Result<(), SysctlError> {
+        let v4 = IpFamily::V4;
         self.set_iface(saved, v4, vmac, "accept_local", "1")?;
         self.set_iface(saved, v4, vmac, "arp_ignore", "1")?;
-        self.set_iface(saved, v4, vmac, "rp_filter", "0")?;
+        self.set_iface(saved, v4, vmac, "rp_filter", "0")
+    }
+
+    /// keepalived's settings on a VMAC's parent, so that it does not answer ARP
+    /// for the VMAC's addresses: `arp_ignore=1`, `arp_filter=1`. Shared by every
+    /// VMAC on that parent (see [`crate::vmac_sysctls::VmacSysctls`]).
+    pub fn set_vmac_parent(
+        &self,
+        saved: &mut SavedSysctls,
+        parent: &str,
+    ) -> Result<(), SysctlError> {
+        let v4 = IpFamily::V4;
         self.set_iface(saved, v4, parent, "arp_ignore", "1")?;
-        self.set_iface(saved, v4, parent, "arp_filter", "1")?;
-        Ok(())
+        self.set_iface(saved, v4, parent, "arp_filter", "1")
     }
 }
 
@@ -247,7 +249,7 @@ impl SavedSysctls {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -284,11 +286,15 @@ mod tests {
         );
     }
 
-    fn fake_tree(all_rp: &str) -> (PathBuf, Sysctl) {
-        let root =
-            std::env::temp_dir().join(format!("netio-sysctl-{}-{all_rp}", std::process::id()));
+    /// A fake `/proc/sys` with ipv4 conf for all, eth0, eth1, vrrp.1, vrrp.2,
+    /// lo (every value 0 but `all.rp_filter`), unique per `tag`.
+    pub(crate) fn fake_tree(tag: &str, all_rp: &str) -> (PathBuf, Sysctl) {
+        let root = std::env::temp_dir().join(format!(
+            "netio-sysctl-{}-{tag}-{all_rp}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&root);
-        for iface in ["all", "eth0", "vrrp.1", "lo"] {
+        for iface in ["all", "eth0", "eth1", "vrrp.1", "vrrp.2", "lo"] {
             let d = root.join("net/ipv4/conf").join(iface);
             std::fs::create_dir_all(&d).unwrap();
             for k in ["accept_local", "arp_ignore", "rp_filter", "arp_filter"] {
@@ -306,8 +312,11 @@ mod tests {
 
     #[test]
     fn apply_and_restore_vmac_sysctls() {
-        let (root, s) = fake_tree("2");
-        let saved = s.apply_vmac("vrrp.1", "eth0").unwrap();
+        let (root, s) = fake_tree("one", "2");
+        let mut saved = SavedSysctls::default();
+        s.adjust_all_rp_filter(&mut saved, "vrrp.1").unwrap();
+        s.set_vmac_own(&mut saved, "vrrp.1").unwrap();
+        s.set_vmac_parent(&mut saved, "eth0").unwrap();
         let rd = |p: &str| {
             std::fs::read_to_string(root.join("net/ipv4/conf").join(p))
                 .unwrap()
@@ -332,15 +341,10 @@ mod tests {
 
     #[test]
     fn all_rp_filter_zero_leaves_others_alone() {
-        let (root, s) = fake_tree("0");
-        let saved = s.apply_vmac("vrrp.1", "eth0").unwrap();
-        assert!(
-            !saved
-                .entries()
-                .iter()
-                .any(|(p, _)| p.ends_with("lo/rp_filter"))
-        );
-        saved.restore(&s).unwrap();
+        let (root, s) = fake_tree("one", "0");
+        let mut saved = SavedSysctls::default();
+        s.adjust_all_rp_filter(&mut saved, "vrrp.1").unwrap();
+        assert!(saved.entries().is_empty(), "{saved:?}");
         std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -440,8 +440,9 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         let again = rt.add_macvlan(&spec).await.unwrap_err();
         assert!(again.is_already_exists(), "{again}");
 
-        let sysctl = netio::Sysctl::default();
-        let saved = sysctl.apply_vmac("vrrp.51", IF_A).unwrap();
+        let mut vmac_sysctls = netio::VmacSysctls::default();
+        let sysctl = vmac_sysctls.sysctl().clone();
+        let hold = vmac_sysctls.apply("vrrp.51", IF_A).unwrap();
         let read = |iface: &str, key: &str| {
             common::run(&[
                 "ip",
@@ -457,7 +458,7 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         assert_eq!(read("vrrp.51", "arp_ignore"), "1");
         assert_eq!(read("vrrp.51", "accept_local"), "1");
         assert_eq!(read(IF_A, "arp_filter"), "1");
-        saved.restore(&sysctl).unwrap();
+        vmac_sysctls.release(hold).unwrap();
         assert_eq!(read(IF_A, "arp_filter"), "0");
         assert_eq!(read(IF_A, "arp_ignore"), "0");
 

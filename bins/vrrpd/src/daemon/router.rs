@@ -155,6 +155,8 @@ pub struct Router {
     group_states: BTreeMap<String, State>,
     /// `lvs_sync_daemon` following an instance.
     lvs_sync: Option<LvsSync<IpvsKernel>>,
+    /// VMAC sysctls, with the shared ones counted per parent / host-wide.
+    vmac_sysctls: netio::VmacSysctls,
 }
 
 fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
@@ -194,6 +196,7 @@ impl Router {
             group_notify: BTreeMap::new(),
             group_states: BTreeMap::new(),
             lvs_sync: None,
+            vmac_sysctls: netio::VmacSysctls::default(),
             rx_advert: Box::new(Advertisement {
                 version: Version::V3,
                 vrid: 0,
@@ -292,7 +295,6 @@ impl Router {
 
     /// Creates the VMACs of slots `idx` that want one.
     async fn create_vmacs(&mut self, idx: &[usize]) -> Result<(), String> {
-        let sysctl = netio::Sysctl::default();
         for &i in idx {
             let Some(slot) = self.slots.get(i) else {
                 continue;
@@ -305,7 +307,7 @@ impl Router {
             }
             let made = vmac::create(
                 &self.rtnl,
-                &sysctl,
+                &mut self.vmac_sysctls,
                 &spec,
                 slot.ifindex,
                 &slot.iface,
@@ -322,10 +324,9 @@ impl Router {
 
     /// Removes every VMAC (last created first, so sysctls come back in order).
     async fn remove_vmacs(&mut self) {
-        let sysctl = netio::Sysctl::default();
         for i in (0..self.slots.len()).rev() {
             if let Some(v) = self.slots.get_mut(i).and_then(|s| s.vmac.take()) {
-                vmac::remove(&self.rtnl, &sysctl, v).await;
+                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
             }
         }
     }
@@ -1262,7 +1263,7 @@ impl Router {
             && let Some(v) = s.vmac
         {
             self.joined.remove(&(s.spec.config.family, v.ifindex));
-            vmac::remove(&self.rtnl, &netio::Sysctl::default(), v).await;
+            vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
         }
         self.insts.pop();
     }

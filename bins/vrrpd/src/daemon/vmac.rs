@@ -8,17 +8,18 @@
 //!   it: a Backup does not answer ARP for the VIPs because they are only on the
 //!   Master's VMAC and `arp_ignore=1` makes the kernel answer only for
 //!   addresses of the receiving interface.
-//! * IPv4: keepalived's sysctls ([`netio::Sysctl::apply_vmac`]) and no IPv6 on
+//! * IPv4: keepalived's sysctls ([`netio::VmacSysctls::apply`]: the parent's
+//!   and all.rp_filter are shared, restored when the last VMAC goes) and no IPv6 on
 //!   the VMAC. IPv6: no kernel link-local; the EUI-64 link-local of the virtual
 //!   MAC instead (RFC 4291 appendix A).
 //! * A link of the same name left by an earlier run (a macvlan) is removed and
 //!   created again; any other kind of link with that name is an error and is
 //!   left alone.
 
-use netio::vmac::SavedSysctls;
+use netio::vmac_sysctls::VmacHold;
 use netio::{
-    AddressSpec, Interface, MacAddr, MacvlanMode, MacvlanSpec, NetlinkError, Rtnl, Scope, Sysctl,
-    SysctlError, eui64_link_local,
+    AddressSpec, Interface, MacAddr, MacvlanMode, MacvlanSpec, NetlinkError, Rtnl, Scope,
+    SysctlError, VmacSysctls, eui64_link_local,
 };
 use tracing::{info, warn};
 use vrrp_core::packet::Family;
@@ -34,8 +35,9 @@ pub struct VmacLink {
     pub ifindex: u32,
     /// Its MAC.
     pub mac: MacAddr,
-    /// Sysctl values to put back when it goes.
-    saved: SavedSysctls,
+    /// Sysctl values to put back when it goes (shared ones when it is the
+    /// last VMAC holding them).
+    saved: VmacHold,
 }
 
 /// Why a VMAC could not be set up.
@@ -96,7 +98,7 @@ fn nl(name: &str) -> impl FnOnce(NetlinkError) -> VmacError + '_ {
 /// Creates the VMAC of an instance on `parent` and brings it up.
 pub async fn create(
     rtnl: &Rtnl,
-    sysctl: &Sysctl,
+    sysctls: &mut VmacSysctls,
     spec: &VmacSpec,
     parent_index: u32,
     parent_name: &str,
@@ -125,10 +127,10 @@ pub async fn create(
         name: name.to_string(),
         ifindex: link.index,
         mac: spec.mac,
-        saved: SavedSysctls::default(),
+        saved: VmacHold::default(),
     };
-    if let Err(e) = configure(rtnl, sysctl, &mut vmac, parent_name, family).await {
-        remove(rtnl, sysctl, vmac).await;
+    if let Err(e) = configure(rtnl, sysctls, &mut vmac, parent_name, family).await {
+        remove(rtnl, sysctls, vmac).await;
         return Err(e);
     }
     info!(iface = name, parent = parent_name, mac = %spec.mac, "VMAC created");
@@ -157,7 +159,7 @@ fn check_stale(l: &Interface, spec: &VmacSpec, parent_index: u32) -> Result<(), 
 
 async fn configure(
     rtnl: &Rtnl,
-    sysctl: &Sysctl,
+    sysctls: &mut VmacSysctls,
     vmac: &mut VmacLink,
     parent_name: &str,
     family: Family,
@@ -170,14 +172,18 @@ async fn configure(
     let ipv6_present = std::path::Path::new("/proc/sys/net/ipv6").exists();
     match family {
         Family::V4 => {
-            vmac.saved = sysctl.apply_vmac(&name, parent_name).map_err(sys)?;
+            vmac.saved = sysctls.apply(&name, parent_name).map_err(sys)?;
             if ipv6_present {
-                sysctl.disable_ipv6(&mut vmac.saved, &name).map_err(sys)?;
+                sysctls
+                    .sysctl()
+                    .disable_ipv6(vmac.saved.own_mut(), &name)
+                    .map_err(sys)?;
             }
         }
         Family::V6 => {
-            sysctl
-                .suppress_auto_link_local(&mut vmac.saved, &name)
+            sysctls
+                .sysctl()
+                .suppress_auto_link_local(vmac.saved.own_mut(), &name)
                 .map_err(sys)?;
         }
     }
@@ -202,13 +208,13 @@ async fn configure(
 
 /// Deletes the VMAC and restores the sysctls changed for it. Failures are
 /// logged: at exit there is nobody to return them to.
-pub async fn remove(rtnl: &Rtnl, sysctl: &Sysctl, vmac: VmacLink) {
+pub async fn remove(rtnl: &Rtnl, sysctls: &mut VmacSysctls, vmac: VmacLink) {
     match rtnl.del_link(vmac.ifindex).await {
         Ok(()) => info!(iface = %vmac.name, "VMAC removed"),
         Err(e) if e.is_not_found() => {}
         Err(e) => warn!(iface = %vmac.name, "removing the VMAC: {e}"),
     }
-    if let Err(e) = vmac.saved.restore(sysctl) {
+    if let Err(e) = sysctls.release(vmac.saved) {
         warn!(iface = %vmac.name, "restoring sysctls: {e}");
     }
 }
