@@ -4,8 +4,9 @@
 //! formatter's output parsed again. Includes are disabled and the expansion budget is
 //! small (300 logical lines: a few bytes of `~SEQ` or nested definitions can otherwise
 //! expand to thousands of 4 KiB lines per input), so every input runs in bounded time and
-//! memory.
-use keepalived_conf::{LoadOptions, format_source, parse_str};
+//! memory. Where the text can be read in two parts on two threads, that result must be
+//! identical.
+use keepalived_conf::{LoadOptions, format_source, parse_str, parse_str_in_two_parts};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,10 +18,16 @@ fuzz_target!(|data: &[u8]| {
         random_seed: 1,
         keep_model: true,
         pipeline: false,
+        split_min_bytes: usize::MAX,
     };
     let parsed = parse_str("fuzz.conf", &text, &opts);
     for d in parsed.diagnostics.iter().take(5) {
         let _ = d.render(&parsed.sources);
+    }
+    // reading the text in two parts on two threads gives exactly the same result
+    if let Some(two) = parse_str_in_two_parts("fuzz.conf", &text, &opts) {
+        assert_eq!(two.short_diagnostics(), parsed.short_diagnostics());
+        assert_eq!(format!("{:?}", two.config), format!("{:?}", parsed.config));
     }
     let formatted = format_source(&text);
     let _ = parse_str("fuzz-fmt.conf", &formatted, &opts);

@@ -151,6 +151,11 @@ impl Sink {
         self.diags.len() >= MAX_DIAGNOSTICS
     }
 
+    /// Diagnostics pushed so far, kept or not.
+    pub(crate) fn total(&self) -> usize {
+        self.diags.len() + self.dropped
+    }
+
     pub(crate) fn error(&mut self, code: &'static str, span: Span, msg: impl Into<String>) {
         self.push(Diagnostic::error(code, span, msg));
     }

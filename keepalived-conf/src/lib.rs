@@ -72,6 +72,7 @@ pub mod model;
 mod preprocess;
 mod source;
 mod span;
+mod split;
 mod tree;
 pub mod values;
 
@@ -105,6 +106,11 @@ pub struct LoadOptions {
     /// hand-over (nodes freed on the other thread, cache transfers) cost 50-70% more CPU
     /// than it saved and the wall time did not improve (benches/RESULTS.md).
     pub pipeline: bool,
+    /// Inputs at least this large (bytes) are read in two parts on two threads when a
+    /// safe place to split them exists (no preprocessor constructs after it; see
+    /// [`parse_str_in_two_parts`]). The result is identical either way. `usize::MAX`
+    /// turns it off; ignored with [`LoadOptions::pipeline`].
+    pub split_min_bytes: usize,
 }
 
 impl Default for LoadOptions {
@@ -116,6 +122,7 @@ impl Default for LoadOptions {
             random_seed: 0x5eed,
             keep_model: true,
             pipeline: false,
+            split_min_bytes: SPLIT_MIN_BYTES,
         }
     }
 }
@@ -165,20 +172,57 @@ impl Parsed {
 /// Inputs at least this large are read and built on two threads (see [`run`]).
 const PIPELINE_MIN_BYTES: u64 = 256 * 1024;
 
+/// Default of [`LoadOptions::split_min_bytes`]: below it a second thread costs more than
+/// it saves.
+const SPLIT_MIN_BYTES: usize = 256 * 1024;
+
 /// Reads the configuration file at `path`, following includes.
 pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Parsed {
     let path = path.as_ref();
     let mut pp = preprocess::Preprocessor::new(opts);
-    let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= PIPELINE_MIN_BYTES);
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if !opts.pipeline
+        && size >= u64::try_from(opts.split_min_bytes).unwrap_or(u64::MAX)
+        && let Ok(src) = source::open(path)
+    {
+        let name = path.display().to_string();
+        if let Some(text) = src.text()
+            && let Some(p) = split::parse_in_two_parts(opts, &name, Some(path), None, text)
+        {
+            return p;
+        }
+        pp.push_source(&name, Some(path), None, src, 0);
+        return run(pp, false);
+    }
     pp.push_file(path);
-    run(pp, large && opts.pipeline)
+    run(pp, size >= PIPELINE_MIN_BYTES && opts.pipeline)
 }
 
 /// Parses configuration text; `name` is used in diagnostics and as the base for relative includes.
 pub fn parse_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
+    if !opts.pipeline && text.len() >= opts.split_min_bytes {
+        return parse_str_in_two_parts(name, text, opts)
+            .unwrap_or_else(|| parse_str_in_one_go(name, text, opts));
+    }
+    parse_str_in_one_go(name, text, opts)
+}
+
+fn parse_str_in_one_go(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
     let mut pp = preprocess::Preprocessor::new(opts);
     pp.push_text(name, text);
     run(pp, opts.pipeline && text.len() as u64 >= PIPELINE_MIN_BYTES)
+}
+
+/// Parses configuration text in two parts on two threads, whatever its size: the result
+/// is exactly the one of [`parse_str`] reading it in one go, or `None` when the text has
+/// no place where it can be split safely (the second part must have no `$`, `@`, `~` or
+/// `include`, and start with a word in column 0 at the top level) or the split would
+/// change the result (e.g. the diagnostics cap is reached). [`load`] and [`parse_str`] do
+/// this for large inputs ([`LoadOptions::split_min_bytes`]); this entry point is for
+/// tests comparing both ways.
+pub fn parse_str_in_two_parts(name: &str, text: &str, opts: &LoadOptions) -> Option<Parsed> {
+    let shared = std::sync::Arc::new(text.to_string());
+    split::parse_in_two_parts(opts, name, None, Some(text), &shared)
 }
 
 /// Preprocessor and tree on one side, typed model on the other. With `pipelined` the

@@ -57,6 +57,7 @@ pub(crate) struct Preprocessor<'o> {
     tok_buf: Vec<crate::lexer::Tok>,
     rng: u64,
     config_id: String,
+    end_state: Option<crate::tree::TreeEnd>,
 }
 
 impl<'o> Preprocessor<'o> {
@@ -75,6 +76,7 @@ impl<'o> Preprocessor<'o> {
             tok_buf: Vec::new(),
             rng: opts.random_seed | 1,
             config_id: opts.config_id.clone().unwrap_or_else(default_config_id),
+            end_state: None,
         }
     }
 
@@ -84,36 +86,15 @@ impl<'o> Preprocessor<'o> {
 
     /// Starts with in-memory text.
     pub(crate) fn push_text(&mut self, name: &str, text: &str) {
-        let id = self
-            .sources
-            .add(name.to_string(), None, Some(text.to_string()));
-        let dir = Path::new(name)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        self.stack.push(Frame {
-            file: id,
-            src: LineSource::Text(std::sync::Arc::new(text.to_string()), 0),
-            line: 0,
-            dir,
-            canon: None,
-        });
+        let src = LineSource::Text(std::sync::Arc::new(text.to_string()), 0, text.len());
+        self.push_source(name, None, Some(text.to_string()), src, 0);
     }
 
     /// Starts with a file; false (with a diagnostic) when it cannot be opened.
     pub(crate) fn push_file(&mut self, path: &Path) -> bool {
         match open(path) {
             Ok(src) => {
-                let id = self
-                    .sources
-                    .add(path.display().to_string(), Some(path), None);
-                self.stack.push(Frame {
-                    file: id,
-                    src,
-                    line: 0,
-                    dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                    canon: std::fs::canonicalize(path).ok(),
-                });
+                self.push_source(&path.display().to_string(), Some(path), None, src, 0);
                 true
             }
             Err(e) => {
@@ -129,6 +110,42 @@ impl<'o> Preprocessor<'o> {
         }
     }
 
+    /// Starts with an opened source: a file (`path`) or text (`text`, kept to render
+    /// diagnostics) named `name`, whose first line to read is line `lines_before + 1`
+    /// (not 1 when the second part of a text split in two is read: `crate::split`).
+    pub(crate) fn push_source(
+        &mut self,
+        name: &str,
+        path: Option<&Path>,
+        text: Option<String>,
+        src: LineSource,
+        lines_before: u32,
+    ) {
+        let id = self.sources.add(name.to_string(), path, text);
+        let dir = path
+            .unwrap_or(Path::new(name))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.stack.push(Frame {
+            file: id,
+            src,
+            line: lines_before,
+            dir,
+            canon: path.and_then(|p| std::fs::canonicalize(p).ok()),
+        });
+    }
+
+    /// The state of the block tree when the input ended (`None` before the end).
+    pub(crate) fn end_state(&self) -> Option<crate::tree::TreeEnd> {
+        self.end_state
+    }
+
+    /// Logical lines produced so far (counted against [`LoadOptions::max_lines`]).
+    pub(crate) fn lines_out(&self) -> usize {
+        self.lines_out
+    }
+
     /// Processes input until at least one top-level statement is complete; `None` at the end.
     pub(crate) fn next_batch(&mut self) -> Option<Vec<Node>> {
         // the current in-memory source, cloned once per batch (not per line)
@@ -142,6 +159,7 @@ impl<'o> Preprocessor<'o> {
             let Some((raw, at)) = frame.src.next_line(&mut self.line_buf) else {
                 self.stack.pop();
                 if self.stack.is_empty() {
+                    self.end_state = Some(self.tree.end_state());
                     let tree = std::mem::take(&mut self.tree);
                     let rest = tree.finish(&mut self.sink);
                     return if rest.is_empty() { None } else { Some(rest) };

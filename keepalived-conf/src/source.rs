@@ -18,8 +18,9 @@ pub(crate) struct RawLine {
 
 /// Where lines come from.
 pub(crate) enum LineSource {
-    /// In-memory text, with the read position.
-    Text(std::sync::Arc<String>, usize),
+    /// In-memory text, with the read position and the end of the part to read (the
+    /// text's length, or a line start when the text is read in two parts: `crate::split`).
+    Text(std::sync::Arc<String>, usize, usize),
     /// A file being streamed.
     File(BufReader<File>),
 }
@@ -36,7 +37,7 @@ impl LineSource {
     /// The whole text of an in-memory source (where [`Line::Shared`] ranges point).
     pub(crate) fn text(&self) -> Option<&std::sync::Arc<String>> {
         match self {
-            LineSource::Text(t, _) => Some(t),
+            LineSource::Text(t, _, _) => Some(t),
             LineSource::File(_) => None,
         }
     }
@@ -44,12 +45,13 @@ impl LineSource {
     /// Reads the next line: either a shared range, or into `out` (replacing its contents).
     pub(crate) fn next_line(&mut self, out: &mut String) -> Option<(RawLine, Line)> {
         match self {
-            LineSource::Text(text, pos) => {
-                if *pos >= text.len() {
+            LineSource::Text(text, pos, stop) => {
+                let stop = (*stop).min(text.len());
+                if *pos >= stop {
                     return None;
                 }
                 let start = *pos;
-                let rest = &text[start..];
+                let rest = text.get(start..stop).unwrap_or("");
                 let nl = rest.find('\n');
                 let mut end = start + nl.unwrap_or(rest.len());
                 *pos = end + 1;
@@ -133,7 +135,8 @@ pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
                 Ok(s) => s,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
             };
-            return Ok(LineSource::Text(std::sync::Arc::new(text), 0));
+            let len = text.len();
+            return Ok(LineSource::Text(std::sync::Arc::new(text), 0, len));
         }
         // the file grew while being read: stream it from the start instead
         f = File::open(path)?;

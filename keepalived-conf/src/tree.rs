@@ -103,6 +103,19 @@ struct Mismatch {
     close: Span,
 }
 
+/// The state of a [`TreeBuilder`] at the end of its input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TreeEnd {
+    /// No block open and no statement being read: the next line starts a top-level statement.
+    pub(crate) top_level: bool,
+    /// Blocks still open (reported as unclosed).
+    pub(crate) unclosed: usize,
+    /// `}`s indented unlike their opener, remembered for the unclosed-block hints.
+    pub(crate) mismatches: usize,
+    /// The "nested too deep" error was reported (it is reported once).
+    pub(crate) overflow_reported: bool,
+}
+
 /// Incremental tree builder, fed one logical line at a time.
 #[derive(Default)]
 pub(crate) struct TreeBuilder {
@@ -262,6 +275,17 @@ impl TreeBuilder {
         self.last_indent = n.span().col;
         self.current().push(n);
         self.can_open = false;
+    }
+
+    /// What of the builder's state could change how the lines after this point are read
+    /// (`crate::split` checks it where the first part of a split input ends).
+    pub(crate) fn end_state(&self) -> TreeEnd {
+        TreeEnd {
+            top_level: self.stack.is_empty() && self.overflow == 0 && self.pending.is_empty(),
+            unclosed: self.stack.len(),
+            mismatches: self.mismatches.len(),
+            overflow_reported: self.overflow_reported,
+        }
     }
 
     /// Top-level statements that are complete (no `{` can still attach to them).

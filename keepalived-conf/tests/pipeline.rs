@@ -57,6 +57,7 @@ fn pipelined_and_single_threaded_runs_agree() {
     let one = LoadOptions {
         config_id: Some("main".into()),
         pipeline: false,
+        split_min_bytes: usize::MAX,
         ..LoadOptions::default()
     };
     let two = LoadOptions {

@@ -80,6 +80,15 @@ impl Builder {
         self.config
     }
 
+    /// Takes over the virtual servers of a builder that was fed `virtual_server` statements
+    /// only, read after this builder's (the second part of a split input: `crate::split`).
+    pub(crate) fn absorb_virtual_servers(&mut self, other: Builder) {
+        self.config
+            .virtual_servers
+            .extend(other.config.virtual_servers);
+        self.validator.absorb_virtual_servers(other.validator);
+    }
+
     pub(crate) fn add_root(&mut self, n: Node, sink: &mut Sink) {
         let mut c = Ctx { sink };
         let kw = n.keyword().to_string();

@@ -195,6 +195,12 @@ impl Validator {
         }
     }
 
+    /// Takes over what [`Validator::virtual_server`] remembered in `other` (which saw
+    /// virtual servers only, read after this one's sections).
+    pub(crate) fn absorb_virtual_servers(&mut self, other: Validator) {
+        self.vsg_refs.extend(other.vsg_refs);
+    }
+
     /// Cross-reference checks, once everything has been read.
     pub(crate) fn finish(self, sink: &mut Sink) {
         for (vi, script, span) in &self.script_refs {
