@@ -260,60 +260,84 @@ pub(crate) fn tokenize(text: &str, toks: &mut Vec<Tok>) {
     toks.clear();
     let b = text.as_bytes();
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
+    while let Some(&c) = b.get(i) {
+        match CLASS[usize::from(c)] {
+            Class::Space => i += 1,
+            Class::Open | Class::Close => {
+                toks.push(Tok {
+                    kind: if c == b'{' {
+                        TokKind::Open
+                    } else {
+                        TokKind::Close
+                    },
+                    inner: (i, i),
+                    quoted: false,
+                    start: i,
+                    end: i + 1,
+                });
+                i += 1;
+            }
+            Class::Quote => {
+                let start = i;
+                let (inner_end, end) = match memchr::memchr(b'"', &b[i + 1..]) {
+                    Some(p) => (i + 1 + p, i + 2 + p),
+                    None => (b.len(), b.len()),
+                };
+                toks.push(Tok {
+                    kind: TokKind::Word,
+                    inner: (start + 1, inner_end),
+                    quoted: true,
+                    start,
+                    end,
+                });
+                i = end;
+            }
+            Class::Word => {
+                let start = i;
+                i += 1;
+                while b
+                    .get(i)
+                    .is_some_and(|&x| CLASS[usize::from(x)] == Class::Word)
+                {
+                    i += 1;
+                }
+                toks.push(Tok {
+                    kind: TokKind::Word,
+                    inner: (start, i),
+                    quoted: false,
+                    start,
+                    end: i,
+                });
+            }
         }
-        if c == b'{' || c == b'}' {
-            toks.push(Tok {
-                kind: if c == b'{' {
-                    TokKind::Open
-                } else {
-                    TokKind::Close
-                },
-                inner: (i, i),
-                quoted: false,
-                start: i,
-                end: i + 1,
-            });
-            i += 1;
-            continue;
-        }
-        if c == b'"' {
-            let start = i;
-            let close = b[i + 1..]
-                .iter()
-                .position(|&x| x == b'"')
-                .map(|p| i + 1 + p);
-            let (inner_end, end) = match close {
-                Some(p) => (p, p + 1),
-                None => (b.len(), b.len()),
-            };
-            toks.push(Tok {
-                kind: TokKind::Word,
-                inner: (start + 1, inner_end),
-                quoted: true,
-                start,
-                end,
-            });
-            i = end;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'"' | b'{' | b'}') {
-            i += 1;
-        }
-        toks.push(Tok {
-            kind: TokKind::Word,
-            inner: (start, i),
-            quoted: false,
-            start,
-            end: i,
-        });
     }
 }
+
+/// What a byte is to [`tokenize`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// ASCII whitespace (`u8::is_ascii_whitespace`) separates words.
+    Space,
+    Open,
+    Close,
+    Quote,
+    /// Anything else (non-ASCII bytes too) belongs to a word.
+    Word,
+}
+
+/// One table lookup per byte instead of a chain of comparisons.
+static CLASS: [Class; 256] = {
+    let mut t = [Class::Word; 256];
+    t[b' ' as usize] = Class::Space;
+    t[b'\t' as usize] = Class::Space;
+    t[b'\n' as usize] = Class::Space;
+    t[0x0c] = Class::Space;
+    t[b'\r' as usize] = Class::Space;
+    t[b'{' as usize] = Class::Open;
+    t[b'}' as usize] = Class::Close;
+    t[b'"' as usize] = Class::Quote;
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -373,5 +397,51 @@ mod tests {
                 (TokKind::Close, ""),
             ]
         );
+    }
+
+    /// The definition `tokenize` implements, one comparison at a time.
+    fn reference(text: &str) -> Vec<(TokKind, String, bool)> {
+        let mut out = Vec::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                c if c.is_ascii_whitespace() => {}
+                '{' => out.push((TokKind::Open, String::new(), false)),
+                '}' => out.push((TokKind::Close, String::new(), false)),
+                '"' => {
+                    let rest = &text[i + 1..];
+                    let inner = rest.find('"').map_or(rest, |p| &rest[..p]);
+                    out.push((TokKind::Word, inner.to_string(), true));
+                    for _ in 0..inner.chars().count() + usize::from(inner.len() < rest.len()) {
+                        chars.next();
+                    }
+                }
+                _ => {
+                    let mut w = String::from(c);
+                    while let Some(&(_, n)) = chars.peek() {
+                        if n.is_ascii_whitespace() || matches!(n, '"' | '{' | '}') {
+                            break;
+                        }
+                        w.push(n);
+                        chars.next();
+                    }
+                    out.push((TokKind::Word, w, false));
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tokenize_matches_its_definition(text in "[a \t\r\x0c{}\"é1]{0,24}") {
+            let mut t = Vec::new();
+            tokenize(&text, &mut t);
+            let got: Vec<_> = t
+                .iter()
+                .map(|x| (x.kind, x.text(&text).to_string(), x.quoted))
+                .collect();
+            proptest::prop_assert_eq!(got, reference(&text));
+        }
     }
 }

@@ -156,11 +156,15 @@ fn main() -> ExitCode {
                     findings.len()
                 );
             }
-            if parsed.iter().any(Parsed::has_errors) {
+            let code = if parsed.iter().any(Parsed::has_errors) {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
-            }
+            };
+            // the process ends here: freeing the file text and the model piece by piece
+            // would only cost time
+            std::mem::forget(parsed);
+            code
         }
         Cmd::Dump {
             file,

@@ -91,8 +91,7 @@ impl Builder {
 
     pub(crate) fn add_root(&mut self, n: Node, sink: &mut Sink) {
         let mut c = Ctx { sink };
-        let kw = n.keyword().to_string();
-        match kw.as_str() {
+        match n.keyword() {
             "" => {}
             "global_defs" => {
                 if c.block_required(&n, 0) {
