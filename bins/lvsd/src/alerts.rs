@@ -18,7 +18,10 @@ use keepalived_conf as kc;
 use netio::smtp::SmtpConfig;
 
 use crate::model::RsKey;
-use crate::notify::Event;
+use crate::notify::{Event, Phase};
+
+/// keepalived's alert body at an `omega` shutdown.
+const SHUTTING_DOWN: &str = "=> Shutting down <=";
 use crate::pool::Pool;
 
 /// keepalived's default `smtp_connect_timeout`.
@@ -117,12 +120,15 @@ pub fn rs_name(rs: RsKey, pool: &Pool) -> String {
 }
 
 /// The subject and body of the alert for `event` of `pool` (its state after the
-/// event), or None when that server's `smtp_alert` is off.
-pub fn mail(event: &Event, pool: &Pool, router_id: &str) -> Option<(String, String)> {
+/// event), or None when that server's `smtp_alert` is off. `phase` picks
+/// keepalived's text: `Starting with quorum up|down` for a virtual server just
+/// installed (no mail for a real server's initial notification: keepalived's
+/// checkers send those), `=> Shutting down <=` at an `omega` shutdown.
+pub fn mail(event: &Event, pool: &Pool, router_id: &str, phase: Phase) -> Option<(String, String)> {
     match event {
         Event::RealServer { rs, up, .. } => {
             let cfg = pool.vs.real_servers.iter().find(|r| r.key == *rs)?;
-            if !cfg.smtp_alert {
+            if !cfg.smtp_alert || phase == Phase::Start {
                 return None;
             }
             let state = if *up { "UP" } else { "DOWN" };
@@ -132,10 +138,14 @@ pub fn mail(event: &Event, pool: &Pool, router_id: &str) -> Option<(String, Stri
                     rs_name(*rs, pool),
                     pool.vs.alert_name
                 ),
-                format!(
-                    "=> CHECK {} on service <=",
-                    if *up { "succeed" } else { "failed" }
-                ),
+                if phase == Phase::Shutdown {
+                    SHUTTING_DOWN.to_string()
+                } else {
+                    format!(
+                        "=> CHECK {} on service <=",
+                        if *up { "succeed" } else { "failed" }
+                    )
+                },
             ))
         }
         Event::Quorum { up, .. } => {
@@ -143,8 +153,9 @@ pub fn mail(event: &Event, pool: &Pool, router_id: &str) -> Option<(String, Stri
                 return None;
             }
             let (q, h) = (pool.vs.quorum, pool.vs.hysteresis);
-            // The threshold that was crossed: quorum + hysteresis going up, minus going down.
-            let threshold = if *up {
+            // The threshold that was crossed: quorum + hysteresis going up (and
+            // at start, from the initial down state), minus going down.
+            let threshold = if *up || phase == Phase::Start {
                 q.saturating_add(h)
             } else {
                 q.saturating_sub(h)
@@ -155,11 +166,19 @@ pub fn mail(event: &Event, pool: &Pool, router_id: &str) -> Option<(String, Stri
                     pool.vs.alert_name,
                     if *up { "UP" } else { "DOWN" }
                 ),
-                format!(
-                    "=> {} {q}+{h}={threshold} <= {} <=",
-                    if *up { "Gained quorum" } else { "Lost quorum" },
-                    pool.weight_sum()
-                ),
+                match phase {
+                    Phase::Shutdown => SHUTTING_DOWN.to_string(),
+                    Phase::Start | Phase::Change => format!(
+                        "=> {} {q}+{h}={threshold} <= {} <=",
+                        match (phase, *up) {
+                            (Phase::Start, true) => "Starting with quorum up",
+                            (Phase::Start, false) => "Starting with quorum down",
+                            (_, true) => "Gained quorum",
+                            (_, false) => "Lost quorum",
+                        },
+                        pool.weight_sum()
+                    ),
+                },
             ))
         }
     }
@@ -223,7 +242,10 @@ mod tests {
         let before = crate::notify::Snapshot::of(&p);
         p.set_verdict(0, 0, Verdict::DOWN);
         let ev = before.changes(&p);
-        let mails: Vec<_> = ev.iter().filter_map(|e| mail(e, &p, "lb1")).collect();
+        let mails: Vec<_> = ev
+            .iter()
+            .filter_map(|e| mail(e, &p, "lb1", Phase::Change))
+            .collect();
         assert_eq!(
             mails,
             [
@@ -242,6 +264,56 @@ mod tests {
         let before = crate::notify::Snapshot::of(&p);
         p.set_verdict(1, 0, Verdict::DOWN);
         let ev = before.changes(&p);
-        assert!(ev.iter().all(|e| mail(e, &p, "lb1").is_none()), "{ev:?}");
+        assert!(
+            ev.iter()
+                .all(|e| mail(e, &p, "lb1", Phase::Change).is_none()),
+            "{ev:?}"
+        );
+    }
+
+    #[test]
+    fn start_and_shutdown_texts() {
+        let d = desired(CONF);
+        let p = Pool::new(d.virtual_servers[0].clone(), None);
+        let (_, ev) = crate::notify::initial_quorum(&p);
+        let mails: Vec<_> = ev
+            .iter()
+            .filter_map(|e| mail(e, &p, "lb1", Phase::Start))
+            .collect();
+        assert_eq!(
+            mails,
+            [(
+                "[lb1] Virtualserver [10.1.0.1]:tcp:80 - UP".to_string(),
+                "=> Starting with quorum up 2+0=2 <= 3 <=".to_string()
+            )]
+        );
+        let rs_up = crate::notify::Event::RealServer {
+            vs: p.vs.id.clone(),
+            rs: p.rs[0].key,
+            up: true,
+        };
+        assert_eq!(mail(&rs_up, &p, "lb1", Phase::Start), None);
+        let mut omega = d.virtual_servers[0].clone();
+        omega.omega = true;
+        let p = Pool::new(omega, None);
+        let (_, ev) = crate::notify::at_shutdown(&p, false);
+        let mails: Vec<_> = ev
+            .iter()
+            .filter_map(|e| mail(e, &p, "lb1", Phase::Shutdown))
+            .collect();
+        assert_eq!(
+            mails,
+            [
+                (
+                    "[lb1] Realserver [10.2.0.1]:tcp:80 of virtual server [10.1.0.1]:tcp:80 - DOWN"
+                        .to_string(),
+                    "=> Shutting down <=".to_string()
+                ),
+                (
+                    "[lb1] Virtualserver [10.1.0.1]:tcp:80 - DOWN".to_string(),
+                    "=> Shutting down <=".to_string()
+                )
+            ]
+        );
     }
 }

@@ -24,6 +24,13 @@ const REPORT_BATCH: usize = 1024;
 /// How long a notify or quorum script may run.
 pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long an `omega` script may run at shutdown before it is killed
+/// (keepalived runs them with a one-second timer, `TIMER_HZ`).
+pub const STOP_SCRIPT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The longest lvsd waits at shutdown for its scripts and SMTP alerts.
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
 /// What the daemon needs from IPVS (the kernel through ipvs-sys, or a fake).
 pub trait Kernel {
     /// Every service with its destinations.
@@ -238,6 +245,8 @@ pub struct Daemon<K: Kernel> {
     limit: std::sync::Arc<tokio::sync::Semaphore>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
     fifos: Vec<netio::notify_fifo::NotifyFifo>,
+    /// Who scripts run as (`script_user`, `enable_script_security`).
+    script_policy: crate::script_policy::Resolved,
     /// Addresses configured locally (None: unknown, `ha_suspend` does not
     /// suspend anything).
     local_addrs: Option<HashSet<std::net::IpAddr>>,
@@ -245,11 +254,25 @@ pub struct Daemon<K: Kernel> {
     suspend: HashMap<std::net::IpAddr, tokio::sync::watch::Sender<bool>>,
 }
 
-fn run_scripts(set: &mut tokio::task::JoinSet<()>, scripts: Vec<ScriptRun>) {
+/// Starts `scripts` (each checked and run as `policy` says, killed after
+/// `timeout`) in `set`.
+fn run_scripts(
+    set: &mut tokio::task::JoinSet<()>,
+    policy: &crate::script_policy::Resolved,
+    scripts: Vec<ScriptRun>,
+    timeout: Duration,
+) {
     for s in scripts {
+        let (argv, who) = match policy.prepare(&s.argv) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(reason = %s.reason, argv = ?s.argv, "not running script: {e}");
+                continue;
+            }
+        };
         set.spawn(async move {
-            tracing::info!(reason = %s.reason, argv = ?s.argv, "running script");
-            match netio::run_script(&s.argv, SCRIPT_TIMEOUT).await {
+            tracing::info!(reason = %s.reason, ?argv, uid = who.uid, "running script");
+            match netio::run_script_as(&argv, timeout, Some(who)).await {
                 Ok(o) if o.success() => {}
                 Ok(o) => tracing::warn!(reason = %s.reason, code = ?o.code, signal = ?o.signal, "script failed"),
                 Err(e) => tracing::warn!(reason = %s.reason, "script: {e}"),
@@ -273,6 +296,7 @@ impl<K: Kernel> Daemon<K> {
         }
         let table = kernel.dump()?;
         tracing::info!(services = table.len(), "read the IPVS table");
+        let script_policy = desired.script_policy.resolve();
         let mut d = Daemon {
             kernel,
             config_name,
@@ -286,7 +310,8 @@ impl<K: Kernel> Daemon<K> {
             daemons: Vec::new(),
             scripts: tokio::task::JoinSet::new(),
             limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
-            fifos: crate::fifo::open(&desired.notify_fifos),
+            fifos: crate::fifo::open(&desired.notify_fifos, &script_policy),
+            script_policy,
             local_addrs: None,
             suspend: HashMap::new(),
         };
@@ -372,11 +397,21 @@ impl<K: Kernel> Daemon<K> {
                     init_scripts.extend(s);
                     init_events.extend(e);
                 }
+                if prior.is_none() {
+                    let (s, e) = crate::notify::initial_quorum(&p);
+                    init_scripts.extend(s);
+                    init_events.extend(e);
+                }
                 p
             })
             .collect();
         old.clear();
-        run_scripts(&mut self.scripts, init_scripts);
+        run_scripts(
+            &mut self.scripts,
+            &self.script_policy,
+            init_scripts,
+            SCRIPT_TIMEOUT,
+        );
         // Checker tasks.
         for list in running.values_mut() {
             list.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
@@ -455,7 +490,7 @@ impl<K: Kernel> Daemon<K> {
         }
         self.execute(ops);
         self.desired = desired;
-        self.emit(init_events);
+        self.emit(init_events, crate::notify::Phase::Start);
     }
 
     fn sync_ops(&mut self, vs: usize) -> Vec<Op> {
@@ -562,15 +597,20 @@ impl<K: Kernel> Daemon<K> {
         let (vs, rs, ck) = (slot.vs, slot.rs, slot.ck);
         let before = crate::notify::Snapshot::of(&self.pools[vs]);
         let scripts = self.pools[vs].set_verdict(rs, ck, r.verdict);
-        run_scripts(&mut self.scripts, scripts);
+        run_scripts(
+            &mut self.scripts,
+            &self.script_policy,
+            scripts,
+            SCRIPT_TIMEOUT,
+        );
         let events = before.changes(&self.pools[vs]);
-        self.emit(events);
+        self.emit(events, crate::notify::Phase::Change);
         Some(vs)
     }
 
     /// Hands pool events to the notifiers other than scripts (notify FIFOs,
     /// then SMTP alerts, keepalived's order).
-    fn emit(&mut self, events: Vec<crate::notify::Event>) {
+    fn emit(&mut self, events: Vec<crate::notify::Event>, phase: crate::notify::Phase) {
         for e in events {
             tracing::debug!(event = ?e, "notification event");
             let vs = match &e {
@@ -589,7 +629,9 @@ impl<K: Kernel> Daemon<K> {
             let Some(cfg) = &self.desired.smtp else {
                 continue;
             };
-            if let Some((subject, body)) = crate::alerts::mail(&e, pool, &self.desired.router_id) {
+            if let Some((subject, body)) =
+                crate::alerts::mail(&e, pool, &self.desired.router_id, phase)
+            {
                 crate::alerts::send(&mut self.scripts, cfg, subject, body);
             }
         }
@@ -641,9 +683,11 @@ impl<K: Kernel> Daemon<K> {
 
     /// SIGHUP: re-reads the configuration.
     pub fn reload(&mut self, desired: Desired) {
-        if desired.notify_fifos != self.desired.notify_fifos {
+        let policy_changed = desired.script_policy != self.desired.script_policy;
+        self.script_policy = desired.script_policy.resolve();
+        if desired.notify_fifos != self.desired.notify_fifos || policy_changed {
             self.fifos.clear(); // closes (and removes what we created) first
-            self.fifos = crate::fifo::open(&desired.notify_fifos);
+            self.fifos = crate::fifo::open(&desired.notify_fifos, &self.script_policy);
         }
         self.install(desired);
     }
@@ -675,27 +719,40 @@ impl<K: Kernel> Daemon<K> {
         status::metrics(&status::build(&self.config_name, &self.pools, &self.rec))
     }
 
-    /// SIGTERM: stops checkers, runs omega scripts, removes what we added
-    /// (unless `keep`), restores timeouts, stops our sync daemons.
+    /// SIGTERM: stops checkers, removes what we added (unless `keep`, keepalived
+    /// `-I`) and tells the notifiers of `omega` virtual servers
+    /// ([`crate::notify::at_shutdown`]: scripts killed after
+    /// [`STOP_SCRIPT_TIMEOUT`], FIFO lines, SMTP alerts), restores timeouts,
+    /// stops our sync daemons, then waits (at most 10 s) for scripts and
+    /// alerts.
     pub async fn shutdown(mut self, keep: bool) {
         for (_, s) in self.slots.drain() {
             s.handle.abort();
         }
-        let omega: Vec<ScriptRun> = self.pools.iter().flat_map(Pool::shutdown_scripts).collect();
-        run_scripts(&mut self.scripts, omega);
-        let _ = tokio::time::timeout(Duration::from_secs(10), async {
-            while self.scripts.join_next().await.is_some() {}
-        })
-        .await;
         if !keep {
             let ops = self.rec.shutdown();
             self.execute(ops);
-            if self.desired.flush_on_stop {
+            let flushed = self.desired.flush_on_stop;
+            if flushed {
                 tracing::info!("lvs_flush_on_stop: flushing the IPVS table");
                 if let Err(e) = self.kernel.flush() {
                     tracing::error!("flush: {e}");
                 }
             }
+            let mut scripts = Vec::new();
+            let mut events = Vec::new();
+            for p in &self.pools {
+                let (s, e) = crate::notify::at_shutdown(p, flushed);
+                scripts.extend(s);
+                events.extend(e);
+            }
+            run_scripts(
+                &mut self.scripts,
+                &self.script_policy,
+                scripts,
+                STOP_SCRIPT_TIMEOUT,
+            );
+            self.emit(events, crate::notify::Phase::Shutdown);
         }
         if let Some(t) = self.orig_timeouts
             && let Err(e) = self.kernel.set_timeouts(&t)
@@ -707,6 +764,10 @@ impl<K: Kernel> Daemon<K> {
                 tracing::warn!("stopping sync daemon: {e}");
             }
         }
+        let _ = tokio::time::timeout(STOP_WAIT, async {
+            while self.scripts.join_next().await.is_some() {}
+        })
+        .await;
     }
 }
 

@@ -20,6 +20,7 @@ use netio::notify_fifo::NotifyFifo;
 
 use crate::notify::Event;
 use crate::pool::Pool;
+use crate::script_policy::Resolved;
 
 /// One configured FIFO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +65,11 @@ pub fn specs(g: &kc::GlobalDefs) -> Vec<FifoSpec> {
 }
 
 /// Opens the FIFOs of `specs`; one that cannot be opened is logged and
-/// skipped, as keepalived does. Must run inside a tokio runtime.
-pub fn open(specs: &[FifoSpec]) -> Vec<NotifyFifo> {
+/// skipped, as keepalived does. Each fifo script runs as `scripts` says
+/// (`script_user`, `enable_script_security`); a refused script is logged and
+/// the FIFO opened without it (keepalived drops the script, keeps the FIFO).
+/// Must run inside a tokio runtime.
+pub fn open(specs: &[FifoSpec], scripts: &Resolved) -> Vec<NotifyFifo> {
     let mut out = Vec::new();
     for s in specs {
         let owner = s.owner.as_ref().and_then(|(u, g)| {
@@ -73,7 +77,17 @@ pub fn open(specs: &[FifoSpec]) -> Vec<NotifyFifo> {
                 .map_err(|e| tracing::warn!(fifo = %s.path.display(), "fifo owner: {e}"))
                 .ok()
         });
-        let script = s.script.as_ref().map(|argv| (argv.as_slice(), None));
+        let checked = s.script.as_ref().and_then(|argv| {
+            scripts
+                .prepare(argv)
+                .map_err(|e| {
+                    tracing::error!(fifo = %s.path.display(), "notify fifo script: {e} - disabling");
+                })
+                .ok()
+        });
+        let script = checked
+            .as_ref()
+            .map(|(argv, who)| (argv.as_slice(), Some(*who)));
         match NotifyFifo::open(&s.path, owner, script) {
             Ok(f) => {
                 tracing::info!(fifo = %s.path.display(), "notify fifo open");

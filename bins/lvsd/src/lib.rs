@@ -22,4 +22,5 @@ pub mod notify;
 pub mod pool;
 pub mod reconcile;
 pub mod script;
+pub mod script_policy;
 pub mod status;

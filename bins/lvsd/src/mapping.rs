@@ -115,6 +115,7 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         smtp: crate::alerts::smtp_config(g),
         router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
         notify_fifos: crate::fifo::specs(g),
+        script_policy: crate::script_policy::ScriptPolicy::of(g),
         ..Desired::default()
     };
     if let Some(sd) = &g.lvs_sync_daemon {

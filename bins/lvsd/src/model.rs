@@ -52,6 +52,8 @@ pub struct Desired {
     pub router_id: String,
     /// `notify_fifo` and `lvs_notify_fifo` (with their scripts).
     pub notify_fifos: Vec<crate::fifo::FifoSpec>,
+    /// `script_user` and `enable_script_security`.
+    pub script_policy: crate::script_policy::ScriptPolicy,
 }
 
 /// One `virtual_server` block.

@@ -81,18 +81,117 @@ pub fn initial_up(pool: &Pool, prior: Option<&Pool>) -> (Vec<ScriptRun>, Vec<Eve
         if !rt.alive || was_alive {
             continue;
         }
-        if let Some(argv) = &cfg.notify_up {
-            scripts.push(ScriptRun {
-                reason: format!("notify_up {} (rs_init_notifies)", rt.key),
-                argv: argv.clone(),
-            });
+        let why = format!("notify_up {} (rs_init_notifies)", rt.key);
+        let n = rs_notice(pool, rt.key, cfg.notify_up.as_ref(), true, why);
+        scripts.extend(n.0);
+        events.push(n.1);
+    }
+    (scripts, events)
+}
+
+/// A real server's notification: its script (if configured) and its event.
+fn rs_notice(
+    pool: &Pool,
+    rs: RsKey,
+    script: Option<&Vec<String>>,
+    up: bool,
+    reason: String,
+) -> (Option<ScriptRun>, Event) {
+    let run = script.map(|argv| ScriptRun {
+        reason,
+        argv: argv.clone(),
+    });
+    let event = Event::RealServer {
+        vs: pool.vs.id.clone(),
+        rs,
+        up,
+    };
+    (run, event)
+}
+
+/// When a notification is sent: it selects the SMTP alert's text (keepalived
+/// `do_vs_notifies` / `clear_service_rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// A checker verdict changed something.
+    Change,
+    /// The virtual server was just installed (start, or new at a reload).
+    Start,
+    /// lvsd is stopping (`omega`).
+    Shutdown,
+}
+
+/// keepalived 2.2.7 when it installs a virtual server (ipwrapper.c
+/// `init_service_vs` → `update_quorum_state(vs, init)`): a quorum that is up
+/// runs `quorum_up` and tells the other notifiers ("Starting with quorum
+/// up"); a quorum that is down does so (`quorum_down`) only when a sorry
+/// server takes over. Seen in the VM: `VS [10.1.1.1]:tcp:80 UP` on the FIFO
+/// and `quorum_up` run at start; nothing for a quorum-down virtual server
+/// without a sorry server.
+pub fn initial_quorum(pool: &Pool) -> (Vec<ScriptRun>, Vec<Event>) {
+    let (script, name) = if pool.quorum_up {
+        (&pool.vs.quorum_up, "quorum_up")
+    } else if pool.vs.sorry_server.is_some() {
+        (&pool.vs.quorum_down, "quorum_down")
+    } else {
+        return (vec![], vec![]);
+    };
+    let scripts = script
+        .iter()
+        .map(|argv| ScriptRun {
+            reason: format!("{name} {} (start)", pool.vs.id),
+            argv: argv.clone(),
+        })
+        .collect();
+    let events = vec![Event::Quorum {
+        vs: pool.vs.id.clone(),
+        up: pool.quorum_up,
+    }];
+    (scripts, events)
+}
+
+/// keepalived 2.2.7 at SIGTERM (check_daemon.c stop path → ipwrapper.c
+/// `clear_services` → `clear_service_vs` → `clear_service_rs` and
+/// `update_vs_notifies(vs, stopping)`), checked against keepalived in the
+/// VM:
+/// - without `omega`: nothing (keepalived only sends SNMP traps);
+/// - with `omega`: every real server that is alive *and* in the IPVS table
+///   (not while the sorry server replaces it; not a dead inhibited one) gets
+///   `notify_down` and `RS ... DOWN`; then the virtual server gets
+///   `quorum_down` and `VS ... DOWN` — always, even when its quorum was
+///   already down;
+/// - with `lvs_flush_on_stop` (`flushed`) the table is flushed instead, and
+///   only the virtual server's notifiers run.
+///
+/// Real servers first, in configuration order, then the virtual server.
+/// With `-I` (`dont_release_ipvs`) keepalived skips all of this.
+pub fn at_shutdown(pool: &Pool, flushed: bool) -> (Vec<ScriptRun>, Vec<Event>) {
+    let mut scripts = Vec::new();
+    let mut events = Vec::new();
+    if !pool.vs.omega {
+        return (scripts, events);
+    }
+    if !flushed && !pool.sorry_active() {
+        for (cfg, rt) in pool.vs.real_servers.iter().zip(&pool.rs) {
+            if !rt.alive {
+                continue;
+            }
+            let why = format!("notify_down {} (omega)", rt.key);
+            let n = rs_notice(pool, rt.key, cfg.notify_down.as_ref(), false, why);
+            scripts.extend(n.0);
+            events.push(n.1);
         }
-        events.push(Event::RealServer {
-            vs: pool.vs.id.clone(),
-            rs: rt.key,
-            up: true,
+    }
+    if let Some(argv) = &pool.vs.quorum_down {
+        scripts.push(ScriptRun {
+            reason: format!("quorum_down {} (omega)", pool.vs.id),
+            argv: argv.clone(),
         });
     }
+    events.push(Event::Quorum {
+        vs: pool.vs.id.clone(),
+        up: false,
+    });
     (scripts, events)
 }
 
@@ -154,5 +253,117 @@ mod tests {
         let before = Snapshot::of(&p);
         p.set_verdict(1, 0, Verdict::UP);
         assert_eq!(before.changes(&p).len(), 2);
+    }
+
+    /// keepalived.conf text with `body` inside one virtual server.
+    fn vs_pool(body: &str) -> Pool {
+        pool(&format!(
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n{body}\n}}\n"
+        ))
+    }
+
+    const RS2: &str = "quorum_up /bin/qup\n quorum_down /bin/qdown\n\
+        real_server 10.2.0.1 80 {\n notify_down \"/bin/down one\"\n TCP_CHECK {\n }\n }\n\
+        real_server 10.2.0.2 80 {\n notify_down \"/bin/down two\"\n TCP_CHECK {\n }\n }\n";
+
+    fn argvs(s: &[ScriptRun]) -> Vec<String> {
+        s.iter().map(|r| r.argv.join(" ")).collect()
+    }
+
+    fn lines(p: &Pool, e: &[Event]) -> Vec<String> {
+        e.iter().map(|e| crate::fifo::line(e, p)).collect()
+    }
+
+    #[test]
+    fn shutdown_without_omega_tells_nobody() {
+        let p = vs_pool(RS2);
+        assert_eq!(at_shutdown(&p, false), (vec![], vec![]));
+        assert_eq!(at_shutdown(&p, true), (vec![], vec![]));
+    }
+
+    #[test]
+    fn omega_shutdown_notifies_alive_servers_then_the_virtual_server() {
+        // Seen in keepalived 2.2.7 (VM): notify_down of each alive server, its
+        // RS line, then quorum_down and the VS line.
+        let mut p = vs_pool(&format!("omega\n{RS2}"));
+        let (s, e) = at_shutdown(&p, false);
+        assert_eq!(argvs(&s), ["/bin/down one", "/bin/down two", "/bin/qdown"]);
+        assert_eq!(
+            lines(&p, &e),
+            [
+                "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n",
+                "RS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n",
+                "VS [10.1.0.1]:tcp:80 DOWN\n"
+            ]
+        );
+        // A dead server is not told again.
+        p.set_verdict(0, 0, Verdict::DOWN);
+        let (s, e) = at_shutdown(&p, false);
+        assert_eq!(argvs(&s), ["/bin/down two", "/bin/qdown"]);
+        assert_eq!(e.len(), 2);
+        // Quorum already down (no sorry server; quorum 2 of 1+1, one failed):
+        // the alive server and the virtual server are still told, quorum_down
+        // runs again (keepalived, VM).
+        let mut p = vs_pool(&format!("omega\n quorum 2\n{RS2}"));
+        p.set_verdict(1, 0, Verdict::DOWN);
+        assert!(!p.quorum_up);
+        let (s, e) = at_shutdown(&p, false);
+        assert_eq!(argvs(&s), ["/bin/down one", "/bin/qdown"]);
+        assert_eq!(
+            lines(&p, &e),
+            [
+                "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n",
+                "VS [10.1.0.1]:tcp:80 DOWN\n"
+            ]
+        );
+        // lvs_flush_on_stop: only the virtual server's notifiers.
+        let p = vs_pool(&format!("omega\n{RS2}"));
+        let (s, e) = at_shutdown(&p, true);
+        assert_eq!(argvs(&s), ["/bin/qdown"]);
+        assert_eq!(lines(&p, &e), ["VS [10.1.0.1]:tcp:80 DOWN\n"]);
+    }
+
+    #[test]
+    fn omega_shutdown_skips_servers_replaced_by_the_sorry_server_and_inhibited_ones() {
+        // quorum 2 of weights 1+1 with a sorry server: one failure brings the
+        // sorry server in and takes the alive one out of IPVS; keepalived then
+        // tells only the virtual server at shutdown.
+        let mut p = vs_pool(&format!(
+            "omega\n quorum 2\n sorry_server 10.3.0.1 80\n{RS2}"
+        ));
+        p.set_verdict(1, 0, Verdict::DOWN);
+        assert!(p.sorry_active());
+        let (s, e) = at_shutdown(&p, false);
+        assert_eq!(argvs(&s), ["/bin/qdown"]);
+        assert_eq!(lines(&p, &e), ["VS [10.1.0.1]:tcp:80 DOWN\n"]);
+        // inhibit_on_failure: the failed server stays at weight 0 but is not
+        // alive: no notification for it.
+        let mut p = vs_pool(&format!(
+            "omega\n{}",
+            RS2.replace(
+                "notify_down \"/bin/down one\"",
+                "inhibit_on_failure\n notify_down \"/bin/down one\""
+            )
+        ));
+        p.set_verdict(0, 0, Verdict::DOWN);
+        let (s, _) = at_shutdown(&p, false);
+        assert_eq!(argvs(&s), ["/bin/down two", "/bin/qdown"]);
+    }
+
+    #[test]
+    fn start_tells_an_up_quorum_and_a_down_one_only_with_a_sorry_server() {
+        // keepalived 2.2.7 (VM): `VS ... UP` and quorum_up at start.
+        let p = vs_pool(RS2);
+        let (s, e) = initial_quorum(&p);
+        assert_eq!(argvs(&s), ["/bin/qup"]);
+        assert_eq!(lines(&p, &e), ["VS [10.1.0.1]:tcp:80 UP\n"]);
+        // alpha: starts with every server down.
+        let p = vs_pool(&format!("alpha\n{RS2}"));
+        assert!(!p.quorum_up);
+        assert_eq!(initial_quorum(&p), (vec![], vec![]));
+        let p = vs_pool(&format!("alpha\n sorry_server 10.3.0.1 80\n{RS2}"));
+        let (s, e) = initial_quorum(&p);
+        assert_eq!(argvs(&s), ["/bin/qdown"]);
+        assert_eq!(lines(&p, &e), ["VS [10.1.0.1]:tcp:80 DOWN\n"]);
     }
 }

@@ -303,34 +303,6 @@ impl Pool {
         }
         out
     }
-
-    /// Scripts to run at shutdown: with `omega`, `quorum_down` (if the quorum is
-    /// up) and `notify_down` of every alive real server.
-    pub fn shutdown_scripts(&self) -> Vec<ScriptRun> {
-        if !self.vs.omega {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for (cfg, rt) in self.vs.real_servers.iter().zip(&self.rs) {
-            if rt.alive
-                && let Some(argv) = &cfg.notify_down
-            {
-                out.push(ScriptRun {
-                    reason: format!("notify_down {} (omega)", rt.key),
-                    argv: argv.clone(),
-                });
-            }
-        }
-        if self.quorum_up
-            && let Some(argv) = &self.vs.quorum_down
-        {
-            out.push(ScriptRun {
-                reason: format!("quorum_down {} (omega)", self.vs.id),
-                argv: argv.clone(),
-            });
-        }
-        out
-    }
 }
 
 #[cfg(test)]

@@ -349,7 +349,8 @@ async fn smtp_sink(n: usize) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
 
 #[tokio::test]
 async fn smtp_alerts_on_real_server_and_quorum_changes() {
-    let (port, sink) = smtp_sink(2).await;
+    // keepalived 2.2.7 mails "Starting with quorum up" at start, then the changes.
+    let (port, sink) = smtp_sink(3).await;
     let text = format!(
         "global_defs {{\n router_id lb1\n notification_email {{\n ops@example.com\n }}\n\
          notification_email_from ka@example.com\n smtp_server 127.0.0.1 {port}\n smtp_helo_name lb1.example\n smtp_alert\n}}\n{}",
@@ -381,7 +382,14 @@ async fn smtp_alerts_on_real_server_and_quorum_changes() {
         [
             "Subject: [lb1] Realserver [10.2.0.1]:tcp:80 of virtual server [10.1.0.1]:tcp:80 - DOWN",
             "Subject: [lb1] Virtualserver [10.1.0.1]:tcp:80 - DOWN",
+            "Subject: [lb1] Virtualserver [10.1.0.1]:tcp:80 - UP",
         ]
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("=> Starting with quorum up 1+0=1 <= 1 <=")),
+        "{mails:?}"
     );
     d.shutdown(true).await;
 }
@@ -389,24 +397,13 @@ async fn smtp_alerts_on_real_server_and_quorum_changes() {
 /// Reads what is waiting in the FIFO at `path` (lvsd keeps it open read-write,
 /// so the written lines stay in the pipe until read).
 fn drain_fifo(path: &std::path::Path) -> String {
-    use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .unwrap();
-    let mut buf = [0u8; 4096];
-    let mut out = Vec::new();
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-            Err(e) => panic!("read fifo: {e}"),
-        }
-    }
-    String::from_utf8(out).unwrap()
+    drain_open(&mut f)
 }
 
 #[tokio::test]
@@ -423,8 +420,10 @@ async fn notify_fifos_get_keepalived_rs_and_vs_lines() {
     );
     let (tx, _rx) = mpsc::unbounded_channel();
     let mut d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
-    let init =
-        "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 UP\nRS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 UP\n";
+    // rs_init_notifies lines, then the initial quorum (keepalived 2.2.7 writes
+    // `VS ... UP` at start, seen in the VM).
+    let init = "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 UP\nRS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 UP\n\
+                VS [10.1.0.1]:tcp:80 UP\n";
     assert_eq!(drain_fifo(&all), init);
     assert_eq!(drain_fifo(&lvs), init);
     for id in [1, 0] {
@@ -558,4 +557,220 @@ async fn verdicts_arriving_together_are_synced_in_one_batch() {
     // Nothing changed: no round trip at all.
     d.on_reports([r(0, Verdict::UP)]);
     assert_eq!(*fake.applies.lock().unwrap(), calls + 1);
+}
+
+/// A private directory for scripts (root-owned 0755 when run as root, so
+/// `enable_script_security` accepts scripts in it) with a recording script
+/// `rec.sh` that appends `ARGS uid=UID` to `log` in the world-writable `out/`.
+struct ScriptDir {
+    dir: std::path::PathBuf,
+}
+
+impl ScriptDir {
+    fn new(tag: &str) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("lvsd-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(dir.join("out"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let rec = dir.join("rec.sh");
+        std::fs::write(
+            &rec,
+            format!(
+                "#!/bin/sh\necho \"$* uid=$(id -u)\" >> {}\n",
+                dir.join("out/log").display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ScriptDir { dir }
+    }
+    fn rec(&self) -> String {
+        self.dir.join("rec.sh").display().to_string()
+    }
+    fn log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("out/log"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+    /// Waits up to 5 s for `n` log lines.
+    async fn wait_log(&self, n: usize) -> Vec<String> {
+        for _ in 0..100 {
+            if self.log().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.log()
+    }
+}
+
+impl Drop for ScriptDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads what is in the FIFO open as `f` (non-blocking).
+fn drain_open(f: &mut std::fs::File) -> String {
+    use std::io::Read;
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::new();
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("read fifo: {e}"),
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// keepalived 2.2.7 at SIGTERM, as seen in the VM (tests-vm-lvsd and the
+/// notes in notify.rs): with `omega`, `notify_down` and `RS ... DOWN` for each
+/// alive real server, then `quorum_down` and `VS ... DOWN`; without `omega`,
+/// nothing; with `-I` (entries kept), nothing.
+#[tokio::test]
+async fn shutdown_tells_fifo_and_scripts_only_with_omega() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let sd = ScriptDir::new("stop");
+    let fifo = sd.dir.join("lvs.fifo");
+    let rec = sd.rec();
+    let vs = |ip: &str, omega: &str, tag: &str| {
+        format!(
+            "virtual_server {ip} 80 {{\n {SLOW} lvs_sched rr\n lvs_method NAT\n protocol TCP\n {omega}\n\
+             quorum_down \"{rec} qdown {tag}\"\n\
+             real_server 10.2.0.1 80 {{\n notify_down \"{rec} down {tag} 1\"\n TCP_CHECK {{\n }}\n }}\n\
+             real_server 10.2.0.2 80 {{\n weight 2\n notify_down \"{rec} down {tag} 2\"\n TCP_CHECK {{\n }}\n }}\n}}\n"
+        )
+    };
+    let text = format!(
+        "global_defs {{\n lvs_notify_fifo {}\n}}\n{}{}",
+        fifo.display(),
+        vs("10.1.0.1", "omega", "omega"),
+        vs("10.1.0.2", "", "plain")
+    );
+    for keep in [false, true] {
+        let fake = Fake::default();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+        let mut reader = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
+        assert_eq!(
+            drain_open(&mut reader),
+            "VS [10.1.0.1]:tcp:80 UP\nVS [10.1.0.2]:tcp:80 UP\n",
+            "start"
+        );
+        d.shutdown(keep).await;
+        let uid = netio::RunAs::current().uid;
+        if keep {
+            assert_eq!(drain_open(&mut reader), "", "-I: nothing at shutdown");
+            assert_eq!(sd.log(), Vec::<String>::new());
+            assert_eq!(fake.dests(80).len(), 2, "-I keeps the entries");
+            continue;
+        }
+        assert_eq!(
+            drain_open(&mut reader),
+            "RS [10.2.0.1]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n\
+             RS [10.2.0.2]:tcp:80 [10.1.0.1]:tcp:80 DOWN\n\
+             VS [10.1.0.1]:tcp:80 DOWN\n",
+            "omega lines only, after the entries"
+        );
+        let mut log = sd.wait_log(3).await;
+        log.sort(); // the scripts run concurrently
+        assert_eq!(
+            log,
+            [
+                format!("down omega 1 uid={uid}"),
+                format!("down omega 2 uid={uid}"),
+                format!("qdown omega uid={uid}"),
+            ]
+        );
+        assert!(fake.dests(80).is_empty(), "entries removed");
+        let _ = std::fs::remove_file(sd.dir.join("out/log"));
+    }
+}
+
+/// `lvs_notify_fifo_script` runs as `script_user` (keepalived notify.c
+/// `notify_fifo_open` with the default script user), and with
+/// `enable_script_security` a script non-root users can change is refused
+/// while the FIFO still opens.
+#[tokio::test]
+async fn fifo_script_runs_as_script_user_and_insecure_one_is_refused() {
+    if netio::RunAs::current().uid != 0 {
+        eprintln!("SKIPPED: fifo_script_runs_as_script_user needs root (setuid to nobody)");
+        return;
+    }
+    let Ok(nobody) = netio::script_security::lookup_user("nobody", None) else {
+        eprintln!("SKIPPED: fifo_script_runs_as_script_user needs the user nobody");
+        return;
+    };
+    let sd = ScriptDir::new("fifo-user");
+    let fifo = sd.dir.join("lvs.fifo");
+    let text = |extra: &str, script: &str| {
+        format!(
+            "global_defs {{\n {extra}\n lvs_notify_fifo {}\n lvs_notify_fifo_script \"{script} reader\"\n}}\n{}",
+            fifo.display(),
+            vs(80, "rr", &[(1, 1)])
+        )
+    };
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let d = Daemon::start(
+        Fake::default(),
+        "t".into(),
+        desired(&text("script_user nobody", &sd.rec())),
+        tx,
+    )
+    .unwrap();
+    let log = sd.wait_log(1).await;
+    assert_eq!(
+        log,
+        [format!("reader {} uid={}", fifo.display(), nobody.uid)],
+        "fifo script: FIFO path appended, run as script_user"
+    );
+    d.shutdown(true).await;
+    // The same script in a world-writable directory, run as root, with
+    // enable_script_security: refused; the FIFO still works.
+    let _ = std::fs::remove_file(sd.dir.join("out/log"));
+    let unsafe_script = sd.dir.join("out/rec.sh");
+    std::fs::copy(sd.dir.join("rec.sh"), &unsafe_script).unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let d = Daemon::start(
+        Fake::default(),
+        "t".into(),
+        desired(&text(
+            "script_user root\n enable_script_security",
+            &unsafe_script.display().to_string(),
+        )),
+        tx,
+    )
+    .unwrap();
+    assert!(fifo.exists(), "the FIFO opens without its script");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sd.log(), Vec::<String>::new(), "insecure script not run");
+    d.shutdown(true).await;
+    // Without enable_script_security it runs (as root, with a warning).
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let d = Daemon::start(
+        Fake::default(),
+        "t".into(),
+        desired(&text(
+            "script_user root",
+            &unsafe_script.display().to_string(),
+        )),
+        tx,
+    )
+    .unwrap();
+    assert_eq!(
+        sd.wait_log(1).await,
+        [format!("reader {} uid=0", fifo.display())]
+    );
+    d.shutdown(true).await;
 }

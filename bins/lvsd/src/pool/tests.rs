@@ -183,18 +183,3 @@ fn reload_keeps_verdicts_of_unchanged_checkers_and_the_quorum() {
     // 3+4+1 = 8 < 9: still down (state kept, not recomputed as at start).
     assert!(!q.quorum_up);
 }
-
-#[test]
-fn omega_runs_down_notifiers_at_shutdown() {
-    let p = Pool::new(vs(&format!("omega\n quorum_down /bin/qd\n{RS3}")), None);
-    let s: Vec<_> = p.shutdown_scripts().into_iter().map(|s| s.argv).collect();
-    assert_eq!(
-        s,
-        [
-            vec!["/bin/down".to_string(), "a".to_string()],
-            vec!["/bin/qd".to_string()]
-        ]
-    );
-    let p = Pool::new(vs(RS3), None);
-    assert!(p.shutdown_scripts().is_empty());
-}

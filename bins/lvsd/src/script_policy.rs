@@ -1,0 +1,147 @@
+//! Who lvsd's scripts run as, and whether they may run (keepalived notify.c
+//! `get_default_script_user`, `check_script_secure`; reference §3.18), with
+//! netio's [`script_security`](netio::script_security), as vrrpd does:
+//!
+//! - scripts without their own user run as `script_user` (global_defs), else
+//!   as `keepalived_script` if that user exists, else as lvsd itself; with
+//!   `enable_script_security` a missing `keepalived_script` refuses them;
+//! - a script that runs as root from a path non-root users can change is
+//!   refused with `enable_script_security`, and run with a warning without;
+//! - a script its user cannot execute, or that does not exist, is not run.
+//!
+//! Applies to `notify_fifo_script` / `lvs_notify_fifo_script` (checked when
+//! the FIFO opens; a refused one leaves the FIFO open without its reader, as
+//! keepalived drops the script and keeps the FIFO) and to `notify_up`,
+//! `notify_down`, `quorum_up` and `quorum_down` (checked each time they run).
+
+use keepalived_conf as kc;
+use netio::RunAs;
+use netio::script_security::{DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program};
+
+/// `script_user` and `enable_script_security` of `global_defs`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScriptPolicy {
+    /// `script_user USER [GROUP]`.
+    pub user: Option<(String, Option<String>)>,
+    /// `enable_script_security`.
+    pub security: bool,
+}
+
+impl ScriptPolicy {
+    /// The policy of `g`.
+    pub fn of(g: &kc::GlobalDefs) -> Self {
+        ScriptPolicy {
+            user: g
+                .script_user
+                .as_ref()
+                .map(|u| (u.value.user.clone(), u.value.group.clone())),
+            security: g.enable_script_security.as_ref().is_some_and(|v| v.value),
+        }
+    }
+
+    /// Resolves the default user now (the user database may change between
+    /// reloads, so this is done per configuration, not once).
+    pub fn resolve(&self) -> Resolved {
+        let who = default_run_as(
+            self.user.as_ref().map(|(u, g)| (u.as_str(), g.as_deref())),
+            self.security,
+        )
+        .map_err(|e| {
+            if self.user.is_none() {
+                format!("unable to set default user {DEFAULT_SCRIPT_USER}: {e}")
+            } else {
+                e.to_string()
+            }
+        });
+        Resolved {
+            who,
+            security: self.security,
+        }
+    }
+}
+
+/// A [`ScriptPolicy`] with its default user looked up.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The default user, or why there is none.
+    pub who: Result<RunAs, String>,
+    /// `enable_script_security`.
+    pub security: bool,
+}
+
+impl Default for Resolved {
+    /// Scripts run as lvsd itself, unchecked paths allowed (tests).
+    fn default() -> Self {
+        Resolved {
+            who: Ok(RunAs::current()),
+            security: false,
+        }
+    }
+}
+
+impl Resolved {
+    /// The argv to execute (argv\[0\] the checked program) and the identity
+    /// to run it as, or why `what` is not run (logged by the caller).
+    pub fn prepare(&self, argv: &[String]) -> Result<(Vec<String>, RunAs), String> {
+        let who = self.who.clone()?;
+        let first = argv.first().ok_or("empty command")?;
+        let checked = check_script(first, who, self.security).map_err(|e| e.to_string())?;
+        if checked.insecure {
+            tracing::warn!(
+                "SECURITY VIOLATION - script `{first}` runs as root from a path non-root users can \
+                 change, and script_security is not enabled"
+            );
+        }
+        Ok((with_program(argv, &checked.program), who))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_from_global_defs() {
+        let text = "global_defs {\n enable_script_security\n script_user nobody nogroup\n}\n";
+        let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
+        assert_eq!(
+            ScriptPolicy::of(&parsed.config.global_defs),
+            ScriptPolicy {
+                user: Some(("nobody".into(), Some("nogroup".into()))),
+                security: true,
+            }
+        );
+        let parsed = kc::parse_str("t.conf", "", &kc::LoadOptions::default());
+        assert_eq!(
+            ScriptPolicy::of(&parsed.config.global_defs),
+            ScriptPolicy::default()
+        );
+    }
+
+    #[test]
+    fn unknown_user_and_missing_script_are_refused() {
+        let p = ScriptPolicy {
+            user: Some(("no-such-user-lvsd".into(), None)),
+            security: false,
+        }
+        .resolve();
+        let e = p.prepare(&["/bin/true".into()]).unwrap_err();
+        assert!(e.contains("no-such-user-lvsd"), "{e}");
+        let p = Resolved::default();
+        assert!(p.prepare(&["/no/such/script-lvsd".into()]).is_err());
+        assert!(p.prepare(&[]).is_err());
+        let (argv, who) = p.prepare(&["true".into(), "x".into()]).unwrap();
+        assert!(argv[0].ends_with("/true") && argv[1] == "x", "{argv:?}");
+        assert_eq!(who, RunAs::current());
+    }
+
+    #[test]
+    fn script_user_resolves_to_its_ids() {
+        let p = ScriptPolicy {
+            user: Some(("root".into(), None)),
+            security: false,
+        }
+        .resolve();
+        assert_eq!(p.who.unwrap(), RunAs { uid: 0, gid: 0 });
+    }
+}
