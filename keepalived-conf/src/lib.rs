@@ -97,9 +97,11 @@ pub struct LoadOptions {
     pub random_seed: u64,
     /// Keep the typed model (`true`, the default). With `false` virtual servers and their
     /// groups are validated and dropped as soon as they are read, and [`Parsed::config`]
-    /// holds `global_defs`, the VRRP sections (for [`lint`]), the static sections and raw
-    /// blocks: the diagnostics are identical, the memory use no longer grows with the
-    /// number of virtual servers (`kaconf check`).
+    /// holds `global_defs`, the VRRP sections (for [`lint`]; each `vrrp_instance` reduced
+    /// to what the lint reads: name, VRID, interface, priority, trackers, its first
+    /// virtual address and source addresses), the static sections and raw blocks: the
+    /// diagnostics are identical, the memory use no longer grows with the number of
+    /// virtual servers (`kaconf check`).
     pub keep_model: bool,
     /// Read large inputs (256 KiB and more) on a second thread while the model is built.
     /// The result is identical either way. Default `false`: on the 2-core test machine the

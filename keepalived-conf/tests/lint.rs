@@ -82,3 +82,46 @@ fn both_instances_in_one_file_are_compared() {
         d.message
     );
 }
+
+/// `kaconf check` reads without the model (`keep_model: false`): the instances are reduced
+/// to what the lint reads, and the lint finds exactly the same.
+#[test]
+fn reduced_instances_give_the_same_findings() {
+    let findings = |o: &LoadOptions| {
+        let m = load("tests/data/lint/master.conf", o);
+        let b = load("tests/data/lint/backup.conf", o);
+        let found = tracking_weights(&[&m.config, &b.config]);
+        assert!(!found.is_empty());
+        found
+            .iter()
+            .map(|f| {
+                let p = if f.config == 0 { &m } else { &b };
+                f.diagnostic.short(&p.sources)
+            })
+            .collect::<Vec<_>>()
+    };
+    let without = LoadOptions {
+        keep_model: false,
+        ..opts()
+    };
+    assert_eq!(findings(&without), findings(&opts()));
+    let text = "vrrp_instance V {\n interface eth0\n virtual_router_id 9\n priority 90\n virtual_ipaddress {\n  fd00::1/64\n  fd00::2/64\n }\n virtual_routes {\n  fd01::/64 via fd00::9\n }\n track_script {\n  chk weight 20\n }\n}\nvrrp_script chk {\n script /bin/true\n}\n";
+    let full = parse_str("v.conf", text, &opts());
+    let reduced = parse_str("v.conf", text, &without);
+    assert_eq!(full.short_diagnostics(), reduced.short_diagnostics());
+    let (f, r) = (
+        &full.config.vrrp_instances[0],
+        &reduced.config.vrrp_instances[0],
+    );
+    assert_eq!(
+        (f.virtual_ipaddress.len(), r.virtual_ipaddress.len()),
+        (2, 1)
+    );
+    assert_eq!(
+        r.virtual_ipaddress[0].address.value.addr,
+        f.virtual_ipaddress[0].address.value.addr
+    );
+    assert!(!f.virtual_routes.is_empty() && r.virtual_routes.is_empty());
+    assert_eq!(r.track_script.len(), 1);
+    assert_eq!(r.priority.as_ref().map(|p| p.value), Some(90));
+}

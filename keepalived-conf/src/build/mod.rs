@@ -99,9 +99,13 @@ impl Builder {
                 }
             }
             "vrrp_instance" => {
-                if let Some(v) = vrrp::instance(&mut c, &n) {
+                if let Some(mut v) = vrrp::instance(&mut c, &n) {
                     self.validator.instance(&v, c.sink);
-                    // always kept: few, and needed by cross-file checks (lint)
+                    // always kept, for the cross-file checks (lint); without the model,
+                    // only what they read
+                    if !self.keep {
+                        lint_summary(&mut v);
+                    }
                     self.config.vrrp_instances.push(v);
                 }
             }
@@ -181,6 +185,33 @@ impl Builder {
 /// Diagnostic helpers shared by the section builders.
 pub(crate) struct Ctx<'s> {
     pub(crate) sink: &'s mut Sink,
+}
+
+/// Reduces an instance to what [`crate::lint::tracking_weights`] reads (name, VRID,
+/// interface, priority, trackers, and the addresses that give the family: the first
+/// virtual address, `unicast_src_ip`, `mcast_src_ip`), for `LoadOptions::keep_model =
+/// false`: the rest of an instance (addresses, routes, peers, scripts) is not kept.
+fn lint_summary(v: &mut VrrpInstance) {
+    v.authentication = None;
+    v.virtual_ipaddress.truncate(1);
+    v.virtual_ipaddress.shrink_to_fit();
+    v.virtual_ipaddress_excluded = Vec::new();
+    v.virtual_routes = Vec::new();
+    v.virtual_rules = Vec::new();
+    v.track_bfd = Vec::new();
+    v.unicast_peer = Vec::new();
+    for script in [
+        &mut v.notify_master,
+        &mut v.notify_backup,
+        &mut v.notify_fault,
+        &mut v.notify_stop,
+        &mut v.notify_deleted,
+        &mut v.notify_master_rx_lower_pri,
+        &mut v.notify,
+    ] {
+        *script = None;
+    }
+    v.other = Vec::new();
 }
 
 /// Adds a section to the model when the model is kept.
