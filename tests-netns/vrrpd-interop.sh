@@ -741,6 +741,7 @@ sc_fifo() {
     tn_check "[$run] r1's ($hi) FIFO lines: $want" lines_are "$TN_DIR/$run-hi.fifo.out" "$want"
     if [ "$lo" = vr ]; then
         tn_check "[$run] vrrpd removed the FIFO it created" test ! -e "$TN_DIR/$run-lo.fifo"
+        tn_check "[$run] vrrpd's fifo script ended with it" wait_for 3 eval '! pgrep -f "cat $TN_DIR/$run-lo.fifo" >/dev/null'
     fi
     cp "$TN_DIR/$run-hi.fifo.out" "$TN_DIR/fifo-hi-$hi.lines"
     grep -v ' STOP ' "$TN_DIR/$run-lo.fifo.out" >"$TN_DIR/fifo-lo-$lo.lines"

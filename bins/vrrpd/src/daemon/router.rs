@@ -945,6 +945,16 @@ impl Router {
             }
         })
         .await;
+        // The FIFOs close; their scripts get SIGTERM, SIGKILL after a grace
+        // period, and are reaped before we exit.
+        let closing: Vec<_> = self
+            .notify_fifos
+            .drain(..)
+            .map(|f| tokio::spawn(f.close()))
+            .collect();
+        for h in closing {
+            let _ = h.await;
+        }
     }
 
     /// (Re)starts the runners of `scripts`; rise/fall state is kept for
