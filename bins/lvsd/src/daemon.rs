@@ -771,11 +771,15 @@ impl<K: Kernel> Daemon<K> {
     }
 }
 
-/// Runs the daemon until SIGTERM/SIGINT.
+/// Runs the daemon on the kernel's IPVS until SIGTERM/SIGINT.
 pub async fn run(opts: Options) -> Result<(), DaemonError> {
+    run_with(opts, IpvsClient::new()?).await
+}
+
+/// [`run`] on `kernel` (the kernel's IPVS, or a stand-in in tests).
+pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let (desired, _) = load_compact(&opts.config, opts.config_id.clone());
-    let kernel = IpvsClient::new()?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let name = opts.config.display().to_string();
     let mut d = Daemon::start(kernel, name, desired, tx)?;

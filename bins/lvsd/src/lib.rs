@@ -23,4 +23,5 @@ pub mod pool;
 pub mod reconcile;
 pub mod script;
 pub mod script_policy;
+pub mod stand_in;
 pub mod status;

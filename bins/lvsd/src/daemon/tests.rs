@@ -49,32 +49,7 @@ impl Kernel for Fake {
         let mut out = Vec::new();
         for op in ops {
             self.log.lock().unwrap().push(op.to_string());
-            let pos = t.iter().position(|k| k.service.key == op.service().key);
-            match (op, pos) {
-                (Op::NewService(s), None) => t.push(KernelService::new(s.clone(), vec![])),
-                (Op::SetService(s), Some(i)) => t[i].service = s.clone(),
-                (Op::DelService(_), Some(i)) => {
-                    t.remove(i);
-                }
-                (Op::NewDest(_, d) | Op::SetDest(_, d), Some(i)) => {
-                    let e = t[i]
-                        .dests
-                        .entry((d.addr, d.port))
-                        .or_insert_with(|| d.clone());
-                    e.weight = d.weight;
-                }
-                (Op::DelDest(_, d), Some(i)) => {
-                    t[i].dests.remove(&(d.addr, d.port));
-                }
-                _ => {
-                    out.push(Err(ipvs_sys::Error::from_errno(
-                        libc::ESRCH,
-                        ipvs_sys::Object::Table,
-                    )));
-                    continue;
-                }
-            }
-            out.push(Ok(()));
+            out.push(crate::stand_in::apply(&mut t, op));
         }
         Ok(out)
     }
