@@ -39,6 +39,11 @@ ip -n "$be" link set vbe up
 ip netns exec "$be" "$repo/target/release/examples/tcp_sink" 0.0.0.0:80 &
 sink=$!
 sleep 0.5
+# Connections tcp_sink accepted (Tcp PassiveOpens of the backend namespace):
+# the checks that reached a backend, whatever the checker reports.
+accepted() { ip netns exec "$be" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 } else print $c }' /proc/net/snmp; }
+a0=$(accepted)
+report() { a1=$(accepted); echo "accepted_connections=$((a1 - a0)) over ${secs}s (from start)"; }
 if [ "$mode" = config ]; then
     conf="$(mktemp "${TMPDIR:-/tmp}/lvperf-bench.XXXXXX.conf")"
     trap 'cleanup; rm -f "$conf"' EXIT
@@ -53,7 +58,9 @@ if [ "$mode" = config ]; then
     }' > "$conf"
     # shellcheck disable=SC2086
     ip netns exec "$cl" ${WRAP:-} "$repo/target/release/examples/check_load" --config "$conf" "$secs"
+    report
 else
     # shellcheck disable=SC2086
     ip netns exec "$cl" ${WRAP:-} "$repo/target/release/examples/check_load" "$n" "$secs" "$dl" "$targets"
+    report
 fi

@@ -32,6 +32,11 @@ now() { awk '{print $1}' /proc/uptime; }
 cpu() { # utime+stime in seconds of the given pids
     for p in "$@"; do awk '{print $14 + $15}' /proc/$p/stat; done | awk '{s += $1} END {printf "%.2f", s / 100}'
 }
+# Tcp counters of /proc/net/snmp: passive opens in the backend namespace =
+# connections tcp_sink accepted = checks that reached a backend; active opens
+# and failed attempts on the checker side.
+snmp() { awk -v f="$1" '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == f) c = i; h = 1 } else print $c }' "${2:-/proc/net/snmp}"; }
+accepted() { /bin/ip netns exec be cat /proc/net/snmp | snmp PassiveOpens /dev/stdin; }
 rss() { for p in "$@"; do awk '/VmRSS/ {print $2}' /proc/$p/status; done | awk '{s += $1} END {printf "%.1f", s / 1024}'; }
 measure() { # NAME PIDS...
     name=$1; shift
@@ -41,10 +46,12 @@ measure() { # NAME PIDS...
         awk -v a="$t0" -v b="$(now)" 'BEGIN{exit !(b - a > 300)}' && { echo "$name: no convergence ($(count)/$WANT)"; return; }
     done
     conv=$(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}')
-    c0=$(cpu "$@")
+    c0=$(cpu "$@") a0=$(accepted) o0=$(snmp ActiveOpens) f0=$(snmp AttemptFails)
     sleep 60
-    c1=$(cpu "$@")
-    echo "RESULT $name: alpha=$ALPHA services=$N real_servers=$WANT delay_loop=${DL}s converged_s=$conv cpu_s_per_60s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}') rss_mib=$(rss "$@")"
+    c1=$(cpu "$@") a1=$(accepted) o1=$(snmp ActiveOpens) f1=$(snmp AttemptFails)
+    checks=$((a1 - a0))
+    # A daemon keeping up with delay_loop does WANT * 60 / DL checks per 60 s.
+    echo "RESULT $name: alpha=$ALPHA services=$N real_servers=$WANT delay_loop=${DL}s converged_s=$conv cpu_s_per_60s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b - a}') rss_mib=$(rss "$@") checks_per_60s=$checks expected_per_60s=$((WANT * 60 / DL)) connects=$((o1 - o0)) failed_connects=$((f1 - f0)) cpu_us_per_check=$(awk -v a="$c0" -v b="$c1" -v n="$checks" 'BEGIN{printf "%.1f", n ? (b - a) * 1e6 / n : 0}')"
     [ "$PROFILE" = 1 ] && profile "$name" "$@"
 }
 # PROFILE=1: syscalls of every given process over 20 s of steady checking

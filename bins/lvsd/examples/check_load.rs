@@ -75,6 +75,21 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Tcp ActiveOpens of this network namespace: connects started (check_load
+/// runs alone in its namespace, so these are its checks).
+fn active_opens() -> u64 {
+    let s = std::fs::read_to_string("/proc/net/snmp").unwrap_or_default();
+    let mut tcp = s.lines().filter(|l| l.starts_with("Tcp:"));
+    let (Some(h), Some(v)) = (tcp.next(), tcp.next()) else {
+        return 0;
+    };
+    h.split_whitespace()
+        .zip(v.split_whitespace())
+        .find(|(k, _)| *k == "ActiveOpens")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -104,7 +119,12 @@ fn daemon_mode(file: &str, secs: u64) {
         let started = cpu_seconds() - c0;
         lvsd::daemon::release_freed_memory();
         let rss_started = rss_kib();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        let t0 = tokio::time::Instant::now();
+        let deadline = t0 + Duration::from_secs(secs);
+        // The second half of the run is the steady state (convergence takes
+        // a few seconds): CPU and connects per check are measured there.
+        let half = t0 + Duration::from_secs(secs / 2);
+        let mut steady: Option<(f64, u64)> = None;
         let mut batch = Vec::new();
         let mut reports = 0usize;
         loop {
@@ -113,9 +133,19 @@ fn daemon_mode(file: &str, secs: u64) {
                     reports += n;
                     d.on_reports(batch.drain(..));
                 }
+                _ = tokio::time::sleep_until(half), if steady.is_none() => {
+                    steady = Some((cpu_seconds(), active_opens()));
+                }
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }
+        let (sc, so) = steady.unwrap_or((c0, 0));
+        let (scpu, sconn) = (cpu_seconds() - sc, active_opens().saturating_sub(so));
+        println!(
+            "steady (last {}s): cpu_s={scpu:.3} connects={sconn} us_per_check={:.1}",
+            secs - secs / 2,
+            scpu * 1e6 / sconn.max(1) as f64
+        );
         let alive: usize = d
             .pools()
             .iter()
