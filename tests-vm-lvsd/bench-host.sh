@@ -8,6 +8,7 @@
 #   tests-vm-lvsd/bench-host.sh --config SERVICES SECONDS [DELAY_LOOP_S]
 #       the whole daemon with a stand-in IPVS on bench.sh's config (SERVICES x 10)
 #   WRAP="strace -c -f" tests-vm-lvsd/bench-host.sh ...   # run check_load under a tool
+#   ENGINE=1 tests-vm-lvsd/bench-host.sh CHECKERS ...     # the TCP_CHECK engine, not a task each
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"

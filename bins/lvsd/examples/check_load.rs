@@ -1,7 +1,7 @@
 //! Runs lvsd's TCP_CHECK tasks without IPVS, for profiling the per-check cost
 //! on any machine (tests-vm-lvsd/bench-host.sh runs it in a network namespace
 //! against `tcp_sink`). Prints the checks done and the CPU they took.
-//! Usage: check_load CHECKERS SECONDS DELAY_LOOP_MS TARGET_IP[,TARGET_IP...]
+//! Usage: [ENGINE=1] check_load CHECKERS SECONDS DELAY_LOOP_MS TARGET_IP[,TARGET_IP...]
 //!        check_load --config FILE SECONDS
 //! The second form runs the whole daemon (config load, pools, reconciler,
 //! batching) on FILE with an IPVS stand-in that accepts every request, and
@@ -194,7 +194,12 @@ fn main() {
         let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(
             checker::MAX_CONCURRENT_CHECKS,
         ));
+        // ENGINE=1: the TCP_CHECK engine (as lvsd runs TCP_CHECK); else a
+        // task per checker (as lvsd runs the other kinds).
+        let engine = std::env::var("ENGINE").is_ok_and(|v| v == "1");
+        let mut tcp = None;
         let c0 = cpu_seconds();
+        let o0 = active_opens();
         let mut tasks = Vec::new();
         for i in 0..n {
             let spec = CheckerSpec {
@@ -217,7 +222,12 @@ fn main() {
                 fwmark: None,
                 kind: CheckKind::Tcp,
             };
-            tasks.push(checker::spawn(i, std::sync::Arc::new(spec), 1, tx.clone(), limit.clone(), None));
+            let spec = std::sync::Arc::new(spec);
+            if engine {
+                tasks.push(checker::start(i, spec, 1, &tx, &limit, None, &mut tcp));
+            } else {
+                tasks.push(checker::Handle::Task(checker::spawn(i, spec, 1, tx.clone(), limit.clone(), None)));
+            }
         }
         let mut up = 0usize;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
@@ -232,10 +242,11 @@ fn main() {
             }
         }
         let cpu = cpu_seconds() - c0;
-        let checks = n as u64 * secs * 1000 / dl.max(1);
+        let checks = active_opens().saturating_sub(o0);
         println!(
-            "checkers={n} seconds={secs} delay_loop_ms={dl} up={up} checks~{checks} cpu_s={cpu:.3} us_per_check={:.1}",
-            cpu * 1e6 / checks.max(1) as f64
+            "engine={engine} checkers={n} seconds={secs} delay_loop_ms={dl} up={up} connects={checks} cpu_s={cpu:.3} us_per_check={:.1} rss_kib={}",
+            cpu * 1e6 / checks.max(1) as f64,
+            rss_kib()
         );
         for t in tasks {
             t.abort();

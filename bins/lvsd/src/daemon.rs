@@ -226,7 +226,7 @@ struct Slot {
     vs: usize,
     rs: usize,
     ck: usize,
-    handle: tokio::task::JoinHandle<()>,
+    handle: checker::Handle,
 }
 
 /// The running state.
@@ -243,6 +243,8 @@ pub struct Daemon<K: Kernel> {
     daemons: Vec<SyncDaemon>,
     scripts: tokio::task::JoinSet<()>,
     limit: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The TCP_CHECK engine, started with the first TCP_CHECK.
+    tcp: Option<checker::tcp_engine::Engine>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
     fifos: Vec<netio::notify_fifo::NotifyFifo>,
     /// Who scripts run as (`script_user`, `enable_script_security`).
@@ -310,6 +312,7 @@ impl<K: Kernel> Daemon<K> {
             daemons: Vec::new(),
             scripts: tokio::task::JoinSet::new(),
             limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
+            tcp: None,
             fifos: crate::fifo::open(&desired.notify_fifos, &script_policy),
             script_policy,
             local_addrs: None,
@@ -436,12 +439,12 @@ impl<K: Kernel> Daemon<K> {
                     }
                     let id = self.next_id;
                     self.next_id += 1;
-                    let handle = checker::spawn(
+                    let handle = checker::start(
                         id,
                         spec.clone(),
                         i64::from(rs.dest.weight),
-                        self.tx.clone(),
-                        self.limit.clone(),
+                        &self.tx,
+                        &self.limit,
                         p.vs.ha_suspend.map(|ip| {
                             let present = self.local_addrs.as_ref().is_none_or(|a| a.contains(&ip));
                             self.suspend
@@ -449,6 +452,7 @@ impl<K: Kernel> Daemon<K> {
                                 .or_insert_with(|| tokio::sync::watch::Sender::new(present))
                                 .subscribe()
                         }),
+                        &mut self.tcp,
                     );
                     self.slots.insert(
                         id,

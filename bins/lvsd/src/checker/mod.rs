@@ -16,6 +16,7 @@ pub mod misc;
 pub mod net;
 pub mod ping;
 pub mod smtp;
+pub mod tcp_engine;
 pub mod udp;
 pub mod url_cycle;
 
@@ -138,6 +139,12 @@ pub struct Report {
 }
 
 fn jitter(max: Duration) -> Duration {
+    jitter_for(max, 0)
+}
+
+/// A random delay below `max` (zero for zero); `salt` (a checker id) keeps
+/// checkers started in the same nanosecond apart.
+fn jitter_for(max: Duration, salt: u64) -> Duration {
     if max.is_zero() {
         return Duration::ZERO;
     }
@@ -145,7 +152,10 @@ fn jitter(max: Duration) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0) as u64;
-    let mut x = seed ^ 0x9e37_79b9_7f4a_7c15 ^ (std::process::id() as u64) << 32;
+    let mut x = seed
+        ^ 0x9e37_79b9_7f4a_7c15
+        ^ (std::process::id() as u64) << 32
+        ^ salt.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
@@ -157,6 +167,58 @@ fn jitter(max: Duration) -> Duration {
 /// (every checker of a large config starting together) would overflow the
 /// backends' SYN queues and fail checks that would pass one by one.
 pub const MAX_CONCURRENT_CHECKS: usize = 256;
+
+/// A running checker: its own task, or a TCP_CHECK in the shared engine.
+#[derive(Debug)]
+pub enum Handle {
+    /// A checker task.
+    Task(tokio::task::JoinHandle<()>),
+    /// Checker `id` of the TCP_CHECK engine.
+    Engine(tcp_engine::Engine, usize),
+}
+
+impl Handle {
+    /// Stops the checker.
+    pub fn abort(&self) {
+        match self {
+            Handle::Task(h) => h.abort(),
+            Handle::Engine(e, id) => e.remove(*id),
+        }
+    }
+}
+
+/// Starts checker `id` like [`spawn`], but a TCP_CHECK without `ha_suspend`
+/// runs in `engine` (started on first use) instead of a task of its own.
+pub fn start(
+    id: usize,
+    spec: std::sync::Arc<CheckerSpec>,
+    weight: i64,
+    tx: &mpsc::UnboundedSender<Report>,
+    limit: &std::sync::Arc<tokio::sync::Semaphore>,
+    active: Option<tokio::sync::watch::Receiver<bool>>,
+    engine: &mut Option<tcp_engine::Engine>,
+) -> Handle {
+    if matches!(spec.kind, CheckKind::Tcp) && active.is_none() {
+        let e = match engine {
+            Some(e) => Some(e.clone()),
+            None => match tcp_engine::Engine::spawn(tx.clone()) {
+                Ok(e) => {
+                    *engine = Some(e.clone());
+                    Some(e)
+                }
+                Err(err) => {
+                    tracing::warn!("TCP_CHECK engine: {err}; using a task per checker");
+                    None
+                }
+            },
+        };
+        if let Some(e) = e {
+            e.add(id, spec);
+            return Handle::Engine(e, id);
+        }
+    }
+    Handle::Task(spawn(id, spec, weight, tx.clone(), limit.clone(), active))
+}
 
 /// Starts the task of checker `id`: first check after a random delay up to
 /// `warmup`, then the retry cycle. `weight` is the configured weight of the

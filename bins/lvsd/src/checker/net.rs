@@ -9,11 +9,11 @@ use tokio::net::{TcpSocket, TcpStream, UdpSocket};
 
 use crate::model::CheckerSpec;
 
-fn timed_out() -> io::Error {
+pub(crate) fn timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "connect_timeout expired")
 }
 
-fn apply_options(sock: SockRef<'_>, spec: &CheckerSpec) -> io::Result<()> {
+pub(crate) fn apply_options(sock: SockRef<'_>, spec: &CheckerSpec) -> io::Result<()> {
     if let Some(dev) = &spec.bind_if {
         sock.bind_device(Some(dev.as_bytes()))?;
     }
