@@ -11,6 +11,15 @@
 //! - at exit the running daemon is stopped.
 //!
 //! The sync id defaults to the instance's VRID (keepalived's default).
+//!
+//! The IPVS netlink calls block, so they never run on the async runtime: a
+//! [`SyncWorker`] thread owns the kernel handle and runs the start/stop
+//! commands one at a time in the order they were sent ([`LvsSync`] only
+//! queues them), so a stop never overtakes the start before it, also across a
+//! reload that replaces the settings. [`SyncWorker::flush`] awaits everything
+//! queued (at exit, before the process ends).
+
+use std::sync::mpsc;
 
 use ipvs_sys::{DaemonState, SyncDaemon};
 use tracing::{info, warn};
@@ -87,14 +96,6 @@ impl SyncKernel for IpvsKernel {
     }
 }
 
-/// One `lvs_sync_daemon` following one instance.
-pub struct LvsSync<K> {
-    spec: SyncSpec,
-    kernel: K,
-    /// The daemon we run now.
-    role: Option<DaemonState>,
-}
-
 fn role_name(r: DaemonState) -> &'static str {
     match r {
         DaemonState::Master => "master",
@@ -102,12 +103,107 @@ fn role_name(r: DaemonState) -> &'static str {
     }
 }
 
-impl<K: SyncKernel> LvsSync<K> {
+/// A command for the worker thread.
+#[derive(Debug)]
+enum Cmd {
+    Start(SyncDaemon, String),
+    Stop(SyncDaemon),
+    /// Answer once every earlier command has run.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The thread that runs the IPVS sync-daemon calls in order. Cloning gives
+/// another handle to the same thread; it ends when the last handle goes.
+#[derive(Debug, Clone)]
+pub struct SyncWorker {
+    tx: mpsc::Sender<Cmd>,
+}
+
+impl SyncWorker {
+    /// Starts the thread. `open` makes the kernel handle on it (again after
+    /// a failure, at the next command), so neither opening nor any call
+    /// blocks the caller.
+    pub fn spawn<K, F>(open: F) -> std::io::Result<Self>
+    where
+        K: SyncKernel,
+        F: FnMut() -> Result<K, String> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("lvs-sync".into())
+            .spawn(move || run_worker(open, &rx))?;
+        Ok(SyncWorker { tx })
+    }
+
+    fn send(&self, cmd: Cmd) {
+        if self.tx.send(cmd).is_err() {
+            warn!("lvs_sync_daemon: the IPVS worker thread is gone");
+        }
+    }
+
+    /// Waits (without blocking the runtime) until every command sent so far
+    /// has run.
+    pub async fn flush(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(Cmd::Flush(tx));
+        let _ = rx.await;
+    }
+}
+
+fn run_worker<K: SyncKernel>(
+    mut open: impl FnMut() -> Result<K, String>,
+    rx: &mpsc::Receiver<Cmd>,
+) {
+    let mut kernel: Option<K> = None;
+    while let Ok(cmd) = rx.recv() {
+        let d = match &cmd {
+            Cmd::Flush(_) => None,
+            Cmd::Start(d, _) | Cmd::Stop(d) => Some(d),
+        };
+        if d.is_some() && kernel.is_none() {
+            match open() {
+                Ok(k) => kernel = Some(k),
+                Err(e) => warn!("lvs_sync_daemon: cannot open IPVS: {e}"),
+            }
+        }
+        match (cmd, kernel.as_mut()) {
+            (Cmd::Flush(done), _) => {
+                let _ = done.send(());
+            }
+            (Cmd::Start(d, instance), Some(k)) => match k.start(&d) {
+                Ok(()) => info!(iface = %d.mcast_ifn, syncid = d.syncid, role = role_name(d.state),
+                    instance = %instance, "lvs_sync_daemon started"),
+                Err(e) => {
+                    warn!(iface = %d.mcast_ifn, role = role_name(d.state), "lvs_sync_daemon start: {e}");
+                }
+            },
+            (Cmd::Stop(d), Some(k)) => {
+                // keepalived stops the other role unconditionally; "not running" is normal.
+                if let Err(e) = k.stop(&d) {
+                    tracing::debug!(role = role_name(d.state), "lvs_sync_daemon stop: {e}");
+                }
+            }
+            (Cmd::Start(..) | Cmd::Stop(_), None) => {}
+        }
+    }
+}
+
+/// One `lvs_sync_daemon` following one instance; its calls go to a
+/// [`SyncWorker`] and never block.
+#[derive(Debug)]
+pub struct LvsSync {
+    spec: SyncSpec,
+    worker: SyncWorker,
+    /// The daemon asked for last (started unless the kernel refused).
+    role: Option<DaemonState>,
+}
+
+impl LvsSync {
     /// Starts the daemon for `current` (the instance's state now).
-    pub fn begin(spec: SyncSpec, kernel: K, current: State) -> Self {
+    pub fn begin(spec: SyncSpec, worker: SyncWorker, current: State) -> Self {
         let mut s = LvsSync {
             spec,
-            kernel,
+            worker,
             role: None,
         };
         let role = if current == State::Master {
@@ -124,7 +220,7 @@ impl<K: SyncKernel> LvsSync<K> {
         &self.spec
     }
 
-    /// The role running now.
+    /// The role asked for last.
     #[cfg(test)]
     pub fn role(&self) -> Option<DaemonState> {
         self.role
@@ -137,26 +233,13 @@ impl<K: SyncKernel> LvsSync<K> {
     }
 
     fn start(&mut self, role: DaemonState) {
-        let d = self.daemon(role);
-        match self.kernel.start(&d) {
-            Ok(()) => {
-                info!(iface = %d.mcast_ifn, syncid = d.syncid, role = role_name(role),
-                    instance = %self.spec.instance, "lvs_sync_daemon started");
-                self.role = Some(role);
-            }
-            Err(e) => {
-                warn!(iface = %d.mcast_ifn, role = role_name(role), "lvs_sync_daemon start: {e}");
-                self.role = None;
-            }
-        }
+        self.worker
+            .send(Cmd::Start(self.daemon(role), self.spec.instance.clone()));
+        self.role = Some(role);
     }
 
     fn stop(&mut self, role: DaemonState) {
-        let d = self.daemon(role);
-        // keepalived stops the other role unconditionally; a "not running" error is normal.
-        if let Err(e) = self.kernel.stop(&d) {
-            tracing::debug!(role = role_name(role), "lvs_sync_daemon stop: {e}");
-        }
+        self.worker.send(Cmd::Stop(self.daemon(role)));
         if self.role == Some(role) {
             self.role = None;
         }
@@ -180,7 +263,7 @@ impl<K: SyncKernel> LvsSync<K> {
         }
     }
 
-    /// Exit: stops the running daemon.
+    /// Stops the running daemon (queued: [`SyncWorker::flush`] waits for it).
     pub fn end(mut self) {
         if let Some(r) = self.role {
             self.stop(r);
@@ -193,12 +276,69 @@ impl<K: SyncKernel> LvsSync<K> {
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Log(Vec<String>);
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::Duration;
 
-    impl SyncKernel for &mut Log {
+    /// A fake kernel recording its calls; each call waits until the gate is
+    /// open, then takes `delay` (a slow netlink answer), and records when it
+    /// begins and ends.
+    #[derive(Clone, Default)]
+    struct Log {
+        calls: Arc<Mutex<Vec<String>>>,
+        delay: Duration,
+        gate: Arc<(Mutex<bool>, Condvar)>,
+    }
+
+    impl Log {
+        /// Calls take `delay` and wait for [`Log::open_gate`].
+        fn slow(delay: Duration) -> Self {
+            Log {
+                delay,
+                ..Log::default()
+            }
+        }
+        fn open_gate(&self) {
+            *self.gate.0.lock().unwrap() = true;
+            self.gate.1.notify_all();
+        }
+        fn record(&self, what: String) {
+            self.calls.lock().unwrap().push(format!("begin {what}"));
+            if !self.delay.is_zero() {
+                let mut open = self.gate.0.lock().unwrap();
+                while !*open {
+                    open = self.gate.1.wait(open).unwrap();
+                }
+                drop(open);
+                std::thread::sleep(self.delay);
+            }
+            self.calls.lock().unwrap().push(format!("end {what}"));
+        }
+        fn raw(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+        /// The calls, one line each (begin/end pairs folded).
+        fn calls(&self) -> Vec<String> {
+            let all = self.calls.lock().unwrap().clone();
+            for pair in all.chunks(2) {
+                assert_eq!(
+                    pair[0].strip_prefix("begin "),
+                    pair[1].strip_prefix("end "),
+                    "calls overlap: {all:?}"
+                );
+            }
+            all.iter()
+                .filter_map(|c| c.strip_prefix("begin ").map(str::to_string))
+                .collect()
+        }
+        fn worker(&self) -> SyncWorker {
+            let me = self.clone();
+            SyncWorker::spawn(move || Ok(me.clone())).unwrap()
+        }
+    }
+
+    impl SyncKernel for Log {
         fn start(&mut self, d: &SyncDaemon) -> Result<(), String> {
-            self.0.push(format!(
+            self.record(format!(
                 "start {} {} {}",
                 role_name(d.state),
                 d.mcast_ifn,
@@ -207,9 +347,27 @@ mod tests {
             Ok(())
         }
         fn stop(&mut self, d: &SyncDaemon) -> Result<(), String> {
-            self.0.push(format!("stop {}", role_name(d.state)));
+            self.record(format!("stop {}", role_name(d.state)));
             Ok(())
         }
+    }
+
+    /// `n` rounds of backup → master → backup on eth1, then `tail`.
+    fn cycles(n: usize, tail: &[&str]) -> Vec<String> {
+        let round = [
+            "start backup eth1 51",
+            "stop backup",
+            "start master eth1 51",
+            "stop master",
+        ];
+        let mut v: Vec<String> = round
+            .iter()
+            .cycle()
+            .take(4 * n)
+            .map(|c| c.to_string())
+            .collect();
+        v.extend(tail.iter().map(|c| c.to_string()));
+        v
     }
 
     fn spec() -> SyncSpec {
@@ -219,11 +377,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn follows_the_instance_in_keepalived_order() {
-        let mut log = Log::default();
+    #[tokio::test]
+    async fn follows_the_instance_in_keepalived_order() {
+        let log = Log::default();
+        let worker = log.worker();
         {
-            let mut s = LvsSync::begin(spec(), &mut log, State::Initialize);
+            let mut s = LvsSync::begin(spec(), worker.clone(), State::Initialize);
             assert_eq!(s.role(), Some(DaemonState::Backup));
             s.on_state("VI_2", State::Backup, State::Master); // another instance
             s.on_state("VI_1", State::Initialize, State::Backup); // already backup
@@ -236,23 +395,8 @@ mod tests {
             s.on_state("VI_1", State::Backup, State::Master);
             s.end();
         }
-        assert_eq!(
-            log.0,
-            [
-                "start backup eth1 51",
-                "stop backup",
-                "start master eth1 51",
-                "stop master",
-                "start backup eth1 51",
-                "stop backup",
-                "start master eth1 51",
-                "stop master",
-                "start backup eth1 51",
-                "stop backup",
-                "start master eth1 51",
-                "stop master",
-            ]
-        );
+        worker.flush().await;
+        assert_eq!(log.calls(), cycles(3, &[]));
     }
 
     fn resolved(text: &str) -> (Option<SyncSpec>, usize) {
@@ -296,10 +440,84 @@ mod tests {
         );
     }
 
-    #[test]
-    fn starts_as_master_when_the_instance_already_is() {
-        let mut log = Log::default();
-        LvsSync::begin(spec(), &mut log, State::Master).end();
-        assert_eq!(log.0, ["start master eth1 51", "stop master"]);
+    #[tokio::test]
+    async fn starts_as_master_when_the_instance_already_is() {
+        let log = Log::default();
+        let worker = log.worker();
+        LvsSync::begin(spec(), worker.clone(), State::Master).end();
+        worker.flush().await;
+        assert_eq!(log.calls(), ["start master eth1 51", "stop master"]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn slow_calls_keep_their_order_and_never_block_the_caller() {
+        let log = Log::slow(Duration::from_millis(30));
+        let worker = log.worker();
+        let mut s = LvsSync::begin(spec(), worker.clone(), State::Backup);
+        s.on_state("VI_1", State::Backup, State::Master);
+        s.on_state("VI_1", State::Master, State::Backup);
+        s.end();
+        // A reload with other settings: the old daemon's stop (queued above)
+        // runs before the new one starts.
+        let mut other = spec();
+        other.daemon.mcast_ifn = "eth2".into();
+        LvsSync::begin(other, worker.clone(), State::Master).end();
+        // Everything is queued while the first call hangs in the "kernel"
+        // (the gate is shut): nothing waited for it, and this single-thread
+        // runtime still runs its tasks.
+        let ticks = tokio::spawn(async {
+            for _ in 0..3 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            3
+        });
+        assert_eq!(ticks.await.unwrap(), 3);
+        for _ in 0..200 {
+            if !log.raw().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            log.raw(),
+            ["begin start backup eth1 51"],
+            "one call at a time"
+        );
+        log.open_gate();
+        worker.flush().await;
+        assert_eq!(
+            log.calls(),
+            cycles(
+                1,
+                &[
+                    "start backup eth1 51",
+                    "stop backup",
+                    "start master eth2 51",
+                    "stop master"
+                ]
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_kernel_that_cannot_be_opened_is_retried_at_the_next_command() {
+        let log = Log::default();
+        let tries = Arc::new(Mutex::new(0));
+        let (l, t) = (log.clone(), tries.clone());
+        let worker = SyncWorker::spawn(move || {
+            let mut n = t.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                Err("no ip_vs".to_string())
+            } else {
+                Ok(l.clone())
+            }
+        })
+        .unwrap();
+        let mut s = LvsSync::begin(spec(), worker.clone(), State::Backup);
+        s.on_state("VI_1", State::Backup, State::Master);
+        worker.flush().await;
+        assert_eq!(*tries.lock().unwrap(), 2);
+        assert_eq!(log.calls(), ["stop backup", "start master eth1 51"]);
     }
 }

@@ -18,7 +18,7 @@ use vrrp_core::{Action, Event, Instance, State, SyncGroup};
 
 use super::clock::Clock;
 use super::host::HostView;
-use super::lvs_sync::{IpvsKernel, LvsSync, SyncSpec};
+use super::lvs_sync::{IpvsKernel, LvsSync, SyncSpec, SyncWorker};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -154,7 +154,9 @@ pub struct Router {
     /// The last state each sync group was notified of.
     group_states: BTreeMap<String, State>,
     /// `lvs_sync_daemon` following an instance.
-    lvs_sync: Option<LvsSync<IpvsKernel>>,
+    lvs_sync: Option<LvsSync>,
+    /// The thread running the IPVS sync-daemon calls (made on first use).
+    lvs_worker: Option<SyncWorker>,
     /// VMAC sysctls, with the shared ones counted per parent / host-wide.
     vmac_sysctls: netio::VmacSysctls,
 }
@@ -196,6 +198,7 @@ impl Router {
             group_notify: BTreeMap::new(),
             group_states: BTreeMap::new(),
             lvs_sync: None,
+            lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
             rx_advert: Box::new(Advertisement {
                 version: Version::V3,
@@ -937,6 +940,16 @@ impl Router {
         if let Some(l) = self.lvs_sync.take() {
             l.end();
         }
+        if let Some(w) = &self.lvs_worker {
+            // The stop must reach the kernel before we exit (bounded: a hung
+            // netlink call does not keep us from exiting).
+            if tokio::time::timeout(std::time::Duration::from_secs(5), w.flush())
+                .await
+                .is_err()
+            {
+                warn!("lvs_sync_daemon: IPVS calls still pending at exit");
+            }
+        }
         // Let notify_stop (and other running notify scripts) finish, briefly.
         let pending: Vec<_> = self.notify_tasks.drain(..).collect();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
@@ -1245,9 +1258,17 @@ impl Router {
             .iter()
             .find(|i| i.name() == spec.instance)
             .map_or(State::Initialize, Instance::state);
-        match IpvsKernel::open() {
-            Ok(k) => self.lvs_sync = Some(LvsSync::begin(spec, k, current)),
-            Err(e) => warn!("lvs_sync_daemon: cannot open IPVS: {e}"),
+        if self.lvs_worker.is_none() {
+            match SyncWorker::spawn(IpvsKernel::open) {
+                Ok(w) => self.lvs_worker = Some(w),
+                Err(e) => {
+                    warn!("lvs_sync_daemon: cannot start the IPVS thread: {e}");
+                    return;
+                }
+            }
+        }
+        if let Some(w) = &self.lvs_worker {
+            self.lvs_sync = Some(LvsSync::begin(spec, w.clone(), current));
         }
     }
 
