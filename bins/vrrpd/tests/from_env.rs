@@ -3,6 +3,8 @@
 //! intends when run together in `vrrpd simulate`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -279,20 +281,6 @@ impl Drop for Netns {
     }
 }
 
-/// Kills a child on drop.
-struct Kid(std::process::Child);
-impl Drop for Kid {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sh(args: &[&str]) {
-    let st = Command::new(args[0]).args(&args[1..]).status().unwrap();
-    assert!(st.success(), "{args:?}");
-}
-
 fn has_vip(ns: &str, vip: &str) -> bool {
     let o = Command::new("ip")
         .args(["-n", ns, "-4", "addr", "show", "dev", "v0"])
@@ -313,8 +301,8 @@ fn wait_for(what: &str, secs: u64, f: impl Fn() -> bool) {
 }
 
 /// A "MySQL" listening on ADDR:3306 inside the namespace.
-fn listener(ns: &str, addr: &str) -> Kid {
-    Kid(Command::new("ip")
+fn listener(ns: &str, addr: &str) -> common::Kid {
+    common::Kid(Command::new("ip")
         .args(["netns", "exec", ns, "python3", "-c"])
         .arg(format!(
             "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('{addr}',3306))\ns.listen()\ntime.sleep(600)"
@@ -341,15 +329,15 @@ fn mysql_dies_vip_moves_in_netns() {
     let tag = std::process::id();
     let (a, b) = (format!("fe-a-{tag}"), format!("fe-b-{tag}"));
     let _ns = Netns(vec![a.clone(), b.clone()]);
-    sh(&["ip", "netns", "add", &a]);
-    sh(&["ip", "netns", "add", &b]);
-    sh(&[
+    common::sh(&["ip", "netns", "add", &a]);
+    common::sh(&["ip", "netns", "add", &b]);
+    common::sh(&[
         "ip", "-n", &a, "link", "add", "v0", "type", "veth", "peer", "name", "v0", "netns", &b,
     ]);
     let vip = "10.143.0.32";
     let addrs = [(&a, "10.143.0.65"), (&b, "10.143.0.60")];
     for (ns, ip) in addrs {
-        sh(&[
+        common::sh(&[
             "ip",
             "-n",
             ns,
@@ -359,8 +347,8 @@ fn mysql_dies_vip_moves_in_netns() {
             "dev",
             "v0",
         ]);
-        sh(&["ip", "-n", ns, "link", "set", "v0", "up"]);
-        sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+        common::sh(&["ip", "-n", ns, "link", "set", "v0", "up"]);
+        common::sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
     }
     let dir = TempDir::new("netns");
     let mut mysql_a = Some(listener(&a, "10.143.0.65"));
@@ -369,33 +357,35 @@ fn mysql_dies_vip_moves_in_netns() {
     for ((ns, ip), prio) in addrs.into_iter().zip(["100", "90"]) {
         let sock = dir.0.join(format!("{ns}.sock"));
         let log = std::fs::File::create(dir.0.join(format!("{ns}.log"))).unwrap();
-        kids.push(Kid(Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                ns,
-                env!("CARGO_BIN_EXE_vrrpd"),
-                "--from-env",
-            ])
-            .arg("--socket")
-            .arg(&sock)
-            .arg("--dump-file")
-            .arg(dir.0.join(format!("{ns}.json")))
-            .env_clear()
-            .envs([
-                ("VIP", vip),
-                ("VRID", "32"),
-                ("INTERFACE", "v0"),
-                ("PRIORITY", prio),
-                ("REAL_IP", ip),
-                ("NOPREEMPT", "true"),
-                ("AUTH_PASS", "1111"),
-                ("CHECK_PORT", "3306"),
-            ])
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap()));
+        kids.push(common::Kid(
+            Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    ns,
+                    env!("CARGO_BIN_EXE_vrrpd"),
+                    "--from-env",
+                ])
+                .arg("--socket")
+                .arg(&sock)
+                .arg("--dump-file")
+                .arg(dir.0.join(format!("{ns}.json")))
+                .env_clear()
+                .envs([
+                    ("VIP", vip),
+                    ("VRID", "32"),
+                    ("INTERFACE", "v0"),
+                    ("PRIORITY", prio),
+                    ("REAL_IP", ip),
+                    ("NOPREEMPT", "true"),
+                    ("AUTH_PASS", "1111"),
+                    ("CHECK_PORT", "3306"),
+                ])
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        ));
     }
     let logs = || {
         ["a", "b"]

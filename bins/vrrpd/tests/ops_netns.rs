@@ -7,16 +7,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout == b"0\n")
-}
 
 /// Network namespaces and files removed on drop (also when the test fails).
 struct Cleanup {
@@ -32,20 +27,6 @@ impl Drop for Cleanup {
             let _ = std::fs::remove_file(f);
         }
     }
-}
-
-/// Kills a child on drop.
-struct Kid(std::process::Child);
-impl Drop for Kid {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sh(args: &[&str]) {
-    let st = Command::new(args[0]).args(&args[1..]).status().unwrap();
-    assert!(st.success(), "{args:?}");
 }
 
 /// Next sd_notify datagram, or None after `timeout`.
@@ -101,7 +82,7 @@ fn has_line(text: &str, line: &str) -> bool {
 
 #[test]
 fn notify_socket_and_metrics_in_netns() {
-    if !is_root() {
+    if !common::is_root() {
         eprintln!("SKIPPED: notify_socket_and_metrics_in_netns needs root (network namespaces)");
         return;
     }
@@ -115,15 +96,15 @@ fn notify_socket_and_metrics_in_netns() {
         netns: vec![a.clone(), b.clone()],
         files: vec![conf.clone(), ctl.clone(), notify.clone()],
     };
-    sh(&["ip", "netns", "add", &a]);
-    sh(&["ip", "netns", "add", &b]);
-    sh(&[
+    common::sh(&["ip", "netns", "add", &a]);
+    common::sh(&["ip", "netns", "add", &b]);
+    common::sh(&[
         "ip", "-n", &a, "link", "add", "v0", "type", "veth", "peer", "name", "v0", "netns", &b,
     ]);
     for (ns, ip) in [(&a, "10.91.0.1/24"), (&b, "10.91.0.2/24")] {
-        sh(&["ip", "-n", ns, "addr", "add", ip, "dev", "v0"]);
-        sh(&["ip", "-n", ns, "link", "set", "v0", "up"]);
-        sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+        common::sh(&["ip", "-n", ns, "addr", "add", ip, "dev", "v0"]);
+        common::sh(&["ip", "-n", ns, "link", "set", "v0", "up"]);
+        common::sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
     }
     std::fs::write(
         &conf,
@@ -133,18 +114,20 @@ fn notify_socket_and_metrics_in_netns() {
     .unwrap();
     let _ = std::fs::remove_file(&notify);
     let nsock = UnixDatagram::bind(&notify).unwrap();
-    let mut kid = Kid(Command::new("ip")
-        .args(["netns", "exec", &a])
-        .arg(env!("CARGO_BIN_EXE_vrrpd"))
-        .arg("-f")
-        .arg(&conf)
-        .arg("--socket")
-        .arg(&ctl)
-        .args(["--metrics-listen", "127.0.0.1:9650"])
-        .env("NOTIFY_SOCKET", &notify)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap());
+    let mut kid = common::Kid(
+        Command::new("ip")
+            .args(["netns", "exec", &a])
+            .arg(env!("CARGO_BIN_EXE_vrrpd"))
+            .arg("-f")
+            .arg(&conf)
+            .arg("--socket")
+            .arg(&ctl)
+            .args(["--metrics-listen", "127.0.0.1:9650"])
+            .env("NOTIFY_SOCKET", &notify)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
 
     // READY=1 only once the instance is installed: the status already lists it.
     let ready = wait_notification(&nsock, "READY=1", 20);
@@ -161,12 +144,12 @@ fn notify_socket_and_metrics_in_netns() {
         )
     });
     // A bad packet from the other namespace: valid VRID 51 advert with TTL 64.
-    sh(&["ip", "-n", &b, "route", "add", "224.0.0.0/4", "dev", "v0"]);
+    common::sh(&["ip", "-n", &b, "route", "add", "224.0.0.0/4", "dev", "v0"]);
     let sender = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests-netns/vrrp-send.py"
     );
-    sh(&[
+    common::sh(&[
         "ip",
         "netns",
         "exec",
@@ -224,13 +207,13 @@ fn notify_socket_and_metrics_in_netns() {
     // SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1 again.
     let pid = kid.0.id();
     // `ip netns exec` execs vrrpd, so the child's pid is vrrpd's.
-    sh(&["kill", "-HUP", &pid.to_string()]);
+    common::sh(&["kill", "-HUP", &pid.to_string()]);
     let r = wait_notification(&nsock, "RELOADING=1", 10);
     assert!(r.lines().any(|l| l.starts_with("MONOTONIC_USEC=")), "{r}");
     wait_notification(&nsock, "READY=1", 10);
 
     // SIGTERM: STOPPING=1, then a clean exit.
-    sh(&["kill", "-TERM", &pid.to_string()]);
+    common::sh(&["kill", "-TERM", &pid.to_string()]);
     wait_notification(&nsock, "STOPPING=1", 10);
     let end = Instant::now() + Duration::from_secs(10);
     let code = loop {

@@ -161,6 +161,36 @@ pub struct Router {
     vmac_sysctls: netio::VmacSysctls,
 }
 
+/// One line to every notify FIFO (non-blocking; dropped when full).
+fn write_fifos(fifos: &mut [netio::notify_fifo::NotifyFifo], line: &str) {
+    for f in fifos {
+        f.write_line(line);
+    }
+}
+
+/// Starts a notify script for `kind` ("instance" or "group") `name` without
+/// waiting for it (keepalived does not wait); it joins `tasks`, which shutdown
+/// lets finish briefly. Failures go to the log.
+fn spawn_notify(
+    tasks: &mut Vec<tokio::task::JoinHandle<()>>,
+    kind: &'static str,
+    name: String,
+    cmd: crate::mapping::ScriptCmd,
+) {
+    tasks.retain(|h| !h.is_finished());
+    tasks.push(tokio::spawn(async move {
+        let argv = &cmd.argv;
+        let timeout = std::time::Duration::from_secs(30);
+        match netio::run_script_as(argv, timeout, cmd.run_as).await {
+            Ok(o) if o.success() => {}
+            Ok(o) => {
+                warn!(notify = kind, name = %name, script = ?argv, outcome = ?o, "notify script failed");
+            }
+            Err(e) => warn!(notify = kind, name = %name, script = ?argv, "notify script: {e}"),
+        }
+    }));
+}
+
 fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
     let mut a = AddressSpec::vip(ifindex, v.prefix.addr, v.prefix.len);
     a.label = v.label.clone();
@@ -647,28 +677,12 @@ impl Router {
             crate::sync_group::group_scripts(n, &name, state)
         });
         for cmd in scripts {
-            self.spawn_group_script(name.clone(), cmd);
+            spawn_notify(&mut self.notify_tasks, "group", name.clone(), cmd);
         }
-        self.write_fifos(&netio::notify_fifo::group_line(&name, state.as_str()));
-    }
-
-    /// One line to every notify FIFO (non-blocking; dropped when full).
-    fn write_fifos(&mut self, line: &str) {
-        for f in &mut self.notify_fifos {
-            f.write_line(line);
-        }
-    }
-
-    fn spawn_group_script(&mut self, group: String, cmd: crate::mapping::ScriptCmd) {
-        self.notify_tasks.retain(|h| !h.is_finished());
-        self.notify_tasks.push(tokio::spawn(async move {
-            let argv = &cmd.argv;
-            match netio::run_script_as(argv, std::time::Duration::from_secs(30), cmd.run_as).await {
-                Ok(o) if o.success() => {}
-                Ok(o) => warn!(group = %group, script = ?argv, outcome = ?o, "group notify script failed"),
-                Err(e) => warn!(group = %group, script = ?argv, "group notify script: {e}"),
-            }
-        }));
+        write_fifos(
+            &mut self.notify_fifos,
+            &netio::notify_fifo::group_line(&name, state.as_str()),
+        );
     }
 
     async fn drain(&mut self, i: usize) {
@@ -751,22 +765,7 @@ impl Router {
                     a
                 });
                 for cmd in [specific, generic].into_iter().flatten() {
-                    let inst_name = name.clone();
-                    let argv = cmd.argv;
-                    // keepalived runs notify scripts without waiting for them.
-                    self.notify_tasks.retain(|h| !h.is_finished());
-                    self.notify_tasks.push(tokio::spawn(async move {
-                        let timeout = std::time::Duration::from_secs(30);
-                        match netio::run_script_as(&argv, timeout, cmd.run_as).await {
-                            Ok(o) if o.success() => {}
-                            Ok(o) => {
-                                warn!(instance = %inst_name, script = ?argv, outcome = ?o, "notify script failed")
-                            }
-                            Err(e) => {
-                                warn!(instance = %inst_name, script = ?argv, "notify script: {e}")
-                            }
-                        }
-                    }));
+                    spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
                 }
                 // keepalived writes the FIFO line after starting the scripts.
                 let line = netio::notify_fifo::instance_line(
@@ -774,9 +773,7 @@ impl Router {
                     to.as_str(),
                     inst.effective_priority(),
                 );
-                for f in &mut self.notify_fifos {
-                    f.write_line(&line);
-                }
+                write_fifos(&mut self.notify_fifos, &line);
                 if let Some(l) = &mut self.lvs_sync {
                     l.on_state(&name, from, to);
                 }
@@ -920,7 +917,10 @@ impl Router {
         // keepalived notify_shutdown: every group then gets STOP on the FIFOs.
         let names: Vec<String> = self.groups.iter().map(|g| g.name().to_string()).collect();
         for g in names {
-            self.write_fifos(&netio::notify_fifo::group_line(&g, State::Stop.as_str()));
+            write_fifos(
+                &mut self.notify_fifos,
+                &netio::notify_fifo::group_line(&g, State::Stop.as_str()),
+            );
         }
         let stops: Vec<(String, crate::mapping::ScriptCmd)> = self
             .group_notify
@@ -932,7 +932,7 @@ impl Router {
             })
             .collect();
         for (g, argv) in stops {
-            self.spawn_group_script(g, argv);
+            spawn_notify(&mut self.notify_tasks, "group", g, argv);
         }
         for h in self.script_tasks.drain(..) {
             h.abort();

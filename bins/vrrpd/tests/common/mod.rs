@@ -4,6 +4,21 @@
 use std::path::Path;
 use std::process::Command;
 
+/// Kills a child on drop (also when the test fails).
+pub struct Kid(pub std::process::Child);
+impl Drop for Kid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `args` (argv\[0\] from PATH); the test fails unless it succeeds.
+pub fn sh(args: &[&str]) {
+    let st = Command::new(args[0]).args(&args[1..]).status().unwrap();
+    assert!(st.success(), "{args:?}");
+}
+
 /// True when running as root (effective uid 0).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
