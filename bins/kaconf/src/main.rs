@@ -41,6 +41,10 @@ struct Common {
     /// result is the same; measured slower on 2 cores, so off by default).
     #[arg(long, hide = true)]
     pipeline: bool,
+    /// Read large files in one go on one thread (`LoadOptions::split_min_bytes`; by
+    /// default they are read in two parts on two threads when that is safe; same result).
+    #[arg(long, hide = true)]
+    no_split: bool,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +111,11 @@ fn opts(common: &Common) -> LoadOptions {
     LoadOptions {
         config_id: common.config_id.clone(),
         pipeline: common.pipeline,
+        split_min_bytes: if common.no_split {
+            usize::MAX
+        } else {
+            LoadOptions::default().split_min_bytes
+        },
         ..LoadOptions::default()
     }
 }
