@@ -296,6 +296,60 @@ ${extra}
 CONF
 }
 
+# ---- one router: keepalived or vrrpd ------------------------------------------------
+# tn_router_up NAME NS CONF IMPL: start keepalived (IMPL ka) or $VRRPD (IMPL vr,
+# debug log, pid/socket/dump files in $TN_DIR) in NS with CONF; log in
+# $TN_DIR/NAME.log; the pid is kept for tn_router_down.
+tn_router_up() {
+    local name=$1 ns=$2 conf=$3 impl=$4
+    case $impl in
+        ka) tn_keepalived_start "$name" "$ns" "$conf"; eval "TN_ROUTER_PID_$name=\$(tn_keepalived_pid $name)" ;;
+        vr)
+            tn_bg "$name" "$ns" "${VRRPD:?set VRRPD}" -D -f "$conf" -p "$TN_DIR/$name.pid" \
+                --socket "$TN_DIR/$name.sock" --dump-file "$TN_DIR/$name.dump"
+            eval "TN_ROUTER_PID_$name=$TN_LAST_PID"
+            ;;
+    esac
+}
+# tn_router_pid NAME: its pid (empty once down).
+tn_router_pid() { local v="TN_ROUTER_PID_$1"; echo "${!v:-}"; }
+# tn_router_down NAME: SIGTERM, wait up to 6 s, then SIGKILL; reaps it.
+tn_router_down() {
+    local t=0 p
+    p=$(tn_router_pid "$1")
+    [ -n "$p" ] || return 0
+    kill -TERM "$p" 2>/dev/null || true
+    while kill -0 "$p" 2>/dev/null && [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ] && [ $t -lt 120 ]; do
+        sleep 0.05; t=$((t + 1))
+    done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+    eval "TN_ROUTER_PID_$1="
+}
+# tn_teardown NS...: kill what runs in the namespaces and delete them (one
+# scenario of several in a script; the EXIT trap does the rest).
+tn_teardown() {
+    local ns p
+    for ns in "$@"; do
+        p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -TERM $p 2>/dev/null || true
+    done
+    sleep 0.3
+    for ns in "$@"; do
+        p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -KILL $p 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    local keep=""
+    for p in $(cat "$TN_DIR/.pids"); do kill -0 "$p" 2>/dev/null && keep="$keep $p"; done
+    printf '%s\n' $keep >"$TN_DIR/.pids"
+}
+# tn_link_mac NS IF: the MAC of IF (empty if there is no IF).
+tn_link_mac() { ip -n "$1" -o link show "$2" 2>/dev/null | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+# tn_neigh_mac NS IF ADDR: the MAC of IF's neighbour entry for ADDR.
+tn_neigh_mac() { ip -n "$1" neigh show "$3" dev "$2" | awk '{for(i=1;i<NF;i++) if($i=="lladdr") print $(i+1)}'; }
+
 # ---- assertions ------------------------------------------------------------------
 tn_ok()   { TN_PASS=$((TN_PASS + 1)); echo "ok - $*"; }
 tn_notok() { TN_FAIL=$((TN_FAIL + 1)); echo "not ok - $*"; }

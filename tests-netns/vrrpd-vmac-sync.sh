@@ -15,9 +15,10 @@
 #   macvlan of the same name (our MAC and parent) is replaced, a non-macvlan or
 #   a macvlan with another MAC of that name refused;
 #   SIGHUP keeps the VMAC, removes it when use_vmac goes, makes it again.
-# vmac6 (vrrpd alone): an IPv6 instance's VMAC is named vrrp6.51 (keepalived's
-#   IPv6 default), has 00:00:5e:00:02:33 and only
-#   the EUI-64 link-local of that MAC; removed at SIGTERM.
+# vmac6 (vrrpd alone): an IPv6 instance's VMAC is named vrrp.51 (keepalived
+#   2.2.7's default), has 00:00:5e:00:02:33 and, as its only link-local, eth0's
+#   (as keepalived adds it); removed at SIGTERM. vrrpd-vmac6.sh runs IPv6
+#   use_vmac against keepalived.
 # sync: r1 and r2 on two bridges (eth0 10.79.0.0/24, eth1 10.79.1.0/24);
 #   VI_A (eth0, VRID 61) and VI_B (eth1, VRID 62) in sync group G with group
 #   notify scripts appending their arguments to a file. r1's eth1 down: both
@@ -37,57 +38,15 @@ VRRPD=${VRRPD:-$HERE/../target/debug/vrrpd}
 [ -x "$VRRPD" ] || tn_skip "vrrpd binary not found at $VRRPD (set VRRPD=...)"
 VMAC=00:00:5e:00:01:33
 
-# ---- one router: keepalived (ka) or vrrpd (vr) ------------------------------------
-# router_up NAME NS CONF IMPL
-router_up() {
-    local name=$1 ns=$2 conf=$3 impl=$4
-    case $impl in
-        ka) tn_keepalived_start "$name" "$ns" "$conf"; eval "PID_$name=\$(tn_keepalived_pid $name)" ;;
-        vr)
-            tn_bg "$name" "$ns" "$VRRPD" -D -f "$conf" -p "$TN_DIR/$name.pid" \
-                --socket "$TN_DIR/$name.sock" --dump-file "$TN_DIR/$name.dump"
-            eval "PID_$name=$TN_LAST_PID"
-            ;;
-    esac
-}
-# router_down NAME: SIGTERM, wait up to 6 s, then SIGKILL; reaps it.
-router_down() {
-    local v="PID_$1" t=0 p
-    p=${!v:-}
-    [ -n "$p" ] || return 0
-    kill -TERM "$p" 2>/dev/null || true
-    while kill -0 "$p" 2>/dev/null && [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ] && [ $t -lt 120 ]; do
-        sleep 0.05; t=$((t + 1))
-    done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-    eval "PID_$1="
-}
-# teardown NS...: kill what runs in the namespaces and delete them.
-teardown() {
-    local ns p
-    for ns in "$@"; do
-        p=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$p" ] || kill -TERM $p 2>/dev/null || true
-    done
-    sleep 0.3
-    for ns in "$@"; do
-        p=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$p" ] || kill -KILL $p 2>/dev/null || true
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    local keep=""
-    for p in $(cat "$TN_DIR/.pids"); do kill -0 "$p" 2>/dev/null && keep="$keep $p"; done
-    printf '%s\n' $keep >"$TN_DIR/.pids"
-}
-# link_mac NS IF: the MAC of IF (empty if there is no IF).
+# ---- helpers (tests-netns/lib.sh) -------------------------------------------------
+router_up() { tn_router_up "$@"; eval "PID_$1=\$(tn_router_pid $1)"; }
+router_down() { tn_router_down "$1"; eval "PID_$1="; }
+teardown() { tn_teardown "$@"; }
 link_index() { ip -n "$1" -o link show "$2" 2>/dev/null | cut -d: -f1; }
-link_mac() { ip -n "$1" -o link show "$2" 2>/dev/null | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+link_mac() { tn_link_mac "$@"; }
 is_macvlan() { ip -n "$1" -d -o link show "$2" 2>/dev/null | grep -q 'macvlan mode'; }
 no_link() { ! ip -n "$1" link show "$2" >/dev/null 2>&1; }
-# neigh_mac NS IF ADDR: the neighbour entry's MAC.
-neigh_mac() { ip -n "$1" neigh show "$3" dev "$2" | awk '{for(i=1;i<NF;i++) if($i=="lladdr") print $(i+1)}'; }
+neigh_mac() { tn_neigh_mac "$@"; }
 eq() { [ "$1" = "$2" ]; }
 wait_for() { tn_wait_for "$@"; }
 # arp_replies NS ADDR: the distinct MACs answering ARP for ADDR from NS's eth0.
@@ -245,11 +204,13 @@ vrrp_instance V6 {
 }
 CONF
     router_up "$run" "$r" "$TN_DIR/$run.conf" vr
-    tn_check "[$run] Master: VIP on vrrp6.51" tn_wait_addr "$r" vrrp6.51 fd00:78::100 6
-    tn_check "[$run] vrrp6.51 has 00:00:5e:00:02:33" eq "$(link_mac "$r" vrrp6.51)" 00:00:5e:00:02:33
-    tn_check "[$run] its only link-local is the EUI-64 one of the virtual MAC" eq "$(ip -n "$r" -6 -o addr show dev vrrp6.51 scope link | awk '{print $4}' | paste -sd,)" fe80::200:5eff:fe00:233/64
+    local ll
+    ll=$(ip -n "$r" -6 -o addr show dev eth0 scope link | awk '{print $4}')
+    tn_check "[$run] Master: VIP on vrrp.51" tn_wait_addr "$r" vrrp.51 fd00:78::100 6
+    tn_check "[$run] vrrp.51 has 00:00:5e:00:02:33" eq "$(link_mac "$r" vrrp.51)" 00:00:5e:00:02:33
+    tn_check "[$run] its only link-local is eth0's ($ll)" eq "$(ip -n "$r" -6 -o addr show dev vrrp.51 scope link | awk '{print $4}' | paste -sd,)" "$ll"
     router_down "$run"
-    tn_check "[$run] vrrp6.51 removed at SIGTERM" no_link "$r" vrrp6.51
+    tn_check "[$run] vrrp.51 removed at SIGTERM" no_link "$r" vrrp.51
     teardown "$r" "$b"
 }
 

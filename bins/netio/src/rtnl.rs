@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::address::{
-    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope,
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
@@ -385,6 +385,27 @@ impl Rtnl {
                 RouteNetlinkMessage::NewAddress(spec.to_message(true)),
                 NLM_F_CREATE | NLM_F_EXCL,
                 &|| spec.describe("add"),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Adds an address that is valid but not preferred (IFA_CACHEINFO with
+    /// preferred lifetime 0, valid forever; `ip` shows it `deprecated`): it
+    /// can be named as a source (a VRRP advert's link-local on an IPv6 VMAC,
+    /// as keepalived 2.2.7 adds it) but the kernel does not pick it for other
+    /// traffic. Already there: an error with [`NetlinkError::is_already_exists`].
+    pub async fn add_deprecated_address(&self, spec: &AddressSpec) -> Result<(), NetlinkError> {
+        let mut m = spec.to_message(true);
+        let mut ci = CacheInfo::default();
+        ci.ifa_preferred = 0;
+        ci.ifa_valid = u32::MAX;
+        m.attributes.push(AddressAttribute::CacheInfo(ci));
+        self.conn
+            .request(
+                RouteNetlinkMessage::NewAddress(m),
+                NLM_F_CREATE | NLM_F_EXCL,
+                &|| spec.describe("add (deprecated)"),
             )
             .await
             .map(drop)

@@ -42,13 +42,21 @@ pub fn eui64_link_local(mac: MacAddr) -> std::net::Ipv6Addr {
     ])
 }
 
-/// keepalived's default VMAC interface name: `vrrp.VRID` for IPv4, `vrrp6.VRID`
-/// for IPv6 (keepalived tries that one first for an IPv6 instance).
-pub fn vmac_default_name(family: IpFamily, vrid: u8) -> String {
-    match family {
-        IpFamily::V4 => format!("vrrp.{vrid}"),
-        IpFamily::V6 => format!("vrrp6.{vrid}"),
-    }
+/// keepalived 2.2.7's default VMAC interface name: `vrrp.VRID` for both
+/// families. When that name is taken (by an earlier instance or a given name)
+/// an IPv6 instance tries [`vmac_ipv6_alt_name`] next, then both fall back to
+/// `vrrpN.VRID` (N = 1, 2, ...). Seen in network namespaces: an IPv6-only
+/// instance with VRID 51 gets `vrrp.51`; an IPv4 and an IPv6 instance with
+/// VRID 51 get `vrrp.51` and `vrrp6.51` when the IPv4 one comes first,
+/// `vrrp.51` and `vrrp1.51` when the IPv6 one does.
+pub fn vmac_default_name(_family: IpFamily, vrid: u8) -> String {
+    format!("vrrp.{vrid}")
+}
+
+/// The name an IPv6 instance's VMAC tries when `vrrp.VRID` is taken:
+/// `vrrp6.VRID` (see [`vmac_default_name`]).
+pub fn vmac_ipv6_alt_name(vrid: u8) -> String {
+    format!("vrrp6.{vrid}")
 }
 
 fn check_iface(name: &str) -> Result<(), SysctlError> {
@@ -263,7 +271,8 @@ pub(crate) mod tests {
             "00:00:5e:00:02:01"
         );
         assert_eq!(vmac_default_name(IpFamily::V4, 51), "vrrp.51");
-        assert_eq!(vmac_default_name(IpFamily::V6, 51), "vrrp6.51");
+        assert_eq!(vmac_default_name(IpFamily::V6, 51), "vrrp.51");
+        assert_eq!(vmac_ipv6_alt_name(51), "vrrp6.51");
         assert_eq!(
             eui64_link_local(vmac_address(IpFamily::V6, 51)).to_string(),
             "fe80::200:5eff:fe00:233"

@@ -1411,13 +1411,13 @@ mod tests {
         assert_eq!(v(1).mac.to_string(), "02:11:22:33:44:34");
         assert!(v(1).xmit_base);
         assert_eq!(v(2).mac.to_string(), "00:00:5e:00:02:35");
-        assert_eq!(v(2).name, "vrrp6.53");
+        assert_eq!(v(2).name, "vrrp.53");
     }
 
     #[test]
     fn default_vmac_names_are_unique_and_given_ones_must_be() {
         // The usual IPv4 + IPv6 pair with one VRID, both with use_vmac:
-        // keepalived names the IPv6 one vrrp6.51 (one VMAC each).
+        // keepalived 2.2.7 names the IPv6 one vrrp6.51 (one VMAC each).
         let pair = "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 192.0.2.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n fd00::1\n }\n}\n";
         let names = |m: &Mapped| -> Vec<String> {
             m.instances
@@ -1437,11 +1437,18 @@ mod tests {
         let (m, d) = map(&given);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(names(&m), ["vrrp1.51", "vrrp.51"]);
-        // An IPv6 default whose vrrp6.VRID is taken falls back to vrrp.VRID.
-        let v6_taken = pair.replacen("use_vmac\n", "use_vmac vrrp6.51\n", 1);
-        let (m, d) = map(&v6_taken);
+        // An IPv6 instance first: it gets vrrp.51, the IPv4 one vrrp1.51.
+        let (a, b) = pair.split_at(pair.find("vrrp_instance B").unwrap());
+        let (m, d) = map(&format!("{b}{a}"));
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(names(&m), ["vrrp6.51", "vrrp.51"]);
+        assert_eq!(names(&m), ["vrrp.51", "vrrp1.51"]);
+        // An IPv6 default whose vrrp.VRID is taken, vrrp6.VRID too: vrrp1.VRID.
+        let three = format!(
+            "{pair}vrrp_instance C {{\n interface eth1\n virtual_router_id 51\n use_vmac vrrp6.51\n virtual_ipaddress {{\n 192.0.2.9\n }}\n}}\n"
+        );
+        let (m, d) = map(&three);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(names(&m), ["vrrp.51", "vrrp1.51", "vrrp6.51"]);
         // Two instances naming the same VMAC: refused.
         let (_, d) = map(&pair.replace("use_vmac\n", "use_vmac vm\n"));
         assert!(

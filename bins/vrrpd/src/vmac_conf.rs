@@ -71,11 +71,12 @@ pub fn map_vmac(
     })
 }
 
-/// VMAC names are unique among the instances, as keepalived makes them
-/// (keepalived notes §3.13): a default name already taken becomes
-/// `vrrpN.VRID` (N = 1, 2, ...; an IPv6 instance's `vrrp6.VRID` first falls
-/// back to `vrrp.VRID`); two instances giving the same name is an
-/// error (at run time the second would replace the first's VMAC).
+/// VMAC names are unique among the instances, as keepalived 2.2.7 makes them
+/// (keepalived notes §3.13, [`vmac::vmac_default_name`]): a default name
+/// (`vrrp.VRID`) already taken, by an earlier instance or a given name, becomes
+/// `vrrp6.VRID` for an IPv6 instance when that is free, else `vrrpN.VRID`
+/// (N = 1, 2, ...); two instances giving the same name is an error (at run
+/// time the second would replace the first's VMAC).
 pub fn unique_names(instances: &mut [InstanceSpec], diags: &mut Vec<Diagnostic>) {
     let mut taken = HashSet::new();
     for spec in instances.iter() {
@@ -94,18 +95,26 @@ pub fn unique_names(instances: &mut [InstanceSpec], diags: &mut Vec<Diagnostic>)
     }
     for spec in instances.iter_mut() {
         let vrid = spec.config.vrid;
+        let v6 = spec.config.family == Family::V6;
         let Some(v) = spec.vmac.as_mut().filter(|v| !v.named) else {
             continue;
         };
-        if !taken.contains(&v.name) {
-            taken.insert(v.name.clone());
+        if taken.insert(v.name.clone()) {
             continue;
         }
-        v.name = format!("vrrp.{vrid}");
+        if v6 {
+            v.name = vmac::vmac_ipv6_alt_name(vrid);
+            if taken.insert(v.name.clone()) {
+                continue;
+            }
+        }
         let mut n = 0u32;
-        while !taken.insert(v.name.clone()) {
+        loop {
             n += 1;
             v.name = format!("vrrp{n}.{vrid}");
+            if taken.insert(v.name.clone()) {
+                break;
+            }
         }
     }
 }

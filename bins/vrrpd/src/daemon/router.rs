@@ -90,13 +90,13 @@ impl Slot {
         }
     }
 
-    /// Where adverts go out: the VMAC unless `vmac_xmit_base`. IPv6 adverts
-    /// use the parent (their source is the parent's link-local address).
+    /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
+    /// families (keepalived notes §3.13). An IPv6 advert from the VMAC keeps
+    /// its source address (the parent's link-local): the VMAC carries that
+    /// address too ([`vmac::ipv6_vmac_address`]), as keepalived 2.2.7's does.
     fn xmit_ifindex(&self) -> u32 {
         match (&self.vmac, &self.spec.vmac) {
-            (Some(v), Some(s)) if !s.xmit_base && self.spec.config.family == Family::V4 => {
-                v.ifindex
-            }
+            (Some(v), Some(s)) if !s.xmit_base => v.ifindex,
             _ => self.ifindex,
         }
     }
@@ -338,13 +338,18 @@ impl Router {
             if slot.vmac.is_some() {
                 continue;
             }
+            let parent = vmac::Parent {
+                index: slot.ifindex,
+                name: &slot.iface,
+                mac: slot.mac,
+            };
             let made = vmac::create(
                 &self.rtnl,
                 &mut self.vmac_sysctls,
                 &spec,
-                slot.ifindex,
-                &slot.iface,
+                parent,
                 slot.spec.config.family,
+                slot.spec.config.primary_address,
             )
             .await
             .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
@@ -1179,7 +1184,11 @@ impl Router {
                 Some((os, mut oi))
                     if os.group == ns.group
                         && oi.config().version == ns.spec.config.version
-                        && os.spec.vmac == ns.spec.vmac =>
+                        && os.spec.vmac == ns.spec.vmac
+                        // An IPv6 VMAC carries the advert source address.
+                        && (os.spec.vmac.is_none()
+                            || os.spec.config.primary_address
+                                == ns.spec.config.primary_address) =>
                 {
                     match oi.reconfigure(now, ns.spec.config.clone()) {
                         Ok(()) => {

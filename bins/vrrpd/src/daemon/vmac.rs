@@ -10,11 +10,19 @@
 //!   addresses of the receiving interface.
 //! * IPv4: keepalived's sysctls ([`netio::VmacSysctls::apply`]: the parent's
 //!   and all.rp_filter are shared, restored when the last VMAC goes) and no IPv6 on
-//!   the VMAC. IPv6: no kernel link-local; the EUI-64 link-local of the virtual
-//!   MAC instead (RFC 4291 appendix A).
+//!   the VMAC. IPv6: no kernel link-local (`addr_gen_mode` none); instead the
+//!   instance's advert source, as keepalived 2.2.7 does it (vrrp_vmac.c, seen
+//!   in network namespaces): `mcast_src_ip` when given, else the parent's
+//!   link-local address (so an advert leaving the VMAC carries the virtual MAC
+//!   and the parent's fe80:: source), else the EUI-64 link-local of the
+//!   parent's MAC (RFC 4291 appendix A). It is added `nodad` (usable at once:
+//!   the parent already owns it on this link) and deprecated (preferred
+//!   lifetime 0), so the kernel names it as source only when asked to.
 //! * A link of the same name left by an earlier run (a macvlan) is removed and
 //!   created again; any other kind of link with that name is an error and is
 //!   left alone.
+
+use std::net::IpAddr;
 
 use netio::vmac_sysctls::VmacHold;
 use netio::{
@@ -95,15 +103,40 @@ fn nl(name: &str) -> impl FnOnce(NetlinkError) -> VmacError + '_ {
     }
 }
 
-/// Creates the VMAC of an instance on `parent` and brings it up.
+/// The parent interface of a VMAC.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent<'a> {
+    /// Its ifindex.
+    pub index: u32,
+    /// Its name.
+    pub name: &'a str,
+    /// Its MAC (for the EUI-64 fallback link-local).
+    pub mac: Option<MacAddr>,
+}
+
+/// The address an IPv6 instance's VMAC carries (keepalived 2.2.7
+/// vrrp_vmac.c): the instance's advert source (`mcast_src_ip`, else the
+/// parent's link-local, both already in `source`), else the EUI-64 link-local
+/// of the parent's MAC.
+pub fn ipv6_vmac_address(source: IpAddr, parent_mac: Option<MacAddr>) -> Option<IpAddr> {
+    match source {
+        IpAddr::V6(a) if !a.is_unspecified() => Some(source),
+        _ => parent_mac.map(|m| IpAddr::V6(eui64_link_local(m))),
+    }
+}
+
+/// Creates the VMAC of an instance on `parent` and brings it up. `source`
+/// is the instance's advert source address (used for IPv6, see
+/// [`ipv6_vmac_address`]).
 pub async fn create(
     rtnl: &Rtnl,
     sysctls: &mut VmacSysctls,
     spec: &VmacSpec,
-    parent_index: u32,
-    parent_name: &str,
+    parent: Parent<'_>,
     family: Family,
+    source: IpAddr,
 ) -> Result<VmacLink, VmacError> {
+    let (parent_index, parent_name) = (parent.index, parent.name);
     let name = spec.name.as_str();
     match rtnl.link_by_name(name).await {
         Ok(l) => {
@@ -129,7 +162,11 @@ pub async fn create(
         mac: spec.mac,
         saved: VmacHold::default(),
     };
-    if let Err(e) = configure(rtnl, sysctls, &mut vmac, parent_name, family).await {
+    let v6_addr = match family {
+        Family::V6 => ipv6_vmac_address(source, parent.mac),
+        Family::V4 => None,
+    };
+    if let Err(e) = configure(rtnl, sysctls, &mut vmac, parent_name, family, v6_addr).await {
         remove(rtnl, sysctls, vmac).await;
         return Err(e);
     }
@@ -163,6 +200,7 @@ async fn configure(
     vmac: &mut VmacLink,
     parent_name: &str,
     family: Family,
+    v6_addr: Option<IpAddr>,
 ) -> Result<(), VmacError> {
     let name = vmac.name.clone();
     let sys = |source| VmacError::Sysctl {
@@ -187,22 +225,22 @@ async fn configure(
                 .map_err(sys)?;
         }
     }
-    rtnl.set_link_up(vmac.ifindex, true)
-        .await
-        .map_err(nl(&name))?;
-    if family == Family::V6 {
-        let mut ll = AddressSpec::vip(
-            vmac.ifindex,
-            std::net::IpAddr::V6(eui64_link_local(vmac.mac)),
-            64,
-        );
-        ll.scope = Scope::Link;
-        match rtnl.add_address(&ll).await {
+    // Before the link goes up, as keepalived adds it: the first advert can
+    // leave the VMAC as soon as it is up.
+    if let Some(addr) = v6_addr {
+        let mut a = AddressSpec::vip(vmac.ifindex, addr, 64);
+        if matches!(addr, IpAddr::V6(v) if v.is_unicast_link_local()) {
+            a.scope = Scope::Link;
+        }
+        match rtnl.add_deprecated_address(&a).await {
             Ok(()) => {}
             Err(e) if e.is_already_exists() => {}
             Err(e) => return Err(nl(&name)(e)),
         }
     }
+    rtnl.set_link_up(vmac.ifindex, true)
+        .await
+        .map_err(nl(&name))?;
     Ok(())
 }
 
@@ -233,6 +271,21 @@ mod tests {
             kind: Some(kind.into()),
             parent_index: Some(parent),
         }
+    }
+
+    #[test]
+    fn ipv6_vmac_address_is_the_advert_source_else_eui64_of_the_parent() {
+        let parent = Some(MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]));
+        let ll: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(ipv6_vmac_address(ll, parent), Some(ll));
+        let global: IpAddr = "fd00::5".parse().unwrap();
+        assert_eq!(ipv6_vmac_address(global, parent), Some(global));
+        let none: IpAddr = "::".parse().unwrap();
+        assert_eq!(
+            ipv6_vmac_address(none, parent),
+            Some("fe80::5054:ff:fe12:3456".parse().unwrap())
+        );
+        assert_eq!(ipv6_vmac_address(none, None), None);
     }
 
     #[test]
