@@ -23,6 +23,13 @@ here=tests-vm-lvsd
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 strip -o "$tmp/vrrpd" "$repo/target/debug/vrrpd"
+# keepalived (CI installs it) for omega-compare.sh; without it that part skips.
+ka=()
+if command -v keepalived >/dev/null; then
+    ka=(--file "$(command -v keepalived):/bin/keepalived")
+else
+    echo "SKIPPED: omega-compare.sh (lvsd vs keepalived at start/stop) needs keepalived" >&2
+fi
 scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$repo/target/debug/lvsd:/bin/lvsd" \
     --file "$tmp/vrrpd:/bin/vrrpd" \
@@ -31,6 +38,9 @@ scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$here/vm-checks.sh:/work/vm-checks.sh" \
     --file "$here/web.conf:/work/web.conf" \
     --file "$here/notify.sh:/work/notify.sh" \
+    --file "$here/omega.conf:/work/omega.conf" \
+    --file "$here/omega-compare.sh:/work/omega-compare.sh" \
+    "${ka[@]}" \
     --file "$here/mysql.sh:/etc/keepalived/mysql.sh" \
     --file "bins/lvsd/tests/data/tenant-vip-tcp-check.conf:/work/tenant-vip.conf" \
     --file "examples/mysql-master.conf:/work/mysql-master.conf" \

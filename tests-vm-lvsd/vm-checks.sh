@@ -286,4 +286,12 @@ wait_for 3 sh -c "[ \"\$(cat /tmp/fifo.log)\" = '$want' ]" || fail "fifo lines: 
 kill -TERM $LVSD; wait $LVSD || fail "ha_suspend lvsd exit"
 [ -e /tmp/lvs.fifo ] && fail "lvs_notify_fifo left behind"
 ok "lvs_notify_fifo: the fifo script read keepalived's RS/VS lines"
+
+# --- notifications at start and SIGTERM (omega), lvsd vs keepalived 2.2.7 -C
+sh /work/omega-compare.sh > /tmp/omega.out 2>&1 || { cat /tmp/omega.out; fail "omega: lvsd differs from keepalived"; }
+if grep -q SKIPPED /tmp/omega.out; then
+    cat /tmp/omega.out
+else
+    ok "FIFO lines and notify/quorum scripts at start and at SIGTERM (omega, sorry server, inhibit, no omega) as keepalived's"
+fi
 echo "ALL LVSD VM CHECKS PASSED"

@@ -32,7 +32,8 @@ pub enum Event {
 /// What a pool looked like before a change: alive flags and quorum.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    alive: Vec<bool>,
+    /// Per real server: alive, and still waiting for its first alpha result.
+    alive: Vec<(bool, bool)>,
     quorum_up: bool,
 }
 
@@ -40,19 +41,23 @@ impl Snapshot {
     /// Records `pool`'s state.
     pub fn of(pool: &Pool) -> Snapshot {
         Snapshot {
-            alive: pool.rs.iter().map(|r| r.alive).collect(),
+            alive: pool.rs.iter().map(|r| (r.alive, r.alpha_pending)).collect(),
             quorum_up: pool.quorum_up,
         }
     }
 
     /// The events between this snapshot and `pool` now (real servers first, in
-    /// configuration order, then the quorum, as keepalived reports them).
+    /// configuration order, then the quorum, as keepalived reports them). An
+    /// alpha server's first failure is an event although it was not alive
+    /// (keepalived runs its down notifiers then: `RS ... DOWN` seen in the VM).
     pub fn changes(&self, pool: &Pool) -> Vec<Event> {
         let mut out: Vec<Event> = pool
             .rs
             .iter()
             .zip(&self.alive)
-            .filter(|(now, was)| now.alive != **was)
+            .filter(|(now, (was, pending))| {
+                now.alive != *was || (*pending && !now.alpha_pending && !now.alive)
+            })
             .map(|(now, _)| Event::RealServer {
                 vs: pool.vs.id.clone(),
                 rs: now.key,
@@ -253,6 +258,23 @@ mod tests {
         let before = Snapshot::of(&p);
         p.set_verdict(1, 0, Verdict::UP);
         assert_eq!(before.changes(&p).len(), 2);
+    }
+
+    #[test]
+    fn first_failure_of_an_alpha_server_is_an_event() {
+        let mut p = pool(CONF);
+        let before = Snapshot::of(&p);
+        p.set_verdict(1, 0, Verdict::DOWN);
+        let down = Event::RealServer {
+            vs: "TCP 10.1.0.1:80".into(),
+            rs: p.rs[1].key,
+            up: false,
+        };
+        assert_eq!(before.changes(&p), [down]);
+        // Only the first one.
+        let before = Snapshot::of(&p);
+        p.set_verdict(1, 0, Verdict::DOWN);
+        assert_eq!(before.changes(&p), []);
     }
 
     /// keepalived.conf text with `body` inside one virtual server.
