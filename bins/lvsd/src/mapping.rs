@@ -590,20 +590,13 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         }
         None => None,
     };
-    let quorum = u64::from(v(&vs.quorum).unwrap_or(1));
-    let hysteresis = u64::from(v(&vs.hysteresis).unwrap_or(0));
-    let hysteresis = if hysteresis >= quorum {
-        c.warn(
-            hspan,
-            format!(
-                "hysteresis {hysteresis} >= quorum {quorum}; using {}",
-                quorum - 1
-            ),
-        );
-        quorum - 1
-    } else {
-        hysteresis
-    };
+    let (quorum, hysteresis) = quorum_limits(
+        c,
+        vs,
+        hspan,
+        &real_servers,
+        &crate::alerts::vs_name(&vs.key.value, protocol),
+    );
     Ok(VirtualServer {
         id,
         location,
@@ -630,6 +623,49 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             _ => None,
         },
     })
+}
+
+/// `quorum` and `hysteresis` as keepalived 2.2.7 validates them
+/// (check_data.c `validate_check_config`): a quorum above the sum of the real
+/// servers' weights is lowered to that sum, then a hysteresis not below the
+/// quorum is lowered to quorum−1 (to 0 for a quorum of 0, where keepalived's
+/// unsigned arithmetic wraps). Both are warnings, worded as keepalived's.
+fn quorum_limits(
+    c: &mut Ctx,
+    vs: &kc::VirtualServer,
+    hspan: kc::Span,
+    real_servers: &[RealServer],
+    name: &str,
+) -> (u64, u64) {
+    let mut quorum = u64::from(v(&vs.quorum).unwrap_or(1));
+    let weights: u64 = real_servers
+        .iter()
+        .map(|r| u64::try_from(r.dest.weight).unwrap_or(0))
+        .sum();
+    if !real_servers.is_empty() && quorum > weights {
+        let span = vs.quorum.as_ref().map_or(vs.key.span, |q| q.span);
+        c.warn(
+            span,
+            format!(
+                "Warning - quorum {quorum} for {name} exceeds total weight of real servers \
+                 {weights}, reducing quorum to {weights}"
+            ),
+        );
+        quorum = weights;
+    }
+    let hysteresis = u64::from(v(&vs.hysteresis).unwrap_or(0));
+    if hysteresis < quorum || (quorum == 0 && hysteresis == 0) {
+        return (quorum, hysteresis);
+    }
+    let lowered = quorum.saturating_sub(1);
+    c.warn(
+        vs.hysteresis.as_ref().map_or(hspan, |h| h.span),
+        format!(
+            "Virtual server {name}: hysteresis {hysteresis} >= quorum {quorum}; setting \
+             hysteresis to {lowered}"
+        ),
+    );
+    (quorum, lowered)
 }
 
 fn dns_qtype(t: &str) -> Option<u16> {
@@ -796,6 +832,7 @@ fn map_checker(
                     .unwrap_or(v(&vs.delay_loop).unwrap_or(Duration::from_secs(60))),
                 dynamic: v(&m.misc_dynamic).unwrap_or(false),
                 user,
+                policy: crate::script_policy::ScriptPolicy::of(&c.cfg.global_defs),
             })
         }
         kc::CheckerKind::Smtp(s) => CheckKind::Smtp {

@@ -244,6 +244,9 @@ pub struct MiscSpec {
     pub dynamic: bool,
     /// `user` (and group) to run as.
     pub user: Option<(String, Option<String>)>,
+    /// `script_user` and `enable_script_security` of global_defs: who the
+    /// script runs as without `user`, and whether insecure paths are refused.
+    pub policy: crate::script_policy::ScriptPolicy,
 }
 
 /// `UDP_CHECK` settings.

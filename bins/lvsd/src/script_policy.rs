@@ -19,7 +19,7 @@ use netio::RunAs;
 use netio::script_security::{DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program};
 
 /// `script_user` and `enable_script_security` of `global_defs`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ScriptPolicy {
     /// `script_user USER [GROUP]`.
     pub user: Option<(String, Option<String>)>,

@@ -1,7 +1,9 @@
 //! MISC_CHECK (reference §5.3): run `misc_path` (at most `misc_timeout`);
 //! exit 0 passes. With `misc_dynamic`, exit 1 fails and exit 2..255 passes
 //! and sets the real server's weight to exit−2. With `user`, the script runs
-//! as that user (and group).
+//! as that user (and group), else as the default script user (`script_user`,
+//! `keepalived_script`, lvsd), its path checked as keepalived's
+//! `check_misc_script_security` does.
 
 use std::time::Duration;
 
@@ -93,16 +95,36 @@ async fn run(
     }
 }
 
+/// Who runs the script and the argv to execute (keepalived check_misc.c
+/// `misc_end_handler` and `check_misc_script_security`): its `user`, else the
+/// default script user (`script_user`, else `keepalived_script` if it exists,
+/// else lvsd itself); the path is checked as for notify scripts
+/// (`enable_script_security` refuses one writable by non-root users when run
+/// as root). keepalived drops a refused checker at load; lvsd fails the check
+/// with the reason, so the real server does not pass unchecked.
+fn prepare(m: &MiscSpec) -> Result<(Vec<String>, netio::RunAs), String> {
+    let resolved = match &m.user {
+        None => m.policy.resolve(),
+        Some((user, group)) => {
+            let (uid, gid) = lookup_user(user, group.as_deref())?;
+            crate::script_policy::Resolved {
+                who: Ok(netio::RunAs { uid, gid }),
+                security: m.policy.security,
+            }
+        }
+    };
+    resolved
+        .prepare(&m.argv)
+        .map_err(|e| format!("misc script {}: {e}", m.argv.join(" ")))
+}
+
 /// Runs the script once.
 pub async fn check(m: &MiscSpec) -> Outcome {
-    let ids = match &m.user {
-        None => None,
-        Some((user, group)) => match lookup_user(user, group.as_deref()) {
-            Ok(x) => Some(x),
-            Err(e) => return Outcome::fail(e),
-        },
+    let (argv, who) = match prepare(m) {
+        Ok(x) => x,
+        Err(e) => return Outcome::fail(e),
     };
-    match run(&m.argv, ids, m.timeout).await {
+    match run(&argv, Some((who.uid, who.gid)), m.timeout).await {
         Ok(code) => judge(code, m.dynamic),
         Err(e) => Outcome::fail(e),
     }
@@ -141,6 +163,7 @@ mod tests {
             timeout: Duration::from_millis(500),
             dynamic,
             user: None,
+            policy: Default::default(),
         };
         assert!(check(&spec("true", false)).await.ok);
         assert!(!check(&spec("false", false)).await.ok);
@@ -165,5 +188,80 @@ mod tests {
         let mut as_root = spec("sh -c 'test $(id -u) = 0'", false);
         as_root.user = Some(("root".into(), None));
         assert!(check(&as_root).await.ok);
+    }
+
+    /// A MISC_CHECK without `user` runs as global_defs' `script_user`
+    /// (keepalived check_misc.c `misc_end_handler`), and with
+    /// `enable_script_security` one run as root from a path non-root users can
+    /// change is refused.
+    #[tokio::test]
+    async fn runs_as_script_user_and_refuses_insecure_as_root() {
+        use std::os::unix::fs::PermissionsExt;
+        if netio::RunAs::current().uid != 0 {
+            eprintln!("SKIPPED: misc runs_as_script_user needs root (setuid to nobody)");
+            return;
+        }
+        let Ok(nobody) = netio::script_security::lookup_user("nobody", None) else {
+            eprintln!("SKIPPED: misc runs_as_script_user needs the user nobody");
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("lvsd-misc-user-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(dir.join("out"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let out = dir.join("out/uid");
+        let script = dir.join("rec.sh");
+        std::fs::write(&script, format!("#!/bin/sh\nid -u > {}\n", out.display())).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let text = |globals: &str, path: &std::path::Path| {
+            format!(
+                "global_defs {{\n {globals}\n}}\nvirtual_server 10.1.0.1 80 {{\n lb_kind NAT\n\
+                 protocol TCP\n real_server 10.2.0.1 80 {{\n MISC_CHECK {{\n misc_path {}\n\
+                 misc_timeout 5\n }}\n }}\n}}\n",
+                path.display()
+            )
+        };
+        let spec = |text: &str| {
+            let parsed = keepalived_conf::parse_str(
+                "t.conf",
+                text,
+                &keepalived_conf::LoadOptions::default(),
+            );
+            let m = crate::mapping::map_config(&parsed.config);
+            match &m.desired.virtual_servers[0].real_servers[0].checkers[0].kind {
+                crate::model::CheckKind::Misc(s) => s.clone(),
+                k => panic!("not MISC_CHECK: {k:?}"),
+            }
+        };
+        let got = check(&spec(&text("script_user nobody", &script))).await;
+        assert!(got.ok, "{}", got.reason);
+        let uid = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(uid.trim(), nobody.uid.to_string(), "ran as script_user");
+        // Explicit `user` wins over script_user.
+        let mut s = spec(&text("script_user nobody", &script));
+        s.user = Some(("root".into(), None));
+        assert!(check(&s).await.ok);
+        assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "0");
+        // As root from a world-writable directory with enable_script_security:
+        // refused, not run.
+        std::fs::remove_file(&out).unwrap();
+        let insecure = dir.join("out/rec.sh");
+        std::fs::copy(&script, &insecure).unwrap();
+        let got = check(&spec(&text(
+            "script_user root\n enable_script_security",
+            &insecure,
+        )))
+        .await;
+        assert!(
+            !got.ok && got.reason.contains("misc script"),
+            "{}",
+            got.reason
+        );
+        assert!(!out.exists(), "insecure script not run");
+        // Without enable_script_security it runs (with a warning).
+        assert!(check(&spec(&text("script_user root", &insecure))).await.ok);
+        assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "0");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -489,3 +489,66 @@ fn http_get_without_url_is_ignored_but_the_servers_stay() {
         m.diagnostics
     );
 }
+
+/// keepalived 2.2.7 (`keepalived -t` on such a config): "Warning - quorum 10
+/// for [10.9.0.1]:tcp:80 exceeds total weight of real servers 7, reducing
+/// quorum to 7", then "Virtual server [10.9.0.1]:tcp:80: hysteresis 8 >=
+/// quorum 7; setting hysteresis to 6".
+#[test]
+fn quorum_above_the_weight_sum_is_reduced() {
+    let conf = |q: &str, w: (u32, u32)| {
+        format!(
+            "virtual_server 10.9.0.1 80 {{\n lb_algo rr\n lb_kind NAT\n protocol TCP\n {q}\n\
+             real_server 10.9.0.2 80 {{\n weight {}\n }}\n\
+             real_server 10.9.0.3 80 {{\n weight {}\n }}\n}}\n",
+            w.0, w.1
+        )
+    };
+    let messages = |m: &Mapped| {
+        m.diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let m = map(&conf("quorum 10\n hysteresis 8", (3, 4)));
+    assert_eq!((only(&m).quorum, only(&m).hysteresis), (7, 6));
+    assert_eq!(
+        messages(&m),
+        [
+            "Warning - quorum 10 for [10.9.0.1]:tcp:80 exceeds total weight of real servers 7, \
+             reducing quorum to 7",
+            "Virtual server [10.9.0.1]:tcp:80: hysteresis 8 >= quorum 7; setting hysteresis to 6",
+        ]
+    );
+    // Within the sum: kept, no warning.
+    let m = map(&conf("quorum 7\n hysteresis 2", (3, 4)));
+    assert_eq!((only(&m).quorum, only(&m).hysteresis), (7, 2));
+    assert!(messages(&m).is_empty(), "{:?}", messages(&m));
+    // All weights 0: quorum 0 (keepalived wraps the hysteresis to UINT_MAX;
+    // lvsd uses 0).
+    let m = map(&conf("quorum 10\n hysteresis 2", (0, 0)));
+    assert_eq!((only(&m).quorum, only(&m).hysteresis), (0, 0));
+    assert_eq!(messages(&m).len(), 2, "{:?}", messages(&m));
+}
+
+/// MISC_CHECK carries global_defs' `script_user` / `enable_script_security`
+/// (keepalived runs a misc script without `user` as the default script user).
+#[test]
+fn misc_check_gets_the_global_script_policy() {
+    let m = map(
+        "global_defs {\n script_user nobody\n enable_script_security\n}\n\
+         virtual_server 10.1.0.1 80 {\n lb_kind NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n MISC_CHECK {\n misc_path /bin/true\n }\n }\n}\n",
+    );
+    let CheckKind::Misc(spec) = &only(&m).real_servers[0].checkers[0].kind else {
+        panic!("not a MISC_CHECK");
+    };
+    assert_eq!(spec.user, None);
+    assert_eq!(
+        spec.policy,
+        crate::script_policy::ScriptPolicy {
+            user: Some(("nobody".into(), None)),
+            security: true,
+        }
+    );
+}
