@@ -46,7 +46,9 @@ pub mod watch;
 pub use announce::{AnnouncePacer, Announcement, Announcer};
 pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
 pub use mac::MacAddr;
-pub use rtnl::{AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, Rtnl, Scope};
+pub use rtnl::{
+    AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
+};
 pub use script::{ScriptOutcome, run_script, run_script_as};
 pub use script_args::{SplitError, split_command};
 pub use script_security::{RunAs, ScriptRefused, UserError};

@@ -113,6 +113,20 @@ pub(crate) fn extack_message(flags: u16, payload: &[u8]) -> Option<String> {
     None
 }
 
+/// `msg` as a complete netlink request (NLM_F_REQUEST, `flags`, NLM_F_ACK
+/// unless it is a dump; sequence number 0 until [`Conn::send_serialized`]
+/// sets it).
+pub(crate) fn serialize_request(msg: RouteNetlinkMessage, flags: u16) -> Vec<u8> {
+    let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
+    let mut header = NetlinkHeader::default();
+    header.flags = NLM_F_REQUEST | flags | if dump { 0 } else { NLM_F_ACK };
+    let mut nl = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(msg));
+    nl.finalize();
+    let mut buf = vec![0u8; nl.buffer_len()];
+    nl.serialize(&mut buf);
+    buf
+}
+
 /// A request/response rtnetlink connection. Requests are serialised by a mutex so
 /// replies never interleave.
 #[derive(Debug)]
@@ -139,16 +153,29 @@ impl Conn {
         flags: u16,
         op: &dyn Fn() -> String,
     ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
+        let buf = serialize_request(msg, flags);
+        self.send_serialized(buf, op).await
+    }
+
+    /// Sends a request made by [`serialize_request`] (its sequence number is
+    /// set here) and collects the replies as [`Conn::request`] does.
+    pub(crate) async fn send_serialized(
+        &self,
+        mut buf: Vec<u8>,
+        op: &dyn Fn() -> String,
+    ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
         let _guard = self.lock.lock().await;
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let Some(seq_bytes) = buf.get_mut(8..12) else {
+            return Err(NetlinkError::Decode(
+                "request shorter than a netlink header".into(),
+            ));
+        };
+        seq_bytes.copy_from_slice(&seq.to_ne_bytes());
+        let flags = buf
+            .get(6..8)
+            .map_or(0, |b| u16::from_ne_bytes([b[0], b[1]]));
         let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | flags | if dump { 0 } else { NLM_F_ACK };
-        header.sequence_number = seq;
-        let mut nl = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(msg));
-        nl.finalize();
-        let mut buf = vec![0u8; nl.buffer_len()];
-        nl.serialize(&mut buf);
         loop {
             let mut guard = self.sock.writable().await.map_err(NetlinkError::Socket)?;
             match guard.try_io(|s| s.get_ref().send(&buf, 0)) {

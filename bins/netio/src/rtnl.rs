@@ -13,7 +13,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::error::NetlinkError;
 use crate::mac::MacAddr;
-use crate::netlink_conn::Conn;
+use crate::netlink_conn::{Conn, serialize_request};
 
 /// Address scope (`ip addr add ... scope`), keepalived's default is `Global`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -202,6 +202,20 @@ impl AddressSpec {
             }
         }
         m
+    }
+}
+
+/// A serialised "add this address" request ([`Rtnl::prepare_add`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedAdd {
+    spec: AddressSpec,
+    request: Vec<u8>,
+}
+
+impl PreparedAdd {
+    /// The address it adds.
+    pub fn spec(&self) -> &AddressSpec {
+        &self.spec
     }
 }
 
@@ -411,6 +425,28 @@ impl Rtnl {
             .map(drop)
     }
 
+    /// An RTM_NEWADDR for `spec` serialised now, to be sent later with
+    /// [`Rtnl::add_prepared`]: a takeover then builds no message between its
+    /// advert and the VIP add (the same request as [`Rtnl::add_address`]).
+    pub fn prepare_add(spec: &AddressSpec) -> PreparedAdd {
+        PreparedAdd {
+            spec: spec.clone(),
+            request: serialize_request(
+                RouteNetlinkMessage::NewAddress(spec.to_message(true)),
+                NLM_F_CREATE | NLM_F_EXCL,
+            ),
+        }
+    }
+
+    /// Sends a request made by [`Rtnl::prepare_add`]; errors as
+    /// [`Rtnl::add_address`].
+    pub async fn add_prepared(&self, p: &PreparedAdd) -> Result<(), NetlinkError> {
+        self.conn
+            .send_serialized(p.request.clone(), &|| p.spec.describe("add"))
+            .await
+            .map(drop)
+    }
+
     /// Removes an address (an absent one is an error with
     /// [`NetlinkError::is_not_found`]).
     pub async fn del_address(&self, spec: &AddressSpec) -> Result<(), NetlinkError> {
@@ -503,6 +539,37 @@ mod tests {
             Scope::Other(7),
         ] {
             assert_eq!(Scope::from_u8(s.as_u8()), s);
+        }
+    }
+
+    #[test]
+    fn a_prepared_add_is_the_request_add_address_sends() {
+        let spec = AddressSpec::vip(7, "10.78.1.2".parse().unwrap(), 16);
+        let p = Rtnl::prepare_add(&spec);
+        assert_eq!(p.spec(), &spec);
+        let direct = serialize_request(
+            RouteNetlinkMessage::NewAddress(spec.to_message(true)),
+            NLM_F_CREATE | NLM_F_EXCL,
+        );
+        assert_eq!(p.request, direct);
+        let m = netlink_packet_core::NetlinkMessage::<RouteNetlinkMessage>::deserialize(&p.request)
+            .unwrap();
+        let flags = m.header.flags;
+        assert_eq!(
+            flags & (NLM_F_CREATE | NLM_F_EXCL | netlink_packet_core::NLM_F_ACK),
+            NLM_F_CREATE | NLM_F_EXCL | netlink_packet_core::NLM_F_ACK
+        );
+        match m.payload {
+            netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(
+                a,
+            )) => {
+                let info = AddressInfo::from_message(&a).unwrap();
+                assert_eq!(
+                    (info.ifindex, info.addr, info.prefix_len),
+                    (7, spec.addr, 16)
+                );
+            }
+            other => panic!("not RTM_NEWADDR: {other:?}"),
         }
     }
 

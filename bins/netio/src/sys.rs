@@ -29,6 +29,8 @@ pub(crate) struct RecvMeta {
     pub dst: Option<IpAddr>,
     /// Hop limit from IPV6_HOPLIMIT.
     pub hop_limit: Option<u8>,
+    /// Kernel receive time (CLOCK_REALTIME) from SO_TIMESTAMPNS.
+    pub timestamp: Option<std::time::SystemTime>,
 }
 
 fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
@@ -88,7 +90,8 @@ const CMSG_SPACE_MAX: usize = 128;
 struct CmsgBuf([u8; CMSG_SPACE_MAX]);
 
 /// `recvmsg` on an IPv4 or IPv6 raw socket, decoding IP_PKTINFO, IPV6_PKTINFO and
-/// IPV6_HOPLIMIT ancillary data. Non-blocking sockets return `WouldBlock`.
+/// IPV6_HOPLIMIT ancillary data and the kernel receive time (SCM_TIMESTAMPNS).
+/// Non-blocking sockets return `WouldBlock`.
 pub(crate) fn recvmsg_ip(fd: RawFd, buf: &mut [u8]) -> io::Result<RecvMeta> {
     // SAFETY: sockaddr_storage and msghdr are plain C structs for which all-zero is
     // a valid value.
@@ -164,6 +167,15 @@ pub(crate) fn recvmsg_ip(fd: RawFd, buf: &mut [u8]) -> io::Result<RecvMeta> {
                 {
                     let hl = std::ptr::read_unaligned(data.cast::<libc::c_int>());
                     meta.hop_limit = u8::try_from(hl).ok();
+                }
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
+                    if data_len >= size_of::<libc::timespec>() =>
+                {
+                    let ts = std::ptr::read_unaligned(data.cast::<libc::timespec>());
+                    if let (Ok(s), Ok(ns)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
+                        meta.timestamp =
+                            std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(s, ns));
+                    }
                 }
                 _ => {}
             }

@@ -78,6 +78,10 @@ pub struct RecvInfo {
     pub ttl: u8,
     /// The VRRP payload (after the IP header) within the buffer.
     pub payload: Range<usize>,
+    /// When the kernel received the packet (SO_TIMESTAMPNS, CLOCK_REALTIME),
+    /// so that timers started by it (Skew_Time after a priority-0 advert) do
+    /// not include the time the daemon took to wake up.
+    pub received: Option<std::time::SystemTime>,
 }
 
 /// An owned received packet.
@@ -93,6 +97,8 @@ pub struct ReceivedPacket {
     pub ttl: u8,
     /// The VRRP payload (after the IP header).
     pub payload: Vec<u8>,
+    /// When the kernel received it (SO_TIMESTAMPNS, `CLOCK_REALTIME`).
+    pub received: Option<std::time::SystemTime>,
 }
 
 /// One packet to send.
@@ -171,6 +177,9 @@ impl VrrpSocket {
                     .map_err(opt("IPV6_UNICAST_HOPS"))?;
             }
         }
+        // Kernel receive timestamps on every packet (RecvInfo::received).
+        sys::set_int_opt(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+            .map_err(opt("SO_TIMESTAMPNS"))?;
         if let Some(dev) = bind_device {
             sock.bind_device(Some(dev.as_bytes()))
                 .map_err(opt("SO_BINDTODEVICE"))?;
@@ -297,6 +306,7 @@ impl VrrpSocket {
             dst: info.dst,
             ttl: info.ttl,
             payload,
+            received: info.received,
         })
     }
 
@@ -321,6 +331,7 @@ impl VrrpSocket {
                     dst: IpAddr::V4(ip.dst),
                     ttl: ip.ttl,
                     payload: ip.payload,
+                    received: meta.timestamp,
                 })
             }
             IpFamily::V6 => {
@@ -339,6 +350,7 @@ impl VrrpSocket {
                     dst,
                     ttl,
                     payload: 0..meta.len,
+                    received: meta.timestamp,
                 })
             }
         }

@@ -76,6 +76,7 @@ fn ipv4_multicast_and_unicast_with_ttl() {
     }
     let p = Pair::new("v4");
     let (a, b) = (IpAddr::V4(p.v4(1)), IpAddr::V4(p.v4(2)));
+    let before = std::time::SystemTime::now();
     let (got, idx) = exchange(
         &p,
         IpFamily::V4,
@@ -95,6 +96,28 @@ fn ipv4_multicast_and_unicast_with_ttl() {
     assert_eq!(got[1].payload, PAYLOAD);
     // TTL is read from the received header, not assumed.
     assert_eq!(got[2].ttl, 7);
+    assert_received_between(&got, before, std::time::SystemTime::now());
+}
+
+/// Every packet carries its kernel receive time (SO_TIMESTAMPNS), in order and
+/// within the exchange.
+fn assert_received_between(
+    got: &[ReceivedPacket],
+    before: std::time::SystemTime,
+    after: std::time::SystemTime,
+) {
+    let times: Vec<_> = got
+        .iter()
+        .map(|g| g.received.expect("kernel receive timestamp"))
+        .collect();
+    assert!(
+        times.iter().all(|t| *t >= before && *t <= after),
+        "{times:?} not within {before:?}..{after:?}"
+    );
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "{times:?} out of order"
+    );
 }
 
 #[test]
@@ -115,6 +138,7 @@ fn ipv6_multicast_from_link_local_and_unicast_with_hop_limit() {
             .expect("link-local address on va")
     }));
     let (a, b) = (IpAddr::V6(p.v6(1)), IpAddr::V6(p.v6(2)));
+    let before = std::time::SystemTime::now();
     let (got, idx) = exchange(
         &p,
         IpFamily::V6,
@@ -131,6 +155,7 @@ fn ipv6_multicast_from_link_local_and_unicast_with_hop_limit() {
     assert_eq!(got[0].payload, PAYLOAD);
     assert_eq!((got[1].src, got[1].dst, got[1].ttl), (a, b, 255));
     assert_eq!(got[2].ttl, 9);
+    assert_received_between(&got, before, std::time::SystemTime::now());
 }
 
 #[test]
@@ -226,7 +251,10 @@ fn vip_add_remove_visible_in_ip_addr_and_events() {
         s4.label = Some("va:vip".into());
         let s6 = AddressSpec::vip(va.index, IpAddr::V6(vip6), 64);
         rt.add_address(&s4).await.unwrap();
-        rt.add_address(&s6).await.unwrap();
+        // The IPv6 one through a request serialised ahead of time (vrrpd's
+        // takeover path); sent again below, it must fail like add_address.
+        let prepared6 = Rtnl::prepare_add(&s6);
+        rt.add_prepared(&prepared6).await.unwrap();
 
         let shown = ip(&ns, &["addr", "show", "dev", IF_A]);
         assert!(shown.contains(&format!("inet {vip4}/32")), "{shown}");
@@ -272,6 +300,8 @@ fn vip_add_remove_visible_in_ip_addr_and_events() {
 
         let dup = rt.add_address(&s4).await.unwrap_err();
         assert!(dup.is_already_exists(), "{dup}");
+        let dup6 = rt.add_prepared(&prepared6).await.unwrap_err();
+        assert!(dup6.is_already_exists(), "{dup6}");
 
         rt.del_address(&s4).await.unwrap();
         rt.del_address(&s6).await.unwrap();

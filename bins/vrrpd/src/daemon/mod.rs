@@ -112,6 +112,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
                         dst: info.dst,
                         ttl: info.ttl,
                         payload,
+                        received: info.received,
                     };
                     if tx.send(p).await.is_err() {
                         return;

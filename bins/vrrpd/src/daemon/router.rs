@@ -51,6 +51,8 @@ pub struct Inbound {
     pub ttl: u8,
     /// VRRP bytes.
     pub payload: Vec<u8>,
+    /// Kernel receive time, when the socket reported it.
+    pub received: Option<std::time::SystemTime>,
 }
 
 /// IO facts about one instance.
@@ -64,6 +66,9 @@ struct Slot {
     peers: Vec<UnicastPeer>,
     /// Addresses we added and must remove.
     installed: Vec<AddressSpec>,
+    /// RTM_NEWADDR requests for the VIPs, serialised when the instance
+    /// started, so that a takeover sends them right after its advert.
+    prepared: Vec<netio::PreparedAdd>,
     /// Receive drops by reason (`DropReason::index`).
     drops: [u64; DropReason::ALL.len()],
     /// The `use_vmac` macvlan, while it exists.
@@ -134,6 +139,9 @@ pub struct Router {
     /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
     /// slot (times are vrrp-core µs as durations).
     pacer: AnnouncePacer,
+    /// The instant of the last timer or packet given to the instances: a
+    /// packet's arrival time is never taken as earlier.
+    last_input: Instant,
     /// Drops before an instance was found: "ifindex/family/reason" → count.
     unmatched: BTreeMap<String, u64>,
     clock: Clock,
@@ -218,6 +226,7 @@ impl Router {
             rtnl,
             announcer,
             pacer: AnnouncePacer::default(),
+            last_input: Instant::ZERO,
             unmatched: BTreeMap::new(),
             clock,
             scripts: std::collections::HashMap::new(),
@@ -283,6 +292,7 @@ impl Router {
             group,
             peers,
             installed: Vec::new(),
+            prepared: Vec::new(),
             drops: [0; DropReason::ALL.len()],
             vmac: None,
             transitions: BTreeMap::new(),
@@ -405,6 +415,14 @@ impl Router {
                 })
                 .collect()
         });
+        let prepared = self
+            .wanted_addresses(i)
+            .iter()
+            .map(Rtnl::prepare_add)
+            .collect();
+        if let Some(slot) = self.slots.get_mut(i) {
+            slot.prepared = prepared;
+        }
         if let Some(inst) = self.insts.get_mut(i) {
             for ev in tracker_events {
                 inst.handle_event(now, ev);
@@ -517,6 +535,7 @@ impl Router {
     pub async fn on_timers(&mut self) {
         self.send_due_announcements();
         let now = self.clock.now();
+        self.last_input = now;
         for i in 0..self.insts.len() {
             let due = self
                 .insts
@@ -610,7 +629,11 @@ impl Router {
                 return;
             }
         }
-        let now = self.clock.now();
+        let now = match p.received {
+            Some(at) => self.clock.received_at(at, self.last_input),
+            None => self.clock.now(),
+        };
+        self.last_input = now;
         if let Err(r) = inst.handle_advert(now, p.src, &self.rx_advert) {
             debug!(instance = %inst.name(), vrid, from = %p.src, reason = ?r, "advert dropped by the state machine");
         }
@@ -639,6 +662,7 @@ impl Router {
     /// After input to instance `i`: sync group, then drain actions.
     async fn after_input(&mut self, i: usize) {
         let now = self.clock.now();
+        self.last_input = now;
         let group = self
             .slots
             .get(i)
@@ -871,7 +895,13 @@ impl Router {
         }
         let mut installed = Vec::new();
         for a in wanted {
-            match self.rtnl.add_address(&a).await {
+            // The request serialised at start when the address is still the
+            // same (a VMAC or `dev` may have changed its ifindex since).
+            let res = match slot.prepared.iter().find(|p| p.spec() == &a) {
+                Some(p) => self.rtnl.add_prepared(p).await,
+                None => self.rtnl.add_address(&a).await,
+            };
+            match res {
                 Ok(()) => installed.push(a),
                 Err(e) if e.is_already_exists() => installed.push(a),
                 Err(e) => warn!(instance = %name, "{e}"),
