@@ -265,7 +265,7 @@ fn run_scripts(
     timeout: Duration,
 ) {
     for s in scripts {
-        let (argv, who) = match policy.prepare(&s.argv) {
+        let (argv, who) = match policy.prepare_as(&s.argv, s.user.as_ref()) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(reason = %s.reason, argv = ?s.argv, "not running script: {e}");

@@ -549,14 +549,8 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             location: c.loc(rs.ip.span),
             dest,
             inhibit_on_failure: v(&rs.inhibit_on_failure).unwrap_or(vs_inhibit),
-            notify_up: rs
-                .notify_up
-                .as_ref()
-                .map(|s| split_command(&s.value.command)),
-            notify_down: rs
-                .notify_down
-                .as_ref()
-                .map(|s| split_command(&s.value.command)),
+            notify_up: rs.notify_up.as_ref().map(|s| command(&s.value)),
+            notify_down: rs.notify_down.as_ref().map(|s| command(&s.value)),
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
         });
@@ -604,14 +598,8 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         real_servers,
         quorum,
         hysteresis,
-        quorum_up: vs
-            .quorum_up
-            .as_ref()
-            .map(|s| split_command(&s.value.command)),
-        quorum_down: vs
-            .quorum_down
-            .as_ref()
-            .map(|s| split_command(&s.value.command)),
+        quorum_up: vs.quorum_up.as_ref().map(|s| command(&s.value)),
+        quorum_down: vs.quorum_down.as_ref().map(|s| command(&s.value)),
         sorry_server,
         omega: v(&vs.omega).unwrap_or(false),
         smtp_alert: vs_smtp,
@@ -666,6 +654,14 @@ fn quorum_limits(
         ),
     );
     (quorum, lowered)
+}
+
+/// A notify/quorum script line with its optional `USER [GROUP]`.
+fn command(s: &kc::Script) -> Command {
+    Command {
+        argv: split_command(&s.command),
+        user: s.user.clone().map(|u| (u, s.group.clone())),
+    }
 }
 
 fn dns_qtype(t: &str) -> Option<u16> {

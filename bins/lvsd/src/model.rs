@@ -56,6 +56,16 @@ pub struct Desired {
     pub script_policy: crate::script_policy::ScriptPolicy,
 }
 
+/// A notify or quorum script line: `notify_up SCRIPT [USER [GROUP]]`
+/// (keepalived.conf(5) 2.2.7; likewise notify_down, quorum_up, quorum_down).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Command {
+    /// The command, split as keepalived does.
+    pub argv: Vec<String>,
+    /// Its own user (and group); None: the default script user.
+    pub user: Option<(String, Option<String>)>,
+}
+
 /// One `virtual_server` block.
 #[derive(Debug, Clone)]
 pub struct VirtualServer {
@@ -74,9 +84,9 @@ pub struct VirtualServer {
     /// `hysteresis` (default 0).
     pub hysteresis: u64,
     /// `quorum_up` command.
-    pub quorum_up: Option<Vec<String>>,
+    pub quorum_up: Option<Command>,
     /// `quorum_down` command.
-    pub quorum_down: Option<Vec<String>>,
+    pub quorum_down: Option<Command>,
     /// `sorry_server`, as a template destination (port 0 = the service's port).
     pub sorry_server: Option<SorryServer>,
     /// `omega`: run the down notifiers at shutdown.
@@ -116,9 +126,9 @@ pub struct RealServer {
     /// `inhibit_on_failure`: a failed server stays with weight 0.
     pub inhibit_on_failure: bool,
     /// `notify_up` command.
-    pub notify_up: Option<Vec<String>>,
+    pub notify_up: Option<Command>,
     /// `notify_down` command.
-    pub notify_down: Option<Vec<String>>,
+    pub notify_down: Option<Command>,
     /// Health checkers; none means always alive.
     pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
     /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.

@@ -98,14 +98,11 @@ pub fn initial_up(pool: &Pool, prior: Option<&Pool>) -> (Vec<ScriptRun>, Vec<Eve
 fn rs_notice(
     pool: &Pool,
     rs: RsKey,
-    script: Option<&Vec<String>>,
+    script: Option<&crate::model::Command>,
     up: bool,
     reason: String,
 ) -> (Option<ScriptRun>, Event) {
-    let run = script.map(|argv| ScriptRun {
-        reason,
-        argv: argv.clone(),
-    });
+    let run = script.map(|cmd| ScriptRun::of(reason, cmd));
     let event = Event::RealServer {
         vs: pool.vs.id.clone(),
         rs,
@@ -143,10 +140,7 @@ pub fn initial_quorum(pool: &Pool) -> (Vec<ScriptRun>, Vec<Event>) {
     };
     let scripts = script
         .iter()
-        .map(|argv| ScriptRun {
-            reason: format!("{name} {} (start)", pool.vs.id),
-            argv: argv.clone(),
-        })
+        .map(|cmd| ScriptRun::of(format!("{name} {} (start)", pool.vs.id), cmd))
         .collect();
     let events = vec![Event::Quorum {
         vs: pool.vs.id.clone(),
@@ -187,11 +181,11 @@ pub fn at_shutdown(pool: &Pool, flushed: bool) -> (Vec<ScriptRun>, Vec<Event>) {
             events.push(n.1);
         }
     }
-    if let Some(argv) = &pool.vs.quorum_down {
-        scripts.push(ScriptRun {
-            reason: format!("quorum_down {} (omega)", pool.vs.id),
-            argv: argv.clone(),
-        });
+    if let Some(cmd) = &pool.vs.quorum_down {
+        scripts.push(ScriptRun::of(
+            format!("quorum_down {} (omega)", pool.vs.id),
+            cmd,
+        ));
     }
     events.push(Event::Quorum {
         vs: pool.vs.id.clone(),

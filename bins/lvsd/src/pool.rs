@@ -51,6 +51,19 @@ pub struct ScriptRun {
     pub reason: String,
     /// The command.
     pub argv: Vec<String>,
+    /// Its own user (and group), else the default script user.
+    pub user: Option<(String, Option<String>)>,
+}
+
+impl ScriptRun {
+    /// A run of `cmd`, for `reason`.
+    pub fn of(reason: String, cmd: &crate::model::Command) -> Self {
+        ScriptRun {
+            reason,
+            argv: cmd.argv.clone(),
+            user: cmd.user.clone(),
+        }
+    }
 }
 
 /// One real server's runtime state.
@@ -205,11 +218,8 @@ impl Pool {
                 state = if r.alive { "UP" } else { "DOWN" },
                 "real server state changed"
             );
-            if let Some(argv) = script {
-                out.push(ScriptRun {
-                    reason: format!("{what} {key}"),
-                    argv: argv.clone(),
-                });
+            if let Some(cmd) = script {
+                out.push(ScriptRun::of(format!("{what} {key}"), cmd));
             }
         }
         out.extend(self.update_quorum());
@@ -236,10 +246,7 @@ impl Pool {
         };
         script
             .iter()
-            .map(|argv| ScriptRun {
-                reason: format!("{what} {}", self.vs.id),
-                argv: argv.clone(),
-            })
+            .map(|cmd| ScriptRun::of(format!("{what} {}", self.vs.id), cmd))
             .collect()
     }
 

@@ -83,7 +83,22 @@ impl Resolved {
     /// The argv to execute (argv\[0\] the checked program) and the identity
     /// to run it as, or why `what` is not run (logged by the caller).
     pub fn prepare(&self, argv: &[String]) -> Result<(Vec<String>, RunAs), String> {
-        let who = self.who.clone()?;
+        self.prepare_as(argv, None)
+    }
+
+    /// [`prepare`](Self::prepare) for a script with its own `USER [GROUP]`
+    /// (`notify_up SCRIPT USER GROUP`), which replaces the default user; an
+    /// unknown one refuses the script (keepalived removes it at load).
+    pub fn prepare_as(
+        &self,
+        argv: &[String],
+        user: Option<&(String, Option<String>)>,
+    ) -> Result<(Vec<String>, RunAs), String> {
+        let who = match user {
+            None => self.who.clone()?,
+            Some((u, g)) => netio::script_security::lookup_user(u, g.as_deref())
+                .map_err(|e| format!("failed to set uid/gid: {e}"))?,
+        };
         let first = argv.first().ok_or("empty command")?;
         let checked = check_script(first, who, self.security).map_err(|e| e.to_string())?;
         if checked.insecure {
@@ -94,6 +109,21 @@ impl Resolved {
         }
         Ok((with_program(argv, &checked.program), who))
     }
+}
+
+/// For tests that switch to `nobody`: its identity when running as root
+/// and the user exists; otherwise None, after printing why `test` is skipped.
+#[cfg(test)]
+pub(crate) fn nobody_as_root(test: &str) -> Option<RunAs> {
+    if RunAs::current().uid != 0 {
+        eprintln!("SKIPPED: {test} needs root (setuid to nobody)");
+        return None;
+    }
+    let nobody = netio::script_security::lookup_user("nobody", None);
+    if nobody.is_err() {
+        eprintln!("SKIPPED: {test} needs the user nobody");
+    }
+    nobody.ok()
 }
 
 #[cfg(test)]

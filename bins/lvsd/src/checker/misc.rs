@@ -197,12 +197,7 @@ mod tests {
     #[tokio::test]
     async fn runs_as_script_user_and_refuses_insecure_as_root() {
         use std::os::unix::fs::PermissionsExt;
-        if netio::RunAs::current().uid != 0 {
-            eprintln!("SKIPPED: misc runs_as_script_user needs root (setuid to nobody)");
-            return;
-        }
-        let Ok(nobody) = netio::script_security::lookup_user("nobody", None) else {
-            eprintln!("SKIPPED: misc runs_as_script_user needs the user nobody");
+        let Some(nobody) = crate::script_policy::nobody_as_root("misc runs_as_script_user") else {
             return;
         };
         let dir = std::env::temp_dir().join(format!("lvsd-misc-user-{}", std::process::id()));

@@ -679,12 +679,8 @@ async fn shutdown_tells_fifo_and_scripts_only_with_omega() {
 /// while the FIFO still opens.
 #[tokio::test]
 async fn fifo_script_runs_as_script_user_and_insecure_one_is_refused() {
-    if netio::RunAs::current().uid != 0 {
-        eprintln!("SKIPPED: fifo_script_runs_as_script_user needs root (setuid to nobody)");
-        return;
-    }
-    let Ok(nobody) = netio::script_security::lookup_user("nobody", None) else {
-        eprintln!("SKIPPED: fifo_script_runs_as_script_user needs the user nobody");
+    let Some(nobody) = crate::script_policy::nobody_as_root("fifo_script_runs_as_script_user")
+    else {
         return;
     };
     let sd = ScriptDir::new("fifo-user");
@@ -746,6 +742,37 @@ async fn fifo_script_runs_as_script_user_and_insecure_one_is_refused() {
     assert_eq!(
         sd.wait_log(1).await,
         [format!("reader {} uid=0", fifo.display())]
+    );
+    d.shutdown(true).await;
+}
+
+/// `notify_up SCRIPT USER` / `quorum_up SCRIPT USER GROUP` (keepalived.conf(5)
+/// 2.2.7): a script's own user replaces `script_user`; an unknown one means
+/// the script is not run.
+#[tokio::test]
+async fn notify_scripts_run_as_their_own_user() {
+    let Some(nobody) = crate::script_policy::nobody_as_root("notify_scripts_run_as_their_own_user")
+    else {
+        return;
+    };
+    let sd = ScriptDir::new("notify-user");
+    let rec = sd.rec();
+    let text = format!(
+        "global_defs {{\n script_user root\n rs_init_notifies\n}}\n\
+         virtual_server 10.1.0.1 80 {{\n {SLOW} lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         quorum_up \"{rec} qup\"\n\
+         real_server 10.2.0.1 80 {{\n notify_up \"{rec} up1\" nobody\n TCP_CHECK {{\n }}\n }}\n\
+         real_server 10.2.0.2 80 {{\n notify_up \"{rec} up2\" no-such-user-lvsd\n TCP_CHECK {{\n }}\n }}\n}}\n"
+    );
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
+    while d.scripts.join_next().await.is_some() {}
+    let mut log = sd.log();
+    log.sort();
+    assert_eq!(
+        log,
+        ["qup uid=0".to_string(), format!("up1 uid={}", nobody.uid)],
+        "quorum_up as script_user, notify_up as its own user, unknown user not run"
     );
     d.shutdown(true).await;
 }

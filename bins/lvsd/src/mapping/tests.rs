@@ -233,10 +233,10 @@ fn quorum_sorry_inhibit_scripts() {
     let vs = only(&m);
     assert_eq!((vs.quorum, vs.hysteresis), (4, 3));
     assert_eq!(
-        vs.quorum_up.as_deref(),
+        vs.quorum_up.as_ref().map(|c| &c.argv[..]),
         Some(&["/bin/up".to_string(), "arg1".to_string()][..])
     );
-    assert_eq!(vs.quorum_down.as_ref().map(Vec::len), Some(3));
+    assert_eq!(vs.quorum_down.as_ref().map(|c| c.argv.len()), Some(3));
     let sorry = vs.sorry_server.as_ref().unwrap();
     assert!(sorry.inhibit && sorry.port_from_service);
     assert_eq!(sorry.dest.port, 80);
@@ -244,9 +244,12 @@ fn quorum_sorry_inhibit_scripts() {
     assert!(!vs.real_servers[0].inhibit_on_failure);
     assert!(vs.real_servers[1].inhibit_on_failure);
     assert_eq!(vs.real_servers[0].dest.weight, 2);
-    assert_eq!(vs.real_servers[0].notify_up.as_ref().unwrap()[1], "a b");
     assert_eq!(
-        vs.real_servers[1].notify_down.as_deref(),
+        vs.real_servers[0].notify_up.as_ref().unwrap().argv[1],
+        "a b"
+    );
+    assert_eq!(
+        vs.real_servers[1].notify_down.as_ref().map(|c| &c.argv[..]),
         Some(&["/etc/keepalived/mysql.sh".to_string()][..])
     );
     assert!(
@@ -550,5 +553,39 @@ fn misc_check_gets_the_global_script_policy() {
             user: Some(("nobody".into(), None)),
             security: true,
         }
+    );
+}
+
+/// `notify_up SCRIPT [USER [GROUP]]` and the same for notify_down, quorum_up
+/// and quorum_down (keepalived.conf(5) 2.2.7): the user goes with the command.
+#[test]
+fn script_lines_keep_their_user_and_group() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n\
+         quorum_up \"/bin/qup a\" nobody nogroup\n quorum_down /bin/qdown\n\
+         real_server 10.2.0.1 80 {\n notify_up \"/bin/up x\" nobody\n\
+         notify_down \"/bin/down\" root\n }\n}\n",
+    );
+    let vs = only(&m);
+    let cmd = |c: &Option<Command>| c.clone().map(|c| (c.argv.join(" "), c.user));
+    let some = |a: &str, u: Option<(&str, Option<&str>)>| {
+        Some((
+            a.to_string(),
+            u.map(|(u, g)| (u.to_string(), g.map(str::to_string))),
+        ))
+    };
+    assert_eq!(
+        cmd(&vs.quorum_up),
+        some("/bin/qup a", Some(("nobody", Some("nogroup"))))
+    );
+    assert_eq!(cmd(&vs.quorum_down), some("/bin/qdown", None));
+    let rs = &vs.real_servers[0];
+    assert_eq!(
+        cmd(&rs.notify_up),
+        some("/bin/up x", Some(("nobody", None)))
+    );
+    assert_eq!(
+        cmd(&rs.notify_down),
+        some("/bin/down", Some(("root", None)))
     );
 }
