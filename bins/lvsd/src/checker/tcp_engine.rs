@@ -318,8 +318,7 @@ impl State {
     }
 
     /// Runs every deadline that passed.
-    fn expire(&mut self, epoll: &OwnedFd) {
-        let now = Instant::now();
+    fn expire(&mut self, epoll: &OwnedFd, now: Instant) {
         while self.heap.peek().is_some_and(|d| d.0.at <= now) {
             if let Some(std::cmp::Reverse(d)) = self.heap.pop() {
                 self.due(d, epoll, now);
@@ -338,8 +337,8 @@ impl State {
 /// Events read per epoll_wait.
 const BATCH: usize = 64;
 
-/// Reads up to [`BATCH`] ready events off the engine's epoll instance into
-/// `tokens`, without waiting.
+/// Reads up to [`BATCH`] ready events off the engine's epoll instance,
+/// appending them to `tokens`, without waiting.
 fn drain(epoll: &OwnedFd, tokens: &mut Vec<u64>) -> io::Result<usize> {
     let mut buf = [const { std::mem::MaybeUninit::<epoll::Event>::uninit() }; BATCH];
     let zero = rustix::event::Timespec {
@@ -347,13 +346,13 @@ fn drain(epoll: &OwnedFd, tokens: &mut Vec<u64>) -> io::Result<usize> {
         tv_nsec: 0,
     };
     let (events, _) = epoll::wait(epoll, &mut buf, Some(&zero))?;
-    tokens.clear();
     tokens.extend(events.iter().map(|e| e.data.u64()));
-    Ok(tokens.len())
+    Ok(events.len())
 }
 
 async fn run(mut st: State, epoll: AsyncFd<OwnedFd>, mut rx: mpsc::UnboundedReceiver<Command>) {
-    let mut tokens: Vec<u64> = Vec::with_capacity(BATCH);
+    // One clock read per wakeup (it is a syscall on some virtual machines).
+    let mut tokens: Vec<u64> = Vec::with_capacity(MAX_CONCURRENT_CHECKS);
     let mut cmds = Vec::with_capacity(256);
     let sleep = tokio::time::sleep_until(Instant::now());
     tokio::pin!(sleep);
@@ -368,10 +367,6 @@ async fn run(mut st: State, epoll: AsyncFd<OwnedFd>, mut rx: mpsc::UnboundedRece
             n = rx.recv_many(&mut cmds, 256) => {
                 if n == 0 {
                     return; // every Engine handle dropped
-                }
-                let now = Instant::now();
-                for c in cmds.drain(..) {
-                    st.command(c, now);
                 }
             }
             guard = epoll.readable() => {
@@ -389,10 +384,6 @@ async fn run(mut st: State, epoll: AsyncFd<OwnedFd>, mut rx: mpsc::UnboundedRece
                             break;
                         }
                         Ok(n) => {
-                            let now = Instant::now();
-                            for &t in &tokens {
-                                st.ready(t, now);
-                            }
                             if n < BATCH {
                                 // Drained: an event from now on is a new edge
                                 // of the epoll descriptor for tokio.
@@ -411,8 +402,15 @@ async fn run(mut st: State, epoll: AsyncFd<OwnedFd>, mut rx: mpsc::UnboundedRece
             }
             () = &mut sleep, if deadline.is_some() => {}
         }
-        st.expire(epoll.get_ref());
-        st.start_waiting(epoll.get_ref(), Instant::now());
+        let now = Instant::now();
+        for c in cmds.drain(..) {
+            st.command(c, now);
+        }
+        for t in tokens.drain(..) {
+            st.ready(t, now);
+        }
+        st.expire(epoll.get_ref(), now);
+        st.start_waiting(epoll.get_ref(), now);
     }
 }
 
