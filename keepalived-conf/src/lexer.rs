@@ -131,7 +131,19 @@ pub(crate) fn clean(raw: &str) -> Cleaned<'_> {
 /// the line needs the general path.
 pub(crate) fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
     let b = raw.as_bytes();
-    let Some(start) = b.iter().position(|c| !c.is_ascii_whitespace()) else {
+    // Indentation is mostly spaces: skip them 8 at a time first.
+    let mut spaces = 0;
+    while let Some(chunk) = b.get(spaces..spaces + 8)
+        && let Ok(bytes) = <[u8; 8]>::try_from(chunk)
+        && u64::from_le_bytes(bytes) == SPACES
+    {
+        spaces += 8;
+    }
+    let Some(start) = b
+        .get(spaces..)
+        .and_then(|rest| rest.iter().position(|c| !c.is_ascii_whitespace()))
+        .map(|p| spaces + p)
+    else {
         return Some(Cleaned {
             text: "".into(),
             cols: Cols::Linear(1),
@@ -183,6 +195,9 @@ pub(crate) fn clean_ascii(raw: &str) -> Option<Cleaned<'_>> {
         maybe_dollar: dollar,
     })
 }
+
+/// Eight spaces, as one little-endian word.
+const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
 
 /// Whether any of the 8 bytes of `w` is one [`SPECIAL`] marks (NUL, `"`, `$`, `#`, `!`,
 /// `\\` or non-ASCII), with the exact "has a zero byte" bit trick on `w XOR pattern`.
@@ -250,6 +265,7 @@ pub(crate) struct Tok {
 
 impl Tok {
     /// The word's text (quotes removed) within `line`, the text it was made from.
+    #[inline]
     pub(crate) fn text<'a>(&self, line: &'a str) -> &'a str {
         line.get(self.inner.0..self.inner.1).unwrap_or("")
     }

@@ -416,7 +416,7 @@ impl<'o> Preprocessor<'o> {
                     first_word = false;
                     Item::Word(
                         Word {
-                            text: text.to_string(),
+                            text: compact_str::CompactString::new(text),
                             span: sp,
                             quoted: t.quoted,
                         },

@@ -11,8 +11,9 @@ use serde::Serialize;
 /// One word of a statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Word {
-    /// The text, quotes removed.
-    pub text: String,
+    /// The text, quotes removed. Words up to 24 bytes (nearly all) are stored inline:
+    /// building one does not allocate.
+    pub text: compact_str::CompactString,
     /// Where it was written.
     pub span: Span,
     /// Was it written in double quotes.
@@ -78,6 +79,14 @@ impl Node {
 
 /// Whether a keyword's arguments are a command line to keep raw.
 pub(crate) fn is_script_keyword(kw: &str) -> bool {
+    // quick rejection of most keywords: all script keywords start with n, s, m or q
+    // (`*_script` ones included: `notify_*`, `script`, `misc_path`, `quorum_*`, or end in
+    // "_script" — checked below for the rest)
+    if !matches!(kw.as_bytes().first(), Some(b'n' | b's' | b'm' | b'q'))
+        && !kw.ends_with("_script")
+    {
+        return false;
+    }
     kw.starts_with("notify")
         || kw == "script"
         || kw == "misc_path"
@@ -211,7 +220,8 @@ impl TreeBuilder {
                 node.block = Some(Block {
                     open: span,
                     close: None,
-                    children: Vec::new(),
+                    // most blocks hold a few statements: one allocation, not grow-from-empty
+                    children: Vec::with_capacity(4),
                 });
                 self.stack.push(Open { node, indent });
                 self.can_open = false;

@@ -175,7 +175,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     c.extra(e, 0);
                     if let Some(w) = e.words.first() {
                         g.notification_email
-                            .push(Spanned::new(w.text.clone(), w.span));
+                            .push(Spanned::new(w.text.to_string(), w.span));
                     }
                 }
             }
@@ -187,7 +187,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     let port = item.args().get(1).and_then(|p| c.port_word(p, kw, 1));
                     g.smtp_server = Some(Spanned::new(
                         SmtpServer {
-                            host: w.text.clone(),
+                            host: w.text.to_string(),
                             port,
                         },
                         w.span,
@@ -212,7 +212,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                 c.no_block(item);
                 c.extra(item, 1);
                 g.nftables = Some(Spanned::new(
-                    item.args().first().map(|w| w.text.clone()),
+                    item.args().first().map(|w| w.text.to_string()),
                     item.span(),
                 ));
             }
@@ -341,7 +341,7 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
     c.no_block(n);
     let iface = c.arg(n)?;
     let mut d = LvsSyncDaemon {
-        interface: iface.text.clone(),
+        interface: iface.text.to_string(),
         ..Default::default()
     };
     let args = &n.args()[1..];

@@ -111,7 +111,7 @@ pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
                 continue;
             };
             if let Some(mark) = c.uint_word::<u32>(m, "fwmark", 1, u64::from(u32::MAX)) {
-                let family = e.args().get(1).map(|w| w.text.clone());
+                let family = e.args().get(1).map(|w| w.text.to_string());
                 g.entries.push(VsgEntry {
                     kind: VsgEntryKind::Fwmark {
                         mark: mark.value,
@@ -276,7 +276,7 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                 return None;
             };
             c.extra(n, 2);
-            VirtualServerKey::Group(g.text.clone())
+            VirtualServerKey::Group(g.text.to_string())
         }
         _ => {
             let Ok(ip) = values::parse_ip(&first.text) else {
@@ -491,6 +491,10 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
             "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "MISC_CHECK" | "SMTP_CHECK" | "DNS_CHECK"
             | "UDP_CHECK" | "PING_CHECK" | "FILE_CHECK" | "BFD_CHECK" => {
                 if let Some(ch) = checker(c, item) {
+                    if rs.checkers.is_empty() {
+                        // most real servers have one checker: no grow + shrink
+                        rs.checkers.reserve_exact(1);
+                    }
                     rs.checkers.push(ch);
                 }
             }
@@ -620,13 +624,18 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
         CheckerKind::Bfd(_) => &["name", "alpha"],
         _ => &[],
     };
-    let mut known: Vec<&str> = specific.to_vec();
-    if network {
-        known.extend(CONNECT_KW);
-    }
-    if !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_)) {
-        known.extend(COMMON_KW);
-    }
+    // The keywords for a did-you-mean hint, gathered only when one is needed.
+    let common_kw = !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_));
+    let known = || {
+        let mut known: Vec<&str> = specific.to_vec();
+        if network {
+            known.extend(CONNECT_KW);
+        }
+        if common_kw {
+            known.extend(COMMON_KW);
+        }
+        known
+    };
     for item in c.items(n) {
         let k = item.keyword();
         if network && connect_option(c, item, &mut ch.connect) {
@@ -727,7 +736,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
             ("require_reply", CheckerKind::Udp(u)) => {
                 c.no_block(item);
                 u.require_reply = Some(Spanned::new(
-                    item.args().first().map(|w| w.text.clone()),
+                    item.args().first().map(|w| w.text.to_string()),
                     item.span(),
                 ));
             }
@@ -739,7 +748,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                 f.reverse = item.args().get(1).is_some_and(|w| w.text == "reverse");
             }
             ("name", CheckerKind::Bfd(b)) => b.name = c.string(item),
-            _ => c.unknown(item, &format!("`{kw}`"), &known),
+            _ => c.unknown(item, &format!("`{kw}`"), &known()),
         }
     }
     if let CheckerKind::Misc(m) = &kind

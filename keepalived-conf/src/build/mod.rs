@@ -224,7 +224,7 @@ fn keep<T>(keep: bool, list: &mut Vec<T>, v: T) {
 pub(crate) fn raw_setting(n: &Node) -> RawSetting {
     RawSetting {
         keyword: n.keyword().to_string(),
-        args: n.args().iter().map(|w| w.text.clone()).collect(),
+        args: n.args().iter().map(|w| w.text.to_string()).collect(),
         span: n.span(),
     }
 }
@@ -460,7 +460,7 @@ impl Ctx<'_> {
         self.no_block(n);
         let w = self.arg(n)?;
         self.extra(n, 1);
-        Some(Spanned::new(w.text.clone(), w.span))
+        Some(Spanned::new(w.text.to_string(), w.span))
     }
 
     /// One IP address argument.
@@ -510,9 +510,9 @@ impl Ctx<'_> {
             }
             Some(Spanned::new(
                 Script {
-                    command: w.text.clone(),
-                    user: args.get(1).map(|u| u.text.clone()),
-                    group: args.get(2).map(|g| g.text.clone()),
+                    command: w.text.to_string(),
+                    user: args.get(1).map(|u| u.text.to_string()),
+                    group: args.get(2).map(|g| g.text.to_string()),
                 },
                 w.span,
             ))
@@ -545,7 +545,7 @@ impl Ctx<'_> {
             .map(|g| g.text.trim_start_matches(':').to_string());
         Some(Spanned::new(
             ScriptUser {
-                user: w.text.clone(),
+                user: w.text.to_string(),
                 group,
             },
             w.span,
@@ -555,7 +555,7 @@ impl Ctx<'_> {
     /// All arguments as strings.
     pub(crate) fn words(&mut self, n: &Node) -> Spanned<Vec<String>> {
         self.no_block(n);
-        Spanned::new(n.args().iter().map(|w| w.text.clone()).collect(), n.span())
+        Spanned::new(n.args().iter().map(|w| w.text.to_string()).collect(), n.span())
     }
 
     pub(crate) fn lvs_method(&mut self, n: &Node) -> Option<Spanned<LvsMethod>> {

@@ -314,7 +314,7 @@ pub(crate) fn header_name(c: &mut Ctx, n: &Node) -> Option<Spanned<String>> {
     if !c.block_required(n, 1) {
         return None;
     }
-    Some(Spanned::new(w.text.clone(), w.span))
+    Some(Spanned::new(w.text.to_string(), w.span))
 }
 
 fn authentication(c: &mut Ctx, n: &Node) -> Authentication {
@@ -416,10 +416,10 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                         break;
                     };
                     match k {
-                        "brd" | "broadcast" => vip.brd = Some(val.text.clone()),
-                        "dev" => vip.dev = Some(val.text.clone()),
-                        "scope" => vip.scope = Some(val.text.clone()),
-                        "label" => vip.label = Some(val.text.clone()),
+                        "brd" | "broadcast" => vip.brd = Some(val.text.to_string()),
+                        "dev" => vip.dev = Some(val.text.to_string()),
+                        "scope" => vip.scope = Some(val.text.to_string()),
+                        "label" => vip.label = Some(val.text.to_string()),
                         "peer" => match values::parse_prefix(&val.text) {
                             Ok(p) => vip.peer = Some(p),
                             Err(m) => c.sink.error(
@@ -430,7 +430,7 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                         },
                         _ => {
                             vip.options.push(k.to_string());
-                            vip.options.push(val.text.clone());
+                            vip.options.push(val.text.to_string());
                         }
                     }
                     i += 2;
@@ -442,7 +442,7 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                 "use_vmac" => {
                     let name = val
                         .filter(|w| !is_vip_option(&w.text))
-                        .map(|w| w.text.clone());
+                        .map(|w| w.text.to_string());
                     i += 1 + usize::from(name.is_some());
                     vip.use_vmac = Some(name);
                 }
@@ -543,7 +543,7 @@ pub(crate) fn routes(c: &mut Ctx, n: &Node) -> Vec<Route> {
     let mut out = Vec::new();
     for e in c.items(n) {
         c.no_block(e);
-        let words: Vec<String> = e.words.iter().map(|w| w.text.clone()).collect();
+        let words: Vec<String> = e.words.iter().map(|w| w.text.to_string()).collect();
         let mut r = Route {
             to: None,
             src: None,
@@ -605,8 +605,8 @@ pub(crate) fn routes(c: &mut Ctx, n: &Node) -> Vec<Route> {
                             }
                         }
                     }
-                    "dev" | "oif" => r.dev = Some(val.text.clone()),
-                    "table" => r.table = Some(val.text.clone()),
+                    "dev" | "oif" => r.dev = Some(val.text.to_string()),
+                    "table" => r.table = Some(val.text.to_string()),
                     _ => {}
                 }
                 i += 2;
@@ -693,7 +693,7 @@ pub(crate) fn rules(c: &mut Ctx, n: &Node) -> Vec<Rule> {
             table: None,
             preference: None,
             no_track: false,
-            words: ws.iter().map(|w| w.text.clone()).collect(),
+            words: ws.iter().map(|w| w.text.to_string()).collect(),
             span: e.span(),
         };
         let mut ok = true;
@@ -735,7 +735,7 @@ pub(crate) fn rules(c: &mut Ctx, n: &Node) -> Vec<Rule> {
                                 }
                             }
                         }
-                        "table" | "lookup" => r.table = Some(val.text.clone()),
+                        "table" | "lookup" => r.table = Some(val.text.to_string()),
                         "preference" | "priority" | "pref" => {
                             r.preference = c
                                 .uint_word::<u32>(val, k, 0, u64::from(u32::MAX))
@@ -779,7 +779,7 @@ pub(crate) fn track_list(c: &mut Ctx, n: &Node, max_weight: i64) -> Vec<TrackRef
             continue;
         };
         let mut t = TrackRef {
-            name: name.text.clone(),
+            name: name.text.to_string(),
             weight: None,
             reverse: false,
             span: name.span,
@@ -878,9 +878,9 @@ fn use_vmac(c: &mut Ctx, n: &Node) -> Option<Spanned<UseVmac>> {
             && u.options.is_empty()
             && w.text != "netlink_notify_msg"
         {
-            u.name = Some(w.text.clone());
+            u.name = Some(w.text.to_string());
         } else {
-            u.options.push(w.text.clone());
+            u.options.push(w.text.to_string());
         }
     }
     Some(Spanned::new(u, n.span()))
@@ -934,7 +934,7 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
                         c.no_block(e);
                         c.extra(e, 0);
                         if let Some(w) = e.words.first() {
-                            g.group.push(Spanned::new(w.text.clone(), w.span));
+                            g.group.push(Spanned::new(w.text.to_string(), w.span));
                         }
                     }
                 }
