@@ -214,11 +214,7 @@ impl<'o> Preprocessor<'o> {
                 None => clean(text),
             };
             if let Some(col) = c.unterminated_quote {
-                self.sink.error(
-                    "unterminated-quote",
-                    Span::new(file, line, col),
-                    "unterminated quote: `\"` has no closing `\"`",
-                );
+                self.unterminated_quote(Span::new(file, line, col));
             }
             if !c.text.is_empty() {
                 self.logical(c, file, line, 0);
@@ -227,6 +223,15 @@ impl<'o> Preprocessor<'o> {
                 self.line_buf = buf;
             }
         }
+    }
+
+    #[cold]
+    fn unterminated_quote(&mut self, span: Span) {
+        self.sink.error(
+            "unterminated-quote",
+            span,
+            "unterminated quote: `\"` has no closing `\"`",
+        );
     }
 
     fn budget(&mut self, span: Span) -> bool {

@@ -79,11 +79,9 @@ impl Node {
 
 /// Whether a keyword's arguments are a command line to keep raw.
 pub(crate) fn is_script_keyword(kw: &str) -> bool {
-    // quick rejection of most keywords: all script keywords start with n, s, m or q
-    // (`*_script` ones included: `notify_*`, `script`, `misc_path`, `quorum_*`, or end in
-    // "_script" — checked below for the rest)
-    if !matches!(kw.as_bytes().first(), Some(b'n' | b's' | b'm' | b'q'))
-        && !kw.ends_with("_script")
+    // Quick rejection of most keywords: those below start with n, s, m or q, except the
+    // `*_script` ones.
+    if !matches!(kw.as_bytes().first(), Some(b'n' | b's' | b'm' | b'q')) && !kw.ends_with("_script")
     {
         return false;
     }

@@ -45,11 +45,21 @@ pub fn parse_prefix(s: &str) -> Result<IpPrefix, String> {
 
 /// Parses an unsigned decimal in `lo..=hi` (keepalived `read_unsigned`: base 10, no sign).
 pub fn parse_uint(s: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
         return Err(format!("`{s}` is not a number"));
     }
-    match s.parse::<u64>() {
-        Ok(v) if v >= lo && v <= hi => Ok(v),
+    // digits only (no sign), accumulated in one pass; `None` once it overflows u64
+    let mut v = Some(0u64);
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return Err(format!("`{s}` is not a number"));
+        }
+        v = v
+            .and_then(|x| x.checked_mul(10))
+            .and_then(|x| x.checked_add(u64::from(b - b'0')));
+    }
+    match v {
+        Some(v) if v >= lo && v <= hi => Ok(v),
         _ => Err(format!("number `{s}` outside range [{lo}, {hi}]")),
     }
 }
@@ -84,11 +94,8 @@ pub fn parse_timer(s: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> 
     if frac.len() > 6 {
         return Err(format!("`{s}`: at most 6 decimal places are allowed"));
     }
-    let secs: u64 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| format!("`{s}` is too large"))?
-    };
+    // at most 12 digits (checked above): no overflow
+    let secs: u64 = int.bytes().fold(0, |acc, b| acc * 10 + u64::from(b - b'0'));
     let mut micros_frac: u64 = 0;
     for (i, b) in frac.bytes().enumerate() {
         micros_frac += u64::from(b - b'0') * 10u64.pow(5 - i as u32);
@@ -174,5 +181,24 @@ mod tests {
         assert_eq!(parse_int("-253", -253, 253), Ok(-253));
         assert_eq!(parse_bool("On"), Some(true));
         assert_eq!(parse_mac("00:00:5e:00:01"), Some(vec![0, 0, 0x5e, 0, 1]));
+    }
+
+    proptest::proptest! {
+        /// The one-pass digit loop gives what `str::parse::<u64>` gives on digit strings.
+        #[test]
+        fn parse_uint_matches_std(s in "[0-9]{1,24}|[0-9+ a-]{0,6}", lo in 0u64..3, hi in proptest::prelude::any::<u64>()) {
+            let want = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse::<u64>().ok().filter(|v| *v >= lo && *v <= hi)
+            } else {
+                None
+            };
+            proptest::prop_assert_eq!(parse_uint(&s, lo, hi).ok(), want);
+        }
+
+        /// Choosing the family by `:` gives what `IpAddr`'s own parser gives.
+        #[test]
+        fn parse_ip_matches_std(s in "[0-9a-f:.%]{0,20}") {
+            proptest::prop_assert_eq!(parse_ip(&s).ok(), s.parse::<IpAddr>().ok());
+        }
     }
 }

@@ -285,7 +285,15 @@ impl Ctx<'_> {
         true
     }
 
+    #[inline]
     pub(crate) fn no_block(&mut self, n: &Node) {
+        if n.block.is_some() {
+            self.no_block_report(n);
+        }
+    }
+
+    #[cold]
+    fn no_block_report(&mut self, n: &Node) {
         if let Some(b) = &n.block {
             self.sink.push(
                 Diagnostic::warning(
@@ -302,10 +310,17 @@ impl Ctx<'_> {
     }
 
     /// Warns when there are more than `max` arguments.
+    #[inline]
     pub(crate) fn extra(&mut self, n: &Node, max: usize) {
+        if n.args().len() > max {
+            self.extra_report(n, max);
+        }
+    }
+
+    #[cold]
+    fn extra_report(&mut self, n: &Node, max: usize) {
         let args = n.args();
-        if args.len() > max {
-            let w = &args[max];
+        if let Some(w) = args.get(max) {
             let rest: Vec<&str> = args[max..].iter().map(|w| w.text.as_str()).collect();
             let mut d = Diagnostic::warning(
                 "extra-arguments",
@@ -327,20 +342,25 @@ impl Ctx<'_> {
     }
 
     /// The first argument; an error when missing.
+    #[inline]
     pub(crate) fn arg<'n>(&mut self, n: &'n Node) -> Option<&'n Word> {
-        match n.args().first() {
-            Some(w) => Some(w),
-            None => {
-                self.sink.error(
-                    "missing-value",
-                    n.span(),
-                    format!("`{}` needs a value", n.keyword()),
-                );
-                None
-            }
+        let first = n.args().first();
+        if first.is_none() {
+            self.missing_value(n);
         }
+        first
     }
 
+    #[cold]
+    fn missing_value(&mut self, n: &Node) {
+        self.sink.error(
+            "missing-value",
+            n.span(),
+            format!("`{}` needs a value", n.keyword()),
+        );
+    }
+
+    #[cold]
     pub(crate) fn bad(&mut self, w: &Word, kw: &str, msg: String) {
         self.sink.error(
             "invalid-value",
@@ -555,7 +575,10 @@ impl Ctx<'_> {
     /// All arguments as strings.
     pub(crate) fn words(&mut self, n: &Node) -> Spanned<Vec<String>> {
         self.no_block(n);
-        Spanned::new(n.args().iter().map(|w| w.text.to_string()).collect(), n.span())
+        Spanned::new(
+            n.args().iter().map(|w| w.text.to_string()).collect(),
+            n.span(),
+        )
     }
 
     pub(crate) fn lvs_method(&mut self, n: &Node) -> Option<Spanned<LvsMethod>> {
