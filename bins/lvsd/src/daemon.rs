@@ -728,7 +728,7 @@ impl<K: Kernel> Daemon<K> {
     /// ([`crate::notify::at_shutdown`]: scripts killed after
     /// [`STOP_SCRIPT_TIMEOUT`], FIFO lines, SMTP alerts), restores timeouts,
     /// stops our sync daemons, then waits (at most 10 s) for scripts and
-    /// alerts.
+    /// alerts, and closes the notify FIFOs (stopping their fifo scripts).
     pub async fn shutdown(mut self, keep: bool) {
         for (_, s) in self.slots.drain() {
             s.handle.abort();
@@ -772,6 +772,13 @@ impl<K: Kernel> Daemon<K> {
             while self.scripts.join_next().await.is_some() {}
         })
         .await;
+        // The FIFOs last: their shutdown lines are written above. Awaiting
+        // close() stops each fifo script (SIGTERM to its group, SIGKILL after
+        // the grace) before the runtime ends, instead of a background stop
+        // that the runtime's end could cut short.
+        for f in std::mem::take(&mut self.fifos) {
+            f.close().await;
+        }
     }
 }
 

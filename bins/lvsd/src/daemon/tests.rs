@@ -746,6 +746,55 @@ async fn fifo_script_runs_as_script_user_and_insecure_one_is_refused() {
     d.shutdown(true).await;
 }
 
+/// SIGTERM stops a running `lvs_notify_fifo_script` before shutdown returns
+/// (close() awaited: SIGTERM to its group, SIGKILL after the grace, reaped),
+/// so no fifo script outlives lvsd.
+#[tokio::test]
+async fn shutdown_stops_the_fifo_script() {
+    use std::os::unix::fs::PermissionsExt;
+    let sd = ScriptDir::new("fifo-stop");
+    let fifo = sd.dir.join("lvs.fifo");
+    let pid_file = sd.dir.join("out/pid");
+    let script = sd.dir.join("reader.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 60\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let text = format!(
+        "global_defs {{\n lvs_notify_fifo {}\n lvs_notify_fifo_script {}\n}}\n{}",
+        fifo.display(),
+        script.display(),
+        vs(80, "rr", &[(1, 1)])
+    );
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
+    let mut pid = None;
+    for _ in 0..100 {
+        if let Some(p) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            pid = Some(p);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = pid.expect("the fifo script started and wrote its pid");
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    assert!(proc_dir.exists(), "fifo script running before shutdown");
+    d.shutdown(false).await;
+    assert!(
+        !proc_dir.exists(),
+        "fifo script {pid} still exists after shutdown returned"
+    );
+    assert!(!fifo.exists(), "the FIFO lvsd created is removed");
+}
+
 /// `notify_up SCRIPT USER` / `quorum_up SCRIPT USER GROUP` (keepalived.conf(5)
 /// 2.2.7): a script's own user replaces `script_user`; an unknown one means
 /// the script is not run.
