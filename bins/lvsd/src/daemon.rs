@@ -139,6 +139,39 @@ pub fn release_freed_memory() {
     }
 }
 
+/// Opts this process out of transparent huge pages (`PR_SET_THP_DISABLE`).
+/// With THP `always` (Debian's default) the kernel backs the heap and the
+/// config loader's malloc arena with 2 MiB pages and khugepaged refills
+/// trimmed holes, so freed memory stays resident: at 1,000 virtual servers
+/// x 10 real servers lvsd's RSS was 29.3 MiB with THP and 21.3 MiB without,
+/// in the same VM (tests-vm-lvsd/mem-probe.sh). A daemon of ~20 MiB gains
+/// nothing from huge pages. Children get the default back before exec
+/// ([`allow_huge_pages_in_child`]). Best effort: an old kernel refusing it
+/// changes nothing else.
+pub fn disable_huge_pages() {
+    #[cfg(target_os = "linux")]
+    #[allow(unsafe_code)]
+    // SAFETY: prctl(PR_SET_THP_DISABLE) takes integers only and touches no
+    // memory of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+/// Undoes [`disable_huge_pages`] in a forked child before it execs a script
+/// (the setting is inherited across fork and exec), so scripts run with the
+/// system's THP policy as under keepalived. Async-signal-safe: one prctl,
+/// no allocation; its result is ignored (nothing to undo if it fails).
+pub fn allow_huge_pages_in_child() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    #[allow(unsafe_code)]
+    // SAFETY: as above; prctl is async-signal-safe.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
+    }
+    Ok(())
+}
+
 /// Loads and maps a configuration, logging every diagnostic.
 pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool) {
     let opts = kc::LoadOptions {

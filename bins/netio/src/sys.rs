@@ -386,7 +386,8 @@ pub fn kill_process_group(pgid: u32, signal: libc::c_int) -> io::Result<()> {
 }
 
 /// Makes the child receive SIGTERM when this process dies (keepalived's
-/// `PR_SET_PDEATHSIG` for notify scripts).
+/// `PR_SET_PDEATHSIG` for notify scripts), with the system's transparent huge
+/// page policy (`PR_SET_THP_DISABLE` cleared).
 pub(crate) fn set_parent_death_signal(cmd: &mut tokio::process::Command) {
     // SAFETY: the closure runs in the forked child before exec and only calls
     // prctl, which is async-signal-safe; it allocates nothing.
@@ -402,6 +403,10 @@ pub(crate) fn set_parent_death_signal(cmd: &mut tokio::process::Command) {
             {
                 return Err(io::Error::last_os_error());
             }
+            // A daemon that opted out of transparent huge pages (lvsd) gives
+            // its scripts the system's policy back (inherited otherwise).
+            // Nothing to undo when it fails.
+            libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
             Ok(())
         });
     }

@@ -71,6 +71,12 @@ async fn run(
     if let Some((uid, gid)) = ids {
         cmd.uid(uid).gid(gid);
     }
+    #[allow(unsafe_code)]
+    // SAFETY: the hook runs in the forked child before exec and only calls
+    // prctl (async-signal-safe, allocates nothing).
+    unsafe {
+        cmd.pre_exec(crate::daemon::allow_huge_pages_in_child);
+    }
     let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
     let pid = child.id();
     match tokio::time::timeout(timeout, child.wait()).await {
