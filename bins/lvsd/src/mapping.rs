@@ -549,8 +549,8 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             location: c.loc(rs.ip.span),
             dest,
             inhibit_on_failure: v(&rs.inhibit_on_failure).unwrap_or(vs_inhibit),
-            notify_up: rs.notify_up.as_ref().map(|s| command(&s.value)),
-            notify_down: rs.notify_down.as_ref().map(|s| command(&s.value)),
+            notify_up: rs.notify_up.as_ref().map(|s| Box::new(command(&s.value))),
+            notify_down: rs.notify_down.as_ref().map(|s| Box::new(command(&s.value))),
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
         });
@@ -798,14 +798,14 @@ fn map_checker(
                     .then(|| checker_vhost.clone())
                     .flatten()
             });
-            CheckKind::Http(HttpSpec {
+            CheckKind::Http(Box::new(HttpSpec {
                 tls,
                 protocol: v(&h.http_protocol)
                     .map(|p| p.to_ascii_uppercase())
                     .unwrap_or_else(|| "1.0".to_string()),
                 urls,
                 sni,
-            })
+            }))
         }
         kc::CheckerKind::Misc(m) => {
             let Some(path) = &m.misc_path else {
@@ -821,7 +821,7 @@ fn map_checker(
                     .clone()
                     .map(|u| (u, path.value.group.clone()))
             });
-            CheckKind::Misc(MiscSpec {
+            CheckKind::Misc(Box::new(MiscSpec {
                 argv,
                 timeout: v(&m.misc_timeout)
                     .map(|s| Duration::from_secs(u64::from(s)))
@@ -829,7 +829,7 @@ fn map_checker(
                 dynamic: v(&m.misc_dynamic).unwrap_or(false),
                 user,
                 policy: crate::script_policy::ScriptPolicy::of(&c.cfg.global_defs),
-            })
+            }))
         }
         kc::CheckerKind::Smtp(s) => CheckKind::Smtp {
             helo_name: v(&s.helo_name).unwrap_or_else(|| "smtpchecker.keepalived.org".to_string()),
@@ -874,12 +874,12 @@ fn map_checker(
                 },
                 None => None,
             };
-            CheckKind::Udp(UdpSpec {
+            CheckKind::Udp(Box::new(UdpSpec {
                 payload,
                 require_reply,
                 min_reply_length: v(&u.min_reply_length).unwrap_or(0) as usize,
                 max_reply_length: v(&u.max_reply_length).unwrap_or(255) as usize,
-            })
+            }))
         }
         kc::CheckerKind::Ping => CheckKind::Ping,
         kc::CheckerKind::File(f) => {
@@ -903,11 +903,11 @@ fn map_checker(
                     format!("track_file `{}` has no file", name.value),
                 ));
             };
-            CheckKind::File(FileSpec {
+            CheckKind::File(Box::new(FileSpec {
                 path: path.into(),
                 weight: i64::from(v(&f.weight).or(v(&tf.weight)).unwrap_or(1)),
                 reverse: f.reverse || (f.weight.is_none() && tf.reverse),
-            })
+            }))
         }
         kc::CheckerKind::Bfd(_) => {
             c.warn(

@@ -125,10 +125,11 @@ pub struct RealServer {
     pub dest: Destination,
     /// `inhibit_on_failure`: a failed server stays with weight 0.
     pub inhibit_on_failure: bool,
-    /// `notify_up` command.
-    pub notify_up: Option<Command>,
+    /// `notify_up` command (boxed: most servers have none, and 10,000
+    /// servers are held for the daemon's life).
+    pub notify_up: Option<Box<Command>>,
     /// `notify_down` command.
-    pub notify_down: Option<Command>,
+    pub notify_down: Option<Box<Command>>,
     /// Health checkers; none means always alive.
     pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
     /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
@@ -188,15 +189,17 @@ pub struct CheckerSpec {
     pub kind: CheckKind,
 }
 
-/// The type-specific part of a checker.
+/// The type-specific part of a checker. The larger settings are boxed so
+/// that the common TCP_CHECK costs no more than the smallest variant (one
+/// spec per checker stays resident).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CheckKind {
     /// `TCP_CHECK`: the connection completes.
     Tcp,
     /// `HTTP_GET` / `SSL_GET`.
-    Http(HttpSpec),
+    Http(Box<HttpSpec>),
     /// `MISC_CHECK`.
-    Misc(MiscSpec),
+    Misc(Box<MiscSpec>),
     /// `SMTP_CHECK`.
     Smtp {
         /// `helo_name`.
@@ -210,11 +213,11 @@ pub enum CheckKind {
         name: String,
     },
     /// `UDP_CHECK`.
-    Udp(UdpSpec),
+    Udp(Box<UdpSpec>),
     /// `PING_CHECK`: ICMP echo.
     Ping,
     /// `FILE_CHECK`.
-    File(FileSpec),
+    File(Box<FileSpec>),
 }
 
 /// `HTTP_GET` / `SSL_GET` settings.

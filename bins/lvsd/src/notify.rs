@@ -87,7 +87,7 @@ pub fn initial_up(pool: &Pool, prior: Option<&Pool>) -> (Vec<ScriptRun>, Vec<Eve
             continue;
         }
         let why = format!("notify_up {} (rs_init_notifies)", rt.key);
-        let n = rs_notice(pool, rt.key, cfg.notify_up.as_ref(), true, why);
+        let n = rs_notice(pool, rt.key, cfg.notify_up.as_deref(), true, why);
         scripts.extend(n.0);
         events.push(n.1);
     }
@@ -176,7 +176,7 @@ pub fn at_shutdown(pool: &Pool, flushed: bool) -> (Vec<ScriptRun>, Vec<Event>) {
                 continue;
             }
             let why = format!("notify_down {} (omega)", rt.key);
-            let n = rs_notice(pool, rt.key, cfg.notify_down.as_ref(), false, why);
+            let n = rs_notice(pool, rt.key, cfg.notify_down.as_deref(), false, why);
             scripts.extend(n.0);
             events.push(n.1);
         }

@@ -67,7 +67,7 @@ async fn http_server(
 }
 
 fn http(path: &str, digest: Option<&str>, status: Vec<(u16, u16)>, tls: bool) -> CheckKind {
-    CheckKind::Http(HttpSpec {
+    CheckKind::Http(Box::new(HttpSpec {
         tls,
         protocol: "1.0".into(),
         urls: vec![UrlSpec {
@@ -77,7 +77,7 @@ fn http(path: &str, digest: Option<&str>, status: Vec<(u16, u16)>, tls: bool) ->
             virtualhost: Some("www.example".into()),
         }],
         sni: None,
-    })
+    }))
 }
 
 #[tokio::test]
@@ -316,12 +316,12 @@ async fn udp_check_reply_pattern_silence_and_port_unreachable() {
         }
     });
     let u = |req: Option<Vec<(u8, u8)>>, payload: &[u8]| {
-        CheckKind::Udp(UdpSpec {
+        CheckKind::Udp(Box::new(UdpSpec {
             payload: Some(payload.to_vec()),
             require_reply: req,
             min_reply_length: 0,
             max_reply_length: 255,
-        })
+        }))
     };
     let pat = Some(vec![(0x0a, 0xff), (0x01, 0x0f)]);
     assert!(
@@ -362,11 +362,11 @@ async fn file_check_weights_from_the_tracked_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("w");
     std::fs::write(&path, "4\n").unwrap();
-    let kind = CheckKind::File(FileSpec {
+    let kind = CheckKind::File(Box::new(FileSpec {
         path: path.clone(),
         weight: 2,
         reverse: false,
-    });
+    }));
     let out = check_once(&spec(kind, 0), 3).await;
     assert_eq!((out.ok, out.weight), (true, Some(11)));
     let _ = std::fs::remove_dir_all(&dir);

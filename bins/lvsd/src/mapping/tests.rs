@@ -567,7 +567,7 @@ fn script_lines_keep_their_user_and_group() {
          notify_down \"/bin/down\" root\n }\n}\n",
     );
     let vs = only(&m);
-    let cmd = |c: &Option<Command>| c.clone().map(|c| (c.argv.join(" "), c.user));
+    let cmd = |c: Option<&Command>| c.cloned().map(|c| (c.argv.join(" "), c.user));
     let some = |a: &str, u: Option<(&str, Option<&str>)>| {
         Some((
             a.to_string(),
@@ -575,17 +575,17 @@ fn script_lines_keep_their_user_and_group() {
         ))
     };
     assert_eq!(
-        cmd(&vs.quorum_up),
+        cmd(vs.quorum_up.as_ref()),
         some("/bin/qup a", Some(("nobody", Some("nogroup"))))
     );
-    assert_eq!(cmd(&vs.quorum_down), some("/bin/qdown", None));
+    assert_eq!(cmd(vs.quorum_down.as_ref()), some("/bin/qdown", None));
     let rs = &vs.real_servers[0];
     assert_eq!(
-        cmd(&rs.notify_up),
+        cmd(rs.notify_up.as_deref()),
         some("/bin/up x", Some(("nobody", None)))
     );
     assert_eq!(
-        cmd(&rs.notify_down),
+        cmd(rs.notify_down.as_deref()),
         some("/bin/down", Some(("root", None)))
     );
 }
