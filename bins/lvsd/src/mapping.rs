@@ -547,7 +547,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         real_servers.push(RealServer {
             key,
             location: c.loc(rs.ip.span),
-            dest,
+            dest: crate::model::DestTemplate::of(&dest),
             inhibit_on_failure: v(&rs.inhibit_on_failure).unwrap_or(vs_inhibit),
             notify_up: rs.notify_up.as_ref().map(|s| Box::new(command(&s.value))),
             notify_down: rs.notify_down.as_ref().map(|s| Box::new(command(&s.value))),

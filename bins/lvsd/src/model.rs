@@ -122,7 +122,7 @@ pub struct RealServer {
     pub location: Location,
     /// Destination template: address, NAT port, forwarding method, configured
     /// weight, thresholds. [`dest_for`] adapts the port to each service.
-    pub dest: Destination,
+    pub dest: DestTemplate,
     /// `inhibit_on_failure`: a failed server stays with weight 0.
     pub inhibit_on_failure: bool,
     /// `notify_up` command (boxed: most servers have none, and 10,000
@@ -134,6 +134,61 @@ pub struct RealServer {
     pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
     /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
     pub smtp_alert: bool,
+}
+
+/// What a real server's destination is configured with: a [`Destination`]
+/// without the counters and connection numbers only kernel replies carry
+/// (48 bytes instead of 144; one per real server, held for the daemon's
+/// life).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DestTemplate {
+    /// Real server address.
+    pub addr: IpAddr,
+    /// Real server port.
+    pub port: u16,
+    /// Forwarding method.
+    pub fwd: ipvs_sys::ForwardMethod,
+    /// Configured weight.
+    pub weight: i32,
+    /// Upper connection threshold (0 = none).
+    pub upper_threshold: u32,
+    /// Lower connection threshold.
+    pub lower_threshold: u32,
+    /// Tunnel type (tunnelling only).
+    pub tun_type: ipvs_sys::TunnelType,
+    /// Tunnel port (GUE only).
+    pub tun_port: u16,
+    /// Tunnel checksum flags.
+    pub tun_flags: ipvs_sys::TunnelFlags,
+}
+
+impl DestTemplate {
+    /// The configured part of `d`.
+    pub fn of(d: &Destination) -> Self {
+        DestTemplate {
+            addr: d.addr,
+            port: d.port,
+            fwd: d.fwd,
+            weight: d.weight,
+            upper_threshold: d.upper_threshold,
+            lower_threshold: d.lower_threshold,
+            tun_type: d.tun_type,
+            tun_port: d.tun_port,
+            tun_flags: d.tun_flags,
+        }
+    }
+
+    /// The destination to program (no counters).
+    pub fn destination(&self) -> Destination {
+        let mut d = Destination::new(self.addr, self.port, self.fwd);
+        d.weight = self.weight;
+        d.upper_threshold = self.upper_threshold;
+        d.lower_threshold = self.lower_threshold;
+        d.tun_type = self.tun_type;
+        d.tun_port = self.tun_port;
+        d.tun_flags = self.tun_flags;
+        d
+    }
 }
 
 /// The destination of `rs` in `service`: NAT keeps the real server's port;
@@ -309,7 +364,7 @@ pub fn table_text(d: &Desired) -> String {
             };
             let _ = writeln!(out, "{} {}{persist}", s.key, s.scheduler);
             for rs in &vs.real_servers {
-                let dd = dest_for(&s.key, &rs.dest);
+                let dd = dest_for(&s.key, &rs.dest.destination());
                 let k = RsKey {
                     addr: dd.addr,
                     port: dd.port,

@@ -262,7 +262,7 @@ impl Pool {
             } else {
                 continue;
             };
-            let mut d = dest_for(service, &cfg.dest);
+            let mut d = dest_for(service, &cfg.dest.destination());
             d.weight = weight as i32;
             out.push(d);
         }
@@ -294,7 +294,7 @@ impl Pool {
             .real_servers
             .iter()
             .map(|r| {
-                let d = dest_for(service, &r.dest);
+                let d = dest_for(service, &r.dest.destination());
                 (d.addr, d.port)
             })
             .collect();
