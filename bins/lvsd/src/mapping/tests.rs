@@ -191,7 +191,10 @@ fn fwmark_and_groups_expand_to_services() {
     );
     // DR destinations take each service's port; 0 for the fwmark one.
     let rs = &g.real_servers[0];
-    assert_eq!(dest_for(&g.services[3].key, &rs.dest.destination()).port, 443);
+    assert_eq!(
+        dest_for(&g.services[3].key, &rs.dest.destination()).port,
+        443
+    );
     assert_eq!(dest_for(&g.services[5].key, &rs.dest.destination()).port, 0);
     let f = &m.desired.virtual_servers[1];
     assert_eq!(
