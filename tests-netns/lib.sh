@@ -195,10 +195,17 @@ tn_monitor_start() {
 }
 
 # tn_monitor_first_add NAME ADDR: epoch seconds (with fraction) of the first
-# "address added" event for ADDR in monitor NAME, or nothing.
+# "address added" event for ADDR in monitor NAME, or nothing. The monitor
+# writes the event a little after the kernel made it (it has to be scheduled:
+# under load that took longer than the caller's own check of the address), so
+# this waits up to 3 s for the line to appear.
 tn_monitor_first_add() {
-    local line ts
-    line=$(grep -v '^\[[^]]*\] Deleted' "$TN_DIR/$1.mon" | grep -F " $2/" | head -1)
+    local line ts i
+    for i in $(seq 60); do
+        line=$(grep -v '^\[[^]]*\] Deleted' "$TN_DIR/$1.mon" | grep -F " $2/" | head -1)
+        [ -z "$line" ] || break
+        sleep 0.05
+    done
     [ -n "$line" ] || return 1
     ts=${line#[}; ts=${ts%%]*}
     date -d "$ts" +%s.%N
