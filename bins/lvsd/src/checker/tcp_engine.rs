@@ -153,6 +153,22 @@ impl State {
         }
     }
 
+    /// Room for the checkers `cmds` add, reserved exactly: the slab and the
+    /// deadline heap are held for the daemon's life, and doubling would
+    /// leave up to half of them unused (~0.5 MiB at 10,000 checkers).
+    fn reserve_for(&mut self, cmds: &[Command]) {
+        let adds = cmds
+            .iter()
+            .filter(|c| matches!(c, Command::Add { .. }))
+            .count();
+        if adds == 0 {
+            return;
+        }
+        self.slots
+            .reserve_exact(adds.saturating_sub(self.free.len()));
+        self.heap.reserve_exact(adds);
+    }
+
     fn schedule(&mut self, slot: u32, after: Duration, now: Instant) {
         let epoch = self.slots[slot as usize].epoch;
         self.heap.push(std::cmp::Reverse(Deadline {
@@ -403,6 +419,7 @@ async fn run(mut st: State, epoll: AsyncFd<OwnedFd>, mut rx: mpsc::UnboundedRece
             () = &mut sleep, if deadline.is_some() => {}
         }
         let now = Instant::now();
+        st.reserve_for(&cmds);
         for c in cmds.drain(..) {
             st.command(c, now);
         }
