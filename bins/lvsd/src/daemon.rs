@@ -143,7 +143,7 @@ pub fn release_freed_memory() {
 /// With THP `always` (Debian's default) the kernel backs the heap and the
 /// config loader's malloc arena with 2 MiB pages and khugepaged refills
 /// trimmed holes, so freed memory stays resident: at 1,000 virtual servers
-/// x 10 real servers lvsd's RSS was 29.3 MiB with THP and 21.3 MiB without,
+/// x 10 real servers lvsd's RSS was 28.7 MiB with THP and 20.8 MiB without,
 /// in the same VM (tests-vm-lvsd/mem-probe.sh). A daemon of ~20 MiB gains
 /// nothing from huge pages. Children get the default back before exec
 /// ([`allow_huge_pages_in_child`]). Best effort: an old kernel refusing it
