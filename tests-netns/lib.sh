@@ -339,6 +339,7 @@ tn_teardown() {
     local ns p
     for ns in "$@"; do
         p=$(ip netns pids "$ns" 2>/dev/null || true)
+        [ -z "$p" ] || kill -CONT $p 2>/dev/null || true # frozen (SIGSTOP) routers too
         [ -z "$p" ] || kill -TERM $p 2>/dev/null || true
     done
     sleep 0.3

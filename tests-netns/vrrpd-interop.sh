@@ -116,25 +116,7 @@ net_up() {
     tn_wait_ready "$R1" eth0; tn_wait_ready "$R2" eth0; tn_wait_ready "$C" eth0
 }
 # net_down: stop everything in this run's namespaces and delete them.
-net_down() {
-    local ns p
-    for ns in "$R1" "$R2" "$C" "$BR"; do
-        p=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$p" ] || kill -CONT $p 2>/dev/null || true
-        [ -z "$p" ] || kill -TERM $p 2>/dev/null || true
-    done
-    sleep 0.3
-    for ns in "$R1" "$R2" "$C" "$BR"; do
-        p=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$p" ] || kill -KILL $p 2>/dev/null || true
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    # Forget pids that are gone so the exit trap never signals a reused pid.
-    local keep=""
-    for p in $(cat "$TN_DIR/.pids"); do kill -0 "$p" 2>/dev/null && keep="$keep $p"; done
-    printf '%s\n' $keep >"$TN_DIR/.pids"
-}
+net_down() { tn_teardown "$R1" "$R2" "$C" "$BR"; }
 
 has() { tn_has_addr "$1" eth0 "$2"; }
 hasnt() { ! tn_has_addr "$1" eth0 "$2"; }
