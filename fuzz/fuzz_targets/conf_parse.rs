@@ -5,8 +5,11 @@
 //! small (300 logical lines: a few bytes of `~SEQ` or nested definitions can otherwise
 //! expand to thousands of 4 KiB lines per input), so every input runs in bounded time and
 //! memory. Where the text can be read in two parts on two threads, that result must be
-//! identical.
-use keepalived_conf::{LoadOptions, format_source, parse_str, parse_str_in_two_parts};
+//! identical, and so must the result with every line read by the general path (the fast
+//! path for plain lines turned off).
+use keepalived_conf::{
+    LoadOptions, format_source, parse_str, parse_str_general_path, parse_str_in_two_parts,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,6 +32,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(two.short_diagnostics(), parsed.short_diagnostics());
         assert_eq!(format!("{:?}", two.config), format!("{:?}", parsed.config));
     }
+    let general = parse_str_general_path("fuzz.conf", &text, &opts);
+    assert_eq!(general.short_diagnostics(), parsed.short_diagnostics());
+    assert_eq!(format!("{:?}", general.config), format!("{:?}", parsed.config));
     let formatted = format_source(&text);
     let _ = parse_str("fuzz-fmt.conf", &formatted, &opts);
 });

@@ -5,6 +5,9 @@
 //! `#` and `!` start a comment outside double quotes, `\#`/`\!` are literal, a word ends at
 //! whitespace or `"`, a `"` starts a word running to the next `"` (quotes removed, no escapes),
 //! and `{` / `}` outside quotes are tokens of their own.
+//!
+//! [`scan_plain`] is the fast path for the plain lines that make up nearly all of a large
+//! file: line end and tokens in one pass, no cleaned copy; the general path reads the rest.
 
 /// Column of every byte of a cleaned line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +242,103 @@ fn push(text: &mut String, cols: &mut Vec<u32>, c: char, col: u32) {
     }
 }
 
+/// Fast path for the common line of a large file (ASCII without `"`, `$`, `@`, `~`,
+/// `\\`, NUL or vertical tab; a `#` / `!` comment allowed): finds the end of the line
+/// that starts `rest` and splits it into tokens in the same pass, like
+/// `tokenize(&clean(line).text)` but with offsets from the start of the physical line
+/// (column = offset + 1). Returns the line's length (without `\r\n`) and the bytes to
+/// skip to the next line, or `None` when the line needs the general path ([`clean`],
+/// the preprocessor's expansions). `toks` is cleared first.
+pub(crate) fn scan_plain(rest: &[u8], toks: &mut Vec<Tok>) -> Option<(usize, usize)> {
+    toks.clear();
+    let mut i = 0;
+    // indentation is mostly spaces: skip them 8 at a time
+    while let Some(chunk) = rest.get(i..i + 8)
+        && let Ok(bytes) = <[u8; 8]>::try_from(chunk)
+        && u64::from_le_bytes(bytes) == SPACES
+    {
+        i += 8;
+    }
+    let end = loop {
+        let Some(&c) = rest.get(i) else {
+            break i;
+        };
+        match FAST[usize::from(c)] {
+            Fast::Space => i += 1,
+            Fast::Word => {
+                let start = i;
+                i += 1;
+                while rest
+                    .get(i)
+                    .is_some_and(|&x| FAST[usize::from(x)] == Fast::Word)
+                {
+                    i += 1;
+                }
+                toks.push(Tok::word(start, i));
+            }
+            Fast::Open | Fast::Close => {
+                toks.push(Tok::brace(c, i));
+                i += 1;
+            }
+            Fast::Newline => break i,
+            Fast::Comment => {
+                // the rest of the line is a comment, whatever it contains
+                break i + memchr::memchr(b'\n', &rest[i..]).unwrap_or(rest.len() - i);
+            }
+            Fast::Other => return None,
+        }
+    };
+    let next = (end + 1).min(rest.len());
+    // a `\r` before the `\n` (or at the end of the input) is not part of the line
+    let len = end - usize::from(end > 0 && rest[end - 1] == b'\r');
+    (len <= crate::source::MAX_LINE).then_some((len, next))
+}
+
+/// What a byte is to [`scan_plain`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    /// Whitespace that separates words (`\n` excepted).
+    Space,
+    /// `\n`: the end of the line.
+    Newline,
+    Open,
+    Close,
+    /// `#` or `!`: a comment starts.
+    Comment,
+    /// Part of a word.
+    Word,
+    /// A byte only the general path handles.
+    Other,
+}
+
+/// One table lookup per byte.
+static FAST: [Fast; 256] = {
+    let mut t = [Fast::Word; 256];
+    let mut i = 0x80;
+    while i < 256 {
+        t[i] = Fast::Other;
+        i += 1;
+    }
+    t[0] = Fast::Other;
+    // `str::trim_end` removes a vertical tab, the tokenizer keeps it in a word
+    t[0x0b] = Fast::Other;
+    t[b'"' as usize] = Fast::Other;
+    t[b'$' as usize] = Fast::Other;
+    t[b'@' as usize] = Fast::Other;
+    t[b'~' as usize] = Fast::Other;
+    t[b'\\' as usize] = Fast::Other;
+    t[b' ' as usize] = Fast::Space;
+    t[b'\t' as usize] = Fast::Space;
+    t[0x0c] = Fast::Space;
+    t[b'\r' as usize] = Fast::Space;
+    t[b'\n' as usize] = Fast::Newline;
+    t[b'{' as usize] = Fast::Open;
+    t[b'}' as usize] = Fast::Close;
+    t[b'#' as usize] = Fast::Comment;
+    t[b'!' as usize] = Fast::Comment;
+    t
+};
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokKind {
@@ -264,6 +364,34 @@ pub(crate) struct Tok {
 }
 
 impl Tok {
+    /// A `{` (`c` is `{`) or `}` at byte `i`.
+    #[inline]
+    fn brace(c: u8, i: usize) -> Tok {
+        Tok {
+            kind: if c == b'{' {
+                TokKind::Open
+            } else {
+                TokKind::Close
+            },
+            inner: (i, i),
+            quoted: false,
+            start: i,
+            end: i + 1,
+        }
+    }
+
+    /// An unquoted word at bytes `start..end`.
+    #[inline]
+    fn word(start: usize, end: usize) -> Tok {
+        Tok {
+            kind: TokKind::Word,
+            inner: (start, end),
+            quoted: false,
+            start,
+            end,
+        }
+    }
+
     /// The word's text (quotes removed) within `line`, the text it was made from.
     #[inline]
     pub(crate) fn text<'a>(&self, line: &'a str) -> &'a str {
@@ -280,17 +408,7 @@ pub(crate) fn tokenize(text: &str, toks: &mut Vec<Tok>) {
         match CLASS[usize::from(c)] {
             Class::Space => i += 1,
             Class::Open | Class::Close => {
-                toks.push(Tok {
-                    kind: if c == b'{' {
-                        TokKind::Open
-                    } else {
-                        TokKind::Close
-                    },
-                    inner: (i, i),
-                    quoted: false,
-                    start: i,
-                    end: i + 1,
-                });
+                toks.push(Tok::brace(c, i));
                 i += 1;
             }
             Class::Quote => {
@@ -317,13 +435,7 @@ pub(crate) fn tokenize(text: &str, toks: &mut Vec<Tok>) {
                 {
                     i += 1;
                 }
-                toks.push(Tok {
-                    kind: TokKind::Word,
-                    inner: (start, i),
-                    quoted: false,
-                    start,
-                    end: i,
-                });
+                toks.push(Tok::word(start, i));
             }
         }
     }
@@ -448,7 +560,89 @@ mod tests {
         out
     }
 
+    /// What the general path makes of the first line of `text`: (kind, word, column) of
+    /// each token of `tokenize(clean(line))`.
+    fn general(text: &str) -> Vec<(TokKind, String, u32)> {
+        let line = text.split('\n').next().unwrap_or("");
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let c = clean(line);
+        let mut t = Vec::new();
+        tokenize(&c.text, &mut t);
+        t.iter()
+            .map(|x| (x.kind, x.text(&c.text).to_string(), c.col(x.start)))
+            .collect()
+    }
+
+    #[test]
+    fn plain_lines_scan_like_the_general_path() {
+        let mut t = Vec::new();
+        for text in [
+            "    real_server 172.16.0.10 8080 {\n        weight 1",
+            "}",
+            "\t\tvirtual_router_id 51 # comment \"with $ quote",
+            "a{b}c ! x\r\nnext",
+            "        \r\n",
+            "",
+        ] {
+            let (len, next) = scan_plain(text.as_bytes(), &mut t).expect(text);
+            let line = text.split('\n').next().unwrap_or("");
+            assert_eq!(
+                len,
+                line.strip_suffix('\r').unwrap_or(line).len(),
+                "{text:?}"
+            );
+            assert_eq!(next, (line.len() + 1).min(text.len()), "{text:?}");
+            let got: Vec<_> = t
+                .iter()
+                .map(|x| (x.kind, x.text(text).to_string(), x.start as u32 + 1))
+                .collect();
+            assert_eq!(got, general(text), "{text:?}");
+        }
+        for text in [
+            "a \"b\"",
+            "a $B",
+            "@main a",
+            "~SEQ(i,1,2) a",
+            "a\\#",
+            "é",
+            "a\0",
+            "a \x0b",
+        ] {
+            assert_eq!(scan_plain(text.as_bytes(), &mut t), None, "{text:?}");
+        }
+        let long = "a".repeat(crate::source::MAX_LINE + 1);
+        assert_eq!(scan_plain(long.as_bytes(), &mut t), None);
+    }
+
     proptest::proptest! {
+        /// The fast path reads every line without the bytes only the general path
+        /// handles, and gives the general path's tokens at the same columns.
+        #[test]
+        fn scan_plain_matches_the_general_path(text in "[a \t\r\n\x0b\x0c{}\"#!$@~\\\\é\x001]{0,30}") {
+            let mut t = Vec::new();
+            let line = text.split('\n').next().unwrap_or("");
+            let needs_general = line.bytes().any(|b| {
+                b >= 0x80 || matches!(b, 0 | 0x0b | b'"' | b'$' | b'@' | b'~' | b'\\')
+            });
+            let before_comment = line.split(['#', '!']).next().unwrap_or("");
+            let plain_before_comment = !before_comment.bytes().any(|b| {
+                b >= 0x80 || matches!(b, 0 | 0x0b | b'"' | b'$' | b'@' | b'~' | b'\\')
+            });
+            match scan_plain(text.as_bytes(), &mut t) {
+                Some((len, next)) => {
+                    proptest::prop_assert!(plain_before_comment);
+                    proptest::prop_assert_eq!(len, line.strip_suffix('\r').unwrap_or(line).len());
+                    proptest::prop_assert_eq!(next, (line.len() + 1).min(text.len()));
+                    let got: Vec<_> = t
+                        .iter()
+                        .map(|x| (x.kind, x.text(&text).to_string(), x.start as u32 + 1))
+                        .collect();
+                    proptest::prop_assert_eq!(got, general(&text));
+                }
+                None => proptest::prop_assert!(needs_general && !plain_before_comment),
+            }
+        }
+
         #[test]
         fn tokenize_matches_its_definition(text in "[a \t\r\x0c{}\"é1]{0,24}") {
             let mut t = Vec::new();

@@ -227,6 +227,17 @@ pub fn parse_str_in_two_parts(name: &str, text: &str, opts: &LoadOptions) -> Opt
     split::parse_in_two_parts(opts, name, None, Some(text), &shared)
 }
 
+/// [`parse_str`] in one go with every line read by the general path (the fast path for
+/// plain lines of in-memory text turned off): the result must be identical. For tests
+/// and the fuzz target only.
+#[doc(hidden)]
+pub fn parse_str_general_path(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
+    let mut pp = preprocess::Preprocessor::new(opts);
+    pp.fast_lines = false;
+    pp.push_text(name, text);
+    run(pp, false)
+}
+
 /// Preprocessor and tree on one side, typed model on the other. With `pipelined` the
 /// preprocessor runs on its own thread and hands finished top-level statements over a
 /// bounded channel (memory stays bounded); the result is the same either way, because

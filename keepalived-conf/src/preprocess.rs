@@ -58,6 +58,9 @@ pub(crate) struct Preprocessor<'o> {
     rng: u64,
     config_id: String,
     end_state: Option<crate::tree::TreeEnd>,
+    /// Read in-memory lines with the fast path (`lexer::scan_plain`) where it applies;
+    /// `false` only to compare both paths in tests.
+    pub(crate) fast_lines: bool,
 }
 
 impl<'o> Preprocessor<'o> {
@@ -77,6 +80,7 @@ impl<'o> Preprocessor<'o> {
             rng: opts.random_seed | 1,
             config_id: opts.config_id.clone().unwrap_or_else(default_config_id),
             end_state: None,
+            fast_lines: true,
         }
     }
 
@@ -156,6 +160,26 @@ impl<'o> Preprocessor<'o> {
                 return Some(done);
             }
             let frame = self.stack.last_mut()?;
+            if self.fast_lines
+                && let Some((start, len)) = frame.src.next_plain_line(&mut self.tok_buf)
+            {
+                frame.line = frame.line.saturating_add(1);
+                let (file, line) = (frame.file, frame.line);
+                if self.tok_buf.is_empty() {
+                    continue;
+                }
+                if let Some(t) = frame.src.text()
+                    && !shared
+                        .as_ref()
+                        .is_some_and(|s| std::sync::Arc::ptr_eq(s, t))
+                {
+                    shared = Some(t.clone());
+                }
+                if let Some(text) = shared.as_ref().and_then(|t| t.get(start..start + len)) {
+                    self.plain_line(text, file, line);
+                }
+                continue;
+            }
             let Some((raw, at)) = frame.src.next_line(&mut self.line_buf) else {
                 self.stack.pop();
                 if self.stack.is_empty() {
@@ -223,6 +247,47 @@ impl<'o> Preprocessor<'o> {
                 self.line_buf = buf;
             }
         }
+    }
+
+    /// A line read by the fast path: its tokens are in `self.tok_buf` (offsets from the
+    /// start of `text`, the physical line). The same as [`Preprocessor::logical`] on the
+    /// cleaned line, which the fast path's lines need only for `include` and for script
+    /// keywords (their raw arguments).
+    fn plain_line(&mut self, text: &str, file: FileId, line: u32) {
+        let toks = std::mem::take(&mut self.tok_buf);
+        let mut first_word = true;
+        let general = toks.iter().any(|t| {
+            let starts = std::mem::replace(&mut first_word, t.kind != TokKind::Word);
+            starts && t.kind == TokKind::Word && {
+                let w = t.text(text);
+                is_script_keyword(w) || (w.starts_with("include") && is_include(w))
+            }
+        });
+        if general {
+            self.tok_buf = toks;
+            if let Some(c) = crate::lexer::clean_ascii(text) {
+                self.logical(c, file, line, 0);
+            }
+            return;
+        }
+        let col = |t: &crate::lexer::Tok| u32::try_from(t.start + 1).unwrap_or(u32::MAX);
+        let first = toks.first().map_or(1, col);
+        if self.budget(Span::new(file, line, first)) {
+            for t in &toks {
+                let span = Span::new(file, line, col(t));
+                match t.kind {
+                    TokKind::Open => self.tree.open(span, &mut self.sink),
+                    TokKind::Close => self.tree.close(span, &mut self.sink),
+                    TokKind::Word => self.tree.word(Word {
+                        text: compact_str::CompactString::new(t.text(text)),
+                        span,
+                        quoted: false,
+                    }),
+                }
+            }
+            self.tree.end_line();
+        }
+        self.tok_buf = toks;
     }
 
     #[cold]
@@ -367,10 +432,7 @@ impl<'o> Preprocessor<'o> {
         if let Some(first) = toks.first()
             && first.kind == TokKind::Word
             && !first.quoted
-            && matches!(
-                first.text(&c.text),
-                "include" | "includer" | "includem" | "includew" | "includeb" | "includea"
-            )
+            && is_include(first.text(&c.text))
         {
             let kind = first.text(&c.text).to_string();
             // The pattern is the raw rest of the line: `{a,b}` braces must not split it.
@@ -790,6 +852,14 @@ impl<'o> Preprocessor<'o> {
             }
         }
     }
+}
+
+/// The `include` keywords (keepalived 2.2.7 lib/parser.c).
+fn is_include(w: &str) -> bool {
+    matches!(
+        w,
+        "include" | "includer" | "includem" | "includew" | "includeb" | "includea"
+    )
 }
 
 fn display_dir(d: &Path) -> String {

@@ -42,6 +42,27 @@ impl LineSource {
         }
     }
 
+    /// Reads the next line of an in-memory source with the fast path
+    /// ([`crate::lexer::scan_plain`]): the line's start in [`LineSource::text`] and its
+    /// length, with its tokens in `toks` (offsets from the line's start). `None` (read
+    /// position unchanged) when there is no line or it needs [`LineSource::next_line`].
+    pub(crate) fn next_plain_line(
+        &mut self,
+        toks: &mut Vec<crate::lexer::Tok>,
+    ) -> Option<(usize, usize)> {
+        let LineSource::Text(text, pos, stop) = self else {
+            return None;
+        };
+        let start = *pos;
+        let rest = text.as_bytes().get(start..(*stop).min(text.len()))?;
+        if rest.is_empty() {
+            return None;
+        }
+        let (len, next) = crate::lexer::scan_plain(rest, toks)?;
+        *pos = start + next;
+        Some((start, len))
+    }
+
     /// Reads the next line: either a shared range, or into `out` (replacing its contents).
     pub(crate) fn next_line(&mut self, out: &mut String) -> Option<(RawLine, Line)> {
         match self {

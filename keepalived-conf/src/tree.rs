@@ -169,94 +169,116 @@ impl TreeBuilder {
                 }
                 self.pending.push(w);
             }
-            Item::Open(span) => {
-                if self.overflow > 0 {
-                    self.pending.clear();
-                    self.overflow += 1;
-                    return;
-                }
-                let node = if !self.pending.is_empty() {
-                    let n = Node {
-                        words: take_words(&mut self.pending),
-                        raw_args: self.raw.take(),
-                        block: None,
-                    };
-                    self.last_indent = n.span().col;
-                    n
-                } else if self.can_open && self.current().last().is_some_and(|n| n.block.is_none())
-                {
-                    match self.current().pop() {
-                        Some(n) => n,
-                        None => return,
-                    }
-                } else {
-                    sink.push(
-                    Diagnostic::error("unexpected-brace", span, "unexpected `{`: no keyword before it")
-                        .with_hint("a block must follow its keyword, e.g. `virtual_ipaddress {`; its contents are ignored"),
-                );
-                    Node {
-                        words: Vec::new(),
-                        raw_args: None,
-                        block: None,
-                    }
-                };
-                if self.stack.len() >= MAX_DEPTH {
-                    if !self.overflow_reported {
-                        self.overflow_reported = true;
-                        sink.error("too-deep", span, format!("blocks nested more than {MAX_DEPTH} deep; the inner ones are ignored"));
-                    }
-                    self.overflow = 1;
-                    self.can_open = false;
-                    return;
-                }
-                let indent = if node.words.is_empty() {
-                    span.col
-                } else {
-                    self.last_indent
-                };
-                let mut node = node;
-                node.block = Some(Block {
-                    open: span,
-                    close: None,
-                    // most blocks hold a few statements: one allocation, not grow-from-empty
-                    children: Vec::with_capacity(4),
-                });
-                self.stack.push(Open { node, indent });
-                self.can_open = false;
+            Item::Open(span) => self.open(span, sink),
+            Item::Close(span) => self.close(span, sink),
+        }
+    }
+
+    /// Feeds a word that does not start a script statement ([`Item::Word`] without raw
+    /// arguments).
+    #[inline]
+    pub(crate) fn word(&mut self, w: Word) {
+        self.pending.push(w);
+    }
+
+    /// Feeds a `{` ([`Item::Open`]).
+    pub(crate) fn open(&mut self, span: Span, sink: &mut Sink) {
+        if self.overflow > 0 {
+            self.pending.clear();
+            self.overflow += 1;
+            return;
+        }
+        let node = if !self.pending.is_empty() {
+            let n = Node {
+                words: take_words(&mut self.pending),
+                raw_args: self.raw.take(),
+                block: None,
+            };
+            self.last_indent = n.span().col;
+            n
+        } else if self.can_open && self.current().last().is_some_and(|n| n.block.is_none()) {
+            match self.current().pop() {
+                Some(n) => n,
+                None => return,
             }
-            Item::Close(span) => {
-                self.finish_pending();
-                if self.overflow > 0 {
-                    self.overflow -= 1;
-                    return;
-                }
-                match self.stack.pop() {
-                    Some(mut open) => {
-                        if let Some(b) = open.node.block.as_mut() {
-                            b.close = Some(span);
-                            if span.line != b.open.line
-                                && span.col != open.indent
-                                && self.mismatches.len() < 64
-                            {
-                                self.mismatches.push(Mismatch {
-                                    keyword: open.node.header(),
-                                    open: open.node.span(),
-                                    close: span,
-                                });
-                            }
-                        }
-                        self.current().push(open.node);
+        } else {
+            sink.push(
+            Diagnostic::error("unexpected-brace", span, "unexpected `{`: no keyword before it")
+                .with_hint("a block must follow its keyword, e.g. `virtual_ipaddress {`; its contents are ignored"),
+        );
+            Node {
+                words: Vec::new(),
+                raw_args: None,
+                block: None,
+            }
+        };
+        if self.stack.len() >= MAX_DEPTH {
+            if !self.overflow_reported {
+                self.overflow_reported = true;
+                sink.error(
+                    "too-deep",
+                    span,
+                    format!("blocks nested more than {MAX_DEPTH} deep; the inner ones are ignored"),
+                );
+            }
+            self.overflow = 1;
+            self.can_open = false;
+            return;
+        }
+        let indent = if node.words.is_empty() {
+            span.col
+        } else {
+            self.last_indent
+        };
+        let mut node = node;
+        node.block = Some(Block {
+            open: span,
+            close: None,
+            // most blocks hold a few statements: one allocation, not grow-from-empty
+            children: Vec::with_capacity(4),
+        });
+        self.stack.push(Open { node, indent });
+        self.can_open = false;
+    }
+
+    /// Feeds a `}` ([`Item::Close`]).
+    pub(crate) fn close(&mut self, span: Span, sink: &mut Sink) {
+        self.finish_pending();
+        if self.overflow > 0 {
+            self.overflow -= 1;
+            return;
+        }
+        match self.stack.pop() {
+            Some(mut open) => {
+                if let Some(b) = open.node.block.as_mut() {
+                    b.close = Some(span);
+                    if span.line != b.open.line
+                        && span.col != open.indent
+                        && self.mismatches.len() < 64
+                    {
+                        self.mismatches.push(Mismatch {
+                            keyword: open.node.header(),
+                            open: open.node.span(),
+                            close: span,
+                        });
                     }
-                    None => {
-                        sink.push(
-                        Diagnostic::error("unexpected-close", span, "unexpected `}`: no block is open here")
-                            .with_hint("a `}` earlier in the file may have closed the enclosing block already"),
-                    );
-                    }
                 }
-                self.can_open = false;
+                self.current().push(open.node);
+            }
+            None => {
+                sink.push(
+                    Diagnostic::error(
+                        "unexpected-close",
+                        span,
+                        "unexpected `}`: no block is open here",
+                    )
+                    .with_hint(
+                        "a `}` earlier in the file may have closed the enclosing block already",
+                    ),
+                );
             }
         }
+        self.can_open = false;
     }
 
     /// Ends the current logical line (a statement ends with its line).
