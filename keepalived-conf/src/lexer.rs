@@ -243,39 +243,52 @@ fn push(text: &mut String, cols: &mut Vec<u32>, c: char, col: u32) {
 }
 
 /// Fast path for the common line of a large file (ASCII without `"`, `$`, `@`, `~`,
-/// `\\`, NUL or vertical tab; a `#` / `!` comment allowed): finds the end of the line
-/// that starts `rest` and splits it into tokens in the same pass, like
+/// `\\`, NUL or vertical tab; a `#` / `!` comment allowed; no `include` and no script
+/// keyword, whose raw arguments the general path keeps): finds the end of the line that
+/// starts `rest` and splits it into tokens in the same pass, like
 /// `tokenize(&clean(line).text)` but with offsets from the start of the physical line
 /// (column = offset + 1). Returns the line's length (without `\r\n`) and the bytes to
 /// skip to the next line, or `None` when the line needs the general path ([`clean`],
-/// the preprocessor's expansions). `toks` is cleared first.
+/// the preprocessor). `toks` is cleared first.
 pub(crate) fn scan_plain(rest: &[u8], toks: &mut Vec<Tok>) -> Option<(usize, usize)> {
     toks.clear();
     let mut i = 0;
-    // indentation is mostly spaces: skip them 8 at a time
+    // Indentation is mostly spaces: skip them 8 at a time, and those at the start of the
+    // next 8 bytes at once (the first byte that is not a space is the lowest nonzero byte
+    // of the little-endian word XOR eight spaces).
     while let Some(chunk) = rest.get(i..i + 8)
         && let Ok(bytes) = <[u8; 8]>::try_from(chunk)
-        && u64::from_le_bytes(bytes) == SPACES
     {
+        let diff = u64::from_le_bytes(bytes) ^ SPACES;
+        if diff != 0 {
+            i += (diff.trailing_zeros() / 8) as usize;
+            break;
+        }
         i += 8;
     }
+    let n = rest.len();
+    // explicit `i < n` tests: the indexing below needs no further bounds checks
     let end = loop {
-        let Some(&c) = rest.get(i) else {
-            break i;
-        };
+        if i >= n {
+            break n;
+        }
+        let c = rest[i];
         match FAST[usize::from(c)] {
-            Fast::Space => i += 1,
             Fast::Word => {
                 let start = i;
                 i += 1;
-                while rest
-                    .get(i)
-                    .is_some_and(|&x| FAST[usize::from(x)] == Fast::Word)
-                {
+                while i < n && FAST[usize::from(rest[i])] == Fast::Word {
                     i += 1;
+                }
+                // a statement's first word: the line's first, or the first after a brace
+                if toks.last().is_none_or(|t| t.kind != TokKind::Word)
+                    && needs_general_path(&rest[start..i])
+                {
+                    return None;
                 }
                 toks.push(Tok::word(start, i));
             }
+            Fast::Space => i += 1,
             Fast::Open | Fast::Close => {
                 toks.push(Tok::brace(c, i));
                 i += 1;
@@ -283,7 +296,7 @@ pub(crate) fn scan_plain(rest: &[u8], toks: &mut Vec<Tok>) -> Option<(usize, usi
             Fast::Newline => break i,
             Fast::Comment => {
                 // the rest of the line is a comment, whatever it contains
-                break i + memchr::memchr(b'\n', &rest[i..]).unwrap_or(rest.len() - i);
+                break i + memchr::memchr(b'\n', &rest[i..]).unwrap_or(n - i);
             }
             Fast::Other => return None,
         }
@@ -292,6 +305,22 @@ pub(crate) fn scan_plain(rest: &[u8], toks: &mut Vec<Tok>) -> Option<(usize, usi
     // a `\r` before the `\n` (or at the end of the input) is not part of the line
     let len = end - usize::from(end > 0 && rest[end - 1] == b'\r');
     (len <= crate::source::MAX_LINE).then_some((len, next))
+}
+
+/// Whether a statement starting with `kw` is read by the general path: a script keyword
+/// (its raw arguments are kept) or an `include`.
+#[inline]
+fn needs_general_path(kw: &[u8]) -> bool {
+    crate::tree::is_script_keyword_bytes(kw) || is_include_keyword(kw)
+}
+
+/// The `include` keywords (keepalived 2.2.7 lib/parser.c).
+#[inline]
+pub(crate) fn is_include_keyword(kw: &[u8]) -> bool {
+    matches!(
+        kw,
+        b"include" | b"includer" | b"includem" | b"includew" | b"includeb" | b"includea"
+    )
 }
 
 /// What a byte is to [`scan_plain`].
@@ -607,6 +636,11 @@ mod tests {
             "é",
             "a\0",
             "a \x0b",
+            "notify_master /bin/x",
+            "a { notify x",
+            "} track_script {",
+            "include x.conf",
+            "  includem x",
         ] {
             assert_eq!(scan_plain(text.as_bytes(), &mut t), None, "{text:?}");
         }

@@ -251,38 +251,24 @@ impl<'o> Preprocessor<'o> {
 
     /// A line read by the fast path: its tokens are in `self.tok_buf` (offsets from the
     /// start of `text`, the physical line). The same as [`Preprocessor::logical`] on the
-    /// cleaned line, which the fast path's lines need only for `include` and for script
-    /// keywords (their raw arguments).
+    /// cleaned line (the fast path leaves it nothing else to do).
     fn plain_line(&mut self, text: &str, file: FileId, line: u32) {
         let toks = std::mem::take(&mut self.tok_buf);
-        let mut first_word = true;
-        let general = toks.iter().any(|t| {
-            let starts = std::mem::replace(&mut first_word, t.kind != TokKind::Word);
-            starts && t.kind == TokKind::Word && {
-                let w = t.text(text);
-                is_script_keyword(w) || (w.starts_with("include") && is_include(w))
-            }
-        });
-        if general {
-            self.tok_buf = toks;
-            if let Some(c) = crate::lexer::clean_ascii(text) {
-                self.logical(c, file, line, 0);
-            }
-            return;
-        }
-        let col = |t: &crate::lexer::Tok| u32::try_from(t.start + 1).unwrap_or(u32::MAX);
-        let first = toks.first().map_or(1, col);
-        if self.budget(Span::new(file, line, first)) {
+        // the fast path reads lines of at most MAX_LINE bytes: columns fit in a u32
+        let col = |t: &crate::lexer::Tok| t.start as u32 + 1;
+        if let Some(first) = toks.first()
+            && self.budget(Span::new(file, line, col(first)))
+        {
             for t in &toks {
                 let span = Span::new(file, line, col(t));
                 match t.kind {
-                    TokKind::Open => self.tree.open(span, &mut self.sink),
-                    TokKind::Close => self.tree.close(span, &mut self.sink),
                     TokKind::Word => self.tree.word(Word {
                         text: compact_str::CompactString::new(t.text(text)),
                         span,
                         quoted: false,
                     }),
+                    TokKind::Open => self.tree.open(span, &mut self.sink),
+                    TokKind::Close => self.tree.close(span, &mut self.sink),
                 }
             }
             self.tree.end_line();
@@ -432,7 +418,7 @@ impl<'o> Preprocessor<'o> {
         if let Some(first) = toks.first()
             && first.kind == TokKind::Word
             && !first.quoted
-            && is_include(first.text(&c.text))
+            && crate::lexer::is_include_keyword(first.text(&c.text).as_bytes())
         {
             let kind = first.text(&c.text).to_string();
             // The pattern is the raw rest of the line: `{a,b}` braces must not split it.
@@ -852,14 +838,6 @@ impl<'o> Preprocessor<'o> {
             }
         }
     }
-}
-
-/// The `include` keywords (keepalived 2.2.7 lib/parser.c).
-fn is_include(w: &str) -> bool {
-    matches!(
-        w,
-        "include" | "includer" | "includem" | "includew" | "includeb" | "includea"
-    )
 }
 
 fn display_dir(d: &Path) -> String {
