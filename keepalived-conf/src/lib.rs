@@ -270,7 +270,7 @@ fn run(pp: preprocess::Preprocessor<'_>, pipelined: bool) -> Parsed {
             });
             for nodes in rx {
                 for n in nodes {
-                    b.add_root(n, &mut build_sink);
+                    b.add_root(&n, &mut build_sink);
                 }
             }
             producer
@@ -281,7 +281,8 @@ fn run(pp: preprocess::Preprocessor<'_>, pipelined: bool) -> Parsed {
         let mut pp = pp;
         while let Some(nodes) = pp.next_batch() {
             for n in nodes {
-                b.add_root(n, &mut build_sink);
+                b.add_root(&n, &mut build_sink);
+                pp.recycle(n);
             }
         }
         pp

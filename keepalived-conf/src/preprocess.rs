@@ -145,6 +145,12 @@ impl<'o> Preprocessor<'o> {
         self.end_state
     }
 
+    /// Gives a statement back once it has been read, so that its vectors are reused for
+    /// the statements still to come (fewer allocations; see [`TreeBuilder::recycle`]).
+    pub(crate) fn recycle(&mut self, n: Node) {
+        self.tree.recycle(n);
+    }
+
     /// Logical lines produced so far (counted against [`LoadOptions::max_lines`]).
     pub(crate) fn lines_out(&self) -> usize {
         self.lines_out

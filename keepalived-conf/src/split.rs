@@ -97,7 +97,8 @@ fn second_part(
     while let Some(nodes) = pp.next_batch() {
         for n in nodes {
             if n.keyword() == "virtual_server" {
-                builder.add_root(n, &mut build_sink);
+                builder.add_root(&n, &mut build_sink);
+                pp.recycle(n);
             } else {
                 deferred.push(n);
             }
@@ -146,7 +147,8 @@ fn parse_at(
         let mut build_sink = Sink::default();
         while let Some(nodes) = pp.next_batch() {
             for n in nodes {
-                b.add_root(n, &mut build_sink);
+                b.add_root(&n, &mut build_sink);
+                pp.recycle(n);
             }
         }
         let two = second
@@ -164,7 +166,7 @@ fn parse_at(
         if !same {
             return None;
         }
-        for n in two.deferred {
+        for n in &two.deferred {
             b.add_root(n, &mut build_sink);
         }
         if build_sink.total() + two.build_sink.total() > MAX_DIAGNOSTICS {

@@ -145,7 +145,15 @@ pub(crate) struct TreeBuilder {
     pending: Vec<Word>,
     /// Raw arguments of the statement being read (script keywords).
     raw: Option<String>,
+    /// Emptied word lists of statements given back with [`TreeBuilder::recycle`], reused
+    /// for new statements.
+    spare_words: Vec<Vec<Word>>,
+    /// Emptied child lists of blocks given back, reused for new blocks.
+    spare_children: Vec<Vec<Node>>,
 }
+
+/// At most this many emptied vectors of each kind are kept for reuse (memory stays bounded).
+const SPARE_MAX: usize = 1024;
 
 impl TreeBuilder {
     fn current(&mut self) -> &mut Vec<Node> {
@@ -195,7 +203,7 @@ impl TreeBuilder {
         }
         let node = if !self.pending.is_empty() {
             let n = Node {
-                words: take_words(&mut self.pending),
+                words: self.take_words(),
                 raw_args: self.raw.take(),
                 block: None,
             };
@@ -236,11 +244,16 @@ impl TreeBuilder {
             self.last_indent
         };
         let mut node = node;
+        // most blocks hold a few statements: a reused list, or one allocation (not
+        // grow-from-empty)
+        let children = match self.spare_children.pop() {
+            Some(v) => v,
+            None => Vec::with_capacity(4),
+        };
         node.block = Some(Block {
             open: span,
             close: None,
-            // most blocks hold a few statements: one allocation, not grow-from-empty
-            children: Vec::with_capacity(4),
+            children,
         });
         self.stack.push(Open { node, indent });
         self.can_open = false;
@@ -286,6 +299,40 @@ impl TreeBuilder {
         self.can_open = false;
     }
 
+    /// Takes back a statement that has been read: its word and child lists, emptied, are
+    /// reused for the statements still to come instead of being freed and allocated again
+    /// (two allocator calls less per statement on a large file).
+    pub(crate) fn recycle(&mut self, n: Node) {
+        let Node {
+            mut words, block, ..
+        } = n;
+        if let Some(b) = block {
+            let mut children = b.children;
+            // nesting is limited to MAX_DEPTH: the recursion is too
+            for child in children.drain(..) {
+                self.recycle(child);
+            }
+            if self.spare_children.len() < SPARE_MAX && children.capacity() > 0 {
+                self.spare_children.push(children);
+            }
+        }
+        words.clear();
+        if self.spare_words.len() < SPARE_MAX && words.capacity() > 0 {
+            self.spare_words.push(words);
+        }
+    }
+
+    /// Moves the statement's words out, leaving an empty list with room for the next
+    /// statement's words (a reused one, or room for four: most statements have at most
+    /// four words), so the list does not grow word by word every time.
+    fn take_words(&mut self) -> Vec<Word> {
+        let next = match self.spare_words.pop() {
+            Some(v) => v,
+            None => Vec::with_capacity(self.pending.len().max(4)),
+        };
+        std::mem::replace(&mut self.pending, next)
+    }
+
     /// Ends the current logical line (a statement ends with its line).
     pub(crate) fn end_line(&mut self) {
         if self.overflow > 0 {
@@ -303,7 +350,7 @@ impl TreeBuilder {
             return;
         }
         let n = Node {
-            words: take_words(&mut self.pending),
+            words: self.take_words(),
             raw_args: self.raw.take(),
             block: None,
         };
@@ -382,13 +429,6 @@ impl TreeBuilder {
     }
 }
 
-/// Moves the statement's words out, leaving room for the next statement's words (most
-/// statements have at most four), so the buffer does not grow word by word every time.
-fn take_words(pending: &mut Vec<Word>) -> Vec<Word> {
-    let cap = pending.len().max(4);
-    std::mem::replace(pending, Vec::with_capacity(cap))
-}
-
 /// An item of a logical line handed to the tree builder.
 #[derive(Debug)]
 pub(crate) enum Item {
@@ -426,6 +466,64 @@ mod tests {
             }
             self.end_line();
         }
+    }
+
+    /// Statements built with recycled lists are the same as with fresh ones, and the
+    /// kept lists stay bounded.
+    #[test]
+    fn recycled_lists_build_the_same_statements() {
+        fn build(t: &mut TreeBuilder, sink: &mut Sink, line: u32, servers: u32) -> Node {
+            t.push_line(
+                vec![w("virtual_server", line, 1), Item::Open(sp(line, 16))],
+                sink,
+            );
+            for i in 0..servers {
+                let l = line + 1 + 2 * i;
+                t.push_line(
+                    vec![
+                        w("real_server", l, 3),
+                        w("10.0.0.1", l, 15),
+                        Item::Open(sp(l, 24)),
+                    ],
+                    sink,
+                );
+                t.push_line(
+                    vec![
+                        w("weight", l + 1, 5),
+                        w(&i.to_string(), l + 1, 12),
+                        Item::Close(sp(l + 1, 14)),
+                    ],
+                    sink,
+                );
+            }
+            t.push_line(vec![Item::Close(sp(line + 1 + 2 * servers, 1))], sink);
+            t.push_line(vec![w("bogus", line + 2 + 2 * servers, 1)], sink);
+            // the `bogus` statement of the call before, then this one (this call's `bogus`
+            // could still take a `{`)
+            let nodes = t.take_completed();
+            assert!(nodes.len() <= 2, "{nodes:?}");
+            let vs = nodes.into_iter().find(|n| n.keyword() == "virtual_server");
+            vs.expect("the virtual_server is complete")
+        }
+        let mut sink = Sink::default();
+        let mut fresh = TreeBuilder::default();
+        let mut reused = TreeBuilder::default();
+        // a big tree first: more lists than are kept
+        let big = build(&mut reused, &mut sink, 1, 3000);
+        reused.recycle(big);
+        assert_eq!(reused.spare_words.len(), SPARE_MAX);
+        assert_eq!(reused.spare_children.len(), SPARE_MAX);
+        for servers in [0, 1, 5] {
+            let a = build(&mut fresh, &mut sink, 7000, servers);
+            let b = build(&mut reused, &mut sink, 7000, servers);
+            assert_eq!(a, b);
+            assert_eq!(
+                b.block.as_ref().map(|b| b.children.len()),
+                Some(servers as usize)
+            );
+            reused.recycle(b);
+        }
+        assert!(sink.finish().is_empty());
     }
 
     #[test]

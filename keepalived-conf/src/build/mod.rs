@@ -89,17 +89,17 @@ impl Builder {
         self.validator.absorb_virtual_servers(other.validator);
     }
 
-    pub(crate) fn add_root(&mut self, n: Node, sink: &mut Sink) {
+    pub(crate) fn add_root(&mut self, n: &Node, sink: &mut Sink) {
         let mut c = Ctx { sink };
         match n.keyword() {
             "" => {}
             "global_defs" => {
-                if c.block_required(&n, 0) {
-                    global::global_defs(&mut c, &n, &mut self.config.global_defs);
+                if c.block_required(n, 0) {
+                    global::global_defs(&mut c, n, &mut self.config.global_defs);
                 }
             }
             "vrrp_instance" => {
-                if let Some(mut v) = vrrp::instance(&mut c, &n) {
+                if let Some(mut v) = vrrp::instance(&mut c, n) {
                     self.validator.instance(&v, c.sink);
                     // always kept, for the cross-file checks (lint); without the model,
                     // only what they read
@@ -110,52 +110,52 @@ impl Builder {
                 }
             }
             "vrrp_sync_group" => {
-                if let Some(v) = vrrp::sync_group(&mut c, &n) {
+                if let Some(v) = vrrp::sync_group(&mut c, n) {
                     self.validator.sync_group(&v, c.sink);
                     // always kept: few, and needed by cross-file checks (lint)
                     self.config.vrrp_sync_groups.push(v);
                 }
             }
             "vrrp_script" => {
-                if let Some(v) = vrrp::script(&mut c, &n) {
+                if let Some(v) = vrrp::script(&mut c, n) {
                     self.validator.script(&v);
                     // always kept: few, and needed by cross-file checks (lint)
                     self.config.vrrp_scripts.push(v);
                 }
             }
             "track_file" | "vrrp_track_file" => {
-                if let Some(v) = vrrp::track_file(&mut c, &n) {
+                if let Some(v) = vrrp::track_file(&mut c, n) {
                     self.validator.track_file(&v);
                     // always kept: few, and needed by cross-file checks (lint)
                     self.config.track_files.push(v);
                 }
             }
             "static_ipaddress" => {
-                if c.block_required(&n, 0) {
-                    let v = vrrp::ip_list(&mut c, &n);
+                if c.block_required(n, 0) {
+                    let v = vrrp::ip_list(&mut c, n);
                     self.config.static_ipaddress.extend(v);
                 }
             }
             "static_routes" => {
-                if c.block_required(&n, 0) {
-                    let v = vrrp::routes(&mut c, &n);
+                if c.block_required(n, 0) {
+                    let v = vrrp::routes(&mut c, n);
                     self.config.static_routes.extend(v);
                 }
             }
             "static_rules" => {
-                if c.block_required(&n, 0) {
-                    let v = vrrp::rules(&mut c, &n);
+                if c.block_required(n, 0) {
+                    let v = vrrp::rules(&mut c, n);
                     self.config.static_rules.extend(v);
                 }
             }
             "virtual_server_group" => {
-                if let Some(v) = lvs::vs_group(&mut c, &n) {
+                if let Some(v) = lvs::vs_group(&mut c, n) {
                     self.validator.vs_group(&v);
                     keep(self.keep, &mut self.config.virtual_server_groups, v);
                 }
             }
             "virtual_server" => {
-                if let Some(v) = lvs::virtual_server(&mut c, &n) {
+                if let Some(v) = lvs::virtual_server(&mut c, n) {
                     self.validator.virtual_server(&v, c.sink);
                     keep(self.keep, &mut self.config.virtual_servers, v);
                 }
@@ -169,15 +169,15 @@ impl Builder {
                     )
                     .with_hint("its contents are in the model's `raw_blocks`"),
                 );
-                self.config.raw_blocks.push(raw_block(&n));
+                self.config.raw_blocks.push(raw_block(n));
             }
             k if ROOT_KEYWORDS.contains(&k) => {
                 if n.block.is_some() {
-                    c.no_block(&n);
+                    c.no_block(n);
                 }
-                self.config.other.push(raw_setting(&n));
+                self.config.other.push(raw_setting(n));
             }
-            _ => c.unknown(&n, "the top level", ROOT_KEYWORDS),
+            _ => c.unknown(n, "the top level", ROOT_KEYWORDS),
         }
     }
 }
