@@ -21,8 +21,43 @@ impl std::fmt::Display for IpPrefix {
 
 /// Parses an IPv4 or IPv6 address (an IPv6 zone `%if` is not allowed).
 pub fn parse_ip(s: &str) -> Result<IpAddr, String> {
+    if let Some(v4) = dotted_quad(s.as_bytes()) {
+        return Ok(IpAddr::V4(v4));
+    }
     s.parse::<IpAddr>()
         .map_err(|_| format!("`{s}` is not an IPv4 or IPv6 address"))
+}
+
+/// The common IPv4 form in one pass (about a fifth of the instructions of std's parser,
+/// which a large configuration calls for every real server): four decimal octets of
+/// at most 255 without leading zeros, separated by dots. `None` for anything else, which
+/// std's parser then decides (it accepts exactly this form too).
+fn dotted_quad(b: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while let Some(&d) = b.get(i)
+            && d.is_ascii_digit()
+            && i - start < 3
+        {
+            v = v * 10 + u32::from(d - b'0');
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || (digits > 1 && b[start] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(v).ok()?;
+    }
+    (i == b.len()).then(|| std::net::Ipv4Addr::from(octets))
 }
 
 /// Parses `ADDR[/LEN]`.
@@ -82,8 +117,9 @@ pub fn parse_int(s: &str, lo: i64, hi: i64) -> Result<i64, String> {
 /// Parses decimal seconds with at most 6 decimals (keepalived `<TIMER>`), within `lo..=hi`
 /// microseconds.
 pub fn parse_timer(s: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> {
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, f),
+    // a byte search: `split_once('.')` costs more than the rest on the usual "3"
+    let (int, frac) = match s.bytes().position(|b| b == b'.') {
+        Some(p) => (&s[..p], &s[p + 1..]),
         None => (s, ""),
     };
     let int_ok = !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit());
@@ -150,6 +186,45 @@ pub fn parse_mac(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_quads() {
+        for (s, want) in [
+            ("172.16.0.10", Some([172, 16, 0, 10])),
+            ("0.0.0.0", Some([0, 0, 0, 0])),
+            ("255.255.255.255", Some([255, 255, 255, 255])),
+            ("256.1.1.1", None),
+            ("01.1.1.1", None),
+            ("1.1.1", None),
+            ("1.1.1.1.", None),
+            ("1.1.1.1 ", None),
+            ("1..1.1", None),
+            ("1.1.1.1234", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                dotted_quad(s.as_bytes()),
+                want.map(std::net::Ipv4Addr::from),
+                "{s}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// What the fast IPv4 path accepts, std's parser accepts with the same value, and
+        /// `parse_ip` decides everything exactly as std does.
+        #[test]
+        fn parse_ip_is_std(s in "[0-9.:a-f]{0,16}", a: [u8; 4]) {
+            let dotted = format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+            proptest::prop_assert_eq!(dotted_quad(dotted.as_bytes()), Some(std::net::Ipv4Addr::from(a)));
+            for text in [s.as_str(), dotted.as_str()] {
+                if let Some(v4) = dotted_quad(text.as_bytes()) {
+                    proptest::prop_assert_eq!(text.parse::<std::net::Ipv4Addr>().ok(), Some(v4));
+                }
+                proptest::prop_assert_eq!(parse_ip(text).ok(), text.parse::<IpAddr>().ok());
+            }
+        }
+    }
 
     #[test]
     fn timers() {
