@@ -3,7 +3,7 @@
 //! keepalived 2.2's configuration language as its man page keepalived.conf(5) defines it,
 //! read in stages, each its own module:
 //!
-//! 1. [`source`](crate) loading: files streamed line by line; `include` with globs and
+//! 1. [`source`](crate) loading: small files read whole, large ones in chunks; `include` with globs and
 //!    `{a,b}` braces relative to the including file; cycles detected;
 //! 2. `lexer`: comments (`#`, `!`, outside double quotes), words, quotes, braces, columns;
 //! 3. `preprocess`: `@ID` / `@^ID` conditionals against the config id, `$NAME=` definitions
@@ -185,16 +185,9 @@ pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Parsed {
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     if !opts.pipeline
         && size >= u64::try_from(opts.split_min_bytes).unwrap_or(u64::MAX)
-        && let Ok(src) = source::open(path)
+        && let Some(p) = split::load_in_two_parts(opts, path)
     {
-        let name = path.display().to_string();
-        if let Some(text) = src.text()
-            && let Some(p) = split::parse_in_two_parts(opts, &name, Some(path), None, text)
-        {
-            return p;
-        }
-        pp.push_source(&name, Some(path), None, src, 0);
-        return run(pp, false);
+        return p;
     }
     pp.push_file(path);
     run(pp, size >= PIPELINE_MIN_BYTES && opts.pipeline)
@@ -245,7 +238,7 @@ pub fn parse_str_general_path(name: &str, text: &str, opts: &LoadOptions) -> Par
 fn run(pp: preprocess::Preprocessor<'_>, pipelined: bool) -> Parsed {
     let mut b = build::Builder::new(pp.keep_model());
     let mut build_sink = diag::Sink::default();
-    let mut pp = if pipelined {
+    let pp = if pipelined {
         std::thread::scope(|s| {
             // batches of top-level statements: one channel operation per BATCH statements
             const BATCH: usize = 256;
@@ -287,6 +280,16 @@ fn run(pp: preprocess::Preprocessor<'_>, pipelined: bool) -> Parsed {
         }
         pp
     };
+    finish(pp, b, build_sink)
+}
+
+/// The result of a read: the model finished, the builder's diagnostics after the
+/// preprocessor's.
+fn finish(
+    mut pp: preprocess::Preprocessor<'_>,
+    b: build::Builder,
+    mut build_sink: diag::Sink,
+) -> Parsed {
     let mut config = b.finish(&mut build_sink);
     config.files = pp.sources.files.iter().map(|f| f.name.clone()).collect();
     pp.sink.merge(build_sink);

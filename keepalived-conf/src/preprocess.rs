@@ -50,8 +50,7 @@ pub(crate) struct Preprocessor<'o> {
     stack: Vec<Frame>,
     defs: HashMap<String, Def>,
     tree: TreeBuilder,
-    lines_out: usize,
-    budget_reported: bool,
+    budget: Budget,
     depth_reported: Option<(FileId, u32)>,
     line_buf: String,
     tok_buf: Vec<crate::lexer::Tok>,
@@ -72,8 +71,11 @@ impl<'o> Preprocessor<'o> {
             stack: Vec::new(),
             defs: HashMap::new(),
             tree: TreeBuilder::default(),
-            lines_out: 0,
-            budget_reported: false,
+            budget: Budget {
+                lines_out: 0,
+                max: opts.max_lines,
+                reported: false,
+            },
             depth_reported: None,
             line_buf: String::new(),
             tok_buf: Vec::new(),
@@ -153,7 +155,7 @@ impl<'o> Preprocessor<'o> {
 
     /// Logical lines produced so far (counted against [`LoadOptions::max_lines`]).
     pub(crate) fn lines_out(&self) -> usize {
-        self.lines_out
+        self.budget.lines_out
     }
 
     /// Processes input until at least one top-level statement is complete; `None` at the end.
@@ -170,20 +172,15 @@ impl<'o> Preprocessor<'o> {
                 && let Some((start, len)) = frame.src.next_plain_line(&mut self.tok_buf)
             {
                 frame.line = frame.line.saturating_add(1);
-                let (file, line) = (frame.file, frame.line);
-                if self.tok_buf.is_empty() {
-                    continue;
-                }
-                if let Some(t) = frame.src.text()
-                    && !shared
-                        .as_ref()
-                        .is_some_and(|s| std::sync::Arc::ptr_eq(s, t))
-                {
-                    shared = Some(t.clone());
-                }
-                if let Some(text) = shared.as_ref().and_then(|t| t.get(start..start + len)) {
-                    self.plain_line(text, file, line);
-                }
+                let text = frame.src.plain_text(start, len);
+                Self::plain_line(
+                    &mut self.tree,
+                    &mut self.sink,
+                    &mut self.budget,
+                    &self.tok_buf,
+                    text,
+                    (frame.file, frame.line),
+                );
                 continue;
             }
             let Some((raw, at)) = frame.src.next_line(&mut self.line_buf) else {
@@ -255,31 +252,37 @@ impl<'o> Preprocessor<'o> {
         }
     }
 
-    /// A line read by the fast path: its tokens are in `self.tok_buf` (offsets from the
-    /// start of `text`, the physical line). The same as [`Preprocessor::logical`] on the
-    /// cleaned line (the fast path leaves it nothing else to do).
-    fn plain_line(&mut self, text: &str, file: FileId, line: u32) {
-        let toks = std::mem::take(&mut self.tok_buf);
+    /// A line read by the fast path, with its `toks` (offsets from the start of `text`,
+    /// the physical line): the same as [`Preprocessor::logical`] on the cleaned line
+    /// (the fast path leaves it nothing else to do). An associated function: `text` is
+    /// borrowed from the source on the stack while the tree is fed.
+    fn plain_line(
+        tree: &mut TreeBuilder,
+        sink: &mut Sink,
+        budget: &mut Budget,
+        toks: &[crate::lexer::Tok],
+        text: &str,
+        (file, line): (FileId, u32),
+    ) {
         // the fast path reads lines of at most MAX_LINE bytes: columns fit in a u32
         let col = |t: &crate::lexer::Tok| t.start as u32 + 1;
         if let Some(first) = toks.first()
-            && self.budget(Span::new(file, line, col(first)))
+            && budget.take(sink, Span::new(file, line, col(first)))
         {
-            for t in &toks {
+            for t in toks {
                 let span = Span::new(file, line, col(t));
                 match t.kind {
-                    TokKind::Word => self.tree.word(Word {
+                    TokKind::Word => tree.word(Word {
                         text: compact_str::CompactString::new(t.text(text)),
                         span,
                         quoted: false,
                     }),
-                    TokKind::Open => self.tree.open(span, &mut self.sink),
-                    TokKind::Close => self.tree.close(span, &mut self.sink),
+                    TokKind::Open => tree.open(span, sink),
+                    TokKind::Close => tree.close(span, sink),
                 }
             }
-            self.tree.end_line();
+            tree.end_line();
         }
-        self.tok_buf = toks;
     }
 
     #[cold]
@@ -292,22 +295,7 @@ impl<'o> Preprocessor<'o> {
     }
 
     fn budget(&mut self, span: Span) -> bool {
-        self.lines_out += 1;
-        if self.lines_out > self.opts.max_lines {
-            if !self.budget_reported {
-                self.budget_reported = true;
-                self.sink.error(
-                    "too-many-lines",
-                    span,
-                    format!(
-                        "the configuration expands to more than {} lines; the rest is ignored",
-                        self.opts.max_lines
-                    ),
-                );
-            }
-            return false;
-        }
-        true
+        self.budget.take(&mut self.sink, span)
     }
 
     fn logical(&mut self, c: Cleaned<'_>, file: FileId, line: u32, depth: usize) {
@@ -727,7 +715,7 @@ impl<'o> Preprocessor<'o> {
             None => Box::new(rows.into_iter()),
         };
         for row in rows {
-            if self.lines_out > self.opts.max_lines {
+            if self.budget.lines_out > self.opts.max_lines {
                 let _ = self.budget(span);
                 break;
             }
@@ -843,6 +831,35 @@ impl<'o> Preprocessor<'o> {
                 }
             }
         }
+    }
+}
+
+/// The limit on logical lines ([`LoadOptions::max_lines`]).
+struct Budget {
+    lines_out: usize,
+    max: usize,
+    reported: bool,
+}
+
+impl Budget {
+    /// Counts one more logical line; `false` (reported once) past the limit.
+    fn take(&mut self, sink: &mut Sink, span: Span) -> bool {
+        self.lines_out += 1;
+        if self.lines_out > self.max {
+            if !self.reported {
+                self.reported = true;
+                sink.error(
+                    "too-many-lines",
+                    span,
+                    format!(
+                        "the configuration expands to more than {} lines; the rest is ignored",
+                        self.max
+                    ),
+                );
+            }
+            return false;
+        }
+        true
     }
 }
 

@@ -2,13 +2,18 @@
 //! (glob with `*`, `?`, `[...]` and `{a,b}` braces, relative to the including file).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// Longest physical line keepalived accepts (`MAXBUF` 1024 including the NUL).
 pub(crate) const MAX_LINE: usize = 1023;
-/// Bytes kept of an over-long line (the rest is skipped without being stored).
-const LINE_CAP: usize = 64 * 1024;
+/// Bytes a [`Chunked`] reader holds (one buffer per file, reused). A line longer than a
+/// quarter of it (64 KiB) is only counted, not kept: it is longer than [`MAX_LINE`], so it
+/// is reported and ignored and its text never read.
+const CHUNK: usize = 256 * 1024;
+/// Files at least this large are read in chunks ([`Chunked`]); smaller ones at once.
+pub(crate) const STREAM_MIN: u64 = 256 * 1024;
 
 /// What is known about a physical line besides its text.
 pub(crate) struct RawLine {
@@ -21,8 +26,8 @@ pub(crate) enum LineSource {
     /// In-memory text, with the read position and the end of the part to read (the
     /// text's length, or a line start when the text is read in two parts: `crate::split`).
     Text(std::sync::Arc<String>, usize, usize),
-    /// A file being streamed.
-    File(BufReader<File>),
+    /// A file read in chunks.
+    File(Chunked),
 }
 
 /// Where the text of a line returned by [`LineSource::next_line`] is.
@@ -42,25 +47,40 @@ impl LineSource {
         }
     }
 
-    /// Reads the next line of an in-memory source with the fast path
-    /// ([`crate::lexer::scan_plain`]): the line's start in [`LineSource::text`] and its
-    /// length, with its tokens in `toks` (offsets from the line's start). `None` (read
-    /// position unchanged) when there is no line or it needs [`LineSource::next_line`].
+    /// Reads the next line with the fast path ([`crate::lexer::scan_plain`]): where the
+    /// line starts (for [`LineSource::plain_text`]) and its length, with its tokens in
+    /// `toks` (offsets from the line's start). `None` (read position unchanged) when there
+    /// is no line or it needs [`LineSource::next_line`].
     pub(crate) fn next_plain_line(
         &mut self,
         toks: &mut Vec<crate::lexer::Tok>,
     ) -> Option<(usize, usize)> {
-        let LineSource::Text(text, pos, stop) = self else {
-            return None;
+        let (bytes, pos) = match self {
+            LineSource::Text(text, pos, stop) => {
+                (text.as_bytes().get(*pos..(*stop).min(text.len()))?, pos)
+            }
+            LineSource::File(c) => {
+                // the whole line, or enough bytes to know it is too long for the fast path
+                c.ensure(MAX_LINE + 1);
+                (c.text.as_bytes().get(c.pos..)?, &mut c.pos)
+            }
         };
-        let start = *pos;
-        let rest = text.as_bytes().get(start..(*stop).min(text.len()))?;
-        if rest.is_empty() {
+        if bytes.is_empty() {
             return None;
         }
-        let (len, next) = crate::lexer::scan_plain(rest, toks)?;
-        *pos = start + next;
+        let (len, next) = crate::lexer::scan_plain(bytes, toks)?;
+        let start = *pos;
+        *pos += next;
         Some((start, len))
+    }
+
+    /// The text of a line read by [`LineSource::next_plain_line`] (ASCII: the fast path
+    /// reads nothing else), until the next read.
+    pub(crate) fn plain_text(&self, start: usize, len: usize) -> &str {
+        match self {
+            LineSource::Text(text, _, _) => text.get(start..start + len).unwrap_or(""),
+            LineSource::File(c) => c.text.get(start..start + len).unwrap_or(""),
+        }
     }
 
     /// Reads the next line: either a shared range, or into `out` (replacing its contents).
@@ -85,86 +105,236 @@ impl LineSource {
                 let raw = RawLine { len: line.len() };
                 Some((raw, Line::Shared(start..end)))
             }
-            LineSource::File(r) => {
-                // The line's allocation moves between `out` and the byte buffer without copies.
-                let mut buf = std::mem::take(out).into_bytes();
-                buf.clear();
-                let buf = &mut buf;
-                // read_until uses a vectorised memchr; `take` bounds the memory of a long line
-                let mut total = match r.by_ref().take(LINE_CAP as u64).read_until(b'\n', buf) {
-                    Ok(0) | Err(_) => return None,
-                    Ok(n) => n,
-                };
-                if buf.last() != Some(&b'\n') && buf.len() == LINE_CAP {
-                    // skip the rest of an over-long line without storing it
-                    let mut scratch = Vec::new();
-                    loop {
-                        scratch.clear();
-                        match r
-                            .by_ref()
-                            .take(LINE_CAP as u64)
-                            .read_until(b'\n', &mut scratch)
-                        {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                total += n;
-                                if scratch.last() == Some(&b'\n') {
-                                    buf.push(b'\n');
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                    total -= 1;
-                }
-                if buf.last() == Some(&b'\r') {
-                    buf.pop();
-                    total -= 1;
-                }
-                *out = match String::from_utf8(std::mem::take(buf)) {
-                    Ok(s) => s,
-                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                };
-                Some((RawLine { len: total }, Line::Buffered))
-            }
+            LineSource::File(c) => c.next_line(out),
         }
     }
 }
 
-/// Files up to this size are read whole (one read, lines borrowed from it, no per-line
-/// copy); larger ones are streamed with one reused line buffer, so memory stays bounded.
-const READ_WHOLE_LIMIT: u64 = 32 * 1024 * 1024;
+/// A file read through small reused buffers ([`CHUNK`] bytes): memory does not grow with
+/// the file (no fresh page for every 4 KiB of it), and the fast path reads lines in
+/// place. Lines are those of an in-memory [`LineSource::Text`] of the same file: bytes
+/// are converted as [`text_source`] converts the whole file (invalid UTF-8 replaced per
+/// sequence), chunk by chunk, never cutting a sequence (`tests/fast_path.rs` compares).
+pub(crate) struct Chunked {
+    file: File,
+    /// Bytes of text held at most ([`CHUNK`]; smaller in tests).
+    cap: usize,
+    /// Converted text; `text[pos..]` is not consumed yet.
+    text: String,
+    pos: usize,
+    /// Bytes read from the file and not converted yet (`raw[..raw_len]`: at most an
+    /// incomplete UTF-8 sequence at the end of what was read).
+    raw: Vec<u8>,
+    raw_len: usize,
+    /// File offset of the next byte to read.
+    at: u64,
+    /// Where reading may stop: the second part of a file read in two parts starts there.
+    stop: Option<Stop>,
+    /// Nothing more to read: the end of the file, or `stop` and the decision to stop.
+    done: bool,
+}
+
+/// The start of the part another thread reads, and whether it really does.
+pub(crate) struct Stop {
+    /// File offset.
+    pub(crate) at: u64,
+    /// `true`: the other thread reads from `at` on, stop there; `false` (or the sender
+    /// gone): read on to the end of the file.
+    pub(crate) decision: std::sync::mpsc::Receiver<bool>,
+}
+
+impl Chunked {
+    /// Reads `file` from offset `start` (to its end, or to `stop`).
+    pub(crate) fn new(file: File, start: u64, stop: Option<Stop>) -> Chunked {
+        Chunked::with_capacity(file, start, stop, CHUNK)
+    }
+
+    /// [`Chunked::new`] holding `cap` bytes (at least 8 KiB: four times more than the
+    /// longest line the fast path reads).
+    fn with_capacity(file: File, start: u64, stop: Option<Stop>, cap: usize) -> Chunked {
+        let cap = cap.max(8 * 1024);
+        Chunked {
+            file,
+            cap,
+            text: String::with_capacity(cap),
+            pos: 0,
+            raw: vec![0; cap],
+            raw_len: 0,
+            at: start,
+            stop,
+            done: false,
+        }
+    }
+
+    /// Reads and converts more text after the unconsumed part (moved to the front);
+    /// `false` when none came (then `done` is set, or the buffer is full).
+    fn fill(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        self.text.drain(..self.pos);
+        self.pos = 0;
+        let before = self.text.len();
+        let want = self.cap.saturating_sub(self.text.len()).min(self.raw.len());
+        let mut got = false;
+        while self.raw_len < want {
+            let mut room = want - self.raw_len;
+            if let Some(stop) = &self.stop {
+                if self.at >= stop.at {
+                    if got {
+                        // what was read may be enough: decide when more is needed
+                        break;
+                    }
+                    if stop.decision.recv().unwrap_or(false) {
+                        self.done = true;
+                        break;
+                    }
+                    self.stop = None;
+                    continue;
+                }
+                room = room.min(usize::try_from(stop.at - self.at).unwrap_or(usize::MAX));
+            }
+            let to = self.raw_len + room;
+            match self.file.read_at(&mut self.raw[self.raw_len..to], self.at) {
+                Ok(0) => {
+                    self.done = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.raw_len += n;
+                    self.at += n as u64;
+                    got = true;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // as at the end of the file (a file that cannot be read on is cut short)
+                Err(_) => {
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        let read = &self.raw[..self.raw_len];
+        let cut = if self.done {
+            read.len()
+        } else {
+            complete_prefix(read)
+        };
+        match std::str::from_utf8(&read[..cut]) {
+            Ok(s) => self.text.push_str(s),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(&read[..cut])),
+        }
+        self.raw.copy_within(cut..self.raw_len, 0);
+        self.raw_len -= cut;
+        self.text.len() > before
+    }
+
+    /// Makes sure more than `want` unconsumed bytes are held, or all that is left.
+    fn ensure(&mut self, want: usize) {
+        while self.text.len() - self.pos <= want && !self.done {
+            if !self.fill() && !self.done {
+                // the buffer is full: more than `want` bytes (want < cap)
+                break;
+            }
+        }
+    }
+
+    /// [`LineSource::next_line`] (the line is copied into `out`). A line longer than a
+    /// quarter of the buffer is only counted: it is too long to be read anyway.
+    fn next_line(&mut self, out: &mut String) -> Option<(RawLine, Line)> {
+        let mut skipped = 0usize;
+        let (from, to) = loop {
+            let rest = &self.text.as_bytes()[self.pos..];
+            if let Some(nl) = memchr::memchr(b'\n', rest) {
+                let at = (self.pos, self.pos + nl);
+                self.pos += nl + 1;
+                break at;
+            }
+            if self.done {
+                if rest.is_empty() && skipped == 0 {
+                    return None;
+                }
+                let at = (self.pos, self.text.len());
+                self.pos = self.text.len();
+                break at;
+            }
+            if rest.len() >= self.cap / 4 {
+                // a `\r` at the end is kept: if `\n` follows, it is not counted
+                let keep = usize::from(rest.ends_with(b"\r"));
+                skipped += rest.len() - keep;
+                self.pos = self.text.len() - keep;
+            }
+            if !self.fill() && !self.done {
+                // nothing came and nothing will (the buffer has room after the skip
+                // above): end here rather than ask again
+                self.done = true;
+            }
+        };
+        let mut line = self.text.get(from..to).unwrap_or("");
+        if skipped + line.len() > 0
+            && let Some(head) = line.strip_suffix('\r')
+        {
+            line = head;
+        }
+        out.clear();
+        if skipped == 0 {
+            out.push_str(line);
+        }
+        Some((
+            RawLine {
+                len: skipped + line.len(),
+            },
+            Line::Buffered,
+        ))
+    }
+}
+
+/// The length of `b` without an incomplete UTF-8 sequence at its end (which the next
+/// bytes may complete). A sequence's first byte is never a continuation byte, so the cut
+/// is where decoding the whole file would start a sequence too.
+fn complete_prefix(b: &[u8]) -> usize {
+    for back in 1..=b.len().min(3) {
+        let i = b.len() - back;
+        let lead = b[i];
+        if lead & 0xC0 == 0x80 {
+            // a continuation byte: its sequence starts further back
+            continue;
+        }
+        let need = match lead {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if need > back { i } else { b.len() };
+    }
+    b.len()
+}
 
 /// Opens a file, rejecting directories and other non-regular files. Small files (the
-/// usual case) are read at once; large ones are streamed.
+/// usual case) are read at once; large ones ([`STREAM_MIN`]) in chunks.
 pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
     let mut f = File::open(path)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    if meta.len() <= READ_WHOLE_LIMIT {
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-        f.by_ref()
-            .take(READ_WHOLE_LIMIT + 1)
-            .read_to_end(&mut bytes)?;
-        if bytes.len() as u64 <= READ_WHOLE_LIMIT {
-            // Invalid UTF-8 is replaced per sequence; `\n` is never part of a sequence, so
-            // this equals the per-line conversion of the streaming path.
-            let text = match String::from_utf8(bytes) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
-            let len = text.len();
-            return Ok(LineSource::Text(std::sync::Arc::new(text), 0, len));
-        }
-        // the file grew while being read: stream it from the start instead
-        f = File::open(path)?;
+    if meta.len() >= STREAM_MIN {
+        return Ok(LineSource::File(Chunked::new(f, 0, None)));
     }
-    Ok(LineSource::File(BufReader::with_capacity(64 * 1024, f)))
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    f.read_to_end(&mut bytes)?;
+    Ok(text_source(bytes))
+}
+
+/// An in-memory source of a file's bytes. Invalid UTF-8 is replaced per sequence; `\n` is
+/// never part of a sequence, so this equals the per-line conversion of [`Chunked`].
+fn text_source(bytes: Vec<u8>) -> LineSource {
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let len = text.len();
+    LineSource::Text(std::sync::Arc::new(text), 0, len)
 }
 
 /// Expands `{a,b}` alternatives (nested allowed); at most `limit` results.
@@ -392,6 +562,154 @@ fn glob_walk(pattern: &Path, out: &mut Vec<PathBuf>, limit: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line of `src` as (length, text), the text of a line too long to be read
+    /// left out; with `plain`, lines the fast path reads are taken from it.
+    fn lines_of(src: &mut LineSource, plain: bool) -> Vec<(usize, String)> {
+        let (mut out, mut buf, mut toks) = (Vec::new(), String::new(), Vec::new());
+        loop {
+            if plain && let Some((start, len)) = src.next_plain_line(&mut toks) {
+                out.push((len, src.plain_text(start, len).to_string()));
+                continue;
+            }
+            let Some((raw, at)) = src.next_line(&mut buf) else {
+                return out;
+            };
+            let text = match (at, src.text()) {
+                (Line::Shared(r), Some(t)) => t[r].to_string(),
+                _ => buf.clone(),
+            };
+            out.push((
+                raw.len,
+                if raw.len > MAX_LINE {
+                    String::new()
+                } else {
+                    text
+                },
+            ));
+        }
+    }
+
+    fn temp_file(bytes: &[u8]) -> (PathBuf, File) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "kaconf-chunked-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, bytes).unwrap();
+        let f = File::open(&path).unwrap();
+        (path, f)
+    }
+
+    /// A file read in chunks gives the lines of the same file read whole, with lines,
+    /// multi-byte characters, invalid UTF-8 and `\r\n` across chunk boundaries, and
+    /// lines longer than the fast path or the buffer take.
+    fn chunked_reads_like_text(bytes: &[u8]) {
+        let whole = lines_of(&mut text_source(bytes.to_vec()), false);
+        for plain in [false, true] {
+            assert_eq!(lines_of(&mut text_source(bytes.to_vec()), plain), whole);
+            for cap in [8192, 8195, 9000] {
+                let (path, f) = temp_file(bytes);
+                let got = lines_of(
+                    &mut LineSource::File(Chunked::with_capacity(f, 0, None, cap)),
+                    plain,
+                );
+                let _ = std::fs::remove_file(path);
+                assert_eq!(got, whole, "cap {cap} plain {plain}");
+            }
+        }
+    }
+
+    #[test]
+    fn chunked_files_read_like_whole_ones() {
+        let mut b = Vec::new();
+        for i in 0..900 {
+            b.extend_from_slice(
+                format!("    real_server 10.0.{}.{} 80 {{\r\n", i % 250, i % 7).as_bytes(),
+            );
+            match i % 9 {
+                0 => b.extend_from_slice("  notify \"é x\" # ü\n".as_bytes()),
+                1 => b.extend_from_slice(b"  bad \xff\xe2\x82 bytes\n"),
+                2 => b.extend_from_slice(&[b'a'; 1500]),
+                3 => b.extend_from_slice(&[b'b'; 5000]),
+                4 => b.extend_from_slice("\u{1F600}\u{20AC}".repeat(50).as_bytes()),
+                _ => b.extend_from_slice(b"\tweight 1\n}\n"),
+            }
+            b.push(b'\n');
+        }
+        chunked_reads_like_text(&b);
+        // dense multi-byte text: chunk boundaries fall inside sequences
+        let dense: String = (0..200)
+            .map(|i| format!("{} {i}\n", "é€😀".repeat(60)))
+            .collect();
+        chunked_reads_like_text(dense.as_bytes());
+        // no newline at the end, a lone `\r`, an incomplete sequence at the very end
+        chunked_reads_like_text(b"a\nb\r");
+        chunked_reads_like_text(b"\r");
+        chunked_reads_like_text(b"x \xe2\x82");
+        chunked_reads_like_text(b"");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn chunked_reads_like_text_on_random_bytes(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    &b"weight 1"[..], b"\n", b"\r\n", b"\r", b" ", b"{", b"}", b"# c", b"\"q",
+                    "é".as_bytes(), "\u{1F600}".as_bytes(), b"\xe2\x82", b"\xff", b"\xf0\x9f",
+                    b"$A", b"\0", &[b'x'; 700][..], &[b'y'; 3000][..],
+                ]),
+                0..200,
+            )
+        ) {
+            chunked_reads_like_text(&pieces.concat());
+        }
+    }
+
+    #[test]
+    fn chunked_stops_where_the_other_part_starts_or_reads_on() {
+        let text = "a 1\nb 2\nc 3\nd 4\n";
+        let stop_at = text.find('c').unwrap() as u64;
+        for (decision, want) in [(true, 2), (false, 4)] {
+            let (path, f) = temp_file(text.as_bytes());
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            tx.send(decision).unwrap();
+            let stop = Stop {
+                at: stop_at,
+                decision: rx,
+            };
+            let mut src = LineSource::File(Chunked::new(f, 0, Some(stop)));
+            let lines = lines_of(&mut src, true);
+            let _ = std::fs::remove_file(path);
+            assert_eq!(lines.len(), want, "{decision}: {lines:?}");
+        }
+        // the other thread gone without a word: read on
+        let (path, f) = temp_file(text.as_bytes());
+        let (tx, rx) = std::sync::mpsc::sync_channel::<bool>(1);
+        drop(tx);
+        let stop = Stop {
+            at: stop_at,
+            decision: rx,
+        };
+        let lines = lines_of(&mut LineSource::File(Chunked::new(f, 0, Some(stop))), false);
+        let _ = std::fs::remove_file(path);
+        assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn incomplete_sequences_are_held_back() {
+        assert_eq!(complete_prefix(b"ab"), 2);
+        assert_eq!(complete_prefix(b"a\xe2\x82"), 1);
+        assert_eq!(complete_prefix(b"a\xe2\x82\xac"), 4);
+        assert_eq!(complete_prefix(b"a\xf0\x9f\x98"), 1);
+        assert_eq!(complete_prefix(b"\xf0\x9f\x98\x80"), 4);
+        assert_eq!(complete_prefix(b"a\xc3"), 1);
+        assert_eq!(complete_prefix(b"a\xff"), 2);
+        assert_eq!(complete_prefix(b"\x80\x80\x80"), 3);
+    }
 
     #[test]
     fn wildcards() {

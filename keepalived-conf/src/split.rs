@@ -11,6 +11,12 @@
 //! lost to the cross-thread frees). The second part's other statements (few) are built
 //! afterwards, in order, by the first part's builder.
 //!
+//! A large file is not read into memory first ([`load_in_two_parts`]): the split point is
+//! found by reading around the middle, then the first thread reads the first part in
+//! chunks at once while the second checks its part for those constructs and the first
+//! counts the lines before the split; if the second part is not plain, the first thread
+//! simply reads on to the end of the file (one pass).
+//!
 //! The result is the one of reading the input in one go, or `None`: when the first part
 //! does not end at the top level (an unclosed block, say), when the line budget or the
 //! diagnostics cap is reached, or when state that the tree builder reports once per input
@@ -20,7 +26,7 @@
 use crate::build::Builder;
 use crate::diag::{MAX_DIAGNOSTICS, Sink};
 use crate::preprocess::Preprocessor;
-use crate::source::LineSource;
+use crate::source::{Chunked, LineSource, Stop};
 use crate::tree::{Node, TreeEnd};
 use crate::{LoadOptions, Parsed};
 use std::path::Path;
@@ -81,15 +87,9 @@ struct SecondPart {
     deferred: Vec<Node>,
 }
 
-fn second_part(
-    opts: &LoadOptions,
-    name: &str,
-    text: &Arc<String>,
-    split: usize,
-    lines_before: u32,
-) -> SecondPart {
+/// Reads the second part (from `src`, its first line numbered `lines_before + 1`).
+fn second_part(opts: &LoadOptions, name: &str, src: LineSource, lines_before: u32) -> SecondPart {
     let mut pp = Preprocessor::new(opts);
-    let src = LineSource::Text(text.clone(), split, text.len());
     pp.push_source(name, None, None, src, lines_before);
     let mut builder = Builder::new(opts.keep_model);
     let mut build_sink = Sink::default();
@@ -138,11 +138,85 @@ fn parse_at(
     split: usize,
     lines_before: u32,
 ) -> Option<Parsed> {
+    let first = LineSource::Text(text.clone(), 0, split);
+    let second = LineSource::Text(text.clone(), split, text.len());
+    let read_second = move || Some(second_part(opts, name, second, lines_before));
+    parse_parts(opts, (name, path, keep_text), || {}, first, read_second)
+}
+
+/// Reads the file at `path` in two parts on two threads, each through its own small
+/// buffer ([`crate::source::Chunked`]): the first thread starts reading at once, the
+/// second finds out meanwhile whether its part is free of preprocessor constructs and
+/// how many lines come before it, then reads it. When it is not, the first thread reads
+/// on to the end (one pass). Files smaller than [`crate::source::STREAM_MIN`] are read
+/// whole and split as text ([`parse_in_two_parts`]). `None`: read the file in one go
+/// (no safe place to split, or the result could differ).
+pub(crate) fn load_in_two_parts(opts: &LoadOptions, path: &Path) -> Option<Parsed> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let len = meta.len();
+    if len < crate::source::STREAM_MIN {
+        let LineSource::Text(text, ..) = crate::source::open(path).ok()? else {
+            return None;
+        };
+        return parse_in_two_parts(opts, &name, Some(path), None, &text);
+    }
+    let split = find_split_in_file(&file, len)?;
+    // every fallible step before the decision is sent: after it, both sides must read
+    let second_file = file.try_clone().ok()?;
+    let counting_file = file.try_clone().ok()?;
+    let (decide, decision) = std::sync::mpsc::sync_channel::<bool>(1);
+    let (tell_lines, lines) = std::sync::mpsc::sync_channel::<Option<u32>>(1);
+    let first = LineSource::File(Chunked::new(
+        file,
+        0,
+        Some(Stop {
+            at: split,
+            decision,
+        }),
+    ));
+    let name_ref = name.as_str();
+    let read_second = move || {
+        let plain = second_part_plain(&second_file, split, len);
+        // the lines before the split, counted meanwhile by the first thread
+        let lines_before = lines.recv().ok().flatten().filter(|_| plain);
+        // the first thread stops at `split` only when this one reads on from there
+        let _ = decide.send(lines_before.is_some());
+        let src = LineSource::File(Chunked::new(second_file, split, None));
+        Some(second_part(opts, name_ref, src, lines_before?))
+    };
+    let count_lines = move || {
+        let _ = tell_lines.send(lines_before(&counting_file, split));
+    };
+    parse_parts(
+        opts,
+        (name_ref, Some(path), None),
+        count_lines,
+        first,
+        read_second,
+    )
+}
+
+/// Reads `first` on this thread and the second part with `read_second` on another, and
+/// puts the results together as reading in one go would have. `prepare` runs on this
+/// thread first, while the other starts. `read_second` returning `None` means the first
+/// part's source read the whole input: its result is final.
+fn parse_parts<'a>(
+    opts: &'a LoadOptions,
+    (name, path, keep_text): (&str, Option<&Path>, Option<&str>),
+    prepare: impl FnOnce(),
+    first: LineSource,
+    read_second: impl FnOnce() -> Option<SecondPart> + Send + 'a,
+) -> Option<Parsed> {
     std::thread::scope(|s| {
-        let second = s.spawn(|| second_part(opts, name, text, split, lines_before));
+        let second = s.spawn(read_second);
+        prepare();
         let mut pp = Preprocessor::new(opts);
-        let src = LineSource::Text(text.clone(), 0, split);
-        pp.push_source(name, path, keep_text.map(str::to_string), src, 0);
+        pp.push_source(name, path, keep_text.map(str::to_string), first, 0);
         let mut b = Builder::new(opts.keep_model);
         let mut build_sink = Sink::default();
         while let Some(nodes) = pp.next_batch() {
@@ -154,6 +228,9 @@ fn parse_at(
         let two = second
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let Some(two) = two else {
+            return Some(crate::finish(pp, b, build_sink));
+        };
         let (one_end, two_end) = (pp.end_state()?, two.end?);
         let same = one_end.top_level
             // reported once per input
@@ -174,16 +251,94 @@ fn parse_at(
         }
         b.absorb_virtual_servers(two.builder);
         build_sink.merge(two.build_sink);
-        let mut config = b.finish(&mut build_sink);
-        config.files = pp.sources.files.iter().map(|f| f.name.clone()).collect();
         pp.sink.merge(two.sink);
-        pp.sink.merge(build_sink);
-        Some(Parsed {
-            config,
-            diagnostics: pp.sink.finish(),
-            sources: pp.sources,
-        })
+        Some(crate::finish(pp, b, build_sink))
     })
+}
+
+/// Bytes read at a time by the file checks below.
+const WINDOW: usize = 256 * 1024;
+
+/// [`find_split`] for a file of `len` bytes, reading only around the middle: the offset
+/// of a line start past [`split_target`] that begins a statement in column 0 after a line
+/// that does not continue a definition. A candidate whose line before started outside
+/// the bytes read is passed over (any safe place will do).
+fn find_split_in_file(file: &std::fs::File, len: u64) -> Option<u64> {
+    let target = split_target(usize::try_from(len).ok()?) as u64;
+    // from a little before the target, to see the line before a candidate
+    let mut from = target.saturating_sub(4096);
+    let mut buf = vec![0u8; WINDOW];
+    loop {
+        let n = read_full_at(file, &mut buf, from)?;
+        let b = &buf[..n];
+        let skip = usize::try_from(target.saturating_sub(from)).ok()?;
+        for nl in memchr::memchr_iter(b'\n', b).filter(|&i| i >= skip) {
+            let at = nl + 1;
+            // a statement start needs its first byte, and the line before it whole
+            if at < n && (from == 0 || b[..nl].contains(&b'\n')) && starts_statement(b, at) {
+                return Some(from + at as u64);
+            }
+        }
+        if n < WINDOW || from + n as u64 >= len {
+            return None;
+        }
+        // on from the last line end of this window (a window of one line: give up)
+        let last = memchr::memrchr(b'\n', b).filter(|&l| l > 0)?;
+        from += last as u64;
+    }
+}
+
+/// Reads as many bytes as `buf` holds from `offset` (fewer only at the end of the file).
+fn read_full_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> Option<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read_at(&mut buf[n..], offset + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(n)
+}
+
+/// Whether the file's bytes from `split` on are [`plain`] (read in windows that overlap
+/// by the length of `include` - 1, so that a word across two windows is seen whole).
+fn second_part_plain(file: &std::fs::File, split: u64, len: u64) -> bool {
+    let mut buf = vec![0u8; WINDOW];
+    let overlap = b"include".len() as u64 - 1;
+    let mut at = split;
+    while at < len {
+        let Some(n) = read_full_at(file, &mut buf, at) else {
+            return false;
+        };
+        if !plain(&buf[..n]) {
+            return false;
+        }
+        if n < WINDOW {
+            break;
+        }
+        at += n as u64 - overlap;
+    }
+    true
+}
+
+/// The number of lines before `split` (the second part's first line number - 1).
+fn lines_before(file: &std::fs::File, split: u64) -> Option<u32> {
+    let mut buf = vec![0u8; WINDOW];
+    let mut lines = 0usize;
+    let mut at = 0;
+    while at < split {
+        let want = usize::try_from(split - at).unwrap_or(WINDOW).min(WINDOW);
+        let n = read_full_at(file, &mut buf[..want], at)?;
+        if n == 0 {
+            return None;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
+        at += n as u64;
+    }
+    u32::try_from(lines).ok()
 }
 
 #[cfg(test)]
@@ -197,6 +352,45 @@ mod tests {
         assert!(at >= split_target(text.len()));
         assert_eq!(&text[at..at + 26], "virtual_server 10.0.0.2 80");
         assert_eq!(lines, 5);
+    }
+
+    fn temp_file(tag: &str, bytes: &[u8]) -> (std::path::PathBuf, std::fs::File) {
+        let path = std::env::temp_dir().join(format!("kaconf-{tag}-{}", std::process::id()));
+        std::fs::write(&path, bytes).expect("write");
+        let f = std::fs::File::open(&path).expect("open");
+        (path, f)
+    }
+
+    /// The file checks read in windows: an `include` across two windows is seen, the
+    /// line count matches the text's, and the split point is a safe one past the target.
+    #[test]
+    fn file_checks_read_across_windows() {
+        let line = "virtual_server 10.0.0.1 80 {\n  lb_algo rr\n}\n";
+        let text = line.repeat(3 * WINDOW / line.len());
+        let (path, f) = temp_file("split-windows", text.as_bytes());
+        let len = text.len() as u64;
+        let split = find_split_in_file(&f, len).expect("a split point");
+        let at = usize::try_from(split).expect("offset");
+        assert!(at >= split_target(text.len()) && text[at..].starts_with("virtual_server"));
+        let want = text[..at].matches('\n').count();
+        assert_eq!(lines_before(&f, split), u32::try_from(want).ok());
+        assert!(second_part_plain(&f, split, len));
+        let _ = std::fs::remove_file(path);
+        for shift in 0..8 {
+            // `include` ending at every place around the end of the first window
+            let mut t = text.clone().into_bytes();
+            let end = at + WINDOW - 4 + shift;
+            t[end - 7..end].copy_from_slice(b"include");
+            let (path, f) = temp_file("split-windows-inc", &t);
+            assert!(!second_part_plain(&f, split, len), "shift {shift}");
+            let _ = std::fs::remove_file(path);
+        }
+        // the only statement start past the target follows a continuation: none
+        let head = "global_defs {\n".to_string() + &"  router_id x\n".repeat(WINDOW / 7) + "}\n";
+        let cont = format!("{head}$A=1 \\\n{line}");
+        let (path, f) = temp_file("split-windows-cont", cont.as_bytes());
+        assert_eq!(find_split_in_file(&f, cont.len() as u64), None);
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

@@ -98,11 +98,18 @@ fn bench_file_in_two_parts_and_in_one_go_agree() {
     assert_eq!(one.config.virtual_servers.len(), servers);
     assert_eq!(one.config.vrrp_instances.len(), 251);
 
-    // `load` of the file splits it by default (it is above `split_min_bytes`)
-    let dir = std::env::temp_dir().join(format!("kaconf-split-{}", std::process::id()));
+    // `load` of the file reads it in chunks, split in two parts by default
+    file_reads_like_text(&text, "bench");
+}
+
+/// Writes `text` to a file and reads it with `load` (large files are read in chunks, in
+/// two parts on two threads when possible) and in one go, and as text with `parse_str`:
+/// the three results must be the same. Returns the diagnostics.
+fn file_reads_like_text(text: &str, tag: &str) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("kaconf-split-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("keepalived.conf");
-    std::fs::write(&path, &text).unwrap();
+    std::fs::write(&path, text).unwrap();
     let by_default = LoadOptions {
         config_id: Some("main".into()),
         ..LoadOptions::default()
@@ -110,10 +117,41 @@ fn bench_file_in_two_parts_and_in_one_go_agree() {
     assert!(text.len() >= by_default.split_min_bytes);
     let a = load(&path, &by_default);
     let b = load(&path, &one_go());
+    let c = parse_str(&path.display().to_string(), text, &one_go());
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(a.short_diagnostics(), b.short_diagnostics());
-    assert_eq!(
-        serde_json::to_string(&a.config).unwrap(),
-        serde_json::to_string(&b.config).unwrap()
+    for other in [&b, &c] {
+        assert_eq!(a.short_diagnostics(), other.short_diagnostics(), "{tag}");
+        assert_eq!(
+            serde_json::to_string(&a.config).unwrap(),
+            serde_json::to_string(&other.config).unwrap(),
+            "{tag}"
+        );
+    }
+    a.short_diagnostics()
+}
+
+/// Large files where the second thread finds a preprocessor construct in its part (the
+/// first thread then reads on to the end), or no place to split at all.
+#[test]
+fn files_that_cannot_be_split_read_in_one_go() {
+    let base = bench_config(1_500);
+    // `$VIP` defined early, used in the second half
+    let with_def = format!(
+        "$VIP=10.9.9.9\n{base}virtual_server $VIP 80 {{\n  real_server 10.1.1.1 80 {{\n    weight x\n  }}\n}}\n"
     );
+    let d = file_reads_like_text(&with_def, "def").join("\n");
+    assert!(d.contains("weight"), "{d}");
+    // `@main` and `include` in the second half
+    let with_at = format!("{base}@main bogus_keyword 1\ninclude /nonexistent/*.conf\n");
+    let d = file_reads_like_text(&with_at, "at").join("\n");
+    assert!(d.contains("bogus_keyword"), "{d}");
+    // one block over the whole file: no statement starts in column 0 past the middle
+    let one_block = format!("global_defs {{\n{}}}\n", "  router_id x\n".repeat(30_000));
+    file_reads_like_text(&one_block, "block");
+    // invalid UTF-8 and CRLF line ends in both halves
+    let crlf = bench_config(1_500)
+        .replace("weight 2", "weight \u{FFFD}2")
+        .replace('\n', "\r\n");
+    let d = file_reads_like_text(&crlf, "crlf").join("\n");
+    assert!(d.contains("weight"), "{d}");
 }
