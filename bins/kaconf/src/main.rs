@@ -122,6 +122,17 @@ fn opts(common: &Common) -> LoadOptions {
     }
 }
 
+/// Writes `text` to stdout. A reader that went away (`kaconf dump FILE | head`) is not
+/// an error: std's `print!` would panic on the broken pipe.
+fn print_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
@@ -189,12 +200,16 @@ fn main() -> ExitCode {
             } else {
                 serde_json::to_string_pretty(&p.config)
             };
-            match json {
-                Ok(j) => println!("{j}"),
+            let written = match json {
+                Ok(j) => print_out(&(j + "\n")),
                 Err(e) => {
                     eprintln!("kaconf dump: {e}");
                     return ExitCode::from(2);
                 }
+            };
+            if let Err(e) = written {
+                eprintln!("kaconf dump: writing the model: {e}");
+                return ExitCode::from(2);
             }
             if p.has_errors() {
                 ExitCode::from(1)
@@ -203,10 +218,13 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Fmt { file } => match std::fs::read(&file) {
-            Ok(bytes) => {
-                print!("{}", format_source(&String::from_utf8_lossy(&bytes)));
-                ExitCode::SUCCESS
-            }
+            Ok(bytes) => match print_out(&format_source(&String::from_utf8_lossy(&bytes))) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kaconf fmt: writing the output: {e}");
+                    ExitCode::from(2)
+                }
+            },
             Err(e) => {
                 eprintln!("kaconf fmt: cannot read {}: {e}", file.display());
                 ExitCode::from(2)

@@ -124,3 +124,41 @@ fn check_several_files_warns_about_tracking_weights() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `kaconf dump FILE | head` and `kaconf fmt FILE | head`: the reader goes away before the
+/// output ends; kaconf stops quietly instead of panicking on the broken pipe.
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("kaconf-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.conf");
+    let conf: String = (0..400)
+        .map(|i| {
+            format!(
+                "virtual_server 10.0.{}.{} 80 {{\n  real_server 10.1.0.1 80 {{\n    weight 1\n  }}\n}}\n",
+                i / 250,
+                i % 250
+            )
+        })
+        .collect();
+    std::fs::write(&path, conf).unwrap();
+    for cmd in ["dump", "fmt"] {
+        let mut child = kaconf()
+            .arg(cmd)
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{cmd}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -65,7 +65,10 @@ fn config_test(cli: &Cli) -> ExitCode {
     for d in &mapped.diagnostics {
         eprintln!("{d}");
     }
-    print!("{}", lvsd::model::table_text(&mapped.desired));
+    if let Err(e) = netio::stdout::print(&lvsd::model::table_text(&mapped.desired)) {
+        eprintln!("lvsd: writing the table: {e}");
+        return ExitCode::FAILURE;
+    }
     if parsed.config.files.is_empty()
         || parsed.has_errors()
         || mapped.diagnostics.iter().any(|d| d.skipped)

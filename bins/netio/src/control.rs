@@ -78,10 +78,13 @@ pub fn status_client(prog: &str, socket: &Path) -> ExitCode {
     };
     let mut text = String::new();
     match s.read_to_string(&mut text) {
-        Ok(_) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(_) => match crate::stdout::print(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{prog} status: writing the output: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Err(e) => {
             eprintln!("{prog} status: reading {}: {e}", socket.display());
             ExitCode::FAILURE

@@ -34,6 +34,7 @@ pub mod script;
 pub mod script_args;
 pub mod script_security;
 pub mod smtp;
+pub mod stdout;
 mod sys;
 pub mod systemd;
 pub mod timer;

@@ -379,7 +379,10 @@ pub fn prepare(print: bool, socket: &Path) -> Result<PathBuf, ExitCode> {
     };
     let text = cfg.render(&self_exe());
     if print {
-        print!("{text}");
+        if let Err(e) = netio::stdout::print(&text) {
+            eprintln!("vrrpd: writing the configuration: {e}");
+            return Err(ExitCode::FAILURE);
+        }
         return Err(ExitCode::SUCCESS);
     }
     let path = generated_path(socket);

@@ -140,7 +140,10 @@ fn main() -> ExitCode {
                 json,
             });
             eprint!("{err}");
-            print!("{out}");
+            if let Err(e) = netio::stdout::print(&out) {
+                eprintln!("vrrpd: writing the output: {e}");
+                return ExitCode::FAILURE;
+            }
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
         Some(Command::Status { socket }) => netio::control::status_client("vrrpd", &socket),

@@ -149,13 +149,13 @@ fn config_test(path: &Path) -> Result<(), String> {
     if loaded.has_errors() {
         return Err(format!("{}: configuration refused", path.display()));
     }
-    println!(
-        "{}: {} vrrp_instance(s), {} sync group(s): OK",
+    netio::stdout::print(&format!(
+        "{}: {} vrrp_instance(s), {} sync group(s): OK\n",
         path.display(),
         loaded.mapped.instances.len(),
         loaded.mapped.sync_groups.len()
-    );
-    Ok(())
+    ))
+    .map_err(|e| format!("writing the result: {e}"))
 }
 
 /// The `STATUS=` line for systemd: instance count by state.
