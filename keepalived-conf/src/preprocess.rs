@@ -57,8 +57,8 @@ pub(crate) struct Preprocessor<'o> {
     rng: u64,
     config_id: String,
     end_state: Option<crate::tree::TreeEnd>,
-    /// Read in-memory lines with the fast path (`lexer::scan_plain`) where it applies;
-    /// `false` only to compare both paths in tests.
+    /// Read plain lines (of in-memory text and of files read in chunks) with the fast
+    /// path (`lexer::scan_plain`); `false` only to compare both paths in tests.
     pub(crate) fast_lines: bool,
 }
 
