@@ -8,59 +8,21 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::is_root;
-
 #[test]
 fn vrrpd_interoperates_with_keepalived() {
-    if std::env::var("VRRPD_INTEROP").is_ok_and(|v| v == "0") {
-        eprintln!("SKIPPED: vrrpd interop disabled with VRRPD_INTEROP=0");
+    let what = "vrrpd interop";
+    if common::skip_netns_test(
+        what,
+        Some("VRRPD_INTEROP"),
+        "network namespaces, raw sockets",
+    ) {
         return;
     }
-    if !is_root() {
-        eprintln!("SKIPPED: vrrpd interop needs root (network namespaces, raw sockets)");
-        return;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests-netns/vrrpd-interop.sh");
     let scenarios = std::env::var("VRRPD_INTEROP_SCENARIOS").unwrap_or_default();
-    let out = Command::new("bash")
-        .arg(&script)
-        .args(scenarios.split_whitespace())
-        .env("VRRPD", env!("CARGO_BIN_EXE_vrrpd"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    if stdout.contains("SKIPPED:") {
-        eprintln!(
-            "{}",
-            stdout.lines().find(|l| l.contains("SKIPPED:")).unwrap()
-        );
+    let args: Vec<&str> = scenarios.split_whitespace().collect();
+    let Some(stdout) = common::run_netns_script("vrrpd-interop.sh", &args, "vrrpd_interop") else {
         return;
-    }
-    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
-    assert!(
-        out.status.success() && failed.is_empty(),
-        "interop failures:\n{}\n--- stderr (tail) ---\n{}",
-        failed.join("\n"),
-        stderr
-            .lines()
-            .rev()
-            .take(40)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    let summary = stdout
-        .lines()
-        .find(|l| l.starts_with("vrrpd_interop:"))
-        .unwrap();
-    assert!(summary.ends_with(" 0 failed"), "{summary}");
+    };
     assert!(
         stdout.matches("\nok - ").count() >= 10,
         "too few checks ran:\n{stdout}"

@@ -82,8 +82,8 @@ fn has_line(text: &str, line: &str) -> bool {
 
 #[test]
 fn notify_socket_and_metrics_in_netns() {
-    if !common::is_root() {
-        eprintln!("SKIPPED: notify_socket_and_metrics_in_netns needs root (network namespaces)");
+    let what = "notify_socket_and_metrics_in_netns";
+    if common::skip_netns_test(what, None, "network namespaces") {
         return;
     }
     let tag = std::process::id();

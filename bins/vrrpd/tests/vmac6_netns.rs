@@ -9,12 +9,8 @@ mod common;
 
 #[test]
 fn ipv6_vmac_interoperates_with_keepalived() {
-    if std::env::var("VRRPD_VMAC6").is_ok_and(|v| v == "0") {
-        eprintln!("SKIPPED: IPv6 vmac netns test disabled with VRRPD_VMAC6=0");
-        return;
-    }
-    if !common::is_root() {
-        eprintln!("SKIPPED: IPv6 vmac netns test needs root (namespaces, macvlan)");
+    let what = "IPv6 vmac netns test";
+    if common::skip_netns_test(what, Some("VRRPD_VMAC6"), "namespaces, macvlan") {
         return;
     }
     let Some(stdout) = common::run_netns_script("vrrpd-vmac6.sh", &[], "vrrpd_vmac6") else {

@@ -8,12 +8,8 @@ mod common;
 
 #[test]
 fn vmac_and_sync_groups_interoperate_with_keepalived() {
-    if std::env::var("VRRPD_VMAC_SYNC").is_ok_and(|v| v == "0") {
-        eprintln!("SKIPPED: vmac/sync-group netns test disabled with VRRPD_VMAC_SYNC=0");
-        return;
-    }
-    if !common::is_root() {
-        eprintln!("SKIPPED: vmac/sync-group netns test needs root (namespaces, macvlan)");
+    let what = "vmac/sync-group netns test";
+    if common::skip_netns_test(what, Some("VRRPD_VMAC_SYNC"), "namespaces, macvlan") {
         return;
     }
     let Some(stdout) = common::run_netns_script("vrrpd-vmac-sync.sh", &[], "vrrpd_vmac_sync")

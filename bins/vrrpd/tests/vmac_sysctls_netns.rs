@@ -9,8 +9,7 @@ mod common;
 
 #[test]
 fn shared_vmac_sysctls_stay_until_the_last_vmac_goes() {
-    if !common::is_root() {
-        eprintln!("SKIPPED: vmac sysctl netns test needs root (namespaces, macvlan)");
+    if common::skip_netns_test("vmac sysctl netns test", None, "namespaces, macvlan") {
         return;
     }
     let Some(stdout) = common::run_netns_script("vrrpd-vmac-sysctls.sh", &[], "vrrpd_vmac_sysctls")

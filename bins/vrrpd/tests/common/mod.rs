@@ -31,6 +31,23 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether a network-namespace test is to be skipped, with the reason printed as a
+/// `SKIPPED:` line: the environment variable `disable` set to `0`, or not running as root
+/// (`needs` says what for).
+pub fn skip_netns_test(what: &str, disable: Option<&str>, needs: &str) -> bool {
+    if let Some(var) = disable
+        && std::env::var(var).is_ok_and(|v| v == "0")
+    {
+        eprintln!("SKIPPED: {what} disabled with {var}=0");
+        return true;
+    }
+    if !is_root() {
+        eprintln!("SKIPPED: {what} needs root ({needs})");
+        return true;
+    }
+    false
+}
+
 /// Runs `tests-netns/<script>` with `args` and VRRPD set to this build's
 /// binary. Returns its stdout, or None after printing the script's SKIPPED
 /// line. Panics (the test fails) on any "not ok" line, a non-zero exit, or a
