@@ -313,6 +313,11 @@ fn complete_prefix(b: &[u8]) -> usize {
 /// Opens a file, rejecting directories and other non-regular files. Small files (the
 /// usual case) are read at once; large ones ([`STREAM_MIN`]) in chunks.
 pub(crate) fn open(path: &Path) -> std::io::Result<LineSource> {
+    // checked before opening too: opening a FIFO waits for a writer (keepalived skips
+    // such a file: "is not a regular non-executable file")
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let mut f = File::open(path)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
@@ -709,6 +714,31 @@ mod tests {
         assert_eq!(complete_prefix(b"a\xc3"), 1);
         assert_eq!(complete_prefix(b"a\xff"), 2);
         assert_eq!(complete_prefix(b"\x80\x80\x80"), 3);
+    }
+
+    /// A FIFO (or any file that is not regular) is refused at once, without waiting for a
+    /// writer, as is a directory.
+    #[test]
+    fn only_regular_files_are_opened() {
+        let dir = std::env::temp_dir().join(format!("kaconf-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("keepalived.conf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED: mkfifo is not available");
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(open(&path).err().map(|e| e.to_string()));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        let dir_err = open(&dir).err().map(|e| e.to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(got, Ok(Some("not a regular file".to_string())));
+        assert_eq!(dir_err.as_deref(), Some("not a regular file"));
     }
 
     #[test]

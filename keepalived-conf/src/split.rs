@@ -161,6 +161,10 @@ fn parse_at(
 /// (no safe place to split, or the result could differ).
 pub(crate) fn load_in_two_parts(opts: &LoadOptions, path: &Path) -> Option<Parsed> {
     let name = path.display().to_string();
+    // a FIFO would block the open; `load` reports what is not a regular file
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
