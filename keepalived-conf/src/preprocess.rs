@@ -715,7 +715,7 @@ impl<'o> Preprocessor<'o> {
             None => Box::new(rows.into_iter()),
         };
         for row in rows {
-            if self.budget.lines_out > self.opts.max_lines {
+            if self.budget.exhausted() {
                 let _ = self.budget(span);
                 break;
             }
@@ -842,10 +842,15 @@ struct Budget {
 }
 
 impl Budget {
+    /// More lines than the limit were counted already.
+    fn exhausted(&self) -> bool {
+        self.lines_out > self.max
+    }
+
     /// Counts one more logical line; `false` (reported once) past the limit.
     fn take(&mut self, sink: &mut Sink, span: Span) -> bool {
         self.lines_out += 1;
-        if self.lines_out > self.max {
+        if self.exhausted() {
             if !self.reported {
                 self.reported = true;
                 sink.error(
