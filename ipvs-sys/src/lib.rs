@@ -46,3 +46,8 @@ pub use model::{
     ServiceKey, Stats, SyncDaemon, Timeouts, TunnelFlags, TunnelType,
 };
 pub use request::{Reply, Request, emit_message, parse_replies};
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -310,3 +310,8 @@ pub fn parse_tree(name: &str, text: &str, opts: &LoadOptions) -> (Vec<Node>, Vec
     }
     (out, pp.sink.finish())
 }
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

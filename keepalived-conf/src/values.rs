@@ -148,7 +148,7 @@ pub fn parse_timer(s: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> 
 }
 
 fn fmt_us(us: u64) -> String {
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         (us / 1_000_000).to_string()
     } else {
         let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);

@@ -302,13 +302,13 @@ impl InstanceConfig {
         match self.version {
             // RFC 3768 §5.3.7: 8-bit whole seconds.
             Version::V2 => {
-                if us % 1_000_000 != 0 || !(1..=255).contains(&(us / 1_000_000)) {
+                if !us.is_multiple_of(1_000_000) || !(1..=255).contains(&(us / 1_000_000)) {
                     return Err(ConfigError::AdvertInterval(self.advert_interval));
                 }
             }
             // RFC 9568 §5.2.7: 12-bit centiseconds.
             Version::V3 => {
-                if us % 10_000 != 0 || !(1..=4095).contains(&(us / 10_000)) {
+                if !us.is_multiple_of(10_000) || !(1..=4095).contains(&(us / 10_000)) {
                     return Err(ConfigError::AdvertInterval(self.advert_interval));
                 }
             }

@@ -185,10 +185,10 @@ fn sched_flags(s: &Service) -> String {
     if f.contains(ServiceFlags::SCHED2) {
         names.push(n2);
     }
-    if let Some(n3) = n3 {
-        if f.contains(ServiceFlags::SCHED3) {
-            names.push(n3);
-        }
+    if let Some(n3) = n3
+        && f.contains(ServiceFlags::SCHED3)
+    {
+        names.push(n3);
     }
     names.join(",")
 }

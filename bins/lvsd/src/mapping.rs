@@ -680,7 +680,7 @@ fn dns_qtype(t: &str) -> Option<u16> {
 /// Hex with `x` wildcard nibbles → (value, mask) bytes.
 fn hex_pattern(s: &str) -> Option<Vec<(u8, u8)>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)

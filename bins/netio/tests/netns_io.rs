@@ -291,10 +291,10 @@ fn vip_add_remove_visible_in_ip_addr_and_events() {
                 .await
                 .expect("event")
                 .unwrap();
-            if let NetEventKind::AddressAdded(a) = ev.kind {
-                if a.addr == IpAddr::V4(vip4) || a.addr == IpAddr::V6(vip6) {
-                    added.push(a.addr);
-                }
+            if let NetEventKind::AddressAdded(a) = ev.kind
+                && (a.addr == IpAddr::V4(vip4) || a.addr == IpAddr::V6(vip6))
+            {
+                added.push(a.addr);
             }
         }
 
@@ -414,11 +414,12 @@ fn link_down_and_up_events() {
                 .await
                 .expect("link event")
                 .unwrap();
-            if let NetEventKind::LinkChanged(i) = ev.kind {
-                if i.index == idx && !i.is_up() {
-                    assert_eq!(i.name, IF_A);
-                    break;
-                }
+            if let NetEventKind::LinkChanged(i) = ev.kind
+                && i.index == idx
+                && !i.is_up()
+            {
+                assert_eq!(i.name, IF_A);
+                break;
             }
         }
         ip(&ns, &["link", "set", IF_A, "up"]);
@@ -427,10 +428,11 @@ fn link_down_and_up_events() {
                 .await
                 .expect("link event")
                 .unwrap();
-            if let NetEventKind::LinkChanged(i) = ev.kind {
-                if i.index == idx && i.is_up() {
-                    break;
-                }
+            if let NetEventKind::LinkChanged(i) = ev.kind
+                && i.index == idx
+                && i.is_up()
+            {
+                break;
             }
         }
     }));

@@ -717,14 +717,14 @@ pub fn map_instance(
         (None, Some(InitialState::Master)) => 255,
         (None, _) => 100,
     };
-    if priority == 0 {
-        if let Some(p) = &vi.priority {
-            diags.push(Diagnostic::error(
-                "vrrpd-invalid-value",
-                p.span,
-                "priority 0 is reserved for a Master's release (RFC 9568 §5.2.4)",
-            ));
-        }
+    if priority == 0
+        && let Some(p) = &vi.priority
+    {
+        diags.push(Diagnostic::error(
+            "vrrpd-invalid-value",
+            p.span,
+            "priority 0 is reserved for a Master's release (RFC 9568 §5.2.4)",
+        ));
     }
 
     // advert_int: v2 rounds to whole seconds 1..255, v3 to 10 ms 0.01..40.95 (§3.2).

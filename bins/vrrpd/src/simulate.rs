@@ -266,7 +266,7 @@ pub fn run(o: &SimOptions) -> (String, String, i32) {
 /// Milliseconds as a JSON number: an integer when whole, else with the
 /// microsecond fraction.
 fn t_ms(us: u64) -> serde_json::Value {
-    if us % 1000 == 0 {
+    if us.is_multiple_of(1000) {
         serde_json::Value::from(us / 1000)
     } else {
         serde_json::Value::from(us as f64 / 1000.0)

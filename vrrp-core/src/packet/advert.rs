@@ -95,7 +95,7 @@ impl Advertisement {
                     return Err(EmitError::V2RequiresIpv4);
                 }
                 let cs = self.max_advert_int_cs;
-                if cs % 100 != 0 || cs > 255 * 100 {
+                if !cs.is_multiple_of(100) || cs > 255 * 100 {
                     return Err(self.interval_error());
                 }
                 (2u8, [self.auth_type()?, (cs / 100) as u8], AUTH_DATA_LEN)
