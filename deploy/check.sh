@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Proof for deploy/ (issue 7), no container engine needed:
+# Proof for deploy/, no container engine needed:
 #  (a) the Kubernetes manifests validate against the bundled schemas
 #      (kubernetes-validate --strict, offline) and keep the promised
 #      security shape (hostNetwork, only NET_ADMIN+NET_RAW, not privileged,
 #      no hostPath, liveness `vrrpd status`); a broken manifest is refused;
 #  (b) the statically linked vrrpd (as deploy/Containerfile builds it) runs
 #      ALONE in an empty chroot: --version and --from-env --print-config
-#      with the seed's values.
+#      with the values of the MySQL pair's ConfigMap.
 # Needs: pip package kubernetes-validate (brings PyYAML); root for chroot.
 # Exit status non-zero on any failure; prints SKIPPED for parts that cannot run.
 set -euo pipefail
@@ -49,7 +49,7 @@ for path in sys.argv[1:]:
 assert len(seen.get("ConfigMap", [])) == 1, "one ConfigMap"
 cm = seen["ConfigMap"][0][1]["data"]
 for k in ["interface", "keepalived.vrid", "master", "mysql.vip", "slave"]:
-    assert k in cm, f"ConfigMap key {k} (the seed's keys)"
+    assert k in cm, f"ConfigMap key {k} (the keepalived deployment's keys)"
 work = seen.get("Deployment", []) + seen.get("DaemonSet", [])
 assert len(work) == 2, "two workloads"
 prios = {}

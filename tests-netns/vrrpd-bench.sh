@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measurements for issue 6 (a script, not a test): failover time and resource use,
+# Measurements (a script, not a test; results in BENCHMARKING.md): failover time and resource use,
 # vrrpd<->vrrpd against keepalived<->keepalived in the same harness.
 #
 # usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-bench.sh failover [RUNS]
@@ -19,8 +19,8 @@
 #             time (SO_TIMESTAMPNS) on r2, whose RFC bound is exactly
 #             Master_Down_Interval. A run where r1 still sent an advert after
 #             the trigger is not counted (logged).
-#   hung-rand the freeze at a random phase of r1's advert cycle (earlier
-#             sessions' metric: Master_Down_Interval minus up to one interval).
+#   hung-rand the freeze at a random phase of r1's advert cycle (the older
+#             metric: Master_Down_Interval minus up to one interval).
 #   sigterm   `kill -TERM` of r1's daemon (priority-0 advert), bound Skew_Time.
 #   Prints median, max and run count per case and implementation, the RFC
 #   bound (Master_Down_Interval(90) for hung, Skew_Time(90) for SIGTERM) and
@@ -182,8 +182,8 @@ report() {
 #   hung: frozen right after an advert seen by the Backup (phase-free); rows
 #     "hung" (from the freeze) and "hung@adv" (from that advert's kernel
 #     receive time on the Backup: Master_Down_Interval is then the exact bound).
-#   hung-rand: frozen at a random phase of the advert cycle (the metric of
-#     earlier sessions: Master_Down_Interval minus up to one interval).
+#   hung-rand: frozen at a random phase of the advert cycle (the older
+#     metric: Master_Down_Interval minus up to one interval).
 #   sigterm: SIGTERM of the Master's daemon (priority 0), bound Skew_Time.
 failover() {
     local runs=${1:-20} impl adv kind i bound mdi skew

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GARP / unsolicited NA spacing on becoming Master (issue 6): `vrrp_garp_interval`
+# GARP / unsolicited NA spacing on becoming Master: `vrrp_garp_interval`
 # and `vrrp_gna_interval` set a minimum gap between two GARPs (two NAs) on one
 # interface; the burst of `garp_master_repeat` rounds is spread out, not sent
 # back to back. Checked on the wire for keepalived 2.2.7 (the reference) and

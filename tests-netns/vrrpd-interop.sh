@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# vrrpd against keepalived 2.2.7 in network namespaces (issue 6's scenarios).
+# vrrpd against keepalived 2.2.7 in network namespaces.
 #
 # usage: VRRPD=target/release/vrrpd tests-netns/vrrpd-interop.sh [SCENARIO...]
 #   SCENARIO: election hung sigterm preempt auth ipv6 unicast reload malformed
 #   track trackfile fifo scriptuser splitbrain (default: all; track = track_script /
 #   track_interface, trackfile = track_file, fifo = vrrp_notify_fifo lines,
-#   scriptuser = script_user + enable_script_security; beyond issue 6;
-#   splitbrain = issue 7's split-brain heal, also run vrrpd against vrrpd). Every scenario runs both ways round: vrrpd as the
+#   scriptuser = script_user + enable_script_security;
+#   splitbrain = a split brain healing, also run vrrpd against vrrpd). Every scenario runs both ways round: vrrpd as the
 #   higher-priority router (r1, 10.77.0.1) against keepalived as r2 (10.77.0.2),
 #   then keepalived as r1 and vrrpd as r2.
 #

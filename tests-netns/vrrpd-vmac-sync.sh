@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # use_vmac and vrrp_sync_group at runtime, vrrpd against keepalived 2.2.7 in
-# network namespaces (issue 7). Every scenario runs both ways round: vrrpd as
+# network namespaces. Every scenario runs both ways round: vrrpd as
 # the higher-priority router r1 against keepalived as r2, then the reverse.
 #
 # usage: VRRPD=target/debug/vrrpd tests-netns/vrrpd-vmac-sync.sh [vmac|vmac6|sync]...

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# use_vmac sysctls shared by several VMACs (issue 7; keepalived notes §3.13,
+# use_vmac sysctls shared by several VMACs (docs/keepalived.md §3.13,
 # vrrp_if_config.c reset_arp_config count), vrrpd alone in a namespace.
 #
 # usage: VRRPD=target/debug/vrrpd tests-netns/vrrpd-vmac-sysctls.sh

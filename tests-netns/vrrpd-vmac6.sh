@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# IPv6 use_vmac, vrrpd against keepalived 2.2.7 in network namespaces (issue 7),
+# IPv6 use_vmac, vrrpd against keepalived 2.2.7 in network namespaces,
 # with the wire (tcpdump on the bridge, decoded by tshark) as the oracle.
 #
 # usage: VRRPD=target/debug/vrrpd tests-netns/vrrpd-vmac6.sh [vmac6|xmit|bridgemode]...

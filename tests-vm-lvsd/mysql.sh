@@ -1,4 +1,4 @@
 #!/bin/sh
-# Stand-in for the seed's /etc/keepalived/mysql.sh (which kills keepalived):
-# records that it ran.
+# Stand-in for /etc/keepalived/mysql.sh, which examples/mysql-master.conf runs
+# as notify_down (the real script kills keepalived): records that it ran.
 echo "mysql.sh $*" >> /tmp/notify.log

@@ -173,7 +173,7 @@ ipvsadm -Ln | grep -q "10.100.0" && fail "services left after SIGTERM"
 ipvsadm -Ln | grep -q "UDP  10.200.0.1:53" || fail "foreign service removed"
 ok "SIGTERM: exit 0, our services removed, the foreign service kept"
 
-# --- the seed's tenant-vip.conf with TCP_CHECK enabled
+# --- tenant-vip.conf (bins/lvsd/tests/data/tenant-vip-tcp-check.conf) with TCP_CHECK enabled
 mkns pg 10.244.0.6 10.244.0.1
 start_httpd pg 10.244.0.6:5432 pg
 orig_timeouts=$(ipvsadm -L --timeout)
@@ -185,7 +185,7 @@ ipvsadm -L --timeout | grep -q "7200 120 300" || fail "lvs_timeouts not applied:
 lvsd status --socket /tmp/t.sock | grep -q '"type": "TCP_CHECK"' || fail "tenant-vip checker"
 kill -TERM $LVSD; wait $LVSD || fail "tenant-vip lvsd exit"
 [ "$(ipvsadm -L --timeout)" = "$orig_timeouts" ] || fail "timeouts not restored"
-ok "seed tenant-vip.conf: wlc persistent 7200 NAT service, TCP_CHECK, lvs_timeouts set and restored"
+ok "tenant-vip.conf: wlc persistent 7200 NAT service, TCP_CHECK, lvs_timeouts set and restored"
 
 # --- the repaired MySQL master config: notify_down /etc/keepalived/mysql.sh
 mkns my 192.168.143.65 192.168.143.1

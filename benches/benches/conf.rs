@@ -8,7 +8,7 @@
 //! * `format/vs1000x4`: `format_source` of the same text.
 //!
 //! The end-to-end comparison with keepalived (10,000 x 4 + 250, files on disk, peak RSS)
-//! is benches/conf-vs-keepalived.sh; its numbers are in benches/RESULTS.md.
+//! is benches/conf-vs-keepalived.sh; its numbers are in BENCHMARKING.md.
 use std::fmt::Write as _;
 use std::hint::black_box;
 

@@ -1,5 +1,5 @@
 //! Criterion benches of ipvs-sys message encoding and reply decoding (no
-//! kernel). Results in benches/RESULTS.md.
+//! kernel). Results in BENCHMARKING.md.
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

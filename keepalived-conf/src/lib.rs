@@ -106,7 +106,7 @@ pub struct LoadOptions {
     /// Read large inputs (256 KiB and more) on a second thread while the model is built.
     /// The result is identical either way. Default `false`: on the 2-core test machine the
     /// hand-over (nodes freed on the other thread, cache transfers) cost 50-70% more CPU
-    /// than it saved and the wall time did not improve (benches/RESULTS.md).
+    /// than it saved and the wall time did not improve (BENCHMARKING.md).
     pub pipeline: bool,
     /// Inputs at least this large (bytes) are read in two parts on two threads when a
     /// safe place to split them exists (no preprocessor constructs after it; see

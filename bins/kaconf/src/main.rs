@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 // The parser allocates a few small blocks per statement; mimalloc makes that about twice
-// as fast as glibc malloc (see benches/RESULTS.md). Its `override` feature replaces
+// as fast as glibc malloc (see BENCHMARKING.md). Its `override` feature replaces
 // `malloc`/`free` themselves, so Rust's default allocator (which calls `malloc` for the
 // usual alignments) reaches mimalloc's fast path directly, not the aligned-allocation path
 // `mimalloc::MiMalloc` always takes.
