@@ -2,7 +2,7 @@
 # Compare `kaconf check` with `keepalived -t` on one generated configuration of
 # 10,000 virtual_servers x 4 real_servers (TCP_CHECK each) + 250 vrrp_instances
 # (~340,000 lines). Prints wall time and peak RSS of both (GNU time -v) and the ratios.
-# Targets (issue 4): kaconf at least 10x faster, and less peak memory than keepalived.
+# Targets: kaconf at least 10x faster, and less peak memory than keepalived.
 #
 # Usage: benches/conf-vs-keepalived.sh [RUNS]   (default 3; best of RUNS is used)
 # Needs: keepalived, /usr/bin/time (Debian package `time`); builds kaconf in release mode.

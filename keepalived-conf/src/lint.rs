@@ -1,7 +1,7 @@
 //! Checks across whole configurations (possibly several routers' files) for settings that
 //! are valid but cannot do what they are meant to do.
 //!
-//! [`tracking_weights`] finds the classic failover trap (issue #7): the Master has priority
+//! [`tracking_weights`] finds the classic failover trap: the Master has priority
 //! 150, the Backup 100, and a `track_script` with `weight -20` is meant to hand over the
 //! virtual router when the script fails. But 150 − 20 = 130 is still above 100, so the
 //! Backup never takes over. keepalived accepts such files silently.
@@ -169,7 +169,7 @@ fn describe(configs: &[&Config], r: &Router<'_>) -> String {
     }
 }
 
-/// Warns where tracker weights can never change which router is Master (issue #7).
+/// Warns where tracker weights can never change which router is Master.
 ///
 /// `configs` are the configurations of the routers sharing the network (one file per
 /// router, or one file with several instances). Instances are grouped by

@@ -212,7 +212,7 @@ fn model_without_spans(p: &Parsed) -> serde_json::Value {
 #[test]
 fn fmt_output_parses_to_the_same_model() {
     let mut files: Vec<PathBuf> = samples().unwrap_or_default();
-    for d in ["tests/data", "../../shared/seed"] {
+    for d in ["tests/data", "tests/data/user"] {
         if let Ok(rd) = std::fs::read_dir(d) {
             files.extend(
                 rd.flatten()

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used)]
-//! Cross-file lint (issue #7) on the seed-like MySQL pair in tests/data/lint/: exact text of
+//! Cross-file lint on the MySQL pair in tests/data/lint/: exact text of
 //! the warning, and no warning once the weight is large enough or for one router alone.
 
 use keepalived_conf::lint::tracking_weights;

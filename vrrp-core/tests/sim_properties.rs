@@ -1,6 +1,8 @@
 //! Property tests on the virtual LAN: random topologies of 2–8 routers,
-//! random priorities, options, latencies and failures; the invariants of
-//! issue 3 must hold for every seed.
+//! random priorities, options, latencies and failures; the simulation's
+//! invariants (one Master after convergence, failover within
+//! Master_Down_Interval, no VIP on two routers once healed) must hold for
+//! every random seed.
 #![cfg(feature = "sim")]
 #![allow(clippy::unwrap_used)]
 

@@ -4,7 +4,7 @@
 //!   (warnings allowed), 1 on errors in any file (like `keepalived -t`, which uses 4/5/6
 //!   instead). Several files (one per router) are also checked together:
 //!   `keepalived_conf::lint::tracking_weights` warns when tracker weights can never move the
-//!   Master (issue #7).
+//!   Master.
 //! - `kaconf dump FILE`: the typed model as JSON on stdout (exit 1 on errors, after printing).
 //! - `kaconf fmt FILE`: the file canonically formatted on stdout.
 
@@ -157,7 +157,7 @@ fn main() -> ExitCode {
             for p in &parsed {
                 report(p, &common, quiet);
             }
-            // cross-file checks (issue #7): warnings only
+            // cross-file checks: warnings only
             let configs: Vec<&keepalived_conf::Config> = parsed.iter().map(|p| &p.config).collect();
             let findings = keepalived_conf::lint::tracking_weights(&configs);
             if !quiet && !findings.is_empty() {

@@ -1,4 +1,4 @@
-//! `lvsd -t` on the seed and test configurations (no root, no kernel).
+//! `lvsd -t` on user and test configurations (no root, no kernel).
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
@@ -62,12 +62,8 @@ fn a_bad_service_is_reported_with_its_line_and_the_rest_is_kept() {
 }
 
 #[test]
-fn the_unrepaired_seed_mysql_config_is_diagnosed_not_run() {
-    let (rc, _out, err) = lvsd_t("../shared/seed/mysql-master.conf");
-    if err.contains("cannot read") {
-        eprintln!("SKIPPED: ../shared/seed is not beside the work tree");
-        return;
-    }
+fn the_unrepaired_mysql_config_is_diagnosed_not_run() {
+    let (rc, _out, err) = lvsd_t("keepalived-conf/tests/data/user/mysql-master.conf");
     // `virtual_server VIP 3306`: a placeholder, not an address.
     assert_eq!(rc, 1, "{err}");
     assert!(err.contains("mysql-master.conf:22"), "{err}");

@@ -85,7 +85,7 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
         map_config(&parsed.config, resolver)
     };
     diagnostics.extend(more);
-    // Tracker weights that can never move the Master (issue 7): warned at
+    // Tracker weights that can never move the Master: warned at
     // start, on every reload and by -t, like the other configuration warnings.
     diagnostics.extend(
         keepalived_conf::lint::tracking_weights(&[&parsed.config])

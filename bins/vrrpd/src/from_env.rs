@@ -1,4 +1,4 @@
-//! `vrrpd --from-env`: builds the keepalived.conf of the seed's Kubernetes
+//! `vrrpd --from-env`: builds the keepalived.conf of a Kubernetes
 //! deployment from environment variables (the pods took VIP, VRID, INTERFACE,
 //! PRIORITY and REAL_IP from a ConfigMap), and `vrrpd check-tcp HOST PORT`,
 //! the TCP probe its `vrrp_script` runs (a `FROM scratch` image has no shell).

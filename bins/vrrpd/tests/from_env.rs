@@ -1,5 +1,5 @@
-//! `vrrpd --from-env` end to end: the seed's ConfigMap values (issue 7)
-//! produce configs that keepalived-conf accepts and that elect as the seed
+//! `vrrpd --from-env` end to end: a keepalived deployment's ConfigMap values
+//! produce configs that keepalived-conf accepts and that elect as keepalived
 //! intends when run together in `vrrpd simulate`.
 #![allow(clippy::unwrap_used)]
 
@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The seed's ConfigMap `mysql-configmap` plus the per-pod PRIORITY.
+/// The ConfigMap `mysql-configmap` plus the per-pod PRIORITY.
 fn seed_env(priority: &str, real_ip: &str) -> Vec<(&'static str, String)> {
     vec![
         ("VIP", "192.168.143.32".into()),
@@ -82,7 +82,7 @@ impl Drop for TempDir {
     }
 }
 
-/// The seed's full settings: both BACKUP with nopreempt, PASS 1111, and
+/// The full settings: both BACKUP with nopreempt, PASS 1111, and
 /// the MySQL check on REAL_IP:3306.
 const SEED_EXTRA: &[(&str, &str)] = &[
     ("NOPREEMPT", "true"),
@@ -311,7 +311,7 @@ fn listener(ns: &str, addr: &str) -> common::Kid {
         .unwrap())
 }
 
-/// The seed's MySQL pair for real, in two network namespaces joined by a
+/// The MySQL pair for real, in two network namespaces joined by a
 /// veth (10.0.0.0/8 only): both pods from the environment with NOPREEMPT and
 /// CHECK_PORT=3306. The priority-100 node becomes Master; when its "MySQL"
 /// dies the weight-0 check puts it in FAULT and the VIP moves to the other

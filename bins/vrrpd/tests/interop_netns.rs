@@ -1,5 +1,5 @@
 //! vrrpd against keepalived 2.2.7 in network namespaces: runs
-//! `tests-netns/vrrpd-interop.sh` (every scenario of issue 6, both ways round)
+//! `tests-netns/vrrpd-interop.sh` (every scenario, both ways round)
 //! with this build's binary. Needs root, keepalived, tcpdump and python3;
 //! otherwise it prints SKIPPED. `VRRPD_INTEROP_SCENARIOS="election reload"`
 //! runs a subset; `VRRPD_INTEROP=0` skips it (loudly), for runs that call the

@@ -67,15 +67,12 @@ fn readme_command_prints_a_table() {
 }
 
 #[test]
-fn seed_files_run_with_warnings_only() {
-    // shared/ sits beside the work tree (as in CI's clean clone).
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed");
-    if !seed.join("mysql-master.conf").exists() {
-        eprintln!("SKIPPED: ../shared/seed is not beside the work tree");
-        return;
-    }
-    let m = seed.join("mysql-master.conf").display().to_string();
-    let b = seed.join("mysql-backup.conf").display().to_string();
+fn unrepaired_mysql_pair_runs_with_warnings_only() {
+    // The MySQL pair as users write it: a `//` comment, a `VIP` placeholder and a
+    // checker missing its `}` (keepalived-conf's tests/data/user/).
+    let user = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keepalived-conf/tests/data/user");
+    let m = user.join("mysql-master.conf").display().to_string();
+    let b = user.join("mysql-backup.conf").display().to_string();
     let (out, err, code) = run(&["simulate", &m, &b, "--until", "5", "--json"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning[unclosed-block]"), "{err}");

@@ -1,20 +1,18 @@
 #![allow(clippy::unwrap_used)]
-//! The three real user configs in ../shared/seed/: exact diagnostics, and the valid parts
-//! (the vrrp_instance) come out whole. keepalived 2.2.7's `-t` crashes (SIGSEGV) on the two
-//! MySQL ones.
+//! Configurations as users write them (tests/data/user/): a MySQL pair with the mistakes
+//! found in real files (a `//` comment, an unfilled `VIP` placeholder, a checker missing
+//! its `}`) and a tenant VIP with IPVS NAT. Exact diagnostics, and the valid parts (the
+//! vrrp_instance) come out whole. keepalived 2.2.7's `-t` crashes (SIGSEGV) on such a
+//! MySQL file.
 
 use keepalived_conf::{LoadOptions, Parsed, VrrpState, load};
 use std::path::Path;
 
-fn seed(name: &str) -> Option<Parsed> {
+fn user_config(name: &str) -> Parsed {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/seed")
+        .join("tests/data/user")
         .join(name);
-    if !p.exists() {
-        eprintln!("SKIPPED: seed config {} not found", p.display());
-        return None;
-    }
-    Some(load(&p, &LoadOptions::default()))
+    load(&p, &LoadOptions::default())
 }
 
 fn short(p: &Parsed) -> Vec<String> {
@@ -70,13 +68,11 @@ fn check_mysql(p: &Parsed, which: &str, priority: u8) {
 
 #[test]
 fn mysql_master() {
-    let Some(p) = seed("mysql-master.conf") else {
-        return;
-    };
+    let p = user_config("mysql-master.conf");
     assert_eq!(
         short(&p),
         [
-            "mysql-master.conf:12:21: warning: extra argument to `advert_int` ignored: `//MASTER与BACKUP负载均衡器之间同步检查的时间间隔，单位是秒` (hint: `//` does not start a comment in keepalived.conf; use `#` or `!`)".to_string(),
+            "mysql-master.conf:12:21: warning: extra argument to `advert_int` ignored: `//interval,seconds` (hint: `//` does not start a comment in keepalived.conf; use `#` or `!`)".to_string(),
             UNCLOSED.replace("{}", "master"),
             VIP.replace("{}", "master"),
         ]
@@ -86,9 +82,7 @@ fn mysql_master() {
 
 #[test]
 fn mysql_backup() {
-    let Some(p) = seed("mysql-backup.conf") else {
-        return;
-    };
+    let p = user_config("mysql-backup.conf");
     assert_eq!(
         short(&p),
         [
@@ -101,9 +95,7 @@ fn mysql_backup() {
 
 #[test]
 fn tenant_vip_is_valid() {
-    let Some(p) = seed("tenant-vip.conf") else {
-        return;
-    };
+    let p = user_config("tenant-vip.conf");
     assert_eq!(short(&p), Vec::<String>::new());
     let c = &p.config;
     let g = &c.global_defs;
