@@ -29,7 +29,7 @@ impl Backend for IpvsClient {
 
 /// Output streams and program name.
 pub struct Io<'a> {
-    /// argv[0] as shown in messages.
+    /// `argv[0]` as shown in messages.
     pub prog: &'a str,
     /// Standard output.
     pub out: &'a mut dyn Write,

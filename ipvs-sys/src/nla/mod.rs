@@ -1,6 +1,6 @@
 //! Netlink attribute enums of the IPVS family, one per attribute set.
 //!
-//! Each enum implements [`Nla`](netlink_packet_core::Nla) and keeps unknown
+//! Each enum implements [`netlink_packet_core::Nla`] and keeps unknown
 //! attributes in an `Other(DefaultNla)` variant, so a newer kernel never breaks
 //! parsing. Nested sets are emitted with `NLA_F_NESTED`, as libnl (and so
 //! ipvsadm) does; the flag is ignored on parsing, as the kernel sends none.

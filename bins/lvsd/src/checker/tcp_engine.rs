@@ -9,7 +9,7 @@
 //! one-shot; closing the socket removes it again, so a check costs socket,
 //! connect, epoll_ctl, getsockopt(SO_ERROR) and close.
 //!
-//! Semantics are those of the checker tasks ([`super::run`]) and keepalived's
+//! Semantics are those of the checker tasks (`checker::run`) and keepalived's
 //! check_tcp.c: the first check after a random delay up to `warmup`; a check
 //! passes when the connection completes within `connect_timeout`; the next
 //! check is scheduled from the completion of the previous one (`delay_loop`,
