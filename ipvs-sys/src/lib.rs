@@ -7,7 +7,11 @@
 //! - [`model`]: plain structs [`Service`], [`Destination`], [`Timeouts`],
 //!   [`SyncDaemon`], [`Stats`], [`Info`];
 //! - [`request`]: [`Request`] encoding and reply parsing, no socket code;
-//! - [`client`]: [`IpvsClient`], blocking, batching many requests per send.
+//! - [`client`]: [`IpvsClient`], blocking, batching many requests per send;
+//! - [`ops`]: [`IpvsOps`], the operations a daemon uses, implemented by the
+//!   client and (feature `testing`) by `testing::InMemoryIpvs`, an in-memory
+//!   table answering as the kernel does; `capture` (feature `testing`) reads
+//!   netlink captures for golden tests.
 //!
 //! Numbers and attribute layouts are those of `<linux/ip_vs.h>`; requests are
 //! encoded in libipvs's attribute order, so they are byte-identical to
@@ -29,6 +33,7 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "testing")]
 pub mod capture;
 pub mod client;
 pub mod constants;
@@ -36,7 +41,10 @@ pub mod error;
 pub mod message;
 pub mod model;
 pub mod nla;
+pub mod ops;
 pub mod request;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use client::IpvsClient;
 pub use error::{Error, Object, ParseError};
@@ -45,6 +53,7 @@ pub use model::{
     AddressFamily, DaemonState, Destination, ForwardMethod, Info, Protocol, Service, ServiceFlags,
     ServiceKey, Stats, SyncDaemon, Timeouts, TunnelFlags, TunnelType,
 };
+pub use ops::IpvsOps;
 pub use request::{Reply, Request, emit_message, parse_replies};
 
 /// The crate README's example, compiled and run as a doctest.

@@ -21,7 +21,7 @@
 
 use std::sync::mpsc;
 
-use ipvs_sys::{DaemonState, SyncDaemon};
+use ipvs_sys::{DaemonState, IpvsOps, SyncDaemon};
 use tracing::{info, warn};
 use vrrp_core::State;
 
@@ -66,36 +66,6 @@ pub fn resolve(
     })
 }
 
-/// Starts and stops sync daemons (IPVS_CMD_NEW_DAEMON / DEL_DAEMON).
-pub trait SyncKernel {
-    /// Starts `d`.
-    fn start(&mut self, d: &SyncDaemon) -> Result<(), String>;
-    /// Stops `d` (its state and sync id matter).
-    fn stop(&mut self, d: &SyncDaemon) -> Result<(), String>;
-}
-
-/// The real kernel through ipvs-sys's generic netlink client.
-#[derive(Debug)]
-pub struct IpvsKernel(ipvs_sys::IpvsClient);
-
-impl IpvsKernel {
-    /// Opens the IPVS netlink family (needs the ip_vs module).
-    pub fn open() -> Result<Self, String> {
-        ipvs_sys::IpvsClient::new()
-            .map(IpvsKernel)
-            .map_err(|e| e.to_string())
-    }
-}
-
-impl SyncKernel for IpvsKernel {
-    fn start(&mut self, d: &SyncDaemon) -> Result<(), String> {
-        self.0.new_daemon(d).map_err(|e| e.to_string())
-    }
-    fn stop(&mut self, d: &SyncDaemon) -> Result<(), String> {
-        self.0.del_daemon(d).map_err(|e| e.to_string())
-    }
-}
-
 fn role_name(r: DaemonState) -> &'static str {
     match r {
         DaemonState::Master => "master",
@@ -125,8 +95,8 @@ impl SyncWorker {
     /// blocks the caller.
     pub fn spawn<K, F>(open: F) -> std::io::Result<Self>
     where
-        K: SyncKernel,
-        F: FnMut() -> Result<K, String> + Send + 'static,
+        K: IpvsOps,
+        F: FnMut() -> Result<K, ipvs_sys::Error> + Send + 'static,
     {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -150,8 +120,8 @@ impl SyncWorker {
     }
 }
 
-fn run_worker<K: SyncKernel>(
-    mut open: impl FnMut() -> Result<K, String>,
+fn run_worker<K: IpvsOps>(
+    mut open: impl FnMut() -> Result<K, ipvs_sys::Error>,
     rx: &mpsc::Receiver<Cmd>,
 ) {
     let mut kernel: Option<K> = None;
@@ -170,7 +140,7 @@ fn run_worker<K: SyncKernel>(
             (Cmd::Flush(done), _) => {
                 let _ = done.send(());
             }
-            (Cmd::Start(d, instance), Some(k)) => match k.start(&d) {
+            (Cmd::Start(d, instance), Some(k)) => match k.new_daemon(&d) {
                 Ok(()) => info!(iface = %d.mcast_ifn, syncid = d.syncid, role = role_name(d.state),
                     instance = %instance, "lvs_sync_daemon started"),
                 Err(e) => {
@@ -179,7 +149,7 @@ fn run_worker<K: SyncKernel>(
             },
             (Cmd::Stop(d), Some(k)) => {
                 // keepalived stops the other role unconditionally; "not running" is normal.
-                if let Err(e) = k.stop(&d) {
+                if let Err(e) = k.del_daemon(&d) {
                     tracing::debug!(role = role_name(d.state), "lvs_sync_daemon stop: {e}");
                 }
             }
@@ -276,14 +246,17 @@ impl LvsSync {
 mod tests {
     use super::*;
 
+    use ipvs_sys::testing::InMemoryIpvs;
+    use ipvs_sys::{Destination, Error, Request, Service, Timeouts};
     use std::sync::{Arc, Condvar, Mutex};
     use std::time::Duration;
 
-    /// A fake kernel recording its calls; each call waits until the gate is
-    /// open, then takes `delay` (a slow netlink answer), and records when it
-    /// begins and ends.
+    /// An in-memory kernel recording its sync-daemon calls; each call waits
+    /// until the gate is open, then takes `delay` (a slow netlink answer), and
+    /// records when it begins and ends.
     #[derive(Clone, Default)]
     struct Log {
+        table: Arc<Mutex<InMemoryIpvs>>,
         calls: Arc<Mutex<Vec<String>>>,
         delay: Duration,
         gate: Arc<(Mutex<bool>, Condvar)>,
@@ -336,19 +309,43 @@ mod tests {
         }
     }
 
-    impl SyncKernel for Log {
-        fn start(&mut self, d: &SyncDaemon) -> Result<(), String> {
+    impl IpvsOps for Log {
+        fn services(&mut self) -> Result<Vec<Service>, Error> {
+            self.table.lock().unwrap().services()
+        }
+        fn service(&mut self, s: &Service) -> Result<Option<Service>, Error> {
+            self.table.lock().unwrap().service(s)
+        }
+        fn destinations(&mut self, s: &Service) -> Result<Vec<Destination>, Error> {
+            self.table.lock().unwrap().destinations(s)
+        }
+        fn execute_batch(&mut self, r: &[Request]) -> Result<Vec<Result<(), Error>>, Error> {
+            self.table.lock().unwrap().execute_batch(r)
+        }
+        fn flush(&mut self) -> Result<(), Error> {
+            self.table.lock().unwrap().flush()
+        }
+        fn timeouts(&mut self) -> Result<Timeouts, Error> {
+            self.table.lock().unwrap().timeouts()
+        }
+        fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), Error> {
+            self.table.lock().unwrap().set_timeouts(t)
+        }
+        fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
+            self.table.lock().unwrap().daemons()
+        }
+        fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
             self.record(format!(
                 "start {} {} {}",
                 role_name(d.state),
                 d.mcast_ifn,
                 d.syncid
             ));
-            Ok(())
+            self.table.lock().unwrap().new_daemon(d)
         }
-        fn stop(&mut self, d: &SyncDaemon) -> Result<(), String> {
+        fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
             self.record(format!("stop {}", role_name(d.state)));
-            Ok(())
+            self.table.lock().unwrap().del_daemon(d)
         }
     }
 
@@ -508,7 +505,7 @@ mod tests {
             let mut n = t.lock().unwrap();
             *n += 1;
             if *n == 1 {
-                Err("no ip_vs".to_string())
+                Err(Error::FamilyNotFound)
             } else {
                 Ok(l.clone())
             }

@@ -18,7 +18,7 @@ use vrrp_core::{Action, Event, Instance, State, SyncGroup};
 
 use super::clock::Clock;
 use super::host::HostView;
-use super::lvs_sync::{IpvsKernel, LvsSync, SyncSpec, SyncWorker};
+use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -1298,7 +1298,7 @@ impl Router {
             .find(|i| i.name() == spec.instance)
             .map_or(State::Initialize, Instance::state);
         if self.lvs_worker.is_none() {
-            match SyncWorker::spawn(IpvsKernel::open) {
+            match SyncWorker::spawn(ipvs_sys::IpvsClient::new) {
                 Ok(w) => self.lvs_worker = Some(w),
                 Err(e) => {
                     warn!("lvs_sync_daemon: cannot start the IPVS thread: {e}");
