@@ -68,6 +68,12 @@ impl InMemoryIpvs {
         &self.entries
     }
 
+    /// The table, to change behind the requests' back as another program
+    /// (or traffic: the counters) would.
+    pub fn entries_mut(&mut self) -> &mut Vec<Entry> {
+        &mut self.entries
+    }
+
     /// Applies one change request, as the kernel would.
     pub fn apply(&mut self, request: &Request) -> Result<(), Error> {
         let object = request.object();

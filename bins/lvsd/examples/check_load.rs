@@ -30,22 +30,28 @@ struct NullKernel {
     requests: usize,
 }
 
-impl lvsd::daemon::Kernel for NullKernel {
-    fn dump(&mut self) -> Result<Vec<lvsd::reconcile::KernelService>, ipvs_sys::Error> {
+impl ipvs_sys::IpvsOps for NullKernel {
+    fn services(&mut self) -> Result<Vec<ipvs_sys::Service>, ipvs_sys::Error> {
         Ok(Vec::new())
     }
-    fn dump_one(
+    fn service(
         &mut self,
         _: &ipvs_sys::Service,
-    ) -> Result<Option<lvsd::reconcile::KernelService>, ipvs_sys::Error> {
+    ) -> Result<Option<ipvs_sys::Service>, ipvs_sys::Error> {
         Ok(None)
     }
-    fn apply(
+    fn destinations(
         &mut self,
-        ops: &[lvsd::reconcile::Op],
+        _: &ipvs_sys::Service,
+    ) -> Result<Vec<ipvs_sys::Destination>, ipvs_sys::Error> {
+        Ok(Vec::new())
+    }
+    fn execute_batch(
+        &mut self,
+        reqs: &[ipvs_sys::Request],
     ) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
-        self.requests += ops.len();
-        Ok(ops.iter().map(|_| Ok(())).collect())
+        self.requests += reqs.len();
+        Ok(reqs.iter().map(|_| Ok(())).collect())
     }
     fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
         Ok(())
@@ -55,6 +61,9 @@ impl lvsd::daemon::Kernel for NullKernel {
     }
     fn set_timeouts(&mut self, _: &ipvs_sys::Timeouts) -> Result<(), ipvs_sys::Error> {
         Ok(())
+    }
+    fn daemons(&mut self) -> Result<Vec<ipvs_sys::SyncDaemon>, ipvs_sys::Error> {
+        Ok(Vec::new())
     }
     fn new_daemon(&mut self, _: &ipvs_sys::SyncDaemon) -> Result<(), ipvs_sys::Error> {
         Ok(())

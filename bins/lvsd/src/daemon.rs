@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ipvs_sys::{IpvsClient, Service, ServiceKey, SyncDaemon, Timeouts};
+use ipvs_sys::{IpvsClient, IpvsOps, Service, ServiceKey, SyncDaemon, Timeouts};
 use keepalived_conf as kc;
 use tokio::sync::mpsc;
 
@@ -31,27 +31,11 @@ pub const STOP_SCRIPT_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest lvsd waits at shutdown for its scripts and SMTP alerts.
 const STOP_WAIT: Duration = Duration::from_secs(10);
 
-/// What the daemon needs from IPVS (the kernel through ipvs-sys, or a fake).
-pub trait Kernel {
+/// lvsd's view of IPVS: the table as [`KernelService`]s and batches of
+/// [`Op`]s, on any [`IpvsOps`] (the kernel through [`IpvsClient`], or
+/// ipvs-sys's in-memory table in tests). Implemented for every `IpvsOps`.
+pub trait Kernel: IpvsOps {
     /// Every service with its destinations.
-    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error>;
-    /// One service with its destinations (`None`: absent).
-    fn dump_one(&mut self, service: &Service) -> Result<Option<KernelService>, ipvs_sys::Error>;
-    /// Runs requests in order; one result each.
-    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error>;
-    /// Deletes every service.
-    fn flush(&mut self) -> Result<(), ipvs_sys::Error>;
-    /// The connection timeouts.
-    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error>;
-    /// Sets the connection timeouts.
-    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), ipvs_sys::Error>;
-    /// Starts a sync daemon.
-    fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error>;
-    /// Stops a sync daemon.
-    fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error>;
-}
-
-impl Kernel for IpvsClient {
     fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error> {
         let mut out = Vec::new();
         for s in self.services()? {
@@ -61,42 +45,25 @@ impl Kernel for IpvsClient {
         Ok(out)
     }
 
+    /// One service with its destinations (`None`: absent).
     fn dump_one(&mut self, service: &Service) -> Result<Option<KernelService>, ipvs_sys::Error> {
-        match self.service(service) {
-            Ok(s) => {
+        match self.service(service)? {
+            Some(s) => {
                 let d = self.destinations(&s)?;
                 Ok(Some(KernelService::new(s, d)))
             }
-            Err(e) if matches!(e.errno(), Some(libc::ESRCH | libc::ENOENT)) => Ok(None),
-            Err(e) => Err(e),
+            None => Ok(None),
         }
     }
 
+    /// Runs requests in order; one result each.
     fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
         let reqs: Vec<_> = ops.iter().map(Op::request).collect();
         self.execute_batch(&reqs)
     }
-
-    fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
-        IpvsClient::flush(self)
-    }
-
-    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error> {
-        IpvsClient::timeouts(self)
-    }
-
-    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), ipvs_sys::Error> {
-        IpvsClient::set_timeouts(self, t)
-    }
-
-    fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
-        IpvsClient::new_daemon(self, d)
-    }
-
-    fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
-        IpvsClient::del_daemon(self, d)
-    }
 }
+
+impl<T: IpvsOps + ?Sized> Kernel for T {}
 
 /// Daemon settings from the command line.
 #[derive(Debug, Clone)]

@@ -23,5 +23,4 @@ pub mod pool;
 pub mod reconcile;
 pub mod script;
 pub mod script_policy;
-pub mod stand_in;
 pub mod status;

@@ -75,6 +75,20 @@ impl Op {
         }
     }
 
+    /// The operation of a change request (`None` for requests lvsd never
+    /// makes: dumps, gets, daemons, timeouts, flush).
+    pub fn from_request(request: &Request) -> Option<Op> {
+        Some(match request.clone() {
+            Request::NewService(s) => Op::NewService(s),
+            Request::SetService(s) => Op::SetService(s),
+            Request::DelService(s) => Op::DelService(s),
+            Request::NewDest(s, d) => Op::NewDest(s, d),
+            Request::SetDest(s, d) => Op::SetDest(s, d),
+            Request::DelDest(s, d) => Op::DelDest(s, d),
+            _ => return None,
+        })
+    }
+
     /// The service the request is about.
     pub fn service(&self) -> &Service {
         match self {

@@ -17,26 +17,27 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ipvs_sys::{SyncDaemon, Timeouts};
-use lvsd::daemon::{Kernel, Options};
-use lvsd::reconcile::{KernelService, Op};
+use ipvs_sys::testing::InMemoryIpvs;
+use ipvs_sys::{Destination, Error, IpvsOps, Request, Service, SyncDaemon, Timeouts};
+use lvsd::daemon::Options;
 
 const CONF: &str = "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
     real_server 10.2.0.1 80 {\n }\n real_server 10.2.0.2 80 {\n weight 2\n }\n}\n\
     virtual_server 10.1.0.2 443 {\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n\
     real_server 10.2.0.3 443 {\n }\n}\n";
 
-/// An in-memory IPVS that reports its size on `$NOTIFY_SOCKET` after each
-/// batch.
+/// ipvs-sys's in-memory IPVS, reporting its size on `$NOTIFY_SOCKET` after
+/// each batch and flush.
 #[derive(Default)]
 struct Reporting {
-    table: Vec<KernelService>,
+    table: InMemoryIpvs,
 }
 
 impl Reporting {
     fn report(&self) {
-        let dests: usize = self.table.iter().map(|s| s.dests.len()).sum();
-        let msg = format!("X_LVSD_TEST_TABLE={}:{dests}", self.table.len());
+        let entries = self.table.entries();
+        let dests: usize = entries.iter().map(|s| s.dests.len()).sum();
+        let msg = format!("X_LVSD_TEST_TABLE={}:{dests}", entries.len());
         let path = std::env::var_os("NOTIFY_SOCKET").unwrap();
         UnixDatagram::unbound()
             .unwrap()
@@ -45,40 +46,40 @@ impl Reporting {
     }
 }
 
-impl Kernel for Reporting {
-    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error> {
-        Ok(self.table.clone())
+impl IpvsOps for Reporting {
+    fn services(&mut self) -> Result<Vec<Service>, Error> {
+        self.table.services()
     }
-    fn dump_one(
-        &mut self,
-        s: &ipvs_sys::Service,
-    ) -> Result<Option<KernelService>, ipvs_sys::Error> {
-        Ok(self.table.iter().find(|k| k.service.key == s.key).cloned())
+    fn service(&mut self, s: &Service) -> Result<Option<Service>, Error> {
+        self.table.service(s)
     }
-    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
-        let out = ops
-            .iter()
-            .map(|op| lvsd::stand_in::apply(&mut self.table, op))
-            .collect();
+    fn destinations(&mut self, s: &Service) -> Result<Vec<Destination>, Error> {
+        self.table.destinations(s)
+    }
+    fn execute_batch(&mut self, reqs: &[Request]) -> Result<Vec<Result<(), Error>>, Error> {
+        let out = self.table.execute_batch(reqs);
         self.report();
-        Ok(out)
+        out
     }
-    fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
-        self.table.clear();
+    fn flush(&mut self) -> Result<(), Error> {
+        let out = self.table.flush();
         self.report();
-        Ok(())
+        out
     }
-    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error> {
-        Ok(Timeouts::default())
+    fn timeouts(&mut self) -> Result<Timeouts, Error> {
+        self.table.timeouts()
     }
-    fn set_timeouts(&mut self, _: &Timeouts) -> Result<(), ipvs_sys::Error> {
-        Ok(())
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), Error> {
+        self.table.set_timeouts(t)
     }
-    fn new_daemon(&mut self, _: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
-        Ok(())
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
+        self.table.daemons()
     }
-    fn del_daemon(&mut self, _: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
-        Ok(())
+    fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
+        self.table.new_daemon(d)
+    }
+    fn del_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
+        self.table.del_daemon(d)
     }
 }
 

@@ -1,14 +1,17 @@
 use super::*;
 use crate::pool::Verdict;
+use ipvs_sys::testing::{Entry, InMemoryIpvs};
+use ipvs_sys::{Destination, Request};
 use std::sync::{Arc, Mutex};
 
-/// An in-memory IPVS that records every request.
+/// ipvs-sys's in-memory IPVS, recording every change request; timeouts and
+/// sync daemons are only recorded.
 #[derive(Clone, Default)]
 struct Fake {
-    table: Arc<Mutex<Vec<KernelService>>>,
+    table: Arc<Mutex<InMemoryIpvs>>,
     log: Arc<Mutex<Vec<String>>>,
     timeouts: Arc<Mutex<Timeouts>>,
-    /// Number of `apply` calls (netlink round trips).
+    /// Number of `execute_batch` calls (netlink round trips).
     applies: Arc<Mutex<usize>>,
 }
 
@@ -18,11 +21,12 @@ impl Fake {
     }
     fn dests(&self, port: u16) -> Vec<(String, i32)> {
         let t = self.table.lock().unwrap();
-        t.iter()
+        t.entries()
+            .iter()
             .find(|k| matches!(k.service.key, ServiceKey::Inet { port: p, .. } if p == port))
             .map(|k| {
                 k.dests
-                    .values()
+                    .iter()
                     .map(|d| (d.addr.to_string(), d.weight))
                     .collect()
             })
@@ -30,33 +34,31 @@ impl Fake {
     }
 }
 
-impl Kernel for Fake {
-    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error> {
-        Ok(self.table.lock().unwrap().clone())
+impl IpvsOps for Fake {
+    fn services(&mut self) -> Result<Vec<Service>, ipvs_sys::Error> {
+        self.table.lock().unwrap().services()
     }
-    fn dump_one(&mut self, s: &Service) -> Result<Option<KernelService>, ipvs_sys::Error> {
-        Ok(self
-            .table
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|k| k.service.key == s.key)
-            .cloned())
+    fn service(&mut self, s: &Service) -> Result<Option<Service>, ipvs_sys::Error> {
+        self.table.lock().unwrap().service(s)
     }
-    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
+    fn destinations(&mut self, s: &Service) -> Result<Vec<Destination>, ipvs_sys::Error> {
+        self.table.lock().unwrap().destinations(s)
+    }
+    fn execute_batch(
+        &mut self,
+        reqs: &[Request],
+    ) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
         *self.applies.lock().unwrap() += 1;
-        let mut t = self.table.lock().unwrap();
-        let mut out = Vec::new();
-        for op in ops {
-            self.log.lock().unwrap().push(op.to_string());
-            out.push(crate::stand_in::apply(&mut t, op));
-        }
-        Ok(out)
+        let mut log = self.log.lock().unwrap();
+        log.extend(
+            reqs.iter()
+                .map(|r| Op::from_request(r).map_or_else(|| format!("{r:?}"), |op| op.to_string())),
+        );
+        self.table.lock().unwrap().execute_batch(reqs)
     }
     fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
         self.log.lock().unwrap().push("flush".into());
-        self.table.lock().unwrap().clear();
-        Ok(())
+        self.table.lock().unwrap().flush()
     }
     fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error> {
         Ok(*self.timeouts.lock().unwrap())
@@ -64,6 +66,9 @@ impl Kernel for Fake {
     fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), ipvs_sys::Error> {
         *self.timeouts.lock().unwrap() = *t;
         Ok(())
+    }
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, ipvs_sys::Error> {
+        Ok(Vec::new())
     }
     fn new_daemon(&mut self, d: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
         self.log
@@ -168,7 +173,10 @@ async fn reload_touches_only_what_changed_and_keeps_verdicts_and_counters() {
         id: 1,
         verdict: Verdict::DOWN,
     });
-    fake.table.lock().unwrap()[0].service.stats.conns = 42;
+    fake.table.lock().unwrap().entries_mut()[0]
+        .service
+        .stats
+        .conns = 42;
     fake.take_log();
     // Reload: a's text moved (new line numbers), b's scheduler changed, c removed, e added.
     let b2 = vs(81, "wlc", &[(3, 1)]);
@@ -185,7 +193,13 @@ async fn reload_touches_only_what_changed_and_keeps_verdicts_and_counters() {
     );
     // The failed server stayed failed, the counters are untouched.
     assert_eq!(fake.dests(80), [("10.2.0.1".to_string(), 1)]);
-    assert_eq!(fake.table.lock().unwrap()[0].service.stats.conns, 42);
+    assert_eq!(
+        fake.table.lock().unwrap().entries_mut()[0]
+            .service
+            .stats
+            .conns,
+        42
+    );
     let js: serde_json::Value = serde_json::from_str(&d.status_json()).unwrap();
     assert_eq!(js["virtual_servers"][1]["id"], "TCP 10.1.0.1:80");
     assert_eq!(js["virtual_servers"][1]["real_servers"][1]["alive"], false);
@@ -206,8 +220,8 @@ async fn reload_touches_only_what_changed_and_keeps_verdicts_and_counters() {
 #[tokio::test]
 async fn foreign_services_survive_and_lvs_flush_flushes() {
     let fake = Fake::default();
-    fake.table.lock().unwrap().push(KernelService::new(
-        Service::new(
+    fake.table.lock().unwrap().entries_mut().push(Entry {
+        service: Service::new(
             ServiceKey::Inet {
                 protocol: ipvs_sys::Protocol::Udp,
                 addr: "10.9.9.9".parse().unwrap(),
@@ -215,8 +229,8 @@ async fn foreign_services_survive_and_lvs_flush_flushes() {
             },
             "rr",
         ),
-        vec![],
-    ));
+        dests: vec![],
+    });
     let (tx, _rx) = mpsc::unbounded_channel();
     let d = Daemon::start(
         fake.clone(),
@@ -227,7 +241,7 @@ async fn foreign_services_survive_and_lvs_flush_flushes() {
     .unwrap();
     d.shutdown(false).await;
     assert_eq!(
-        fake.table.lock().unwrap().len(),
+        fake.table.lock().unwrap().entries().len(),
         1,
         "the foreign UDP service is left alone"
     );
