@@ -126,7 +126,7 @@ fn daemon_mode(file: &str, secs: u64) {
             }
         };
         let started = cpu_seconds() - c0;
-        lvsd::daemon::release_freed_memory();
+        lvsd::sys::release_freed_memory();
         let rss_started = rss_kib();
         let t0 = tokio::time::Instant::now();
         let deadline = t0 + Duration::from_secs(secs);

@@ -92,53 +92,6 @@ pub enum DaemonError {
     Io(#[from] std::io::Error),
 }
 
-/// Gives the heap pages freed after loading a configuration back to the
-/// kernel. Parsing a large file peaks well above what the running daemon
-/// keeps (a 58,000-line config: ~5 MiB of free pages stayed resident), and
-/// glibc only trims the top of the heap on its own.
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    #[allow(unsafe_code)]
-    // SAFETY: malloc_trim only returns free heap pages to the kernel; it
-    // touches no live allocation.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// Opts this process out of transparent huge pages (`PR_SET_THP_DISABLE`).
-/// With THP `always` (Debian's default) the kernel backs the heap and the
-/// config loader's malloc arena with 2 MiB pages and khugepaged refills
-/// trimmed holes, so freed memory stays resident: at 1,000 virtual servers
-/// x 10 real servers lvsd's RSS was 28.7 MiB with THP and 20.8 MiB without,
-/// in the same VM (tests-vm-lvsd/mem-probe.sh). A daemon of ~20 MiB gains
-/// nothing from huge pages. Children get the default back before exec
-/// ([`allow_huge_pages_in_child`]). Best effort: an old kernel refusing it
-/// changes nothing else.
-pub fn disable_huge_pages() {
-    #[cfg(target_os = "linux")]
-    #[allow(unsafe_code)]
-    // SAFETY: prctl(PR_SET_THP_DISABLE) takes integers only and touches no
-    // memory of this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
-/// Undoes [`disable_huge_pages`] in a forked child before it execs a script
-/// (the setting is inherited across fork and exec), so scripts run with the
-/// system's THP policy as under keepalived. Async-signal-safe: one prctl,
-/// no allocation; its result is ignored (nothing to undo if it fails).
-pub fn allow_huge_pages_in_child() -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    #[allow(unsafe_code)]
-    // SAFETY: as above; prctl is async-signal-safe.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
-    }
-    Ok(())
-}
-
 /// Loads and maps a configuration, logging every diagnostic.
 pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool) {
     let opts = kc::LoadOptions {
@@ -164,7 +117,7 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
 /// [`load`] on a helper thread, then a copy of the result made on the
 /// caller's thread: glibc gives the helper its own malloc arena, so the
 /// parser's garbage is not interleaved with the long-lived configuration and
-/// goes back to the kernel whole with [`release_freed_memory`]. Loaded in
+/// goes back to the kernel whole with [`crate::sys::release_freed_memory`]. Loaded in
 /// place, a 58,000-line config left 5-10 MiB of fragmented free pages
 /// resident (depending on hash seeds). Returns the desired state and whether
 /// the file was readable.
@@ -794,7 +747,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     let (tx, mut rx) = mpsc::unbounded_channel();
     let name = opts.config.display().to_string();
     let mut d = Daemon::start(kernel, name, desired, tx)?;
-    release_freed_memory();
+    crate::sys::release_freed_memory();
     let (qtx, mut qrx) = mpsc::channel::<Query>(16);
     if let Some(p) = &opts.socket {
         netio::control::serve(p, qtx.clone(), Query::Json)?;
@@ -840,7 +793,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
                 let (desired, readable) = load_compact(&opts.config, opts.config_id.clone());
                 if readable {
                     d.reload(desired);
-                    release_freed_memory();
+                    crate::sys::release_freed_memory();
                 } else {
                     tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());
                 }

@@ -24,3 +24,4 @@ pub mod reconcile;
 pub mod script;
 pub mod script_policy;
 pub mod status;
+pub mod sys;

@@ -94,7 +94,7 @@ fn main() -> ExitCode {
         eprintln!("lvsd: writing {}: {e}", p.display());
         return ExitCode::FAILURE;
     }
-    lvsd::daemon::disable_huge_pages();
+    lvsd::sys::disable_huge_pages();
     // One thread: the checks are IO-bound and the IPVS calls are short.
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

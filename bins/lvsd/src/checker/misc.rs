@@ -75,7 +75,7 @@ async fn run(
     // SAFETY: the hook runs in the forked child before exec and only calls
     // prctl (async-signal-safe, allocates nothing).
     unsafe {
-        cmd.pre_exec(crate::daemon::allow_huge_pages_in_child);
+        cmd.pre_exec(crate::sys::allow_huge_pages_in_child);
     }
     let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
     let pid = child.id();
