@@ -42,6 +42,7 @@ pub mod message;
 pub mod model;
 pub mod nla;
 pub mod ops;
+mod parse_error;
 pub mod request;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -7,8 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use bitflags::bitflags;
 
 use crate::constants::*;
-use crate::error::ParseError;
 use crate::nla::{DaemonNla, DestNla, FlagsNla, ServiceNla, Stats64Nla, StatsNla};
+use crate::parse_error::ParseError;
 
 /// Address family of a service or destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
