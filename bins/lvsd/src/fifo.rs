@@ -13,7 +13,6 @@
 //! with `\n` and no NUL. Opening, non-blocking writes and cleanup are netio's
 //! [`NotifyFifo`].
 
-use std::path::PathBuf;
 
 use keepalived_conf as kc;
 use netio::notify_fifo::NotifyFifo;
@@ -22,16 +21,7 @@ use crate::notify::Event;
 use crate::pool::Pool;
 use crate::script_policy::Resolved;
 
-/// One configured FIFO.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FifoSpec {
-    /// Its path.
-    pub path: PathBuf,
-    /// `USER [GROUP]` owning the FIFO when lvsd creates it.
-    pub owner: Option<(String, Option<String>)>,
-    /// The `*_fifo_script` argv (the FIFO path is appended when started).
-    pub script: Option<Vec<String>>,
-}
+pub use crate::model::FifoSpec;
 
 /// `notify_fifo` then `lvs_notify_fifo` from `global_defs`, in keepalived's
 /// opening order.

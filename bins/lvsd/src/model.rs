@@ -51,7 +51,7 @@ pub struct Desired {
     /// `router_id` (default: the host name), the `[...]` prefix of alert subjects.
     pub router_id: String,
     /// `notify_fifo` and `lvs_notify_fifo` (with their scripts).
-    pub notify_fifos: Vec<crate::fifo::FifoSpec>,
+    pub notify_fifos: Vec<FifoSpec>,
     /// `script_user` and `enable_script_security`.
     pub script_policy: crate::script_policy::ScriptPolicy,
 }
@@ -374,4 +374,15 @@ pub fn table_text(d: &Desired) -> String {
         }
     }
     out
+}
+
+/// One configured FIFO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoSpec {
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// `USER [GROUP]` owning the FIFO when lvsd creates it.
+    pub owner: Option<(String, Option<String>)>,
+    /// The `*_fifo_script` argv (the FIFO path is appended when started).
+    pub script: Option<Vec<String>>,
 }
