@@ -13,7 +13,6 @@
 //! with `\n` and no NUL. Opening, non-blocking writes and cleanup are netio's
 //! [`NotifyFifo`].
 
-
 use keepalived_conf as kc;
 use netio::notify_fifo::NotifyFifo;
 

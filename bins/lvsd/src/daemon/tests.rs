@@ -563,6 +563,11 @@ impl ScriptDir {
         std::fs::create_dir_all(dir.join("out")).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(dir.join("out"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        // The log exists before any script runs, writable by all: scripts run
+        // as root and as nobody append to it in whichever order they start.
+        std::fs::write(dir.join("out/log"), "").unwrap();
+        std::fs::set_permissions(dir.join("out/log"), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
         let rec = dir.join("rec.sh");
         std::fs::write(
             &rec,
