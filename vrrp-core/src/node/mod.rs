@@ -77,6 +77,9 @@ struct Slot<T> {
     /// Index into `Node::groups`.
     group: Option<usize>,
     drops: RxDrops,
+    /// The deadline last seen after a drain, and when it was set.
+    deadline: Option<Instant>,
+    armed: u64,
     data: T,
 }
 
@@ -156,6 +159,8 @@ pub struct Node<T = ()> {
     /// The advert being decoded, reused for every datagram.
     rx_advert: Box<Advertisement>,
     next_id: u32,
+    /// Counts deadline changes (see [`Node::handle_timeout`]).
+    arm_seq: u64,
 }
 
 impl<T> Node<T> {
@@ -179,6 +184,7 @@ impl<T> Node<T> {
                 addresses: crate::packet::AddressList::new(),
             }),
             next_id: 0,
+            arm_seq: 0,
         };
         let built = reconfigure::build(&config)?;
         for (spec, inst) in config.instances.into_iter().zip(built.instances) {
@@ -334,16 +340,39 @@ impl<T> Node<T> {
     // ------------------------------------------------------------ inputs
 
     /// Runs every instance timer that expired at or before `now`, each
-    /// followed by the sync step.
+    /// followed by the sync step. Earlier deadlines run first; equal ones
+    /// in the order they were set, as keepalived's timer tree
+    /// (`vrrp_scheduler.c`, the `sands` rbtree) runs them. That order
+    /// matters to a sync group: the member whose timer runs last completes
+    /// the group's wish for Master and is drained first.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for i in 0..self.instances.len() {
-            let Some(inst) = self.instances.get_mut(i) else {
-                continue;
+        // Each run re-arms its instance later than `now`; the bound only
+        // guards against an instance that would not.
+        let bound = 4 * self.instances.len() + 4;
+        for _ in 0..bound {
+            let next = self
+                .instances
+                .iter()
+                .zip(&self.slots)
+                .enumerate()
+                .filter_map(|(i, (inst, s))| {
+                    let t = inst.poll_timeout().filter(|&t| t <= now)?;
+                    let armed = if s.deadline == Some(t) {
+                        s.armed
+                    } else {
+                        u64::MAX
+                    };
+                    Some((t, armed, i))
+                })
+                .min();
+            let Some((_, _, i)) = next else {
+                return;
             };
-            if inst.poll_timeout().is_some_and(|t| t <= now) {
+            if let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) {
+                slot.deadline = None;
                 inst.handle_timeout(now);
-                self.step(now, i);
             }
+            self.step(now, i);
         }
     }
 
@@ -436,9 +465,17 @@ impl<T> Node<T> {
         self.report_group(g);
     }
 
+    /// Moves instance `i`'s actions to the queues and notes when its
+    /// deadline changed (for the order of [`Node::handle_timeout`]).
     fn drain(&mut self, i: usize) {
-        if let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get(i)) {
+        if let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) {
             self.queues.drain(inst, slot);
+            let t = inst.poll_timeout();
+            if slot.deadline != t {
+                slot.deadline = t;
+                self.arm_seq += 1;
+                slot.armed = self.arm_seq;
+            }
         }
     }
 
@@ -493,6 +530,8 @@ impl<T> Slot<T> {
             unicast_ttl: spec.unicast_ttl,
             group: None,
             drops: [0; DropReason::ALL.len()],
+            deadline: None,
+            armed: 0,
             data: spec.data,
         }
     }

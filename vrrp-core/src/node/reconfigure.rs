@@ -163,6 +163,8 @@ impl<T> Node<T> {
                         ns.rx_ifindex = os.rx_ifindex;
                         ns.tx_ifindex = os.tx_ifindex;
                         ns.drops = os.drops;
+                        ns.deadline = os.deadline;
+                        ns.armed = os.armed;
                         report.reconfigured.push((os.id, os.data));
                         self.instances.push(oi);
                         self.slots.push(ns);
@@ -189,6 +191,11 @@ impl<T> Node<T> {
             self.retire(now, oi, os, &mut report);
         }
         self.set_groups(&config.sync_groups, &built.group_of, &reported);
+        // Reconfigured instances may have changed priority, fault state
+        // and timers: their outputs and their groups' rules follow.
+        for i in 0..self.instances.len() {
+            self.step(now, i);
+        }
         Ok(report)
     }
 

@@ -417,7 +417,8 @@ fn reconfigure_matches_old_and_new_instances() {
             "retired:remove",
             "retired:MASTER->STOP",
             "retired:remove",
-            "retired:MASTER->STOP"
+            "retired:MASTER->STOP",
+            "1:PriorityChanged { from: 100, to: 150 }"
         ]
     );
     assert_eq!(
@@ -476,4 +477,30 @@ fn group_state_report_survives_a_reload_by_name() {
     let id = node.id_at(0).unwrap();
     node.handle_event(Instant::ZERO, id, Event::TrackerUp(0));
     assert_eq!(drain(&mut node).1, Vec::<String>::new());
+}
+
+/// Equal deadlines run in the order they were set (keepalived's timer
+/// tree): the member started last completes the group and is drained first.
+#[test]
+fn equal_deadlines_run_in_the_order_they_were_set() {
+    let first_master = |order: [usize; 2]| {
+        let config = NodeConfig::new(vec![
+            spec(cfg("m0", 1, 100, "10.0.0.1"), 1),
+            spec(cfg("m1", 2, 100, "10.0.0.1"), 1),
+        ])
+        .with_sync_groups(vec![("G".into(), vec![0, 1])]);
+        let mut node = Node::new(config).unwrap();
+        for k in order {
+            let id = node.id_at(k).unwrap();
+            node.handle_event(Instant::ZERO, id, Event::Startup);
+        }
+        let _ = drain(&mut node);
+        let t = node.poll_timeout().unwrap();
+        node.handle_timeout(t);
+        let (tx, out) = drain(&mut node);
+        assert_eq!(tx.len(), 2);
+        out.into_iter().find(|o| o.ends_with("BACKUP->MASTER"))
+    };
+    assert_eq!(first_master([0, 1]).as_deref(), Some("1:BACKUP->MASTER"));
+    assert_eq!(first_master([1, 0]).as_deref(), Some("0:BACKUP->MASTER"));
 }
