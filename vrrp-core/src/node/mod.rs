@@ -167,26 +167,8 @@ impl<T> Node<T> {
     /// A node running `config`; no instance is started (send
     /// [`Event::Startup`], e.g. with [`Node::handle_event_all`]).
     pub fn new(config: NodeConfig<T>) -> Result<Self, NodeError> {
-        let mut node = Node {
-            instances: Vec::new(),
-            slots: Vec::new(),
-            groups: Vec::new(),
-            group_reported: Vec::new(),
-            retired: Vec::new(),
-            queues: Queues::default(),
-            unmatched: BTreeMap::new(),
-            rx_advert: Box::new(Advertisement {
-                version: crate::packet::Version::V3,
-                vrid: 0,
-                priority: 0,
-                max_advert_int_cs: 0,
-                auth: crate::packet::Auth::None,
-                addresses: crate::packet::AddressList::new(),
-            }),
-            next_id: 0,
-            arm_seq: 0,
-        };
         let built = reconfigure::build(&config)?;
+        let mut node = Node::default();
         for (spec, inst) in config.instances.into_iter().zip(built.instances) {
             let id = node.new_id();
             node.instances.push(inst);
@@ -516,6 +498,31 @@ impl<T> Node<T> {
         }
         for (s, g) in self.slots.iter_mut().zip(group_of) {
             s.group = *g;
+        }
+    }
+}
+
+impl<T> Default for Node<T> {
+    /// A node without instances ([`Node::reconfigure`] adds them).
+    fn default() -> Self {
+        Node {
+            instances: Vec::new(),
+            slots: Vec::new(),
+            groups: Vec::new(),
+            group_reported: Vec::new(),
+            retired: Vec::new(),
+            queues: Queues::default(),
+            unmatched: BTreeMap::new(),
+            rx_advert: Box::new(Advertisement {
+                version: crate::packet::Version::V3,
+                vrid: 0,
+                priority: 0,
+                max_advert_int_cs: 0,
+                auth: crate::packet::Auth::None,
+                addresses: crate::packet::AddressList::new(),
+            }),
+            next_id: 0,
+            arm_seq: 0,
         }
     }
 }
