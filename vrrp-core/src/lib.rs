@@ -9,7 +9,9 @@
 //!   couples instances as keepalived's `vrrp_sync_group`.
 //! * [`Node`]: every instance of a host and its sync groups behind one
 //!   sans-IO interface: raw datagrams in (demultiplexed, validated, decoded),
-//!   encoded datagrams and actions out. The simulator and `vrrpd` drive it.
+//!   encoded datagrams and actions out. The simulator and `vrrpd` drive it;
+//!   `examples/leader_election.rs` uses it for leader election over the
+//!   embedder's own transport.
 //! * `sim` (cargo feature `sim`): a deterministic virtual LAN.
 //! * [`time`]: the crate's own monotonic [`time::Instant`] and
 //!   [`time::Duration`]; nothing here reads the OS clock.
