@@ -294,11 +294,15 @@ impl Instance {
     /// What the codec's [`crate::packet::validate`] should expect of adverts
     /// for this instance: version, VRID, family, auth, interval, VIPs
     /// (mismatch reported, not dropped), unicast peers (source checked),
-    /// `owner_ignore_adverts`, RFC checksum rule. The IO layer may adjust
+    /// `owner_ignore_adverts`, RFC checksum rule; a VRRPv3/IPv4 unicast
+    /// advert whose checksum was computed over 224.0.0.18 is accepted too
+    /// (keepalived 2.2.7 `vrrp_in_chk` detects that old unicast checksum
+    /// unless `old_unicast_checksum` is configured). The IO layer may adjust
     /// the checksum fields before use.
     pub fn expectations(&self) -> Expectations<'_> {
         let c = &self.cfg;
         let mut e = Expectations::new(c.version, c.vrid, c.family);
+        e.accept_old_unicast_checksum = true;
         e.auth = c.auth;
         e.advert_int_cs = c.advert_interval_cs();
         e.addresses = &c.vips;

@@ -7,6 +7,11 @@
 //!   keepalived's semantics; every deviation from the RFCs is listed in
 //!   [`differences`]), configured by [`InstanceConfig`]; [`SyncGroup`]
 //!   couples instances as keepalived's `vrrp_sync_group`.
+//! * [`Node`]: every instance of a host and its sync groups behind one
+//!   sans-IO interface: raw datagrams in (demultiplexed, validated, decoded),
+//!   encoded datagrams and actions out. The simulator and `vrrpd` drive it;
+//!   `examples/leader_election.rs` uses it for leader election over the
+//!   embedder's own transport.
 //! * `sim` (cargo feature `sim`): a deterministic virtual LAN.
 //! * [`time`]: the crate's own monotonic [`time::Instant`] and
 //!   [`time::Duration`]; nothing here reads the OS clock.
@@ -23,6 +28,7 @@ pub mod config;
 pub mod counters;
 pub mod differences;
 pub mod instance;
+pub mod node;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod state;
@@ -34,5 +40,6 @@ pub use config::{
 };
 pub use counters::{Counters, DropReason, NewMasterReason};
 pub use instance::{Instance, InstanceStatus};
+pub use node::Node;
 pub use state::{Action, AnnounceReason, Event, Reason, State};
 pub use sync_group::{SyncGroup, SyncGroupError};

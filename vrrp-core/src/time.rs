@@ -106,6 +106,14 @@ impl Instant {
     pub const fn from_micros(us: u64) -> Self {
         Instant(us)
     }
+    /// From milliseconds since the epoch (saturating).
+    pub const fn from_millis(ms: u64) -> Self {
+        Instant(ms.saturating_mul(1_000))
+    }
+    /// From seconds since the epoch (saturating).
+    pub const fn from_secs(s: u64) -> Self {
+        Instant(s.saturating_mul(1_000_000))
+    }
     /// Microseconds since the epoch.
     pub const fn as_micros(self) -> u64 {
         self.0
@@ -159,6 +167,16 @@ mod tests {
             Duration::ZERO
         );
         assert_eq!(Duration::from_micros(3_609_375).to_string(), "3.609375s");
+    }
+
+    #[test]
+    fn instants_from_millis_and_secs() {
+        assert_eq!(Instant::from_millis(1_500), Instant::from_micros(1_500_000));
+        assert_eq!(
+            Instant::from_secs(3),
+            Instant::ZERO + Duration::from_secs(3)
+        );
+        assert_eq!(Instant::from_secs(u64::MAX), Instant::FAR_FUTURE);
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub enum Version {
 }
 
 /// Address family of the virtual router.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Family {
     /// IPv4 (protocol 112 over IPv4, 224.0.0.18).

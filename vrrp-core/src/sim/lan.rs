@@ -9,7 +9,8 @@ use core::net::IpAddr;
 use super::rng::SplitMix64;
 use crate::config::{ConfigError, InstanceConfig};
 use crate::instance::Instance;
-use crate::packet::{Advertisement, ChecksumMode, Family, RxMeta, VRRP_TTL, validate};
+use crate::node::{self, InstanceSpec, Node, NodeConfig, Output, RxError, Transmit};
+use crate::packet::{Family, RxMeta};
 use crate::state::{Action, Event, Reason, State};
 use crate::sync_group::{SyncGroup, SyncGroupError};
 use crate::time::{Duration, Instant};
@@ -181,38 +182,33 @@ pub struct StateChange<'a> {
     pub reason: Reason,
 }
 
-struct Node {
+/// One simulated host: a [`Node`] with its segments and environment.
+struct Host {
     name: String,
-    configs: Vec<InstanceConfig>,
+    /// What the node runs; rebuilt from it after a crash.
+    config: NodeConfig,
+    /// Segment per instance (the instance's interface index on the node).
     segments: Vec<u32>,
-    groups_spec: Vec<(String, Vec<usize>)>,
-    instances: Vec<Instance>,
-    groups: Vec<SyncGroup>,
-    /// Group index per instance.
-    group_of: Vec<Option<usize>>,
-    /// Deadline each instance has in the queue.
-    scheduled: Vec<Option<Instant>>,
+    node: Node,
+    /// The node deadline in the queue.
+    scheduled: Option<Instant>,
     last_rx: Vec<Option<Instant>>,
-    /// Cached encoded multicast advert per instance for its last priority.
-    adv_cache: Vec<Option<(u8, Rc<[u8]>)>>,
     up: bool,
     drop_adverts: u32,
+    /// Whether the advertisement being sent (all its copies) is lost.
+    dropping: bool,
     /// Environment events per instance (latest per interface/tracker/fault).
     env: Vec<Vec<Event>>,
 }
 
 enum Pending {
     Scheduled(SimEvent),
-    Timer {
-        node: NodeId,
-        inst: usize,
-    },
+    Timer(NodeId),
     Deliver {
         node: NodeId,
-        inst: usize,
         from: NodeId,
-        src: IpAddr,
-        dst: IpAddr,
+        segment: u32,
+        rx: RxMeta,
         bytes: Rc<[u8]>,
     },
 }
@@ -247,24 +243,23 @@ pub struct VirtualLan {
     now: Instant,
     seq: u64,
     rng: SplitMix64,
-    nodes: Vec<Node>,
+    nodes: Vec<Host>,
     queue: BinaryHeap<Reverse<Entry>>,
     default_link: LinkParams,
     links: HashMap<(NodeId, NodeId), LinkParams>,
     component: Vec<usize>,
     /// Multicast listeners per (segment, family, vrid).
-    listeners: HashMap<Key, Vec<(NodeId, usize)>>,
-    /// Instances per (segment, primary address), for unicast.
-    by_addr: HashMap<(u32, IpAddr), Vec<(NodeId, usize)>>,
+    listeners: HashMap<Key, Vec<NodeId>>,
+    /// Nodes with an instance per (segment, primary address, vrid), for
+    /// unicast.
+    by_addr: HashMap<(u32, IpAddr, u8), Vec<NodeId>>,
     timeline: Vec<TimelineEvent>,
     record_packets: bool,
-    scratch: Vec<Action>,
-    dest_scratch: Vec<(NodeId, usize)>,
+    dest_scratch: Vec<NodeId>,
     adverts_sent: u64,
     adverts_delivered: u64,
     stalled: Option<Instant>,
-    /// Reused decode target (no allocation per delivery).
-    rx_adv: Option<Advertisement>,
+    /// Encode errors of nodes since rebuilt after a crash.
     encode_errors: u64,
 }
 
@@ -285,12 +280,10 @@ impl VirtualLan {
             by_addr: HashMap::new(),
             timeline: Vec::new(),
             record_packets: false,
-            scratch: Vec::with_capacity(16),
             dest_scratch: Vec::new(),
             adverts_sent: 0,
             adverts_delivered: 0,
             stalled: None,
-            rx_adv: None,
             encode_errors: 0,
         }
     }
@@ -330,36 +323,40 @@ impl VirtualLan {
             return Err(NodeError::Segments);
         }
         let id = self.nodes.len();
-        let mut node = Node {
+        let specs = configs
+            .into_iter()
+            .zip(&segments)
+            .map(|(c, &seg)| InstanceSpec::new(c, seg, ()))
+            .collect();
+        let config = NodeConfig::new(specs).with_sync_groups(sync_groups);
+        let node = Node::new(config.clone())?;
+        for (inst, &seg) in node.instances().iter().zip(&segments) {
+            let c = inst.config();
+            let l = self.listeners.entry((seg, c.family, c.vrid)).or_default();
+            if !l.contains(&id) {
+                l.push(id);
+            }
+            let a = self
+                .by_addr
+                .entry((seg, c.primary_address, c.vrid))
+                .or_default();
+            if !a.contains(&id) {
+                a.push(id);
+            }
+        }
+        let n = node.instances().len();
+        self.nodes.push(Host {
             name: name.into(),
-            configs,
+            config,
             segments,
-            groups_spec: sync_groups,
-            instances: Vec::new(),
-            groups: Vec::new(),
-            group_of: Vec::new(),
-            scheduled: Vec::new(),
-            last_rx: Vec::new(),
-            adv_cache: Vec::new(),
+            node,
+            scheduled: None,
+            last_rx: vec![None; n],
             up: false,
             drop_adverts: 0,
-            env: Vec::new(),
-        };
-        build_instances(&mut node)?;
-        node.env = vec![Vec::new(); node.instances.len()];
-        for (i, inst) in node.instances.iter().enumerate() {
-            let c = inst.config();
-            let seg = node.segments.get(i).copied().unwrap_or(0);
-            self.listeners
-                .entry((seg, c.family, c.vrid))
-                .or_default()
-                .push((id, i));
-            self.by_addr
-                .entry((seg, c.primary_address))
-                .or_default()
-                .push((id, i));
-        }
-        self.nodes.push(node);
+            dropping: false,
+            env: vec![Vec::new(); n],
+        });
         self.component.push(0);
         Ok(id)
     }
@@ -439,7 +436,7 @@ impl VirtualLan {
                         node: e.node,
                         node_name: &node.name,
                         instance: i,
-                        instance_name: node.configs.get(i).map_or("", |c| c.name.as_str()),
+                        instance_name: node.node.instances().get(i).map_or("", Instance::name),
                         from: *from,
                         to: *to,
                         reason: *reason,
@@ -466,17 +463,17 @@ impl VirtualLan {
 
     /// The instances of a node (fresh ones in Initialize after a crash).
     pub fn instances(&self, node: NodeId) -> &[Instance] {
-        self.nodes.get(node).map_or(&[], |n| n.instances.as_slice())
+        self.nodes.get(node).map_or(&[], |n| n.node.instances())
     }
 
     /// One instance.
     pub fn instance(&self, node: NodeId, instance: usize) -> Option<&Instance> {
-        self.nodes.get(node)?.instances.get(instance)
+        self.nodes.get(node)?.node.instances().get(instance)
     }
 
     /// Sync groups of a node.
     pub fn sync_groups(&self, node: NodeId) -> &[SyncGroup] {
-        self.nodes.get(node).map_or(&[], |n| n.groups.as_slice())
+        self.nodes.get(node).map_or(&[], |n| n.node.sync_groups())
     }
 
     /// When the instance last accepted-or-not received an advert (any
@@ -489,7 +486,7 @@ impl VirtualLan {
     pub fn status(&self) -> Vec<NodeInstanceStatus> {
         let mut v = Vec::new();
         for (n, node) in self.nodes.iter().enumerate() {
-            for (i, inst) in node.instances.iter().enumerate() {
+            for (i, inst) in node.node.instances().iter().enumerate() {
                 v.push(NodeInstanceStatus {
                     node: n,
                     node_name: node.name.clone(),
@@ -506,7 +503,7 @@ impl VirtualLan {
     pub fn masters(&self, family: Family, vrid: u8) -> Vec<(NodeId, usize)> {
         let mut v = Vec::new();
         for (n, node) in self.nodes.iter().enumerate() {
-            for (i, inst) in node.instances.iter().enumerate() {
+            for (i, inst) in node.node.instances().iter().enumerate() {
                 let c = inst.config();
                 if node.up && c.family == family && c.vrid == vrid && inst.state() == State::Master
                 {
@@ -520,6 +517,11 @@ impl VirtualLan {
     /// Adverts the codec refused to encode (a bug if ever non-zero).
     pub fn encode_errors(&self) -> u64 {
         self.encode_errors
+            + self
+                .nodes
+                .iter()
+                .map(|h| h.node.encode_errors())
+                .sum::<u64>()
     }
 
     /// Adverts sent and delivered so far (statistics).
@@ -550,70 +552,47 @@ impl VirtualLan {
     fn dispatch(&mut self, what: Pending) {
         let now = self.now;
         match what {
-            Pending::Timer { node, inst } => {
-                let Some(n) = self.nodes.get_mut(node) else {
+            Pending::Timer(n) => {
+                let Some(host) = self.nodes.get_mut(n) else {
                     return;
                 };
-                let Some(slot) = n.scheduled.get_mut(inst) else {
-                    return;
-                };
-                if *slot != Some(now) || !n.up {
+                if host.scheduled != Some(now) || !host.up {
                     return; // stale
                 }
-                *slot = None;
-                if let Some(i) = n.instances.get_mut(inst) {
-                    i.handle_timeout(now);
-                }
-                self.after_input(node, inst);
+                host.scheduled = None;
+                host.node.handle_timeout(now);
+                self.after_input(n);
             }
             Pending::Deliver {
                 node,
-                inst,
                 from,
-                src,
-                dst,
+                segment,
+                rx,
                 bytes,
             } => {
-                let Some(n) = self.nodes.get_mut(node) else {
+                let Some(host) = self.nodes.get_mut(node) else {
                     return;
                 };
-                if !n.up {
+                if !host.up {
                     return;
                 }
-                if let Some(r) = n.last_rx.get_mut(inst) {
+                // The receive path of a real daemon: demultiplexing, codec
+                // validation, decoding, the FSM and the sync step.
+                let res = host.node.handle_datagram(now, segment, &rx, &bytes);
+                let (id, priority) = match res {
+                    Ok(r) => (Some(r.instance), r.priority),
+                    Err(RxError::Rejected { instance, .. }) => (Some(instance), 0),
+                    Err(_) => (None, 0),
+                };
+                let inst = id.and_then(|id| host.node.position(id));
+                if let Some(r) = inst.and_then(|i| host.last_rx.get_mut(i)) {
                     *r = Some(now);
-                }
-                let Some(i) = n.instances.get_mut(inst) else {
-                    return;
-                };
-                // The receive path of a real daemon: codec validation, then
-                // decode into a reused advertisement, then the FSM.
-                let rx = RxMeta {
-                    src,
-                    dst,
-                    ttl: VRRP_TTL,
-                };
-                let mut priority = None;
-                match validate(&rx, &bytes, &i.expectations()) {
-                    Err(r) => i.note_rejected(r.into()),
-                    Ok(v) => {
-                        let adv = self.rx_adv.get_or_insert_with(|| i.advertisement(0));
-                        if adv.parse_into(&v.packet).is_ok() {
-                            priority = Some(adv.priority);
-                            let _ = i.handle_advert(now, src, adv);
-                        }
-                    }
                 }
                 self.adverts_delivered += 1;
                 if self.record_packets {
-                    let priority = priority.unwrap_or(0);
-                    self.note(
-                        node,
-                        Some(inst),
-                        TimelineKind::AdvertReceived { from, priority },
-                    );
+                    self.note(node, inst, TimelineKind::AdvertReceived { from, priority });
                 }
-                self.after_input(node, inst);
+                self.after_input(node);
             }
             Pending::Scheduled(ev) => self.run_scheduled(ev),
         }
@@ -633,53 +612,50 @@ impl VirtualLan {
         );
         match ev {
             SimEvent::Start(n) => {
-                let Some(node) = self.nodes.get_mut(n) else {
+                let Some(host) = self.nodes.get_mut(n) else {
                     return;
                 };
-                if node.up {
+                if host.up {
                     return;
                 }
-                node.up = true;
-                for i in 0..node.instances.len() {
-                    if let Some(inst) = node.instances.get_mut(i) {
-                        inst.handle_event(now, Event::Startup);
-                    }
-                }
-                for i in 0..self.nodes.get(n).map_or(0, |x| x.instances.len()) {
-                    self.after_input(n, i);
-                }
+                host.up = true;
+                host.node.handle_event_all(now, Event::Startup);
+                self.after_input(n);
             }
             SimEvent::Crash(n) => {
-                let Some(node) = self.nodes.get_mut(n) else {
+                let Some(host) = self.nodes.get_mut(n) else {
                     return;
                 };
-                node.up = false;
-                node.drop_adverts = 0;
-                // Fresh instances: all state is lost. Configs were valid once.
-                if build_instances(node).is_err() {
-                    node.instances.clear();
+                host.up = false;
+                host.drop_adverts = 0;
+                host.scheduled = None;
+                self.encode_errors += host.node.encode_errors();
+                // A fresh node: all state is lost. The config was valid once.
+                let empty = || Node::new(NodeConfig::new(Vec::new()));
+                if let Ok(node) = Node::new(host.config.clone()).or_else(|_| empty()) {
+                    host.node = node;
                 }
-                for (inst, evs) in node.instances.iter_mut().zip(&node.env) {
+                host.last_rx.iter_mut().for_each(|r| *r = None);
+                for (i, evs) in host.env.iter().enumerate() {
+                    let Some(id) = host.node.id_at(i) else {
+                        continue;
+                    };
                     for e in evs {
-                        inst.handle_event(self.now, *e);
+                        host.node.preset(id, *e);
                     }
                 }
             }
             SimEvent::Shutdown(n) => {
-                let Some(node) = self.nodes.get_mut(n) else {
+                let Some(host) = self.nodes.get_mut(n) else {
                     return;
                 };
-                if !node.up {
+                if !host.up {
                     return;
                 }
-                for inst in node.instances.iter_mut() {
-                    inst.handle_event(now, Event::Shutdown);
-                }
-                for i in 0..self.nodes.get(n).map_or(0, |x| x.instances.len()) {
-                    self.after_input(n, i);
-                }
-                if let Some(node) = self.nodes.get_mut(n) {
-                    node.up = false;
+                host.node.handle_event_all(now, Event::Shutdown);
+                self.after_input(n);
+                if let Some(host) = self.nodes.get_mut(n) {
+                    host.up = false;
                 }
             }
             SimEvent::Instance {
@@ -687,24 +663,27 @@ impl VirtualLan {
                 instance,
                 event,
             } => {
-                let Some(nd) = self.nodes.get_mut(node) else {
+                let Some(host) = self.nodes.get_mut(node) else {
                     return;
                 };
                 // Interface, tracker and fault state belong to the node's
                 // environment: they also change while the node is down and
                 // are replayed into fresh instances after a crash.
                 let env = env_key(event);
-                if let (Some(k), Some(list)) = (env, nd.env.get_mut(instance)) {
+                if let (Some(k), Some(list)) = (env, host.env.get_mut(instance)) {
                     list.retain(|e| env_key(*e) != Some(k));
                     list.push(event);
-                } else if !nd.up {
+                } else if !host.up {
                     return;
                 }
-                if let Some(i) = nd.instances.get_mut(instance) {
-                    i.handle_event(now, event);
-                }
-                if nd.up {
-                    self.after_input(node, instance);
+                let Some(id) = host.node.id_at(instance) else {
+                    return;
+                };
+                if host.up {
+                    host.node.handle_event(now, id, event);
+                    self.after_input(node);
+                } else {
+                    host.node.preset(id, event);
                 }
             }
             SimEvent::Partition(groups) => {
@@ -728,183 +707,96 @@ impl VirtualLan {
         }
     }
 
-    /// After input to (node, inst): run its sync group, drain actions,
-    /// re-arm timers.
-    fn after_input(&mut self, node: NodeId, inst: usize) {
-        let now = self.now;
-        let group = self
-            .nodes
-            .get(node)
-            .and_then(|n| n.group_of.get(inst).copied().flatten());
-        if let Some(g) = group {
-            let Some(n) = self.nodes.get_mut(node) else {
-                return;
-            };
-            let members = match n.groups.get_mut(g) {
-                Some(grp) => {
-                    grp.sync(now, &mut n.instances);
-                    grp.members().to_vec()
-                }
-                None => Vec::new(),
-            };
-            // The instance that got the input first, then the others.
-            self.drain(node, inst);
-            for m in members.into_iter().filter(|&m| m != inst) {
-                self.drain(node, m);
-            }
-        } else {
-            self.drain(node, inst);
+    /// After input to a node: send its datagrams, record its actions,
+    /// re-arm its timer.
+    fn after_input(&mut self, n: NodeId) {
+        while let Some(t) = self.nodes.get_mut(n).and_then(|h| h.node.poll_transmit()) {
+            self.transmit(n, t);
         }
-    }
-
-    fn drain(&mut self, node: NodeId, inst: usize) {
-        let mut acts = core::mem::take(&mut self.scratch);
-        acts.clear();
-        if let Some(i) = self
-            .nodes
-            .get_mut(node)
-            .and_then(|n| n.instances.get_mut(inst))
-        {
-            while let Some(a) = i.poll_action() {
-                acts.push(a);
-            }
-        }
-        for a in acts.iter().copied() {
-            match a {
-                Action::SendAdvert { priority } => self.transmit(node, inst, priority),
+        while let Some(out) = self.nodes.get_mut(n).and_then(|h| h.node.poll_action()) {
+            let Output::Instance { id, action } = out else {
+                continue;
+            };
+            let inst = self.nodes.get(n).and_then(|h| h.node.position(id));
+            match action {
                 Action::StateChanged { from, to, reason } => {
-                    self.note(
-                        node,
-                        Some(inst),
-                        TimelineKind::StateChanged { from, to, reason },
-                    );
+                    self.note(n, inst, TimelineKind::StateChanged { from, to, reason });
                 }
                 other => {
                     if self.record_packets {
-                        self.note(node, Some(inst), TimelineKind::Action(other));
+                        self.note(n, inst, TimelineKind::Action(other));
                     }
                 }
             }
         }
-        self.scratch = acts;
-        // Re-arm.
-        let Some(n) = self.nodes.get_mut(node) else {
+        let Some(host) = self.nodes.get_mut(n) else {
             return;
         };
-        let t = n.instances.get(inst).and_then(Instance::poll_timeout);
-        let Some(slot) = n.scheduled.get_mut(inst) else {
-            return;
-        };
-        if *slot != t {
-            *slot = t;
+        let t = host.node.poll_timeout();
+        if host.scheduled != t {
+            host.scheduled = t;
             if let Some(t) = t {
-                self.push(t.max(self.now), Pending::Timer { node, inst });
+                self.push(t.max(self.now), Pending::Timer(n));
             }
         }
     }
 
-    fn transmit(&mut self, node: NodeId, inst: usize, priority: u8) {
-        let Some(n) = self.nodes.get_mut(node) else {
+    /// Carries one datagram to the nodes that listen for it: every other
+    /// node with an instance of the same segment, family and VRID
+    /// (multicast) or with the destination as primary address (unicast),
+    /// over the link's latency, jitter, loss and duplication.
+    fn transmit(&mut self, n: NodeId, t: Transmit) {
+        let Some(host) = self.nodes.get_mut(n) else {
             return;
         };
-        if !n.up {
+        if !host.up {
             return;
         }
-        let Some(i) = n.instances.get(inst) else {
+        let Some(i) = host.node.position(t.instance) else {
             return;
         };
-        let cfg = i.config();
-        let (src, family, vrid, unicast) = (
-            cfg.primary_address,
-            cfg.family,
-            cfg.vrid,
-            !cfg.unicast_peers.is_empty(),
-        );
-        let seg = n.segments.get(inst).copied().unwrap_or(0);
-        // Multicast: one encoding per priority, cached.
-        let group = family.group();
-        let mcast = match n.adv_cache.get(inst) {
-            Some(Some((p, b))) if *p == priority => Some(Rc::clone(b)),
-            _ if unicast => None,
-            _ => {
-                let b = encode(&i.advertisement(priority), src, group);
-                if let (Some(b), Some(slot)) = (&b, n.adv_cache.get_mut(inst)) {
-                    *slot = Some((priority, Rc::clone(b)));
-                }
-                b
+        let seg = host.segments.get(i).copied().unwrap_or(0);
+        let vrid = host.node.instances().get(i).map_or(0, |x| x.config().vrid);
+        if t.copy == 0 {
+            // A new advertisement: `DropAdverts` loses all its copies.
+            host.dropping = host.drop_adverts > 0;
+            host.drop_adverts = host.drop_adverts.saturating_sub(1);
+            self.adverts_sent += 1;
+            if self.record_packets {
+                let priority = t.priority;
+                self.note(n, Some(i), TimelineKind::AdvertSent { priority });
             }
-        };
-        let adv_unicast = unicast.then(|| i.advertisement(priority));
-        let dropped = n.drop_adverts > 0;
-        n.drop_adverts = n.drop_adverts.saturating_sub(1);
-        self.adverts_sent += 1;
-        if self.record_packets {
-            self.note(node, Some(inst), TimelineKind::AdvertSent { priority });
         }
-        // Destinations: multicast listeners, or the unicast peers.
+        let dropped = self.nodes.get(n).is_some_and(|h| h.dropping);
         let mut dests = core::mem::take(&mut self.dest_scratch);
         dests.clear();
-        if !unicast {
-            if let Some(l) = self.listeners.get(&(seg, family, vrid)) {
-                dests.extend(l.iter().copied().filter(|&(dn, _)| dn != node));
-            }
-        } else if let Some(peers) = self
-            .nodes
-            .get(node)
-            .and_then(|x| x.instances.get(inst))
-            .map(|x| x.config().unicast_peers.as_slice())
-        {
-            for p in peers {
-                if let Some(l) = self.by_addr.get(&(seg, *p)) {
-                    dests.extend(l.iter().copied().filter(|&(dn, di)| {
-                        dn != node
-                            && self
-                                .nodes
-                                .get(dn)
-                                .and_then(|x| x.instances.get(di))
-                                .is_some_and(|x| x.config().vrid == vrid)
-                    }));
-                }
-            }
+        let listeners = if t.dst.is_multicast() {
+            self.listeners.get(&(seg, Family::of(t.src), vrid))
+        } else {
+            self.by_addr.get(&(seg, t.dst, vrid))
+        };
+        if let Some(l) = listeners {
+            dests.extend(l.iter().copied().filter(|&dn| dn != n));
         }
-        for &(dn, di) in &dests {
+        let bytes: Rc<[u8]> = Rc::from(t.payload);
+        let rx = RxMeta {
+            src: t.src,
+            dst: t.dst,
+            ttl: t.hop_limit,
+        };
+        for &dn in &dests {
             let p = self
                 .links
-                .get(&(node, dn))
+                .get(&(n, dn))
                 .copied()
                 .unwrap_or(self.default_link);
-            let cut = self.component.get(node) != self.component.get(dn);
+            let cut = self.component.get(n) != self.component.get(dn);
             if dropped || cut || self.rng.chance_ppm(p.loss_ppm) {
                 if self.record_packets {
-                    self.note(node, Some(inst), TimelineKind::AdvertLost { to: dn });
+                    self.note(n, Some(i), TimelineKind::AdvertLost { to: dn });
                 }
                 continue;
             }
-            // Unicast: the v3/IPv4 checksum covers the destination.
-            let (dst, bytes) = match (&mcast, &adv_unicast) {
-                (Some(b), _) => (group, Rc::clone(b)),
-                (None, Some(a)) => {
-                    let Some(dst) = self
-                        .nodes
-                        .get(dn)
-                        .and_then(|x| x.instances.get(di))
-                        .map(|x| x.config().primary_address)
-                    else {
-                        continue;
-                    };
-                    match encode(a, src, dst) {
-                        Some(b) => (dst, b),
-                        None => {
-                            self.encode_errors += 1;
-                            continue;
-                        }
-                    }
-                }
-                (None, None) => {
-                    self.encode_errors += 1;
-                    continue;
-                }
-            };
             let copies = if self.rng.chance_ppm(p.duplicate_ppm) {
                 2
             } else {
@@ -913,16 +805,14 @@ impl VirtualLan {
             for _ in 0..copies {
                 let j = self.rng.up_to(p.jitter.as_micros());
                 let at = self.now + p.latency + Duration::from_micros(j);
-                let bytes = Rc::clone(&bytes);
                 self.push(
                     at,
                     Pending::Deliver {
                         node: dn,
-                        inst: di,
-                        from: node,
-                        src,
-                        dst,
-                        bytes,
+                        from: n,
+                        segment: seg,
+                        rx,
+                        bytes: Rc::clone(&bytes),
                     },
                 );
             }
@@ -941,13 +831,6 @@ fn env_key(e: Event) -> Option<(u8, usize)> {
     }
 }
 
-/// Encodes an advert with the codec (RFC checksum rule).
-fn encode(adv: &Advertisement, src: IpAddr, dst: IpAddr) -> Option<Rc<[u8]>> {
-    let mut buf = vec![0u8; adv.buffer_len()];
-    adv.emit(&mut buf, src, dst, ChecksumMode::Rfc).ok()?;
-    Some(Rc::from(buf))
-}
-
 /// Why a node could not be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -961,30 +844,17 @@ pub enum NodeError {
     /// `segments` and `configs` differ in length.
     #[error("one segment per instance config is required")]
     Segments,
+    /// An instance is in two sync groups.
+    #[error("instance index {0} is in two sync groups")]
+    TwoGroups(usize),
 }
 
-fn build_instances(node: &mut Node) -> Result<(), NodeError> {
-    let mut v = Vec::with_capacity(node.configs.len());
-    for c in &node.configs {
-        v.push(Instance::new(c.clone())?);
-    }
-    let mut groups = Vec::new();
-    let mut group_of = vec![None; v.len()];
-    for (gi, (name, members)) in node.groups_spec.iter().enumerate() {
-        let g = SyncGroup::new(name.clone(), members.clone(), &mut v)?;
-        for &m in g.members() {
-            if let Some(s) = group_of.get_mut(m) {
-                *s = Some(gi);
-            }
+impl From<node::NodeError> for NodeError {
+    fn from(e: node::NodeError) -> Self {
+        match e {
+            node::NodeError::Instance { source, .. } => NodeError::Config(source),
+            node::NodeError::SyncGroup { source, .. } => NodeError::SyncGroup(source),
+            node::NodeError::TwoGroups(i) => NodeError::TwoGroups(i),
         }
-        groups.push(g);
     }
-    let n = v.len();
-    node.instances = v;
-    node.groups = groups;
-    node.group_of = group_of;
-    node.scheduled = vec![None; n];
-    node.last_rx = vec![None; n];
-    node.adv_cache = vec![None; n];
-    Ok(())
 }

@@ -1,20 +1,20 @@
 //! A deterministic virtual LAN (cargo feature `sim`).
 //!
-//! Nodes hold [`Instance`]s attached to numbered segments. Adverts travel
-//! between instances of the same segment, VRID and family (multicast) or to
-//! the listed `unicast_peers`, over links with latency, jitter (which
-//! reorders), loss, duplication and partitions. Nodes can be started,
-//! crashed silently (state lost), restarted, shut down cleanly, and their
-//! instances fed interface, tracker and fault events. Virtual time jumps
-//! from one deadline to the next, so an hour of network runs in
-//! milliseconds; a run is a pure function of the seed and the schedule.
+//! Each node is a [`Node`] (its instances on numbered segments, its sync
+//! groups). Adverts travel between nodes of the same segment, VRID and
+//! family (multicast) or to the listed `unicast_peers`, over links with
+//! latency, jitter (which reorders), loss, duplication and partitions.
+//! Nodes can be started, crashed silently (state lost), restarted, shut
+//! down cleanly, and their instances fed interface, tracker and fault
+//! events. Virtual time jumps from one deadline to the next, so an hour of
+//! network runs in milliseconds; a run is a pure function of the seed and
+//! the schedule.
 //!
-//! Adverts go through the real codec: encoded with
-//! [`Advertisement::emit`] (RFC checksum, per destination for unicast),
-//! checked on arrival with [`crate::packet::validate`] against
-//! [`Instance::expectations`] (drops are counted in the receiver's
-//! counters), decoded with [`Advertisement::parse_into`] into a reused
-//! value, then fed to [`Instance::handle_advert`].
+//! The LAN simulates only the network and the hosts' lives; everything
+//! VRRP is the [`Node`] a daemon drives: datagrams from
+//! [`Node::poll_transmit`] are carried as bytes and handed to the
+//! receivers' [`Node::handle_datagram`] (demultiplexing, codec validation,
+//! decoding, the state machine, the sync-group step).
 //!
 //! ```
 //! use vrrp_core::{InstanceConfig, State, packet::Version, sim::{SimEvent, VirtualLan}};
@@ -44,4 +44,4 @@ pub use lan::{
 pub use rng::SplitMix64;
 
 #[allow(unused_imports)]
-use crate::{Instance, packet::Advertisement};
+use crate::Node;

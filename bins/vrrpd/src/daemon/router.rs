@@ -1,4 +1,5 @@
-//! The running instances and their IO: receive fan-out, actions, reload.
+//! The IO of the running instances: sockets, addresses, VMACs, GARP pacing,
+//! scripts, FIFOs and status around the [`vrrp_core::Node`] that runs VRRP.
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
@@ -9,12 +10,12 @@ use netio::{
 };
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
-use vrrp_core::packet::{
-    AddressList, Advertisement, Auth, ChecksumMode, DropReason, Expectations, Family, RxMeta,
-    UnicastPeer, Version, validate,
+use vrrp_core::node::{
+    Carry, InstanceId, InstanceSpec as NodeInstance, Node, NodeConfig, Output, RxError, Transmit,
 };
+use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
-use vrrp_core::{Action, Event, Instance, State, SyncGroup};
+use vrrp_core::{Action, Event, Instance, State};
 
 use super::clock::Clock;
 use super::host::HostView;
@@ -55,22 +56,18 @@ pub struct Inbound {
     pub received: Option<std::time::SystemTime>,
 }
 
-/// IO facts about one instance.
+/// IO facts about one instance (the node's data per instance).
 #[derive(Debug)]
 struct Slot {
     spec: InstanceSpec,
     iface: String,
     ifindex: u32,
     mac: Option<MacAddr>,
-    group: Option<String>,
-    peers: Vec<UnicastPeer>,
     /// Addresses we added and must remove.
     installed: Vec<AddressSpec>,
     /// RTM_NEWADDR requests for the VIPs, serialised when the instance
     /// started, so that a takeover sends them right after its advert.
     prepared: Vec<netio::PreparedAdd>,
-    /// Receive drops by reason (`DropReason::index`).
-    drops: [u64; DropReason::ALL.len()],
     /// The `use_vmac` macvlan, while it exists.
     vmac: Option<VmacLink>,
     /// State changes "FROM->TO" → count (metrics).
@@ -126,11 +123,10 @@ impl Slot {
     }
 }
 
-/// All instances and the shared IO handles.
+/// The VRRP node and the shared IO handles.
 pub struct Router {
-    slots: Vec<Slot>,
-    insts: Vec<Instance>,
-    groups: Vec<SyncGroup>,
+    /// Every instance and sync group; the [`Slot`]s ride along.
+    node: Node<Slot>,
     v4: Option<Arc<VrrpSocket>>,
     v6: Option<Arc<VrrpSocket>>,
     joined: HashSet<(Family, u32)>,
@@ -139,11 +135,9 @@ pub struct Router {
     /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
     /// slot (times are vrrp-core µs as durations).
     pacer: AnnouncePacer,
-    /// The instant of the last timer or packet given to the instances: a
+    /// The instant of the last timer or packet given to the node: a
     /// packet's arrival time is never taken as earlier.
     last_input: Instant,
-    /// Drops before an instance was found: "ifindex/family/reason" → count.
-    unmatched: BTreeMap<String, u64>,
     clock: Clock,
     scripts: std::collections::HashMap<String, ScriptState>,
     /// Last value of each `track_file` (keepalived `last_status`).
@@ -152,15 +146,9 @@ pub struct Router {
     notify_fifos: Vec<netio::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Running notify scripts (awaited, briefly, at shutdown).
-    /// The advert being decoded, reused for every packet: `parse_into`
-    /// refills it instead of building (and zeroing) a fresh 4 KiB address
-    /// list per packet as `Advertisement::parse` does.
-    rx_advert: Box<Advertisement>,
     notify_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Sync-group notify scripts by group name.
     group_notify: BTreeMap<String, NotifySpec>,
-    /// The last state each sync group was notified of.
-    group_states: BTreeMap<String, State>,
     /// `lvs_sync_daemon` following an instance.
     lvs_sync: Option<LvsSync>,
     /// The thread running the IPVS sync-daemon calls (made on first use).
@@ -217,9 +205,7 @@ impl Router {
         clock: Clock,
     ) -> Self {
         Router {
-            slots: Vec::new(),
-            insts: Vec::new(),
-            groups: Vec::new(),
+            node: Node::default(),
             v4,
             v6,
             joined: HashSet::new(),
@@ -227,7 +213,6 @@ impl Router {
             announcer,
             pacer: AnnouncePacer::default(),
             last_input: Instant::ZERO,
-            unmatched: BTreeMap::new(),
             clock,
             scripts: std::collections::HashMap::new(),
             file_values: std::collections::HashMap::new(),
@@ -235,18 +220,9 @@ impl Router {
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
             group_notify: BTreeMap::new(),
-            group_states: BTreeMap::new(),
             lvs_sync: None,
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
-            rx_advert: Box::new(Advertisement {
-                version: Version::V3,
-                vrid: 0,
-                priority: 0,
-                max_advert_int_cs: 0,
-                auth: Auth::None,
-                addresses: AddressList::new(),
-            }),
         }
     }
 
@@ -258,11 +234,7 @@ impl Router {
     }
 
     /// Builds a slot for `spec` on `host`. Errors name what is missing.
-    fn make_slot(
-        spec: InstanceSpec,
-        group: Option<String>,
-        host: &HostView,
-    ) -> Result<Slot, String> {
+    fn make_slot(spec: InstanceSpec, host: &HostView) -> Result<Slot, String> {
         let iface = match &spec.interface {
             Some(i) => i.clone(),
             None => spec
@@ -279,33 +251,44 @@ impl Router {
         let ifindex = host
             .ifindex(&iface)
             .ok_or_else(|| format!("instance {}: no interface `{iface}`", spec.config.name))?;
-        let peers = spec
-            .config
-            .unicast_peers
-            .iter()
-            .map(|a| UnicastPeer::new(*a))
-            .collect();
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
             ifindex,
-            group,
-            peers,
             installed: Vec::new(),
             prepared: Vec::new(),
-            drops: [0; DropReason::ALL.len()],
             vmac: None,
             transitions: BTreeMap::new(),
             spec,
         })
     }
 
-    fn group_of(mapped: &Mapped, i: usize) -> Option<String> {
-        mapped
+    /// The node's configuration for `mapped` on `host`. An instance listed
+    /// in several sync groups belongs to the first; groups left without
+    /// members are dropped.
+    fn node_config(mapped: &Mapped, host: &HostView) -> Result<NodeConfig<Slot>, String> {
+        let mut instances = Vec::with_capacity(mapped.instances.len());
+        for spec in &mapped.instances {
+            let slot = Self::make_slot(spec.clone(), host)?;
+            let mut ni = NodeInstance::new(spec.config.clone(), slot.ifindex, slot);
+            ni.unicast_ttl = spec.unicast_ttl.unwrap_or(VRRP_TTL);
+            instances.push(ni);
+        }
+        let first_group = |i: usize| mapped.sync_groups.iter().position(|(_, m)| m.contains(&i));
+        let groups = mapped
             .sync_groups
             .iter()
-            .find(|(_, m)| m.contains(&i))
-            .map(|(n, _)| n.clone())
+            .enumerate()
+            .map(|(g, (name, members))| {
+                let own = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| i < instances.len() && first_group(i) == Some(g));
+                (name.clone(), own.collect::<Vec<usize>>())
+            })
+            .filter(|(_, m)| !m.is_empty())
+            .collect();
+        Ok(NodeConfig::new(instances).with_sync_groups(groups))
     }
 
     /// First start: removes our VIPs left over by a previous run, then starts
@@ -313,33 +296,29 @@ impl Router {
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
-        for (i, spec) in mapped.instances.iter().enumerate() {
-            let slot = Self::make_slot(spec.clone(), Self::group_of(&mapped, i), host)?;
-            let inst = Instance::new(spec.config.clone())
-                .map_err(|e| format!("instance {}: {e}", spec.config.name))?;
-            self.slots.push(slot);
-            self.insts.push(inst);
-        }
-        let all: Vec<usize> = (0..self.slots.len()).collect();
+        let config = Self::node_config(&mapped, host)?;
+        self.node = Node::new(config).map_err(|e| e.to_string())?;
+        let all: Vec<InstanceId> = self.node.ids().collect();
         if let Err(e) = self.create_vmacs(&all).await {
             self.remove_vmacs().await;
             return Err(e);
         }
         self.remove_leftovers(host).await;
-        self.rebuild_groups(&mapped)?;
+        self.group_notify = mapped.group_notify.clone();
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
-        for i in 0..self.insts.len() {
-            self.start_instance(i, now, host).await;
+        for id in all {
+            self.start_instance(id, now, host).await;
         }
         Ok(())
     }
 
-    /// Creates the VMACs of slots `idx` that want one.
-    async fn create_vmacs(&mut self, idx: &[usize]) -> Result<(), String> {
-        for &i in idx {
-            let Some(slot) = self.slots.get(i) else {
+    /// Creates the VMACs of instances `ids` that want one; the node then
+    /// receives and sends their adverts there.
+    async fn create_vmacs(&mut self, ids: &[InstanceId]) -> Result<(), String> {
+        for &id in ids {
+            let Some(slot) = self.node.data(id) else {
                 continue;
             };
             let Some(spec) = slot.spec.vmac.clone() else {
@@ -363,8 +342,10 @@ impl Router {
             )
             .await
             .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
-            if let Some(slot) = self.slots.get_mut(i) {
+            if let Some(slot) = self.node.data_mut(id) {
                 slot.vmac = Some(made);
+                let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
+                self.node.set_paths(id, rx, tx);
             }
         }
         Ok(())
@@ -372,18 +353,21 @@ impl Router {
 
     /// Removes every VMAC (last created first, so sysctls come back in order).
     async fn remove_vmacs(&mut self) {
-        for i in (0..self.slots.len()).rev() {
-            if let Some(v) = self.slots.get_mut(i).and_then(|s| s.vmac.take()) {
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids.into_iter().rev() {
+            if let Some(v) = self.node.data_mut(id).and_then(|s| s.vmac.take()) {
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
             }
         }
     }
 
-    async fn start_instance(&mut self, i: usize, now: Instant, host: &HostView) {
-        let up = self
-            .slots
-            .get(i)
-            .and_then(|s| host.links.get(&s.iface))
+    async fn start_instance(&mut self, id: InstanceId, now: Instant, host: &HostView) {
+        let Some(slot) = self.node.data(id) else {
+            return;
+        };
+        let up = host
+            .links
+            .get(&slot.iface)
             .is_some_and(|l| l.is_up() && l.is_running());
         // Trackers start from what is known now (before Startup, so that a
         // failed one never lets the instance through Master).
@@ -394,51 +378,47 @@ impl Router {
                 Event::TrackerDown(k)
             }
         };
-        let tracker_events: Vec<Event> = self.slots.get(i).map_or(Vec::new(), |s| {
-            s.spec
-                .trackers
-                .iter()
-                .enumerate()
-                .map(|(k, t)| match t {
-                    TrackerSource::Interface(n) => up_down(
-                        k,
-                        host.links
-                            .get(n)
-                            .is_some_and(|l| l.is_up() && l.is_running()),
-                    ),
-                    TrackerSource::Script(n) => {
-                        up_down(k, self.scripts.get(n).is_none_or(|st| st.up))
-                    }
-                    TrackerSource::File(n) => {
-                        Event::TrackerValue(k, self.file_values.get(n).copied().unwrap_or(0))
-                    }
-                })
-                .collect()
-        });
+        let mut events: Vec<Event> = slot
+            .spec
+            .trackers
+            .iter()
+            .enumerate()
+            .map(|(k, t)| match t {
+                TrackerSource::Interface(n) => up_down(
+                    k,
+                    host.links
+                        .get(n)
+                        .is_some_and(|l| l.is_up() && l.is_running()),
+                ),
+                TrackerSource::Script(n) => up_down(k, self.scripts.get(n).is_none_or(|st| st.up)),
+                TrackerSource::File(n) => {
+                    Event::TrackerValue(k, self.file_values.get(n).copied().unwrap_or(0))
+                }
+            })
+            .collect();
+        events.push(Event::Startup);
+        if !up {
+            events.push(Event::InterfaceDown);
+        }
         let prepared = self
-            .wanted_addresses(i)
+            .wanted_addresses(id)
             .iter()
             .map(Rtnl::prepare_add)
             .collect();
-        if let Some(slot) = self.slots.get_mut(i) {
+        if let Some(slot) = self.node.data_mut(id) {
             slot.prepared = prepared;
         }
-        if let Some(inst) = self.insts.get_mut(i) {
-            for ev in tracker_events {
-                inst.handle_event(now, ev);
-            }
-            inst.handle_event(now, Event::Startup);
-            if !up {
-                inst.handle_event(now, Event::InterfaceDown);
-            }
-        }
-        self.after_input(i).await;
+        self.node.handle_events(now, id, events);
+        self.flush().await;
     }
 
     /// keepalived removes VIPs of its instances found on the interface at
     /// start, before entering Backup.
     async fn remove_leftovers(&mut self, host: &HostView) {
-        for s in &self.slots {
+        for id in self.node.ids() {
+            let Some(s) = self.node.data(id) else {
+                continue;
+            };
             for v in s.spec.vips.iter().chain(&s.spec.excluded_vips) {
                 let idx = s.vip_ifindex(v, |d| host.ifindex(d));
                 if host
@@ -461,35 +441,19 @@ impl Router {
         }
     }
 
-    fn rebuild_groups(&mut self, mapped: &Mapped) -> Result<(), String> {
-        self.groups.clear();
-        self.group_notify = mapped.group_notify.clone();
-        self.group_states
-            .retain(|n, _| mapped.sync_groups.iter().any(|(g, _)| g == n));
-        for (name, _) in &mapped.sync_groups {
-            let members: Vec<usize> = self
-                .slots
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.group.as_deref() == Some(name))
-                .map(|(i, _)| i)
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
-            let g = SyncGroup::new(name.clone(), members, &mut self.insts)
-                .map_err(|e| format!("sync group {name}: {e}"))?;
-            self.groups.push(g);
-        }
-        Ok(())
-    }
-
     fn join_groups(&mut self) {
         let wanted: Vec<(Family, u32)> = self
-            .slots
-            .iter()
-            .filter(|s| s.peers.is_empty())
-            .map(|s| (s.spec.config.family, s.rx_ifindex()))
+            .node
+            .ids()
+            .filter_map(|id| {
+                let s = self.node.data(id)?;
+                let (rx, _) = self.node.paths(id)?;
+                s.spec
+                    .config
+                    .unicast_peers
+                    .is_empty()
+                    .then_some((s.spec.config.family, rx))
+            })
             .collect();
         for (f, idx) in wanted {
             if self.joined.contains(&(f, idx)) {
@@ -506,17 +470,13 @@ impl Router {
         }
     }
 
-    /// The earliest timer of any instance.
+    /// The earliest timer of the node or the GARP pacer.
     pub fn next_deadline(&self) -> Option<Instant> {
         let pacer = self
             .pacer
             .next_deadline()
             .map(|d| Instant::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)));
-        self.insts
-            .iter()
-            .filter_map(Instance::poll_timeout)
-            .chain(pacer)
-            .min()
+        self.node.poll_timeout().into_iter().chain(pacer).min()
     }
 
     /// Sends the queued GARPs/NAs whose interval slot has come.
@@ -536,208 +496,125 @@ impl Router {
         self.send_due_announcements();
         let now = self.clock.now();
         self.last_input = now;
-        for i in 0..self.insts.len() {
-            let due = self
-                .insts
-                .get(i)
-                .and_then(Instance::poll_timeout)
-                .is_some_and(|t| t <= now);
-            if due {
-                if let Some(inst) = self.insts.get_mut(i) {
-                    inst.handle_timeout(now);
-                }
-                self.after_input(i).await;
-            }
-        }
+        self.node.handle_timeout(now);
+        self.flush().await;
     }
 
-    fn count_unmatched(&mut self, p: &Inbound, reason: &str) {
-        let f = match p.family {
-            Family::V4 => "ipv4",
-            Family::V6 => "ipv6",
-        };
-        *self
-            .unmatched
-            .entry(format!("{}/{f}/{reason}", p.ifindex))
-            .or_default() += 1;
-        debug!(ifindex = p.ifindex, from = %p.src, reason, "dropped advert for no instance");
-    }
-
-    /// Receive path: find the instance by (ifindex, VRID, family), validate,
-    /// feed it.
+    /// Receive path: the node finds the instance, validates and handles.
     pub async fn on_packet(&mut self, p: Inbound) {
-        let Some(&vrid) = p.payload.get(1) else {
-            self.count_unmatched(&p, DropReason::Truncated.as_str());
-            return;
-        };
-        let mut candidates = self.slots.iter().enumerate().filter(|(_, s)| {
-            s.rx_ifindex() == p.ifindex
-                && s.spec.config.family == p.family
-                && s.spec.config.vrid == vrid
-        });
-        let first = candidates.next();
-        let chosen = match first {
-            None => {
-                self.count_unmatched(&p, DropReason::VridMismatch.as_str());
-                return;
-            }
-            Some((i, s)) => {
-                // Several instances share a VRID only in unicast mode with
-                // distinct peers: pick the one that lists the sender.
-                if s.peers.is_empty() || s.peers.iter().any(|x| x.address == p.src) {
-                    i
-                } else {
-                    candidates
-                        .find(|(_, s)| s.peers.iter().any(|x| x.address == p.src))
-                        .map_or(i, |(j, _)| j)
-                }
-            }
-        };
-        let (Some(slot), Some(inst)) = (self.slots.get_mut(chosen), self.insts.get_mut(chosen))
-        else {
-            return;
-        };
-        let parsed = {
-            let cfg = inst.config();
-            let mut exp = Expectations::new(cfg.version, cfg.vrid, cfg.family);
-            exp.auth = cfg.auth;
-            exp.advert_int_cs = cfg.advert_interval_cs();
-            exp.addresses = &cfg.vips;
-            exp.checksum = ChecksumMode::Rfc;
-            exp.accept_old_unicast_checksum = true;
-            exp.unicast_peers = &slot.peers;
-            // Deliberate: a unicast instance only listens to its peers
-            // (keepalived needs `check_unicast_src` for that).
-            exp.check_unicast_src = !slot.peers.is_empty();
-            exp.owner_ignores_adverts = cfg.owner_ignore_adverts;
-            exp.is_owner = cfg.is_owner();
-            let rx = RxMeta {
-                src: p.src,
-                dst: p.dst,
-                ttl: p.ttl,
-            };
-            validate(&rx, &p.payload, &exp).map(|v| self.rx_advert.parse_into(&v.packet))
-        };
-        match parsed {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(DropReason::Truncated) => {
-                Self::drop_counted(slot, inst, DropReason::Truncated, &p);
-                return;
-            }
-            Err(r) => {
-                Self::drop_counted(slot, inst, r, &p);
-                return;
-            }
-        }
         let now = match p.received {
             Some(at) => self.clock.received_at(at, self.last_input),
             None => self.clock.now(),
         };
-        self.last_input = now;
-        if let Err(r) = inst.handle_advert(now, p.src, &self.rx_advert) {
-            debug!(instance = %inst.name(), vrid, from = %p.src, reason = ?r, "advert dropped by the state machine");
-        }
-        self.after_input(chosen).await;
-    }
-
-    fn drop_counted(slot: &mut Slot, inst: &mut Instance, r: DropReason, p: &Inbound) {
-        if let Some(c) = slot.drops.get_mut(r.index()) {
-            *c += 1;
-        }
-        // Every codec reason feeds the instance's counters, including
-        // destination and address-list mismatches (keepalived counts the
-        // latter as addr_list_err, vrrp_stats; RFC 6527
-        // vrrpv3StatisticsAddressListErrors).
-        inst.note_rejected(r.into());
-        debug!(
-            instance = %inst.name(),
-            vrid = inst.config().vrid,
-            iface = %slot.iface,
-            from = %p.src,
-            reason = r.as_str(),
-            "advert dropped"
-        );
-    }
-
-    /// After input to instance `i`: sync group, then drain actions.
-    async fn after_input(&mut self, i: usize) {
-        let now = self.clock.now();
-        self.last_input = now;
-        let group = self
-            .slots
-            .get(i)
-            .and_then(|s| s.group.clone())
-            .and_then(|n| self.groups.iter().position(|g| g.name() == n));
-        match group {
-            Some(g) => {
-                let members = match self.groups.get_mut(g) {
-                    Some(grp) => {
-                        grp.sync(now, &mut self.insts);
-                        grp.members().to_vec()
-                    }
-                    None => Vec::new(),
-                };
-                self.drain(i).await;
-                for m in members.into_iter().filter(|&m| m != i) {
-                    self.drain(m).await;
+        let rx = RxMeta {
+            src: p.src,
+            dst: p.dst,
+            ttl: p.ttl,
+        };
+        match self.node.handle_datagram(now, p.ifindex, &rx, &p.payload) {
+            Ok(r) => {
+                self.last_input = now;
+                if let (Some(reason), Some(inst)) = (r.ignored, self.node.instance(r.instance)) {
+                    debug!(instance = %inst.name(), vrid = inst.config().vrid, from = %p.src, ?reason, "advert dropped by the state machine");
                 }
-                self.notify_group(g);
+                self.flush().await;
             }
-            None => self.drain(i).await,
+            Err(RxError::Rejected { instance, reason }) => {
+                if let (Some(inst), Some(slot)) =
+                    (self.node.instance(instance), self.node.data(instance))
+                {
+                    debug!(
+                        instance = %inst.name(),
+                        vrid = inst.config().vrid,
+                        iface = %slot.iface,
+                        from = %p.src,
+                        reason = reason.as_str(),
+                        "advert dropped"
+                    );
+                }
+            }
+            Err(e) => {
+                debug!(ifindex = p.ifindex, family = ?p.family, from = %p.src, "dropped advert: {e}");
+            }
+        }
+    }
+
+    /// Performs what the node asks after an input: datagrams first (the
+    /// advert before the VIPs, as keepalived's `vrrp_state_master_tx`),
+    /// then actions and sync-group changes.
+    async fn flush(&mut self) {
+        while let Some(t) = self.node.poll_transmit() {
+            self.send(&t).await;
+        }
+        while let Some(out) = self.node.poll_action() {
+            match out {
+                Output::Instance { id, action } => self.apply(id, action).await,
+                Output::GroupStateChanged { group, from, to } => {
+                    self.notify_group(group, from, to);
+                }
+                other => debug!(?other, "node output ignored"),
+            }
+        }
+    }
+
+    async fn send(&self, t: &Transmit) {
+        let Some(sock) = self.socket(Family::of(t.src)) else {
+            return;
+        };
+        let out = Outgoing {
+            ifindex: t.ifindex,
+            src: t.src,
+            dst: t.dst,
+            ttl: t.hop_limit,
+            payload: &t.payload,
+        };
+        if let Err(e) = sock.send(&out).await {
+            let name = self.node.instance(t.instance).map_or("", Instance::name);
+            let iface = self.node.data(t.instance).map_or("", |s| s.iface.as_str());
+            warn!(instance = %name, iface = %iface, "sending advert: {e}");
         }
     }
 
     /// Runs the group's notify scripts when the group as a whole entered a
     /// new state (keepalived's vrrp_sync.c notifies once per group change).
-    fn notify_group(&mut self, g: usize) {
-        let Some(grp) = self.groups.get(g) else {
+    fn notify_group(&mut self, group: usize, from: Option<State>, to: State) {
+        let Some(name) = self
+            .node
+            .sync_groups()
+            .get(group)
+            .map(|g| g.name().to_string())
+        else {
             return;
         };
-        let state = grp.state(&self.insts);
-        let name = grp.name().to_string();
-        if !matches!(state, State::Master | State::Backup | State::Fault)
-            || self.group_states.get(&name) == Some(&state)
-        {
-            return;
-        }
-        let from = self.group_states.insert(name.clone(), state);
-        info!(group = %name, from = from.map_or("INIT", State::as_str), to = state.as_str(), "sync group state change");
+        info!(group = %name, from = from.map_or("INIT", State::as_str), to = to.as_str(), "sync group state change");
         let scripts = self.group_notify.get(&name).map_or(Vec::new(), |n| {
-            crate::sync_group::group_scripts(n, &name, state)
+            crate::sync_group::group_scripts(n, &name, to)
         });
         for cmd in scripts {
             spawn_notify(&mut self.notify_tasks, "group", name.clone(), cmd);
         }
         write_fifos(
             &mut self.notify_fifos,
-            &netio::notify_fifo::group_line(&name, state.as_str()),
+            &netio::notify_fifo::group_line(&name, to.as_str()),
         );
     }
 
-    async fn drain(&mut self, i: usize) {
-        loop {
-            let Some(a) = self.insts.get_mut(i).and_then(Instance::poll_action) else {
-                return;
-            };
-            self.apply(i, a).await;
-        }
-    }
-
-    async fn apply(&mut self, i: usize, a: Action) {
-        if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.slots.get_mut(i)) {
+    async fn apply(&mut self, id: InstanceId, a: Action) {
+        if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.node.data_mut(id)) {
             *s.transitions
                 .entry(format!("{}->{}", from.as_str(), to.as_str()))
                 .or_default() += 1;
         }
-        let (Some(slot), Some(inst)) = (self.slots.get(i), self.insts.get(i)) else {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
             return;
         };
         let name = inst.name().to_string();
         let vrid = inst.config().vrid;
         match a {
-            Action::SendAdvert { priority } => self.send_advert(i, priority).await,
-            Action::AddVips => self.add_vips(i).await,
-            Action::RemoveVips => self.remove_vips(i).await,
+            // The node turns adverts into datagrams: never seen here.
+            Action::SendAdvert { .. } => {}
+            Action::AddVips => self.add_vips(id).await,
+            Action::RemoveVips => self.remove_vips(id).await,
             Action::Announce { rounds, reason } => {
                 if self.announcer.is_none() {
                     return;
@@ -825,45 +702,8 @@ impl Router {
         }
     }
 
-    async fn send_advert(&self, i: usize, priority: u8) {
-        let (Some(slot), Some(inst)) = (self.slots.get(i), self.insts.get(i)) else {
-            return;
-        };
-        let cfg = inst.config();
-        let Some(sock) = self.socket(cfg.family) else {
-            return;
-        };
-        let adv = inst.advertisement(priority);
-        let src = cfg.primary_address;
-        let (dsts, ttl): (Vec<IpAddr>, u8) = if slot.peers.is_empty() {
-            (vec![cfg.family.group()], 255)
-        } else {
-            (
-                cfg.unicast_peers.clone(),
-                slot.spec.unicast_ttl.unwrap_or(255),
-            )
-        };
-        let mut buf = vec![0u8; adv.buffer_len()];
-        for dst in dsts {
-            if let Err(e) = adv.emit(&mut buf, src, dst, ChecksumMode::Rfc) {
-                warn!(instance = %cfg.name, "cannot encode advert: {e}");
-                return;
-            }
-            let out = Outgoing {
-                ifindex: slot.xmit_ifindex(),
-                src,
-                dst,
-                ttl,
-                payload: &buf,
-            };
-            if let Err(e) = sock.send(&out).await {
-                warn!(instance = %cfg.name, vrid = cfg.vrid, iface = %slot.iface, "sending advert: {e}");
-            }
-        }
-    }
-
-    fn wanted_addresses(&self, i: usize) -> Vec<AddressSpec> {
-        let Some(slot) = self.slots.get(i) else {
+    fn wanted_addresses(&self, id: InstanceId) -> Vec<AddressSpec> {
+        let Some(slot) = self.node.data(id) else {
             return Vec::new();
         };
         slot.spec
@@ -874,9 +714,9 @@ impl Router {
             .collect()
     }
 
-    async fn add_vips(&mut self, i: usize) {
-        let wanted = self.wanted_addresses(i);
-        let Some(slot) = self.slots.get(i) else {
+    async fn add_vips(&mut self, id: InstanceId) {
+        let wanted = self.wanted_addresses(id);
+        let Some(slot) = self.node.data(id) else {
             return;
         };
         let stale: Vec<AddressSpec> = slot
@@ -907,14 +747,14 @@ impl Router {
                 Err(e) => warn!(instance = %name, "{e}"),
             }
         }
-        if let Some(slot) = self.slots.get_mut(i) {
+        if let Some(slot) = self.node.data_mut(id) {
             debug!(instance = %name, n = installed.len(), "virtual addresses installed");
             slot.installed = installed;
         }
     }
 
-    async fn remove_vips(&mut self, i: usize) {
-        let Some(slot) = self.slots.get_mut(i) else {
+    async fn remove_vips(&mut self, id: InstanceId) {
+        let Some(slot) = self.node.data_mut(id) else {
             return;
         };
         // Queued GARPs/NAs for these VIPs are no longer ours to send.
@@ -940,17 +780,21 @@ impl Router {
     /// SIGTERM: every Master sends priority 0 and removes its VIPs.
     pub async fn shutdown(&mut self) {
         let now = self.clock.now();
-        for i in 0..self.insts.len() {
-            if let Some(inst) = self.insts.get_mut(i) {
-                inst.handle_event(now, Event::Shutdown);
-            }
-            self.drain(i).await;
+        self.node.handle_event_all(now, Event::Shutdown);
+        self.flush().await;
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids {
             // Anything still installed (Fault, Backup races) goes too.
-            self.remove_vips(i).await;
+            self.remove_vips(id).await;
         }
         self.remove_vmacs().await;
         // keepalived notify_shutdown: every group then gets STOP on the FIFOs.
-        let names: Vec<String> = self.groups.iter().map(|g| g.name().to_string()).collect();
+        let names: Vec<String> = self
+            .node
+            .sync_groups()
+            .iter()
+            .map(|g| g.name().to_string())
+            .collect();
         for g in names {
             write_fifos(
                 &mut self.notify_fifos,
@@ -1065,9 +909,9 @@ impl Router {
             .await;
     }
 
-    /// Indices of instance `i`'s trackers that watch `src`.
-    fn tracker_indices(&self, i: usize, src: &TrackerSource) -> Vec<usize> {
-        self.slots.get(i).map_or(Vec::new(), |s| {
+    /// Indices of an instance's trackers that watch `src`.
+    fn tracker_indices(&self, id: InstanceId, src: &TrackerSource) -> Vec<usize> {
+        self.node.data(id).map_or(Vec::new(), |s| {
             s.spec
                 .trackers
                 .iter()
@@ -1109,41 +953,32 @@ impl Router {
 
     async fn send_track_file(&mut self, name: &str, value: i32) {
         let src = TrackerSource::File(name.to_string());
-        let now = self.clock.now();
-        for i in 0..self.slots.len() {
-            let ks = self.tracker_indices(i, &src);
-            if ks.is_empty() {
-                continue;
-            }
-            if let Some(inst) = self.insts.get_mut(i) {
-                for k in ks {
-                    inst.handle_event(now, Event::TrackerValue(k, value));
-                }
-            }
-            self.after_input(i).await;
-        }
+        self.feed_trackers(&src, |k| Event::TrackerValue(k, value))
+            .await;
     }
 
     async fn on_tracker(&mut self, src: &TrackerSource, up: bool) {
+        self.feed_trackers(src, |k| {
+            if up {
+                Event::TrackerUp(k)
+            } else {
+                Event::TrackerDown(k)
+            }
+        })
+        .await;
+    }
+
+    /// Gives every instance's trackers that watch `src` the event `ev(k)`.
+    async fn feed_trackers(&mut self, src: &TrackerSource, ev: impl Fn(usize) -> Event) {
         let now = self.clock.now();
-        for i in 0..self.slots.len() {
-            let ks = self.tracker_indices(i, src);
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids {
+            let ks = self.tracker_indices(id, src);
             if ks.is_empty() {
                 continue;
             }
-            if let Some(inst) = self.insts.get_mut(i) {
-                for k in ks {
-                    inst.handle_event(
-                        now,
-                        if up {
-                            Event::TrackerUp(k)
-                        } else {
-                            Event::TrackerDown(k)
-                        },
-                    );
-                }
-            }
-            self.after_input(i).await;
+            self.node.handle_events(now, id, ks.into_iter().map(&ev));
+            self.flush().await;
         }
     }
 
@@ -1152,138 +987,111 @@ impl Router {
         self.on_tracker(&TrackerSource::Interface(name.to_string()), running)
             .await;
         let now = self.clock.now();
-        for i in 0..self.slots.len() {
-            if self.slots.get(i).is_some_and(|s| s.ifindex == ifindex) {
-                if let Some(inst) = self.insts.get_mut(i) {
-                    let was_fault = inst.state() == State::Fault;
-                    if running && was_fault {
-                        inst.handle_event(now, Event::InterfaceUp);
-                    } else if !running && !was_fault {
-                        inst.handle_event(now, Event::InterfaceDown);
-                    }
-                }
-                self.after_input(i).await;
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids {
+            if self.node.data(id).is_none_or(|s| s.ifindex != ifindex) {
+                continue;
             }
+            let was_fault = self
+                .node
+                .instance(id)
+                .is_some_and(|i| i.state() == State::Fault);
+            let ev = if running && was_fault {
+                Some(Event::InterfaceUp)
+            } else if !running && !was_fault {
+                Some(Event::InterfaceDown)
+            } else {
+                None
+            };
+            self.node.handle_events(now, id, ev);
+            self.flush().await;
         }
     }
 
-    /// SIGHUP: applies a new mapping. Instances are matched by (interface,
-    /// family, VRID, unicast or not) as keepalived does; unchanged ones are
-    /// left alone (no advert gap), changed ones with the same identity are
-    /// reconfigured keeping their state, others restart; removed ones release.
+    /// SIGHUP: applies a new mapping. The node matches instances by
+    /// (interface, family, VRID, unicast or not) as keepalived does;
+    /// unchanged ones are left alone (no advert gap), changed ones with the
+    /// same identity are reconfigured keeping their state, others restart;
+    /// removed ones release. A changed VMAC (or, with an IPv6 VMAC, a
+    /// changed source address, which the VMAC carries) means a restart.
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
-        let mut new_slots = Vec::new();
-        for (i, spec) in mapped.instances.iter().enumerate() {
-            new_slots.push(Self::make_slot(
-                spec.clone(),
-                Self::group_of(&mapped, i),
-                host,
-            )?);
-        }
+        let config = Self::node_config(&mapped, host)?;
         let now = self.clock.now();
-        let mut old_slots: Vec<Option<Slot>> = self.slots.drain(..).map(Some).collect();
-        let mut old_insts: Vec<Option<Instance>> = self.insts.drain(..).map(Some).collect();
-        let mut fresh = Vec::new();
-        let mut kept = 0usize;
-        let mut reconfigured = 0usize;
-        for mut ns in new_slots {
-            let key = |s: &Slot| {
-                (
-                    s.ifindex,
-                    s.spec.config.family,
-                    s.spec.config.vrid,
-                    s.peers.is_empty(),
-                )
-            };
-            let m = old_slots
-                .iter()
-                .position(|o| o.as_ref().is_some_and(|o| key(o) == key(&ns)));
-            let matched = m.and_then(|j| {
-                let os = old_slots.get_mut(j)?.take()?;
-                let oi = old_insts.get_mut(j)?.take()?;
-                Some((os, oi))
-            });
-            match matched {
-                Some((os, oi)) if os.spec == ns.spec && os.group == ns.group => {
-                    kept += 1;
-                    self.slots.push(os);
-                    self.insts.push(oi);
-                }
-                Some((os, mut oi))
-                    if os.group == ns.group
-                        && oi.config().version == ns.spec.config.version
-                        && os.spec.vmac == ns.spec.vmac
-                        // An IPv6 VMAC carries the advert source address.
-                        && (os.spec.vmac.is_none()
-                            || os.spec.config.primary_address
-                                == ns.spec.config.primary_address) =>
+        let r = self
+            .node
+            .reconfigure(now, config, |old, new| {
+                if old.spec == new.spec {
+                    Carry::Keep
+                } else if old.spec.vmac == new.spec.vmac
+                    && (old.spec.vmac.is_none()
+                        || old.spec.config.primary_address == new.spec.config.primary_address)
                 {
-                    match oi.reconfigure(now, ns.spec.config.clone()) {
-                        Ok(()) => {
-                            reconfigured += 1;
-                            ns.installed = os.installed;
-                            ns.drops = os.drops;
-                            ns.vmac = os.vmac;
-                            let master = oi.state() == State::Master;
-                            self.slots.push(ns);
-                            self.insts.push(oi);
-                            if master {
-                                // VIP attributes may have changed: reconcile.
-                                let i = self.insts.len() - 1;
-                                self.add_vips(i).await;
-                            }
-                        }
-                        Err(e) => {
-                            warn!(instance = %ns.spec.config.name, "cannot reconfigure ({e}); restarting");
-                            self.release(os, oi).await;
-                            fresh.push(self.slots.len());
-                            self.push_new(ns)?;
-                        }
-                    }
+                    Carry::Reconfigure
+                } else {
+                    Carry::Restart
                 }
-                Some((os, oi)) => {
-                    self.release(os, oi).await;
-                    fresh.push(self.slots.len());
-                    self.push_new(ns)?;
-                }
-                None => {
-                    fresh.push(self.slots.len());
-                    self.push_new(ns)?;
-                }
+            })
+            .map_err(|e| e.to_string())?;
+        for (name, e) in &r.refused {
+            warn!(instance = %name, "cannot reconfigure ({e}); restarting");
+        }
+        // A reconfigured instance keeps its addresses, VMAC and history.
+        let reconfigured = r.reconfigured.len();
+        let mut masters = Vec::new();
+        for (id, old) in r.reconfigured {
+            if let Some(slot) = self.node.data_mut(id) {
+                slot.installed = old.installed;
+                slot.vmac = old.vmac;
+                slot.transitions = old.transitions;
+            }
+            if self
+                .node
+                .instance(id)
+                .is_some_and(|i| i.state() == State::Master)
+            {
+                masters.push(id);
             }
         }
-        let mut removed = 0usize;
-        for (os, oi) in old_slots.into_iter().zip(old_insts) {
-            if let (Some(os), Some(oi)) = (os, oi) {
-                removed += 1;
-                self.release(os, oi).await;
+        self.group_notify = mapped.group_notify.clone();
+        // Retired instances release (priority 0, VIPs removed); reconfigured
+        // ones report their changes.
+        self.flush().await;
+        for &id in &r.retired {
+            self.remove_vips(id).await;
+        }
+        for (_, s) in self.node.take_retired() {
+            if let Some(v) = s.vmac {
+                self.joined.remove(&(s.spec.config.family, v.ifindex));
+                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
             }
         }
-        self.rebuild_groups(&mapped)?;
+        for id in masters {
+            // VIP attributes may have changed: reconcile.
+            self.add_vips(id).await;
+        }
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
-        for i in &fresh {
+        for &id in &r.fresh {
             // An instance whose VMAC cannot be made does not start.
-            if let Err(e) = self.create_vmacs(&[*i]).await {
+            if let Err(e) = self.create_vmacs(&[id]).await {
                 tracing::error!("{e}; the instance stays down");
                 continue;
             }
             self.join_groups();
-            self.start_instance(*i, now, host).await;
+            self.start_instance(id, now, host).await;
         }
         info!(
-            kept,
+            kept = r.kept.len(),
             reconfigured,
-            restarted_or_new = fresh.len(),
-            removed,
+            restarted_or_new = r.fresh.len(),
+            retired = r.retired.len(),
             "configuration reloaded"
         );
         Ok(())
     }
 
-    /// Starts, keeps or replaces the `lvs_sync_daemon` (unchanged settings: kept running).
     fn set_lvs_sync(&mut self, spec: Option<SyncSpec>) {
         if self.lvs_sync.as_ref().map(LvsSync::spec) == spec.as_ref() {
             return;
@@ -1293,7 +1101,8 @@ impl Router {
         }
         let Some(spec) = spec else { return };
         let current = self
-            .insts
+            .node
+            .instances()
             .iter()
             .find(|i| i.name() == spec.instance)
             .map_or(State::Initialize, Instance::state);
@@ -1311,46 +1120,20 @@ impl Router {
         }
     }
 
-    fn push_new(&mut self, s: Slot) -> Result<(), String> {
-        let inst = Instance::new(s.spec.config.clone())
-            .map_err(|e| format!("instance {}: {e}", s.spec.config.name))?;
-        self.slots.push(s);
-        self.insts.push(inst);
-        Ok(())
-    }
-
-    /// Stops an instance that is no longer configured (priority 0 if Master,
-    /// VIPs removed).
-    async fn release(&mut self, s: Slot, mut inst: Instance) {
-        let now = self.clock.now();
-        inst.handle_event(now, Event::Shutdown);
-        self.slots.push(s);
-        self.insts.push(inst);
-        let i = self.insts.len() - 1;
-        self.drain(i).await;
-        self.remove_vips(i).await;
-        if let Some(s) = self.slots.pop()
-            && let Some(v) = s.vmac
-        {
-            self.joined.remove(&(s.spec.config.family, v.ifindex));
-            vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
-        }
-        self.insts.pop();
-    }
-
     /// Every instance: the one source of `vrrpd status`, the SIGUSR1 dump
     /// and the metrics.
     pub fn snapshot(&self) -> Snapshot {
         let instances = self
-            .slots
-            .iter()
-            .zip(&self.insts)
-            .map(|(s, inst)| {
+            .node
+            .ids()
+            .filter_map(|id| Some((id, self.node.data(id)?, self.node.instance(id)?)))
+            .map(|(id, s, inst)| {
                 let st = inst.status();
+                let counts = self.node.rx_drops(id);
                 let drops: BTreeMap<&'static str, u64> = DropReason::ALL
                     .iter()
                     .filter_map(|r| {
-                        let n = s.drops.get(r.index()).copied().unwrap_or(0);
+                        let n = counts.and_then(|c| c.get(r.index())).copied().unwrap_or(0);
                         (n > 0).then_some((r.as_str(), n))
                     })
                     .collect();
@@ -1371,7 +1154,7 @@ impl Router {
                     master_priority: st.master_priority,
                     source_address: inst.config().primary_address,
                     unicast_peers: inst.config().unicast_peers.clone(),
-                    sync_group: s.group.clone(),
+                    sync_group: self.node.sync_group_of(id).map(|g| g.name().to_string()),
                     vmac: s.vmac.as_ref().map(|v| VmacSnapshot {
                         name: v.name.clone(),
                         ifindex: v.ifindex,
@@ -1392,7 +1175,18 @@ impl Router {
         Snapshot {
             pid: std::process::id(),
             instances,
-            unmatched_drops: self.unmatched.clone(),
+            unmatched_drops: self
+                .node
+                .unmatched_drops()
+                .iter()
+                .map(|(&(ifindex, family, reason), &n)| {
+                    let f = match family {
+                        Family::V4 => "ipv4",
+                        Family::V6 => "ipv6",
+                    };
+                    (format!("{ifindex}/{f}/{}", reason.as_str()), n)
+                })
+                .collect(),
         }
     }
 

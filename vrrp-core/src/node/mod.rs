@@ -1,0 +1,545 @@
+//! A VRRP speaker: every instance of one host with its sync groups, driven
+//! sans-IO the way quinn-proto drives an `Endpoint`.
+//!
+//! [`Node`] owns the multi-instance part of the protocol that an IO layer
+//! would otherwise write itself:
+//! * demultiplexing a received datagram to its instance by interface,
+//!   family, VRID and unicast peer, then validate → parse → handle
+//!   ([`Node::handle_datagram`]);
+//! * the sync-group step after every input and the order in which
+//!   instances are drained ([`crate::SyncGroup`]);
+//! * encoding adverts for the group or each unicast peer
+//!   ([`Node::poll_transmit`]);
+//! * the next deadline ([`Node::poll_timeout`]);
+//! * matching old and new instances on reload ([`Node::reconfigure`]).
+//!
+//! After every `handle_*` call (and after [`Node::reconfigure`]) drain, in
+//! this order: [`Node::poll_transmit`] (adverts go first, as keepalived's
+//! `vrrp_state_master_tx` sends the advert before adding the VIPs), then
+//! [`Node::poll_action`], then re-arm your timer with [`Node::poll_timeout`].
+//!
+//! ```
+//! use vrrp_core::node::{InstanceSpec, Node, NodeConfig, Output};
+//! use vrrp_core::packet::Version;
+//! use vrrp_core::time::Instant;
+//! use vrrp_core::{Action, Event, InstanceConfig, State};
+//!
+//! let mut cfg = InstanceConfig::new("VI_1", 51, Version::V3, "10.0.0.2".parse().unwrap());
+//! cfg.vips = vec!["10.0.0.100".parse().unwrap()];
+//! let mut node = Node::new(NodeConfig::new(vec![InstanceSpec::new(cfg, 2, ())])).unwrap();
+//! node.handle_event_all(Instant::ZERO, Event::Startup);
+//! let deadline = node.poll_timeout().unwrap(); // no Master heard: take over
+//! node.handle_timeout(deadline);
+//! let advert = node.poll_transmit().unwrap();
+//! assert_eq!(advert.dst, "224.0.0.18".parse::<std::net::IpAddr>().unwrap());
+//! assert_eq!((advert.ifindex, advert.hop_limit), (2, 255));
+//! let mut became_master = false;
+//! while let Some(out) = node.poll_action() {
+//!     if let Output::Instance { action: Action::StateChanged { to: State::Master, .. }, .. } = out {
+//!         became_master = true;
+//!     }
+//! }
+//! assert!(became_master);
+//! ```
+
+mod reconfigure;
+mod rx;
+#[cfg(test)]
+mod tests;
+mod types;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::instance::Instance;
+use crate::packet::{Advertisement, ChecksumMode, DropReason, Family, VRRP_TTL};
+use crate::state::{Action, Event, State};
+use crate::sync_group::SyncGroup;
+use crate::time::Instant;
+
+pub use types::{
+    Carry, InstanceId, InstanceSpec, NodeConfig, NodeError, Output, Received, Reconfigured,
+    RxError, Transmit,
+};
+
+/// Receive drops of one instance, by [`DropReason::index`].
+pub type RxDrops = [u64; DropReason::ALL.len()];
+
+/// What the node keeps next to each instance.
+#[derive(Debug)]
+struct Slot<T> {
+    id: InstanceId,
+    /// The configured interface (identity for reconfigure).
+    ifindex: u32,
+    /// Where adverts are received and sent ([`Node::set_paths`]).
+    rx_ifindex: u32,
+    tx_ifindex: u32,
+    unicast_ttl: u8,
+    /// Index into `Node::groups`.
+    group: Option<usize>,
+    drops: RxDrops,
+    /// The deadline last seen after a drain, and when it was set.
+    deadline: Option<Instant>,
+    armed: u64,
+    data: T,
+}
+
+/// The output queues, apart from the instances so that an instance can be
+/// drained while the node's other fields are borrowed.
+#[derive(Debug, Default)]
+struct Queues {
+    transmits: VecDeque<Transmit>,
+    outputs: VecDeque<Output>,
+    encode_errors: u64,
+}
+
+impl Queues {
+    /// Moves `inst`'s pending actions to the queues; adverts become
+    /// datagrams (keepalived `vrrp_send_adv`: the group, or every unicast
+    /// peer in turn).
+    fn drain<T>(&mut self, inst: &mut Instance, slot: &Slot<T>) {
+        while let Some(a) = inst.poll_action() {
+            match a {
+                Action::SendAdvert { priority } => self.encode(inst, slot, priority),
+                action => self.outputs.push_back(Output::Instance {
+                    id: slot.id,
+                    action,
+                }),
+            }
+        }
+    }
+
+    fn encode<T>(&mut self, inst: &Instance, slot: &Slot<T>, priority: u8) {
+        let cfg = inst.config();
+        let adv: Advertisement = inst.advertisement(priority);
+        let src = cfg.primary_address;
+        let group = [cfg.family.group()];
+        let (dsts, hop_limit) = if cfg.unicast_peers.is_empty() {
+            (&group[..], VRRP_TTL)
+        } else {
+            (cfg.unicast_peers.as_slice(), slot.unicast_ttl)
+        };
+        for (copy, &dst) in dsts.iter().enumerate() {
+            let mut payload = vec![0u8; adv.buffer_len()];
+            if adv.emit(&mut payload, src, dst, ChecksumMode::Rfc).is_err() {
+                self.encode_errors += 1;
+                continue;
+            }
+            self.transmits.push_back(Transmit {
+                instance: slot.id,
+                ifindex: slot.tx_ifindex,
+                src,
+                dst,
+                hop_limit,
+                priority,
+                copy,
+                payload,
+            });
+        }
+    }
+}
+
+/// Every VRRP instance of one host and its sync groups; see the
+/// [module docs](self).
+///
+/// `T` is the caller's data per instance (interface names, installed
+/// addresses, ...), kept next to the instance across reconfigurations.
+#[derive(Debug)]
+pub struct Node<T = ()> {
+    /// Running instances, in configuration order; `slots` runs parallel.
+    instances: Vec<Instance>,
+    slots: Vec<Slot<T>>,
+    groups: Vec<SyncGroup>,
+    /// The group state last reported, per group.
+    group_reported: Vec<Option<State>>,
+    /// Instances a reconfiguration stopped, until [`Node::take_retired`].
+    retired: Vec<(Instance, Slot<T>)>,
+    queues: Queues,
+    /// Drops before an instance was found: (ifindex, family, reason).
+    unmatched: BTreeMap<(u32, Family, DropReason), u64>,
+    /// The advert being decoded, reused for every datagram.
+    rx_advert: Box<Advertisement>,
+    next_id: u32,
+    /// Counts deadline changes (see [`Node::handle_timeout`]).
+    arm_seq: u64,
+}
+
+impl<T> Node<T> {
+    /// A node running `config`; no instance is started (send
+    /// [`Event::Startup`], e.g. with [`Node::handle_event_all`]).
+    pub fn new(config: NodeConfig<T>) -> Result<Self, NodeError> {
+        let built = reconfigure::build(&config)?;
+        let mut node = Node::default();
+        for (spec, inst) in config.instances.into_iter().zip(built.instances) {
+            let id = node.new_id();
+            node.instances.push(inst);
+            node.slots.push(Slot::new(id, spec));
+        }
+        node.set_groups(&config.sync_groups, &built.group_of, &BTreeMap::new());
+        Ok(node)
+    }
+
+    fn new_id(&mut self) -> InstanceId {
+        let id = InstanceId(self.next_id);
+        self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
+    // ------------------------------------------------------------ accessors
+
+    /// The running instances, in configuration order.
+    pub fn instances(&self) -> &[Instance] {
+        &self.instances
+    }
+
+    /// Ids of the running instances, in configuration order.
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = InstanceId> + '_ {
+        self.slots.iter().map(|s| s.id)
+    }
+
+    /// The id of the instance at `index` in configuration order.
+    pub fn id_at(&self, index: usize) -> Option<InstanceId> {
+        self.slots.get(index).map(|s| s.id)
+    }
+
+    /// The position of a running instance in configuration order.
+    pub fn position(&self, id: InstanceId) -> Option<usize> {
+        self.slots.iter().position(|s| s.id == id)
+    }
+
+    /// An instance, running or retired (until [`Node::take_retired`]).
+    pub fn instance(&self, id: InstanceId) -> Option<&Instance> {
+        match self.position(id) {
+            Some(i) => self.instances.get(i),
+            None => self
+                .retired
+                .iter()
+                .find(|(_, s)| s.id == id)
+                .map(|(i, _)| i),
+        }
+    }
+
+    fn slot(&self, id: InstanceId) -> Option<&Slot<T>> {
+        self.slots
+            .iter()
+            .chain(self.retired.iter().map(|(_, s)| s))
+            .find(|s| s.id == id)
+    }
+
+    /// The caller's data of an instance, running or retired.
+    pub fn data(&self, id: InstanceId) -> Option<&T> {
+        self.slot(id).map(|s| &s.data)
+    }
+
+    /// The caller's data of an instance, running or retired.
+    pub fn data_mut(&mut self, id: InstanceId) -> Option<&mut T> {
+        self.slots
+            .iter_mut()
+            .chain(self.retired.iter_mut().map(|(_, s)| s))
+            .find(|s| s.id == id)
+            .map(|s| &mut s.data)
+    }
+
+    /// The interface an instance is configured on.
+    pub fn ifindex(&self, id: InstanceId) -> Option<u32> {
+        self.slot(id).map(|s| s.ifindex)
+    }
+
+    /// Where an instance receives and sends adverts: (rx, tx) interface.
+    pub fn paths(&self, id: InstanceId) -> Option<(u32, u32)> {
+        self.slot(id).map(|s| (s.rx_ifindex, s.tx_ifindex))
+    }
+
+    /// Receive drops of an instance, by [`DropReason::index`].
+    pub fn rx_drops(&self, id: InstanceId) -> Option<&RxDrops> {
+        self.slot(id).map(|s| &s.drops)
+    }
+
+    /// Datagrams no instance matched: (interface, family, reason) → count.
+    pub fn unmatched_drops(&self) -> &BTreeMap<(u32, Family, DropReason), u64> {
+        &self.unmatched
+    }
+
+    /// The sync groups.
+    pub fn sync_groups(&self) -> &[SyncGroup] {
+        &self.groups
+    }
+
+    /// The sync group of a running instance.
+    pub fn sync_group_of(&self, id: InstanceId) -> Option<&SyncGroup> {
+        let g = self.slot(id)?.group?;
+        self.groups.get(g)
+    }
+
+    /// Adverts the codec refused to encode (a bug if ever non-zero).
+    pub fn encode_errors(&self) -> u64 {
+        self.queues.encode_errors
+    }
+
+    // ------------------------------------------------------------ mutators
+
+    /// Receive adverts on `rx_ifindex` and send them on `tx_ifindex`
+    /// instead of the configured interface (keepalived `use_vmac`: the
+    /// macvlan, unless `vmac_xmit_base`). Kept across reconfigurations that
+    /// keep the instance.
+    pub fn set_paths(&mut self, id: InstanceId, rx_ifindex: u32, tx_ifindex: u32) {
+        if let Some(s) = self.slots.iter_mut().find(|s| s.id == id) {
+            s.rx_ifindex = rx_ifindex;
+            s.tx_ifindex = tx_ifindex;
+        }
+    }
+
+    /// Gives an instance that has not started (Initialize, or Stop after a
+    /// shutdown) an interface, tracker or fault event without running the
+    /// sync step: it sets the environment [`Event::Startup`] will find.
+    /// Returns false, ignoring the event, for a running instance, for
+    /// Startup and Shutdown, and for an unknown id.
+    pub fn preset(&mut self, id: InstanceId, ev: Event) -> bool {
+        let Some(i) = self.position(id) else {
+            return false;
+        };
+        let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get(i)) else {
+            return false;
+        };
+        if !matches!(inst.state(), State::Initialize | State::Stop)
+            || matches!(ev, Event::Startup | Event::Shutdown)
+        {
+            return false;
+        }
+        inst.handle_event(Instant::ZERO, ev);
+        self.queues.drain(inst, slot);
+        true
+    }
+
+    /// Stopped instances a reconfiguration retired, with their data; call
+    /// it after draining the outputs of [`Node::reconfigure`].
+    pub fn take_retired(&mut self) -> Vec<(InstanceId, T)> {
+        self.retired
+            .drain(..)
+            .map(|(_, s)| (s.id, s.data))
+            .collect()
+    }
+
+    // ------------------------------------------------------------ inputs
+
+    /// Runs every instance timer that expired at or before `now`, each
+    /// followed by the sync step. Earlier deadlines run first; equal ones
+    /// in the order they were set, as keepalived's timer tree
+    /// (`vrrp_scheduler.c`, the `sands` rbtree) runs them. That order
+    /// matters to a sync group: the member whose timer runs last completes
+    /// the group's wish for Master and is drained first.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        // Each run re-arms its instance later than `now`; the bound only
+        // guards against an instance that would not.
+        let bound = 4 * self.instances.len() + 4;
+        for _ in 0..bound {
+            let next = self
+                .instances
+                .iter()
+                .zip(&self.slots)
+                .enumerate()
+                .filter_map(|(i, (inst, s))| {
+                    let t = inst.poll_timeout().filter(|&t| t <= now)?;
+                    let armed = if s.deadline == Some(t) {
+                        s.armed
+                    } else {
+                        u64::MAX
+                    };
+                    Some((t, armed, i))
+                })
+                .min();
+            let Some((_, _, i)) = next else {
+                return;
+            };
+            if let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) {
+                slot.deadline = None;
+                inst.handle_timeout(now);
+            }
+            self.step(now, i);
+        }
+    }
+
+    /// One event for one instance, then the sync step.
+    pub fn handle_event(&mut self, now: Instant, id: InstanceId, ev: Event) {
+        self.handle_events(now, id, [ev]);
+    }
+
+    /// Several events for one instance, then one sync step (a start-up:
+    /// the trackers' states, Startup, the interface state).
+    pub fn handle_events(
+        &mut self,
+        now: Instant,
+        id: InstanceId,
+        events: impl IntoIterator<Item = Event>,
+    ) {
+        let Some(i) = self.position(id) else {
+            return;
+        };
+        if let Some(inst) = self.instances.get_mut(i) {
+            for ev in events {
+                inst.handle_event(now, ev);
+            }
+        }
+        self.step(now, i);
+    }
+
+    /// The same event for every instance (start-up, shutdown), then the
+    /// sync step for each in order.
+    pub fn handle_event_all(&mut self, now: Instant, ev: Event) {
+        for inst in &mut self.instances {
+            inst.handle_event(now, ev);
+        }
+        for i in 0..self.instances.len() {
+            self.step(now, i);
+        }
+    }
+
+    // ------------------------------------------------------------ outputs
+
+    /// The next datagram to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.queues.transmits.pop_front()
+    }
+
+    /// The next action (after the datagrams).
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Output> {
+        self.queues.outputs.pop_front()
+    }
+
+    /// When to call [`Node::handle_timeout`] next; `None` when no timer
+    /// runs.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.instances
+            .iter()
+            .filter_map(Instance::poll_timeout)
+            .min()
+    }
+
+    // ------------------------------------------------------------ internals
+
+    /// After input to instance `i`: its sync group's rules
+    /// ([`SyncGroup::sync`]), then drain `i`, then the other members in
+    /// group order, then report a new group state.
+    fn step(&mut self, now: Instant, i: usize) {
+        let group = self.slots.get(i).and_then(|s| s.group);
+        let Some(g) = group else {
+            self.drain(i);
+            return;
+        };
+        let Some(grp) = self.groups.get_mut(g) else {
+            self.drain(i);
+            return;
+        };
+        grp.sync(now, &mut self.instances);
+        self.drain(i);
+        let n = self.groups.get(g).map_or(0, |grp| grp.members().len());
+        for k in 0..n {
+            let m = self
+                .groups
+                .get(g)
+                .and_then(|grp| grp.members().get(k).copied());
+            if let Some(m) = m.filter(|&m| m != i) {
+                self.drain(m);
+            }
+        }
+        self.report_group(g);
+    }
+
+    /// Moves instance `i`'s actions to the queues and notes when its
+    /// deadline changed (for the order of [`Node::handle_timeout`]).
+    fn drain(&mut self, i: usize) {
+        if let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) {
+            self.queues.drain(inst, slot);
+            let t = inst.poll_timeout();
+            if slot.deadline != t {
+                slot.deadline = t;
+                self.arm_seq += 1;
+                slot.armed = self.arm_seq;
+            }
+        }
+    }
+
+    /// Reports a group that entered Master, Backup or Fault as a whole.
+    fn report_group(&mut self, g: usize) {
+        let Some(grp) = self.groups.get(g) else {
+            return;
+        };
+        let to = grp.state(&self.instances);
+        let Some(last) = self.group_reported.get_mut(g) else {
+            return;
+        };
+        if matches!(to, State::Master | State::Backup | State::Fault) && *last != Some(to) {
+            let from = last.replace(to);
+            self.queues
+                .outputs
+                .push_back(Output::GroupStateChanged { group: g, from, to });
+        }
+    }
+
+    /// Builds the sync groups over the running instances (`group_of`: the
+    /// group index per instance, checked by [`reconfigure::build`]);
+    /// `reported` carries the last reported state by group name.
+    fn set_groups(
+        &mut self,
+        specs: &[(String, Vec<usize>)],
+        group_of: &[Option<usize>],
+        reported: &BTreeMap<String, State>,
+    ) {
+        self.groups.clear();
+        self.group_reported.clear();
+        for (name, members) in specs {
+            // Checked by `build`: cannot fail.
+            if let Ok(g) = SyncGroup::new(name.clone(), members.clone(), &mut self.instances) {
+                self.group_reported.push(reported.get(name).copied());
+                self.groups.push(g);
+            }
+        }
+        for (s, g) in self.slots.iter_mut().zip(group_of) {
+            s.group = *g;
+        }
+    }
+}
+
+impl<T> Default for Node<T> {
+    /// A node without instances ([`Node::reconfigure`] adds them).
+    fn default() -> Self {
+        Node {
+            instances: Vec::new(),
+            slots: Vec::new(),
+            groups: Vec::new(),
+            group_reported: Vec::new(),
+            retired: Vec::new(),
+            queues: Queues::default(),
+            unmatched: BTreeMap::new(),
+            rx_advert: Box::new(Advertisement {
+                version: crate::packet::Version::V3,
+                vrid: 0,
+                priority: 0,
+                max_advert_int_cs: 0,
+                auth: crate::packet::Auth::None,
+                addresses: crate::packet::AddressList::new(),
+            }),
+            next_id: 0,
+            arm_seq: 0,
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn new(id: InstanceId, spec: InstanceSpec<T>) -> Self {
+        Slot {
+            id,
+            ifindex: spec.ifindex,
+            rx_ifindex: spec.ifindex,
+            tx_ifindex: spec.ifindex,
+            unicast_ttl: spec.unicast_ttl,
+            group: None,
+            drops: [0; DropReason::ALL.len()],
+            deadline: None,
+            armed: 0,
+            data: spec.data,
+        }
+    }
+}

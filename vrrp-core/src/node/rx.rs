@@ -1,0 +1,104 @@
+//! The receive path: demultiplex a datagram to its instance, validate,
+//! decode, handle.
+
+use core::net::IpAddr;
+
+use super::{Node, Received, RxError};
+use crate::packet::{DropReason, Family, RxMeta, validate};
+use crate::time::Instant;
+
+impl<T> Node<T> {
+    /// A VRRP datagram (the IP payload) received on interface `ifindex` as
+    /// `rx` says.
+    ///
+    /// The instance is the one receiving on `ifindex` with the datagram's
+    /// family and VRID; several instances share a VRID there only in
+    /// unicast mode, with distinct peers: the one listing the source wins
+    /// (keepalived `vrrp_dispatcher_read` looks instances up by interface,
+    /// family and VRID, then by unicast peer). The datagram then goes
+    /// through [`validate`] against the instance's
+    /// [`crate::Instance::expectations`], is decoded, and given to
+    /// [`crate::Instance::handle_advert`], followed by the sync step. Every
+    /// drop is counted.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        ifindex: u32,
+        rx: &RxMeta,
+        bytes: &[u8],
+    ) -> Result<Received, RxError> {
+        let family = Family::of(rx.src);
+        let Some(&vrid) = bytes.get(1) else {
+            return Err(self.unmatched(ifindex, family, DropReason::Truncated));
+        };
+        let Some(i) = self.demux(ifindex, family, vrid, rx.src) else {
+            return Err(self.unmatched(ifindex, family, DropReason::VridMismatch));
+        };
+        let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) else {
+            return Err(self.unmatched(ifindex, family, DropReason::VridMismatch));
+        };
+        let parsed = validate(rx, bytes, &inst.expectations()).and_then(|v| {
+            // `validate` checked everything `parse_into` checks: a failure
+            // here is a malformed message, counted as keepalived counts a
+            // bad length (`packet_len_err`).
+            self.rx_advert
+                .parse_into(&v.packet)
+                .map(|()| v.notes)
+                .map_err(|_| DropReason::Truncated)
+        });
+        let notes = match parsed {
+            Ok(notes) => notes,
+            Err(reason) => {
+                if let Some(c) = slot.drops.get_mut(reason.index()) {
+                    *c += 1;
+                }
+                // Every codec reason feeds the instance's counters,
+                // address-list and destination mismatches included
+                // (keepalived `addr_list_err`; RFC 6527).
+                inst.note_rejected(reason.into());
+                return Err(RxError::Rejected {
+                    instance: slot.id,
+                    reason,
+                });
+            }
+        };
+        let id = slot.id;
+        let ignored = inst.handle_advert(now, rx.src, &self.rx_advert).err();
+        let priority = self.rx_advert.priority;
+        self.step(now, i);
+        Ok(Received {
+            instance: id,
+            priority,
+            notes,
+            ignored,
+        })
+    }
+
+    /// The instance receiving (`ifindex`, `family`, `vrid`) from `src`.
+    fn demux(&self, ifindex: u32, family: Family, vrid: u8, src: IpAddr) -> Option<usize> {
+        let mut candidates = self
+            .slots
+            .iter()
+            .zip(&self.instances)
+            .enumerate()
+            .filter(|(_, (s, inst))| {
+                let c = inst.config();
+                s.rx_ifindex == ifindex && c.family == family && c.vrid == vrid
+            })
+            .map(|(i, (_, inst))| (i, &inst.config().unicast_peers));
+        let (first, peers) = candidates.next()?;
+        if peers.is_empty() || peers.contains(&src) {
+            return Some(first);
+        }
+        Some(
+            candidates
+                .find(|(_, peers)| peers.contains(&src))
+                .map_or(first, |(j, _)| j),
+        )
+    }
+
+    fn unmatched(&mut self, ifindex: u32, family: Family, reason: DropReason) -> RxError {
+        *self.unmatched.entry((ifindex, family, reason)).or_default() += 1;
+        RxError::NoInstance(reason)
+    }
+}
