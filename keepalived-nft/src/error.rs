@@ -29,12 +29,11 @@ pub enum NftError {
         /// Requests neither acknowledged nor refused.
         missing: usize,
     },
-    /// IPv6 addresses need keepalived's neighbour-discovery accept rules and
-    /// link-local chains, which are not built yet: without them a Master's
-    /// neighbour advertisements for its VIPs would be dropped. Refused
-    /// rather than half done.
-    #[error("nftables: dropping IPv6 addresses ({0}) is not supported yet")]
-    Ipv6Unsupported(std::net::Ipv6Addr),
+    /// A link-local IPv6 address is dropped per interface (keepalived's
+    /// `vips_link_local` set keyed by address and interface), which is not
+    /// built yet. Refused rather than dropped on every interface.
+    #[error("nftables: dropping the link-local address {0} is not supported yet")]
+    LinkLocalUnsupported(std::net::Ipv6Addr),
     /// A reply did not decode.
     #[error("nftables: malformed reply: {0}")]
     Malformed(String),

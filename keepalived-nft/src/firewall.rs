@@ -89,8 +89,12 @@ impl<T: Transport> Firewall<T> {
     /// sharing a VIP do not collide. One batch per family: the table is
     /// created in the same batch as the first elements.
     pub fn add(&mut self, addrs: &[IpAddr]) -> Result<(), NftError> {
-        if let Some(IpAddr::V6(a)) = addrs.iter().find(|a| a.is_ipv6()) {
-            return Err(NftError::Ipv6Unsupported(*a));
+        for a in addrs {
+            if let IpAddr::V6(a) = a
+                && a.is_unicast_link_local()
+            {
+                return Err(NftError::LinkLocalUnsupported(*a));
+            }
         }
         for family in [Family::Ipv4, Family::Ipv6] {
             let key = FamilyKey::from(family);
@@ -202,10 +206,10 @@ mod tests {
         let mut fw = Firewall::new(Settings::default(), Log::default());
         fw.remove_stale().unwrap();
         assert!(matches!(
-            fw.add(&ips(&["10.0.0.1", "fd00::1"])),
-            Err(NftError::Ipv6Unsupported(_))
+            fw.add(&ips(&["10.0.0.1", "fe80::1"])),
+            Err(NftError::LinkLocalUnsupported(_))
         ));
-        fw.add(&ips(&["10.0.0.1"])).unwrap();
+        fw.add(&ips(&["10.0.0.1", "fd00::1"])).unwrap();
         fw.add(&ips(&["10.0.0.1", "10.0.0.2"])).unwrap(); // shared VIP skipped
         fw.remove(&ips(&["10.0.0.1", "10.0.0.2", "fd00::1"]))
             .unwrap();
@@ -214,16 +218,36 @@ mod tests {
         fw.add(&ips(&["10.0.0.3"])).unwrap(); // the table is still there
         fw.shutdown().unwrap();
         let table = ["table ip", "chain", "chain", "set", "rule", "rule", "add"];
+        let table6 = [
+            "table ip6",
+            "chain",
+            "chain",
+            "chain",
+            "chain",
+            "set",
+            "set",
+            "add",
+            "rule",
+            "rule",
+            "rule",
+            "rule",
+            "rule",
+            "rule",
+            "add",
+        ];
         assert_eq!(
             fw.transport().0,
             [
                 vec!["table ip", "delete ip"],
                 vec!["table ip6", "delete ip6"],
                 table.to_vec(),
+                table6.to_vec(),
                 vec!["add"],
+                vec!["del"],
                 vec!["del"],
                 vec!["add"],
                 vec!["delete ip"],
+                vec!["delete ip6"],
             ]
         );
     }

@@ -13,13 +13,11 @@
 //!   Master, with keepalived's table life cycle (stale table deleted at
 //!   start, table kept with an emptied set on demotion, deleted at exit).
 //!
-//! IPv4 only for now: [`Firewall::add`] refuses IPv6 addresses
-//! ([`NftError::Ipv6Unsupported`]) until keepalived's `ip6` table is built
-//! whole (the `neighbor-discovery` accept rules, without which a Master's
-//! neighbour advertisements would be dropped, the link-local chains and
-//! `nftables_ifindex`). The VMAC rules (IGMP/MLD reports re-sent from the
-//! parent, router solicitations dropped on the macvlan) are not built yet
-//! either.
+//! Not built yet: link-local IPv6 VIPs ([`Firewall::add`] refuses them with
+//! [`NftError::LinkLocalUnsupported`]; keepalived drops them per interface
+//! through the `vips_link_local` set, `nftables_ifindex`), and the VMAC rules
+//! (IGMP/MLD reports re-sent from the parent, router solicitations dropped
+//! on the macvlan).
 //!
 //! ```no_run
 //! use keepalived_nft::{Firewall, NftSocket, Settings};

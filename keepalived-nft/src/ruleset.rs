@@ -20,10 +20,11 @@ use std::net::IpAddr;
 
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_netfilter::nftables::{
-    ChainAttribute, DataAttribute, ExpressionAttribute, Expressions, Hook, Immediate,
-    InetHookNumber, ListAttribute, Lookup, NfTablesMessage, Payload, Register, RuleAttribute,
-    RuleMessage, SetAttribute, SetElementAttribute, SetElementList, SetElementMessage, SetFlags,
-    SetMessage, TableAttribute, TableFlags, TableMessage, Verdict, VerdictAttribute,
+    Bitwise, ChainAttribute, Cmp, DataAttribute, ExpressionAttribute, Expressions, Hook, Immediate,
+    InetHookNumber, ListAttribute, Lookup, NfTablesMessage, Operator, Payload, Register,
+    RuleAttribute, RuleMessage, SetAttribute, SetElementAttribute, SetElementList,
+    SetElementMessage, SetFlags, SetMessage, TableAttribute, TableFlags, TableMessage, Verdict,
+    VerdictAttribute,
 };
 
 /// keepalived's default table name (`DEFAULT_NFTABLES_TABLE`).
@@ -34,6 +35,16 @@ pub const DEFAULT_PRIORITY: i32 = -1;
 
 /// The set of drop addresses.
 pub const VIPS_SET: &str = "vips";
+
+/// The IPv6 set of ICMPv6 types that always pass.
+pub const NEIGHBOR_DISCOVERY_SET: &str = "neighbor-discovery";
+
+/// nft's `TYPE_ICMP6_TYPE` (nftables' datatype.h), printed `icmpv6_type`.
+const TYPE_ICMPV6_TYPE: u32 = 29;
+
+/// ICMPv6 neighbour solicitation and advertisement (RFC 4861 §4.3, §4.4).
+const ND_NEIGHBOR_SOLICIT: u8 = 135;
+const ND_NEIGHBOR_ADVERT: u8 = 136;
 
 /// The `global_defs` settings that shape the rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,8 +152,9 @@ pub struct Request {
     pub flags: u16,
 }
 
-/// The set id tying the rules to the set created in the same batch.
+/// Set ids tying rules and elements to sets created in the same batch.
 const VIPS_SET_ID: u32 = 1;
+const NEIGHBOR_DISCOVERY_SET_ID: u32 = 2;
 
 fn table_message(settings: &Settings) -> TableMessage {
     TableMessage {
@@ -199,34 +211,41 @@ fn base_chain(settings: &Settings, family: Family, name: &str, hook: InetHookNum
     }
 }
 
-fn drop_rule(settings: &Settings, family: Family, chain: &str, offset: u32) -> Request {
-    let mut exprs: Vec<ListAttribute<ExpressionAttribute>> = vec![
-        Expressions::Payload(vec![
-            Payload::DestinationRegister(Register::Reg1),
-            // NFT_PAYLOAD_NETWORK_HEADER
-            Payload::Base(1),
-            Payload::Offset(offset),
-            Payload::Len(family.addr_len()),
-        ])
-        .into(),
-        Expressions::Lookup(vec![
-            Lookup::Set(VIPS_SET.to_string()),
-            Lookup::SourceRegister(Register::Reg1),
-            Lookup::SetId(VIPS_SET_ID),
-        ])
-        .into(),
-    ];
+/// What a rule does when it matches.
+enum Action {
+    Drop,
+    Accept,
+    Goto(&'static str),
+}
+
+/// A rule of `chain`: `exprs`, then a counter with `nftables_counters`,
+/// then the verdict (keepalived's `add_counter` and `add_immediate_verdict`
+/// at the end of every rule builder).
+fn rule(
+    settings: &Settings,
+    family: Family,
+    chain: &str,
+    mut exprs: Vec<ListAttribute<ExpressionAttribute>>,
+    action: Action,
+) -> Request {
     if settings.counters {
         exprs.push(ListAttribute::Element(vec![ExpressionAttribute::Name(
             "counter".to_string(),
         )]));
     }
+    let code = |v: i32| VerdictAttribute::Code(Verdict::Other(v as u32));
+    let data = match action {
+        Action::Drop => vec![code(libc::NF_DROP)],
+        Action::Accept => vec![code(libc::NF_ACCEPT)],
+        Action::Goto(target) => vec![
+            VerdictAttribute::Code(Verdict::Goto),
+            VerdictAttribute::Chain(target.to_string()),
+        ],
+    };
     exprs.push(
         Expressions::Immediate(vec![
             Immediate::DestinationRegister(Register::Verdict),
-            Immediate::Data(DataAttribute::Verdict(vec![VerdictAttribute::Code(
-                Verdict::Other(libc::NF_DROP as u32),
-            )])),
+            Immediate::Data(DataAttribute::Verdict(data)),
         ])
         .into(),
     );
@@ -243,13 +262,164 @@ fn drop_rule(settings: &Settings, family: Family, chain: &str, offset: u32) -> R
     }
 }
 
-/// Creates the table with its chains, the empty `vips` set and the two drop
-/// rules, in keepalived's order (so `nft list` shows the same object
-/// handles): table, chain `out`, chain `in`, set `vips`, the rule of `in`,
-/// the rule of `out`.
+/// Loads `len` bytes of the network header at `offset` into register 1.
+fn load_network(offset: u32, len: u32) -> ListAttribute<ExpressionAttribute> {
+    Expressions::Payload(vec![
+        Payload::DestinationRegister(Register::Reg1),
+        // NFT_PAYLOAD_NETWORK_HEADER
+        Payload::Base(1),
+        Payload::Offset(offset),
+        Payload::Len(len),
+    ])
+    .into()
+}
+
+fn lookup(set: &str, set_id: Option<u32>) -> ListAttribute<ExpressionAttribute> {
+    let mut l = vec![
+        Lookup::Set(set.to_string()),
+        Lookup::SourceRegister(Register::Reg1),
+    ];
+    if let Some(id) = set_id {
+        l.push(Lookup::SetId(id));
+    }
+    Expressions::Lookup(l).into()
+}
+
+fn cmp_eq(value: Vec<u8>) -> ListAttribute<ExpressionAttribute> {
+    Expressions::Cmp(vec![
+        Cmp::SourceRegister(Register::Reg1),
+        Cmp::Op(Operator::Equal),
+        Cmp::Data(DataAttribute::Value(value)),
+    ])
+    .into()
+}
+
+/// `ip daddr @vips drop` / `ip saddr @vips drop` (and `ip6`).
+fn drop_rule(settings: &Settings, family: Family, chain: &str, offset: u32) -> Request {
+    rule(
+        settings,
+        family,
+        chain,
+        vec![
+            load_network(offset, family.addr_len()),
+            lookup(VIPS_SET, Some(VIPS_SET_ID)),
+        ],
+        Action::Drop,
+    )
+}
+
+/// `icmpv6 type @neighbor-discovery accept`: next header ICMPv6 (byte 6 of
+/// the IPv6 header), then the ICMPv6 type looked up in the set (keepalived's
+/// `setup_rule_icmpv6`).
+fn neighbor_discovery_rule(settings: &Settings, chain: &str) -> Request {
+    rule(
+        settings,
+        Family::Ipv6,
+        chain,
+        vec![
+            load_network(6, 1),
+            cmp_eq(vec![libc::IPPROTO_ICMPV6 as u8]),
+            Expressions::Payload(vec![
+                Payload::DestinationRegister(Register::Reg1),
+                // NFT_PAYLOAD_TRANSPORT_HEADER
+                Payload::Base(2),
+                Payload::Offset(0),
+                Payload::Len(1),
+            ])
+            .into(),
+            lookup(NEIGHBOR_DISCOVERY_SET, None),
+        ],
+        Action::Accept,
+    )
+}
+
+/// `ip6 daddr fe80::/10 goto in_link_local` (`saddr` and `out_link_local`
+/// in the output chain): the whole address masked with ffc0:: and compared
+/// with fe80:: (keepalived's `setup_rule_range_goto`).
+fn link_local_goto_rule(
+    settings: &Settings,
+    chain: &str,
+    offset: u32,
+    target: &'static str,
+) -> Request {
+    let mut mask = [0u8; 16];
+    mask[..2].copy_from_slice(&[0xff, 0xc0]);
+    let mut fe80 = [0u8; 16];
+    fe80[..2].copy_from_slice(&[0xfe, 0x80]);
+    rule(
+        settings,
+        Family::Ipv6,
+        chain,
+        vec![
+            load_network(offset, 16),
+            Expressions::Bitwise(vec![
+                Bitwise::SourceRegister(Register::Reg1),
+                Bitwise::DestinationRegister(Register::Reg1),
+                Bitwise::Length(16),
+                Bitwise::Mask(DataAttribute::Value(mask.to_vec())),
+                Bitwise::Xor(DataAttribute::Value(vec![0; 16])),
+            ])
+            .into(),
+            cmp_eq(fe80.to_vec()),
+        ],
+        Action::Goto(target),
+    )
+}
+
+fn regular_chain(settings: &Settings, name: &str) -> Request {
+    Request {
+        family: Family::Ipv6,
+        message: NfTablesMessage::NewChain(netlink_packet_netfilter::nftables::ChainMessage {
+            attributes: vec![
+                ChainAttribute::Table(settings.table.clone()),
+                ChainAttribute::Name(name.to_string()),
+            ],
+        }),
+        flags: NLM_F_CREATE,
+    }
+}
+
+/// The shape of a set: name, flags, key type and length, batch id.
+struct SetShape<'a> {
+    name: &'a str,
+    flags: SetFlags,
+    key_type: u32,
+    key_len: u32,
+    id: u32,
+}
+
+fn new_set(settings: &Settings, family: Family, shape: SetShape<'_>) -> Request {
+    Request {
+        family,
+        message: NfTablesMessage::NewSet(SetMessage {
+            attributes: vec![
+                SetAttribute::Table(settings.table.clone()),
+                SetAttribute::Name(shape.name.to_string()),
+                SetAttribute::Flags(shape.flags),
+                SetAttribute::KeyType(shape.key_type),
+                SetAttribute::KeyLen(shape.key_len),
+                SetAttribute::Id(shape.id),
+            ],
+        }),
+        flags: NLM_F_CREATE,
+    }
+}
+
+/// Creates the table with its chains, sets and rules, in keepalived's order
+/// (so `nft list` shows the same object handles).
+///
+/// IPv4 (`nft_setup_ipv4`, `nft_setup_ipv4_vips`): table, chain `out`,
+/// chain `in`, set `vips`, the rule of `in`, the rule of `out`.
+///
+/// IPv6 (`nft_setup_ipv6`, `nft_setup_ipv6_vips`): table, chains `out`,
+/// `in`, `in_link_local`, `out_link_local`, set `vips`, the constant set
+/// `neighbor-discovery` with its two elements, then the neighbour-discovery
+/// accept and the link-local goto of `in`, the same two of `out`, then the
+/// two drop rules. Neighbour solicitations and advertisements always pass,
+/// so a Master still resolves and announces its VIPs.
 pub fn create_table(settings: &Settings, family: Family) -> Vec<Request> {
     let (saddr, daddr) = family.saddr_daddr_offsets();
-    vec![
+    let mut reqs = vec![
         Request {
             family,
             message: NfTablesMessage::NewTable(table_message(settings)),
@@ -257,23 +427,66 @@ pub fn create_table(settings: &Settings, family: Family) -> Vec<Request> {
         },
         base_chain(settings, family, "out", InetHookNumber::LocalOut),
         base_chain(settings, family, "in", InetHookNumber::LocalIn),
-        Request {
+    ];
+    if family == Family::Ipv6 {
+        reqs.push(regular_chain(settings, "in_link_local"));
+        reqs.push(regular_chain(settings, "out_link_local"));
+    }
+    reqs.push(new_set(
+        settings,
+        family,
+        SetShape {
+            name: VIPS_SET,
+            flags: SetFlags::empty(),
+            key_type: family.key_type(),
+            key_len: family.addr_len(),
+            id: VIPS_SET_ID,
+        },
+    ));
+    if family == Family::Ipv6 {
+        reqs.push(new_set(
+            settings,
             family,
-            message: NfTablesMessage::NewSet(SetMessage {
+            SetShape {
+                name: NEIGHBOR_DISCOVERY_SET,
+                flags: SetFlags::Constant,
+                key_type: TYPE_ICMPV6_TYPE,
+                key_len: 1,
+                id: NEIGHBOR_DISCOVERY_SET_ID,
+            },
+        ));
+        let elems = [ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT]
+            .into_iter()
+            .map(|t| {
+                ListAttribute::Element(vec![SetElementAttribute::Key(DataAttribute::Value(vec![
+                    t,
+                ]))])
+            })
+            .collect();
+        reqs.push(Request {
+            family,
+            message: NfTablesMessage::NewSetElement(SetElementMessage {
                 attributes: vec![
-                    SetAttribute::Table(settings.table.clone()),
-                    SetAttribute::Name(VIPS_SET.to_string()),
-                    SetAttribute::Flags(SetFlags::empty()),
-                    SetAttribute::KeyType(family.key_type()),
-                    SetAttribute::KeyLen(family.addr_len()),
-                    SetAttribute::Id(VIPS_SET_ID),
+                    SetElementList::Table(settings.table.clone()),
+                    SetElementList::Set(NEIGHBOR_DISCOVERY_SET.to_string()),
+                    SetElementList::Elements(elems),
                 ],
             }),
             flags: NLM_F_CREATE,
-        },
-        drop_rule(settings, family, "in", daddr),
-        drop_rule(settings, family, "out", saddr),
-    ]
+        });
+        reqs.push(neighbor_discovery_rule(settings, "in"));
+        reqs.push(link_local_goto_rule(settings, "in", daddr, "in_link_local"));
+        reqs.push(neighbor_discovery_rule(settings, "out"));
+        reqs.push(link_local_goto_rule(
+            settings,
+            "out",
+            saddr,
+            "out_link_local",
+        ));
+    }
+    reqs.push(drop_rule(settings, family, "in", daddr));
+    reqs.push(drop_rule(settings, family, "out", saddr));
+    reqs
 }
 
 fn elements(settings: &Settings, addrs: &[IpAddr]) -> Vec<SetElementList> {
@@ -366,6 +579,25 @@ mod tests {
             ]
         );
         assert_eq!(
+            kinds(&create_table(&s, Family::Ipv6)),
+            [
+                "table",
+                "chain out",
+                "chain in",
+                "chain in_link_local",
+                "chain out_link_local",
+                "set",
+                "set",
+                "NewSetElement(SetElementMessage { attributes: [Table(\"keepalived\"), Set(\"neighbor-discovery\"), Elements([Element([Key(Value([135]))]), Element([Key(Value([136]))])])] })",
+                "rule in",
+                "rule in",
+                "rule out",
+                "rule out",
+                "rule in",
+                "rule out"
+            ]
+        );
+        assert_eq!(
             kinds(&delete_stale_table(&s, Family::Ipv6)),
             ["table", "delete table"]
         );
@@ -378,7 +610,7 @@ mod tests {
             ..Settings::default()
         };
         let reqs = create_table(&s, Family::Ipv6);
-        let NfTablesMessage::NewRule(rule) = &reqs[4].message else {
+        let NfTablesMessage::NewRule(rule) = &reqs[12].message else {
             panic!("rule expected")
         };
         let Some(RuleAttribute::Expressions(exprs)) = rule.attributes.get(2) else {

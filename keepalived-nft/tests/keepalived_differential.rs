@@ -1,5 +1,6 @@
 //! Differential against keepalived 2.2.7 (root, network namespaces): the same
-//! `no_accept` Master in two namespaces, one run by keepalived, one by this
+//! `no_accept` Master (IPv4 and IPv6, with and without `nftables_counters`)
+//! in two namespaces, one run by keepalived, one by this
 //! crate; `nft -j list ruleset` of both, with handles, counter values and
 //! nft's version stripped, must be equal. Then our table's life cycle: the
 //! set emptied on demotion, a stale table replaced at start, nothing left
@@ -53,7 +54,9 @@ impl Netns {
             .stderr(std::process::Stdio::null())
             .status();
         sh(&format!(
-            "ip netns add {name} && ip -n {name} link add eth0 type veth peer name eth1 && \
+            "ip netns add {name} && \
+             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
+             ip -n {name} link add eth0 type veth peer name eth1 && \
              ip -n {name} addr add 10.9.0.1/24 dev eth0 && ip -n {name} link set eth0 up && \
              ip -n {name} link set eth1 up && ip -n {name} link set lo up"
         ));
@@ -121,7 +124,7 @@ fn child() {
     let counters = std::env::var("KANFT_COUNTERS").is_ok();
     let settings = Settings::default().with_counters(counters);
     let mut fw = Firewall::new(settings, NftSocket::new().unwrap());
-    let vip: IpAddr = "10.9.0.33".parse().unwrap();
+    let vip: IpAddr = std::env::var("KANFT_VIP").unwrap().parse().unwrap();
     for step in steps.split(',') {
         match step {
             "stale" => fw.remove_stale().unwrap(),
@@ -133,13 +136,14 @@ fn child() {
     }
 }
 
-fn ours(ns: &Netns, steps: &str, counters: bool) {
+fn ours(ns: &Netns, steps: &str, counters: bool, vip: &str) {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new("ip");
     cmd.args(["netns", "exec", &ns.0])
         .arg(exe)
         .args(["--exact", "child", "--ignored", "--nocapture"])
-        .env("KANFT_STEPS", steps);
+        .env("KANFT_STEPS", steps)
+        .env("KANFT_VIP", vip);
     if counters {
         cmd.env("KANFT_COUNTERS", "1");
     }
@@ -165,7 +169,7 @@ impl Drop for Keepalived {
     }
 }
 
-fn keepalived(ns: &Netns, global: &str) -> Keepalived {
+fn keepalived(ns: &Netns, global: &str, vip: &str) -> Keepalived {
     let dir = std::env::temp_dir().join(format!("{}-conf", ns.0));
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("keepalived.conf");
@@ -174,7 +178,8 @@ fn keepalived(ns: &Netns, global: &str) -> Keepalived {
         format!(
             "global_defs {{\n router_id kanft\n {global}\n}}\n\
              vrrp_instance vips {{\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
-             priority 100\n advert_int 1\n no_accept\n virtual_ipaddress {{\n 10.9.0.33\n }}\n}}\n"
+             version 3\n priority 100\n advert_int 1\n no_accept\n\
+             virtual_ipaddress {{\n {vip}\n }}\n}}\n"
         ),
     )
     .unwrap();
@@ -202,23 +207,27 @@ fn keepalived(ns: &Netns, global: &str) -> Keepalived {
     Keepalived { child, dir }
 }
 
-fn differential(counters: bool) {
+fn differential(counters: bool, vip: &str) {
     if !is_root() || !have("keepalived") || !have("nft") {
         eprintln!("SKIPPED: the keepalived differential needs root, keepalived and nft");
         return;
     }
-    let tag = if counters { "c" } else { "p" };
+    let tag = format!(
+        "{}{}",
+        if counters { "c" } else { "p" },
+        if vip.contains(':') { "6" } else { "4" }
+    );
     let pid = std::process::id();
     let k_ns = Netns::new(format!("kanft-k{tag}-{pid}"));
     let o_ns = Netns::new(format!("kanft-o{tag}-{pid}"));
     let global = if counters { "nftables_counters" } else { "" };
-    let k = keepalived(&k_ns, global);
+    let k = keepalived(&k_ns, global, vip);
     // keepalived alone becomes Master after 3 adverts and adds its rules.
     wait_for(
-        || k_ns.ruleset().to_string().contains("10.9.0.33"),
+        || k_ns.ruleset().to_string().contains(vip),
         "keepalived's drop set",
     );
-    ours(&o_ns, "stale,add", counters);
+    ours(&o_ns, "stale,add", counters, vip);
     assert_eq!(o_ns.ruleset(), k_ns.ruleset(), "Master: same ruleset");
     drop(k);
     wait_for(
@@ -227,20 +236,30 @@ fn differential(counters: bool) {
     );
     // A stale table (a killed daemon's) is replaced; demotion empties the
     // set and keeps the table; shutdown removes everything.
-    ours(&o_ns, "stale,add,remove", counters);
+    ours(&o_ns, "stale,add,remove", counters, vip);
     let demoted = o_ns.ruleset().to_string();
     assert!(demoted.contains("\"vips\""), "{demoted}");
-    assert!(!demoted.contains("10.9.0.33"), "{demoted}");
-    ours(&o_ns, "stale,add,shutdown", counters);
+    assert!(!demoted.contains(vip), "{demoted}");
+    ours(&o_ns, "stale,add,shutdown", counters, vip);
     assert_eq!(o_ns.ruleset(), Value::Array(vec![]));
 }
 
 #[test]
 fn same_ruleset_as_keepalived_for_a_no_accept_master() {
-    differential(false);
+    differential(false, "10.9.0.33");
 }
 
 #[test]
 fn same_ruleset_as_keepalived_with_counters() {
-    differential(true);
+    differential(true, "10.9.0.33");
+}
+
+#[test]
+fn same_ruleset_as_keepalived_for_an_ipv6_master() {
+    differential(false, "fd00:9::33");
+}
+
+#[test]
+fn same_ruleset_as_keepalived_for_an_ipv6_master_with_counters() {
+    differential(true, "fd00:9::33");
 }
