@@ -8,7 +8,7 @@
 //! keepalived reads the result to the same configuration (line numbers aside).
 
 use crate::lexer::{TokKind, tokenize};
-use crate::tree::is_script_keyword;
+use crate::syntax::is_script_keyword;
 
 /// Formats configuration text canonically.
 pub fn format_source(text: &str) -> String {

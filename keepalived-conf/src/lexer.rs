@@ -304,14 +304,14 @@ pub(crate) fn scan_plain(rest: &[u8], toks: &mut Vec<Tok>) -> Option<(usize, usi
     let next = (end + 1).min(rest.len());
     // a `\r` before the `\n` (or at the end of the input) is not part of the line
     let len = end - usize::from(end > 0 && rest[end - 1] == b'\r');
-    (len <= crate::source::MAX_LINE).then_some((len, next))
+    (len <= crate::syntax::MAX_LINE).then_some((len, next))
 }
 
 /// Whether a statement starting with `kw` is read by the general path: a script keyword
 /// (its raw arguments are kept) or an `include`.
 #[inline]
 fn needs_general_path(kw: &[u8]) -> bool {
-    crate::tree::is_script_keyword_bytes(kw) || is_include_keyword(kw)
+    crate::syntax::is_script_keyword_bytes(kw) || is_include_keyword(kw)
 }
 
 /// The `include` keywords (keepalived 2.2.7 lib/parser.c).
@@ -644,7 +644,7 @@ mod tests {
         ] {
             assert_eq!(scan_plain(text.as_bytes(), &mut t), None, "{text:?}");
         }
-        let long = "a".repeat(crate::source::MAX_LINE + 1);
+        let long = "a".repeat(crate::syntax::MAX_LINE + 1);
         assert_eq!(scan_plain(long.as_bytes(), &mut t), None);
     }
 

@@ -73,6 +73,7 @@ mod preprocess;
 mod source;
 mod span;
 mod split;
+mod syntax;
 mod tree;
 pub mod values;
 

@@ -12,7 +12,8 @@ use crate::diag::{Diagnostic, Sink};
 use crate::lexer::{Cleaned, Cols, TokKind, clean, tokenize};
 use crate::source::{Line, LineSource, MAX_LINE, open, resolve_include};
 use crate::span::{FileId, SourceMap, Span};
-use crate::tree::{Item, Node, TreeBuilder, Word, is_script_keyword};
+use crate::syntax::is_script_keyword;
+use crate::tree::{Item, Node, TreeBuilder, Word};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

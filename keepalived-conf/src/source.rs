@@ -6,8 +6,7 @@ use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-/// Longest physical line keepalived accepts (`MAXBUF` 1024 including the NUL).
-pub(crate) const MAX_LINE: usize = 1023;
+pub(crate) use crate::syntax::MAX_LINE;
 /// Bytes a [`Chunked`] reader holds (one buffer per file, reused). A line longer than a
 /// quarter of it (64 KiB) is only counted, not kept: it is longer than [`MAX_LINE`], so it
 /// is reported and ignored and its text never read.
