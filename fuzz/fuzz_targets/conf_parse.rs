@@ -19,8 +19,6 @@ fuzz_target!(|data: &[u8]| {
         includes: false,
         max_lines: 300,
         random_seed: 1,
-        keep_model: true,
-        pipeline: false,
         split_min_bytes: usize::MAX,
     };
     let parsed = parse_str("fuzz.conf", &text, &opts);

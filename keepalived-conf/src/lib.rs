@@ -96,23 +96,10 @@ pub struct LoadOptions {
     pub max_lines: usize,
     /// Seed for `${_RANDOM}` (results are deterministic for a given seed).
     pub random_seed: u64,
-    /// Keep the typed model (`true`, the default). With `false` virtual servers and their
-    /// groups are validated and dropped as soon as they are read, and [`Parsed::config`]
-    /// holds `global_defs`, the VRRP sections (for [`lint`]; each `vrrp_instance` reduced
-    /// to what the lint reads: name, VRID, interface, priority, trackers, its first
-    /// virtual address and source addresses), the static sections and raw blocks: the
-    /// diagnostics are identical, the memory use no longer grows with the number of
-    /// virtual servers (`kaconf check`).
-    pub keep_model: bool,
-    /// Read large inputs (256 KiB and more) on a second thread while the model is built.
-    /// The result is identical either way. Default `false`: on the 2-core test machine the
-    /// hand-over (nodes freed on the other thread, cache transfers) cost 50-70% more CPU
-    /// than it saved and the wall time did not improve (BENCHMARKING.md).
-    pub pipeline: bool,
     /// Inputs at least this large (bytes) are read in two parts on two threads when a
     /// safe place to split them exists (no preprocessor constructs after it; see
     /// [`parse_str_in_two_parts`]). The result is identical either way. `usize::MAX`
-    /// turns it off; ignored with [`LoadOptions::pipeline`].
+    /// turns it off.
     pub split_min_bytes: usize,
 }
 
@@ -123,8 +110,6 @@ impl Default for LoadOptions {
             includes: true,
             max_lines: 4_000_000,
             random_seed: 0x5eed,
-            keep_model: true,
-            pipeline: false,
             split_min_bytes: SPLIT_MIN_BYTES,
         }
     }
@@ -172,41 +157,88 @@ impl Parsed {
     }
 }
 
-/// Inputs at least this large are read and built on two threads (see [`run`]).
-const PIPELINE_MIN_BYTES: u64 = 256 * 1024;
-
 /// Default of [`LoadOptions::split_min_bytes`]: below it a second thread costs more than
 /// it saves.
 const SPLIT_MIN_BYTES: usize = 256 * 1024;
 
+/// One read's options: the caller's [`LoadOptions`] and whether the typed model is
+/// kept whole.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadOptions {
+    load: LoadOptions,
+    /// `false` for the `check_*` entry points: virtual servers and their groups are
+    /// validated and dropped as soon as they are read, and each `vrrp_instance` is
+    /// reduced to what [`lint`] reads.
+    pub(crate) keep_model: bool,
+}
+
+impl ReadOptions {
+    fn new(load: &LoadOptions, keep_model: bool) -> Self {
+        Self {
+            load: load.clone(),
+            keep_model,
+        }
+    }
+}
+
+impl std::ops::Deref for ReadOptions {
+    type Target = LoadOptions;
+    fn deref(&self) -> &LoadOptions {
+        &self.load
+    }
+}
+
 /// Reads the configuration file at `path`, following includes.
 pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Parsed {
-    let path = path.as_ref();
-    let mut pp = preprocess::Preprocessor::new(opts);
+    load_with(path.as_ref(), &ReadOptions::new(opts, true))
+}
+
+/// Reads the configuration file at `path` for checking only (`kaconf check`): the
+/// diagnostics are exactly those of [`load`], but [`Parsed::config`] holds only
+/// `global_defs`, the VRRP sections reduced to what [`lint`] reads (each
+/// `vrrp_instance`'s name, VRID, interface, priority, trackers, first virtual address
+/// and source addresses), the static sections and raw blocks: virtual servers and their
+/// groups are validated and dropped as they are read, so memory does not grow with them.
+pub fn check_file(path: impl AsRef<Path>, opts: &LoadOptions) -> Parsed {
+    load_with(path.as_ref(), &ReadOptions::new(opts, false))
+}
+
+/// [`check_file`] on configuration text.
+pub fn check_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
+    parse_with(name, text, &ReadOptions::new(opts, false))
+}
+
+fn load_with(path: &Path, opts: &ReadOptions) -> Parsed {
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    if !opts.pipeline
-        && size >= u64::try_from(opts.split_min_bytes).unwrap_or(u64::MAX)
+    if size >= u64::try_from(opts.split_min_bytes).unwrap_or(u64::MAX)
         && let Some(p) = split::load_in_two_parts(opts, path)
     {
         return p;
     }
+    let mut pp = preprocess::Preprocessor::new(opts);
     pp.push_file(path);
-    run(pp, size >= PIPELINE_MIN_BYTES && opts.pipeline)
+    run(pp)
 }
 
 /// Parses configuration text; `name` is used in diagnostics and as the base for relative includes.
 pub fn parse_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
-    if !opts.pipeline && text.len() >= opts.split_min_bytes {
-        return parse_str_in_two_parts(name, text, opts)
-            .unwrap_or_else(|| parse_str_in_one_go(name, text, opts));
+    parse_with(name, text, &ReadOptions::new(opts, true))
+}
+
+fn parse_with(name: &str, text: &str, opts: &ReadOptions) -> Parsed {
+    if text.len() >= opts.split_min_bytes {
+        let shared = std::sync::Arc::new(text.to_string());
+        if let Some(p) = split::parse_in_two_parts(opts, name, None, Some(text), &shared) {
+            return p;
+        }
     }
     parse_str_in_one_go(name, text, opts)
 }
 
-fn parse_str_in_one_go(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
+fn parse_str_in_one_go(name: &str, text: &str, opts: &ReadOptions) -> Parsed {
     let mut pp = preprocess::Preprocessor::new(opts);
     pp.push_text(name, text);
-    run(pp, opts.pipeline && text.len() as u64 >= PIPELINE_MIN_BYTES)
+    run(pp)
 }
 
 /// Parses configuration text in two parts on two threads, whatever its size: the result
@@ -218,7 +250,13 @@ fn parse_str_in_one_go(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
 /// tests comparing both ways.
 pub fn parse_str_in_two_parts(name: &str, text: &str, opts: &LoadOptions) -> Option<Parsed> {
     let shared = std::sync::Arc::new(text.to_string());
-    split::parse_in_two_parts(opts, name, None, Some(text), &shared)
+    split::parse_in_two_parts(
+        &ReadOptions::new(opts, true),
+        name,
+        None,
+        Some(text),
+        &shared,
+    )
 }
 
 /// [`parse_str`] in one go with every line read by the general path (the fast path for
@@ -226,61 +264,23 @@ pub fn parse_str_in_two_parts(name: &str, text: &str, opts: &LoadOptions) -> Opt
 /// and the fuzz target only.
 #[doc(hidden)]
 pub fn parse_str_general_path(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
-    let mut pp = preprocess::Preprocessor::new(opts);
+    let opts = ReadOptions::new(opts, true);
+    let mut pp = preprocess::Preprocessor::new(&opts);
     pp.fast_lines = false;
     pp.push_text(name, text);
-    run(pp, false)
+    run(pp)
 }
 
-/// Preprocessor and tree on one side, typed model on the other. With `pipelined` the
-/// preprocessor runs on its own thread and hands finished top-level statements over a
-/// bounded channel (memory stays bounded); the result is the same either way, because
-/// both sides keep their own diagnostics and they are merged in a fixed order.
-fn run(pp: preprocess::Preprocessor<'_>, pipelined: bool) -> Parsed {
+/// Preprocessor and tree, then the typed model, one top-level statement at a time.
+fn run(mut pp: preprocess::Preprocessor<'_>) -> Parsed {
     let mut b = build::Builder::new(pp.keep_model());
     let mut build_sink = diag::Sink::default();
-    let pp = if pipelined {
-        std::thread::scope(|s| {
-            // batches of top-level statements: one channel operation per BATCH statements
-            const BATCH: usize = 256;
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Node>>(16);
-            let mut pp = pp;
-            let producer = s.spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                while let Some(nodes) = pp.next_batch() {
-                    batch.extend(nodes);
-                    if batch.len() >= BATCH
-                        && tx
-                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                            .is_err()
-                    {
-                        return pp;
-                    }
-                }
-                if !batch.is_empty() {
-                    let _ = tx.send(batch);
-                }
-                pp
-            });
-            for nodes in rx {
-                for n in nodes {
-                    b.add_root(&n, &mut build_sink);
-                }
-            }
-            producer
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e))
-        })
-    } else {
-        let mut pp = pp;
-        while let Some(nodes) = pp.next_batch() {
-            for n in nodes {
-                b.add_root(&n, &mut build_sink);
-                pp.recycle(n);
-            }
+    while let Some(nodes) = pp.next_batch() {
+        for n in nodes {
+            b.add_root(&n, &mut build_sink);
+            pp.recycle(n);
         }
-        pp
-    };
+    }
     finish(pp, b, build_sink)
 }
 
@@ -303,7 +303,8 @@ fn finish(
 
 /// Parses configuration text into the block tree only (after preprocessing), for tools.
 pub fn parse_tree(name: &str, text: &str, opts: &LoadOptions) -> (Vec<Node>, Vec<Diagnostic>) {
-    let mut pp = preprocess::Preprocessor::new(opts);
+    let opts = ReadOptions::new(opts, true);
+    let mut pp = preprocess::Preprocessor::new(&opts);
     pp.push_text(name, text);
     let mut out = Vec::new();
     while let Some(nodes) = pp.next_batch() {

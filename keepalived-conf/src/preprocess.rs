@@ -7,7 +7,7 @@
 //! Everything is bounded: expansion depth, expanded line length, the number of logical
 //! lines produced, include depth and the number of files.
 
-use crate::LoadOptions;
+use crate::ReadOptions;
 use crate::diag::{Diagnostic, Sink};
 use crate::lexer::{Cleaned, Cols, TokKind, clean, tokenize};
 use crate::source::{Line, LineSource, MAX_LINE, open, resolve_include};
@@ -45,7 +45,7 @@ struct Frame {
 }
 
 pub(crate) struct Preprocessor<'o> {
-    opts: &'o LoadOptions,
+    opts: &'o ReadOptions,
     pub(crate) sources: SourceMap,
     pub(crate) sink: Sink,
     stack: Vec<Frame>,
@@ -64,7 +64,7 @@ pub(crate) struct Preprocessor<'o> {
 }
 
 impl<'o> Preprocessor<'o> {
-    pub(crate) fn new(opts: &'o LoadOptions) -> Preprocessor<'o> {
+    pub(crate) fn new(opts: &'o ReadOptions) -> Preprocessor<'o> {
         Preprocessor {
             opts,
             sources: SourceMap::default(),

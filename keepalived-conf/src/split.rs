@@ -7,7 +7,7 @@
 //! at all and the line before does not continue a definition (`\`). Each part is read,
 //! turned into a tree and (for `virtual_server`s, nearly all of a large file) into the
 //! typed model on its own thread, with its own allocations: nothing is handed over per
-//! statement (the two-thread pipeline of [`crate::LoadOptions::pipeline`] did that and
+//! statement (an earlier two-thread pipeline did that and
 //! lost to the cross-thread frees). The second part's other statements (few) are built
 //! afterwards, in order, by the first part's builder.
 //!
@@ -28,7 +28,7 @@ use crate::diag::{MAX_DIAGNOSTICS, Sink};
 use crate::preprocess::Preprocessor;
 use crate::source::{Chunked, LineSource, Stop};
 use crate::tree::{Node, TreeEnd};
-use crate::{LoadOptions, Parsed};
+use crate::{Parsed, ReadOptions};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -96,7 +96,7 @@ struct SecondPart {
 }
 
 /// Reads the second part (from `src`, its first line numbered `lines_before + 1`).
-fn second_part(opts: &LoadOptions, name: &str, src: LineSource, lines_before: u32) -> SecondPart {
+fn second_part(opts: &ReadOptions, name: &str, src: LineSource, lines_before: u32) -> SecondPart {
     let mut pp = Preprocessor::new(opts);
     pp.push_source(name, None, None, src, lines_before);
     let mut builder = Builder::new(opts.keep_model);
@@ -126,7 +126,7 @@ fn second_part(opts: &LoadOptions, name: &str, src: LineSource, lines_before: u3
 /// when [`find_split`] finds a place; `None` when it does not or the result could differ
 /// from reading it in one go (see the module documentation).
 pub(crate) fn parse_in_two_parts(
-    opts: &LoadOptions,
+    opts: &ReadOptions,
     name: &str,
     path: Option<&Path>,
     keep_text: Option<&str>,
@@ -138,7 +138,7 @@ pub(crate) fn parse_in_two_parts(
 
 /// [`parse_in_two_parts`] at a given line start (`lines_before` lines before it).
 fn parse_at(
-    opts: &LoadOptions,
+    opts: &ReadOptions,
     name: &str,
     path: Option<&Path>,
     keep_text: Option<&str>,
@@ -159,7 +159,7 @@ fn parse_at(
 /// on to the end (one pass). Files smaller than [`crate::source::STREAM_MIN`] are read
 /// whole and split as text ([`parse_in_two_parts`]). `None`: read the file in one go
 /// (no safe place to split, or the result could differ).
-pub(crate) fn load_in_two_parts(opts: &LoadOptions, path: &Path) -> Option<Parsed> {
+pub(crate) fn load_in_two_parts(opts: &ReadOptions, path: &Path) -> Option<Parsed> {
     let name = path.display().to_string();
     // a FIFO would block the open; `load` reports what is not a regular file
     if !std::fs::metadata(path).ok()?.is_file() {
@@ -218,7 +218,7 @@ pub(crate) fn load_in_two_parts(opts: &LoadOptions, path: &Path) -> Option<Parse
 /// thread first, while the other starts. `read_second` returning `None` means the first
 /// part's source read the whole input: its result is final.
 fn parse_parts<'a>(
-    opts: &'a LoadOptions,
+    opts: &'a ReadOptions,
     (name, path, keep_text): (&str, Option<&Path>, Option<&str>),
     prepare: impl FnOnce(),
     first: LineSource,
@@ -425,11 +425,11 @@ mod tests {
         assert_eq!(find_split("a {\n  b\n  c\n  d\n}\n"), None);
     }
 
-    fn opts() -> LoadOptions {
-        LoadOptions {
+    fn opts() -> crate::LoadOptions {
+        crate::LoadOptions {
             config_id: Some("main".into()),
             split_min_bytes: usize::MAX,
-            ..LoadOptions::default()
+            ..crate::LoadOptions::default()
         }
     }
 
@@ -447,7 +447,15 @@ mod tests {
                 continue;
             }
             let lines = u32::try_from(text[..at].matches('\n').count()).unwrap_or(u32::MAX);
-            if let Some(two) = parse_at(&opts, name, None, Some(text), &shared, at, lines) {
+            if let Some(two) = parse_at(
+                &crate::ReadOptions::new(&opts, true),
+                name,
+                None,
+                Some(text),
+                &shared,
+                at,
+                lines,
+            ) {
                 let where_ = format!("{name} split before line {}", lines + 1);
                 assert_eq!(two.short_diagnostics(), one.short_diagnostics(), "{where_}");
                 assert_eq!(

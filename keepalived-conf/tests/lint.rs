@@ -83,13 +83,13 @@ fn both_instances_in_one_file_are_compared() {
     );
 }
 
-/// `kaconf check` reads without the model (`keep_model: false`): the instances are reduced
-/// to what the lint reads, and the lint finds exactly the same.
+/// `kaconf check` reads with `check_file` (no model kept): the instances are reduced to
+/// what the lint reads, and the lint finds exactly the same.
 #[test]
 fn reduced_instances_give_the_same_findings() {
-    let findings = |o: &LoadOptions| {
-        let m = load("tests/data/lint/master.conf", o);
-        let b = load("tests/data/lint/backup.conf", o);
+    let findings = |read: fn(&str, &LoadOptions) -> keepalived_conf::Parsed| {
+        let m = read("tests/data/lint/master.conf", &opts());
+        let b = read("tests/data/lint/backup.conf", &opts());
         let found = tracking_weights(&[&m.config, &b.config]);
         assert!(!found.is_empty());
         found
@@ -100,14 +100,13 @@ fn reduced_instances_give_the_same_findings() {
             })
             .collect::<Vec<_>>()
     };
-    let without = LoadOptions {
-        keep_model: false,
-        ..opts()
-    };
-    assert_eq!(findings(&without), findings(&opts()));
+    assert_eq!(
+        findings(|p, o| keepalived_conf::check_file(p, o)),
+        findings(|p, o| load(p, o))
+    );
     let text = "vrrp_instance V {\n interface eth0\n virtual_router_id 9\n priority 90\n virtual_ipaddress {\n  fd00::1/64\n  fd00::2/64\n }\n virtual_routes {\n  fd01::/64 via fd00::9\n }\n track_script {\n  chk weight 20\n }\n}\nvrrp_script chk {\n script /bin/true\n}\n";
     let full = parse_str("v.conf", text, &opts());
-    let reduced = parse_str("v.conf", text, &without);
+    let reduced = keepalived_conf::check_str("v.conf", text, &opts());
     assert_eq!(full.short_diagnostics(), reduced.short_diagnostics());
     let (f, r) = (
         &full.config.vrrp_instances[0],

@@ -39,10 +39,6 @@ struct Common {
     /// Print diagnostics one per line (`file:line:col: severity: message`).
     #[arg(long)]
     short: bool,
-    /// Read on a second thread while the model is built (`LoadOptions::pipeline`; the
-    /// result is the same; measured slower on 2 cores, so off by default).
-    #[arg(long, hide = true)]
-    pipeline: bool,
     /// Read large files in one go on one thread (`LoadOptions::split_min_bytes`; by
     /// default they are read in two parts on two threads when that is safe; same result).
     #[arg(long, hide = true)]
@@ -112,7 +108,6 @@ fn report(p: &Parsed, common: &Common, quiet: bool) {
 fn opts(common: &Common) -> LoadOptions {
     LoadOptions {
         config_id: common.config_id.clone(),
-        pipeline: common.pipeline,
         split_min_bytes: if common.no_split {
             usize::MAX
         } else {
@@ -149,11 +144,11 @@ fn main() -> ExitCode {
             }
             // check needs no virtual servers in the model: they are validated and dropped
             // as they are read
-            let o = LoadOptions {
-                keep_model: false,
-                ..opts(&common)
-            };
-            let parsed: Vec<Parsed> = paths.iter().map(|p| load(p, &o)).collect();
+            let o = opts(&common);
+            let parsed: Vec<Parsed> = paths
+                .iter()
+                .map(|p| keepalived_conf::check_file(p, &o))
+                .collect();
             for p in &parsed {
                 report(p, &common, quiet);
             }

@@ -189,8 +189,7 @@ pub(crate) struct Ctx<'s> {
 
 /// Reduces an instance to what [`crate::lint::tracking_weights`] reads (name, VRID,
 /// interface, priority, trackers, and the addresses that give the family: the first
-/// virtual address, `unicast_src_ip`, `mcast_src_ip`), for `LoadOptions::keep_model =
-/// false`: the rest of an instance (addresses, routes, peers, scripts) is not kept.
+/// virtual address, `unicast_src_ip`, `mcast_src_ip`), for [`crate::check_file`]: the rest of an instance (addresses, routes, peers, scripts) is not kept.
 fn lint_summary(v: &mut VrrpInstance) {
     v.authentication = None;
     v.virtual_ipaddress.truncate(1);

@@ -3,7 +3,7 @@
 //! are not looked at).
 //!
 //! Sections are fed one at a time as they are read, so the model need not be kept
-//! (`LoadOptions::keep_model = false`); only names and references are remembered, and the
+//! (`check_file`, keep_model = false); only names and references are remembered, and the
 //! cross-reference checks run in [`Validator::finish`].
 
 use crate::diag::{Diagnostic, Sink};
