@@ -89,9 +89,13 @@ fn main() -> ExitCode {
     }
     netio::cli::init_logging(cli.daemon.detail);
     if let Some(p) = &cli.daemon.pid_file
-        && let Err(e) = std::fs::write(p, format!("{}\n", std::process::id()))
+        && let Err(e) = netio::safe_file::write_file(
+            p,
+            format!("{}\n", std::process::id()).as_bytes(),
+            netio::safe_file::PID_FILE_MODE,
+        )
     {
-        eprintln!("lvsd: writing {}: {e}", p.display());
+        eprintln!("lvsd: pid file: {e}");
         return ExitCode::FAILURE;
     }
     lvsd::daemon::disable_huge_pages();

@@ -12,6 +12,8 @@
 //! - [`track_file`]: keepalived `track_file` values watched with inotify.
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
+//! - [`safe_file`]: files the daemons write (dump, pid file, generated
+//!   config) without following planted symlinks (keepalived's `fopen_safe`).
 //! - [`netns`]: entering network namespaces (tests, tools).
 //! - [`control`], [`metrics`], [`systemd`], [`cli`]: what both daemons need
 //!   around their main loop: the status socket, the Prometheus endpoint,
@@ -30,6 +32,7 @@ mod netlink_conn;
 pub mod netns;
 pub mod notify_fifo;
 pub mod rtnl;
+pub mod safe_file;
 pub mod script;
 pub mod script_args;
 pub mod script_security;

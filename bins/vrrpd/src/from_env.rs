@@ -386,14 +386,17 @@ pub fn prepare(print: bool, socket: &Path) -> Result<PathBuf, ExitCode> {
         return Err(ExitCode::SUCCESS);
     }
     let path = generated_path(socket);
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, text));
-    match written {
+    // The text holds AUTH_PASS: mode 0600, never through a planted symlink.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("vrrpd: cannot create {}: {e}", dir.display());
+        return Err(ExitCode::FAILURE);
+    }
+    match netio::safe_file::write_private(&path, text.as_bytes()) {
         Ok(()) => Ok(path),
         Err(e) => {
-            eprintln!("vrrpd: cannot write {}: {e}", path.display());
+            eprintln!("vrrpd: cannot write the generated configuration: {e}");
             Err(ExitCode::FAILURE)
         }
     }

@@ -35,7 +35,10 @@ struct Cli {
     /// Unix socket serving `vrrpd status`.
     #[arg(long, default_value = DEFAULT_SOCKET)]
     socket: PathBuf,
-    /// File written with the JSON state on SIGUSR1 (keepalived: /tmp/keepalived.data).
+    /// File written with the JSON state on SIGUSR1 (keepalived: /tmp/keepalived.data):
+    /// mode 0600, through a new randomly named file renamed over it, never
+    /// through a symlink; a directory other users can write without the sticky
+    /// bit is refused.
     #[arg(long, default_value = "/tmp/vrrpd.json")]
     dump_file: PathBuf,
     /// Check the configuration, print diagnostics and exit (0 = usable).

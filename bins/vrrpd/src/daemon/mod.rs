@@ -182,8 +182,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     }
     let _pid = match &o.pid_file {
         Some(p) => {
-            std::fs::write(p, format!("{}\n", std::process::id()))
-                .map_err(|e| format!("writing {}: {e}", p.display()))?;
+            netio::safe_file::write_file(
+                p,
+                format!("{}\n", std::process::id()).as_bytes(),
+                netio::safe_file::PID_FILE_MODE,
+            )
+            .map_err(|e| format!("pid file: {e}"))?;
             PidFile(Some(p.clone()))
         }
         None => PidFile(None),
