@@ -109,6 +109,8 @@ pub struct Options {
     pub socket: Option<PathBuf>,
     /// Prometheus listener.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Bounds on the Prometheus listener's clients.
+    pub metrics_limits: netio::metrics::Limits,
     /// Keep the IPVS entries at exit (keepalived `-I`).
     pub dont_release_ipvs: bool,
 }
@@ -833,7 +835,8 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
         netio::control::serve(p, qtx.clone(), Query::Json)?;
     }
     if let Some(addr) = opts.metrics_listen {
-        let bound = netio::metrics::serve(addr, qtx.clone(), Query::Metrics).await?;
+        let bound =
+            netio::metrics::serve(addr, qtx.clone(), Query::Metrics, opts.metrics_limits).await?;
         tracing::info!("metrics at http://{bound}/metrics");
     }
     // ha_suspend: follow the local addresses (open the watch before the dump

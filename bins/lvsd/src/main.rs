@@ -88,6 +88,7 @@ fn main() -> ExitCode {
         return config_test(&cli);
     }
     netio::cli::init_logging(cli.daemon.detail);
+    netio::cli::raise_fd_limit();
     if let Some(p) = &cli.daemon.pid_file
         && let Err(e) = netio::safe_file::write_file(
             p,
@@ -115,6 +116,7 @@ fn main() -> ExitCode {
         config_id: cli.config_id.clone(),
         socket: Some(cli.socket.clone()),
         metrics_listen: cli.daemon.metrics_listen,
+        metrics_limits: cli.daemon.metrics_limits(),
         dont_release_ipvs: cli.dont_release_ipvs,
     };
     let r = rt.block_on(daemon::run(opts));

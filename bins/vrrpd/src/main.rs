@@ -155,21 +155,25 @@ fn main() -> ExitCode {
             port,
             timeout,
         }) => from_env::check_tcp(host, port, timeout),
-        None => daemon::main(daemon::DaemonOptions {
-            file: if cli.from_env {
-                match from_env::prepare(cli.print_config, &cli.socket) {
-                    Ok(path) => path,
-                    Err(code) => return code,
-                }
-            } else {
-                cli.daemon.file
-            },
-            detail: cli.daemon.detail,
-            pid_file: cli.daemon.pid_file,
-            metrics_listen: cli.daemon.metrics_listen,
-            socket: cli.socket,
-            dump_file: cli.dump_file,
-            config_test: cli.config_test,
-        }),
+        None => {
+            let metrics_limits = cli.daemon.metrics_limits();
+            daemon::main(daemon::DaemonOptions {
+                file: if cli.from_env {
+                    match from_env::prepare(cli.print_config, &cli.socket) {
+                        Ok(path) => path,
+                        Err(code) => return code,
+                    }
+                } else {
+                    cli.daemon.file
+                },
+                detail: cli.daemon.detail,
+                pid_file: cli.daemon.pid_file,
+                metrics_limits,
+                metrics_listen: cli.daemon.metrics_listen,
+                socket: cli.socket,
+                dump_file: cli.dump_file,
+                config_test: cli.config_test,
+            })
+        }
     }
 }

@@ -274,6 +274,15 @@ async fn run(
                 _ => check_once(&spec, weight).await,
             }
         };
+        if !out.ok && netio::fd_limit::near_exhaustion() {
+            // The check could not tell anything about the server: lvsd is
+            // out of descriptors (its sockets or pipes failed). Loudly, and
+            // without a change of the server's state.
+            tracing::error!(checker = %spec.location, target = %spec.target, reason = %out.reason,
+                "check not judged: lvsd is out of file descriptors; the server keeps its state");
+            tokio::time::sleep(spec.timing.delay_before_retry.max(Duration::from_secs(1))).await;
+            continue;
+        }
         if !out.ok && (spec.log_all_failures || fsm.up) {
             tracing::info!(checker = %spec.location, target = %spec.target, reason = %out.reason, "check failed");
         }
