@@ -277,7 +277,7 @@ pub struct Daemon<K: Kernel> {
     orig_timeouts: Option<Timeouts>,
     daemons: Vec<SyncDaemon>,
     scripts: tokio::task::JoinSet<()>,
-    limit: std::sync::Arc<tokio::sync::Semaphore>,
+    limits: checker::CheckLimits,
     /// The TCP_CHECK engine, started with the first TCP_CHECK.
     tcp: Option<checker::tcp_engine::Engine>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
@@ -346,7 +346,7 @@ impl<K: Kernel> Daemon<K> {
             orig_timeouts: None,
             daemons: Vec::new(),
             scripts: tokio::task::JoinSet::new(),
-            limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
+            limits: checker::CheckLimits::default(),
             tcp: None,
             fifos: crate::fifo::open(&desired.notify_fifos, &script_policy),
             script_policy,
@@ -479,7 +479,7 @@ impl<K: Kernel> Daemon<K> {
                         spec.clone(),
                         i64::from(rs.dest.weight),
                         &self.tx,
-                        &self.limit,
+                        &self.limits.permits(&p.vs.id),
                         p.vs.ha_suspend.map(|ip| {
                             let present = self.local_addrs.as_ref().is_none_or(|a| a.contains(&ip));
                             self.suspend
