@@ -366,6 +366,18 @@ pub fn generated_path(socket: &Path) -> PathBuf {
     socket.with_file_name(format!("{stem}-from-env.conf"))
 }
 
+/// Removes AUTH_PASS from the environment once the configuration holds it,
+/// so that no script the daemon runs inherits the password. Call before
+/// any other thread exists (vrrpd's `main`, before the runtime starts).
+pub fn forget_secrets() {
+    // SAFETY: called from `main` before the tokio runtime or any other
+    // thread is started, so nothing reads the environment concurrently.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::remove_var("AUTH_PASS");
+    }
+}
+
 /// `--from-env`: builds the config; with `print` prints it and returns
 /// `Err(SUCCESS)`, else writes it and returns the path for the daemon.
 /// Errors print one line naming the variable and return `Err(FAILURE)`.

@@ -160,7 +160,10 @@ fn main() -> ExitCode {
             daemon::main(daemon::DaemonOptions {
                 file: if cli.from_env {
                     match from_env::prepare(cli.print_config, &cli.socket) {
-                        Ok(path) => path,
+                        Ok(path) => {
+                            from_env::forget_secrets();
+                            path
+                        }
                         Err(code) => return code,
                     }
                 } else {
