@@ -64,23 +64,38 @@ pub fn parse_value(bytes: &[u8]) -> Option<i32> {
     i32::try_from(v).ok()
 }
 
-/// Reads the value of a track file: 0 when it is missing, unreadable or
-/// empty; `None` when the number is out of range (ignore the change).
-pub fn read_value(path: &Path) -> Option<i32> {
+/// The most a track file read takes (keepalived reads 127 bytes).
+pub const MAX_READ: usize = 127;
+
+/// The first [`MAX_READ`] bytes of a track file, with one `read(2)` on an
+/// `O_NONBLOCK` open as keepalived does: a FIFO (or device) put where the
+/// track file should be must not hang the daemon in open(2) or read(2), and
+/// a huge file or /dev/zero costs 127 bytes. Empty when it is missing or
+/// unreadable.
+pub fn read_head(path: &Path) -> Vec<u8> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut buf = [0u8; 127];
-    // O_NONBLOCK as keepalived opens it: a FIFO (or device) put where the
-    // track file should be must not hang the daemon in open(2) or read(2).
+    let mut buf = vec![0u8; MAX_READ];
     let Ok(mut f) = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
     else {
-        return Some(0);
+        return Vec::new();
     };
     let n = f.read(&mut buf).unwrap_or(0);
-    let v = parse_value(&buf[..n]);
+    buf.truncate(n);
+    buf
+}
+
+/// Reads the value of a track file: 0 when it is missing, unreadable or
+/// empty; `None` when the number is out of range (ignore the change).
+pub fn read_value(path: &Path) -> Option<i32> {
+    let head = read_head(path);
+    if head.is_empty() {
+        return Some(0);
+    }
+    let v = parse_value(&head);
     if v.is_none() {
         tracing::info!(file = %path.display(), "invalid number read from track file - ignoring");
     }
