@@ -11,8 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lvsd::daemon;
 
-/// Default control socket.
-const DEFAULT_SOCKET: &str = "/run/lvsd.sock";
+/// Default control socket: /run/lvsd.sock, or /run/lvsd_NS.sock inside
+/// network namespace NS.
+fn default_socket() -> PathBuf {
+    netio::netns::default_path("/run", "lvsd", "sock")
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,8 +27,11 @@ const DEFAULT_SOCKET: &str = "/run/lvsd.sock";
 struct Cli {
     #[command(flatten)]
     daemon: netio::cli::DaemonArgs,
-    /// Unix socket serving `lvsd status`.
-    #[arg(long, default_value = DEFAULT_SOCKET)]
+    /// Unix socket serving `lvsd status` (mode 0600). Inside a network
+    /// namespace other than the host's, the default is /run/lvsd_NS.sock (NS:
+    /// its name under /run/netns, else net<inode>), so daemons run one per
+    /// namespace do not collide.
+    #[arg(long, default_value_os_t = default_socket())]
     socket: PathBuf,
     /// Config id for `@ID` lines (keepalived -i).
     #[arg(short = 'i', long = "config-id")]
@@ -46,8 +52,9 @@ enum Command {
     /// Print the running daemon's virtual servers, real servers, weights and
     /// checker verdicts as JSON.
     Status {
-        /// The daemon's control socket.
-        #[arg(long, default_value = DEFAULT_SOCKET)]
+        /// The daemon's control socket (the daemon's default in this network
+        /// namespace).
+        #[arg(long, default_value_os_t = default_socket())]
         socket: PathBuf,
     },
 }
