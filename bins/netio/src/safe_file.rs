@@ -93,7 +93,33 @@ pub fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), SafeFil
         _ => PathBuf::from("."),
     };
     check_directory(&dir, path)?;
-    let (tmp, mut file) = create_temp(&dir, name)?;
+    write_through_temp(&dir, name, path, contents, mode)
+}
+
+/// Like [`write_file`] without the directory check, for files other users
+/// are meant to share and that live in their directories (keepalived's
+/// `track_file`s, whose `init_file` goes through `fopen_safe()` too): the
+/// contents still go through a random `O_EXCL|O_NOFOLLOW` file renamed over
+/// the target, so a symlink there is replaced, never followed.
+pub fn replace_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), SafeFileError> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| SafeFileError::NotAFilePath(path.to_path_buf()))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    write_through_temp(&dir, name, path, contents, mode)
+}
+
+fn write_through_temp(
+    dir: &Path,
+    name: &std::ffi::OsStr,
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+) -> Result<(), SafeFileError> {
+    let (tmp, mut file) = create_temp(dir, name)?;
     let written = file
         .write_all(contents)
         .map_err(io("writing", &tmp))

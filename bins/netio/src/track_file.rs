@@ -104,7 +104,10 @@ pub fn read_value(path: &Path) -> Option<i32> {
 
 /// `init_file [VALUE] [overwrite]` (track_file.c `track_file_end_handler`):
 /// writes `VALUE\n` when the file is missing, or with `overwrite` when it is
-/// a regular file and this is not a reload. Returns true if it wrote.
+/// a regular file and this is not a reload. Returns true if it wrote. The
+/// file (mode 0644) goes through a new file renamed over the path
+/// ([`crate::safe_file::replace_file`], keepalived's `fopen_safe()`), so a
+/// symlink planted there is replaced, not written through.
 pub fn init_file(path: &Path, value: i32, overwrite: bool, reload: bool) -> io::Result<bool> {
     match std::fs::metadata(path) {
         Ok(_) if !overwrite => return Ok(false),
@@ -120,7 +123,8 @@ pub fn init_file(path: &Path, value: i32, overwrite: bool, reload: bool) -> io::
         Ok(_) if reload => return Ok(false),
         _ => {}
     }
-    std::fs::write(path, format!("{value}\n"))?;
+    crate::safe_file::replace_file(path, format!("{value}\n").as_bytes(), 0o644)
+        .map_err(io::Error::other)?;
     Ok(true)
 }
 
@@ -277,6 +281,23 @@ mod tests {
         assert!(init_file(&f, 9, true, false).unwrap());
         assert_eq!(read_value(&f), Some(9));
         assert!(init_file(&d, 1, true, false).is_err(), "a directory");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// `init_file ... overwrite` on a path where a symlink to another file
+    /// was planted: the symlink is replaced, the other file is untouched
+    /// (before, the value was written through the link).
+    #[test]
+    fn init_file_does_not_write_through_a_symlink() {
+        let d = tmpdir("init-link");
+        let victim = d.join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let f = d.join("v");
+        std::os::unix::fs::symlink(&victim, &f).unwrap();
+        assert!(init_file(&f, 5, true, false).unwrap());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert!(std::fs::symlink_metadata(&f).unwrap().is_file());
+        assert_eq!(read_value(&f), Some(5));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
