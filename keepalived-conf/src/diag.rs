@@ -103,7 +103,7 @@ impl Diagnostic {
                 sp.col
             );
             if let Some(text) = sources.line_text(sp.file, sp.line) {
-                let shown: String = text
+                let shown: String = mask_secrets(&text)
                     .chars()
                     .map(|c| if c == '\t' { ' ' } else { c })
                     .collect();
@@ -120,6 +120,40 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Keywords whose value is a secret, never shown in a diagnostic's source
+/// line.
+const SECRET_KEYWORDS: &[&str] = &["auth_pass"];
+
+/// `line` with the word after a secret keyword replaced by `********` (as
+/// keepalived prints `Password = ********`, vrrp_data.c), so that a
+/// diagnostic on an `auth_pass` line does not put the password in the logs.
+fn mask_secrets(line: &str) -> std::borrow::Cow<'_, str> {
+    if !SECRET_KEYWORDS.iter().any(|k| line.contains(k)) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    let mut mask_next = false;
+    while !rest.is_empty() {
+        let ws = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..ws]);
+        rest = &rest[ws..];
+        let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_len];
+        if word.is_empty() {
+            break;
+        }
+        if mask_next {
+            out.push_str("********");
+        } else {
+            out.push_str(word);
+        }
+        mask_next = SECRET_KEYWORDS.contains(&word);
+        rest = &rest[word_len..];
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Collects diagnostics with a hard cap so that hostile input cannot exhaust memory.
@@ -282,5 +316,27 @@ mod tests {
         assert_eq!(edit_distance_within("", "abc", 5, &mut rows), Some(3));
         // the first of equally near candidates wins
         assert_eq!(nearest("stat", &["state", "stats"]), Some("state"));
+    }
+
+    /// The password of a too-long `auth_pass` is not in the rendered
+    /// warning; the rest of the line is.
+    #[test]
+    fn auth_pass_is_masked_in_rendered_source_lines() {
+        let text = "vrrp_instance VI_1 {\n authentication {\n  auth_type PASS\n  \
+                    auth_pass S3cretPassw0rd\n }\n}\n";
+        let parsed = crate::parse_str("k.conf", text, &crate::LoadOptions::default());
+        let out: String = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&parsed.sources))
+            .collect();
+        assert!(out.contains("truncated"), "{out}");
+        assert!(out.contains("auth_pass ********"), "{out}");
+        assert!(!out.contains("S3cret"), "{out}");
+        assert_eq!(mask_secrets("a b"), "a b");
+        assert_eq!(
+            mask_secrets("\t{ auth_type PASS auth_pass x } # c"),
+            "\t{ auth_type PASS auth_pass ******** } # c"
+        );
     }
 }

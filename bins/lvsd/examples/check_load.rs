@@ -200,9 +200,7 @@ fn main() {
     }
     runtime().block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(
-            checker::MAX_CONCURRENT_CHECKS,
-        ));
+        let limit = checker::Permits::single(checker::MAX_CONCURRENT_CHECKS);
         // ENGINE=1: the TCP_CHECK engine (as lvsd runs TCP_CHECK); else a
         // task per checker (as lvsd runs the other kinds).
         let engine = std::env::var("ENGINE").is_ok_and(|v| v == "1");

@@ -76,6 +76,8 @@ pub struct Options {
     pub socket: Option<PathBuf>,
     /// Prometheus listener.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Bounds on the Prometheus listener's clients.
+    pub metrics_limits: netio::metrics::Limits,
     /// Keep the IPVS entries at exit (keepalived `-I`).
     pub dont_release_ipvs: bool,
 }
@@ -195,7 +197,7 @@ pub struct Daemon<K: Kernel> {
     orig_timeouts: Option<Timeouts>,
     daemons: Vec<SyncDaemon>,
     scripts: tokio::task::JoinSet<()>,
-    limit: std::sync::Arc<tokio::sync::Semaphore>,
+    limits: checker::CheckLimits,
     /// The TCP_CHECK engine, started with the first TCP_CHECK.
     tcp: Option<checker::tcp_engine::Engine>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
@@ -264,7 +266,7 @@ impl<K: Kernel> Daemon<K> {
             orig_timeouts: None,
             daemons: Vec::new(),
             scripts: tokio::task::JoinSet::new(),
-            limit: std::sync::Arc::new(tokio::sync::Semaphore::new(checker::MAX_CONCURRENT_CHECKS)),
+            limits: checker::CheckLimits::default(),
             tcp: None,
             fifos: crate::fifo::open(&desired.notify_fifos, &script_policy),
             script_policy,
@@ -397,7 +399,7 @@ impl<K: Kernel> Daemon<K> {
                         spec.clone(),
                         i64::from(rs.dest.weight),
                         &self.tx,
-                        &self.limit,
+                        &self.limits.permits(&p.vs.id),
                         p.vs.ha_suspend.map(|ip| {
                             let present = self.local_addrs.as_ref().is_none_or(|a| a.contains(&ip));
                             self.suspend
@@ -753,7 +755,8 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
         netio::control::serve(p, qtx.clone(), Query::Json)?;
     }
     if let Some(addr) = opts.metrics_listen {
-        let bound = netio::metrics::serve(addr, qtx.clone(), Query::Metrics).await?;
+        let bound =
+            netio::metrics::serve(addr, qtx.clone(), Query::Metrics, opts.metrics_limits).await?;
         tracing::info!("metrics at http://{bound}/metrics");
     }
     // ha_suspend: follow the local addresses (open the watch before the dump

@@ -11,8 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lvsd::daemon;
 
-/// Default control socket.
-const DEFAULT_SOCKET: &str = "/run/lvsd.sock";
+/// Default control socket: /run/lvsd.sock, or /run/lvsd_NS.sock inside
+/// network namespace NS.
+fn default_socket() -> PathBuf {
+    netio::netns::default_path("/run", "lvsd", "sock")
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,8 +27,11 @@ const DEFAULT_SOCKET: &str = "/run/lvsd.sock";
 struct Cli {
     #[command(flatten)]
     daemon: netio::cli::DaemonArgs,
-    /// Unix socket serving `lvsd status`.
-    #[arg(long, default_value = DEFAULT_SOCKET)]
+    /// Unix socket serving `lvsd status` (mode 0600). Inside a network
+    /// namespace other than the host's, the default is /run/lvsd_NS.sock (NS:
+    /// its name under /run/netns, else net<inode>), so daemons run one per
+    /// namespace do not collide.
+    #[arg(long, default_value_os_t = default_socket())]
     socket: PathBuf,
     /// Config id for `@ID` lines (keepalived -i).
     #[arg(short = 'i', long = "config-id")]
@@ -46,8 +52,9 @@ enum Command {
     /// Print the running daemon's virtual servers, real servers, weights and
     /// checker verdicts as JSON.
     Status {
-        /// The daemon's control socket.
-        #[arg(long, default_value = DEFAULT_SOCKET)]
+        /// The daemon's control socket (the daemon's default in this network
+        /// namespace).
+        #[arg(long, default_value_os_t = default_socket())]
         socket: PathBuf,
     },
 }
@@ -88,10 +95,15 @@ fn main() -> ExitCode {
         return config_test(&cli);
     }
     netio::cli::init_logging(cli.daemon.detail);
+    netio::cli::raise_fd_limit();
     if let Some(p) = &cli.daemon.pid_file
-        && let Err(e) = std::fs::write(p, format!("{}\n", std::process::id()))
+        && let Err(e) = netio::safe_file::write_file(
+            p,
+            format!("{}\n", std::process::id()).as_bytes(),
+            netio::safe_file::PID_FILE_MODE,
+        )
     {
-        eprintln!("lvsd: writing {}: {e}", p.display());
+        eprintln!("lvsd: pid file: {e}");
         return ExitCode::FAILURE;
     }
     lvsd::sys::disable_huge_pages();
@@ -111,6 +123,7 @@ fn main() -> ExitCode {
         config_id: cli.config_id.clone(),
         socket: Some(cli.socket.clone()),
         metrics_listen: cli.daemon.metrics_listen,
+        metrics_limits: cli.daemon.metrics_limits(),
         dont_release_ipvs: cli.dont_release_ipvs,
     };
     let r = rt.block_on(daemon::run(opts));

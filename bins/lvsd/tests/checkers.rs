@@ -377,7 +377,7 @@ async fn checker_task_reports_down_after_retry_plus_one_failures_and_up_again() 
     let l = TcpListener::bind((LO, 0)).await.unwrap();
     let port = l.local_addr().unwrap().port();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let limit = Arc::new(tokio::sync::Semaphore::new(1));
+    let limit = checker::Permits::single(1);
     let h = checker::spawn(
         7,
         std::sync::Arc::new(spec(CheckKind::Tcp, port)),

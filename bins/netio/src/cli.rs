@@ -23,6 +23,34 @@ pub struct DaemonArgs {
     /// Serve Prometheus metrics over HTTP at ADDR/metrics (e.g. 127.0.0.1:9650).
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Metrics connections served at once; more are closed as accepted
+    /// (each one holds a file descriptor the daemon needs for scripts and
+    /// checks). Clients also get 2 s to send their request and 10 s in all.
+    #[arg(long, value_name = "N", default_value_t = crate::metrics::DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub metrics_max_connections: u16,
+}
+
+impl DaemonArgs {
+    /// The metrics endpoint's bounds from the flags.
+    pub fn metrics_limits(&self) -> crate::metrics::Limits {
+        crate::metrics::Limits {
+            max_connections: usize::from(self.metrics_max_connections),
+            ..crate::metrics::Limits::default()
+        }
+    }
+}
+
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit (see
+/// [`crate::fd_limit`]) and logs the result; call once logging is set up.
+pub fn raise_fd_limit() {
+    match crate::fd_limit::raise_nofile_limit() {
+        Ok((old, new)) if old != new => {
+            tracing::info!("open files limit raised from {old} to {new}");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot raise the open files limit: {e}"),
+    }
 }
 
 /// Logs to stderr at info (debug with `detail`); `RUST_LOG` overrides.
@@ -69,5 +97,9 @@ mod tests {
         assert_eq!(t.d.pid_file, Some(PathBuf::from("/run/x.pid")));
         assert_eq!(t.d.metrics_listen, Some("127.0.0.1:9650".parse().unwrap()));
         assert!(T::try_parse_from(["x", "--metrics-listen", "nonsense"]).is_err());
+        assert_eq!(t.d.metrics_limits(), crate::metrics::Limits::default());
+        let t = T::try_parse_from(["x", "--metrics-max-connections", "3"]).unwrap();
+        assert_eq!(t.d.metrics_limits().max_connections, 3);
+        assert!(T::try_parse_from(["x", "--metrics-max-connections", "0"]).is_err());
     }
 }

@@ -13,16 +13,38 @@ use tokio::sync::{mpsc, oneshot};
 /// Where the daemon's main loop puts the answer to one request.
 pub type Reply = oneshot::Sender<String>;
 
+/// Connections served at once; more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 8;
+
+/// The time a client has to take the whole document.
+pub const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Binds `path` (replacing a stale socket left by a dead daemon, refusing one
-/// a live daemon still answers on) and forwards every connection to `tx` as
-/// `wrap(reply)`. The text sent on the reply is written to the client,
-/// followed by a newline.
+/// a live daemon still answers on, and refusing to remove anything that is
+/// not a socket) and forwards every connection to `tx` as `wrap(reply)`. The
+/// text sent on the reply is written to the client, followed by a newline.
+///
+/// The socket is mode 0600 whatever the umask, and a client whose peer
+/// credentials (`SO_PEERCRED`) are neither root nor this daemon's user is
+/// closed unanswered. At most [`MAX_CONNECTIONS`] are served at once, each
+/// within [`WRITE_TIMEOUT`], and none eats into the descriptor reserve
+/// ([`crate::fd_limit`]).
 pub fn serve<Q: Send + 'static>(
     path: &Path,
     tx: mpsc::Sender<Q>,
     wrap: fn(Reply) -> Q,
 ) -> std::io::Result<()> {
-    if path.exists() {
+    use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+    if let Ok(md) = std::fs::symlink_metadata(path) {
+        if !md.file_type().is_socket() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists and is not a socket; not removing it",
+                    path.display()
+                ),
+            ));
+        }
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::AddrInUse,
@@ -32,22 +54,51 @@ pub fn serve<Q: Send + 'static>(
         std::fs::remove_file(path)?;
     }
     let listener = UnixListener::bind(path)?;
+    // Clients are checked by uid below too: the window between bind and
+    // chmod lets nobody else in.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let me = nix::unistd::geteuid().as_raw();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                // EMFILE and the like: do not spin.
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
+            let Ok(slot) = std::sync::Arc::clone(&slots).acquire_owned().await else {
+                return;
             };
+            let mut stream = match listener.accept().await {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    if crate::fd_limit::is_local_shortage(&e) {
+                        tracing::error!("control socket: out of file descriptors: {e}");
+                    }
+                    // EMFILE and the like: do not spin.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let uid = stream.peer_cred().map(|c| c.uid());
+            if !matches!(uid, Ok(u) if u == 0 || u == me) {
+                tracing::warn!(peer_uid = ?uid, "control socket: client refused (neither root nor uid {me})");
+                continue;
+            }
+            if !crate::fd_limit::listener_may_accept() {
+                tracing::warn!(
+                    "control socket: client refused, the file descriptor reserve is reached"
+                );
+                continue;
+            }
             let (otx, orx) = oneshot::channel();
             if tx.send(wrap(otx)).await.is_err() {
                 return;
             }
             tokio::spawn(async move {
+                let _slot = slot;
                 if let Ok(text) = orx.await {
-                    let _ = stream.write_all(text.as_bytes()).await;
-                    let _ = stream.write_all(b"\n").await;
-                    let _ = stream.shutdown().await;
+                    let write = async {
+                        stream.write_all(text.as_bytes()).await?;
+                        stream.write_all(b"\n").await?;
+                        stream.shutdown().await
+                    };
+                    let _ = tokio::time::timeout(WRITE_TIMEOUT, write).await;
                 }
             });
         }
@@ -136,6 +187,74 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(got.unwrap(), "{\"ok\":true}\n");
+    }
+
+    #[tokio::test]
+    async fn socket_is_0600_whatever_the_umask_and_a_file_is_not_removed() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = tmp("mode");
+        let _guard = RemoveOnDrop(Some(path.clone()));
+        let (tx, _rx) = mpsc::channel::<Reply>(4);
+        serve(&path, tx, |r| r).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let file = tmp("file");
+        let _g2 = RemoveOnDrop(Some(file.clone()));
+        std::fs::write(&file, "keepalived.conf contents\n").unwrap();
+        let (tx, _rx) = mpsc::channel::<Reply>(4);
+        let e = serve(&file, tx, |r| r).unwrap_err();
+        assert!(e.to_string().contains("not a socket"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "keepalived.conf contents\n"
+        );
+    }
+
+    /// A client of another user (nobody, when the test runs as root) gets no
+    /// answer; root does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn clients_of_other_users_are_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("not root: only this user's own client is checked");
+        }
+        let dir = crate::test_util::tmpdir("ctl-peer");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.join("d.sock");
+        let (tx, mut rx) = mpsc::channel::<Reply>(4);
+        serve(&path, tx, |r| r).unwrap();
+        tokio::spawn(async move {
+            while let Some(reply) = rx.recv().await {
+                let _ = reply.send("{}".into());
+            }
+        });
+        let p = path.clone();
+        let own = tokio::task::spawn_blocking(move || fetch(&p))
+            .await
+            .unwrap();
+        assert_eq!(own.unwrap(), "{}\n");
+        if nix::unistd::geteuid().is_root() {
+            // Make the socket reachable for nobody, so that only the
+            // credential check stands in the way.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+            let script = format!(
+                "import socket; s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect('{}'); print(repr(s.recv(100)))",
+                path.display()
+            );
+            let out = tokio::process::Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .args(["/usr/bin/python3", "-c", &script])
+                .output()
+                .await
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                stdout.trim(),
+                "b''",
+                "nobody got an answer: {stdout} {out:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -162,6 +162,20 @@ pub enum ScriptError {
     },
 }
 
+impl ScriptError {
+    /// Whether the script could not run because this process is out of
+    /// descriptors or memory ([`crate::fd_limit::is_local_shortage`]): the
+    /// daemon's trouble, not a verdict of the script.
+    pub fn is_local_shortage(&self) -> bool {
+        match self {
+            ScriptError::Spawn { source, .. } | ScriptError::Wait { source, .. } => {
+                crate::fd_limit::is_local_shortage(source)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Errors of entering a network namespace.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

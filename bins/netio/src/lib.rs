@@ -12,6 +12,10 @@
 //! - [`track_file`]: keepalived `track_file` values watched with inotify.
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
+//! - [`fd_limit`]: the descriptor budget (RLIMIT_NOFILE raised, a reserve
+//!   the listeners leave free).
+//! - [`safe_file`]: files the daemons write (dump, pid file, generated
+//!   config) without following planted symlinks (keepalived's `fopen_safe`).
 //! - [`netns`]: entering network namespaces (tests, tools).
 //! - [`control`], [`metrics`], [`systemd`], [`cli`]: what both daemons need
 //!   around their main loop: the status socket, the Prometheus endpoint,
@@ -24,12 +28,14 @@ pub mod announce;
 pub mod cli;
 pub mod control;
 pub mod error;
+pub mod fd_limit;
 pub mod mac;
 pub mod metrics;
 mod netlink_conn;
 pub mod netns;
 pub mod notify_fifo;
 pub mod rtnl;
+pub mod safe_file;
 pub mod script;
 pub mod script_args;
 pub mod script_security;

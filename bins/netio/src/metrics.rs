@@ -13,46 +13,138 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
-use tracing::debug;
+use tracing::{debug, error, warn};
 
 use crate::control::Reply;
 
 /// The content type of the exposition `prometheus-client` writes.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// How long one connection may take to send its request.
-const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Bounds on the clients of the endpoint: a scraper needs one connection
+/// every few seconds, so anything beyond a handful is refused at once, and a
+/// client that is slow to send its request or to take the answer is dropped.
+/// Without them, idle connections used up the daemon's descriptors until a
+/// `vrrp_script` could not start (the instance went FAULT) or every checker
+/// socket failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; further ones are closed as accepted.
+    pub max_connections: usize,
+    /// The time a client has to send its request headers.
+    pub header_timeout: std::time::Duration,
+    /// The time one connection may last from accept to close, answer
+    /// included.
+    pub connection_timeout: std::time::Duration,
+    /// The largest request head read (hyper's buffer; 8 KiB is its minimum).
+    pub max_request_bytes: usize,
+}
 
-/// Binds `addr` and serves scrapes in the background; every `GET /metrics`
-/// sends `wrap(reply)` on `tx` and answers with the text the daemon puts on
-/// the reply. Returns the bound address (port 0 picks a free port).
+/// The default of `--metrics-max-connections`.
+pub const DEFAULT_MAX_CONNECTIONS: u16 = 16;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: DEFAULT_MAX_CONNECTIONS as usize,
+            header_timeout: std::time::Duration::from_secs(2),
+            connection_timeout: std::time::Duration::from_secs(10),
+            max_request_bytes: 8192,
+        }
+    }
+}
+
+/// Binds `addr` and serves scrapes in the background within `limits`; every
+/// `GET /metrics` sends `wrap(reply)` on `tx` and answers with the text the
+/// daemon puts on the reply. A connection beyond `limits.max_connections`,
+/// or one that would leave fewer than [`crate::fd_limit::RESERVE`]
+/// descriptors free, is closed as soon as it is accepted. Keep-alive is off:
+/// one request per connection. Returns the bound address (port 0 picks a
+/// free port).
 pub async fn serve<Q: Send + 'static>(
     addr: SocketAddr,
     tx: mpsc::Sender<Q>,
     wrap: fn(Reply) -> Q,
+    limits: Limits,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     tokio::spawn(async move {
+        let mut refused = RefusalLog::default();
         loop {
-            let Ok((stream, peer)) = listener.accept().await else {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let (stream, peer) = match listener.accept().await {
+                Ok(c) => c,
+                Err(e) => {
+                    if crate::fd_limit::is_local_shortage(&e) {
+                        error!("metrics listener: out of file descriptors: {e}");
+                    }
+                    // Do not spin on EMFILE and the like.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Ok(slot) = std::sync::Arc::clone(&slots).try_acquire_owned() else {
+                refused.note(peer, "connection limit reached", limits.max_connections);
+                drop(stream);
                 continue;
             };
+            if !crate::fd_limit::listener_may_accept() {
+                refused.note(
+                    peer,
+                    "file descriptor reserve reached",
+                    limits.max_connections,
+                );
+                drop(stream);
+                continue;
+            }
             let tx = tx.clone();
             tokio::spawn(async move {
+                let _slot = slot;
                 let svc = hyper::service::service_fn(move |req| answer(req, tx.clone(), wrap));
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
+                    .header_read_timeout(limits.header_timeout)
+                    .keep_alive(false)
+                    .max_buf_size(limits.max_request_bytes.max(8192))
                     .serve_connection(TokioIo::new(stream), svc);
-                if let Err(e) = conn.await {
-                    debug!(%peer, "metrics connection: {e}");
+                match tokio::time::timeout(limits.connection_timeout, conn).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => debug!(%peer, "metrics connection: {e}"),
+                    Err(_) => {
+                        debug!(%peer, "metrics connection: dropped after {:?}", limits.connection_timeout)
+                    }
                 }
             });
         }
     });
     Ok(local)
+}
+
+/// Refused connections, logged at most once every ten seconds with a count.
+#[derive(Default)]
+struct RefusalLog {
+    since: Option<std::time::Instant>,
+    count: u64,
+}
+
+impl RefusalLog {
+    fn note(&mut self, peer: SocketAddr, why: &str, max: usize) {
+        self.count += 1;
+        let now = std::time::Instant::now();
+        if self
+            .since
+            .is_none_or(|t| now.duration_since(t) >= std::time::Duration::from_secs(10))
+        {
+            warn!(
+                %peer,
+                refused = self.count,
+                max_connections = max,
+                "metrics connection refused: {why}"
+            );
+            self.since = Some(now);
+            self.count = 0;
+        }
+    }
 }
 
 fn text(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
@@ -150,7 +242,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn scrape_gets_the_main_loops_text_and_other_paths_404() {
         let (tx, mut rx) = mpsc::channel::<Reply>(4);
-        let addr = serve("127.0.0.1:0".parse().unwrap(), tx, |r| r)
+        let addr = serve("127.0.0.1:0".parse().unwrap(), tx, |r| r, Limits::default())
             .await
             .unwrap();
         tokio::spawn(async move {
@@ -173,7 +265,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn scrape_after_the_daemon_stopped_is_503() {
         let (tx, rx) = mpsc::channel::<Reply>(4);
-        let addr = serve("127.0.0.1:0".parse().unwrap(), tx, |r| r)
+        let addr = serve("127.0.0.1:0".parse().unwrap(), tx, |r| r, Limits::default())
             .await
             .unwrap();
         drop(rx);

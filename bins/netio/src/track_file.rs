@@ -64,23 +64,38 @@ pub fn parse_value(bytes: &[u8]) -> Option<i32> {
     i32::try_from(v).ok()
 }
 
-/// Reads the value of a track file: 0 when it is missing, unreadable or
-/// empty; `None` when the number is out of range (ignore the change).
-pub fn read_value(path: &Path) -> Option<i32> {
+/// The most a track file read takes (keepalived reads 127 bytes).
+pub const MAX_READ: usize = 127;
+
+/// The first [`MAX_READ`] bytes of a track file, with one `read(2)` on an
+/// `O_NONBLOCK` open as keepalived does: a FIFO (or device) put where the
+/// track file should be must not hang the daemon in open(2) or read(2), and
+/// a huge file or /dev/zero costs 127 bytes. Empty when it is missing or
+/// unreadable.
+pub fn read_head(path: &Path) -> Vec<u8> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut buf = [0u8; 127];
-    // O_NONBLOCK as keepalived opens it: a FIFO (or device) put where the
-    // track file should be must not hang the daemon in open(2) or read(2).
+    let mut buf = vec![0u8; MAX_READ];
     let Ok(mut f) = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
     else {
-        return Some(0);
+        return Vec::new();
     };
     let n = f.read(&mut buf).unwrap_or(0);
-    let v = parse_value(&buf[..n]);
+    buf.truncate(n);
+    buf
+}
+
+/// Reads the value of a track file: 0 when it is missing, unreadable or
+/// empty; `None` when the number is out of range (ignore the change).
+pub fn read_value(path: &Path) -> Option<i32> {
+    let head = read_head(path);
+    if head.is_empty() {
+        return Some(0);
+    }
+    let v = parse_value(&head);
     if v.is_none() {
         tracing::info!(file = %path.display(), "invalid number read from track file - ignoring");
     }
@@ -89,7 +104,10 @@ pub fn read_value(path: &Path) -> Option<i32> {
 
 /// `init_file [VALUE] [overwrite]` (track_file.c `track_file_end_handler`):
 /// writes `VALUE\n` when the file is missing, or with `overwrite` when it is
-/// a regular file and this is not a reload. Returns true if it wrote.
+/// a regular file and this is not a reload. Returns true if it wrote. The
+/// file (mode 0644) goes through a new file renamed over the path
+/// ([`crate::safe_file::replace_file`], keepalived's `fopen_safe()`), so a
+/// symlink planted there is replaced, not written through.
 pub fn init_file(path: &Path, value: i32, overwrite: bool, reload: bool) -> io::Result<bool> {
     match std::fs::metadata(path) {
         Ok(_) if !overwrite => return Ok(false),
@@ -105,7 +123,8 @@ pub fn init_file(path: &Path, value: i32, overwrite: bool, reload: bool) -> io::
         Ok(_) if reload => return Ok(false),
         _ => {}
     }
-    std::fs::write(path, format!("{value}\n"))?;
+    crate::safe_file::replace_file(path, format!("{value}\n").as_bytes(), 0o644)
+        .map_err(io::Error::other)?;
     Ok(true)
 }
 
@@ -262,6 +281,23 @@ mod tests {
         assert!(init_file(&f, 9, true, false).unwrap());
         assert_eq!(read_value(&f), Some(9));
         assert!(init_file(&d, 1, true, false).is_err(), "a directory");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// `init_file ... overwrite` on a path where a symlink to another file
+    /// was planted: the symlink is replaced, the other file is untouched
+    /// (before, the value was written through the link).
+    #[test]
+    fn init_file_does_not_write_through_a_symlink() {
+        let d = tmpdir("init-link");
+        let victim = d.join("victim");
+        std::fs::write(&victim, "precious\n").unwrap();
+        let f = d.join("v");
+        std::os::unix::fs::symlink(&victim, &f).unwrap();
+        assert!(init_file(&f, 5, true, false).unwrap());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert!(std::fs::symlink_metadata(&f).unwrap().is_file());
+        assert_eq!(read_value(&f), Some(5));
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -366,6 +366,18 @@ pub fn generated_path(socket: &Path) -> PathBuf {
     socket.with_file_name(format!("{stem}-from-env.conf"))
 }
 
+/// Removes AUTH_PASS from the environment once the configuration holds it,
+/// so that no script the daemon runs inherits the password. Call before
+/// any other thread exists (vrrpd's `main`, before the runtime starts).
+pub fn forget_secrets() {
+    // SAFETY: called from `main` before the tokio runtime or any other
+    // thread is started, so nothing reads the environment concurrently.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::remove_var("AUTH_PASS");
+    }
+}
+
 /// `--from-env`: builds the config; with `print` prints it and returns
 /// `Err(SUCCESS)`, else writes it and returns the path for the daemon.
 /// Errors print one line naming the variable and return `Err(FAILURE)`.
@@ -386,14 +398,17 @@ pub fn prepare(print: bool, socket: &Path) -> Result<PathBuf, ExitCode> {
         return Err(ExitCode::SUCCESS);
     }
     let path = generated_path(socket);
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, text));
-    match written {
+    // The text holds AUTH_PASS: mode 0600, never through a planted symlink.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("vrrpd: cannot create {}: {e}", dir.display());
+        return Err(ExitCode::FAILURE);
+    }
+    match netio::safe_file::write_private(&path, text.as_bytes()) {
         Ok(()) => Ok(path),
         Err(e) => {
-            eprintln!("vrrpd: cannot write {}: {e}", path.display());
+            eprintln!("vrrpd: cannot write the generated configuration: {e}");
             Err(ExitCode::FAILURE)
         }
     }

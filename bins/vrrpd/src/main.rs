@@ -19,8 +19,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Default control socket of the daemon.
-pub const DEFAULT_SOCKET: &str = "/run/vrrpd.sock";
+/// Default control socket of the daemon: /run/vrrpd.sock, or
+/// /run/vrrpd_NS.sock inside network namespace NS.
+fn default_socket() -> PathBuf {
+    netio::netns::default_path("/run", "vrrpd", "sock")
+}
+
+/// Default SIGUSR1 dump: /tmp/vrrpd.json, or /tmp/vrrpd_NS.json inside
+/// network namespace NS.
+fn default_dump_file() -> PathBuf {
+    netio::netns::default_path("/tmp", "vrrpd", "json")
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,11 +41,17 @@ pub const DEFAULT_SOCKET: &str = "/run/vrrpd.sock";
 struct Cli {
     #[command(flatten)]
     daemon: netio::cli::DaemonArgs,
-    /// Unix socket serving `vrrpd status`.
-    #[arg(long, default_value = DEFAULT_SOCKET)]
+    /// Unix socket serving `vrrpd status` (mode 0600). Inside a network
+    /// namespace other than the host's, the default is /run/vrrpd_NS.sock (NS:
+    /// its name under /run/netns, else net<inode>), so daemons run one per
+    /// namespace do not collide; the same holds for --dump-file.
+    #[arg(long, default_value_os_t = default_socket())]
     socket: PathBuf,
-    /// File written with the JSON state on SIGUSR1 (keepalived: /tmp/keepalived.data).
-    #[arg(long, default_value = "/tmp/vrrpd.json")]
+    /// File written with the JSON state on SIGUSR1 (keepalived: /tmp/keepalived.data):
+    /// mode 0600, through a new randomly named file renamed over it, never
+    /// through a symlink; a directory other users can write without the sticky
+    /// bit is refused.
+    #[arg(long, default_value_os_t = default_dump_file())]
     dump_file: PathBuf,
     /// Check the configuration, print diagnostics and exit (0 = usable).
     #[arg(short = 't', long = "config-test")]
@@ -67,8 +82,9 @@ enum Command {
     },
     /// Print every instance of the running daemon as JSON.
     Status {
-        /// The daemon's control socket.
-        #[arg(long, default_value = DEFAULT_SOCKET)]
+        /// The daemon's control socket (the daemon's default in this network
+        /// namespace).
+        #[arg(long, default_value_os_t = default_socket())]
         socket: PathBuf,
     },
     /// Run nodes' keepalived.conf files together on a virtual LAN (no root).
@@ -152,21 +168,28 @@ fn main() -> ExitCode {
             port,
             timeout,
         }) => from_env::check_tcp(host, port, timeout),
-        None => daemon::main(daemon::DaemonOptions {
-            file: if cli.from_env {
-                match from_env::prepare(cli.print_config, &cli.socket) {
-                    Ok(path) => path,
-                    Err(code) => return code,
-                }
-            } else {
-                cli.daemon.file
-            },
-            detail: cli.daemon.detail,
-            pid_file: cli.daemon.pid_file,
-            metrics_listen: cli.daemon.metrics_listen,
-            socket: cli.socket,
-            dump_file: cli.dump_file,
-            config_test: cli.config_test,
-        }),
+        None => {
+            let metrics_limits = cli.daemon.metrics_limits();
+            daemon::main(daemon::DaemonOptions {
+                file: if cli.from_env {
+                    match from_env::prepare(cli.print_config, &cli.socket) {
+                        Ok(path) => {
+                            from_env::forget_secrets();
+                            path
+                        }
+                        Err(code) => return code,
+                    }
+                } else {
+                    cli.daemon.file
+                },
+                detail: cli.daemon.detail,
+                pid_file: cli.daemon.pid_file,
+                metrics_limits,
+                metrics_listen: cli.daemon.metrics_listen,
+                socket: cli.socket,
+                dump_file: cli.dump_file,
+                config_test: cli.config_test,
+            })
+        }
     }
 }

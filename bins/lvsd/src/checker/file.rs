@@ -29,15 +29,17 @@ pub fn judge(f: &FileSpec, text: &str, base: i64) -> Outcome {
     }
     Outcome {
         ok: true,
-        weight: Some(base + delta),
+        weight: Some(base.saturating_add(delta)),
         reason: String::new(),
     }
 }
 
-/// Reads the file and judges it.
+/// Reads the file and judges it: at most 127 bytes, opened non-blocking
+/// (`netio::track_file::read_head`, as keepalived's track_file.c), so a FIFO
+/// or /dev/zero in its place cannot stall lvsd's only thread.
 pub fn check(f: &FileSpec, base: i64) -> Outcome {
-    let text = std::fs::read_to_string(&f.path).unwrap_or_default();
-    judge(f, &text, base)
+    let head = netio::track_file::read_head(&f.path);
+    judge(f, &String::from_utf8_lossy(&head), base)
 }
 
 #[cfg(test)]
@@ -64,5 +66,40 @@ mod tests {
             Some(1),
             "missing file = 0"
         );
+    }
+
+    /// A FIFO with no writer in place of the file: the check returns at
+    /// once (it blocked lvsd in open(2) before); /dev/zero costs 127 bytes.
+    #[test]
+    fn a_fifo_or_an_endless_file_does_not_block_the_check() {
+        let dir = std::env::temp_dir().join(format!("lvsd-file-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("weight");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let f = FileSpec {
+            path: fifo.clone(),
+            weight: 2,
+            reverse: false,
+        };
+        std::thread::spawn(move || {
+            let _ = tx.send(check(&f, 1));
+        });
+        let out = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("FILE_CHECK on a FIFO did not return");
+        assert_eq!(out.weight, Some(1), "a FIFO without writer reads as 0");
+        let zero = FileSpec {
+            path: "/dev/zero".into(),
+            weight: 1,
+            reverse: false,
+        };
+        assert_eq!(check(&zero, 1).weight, Some(1));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

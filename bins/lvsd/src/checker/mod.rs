@@ -12,6 +12,7 @@ use crate::pool::Verdict;
 pub mod dns;
 pub mod file;
 pub mod http;
+pub mod limits;
 pub mod misc;
 pub mod net;
 pub mod ping;
@@ -163,10 +164,7 @@ fn jitter_for(max: Duration, salt: u64) -> Duration {
     Duration::from_nanos(x % nanos)
 }
 
-/// Checks in flight at once, daemon-wide: a burst of thousands of connects
-/// (every checker of a large config starting together) would overflow the
-/// backends' SYN queues and fail checks that would pass one by one.
-pub const MAX_CONCURRENT_CHECKS: usize = 256;
+pub use limits::{CheckLimits, MAX_CONCURRENT_CHECKS, Permits};
 
 /// A running checker: its own task, or a TCP_CHECK in the shared engine.
 #[derive(Debug)]
@@ -194,7 +192,7 @@ pub fn start(
     spec: std::sync::Arc<CheckerSpec>,
     weight: i64,
     tx: &mpsc::UnboundedSender<Report>,
-    limit: &std::sync::Arc<tokio::sync::Semaphore>,
+    limit: &Permits,
     active: Option<tokio::sync::watch::Receiver<bool>>,
     engine: &mut Option<tcp_engine::Engine>,
 ) -> Handle {
@@ -222,7 +220,8 @@ pub fn start(
 
 /// Starts the task of checker `id`: first check after a random delay up to
 /// `warmup`, then the retry cycle. `weight` is the configured weight of the
-/// real server. Each check holds a permit of `limit`. Verdicts are sent when
+/// real server. Each check holds the permits of `limit` and ends by its
+/// deadline ([`limits::deadline`]; a check past it fails). Verdicts are sent when
 /// they change (and after the first check). With `active` (`ha_suspend`), no
 /// check runs while it is false: the verdict and the IPVS entries stay as
 /// they are, as keepalived's disabled checkers (check_api.c
@@ -234,10 +233,34 @@ pub fn spawn(
     spec: std::sync::Arc<CheckerSpec>,
     weight: i64,
     tx: mpsc::UnboundedSender<Report>,
-    limit: std::sync::Arc<tokio::sync::Semaphore>,
+    limit: Permits,
     active: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(run(id, spec, weight, tx, limit, active))
+}
+
+/// One check of `spec` (URL `url` of an HTTP checker) under the permits of
+/// `limit` and within its deadline ([`limits::deadline`]): a check still
+/// running at the deadline fails.
+async fn judged_check(
+    spec: &CheckerSpec,
+    weight: i64,
+    url: Option<usize>,
+    limit: &Permits,
+) -> Outcome {
+    let _permits = limit.acquire().await;
+    let check = async {
+        match (&spec.kind, url) {
+            (CheckKind::Http(h), Some(u)) => Box::pin(http::check_url(spec, h, u)).await,
+            _ => check_once(spec, weight).await,
+        }
+    };
+    match limits::deadline(spec) {
+        Some(d) => tokio::time::timeout(d, check)
+            .await
+            .unwrap_or_else(|_| Outcome::fail(format!("no complete answer within {d:?}"))),
+        None => check.await,
+    }
 }
 
 /// The body of a checker task (see [`spawn`]).
@@ -246,7 +269,7 @@ async fn run(
     spec: std::sync::Arc<CheckerSpec>,
     weight: i64,
     tx: mpsc::UnboundedSender<Report>,
-    limit: std::sync::Arc<tokio::sync::Semaphore>,
+    limit: Permits,
     mut active: Option<tokio::sync::watch::Receiver<bool>>,
 ) {
     // spec.timing is read in place: a copy would add 80 bytes to each of
@@ -265,15 +288,19 @@ async fn run(
         {
             return; // the daemon dropped the switch: the checker is gone
         }
-        let out = {
-            let _permit = limit.acquire().await;
-            match (&spec.kind, &urls) {
-                (CheckKind::Http(h), Some(c)) => {
-                    Box::pin(http::check_url(&spec, h, c.current())).await
-                }
-                _ => check_once(&spec, weight).await,
-            }
-        };
+        // Boxed: the permits and the deadline would grow every checker
+        // task by ~200 bytes while it sleeps.
+        let url = urls.as_ref().map(url_cycle::UrlCycle::current);
+        let out = Box::pin(judged_check(&spec, weight, url, &limit)).await;
+        if !out.ok && netio::fd_limit::near_exhaustion() {
+            // The check could not tell anything about the server: lvsd is
+            // out of descriptors (its sockets or pipes failed). Loudly, and
+            // without a change of the server's state.
+            tracing::error!(checker = %spec.location, target = %spec.target, reason = %out.reason,
+                "check not judged: lvsd is out of file descriptors; the server keeps its state");
+            tokio::time::sleep(spec.timing.delay_before_retry.max(Duration::from_secs(1))).await;
+            continue;
+        }
         if !out.ok && (spec.log_all_failures || fsm.up) {
             tracing::info!(checker = %spec.location, target = %spec.target, reason = %out.reason, "check failed");
         }
@@ -387,8 +414,14 @@ mod tests {
     #[test]
     fn a_checker_task_stays_small() {
         let (tx, _rx) = mpsc::unbounded_channel();
-        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
-        let f = run(0, std::sync::Arc::new(tcp_spec()), 1, tx, limit, None);
+        let f = run(
+            0,
+            std::sync::Arc::new(tcp_spec()),
+            1,
+            tx,
+            Permits::single(1),
+            None,
+        );
         // 10,000 checkers hold 10,000 of these: 784 bytes when each task
         // held its own spec and timing copy, 488 with the shared spec (552
         // with the url cycle and the ha_suspend switch).

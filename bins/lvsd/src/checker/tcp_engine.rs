@@ -265,6 +265,13 @@ impl State {
                 self.schedule(slot, timeout, now);
             }
             Ok(None) => self.finish(slot, Ok(()), now),
+            Err(e) if netio::fd_limit::is_local_shortage(&e) => {
+                // No socket for the check: lvsd's trouble, not the server's.
+                tracing::error!(checker = %c.spec.location, target = %c.spec.target,
+                    "check not run: {e}; the server keeps its state (out of file descriptors?)");
+                let retry = c.spec.timing.delay_before_retry.max(Duration::from_secs(1));
+                self.schedule(slot, retry, now);
+            }
             Err(e) => self.finish(slot, Err(e), now),
         }
     }

@@ -844,3 +844,117 @@ async fn notify_scripts_run_as_their_own_user() {
     );
     d.shutdown(true).await;
 }
+
+/// A backend that sends a status line, then one byte every 500 ms for 40 s:
+/// each read ends well within any `connect_timeout`, the answer never does.
+async fn dripping_listener() -> u16 {
+    use tokio::io::AsyncWriteExt as _;
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let end = tokio::time::Instant::now() + Duration::from_secs(40);
+                if s.write_all(b"HTTP/1.1 200 OK\r\n").await.is_err() {
+                    return;
+                }
+                while tokio::time::Instant::now() < end {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    if s.write_all(b"x").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// 256 HTTP_GET checkers of virtual server A on dripping backends no longer
+/// starve virtual server B: B's 8 dead servers go down within their bound
+/// (first check within its 1 s warmup, refused at once), and A's dripping
+/// checks fail at their deadline (connect_timeout 2 s covers the whole
+/// check). Before checks had a deadline, A's checks held all 256 permits for
+/// as long as the backends dripped, and B's servers were never checked.
+#[tokio::test]
+async fn dripping_backends_of_one_virtual_server_do_not_starve_another() {
+    netio::fd_limit::raise_nofile_limit().unwrap();
+    let drip = dripping_listener().await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let http = |port: u16, timeout: u32, retry: u32| {
+        format!(
+            "HTTP_GET {{\n url {{\n path /\n status_code 200\n }}\n connect_port {port}\n \
+             connect_timeout {timeout}\n retry {retry}\n delay_before_retry 1\n }}\n"
+        )
+    };
+    let mut text =
+        "virtual_server 10.1.0.1 80 {\n delay_loop 3\n warmup 0\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n"
+            .to_string();
+    for i in 0..256u16 {
+        text += &format!(
+            " real_server 127.0.0.1 {} {{\n {}}}\n",
+            10000 + i,
+            http(drip, 2, 0)
+        );
+    }
+    // B's first checks come after A's are all in flight.
+    text += "}\nvirtual_server 10.1.0.2 80 {\n delay_loop 2\n warmup 1\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n";
+    for i in 0..8u16 {
+        text += &format!(
+            " real_server 127.0.0.1 {} {{\n {}}}\n",
+            20000 + i,
+            http(closed, 1, 1)
+        );
+    }
+    text += "}\n";
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let d = Daemon::start(Fake::default(), "t".into(), desired(&text), tx).unwrap();
+    let t0 = tokio::time::Instant::now();
+    // Checker ids follow the configuration: A's are 0..256, B's 256..264.
+    let (mut a_down, mut b_down) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    let (mut b_done, mut a_done) = (None, None);
+    let end = t0 + Duration::from_secs(25);
+    while (a_done.is_none() || b_done.is_none()) && tokio::time::Instant::now() < end {
+        let Ok(Some(r)) = tokio::time::timeout_at(end, rx.recv()).await else {
+            break;
+        };
+        if r.verdict.up {
+            continue;
+        }
+        if r.id < 256 {
+            a_down.insert(r.id);
+        } else {
+            b_down.insert(r.id);
+        }
+        if a_down.len() == 256 && a_done.is_none() {
+            a_done = Some(t0.elapsed());
+        }
+        if b_down.len() == 8 && b_done.is_none() {
+            b_done = Some(t0.elapsed());
+        }
+    }
+    eprintln!(
+        "B's 8 dead servers down after {b_done:?} ({} of 8); A's 256 dripping ones failed after {a_done:?} ({} of 256)",
+        b_down.len(),
+        a_down.len()
+    );
+    let b =
+        b_done.unwrap_or_else(|| panic!("B: only {} of 8 dead servers went down", b_down.len()));
+    assert!(
+        b <= Duration::from_secs(8),
+        "B's dead servers went down after {b:?}"
+    );
+    let a =
+        a_done.unwrap_or_else(|| panic!("A: only {} of 256 dripping checks failed", a_down.len()));
+    assert!(
+        a <= Duration::from_secs(20),
+        "A's dripping checks failed after {a:?}"
+    );
+    d.shutdown(false).await;
+}

@@ -2,7 +2,7 @@
 //! Prometheus endpoint (`--metrics-listen`, `netio::metrics`) and the SIGUSR1
 //! dump file. All three render one [`Snapshot`](super::status::Snapshot).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::router::Router;
 use super::status::{Query, render_metrics};
@@ -19,10 +19,12 @@ pub fn answer(q: Query, router: &Router) {
     }
 }
 
-/// Writes `text` to `path` atomically (temp file + rename).
-pub fn write_dump(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = PathBuf::from(path);
-    tmp.set_extension("tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+/// Writes `text` to `path`, mode 0600, through a random `O_EXCL|O_NOFOLLOW`
+/// file renamed over it (`netio::safe_file`; keepalived's
+/// CVE-2018-19044/19045/19046 were this dump following symlinks in /tmp).
+pub fn write_dump(path: &Path, text: &str) -> Result<(), netio::safe_file::SafeFileError> {
+    netio::safe_file::write_private(path, text.as_bytes())
 }
+
+#[cfg(test)]
+mod tests;

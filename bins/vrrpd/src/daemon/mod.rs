@@ -54,11 +54,14 @@ pub struct DaemonOptions {
     pub config_test: bool,
     /// Serve Prometheus metrics here.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Bounds on the Prometheus listener's clients.
+    pub metrics_limits: netio::metrics::Limits,
 }
 
 /// Runs the daemon; returns the process exit code.
 pub fn main(o: DaemonOptions) -> ExitCode {
     netio::cli::init_logging(o.detail);
+    netio::cli::raise_fd_limit();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -182,8 +185,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     }
     let _pid = match &o.pid_file {
         Some(p) => {
-            std::fs::write(p, format!("{}\n", std::process::id()))
-                .map_err(|e| format!("writing {}: {e}", p.display()))?;
+            netio::safe_file::write_file(
+                p,
+                format!("{}\n", std::process::id()).as_bytes(),
+                netio::safe_file::PID_FILE_MODE,
+            )
+            .map_err(|e| format!("pid file: {e}"))?;
             PidFile(Some(p.clone()))
         }
         None => PidFile(None),
@@ -217,7 +224,7 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     netio::control::serve(&o.socket, ctl_tx.clone(), status::Query::Json)
         .map_err(|e| format!("control socket {}: {e}", o.socket.display()))?;
     if let Some(addr) = o.metrics_listen {
-        let bound = netio::metrics::serve(addr, ctl_tx, status::Query::Metrics)
+        let bound = netio::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
             .await
             .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
         info!("metrics at http://{bound}/metrics");

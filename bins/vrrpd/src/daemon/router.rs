@@ -874,6 +874,12 @@ impl Router {
                     tick.tick().await;
                     let ok = match netio::run_script_as(&sc.argv, sc.timeout, sc.run_as).await {
                         Ok(o) => o.success(),
+                        // Out of descriptors or memory: not the script's
+                        // verdict; say so loudly and keep its state.
+                        Err(e) if e.is_local_shortage() => {
+                            tracing::error!(script = %sc.name, "{e}: state kept, is the daemon out of file descriptors?");
+                            continue;
+                        }
                         Err(e) => {
                             debug!(script = %sc.name, "{e}");
                             false
