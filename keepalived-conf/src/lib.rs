@@ -70,6 +70,7 @@ mod lexer;
 pub mod lint;
 pub mod model;
 mod preprocess;
+pub mod sections;
 mod source;
 mod span;
 mod split;

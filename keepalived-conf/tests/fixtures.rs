@@ -34,6 +34,15 @@ fn every_fixture_gives_exactly_the_expected_diagnostics() {
             continue;
         }
         let got = parse(&name).short_diagnostics();
+        if std::env::var_os("BLESS").is_some() {
+            // BLESS=1 cargo test: rewrite the .expected files (review the diff).
+            let p = Path::new("tests/data").join(name.replace(".conf", ".expected"));
+            let mut text = got.join("\n");
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            std::fs::write(p, text).unwrap();
+        }
         assert_eq!(got, expected(&name), "diagnostics of {name}");
         n += 1;
     }

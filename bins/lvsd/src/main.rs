@@ -59,14 +59,20 @@ enum Command {
     },
 }
 
+/// Top-level sections whose errors matter to lvsd.
+const USED_SECTIONS: &[&str] = &["global_defs", "virtual_server", "virtual_server_group"];
+
 fn config_test(cli: &Cli) -> ExitCode {
     let opts = keepalived_conf::LoadOptions {
         config_id: cli.config_id.clone(),
         ..Default::default()
     };
     let parsed = keepalived_conf::load(&cli.daemon.file, &opts);
-    for d in parsed.short_diagnostics() {
-        eprintln!("{d}");
+    // Errors in the VRRP sections are keepalived's VRRP process's business, not the
+    // checker's: warnings here, as vrrpd does with `virtual_server`.
+    let diagnostics = keepalived_conf::sections::demote_unused(&parsed, USED_SECTIONS, "lvsd");
+    for d in &diagnostics {
+        eprintln!("{}", d.short(&parsed.sources));
     }
     let mapped = lvsd::mapping::map_config(&parsed.config);
     for d in &mapped.diagnostics {
@@ -77,7 +83,9 @@ fn config_test(cli: &Cli) -> ExitCode {
         return ExitCode::FAILURE;
     }
     if parsed.config.files.is_empty()
-        || parsed.has_errors()
+        || diagnostics
+            .iter()
+            .any(keepalived_conf::Diagnostic::is_error)
         || mapped.diagnostics.iter().any(|d| d.skipped)
     {
         ExitCode::FAILURE

@@ -506,14 +506,17 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             .map(|m| fwd(m.value))
             .unwrap_or(method);
         if rs_af != af && m != ForwardMethod::Tunnel {
-            return Err(Skip(
+            // check_parser.c rs_handler(): "Address family of virtual server and real
+            // server %s don't match - skipping real server."; the service keeps the others.
+            c.warn(
                 rs.ip.span,
                 format!(
-                    "real_server {addr} is {} but the virtual server is {} (only TUN may mix families)",
+                    "real_server {addr} is {} but the virtual server is {} (only TUN may mix families); the real server is skipped, as keepalived does",
                     family_name(rs_af),
                     family_name(af)
                 ),
-            ));
+            );
+            continue;
         }
         let port = match m {
             ForwardMethod::Masq => rs.port.or(vs_port).unwrap_or(0),
@@ -745,7 +748,10 @@ fn map_checker(
         .unwrap_or(false);
     let target = RsKey {
         addr: v(&ch.connect.connect_ip).unwrap_or(key.addr),
-        port: v(&ch.connect.connect_port).unwrap_or(key.port),
+        // keepalived's checker copies the real server's address as written, port
+        // included (check_api.c checker_set_dst()), before DR/TUN or a fwmark service
+        // make IPVS ignore that port: the checker still connects to it.
+        port: v(&ch.connect.connect_port).or(rs.port).unwrap_or(key.port),
     };
     let bind = v(&ch.connect.bindto).map(|ip| (ip, v(&ch.connect.bind_port).unwrap_or(0)));
     let network = !matches!(

@@ -51,7 +51,9 @@ fn a_bad_service_is_reported_with_its_line_and_the_rest_is_kept() {
     let (rc, out, err) = lvsd_t("tests-vm-lvsd/web.conf");
     assert_eq!(rc, 1);
     assert!(
-        err.contains("web.conf:68: error: unknown scheduler `nosuch`; virtual_server skipped"),
+        err.contains(
+            "web.conf:68:27: error: invalid value for `virtual_server`: number `99999` outside range [0, 65535]"
+        ),
         "{err}"
     );
     assert!(

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use keepalived_conf::{Diagnostic, LoadOptions, Node, Parsed, Severity};
+use keepalived_conf::{Diagnostic, LoadOptions, Parsed};
 
 use crate::mapping::{AddressResolver, Mapped, map_config};
 
@@ -62,23 +62,7 @@ pub fn load(path: &Path, resolver: &dyn AddressResolver) -> Loaded {
 
 /// Maps an already parsed configuration.
 pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
-    let sections = section_ranges(&parsed);
-    let mut diagnostics: Vec<Diagnostic> = parsed
-        .diagnostics
-        .iter()
-        .cloned()
-        .map(|mut d| {
-            if d.severity == Severity::Error
-                && let Some(sp) = d.span
-                && let Some(kw) = section_of(&sections, sp.file.0 as usize, sp.line)
-                && !USED_SECTIONS.contains(&kw.as_str())
-            {
-                d.severity = Severity::Warning;
-                d.message = format!("{} (in `{kw}`, which vrrpd does not use)", d.message);
-            }
-            d
-        })
-        .collect();
+    let mut diagnostics = keepalived_conf::sections::demote_unused(&parsed, USED_SECTIONS, "vrrpd");
     let (mapped, more) = if parsed.has_errors() && diagnostics.iter().any(Diagnostic::is_error) {
         (Mapped::default(), Vec::new())
     } else {
@@ -100,47 +84,6 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
     }
 }
 
-/// (file index, first line, last line, keyword) of every top-level block.
-type Section = (usize, u32, u32, String);
-
-fn section_ranges(parsed: &Parsed) -> Vec<Section> {
-    let mut out = Vec::new();
-    let opts = LoadOptions {
-        includes: false,
-        ..LoadOptions::default()
-    };
-    for (i, f) in parsed.sources.files.iter().enumerate() {
-        let text = match (&f.text, &f.path) {
-            (Some(t), _) => t.clone(),
-            (None, Some(p)) => match std::fs::read(p) {
-                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(_) => continue,
-            },
-            (None, None) => continue,
-        };
-        let last_line = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
-        let (nodes, _) = keepalived_conf::parse_tree(&f.name, &text, &opts);
-        for n in nodes {
-            push_section(&mut out, i, &n, last_line);
-        }
-    }
-    out
-}
-
-fn push_section(out: &mut Vec<Section>, file: usize, n: &Node, last_line: u32) {
-    if let Some(b) = &n.block {
-        let end = b.close.map_or(last_line, |c| c.line);
-        out.push((file, n.span().line, end, n.keyword().to_string()));
-    }
-}
-
-fn section_of(sections: &[Section], file: usize, line: u32) -> Option<String> {
-    sections
-        .iter()
-        .find(|(f, a, b, _)| *f == file && (*a..=*b).contains(&line))
-        .map(|s| s.3.clone())
-}
-
 /// Loads a file for the simulator (no root, no interfaces).
 pub fn load_for_sim(path: &Path, node: u16) -> Loaded {
     load(path, &crate::mapping::SimResolver { node })
@@ -150,6 +93,7 @@ pub fn load_for_sim(path: &Path, node: u16) -> Loaded {
 mod tests {
     use super::*;
     use crate::mapping::SimResolver;
+    use keepalived_conf::Severity;
 
     #[test]
     fn errors_in_unused_sections_are_warnings() {
@@ -168,7 +112,9 @@ mod tests {
 
     #[test]
     fn errors_in_vrrp_instance_stay_errors() {
-        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.300\n }\n}\n";
+        // A bad VIP is skipped with a warning, as keepalived does; a unicast_peer block
+        // with no usable address is refused (keepalived would fall back to multicast).
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n 192.0.2.300\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
         let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
         let l = finish(p, &SimResolver { node: 1 });
         assert!(l.has_errors(), "{}", l.render());

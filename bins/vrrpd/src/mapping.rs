@@ -16,7 +16,7 @@ use keepalived_conf::{
 };
 use vrrp_core::{
     GarpConfig, InitialState, InstanceConfig, TrackerConfig, TrackerKind,
-    packet::{Auth, Family, Version},
+    packet::{Auth, Family, VRRP_GROUP_V4, VRRP_GROUP_V6, Version},
     time::Duration,
 };
 
@@ -286,14 +286,19 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
                         m.value, sg.name.value
                     ),
                 )),
-                None => diags.push(Diagnostic::error(
-                    "vrrpd-sync-group",
-                    m.span,
-                    format!(
-                        "sync group `{}` names unknown vrrp_instance `{}`",
-                        sg.name.value, m.value
-                    ),
-                )),
+                // keepalived drops the name ("no matching virtual router found in
+                // group declaration", vrrp_parser.c / vrrp_sync.c) and runs on.
+                None => diags.push(
+                    Diagnostic::warning(
+                        "vrrpd-sync-group",
+                        m.span,
+                        format!(
+                            "sync group `{}` names unknown vrrp_instance `{}`; the name is ignored",
+                            sg.name.value, m.value
+                        ),
+                    )
+                    .with_hint("keepalived ignores it too; remove it or define the instance"),
+                ),
             }
         }
         crate::sync_group::apply_group_tracking(sg, cfg, &members, &mut out.instances, &mut diags);
@@ -519,6 +524,17 @@ pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
     .with_hint("remove it, or run this instance with keepalived")
 }
 
+/// A setting keepalived acts on and vrrpd does not: a warning naming what keepalived
+/// would have done. Used where running without it is not unsafe (see [`unsupported`]).
+pub(crate) fn not_acted_on(span: Span, what: &str, keepalived_would: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "vrrpd-not-acted-on",
+        span,
+        format!("{what} is not acted on by vrrpd: keepalived would {keepalived_would}"),
+    )
+    .with_hint("run this instance with keepalived if you rely on it")
+}
+
 pub(crate) fn ignored(span: Span, what: &str) -> Diagnostic {
     Diagnostic::warning(
         "vrrpd-ignored",
@@ -677,13 +693,7 @@ pub fn map_instance(
             );
         }
     }
-    if vips.is_empty() && vi.no_virtual_ipaddress.as_ref().is_none_or(|b| !b.value) {
-        diags.push(Diagnostic::warning(
-            "vrrpd-no-vips",
-            span,
-            format!("vrrp_instance `{name}` has no virtual_ipaddress"),
-        ));
-    }
+    let no_vips = vips.is_empty() && vi.no_virtual_ipaddress.as_ref().is_none_or(|b| !b.value);
 
     // Version: instance, else global vrrp_version, else 2; IPv6 forces 3.
     let version_num = vi
@@ -705,6 +715,22 @@ pub fn map_instance(
             ));
         }
         version = Version::V3;
+    }
+    if no_vips {
+        // vrrp.c vrrp_complete_instance(): "No VIP specified; at least one is required"
+        // stops keepalived for VRRPv3, IPv6 and strict mode; otherwise it runs on.
+        let strict = vi
+            .strict_mode
+            .as_ref()
+            .or(g.vrrp_strict.as_ref())
+            .is_some_and(|s| s.value);
+        let message = format!("vrrp_instance `{name}` has no virtual_ipaddress");
+        diags.push(if version == Version::V3 || strict {
+            Diagnostic::error("vrrpd-no-vips", span, message)
+                .with_hint("keepalived refuses a VRRPv3, IPv6 or strict-mode instance without one")
+        } else {
+            Diagnostic::warning("vrrpd-no-vips", span, message)
+        });
     }
 
     // Priority and state (keepalived §3.4).
@@ -793,10 +819,12 @@ pub fn map_instance(
                 Auth::None
             }
             None => {
-                diags.push(Diagnostic::error(
+                // keepalived runs without authentication then (vrrp_parser.c
+                // vrrp_auth_type_handler() leaves auth_type unset).
+                diags.push(Diagnostic::warning(
                     "vrrpd-auth",
                     a.span,
-                    "authentication block without auth_type",
+                    "authentication block without a valid auth_type: no authentication is used, as keepalived does",
                 ));
                 Auth::None
             }
@@ -865,41 +893,72 @@ pub fn map_instance(
             sources.push(TrackerSource::File(t.name.clone()));
         }
     }
-    // Settings that change behaviour and are not implemented: errors.
-    for t in vi.track_process.iter().chain(&vi.track_bfd) {
-        diags.push(unsupported(t.span, &format!("tracking (`{}`)", t.name)));
+    // Settings that change behaviour and are not implemented: warnings naming what
+    // keepalived would do (running without them is what keepalived does when the
+    // tracked object is up), errors only where running would be unsafe.
+    for t in &vi.track_process {
+        diags.push(not_acted_on(
+            t.span,
+            &format!("`track_process` (`{}`)", t.name),
+            "change this instance's priority or put it in FAULT while the process is down",
+        ));
+    }
+    for t in &vi.track_bfd {
+        diags.push(not_acted_on(
+            t.span,
+            &format!("`track_bfd` (`{}`)", t.name),
+            "change this instance's priority or put it in FAULT while the BFD session is down",
+        ));
     }
     let vmac = crate::vmac_conf::map_vmac(vi, vrid.value, family, diags);
     if let Some(r) = vi.virtual_routes.first() {
-        diags.push(unsupported(r.span, "`virtual_routes`"));
+        diags.push(not_acted_on(
+            r.span,
+            "`virtual_routes`",
+            "add these routes while MASTER and remove them otherwise",
+        ));
     }
     if let Some(r) = vi.virtual_rules.first() {
-        diags.push(unsupported(r.span, "`virtual_rules`"));
+        diags.push(not_acted_on(
+            r.span,
+            "`virtual_rules`",
+            "add these policy rules while MASTER and remove them otherwise",
+        ));
     }
     if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
         && s.value
     {
-        diags.push(unsupported(
+        diags.push(not_acted_on(
             s.span,
             "strict mode (`strict_mode` / `vrrp_strict`)",
+            "install firewall rules dropping traffic to the VIPs when not the address owner \
+             and refuse unicast peers and authentication (RFC 5798 conformance); \
+             the firewall rules are not installed",
         ));
     }
     if let Some(d) = &vi.mcast_dst_ip {
         diags.push(unsupported(d.span, "`mcast_dst_ip`"));
     }
-    if let Some(d) = g
-        .vrrp_mcast_group4
-        .as_ref()
-        .or(g.vrrp_mcast_group6.as_ref())
-    {
-        diags.push(unsupported(d.span, "a non-default VRRP multicast group"));
+    for (d, default) in [
+        (&g.vrrp_mcast_group4, IpAddr::from(VRRP_GROUP_V4)),
+        (&g.vrrp_mcast_group6, IpAddr::from(VRRP_GROUP_V6)),
+    ] {
+        match d {
+            // keepalived accepts the default group written out; so do we.
+            Some(d) if d.value == default => {}
+            // A group our peers do not listen on: both sides would become MASTER.
+            Some(d) => diags.push(unsupported(d.span, "a non-default VRRP multicast group")),
+            None => {}
+        }
     }
     if let Some(a) = &vi.accept
         && !a.value
     {
-        diags.push(unsupported(
+        diags.push(not_acted_on(
             a.span,
-            "`no_accept` (it needs firewall rules dropping traffic to the VIPs)",
+            "`no_accept`",
+            "install firewall rules dropping traffic addressed to the VIPs while MASTER \
+             (accept mode off, RFC 5798 6.4.3); the VIPs accept traffic",
         ));
     }
     for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
@@ -1182,17 +1241,41 @@ mod tests {
 
     #[test]
     fn unsupported_is_error_with_line() {
+        // AH authentication: peers running it would drop our adverts (two masters).
         let p = parse_str(
             "t.conf",
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n\n track_process {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n authentication {\n  auth_type AH\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
             &LoadOptions::default(),
         );
         let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
         assert!(m.instances.is_empty());
         let e: Vec<_> = d.iter().filter(|x| x.is_error()).collect();
         assert_eq!(e.len(), 1);
-        assert_eq!(e[0].span.map(|s| s.line), Some(8));
+        assert_eq!(e[0].span.map(|s| s.line), Some(7));
         assert!(e[0].message.contains("not supported"));
+    }
+
+    /// track_process was refused before; keepalived runs it, so it is a warning naming
+    /// what keepalived would do, and the instance runs.
+    #[test]
+    fn not_acted_on_is_warning_with_line() {
+        let p = parse_str(
+            "t.conf",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n\n track_process {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n no_accept\n}\n",
+            &LoadOptions::default(),
+        );
+        let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
+        assert_eq!(m.instances.len(), 1);
+        assert!(d.iter().all(|x| !x.is_error()), "{d:?}");
+        let w: Vec<_> = d
+            .iter()
+            .filter(|x| x.code == "vrrpd-not-acted-on")
+            .collect();
+        assert_eq!(w.len(), 2, "{d:?}");
+        assert_eq!(w[0].span.map(|s| s.line), Some(8));
+        assert!(w[0].message.contains("keepalived would"));
+        assert_eq!(w[1].span.map(|s| s.line), Some(13));
+        assert!(w[1].message.contains("no_accept"));
     }
 
     #[test]

@@ -14,8 +14,8 @@ use keepalived_conf::{Diagnostic, VrrpSyncGroup};
 use vrrp_core::{State, TrackerConfig, TrackerKind};
 
 use crate::mapping::{
-    InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, file_tracker, ignored, script_cmd,
-    script_tracker, unsupported,
+    InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, file_tracker, ignored, not_acted_on,
+    script_cmd, script_tracker,
 };
 
 /// The group's notify scripts, if it has any.
@@ -64,9 +64,10 @@ pub fn apply_group_tracking(
         .as_ref()
         .is_some_and(|b| b.value);
     for t in sg.track_process.iter().chain(&sg.track_bfd) {
-        diags.push(unsupported(
+        diags.push(not_acted_on(
             t.span,
             &format!("tracking `{}` in a vrrp_sync_group", t.name),
+            "change the group's priorities or put it in FAULT while it is down",
         ));
     }
     if let Some(b) = sg.smtp_alert.as_ref().filter(|b| b.value) {

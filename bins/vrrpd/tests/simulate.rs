@@ -185,13 +185,16 @@ fn unsupported_setting_is_an_error_with_file_and_line() {
 
 #[test]
 fn invalid_value_in_vrrp_instance_is_an_error() {
+    // keepalived skips the bad address with a message; a VRRPv3 instance left without
+    // any address is then refused ("No VIP specified; at least one is required").
     let p = temp_conf(
         "badvip.conf",
-        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.1.0.300\n }\n}\n",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.1.0.300\n }\n version 3\n}\n",
     );
     let (_, err, code) = run(&["simulate", p.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("badvip.conf:5:"), "{err}");
+    assert!(err.contains("error[vrrpd-no-vips]"), "{err}");
 }
 
 #[test]

@@ -110,7 +110,7 @@ pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
                     .error("missing-value", first.span, "`fwmark` needs a mark");
                 continue;
             };
-            if let Some(mark) = c.uint_word::<u32>(m, "fwmark", 1, u64::from(u32::MAX)) {
+            if let Some(mark) = c.uint_word_strict::<u32>(m, "fwmark", 1, u64::from(u32::MAX)) {
                 let family = e.args().get(1).map(|w| w.text.to_string());
                 g.entries.push(VsgEntry {
                     kind: VsgEntryKind::Fwmark {
@@ -144,12 +144,14 @@ pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
 
 fn vsg_range(c: &mut Ctx, w: &Word) -> Option<(IpAddr, IpAddr)> {
     let t = w.text.as_str();
+    // keepalived: "Invalid virtual server group IP address ... - skipping"
+    // (check_parser.c vsg_handler()), and the group keeps its other entries.
     let err = |c: &mut Ctx, m: String| {
         c.sink.push(
-            Diagnostic::error(
+            Diagnostic::warning(
                 "invalid-address",
                 w.span,
-                format!("invalid virtual_server_group entry: {m}"),
+                format!("invalid virtual_server_group entry, skipped: {m}"),
             )
             .with_hint(
                 "expected IP [PORT], IP-LAST [PORT], IP1-IP2 [PORT], IP/LEN [PORT] or fwmark N",
@@ -263,7 +265,8 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                 return None;
             };
             c.extra(n, 2);
-            let mark = c.uint_word::<u32>(m, "virtual_server fwmark", 1, u64::from(u32::MAX))?;
+            let mark =
+                c.uint_word_strict::<u32>(m, "virtual_server fwmark", 1, u64::from(u32::MAX))?;
             VirtualServerKey::Fwmark(mark.value)
         }
         "group" => {
@@ -354,15 +357,21 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                 if let Some(s) = &vs.lvs_sched
                     && !SCHEDULERS.contains(&s.value.as_str())
                 {
-                    let mut d = Diagnostic::error(
+                    // check_parser.c lbalgo_handler(): "Invalid lvs_scheduler '%s' -
+                    // ignoring"; the default scheduler applies.
+                    let mut d = Diagnostic::warning(
                         "invalid-value",
                         s.span,
-                        format!("unknown scheduler `{}`", s.value),
+                        format!(
+                            "unknown scheduler `{}`; ignored, as keepalived does",
+                            s.value
+                        ),
                     );
                     if let Some(h) = crate::diag::nearest(&s.value, SCHEDULERS) {
                         d = d.with_hint(format!("did you mean `{h}`?"));
                     }
                     c.sink.push(d);
+                    vs.lvs_sched = None;
                 }
             }
             "lvs_method" | "lb_kind" => {
@@ -754,10 +763,12 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     if let CheckerKind::Misc(m) = &kind
         && m.misc_path.is_none()
     {
-        c.sink.error(
+        // check_misc.c misc_end_handler(): "No script path has been specified for
+        // MISC_CHECKER - skipping".
+        c.sink.warn(
             "missing-value",
             n.span(),
-            "MISC_CHECK has no `misc_path`; the checker is ignored",
+            "MISC_CHECK has no `misc_path`; the checker is ignored, as keepalived does",
         );
         return None;
     }

@@ -9,9 +9,9 @@ mod lvs;
 mod validate;
 mod vrrp;
 
-use crate::diag::{Diagnostic, Sink, nearest};
+use crate::diag::{Diagnostic, Severity, Sink, nearest};
 use crate::model::*;
-use crate::span::Spanned;
+use crate::span::{Span, Spanned};
 use crate::tree::{Node, Word};
 use crate::values;
 use std::net::IpAddr;
@@ -99,6 +99,13 @@ impl Builder {
                 }
             }
             "vrrp_instance" => {
+                if let Some(w) = n.args().first()
+                    && self
+                        .validator
+                        .duplicate_instance(&Spanned::new(w.text.to_string(), w.span), c.sink)
+                {
+                    return;
+                }
                 if let Some(mut v) = vrrp::instance(&mut c, n) {
                     self.validator.instance(&v, c.sink);
                     // always kept, for the cross-file checks (lint); without the model,
@@ -359,12 +366,22 @@ impl Ctx<'_> {
         );
     }
 
+    /// A value keepalived's handler rejects: it reports the line and runs on without the
+    /// setting (its default, or the instance's / virtual server's fallback), so this is a
+    /// warning and the field stays unset. Where running without the value is not possible
+    /// (a missing virtual router id, say) the section's own check raises the error later,
+    /// as keepalived's `vrrp_complete_instance()` / `validate_check_config()` do.
     #[cold]
     pub(crate) fn bad(&mut self, w: &Word, kw: &str, msg: String) {
-        self.sink.error(
-            "invalid-value",
-            w.span,
-            format!("invalid value for `{kw}`: {msg}"),
+        self.ignored_value(w.span, format!("invalid value for `{kw}`: {msg}"));
+    }
+
+    /// The warning for a value that is reported and then ignored, as keepalived does.
+    #[cold]
+    pub(crate) fn ignored_value(&mut self, span: Span, msg: String) {
+        self.sink.push(
+            Diagnostic::warning("invalid-value", span, msg)
+                .with_hint("ignored, as keepalived does: the default applies"),
         );
     }
 
@@ -390,6 +407,29 @@ impl Ctx<'_> {
     ) -> Option<Spanned<T>> {
         let r = values::parse_uint(&w.text, lo, hi);
         self.checked(w, kw, r)
+    }
+
+    /// [`Ctx::uint_word`] for a value that names a section (a virtual server's port or
+    /// fwmark, a real server's port): keepalived skips the whole section then, so this
+    /// stays an error (lvsd skips that virtual server, `-t` fails).
+    pub(crate) fn uint_word_strict<T: TryFrom<u64>>(
+        &mut self,
+        w: &Word,
+        kw: &str,
+        lo: u64,
+        hi: u64,
+    ) -> Option<Spanned<T>> {
+        match values::parse_uint(&w.text, lo, hi) {
+            Ok(v) => T::try_from(v).ok().map(|v| Spanned::new(v, w.span)),
+            Err(e) => {
+                self.sink.error(
+                    "invalid-value",
+                    w.span,
+                    format!("invalid value for `{kw}`: {e}"),
+                );
+                None
+            }
+        }
     }
 
     /// The parsed value with the word's span, or the error reported and `None`.
@@ -490,15 +530,58 @@ impl Ctx<'_> {
         self.ip_word(w, n.keyword())
     }
 
+    /// One IP address argument that keepalived skips with a message when malformed
+    /// ("malformed src address ... Skipping", vrrp_parser.c): a warning here.
+    pub(crate) fn ip_skipped(&mut self, n: &Node) -> Option<Spanned<IpAddr>> {
+        self.no_block(n);
+        let w = self.arg(n)?;
+        self.extra(n, 1);
+        self.ip_word_skipped(w, n.keyword())
+    }
+
+    /// [`Ctx::ip_word`] with a warning instead of an error for a malformed address.
+    pub(crate) fn ip_word_skipped(&mut self, w: &Word, kw: &str) -> Option<Spanned<IpAddr>> {
+        self.ip_word_sev(w, kw, Severity::Warning)
+    }
+
     pub(crate) fn ip_word(&mut self, w: &Word, kw: &str) -> Option<Spanned<IpAddr>> {
+        self.ip_word_sev(w, kw, Severity::Error)
+    }
+
+    fn ip_word_sev(&mut self, w: &Word, kw: &str, sev: Severity) -> Option<Spanned<IpAddr>> {
         match values::parse_ip(&w.text) {
             Ok(a) => Some(Spanned::new(a, w.span)),
             Err(e) => {
-                let mut d = Diagnostic::error(
-                    "invalid-address",
-                    w.span,
-                    format!("invalid address for `{kw}`: {e}"),
-                );
+                // keepalived's inet_stosockaddr() (lib/utils.c) cuts the address at the
+                // first `-` or `/` before parsing it: `10.0.0.1/24` is 10.0.0.1.
+                if let Some(cut) = w.text.find(['/', '-'])
+                    && let Ok(a) = values::parse_ip(&w.text[..cut])
+                {
+                    self.sink.push(
+                        Diagnostic::warning(
+                            "ignored",
+                            w.span,
+                            format!(
+                                "`{}` after the address of `{kw}` is ignored",
+                                &w.text[cut..]
+                            ),
+                        )
+                        .with_hint(format!("write `{}`", &w.text[..cut])),
+                    );
+                    return Some(Spanned::new(a, w.span));
+                }
+                let mut d = match sev {
+                    Severity::Error => Diagnostic::error(
+                        "invalid-address",
+                        w.span,
+                        format!("invalid address for `{kw}`: {e}"),
+                    ),
+                    _ => Diagnostic::warning(
+                        "invalid-address",
+                        w.span,
+                        format!("invalid address for `{kw}`, skipped as keepalived does: {e}"),
+                    ),
+                };
                 if w.text.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
                     d = d.with_hint(format!(
                         "`{}` looks like a placeholder that was never filled in",
@@ -513,7 +596,8 @@ impl Ctx<'_> {
 
     /// A port number 0..65535 (or 1..65535).
     pub(crate) fn port_word(&mut self, w: &Word, kw: &str, lo: u64) -> Option<u16> {
-        self.uint_word::<u16>(w, kw, lo, 65535).map(|s| s.value)
+        self.uint_word_strict::<u16>(w, kw, lo, 65535)
+            .map(|s| s.value)
     }
 
     /// A script command: `kw "cmd args" [user [group]]`.
@@ -639,7 +723,10 @@ impl Ctx<'_> {
                             }
                         };
                     } else {
-                        opts.port = Some(self.port_word(v, "lvs_method TUN port", 1)?);
+                        opts.port = Some(
+                            self.uint_word::<u16>(v, "lvs_method TUN port", 1, 65535)?
+                                .value,
+                        );
                     }
                     i += 2;
                     continue;

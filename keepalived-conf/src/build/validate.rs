@@ -8,7 +8,7 @@
 
 use crate::diag::{Diagnostic, Sink};
 use crate::model::*;
-use crate::span::Span;
+use crate::span::{Span, Spanned};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
@@ -43,18 +43,30 @@ impl Validator {
         self.vs_groups.insert(g.name.value.clone());
     }
 
+    /// A second `vrrp_instance` of an existing name: keepalived reports "vrrp instance %s
+    /// already defined" and skips the whole block (vrrp_parser.c vrrp_handler()); so do
+    /// we. True when `name` is already defined (the warning is reported).
+    pub(crate) fn duplicate_instance(&self, name: &Spanned<String>, sink: &mut Sink) -> bool {
+        let Some(line) = self.instances.get(&name.value) else {
+            return false;
+        };
+        sink.push(
+            Diagnostic::warning(
+                "duplicate-instance",
+                name.span,
+                format!(
+                    "vrrp_instance `{}` is defined twice; this second block is skipped, as keepalived does",
+                    name.value
+                ),
+            )
+            .with_hint(format!("the first definition is at line {line}")),
+        );
+        true
+    }
+
     pub(crate) fn instance(&mut self, vi: &VrrpInstance, sink: &mut Sink) {
         let name = vi.name.value.as_str();
-        if let Some(line) = self.instances.insert(name.to_string(), vi.name.span.line) {
-            sink.push(
-                Diagnostic::error(
-                    "duplicate-instance",
-                    vi.name.span,
-                    format!("vrrp_instance `{name}` is defined twice"),
-                )
-                .with_hint(format!("the first definition is at line {line}")),
-            );
-        }
+        self.instances.insert(name.to_string(), vi.name.span.line);
         match &vi.virtual_router_id {
             None => sink.push(
                 Diagnostic::error(

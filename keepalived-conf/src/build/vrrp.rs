@@ -156,15 +156,19 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                         "MASTER" => Some(Spanned::new(VrrpState::Master, w.span)),
                         "BACKUP" => Some(Spanned::new(VrrpState::Backup, w.span)),
                         other => {
+                            // vrrp_parser.c vrrp_state_handler(): "unknown state '%s',
+                            // defaulting to BACKUP".
                             c.sink.push(
-                                Diagnostic::error(
+                                Diagnostic::warning(
                                     "invalid-value",
                                     w.span,
-                                    format!("invalid value for `state`: `{other}`"),
+                                    format!(
+                                        "invalid value for `state`: `{other}`; BACKUP is used, as keepalived does"
+                                    ),
                                 )
                                 .with_hint("expected MASTER or BACKUP (upper case)"),
                             );
-                            None
+                            Some(Spanned::new(VrrpState::Backup, w.span))
                         }
                     };
                 }
@@ -213,17 +217,35 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             "track_process" => v.track_process.extend(track_list(c, item, 254)),
             "track_bfd" => v.track_bfd.extend(track_list(c, item, 253)),
             "dont_track_primary" => v.dont_track_primary = c.bare_flag(item, true),
-            "mcast_src_ip" => v.mcast_src_ip = c.ip(item),
-            "unicast_src_ip" => v.unicast_src_ip = c.ip(item),
             "unicast_peer" => {
                 if c.block_required(item, 0) {
-                    for e in c.items(item) {
+                    let lines = c.items(item);
+                    let before = v.unicast_peer.len();
+                    for e in lines {
                         if let Some(p) = unicast_peer(c, e) {
                             v.unicast_peer.push(p);
                         }
                     }
+                    if v.unicast_peer.len() == before && !lines.is_empty() {
+                        // keepalived drops the bad peers and, with none left, "Defaulting
+                        // to multicast" (vrrp.c vrrp_complete_instance()): advertisements
+                        // meant for chosen peers would go to the whole link.
+                        c.sink.push(
+                            Diagnostic::error(
+                                "no-unicast-peer",
+                                item.span(),
+                                "no usable address in `unicast_peer`",
+                            )
+                            .with_hint(
+                                "refused as unsafe: keepalived would fall back to multicast \
+                                 and advertise to the whole link instead of the intended peers",
+                            ),
+                        );
+                    }
                 }
             }
+            "mcast_src_ip" => v.mcast_src_ip = c.ip_skipped(item),
+            "unicast_src_ip" => v.unicast_src_ip = c.ip_skipped(item),
             "unicast_ttl" => v.unicast_ttl = c.uint(item, 0, 255),
             "mcast_dst_ip" => {
                 v.mcast_dst_ip = c.ip(item);
@@ -368,10 +390,12 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
         let address = match values::parse_prefix(&first.text) {
             Ok(p) => Spanned::new(p, first.span),
             Err(msg) => {
-                let mut d = Diagnostic::error(
+                // keepalived skips the line ("VRRP parsed invalid IP ... skipping IP",
+                // vrrp_ipaddress.c parse_ipaddress()) and runs on.
+                let mut d = Diagnostic::warning(
                     "invalid-address",
                     first.span,
-                    format!("invalid address in `{}`: {msg}", n.keyword()),
+                    format!("invalid address in `{}`, skipped: {msg}", n.keyword()),
                 );
                 if first
                     .text
@@ -451,11 +475,12 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                     i += 1;
                 }
                 _ => {
-                    let mut d = Diagnostic::error(
+                    // keepalived: "Unknown configuration entry ... for ip address - ignoring".
+                    let mut d = Diagnostic::warning(
                         "invalid-value",
                         args[i].span,
                         format!(
-                            "unknown option `{k}` for address {}",
+                            "unknown option `{k}` for address {}, ignored",
                             vip.address.value.addr
                         ),
                     );
@@ -828,7 +853,7 @@ pub(crate) fn track_list(c: &mut Ctx, n: &Node, max_weight: i64) -> Vec<TrackRef
 fn unicast_peer(c: &mut Ctx, e: &Node) -> Option<UnicastPeer> {
     c.no_block(e);
     let w = e.words.first()?;
-    let address = c.ip_word(w, "unicast_peer")?.value;
+    let address = c.ip_word_skipped(w, "unicast_peer")?.value;
     let mut p = UnicastPeer {
         address,
         min_ttl: None,
@@ -844,10 +869,10 @@ fn unicast_peer(c: &mut Ctx, e: &Node) -> Option<UnicastPeer> {
             ("max_ttl", Some(v)) => p.max_ttl = c.uint_word::<u8>(v, k, 0, 255).map(|s| s.value),
             _ => {
                 c.sink.push(
-                    Diagnostic::error(
+                    Diagnostic::warning(
                         "invalid-value",
                         args[i].span,
-                        format!("unexpected `{k}` after unicast peer"),
+                        format!("unexpected `{k}` after unicast peer, ignored"),
                     )
                     .with_hint("one peer per line: IP [min_ttl N] [max_ttl N]"),
                 );

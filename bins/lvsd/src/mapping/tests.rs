@@ -58,38 +58,50 @@ fn address_service_with_defaults_and_inheritance() {
 }
 
 #[test]
-fn every_scheduler_is_accepted_and_an_unknown_one_skips_only_its_service() {
+fn every_scheduler_is_accepted_and_an_unknown_one_is_ignored() {
     for s in SCHEDULERS {
         let m = map(&format!(
             "virtual_server 10.1.0.1 80 {{\n lvs_sched {s}\n lvs_method DR\n protocol TCP\n}}\n"
         ));
         assert_eq!(only(&m).services[0].scheduler, *s);
     }
-    let m = map(
-        "virtual_server 10.1.0.1 80 {\n lvs_sched bogus\n lvs_method NAT\n protocol TCP\n}\n\
-         virtual_server 10.1.0.2 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
+    // keepalived's lbalgo_handler() reports "Invalid lvs_scheduler ... - ignoring" and
+    // the service runs with the default scheduler: the parser warns, both services run.
+    let text = "virtual_server 10.1.0.1 80 {\n lvs_sched bogus\n lvs_method NAT\n protocol TCP\n}\n\
+         virtual_server 10.1.0.2 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n";
+    let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
+    assert!(!parsed.has_errors());
+    assert!(
+        parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.span.map(|s| s.line) == Some(2) && d.message.contains("bogus"))
     );
-    let vs = only(&m);
-    assert_eq!(vs.id, "TCP 10.1.0.2:80");
-    assert_eq!(m.diagnostics.len(), 1);
-    assert_eq!(
-        m.diagnostics[0].to_string(),
-        "t.conf:2: error: unknown scheduler `bogus`; virtual_server skipped"
-    );
+    let m = map(text);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert!(m.diagnostics[0].message.contains("using wlc"));
+    assert_eq!(m.desired.virtual_servers.len(), 2);
+    assert_eq!(m.desired.virtual_servers[0].services[0].scheduler, "wlc");
+    assert_eq!(m.desired.virtual_servers[1].services[0].scheduler, "rr");
 }
 
 #[test]
-fn family_mismatch_skips_the_service_but_tun_may_mix() {
+fn family_mismatch_skips_the_real_server_but_tun_may_mix() {
+    // keepalived: "Address family of virtual server and real server ... don't match -
+    // skipping real server" (check_parser.c rs_handler()); the service stays.
     let m = map(
         "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
          real_server fd00::2 80 {\n }\n}\n\
          virtual_server fd00::1 80 {\n lvs_sched rr\n lvs_method TUN\n protocol TCP\n\
          real_server 10.0.0.2 80 {\n }\n}\n",
     );
-    let vs = only(&m);
+    assert_eq!(m.desired.virtual_servers.len(), 2);
+    assert!(m.desired.virtual_servers[0].real_servers.is_empty());
+    let vs = &m.desired.virtual_servers[1];
     assert_eq!(vs.id, "TCP [fd00::1]:80");
     assert_eq!(vs.real_servers[0].dest.fwd, ForwardMethod::Tunnel);
-    assert!(m.diagnostics[0].skipped);
+    assert_eq!(m.diagnostics.len(), 1);
+    assert!(!m.diagnostics[0].skipped);
     assert_eq!(m.diagnostics[0].location, "t.conf:5");
     assert!(
         m.diagnostics[0].message.contains("IPv6"),
