@@ -20,53 +20,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ipvs_sys::{SyncDaemon, Timeouts};
-use lvsd::daemon::{Kernel, Options};
-use lvsd::reconcile::{KernelService, Op};
+use ipvs_sys::testing::InMemoryIpvs;
+use lvsd::daemon::Options;
 
 const FLOOD_CONNECTIONS: usize = 2000;
 const FLOOD_TIME: Duration = Duration::from_secs(8);
 /// At most this many connection attempts in all (bounds the loop).
 const MAX_ATTEMPTS: usize = 40_000;
 const REAL_SERVERS: usize = 4;
-
-/// An in-memory IPVS.
-#[derive(Default)]
-struct Table(Vec<KernelService>);
-
-impl Kernel for Table {
-    fn dump(&mut self) -> Result<Vec<KernelService>, ipvs_sys::Error> {
-        Ok(self.0.clone())
-    }
-    fn dump_one(
-        &mut self,
-        s: &ipvs_sys::Service,
-    ) -> Result<Option<KernelService>, ipvs_sys::Error> {
-        Ok(self.0.iter().find(|k| k.service.key == s.key).cloned())
-    }
-    fn apply(&mut self, ops: &[Op]) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
-        Ok(ops
-            .iter()
-            .map(|op| lvsd::stand_in::apply(&mut self.0, op))
-            .collect())
-    }
-    fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
-        self.0.clear();
-        Ok(())
-    }
-    fn timeouts(&mut self) -> Result<Timeouts, ipvs_sys::Error> {
-        Ok(Timeouts::default())
-    }
-    fn set_timeouts(&mut self, _: &Timeouts) -> Result<(), ipvs_sys::Error> {
-        Ok(())
-    }
-    fn new_daemon(&mut self, _: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
-        Ok(())
-    }
-    fn del_daemon(&mut self, _: &SyncDaemon) -> Result<(), ipvs_sys::Error> {
-        Ok(())
-    }
-}
 
 /// The daemon half, run by `metrics_flood_leaves_real_servers_alive` in a
 /// child process with `LVSD_TEST_CONF`, `LVSD_TEST_SOCKET` and
@@ -87,7 +48,7 @@ fn flood_child_daemon() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(lvsd::daemon::run_with(opts, Table::default()))
+    rt.block_on(lvsd::daemon::run_with(opts, InMemoryIpvs::new()))
         .unwrap();
 }
 
