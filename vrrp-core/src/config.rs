@@ -161,6 +161,7 @@ impl TrackerConfig {
 /// Configuration of one virtual router instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct InstanceConfig {
     /// Instance name (`vrrp_instance NAME`).
     pub name: String,

@@ -87,6 +87,7 @@ mod fault {
 /// A snapshot for status output (`vrrpd` JSON, SNMP-like views).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct InstanceStatus {
     /// Instance name.
     pub name: String,
