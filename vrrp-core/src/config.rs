@@ -1,6 +1,8 @@
 //! Per-instance configuration: what keepalived calls a `vrrp_instance` block,
 //! reduced to what the state machine needs (no interface names, no scripts).
 
+use alloc::{string::String, vec::Vec};
+
 use core::net::IpAddr;
 
 use crate::packet::{Auth, Family, Version};

@@ -41,6 +41,8 @@
 //! [`Instance::note_rejected`]; decode an accepted one and pass it to
 //! [`Instance::handle_advert`] with the IP source address.
 
+use alloc::{string::String, vec, vec::Vec};
+
 use alloc_free::ActionQueue;
 use core::net::IpAddr;
 
@@ -52,7 +54,7 @@ use crate::time::{Duration, Instant};
 use crate::timers::{master_down_interval, skew_time};
 
 mod alloc_free {
-    use std::collections::VecDeque;
+    use alloc::collections::VecDeque;
 
     use crate::state::Action;
 

@@ -15,6 +15,8 @@
 //! * one member in Fault forces all to Fault; the group leaves Fault only
 //!   when no member has a fault of its own.
 
+use alloc::{string::String, vec::Vec};
+
 use crate::instance::Instance;
 use crate::state::State;
 use crate::time::Instant;

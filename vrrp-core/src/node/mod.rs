@@ -42,13 +42,15 @@
 //! assert!(became_master);
 //! ```
 
+use alloc::{boxed::Box, string::String, vec, vec::Vec};
+
 mod reconfigure;
 mod rx;
 #[cfg(test)]
 mod tests;
 mod types;
 
-use std::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 
 use crate::instance::Instance;
 use crate::packet::{Advertisement, ChecksumMode, DropReason, Family, VRRP_TTL};

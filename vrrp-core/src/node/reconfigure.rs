@@ -4,7 +4,13 @@
 //! unicast-or-multicast), unchanged ones keep running untouched, changed ones
 //! keep their state, the rest restart.
 
-use std::collections::BTreeMap;
+use alloc::{
+    string::{String, ToString},
+    vec,
+    vec::Vec,
+};
+
+use alloc::collections::BTreeMap;
 
 use super::{Carry, Node, NodeConfig, NodeError, Reconfigured, Slot};
 use crate::instance::Instance;
