@@ -1,7 +1,9 @@
 //! One virtual router: the sans-IO state machine of RFC 9568 §6 / RFC 3768 §6
 //! with keepalived's semantics where they differ (see [`crate::differences`]).
 //!
-//! Driving it (what an IO layer such as `vrrpd` does):
+//! Driving one instance by hand ([`crate::Node`] does this for every
+//! instance of a host, with the receive path, sync groups and advert
+//! encoding):
 //!
 //! ```
 //! use vrrp_core::{Action, Event, Instance, InstanceConfig, State};
