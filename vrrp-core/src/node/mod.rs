@@ -335,8 +335,10 @@ impl<T> Node<T> {
 
     /// Runs every instance timer that expired at or before `now`, each
     /// followed by the sync step. Earlier deadlines run first; equal ones
-    /// in the order they were set, as keepalived's timer tree
-    /// (`vrrp_scheduler.c`, the `sands` rbtree) runs them. That order
+    /// in the order they were set, as keepalived runs them
+    /// (`vrrp_scheduler.c` `vrrp_dispatcher_read_timeout` walks the
+    /// `rb_sands` tree, where an equal deadline goes after those already
+    /// there). That order
     /// matters to a sync group: the member whose timer runs last completes
     /// the group's wish for Master and is drained first.
     pub fn handle_timeout(&mut self, now: Instant) {
