@@ -88,3 +88,8 @@ fn main() {
     println!("leader at {now}: {}", leader.unwrap_or("none"));
     assert_eq!(leader, Some("b"));
 }
+
+#[test]
+fn the_next_priority_leads_after_the_step_down() {
+    main();
+}

@@ -1,6 +1,8 @@
 //! Per-instance configuration: what keepalived calls a `vrrp_instance` block,
 //! reduced to what the state machine needs (no interface names, no scripts).
 
+use alloc::{string::String, vec::Vec};
+
 use core::net::IpAddr;
 
 use crate::packet::{Auth, Family, Version};
@@ -161,6 +163,7 @@ impl TrackerConfig {
 /// Configuration of one virtual router instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct InstanceConfig {
     /// Instance name (`vrrp_instance NAME`).
     pub name: String,

@@ -1,7 +1,9 @@
 //! One virtual router: the sans-IO state machine of RFC 9568 §6 / RFC 3768 §6
 //! with keepalived's semantics where they differ (see [`crate::differences`]).
 //!
-//! Driving it (what an IO layer such as `vrrpd` does):
+//! Driving one instance by hand ([`crate::Node`] does this for every
+//! instance of a host, with the receive path, sync groups and advert
+//! encoding):
 //!
 //! ```
 //! use vrrp_core::{Action, Event, Instance, InstanceConfig, State};
@@ -41,6 +43,8 @@
 //! [`Instance::note_rejected`]; decode an accepted one and pass it to
 //! [`Instance::handle_advert`] with the IP source address.
 
+use alloc::{string::String, vec, vec::Vec};
+
 use alloc_free::ActionQueue;
 use core::net::IpAddr;
 
@@ -52,7 +56,7 @@ use crate::time::{Duration, Instant};
 use crate::timers::{master_down_interval, skew_time};
 
 mod alloc_free {
-    use std::collections::VecDeque;
+    use alloc::collections::VecDeque;
 
     use crate::state::Action;
 
@@ -87,6 +91,7 @@ mod fault {
 /// A snapshot for status output (`vrrpd` JSON, SNMP-like views).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct InstanceStatus {
     /// Instance name.
     pub name: String,

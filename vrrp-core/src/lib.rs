@@ -18,8 +18,15 @@
 //!
 //! No sockets, no clock, no threads, no randomness: the caller passes `now`
 //! and input, and drains actions and the next deadline.
+//!
+//! Without the `sim` feature the crate is `#![no_std]` and needs only
+//! `alloc` (`cargo build -p vrrp-core` checks that: any `std` item outside
+//! `sim` fails to compile).
+#![cfg_attr(not(any(feature = "sim", test)), no_std)]
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+extern crate alloc;
 
 pub mod packet;
 pub mod time;

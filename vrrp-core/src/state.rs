@@ -7,6 +7,7 @@ use core::net::IpAddr;
 /// keepalived's Fault and Stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum State {
     /// Not started yet (RFC 9568 §6.4.1).
     Initialize,
@@ -43,6 +44,7 @@ impl fmt::Display for State {
 /// Why a state changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum Reason {
     /// `Event::Startup` (Initialize/Stop → Backup).
     Startup,
@@ -112,6 +114,7 @@ impl fmt::Display for Reason {
 /// Why GARPs / unsolicited NAs are requested.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum AnnounceReason {
     /// First burst on becoming Master.
     BecameMaster,
@@ -129,6 +132,7 @@ pub enum AnnounceReason {
 /// Apply them in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum Action {
     /// Send one advertisement with this priority to the multicast group, or
     /// to every `unicast_peers` entry. Build it with
@@ -182,6 +186,7 @@ pub enum Action {
 /// Non-packet input, fed with [`crate::Instance::handle_event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum Event {
     /// Start (Initialize or Stop → Backup, Master for an owner, or Fault).
     Startup,

@@ -1,10 +1,11 @@
 //! keepalived's `vrrp_sync_group`: instances that change state together
 //! (keepalived notes §3.16).
 //!
-//! The group does not own its instances: keep them in one slice (as `vrrpd`
-//! and the simulator do), pass member indices, and call
-//! [`SyncGroup::sync`] after every input given to any member. `sync` may call
-//! members, so drain their actions after it.
+//! The group does not own its instances: keep them in one slice, pass
+//! member indices, and call [`SyncGroup::sync`] after every input given to
+//! any member. `sync` may call members, so drain their actions after it.
+//! [`crate::Node`] does all of that (it is what `vrrpd` and the simulator
+//! drive).
 //!
 //! Rules, as `vrrp_sync.c` implements them:
 //! * a member whose Master_Down_Timer fires does not become Master by itself;
@@ -14,6 +15,8 @@
 //! * one member going Master → Backup forces all Masters to Backup;
 //! * one member in Fault forces all to Fault; the group leaves Fault only
 //!   when no member has a fault of its own.
+
+use alloc::{string::String, vec::Vec};
 
 use crate::instance::Instance;
 use crate::state::State;

@@ -133,7 +133,8 @@ impl NotifySpec {
             State::Backup => self.backup.clone(),
             State::Fault => self.fault.clone(),
             State::Stop => self.stop.clone(),
-            State::Initialize => None,
+            // Initialize, and states a later vrrp-core may add: no script.
+            _ => None,
         }
     }
 }

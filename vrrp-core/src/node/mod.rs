@@ -42,13 +42,15 @@
 //! assert!(became_master);
 //! ```
 
+use alloc::{boxed::Box, string::String, vec, vec::Vec};
+
 mod reconfigure;
 mod rx;
 #[cfg(test)]
 mod tests;
 mod types;
 
-use std::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::instance::Instance;
 use crate::packet::{Advertisement, ChecksumMode, DropReason, Family, VRRP_TTL};
@@ -161,6 +163,14 @@ pub struct Node<T = ()> {
     next_id: u32,
     /// Counts deadline changes (see [`Node::handle_timeout`]).
     arm_seq: u64,
+    /// Every running instance's deadline as (deadline, when set, id): the
+    /// order [`Node::handle_timeout`] runs them in, as keepalived's timer
+    /// tree.
+    timers: BTreeSet<(Instant, u64, InstanceId)>,
+    /// Position of each running instance, by id.
+    index: BTreeMap<InstanceId, usize>,
+    /// Running instances by (receive interface, family, VRID), in order.
+    listeners: BTreeMap<(u32, Family, u8), Vec<usize>>,
 }
 
 impl<T> Node<T> {
@@ -175,6 +185,7 @@ impl<T> Node<T> {
             node.slots.push(Slot::new(id, spec));
         }
         node.set_groups(&config.sync_groups, &built.group_of, &BTreeMap::new());
+        node.reindex();
         Ok(node)
     }
 
@@ -203,7 +214,7 @@ impl<T> Node<T> {
 
     /// The position of a running instance in configuration order.
     pub fn position(&self, id: InstanceId) -> Option<usize> {
-        self.slots.iter().position(|s| s.id == id)
+        self.index.get(&id).copied()
     }
 
     /// An instance, running or retired (until [`Node::take_retired`]).
@@ -219,10 +230,10 @@ impl<T> Node<T> {
     }
 
     fn slot(&self, id: InstanceId) -> Option<&Slot<T>> {
-        self.slots
-            .iter()
-            .chain(self.retired.iter().map(|(_, s)| s))
-            .find(|s| s.id == id)
+        match self.position(id) {
+            Some(i) => self.slots.get(i),
+            None => self.retired.iter().map(|(_, s)| s).find(|s| s.id == id),
+        }
     }
 
     /// The caller's data of an instance, running or retired.
@@ -232,11 +243,11 @@ impl<T> Node<T> {
 
     /// The caller's data of an instance, running or retired.
     pub fn data_mut(&mut self, id: InstanceId) -> Option<&mut T> {
-        self.slots
-            .iter_mut()
-            .chain(self.retired.iter_mut().map(|(_, s)| s))
-            .find(|s| s.id == id)
-            .map(|s| &mut s.data)
+        let slot = match self.position(id) {
+            Some(i) => self.slots.get_mut(i),
+            None => self.retired.iter_mut().map(|(_, s)| s).find(|s| s.id == id),
+        };
+        slot.map(|s| &mut s.data)
     }
 
     /// The interface an instance is configured on.
@@ -282,9 +293,10 @@ impl<T> Node<T> {
     /// macvlan, unless `vmac_xmit_base`). Kept across reconfigurations that
     /// keep the instance.
     pub fn set_paths(&mut self, id: InstanceId, rx_ifindex: u32, tx_ifindex: u32) {
-        if let Some(s) = self.slots.iter_mut().find(|s| s.id == id) {
+        if let Some(s) = self.position(id).and_then(|i| self.slots.get_mut(i)) {
             s.rx_ifindex = rx_ifindex;
             s.tx_ifindex = tx_ifindex;
+            self.reindex();
         }
     }
 
@@ -297,7 +309,7 @@ impl<T> Node<T> {
         let Some(i) = self.position(id) else {
             return false;
         };
-        let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get(i)) else {
+        let Some(inst) = self.instances.get_mut(i) else {
             return false;
         };
         if !matches!(inst.state(), State::Initialize | State::Stop)
@@ -306,7 +318,7 @@ impl<T> Node<T> {
             return false;
         }
         inst.handle_event(Instant::ZERO, ev);
-        self.queues.drain(inst, slot);
+        self.drain(i);
         true
     }
 
@@ -323,32 +335,25 @@ impl<T> Node<T> {
 
     /// Runs every instance timer that expired at or before `now`, each
     /// followed by the sync step. Earlier deadlines run first; equal ones
-    /// in the order they were set, as keepalived's timer tree
-    /// (`vrrp_scheduler.c`, the `sands` rbtree) runs them. That order
+    /// in the order they were set, as keepalived runs them
+    /// (`vrrp_scheduler.c` `vrrp_dispatcher_read_timeout` walks the
+    /// `rb_sands` tree, where an equal deadline goes after those already
+    /// there). That order
     /// matters to a sync group: the member whose timer runs last completes
     /// the group's wish for Master and is drained first.
     pub fn handle_timeout(&mut self, now: Instant) {
         // Each run re-arms its instance later than `now`; the bound only
         // guards against an instance that would not.
-        let bound = 4 * self.instances.len() + 4;
-        for _ in 0..bound {
-            let next = self
-                .instances
-                .iter()
-                .zip(&self.slots)
-                .enumerate()
-                .filter_map(|(i, (inst, s))| {
-                    let t = inst.poll_timeout().filter(|&t| t <= now)?;
-                    let armed = if s.deadline == Some(t) {
-                        s.armed
-                    } else {
-                        u64::MAX
-                    };
-                    Some((t, armed, i))
-                })
-                .min();
-            let Some((_, _, i)) = next else {
+        for _ in 0..4 * self.instances.len() + 4 {
+            let Some(&(t, armed, id)) = self.timers.first() else {
                 return;
+            };
+            if t > now {
+                return;
+            }
+            self.timers.remove(&(t, armed, id));
+            let Some(i) = self.position(id) else {
+                continue;
             };
             if let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) {
                 slot.deadline = None;
@@ -411,10 +416,7 @@ impl<T> Node<T> {
     /// runs.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.instances
-            .iter()
-            .filter_map(Instance::poll_timeout)
-            .min()
+        self.timers.first().map(|&(t, _, _)| t)
     }
 
     // ------------------------------------------------------------ internals
@@ -454,9 +456,15 @@ impl<T> Node<T> {
             self.queues.drain(inst, slot);
             let t = inst.poll_timeout();
             if slot.deadline != t {
+                if let Some(old) = slot.deadline {
+                    self.timers.remove(&(old, slot.armed, slot.id));
+                }
                 slot.deadline = t;
                 self.arm_seq += 1;
                 slot.armed = self.arm_seq;
+                if let Some(t) = t {
+                    self.timers.insert((t, slot.armed, slot.id));
+                }
             }
         }
     }
@@ -502,6 +510,23 @@ impl<T> Node<T> {
     }
 }
 
+impl<T> Node<T> {
+    /// Rebuilds the lookup tables after the instances or their paths
+    /// changed.
+    fn reindex(&mut self) {
+        self.index.clear();
+        self.listeners.clear();
+        for (i, (s, inst)) in self.slots.iter().zip(&self.instances).enumerate() {
+            self.index.insert(s.id, i);
+            let c = inst.config();
+            self.listeners
+                .entry((s.rx_ifindex, c.family, c.vrid))
+                .or_default()
+                .push(i);
+        }
+    }
+}
+
 impl<T> Default for Node<T> {
     /// A node without instances ([`Node::reconfigure`] adds them).
     fn default() -> Self {
@@ -523,6 +548,9 @@ impl<T> Default for Node<T> {
             }),
             next_id: 0,
             arm_seq: 0,
+            timers: BTreeSet::new(),
+            index: BTreeMap::new(),
+            listeners: BTreeMap::new(),
         }
     }
 }

@@ -4,7 +4,13 @@
 //! unicast-or-multicast), unchanged ones keep running untouched, changed ones
 //! keep their state, the rest restart.
 
-use std::collections::BTreeMap;
+use alloc::{
+    string::{String, ToString},
+    vec,
+    vec::Vec,
+};
+
+use alloc::collections::BTreeMap;
 
 use super::{Carry, Node, NodeConfig, NodeError, Reconfigured, Slot};
 use crate::instance::Instance;
@@ -191,6 +197,7 @@ impl<T> Node<T> {
             self.retire(now, oi, os, &mut report);
         }
         self.set_groups(&config.sync_groups, &built.group_of, &reported);
+        self.reindex();
         // Reconfigured instances may have changed priority, fault state
         // and timers: their outputs and their groups' rules follow.
         for i in 0..self.instances.len() {
@@ -208,6 +215,9 @@ impl<T> Node<T> {
         slot: Slot<T>,
         report: &mut Reconfigured<T>,
     ) {
+        if let Some(t) = slot.deadline {
+            self.timers.remove(&(t, slot.armed, slot.id));
+        }
         inst.handle_event(now, Event::Shutdown);
         self.queues.drain(&mut inst, &slot);
         report.retired.push(slot.id);

@@ -76,24 +76,24 @@ impl<T> Node<T> {
 
     /// The instance receiving (`ifindex`, `family`, `vrid`) from `src`.
     fn demux(&self, ifindex: u32, family: Family, vrid: u8, src: IpAddr) -> Option<usize> {
-        let mut candidates = self
-            .slots
-            .iter()
-            .zip(&self.instances)
-            .enumerate()
-            .filter(|(_, (s, inst))| {
-                let c = inst.config();
-                s.rx_ifindex == ifindex && c.family == family && c.vrid == vrid
-            })
-            .map(|(i, (_, inst))| (i, &inst.config().unicast_peers));
-        let (first, peers) = candidates.next()?;
-        if peers.is_empty() || peers.contains(&src) {
+        let candidates = self.listeners.get(&(ifindex, family, vrid))?;
+        let peers = |i: &usize| {
+            self.instances
+                .get(*i)
+                .map_or(&[][..], |inst| inst.config().unicast_peers.as_slice())
+        };
+        let &first = candidates.first()?;
+        let p = peers(&first);
+        if p.is_empty() || p.contains(&src) {
             return Some(first);
         }
         Some(
             candidates
-                .find(|(_, peers)| peers.contains(&src))
-                .map_or(first, |(j, _)| j),
+                .iter()
+                .skip(1)
+                .find(|i| peers(i).contains(&src))
+                .copied()
+                .unwrap_or(first),
         )
     }
 

@@ -42,6 +42,13 @@ fn rx(src: &str, dst: IpAddr) -> RxMeta {
 
 /// Outputs as (instance position or group marker, short name).
 fn drain<T>(node: &mut Node<T>) -> (Vec<(InstanceId, u8)>, Vec<String>) {
+    // The node's deadline is always its instances' earliest.
+    let earliest = node
+        .instances()
+        .iter()
+        .filter_map(Instance::poll_timeout)
+        .min();
+    assert_eq!(node.poll_timeout(), earliest);
     let mut tx = Vec::new();
     while let Some(t) = node.poll_transmit() {
         tx.push((t.instance, t.priority));

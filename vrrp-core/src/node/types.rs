@@ -2,6 +2,8 @@
 //! identifiers, the configuration of a node, datagrams to send, outputs,
 //! receive results and errors.
 
+use alloc::{string::String, vec::Vec};
+
 use core::net::IpAddr;
 
 use crate::config::{ConfigError, InstanceConfig};

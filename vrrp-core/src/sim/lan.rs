@@ -43,6 +43,7 @@ impl LinkParams {
 
 /// Something scheduled at a virtual time with [`VirtualLan::schedule`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SimEvent {
     /// Start a node (first start, after a crash, or after a shutdown).
     Start(NodeId),
@@ -89,6 +90,7 @@ pub enum SimEvent {
 /// What happened, for the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum TimelineKind {
     /// An instance changed state.
     StateChanged {
@@ -126,6 +128,7 @@ pub enum TimelineKind {
 /// One timeline entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct TimelineEvent {
     /// Virtual time.
     pub at: Instant,
@@ -147,6 +150,7 @@ impl serde::Serialize for SimEvent {
 /// One instance's status with its node, from [`VirtualLan::status`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct NodeInstanceStatus {
     /// Node index.
     pub node: NodeId,
@@ -163,6 +167,7 @@ pub struct NodeInstanceStatus {
 /// A state change with names resolved, as `vrrpd simulate` prints it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct StateChange<'a> {
     /// Virtual time.
     pub at: Instant,

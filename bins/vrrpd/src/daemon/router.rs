@@ -699,6 +699,7 @@ impl Router {
             Action::MasterRxLowerPriority { from, priority } => {
                 debug!(instance = %name, vrid, %from, priority, "master heard a lower priority");
             }
+            other => debug!(instance = %name, vrid, ?other, "action not handled"),
         }
     }
 
