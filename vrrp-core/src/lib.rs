@@ -50,3 +50,8 @@ pub use instance::{Instance, InstanceStatus};
 pub use node::Node;
 pub use state::{Action, AnnounceReason, Event, Reason, State};
 pub use sync_group::{SyncGroup, SyncGroupError};
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
