@@ -27,6 +27,7 @@ fn writes_replaces_and_leaves_no_temporary_file() {
     write_file(&p, b"42\n", 0o644).unwrap();
     assert_eq!(mode_of(&p), 0o644);
     assert_eq!(leftovers(&d), Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -40,6 +41,7 @@ fn a_symlink_at_the_target_is_replaced_not_followed() {
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     assert!(std::fs::symlink_metadata(&p).unwrap().is_file());
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "dump\n");
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -66,6 +68,7 @@ fn directories_others_can_write_are_refused_unless_sticky() {
         write_private(Path::new("/"), b"x"),
         Err(SafeFileError::NotAFilePath(_))
     ));
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Runs `args` as the user `nobody` (root only): setpriv, as the review of
