@@ -1042,6 +1042,15 @@ pub fn map_instance(
     } else {
         drop_addresses(&vips, &excluded_vips, &name, span, diags)
     };
+    if vmac.is_some() && !drop_vips.is_empty() {
+        diags.push(not_acted_on(
+            span,
+            &format!("the VMAC firewall rules of `{name}`"),
+            "also add its VMAC rules to the nftables table (IGMP/MLD reports re-sent \
+             from the parent interface, router solicitations dropped on the macvlan; \
+             vrrp_nftables.c nft_setup_igmp); vrrpd installs only the drop rules",
+        ));
+    }
 
     let flag = |inst: &Option<keepalived_conf::Spanned<bool>>,
                 glob: &Option<keepalived_conf::Spanned<bool>>| {
@@ -1454,6 +1463,18 @@ mod tests {
         );
         assert!(
             d.iter().any(|w| w.contains("link-local VIP `fe80::33`")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn vmac_rules_of_keepalived_are_named() {
+        let (_, drop, d) = accept_of("", " use_vmac\n no_accept");
+        assert_eq!(drop.len(), 2);
+        assert!(d.iter().any(|w| w.contains("VMAC firewall rules")), "{d:?}");
+        let (_, _, d) = accept_of("", " use_vmac");
+        assert!(
+            !d.iter().any(|w| w.contains("VMAC firewall rules")),
             "{d:?}"
         );
     }

@@ -9,7 +9,9 @@
 //! peer namespace (keepalived against keepalived, vrrpd against vrrpd)
 //! demotes them: the table stays with an emptied set, again equal. After
 //! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP).
-//! With `accept` the ping is answered and vrrpd installs no table.
+//! With `accept` the ping is answered and no table is installed; a SIGHUP
+//! reload flipping the accept mode of a Master fills and empties the set as
+//! keepalived does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
