@@ -209,10 +209,6 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
-fn config(vip: &str, priority: u8, accept: &str) -> String {
-    config_with("", vip, priority, accept)
-}
-
 fn config_with(global: &str, vip: &str, priority: u8, accept: &str) -> String {
     format!(
         "global_defs {{\n router_id nD\n {global}\n}}\n\
@@ -233,15 +229,19 @@ fn skip() -> bool {
     false
 }
 
-fn differential(vip: &str) {
+fn differential(vip: &str, global: &str) {
     if skip() {
         return;
     }
-    let tag = if vip.contains(':') { "6" } else { "4" };
+    let tag = match (vip.contains(':'), global.is_empty()) {
+        (true, _) => "6",
+        (false, true) => "4",
+        (false, false) => "g",
+    };
     let pid = std::process::id();
     let k = Link::new(format!("nDk{tag}-{pid}"));
     let o = Link::new(format!("nDo{tag}-{pid}"));
-    let conf = config(vip, 100, "no_accept");
+    let conf = config_with(global, vip, 100, "no_accept");
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -258,7 +258,7 @@ fn differential(vip: &str) {
 
     // A higher priority on the peer side demotes each: the table stays, its
     // set emptied, in keepalived's namespace as in ours.
-    let high = config(vip, 200, "no_accept");
+    let high = config_with(global, vip, 200, "no_accept");
     let mut kp = k.start(&k.peer, &high, false);
     let mut op = o.start(&o.peer, &high, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -286,12 +286,21 @@ fn differential(vip: &str) {
 
 #[test]
 fn no_accept_ipv4_same_rules_as_keepalived() {
-    differential("10.9.0.33");
+    differential("10.9.0.33", "");
+}
+
+/// `nftables TABLE`, `nftables_priority`, `nftables_counters` honoured.
+#[test]
+fn no_accept_with_nftables_settings_same_rules_as_keepalived() {
+    differential(
+        "10.9.0.33",
+        "nftables vrrp_fw\n nftables_priority -5\n nftables_counters",
+    );
 }
 
 #[test]
 fn no_accept_ipv6_same_rules_as_keepalived() {
-    differential("fd00:9::33");
+    differential("fd00:9::33", "");
 }
 
 /// With `accept` the Master answers for the VIP and has no table. A reload
