@@ -257,7 +257,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .vrrp_gna_interval
             .as_ref()
             .map_or(std::time::Duration::ZERO, |d| d.value),
-        firewall: firewall_settings(&cfg.global_defs),
+        firewall: firewall_settings(&cfg.global_defs, &mut diags),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {
@@ -1215,13 +1215,28 @@ fn drop_addresses(
 /// `nftables_priority`, `nftables_counters`; keepalived's
 /// `global_parser.c`). Without `nftables` keepalived picks table
 /// `keepalived` when an instance needs a firewall, as vrrpd does.
-fn firewall_settings(g: &GlobalDefs) -> keepalived_nft::Settings {
+fn firewall_settings(g: &GlobalDefs, diags: &mut Vec<Diagnostic>) -> keepalived_nft::Settings {
     let mut s = keepalived_nft::Settings::default();
     if let Some(Some(t)) = g.nftables.as_ref().map(|t| &t.value) {
         s = s.with_table(t.clone());
     }
     if let Some(p) = &g.nftables_priority {
-        s = s.with_priority(p.value);
+        // vrrp_nftables_handler sets the priority to -1: a `nftables` written
+        // after `nftables_priority` (in the same file) undoes it.
+        match &g.nftables {
+            Some(n)
+                if n.span.file == p.span.file
+                    && (n.span.line, n.span.col) > (p.span.line, p.span.col) =>
+            {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-nftables-priority",
+                    p.span,
+                    "`nftables` after `nftables_priority` resets the priority to -1 \
+                     (as keepalived does); write `nftables_priority` after it",
+                ));
+            }
+            _ => s = s.with_priority(p.value),
+        }
     }
     s.with_counters(g.nftables_counters.as_ref().is_some_and(|c| c.value))
 }
@@ -1497,6 +1512,11 @@ mod tests {
                 .with_counters(true)
         );
         assert!(m.needs_firewall());
+        let (m, d) = map("global_defs {\n nftables_priority -5\n nftables\n}\n");
+        assert_eq!(m.firewall.priority, -1, "reset by a later `nftables`");
+        assert!(d.iter().any(|w| w.contains("resets the priority")), "{d:?}");
+        let (m, _) = map("global_defs {\n nftables_priority 7\n}\n");
+        assert_eq!(m.firewall.priority, 7, "without `nftables`");
     }
 
     #[test]
