@@ -120,6 +120,11 @@ pub struct GlobalDefs {
     pub vrrp_ipsets: Opt<Vec<String>>,
     /// `nftables [TABLE]`.
     pub nftables: Opt<Option<String>>,
+    /// `nftables_priority N`: the hook priority of the Accept_Mode chains
+    /// (keepalived's default -1).
+    pub nftables_priority: Opt<i32>,
+    /// `nftables_counters`: a counter in every Accept_Mode rule.
+    pub nftables_counters: Opt<bool>,
     /// `vrrp_strict`.
     pub vrrp_strict: Opt<bool>,
     /// `vrrp_check_unicast_src`.

@@ -183,6 +183,10 @@ pub struct InstanceSpec {
     pub notify: NotifySpec,
     /// `use_vmac`: the instance's VIPs live on a macvlan with the virtual MAC.
     pub vmac: Option<VmacSpec>,
+    /// The addresses to drop with nftables while Master (Accept_Mode =
+    /// False, RFC 9568 §6.1): empty for the address owner and with accept
+    /// mode on.
+    pub drop_vips: Vec<IpAddr>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -216,6 +220,17 @@ pub struct Mapped {
     pub garp_interval: std::time::Duration,
     /// global `vrrp_gna_interval`: the same for unsolicited NAs.
     pub gna_interval: std::time::Duration,
+    /// global `nftables`, `nftables_priority`, `nftables_counters`: where the
+    /// accept-mode drop rules go.
+    pub firewall: keepalived_nft::Settings,
+}
+
+impl Mapped {
+    /// Whether an instance drops traffic to its VIPs while Master (the
+    /// daemon then opens the nftables socket).
+    pub fn needs_firewall(&self) -> bool {
+        self.instances.iter().any(|i| !i.drop_vips.is_empty())
+    }
 }
 
 /// Finds the primary address of an instance: keepalived uses `mcast_src_ip`
@@ -242,6 +257,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .vrrp_gna_interval
             .as_ref()
             .map_or(std::time::Duration::ZERO, |d| d.value),
+        firewall: firewall_settings(&cfg.global_defs, &mut diags),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {
@@ -931,10 +947,12 @@ pub fn map_instance(
     {
         diags.push(not_acted_on(
             s.span,
-            "strict mode (`strict_mode` / `vrrp_strict`)",
-            "install firewall rules dropping traffic to the VIPs when not the address owner \
-             and refuse unicast peers and authentication (RFC 5798 conformance); \
-             the firewall rules are not installed",
+            "strict mode (`strict_mode` / `vrrp_strict`) beyond accept mode",
+            "also ignore authentication, refuse unicast peers, allow `state MASTER` only to \
+             the address owner, reset preempt_delay, down_timer_adverts and \
+             garp_lower_prio_*, and set lower_prio_no_advert (vrrp.c \
+             vrrp_complete_instance); vrrpd applies only its accept mode (the nftables \
+             drop rules)",
         ));
     }
     if let Some(d) = &vi.mcast_dst_ip {
@@ -951,16 +969,6 @@ pub fn map_instance(
             Some(d) => diags.push(unsupported(d.span, "a non-default VRRP multicast group")),
             None => {}
         }
-    }
-    if let Some(a) = &vi.accept
-        && !a.value
-    {
-        diags.push(not_acted_on(
-            a.span,
-            "`no_accept`",
-            "install firewall rules dropping traffic addressed to the VIPs while MASTER \
-             (accept mode off, RFC 5798 6.4.3); the VIPs accept traffic",
-        ));
     }
     for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
         .into_iter()
@@ -1028,6 +1036,22 @@ pub fn map_instance(
         garp.master_delay = Duration::ZERO;
     }
 
+    let accept = effective_accept(vi, g, &name, priority, version, span, diags);
+    let drop_vips = if accept || priority == 255 {
+        Vec::new()
+    } else {
+        drop_addresses(&vips, &excluded_vips, &name, span, diags)
+    };
+    if vmac.is_some() && !drop_vips.is_empty() {
+        diags.push(not_acted_on(
+            span,
+            &format!("the VMAC firewall rules of `{name}`"),
+            "also add its VMAC rules to the nftables table (IGMP/MLD reports re-sent \
+             from the parent interface, router solicitations dropped on the macvlan; \
+             vrrp_nftables.c nft_setup_igmp); vrrpd installs only the drop rules",
+        ));
+    }
+
     let flag = |inst: &Option<keepalived_conf::Spanned<bool>>,
                 glob: &Option<keepalived_conf::Spanned<bool>>| {
         inst.as_ref().or(glob.as_ref()).is_some_and(|b| b.value)
@@ -1067,7 +1091,7 @@ pub fn map_instance(
         .preempt_delay
         .as_ref()
         .map_or(Duration::ZERO, |d| std_to_core(d.value));
-    config.accept = vi.accept.as_ref().is_none_or(|a| a.value);
+    config.accept = accept;
     config.unicast_peers = vi.unicast_peer.iter().map(|p| p.address).collect();
     config.garp = garp;
     config.auth = auth;
@@ -1112,8 +1136,109 @@ pub fn map_instance(
         trackers: sources,
         notify,
         vmac,
+        drop_vips,
         span,
     })
+}
+
+/// The accept mode keepalived computes (vrrp.c `vrrp_complete_instance`):
+/// unset, the address owner (priority 255) accepts and the others accept
+/// unless in strict mode; `accept` with strict mode on VRRPv2 is reset, with
+/// keepalived's warning (RFC 3768 has no Accept_Mode: a VRRPv2 backup
+/// router taking over must not accept packets to the VIPs).
+fn effective_accept(
+    vi: &VrrpInstance,
+    g: &GlobalDefs,
+    name: &str,
+    priority: u8,
+    version: Version,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let strict = vi
+        .strict_mode
+        .as_ref()
+        .or(g.vrrp_strict.as_ref())
+        .is_some_and(|s| s.value);
+    let accept = vi
+        .accept
+        .as_ref()
+        .map_or(priority == 255 || !strict, |a| a.value);
+    if accept && priority != 255 && strict && version == Version::V2 {
+        diags.push(Diagnostic::warning(
+            "vrrpd-accept-mode",
+            vi.accept.as_ref().map_or(span, |a| a.span),
+            format!(
+                "({name}) warning - accept mode for VRRP version 2 does not comply with \
+                 RFC3768 - resetting"
+            ),
+        ));
+        return false;
+    }
+    accept
+}
+
+/// The addresses a non-owner Master with accept mode off drops: its VIPs and
+/// excluded VIPs (keepalived's `nft_update_addresses` walks `vip` then
+/// `evip`), without duplicates. Link-local IPv6 ones are left out with a
+/// warning: keepalived drops them per interface (its `vips_link_local` set),
+/// which keepalived-nft does not build.
+fn drop_addresses(
+    vips: &[VipSpec],
+    excluded: &[VipSpec],
+    name: &str,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    for v in vips.iter().chain(excluded) {
+        let a = v.prefix.addr;
+        if let IpAddr::V6(a6) = a
+            && a6.is_unicast_link_local()
+        {
+            diags.push(not_acted_on(
+                span,
+                &format!("accept mode off for the link-local VIP `{a}` of `{name}`"),
+                "drop traffic to it while MASTER (nftables set `vips_link_local`); \
+                 vrrpd does not, the VIP accepts traffic",
+            ));
+            continue;
+        }
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// The nftables settings of `global_defs` (`nftables [TABLE]`,
+/// `nftables_priority`, `nftables_counters`; keepalived's
+/// `global_parser.c`). Without `nftables` keepalived picks table
+/// `keepalived` when an instance needs a firewall, as vrrpd does.
+fn firewall_settings(g: &GlobalDefs, diags: &mut Vec<Diagnostic>) -> keepalived_nft::Settings {
+    let mut s = keepalived_nft::Settings::default();
+    if let Some(Some(t)) = g.nftables.as_ref().map(|t| &t.value) {
+        s = s.with_table(t.clone());
+    }
+    if let Some(p) = &g.nftables_priority {
+        // vrrp_nftables_handler sets the priority to -1: a `nftables` written
+        // after `nftables_priority` (in the same file) undoes it.
+        match &g.nftables {
+            Some(n)
+                if n.span.file == p.span.file
+                    && (n.span.line, n.span.col) > (p.span.line, p.span.col) =>
+            {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-nftables-priority",
+                    p.span,
+                    "`nftables` after `nftables_priority` resets the priority to -1 \
+                     (as keepalived does); write `nftables_priority` after it",
+                ));
+            }
+            _ => s = s.with_priority(p.value),
+        }
+    }
+    s.with_counters(g.nftables_counters.as_ref().is_some_and(|c| c.value))
 }
 
 /// The simulator's addresses: node N (1-based) is 10.0.0.N on IPv4 and
@@ -1272,11 +1397,126 @@ mod tests {
             .iter()
             .filter(|x| x.code == "vrrpd-not-acted-on")
             .collect();
-        assert_eq!(w.len(), 2, "{d:?}");
+        assert_eq!(w.len(), 1, "no_accept is acted on now: {d:?}");
         assert_eq!(w[0].span.map(|s| s.line), Some(8));
         assert!(w[0].message.contains("keepalived would"));
-        assert_eq!(w[1].span.map(|s| s.line), Some(13));
-        assert!(w[1].message.contains("no_accept"));
+        assert_eq!(
+            m.instances[0].drop_vips,
+            ["192.0.2.1".parse::<IpAddr>().unwrap()]
+        );
+    }
+
+    /// One instance with `extra` inside and `global` in global_defs: (accept,
+    /// addresses dropped while Master, warnings).
+    fn accept_of(global: &str, extra: &str) -> (bool, Vec<IpAddr>, Vec<String>) {
+        let (m, d) = map(&format!(
+            "global_defs {{\n{global}\n}}\nvrrp_instance A {{\n interface eth0\n \
+             virtual_router_id 1\n{extra}\n virtual_ipaddress {{\n 192.0.2.1\n 192.0.2.1/32 dev eth1\n }}\n \
+             virtual_ipaddress_excluded {{\n 192.0.2.9\n }}\n}}\n"
+        ));
+        let i = &m.instances[0];
+        (i.config.accept, i.drop_vips.clone(), d)
+    }
+
+    /// vrrp.c vrrp_complete_instance: unset accept = owner ? true : !strict.
+    #[test]
+    fn accept_mode_defaults_as_keepalived() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let (accept, drop, _) = accept_of("", "");
+        assert!(accept && drop.is_empty(), "accept by default");
+        let (accept, drop, _) = accept_of("", " no_accept");
+        assert!(!accept);
+        assert_eq!(
+            drop,
+            [ip("192.0.2.1"), ip("192.0.2.9")],
+            "VIPs then excluded, once each"
+        );
+        let (accept, drop, d) = accept_of("vrrp_strict", " version 3");
+        assert!(!accept && drop.len() == 2, "strict: no accept by default");
+        assert!(d.iter().any(|w| w.contains("beyond accept mode")), "{d:?}");
+        let (accept, drop, _) = accept_of("", " strict_mode\n version 3\n accept");
+        assert!(
+            accept && drop.is_empty(),
+            "accept kept with strict on VRRPv3"
+        );
+        let (accept, drop, d) = accept_of("vrrp_strict", " accept");
+        assert!(
+            !accept && drop.len() == 2,
+            "accept reset with strict on VRRPv2"
+        );
+        assert!(
+            d.iter().any(|w| w.contains(
+                "(A) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"
+            )),
+            "{d:?}"
+        );
+    }
+
+    /// The address owner accepts (vrrp_handle_accept_mode returns at once
+    /// for priority 255), even with no_accept or strict mode.
+    #[test]
+    fn the_owner_never_drops() {
+        for (g, extra) in [
+            ("vrrp_strict", " priority 255"),
+            ("", " priority 255\n no_accept"),
+            ("", " state MASTER\n no_accept"),
+        ] {
+            let (_, drop, _) = accept_of(g, extra);
+            assert!(drop.is_empty(), "{g} {extra}");
+        }
+    }
+
+    #[test]
+    fn link_local_vips_are_not_dropped_with_a_warning() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
+             virtual_ipaddress {\n fe80::33\n fd00::33\n }\n}\n",
+        );
+        assert_eq!(
+            m.instances[0].drop_vips,
+            ["fd00::33".parse::<IpAddr>().unwrap()]
+        );
+        assert!(
+            d.iter().any(|w| w.contains("link-local VIP `fe80::33`")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn vmac_rules_of_keepalived_are_named() {
+        let (_, drop, d) = accept_of("", " use_vmac\n no_accept");
+        assert_eq!(drop.len(), 2);
+        assert!(d.iter().any(|w| w.contains("VMAC firewall rules")), "{d:?}");
+        let (_, _, d) = accept_of("", " use_vmac");
+        assert!(
+            !d.iter().any(|w| w.contains("VMAC firewall rules")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn nftables_globals_become_settings() {
+        let (m, _) = map("vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
+        assert_eq!(m.firewall, keepalived_nft::Settings::default());
+        assert!(!m.needs_firewall());
+        let (m, _) = map(
+            "global_defs {\n nftables vrrp_fw\n nftables_priority -5\n nftables_counters\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
+             virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(
+            m.firewall,
+            keepalived_nft::Settings::default()
+                .with_table("vrrp_fw")
+                .with_priority(-5)
+                .with_counters(true)
+        );
+        assert!(m.needs_firewall());
+        let (m, d) = map("global_defs {\n nftables_priority -5\n nftables\n}\n");
+        assert_eq!(m.firewall.priority, -1, "reset by a later `nftables`");
+        assert!(d.iter().any(|w| w.contains("resets the priority")), "{d:?}");
+        let (m, _) = map("global_defs {\n nftables_priority 7\n}\n");
+        assert_eq!(m.firewall.priority, 7, "without `nftables`");
     }
 
     #[test]

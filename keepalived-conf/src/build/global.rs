@@ -22,6 +22,8 @@ const TYPED: &[&str] = &[
     "vrrp_iptables",
     "vrrp_ipsets",
     "nftables",
+    "nftables_priority",
+    "nftables_counters",
     "vrrp_strict",
     "vrrp_check_unicast_src",
     "vrrp_skip_check_adv_addr",
@@ -69,8 +71,6 @@ const RAW: &[&str] = &[
     "vrrp_owner_ignore_adverts",
     "v3_checksum_as_v2",
     "vrrp_notify_priority_changes",
-    "nftables_priority",
-    "nftables_counters",
     "nftables_ifindex",
     "nftables_ipvs",
     "nftables_ipvs_priority",
@@ -216,6 +216,11 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     item.span(),
                 ));
             }
+            // global_parser.c vrrp_nftables_priority_handler: any int32.
+            "nftables_priority" => {
+                g.nftables_priority = c.int(item, i64::from(i32::MIN), i64::from(i32::MAX))
+            }
+            "nftables_counters" => g.nftables_counters = c.bare_flag(item, true),
             "vrrp_strict" => g.vrrp_strict = c.bare_flag(item, true),
             "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = c.bare_flag(item, true),
             "vrrp_skip_check_adv_addr" => g.vrrp_skip_check_adv_addr = c.flag(item),

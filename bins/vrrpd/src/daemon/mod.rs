@@ -12,6 +12,7 @@
 //! * systemd `Type=notify`: READY=1 once the instances are installed,
 //!   RELOADING=1/READY=1 around a SIGHUP reload, STOPPING=1 on SIGTERM.
 
+mod accept_mode;
 pub mod clock;
 pub mod control;
 mod host;

@@ -17,6 +17,7 @@ use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
 
+use super::accept_mode::AcceptFirewall;
 use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
@@ -155,6 +156,8 @@ pub struct Router {
     lvs_worker: Option<SyncWorker>,
     /// VMAC sysctls, with the shared ones counted per parent / host-wide.
     vmac_sysctls: netio::VmacSysctls,
+    /// The nftables drop rules of Accept_Mode = False.
+    accept_fw: AcceptFirewall,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -223,6 +226,7 @@ impl Router {
             lvs_sync: None,
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
+            accept_fw: AcceptFirewall::default(),
         }
     }
 
@@ -304,6 +308,8 @@ impl Router {
             return Err(e);
         }
         self.remove_leftovers(host).await;
+        self.accept_fw
+            .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
@@ -715,7 +721,31 @@ impl Router {
             .collect()
     }
 
+    /// Becoming (or, on reload, staying) Master: the drop rules of accept
+    /// mode first, then the VIPs (keepalived `vrrp_state_become_master`).
     async fn add_vips(&mut self, id: InstanceId) {
+        let Some(slot) = self.node.data(id) else {
+            return;
+        };
+        let (name, drop) = (slot.spec.config.name.clone(), slot.spec.drop_vips.clone());
+        let mut fw = std::mem::take(&mut self.accept_fw);
+        fw.become_master(&name, &drop, self.install_vips(id)).await;
+        self.accept_fw = fw;
+    }
+
+    /// Leaving Master (or stopping): the VIPs first, then the drop rules
+    /// (keepalived `vrrp_restore_interface`).
+    async fn remove_vips(&mut self, id: InstanceId) {
+        let Some(slot) = self.node.data(id) else {
+            return;
+        };
+        let name = slot.spec.config.name.clone();
+        let mut fw = std::mem::take(&mut self.accept_fw);
+        fw.leave_master(&name, self.uninstall_vips(id)).await;
+        self.accept_fw = fw;
+    }
+
+    async fn install_vips(&mut self, id: InstanceId) {
         let wanted = self.wanted_addresses(id);
         let Some(slot) = self.node.data(id) else {
             return;
@@ -754,7 +784,7 @@ impl Router {
         }
     }
 
-    async fn remove_vips(&mut self, id: InstanceId) {
+    async fn uninstall_vips(&mut self, id: InstanceId) {
         let Some(slot) = self.node.data_mut(id) else {
             return;
         };
@@ -788,6 +818,8 @@ impl Router {
             // Anything still installed (Fault, Backup races) goes too.
             self.remove_vips(id).await;
         }
+        // keepalived nft_cleanup: our tables go once every VIP is removed.
+        self.accept_fw.shutdown();
         self.remove_vmacs().await;
         // keepalived notify_shutdown: every group then gets STOP on the FIFOs.
         let names: Vec<String> = self
@@ -1062,6 +1094,8 @@ impl Router {
             }
         }
         self.group_notify = mapped.group_notify.clone();
+        self.accept_fw
+            .configure(&mapped.firewall, mapped.needs_firewall());
         // Retired instances release (priority 0, VIPs removed); reconfigured
         // ones report their changes.
         self.flush().await;

@@ -1,0 +1,350 @@
+//! Accept_Mode = False (RFC 9568 §6.1): a Master that is not the address
+//! owner drops packets addressed to its VIPs, with the nftables rules
+//! keepalived 2.2.7 installs ([`keepalived_nft::Firewall`]).
+//!
+//! The order is keepalived's (vrrp.c):
+//!
+//! - `vrrp_state_become_master` calls `vrrp_handle_accept_mode(ADD)`
+//!   *before* the VIPs are added: [`AcceptFirewall::become_master`] changes
+//!   the drop set, then awaits the installation;
+//! - `vrrp_restore_interface` (leaving Master, fault, stop) calls it with DEL
+//!   *after* the VIPs are removed: [`AcceptFirewall::leave_master`] awaits
+//!   the removal, then changes the drop set;
+//! - on reload, `clear_diff_vrrp_vip` adds or removes the whole set when the
+//!   accept mode flips while Master, before `restore_vrrp_state` reconciles
+//!   the VIPs: the reload calls [`AcceptFirewall::become_master`] again for
+//!   a Master, which makes both changes before the reconciliation;
+//! - `check_and_delete_tables` at start ([`AcceptFirewall::configure`]) and
+//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]).
+//!
+//! A firewall error is logged at ERROR with the instance and the VIPs are
+//! still added, as keepalived does (`nft_update_addresses` logs and
+//! `vrrp_state_become_master` goes on): a Master that does not take its
+//! VIPs would leave the virtual router without one, which is worse than a
+//! Master that accepts traffic it should drop.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::IpAddr;
+
+use keepalived_nft::ruleset::Request;
+use keepalived_nft::{Firewall, NftError, NftSocket, Settings, Transport};
+use tracing::{error, info, warn};
+
+/// Opens the transport (the kernel's nftables socket, or a test's stand-in).
+pub type Opener = Box<dyn FnMut() -> Result<Box<dyn Transport + Send>, NftError> + Send>;
+
+/// A boxed transport as a [`Transport`].
+struct Boxed(Box<dyn Transport + Send>);
+
+impl Transport for Boxed {
+    fn send_batch(&mut self, requests: &[Request]) -> Result<(), NftError> {
+        self.0.send_batch(requests)
+    }
+}
+
+/// The daemon's drop rules: one [`Firewall`], opened when an instance needs
+/// it, and the addresses each instance has put in it.
+pub struct AcceptFirewall {
+    open: Opener,
+    fw: Option<Firewall<Boxed>>,
+    /// Instance name → the addresses it drops now.
+    held: BTreeMap<String, Vec<IpAddr>>,
+}
+
+impl Default for AcceptFirewall {
+    /// On the kernel's nftables socket (opened by [`Self::configure`]).
+    fn default() -> Self {
+        Self::new(Box::new(|| {
+            NftSocket::new().map(|s| Box::new(s) as Box<dyn Transport + Send>)
+        }))
+    }
+}
+
+impl AcceptFirewall {
+    /// A firewall whose transport `open` makes, when first needed.
+    pub fn new(open: Opener) -> Self {
+        Self {
+            open,
+            fw: None,
+            held: BTreeMap::new(),
+        }
+    }
+
+    /// At start and on reload: when an instance `needs` it and nothing is
+    /// open yet, opens the transport and deletes a table of ours left by an
+    /// earlier run (keepalived's `check_and_delete_tables`). Changed
+    /// settings of an open firewall take effect at the next start.
+    pub fn configure(&mut self, settings: &Settings, needs: bool) {
+        if let Some(fw) = &self.fw {
+            if fw.settings() != settings {
+                warn!(
+                    "nftables: changed table, priority or counters take effect at the next start"
+                );
+            }
+            return;
+        }
+        if !needs {
+            return;
+        }
+        let transport = match (self.open)() {
+            Ok(t) => t,
+            Err(e) => {
+                error!("{e}: accept mode (no_accept / strict) is not enforced");
+                return;
+            }
+        };
+        let mut fw = Firewall::new(settings.clone(), Boxed(transport));
+        if let Err(e) = fw.remove_stale() {
+            error!("removing a stale nftables table {}: {e}", settings.table);
+        }
+        self.fw = Some(fw);
+    }
+
+    /// The addresses `instance` drops now.
+    pub fn held(&self, instance: &str) -> &[IpAddr] {
+        self.held.get(instance).map_or(&[], Vec::as_slice)
+    }
+
+    /// `instance` becomes (or, on reload, stays) Master and must drop
+    /// `drop`: the drop set changes first, then `install` adds the VIPs
+    /// (`vrrp_state_become_master`; `clear_diff_vrrp_vip` on reload).
+    pub async fn become_master(
+        &mut self,
+        instance: &str,
+        drop: &[IpAddr],
+        install: impl Future<Output = ()>,
+    ) {
+        let held = self.held(instance).to_vec();
+        let gone: Vec<IpAddr> = held.iter().filter(|a| !drop.contains(a)).copied().collect();
+        self.release(instance, &gone);
+        let new: Vec<IpAddr> = drop.iter().filter(|a| !held.contains(a)).copied().collect();
+        if let (false, Some(fw)) = (new.is_empty(), &mut self.fw) {
+            info!(instance, "setting firewall drop rule");
+            let result = fw.add(&new);
+            // A batch of the other family may have gone through.
+            let added: Vec<IpAddr> = new
+                .iter()
+                .filter(|a| fw.dropped().any(|d| d == *a))
+                .copied()
+                .collect();
+            if let Err(e) = result {
+                error!(instance, "{e}: traffic to the VIPs is accepted");
+            }
+            self.held
+                .entry(instance.to_string())
+                .or_default()
+                .extend(added);
+        }
+        install.await;
+    }
+
+    /// `instance` leaves Master (Backup, Fault, stop, retired): `uninstall`
+    /// removes the VIPs, then the drop set loses them
+    /// (`vrrp_restore_interface`). The table stays.
+    pub async fn leave_master(&mut self, instance: &str, uninstall: impl Future<Output = ()>) {
+        uninstall.await;
+        let held = self.held(instance).to_vec();
+        self.release(instance, &held);
+    }
+
+    /// Stops `instance` dropping `addrs`; an address another instance still
+    /// drops (a VIP shared by two instances) stays in the set.
+    fn release(&mut self, instance: &str, addrs: &[IpAddr]) {
+        if addrs.is_empty() {
+            return;
+        }
+        if let Some(h) = self.held.get_mut(instance) {
+            h.retain(|a| !addrs.contains(a));
+            if h.is_empty() {
+                self.held.remove(instance);
+            }
+        }
+        let unused: Vec<IpAddr> = addrs
+            .iter()
+            .filter(|a| !self.held.values().flatten().any(|h| h == *a))
+            .copied()
+            .collect();
+        if let (false, Some(fw)) = (unused.is_empty(), &mut self.fw) {
+            info!(instance, "removing firewall drop rule");
+            if let Err(e) = fw.remove(&unused) {
+                error!(instance, "{e}: the VIPs stay dropped");
+            }
+        }
+    }
+
+    /// At exit: deletes our tables (keepalived's `nft_cleanup`).
+    pub fn shutdown(&mut self) {
+        self.held.clear();
+        if let Some(mut fw) = self.fw.take()
+            && let Err(e) = fw.shutdown()
+        {
+            error!("deleting the nftables table {}: {e}", fw.settings().table);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    type Log = Arc<Mutex<Vec<String>>>;
+
+    /// Records each batch as `nft` + the kinds of its requests.
+    struct Recorder(Log, bool);
+
+    impl Transport for Recorder {
+        fn send_batch(&mut self, requests: &[Request]) -> Result<(), NftError> {
+            if self.1 {
+                return Err(NftError::Refused {
+                    index: 0,
+                    what: "add table",
+                    errno: 1,
+                });
+            }
+            let kinds: Vec<String> = requests
+                .iter()
+                .map(|r| {
+                    let d = format!("{:?}", r.message);
+                    d.split('(').next().unwrap_or_default().to_string()
+                })
+                .collect();
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("nft {}", kinds.join(" ")));
+            Ok(())
+        }
+    }
+
+    fn firewall(refuse: bool) -> (AcceptFirewall, Log) {
+        let log = Log::default();
+        let l = Arc::clone(&log);
+        let fw = AcceptFirewall::new(Box::new(move || {
+            Ok(Box::new(Recorder(Arc::clone(&l), refuse)) as Box<dyn Transport + Send>)
+        }));
+        (fw, log)
+    }
+
+    fn ips(s: &[&str]) -> Vec<IpAddr> {
+        s.iter().map(|a| a.parse().unwrap()).collect()
+    }
+
+    fn step(log: &Log, what: &str) -> impl Future<Output = ()> {
+        let log = Arc::clone(log);
+        let what = what.to_string();
+        async move { log.lock().unwrap().push(what) }
+    }
+
+    fn take(log: &Log) -> Vec<String> {
+        std::mem::take(&mut *log.lock().unwrap())
+    }
+
+    fn block_on(f: impl Future<Output = ()>) {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f);
+    }
+
+    /// vrrp_state_become_master: the drop rule before the VIPs;
+    /// vrrp_restore_interface: after them; nft_cleanup at exit.
+    #[test]
+    fn keepalived_order() {
+        let (mut fw, log) = firewall(false);
+        fw.configure(&Settings::default(), false);
+        assert!(
+            take(&log).is_empty(),
+            "nothing opened when no instance needs it"
+        );
+        fw.configure(&Settings::default(), true);
+        assert_eq!(
+            take(&log),
+            ["nft NewTable DeleteTable", "nft NewTable DeleteTable"],
+            "a stale table of each family deleted at start"
+        );
+        block_on(async {
+            let vip = ips(&["10.0.0.1"]);
+            fw.become_master("A", &vip, step(&log, "add VIPs")).await;
+            let l = take(&log);
+            assert_eq!(l.len(), 2, "{l:?}");
+            assert!(l[0].starts_with("nft NewTable ") && l[0].ends_with(" NewSetElement"));
+            assert_eq!(l[1], "add VIPs");
+            fw.leave_master("A", step(&log, "remove VIPs")).await;
+            assert_eq!(take(&log), ["remove VIPs", "nft DeleteSetElement"]);
+            // Backup to Master again: the table is still there.
+            fw.become_master("A", &vip, step(&log, "add VIPs")).await;
+            assert_eq!(take(&log), ["nft NewSetElement", "add VIPs"]);
+        });
+        fw.shutdown();
+        assert_eq!(take(&log), ["nft DeleteTable"]);
+    }
+
+    /// The address owner or an accept instance has nothing to drop: no
+    /// batch, the VIPs go in all the same.
+    #[test]
+    fn nothing_to_drop_sends_nothing() {
+        let (mut fw, log) = firewall(false);
+        fw.configure(&Settings::default(), true);
+        take(&log);
+        block_on(async {
+            fw.become_master("owner", &[], step(&log, "add VIPs")).await;
+            fw.leave_master("owner", step(&log, "remove VIPs")).await;
+        });
+        assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
+    }
+
+    /// Reload flipping accept mode while Master: the set changes before the
+    /// VIPs are reconciled (clear_diff_vrrp_vip before restore_vrrp_state).
+    #[test]
+    fn reload_flips_accept_mode_while_master() {
+        let (mut fw, log) = firewall(false);
+        fw.configure(&Settings::default(), true);
+        block_on(async {
+            fw.become_master("A", &ips(&["10.0.0.1"]), async {}).await;
+            take(&log);
+            fw.become_master("A", &[], step(&log, "reconcile VIPs"))
+                .await;
+            assert_eq!(take(&log), ["nft DeleteSetElement", "reconcile VIPs"]);
+            assert!(fw.held("A").is_empty());
+            fw.become_master("A", &ips(&["10.0.0.1"]), step(&log, "reconcile VIPs"))
+                .await;
+            assert_eq!(take(&log), ["nft NewSetElement", "reconcile VIPs"]);
+        });
+    }
+
+    /// A VIP two instances share stays dropped while one of them is Master.
+    #[test]
+    fn a_shared_vip_stays_while_an_instance_drops_it() {
+        let (mut fw, log) = firewall(false);
+        fw.configure(&Settings::default(), true);
+        block_on(async {
+            fw.become_master("A", &ips(&["10.0.0.1", "10.0.0.2"]), async {})
+                .await;
+            fw.become_master("B", &ips(&["10.0.0.1"]), async {}).await;
+            take(&log);
+            fw.leave_master("A", async {}).await;
+            assert_eq!(take(&log), ["nft DeleteSetElement"], "10.0.0.2 only");
+            assert_eq!(fw.held("B"), ips(&["10.0.0.1"]));
+            fw.leave_master("B", async {}).await;
+            assert_eq!(take(&log), ["nft DeleteSetElement"]);
+        });
+    }
+
+    /// A refused batch is logged; the VIPs are still installed and nothing
+    /// is recorded as dropped.
+    #[test]
+    fn a_firewall_error_still_installs_the_vips() {
+        let (mut fw, log) = firewall(true);
+        fw.configure(&Settings::default(), true);
+        block_on(async {
+            fw.become_master("A", &ips(&["10.0.0.1"]), step(&log, "add VIPs"))
+                .await;
+            assert!(fw.held("A").is_empty());
+            fw.leave_master("A", step(&log, "remove VIPs")).await;
+        });
+        fw.shutdown();
+        assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
+    }
+}

@@ -1,0 +1,361 @@
+//! Accept_Mode = False against keepalived 2.2.7 (root, network namespaces,
+//! keepalived, nft and ping installed; else `SKIPPED:`).
+//!
+//! Two routers, each alone on a veth link with a peer namespace: keepalived
+//! runs in one, this build's vrrpd in the other, with the same `no_accept`
+//! config. Each becomes Master; `nft -j list ruleset` of both, with handles,
+//! counter values and nft's metainfo stripped, must be equal, and a ping to
+//! the VIP from the peer is dropped. Then a higher-priority router in each
+//! peer namespace (keepalived against keepalived, vrrpd against vrrpd)
+//! demotes them: the table stays with an emptied set, again equal. After
+//! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP).
+//! With `accept` the ping is answered and no table is installed; a SIGHUP
+//! reload flipping the accept mode of a Master fills and empties the set as
+//! keepalived does.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn sh(cmd: &str) -> String {
+    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A router namespace `NAME` and its peer `NAME-p`, joined by a veth pair
+/// named `eth0` on both sides (router .1, peer .2); both deleted on drop,
+/// with the temporary directory.
+struct Link {
+    ns: String,
+    peer: String,
+    dir: PathBuf,
+}
+
+impl Link {
+    fn new(name: String) -> Self {
+        let peer = format!("{name}-p");
+        for n in [&name, &peer] {
+            let _ = Command::new("ip")
+                .args(["netns", "del", n])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let dir = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = Link {
+            ns: name.clone(),
+            peer: peer.clone(),
+            dir,
+        };
+        sh(&format!(
+            "ip netns add {name} && ip netns add {peer} && \
+             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
+             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
+             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
+             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
+             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
+             ip -n {name} addr add fd00:9::1/64 dev eth0 nodad && \
+             ip -n {peer} addr add fd00:9::2/64 dev eth0 nodad && \
+             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
+             ip -n {name} link set lo up && ip -n {peer} link set lo up"
+        ));
+        link
+    }
+
+    fn ruleset(&self, ns: &str) -> Value {
+        let text = sh(&format!("ip netns exec {ns} nft -j list ruleset"));
+        normalise(serde_json::from_str(&text).unwrap())
+    }
+
+    fn has_address(&self, ns: &str, addr: &str) -> bool {
+        sh(&format!("ip -n {ns} addr show dev eth0")).contains(&format!(" {addr}/"))
+    }
+
+    /// Whether two pings (1 s timeout each) from the peer to `vip` are
+    /// answered.
+    fn ping_answered(&self, vip: &str) -> bool {
+        Command::new("ip")
+            .args([
+                "netns", "exec", &self.peer, "ping", "-n", "-q", "-c", "2", "-W", "1",
+            ])
+            .arg(vip)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
+    /// with `conf`.
+    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Daemon {
+        let path = self.dir.join(format!("{ns}.conf"));
+        std::fs::write(&path, conf).unwrap();
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns]);
+        if vrrpd {
+            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
+                .arg("-f")
+                .arg(&path)
+                .arg("--socket")
+                .arg(self.dir.join(format!("{ns}.sock")))
+                .arg("--dump-file")
+                .arg(self.dir.join(format!("{ns}.json")));
+        } else {
+            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
+                .arg(&path)
+                .arg("-p")
+                .arg(self.dir.join(format!("{ns}.k.pid")))
+                .arg("-r")
+                .arg(self.dir.join(format!("{ns}.v.pid")));
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Daemon(Some(common::Kid(child)))
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        for n in [&self.ns, &self.peer] {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A daemon killed on drop; [`Daemon::stop`] sends SIGTERM and waits.
+struct Daemon(Option<common::Kid>);
+
+impl Daemon {
+    /// SIGHUP after rewriting its config (`start`'s path) with `conf`.
+    fn reload(&self, link: &Link, ns: &str, conf: &str) {
+        std::fs::write(link.dir.join(format!("{ns}.conf")), conf).unwrap();
+        if let Some(kid) = &self.0 {
+            sh(&format!("kill -HUP {}", kid.0.id()));
+        }
+    }
+
+    fn stop(&mut self) {
+        let Some(mut kid) = self.0.take() else { return };
+        // `ip netns exec` execs the daemon: the child's pid is the daemon's.
+        sh(&format!("kill -TERM {}", kid.0.id()));
+        let end = Instant::now() + Duration::from_secs(15);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Drops what differs between runs: nft's metainfo, object handles and
+/// counter values.
+fn normalise(v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.remove("handle");
+                if let Some(Value::Object(c)) = m.get_mut("counter") {
+                    c.remove("packets");
+                    c.remove("bytes");
+                }
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut items: Vec<Value> = v["nftables"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.get("metainfo").is_none())
+        .collect();
+    items.iter_mut().for_each(strip);
+    Value::Array(items)
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn config_with(global: &str, vip: &str, priority: u8, accept: &str) -> String {
+    format!(
+        "global_defs {{\n router_id nD\n {global}\n}}\n\
+         vrrp_instance vips {{\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+         version 3\n priority {priority}\n advert_int 1\n {accept}\n\
+         virtual_ipaddress {{\n {vip}\n }}\n}}\n"
+    )
+}
+
+fn skip() -> bool {
+    if common::skip_netns_test("accept mode differential", None, "network namespaces, nft") {
+        return true;
+    }
+    if !have("keepalived") || !have("nft") || !have("ping") {
+        eprintln!("SKIPPED: accept mode differential needs keepalived, nft and ping");
+        return true;
+    }
+    false
+}
+
+fn differential(vip: &str, global: &str) {
+    if skip() {
+        return;
+    }
+    let tag = match (vip.contains(':'), global.is_empty()) {
+        (true, _) => "6",
+        (false, true) => "4",
+        (false, false) => "g",
+    };
+    let pid = std::process::id();
+    let k = Link::new(format!("nDk{tag}-{pid}"));
+    let o = Link::new(format!("nDo{tag}-{pid}"));
+    let conf = config_with(global, vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    let master = o.ruleset(&o.ns);
+    assert_eq!(master, k.ruleset(&k.ns), "Master: the same ruleset");
+    assert!(master.to_string().contains("\"drop\""), "{master}");
+    // Accept_Mode = False: the Master does not answer for the VIP.
+    assert!(!k.ping_answered(vip), "keepalived's Master answered");
+    assert!(!o.ping_answered(vip), "vrrpd's Master answered");
+
+    // A higher priority on the peer side demotes each: the table stays, its
+    // set emptied, in keepalived's namespace as in ours.
+    let high = config_with(global, vip, 200, "no_accept");
+    let mut kp = k.start(&k.peer, &high, false);
+    let mut op = o.start(&o.peer, &high, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} demoted"), || {
+            !l.has_address(&l.ns, vip) && !l.ruleset(&l.ns).to_string().contains(vip)
+        });
+        wait_for(&format!("{who}'s peer Master"), || {
+            l.ruleset(&l.peer).to_string().contains(vip)
+        });
+    }
+    let demoted = o.ruleset(&o.ns);
+    assert!(demoted.to_string().contains("\"vips\""), "{demoted}");
+    assert_eq!(demoted, k.ruleset(&k.ns), "demoted: the same ruleset");
+    assert_eq!(o.ruleset(&o.peer), k.ruleset(&k.peer), "peer Masters");
+
+    for d in [&mut kp, &mut op, &mut kd, &mut od] {
+        d.stop();
+    }
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        for ns in [&l.ns, &l.peer] {
+            assert_eq!(l.ruleset(ns), Value::Array(vec![]), "{who} left a table");
+        }
+    }
+}
+
+#[test]
+fn no_accept_ipv4_same_rules_as_keepalived() {
+    differential("10.9.0.33", "");
+}
+
+/// `nftables TABLE`, `nftables_priority`, `nftables_counters` honoured.
+#[test]
+fn no_accept_with_nftables_settings_same_rules_as_keepalived() {
+    differential(
+        "10.9.0.33",
+        "nftables vrrp_fw\n nftables_priority -5\n nftables_counters",
+    );
+}
+
+#[test]
+fn no_accept_ipv6_same_rules_as_keepalived() {
+    differential("fd00:9::33", "");
+}
+
+/// With `accept` the Master answers for the VIP and has no table. A reload
+/// to `no_accept` while Master fills the set (keepalived
+/// `clear_diff_vrrp_vip`), one back to `accept` empties it and keeps the
+/// table, as keepalived. `nftables` is written out: without it keepalived
+/// 2.2.7 forgets the table name it picked when a reload leaves no instance
+/// needing it, so the VIP stays dropped and the table stays after exit
+/// (seen with these configs); vrrpd keeps the name and empties the set.
+#[test]
+fn accept_answers_and_a_reload_flips_it_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("nDka-{pid}"));
+    let o = Link::new(format!("nDoa-{pid}"));
+    let accept = config_with("nftables", vip, 100, "accept");
+    let mut kd = k.start(&k.ns, &accept, false);
+    let mut od = o.start(&o.ns, &accept, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
+        assert!(l.ping_answered(vip), "{who}'s accept Master did not answer");
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
+    }
+    let no_accept = config_with("nftables", vip, 100, "no_accept");
+    kd.reload(&k, &k.ns, &no_accept);
+    od.reload(&o, &o.ns, &no_accept);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set after reload"), || {
+            l.ruleset(&l.ns).to_string().contains(vip)
+        });
+        assert!(l.has_address(&l.ns, vip), "{who} lost its VIP");
+        assert!(!l.ping_answered(vip), "{who}'s no_accept Master answered");
+    }
+    assert_eq!(
+        o.ruleset(&o.ns),
+        k.ruleset(&k.ns),
+        "after reload to no_accept"
+    );
+    kd.reload(&k, &k.ns, &accept);
+    od.reload(&o, &o.ns, &accept);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s set emptied after reload"), || {
+            !l.ruleset(&l.ns).to_string().contains(vip)
+        });
+        assert!(l.ping_answered(vip), "{who}'s accept Master did not answer");
+    }
+    let emptied = o.ruleset(&o.ns);
+    assert!(emptied.to_string().contains("\"vips\""), "{emptied}");
+    assert_eq!(emptied, k.ruleset(&k.ns), "after reload to accept");
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
