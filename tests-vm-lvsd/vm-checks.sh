@@ -78,7 +78,7 @@ want="10.1.1.2:80 1;10.1.2.2:80 2;10.1.3.2:80 3;"
 wait_for 10 dests_are 10.100.0.1:80 "$want" || fail "initial table: $(dests 10.100.0.1:80)"
 wait_for 10 dests_are 10.100.0.2:8080 "10.1.1.2:80 5;" || fail "second service"
 ok "ipvsadm shows exactly the healthy backends with their weights"
-grep -q "/work/web.conf:68: error: unknown scheduler .nosuch.; virtual_server skipped" $LOG ||
+grep -q "/work/web.conf:68:27: error: invalid value for .virtual_server.: number .99999. outside range" $LOG ||
     fail "no diagnostic for the bad service"
 ipvsadm -Ln | grep -q 10.100.0.3 && fail "the bad service was programmed"
 ok "bad service reported with file:line and skipped"
