@@ -12,6 +12,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::Child;
 use std::io::Read as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -50,20 +52,6 @@ fn flood_child_daemon() {
         .unwrap();
     rt.block_on(lvsd::daemon::run_with(opts, InMemoryIpvs::new()))
         .unwrap();
-}
-
-/// Kills the child on drop (also when the test fails) and removes the directory.
-struct Child {
-    proc: std::process::Child,
-    dir: PathBuf,
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.proc.kill();
-        let _ = self.proc.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// A backend that accepts and closes, counting connections.

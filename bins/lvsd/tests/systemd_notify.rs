@@ -12,6 +12,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::Child;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -103,20 +105,6 @@ fn child_daemon() {
     };
     rt.block_on(lvsd::daemon::run_with(opts, Reporting::default()))
         .unwrap();
-}
-
-/// Kills the child on drop (when the test fails) and removes the directory.
-struct Child {
-    proc: std::process::Child,
-    dir: PathBuf,
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.proc.kill();
-        let _ = self.proc.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// Messages up to and including the first one with the line `want`.
