@@ -66,6 +66,7 @@
 mod build;
 mod diag;
 mod fmt;
+pub mod keywords;
 mod lexer;
 pub mod lint;
 pub mod model;
