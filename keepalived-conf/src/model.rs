@@ -174,6 +174,16 @@ pub struct GlobalDefs {
     pub vrrp_notify_fifo: Opt<Script>,
     /// `lvs_notify_fifo`.
     pub lvs_notify_fifo: Opt<Script>,
+    /// `notify_fifo_script CMD [user [group]]`: reads `notify_fifo` (the FIFO path is
+    /// appended when it starts). The last line wins.
+    pub notify_fifo_script: Opt<Script>,
+    /// `vrrp_notify_fifo_script CMD [user [group]]`: reads `vrrp_notify_fifo`.
+    pub vrrp_notify_fifo_script: Opt<Script>,
+    /// `lvs_notify_fifo_script CMD [user [group]]`: reads `lvs_notify_fifo`.
+    pub lvs_notify_fifo_script: Opt<Script>,
+    /// `rs_init_notifies [BOOL]`: run `notify_up` for the real servers found alive at
+    /// start (keepalived 2.2.7 check_daemon.c).
+    pub rs_init_notifies: Opt<bool>,
     /// `dynamic_interfaces [allow_if_changes]`.
     pub dynamic_interfaces: Opt<bool>,
     /// Other recognised `global_defs` keywords, as written.

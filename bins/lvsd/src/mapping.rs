@@ -111,7 +111,7 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         }),
         flush_at_start: v(&g.lvs_flush).unwrap_or(false),
         flush_on_stop: v(&g.lvs_flush_on_stop).unwrap_or(false),
-        rs_init_notifies: raw_flag(&g.other, "rs_init_notifies"),
+        rs_init_notifies: v(&g.rs_init_notifies).unwrap_or(false),
         smtp: crate::alerts::smtp_config(g),
         router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
         notify_fifos: crate::fifo::specs(g),
@@ -182,19 +182,6 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         desired,
         diagnostics: c.diags,
     }
-}
-
-/// A boolean keyword kept as a raw setting: present with no value, or `true`/`yes`/`on`/`1`
-/// (keepalived check_true_false).
-fn raw_flag(other: &[kc::RawSetting], keyword: &str) -> bool {
-    other
-        .iter()
-        .rev()
-        .find(|o| o.keyword == keyword)
-        .is_some_and(|o| match o.args.first() {
-            None => true,
-            Some(a) => matches!(a.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"),
-        })
 }
 
 fn natural_loc(l: &str) -> (String, u32) {

@@ -51,6 +51,10 @@ const TYPED: &[&str] = &[
     "notify_fifo",
     "vrrp_notify_fifo",
     "lvs_notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo_script",
+    "rs_init_notifies",
     "dynamic_interfaces",
 ];
 
@@ -59,7 +63,6 @@ const RAW: &[&str] = &[
     "no_email_faults",
     "no_checker_emails",
     "checker_log_all_failures",
-    "rs_init_notifies",
     "startup_script",
     "startup_script_timeout",
     "shutdown_script",
@@ -75,9 +78,6 @@ const RAW: &[&str] = &[
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
-    "notify_fifo_script",
-    "vrrp_notify_fifo_script",
-    "lvs_notify_fifo_script",
     "fifo_write_vrrp_states_on_reload",
     "vmac_prefix",
     "vmac_addr_prefix",
@@ -288,6 +288,11 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "notify_fifo" => g.notify_fifo = c.script(item),
             "vrrp_notify_fifo" => g.vrrp_notify_fifo = c.script(item),
             "lvs_notify_fifo" => g.lvs_notify_fifo = c.script(item),
+            // a later line replaces an earlier one (global_parser.c notify_fifo_script())
+            "notify_fifo_script" => g.notify_fifo_script = c.script(item),
+            "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = c.script(item),
+            "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = c.script(item),
+            "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
             "dynamic_interfaces" => {
                 c.no_block(item);
                 g.dynamic_interfaces = Some(Spanned::new(true, item.span()))
