@@ -271,11 +271,73 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     row("url", "regex_max_offset", L, REGEX),
 ];
 
-/// The row for `keyword` written in `section` that `daemon` does not act on.
-pub fn lookup(section: &str, keyword: &str, daemon: Daemon) -> Option<&'static NotActedOn> {
-    NOT_ACTED_ON
+/// What keepalived does with a keyword this crate keeps as written, with no row of its own.
+const KEPT_AS_WRITTEN: &str = "use this setting (see keepalived.conf(5))";
+
+/// The row for `keyword` written in `section` that `daemon` does not act on: a row of
+/// [`NOT_ACTED_ON`], or, for a `global_defs` / `vrrp_instance` keyword the parser keeps
+/// only as written (no daemon reads those), a row made for it.
+pub fn lookup(section: &str, keyword: &str, daemon: Daemon) -> Option<NotActedOn> {
+    if let Some(r) = NOT_ACTED_ON
         .iter()
-        .find(|r| r.section == section && r.keyword == keyword && r.daemons.contains(&daemon))
+        .find(|r| r.section == section && r.keyword == keyword)
+    {
+        return r.daemons.contains(&daemon).then_some(*r);
+    }
+    let daemons = match section {
+        "global_defs" => {
+            let k = crate::build::global::RAW.iter().find(|k| **k == keyword)?;
+            global_owner(k)
+        }
+        "vrrp_instance" => {
+            let k = crate::build::vrrp::INSTANCE_RAW
+                .iter()
+                .find(|k| **k == keyword)?;
+            return daemon_row("vrrp_instance", k, V, daemon);
+        }
+        _ => return None,
+    };
+    daemon_row("global_defs", daemons.0, daemons.1, daemon)
+}
+
+fn daemon_row(
+    section: &'static str,
+    keyword: &'static str,
+    daemons: &'static [Daemon],
+    daemon: Daemon,
+) -> Option<NotActedOn> {
+    daemons
+        .contains(&daemon)
+        .then_some(row(section, keyword, daemons, KEPT_AS_WRITTEN))
+}
+
+/// Which daemon's side a `global_defs` keyword belongs to, by keepalived's naming: the
+/// VRRP process's (`vrrp_*`, `vmac_*`, `nftables*`, BFD and process tracking), the
+/// checker's (`checker_*`, `lvs_*`, `nftables_ipvs*`), or the whole program's.
+fn global_owner(k: &'static str) -> (&'static str, &'static [Daemon]) {
+    let lvs = ["checker_", "lvs_", "nftables_ipvs", "no_checker"];
+    let vrrp = [
+        "vrrp_",
+        "vmac_",
+        "nftables",
+        "fifo_write_vrrp",
+        "log_unknown_vrids",
+        "v3_checksum",
+        "disable_local_igmp",
+        "enable_dbus",
+        "dbus_",
+        "linkbeat",
+        "bfd_",
+        "process_monitor",
+    ];
+    let daemons = if lvs.iter().any(|p| k.starts_with(p)) {
+        L
+    } else if vrrp.iter().any(|p| k.starts_with(p)) {
+        V
+    } else {
+        VL
+    };
+    (k, daemons)
 }
 
 /// A warning for every use in `parsed` of a keyword `daemon` does not act on, at its
@@ -333,4 +395,89 @@ fn written_false(n: &Node) -> bool {
         .first()
         .and_then(|w| crate::values::parse_bool(&w.text))
         == Some(false)
+}
+
+/// The sections of the keyword matrix: (section, its keywords, the daemon that reads it;
+/// `None` for `global_defs`, read by both).
+fn matrix_sections() -> Vec<(&'static str, Vec<&'static str>, Option<Daemon>)> {
+    use crate::build::{global, lvs, vrrp};
+    vec![
+        ("global_defs", global::known(), None),
+        ("vrrp_instance", vrrp::instance_known(), Some(Daemon::Vrrpd)),
+        (
+            "vrrp_sync_group",
+            vrrp::SYNC_TYPED.to_vec(),
+            Some(Daemon::Vrrpd),
+        ),
+        ("vrrp_script", vrrp::SCRIPT_KW.to_vec(), Some(Daemon::Vrrpd)),
+        ("virtual_server", lvs::vs_known(), Some(Daemon::Lvsd)),
+        ("real_server", lvs::RS_KW.to_vec(), Some(Daemon::Lvsd)),
+        ("url", lvs::URL_KW.to_vec(), Some(Daemon::Lvsd)),
+    ]
+}
+
+/// The keyword matrix (docs/keywords.md): for each keyword of the main sections, how
+/// the parser keeps it and what each daemon does with it, from the parser's keyword
+/// lists and [`NOT_ACTED_ON`]. A test keeps the checked-in file equal to this.
+pub fn matrix_markdown() -> String {
+    let mut s = String::from(
+        "# keepalived.conf keywords: what vrrpd and lvsd do with them\n\n\
+         Generated from keepalived-conf's keyword lists and `keywords::NOT_ACTED_ON` \
+         (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix` rewrites it).\n\n\
+         - **model**: `typed` (a field of the typed model) or `as written` (kept as a raw \
+         setting: lvsd reads the scheduler flags of `virtual_server` so, nothing else is read).\n\
+         - **vrrpd** / **lvsd**: `read` (the section is the daemon's and no gap is recorded), \
+         `warned` (accepted, not acted on: the daemon warns at load and in `-t`, naming what \
+         keepalived would do), `-` (the other daemon's section). A setting only a `warned` feature uses is not acted \
+         on either (vrrpd sends no mail, so `notification_email` does nothing in vrrpd).\n\n\
+         Value types, ranges and defaults follow keepalived 2.2.7 (keepalived.conf(5)); \
+         values keepalived reports and ignores are warnings here too.\n",
+    );
+    let raw = |section: &str, k: &str| match section {
+        "global_defs" => crate::build::global::RAW.contains(&k),
+        "vrrp_instance" => crate::build::vrrp::INSTANCE_RAW.contains(&k),
+        "virtual_server" => crate::build::lvs::VS_RAW.contains(&k),
+        _ => false,
+    };
+    for (section, mut kws, owner) in matrix_sections() {
+        kws.sort_unstable();
+        kws.dedup();
+        s.push_str(&format!(
+            "\n## {section}\n\n| keyword | model | vrrpd | lvsd |\n|---|---|---|---|\n"
+        ));
+        for k in kws {
+            let col = |d: Daemon| {
+                let side = match owner {
+                    Some(o) => o == d,
+                    None => global_owner_of(k).contains(&d),
+                };
+                if !side {
+                    "-"
+                } else if lookup(section, k, d).is_some() {
+                    "warned"
+                } else {
+                    "read"
+                }
+            };
+            s.push_str(&format!(
+                "| `{k}` | {} | {} | {} |\n",
+                if raw(section, k) {
+                    "as written"
+                } else {
+                    "typed"
+                },
+                col(Daemon::Vrrpd),
+                col(Daemon::Lvsd)
+            ));
+        }
+    }
+    s
+}
+
+/// [`global_owner`] for any `global_defs` keyword.
+fn global_owner_of(k: &str) -> &'static [Daemon] {
+    crate::build::global::known()
+        .into_iter()
+        .find(|x| *x == k)
+        .map_or(VL, |x| global_owner(x).1)
 }

@@ -63,7 +63,7 @@
 //! - Interfaces, users and script files are not looked up: that is the daemons' business.
 #![warn(missing_docs)]
 
-mod build;
+pub(crate) mod build;
 mod diag;
 mod fmt;
 pub mod keywords;

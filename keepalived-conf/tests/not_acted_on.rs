@@ -70,6 +70,23 @@ fn lvsd_is_told_what_it_ignores() {
     assert!(got[1].1.contains("`regex` is not acted on by lvsd"));
 }
 
+/// A keyword kept only as written (no daemon reads it) is reported too, for the daemons
+/// whose side of keepalived it belongs to.
+#[test]
+fn keywords_kept_as_written_are_reported() {
+    let text = "global_defs {\n umask 022\n checker_priority 1\n vrrp_rt_priority 1\n}\n\
+                vrrp_instance A {\n native_ipv6\n}\n";
+    let p = parse_str("t.conf", text, &LoadOptions::default());
+    let at = |d: Daemon| -> Vec<u32> {
+        not_acted_on(&p, d)
+            .iter()
+            .map(|w| w.span.unwrap().line)
+            .collect()
+    };
+    assert_eq!(at(Daemon::Vrrpd), [2, 4, 7]);
+    assert_eq!(at(Daemon::Lvsd), [2, 3]);
+}
+
 #[test]
 fn every_row_is_a_known_keyword_of_its_section() {
     for r in NOT_ACTED_ON {

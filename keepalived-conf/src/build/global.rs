@@ -59,7 +59,7 @@ const TYPED: &[&str] = &[
 ];
 
 /// Recognised `global_defs` keywords kept as written.
-const RAW: &[&str] = &[
+pub(crate) const RAW: &[&str] = &[
     "no_email_faults",
     "no_checker_emails",
     "checker_log_all_failures",

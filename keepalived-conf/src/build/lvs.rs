@@ -43,7 +43,7 @@ const VS_TYPED: &[&str] = &[
     "real_server",
 ];
 
-const VS_RAW: &[&str] = &[
+pub(crate) const VS_RAW: &[&str] = &[
     "ops",
     "flag-1",
     "flag-2",
@@ -57,11 +57,11 @@ const VS_RAW: &[&str] = &[
     "ip_family",
 ];
 
-fn vs_known() -> Vec<&'static str> {
+pub(crate) fn vs_known() -> Vec<&'static str> {
     VS_TYPED.iter().chain(VS_RAW).copied().collect()
 }
 
-const RS_KW: &[&str] = &[
+pub(crate) const RS_KW: &[&str] = &[
     "weight",
     "lvs_method",
     "inhibit_on_failure",
@@ -576,7 +576,7 @@ const UDP_KW: &[&str] = &[
     "max_reply_length",
 ];
 const FILE_KW: &[&str] = &["track_file", "weight"];
-const URL_KW: &[&str] = &[
+pub(crate) const URL_KW: &[&str] = &[
     "path",
     "digest",
     "status_code",

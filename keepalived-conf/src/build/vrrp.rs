@@ -63,7 +63,7 @@ const INSTANCE_TYPED: &[&str] = &[
     "smtp_alert",
 ];
 
-const INSTANCE_RAW: &[&str] = &[
+pub(crate) const INSTANCE_RAW: &[&str] = &[
     "vrf",
     "use_vmac_addr",
     "use_ipvlan",
@@ -911,7 +911,7 @@ fn use_vmac(c: &mut Ctx, n: &Node) -> Option<Spanned<UseVmac>> {
     Some(Spanned::new(u, n.span()))
 }
 
-const SYNC_TYPED: &[&str] = &[
+pub(crate) const SYNC_TYPED: &[&str] = &[
     "group",
     "track_interface",
     "track_script",
@@ -1005,7 +1005,7 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
     Some(g)
 }
 
-const SCRIPT_KW: &[&str] = &[
+pub(crate) const SCRIPT_KW: &[&str] = &[
     "script",
     "interval",
     "timeout",
