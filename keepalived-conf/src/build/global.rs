@@ -354,13 +354,15 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
     while i < args.len() {
         let k = args[i].text.as_str();
         let next = args.get(i + 1);
-        let takes_value = matches!(k, "id" | "maxlen" | "port" | "ttl" | "group");
+        let takes_value = matches!(k, "id" | "maxlen" | "port" | "ttl" | "group" | "inst");
         if takes_value {
+            // global_parser.c lvs_syncd_handler(): "No value specified for
+            // lvs_sync_daemon ... - ignoring"
             let Some(v) = next else {
-                c.sink.error(
+                c.sink.warn(
                     "missing-value",
                     args[i].span,
-                    format!("`lvs_sync_daemon {k}` needs a value"),
+                    format!("`lvs_sync_daemon {k}` needs a value; ignored, as keepalived does"),
                 );
                 break;
             };
@@ -375,7 +377,24 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
                         .uint_word::<u16>(v, "lvs_sync_daemon maxlen", 1, 65507)
                         .map(|s| s.value)
                 }
-                "port" => d.port = c.port_word(v, "lvs_sync_daemon port", 1),
+                "port" => {
+                    d.port = c
+                        .uint_word::<u16>(v, "lvs_sync_daemon port", 1, 65535)
+                        .map(|s| s.value)
+                }
+                // `inst VI` names the instance (keepalived 2.x syntax); a second name
+                // is "already been specified ... - ignoring".
+                "inst" => {
+                    if d.instance.is_some() {
+                        c.sink.warn(
+                            "ignored",
+                            v.span,
+                            "the lvs_sync_daemon vrrp instance is already given; ignored, as keepalived does",
+                        );
+                    } else {
+                        d.instance = Some(v.text.to_string());
+                    }
+                }
                 "ttl" => {
                     d.ttl = c
                         .uint_word::<u8>(v, "lvs_sync_daemon ttl", 1, 255)
@@ -388,10 +407,10 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
             d.instance = Some(k.to_string());
             i += 1;
         } else {
-            c.sink.error(
+            c.sink.warn(
                 "invalid-value",
                 args[i].span,
-                format!("unknown `lvs_sync_daemon` option `{k}`"),
+                format!("unknown `lvs_sync_daemon` option `{k}`; ignored"),
             );
             i += 1;
         }

@@ -982,11 +982,13 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
                     Diagnostic::warning(
                         "deprecated",
                         item.span(),
-                        "`global_tracking` is deprecated",
+                        "`global_tracking` is deprecated; it means `sync_group_tracking_weight`",
                     )
                     .with_hint("use `sync_group_tracking_weight`"),
                 );
-                g.other.push(raw_setting(item));
+                // keepalived 2.2.7 vrrp_parser.c vrrp_gglobal_tracking_handler() sets
+                // sgroup_tracking_weight.
+                g.sync_group_tracking_weight = Some(Spanned::new(true, item.span()));
             }
             "notify_deleted" => g.other.push(raw_setting(item)),
             _ if item.args().is_empty() && item.block.is_none() => {
