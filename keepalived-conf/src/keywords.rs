@@ -262,6 +262,9 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "write priority changes to the notify FIFO",
     ),
+    // virtual_server (keepalived/check/check_parser.c)
+    row("virtual_server", "snmp_name", L, SNMP),
+    row("virtual_server", "hashed", L, KEPT_AS_WRITTEN),
     // HTTP_GET / SSL_GET url (keepalived/check/check_http.c)
     row("url", "regex", L, REGEX),
     row("url", "regex_no_match", L, REGEX),
@@ -425,7 +428,7 @@ pub fn matrix_markdown() -> String {
          Generated from keepalived-conf's keyword lists and `keywords::NOT_ACTED_ON` \
          (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix` rewrites it).\n\n\
          - **model**: `typed` (a field of the typed model) or `as written` (kept as a raw \
-         setting: lvsd reads the scheduler flags of `virtual_server` so, nothing else is read).\n\
+         setting; no daemon reads it).\n\
          - **vrrpd** / **lvsd**: `read` (the section is the daemon's and no gap is recorded), \
          `warned` (accepted, not acted on: the daemon warns at load and in `-t`, naming what \
          keepalived would do), `-` (the other daemon's section). A setting only a `warned` feature uses is not acted \
