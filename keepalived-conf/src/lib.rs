@@ -63,9 +63,10 @@
 //! - Interfaces, users and script files are not looked up: that is the daemons' business.
 #![warn(missing_docs)]
 
-mod build;
+pub(crate) mod build;
 mod diag;
 mod fmt;
+pub mod keywords;
 mod lexer;
 pub mod lint;
 pub mod model;

@@ -179,6 +179,16 @@ pub struct GlobalDefs {
     pub vrrp_notify_fifo: Opt<Script>,
     /// `lvs_notify_fifo`.
     pub lvs_notify_fifo: Opt<Script>,
+    /// `notify_fifo_script CMD [user [group]]`: reads `notify_fifo` (the FIFO path is
+    /// appended when it starts). The last line wins.
+    pub notify_fifo_script: Opt<Script>,
+    /// `vrrp_notify_fifo_script CMD [user [group]]`: reads `vrrp_notify_fifo`.
+    pub vrrp_notify_fifo_script: Opt<Script>,
+    /// `lvs_notify_fifo_script CMD [user [group]]`: reads `lvs_notify_fifo`.
+    pub lvs_notify_fifo_script: Opt<Script>,
+    /// `rs_init_notifies [BOOL]`: run `notify_up` for the real servers found alive at
+    /// start (keepalived 2.2.7 check_daemon.c).
+    pub rs_init_notifies: Opt<bool>,
     /// `dynamic_interfaces [allow_if_changes]`.
     pub dynamic_interfaces: Opt<bool>,
     /// Other recognised `global_defs` keywords, as written.
@@ -741,7 +751,12 @@ pub struct VirtualServer {
     pub smtp_alert: Opt<bool>,
     /// `real_server` blocks.
     pub real_servers: Vec<RealServer>,
-    /// Other recognised keywords (scheduler flags, `ip_family`, `snmp_name`, ...).
+    /// Scheduler flags: `ops`, `flag-1`..`flag-3` and their `sh-`/`mh-` names
+    /// (check_parser.c lbflags_handler()), in order of appearance.
+    pub scheduler_flags: Vec<Spanned<SchedulerFlag>>,
+    /// `ip_family inet|inet6` (the family of a fwmark service).
+    pub ip_family: Opt<IpFamily>,
+    /// Other recognised keywords as written (`hashed`, `snmp_name`).
     pub other: Vec<RawSetting>,
 }
 
@@ -968,4 +983,28 @@ pub struct FileCheck {
 pub struct BfdCheck {
     /// `name BFDNAME`.
     pub name: Opt<String>,
+}
+
+/// A `virtual_server` scheduler flag (IPVS `IP_VS_SVC_F_*`).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SchedulerFlag {
+    /// `ops`: one-packet scheduling.
+    OnePacket,
+    /// `flag-1`, `sh-fallback`, `mh-fallback`.
+    Sched1,
+    /// `flag-2`, `sh-port`, `mh-port`.
+    Sched2,
+    /// `flag-3`.
+    Sched3,
+}
+
+/// `ip_family` of a virtual server.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum IpFamily {
+    /// `inet`.
+    Inet,
+    /// `inet6`.
+    Inet6,
 }

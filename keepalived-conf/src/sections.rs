@@ -5,6 +5,8 @@
 //! its own keywords).
 
 use crate::diag::{Diagnostic, Severity};
+use crate::span::FileId;
+use crate::tree::Node;
 use crate::{LoadOptions, Parsed};
 
 /// (file index, first line, last line, keyword) of every top-level block.
@@ -37,11 +39,35 @@ pub fn demote_unused(parsed: &Parsed, used: &[&str], daemon: &str) -> Vec<Diagno
 
 fn section_ranges(parsed: &Parsed) -> Vec<Section> {
     let mut out = Vec::new();
+    for (file, nodes, last_line) in trees(parsed) {
+        for n in nodes {
+            if let Some(b) = &n.block {
+                let end = b.close.map_or(last_line, |c| c.line);
+                out.push((
+                    usize::from(file.0),
+                    n.span().line,
+                    end,
+                    n.keyword().to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every file of `parsed` read again on its own (no includes), as statement trees.
+pub(crate) fn section_trees(parsed: &Parsed) -> Vec<(FileId, Vec<Node>)> {
+    trees(parsed).into_iter().map(|(f, n, _)| (f, n)).collect()
+}
+
+fn trees(parsed: &Parsed) -> Vec<(FileId, Vec<Node>, u32)> {
+    let mut out = Vec::new();
     let opts = LoadOptions {
         includes: false,
         ..LoadOptions::default()
     };
     for (i, f) in parsed.sources.files.iter().enumerate() {
+        let Ok(id) = u16::try_from(i) else { break };
         let text = match (&f.text, &f.path) {
             (Some(t), _) => t.clone(),
             (None, Some(p)) => match std::fs::read(p) {
@@ -52,12 +78,7 @@ fn section_ranges(parsed: &Parsed) -> Vec<Section> {
         };
         let last_line = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
         let (nodes, _) = crate::parse_tree(&f.name, &text, &opts);
-        for n in nodes {
-            if let Some(b) = &n.block {
-                let end = b.close.map_or(last_line, |c| c.line);
-                out.push((i, n.span().line, end, n.keyword().to_string()));
-            }
-        }
+        out.push((FileId(id), nodes, last_line));
     }
     out
 }

@@ -104,6 +104,9 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
     for d in parsed.short_diagnostics() {
         tracing::warn!("{d}");
     }
+    for d in kc::keywords::not_acted_on(&parsed, kc::keywords::Daemon::Lvsd) {
+        tracing::warn!("{}", d.short(&parsed.sources));
+    }
     let readable = !parsed.config.files.is_empty();
     let mapped = map_config(&parsed.config);
     for d in &mapped.diagnostics {

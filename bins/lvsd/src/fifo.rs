@@ -26,9 +26,9 @@ pub use crate::model::FifoSpec;
 /// opening order.
 pub fn specs(g: &kc::GlobalDefs) -> Vec<FifoSpec> {
     let mut out = Vec::new();
-    for (fifo, script_kw) in [
-        (&g.notify_fifo, "notify_fifo_script"),
-        (&g.lvs_notify_fifo, "lvs_notify_fifo_script"),
+    for (fifo, fifo_script) in [
+        (&g.notify_fifo, &g.notify_fifo_script),
+        (&g.lvs_notify_fifo, &g.lvs_notify_fifo_script),
     ] {
         let Some(f) = fifo else { continue };
         // `notify_fifo PATH [USER [GROUP]]`: words, not a command line.
@@ -36,13 +36,9 @@ pub fn specs(g: &kc::GlobalDefs) -> Vec<FifoSpec> {
         let Some(path) = words.next() else { continue };
         let user = f.value.user.clone().or_else(|| words.next());
         let group = f.value.group.clone().or_else(|| words.next());
-        let script = g
-            .other
-            .iter()
-            .rev()
-            .find(|r| r.keyword == script_kw)
-            .and_then(|r| r.args.first())
-            .map(|cmd| crate::script::split_command(cmd))
+        let script = fifo_script
+            .as_ref()
+            .map(|s| crate::script::split_command(&s.value.command))
             .filter(|argv| !argv.is_empty());
         out.push(FifoSpec {
             path: path.into(),

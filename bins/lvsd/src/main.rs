@@ -70,7 +70,12 @@ fn config_test(cli: &Cli) -> ExitCode {
     let parsed = keepalived_conf::load(&cli.daemon.file, &opts);
     // Errors in the VRRP sections are keepalived's VRRP process's business, not the
     // checker's: warnings here, as vrrpd does with `virtual_server`.
-    let diagnostics = keepalived_conf::sections::demote_unused(&parsed, USED_SECTIONS, "lvsd");
+    let mut diagnostics = keepalived_conf::sections::demote_unused(&parsed, USED_SECTIONS, "lvsd");
+    diagnostics.extend(keepalived_conf::keywords::not_acted_on(
+        &parsed,
+        keepalived_conf::keywords::Daemon::Lvsd,
+    ));
+    diagnostics.sort_by_key(|d| d.span);
     for d in &diagnostics {
         eprintln!("{}", d.short(&parsed.sources));
     }

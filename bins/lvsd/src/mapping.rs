@@ -111,7 +111,7 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         }),
         flush_at_start: v(&g.lvs_flush).unwrap_or(false),
         flush_on_stop: v(&g.lvs_flush_on_stop).unwrap_or(false),
-        rs_init_notifies: raw_flag(&g.other, "rs_init_notifies"),
+        rs_init_notifies: v(&g.rs_init_notifies).unwrap_or(false),
         smtp: crate::alerts::smtp_config(g),
         router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
         notify_fifos: crate::fifo::specs(g),
@@ -184,19 +184,6 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
     }
 }
 
-/// A boolean keyword kept as a raw setting: present with no value, or `true`/`yes`/`on`/`1`
-/// (keepalived check_true_false).
-fn raw_flag(other: &[kc::RawSetting], keyword: &str) -> bool {
-    other
-        .iter()
-        .rev()
-        .find(|o| o.keyword == keyword)
-        .is_some_and(|o| match o.args.first() {
-            None => true,
-            Some(a) => matches!(a.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"),
-        })
-}
-
 fn natural_loc(l: &str) -> (String, u32) {
     match l.rsplit_once(':') {
         Some((f, n)) => (f.to_string(), n.parse().unwrap_or(0)),
@@ -239,30 +226,25 @@ fn family_name(af: AddressFamily) -> &'static str {
     }
 }
 
-/// Scheduler flags and options kept in `other` (`ops`, `sh-port`, ...).
+/// Scheduler flags (`ops`, `sh-port`, ...).
 fn sched_flags(vs: &kc::VirtualServer) -> ServiceFlags {
     let mut f = ServiceFlags::empty();
-    for o in &vs.other {
-        match o.keyword.as_str() {
-            "ops" => f |= ServiceFlags::ONEPACKET,
-            "flag-1" | "sh-fallback" | "mh-fallback" => f |= ServiceFlags::SCHED1,
-            "flag-2" | "sh-port" | "mh-port" => f |= ServiceFlags::SCHED2,
-            "flag-3" => f |= ServiceFlags::SCHED3,
-            _ => {}
-        }
+    for o in &vs.scheduler_flags {
+        f |= match o.value {
+            kc::SchedulerFlag::OnePacket => ServiceFlags::ONEPACKET,
+            kc::SchedulerFlag::Sched1 => ServiceFlags::SCHED1,
+            kc::SchedulerFlag::Sched2 => ServiceFlags::SCHED2,
+            _ => ServiceFlags::SCHED3,
+        };
     }
     f
 }
 
 fn ip_family_opt(vs: &kc::VirtualServer) -> Option<AddressFamily> {
-    vs.other
-        .iter()
-        .find(|o| o.keyword == "ip_family")
-        .and_then(|o| match o.args.first().map(String::as_str) {
-            Some("inet") => Some(AddressFamily::Inet),
-            Some("inet6") => Some(AddressFamily::Inet6),
-            _ => None,
-        })
+    vs.ip_family.as_ref().map(|f| match f.value {
+        kc::IpFamily::Inet6 => AddressFamily::Inet6,
+        _ => AddressFamily::Inet,
+    })
 }
 
 /// `persistence_granularity`: an IPv4 netmask (`255.255.255.0`, or a prefix

@@ -76,6 +76,19 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
             .into_iter()
             .map(|f| f.diagnostic),
     );
+    // Keywords vrrpd reads and does not act on: one warning each, unless the mapping
+    // already said so on that line.
+    let ignored =
+        keepalived_conf::keywords::not_acted_on(&parsed, keepalived_conf::keywords::Daemon::Vrrpd);
+    for w in ignored {
+        let line = w.span.map(|s| (s.file, s.line));
+        if !diagnostics
+            .iter()
+            .any(|d| !d.is_error() && d.span.map(|s| (s.file, s.line)) == line)
+        {
+            diagnostics.push(w);
+        }
+    }
     diagnostics.sort_by_key(|d| d.span);
     Loaded {
         parsed,
@@ -108,6 +121,27 @@ mod tests {
                 .iter()
                 .any(|d| d.message.contains("vrrpd does not use"))
         );
+    }
+
+    /// A keyword vrrpd does not act on is never "OK, 0 warnings".
+    #[test]
+    fn keywords_not_acted_on_are_warned_once() {
+        let text = "global_defs {\n vrrp_strict\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n dont_track_primary\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(!l.has_errors(), "{}", l.render());
+        let w: Vec<(u32, &str)> = l
+            .diagnostics
+            .iter()
+            .map(|d| (d.span.map_or(0, |s| s.line), d.code))
+            .collect();
+        assert_eq!(
+            w,
+            [(2, "vrrpd-not-acted-on"), (7, "not-acted-on")],
+            "{}",
+            l.render()
+        );
+        assert!(l.render().contains("0 error(s), 2 warning(s)"));
     }
 
     #[test]

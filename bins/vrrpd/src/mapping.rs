@@ -437,23 +437,12 @@ fn map_globals(cfg: &Config, out: &mut Mapped, diags: &mut Vec<Diagnostic>) {
         .script_user
         .as_ref()
         .map(|u| (u.value.user.clone(), u.value.group.clone()));
-    for (fifo, script_kw) in [
-        (&g.notify_fifo, "notify_fifo_script"),
-        (&g.vrrp_notify_fifo, "vrrp_notify_fifo_script"),
+    for (fifo, fifo_script) in [
+        (&g.notify_fifo, &g.notify_fifo_script),
+        (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
     ] {
         let Some(f) = fifo else { continue };
-        let script = g
-            .other
-            .iter()
-            .find(|r| r.keyword == script_kw)
-            .and_then(|r| {
-                let cmd = keepalived_conf::Script {
-                    command: r.args.first()?.clone(),
-                    user: r.args.get(1).cloned(),
-                    group: r.args.get(2).cloned(),
-                };
-                script_cmd(&Some(keepalived_conf::Spanned::new(cmd, r.span)), diags)
-            });
+        let script = script_cmd(fifo_script, diags);
         // `notify_fifo PATH [USER [GROUP]]`: words, not a command line.
         let mut words = f.value.command.split_whitespace().map(String::from);
         let path = words.next().unwrap_or_default();

@@ -53,15 +53,18 @@ const TYPED: &[&str] = &[
     "notify_fifo",
     "vrrp_notify_fifo",
     "lvs_notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo_script",
+    "rs_init_notifies",
     "dynamic_interfaces",
 ];
 
 /// Recognised `global_defs` keywords kept as written.
-const RAW: &[&str] = &[
+pub(crate) const RAW: &[&str] = &[
     "no_email_faults",
     "no_checker_emails",
     "checker_log_all_failures",
-    "rs_init_notifies",
     "startup_script",
     "startup_script_timeout",
     "shutdown_script",
@@ -75,9 +78,6 @@ const RAW: &[&str] = &[
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
-    "notify_fifo_script",
-    "vrrp_notify_fifo_script",
-    "lvs_notify_fifo_script",
     "fifo_write_vrrp_states_on_reload",
     "vmac_prefix",
     "vmac_addr_prefix",
@@ -293,6 +293,11 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "notify_fifo" => g.notify_fifo = c.script(item),
             "vrrp_notify_fifo" => g.vrrp_notify_fifo = c.script(item),
             "lvs_notify_fifo" => g.lvs_notify_fifo = c.script(item),
+            // a later line replaces an earlier one (global_parser.c notify_fifo_script())
+            "notify_fifo_script" => g.notify_fifo_script = c.script(item),
+            "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = c.script(item),
+            "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = c.script(item),
+            "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
             "dynamic_interfaces" => {
                 c.no_block(item);
                 g.dynamic_interfaces = Some(Spanned::new(true, item.span()))
@@ -354,13 +359,15 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
     while i < args.len() {
         let k = args[i].text.as_str();
         let next = args.get(i + 1);
-        let takes_value = matches!(k, "id" | "maxlen" | "port" | "ttl" | "group");
+        let takes_value = matches!(k, "id" | "maxlen" | "port" | "ttl" | "group" | "inst");
         if takes_value {
+            // global_parser.c lvs_syncd_handler(): "No value specified for
+            // lvs_sync_daemon ... - ignoring"
             let Some(v) = next else {
-                c.sink.error(
+                c.sink.warn(
                     "missing-value",
                     args[i].span,
-                    format!("`lvs_sync_daemon {k}` needs a value"),
+                    format!("`lvs_sync_daemon {k}` needs a value; ignored, as keepalived does"),
                 );
                 break;
             };
@@ -375,7 +382,24 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
                         .uint_word::<u16>(v, "lvs_sync_daemon maxlen", 1, 65507)
                         .map(|s| s.value)
                 }
-                "port" => d.port = c.port_word(v, "lvs_sync_daemon port", 1),
+                "port" => {
+                    d.port = c
+                        .uint_word::<u16>(v, "lvs_sync_daemon port", 1, 65535)
+                        .map(|s| s.value)
+                }
+                // `inst VI` names the instance (keepalived 2.x syntax); a second name
+                // is "already been specified ... - ignoring".
+                "inst" => {
+                    if d.instance.is_some() {
+                        c.sink.warn(
+                            "ignored",
+                            v.span,
+                            "the lvs_sync_daemon vrrp instance is already given; ignored, as keepalived does",
+                        );
+                    } else {
+                        d.instance = Some(v.text.to_string());
+                    }
+                }
                 "ttl" => {
                     d.ttl = c
                         .uint_word::<u8>(v, "lvs_sync_daemon ttl", 1, 255)
@@ -388,10 +412,10 @@ fn lvs_sync_daemon(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsSyncDaemon>> {
             d.instance = Some(k.to_string());
             i += 1;
         } else {
-            c.sink.error(
+            c.sink.warn(
                 "invalid-value",
                 args[i].span,
-                format!("unknown `lvs_sync_daemon` option `{k}`"),
+                format!("unknown `lvs_sync_daemon` option `{k}`; ignored"),
             );
             i += 1;
         }

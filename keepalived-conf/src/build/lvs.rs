@@ -41,9 +41,6 @@ const VS_TYPED: &[&str] = &[
     "ha_suspend",
     "smtp_alert",
     "real_server",
-];
-
-const VS_RAW: &[&str] = &[
     "ops",
     "flag-1",
     "flag-2",
@@ -52,16 +49,16 @@ const VS_RAW: &[&str] = &[
     "sh-fallback",
     "mh-port",
     "mh-fallback",
-    "hashed",
-    "snmp_name",
     "ip_family",
 ];
 
-fn vs_known() -> Vec<&'static str> {
+pub(crate) const VS_RAW: &[&str] = &["hashed", "snmp_name"];
+
+pub(crate) fn vs_known() -> Vec<&'static str> {
     VS_TYPED.iter().chain(VS_RAW).copied().collect()
 }
 
-const RS_KW: &[&str] = &[
+pub(crate) const RS_KW: &[&str] = &[
     "weight",
     "lvs_method",
     "inhibit_on_failure",
@@ -347,6 +344,8 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
         ha_suspend: None,
         smtp_alert: None,
         real_servers: Vec::new(),
+        scheduler_flags: Vec::new(),
+        ip_family: None,
         other: Vec::new(),
     };
     for item in c.items(n) {
@@ -448,6 +447,32 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
             "real_server" => {
                 if let Some(rs) = real_server(c, item) {
                     vs.real_servers.push(rs);
+                }
+            }
+            "ops" | "flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback" | "mh-port"
+            | "mh-fallback" => {
+                c.no_block(item);
+                c.extra(item, 0);
+                let f = match kw {
+                    "ops" => SchedulerFlag::OnePacket,
+                    "flag-1" | "sh-fallback" | "mh-fallback" => SchedulerFlag::Sched1,
+                    "flag-2" | "sh-port" | "mh-port" => SchedulerFlag::Sched2,
+                    _ => SchedulerFlag::Sched3,
+                };
+                vs.scheduler_flags.push(Spanned::new(f, item.span()));
+            }
+            "ip_family" => {
+                if let Some(w) = c.arg(item) {
+                    c.no_block(item);
+                    c.extra(item, 1);
+                    vs.ip_family = match w.text.as_str() {
+                        "inet" => Some(Spanned::new(IpFamily::Inet, w.span)),
+                        "inet6" => Some(Spanned::new(IpFamily::Inet6, w.span)),
+                        o => {
+                            c.bad(w, "ip_family", format!("`{o}` is not inet or inet6"));
+                            None
+                        }
+                    };
                 }
             }
             k if VS_RAW.contains(&k) => vs.other.push(raw_setting(item)),
@@ -576,7 +601,7 @@ const UDP_KW: &[&str] = &[
     "max_reply_length",
 ];
 const FILE_KW: &[&str] = &["track_file", "weight"];
-const URL_KW: &[&str] = &[
+pub(crate) const URL_KW: &[&str] = &[
     "path",
     "digest",
     "status_code",

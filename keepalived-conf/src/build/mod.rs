@@ -4,10 +4,10 @@
 //! (typed ones and ones kept raw); anything else warns "unknown keyword" with the nearest
 //! known keyword as hint, and parsing continues, as in keepalived.
 
-mod global;
-mod lvs;
+pub(crate) mod global;
+pub(crate) mod lvs;
 mod validate;
-mod vrrp;
+pub(crate) mod vrrp;
 
 use crate::diag::{Diagnostic, Severity, Sink, nearest};
 use crate::model::*;

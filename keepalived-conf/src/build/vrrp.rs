@@ -63,7 +63,7 @@ const INSTANCE_TYPED: &[&str] = &[
     "smtp_alert",
 ];
 
-const INSTANCE_RAW: &[&str] = &[
+pub(crate) const INSTANCE_RAW: &[&str] = &[
     "vrf",
     "use_vmac_addr",
     "use_ipvlan",
@@ -911,7 +911,7 @@ fn use_vmac(c: &mut Ctx, n: &Node) -> Option<Spanned<UseVmac>> {
     Some(Spanned::new(u, n.span()))
 }
 
-const SYNC_TYPED: &[&str] = &[
+pub(crate) const SYNC_TYPED: &[&str] = &[
     "group",
     "track_interface",
     "track_script",
@@ -982,11 +982,13 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
                     Diagnostic::warning(
                         "deprecated",
                         item.span(),
-                        "`global_tracking` is deprecated",
+                        "`global_tracking` is deprecated; it means `sync_group_tracking_weight`",
                     )
                     .with_hint("use `sync_group_tracking_weight`"),
                 );
-                g.other.push(raw_setting(item));
+                // keepalived 2.2.7 vrrp_parser.c vrrp_gglobal_tracking_handler() sets
+                // sgroup_tracking_weight.
+                g.sync_group_tracking_weight = Some(Spanned::new(true, item.span()));
             }
             "notify_deleted" => g.other.push(raw_setting(item)),
             _ if item.args().is_empty() && item.block.is_none() => {
@@ -1005,7 +1007,7 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
     Some(g)
 }
 
-const SCRIPT_KW: &[&str] = &[
+pub(crate) const SCRIPT_KW: &[&str] = &[
     "script",
     "interval",
     "timeout",

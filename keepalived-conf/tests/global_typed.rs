@@ -1,0 +1,66 @@
+#![allow(clippy::unwrap_used)]
+//! Settings the daemons read have typed fields (no daemon looks a keyword up in
+//! `GlobalDefs::other`); a later line replaces an earlier one, as in keepalived.
+
+use keepalived_conf::{LoadOptions, parse_str};
+
+#[test]
+fn fifo_scripts_and_rs_init_notifies_are_typed_and_the_last_line_wins() {
+    let p = parse_str(
+        "t.conf",
+        "global_defs {\n notify_fifo /run/a.fifo\n notify_fifo_script /bin/first\n \
+         notify_fifo_script \"/bin/reader -x\" nobody\n vrrp_notify_fifo_script /bin/v\n \
+         lvs_notify_fifo_script /bin/l\n rs_init_notifies\n}\n",
+        &LoadOptions::default(),
+    );
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let g = &p.config.global_defs;
+    let s = g.notify_fifo_script.as_ref().unwrap();
+    assert_eq!(s.value.command, "/bin/reader -x");
+    assert_eq!(s.value.user.as_deref(), Some("nobody"));
+    assert_eq!(s.span.line, 4);
+    assert_eq!(
+        g.vrrp_notify_fifo_script.as_ref().unwrap().value.command,
+        "/bin/v"
+    );
+    assert_eq!(
+        g.lvs_notify_fifo_script.as_ref().unwrap().value.command,
+        "/bin/l"
+    );
+    assert_eq!(g.rs_init_notifies.as_ref().map(|b| b.value), Some(true));
+    assert!(g.other.is_empty(), "{:?}", g.other);
+}
+
+/// keepalived 2.2.7: `lvs_sync_daemon IF inst VI` names the instance; an unknown
+/// trailing word is reported and ignored, not an error.
+#[test]
+fn lvs_sync_daemon_inst_and_unknown_options() {
+    let p = parse_str(
+        "t.conf",
+        "global_defs {\n lvs_sync_daemon eth0 inst VI_1 bogus\n}\n",
+        &LoadOptions::default(),
+    );
+    assert!(!p.has_errors(), "{:?}", p.diagnostics);
+    let d = &p.config.global_defs.lvs_sync_daemon.as_ref().unwrap().value;
+    assert_eq!(d.interface, "eth0");
+    assert_eq!(d.instance.as_deref(), Some("VI_1"));
+    assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+    assert!(p.diagnostics[0].message.contains("bogus"));
+}
+
+/// keepalived 2.2.7 treats the deprecated `global_tracking` as
+/// `sync_group_tracking_weight` (vrrp_gglobal_tracking_handler()).
+#[test]
+fn global_tracking_means_sync_group_tracking_weight() {
+    let p = parse_str(
+        "t.conf",
+        "vrrp_sync_group G {\n group {\n  A\n }\n global_tracking\n}\n",
+        &LoadOptions::default(),
+    );
+    let g = &p.config.vrrp_sync_groups[0];
+    assert_eq!(
+        g.sync_group_tracking_weight.as_ref().map(|b| b.value),
+        Some(true)
+    );
+    assert!(p.diagnostics.iter().any(|d| d.code == "deprecated"));
+}

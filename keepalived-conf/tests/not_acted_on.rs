@@ -1,0 +1,114 @@
+#![allow(clippy::unwrap_used)]
+//! Keywords a daemon reads and does not act on are warned about, at their line, with
+//! what keepalived would have done; every row of the table names a keyword the parser
+//! knows in that section.
+
+use keepalived_conf::keywords::{Daemon, NOT_ACTED_ON, not_acted_on};
+use keepalived_conf::{LoadOptions, Severity, parse_str};
+
+const TEXT: &str = "global_defs {
+  enable_snmp_vrrp
+  smtp_alert false
+  dynamic_interfaces
+}
+net_namespace blue
+static_ipaddress {
+  192.0.2.9/24 dev eth0
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  dont_track_primary
+  smtp_alert
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
+virtual_server 10.0.0.1 80 {
+  real_server 10.0.0.2 80 {
+    HTTP_GET {
+      url {
+        path /
+        regex \"ok\"
+      }
+    }
+  }
+}
+";
+
+fn lines(daemon: Daemon) -> Vec<(u32, String)> {
+    let p = parse_str("t.conf", TEXT, &LoadOptions::default());
+    not_acted_on(&p, daemon)
+        .into_iter()
+        .map(|d| {
+            assert_eq!(d.severity, Severity::Warning);
+            assert!(d.message.contains("keepalived would"), "{}", d.message);
+            (d.span.unwrap().line, d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn vrrpd_is_told_what_it_ignores() {
+    let got = lines(Daemon::Vrrpd);
+    let at: Vec<u32> = got.iter().map(|g| g.0).collect();
+    // `smtp_alert false` (line 3) asks for nothing; the url regex is lvsd's
+    assert_eq!(at, [2, 4, 6, 7, 13, 14], "{got:?}");
+    assert!(
+        got[0]
+            .1
+            .contains("`enable_snmp_vrrp` is not acted on by vrrpd")
+    );
+    assert!(got[4].1.contains("`dont_track_primary`"));
+}
+
+#[test]
+fn lvsd_is_told_what_it_ignores() {
+    let got = lines(Daemon::Lvsd);
+    let at: Vec<u32> = got.iter().map(|g| g.0).collect();
+    assert_eq!(at, [6, 24], "{got:?}");
+    assert!(got[1].1.contains("`regex` is not acted on by lvsd"));
+}
+
+/// A keyword kept only as written (no daemon reads it) is reported too, for the daemons
+/// whose side of keepalived it belongs to.
+#[test]
+fn keywords_kept_as_written_are_reported() {
+    let text = "global_defs {\n umask 022\n checker_priority 1\n vrrp_rt_priority 1\n}\n\
+                vrrp_instance A {\n native_ipv6\n}\n";
+    let p = parse_str("t.conf", text, &LoadOptions::default());
+    let at = |d: Daemon| -> Vec<u32> {
+        not_acted_on(&p, d)
+            .iter()
+            .map(|w| w.span.unwrap().line)
+            .collect()
+    };
+    assert_eq!(at(Daemon::Vrrpd), [2, 4, 7]);
+    assert_eq!(at(Daemon::Lvsd), [2, 3]);
+}
+
+#[test]
+fn every_row_is_a_known_keyword_of_its_section() {
+    for r in NOT_ACTED_ON {
+        let text = match r.section {
+            "" => format!("{} {{\n}}\n", r.keyword),
+            "global_defs" => format!("global_defs {{\n {} x\n}}\n", r.keyword),
+            "vrrp_instance" => format!("vrrp_instance X {{\n {} x\n}}\n", r.keyword),
+            "virtual_server" => format!("virtual_server 10.0.0.1 80 {{\n {} x\n}}\n", r.keyword),
+            "url" => format!(
+                "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n HTTP_GET {{\n url {{\n path /\n {} x\n }}\n }}\n }}\n}}\n",
+                r.keyword
+            ),
+            other => panic!("no test text for section `{other}`"),
+        };
+        let p = parse_str("t.conf", &text, &LoadOptions::default());
+        assert!(
+            !p.diagnostics.iter().any(|d| d.code == "unknown-keyword"),
+            "{} {}: {:?}",
+            r.section,
+            r.keyword,
+            p.diagnostics
+        );
+        assert!(!r.daemons.is_empty() && !r.keepalived_would.is_empty());
+    }
+}
