@@ -64,8 +64,9 @@ const fn row(
     }
 }
 
-const FIREWALL: &str = "add firewall rules (iptables/ipsets or nftables) for the VIPs of \
-                        instances in strict mode or with no_accept";
+const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logging \
+                        'iptables not supported, using nftables instead': vrrpd uses \
+                        nftables table keepalived the same way";
 const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
                     command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
@@ -142,12 +143,15 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         VL,
         "wait this long for the shutdown_script",
     ),
-    row("global_defs", "vrrp_iptables", V, FIREWALL),
-    row("global_defs", "vrrp_ipsets", V, FIREWALL),
-    row("global_defs", "nftables", V, FIREWALL),
-    row("global_defs", "nftables_priority", V, FIREWALL),
-    row("global_defs", "nftables_counters", V, FIREWALL),
-    row("global_defs", "nftables_ifindex", V, FIREWALL),
+    row("global_defs", "vrrp_iptables", V, IPTABLES),
+    row("global_defs", "vrrp_ipsets", V, IPTABLES),
+    row(
+        "global_defs",
+        "nftables_ifindex",
+        V,
+        "key link-local VIPs by interface index in its drop set (vrrpd does not drop \
+         link-local VIPs yet)",
+    ),
     row(
         "global_defs",
         "vrrp_notify_priority_changes",
