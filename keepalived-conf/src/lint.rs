@@ -6,7 +6,7 @@
 //! virtual router when the script fails. But 150 − 20 = 130 is still above 100, so the
 //! Backup never takes over. keepalived accepts such files silently.
 //!
-//! Priority arithmetic follows keepalived (vrrp_track.c, see DESIGN/reference §3.15): the
+//! Priority arithmetic follows keepalived (vrrp_track.c, see docs/keepalived.md §3.15): the
 //! effective priority is `base + Σ adjustments`, clamped to 1..254; a tracker with weight
 //! `+w` adds `w` while its object is up, `−w` subtracts `|w|` while it is down, `reverse`
 //! flips the sign, and weight 0 means "FAULT when down" (no priority change). An address

@@ -26,8 +26,8 @@ pub enum InitialState {
     Backup,
 }
 
-/// Gratuitous ARP / unsolicited NA schedule (keepalived `garp_*`, §3.12 of
-/// the keepalived notes). Durations of zero switch a burst off.
+/// Gratuitous ARP / unsolicited NA schedule (keepalived `garp_*`,
+/// docs/keepalived.md §3.12). Durations of zero switch a burst off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GarpConfig {
@@ -95,7 +95,7 @@ pub struct TrackerConfig {
 
 impl TrackerConfig {
     /// Priority adjustment this tracker contributes in state `up`
-    /// (keepalived notes §3.15 table).
+    /// (docs/keepalived.md §3.15 table).
     pub fn adjustment(&self, up: bool) -> i32 {
         match (self.weight, self.reverse) {
             (0, _) => 0,

@@ -1,6 +1,6 @@
 //! Where this crate follows keepalived rather than the RFCs, and where it
 //! differs from keepalived. Sources: RFC 9568 (VRRPv3), RFC 3768 (VRRPv2),
-//! keepalived 2.x as summarised in the project's keepalived notes §3.
+//! keepalived 2.x as summarised in docs/keepalived.md §3.
 //!
 //! # keepalived behaviour followed instead of the RFC
 //!
@@ -22,7 +22,7 @@
 //! 5. **`preempt_delay`** (not in the RFC): the first lower-priority advert
 //!    heard in Backup starts a timer; until it expires lower adverts are
 //!    still accepted; an advert of higher or equal priority cancels it. The
-//!    delay therefore adds to Master_Down_Interval (keepalived §3.5).
+//!    delay therefore adds to Master_Down_Interval (docs/keepalived.md §3.5).
 //!    Unlike keepalived, the preempt timer is also cleared when the
 //!    instance leaves Backup, so a later stint in Backup starts afresh.
 //! 6. **`nopreempt`** (RFC 9568 §6.1 `Preempt_Mode` = false): every
@@ -47,7 +47,7 @@
 //!     Shutdown of a Master sends priority 0 (RFC 9568 §6.4.3 too).
 //! 12. **Effective priority** = base + tracker adjustments clamped to
 //!     1..=254; an owner stays 255 and loses its weighted trackers
-//!     (keepalived §3.15).
+//!     (docs/keepalived.md §3.15).
 //! 13. **Address list mismatch** is counted (`address_list_errors`) and the
 //!     advert is still processed (RFC 3768 §7.1 says discard for v2; RFC 9568
 //!     says log). keepalived behaviour.
@@ -62,7 +62,7 @@
 //! * **Owner start-up**: keepalived enters Backup with a 1 µs down timer and
 //!   then Master; we go Initialize → Master directly (the wire effect is the
 //!   same, the timeline has one transition less).
-//! * **Two owners** (keepalived notes §3.6): the lower-address owner yields
+//! * **Two owners** (docs/keepalived.md §3.6): the lower-address owner yields
 //!   through the Master tie-break. The higher-address owner, while Master
 //!   and hearing another priority-255 advert, counts its own adverts sent
 //!   since the first one (periodic adverts and replies; keepalived's exact

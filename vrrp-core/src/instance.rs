@@ -160,7 +160,7 @@ pub struct Instance {
     master_priority: u8,
     /// Sync group membership: the down timer only raises `wants_master`.
     sync_member: bool,
-    /// Two owners (keepalived notes §3.6): when we, as the higher-address
+    /// Two owners (docs/keepalived.md §3.6): when we, as the higher-address
     /// owner in Master, first heard another priority-255 advert, and how
     /// many periodic adverts we sent since.
     other_owner_since: Option<Instant>,
@@ -400,7 +400,7 @@ impl Instance {
             self.counters.rcvd_pri_zero_packets += 1;
         }
         if !self.address_list_matches(adv) {
-            // keepalived §3.9 step 14: logged and counted, still processed.
+            // docs/keepalived.md §3.9 step 14: logged and counted, still processed.
             self.counters.address_list_errors += 1;
         }
         match self.state {
@@ -556,7 +556,7 @@ impl Instance {
     // ---------------------------------------------------------------- internals
 
     fn timer_priority(&self) -> u8 {
-        // keepalived §3.3: the effective priority, 255 for an owner.
+        // docs/keepalived.md §3.3: the effective priority, 255 for an owner.
         if self.cfg.is_owner() {
             PRIORITY_OWNER
         } else {
@@ -579,7 +579,7 @@ impl Instance {
             return Err(DropReason::Vrid);
         }
         if self.cfg.version == Version::V2 {
-            // RFC 3768 §7.1 / keepalived §3.9 step 6: auth, then interval.
+            // RFC 3768 §7.1 / docs/keepalived.md §3.9 step 6: auth, then interval.
             match (adv.auth, self.cfg.auth) {
                 (Auth::Other(..), _) => return Err(DropReason::AuthInvalidType),
                 (Auth::None, Auth::None) | (Auth::Ah, Auth::Ah) => {}
@@ -611,7 +611,7 @@ impl Instance {
     }
 
     /// RFC 9568 §6.4.2 as keepalived's `vrrp_state_backup` does it
-    /// (keepalived notes §3.5).
+    /// (docs/keepalived.md §3.5).
     fn backup_rx(&mut self, now: Instant, src: IpAddr, adv: &Advertisement) {
         if self.owner_demoted && adv.priority == PRIORITY_OWNER {
             // The other owner is still there: keep 254.
@@ -627,7 +627,7 @@ impl Instance {
         let delay_running =
             !self.cfg.preempt_delay.is_zero() && self.preempt_until.is_none_or(|t| t > now);
         if self.cfg.nopreempt || adv.priority >= eff || delay_running {
-            // Accept: no address tie-break in Backup (keepalived §8.15).
+            // Accept: no address tie-break in Backup (docs/keepalived.md §8.15).
             if self.cfg.version == Version::V3 {
                 self.master_adver_int = Duration::from_centis(u64::from(adv.max_advert_int_cs));
             }
@@ -650,7 +650,7 @@ impl Instance {
     }
 
     /// RFC 9568 §6.4.3 as keepalived's `vrrp_state_master_rx` does it
-    /// (keepalived notes §3.6).
+    /// (docs/keepalived.md §3.6).
     fn master_rx(&mut self, now: Instant, src: IpAddr, adv: &Advertisement) {
         if adv.priority == PRIORITY_RELEASE {
             // Another router released: reassert at once.
@@ -670,7 +670,7 @@ impl Instance {
         }
         if !higher && adv.priority == PRIORITY_OWNER && eff == PRIORITY_OWNER {
             // We are the higher-address owner: yield only if the other owner
-            // does not back off (keepalived notes §3.6).
+            // does not back off (docs/keepalived.md §3.6).
             self.other_owner_heard(now, adv);
             if self.owner_demoted {
                 return;
@@ -715,7 +715,7 @@ impl Instance {
         }
     }
 
-    /// keepalived notes §3.6, two owners: the higher-address owner waits for
+    /// docs/keepalived.md §3.6, two owners: the higher-address owner waits for
     /// 2 of its own adverts (periodic or replies) plus 1.2 × max(own, received advert
     /// interval) after the first advert of the other owner; if the other
     /// owner still advertises then, it drops to 254.
@@ -863,7 +863,7 @@ impl Instance {
             self.transition(from, State::Fault, r);
         } else if self.cfg.is_owner() && self.cfg.wanted_initial_state() == InitialState::Master {
             if self.sync_member {
-                // keepalived notes §3.4 (`vrrp_init_state`): a sync group
+                // docs/keepalived.md §3.4 (`vrrp_init_state`): a sync group
                 // member that wants Master while its group is Backup waits
                 // Advert_Interval + Skew_Time(255), then the group decides.
                 let d = self.cfg.advert_interval
@@ -874,7 +874,7 @@ impl Instance {
                 self.become_master(now, Reason::AddressOwner);
             }
         } else {
-            // keepalived §3.4: `state MASTER` below 255 still waits the full
+            // docs/keepalived.md §3.4: `state MASTER` below 255 still waits the full
             // Master_Down_Interval in Backup.
             let d = self.master_down_interval();
             self.enter_backup(now, from, Reason::Startup, d);
@@ -955,11 +955,11 @@ impl Instance {
         (0..self.trackers_up.len()).any(|i| self.tracker_faults(i))
     }
 
-    /// keepalived §3.15: base + Σ adjustments clamped to 1..=254; an owner
+    /// docs/keepalived.md §3.15: base + Σ adjustments clamped to 1..=254; an owner
     /// never changes.
     fn compute_priority(&self) -> u8 {
         if self.cfg.is_owner() {
-            // keepalived notes §3.6: 254 while another owner advertises.
+            // docs/keepalived.md §3.6: 254 while another owner advertises.
             return if self.owner_demoted {
                 PRIORITY_OWNER - 1
             } else {
@@ -1063,7 +1063,7 @@ impl Instance {
 
     fn leave_fault(&mut self, now: Instant) {
         self.master_adver_int = self.cfg.advert_interval;
-        // keepalived §3.17: Backup with 3×adv+Skew; an owner wanting Master
+        // docs/keepalived.md §3.17: Backup with 3×adv+Skew; an owner wanting Master
         // uses adv+Skew.
         let d = if self.cfg.is_owner() && self.cfg.wanted_initial_state() == InitialState::Master {
             self.cfg.advert_interval + self.skew_time()
@@ -1265,7 +1265,7 @@ mod tests {
         assert_eq!(i.poll_timeout(), Some(Instant::from_micros(3_609_375)));
     }
 
-    /// Two owners (keepalived notes §3.6): we are 10.0.0.2, the other owner
+    /// Two owners (docs/keepalived.md §3.6): we are 10.0.0.2, the other owner
     /// 10.0.0.1 keeps advertising 255 every second.
     fn owner_hearing_other_owner(rounds: u64) -> Instance {
         let mut i = inst(255);

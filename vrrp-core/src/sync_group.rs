@@ -1,5 +1,5 @@
 //! keepalived's `vrrp_sync_group`: instances that change state together
-//! (keepalived notes §3.16).
+//! (docs/keepalived.md §3.16).
 //!
 //! The group does not own its instances: keep them in one slice, pass
 //! member indices, and call [`SyncGroup::sync`] after every input given to

@@ -694,7 +694,7 @@ fn packet_timeline_records_sends_receives_and_losses() {
     assert_eq!(lan.instance(1, 0).unwrap().state(), Backup);
 }
 
-/// keepalived notes §3.6, two address owners. "a" (10.0.0.1) ignores
+/// docs/keepalived.md §3.6, two address owners. "a" (10.0.0.1) ignores
 /// adverts (`owner_ignore_adverts`) so it never backs off; "b" (10.0.0.2,
 /// the higher address) hears a's 255 adverts from t=0, counts 2 of its own
 /// adverts (the replies at 0 s and 1 s) and 1.2 × 1 s, drops to 254 on a's
@@ -779,7 +779,7 @@ fn two_owners_higher_address_drops_to_254_then_restores() {
     assert_eq!(sent, want);
 }
 
-/// keepalived notes §3.4: a sync group member that is an owner wanting
+/// docs/keepalived.md §3.4: a sync group member that is an owner wanting
 /// Master starts in Backup with Advert_Interval + Skew_Time(255) =
 /// 1.003906 s instead of going Master at once; the group goes Master when
 /// the other member's Master_Down_Interval (100: 3.609375 s) ends too.

@@ -1,5 +1,5 @@
 //! Notify FIFOs for the checker side (`notify_fifo` and `lvs_notify_fifo` of
-//! `global_defs`, with their `*_script`), reference §3.19.
+//! `global_defs`, with their `*_script`), docs/keepalived.md §3.19.
 //!
 //! keepalived's checker process opens the global FIFO and the LVS one
 //! (notify.c `notify_fifo_open`, each with its script, the FIFO path appended)

@@ -1,5 +1,5 @@
 //! keepalived.conf model → [`Desired`]: defaults, inheritance (checker → real
-//! server → virtual server, reference §5.1), groups expanded into services.
+//! server → virtual server, docs/keepalived.md §5.1), groups expanded into services.
 //! A virtual server that cannot be programmed (unknown scheduler, address
 //! family mismatch, undefined group, ...) is reported with its file:line and
 //! skipped; the others are kept.
@@ -283,7 +283,7 @@ fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {
             out.extend((a..=b).map(|x| IpAddr::from(x.to_be_bytes())));
         }
         (IpAddr::V6(a), IpAddr::V6(b)) => {
-            // Only the last 16 bits vary (reference §2.8).
+            // Only the last 16 bits vary (docs/keepalived.md §2.8).
             let (sa, sb) = (a.segments(), b.segments());
             if sa[..7] != sb[..7] && u128::from(b) - u128::from(a) >= MAX_GROUP_SERVICES as u128 {
                 return None;

@@ -1,5 +1,5 @@
 //! Pool state changes as notification events (keepalived's `do_rs_notifies` and
-//! `update_quorum_state`, reference §4.6 and §5.4), for the notifiers that are not
+//! `update_quorum_state`, docs/keepalived.md §4.6 and §5.4), for the notifiers that are not
 //! scripts: SMTP alerts and notify FIFOs. Scripts stay with [`crate::pool`].
 //!
 //! The events come from comparing a pool before and after a verdict, so the pool

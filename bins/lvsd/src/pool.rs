@@ -1,5 +1,5 @@
-//! The pool logic of one virtual server (keepalived's ipwrapper.c, reference
-//! §4.6 and §5.2), pure: checker verdicts in; the destinations each service
+//! The pool logic of one virtual server (keepalived's ipwrapper.c,
+//! docs/keepalived.md §4.6 and §5.2), pure: checker verdicts in; the destinations each service
 //! should hold and the scripts to run out.
 //!
 //! - A real server is alive iff every one of its checkers is up (no checker:
@@ -76,7 +76,7 @@ pub struct RsRuntime {
     /// Alive (every checker up).
     pub alive: bool,
     /// Started down with alpha and no result yet: the first failure still
-    /// runs `notify_down` (reference §5.2).
+    /// runs `notify_down` (docs/keepalived.md §5.2).
     #[serde(skip)]
     pub alpha_pending: bool,
 }

@@ -1,6 +1,6 @@
 //! Splitting a configured command line into argv, as keepalived does for
 //! `notify_up`, `quorum_up`, `misc_path`, ... (`alloc_strvec_quoted_escaped`,
-//! reference §1.3 level 2): whitespace separates words; `"` and `'` quote;
+//! docs/keepalived.md §1.3 level 2): whitespace separates words; `"` and `'` quote;
 //! quoted and unquoted text join into one word; backslash escapes `\a \b \E
 //! \f \n \r \t \v`, `\nnn` (octal), `\xHH`, `\cC` and `\X` → `X`.
 

@@ -1,5 +1,5 @@
 //! Who lvsd's scripts run as, and whether they may run (keepalived notify.c
-//! `get_default_script_user`, `check_script_secure`; reference §3.18), with
+//! `get_default_script_user`, `check_script_secure`; docs/keepalived.md §3.18), with
 //! netio's [`script_security`](netio::script_security), as vrrpd does:
 //!
 //! - scripts without their own user run as `script_user` (global_defs), else

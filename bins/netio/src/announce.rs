@@ -1,6 +1,6 @@
 //! Gratuitous ARP and unsolicited Neighbour Advertisements, sent on an AF_PACKET
 //! socket as keepalived does on becoming Master (RFC 9568 §6.4.1 (2), §6.4.2 (3);
-//! keepalived vrrp_arp.c / vrrp_ndisc.c; reference §3.12).
+//! keepalived vrrp_arp.c / vrrp_ndisc.c; docs/keepalived.md §3.12).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -129,7 +129,7 @@ impl Announcement {
 /// Spaces gratuitous ARPs and NAs as keepalived's `vrrp_garp_interval` /
 /// `vrrp_gna_interval` do (keepalived vrrp_arp.c / vrrp_ndisc.c: the
 /// per-interface `garp_next_time` / `gna_next_time` and the per-address
-/// `garp_gna_pending` flag; reference §3.12): on one interface, two GARPs (or
+/// `garp_gna_pending` flag; docs/keepalived.md §3.12): on one interface, two GARPs (or
 /// two NAs) go out at least the interval apart. One that cannot go yet waits
 /// in a queue, and like keepalived's pending flag, an address already waiting
 /// is not queued twice, so with an interval the `garp_master_repeat` rounds

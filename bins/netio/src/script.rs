@@ -1,4 +1,4 @@
-//! Running notify scripts the way keepalived does (reference §3.18): the argv is
+//! Running notify scripts the way keepalived does (docs/keepalived.md §3.18): the argv is
 //! executed directly (no shell), in its own process group, with SIGTERM on our
 //! death, without IFS / LD_PRELOAD / LD_LIBRARY_PATH, with a timeout after which
 //! the whole group is killed. Output lines go to tracing.

@@ -1,4 +1,4 @@
-//! Virtual MAC support (keepalived `use_vmac`, reference §3.13): the RFC's virtual
+//! Virtual MAC support (keepalived `use_vmac`, docs/keepalived.md §3.13): the RFC's virtual
 //! router MAC (RFC 9568 §7.3) and the sysctls keepalived sets around a macvlan.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Who still needs the sysctls that VMACs share (keepalived notes §3.13,
+//! Who still needs the sysctls that VMACs share (docs/keepalived.md §3.13,
 //! keepalived's vrrp_if_config.c `reset_arp_config` count).
 //!
 //! A VMAC's own sysctls live and die with it. Two settings are shared:

@@ -3,7 +3,7 @@
 //! One mapping for the daemon and for `vrrpd simulate`: the only difference is
 //! how the primary (source) address of an instance is found, which the caller
 //! supplies as an [`AddressResolver`]. Defaults follow keepalived 2.2.7
-//! (`alloc_vrrp`, `vrrp_complete_instance`; keepalived notes §2.2, §3.4).
+//! (`alloc_vrrp`, `vrrp_complete_instance`; docs/keepalived.md §2.2, §3.4).
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
@@ -35,7 +35,7 @@ pub struct VipSpec {
     pub broadcast: Option<Ipv4Addr>,
 }
 
-/// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (keepalived notes §3.13).
+/// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (docs/keepalived.md §3.13).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmacSpec {
     /// The macvlan's name (`vrrp.VRID` unless given).
@@ -86,7 +86,7 @@ impl From<Vec<String>> for ScriptCmd {
     }
 }
 
-/// Notify scripts of an instance (keepalived notes §3.18).
+/// Notify scripts of an instance (docs/keepalived.md §3.18).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotifySpec {
     /// `notify_master`.
@@ -739,7 +739,7 @@ pub fn map_instance(
         });
     }
 
-    // Priority and state (keepalived §3.4).
+    // Priority and state (docs/keepalived.md §3.4).
     let state = vi.state.as_ref().map(|s| match s.value {
         VrrpState::Master => InitialState::Master,
         VrrpState::Backup => InitialState::Backup,
@@ -759,7 +759,7 @@ pub fn map_instance(
         ));
     }
 
-    // advert_int: v2 rounds to whole seconds 1..255, v3 to 10 ms 0.01..40.95 (§3.2).
+    // advert_int: v2 rounds to whole seconds 1..255, v3 to 10 ms 0.01..40.95 (docs/keepalived.md §3.2).
     let advert_interval = match &vi.advert_int {
         None => Duration::from_secs(1),
         Some(a) => {
@@ -872,7 +872,7 @@ pub fn map_instance(
         ));
     }
 
-    // Trackers: interfaces and scripts (keepalived notes §3.15).
+    // Trackers: interfaces and scripts (docs/keepalived.md §3.15).
     let mut trackers = Vec::new();
     let mut sources = Vec::new();
     for t in &vi.track_interface {
@@ -973,7 +973,7 @@ pub fn map_instance(
         generic: script_cmd(&vi.notify, diags),
     };
 
-    // GARP schedule: instance, else global, else keepalived's defaults (§3.12).
+    // GARP schedule: instance, else global, else keepalived's defaults (docs/keepalived.md §3.12).
     let secs = |inst: &Option<keepalived_conf::Spanned<u32>>,
                 glob: &Option<keepalived_conf::Spanned<u32>>,
                 dflt: Duration| {
@@ -1094,7 +1094,7 @@ pub fn map_instance(
     config.higher_prio_send_advert =
         flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
 
-    // keepalived's silent corrections, made loud (§3.4).
+    // keepalived's silent corrections, made loud (docs/keepalived.md §3.4).
     if state == Some(InitialState::Master)
         && let Some(n) = &vi.nopreempt
         && n.value

@@ -1,5 +1,5 @@
 //! `vrrp_sync_group` beyond membership: its tracking and notify scripts
-//! (keepalived notes §3.16, keepalived.conf(5) "VRRP synchronization group").
+//! (docs/keepalived.md §3.16, keepalived.conf(5) "VRRP synchronization group").
 //!
 //! * Objects tracked by the group (`track_interface`, `track_script`) are
 //!   tracked by every member.

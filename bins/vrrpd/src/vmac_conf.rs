@@ -1,5 +1,5 @@
-//! `use_vmac [NAME] [MAC]` / `vmac_xmit_base` → [`VmacSpec`] (keepalived
-//! notes §3.13, keepalived.conf(5) "use_vmac").
+//! `use_vmac [NAME] [MAC]` / `vmac_xmit_base` → [`VmacSpec`] (docs/keepalived.md
+//! §3.13, keepalived.conf(5) "use_vmac").
 
 use keepalived_conf::{Diagnostic, VrrpInstance};
 use netio::{IpFamily, MacAddr, vmac};
@@ -72,7 +72,7 @@ pub fn map_vmac(
 }
 
 /// VMAC names are unique among the instances, as keepalived 2.2.7 makes them
-/// (keepalived notes §3.13, [`vmac::vmac_default_name`]): a default name
+/// (docs/keepalived.md §3.13, [`vmac::vmac_default_name`]): a default name
 /// (`vrrp.VRID`) already taken, by an earlier instance or a given name, becomes
 /// `vrrp6.VRID` for an IPv6 instance when that is free, else `vrrpN.VRID`
 /// (N = 1, 2, ...); two instances giving the same name is an error (at run

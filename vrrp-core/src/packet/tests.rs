@@ -534,7 +534,7 @@ fn validate_unicast() {
     }];
     let mut e = exp3();
     e.unicast_peers = &peers;
-    // No TTL rule for unicast unless check_unicast_src (keepalived §3.9).
+    // No TTL rule for unicast unless check_unicast_src (docs/keepalived.md §3.9).
     let meta = RxMeta {
         src: SRC4,
         dst,

@@ -308,7 +308,7 @@ pub struct Validated<'p> {
 /// 3. VRID is ours ([`DropReason::VridMismatch`]; RFC 9568 §7.1; keepalived
 ///    demultiplexes on it before its checks);
 /// 4. multicast instance: TTL/hop limit 255 ([`DropReason::BadTtl`];
-///    RFC 9568 §7.1, RFC 3768 §7.1; keepalived §3.9 step 3: not for unicast);
+///    RFC 9568 §7.1, RFC 3768 §7.1; docs/keepalived.md §3.9 step 3: not for unicast);
 /// 5. version ([`DropReason::VersionMismatch`]);
 /// 6. type ([`DropReason::BadType`]);
 /// 7. complete, exact length ([`DropReason::Truncated`],
@@ -421,7 +421,7 @@ pub fn validate<'p>(
 }
 
 /// RFC 3768 §7.1 "Auth Type matches ... and perform that authentication
-/// method"; keepalived §3.8 order: known type, same type, password.
+/// method"; docs/keepalived.md §3.8 order: known type, same type, password.
 fn check_v2_auth(packet: &VrrpPacket<&[u8]>, ours: Auth) -> Result<(), DropReason> {
     let got = packet.auth_type();
     if got > 2 {

@@ -1,4 +1,4 @@
-//! DNS_CHECK (reference §5.3): a UDP query with RD=1 for `name`/`type`;
+//! DNS_CHECK (docs/keepalived.md §5.3): a UDP query with RD=1 for `name`/`type`;
 //! success is a response with the same ID, QR=1 and RCODE 0 (answers are not
 //! inspected). Port 53 when the checker has none.
 

@@ -1,4 +1,4 @@
-//! FILE_CHECK (reference §5.3): the tracked file holds an integer; value ×
+//! FILE_CHECK (docs/keepalived.md §5.3): the tracked file holds an integer; value ×
 //! weight (negated with `reverse`) is added to the real server's weight; with
 //! weight 0 any non-zero value fails; a result at or below INT32_MIN puts the
 //! server in fault. A missing or unreadable file counts as 0.

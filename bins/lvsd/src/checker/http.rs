@@ -1,4 +1,4 @@
-//! HTTP_GET and SSL_GET (reference §5.3): `GET <path> HTTP/1.0|1.1` with
+//! HTTP_GET and SSL_GET (docs/keepalived.md §5.3): `GET <path> HTTP/1.0|1.1` with
 //! `User-Agent: KeepAliveClient` and `Host`, the status code must be in the
 //! accepted ranges, and with `digest` the MD5 of the body (what follows the
 //! header, up to Content-Length when given) must match. SSL_GET does not

@@ -1,4 +1,4 @@
-//! MISC_CHECK (reference §5.3): run `misc_path` (at most `misc_timeout`);
+//! MISC_CHECK (docs/keepalived.md §5.3): run `misc_path` (at most `misc_timeout`);
 //! exit 0 passes. With `misc_dynamic`, exit 1 fails and exit 2..255 passes
 //! and sets the real server's weight to exit−2. With `user`, the script runs
 //! as that user (and group), else as the default script user (`script_user`,

@@ -1,5 +1,5 @@
 //! Health checkers: each one a tokio task that checks its target, runs the
-//! keepalived retry cycle ([`Fsm`], reference §5.2) and reports verdict
+//! keepalived retry cycle ([`Fsm`], docs/keepalived.md §5.2) and reports verdict
 //! changes on a channel.
 
 use std::time::Duration;

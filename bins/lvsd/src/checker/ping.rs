@@ -1,4 +1,4 @@
-//! PING_CHECK (reference §5.3): an ICMP (ICMPv6) echo request; success is an
+//! PING_CHECK (docs/keepalived.md §5.3): an ICMP (ICMPv6) echo request; success is an
 //! echo reply within `connect_timeout`. Uses a ping socket (SOCK_DGRAM) and
 //! falls back to a raw socket (root) when `net.ipv4.ping_group_range` does
 //! not allow ping sockets.

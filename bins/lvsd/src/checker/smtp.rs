@@ -1,4 +1,4 @@
-//! SMTP_CHECK (reference §5.3): connect, expect a `220` banner, send `HELO
+//! SMTP_CHECK (docs/keepalived.md §5.3): connect, expect a `220` banner, send `HELO
 //! <helo_name>`, expect `250`, send `QUIT`.
 
 use tokio::net::TcpStream;

@@ -1,4 +1,4 @@
-//! UDP_CHECK (reference §5.3): send the payload on a connected UDP socket.
+//! UDP_CHECK (docs/keepalived.md §5.3): send the payload on a connected UDP socket.
 //! Without `require_reply`, an ICMP unreachable fails and silence until
 //! `connect_timeout` passes; with it, a reply must come, its length must be
 //! within [min, max] and it must match the pattern (`x` nibbles are

@@ -1,5 +1,5 @@
 //! HTTP_GET / SSL_GET walk their `url`s one per check, as keepalived's check_http.c
-//! does (reference §5.3): after a URL passes, the next one is fetched `delay_loop`
+//! does (docs/keepalived.md §5.3): after a URL passes, the next one is fetched `delay_loop`
 //! later, so N URLs take N × delay_loop for a full pass. A failing URL is retried
 //! (the retry cycle of [`super::Fsm`]) and stays the current URL. A checker that is
 //! DOWN comes UP only after every URL has passed in a row.

@@ -94,7 +94,7 @@ impl Slot {
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
-    /// families (keepalived notes §3.13). An IPv6 advert from the VMAC keeps
+    /// families (docs/keepalived.md §3.13). An IPv6 advert from the VMAC keeps
     /// its source address (the parent's link-local): the VMAC carries that
     /// address too ([`vmac::ipv6_vmac_address`]), as keepalived 2.2.7's does.
     fn xmit_ifindex(&self) -> u32 {

@@ -1,4 +1,4 @@
-//! `use_vmac` at runtime (keepalived notes §3.13, keepalived's vrrp_vmac.c and
+//! `use_vmac` at runtime (docs/keepalived.md §3.13, keepalived's vrrp_vmac.c and
 //! vrrp_if_config.c): a macvlan with the virtual router MAC on the instance's
 //! interface, created at start, removed at exit.
 //!
