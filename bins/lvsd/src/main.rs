@@ -29,7 +29,7 @@ struct Cli {
     daemon: netio::cli::DaemonArgs,
     /// Unix socket serving `lvsd status` (mode 0600). Inside a network
     /// namespace other than the host's, the default is /run/lvsd_NS.sock (NS:
-    /// its name under /run/netns, else net<inode>), so daemons run one per
+    /// its name under /run/netns, else `net<inode>`), so daemons run one per
     /// namespace do not collide.
     #[arg(long, default_value_os_t = default_socket())]
     socket: PathBuf,
