@@ -290,7 +290,8 @@ impl Session {
         [pending, other].into_iter().flatten().min()
     }
 
-    /// Expires response timeouts, sends Pings, ends the back-off.
+    /// Expires response timeouts (a master that does not answer is taken
+    /// as lost, RFC 2741 §7.1.9), sends Pings, ends the back-off.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.pending.values().any(|(_, d)| *d <= now) {
             self.lose(now, LossReason::Timeout);
@@ -437,7 +438,7 @@ impl Session {
 
     fn malformed(&mut self, now: Instant, e: DecodeError) {
         self.lose(now, LossReason::Malformed(e));
-        // RFC 2741 §7.1.8: a Close with reasonParseError before dropping.
+        // A Close with reasonParseError (RFC 2741 §6.2.2) before dropping.
         self.queue(&Pdu::new(0, 0, 0, Payload::Close(CloseReason::ParseError)));
     }
 
@@ -626,7 +627,10 @@ impl Session {
         self.next_ping = None;
         if self.state != State::Closed {
             self.state = State::Backoff(now + self.backoff);
-            self.backoff = (self.backoff * 2).min(self.config.reopen_backoff_max);
+            self.backoff = self
+                .backoff
+                .saturating_mul(2)
+                .min(self.config.reopen_backoff_max);
         }
         self.events.push_back(Event::Lost(reason));
     }
