@@ -578,3 +578,52 @@ fn close_by_caller_is_final() {
     assert_eq!(sent(&mut s), []);
     assert_eq!(events(&mut s), []);
 }
+
+#[test]
+fn little_endian_master_and_oversized_header() {
+    let t0 = Instant::now();
+    let mib = TestMib::new();
+    let mut s = Session::new(config(), t0);
+    let out = sent(&mut s);
+    // The Open's Response written by a little-endian master (RFC 2741 §6.1:
+    // NETWORK_BYTE_ORDER clear), session id 0x01020304.
+    let mut le = vec![1, 18, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0];
+    le.extend_from_slice(&out[0].packet_id.to_le_bytes());
+    le.extend_from_slice(&8u32.to_le_bytes());
+    le.extend_from_slice(&[0; 8]);
+    s.handle_bytes(t0, &le, &mib);
+    assert_eq!(
+        events(&mut s),
+        [Event::Opened {
+            session_id: 0x0102_0304
+        }]
+    );
+    sent(&mut s);
+    // A header announcing more than `max_payload` loses the session at once.
+    let mut huge = Pdu::new(0x0102_0304, 0, 9, Payload::Ping)
+        .to_bytes()
+        .unwrap();
+    huge[16..20].copy_from_slice(&(2u32 << 20).to_be_bytes());
+    s.handle_bytes(t0, &huge, &mib);
+    assert!(matches!(
+        &events(&mut s)[..],
+        [Event::Lost(LossReason::Malformed(
+            agentx_subagent::DecodeError::PayloadTooLarge { .. }
+        ))]
+    ));
+}
+
+#[test]
+fn ping_answered_not_open_loses_the_session() {
+    let t0 = Instant::now();
+    let mib = TestMib::new();
+    let mut s = open(t0, &mib);
+    let at = t0 + Duration::from_secs(10);
+    s.handle_timeout(at);
+    let ping = sent(&mut s).remove(0);
+    s.handle_bytes(at, &response(SID, &ping, ResError::NOT_OPEN), &mib);
+    assert_eq!(
+        events(&mut s),
+        [Event::Lost(LossReason::MasterClosed(CloseReason::Other))]
+    );
+}
