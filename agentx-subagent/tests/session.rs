@@ -627,3 +627,56 @@ fn ping_answered_not_open_loses_the_session() {
         [Event::Lost(LossReason::MasterClosed(CloseReason::Other))]
     );
 }
+
+#[test]
+fn byte_at_a_time_and_bulk_cap() {
+    let t0 = Instant::now();
+    let mib = TestMib::new();
+    let mut cfg = config();
+    cfg.max_bulk_varbinds = 3;
+    let mut s = Session::new(cfg, t0);
+    let open_pdu = sent(&mut s).remove(0);
+    for b in response(SID, &open_pdu, ResError::NO_ERROR) {
+        s.handle_bytes(t0, &[b], &mib);
+    }
+    assert_eq!(events(&mut s), [Event::Opened { session_id: SID }]);
+    sent(&mut s);
+
+    let bulk = Pdu::new(
+        SID,
+        3,
+        300,
+        Payload::GetBulk(GetBulk {
+            non_repeaters: 0,
+            max_repetitions: 100,
+            ranges: vec![range(T, false, ""), range(&format!("{T}.3"), false, "")],
+        }),
+    );
+    let get = Pdu::new(
+        SID,
+        4,
+        301,
+        Payload::Get(vec![range(&format!("{T}.3.2"), false, "")]),
+    );
+    let mut stream = bulk.to_bytes().unwrap();
+    stream.extend(get.to_bytes().unwrap());
+    let mut answers = Vec::new();
+    for b in stream {
+        s.handle_bytes(t0, &[b], &mib);
+        answers.extend(sent(&mut s));
+    }
+    assert_eq!(answers.len(), 2);
+    // The cap of 3 VarBinds leaves room for one row of two repeaters.
+    assert_eq!(
+        answer(&answers[0]).varbinds,
+        [
+            VarBind::new(
+                oid(&format!("{T}.2.1")),
+                Value::OctetString(b"VI_1".to_vec())
+            ),
+            VarBind::new(oid(&format!("{T}.3.1")), Value::Integer(51)),
+        ]
+    );
+    assert_eq!(answers[1].packet_id, 301);
+    assert_eq!(answer(&answers[1]).varbinds[0].value, Value::Integer(52));
+}
