@@ -6,13 +6,10 @@
 //! * `vrrpd status [--socket PATH]`: the running daemon's instances as JSON.
 //! * `vrrpd simulate FILE...`: run several nodes' configs on a virtual LAN.
 
-mod conf;
 mod daemon;
 mod from_env;
-mod mapping;
 mod simulate;
-mod sync_group;
-mod vmac_conf;
+mod spec;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -8,7 +8,7 @@ use vrrp_core::State;
 use vrrp_core::sim::{LinkParams, SimEvent, TimelineKind, VirtualLan};
 use vrrp_core::time::{Duration, Instant};
 
-use crate::conf::load_for_sim;
+use crate::spec::load::load_for_sim;
 
 /// Default one-way latency of the virtual segment.
 pub const DEFAULT_LATENCY_MS: f64 = 1.0;

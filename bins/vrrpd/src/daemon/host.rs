@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use netio::{AddressInfo, Interface, MacAddr, NetlinkError, Rtnl};
 use vrrp_core::packet::Family;
 
-use crate::mapping::AddressResolver;
+use crate::spec::mapping::AddressResolver;
 
 /// A snapshot of the host's interfaces and addresses.
 #[derive(Debug, Clone, Default)]

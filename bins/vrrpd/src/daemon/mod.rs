@@ -18,7 +18,7 @@ pub mod control;
 mod host;
 pub mod lvs_sync;
 mod router;
-mod scripting;
+pub(crate) mod scripting;
 pub mod status;
 mod vmac;
 
@@ -32,7 +32,7 @@ use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 use vrrp_core::packet::Family;
 
-use crate::conf;
+use crate::spec::load;
 use clock::Clock;
 use host::HostView;
 use netio::control::RemoveOnDrop as PidFile;
@@ -84,11 +84,14 @@ pub fn main(o: DaemonOptions) -> ExitCode {
 }
 
 /// Loads and maps the config against the current host; prints diagnostics.
-async fn load(path: &Path, rtnl: &Rtnl) -> Result<(crate::mapping::Mapped, HostView), String> {
+async fn load(
+    path: &Path,
+    rtnl: &Rtnl,
+) -> Result<(crate::spec::mapping::Mapped, HostView), String> {
     let host = HostView::read(rtnl)
         .await
         .map_err(|e| format!("reading interfaces: {e}"))?;
-    let loaded = conf::load(path, &host);
+    let loaded = load::load(path, &host);
     let text = loaded.render();
     if !text.is_empty() {
         eprint!("{text}");
@@ -137,7 +140,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
 /// another host).
 fn config_test(path: &Path) -> Result<(), String> {
     struct Lenient(HostView);
-    impl crate::mapping::AddressResolver for Lenient {
+    impl crate::spec::mapping::AddressResolver for Lenient {
         fn primary(&self, interface: Option<&str>, family: Family) -> Option<std::net::IpAddr> {
             self.0.primary(interface, family).or(Some(match family {
                 Family::V4 => std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
@@ -145,7 +148,7 @@ fn config_test(path: &Path) -> Result<(), String> {
             }))
         }
     }
-    let loaded = conf::load(path, &Lenient(HostView::default()));
+    let loaded = load::load(path, &Lenient(HostView::default()));
     let text = loaded.render();
     if !text.is_empty() {
         eprint!("{text}");

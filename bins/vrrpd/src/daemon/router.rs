@@ -23,7 +23,7 @@ use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
-use crate::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
+use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +174,7 @@ fn spawn_notify(
     tasks: &mut Vec<tokio::task::JoinHandle<()>>,
     kind: &'static str,
     name: String,
-    cmd: crate::mapping::ScriptCmd,
+    cmd: crate::spec::mapping::ScriptCmd,
 ) {
     tasks.retain(|h| !h.is_finished());
     tasks.push(tokio::spawn(async move {
@@ -594,7 +594,7 @@ impl Router {
         };
         info!(group = %name, from = from.map_or("INIT", State::as_str), to = to.as_str(), "sync group state change");
         let scripts = self.group_notify.get(&name).map_or(Vec::new(), |n| {
-            crate::sync_group::group_scripts(n, &name, to)
+            crate::daemon::scripting::group_scripts(n, &name, to)
         });
         for cmd in scripts {
             spawn_notify(&mut self.notify_tasks, "group", name.clone(), cmd);
@@ -834,11 +834,11 @@ impl Router {
                 &netio::notify_fifo::group_line(&g, State::Stop.as_str()),
             );
         }
-        let stops: Vec<(String, crate::mapping::ScriptCmd)> = self
+        let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
             .group_notify
             .iter()
             .flat_map(|(g, n)| {
-                crate::sync_group::group_scripts(n, g, State::Stop)
+                crate::daemon::scripting::group_scripts(n, g, State::Stop)
                     .into_iter()
                     .map(move |a| (g.clone(), a))
             })

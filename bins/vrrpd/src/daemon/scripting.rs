@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 
 use super::router::Router;
-use crate::mapping::{Mapped, ScriptCmd, TrackFileSpec, TrackerSource};
+use crate::spec::mapping::{Mapped, ScriptCmd, TrackFileSpec, TrackerSource};
 
 /// A `track_file` value from the watcher: (name, value).
 pub type FileValue = (String, i32);
@@ -263,7 +263,7 @@ impl Drop for TrackFiles {
 
 /// Checks every script of one notify block (an instance's or a sync group's),
 /// labelled `WHO KEYWORD` in the log.
-fn check_notify(ck: &mut Checker, who: &str, n: &mut crate::mapping::NotifySpec) {
+fn check_notify(ck: &mut Checker, who: &str, n: &mut crate::spec::mapping::NotifySpec) {
     for (kw, slot) in [
         ("notify_master", &mut n.master),
         ("notify_backup", &mut n.backup),
@@ -273,4 +273,29 @@ fn check_notify(ck: &mut Checker, who: &str, n: &mut crate::mapping::NotifySpec)
     ] {
         ck.check_cmd(&format!("{who} {kw}"), slot);
     }
+}
+
+/// The command lines to run when group `name` enters `to`: the specific
+/// script first, then the generic one with `GROUP NAME STATE 0`.
+pub fn group_scripts(
+    n: &crate::spec::mapping::NotifySpec,
+    name: &str,
+    to: vrrp_core::State,
+) -> Vec<crate::spec::mapping::ScriptCmd> {
+    let specific = n.for_state(to);
+    // keepalived's generic notify knows no STOP for groups (man page:
+    // "stop only applies to instances").
+    let generic = (to != vrrp_core::State::Stop && to != vrrp_core::State::Initialize)
+        .then(|| n.generic.clone())
+        .flatten()
+        .map(|mut a| {
+            a.argv.extend([
+                "GROUP".to_string(),
+                name.to_string(),
+                to.as_str().to_string(),
+                "0".to_string(),
+            ]);
+            a
+        });
+    [specific, generic].into_iter().flatten().collect()
 }

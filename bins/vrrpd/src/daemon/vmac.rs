@@ -32,7 +32,7 @@ use netio::{
 use tracing::{info, warn};
 use vrrp_core::packet::Family;
 
-use crate::mapping::VmacSpec;
+use crate::spec::mapping::VmacSpec;
 
 /// A VMAC this daemon created.
 #[derive(Debug)]

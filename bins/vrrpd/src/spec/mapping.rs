@@ -214,7 +214,7 @@ pub struct Mapped {
     /// `script_user USER [GROUP]`.
     pub script_user: Option<(String, Option<String>)>,
     /// global `lvs_sync_daemon ... VRRP_INSTANCE`: the IPVS sync daemon that follows it.
-    pub lvs_sync: Option<crate::daemon::lvs_sync::SyncSpec>,
+    pub lvs_sync: Option<crate::spec::lvs_sync::SyncSpec>,
     /// global `vrrp_garp_interval`: minimum gap between two gratuitous ARPs
     /// on one interface (zero: none).
     pub garp_interval: std::time::Duration,
@@ -265,7 +265,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             out.instances.push(spec);
         }
     }
-    out.lvs_sync = crate::daemon::lvs_sync::resolve(cfg, &out.instances, &mut diags);
+    out.lvs_sync = crate::spec::lvs_sync::resolve(cfg, &out.instances, &mut diags);
     // Duplicate (interface, family, vrid) in multicast mode cannot both run.
     for (i, a) in out.instances.iter().enumerate() {
         for b in &out.instances[..i] {
@@ -289,7 +289,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             }
         }
     }
-    crate::vmac_conf::unique_names(&mut out.instances, &mut diags);
+    crate::spec::vmac::unique_names(&mut out.instances, &mut diags);
     for sg in &cfg.vrrp_sync_groups {
         let mut members = Vec::new();
         for m in &sg.group {
@@ -318,8 +318,14 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
                 ),
             }
         }
-        crate::sync_group::apply_group_tracking(sg, cfg, &members, &mut out.instances, &mut diags);
-        if let Some(n) = crate::sync_group::group_notify(sg, &mut diags) {
+        crate::spec::sync_group::apply_group_tracking(
+            sg,
+            cfg,
+            &members,
+            &mut out.instances,
+            &mut diags,
+        );
+        if let Some(n) = crate::spec::sync_group::group_notify(sg, &mut diags) {
             out.group_notify.insert(sg.name.value.clone(), n);
         }
         if members.is_empty() {
@@ -916,7 +922,7 @@ pub fn map_instance(
             "change this instance's priority or put it in FAULT while the BFD session is down",
         ));
     }
-    let vmac = crate::vmac_conf::map_vmac(vi, vrid.value, family, diags);
+    let vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
     if let Some(r) = vi.virtual_routes.first() {
         diags.push(not_acted_on(
             r.span,

@@ -1,5 +1,5 @@
 //! Loading keepalived.conf for vrrpd: parse with keepalived-conf, map with
-//! [`crate::mapping`], and sort diagnostics into what stops vrrpd and what
+//! [`crate::spec::mapping`], and sort diagnostics into what stops vrrpd and what
 //! does not. As keepalived's VRRP process does, errors inside sections vrrpd
 //! does not use (`virtual_server`, `real_server`, checkers, ...) are reported
 //! as warnings.
@@ -8,7 +8,7 @@ use std::path::Path;
 
 use keepalived_conf::{Diagnostic, LoadOptions, Parsed};
 
-use crate::mapping::{AddressResolver, Mapped, map_config};
+use crate::spec::mapping::{AddressResolver, Mapped, map_config};
 
 /// Top-level sections whose errors matter to vrrpd.
 const USED_SECTIONS: &[&str] = &[
@@ -99,13 +99,13 @@ pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
 
 /// Loads a file for the simulator (no root, no interfaces).
 pub fn load_for_sim(path: &Path, node: u16) -> Loaded {
-    load(path, &crate::mapping::SimResolver { node })
+    load(path, &crate::spec::mapping::SimResolver { node })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::SimResolver;
+    use crate::spec::mapping::SimResolver;
     use keepalived_conf::Severity;
 
     #[test]

@@ -11,11 +11,11 @@
 //!   being 0 for a group as keepalived 2.2.7 passes it.
 
 use keepalived_conf::{Diagnostic, VrrpSyncGroup};
-use vrrp_core::{State, TrackerConfig, TrackerKind};
+use vrrp_core::{TrackerConfig, TrackerKind};
 
-use crate::mapping::{
-    InstanceSpec, NotifySpec, ScriptCmd, TrackerSource, file_tracker, ignored, not_acted_on,
-    script_cmd, script_tracker,
+use crate::spec::mapping::{
+    InstanceSpec, NotifySpec, TrackerSource, file_tracker, ignored, not_acted_on, script_cmd,
+    script_tracker,
 };
 
 /// The group's notify scripts, if it has any.
@@ -28,27 +28,6 @@ pub fn group_notify(sg: &VrrpSyncGroup, diags: &mut Vec<Diagnostic>) -> Option<N
         generic: script_cmd(&sg.notify, diags),
     };
     (n != NotifySpec::default()).then_some(n)
-}
-
-/// The command lines to run when group `name` enters `to`: the specific
-/// script first, then the generic one with `GROUP NAME STATE 0`.
-pub fn group_scripts(n: &NotifySpec, name: &str, to: State) -> Vec<ScriptCmd> {
-    let specific = n.for_state(to);
-    // keepalived's generic notify knows no STOP for groups (man page:
-    // "stop only applies to instances").
-    let generic = (to != State::Stop && to != State::Initialize)
-        .then(|| n.generic.clone())
-        .flatten()
-        .map(|mut a| {
-            a.argv.extend([
-                "GROUP".to_string(),
-                name.to_string(),
-                to.as_str().to_string(),
-                "0".to_string(),
-            ]);
-            a
-        });
-    [specific, generic].into_iter().flatten().collect()
 }
 
 /// Applies the group's tracking to its members (indices into `instances`).
@@ -131,11 +110,12 @@ pub fn apply_group_tracking(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vrrp_core::State;
 
     #[test]
     fn group_generic_notify_gets_group_name_state_and_zero() {
         let group_scripts = |n: &NotifySpec, g: &str, st: State| -> Vec<Vec<String>> {
-            super::group_scripts(n, g, st)
+            crate::daemon::scripting::group_scripts(n, g, st)
                 .into_iter()
                 .map(|c| c.argv)
                 .collect()

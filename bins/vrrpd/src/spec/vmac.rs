@@ -7,7 +7,7 @@ use vrrp_core::packet::Family;
 
 use std::collections::HashSet;
 
-use crate::mapping::{InstanceSpec, VmacSpec, ignored};
+use crate::spec::mapping::{InstanceSpec, VmacSpec, ignored};
 
 /// Linux interface names are at most 15 bytes (IFNAMSIZ - 1).
 const IFNAMSIZ_MAX: usize = 15;

@@ -1,0 +1,16 @@
+//! The configuration side of vrrpd: a keepalived.conf read and mapped onto vrrp-core's
+//! instance and sync-group configurations plus the settings the runtime needs (VIPs,
+//! VMACs, trackers, scripts, FIFOs, the IPVS sync daemon). It imports nothing from the
+//! runtime (`crate::daemon`), which is built on top of it.
+//!
+//! - [`load`]: reading the file and keeping the diagnostics of the sections vrrpd uses;
+//! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
+//! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
+//! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
+//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
+
+pub mod load;
+pub mod lvs_sync;
+pub mod mapping;
+pub mod sync_group;
+pub mod vmac;
