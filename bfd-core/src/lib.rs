@@ -1,0 +1,26 @@
+//! Sans-IO BFD (RFC 5880, single hop over IPv4/IPv6 per RFC 5881): the
+//! control packet codec and the session state machine.
+//!
+//! * [`packet`]: version 1 control packets, a zero-copy checked view and an
+//!   owned [`packet::ControlPacket`] that parses and emits into a caller
+//!   buffer without allocating. Authentication is not implemented: packets
+//!   with the A bit are discarded, as keepalived's BFD does.
+//! * [`time`]: the crate's own monotonic [`time::Instant`] and
+//!   [`time::Duration`] in microseconds; nothing here reads the OS clock.
+//!
+//! No sockets, no clock, no threads, no randomness: the caller passes `now`,
+//! received packets and the random bits for jitter, and drains packets to
+//! send, events and the next deadline.
+#![cfg_attr(not(test), no_std)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+extern crate alloc;
+
+pub mod packet;
+pub mod time;
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
