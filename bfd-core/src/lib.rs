@@ -5,6 +5,10 @@
 //!   owned [`packet::ControlPacket`] that parses and emits into a caller
 //!   buffer without allocating. Authentication is not implemented: packets
 //!   with the A bit are discarded, as keepalived's BFD does.
+//! * [`Session`]: one session in Asynchronous mode (RFC 5880 §6): the
+//!   three-way handshake, Detection Time, jittered transmission, the poll
+//!   sequence, the Passive role and AdminDown, configured by
+//!   [`SessionConfig`]; [`Event::is_failure`] applies RFC 5882 §3.2.
 //! * [`time`]: the crate's own monotonic [`time::Instant`] and
 //!   [`time::Duration`] in microseconds; nothing here reads the OS clock.
 //!
@@ -18,7 +22,11 @@
 extern crate alloc;
 
 pub mod packet;
+pub mod session;
 pub mod time;
+
+pub use packet::{ControlPacket, Diagnostic, State};
+pub use session::{ConfigError, Discard, Event, Jitter, Session, SessionConfig};
 
 /// The crate README's example, compiled and run as a doctest.
 #[cfg(doctest)]
