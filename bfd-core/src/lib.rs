@@ -9,6 +9,9 @@
 //!   three-way handshake, Detection Time, jittered transmission, the poll
 //!   sequence, the Passive role and AdminDown, configured by
 //!   [`SessionConfig`]; [`Event::is_failure`] applies RFC 5882 §3.2.
+//! * [`Sessions`]: the sessions of a host, with demultiplexing by Your
+//!   Discriminator or, while it is zero, by peer (RFC 5880 §6.8.6, RFC 5881
+//!   §3), and the TTL 255 check (RFC 5881 §5).
 //! * [`time`]: the crate's own monotonic [`time::Instant`] and
 //!   [`time::Duration`] in microseconds; nothing here reads the OS clock.
 //!
@@ -23,10 +26,12 @@ extern crate alloc;
 
 pub mod packet;
 pub mod session;
+pub mod sessions;
 pub mod time;
 
 pub use packet::{ControlPacket, Diagnostic, State};
 pub use session::{ConfigError, Discard, Event, Jitter, Session, SessionConfig};
+pub use sessions::{AddError, PeerKey, RxError, RxMeta, Sessions};
 
 /// The crate README's example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -530,11 +530,16 @@ impl Session {
             return;
         }
         self.tx_interval = iv;
+        let planned = self.next_tx;
         self.next_tx = iv.map(|iv| match self.last_tx {
             None => now,
             Some(last) => {
-                let at = last + jittered(iv, self.cfg.detect_mult, jitter.next_u32());
-                at.max(now)
+                let at = (last + jittered(iv, self.cfg.detect_mult, jitter.next_u32())).max(now);
+                // A longer interval starts after the packet already planned:
+                // the peer's Detection Time still counts on it (leaving Up
+                // raises the interval to 1 s, and the packet that tells the
+                // peer must not come later than it expects one).
+                planned.map_or(at, |p| p.min(at))
             }
         });
     }
