@@ -419,3 +419,67 @@ proptest::proptest! {
         proptest::prop_assert!(j <= hi && j * 4 >= us * 3, "{} -> {}", us, j);
     }
 }
+
+#[test]
+fn state_diagram_of_6_2() {
+    let peer = |state| ControlPacket {
+        diagnostic: Diagnostic::None,
+        state,
+        poll: false,
+        final_: false,
+        control_plane_independent: false,
+        demand: false,
+        detect_mult: 3,
+        my_discriminator: 9,
+        your_discriminator: if state <= State::Down { 0 } else { 1 },
+        desired_min_tx: 300_000,
+        required_min_rx: 300_000,
+        required_min_echo_rx: 0,
+    };
+    let session_in = |state: State| {
+        let mut s = Session::new(cfg(1), at(0)).unwrap();
+        let path: &[State] = match state {
+            State::Down => &[],
+            State::Init => &[State::Down],
+            _ => &[State::Down, State::Init],
+        };
+        for &p in path {
+            s.handle_packet(at(0), &peer(p), &mut nj()).unwrap();
+        }
+        assert_eq!(s.state(), state);
+        events(&mut s);
+        s
+    };
+    use State::*;
+    let expected = [
+        // (local, received, new local state)
+        (Down, AdminDown, Down),
+        (Down, Down, Init),
+        (Down, Init, Up),
+        (Down, Up, Down),
+        (Init, AdminDown, Down),
+        (Init, Down, Init),
+        (Init, Init, Up),
+        (Init, Up, Up),
+        (Up, AdminDown, Down),
+        (Up, Down, Down),
+        (Up, Init, Up),
+        (Up, Up, Up),
+    ];
+    for (local, received, new) in expected {
+        let mut s = session_in(local);
+        s.handle_packet(at(1), &peer(received), &mut nj()).unwrap();
+        assert_eq!(s.state(), new, "{local:?} + {received:?}");
+        assert_eq!(
+            s.poll_event().is_some(),
+            local != new,
+            "{local:?} + {received:?}"
+        );
+        if new == Down && local != Down {
+            assert_eq!(
+                s.local_diagnostic(),
+                Diagnostic::NeighborSignaledSessionDown
+            );
+        }
+    }
+}
