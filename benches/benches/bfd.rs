@@ -1,5 +1,7 @@
 //! Criterion bench `bfd` (bfd-core): the control packet codec and one
-//! session's receive-and-reply step.
+//! session's receive-and-reply step. On the project's 2-core machine, loaded
+//! (`cargo bench -p benches --bench bfd -- --warm-up-time 1
+//! --measurement-time 3`): decode 11 ns, emit 9 ns, sessions_rx_up 50 ns.
 //!
 //! * `bfd/decode`: `ControlPacket::decode` of an Up packet (view checks and
 //!   the RFC 5880 §6.8.6 packet checks);

@@ -89,6 +89,9 @@ pub struct Sessions {
     by_discr: BTreeMap<u32, Entry>,
     by_peer: BTreeMap<PeerKey, u32>,
     events: VecDeque<(u32, Event)>,
+    /// Sessions that may have packets or events pending, so that draining
+    /// does not scan every session.
+    touched: VecDeque<u32>,
 }
 
 impl Sessions {
@@ -109,6 +112,7 @@ impl Sessions {
         let session = Session::new(cfg, now)?;
         self.by_discr.insert(discr, Entry { peer, session });
         self.by_peer.insert(peer, discr);
+        self.touched.push_back(discr);
         Ok(())
     }
 
@@ -182,6 +186,7 @@ impl Sessions {
         while let Some(e) = entry.session.poll_event() {
             self.events.push_back((discr, e));
         }
+        self.touched.push_back(discr);
         r?;
         Ok(discr)
     }
@@ -194,25 +199,38 @@ impl Sessions {
                 while let Some(ev) = e.session.poll_event() {
                     self.events.push_back((discr, ev));
                 }
+                self.touched.push_back(discr);
             }
         }
     }
 
     /// The next packet to send and its peer (send it to UDP port
-    /// [`packet::CONTROL_PORT`] with TTL 255, RFC 5881 §4-5).
+    /// [`packet::CONTROL_PORT`] with TTL 255, RFC 5881 §4-5). Only the
+    /// sessions touched since the last drain are looked at.
     pub fn poll_transmit(&mut self) -> Option<(PeerKey, ControlPacket)> {
-        self.by_discr
-            .values_mut()
-            .find_map(|e| e.session.poll_transmit().map(|p| (e.peer, p)))
+        while let Some(&discr) = self.touched.front() {
+            if let Some(e) = self.by_discr.get_mut(&discr) {
+                while let Some(ev) = e.session.poll_event() {
+                    self.events.push_back((discr, ev));
+                }
+                if let Some(p) = e.session.poll_transmit() {
+                    return Some((e.peer, p));
+                }
+            }
+            self.touched.pop_front();
+        }
+        None
     }
 
     /// The next state change: the session's local discriminator and the
     /// event.
     pub fn poll_event(&mut self) -> Option<(u32, Event)> {
         // Events raised through `get_mut` (AdminDown) are collected here too.
-        for (&discr, e) in self.by_discr.iter_mut() {
-            while let Some(ev) = e.session.poll_event() {
-                self.events.push_back((discr, ev));
+        for &discr in &self.touched {
+            if let Some(e) = self.by_discr.get_mut(&discr) {
+                while let Some(ev) = e.session.poll_event() {
+                    self.events.push_back((discr, ev));
+                }
             }
         }
         self.events.pop_front()
