@@ -327,3 +327,21 @@ fn demux_and_ttl() {
         Err(RxError::UnknownDiscriminator(7))
     );
 }
+
+#[test]
+fn admin_down_through_get_mut_is_reported() {
+    let mut s = Sessions::new();
+    s.add(addr(2), config(7), Instant::ZERO).unwrap();
+    s.get_mut(7)
+        .unwrap()
+        .set_admin_down(Instant::ZERO, true, &mut || 0);
+    let (d, e) = s.poll_event().unwrap();
+    assert_eq!((d, e.from, e.to), (7, State::Down, State::AdminDown));
+    assert_eq!(e.diagnostic, Diagnostic::AdministrativelyDown);
+    assert!(s.poll_event().is_none());
+    // Its first packet says so.
+    s.handle_timeout(Instant::ZERO, &mut || 0);
+    let (to, p) = s.poll_transmit().unwrap();
+    assert_eq!((to, p.state), (addr(2), State::AdminDown));
+    assert!(s.poll_transmit().is_none());
+}
