@@ -1,0 +1,246 @@
+//! [`Sessions`]: every BFD session of a host behind one sans-IO interface,
+//! with the demultiplexing of RFC 5880 §6.8.6 and RFC 5881 §3 and the TTL
+//! check of RFC 5881 §5.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use core::net::IpAddr;
+
+use crate::packet::{self, ControlPacket, ParseError};
+use crate::session::{ConfigError, Discard, Event, Jitter, Session, SessionConfig};
+use crate::time::Instant;
+
+/// Where a single-hop session's packets come from: the peer's address and
+/// the interface (RFC 5881 §3 selects a session by "source address ... and
+/// the interface" when Your Discriminator is zero). `ifindex` 0 means the
+/// caller does not distinguish interfaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeerKey {
+    /// The peer's address (keepalived's `neighbor_ip`).
+    pub remote: IpAddr,
+    /// The interface index, or 0.
+    pub ifindex: u32,
+}
+
+/// What the IP layer tells about a received datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RxMeta {
+    /// Source address and interface.
+    pub peer: PeerKey,
+    /// The received TTL / hop limit.
+    pub ttl: u8,
+}
+
+/// Why [`Sessions::add`] refused a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum AddError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Another session has this local discriminator.
+    #[error("local discriminator {0} is in use")]
+    DuplicateDiscriminator(u32),
+    /// Another session has this peer.
+    #[error("a session for {0:?} exists")]
+    DuplicatePeer(PeerKey),
+}
+
+/// Why [`Sessions::handle_datagram`] dropped a datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum RxError {
+    /// The TTL / hop limit is not 255 (RFC 5881 §5, unauthenticated
+    /// sessions).
+    #[error("TTL {0} is not 255")]
+    Ttl(u8),
+    /// The packet fails a check of RFC 5880 §6.8.6.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// "If the Your Discriminator field is nonzero, it MUST be used to select
+    /// the session ...; if no session is found, the packet MUST be
+    /// discarded" (§6.8.6).
+    #[error("no session has discriminator {0}")]
+    UnknownDiscriminator(u32),
+    /// Your Discriminator is zero and no session has this peer.
+    #[error("no session for {0:?}")]
+    UnknownPeer(PeerKey),
+    /// The packet names a session, but comes from another peer.
+    #[error("discriminator {discriminator} belongs to another peer than {from:?}")]
+    PeerMismatch {
+        /// Your Discriminator.
+        discriminator: u32,
+        /// Where the packet came from.
+        from: PeerKey,
+    },
+    /// The session discarded it.
+    #[error(transparent)]
+    Session(#[from] Discard),
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    peer: PeerKey,
+    session: Session,
+}
+
+/// The sessions of a host, keyed by local discriminator and by peer.
+#[derive(Clone, Debug, Default)]
+pub struct Sessions {
+    by_discr: BTreeMap<u32, Entry>,
+    by_peer: BTreeMap<PeerKey, u32>,
+    events: VecDeque<(u32, Event)>,
+    /// Sessions that may have packets or events pending, so that draining
+    /// does not scan every session.
+    touched: VecDeque<u32>,
+}
+
+impl Sessions {
+    /// No sessions.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a session for `peer`; its first packet is due at `now`.
+    pub fn add(&mut self, peer: PeerKey, cfg: SessionConfig, now: Instant) -> Result<(), AddError> {
+        let discr = cfg.local_discriminator;
+        if self.by_discr.contains_key(&discr) {
+            return Err(AddError::DuplicateDiscriminator(discr));
+        }
+        if self.by_peer.contains_key(&peer) {
+            return Err(AddError::DuplicatePeer(peer));
+        }
+        let session = Session::new(cfg, now)?;
+        self.by_discr.insert(discr, Entry { peer, session });
+        self.by_peer.insert(peer, discr);
+        self.touched.push_back(discr);
+        Ok(())
+    }
+
+    /// Removes a session; returns it.
+    pub fn remove(&mut self, discriminator: u32) -> Option<Session> {
+        let e = self.by_discr.remove(&discriminator)?;
+        self.by_peer.remove(&e.peer);
+        Some(e.session)
+    }
+
+    /// A session by local discriminator.
+    pub fn get(&self, discriminator: u32) -> Option<&Session> {
+        self.by_discr.get(&discriminator).map(|e| &e.session)
+    }
+
+    /// A session by local discriminator, mutably (to change timers or
+    /// AdminDown).
+    pub fn get_mut(&mut self, discriminator: u32) -> Option<&mut Session> {
+        self.by_discr
+            .get_mut(&discriminator)
+            .map(|e| &mut e.session)
+    }
+
+    /// The local discriminator of the session with `peer`.
+    pub fn discriminator_of(&self, peer: &PeerKey) -> Option<u32> {
+        self.by_peer.get(peer).copied()
+    }
+
+    /// Number of sessions.
+    pub fn len(&self) -> usize {
+        self.by_discr.len()
+    }
+
+    /// True without sessions.
+    pub fn is_empty(&self) -> bool {
+        self.by_discr.is_empty()
+    }
+
+    /// A received UDP payload (destination port 3784): TTL check, packet
+    /// checks, demultiplexing, then the session's reception. Returns the
+    /// local discriminator of the session that took it.
+    pub fn handle_datagram<J: Jitter + ?Sized>(
+        &mut self,
+        now: Instant,
+        rx: RxMeta,
+        payload: &[u8],
+        jitter: &mut J,
+    ) -> Result<u32, RxError> {
+        if rx.ttl != packet::TTL {
+            return Err(RxError::Ttl(rx.ttl));
+        }
+        let pkt = ControlPacket::decode(payload)?;
+        let discr = match pkt.your_discriminator {
+            0 => *self
+                .by_peer
+                .get(&rx.peer)
+                .ok_or(RxError::UnknownPeer(rx.peer))?,
+            d => d,
+        };
+        let entry = self
+            .by_discr
+            .get_mut(&discr)
+            .ok_or(RxError::UnknownDiscriminator(discr))?;
+        if entry.peer != rx.peer {
+            return Err(RxError::PeerMismatch {
+                discriminator: discr,
+                from: rx.peer,
+            });
+        }
+        let r = entry.session.handle_packet(now, &pkt, jitter);
+        while let Some(e) = entry.session.poll_event() {
+            self.events.push_back((discr, e));
+        }
+        self.touched.push_back(discr);
+        r?;
+        Ok(discr)
+    }
+
+    /// Runs every session's timers due at `now`.
+    pub fn handle_timeout<J: Jitter + ?Sized>(&mut self, now: Instant, jitter: &mut J) {
+        for (&discr, e) in self.by_discr.iter_mut() {
+            if e.session.poll_timeout().is_some_and(|t| t <= now) {
+                e.session.handle_timeout(now, jitter);
+                while let Some(ev) = e.session.poll_event() {
+                    self.events.push_back((discr, ev));
+                }
+                self.touched.push_back(discr);
+            }
+        }
+    }
+
+    /// The next packet to send and its peer (send it to UDP port
+    /// [`packet::CONTROL_PORT`] with TTL 255, RFC 5881 §4-5). Only the
+    /// sessions touched since the last drain are looked at.
+    pub fn poll_transmit(&mut self) -> Option<(PeerKey, ControlPacket)> {
+        while let Some(&discr) = self.touched.front() {
+            if let Some(e) = self.by_discr.get_mut(&discr) {
+                while let Some(ev) = e.session.poll_event() {
+                    self.events.push_back((discr, ev));
+                }
+                if let Some(p) = e.session.poll_transmit() {
+                    return Some((e.peer, p));
+                }
+            }
+            self.touched.pop_front();
+        }
+        None
+    }
+
+    /// The next state change: the session's local discriminator and the
+    /// event.
+    pub fn poll_event(&mut self) -> Option<(u32, Event)> {
+        // Events raised through `get_mut` (AdminDown) are collected here too.
+        for &discr in &self.touched {
+            if let Some(e) = self.by_discr.get_mut(&discr) {
+                while let Some(ev) = e.session.poll_event() {
+                    self.events.push_back((discr, ev));
+                }
+            }
+        }
+        self.events.pop_front()
+    }
+
+    /// The earliest deadline of all sessions.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.by_discr
+            .values()
+            .filter_map(|e| e.session.poll_timeout())
+            .min()
+    }
+}
