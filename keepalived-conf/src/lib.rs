@@ -64,6 +64,7 @@
 #![warn(missing_docs)]
 
 pub(crate) mod build;
+pub mod command;
 mod diag;
 mod fmt;
 pub mod keywords;

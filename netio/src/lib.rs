@@ -7,7 +7,7 @@
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements.
 //! - [`vmac`]: virtual router MACs and keepalived's VMAC sysctls.
 //! - [`run_script`]: notify scripts with a timeout, as another user
-//!   ([`run_script_as`]); [`split_command`] splits their command lines and
+//!   ([`run_script_as`]), their argv split by `keepalived_conf::command`;
 //!   [`script_security`] checks them as keepalived does.
 //! - [`track_file`]: keepalived `track_file` values watched with inotify.
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
@@ -37,7 +37,6 @@ pub mod notify_fifo;
 pub mod rtnl;
 pub mod safe_file;
 pub mod script;
-pub mod script_args;
 pub mod script_security;
 pub mod smtp;
 pub mod stdout;
@@ -57,7 +56,6 @@ pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
 };
 pub use script::{ScriptOutcome, run_script, run_script_as};
-pub use script_args::{SplitError, split_command};
 pub use script_security::{RunAs, ScriptRefused, UserError};
 pub use sys::kill_process_group;
 pub use timer::{PreciseTimer, monotonic_now};

@@ -38,8 +38,7 @@ pub fn specs(g: &kc::GlobalDefs) -> Vec<FifoSpec> {
         let group = f.value.group.clone().or_else(|| words.next());
         let script = fifo_script
             .as_ref()
-            .map(|s| crate::script::split_command(&s.value.command))
-            .filter(|argv| !argv.is_empty());
+            .and_then(|s| keepalived_conf::command::split_config_command(&s.value.command).ok());
         out.push(FifoSpec {
             path: path.into(),
             owner: user.map(|u| (u, group)),

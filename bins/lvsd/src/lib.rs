@@ -21,7 +21,6 @@ pub mod model;
 pub mod notify;
 pub mod pool;
 pub mod reconcile;
-pub mod script;
 pub mod script_policy;
 pub mod status;
 pub mod sys;

@@ -15,7 +15,7 @@ use ipvs_sys::{
 use keepalived_conf as kc;
 
 use crate::model::*;
-use crate::script::split_command;
+use keepalived_conf::command::split_config_command;
 
 /// Schedulers keepalived accepts (check_parser.c `lvs_sched_handler`).
 pub const SCHEDULERS: &[&str] = &[
@@ -534,8 +534,16 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             location: c.loc(rs.ip.span),
             dest: crate::model::DestTemplate::of(&dest),
             inhibit_on_failure: v(&rs.inhibit_on_failure).unwrap_or(vs_inhibit),
-            notify_up: rs.notify_up.as_ref().map(|s| Box::new(command(&s.value))),
-            notify_down: rs.notify_down.as_ref().map(|s| Box::new(command(&s.value))),
+            notify_up: rs
+                .notify_up
+                .as_ref()
+                .and_then(|s| command(c, s))
+                .map(Box::new),
+            notify_down: rs
+                .notify_down
+                .as_ref()
+                .and_then(|s| command(c, s))
+                .map(Box::new),
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
         });
@@ -583,8 +591,8 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         real_servers,
         quorum,
         hysteresis,
-        quorum_up: vs.quorum_up.as_ref().map(|s| command(&s.value)),
-        quorum_down: vs.quorum_down.as_ref().map(|s| command(&s.value)),
+        quorum_up: vs.quorum_up.as_ref().and_then(|s| command(c, s)),
+        quorum_down: vs.quorum_down.as_ref().and_then(|s| command(c, s)),
         sorry_server,
         omega: v(&vs.omega).unwrap_or(false),
         smtp_alert: vs_smtp,
@@ -641,11 +649,23 @@ fn quorum_limits(
     (quorum, lowered)
 }
 
-/// A notify/quorum script line with its optional `USER [GROUP]`.
-fn command(s: &kc::Script) -> Command {
-    Command {
-        argv: split_command(&s.command),
-        user: s.user.clone().map(|u| (u, s.group.clone())),
+/// A notify/quorum script line with its optional `USER [GROUP]`, split as
+/// keepalived splits it (`alloc_strvec_quoted_escaped`); `None` with a
+/// warning when keepalived would ignore the script (an unterminated quote, a
+/// trailing backslash, nothing to run).
+fn command(c: &mut Ctx, s: &kc::Spanned<kc::Script>) -> Option<Command> {
+    match split_config_command(&s.value.command) {
+        Ok(argv) => Some(Command {
+            argv,
+            user: s.value.user.clone().map(|u| (u, s.value.group.clone())),
+        }),
+        Err(e) => {
+            c.warn(
+                s.span,
+                format!("{e}: the script is ignored, as keepalived ignores it"),
+            );
+            None
+        }
     }
 }
 
@@ -799,10 +819,8 @@ fn map_checker(
             let Some(path) = &m.misc_path else {
                 return Ok(None);
             };
-            let argv = split_command(&path.value.command);
-            if argv.is_empty() {
-                return Err(Skip(path.span, "misc_path is empty".to_string()));
-            }
+            let argv = split_config_command(&path.value.command)
+                .map_err(|e| Skip(path.span, format!("misc_path: {e}")))?;
             let user = v(&m.user).map(|u| (u.user, u.group)).or_else(|| {
                 path.value
                     .user

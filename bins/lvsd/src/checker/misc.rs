@@ -159,7 +159,7 @@ mod tests {
     }
 
     fn argv(s: &str) -> Vec<String> {
-        crate::script::split_command(s)
+        keepalived_conf::command::split_config_command(s).unwrap()
     }
 
     #[tokio::test]

@@ -604,3 +604,31 @@ fn script_lines_keep_their_user_and_group() {
         some("/bin/down", Some(("root", None)))
     );
 }
+
+#[test]
+fn scripts_split_as_vrrpd_splits_them_and_a_broken_one_is_ignored() {
+    // One splitter for both daemons (keepalived_conf::command): the configured
+    // text loses one level of backslashes, then is split into words; an
+    // unterminated quote makes keepalived ignore the script.
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         quorum_up \"/bin/q 'unterminated\"\n\
+         real_server 10.2.0.1 80 {\n notify_up \"/bin/n a\\\\\\\\ b\"\n }\n}\n",
+    );
+    let vs = only(&m);
+    assert!(
+        vs.quorum_up.is_none(),
+        "a script keepalived ignores is not run"
+    );
+    assert!(
+        m.diagnostics
+            .iter()
+            .any(|d| d.location == "t.conf:5" && d.message.contains("the script is ignored")),
+        "{:?}",
+        m.diagnostics
+    );
+    // `a\\\\ b` in the file: `a\\ b` after the configuration's own unescaping,
+    // then the words `a\` and `b`.
+    let up = vs.real_servers[0].notify_up.as_ref().unwrap();
+    assert_eq!(up.argv, ["/bin/n", "a\\", "b"]);
+}

@@ -62,7 +62,7 @@ pub enum TrackerSource {
 }
 
 /// A script command line split into argv (keepalived's quoting rules,
-/// [`netio::script_args::split_config_command`]) and the user it runs as.
+/// [`keepalived_conf::command::split_config_command`]) and the user it runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptCmd {
     /// Command and arguments.
@@ -418,7 +418,7 @@ pub(crate) fn script_cmd(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ScriptCmd> {
     let s = s.as_ref()?;
-    match netio::script_args::split_config_command(&s.value.command) {
+    match keepalived_conf::command::split_config_command(&s.value.command) {
         Ok(argv) => Some(ScriptCmd {
             argv,
             user: s.value.user.clone().map(|u| (u, s.value.group.clone())),

@@ -1,4 +1,5 @@
-//! Splitting a script command line into argv the way keepalived does
+//! Splitting a script command line into argv the way keepalived does, for
+//! every daemon that runs the scripts of a configuration
 //! (parser.c `alloc_strvec_quoted_escaped`, used by notify.c
 //! `set_script_params_array`): words are separated by white space; `"…"` and
 //! `'…'` group words; a backslash escapes the next character both outside and
