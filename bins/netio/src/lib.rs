@@ -38,6 +38,7 @@ pub mod rtnl;
 pub mod safe_file;
 pub mod script;
 pub mod script_args;
+pub mod script_output;
 pub mod script_security;
 pub mod smtp;
 pub mod stdout;
