@@ -6,7 +6,9 @@
 #      no hostPath, liveness `vrrpd status`); a broken manifest is refused;
 #  (b) the statically linked vrrpd (as deploy/Containerfile builds it) runs
 #      ALONE in an empty chroot: --version and --from-env --print-config
-#      with the values of the MySQL pair's ConfigMap.
+#      with the values of the MySQL pair's ConfigMap;
+#  (c) the systemd units verify; (d) their capability sets allow scripts
+#      as another user, killing them and chowning FIFOs (deploy/check-caps.sh).
 # Needs: pip package kubernetes-validate (brings PyYAML); root for chroot.
 # Exit status non-zero on any failure; prints SKIPPED for parts that cannot run.
 set -euo pipefail
@@ -175,4 +177,6 @@ else
     echo "$out" | grep -q "notfy" || fail "a broken unit was not reported: $out"
     echo "units: systemd-analyze verify OK (vrrpd.service, lvsd.service: Type=notify), broken one reported"
 fi
+# ---- (d) what the units' capability sets allow, tried with setpriv ---------
+deploy/check-caps.sh || fail "deploy/check-caps.sh"
 echo "deploy/check.sh: OK in $(($(date +%s) - start)) s"

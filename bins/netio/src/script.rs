@@ -33,6 +33,9 @@ impl ScriptOutcome {
     }
 }
 
+/// How long to wait for a killed script to be reaped.
+pub const KILL_WAIT: Duration = Duration::from_secs(5);
+
 /// How long the output readers may go on after the script was reaped: a
 /// background process it started may keep the pipes open; then the readers
 /// are aborted, which closes the daemon's ends.
@@ -129,10 +132,16 @@ pub async fn run_script_as(
             source,
         })?,
         Err(_) => {
-            if let Some(pid) = pid {
-                let _ = sys::kill_process_group(pid, libc::SIGKILL);
+            let killed = pid.map(|pid| sys::kill_process_group(pid, libc::SIGKILL));
+            // A script running as another user cannot be killed without
+            // CAP_KILL: don't wait for it forever (tokio reaps it later).
+            if tokio::time::timeout(KILL_WAIT, child.wait()).await.is_err() {
+                tracing::error!(
+                    script = %program,
+                    ?killed,
+                    "timed-out script still running {KILL_WAIT:?} after SIGKILL (the daemon needs CAP_KILL for scripts of another user)"
+                );
             }
-            let _ = child.wait().await;
             stop_readers([out, err], program).await;
             tracing::warn!(script = %program, ?timeout, "script timed out, killed");
             return Err(ScriptError::Timeout {
