@@ -6,7 +6,9 @@
 #      no hostPath, liveness `vrrpd status`); a broken manifest is refused;
 #  (b) the statically linked vrrpd (as deploy/Containerfile builds it) runs
 #      ALONE in an empty chroot: --version and --from-env --print-config
-#      with the values of the MySQL pair's ConfigMap.
+#      with the values of the MySQL pair's ConfigMap;
+#  (c) the systemd units verify; (d) their capability sets allow scripts
+#      as another user, killing them and chowning FIFOs (deploy/check-caps.sh).
 # Needs: pip package kubernetes-validate (brings PyYAML); root for chroot.
 # Exit status non-zero on any failure; prints SKIPPED for parts that cannot run.
 set -euo pipefail
@@ -67,14 +69,25 @@ for path, d in work:
         assert m["mountPath"] not in ("/dev", "/lib/modules"), f"{path}: {m['mountPath']} mounted"
     assert c["livenessProbe"]["exec"]["command"] == ["/vrrpd", "status"], f"{path}: liveness"
     assert "--from-env" in c["args"], f"{path}: --from-env"
+    assert sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{path}: seccompProfile RuntimeDefault"
     env = {e["name"]: e for e in c["env"]}
+    assert "secretKeyRef" in env["AUTH_PASS"]["valueFrom"], f"{path}: AUTH_PASS from a Secret"
     for k, key in [("VIP", "mysql.vip"), ("VRID", "keepalived.vrid"), ("INTERFACE", "interface")]:
         assert env[k]["valueFrom"]["configMapKeyRef"]["key"] == key, f"{path}: {k}"
     prios[spec["nodeSelector"]["mysql"]] = (env["PRIORITY"]["value"],
         env["REAL_IP"]["valueFrom"]["configMapKeyRef"]["key"])
 assert prios == {"master": ("100", "master"), "slave": ("90", "slave")}, prios
+assert "auth.pass" not in cm, "the VRRP password is in the ConfigMap (use the Secret)"
 print("manifests: shape OK")
 PY
+# The builder image is pinned: an exact release or a digest, not a floating tag.
+grep '^FROM ' deploy/Containerfile | grep -v '^FROM scratch' | while read -r _ image _; do
+    case "$image" in
+        *@sha256:*) ;;
+        *:[0-9]*.[0-9]*.[0-9]*) ;;
+        *) fail "deploy/Containerfile: builder image $image is not pinned" ;;
+    esac
+done
 echo "manifests: kubernetes-validate OK ($(ls deploy/kubernetes/*.yaml | wc -l) files), broken ones refused"
 
 # ---- (b) the image content: static vrrpd alone in an empty chroot ----------
@@ -175,4 +188,6 @@ else
     echo "$out" | grep -q "notfy" || fail "a broken unit was not reported: $out"
     echo "units: systemd-analyze verify OK (vrrpd.service, lvsd.service: Type=notify), broken one reported"
 fi
+# ---- (d) what the units' capability sets allow, tried with setpriv ---------
+deploy/check-caps.sh || fail "deploy/check-caps.sh"
 echo "deploy/check.sh: OK in $(($(date +%s) - start)) s"

@@ -24,6 +24,13 @@ const MAX_EXPANSION_DEPTH: usize = 16;
 const MAX_EXPANDED_LEN: usize = MAX_LINE;
 /// Longest definition value (multi-line definitions hold whole blocks).
 const MAX_DEFINITION_LEN: usize = 64 * 1024;
+/// Lines that generators (`~SEQ`, `~LST`) and multi-line definitions may
+/// add to a configuration, counted before they are made: a generator or a
+/// definition that would go over is refused whole (`expansion-budget`).
+pub(crate) const MAX_GENERATED_LINES: usize = 30_000;
+/// Bytes of definition values that substitution may copy in all (each
+/// `${NAME}` costs its value's length, counted before it is copied).
+pub(crate) const MAX_EXPANDED_BYTES: usize = 16 << 20;
 /// Include nesting limit.
 const MAX_INCLUDE_DEPTH: usize = 32;
 /// Files opened in total.
@@ -76,6 +83,9 @@ impl<'o> Preprocessor<'o> {
                 lines_out: 0,
                 max: opts.max_lines,
                 reported: false,
+                generated: 0,
+                expanded_bytes: 0,
+                expansion_reported: false,
             },
             depth_reported: None,
             line_buf: String::new(),
@@ -379,6 +389,9 @@ impl<'o> Preprocessor<'o> {
             {
                 let col = c.col(0);
                 let lines: Vec<String> = def.value.split('\n').map(str::to_string).collect();
+                if !self.budget.generate(lines.len(), &mut self.sink, span) {
+                    return;
+                }
                 for l in lines {
                     let mut lc = clean(&l);
                     lc.cols = Cols::Const(col);
@@ -552,6 +565,9 @@ impl<'o> Preprocessor<'o> {
                 i = end;
                 continue;
             };
+            if !self.budget.expand(value.len(), &mut self.sink, span) {
+                return Err(());
+            }
             out.push_str(&text[copied..i]);
             first_change.get_or_insert(i);
             out.push_str(&value);
@@ -704,12 +720,25 @@ impl<'o> Preprocessor<'o> {
                 bad(&mut self.sink, "~SEQx values must not be negative");
                 return;
             }
-            // values are produced lazily: a huge range costs only the lines it emits
-            let seq = std::iter::successors(Some(start), move |v| v.checked_add(step))
-                .take_while(move |v| if step > 0 { *v <= end } else { *v >= end })
-                .map(move |v| vec![if hex { format!("{v:x}") } else { v.to_string() }]);
-            seq_rows = Some(seq);
+            // values are produced lazily, after the count is within the budget
+            seq_rows = Some((start, step, end));
         }
+        // counted before any line is made: a generator over the budget makes none
+        let count = match &seq_rows {
+            Some((start, step, end)) => seq_len(*start, *step, *end),
+            None => rows.len() as u128,
+        };
+        if !rest.text.is_empty() {
+            let count = usize::try_from(count).unwrap_or(usize::MAX);
+            if !self.budget.generate(count, &mut self.sink, span) {
+                return;
+            }
+        }
+        let seq_rows = seq_rows.map(|(start, step, end)| {
+            std::iter::successors(Some(start), move |v: &i64| v.checked_add(step))
+                .take_while(move |v| if step > 0 { *v <= end } else { *v >= end })
+                .map(move |v| vec![if hex { format!("{v:x}") } else { v.to_string() }])
+        });
         let saved: Vec<Option<Def>> = vars.iter().map(|v| self.defs.remove(v)).collect();
         let rows: Box<dyn Iterator<Item = Vec<String>>> = match seq_rows {
             Some(seq) => Box::new(seq),
@@ -835,14 +864,70 @@ impl<'o> Preprocessor<'o> {
     }
 }
 
-/// The limit on logical lines ([`LoadOptions::max_lines`]).
+/// The limit on logical lines ([`LoadOptions::max_lines`]), and on what
+/// expansion may add ([`MAX_GENERATED_LINES`], [`MAX_EXPANDED_BYTES`]).
 struct Budget {
     lines_out: usize,
     max: usize,
     reported: bool,
+    generated: usize,
+    expanded_bytes: usize,
+    expansion_reported: bool,
 }
 
 impl Budget {
+    /// Reserves `lines` generated lines before they are made; `false`
+    /// (reported once) if that would go over [`MAX_GENERATED_LINES`].
+    fn generate(&mut self, lines: usize, sink: &mut Sink, span: Span) -> bool {
+        match self.generated.checked_add(lines) {
+            Some(n) if n <= MAX_GENERATED_LINES => {
+                self.generated = n;
+                true
+            }
+            _ => {
+                self.over_expansion(
+                    sink,
+                    span,
+                    format!(
+                        "this would generate {lines} more lines, over the limit of {MAX_GENERATED_LINES} generated lines ({} made so far); nothing is generated",
+                        self.generated
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    /// Reserves `bytes` of substituted definition value before it is
+    /// copied; `false` (reported once) over [`MAX_EXPANDED_BYTES`].
+    fn expand(&mut self, bytes: usize, sink: &mut Sink, span: Span) -> bool {
+        match self.expanded_bytes.checked_add(bytes) {
+            Some(n) if n <= MAX_EXPANDED_BYTES => {
+                self.expanded_bytes = n;
+                true
+            }
+            _ => {
+                self.over_expansion(
+                    sink,
+                    span,
+                    format!(
+                        "definitions expand to more than {MAX_EXPANDED_BYTES} bytes in all; the line is ignored"
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    fn over_expansion(&mut self, sink: &mut Sink, span: Span, msg: String) {
+        if !self.expansion_reported {
+            self.expansion_reported = true;
+            sink.push(Diagnostic::error("expansion-budget", span, msg).with_hint(
+                format!("generators and definitions may add at most {MAX_GENERATED_LINES} lines and copy {MAX_EXPANDED_BYTES} bytes of definition values"),
+            ));
+        }
+    }
+
     /// More lines than the limit were counted already.
     fn exhausted(&self) -> bool {
         self.lines_out > self.max
@@ -867,6 +952,12 @@ impl Budget {
         }
         true
     }
+}
+
+/// Number of values of `~SEQ(start, step, end)` (step and direction checked).
+fn seq_len(start: i64, step: i64, end: i64) -> u128 {
+    let span = (i128::from(end) - i128::from(start)).unsigned_abs();
+    span / i128::from(step).unsigned_abs() + 1
 }
 
 fn display_dir(d: &Path) -> String {

@@ -59,6 +59,33 @@ pub struct SourceFile {
     pub path: Option<PathBuf>,
     /// The text, when it was kept in memory (`parse_str`); files are re-read for rendering.
     pub text: Option<String>,
+    /// The text (re-read once for a file) and where its lines start, made on
+    /// the first [`SourceMap::line_text`]: rendering many diagnostics costs
+    /// one read of the file, not one per diagnostic.
+    lines: std::sync::OnceLock<Option<LineIndex>>,
+}
+
+/// Where a file's lines start, and its text when it was re-read from disk.
+#[derive(Debug, Clone)]
+struct LineIndex {
+    reread: Option<String>,
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str, reread: Option<String>) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { reread, starts }
+    }
+
+    /// Line `idx` (0-based) of `text` without its newline and a trailing CR.
+    fn line<'t>(&self, text: &'t str, idx: usize) -> Option<&'t str> {
+        let start = *self.starts.get(idx)?;
+        let end = self.starts.get(idx + 1).map_or(text.len(), |next| next - 1);
+        text.get(start..end).map(|l| l.trim_end_matches('\r'))
+    }
 }
 
 /// All files that took part in a parse, indexed by [`FileId`].
@@ -76,6 +103,7 @@ impl SourceMap {
             name,
             path: path.map(Path::to_path_buf),
             text,
+            lines: std::sync::OnceLock::new(),
         });
         id
     }
@@ -92,19 +120,46 @@ impl SourceMap {
     pub fn line_text(&self, id: FileId, line: u32) -> Option<String> {
         let f = self.files.get(id.0 as usize)?;
         let idx = (line as usize).checked_sub(1)?;
-        match (&f.text, &f.path) {
-            (Some(t), _) => t
-                .split('\n')
-                .nth(idx)
-                .map(|l| l.trim_end_matches('\r').to_string()),
-            (None, Some(p)) => {
-                let bytes = std::fs::read(p).ok()?;
-                let text = String::from_utf8_lossy(&bytes);
-                text.split('\n')
-                    .nth(idx)
-                    .map(|l| l.trim_end_matches('\r').to_string())
-            }
-            (None, None) => None,
-        }
+        let index = f
+            .lines
+            .get_or_init(|| match (&f.text, &f.path) {
+                (Some(t), _) => Some(LineIndex::new(t, None)),
+                (None, Some(p)) => {
+                    let text = String::from_utf8_lossy(&std::fs::read(p).ok()?).into_owned();
+                    let mut index = LineIndex::new(&text, None);
+                    index.reread = Some(text);
+                    Some(index)
+                }
+                (None, None) => None,
+            })
+            .as_ref()?;
+        let text = f.text.as_deref().or(index.reread.as_deref())?;
+        index.line(text, idx).map(str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_read_once_for_all_its_lines() {
+        let dir = std::env::temp_dir().join(format!("kaconf-span-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.conf");
+        std::fs::write(&path, "one\r\ntwo\n\nfour").unwrap();
+        let mut map = SourceMap::default();
+        let id = map.add("a.conf".into(), Some(&path), None);
+        assert_eq!(map.line_text(id, 1).as_deref(), Some("one"));
+        // later lines come from the text read for the first one
+        std::fs::write(&path, "changed\n").unwrap();
+        assert_eq!(map.line_text(id, 2).as_deref(), Some("two"));
+        assert_eq!(map.line_text(id, 3).as_deref(), Some(""));
+        assert_eq!(map.line_text(id, 4).as_deref(), Some("four"));
+        assert_eq!(map.line_text(id, 5), None);
+        assert_eq!(map.line_text(id, 0), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let text = map.add("t".into(), None, Some("a\nb".into()));
+        assert_eq!(map.line_text(text, 2).as_deref(), Some("b"));
     }
 }

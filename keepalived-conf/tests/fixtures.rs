@@ -210,9 +210,59 @@ fn huge_generators_and_expansions_are_bounded() {
     let text = "~SEQ(I, 1, 1000000000) vrrp_instance VI_$I { }\n$A=$A $A\n$A\n";
     let p = keepalived_conf::parse_str("big.conf", text, &o);
     let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
-    assert!(codes.contains(&"too-many-lines"), "{codes:?}");
-    assert!(p.config.vrrp_instances.len() <= 1000);
+    // the generator is refused before it makes a line
+    assert!(codes.contains(&"expansion-budget"), "{codes:?}");
+    assert!(p.config.vrrp_instances.is_empty());
     assert!(p.diagnostics.len() <= 1001);
+}
+
+fn codes(p: &Parsed) -> Vec<&'static str> {
+    p.diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn a_generator_over_the_expansion_budget_makes_nothing() {
+    // 40,000 lines: within the line limit, over the 30,000 generated lines
+    let text = "~SEQ(i,1,1,40000) vrrp_script s${i} { script \"/bin/true\" }\n";
+    let p = keepalived_conf::parse_str("seq.conf", text, &opts());
+    assert!(codes(&p).contains(&"expansion-budget"), "{:?}", codes(&p));
+    assert_eq!(p.config.vrrp_scripts.len(), 0);
+    // within the budget, the same generator works
+    let text = "~SEQ(i,1,1,3) vrrp_script s${i} { script \"/bin/true\" }\n";
+    let p = keepalived_conf::parse_str("seq.conf", text, &opts());
+    assert_eq!(p.config.vrrp_scripts.len(), 3, "{:?}", codes(&p));
+}
+
+#[test]
+fn nested_generators_stop_at_the_expansion_budget() {
+    // the outer ~SEQ reserves 1,000 lines, each inner one 1,000: 29 inner ones fit
+    let text = "~SEQ(i,1000) ~SEQ(j,1000) vrrp_script s${i}_${j} { script /bin/true }\n";
+    let p = keepalived_conf::parse_str("nested.conf", text, &opts());
+    assert_eq!(
+        codes(&p)
+            .iter()
+            .filter(|c| **c == "expansion-budget")
+            .count(),
+        1
+    );
+    assert_eq!(p.config.vrrp_scripts.len(), 29_000);
+}
+
+#[test]
+fn definition_bytes_are_budgeted_before_they_are_copied() {
+    // a 60,060-byte value (60 continuation lines of 1,000 bytes and their joins)
+    let mut text = String::from("$BIG=\\\n");
+    for _ in 0..60 {
+        text.push_str(&"x".repeat(1000));
+        text.push_str(" \\\n");
+    }
+    text.push_str("end\n~SEQ(i,1000) router_id ${BIG}\n");
+    let p = keepalived_conf::parse_str("bytes.conf", &text, &opts());
+    let c = codes(&p);
+    assert_eq!(c.iter().filter(|c| **c == "expansion-budget").count(), 1);
+    // 16 MiB of values: the budget ends after 279 substitutions, not 1,000
+    let too_long = c.iter().filter(|c| **c == "expansion-too-long").count();
+    assert!((270..=280).contains(&too_long), "{too_long}");
 }
 
 #[test]

@@ -37,6 +37,7 @@ pub mod notify_fifo;
 pub mod rtnl;
 pub mod safe_file;
 pub mod script;
+pub mod script_output;
 pub mod script_security;
 pub mod smtp;
 pub mod stdout;

@@ -1,13 +1,15 @@
 //! Running notify scripts the way keepalived does (docs/keepalived.md §3.18): the argv is
 //! executed directly (no shell), in its own process group, with SIGTERM on our
 //! death, without IFS / LD_PRELOAD / LD_LIBRARY_PATH, with a timeout after which
-//! the whole group is killed. Output lines go to tracing.
+//! the whole group is killed. Output lines go to tracing, bounded
+//! ([`crate::script_output`]).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::AsyncRead;
 use tokio::process::Command;
+use tokio::task::JoinHandle;
 
 use crate::error::ScriptError;
 use crate::script_security::RunAs;
@@ -31,17 +33,38 @@ impl ScriptOutcome {
     }
 }
 
+/// How long to wait for a killed script to be reaped.
+pub const KILL_WAIT: Duration = Duration::from_secs(5);
+
+/// How long the output readers may go on after the script was reaped: a
+/// background process it started may keep the pipes open; then the readers
+/// are aborted, which closes the daemon's ends.
+const READER_GRACE: Duration = Duration::from_millis(100);
+
 fn log_lines<R: AsyncRead + Unpin + Send + 'static>(
     reader: R,
     program: String,
     stream: &'static str,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(reader).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            tracing::info!(script = %program, stream, "{line}");
+) -> JoinHandle<()> {
+    tokio::spawn(async move { crate::script_output::log_output(reader, &program, stream).await })
+}
+
+/// Lets the readers finish within [`READER_GRACE`], then aborts those that
+/// did not, so that no pipe end outlives the run.
+async fn stop_readers(readers: [Option<JoinHandle<()>>; 2], program: &str) {
+    let deadline = tokio::time::Instant::now() + READER_GRACE;
+    for mut h in readers.into_iter().flatten() {
+        if tokio::time::timeout_at(deadline, &mut h).await.is_err() {
+            h.abort();
+            // Aborted: the task drops its pipe end when it is next polled,
+            // which awaiting it forces.
+            let _ = h.await;
+            tracing::debug!(
+                script = %program,
+                "a process the script left running keeps its output open; stopped reading it"
+            );
         }
-    })
+    }
 }
 
 /// A command the way keepalived starts scripts: no shell, IFS / LD_PRELOAD /
@@ -109,10 +132,17 @@ pub async fn run_script_as(
             source,
         })?,
         Err(_) => {
-            if let Some(pid) = pid {
-                let _ = sys::kill_process_group(pid, libc::SIGKILL);
+            let killed = pid.map(|pid| sys::kill_process_group(pid, libc::SIGKILL));
+            // A script running as another user cannot be killed without
+            // CAP_KILL: don't wait for it forever (tokio reaps it later).
+            if tokio::time::timeout(KILL_WAIT, child.wait()).await.is_err() {
+                tracing::error!(
+                    script = %program,
+                    ?killed,
+                    "timed-out script still running {KILL_WAIT:?} after SIGKILL (the daemon needs CAP_KILL for scripts of another user)"
+                );
             }
-            let _ = child.wait().await;
+            stop_readers([out, err], program).await;
             tracing::warn!(script = %program, ?timeout, "script timed out, killed");
             return Err(ScriptError::Timeout {
                 program: program.clone(),
@@ -121,10 +151,8 @@ pub async fn run_script_as(
         }
     };
     // The readers end when every holder of the pipes has exited; don't wait on
-    // grandchildren that keep them open.
-    for h in [out, err].into_iter().flatten() {
-        let _ = tokio::time::timeout(Duration::from_millis(100), h).await;
-    }
+    // grandchildren that keep them open, nor leave their pipe ends open.
+    stop_readers([out, err], program).await;
     Ok(ScriptOutcome {
         code: status.code(),
         signal: status.signal(),
@@ -179,6 +207,48 @@ mod tests {
         .await;
         assert!(matches!(r, Err(ScriptError::Timeout { .. })));
         assert!(t0.elapsed() < Duration::from_secs(10));
+    }
+
+    /// The pipe inode a process has on `fd`, e.g. "pipe:[1234]".
+    fn fd_link(pid: &str, fd: u32) -> String {
+        std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_background_process_does_not_keep_the_daemons_pipe_ends_open() {
+        let dir = crate::test_util::tmpdir("script-bg");
+        let pidfile = dir.join("pid");
+        let r = run_script(
+            &argv(&[
+                "sh",
+                "-c",
+                &format!("sleep 20 & echo $! > {}", pidfile.display()),
+            ]),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert!(r.success());
+        let pid = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .to_string();
+        let held = [fd_link(&pid, 1), fd_link(&pid, 2)];
+        assert!(held[0].starts_with("pipe:"), "{held:?}");
+        let ours: Vec<String> = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .map(|l| l.to_string_lossy().into_owned())
+            .filter(|l| held.contains(l))
+            .collect();
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(ours.is_empty(), "the daemon still reads {ours:?}");
     }
 
     #[tokio::test]

@@ -406,3 +406,84 @@ async fn checker_task_reports_down_after_retry_plus_one_failures_and_up_again() 
     h.abort();
     drop(l);
 }
+
+/// Sends `head`, then `filler` again and again (paced, so what the client
+/// does not read stays small) until the client goes away; reports how many
+/// filler bytes were written.
+async fn endless_server(
+    head: &'static [u8],
+    filler: &'static [u8],
+) -> (u16, tokio::sync::mpsc::UnboundedReceiver<u64>) {
+    let l = TcpListener::bind((LO, 0)).await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let mut sent = 0u64;
+                if s.write_all(head).await.is_ok() {
+                    // At most 64 MiB: the test ends even if the client never stops.
+                    while sent < 64 << 20 && s.write_all(filler).await.is_ok() {
+                        sent += filler.len() as u64;
+                        if sent.is_multiple_of(64 * 1024) {
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    }
+                }
+                let _ = tx.send(sent);
+            });
+        }
+    });
+    (port, rx)
+}
+
+const FF_KIB: &[u8] = &[0xff; 1024];
+
+#[tokio::test]
+async fn http_get_stops_after_the_head_of_an_endless_body_without_digest() {
+    let (port, mut sent) = endless_server(b"HTTP/1.0 200 OK\r\n\r\n", FF_KIB).await;
+    let out = check_once(&spec(http("/", None, vec![(200, 200)], false), port), 1).await;
+    assert!(out.ok, "{}", out.reason);
+    let sent = tokio::time::timeout(Duration::from_secs(30), sent.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    // The kernel's socket buffers take a few MiB; the checker read none of it.
+    assert!(sent < 12 << 20, "the server wrote {sent} bytes");
+}
+
+#[tokio::test]
+async fn http_get_digest_of_an_endless_body_fails_after_a_bounded_read() {
+    let (port, mut sent) = endless_server(b"HTTP/1.0 200 OK\r\n\r\n", FF_KIB).await;
+    let want = lvsd::checker::http::md5_hex(b"x");
+    let out = check_once(
+        &spec(http("/", Some(&want), vec![(200, 200)], false), port),
+        1,
+    )
+    .await;
+    assert!(!out.ok && out.reason.contains("digest"), "{}", out.reason);
+    let sent = tokio::time::timeout(Duration::from_secs(30), sent.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sent < 32 << 20, "the server wrote {sent} bytes");
+}
+
+#[tokio::test]
+async fn http_get_fails_on_endless_headers() {
+    let (port, mut sent) = endless_server(
+        b"HTTP/1.0 200 OK\r\n",
+        b"X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
+    )
+    .await;
+    let out = check_once(&spec(http("/", None, vec![(200, 200)], false), port), 1).await;
+    assert!(!out.ok && out.reason.contains("header"), "{}", out.reason);
+    let sent = tokio::time::timeout(Duration::from_secs(30), sent.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sent < 12 << 20, "the server wrote {sent} bytes");
+}

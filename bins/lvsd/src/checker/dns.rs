@@ -1,6 +1,7 @@
 //! DNS_CHECK (docs/keepalived.md §5.3): a UDP query with RD=1 for `name`/`type`;
-//! success is a response with the same ID, QR=1 and RCODE 0 (answers are not
-//! inspected). Port 53 when the checker has none.
+//! success is a response with the same ID and question, QR=1 and RCODE 0
+//! (answers are not inspected); a datagram with another ID or question is
+//! not the answer and is skipped. Port 53 when the checker has none.
 
 use super::{Outcome, net};
 use crate::model::CheckerSpec;
@@ -21,13 +22,26 @@ pub fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     q
 }
 
-/// Judges a response to query `id`.
-pub fn judge(id: u16, resp: &[u8]) -> Result<(), String> {
-    if resp.len() < 12 {
+/// Why a datagram is not the answer to the query (skipped, not a failure).
+const NOT_OURS: &str = "ID or question mismatch";
+
+/// Judges a response to `query` (as built by [`query`]): same ID, one
+/// question equal to the query's (the name compared without regard to
+/// ASCII case), QR=1, RCODE 0.
+pub fn judge(query: &[u8], resp: &[u8]) -> Result<(), String> {
+    if resp.len() < 12 || query.len() < 12 {
         return Err("short response".into());
     }
-    if u16::from_be_bytes([resp[0], resp[1]]) != id {
-        return Err("ID mismatch".into());
+    if resp[..2] != query[..2] {
+        return Err(NOT_OURS.into());
+    }
+    let question = &query[12..];
+    let same_question = resp[4..6] == [0, 1]
+        && resp
+            .get(12..12 + question.len())
+            .is_some_and(|q| q.eq_ignore_ascii_case(question));
+    if !same_question {
+        return Err(NOT_OURS.into());
     }
     if resp[2] & 0x80 == 0 {
         return Err("not a response".into());
@@ -49,7 +63,8 @@ pub async fn check(spec: &CheckerSpec, qtype: u16, name: &str) -> Outcome {
         Ok(s) => s,
         Err(e) => return Outcome::fail(format!("socket: {e}")),
     };
-    if let Err(e) = sock.send(&query(id, name, qtype)).await {
+    let q = query(id, name, qtype);
+    if let Err(e) = sock.send(&q).await {
         return Outcome::fail(format!("send: {e}"));
     }
     let mut buf = [0u8; 4096];
@@ -58,8 +73,8 @@ pub async fn check(spec: &CheckerSpec, qtype: u16, name: &str) -> Outcome {
         match tokio::time::timeout_at(deadline, sock.recv(&mut buf)).await {
             Err(_) => return Outcome::fail("no response"),
             Ok(Err(e)) => return Outcome::fail(format!("recv: {e}")),
-            Ok(Ok(n)) => match judge(id, &buf[..n]) {
-                Err(e) if e == "ID mismatch" => continue,
+            Ok(Ok(n)) => match judge(&q, &buf[..n]) {
+                Err(e) if e == NOT_OURS => continue,
                 Err(e) => return Outcome::fail(e),
                 Ok(()) => return Outcome::pass(),
             },
@@ -79,10 +94,29 @@ mod tests {
         assert_eq!(query(1, "", 2)[12..], [0, 0, 2, 0, 1]);
         let mut r = q.clone();
         r[2] |= 0x80;
-        assert_eq!(judge(0x1234, &r), Ok(()));
-        assert!(judge(0x1235, &r).is_err());
-        assert!(judge(0x1234, &q).is_err(), "QR=0");
+        assert_eq!(judge(&q, &r), Ok(()));
+        assert!(judge(&query(0x1235, "example.org.", 6), &r).is_err());
+        assert!(judge(&q, &q).is_err(), "QR=0");
+        // the name's case does not matter (servers may echo it changed)
+        let upper = query(0x1234, "EXAMPLE.org.", 6);
+        assert_eq!(judge(&upper, &r), Ok(()));
         r[3] = 0x83;
-        assert_eq!(judge(0x1234, &r), Err("RCODE 3".into()));
+        assert_eq!(judge(&q, &r), Err("RCODE 3".into()));
+    }
+
+    #[test]
+    fn a_response_to_another_question_is_not_the_answer() {
+        let q = query(0x1234, "example.org.", 6);
+        let mut other = query(0x1234, "example.net.", 6);
+        other[2] |= 0x80;
+        assert_eq!(judge(&q, &other), Err(NOT_OURS.into()));
+        let mut other_type = query(0x1234, "example.org.", 1);
+        other_type[2] |= 0x80;
+        assert_eq!(judge(&q, &other_type), Err(NOT_OURS.into()));
+        let mut no_question = q.clone();
+        no_question[2] |= 0x80;
+        no_question[5] = 0;
+        no_question.truncate(12);
+        assert_eq!(judge(&q, &no_question), Err(NOT_OURS.into()));
     }
 }

@@ -3,6 +3,7 @@
 //! accepted ranges, and with `digest` the MD5 of the body (what follows the
 //! header, up to Content-Length when given) must match. SSL_GET does not
 //! verify the server's certificate, as keepalived does not by default.
+//! The response is judged as it streams ([`super::http_response`]).
 
 use std::sync::Arc;
 
@@ -19,8 +20,8 @@ use super::Outcome;
 use super::net;
 use crate::model::{CheckerSpec, HttpSpec, UrlSpec};
 
-/// Most response bytes read (the digest covers at most this much).
-pub const MAX_RESPONSE: usize = 16 << 20;
+pub use super::http_response::MAX_RESPONSE;
+use super::http_response::{ResponseError, ResponseReader, Step};
 
 /// The request keepalived sends for `url` (`Connection: close` for 1.0C and 1.1).
 pub fn request(spec: &CheckerSpec, proto: &str, url: &UrlSpec) -> String {
@@ -43,98 +44,47 @@ pub fn request(spec: &CheckerSpec, proto: &str, url: &UrlSpec) -> String {
     )
 }
 
-/// A parsed response: status code and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response<'a> {
-    /// The status code.
-    pub status: u16,
-    /// The body (limited to Content-Length when present).
-    pub body: &'a [u8],
-}
-
-/// Parses a complete response; `None` if there is no valid status line.
-pub fn parse_response(raw: &[u8]) -> Option<Response<'_>> {
-    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n");
-    let (head, body) = match head_end {
-        Some(i) => (&raw[..i], &raw[i + 4..]),
-        None => (raw, &raw[raw.len()..]),
-    };
-    let head = String::from_utf8_lossy(head);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next()?;
-    let mut parts = status_line.split_whitespace();
-    if !parts.next()?.starts_with("HTTP/") {
-        return None;
-    }
-    let status: u16 = parts.next()?.parse().ok()?;
-    let mut body = body;
-    for l in lines {
-        if let Some((k, v)) = l.split_once(':')
-            && k.trim().eq_ignore_ascii_case("content-length")
-            && let Ok(n) = v.trim().parse::<usize>()
-            && n < body.len()
-        {
-            body = &body[..n];
-        }
-    }
-    Some(Response { status, body })
-}
-
 /// Lowercase hex MD5.
 pub fn md5_hex(data: &[u8]) -> String {
-    Md5::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::http_response::hex(&Md5::digest(data))
 }
 
-/// Judges one response against its url.
-pub fn judge(url: &UrlSpec, raw: &[u8]) -> Result<(), String> {
-    if raw.is_empty() {
-        return Err("empty response".into());
-    }
-    let r = parse_response(raw).ok_or("no HTTP status line")?;
-    if !url
-        .status
-        .iter()
-        .any(|(a, b)| (*a..=*b).contains(&r.status))
-    {
-        return Err(format!("status {}", r.status));
-    }
-    if let Some(want) = &url.digest {
-        let got = md5_hex(r.body);
-        if &got != want {
-            return Err(format!("digest {got} != {want}"));
-        }
-    }
-    Ok(())
+/// Judges one complete response against its url.
+pub fn judge(url: &UrlSpec, raw: &[u8]) -> Result<(), ResponseError> {
+    let mut r = ResponseReader::new(url);
+    r.feed(raw);
+    r.finish()
 }
 
+/// Sends the request and reads the response through a [`ResponseReader`]
+/// until it has its verdict; nothing of the body is kept.
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut S,
     spec: &CheckerSpec,
+    url: &UrlSpec,
     req: &str,
-) -> Result<Vec<u8>, String> {
+) -> Result<(), String> {
     net::write_timeout(s, req.as_bytes(), spec)
         .await
         .map_err(|e| format!("send: {e}"))?;
-    let mut out = Vec::new();
+    let mut reader = ResponseReader::new(url);
+    let mut got_any = false;
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         match net::read_timeout(s, &mut buf, spec).await {
             Ok(0) => break,
             Ok(n) => {
-                out.extend_from_slice(&buf[..n]);
-                if out.len() >= MAX_RESPONSE {
+                got_any = true;
+                if reader.feed(&buf[..n]) == Step::Done {
                     break;
                 }
             }
             // A TLS peer that closes without close_notify: keep what came.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => break,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && got_any => break,
             Err(e) => return Err(format!("read: {e}")),
         }
     }
-    Ok(out)
+    reader.finish().map_err(|e| e.to_string())
 }
 
 #[derive(Debug)]
@@ -196,13 +146,13 @@ fn tls_connector() -> Result<TlsConnector, String> {
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
-async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<Vec<u8>, String> {
+async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<(), String> {
     let req = request(spec, &h.protocol, url);
     let mut tcp = net::tcp_connect(spec)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     if !h.tls {
-        return exchange(&mut tcp, spec, &req).await;
+        return exchange(&mut tcp, spec, url, &req).await;
     }
     let name = match &h.sni {
         Some(n) => ServerName::try_from(n.clone()).map_err(|e| e.to_string())?,
@@ -216,7 +166,7 @@ async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<Vec<u8
             Ok(Err(e)) => return Err(format!("TLS handshake: {e}")),
             Err(_) => return Err("TLS handshake timed out".into()),
         };
-    exchange(&mut tls, spec, &req).await
+    exchange(&mut tls, spec, url, &req).await
 }
 
 /// Checks every url in turn; the first failure fails the check.
@@ -236,11 +186,7 @@ pub async fn check_url(spec: &CheckerSpec, h: &HttpSpec, idx: usize) -> Outcome 
     let Some(url) = h.urls.get(idx) else {
         return Outcome::pass();
     };
-    let result = match fetch(spec, h, url).await {
-        Ok(raw) => judge(url, &raw),
-        Err(e) => Err(e),
-    };
-    match result {
+    match fetch(spec, h, url).await {
         Ok(()) => Outcome::pass(),
         Err(e) => Outcome::fail(format!("{}: {e}", url.path)),
     }
@@ -275,7 +221,7 @@ mod tests {
         assert!(judge(&url(Some("00000000000000000000000000000000")), raw).is_err());
         assert_eq!(
             judge(&url(None), b"HTTP/1.1 503 x\r\n\r\n"),
-            Err("status 503".into())
+            Err(ResponseError::Status(503))
         );
         assert!(judge(&url(None), b"").is_err());
         assert!(judge(&url(None), b"garbage").is_err());

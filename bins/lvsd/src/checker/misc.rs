@@ -94,7 +94,17 @@ async fn run(
                 .is_err()
             {
                 signal(libc::SIGKILL);
-                let _ = child.wait().await;
+                // Without CAP_KILL a script of another user survives: don't
+                // hold the check (and its permit) until it exits by itself.
+                if tokio::time::timeout(netio::script::KILL_WAIT, child.wait())
+                    .await
+                    .is_err()
+                {
+                    tracing::error!(
+                        script = %program,
+                        "MISC_CHECK script still running after SIGKILL (lvsd needs CAP_KILL for scripts of another user)"
+                    );
+                }
             }
             Err(format!("timed out after {timeout:?}"))
         }

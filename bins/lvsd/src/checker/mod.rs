@@ -12,6 +12,7 @@ use crate::pool::Verdict;
 pub mod dns;
 pub mod file;
 pub mod http;
+pub mod http_response;
 pub mod limits;
 pub mod misc;
 pub mod net;

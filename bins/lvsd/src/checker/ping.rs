@@ -38,6 +38,16 @@ pub fn echo_request(v6: bool, id: u16, seq: u16) -> Vec<u8> {
     p
 }
 
+/// Sequence numbers of the echo requests, one more per ping (keepalived
+/// increments `seq_no` per checker, check_ping.c): a late reply to an
+/// earlier check, or another program's ping, does not match the current one.
+static SEQ: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+/// The next echo request's sequence number.
+pub fn next_seq() -> u16 {
+    SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn ping_blocking(spec: &CheckerSpec) -> io::Result<bool> {
     let addr = spec.target.addr;
     let v6 = addr.is_ipv6();
@@ -57,7 +67,7 @@ fn ping_blocking(spec: &CheckerSpec) -> io::Result<bool> {
         sock.bind(&SocketAddr::new(ip, 0).into())?;
     }
     let id = (std::process::id() & 0xffff) as u16;
-    let seq = (Instant::now().elapsed().subsec_nanos() & 0xffff) as u16;
+    let seq = next_seq();
     sock.send_to(&echo_request(v6, id, seq), &SocketAddr::new(addr, 0).into())?;
     let deadline = Instant::now() + spec.timing.connect_timeout;
     // A std datagram socket reads any datagram socket, raw ones included.
@@ -123,6 +133,12 @@ pub async fn check(spec: &CheckerSpec) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_ping_has_its_own_sequence_number() {
+        let seqs: std::collections::HashSet<u16> = (0..1000).map(|_| next_seq()).collect();
+        assert_eq!(seqs.len(), 1000);
+    }
 
     #[test]
     fn echo_request_checksums_to_zero() {

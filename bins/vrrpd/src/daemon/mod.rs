@@ -17,6 +17,7 @@ pub mod clock;
 pub mod control;
 mod host;
 pub mod lvs_sync;
+mod reload;
 mod router;
 pub(crate) mod scripting;
 pub mod status;
@@ -91,17 +92,7 @@ async fn load(
     let host = HostView::read(rtnl)
         .await
         .map_err(|e| format!("reading interfaces: {e}"))?;
-    let loaded = load::load(path, &host);
-    let text = loaded.render();
-    if !text.is_empty() {
-        eprint!("{text}");
-    }
-    if loaded.has_errors() {
-        return Err(format!("{}: configuration refused", path.display()));
-    }
-    let mut mapped = loaded.mapped;
-    scripting::apply_script_policy(&mut mapped);
-    Ok((mapped, host))
+    reload::parse(path, host)
 }
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
@@ -266,6 +257,8 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
 
     // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
     let mut timer = netio::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
+    let mut pending_reload: Option<reload::Pending<reload::Loaded>> = None;
+    let mut reload_again = false;
     loop {
         if let Err(e) = timer.set(router.next_deadline().map(|t| clock.deadline(t))) {
             error!("arming the timer: {e}");
@@ -281,9 +274,28 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             },
             Some(p) = rx.recv() => router.on_packet(p).await,
             _ = sighup.recv() => {
+                if pending_reload.is_some() {
+                    info!("SIGHUP during a reload: reloading again once it is applied");
+                    reload_again = true;
+                    continue;
+                }
                 info!("SIGHUP: reloading {}", o.file.display());
                 netio::systemd::reloading(&format!("reloading {}", o.file.display()));
-                match load(&o.file, &rtnl).await {
+                match HostView::read(&rtnl).await {
+                    Ok(host) => {
+                        // parsed on a blocking thread; adverts go on meanwhile
+                        let path = o.file.clone();
+                        pending_reload = Some(reload::spawn_parse(move || reload::parse(&path, host)));
+                    }
+                    Err(e) => {
+                        error!("reload refused, keeping the running configuration: reading interfaces: {e}");
+                        netio::systemd::ready(&running_status(&router));
+                    }
+                }
+            }
+            r = reload::finished(&mut pending_reload) => {
+                pending_reload = None;
+                match r {
                     Ok((m, h)) => {
                         router.spawn_scripts(&m.scripts, &script_tx);
                         let files = m.track_files.clone();
@@ -296,6 +308,17 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
                 netio::systemd::ready(&running_status(&router));
+                if std::mem::take(&mut reload_again) {
+                    // as a second SIGHUP would: parse the file as it is now
+                    match HostView::read(&rtnl).await {
+                        Ok(host) => {
+                            netio::systemd::reloading(&format!("reloading {}", o.file.display()));
+                            let path = o.file.clone();
+                            pending_reload = Some(reload::spawn_parse(move || reload::parse(&path, host)));
+                        }
+                        Err(e) => error!("second reload refused: reading interfaces: {e}"),
+                    }
+                }
             }
             _ = sigusr1.recv() => {
                 let text = router.status_json();
