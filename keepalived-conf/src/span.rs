@@ -12,7 +12,7 @@ pub struct FileId(pub u16);
 ///
 /// Values produced by `$NAME` expansion or `~SEQ` replication point at the line that
 /// produced them (the column of the `$` reference for expanded text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct Span {
     /// The file, an index into [`SourceMap::files`] (and `Config::files`).
     pub file: FileId,
@@ -21,6 +21,20 @@ pub struct Span {
     pub col: u16,
     /// 1-based line number in that file.
     pub line: u32,
+}
+
+/// Spans order as positions in the text: file, then line, then column (the
+/// fields are laid out column first only to pack the struct).
+impl Ord for Span {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.file, self.line, self.col).cmp(&(other.file, other.line, other.col))
+    }
+}
+
+impl PartialOrd for Span {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Span {
@@ -141,6 +155,21 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_order_by_line_before_column() {
+        let f = FileId(0);
+        let mut v = [
+            Span::new(f, 3, 1),
+            Span::new(f, 2, 40),
+            Span::new(FileId(1), 1, 1),
+        ];
+        v.sort();
+        assert_eq!(
+            v.map(|s| (s.file.0, s.line, s.col)),
+            [(0, 2, 40), (0, 3, 1), (1, 1, 1)]
+        );
+    }
 
     #[test]
     fn a_file_is_read_once_for_all_its_lines() {
