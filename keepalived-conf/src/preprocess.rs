@@ -875,48 +875,49 @@ struct Budget {
     expansion_reported: bool,
 }
 
+/// Adds `amount` to `used` when the sum stays within `max`.
+fn reserve(used: &mut usize, amount: usize, max: usize) -> bool {
+    match used.checked_add(amount) {
+        Some(n) if n <= max => {
+            *used = n;
+            true
+        }
+        _ => false,
+    }
+}
+
 impl Budget {
     /// Reserves `lines` generated lines before they are made; `false`
     /// (reported once) if that would go over [`MAX_GENERATED_LINES`].
     fn generate(&mut self, lines: usize, sink: &mut Sink, span: Span) -> bool {
-        match self.generated.checked_add(lines) {
-            Some(n) if n <= MAX_GENERATED_LINES => {
-                self.generated = n;
-                true
-            }
-            _ => {
+        let made = self.generated;
+        reserve(&mut self.generated, lines, MAX_GENERATED_LINES)
+            || {
                 self.over_expansion(
-                    sink,
-                    span,
-                    format!(
-                        "this would generate {lines} more lines, over the limit of {MAX_GENERATED_LINES} generated lines ({} made so far); nothing is generated",
-                        self.generated
-                    ),
-                );
+                sink,
+                span,
+                format!(
+                    "this would generate {lines} more lines, over the limit of {MAX_GENERATED_LINES} generated lines ({made} made so far); nothing is generated"
+                ),
+            );
                 false
             }
-        }
     }
 
     /// Reserves `bytes` of substituted definition value before it is
     /// copied; `false` (reported once) over [`MAX_EXPANDED_BYTES`].
     fn expand(&mut self, bytes: usize, sink: &mut Sink, span: Span) -> bool {
-        match self.expanded_bytes.checked_add(bytes) {
-            Some(n) if n <= MAX_EXPANDED_BYTES => {
-                self.expanded_bytes = n;
-                true
-            }
-            _ => {
+        reserve(&mut self.expanded_bytes, bytes, MAX_EXPANDED_BYTES)
+            || {
                 self.over_expansion(
-                    sink,
-                    span,
-                    format!(
-                        "definitions expand to more than {MAX_EXPANDED_BYTES} bytes in all; the line is ignored"
-                    ),
-                );
+                sink,
+                span,
+                format!(
+                    "definitions expand to more than {MAX_EXPANDED_BYTES} bytes in all; the line is ignored"
+                ),
+            );
                 false
             }
-        }
     }
 
     fn over_expansion(&mut self, sink: &mut Sink, span: Span, msg: String) {
