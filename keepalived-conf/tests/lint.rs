@@ -13,7 +13,7 @@ fn opts() -> LoadOptions {
 }
 
 #[test]
-fn seed_like_pair_gets_exactly_the_expected_warning() {
+fn mysql_pair_gets_exactly_the_expected_warning() {
     let m = load("tests/data/lint/master.conf", &opts());
     let b = load("tests/data/lint/backup.conf", &opts());
     assert!(!m.has_errors() && !b.has_errors());

@@ -7,7 +7,7 @@
 //! Nodes can be started, crashed silently (state lost), restarted, shut
 //! down cleanly, and their instances fed interface, tracker and fault
 //! events. Virtual time jumps from one deadline to the next, so an hour of
-//! network runs in milliseconds; a run is a pure function of the seed and
+//! network runs in milliseconds; a run is a pure function of the random seed and
 //! the schedule.
 //!
 //! The LAN simulates only the network and the hosts' lives; everything

@@ -373,7 +373,7 @@ fn checker_kinds_map_with_their_options() {
 }
 
 #[test]
-fn seed_tenant_vip_and_repaired_mysql_map() {
+fn tenant_vip_and_repaired_mysql_map() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     for (path, id, weight) in [
         (
