@@ -167,8 +167,16 @@ mod tests {
     async fn serves_the_main_loops_answer_and_replaces_a_stale_socket() {
         let path = tmp("serve");
         let _guard = RemoveOnDrop(Some(path.clone()));
-        // A stale socket file nobody listens on.
+        // A stale socket file nobody listens on. A script forked by another
+        // test in this process may hold the listener until its exec closes
+        // it, so wait (bounded) until the socket refuses connections.
         drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        for _ in 0..200 {
+            if std::os::unix::net::UnixStream::connect(&path).is_err() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let (tx, mut rx) = mpsc::channel::<Reply>(4);
         serve(&path, tx, |r| r).unwrap();
         // A second daemon on the same path is refused while the first runs.
