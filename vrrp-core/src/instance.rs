@@ -60,13 +60,16 @@ mod alloc_free {
 
     use crate::state::Action;
 
-    /// The action queue: a `VecDeque` allocated once, reused for every event.
+    /// The action queue: a `VecDeque` that grows to the largest burst of
+    /// actions once and is reused for every later event. It starts empty
+    /// (no allocation): most instances never queue more than a few actions,
+    /// and an up-front capacity costs every instance of a large node.
     #[derive(Debug, Clone)]
     pub(super) struct ActionQueue(VecDeque<Action>);
 
     impl ActionQueue {
         pub(super) fn new() -> Self {
-            ActionQueue(VecDeque::with_capacity(16))
+            ActionQueue(VecDeque::new())
         }
         pub(super) fn push(&mut self, a: Action) {
             self.0.push_back(a);
@@ -173,7 +176,6 @@ pub struct Instance {
     wants_master: bool,
     actions: ActionQueue,
     counters: Counters,
-    template: Advertisement,
     /// `unicast_peers` in the codec's form, for [`Instance::expectations`].
     peers: Vec<UnicastPeer>,
 }
@@ -182,7 +184,6 @@ impl Instance {
     /// A new instance in Initialize. Send [`Event::Startup`] to start it.
     pub fn new(config: InstanceConfig) -> Result<Self, ConfigError> {
         let cfg = config.validated()?;
-        let template = build_template(&cfg);
         let trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
         let tracker_values = vec![None; cfg.trackers.len()];
         let mut i = Instance {
@@ -211,7 +212,6 @@ impl Instance {
             wants_master: false,
             actions: ActionQueue::new(),
             counters: Counters::default(),
-            template,
             peers: Vec::new(),
         };
         i.peers = i
@@ -283,17 +283,15 @@ impl Instance {
     }
 
     /// The advertisement to send for [`Action::SendAdvert`] with `priority`.
+    ///
+    /// Built from the configuration on each call (no allocation: the
+    /// address list is inline) rather than kept per instance, because an
+    /// [`Advertisement`] holds room for 255 addresses (over 4 KB) and a node
+    /// may run thousands of instances.
     pub fn advertisement(&self, priority: u8) -> Advertisement {
-        let mut a = self.template.clone();
+        let mut a = build_template(&self.cfg);
         a.priority = priority;
         a
-    }
-
-    /// The advertisement template (priority field = the configured base
-    /// priority); cheaper than [`advertisement`](Self::advertisement) when
-    /// the caller patches the priority itself.
-    pub fn advertisement_template(&self) -> &Advertisement {
-        &self.template
     }
 
     /// What the codec's [`crate::packet::validate`] should expect of adverts
@@ -522,7 +520,6 @@ impl Instance {
         self.tracker_values = tracker_values;
         let vips_changed = cfg.vips != self.cfg.vips;
         self.cfg = cfg;
-        self.template = build_template(&self.cfg);
         self.peers = self
             .cfg
             .unicast_peers

@@ -94,6 +94,20 @@ struct Queues {
     encode_errors: u64,
 }
 
+/// Capacity an emptied output queue keeps: bursts up to this size reuse
+/// it without allocating.
+const QUEUE_KEEP: usize = 256;
+
+/// Gives back the room of an emptied queue beyond [`QUEUE_KEEP`]: when
+/// thousands of instances send in the same instant the queue grows to
+/// thousands of entries once, and without this it would keep them (over
+/// 150 bytes per instance) for good.
+fn shrink_idle<X>(q: &mut VecDeque<X>) {
+    if q.capacity() > 4 * QUEUE_KEEP {
+        q.shrink_to(QUEUE_KEEP);
+    }
+}
+
 impl Queues {
     /// Moves `inst`'s pending actions to the queues; adverts become
     /// datagrams (keepalived `vrrp_send_adv`: the group, or every unicast
@@ -179,6 +193,8 @@ impl<T> Node<T> {
     pub fn new(config: NodeConfig<T>) -> Result<Self, NodeError> {
         let built = reconfigure::build(&config)?;
         let mut node = Node::default();
+        node.instances.reserve_exact(built.instances.len());
+        node.slots.reserve_exact(built.instances.len());
         for (spec, inst) in config.instances.into_iter().zip(built.instances) {
             let id = node.new_id();
             node.instances.push(inst);
@@ -403,13 +419,21 @@ impl<T> Node<T> {
     /// The next datagram to send.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.queues.transmits.pop_front()
+        let t = self.queues.transmits.pop_front();
+        if t.is_none() {
+            shrink_idle(&mut self.queues.transmits);
+        }
+        t
     }
 
     /// The next action (after the datagrams).
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Output> {
-        self.queues.outputs.pop_front()
+        let o = self.queues.outputs.pop_front();
+        if o.is_none() {
+            shrink_idle(&mut self.queues.outputs);
+        }
+        o
     }
 
     /// When to call [`Node::handle_timeout`] next; `None` when no timer

@@ -511,3 +511,42 @@ fn equal_deadlines_run_in_the_order_they_were_set() {
     assert_eq!(first_master([0, 1]).as_deref(), Some("1:BACKUP->MASTER"));
     assert_eq!(first_master([1, 0]).as_deref(), Some("0:BACKUP->MASTER"));
 }
+
+/// What one instance costs a node inline: no room for 255 addresses per
+/// instance (an advertisement is built when sent, not kept).
+#[test]
+fn an_instance_is_small() {
+    assert!(
+        core::mem::size_of::<Instance>() < 1024,
+        "{} bytes",
+        core::mem::size_of::<Instance>()
+    );
+    assert!(core::mem::size_of::<crate::packet::Advertisement>() > 4096);
+}
+
+/// A burst of adverts from many instances grows the output queue once; when
+/// it is drained the queue gives the room back down to `QUEUE_KEEP`.
+#[test]
+fn drained_queues_give_back_a_burst() {
+    let n = 2000usize;
+    let instances = (0..n)
+        .map(|i| {
+            let vrid = u8::try_from(i % 250 + 1).unwrap();
+            spec(
+                cfg(&format!("VI_{i}"), vrid, 100, "10.0.0.1"),
+                2 + u32::try_from(i / 250).unwrap(),
+            )
+        })
+        .collect();
+    let mut node = Node::new(NodeConfig::new(instances)).unwrap();
+    node.handle_event_all(Instant::ZERO, Event::Startup);
+    let _ = drain(&mut node);
+    // Every instance becomes Master at the same deadline and sends.
+    let t = node.poll_timeout().unwrap();
+    node.handle_timeout(t);
+    assert!(node.queues.transmits.len() >= n);
+    let (tx, _) = drain(&mut node);
+    assert!(tx.len() >= n, "{}", tx.len());
+    assert!(node.queues.transmits.capacity() <= QUEUE_KEEP);
+    assert!(node.queues.outputs.capacity() <= QUEUE_KEEP);
+}

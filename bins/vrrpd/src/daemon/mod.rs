@@ -252,6 +252,9 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
         }
     }
     router.install(mapped, &host).await?;
+    // The parse tree, the model and the mapping are gone: give their pages
+    // back, so that the resident size is what the instances keep.
+    netio::release_free_memory();
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
     netio::systemd::ready(&running_status(&router));
 
@@ -307,6 +310,8 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
+                // The new parse tree and mapping (or the refused one) are gone.
+                netio::release_free_memory();
                 netio::systemd::ready(&running_status(&router));
                 if std::mem::take(&mut reload_again) {
                     // as a second SIGHUP would: parse the file as it is now

@@ -71,8 +71,10 @@ struct Slot {
     prepared: Vec<netio::PreparedAdd>,
     /// The `use_vmac` macvlan, while it exists.
     vmac: Option<VmacLink>,
-    /// State changes "FROM->TO" → count (metrics).
-    transitions: BTreeMap<String, u64>,
+    /// State changes (from, to, count) for the metrics, in first-seen
+    /// order; formatted as "FROM->TO" only when the status is read. A few
+    /// entries per instance, where a map of strings cost ~400 bytes each.
+    transitions: Vec<(State, State, u64)>,
 }
 
 impl Slot {
@@ -262,7 +264,7 @@ impl Router {
             installed: Vec::new(),
             prepared: Vec::new(),
             vmac: None,
-            transitions: BTreeMap::new(),
+            transitions: Vec::new(),
             spec,
         })
     }
@@ -607,9 +609,14 @@ impl Router {
 
     async fn apply(&mut self, id: InstanceId, a: Action) {
         if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.node.data_mut(id)) {
-            *s.transitions
-                .entry(format!("{}->{}", from.as_str(), to.as_str()))
-                .or_default() += 1;
+            match s
+                .transitions
+                .iter_mut()
+                .find(|(f, t, _)| f == from && t == to)
+            {
+                Some((_, _, n)) => *n += 1,
+                None => s.transitions.push((*from, *to, 1)),
+            }
         }
         let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
             return;
@@ -665,9 +672,9 @@ impl Router {
                 debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, queued, "gratuitous ARP/NA sent");
             }
             Action::StateChanged { from, to, reason } => {
-                let n = &slot.spec.notify;
-                let specific = n.for_state(to);
-                let generic = n.generic.clone().map(|mut a| {
+                let n = slot.spec.notify.as_deref();
+                let specific = n.and_then(|n| n.for_state(to));
+                let generic = n.and_then(|n| n.generic.clone()).map(|mut a| {
                     a.argv.extend([
                         "INSTANCE".to_string(),
                         name.clone(),
@@ -764,7 +771,8 @@ impl Router {
                 warn!(instance = %name, "{e}");
             }
         }
-        let mut installed = Vec::new();
+        // Exactly as many as wanted: kept per instance while Master.
+        let mut installed = Vec::with_capacity(wanted.len());
         for a in wanted {
             // The request serialised at start when the address is still the
             // same (a VMAC or `dev` may have changed its ifindex since).
@@ -1209,7 +1217,11 @@ impl Router {
                         .collect(),
                     counters: st.counters,
                     drops,
-                    transitions: s.transitions.clone(),
+                    transitions: s
+                        .transitions
+                        .iter()
+                        .map(|(f, t, n)| (format!("{}->{}", f.as_str(), t.as_str()), *n))
+                        .collect(),
                 }
             })
             .collect();

@@ -129,11 +129,9 @@ pub fn apply_script_policy(m: &mut Mapped) {
         }
     }
     for inst in &mut m.instances {
-        check_notify(
-            &mut ck,
-            &format!("({})", inst.config.name),
-            &mut inst.notify,
-        );
+        if let Some(n) = inst.notify.as_deref_mut() {
+            check_notify(&mut ck, &format!("({})", inst.config.name), n);
+        }
     }
     for (group, n) in &mut m.group_notify {
         check_notify(&mut ck, &format!("(group {group})"), n);

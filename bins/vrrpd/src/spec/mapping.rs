@@ -137,6 +137,15 @@ impl NotifySpec {
             _ => None,
         }
     }
+
+    /// No script at all.
+    pub fn is_empty(&self) -> bool {
+        self.master.is_none()
+            && self.backup.is_none()
+            && self.fault.is_none()
+            && self.stop.is_none()
+            && self.generic.is_none()
+    }
 }
 
 /// A `vrrp_script` the daemon runs.
@@ -179,8 +188,9 @@ pub struct InstanceSpec {
     pub unicast_ttl: Option<u8>,
     /// What each `config.trackers` entry watches, in the same order.
     pub trackers: Vec<TrackerSource>,
-    /// Notify scripts run on state changes.
-    pub notify: NotifySpec,
+    /// Notify scripts run on state changes; `None` when the instance has
+    /// none (most have none, and a node may run thousands of instances).
+    pub notify: Option<Box<NotifySpec>>,
     /// `use_vmac`: the instance's VIPs live on a macvlan with the virtual MAC.
     pub vmac: Option<VmacSpec>,
     /// The addresses to drop with nftables while Master (Accept_Mode =
@@ -978,6 +988,7 @@ pub fn map_instance(
         stop: script_cmd(&vi.notify_stop, diags),
         generic: script_cmd(&vi.notify, diags),
     };
+    let notify = (!notify.is_empty()).then(|| Box::new(notify));
 
     // GARP schedule: instance, else global, else keepalived's defaults (docs/keepalived.md §3.12).
     let secs = |inst: &Option<keepalived_conf::Spanned<u32>>,
@@ -1545,7 +1556,7 @@ mod tests {
             "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n notify_master \"/bin/up.sh a b\"\n notify /bin/any\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
         assert!(d.is_empty(), "{d:?}");
-        let n = &m.instances[0].notify;
+        let n = m.instances[0].notify.as_deref().unwrap();
         assert_eq!(
             n.master.as_ref().map(|c| c.argv.clone()),
             Some(vec!["/bin/up.sh".into(), "a".into(), "b".into()])
@@ -1575,7 +1586,13 @@ mod tests {
         );
         assert_eq!(m.scripts[0].argv, ["/bin/check", "a b", "c d"]);
         assert_eq!(m.scripts[0].user, Some(("daemon".into(), None)));
-        let up = m.instances[0].notify.master.clone().unwrap();
+        let up = m.instances[0]
+            .notify
+            .as_ref()
+            .unwrap()
+            .master
+            .clone()
+            .unwrap();
         assert_eq!(up.argv, ["/bin/up.sh", "x y"]);
         assert_eq!(up.user, Some(("root".into(), None)));
         assert_eq!(m.notify_fifos.len(), 1);
