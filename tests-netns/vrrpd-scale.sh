@@ -24,7 +24,13 @@
 #   its data dump). For each: adverts captured against the expected count and
 #   the largest gap between two adverts of one VRID (the target is under
 #   1.5 x advert_int).
-# all: memory with the default sizes, then cpu.
+# floor: what sending alone costs at N instances x 10 ms (default 1000) for
+#   SECS (default 20): netio/examples/advert_floor (build it with `cargo build
+#   --release -p netio --example advert_floor`; FLOOR overrides the path)
+#   sends the same adverts with no state machine, once with one sendto per
+#   advert on a plain raw socket, once through netio's VrrpSocket as vrrpd
+#   does. The CPU rows compare with `cpu`'s.
+# all: memory with the default sizes, then cpu, then floor.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -187,9 +193,20 @@ cpu() {
     done
 }
 
+floor() {
+    local n=${1:-1000} secs=${2:-20} how
+    local bin=${FLOOR:-$HERE/../target/release/examples/advert_floor}
+    [ -x "$bin" ] || tn_skip "advert_floor not found at $bin"
+    links $(((n + 249) / 250))
+    for how in raw netio; do
+        ip netns exec "$R" "$bin" "$how" "$n" "$secs"
+    done
+}
+
 case ${1:-} in
     memory) memory "${2:-1 200 1000 4000}" ;;
     cpu) cpu "${2:-1000}" "${3:-20}" ;;
-    all) memory; cpu ;;
-    *) echo "usage: $0 memory [SIZES] | cpu [N] [SECS] | all" >&2; exit 2 ;;
+    floor) floor "${2:-1000}" "${3:-20}" ;;
+    all) memory; cpu; floor ;;
+    *) echo "usage: $0 memory [SIZES] | cpu [N] [SECS] | floor [N] [SECS] | all" >&2; exit 2 ;;
 esac
