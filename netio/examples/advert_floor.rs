@@ -51,11 +51,12 @@ fn ipv4_of(ifname: &str) -> Option<Ipv4Addr> {
         .ok()
 }
 
-/// One advert per instance: (interface index in the list, encoded VRRP message).
-fn adverts(
-    n: usize,
-    srcs: &[Ipv4Addr],
-) -> Result<Vec<(usize, Vec<u8>)>, Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error>;
+
+/// One advert per instance: (interface position, encoded VRRP message).
+type Adverts = Vec<(usize, Vec<u8>)>;
+
+fn adverts(n: usize, srcs: &[Ipv4Addr]) -> Result<Adverts, Error> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let link = i / 250;
