@@ -93,7 +93,7 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "add these policy rules at start-up and keep them",
     ),
-    row("", "net_namespace", VL, "run in this network namespace"),
+    row("", "net_namespace", L, "run in this network namespace"),
     row(
         "",
         "net_namespace_ipvs",

@@ -42,7 +42,7 @@ pub fn apply_group_tracking(
         .sync_group_tracking_weight
         .as_ref()
         .is_some_and(|b| b.value);
-    for t in sg.track_process.iter().chain(&sg.track_bfd) {
+    for t in &sg.track_bfd {
         diags.push(not_acted_on(
             t.span,
             &format!("tracking `{}` in a vrrp_sync_group", t.name),
@@ -76,6 +76,12 @@ pub fn apply_group_tracking(
     for t in &sg.track_file {
         if let Some(tc) = file_tracker(cfg, t, diags) {
             added.push((tc, TrackerSource::File(t.name.clone())));
+        }
+    }
+    for t in &sg.track_process {
+        if let Some(tc) = crate::spec::track_process::process_tracker(cfg, t, &sg.name.value, diags)
+        {
+            added.push((tc, TrackerSource::Process(t.name.clone())));
         }
     }
     for &m in members {
