@@ -116,6 +116,10 @@ const INSTANCES: &[(&str, u8, &str)] = &[
     ("Vdelay", 56, "pD"),
     ("Vabsent", 57, "pA weight 0 reverse"),
     ("Vcmdline", 58, "pC"),
+    // members of sync group G, which tracks pA with weight 10; GroupB also
+    // tracks pA itself with weight 3 (the group's weight replaces it)
+    ("GroupA", 59, ""),
+    ("GroupB", 60, "pA weight 3"),
 ];
 
 fn config(ns: &str, exe: &str, name: &str) -> String {
@@ -126,10 +130,19 @@ fn config(ns: &str, exe: &str, name: &str) -> String {
          vrrp_track_process pD {{\n process {name}\n delay 2\n}}\n\
          vrrp_track_process pC {{\n process {exe} 1000\n weight 7\n}}\n"
     );
+    c.push_str(
+        "vrrp_sync_group G {\n group {\n  GroupA\n  GroupB\n }\n \
+         track_process {\n  pA weight 10\n }\n}\n",
+    );
     for (i, (inst, vrid, track)) in INSTANCES.iter().enumerate() {
+        let track = if track.is_empty() {
+            String::new()
+        } else {
+            format!(" track_process {{\n  {track}\n }}\n")
+        };
         c.push_str(&format!(
             "vrrp_instance {inst} {{\n state BACKUP\n interface eth0\n virtual_router_id {vrid}\n \
-             priority 100\n advert_int 1\n track_process {{\n  {track}\n }}\n \
+             priority 100\n advert_int 1\n{track} \
              virtual_ipaddress {{\n  10.7.0.1{i:02}/32\n }}\n}}\n"
         ));
     }
@@ -335,6 +348,9 @@ fn track_process_follows_keepalived() {
     });
     assert_eq!(st(&v, "Vquorum").0, "FAULT", "one of two: {v:?}");
     assert_eq!(st(&v, "Vnegative"), ("MASTER".into(), 100), "{v:?}");
+    // the sync group's weight, also over GroupB's own 3
+    assert_eq!(st(&v, "GroupA"), ("MASTER".into(), 110), "{v:?}");
+    assert_eq!(st(&v, "GroupB"), ("MASTER".into(), 110), "{v:?}");
 
     // A second copy: quorum 2 reached; pC's exact argument does not match 2000.
     copies.start("two", "2000");

@@ -2,7 +2,7 @@
 //! keepalived's track_process.c keeps them: which tracked processes each
 //! pid counts for, how fork, exec, comm changes and exits move the counts,
 //! and the `fork_delay` / `terminate_delay` timers (docs/keepalived.md
-//! §3.22). No IO: the caller reads `/proc` and the kernel's events and arms
+//! §3.21). No IO: the caller reads `/proc` and the kernel's events and arms
 //! a timer for [`ProcessTable::next_deadline`]; times are monotonic.
 
 use std::collections::BTreeMap;

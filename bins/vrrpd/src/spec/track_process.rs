@@ -1,6 +1,6 @@
 //! `vrrp_track_process` blocks and the `track_process` entries of instances
 //! and sync groups (keepalived vrrp_track.c `alloc_track_process`,
-//! vrrp.c `add_vrrp_to_track_process`; docs/keepalived.md §3.22).
+//! vrrp.c `add_vrrp_to_track_process`; docs/keepalived.md §3.21).
 
 use std::time::Duration;
 
@@ -147,6 +147,25 @@ mod tests {
     }
 
     #[test]
+    fn sync_group_with_an_owner_zeroes_process_weights() {
+        let (m, d) = map(&format!(
+            "{BLOCKS}vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n track_process {{\n  nginx\n }}\n}}\n\
+             vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n priority 255\n \
+             virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n\
+             vrrp_instance B {{\n interface eth0\n virtual_router_id 2\n \
+             track_process {{\n  cmd weight 3\n }}\n virtual_ipaddress {{\n 192.0.2.2\n }}\n}}\n"
+        ));
+        assert!(d.iter().any(|x| x.contains("setting weight 0")), "{d:?}");
+        let b = &m.instances[1];
+        assert_eq!(b.trackers[0], TrackerSource::Process("cmd".into()));
+        assert_eq!(
+            b.config.trackers[0].weight, 3,
+            "the instance's own entry stays"
+        );
+        assert_eq!(b.config.trackers[1].weight, 0);
+    }
+
+    #[test]
     fn sync_group_entries_go_to_members() {
         let (m, d) = map(&format!(
             "{BLOCKS}vrrp_sync_group G {{\n group {{\n  A\n }}\n track_process {{\n  nginx\n }}\n}}\n\
@@ -156,8 +175,9 @@ mod tests {
         assert!(!d.iter().any(|x| x.contains("not acted on")), "{d:?}");
         let i = &m.instances[0];
         assert_eq!(i.trackers, [TrackerSource::Process("nginx".into())]);
-        // weights are dropped in a sync group without sync_group_tracking_weight
-        assert_eq!(i.config.trackers[0].weight, 0);
+        // unlike scripts, a tracked process keeps its weight in a sync group
+        // (keepalived 2.2.7 `vrrp_complete_instance` zeroes the others only)
+        assert_eq!(i.config.trackers[0].weight, -20);
         assert_eq!(m.track_processes.len(), 1);
     }
 }
