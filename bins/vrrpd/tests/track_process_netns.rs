@@ -85,20 +85,49 @@ impl Drop for Ns {
     }
 }
 
-/// Copies of the tracked program, killed on drop.
+/// Copies of the tracked programs, each in its own process group, the
+/// group killed on drop.
 struct Copies {
     exe: PathBuf,
-    running: BTreeMap<&'static str, common::Kid>,
+    shell: PathBuf,
+    running: BTreeMap<&'static str, Group>,
+}
+
+/// A process group led by a child; SIGKILL to the whole group on drop.
+struct Group(common::Kid);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.0.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 impl Copies {
-    fn start(&mut self, tag: &'static str, arg: &str) {
-        let child = Command::new(&self.exe)
-            .arg(arg)
+    fn spawn(&mut self, tag: &'static str, exe: &std::path::Path, args: &[&str]) {
+        use std::os::unix::process::CommandExt as _;
+        let child = Command::new(exe)
+            .args(args)
+            .process_group(0)
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        self.running.insert(tag, common::Kid(child));
+        self.running.insert(tag, Group(common::Kid(child)));
+    }
+
+    /// A copy of /bin/sleep (`trk<pid>`) with `arg`.
+    fn start(&mut self, tag: &'static str, arg: &str) {
+        let exe = self.exe.clone();
+        self.spawn(tag, &exe, &[arg]);
+    }
+
+    /// A copy of /bin/sh (`trk<pid>s`) whose subshell, a fork that keeps
+    /// the name, loops on `sleep 1`.
+    fn start_forking(&mut self, tag: &'static str) {
+        let exe = self.shell.clone();
+        self.spawn(tag, &exe, &["-c", "(while :; do sleep 1; done) & wait"]);
     }
 
     fn kill(&mut self, tag: &str) {
@@ -120,21 +149,30 @@ const INSTANCES: &[(&str, u8, &str)] = &[
     // tracks pA itself with weight 3 (the group's weight replaces it)
     ("GroupA", 59, ""),
     ("GroupB", 60, "pA weight 3"),
+    ("Vfork", 61, "pF"),
 ];
 
-fn config(ns: &str, exe: &str, name: &str) -> String {
-    let mut c = format!(
-        "net_namespace {ns}\nglobal_defs {{\n router_id {ns}\n}}\n\
+/// The config of both sides: `net_namespace NS` when `ns` is given,
+/// `weight` for Vweight's entry.
+fn config(ns: Option<&str>, exe: &str, name: &str, weight: i32) -> String {
+    let mut c = match ns {
+        Some(ns) => format!("net_namespace {ns}\n"),
+        None => String::new(),
+    };
+    c.push_str(&format!(
+        "global_defs {{\n router_id trk\n}}\n\
          vrrp_track_process pA {{\n process {name}\n}}\n\
          vrrp_track_process pQ {{\n process {name}\n quorum 2\n}}\n\
          vrrp_track_process pD {{\n process {name}\n delay 2\n}}\n\
-         vrrp_track_process pC {{\n process {exe} 1000\n weight 7\n}}\n"
-    );
+         vrrp_track_process pC {{\n process {exe} 1000\n weight 7\n}}\n\
+         vrrp_track_process pF {{\n process {name}s\n quorum 2\n fork_delay 2\n weight 10\n}}\n"
+    ));
     c.push_str(
         "vrrp_sync_group G {\n group {\n  GroupA\n  GroupB\n }\n \
          track_process {\n  pA weight 10\n }\n}\n",
     );
     for (i, (inst, vrid, track)) in INSTANCES.iter().enumerate() {
+        let track = track.replace("pA weight 10", &format!("pA weight {weight}"));
         let track = if track.is_empty() {
             String::new()
         } else {
@@ -262,72 +300,135 @@ fn is(v: &View, i: &str, state: &str, prio: u64) -> bool {
     st(v, i) == (state.to_string(), prio)
 }
 
-#[test]
-fn track_process_follows_keepalived() {
-    if common::skip_netns_test("track_process differential", None, "network namespaces") {
-        return;
+/// Both daemons with their namespaces, copies and files; dropped in this
+/// order: daemons, copies, namespaces, files.
+struct Run {
+    kd: common::Kid,
+    od: common::Kid,
+    copies: Copies,
+    s: Sides,
+    kconf: PathBuf,
+    oconf: PathBuf,
+    exe: String,
+    name: String,
+    _dir: Dir,
+}
+
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
-    if !have("keepalived") || !have("ip") {
-        eprintln!("SKIPPED: track_process differential needs keepalived and ip");
-        return;
+}
+
+impl Run {
+    /// Sets up both sides (`tag` makes the names unique) and starts the
+    /// daemons: from the initial namespace with `net_namespace`, or inside
+    /// their namespace with `ip netns exec` (`via_exec`). `before` runs
+    /// after the namespaces exist and before the daemons start.
+    fn start(tag: &str, via_exec: bool, before: impl FnOnce(&mut Copies)) -> Option<Run> {
+        if common::skip_netns_test("track_process differential", None, "network namespaces") {
+            return None;
+        }
+        if !have("keepalived") || !have("ip") {
+            eprintln!("SKIPPED: track_process differential needs keepalived and ip");
+            return None;
+        }
+        let pid = std::process::id();
+        let dir = std::env::temp_dir().join(format!("pr-trk{tag}-{pid}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Dir(dir);
+        // Names no other process has: `trk<pid>` / `trk<pid>s` (at most 15 bytes).
+        let name = format!("trk{pid}");
+        let exe = dir.0.join(&name);
+        let shell = dir.0.join(format!("{name}s"));
+        std::fs::copy("/bin/sleep", &exe).unwrap();
+        std::fs::copy("/bin/sh", &shell).unwrap();
+        let exe_s = exe.to_str().unwrap().to_string();
+        let mut copies = Copies {
+            exe,
+            shell,
+            running: BTreeMap::new(),
+        };
+        let k = Ns::new(format!("pr-tk{tag}{pid}"));
+        let o = Ns::new(format!("pr-to{tag}{pid}"));
+        let kconf = dir.0.join("k.conf");
+        let oconf = dir.0.join("o.conf");
+        let ns = |n: &Ns| (!via_exec).then(|| n.0.clone());
+        std::fs::write(&kconf, config(ns(&k).as_deref(), &exe_s, &name, 10)).unwrap();
+        std::fs::write(&oconf, config(ns(&o).as_deref(), &exe_s, &name, 10)).unwrap();
+        before(&mut copies);
+        let klog = dir.0.join("k.log");
+        let osock = dir.0.join("o.sock");
+        let wrap = |ns: &Ns, prog: &str| {
+            if via_exec {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", &ns.0, prog]);
+                c
+            } else {
+                Command::new(prog)
+            }
+        };
+        let kd = common::Kid(
+            wrap(&k, "keepalived")
+                .args(["-n", "-l", "-D", "-P", "-f"])
+                .arg(&kconf)
+                .arg("-p")
+                .arg(dir.0.join("k.pid"))
+                .arg("-r")
+                .arg(dir.0.join("v.pid"))
+                .stdout(std::fs::File::create(&klog).unwrap())
+                .stderr(std::fs::File::options().append(true).open(&klog).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        let od = common::Kid(
+            wrap(&o, env!("CARGO_BIN_EXE_vrrpd"))
+                .arg("-f")
+                .arg(&oconf)
+                .arg("--socket")
+                .arg(&osock)
+                .arg("--dump-file")
+                .arg(dir.0.join("o.json"))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(dir.0.join("o.log")).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        Some(Run {
+            kd,
+            od,
+            copies,
+            s: Sides { k, o, klog, osock },
+            kconf,
+            oconf,
+            exe: exe_s,
+            name,
+            _dir: dir,
+        })
     }
-    let pid = std::process::id();
-    let dir = std::env::temp_dir().join(format!("pr-trk-{pid}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    struct Dir(PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
+
+    /// Rewrites both configs with Vweight's weight `w` and sends SIGHUP.
+    fn reload_with_weight(&self, w: i32) {
+        for (path, ns, pid) in [
+            (&self.kconf, &self.s.k.0, self.kd.0.id()),
+            (&self.oconf, &self.s.o.0, self.od.0.id()),
+        ] {
+            std::fs::write(path, config(Some(ns), &self.exe, &self.name, w)).unwrap();
+            sh(&format!("kill -HUP {pid}"));
         }
     }
-    let _dir = Dir(dir.clone());
-    // A command name no other process has: `trk<pid>` (at most 15 bytes).
-    let name = format!("trk{pid}");
-    let exe = dir.join(&name);
-    std::fs::copy("/bin/sleep", &exe).unwrap();
-    let exe_s = exe.to_str().unwrap().to_string();
+}
 
-    let k = Ns::new(format!("pr-tk{pid}"));
-    let o = Ns::new(format!("pr-to{pid}"));
-    let kconf = dir.join("k.conf");
-    let oconf = dir.join("o.conf");
-    std::fs::write(&kconf, config(&k.0, &exe_s, &name)).unwrap();
-    std::fs::write(&oconf, config(&o.0, &exe_s, &name)).unwrap();
-    let klog = dir.join("k.log");
-    let osock = dir.join("o.sock");
-    // Both daemons start in the initial namespace and enter theirs.
-    let _kd = common::Kid(
-        Command::new("keepalived")
-            .args(["-n", "-l", "-D", "-P", "-f"])
-            .arg(&kconf)
-            .arg("-p")
-            .arg(dir.join("k.pid"))
-            .arg("-r")
-            .arg(dir.join("v.pid"))
-            .stdout(std::fs::File::create(&klog).unwrap())
-            .stderr(std::fs::File::options().append(true).open(&klog).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let _od = common::Kid(
-        Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-            .arg("-f")
-            .arg(&oconf)
-            .arg("--socket")
-            .arg(&osock)
-            .arg("--dump-file")
-            .arg(dir.join("o.json"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("o.log")).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let s = Sides { k, o, klog, osock };
-    let mut copies = Copies {
-        exe: exe.clone(),
-        running: BTreeMap::new(),
+#[test]
+fn track_process_follows_keepalived() {
+    let Some(mut run) = Run::start("", false, |_| {}) else {
+        return;
     };
+    let s = &run.s;
+    let copies = &mut run.copies;
 
     // Nothing runs: weight 0 trackers FAULT, `reverse` weight 0 is up.
     let v = s.settle("no process", |v| {
@@ -392,5 +493,40 @@ fn track_process_follows_keepalived() {
     s.settle("killed and restarted within the delay", |v| {
         is(v, "Vzero", "MASTER", 100) && is(v, "Vdelay", "MASTER", 100)
     });
-    drop(copies);
+
+    // A shell whose subshell (a fork keeping the name) makes the second
+    // process: quorum 2 of pF is reached by a fork and waits fork_delay 2.
+    copies.start_forking("shell");
+    let forked = Instant::now();
+    std::thread::sleep(Duration::from_millis(1000));
+    let v = s.compare("within fork_delay");
+    assert_eq!(st(&v, "Vfork"), ("MASTER".into(), 100), "{v:?}");
+    s.settle("after fork_delay", |v| is(v, "Vfork", "MASTER", 110));
+    assert!(forked.elapsed() >= Duration::from_secs(2));
+    copies.kill("shell");
+    s.settle("shell killed", |v| is(v, "Vfork", "MASTER", 100));
+
+    // A reload with another weight while the process runs.
+    run.reload_with_weight(20);
+    let v = run.s.settle("reloaded with weight 20", |v| {
+        is(v, "Vweight", "MASTER", 120)
+    });
+    // `pA weight 10 reverse` became 20 too; the group's entry stayed 10
+    assert_eq!(st(&v, "Vreverse"), ("MASTER".into(), 80), "{v:?}");
+    assert_eq!(st(&v, "GroupA"), ("MASTER".into(), 110), "{v:?}");
+}
+
+/// Under `ip netns exec` (no `net_namespace`) the kernel refuses the
+/// subscription: keepalived counts no process, so a weight-0 tracker keeps
+/// its instance in FAULT although a copy runs; vrrpd does the same.
+#[test]
+fn inside_a_namespace_no_process_counts_as_with_keepalived() {
+    let Some(run) = Run::start("x", true, |c| c.start("early", "1000")) else {
+        return;
+    };
+    let v = run.s.settle("via ip netns exec", |v| {
+        is(v, "Vabsent", "MASTER", 100) && is(v, "Vweight", "MASTER", 100)
+    });
+    assert_eq!(st(&v, "Vzero").0, "FAULT", "{v:?}");
+    assert_eq!(st(&v, "Vnegative"), ("MASTER".into(), 70), "{v:?}");
 }
