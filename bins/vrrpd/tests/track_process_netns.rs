@@ -506,6 +506,29 @@ fn track_process_follows_keepalived() {
     copies.kill("shell");
     s.settle("shell killed", |v| is(v, "Vfork", "MASTER", 100));
 
+    // A process renaming itself (prctl PR_SET_NAME, a comm event) into the
+    // tracked name counts; renaming itself away stops counting.
+    if have("python3") {
+        copies.kill("four");
+        s.settle("no copy", |v| is(v, "Vweight", "MASTER", 100));
+        let name = run.name.clone();
+        let script = format!(
+            "import ctypes, time\n\
+             libc = ctypes.CDLL(None)\n\
+             libc.prctl(15, b'{name}', 0, 0, 0)\n\
+             time.sleep(4)\n\
+             libc.prctl(15, b'renamed', 0, 0, 0)\n\
+             time.sleep(100)\n"
+        );
+        copies.spawn("py", std::path::Path::new("python3"), &["-c", &script]);
+        s.settle("renamed into the tracked name", |v| {
+            is(v, "Vweight", "MASTER", 110)
+        });
+        s.settle("renamed away", |v| is(v, "Vweight", "MASTER", 100));
+        copies.kill("py");
+        copies.start("five", "1000");
+    }
+
     // A reload with another weight while the process runs.
     run.reload_with_weight(20);
     let v = run.s.settle("reloaded with weight 20", |v| {
