@@ -165,6 +165,11 @@ pub struct GlobalDefs {
     pub default_interface: Opt<String>,
     /// `vrrp_startup_delay`.
     pub vrrp_startup_delay: Opt<Duration>,
+    /// `process_monitor_rcv_bufs BYTES`: receive buffer of the process events
+    /// socket (`vrrp_track_process`); 0 is ignored, as keepalived does.
+    pub process_monitor_rcv_bufs: Opt<u32>,
+    /// `process_monitor_rcv_bufs_force [BOOL]`: set it with `SO_RCVBUFFORCE`.
+    pub process_monitor_rcv_bufs_force: Opt<bool>,
     /// `max_auto_priority [-1..99]`.
     pub max_auto_priority: Opt<i32>,
     /// `lvs_timeouts [tcp S] [tcpfin S] [udp S]`.

@@ -107,3 +107,20 @@ fn quorum_order_rules_follow_keepalived() {
     assert_eq!((t.weight.as_ref().unwrap().value, t.reverse), (5, false));
     assert_eq!(p.diagnostics.len(), 1, "{:?}", p.short_diagnostics());
 }
+
+#[test]
+fn process_monitor_rcv_bufs_are_typed() {
+    let p = parse(
+        "global_defs {\n process_monitor_rcv_bufs 4194304\n process_monitor_rcv_bufs_force\n}\n",
+    );
+    assert!(p.diagnostics.is_empty(), "{:?}", p.short_diagnostics());
+    let g = &p.config.global_defs;
+    assert_eq!(
+        g.process_monitor_rcv_bufs.as_ref().unwrap().value,
+        4_194_304
+    );
+    assert!(g.process_monitor_rcv_bufs_force.as_ref().unwrap().value);
+    // 0 is ignored, as keepalived ignores it
+    let p = parse("global_defs {\n process_monitor_rcv_bufs 0\n}\n");
+    assert!(p.config.global_defs.process_monitor_rcv_bufs.is_none());
+}

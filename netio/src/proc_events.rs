@@ -194,6 +194,21 @@ pub fn parse_message(buf: &[u8]) -> Result<Option<ProcEvent>, ParseError> {
     Ok(Some(ProcEvent { cpu, seq, kind }))
 }
 
+/// keepalived `set_rcv_buf`: `SO_RCVBUF`, or `SO_RCVBUFFORCE` (needs
+/// CAP_NET_ADMIN, passes `net.core.rmem_max`); a refusal is logged.
+fn set_rcvbuf(sock: &Socket, bytes: u32, force: bool) {
+    use std::os::fd::AsRawFd;
+    let (name, what) = if force {
+        (libc::SO_RCVBUFFORCE, "SO_RCVBUFFORCE")
+    } else {
+        (libc::SO_RCVBUF, "SO_RCVBUF")
+    };
+    let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    if let Err(e) = crate::sys::set_int_opt(sock.as_raw_fd(), libc::SOL_SOCKET, name, v) {
+        tracing::info!("cannot set process monitor {what} option: {e}");
+    }
+}
+
 /// The subscription message: `nlmsghdr` + `cn_msg` + the `proc_cn_mcast_op`.
 fn mcast_message(port: u32, listen: bool) -> Vec<u8> {
     let total = NLMSG_HDR + CN_MSG + 4;
@@ -247,6 +262,7 @@ pub enum ProcEventsError {
 pub struct ProcEventSocket {
     sock: Socket,
     port: u32,
+    force: bool,
 }
 
 impl std::fmt::Debug for ProcEventSocket {
@@ -260,8 +276,10 @@ impl std::fmt::Debug for ProcEventSocket {
 impl ProcEventSocket {
     /// Opens the socket, joins the `CN_IDX_PROC` group and sends
     /// `PROC_CN_MCAST_LISTEN` (keepalived `nl_connect`,
-    /// `set_proc_ev_listen`); `rcvbuf` sizes the receive queue when given.
-    pub fn open(rcvbuf: Option<usize>) -> Result<Self, ProcEventsError> {
+    /// `set_proc_ev_listen`); `rcvbuf` (bytes, and whether to force it past
+    /// `net.core.rmem_max` with `SO_RCVBUFFORCE`) sizes the receive queue
+    /// when given (global `process_monitor_rcv_bufs[_force]`).
+    pub fn open(rcvbuf: Option<(u32, bool)>) -> Result<Self, ProcEventsError> {
         let mut sock = Socket::new(NETLINK_CONNECTOR).map_err(|e| {
             if e.raw_os_error() == Some(libc::EPROTONOSUPPORT) {
                 ProcEventsError::NotSupported
@@ -274,19 +292,21 @@ impl ProcEventSocket {
         let mut addr = SocketAddr::new(0, 0);
         sock.get_address(&mut addr).map_err(ProcEventsError::Open)?;
         let port = addr.port_number();
-        if let Some(n) = rcvbuf {
-            let _ = sock.set_rx_buf_sz(n);
+        let force = rcvbuf.is_some_and(|(_, f)| f);
+        if let Some((n, force)) = rcvbuf {
+            set_rcvbuf(&sock, n, force);
         }
         sock.set_non_blocking(true).map_err(ProcEventsError::Open)?;
         sock.send_to(&mcast_message(port, true), &SocketAddr::new(0, 0), 0)
             .map_err(ProcEventsError::Subscribe)?;
-        Ok(ProcEventSocket { sock, port })
+        Ok(ProcEventSocket { sock, port, force })
     }
 
     /// Registers the socket with the current tokio runtime.
     pub fn into_async(self) -> Result<ProcEvents, ProcEventsError> {
         Ok(ProcEvents {
             port: self.port,
+            force: self.force,
             fd: crate::sys::register_async(self.sock).map_err(ProcEventsError::Open)?,
             buf: Vec::with_capacity(1024),
         })
@@ -297,6 +317,8 @@ impl ProcEventSocket {
 pub struct ProcEvents {
     fd: AsyncFd<Socket>,
     port: u32,
+    /// `process_monitor_rcv_bufs_force`.
+    force: bool,
     buf: Vec<u8>,
 }
 
@@ -309,14 +331,15 @@ impl std::fmt::Debug for ProcEvents {
 }
 
 impl ProcEvents {
-    /// Doubles the receive queue (after an overrun, as keepalived's
-    /// `reinitialise_track_processes` does); returns the new size.
-    pub fn grow_rcvbuf(&self) -> Option<usize> {
+    /// Grows the receive queue after an overrun as keepalived's
+    /// `reinitialise_track_processes` does: twice what `SO_RCVBUF` reports
+    /// (itself twice what was set). Returns the size set.
+    pub fn grow_rcvbuf(&self) -> Option<u32> {
         let s = self.fd.get_ref();
-        let cur = s.get_rx_buf_sz().ok()?;
-        // the kernel reports twice what was set: setting that doubles it
-        let _ = s.set_rx_buf_sz(cur);
-        s.get_rx_buf_sz().ok()
+        let cur = u32::try_from(s.get_rx_buf_sz().ok()?).ok()?;
+        let n = cur.saturating_mul(2);
+        set_rcvbuf(s, n, self.force);
+        Some(n)
     }
 
     /// Waits for the next process event from the kernel. Datagrams that
@@ -538,7 +561,9 @@ mod live {
             println!("SKIPPED: needs root for the proc connector");
             return;
         }
-        let mut s = match ProcEventSocket::open(None).and_then(ProcEventSocket::into_async) {
+        let mut s = match ProcEventSocket::open(Some((1 << 20, false)))
+            .and_then(ProcEventSocket::into_async)
+        {
             Ok(s) => s,
             Err(ProcEventsError::NotSupported) => {
                 println!("SKIPPED: no CONFIG_PROC_EVENTS");
@@ -550,6 +575,16 @@ mod live {
             }
             Err(e) => panic!("{e}"),
         };
+        // process_monitor_rcv_bufs: the kernel reports twice what was set;
+        // an overrun doubles that again (keepalived's arithmetic)
+        let got = s.fd.get_ref().get_rx_buf_sz().unwrap();
+        let rmem_max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        assert_eq!(got, 2 * rmem_max.min(1 << 20), "rmem_max {rmem_max}");
+        let grown = s.grow_rcvbuf().unwrap();
+        assert_eq!(grown as usize, got * 2);
         let child = std::process::Command::new("/bin/true").spawn().unwrap();
         let pid = child.id();
         let (mut exec, mut exit) = (false, false);

@@ -160,7 +160,7 @@ fn config(ns: Option<&str>, exe: &str, name: &str, weight: i32) -> String {
         None => String::new(),
     };
     c.push_str(&format!(
-        "global_defs {{\n router_id trk\n}}\n\
+        "global_defs {{\n router_id trk\n process_monitor_rcv_bufs 1048576\n}}\n\
          vrrp_track_process pA {{\n process {name}\n}}\n\
          vrrp_track_process pQ {{\n process {name}\n quorum 2\n}}\n\
          vrrp_track_process pD {{\n process {name}\n delay 2\n}}\n\

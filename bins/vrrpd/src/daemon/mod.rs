@@ -258,7 +258,9 @@ async fn run(
         .start(&mapped.track_files, false, &mut router, &file_tx)
         .await;
     let mut procs = track_process::ProcessTracker::new(proc_socket);
-    procs.start(&mapped.track_processes, &mut router).await;
+    procs
+        .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
+        .await;
     if let Some(d) = mapped.startup_delay.filter(|d| !d.is_zero()) {
         info!("vrrp_startup_delay: starting instances in {d:?}");
         tokio::select! {
@@ -316,12 +318,13 @@ async fn run(
                         router.spawn_scripts(&m.scripts, &script_tx);
                         let files = m.track_files.clone();
                         let processes = m.track_processes.clone();
+                        let rcvbuf = m.process_rcvbuf;
                         if let Err(e) = router.reload(m, &h).await {
                             error!("reload failed: {e}");
                         }
                         track_files.start(&files, true, &mut router, &file_tx).await;
                         router.refresh_track_files().await;
-                        procs.start(&processes, &mut router).await;
+                        procs.start(&processes, rcvbuf, &mut router).await;
                         router.refresh_track_processes().await;
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),

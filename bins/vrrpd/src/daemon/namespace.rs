@@ -12,16 +12,20 @@ use tracing::info;
 use super::DaemonOptions;
 
 /// The first `net_namespace` of the configuration (keepalived ignores a
-/// second one), None when there is none or the file does not parse (the
-/// daemon then reports the file's errors itself).
-fn configured(o: &DaemonOptions) -> Option<String> {
+/// second one) and the process events socket's buffer; None when there is
+/// no namespace (the daemon reports the file's errors itself).
+fn configured(o: &DaemonOptions) -> Option<(String, Option<(u32, bool)>)> {
     let parsed = keepalived_conf::load(&o.file, &LoadOptions::default());
-    parsed
+    let name = parsed
         .config
         .other
         .iter()
         .find(|s| s.keyword == "net_namespace")
-        .and_then(|s| s.args.first().cloned())
+        .and_then(|s| s.args.first().cloned())?;
+    Some((
+        name,
+        crate::spec::track_process::rcvbuf(&parsed.config.global_defs),
+    ))
 }
 
 /// Enters the configured namespace, if any, on this (the only runtime)
@@ -33,12 +37,12 @@ pub fn enter_configured(o: &mut DaemonOptions) -> Result<Option<ProcEventSocket>
     if o.config_test {
         return Ok(None);
     }
-    let Some(name) = configured(o) else {
+    let Some((name, rcvbuf)) = configured(o) else {
         return Ok(None);
     };
     let host_socket = netio::netns::default_path("/run", "vrrpd", "sock");
     let host_dump = netio::netns::default_path("/tmp", "vrrpd", "json");
-    let proc_socket = super::track_process::open_socket();
+    let proc_socket = super::track_process::open_socket(rcvbuf);
     netio::netns::enter_netns(&name)
         .map_err(|e| format!("Unable to set network namespace {name} - exiting: {e}"))?;
     if o.socket == host_socket {

@@ -16,8 +16,8 @@ use crate::spec::track_process::ProcessSpec;
 /// Opens the process events socket, logging why when it cannot (keepalived
 /// then counts no process at all; outside the initial network namespace the
 /// kernel refuses the subscription: use `net_namespace`).
-pub fn open_socket() -> Option<ProcEventSocket> {
-    match ProcEventSocket::open(None) {
+pub fn open_socket(rcvbuf: Option<(u32, bool)>) -> Option<ProcEventSocket> {
+    match ProcEventSocket::open(rcvbuf) {
         Ok(s) => Some(s),
         Err(e @ ProcEventsError::NotSupported) => {
             error!("track_process not available: {e}");
@@ -56,13 +56,18 @@ impl ProcessTracker {
     /// Starts (or, at a reload, restarts) tracking `specs`: the socket is
     /// opened when first needed, `/proc` is read, and every tracker's
     /// quorum goes to the router (before [`Router::install`] at start).
-    pub async fn start(&mut self, specs: &[ProcessSpec], router: &mut Router) {
+    pub async fn start(
+        &mut self,
+        specs: &[ProcessSpec],
+        rcvbuf: Option<(u32, bool)>,
+        router: &mut Router,
+    ) {
         self.table = ProcessTable::new(specs.to_vec());
         if self.table.is_empty() {
             return;
         }
         if self.events.is_none() {
-            let sock = self.pending.take().or_else(open_socket);
+            let sock = self.pending.take().or_else(|| open_socket(rcvbuf));
             self.events = sock.and_then(|s| match s.into_async() {
                 Ok(e) => Some(e),
                 Err(e) => {
@@ -101,7 +106,10 @@ impl ProcessTracker {
             let now = netio::monotonic_now();
             if self.table.rescan_due(now) {
                 if let Some(n) = self.events.as_ref().and_then(ProcEvents::grow_rcvbuf) {
-                    info!("process monitor receive buffer now {n} bytes");
+                    info!(
+                        "Setting global_def process_monitor_rcv_bufs to {n} - recommend \
+                         updating configuration file"
+                    );
                 }
                 let procs = scan_processes(self.table.plan());
                 let out = self.table.rescan(&procs, now);

@@ -212,6 +212,9 @@ pub struct Mapped {
     pub track_files: Vec<TrackFileSpec>,
     /// `vrrp_track_process`es tracked by at least one instance.
     pub track_processes: Vec<crate::spec::track_process::ProcessSpec>,
+    /// global `process_monitor_rcv_bufs` / `_force`: the process events
+    /// socket's receive buffer (bytes, force).
+    pub process_rcvbuf: Option<(u32, bool)>,
     /// `notify_fifo` then `vrrp_notify_fifo`.
     pub notify_fifos: Vec<FifoSpec>,
     /// `enable_script_security`.
@@ -390,6 +393,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         })
         .collect();
     out.track_processes = crate::spec::track_process::process_specs(cfg, &used);
+    out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
     (out, diags)
 }
 

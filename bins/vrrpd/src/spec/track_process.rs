@@ -59,6 +59,16 @@ pub(crate) fn process_tracker(
     })
 }
 
+/// global `process_monitor_rcv_bufs` (and `_force`).
+pub fn rcvbuf(g: &keepalived_conf::GlobalDefs) -> Option<(u32, bool)> {
+    let n = g.process_monitor_rcv_bufs.as_ref()?.value;
+    let force = g
+        .process_monitor_rcv_bufs_force
+        .as_ref()
+        .is_some_and(|f| f.value);
+    Some((n, force))
+}
+
 /// The `vrrp_track_process` blocks named in `used`, in file order.
 pub(crate) fn process_specs(cfg: &Config, used: &[&str]) -> Vec<ProcessSpec> {
     cfg.track_processes
