@@ -257,6 +257,8 @@ async fn run(
     track_files
         .start(&mapped.track_files, false, &mut router, &file_tx)
         .await;
+    // keepalived: "Cannot change network namespace at a reload - please restart"
+    let namespace = mapped.net_namespace.clone();
     let mut procs = track_process::ProcessTracker::new(proc_socket);
     procs
         .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
@@ -319,6 +321,13 @@ async fn run(
                         let files = m.track_files.clone();
                         let processes = m.track_processes.clone();
                         let rcvbuf = m.process_rcvbuf;
+                        if m.net_namespace != namespace {
+                            warn!(
+                                "Cannot change network namespace at a reload - please restart \
+                                 (staying in {:?})",
+                                namespace
+                            );
+                        }
                         if let Err(e) = router.reload(m, &h).await {
                             error!("reload failed: {e}");
                         }

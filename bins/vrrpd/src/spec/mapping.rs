@@ -215,6 +215,8 @@ pub struct Mapped {
     /// global `process_monitor_rcv_bufs` / `_force`: the process events
     /// socket's receive buffer (bytes, force).
     pub process_rcvbuf: Option<(u32, bool)>,
+    /// top-level `net_namespace NAME` (the first one): entered at start only.
+    pub net_namespace: Option<String>,
     /// `notify_fifo` then `vrrp_notify_fifo`.
     pub notify_fifos: Vec<FifoSpec>,
     /// `enable_script_security`.
@@ -394,6 +396,11 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         .collect();
     out.track_processes = crate::spec::track_process::process_specs(cfg, &used);
     out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
+    out.net_namespace = cfg
+        .other
+        .iter()
+        .find(|s| s.keyword == "net_namespace")
+        .and_then(|s| s.args.first().cloned());
     (out, diags)
 }
 
