@@ -124,11 +124,17 @@ impl ProcessTracker {
             {
                 error!("track_process timer: {e}");
             }
-            let (Some(events), Some(timer)) = (self.events.as_mut(), self.timer.as_mut()) else {
+            let Some(events) = self.events.as_mut() else {
                 return std::future::pending().await;
             };
+            let timer = self.timer.as_mut();
             tokio::select! {
-                r = timer.expired() => {
+                r = async {
+                    match timer {
+                        Some(t) => t.expired().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
                     if let Err(e) = r {
                         error!("track_process timer: {e}");
                     }
