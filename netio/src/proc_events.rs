@@ -614,3 +614,46 @@ mod live {
         assert!(exec && exit, "exec {exec} exit {exit}");
     }
 }
+
+/// Live: a receive queue too small for a burst reports the overrun.
+#[cfg(test)]
+mod live_overrun {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_burst_into_a_tiny_queue_is_an_overrun() {
+        if !nix::unistd::geteuid().is_root() {
+            println!("SKIPPED: needs root for the proc connector");
+            return;
+        }
+        // the kernel raises 1 byte to its minimum (a few KiB)
+        let mut s =
+            match ProcEventSocket::open(Some((1, false))).and_then(ProcEventSocket::into_async) {
+                Ok(s) => s,
+                Err(e) => {
+                    println!("SKIPPED: process events unavailable here: {e}");
+                    return;
+                }
+            };
+        // 64 short-lived children: fork, exec and exit events, unread
+        for _ in 0..64 {
+            let _ = std::process::Command::new("/bin/true").status();
+        }
+        let mut overrun = false;
+        // bounded: at most 10k events or 10 s
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        for _ in 0..10_000 {
+            match tokio::time::timeout_at(deadline, s.next()).await {
+                Ok(Err(ProcEventsError::Overrun)) => {
+                    overrun = true;
+                    break;
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => panic!("{e}"),
+                Err(_) => break,
+            }
+        }
+        assert!(overrun, "no ENOBUFS after a burst into a minimal queue");
+    }
+}
