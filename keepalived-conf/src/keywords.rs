@@ -93,7 +93,7 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "add these policy rules at start-up and keep them",
     ),
-    row("", "net_namespace", VL, "run in this network namespace"),
+    row("", "net_namespace", L, "run in this network namespace"),
     row(
         "",
         "net_namespace_ipvs",
@@ -417,6 +417,11 @@ fn matrix_sections() -> Vec<(&'static str, Vec<&'static str>, Option<Daemon>)> {
             Some(Daemon::Vrrpd),
         ),
         ("vrrp_script", vrrp::SCRIPT_KW.to_vec(), Some(Daemon::Vrrpd)),
+        (
+            "vrrp_track_process",
+            vrrp::PROCESS_KW.to_vec(),
+            Some(Daemon::Vrrpd),
+        ),
         ("virtual_server", lvs::vs_known(), Some(Daemon::Lvsd)),
         ("real_server", lvs::RS_KW.to_vec(), Some(Daemon::Lvsd)),
         ("url", lvs::URL_KW.to_vec(), Some(Daemon::Lvsd)),

@@ -13,7 +13,7 @@
 //! owner (priority 255) never changes priority (RFC 9568 §6.1: the owner always uses 255).
 
 use crate::diag::Diagnostic;
-use crate::model::{Config, RawBlock, TrackRef, VrrpInstance};
+use crate::model::{Config, TrackRef, VrrpInstance};
 use crate::span::Span;
 use std::net::IpAddr;
 
@@ -54,28 +54,17 @@ fn is_ipv6(vi: &VrrpInstance) -> bool {
     addr.is_some_and(|a| a.is_ipv6())
 }
 
-/// `weight N` of a raw `vrrp_track_process NAME { ... }` block (default 0).
+/// `weight N [reverse]` of a `vrrp_track_process NAME { ... }` block (default 0).
 fn process_weight(cfg: &Config, name: &str) -> (i64, bool) {
-    let block = cfg.raw_blocks.iter().find(|b: &&RawBlock| {
-        b.header.keyword == "vrrp_track_process"
-            && b.header.args.first().map(String::as_str) == Some(name)
-    });
-    let Some(block) = block else {
-        return (0, false);
-    };
-    for item in &block.items {
-        if item.setting.keyword == "weight" {
-            let w = item
-                .setting
-                .args
-                .first()
-                .and_then(|a| a.parse::<i64>().ok())
-                .unwrap_or(0);
-            let reverse = item.setting.args.iter().any(|a| a == "reverse");
-            return (w, reverse);
-        }
-    }
-    (0, false)
+    cfg.track_processes
+        .iter()
+        .find(|p| p.name.value == name)
+        .map_or((0, false), |p| {
+            (
+                p.weight.as_ref().map_or(0, |w| i64::from(w.value)),
+                p.reverse,
+            )
+        })
 }
 
 fn signed(w: i64, reverse: bool) -> i64 {

@@ -29,6 +29,8 @@ pub struct Config {
     pub vrrp_scripts: Vec<VrrpScript>,
     /// `track_file NAME { ... }` / `vrrp_track_file NAME { ... }`.
     pub track_files: Vec<TrackFile>,
+    /// `vrrp_track_process NAME { ... }`.
+    pub track_processes: Vec<TrackProcess>,
     /// `static_ipaddress { ... }` entries.
     pub static_ipaddress: Vec<VirtualIp>,
     /// `static_routes { ... }` entries.
@@ -39,7 +41,7 @@ pub struct Config {
     pub virtual_server_groups: Vec<VirtualServerGroup>,
     /// `virtual_server ... { ... }`.
     pub virtual_servers: Vec<VirtualServer>,
-    /// Recognised sections without a typed model (`bfd_instance`, `vrrp_track_process`,
+    /// Recognised sections without a typed model (`bfd_instance`,
     /// `garp_group`, `SSL`, `linkbeat_interfaces`, `track_group`, ...), kept whole.
     pub raw_blocks: Vec<RawBlock>,
     /// Recognised top-level keywords without a block (`net_namespace`, `instance`, ...).
@@ -163,6 +165,11 @@ pub struct GlobalDefs {
     pub default_interface: Opt<String>,
     /// `vrrp_startup_delay`.
     pub vrrp_startup_delay: Opt<Duration>,
+    /// `process_monitor_rcv_bufs BYTES`: receive buffer of the process events
+    /// socket (`vrrp_track_process`); 0 is ignored, as keepalived does.
+    pub process_monitor_rcv_bufs: Opt<u32>,
+    /// `process_monitor_rcv_bufs_force [BOOL]`: set it with `SO_RCVBUFFORCE`.
+    pub process_monitor_rcv_bufs_force: Opt<bool>,
     /// `max_auto_priority [-1..99]`.
     pub max_auto_priority: Opt<i32>,
     /// `lvs_timeouts [tcp S] [tcpfin S] [udp S]`.
@@ -564,6 +571,85 @@ pub struct TrackFile {
     pub init_file: Opt<Vec<String>>,
     /// Other recognised keywords.
     pub other: Vec<RawSetting>,
+}
+
+/// `param_match exact|partial|initial` of a `vrrp_track_process`: how the
+/// arguments after `process PATH` are compared with a process's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ParamMatch {
+    /// The process's arguments are exactly those given (the default once
+    /// arguments are given; with none given: no arguments at all).
+    Exact,
+    /// The given arguments are the first arguments of the process, whole.
+    Partial,
+    /// As `Partial`, but the last given argument need only begin the
+    /// process's argument in that position.
+    Initial,
+}
+
+/// `vrrp_track_process NAME { ... }` (keepalived 2.2.7 vrrp_parser.c
+/// `vrrp_tprocess_*_handler`). Values keepalived reports and ignores are
+/// left unset here.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackProcess {
+    /// Name.
+    pub name: Spanned<String>,
+    /// `process PATH [ARG ...]` (required): the command name or, with
+    /// `full_command`/arguments, `argv[0]`, then the arguments to match.
+    pub process: Opt<Vec<String>>,
+    /// `param_match` (default: `exact` when `process` has arguments, else
+    /// none); setting it also matches the full command line.
+    pub param_match: Opt<ParamMatch>,
+    /// `full_command`: match `/proc/PID/cmdline` instead of the 15-byte
+    /// command name (also implied by arguments and by `param_match`).
+    pub full_command: Opt<bool>,
+    /// `weight -254..254` (default 0: losing quorum puts the instance in FAULT).
+    pub weight: Opt<i32>,
+    /// `weight N reverse`.
+    pub reverse: bool,
+    /// `quorum 1..65535` (default 1): fewest processes that are "up".
+    /// `quorum_max 0` sets it to 0.
+    pub quorum: Opt<u32>,
+    /// `quorum_max 0..65535` (default unlimited): most processes that are "up".
+    pub quorum_max: Opt<u32>,
+    /// `terminate_delay` / `delay` (0.000001..3600 s): how long quorum may be
+    /// lost by processes exiting before it counts.
+    pub terminate_delay: Opt<Duration>,
+    /// `fork_delay` / `delay`: how long quorum gained by a tracked process
+    /// forking waits before it counts.
+    pub fork_delay: Opt<Duration>,
+}
+
+impl TrackProcess {
+    /// Whether the full command line is matched rather than the command name.
+    pub fn uses_full_command(&self) -> bool {
+        self.full_command.as_ref().is_some_and(|f| f.value)
+            || self.param_match.is_some()
+            || self.process.as_ref().is_some_and(|p| p.value.len() > 1)
+    }
+
+    /// The quorum in force (default 1).
+    pub fn quorum_value(&self) -> u32 {
+        self.quorum.as_ref().map_or(1, |q| q.value)
+    }
+
+    /// The `quorum_max` in force (default unlimited).
+    pub fn quorum_max_value(&self) -> u32 {
+        self.quorum_max.as_ref().map_or(u32::MAX, |q| q.value)
+    }
+
+    /// The effective `param_match`: as written, else `exact` when `process`
+    /// has arguments, else none (keepalived `PARAM_MATCH_NONE`).
+    pub fn effective_param_match(&self) -> Option<ParamMatch> {
+        self.param_match.as_ref().map(|p| p.value).or_else(|| {
+            self.process
+                .as_ref()
+                .filter(|p| p.value.len() > 1)
+                .map(|_| ParamMatch::Exact)
+        })
+    }
 }
 
 /// `virtual_server_group NAME { ... }`.

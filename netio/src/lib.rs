@@ -11,6 +11,8 @@
 //!   [`script_security`] checks them as keepalived does.
 //! - [`track_file`]: keepalived `track_file` values watched with inotify.
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
+//! - [`proc_events`], [`proc_scan`]: keepalived `vrrp_track_process`: the
+//!   kernel's process events connector and which processes match.
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
 //! - [`fd_limit`]: the descriptor budget (RLIMIT_NOFILE raised, a reserve
 //!   the listeners leave free).
@@ -34,6 +36,8 @@ pub mod metrics;
 mod netlink_conn;
 pub mod netns;
 pub mod notify_fifo;
+pub mod proc_events;
+pub mod proc_scan;
 pub mod rtnl;
 pub mod safe_file;
 pub mod script;

@@ -72,6 +72,8 @@ pub enum TrackerKind {
     Script,
     /// `track_file`.
     File,
+    /// `track_process` (a `vrrp_track_process`: up while its quorum holds).
+    Process,
 }
 
 /// One tracked object (interface, script, file, process, BFD: the state

@@ -58,6 +58,8 @@ const TYPED: &[&str] = &[
     "lvs_notify_fifo_script",
     "rs_init_notifies",
     "dynamic_interfaces",
+    "process_monitor_rcv_bufs",
+    "process_monitor_rcv_bufs_force",
 ];
 
 /// Recognised `global_defs` keywords kept as written.
@@ -109,8 +111,6 @@ pub(crate) const RAW: &[&str] = &[
     "lvs_netlink_cmd_rcv_bufs_force",
     "lvs_netlink_monitor_rcv_bufs",
     "lvs_netlink_monitor_rcv_bufs_force",
-    "process_monitor_rcv_bufs",
-    "process_monitor_rcv_bufs_force",
     "vrrp_rx_bufs_policy",
     "vrrp_rx_bufs_multiplier",
     "umask",
@@ -298,6 +298,15 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = c.script(item),
             "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = c.script(item),
             "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
+            // global_parser.c `process_monitor_rcv_bufs_handler`: 0 is ignored
+            "process_monitor_rcv_bufs" => {
+                if let Some(v) = c.uint::<u32>(item, 0, u64::from(u32::MAX))
+                    && v.value != 0
+                {
+                    g.process_monitor_rcv_bufs = Some(v);
+                }
+            }
+            "process_monitor_rcv_bufs_force" => g.process_monitor_rcv_bufs_force = c.flag(item),
             "dynamic_interfaces" => {
                 c.no_block(item);
                 g.dynamic_interfaces = Some(Spanned::new(true, item.span()))

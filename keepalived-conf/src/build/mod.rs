@@ -25,6 +25,7 @@ pub(crate) const ROOT_KEYWORDS: &[&str] = &[
     "vrrp_script",
     "track_file",
     "vrrp_track_file",
+    "vrrp_track_process",
     "static_ipaddress",
     "static_routes",
     "static_rules",
@@ -32,7 +33,6 @@ pub(crate) const ROOT_KEYWORDS: &[&str] = &[
     "virtual_server",
     // kept raw (with a warning for blocks)
     "bfd_instance",
-    "vrrp_track_process",
     "garp_group",
     "SSL",
     "linkbeat_interfaces",
@@ -49,7 +49,6 @@ pub(crate) const ROOT_KEYWORDS: &[&str] = &[
 
 const RAW_ROOT_BLOCKS: &[&str] = &[
     "bfd_instance",
-    "vrrp_track_process",
     "garp_group",
     "SSL",
     "linkbeat_interfaces",
@@ -135,6 +134,12 @@ impl Builder {
                     self.validator.track_file(&v);
                     // always kept: few, and needed by cross-file checks (lint)
                     self.config.track_files.push(v);
+                }
+            }
+            "vrrp_track_process" => {
+                if let Some(v) = vrrp::track_process(&mut c, n) {
+                    // always kept: few, and needed by cross-file checks (lint)
+                    self.config.track_processes.push(v);
                 }
             }
             "static_ipaddress" => {

@@ -1128,3 +1128,154 @@ pub(crate) fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
     }
     Some(t)
 }
+
+/// Keywords of a `vrrp_track_process` block.
+pub(crate) const PROCESS_KW: &[&str] = &[
+    "process",
+    "param_match",
+    "weight",
+    "quorum",
+    "quorum_max",
+    "delay",
+    "terminate_delay",
+    "fork_delay",
+    "full_command",
+];
+
+/// `vrrp_track_process NAME { ... }`, keyword by keyword in the order
+/// written as keepalived's handlers take them (vrrp_parser.c
+/// `vrrp_tprocess_*_handler`): `quorum` is checked against the `quorum_max`
+/// set so far and the other way round.
+pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
+    let name = header_name(c, n)?;
+    let mut t = TrackProcess {
+        name,
+        process: None,
+        param_match: None,
+        full_command: None,
+        weight: None,
+        reverse: false,
+        quorum: None,
+        quorum_max: None,
+        terminate_delay: None,
+        fork_delay: None,
+    };
+    let pname = t.name.value.clone();
+    for item in c.items(n) {
+        match item.keyword() {
+            "process" => {
+                c.no_block(item);
+                if t.process.is_some() {
+                    c.ignored_value(
+                        item.span(),
+                        format!("process already set for track process `{pname}`"),
+                    );
+                } else if c.arg(item).is_some() {
+                    t.process = Some(c.words(item));
+                }
+            }
+            "param_match" => {
+                c.no_block(item);
+                // keepalived 2.2.7 knows no `exact` word: the bare keyword is exact.
+                let m = match item.args().first() {
+                    None => Some(ParamMatch::Exact),
+                    Some(w) if w.text == "initial" => Some(ParamMatch::Initial),
+                    Some(w) if w.text == "partial" => Some(ParamMatch::Partial),
+                    Some(w) => {
+                        c.bad(
+                            w,
+                            "param_match",
+                            format!(
+                                "`{}` is not a param_match type (`param_match` alone is exact, \
+                                 or `partial`, `initial`)",
+                                w.text
+                            ),
+                        );
+                        None
+                    }
+                };
+                if let Some(m) = m {
+                    c.extra(item, 1);
+                    t.param_match = Some(Spanned::new(m, item.span()));
+                }
+            }
+            "weight" => {
+                if t.weight.as_ref().is_some_and(|w| w.value != 0) {
+                    c.ignored_value(
+                        item.span(),
+                        format!("weight already set for track process `{pname}`"),
+                    );
+                    continue;
+                }
+                let Some(w) = c.int::<i32>(item, -254, 254) else {
+                    continue;
+                };
+                match item.args().get(1) {
+                    None => {}
+                    Some(r) if r.text == "reverse" => {
+                        c.extra(item, 2);
+                        t.reverse = true;
+                    }
+                    Some(r) => c.ignored_value(
+                        r.span,
+                        format!(
+                            "vrrp_track_process `{pname}`: unknown weight option `{}`",
+                            r.text
+                        ),
+                    ),
+                }
+                t.weight = Some(w);
+            }
+            "quorum" => {
+                let Some(q) = c.uint::<u32>(item, 1, 65535) else {
+                    continue;
+                };
+                if q.value > t.quorum_max.as_ref().map_or(u32::MAX, |m| m.value) {
+                    c.ignored_value(q.span, "quorum is greater than quorum_max".to_string());
+                    continue;
+                }
+                t.quorum = Some(q);
+            }
+            "quorum_max" => {
+                let Some(m) = c.uint::<u32>(item, 0, 65535) else {
+                    continue;
+                };
+                let quorum = t.quorum.as_ref().map_or(1, |q| q.value);
+                // quorum_max 0 is allowed while quorum is at most 1.
+                if (m.value != 0 || quorum > 1) && m.value < quorum {
+                    c.ignored_value(m.span, "quorum_max is less than quorum".to_string());
+                    continue;
+                }
+                if m.value == 0 {
+                    t.quorum = Some(Spanned::new(0, m.span));
+                } else if quorum == 0 {
+                    t.quorum = None;
+                }
+                t.quorum_max = Some(m);
+            }
+            kw @ ("delay" | "terminate_delay" | "fork_delay") => {
+                let Some(d) = c.timer(item, 1, 3_600_000_000) else {
+                    continue;
+                };
+                if kw != "fork_delay" {
+                    t.terminate_delay = Some(d.clone());
+                }
+                if kw != "terminate_delay" {
+                    t.fork_delay = Some(d);
+                }
+            }
+            "full_command" => t.full_command = c.bare_flag(item, true),
+            _ => c.unknown(item, "`vrrp_track_process`", PROCESS_KW),
+        }
+    }
+    if t.process.is_none() {
+        let at: Span = n.block.as_ref().and_then(|b| b.close).unwrap_or(n.span());
+        c.sink.error(
+            "missing-process",
+            at,
+            format!("track process `{pname}`: process name not specified; it is removed"),
+        );
+        return None;
+    }
+    Some(t)
+}

@@ -17,10 +17,13 @@ pub mod clock;
 pub mod control;
 mod host;
 pub mod lvs_sync;
+mod namespace;
+mod process_table;
 mod reload;
 mod router;
 pub(crate) mod scripting;
 pub mod status;
+mod track_process;
 mod vmac;
 
 use std::path::{Path, PathBuf};
@@ -61,9 +64,17 @@ pub struct DaemonOptions {
 }
 
 /// Runs the daemon; returns the process exit code.
-pub fn main(o: DaemonOptions) -> ExitCode {
+pub fn main(mut o: DaemonOptions) -> ExitCode {
     netio::cli::init_logging(o.detail);
     netio::cli::raise_fd_limit();
+    let proc_socket = match namespace::enter_configured(&mut o) {
+        Ok(s) => s,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("vrrpd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -74,7 +85,7 @@ pub fn main(o: DaemonOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(&o)) {
+    match rt.block_on(run(&o, proc_socket)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
@@ -169,7 +180,10 @@ fn running_status(router: &Router) -> String {
     )
 }
 
-async fn run(o: &DaemonOptions) -> Result<(), String> {
+async fn run(
+    o: &DaemonOptions,
+    proc_socket: Option<netio::proc_events::ProcEventSocket>,
+) -> Result<(), String> {
     if o.config_test {
         return config_test(&o.file);
     }
@@ -243,6 +257,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     track_files
         .start(&mapped.track_files, false, &mut router, &file_tx)
         .await;
+    // keepalived: "Cannot change network namespace at a reload - please restart"
+    let namespace = mapped.net_namespace.clone();
+    let mut procs = track_process::ProcessTracker::new(proc_socket);
+    procs
+        .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
+        .await;
     if let Some(d) = mapped.startup_delay.filter(|d| !d.is_zero()) {
         info!("vrrp_startup_delay: starting instances in {d:?}");
         tokio::select! {
@@ -302,11 +322,22 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
                     Ok((m, h)) => {
                         router.spawn_scripts(&m.scripts, &script_tx);
                         let files = m.track_files.clone();
+                        let processes = m.track_processes.clone();
+                        let rcvbuf = m.process_rcvbuf;
+                        if m.net_namespace != namespace {
+                            warn!(
+                                "Cannot change network namespace at a reload - please restart \
+                                 (staying in {:?})",
+                                namespace
+                            );
+                        }
                         if let Err(e) = router.reload(m, &h).await {
                             error!("reload failed: {e}");
                         }
                         track_files.start(&files, true, &mut router, &file_tx).await;
                         router.refresh_track_files().await;
+                        procs.start(&processes, rcvbuf, &mut router).await;
+                        router.refresh_track_processes().await;
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
@@ -334,6 +365,10 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             }
             Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,
             Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
+            changes = procs.next() => {
+                track_process::log_changes(&changes);
+                track_process::apply(&mut router, changes).await;
+            }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             ev = watcher.next() => match ev {
                 Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {

@@ -145,6 +145,9 @@ pub struct Router {
     scripts: std::collections::HashMap<String, ScriptState>,
     /// Last value of each `track_file` (keepalived `last_status`).
     file_values: std::collections::HashMap<String, i32>,
+    /// Whether each `vrrp_track_process` has its quorum (keepalived
+    /// `have_quorum`); missing: not reported yet.
+    process_up: std::collections::HashMap<String, bool>,
     /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
     notify_fifos: Vec<netio::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -221,6 +224,7 @@ impl Router {
             clock,
             scripts: std::collections::HashMap::new(),
             file_values: std::collections::HashMap::new(),
+            process_up: std::collections::HashMap::new(),
             notify_fifos: Vec::new(),
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
@@ -401,6 +405,9 @@ impl Router {
                 TrackerSource::Script(n) => up_down(k, self.scripts.get(n).is_none_or(|st| st.up)),
                 TrackerSource::File(n) => {
                     Event::TrackerValue(k, self.file_values.get(n).copied().unwrap_or(0))
+                }
+                TrackerSource::Process(n) => {
+                    up_down(k, self.process_up.get(n).copied().unwrap_or(true))
                 }
             })
             .collect();
@@ -1002,6 +1009,31 @@ impl Router {
         let src = TrackerSource::File(name.to_string());
         self.feed_trackers(&src, |k| Event::TrackerValue(k, value))
             .await;
+    }
+
+    /// A `vrrp_track_process` gained or lost its quorum (before
+    /// [`Router::install`]: its initial state); every instance tracking it
+    /// gets `TrackerUp`/`TrackerDown` (vrrp_track.c
+    /// `process_update_track_process_status`).
+    pub async fn on_track_process(&mut self, name: &str, up: bool) {
+        if self.process_up.insert(name.to_string(), up) == Some(up) {
+            return;
+        }
+        self.on_tracker(&TrackerSource::Process(name.to_string()), up)
+            .await;
+    }
+
+    /// Sends every known process quorum again (after a reload, which may
+    /// have renumbered the trackers).
+    pub async fn refresh_track_processes(&mut self) {
+        let states: Vec<(String, bool)> = self
+            .process_up
+            .iter()
+            .map(|(n, u)| (n.clone(), *u))
+            .collect();
+        for (name, up) in states {
+            self.on_tracker(&TrackerSource::Process(name), up).await;
+        }
     }
 
     async fn on_tracker(&mut self, src: &TrackerSource, up: bool) {

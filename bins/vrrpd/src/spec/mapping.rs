@@ -59,6 +59,9 @@ pub enum TrackerSource {
     Script(String),
     /// `track_file`: the `track_file` of that name (a value tracker).
     File(String),
+    /// `track_process`: the `vrrp_track_process` of that name (up while
+    /// its quorum holds).
+    Process(String),
 }
 
 /// A script command line split into argv (keepalived's quoting rules,
@@ -217,6 +220,13 @@ pub struct Mapped {
     pub startup_delay: Option<std::time::Duration>,
     /// `track_file`s tracked by at least one instance.
     pub track_files: Vec<TrackFileSpec>,
+    /// `vrrp_track_process`es tracked by at least one instance.
+    pub track_processes: Vec<crate::spec::track_process::ProcessSpec>,
+    /// global `process_monitor_rcv_bufs` / `_force`: the process events
+    /// socket's receive buffer (bytes, force).
+    pub process_rcvbuf: Option<(u32, bool)>,
+    /// top-level `net_namespace NAME` (the first one): entered at start only.
+    pub net_namespace: Option<String>,
     /// `notify_fifo` then `vrrp_notify_fifo`.
     pub notify_fifos: Vec<FifoSpec>,
     /// `enable_script_security`.
@@ -385,6 +395,22 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         });
     }
     map_globals(cfg, &mut out, &mut diags);
+    let used: Vec<&str> = out
+        .instances
+        .iter()
+        .flat_map(|i| &i.trackers)
+        .filter_map(|t| match t {
+            TrackerSource::Process(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    out.track_processes = crate::spec::track_process::process_specs(cfg, &used);
+    out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
+    out.net_namespace = cfg
+        .other
+        .iter()
+        .find(|s| s.keyword == "net_namespace")
+        .and_then(|s| s.args.first().cloned());
     (out, diags)
 }
 
@@ -918,12 +944,22 @@ pub fn map_instance(
     // Settings that change behaviour and are not implemented: warnings naming what
     // keepalived would do (running without them is what keepalived does when the
     // tracked object is up), errors only where running would be unsafe.
+    // track_process: up while the process quorum holds (vrrp_track.c
+    // `process_update_track_process_status`); a duplicate is ignored.
     for t in &vi.track_process {
-        diags.push(not_acted_on(
-            t.span,
-            &format!("`track_process` (`{}`)", t.name),
-            "change this instance's priority or put it in FAULT while the process is down",
-        ));
+        let src = TrackerSource::Process(t.name.clone());
+        if sources.contains(&src) {
+            diags.push(Diagnostic::warning(
+                "vrrpd-track-process",
+                t.span,
+                format!("({name}) duplicate track_process {} - ignoring", t.name),
+            ));
+            continue;
+        }
+        if let Some(tc) = crate::spec::track_process::process_tracker(cfg, t, &name, diags) {
+            trackers.push(tc);
+            sources.push(src);
+        }
     }
     for t in &vi.track_bfd {
         diags.push(not_acted_on(
@@ -1387,13 +1423,13 @@ mod tests {
         assert!(e[0].message.contains("not supported"));
     }
 
-    /// track_process was refused before; keepalived runs it, so it is a warning naming
+    /// track_bfd was refused before; keepalived runs it, so it is a warning naming
     /// what keepalived would do, and the instance runs.
     #[test]
     fn not_acted_on_is_warning_with_line() {
         let p = parse_str(
             "t.conf",
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n\n track_process {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n no_accept\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n\n track_bfd {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n no_accept\n}\n",
             &LoadOptions::default(),
         );
         let (m, d) = map_config(&p.config, &SimResolver { node: 1 });

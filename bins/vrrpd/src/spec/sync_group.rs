@@ -42,7 +42,7 @@ pub fn apply_group_tracking(
         .sync_group_tracking_weight
         .as_ref()
         .is_some_and(|b| b.value);
-    for t in sg.track_process.iter().chain(&sg.track_bfd) {
+    for t in &sg.track_bfd {
         diags.push(not_acted_on(
             t.span,
             &format!("tracking `{}` in a vrrp_sync_group", t.name),
@@ -78,21 +78,61 @@ pub fn apply_group_tracking(
             added.push((tc, TrackerSource::File(t.name.clone())));
         }
     }
+    // vrrp.c `vrrp_complete_init`: a group's tracked process keeps its weight
+    // (sync_group_tracking_weight or not), except 0 when a member is an
+    // address owner.
+    let has_owner = members.iter().any(|&m| {
+        instances
+            .get(m)
+            .is_some_and(|i| i.config.priority == vrrp_core::config::PRIORITY_OWNER)
+    });
+    for t in &sg.track_process {
+        if let Some(mut tc) =
+            crate::spec::track_process::process_tracker(cfg, t, &sg.name.value, diags)
+        {
+            if has_owner && tc.weight != 0 {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-sync-group-weight",
+                    t.span,
+                    format!(
+                        "({}) Cannot have weighted track process '{}' with member having \
+                         priority 255 - setting weight 0 (as keepalived does)",
+                        sg.name.value, t.name
+                    ),
+                ));
+                tc.weight = 0;
+            }
+            added.push((tc, TrackerSource::Process(t.name.clone())));
+        }
+    }
     for &m in members {
         let Some(spec) = instances.get_mut(m) else {
             continue;
         };
         for (tc, src) in &added {
-            if !spec.trackers.contains(src) {
-                spec.config.trackers.push(tc.clone());
-                spec.trackers.push(src.clone());
+            match spec.trackers.iter().position(|s| s == src) {
+                None => {
+                    spec.config.trackers.push(tc.clone());
+                    spec.trackers.push(src.clone());
+                }
+                // vrrp.c `add_vrrp_to_track_process`: tracked by the instance
+                // too: the group's weight, unless the instance's is 0.
+                Some(k) if tc.kind == TrackerKind::Process => {
+                    if let Some(mine) = spec.config.trackers.get_mut(k)
+                        && mine.weight != 0
+                    {
+                        mine.weight = tc.weight;
+                    }
+                }
+                Some(_) => {}
             }
         }
         if keep_weights {
             continue;
         }
         for tc in &mut spec.config.trackers {
-            if tc.weight != 0 {
+            // keepalived leaves tracked processes' weights alone in a group
+            if tc.weight != 0 && tc.kind != TrackerKind::Process {
                 diags.push(Diagnostic::warning(
                     "vrrpd-sync-group-weight",
                     spec.span,
