@@ -108,6 +108,8 @@ pub struct GlobalDefs {
     pub smtp_alert_vrrp: Opt<bool>,
     /// `smtp_alert_checker`.
     pub smtp_alert_checker: Opt<bool>,
+    /// `no_email_faults`: no VRRP mail on entering FAULT.
+    pub no_email_faults: Opt<bool>,
     /// `enable_script_security`.
     pub enable_script_security: Opt<bool>,
     /// `script_user USER [GROUP]`.

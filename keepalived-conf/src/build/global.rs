@@ -58,11 +58,11 @@ const TYPED: &[&str] = &[
     "lvs_notify_fifo_script",
     "rs_init_notifies",
     "dynamic_interfaces",
+    "no_email_faults",
 ];
 
 /// Recognised `global_defs` keywords kept as written.
 pub(crate) const RAW: &[&str] = &[
-    "no_email_faults",
     "no_checker_emails",
     "checker_log_all_failures",
     "startup_script",
@@ -203,6 +203,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "smtp_alert" => g.smtp_alert = c.flag(item),
             "smtp_alert_vrrp" => g.smtp_alert_vrrp = c.flag(item),
             "smtp_alert_checker" => g.smtp_alert_checker = c.flag(item),
+            "no_email_faults" => g.no_email_faults = c.bare_flag(item, true),
             "enable_script_security" => g.enable_script_security = c.bare_flag(item, true),
             "script_user" => g.script_user = c.user(item),
             "vrrp_version" => g.vrrp_version = c.uint(item, 2, 3),

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod control;
 mod host;
 pub mod lvs_sync;
+mod mail;
 mod reload;
 mod router;
 pub(crate) mod scripting;

@@ -158,6 +158,10 @@ pub struct Router {
     vmac_sysctls: netio::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
+    /// E-mail alerts (`smtp_alert`).
+    mail: super::mail::Mailer,
+    /// Sync groups with `smtp_alert` on.
+    group_smtp_alert: std::collections::BTreeSet<String>,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -227,6 +231,8 @@ impl Router {
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
+            mail: super::mail::Mailer::default(),
+            group_smtp_alert: std::collections::BTreeSet::new(),
         }
     }
 
@@ -311,6 +317,7 @@ impl Router {
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
+        self.set_mail(&mapped);
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
@@ -402,8 +409,13 @@ impl Router {
                 }
             })
             .collect();
+        // A configuration fault, like a failed tracker, is known before
+        // Startup: the instance starts in FAULT (vrrp_scheduler.c vrrp_init_state).
+        if slot.spec.config_fault {
+            events.push(Event::FaultOn);
+        }
         events.push(Event::Startup);
-        if !up {
+        if !up && !slot.spec.dont_track_primary {
             events.push(Event::InterfaceDown);
         }
         let prepared = self
@@ -603,6 +615,14 @@ impl Router {
             &mut self.notify_fifos,
             &netio::notify_fifo::group_line(&name, to.as_str()),
         );
+        let mail = self.group_smtp_alert.contains(&name);
+        self.mail.group(&name, mail, to);
+    }
+
+    /// The e-mail settings of a (re)loaded configuration.
+    fn set_mail(&mut self, mapped: &Mapped) {
+        self.mail.configure(mapped.mail.as_ref());
+        self.group_smtp_alert = mapped.group_smtp_alert.clone();
     }
 
     async fn apply(&mut self, id: InstanceId, a: Action) {
@@ -686,6 +706,7 @@ impl Router {
                     inst.effective_priority(),
                 );
                 write_fifos(&mut self.notify_fifos, &line);
+                self.mail.instance(&name, slot.spec.smtp_alert, to);
                 if let Some(l) = &mut self.lvs_sync {
                     l.on_state(&name, from, to);
                 }
@@ -870,6 +891,7 @@ impl Router {
             }
         })
         .await;
+        self.mail.drain(std::time::Duration::from_secs(2)).await;
         // The FIFOs close; their scripts get SIGTERM, SIGKILL after a grace
         // period, and are reaped before we exit.
         let closing: Vec<_> = self
@@ -1028,7 +1050,13 @@ impl Router {
         let now = self.clock.now();
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids {
-            if self.node.data(id).is_none_or(|s| s.ifindex != ifindex) {
+            // dont_track_primary: the own interface is not tracked
+            // (keepalived VRRP_FLAG_DONT_TRACK_PRIMARY, vrrp_if.c).
+            if self
+                .node
+                .data(id)
+                .is_none_or(|s| s.ifindex != ifindex || s.spec.dont_track_primary)
+            {
                 continue;
             }
             let was_fault = self
@@ -1094,6 +1122,7 @@ impl Router {
             }
         }
         self.group_notify = mapped.group_notify.clone();
+        self.set_mail(&mapped);
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
         // Retired instances release (priority 0, VIPs removed); reconfigured

@@ -187,6 +187,15 @@ pub struct InstanceSpec {
     /// False, RFC 9568 §6.1): empty for the address owner and with accept
     /// mode on.
     pub drop_vips: Vec<IpAddr>,
+    /// `smtp_alert` with keepalived's defaults ([`crate::spec::mail::alert_enabled`]):
+    /// mail on this instance's state changes.
+    pub smtp_alert: bool,
+    /// `dont_track_primary`: the instance's own interface going down does not
+    /// put it in FAULT (keepalived `VRRP_FLAG_DONT_TRACK_PRIMARY`).
+    pub dont_track_primary: bool,
+    /// A configuration fault keeps the instance in FAULT for as long as it runs
+    /// (keepalived `num_config_faults`): `unicast_fault_no_peer` without peers.
+    pub config_fault: bool,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -223,6 +232,10 @@ pub struct Mapped {
     /// global `nftables`, `nftables_priority`, `nftables_counters`: where the
     /// accept-mode drop rules go.
     pub firewall: keepalived_nft::Settings,
+    /// The e-mail settings when mail can be sent (`smtp_server` and recipients).
+    pub mail: Option<crate::spec::mail::MailSpec>,
+    /// Sync groups whose `smtp_alert` (or its global default) is on.
+    pub group_smtp_alert: std::collections::BTreeSet<String>,
 }
 
 impl Mapped {
@@ -258,6 +271,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .as_ref()
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
+        mail: crate::spec::mail::mail_spec(&cfg.global_defs),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {
@@ -325,6 +339,9 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             &mut out.instances,
             &mut diags,
         );
+        if crate::spec::mail::alert_enabled(&sg.smtp_alert, cfg) {
+            out.group_smtp_alert.insert(sg.name.value.clone());
+        }
         if let Some(n) = crate::spec::sync_group::group_notify(sg, &mut diags) {
             out.group_notify.insert(sg.name.value.clone(), n);
         }
@@ -868,6 +885,34 @@ pub fn map_instance(
             diags.push(ignored(p.span, "`min_ttl`/`max_ttl`"));
         }
     }
+    // vrrp.c vrrp_complete_instance: a unicast keyword without any peer is a
+    // configuration fault with `unicast_fault_no_peer` (FAULT for good);
+    // otherwise keepalived 2.2.7 warns that this is deprecated and uses multicast.
+    let config_fault = vi.unicast_peer.is_empty()
+        && match &vi.unicast_fault_no_peer {
+            Some(f) if f.value => {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-unicast-no-peer",
+                    f.span,
+                    format!(
+                        "vrrp_instance `{name}` cannot use unicast without any peers: it stays in FAULT (as keepalived does)"
+                    ),
+                ));
+                true
+            }
+            _ => {
+                if let Some(s) = vi.unicast_src_ip.as_ref() {
+                    diags.push(Diagnostic::warning(
+                        "vrrpd-unicast-no-peer",
+                        s.span,
+                        format!(
+                            "vrrp_instance `{name}`: a unicast keyword without any unicast peers; using multicast (keepalived 2.2.7 does too and calls this deprecated)"
+                        ),
+                    ).with_hint("add unicast_peer entries, or unicast_fault_no_peer to stay in FAULT without them"));
+                }
+                false
+            }
+        };
     if let Some(s) = vi.unicast_src_ip.as_ref().or(vi.mcast_src_ip.as_ref())
         && family_of(s.value) != family
     {
@@ -1132,6 +1177,9 @@ pub fn map_instance(
         notify,
         vmac,
         drop_vips,
+        smtp_alert: crate::spec::mail::alert_enabled(&vi.smtp_alert, cfg),
+        dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
+        config_fault,
         span,
     })
 }
@@ -1711,9 +1759,65 @@ mod tests {
         let (m, d) = map(
             "vrrp_sync_group G {\n group {\n  A\n }\n track_interface {\n  eth9 weight 10\n }\n sync_group_tracking_weight\n smtp_alert\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].contains("`smtp_alert` of a sync group"), "{d:?}");
+        assert!(d.is_empty(), "{d:?}");
         assert_eq!(m.instances[0].config.trackers[0].weight, 10);
+        assert!(
+            m.group_smtp_alert.contains("G"),
+            "smtp_alert of a group is acted on"
+        );
+    }
+
+    #[test]
+    fn smtp_alert_defaults_and_mail_settings() {
+        let (m, d) = map(
+            "global_defs {\n notification_email {\n  ops@example.com\n }\n smtp_server 192.0.2.25\n \
+             smtp_alert_vrrp\n}\nvrrp_sync_group G {\n group {\n  A\n }\n smtp_alert false\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n\
+             vrrp_instance B {\n interface eth0\n virtual_router_id 2\n smtp_alert off\n virtual_ipaddress {\n 192.0.2.2\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.instances[0].smtp_alert);
+        assert!(!m.instances[1].smtp_alert);
+        assert!(m.group_smtp_alert.is_empty());
+        let mail = m.mail.unwrap();
+        assert_eq!((mail.server.as_str(), mail.port), ("192.0.2.25", 25));
+        assert_eq!(mail.to, ["ops@example.com"]);
+    }
+
+    #[test]
+    fn dont_track_primary_is_mapped() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n dont_track_primary\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.instances[0].dont_track_primary);
+        assert!(!m.instances[0].config_fault);
+    }
+
+    /// vrrp.c vrrp_complete_instance: with unicast_fault_no_peer and no peer
+    /// the instance is held in FAULT; a unicast keyword without it and
+    /// without peers falls back to multicast with a warning.
+    #[test]
+    fn unicast_without_peers_is_a_fault_or_multicast() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_fault_no_peer\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(m.instances[0].config_fault);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("stays in FAULT"), "{d:?}");
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_fault_no_peer\n \
+             unicast_peer {\n  10.1.1.2\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(!m.instances[0].config_fault);
+        assert!(d.is_empty(), "{d:?}");
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_src_ip 10.1.1.1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(!m.instances[0].config_fault);
+        assert!(m.instances[0].config.unicast_peers.is_empty());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("using multicast"), "{d:?}");
     }
 
     #[test]

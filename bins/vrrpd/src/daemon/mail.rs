@@ -1,0 +1,243 @@
+//! Sending the e-mail alerts of instances and sync groups (keepalived
+//! vrrp_notify.c `vrrp_smtp_notifier` / `vrrp_sync_smtp_notifier`, smtp.c
+//! `smtp_alert`) through netio's SMTP client.
+//!
+//! * One mail per state entered, not repeated for the state last mailed
+//!   (keepalived's `last_email_state`); none on entering FAULT with
+//!   `no_email_faults`; none at shutdown (keepalived's never leave).
+//! * Sending never blocks the VRRP loop: each mail is a task, every step has
+//!   `smtp_connect_timeout` and the whole dialogue a bound of its own; at most
+//!   [`MAX_IN_FLIGHT`] mails are on their way, later ones are dropped with a
+//!   warning. Shutdown waits for them briefly.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use netio::smtp::SmtpConfig;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+use vrrp_core::State;
+
+use crate::spec::mail::{self as text, MailSpec};
+
+/// Mails on their way at most; more are dropped (a dead server must not pile
+/// up tasks).
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// The whole dialogue of one mail is bounded by this many step timeouts.
+const STEPS: u32 = 8;
+
+/// Where mails go and what was mailed last.
+#[derive(Default)]
+pub struct Mailer {
+    /// The resolved settings and the router id, None without mail.
+    target: Option<(SmtpConfig, String, bool)>,
+    /// The state last mailed per instance / per group (keepalived
+    /// `last_email_state`).
+    last_instance: HashMap<String, State>,
+    last_group: HashMap<String, State>,
+    tasks: JoinSet<()>,
+}
+
+/// The host name (keepalived `get_local_name`: the default router_id,
+/// `smtp_helo_name` and domain of the sender).
+fn local_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The name of the user we run as (keepalived `set_default_email_from` uses
+/// `getpwuid(getuid())`).
+fn user_name() -> Option<String> {
+    let uid = nix::unistd::Uid::current();
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+}
+
+/// The SMTP settings with keepalived's defaults (global_data.c
+/// `init_global_data`): helo and sender from the host name, router_id the
+/// host name. None when the server does not resolve (logged).
+pub fn resolve(spec: &MailSpec) -> Option<(SmtpConfig, String)> {
+    let host = &spec.server;
+    let server = match host.parse::<IpAddr>() {
+        Ok(ip) => SocketAddr::new(ip, spec.port),
+        Err(_) => match (host.as_str(), spec.port)
+            .to_socket_addrs()
+            .map(|mut a| a.next())
+        {
+            Ok(Some(a)) => a,
+            _ => {
+                warn!("smtp_server `{host}` does not resolve; no e-mail alerts");
+                return None;
+            }
+        },
+    };
+    let name = local_name();
+    let from = spec
+        .from
+        .clone()
+        .unwrap_or_else(|| format!("{}@{name}", user_name().unwrap_or_else(|| "root".into())));
+    Some((
+        SmtpConfig {
+            server,
+            helo_name: spec.helo_name.clone().unwrap_or_else(|| name.clone()),
+            from,
+            to: spec.to.clone(),
+            timeout: spec.timeout.max(Duration::from_secs(1)),
+        },
+        spec.router_id.clone().unwrap_or(name),
+    ))
+}
+
+impl Mailer {
+    /// Takes the settings of a (re)loaded configuration; the states mailed
+    /// last are kept (keepalived keeps them across a reload).
+    pub fn configure(&mut self, spec: Option<&MailSpec>) {
+        self.target = spec.and_then(|s| resolve(s).map(|(c, id)| (c, id, s.no_email_faults)));
+    }
+
+    /// An instance entered `to`; `enabled` is its `smtp_alert`.
+    pub fn instance(&mut self, name: &str, enabled: bool, to: State) {
+        let Some((subject, body)) = text::instance_text(to) else {
+            return;
+        };
+        if !self.wanted(enabled, to, name, false) {
+            return;
+        }
+        let Some((_, id, _)) = &self.target else {
+            return;
+        };
+        let subject = text::instance_subject(id, name, subject);
+        self.last_instance.insert(name.to_string(), to);
+        self.spawn(subject, body.to_string());
+    }
+
+    /// A sync group entered `to`; `enabled` is its `smtp_alert`.
+    pub fn group(&mut self, name: &str, enabled: bool, to: State) {
+        let Some((subject, body)) = text::group_text(to) else {
+            return;
+        };
+        if !self.wanted(enabled, to, name, true) {
+            return;
+        }
+        let Some((_, id, _)) = &self.target else {
+            return;
+        };
+        let subject = text::group_subject(id, name, subject);
+        self.last_group.insert(name.to_string(), to);
+        self.spawn(subject, body.to_string());
+    }
+
+    fn wanted(&self, enabled: bool, to: State, name: &str, group: bool) -> bool {
+        let Some((_, _, no_faults)) = &self.target else {
+            return false;
+        };
+        let last = if group {
+            self.last_group.get(name)
+        } else {
+            self.last_instance.get(name)
+        };
+        // STOP: keepalived 2.2.7 (`notify_shutdown`) starts the "Stopping"
+        // mails and exits before their dialogue; the server sees a connection
+        // closed without a command (docs/keepalived.md §3.21). None is sent.
+        enabled && to != State::Stop && !(*no_faults && to == State::Fault) && last != Some(&to)
+    }
+
+    fn spawn(&mut self, subject: String, body: String) {
+        let Some((cfg, _, _)) = &self.target else {
+            return;
+        };
+        while self.tasks.try_join_next().is_some() {}
+        if self.tasks.len() >= MAX_IN_FLIGHT {
+            warn!(%subject, "{MAX_IN_FLIGHT} e-mail alerts still being sent; this one is dropped");
+            return;
+        }
+        let cfg = cfg.clone();
+        let bound = cfg.timeout.saturating_mul(STEPS + cfg.to.len() as u32);
+        self.tasks.spawn(async move {
+            match tokio::time::timeout(bound, netio::smtp::send(&cfg, &subject, &body)).await {
+                Ok(Ok(())) => info!(%subject, "SMTP alert sent"),
+                Ok(Err(e)) => warn!(%subject, "SMTP alert: {e}"),
+                Err(_) => warn!(%subject, "SMTP alert: not sent within {bound:?}"),
+            }
+        });
+    }
+
+    /// Waits up to `limit` for the mails on their way (at shutdown), then
+    /// abandons the rest.
+    pub async fn drain(&mut self, limit: Duration) {
+        let _ = tokio::time::timeout(limit, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        self.tasks.abort_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> MailSpec {
+        MailSpec {
+            server: "127.0.0.1".into(),
+            port: 2525,
+            helo_name: None,
+            from: None,
+            to: vec!["a@example.com".into()],
+            timeout: Duration::from_secs(3),
+            router_id: Some("R1".into()),
+            no_email_faults: false,
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_host() {
+        let (c, id) = resolve(&spec()).unwrap();
+        assert_eq!(id, "R1");
+        assert_eq!(c.server, "127.0.0.1:2525".parse().unwrap());
+        assert_eq!(c.helo_name, local_name());
+        assert!(
+            c.from.ends_with(&format!("@{}", local_name())),
+            "{}",
+            c.from
+        );
+        let (_, id) = resolve(&MailSpec {
+            router_id: None,
+            ..spec()
+        })
+        .unwrap();
+        assert_eq!(id, local_name());
+    }
+
+    #[tokio::test]
+    async fn a_state_is_mailed_once_and_faults_can_be_silenced() {
+        let mut m = Mailer::default();
+        m.configure(Some(&spec()));
+        assert!(m.wanted(true, State::Backup, "A", false));
+        assert!(!m.wanted(false, State::Backup, "A", false));
+        m.instance("A", true, State::Backup);
+        assert!(!m.wanted(true, State::Backup, "A", false));
+        assert!(m.wanted(true, State::Backup, "A", true), "groups apart");
+        assert!(m.wanted(true, State::Master, "A", false));
+        assert!(!m.wanted(true, State::Stop, "A", false));
+        m.configure(Some(&MailSpec {
+            no_email_faults: true,
+            ..spec()
+        }));
+        assert!(!m.wanted(true, State::Fault, "A", false));
+        assert!(
+            !m.wanted(true, State::Backup, "A", false),
+            "kept over reload"
+        );
+        m.configure(None);
+        assert!(!m.wanted(true, State::Master, "A", false));
+        m.drain(Duration::from_millis(10)).await;
+    }
+}
