@@ -109,12 +109,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // global_defs (keepalived/core/global_parser.c)
     row(
         "global_defs",
-        "dynamic_interfaces",
-        V,
-        "wait for interfaces that do not exist yet and follow interfaces that come and go",
-    ),
-    row(
-        "global_defs",
         "default_interface",
         V,
         "use this interface for `static_ipaddress` entries without `dev` (vrrpd does \
@@ -309,6 +303,8 @@ fn global_owner(k: &'static str) -> (&'static str, &'static [Daemon]) {
         "bfd_",
         "process_monitor",
         "no_email_faults",
+        "dynamic_interfaces",
+        "default_interface",
     ];
     let daemons = if lvs.iter().any(|p| k.starts_with(p)) {
         L

@@ -193,6 +193,9 @@ pub struct GlobalDefs {
     pub rs_init_notifies: Opt<bool>,
     /// `dynamic_interfaces [allow_if_changes]`.
     pub dynamic_interfaces: Opt<bool>,
+    /// The `allow_if_changes` option of `dynamic_interfaces`: follow an
+    /// interface deleted and created again (with another index).
+    pub allow_if_changes: Opt<bool>,
     /// Other recognised `global_defs` keywords, as written.
     pub other: Vec<RawSetting>,
 }

@@ -507,3 +507,42 @@ fn unicast_fault_no_peer_equals_keepalived() {
     assert_eq!(o.states(), k.states(), "after a link flap");
     assert!(!k.has_address("10.19.0.61") && !o.has_address("10.19.0.61"));
 }
+
+/// `dynamic_interfaces`: the instance's interface is created after both
+/// daemons started (down, then an address, then up); neither stops, both
+/// notify the same states and end up MASTER with the VIP.
+#[test]
+fn dynamic_interfaces_equal_keepalived() {
+    if skip("dynamic_interfaces differential") {
+        return;
+    }
+    let (mut k, mut o) = pair("y");
+    for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
+        let conf = notify_conf(ns, "eth1", " dynamic_interfaces", "");
+        ns.start(&conf, vrrpd);
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(o.states(), k.states(), "before the interface exists");
+    for ns in [&k, &o] {
+        let (n, p) = (&ns.name, &ns.peer);
+        sh(&format!(
+            "ip -n {n} link add eth1 type veth peer name eth1 netns {p} && \
+             ip -n {n} addr add 10.19.0.1/24 dev eth1 && \
+             ip -n {n} link set eth1 up && ip -n {p} link set eth1 up"
+        ));
+    }
+    for ns in [&k, &o] {
+        wait_for("the VIP", || ns.has_address("10.19.0.61"));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let ks = k.states();
+    assert_eq!(
+        ks,
+        [
+            "INSTANCE VI_1 FAULT 100",
+            "INSTANCE VI_1 BACKUP 100",
+            "INSTANCE VI_1 MASTER 100"
+        ]
+    );
+    assert_eq!(o.states(), ks, "after the interface appeared");
+}

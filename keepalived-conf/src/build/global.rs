@@ -301,7 +301,19 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
             "dynamic_interfaces" => {
                 c.no_block(item);
-                g.dynamic_interfaces = Some(Spanned::new(true, item.span()))
+                g.dynamic_interfaces = Some(Spanned::new(true, item.span()));
+                // global_parser.c dynamic_interfaces_handler
+                for w in item.args() {
+                    if w.text == "allow_if_changes" {
+                        g.allow_if_changes = Some(Spanned::new(true, w.span));
+                    } else {
+                        c.bad(
+                            w,
+                            "dynamic_interfaces",
+                            format!("unknown dynamic_interfaces option `{}`", w.text),
+                        );
+                    }
+                }
             }
             k if RAW.contains(&k) => {
                 c.no_block(item);

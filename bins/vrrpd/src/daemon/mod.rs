@@ -213,7 +213,8 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
     };
     let mut watcher = NetWatcher::open(WatchGroups {
         links: true,
-        addresses: false,
+        // dynamic_interfaces waits for addresses too.
+        addresses: true,
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
@@ -332,8 +333,13 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             ev = watcher.next() => match ev {
-                Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {
-                    router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
+                Ok(e) => match e.kind {
+                    NetEventKind::LinkChanged(l) => {
+                        router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
+                        router.on_interfaces_changed(Some((l.index, &l.name))).await;
+                    }
+                    NetEventKind::AddressAdded(_) => router.on_interfaces_changed(None).await,
+                    _ => {}
                 },
                 Err(e) => warn!("link watch: {e}"),
             },

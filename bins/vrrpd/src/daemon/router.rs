@@ -25,6 +25,8 @@ use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
+mod dynamic;
+
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
 struct ScriptState {
@@ -162,6 +164,10 @@ pub struct Router {
     mail: super::mail::Mailer,
     /// Sync groups with `smtp_alert` on.
     group_smtp_alert: std::collections::BTreeSet<String>,
+    /// `dynamic_interfaces`: the configuration to map again ([`dynamic`]).
+    dynamic: Option<Arc<keepalived_conf::Config>>,
+    /// `dynamic_interfaces allow_if_changes`.
+    allow_if_changes: bool,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -233,6 +239,8 @@ impl Router {
             accept_fw: AcceptFirewall::default(),
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
+            dynamic: None,
+            allow_if_changes: false,
         }
     }
 
@@ -258,9 +266,20 @@ impl Router {
                     )
                 })?,
         };
-        let ifindex = host
-            .ifindex(&iface)
-            .ok_or_else(|| format!("instance {}: no interface `{iface}`", spec.config.name))?;
+        let ifindex = match host.ifindex(&iface) {
+            Some(i) => i,
+            // dynamic_interfaces: in FAULT until it appears ([`dynamic`]).
+            None if spec.dynamic => {
+                info!(instance = %spec.config.name, "interface `{iface}` does not exist yet; waiting for it in FAULT");
+                0
+            }
+            None => {
+                return Err(format!(
+                    "instance {}: no interface `{iface}`",
+                    spec.config.name
+                ));
+            }
+        };
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
@@ -318,6 +337,7 @@ impl Router {
             .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
+        self.set_dynamic(&mapped);
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
@@ -411,7 +431,7 @@ impl Router {
             .collect();
         // A configuration fault, like a failed tracker, is known before
         // Startup: the instance starts in FAULT (vrrp_scheduler.c vrrp_init_state).
-        if slot.spec.config_fault {
+        if slot.spec.config_fault || slot.spec.primary_missing {
             events.push(Event::FaultOn);
         }
         events.push(Event::Startup);
@@ -466,10 +486,8 @@ impl Router {
             .filter_map(|id| {
                 let s = self.node.data(id)?;
                 let (rx, _) = self.node.paths(id)?;
-                s.spec
-                    .config
-                    .unicast_peers
-                    .is_empty()
+                // An interface that does not exist yet (dynamic_interfaces) has none.
+                (s.spec.config.unicast_peers.is_empty() && rx != 0)
                     .then_some((s.spec.config.family, rx))
             })
             .collect();
@@ -1091,6 +1109,9 @@ impl Router {
             .reconfigure(now, config, |old, new| {
                 if old.spec == new.spec {
                     Carry::Keep
+                } else if old.spec.primary_missing != new.spec.primary_missing {
+                    // dynamic_interfaces: the source address appeared (or went).
+                    Carry::Restart
                 } else if old.spec.vmac == new.spec.vmac
                     && (old.spec.vmac.is_none()
                         || old.spec.config.primary_address == new.spec.config.primary_address)
@@ -1123,6 +1144,7 @@ impl Router {
         }
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
+        self.set_dynamic(&mapped);
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
         // Retired instances release (priority 0, VIPs removed); reconfigured

@@ -196,6 +196,13 @@ pub struct InstanceSpec {
     /// A configuration fault keeps the instance in FAULT for as long as it runs
     /// (keepalived `num_config_faults`): `unicast_fault_no_peer` without peers.
     pub config_fault: bool,
+    /// `dynamic_interfaces`: a missing interface (or source address) leaves the
+    /// instance in FAULT until it appears, instead of refusing the configuration.
+    pub dynamic: bool,
+    /// No source address was found (only with `dynamic`): the instance waits
+    /// in FAULT, `config.primary_address` is unspecified meanwhile (keepalived:
+    /// "entering FAULT state (no IPv4 address for interface)").
+    pub primary_missing: bool,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -236,6 +243,11 @@ pub struct Mapped {
     pub mail: Option<crate::spec::mail::MailSpec>,
     /// Sync groups whose `smtp_alert` (or its global default) is on.
     pub group_smtp_alert: std::collections::BTreeSet<String>,
+    /// With `dynamic_interfaces`: the configuration, mapped again when an
+    /// interface or address appears.
+    pub dynamic: Option<std::sync::Arc<Config>>,
+    /// `dynamic_interfaces allow_if_changes`.
+    pub allow_if_changes: bool,
 }
 
 impl Mapped {
@@ -272,6 +284,12 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
+        dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
+        allow_if_changes: cfg
+            .global_defs
+            .allow_if_changes
+            .as_ref()
+            .is_some_and(|b| b.value),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {
@@ -1097,9 +1115,18 @@ pub fn map_instance(
         inst.as_ref().or(glob.as_ref()).is_some_and(|b| b.value)
     };
 
-    // Primary address: override, else the resolver (interface address).
-    let primary = match src_override.or_else(|| resolver.primary(interface.as_deref(), family)) {
+    // Primary address: override, else the resolver (interface address);
+    // with dynamic_interfaces, none yet (vrrp.c set_vrrp_src_addr reports no
+    // error then; the instance waits in FAULT).
+    let dynamic = dynamic_interfaces(g);
+    let found = src_override.or_else(|| resolver.primary(interface.as_deref(), family));
+    let primary_missing = found.is_none() && dynamic && interface.is_some();
+    let primary = match found {
         Some(a) => a,
+        None if primary_missing => match family {
+            Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::V6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        },
         None => {
             diags.push(
                 Diagnostic::error(
@@ -1180,8 +1207,15 @@ pub fn map_instance(
         smtp_alert: crate::spec::mail::alert_enabled(&vi.smtp_alert, cfg),
         dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
         config_fault,
+        dynamic,
+        primary_missing,
         span,
     })
+}
+
+/// `dynamic_interfaces` is on.
+fn dynamic_interfaces(g: &GlobalDefs) -> bool {
+    g.dynamic_interfaces.as_ref().is_some_and(|b| b.value)
 }
 
 /// The accept mode keepalived computes (vrrp.c `vrrp_complete_instance`):
@@ -1818,6 +1852,34 @@ mod tests {
         assert!(m.instances[0].config.unicast_peers.is_empty());
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].contains("using multicast"), "{d:?}");
+    }
+
+    /// Without an address on the interface the instance is refused, unless
+    /// dynamic_interfaces: then it waits, its source address unspecified.
+    #[test]
+    fn dynamic_interfaces_wait_for_a_missing_address() {
+        struct Nothing;
+        impl AddressResolver for Nothing {
+            fn primary(&self, _: Option<&str>, _: Family) -> Option<IpAddr> {
+                None
+            }
+        }
+        let inst = "vrrp_instance A {\n interface eth9\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let p = parse_str("t.conf", inst, &LoadOptions::default());
+        let (m, d) = map_config(&p.config, &Nothing);
+        assert!(d.iter().any(Diagnostic::is_error), "{d:?}");
+        assert!(m.instances.is_empty() && m.dynamic.is_none());
+        let text = format!("global_defs {{\n dynamic_interfaces allow_if_changes\n}}\n{inst}");
+        let p = parse_str("t.conf", &text, &LoadOptions::default());
+        assert!(!p.has_errors(), "{}", p.render_diagnostics());
+        let (m, d) = map_config(&p.config, &Nothing);
+        assert!(d.is_empty(), "{d:?}");
+        let i = &m.instances[0];
+        assert!(i.dynamic && i.primary_missing);
+        assert!(i.config.primary_address.is_unspecified());
+        assert!(m.dynamic.is_some() && m.allow_if_changes);
+        let (m, _) = map_config(&p.config, &SimResolver { node: 3 });
+        assert!(!m.instances[0].primary_missing, "found when it exists");
     }
 
     #[test]
