@@ -546,3 +546,122 @@ fn dynamic_interfaces_equal_keepalived() {
     );
     assert_eq!(o.states(), ks, "after the interface appeared");
 }
+
+/// A sync group of two instances on two links, both mailing: eth1 going down
+/// puts VI_B in FAULT and the group (so VI_A) with it; back up, both return.
+/// The mails of keepalived and vrrpd are the same.
+#[test]
+fn sync_group_member_fault_mails_equal_keepalived() {
+    if skip("sync group smtp_alert differential") {
+        return;
+    }
+    let (mut k, mut o) = pair("g");
+    let conf = "global_defs {\n router_id ml-r3\n notification_email {\n  ops@example.com\n }\n \
+         smtp_server 127.0.0.1 2525\n smtp_helo_name ml-helo\n notification_email_from ka@example.com\n \
+         smtp_alert_vrrp\n}\n\
+         vrrp_sync_group G {\n group {\n  VI_A\n  VI_B\n }\n}\n\
+         vrrp_instance VI_A {\n state BACKUP\n interface eth0\n virtual_router_id 71\n priority 100\n advert_int 1\n \
+         virtual_ipaddress {\n  10.19.0.71\n }\n}\n\
+         vrrp_instance VI_B {\n state BACKUP\n interface eth1\n virtual_router_id 72\n priority 100\n advert_int 1\n \
+         virtual_ipaddress {\n  10.19.1.72\n }\n}\n";
+    for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
+        ns.add_link("eth0");
+        let (n, p) = (&ns.name, &ns.peer);
+        sh(&format!(
+            "ip -n {n} link add eth1 type veth peer name eth1 netns {p} && \
+             ip -n {n} addr add 10.19.1.1/24 dev eth1 && \
+             ip -n {n} link set eth1 up && ip -n {p} link set eth1 up"
+        ));
+        ns.start_sink();
+        ns.start(conf, vrrpd);
+    }
+    for ns in [&k, &o] {
+        wait_for("Master", || {
+            ns.has_address("10.19.0.71") && ns.has_address("10.19.1.72")
+        });
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(o.mails(), k.mails(), "after start");
+    for ns in [&k, &o] {
+        ns.link("eth1", false);
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(o.mails(), k.mails(), "after eth1 down");
+    for ns in [&k, &o] {
+        ns.link("eth1", true);
+    }
+    for ns in [&k, &o] {
+        wait_for("Master again", || ns.has_address("10.19.1.72"));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(o.mails(), k.mails(), "after eth1 up");
+    let subjects: Vec<String> = k
+        .mails()
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("Subject: "))
+                .map(String::from)
+        })
+        .collect();
+    assert!(subjects.len() >= 6, "{subjects:?}");
+}
+
+/// A SIGHUP reload removing an instance: the mails of both daemons are the
+/// same (keepalived notifies a deleted instance as FAULT unless
+/// `notify_deleted`, vrrp_notify.c `send_instance_notifies`).
+#[test]
+fn reload_removing_an_instance_mails_equal_keepalived() {
+    reload_removing("r", "");
+}
+
+/// The same with `notify_deleted`: the mail says "Deleted".
+#[test]
+fn reload_removing_with_notify_deleted_mails_equal_keepalived() {
+    reload_removing("q", " notify_deleted\n");
+}
+
+fn reload_removing(tag: &str, extra: &str) {
+    if skip("smtp_alert reload differential") {
+        return;
+    }
+    let (mut k, mut o) = pair(tag);
+    let global = "global_defs {\n router_id ml-r4\n notification_email {\n  ops@example.com\n }\n \
+         smtp_server 127.0.0.1 2525\n smtp_helo_name ml-helo\n notification_email_from ka@example.com\n \
+         smtp_alert\n}\n";
+    let a = "vrrp_instance VI_A {\n state BACKUP\n interface eth0\n virtual_router_id 81\n priority 100\n \
+         advert_int 1\n virtual_ipaddress {\n  10.19.0.81\n }\n}\n";
+    let b = format!(
+        "vrrp_instance VI_B {{\n state BACKUP\n interface eth0\n virtual_router_id 82\n priority 100\n \
+         advert_int 1\n{extra} virtual_ipaddress {{\n  10.19.0.82\n }}\n}}\n"
+    );
+    let mut pids = Vec::new();
+    for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
+        ns.add_link("eth0");
+        ns.start_sink();
+        pids.push(ns.start(&format!("{global}{a}{b}"), vrrpd));
+    }
+    for ns in [&k, &o] {
+        wait_for("Master", || {
+            ns.has_address("10.19.0.81") && ns.has_address("10.19.0.82")
+        });
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(o.mails(), k.mails(), "after start");
+    let before = k.mails().len();
+    for (ns, pid) in [&k, &o].into_iter().zip(&pids) {
+        std::fs::write(ns.dir.join("keepalived.conf"), format!("{global}{a}")).unwrap();
+        sh(&format!("kill -HUP {pid}"));
+    }
+    for ns in [&k, &o] {
+        wait_for("VI_B's VIP removed", || !ns.has_address("10.19.0.82"));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(k.has_address("10.19.0.81") && o.has_address("10.19.0.81"));
+    assert_eq!(
+        k.mails().len(),
+        before + 1,
+        "keepalived mails the removal once"
+    );
+    assert_eq!(o.mails(), k.mails(), "after the reload");
+}

@@ -118,6 +118,33 @@ impl Mailer {
         self.spawn(subject, body.to_string());
     }
 
+    /// An instance was removed by a reload (vrrp_notify.c
+    /// `send_instance_notifies`: DELETED is notified as FAULT unless
+    /// `notify_deleted`). A later instance of the same name starts afresh.
+    pub fn deleted(&mut self, name: &str, enabled: bool, notify_deleted: bool) {
+        let (state, (subject, body)) = if notify_deleted {
+            (None, text::DELETED_TEXT)
+        } else {
+            match text::instance_text(State::Fault) {
+                Some(t) => (Some(State::Fault), t),
+                None => return,
+            }
+        };
+        let wanted = match state {
+            Some(s) => self.wanted(enabled, s, name, false),
+            None => enabled && self.target.is_some(),
+        };
+        self.last_instance.remove(name);
+        if !wanted {
+            return;
+        }
+        let Some((_, id, _)) = &self.target else {
+            return;
+        };
+        let subject = text::instance_subject(id, name, subject);
+        self.spawn(subject, body.to_string());
+    }
+
     /// A sync group entered `to`; `enabled` is its `smtp_alert`.
     pub fn group(&mut self, name: &str, enabled: bool, to: State) {
         let Some((subject, body)) = text::group_text(to) else {
@@ -235,6 +262,11 @@ mod tests {
         assert!(
             !m.wanted(true, State::Backup, "A", false),
             "kept over reload"
+        );
+        m.deleted("A", true, false);
+        assert!(
+            m.wanted(true, State::Backup, "A", false),
+            "a new A starts afresh"
         );
         m.configure(None);
         assert!(!m.wanted(true, State::Master, "A", false));

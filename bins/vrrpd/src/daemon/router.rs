@@ -1154,6 +1154,11 @@ impl Router {
             self.remove_vips(id).await;
         }
         for (_, s) in self.node.take_retired() {
+            self.mail.deleted(
+                &s.spec.config.name,
+                s.spec.smtp_alert,
+                s.spec.notify_deleted,
+            );
             if let Some(v) = s.vmac {
                 self.joined.remove(&(s.spec.config.family, v.ifindex));
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;

@@ -97,6 +97,10 @@ pub fn instance_text(to: State) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// An instance removed by a reload with `notify_deleted` (keepalived's
+/// DELETED state; without it the removal is mailed as entering FAULT).
+pub const DELETED_TEXT: (&str, &str) = ("Deleted", "=> VRRP Deleted at reload <=");
+
 /// The same for a sync group (vrrp_notify.c `vrrp_sync_smtp_notifier`).
 pub fn group_text(to: State) -> Option<(&'static str, &'static str)> {
     match to {

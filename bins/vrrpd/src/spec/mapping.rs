@@ -203,6 +203,10 @@ pub struct InstanceSpec {
     /// in FAULT, `config.primary_address` is unspecified meanwhile (keepalived:
     /// "entering FAULT state (no IPv4 address for interface)").
     pub primary_missing: bool,
+    /// `notify_deleted` is written (script or not): an instance removed by a
+    /// reload is notified as DELETED instead of FAULT (only the e-mail acts
+    /// on it; its script is warned about).
+    pub notify_deleted: bool,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -1209,6 +1213,7 @@ pub fn map_instance(
         config_fault,
         dynamic,
         primary_missing,
+        notify_deleted: vi.notify_deleted.is_some(),
         span,
     })
 }
