@@ -665,3 +665,48 @@ fn reload_removing(tag: &str, extra: &str) {
     );
     assert_eq!(o.mails(), k.mails(), "after the reload");
 }
+
+/// `dynamic_interfaces` with and without `allow_if_changes`: the instance's
+/// interface is deleted and created again (another index); the notify lines
+/// and the VIP of both daemons are compared.
+fn interface_recreated(tag: &str, option: &str) -> (Vec<String>, bool) {
+    let (mut k, mut o) = pair(tag);
+    for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
+        ns.add_link("eth1");
+        let conf = notify_conf(ns, "eth1", &format!(" dynamic_interfaces{option}"), "");
+        ns.start(&conf, vrrpd);
+    }
+    for ns in [&k, &o] {
+        wait_for("the VIP", || ns.has_address("10.19.0.61"));
+    }
+    for ns in [&k, &o] {
+        sh(&format!("ip -n {} link del eth1", ns.name));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(o.states(), k.states(), "after eth1 was deleted");
+    for ns in [&k, &o] {
+        ns.add_link("eth1");
+    }
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(o.states(), k.states(), "after eth1 came back");
+    let vip = k.has_address("10.19.0.61");
+    assert_eq!(o.has_address("10.19.0.61"), vip, "the VIP");
+    (k.states(), vip)
+}
+
+#[test]
+fn interface_recreated_with_allow_if_changes_equals_keepalived() {
+    if skip("allow_if_changes differential") {
+        return;
+    }
+    let (states, vip) = interface_recreated("a", " allow_if_changes");
+    assert!(vip, "{states:?}");
+}
+
+#[test]
+fn interface_recreated_without_allow_if_changes_equals_keepalived() {
+    if skip("dynamic_interfaces differential") {
+        return;
+    }
+    interface_recreated("b", "");
+}

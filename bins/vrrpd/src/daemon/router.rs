@@ -166,8 +166,6 @@ pub struct Router {
     group_smtp_alert: std::collections::BTreeSet<String>,
     /// `dynamic_interfaces`: the configuration to map again ([`dynamic`]).
     dynamic: Option<Arc<keepalived_conf::Config>>,
-    /// `dynamic_interfaces allow_if_changes`.
-    allow_if_changes: bool,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -240,7 +238,6 @@ impl Router {
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
             dynamic: None,
-            allow_if_changes: false,
         }
     }
 

@@ -250,8 +250,6 @@ pub struct Mapped {
     /// With `dynamic_interfaces`: the configuration, mapped again when an
     /// interface or address appears.
     pub dynamic: Option<std::sync::Arc<Config>>,
-    /// `dynamic_interfaces allow_if_changes`.
-    pub allow_if_changes: bool,
 }
 
 impl Mapped {
@@ -289,11 +287,6 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
-        allow_if_changes: cfg
-            .global_defs
-            .allow_if_changes
-            .as_ref()
-            .is_some_and(|b| b.value),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {
@@ -1882,7 +1875,8 @@ mod tests {
         let i = &m.instances[0];
         assert!(i.dynamic && i.primary_missing);
         assert!(i.config.primary_address.is_unspecified());
-        assert!(m.dynamic.is_some() && m.allow_if_changes);
+        assert!(m.dynamic.is_some());
+        assert!(p.config.global_defs.allow_if_changes.is_some());
         let (m, _) = map_config(&p.config, &SimResolver { node: 3 });
         assert!(!m.instances[0].primary_missing, "found when it exists");
     }

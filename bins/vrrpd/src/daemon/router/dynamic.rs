@@ -5,9 +5,14 @@
 //! configuration is mapped again against the interfaces as they are now and
 //! applied as a reload: the waiting instance restarts on its interface (its
 //! index changed) and leaves FAULT as keepalived's does (BACKUP, then MASTER
-//! when nobody else is). With `allow_if_changes` an interface deleted and
-//! created again (another index) is followed the same way; without it the
-//! instance stays on the old index, in FAULT, as keepalived's does.
+//! when nobody else is). An interface deleted and created again (another
+//! index) is followed the same way, with or without `allow_if_changes`, as
+//! keepalived does.
+//!
+//! `allow_if_changes` lets keepalived take an interface whose type changed
+//! (a macvlan that is no longer one, or has another parent;
+//! keepalived_netlink.c, `seen_interface`); vrrpd does not look at the type of
+//! an instance's interface, so it always behaves as with `allow_if_changes`.
 
 use tracing::{info, warn};
 use vrrp_core::Event;
@@ -22,7 +27,6 @@ impl Router {
     /// Takes the `dynamic_interfaces` settings of a (re)loaded configuration.
     pub(super) fn set_dynamic(&mut self, mapped: &Mapped) {
         self.dynamic = mapped.dynamic.clone();
-        self.allow_if_changes = mapped.allow_if_changes;
     }
 
     /// Whether an instance waits for an interface or an address; `link` is
@@ -32,8 +36,7 @@ impl Router {
             self.node.data(id).is_some_and(|s| {
                 s.ifindex == 0
                     || s.spec.primary_missing
-                    || (self.allow_if_changes
-                        && link.is_some_and(|(idx, name)| s.iface == name && s.ifindex != idx))
+                    || link.is_some_and(|(idx, name)| s.iface == name && s.ifindex != idx)
             })
         })
     }
