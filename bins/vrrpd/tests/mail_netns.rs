@@ -517,9 +517,10 @@ fn dynamic_interfaces_equal_keepalived() {
         return;
     }
     let (mut k, mut o) = pair("y");
+    let mut pids = Vec::new();
     for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
         let conf = notify_conf(ns, "eth1", " dynamic_interfaces", "");
-        ns.start(&conf, vrrpd);
+        pids.push(ns.start(&conf, vrrpd));
     }
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(o.states(), k.states(), "before the interface exists");
@@ -545,6 +546,14 @@ fn dynamic_interfaces_equal_keepalived() {
         ]
     );
     assert_eq!(o.states(), ks, "after the interface appeared");
+    // A reload of the same file changes nothing.
+    for pid in &pids {
+        sh(&format!("kill -HUP {pid}"));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(k.states(), ks, "keepalived after SIGHUP");
+    assert_eq!(o.states(), ks, "vrrpd after SIGHUP");
+    assert!(o.has_address("10.19.0.61") && k.has_address("10.19.0.61"));
 }
 
 /// A sync group of two instances on two links, both mailing: eth1 going down

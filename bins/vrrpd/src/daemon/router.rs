@@ -1099,7 +1099,9 @@ impl Router {
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
-        let config = Self::node_config(&mapped, host)?;
+        let mut config = Self::node_config(&mapped, host)?;
+        // An instance bound to its interface after start keeps its identity.
+        self.keep_node_keys(&mut config, true);
         let now = self.clock.now();
         let r = self
             .node

@@ -18,7 +18,9 @@ use tracing::{info, warn};
 use vrrp_core::Event;
 use vrrp_core::node::Carry;
 
-use super::Router;
+use vrrp_core::node::NodeConfig;
+
+use super::{Router, Slot};
 use crate::daemon::host::HostView;
 use crate::daemon::scripting;
 use crate::spec::mapping::{Mapped, map_config};
@@ -27,6 +29,27 @@ impl Router {
     /// Takes the `dynamic_interfaces` settings of a (re)loaded configuration.
     pub(super) fn set_dynamic(&mut self, mapped: &Mapped) {
         self.dynamic = mapped.dynamic.clone();
+    }
+
+    /// The node matches instances across a reconfiguration by interface
+    /// index; an instance bound to its interface after start (index 0, or
+    /// an interface created again) keeps the index it was started with as its
+    /// identity, so that it is reconfigured in place, never restarted. With
+    /// `same_interface` (a SIGHUP reload) only where it is still on the same
+    /// interface; otherwise (binding) by name.
+    pub(super) fn keep_node_keys(&self, config: &mut NodeConfig<Slot>, same_interface: bool) {
+        for ni in &mut config.instances {
+            let key = self.node.ids().find_map(|id| {
+                let s = self.node.data(id)?;
+                (s.spec.config.name == ni.data.spec.config.name
+                    && (!same_interface || s.ifindex == ni.ifindex))
+                    .then(|| self.node.ifindex(id))
+                    .flatten()
+            });
+            if let Some(k) = key {
+                ni.ifindex = k;
+            }
+        }
     }
 
     /// Whether an instance waits for an interface or an address; `link` is
@@ -86,21 +109,7 @@ impl Router {
     /// "Entering BACKUP STATE" once it is up with an address).
     async fn rebind(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
         let mut config = Self::node_config(&mapped, host)?;
-        // The node matches instances by interface index: a waiting instance
-        // is matched on the index it was started with.
-        for ni in &mut config.instances {
-            let old = self.node.ids().find_map(|id| {
-                let s = self.node.data(id)?;
-                (s.spec.config.name == ni.data.spec.config.name)
-                    .then(|| self.node.ifindex(id))
-                    .flatten()
-            });
-            if let Some(old) = old
-                && old != ni.ifindex
-            {
-                ni.ifindex = old;
-            }
-        }
+        self.keep_node_keys(&mut config, false);
         let now = self.clock.now();
         let r = self
             .node
