@@ -382,46 +382,61 @@ fn both_states(k: &Ns, o: &Ns, n: usize) -> (Vec<String>, Vec<String>) {
     (k.states(), o.states())
 }
 
-fn mail_conf() -> String {
-    "global_defs {\n router_id ml-r1\n notification_email {\n  ops@example.com\n  noc@example.com\n }\n \
+fn mail_conf(global: &str) -> String {
+    format!(
+        "global_defs {{\n router_id ml-r1\n{global}\n notification_email {{\n  ops@example.com\n  noc@example.com\n }}\n \
      notification_email_from ka@example.com\n smtp_server 127.0.0.1 2525\n smtp_helo_name ml-helo\n \
-     smtp_connect_timeout 5\n smtp_alert\n}\n\
-     vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n}\n\
-     vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority 100\n advert_int 1\n \
-     virtual_ipaddress {\n  10.19.0.51\n }\n}\n\
-     vrrp_instance VI_2 {\n state BACKUP\n interface eth0\n virtual_router_id 52\n priority 100\n advert_int 1\n \
-     smtp_alert false\n virtual_ipaddress {\n  10.19.0.52\n }\n}\n"
-        .to_string()
+     smtp_connect_timeout 5\n smtp_alert\n}}\n\
+     vrrp_sync_group G {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\n\
+     vrrp_instance VI_1 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority 100\n advert_int 1\n \
+     virtual_ipaddress {{\n  10.19.0.51\n }}\n}}\n\
+     vrrp_instance VI_2 {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n priority 100\n advert_int 1\n \
+     smtp_alert false\n virtual_ipaddress {{\n  10.19.0.52\n }}\n}}\n"
+    )
 }
 
 /// The same mails from keepalived and vrrpd: start (BACKUP, then MASTER),
 /// eth0 down (FAULT), up (BACKUP, MASTER), SIGTERM.
 #[test]
 fn smtp_alerts_equal_keepalived() {
-    if skip("smtp_alert differential") {
-        return;
+    if let Some(faults) = mail_sequence("m", "") {
+        assert!(faults > 0, "keepalived mailed no FAULT");
     }
-    let (mut k, mut o) = pair("m");
+}
+
+/// The same with `no_email_faults`: no FAULT mail from either.
+#[test]
+fn no_email_faults_equals_keepalived() {
+    if let Some(faults) = mail_sequence("n", " no_email_faults") {
+        assert_eq!(faults, 0);
+    }
+}
+
+/// Runs the mail differential with `global` in global_defs; returns how
+/// many FAULT mails keepalived sent (None when skipped).
+fn mail_sequence(tag: &str, global: &str) -> Option<usize> {
+    if skip("smtp_alert differential") {
+        return None;
+    }
+    let (mut k, mut o) = pair(tag);
     for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
         ns.add_link("eth0");
         ns.start_sink();
-        ns.start(&mail_conf(), vrrpd);
+        ns.start(&mail_conf(global), vrrpd);
     }
     let count = |ns: &Ns| ns.mails().len();
     for ns in [&k, &o] {
         wait_for("Master", || ns.has_address("10.19.0.51"));
     }
     std::thread::sleep(Duration::from_secs(2));
-    let (kn, on) = (count(&k), count(&o));
-    assert!(kn > 0, "keepalived sent no mail");
+    assert!(count(&k) > 0, "keepalived sent no mail");
     assert_eq!(o.mails(), k.mails(), "after start");
     for ns in [&k, &o] {
         ns.link("eth0", false);
     }
     std::thread::sleep(Duration::from_secs(3));
-    assert!(count(&k) > kn, "keepalived sent no mail on FAULT");
     assert_eq!(o.mails(), k.mails(), "after eth0 down");
-    let (kn, _) = (count(&k), on);
+    let kn = count(&k);
     for ns in [&k, &o] {
         ns.link("eth0", true);
     }
@@ -435,6 +450,12 @@ fn smtp_alerts_equal_keepalived() {
     o.stop();
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(o.mails(), k.mails(), "after SIGTERM");
+    Some(
+        k.mails()
+            .iter()
+            .filter(|m| m.contains("Entering FAULT state"))
+            .count(),
+    )
 }
 
 /// One instance on eth0 with a generic notify script and `extra` lines.
