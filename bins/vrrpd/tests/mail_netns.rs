@@ -740,3 +740,30 @@ fn interface_recreated_without_allow_if_changes_equals_keepalived() {
     }
     interface_recreated("b", "");
 }
+
+/// Without `router_id`, `smtp_helo_name`, `notification_email_from` and
+/// `smtp_connect_timeout`: keepalived's defaults (host name, USER@HOSTNAME)
+/// in the dialogue and the headers, the same from vrrpd.
+#[test]
+fn mail_defaults_equal_keepalived() {
+    if skip("smtp_alert defaults differential") {
+        return;
+    }
+    let (mut k, mut o) = pair("h");
+    let conf = "global_defs {\n notification_email {\n  ops@example.com\n }\n \
+         smtp_server 127.0.0.1 2525\n}\n\
+         vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 91\n priority 100\n \
+         advert_int 1\n smtp_alert\n virtual_ipaddress {\n  10.19.0.91\n }\n}\n";
+    for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
+        ns.add_link("eth0");
+        ns.start_sink();
+        ns.start(conf, vrrpd);
+    }
+    for ns in [&k, &o] {
+        wait_for("Master", || ns.has_address("10.19.0.91"));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let mails = k.mails();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert_eq!(o.mails(), mails);
+}
