@@ -5,13 +5,14 @@
 //! * One mail per state entered, not repeated for the state last mailed
 //!   (keepalived's `last_email_state`); none on entering FAULT with
 //!   `no_email_faults`; none at shutdown (keepalived's never leave).
-//! * Sending never blocks the VRRP loop: each mail is a task, every step has
+//! * Sending never blocks the VRRP loop: each mail is a task (which also
+//!   resolves an `smtp_server` given as a name), every step has
 //!   `smtp_connect_timeout` and the whole dialogue a bound of its own; at most
 //!   [`MAX_IN_FLIGHT`] mails are on their way, later ones are dropped with a
 //!   warning. Shutdown waits for them briefly.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use netio::smtp::SmtpConfig;
@@ -31,8 +32,11 @@ const STEPS: u32 = 8;
 /// Where mails go and what was mailed last.
 #[derive(Default)]
 pub struct Mailer {
-    /// The resolved settings and the router id, None without mail.
+    /// The settings, the router id and `no_email_faults`; None without mail.
     target: Option<(SmtpConfig, String, bool)>,
+    /// `smtp_server` given as a name: resolved in each mail's task, so that a
+    /// slow resolver never holds the VRRP loop.
+    server_name: Option<String>,
     /// The state last mailed per instance / per group (keepalived
     /// `last_email_state`).
     last_instance: HashMap<String, State>,
@@ -62,28 +66,23 @@ fn user_name() -> Option<String> {
 
 /// The SMTP settings with keepalived's defaults (global_data.c
 /// `init_global_data`): helo and sender from the host name, router_id the
-/// host name. None when the server does not resolve (logged).
-pub fn resolve(spec: &MailSpec) -> Option<(SmtpConfig, String)> {
+/// host name; and the server's name when it is not an address (its
+/// `SmtpConfig::server` is then a placeholder with the port).
+pub fn resolve(spec: &MailSpec) -> (SmtpConfig, String, Option<String>) {
     let host = &spec.server;
-    let server = match host.parse::<IpAddr>() {
-        Ok(ip) => SocketAddr::new(ip, spec.port),
-        Err(_) => match (host.as_str(), spec.port)
-            .to_socket_addrs()
-            .map(|mut a| a.next())
-        {
-            Ok(Some(a)) => a,
-            _ => {
-                warn!("smtp_server `{host}` does not resolve; no e-mail alerts");
-                return None;
-            }
-        },
+    let (server, name_to_resolve) = match host.parse::<IpAddr>() {
+        Ok(ip) => (SocketAddr::new(ip, spec.port), None),
+        Err(_) => (
+            SocketAddr::new(IpAddr::from([0, 0, 0, 0]), spec.port),
+            Some(host.clone()),
+        ),
     };
     let name = local_name();
     let from = spec
         .from
         .clone()
         .unwrap_or_else(|| format!("{}@{name}", user_name().unwrap_or_else(|| "root".into())));
-    Some((
+    (
         SmtpConfig {
             server,
             helo_name: spec.helo_name.clone().unwrap_or_else(|| name.clone()),
@@ -92,14 +91,29 @@ pub fn resolve(spec: &MailSpec) -> Option<(SmtpConfig, String)> {
             timeout: spec.timeout.max(Duration::from_secs(1)),
         },
         spec.router_id.clone().unwrap_or(name),
-    ))
+        name_to_resolve,
+    )
+}
+
+/// The first address of `host` (the port is `cfg`'s), within the timeout.
+async fn lookup(host: &str, cfg: &SmtpConfig) -> Option<SocketAddr> {
+    let port = cfg.server.port();
+    match tokio::time::timeout(cfg.timeout, tokio::net::lookup_host((host, port))).await {
+        Ok(Ok(mut addrs)) => addrs.next(),
+        _ => None,
+    }
 }
 
 impl Mailer {
     /// Takes the settings of a (re)loaded configuration; the states mailed
     /// last are kept (keepalived keeps them across a reload).
     pub fn configure(&mut self, spec: Option<&MailSpec>) {
-        self.target = spec.and_then(|s| resolve(s).map(|(c, id)| (c, id, s.no_email_faults)));
+        let resolved = spec.map(|s| (resolve(s), s.no_email_faults));
+        self.server_name = None;
+        self.target = resolved.map(|((c, id, name), no_faults)| {
+            self.server_name = name;
+            (c, id, no_faults)
+        });
     }
 
     /// An instance entered `to`; `enabled` is its `smtp_alert`.
@@ -185,9 +199,19 @@ impl Mailer {
             warn!(%subject, "{MAX_IN_FLIGHT} e-mail alerts still being sent; this one is dropped");
             return;
         }
-        let cfg = cfg.clone();
+        let mut cfg = cfg.clone();
+        let name = self.server_name.clone();
         let bound = cfg.timeout.saturating_mul(STEPS + cfg.to.len() as u32);
         self.tasks.spawn(async move {
+            if let Some(host) = name {
+                match lookup(&host, &cfg).await {
+                    Some(a) => cfg.server = a,
+                    None => {
+                        warn!(%subject, "SMTP alert: smtp_server `{host}` does not resolve");
+                        return;
+                    }
+                }
+            }
             match tokio::time::timeout(bound, netio::smtp::send(&cfg, &subject, &body)).await {
                 Ok(Ok(())) => info!(%subject, "SMTP alert sent"),
                 Ok(Err(e)) => warn!(%subject, "SMTP alert: {e}"),
@@ -226,21 +250,33 @@ mod tests {
 
     #[test]
     fn defaults_come_from_the_host() {
-        let (c, id) = resolve(&spec()).unwrap();
+        let (c, id, name) = resolve(&spec());
         assert_eq!(id, "R1");
         assert_eq!(c.server, "127.0.0.1:2525".parse().unwrap());
+        assert_eq!(name, None);
         assert_eq!(c.helo_name, local_name());
         assert!(
             c.from.ends_with(&format!("@{}", local_name())),
             "{}",
             c.from
         );
-        let (_, id) = resolve(&MailSpec {
+        let (c, id, name) = resolve(&MailSpec {
             router_id: None,
+            server: "localhost".into(),
             ..spec()
-        })
-        .unwrap();
+        });
         assert_eq!(id, local_name());
+        assert_eq!(name.as_deref(), Some("localhost"));
+        assert_eq!(c.server.port(), 2525);
+    }
+
+    /// A server name is resolved off the loop, in the mail's task.
+    #[tokio::test]
+    async fn a_server_name_is_looked_up_in_the_task() {
+        let (c, _, _) = resolve(&spec());
+        let a = lookup("localhost", &c).await.unwrap();
+        assert!(a.ip().is_loopback() && a.port() == 2525, "{a}");
+        assert_eq!(lookup("ml-no-such-host.invalid", &c).await, None);
     }
 
     #[tokio::test]
