@@ -767,3 +767,62 @@ fn mail_defaults_equal_keepalived() {
     assert_eq!(mails.len(), 2, "{mails:?}");
     assert_eq!(o.mails(), mails);
 }
+
+/// keepalived 2.2.7's default for a unicast keyword without peers (no
+/// `unicast_fault_no_peer`): multicast, so the instance becomes MASTER;
+/// the same from vrrpd.
+#[test]
+fn unicast_src_without_peers_runs_multicast_as_keepalived() {
+    if skip("unicast without peers differential") {
+        return;
+    }
+    let (mut k, mut o) = pair("s");
+    for (ns, vrrpd) in [(&mut k, false), (&mut o, true)] {
+        ns.add_link("eth0");
+        let conf = notify_conf(ns, "eth0", "", " unicast_src_ip 10.19.0.1");
+        ns.start(&conf, vrrpd);
+    }
+    let (ks, os) = both_states(&k, &o, 2);
+    assert_eq!(ks, ["INSTANCE VI_1 BACKUP 100", "INSTANCE VI_1 MASTER 100"]);
+    assert_eq!(os, ks);
+    assert!(k.has_address("10.19.0.61") && o.has_address("10.19.0.61"));
+}
+
+/// `default_interface` does not give an instance without `interface` one:
+/// `keepalived -t` and `vrrpd -t` both refuse the file.
+#[test]
+fn default_interface_is_not_an_instance_interface_for_either() {
+    if skip("default_interface check") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ml-di-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keepalived.conf");
+    std::fs::write(
+        &path,
+        "global_defs {\n default_interface lo\n}\nvrrp_instance A {\n virtual_router_id 1\n \
+         virtual_ipaddress {\n  192.0.2.1\n }\n}\n",
+    )
+    .unwrap();
+    let k = Command::new("keepalived")
+        .args(["-t", "-l", "-D", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(["-t", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!k.status.success(), "keepalived accepted it");
+    assert!(
+        String::from_utf8_lossy(&k.stderr).contains("Unknown interface")
+            || String::from_utf8_lossy(&k.stdout).contains("Unknown interface"),
+        "{k:?}"
+    );
+    assert!(!o.status.success(), "vrrpd accepted it");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("has no `interface`"), "{err}");
+    assert!(err.contains("`default_interface` is not acted on"), "{err}");
+}
