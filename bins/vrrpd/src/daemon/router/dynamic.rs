@@ -3,11 +3,11 @@
 //! does not exist yet, or has no address to send from, starts in FAULT
 //! instead of stopping the daemon. When a link or an address appears, the
 //! configuration is mapped again against the interfaces as they are now and
-//! applied as a reload: the waiting instance restarts on its interface (its
-//! index changed) and leaves FAULT as keepalived's does (BACKUP, then MASTER
-//! when nobody else is). An interface deleted and created again (another
-//! index) is followed the same way, with or without `allow_if_changes`, as
-//! keepalived does.
+//! applied in place ([`Router::rebind`]): the waiting instance keeps its state
+//! and identity, gets its interface index and source address, and leaves
+//! FAULT as keepalived's does (BACKUP, then MASTER when nobody else is). An
+//! interface deleted and created again (another index) is followed the same
+//! way, with or without `allow_if_changes`, as keepalived does.
 //!
 //! `allow_if_changes` lets keepalived take an interface whose type changed
 //! (a macvlan that is no longer one, or has another parent;
@@ -16,9 +16,7 @@
 
 use tracing::{info, warn};
 use vrrp_core::Event;
-use vrrp_core::node::Carry;
-
-use vrrp_core::node::NodeConfig;
+use vrrp_core::node::{Carry, NodeConfig};
 
 use super::{Router, Slot};
 use crate::daemon::host::HostView;
