@@ -3,12 +3,16 @@
 //!
 //! * e-mail alerts (`smtp_alert`): an SMTP sink in each namespace (this test
 //!   binary re-run there, see [`smtp_sink`]) records the mails of both
-//!   daemons on the same transitions (start, link down, link up, SIGTERM);
-//!   dialogue, subjects, bodies and headers must be equal with the date
-//!   removed.
-//! * `dont_track_primary`, `unicast_fault_no_peer`, `dynamic_interfaces`: the
-//!   lines a generic `notify` script writes and the VIPs must be equal after
-//!   the same link changes.
+//!   daemons on the same transitions (start, link down, link up, SIGTERM, a
+//!   reload removing an instance; a sync group; `no_email_faults`;
+//!   keepalived's defaults); dialogue, subjects, bodies and headers must be
+//!   equal with the date removed.
+//! * `dont_track_primary`, `unicast_fault_no_peer` (and a unicast keyword
+//!   without peers), `dynamic_interfaces` (interface created after the start,
+//!   deleted and created again): the lines a generic `notify` script writes
+//!   and the VIPs must be equal after the same link changes.
+//! * `default_interface`: `keepalived -t` and `vrrpd -t` both refuse an
+//!   instance without `interface`.
 //!
 //! Every namespace is named `ml-...` and deleted on drop, also when a test
 //! fails; every wait is bounded.
