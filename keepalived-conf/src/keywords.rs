@@ -109,15 +109,11 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // global_defs (keepalived/core/global_parser.c)
     row(
         "global_defs",
-        "dynamic_interfaces",
-        V,
-        "wait for interfaces that do not exist yet and follow interfaces that come and go",
-    ),
-    row(
-        "global_defs",
         "default_interface",
         V,
-        "use this interface for static addresses and instances without one",
+        "use this interface for `static_ipaddress` entries without `dev` (vrrpd does \
+         not install static addresses; keepalived 2.2.7 does not use it for an instance \
+         without `interface`, which it refuses as vrrpd does)",
     ),
     row(
         "global_defs",
@@ -160,18 +156,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     ),
     row(
         "global_defs",
-        "smtp_alert",
-        V,
-        "send mail on VRRP state changes (lvsd sends its own)",
-    ),
-    row(
-        "global_defs",
-        "smtp_alert_vrrp",
-        V,
-        "send mail on VRRP state changes",
-    ),
-    row(
-        "global_defs",
         "no_checker_emails",
         L,
         "send no mail for checker state changes",
@@ -207,18 +191,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // vrrp_instance (keepalived/vrrp/vrrp_parser.c)
     row(
         "vrrp_instance",
-        "dont_track_primary",
-        V,
-        "stay out of FAULT when the instance's own interface goes down",
-    ),
-    row(
-        "vrrp_instance",
-        "smtp_alert",
-        V,
-        "send mail on this instance's state changes",
-    ),
-    row(
-        "vrrp_instance",
         "use_ipvlan",
         V,
         "put the VIPs on an ipvlan interface",
@@ -235,12 +207,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         "track_src_ip",
         V,
         "go to FAULT when the source address is removed from the interface",
-    ),
-    row(
-        "vrrp_instance",
-        "unicast_fault_no_peer",
-        V,
-        "go to FAULT while the instance has no unicast peer",
     ),
     row(
         "vrrp_instance",
@@ -336,6 +302,9 @@ fn global_owner(k: &'static str) -> (&'static str, &'static [Daemon]) {
         "linkbeat",
         "bfd_",
         "process_monitor",
+        "no_email_faults",
+        "dynamic_interfaces",
+        "default_interface",
     ];
     let daemons = if lvs.iter().any(|p| k.starts_with(p)) {
         L
@@ -441,7 +410,7 @@ pub fn matrix_markdown() -> String {
          - **vrrpd** / **lvsd**: `read` (the section is the daemon's and no gap is recorded), \
          `warned` (accepted, not acted on: the daemon warns at load and in `-t`, naming what \
          keepalived would do), `-` (the other daemon's section). A setting only a `warned` feature uses is not acted \
-         on either (vrrpd sends no mail, so `notification_email` does nothing in vrrpd).\n\n\
+         on either.\n\n\
          Value types, ranges and defaults follow keepalived 2.2.7 (keepalived.conf(5)); \
          values keepalived reports and ignores are warnings here too.\n",
     );

@@ -110,6 +110,8 @@ pub struct GlobalDefs {
     pub smtp_alert_vrrp: Opt<bool>,
     /// `smtp_alert_checker`.
     pub smtp_alert_checker: Opt<bool>,
+    /// `no_email_faults`: no VRRP mail on entering FAULT.
+    pub no_email_faults: Opt<bool>,
     /// `enable_script_security`.
     pub enable_script_security: Opt<bool>,
     /// `script_user USER [GROUP]`.
@@ -198,6 +200,9 @@ pub struct GlobalDefs {
     pub rs_init_notifies: Opt<bool>,
     /// `dynamic_interfaces [allow_if_changes]`.
     pub dynamic_interfaces: Opt<bool>,
+    /// The `allow_if_changes` option of `dynamic_interfaces`: follow an
+    /// interface deleted and created again (with another index).
+    pub allow_if_changes: Opt<bool>,
     /// Other recognised `global_defs` keywords, as written.
     pub other: Vec<RawSetting>,
 }

@@ -64,3 +64,30 @@ fn global_tracking_means_sync_group_tracking_weight() {
     );
     assert!(p.diagnostics.iter().any(|d| d.code == "deprecated"));
 }
+
+/// keepalived 2.2.7 global_parser.c: `dynamic_interfaces [allow_if_changes]`
+/// (an unknown option is reported and ignored) and `no_email_faults` are typed.
+#[test]
+fn dynamic_interfaces_options_and_no_email_faults() {
+    let p = parse_str(
+        "t.conf",
+        "global_defs {\n dynamic_interfaces allow_if_changes\n no_email_faults\n}\n",
+        &LoadOptions::default(),
+    );
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let g = &p.config.global_defs;
+    assert_eq!(g.dynamic_interfaces.as_ref().map(|b| b.value), Some(true));
+    assert_eq!(g.allow_if_changes.as_ref().map(|b| b.value), Some(true));
+    assert_eq!(g.no_email_faults.as_ref().map(|b| b.value), Some(true));
+    assert!(g.other.is_empty(), "{:?}", g.other);
+    let p = parse_str(
+        "t.conf",
+        "global_defs {\n dynamic_interfaces sometimes\n}\n",
+        &LoadOptions::default(),
+    );
+    assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+    assert!(p.diagnostics[0].message.contains("sometimes"));
+    assert!(!p.has_errors());
+    let g = &p.config.global_defs;
+    assert!(g.dynamic_interfaces.is_some() && g.allow_if_changes.is_none());
+}

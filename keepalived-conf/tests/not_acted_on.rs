@@ -9,7 +9,7 @@ use keepalived_conf::{LoadOptions, Severity, parse_str};
 const TEXT: &str = "global_defs {
   enable_snmp_vrrp
   smtp_alert false
-  dynamic_interfaces
+  vrrp_notify_priority_changes
 }
 net_namespace blue
 static_ipaddress {
@@ -18,8 +18,8 @@ static_ipaddress {
 vrrp_instance A {
   interface eth0
   virtual_router_id 1
-  dont_track_primary
-  smtp_alert
+  track_src_ip
+  promote_secondaries
   virtual_ipaddress {
     192.0.2.1
   }
@@ -60,7 +60,7 @@ fn vrrpd_is_told_what_it_ignores() {
             .1
             .contains("`enable_snmp_vrrp` is not acted on by vrrpd")
     );
-    assert!(got[3].1.contains("`dont_track_primary`"));
+    assert!(got[3].1.contains("`track_src_ip`"));
 }
 
 #[test]

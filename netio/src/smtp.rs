@@ -6,7 +6,8 @@
 //! has `connect_timeout`. No TLS, no AUTH (keepalived has neither).
 //!
 //! The message (RFC 5322 §3.6) has keepalived's headers: `Date`, `From`, `Subject`,
-//! `X-Mailer: Keepalived`, `To` (recipients joined by `,\r\n `), then the body.
+//! `X-Mailer: Keepalived`, `To` (recipients joined by `, `, smtp.c
+//! `build_to_header_rcpt_addrs`), then the body.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
@@ -113,7 +114,7 @@ pub fn rfc5322_date(t: SystemTime) -> String {
 /// The DATA part: keepalived's headers, the body, the terminating `.` line. Body
 /// lines starting with `.` are dot-stuffed (RFC 5321 §4.5.2).
 pub fn message(cfg: &SmtpConfig, subject: &str, body: &str, date: &str) -> String {
-    let to = cfg.to.join(",\r\n ");
+    let to = cfg.to.join(", ");
     let body: String = body
         .split('\n')
         .map(|l| {
@@ -326,7 +327,7 @@ mod tests {
         );
         assert!(data.starts_with("Date: "), "{data}");
         assert!(data.contains(
-            "\r\nFrom: Keepalived <ka@example.com>\r\nSubject: [lb1] Realserver up\r\nX-Mailer: Keepalived\r\nTo: ops@example.com,\r\n <noc@example.com>\r\n\r\n=> CHECK succeed <=\r\n..dot\r\n\r\n.\r\nQUIT\r\n"
+            "\r\nFrom: Keepalived <ka@example.com>\r\nSubject: [lb1] Realserver up\r\nX-Mailer: Keepalived\r\nTo: ops@example.com, <noc@example.com>\r\n\r\n=> CHECK succeed <=\r\n..dot\r\n\r\n.\r\nQUIT\r\n"
         ), "{data}");
     }
 

@@ -60,11 +60,11 @@ const TYPED: &[&str] = &[
     "dynamic_interfaces",
     "process_monitor_rcv_bufs",
     "process_monitor_rcv_bufs_force",
+    "no_email_faults",
 ];
 
 /// Recognised `global_defs` keywords kept as written.
 pub(crate) const RAW: &[&str] = &[
-    "no_email_faults",
     "no_checker_emails",
     "checker_log_all_failures",
     "startup_script",
@@ -203,6 +203,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "smtp_alert" => g.smtp_alert = c.flag(item),
             "smtp_alert_vrrp" => g.smtp_alert_vrrp = c.flag(item),
             "smtp_alert_checker" => g.smtp_alert_checker = c.flag(item),
+            "no_email_faults" => g.no_email_faults = c.bare_flag(item, true),
             "enable_script_security" => g.enable_script_security = c.bare_flag(item, true),
             "script_user" => g.script_user = c.user(item),
             "vrrp_version" => g.vrrp_version = c.uint(item, 2, 3),
@@ -309,7 +310,19 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "process_monitor_rcv_bufs_force" => g.process_monitor_rcv_bufs_force = c.flag(item),
             "dynamic_interfaces" => {
                 c.no_block(item);
-                g.dynamic_interfaces = Some(Spanned::new(true, item.span()))
+                g.dynamic_interfaces = Some(Spanned::new(true, item.span()));
+                // global_parser.c dynamic_interfaces_handler
+                for w in item.args() {
+                    if w.text == "allow_if_changes" {
+                        g.allow_if_changes = Some(Spanned::new(true, w.span));
+                    } else {
+                        c.bad(
+                            w,
+                            "dynamic_interfaces",
+                            format!("unknown dynamic_interfaces option `{}`", w.text),
+                        );
+                    }
+                }
             }
             k if RAW.contains(&k) => {
                 c.no_block(item);

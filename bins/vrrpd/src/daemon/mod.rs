@@ -19,6 +19,7 @@ mod host;
 pub mod lvs_sync;
 mod namespace;
 mod process_table;
+mod mail;
 mod reload;
 mod router;
 pub(crate) mod scripting;
@@ -226,7 +227,8 @@ async fn run(
     };
     let mut watcher = NetWatcher::open(WatchGroups {
         links: true,
-        addresses: false,
+        // dynamic_interfaces waits for addresses too.
+        addresses: true,
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
@@ -371,8 +373,13 @@ async fn run(
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             ev = watcher.next() => match ev {
-                Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {
-                    router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
+                Ok(e) => match e.kind {
+                    NetEventKind::LinkChanged(l) => {
+                        router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
+                        router.on_interfaces_changed(Some((l.index, &l.name))).await;
+                    }
+                    NetEventKind::AddressAdded(_) => router.on_interfaces_changed(None).await,
+                    _ => {}
                 },
                 Err(e) => warn!("link watch: {e}"),
             },

@@ -25,6 +25,8 @@ use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
+mod dynamic;
+
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
 struct ScriptState {
@@ -163,6 +165,12 @@ pub struct Router {
     vmac_sysctls: netio::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
+    /// E-mail alerts (`smtp_alert`).
+    mail: super::mail::Mailer,
+    /// Sync groups with `smtp_alert` on.
+    group_smtp_alert: std::collections::BTreeSet<String>,
+    /// `dynamic_interfaces`: the configuration to map again ([`dynamic`]).
+    dynamic: Option<Arc<keepalived_conf::Config>>,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -233,6 +241,9 @@ impl Router {
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
+            mail: super::mail::Mailer::default(),
+            group_smtp_alert: std::collections::BTreeSet::new(),
+            dynamic: None,
         }
     }
 
@@ -258,9 +269,20 @@ impl Router {
                     )
                 })?,
         };
-        let ifindex = host
-            .ifindex(&iface)
-            .ok_or_else(|| format!("instance {}: no interface `{iface}`", spec.config.name))?;
+        let ifindex = match host.ifindex(&iface) {
+            Some(i) => i,
+            // dynamic_interfaces: in FAULT until it appears ([`dynamic`]).
+            None if spec.dynamic => {
+                info!(instance = %spec.config.name, "interface `{iface}` does not exist yet; waiting for it in FAULT");
+                0
+            }
+            None => {
+                return Err(format!(
+                    "instance {}: no interface `{iface}`",
+                    spec.config.name
+                ));
+            }
+        };
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
@@ -317,6 +339,8 @@ impl Router {
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
+        self.set_mail(&mapped);
+        self.set_dynamic(&mapped);
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
@@ -411,8 +435,13 @@ impl Router {
                 }
             })
             .collect();
+        // A configuration fault, like a failed tracker, is known before
+        // Startup: the instance starts in FAULT (vrrp_scheduler.c vrrp_init_state).
+        if slot.spec.config_fault || slot.spec.primary_missing {
+            events.push(Event::FaultOn);
+        }
         events.push(Event::Startup);
-        if !up {
+        if !up && !slot.spec.dont_track_primary {
             events.push(Event::InterfaceDown);
         }
         let prepared = self
@@ -463,10 +492,8 @@ impl Router {
             .filter_map(|id| {
                 let s = self.node.data(id)?;
                 let (rx, _) = self.node.paths(id)?;
-                s.spec
-                    .config
-                    .unicast_peers
-                    .is_empty()
+                // An interface that does not exist yet (dynamic_interfaces) has none.
+                (s.spec.config.unicast_peers.is_empty() && rx != 0)
                     .then_some((s.spec.config.family, rx))
             })
             .collect();
@@ -612,6 +639,14 @@ impl Router {
             &mut self.notify_fifos,
             &netio::notify_fifo::group_line(&name, to.as_str()),
         );
+        let mail = self.group_smtp_alert.contains(&name);
+        self.mail.group(&name, mail, to);
+    }
+
+    /// The e-mail settings of a (re)loaded configuration.
+    fn set_mail(&mut self, mapped: &Mapped) {
+        self.mail.configure(mapped.mail.as_ref());
+        self.group_smtp_alert = mapped.group_smtp_alert.clone();
     }
 
     async fn apply(&mut self, id: InstanceId, a: Action) {
@@ -700,6 +735,7 @@ impl Router {
                     inst.effective_priority(),
                 );
                 write_fifos(&mut self.notify_fifos, &line);
+                self.mail.instance(&name, slot.spec.smtp_alert, to);
                 if let Some(l) = &mut self.lvs_sync {
                     l.on_state(&name, from, to);
                 }
@@ -885,6 +921,7 @@ impl Router {
             }
         })
         .await;
+        self.mail.drain(std::time::Duration::from_secs(2)).await;
         // The FIFOs close; their scripts get SIGTERM, SIGKILL after a grace
         // period, and are reaped before we exit.
         let closing: Vec<_> = self
@@ -1068,7 +1105,13 @@ impl Router {
         let now = self.clock.now();
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids {
-            if self.node.data(id).is_none_or(|s| s.ifindex != ifindex) {
+            // dont_track_primary: the own interface is not tracked
+            // (keepalived VRRP_FLAG_DONT_TRACK_PRIMARY, vrrp_if.c).
+            if self
+                .node
+                .data(id)
+                .is_none_or(|s| s.ifindex != ifindex || s.spec.dont_track_primary)
+            {
                 continue;
             }
             let was_fault = self
@@ -1096,13 +1139,18 @@ impl Router {
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
-        let config = Self::node_config(&mapped, host)?;
+        let mut config = Self::node_config(&mapped, host)?;
+        // An instance bound to its interface after start keeps its identity.
+        self.keep_node_keys(&mut config, true);
         let now = self.clock.now();
         let r = self
             .node
             .reconfigure(now, config, |old, new| {
                 if old.spec == new.spec {
                     Carry::Keep
+                } else if old.spec.primary_missing != new.spec.primary_missing {
+                    // dynamic_interfaces: the source address appeared (or went).
+                    Carry::Restart
                 } else if old.spec.vmac == new.spec.vmac
                     && (old.spec.vmac.is_none()
                         || old.spec.config.primary_address == new.spec.config.primary_address)
@@ -1134,6 +1182,8 @@ impl Router {
             }
         }
         self.group_notify = mapped.group_notify.clone();
+        self.set_mail(&mapped);
+        self.set_dynamic(&mapped);
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
         // Retired instances release (priority 0, VIPs removed); reconfigured
@@ -1143,6 +1193,11 @@ impl Router {
             self.remove_vips(id).await;
         }
         for (_, s) in self.node.take_retired() {
+            self.mail.deleted(
+                &s.spec.config.name,
+                s.spec.smtp_alert,
+                s.spec.notify_deleted,
+            );
             if let Some(v) = s.vmac {
                 self.joined.remove(&(s.spec.config.family, v.ifindex));
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;

@@ -200,6 +200,26 @@ pub struct InstanceSpec {
     /// False, RFC 9568 §6.1): empty for the address owner and with accept
     /// mode on.
     pub drop_vips: Vec<IpAddr>,
+    /// `smtp_alert` with keepalived's defaults ([`crate::spec::mail::alert_enabled`]):
+    /// mail on this instance's state changes.
+    pub smtp_alert: bool,
+    /// `dont_track_primary`: the instance's own interface going down does not
+    /// put it in FAULT (keepalived `VRRP_FLAG_DONT_TRACK_PRIMARY`).
+    pub dont_track_primary: bool,
+    /// A configuration fault keeps the instance in FAULT for as long as it runs
+    /// (keepalived `num_config_faults`): `unicast_fault_no_peer` without peers.
+    pub config_fault: bool,
+    /// `dynamic_interfaces`: a missing interface (or source address) leaves the
+    /// instance in FAULT until it appears, instead of refusing the configuration.
+    pub dynamic: bool,
+    /// No source address was found (only with `dynamic`): the instance waits
+    /// in FAULT, `config.primary_address` is unspecified meanwhile (keepalived:
+    /// "entering FAULT state (no IPv4 address for interface)").
+    pub primary_missing: bool,
+    /// `notify_deleted` is written (script or not): an instance removed by a
+    /// reload is notified as DELETED instead of FAULT (only the e-mail acts
+    /// on it; its script is warned about).
+    pub notify_deleted: bool,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -243,6 +263,13 @@ pub struct Mapped {
     /// global `nftables`, `nftables_priority`, `nftables_counters`: where the
     /// accept-mode drop rules go.
     pub firewall: keepalived_nft::Settings,
+    /// The e-mail settings when mail can be sent (`smtp_server` and recipients).
+    pub mail: Option<crate::spec::mail::MailSpec>,
+    /// Sync groups whose `smtp_alert` (or its global default) is on.
+    pub group_smtp_alert: std::collections::BTreeSet<String>,
+    /// With `dynamic_interfaces`: the configuration, mapped again when an
+    /// interface or address appears.
+    pub dynamic: Option<std::sync::Arc<Config>>,
 }
 
 impl Mapped {
@@ -278,6 +305,8 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .as_ref()
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
+        mail: crate::spec::mail::mail_spec(&cfg.global_defs),
+        dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
         ..Mapped::default()
     };
     for vi in &cfg.vrrp_instances {
@@ -345,6 +374,9 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             &mut out.instances,
             &mut diags,
         );
+        if crate::spec::mail::alert_enabled(&sg.smtp_alert, cfg) {
+            out.group_smtp_alert.insert(sg.name.value.clone());
+        }
         if let Some(n) = crate::spec::sync_group::group_notify(sg, &mut diags) {
             out.group_notify.insert(sg.name.value.clone(), n);
         }
@@ -904,6 +936,34 @@ pub fn map_instance(
             diags.push(ignored(p.span, "`min_ttl`/`max_ttl`"));
         }
     }
+    // vrrp.c vrrp_complete_instance: a unicast keyword without any peer is a
+    // configuration fault with `unicast_fault_no_peer` (FAULT for good);
+    // otherwise keepalived 2.2.7 warns that this is deprecated and uses multicast.
+    let config_fault = vi.unicast_peer.is_empty()
+        && match &vi.unicast_fault_no_peer {
+            Some(f) if f.value => {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-unicast-no-peer",
+                    f.span,
+                    format!(
+                        "vrrp_instance `{name}` cannot use unicast without any peers: it stays in FAULT (as keepalived does)"
+                    ),
+                ));
+                true
+            }
+            _ => {
+                if let Some(s) = vi.unicast_src_ip.as_ref() {
+                    diags.push(Diagnostic::warning(
+                        "vrrpd-unicast-no-peer",
+                        s.span,
+                        format!(
+                            "vrrp_instance `{name}`: a unicast keyword without any unicast peers; using multicast (keepalived 2.2.7 does too and calls this deprecated)"
+                        ),
+                    ).with_hint("add unicast_peer entries, or unicast_fault_no_peer to stay in FAULT without them"));
+                }
+                false
+            }
+        };
     if let Some(s) = vi.unicast_src_ip.as_ref().or(vi.mcast_src_ip.as_ref())
         && family_of(s.value) != family
     {
@@ -1099,9 +1159,18 @@ pub fn map_instance(
         inst.as_ref().or(glob.as_ref()).is_some_and(|b| b.value)
     };
 
-    // Primary address: override, else the resolver (interface address).
-    let primary = match src_override.or_else(|| resolver.primary(interface.as_deref(), family)) {
+    // Primary address: override, else the resolver (interface address);
+    // with dynamic_interfaces, none yet (vrrp.c set_vrrp_src_addr reports no
+    // error then; the instance waits in FAULT).
+    let dynamic = dynamic_interfaces(g);
+    let found = src_override.or_else(|| resolver.primary(interface.as_deref(), family));
+    let primary_missing = found.is_none() && dynamic && interface.is_some();
+    let primary = match found {
         Some(a) => a,
+        None if primary_missing => match family {
+            Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::V6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        },
         None => {
             diags.push(
                 Diagnostic::error(
@@ -1179,8 +1248,19 @@ pub fn map_instance(
         notify,
         vmac,
         drop_vips,
+        smtp_alert: crate::spec::mail::alert_enabled(&vi.smtp_alert, cfg),
+        dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
+        config_fault,
+        dynamic,
+        primary_missing,
+        notify_deleted: vi.notify_deleted.is_some(),
         span,
     })
+}
+
+/// `dynamic_interfaces` is on.
+fn dynamic_interfaces(g: &GlobalDefs) -> bool {
+    g.dynamic_interfaces.as_ref().is_some_and(|b| b.value)
 }
 
 /// The accept mode keepalived computes (vrrp.c `vrrp_complete_instance`):
@@ -1764,9 +1844,94 @@ mod tests {
         let (m, d) = map(
             "vrrp_sync_group G {\n group {\n  A\n }\n track_interface {\n  eth9 weight 10\n }\n sync_group_tracking_weight\n smtp_alert\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].contains("`smtp_alert` of a sync group"), "{d:?}");
+        assert!(d.is_empty(), "{d:?}");
         assert_eq!(m.instances[0].config.trackers[0].weight, 10);
+        assert!(
+            m.group_smtp_alert.contains("G"),
+            "smtp_alert of a group is acted on"
+        );
+    }
+
+    #[test]
+    fn smtp_alert_defaults_and_mail_settings() {
+        let (m, d) = map(
+            "global_defs {\n notification_email {\n  ops@example.com\n }\n smtp_server 192.0.2.25\n \
+             smtp_alert_vrrp\n}\nvrrp_sync_group G {\n group {\n  A\n }\n smtp_alert false\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n\
+             vrrp_instance B {\n interface eth0\n virtual_router_id 2\n smtp_alert off\n virtual_ipaddress {\n 192.0.2.2\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.instances[0].smtp_alert);
+        assert!(!m.instances[1].smtp_alert);
+        assert!(m.group_smtp_alert.is_empty());
+        let mail = m.mail.unwrap();
+        assert_eq!((mail.server.as_str(), mail.port), ("192.0.2.25", 25));
+        assert_eq!(mail.to, ["ops@example.com"]);
+    }
+
+    #[test]
+    fn dont_track_primary_is_mapped() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n dont_track_primary\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.instances[0].dont_track_primary);
+        assert!(!m.instances[0].config_fault);
+    }
+
+    /// vrrp.c vrrp_complete_instance: with unicast_fault_no_peer and no peer
+    /// the instance is held in FAULT; a unicast keyword without it and
+    /// without peers falls back to multicast with a warning.
+    #[test]
+    fn unicast_without_peers_is_a_fault_or_multicast() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_fault_no_peer\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(m.instances[0].config_fault);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("stays in FAULT"), "{d:?}");
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_fault_no_peer\n \
+             unicast_peer {\n  10.1.1.2\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(!m.instances[0].config_fault);
+        assert!(d.is_empty(), "{d:?}");
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_src_ip 10.1.1.1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(!m.instances[0].config_fault);
+        assert!(m.instances[0].config.unicast_peers.is_empty());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("using multicast"), "{d:?}");
+    }
+
+    /// Without an address on the interface the instance is refused, unless
+    /// dynamic_interfaces: then it waits, its source address unspecified.
+    #[test]
+    fn dynamic_interfaces_wait_for_a_missing_address() {
+        struct Nothing;
+        impl AddressResolver for Nothing {
+            fn primary(&self, _: Option<&str>, _: Family) -> Option<IpAddr> {
+                None
+            }
+        }
+        let inst = "vrrp_instance A {\n interface eth9\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let p = parse_str("t.conf", inst, &LoadOptions::default());
+        let (m, d) = map_config(&p.config, &Nothing);
+        assert!(d.iter().any(Diagnostic::is_error), "{d:?}");
+        assert!(m.instances.is_empty() && m.dynamic.is_none());
+        let text = format!("global_defs {{\n dynamic_interfaces allow_if_changes\n}}\n{inst}");
+        let p = parse_str("t.conf", &text, &LoadOptions::default());
+        assert!(!p.has_errors(), "{}", p.render_diagnostics());
+        let (m, d) = map_config(&p.config, &Nothing);
+        assert!(d.is_empty(), "{d:?}");
+        let i = &m.instances[0];
+        assert!(i.dynamic && i.primary_missing);
+        assert!(i.config.primary_address.is_unspecified());
+        assert!(m.dynamic.is_some());
+        assert!(p.config.global_defs.allow_if_changes.is_some());
+        let (m, _) = map_config(&p.config, &SimResolver { node: 3 });
+        assert!(!m.instances[0].primary_missing, "found when it exists");
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
+//! - [`mail`]: `smtp_alert` e-mails on state changes;
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
 
 pub mod load;
 pub mod lvs_sync;
+pub mod mail;
 pub mod mapping;
 pub mod sync_group;
 pub mod track_process;

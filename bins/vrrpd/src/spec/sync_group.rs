@@ -49,9 +49,6 @@ pub fn apply_group_tracking(
             "change the group's priorities or put it in FAULT while it is down",
         ));
     }
-    if let Some(b) = sg.smtp_alert.as_ref().filter(|b| b.value) {
-        diags.push(ignored(b.span, "`smtp_alert` of a sync group"));
-    }
     if let Some(b) = sg.notify_priority_changes.as_ref().filter(|b| b.value) {
         diags.push(ignored(b.span, "`notify_priority_changes` of a sync group"));
     }
