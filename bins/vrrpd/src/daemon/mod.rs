@@ -21,6 +21,7 @@ mod reload;
 mod router;
 pub(crate) mod scripting;
 pub mod status;
+mod vip_watch;
 mod vmac;
 
 use std::path::{Path, PathBuf};
@@ -210,9 +211,11 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             None
         }
     };
+    // Addresses too: a VIP deleted by someone else sends its Master to
+    // Backup (vip_watch.rs).
     let mut watcher = NetWatcher::open(WatchGroups {
         links: true,
-        addresses: false,
+        addresses: true,
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
@@ -331,8 +334,12 @@ async fn run(o: &DaemonOptions) -> Result<(), String> {
             Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             ev = watcher.next() => match ev {
-                Ok(e) => if let NetEventKind::LinkChanged(l) = e.kind {
-                    router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
+                Ok(e) => match e.kind {
+                    NetEventKind::LinkChanged(l) => {
+                        router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
+                    }
+                    NetEventKind::AddressRemoved(a) => router.on_address_removed(a.ifindex, a.addr).await,
+                    _ => {}
                 },
                 Err(e) => warn!("link watch: {e}"),
             },

@@ -22,6 +22,7 @@ use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
+use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
@@ -1047,6 +1048,40 @@ impl Router {
         }
     }
 
+    /// An address was deleted (RTM_DELADDR): when it is a tracked VIP of a
+    /// Master on that interface, the Master goes to Backup with priority 0
+    /// and returns after Skew_Time (vip_watch.rs).
+    pub async fn on_address_removed(&mut self, ifindex: u32, addr: IpAddr) {
+        let watched: Vec<WatchedInstance<InstanceId>> = self
+            .node
+            .ids()
+            .filter_map(|id| {
+                let (slot, inst) = (self.node.data(id)?, self.node.instance(id)?);
+                let vips = slot.spec.vips.iter().chain(&slot.spec.excluded_vips);
+                Some(WatchedInstance {
+                    id,
+                    master: inst.state() == State::Master,
+                    vips: vips
+                        .map(|v| WatchedVip {
+                            ifindex: slot.vip_ifindex(v, netio::netns::if_index),
+                            addr: v.prefix.addr,
+                            no_track: v.no_track,
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        let Some(id) = vip_watch::owner_of_removed(&watched, ifindex, addr) else {
+            return;
+        };
+        if let Some(inst) = self.node.instance(id) {
+            info!(instance = %inst.name(), %addr, ifindex, "a virtual address was deleted: leaving Master");
+        }
+        let now = self.clock.now();
+        self.node.vip_removed(now, id);
+        self.flush().await;
+    }
+
     /// SIGHUP: applies a new mapping. The node matches instances by
     /// (interface, family, VRID, unicast or not) as keepalived does;
     /// unchanged ones are left alone (no advert gap), changed ones with the
@@ -1268,6 +1303,7 @@ mod tests {
             label: Some("eth0:vip".into()),
             scope: 253,
             broadcast: Some("10.1.2.255".parse().unwrap()),
+            no_track: false,
         };
         let a = address_spec(&v, 7);
         assert_eq!(a.ifindex, 7);
@@ -1285,6 +1321,7 @@ mod tests {
             label: None,
             scope: 0,
             broadcast: None,
+            no_track: false,
         };
         assert!(
             address_spec(&v6, 1).no_dad,

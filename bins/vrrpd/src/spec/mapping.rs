@@ -33,6 +33,9 @@ pub struct VipSpec {
     pub scope: u8,
     /// `brd` address (IPv4 only; `+` computed from the prefix, `-` none).
     pub broadcast: Option<Ipv4Addr>,
+    /// `no_track`: its deletion by someone else leaves a Master alone
+    /// (docs/keepalived.md §3.21).
+    pub no_track: bool,
 }
 
 /// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (docs/keepalived.md §3.13).
@@ -634,6 +637,7 @@ fn map_vip(v: &keepalived_conf::VirtualIp, diags: &mut Vec<Diagnostic>) -> Optio
         label: v.label.clone(),
         scope,
         broadcast,
+        no_track: v.no_track,
     })
 }
 
