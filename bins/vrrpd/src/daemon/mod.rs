@@ -16,6 +16,7 @@ mod accept_mode;
 pub mod clock;
 pub mod control;
 mod host;
+mod ipvlan;
 pub mod lvs_sync;
 mod reload;
 mod router;

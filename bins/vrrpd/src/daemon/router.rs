@@ -80,6 +80,8 @@ impl Slot {
     /// Where a VIP goes: its `dev` when that names another interface (looked
     /// up with `ifindex_of`), else the VMAC when there is one and the VIP is of
     /// the instance's family (keepalived.conf(5) use_vmac), else the interface.
+    /// An ipvlan (`use_ipvlan`) never carries the VIPs: keepalived 2.2.7 puts
+    /// them on the instance's interface (docs/keepalived.md §3.22).
     fn vip_ifindex(&self, v: &VipSpec, ifindex_of: impl Fn(&str) -> Option<u32>) -> u32 {
         if let Some(d) = v.dev.as_deref().filter(|d| *d != self.iface) {
             return ifindex_of(d).unwrap_or(self.ifindex);
@@ -88,10 +90,17 @@ impl Slot {
             (v.prefix.addr, self.spec.config.family),
             (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6)
         );
-        match &self.vmac {
+        match self.macvlan() {
             Some(m) if same_family => m.ifindex,
             _ => self.ifindex,
         }
+    }
+
+    /// The VMAC when it is a macvlan (`use_vmac`), not an ipvlan.
+    fn macvlan(&self) -> Option<&VmacLink> {
+        self.vmac
+            .as_ref()
+            .filter(|_| self.spec.vmac.as_ref().is_some_and(|s| s.ipvlan.is_none()))
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
@@ -116,9 +125,10 @@ impl Slot {
         }
     }
 
-    /// Interface and source MAC of gratuitous ARPs / NAs.
+    /// Interface and source MAC of gratuitous ARPs / NAs: those of the
+    /// interface carrying the VIPs.
     fn announce_from(&self) -> (u32, Option<MacAddr>) {
-        match &self.vmac {
+        match self.macvlan() {
             Some(v) => (v.ifindex, Some(v.mac)),
             None => (self.ifindex, self.mac),
         }

@@ -51,6 +51,9 @@ pub struct VmacSpec {
     /// The name was given in `use_vmac NAME` (else it is keepalived's
     /// default, made unique among the instances).
     pub named: bool,
+    /// `use_ipvlan`: the link is an L2 ipvlan with the parent's MAC instead
+    /// of a macvlan with `mac` (docs/keepalived.md §3.22).
+    pub ipvlan: Option<crate::spec::ipvlan::IpvlanOpts>,
 }
 
 /// What one entry of `InstanceConfig::trackers` watches.
@@ -682,11 +685,18 @@ pub fn map_instance(
             excluded_vips.push(s);
         }
     }
+    // keepalived `vrrp_ipvlan_handler`: the ipvlan's address is the advert
+    // source unless one is configured.
+    let use_ipvlan = crate::spec::ipvlan::parse(vi, diags);
     let src_override = vi
         .unicast_src_ip
         .as_ref()
         .or(vi.mcast_src_ip.as_ref())
-        .map(|s| s.value);
+        .map(|s| s.value)
+        .or(use_ipvlan
+            .as_ref()
+            .and_then(|u| u.opts.address)
+            .map(|a| a.addr));
     let family = vips
         .first()
         .map(|v| family_of(v.prefix.addr))
@@ -926,7 +936,10 @@ pub fn map_instance(
             "change this instance's priority or put it in FAULT while the BFD session is down",
         ));
     }
-    let vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
+    let mut vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
+    if let Some(u) = &use_ipvlan {
+        vmac = crate::spec::ipvlan::to_vmac(u, vrid.value, family, vi.use_vmac.is_some(), diags);
+    }
     if let Some(r) = vi.virtual_routes.first() {
         diags.push(not_acted_on(
             r.span,

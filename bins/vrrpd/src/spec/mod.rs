@@ -7,8 +7,10 @@
 //! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
+//! - [`ipvlan`]: `use_ipvlan` (an ipvlan instead of a VMAC);
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
 
+pub mod ipvlan;
 pub mod load;
 pub mod lvs_sync;
 pub mod mapping;
