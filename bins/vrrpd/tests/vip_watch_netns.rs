@@ -111,9 +111,15 @@ impl Link {
             .is_some_and(|a| a.iter().any(|x| x["local"] == addr))
     }
 
-    /// The states the notify script of `ns` saw, in order.
+    /// The states the notify script of `ns` saw for the instance `vips`, in
+    /// order.
     fn states(&self, ns: &str) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join(format!("{ns}.states")))
+        self.instance_states(ns, "vips")
+    }
+
+    /// The states the notify script of `ns` saw for `instance`, in order.
+    fn instance_states(&self, ns: &str, instance: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join(format!("{ns}.{instance}.states")))
             .unwrap_or_default()
             .lines()
             .map(str::to_string)
@@ -122,14 +128,14 @@ impl Link {
 
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
     /// with `conf`, where `NOTIFY` is replaced by a notify script appending
-    /// the new state to `<ns>.states`.
+    /// the new state to `<ns>.<instance>.states`.
     fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Daemon {
         let script = self.dir.join(format!("{ns}.notify.sh"));
         std::fs::write(
             &script,
             format!(
-                "#!/bin/sh\necho \"$3\" >> {}\n",
-                self.dir.join(format!("{ns}.states")).display()
+                "#!/bin/sh\necho \"$3\" >> {}/{ns}.\"$2\".states\n",
+                self.dir.display()
             ),
         )
         .unwrap();
@@ -384,4 +390,60 @@ fn deleted_ipv4_vip_as_keepalived() {
 #[test]
 fn deleted_ipv6_vip_as_keepalived() {
     differential(["fd00:9::33", "fd00:9::34"], 3, "6");
+}
+
+/// A sync group: the deleted VIP of one member sends every Master of the
+/// group to Backup with priority 0 (keepalived `set_vrrp_backup`), and the
+/// group comes back together.
+#[test]
+fn deleted_vip_in_a_sync_group_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("vw-vkg-{pid}"));
+    let o = Link::new(format!("vw-vog-{pid}"));
+    let kc = k.capture();
+    let oc = o.capture();
+    let conf = "global_defs {\n router_id vw\n script_user root\n}\n\
+                vrrp_sync_group G {\n group {\n  one\n  two\n }\n}\n\
+                vrrp_instance one {\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+                priority 100\n advert_int 1\n notify NOTIFY\n\
+                virtual_ipaddress {\n 10.9.0.33/32\n }\n}\n\
+                vrrp_instance two {\n state BACKUP\n interface eth0\n virtual_router_id 34\n\
+                priority 100\n advert_int 1\n notify NOTIFY\n\
+                virtual_ipaddress {\n 10.9.0.34/32\n }\n}\n";
+    let mut kd = k.start(&k.ns, conf, false);
+    let mut od = o.start(&o.ns, conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s group Master"), || {
+            ["one", "two"].iter().all(|i| {
+                l.instance_states(&l.ns, i)
+                    .last()
+                    .is_some_and(|s| s == "MASTER")
+            }) && l.has_address(&l.ns, "10.9.0.33")
+                && l.has_address(&l.ns, "10.9.0.34")
+        });
+    }
+    for l in [&k, &o] {
+        sh(&format!("ip -n {} addr del 10.9.0.33/32 dev eth0", l.ns));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    for i in ["one", "two"] {
+        assert_eq!(
+            o.instance_states(&o.ns, i),
+            k.instance_states(&k.ns, i),
+            "{i}: notified states (vrrpd left, keepalived right)"
+        );
+        assert_eq!(
+            o.instance_states(&o.ns, i),
+            ["BACKUP", "MASTER", "BACKUP", "MASTER"]
+        );
+    }
+    assert_eq!(o.addresses(&o.ns), k.addresses(&k.ns), "addresses");
+    assert!(o.has_address(&o.ns, "10.9.0.33") && o.has_address(&o.ns, "10.9.0.34"));
+    assert_eq!(oc.releases(), kc.releases(), "priority-0 adverts");
+    assert_eq!(oc.releases(), 2);
+    kd.stop();
+    od.stop();
 }

@@ -414,6 +414,22 @@ impl<T> Node<T> {
             }
         }
         self.step(now, i);
+        // keepalived sets the instance's own timer after its group's, so with
+        // equal Skew_Times it fires last and the group's return to Master
+        // starts with it.
+        self.rearm_last(i);
+    }
+
+    /// Moves instance `i`'s timer behind every timer with the same deadline.
+    fn rearm_last(&mut self, i: usize) {
+        if let Some(slot) = self.slots.get_mut(i)
+            && let Some(t) = slot.deadline
+        {
+            self.timers.remove(&(t, slot.armed, slot.id));
+            self.arm_seq += 1;
+            slot.armed = self.arm_seq;
+            self.timers.insert((t, slot.armed, slot.id));
+        }
     }
 
     /// The same event for every instance (start-up, shutdown), then the

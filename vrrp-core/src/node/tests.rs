@@ -575,3 +575,37 @@ fn a_removed_vip_releases_the_group_and_returns_after_skew_time() {
     node.vip_removed(t, ids[0]);
     assert_eq!(drain(&mut node), (vec![], vec![]));
 }
+
+/// With equal Skew_Times the instance whose VIP was deleted is re-armed
+/// last, so the group's return to Master starts with it (keepalived sets its
+/// timer after its group's).
+#[test]
+fn a_removed_vip_returns_its_own_instance_first() {
+    let config = NodeConfig::new(vec![
+        spec(cfg("m0", 1, 100, "10.0.0.1"), 1),
+        spec(cfg("m1", 2, 100, "10.0.0.1"), 1),
+    ])
+    .with_sync_groups(vec![("G".into(), vec![0, 1])]);
+    let mut node = Node::new(config).unwrap();
+    let ids: Vec<InstanceId> = node.ids().collect();
+    node.handle_event_all(Instant::ZERO, Event::Startup);
+    let mut now = Instant::ZERO;
+    while node.instances().iter().any(|i| i.state() != State::Master) {
+        now = node.poll_timeout().unwrap();
+        node.handle_timeout(now);
+    }
+    let _ = drain(&mut node);
+    for (removed, first) in [(ids[1], "1:add"), (ids[0], "0:add")] {
+        node.vip_removed(now, removed);
+        let (tx, _) = drain(&mut node);
+        assert_eq!(tx.len(), 2, "one priority 0 each");
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            now = node.poll_timeout().unwrap();
+            node.handle_timeout(now);
+            out.extend(drain(&mut node).1);
+        }
+        let adds: Vec<&String> = out.iter().filter(|o| o.ends_with(":add")).collect();
+        assert_eq!(adds.first().map(|s| s.as_str()), Some(first), "{out:?}");
+    }
+}
