@@ -16,7 +16,9 @@
 //!
 //! After each step the notify-script state sequence, `ip -j addr` of every
 //! namespace and the count of priority-0 adverts on the wire must be equal
-//! for both daemons. IPv4 (VRRPv2) and IPv6 (VRRPv3).
+//! for both daemons. IPv4 (VRRPv2) and IPv6 (VRRPv3); then a sync group of
+//! two instances (both leave and come back, in keepalived's order) and a
+//! VIP on a `use_vmac` macvlan.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -91,7 +93,12 @@ impl Link {
 
     /// `ip -j addr show dev eth0` of `ns` with the lifetimes dropped.
     fn addresses(&self, ns: &str) -> Value {
-        let text = sh(&format!("ip -j -n {ns} addr show dev eth0"));
+        self.addresses_of(ns, "eth0")
+    }
+
+    /// `ip -j addr show dev DEV` of `ns` with the lifetimes dropped.
+    fn addresses_of(&self, ns: &str, dev: &str) -> Value {
+        let text = sh(&format!("ip -j -n {ns} addr show dev {dev}"));
         let v: Value = serde_json::from_str(&text).unwrap();
         let mut out = Vec::new();
         for a in v[0]["addr_info"].as_array().cloned().unwrap_or_default() {
@@ -444,6 +451,52 @@ fn deleted_vip_in_a_sync_group_as_keepalived() {
     assert!(o.has_address(&o.ns, "10.9.0.33") && o.has_address(&o.ns, "10.9.0.34"));
     assert_eq!(oc.releases(), kc.releases(), "priority-0 adverts");
     assert_eq!(oc.releases(), 2);
+    kd.stop();
+    od.stop();
+}
+
+/// With `use_vmac` the VIP lives on the VMAC: its deletion there is noticed
+/// the same way (keepalived tracks the VMAC interface for the instance).
+#[test]
+fn deleted_vip_on_a_vmac_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("vw-vkm-{pid}"));
+    let o = Link::new(format!("vw-vom-{pid}"));
+    let kc = k.capture();
+    let oc = o.capture();
+    let conf = "global_defs {\n router_id vw\n script_user root\n}\n\
+                vrrp_instance vips {\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+                priority 100\n advert_int 1\n use_vmac\n notify NOTIFY\n\
+                virtual_ipaddress {\n 10.9.0.33/32\n }\n}\n";
+    let mut kd = k.start(&k.ns, conf, false);
+    let mut od = o.start(&o.ns, conf, true);
+    let on_vmac = |l: &Link| {
+        l.addresses_of(&l.ns, "vrrp.33")
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["local"] == "10.9.0.33"))
+    };
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} Master with its VIP on the VMAC"), || {
+            l.states(&l.ns).last().is_some_and(|s| s == "MASTER") && on_vmac(l)
+        });
+    }
+    for l in [&k, &o] {
+        sh(&format!("ip -n {} addr del 10.9.0.33/32 dev vrrp.33", l.ns));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(o.states(&o.ns), k.states(&k.ns), "notified states");
+    assert_eq!(o.states(&o.ns), ["BACKUP", "MASTER", "BACKUP", "MASTER"]);
+    assert_eq!(
+        o.addresses_of(&o.ns, "vrrp.33"),
+        k.addresses_of(&k.ns, "vrrp.33"),
+        "the VMAC's addresses"
+    );
+    assert!(on_vmac(&o));
+    assert_eq!(oc.releases(), kc.releases(), "priority-0 adverts");
+    assert_eq!(oc.releases(), 1);
     kd.stop();
     od.stop();
 }
