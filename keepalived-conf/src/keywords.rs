@@ -191,11 +191,10 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // vrrp_instance (keepalived/vrrp/vrrp_parser.c)
     row(
         "vrrp_instance",
-        "use_ipvlan",
+        "vrf",
         V,
-        "put the VIPs on an ipvlan interface",
+        "bind the sockets of this unicast, interface-less instance to the VRF device",
     ),
-    row("vrrp_instance", "vrf", V, "send and receive in this VRF"),
     row(
         "vrrp_instance",
         "promote_secondaries",

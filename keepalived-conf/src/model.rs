@@ -447,6 +447,9 @@ pub struct VrrpInstance {
     pub unicast_fault_no_peer: Opt<bool>,
     /// `use_vmac`.
     pub use_vmac: Opt<UseVmac>,
+    /// `use_ipvlan [NAME] [ADDRESS] [bridge|private|vepa]`, its words as
+    /// written (the first one; keepalived ignores a second).
+    pub use_ipvlan: Option<RawSetting>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: Opt<bool>,
     /// `accept` (Some(true)) / `no_accept` (Some(false)).

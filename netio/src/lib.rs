@@ -6,6 +6,7 @@
 //! - [`NetWatcher`]: link and address events.
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements.
 //! - [`vmac`]: virtual router MACs and keepalived's VMAC sysctls.
+//! - [`ipvlan`]: ipvlan links for keepalived's `use_ipvlan`.
 //! - [`run_script`]: notify scripts with a timeout, as another user
 //!   ([`run_script_as`]), their argv split by `keepalived_conf::command`;
 //!   [`script_security`] checks them as keepalived does.
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod control;
 pub mod error;
 pub mod fd_limit;
+pub mod ipvlan;
 pub mod mac;
 pub mod metrics;
 mod netlink_conn;
@@ -56,6 +58,7 @@ pub mod watch;
 
 pub use announce::{AnnouncePacer, Announcement, Announcer};
 pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
+pub use ipvlan::{IpvlanSpec, IpvlanType};
 pub use mac::MacAddr;
 pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,

@@ -306,7 +306,7 @@ pub struct MacvlanSpec {
 /// serialised internally.
 #[derive(Debug)]
 pub struct Rtnl {
-    conn: Conn,
+    pub(crate) conn: Conn,
 }
 
 impl Rtnl {

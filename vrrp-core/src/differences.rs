@@ -56,6 +56,10 @@
 //! 15. **Notify order**: [`Action::StateChanged`](crate::Action::StateChanged)
 //!     comes after the advert, VIP and GARP actions of a transition, so a
 //!     notify script runs with the VIPs in place (keepalived order).
+//! 16. **A VIP deleted under a Master** ([`Event::VipRemoved`](crate::Event::VipRemoved);
+//!     the RFC has no such input): priority 0, Backup, and Master again after
+//!     Skew_Time unless another router answers first (keepalived
+//!     `set_vrrp_backup`, docs/keepalived.md §3.24).
 //!
 //! # Differences from keepalived
 //!

@@ -475,7 +475,23 @@ impl Instance {
             Event::FaultOff => {
                 self.set_fault_flag(now, fault::EXTERNAL, false, Reason::ExternalFault)
             }
+            Event::VipRemoved => self.vip_removed(now),
         }
+    }
+
+    /// keepalived_netlink.c `set_vrrp_backup`, called from
+    /// `netlink_if_address_filter` when an RTM_DELADDR removes a Master's
+    /// VIP: `vrrp_state_leave_master` towards Backup with the advert flag
+    /// (`vrrp_restore_interface` sends priority 0, then removes the VIPs),
+    /// then `ms_down_timer = VRRP_TIMER_SKEW` so the instance takes over again
+    /// after Skew_Time if nobody else does (docs/keepalived.md §3.24).
+    fn vip_removed(&mut self, now: Instant) {
+        if self.state != State::Master {
+            return;
+        }
+        self.send_advert(PRIORITY_RELEASE);
+        self.leave_master(now, State::Backup, Reason::VipRemoved);
+        self.master_down_at = Some(now + self.skew_time());
     }
 
     /// Replaces the configuration keeping the state (keepalived reload

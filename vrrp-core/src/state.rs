@@ -84,6 +84,8 @@ pub enum Reason {
     SyncGroup,
     /// `Event::Shutdown`.
     Shutdown,
+    /// `Event::VipRemoved`: a VIP of the Master was deleted by someone else.
+    VipRemoved,
 }
 
 impl fmt::Display for Reason {
@@ -107,6 +109,7 @@ impl fmt::Display for Reason {
             Reason::FaultCleared => f.write_str("fault-cleared"),
             Reason::SyncGroup => f.write_str("sync-group"),
             Reason::Shutdown => f.write_str("shutdown"),
+            Reason::VipRemoved => f.write_str("vip-removed"),
         }
     }
 }
@@ -207,4 +210,10 @@ pub enum Event {
     FaultOn,
     /// The external fault cleared.
     FaultOff,
+    /// One of a Master's VIPs was deleted by someone else (an RTM_DELADDR
+    /// the daemon did not cause). The Master sends priority 0, removes its
+    /// other VIPs, enters Backup and takes over again after Skew_Time unless
+    /// an advert arrives first (docs/keepalived.md §3.24). Ignored in any
+    /// other state.
+    VipRemoved,
 }

@@ -158,6 +158,7 @@ fn parse_event(s: &str) -> Event {
         "tracker_down" => Event::TrackerDown(v.parse().unwrap()),
         "fault_on" => Event::FaultOn,
         "fault_off" => Event::FaultOff,
+        "vip_removed" => Event::VipRemoved,
         other => panic!("unknown event {other}"),
     }
 }

@@ -37,6 +37,7 @@ const INSTANCE_TYPED: &[&str] = &[
     "check_unicast_src",
     "unicast_fault_no_peer",
     "use_vmac",
+    "use_ipvlan",
     "vmac_xmit_base",
     "accept",
     "no_accept",
@@ -66,7 +67,6 @@ const INSTANCE_TYPED: &[&str] = &[
 pub(crate) const INSTANCE_RAW: &[&str] = &[
     "vrf",
     "use_vmac_addr",
-    "use_ipvlan",
     "garp_extra_if",
     "vmac_garp_intvl",
     "timer_expired_backup",
@@ -119,6 +119,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
         check_unicast_src: None,
         unicast_fault_no_peer: None,
         use_vmac: None,
+        use_ipvlan: None,
         vmac_xmit_base: None,
         accept: None,
         garp_master_delay: None,
@@ -262,6 +263,17 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             "check_unicast_src" => v.check_unicast_src = c.bare_flag(item, true),
             "unicast_fault_no_peer" => v.unicast_fault_no_peer = c.bare_flag(item, true),
             "use_vmac" => v.use_vmac = use_vmac(c, item),
+            "use_ipvlan" => {
+                if v.use_ipvlan.is_some() {
+                    c.sink.push(Diagnostic::warning(
+                        "duplicate",
+                        item.span(),
+                        "`use_ipvlan` already specified; this one is ignored, as keepalived does",
+                    ));
+                } else {
+                    v.use_ipvlan = Some(raw_setting(item));
+                }
+            }
             "vmac_xmit_base" => v.vmac_xmit_base = c.bare_flag(item, true),
             "accept" => v.accept = c.bare_flag(item, true),
             "no_accept" => v.accept = c.bare_flag(item, false),

@@ -403,6 +403,51 @@ impl<T> Node<T> {
         self.step(now, i);
     }
 
+    /// One of `id`'s VIPs was deleted by someone else: [`Event::VipRemoved`]
+    /// for it and, when it is in a sync group, for every member that is
+    /// Master, then one sync step (keepalived_netlink.c `set_vrrp_backup`:
+    /// each Master of the group sends priority 0, enters Backup and takes
+    /// over again after Skew_Time; docs/keepalived.md §3.24).
+    pub fn vip_removed(&mut self, now: Instant, id: InstanceId) {
+        let Some(i) = self.position(id) else {
+            return;
+        };
+        if self.instances.get(i).map(Instance::state) != Some(State::Master) {
+            return;
+        }
+        let mut members = vec![i];
+        if let Some(grp) = self
+            .slots
+            .get(i)
+            .and_then(|s| s.group)
+            .and_then(|g| self.groups.get(g))
+        {
+            members.extend(grp.members().iter().copied().filter(|&m| m != i));
+        }
+        for m in members {
+            if let Some(inst) = self.instances.get_mut(m) {
+                inst.handle_event(now, Event::VipRemoved);
+            }
+        }
+        self.step(now, i);
+        // keepalived sets the instance's own timer after its group's, so with
+        // equal Skew_Times it fires last and the group's return to Master
+        // starts with it.
+        self.rearm_last(i);
+    }
+
+    /// Moves instance `i`'s timer behind every timer with the same deadline.
+    fn rearm_last(&mut self, i: usize) {
+        if let Some(slot) = self.slots.get_mut(i)
+            && let Some(t) = slot.deadline
+        {
+            self.timers.remove(&(t, slot.armed, slot.id));
+            self.arm_seq += 1;
+            slot.armed = self.arm_seq;
+            self.timers.insert((t, slot.armed, slot.id));
+        }
+    }
+
     /// The same event for every instance (start-up, shutdown), then the
     /// sync step for each in order.
     pub fn handle_event_all(&mut self, now: Instant, ev: Event) {

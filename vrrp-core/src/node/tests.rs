@@ -550,3 +550,101 @@ fn drained_queues_give_back_a_burst() {
     assert!(node.queues.transmits.capacity() <= QUEUE_KEEP);
     assert!(node.queues.outputs.capacity() <= QUEUE_KEEP);
 }
+
+/// keepalived `set_vrrp_backup`: a deleted VIP sends every Master of the
+/// group to Backup with priority 0, and each takes over again after its
+/// Skew_Time when nobody answers.
+#[test]
+fn a_removed_vip_releases_the_group_and_returns_after_skew_time() {
+    let config = NodeConfig::new(vec![
+        spec(cfg("m0", 1, 100, "10.0.0.1"), 1),
+        spec(cfg("m1", 2, 200, "10.0.0.1"), 1),
+        spec(cfg("solo", 3, 100, "10.0.0.1"), 1),
+    ])
+    .with_sync_groups(vec![("G".into(), vec![0, 1])]);
+    let mut node = Node::new(config).unwrap();
+    let ids: Vec<InstanceId> = node.ids().collect();
+    node.handle_event_all(Instant::ZERO, Event::Startup);
+    let mut now = Instant::ZERO;
+    for _ in 0..4 {
+        now = node.poll_timeout().unwrap();
+        node.handle_timeout(now);
+    }
+    let _ = drain(&mut node);
+    assert!(node.instances().iter().all(|i| i.state() == State::Master));
+    // The solo Master is not touched by a group member's VIP.
+    node.vip_removed(now, ids[1]);
+    let (tx, out) = drain(&mut node);
+    assert_eq!(tx, [(ids[1], 0), (ids[0], 0)]);
+    assert_eq!(
+        out,
+        [
+            "1:remove",
+            "1:MASTER->BACKUP",
+            "0:remove",
+            "0:MASTER->BACKUP",
+            "group0:MASTER->BACKUP"
+        ]
+    );
+    assert_eq!(node.instances()[2].state(), State::Master);
+    assert_eq!(
+        node.instances()[1].status().last_reason,
+        Some(Reason::VipRemoved)
+    );
+    // The next deadline is Skew_Time, not Master_Down_Interval: for
+    // priority 200 at 1 s, (256 - 200) / 256 s.
+    let skew = node.instances()[1].skew_time();
+    assert_eq!(skew.as_micros(), 218_750);
+    assert_eq!(node.poll_timeout(), Some(now + skew));
+    let mut back = Vec::new();
+    let mut t = now;
+    for _ in 0..2 {
+        t = node.poll_timeout().unwrap();
+        assert!(t <= now + node.instances()[0].skew_time());
+        node.handle_timeout(t);
+        back.extend(drain(&mut node).1);
+    }
+    assert!(
+        back.contains(&"group0:BACKUP->MASTER".to_string()),
+        "{back:?}"
+    );
+    // A Backup ignores it.
+    node.handle_event(t, ids[0], Event::InterfaceDown);
+    let _ = drain(&mut node);
+    node.vip_removed(t, ids[0]);
+    assert_eq!(drain(&mut node), (vec![], vec![]));
+}
+
+/// With equal Skew_Times the instance whose VIP was deleted is re-armed
+/// last, so the group's return to Master starts with it (keepalived sets its
+/// timer after its group's).
+#[test]
+fn a_removed_vip_returns_its_own_instance_first() {
+    let config = NodeConfig::new(vec![
+        spec(cfg("m0", 1, 100, "10.0.0.1"), 1),
+        spec(cfg("m1", 2, 100, "10.0.0.1"), 1),
+    ])
+    .with_sync_groups(vec![("G".into(), vec![0, 1])]);
+    let mut node = Node::new(config).unwrap();
+    let ids: Vec<InstanceId> = node.ids().collect();
+    node.handle_event_all(Instant::ZERO, Event::Startup);
+    let mut now = Instant::ZERO;
+    while node.instances().iter().any(|i| i.state() != State::Master) {
+        now = node.poll_timeout().unwrap();
+        node.handle_timeout(now);
+    }
+    let _ = drain(&mut node);
+    for (removed, first) in [(ids[1], "1:add"), (ids[0], "0:add")] {
+        node.vip_removed(now, removed);
+        let (tx, _) = drain(&mut node);
+        assert_eq!(tx.len(), 2, "one priority 0 each");
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            now = node.poll_timeout().unwrap();
+            node.handle_timeout(now);
+            out.extend(drain(&mut node).1);
+        }
+        let adds: Vec<&String> = out.iter().filter(|o| o.ends_with(":add")).collect();
+        assert_eq!(adds.first().map(|s| s.as_str()), Some(first), "{out:?}");
+    }
+}

@@ -832,7 +832,7 @@ fn env_key(e: Event) -> Option<(u8, usize)> {
         Event::InterfaceUp | Event::InterfaceDown => Some((0, 0)),
         Event::TrackerUp(i) | Event::TrackerDown(i) | Event::TrackerValue(i, _) => Some((1, i)),
         Event::FaultOn | Event::FaultOff => Some((2, 0)),
-        Event::Startup | Event::Shutdown => None,
+        Event::Startup | Event::Shutdown | Event::VipRemoved => None,
     }
 }
 

@@ -16,15 +16,17 @@ mod accept_mode;
 pub mod clock;
 pub mod control;
 mod host;
+mod ipvlan;
 pub mod lvs_sync;
+mod mail;
 mod namespace;
 mod process_table;
-mod mail;
 mod reload;
 mod router;
 pub(crate) mod scripting;
 pub mod status;
 mod track_process;
+mod vip_watch;
 mod vmac;
 
 use std::path::{Path, PathBuf};
@@ -225,9 +227,10 @@ async fn run(
             None
         }
     };
+    // Addresses too: a VIP deleted by someone else sends its Master to
+    // Backup (vip_watch.rs), and dynamic_interfaces waits for addresses.
     let mut watcher = NetWatcher::open(WatchGroups {
         links: true,
-        // dynamic_interfaces waits for addresses too.
         addresses: true,
     })
     .map_err(|e| format!("link watch: {e}"))?;
@@ -379,6 +382,7 @@ async fn run(
                         router.on_interfaces_changed(Some((l.index, &l.name))).await;
                     }
                     NetEventKind::AddressAdded(_) => router.on_interfaces_changed(None).await,
+                    NetEventKind::AddressRemoved(a) => router.on_address_removed(a.ifindex, a.addr).await,
                     _ => {}
                 },
                 Err(e) => warn!("link watch: {e}"),

@@ -22,6 +22,7 @@ use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
+use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
 
@@ -83,6 +84,8 @@ impl Slot {
     /// Where a VIP goes: its `dev` when that names another interface (looked
     /// up with `ifindex_of`), else the VMAC when there is one and the VIP is of
     /// the instance's family (keepalived.conf(5) use_vmac), else the interface.
+    /// An ipvlan (`use_ipvlan`) never carries the VIPs: keepalived 2.2.7 puts
+    /// them on the instance's interface (docs/keepalived.md §3.25).
     fn vip_ifindex(&self, v: &VipSpec, ifindex_of: impl Fn(&str) -> Option<u32>) -> u32 {
         if let Some(d) = v.dev.as_deref().filter(|d| *d != self.iface) {
             return ifindex_of(d).unwrap_or(self.ifindex);
@@ -91,10 +94,17 @@ impl Slot {
             (v.prefix.addr, self.spec.config.family),
             (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6)
         );
-        match &self.vmac {
+        match self.macvlan() {
             Some(m) if same_family => m.ifindex,
             _ => self.ifindex,
         }
+    }
+
+    /// The VMAC when it is a macvlan (`use_vmac`), not an ipvlan.
+    fn macvlan(&self) -> Option<&VmacLink> {
+        self.vmac
+            .as_ref()
+            .filter(|_| self.spec.vmac.as_ref().is_some_and(|s| s.ipvlan.is_none()))
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
@@ -119,9 +129,10 @@ impl Slot {
         }
     }
 
-    /// Interface and source MAC of gratuitous ARPs / NAs.
+    /// Interface and source MAC of gratuitous ARPs / NAs: those of the
+    /// interface carrying the VIPs.
     fn announce_from(&self) -> (u32, Option<MacAddr>) {
-        match &self.vmac {
+        match self.macvlan() {
             Some(v) => (v.ifindex, Some(v.mac)),
             None => (self.ifindex, self.mac),
         }
@@ -1130,6 +1141,40 @@ impl Router {
         }
     }
 
+    /// An address was deleted (RTM_DELADDR): when it is a tracked VIP of a
+    /// Master on that interface, the Master goes to Backup with priority 0
+    /// and returns after Skew_Time (vip_watch.rs).
+    pub async fn on_address_removed(&mut self, ifindex: u32, addr: IpAddr) {
+        let watched: Vec<WatchedInstance<InstanceId>> = self
+            .node
+            .ids()
+            .filter_map(|id| {
+                let (slot, inst) = (self.node.data(id)?, self.node.instance(id)?);
+                let vips = slot.spec.vips.iter().chain(&slot.spec.excluded_vips);
+                Some(WatchedInstance {
+                    id,
+                    master: inst.state() == State::Master,
+                    vips: vips
+                        .map(|v| WatchedVip {
+                            ifindex: slot.vip_ifindex(v, netio::netns::if_index),
+                            addr: v.prefix.addr,
+                            no_track: v.no_track,
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        let Some(id) = vip_watch::owner_of_removed(&watched, ifindex, addr) else {
+            return;
+        };
+        if let Some(inst) = self.node.instance(id) {
+            info!(instance = %inst.name(), %addr, ifindex, "a virtual address was deleted: leaving Master");
+        }
+        let now = self.clock.now();
+        self.node.vip_removed(now, id);
+        self.flush().await;
+    }
+
     /// SIGHUP: applies a new mapping. The node matches instances by
     /// (interface, family, VRID, unicast or not) as keepalived does;
     /// unchanged ones are left alone (no advert gap), changed ones with the
@@ -1367,6 +1412,7 @@ mod tests {
             label: Some("eth0:vip".into()),
             scope: 253,
             broadcast: Some("10.1.2.255".parse().unwrap()),
+            no_track: false,
         };
         let a = address_spec(&v, 7);
         assert_eq!(a.ifindex, 7);
@@ -1384,6 +1430,7 @@ mod tests {
             label: None,
             scope: 0,
             broadcast: None,
+            no_track: false,
         };
         assert!(
             address_spec(&v6, 1).no_dad,

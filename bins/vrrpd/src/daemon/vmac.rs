@@ -76,6 +76,26 @@ pub enum VmacError {
         /// Its parent's ifindex (0: unknown).
         parent: u32,
     },
+    /// `use_ipvlan`: the name is taken by a link that is not an ipvlan on
+    /// this instance's interface (never deleted).
+    #[error(
+        "use_ipvlan: interface `{name}` already exists as a {kind} link on ifindex {parent}, not this instance's ipvlan; choose another name"
+    )]
+    IpvlanNameClash {
+        /// The name.
+        name: String,
+        /// What the existing link is.
+        kind: String,
+        /// Its parent's ifindex (0: none).
+        parent: u32,
+    },
+    /// `use_ipvlan`: neither the new link nor its parent has a MAC (needed
+    /// for gratuitous ARPs).
+    #[error("use_ipvlan `{name}`: the link has no MAC address")]
+    NoMac {
+        /// The name.
+        name: String,
+    },
     /// An rtnetlink request failed.
     #[error("use_vmac `{name}`: {source}")]
     Netlink {
@@ -94,6 +114,23 @@ pub enum VmacError {
         #[source]
         source: SysctlError,
     },
+}
+
+impl VmacLink {
+    /// A link with no sysctls held yet.
+    pub(super) fn new(name: String, ifindex: u32, mac: MacAddr) -> VmacLink {
+        VmacLink {
+            name,
+            ifindex,
+            mac,
+            saved: VmacHold::default(),
+        }
+    }
+
+    /// The sysctls to put back when it goes.
+    pub(super) fn saved_mut(&mut self) -> &mut VmacHold {
+        &mut self.saved
+    }
 }
 
 fn nl(name: &str) -> impl FnOnce(NetlinkError) -> VmacError + '_ {
@@ -136,6 +173,9 @@ pub async fn create(
     family: Family,
     source: IpAddr,
 ) -> Result<VmacLink, VmacError> {
+    if let Some(opts) = &spec.ipvlan {
+        return super::ipvlan::create(rtnl, sysctls, spec, opts, parent).await;
+    }
     let (parent_index, parent_name) = (parent.index, parent.name);
     let name = spec.name.as_str();
     match rtnl.link_by_name(name).await {
@@ -295,6 +335,7 @@ mod tests {
             mac: MacAddr([0, 0, 0x5e, 0, 1, 51]),
             xmit_base: false,
             named: false,
+            ipvlan: None,
         };
         let ours = [0, 0, 0x5e, 0, 1, 51];
         assert!(check_stale(&link("macvlan", ours, 2), &spec, 2).is_ok());

@@ -33,6 +33,9 @@ pub struct VipSpec {
     pub scope: u8,
     /// `brd` address (IPv4 only; `+` computed from the prefix, `-` none).
     pub broadcast: Option<Ipv4Addr>,
+    /// `no_track`: its deletion by someone else leaves a Master alone
+    /// (docs/keepalived.md §3.24).
+    pub no_track: bool,
 }
 
 /// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (docs/keepalived.md §3.13).
@@ -48,6 +51,9 @@ pub struct VmacSpec {
     /// The name was given in `use_vmac NAME` (else it is keepalived's
     /// default, made unique among the instances).
     pub named: bool,
+    /// `use_ipvlan`: the link is an L2 ipvlan with the parent's MAC instead
+    /// of a macvlan with `mac` (docs/keepalived.md §3.25).
+    pub ipvlan: Option<crate::spec::ipvlan::IpvlanOpts>,
 }
 
 /// What one entry of `InstanceConfig::trackers` watches.
@@ -702,6 +708,7 @@ fn map_vip(v: &keepalived_conf::VirtualIp, diags: &mut Vec<Diagnostic>) -> Optio
         label: v.label.clone(),
         scope,
         broadcast,
+        no_track: v.no_track,
     })
 }
 
@@ -746,11 +753,18 @@ pub fn map_instance(
             excluded_vips.push(s);
         }
     }
+    // keepalived `vrrp_ipvlan_handler`: the ipvlan's address is the advert
+    // source unless one is configured.
+    let use_ipvlan = crate::spec::ipvlan::parse(vi, diags);
     let src_override = vi
         .unicast_src_ip
         .as_ref()
         .or(vi.mcast_src_ip.as_ref())
-        .map(|s| s.value);
+        .map(|s| s.value)
+        .or(use_ipvlan
+            .as_ref()
+            .and_then(|u| u.opts.address)
+            .map(|a| a.addr));
     let family = vips
         .first()
         .map(|v| family_of(v.prefix.addr))
@@ -1028,7 +1042,10 @@ pub fn map_instance(
             "change this instance's priority or put it in FAULT while the BFD session is down",
         ));
     }
-    let vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
+    let mut vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
+    if let Some(u) = &use_ipvlan {
+        vmac = crate::spec::ipvlan::to_vmac(u, vrid.value, family, vi.use_vmac.is_some(), diags);
+    }
     if let Some(r) = vi.virtual_routes.first() {
         diags.push(not_acted_on(
             r.span,

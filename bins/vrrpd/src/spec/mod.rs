@@ -9,8 +9,10 @@
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
 //! - [`mail`]: `smtp_alert` e-mails on state changes;
+//! - [`ipvlan`]: `use_ipvlan` (an ipvlan instead of a VMAC);
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
 
+pub mod ipvlan;
 pub mod load;
 pub mod lvs_sync;
 pub mod mail;

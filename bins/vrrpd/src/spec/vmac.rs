@@ -68,6 +68,7 @@ pub fn map_vmac(
         mac,
         xmit_base,
         named: u.value.name.is_some(),
+        ipvlan: None,
     })
 }
 
