@@ -130,7 +130,8 @@ pub struct Router {
     node: Node<Slot>,
     v4: Option<Arc<VrrpSocket>>,
     v6: Option<Arc<VrrpSocket>>,
-    joined: HashSet<(Family, u32)>,
+    /// Multicast groups joined: (group, interface).
+    joined: HashSet<(IpAddr, u32)>,
     rtnl: Rtnl,
     announcer: Option<Announcer>,
     /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
@@ -447,30 +448,41 @@ impl Router {
         }
     }
 
+    /// Joins each multicast instance's group on its receive interface
+    /// (keepalived joins one per (interface, group) socket,
+    /// `open_vrrp_read_socket`) and leaves those no instance uses any more.
     fn join_groups(&mut self) {
-        let wanted: Vec<(Family, u32)> = self
+        let wanted: HashSet<(IpAddr, u32)> = self
             .node
             .ids()
             .filter_map(|id| {
-                let s = self.node.data(id)?;
+                let c = self.node.instance(id)?.config();
                 let (rx, _) = self.node.paths(id)?;
-                s.spec
-                    .config
-                    .unicast_peers
+                c.unicast_peers
                     .is_empty()
-                    .then_some((s.spec.config.family, rx))
+                    .then_some((c.multicast_group(), rx))
             })
             .collect();
-        for (f, idx) in wanted {
-            if self.joined.contains(&(f, idx)) {
+        let stale: Vec<(IpAddr, u32)> = self.joined.difference(&wanted).copied().collect();
+        for (group, idx) in stale {
+            self.joined.remove(&(group, idx));
+            if let Some(sock) = self.socket(Family::of(group)) {
+                // The interface may be gone (a removed VMAC): nothing to leave.
+                if let Err(e) = sock.leave_multicast(group, idx) {
+                    debug!(ifindex = idx, %group, "leaving the multicast group: {e}");
+                }
+            }
+        }
+        for (group, idx) in wanted {
+            if self.joined.contains(&(group, idx)) {
                 continue;
             }
-            if let Some(sock) = self.socket(f) {
-                match sock.join_group(idx) {
+            if let Some(sock) = self.socket(Family::of(group)) {
+                match sock.join_multicast(group, idx) {
                     Ok(()) => {
-                        self.joined.insert((f, idx));
+                        self.joined.insert((group, idx));
                     }
-                    Err(e) => warn!(ifindex = idx, "joining the VRRP group: {e}"),
+                    Err(e) => warn!(ifindex = idx, %group, "joining the VRRP group: {e}"),
                 }
             }
         }
@@ -1104,7 +1116,7 @@ impl Router {
         }
         for (_, s) in self.node.take_retired() {
             if let Some(v) = s.vmac {
-                self.joined.remove(&(s.spec.config.family, v.ifindex));
+                self.joined.retain(|&(_, idx)| idx != v.ifindex);
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
             }
         }

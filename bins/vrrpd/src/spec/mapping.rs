@@ -16,7 +16,7 @@ use keepalived_conf::{
 };
 use vrrp_core::{
     GarpConfig, InitialState, InstanceConfig, TrackerConfig, TrackerKind,
-    packet::{Auth, Family, VRRP_GROUP_V4, VRRP_GROUP_V6, Version},
+    packet::{Auth, Family, Version},
     time::Duration,
 };
 
@@ -274,6 +274,9 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
                 && a.interface == b.interface
                 && a.config.unicast_peers.is_empty()
                 && b.config.unicast_peers.is_empty()
+                // keepalived: different multicast groups do not conflict
+                // (vrrp.c `check_vrid_conflicts`)
+                && a.config.multicast_group() == b.config.multicast_group()
             {
                 diags.push(
                     Diagnostic::error(
@@ -950,21 +953,7 @@ pub fn map_instance(
              drop rules)",
         ));
     }
-    if let Some(d) = &vi.mcast_dst_ip {
-        diags.push(unsupported(d.span, "`mcast_dst_ip`"));
-    }
-    for (d, default) in [
-        (&g.vrrp_mcast_group4, IpAddr::from(VRRP_GROUP_V4)),
-        (&g.vrrp_mcast_group6, IpAddr::from(VRRP_GROUP_V6)),
-    ] {
-        match d {
-            // keepalived accepts the default group written out; so do we.
-            Some(d) if d.value == default => {}
-            // A group our peers do not listen on: both sides would become MASTER.
-            Some(d) => diags.push(unsupported(d.span, "a non-default VRRP multicast group")),
-            None => {}
-        }
-    }
+    let mcast_group = crate::spec::mcast::group(vi, g, family, &name, diags);
     for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
         .into_iter()
         .flatten()
@@ -1099,6 +1088,7 @@ pub fn map_instance(
     config.lower_prio_no_advert = flag(&vi.lower_prio_no_advert, &g.vrrp_lower_prio_no_advert);
     config.higher_prio_send_advert =
         flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
+    config.mcast_group = mcast_group;
 
     // keepalived's silent corrections, made loud (docs/keepalived.md §3.4).
     if state == Some(InitialState::Master)

@@ -7,10 +7,12 @@
 //! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
+//! - [`mcast`]: the multicast group of an instance (`mcast_dst_ip`, `vrrp_mcast_group4/6`);
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
 
 pub mod load;
 pub mod lvs_sync;
 pub mod mapping;
+pub mod mcast;
 pub mod sync_group;
 pub mod vmac;
