@@ -226,18 +226,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     row("vrrp_instance", "vrf", V, "send and receive in this VRF"),
     row(
         "vrrp_instance",
-        "promote_secondaries",
-        V,
-        "set promote_secondaries on the interface, so that removing a VIP keeps the other addresses of its subnet",
-    ),
-    row(
-        "vrrp_instance",
-        "track_src_ip",
-        V,
-        "go to FAULT when the source address is removed from the interface",
-    ),
-    row(
-        "vrrp_instance",
         "unicast_fault_no_peer",
         V,
         "go to FAULT while the instance has no unicast peer",

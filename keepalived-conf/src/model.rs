@@ -437,6 +437,12 @@ pub struct VrrpInstance {
     pub use_vmac: Opt<UseVmac>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: Opt<bool>,
+    /// `promote_secondaries`: set the interface's `promote_secondaries`
+    /// sysctl while running.
+    pub promote_secondaries: Opt<bool>,
+    /// `track_src_ip`: go to FAULT when the configured source address
+    /// (`mcast_src_ip` / `unicast_src_ip`) leaves the interface.
+    pub track_src_ip: Opt<bool>,
     /// `accept` (Some(true)) / `no_accept` (Some(false)).
     pub accept: Opt<bool>,
     /// `garp_master_delay` seconds.

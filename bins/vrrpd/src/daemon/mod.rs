@@ -17,6 +17,7 @@ pub mod clock;
 pub mod control;
 mod host;
 pub mod lvs_sync;
+mod promote;
 mod reload;
 mod router;
 pub(crate) mod scripting;

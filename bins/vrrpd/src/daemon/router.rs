@@ -21,6 +21,7 @@ use super::accept_mode::AcceptFirewall;
 use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
+use super::promote::PromoteSecondaries;
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -159,6 +160,8 @@ pub struct Router {
     vmac_sysctls: netio::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
+    /// `promote_secondaries` set on interfaces.
+    promote: PromoteSecondaries,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -228,6 +231,7 @@ impl Router {
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
+            promote: PromoteSecondaries::default(),
         }
     }
 
@@ -313,6 +317,7 @@ impl Router {
             .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
         self.join_groups();
+        self.want_promote_secondaries();
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
         for id in all {
@@ -486,6 +491,19 @@ impl Router {
                 }
             }
         }
+    }
+
+    /// Sets `promote_secondaries` on the interfaces of the instances that
+    /// ask for it (keepalived vrrp.c `vrrp_complete_instance`).
+    fn want_promote_secondaries(&mut self) {
+        let ifaces: Vec<String> = self
+            .node
+            .ids()
+            .filter_map(|id| self.node.data(id))
+            .filter(|s| s.spec.promote_secondaries)
+            .map(|s| s.iface.clone())
+            .collect();
+        self.promote.want_all(ifaces.iter().map(String::as_str));
     }
 
     /// The earliest timer of the node or the GARP pacer.
@@ -833,6 +851,7 @@ impl Router {
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
         self.remove_vmacs().await;
+        self.promote.reset();
         // keepalived notify_shutdown: every group then gets STOP on the FIFOs.
         let names: Vec<String> = self
             .node
@@ -1125,6 +1144,7 @@ impl Router {
             self.add_vips(id).await;
         }
         self.join_groups();
+        self.want_promote_secondaries();
         self.set_lvs_sync(mapped.lvs_sync.clone());
         for &id in &r.fresh {
             // An instance whose VMAC cannot be made does not start.

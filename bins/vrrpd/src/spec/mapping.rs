@@ -187,6 +187,9 @@ pub struct InstanceSpec {
     /// False, RFC 9568 §6.1): empty for the address owner and with accept
     /// mode on.
     pub drop_vips: Vec<IpAddr>,
+    /// `promote_secondaries`: the interface's `promote_secondaries` sysctl
+    /// is set while vrrpd runs (never with a VMAC, which has it anyway).
+    pub promote_secondaries: bool,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -908,6 +911,19 @@ pub fn map_instance(
             sources.push(TrackerSource::File(t.name.clone()));
         }
     }
+    // track_src_ip: keepalived 2.2.7 reads it and never acts on it
+    // (docs/keepalived.md §3.23); neither does vrrpd, and it says so.
+    if let Some(t) = vi.track_src_ip.as_ref().filter(|t| t.value) {
+        diags.push(Diagnostic::warning(
+            "vrrpd-track-src-ip",
+            t.span,
+            format!(
+                "({name}) track_src_ip changes nothing: keepalived 2.2.7 compares the \
+                 removed address with its stored socket address instead of the address in \
+                 it, so the instance never goes to FAULT for its source; vrrpd does the same"
+            ),
+        ));
+    }
     // Settings that change behaviour and are not implemented: warnings naming what
     // keepalived would do (running without them is what keepalived does when the
     // tracked object is up), errors only where running would be unsafe.
@@ -954,6 +970,22 @@ pub fn map_instance(
         ));
     }
     let mcast_group = crate::spec::mcast::group(vi, g, family, &name, diags);
+    let promote_secondaries = match &vi.promote_secondaries {
+        Some(p) if p.value && vmac.is_some() => {
+            // vrrp.c vrrp_complete_instance
+            diags.push(Diagnostic::warning(
+                "vrrpd-promote-secondaries",
+                p.span,
+                format!(
+                    "({name}) promote_secondaries is automatically set for vmacs - ignoring \
+                     (as keepalived does)"
+                ),
+            ));
+            false
+        }
+        Some(p) => p.value,
+        None => false,
+    };
     for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
         .into_iter()
         .flatten()
@@ -1122,6 +1154,7 @@ pub fn map_instance(
         notify,
         vmac,
         drop_vips,
+        promote_secondaries,
         span,
     })
 }
@@ -1477,6 +1510,38 @@ mod tests {
             !d.iter().any(|w| w.contains("VMAC firewall rules")),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn promote_secondaries_is_read_and_refused_with_a_vmac() {
+        let inst = |extra: &str| {
+            format!(
+                "vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n{extra}\
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        let (m, d) = map(&inst(" promote_secondaries\n"));
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.instances[0].promote_secondaries);
+        let (m, _) = map(&inst(""));
+        assert!(!m.instances[0].promote_secondaries);
+        let (m, d) = map(&inst(" use_vmac\n promote_secondaries\n"));
+        assert!(!m.instances[0].promote_secondaries);
+        assert!(
+            d.iter().any(|w| w.contains("automatically set for vmacs")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn track_src_ip_is_read_and_explained() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n mcast_src_ip 10.0.0.7\n \
+             track_src_ip\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(m.instances[0].trackers.is_empty());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("track_src_ip changes nothing"), "{d:?}");
     }
 
     #[test]
