@@ -107,8 +107,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         "use ipsets inside the network namespace",
     ),
     // global_defs (keepalived/core/global_parser.c)
-    row("global_defs", "vrrp_garp_extra_if", V, GARP_EXTRA_IF),
-    row("global_defs", "vrrp_vmac_garp_intvl", V, GARP_EXTRA_IF),
     row(
         "global_defs",
         "dynamic_interfaces",
@@ -238,8 +236,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "put the VMAC's address on the VMAC interface",
     ),
-    row("vrrp_instance", "garp_extra_if", V, GARP_EXTRA_IF),
-    row("vrrp_instance", "vmac_garp_intvl", V, GARP_EXTRA_IF),
     row(
         "vrrp_instance",
         "notify_priority_changes",
@@ -257,14 +253,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     row("url", "regex_min_offset", L, REGEX),
     row("url", "regex_max_offset", L, REGEX),
 ];
-
-/// `garp_extra_if` / `vrrp_garp_extra_if [all] DELAY` and their deprecated names
-/// (vrrp.c `vrrp_send_vmac_update`, `vrrp_complete_instance`).
-const GARP_EXTRA_IF: &str = "send, while MASTER and every DELAY seconds (checked when an \
-     advert goes out), one gratuitous ARP / unsolicited NA on each interface other than the \
-     instance's that holds one of its VIPs or excluded VIPs (for the first such address): only \
-     on keepalived's VMACs unless `all` is given (the instance's own VMAC only with \
-     vmac_xmit_base), and nothing unless some VIP is on another interface";
 
 /// What keepalived does with a keyword this crate keeps as written, with no row of its own.
 const KEPT_AS_WRITTEN: &str = "use this setting (see keepalived.conf(5))";

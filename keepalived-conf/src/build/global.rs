@@ -58,6 +58,8 @@ const TYPED: &[&str] = &[
     "lvs_notify_fifo_script",
     "rs_init_notifies",
     "dynamic_interfaces",
+    "vrrp_garp_extra_if",
+    "vrrp_vmac_garp_intvl",
 ];
 
 /// Recognised `global_defs` keywords kept as written.
@@ -69,8 +71,6 @@ pub(crate) const RAW: &[&str] = &[
     "startup_script_timeout",
     "shutdown_script",
     "shutdown_script_timeout",
-    "vrrp_garp_extra_if",
-    "vrrp_vmac_garp_intvl",
     "vrrp_owner_ignore_adverts",
     "v3_checksum_as_v2",
     "vrrp_notify_priority_changes",
@@ -229,6 +229,9 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             "vrrp_garp_master_repeat" => {
                 g.vrrp_garp_master_repeat = c.uint(item, 0, u64::from(u32::MAX))
+            }
+            "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
+                g.vrrp_garp_extra_if = super::vrrp::garp_extra_if(c, item, 1)
             }
             "vrrp_garp_master_refresh" => {
                 g.vrrp_garp_master_refresh = c.uint(item, 0, u64::from(u32::MAX))

@@ -15,6 +15,7 @@
 mod accept_mode;
 pub mod clock;
 pub mod control;
+mod extra_garp;
 mod host;
 pub mod lvs_sync;
 mod promote;

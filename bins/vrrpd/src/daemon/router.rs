@@ -19,6 +19,7 @@ use vrrp_core::{Action, Event, Instance, State};
 
 use super::accept_mode::AcceptFirewall;
 use super::clock::Clock;
+use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
@@ -162,6 +163,8 @@ pub struct Router {
     accept_fw: AcceptFirewall,
     /// `promote_secondaries` set on interfaces.
     promote: PromoteSecondaries,
+    /// Other interfaces of the VIPs and `garp_extra_if` rounds.
+    extra_garp: ExtraGarp,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -192,6 +195,22 @@ fn spawn_notify(
             Err(e) => warn!(notify = kind, name = %name, script = ?argv, "notify script: {e}"),
         }
     }));
+}
+
+/// A gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on interface
+/// `ifindex` named `iface`; keepalived sets the NA's R flag when that
+/// interface forwards IPv6.
+fn announcement(ifindex: u32, mac: MacAddr, iface: &str, addr: IpAddr) -> Announcement {
+    match addr {
+        IpAddr::V4(vip) => Announcement::Garp { ifindex, mac, vip },
+        IpAddr::V6(vip) => Announcement::Na {
+            ifindex,
+            mac,
+            vip,
+            router: std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{iface}/forwarding"))
+                .is_ok_and(|v| v.trim() == "1"),
+        },
+    }
 }
 
 fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
@@ -232,6 +251,7 @@ impl Router {
             vmac_sysctls: netio::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
             promote: PromoteSecondaries::default(),
+            extra_garp: ExtraGarp::default(),
         }
     }
 
@@ -318,6 +338,7 @@ impl Router {
         self.group_notify = mapped.group_notify.clone();
         self.join_groups();
         self.want_promote_secondaries();
+        self.configure_extra_garp(host);
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
         for id in all {
@@ -506,6 +527,74 @@ impl Router {
         self.promote.want_all(ifaces.iter().map(String::as_str));
     }
 
+    /// Resolves the other interfaces of every instance's VIPs and its
+    /// `garp_extra_if` round (docs/keepalived.md §3.24).
+    fn configure_extra_garp(&mut self, host: &HostView) {
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for &id in &ids {
+            let Some(slot) = self.node.data(id) else {
+                continue;
+            };
+            let links: std::collections::HashMap<String, Link> = slot
+                .spec
+                .vips
+                .iter()
+                .chain(&slot.spec.excluded_vips)
+                .filter_map(|v| v.dev.clone())
+                .filter(|d| *d != slot.iface)
+                .filter_map(|d| {
+                    let l = Link {
+                        ifindex: host.ifindex(&d)?,
+                        mac: host.mac(&d),
+                        name: d.clone(),
+                    };
+                    Some((d, l))
+                })
+                .collect();
+            let periodic = slot.spec.garp_extra_if.map(|every| {
+                let t = extra_garp::targets(&slot.spec, &slot.iface, |n| links.get(n).cloned());
+                (every, t)
+            });
+            self.extra_garp.set(id, links, periodic);
+        }
+        self.extra_garp.retain(|id| ids.contains(&id));
+    }
+
+    /// After an advert of a Master: a `garp_extra_if` round when due
+    /// (keepalived `vrrp_state_master_tx`, `vrrp_send_vmac_update`).
+    fn extra_garp_round(&mut self, t: &Transmit) {
+        if t.copy != 0 || t.priority == 0 || self.announcer.is_none() {
+            return;
+        }
+        let Some(targets) = self.extra_garp.due(t.instance, self.clock.now()) else {
+            return;
+        };
+        let Some(slot) = self.node.data(t.instance) else {
+            return;
+        };
+        let mut out = Vec::new();
+        for target in targets {
+            let (ifindex, mac, name, addr) = match target {
+                Target::Other(l, a) => (l.ifindex, l.mac, l.name, a),
+                Target::OwnVmac(a) => match &slot.vmac {
+                    Some(v) => (v.ifindex, Some(v.mac), v.name.clone(), a),
+                    None => continue,
+                },
+            };
+            if let Some(mac) = mac {
+                out.push(announcement(ifindex, mac, &name, addr));
+            }
+        }
+        let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+        for a in out {
+            if let Some(a) = self.pacer.offer(a, now)
+                && let Some(Err(e)) = self.announcer.as_ref().map(|ann| ann.send(&a))
+            {
+                debug!("garp_extra_if: {e}");
+            }
+        }
+    }
+
     /// The earliest timer of the node or the GARP pacer.
     pub fn next_deadline(&self) -> Option<Instant> {
         let pacer = self
@@ -581,6 +670,7 @@ impl Router {
     async fn flush(&mut self) {
         while let Some(t) = self.node.poll_transmit() {
             self.send(&t).await;
+            self.extra_garp_round(&t);
         }
         while let Some(out) = self.node.poll_action() {
             match out {
@@ -636,6 +726,15 @@ impl Router {
     }
 
     async fn apply(&mut self, id: InstanceId, a: Action) {
+        if let Action::StateChanged { from, to, .. } = &a {
+            if *to == State::Master {
+                // from the time of the input that made it Master, as
+                // keepalived's timer starts from the loop's time_now
+                self.extra_garp.became_master(id, self.last_input);
+            } else if *from == State::Master {
+                self.extra_garp.left_master(id);
+            }
+        }
         if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.node.data_mut(id)) {
             *s.transitions
                 .entry(format!("{}->{}", from.as_str(), to.as_str()))
@@ -660,26 +759,26 @@ impl Router {
                     warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
                     return;
                 };
-                // keepalived sets the NA's R flag when the interface forwards IPv6.
-                let router = slot.spec.config.family == Family::V6
-                    && std::fs::read_to_string(format!(
-                        "/proc/sys/net/ipv6/conf/{}/forwarding",
-                        slot.iface
-                    ))
-                    .is_ok_and(|v| v.trim() == "1");
                 let now = std::time::Duration::from_micros(self.clock.now().as_micros());
                 let (mut sent, mut queued) = (0u32, 0u32);
+                // Each address on its own interface, VIPs then excluded VIPs
+                // (keepalived vrrp_send_link_update / vrrp_send_update).
+                let mut each: Vec<Announcement> = Vec::new();
+                for v in slot.spec.vips.iter().chain(&slot.spec.excluded_vips) {
+                    let other = v
+                        .dev
+                        .as_deref()
+                        .filter(|d| *d != slot.iface)
+                        .and_then(|d| self.extra_garp.link(id, d));
+                    each.extend(match other {
+                        Some(l) => l
+                            .mac
+                            .map(|m| announcement(l.ifindex, m, &l.name, v.prefix.addr)),
+                        None => Some(announcement(ifindex, mac, &slot.iface, v.prefix.addr)),
+                    });
+                }
                 for _ in 0..rounds {
-                    for v in &slot.spec.vips {
-                        let a = match v.prefix.addr {
-                            IpAddr::V4(vip) => Announcement::Garp { ifindex, mac, vip },
-                            IpAddr::V6(vip) => Announcement::Na {
-                                ifindex,
-                                mac,
-                                vip,
-                                router,
-                            },
-                        };
+                    for a in each.iter().cloned() {
                         // Sent now, or later from the main loop's timer, spaced
                         // by vrrp_garp_interval / vrrp_gna_interval.
                         match self.pacer.offer(a, now) {
@@ -1145,6 +1244,7 @@ impl Router {
         }
         self.join_groups();
         self.want_promote_secondaries();
+        self.configure_extra_garp(host);
         self.set_lvs_sync(mapped.lvs_sync.clone());
         for &id in &r.fresh {
             // An instance whose VMAC cannot be made does not start.

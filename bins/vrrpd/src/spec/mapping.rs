@@ -190,6 +190,9 @@ pub struct InstanceSpec {
     /// `promote_secondaries`: the interface's `promote_secondaries` sysctl
     /// is set while vrrpd runs (never with a VMAC, which has it anyway).
     pub promote_secondaries: bool,
+    /// `garp_extra_if` / `vrrp_garp_extra_if`: the interval of the extra
+    /// rounds of gratuitous ARPs, when they apply (docs/keepalived.md §3.24).
+    pub garp_extra_if: Option<std::time::Duration>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -1143,6 +1146,7 @@ pub fn map_instance(
     if diags.iter().filter(|d| d.is_error()).count() > errors_before {
         return None;
     }
+    let garp_extra_if = garp_extra_if(vi, g, &vips, &excluded_vips, interface.as_deref());
     Some(InstanceSpec {
         config,
         interface,
@@ -1155,8 +1159,34 @@ pub fn map_instance(
         vmac,
         drop_vips,
         promote_secondaries,
+        garp_extra_if,
         span,
     })
+}
+
+/// The `garp_extra_if` interval in force (vrrp.c `vrrp_complete_instance`):
+/// the instance's setting, else the global one; none when it is 0, or when
+/// no VIP or excluded VIP is on another interface, or when they all are on
+/// interfaces that are not keepalived's VMACs and `all` is not given. vrrpd
+/// makes no VMAC for single addresses, so that last case means: `all` or
+/// nothing.
+fn garp_extra_if(
+    vi: &VrrpInstance,
+    g: &GlobalDefs,
+    vips: &[VipSpec],
+    excluded: &[VipSpec],
+    interface: Option<&str>,
+) -> Option<std::time::Duration> {
+    let e = vi
+        .garp_extra_if
+        .as_ref()
+        .or(g.vrrp_garp_extra_if.as_ref())?
+        .value;
+    let extra_if = vips
+        .iter()
+        .chain(excluded)
+        .any(|v| v.dev.is_some() && v.dev.as_deref() != interface);
+    (e.delay > 0 && e.all && extra_if).then(|| std::time::Duration::from_secs(u64::from(e.delay)))
 }
 
 /// The accept mode keepalived computes (vrrp.c `vrrp_complete_instance`):
@@ -1542,6 +1572,36 @@ mod tests {
         assert!(m.instances[0].trackers.is_empty());
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].contains("track_src_ip changes nothing"), "{d:?}");
+    }
+
+    #[test]
+    fn garp_extra_if_applies_with_all_and_another_interface() {
+        let conf = |global: &str, inst: &str, dev: &str| {
+            format!(
+                "global_defs {{\n{global}}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 1\n{inst} virtual_ipaddress {{\n 10.0.0.1\n 10.0.1.1{dev}\n }}\n}}\n"
+            )
+        };
+        let got = |g: &str, i: &str, d: &str| map(&conf(g, i, d)).0.instances[0].garp_extra_if;
+        let secs = |s| Some(std::time::Duration::from_secs(s));
+        assert_eq!(got("", " garp_extra_if all 3\n", " dev eth1"), secs(3));
+        assert_eq!(got(" vrrp_garp_extra_if all 4\n", "", " dev eth1"), secs(4));
+        // The instance's setting wins, 0 included.
+        assert_eq!(
+            got(
+                " vrrp_garp_extra_if all 4\n",
+                " garp_extra_if all 0\n",
+                " dev eth1"
+            ),
+            None
+        );
+        // Without `all` only VMACs of single addresses would count: none here.
+        assert_eq!(got("", " garp_extra_if 3\n", " dev eth1"), None);
+        // No VIP on another interface.
+        assert_eq!(got("", " garp_extra_if all 3\n", ""), None);
+        assert_eq!(got("", " garp_extra_if all 3\n", " dev eth0"), None);
+        // The deprecated names are the same keywords.
+        assert_eq!(got("", " vmac_garp_intvl all 5\n", " dev eth1"), secs(5));
     }
 
     #[test]
