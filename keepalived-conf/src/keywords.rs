@@ -197,33 +197,9 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     ),
     row(
         "vrrp_instance",
-        "promote_secondaries",
-        V,
-        "set promote_secondaries on the interface, so that removing a VIP keeps the other addresses of its subnet",
-    ),
-    row(
-        "vrrp_instance",
-        "track_src_ip",
-        V,
-        "go to FAULT when the source address is removed from the interface",
-    ),
-    row(
-        "vrrp_instance",
         "use_vmac_addr",
         V,
         "put the VMAC's address on the VMAC interface",
-    ),
-    row(
-        "vrrp_instance",
-        "garp_extra_if",
-        V,
-        "send gratuitous ARPs on the parent interface of a VMAC too",
-    ),
-    row(
-        "vrrp_instance",
-        "vmac_garp_intvl",
-        V,
-        "repeat gratuitous ARPs for the VMAC at this interval",
     ),
     row(
         "vrrp_instance",

@@ -143,6 +143,8 @@ pub struct GlobalDefs {
     pub vrrp_garp_master_refresh: Opt<u32>,
     /// `vrrp_garp_master_refresh_repeat` (default 1).
     pub vrrp_garp_master_refresh_repeat: Opt<u32>,
+    /// `vrrp_garp_extra_if [all] DELAY` (also `vrrp_vmac_garp_intvl`).
+    pub vrrp_garp_extra_if: Opt<GarpExtraIf>,
     /// `vrrp_garp_lower_prio_delay` seconds.
     pub vrrp_garp_lower_prio_delay: Opt<u32>,
     /// `vrrp_garp_lower_prio_repeat`.
@@ -375,6 +377,17 @@ pub struct UnicastPeer {
     pub span: Span,
 }
 
+/// `garp_extra_if [all] DELAY` / `vrrp_garp_extra_if [all] DELAY` (and the
+/// deprecated `vmac_garp_intvl` / `vrrp_vmac_garp_intvl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GarpExtraIf {
+    /// Seconds between two rounds (0 in an instance: off, and the global
+    /// setting is not inherited).
+    pub delay: u32,
+    /// `all`: every interface holding a VIP, not only keepalived's VMACs.
+    pub all: bool,
+}
+
 /// `use_vmac [NAME] [MAC]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UseVmac {
@@ -452,6 +465,14 @@ pub struct VrrpInstance {
     pub use_ipvlan: Option<RawSetting>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: Opt<bool>,
+    /// `promote_secondaries`: set the interface's `promote_secondaries`
+    /// sysctl while running.
+    pub promote_secondaries: Opt<bool>,
+    /// `track_src_ip`: go to FAULT when the configured source address
+    /// (`mcast_src_ip` / `unicast_src_ip`) leaves the interface.
+    pub track_src_ip: Opt<bool>,
+    /// `garp_extra_if [all] DELAY` (also `vmac_garp_intvl`).
+    pub garp_extra_if: Opt<GarpExtraIf>,
     /// `accept` (Some(true)) / `no_accept` (Some(false)).
     pub accept: Opt<bool>,
     /// `garp_master_delay` seconds.

@@ -17,7 +17,7 @@ fn docs_keywords_md_is_current() {
         path.display()
     );
     // the matrix names the warned keywords of both daemons
-    assert!(want.contains("| `track_src_ip` | as written | warned | - |"));
+    assert!(want.contains("| `use_vmac_addr` | as written | warned | - |"));
     assert!(want.contains("| `regex` |"));
     assert!(want.lines().filter(|l| l.starts_with("| `")).count() > 300);
 }

@@ -18,8 +18,8 @@ static_ipaddress {
 vrrp_instance A {
   interface eth0
   virtual_router_id 1
-  track_src_ip
-  promote_secondaries
+  use_vmac_addr
+  vrf red
   virtual_ipaddress {
     192.0.2.1
   }
@@ -60,7 +60,7 @@ fn vrrpd_is_told_what_it_ignores() {
             .1
             .contains("`enable_snmp_vrrp` is not acted on by vrrpd")
     );
-    assert!(got[3].1.contains("`track_src_ip`"));
+    assert!(got[3].1.contains("`use_vmac_addr`"));
 }
 
 #[test]

@@ -60,8 +60,17 @@ pub fn vmac_ipv6_alt_name(vrid: u8) -> String {
 }
 
 fn check_iface(name: &str) -> Result<(), SysctlError> {
+    if name.len() < 16 {
+        check_key(name)
+    } else {
+        Err(SysctlError::InvalidName(name.to_string()))
+    }
+}
+
+/// A sysctl file name: one path component (keys may be longer than an
+/// interface name, e.g. `promote_secondaries`).
+fn check_key(name: &str) -> Result<(), SysctlError> {
     let ok = !name.is_empty()
-        && name.len() < 16
         && name != "."
         && name != ".."
         && !name.contains('/')
@@ -101,7 +110,7 @@ impl Sysctl {
         key: &str,
     ) -> Result<PathBuf, SysctlError> {
         check_iface(iface)?;
-        check_iface(key)?;
+        check_key(key)?;
         let fam = match family {
             IpFamily::V4 => "ipv4",
             IpFamily::V6 => "ipv6",
@@ -205,13 +214,15 @@ impl Sysctl {
         self.set_iface(saved, v4, "all", "rp_filter", "0")
     }
 
-    /// keepalived's settings on the VMAC itself: `accept_local=1`,
-    /// `arp_ignore=1`, `rp_filter=0`.
+    /// keepalived's settings on the VMAC itself (vrrp_if_config.c
+    /// `vmac_sysctl`): `accept_local=1`, `arp_ignore=1`, `rp_filter=0`,
+    /// `promote_secondaries=1`.
     pub fn set_vmac_own(&self, saved: &mut SavedSysctls, vmac: &str) -> Result<(), SysctlError> {
         let v4 = IpFamily::V4;
         self.set_iface(saved, v4, vmac, "accept_local", "1")?;
         self.set_iface(saved, v4, vmac, "arp_ignore", "1")?;
-        self.set_iface(saved, v4, vmac, "rp_filter", "0")
+        self.set_iface(saved, v4, vmac, "rp_filter", "0")?;
+        self.set_iface(saved, v4, vmac, "promote_secondaries", "1")
     }
 
     /// keepalived's settings on a VMAC's parent, so that it does not answer ARP
@@ -306,7 +317,13 @@ pub(crate) mod tests {
         for iface in ["all", "eth0", "eth1", "vrrp.1", "vrrp.2", "lo"] {
             let d = root.join("net/ipv4/conf").join(iface);
             std::fs::create_dir_all(&d).unwrap();
-            for k in ["accept_local", "arp_ignore", "rp_filter", "arp_filter"] {
+            for k in [
+                "accept_local",
+                "arp_ignore",
+                "rp_filter",
+                "arp_filter",
+                "promote_secondaries",
+            ] {
                 std::fs::write(d.join(k), "0\n").unwrap();
             }
         }
@@ -338,6 +355,7 @@ pub(crate) mod tests {
         assert_eq!(rd("vrrp.1/rp_filter"), "0");
         assert_eq!(rd("vrrp.1/arp_ignore"), "1");
         assert_eq!(rd("vrrp.1/accept_local"), "1");
+        assert_eq!(rd("vrrp.1/promote_secondaries"), "1");
         assert_eq!(rd("eth0/arp_ignore"), "1");
         assert_eq!(rd("eth0/arp_filter"), "1");
         saved.restore(&s).unwrap();

@@ -205,27 +205,43 @@ impl VrrpSocket {
     /// Joins the VRRP group (224.0.0.18 / ff02::12) on interface `ifindex`
     /// (`IP_ADD_MEMBERSHIP` with `ip_mreqn`, `IPV6_JOIN_GROUP`).
     pub fn join_group(&self, ifindex: u32) -> Result<(), SocketError> {
-        let sock = self.fd.get_ref();
-        match self.family {
-            IpFamily::V4 => sock
-                .join_multicast_v4_n(&VRRP_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
-                .map_err(opt("IP_ADD_MEMBERSHIP")),
-            IpFamily::V6 => sock
-                .join_multicast_v6(&VRRP_GROUP_V6, ifindex)
-                .map_err(opt("IPV6_JOIN_GROUP")),
-        }
+        self.join_multicast(self.family.vrrp_group(), ifindex)
     }
 
     /// Leaves the VRRP group on interface `ifindex`.
     pub fn leave_group(&self, ifindex: u32) -> Result<(), SocketError> {
+        self.leave_multicast(self.family.vrrp_group(), ifindex)
+    }
+
+    /// Joins multicast `group` on interface `ifindex` (keepalived
+    /// `if_join_vrrp_group`: `IP_ADD_MEMBERSHIP` with `ip_mreqn`,
+    /// `IPV6_JOIN_GROUP`). With `IP(V6)_MULTICAST_ALL` off the socket then
+    /// receives that group's datagrams arriving on that interface only.
+    pub fn join_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError> {
         let sock = self.fd.get_ref();
-        match self.family {
-            IpFamily::V4 => sock
-                .leave_multicast_v4_n(&VRRP_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+        match (self.family, group) {
+            (IpFamily::V4, IpAddr::V4(g)) => sock
+                .join_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(ifindex))
+                .map_err(opt("IP_ADD_MEMBERSHIP")),
+            (IpFamily::V6, IpAddr::V6(g)) => sock
+                .join_multicast_v6(&g, ifindex)
+                .map_err(opt("IPV6_JOIN_GROUP")),
+            _ => Err(SocketError::FamilyMismatch { addr: group }),
+        }
+    }
+
+    /// Leaves multicast `group` on interface `ifindex` (keepalived
+    /// `if_leave_vrrp_group`).
+    pub fn leave_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError> {
+        let sock = self.fd.get_ref();
+        match (self.family, group) {
+            (IpFamily::V4, IpAddr::V4(g)) => sock
+                .leave_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(ifindex))
                 .map_err(opt("IP_DROP_MEMBERSHIP")),
-            IpFamily::V6 => sock
-                .leave_multicast_v6(&VRRP_GROUP_V6, ifindex)
+            (IpFamily::V6, IpAddr::V6(g)) => sock
+                .leave_multicast_v6(&g, ifindex)
                 .map_err(opt("IPV6_LEAVE_GROUP")),
+            _ => Err(SocketError::FamilyMismatch { addr: group }),
         }
     }
 

@@ -211,6 +211,11 @@ pub struct InstanceConfig {
     pub higher_prio_send_advert: bool,
     /// `owner_ignore_adverts`: an owner (255) ignores all adverts.
     pub owner_ignore_adverts: bool,
+    /// The multicast group adverts go to and are accepted from
+    /// (`mcast_dst_ip`, else `vrrp_mcast_group4` / `vrrp_mcast_group6`);
+    /// `None` is the family's VRRP group, 224.0.0.18 / ff02::12 (RFC 9568
+    /// §5.1.1.2, §5.1.2.2). Unused by unicast instances.
+    pub mcast_group: Option<IpAddr>,
 }
 
 impl InstanceConfig {
@@ -247,7 +252,15 @@ impl InstanceConfig {
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             owner_ignore_adverts: false,
+            mcast_group: None,
         }
+    }
+
+    /// The multicast group of a multicast instance: [`Self::mcast_group`]
+    /// or the family's VRRP group (keepalived `vrrp_complete_instance` fills
+    /// `mcast_daddr` the same way).
+    pub fn multicast_group(&self) -> IpAddr {
+        self.mcast_group.unwrap_or(self.family.group())
     }
 
     /// The state the instance wants at start-up (keepalived: MASTER iff
@@ -299,6 +312,14 @@ impl InstanceConfig {
             .find(|a| fam(a) != self.family)
         {
             return Err(ConfigError::FamilyMismatch(*a));
+        }
+        if let Some(g) = self.mcast_group {
+            if fam(&g) != self.family {
+                return Err(ConfigError::FamilyMismatch(g));
+            }
+            if !g.is_multicast() {
+                return Err(ConfigError::NotMulticast(g));
+            }
         }
         if self.vips.len() > crate::packet::MAX_ADDRESSES {
             return Err(ConfigError::TooManyVips(self.vips.len()));
@@ -364,6 +385,9 @@ pub enum ConfigError {
     /// An address of the wrong family.
     #[error("address {0} is not of the instance's family")]
     FamilyMismatch(IpAddr),
+    /// A multicast group that is not a multicast address.
+    #[error("{0} is not a multicast address")]
+    NotMulticast(IpAddr),
     /// More than 255 VIPs.
     #[error("{0} virtual addresses, at most 255 fit in an advertisement")]
     TooManyVips(usize),

@@ -80,3 +80,68 @@ fn simulate_help_states_latency_and_addresses() {
     assert!(out.contains("10.0.0.N"), "{out}");
     assert!(out.contains("fe80::N"), "{out}");
 }
+
+/// The keywords of the multicast-group, promote_secondaries, track_src_ip and
+/// garp_extra_if work.
+const ACTED_ON: [&str; 8] = [
+    "mcast_dst_ip",
+    "vrrp_mcast_group4",
+    "vrrp_mcast_group6",
+    "promote_secondaries",
+    "track_src_ip",
+    "garp_extra_if",
+    "vrrp_garp_extra_if",
+    "vmac_garp_intvl",
+];
+
+/// `vrrpd -t` no longer calls those keywords unsupported or not acted on:
+/// on every file of the shared real-world corpus that uses one
+/// (`/work/shared/realworld`, or `$VRRPD_CORPUS`), and always on a file
+/// written here that uses all of them.
+#[test]
+fn config_test_acts_on_group_promote_and_garp_keywords() {
+    let dir = std::env::temp_dir().join(format!("vrrpd-cli-acted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let own = dir.join("all.conf");
+    std::fs::write(
+        &own,
+        "global_defs {\n vrrp_mcast_group4 224.0.0.44\n vrrp_mcast_group6 ff02::44\n\
+         vrrp_garp_extra_if all 5\n}\n\
+         vrrp_instance A {\n interface eth0\n virtual_router_id 1\n mcast_dst_ip 224.0.0.45\n\
+         mcast_src_ip 10.0.0.1\n promote_secondaries\n track_src_ip\n garp_extra_if all 3\n\
+         virtual_ipaddress {\n 10.0.0.100\n 10.0.1.100 dev eth1\n }\n}\n\
+         vrrp_instance B {\n interface eth0\n virtual_router_id 2\n vmac_garp_intvl 4\n\
+         virtual_ipaddress {\n fd00::100\n }\n}\n",
+    )
+    .unwrap();
+    let corpus = std::env::var("VRRPD_CORPUS").unwrap_or_else(|_| "/work/shared/realworld".into());
+    let mut files = vec![own];
+    if let Ok(rd) = std::fs::read_dir(&corpus) {
+        for e in rd.flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            if ACTED_ON.iter().any(|k| {
+                text.lines()
+                    .any(|l| l.split_whitespace().next() == Some(*k))
+            }) {
+                files.push(e.path());
+            }
+        }
+    }
+    for f in &files {
+        let (_, err, _) = run(&["-t", "-f", f.to_str().unwrap()]);
+        for line in err
+            .lines()
+            .filter(|l| l.contains("not acted on") || l.contains("not supported by vrrpd"))
+        {
+            assert!(
+                !ACTED_ON.iter().any(|k| line.contains(&format!("`{k}`"))),
+                "{}: {line}",
+                f.display()
+            );
+        }
+    }
+    let (out, err, code) = run(&["-t", "-f", files[0].to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 vrrp_instance(s)"), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

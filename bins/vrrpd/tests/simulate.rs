@@ -169,17 +169,17 @@ fn temp_conf(name: &str, text: &str) -> PathBuf {
 #[test]
 fn unsupported_setting_is_an_error_with_file_and_line() {
     let p = temp_conf(
-        "mcast.conf",
-        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n mcast_dst_ip 224.0.0.19\n virtual_ipaddress {\n  10.1.0.1\n }\n}\n",
+        "ah.conf",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n authentication {\n  auth_type AH\n }\n virtual_ipaddress {\n  10.1.0.1\n }\n}\n",
     );
     let (out, err, code) = run(&["simulate", p.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert_eq!(out, "");
     assert!(
-        err.contains("error[vrrpd-unsupported]: `mcast_dst_ip` is not supported by vrrpd"),
+        err.contains("error[vrrpd-unsupported]: auth_type AH is not supported by vrrpd"),
         "{err}"
     );
-    assert!(err.contains("mcast.conf:4:"), "{err}");
+    assert!(err.contains("ah.conf:5:"), "{err}");
     assert!(err.contains("configuration refused"), "{err}");
 }
 

@@ -61,6 +61,8 @@ const TYPED: &[&str] = &[
     "process_monitor_rcv_bufs",
     "process_monitor_rcv_bufs_force",
     "no_email_faults",
+    "vrrp_garp_extra_if",
+    "vrrp_vmac_garp_intvl",
 ];
 
 /// Recognised `global_defs` keywords kept as written.
@@ -71,8 +73,6 @@ pub(crate) const RAW: &[&str] = &[
     "startup_script_timeout",
     "shutdown_script",
     "shutdown_script_timeout",
-    "vrrp_garp_extra_if",
-    "vrrp_vmac_garp_intvl",
     "vrrp_owner_ignore_adverts",
     "v3_checksum_as_v2",
     "vrrp_notify_priority_changes",
@@ -230,6 +230,9 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             "vrrp_garp_master_repeat" => {
                 g.vrrp_garp_master_repeat = c.uint(item, 0, u64::from(u32::MAX))
+            }
+            "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
+                g.vrrp_garp_extra_if = super::vrrp::garp_extra_if(c, item, 1)
             }
             "vrrp_garp_master_refresh" => {
                 g.vrrp_garp_master_refresh = c.uint(item, 0, u64::from(u32::MAX))

@@ -11,6 +11,9 @@ use crate::model::*;
 use crate::span::{Span, Spanned};
 use std::collections::{HashMap, HashSet};
 
+/// (interface, VRID, IPv6, `mcast_dst_ip`).
+type VridKey = (String, u8, bool, Option<std::net::IpAddr>);
+
 #[derive(Default)]
 pub(crate) struct Validator {
     scripts: HashSet<String>,
@@ -18,8 +21,10 @@ pub(crate) struct Validator {
     vs_groups: HashSet<String>,
     /// instance name -> line of its definition
     instances: HashMap<String, u32>,
-    /// (interface, vrid, ipv6) -> (instance name, line)
-    vrids: HashMap<(String, u8, bool), (String, u32)>,
+    /// Multicast instances by (interface, VRID, IPv6, `mcast_dst_ip`):
+    /// keepalived lets instances with different groups share a VRID
+    /// (vrrp.c `check_vrid_conflicts`), to (instance name, line).
+    vrids: HashMap<VridKey, (String, u32)>,
     /// (instance, script, span)
     script_refs: Vec<(String, String, Span)>,
     /// (instance, file, span)
@@ -90,7 +95,12 @@ impl Validator {
                     .is_some_and(|a| a.address.value.addr.is_ipv6());
                 if vi.unicast_peer.is_empty()
                     && let Some((other, line)) = self.vrids.insert(
-                        (iface.clone(), id.value, v6),
+                        (
+                            iface.clone(),
+                            id.value,
+                            v6,
+                            vi.mcast_dst_ip.as_ref().map(|d| d.value),
+                        ),
                         (name.to_string(), vi.name.span.line),
                     )
                 {

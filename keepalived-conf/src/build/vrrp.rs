@@ -39,6 +39,10 @@ const INSTANCE_TYPED: &[&str] = &[
     "use_vmac",
     "use_ipvlan",
     "vmac_xmit_base",
+    "promote_secondaries",
+    "track_src_ip",
+    "garp_extra_if",
+    "vmac_garp_intvl",
     "accept",
     "no_accept",
     "garp_master_delay",
@@ -67,18 +71,14 @@ const INSTANCE_TYPED: &[&str] = &[
 pub(crate) const INSTANCE_RAW: &[&str] = &[
     "vrf",
     "use_vmac_addr",
-    "garp_extra_if",
-    "vmac_garp_intvl",
     "timer_expired_backup",
     "thread_timer_expired",
     "owner_ignore_adverts",
     "old_unicast_checksum",
-    "promote_secondaries",
     "native_ipv6",
     "kernel_rx_buf_size",
     "debug",
     "linkbeat_use_polling",
-    "track_src_ip",
     "auth_hmac",
 ];
 
@@ -121,6 +121,9 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
         use_vmac: None,
         use_ipvlan: None,
         vmac_xmit_base: None,
+        promote_secondaries: None,
+        track_src_ip: None,
+        garp_extra_if: None,
         accept: None,
         garp_master_delay: None,
         garp_master_repeat: None,
@@ -275,6 +278,9 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                 }
             }
             "vmac_xmit_base" => v.vmac_xmit_base = c.bare_flag(item, true),
+            "promote_secondaries" => v.promote_secondaries = c.bare_flag(item, true),
+            "track_src_ip" => v.track_src_ip = c.bare_flag(item, true),
+            "garp_extra_if" | "vmac_garp_intvl" => v.garp_extra_if = garp_extra_if(c, item, 0),
             "accept" => v.accept = c.bare_flag(item, true),
             "no_accept" => v.accept = c.bare_flag(item, false),
             "garp_master_delay" => v.garp_master_delay = c.uint(item, 0, u32max),
@@ -895,6 +901,35 @@ fn unicast_peer(c: &mut Ctx, e: &Node) -> Option<UnicastPeer> {
         i += 2;
     }
     Some(p)
+}
+
+/// `[vrrp_]garp_extra_if [all] DELAY`, DELAY in `min..=86400` (0 for an
+/// instance, 1 globally); anything else is ignored with keepalived's message
+/// (vrrp_parser.c `vrrp_garp_extra_if_handler`, global_parser.c
+/// `vrrp_vmac_garp_extra_if_handler`).
+pub(crate) fn garp_extra_if(c: &mut Ctx, n: &Node, min: u64) -> Option<Spanned<GarpExtraIf>> {
+    c.no_block(n);
+    let kw = n.keyword().to_string();
+    let mut all = false;
+    let mut delay = None;
+    for w in n.args() {
+        if w.text == "all" {
+            all = true;
+            continue;
+        }
+        match values::parse_uint(&w.text, min, 86400) {
+            Ok(v) => delay = u32::try_from(v).ok(),
+            Err(e) => {
+                c.ignored_value(w.span, format!("`{kw}` `{}` invalid: {e}", w.text));
+                return None;
+            }
+        }
+    }
+    let Some(delay) = delay else {
+        c.ignored_value(n.span(), format!("`{kw}` specified without time"));
+        return None;
+    };
+    Some(Spanned::new(GarpExtraIf { delay, all }, n.span()))
 }
 
 fn use_vmac(c: &mut Ctx, n: &Node) -> Option<Spanned<UseVmac>> {

@@ -128,7 +128,7 @@ impl Queues {
         let cfg = inst.config();
         let adv: Advertisement = inst.advertisement(priority);
         let src = cfg.primary_address;
-        let group = [cfg.family.group()];
+        let group = [cfg.multicast_group()];
         let (dsts, hop_limit) = if cfg.unicast_peers.is_empty() {
             (&group[..], VRRP_TTL)
         } else {

@@ -1,7 +1,7 @@
 //! Building a node's instances and groups, and reloading them: old and new
 //! instances are matched as keepalived's reload does (`vrrp_data.c`
 //! `clear_diff_vrrp` / `vrrp_exist`: same interface, family, VRID and
-//! unicast-or-multicast), unchanged ones keep running untouched, changed ones
+//! unicast, or multicast to the same group), unchanged ones keep running untouched, changed ones
 //! keep their state, the rest restart.
 
 use alloc::{
@@ -63,21 +63,23 @@ pub(super) fn build<T>(config: &NodeConfig<T>) -> Result<Built, NodeError> {
     })
 }
 
-type Key = (u32, Family, u8, bool);
+/// Interface, family, VRID and the multicast group (`None`: unicast).
+type Key = (u32, Family, u8, Option<core::net::IpAddr>);
 
 /// An old instance with its slot and sync group name, until matched.
 type Old<T> = (Instance, Slot<T>, Option<String>);
 
 fn key(ifindex: u32, inst: &Instance) -> Key {
     let c = inst.config();
-    (ifindex, c.family, c.vrid, c.unicast_peers.is_empty())
+    let group = c.unicast_peers.is_empty().then(|| c.multicast_group());
+    (ifindex, c.family, c.vrid, group)
 }
 
 impl<T> Node<T> {
     /// Applies a new configuration at `now` (keepalived's reload).
     ///
     /// Each new instance takes over the first old one with the same
-    /// interface, family, VRID and unicast-or-multicast. The node's verdict
+    /// interface, family, VRID and unicast, or multicast to the same group. The node's verdict
     /// on the pair: [`Carry::Restart`] when the sync group (by name) or the
     /// version differs, [`Carry::Keep`] when the configuration, interface
     /// and unicast TTL are equal, else [`Carry::Reconfigure`]. `carry` gives

@@ -15,7 +15,12 @@ impl<T> Node<T> {
     /// family and VRID; several instances share a VRID there only in
     /// unicast mode, with distinct peers: the one listing the source wins
     /// (keepalived `vrrp_dispatcher_read` looks instances up by interface,
-    /// family and VRID, then by unicast peer). The datagram then goes
+    /// family and VRID, then by unicast peer), or in multicast mode with
+    /// distinct groups: a datagram sent to a group reaches only the
+    /// multicast instances of that group (keepalived binds each multicast
+    /// socket to its group, `open_vrrp_read_socket`), and one sent to
+    /// another group is dropped before any instance sees it
+    /// ([`DropReason::DestinationMismatch`]). The datagram then goes
     /// through [`validate`] against the instance's
     /// [`crate::Instance::expectations`], is decoded, and given to
     /// [`crate::Instance::handle_advert`], followed by the sync step. Every
@@ -31,8 +36,9 @@ impl<T> Node<T> {
         let Some(&vrid) = bytes.get(1) else {
             return Err(self.unmatched(ifindex, family, DropReason::Truncated));
         };
-        let Some(i) = self.demux(ifindex, family, vrid, rx.src) else {
-            return Err(self.unmatched(ifindex, family, DropReason::VridMismatch));
+        let i = match self.demux(ifindex, family, vrid, rx.src, rx.dst) {
+            Ok(i) => i,
+            Err(reason) => return Err(self.unmatched(ifindex, family, reason)),
         };
         let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) else {
             return Err(self.unmatched(ifindex, family, DropReason::VridMismatch));
@@ -74,27 +80,46 @@ impl<T> Node<T> {
         })
     }
 
-    /// The instance receiving (`ifindex`, `family`, `vrid`) from `src`.
-    fn demux(&self, ifindex: u32, family: Family, vrid: u8, src: IpAddr) -> Option<usize> {
-        let candidates = self.listeners.get(&(ifindex, family, vrid))?;
-        let peers = |i: &usize| {
-            self.instances
-                .get(*i)
-                .map_or(&[][..], |inst| inst.config().unicast_peers.as_slice())
-        };
-        let &first = candidates.first()?;
+    /// The instance receiving (`ifindex`, `family`, `vrid`) from `src` to
+    /// `dst`, or why there is none.
+    fn demux(
+        &self,
+        ifindex: u32,
+        family: Family,
+        vrid: u8,
+        src: IpAddr,
+        dst: IpAddr,
+    ) -> Result<usize, DropReason> {
+        let candidates = self
+            .listeners
+            .get(&(ifindex, family, vrid))
+            .ok_or(DropReason::VridMismatch)?;
+        let config = |i: &usize| self.instances.get(*i).map(|inst| inst.config());
+        let peers = |i: &usize| config(i).map_or(&[][..], |c| c.unicast_peers.as_slice());
+        if dst.is_multicast() {
+            let multicast = |i: &&usize| config(i).is_some_and(|c| c.unicast_peers.is_empty());
+            let mut any_multicast = false;
+            for i in candidates.iter().filter(multicast) {
+                any_multicast = true;
+                if config(i).is_some_and(|c| c.multicast_group() == dst) {
+                    return Ok(*i);
+                }
+            }
+            if any_multicast {
+                return Err(DropReason::DestinationMismatch);
+            }
+        }
+        let &first = candidates.first().ok_or(DropReason::VridMismatch)?;
         let p = peers(&first);
         if p.is_empty() || p.contains(&src) {
-            return Some(first);
+            return Ok(first);
         }
-        Some(
-            candidates
-                .iter()
-                .skip(1)
-                .find(|i| peers(i).contains(&src))
-                .copied()
-                .unwrap_or(first),
-        )
+        Ok(candidates
+            .iter()
+            .skip(1)
+            .find(|i| peers(i).contains(&src))
+            .copied()
+            .unwrap_or(first))
     }
 
     fn unmatched(&mut self, ifindex: u32, family: Family, reason: DropReason) -> RxError {

@@ -227,6 +227,58 @@ fn unicast_adverts_go_to_every_peer_with_the_unicast_ttl() {
     }
 }
 
+/// `mcast_dst_ip` / `vrrp_mcast_group4`: adverts go to the configured group,
+/// and a datagram reaches the instance of the group it was sent to; one to a
+/// group no instance uses is dropped before any instance sees it (keepalived
+/// binds each multicast socket to its group).
+#[test]
+fn multicast_groups_route_adverts_both_ways() {
+    let mut a = cfg("a", 7, 100, "10.0.0.1");
+    a.mcast_group = Some(ip("224.0.0.44"));
+    let b = cfg("b", 7, 100, "10.0.0.1");
+    let mut node = Node::new(NodeConfig::new(vec![
+        spec(a.clone(), 1),
+        spec(b.clone(), 1),
+    ]))
+    .unwrap();
+    node.handle_event_all(Instant::ZERO, Event::Startup);
+    let _ = drain(&mut node);
+    // Sending: each instance to its own group.
+    let t = node.poll_timeout().unwrap();
+    node.handle_timeout(t);
+    let mut dsts = Vec::new();
+    while let Some(t) = node.poll_transmit() {
+        dsts.push(t.dst);
+    }
+    dsts.sort();
+    assert_eq!(dsts, [ip("224.0.0.18"), ip("224.0.0.44")]);
+    // Receiving: by group.
+    for (dst, want) in [("224.0.0.44", 0), ("224.0.0.18", 1)] {
+        let bytes = advert(&a, 100, "10.0.0.9", ip(dst), ChecksumMode::Rfc);
+        let got = node
+            .handle_datagram(Instant::ZERO, 1, &rx("10.0.0.9", ip(dst)), &bytes)
+            .unwrap();
+        assert_eq!(Some(got.instance), node.id_at(want), "{dst}");
+    }
+    let other = ip("224.0.0.99");
+    let bytes = advert(&a, 100, "10.0.0.9", other, ChecksumMode::Rfc);
+    assert_eq!(
+        node.handle_datagram(Instant::ZERO, 1, &rx("10.0.0.9", other), &bytes),
+        Err(RxError::NoInstance(DropReason::DestinationMismatch))
+    );
+    assert_eq!(
+        node.unmatched_drops()
+            .get(&(1, Family::V4, DropReason::DestinationMismatch)),
+        Some(&1)
+    );
+    // The group must be a multicast address of the instance's family.
+    for bad in ["10.0.0.5", "ff02::12"] {
+        let mut c = cfg("c", 8, 100, "10.0.0.1");
+        c.mcast_group = Some(ip(bad));
+        assert!(c.validated().is_err(), "{bad}");
+    }
+}
+
 /// Members 0 and 1 form a group; 2 runs alone. Member 1 has the shorter
 /// down timer and waits for member 0; after every input the instance
 /// that got it is drained first, then the other members, then the group

@@ -15,12 +15,14 @@
 mod accept_mode;
 pub mod clock;
 pub mod control;
+mod extra_garp;
 mod host;
 mod ipvlan;
 pub mod lvs_sync;
 mod mail;
 mod namespace;
 mod process_table;
+mod promote;
 mod reload;
 mod router;
 pub(crate) mod scripting;

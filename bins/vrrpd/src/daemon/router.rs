@@ -19,8 +19,10 @@ use vrrp_core::{Action, Event, Instance, State};
 
 use super::accept_mode::AcceptFirewall;
 use super::clock::Clock;
+use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
+use super::promote::PromoteSecondaries;
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
@@ -145,7 +147,8 @@ pub struct Router {
     node: Node<Slot>,
     v4: Option<Arc<VrrpSocket>>,
     v6: Option<Arc<VrrpSocket>>,
-    joined: HashSet<(Family, u32)>,
+    /// Multicast groups joined: (group, interface).
+    joined: HashSet<(IpAddr, u32)>,
     rtnl: Rtnl,
     announcer: Option<Announcer>,
     /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
@@ -182,6 +185,10 @@ pub struct Router {
     group_smtp_alert: std::collections::BTreeSet<String>,
     /// `dynamic_interfaces`: the configuration to map again ([`dynamic`]).
     dynamic: Option<Arc<keepalived_conf::Config>>,
+    /// `promote_secondaries` set on interfaces.
+    promote: PromoteSecondaries,
+    /// Other interfaces of the VIPs and `garp_extra_if` rounds.
+    extra_garp: ExtraGarp,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -212,6 +219,22 @@ fn spawn_notify(
             Err(e) => warn!(notify = kind, name = %name, script = ?argv, "notify script: {e}"),
         }
     }));
+}
+
+/// A gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on interface
+/// `ifindex` named `iface`; keepalived sets the NA's R flag when that
+/// interface forwards IPv6.
+fn announcement(ifindex: u32, mac: MacAddr, iface: &str, addr: IpAddr) -> Announcement {
+    match addr {
+        IpAddr::V4(vip) => Announcement::Garp { ifindex, mac, vip },
+        IpAddr::V6(vip) => Announcement::Na {
+            ifindex,
+            mac,
+            vip,
+            router: std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{iface}/forwarding"))
+                .is_ok_and(|v| v.trim() == "1"),
+        },
+    }
 }
 
 fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
@@ -255,6 +278,8 @@ impl Router {
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
             dynamic: None,
+            promote: PromoteSecondaries::default(),
+            extra_garp: ExtraGarp::default(),
         }
     }
 
@@ -353,6 +378,8 @@ impl Router {
         self.set_mail(&mapped);
         self.set_dynamic(&mapped);
         self.join_groups();
+        self.want_promote_secondaries();
+        self.configure_extra_garp(host);
         self.set_lvs_sync(mapped.lvs_sync.clone());
         let now = self.clock.now();
         for id in all {
@@ -496,29 +523,122 @@ impl Router {
         }
     }
 
+    /// Joins each multicast instance's group on its receive interface
+    /// (keepalived joins one per (interface, group) socket,
+    /// `open_vrrp_read_socket`) and leaves those no instance uses any more.
     fn join_groups(&mut self) {
-        let wanted: Vec<(Family, u32)> = self
+        let wanted: HashSet<(IpAddr, u32)> = self
             .node
             .ids()
             .filter_map(|id| {
-                let s = self.node.data(id)?;
+                let c = self.node.instance(id)?.config();
                 let (rx, _) = self.node.paths(id)?;
                 // An interface that does not exist yet (dynamic_interfaces) has none.
-                (s.spec.config.unicast_peers.is_empty() && rx != 0)
-                    .then_some((s.spec.config.family, rx))
+                (c.unicast_peers.is_empty() && rx != 0).then_some((c.multicast_group(), rx))
             })
             .collect();
-        for (f, idx) in wanted {
-            if self.joined.contains(&(f, idx)) {
+        let stale: Vec<(IpAddr, u32)> = self.joined.difference(&wanted).copied().collect();
+        for (group, idx) in stale {
+            self.joined.remove(&(group, idx));
+            if let Some(sock) = self.socket(Family::of(group)) {
+                // The interface may be gone (a removed VMAC): nothing to leave.
+                if let Err(e) = sock.leave_multicast(group, idx) {
+                    debug!(ifindex = idx, %group, "leaving the multicast group: {e}");
+                }
+            }
+        }
+        for (group, idx) in wanted {
+            if self.joined.contains(&(group, idx)) {
                 continue;
             }
-            if let Some(sock) = self.socket(f) {
-                match sock.join_group(idx) {
+            if let Some(sock) = self.socket(Family::of(group)) {
+                match sock.join_multicast(group, idx) {
                     Ok(()) => {
-                        self.joined.insert((f, idx));
+                        self.joined.insert((group, idx));
                     }
-                    Err(e) => warn!(ifindex = idx, "joining the VRRP group: {e}"),
+                    Err(e) => warn!(ifindex = idx, %group, "joining the VRRP group: {e}"),
                 }
+            }
+        }
+    }
+
+    /// Sets `promote_secondaries` on the interfaces of the instances that
+    /// ask for it (keepalived vrrp.c `vrrp_complete_instance`).
+    fn want_promote_secondaries(&mut self) {
+        let ifaces: Vec<String> = self
+            .node
+            .ids()
+            .filter_map(|id| self.node.data(id))
+            .filter(|s| s.spec.promote_secondaries)
+            .map(|s| s.iface.clone())
+            .collect();
+        self.promote.want_all(ifaces.iter().map(String::as_str));
+    }
+
+    /// Resolves the other interfaces of every instance's VIPs and its
+    /// `garp_extra_if` round (docs/keepalived.md §3.30).
+    fn configure_extra_garp(&mut self, host: &HostView) {
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for &id in &ids {
+            let Some(slot) = self.node.data(id) else {
+                continue;
+            };
+            let links: std::collections::HashMap<String, Link> = slot
+                .spec
+                .vips
+                .iter()
+                .chain(&slot.spec.excluded_vips)
+                .filter_map(|v| v.dev.clone())
+                .filter(|d| *d != slot.iface)
+                .filter_map(|d| {
+                    let l = Link {
+                        ifindex: host.ifindex(&d)?,
+                        mac: host.mac(&d),
+                        name: d.clone(),
+                    };
+                    Some((d, l))
+                })
+                .collect();
+            let periodic = slot.spec.garp_extra_if.map(|every| {
+                let t = extra_garp::targets(&slot.spec, &slot.iface, |n| links.get(n).cloned());
+                (every, t)
+            });
+            self.extra_garp.set(id, links, periodic);
+        }
+        self.extra_garp.retain(|id| ids.contains(&id));
+    }
+
+    /// After an advert of a Master: a `garp_extra_if` round when due
+    /// (keepalived `vrrp_state_master_tx`, `vrrp_send_vmac_update`).
+    fn extra_garp_round(&mut self, t: &Transmit) {
+        if t.copy != 0 || t.priority == 0 || self.announcer.is_none() {
+            return;
+        }
+        let Some(targets) = self.extra_garp.due(t.instance, self.clock.now()) else {
+            return;
+        };
+        let Some(slot) = self.node.data(t.instance) else {
+            return;
+        };
+        let mut out = Vec::new();
+        for target in targets {
+            let (ifindex, mac, name, addr) = match target {
+                Target::Other(l, a) => (l.ifindex, l.mac, l.name, a),
+                Target::OwnVmac(a) => match &slot.vmac {
+                    Some(v) => (v.ifindex, Some(v.mac), v.name.clone(), a),
+                    None => continue,
+                },
+            };
+            if let Some(mac) = mac {
+                out.push(announcement(ifindex, mac, &name, addr));
+            }
+        }
+        let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+        for a in out {
+            if let Some(a) = self.pacer.offer(a, now)
+                && let Some(Err(e)) = self.announcer.as_ref().map(|ann| ann.send(&a))
+            {
+                debug!("garp_extra_if: {e}");
             }
         }
     }
@@ -598,6 +718,7 @@ impl Router {
     async fn flush(&mut self) {
         while let Some(t) = self.node.poll_transmit() {
             self.send(&t).await;
+            self.extra_garp_round(&t);
         }
         while let Some(out) = self.node.poll_action() {
             match out {
@@ -661,6 +782,15 @@ impl Router {
     }
 
     async fn apply(&mut self, id: InstanceId, a: Action) {
+        if let Action::StateChanged { from, to, .. } = &a {
+            if *to == State::Master {
+                // from the time of the input that made it Master, as
+                // keepalived's timer starts from the loop's time_now
+                self.extra_garp.became_master(id, self.last_input);
+            } else if *from == State::Master {
+                self.extra_garp.left_master(id);
+            }
+        }
         if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.node.data_mut(id)) {
             match s
                 .transitions
@@ -690,26 +820,26 @@ impl Router {
                     warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
                     return;
                 };
-                // keepalived sets the NA's R flag when the interface forwards IPv6.
-                let router = slot.spec.config.family == Family::V6
-                    && std::fs::read_to_string(format!(
-                        "/proc/sys/net/ipv6/conf/{}/forwarding",
-                        slot.iface
-                    ))
-                    .is_ok_and(|v| v.trim() == "1");
                 let now = std::time::Duration::from_micros(self.clock.now().as_micros());
                 let (mut sent, mut queued) = (0u32, 0u32);
+                // Each address on its own interface, VIPs then excluded VIPs
+                // (keepalived vrrp_send_link_update / vrrp_send_update).
+                let mut each: Vec<Announcement> = Vec::new();
+                for v in slot.spec.vips.iter().chain(&slot.spec.excluded_vips) {
+                    let other = v
+                        .dev
+                        .as_deref()
+                        .filter(|d| *d != slot.iface)
+                        .and_then(|d| self.extra_garp.link(id, d));
+                    each.extend(match other {
+                        Some(l) => l
+                            .mac
+                            .map(|m| announcement(l.ifindex, m, &l.name, v.prefix.addr)),
+                        None => Some(announcement(ifindex, mac, &slot.iface, v.prefix.addr)),
+                    });
+                }
                 for _ in 0..rounds {
-                    for v in &slot.spec.vips {
-                        let a = match v.prefix.addr {
-                            IpAddr::V4(vip) => Announcement::Garp { ifindex, mac, vip },
-                            IpAddr::V6(vip) => Announcement::Na {
-                                ifindex,
-                                mac,
-                                vip,
-                                router,
-                            },
-                        };
+                    for a in each.iter().cloned() {
                         // Sent now, or later from the main loop's timer, spaced
                         // by vrrp_garp_interval / vrrp_gna_interval.
                         match self.pacer.offer(a, now) {
@@ -883,6 +1013,7 @@ impl Router {
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
         self.remove_vmacs().await;
+        self.promote.reset();
         // keepalived notify_shutdown: every group then gets STOP on the FIFOs.
         let names: Vec<String> = self
             .node
@@ -1244,7 +1375,7 @@ impl Router {
                 s.spec.notify_deleted,
             );
             if let Some(v) = s.vmac {
-                self.joined.remove(&(s.spec.config.family, v.ifindex));
+                self.joined.retain(|&(_, idx)| idx != v.ifindex);
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
             }
         }
@@ -1253,6 +1384,8 @@ impl Router {
             self.add_vips(id).await;
         }
         self.join_groups();
+        self.want_promote_secondaries();
+        self.configure_extra_garp(host);
         self.set_lvs_sync(mapped.lvs_sync.clone());
         for &id in &r.fresh {
             // An instance whose VMAC cannot be made does not start.

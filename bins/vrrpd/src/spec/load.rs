@@ -126,7 +126,7 @@ mod tests {
     /// A keyword vrrpd does not act on is never "OK, 0 warnings".
     #[test]
     fn keywords_not_acted_on_are_warned_once() {
-        let text = "global_defs {\n vrrp_strict\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_src_ip\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let text = "global_defs {\n vrrp_strict\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac_addr\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
         let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
         let l = finish(p, &SimResolver { node: 1 });
         assert!(!l.has_errors(), "{}", l.render());

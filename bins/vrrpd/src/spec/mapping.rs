@@ -16,7 +16,7 @@ use keepalived_conf::{
 };
 use vrrp_core::{
     GarpConfig, InitialState, InstanceConfig, TrackerConfig, TrackerKind,
-    packet::{Auth, Family, VRRP_GROUP_V4, VRRP_GROUP_V6, Version},
+    packet::{Auth, Family, Version},
     time::Duration,
 };
 
@@ -226,6 +226,12 @@ pub struct InstanceSpec {
     /// reload is notified as DELETED instead of FAULT (only the e-mail acts
     /// on it; its script is warned about).
     pub notify_deleted: bool,
+    /// `promote_secondaries`: the interface's `promote_secondaries` sysctl
+    /// is set while vrrpd runs (never with a VMAC, which has it anyway).
+    pub promote_secondaries: bool,
+    /// `garp_extra_if` / `vrrp_garp_extra_if`: the interval of the extra
+    /// rounds of gratuitous ARPs, when they apply (docs/keepalived.md §3.30).
+    pub garp_extra_if: Option<std::time::Duration>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
 }
@@ -329,6 +335,9 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
                 && a.interface == b.interface
                 && a.config.unicast_peers.is_empty()
                 && b.config.unicast_peers.is_empty()
+                // keepalived: different multicast groups do not conflict
+                // (vrrp.c `check_vrid_conflicts`)
+                && a.config.multicast_group() == b.config.multicast_group()
             {
                 diags.push(
                     Diagnostic::error(
@@ -1015,6 +1024,19 @@ pub fn map_instance(
             sources.push(TrackerSource::File(t.name.clone()));
         }
     }
+    // track_src_ip: keepalived 2.2.7 reads it and never acts on it
+    // (docs/keepalived.md §3.29); neither does vrrpd, and it says so.
+    if let Some(t) = vi.track_src_ip.as_ref().filter(|t| t.value) {
+        diags.push(Diagnostic::warning(
+            "vrrpd-track-src-ip",
+            t.span,
+            format!(
+                "({name}) track_src_ip changes nothing: keepalived 2.2.7 compares the \
+                 removed address with its stored socket address instead of the address in \
+                 it, so the instance never goes to FAULT for its source; vrrpd does the same"
+            ),
+        ));
+    }
     // Settings that change behaviour and are not implemented: warnings naming what
     // keepalived would do (running without them is what keepalived does when the
     // tracked object is up), errors only where running would be unsafe.
@@ -1073,21 +1095,23 @@ pub fn map_instance(
              drop rules)",
         ));
     }
-    if let Some(d) = &vi.mcast_dst_ip {
-        diags.push(unsupported(d.span, "`mcast_dst_ip`"));
-    }
-    for (d, default) in [
-        (&g.vrrp_mcast_group4, IpAddr::from(VRRP_GROUP_V4)),
-        (&g.vrrp_mcast_group6, IpAddr::from(VRRP_GROUP_V6)),
-    ] {
-        match d {
-            // keepalived accepts the default group written out; so do we.
-            Some(d) if d.value == default => {}
-            // A group our peers do not listen on: both sides would become MASTER.
-            Some(d) => diags.push(unsupported(d.span, "a non-default VRRP multicast group")),
-            None => {}
+    let mcast_group = crate::spec::mcast::group(vi, g, family, &name, diags);
+    let promote_secondaries = match &vi.promote_secondaries {
+        Some(p) if p.value && vmac.is_some() => {
+            // vrrp.c vrrp_complete_instance
+            diags.push(Diagnostic::warning(
+                "vrrpd-promote-secondaries",
+                p.span,
+                format!(
+                    "({name}) promote_secondaries is automatically set for vmacs - ignoring \
+                     (as keepalived does)"
+                ),
+            ));
+            false
         }
-    }
+        Some(p) => p.value,
+        None => false,
+    };
     for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
         .into_iter()
         .flatten()
@@ -1232,6 +1256,7 @@ pub fn map_instance(
     config.lower_prio_no_advert = flag(&vi.lower_prio_no_advert, &g.vrrp_lower_prio_no_advert);
     config.higher_prio_send_advert =
         flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
+    config.mcast_group = mcast_group;
 
     // keepalived's silent corrections, made loud (docs/keepalived.md §3.4).
     if state == Some(InitialState::Master)
@@ -1254,6 +1279,7 @@ pub fn map_instance(
     if diags.iter().filter(|d| d.is_error()).count() > errors_before {
         return None;
     }
+    let garp_extra_if = garp_extra_if(vi, g, &vips, &excluded_vips, interface.as_deref());
     Some(InstanceSpec {
         config,
         interface,
@@ -1271,6 +1297,8 @@ pub fn map_instance(
         dynamic,
         primary_missing,
         notify_deleted: vi.notify_deleted.is_some(),
+        promote_secondaries,
+        garp_extra_if,
         span,
     })
 }
@@ -1278,6 +1306,31 @@ pub fn map_instance(
 /// `dynamic_interfaces` is on.
 fn dynamic_interfaces(g: &GlobalDefs) -> bool {
     g.dynamic_interfaces.as_ref().is_some_and(|b| b.value)
+}
+
+/// The `garp_extra_if` interval in force (vrrp.c `vrrp_complete_instance`):
+/// the instance's setting, else the global one; none when it is 0, or when
+/// no VIP or excluded VIP is on another interface, or when they all are on
+/// interfaces that are not keepalived's VMACs and `all` is not given. vrrpd
+/// makes no VMAC for single addresses, so that last case means: `all` or
+/// nothing.
+fn garp_extra_if(
+    vi: &VrrpInstance,
+    g: &GlobalDefs,
+    vips: &[VipSpec],
+    excluded: &[VipSpec],
+    interface: Option<&str>,
+) -> Option<std::time::Duration> {
+    let e = vi
+        .garp_extra_if
+        .as_ref()
+        .or(g.vrrp_garp_extra_if.as_ref())?
+        .value;
+    let extra_if = vips
+        .iter()
+        .chain(excluded)
+        .any(|v| v.dev.is_some() && v.dev.as_deref() != interface);
+    (e.delay > 0 && e.all && extra_if).then(|| std::time::Duration::from_secs(u64::from(e.delay)))
 }
 
 /// The accept mode keepalived computes (vrrp.c `vrrp_complete_instance`):
@@ -1631,6 +1684,68 @@ mod tests {
             !d.iter().any(|w| w.contains("VMAC firewall rules")),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn promote_secondaries_is_read_and_refused_with_a_vmac() {
+        let inst = |extra: &str| {
+            format!(
+                "vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n{extra}\
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        let (m, d) = map(&inst(" promote_secondaries\n"));
+        assert!(d.is_empty(), "{d:?}");
+        assert!(m.instances[0].promote_secondaries);
+        let (m, _) = map(&inst(""));
+        assert!(!m.instances[0].promote_secondaries);
+        let (m, d) = map(&inst(" use_vmac\n promote_secondaries\n"));
+        assert!(!m.instances[0].promote_secondaries);
+        assert!(
+            d.iter().any(|w| w.contains("automatically set for vmacs")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn track_src_ip_is_read_and_explained() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n mcast_src_ip 10.0.0.7\n \
+             track_src_ip\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert!(m.instances[0].trackers.is_empty());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("track_src_ip changes nothing"), "{d:?}");
+    }
+
+    #[test]
+    fn garp_extra_if_applies_with_all_and_another_interface() {
+        let conf = |global: &str, inst: &str, dev: &str| {
+            format!(
+                "global_defs {{\n{global}}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 1\n{inst} virtual_ipaddress {{\n 10.0.0.1\n 10.0.1.1{dev}\n }}\n}}\n"
+            )
+        };
+        let got = |g: &str, i: &str, d: &str| map(&conf(g, i, d)).0.instances[0].garp_extra_if;
+        let secs = |s| Some(std::time::Duration::from_secs(s));
+        assert_eq!(got("", " garp_extra_if all 3\n", " dev eth1"), secs(3));
+        assert_eq!(got(" vrrp_garp_extra_if all 4\n", "", " dev eth1"), secs(4));
+        // The instance's setting wins, 0 included.
+        assert_eq!(
+            got(
+                " vrrp_garp_extra_if all 4\n",
+                " garp_extra_if all 0\n",
+                " dev eth1"
+            ),
+            None
+        );
+        // Without `all` only VMACs of single addresses would count: none here.
+        assert_eq!(got("", " garp_extra_if 3\n", " dev eth1"), None);
+        // No VIP on another interface.
+        assert_eq!(got("", " garp_extra_if all 3\n", ""), None);
+        assert_eq!(got("", " garp_extra_if all 3\n", " dev eth0"), None);
+        // The deprecated names are the same keywords.
+        assert_eq!(got("", " vmac_garp_intvl all 5\n", " dev eth1"), secs(5));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
 //! - [`mail`]: `smtp_alert` e-mails on state changes;
 //! - [`ipvlan`]: `use_ipvlan` (an ipvlan instead of a VMAC);
+//! - [`mcast`]: the multicast group of an instance (`mcast_dst_ip`, `vrrp_mcast_group4/6`);
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
 
 pub mod ipvlan;
@@ -17,6 +18,7 @@ pub mod load;
 pub mod lvs_sync;
 pub mod mail;
 pub mod mapping;
+pub mod mcast;
 pub mod sync_group;
 pub mod track_process;
 pub mod vmac;

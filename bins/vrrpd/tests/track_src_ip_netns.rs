@@ -1,0 +1,240 @@
+//! `track_src_ip` against keepalived 2.2.7 (root, network namespaces,
+//! keepalived installed; else `SKIPPED:`).
+//!
+//! The same configuration runs under keepalived in one namespace and under
+//! this build's vrrpd in another, three owner instances (priority 255), each
+//! with `mcast_src_ip` set to an address of its interface and a /32 VIP:
+//! A tracks its source and it is the interface's only address; B does not
+//! track it; C tracks it but its interface has a second address. The three
+//! sources are removed, later added back. The VIPs present after each step
+//! and the notify transitions of every instance must be the same for both
+//! daemons. They are: nothing moves, every instance stays Master with its
+//! VIP. keepalived 2.2.7 compares the removed address with the start of its
+//! stored socket address rather than with the address inside it, so a
+//! tracked configured source never puts the instance in FAULT
+//! (docs/keepalived.md §3.29); if vrrpd ever did, this test says so.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn sh(cmd: &str) -> String {
+    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const VIPS: [&str; 3] = ["10.6.0.100", "10.6.1.100", "10.6.2.100"];
+const SOURCES: [(&str, &str); 3] = [
+    ("eth0", "10.6.0.1/24"),
+    ("eth1", "10.6.1.1/24"),
+    ("eth2", "10.6.2.1/24"),
+];
+
+/// A namespace with veth pairs eth0/p0 .. eth2/p2 holding the sources
+/// (and 10.6.2.2/24 on eth2); deleted on drop.
+struct Ns {
+    name: String,
+    dir: PathBuf,
+}
+
+impl Ns {
+    fn new(name: String) -> Self {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &name])
+            .stderr(Stdio::null())
+            .status();
+        let dir = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ns = Ns {
+            name: name.clone(),
+            dir,
+        };
+        let n = &name;
+        sh(&format!("ip netns add {n} && ip -n {n} link set lo up"));
+        for (i, (dev, a)) in SOURCES.iter().enumerate() {
+            sh(&format!(
+                "ip -n {n} link add {dev} type veth peer name p{i} && \
+                 ip -n {n} addr add {a} dev {dev} && \
+                 ip -n {n} link set p{i} up && ip -n {n} link set {dev} up"
+            ));
+        }
+        sh(&format!("ip -n {n} addr add 10.6.2.2/24 dev eth2"));
+        ns
+    }
+
+    /// Which VIPs are present, as "A B C" letters or "-".
+    fn vips(&self) -> String {
+        let a = sh(&format!("ip -n {} -4 addr", self.name));
+        VIPS.iter()
+            .zip(["A", "B", "C"])
+            .map(|(v, n)| {
+                if a.contains(&format!(" {v}/32")) {
+                    n
+                } else {
+                    "-"
+                }
+            })
+            .collect()
+    }
+
+    fn wait_vips(&self, want: &str, who: &str, step: &str) {
+        let start = Instant::now();
+        while self.vips() != want {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{who}, {step}: VIPs {} instead of {want}",
+                self.vips()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn config(&self) -> String {
+        let notify = self.dir.join("notify.sh");
+        let log = self.dir.join("notify.log");
+        std::fs::write(
+            &notify,
+            format!("#!/bin/sh\necho \"$2 $3\" >> {}\n", log.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&notify, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let inst = |name: &str, i: usize, track: &str| {
+            let (dev, a) = SOURCES[i];
+            let src = a.split('/').next().unwrap();
+            format!(
+                "vrrp_instance {name} {{\n interface {dev}\n virtual_router_id {}\n\
+                 priority 255\n advert_int 1\n mcast_src_ip {src}\n{track}\
+                 notify {}\n virtual_ipaddress {{\n {}/32\n }}\n}}\n",
+                i + 1,
+                notify.display(),
+                VIPS[i]
+            )
+        };
+        format!(
+            "global_defs {{\n router_id mcs\n}}\n{}{}{}",
+            inst("A", 0, " track_src_ip\n"),
+            inst("B", 1, ""),
+            inst("C", 2, " track_src_ip\n")
+        )
+    }
+
+    /// Runs keepalived or vrrpd through the steps; returns the VIPs seen
+    /// after each and the notify lines of each instance.
+    fn run(&self, vrrpd: bool) -> (Vec<String>, Vec<String>) {
+        let who = if vrrpd { "vrrpd" } else { "keepalived" };
+        let path = self.dir.join("s.conf");
+        std::fs::write(&path, self.config()).unwrap();
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.name]);
+        if vrrpd {
+            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
+                .arg("-f")
+                .arg(&path)
+                .arg("--socket")
+                .arg(self.dir.join("v.sock"))
+                .arg("--dump-file")
+                .arg(self.dir.join("v.json"));
+        } else {
+            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
+                .arg(&path)
+                .arg("-p")
+                .arg(self.dir.join("k.pid"))
+                .arg("-r")
+                .arg(self.dir.join("v.pid"));
+        }
+        let mut kid = common::Kid(
+            cmd.stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let n = &self.name;
+        let mut seen = Vec::new();
+        self.wait_vips("ABC", who, "start");
+        seen.push(self.vips());
+        for (dev, a) in SOURCES {
+            sh(&format!("ip -n {n} addr del {a} dev {dev}"));
+        }
+        // keepalived 2.2.7 reacts to the address events at once, if at all.
+        std::thread::sleep(Duration::from_secs(4));
+        seen.push(self.vips());
+        for (dev, a) in SOURCES {
+            sh(&format!("ip -n {n} addr add {a} dev {dev}"));
+        }
+        self.wait_vips("ABC", who, "sources back");
+        std::thread::sleep(Duration::from_secs(2));
+        seen.push(self.vips());
+        assert!(kid.0.try_wait().unwrap().is_none(), "{who} exited");
+        sh(&format!("kill -TERM {}", kid.0.id()));
+        let end = Instant::now() + Duration::from_secs(15);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Notify scripts run asynchronously: give the last ones a moment.
+        std::thread::sleep(Duration::from_millis(500));
+        let log = std::fs::read_to_string(self.dir.join("notify.log")).unwrap_or_default();
+        let mut per_instance: Vec<String> = ["A", "B", "C"]
+            .iter()
+            .map(|i| {
+                log.lines()
+                    .filter(|l| l.split(' ').next() == Some(*i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        per_instance.sort();
+        (seen, per_instance)
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn track_src_ip_like_keepalived() {
+    if common::skip_netns_test("track_src_ip differential", None, "network namespaces") {
+        return;
+    }
+    if !have("keepalived") {
+        eprintln!("SKIPPED: track_src_ip differential needs keepalived");
+        return;
+    }
+    let pid = std::process::id();
+    let k = Ns::new(format!("mc-sk{pid}"));
+    let v = Ns::new(format!("mc-sv{pid}"));
+    let kr = k.run(false);
+    let vr = v.run(true);
+    assert_eq!(kr, vr, "keepalived (left) and vrrpd (right) differ");
+    assert_eq!(kr.0, ["ABC", "ABC", "ABC"]);
+    assert!(
+        kr.1.iter()
+            .all(|l| !l.contains("FAULT") && l.contains("MASTER")),
+        "{:?}",
+        kr.1
+    );
+}
