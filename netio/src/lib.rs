@@ -34,6 +34,7 @@ pub mod metrics;
 mod netlink_conn;
 pub mod netns;
 pub mod notify_fifo;
+pub mod route;
 pub mod rtnl;
 pub mod safe_file;
 pub mod script;
@@ -53,6 +54,7 @@ pub mod watch;
 pub use announce::{AnnouncePacer, Announcement, Announcer};
 pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
 pub use mac::MacAddr;
+pub use route::{AddMode, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec};
 pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
 };

@@ -19,6 +19,7 @@ mod host;
 pub mod lvs_sync;
 mod reload;
 mod router;
+mod routes;
 pub(crate) mod scripting;
 pub mod status;
 mod vmac;

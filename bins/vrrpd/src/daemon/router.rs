@@ -21,6 +21,7 @@ use super::accept_mode::AcceptFirewall;
 use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
+use super::routes::{RouteSet, Statics};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -73,6 +74,8 @@ struct Slot {
     vmac: Option<VmacLink>,
     /// State changes "FROM->TO" → count (metrics).
     transitions: BTreeMap<String, u64>,
+    /// `virtual_routes` / `virtual_rules` and which of them are set.
+    routes: RouteSet,
 }
 
 impl Slot {
@@ -158,6 +161,8 @@ pub struct Router {
     vmac_sysctls: netio::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
+    /// `static_ipaddress`, `static_routes`, `static_rules`.
+    statics: Statics,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -227,6 +232,7 @@ impl Router {
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
+            statics: Statics::default(),
         }
     }
 
@@ -263,6 +269,7 @@ impl Router {
             prepared: Vec::new(),
             vmac: None,
             transitions: BTreeMap::new(),
+            routes: RouteSet::new(&spec.routes, &spec.rules),
             spec,
         })
     }
@@ -313,6 +320,10 @@ impl Router {
         self.group_notify = mapped.group_notify.clone();
         self.join_groups();
         self.set_lvs_sync(mapped.lvs_sync.clone());
+        // Static entries before any instance can become Master (keepalived start_vrrp).
+        self.statics
+            .start(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .await;
         let now = self.clock.now();
         for id in all {
             self.start_instance(id, now, host).await;
@@ -731,6 +742,29 @@ impl Router {
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.become_master(&name, &drop, self.install_vips(id)).await;
         self.accept_fw = fw;
+        // then virtual routes and rules, before the GARPs (docs/keepalived.md §3.21)
+        self.set_routes(id, true).await;
+    }
+
+    /// Installs (`up`) or removes an instance's virtual routes and rules.
+    async fn set_routes(&mut self, id: InstanceId, up: bool) {
+        let Some(slot) = self.node.data_mut(id) else {
+            return;
+        };
+        if slot.routes.is_empty() {
+            return;
+        }
+        let name = slot.spec.config.name.clone();
+        let mut set = std::mem::take(&mut slot.routes);
+        if up {
+            set.install(&self.rtnl, &name, false, &netio::netns::if_index)
+                .await;
+        } else {
+            set.remove(&self.rtnl, &name, &netio::netns::if_index).await;
+        }
+        if let Some(slot) = self.node.data_mut(id) {
+            slot.routes = set;
+        }
     }
 
     /// Leaving Master (or stopping): the VIPs first, then the drop rules
@@ -740,6 +774,8 @@ impl Router {
             return;
         };
         let name = slot.spec.config.name.clone();
+        // virtual rules and routes go first (docs/keepalived.md §3.21)
+        self.set_routes(id, false).await;
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.leave_master(&name, self.uninstall_vips(id)).await;
         self.accept_fw = fw;
@@ -818,6 +854,8 @@ impl Router {
             // Anything still installed (Fault, Backup races) goes too.
             self.remove_vips(id).await;
         }
+        // keepalived vrrp_terminate_phase2: then the static rules, routes, addresses.
+        self.statics.stop(&self.rtnl, &netio::netns::if_index).await;
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
         self.remove_vmacs().await;
@@ -1079,8 +1117,28 @@ impl Router {
         // A reconfigured instance keeps its addresses, VMAC and history.
         let reconfigured = r.reconfigured.len();
         let mut masters = Vec::new();
+        // keepalived clear_diff_static_rules/_routes/_addresses come first.
+        self.statics
+            .reload(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .await;
         for (id, old) in r.reconfigured {
+            // keepalived clear_diff_vrrp_vrules / _vroutes: unchanged entries stay.
+            let carried = match self.node.data(id) {
+                Some(slot) => {
+                    old.routes
+                        .reload(
+                            &slot.spec.routes,
+                            &slot.spec.rules,
+                            &self.rtnl,
+                            &slot.spec.config.name,
+                            &netio::netns::if_index,
+                        )
+                        .await
+                }
+                None => old.routes,
+            };
             if let Some(slot) = self.node.data_mut(id) {
+                slot.routes = carried;
                 slot.installed = old.installed;
                 slot.vmac = old.vmac;
                 slot.transitions = old.transitions;

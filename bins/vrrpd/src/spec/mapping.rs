@@ -189,6 +189,10 @@ pub struct InstanceSpec {
     pub drop_vips: Vec<IpAddr>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
+    /// `virtual_routes`: installed while Master.
+    pub routes: Vec<crate::spec::routes::RouteConf>,
+    /// `virtual_rules`: installed while Master.
+    pub rules: Vec<crate::spec::routes::RuleConf>,
 }
 
 /// Every instance and sync group of one config.
@@ -223,6 +227,9 @@ pub struct Mapped {
     /// global `nftables`, `nftables_priority`, `nftables_counters`: where the
     /// accept-mode drop rules go.
     pub firewall: keepalived_nft::Settings,
+    /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start
+    /// whatever the instances' states, removed at exit.
+    pub statics: crate::spec::routes::StaticSpec,
 }
 
 impl Mapped {
@@ -375,6 +382,13 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         });
     }
     map_globals(cfg, &mut out, &mut diags);
+    out.statics = crate::spec::routes::map_statics(cfg, &mut diags);
+    crate::spec::routes::number_rules(
+        out.statics
+            .rules
+            .iter_mut()
+            .chain(out.instances.iter_mut().flat_map(|i| i.rules.iter_mut())),
+    );
     (out, diags)
 }
 
@@ -581,7 +595,10 @@ fn broadcast_of(p: &IpPrefix) -> Option<Ipv4Addr> {
     }
 }
 
-fn map_vip(v: &keepalived_conf::VirtualIp, diags: &mut Vec<Diagnostic>) -> Option<VipSpec> {
+pub(crate) fn map_vip(
+    v: &keepalived_conf::VirtualIp,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<VipSpec> {
     let span = v.address.span;
     let prefix = v.address.value;
     let scope = match &v.scope {
@@ -923,20 +940,16 @@ pub fn map_instance(
         ));
     }
     let vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
-    if let Some(r) = vi.virtual_routes.first() {
-        diags.push(not_acted_on(
-            r.span,
-            "`virtual_routes`",
-            "add these routes while MASTER and remove them otherwise",
-        ));
-    }
-    if let Some(r) = vi.virtual_rules.first() {
-        diags.push(not_acted_on(
-            r.span,
-            "`virtual_rules`",
-            "add these policy rules while MASTER and remove them otherwise",
-        ));
-    }
+    let routes = vi
+        .virtual_routes
+        .iter()
+        .filter_map(|r| crate::spec::routes::map_route(r, diags))
+        .collect();
+    let rules = vi
+        .virtual_rules
+        .iter()
+        .map(|r| crate::spec::routes::map_rule(r, diags))
+        .collect();
     if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
         && s.value
     {
@@ -1133,6 +1146,8 @@ pub fn map_instance(
         vmac,
         drop_vips,
         span,
+        routes,
+        rules,
     })
 }
 

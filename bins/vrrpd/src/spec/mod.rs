@@ -7,10 +7,12 @@
 //! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
-//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
+//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances;
+//! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules.
 
 pub mod load;
 pub mod lvs_sync;
 pub mod mapping;
+pub mod routes;
 pub mod sync_group;
 pub mod vmac;
