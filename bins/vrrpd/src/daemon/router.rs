@@ -455,6 +455,8 @@ impl Router {
                     }
                 }
             }
+            // keepalived vrrp_restore_interfaces_startup: its virtual rules too
+            s.routes.remove_leftover_rules(&self.rtnl).await;
         }
     }
 

@@ -104,6 +104,18 @@ impl RouteSet {
         self.routes.is_empty() && self.rules.is_empty()
     }
 
+    /// First start: every configured rule equal to one in the kernel is
+    /// deleted (left over by an earlier run; keepalived
+    /// `vrrp_restore_interfaces_startup` and `start_vrrp` delete with
+    /// `force`, not-found ignored). Routes are not: none is set yet.
+    pub async fn remove_leftover_rules(&self, rtnl: &Rtnl) {
+        for r in &self.rules {
+            if rtnl.del_rule(&r.conf.spec).await.is_ok() {
+                info!(rule = %r.conf.text, "removed leftover rule");
+            }
+        }
+    }
+
     /// Routes then rules (keepalived `vrrp_state_become_master`, after the
     /// VIPs). `force_routes` re-adds routes already set, as a reload of a
     /// Master does (a route the kernel dropped with a VIP comes back).
@@ -266,9 +278,9 @@ impl Statics {
     /// `start_vrrp`: `netlink_rulelist(..., IPRULE_DEL, true)`, not-found
     /// ignored), then addresses, routes and rules are added.
     pub async fn start(&mut self, spec: &StaticSpec, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
-        for r in &spec.rules {
-            let _ = rtnl.del_rule(&r.spec).await;
-        }
+        RouteSet::new(&[], &spec.rules)
+            .remove_leftover_rules(rtnl)
+            .await;
         self.addresses = spec.addresses.iter().map(|v| (v.clone(), None)).collect();
         self.set = RouteSet::new(&spec.routes, &spec.rules);
         self.add(rtnl, ifindex_of).await;
