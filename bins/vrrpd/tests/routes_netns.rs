@@ -159,6 +159,46 @@ impl Daemon {
     }
 }
 
+/// `ip monitor route rule` in a namespace, from [`Monitor::start`] until
+/// [`Monitor::events`].
+struct Monitor {
+    kid: common::Kid,
+    path: PathBuf,
+}
+
+impl Monitor {
+    fn start(link: &Link, ns: &str) -> Monitor {
+        let path = link.dir.join(format!("{ns}.monitor"));
+        let out = std::fs::File::create(&path).unwrap();
+        let kid = Command::new("ip")
+            .args(["-n", ns, "monitor", "route", "rule"])
+            .stdout(out)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // the subscription is in place once ip has started
+        std::thread::sleep(Duration::from_millis(300));
+        Monitor {
+            kid: common::Kid(kid),
+            path,
+        }
+    }
+
+    /// The events seen, sorted, without link-local and multicast routes.
+    fn events(self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(self.kid);
+        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
+        let mut ev: Vec<String> = text
+            .lines()
+            .filter(|l| !l.contains("fe80:") && !l.contains("ff00:"))
+            .map(|l| l.trim().to_string())
+            .collect();
+        ev.sort();
+        ev
+    }
+}
+
 /// Routes (all tables) and rules of both families in `ns`, as sorted JSON
 /// texts, without what differs between two namespaces for reasons of their
 /// own: link-local addresses and their routes (MACs differ) and the
@@ -361,7 +401,10 @@ fn routes_and_rules_follow_keepalived() {
         );
     }
 
-    // SIGHUP with a changed set while Master.
+    // SIGHUP with a changed set while Master, watching the route and rule
+    // events: the same changes, and none for what did not change.
+    let kmon = Monitor::start(&k, &k.ns);
+    let omon = Monitor::start(&o, &o.ns);
     let changed = config(STATIC_RELOADED, ROUTES_RELOADED, 100);
     kd.reload(&k, &k.ns, &changed);
     od.reload(&o, &o.ns, &changed);
@@ -373,6 +416,19 @@ fn routes_and_rules_follow_keepalived() {
         });
     }
     let reloaded = assert_same("after SIGHUP", &k, &k.ns, &o, &o.ns);
+    let (kev, oev) = (kmon.events(), omon.events());
+    assert_eq!(oev, kev, "route and rule events of the reload");
+    for unchanged in ["from 10.9.0.44 lookup 100", "fwmark 0x7 lookup 101"] {
+        assert!(
+            !oev.iter().any(|e| e.contains(unchanged)),
+            "an unchanged rule churned: {oev:#?}"
+        );
+    }
+    assert!(
+        oev.iter()
+            .any(|e| e.starts_with("Deleted") && e.contains("10.22.0.0/16")),
+        "{oev:#?}"
+    );
     assert!(reloaded.iter().any(|l| l.contains("\"metric\":21")));
     assert!(!reloaded.iter().any(|l| l.contains("fd00:77::")));
 

@@ -7,7 +7,7 @@ use keepalived_conf::{Config, Diagnostic, Span};
 use keepalived_conf::{Route, RouteMode, Rule, RuleAction};
 use netio::{AddMode, NexthopSpec, RouteSpec, RuleSpec};
 
-use super::mapping::VipSpec;
+use super::mapping::{VipSpec, not_acted_on};
 
 /// RTPROT_KEEPALIVED (the protocol of every route and rule keepalived tracks).
 pub const RTPROT_KEEPALIVED: u8 = netio::route::RTPROT_KEEPALIVED;
@@ -60,14 +60,36 @@ pub struct StaticSpec {
 pub const DEFAULT_INTERFACE: &str = "eth0";
 
 fn untyped_warning(span: Span, what: &str, text: &str) -> Diagnostic {
-    Diagnostic::warning(
-        "not-acted-on",
+    not_acted_on(
         span,
-        format!(
-            "vrrpd does not act on {what} option `{text}`: the entry is installed without it \
-             (keepalived would set it)"
-        ),
+        &format!("{what} option `{text}`"),
+        "set it; vrrpd installs the entry without it",
     )
+}
+
+/// The first entry keepalived would watch (no `no_track`; a route also needs
+/// a `dev`), for a warning: vrrpd does not watch for entries deleted behind
+/// its back (keepalived_netlink.c `netlink_route_filter`,
+/// `netlink_rule_filter`, `reinstate_static_*`).
+fn first_tracked(routes: &[Route], rules: &[Rule]) -> Option<Span> {
+    routes
+        .iter()
+        .filter(|r| !r.no_track && r.dev.is_some())
+        .map(|r| r.span)
+        .chain(rules.iter().filter(|r| !r.no_track).map(|r| r.span))
+        .min()
+}
+
+/// The warning for an instance's tracked `virtual_routes` / `virtual_rules`.
+pub fn virtual_tracking_warning(routes: &[Route], rules: &[Rule]) -> Option<Diagnostic> {
+    first_tracked(routes, rules).map(|span| {
+        not_acted_on(
+            span,
+            "watching `virtual_routes` / `virtual_rules` entries without `no_track`",
+            "make the instance BACKUP when such an entry is deleted by something else while it \
+             is Master",
+        )
+    })
 }
 
 /// One `virtual_routes` / `static_routes` entry (keepalived `alloc_route`,
@@ -241,6 +263,22 @@ pub fn map_statics(cfg: &Config, diags: &mut Vec<Diagnostic>) -> StaticSpec {
         .iter()
         .map(|r| map_rule(r, diags))
         .collect();
+    let tracked_address = cfg
+        .static_ipaddress
+        .iter()
+        .filter(|a| !a.no_track)
+        .map(|a| a.address.span);
+    if let Some(span) = first_tracked(&cfg.static_routes, &cfg.static_rules)
+        .into_iter()
+        .chain(tracked_address)
+        .min()
+    {
+        diags.push(not_acted_on(
+            span,
+            "watching static addresses, routes and rules without `no_track`",
+            "add such an entry again when something else deletes it",
+        ));
+    }
     s
 }
 
@@ -274,5 +312,32 @@ mod tests {
         assert_eq!(prios, [16384, 16384, 16383, 7]);
         assert_eq!(s.rules[0].spec.protocol, Some(RTPROT_KEEPALIVED));
         assert_eq!(s.rules[0].spec.table, 100);
+    }
+
+    #[test]
+    fn what_is_not_acted_on_is_warned_by_name() {
+        let c = cfg("static_routes {\n 10.9.0.0/16 dev lo rtt 3\n}\n\
+             vrrp_instance A {\n interface lo\n virtual_router_id 1\n\
+             virtual_ipaddress {\n 192.0.2.1\n }\n\
+             virtual_routes {\n 10.8.0.0/16 dev lo no_track\n 10.7.0.0/16 via 192.0.2.9 dev lo\n }\n\
+             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n");
+        let mut d = Vec::new();
+        map_statics(&c, &mut d);
+        let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            text.iter().any(|m| m.contains("route option `rtt 3`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|m| m.contains("watching static")),
+            "{text:?}"
+        );
+        let vi = &c.vrrp_instances[0];
+        let w = virtual_tracking_warning(&vi.virtual_routes, &vi.virtual_rules).unwrap();
+        // the first tracked entry: the second route (the first has no_track)
+        assert_eq!(w.span.map(|s| s.line), Some(12));
+        assert!(w.message.contains("BACKUP"));
+        let all_untracked = virtual_tracking_warning(&vi.virtual_routes[..1], &vi.virtual_rules);
+        assert!(all_untracked.is_none());
     }
 }
