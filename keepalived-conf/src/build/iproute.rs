@@ -1,7 +1,8 @@
 //! `virtual_routes` / `static_routes` and `virtual_rules` / `static_rules` entries,
 //! read word by word as keepalived 2.2.7 reads them (`vrrp_iproute.c alloc_route`,
 //! `parse_nexthops`, `vrrp_iprule.c alloc_rule`). An entry keepalived refuses is
-//! skipped with an error at its position, as keepalived skips it with a message.
+//! skipped with a warning at its position: keepalived logs a configuration error,
+//! skips that entry and runs on.
 
 use super::Ctx;
 use crate::diag::Diagnostic;
@@ -54,7 +55,7 @@ pub(crate) fn routes(c: &mut Ctx, n: &Node) -> Vec<Route> {
                     c.sink.push(d);
                 }
                 c.sink.push(
-                    Diagnostic::error("invalid-route", span, format!("{msg}; route skipped"))
+                    Diagnostic::warning("invalid-route", span, format!("{msg}; route skipped"))
                         .with_hint("routes use `ip route` syntax: `[TYPE] PREFIX [via IP] [dev IF] [src IP] [table N] [metric N] ...`"),
                 );
             }
@@ -85,7 +86,7 @@ pub(crate) fn rules(c: &mut Ctx, n: &Node) -> Vec<Rule> {
                 out.push(r);
             }
             Err(Refused(span, msg)) => c.sink.push(
-                Diagnostic::error("invalid-rule", span, format!("{msg}; rule skipped"))
+                Diagnostic::warning("invalid-rule", span, format!("{msg}; rule skipped"))
                     .with_hint("rules use `ip rule` syntax: `[from P] [to P] [fwmark M] [iif IF] table N preference N`"),
             ),
         }
