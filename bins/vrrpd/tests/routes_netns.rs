@@ -8,7 +8,14 @@
 //! all` and `ip -j -d -4/-6 rule` of both namespaces must be equal: once
 //! Master, after a SIGHUP with a changed route and rule set, after a
 //! higher-priority router in the peer namespace demoted them (keepalived's
-//! peer against keepalived, vrrpd's against vrrpd), and after SIGTERM. Two
+//! peer against keepalived, vrrpd's against vrrpd), and after SIGTERM; the
+//! route and rule events of the SIGHUP (`ip monitor`) must be equal too. The
+//! entries cover both families, tables by number and name, unicast,
+//! blackhole, unreachable, prohibit and throw routes, metric, src, onlink,
+//! scope, protocol with `no_track`, RTAX metrics with a lock, IPv6 `pref`,
+//! multipath nexthops, and rules with from/to/not/fwmark with a mask/iif/oif/
+//! uidrange/goto/blackhole/unreachable/suppress_prefixlength, automatic
+//! preferences per family, and an `inet6` entry keepalived refuses. Two
 //! configurations from the real-world corpus (OpenStack Octavia's and
 //! Neutron's) are checked the same way when the corpus is present.
 
@@ -326,6 +333,13 @@ const ROUTES: &str = " virtual_routes {
   2001:db8:5::/64 via fd00:9::fe dev eth0 metric 20
   unreachable 2001:db8:6::/64 table 100
   prohibit 10.23.0.0/16 metric 7
+  10.25.0.0/16 table main nexthop via 10.9.0.250 dev eth0 weight 2 nexthop via 10.9.0.251 dev eth0
+  10.26.0.0/16 via 10.9.0.252 dev eth0 mtu lock 1400 advmss 1360 initcwnd 10 table 102
+  10.27.0.0/16 via 172.16.0.1 dev eth0 onlink
+  10.28.0.0/16 dev eth0 scope link protocol static no_track
+  throw 10.29.0.0/16 table 102
+  2001:db8:7::/64 via fd00:9::fd dev eth0 pref high table 102
+  2001:db8:8::/64 nexthop via fd00:9::fb dev eth0 nexthop via fd00:9::fc dev eth0
  }
  virtual_rules {
   from 10.9.0.44/32 table 100 priority 100
@@ -333,6 +347,14 @@ const ROUTES: &str = " virtual_routes {
   from fd00:9::44/128 table 100 priority 100
   fwmark 7 table 101 priority 102
   from 10.31.0.0/16 table 101
+  not from 10.32.0.0/16 fwmark 0x10/0xf0 iif eth0 oif eth1 lookup 102 priority 104
+  uidrange 1000-2000 table 102 priority 105
+  from 10.33.0.0/16 goto 110 priority 106
+  from 10.34.0.0/16 blackhole priority 107
+  to 2001:db8:9::/64 type unreachable priority 108
+  from 10.35.0.0/16 table 102 suppress_prefixlength 0 priority 109
+  inet6 from all table 102
+  from 2001:db8:a::/64 table 102
  }
 ";
 

@@ -335,7 +335,12 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         let w = &ws[c.i];
         let k = w.text.as_str();
         match k {
-            "inet" | "inet6" => set_family(&mut fam, k == "inet6", w.span)?,
+            "inet" | "inet6" => {
+                set_family(&mut fam, k == "inet6", w.span)?;
+                // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
+                // (its loop advances twice): `inet6 from ...` loses the `from`
+                c.i += 1;
+            }
             "src" => {
                 let v = c.value(k)?;
                 let a = values::parse_ip(&v.text).map_err(|_| {
@@ -701,7 +706,12 @@ fn rule(ws: &[Word], span: Span) -> Res<Rule> {
         let w = &ws[c.i];
         let k = w.text.as_str();
         match k {
-            "inet" | "inet6" => set_family(&mut fam, k == "inet6", w.span)?,
+            "inet" | "inet6" => {
+                set_family(&mut fam, k == "inet6", w.span)?;
+                // keepalived 2.2.7 steps over the word after `inet`/`inet6` too
+                // (its loop advances twice): `inet6 from ...` loses the `from`
+                c.i += 1;
+            }
             "from" | "to" => {
                 let v = c.value(k)?;
                 let (f, p) = parse_dest(&v.text).ok_or_else(|| {
@@ -939,6 +949,7 @@ mod tests {
             "10.0.0.0/8 nexthop via 10.0.0.1 bogus",
             "from 10.0.0.0/8 ::/0",
             "10.0.0.0/8 nexthop via 10.0.0.1 weight 0",
+            "inet6 2001:db8::/64 dev eth0",
         ] {
             assert!(rt(bad).is_err(), "{bad}");
         }
@@ -980,6 +991,7 @@ mod tests {
             "from 10.0.0.0/8 bogus table 1",
             "from 10.0.0.0/8 nop sup_pl 3",
             "from 10.0.0.0/8 table 1 pref 3",
+            "inet6 from all table 1 preference 3",
         ] {
             assert!(ru(bad).is_err(), "{bad}");
         }
