@@ -346,9 +346,16 @@ pub struct Route {
     pub mode: RouteMode,
     /// `nexthop ...` entries (and the deprecated `via A or B`).
     pub nexthops: Vec<Nexthop>,
-    /// Options keepalived accepts that this model does not carry (`encap`, `realms`,
-    /// `rtt`, `congctl`, `expires`, `vrf`, `track_group`, ...), as written, with their
-    /// positions: a daemon that installs routes must warn about them.
+    /// `congctl [lock] NAME` (RTAX_CC_ALGO; its lock bit is in `lock`).
+    pub congctl: Option<String>,
+    /// `realms [FROM/]TO` (RTA_FLOW: FROM in the high 16 bits).
+    pub realms: Option<u32>,
+    /// `expires N` (IPv6, seconds).
+    pub expires: Option<u32>,
+    /// Options keepalived accepts that this model does not carry (`encap`,
+    /// `ttl-propagate`, `vrf`, `track_group`, `as`, nexthop `encap`/`realms`), as
+    /// written, with their positions: a daemon that installs routes must warn about
+    /// them.
     pub untyped: Vec<Spanned<String>>,
 }
 
@@ -437,9 +444,18 @@ pub struct Rule {
     pub suppress_prefixlength: Option<u32>,
     /// `protocol N`; keepalived's own (18) when tracked.
     pub protocol: Option<u8>,
-    /// Options keepalived accepts that this model does not carry (`realms`,
-    /// `suppress_ifgroup`, `tunnel-id`, `ipproto`, `sport`, `dport`, `track_group`),
-    /// as written: a daemon that installs rules must warn about them.
+    /// `realms [FROM/]TO`.
+    pub realms: Option<u32>,
+    /// `suppress_ifgroup N` / `sup_group N`.
+    pub suppress_ifgroup: Option<u32>,
+    /// `ipproto P` (number or name from `/etc/protocols`).
+    pub ipproto: Option<u8>,
+    /// `sport A-B`.
+    pub sport: Option<(u16, u16)>,
+    /// `dport A-B`.
+    pub dport: Option<(u16, u16)>,
+    /// Options keepalived accepts that this model does not carry (`tunnel-id`,
+    /// `track_group`), as written: a daemon that installs rules must warn about them.
     pub untyped: Vec<Spanned<String>>,
 }
 

@@ -8,10 +8,12 @@ use std::net::IpAddr;
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteNextHop,
-    RouteNextHopFlags, RoutePreference, RouteProtocol, RouteScope, RouteType,
+    RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope, RouteType,
 };
-use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage, RuleUidRange};
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_packet_route::rule::{
+    RuleAction, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange,
+};
+use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
 
 use crate::error::NetlinkError;
 use crate::rtnl::Rtnl;
@@ -106,6 +108,12 @@ pub struct RouteSpec {
     pub pref: Option<u8>,
     /// RTA_MULTIPATH hops.
     pub nexthops: Vec<NexthopSpec>,
+    /// RTAX_CC_ALGO (`congctl`).
+    pub congctl: Option<String>,
+    /// RTA_FLOW (`realms`): source realm in the high 16 bits.
+    pub realms: Option<u32>,
+    /// RTA_EXPIRES (IPv6, seconds).
+    pub expires: Option<u32>,
 }
 
 fn family(ipv6: bool) -> AddressFamily {
@@ -124,9 +132,15 @@ fn metric(id: u16, v: u32) -> Option<RouteMetric> {
         7 => RouteMetric::Cwnd(v),
         8 => RouteMetric::Advmss(v),
         9 => RouteMetric::Reordering(v),
+        4 => RouteMetric::Rtt(v),
+        5 => RouteMetric::RttVar(v),
         10 => RouteMetric::Hoplimit(v),
         11 => RouteMetric::InitCwnd(v),
+        12 => RouteMetric::Features(v),
+        13 => RouteMetric::RtoMin(v),
         14 => RouteMetric::InitRwnd(v),
+        15 => RouteMetric::QuickAck(v),
+        17 => RouteMetric::FastopenNoCookie(v),
         _ => return None,
     })
 }
@@ -208,6 +222,18 @@ impl RouteSpec {
             .iter()
             .filter_map(|&(id, v)| metric(id, v))
             .collect();
+        if let Some(r) = self.realms {
+            m.attributes.push(RouteAttribute::Realm(RouteRealm {
+                source: (r >> 16) as u16,
+                destination: (r & 0xffff) as u16,
+            }));
+        }
+        if let Some(e) = self.expires {
+            m.attributes.push(RouteAttribute::Expires(e));
+        }
+        if let Some(c) = &self.congctl {
+            metrics.push(RouteMetric::CcAlgo(c.clone()));
+        }
         if let Some(p) = self.pref {
             m.attributes
                 .push(RouteAttribute::Preference(RoutePreference::from(p)));
@@ -283,6 +309,16 @@ pub struct RuleSpec {
     pub l3mdev: bool,
     /// FRA_PROTOCOL.
     pub protocol: Option<u8>,
+    /// FRA_FLOW (`realms`).
+    pub realms: Option<u32>,
+    /// FRA_SUPPRESS_IFGROUP.
+    pub suppress_ifgroup: Option<u32>,
+    /// FRA_IP_PROTO.
+    pub ipproto: Option<u8>,
+    /// FRA_SPORT_RANGE.
+    pub sport: Option<(u16, u16)>,
+    /// FRA_DPORT_RANGE.
+    pub dport: Option<(u16, u16)>,
 }
 
 impl RuleSpec {
@@ -340,8 +376,17 @@ impl RuleSpec {
         if let Some(v) = self.fwmask {
             m.attributes.push(RuleAttribute::FwMask(v));
         }
+        if let Some(r) = self.realms {
+            m.attributes.push(RuleAttribute::Realm(RouteRealm {
+                source: (r >> 16) as u16,
+                destination: (r & 0xffff) as u16,
+            }));
+        }
         if let Some(v) = self.suppress_prefixlength {
             m.attributes.push(RuleAttribute::SuppressPrefixLen(v));
+        }
+        if let Some(v) = self.suppress_ifgroup {
+            m.attributes.push(RuleAttribute::SuppressIfGroup(v));
         }
         if let Some(i) = &self.iif {
             m.attributes.push(RuleAttribute::Iifname(i.clone()));
@@ -359,6 +404,21 @@ impl RuleSpec {
         if let Some(p) = self.protocol {
             m.attributes
                 .push(RuleAttribute::Protocol(RouteProtocol::from(p)));
+        }
+        if let Some(p) = self.ipproto {
+            m.attributes
+                .push(RuleAttribute::IpProtocol(IpProtocol::from(p)));
+        }
+        if let Some((start, end)) = self.sport {
+            m.attributes
+                .push(RuleAttribute::SourcePortRange(RulePortRange { start, end }));
+        }
+        if let Some((start, end)) = self.dport {
+            m.attributes
+                .push(RuleAttribute::DestinationPortRange(RulePortRange {
+                    start,
+                    end,
+                }));
         }
         if let Some(g) = self.goto {
             m.attributes.push(RuleAttribute::Goto(g));
@@ -569,6 +629,9 @@ mod tests {
             lock: 1 << 2,
             pref: None,
             nexthops: Vec::new(),
+            congctl: None,
+            realms: None,
+            expires: None,
         }
     }
 
@@ -618,6 +681,11 @@ mod tests {
             suppress_prefixlength: None,
             l3mdev: false,
             protocol: Some(18),
+            realms: None,
+            suppress_ifgroup: None,
+            ipproto: Some(6),
+            sport: None,
+            dport: Some((80, 81)),
         };
         let m = r.to_message();
         assert_eq!(m.header.table, 100);

@@ -13,8 +13,10 @@
 //! entries cover both families, tables by number and name, unicast,
 //! blackhole, unreachable, prohibit and throw routes, metric, src, onlink,
 //! scope, protocol with `no_track`, RTAX metrics with a lock, IPv6 `pref`,
-//! multipath nexthops, and rules with from/to/not/fwmark with a mask/iif/oif/
-//! uidrange/goto/blackhole/unreachable/suppress_prefixlength, automatic
+//! multipath nexthops, rtt/rttvar/rto_min/features/quickack/congctl/
+//! fastopen_no_cookie/realms/expires, and rules with from/to/not/fwmark with a mask/iif/oif/
+//! uidrange/goto/blackhole/unreachable/suppress_prefixlength/realms/
+//! sup_group/ipproto/sport/dport (a single port: kept without it), automatic
 //! preferences per family, and an `inet6` entry keepalived refuses. Two
 //! configurations from the real-world corpus (OpenStack Octavia's and
 //! Neutron's) are checked the same way when the corpus is present.
@@ -340,6 +342,8 @@ const ROUTES: &str = " virtual_routes {
   throw 10.29.0.0/16 table 102
   2001:db8:7::/64 via fd00:9::fd dev eth0 pref high table 102
   2001:db8:8::/64 nexthop via fd00:9::fb dev eth0 nexthop via fd00:9::fc dev eth0
+  10.36.0.0/16 via 10.9.0.252 dev eth0 rtt 300ms rttvar lock 1s rto_min 250ms features ecn quickack 1 congctl cubic fastopen_no_cookie 1 realms 2/3 table 103
+  2001:db8:b::/64 via fd00:9::fa dev eth0 expires 600 table 103
  }
  virtual_rules {
   from 10.9.0.44/32 table 100 priority 100
@@ -355,6 +359,9 @@ const ROUTES: &str = " virtual_routes {
   from 10.35.0.0/16 table 102 suppress_prefixlength 0 priority 109
   inet6 from all table 102
   from 2001:db8:a::/64 table 102
+  from 10.37.0.0/16 ipproto tcp sport 1000-2000 dport 80-81 table 102 priority 110
+  from 10.38.0.0/16 realms 4 sup_group 0 table 102 priority 111
+  from 10.39.0.0/16 dport 443 table 102 priority 112
  }
 ";
 
@@ -416,6 +423,14 @@ fn routes_and_rules_follow_keepalived() {
         "\"src\":\"fd00:9::44\"",
         "\"priority\":16384",
         "\"protocol\":\"keepalived\"",
+        "\"dst\":\"10.36.0.0/16\"",
+        "\"congestion\":\"cubic\"",
+        "\"dst\":\"2001:db8:b::/64\"",
+        "\"src\":\"10.37.0.0\"",
+        "\"src\":\"10.38.0.0\"",
+        "\"src\":\"10.39.0.0\"",
+        "\"src\":\"2001:db8:a::\"",
+        "\"nexthops\"",
     ] {
         assert!(
             master.iter().any(|l| l.contains(want)),

@@ -69,7 +69,12 @@ pub(crate) fn rules(c: &mut Ctx, n: &Node) -> Vec<Rule> {
     let mut out = Vec::new();
     for e in c.items(n) {
         c.no_block(e);
-        match rule(&e.words, e.span()) {
+        let mut warnings = Vec::new();
+        let res = rule(&e.words, e.span(), &mut warnings);
+        for d in warnings {
+            c.sink.push(d);
+        }
+        match res {
             Ok(r) => {
                 if r.preference.is_none() {
                     c.sink.push(
@@ -281,21 +286,82 @@ mod rtax {
     pub const HOPLIMIT: u16 = 10;
     pub const INITCWND: u16 = 11;
     pub const INITRWND: u16 = 14;
+    pub const RTT: u16 = 4;
+    pub const RTTVAR: u16 = 5;
+    pub const FEATURES: u16 = 12;
+    pub const RTO_MIN: u16 = 13;
+    pub const QUICKACK: u16 = 15;
+    pub const CC_ALGO: u16 = 16;
+    pub const FASTOPEN_NO_COOKIE: u16 = 17;
+}
+
+/// RTAX_FEATURE_ECN.
+const RTAX_FEATURE_ECN: u32 = 1;
+
+/// The kernel's bounds for rtt values (TCP_RTO_MIN, TCP_RTO_MAX), in ms.
+const RTT_MIN_MS: u64 = 200;
+const RTT_MAX_MS: u64 = 120_000;
+
+/// keepalived `get_time_rtt`: a time for `rtt`, `rttvar` or `rto_min` in the
+/// metric's units of 1/(1000 × `unit_mult`) s. With `s`/`sec`/`secs` or `ms`
+/// (case-insensitive) the value is a time, else a raw count; either is clamped to
+/// 200 ms .. 120 s.
+fn time_rtt(s: &str, unit_mult: u64) -> Option<u32> {
+    let lower = s.to_ascii_lowercase();
+    let (num, scale, raw) = if let Some(p) = lower.find('s') {
+        let suffix = &lower[p..];
+        if !matches!(suffix, "s" | "sec" | "secs") {
+            return None;
+        }
+        if p > 0 && lower.as_bytes()[p - 1] == b'm' {
+            (&lower[..p - 1], 0u32, false)
+        } else {
+            (&lower[..p], 3u32, false)
+        }
+    } else {
+        (lower.as_str(), 0u32, true)
+    };
+    if num.is_empty() || num.contains('e') {
+        return None;
+    }
+    let (int, frac) = match num.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (num, ""),
+    };
+    if frac.len() > scale as usize
+        || int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut digits = format!("{int}{frac}");
+    for _ in frac.len()..scale as usize {
+        digits.push('0');
+    }
+    let mut v: u64 = digits.parse().ok()?;
+    if v > RTT_MAX_MS * unit_mult * 1000 {
+        return None;
+    }
+    if !raw {
+        v *= unit_mult;
+    }
+    Some(v.clamp(RTT_MIN_MS * unit_mult, RTT_MAX_MS * unit_mult) as u32)
+}
+
+/// keepalived `get_realms`: `TO` or `FROM/TO`, each a number up to 255 or a name
+/// from `/etc/iproute2/rt_realms`; FROM goes in the high 16 bits.
+fn realms(s: &str) -> Option<u32> {
+    let one = |x: &str| rt_lookup(x, "rt_realms", &[], 255);
+    match s.split_once('/') {
+        Some((a, b)) => Some(one(a)? << 16 | one(b)?),
+        None => one(s),
+    }
 }
 
 /// Options keepalived 2.2.7 accepts on a route that the model keeps as words, with the
 /// number of values each takes.
 const ROUTE_UNTYPED: &[(&str, usize)] = &[
-    ("realms", 1),
-    ("rtt", 1),
-    ("rttvar", 1),
-    ("rto_min", 1),
-    ("features", 1),
-    ("quickack", 1),
-    ("congctl", 1),
     ("ttl-propagate", 1),
-    ("fastopen_no_cookie", 1),
-    ("expires", 1),
     ("vrf", 1),
     ("track_group", 1),
     ("as", 1),
@@ -326,6 +392,9 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         pref: None,
         mode: RouteMode::Prepend,
         nexthops: Vec::new(),
+        congctl: None,
+        realms: None,
+        expires: None,
         untyped: Vec::new(),
     };
     let mut fam: Option<bool> = None;
@@ -447,6 +516,70 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                 };
                 r.metrics.push((id, u32_of(v, k, max)?));
             }
+            "rtt" | "rttvar" | "rto_min" => {
+                let (id, mult) = match k {
+                    "rtt" => (rtax::RTT, 8),
+                    "rttvar" => (rtax::RTTVAR, 4),
+                    _ => (rtax::RTO_MIN, 1),
+                };
+                if c.peek_is("lock") {
+                    c.i += 1;
+                    r.lock |= 1 << id;
+                }
+                let v = c.value(k)?;
+                let t = time_rtt(&v.text, mult).ok_or_else(|| {
+                    Refused(v.span, format!("invalid {k} `{}` for route", v.text))
+                })?;
+                r.metrics.push((id, t));
+            }
+            "features" => {
+                let v = c.value(k)?;
+                if v.text == "ecn" {
+                    r.metrics.push((rtax::FEATURES, RTAX_FEATURE_ECN));
+                } else {
+                    // keepalived reports it and keeps the route
+                    warnings.push(Diagnostic::warning(
+                        "invalid-route",
+                        v.span,
+                        format!("feature `{}` not supported, ignored", v.text),
+                    ));
+                }
+            }
+            "quickack" | "fastopen_no_cookie" => {
+                let v = c.value(k)?;
+                let n = u32_of(v, k, 1)?;
+                let id = if k == "quickack" {
+                    rtax::QUICKACK
+                } else {
+                    rtax::FASTOPEN_NO_COOKIE
+                };
+                r.metrics.push((id, n));
+            }
+            "congctl" => {
+                if c.peek_is("lock") {
+                    c.i += 1;
+                    r.lock |= 1 << rtax::CC_ALGO;
+                }
+                r.congctl = Some(c.value(k)?.text.to_string());
+            }
+            "realms" => {
+                let v = c.value(k)?;
+                r.realms = Some(realms(&v.text).ok_or_else(|| {
+                    Refused(v.span, format!("invalid realms `{}` for route", v.text))
+                })?);
+                if fam == Some(true) {
+                    return Err(Refused(w.span, "realms are only valid for IPv4".into()));
+                }
+                fam = Some(false);
+            }
+            "expires" => {
+                let v = c.value(k)?;
+                if fam == Some(false) {
+                    return Err(Refused(w.span, "expires is only valid for IPv6".into()));
+                }
+                fam = Some(true);
+                r.expires = Some(u32_of(v, "expires time", u64::from(u32::MAX))?);
+            }
             "pref" => {
                 let v = c.value(k)?;
                 if fam == Some(false) {
@@ -521,10 +654,6 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                 let mut text = k.to_string();
                 if k == "as" && c.peek_is("to") {
                     c.i += 1;
-                }
-                if matches!(k, "rtt" | "rttvar" | "rto_min" | "congctl") && c.peek_is("lock") {
-                    c.i += 1;
-                    text.push_str(" lock");
                 }
                 let v = c.value(k)?;
                 text.push(' ');
@@ -654,19 +783,40 @@ fn nexthops(c: &mut Cursor, r: &mut Route, fam: &mut Option<bool>) -> Res<()> {
 }
 
 /// Options of a rule that the model keeps as words.
-const RULE_UNTYPED: &[&str] = &[
-    "realms",
-    "suppress_ifgroup",
-    "sup_group",
-    "tunnel-id",
-    "ipproto",
-    "sport",
-    "dport",
-    "track_group",
-];
+const RULE_UNTYPED: &[&str] = &["tunnel-id", "track_group"];
+
+/// keepalived reports an invalid value of some rule options and keeps the rule
+/// without the option.
+fn kept_without(v: &Word, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "invalid-rule",
+        v.span,
+        format!("invalid {what} `{}`, the rule is kept without it", v.text),
+    )
+}
+
+/// keepalived `inet_proto_a2n`: a number up to 127 or a protocol name (or alias)
+/// from `/etc/protocols`.
+fn ip_proto(s: &str) -> Option<u8> {
+    if s.is_empty() || s.starts_with('-') {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<u8>().ok().filter(|n| *n <= 127);
+    }
+    let text = std::fs::read_to_string("/etc/protocols").ok()?;
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .find_map(|l| {
+            let mut it = l.split_whitespace();
+            let name = it.next()?;
+            let num: u8 = it.next()?.parse().ok()?;
+            (name == s || it.any(|a| a == s)).then_some(num)
+        })
+}
 
 /// One rule entry (keepalived `alloc_rule`).
-fn rule(ws: &[Word], span: Span) -> Res<Rule> {
+fn rule(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Rule> {
     let mut r = Rule {
         from: None,
         to: None,
@@ -686,6 +836,11 @@ fn rule(ws: &[Word], span: Span) -> Res<Rule> {
         uidrange: None,
         suppress_prefixlength: None,
         protocol: None,
+        realms: None,
+        suppress_ifgroup: None,
+        ipproto: None,
+        sport: None,
+        dport: None,
         untyped: Vec::new(),
     };
     let mut action: Option<RuleAction> = None;
@@ -796,8 +951,47 @@ fn rule(ws: &[Word], span: Span) -> Res<Rule> {
             "protocol" => {
                 let v = c.value(k)?;
                 // keepalived reports an invalid protocol and keeps the rule
-                if let Ok(n) = values::parse_uint(&v.text, 0, 255) {
-                    r.protocol = Some(n as u8);
+                match values::parse_uint(&v.text, 0, 255) {
+                    Ok(n) => r.protocol = Some(n as u8),
+                    Err(_) => warnings.push(kept_without(v, "protocol")),
+                }
+            }
+            "realms" => {
+                let v = c.value(k)?;
+                r.realms = Some(realms(&v.text).ok_or_else(|| {
+                    Refused(v.span, format!("invalid realms `{}` for rule", v.text))
+                })?);
+                table_option = true;
+                set_family(&mut fam, false, w.span)?;
+            }
+            "suppress_ifgroup" | "sup_group" => {
+                let v = c.value(k)?;
+                r.suppress_ifgroup = Some(
+                    rt_lookup(&v.text, "group", &[], i32::MAX as u32).ok_or_else(|| {
+                        Refused(v.span, format!("suppress_group `{}` is invalid", v.text))
+                    })?,
+                );
+                table_option = true;
+            }
+            "ipproto" => {
+                let v = c.value(k)?;
+                match ip_proto(&v.text) {
+                    Some(p) => r.ipproto = Some(p),
+                    None => warnings.push(kept_without(v, "ipproto")),
+                }
+            }
+            "sport" | "dport" => {
+                let v = c.value(k)?;
+                // keepalived's sscanf("%hu-%hu") must find both ends; a single port
+                // is reported and the rule kept without it
+                let range = v
+                    .text
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+                match (range, k) {
+                    (Some(p), "sport") => r.sport = Some(p),
+                    (Some(p), _) => r.dport = Some(p),
+                    (None, _) => warnings.push(kept_without(v, k)),
                 }
             }
             "no_track" => r.no_track = true,
@@ -805,7 +999,6 @@ fn rule(ws: &[Word], span: Span) -> Res<Rule> {
                 let v = c.value(k)?;
                 r.untyped
                     .push(Spanned::new(format!("{k} {}", v.text), w.span));
-                table_option |= matches!(k, "realms" | "suppress_ifgroup" | "sup_group");
             }
             _ => {
                 let mut a = w;
@@ -884,7 +1077,7 @@ mod tests {
     }
 
     fn ru(s: &str) -> Res<Rule> {
-        rule(&words(s), Span::new(FileId(0), 1, 1))
+        rule(&words(s), Span::new(FileId(0), 1, 1), &mut Vec::new())
     }
 
     #[test]
@@ -929,12 +1122,33 @@ mod tests {
         let r = rt("10.0.0.0/8 dev x rtt 3 congctl lock cubic")
             .ok()
             .unwrap();
+        assert_eq!(r.congctl.as_deref(), Some("cubic"));
+        // a raw rtt below 200 ms is raised to it (units of 1/8000 s)
+        assert_eq!(r.metrics, vec![(rtax::RTT, 1600)]);
+        let r =
+            rt("10.0.0.0/8 dev x rtt 1.5s rttvar 300ms rto_min lock 250ms features ecn realms 2/3")
+                .ok()
+                .unwrap();
+        assert_eq!(
+            r.metrics,
+            vec![
+                (rtax::RTT, 12000),
+                (rtax::RTTVAR, 1200),
+                (rtax::RTO_MIN, 250),
+                (rtax::FEATURES, 1)
+            ]
+        );
+        assert_eq!(r.lock, 1 << rtax::RTO_MIN);
+        assert_eq!(r.realms, Some(2 << 16 | 3));
+        let r = rt("2001:db8::/64 dev x expires 300").ok().unwrap();
+        assert_eq!(r.expires, Some(300));
+        let r = rt("10.0.0.0/8 dev x ttl-propagate enabled").ok().unwrap();
         assert_eq!(
             r.untyped
                 .iter()
                 .map(|s| s.value.as_str())
                 .collect::<Vec<_>>(),
-            ["rtt 3", "congctl lock cubic"]
+            ["ttl-propagate enabled"]
         );
     }
 
@@ -981,6 +1195,24 @@ mod tests {
     }
 
     #[test]
+    fn rule_selectors_beyond_ip_rule_basics() {
+        let mut w = Vec::new();
+        let r = rule(
+            &words("from 10.0.0.0/8 ipproto tcp sport 1000-2000 dport 80 realms 4 sup_group 0 table 5 preference 9"),
+            Span::new(FileId(0), 1, 1),
+            &mut w,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(r.ipproto, Some(6));
+        assert_eq!(r.sport, Some((1000, 2000)));
+        // a single port: reported, the rule kept without it (keepalived's sscanf check)
+        assert_eq!(r.dport, None);
+        assert_eq!(w.len(), 1);
+        assert_eq!((r.realms, r.suppress_ifgroup), (Some(4), Some(0)));
+    }
+
+    #[test]
     fn refused_rules() {
         for bad in [
             "from 10.0.0.0/8 preference 5",
@@ -991,6 +1223,7 @@ mod tests {
             "from 10.0.0.0/8 bogus table 1",
             "from 10.0.0.0/8 nop sup_pl 3",
             "from 10.0.0.0/8 table 1 pref 3",
+            "from 10.0.0.0/8 realms 3 nop preference 2",
             "inet6 from all table 1 preference 3",
         ] {
             assert!(ru(bad).is_err(), "{bad}");

@@ -144,6 +144,9 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
                 onlink: n.onlink,
             })
             .collect(),
+        congctl: r.congctl.clone(),
+        realms: r.realms,
+        expires: r.expires,
     };
     Some(RouteConf {
         spec,
@@ -221,6 +224,11 @@ pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
             suppress_prefixlength: r.suppress_prefixlength,
             l3mdev,
             protocol,
+            realms: r.realms,
+            suppress_ifgroup: r.suppress_ifgroup,
+            ipproto: r.ipproto,
+            sport: r.sport,
+            dport: r.dport,
         },
         auto_priority: r.preference.is_none(),
         span: r.span,
