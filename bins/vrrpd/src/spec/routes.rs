@@ -324,16 +324,19 @@ mod tests {
 
     #[test]
     fn what_is_not_acted_on_is_warned_by_name() {
-        let c = cfg("static_routes {\n 10.9.0.0/16 dev lo rtt 3\n}\n\
+        let c = cfg(
+            "static_routes {\n 10.9.0.0/16 dev lo ttl-propagate enabled\n}\n\
              vrrp_instance A {\n interface lo\n virtual_router_id 1\n\
              virtual_ipaddress {\n 192.0.2.1\n }\n\
              virtual_routes {\n 10.8.0.0/16 dev lo no_track\n 10.7.0.0/16 via 192.0.2.9 dev lo\n }\n\
-             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n");
+             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n",
+        );
         let mut d = Vec::new();
         map_statics(&c, &mut d);
         let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
         assert!(
-            text.iter().any(|m| m.contains("route option `rtt 3`")),
+            text.iter()
+                .any(|m| m.contains("route option `ttl-propagate enabled`")),
             "{text:?}"
         );
         assert!(
