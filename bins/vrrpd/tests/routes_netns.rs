@@ -549,6 +549,56 @@ fn existing_entries_are_handled_as_keepalived() {
     assert!(after.iter().any(|l| l.contains("10.9.0.45")), "{after:#?}");
 }
 
+/// A SIGHUP that drops every virtual route and rule of a Master removes them
+/// all (keepalived `clear_diff_routes`/`clear_diff_rules`, "all removed"), and
+/// one that brings them back adds them again, as keepalived.
+#[test]
+fn reload_dropping_and_restoring_all_routes_follows_keepalived() {
+    let what = "routes reload differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let extra: &[(&str, &[&str])] = &[("eth1", &[])];
+    let k = Link::new(format!("rt-rk-{pid}"), extra);
+    let o = Link::new(format!("rt-ro-{pid}"), extra);
+    let with = config("", ROUTES_RELOADED, 100);
+    let without = config("", "", 100);
+    let mut kd = k.start(&k.ns, &with, false);
+    let mut od = o.start(&o.ns, &with, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} Master"), || has(&l.ns, "\"10.24.0.0/16\""));
+    }
+    assert_same("Master", &k, &k.ns, &o, &o.ns);
+    kd.reload(&k, &k.ns, &without);
+    od.reload(&o, &o.ns, &without);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} dropped its routes"), || {
+            !has(&l.ns, "\"10.24.0.0/16\"") && !has(&l.ns, "\"priority\":102")
+        });
+    }
+    let dropped = assert_same("routes dropped by SIGHUP", &k, &k.ns, &o, &o.ns);
+    assert!(
+        !dropped.iter().any(|l| l.contains("keepalived")),
+        "{dropped:#?}"
+    );
+    assert!(
+        dropped.iter().any(|l| l.contains("\"10.9.0.44\"")),
+        "VIP lost"
+    );
+    kd.reload(&k, &k.ns, &with);
+    od.reload(&o, &o.ns, &with);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} restored its routes"), || {
+            has(&l.ns, "\"10.24.0.0/16\"") && has(&l.ns, "\"priority\":102")
+        });
+    }
+    assert_same("routes restored by SIGHUP", &k, &k.ns, &o, &o.ns);
+    kd.stop();
+    od.stop();
+    assert_same("after SIGTERM", &k, &k.ns, &o, &o.ns);
+}
+
 /// A corpus file, when the corpus is on this machine.
 fn corpus(name: &str) -> Option<String> {
     let p = Path::new("/work/shared/realworld").join(name);
