@@ -599,6 +599,53 @@ fn reload_dropping_and_restoring_all_routes_follows_keepalived() {
     assert_same("after SIGTERM", &k, &k.ns, &o, &o.ns);
 }
 
+/// A route or rule naming an interface that does not exist stops keepalived's
+/// VRRP process before it installs anything ("Non-existent interface specified
+/// in configuration"); vrrpd refuses to start too, and neither leaves a
+/// static entry behind.
+#[test]
+fn a_missing_interface_stops_both() {
+    let what = "missing interface differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("rt-mk-{pid}"), &[]);
+    let o = Link::new(format!("rt-mo-{pid}"), &[]);
+    for routes in [
+        " virtual_routes {\n  10.40.0.0/16 dev nosuch0\n }\n",
+        " virtual_rules {\n  from 10.41.0.0/16 iif nosuch1 table 5 priority 113\n }\n",
+    ] {
+        let conf = config(
+            "static_routes {\n 198.51.100.0/24 via 10.9.0.254 dev eth0\n}\n",
+            routes,
+            100,
+        );
+        let mut kd = k.start(&k.ns, &conf, false);
+        let mut od = o.start(&o.ns, &conf, true);
+        for (d, who) in [(&mut kd, "keepalived"), (&mut od, "vrrpd")] {
+            let kid = &mut d.0.as_mut().unwrap().0;
+            let end = Instant::now() + Duration::from_secs(20);
+            let status = loop {
+                if let Some(st) = kid.try_wait().unwrap() {
+                    break st;
+                }
+                assert!(Instant::now() < end, "{who} still runs with {routes}");
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            if who == "vrrpd" {
+                assert!(!status.success(), "vrrpd exited 0 with {routes}");
+            }
+        }
+        assert!(o.log(&o.ns).contains("nosuch"), "{}", o.log(&o.ns));
+        let state = assert_same("refused", &k, &k.ns, &o, &o.ns);
+        assert!(
+            !state.iter().any(|l| l.contains("198.51.100.0")),
+            "{state:#?}"
+        );
+    }
+}
+
 /// A corpus file, when the corpus is on this machine.
 fn corpus(name: &str) -> Option<String> {
     let p = Path::new("/work/shared/realworld").join(name);

@@ -261,6 +261,8 @@ impl Router {
         let ifindex = host
             .ifindex(&iface)
             .ok_or_else(|| format!("instance {}: no interface `{iface}`", spec.config.name))?;
+        super::routes::check_interfaces(&spec.routes, &spec.rules, &|n| host.ifindex(n).is_some())
+            .map_err(|e| format!("instance {}: {e}", spec.config.name))?;
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
@@ -308,6 +310,8 @@ impl Router {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let config = Self::node_config(&mapped, host)?;
+        super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
+            .map_err(|e| e.to_string())?;
         self.node = Node::new(config).map_err(|e| e.to_string())?;
         let all: Vec<InstanceId> = self.node.ids().collect();
         if let Err(e) = self.create_vmacs(&all).await {
@@ -1097,6 +1101,8 @@ impl Router {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let config = Self::node_config(&mapped, host)?;
+        super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
+            .map_err(|e| e.to_string())?;
         let now = self.clock.now();
         let r = self
             .node

@@ -15,6 +15,77 @@ use crate::spec::routes::{RouteConf, RuleConf, StaticSpec};
 /// Looks up an interface index by name.
 pub type IfIndexOf<'a> = &'a dyn Fn(&str) -> Option<u32>;
 
+/// Why a configuration's routes, rules or static addresses cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// An entry names an interface that does not exist: keepalived's VRRP
+    /// process stops then ("Non-existent interface specified in
+    /// configuration", vrrp_daemon.c `start_vrrp`).
+    #[error("no interface `{name}` for {what} `{entry}`")]
+    NoInterface {
+        /// The interface.
+        name: String,
+        /// "route", "rule" or "static address".
+        what: &'static str,
+        /// The entry as written.
+        entry: String,
+    },
+}
+
+/// The first interface named by a route (`dev`, nexthop `dev`) or rule (`iif`,
+/// `oif`) that `exists` does not know.
+pub fn check_interfaces(
+    routes: &[RouteConf],
+    rules: &[RuleConf],
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<(), RouteError> {
+    for r in routes {
+        for d in r.dev.iter().chain(r.nexthop_devs.iter().flatten()) {
+            if !exists(d) {
+                return Err(RouteError::NoInterface {
+                    name: d.clone(),
+                    what: "route",
+                    entry: r.text.clone(),
+                });
+            }
+        }
+    }
+    for r in rules {
+        for d in r.spec.iif.iter().chain(&r.spec.oif) {
+            if !exists(d) {
+                return Err(RouteError::NoInterface {
+                    name: d.clone(),
+                    what: "rule",
+                    entry: r.text.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`check_interfaces`] for the static entries, addresses included.
+pub fn check_static_interfaces(
+    spec: &StaticSpec,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<(), RouteError> {
+    for a in &spec.addresses {
+        let dev = a
+            .dev
+            .as_deref()
+            .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE);
+        if !exists(dev) {
+            return Err(RouteError::NoInterface {
+                name: dev.to_string(),
+                what: "static address",
+                entry: a.prefix.to_string(),
+            });
+        }
+    }
+    check_interfaces(&spec.routes, &spec.rules, exists)
+}
+
 /// A route with keepalived's `set` flag.
 #[derive(Debug, Clone)]
 struct RouteEntry {
@@ -389,6 +460,14 @@ mod tests {
             &conf("10.0.0.0/8 via 192.0.2.1 dev eth0 metric 5 table 7")
         ));
         assert!(!same_route(&a, &conf("blackhole 10.0.0.0/8 metric 5")));
+    }
+
+    #[test]
+    fn missing_interfaces_are_named() {
+        let r = conf("10.0.0.0/8 nexthop via 192.0.2.1 dev eth0 nexthop via 192.0.2.2 dev nosuch");
+        let e = check_interfaces(&[r], &[], &|n| n == "eth0").unwrap_err();
+        assert!(e.to_string().contains("`nosuch`"), "{e}");
+        assert!(check_interfaces(&[conf("10.0.0.0/8 dev eth0")], &[], &|n| n == "eth0").is_ok());
     }
 
     #[test]
