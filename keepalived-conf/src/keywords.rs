@@ -75,24 +75,6 @@ const REGEX: &str = "fail the check unless the page matches the regular expressi
 /// Every keyword a daemon reads and does not act on.
 pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // top level (keepalived/core/global_parser.c, vrrp_parser.c)
-    row(
-        "",
-        "static_ipaddress",
-        V,
-        "add these addresses at start-up and keep them",
-    ),
-    row(
-        "",
-        "static_routes",
-        V,
-        "add these routes at start-up and keep them",
-    ),
-    row(
-        "",
-        "static_rules",
-        V,
-        "add these policy rules at start-up and keep them",
-    ),
     row("", "net_namespace", L, "run in this network namespace"),
     row(
         "",

@@ -311,18 +311,19 @@ pub struct VirtualIp {
     pub options: Vec<String>,
 }
 
-/// One entry of `virtual_routes` / `static_routes` (`ip route` syntax).
+/// One entry of `virtual_routes` / `static_routes` (`ip route` syntax, read as
+/// keepalived 2.2.7's `alloc_route` reads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Route {
-    /// Destination (`default` is 0.0.0.0/0), if one could be identified.
+    /// Destination (`default`/`any`/`all` is the family's /0).
     pub to: Option<IpPrefix>,
-    /// `src IP`.
+    /// `src IP`: the preferred source (RTA_PREFSRC).
     pub src: Option<IpAddr>,
-    /// `via IP` (or deprecated `gw`).
+    /// `via [inet|inet6] IP` (or deprecated `gw`).
     pub via: Option<IpAddr>,
-    /// `dev IF`.
+    /// `dev IF` / `oif IF`.
     pub dev: Option<String>,
-    /// `table N|NAME`.
+    /// `table N|NAME` as written.
     pub table: Option<String>,
     /// `no_track`.
     pub no_track: bool,
@@ -330,18 +331,104 @@ pub struct Route {
     pub words: Vec<String>,
     /// Position of the entry.
     pub span: Span,
+    /// IPv6 route (from the addresses or `inet6`; IPv4 otherwise).
+    pub ipv6: bool,
+    /// The table number (`table`; `main`, 254, by default).
+    pub table_id: u32,
+    /// RTN_* type (`unicast`, `blackhole`, `unreachable`, `prohibit`, `throw`, ...)
+    /// when one was written.
+    pub route_type: Option<u8>,
+    /// RT_SCOPE_* (`scope`).
+    pub scope: Option<u8>,
+    /// `metric` / `priority` / `preference`.
+    pub metric: Option<u32>,
+    /// RTPROT_* (`protocol`); keepalived's own (18) when tracked or unset.
+    pub protocol: Option<u8>,
+    /// `tos` / `dsfield`.
+    pub tos: Option<u8>,
+    /// `onlink`.
+    pub onlink: bool,
+    /// `from PREFIX` (IPv6 source routing).
+    pub from: Option<IpPrefix>,
+    /// RTAX_* metrics (`mtu`, `advmss`, `window`, ...): (RTAX number, value).
+    pub metrics: Vec<(u16, u32)>,
+    /// RTAX_LOCK bits (`mtu lock N`, ...).
+    pub lock: u32,
+    /// `pref low|medium|high|N` (IPv6 router preference).
+    pub pref: Option<u8>,
+    /// `add` (NLM_F_EXCL), `append` (NLM_F_APPEND) or the default `prepend`.
+    pub mode: RouteMode,
+    /// `nexthop ...` entries (and the deprecated `via A or B`).
+    pub nexthops: Vec<Nexthop>,
+    /// `congctl [lock] NAME` (RTAX_CC_ALGO; its lock bit is in `lock`).
+    pub congctl: Option<String>,
+    /// `realms [FROM/]TO` (RTA_FLOW: FROM in the high 16 bits).
+    pub realms: Option<u32>,
+    /// `expires N` (IPv6, seconds).
+    pub expires: Option<u32>,
+    /// Options keepalived accepts that this model does not carry (`encap`,
+    /// `ttl-propagate`, `vrf`, `track_group`, `as`, nexthop `encap`/`realms`), as
+    /// written, with their positions: a daemon that installs routes must warn about
+    /// them.
+    pub untyped: Vec<Spanned<String>>,
 }
 
-/// One entry of `virtual_rules` / `static_rules` (`ip rule` syntax).
+/// How a route is added (keepalived `alloc_route`: `add`, `append`, `prepend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum RouteMode {
+    /// The kernel's default, and keepalived's: NLM_F_CREATE only.
+    #[default]
+    Prepend,
+    /// NLM_F_CREATE | NLM_F_EXCL.
+    Add,
+    /// NLM_F_CREATE | NLM_F_APPEND.
+    Append,
+}
+
+/// One `nexthop` of a multipath route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Nexthop {
+    /// `via IP`.
+    pub via: Option<IpAddr>,
+    /// `dev IF`.
+    pub dev: Option<String>,
+    /// `weight N` (1..256).
+    pub weight: Option<u16>,
+    /// `onlink`.
+    pub onlink: bool,
+}
+
+/// The action of a policy rule (keepalived `alloc_rule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RuleAction {
+    /// `table N` / `lookup N` (FR_ACT_TO_TBL).
+    Table(u32),
+    /// `goto N` (FR_ACT_GOTO).
+    Goto(u32),
+    /// `nop` (FR_ACT_NOP).
+    Nop,
+    /// `blackhole` (FR_ACT_BLACKHOLE).
+    Blackhole,
+    /// `unreachable` (FR_ACT_UNREACHABLE).
+    Unreachable,
+    /// `prohibit` (FR_ACT_PROHIBIT).
+    Prohibit,
+    /// `l3mdev` (FR_ACT_TO_TBL with FRA_L3MDEV).
+    L3mdev,
+}
+
+/// One entry of `virtual_rules` / `static_rules` (`ip rule` syntax, read as keepalived
+/// 2.2.7's `alloc_rule` reads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rule {
     /// `from PREFIX`.
     pub from: Option<IpPrefix>,
     /// `to PREFIX`.
     pub to: Option<IpPrefix>,
-    /// `table N|NAME`.
+    /// `table N|NAME` as written.
     pub table: Option<String>,
-    /// `preference N` / `priority N` / `pref N`.
+    /// `preference N` / `priority N` / `order N`; unset, keepalived numbers the rule
+    /// itself (the consumer's job: see its documentation).
     pub preference: Option<u32>,
     /// `no_track`.
     pub no_track: bool,
@@ -349,6 +436,41 @@ pub struct Rule {
     pub words: Vec<String>,
     /// Position of the entry.
     pub span: Span,
+    /// IPv6 rule (from the addresses or `inet6`; IPv4 otherwise).
+    pub ipv6: bool,
+    /// What the rule does.
+    pub action: RuleAction,
+    /// `not`.
+    pub invert: bool,
+    /// `tos` / `dsfield`.
+    pub tos: u8,
+    /// `fwmark N[/MASK]`.
+    pub fwmark: Option<u32>,
+    /// The `/MASK` of `fwmark`.
+    pub fwmask: Option<u32>,
+    /// `iif IF` / `dev IF`.
+    pub iif: Option<String>,
+    /// `oif IF`.
+    pub oif: Option<String>,
+    /// `uidrange A-B`.
+    pub uidrange: Option<(u32, u32)>,
+    /// `suppress_prefixlength N` / `sup_pl N`.
+    pub suppress_prefixlength: Option<u32>,
+    /// `protocol N`; keepalived's own (18) when tracked.
+    pub protocol: Option<u8>,
+    /// `realms [FROM/]TO`.
+    pub realms: Option<u32>,
+    /// `suppress_ifgroup N` / `sup_group N`.
+    pub suppress_ifgroup: Option<u32>,
+    /// `ipproto P` (number or name from `/etc/protocols`).
+    pub ipproto: Option<u8>,
+    /// `sport A-B`.
+    pub sport: Option<(u16, u16)>,
+    /// `dport A-B`.
+    pub dport: Option<(u16, u16)>,
+    /// Options keepalived accepts that this model does not carry (`tunnel-id`,
+    /// `track_group`), as written: a daemon that installs rules must warn about them.
+    pub untyped: Vec<Spanned<String>>,
 }
 
 /// A reference to a tracked object with an optional weight (`track_script`, `track_interface`, ...).

@@ -53,14 +53,14 @@ fn vrrpd_is_told_what_it_ignores() {
     let got = lines(Daemon::Vrrpd);
     let at: Vec<u32> = got.iter().map(|g| g.0).collect();
     // `smtp_alert false` (line 3) asks for nothing; the url regex is lvsd's;
-    // vrrpd enters `net_namespace` (line 6)
-    assert_eq!(at, [2, 4, 7, 13, 14], "{got:?}");
+    // vrrpd enters `net_namespace` (line 6) and installs `static_ipaddress` (line 7)
+    assert_eq!(at, [2, 4, 13, 14], "{got:?}");
     assert!(
         got[0]
             .1
             .contains("`enable_snmp_vrrp` is not acted on by vrrpd")
     );
-    assert!(got[3].1.contains("`use_vmac_addr`"));
+    assert!(got[2].1.contains("`use_vmac_addr`"));
 }
 
 #[test]

@@ -40,6 +40,7 @@ pub mod netns;
 pub mod notify_fifo;
 pub mod proc_events;
 pub mod proc_scan;
+pub mod route;
 pub mod rtnl;
 pub mod safe_file;
 pub mod script;
@@ -60,6 +61,7 @@ pub use announce::{AnnouncePacer, Announcement, Announcer};
 pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
 pub use ipvlan::{IpvlanSpec, IpvlanType};
 pub use mac::MacAddr;
+pub use route::{AddMode, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec};
 pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
 };

@@ -318,6 +318,11 @@ impl Rtnl {
         })
     }
 
+    /// The request connection (for the route and rule requests in [`crate::route`]).
+    pub(crate) fn conn(&self) -> &Conn {
+        &self.conn
+    }
+
     /// All interfaces.
     pub async fn links(&self) -> Result<Vec<Interface>, NetlinkError> {
         let replies = self

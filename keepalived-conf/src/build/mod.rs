@@ -5,6 +5,7 @@
 //! known keyword as hint, and parsing continues, as in keepalived.
 
 pub(crate) mod global;
+pub(crate) mod iproute;
 pub(crate) mod lvs;
 mod validate;
 pub(crate) mod vrrp;

@@ -25,6 +25,7 @@ mod process_table;
 mod promote;
 mod reload;
 mod router;
+mod routes;
 pub(crate) mod scripting;
 pub mod status;
 mod track_process;

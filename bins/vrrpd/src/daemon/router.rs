@@ -23,6 +23,7 @@ use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
+use super::routes::{RouteSet, Statics};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
@@ -80,6 +81,8 @@ struct Slot {
     /// order; formatted as "FROM->TO" only when the status is read. A few
     /// entries per instance, where a map of strings cost ~400 bytes each.
     transitions: Vec<(State, State, u64)>,
+    /// `virtual_routes` / `virtual_rules` and which of them are set.
+    routes: RouteSet,
 }
 
 impl Slot {
@@ -189,6 +192,8 @@ pub struct Router {
     promote: PromoteSecondaries,
     /// Other interfaces of the VIPs and `garp_extra_if` rounds.
     extra_garp: ExtraGarp,
+    /// `static_ipaddress`, `static_routes`, `static_rules`.
+    statics: Statics,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -280,6 +285,7 @@ impl Router {
             dynamic: None,
             promote: PromoteSecondaries::default(),
             extra_garp: ExtraGarp::default(),
+            statics: Statics::default(),
         }
     }
 
@@ -319,6 +325,8 @@ impl Router {
                 ));
             }
         };
+        super::routes::check_interfaces(&spec.routes, &spec.rules, &|n| host.ifindex(n).is_some())
+            .map_err(|e| format!("instance {}: {e}", spec.config.name))?;
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
@@ -327,6 +335,7 @@ impl Router {
             prepared: Vec::new(),
             vmac: None,
             transitions: Vec::new(),
+            routes: RouteSet::new(&spec.routes, &spec.rules),
             spec,
         })
     }
@@ -365,6 +374,8 @@ impl Router {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let config = Self::node_config(&mapped, host)?;
+        super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
+            .map_err(|e| e.to_string())?;
         self.node = Node::new(config).map_err(|e| e.to_string())?;
         let all: Vec<InstanceId> = self.node.ids().collect();
         if let Err(e) = self.create_vmacs(&all).await {
@@ -381,6 +392,10 @@ impl Router {
         self.want_promote_secondaries();
         self.configure_extra_garp(host);
         self.set_lvs_sync(mapped.lvs_sync.clone());
+        // Static entries before any instance can become Master (keepalived start_vrrp).
+        self.statics
+            .start(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .await;
         let now = self.clock.now();
         for id in all {
             self.start_instance(id, now, host).await;
@@ -520,6 +535,8 @@ impl Router {
                     }
                 }
             }
+            // keepalived vrrp_restore_interfaces_startup: its virtual rules too
+            s.routes.remove_leftover_rules(&self.rtnl).await;
         }
     }
 
@@ -922,6 +939,29 @@ impl Router {
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.become_master(&name, &drop, self.install_vips(id)).await;
         self.accept_fw = fw;
+        // then virtual routes and rules, before the GARPs (docs/keepalived.md §3.31)
+        self.set_routes(id, true).await;
+    }
+
+    /// Installs (`up`) or removes an instance's virtual routes and rules.
+    async fn set_routes(&mut self, id: InstanceId, up: bool) {
+        let Some(slot) = self.node.data_mut(id) else {
+            return;
+        };
+        if slot.routes.is_empty() {
+            return;
+        }
+        let name = slot.spec.config.name.clone();
+        let mut set = std::mem::take(&mut slot.routes);
+        if up {
+            set.install(&self.rtnl, &name, false, &netio::netns::if_index)
+                .await;
+        } else {
+            set.remove(&self.rtnl, &name, &netio::netns::if_index).await;
+        }
+        if let Some(slot) = self.node.data_mut(id) {
+            slot.routes = set;
+        }
     }
 
     /// Leaving Master (or stopping): the VIPs first, then the drop rules
@@ -931,6 +971,8 @@ impl Router {
             return;
         };
         let name = slot.spec.config.name.clone();
+        // virtual rules and routes go first (docs/keepalived.md §3.31)
+        self.set_routes(id, false).await;
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.leave_master(&name, self.uninstall_vips(id)).await;
         self.accept_fw = fw;
@@ -1010,6 +1052,8 @@ impl Router {
             // Anything still installed (Fault, Backup races) goes too.
             self.remove_vips(id).await;
         }
+        // keepalived vrrp_terminate_phase2: then the static rules, routes, addresses.
+        self.statics.stop(&self.rtnl, &netio::netns::if_index).await;
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
         self.remove_vmacs().await;
@@ -1318,6 +1362,8 @@ impl Router {
         let mut config = Self::node_config(&mapped, host)?;
         // An instance bound to its interface after start keeps its identity.
         self.keep_node_keys(&mut config, true);
+        super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
+            .map_err(|e| e.to_string())?;
         let now = self.clock.now();
         let r = self
             .node
@@ -1343,8 +1389,28 @@ impl Router {
         // A reconfigured instance keeps its addresses, VMAC and history.
         let reconfigured = r.reconfigured.len();
         let mut masters = Vec::new();
+        // keepalived clear_diff_static_rules/_routes/_addresses come first.
+        self.statics
+            .reload(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .await;
         for (id, old) in r.reconfigured {
+            // keepalived clear_diff_vrrp_vrules / _vroutes: unchanged entries stay.
+            let carried = match self.node.data(id) {
+                Some(slot) => {
+                    old.routes
+                        .reload(
+                            &slot.spec.routes,
+                            &slot.spec.rules,
+                            &self.rtnl,
+                            &slot.spec.config.name,
+                            &netio::netns::if_index,
+                        )
+                        .await
+                }
+                None => old.routes,
+            };
             if let Some(slot) = self.node.data_mut(id) {
+                slot.routes = carried;
                 slot.installed = old.installed;
                 slot.vmac = old.vmac;
                 slot.transitions = old.transitions;

@@ -234,6 +234,10 @@ pub struct InstanceSpec {
     pub garp_extra_if: Option<std::time::Duration>,
     /// Where `vrrp_instance NAME` is written.
     pub span: Span,
+    /// `virtual_routes`: installed while Master.
+    pub routes: Vec<crate::spec::routes::RouteConf>,
+    /// `virtual_rules`: installed while Master.
+    pub rules: Vec<crate::spec::routes::RuleConf>,
 }
 
 /// Every instance and sync group of one config.
@@ -282,6 +286,9 @@ pub struct Mapped {
     /// With `dynamic_interfaces`: the configuration, mapped again when an
     /// interface or address appears.
     pub dynamic: Option<std::sync::Arc<Config>>,
+    /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start
+    /// whatever the instances' states, removed at exit.
+    pub statics: crate::spec::routes::StaticSpec,
 }
 
 impl Mapped {
@@ -458,6 +465,13 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         .iter()
         .find(|s| s.keyword == "net_namespace")
         .and_then(|s| s.args.first().cloned());
+    out.statics = crate::spec::routes::map_statics(cfg, &mut diags);
+    crate::spec::routes::number_rules(
+        out.statics
+            .rules
+            .iter_mut()
+            .chain(out.instances.iter_mut().flat_map(|i| i.rules.iter_mut())),
+    );
     (out, diags)
 }
 
@@ -664,7 +678,10 @@ fn broadcast_of(p: &IpPrefix) -> Option<Ipv4Addr> {
     }
 }
 
-fn map_vip(v: &keepalived_conf::VirtualIp, diags: &mut Vec<Diagnostic>) -> Option<VipSpec> {
+pub(crate) fn map_vip(
+    v: &keepalived_conf::VirtualIp,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<VipSpec> {
     let span = v.address.span;
     let prefix = v.address.value;
     let scope = match &v.scope {
@@ -1068,20 +1085,20 @@ pub fn map_instance(
     if let Some(u) = &use_ipvlan {
         vmac = crate::spec::ipvlan::to_vmac(u, vrid.value, family, vi.use_vmac.is_some(), diags);
     }
-    if let Some(r) = vi.virtual_routes.first() {
-        diags.push(not_acted_on(
-            r.span,
-            "`virtual_routes`",
-            "add these routes while MASTER and remove them otherwise",
-        ));
-    }
-    if let Some(r) = vi.virtual_rules.first() {
-        diags.push(not_acted_on(
-            r.span,
-            "`virtual_rules`",
-            "add these policy rules while MASTER and remove them otherwise",
-        ));
-    }
+    let routes = vi
+        .virtual_routes
+        .iter()
+        .filter_map(|r| crate::spec::routes::map_route(r, diags))
+        .collect();
+    let rules = vi
+        .virtual_rules
+        .iter()
+        .map(|r| crate::spec::routes::map_rule(r, diags))
+        .collect();
+    diags.extend(crate::spec::routes::virtual_tracking_warning(
+        &vi.virtual_routes,
+        &vi.virtual_rules,
+    ));
     if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
         && s.value
     {
@@ -1300,6 +1317,8 @@ pub fn map_instance(
         promote_secondaries,
         garp_extra_if,
         span,
+        routes,
+        rules,
     })
 }
 

@@ -11,7 +11,8 @@
 //! - [`mail`]: `smtp_alert` e-mails on state changes;
 //! - [`ipvlan`]: `use_ipvlan` (an ipvlan instead of a VMAC);
 //! - [`mcast`]: the multicast group of an instance (`mcast_dst_ip`, `vrrp_mcast_group4/6`);
-//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
+//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances;
+//! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules.
 
 pub mod ipvlan;
 pub mod load;
@@ -19,6 +20,7 @@ pub mod lvs_sync;
 pub mod mail;
 pub mod mapping;
 pub mod mcast;
+pub mod routes;
 pub mod sync_group;
 pub mod track_process;
 pub mod vmac;

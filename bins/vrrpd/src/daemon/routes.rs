@@ -1,0 +1,480 @@
+//! Routes and policy rules in the kernel: an instance's `virtual_routes` /
+//! `virtual_rules` while it is Master, and the static addresses, routes and
+//! rules for the daemon's lifetime, with keepalived 2.2.7's bookkeeping
+//! (docs/keepalived.md §3.31): each entry remembers whether this run set it
+//! (`set`), only set entries are removed, and a reload keeps unchanged ones
+//! (`vrrp_iproute.c netlink_rtlist`, `clear_diff_routes`; `vrrp_iprule.c
+//! netlink_rulelist`, `clear_diff_rules`; `vrrp_ipaddress.c netlink_iplist`).
+
+use netio::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
+use tracing::{debug, info, warn};
+
+use crate::spec::mapping::VipSpec;
+use crate::spec::routes::{RouteConf, RuleConf, StaticSpec};
+
+/// Looks up an interface index by name.
+pub type IfIndexOf<'a> = &'a dyn Fn(&str) -> Option<u32>;
+
+/// Why a configuration's routes, rules or static addresses cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// An entry names an interface that does not exist: keepalived's VRRP
+    /// process stops then ("Non-existent interface specified in
+    /// configuration", vrrp_daemon.c `start_vrrp`).
+    #[error("no interface `{name}` for {what} `{entry}`")]
+    NoInterface {
+        /// The interface.
+        name: String,
+        /// "route", "rule" or "static address".
+        what: &'static str,
+        /// The entry as written.
+        entry: String,
+    },
+}
+
+/// The first interface named by a route (`dev`, nexthop `dev`) or rule (`iif`,
+/// `oif`) that `exists` does not know.
+pub fn check_interfaces(
+    routes: &[RouteConf],
+    rules: &[RuleConf],
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<(), RouteError> {
+    for r in routes {
+        for d in r.dev.iter().chain(r.nexthop_devs.iter().flatten()) {
+            if !exists(d) {
+                return Err(RouteError::NoInterface {
+                    name: d.clone(),
+                    what: "route",
+                    entry: r.text.clone(),
+                });
+            }
+        }
+    }
+    for r in rules {
+        for d in r.spec.iif.iter().chain(&r.spec.oif) {
+            if !exists(d) {
+                return Err(RouteError::NoInterface {
+                    name: d.clone(),
+                    what: "rule",
+                    entry: r.text.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`check_interfaces`] for the static entries, addresses included.
+pub fn check_static_interfaces(
+    spec: &StaticSpec,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<(), RouteError> {
+    for a in &spec.addresses {
+        let dev = a
+            .dev
+            .as_deref()
+            .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE);
+        if !exists(dev) {
+            return Err(RouteError::NoInterface {
+                name: dev.to_string(),
+                what: "static address",
+                entry: a.prefix.to_string(),
+            });
+        }
+    }
+    check_interfaces(&spec.routes, &spec.rules, exists)
+}
+
+/// A route with keepalived's `set` flag.
+#[derive(Debug, Clone)]
+struct RouteEntry {
+    conf: RouteConf,
+    set: bool,
+}
+
+/// A rule with keepalived's `set` flag.
+#[derive(Debug, Clone)]
+struct RuleEntry {
+    conf: RuleConf,
+    set: bool,
+}
+
+/// Routes and rules that go in and out together (one instance's, or the
+/// static ones).
+#[derive(Debug, Clone, Default)]
+pub struct RouteSet {
+    routes: Vec<RouteEntry>,
+    rules: Vec<RuleEntry>,
+}
+
+/// The request for `c` with its interfaces resolved, or why not.
+fn resolve(c: &RouteConf, ifindex_of: IfIndexOf) -> Result<RouteSpec, String> {
+    let mut s = c.spec.clone();
+    if let Some(d) = &c.dev {
+        s.oif = Some(ifindex_of(d).ok_or_else(|| format!("no interface `{d}`"))?);
+    }
+    for (nh, dev) in s.nexthops.iter_mut().zip(&c.nexthop_devs) {
+        if let Some(d) = dev {
+            nh.ifindex = Some(ifindex_of(d).ok_or_else(|| format!("no interface `{d}`"))?);
+        }
+    }
+    Ok(s)
+}
+
+/// keepalived `route_exist`: the kernel's key of a route (destination, TOS,
+/// metric, table) plus what a non-exclusive add also compares (gateway,
+/// nexthops, scope, type, interface).
+fn same_route(a: &RouteConf, b: &RouteConf) -> bool {
+    let (x, y) = (&a.spec, &b.spec);
+    x.dst == y.dst
+        && x.dst_len == y.dst_len
+        && x.tos == y.tos
+        && x.metric == y.metric
+        && x.table == y.table
+        && x.scope.unwrap_or(0) == y.scope.unwrap_or(0)
+        && x.route_type.unwrap_or(1) == y.route_type.unwrap_or(1)
+        && x.gateway == y.gateway
+        && a.dev == b.dev
+        && x.nexthops == y.nexthops
+        && a.nexthop_devs == b.nexthop_devs
+}
+
+/// Adds `s` (keepalived `netlink_route`, IPROUTE_ADD): the kernel's EEXIST
+/// counts as success, as keepalived's `netlink_talk` takes it for RTM_NEWROUTE.
+async fn add_route(rtnl: &Rtnl, s: &RouteSpec, mode: AddMode) -> Result<(), NetlinkError> {
+    match rtnl.add_route(s, mode).await {
+        Err(e) if e.is_already_exists() => Ok(()),
+        r => r,
+    }
+}
+
+impl RouteSet {
+    /// Nothing set yet.
+    pub fn new(routes: &[RouteConf], rules: &[RuleConf]) -> RouteSet {
+        RouteSet {
+            routes: routes
+                .iter()
+                .map(|c| RouteEntry {
+                    conf: c.clone(),
+                    set: false,
+                })
+                .collect(),
+            rules: rules
+                .iter()
+                .map(|c| RuleEntry {
+                    conf: c.clone(),
+                    set: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether there is nothing to install.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.rules.is_empty()
+    }
+
+    /// First start: every configured rule equal to one in the kernel is
+    /// deleted (left over by an earlier run; keepalived
+    /// `vrrp_restore_interfaces_startup` and `start_vrrp` delete with
+    /// `force`, not-found ignored). Routes are not: none is set yet.
+    pub async fn remove_leftover_rules(&self, rtnl: &Rtnl) {
+        for r in &self.rules {
+            if rtnl.del_rule(&r.conf.spec).await.is_ok() {
+                info!(rule = %r.conf.text, "removed leftover rule");
+            }
+        }
+    }
+
+    /// Routes then rules (keepalived `vrrp_state_become_master`, after the
+    /// VIPs). `force_routes` re-adds routes already set, as a reload of a
+    /// Master does (a route the kernel dropped with a VIP comes back).
+    pub async fn install(
+        &mut self,
+        rtnl: &Rtnl,
+        who: &str,
+        force_routes: bool,
+        ifindex_of: IfIndexOf<'_>,
+    ) {
+        for r in &mut self.routes {
+            if r.set && !force_routes {
+                continue;
+            }
+            let res = match resolve(&r.conf, ifindex_of) {
+                Ok(s) => add_route(rtnl, &s, r.conf.mode)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match res {
+                // netlink_rtlist: a failed add leaves `set` as it was
+                Ok(()) => r.set = true,
+                Err(e) => warn!(%who, route = %r.conf.text, "cannot add route: {e}"),
+            }
+        }
+        for r in &mut self.rules {
+            if r.set {
+                continue;
+            }
+            // netlink_rulelist: an add that fails (EEXIST included) clears `set`
+            match rtnl.add_rule(&r.conf.spec).await {
+                Ok(()) => r.set = true,
+                Err(e) => {
+                    r.set = false;
+                    warn!(%who, rule = %r.conf.text, "cannot add rule: {e}");
+                }
+            }
+        }
+        debug!(%who, routes = self.routes.len(), rules = self.rules.len(), "routes and rules installed");
+    }
+
+    /// Rules then routes, those this run set (keepalived
+    /// `vrrp_restore_interface`, before the VIPs).
+    pub async fn remove(&mut self, rtnl: &Rtnl, who: &str, ifindex_of: IfIndexOf<'_>) {
+        for r in self.rules.iter_mut().filter(|r| r.set) {
+            r.set = false;
+            if let Err(e) = rtnl.del_rule(&r.conf.spec).await {
+                warn!(%who, rule = %r.conf.text, "cannot remove rule: {e}");
+            }
+        }
+        for r in self.routes.iter_mut().filter(|r| r.set) {
+            r.set = false;
+            match resolve(&r.conf, ifindex_of) {
+                Ok(s) => {
+                    if let Err(e) = rtnl.del_route(&s).await
+                        && !e.is_not_found()
+                    {
+                        warn!(%who, route = %r.conf.text, "cannot remove route: {e}");
+                    }
+                }
+                Err(e) => warn!(%who, route = %r.conf.text, "cannot remove route: {e}"),
+            }
+        }
+    }
+
+    /// A reload: the new set, carrying over what is already in the kernel
+    /// (keepalived `clear_diff_rules`, then `clear_diff_routes`). Set rules
+    /// missing from the new configuration are deleted, equal ones stay;
+    /// set routes missing from it are deleted, matching ones are replaced in
+    /// place (NLM_F_REPLACE: no gap) and, when that fails, deleted to be
+    /// added again by the next [`RouteSet::install`].
+    pub async fn reload(
+        mut self,
+        routes: &[RouteConf],
+        rules: &[RuleConf],
+        rtnl: &Rtnl,
+        who: &str,
+        ifindex_of: IfIndexOf<'_>,
+    ) -> RouteSet {
+        let mut next = RouteSet::new(routes, rules);
+        if next.rules.is_empty() {
+            let mut old = RouteSet {
+                routes: Vec::new(),
+                rules: std::mem::take(&mut self.rules),
+            };
+            old.remove(rtnl, who, ifindex_of).await;
+        }
+        for old in &self.rules {
+            match next.rules.iter_mut().find(|n| n.conf.spec == old.conf.spec) {
+                Some(n) => n.set = old.set,
+                None if old.set => {
+                    info!(%who, rule = %old.conf.text, "rule removed by reload");
+                    if let Err(e) = rtnl.del_rule(&old.conf.spec).await {
+                        warn!(%who, rule = %old.conf.text, "cannot remove rule: {e}");
+                    }
+                }
+                None => {}
+            }
+        }
+        if next.routes.is_empty() {
+            let mut old = RouteSet {
+                routes: std::mem::take(&mut self.routes),
+                rules: Vec::new(),
+            };
+            old.remove(rtnl, who, ifindex_of).await;
+        }
+        for old in self.routes.iter().filter(|r| r.set) {
+            let Some(n) = next
+                .routes
+                .iter_mut()
+                .find(|n| same_route(&old.conf, &n.conf))
+            else {
+                info!(%who, route = %old.conf.text, "route removed by reload");
+                let mut gone = RouteSet {
+                    routes: vec![old.clone()],
+                    rules: Vec::new(),
+                };
+                gone.remove(rtnl, who, ifindex_of).await;
+                continue;
+            };
+            n.set = true;
+            let replaced = match resolve(&n.conf, ifindex_of) {
+                Ok(s) => rtnl.add_route(&s, AddMode::Replace).await.is_ok(),
+                Err(_) => false,
+            };
+            if !replaced {
+                let mut gone = RouteSet {
+                    routes: vec![old.clone()],
+                    rules: Vec::new(),
+                };
+                gone.remove(rtnl, who, ifindex_of).await;
+                n.set = false;
+            }
+        }
+        next
+    }
+}
+
+/// The address request of a static address (keepalived adds it as a VIP is
+/// added: `netlink_ipaddress`).
+fn static_address(v: &VipSpec, ifindex: u32) -> AddressSpec {
+    let mut a = AddressSpec::vip(ifindex, v.prefix.addr, v.prefix.len);
+    a.label = v.label.clone();
+    a.scope = Scope::from_u8(v.scope);
+    a.broadcast = v.broadcast;
+    a
+}
+
+/// `static_ipaddress`, `static_routes`, `static_rules` in the kernel.
+#[derive(Debug, Default)]
+pub struct Statics {
+    /// Addresses with keepalived's `set` flag.
+    addresses: Vec<(VipSpec, Option<AddressSpec>)>,
+    set: RouteSet,
+}
+
+impl Statics {
+    /// Start: leftover static rules of an earlier run go (keepalived
+    /// `start_vrrp`: `netlink_rulelist(..., IPRULE_DEL, true)`, not-found
+    /// ignored), then addresses, routes and rules are added.
+    pub async fn start(&mut self, spec: &StaticSpec, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+        RouteSet::new(&[], &spec.rules)
+            .remove_leftover_rules(rtnl)
+            .await;
+        self.addresses = spec.addresses.iter().map(|v| (v.clone(), None)).collect();
+        self.set = RouteSet::new(&spec.routes, &spec.rules);
+        self.add(rtnl, ifindex_of).await;
+    }
+
+    /// Adds whatever is not set yet: addresses, routes, rules (keepalived
+    /// `start_vrrp`, "Set static entries").
+    async fn add(&mut self, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+        for (v, set) in self.addresses.iter_mut().filter(|(_, s)| s.is_none()) {
+            let dev = v
+                .dev
+                .as_deref()
+                .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE);
+            let Some(ifindex) = ifindex_of(dev) else {
+                warn!(address = %v.prefix, "static address: no interface `{dev}`");
+                continue;
+            };
+            let a = static_address(v, ifindex);
+            match rtnl.add_address(&a).await {
+                // EEXIST is success for RTM_NEWADDR in keepalived's netlink_talk
+                Ok(()) => *set = Some(a),
+                Err(e) if e.is_already_exists() => *set = Some(a),
+                Err(e) => warn!(address = %v.prefix, "cannot add static address: {e}"),
+            }
+        }
+        self.set.install(rtnl, "static", false, ifindex_of).await;
+    }
+
+    /// Exit: rules, routes, then addresses this run set (keepalived
+    /// `vrrp_terminate_phase2`).
+    pub async fn stop(&mut self, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+        self.set.remove(rtnl, "static", ifindex_of).await;
+        for (v, set) in &mut self.addresses {
+            if let Some(a) = set.take()
+                && let Err(e) = rtnl.del_address(&a).await
+                && !e.is_not_found()
+            {
+                warn!(address = %v.prefix, "cannot remove static address: {e}");
+            }
+        }
+    }
+
+    /// Reload: rules and routes as [`RouteSet::reload`], addresses no longer
+    /// configured removed (keepalived `clear_diff_static_*`), then everything
+    /// not set added.
+    pub async fn reload(&mut self, spec: &StaticSpec, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+        let old = std::mem::take(&mut self.set);
+        self.set = old
+            .reload(&spec.routes, &spec.rules, rtnl, "static", ifindex_of)
+            .await;
+        let mut next: Vec<(VipSpec, Option<AddressSpec>)> =
+            spec.addresses.iter().map(|v| (v.clone(), None)).collect();
+        for (v, set) in std::mem::take(&mut self.addresses) {
+            match next.iter_mut().find(|(n, _)| *n == v) {
+                Some(n) => n.1 = set,
+                None => {
+                    if let Some(a) = set
+                        && let Err(e) = rtnl.del_address(&a).await
+                        && !e.is_not_found()
+                    {
+                        warn!(address = %v.prefix, "cannot remove static address: {e}");
+                    }
+                }
+            }
+        }
+        self.addresses = next;
+        self.add(rtnl, ifindex_of).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(text: &str) -> RouteConf {
+        let cfg = keepalived_conf::parse_str(
+            "t.conf",
+            &format!("static_routes {{\n {text}\n}}\n"),
+            &keepalived_conf::LoadOptions::default(),
+        )
+        .config;
+        crate::spec::routes::map_route(&cfg.static_routes[0], &mut Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn route_identity_follows_route_exist() {
+        let a = conf("10.0.0.0/8 via 192.0.2.1 dev eth0 metric 5");
+        assert!(same_route(
+            &a,
+            &conf("10.0.0.0/8 via 192.0.2.1 dev eth0 metric 5 src 192.0.2.9")
+        ));
+        assert!(same_route(
+            &a,
+            &conf("10.0.0.0/8 via 192.0.2.1 dev eth0 metric 5 mtu 1400")
+        ));
+        assert!(!same_route(
+            &a,
+            &conf("10.0.0.0/8 via 192.0.2.2 dev eth0 metric 5")
+        ));
+        assert!(!same_route(
+            &a,
+            &conf("10.0.0.0/8 via 192.0.2.1 dev eth0 metric 6")
+        ));
+        assert!(!same_route(
+            &a,
+            &conf("10.0.0.0/8 via 192.0.2.1 dev eth0 metric 5 table 7")
+        ));
+        assert!(!same_route(&a, &conf("blackhole 10.0.0.0/8 metric 5")));
+    }
+
+    #[test]
+    fn missing_interfaces_are_named() {
+        let r = conf("10.0.0.0/8 nexthop via 192.0.2.1 dev eth0 nexthop via 192.0.2.2 dev nosuch");
+        let e = check_interfaces(&[r], &[], &|n| n == "eth0").unwrap_err();
+        assert!(e.to_string().contains("`nosuch`"), "{e}");
+        assert!(check_interfaces(&[conf("10.0.0.0/8 dev eth0")], &[], &|n| n == "eth0").is_ok());
+    }
+
+    #[test]
+    fn unresolvable_interface_is_reported() {
+        let a = conf("10.0.0.0/8 dev nosuchif0");
+        assert!(resolve(&a, &|_| None).is_err());
+        let s = resolve(&a, &|_| Some(9)).unwrap();
+        assert_eq!(s.oif, Some(9));
+    }
+}

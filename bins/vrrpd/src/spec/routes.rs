@@ -1,0 +1,354 @@
+//! `virtual_routes` / `virtual_rules` of an instance and the top-level
+//! `static_ipaddress` / `static_routes` / `static_rules`, turned into the
+//! requests the daemon sends (docs/keepalived.md §3.31). Interface names stay
+//! names here; the daemon resolves them when it installs an entry.
+
+use keepalived_conf::{Config, Diagnostic, Span};
+use keepalived_conf::{Route, RouteMode, Rule, RuleAction};
+use netio::{AddMode, NexthopSpec, RouteSpec, RuleSpec};
+
+use super::mapping::{VipSpec, not_acted_on};
+
+/// RTPROT_KEEPALIVED (the protocol of every route and rule keepalived tracks).
+pub const RTPROT_KEEPALIVED: u8 = netio::route::RTPROT_KEEPALIVED;
+
+/// keepalived's first automatic rule preference, counted down per family
+/// (`vrrp_iprule.c RULE_START_PRIORITY`).
+const RULE_START_PRIORITY: u32 = 16384;
+
+/// One route to install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteConf {
+    /// The request, without interface indexes.
+    pub spec: RouteSpec,
+    /// `dev IF`.
+    pub dev: Option<String>,
+    /// The `dev` of each nexthop, in order.
+    pub nexthop_devs: Vec<Option<String>>,
+    /// `add` / `append` / `prepend`.
+    pub mode: AddMode,
+    /// The entry as written (for logs).
+    pub text: String,
+}
+
+/// One policy rule to install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleConf {
+    /// The request.
+    pub spec: RuleSpec,
+    /// The preference was not written: keepalived numbered it.
+    pub auto_priority: bool,
+    /// Where it is written (automatic preferences go in file order).
+    pub span: Span,
+    /// The entry as written (for logs).
+    pub text: String,
+}
+
+/// `static_ipaddress`, `static_routes` and `static_rules`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaticSpec {
+    /// Addresses, each with its interface (keepalived's default interface,
+    /// `eth0`, when no `dev` is given).
+    pub addresses: Vec<VipSpec>,
+    /// Routes.
+    pub routes: Vec<RouteConf>,
+    /// Rules.
+    pub rules: Vec<RuleConf>,
+}
+
+/// The keepalived default of `default_interface` (global_data.c).
+pub const DEFAULT_INTERFACE: &str = "eth0";
+
+fn untyped_warning(span: Span, what: &str, text: &str) -> Diagnostic {
+    not_acted_on(
+        span,
+        &format!("{what} option `{text}`"),
+        "set it; vrrpd installs the entry without it",
+    )
+}
+
+/// The first entry keepalived would watch (no `no_track`; a route also needs
+/// a `dev`), for a warning: vrrpd does not watch for entries deleted behind
+/// its back (keepalived_netlink.c `netlink_route_filter`,
+/// `netlink_rule_filter`, `reinstate_static_*`).
+fn first_tracked(routes: &[Route], rules: &[Rule]) -> Option<Span> {
+    routes
+        .iter()
+        .filter(|r| !r.no_track && r.dev.is_some())
+        .map(|r| r.span)
+        .chain(rules.iter().filter(|r| !r.no_track).map(|r| r.span))
+        .min()
+}
+
+/// The warning for an instance's tracked `virtual_routes` / `virtual_rules`.
+pub fn virtual_tracking_warning(routes: &[Route], rules: &[Rule]) -> Option<Diagnostic> {
+    first_tracked(routes, rules).map(|span| {
+        not_acted_on(
+            span,
+            "watching `virtual_routes` / `virtual_rules` entries without `no_track`",
+            "make the instance BACKUP when such an entry is deleted by something else while it \
+             is Master",
+        )
+    })
+}
+
+/// One `virtual_routes` / `static_routes` entry (keepalived `alloc_route`,
+/// `netlink_route`).
+pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
+    let to = r.to?;
+    for u in &r.untyped {
+        diags.push(untyped_warning(u.span, "route", &u.value));
+    }
+    // A tracked route (no `no_track`) always gets RTPROT_KEEPALIVED; keepalived
+    // resets another protocol with a message.
+    let protocol = match (r.no_track, r.protocol) {
+        (false, Some(p)) if p != RTPROT_KEEPALIVED => {
+            diags.push(Diagnostic::warning(
+                "route-protocol",
+                r.span,
+                format!(
+                    "route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), \
+                     resetting protocol (add `no_track` to keep protocol {p})"
+                ),
+            ));
+            RTPROT_KEEPALIVED
+        }
+        (true, Some(p)) => p,
+        _ => RTPROT_KEEPALIVED,
+    };
+    let spec = RouteSpec {
+        ipv6: r.ipv6,
+        dst: to.addr,
+        dst_len: to.len,
+        table: r.table_id,
+        route_type: r.route_type,
+        scope: r.scope,
+        protocol,
+        tos: r.tos.unwrap_or(0),
+        pref_src: r.src,
+        src: r.from.map(|p| (p.addr, p.len)),
+        gateway: r.via,
+        oif: None,
+        metric: r.metric,
+        onlink: r.onlink,
+        metrics: r.metrics.clone(),
+        lock: r.lock,
+        pref: r.pref,
+        nexthops: r
+            .nexthops
+            .iter()
+            .map(|n| NexthopSpec {
+                gateway: n.via,
+                ifindex: None,
+                weight: n.weight,
+                onlink: n.onlink,
+            })
+            .collect(),
+        congctl: r.congctl.clone(),
+        realms: r.realms,
+        expires: r.expires,
+    };
+    Some(RouteConf {
+        spec,
+        dev: r.dev.clone(),
+        nexthop_devs: r.nexthops.iter().map(|n| n.dev.clone()).collect(),
+        mode: match r.mode {
+            RouteMode::Add => AddMode::Exclusive,
+            RouteMode::Append => AddMode::Append,
+            _ => AddMode::Prepend,
+        },
+        text: r.words.join(" "),
+    })
+}
+
+/// One `virtual_rules` / `static_rules` entry (keepalived `alloc_rule`,
+/// `netlink_rule`); an unset preference is numbered later by
+/// [`number_rules`].
+pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
+    for u in &r.untyped {
+        diags.push(untyped_warning(u.span, "rule", &u.value));
+    }
+    let (action, table, goto, l3mdev) = match r.action {
+        RuleAction::Table(t) => (1, t, None, false),
+        RuleAction::Goto(t) => (2, 0, Some(t), false),
+        RuleAction::Nop => (3, 0, None, false),
+        RuleAction::Blackhole => (6, 0, None, false),
+        RuleAction::Unreachable => (7, 0, None, false),
+        RuleAction::Prohibit => (8, 0, None, false),
+        RuleAction::L3mdev => (1, 0, None, true),
+    };
+    let protocol = match (r.no_track, r.protocol) {
+        (false, Some(p)) if p != RTPROT_KEEPALIVED => {
+            diags.push(Diagnostic::warning(
+                "rule-protocol",
+                r.span,
+                format!(
+                    "rule cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), \
+                     resetting protocol (add `no_track` to keep protocol {p})"
+                ),
+            ));
+            Some(RTPROT_KEEPALIVED)
+        }
+        (false, _) => Some(RTPROT_KEEPALIVED),
+        (true, p) => p,
+    };
+    let zero = |v6: bool| -> std::net::IpAddr {
+        if v6 {
+            std::net::Ipv6Addr::UNSPECIFIED.into()
+        } else {
+            std::net::Ipv4Addr::UNSPECIFIED.into()
+        }
+    };
+    // `from all` / `to default` still send an all-zero address with length 0.
+    let any = |p: Option<keepalived_conf::values::IpPrefix>, written: bool| {
+        p.map(|p| (p.addr, p.len))
+            .or(written.then(|| (zero(r.ipv6), 0)))
+    };
+    let has = |k: &str| r.words.iter().any(|w| w == k);
+    RuleConf {
+        spec: RuleSpec {
+            ipv6: r.ipv6,
+            action,
+            table,
+            goto,
+            invert: r.invert,
+            from: any(r.from, has("from")),
+            to: any(r.to, has("to")),
+            priority: r.preference.unwrap_or(0),
+            tos: r.tos,
+            fwmark: r.fwmark,
+            fwmask: r.fwmask,
+            iif: r.iif.clone(),
+            oif: r.oif.clone(),
+            uidrange: r.uidrange,
+            suppress_prefixlength: r.suppress_prefixlength,
+            l3mdev,
+            protocol,
+            realms: r.realms,
+            suppress_ifgroup: r.suppress_ifgroup,
+            ipproto: r.ipproto,
+            sport: r.sport,
+            dport: r.dport,
+        },
+        auto_priority: r.preference.is_none(),
+        span: r.span,
+        text: r.words.join(" "),
+    }
+}
+
+/// Gives rules without a preference keepalived's numbers: 16384 counting down,
+/// per family, in the order the rules are written in the configuration
+/// (`vrrp_iprule.c alloc_rule`, `next_rule_priority_ipv4/6`).
+pub fn number_rules<'a>(rules: impl IntoIterator<Item = &'a mut RuleConf>) {
+    let mut all: Vec<&mut RuleConf> = rules.into_iter().filter(|r| r.auto_priority).collect();
+    all.sort_by_key(|r| r.span);
+    let (mut v4, mut v6) = (RULE_START_PRIORITY, RULE_START_PRIORITY);
+    for r in all {
+        let next = if r.spec.ipv6 { &mut v6 } else { &mut v4 };
+        r.spec.priority = *next;
+        *next = next.saturating_sub(1);
+    }
+}
+
+/// The top-level static entries.
+pub fn map_statics(cfg: &Config, diags: &mut Vec<Diagnostic>) -> StaticSpec {
+    let mut s = StaticSpec::default();
+    for a in &cfg.static_ipaddress {
+        if let Some(mut v) = super::mapping::map_vip(a, diags) {
+            if v.dev.is_none() {
+                v.dev = Some(DEFAULT_INTERFACE.to_string());
+            }
+            s.addresses.push(v);
+        }
+    }
+    s.routes = cfg
+        .static_routes
+        .iter()
+        .filter_map(|r| map_route(r, diags))
+        .collect();
+    s.rules = cfg
+        .static_rules
+        .iter()
+        .map(|r| map_rule(r, diags))
+        .collect();
+    let tracked_address = cfg
+        .static_ipaddress
+        .iter()
+        .filter(|a| !a.no_track)
+        .map(|a| a.address.span);
+    if let Some(span) = first_tracked(&cfg.static_routes, &cfg.static_rules)
+        .into_iter()
+        .chain(tracked_address)
+        .min()
+    {
+        diags.push(not_acted_on(
+            span,
+            "watching static addresses, routes and rules without `no_track`",
+            "add such an entry again when something else deletes it",
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> Config {
+        keepalived_conf::parse_str("t.conf", text, &keepalived_conf::LoadOptions::default()).config
+    }
+
+    #[test]
+    fn statics_and_numbering() {
+        let c = cfg("static_ipaddress {\n 192.0.2.9/24 dev lo\n 192.0.2.10\n}\n\
+             static_routes {\n 10.9.0.0/16 via 192.0.2.1 dev lo metric 5 table 100 protocol static\n \
+             blackhole 10.8.0.0/16 no_track protocol static\n}\n\
+             static_rules {\n from 10.1.0.0/16 table 100\n from 2001:db8::/64 table 100\n \
+             from 10.2.0.0/16 table 100\n to 10.3.0.0/16 table 100 preference 7\n}\n");
+        let mut d = Vec::new();
+        let mut s = map_statics(&c, &mut d);
+        number_rules(s.rules.iter_mut());
+        assert_eq!(s.addresses.len(), 2);
+        assert_eq!(s.addresses[1].dev.as_deref(), Some("eth0"));
+        assert_eq!(s.routes[0].spec.protocol, RTPROT_KEEPALIVED);
+        assert_eq!(s.routes[0].spec.metric, Some(5));
+        assert_eq!(s.routes[0].spec.table, 100);
+        assert_eq!(s.routes[1].spec.protocol, 4);
+        assert_eq!(s.routes[1].spec.route_type, Some(6));
+        assert!(d.iter().any(|d| d.message.contains("resetting protocol")));
+        let prios: Vec<u32> = s.rules.iter().map(|r| r.spec.priority).collect();
+        assert_eq!(prios, [16384, 16384, 16383, 7]);
+        assert_eq!(s.rules[0].spec.protocol, Some(RTPROT_KEEPALIVED));
+        assert_eq!(s.rules[0].spec.table, 100);
+    }
+
+    #[test]
+    fn what_is_not_acted_on_is_warned_by_name() {
+        let c = cfg(
+            "static_routes {\n 10.9.0.0/16 dev lo ttl-propagate enabled\n}\n\
+             vrrp_instance A {\n interface lo\n virtual_router_id 1\n\
+             virtual_ipaddress {\n 192.0.2.1\n }\n\
+             virtual_routes {\n 10.8.0.0/16 dev lo no_track\n 10.7.0.0/16 via 192.0.2.9 dev lo\n }\n\
+             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n",
+        );
+        let mut d = Vec::new();
+        map_statics(&c, &mut d);
+        let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|m| m.contains("route option `ttl-propagate enabled`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|m| m.contains("watching static")),
+            "{text:?}"
+        );
+        let vi = &c.vrrp_instances[0];
+        let w = virtual_tracking_warning(&vi.virtual_routes, &vi.virtual_rules).unwrap();
+        // the first tracked entry: the second route (the first has no_track)
+        assert_eq!(w.span.map(|s| s.line), Some(12));
+        assert!(w.message.contains("BACKUP"));
+        let all_untracked = virtual_tracking_warning(&vi.virtual_routes[..1], &vi.virtual_rules);
+        assert!(all_untracked.is_none());
+    }
+}

@@ -1,0 +1,701 @@
+//! rtnetlink routes and policy rules: add, replace, delete and dump, with the
+//! messages keepalived 2.2.7 sends for `virtual_routes`/`static_routes`
+//! (`vrrp_iproute.c netlink_route`) and `virtual_rules`/`static_rules`
+//! (`vrrp_iprule.c netlink_rule`).
+
+use std::net::IpAddr;
+
+use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteNextHop,
+    RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope, RouteType,
+};
+use netlink_packet_route::rule::{
+    RuleAction, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange,
+};
+use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
+
+use crate::error::NetlinkError;
+use crate::rtnl::Rtnl;
+
+/// RTPROT_KEEPALIVED: the protocol keepalived marks its routes and rules with.
+pub const RTPROT_KEEPALIVED: u8 = 18;
+
+/// RT_SCOPE_NOWHERE: a delete request's scope, which matches any route's scope.
+const RT_SCOPE_NOWHERE: u8 = 255;
+
+/// RTN_UNICAST.
+const RTN_UNICAST: u8 = 1;
+
+/// How a new route meets existing ones with the same key (`ip route add`
+/// semantics: NLM_F_CREATE plus one of these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AddMode {
+    /// NLM_F_CREATE alone: inserted before the others (keepalived's default);
+    /// an identical route is an error with [`NetlinkError::is_already_exists`].
+    #[default]
+    Prepend,
+    /// NLM_F_CREATE | NLM_F_EXCL: any route with the same key is an error.
+    Exclusive,
+    /// NLM_F_CREATE | NLM_F_APPEND.
+    Append,
+    /// NLM_F_CREATE | NLM_F_REPLACE: replaces the route with the same key.
+    Replace,
+}
+
+impl AddMode {
+    fn flags(self) -> u16 {
+        NLM_F_CREATE
+            | match self {
+                AddMode::Prepend => 0,
+                AddMode::Exclusive => NLM_F_EXCL,
+                AddMode::Append => NLM_F_APPEND,
+                AddMode::Replace => NLM_F_REPLACE,
+            }
+    }
+}
+
+/// One hop of a multipath route.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NexthopSpec {
+    /// Gateway.
+    pub gateway: Option<IpAddr>,
+    /// Output interface.
+    pub ifindex: Option<u32>,
+    /// Weight 1..=256.
+    pub weight: Option<u16>,
+    /// RTNH_F_ONLINK.
+    pub onlink: bool,
+}
+
+/// A route to add or delete, with interface names already resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouteSpec {
+    /// IPv6 (else IPv4).
+    pub ipv6: bool,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// Destination prefix length.
+    pub dst_len: u8,
+    /// Table number (RTA_TABLE beyond 255).
+    pub table: u32,
+    /// RTN_* type when one was configured (added routes default to unicast;
+    /// a delete then matches any type).
+    pub route_type: Option<u8>,
+    /// RT_SCOPE_* when configured (adds default to universe).
+    pub scope: Option<u8>,
+    /// RTPROT_*.
+    pub protocol: u8,
+    /// TOS.
+    pub tos: u8,
+    /// RTA_PREFSRC.
+    pub pref_src: Option<IpAddr>,
+    /// RTA_SRC (IPv6 source routing) and its length.
+    pub src: Option<(IpAddr, u8)>,
+    /// RTA_GATEWAY.
+    pub gateway: Option<IpAddr>,
+    /// RTA_OIF.
+    pub oif: Option<u32>,
+    /// RTA_PRIORITY (`metric`).
+    pub metric: Option<u32>,
+    /// RTNH_F_ONLINK.
+    pub onlink: bool,
+    /// RTAX_* metrics (number, value).
+    pub metrics: Vec<(u16, u32)>,
+    /// RTAX_LOCK bits.
+    pub lock: u32,
+    /// RTA_PREF (IPv6 router preference).
+    pub pref: Option<u8>,
+    /// RTA_MULTIPATH hops.
+    pub nexthops: Vec<NexthopSpec>,
+    /// RTAX_CC_ALGO (`congctl`).
+    pub congctl: Option<String>,
+    /// RTA_FLOW (`realms`): source realm in the high 16 bits.
+    pub realms: Option<u32>,
+    /// RTA_EXPIRES (IPv6, seconds).
+    pub expires: Option<u32>,
+}
+
+fn family(ipv6: bool) -> AddressFamily {
+    if ipv6 {
+        AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
+    }
+}
+
+fn metric(id: u16, v: u32) -> Option<RouteMetric> {
+    Some(match id {
+        2 => RouteMetric::Mtu(v),
+        3 => RouteMetric::Window(v),
+        6 => RouteMetric::SsThresh(v),
+        7 => RouteMetric::Cwnd(v),
+        8 => RouteMetric::Advmss(v),
+        9 => RouteMetric::Reordering(v),
+        4 => RouteMetric::Rtt(v),
+        5 => RouteMetric::RttVar(v),
+        10 => RouteMetric::Hoplimit(v),
+        11 => RouteMetric::InitCwnd(v),
+        12 => RouteMetric::Features(v),
+        13 => RouteMetric::RtoMin(v),
+        14 => RouteMetric::InitRwnd(v),
+        15 => RouteMetric::QuickAck(v),
+        17 => RouteMetric::FastopenNoCookie(v),
+        _ => return None,
+    })
+}
+
+impl RouteSpec {
+    /// `ip route` style text for logs and errors.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}/{}", self.dst, self.dst_len);
+        if let Some(g) = self.gateway {
+            s.push_str(&format!(" via {g}"));
+        }
+        if let Some(o) = self.oif {
+            s.push_str(&format!(" ifindex {o}"));
+        }
+        if let Some(p) = self.pref_src {
+            s.push_str(&format!(" src {p}"));
+        }
+        if let Some(m) = self.metric {
+            s.push_str(&format!(" metric {m}"));
+        }
+        s.push_str(&format!(" table {}", self.table));
+        s
+    }
+
+    /// The RTM_NEWROUTE / RTM_DELROUTE body keepalived builds
+    /// (`vrrp_iproute.c netlink_route`).
+    pub(crate) fn to_message(&self, delete: bool) -> RouteMessage {
+        let mut m = RouteMessage::default();
+        let h = &mut m.header;
+        h.address_family = family(self.ipv6);
+        if self.table < 256 {
+            h.table = self.table as u8;
+        } else {
+            h.table = 0;
+            m.attributes.push(RouteAttribute::Table(self.table));
+        }
+        let h = &mut m.header;
+        if delete {
+            h.scope = RouteScope::from(RT_SCOPE_NOWHERE);
+            if let Some(t) = self.route_type {
+                h.kind = RouteType::from(t);
+            }
+        } else {
+            h.scope = RouteScope::Universe;
+            h.kind = RouteType::from(self.route_type.unwrap_or(RTN_UNICAST));
+        }
+        h.protocol = RouteProtocol::from(self.protocol);
+        if let Some(s) = self.scope {
+            h.scope = RouteScope::from(s);
+        }
+        h.destination_prefix_length = self.dst_len;
+        m.attributes
+            .push(RouteAttribute::Destination(RouteAddress::from(self.dst)));
+        if let Some((a, len)) = self.src {
+            m.header.source_prefix_length = len;
+            m.attributes
+                .push(RouteAttribute::Source(RouteAddress::from(a)));
+        }
+        if let Some(p) = self.pref_src {
+            m.attributes
+                .push(RouteAttribute::PrefSource(RouteAddress::from(p)));
+        }
+        if let Some(g) = self.gateway {
+            m.attributes
+                .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+        }
+        m.header.tos = self.tos;
+        if let Some(o) = self.oif {
+            m.attributes.push(RouteAttribute::Oif(o));
+        }
+        if let Some(p) = self.metric {
+            m.attributes.push(RouteAttribute::Priority(p));
+        }
+        if self.onlink {
+            m.header.flags = RouteFlags::Onlink;
+        }
+        let mut metrics: Vec<RouteMetric> = self
+            .metrics
+            .iter()
+            .filter_map(|&(id, v)| metric(id, v))
+            .collect();
+        if let Some(r) = self.realms {
+            m.attributes.push(RouteAttribute::Realm(RouteRealm {
+                source: (r >> 16) as u16,
+                destination: (r & 0xffff) as u16,
+            }));
+        }
+        if let Some(e) = self.expires {
+            m.attributes.push(RouteAttribute::Expires(e));
+        }
+        if let Some(c) = &self.congctl {
+            metrics.push(RouteMetric::CcAlgo(c.clone()));
+        }
+        if let Some(p) = self.pref {
+            m.attributes
+                .push(RouteAttribute::Preference(RoutePreference::from(p)));
+        }
+        if !metrics.is_empty() {
+            if self.lock != 0 {
+                metrics.push(RouteMetric::Lock(self.lock));
+            }
+            m.attributes.push(RouteAttribute::Metrics(metrics));
+        }
+        if !self.nexthops.is_empty() {
+            let hops = self
+                .nexthops
+                .iter()
+                .map(|nh| {
+                    let mut h = RouteNextHop::default();
+                    if let Some(i) = nh.ifindex {
+                        h.interface_index = i;
+                    }
+                    if let Some(w) = nh.weight {
+                        h.hops = (w.saturating_sub(1) & 0xff) as u8;
+                    }
+                    if nh.onlink {
+                        h.flags = RouteNextHopFlags::Onlink;
+                    }
+                    if let Some(g) = nh.gateway {
+                        h.attributes
+                            .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+                    }
+                    h
+                })
+                .collect();
+            m.attributes.push(RouteAttribute::MultiPath(hops));
+        }
+        m
+    }
+}
+
+/// A policy rule to add or delete, interface names as the kernel takes them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleSpec {
+    /// IPv6 (else IPv4).
+    pub ipv6: bool,
+    /// FR_ACT_* (1 to table, 2 goto, 3 nop, 6 blackhole, 7 unreachable, 8 prohibit).
+    pub action: u8,
+    /// Table for FR_ACT_TO_TBL (0: none, as with `l3mdev`).
+    pub table: u32,
+    /// FRA_GOTO target.
+    pub goto: Option<u32>,
+    /// FIB_RULE_INVERT (`not`).
+    pub invert: bool,
+    /// FRA_SRC and its length.
+    pub from: Option<(IpAddr, u8)>,
+    /// FRA_DST and its length.
+    pub to: Option<(IpAddr, u8)>,
+    /// FRA_PRIORITY.
+    pub priority: u32,
+    /// TOS.
+    pub tos: u8,
+    /// FRA_FWMARK.
+    pub fwmark: Option<u32>,
+    /// FRA_FWMASK.
+    pub fwmask: Option<u32>,
+    /// FRA_IFNAME.
+    pub iif: Option<String>,
+    /// FRA_OIFNAME.
+    pub oif: Option<String>,
+    /// FRA_UID_RANGE.
+    pub uidrange: Option<(u32, u32)>,
+    /// FRA_SUPPRESS_PREFIXLEN.
+    pub suppress_prefixlength: Option<u32>,
+    /// FRA_L3MDEV.
+    pub l3mdev: bool,
+    /// FRA_PROTOCOL.
+    pub protocol: Option<u8>,
+    /// FRA_FLOW (`realms`).
+    pub realms: Option<u32>,
+    /// FRA_SUPPRESS_IFGROUP.
+    pub suppress_ifgroup: Option<u32>,
+    /// FRA_IP_PROTO.
+    pub ipproto: Option<u8>,
+    /// FRA_SPORT_RANGE.
+    pub sport: Option<(u16, u16)>,
+    /// FRA_DPORT_RANGE.
+    pub dport: Option<(u16, u16)>,
+}
+
+impl RuleSpec {
+    /// `ip rule` style text for logs and errors.
+    pub fn describe(&self) -> String {
+        let mut s = format!("pref {}", self.priority);
+        if let Some((a, l)) = self.from {
+            s.push_str(&format!(" from {a}/{l}"));
+        }
+        if let Some((a, l)) = self.to {
+            s.push_str(&format!(" to {a}/{l}"));
+        }
+        if let Some(m) = self.fwmark {
+            s.push_str(&format!(" fwmark {m:#x}"));
+        }
+        if self.table != 0 {
+            s.push_str(&format!(" table {}", self.table));
+        }
+        s
+    }
+
+    /// The RTM_NEWRULE / RTM_DELRULE body keepalived builds
+    /// (`vrrp_iprule.c netlink_rule`).
+    pub(crate) fn to_message(&self) -> RuleMessage {
+        let mut m = RuleMessage::default();
+        m.header.family = family(self.ipv6);
+        m.header.tos = self.tos;
+        m.header.action = RuleAction::from(self.action);
+        if self.action == 1 && !self.l3mdev {
+            if self.table < 256 {
+                m.header.table = if self.table == 0 {
+                    254
+                } else {
+                    self.table as u8
+                };
+            } else {
+                m.attributes.push(RuleAttribute::Table(self.table));
+            }
+        }
+        if self.invert {
+            m.header.flags = RuleFlags::Invert;
+        }
+        if let Some((a, l)) = self.from {
+            m.header.src_len = l;
+            m.attributes.push(RuleAttribute::Source(a));
+        }
+        if let Some((a, l)) = self.to {
+            m.header.dst_len = l;
+            m.attributes.push(RuleAttribute::Destination(a));
+        }
+        m.attributes.push(RuleAttribute::Priority(self.priority));
+        if let Some(v) = self.fwmark {
+            m.attributes.push(RuleAttribute::FwMark(v));
+        }
+        if let Some(v) = self.fwmask {
+            m.attributes.push(RuleAttribute::FwMask(v));
+        }
+        if let Some(r) = self.realms {
+            m.attributes.push(RuleAttribute::Realm(RouteRealm {
+                source: (r >> 16) as u16,
+                destination: (r & 0xffff) as u16,
+            }));
+        }
+        if let Some(v) = self.suppress_prefixlength {
+            m.attributes.push(RuleAttribute::SuppressPrefixLen(v));
+        }
+        if let Some(v) = self.suppress_ifgroup {
+            m.attributes.push(RuleAttribute::SuppressIfGroup(v));
+        }
+        if let Some(i) = &self.iif {
+            m.attributes.push(RuleAttribute::Iifname(i.clone()));
+        }
+        if let Some(o) = &self.oif {
+            m.attributes.push(RuleAttribute::Oifname(o.clone()));
+        }
+        if let Some((start, end)) = self.uidrange {
+            m.attributes
+                .push(RuleAttribute::UidRange(RuleUidRange { start, end }));
+        }
+        if self.l3mdev {
+            m.attributes.push(RuleAttribute::L3MDev(true));
+        }
+        if let Some(p) = self.protocol {
+            m.attributes
+                .push(RuleAttribute::Protocol(RouteProtocol::from(p)));
+        }
+        if let Some(p) = self.ipproto {
+            m.attributes
+                .push(RuleAttribute::IpProtocol(IpProtocol::from(p)));
+        }
+        if let Some((start, end)) = self.sport {
+            m.attributes
+                .push(RuleAttribute::SourcePortRange(RulePortRange { start, end }));
+        }
+        if let Some((start, end)) = self.dport {
+            m.attributes
+                .push(RuleAttribute::DestinationPortRange(RulePortRange {
+                    start,
+                    end,
+                }));
+        }
+        if let Some(g) = self.goto {
+            m.attributes.push(RuleAttribute::Goto(g));
+        }
+        m
+    }
+}
+
+/// A route as the kernel reports it (the fields a comparison needs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEntry {
+    /// IPv6.
+    pub ipv6: bool,
+    /// Table (RTA_TABLE when present).
+    pub table: u32,
+    /// Destination and length (None: the family's default).
+    pub dst: Option<(IpAddr, u8)>,
+    /// RTPROT_*.
+    pub protocol: u8,
+    /// RTN_*.
+    pub route_type: u8,
+    /// RTA_OIF.
+    pub oif: Option<u32>,
+    /// RTA_GATEWAY.
+    pub gateway: Option<IpAddr>,
+    /// RTA_PRIORITY.
+    pub metric: Option<u32>,
+}
+
+/// A rule as the kernel reports it (the fields a comparison needs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleEntry {
+    /// IPv6.
+    pub ipv6: bool,
+    /// FRA_PRIORITY.
+    pub priority: u32,
+    /// Table (FRA_TABLE when present).
+    pub table: u32,
+    /// FRA_SRC and length.
+    pub from: Option<(IpAddr, u8)>,
+    /// FRA_PROTOCOL.
+    pub protocol: Option<u8>,
+}
+
+fn addr_of(a: &RouteAddress) -> Option<IpAddr> {
+    match a {
+        RouteAddress::Inet(v) => Some(IpAddr::V4(*v)),
+        RouteAddress::Inet6(v) => Some(IpAddr::V6(*v)),
+        _ => None,
+    }
+}
+
+impl RouteEntry {
+    fn from_message(m: &RouteMessage) -> RouteEntry {
+        let mut e = RouteEntry {
+            ipv6: m.header.address_family == AddressFamily::Inet6,
+            table: u32::from(m.header.table),
+            dst: None,
+            protocol: u8::from(m.header.protocol),
+            route_type: u8::from(m.header.kind),
+            oif: None,
+            gateway: None,
+            metric: None,
+        };
+        for a in &m.attributes {
+            match a {
+                RouteAttribute::Table(t) => e.table = *t,
+                RouteAttribute::Destination(d) => {
+                    e.dst = addr_of(d).map(|d| (d, m.header.destination_prefix_length));
+                }
+                RouteAttribute::Oif(o) => e.oif = Some(*o),
+                RouteAttribute::Gateway(g) => e.gateway = addr_of(g),
+                RouteAttribute::Priority(p) => e.metric = Some(*p),
+                _ => {}
+            }
+        }
+        e
+    }
+}
+
+impl Rtnl {
+    /// Adds (or with [`AddMode::Replace`] replaces) a route.
+    pub async fn add_route(&self, r: &RouteSpec, mode: AddMode) -> Result<(), NetlinkError> {
+        self.conn()
+            .request(
+                RouteNetlinkMessage::NewRoute(r.to_message(false)),
+                mode.flags(),
+                &|| format!("add route {}", r.describe()),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Deletes a route (an absent one is an error with
+    /// [`NetlinkError::is_not_found`]).
+    pub async fn del_route(&self, r: &RouteSpec) -> Result<(), NetlinkError> {
+        self.conn()
+            .request(
+                RouteNetlinkMessage::DelRoute(r.to_message(true)),
+                0,
+                &|| format!("delete route {}", r.describe()),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Every route of a family, all tables.
+    pub async fn routes(&self, ipv6: bool) -> Result<Vec<RouteEntry>, NetlinkError> {
+        let mut m = RouteMessage::default();
+        m.header.address_family = family(ipv6);
+        let replies = self
+            .conn()
+            .request(RouteNetlinkMessage::GetRoute(m), NLM_F_DUMP, &|| {
+                "dump routes".into()
+            })
+            .await?;
+        Ok(replies
+            .iter()
+            .filter_map(|r| match r {
+                RouteNetlinkMessage::NewRoute(m) => Some(RouteEntry::from_message(m)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Adds a policy rule (NLM_F_CREATE | NLM_F_EXCL, as keepalived: an
+    /// identical rule is an error with [`NetlinkError::is_already_exists`]).
+    pub async fn add_rule(&self, r: &RuleSpec) -> Result<(), NetlinkError> {
+        self.conn()
+            .request(
+                RouteNetlinkMessage::NewRule(r.to_message()),
+                NLM_F_CREATE | NLM_F_EXCL,
+                &|| format!("add rule {}", r.describe()),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Deletes a policy rule.
+    pub async fn del_rule(&self, r: &RuleSpec) -> Result<(), NetlinkError> {
+        self.conn()
+            .request(RouteNetlinkMessage::DelRule(r.to_message()), 0, &|| {
+                format!("delete rule {}", r.describe())
+            })
+            .await
+            .map(drop)
+    }
+
+    /// Every policy rule of a family.
+    pub async fn rules(&self, ipv6: bool) -> Result<Vec<RuleEntry>, NetlinkError> {
+        let mut m = RuleMessage::default();
+        m.header.family = family(ipv6);
+        let replies = self
+            .conn()
+            .request(RouteNetlinkMessage::GetRule(m), NLM_F_DUMP, &|| {
+                "dump rules".into()
+            })
+            .await?;
+        Ok(replies
+            .iter()
+            .filter_map(|r| match r {
+                RouteNetlinkMessage::NewRule(m) => {
+                    let mut e = RuleEntry {
+                        ipv6: m.header.family == AddressFamily::Inet6,
+                        priority: 0,
+                        table: u32::from(m.header.table),
+                        from: None,
+                        protocol: None,
+                    };
+                    for a in &m.attributes {
+                        match a {
+                            RuleAttribute::Priority(p) => e.priority = *p,
+                            RuleAttribute::Table(t) => e.table = *t,
+                            RuleAttribute::Source(s) => e.from = Some((*s, m.header.src_len)),
+                            RuleAttribute::Protocol(p) => e.protocol = Some(u8::from(*p)),
+                            _ => {}
+                        }
+                    }
+                    Some(e)
+                }
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> RouteSpec {
+        RouteSpec {
+            ipv6: false,
+            dst: "10.9.0.0".parse().unwrap(),
+            dst_len: 16,
+            table: 254,
+            route_type: None,
+            scope: None,
+            protocol: RTPROT_KEEPALIVED,
+            tos: 0,
+            pref_src: None,
+            src: None,
+            gateway: Some("10.0.0.1".parse().unwrap()),
+            oif: Some(3),
+            metric: Some(50),
+            onlink: false,
+            metrics: vec![(2, 1400)],
+            lock: 1 << 2,
+            pref: None,
+            nexthops: Vec::new(),
+            congctl: None,
+            realms: None,
+            expires: None,
+        }
+    }
+
+    #[test]
+    fn add_and_delete_messages_follow_keepalived() {
+        let s = spec();
+        let add = s.to_message(false);
+        assert_eq!(u8::from(add.header.kind), RTN_UNICAST);
+        assert_eq!(u8::from(add.header.scope), 0);
+        assert_eq!(u8::from(add.header.protocol), 18);
+        assert_eq!(add.header.table, 254);
+        assert!(add.attributes.contains(&RouteAttribute::Priority(50)));
+        assert!(add.attributes.contains(&RouteAttribute::Oif(3)));
+        assert!(add.attributes.contains(&RouteAttribute::Metrics(vec![
+            RouteMetric::Mtu(1400),
+            RouteMetric::Lock(4)
+        ])));
+        let del = s.to_message(true);
+        assert_eq!(u8::from(del.header.scope), RT_SCOPE_NOWHERE);
+        assert_eq!(u8::from(del.header.kind), 0);
+        let mut big = spec();
+        big.table = 1000;
+        let m = big.to_message(false);
+        assert_eq!(m.header.table, 0);
+        assert!(m.attributes.contains(&RouteAttribute::Table(1000)));
+        let e = RouteEntry::from_message(&m);
+        assert_eq!((e.table, e.metric, e.oif), (1000, Some(50), Some(3)));
+    }
+
+    #[test]
+    fn rule_message_carries_table_priority_and_source() {
+        let r = RuleSpec {
+            ipv6: false,
+            action: 1,
+            table: 100,
+            goto: None,
+            invert: true,
+            from: Some(("10.1.0.5".parse().unwrap(), 32)),
+            to: None,
+            priority: 100,
+            tos: 0,
+            fwmark: Some(7),
+            fwmask: None,
+            iif: Some("eth0".into()),
+            oif: None,
+            uidrange: None,
+            suppress_prefixlength: None,
+            l3mdev: false,
+            protocol: Some(18),
+            realms: None,
+            suppress_ifgroup: None,
+            ipproto: Some(6),
+            sport: None,
+            dport: Some((80, 81)),
+        };
+        let m = r.to_message();
+        assert_eq!(m.header.table, 100);
+        assert_eq!(m.header.src_len, 32);
+        assert!(m.header.flags.contains(RuleFlags::Invert));
+        assert!(m.attributes.contains(&RuleAttribute::Priority(100)));
+        assert!(m.attributes.contains(&RuleAttribute::FwMark(7)));
+        assert!(
+            m.attributes
+                .contains(&RuleAttribute::Iifname("eth0".into()))
+        );
+    }
+}
