@@ -91,14 +91,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // global_defs (keepalived/core/global_parser.c)
     row(
         "global_defs",
-        "default_interface",
-        V,
-        "use this interface for `static_ipaddress` entries without `dev` (vrrpd does \
-         not install static addresses; keepalived 2.2.7 does not use it for an instance \
-         without `interface`, which it refuses as vrrpd does)",
-    ),
-    row(
-        "global_defs",
         "startup_script",
         VL,
         "run this script before starting",

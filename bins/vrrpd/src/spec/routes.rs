@@ -253,10 +253,17 @@ pub fn number_rules<'a>(rules: impl IntoIterator<Item = &'a mut RuleConf>) {
 /// The top-level static entries.
 pub fn map_statics(cfg: &Config, diags: &mut Vec<Diagnostic>) -> StaticSpec {
     let mut s = StaticSpec::default();
+    // global_defs `default_interface` (keepalived `default_interface_handler`):
+    // where a static address without `dev` goes.
+    let default_if = cfg
+        .global_defs
+        .default_interface
+        .as_ref()
+        .map_or(DEFAULT_INTERFACE, |d| d.value.as_str());
     for a in &cfg.static_ipaddress {
         if let Some(mut v) = super::mapping::map_vip(a, diags) {
             if v.dev.is_none() {
-                v.dev = Some(DEFAULT_INTERFACE.to_string());
+                v.dev = Some(default_if.to_string());
             }
             s.addresses.push(v);
         }
@@ -320,6 +327,17 @@ mod tests {
         assert_eq!(prios, [16384, 16384, 16383, 7]);
         assert_eq!(s.rules[0].spec.protocol, Some(RTPROT_KEEPALIVED));
         assert_eq!(s.rules[0].spec.table, 100);
+    }
+
+    /// `default_interface` is where a static address without `dev` goes.
+    #[test]
+    fn default_interface_places_static_addresses() {
+        let c = cfg("global_defs {\n default_interface lo\n}\n\
+             static_ipaddress {\n 192.0.2.10\n 192.0.2.11 dev eth1\n}\n");
+        let mut d = Vec::new();
+        let s = map_statics(&c, &mut d);
+        let devs: Vec<Option<&str>> = s.addresses.iter().map(|a| a.dev.as_deref()).collect();
+        assert_eq!(devs, [Some("lo"), Some("eth1")]);
     }
 
     #[test]
