@@ -29,6 +29,7 @@
 pub mod announce;
 pub mod cli;
 pub mod control;
+pub mod daemon_paths;
 pub mod error;
 pub mod fd_limit;
 pub mod mac;
