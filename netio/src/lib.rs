@@ -63,7 +63,7 @@ pub use rtnl::{
 };
 pub use script::{ScriptOutcome, run_script, run_script_as};
 pub use script_security::{RunAs, ScriptRefused, UserError};
-pub use sys::{kill_process_group, release_free_memory};
+pub use sys::{kill_process_group, release_free_memory, set_script_identity};
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;

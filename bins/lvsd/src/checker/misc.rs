@@ -49,7 +49,9 @@ async fn run(
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
     if let Some((uid, gid)) = ids {
-        cmd.uid(uid).gid(gid);
+        // The group as the only supplementary group, as keepalived's
+        // `set_script_env` (std would leave none).
+        netio::set_script_identity(&mut cmd, uid, gid);
     }
     #[allow(unsafe_code)]
     // SAFETY: the hook runs in the forked child before exec and only calls
