@@ -137,6 +137,9 @@ fn config_test(cli: &Cli) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.daemon.max_config_bytes {
+        keepalived_conf::set_default_max_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+    }
     if let Some(Command::Status {
         socket,
         pid_file,

@@ -141,6 +141,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.daemon.max_config_bytes {
+        keepalived_conf::set_default_max_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+    }
     match cli.command {
         Some(Command::Simulate {
             files,

@@ -80,3 +80,18 @@ fn simulate_help_states_latency_and_addresses() {
     assert!(out.contains("10.0.0.N"), "{out}");
     assert!(out.contains("fe80::N"), "{out}");
 }
+
+/// `--max-config-bytes` bounds what is read: a file over it is refused
+/// unread (`config-too-large`), and `--help` says so.
+#[test]
+fn max_config_bytes_refuses_a_larger_file() {
+    let p = example("mysql-master.conf");
+    let (_, err, code) = run(&["-t", "--max-config-bytes", "100", "-f", &p]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("config-too-large"), "{err}");
+    let (_, err, code) = run(&["-t", "--max-config-bytes", "1000000", "-f", &p]);
+    assert_eq!(code, 0, "{err}");
+    let (out, _, _) = run(&["--help"]);
+    assert!(out.contains("--max-config-bytes"), "{out}");
+    assert!(out.contains("PIDFILE with the extension .sock"), "{out}");
+}
