@@ -106,8 +106,9 @@ printf 'include %s/include-self.conf\ninclude %s/include-self.conf\n' "$d" "$d" 
 # Includes with generators: each of 1000 lines includes the fan-out.
 printf '~SEQ(i,1000000) include %s/inc/*.conf\n' "$d" >"$d/include-seq.conf"
 
-# Just under the 6 MiB byte budget: the worst inputs still read whole.
-gen seq-under-budget <<<'~SEQ(i,1,1,130000) vrrp_script s${i} { script "/bin/true" }'
+# Just under the byte budgets (6 MiB read, 2 MiB generated): the worst
+# inputs still read whole.
+gen seq-under-budget <<<'~SEQ(i,1,1,46000) vrrp_script s${i} { script "/bin/true" }'
 python3 - "$d/invalid-utf8-under-budget.conf" <<'PY'
 import sys
 open(sys.argv[1], "wb").write(b"vrrp_instance \xff\xfe\xc3 { state \x80MASTER }\n" * 170000)

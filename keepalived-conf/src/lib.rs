@@ -103,8 +103,8 @@ pub struct LoadOptions {
     /// read or made: every file read (the main file and each include, a file
     /// included twice counts twice) and every line that generators (`~SEQ`,
     /// `~LST`) and multi-line definitions add (the template's length per
-    /// line). A file that would go over is not read, a generator that would
-    /// is refused whole (`config-too-large`, `expansion-budget`). keepalived
+    /// line; generated lines may take at most a third of the limit). A file
+    /// that would go over is not read, a generator that would is refused whole (`config-too-large`, `expansion-budget`). keepalived
     /// has no such limit; see docs/keepalived.md. Default
     /// [`DEFAULT_MAX_BYTES`], or what [`set_default_max_bytes`] set.
     pub max_bytes: usize,
