@@ -3,7 +3,8 @@
 # which keeps the whole model): expansion bombs of every preprocessor
 # feature (~SEQ, ~SEQx, ~LST, nested generators, definitions, multi-line
 # definitions, recursive definitions, @ID lines), deep nesting, huge lines,
-# random bytes, NUL bytes, invalid UTF-8, include fan-out and cycles.
+# random bytes, NUL bytes, invalid UTF-8, include fan-out and cycles, and
+# inputs just under the 6 MiB configuration byte budget.
 # Every input must be answered (any exit status but a signal or timeout)
 # in under 1 s of wall time with under 64 MiB peak RSS.
 # Usage: [ONLY=GLOB] benches/conf-hostile.sh [BIN_DIR]   (default target/release; builds kaconf and vrrpd)
@@ -104,6 +105,25 @@ printf 'include %s/inc/*.conf\n' "$d" >"$d/include-fan-out.conf"
 printf 'include %s/include-self.conf\ninclude %s/include-self.conf\n' "$d" "$d" >"$d/include-self.conf"
 # Includes with generators: each of 1000 lines includes the fan-out.
 printf '~SEQ(i,1000000) include %s/inc/*.conf\n' "$d" >"$d/include-seq.conf"
+
+# Just under the byte budgets (6 MiB read, 2 MiB generated): the worst
+# inputs still read whole.
+gen seq-under-budget <<<'~SEQ(i,1,1,46000) vrrp_script s${i} { script "/bin/true" }'
+python3 - "$d/invalid-utf8-under-budget.conf" <<'PY'
+import sys
+open(sys.argv[1], "wb").write(b"vrrp_instance \xff\xfe\xc3 { state \x80MASTER }\n" * 170000)
+PY
+python3 - "$d/unterminated-quotes-under-budget.conf" <<'PY'
+import sys
+open(sys.argv[1], "w").write('vrrp_instance "a { state "MASTER\n' * 190000)
+PY
+# One small file including a 16 MiB one, and 1 MiB files included 100 times.
+printf 'include %s/huge-line.conf\n' "$d" >"$d/include-huge.conf"
+mkdir "$d/mib"
+for i in $(seq 1 10); do
+    python3 -c 'import sys; open(sys.argv[1], "w").write("# padding\n" * 104858)' "$d/mib/$i.conf"
+done
+for _ in $(seq 1 10); do printf 'include %s/mib/*.conf\n' "$d"; done >"$d/include-fan-out-bytes.conf"
 
 fail=0
 printf '%-28s %9s %9s %9s %s\n' input bytes wall_s maxrss_kib "tool: exit"

@@ -88,6 +88,24 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "use ipsets inside the network namespace",
     ),
+    row(
+        "",
+        "use_pid_dir",
+        VL,
+        "write its default pid files under /run/keepalived/ (these daemons write one only with -p)",
+    ),
+    row(
+        "",
+        "child_wait_time",
+        VL,
+        "wait this long for its child processes at shutdown",
+    ),
+    row(
+        "",
+        "linkbeat_use_polling",
+        V,
+        "poll interface link state with ioctls instead of netlink",
+    ),
     // global_defs (keepalived/core/global_parser.c)
     row(
         "global_defs",

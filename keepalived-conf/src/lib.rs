@@ -28,7 +28,9 @@
 //!
 //! The parser never panics and uses bounded memory and time on any input: lines are
 //! capped, expansions and generators have depth and output limits
-//! ([`LoadOptions::max_lines`]), nesting is limited and at most 1000 diagnostics are kept.
+//! ([`LoadOptions::max_lines`]), the bytes read and generated are counted before they
+//! are read or made ([`LoadOptions::max_bytes`]), nesting is limited and at most 1000
+//! diagnostics are kept.
 //!
 //! # Using it from a daemon
 //!
@@ -97,6 +99,15 @@ pub struct LoadOptions {
     pub includes: bool,
     /// Upper bound on logical lines after replication and expansion.
     pub max_lines: usize,
+    /// Upper bound on the bytes of configuration text, counted before they are
+    /// read or made: every file read (the main file and each include, a file
+    /// included twice counts twice) and every line that generators (`~SEQ`,
+    /// `~LST`) and multi-line definitions add (the template's length per
+    /// line; generated lines may take at most a third of the limit). A file
+    /// that would go over is not read, a generator that would is refused whole (`config-too-large`, `expansion-budget`). keepalived
+    /// has no such limit; see docs/keepalived.md. Default
+    /// [`DEFAULT_MAX_BYTES`], or what [`set_default_max_bytes`] set.
+    pub max_bytes: usize,
     /// Seed for `${_RANDOM}` (results are deterministic for a given seed).
     pub random_seed: u64,
     /// Inputs at least this large (bytes) are read in two parts on two threads when a
@@ -112,6 +123,7 @@ impl Default for LoadOptions {
             config_id: None,
             includes: true,
             max_lines: 4_000_000,
+            max_bytes: DEFAULT_MAX_BYTES_NOW.load(std::sync::atomic::Ordering::Relaxed),
             random_seed: 0x5eed,
             split_min_bytes: SPLIT_MIN_BYTES,
         }
@@ -160,6 +172,22 @@ impl Parsed {
     }
 }
 
+/// Default of [`LoadOptions::max_bytes`]: 6 MiB, about 300,000 lines of a
+/// typical configuration and over a thousand times the largest real one we
+/// know; small enough that no input of that size, however hostile, costs the
+/// reader much memory.
+pub const DEFAULT_MAX_BYTES: usize = 6 << 20;
+
+static DEFAULT_MAX_BYTES_NOW: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_BYTES);
+
+/// Changes the [`LoadOptions::max_bytes`] that [`LoadOptions::default`] gives
+/// from now on, for the whole process (a daemon's `--max-config-bytes`, set
+/// once at start before any configuration is read).
+pub fn set_default_max_bytes(bytes: usize) {
+    DEFAULT_MAX_BYTES_NOW.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Default of [`LoadOptions::split_min_bytes`]: below it a second thread costs more than
 /// it saves.
 const SPLIT_MIN_BYTES: usize = 256 * 1024;
@@ -173,6 +201,9 @@ pub(crate) struct ReadOptions {
     /// validated and dropped as soon as they are read, and each `vrrp_instance` is
     /// reduced to what [`lint`] reads.
     pub(crate) keep_model: bool,
+    /// Bytes of the main input, already counted against
+    /// [`LoadOptions::max_bytes`] before it is read.
+    pub(crate) main_bytes: usize,
 }
 
 impl ReadOptions {
@@ -180,7 +211,20 @@ impl ReadOptions {
         Self {
             load: load.clone(),
             keep_model,
+            main_bytes: 0,
         }
+    }
+
+    /// These options for a main input of `bytes`; `None` when that is over
+    /// [`LoadOptions::max_bytes`].
+    fn with_main(&self, bytes: u64) -> Option<Self> {
+        let bytes = usize::try_from(bytes)
+            .ok()
+            .filter(|b| *b <= self.max_bytes)?;
+        Some(Self {
+            main_bytes: bytes,
+            ..self.clone()
+        })
     }
 }
 
@@ -188,6 +232,25 @@ impl std::ops::Deref for ReadOptions {
     type Target = LoadOptions;
     fn deref(&self) -> &LoadOptions {
         &self.load
+    }
+}
+
+/// The result for a main input over [`LoadOptions::max_bytes`]: one error, nothing read.
+fn too_large(name: &str, bytes: u64, max: usize) -> Parsed {
+    Parsed {
+        config: Config::default(),
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            code: "config-too-large",
+            span: None,
+            message: format!(
+                "{name} has {bytes} bytes, over the limit of {max} bytes of configuration; nothing is read"
+            ),
+            hint: Some(
+                "raise the limit (--max-config-bytes) if this configuration is genuine".to_string(),
+            ),
+        }],
+        sources: SourceMap::default(),
     }
 }
 
@@ -213,6 +276,9 @@ pub fn check_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
 
 fn load_with(path: &Path, opts: &ReadOptions) -> Parsed {
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let Some(opts) = &opts.with_main(size) else {
+        return too_large(&path.display().to_string(), size, opts.max_bytes);
+    };
     if size >= u64::try_from(opts.split_min_bytes).unwrap_or(u64::MAX)
         && let Some(p) = split::load_in_two_parts(opts, path)
     {
@@ -229,6 +295,10 @@ pub fn parse_str(name: &str, text: &str, opts: &LoadOptions) -> Parsed {
 }
 
 fn parse_with(name: &str, text: &str, opts: &ReadOptions) -> Parsed {
+    let size = text.len() as u64;
+    let Some(opts) = &opts.with_main(size) else {
+        return too_large(name, size, opts.max_bytes);
+    };
     if text.len() >= opts.split_min_bytes {
         let shared = std::sync::Arc::new(text.to_string());
         if let Some(p) = split::parse_in_two_parts(opts, name, None, Some(text), &shared) {

@@ -24,10 +24,6 @@ const MAX_EXPANSION_DEPTH: usize = 16;
 const MAX_EXPANDED_LEN: usize = MAX_LINE;
 /// Longest definition value (multi-line definitions hold whole blocks).
 const MAX_DEFINITION_LEN: usize = 64 * 1024;
-/// Lines that generators (`~SEQ`, `~LST`) and multi-line definitions may
-/// add to a configuration, counted before they are made: a generator or a
-/// definition that would go over is refused whole (`expansion-budget`).
-pub(crate) const MAX_GENERATED_LINES: usize = 30_000;
 /// Bytes of definition values that substitution may copy in all (each
 /// `${NAME}` costs its value's length, counted before it is copied).
 pub(crate) const MAX_EXPANDED_BYTES: usize = 16 << 20;
@@ -83,6 +79,8 @@ impl<'o> Preprocessor<'o> {
                 lines_out: 0,
                 max: opts.max_lines,
                 reported: false,
+                bytes: opts.main_bytes,
+                max_bytes: opts.max_bytes,
                 generated: 0,
                 expanded_bytes: 0,
                 expansion_reported: false,
@@ -389,7 +387,11 @@ impl<'o> Preprocessor<'o> {
             {
                 let col = c.col(0);
                 let lines: Vec<String> = def.value.split('\n').map(str::to_string).collect();
-                if !self.budget.generate(lines.len(), &mut self.sink, span) {
+                let line_bytes = def.value.len() / lines.len().max(1) + 1;
+                if !self
+                    .budget
+                    .generate(lines.len(), line_bytes, &mut self.sink, span)
+                {
                     return;
                 }
                 for l in lines {
@@ -730,7 +732,10 @@ impl<'o> Preprocessor<'o> {
         };
         if !rest.text.is_empty() {
             let count = usize::try_from(count).unwrap_or(usize::MAX);
-            if !self.budget.generate(count, &mut self.sink, span) {
+            if !self
+                .budget
+                .generate(count, rest.text.len() + 1, &mut self.sink, span)
+            {
                 return;
             }
         }
@@ -838,6 +843,22 @@ impl<'o> Preprocessor<'o> {
                 );
                 return;
             }
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            if !self.budget.read(size) {
+                self.sink.push(
+                    Diagnostic::error(
+                        "config-too-large",
+                        span,
+                        format!(
+                            "{} ({size} bytes) would take the configuration over {} bytes; it is not read",
+                            path.display(),
+                            self.budget.max_bytes
+                        ),
+                    )
+                    .with_hint("raise the limit (--max-config-bytes) if this configuration is genuine"),
+                );
+                return;
+            }
             match open(&path) {
                 Ok(src) => {
                     let id = self
@@ -864,12 +885,20 @@ impl<'o> Preprocessor<'o> {
     }
 }
 
-/// The limit on logical lines ([`LoadOptions::max_lines`]), and on what
-/// expansion may add ([`MAX_GENERATED_LINES`], [`MAX_EXPANDED_BYTES`]).
+/// The limit on logical lines ([`LoadOptions::max_lines`]), on the bytes of
+/// configuration read and generated ([`LoadOptions::max_bytes`]), and on the
+/// definition values substitution copies ([`MAX_EXPANDED_BYTES`]).
 struct Budget {
     lines_out: usize,
     max: usize,
     reported: bool,
+    /// Bytes of files read and of lines generated so far.
+    bytes: usize,
+    max_bytes: usize,
+    /// Bytes of lines generated so far, also limited to a third of
+    /// `max_bytes`: a generated line costs more memory than a line read (it
+    /// is usually a whole section), and a few bytes of generator can ask for
+    /// all of it.
     generated: usize,
     expanded_bytes: usize,
     expansion_reported: bool,
@@ -887,21 +916,38 @@ fn reserve(used: &mut usize, amount: usize, max: usize) -> bool {
 }
 
 impl Budget {
-    /// Reserves `lines` generated lines before they are made; `false`
-    /// (reported once) if that would go over [`MAX_GENERATED_LINES`].
-    fn generate(&mut self, lines: usize, sink: &mut Sink, span: Span) -> bool {
-        let made = self.generated;
-        reserve(&mut self.generated, lines, MAX_GENERATED_LINES)
-            || {
-                self.over_expansion(
-                sink,
-                span,
-                format!(
-                    "this would generate {lines} more lines, over the limit of {MAX_GENERATED_LINES} generated lines ({made} made so far); nothing is generated"
-                ),
-            );
-                false
-            }
+    /// Reserves `lines` generated lines of about `line_bytes` each before
+    /// they are made; `false` (reported once) if that would take the
+    /// generated lines over a third of [`LoadOptions::max_bytes`], or the
+    /// whole configuration over all of it.
+    fn generate(&mut self, lines: usize, line_bytes: usize, sink: &mut Sink, span: Span) -> bool {
+        let cost = lines.saturating_mul(line_bytes.max(1));
+        let (made, max_generated) = (self.generated, self.max_bytes / 3);
+        let fits = self
+            .generated
+            .checked_add(cost)
+            .is_some_and(|g| g <= max_generated)
+            && reserve(&mut self.bytes, cost, self.max_bytes);
+        if fits {
+            self.generated += cost;
+            return true;
+        }
+        self.over_expansion(
+            sink,
+            span,
+            format!(
+                "this would generate {lines} lines of {line_bytes} bytes, over the limit of {max_generated} generated bytes ({made} generated so far, a third of the configuration's {} bytes); nothing is generated",
+                self.max_bytes
+            ),
+        );
+        false
+    }
+
+    /// Reserves a file of `size` bytes before it is read; `false` over
+    /// [`LoadOptions::max_bytes`] (the caller reports it).
+    fn read(&mut self, size: u64) -> bool {
+        let max = self.max_bytes;
+        usize::try_from(size).is_ok_and(|n| reserve(&mut self.bytes, n, max))
     }
 
     /// Reserves `bytes` of substituted definition value before it is
@@ -924,7 +970,7 @@ impl Budget {
         if !self.expansion_reported {
             self.expansion_reported = true;
             sink.push(Diagnostic::error("expansion-budget", span, msg).with_hint(
-                format!("generators and definitions may add at most {MAX_GENERATED_LINES} lines and copy {MAX_EXPANDED_BYTES} bytes of definition values"),
+                format!("the configuration, read and generated, may hold at most {} bytes (--max-config-bytes), a third of it generated, and substitution copy {MAX_EXPANDED_BYTES} bytes of definition values", self.max_bytes),
             ));
         }
     }

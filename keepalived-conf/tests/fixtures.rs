@@ -222,8 +222,8 @@ fn codes(p: &Parsed) -> Vec<&'static str> {
 
 #[test]
 fn a_generator_over_the_expansion_budget_makes_nothing() {
-    // 40,000 lines: within the line limit, over the 30,000 generated lines
-    let text = "~SEQ(i,1,1,40000) vrrp_script s${i} { script \"/bin/true\" }\n";
+    // 1,000,000 lines of 45 bytes: over the budget, refused before any is made
+    let text = "~SEQ(i,1,1,1000000) vrrp_script s${i} { script \"/bin/true\" }\n";
     let p = keepalived_conf::parse_str("seq.conf", text, &opts());
     assert!(codes(&p).contains(&"expansion-budget"), "{:?}", codes(&p));
     assert_eq!(p.config.vrrp_scripts.len(), 0);
@@ -233,11 +233,29 @@ fn a_generator_over_the_expansion_budget_makes_nothing() {
     assert_eq!(p.config.vrrp_scripts.len(), 3, "{:?}", codes(&p));
 }
 
+/// A configuration that generates more than the 30,000 lines the budget
+/// used to allow (a count, whatever the lines' length) is read whole: the
+/// budget is in bytes (45 bytes x 40,000 lines = 1.8 MB of the 2 MiB, a
+/// third of 6 MiB, that generators may add).
+#[test]
+fn a_real_sized_generator_over_30000_lines_is_not_refused() {
+    let text = "~SEQ(i,1,1,40000) vrrp_script s${i} { script \"/bin/true\" }\n";
+    let p = keepalived_conf::parse_str("seq.conf", text, &opts());
+    assert!(!codes(&p).contains(&"expansion-budget"), "{:?}", codes(&p));
+    assert_eq!(p.config.vrrp_scripts.len(), 40_000);
+}
+
 #[test]
 fn nested_generators_stop_at_the_expansion_budget() {
-    // the outer ~SEQ reserves 1,000 lines, each inner one 1,000: 29 inner ones fit
+    // with a 1 MB budget, a third of it (333,333 bytes) generated: the outer
+    // ~SEQ's 1,000 lines of its 56-byte template and newline (57,000 bytes)
+    // leave room for 6 inner ones of 1,000 lines of 43 + 1 bytes (44,000 each)
+    let o = LoadOptions {
+        max_bytes: 1_000_000,
+        ..opts()
+    };
     let text = "~SEQ(i,1000) ~SEQ(j,1000) vrrp_script s${i}_${j} { script /bin/true }\n";
-    let p = keepalived_conf::parse_str("nested.conf", text, &opts());
+    let p = keepalived_conf::parse_str("nested.conf", text, &o);
     assert_eq!(
         codes(&p)
             .iter()
@@ -245,7 +263,59 @@ fn nested_generators_stop_at_the_expansion_budget() {
             .count(),
         1
     );
-    assert_eq!(p.config.vrrp_scripts.len(), 29_000);
+    assert_eq!(p.config.vrrp_scripts.len(), 6_000);
+}
+
+/// Files over the byte budget are not read: the main file (one error, no
+/// model) and an include that would take the total over (the rest is read).
+#[test]
+fn files_over_the_byte_budget_are_not_read() {
+    let dir = std::env::temp_dir().join(format!("kc-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.conf");
+    std::fs::write(&big, "global_defs {\n router_id r\n}\n".repeat(100)).unwrap();
+    let o = LoadOptions {
+        max_bytes: 1000,
+        ..opts()
+    };
+    let p = keepalived_conf::load(&big, &o);
+    assert_eq!(codes(&p), ["config-too-large"]);
+    assert!(p.config.files.is_empty());
+    let main = dir.join("main.conf");
+    std::fs::write(
+        &main,
+        format!(
+            "include {}\nvrrp_script s {{\n script /bin/true\n}}\n",
+            big.display()
+        ),
+    )
+    .unwrap();
+    let p = keepalived_conf::load(&main, &o);
+    assert!(codes(&p).contains(&"config-too-large"), "{:?}", codes(&p));
+    assert_eq!(p.config.vrrp_scripts.len(), 1);
+    // an include fan-out counts every file read, each time it is read
+    let inc = dir.join("inc.conf");
+    std::fs::write(&inc, "# 20 bytes of text.\n").unwrap();
+    std::fs::write(&main, format!("include {}\n", inc.display()).repeat(100)).unwrap();
+    let main_len = std::fs::metadata(&main).unwrap().len() as usize;
+    let o = LoadOptions {
+        max_bytes: main_len + 20 * 10,
+        ..opts()
+    };
+    let p = keepalived_conf::load(&main, &o);
+    assert!(codes(&p).contains(&"config-too-large"), "{:?}", codes(&p));
+    assert_eq!(p.config.files.len(), 11, "the main file and 10 includes");
+    let text = "x".repeat(2000);
+    let p = keepalived_conf::parse_str(
+        "text.conf",
+        &text,
+        &LoadOptions {
+            max_bytes: 1000,
+            ..opts()
+        },
+    );
+    assert_eq!(codes(&p), ["config-too-large"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -29,6 +29,12 @@ pub struct DaemonArgs {
     #[arg(long, value_name = "N", default_value_t = crate::metrics::DEFAULT_MAX_CONNECTIONS,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub metrics_max_connections: u16,
+    /// Largest configuration read, in bytes: the main file, every include
+    /// and every line `~SEQ`/`~LST` and multi-line definitions generate,
+    /// counted before they are read or made (default 6 MiB; keepalived has
+    /// no such limit). A file over it is not read.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_config_bytes: Option<u64>,
 }
 
 impl DaemonArgs {

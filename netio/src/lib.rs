@@ -30,6 +30,7 @@
 pub mod announce;
 pub mod cli;
 pub mod control;
+pub mod daemon_paths;
 pub mod error;
 pub mod fd_limit;
 pub mod ipvlan;
@@ -67,7 +68,7 @@ pub use rtnl::{
 };
 pub use script::{ScriptOutcome, run_script, run_script_as};
 pub use script_security::{RunAs, ScriptRefused, UserError};
-pub use sys::{kill_process_group, release_free_memory};
+pub use sys::{kill_process_group, release_free_memory, set_script_identity};
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;

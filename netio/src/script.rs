@@ -70,14 +70,16 @@ async fn stop_readers(readers: [Option<JoinHandle<()>>; 2], program: &str) {
 /// A command the way keepalived starts scripts: no shell, IFS / LD_PRELOAD /
 /// LD_LIBRARY_PATH removed, stdin from /dev/null (stdout and stderr too
 /// unless the caller pipes them), its own process group, SIGTERM on our
-/// death, killed when dropped, run as `run_as` (std clears the
-/// supplementary groups when root sets a uid).
+/// death, killed when dropped, run as `run_as` with that group as its only
+/// supplementary group (keepalived notify.c `set_script_env`, see
+/// [`sys::set_script_identity`]).
 pub(crate) fn script_command(program: &str, args: &[String], run_as: Option<RunAs>) -> Command {
     let mut cmd = Command::new(program);
     if let Some(who) = run_as
-        && who != RunAs::current()
+        && (who != RunAs::current() || RunAs::current().uid == 0)
     {
-        cmd.uid(who.uid).gid(who.gid);
+        // Before the parent-death signal, which a change of ids clears.
+        sys::set_script_identity(&mut cmd, who.uid, who.gid);
     }
     cmd.args(args)
         .env_remove("IFS")
@@ -249,6 +251,101 @@ mod tests {
             .status();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(ours.is_empty(), "the daemon still reads {ours:?}");
+    }
+
+    /// A throwaway system user with a supplementary group (useradd,
+    /// groupadd), removed on drop (also when the test fails).
+    struct ThrowawayUser {
+        user: String,
+        groups: [String; 2],
+    }
+    impl ThrowawayUser {
+        fn create(tag: &str) -> Option<Self> {
+            let id = std::process::id();
+            let u = ThrowawayUser {
+                user: format!("hd-{tag}-{id}"),
+                groups: [format!("hd-{tag}-s{id}"), format!("hd-{tag}-o{id}")],
+            };
+            let run = |args: &[&str]| {
+                std::process::Command::new(args[0])
+                    .args(&args[1..])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            let made = run(&["groupadd", "-r", &u.groups[0]])
+                && run(&["groupadd", "-r", &u.groups[1]])
+                && run(&[
+                    "useradd",
+                    "-r",
+                    "-M",
+                    "-s",
+                    "/usr/sbin/nologin",
+                    "-G",
+                    &u.groups[0],
+                    &u.user,
+                ]);
+            made.then_some(u)
+        }
+    }
+    impl Drop for ThrowawayUser {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("userdel")
+                .arg(&self.user)
+                .status();
+            for g in &self.groups {
+                let _ = std::process::Command::new("groupdel").arg(g).status();
+            }
+        }
+    }
+
+    /// A script run as a user who has a supplementary group gets exactly its
+    /// one group as supplementary group, as keepalived 2.2.7's
+    /// `set_script_env` (`setgroups(1, &gid)`; checked against keepalived by
+    /// vrrpd's script_groups_netns test): not the user's other groups, and
+    /// not an empty list (std's default when root sets a uid, which left
+    /// `Groups:` empty).
+    #[tokio::test]
+    async fn a_scripts_only_supplementary_group_is_its_group() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED: a_scripts_only_supplementary_group_is_its_group needs root");
+            return;
+        }
+        let Some(u) = ThrowawayUser::create("grp") else {
+            eprintln!(
+                "SKIPPED: a_scripts_only_supplementary_group_is_its_group: no useradd/groupadd"
+            );
+            return;
+        };
+        let dir = std::env::temp_dir().join(format!("netio-groups-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        for (n, group) in [None, Some(u.groups[1].as_str())].into_iter().enumerate() {
+            let who = crate::script_security::lookup_user(&u.user, group).unwrap();
+            let out = dir.join(format!("id{n}"));
+            let r = run_script_as(
+                &argv(&[
+                    "sh",
+                    "-c",
+                    &format!(
+                        "echo $(id -G) / $(sed -n 's/^Groups:[[:space:]]*//p' /proc/self/status) > {}",
+                        out.display()
+                    ),
+                ]),
+                Duration::from_secs(5),
+                Some(who),
+            )
+            .await
+            .unwrap();
+            assert!(r.success());
+            let text = std::fs::read_to_string(&out).unwrap();
+            assert_eq!(
+                text.trim(),
+                format!("{0} / {0}", who.gid),
+                "group {group:?}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

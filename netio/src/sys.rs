@@ -404,6 +404,37 @@ pub fn kill_process_group(pgid: u32, signal: libc::c_int) -> io::Result<()> {
     cvt(unsafe { libc::kill(-pgid, signal) }).map(|_| ())
 }
 
+/// Makes the child run as `uid:gid` the way keepalived 2.2.7 starts scripts
+/// (lib/notify.c `set_script_env`): the group set first, then the
+/// supplementary groups replaced by exactly that one group (the user's other
+/// groups are *not* added: keepalived calls `setgroups(1, &gid)`, not
+/// `initgroups`), then the user. Register it before any hook that must
+/// survive the change of identity (the parent-death signal is cleared by a
+/// change of effective ids). Without root only a change of ids that the
+/// kernel allows succeeds; the supplementary groups are then left alone.
+pub fn set_script_identity(cmd: &mut tokio::process::Command, uid: u32, gid: u32) {
+    // SAFETY: the closure runs in the forked child before exec and only makes
+    // the setgid/setgroups/setuid system calls, which are async-signal-safe;
+    // it allocates nothing (the group list is on the stack).
+    unsafe {
+        cmd.pre_exec(move || {
+            let groups = [gid as libc::gid_t];
+            if libc::getegid() != gid {
+                cvt(libc::setgid(gid))?;
+            }
+            // Only root may set them; a daemon run unprivileged (tests)
+            // keeps its own.
+            if libc::geteuid() == 0 {
+                cvt(libc::setgroups(1, groups.as_ptr()))?;
+            }
+            if libc::geteuid() != uid {
+                cvt(libc::setuid(uid))?;
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Makes the child receive SIGTERM when this process dies (keepalived's
 /// `PR_SET_PDEATHSIG` for notify scripts), with the system's transparent huge
 /// page policy (`PR_SET_THP_DISABLE` cleared).

@@ -43,6 +43,10 @@ struct Common {
     /// default they are read in two parts on two threads when that is safe; same result).
     #[arg(long, hide = true)]
     no_split: bool,
+    /// Largest configuration read, in bytes (files, includes and generated
+    /// lines, counted before they are read or made; default 6 MiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_config_bytes: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -113,6 +117,11 @@ fn opts(common: &Common) -> LoadOptions {
         } else {
             LoadOptions::default().split_min_bytes
         },
+        max_bytes: common
+            .max_config_bytes
+            .map_or(LoadOptions::default().max_bytes, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
         ..LoadOptions::default()
     }
 }

@@ -11,10 +11,37 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use lvsd::daemon;
 
-/// Default control socket: /run/lvsd.sock, or /run/lvsd_NS.sock inside
-/// network namespace NS.
-fn default_socket() -> PathBuf {
-    netio::netns::default_path("/run", "lvsd", "sock")
+/// The control socket a daemon started with `-p PIDFILE` and `instance
+/// NAME` uses by default in this network namespace (see
+/// [`netio::daemon_paths`]).
+fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) -> PathBuf {
+    let ns = netio::netns::current_tag();
+    netio::daemon_paths::default_file(
+        "/run",
+        "lvsd",
+        "sock",
+        netio::daemon_paths::Derivation {
+            pid_file,
+            namespace: ns.as_deref(),
+            instance,
+        },
+    )
+}
+
+/// The configuration's `instance NAME` (keepalived reads it at start).
+fn configured_instance(cli: &Cli) -> Option<String> {
+    let opts = keepalived_conf::LoadOptions {
+        config_id: cli.config_id.clone(),
+        ..Default::default()
+    };
+    let parsed = keepalived_conf::load(&cli.daemon.file, &opts);
+    netio::daemon_paths::instance_of(
+        parsed
+            .config
+            .other
+            .iter()
+            .map(|s| (s.keyword.as_str(), s.args.first().map(String::as_str))),
+    )
 }
 
 #[derive(Parser, Debug)]
@@ -27,12 +54,14 @@ fn default_socket() -> PathBuf {
 struct Cli {
     #[command(flatten)]
     daemon: netio::cli::DaemonArgs,
-    /// Unix socket serving `lvsd status` (mode 0600). Inside a network
-    /// namespace other than the host's, the default is /run/lvsd_NS.sock (NS:
-    /// its name under /run/netns, else `net<inode>`), so daemons run one per
-    /// namespace do not collide.
-    #[arg(long, default_value_os_t = default_socket())]
-    socket: PathBuf,
+    /// Unix socket serving `lvsd status` (mode 0600). Default, derived as
+    /// keepalived derives its pid files so that two daemons on one host never
+    /// collide: with -p PIDFILE, PIDFILE with the extension .sock (`-p
+    /// /run/c.pid`: /run/c.sock); else /run/lvsd[_NS][_INSTANCE].sock, NS the
+    /// network namespace (its name under /run/netns, else `net<inode>`;
+    /// nothing in the host's) and INSTANCE the config's `instance NAME`.
+    #[arg(long)]
+    socket: Option<PathBuf>,
     /// Config id for `@ID` lines (keepalived -i).
     #[arg(short = 'i', long = "config-id")]
     config_id: Option<String>,
@@ -52,10 +81,17 @@ enum Command {
     /// Print the running daemon's virtual servers, real servers, weights and
     /// checker verdicts as JSON.
     Status {
-        /// The daemon's control socket (the daemon's default in this network
-        /// namespace).
-        #[arg(long, default_value_os_t = default_socket())]
-        socket: PathBuf,
+        /// The daemon's control socket (default: the daemon's default in this
+        /// network namespace, for the -p and --instance given here).
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// The daemon's -p pid file, to find its default socket.
+        #[arg(short = 'p', long = "pid-file")]
+        pid_file: Option<PathBuf>,
+        /// The `instance NAME` of the daemon's configuration, to find its
+        /// default socket.
+        #[arg(long)]
+        instance: Option<String>,
     },
 }
 
@@ -101,8 +137,19 @@ fn config_test(cli: &Cli) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Status { socket }) = &cli.command {
-        return netio::control::status_client("lvsd", socket);
+    if let Some(n) = cli.daemon.max_config_bytes {
+        keepalived_conf::set_default_max_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(Command::Status {
+        socket,
+        pid_file,
+        instance,
+    }) = &cli.command
+    {
+        let socket = socket
+            .clone()
+            .unwrap_or_else(|| default_socket(pid_file.as_deref(), instance.as_deref()));
+        return netio::control::status_client("lvsd", &socket);
     }
     if cli.config_test {
         return config_test(&cli);
@@ -134,7 +181,12 @@ fn main() -> ExitCode {
     let opts = daemon::Options {
         config: cli.daemon.file.clone(),
         config_id: cli.config_id.clone(),
-        socket: Some(cli.socket.clone()),
+        socket: Some(cli.socket.clone().unwrap_or_else(|| {
+            default_socket(
+                cli.daemon.pid_file.as_deref(),
+                configured_instance(&cli).as_deref(),
+            )
+        })),
         metrics_listen: cli.daemon.metrics_listen,
         metrics_limits: cli.daemon.metrics_limits(),
         dont_release_ipvs: cli.dont_release_ipvs,
@@ -150,5 +202,34 @@ fn main() -> ExitCode {
             eprintln!("lvsd: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Two lvsd told apart by `-p` or by `instance NAME` get different default
+    /// sockets (keepalived derives its pid files from both); the IPVS the
+    /// daemon needs to start is not available to unit tests, so this checks
+    /// the derivation the daemon uses.
+    #[test]
+    fn default_socket_follows_the_pid_file_and_the_instance() {
+        let a = default_socket(Some(std::path::Path::new("/run/k/a.pid")), None);
+        let b = default_socket(Some(std::path::Path::new("/run/k/b.pid")), None);
+        assert_eq!(a, PathBuf::from("/run/k/a.sock"));
+        assert_eq!(b, PathBuf::from("/run/k/b.sock"));
+        let one = default_socket(None, Some("one"));
+        let two = default_socket(None, Some("two"));
+        assert_ne!(one, two);
+        assert!(one.to_string_lossy().ends_with("_one.sock"), "{one:?}");
+        let dir = std::env::temp_dir().join(format!("lvsd-inst-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("k.conf");
+        std::fs::write(&conf, "instance first\ninstance second\n").unwrap();
+        let cli = Cli::try_parse_from(["lvsd", "-f", conf.to_str().unwrap()]).unwrap();
+        assert_eq!(configured_instance(&cli).as_deref(), Some("first"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -16,16 +16,21 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Default control socket of the daemon: /run/vrrpd.sock, or
-/// /run/vrrpd_NS.sock inside network namespace NS.
-fn default_socket() -> PathBuf {
-    netio::netns::default_path("/run", "vrrpd", "sock")
-}
-
-/// Default SIGUSR1 dump: /tmp/vrrpd.json, or /tmp/vrrpd_NS.json inside
-/// network namespace NS.
-fn default_dump_file() -> PathBuf {
-    netio::netns::default_path("/tmp", "vrrpd", "json")
+/// The control socket a daemon started with `-p PIDFILE` and `instance
+/// NAME` uses by default in this network namespace (see
+/// [`netio::daemon_paths`]).
+fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) -> PathBuf {
+    let ns = netio::netns::current_tag();
+    netio::daemon_paths::default_file(
+        "/run",
+        "vrrpd",
+        "sock",
+        netio::daemon_paths::Derivation {
+            pid_file,
+            namespace: ns.as_deref(),
+            instance,
+        },
+    )
 }
 
 #[derive(Parser, Debug)]
@@ -38,18 +43,22 @@ fn default_dump_file() -> PathBuf {
 struct Cli {
     #[command(flatten)]
     daemon: netio::cli::DaemonArgs,
-    /// Unix socket serving `vrrpd status` (mode 0600). Inside a network
-    /// namespace other than the host's, the default is /run/vrrpd_NS.sock (NS:
-    /// its name under /run/netns, else `net<inode>`), so daemons run one per
-    /// namespace do not collide; the same holds for --dump-file.
-    #[arg(long, default_value_os_t = default_socket())]
-    socket: PathBuf,
+    /// Unix socket serving `vrrpd status` (mode 0600). Default, derived as
+    /// keepalived derives its pid files so that two daemons on one host never
+    /// collide: with -p PIDFILE, PIDFILE with the extension .sock (`-p
+    /// /run/a.pid`: /run/a.sock); else /run/vrrpd[_NS][_INSTANCE].sock, NS the
+    /// network namespace (the config's net_namespace, or its name under
+    /// /run/netns, else `net<inode>`; nothing in the host's) and INSTANCE the
+    /// config's `instance NAME`.
+    #[arg(long)]
+    socket: Option<PathBuf>,
     /// File written with the JSON state on SIGUSR1 (keepalived: /tmp/keepalived.data):
     /// mode 0600, through a new randomly named file renamed over it, never
     /// through a symlink; a directory other users can write without the sticky
-    /// bit is refused.
-    #[arg(long, default_value_os_t = default_dump_file())]
-    dump_file: PathBuf,
+    /// bit is refused. Default as for --socket: PIDFILE with the extension
+    /// .json, else /tmp/vrrpd[_NS][_INSTANCE].json.
+    #[arg(long)]
+    dump_file: Option<PathBuf>,
     /// Check the configuration, print diagnostics and exit (0 = usable).
     #[arg(short = 't', long = "config-test")]
     config_test: bool,
@@ -79,10 +88,17 @@ enum Command {
     },
     /// Print every instance of the running daemon as JSON.
     Status {
-        /// The daemon's control socket (the daemon's default in this network
-        /// namespace).
-        #[arg(long, default_value_os_t = default_socket())]
-        socket: PathBuf,
+        /// The daemon's control socket (default: the daemon's default in this
+        /// network namespace, for the -p and --instance given here).
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// The daemon's -p pid file, to find its default socket.
+        #[arg(short = 'p', long = "pid-file")]
+        pid_file: Option<PathBuf>,
+        /// The `instance NAME` of the daemon's configuration, to find its
+        /// default socket.
+        #[arg(long)]
+        instance: Option<String>,
     },
     /// Run nodes' keepalived.conf files together on a virtual LAN (no root).
     ///
@@ -125,6 +141,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.daemon.max_config_bytes {
+        keepalived_conf::set_default_max_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+    }
     match cli.command {
         Some(Command::Simulate {
             files,
@@ -159,7 +178,15 @@ fn main() -> ExitCode {
             }
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
-        Some(Command::Status { socket }) => netio::control::status_client("vrrpd", &socket),
+        Some(Command::Status {
+            socket,
+            pid_file,
+            instance,
+        }) => {
+            let socket =
+                socket.unwrap_or_else(|| default_socket(pid_file.as_deref(), instance.as_deref()));
+            netio::control::status_client("vrrpd", &socket)
+        }
         Some(Command::CheckTcp {
             host,
             port,
@@ -169,7 +196,12 @@ fn main() -> ExitCode {
             let metrics_limits = cli.daemon.metrics_limits();
             daemon::main(daemon::DaemonOptions {
                 file: if cli.from_env {
-                    match from_env::prepare(cli.print_config, &cli.socket) {
+                    // A generated config has no `instance`.
+                    let socket = cli
+                        .socket
+                        .clone()
+                        .unwrap_or_else(|| default_socket(cli.daemon.pid_file.as_deref(), None));
+                    match from_env::prepare(cli.print_config, &socket) {
                         Ok(path) => {
                             from_env::forget_secrets();
                             path

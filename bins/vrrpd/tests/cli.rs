@@ -96,7 +96,7 @@ const ACTED_ON: [&str; 8] = [
 
 /// `vrrpd -t` no longer calls those keywords unsupported or not acted on:
 /// on every file of the shared real-world corpus that uses one
-/// (`/work/shared/realworld`, or `$VRRPD_CORPUS`), and always on a file
+/// (`../shared/realworld` beside the repository, or `$VRRPD_CORPUS`), and always on a file
 /// written here that uses all of them.
 #[test]
 fn config_test_acts_on_group_promote_and_garp_keywords() {
@@ -114,7 +114,9 @@ fn config_test_acts_on_group_promote_and_garp_keywords() {
          virtual_ipaddress {\n fd00::100\n }\n}\n",
     )
     .unwrap();
-    let corpus = std::env::var("VRRPD_CORPUS").unwrap_or_else(|_| "/work/shared/realworld".into());
+    let corpus = std::env::var("VRRPD_CORPUS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/realworld").into()
+    });
     let mut files = vec![own];
     if let Ok(rd) = std::fs::read_dir(&corpus) {
         for e in rd.flatten() {
@@ -144,4 +146,19 @@ fn config_test_acts_on_group_promote_and_garp_keywords() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("2 vrrp_instance(s)"), "{out}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `--max-config-bytes` bounds what is read: a file over it is refused
+/// unread (`config-too-large`), and `--help` says so.
+#[test]
+fn max_config_bytes_refuses_a_larger_file() {
+    let p = example("mysql-master.conf");
+    let (_, err, code) = run(&["-t", "--max-config-bytes", "100", "-f", &p]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("config-too-large"), "{err}");
+    let (_, err, code) = run(&["-t", "--max-config-bytes", "1000000", "-f", &p]);
+    assert_eq!(code, 0, "{err}");
+    let (out, _, _) = run(&["--help"]);
+    assert!(out.contains("--max-config-bytes"), "{out}");
+    assert!(out.contains("PIDFILE with the extension .sock"), "{out}");
 }

@@ -3,7 +3,8 @@
 //! and sets the real server's weight to exit−2. With `user`, the script runs
 //! as that user (and group), else as the default script user (`script_user`,
 //! `keepalived_script`, lvsd), its path checked as keepalived's
-//! `check_misc_script_security` does.
+//! `check_misc_script_security` does. Users and groups are looked up through
+//! NSS (getpwnam_r/getgrnam_r, keepalived notify.c `set_uid_gid`).
 
 use std::time::Duration;
 
@@ -22,27 +23,6 @@ pub fn judge(code: Option<i32>, dynamic: bool) -> Outcome {
         Some(c) => Outcome::fail(format!("exit code {c}")),
         None => Outcome::fail("killed by a signal"),
     }
-}
-
-/// Looks a user (and optional group) up in /etc/passwd and /etc/group.
-pub fn lookup_user(user: &str, group: Option<&str>) -> Result<(u32, u32), String> {
-    let field = |file: &str, name: &str, col: usize| -> Result<u32, String> {
-        if let Ok(n) = name.parse::<u32>() {
-            return Ok(n);
-        }
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-        text.lines()
-            .map(|l| l.split(':').collect::<Vec<_>>())
-            .find(|f| f.first() == Some(&name))
-            .and_then(|f| f.get(col).and_then(|v| v.parse().ok()))
-            .ok_or_else(|| format!("no such user or group `{name}`"))
-    };
-    let uid = field("/etc/passwd", user, 2)?;
-    let gid = match group {
-        Some(g) => field("/etc/group", g, 2)?,
-        None => field("/etc/passwd", user, 3)?,
-    };
-    Ok((uid, gid))
 }
 
 /// How long a timed-out script has between SIGTERM and SIGKILL (keepalived
@@ -69,7 +49,9 @@ async fn run(
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
     if let Some((uid, gid)) = ids {
-        cmd.uid(uid).gid(gid);
+        // The group as the only supplementary group, as keepalived's
+        // `set_script_env` (std would leave none).
+        netio::set_script_identity(&mut cmd, uid, gid);
     }
     #[allow(unsafe_code)]
     // SAFETY: the hook runs in the forked child before exec and only calls
@@ -121,13 +103,13 @@ async fn run(
 fn prepare(m: &MiscSpec) -> Result<(Vec<String>, netio::RunAs), String> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
-        Some((user, group)) => {
-            let (uid, gid) = lookup_user(user, group.as_deref())?;
-            crate::script_policy::Resolved {
-                who: Ok(netio::RunAs { uid, gid }),
-                security: m.policy.security,
-            }
-        }
+        // Through NSS (getpwnam_r/getgrnam_r) as keepalived's `set_uid_gid`
+        // does, so users from LDAP, systemd's user records and so on resolve.
+        Some((user, group)) => crate::script_policy::Resolved {
+            who: Ok(netio::script_security::lookup_user(user, group.as_deref())
+                .map_err(|e| e.to_string())?),
+            security: m.policy.security,
+        },
     };
     resolved
         .prepare(&m.argv)
@@ -161,11 +143,76 @@ mod tests {
         assert!(!judge(None, true).ok);
     }
 
+    fn spec_as(user: &str, group: Option<&str>) -> MiscSpec {
+        MiscSpec {
+            argv: vec!["true".into()],
+            timeout: Duration::from_secs(1),
+            dynamic: false,
+            user: Some((user.to_string(), group.map(String::from))),
+            policy: Default::default(),
+        }
+    }
+
     #[test]
-    fn root_user_resolves() {
-        assert_eq!(lookup_user("root", None), Ok((0, 0)));
-        assert_eq!(lookup_user("0", Some("0")), Ok((0, 0)));
-        assert!(lookup_user("no-such-user-lvsd", None).is_err());
+    fn users_resolve_as_getpwnam_does() {
+        let (_, who) = prepare(&spec_as("root", Some("root"))).unwrap();
+        assert_eq!((who.uid, who.gid), (0, 0));
+        assert!(prepare(&spec_as("no-such-user-lvsd", None)).is_err());
+        // A number is not a user name to getpwnam(3) (keepalived refuses it too).
+        assert!(prepare(&spec_as("0", None)).is_err());
+    }
+
+    /// Removes a systemd user record (also when the test fails).
+    struct UserRecord(std::path::PathBuf);
+    impl Drop for UserRecord {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    /// A user that exists only through NSS (a systemd user record under
+    /// /run/userdb, served by nss-systemd), not in /etc/passwd: MISC_CHECK's
+    /// `user` resolves it. Reading /etc/passwd by hand did not ("no such user").
+    #[test]
+    fn a_user_known_only_to_nss_resolves() {
+        let root = netio::RunAs::current().uid == 0;
+        if !root {
+            eprintln!("SKIPPED: a_user_known_only_to_nss_resolves needs root (/run/userdb)");
+            return;
+        }
+        let name = format!("hd-nss-{}", std::process::id());
+        let uid = 47_000 + std::process::id() % 1000;
+        let dir = std::path::Path::new("/run/userdb");
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join(format!("{name}.user"));
+        let _rec = UserRecord(path.clone());
+        std::fs::write(
+            &path,
+            format!(
+                "{{\"userName\":\"{name}\",\"uid\":{uid},\"gid\":{uid},\
+                 \"disposition\":\"system\",\"homeDirectory\":\"/\",\
+                 \"shell\":\"/usr/sbin/nologin\"}}\n"
+            ),
+        )
+        .unwrap();
+        let in_passwd = std::fs::read_to_string("/etc/passwd")
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with(&format!("{name}:")));
+        assert!(!in_passwd);
+        // Without nss-systemd in nsswitch.conf nothing serves the record.
+        let seen = std::process::Command::new("getent")
+            .args(["passwd", &name])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !seen {
+            eprintln!(
+                "SKIPPED: a_user_known_only_to_nss_resolves: no NSS module serves /run/userdb"
+            );
+            return;
+        }
+        let (_, who) = prepare(&spec_as(&name, None)).unwrap();
+        assert_eq!((who.uid, who.gid), (uid, uid));
     }
 
     fn argv(s: &str) -> Vec<String> {

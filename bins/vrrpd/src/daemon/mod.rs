@@ -57,10 +57,11 @@ pub struct DaemonOptions {
     pub detail: bool,
     /// Pid file.
     pub pid_file: Option<PathBuf>,
-    /// Control socket.
-    pub socket: PathBuf,
-    /// SIGUSR1 dump file.
-    pub dump_file: PathBuf,
+    /// Control socket: given, else derived once the configuration and the
+    /// namespace are known ([`namespace::enter_configured`]).
+    pub socket: Option<PathBuf>,
+    /// SIGUSR1 dump file: given, else derived as the socket is.
+    pub dump_file: Option<PathBuf>,
     /// Only check the configuration.
     pub config_test: bool,
     /// Serve Prometheus metrics here.
@@ -70,11 +71,11 @@ pub struct DaemonOptions {
 }
 
 /// Runs the daemon; returns the process exit code.
-pub fn main(mut o: DaemonOptions) -> ExitCode {
+pub fn main(o: DaemonOptions) -> ExitCode {
     netio::cli::init_logging(o.detail);
     netio::cli::raise_fd_limit();
-    let proc_socket = match namespace::enter_configured(&mut o) {
-        Ok(s) => s,
+    let (proc_socket, paths) = match namespace::enter_configured(&o) {
+        Ok(r) => r,
         Err(e) => {
             error!("{e}");
             eprintln!("vrrpd: {e}");
@@ -91,7 +92,7 @@ pub fn main(mut o: DaemonOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(&o, proc_socket)) {
+    match rt.block_on(run(&o, &paths, proc_socket)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
@@ -188,6 +189,7 @@ fn running_status(router: &Router) -> String {
 
 async fn run(
     o: &DaemonOptions,
+    paths: &namespace::Paths,
     proc_socket: Option<netio::proc_events::ProcEventSocket>,
 ) -> Result<(), String> {
     if o.config_test {
@@ -238,15 +240,15 @@ async fn run(
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
-    netio::control::serve(&o.socket, ctl_tx.clone(), status::Query::Json)
-        .map_err(|e| format!("control socket {}: {e}", o.socket.display()))?;
+    netio::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json)
+        .map_err(|e| format!("control socket {}: {e}", paths.socket.display()))?;
     if let Some(addr) = o.metrics_listen {
         let bound = netio::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
             .await
             .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
         info!("metrics at http://{bound}/metrics");
     }
-    let _sock_guard = PidFile(Some(o.socket.clone()));
+    let _sock_guard = PidFile(Some(paths.socket.clone()));
 
     let sig = |k: SignalKind| signal(k).map_err(|e| format!("signal handler: {e}"));
     let mut sigterm = sig(SignalKind::terminate())?;
@@ -366,9 +368,9 @@ async fn run(
             }
             _ = sigusr1.recv() => {
                 let text = router.status_json();
-                match control::write_dump(&o.dump_file, &text) {
-                    Ok(()) => info!("state dumped to {}", o.dump_file.display()),
-                    Err(e) => warn!("dump to {}: {e}", o.dump_file.display()),
+                match control::write_dump(&paths.dump_file, &text) {
+                    Ok(()) => info!("state dumped to {}", paths.dump_file.display()),
+                    Err(e) => warn!("dump to {}: {e}", paths.dump_file.display()),
                 }
             }
             Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,

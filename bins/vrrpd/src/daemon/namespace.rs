@@ -5,52 +5,99 @@
 //! the only one the kernel sends process events to (keepalived opens it
 //! before `setns()` for the same reason).
 
+use std::path::PathBuf;
+
 use keepalived_conf::LoadOptions;
 use netio::proc_events::ProcEventSocket;
 use tracing::info;
 
 use super::DaemonOptions;
 
-/// The first `net_namespace` of the configuration (keepalived ignores a
-/// second one) and the process events socket's buffer; None when there is
-/// no namespace (the daemon reports the file's errors itself).
-fn configured(o: &DaemonOptions) -> Option<(String, Option<(u32, bool)>)> {
+/// What the configuration says about where the daemon runs: the first
+/// `net_namespace` (keepalived ignores a second one), the process events
+/// socket's buffer, and the first `instance NAME`.
+#[derive(Default)]
+struct Configured {
+    namespace: Option<String>,
+    rcvbuf: Option<(u32, bool)>,
+    instance: Option<String>,
+}
+
+/// Reads [`Configured`] (the daemon reports the file's errors itself).
+fn configured(o: &DaemonOptions) -> Configured {
     let parsed = keepalived_conf::load(&o.file, &LoadOptions::default());
-    let name = parsed
-        .config
-        .other
-        .iter()
-        .find(|s| s.keyword == "net_namespace")
-        .and_then(|s| s.args.first().cloned())?;
-    Some((
-        name,
-        crate::spec::track_process::rcvbuf(&parsed.config.global_defs),
-    ))
+    let first = |kw: &str| {
+        parsed
+            .config
+            .other
+            .iter()
+            .find(|s| s.keyword == kw)
+            .and_then(|s| s.args.first().cloned())
+    };
+    let namespace = first("net_namespace");
+    let rcvbuf = namespace
+        .as_ref()
+        .and_then(|_| crate::spec::track_process::rcvbuf(&parsed.config.global_defs));
+    let instance = netio::daemon_paths::instance_of(
+        parsed
+            .config
+            .other
+            .iter()
+            .map(|s| (s.keyword.as_str(), s.args.first().map(String::as_str))),
+    );
+    Configured {
+        namespace,
+        rcvbuf,
+        instance,
+    }
+}
+
+/// Where the daemon's files are, once the namespace and the configuration
+/// are known.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Control socket.
+    pub socket: PathBuf,
+    /// SIGUSR1 dump file.
+    pub dump_file: PathBuf,
+}
+
+/// Fills in the default socket and dump file (see [`netio::daemon_paths`]):
+/// from `-p`, else this namespace and the configuration's `instance`.
+fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
+    let ns = netio::netns::current_tag();
+    let d = netio::daemon_paths::Derivation {
+        pid_file: o.pid_file.as_deref(),
+        namespace: ns.as_deref(),
+        instance,
+    };
+    Paths {
+        socket: o
+            .socket
+            .clone()
+            .unwrap_or_else(|| netio::daemon_paths::default_file("/run", "vrrpd", "sock", d)),
+        dump_file: o
+            .dump_file
+            .clone()
+            .unwrap_or_else(|| netio::daemon_paths::default_file("/tmp", "vrrpd", "json", d)),
+    }
 }
 
 /// Enters the configured namespace, if any, on this (the only runtime)
 /// thread, before the runtime starts: every socket and thread made later
-/// belongs to it. Default file names that depend on the namespace
-/// (control socket, dump file) are computed again inside it. Returns the
-/// process events socket opened outside.
-pub fn enter_configured(o: &mut DaemonOptions) -> Result<Option<ProcEventSocket>, String> {
+/// belongs to it. Default file names (control socket, dump file) are then
+/// derived inside it. Returns the process events socket opened outside.
+pub fn enter_configured(o: &DaemonOptions) -> Result<(Option<ProcEventSocket>, Paths), String> {
     if o.config_test {
-        return Ok(None);
+        return Ok((None, paths(o, None)));
     }
-    let Some((name, rcvbuf)) = configured(o) else {
-        return Ok(None);
+    let c = configured(o);
+    let Some(name) = c.namespace else {
+        return Ok((None, paths(o, c.instance.as_deref())));
     };
-    let host_socket = netio::netns::default_path("/run", "vrrpd", "sock");
-    let host_dump = netio::netns::default_path("/tmp", "vrrpd", "json");
-    let proc_socket = super::track_process::open_socket(rcvbuf);
+    let proc_socket = super::track_process::open_socket(c.rcvbuf);
     netio::netns::enter_netns(&name)
         .map_err(|e| format!("Unable to set network namespace {name} - exiting: {e}"))?;
-    if o.socket == host_socket {
-        o.socket = netio::netns::default_path("/run", "vrrpd", "sock");
-    }
-    if o.dump_file == host_dump {
-        o.dump_file = netio::netns::default_path("/tmp", "vrrpd", "json");
-    }
     info!(namespace = %name, "running in network namespace {name}");
-    Ok(proc_socket)
+    Ok((proc_socket, paths(o, c.instance.as_deref())))
 }
