@@ -8,7 +8,10 @@
 //! the VIP from the peer is dropped. Then a higher-priority router in each
 //! peer namespace (keepalived against keepalived, vrrpd against vrrpd)
 //! demotes them: the table stays with an emptied set, again equal. After
-//! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP).
+//! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP;
+//! a link-local first VIP, dropped per interface by index, or by name with
+//! `dont_track_primary`, by index again with `nftables_ifindex`), where the
+//! peer still resolves the dropped VIP (neighbour discovery passes).
 //! With `accept` the ping is answered and no table is installed; a SIGHUP
 //! reload flipping the accept mode of a Master fills and empties the set as
 //! keepalived does.
@@ -210,6 +213,7 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 fn config_with(global: &str, vip: &str, priority: u8, accept: &str) -> String {
+    let vip = vip.replace(',', "\n ");
     format!(
         "global_defs {{\n router_id nD\n {global}\n}}\n\
          vrrp_instance vips {{\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
@@ -230,18 +234,25 @@ fn skip() -> bool {
 }
 
 fn differential(vip: &str, global: &str) {
-    if skip() {
-        return;
-    }
     let tag = match (vip.contains(':'), global.is_empty()) {
         (true, _) => "6",
         (false, true) => "4",
         (false, false) => "g",
     };
+    differential_with(tag, vip, global, "no_accept");
+}
+
+/// `vips`: comma-separated, the last one global (pinged); `accept`: the
+/// instance's extra lines.
+fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
+    if skip() {
+        return;
+    }
+    let vip = vips.rsplit(',').next().unwrap_or(vips);
     let pid = std::process::id();
-    let k = Link::new(format!("nDk{tag}-{pid}"));
-    let o = Link::new(format!("nDo{tag}-{pid}"));
-    let conf = config_with(global, vip, 100, "no_accept");
+    let k = Link::new(format!("fw-ak{tag}-{pid}"));
+    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let conf = config_with(global, vips, 100, accept);
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -255,10 +266,17 @@ fn differential(vip: &str, global: &str) {
     // Accept_Mode = False: the Master does not answer for the VIP.
     assert!(!k.ping_answered(vip), "keepalived's Master answered");
     assert!(!o.ping_answered(vip), "vrrpd's Master answered");
+    if vip.contains(':') {
+        // Neighbour discovery passes: the peer resolved the VIP.
+        for l in [&k, &o] {
+            let neigh = sh(&format!("ip -n {} -6 neigh show {vip}", l.peer));
+            assert!(neigh.contains("lladdr"), "{}: {neigh}", l.ns);
+        }
+    }
 
     // A higher priority on the peer side demotes each: the table stays, its
     // set emptied, in keepalived's namespace as in ours.
-    let high = config_with(global, vip, 200, "no_accept");
+    let high = config_with(global, vips, 200, accept);
     let mut kp = k.start(&k.peer, &high, false);
     let mut op = o.start(&o.peer, &high, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -303,6 +321,39 @@ fn no_accept_ipv6_same_rules_as_keepalived() {
     differential("fd00:9::33", "");
 }
 
+/// A link-local first VIP: set `vips_link_local` keyed by interface index.
+#[test]
+fn no_accept_link_local_vip_same_rules_as_keepalived() {
+    differential_with(
+        "ll",
+        "fe80::33,fd00:9::33",
+        "nftables_counters",
+        "no_accept",
+    );
+}
+
+/// `dont_track_primary`: keyed by interface name (`vips_link_local_name`).
+#[test]
+fn no_accept_link_local_dont_track_primary_same_rules_as_keepalived() {
+    differential_with(
+        "dt",
+        "fe80::33,fd00:9::33",
+        "",
+        "no_accept\n dont_track_primary",
+    );
+}
+
+/// `nftables_ifindex`: keyed by index again.
+#[test]
+fn no_accept_link_local_nftables_ifindex_same_rules_as_keepalived() {
+    differential_with(
+        "ix",
+        "fe80::33,fd00:9::33",
+        "nftables_ifindex",
+        "no_accept\n dont_track_primary",
+    );
+}
+
 /// With `accept` the Master answers for the VIP and has no table. A reload
 /// to `no_accept` while Master fills the set (keepalived
 /// `clear_diff_vrrp_vip`), one back to `accept` empties it and keeps the
@@ -317,8 +368,8 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
     }
     let vip = "10.9.0.33";
     let pid = std::process::id();
-    let k = Link::new(format!("nDka-{pid}"));
-    let o = Link::new(format!("nDoa-{pid}"));
+    let k = Link::new(format!("fw-aka-{pid}"));
+    let o = Link::new(format!("fw-aoa-{pid}"));
     let accept = config_with("nftables", vip, 100, "accept");
     let mut kd = k.start(&k.ns, &accept, false);
     let mut od = o.start(&o.ns, &accept, true);

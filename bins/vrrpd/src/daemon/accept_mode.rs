@@ -28,7 +28,9 @@ use std::future::Future;
 use std::net::IpAddr;
 
 use keepalived_nft::ruleset::Request;
-use keepalived_nft::{Firewall, NftError, NftSocket, Settings, Transport};
+use keepalived_nft::{Firewall, LinkKey, NftError, NftSocket, Settings, Target, Transport};
+
+use crate::spec::mapping::{InstanceSpec, VipSpec};
 use tracing::{error, info, warn};
 
 /// Opens the transport (the kernel's nftables socket, or a test's stand-in).
@@ -49,7 +51,7 @@ pub struct AcceptFirewall {
     open: Opener,
     fw: Option<Firewall<Boxed>>,
     /// Instance name → the addresses it drops now.
-    held: BTreeMap<String, Vec<IpAddr>>,
+    held: BTreeMap<String, Vec<Target>>,
 }
 
 impl Default for AcceptFirewall {
@@ -101,8 +103,14 @@ impl AcceptFirewall {
         self.fw = Some(fw);
     }
 
+    /// Whether link-local VIPs are keyed by interface index only
+    /// (`nftables_ifindex`), as the open firewall was configured.
+    pub fn ifindex_only(&self) -> bool {
+        self.fw.as_ref().is_some_and(|f| f.settings().ifindex)
+    }
+
     /// The addresses `instance` drops now.
-    pub fn held(&self, instance: &str) -> &[IpAddr] {
+    pub fn held(&self, instance: &str) -> &[Target] {
         self.held.get(instance).map_or(&[], Vec::as_slice)
     }
 
@@ -112,21 +120,21 @@ impl AcceptFirewall {
     pub async fn become_master(
         &mut self,
         instance: &str,
-        drop: &[IpAddr],
+        drop: &[Target],
         install: impl Future<Output = ()>,
     ) {
         let held = self.held(instance).to_vec();
-        let gone: Vec<IpAddr> = held.iter().filter(|a| !drop.contains(a)).copied().collect();
+        let gone: Vec<Target> = held.iter().filter(|a| !drop.contains(a)).cloned().collect();
         self.release(instance, &gone);
-        let new: Vec<IpAddr> = drop.iter().filter(|a| !held.contains(a)).copied().collect();
+        let new: Vec<Target> = drop.iter().filter(|a| !held.contains(a)).cloned().collect();
         if let (false, Some(fw)) = (new.is_empty(), &mut self.fw) {
             info!(instance, "setting firewall drop rule");
             let result = fw.add(&new);
-            // A batch of the other family may have gone through.
-            let added: Vec<IpAddr> = new
+            // Addresses another instance drops were skipped but count.
+            let added: Vec<Target> = new
                 .iter()
                 .filter(|a| fw.dropped().any(|d| d == *a))
-                .copied()
+                .cloned()
                 .collect();
             if let Err(e) = result {
                 error!(instance, "{e}: traffic to the VIPs is accepted");
@@ -150,7 +158,7 @@ impl AcceptFirewall {
 
     /// Stops `instance` dropping `addrs`; an address another instance still
     /// drops (a VIP shared by two instances) stays in the set.
-    fn release(&mut self, instance: &str, addrs: &[IpAddr]) {
+    fn release(&mut self, instance: &str, addrs: &[Target]) {
         if addrs.is_empty() {
             return;
         }
@@ -160,10 +168,10 @@ impl AcceptFirewall {
                 self.held.remove(instance);
             }
         }
-        let unused: Vec<IpAddr> = addrs
+        let unused: Vec<Target> = addrs
             .iter()
             .filter(|a| !self.held.values().flatten().any(|h| h == *a))
-            .copied()
+            .cloned()
             .collect();
         if let (false, Some(fw)) = (unused.is_empty(), &mut self.fw) {
             info!(instance, "removing firewall drop rule");
@@ -182,6 +190,50 @@ impl AcceptFirewall {
             error!("deleting the nftables table {}: {e}", fw.settings().table);
         }
     }
+}
+
+/// Where a VIP lives, as the router resolved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VipLink {
+    /// The interface index the VIP is installed on.
+    pub ifindex: u32,
+    /// The interface's name when it is the instance's own interface (its
+    /// VMAC with `use_vmac`), else `None`.
+    pub own: Option<String>,
+}
+
+/// The drop set entries of `spec`'s `drop_vips` (keepalived's
+/// `nft_update_ipv6_address`): a global address as itself; a link-local
+/// IPv6 one with the interface it lives on (`link`), by name when the
+/// instance has `dont_track_primary`, the VIP is on the instance's own
+/// interface and `nftables_ifindex` (`ifindex_only`) is off, else by index.
+pub fn targets(
+    spec: &InstanceSpec,
+    ifindex_only: bool,
+    link: impl Fn(&VipSpec) -> VipLink,
+) -> Vec<Target> {
+    spec.drop_vips
+        .iter()
+        .map(|a| match a {
+            IpAddr::V6(a6) if a6.is_unicast_link_local() => {
+                let vip = spec
+                    .vips
+                    .iter()
+                    .chain(&spec.excluded_vips)
+                    .find(|v| v.prefix.addr == *a);
+                let l = vip.map(&link);
+                let key = match l {
+                    Some(VipLink {
+                        own: Some(name), ..
+                    }) if spec.dont_track_primary && !ifindex_only => LinkKey::Name(name),
+                    Some(l) => LinkKey::Index(l.ifindex),
+                    None => LinkKey::Index(0),
+                };
+                Target::LinkLocal(*a6, key)
+            }
+            _ => Target::Global(*a),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -227,8 +279,10 @@ mod tests {
         (fw, log)
     }
 
-    fn ips(s: &[&str]) -> Vec<IpAddr> {
-        s.iter().map(|a| a.parse().unwrap()).collect()
+    fn ips(s: &[&str]) -> Vec<Target> {
+        s.iter()
+            .map(|a| Target::Global(a.parse().unwrap()))
+            .collect()
     }
 
     fn step(log: &Log, what: &str) -> impl Future<Output = ()> {
@@ -346,5 +400,43 @@ mod tests {
         });
         fw.shutdown();
         assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
+    }
+
+    /// nft_update_ipv6_address: a link-local VIP is keyed by the interface
+    /// it lives on, by name only with dont_track_primary on the instance's
+    /// own interface and without nftables_ifindex.
+    #[test]
+    fn link_local_vips_are_keyed_as_keepalived_keys_them() {
+        use crate::spec::mapping::{SimResolver, map_config};
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
+                    dont_track_primary\n virtual_ipaddress {\n fe80::33\n fe80::34 dev eth1\n \
+                    fd00::33\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &Default::default());
+        let (m, _) = map_config(&p.config, &SimResolver { node: 1 });
+        let spec = &m.instances[0];
+        let link = |v: &VipSpec| match v.dev.as_deref() {
+            Some("eth1") => VipLink {
+                ifindex: 3,
+                own: None,
+            },
+            _ => VipLink {
+                ifindex: 2,
+                own: Some("eth0".into()),
+            },
+        };
+        let ll = |a: &str, k| Target::LinkLocal(a.parse().unwrap(), k);
+        assert_eq!(
+            targets(spec, false, link),
+            [
+                ll("fe80::33", LinkKey::Name("eth0".into())),
+                ll("fe80::34", LinkKey::Index(3)),
+                Target::Global("fd00::33".parse().unwrap()),
+            ]
+        );
+        assert_eq!(
+            targets(spec, true, link)[0],
+            ll("fe80::33", LinkKey::Index(2)),
+            "nftables_ifindex"
+        );
     }
 }

@@ -17,7 +17,7 @@ use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
 
-use super::accept_mode::AcceptFirewall;
+use super::accept_mode::{self, AcceptFirewall};
 use super::clock::Clock;
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
@@ -95,6 +95,16 @@ impl Slot {
             Some(m) if same_family => m.ifindex,
             _ => self.ifindex,
         }
+    }
+
+    /// Where a VIP lives, for its drop set entry (accept mode).
+    fn vip_link(&self, v: &VipSpec) -> accept_mode::VipLink {
+        let ifindex = self.vip_ifindex(v, netio::netns::if_index);
+        let own = match &self.vmac {
+            Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
+            None => (ifindex == self.ifindex).then(|| self.iface.clone()),
+        };
+        accept_mode::VipLink { ifindex, own }
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
@@ -777,7 +787,10 @@ impl Router {
         let Some(slot) = self.node.data(id) else {
             return;
         };
-        let (name, drop) = (slot.spec.config.name.clone(), slot.spec.drop_vips.clone());
+        let name = slot.spec.config.name.clone();
+        let drop = accept_mode::targets(&slot.spec, self.accept_fw.ifindex_only(), |v| {
+            slot.vip_link(v)
+        });
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.become_master(&name, &drop, self.install_vips(id)).await;
         self.accept_fw = fw;

@@ -1142,7 +1142,7 @@ pub fn map_instance(
     let drop_vips = if accept || priority == 255 {
         Vec::new()
     } else {
-        drop_addresses(&vips, &excluded_vips, &name, span, diags)
+        drop_addresses(&vips, &excluded_vips)
     };
     if vmac.is_some() && !drop_vips.is_empty() {
         diags.push(not_acted_on(
@@ -1302,32 +1302,13 @@ fn effective_accept(
 
 /// The addresses a non-owner Master with accept mode off drops: its VIPs and
 /// excluded VIPs (keepalived's `nft_update_addresses` walks `vip` then
-/// `evip`), without duplicates. Link-local IPv6 ones are left out with a
-/// warning: keepalived drops them per interface (its `vips_link_local` set),
-/// which keepalived-nft does not build.
-fn drop_addresses(
-    vips: &[VipSpec],
-    excluded: &[VipSpec],
-    name: &str,
-    span: Span,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<IpAddr> {
+/// `evip`), without duplicates. Link-local IPv6 ones are dropped per
+/// interface, which the daemon adds when it installs them.
+fn drop_addresses(vips: &[VipSpec], excluded: &[VipSpec]) -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = Vec::new();
     for v in vips.iter().chain(excluded) {
-        let a = v.prefix.addr;
-        if let IpAddr::V6(a6) = a
-            && a6.is_unicast_link_local()
-        {
-            diags.push(not_acted_on(
-                span,
-                &format!("accept mode off for the link-local VIP `{a}` of `{name}`"),
-                "drop traffic to it while MASTER (nftables set `vips_link_local`); \
-                 vrrpd does not, the VIP accepts traffic",
-            ));
-            continue;
-        }
-        if !out.contains(&a) {
-            out.push(a);
+        if !out.contains(&v.prefix.addr) {
+            out.push(v.prefix.addr);
         }
     }
     out
@@ -1361,6 +1342,7 @@ fn firewall_settings(g: &GlobalDefs, diags: &mut Vec<Diagnostic>) -> keepalived_
         }
     }
     s.with_counters(g.nftables_counters.as_ref().is_some_and(|c| c.value))
+        .with_ifindex(g.nftables_ifindex.as_ref().is_some_and(|c| c.value))
 }
 
 /// The simulator's addresses: node N (1-based) is 10.0.0.N on IPv4 and
@@ -1589,19 +1571,20 @@ mod tests {
     }
 
     #[test]
-    fn link_local_vips_are_not_dropped_with_a_warning() {
-        let (m, d) = map(
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
-             virtual_ipaddress {\n fe80::33\n fd00::33\n }\n}\n",
-        );
+    fn link_local_vips_are_dropped_without_a_warning() {
+        let (m, d) = map("global_defs {\n nftables_ifindex\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
+             virtual_ipaddress {\n fe80::33\n fd00::33\n }\n}\n");
         assert_eq!(
             m.instances[0].drop_vips,
-            ["fd00::33".parse::<IpAddr>().unwrap()]
+            [
+                "fe80::33".parse::<IpAddr>().unwrap(),
+                "fd00::33".parse().unwrap()
+            ]
         );
-        assert!(
-            d.iter().any(|w| w.contains("link-local VIP `fe80::33`")),
-            "{d:?}"
-        );
+        assert!(m.firewall.ifindex, "nftables_ifindex");
+        assert!(!d.iter().any(|w| w.contains("fe80::33")), "{d:?}");
+        assert!(!d.iter().any(|w| w.contains("nftables_ifindex")), "{d:?}");
     }
 
     #[test]
