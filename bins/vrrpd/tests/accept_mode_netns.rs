@@ -11,7 +11,10 @@
 //! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP;
 //! a link-local first VIP, dropped per interface by index, or by name with
 //! `dont_track_primary`, by index again with `nftables_ifindex`), where the
-//! peer still resolves the dropped VIP (neighbour discovery passes).
+//! peer still resolves the dropped VIP (neighbour discovery passes). With
+//! `use_vmac` (IPv4 with accept, IPv6 with no_accept) the VMAC rules are
+//! the same as keepalived's, and MLD reports leaving by the VMAC go through
+//! the rule that re-sends them from the parent.
 //! With `accept` the ping is answered and no table is installed; a SIGHUP
 //! reload flipping the accept mode of a Master fills and empties the set as
 //! keepalived does.
@@ -90,7 +93,7 @@ impl Link {
     }
 
     fn has_address(&self, ns: &str, addr: &str) -> bool {
-        sh(&format!("ip -n {ns} addr show dev eth0")).contains(&format!(" {addr}/"))
+        sh(&format!("ip -n {ns} addr show")).contains(&format!(" {addr}/"))
     }
 
     /// Whether two pings (1 s timeout each) from the peer to `vip` are
@@ -409,4 +412,72 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
     }
+}
+
+/// `use_vmac`: the VMAC's rules (map `vmac_map`, IGMP/MLD reports re-sent
+/// from the parent, IPv6 router solicitations dropped) beside the drop
+/// sets, equal to keepalived's while Master; nothing left after SIGTERM.
+fn vmac_differential(tag: &str, vips: &str, accept: &str, drops: bool) {
+    if skip() {
+        return;
+    }
+    let vip = vips.rsplit(',').next().unwrap_or(vips);
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-ak{tag}-{pid}"));
+    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let conf = config_with("nftables_counters", vips, 100, accept);
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VMAC rules and VIP"), || {
+            let r = l.ruleset(&l.ns).to_string();
+            r.contains("vrrp.33") && (!drops || r.contains(vip)) && l.has_address(&l.ns, vip)
+        });
+    }
+    let master = o.ruleset(&o.ns);
+    assert_eq!(
+        master,
+        k.ruleset(&k.ns),
+        "Master with a VMAC: the same ruleset"
+    );
+    assert!(master.to_string().contains("\"dup\""), "{master}");
+    assert_eq!(k.ping_answered(vip), !drops, "keepalived");
+    assert_eq!(o.ping_answered(vip), !drops, "vrrpd");
+    if vip.contains(':') {
+        // The VMAC joined its multicast groups: its MLD reports met the
+        // rule that re-sends them from the parent, in both namespaces.
+        for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+            let text = sh(&format!("ip netns exec {} nft -j list ruleset", l.ns));
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let dup_packets = v["nftables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|i| i.get("rule"))
+                .filter(|r| r.to_string().contains("\"dup\""))
+                .filter_map(|r| {
+                    r["expr"]
+                        .as_array()?
+                        .iter()
+                        .find_map(|e| e.get("counter")?.get("packets")?.as_u64())
+                })
+                .sum::<u64>();
+            assert!(dup_packets > 0, "{who}: no MLD report met the dup rule");
+        }
+    }
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+#[test]
+fn vmac_ipv4_with_accept_same_rules_as_keepalived() {
+    vmac_differential("v4", "10.9.0.33", "use_vmac", false);
+}
+
+#[test]
+fn vmac_ipv6_no_accept_same_rules_as_keepalived() {
+    vmac_differential("v6", "fe80::33,fd00:9::33", "use_vmac\n no_accept", true);
 }

@@ -15,7 +15,13 @@
 //!   the VIPs: the reload calls [`AcceptFirewall::become_master`] again for
 //!   a Master, which makes both changes before the reconciliation;
 //! - `check_and_delete_tables` at start ([`AcceptFirewall::configure`]) and
-//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]).
+//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]);
+//! - a VMAC's rules when it is created, in any state and accept mode
+//!   (`firewall_add_vmac`, [`AcceptFirewall::add_vmac`]), its elements
+//!   removed with it (`firewall_remove_vmac`).
+//!
+//! Link-local IPv6 VIPs are keyed by the interface they live on
+//! ([`targets`], `nft_update_ipv6_address`).
 //!
 //! A firewall error is logged at ERROR with the instance and the VIPs are
 //! still added, as keepalived does (`nft_update_addresses` logs and
@@ -28,7 +34,7 @@ use std::future::Future;
 use std::net::IpAddr;
 
 use keepalived_nft::ruleset::Request;
-use keepalived_nft::{Firewall, LinkKey, NftError, NftSocket, Settings, Target, Transport};
+use keepalived_nft::{Family, Firewall, LinkKey, NftError, NftSocket, Settings, Target, Transport};
 
 use crate::spec::mapping::{InstanceSpec, VipSpec};
 use tracing::{error, info, warn};
@@ -181,6 +187,31 @@ impl AcceptFirewall {
         }
     }
 
+    /// The VMAC `vmac` of `instance` on `parent` was created: its IGMP
+    /// (IPv4) / MLD (IPv6) reports are re-sent from the parent and its
+    /// router solicitations dropped, in each of `families`, whatever the
+    /// state and accept mode (vrrp_vmac.c `netlink_link_add_vmac` →
+    /// `firewall_add_vmac`).
+    pub fn add_vmac(&mut self, instance: &str, families: &[Family], vmac: u32, parent: u32) {
+        let Some(fw) = &mut self.fw else { return };
+        for &f in families {
+            if let Err(e) = fw.add_vmac(f, vmac, parent) {
+                error!(instance, "{e}: the VMAC's IGMP/MLD reports are not re-sent");
+            }
+        }
+    }
+
+    /// The VMAC `vmac` of `instance` was removed (`firewall_remove_vmac`);
+    /// the rules stay.
+    pub fn remove_vmac(&mut self, instance: &str, families: &[Family], vmac: u32) {
+        let Some(fw) = &mut self.fw else { return };
+        for &f in families {
+            if let Err(e) = fw.remove_vmac(f, vmac) {
+                error!(instance, "removing the VMAC from the nftables map: {e}");
+            }
+        }
+    }
+
     /// At exit: deletes our tables (keepalived's `nft_cleanup`).
     pub fn shutdown(&mut self) {
         self.held.clear();
@@ -234,6 +265,27 @@ pub fn targets(
             _ => Target::Global(*a),
         })
         .collect()
+}
+
+/// The families of an instance's VMAC rules: its own, and the other when
+/// an excluded VIP is of it (vrrp.c `VRRP_FLAG_EVIP_OTHER_FAMILY`).
+pub fn vmac_families(spec: &InstanceSpec) -> Vec<Family> {
+    let own = match spec.config.family {
+        vrrp_core::packet::Family::V4 => Family::Ipv4,
+        vrrp_core::packet::Family::V6 => Family::Ipv6,
+    };
+    let mut out = vec![own];
+    if spec
+        .excluded_vips
+        .iter()
+        .any(|v| Family::of(&v.prefix.addr) != own)
+    {
+        out.push(match own {
+            Family::Ipv4 => Family::Ipv6,
+            Family::Ipv6 => Family::Ipv4,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

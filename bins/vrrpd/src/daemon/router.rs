@@ -341,13 +341,14 @@ impl Router {
         let config = Self::node_config(&mapped, host)?;
         self.node = Node::new(config).map_err(|e| e.to_string())?;
         let all: Vec<InstanceId> = self.node.ids().collect();
+        // The stale table goes before the VMACs add their rules.
+        self.accept_fw
+            .configure(&mapped.firewall, mapped.needs_firewall());
         if let Err(e) = self.create_vmacs(&all).await {
             self.remove_vmacs().await;
             return Err(e);
         }
         self.remove_leftovers(host).await;
-        self.accept_fw
-            .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
         self.set_dynamic(&mapped);
@@ -388,6 +389,12 @@ impl Router {
             )
             .await
             .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
+            let (name, families) = (
+                slot.spec.config.name.clone(),
+                accept_mode::vmac_families(&slot.spec),
+            );
+            self.accept_fw
+                .add_vmac(&name, &families, made.ifindex, parent.index);
             if let Some(slot) = self.node.data_mut(id) {
                 slot.vmac = Some(made);
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
@@ -401,8 +408,16 @@ impl Router {
     async fn remove_vmacs(&mut self) {
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids.into_iter().rev() {
-            if let Some(v) = self.node.data_mut(id).and_then(|s| s.vmac.take()) {
+            if let Some(s) = self.node.data_mut(id)
+                && let Some(v) = s.vmac.take()
+            {
+                let (name, families) = (
+                    s.spec.config.name.clone(),
+                    accept_mode::vmac_families(&s.spec),
+                );
+                let index = v.ifindex;
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                self.accept_fw.remove_vmac(&name, &families, index);
             }
         }
     }
@@ -1213,7 +1228,11 @@ impl Router {
             );
             if let Some(v) = s.vmac {
                 self.joined.remove(&(s.spec.config.family, v.ifindex));
+                let index = v.ifindex;
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                let families = accept_mode::vmac_families(&s.spec);
+                self.accept_fw
+                    .remove_vmac(&s.spec.config.name, &families, index);
             }
         }
         for id in masters {

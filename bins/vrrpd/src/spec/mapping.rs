@@ -273,10 +273,13 @@ pub struct Mapped {
 }
 
 impl Mapped {
-    /// Whether an instance drops traffic to its VIPs while Master (the
-    /// daemon then opens the nftables socket).
+    /// Whether an instance drops traffic to its VIPs while Master or has a
+    /// VMAC (the daemon then opens the nftables socket; keepalived picks
+    /// nftables for `use_vmac` or no_accept, vrrp.c `vrrp_complete_instance`).
     pub fn needs_firewall(&self) -> bool {
-        self.instances.iter().any(|i| !i.drop_vips.is_empty())
+        self.instances
+            .iter()
+            .any(|i| !i.drop_vips.is_empty() || i.vmac.is_some())
     }
 }
 
@@ -1144,15 +1147,6 @@ pub fn map_instance(
     } else {
         drop_addresses(&vips, &excluded_vips)
     };
-    if vmac.is_some() && !drop_vips.is_empty() {
-        diags.push(not_acted_on(
-            span,
-            &format!("the VMAC firewall rules of `{name}`"),
-            "also add its VMAC rules to the nftables table (IGMP/MLD reports re-sent \
-             from the parent interface, router solicitations dropped on the macvlan; \
-             vrrp_nftables.c nft_setup_igmp); vrrpd installs only the drop rules",
-        ));
-    }
 
     let flag = |inst: &Option<keepalived_conf::Spanned<bool>>,
                 glob: &Option<keepalived_conf::Spanned<bool>>| {
@@ -1588,15 +1582,15 @@ mod tests {
     }
 
     #[test]
-    fn vmac_rules_of_keepalived_are_named() {
+    fn a_vmac_needs_the_firewall_without_a_warning() {
         let (_, drop, d) = accept_of("", " use_vmac\n no_accept");
         assert_eq!(drop.len(), 2);
-        assert!(d.iter().any(|w| w.contains("VMAC firewall rules")), "{d:?}");
-        let (_, _, d) = accept_of("", " use_vmac");
-        assert!(
-            !d.iter().any(|w| w.contains("VMAC firewall rules")),
-            "{d:?}"
+        assert!(!d.iter().any(|w| w.contains("VMAC")), "{d:?}");
+        let (m, _) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n \
+             virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
+        assert!(m.needs_firewall(), "use_vmac with accept: the IGMP rule");
     }
 
     #[test]
