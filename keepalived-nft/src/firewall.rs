@@ -128,6 +128,23 @@ impl<T: Transport> Firewall<T> {
         &self.settings
     }
 
+    /// New settings at a reload, kept by keepalived 2.2.7 for what it
+    /// creates from then on: the chains and rules made already keep their
+    /// priority and counters (a reload neither deletes nor rebuilds the
+    /// table), a table made later (the other family, a link-local set, the
+    /// VMAC rules) gets the new ones, and `nftables_ifindex` applies to the
+    /// next elements. The table name is not changed: keepalived refuses a
+    /// reload that changes it. Returns whether something changed.
+    pub fn update_settings(&mut self, settings: &Settings) -> bool {
+        let new = Settings {
+            table: self.settings.table.clone(),
+            ..settings.clone()
+        };
+        let changed = new != self.settings;
+        self.settings = new;
+        changed
+    }
+
     /// The transport (the kernel socket, or a test's stand-in).
     pub fn transport(&self) -> &T {
         &self.transport
@@ -444,6 +461,26 @@ mod tests {
         );
         assert_eq!(log[2], ["del", "del"]);
         assert_eq!(log[3], ["table ip", "chain", "set", "rule", "add"]);
+    }
+
+    /// A reload's settings shape what is created afterwards; the table
+    /// name stays.
+    #[test]
+    fn new_settings_shape_later_objects_only() {
+        let mut fw = Firewall::new(Settings::default(), Log::default());
+        fw.add(&ips(&["10.0.0.1"])).unwrap();
+        let changed = fw.update_settings(
+            &Settings::default()
+                .with_table("other")
+                .with_counters(true)
+                .with_priority(-5),
+        );
+        assert!(changed);
+        assert_eq!(fw.settings().table, "keepalived");
+        assert!(fw.settings().counters && fw.settings().priority == -5);
+        assert!(!fw.update_settings(&fw.settings().clone()));
+        fw.add(&ips(&["10.0.0.2"])).unwrap();
+        assert_eq!(fw.transport().0[1], ["add"], "no table rebuilt");
     }
 
     #[test]

@@ -481,3 +481,75 @@ fn vmac_ipv4_with_accept_same_rules_as_keepalived() {
 fn vmac_ipv6_no_accept_same_rules_as_keepalived() {
     vmac_differential("v6", "fe80::33,fd00:9::33", "use_vmac\n no_accept", true);
 }
+
+/// Reloads while Master, as keepalived 2.2.7 takes them: new
+/// `nftables_counters` / `nftables_priority` leave the existing rules alone
+/// and shape a table made afterwards (the ip6 one of a new excluded VIP);
+/// a new `nftables` table name refuses the whole reload (the IPv6 VIP
+/// removed by that config stays); SIGTERM removes the table in both.
+#[test]
+fn reloads_change_nftables_settings_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-akr-{pid}"));
+    let o = Link::new(format!("fw-aor-{pid}"));
+    let conf = |global: &str, excluded: &str| {
+        format!(
+            "global_defs {{\n router_id nD\n {global}\n}}\n\
+             vrrp_instance vips {{\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+             version 3\n priority 100\n advert_int 1\n no_accept\n\
+             virtual_ipaddress {{\n 10.9.0.33\n }}\n\
+             virtual_ipaddress_excluded {{\n {excluded}\n }}\n}}\n"
+        )
+    };
+    let first = conf("", "");
+    let mut kd = k.start(&k.ns, &first, false);
+    let mut od = o.start(&o.ns, &first, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set"), || {
+            l.ruleset(&l.ns).to_string().contains("10.9.0.33") && l.has_address(&l.ns, "10.9.0.33")
+        });
+    }
+    let second = conf("nftables_counters\n nftables_priority -5", "fd00:9::33");
+    kd.reload(&k, &k.ns, &second);
+    od.reload(&o, &o.ns, &second);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s ip6 table after reload"), || {
+            l.ruleset(&l.ns).to_string().contains("fd00:9::33")
+        });
+    }
+    let after = o.ruleset(&o.ns);
+    assert_eq!(after, k.ruleset(&k.ns), "after a reload adding counters");
+    let text = after.to_string();
+    assert!(
+        text.contains("\"prio\":-5") && text.contains("\"prio\":-1"),
+        "{text}"
+    );
+    let third = conf("nftables other", "");
+    kd.reload(&k, &k.ns, &third);
+    od.reload(&o, &o.ns, &third);
+    std::thread::sleep(Duration::from_secs(3));
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(
+            l.has_address(&l.ns, "fd00:9::33"),
+            "{who} applied a reload changing the table name"
+        );
+    }
+    assert_eq!(
+        o.ruleset(&o.ns),
+        after,
+        "vrrpd: refused reload kept the rules"
+    );
+    assert_eq!(
+        k.ruleset(&k.ns),
+        after,
+        "keepalived: refused reload kept the rules"
+    );
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}

@@ -81,13 +81,23 @@ impl AcceptFirewall {
 
     /// At start and on reload: when an instance `needs` it and nothing is
     /// open yet, opens the transport and deletes a table of ours left by an
-    /// earlier run (keepalived's `check_and_delete_tables`). Changed
-    /// settings of an open firewall take effect at the next start.
+    /// earlier run (keepalived's `check_and_delete_tables`). On an open
+    /// firewall a reload's priority, counters and `nftables_ifindex` apply
+    /// to what is created from then on, as in keepalived
+    /// ([`Firewall::update_settings`]); the table name stays (a reload
+    /// changing it is refused before this, [`table_change_refused`]).
     pub fn configure(&mut self, settings: &Settings, needs: bool) {
-        if let Some(fw) = &self.fw {
-            if fw.settings() != settings {
+        if let Some(fw) = &mut self.fw {
+            if fw.settings().table != settings.table {
                 warn!(
-                    "nftables: changed table, priority or counters take effect at the next start"
+                    table = %fw.settings().table,
+                    "nftables: the table name cannot change at a reload; keeping it"
+                );
+            }
+            if fw.update_settings(settings) {
+                info!(
+                    "nftables: the new priority, counters and nftables_ifindex apply to rules \
+                     and elements added from now on; existing rules keep theirs"
                 );
             }
             return;
@@ -221,6 +231,14 @@ impl AcceptFirewall {
             error!("deleting the nftables table {}: {e}", fw.settings().table);
         }
     }
+}
+
+/// keepalived (main.c `reload_config`) refuses a whole reload whose written
+/// table name (`nftables [TABLE]`, or `vrrp_iptables` / `vrrp_ipsets` in a
+/// build without iptables) differs from the running one, logging this text.
+pub fn table_change_refused(running: &Option<String>, new: &Option<String>) -> Option<String> {
+    (running != new)
+        .then(|| "Cannot change nftables table name at a reload - please restart vrrpd".to_string())
 }
 
 /// Where a VIP lives, as the router resolved it.
@@ -490,5 +508,16 @@ mod tests {
             ll("fe80::33", LinkKey::Index(2)),
             "nftables_ifindex"
         );
+    }
+
+    #[test]
+    fn a_reload_changing_the_written_table_is_refused() {
+        let t = |s: &str| Some(s.to_string());
+        assert!(table_change_refused(&None, &None).is_none());
+        assert!(table_change_refused(&t("a"), &t("a")).is_none());
+        let msg = table_change_refused(&None, &t("keepalived")).unwrap();
+        assert!(msg.starts_with("Cannot change nftables table name at a reload"));
+        assert!(table_change_refused(&t("a"), &t("b")).is_some());
+        assert!(table_change_refused(&t("a"), &None).is_some());
     }
 }

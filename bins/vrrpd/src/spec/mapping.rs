@@ -263,6 +263,10 @@ pub struct Mapped {
     /// global `nftables`, `nftables_priority`, `nftables_counters`: where the
     /// accept-mode drop rules go.
     pub firewall: keepalived_nft::Settings,
+    /// The table name as written (`nftables [TABLE]`; `vrrp_iptables` or
+    /// `vrrp_ipsets` mean `keepalived`), `None` without them: a reload may
+    /// not change it (keepalived main.c `reload_config`).
+    pub firewall_table_written: Option<String>,
     /// The e-mail settings when mail can be sent (`smtp_server` and recipients).
     pub mail: Option<crate::spec::mail::MailSpec>,
     /// Sync groups whose `smtp_alert` (or its global default) is on.
@@ -308,6 +312,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .as_ref()
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
+        firewall_table_written: written_table(&cfg.global_defs),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
         ..Mapped::default()
@@ -1308,6 +1313,21 @@ fn drop_addresses(vips: &[VipSpec], excluded: &[VipSpec]) -> Vec<IpAddr> {
     out
 }
 
+/// The table name `global_defs` writes (see [`Mapped::firewall_table_written`]).
+fn written_table(g: &GlobalDefs) -> Option<String> {
+    match (&g.nftables, &g.vrrp_iptables, &g.vrrp_ipsets) {
+        (Some(n), _, _) => Some(
+            n.value
+                .clone()
+                .unwrap_or_else(|| keepalived_nft::ruleset::DEFAULT_TABLE.to_string()),
+        ),
+        (None, Some(_), _) | (None, _, Some(_)) => {
+            Some(keepalived_nft::ruleset::DEFAULT_TABLE.to_string())
+        }
+        (None, None, None) => None,
+    }
+}
+
 /// The nftables settings of `global_defs` (`nftables [TABLE]`,
 /// `nftables_priority`, `nftables_counters`; keepalived's
 /// `global_parser.c`). Without `nftables` keepalived picks table
@@ -1591,6 +1611,22 @@ mod tests {
              virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
         assert!(m.needs_firewall(), "use_vmac with accept: the IGMP rule");
+    }
+
+    /// keepalived main.c reload_config compares the written table names.
+    #[test]
+    fn the_written_table_name_is_kept_for_reloads() {
+        let written = |g: &str| {
+            let (m, _) = map(&format!(
+                "global_defs {{\n {g}\n}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 1\n no_accept\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            ));
+            m.firewall_table_written
+        };
+        assert_eq!(written(""), None);
+        assert_eq!(written("nftables"), Some("keepalived".to_string()));
+        assert_eq!(written("nftables t1"), Some("t1".to_string()));
+        assert_eq!(written("vrrp_iptables X"), Some("keepalived".to_string()));
     }
 
     #[test]
