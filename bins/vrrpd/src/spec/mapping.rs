@@ -1051,19 +1051,6 @@ pub fn map_instance(
             "add these policy rules while MASTER and remove them otherwise",
         ));
     }
-    if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
-        && s.value
-    {
-        diags.push(not_acted_on(
-            s.span,
-            "strict mode (`strict_mode` / `vrrp_strict`) beyond accept mode",
-            "also ignore authentication, refuse unicast peers, allow `state MASTER` only to \
-             the address owner, reset preempt_delay, down_timer_adverts and \
-             garp_lower_prio_*, and set lower_prio_no_advert (vrrp.c \
-             vrrp_complete_instance); vrrpd applies only its accept mode (the nftables \
-             drop rules)",
-        ));
-    }
     if let Some(d) = &vi.mcast_dst_ip {
         diags.push(unsupported(d.span, "`mcast_dst_ip`"));
     }
@@ -1214,6 +1201,7 @@ pub fn map_instance(
     config.lower_prio_no_advert = flag(&vi.lower_prio_no_advert, &g.vrrp_lower_prio_no_advert);
     config.higher_prio_send_advert =
         flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
+    crate::spec::strict::apply(vi, g, span, &mut config, diags);
 
     // keepalived's silent corrections, made loud (docs/keepalived.md §3.4).
     if state == Some(InitialState::Master)
@@ -1551,7 +1539,7 @@ mod tests {
         );
         let (accept, drop, d) = accept_of("vrrp_strict", " version 3");
         assert!(!accept && drop.len() == 2, "strict: no accept by default");
-        assert!(d.iter().any(|w| w.contains("beyond accept mode")), "{d:?}");
+        assert!(!d.iter().any(|w| w.contains("not acted on")), "{d:?}");
         let (accept, drop, _) = accept_of("", " strict_mode\n version 3\n accept");
         assert!(
             accept && drop.is_empty(),

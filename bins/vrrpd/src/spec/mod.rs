@@ -5,6 +5,7 @@
 //!
 //! - [`load`]: reading the file and keeping the diagnostics of the sections vrrpd uses;
 //! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
+//! - [`strict`]: strict mode's corrections beyond accept mode;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
@@ -15,6 +16,7 @@ pub mod load;
 pub mod lvs_sync;
 pub mod mail;
 pub mod mapping;
+pub mod strict;
 pub mod sync_group;
 pub mod track_process;
 pub mod vmac;
