@@ -14,7 +14,9 @@
 //! peer still resolves the dropped VIP (neighbour discovery passes). With
 //! `use_vmac` (IPv4 with accept, IPv6 with no_accept) the VMAC rules are
 //! the same as keepalived's, and MLD reports leaving by the VMAC go through
-//! the rule that re-sends them from the parent.
+//! the rule that re-sends them from the parent. Also `vrrp_strict` alone,
+//! the address owner (no table, answered), three instances sharing the
+//! tables, and reloads changing the nftables settings.
 //! With `accept` the ping is answered and no table is installed; a SIGHUP
 //! reload flipping the accept mode of a Master fills and empties the set as
 //! keepalived does.
@@ -546,6 +548,76 @@ fn reloads_change_nftables_settings_as_keepalived() {
         k.ruleset(&k.ns),
         after,
         "keepalived: refused reload kept the rules"
+    );
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+/// `vrrp_strict` alone (no `no_accept`): accept mode off by default.
+#[test]
+fn vrrp_strict_same_rules_as_keepalived() {
+    differential_with("st", "10.9.0.33", "vrrp_strict", "");
+}
+
+/// The address owner (priority 255) accepts even with `no_accept`: no table,
+/// the ping answered, in both.
+#[test]
+fn the_address_owner_installs_no_rules_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-ako-{pid}"));
+    let o = Link::new(format!("fw-aoo-{pid}"));
+    let conf = config_with("", vip, 255, "no_accept").replace("state BACKUP", "state MASTER");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
+        assert!(l.ping_answered(vip), "{who}'s owner did not answer");
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
+    }
+    kd.stop();
+    od.stop();
+}
+
+/// Two `no_accept` instances (IPv4 and IPv6) share one table per family,
+/// as in keepalived.
+#[test]
+fn two_instances_share_the_table_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-ak2-{pid}"));
+    let o = Link::new(format!("fw-ao2-{pid}"));
+    let one = config_with("nftables_counters", "10.9.0.33", 100, "no_accept");
+    let two = config_with("", "10.9.0.34", 100, "no_accept")
+        .replace("vrrp_instance vips", "vrrp_instance second")
+        .replace("virtual_router_id 33", "virtual_router_id 34");
+    let three = config_with("", "fd00:9::35", 100, "no_accept")
+        .replace("vrrp_instance vips", "vrrp_instance third")
+        .replace("virtual_router_id 33", "virtual_router_id 35");
+    let strip = |c: &str| c[c.find("vrrp_instance").unwrap_or(0)..].to_string();
+    let conf = format!("{one}{}{}", strip(&two), strip(&three));
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s three drops"), || {
+            let r = l.ruleset(&l.ns).to_string();
+            ["10.9.0.33", "10.9.0.34", "fd00:9::35"]
+                .iter()
+                .all(|v| r.contains(v))
+        });
+    }
+    assert_eq!(
+        o.ruleset(&o.ns),
+        k.ruleset(&k.ns),
+        "three Masters, two tables"
     );
     kd.stop();
     od.stop();
