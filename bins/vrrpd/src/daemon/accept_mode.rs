@@ -108,7 +108,7 @@ impl AcceptFirewall {
         let transport = match (self.open)() {
             Ok(t) => t,
             Err(e) => {
-                error!("{e}: accept mode (no_accept / strict) is not enforced");
+                error!("{e}: accept mode (no_accept / strict) and the VMAC rules are not enforced");
                 return;
             }
         };
