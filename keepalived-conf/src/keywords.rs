@@ -135,13 +135,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
     row("global_defs", "vrrp_ipsets", V, IPTABLES),
     row(
         "global_defs",
-        "nftables_ifindex",
-        V,
-        "key link-local VIPs by interface index in its drop set (vrrpd does not drop \
-         link-local VIPs yet)",
-    ),
-    row(
-        "global_defs",
         "vrrp_notify_priority_changes",
         V,
         "write priority changes to the notify FIFO",

@@ -129,6 +129,9 @@ pub struct GlobalDefs {
     pub nftables_priority: Opt<i32>,
     /// `nftables_counters`: a counter in every Accept_Mode rule.
     pub nftables_counters: Opt<bool>,
+    /// `nftables_ifindex`: link-local VIPs keyed by interface index, never
+    /// by name, in the Accept_Mode drop set.
+    pub nftables_ifindex: Opt<bool>,
     /// `vrrp_strict`.
     pub vrrp_strict: Opt<bool>,
     /// `vrrp_check_unicast_src`.

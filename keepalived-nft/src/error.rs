@@ -29,11 +29,6 @@ pub enum NftError {
         /// Requests neither acknowledged nor refused.
         missing: usize,
     },
-    /// A link-local IPv6 address is dropped per interface (keepalived's
-    /// `vips_link_local` set keyed by address and interface), which is not
-    /// built yet. Refused rather than dropped on every interface.
-    #[error("nftables: dropping the link-local address {0} is not supported yet")]
-    LinkLocalUnsupported(std::net::Ipv6Addr),
     /// A reply did not decode.
     #[error("nftables: malformed reply: {0}")]
     Malformed(String),

@@ -4,8 +4,10 @@
 //! binary or libnftnl.
 //!
 //! - [`ruleset`]: the objects (table, chains `in`/`out`, set `vips`, drop
-//!   rules) as nf_tables messages, in keepalived's order, shaped by
-//!   [`Settings`] (`nftables`, `nftables_priority`, `nftables_counters`);
+//!   rules; for IPv6 the link-local sets keyed by interface; the VMAC map
+//!   and rules) as nf_tables messages, in keepalived's order, shaped by
+//!   [`Settings`] (`nftables`, `nftables_priority`, `nftables_counters`,
+//!   `nftables_ifindex`);
 //! - [`netlink`]: batch encoding and answers (no socket), and
 //!   [`NftSocket`], a blocking NETLINK_NETFILTER socket implementing
 //!   [`Transport`];
@@ -13,18 +15,17 @@
 //!   Master, with keepalived's table life cycle (stale table deleted at
 //!   start, table kept with an emptied set on demotion, deleted at exit).
 //!
-//! Not built yet: link-local IPv6 VIPs ([`Firewall::add`] refuses them with
-//! [`NftError::LinkLocalUnsupported`]; keepalived drops them per interface
-//! through the `vips_link_local` set, `nftables_ifindex`), and the VMAC rules
-//! (IGMP/MLD reports re-sent from the parent, router solicitations dropped
-//! on the macvlan).
+//! Link-local IPv6 VIPs are dropped per interface ([`ruleset::Target`]);
+//! a VMAC's IGMP/MLD reports are re-sent from its parent and its router
+//! solicitations dropped ([`Firewall::add_vmac`]).
 //!
 //! ```no_run
-//! use keepalived_nft::{Firewall, NftSocket, Settings};
+//! use keepalived_nft::{Firewall, NftSocket, Settings, Target};
 //! let mut fw = Firewall::new(Settings::default(), NftSocket::new()?);
 //! fw.remove_stale()?;
-//! fw.add(&["10.0.0.100".parse()?])?; // becoming Master, before adding the VIP
-//! fw.remove(&["10.0.0.100".parse()?])?; // after removing it
+//! let vip = Target::Global("10.0.0.100".parse()?);
+//! fw.add(&[vip.clone()])?; // becoming Master, before adding the VIP
+//! fw.remove(&[vip])?; // after removing it
 //! fw.shutdown()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -39,7 +40,7 @@ pub mod ruleset;
 pub use error::NftError;
 pub use firewall::Firewall;
 pub use netlink::{NftSocket, Transport};
-pub use ruleset::{Family, Settings};
+pub use ruleset::{Family, LinkKey, Settings, Target};
 
 /// The crate README's example, compiled as a doctest.
 #[cfg(doctest)]

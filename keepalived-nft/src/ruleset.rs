@@ -16,13 +16,13 @@
 //! keepalived deletes one of the same name left by an earlier run
 //! (`check_and_delete_tables`); at exit it deletes the table (`nft_cleanup`).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
-use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_core::{DefaultNla, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_netfilter::nftables::{
     Bitwise, ChainAttribute, Cmp, DataAttribute, ExpressionAttribute, Expressions, Hook, Immediate,
-    InetHookNumber, ListAttribute, Lookup, NfTablesMessage, Operator, Payload, Register,
-    RuleAttribute, RuleMessage, SetAttribute, SetElementAttribute, SetElementList,
+    InetHookNumber, ListAttribute, Lookup, Meta, MetaKey, NfTablesMessage, Operator, Payload,
+    Register, RuleAttribute, RuleMessage, SetAttribute, SetElementAttribute, SetElementList,
     SetElementMessage, SetFlags, SetMessage, TableAttribute, TableFlags, TableMessage, Verdict,
     VerdictAttribute,
 };
@@ -56,6 +56,10 @@ pub struct Settings {
     pub priority: i32,
     /// `nftables_counters`: a counter in every rule.
     pub counters: bool,
+    /// `nftables_ifindex`: link-local VIPs always keyed by interface index
+    /// (without it, the VIPs of a `dont_track_primary` instance on its own
+    /// interface are keyed by interface name; `nft_update_ipv6_address`).
+    pub ifindex: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             table: DEFAULT_TABLE.to_string(),
             priority: DEFAULT_PRIORITY,
             counters: false,
+            ifindex: false,
         }
     }
 }
@@ -84,6 +89,12 @@ impl Settings {
     /// A counter in every rule (`nftables_counters`), or none.
     pub fn with_counters(mut self, counters: bool) -> Self {
         self.counters = counters;
+        self
+    }
+
+    /// Link-local VIPs keyed by interface index only (`nftables_ifindex`).
+    pub fn with_ifindex(mut self, ifindex: bool) -> Self {
+        self.ifindex = ifindex;
         self
     }
 }
@@ -155,6 +166,130 @@ pub struct Request {
 /// Set ids tying rules and elements to sets created in the same batch.
 const VIPS_SET_ID: u32 = 1;
 const NEIGHBOR_DISCOVERY_SET_ID: u32 = 2;
+const LINK_LOCAL_INDEX_SET_ID: u32 = 3;
+const LINK_LOCAL_NAME_SET_ID: u32 = 4;
+const VMAC_MAP_ID: u32 = 5;
+const VMAC_SET_ID: u32 = 6;
+
+/// The set of link-local VIPs keyed by address and interface index.
+pub const LINK_LOCAL_SET: &str = "vips_link_local";
+
+/// The set of link-local VIPs keyed by address and interface name.
+pub const LINK_LOCAL_NAME_SET: &str = "vips_link_local_name";
+
+/// The map from a VMAC to its parent interface (IGMP/MLD reports re-sent).
+pub const VMAC_MAP: &str = "vmac_map";
+
+/// The set of VMACs (IPv6: router solicitations dropped).
+pub const VMAC_SET: &str = "vmac_set";
+
+/// nft's `TYPE_IFINDEX` and `TYPE_IFNAME` (nftables' datatype.h), and the
+/// shift of a concatenated type (`TYPE_BITS`).
+const TYPE_IFINDEX: u32 = 20;
+const TYPE_IFNAME: u32 = 41;
+const TYPE_BITS: u32 = 6;
+
+/// `IFNAMSIZ`: an interface name key is this long, zero-padded.
+const IFNAMSIZ: usize = 16;
+
+/// How a link-local VIP is keyed in its set: the interface it lives on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinkKey {
+    /// By interface index (set `vips_link_local`).
+    Index(u32),
+    /// By interface name (set `vips_link_local_name`).
+    Name(String),
+}
+
+/// One address to drop: a global one in set `vips`, or a link-local IPv6
+/// one with its interface (`nft_update_ipv6_address`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// An IPv4 address, or an IPv6 one that is not link-local.
+    Global(IpAddr),
+    /// A link-local IPv6 address on one interface.
+    LinkLocal(Ipv6Addr, LinkKey),
+}
+
+impl Target {
+    /// The family of its table.
+    pub fn family(&self) -> Family {
+        match self {
+            Target::Global(a) => Family::of(a),
+            Target::LinkLocal(..) => Family::Ipv6,
+        }
+    }
+
+    /// The address.
+    pub fn addr(&self) -> IpAddr {
+        match self {
+            Target::Global(a) => *a,
+            Target::LinkLocal(a, _) => IpAddr::V6(*a),
+        }
+    }
+
+    /// The set holding it.
+    pub fn set(&self) -> DropSet {
+        match self {
+            Target::Global(_) => DropSet::Vips,
+            Target::LinkLocal(_, LinkKey::Index(_)) => DropSet::LinkLocalIndex,
+            Target::LinkLocal(_, LinkKey::Name(_)) => DropSet::LinkLocalName,
+        }
+    }
+
+    /// The element's key: the address, then the interface index in host
+    /// order or the name padded to `IFNAMSIZ` (`nft_update_ipv6_address`).
+    fn key(&self) -> Vec<u8> {
+        match self {
+            Target::Global(IpAddr::V4(a)) => a.octets().to_vec(),
+            Target::Global(IpAddr::V6(a)) => a.octets().to_vec(),
+            Target::LinkLocal(a, k) => {
+                let mut key = a.octets().to_vec();
+                match k {
+                    LinkKey::Index(i) => key.extend_from_slice(&i.to_ne_bytes()),
+                    LinkKey::Name(n) => {
+                        let mut name = [0u8; IFNAMSIZ];
+                        let b = n.as_bytes();
+                        let len = b.len().min(IFNAMSIZ - 1);
+                        name[..len].copy_from_slice(&b[..len]);
+                        key.extend_from_slice(&name);
+                    }
+                }
+                key
+            }
+        }
+    }
+}
+
+impl From<IpAddr> for Target {
+    /// A global address (a link-local one needs its interface).
+    fn from(a: IpAddr) -> Self {
+        Target::Global(a)
+    }
+}
+
+/// The sets of drop addresses, in the order keepalived sends their
+/// elements (`nft_update_addresses`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DropSet {
+    /// `vips`.
+    Vips,
+    /// `vips_link_local`.
+    LinkLocalIndex,
+    /// `vips_link_local_name`.
+    LinkLocalName,
+}
+
+impl DropSet {
+    /// The set's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropSet::Vips => VIPS_SET,
+            DropSet::LinkLocalIndex => LINK_LOCAL_SET,
+            DropSet::LinkLocalName => LINK_LOCAL_NAME_SET,
+        }
+    }
+}
 
 fn table_message(settings: &Settings) -> TableMessage {
     TableMessage {
@@ -388,6 +523,29 @@ struct SetShape<'a> {
     id: u32,
 }
 
+/// nftables' set user data (libnftnl's udata.h): a list of (type u8,
+/// length u8, value) holding the byte order of the key
+/// (`NFTNL_UDATA_SET_KEYBYTEORDER` 0) and of a map's data
+/// (`NFTNL_UDATA_SET_DATABYTEORDER` 1), which `nft list` reads to print
+/// the elements. keepalived's `setup_set`: big endian for a lone address
+/// type, host order for everything else (interface indexes).
+fn byte_order_udata(key_type: u32, map: bool) -> Vec<u8> {
+    const HOST: u32 = 1;
+    const BIG: u32 = 2;
+    let key = if key_type == Family::Ipv4.key_type() || key_type == Family::Ipv6.key_type() {
+        BIG
+    } else {
+        HOST
+    };
+    let mut u = vec![0, 4];
+    u.extend_from_slice(&key.to_ne_bytes());
+    if map {
+        u.extend_from_slice(&[1, 4]);
+        u.extend_from_slice(&HOST.to_ne_bytes());
+    }
+    u
+}
+
 fn new_set(settings: &Settings, family: Family, shape: SetShape<'_>) -> Request {
     Request {
         family,
@@ -399,6 +557,7 @@ fn new_set(settings: &Settings, family: Family, shape: SetShape<'_>) -> Request 
                 SetAttribute::KeyType(shape.key_type),
                 SetAttribute::KeyLen(shape.key_len),
                 SetAttribute::Id(shape.id),
+                SetAttribute::UserData(byte_order_udata(shape.key_type, false)),
             ],
         }),
         flags: NLM_F_CREATE,
@@ -418,16 +577,29 @@ fn new_set(settings: &Settings, family: Family, shape: SetShape<'_>) -> Request 
 /// two drop rules. Neighbour solicitations and advertisements always pass,
 /// so a Master still resolves and announces its VIPs.
 pub fn create_table(settings: &Settings, family: Family) -> Vec<Request> {
-    let (saddr, daddr) = family.saddr_daddr_offsets();
-    let mut reqs = vec![
+    let mut reqs = setup_table(settings, family);
+    reqs.extend(setup_vips(settings, family));
+    reqs
+}
+
+/// The table and its chain `out` (`nft_setup_ipv4` / `nft_setup_ipv6`):
+/// all a VMAC's rules need.
+pub fn setup_table(settings: &Settings, family: Family) -> Vec<Request> {
+    vec![
         Request {
             family,
             message: NfTablesMessage::NewTable(table_message(settings)),
             flags: NLM_F_CREATE,
         },
         base_chain(settings, family, "out", InetHookNumber::LocalOut),
-        base_chain(settings, family, "in", InetHookNumber::LocalIn),
-    ];
+    ]
+}
+
+/// What the drop set needs in a table made by [`setup_table`]
+/// (`nft_setup_ipv4_vips` / `nft_setup_ipv6_vips`).
+pub fn setup_vips(settings: &Settings, family: Family) -> Vec<Request> {
+    let (saddr, daddr) = family.saddr_daddr_offsets();
+    let mut reqs = vec![base_chain(settings, family, "in", InetHookNumber::LocalIn)];
     if family == Family::Ipv6 {
         reqs.push(regular_chain(settings, "in_link_local"));
         reqs.push(regular_chain(settings, "out_link_local"));
@@ -489,45 +661,302 @@ pub fn create_table(settings: &Settings, family: Family) -> Vec<Request> {
     reqs
 }
 
-fn elements(settings: &Settings, addrs: &[IpAddr]) -> Vec<SetElementList> {
-    let elems = addrs
-        .iter()
-        .map(|a| {
-            let key = match a {
-                IpAddr::V4(a) => a.octets().to_vec(),
-                IpAddr::V6(a) => a.octets().to_vec(),
-            };
-            ListAttribute::Element(vec![SetElementAttribute::Key(DataAttribute::Value(key))])
-        })
-        .collect();
+fn elements(
+    settings: &Settings,
+    set: &str,
+    keys: Vec<Vec<SetElementAttribute>>,
+) -> Vec<SetElementList> {
     vec![
         SetElementList::Table(settings.table.clone()),
-        SetElementList::Set(VIPS_SET.to_string()),
-        SetElementList::Elements(elems),
+        SetElementList::Set(set.to_string()),
+        SetElementList::Elements(keys.into_iter().map(ListAttribute::Element).collect()),
     ]
 }
 
-/// Adds `addrs` (all of `family`) to the drop set. An address already in
-/// the set fails with EEXIST, as keepalived's NLM_F_EXCL does.
-pub fn add_addresses(settings: &Settings, family: Family, addrs: &[IpAddr]) -> Request {
+fn target_keys(targets: &[Target]) -> Vec<Vec<SetElementAttribute>> {
+    targets
+        .iter()
+        .map(|t| vec![SetElementAttribute::Key(DataAttribute::Value(t.key()))])
+        .collect()
+}
+
+/// Adds `targets` (all of `set`) to their set. An element already in the
+/// set fails with EEXIST, as keepalived's NLM_F_EXCL does.
+pub fn add_targets(settings: &Settings, set: DropSet, targets: &[Target]) -> Request {
     Request {
-        family,
+        family: if set == DropSet::Vips {
+            targets.first().map_or(Family::Ipv4, Target::family)
+        } else {
+            Family::Ipv6
+        },
         message: NfTablesMessage::NewSetElement(SetElementMessage {
-            attributes: elements(settings, addrs),
+            attributes: elements(settings, set.name(), target_keys(targets)),
         }),
         flags: NLM_F_CREATE | NLM_F_EXCL,
     }
 }
 
-/// Removes `addrs` (all of `family`) from the drop set.
+/// Removes `targets` (all of `set`) from their set.
+pub fn delete_targets(settings: &Settings, set: DropSet, targets: &[Target]) -> Request {
+    let mut r = add_targets(settings, set, targets);
+    if let NfTablesMessage::NewSetElement(m) = r.message {
+        r.message = NfTablesMessage::DeleteSetElement(m);
+    }
+    r.flags = 0;
+    r
+}
+
+/// Adds `addrs` (all global, of `family`) to the drop set `vips`.
+pub fn add_addresses(settings: &Settings, family: Family, addrs: &[IpAddr]) -> Request {
+    let t: Vec<Target> = addrs.iter().copied().map(Target::Global).collect();
+    let mut r = add_targets(settings, DropSet::Vips, &t);
+    r.family = family;
+    r
+}
+
+/// Removes `addrs` (all global, of `family`) from the drop set `vips`.
 pub fn delete_addresses(settings: &Settings, family: Family, addrs: &[IpAddr]) -> Request {
+    let t: Vec<Target> = addrs.iter().copied().map(Target::Global).collect();
+    let mut r = delete_targets(settings, DropSet::Vips, &t);
+    r.family = family;
+    r
+}
+
+fn meta(key: MetaKey, reg: Register) -> ListAttribute<ExpressionAttribute> {
+    Expressions::Meta(vec![Meta::DestinationRegister(reg), Meta::Key(key)]).into()
+}
+
+/// The set of link-local VIPs keyed by interface index (`by_name` false)
+/// or name, and the rules of `in_link_local` / `out_link_local` that drop
+/// them: `ip6 daddr . iif @vips_link_local drop`, `ip6 saddr . oif ...`
+/// (`setup_link_local_checks`, `setup_rule_if`).
+pub fn setup_link_local(settings: &Settings, by_name: bool) -> Vec<Request> {
+    let (set, id, if_type, if_len) = if by_name {
+        (
+            LINK_LOCAL_NAME_SET,
+            LINK_LOCAL_NAME_SET_ID,
+            TYPE_IFNAME,
+            IFNAMSIZ as u32,
+        )
+    } else {
+        (LINK_LOCAL_SET, LINK_LOCAL_INDEX_SET_ID, TYPE_IFINDEX, 4)
+    };
+    let (saddr, daddr) = Family::Ipv6.saddr_daddr_offsets();
+    let mut reqs = vec![new_set(
+        settings,
+        Family::Ipv6,
+        SetShape {
+            name: set,
+            flags: SetFlags::empty(),
+            key_type: (Family::Ipv6.key_type() << TYPE_BITS) | if_type,
+            key_len: 16 + if_len,
+            id,
+        },
+    )];
+    for (chain, offset, key) in [
+        (
+            "in_link_local",
+            daddr,
+            if by_name {
+                MetaKey::Iifname
+            } else {
+                MetaKey::Iif
+            },
+        ),
+        (
+            "out_link_local",
+            saddr,
+            if by_name {
+                MetaKey::Oifname
+            } else {
+                MetaKey::Oif
+            },
+        ),
+    ] {
+        reqs.push(rule(
+            settings,
+            Family::Ipv6,
+            chain,
+            vec![
+                load_network(offset, 16),
+                meta(key, Register::Reg2),
+                lookup(set, None),
+            ],
+            Action::Drop,
+        ));
+    }
+    reqs
+}
+
+fn cmp_reg(reg: Register, value: Vec<u8>) -> ListAttribute<ExpressionAttribute> {
+    Expressions::Cmp(vec![
+        Cmp::SourceRegister(reg),
+        Cmp::Op(Operator::Equal),
+        Cmp::Data(DataAttribute::Value(value)),
+    ])
+    .into()
+}
+
+/// ICMPv6 type `t`: `meta l4proto ipv6-icmp`, then the type's byte.
+fn icmpv6_type(t: u8) -> Vec<ListAttribute<ExpressionAttribute>> {
+    vec![
+        meta(MetaKey::L4Proto, Register::Reg1),
+        cmp_eq(vec![libc::IPPROTO_ICMPV6 as u8]),
+        Expressions::Payload(vec![
+            Payload::DestinationRegister(Register::Reg1),
+            Payload::Base(2),
+            Payload::Offset(0),
+            Payload::Len(1),
+        ])
+        .into(),
+        cmp_eq(vec![t]),
+    ]
+}
+
+/// `meta oifkind "macvlan"` then `meta oif` into register 2.
+fn on_macvlan() -> Vec<ListAttribute<ExpressionAttribute>> {
+    let mut kind = vec![0u8; IFNAMSIZ];
+    kind[..7].copy_from_slice(b"macvlan");
+    vec![
+        meta(MetaKey::Oifkind, Register::Reg2),
+        cmp_reg(Register::Reg2, kind),
+        meta(MetaKey::Oif, Register::Reg2),
+    ]
+}
+
+/// ICMPv6 multicast listener report v2 (RFC 3810 §5.2) and router
+/// solicitation (RFC 4861 §4.1).
+const ICMPV6_MLD2_REPORT: u8 = 143;
+const ICMPV6_ROUTER_SOLICIT: u8 = 133;
+
+/// The VMAC objects of a table made by [`setup_table`]
+/// (`nft_setup_igmp`): map `vmac_map` (VMAC → parent), for IPv6 also set
+/// `vmac_set`; in chain `out` an IGMP report (IPv4) or MLDv2 report (IPv6)
+/// leaving by a macvlan is duplicated to its destination through the
+/// parent interface and dropped (`setup_rule_move_igmp`), and for IPv6 a
+/// router solicitation leaving by a VMAC is dropped
+/// (`setup_rule_drop_router_solicit`).
+pub fn setup_vmac(settings: &Settings, family: Family) -> Vec<Request> {
+    let mut reqs = vec![new_map(settings, family)];
+    if family == Family::Ipv6 {
+        reqs.push(new_set(
+            settings,
+            family,
+            SetShape {
+                name: VMAC_SET,
+                flags: SetFlags::empty(),
+                key_type: TYPE_IFINDEX,
+                key_len: 4,
+                id: VMAC_SET_ID,
+            },
+        ));
+    }
+    let mut exprs = match family {
+        Family::Ipv4 => vec![
+            load_network(9, 1),
+            cmp_eq(vec![libc::IPPROTO_IGMP as u8]),
+            load_network(16, 4),
+        ],
+        Family::Ipv6 => {
+            let mut e = icmpv6_type(ICMPV6_MLD2_REPORT);
+            e.push(load_network(24, 16));
+            e
+        }
+    };
+    exprs.extend(on_macvlan());
+    exprs.push(
+        Expressions::Lookup(vec![
+            Lookup::Set(VMAC_MAP.to_string()),
+            Lookup::SourceRegister(Register::Reg2),
+            Lookup::DestinationRegister(Register::Reg2),
+            Lookup::SetId(VMAC_MAP_ID),
+        ])
+        .into(),
+    );
+    // NFTA_DUP_SREG_ADDR 1, NFTA_DUP_SREG_DEV 2 (not modelled by the crate).
+    exprs.push(
+        Expressions::Other {
+            expression_type: "dup".to_string(),
+            attributes: vec![
+                DefaultNla::new(1, 1u32.to_be_bytes().to_vec()),
+                DefaultNla::new(2, 2u32.to_be_bytes().to_vec()),
+            ],
+        }
+        .into(),
+    );
+    reqs.push(rule(settings, family, "out", exprs, Action::Drop));
+    if family == Family::Ipv6 {
+        let mut e = icmpv6_type(ICMPV6_ROUTER_SOLICIT);
+        e.extend(on_macvlan());
+        e.push(
+            Expressions::Lookup(vec![
+                Lookup::Set(VMAC_SET.to_string()),
+                Lookup::SourceRegister(Register::Reg2),
+                Lookup::SetId(VMAC_SET_ID),
+            ])
+            .into(),
+        );
+        reqs.push(rule(settings, family, "out", e, Action::Drop));
+    }
+    reqs
+}
+
+fn new_map(settings: &Settings, family: Family) -> Request {
     Request {
         family,
-        message: NfTablesMessage::DeleteSetElement(SetElementMessage {
-            attributes: elements(settings, addrs),
+        message: NfTablesMessage::NewSet(SetMessage {
+            attributes: vec![
+                SetAttribute::Table(settings.table.clone()),
+                SetAttribute::Name(VMAC_MAP.to_string()),
+                SetAttribute::Flags(SetFlags::Map),
+                SetAttribute::KeyType(TYPE_IFINDEX),
+                SetAttribute::KeyLen(4),
+                SetAttribute::DataType(TYPE_IFINDEX),
+                SetAttribute::DataLen(4),
+                SetAttribute::Id(VMAC_MAP_ID),
+                SetAttribute::UserData(byte_order_udata(TYPE_IFINDEX, true)),
+            ],
         }),
-        flags: 0,
+        flags: NLM_F_CREATE,
     }
+}
+
+/// Adds (or with `add` false removes) the VMAC `vmac` with parent `parent`
+/// to `vmac_map`, and for IPv6 to `vmac_set` (`nft_update_vmac_element`).
+pub fn vmac_elements(
+    settings: &Settings,
+    family: Family,
+    vmac: u32,
+    parent: u32,
+    add: bool,
+) -> Vec<Request> {
+    let key = || SetElementAttribute::Key(DataAttribute::Value(vmac.to_ne_bytes().to_vec()));
+    let mut sets = vec![(
+        VMAC_MAP,
+        vec![
+            key(),
+            SetElementAttribute::Data(DataAttribute::Value(parent.to_ne_bytes().to_vec())),
+        ],
+    )];
+    if family == Family::Ipv6 {
+        sets.push((VMAC_SET, vec![key()]));
+    }
+    sets.into_iter()
+        .map(|(set, elem)| {
+            let m = SetElementMessage {
+                attributes: elements(settings, set, vec![elem]),
+            };
+            Request {
+                family,
+                message: if add {
+                    NfTablesMessage::NewSetElement(m)
+                } else {
+                    NfTablesMessage::DeleteSetElement(m)
+                },
+                flags: if add { NLM_F_CREATE } else { 0 },
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

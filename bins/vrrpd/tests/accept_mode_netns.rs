@@ -8,7 +8,15 @@
 //! the VIP from the peer is dropped. Then a higher-priority router in each
 //! peer namespace (keepalived against keepalived, vrrpd against vrrpd)
 //! demotes them: the table stays with an emptied set, again equal. After
-//! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP).
+//! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP;
+//! a link-local first VIP, dropped per interface by index, or by name with
+//! `dont_track_primary`, by index again with `nftables_ifindex`), where the
+//! peer still resolves the dropped VIP (neighbour discovery passes). With
+//! `use_vmac` (IPv4 with accept, IPv6 with no_accept) the VMAC rules are
+//! the same as keepalived's, and MLD reports leaving by the VMAC go through
+//! the rule that re-sends them from the parent. Also `vrrp_strict` alone,
+//! the address owner (no table, answered), three instances sharing the
+//! tables, and reloads changing the nftables settings.
 //! With `accept` the ping is answered and no table is installed; a SIGHUP
 //! reload flipping the accept mode of a Master fills and empties the set as
 //! keepalived does.
@@ -87,7 +95,7 @@ impl Link {
     }
 
     fn has_address(&self, ns: &str, addr: &str) -> bool {
-        sh(&format!("ip -n {ns} addr show dev eth0")).contains(&format!(" {addr}/"))
+        sh(&format!("ip -n {ns} addr show")).contains(&format!(" {addr}/"))
     }
 
     /// Whether two pings (1 s timeout each) from the peer to `vip` are
@@ -210,6 +218,7 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 fn config_with(global: &str, vip: &str, priority: u8, accept: &str) -> String {
+    let vip = vip.replace(',', "\n ");
     format!(
         "global_defs {{\n router_id nD\n {global}\n}}\n\
          vrrp_instance vips {{\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
@@ -230,18 +239,25 @@ fn skip() -> bool {
 }
 
 fn differential(vip: &str, global: &str) {
-    if skip() {
-        return;
-    }
     let tag = match (vip.contains(':'), global.is_empty()) {
         (true, _) => "6",
         (false, true) => "4",
         (false, false) => "g",
     };
+    differential_with(tag, vip, global, "no_accept");
+}
+
+/// `vips`: comma-separated, the last one global (pinged); `accept`: the
+/// instance's extra lines.
+fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
+    if skip() {
+        return;
+    }
+    let vip = vips.rsplit(',').next().unwrap_or(vips);
     let pid = std::process::id();
-    let k = Link::new(format!("nDk{tag}-{pid}"));
-    let o = Link::new(format!("nDo{tag}-{pid}"));
-    let conf = config_with(global, vip, 100, "no_accept");
+    let k = Link::new(format!("fw-ak{tag}-{pid}"));
+    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let conf = config_with(global, vips, 100, accept);
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -255,10 +271,17 @@ fn differential(vip: &str, global: &str) {
     // Accept_Mode = False: the Master does not answer for the VIP.
     assert!(!k.ping_answered(vip), "keepalived's Master answered");
     assert!(!o.ping_answered(vip), "vrrpd's Master answered");
+    if vip.contains(':') {
+        // Neighbour discovery passes: the peer resolved the VIP.
+        for l in [&k, &o] {
+            let neigh = sh(&format!("ip -n {} -6 neigh show {vip}", l.peer));
+            assert!(neigh.contains("lladdr"), "{}: {neigh}", l.ns);
+        }
+    }
 
     // A higher priority on the peer side demotes each: the table stays, its
     // set emptied, in keepalived's namespace as in ours.
-    let high = config_with(global, vip, 200, "no_accept");
+    let high = config_with(global, vips, 200, accept);
     let mut kp = k.start(&k.peer, &high, false);
     let mut op = o.start(&o.peer, &high, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -303,6 +326,39 @@ fn no_accept_ipv6_same_rules_as_keepalived() {
     differential("fd00:9::33", "");
 }
 
+/// A link-local first VIP: set `vips_link_local` keyed by interface index.
+#[test]
+fn no_accept_link_local_vip_same_rules_as_keepalived() {
+    differential_with(
+        "ll",
+        "fe80::33,fd00:9::33",
+        "nftables_counters",
+        "no_accept",
+    );
+}
+
+/// `dont_track_primary`: keyed by interface name (`vips_link_local_name`).
+#[test]
+fn no_accept_link_local_dont_track_primary_same_rules_as_keepalived() {
+    differential_with(
+        "dt",
+        "fe80::33,fd00:9::33",
+        "",
+        "no_accept\n dont_track_primary",
+    );
+}
+
+/// `nftables_ifindex`: keyed by index again.
+#[test]
+fn no_accept_link_local_nftables_ifindex_same_rules_as_keepalived() {
+    differential_with(
+        "ix",
+        "fe80::33,fd00:9::33",
+        "nftables_ifindex",
+        "no_accept\n dont_track_primary",
+    );
+}
+
 /// With `accept` the Master answers for the VIP and has no table. A reload
 /// to `no_accept` while Master fills the set (keepalived
 /// `clear_diff_vrrp_vip`), one back to `accept` empties it and keeps the
@@ -317,8 +373,8 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
     }
     let vip = "10.9.0.33";
     let pid = std::process::id();
-    let k = Link::new(format!("nDka-{pid}"));
-    let o = Link::new(format!("nDoa-{pid}"));
+    let k = Link::new(format!("fw-aka-{pid}"));
+    let o = Link::new(format!("fw-aoa-{pid}"));
     let accept = config_with("nftables", vip, 100, "accept");
     let mut kd = k.start(&k.ns, &accept, false);
     let mut od = o.start(&o.ns, &accept, true);
@@ -353,6 +409,216 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
     let emptied = o.ruleset(&o.ns);
     assert!(emptied.to_string().contains("\"vips\""), "{emptied}");
     assert_eq!(emptied, k.ruleset(&k.ns), "after reload to accept");
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+/// `use_vmac`: the VMAC's rules (map `vmac_map`, IGMP/MLD reports re-sent
+/// from the parent, IPv6 router solicitations dropped) beside the drop
+/// sets, equal to keepalived's while Master; nothing left after SIGTERM.
+fn vmac_differential(tag: &str, vips: &str, accept: &str, drops: bool) {
+    if skip() {
+        return;
+    }
+    let vip = vips.rsplit(',').next().unwrap_or(vips);
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-ak{tag}-{pid}"));
+    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let conf = config_with("nftables_counters", vips, 100, accept);
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VMAC rules and VIP"), || {
+            let r = l.ruleset(&l.ns).to_string();
+            r.contains("vrrp.33") && (!drops || r.contains(vip)) && l.has_address(&l.ns, vip)
+        });
+    }
+    let master = o.ruleset(&o.ns);
+    assert_eq!(
+        master,
+        k.ruleset(&k.ns),
+        "Master with a VMAC: the same ruleset"
+    );
+    assert!(master.to_string().contains("\"dup\""), "{master}");
+    assert_eq!(k.ping_answered(vip), !drops, "keepalived");
+    assert_eq!(o.ping_answered(vip), !drops, "vrrpd");
+    if vip.contains(':') {
+        // The VMAC joined its multicast groups: its MLD reports met the
+        // rule that re-sends them from the parent, in both namespaces.
+        for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+            let text = sh(&format!("ip netns exec {} nft -j list ruleset", l.ns));
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let dup_packets = v["nftables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|i| i.get("rule"))
+                .filter(|r| r.to_string().contains("\"dup\""))
+                .filter_map(|r| {
+                    r["expr"]
+                        .as_array()?
+                        .iter()
+                        .find_map(|e| e.get("counter")?.get("packets")?.as_u64())
+                })
+                .sum::<u64>();
+            assert!(dup_packets > 0, "{who}: no MLD report met the dup rule");
+        }
+    }
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+#[test]
+fn vmac_ipv4_with_accept_same_rules_as_keepalived() {
+    vmac_differential("v4", "10.9.0.33", "use_vmac", false);
+}
+
+#[test]
+fn vmac_ipv6_no_accept_same_rules_as_keepalived() {
+    vmac_differential("v6", "fe80::33,fd00:9::33", "use_vmac\n no_accept", true);
+}
+
+/// Reloads while Master, as keepalived 2.2.7 takes them: new
+/// `nftables_counters` / `nftables_priority` leave the existing rules alone
+/// and shape a table made afterwards (the ip6 one of a new excluded VIP);
+/// a new `nftables` table name refuses the whole reload (the IPv6 VIP
+/// removed by that config stays); SIGTERM removes the table in both.
+#[test]
+fn reloads_change_nftables_settings_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-akr-{pid}"));
+    let o = Link::new(format!("fw-aor-{pid}"));
+    let conf = |global: &str, excluded: &str| {
+        format!(
+            "global_defs {{\n router_id nD\n {global}\n}}\n\
+             vrrp_instance vips {{\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+             version 3\n priority 100\n advert_int 1\n no_accept\n\
+             virtual_ipaddress {{\n 10.9.0.33\n }}\n\
+             virtual_ipaddress_excluded {{\n {excluded}\n }}\n}}\n"
+        )
+    };
+    let first = conf("", "");
+    let mut kd = k.start(&k.ns, &first, false);
+    let mut od = o.start(&o.ns, &first, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set"), || {
+            l.ruleset(&l.ns).to_string().contains("10.9.0.33") && l.has_address(&l.ns, "10.9.0.33")
+        });
+    }
+    let second = conf("nftables_counters\n nftables_priority -5", "fd00:9::33");
+    kd.reload(&k, &k.ns, &second);
+    od.reload(&o, &o.ns, &second);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s ip6 table after reload"), || {
+            l.ruleset(&l.ns).to_string().contains("fd00:9::33")
+        });
+    }
+    let after = o.ruleset(&o.ns);
+    assert_eq!(after, k.ruleset(&k.ns), "after a reload adding counters");
+    let text = after.to_string();
+    assert!(
+        text.contains("\"prio\":-5") && text.contains("\"prio\":-1"),
+        "{text}"
+    );
+    let third = conf("nftables other", "");
+    kd.reload(&k, &k.ns, &third);
+    od.reload(&o, &o.ns, &third);
+    std::thread::sleep(Duration::from_secs(3));
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(
+            l.has_address(&l.ns, "fd00:9::33"),
+            "{who} applied a reload changing the table name"
+        );
+    }
+    assert_eq!(
+        o.ruleset(&o.ns),
+        after,
+        "vrrpd: refused reload kept the rules"
+    );
+    assert_eq!(
+        k.ruleset(&k.ns),
+        after,
+        "keepalived: refused reload kept the rules"
+    );
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+/// `vrrp_strict` alone (no `no_accept`): accept mode off by default.
+#[test]
+fn vrrp_strict_same_rules_as_keepalived() {
+    differential_with("st", "10.9.0.33", "vrrp_strict", "");
+}
+
+/// The address owner (priority 255) accepts even with `no_accept`: no table,
+/// the ping answered, in both.
+#[test]
+fn the_address_owner_installs_no_rules_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-ako-{pid}"));
+    let o = Link::new(format!("fw-aoo-{pid}"));
+    let conf = config_with("", vip, 255, "no_accept").replace("state BACKUP", "state MASTER");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
+        assert!(l.ping_answered(vip), "{who}'s owner did not answer");
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
+    }
+    kd.stop();
+    od.stop();
+}
+
+/// Two `no_accept` instances (IPv4 and IPv6) share one table per family,
+/// as in keepalived.
+#[test]
+fn two_instances_share_the_table_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-ak2-{pid}"));
+    let o = Link::new(format!("fw-ao2-{pid}"));
+    let one = config_with("nftables_counters", "10.9.0.33", 100, "no_accept");
+    let two = config_with("", "10.9.0.34", 100, "no_accept")
+        .replace("vrrp_instance vips", "vrrp_instance second")
+        .replace("virtual_router_id 33", "virtual_router_id 34");
+    let three = config_with("", "fd00:9::35", 100, "no_accept")
+        .replace("vrrp_instance vips", "vrrp_instance third")
+        .replace("virtual_router_id 33", "virtual_router_id 35");
+    let strip = |c: &str| c[c.find("vrrp_instance").unwrap_or(0)..].to_string();
+    let conf = format!("{one}{}{}", strip(&two), strip(&three));
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s three drops"), || {
+            let r = l.ruleset(&l.ns).to_string();
+            ["10.9.0.33", "10.9.0.34", "fd00:9::35"]
+                .iter()
+                .all(|v| r.contains(v))
+        });
+    }
+    assert_eq!(
+        o.ruleset(&o.ns),
+        k.ruleset(&k.ns),
+        "three Masters, two tables"
+    );
     kd.stop();
     od.stop();
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {

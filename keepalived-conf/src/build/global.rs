@@ -24,6 +24,7 @@ const TYPED: &[&str] = &[
     "nftables",
     "nftables_priority",
     "nftables_counters",
+    "nftables_ifindex",
     "vrrp_strict",
     "vrrp_check_unicast_src",
     "vrrp_skip_check_adv_addr",
@@ -76,7 +77,6 @@ pub(crate) const RAW: &[&str] = &[
     "vrrp_owner_ignore_adverts",
     "v3_checksum_as_v2",
     "vrrp_notify_priority_changes",
-    "nftables_ifindex",
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
@@ -222,6 +222,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                 g.nftables_priority = c.int(item, i64::from(i32::MIN), i64::from(i32::MAX))
             }
             "nftables_counters" => g.nftables_counters = c.bare_flag(item, true),
+            "nftables_ifindex" => g.nftables_ifindex = c.bare_flag(item, true),
             "vrrp_strict" => g.vrrp_strict = c.bare_flag(item, true),
             "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = c.bare_flag(item, true),
             "vrrp_skip_check_adv_addr" => g.vrrp_skip_check_adv_addr = c.flag(item),

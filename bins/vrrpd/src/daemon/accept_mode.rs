@@ -15,7 +15,13 @@
 //!   the VIPs: the reload calls [`AcceptFirewall::become_master`] again for
 //!   a Master, which makes both changes before the reconciliation;
 //! - `check_and_delete_tables` at start ([`AcceptFirewall::configure`]) and
-//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]).
+//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]);
+//! - a VMAC's rules when it is created, in any state and accept mode
+//!   (`firewall_add_vmac`, [`AcceptFirewall::add_vmac`]), its elements
+//!   removed with it (`firewall_remove_vmac`).
+//!
+//! Link-local IPv6 VIPs are keyed by the interface they live on
+//! ([`targets`], `nft_update_ipv6_address`).
 //!
 //! A firewall error is logged at ERROR with the instance and the VIPs are
 //! still added, as keepalived does (`nft_update_addresses` logs and
@@ -28,7 +34,9 @@ use std::future::Future;
 use std::net::IpAddr;
 
 use keepalived_nft::ruleset::Request;
-use keepalived_nft::{Firewall, NftError, NftSocket, Settings, Transport};
+use keepalived_nft::{Family, Firewall, LinkKey, NftError, NftSocket, Settings, Target, Transport};
+
+use crate::spec::mapping::{InstanceSpec, VipSpec};
 use tracing::{error, info, warn};
 
 /// Opens the transport (the kernel's nftables socket, or a test's stand-in).
@@ -49,7 +57,7 @@ pub struct AcceptFirewall {
     open: Opener,
     fw: Option<Firewall<Boxed>>,
     /// Instance name → the addresses it drops now.
-    held: BTreeMap<String, Vec<IpAddr>>,
+    held: BTreeMap<String, Vec<Target>>,
 }
 
 impl Default for AcceptFirewall {
@@ -73,13 +81,23 @@ impl AcceptFirewall {
 
     /// At start and on reload: when an instance `needs` it and nothing is
     /// open yet, opens the transport and deletes a table of ours left by an
-    /// earlier run (keepalived's `check_and_delete_tables`). Changed
-    /// settings of an open firewall take effect at the next start.
+    /// earlier run (keepalived's `check_and_delete_tables`). On an open
+    /// firewall a reload's priority, counters and `nftables_ifindex` apply
+    /// to what is created from then on, as in keepalived
+    /// ([`Firewall::update_settings`]); the table name stays (a reload
+    /// changing it is refused before this, [`table_change_refused`]).
     pub fn configure(&mut self, settings: &Settings, needs: bool) {
-        if let Some(fw) = &self.fw {
-            if fw.settings() != settings {
+        if let Some(fw) = &mut self.fw {
+            if fw.settings().table != settings.table {
                 warn!(
-                    "nftables: changed table, priority or counters take effect at the next start"
+                    table = %fw.settings().table,
+                    "nftables: the table name cannot change at a reload; keeping it"
+                );
+            }
+            if fw.update_settings(settings) {
+                info!(
+                    "nftables: the new priority, counters and nftables_ifindex apply to rules \
+                     and elements added from now on; existing rules keep theirs"
                 );
             }
             return;
@@ -90,7 +108,7 @@ impl AcceptFirewall {
         let transport = match (self.open)() {
             Ok(t) => t,
             Err(e) => {
-                error!("{e}: accept mode (no_accept / strict) is not enforced");
+                error!("{e}: accept mode (no_accept / strict) and the VMAC rules are not enforced");
                 return;
             }
         };
@@ -101,8 +119,14 @@ impl AcceptFirewall {
         self.fw = Some(fw);
     }
 
+    /// Whether link-local VIPs are keyed by interface index only
+    /// (`nftables_ifindex`), as the open firewall was configured.
+    pub fn ifindex_only(&self) -> bool {
+        self.fw.as_ref().is_some_and(|f| f.settings().ifindex)
+    }
+
     /// The addresses `instance` drops now.
-    pub fn held(&self, instance: &str) -> &[IpAddr] {
+    pub fn held(&self, instance: &str) -> &[Target] {
         self.held.get(instance).map_or(&[], Vec::as_slice)
     }
 
@@ -112,21 +136,21 @@ impl AcceptFirewall {
     pub async fn become_master(
         &mut self,
         instance: &str,
-        drop: &[IpAddr],
+        drop: &[Target],
         install: impl Future<Output = ()>,
     ) {
         let held = self.held(instance).to_vec();
-        let gone: Vec<IpAddr> = held.iter().filter(|a| !drop.contains(a)).copied().collect();
+        let gone: Vec<Target> = held.iter().filter(|a| !drop.contains(a)).cloned().collect();
         self.release(instance, &gone);
-        let new: Vec<IpAddr> = drop.iter().filter(|a| !held.contains(a)).copied().collect();
+        let new: Vec<Target> = drop.iter().filter(|a| !held.contains(a)).cloned().collect();
         if let (false, Some(fw)) = (new.is_empty(), &mut self.fw) {
             info!(instance, "setting firewall drop rule");
             let result = fw.add(&new);
-            // A batch of the other family may have gone through.
-            let added: Vec<IpAddr> = new
+            // Addresses another instance drops were skipped but count.
+            let added: Vec<Target> = new
                 .iter()
                 .filter(|a| fw.dropped().any(|d| d == *a))
-                .copied()
+                .cloned()
                 .collect();
             if let Err(e) = result {
                 error!(instance, "{e}: traffic to the VIPs is accepted");
@@ -150,7 +174,7 @@ impl AcceptFirewall {
 
     /// Stops `instance` dropping `addrs`; an address another instance still
     /// drops (a VIP shared by two instances) stays in the set.
-    fn release(&mut self, instance: &str, addrs: &[IpAddr]) {
+    fn release(&mut self, instance: &str, addrs: &[Target]) {
         if addrs.is_empty() {
             return;
         }
@@ -160,15 +184,40 @@ impl AcceptFirewall {
                 self.held.remove(instance);
             }
         }
-        let unused: Vec<IpAddr> = addrs
+        let unused: Vec<Target> = addrs
             .iter()
             .filter(|a| !self.held.values().flatten().any(|h| h == *a))
-            .copied()
+            .cloned()
             .collect();
         if let (false, Some(fw)) = (unused.is_empty(), &mut self.fw) {
             info!(instance, "removing firewall drop rule");
             if let Err(e) = fw.remove(&unused) {
                 error!(instance, "{e}: the VIPs stay dropped");
+            }
+        }
+    }
+
+    /// The VMAC `vmac` of `instance` on `parent` was created: its IGMP
+    /// (IPv4) / MLD (IPv6) reports are re-sent from the parent and its
+    /// router solicitations dropped, in each of `families`, whatever the
+    /// state and accept mode (vrrp_vmac.c `netlink_link_add_vmac` →
+    /// `firewall_add_vmac`).
+    pub fn add_vmac(&mut self, instance: &str, families: &[Family], vmac: u32, parent: u32) {
+        let Some(fw) = &mut self.fw else { return };
+        for &f in families {
+            if let Err(e) = fw.add_vmac(f, vmac, parent) {
+                error!(instance, "{e}: the VMAC's IGMP/MLD reports are not re-sent");
+            }
+        }
+    }
+
+    /// The VMAC `vmac` of `instance` was removed (`firewall_remove_vmac`);
+    /// the rules stay.
+    pub fn remove_vmac(&mut self, instance: &str, families: &[Family], vmac: u32) {
+        let Some(fw) = &mut self.fw else { return };
+        for &f in families {
+            if let Err(e) = fw.remove_vmac(f, vmac) {
+                error!(instance, "removing the VMAC from the nftables map: {e}");
             }
         }
     }
@@ -182,6 +231,79 @@ impl AcceptFirewall {
             error!("deleting the nftables table {}: {e}", fw.settings().table);
         }
     }
+}
+
+/// keepalived (main.c `reload_config`) refuses a whole reload whose written
+/// table name (`nftables [TABLE]`, or `vrrp_iptables` / `vrrp_ipsets` in a
+/// build without iptables) differs from the running one, logging this text.
+pub fn table_change_refused(running: &Option<String>, new: &Option<String>) -> Option<String> {
+    (running != new)
+        .then(|| "Cannot change nftables table name at a reload - please restart vrrpd".to_string())
+}
+
+/// Where a VIP lives, as the router resolved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VipLink {
+    /// The interface index the VIP is installed on.
+    pub ifindex: u32,
+    /// The interface's name when it is the instance's own interface (its
+    /// VMAC with `use_vmac`), else `None`.
+    pub own: Option<String>,
+}
+
+/// The drop set entries of `spec`'s `drop_vips` (keepalived's
+/// `nft_update_ipv6_address`): a global address as itself; a link-local
+/// IPv6 one with the interface it lives on (`link`), by name when the
+/// instance has `dont_track_primary`, the VIP is on the instance's own
+/// interface and `nftables_ifindex` (`ifindex_only`) is off, else by index.
+pub fn targets(
+    spec: &InstanceSpec,
+    ifindex_only: bool,
+    link: impl Fn(&VipSpec) -> VipLink,
+) -> Vec<Target> {
+    spec.drop_vips
+        .iter()
+        .map(|a| match a {
+            IpAddr::V6(a6) if a6.is_unicast_link_local() => {
+                let vip = spec
+                    .vips
+                    .iter()
+                    .chain(&spec.excluded_vips)
+                    .find(|v| v.prefix.addr == *a);
+                let l = vip.map(&link);
+                let key = match l {
+                    Some(VipLink {
+                        own: Some(name), ..
+                    }) if spec.dont_track_primary && !ifindex_only => LinkKey::Name(name),
+                    Some(l) => LinkKey::Index(l.ifindex),
+                    None => LinkKey::Index(0),
+                };
+                Target::LinkLocal(*a6, key)
+            }
+            _ => Target::Global(*a),
+        })
+        .collect()
+}
+
+/// The families of an instance's VMAC rules: its own, and the other when
+/// an excluded VIP is of it (vrrp.c `VRRP_FLAG_EVIP_OTHER_FAMILY`).
+pub fn vmac_families(spec: &InstanceSpec) -> Vec<Family> {
+    let own = match spec.config.family {
+        vrrp_core::packet::Family::V4 => Family::Ipv4,
+        vrrp_core::packet::Family::V6 => Family::Ipv6,
+    };
+    let mut out = vec![own];
+    if spec
+        .excluded_vips
+        .iter()
+        .any(|v| Family::of(&v.prefix.addr) != own)
+    {
+        out.push(match own {
+            Family::Ipv4 => Family::Ipv6,
+            Family::Ipv6 => Family::Ipv4,
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -227,8 +349,10 @@ mod tests {
         (fw, log)
     }
 
-    fn ips(s: &[&str]) -> Vec<IpAddr> {
-        s.iter().map(|a| a.parse().unwrap()).collect()
+    fn ips(s: &[&str]) -> Vec<Target> {
+        s.iter()
+            .map(|a| Target::Global(a.parse().unwrap()))
+            .collect()
     }
 
     fn step(log: &Log, what: &str) -> impl Future<Output = ()> {
@@ -346,5 +470,54 @@ mod tests {
         });
         fw.shutdown();
         assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
+    }
+
+    /// nft_update_ipv6_address: a link-local VIP is keyed by the interface
+    /// it lives on, by name only with dont_track_primary on the instance's
+    /// own interface and without nftables_ifindex.
+    #[test]
+    fn link_local_vips_are_keyed_as_keepalived_keys_them() {
+        use crate::spec::mapping::{SimResolver, map_config};
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
+                    dont_track_primary\n virtual_ipaddress {\n fe80::33\n fe80::34 dev eth1\n \
+                    fd00::33\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &Default::default());
+        let (m, _) = map_config(&p.config, &SimResolver { node: 1 });
+        let spec = &m.instances[0];
+        let link = |v: &VipSpec| match v.dev.as_deref() {
+            Some("eth1") => VipLink {
+                ifindex: 3,
+                own: None,
+            },
+            _ => VipLink {
+                ifindex: 2,
+                own: Some("eth0".into()),
+            },
+        };
+        let ll = |a: &str, k| Target::LinkLocal(a.parse().unwrap(), k);
+        assert_eq!(
+            targets(spec, false, link),
+            [
+                ll("fe80::33", LinkKey::Name("eth0".into())),
+                ll("fe80::34", LinkKey::Index(3)),
+                Target::Global("fd00::33".parse().unwrap()),
+            ]
+        );
+        assert_eq!(
+            targets(spec, true, link)[0],
+            ll("fe80::33", LinkKey::Index(2)),
+            "nftables_ifindex"
+        );
+    }
+
+    #[test]
+    fn a_reload_changing_the_written_table_is_refused() {
+        let t = |s: &str| Some(s.to_string());
+        assert!(table_change_refused(&None, &None).is_none());
+        assert!(table_change_refused(&t("a"), &t("a")).is_none());
+        let msg = table_change_refused(&None, &t("keepalived")).unwrap();
+        assert!(msg.starts_with("Cannot change nftables table name at a reload"));
+        assert!(table_change_refused(&t("a"), &t("b")).is_some());
+        assert!(table_change_refused(&t("a"), &None).is_some());
     }
 }

@@ -269,6 +269,7 @@ async fn run(
         .await;
     // keepalived: "Cannot change network namespace at a reload - please restart"
     let namespace = mapped.net_namespace.clone();
+    let nft_table = mapped.firewall_table_written.clone();
     let mut procs = track_process::ProcessTracker::new(proc_socket);
     procs
         .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
@@ -328,7 +329,13 @@ async fn run(
             }
             r = reload::finished(&mut pending_reload) => {
                 pending_reload = None;
+                let refused = r.as_ref().ok().and_then(|(m, _)| {
+                    accept_mode::table_change_refused(&nft_table, &m.firewall_table_written)
+                });
                 match r {
+                    Ok(_) if refused.is_some() => {
+                        error!("{}", refused.unwrap_or_default());
+                    }
                     Ok((m, h)) => {
                         router.spawn_scripts(&m.scripts, &script_tx);
                         let files = m.track_files.clone();

@@ -17,7 +17,7 @@ use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
 
-use super::accept_mode::AcceptFirewall;
+use super::accept_mode::{self, AcceptFirewall};
 use super::clock::Clock;
 use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
@@ -110,6 +110,16 @@ impl Slot {
         self.vmac
             .as_ref()
             .filter(|_| self.spec.vmac.as_ref().is_some_and(|s| s.ipvlan.is_none()))
+    }
+
+    /// Where a VIP lives, for its drop set entry (accept mode).
+    fn vip_link(&self, v: &VipSpec) -> accept_mode::VipLink {
+        let ifindex = self.vip_ifindex(v, netio::netns::if_index);
+        let own = match &self.vmac {
+            Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
+            None => (ifindex == self.ifindex).then(|| self.iface.clone()),
+        };
+        accept_mode::VipLink { ifindex, own }
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
@@ -378,13 +388,14 @@ impl Router {
             .map_err(|e| e.to_string())?;
         self.node = Node::new(config).map_err(|e| e.to_string())?;
         let all: Vec<InstanceId> = self.node.ids().collect();
+        // The stale table goes before the VMACs add their rules.
+        self.accept_fw
+            .configure(&mapped.firewall, mapped.needs_firewall());
         if let Err(e) = self.create_vmacs(&all).await {
             self.remove_vmacs().await;
             return Err(e);
         }
         self.remove_leftovers(host).await;
-        self.accept_fw
-            .configure(&mapped.firewall, mapped.needs_firewall());
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
         self.set_dynamic(&mapped);
@@ -431,6 +442,12 @@ impl Router {
             )
             .await
             .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
+            let (name, families) = (
+                slot.spec.config.name.clone(),
+                accept_mode::vmac_families(&slot.spec),
+            );
+            self.accept_fw
+                .add_vmac(&name, &families, made.ifindex, parent.index);
             if let Some(slot) = self.node.data_mut(id) {
                 slot.vmac = Some(made);
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
@@ -444,8 +461,16 @@ impl Router {
     async fn remove_vmacs(&mut self) {
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids.into_iter().rev() {
-            if let Some(v) = self.node.data_mut(id).and_then(|s| s.vmac.take()) {
+            if let Some(s) = self.node.data_mut(id)
+                && let Some(v) = s.vmac.take()
+            {
+                let (name, families) = (
+                    s.spec.config.name.clone(),
+                    accept_mode::vmac_families(&s.spec),
+                );
+                let index = v.ifindex;
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                self.accept_fw.remove_vmac(&name, &families, index);
             }
         }
     }
@@ -935,7 +960,10 @@ impl Router {
         let Some(slot) = self.node.data(id) else {
             return;
         };
-        let (name, drop) = (slot.spec.config.name.clone(), slot.spec.drop_vips.clone());
+        let name = slot.spec.config.name.clone();
+        let drop = accept_mode::targets(&slot.spec, self.accept_fw.ifindex_only(), |v| {
+            slot.vip_link(v)
+        });
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.become_master(&name, &drop, self.install_vips(id)).await;
         self.accept_fw = fw;
@@ -1442,7 +1470,11 @@ impl Router {
             );
             if let Some(v) = s.vmac {
                 self.joined.retain(|&(_, idx)| idx != v.ifindex);
+                let index = v.ifindex;
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                let families = accept_mode::vmac_families(&s.spec);
+                self.accept_fw
+                    .remove_vmac(&s.spec.config.name, &families, index);
             }
         }
         for id in masters {

@@ -279,6 +279,10 @@ pub struct Mapped {
     /// global `nftables`, `nftables_priority`, `nftables_counters`: where the
     /// accept-mode drop rules go.
     pub firewall: keepalived_nft::Settings,
+    /// The table name as written (`nftables [TABLE]`; `vrrp_iptables` or
+    /// `vrrp_ipsets` mean `keepalived`), `None` without them: a reload may
+    /// not change it (keepalived main.c `reload_config`).
+    pub firewall_table_written: Option<String>,
     /// The e-mail settings when mail can be sent (`smtp_server` and recipients).
     pub mail: Option<crate::spec::mail::MailSpec>,
     /// Sync groups whose `smtp_alert` (or its global default) is on.
@@ -292,10 +296,13 @@ pub struct Mapped {
 }
 
 impl Mapped {
-    /// Whether an instance drops traffic to its VIPs while Master (the
-    /// daemon then opens the nftables socket).
+    /// Whether an instance drops traffic to its VIPs while Master or has a
+    /// VMAC (the daemon then opens the nftables socket; keepalived picks
+    /// nftables for `use_vmac` or no_accept, vrrp.c `vrrp_complete_instance`).
     pub fn needs_firewall(&self) -> bool {
-        self.instances.iter().any(|i| !i.drop_vips.is_empty())
+        self.instances
+            .iter()
+            .any(|i| !i.drop_vips.is_empty() || i.vmac.is_some())
     }
 }
 
@@ -324,6 +331,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .as_ref()
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
+        firewall_table_written: written_table(&cfg.global_defs),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
         ..Mapped::default()
@@ -1099,19 +1107,6 @@ pub fn map_instance(
         &vi.virtual_routes,
         &vi.virtual_rules,
     ));
-    if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
-        && s.value
-    {
-        diags.push(not_acted_on(
-            s.span,
-            "strict mode (`strict_mode` / `vrrp_strict`) beyond accept mode",
-            "also ignore authentication, refuse unicast peers, allow `state MASTER` only to \
-             the address owner, reset preempt_delay, down_timer_adverts and \
-             garp_lower_prio_*, and set lower_prio_no_advert (vrrp.c \
-             vrrp_complete_instance); vrrpd applies only its accept mode (the nftables \
-             drop rules)",
-        ));
-    }
     let mcast_group = crate::spec::mcast::group(vi, g, family, &name, diags);
     let promote_secondaries = match &vi.promote_secondaries {
         Some(p) if p.value && vmac.is_some() => {
@@ -1200,17 +1195,8 @@ pub fn map_instance(
     let drop_vips = if accept || priority == 255 {
         Vec::new()
     } else {
-        drop_addresses(&vips, &excluded_vips, &name, span, diags)
+        drop_addresses(&vips, &excluded_vips)
     };
-    if vmac.is_some() && !drop_vips.is_empty() {
-        diags.push(not_acted_on(
-            span,
-            &format!("the VMAC firewall rules of `{name}`"),
-            "also add its VMAC rules to the nftables table (IGMP/MLD reports re-sent \
-             from the parent interface, router solicitations dropped on the macvlan; \
-             vrrp_nftables.c nft_setup_igmp); vrrpd installs only the drop rules",
-        ));
-    }
 
     let flag = |inst: &Option<keepalived_conf::Spanned<bool>>,
                 glob: &Option<keepalived_conf::Spanned<bool>>| {
@@ -1274,6 +1260,7 @@ pub fn map_instance(
     config.higher_prio_send_advert =
         flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
     config.mcast_group = mcast_group;
+    crate::spec::strict::apply(vi, g, span, &mut config, diags);
 
     // keepalived's silent corrections, made loud (docs/keepalived.md §3.4).
     if state == Some(InitialState::Master)
@@ -1391,35 +1378,31 @@ fn effective_accept(
 
 /// The addresses a non-owner Master with accept mode off drops: its VIPs and
 /// excluded VIPs (keepalived's `nft_update_addresses` walks `vip` then
-/// `evip`), without duplicates. Link-local IPv6 ones are left out with a
-/// warning: keepalived drops them per interface (its `vips_link_local` set),
-/// which keepalived-nft does not build.
-fn drop_addresses(
-    vips: &[VipSpec],
-    excluded: &[VipSpec],
-    name: &str,
-    span: Span,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<IpAddr> {
+/// `evip`), without duplicates. Link-local IPv6 ones are dropped per
+/// interface, which the daemon adds when it installs them.
+fn drop_addresses(vips: &[VipSpec], excluded: &[VipSpec]) -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = Vec::new();
     for v in vips.iter().chain(excluded) {
-        let a = v.prefix.addr;
-        if let IpAddr::V6(a6) = a
-            && a6.is_unicast_link_local()
-        {
-            diags.push(not_acted_on(
-                span,
-                &format!("accept mode off for the link-local VIP `{a}` of `{name}`"),
-                "drop traffic to it while MASTER (nftables set `vips_link_local`); \
-                 vrrpd does not, the VIP accepts traffic",
-            ));
-            continue;
-        }
-        if !out.contains(&a) {
-            out.push(a);
+        if !out.contains(&v.prefix.addr) {
+            out.push(v.prefix.addr);
         }
     }
     out
+}
+
+/// The table name `global_defs` writes (see [`Mapped::firewall_table_written`]).
+fn written_table(g: &GlobalDefs) -> Option<String> {
+    match (&g.nftables, &g.vrrp_iptables, &g.vrrp_ipsets) {
+        (Some(n), _, _) => Some(
+            n.value
+                .clone()
+                .unwrap_or_else(|| keepalived_nft::ruleset::DEFAULT_TABLE.to_string()),
+        ),
+        (None, Some(_), _) | (None, _, Some(_)) => {
+            Some(keepalived_nft::ruleset::DEFAULT_TABLE.to_string())
+        }
+        (None, None, None) => None,
+    }
 }
 
 /// The nftables settings of `global_defs` (`nftables [TABLE]`,
@@ -1450,6 +1433,7 @@ fn firewall_settings(g: &GlobalDefs, diags: &mut Vec<Diagnostic>) -> keepalived_
         }
     }
     s.with_counters(g.nftables_counters.as_ref().is_some_and(|c| c.value))
+        .with_ifindex(g.nftables_ifindex.as_ref().is_some_and(|c| c.value))
 }
 
 /// The simulator's addresses: node N (1-based) is 10.0.0.N on IPv4 and
@@ -1644,7 +1628,7 @@ mod tests {
         );
         let (accept, drop, d) = accept_of("vrrp_strict", " version 3");
         assert!(!accept && drop.len() == 2, "strict: no accept by default");
-        assert!(d.iter().any(|w| w.contains("beyond accept mode")), "{d:?}");
+        assert!(!d.iter().any(|w| w.contains("not acted on")), "{d:?}");
         let (accept, drop, _) = accept_of("", " strict_mode\n version 3\n accept");
         assert!(
             accept && drop.is_empty(),
@@ -1678,31 +1662,48 @@ mod tests {
     }
 
     #[test]
-    fn link_local_vips_are_not_dropped_with_a_warning() {
-        let (m, d) = map(
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
-             virtual_ipaddress {\n fe80::33\n fd00::33\n }\n}\n",
-        );
+    fn link_local_vips_are_dropped_without_a_warning() {
+        let (m, d) = map("global_defs {\n nftables_ifindex\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
+             virtual_ipaddress {\n fe80::33\n fd00::33\n }\n}\n");
         assert_eq!(
             m.instances[0].drop_vips,
-            ["fd00::33".parse::<IpAddr>().unwrap()]
+            [
+                "fe80::33".parse::<IpAddr>().unwrap(),
+                "fd00::33".parse().unwrap()
+            ]
         );
-        assert!(
-            d.iter().any(|w| w.contains("link-local VIP `fe80::33`")),
-            "{d:?}"
-        );
+        assert!(m.firewall.ifindex, "nftables_ifindex");
+        assert!(!d.iter().any(|w| w.contains("fe80::33")), "{d:?}");
+        assert!(!d.iter().any(|w| w.contains("nftables_ifindex")), "{d:?}");
     }
 
     #[test]
-    fn vmac_rules_of_keepalived_are_named() {
+    fn a_vmac_needs_the_firewall_without_a_warning() {
         let (_, drop, d) = accept_of("", " use_vmac\n no_accept");
         assert_eq!(drop.len(), 2);
-        assert!(d.iter().any(|w| w.contains("VMAC firewall rules")), "{d:?}");
-        let (_, _, d) = accept_of("", " use_vmac");
-        assert!(
-            !d.iter().any(|w| w.contains("VMAC firewall rules")),
-            "{d:?}"
+        assert!(!d.iter().any(|w| w.contains("VMAC")), "{d:?}");
+        let (m, _) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n \
+             virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
+        assert!(m.needs_firewall(), "use_vmac with accept: the IGMP rule");
+    }
+
+    /// keepalived main.c reload_config compares the written table names.
+    #[test]
+    fn the_written_table_name_is_kept_for_reloads() {
+        let written = |g: &str| {
+            let (m, _) = map(&format!(
+                "global_defs {{\n {g}\n}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 1\n no_accept\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            ));
+            m.firewall_table_written
+        };
+        assert_eq!(written(""), None);
+        assert_eq!(written("nftables"), Some("keepalived".to_string()));
+        assert_eq!(written("nftables t1"), Some("t1".to_string()));
+        assert_eq!(written("vrrp_iptables X"), Some("keepalived".to_string()));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //!
 //! - [`load`]: reading the file and keeping the diagnostics of the sections vrrpd uses;
 //! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
+//! - [`strict`]: strict mode's corrections beyond accept mode;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
@@ -21,6 +22,7 @@ pub mod mail;
 pub mod mapping;
 pub mod mcast;
 pub mod routes;
+pub mod strict;
 pub mod sync_group;
 pub mod track_process;
 pub mod vmac;
