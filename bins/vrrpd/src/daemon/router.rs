@@ -1283,6 +1283,8 @@ impl Router {
                     state: st.state.as_str(),
                     last_reason: st.last_reason.map(|r| r.to_string()),
                     base_priority: st.base_priority,
+                    preempt: !inst.config().nopreempt,
+                    accept: st.accept,
                     effective_priority: st.effective_priority,
                     advert_interval_ms: st.advert_interval.as_millis(),
                     master_adver_interval_ms: st.master_adver_interval.as_millis(),

@@ -54,6 +54,10 @@ pub struct InstanceSnapshot {
     pub last_reason: Option<String>,
     /// Configured priority.
     pub base_priority: u8,
+    /// Preemption on (no `nopreempt`).
+    pub preempt: bool,
+    /// Accept mode (`accept`).
+    pub accept: bool,
     /// Priority after trackers.
     pub effective_priority: u8,
     /// Our advert interval.
@@ -273,6 +277,8 @@ mod tests {
                 state: "MASTER",
                 last_reason: None,
                 base_priority: 100,
+                preempt: true,
+                accept: false,
                 effective_priority: 90,
                 advert_interval_ms: 1000,
                 master_adver_interval_ms: 1000,

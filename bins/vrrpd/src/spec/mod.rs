@@ -9,12 +9,14 @@
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
 //! - [`mail`]: `smtp_alert` e-mails on state changes;
-//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances.
+//! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances;
+//! - [`snmp`]: the MIBs served over AgentX and the master's address.
 
 pub mod load;
 pub mod lvs_sync;
 pub mod mail;
 pub mod mapping;
+pub mod snmp;
 pub mod sync_group;
 pub mod track_process;
 pub mod vmac;

@@ -1,0 +1,314 @@
+//! VRRPv3-MIB (RFC 6527) served over AgentX, against keepalived 2.2.7 (root,
+//! network namespaces, keepalived, snmpd and snmpwalk installed; else
+//! `SKIPPED:`).
+//!
+//! Two setups side by side, one running keepalived and one this build's
+//! vrrpd: a router namespace and a peer namespace joined by a veth pair
+//! (`eth0` on both sides, the same MAC addresses in both setups), each with
+//! its own snmpd (AgentX master on a unix socket in a temporary directory,
+//! SNMP on 127.0.0.1 inside the namespace). The same config in both setups:
+//! a VRRPv3 IPv4 instance with two VIPs, a VRRPv3 IPv6 instance and a VRRPv2
+//! IPv4 instance, `enable_snmp_rfcv3`; the router (priority 150) becomes
+//! Master, then the peer (priority 100) starts and stays Backup. `snmpwalk
+//! -v2c -On` of mib-2.207 from each router and each peer must be equal
+//! between the setups once the up-times (TimeTicks), the interface index and
+//! the Backups' received-advert counts (which depend on when the walk runs)
+//! are normalised.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn sh(cmd: &str) -> String {
+    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const SNMP_PORT: u16 = 11161;
+
+/// A router namespace `NAME` and its peer `NAME-p` joined by a veth pair;
+/// both deleted on drop, with the temporary directory.
+struct Setup {
+    ns: String,
+    peer: String,
+    dir: PathBuf,
+    kids: Vec<common::Kid>,
+}
+
+impl Setup {
+    fn new(name: String) -> Self {
+        let peer = format!("{name}-p");
+        for n in [&name, &peer] {
+            let _ = Command::new("ip")
+                .args(["netns", "del", n])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let dir = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = Setup {
+            ns: name.clone(),
+            peer: peer.clone(),
+            dir,
+            kids: Vec::new(),
+        };
+        sh(&format!(
+            "ip netns add {name} && ip netns add {peer} && \
+             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
+             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
+             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
+             ip -n {name} link set eth0 address 02:00:00:5e:aa:01 && \
+             ip -n {peer} link set eth0 address 02:00:00:5e:aa:02 && \
+             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
+             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
+             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
+             ip -n {name} link set lo up && ip -n {peer} link set lo up"
+        ));
+        s
+    }
+
+    fn ifindex(&self, ns: &str) -> String {
+        let text = sh(&format!("ip -j -n {ns} link show dev eth0"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v[0]["ifindex"].to_string()
+    }
+
+    /// snmpd in `ns`: AgentX master on `DIR/NS.agentx`.
+    fn snmpd(&mut self, ns: &str) -> PathBuf {
+        let sock = self.dir.join(format!("{ns}.agentx"));
+        let conf = self.dir.join(format!("{ns}.snmpd.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
+                 master agentx\nagentxsocket unix:{}\n",
+                sock.display()
+            ),
+        )
+        .unwrap();
+        let persist = self.dir.join(format!("{ns}.snmp"));
+        std::fs::create_dir_all(&persist).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, "snmpd", "-f", "-Lf"])
+            .arg(self.dir.join(format!("{ns}.snmpd.log")))
+            .arg("-C")
+            .arg("-c")
+            .arg(&conf)
+            .env("SNMP_PERSISTENT_DIR", &persist)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.kids.push(common::Kid(child));
+        let end = Instant::now() + Duration::from_secs(10);
+        while !sock.exists() {
+            assert!(Instant::now() < end, "snmpd made no AgentX socket in 10 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sock
+    }
+
+    /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`.
+    fn daemon(&mut self, ns: &str, conf: &str, vrrpd: bool) {
+        let path = self.dir.join(format!("{ns}.conf"));
+        std::fs::write(&path, conf).unwrap();
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns]);
+        if vrrpd {
+            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
+                .arg("-f")
+                .arg(&path)
+                .arg("--socket")
+                .arg(self.dir.join(format!("{ns}.sock")))
+                .arg("--dump-file")
+                .arg(self.dir.join(format!("{ns}.json")));
+        } else {
+            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
+                .arg(&path)
+                .arg("-p")
+                .arg(self.dir.join(format!("{ns}.k.pid")))
+                .arg("-r")
+                .arg(self.dir.join(format!("{ns}.v.pid")));
+        }
+        let log = std::fs::File::create(self.dir.join(format!("{ns}.daemon.log"))).unwrap();
+        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
+        self.kids.push(common::Kid(child));
+    }
+
+    fn walk(&self, ns: &str) -> String {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", ns, "snmpwalk", "-v2c", "-c", "public", "-On",
+            ])
+            .args(["-t", "2", "-r", "1"])
+            .arg(format!("127.0.0.1:{SNMP_PORT}"))
+            .arg(".1.3.6.1.2.1.207")
+            .env("SNMP_PERSISTENT_DIR", &self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        // daemons first, while their namespaces exist
+        self.kids.clear();
+        for n in [&self.ns, &self.peer] {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+        if std::thread::panicking() {
+            eprintln!("logs kept in {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn config(sock: &std::path::Path, priority: u8) -> String {
+    let inst = |name: &str, vrid: u8, version: u8, family_v6: bool, vips: &str| {
+        format!(
+            "vrrp_instance {name} {{\n state BACKUP\n interface eth0\n virtual_router_id {vrid}\n \
+             priority {priority}\n advert_int 1\n version {version}\n{}\n \
+             virtual_ipaddress {{\n{vips} }}\n}}\n",
+            if family_v6 { "" } else { " " }
+        )
+    };
+    format!(
+        "global_defs {{\n router_id snmp-test\n enable_snmp_rfcv3\n snmp_socket unix:{}\n}}\n{}{}{}",
+        sock.display(),
+        inst("V4", 51, 3, false, "  10.9.0.100/32\n  10.9.0.51/24\n"),
+        inst("V6", 52, 3, true, "  fd00:9::52/64\n"),
+        inst("V2", 53, 2, false, "  10.9.0.53/32\n"),
+    )
+}
+
+/// The walk with what legitimately differs replaced: TimeTicks values,
+/// `ifindex` as the row index's first sub-identifier, and (`backup`) the
+/// received-advert counts.
+fn normalise(walk: &str, ifindex: &str, backup: bool) -> Vec<String> {
+    walk.lines()
+        .map(|l| {
+            let (name, value) = l.split_once(" = ").unwrap_or((l, ""));
+            let mut parts: Vec<&str> = name.split('.').collect();
+            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IFINDEX..." splits with a leading ""
+            if parts.len() > 13 && parts[13] == ifindex {
+                parts[13] = "IF";
+            }
+            let name = parts.join(".");
+            let value = if value.starts_with("Timeticks:") {
+                "Timeticks: T".to_string()
+            } else if backup && name.starts_with(".1.3.6.1.2.1.207.1.2.5.1.3.") {
+                // received adverts: how many depends on the walk's time
+                let n: u64 = value
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                format!("Counter64: {}", if n > 0 { "N>0" } else { "0" })
+            } else {
+                value.to_string()
+            };
+            format!("{name} = {value}")
+        })
+        .collect()
+}
+
+/// Walks `ns` until `ready` holds for the normalised walk, for at most `secs`.
+fn walk_until(
+    s: &Setup,
+    ns: &str,
+    backup: bool,
+    secs: u64,
+    ready: &dyn Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let ifindex = s.ifindex(ns);
+    let end = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let w = normalise(&s.walk(ns), &ifindex, backup);
+        if ready(&w) || Instant::now() > end {
+            return w;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The status column says `status` for the three rows.
+fn all_in(status: i32) -> impl Fn(&[String]) -> bool {
+    move |w: &[String]| {
+        ["IF.51.1", "IF.52.2", "IF.53.1"].iter().all(|idx| {
+            w.iter()
+                .any(|l| l == &format!(".1.3.6.1.2.1.207.1.1.1.1.6.{idx} = INTEGER: {status}"))
+        })
+    }
+}
+
+#[test]
+fn vrrpv3_mib_walks_equal_keepalived() {
+    if common::skip_netns_test("SNMP differential", Some("VRRPD_NETNS_TESTS"), "namespaces") {
+        return;
+    }
+    for tool in ["keepalived", "snmpd", "snmpwalk", "ip"] {
+        if !have(tool) {
+            eprintln!("SKIPPED: {tool} not installed");
+            return;
+        }
+    }
+    let pid = std::process::id();
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let mut s = Setup::new(format!("sn-snmp{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let (ns, peer) = (s.ns.clone(), s.peer.clone());
+        let sock = s.snmpd(&ns);
+        let psock = s.snmpd(&peer);
+        s.daemon(&ns, &config(&sock, 150), vrrpd);
+        let master = walk_until(&s, &ns, false, 25, &all_in(3));
+        s.daemon(&peer, &config(&psock, 100), vrrpd);
+        // the Backup has heard the Master on every instance
+        let heard = |w: &[String]| {
+            all_in(2)(w)
+                && ["IF.51.1", "IF.53.1"].iter().all(|i| {
+                    w.iter().any(|l| {
+                        l == &format!(".1.3.6.1.2.1.207.1.1.1.1.3.{i} = Hex-STRING: 0A 09 00 01 ")
+                    })
+                })
+        };
+        let backup = walk_until(&s, &peer, true, 25, &heard);
+        // a last walk of the Master, with the Backup running
+        let master_after = walk_until(&s, &ns, false, 0, &|_| true);
+        walks.push((master, backup, master_after));
+    }
+    let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived Master walk:\n{}", k.0.join("\n"));
+    eprintln!("keepalived Backup walk:\n{}", k.1.join("\n"));
+    assert!(all_in(3)(&k.0), "keepalived never became Master");
+    assert!(all_in(2)(&k.1), "keepalived's peer is not Backup");
+    assert!(k.0.len() > 40, "short keepalived walk: {:?}", k.0);
+    assert_eq!(
+        v.0, k.0,
+        "Master walks differ (left vrrpd, right keepalived)"
+    );
+    assert_eq!(
+        v.1, k.1,
+        "Backup walks differ (left vrrpd, right keepalived)"
+    );
+    assert_eq!(v.2, k.2, "Master walks with a Backup differ");
+}
