@@ -90,9 +90,16 @@ impl Setup {
         v[0]["ifindex"].to_string()
     }
 
-    /// snmpd in `ns`: AgentX master on `DIR/NS.agentx`.
-    fn snmpd(&mut self, ns: &str) -> PathBuf {
-        let sock = self.dir.join(format!("{ns}.agentx"));
+    /// The AgentX socket of `ns`'s snmpd.
+    fn agentx(&self, ns: &str) -> PathBuf {
+        self.dir.join(format!("{ns}.agentx"))
+    }
+
+    /// snmpd in `ns`: AgentX master on [`Setup::agentx`]; killed when the
+    /// returned value is dropped.
+    fn snmpd(&self, ns: &str) -> common::Kid {
+        let sock = self.agentx(ns);
+        let _ = std::fs::remove_file(&sock);
         let conf = self.dir.join(format!("{ns}.snmpd.conf"));
         std::fs::write(
             &conf,
@@ -116,13 +123,17 @@ impl Setup {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        self.kids.push(common::Kid(child));
+        let kid = common::Kid(child);
         let end = Instant::now() + Duration::from_secs(10);
         while !sock.exists() {
             assert!(Instant::now() < end, "snmpd made no AgentX socket in 10 s");
             std::thread::sleep(Duration::from_millis(50));
         }
-        sock
+        kid
+    }
+
+    fn log(&self, ns: &str) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{ns}.daemon.log"))).unwrap_or_default()
     }
 
     /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`.
@@ -277,8 +288,9 @@ fn vrrpv3_mib_walks_equal_keepalived() {
     for vrrpd in [false, true] {
         let mut s = Setup::new(format!("sn-snmp{}-{pid}", if vrrpd { "v" } else { "k" }));
         let (ns, peer) = (s.ns.clone(), s.peer.clone());
-        let sock = s.snmpd(&ns);
-        let psock = s.snmpd(&peer);
+        let _snmpd = s.snmpd(&ns);
+        let _peer_snmpd = s.snmpd(&peer);
+        let (sock, psock) = (s.agentx(&ns), s.agentx(&peer));
         s.daemon(&ns, &config(&sock, 150), vrrpd);
         let master = walk_until(&s, &ns, false, 25, &all_in(3));
         s.daemon(&peer, &config(&psock, 100), vrrpd);
@@ -311,4 +323,55 @@ fn vrrpv3_mib_walks_equal_keepalived() {
         "Backup walks differ (left vrrpd, right keepalived)"
     );
     assert_eq!(v.2, k.2, "Master walks with a Backup differ");
+}
+
+#[test]
+fn vrrpd_waits_for_a_late_snmpd_and_comes_back_after_a_restart() {
+    if common::skip_netns_test("SNMP session", Some("VRRPD_NETNS_TESTS"), "namespaces") {
+        return;
+    }
+    for tool in ["snmpd", "snmpwalk", "ip"] {
+        if !have(tool) {
+            eprintln!("SKIPPED: {tool} not installed");
+            return;
+        }
+    }
+    let mut s = Setup::new(format!("sn-snmpr-{}", std::process::id()));
+    let ns = s.ns.clone();
+    let sock = s.agentx(&ns);
+    // vrrpd first: no master to talk to
+    s.daemon(&ns, &config(&sock, 150), true);
+    std::thread::sleep(Duration::from_secs(4));
+    let unreachable = |log: &str| log.matches("unreachable").count();
+    assert_eq!(
+        unreachable(&s.log(&ns)),
+        1,
+        "said once that the master is unreachable:\n{}",
+        s.log(&ns)
+    );
+    let started = Instant::now();
+    let snmpd = s.snmpd(&ns);
+    let w = walk_until(&s, &ns, false, 40, &all_in(3));
+    assert!(all_in(3)(&w), "no rows 40 s after snmpd started: {w:?}");
+    eprintln!("rows served {:?} after snmpd started", started.elapsed());
+    // snmpd goes away and comes back: the session is opened again
+    drop(snmpd);
+    std::thread::sleep(Duration::from_secs(1));
+    let restarted = Instant::now();
+    let _snmpd = s.snmpd(&ns);
+    let w = walk_until(&s, &ns, false, 40, &all_in(3));
+    assert!(all_in(3)(&w), "no rows 40 s after snmpd restarted: {w:?}");
+    eprintln!(
+        "rows served {:?} after snmpd restarted",
+        restarted.elapsed()
+    );
+    let log = s.log(&ns);
+    eprintln!("vrrpd's log:\n{log}");
+    assert!(log.contains("lost"), "{log}");
+    // VRRP went on throughout: still Master, one transition
+    assert!(
+        w.iter()
+            .any(|l| l == ".1.3.6.1.2.1.207.1.2.5.1.1.IF.51.1 = Counter32: 1"),
+        "{w:?}"
+    );
 }

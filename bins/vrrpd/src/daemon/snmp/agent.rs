@@ -107,6 +107,9 @@ pub struct Agent {
     started: Instant,
     /// The master could not be reached and it was said once.
     said_unreachable: bool,
+    /// A session is open (its loss is worth an info line; failed connects
+    /// are not).
+    opened: bool,
 }
 
 fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
@@ -140,6 +143,7 @@ impl Agent {
             macs: HashMap::new(),
             started: Instant::now(),
             said_unreachable: false,
+            opened: false,
         }
     }
 
@@ -293,6 +297,7 @@ impl Agent {
                         self.spec.socket
                     );
                     self.said_unreachable = false;
+                    self.opened = true;
                 }
                 Event::Registered { subtree, error } if error != ResError::NO_ERROR => {
                     warn!("AgentX: the master refused to register {subtree}: {error:?}");
@@ -316,7 +321,11 @@ impl Agent {
                     }
                 }
                 Event::Lost(reason) => {
-                    info!("AgentX: session with {} lost: {reason:?}", self.spec.socket);
+                    if std::mem::take(&mut self.opened) {
+                        info!("AgentX: session with {} lost: {reason:?}", self.spec.socket);
+                    } else {
+                        debug!("AgentX: no session with {}: {reason:?}", self.spec.socket);
+                    }
                     // what the session queued for the old transport goes with it
                     self.flush(now);
                     self.conn = Conn::Down;
