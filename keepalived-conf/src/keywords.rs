@@ -173,13 +173,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         "raise its own scheduling priority when it misses timers",
     ),
     row("global_defs", "enable_snmp_vrrp", V, SNMP),
-    row(
-        "global_defs",
-        "enable_snmp_rfc",
-        V,
-        "also serve VRRP-MIB (RFC 2787) over SNMP (vrrpd serves VRRPv3-MIB only)",
-    ),
-    row("global_defs", "enable_snmp_rfcv2", V, SNMP),
     row("global_defs", "enable_snmp_checker", L, SNMP),
     row("global_defs", "enable_snmp_keepalived", VL, SNMP),
     row(

@@ -57,6 +57,8 @@ const TYPED: &[&str] = &[
     "vrrp_notify_fifo_script",
     "lvs_notify_fifo_script",
     "rs_init_notifies",
+    "enable_snmp_rfc",
+    "enable_snmp_rfcv2",
     "enable_snmp_rfcv3",
     "snmp_socket",
     "dynamic_interfaces",
@@ -143,8 +145,6 @@ pub(crate) const RAW: &[&str] = &[
     "enable_snmp_vrrp",
     "enable_snmp_keepalived",
     "enable_snmp_checker",
-    "enable_snmp_rfc",
-    "enable_snmp_rfcv2",
     "enable_traps",
     "enable_dbus",
     "dbus_service_name",
@@ -299,10 +299,18 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = c.script(item),
             "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = c.script(item),
             "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
-            // global_parser.c `snmp_rfcv3_handler`: no value, any word after it ignored
-            "enable_snmp_rfcv3" => {
+            // global_parser.c `snmp_rfc_handler`, `snmp_rfcv2_handler`,
+            // `snmp_rfcv3_handler`: no value, any word after it ignored;
+            // enable_snmp_rfc is both of the others
+            "enable_snmp_rfc" | "enable_snmp_rfcv2" | "enable_snmp_rfcv3" => {
                 c.no_block(item);
-                g.enable_snmp_rfcv3 = Some(Spanned::new(true, item.span()));
+                let on = || Some(Spanned::new(true, item.span()));
+                if kw != "enable_snmp_rfcv3" {
+                    g.enable_snmp_rfcv2 = on();
+                }
+                if kw != "enable_snmp_rfcv2" {
+                    g.enable_snmp_rfcv3 = on();
+                }
             }
             // global_parser.c `snmp_socket_handler`: the first one counts
             "snmp_socket" => {

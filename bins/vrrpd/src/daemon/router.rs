@@ -1285,6 +1285,7 @@ impl Router {
                     base_priority: st.base_priority,
                     preempt: !inst.config().nopreempt,
                     accept: st.accept,
+                    auth_type: super::status::auth_type(&inst.config().auth),
                     effective_priority: st.effective_priority,
                     advert_interval_ms: st.advert_interval.as_millis(),
                     master_adver_interval_ms: st.master_adver_interval.as_millis(),

@@ -3,9 +3,9 @@
 //! `snmp_rfcv3_handler`): which MIBs vrrpd serves through the AgentX master
 //! and where that master listens.
 //!
-//! * `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527); `enable_snmp_rfc`
-//!   asks for it too (with RFC 2787, which vrrpd does not serve yet: that
-//!   part stays warned as not acted on by keepalived-conf's keyword table).
+//! * `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527), `enable_snmp_rfcv2`
+//!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. KEEPALIVED-MIB
+//!   (`enable_snmp_vrrp`) is not served and stays warned.
 //! * `snmp_socket` takes net-snmp's transport syntax: `unix:PATH`, a path,
 //!   `tcp:HOST:PORT` or `HOST:PORT`; the first one written counts, as in
 //!   keepalived. The default is net-snmp's `/var/agentx/master`.
@@ -71,6 +71,8 @@ impl std::fmt::Display for AgentxAddress {
 pub struct SnmpSpec {
     /// The master's address.
     pub socket: AgentxAddress,
+    /// Serve VRRP-MIB (`enable_snmp_rfcv2` or `enable_snmp_rfc`).
+    pub rfcv2: bool,
     /// Serve VRRPv3-MIB (`enable_snmp_rfcv3` or `enable_snmp_rfc`).
     pub rfcv3: bool,
     /// `snmp_socket` was written in a form vrrpd cannot use (the default is
@@ -78,14 +80,11 @@ pub struct SnmpSpec {
     pub unusable_socket: Option<String>,
 }
 
-fn has(g: &GlobalDefs, keyword: &str) -> bool {
-    g.other.iter().any(|s| s.keyword == keyword)
-}
-
 /// The SNMP settings, or `None` when no MIB vrrpd serves is enabled.
 pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
-    let rfcv3 = g.enable_snmp_rfcv3.is_some() || has(g, "enable_snmp_rfc");
-    if !rfcv3 {
+    let rfcv2 = g.enable_snmp_rfcv2.is_some();
+    let rfcv3 = g.enable_snmp_rfcv3.is_some();
+    if !rfcv2 && !rfcv3 {
         return None;
     }
     let written = g.snmp_socket.as_ref().map(|s| &s.value);
@@ -93,6 +92,7 @@ pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
     let default = || AgentxAddress::Unix(DEFAULT_SOCKET.into());
     Some(SnmpSpec {
         socket: parsed.clone().flatten().unwrap_or_else(default),
+        rfcv2,
         rfcv3,
         unusable_socket: match parsed {
             Some(None) => written.cloned(),
@@ -138,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn enabled_by_rfcv3_or_rfc_only() {
+    fn enabled_by_rfc_rfcv2_or_rfcv3_only() {
         assert_eq!(
             snmp_spec(&globals("global_defs {\n enable_snmp_vrrp\n}\n")),
             None
@@ -153,8 +153,10 @@ mod tests {
             "global_defs {\n enable_snmp_rfc\n snmp_socket unix:/tmp/x\n snmp_socket /tmp/y\n}\n",
         ))
         .unwrap();
-        assert!(s.rfcv3);
+        assert!(s.rfcv2 && s.rfcv3);
         assert_eq!(s.socket, AgentxAddress::Unix("/tmp/x".into()));
+        let s = snmp_spec(&globals("global_defs {\n enable_snmp_rfcv2\n}\n")).unwrap();
+        assert!(s.rfcv2 && !s.rfcv3);
         let s = snmp_spec(&globals(
             "global_defs {\n enable_snmp_rfcv3\n snmp_socket udp:1.2.3.4:1\n}\n",
         ))

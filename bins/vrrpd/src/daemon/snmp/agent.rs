@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
-use super::vrrpv3;
+use super::{vrrpv2, vrrpv3};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
 
@@ -114,6 +114,9 @@ pub struct Agent {
 
 fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
     let mut r = Vec::new();
+    if spec.rfcv2 {
+        r.push(Registration::new(Oid::from(vrrpv2::ROOT)));
+    }
     if spec.rfcv3 {
         r.push(Registration::new(Oid::from(vrrpv3::ROOT)));
     }
@@ -257,6 +260,9 @@ impl Agent {
                 macs: &self.macs,
                 since_start: now.saturating_duration_since(self.started),
             };
+            if self.spec.rfcv2 {
+                vrrpv2::add(&mut table, &input);
+            }
             if self.spec.rfcv3 {
                 vrrpv3::add(&mut table, &input);
             }

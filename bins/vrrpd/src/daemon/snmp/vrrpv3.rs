@@ -79,7 +79,8 @@ fn vips(i: &InstanceSnapshot) -> Vec<IpAddr> {
         .collect()
 }
 
-fn parse_mac(s: &str) -> Option<[u8; 6]> {
+/// `aa:bb:cc:dd:ee:ff` as bytes.
+pub(super) fn parse_mac(s: &str) -> Option<[u8; 6]> {
     let mut out = [0u8; 6];
     let mut parts = s.split(':');
     for b in &mut out {
@@ -223,6 +224,7 @@ mod tests {
             base_priority: 150,
             preempt: true,
             accept: false,
+            auth_type: 0,
             effective_priority: 150,
             advert_interval_ms: 1000,
             master_adver_interval_ms: 1000,
