@@ -16,7 +16,8 @@
 //! the Backups' received-advert counts (which depend on when the walk runs)
 //! are normalised, and once vrrpd's VRRP-MIB operations and statistics
 //! tables are cut to their first row as keepalived's walk shows them (the
-//! other rows checked present).
+//! other rows checked present). An `snmpset` of a column gets the same
+//! answer from both (notWritable: everything is read-only).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -108,6 +109,7 @@ impl Setup {
             &conf,
             format!(
                 "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
+                 rwcommunity private 127.0.0.1\n\
                  master agentx\nagentxsocket unix:{}\n",
                 sock.display()
             ),
@@ -164,6 +166,28 @@ impl Setup {
         let log = std::fs::File::create(self.dir.join(format!("{ns}.daemon.log"))).unwrap();
         let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
         self.kids.push(common::Kid(child));
+    }
+
+    /// `snmpset` of `oid` (with `IF` standing for `ns`'s eth0 index) to
+    /// `value` of `type`: net-snmp's answer, with the index put back as `IF`.
+    fn set(&self, ns: &str, oid: &str, ty: &str, value: &str) -> String {
+        let ifindex = self.ifindex(ns);
+        let oid = oid.replace("IF", &ifindex);
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, "snmpset", "-v2c", "-c", "private"])
+            .args(["-On", "-t", "2", "-r", "1"])
+            .arg(format!("127.0.0.1:{SNMP_PORT}"))
+            .args([oid.as_str(), ty, value])
+            .env("SNMP_PERSISTENT_DIR", &self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .replace(&format!(".{ifindex}.51.1"), ".IF.51.1")
     }
 
     /// `snmpwalk` of VRRP-MIB and VRRPv3-MIB.
@@ -358,7 +382,9 @@ fn vrrpv3_mib_walks_equal_keepalived() {
         let backup = walk_until(&s, &peer, true, 25, &heard);
         // a last walk of the Master, with the Backup running
         let master_after = walk_until(&s, &ns, false, 0, &|_| true);
-        walks.push((master, backup, master_after));
+        // every object is read-only
+        let set = s.set(&ns, ".1.3.6.1.2.1.207.1.1.1.1.7.IF.51.1", "u", "200");
+        walks.push((master, backup, master_after, set));
     }
     let (k, v) = (&walks[0], &walks[1]);
     eprintln!("keepalived Master walk:\n{}", k.0.join("\n"));
@@ -383,6 +409,9 @@ fn vrrpv3_mib_walks_equal_keepalived() {
         "Backup walks differ (left vrrpd, right keepalived)"
     );
     assert_eq!(first(&v.2), k.2, "Master walks with a Backup differ");
+    eprintln!("keepalived's answer to a set:\n{}", k.3);
+    assert!(k.3.contains("notWritable"), "{}", k.3);
+    assert_eq!(v.3, k.3, "answers to a set differ");
 }
 
 #[test]
