@@ -377,7 +377,7 @@ async fn run(
                 track_process::apply(&mut router, changes).await;
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
-            w = snmp.wait() => snmp.on_wake(w, || router.snapshot(), &rtnl).await,
+            w = snmp.wait() => snmp.on_wake(w, || router.snapshot()),
             ev = watcher.next() => match ev {
                 Ok(e) => match e.kind {
                     NetEventKind::LinkChanged(l) => {

@@ -1280,6 +1280,7 @@ impl Router {
                     family: st.family,
                     interface: s.iface.clone(),
                     ifindex: s.ifindex,
+                    mac: s.mac.map(|m| m.to_string()),
                     state: st.state.as_str(),
                     last_reason: st.last_reason.map(|r| r.to_string()),
                     base_priority: st.base_priority,

@@ -48,6 +48,8 @@ pub struct InstanceSnapshot {
     pub interface: String,
     /// Interface index.
     pub ifindex: u32,
+    /// The interface's hardware address when it was read.
+    pub mac: Option<String>,
     /// State (keepalived's upper-case name).
     pub state: &'static str,
     /// Why the last state change happened.
@@ -288,6 +290,7 @@ mod tests {
                 family: Family::V4,
                 interface: "eth0".into(),
                 ifindex: 2,
+                mac: None,
                 state: "MASTER",
                 last_reason: None,
                 base_priority: 100,

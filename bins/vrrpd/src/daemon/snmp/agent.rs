@@ -7,7 +7,6 @@
 //! to [`Snmp::on_wake`]. Reads and writes never block: a master that stops
 //! reading only fills [`Agent::outbox`], and connecting runs in a task.
 
-use std::collections::HashMap;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -103,7 +102,6 @@ pub struct Agent {
     session: Session,
     conn: Conn,
     outbox: Vec<u8>,
-    macs: HashMap<u32, [u8; 6]>,
     started: Instant,
     /// The master could not be reached and it was said once.
     said_unreachable: bool,
@@ -143,7 +141,6 @@ impl Agent {
             session,
             conn: Conn::Connecting(task),
             outbox: Vec::new(),
-            macs: HashMap::new(),
             started: Instant::now(),
             said_unreachable: false,
             opened: false,
@@ -184,12 +181,7 @@ impl Agent {
         }
     }
 
-    async fn on_wake(
-        &mut self,
-        wake: WakeKind,
-        snapshot: impl FnOnce() -> Snapshot,
-        rtnl: &netio::Rtnl,
-    ) {
+    fn on_wake(&mut self, wake: WakeKind, snapshot: impl FnOnce() -> Snapshot) {
         let now = Instant::now();
         match wake {
             WakeKind::Connected(Ok(s)) => {
@@ -215,18 +207,17 @@ impl Agent {
                 self.session.connection_lost(now);
             }
             WakeKind::Timer => self.session.handle_timeout(now),
-            WakeKind::Io(ready) => self.on_io(ready, now, snapshot, rtnl).await,
+            WakeKind::Io(ready) => self.on_io(ready, now, snapshot),
         }
         self.drain_events(now);
         self.flush(now);
     }
 
-    async fn on_io(
+    fn on_io(
         &mut self,
         ready: tokio::io::Ready,
         now: Instant,
         snapshot: impl FnOnce() -> Snapshot,
-        rtnl: &netio::Rtnl,
     ) {
         let Conn::Up(s) = &self.conn else { return };
         let mut data = Vec::new();
@@ -253,11 +244,9 @@ impl Agent {
         }
         if !data.is_empty() {
             let snap = snapshot();
-            self.refresh_macs(&snap, rtnl).await;
             let mut table = Table::default();
             let input = MibInput {
                 snapshot: &snap,
-                macs: &self.macs,
                 since_start: now.saturating_duration_since(self.started),
             };
             if self.spec.rfcv2 {
@@ -270,27 +259,6 @@ impl Agent {
         }
         if closed {
             self.session.connection_lost(now);
-        }
-    }
-
-    /// Reads the interfaces' hardware addresses when an instance's is not
-    /// known yet.
-    async fn refresh_macs(&mut self, snap: &Snapshot, rtnl: &netio::Rtnl) {
-        if snap
-            .instances
-            .iter()
-            .all(|i| self.macs.contains_key(&i.ifindex))
-        {
-            return;
-        }
-        match rtnl.links().await {
-            Ok(links) => {
-                self.macs = links
-                    .iter()
-                    .filter_map(|l| Some((l.index, l.mac?.octets())))
-                    .collect();
-            }
-            Err(e) => debug!("AgentX: reading interfaces: {e}"),
         }
     }
 
@@ -419,14 +387,9 @@ impl Snmp {
 
     /// Handles what [`Snmp::wait`] returned; `snapshot` is called only when
     /// the master asked for something.
-    pub async fn on_wake(
-        &mut self,
-        wake: Wake,
-        snapshot: impl FnOnce() -> Snapshot,
-        rtnl: &netio::Rtnl,
-    ) {
+    pub fn on_wake(&mut self, wake: Wake, snapshot: impl FnOnce() -> Snapshot) {
         if let Some(a) = &mut self.agent {
-            a.on_wake(wake.0, snapshot, rtnl).await;
+            a.on_wake(wake.0, snapshot);
         }
     }
 

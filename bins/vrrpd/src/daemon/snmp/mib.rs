@@ -1,7 +1,7 @@
 //! An ordered OID → value table built from one status snapshot: what the
 //! AgentX session answers Get, GetNext and GetBulk from.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::time::Duration;
 
@@ -10,14 +10,11 @@ use agentx_subagent::{MibView, Oid, Value};
 use crate::daemon::status::Snapshot;
 
 /// What the MIB view is computed from: the daemon's status snapshot and the
-/// few facts it does not carry.
+/// time since the instances started.
 #[derive(Debug)]
 pub struct MibInput<'a> {
     /// The instances, as `vrrpd status` shows them.
     pub snapshot: &'a Snapshot,
-    /// Hardware address by interface index (the instance's interface, or its
-    /// macvlan when `use_vmac` made one).
-    pub macs: &'a HashMap<u32, [u8; 6]>,
     /// Time since the instances were started or last reloaded (keepalived
     /// resets every instance's up-time there: vrrp_scheduler.c
     /// `vrrp_init_state`).

@@ -80,7 +80,7 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         vrid = vrid.saturating_add(c.vrid_errors);
         let mac = match &i.vmac {
             Some(v) => super::vrrpv3::parse_mac(&v.mac),
-            None => input.macs.get(&i.ifindex).copied(),
+            None => i.mac.as_deref().and_then(super::vrrpv3::parse_mac),
         };
         if let Some(mac) = mac {
             t.insert(&oper(2), &idx, Value::OctetString(mac.to_vec()));
@@ -144,7 +144,7 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use agentx_subagent::MibView;
@@ -161,6 +161,7 @@ mod tests {
             family: Family::V4,
             interface: "eth0".into(),
             ifindex: 2,
+            mac: Some("02:00:00:00:00:09".into()),
             state,
             last_reason: None,
             base_priority: 120,
@@ -194,13 +195,11 @@ mod tests {
             instances,
             unmatched_drops: BTreeMap::new(),
         };
-        let macs = HashMap::from([(2, [2, 0, 0, 0, 0, 9])]);
         let mut t = Table::default();
         add(
             &mut t,
             &MibInput {
                 snapshot: &snapshot,
-                macs: &macs,
                 since_start: Duration::from_secs(2),
             },
         );

@@ -129,7 +129,7 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         t.insert(&oper(4), &idx, Value::OctetString(primary));
         let mac = match &i.vmac {
             Some(v) => parse_mac(&v.mac),
-            None => input.macs.get(&i.ifindex).copied(),
+            None => i.mac.as_deref().and_then(parse_mac),
         };
         if let Some(mac) = mac {
             t.insert(&oper(5), &idx, Value::OctetString(mac.to_vec()));
@@ -201,7 +201,7 @@ fn proto_err_reason(i: &InstanceSnapshot) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use agentx_subagent::MibView;
@@ -219,6 +219,7 @@ mod tests {
             family: Family::V4,
             interface: "eth0".into(),
             ifindex,
+            mac: Some("02:00:00:00:00:01".into()),
             state,
             last_reason: None,
             base_priority: 150,
@@ -254,13 +255,11 @@ mod tests {
             instances,
             unmatched_drops: BTreeMap::new(),
         };
-        let macs = HashMap::from([(3, [2, 0, 0, 0, 0, 1])]);
         let mut t = Table::default();
         add(
             &mut t,
             &MibInput {
                 snapshot: &snapshot,
-                macs: &macs,
                 since_start: Duration::from_millis(4210),
             },
         );
