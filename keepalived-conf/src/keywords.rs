@@ -158,9 +158,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         "raise its own scheduling priority when it misses timers",
     ),
     row("global_defs", "enable_snmp_vrrp", V, SNMP),
-    row("global_defs", "enable_snmp_rfc", V, SNMP),
-    row("global_defs", "enable_snmp_rfcv2", V, SNMP),
-    row("global_defs", "enable_snmp_rfcv3", V, SNMP),
     row("global_defs", "enable_snmp_checker", L, SNMP),
     row("global_defs", "enable_snmp_keepalived", VL, SNMP),
     row(
@@ -169,7 +166,7 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         VL,
         "send SNMP traps on state changes",
     ),
-    row("global_defs", "snmp_socket", VL, SNMP),
+    row("global_defs", "snmp_socket", L, SNMP),
     row("global_defs", "enable_dbus", V, DBUS),
     row("global_defs", "dbus_service_name", V, DBUS),
     row("global_defs", "dbus_no_interface_name", V, DBUS),

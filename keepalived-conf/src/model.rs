@@ -208,6 +208,15 @@ pub struct GlobalDefs {
     /// The `allow_if_changes` option of `dynamic_interfaces`: follow an
     /// interface deleted and created again (with another index).
     pub allow_if_changes: Opt<bool>,
+    /// `enable_snmp_rfcv2` (or `enable_snmp_rfc`): serve VRRP-MIB (RFC 2787)
+    /// over AgentX.
+    pub enable_snmp_rfcv2: Opt<bool>,
+    /// `enable_snmp_rfcv3` (or `enable_snmp_rfc`): serve VRRPv3-MIB
+    /// (RFC 6527) over AgentX.
+    pub enable_snmp_rfcv3: Opt<bool>,
+    /// `snmp_socket ADDR`: the AgentX master (net-snmp transport syntax;
+    /// default `unix:/var/agentx/master`). The first one written counts.
+    pub snmp_socket: Opt<String>,
     /// Other recognised `global_defs` keywords, as written.
     pub other: Vec<RawSetting>,
 }

@@ -58,6 +58,10 @@ const TYPED: &[&str] = &[
     "vrrp_notify_fifo_script",
     "lvs_notify_fifo_script",
     "rs_init_notifies",
+    "enable_snmp_rfc",
+    "enable_snmp_rfcv2",
+    "enable_snmp_rfcv3",
+    "snmp_socket",
     "dynamic_interfaces",
     "process_monitor_rcv_bufs",
     "process_monitor_rcv_bufs_force",
@@ -138,13 +142,9 @@ pub(crate) const RAW: &[&str] = &[
     "use_symlink_paths",
     "set_supplementary_groups",
     "disable_local_igmp",
-    "snmp_socket",
     "enable_snmp_vrrp",
     "enable_snmp_keepalived",
     "enable_snmp_checker",
-    "enable_snmp_rfc",
-    "enable_snmp_rfcv2",
-    "enable_snmp_rfcv3",
     "enable_traps",
     "enable_dbus",
     "dbus_service_name",
@@ -303,6 +303,26 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = c.script(item),
             "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = c.script(item),
             "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
+            // global_parser.c `snmp_rfc_handler`, `snmp_rfcv2_handler`,
+            // `snmp_rfcv3_handler`: no value, any word after it ignored;
+            // enable_snmp_rfc is both of the others
+            "enable_snmp_rfc" | "enable_snmp_rfcv2" | "enable_snmp_rfcv3" => {
+                c.no_block(item);
+                let on = || Some(Spanned::new(true, item.span()));
+                if kw != "enable_snmp_rfcv3" {
+                    g.enable_snmp_rfcv2 = on();
+                }
+                if kw != "enable_snmp_rfcv2" {
+                    g.enable_snmp_rfcv3 = on();
+                }
+            }
+            // global_parser.c `snmp_socket_handler`: the first one counts
+            "snmp_socket" => {
+                let v = c.string(item);
+                if g.snmp_socket.is_none() {
+                    g.snmp_socket = v;
+                }
+            }
             // global_parser.c `process_monitor_rcv_bufs_handler`: 0 is ignored
             "process_monitor_rcv_bufs" => {
                 if let Some(v) = c.uint::<u32>(item, 0, u64::from(u32::MAX))

@@ -27,6 +27,7 @@ mod reload;
 mod router;
 mod routes;
 pub(crate) mod scripting;
+pub mod snmp;
 pub mod status;
 mod track_process;
 mod vip_watch;
@@ -282,7 +283,9 @@ async fn run(
             _ = sigint.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
         }
     }
+    let snmp_spec = mapped.snmp.clone();
     router.install(mapped, &host).await?;
+    let mut snmp = snmp::Snmp::new(snmp_spec);
     // The parse tree, the model and the mapping are gone: give their pages
     // back, so that the resident size is what the instances keep.
     netio::release_free_memory();
@@ -341,6 +344,7 @@ async fn run(
                         let files = m.track_files.clone();
                         let processes = m.track_processes.clone();
                         let rcvbuf = m.process_rcvbuf;
+                        let snmp_spec = m.snmp.clone();
                         if m.net_namespace != namespace {
                             warn!(
                                 "Cannot change network namespace at a reload - please restart \
@@ -355,6 +359,7 @@ async fn run(
                         router.refresh_track_files().await;
                         procs.start(&processes, rcvbuf, &mut router).await;
                         router.refresh_track_processes().await;
+                        snmp.reconfigure(snmp_spec);
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
@@ -387,6 +392,7 @@ async fn run(
                 track_process::apply(&mut router, changes).await;
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
+            w = snmp.wait() => snmp.on_wake(w, || router.snapshot()),
             ev = watcher.next() => match ev {
                 Ok(e) => match e.kind {
                     NetEventKind::LinkChanged(l) => {
@@ -403,6 +409,7 @@ async fn run(
     }
     netio::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;
+    snmp.shutdown();
     info!("vrrpd stopped");
     Ok(())
 }

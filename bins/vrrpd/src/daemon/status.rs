@@ -48,12 +48,21 @@ pub struct InstanceSnapshot {
     pub interface: String,
     /// Interface index.
     pub ifindex: u32,
+    /// The interface's hardware address when it was read.
+    pub mac: Option<String>,
     /// State (keepalived's upper-case name).
     pub state: &'static str,
     /// Why the last state change happened.
     pub last_reason: Option<String>,
     /// Configured priority.
     pub base_priority: u8,
+    /// Preemption on (no `nopreempt`).
+    pub preempt: bool,
+    /// Accept mode (`accept`).
+    pub accept: bool,
+    /// VRRPv2 authentication type (RFC 3768 §5.3.6: 0 none, 1 simple
+    /// text password, 2 IP Authentication Header).
+    pub auth_type: u8,
     /// Priority after trackers.
     pub effective_priority: u8,
     /// Our advert interval.
@@ -93,6 +102,17 @@ pub struct VmacSnapshot {
     pub ifindex: u32,
     /// The virtual MAC.
     pub mac: String,
+}
+
+/// The RFC 3768 §5.3.6 type number of an authentication setting.
+pub fn auth_type(a: &vrrp_core::packet::Auth) -> u8 {
+    use vrrp_core::packet::Auth;
+    match a {
+        Auth::None => 0,
+        Auth::Pass(_) => 1,
+        Auth::Ah => 2,
+        Auth::Other(t, _) => *t,
+    }
 }
 
 /// Every state, for one gauge per state.
@@ -270,9 +290,13 @@ mod tests {
                 family: Family::V4,
                 interface: "eth0".into(),
                 ifindex: 2,
+                mac: None,
                 state: "MASTER",
                 last_reason: None,
                 base_priority: 100,
+                preempt: true,
+                accept: false,
+                auth_type: 0,
                 effective_priority: 90,
                 advert_interval_ms: 1000,
                 master_adver_interval_ms: 1000,

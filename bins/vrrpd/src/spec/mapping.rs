@@ -285,6 +285,8 @@ pub struct Mapped {
     pub firewall_table_written: Option<String>,
     /// The e-mail settings when mail can be sent (`smtp_server` and recipients).
     pub mail: Option<crate::spec::mail::MailSpec>,
+    /// The MIBs served over AgentX, when one is enabled.
+    pub snmp: Option<crate::spec::snmp::SnmpSpec>,
     /// Sync groups whose `smtp_alert` (or its global default) is on.
     pub group_smtp_alert: std::collections::BTreeSet<String>,
     /// With `dynamic_interfaces`: the configuration, mapped again when an
@@ -333,6 +335,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
         firewall_table_written: written_table(&cfg.global_defs),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
+        snmp: crate::spec::snmp::snmp_spec(&cfg.global_defs),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
         ..Mapped::default()
     };

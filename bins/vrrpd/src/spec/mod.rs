@@ -13,7 +13,8 @@
 //! - [`ipvlan`]: `use_ipvlan` (an ipvlan instead of a VMAC);
 //! - [`mcast`]: the multicast group of an instance (`mcast_dst_ip`, `vrrp_mcast_group4/6`);
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances;
-//! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules.
+//! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules;
+//! - [`snmp`]: the MIBs served over AgentX and the master's address.
 
 pub mod ipvlan;
 pub mod load;
@@ -22,6 +23,7 @@ pub mod mail;
 pub mod mapping;
 pub mod mcast;
 pub mod routes;
+pub mod snmp;
 pub mod strict;
 pub mod sync_group;
 pub mod track_process;

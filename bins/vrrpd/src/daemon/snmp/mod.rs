@@ -1,0 +1,15 @@
+//! SNMP through an AgentX master (RFC 2741), as keepalived's VRRP process
+//! serves it, read-only: `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527),
+//! `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), `enable_snmp_rfc` both.
+//!
+//! * [`mib`]: the ordered OID → value table and its input;
+//! * [`vrrpv3`]: VRRPv3-MIB as a pure function of the status snapshot;
+//! * [`vrrpv2`]: VRRP-MIB (RFC 2787) likewise, for VRRPv2 IPv4 instances;
+//! * [`agent`]: the socket to the master and the session on it.
+
+pub mod agent;
+pub mod mib;
+pub mod vrrpv2;
+pub mod vrrpv3;
+
+pub use agent::Snmp;
