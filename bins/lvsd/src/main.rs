@@ -57,7 +57,7 @@ struct Cli {
     /// Unix socket serving `lvsd status` (mode 0600). Default, derived as
     /// keepalived derives its pid files so that two daemons on one host never
     /// collide: with -p PIDFILE, PIDFILE with the extension .sock (`-p
-    /// /run/c.pid`: /run/c.sock); else /run/lvsd[_NS][_INSTANCE].sock, NS the
+    /// /run/c.pid`: /run/c.sock); else `/run/lvsd[_NS][_INSTANCE].sock`, NS the
     /// network namespace (its name under /run/netns, else `net<inode>`;
     /// nothing in the host's) and INSTANCE the config's `instance NAME`.
     #[arg(long)]

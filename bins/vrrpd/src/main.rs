@@ -46,7 +46,7 @@ struct Cli {
     /// Unix socket serving `vrrpd status` (mode 0600). Default, derived as
     /// keepalived derives its pid files so that two daemons on one host never
     /// collide: with -p PIDFILE, PIDFILE with the extension .sock (`-p
-    /// /run/a.pid`: /run/a.sock); else /run/vrrpd[_NS][_INSTANCE].sock, NS the
+    /// /run/a.pid`: /run/a.sock); else `/run/vrrpd[_NS][_INSTANCE].sock`, NS the
     /// network namespace (the config's net_namespace, or its name under
     /// /run/netns, else `net<inode>`; nothing in the host's) and INSTANCE the
     /// config's `instance NAME`.
@@ -56,7 +56,7 @@ struct Cli {
     /// mode 0600, through a new randomly named file renamed over it, never
     /// through a symlink; a directory other users can write without the sticky
     /// bit is refused. Default as for --socket: PIDFILE with the extension
-    /// .json, else /tmp/vrrpd[_NS][_INSTANCE].json.
+    /// .json, else `/tmp/vrrpd[_NS][_INSTANCE].json`.
     #[arg(long)]
     dump_file: Option<PathBuf>,
     /// Check the configuration, print diagnostics and exit (0 = usable).
