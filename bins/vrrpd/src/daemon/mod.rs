@@ -235,6 +235,8 @@ async fn run(
     let mut watcher = NetWatcher::open(WatchGroups {
         links: true,
         addresses: true,
+        routes: true,
+        rules: true,
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
