@@ -446,6 +446,8 @@ pub struct RouteEntry {
     pub gateway: Option<IpAddr>,
     /// RTA_PRIORITY.
     pub metric: Option<u32>,
+    /// The header's TOS.
+    pub tos: u8,
 }
 
 /// A rule as the kernel reports it (the fields a comparison needs).
@@ -542,6 +544,7 @@ impl RouteEntry {
             oif: None,
             gateway: None,
             metric: None,
+            tos: m.header.tos,
         };
         for a in &m.attributes {
             match a {

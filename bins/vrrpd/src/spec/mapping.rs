@@ -1095,10 +1095,6 @@ pub fn map_instance(
         .iter()
         .map(|r| crate::spec::routes::map_rule(r, diags))
         .collect();
-    diags.extend(crate::spec::routes::virtual_tracking_warning(
-        &vi.virtual_routes,
-        &vi.virtual_rules,
-    ));
     if let Some(s) = vi.strict_mode.as_ref().or(g.vrrp_strict.as_ref())
         && s.value
     {
