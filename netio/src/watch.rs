@@ -96,6 +96,9 @@ pub enum NetEventKind {
 pub struct NetEvent {
     /// When the datagram carrying it was received.
     pub received_at: Instant,
+    /// The port id of the socket whose request caused it (`nlmsg_pid`; 0 for
+    /// the kernel's own changes), see [`crate::Rtnl::port_id`].
+    pub sender: u32,
     /// The event.
     pub kind: NetEventKind,
 }
@@ -132,10 +135,15 @@ impl NetWatcher {
                     tracing::debug!("skipping undecodable netlink event");
                     continue;
                 };
+                let sender = m.header.port_number;
                 let Some(kind) = event_of(m.payload) else {
                     continue;
                 };
-                self.pending.push_back(NetEvent { received_at, kind });
+                self.pending.push_back(NetEvent {
+                    received_at,
+                    sender,
+                    kind,
+                });
             }
         }
     }
@@ -257,6 +265,22 @@ mod tests {
         // an added route is not an event
         let d = datagram(RouteNetlinkMessage::NewRoute(route().to_message(false)));
         assert!(events_of(&d).is_empty());
+    }
+
+    /// The sender (`nlmsg_pid`) is the header's port number.
+    #[test]
+    fn sender_is_the_port_number() {
+        let mut h = NetlinkHeader::default();
+        h.port_number = 77;
+        let mut msg = NetlinkMessage::new(
+            h,
+            NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelRoute(route().to_message(false))),
+        );
+        msg.finalize();
+        let mut buf = vec![0; msg.buffer_len()];
+        msg.serialize(&mut buf);
+        let m = split_messages(&buf).remove(0).unwrap();
+        assert_eq!(m.header.port_number, 77);
     }
 
     #[test]

@@ -755,6 +755,7 @@ static_routes {
  198.51.100.0/24 via 10.9.0.254 dev eth0 metric 30
  198.51.101.0/24 via 10.9.0.254 dev eth0 no_track
  198.51.102.0/24 via 10.9.0.254
+ fd00:77::/64 via fd00:9::fe dev eth0
 }
 static_rules {
  from 198.51.100.0/24 table 300 priority 300
@@ -766,6 +767,7 @@ const WATCHED_ROUTES: &str = " virtual_routes {
   10.20.0.0/16 via 10.9.0.254 dev eth0 metric 50
   10.28.0.0/16 dev eth0 no_track
   10.40.0.0/16 via 10.9.0.254
+  2001:db8:5::/64 via fd00:9::fe dev eth0
  }
  virtual_rules {
   from 10.9.0.44/32 table 100 priority 100
@@ -776,9 +778,11 @@ const WATCHED_ROUTES: &str = " virtual_routes {
 /// Entries deleted by someone else (`ip route/rule/addr del` in both
 /// namespaces), as keepalived_netlink.c `netlink_route_filter`,
 /// `netlink_rule_filter` and `reinstate_static_*`: deleted tracked static
-/// routes, rules and addresses come back; `no_track` ones (and a route
-/// without `dev`, which is not tracked) stay deleted and the instance stays
-/// Master; a deleted tracked virtual route, then a deleted tracked virtual
+/// routes, rules and addresses come back (an IPv6 static route too: static
+/// routes are matched without their metric); `no_track` ones, a route
+/// without `dev` (not tracked) and an IPv6 virtual route without `metric`
+/// (the kernel reports metric 1024, keepalived compares 0) stay deleted and
+/// the instance stays Master; a deleted tracked virtual route, then a deleted tracked virtual
 /// rule, each sends the Master to Backup and, with no other router, back to
 /// Master with its entries. After each step the kernel state of both
 /// namespaces and the sequence of states both daemons logged are equal.
@@ -827,11 +831,13 @@ fn deleted_entries_are_watched_as_keepalived() {
         "route del 198.51.100.0/24 via 10.9.0.254 dev eth0 metric 30",
         "rule del from 198.51.100.0/24 table 300 priority 300",
         "addr del 192.0.2.50/24 dev eth1",
+        "-6 route del fd00:77::/64 via fd00:9::fe dev eth0",
     ]);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who} restored the static entries"), || {
             has(&l.ns, "\"198.51.100.0/24\"")
                 && has(&l.ns, "\"src\":\"198.51.100.0\"")
+                && has(&l.ns, "\"fd00:77::/64\"")
                 && sh(&format!("ip -n {} -4 addr show dev eth1", l.ns)).contains("192.0.2.50")
         });
     }
@@ -846,6 +852,8 @@ fn deleted_entries_are_watched_as_keepalived() {
         "route del 10.28.0.0/16 dev eth0",
         "route del 10.40.0.0/16 via 10.9.0.254",
         "rule del from 10.41.0.0/16 table 100 priority 120",
+        // reported with the kernel's IPv6 metric 1024, never matched
+        "-6 route del 2001:db8:5::/64 via fd00:9::fe dev eth0",
     ]);
     std::thread::sleep(Duration::from_secs(3));
     let left = assert_same("no_track entries deleted", &k, &k.ns, &o, &o.ns);
@@ -856,6 +864,7 @@ fn deleted_entries_are_watched_as_keepalived() {
         "10.28.0.0/16",
         "10.40.0.0/16",
         "10.41.0.0",
+        "2001:db8:5::/64",
     ] {
         assert!(
             !left.iter().any(|l| l.contains(gone)),

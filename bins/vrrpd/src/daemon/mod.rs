@@ -391,8 +391,14 @@ async fn run(
                     }
                     NetEventKind::AddressAdded(_) => router.on_interfaces_changed(None).await,
                     NetEventKind::AddressRemoved(a) => router.on_address_removed(a.ifindex, a.addr).await,
-                    NetEventKind::RouteRemoved(r) => router.on_route_removed(&r).await,
-                    NetEventKind::RuleRemoved(r) => router.on_rule_removed(&r).await,
+                    // our own deletions are not someone else's (keepalived
+                    // skips events whose nlmsg_pid is its command socket's)
+                    NetEventKind::RouteRemoved(r) if !router.caused(e.sender) => {
+                        router.on_route_removed(&r).await;
+                    }
+                    NetEventKind::RuleRemoved(r) if !router.caused(e.sender) => {
+                        router.on_rule_removed(&r).await;
+                    }
                     _ => {}
                 },
                 Err(e) => warn!("link watch: {e}"),

@@ -1357,6 +1357,13 @@ impl Router {
             .await;
     }
 
+    /// Whether a kernel event with this `nlmsg_pid` was caused by the
+    /// router's own netlink requests (keepalived_netlink.c
+    /// `netlink_parse_info` skips those for deletions).
+    pub fn caused(&self, sender: u32) -> bool {
+        sender != 0 && self.rtnl.port_id() == Some(sender)
+    }
+
     /// The families whose route and rule deletions keepalived would see:
     /// those of the instances' tracked virtual routes and rules.
     fn monitored(&self) -> Monitored {
