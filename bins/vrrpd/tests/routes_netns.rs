@@ -902,3 +902,95 @@ fn deleted_entries_are_watched_as_keepalived() {
     od.stop();
     assert_same("after SIGTERM", &k, &k.ns, &o, &o.ns);
 }
+
+/// The states instance `name` of `ns` entered, in order, from its daemon's
+/// log (keepalived "(NAME) Entering X STATE", vrrpd's "state change" lines).
+fn instance_states(link: &Link, ns: &str, vrrpd: bool, name: &str) -> Vec<&'static str> {
+    let log = link.log(ns);
+    log.lines()
+        .filter(|l| {
+            if vrrpd {
+                l.contains("state change")
+                    && !l.contains("sync group")
+                    && l.contains(&format!("instance={name} "))
+            } else {
+                l.contains(&format!("({name}) Entering"))
+            }
+        })
+        .filter_map(|l| {
+            ["MASTER", "BACKUP", "FAULT"].into_iter().find(|s| {
+                l.contains(&format!("to=\"{s}\"")) || l.contains(&format!("Entering {s} STATE"))
+            })
+        })
+        .collect()
+}
+
+/// A deleted tracked virtual route of one instance of a sync group sends
+/// the whole group to Backup and back (keepalived `set_vrrp_backup`), as
+/// keepalived does; the other instance's routes come back with it.
+#[test]
+fn deleted_route_in_a_sync_group_as_keepalived() {
+    let what = "route watch sync group differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("rw-gk-{pid}"), &[]);
+    let o = Link::new(format!("rw-go-{pid}"), &[]);
+    let conf = "global_defs {\n router_id rw\n}\n\
+                vrrp_sync_group G {\n group {\n  one\n  two\n }\n}\n\
+                vrrp_instance one {\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+                priority 100\n advert_int 1\n\
+                virtual_ipaddress {\n  10.9.0.33/32\n }\n\
+                virtual_routes {\n  10.50.0.0/16 via 10.9.0.254 dev eth0\n }\n}\n\
+                vrrp_instance two {\n state BACKUP\n interface eth0\n virtual_router_id 34\n\
+                priority 100\n advert_int 1\n\
+                virtual_ipaddress {\n  10.9.0.34/32\n }\n\
+                virtual_routes {\n  10.51.0.0/16 via 10.9.0.254 dev eth0\n }\n}\n";
+    let mut kd = k.start(&k.ns, conf, false);
+    let mut od = o.start(&o.ns, conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s group Master"), || {
+            has(&l.ns, "\"10.50.0.0/16\"") && has(&l.ns, "\"10.51.0.0/16\"")
+        });
+    }
+    assert_same("Master", &k, &k.ns, &o, &o.ns);
+    let before: Vec<usize> = ["one", "two"]
+        .iter()
+        .map(|i| instance_states(&k, &k.ns, false, i).len())
+        .collect();
+    for l in [&k, &o] {
+        sh(&format!(
+            "ip -n {} route del 10.50.0.0/16 via 10.9.0.254 dev eth0",
+            l.ns
+        ));
+    }
+    for (l, vrrpd, who) in [(&k, false, "keepalived"), (&o, true, "vrrpd")] {
+        wait_for(&format!("{who}'s group back"), || {
+            ["one", "two"]
+                .iter()
+                .zip(&before)
+                .all(|(i, n)| instance_states(l, &l.ns, vrrpd, i).len() >= n + 2)
+                && has(&l.ns, "\"10.50.0.0/16\"")
+        });
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    for (i, n) in ["one", "two"].iter().zip(&before) {
+        let (ks, os) = (
+            instance_states(&k, &k.ns, false, i),
+            instance_states(&o, &o.ns, true, i),
+        );
+        assert_eq!(
+            os,
+            ks,
+            "{i}: states (vrrpd, keepalived)\n--- keepalived log ---\n{}\n--- vrrpd log ---\n{}",
+            k.log(&k.ns),
+            o.log(&o.ns)
+        );
+        assert_eq!(&ks[*n..], ["BACKUP", "MASTER"], "{i}");
+    }
+    assert_same("group back", &k, &k.ns, &o, &o.ns);
+    kd.stop();
+    od.stop();
+    assert_same("after SIGTERM", &k, &k.ns, &o, &o.ns);
+}
