@@ -39,15 +39,19 @@ pub(super) struct Monitored {
 impl Monitored {
     /// Adds the families of an instance's tracked virtual routes and rules
     /// (vrrp.c `vrrp_complete_instance`).
-    pub fn add(&mut self, routes: &[RouteConf], rules: &[RuleConf]) {
-        for r in routes.iter().filter(|r| r.tracked) {
+    pub fn add<'a>(
+        &mut self,
+        routes: impl IntoIterator<Item = &'a RouteConf>,
+        rules: impl IntoIterator<Item = &'a RuleConf>,
+    ) {
+        for r in routes.into_iter().filter(|r| r.tracked) {
             if r.spec.ipv6 {
                 self.v6_routes = true;
             } else {
                 self.v4_routes = true;
             }
         }
-        for r in rules.iter().filter(|r| r.tracked) {
+        for r in rules.into_iter().filter(|r| r.tracked) {
             if r.spec.ipv6 {
                 self.v6_rules = true;
             } else {

@@ -292,9 +292,10 @@ impl RouteSet {
 
     /// The families of this set's tracked routes and rules.
     pub fn add_monitored(&self, m: &mut Monitored) {
-        let routes: Vec<RouteConf> = self.routes.iter().map(|r| r.conf.clone()).collect();
-        let rules: Vec<RuleConf> = self.rules.iter().map(|r| r.conf.clone()).collect();
-        m.add(&routes, &rules);
+        m.add(
+            self.routes.iter().map(|r| &r.conf),
+            self.rules.iter().map(|r| &r.conf),
+        );
     }
 
     /// A reload: the new set, carrying over what is already in the kernel
