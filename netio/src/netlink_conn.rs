@@ -145,6 +145,14 @@ impl Conn {
         })
     }
 
+    /// The kernel-assigned port id of the socket: the `nlmsg_pid` of the
+    /// events its requests cause.
+    pub(crate) fn port_id(&self) -> Option<u32> {
+        let mut addr = SocketAddr::new(0, 0);
+        self.sock.get_ref().get_address(&mut addr).ok()?;
+        Some(addr.port_number())
+    }
+
     /// Sends `msg` with `flags` (NLM_F_REQUEST added; NLM_F_ACK added unless it is a
     /// dump) and collects the replies until the ACK or NLMSG_DONE.
     pub(crate) async fn request(

@@ -446,6 +446,8 @@ pub struct RouteEntry {
     pub gateway: Option<IpAddr>,
     /// RTA_PRIORITY.
     pub metric: Option<u32>,
+    /// The header's TOS.
+    pub tos: u8,
 }
 
 /// A rule as the kernel reports it (the fields a comparison needs).
@@ -461,6 +463,64 @@ pub struct RuleEntry {
     pub from: Option<(IpAddr, u8)>,
     /// FRA_PROTOCOL.
     pub protocol: Option<u8>,
+    /// FR_ACT_* (1 table, 2 goto, 3 nop, 6 blackhole, 7 unreachable,
+    /// 8 prohibit).
+    pub action: u8,
+    /// FRA_GOTO.
+    pub goto: Option<u32>,
+    /// FRA_DST and length.
+    pub to: Option<(IpAddr, u8)>,
+    /// The header's TOS.
+    pub tos: u8,
+    /// FIB_RULE_INVERT (`not`).
+    pub invert: bool,
+    /// FRA_FWMARK.
+    pub fwmark: Option<u32>,
+    /// FRA_FWMASK.
+    pub fwmask: Option<u32>,
+    /// FRA_IFNAME (`iif`).
+    pub iif: Option<String>,
+    /// FRA_OIFNAME (`oif`).
+    pub oif: Option<String>,
+}
+
+impl RuleEntry {
+    /// The fields of a decoded RTM_NEWRULE / RTM_DELRULE body (the
+    /// decoder checks every attribute's length).
+    pub(crate) fn from_message(m: &RuleMessage) -> RuleEntry {
+        let mut e = RuleEntry {
+            ipv6: m.header.family == AddressFamily::Inet6,
+            priority: 0,
+            table: u32::from(m.header.table),
+            from: None,
+            protocol: None,
+            action: u8::from(m.header.action),
+            goto: None,
+            to: None,
+            tos: m.header.tos,
+            invert: m.header.flags.contains(RuleFlags::Invert),
+            fwmark: None,
+            fwmask: None,
+            iif: None,
+            oif: None,
+        };
+        for a in &m.attributes {
+            match a {
+                RuleAttribute::Priority(p) => e.priority = *p,
+                RuleAttribute::Table(t) => e.table = *t,
+                RuleAttribute::Source(s) => e.from = Some((*s, m.header.src_len)),
+                RuleAttribute::Destination(d) => e.to = Some((*d, m.header.dst_len)),
+                RuleAttribute::Protocol(p) => e.protocol = Some(u8::from(*p)),
+                RuleAttribute::Goto(g) => e.goto = Some(*g),
+                RuleAttribute::FwMark(v) => e.fwmark = Some(*v),
+                RuleAttribute::FwMask(v) => e.fwmask = Some(*v),
+                RuleAttribute::Iifname(n) => e.iif = Some(n.clone()),
+                RuleAttribute::Oifname(n) => e.oif = Some(n.clone()),
+                _ => {}
+            }
+        }
+        e
+    }
 }
 
 fn addr_of(a: &RouteAddress) -> Option<IpAddr> {
@@ -472,7 +532,9 @@ fn addr_of(a: &RouteAddress) -> Option<IpAddr> {
 }
 
 impl RouteEntry {
-    fn from_message(m: &RouteMessage) -> RouteEntry {
+    /// The fields of a decoded RTM_NEWROUTE / RTM_DELROUTE body (the
+    /// decoder checks every attribute's length).
+    pub(crate) fn from_message(m: &RouteMessage) -> RouteEntry {
         let mut e = RouteEntry {
             ipv6: m.header.address_family == AddressFamily::Inet6,
             table: u32::from(m.header.table),
@@ -482,6 +544,7 @@ impl RouteEntry {
             oif: None,
             gateway: None,
             metric: None,
+            tos: m.header.tos,
         };
         for a in &m.attributes {
             match a {
@@ -580,25 +643,7 @@ impl Rtnl {
         Ok(replies
             .iter()
             .filter_map(|r| match r {
-                RouteNetlinkMessage::NewRule(m) => {
-                    let mut e = RuleEntry {
-                        ipv6: m.header.family == AddressFamily::Inet6,
-                        priority: 0,
-                        table: u32::from(m.header.table),
-                        from: None,
-                        protocol: None,
-                    };
-                    for a in &m.attributes {
-                        match a {
-                            RuleAttribute::Priority(p) => e.priority = *p,
-                            RuleAttribute::Table(t) => e.table = *t,
-                            RuleAttribute::Source(s) => e.from = Some((*s, m.header.src_len)),
-                            RuleAttribute::Protocol(p) => e.protocol = Some(u8::from(*p)),
-                            _ => {}
-                        }
-                    }
-                    Some(e)
-                }
+                RouteNetlinkMessage::NewRule(m) => Some(RuleEntry::from_message(m)),
                 _ => None,
             })
             .collect())

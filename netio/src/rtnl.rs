@@ -319,6 +319,12 @@ impl Rtnl {
     }
 
     /// The request connection (for the route and rule requests in [`crate::route`]).
+    /// The port id of this connection: a kernel event caused by one of its
+    /// requests carries it as [`crate::NetEvent::sender`].
+    pub fn port_id(&self) -> Option<u32> {
+        self.conn.port_id()
+    }
+
     pub(crate) fn conn(&self) -> &Conn {
         &self.conn
     }

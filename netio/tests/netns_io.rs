@@ -244,6 +244,8 @@ fn vip_add_remove_visible_in_ip_addr_and_events() {
         let mut watch = NetWatcher::open(WatchGroups {
             links: false,
             addresses: true,
+            routes: false,
+            rules: false,
         })
         .unwrap();
         let va = rt.link_by_name(IF_A).await.unwrap();
@@ -405,6 +407,8 @@ fn link_down_and_up_events() {
         let mut watch = NetWatcher::open(WatchGroups {
             links: true,
             addresses: false,
+            routes: false,
+            rules: false,
         })
         .unwrap();
         let idx = netio::netns::if_index(IF_A).unwrap();
@@ -450,6 +454,8 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         let mut watch = NetWatcher::open(WatchGroups {
             links: true,
             addresses: false,
+            routes: false,
+            rules: false,
         })
         .unwrap();
         let parent = rt.link_by_name(IF_A).await.unwrap();

@@ -767,6 +767,8 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     let mut watcher = match netio::NetWatcher::open(netio::WatchGroups {
         links: false,
         addresses: true,
+        routes: false,
+        rules: false,
     }) {
         Ok(w) => {
             resync_addresses(&mut d).await;

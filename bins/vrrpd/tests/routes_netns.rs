@@ -17,7 +17,10 @@
 //! fastopen_no_cookie/realms/expires, and rules with from/to/not/fwmark with a mask/iif/oif/
 //! uidrange/goto/blackhole/unreachable/suppress_prefixlength/realms/
 //! sup_group/ipproto/sport/dport (a single port: kept without it), automatic
-//! preferences per family, and an `inet6` entry keepalived refuses. Two
+//! preferences per family, and an `inet6` entry keepalived refuses. Entries
+//! deleted by someone else (static ones restored, tracked virtual ones
+//! sending the Master to Backup, `no_track` ones left alone) are compared
+//! the same way, with the states both daemons logged. Two
 //! configurations from the real-world corpus (OpenStack Octavia's and
 //! Neutron's) are checked the same way when the corpus is present.
 
@@ -728,4 +731,269 @@ fn corpus_neutron_same_routes_as_keepalived() {
         &[("eth1", &[]), ("eth2", &[]), ("eth10", &[])],
         "\"192.168.1.1\"",
     );
+}
+
+/// The VRRP states `ns` entered, in order, from its daemon's log
+/// (keepalived "Entering X STATE", vrrpd `to="X"`).
+fn states(link: &Link, ns: &str, vrrpd: bool) -> Vec<&'static str> {
+    let log = link.log(ns);
+    log.lines()
+        .filter_map(|l| {
+            ["MASTER", "BACKUP", "FAULT"].into_iter().find(|s| {
+                if vrrpd {
+                    l.contains(&format!("to=\"{s}\""))
+                } else {
+                    l.contains(&format!("Entering {s} STATE"))
+                }
+            })
+        })
+        .collect()
+}
+
+const WATCHED_STATIC: &str = "static_ipaddress {
+ 192.0.2.50/24 dev eth1
+ 192.0.3.51/24 dev eth1 no_track
+}
+static_routes {
+ 198.51.100.0/24 via 10.9.0.254 dev eth0 metric 30
+ 198.51.101.0/24 via 10.9.0.254 dev eth0 no_track
+ 198.51.102.0/24 via 10.9.0.254
+ fd00:77::/64 via fd00:9::fe dev eth0
+}
+static_rules {
+ from 198.51.100.0/24 table 300 priority 300
+ from 198.51.101.0/24 table 300 priority 301 no_track
+}
+";
+
+const WATCHED_ROUTES: &str = " virtual_routes {
+  10.20.0.0/16 via 10.9.0.254 dev eth0 metric 50
+  10.28.0.0/16 dev eth0 no_track
+  10.40.0.0/16 via 10.9.0.254
+  2001:db8:5::/64 via fd00:9::fe dev eth0
+ }
+ virtual_rules {
+  from 10.9.0.44/32 table 100 priority 100
+  from 10.41.0.0/16 table 100 priority 120 no_track
+ }
+";
+
+/// Entries deleted by someone else (`ip route/rule/addr del` in both
+/// namespaces), as keepalived_netlink.c `netlink_route_filter`,
+/// `netlink_rule_filter` and `reinstate_static_*`: deleted tracked static
+/// routes, rules and addresses come back (an IPv6 static route too: static
+/// routes are matched without their metric); `no_track` ones, a route
+/// without `dev` (not tracked) and an IPv6 virtual route without `metric`
+/// (the kernel reports metric 1024, keepalived compares 0) stay deleted and
+/// the instance stays Master; a deleted tracked virtual route, then a deleted tracked virtual
+/// rule, each sends the Master to Backup and, with no other router, back to
+/// Master with its entries. After each step the kernel state of both
+/// namespaces and the sequence of states both daemons logged are equal.
+#[test]
+fn deleted_entries_are_watched_as_keepalived() {
+    let what = "route watch differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let extra: &[(&str, &[&str])] = &[("eth1", &[])];
+    let k = Link::new(format!("rw-k-{pid}"), extra);
+    let o = Link::new(format!("rw-o-{pid}"), extra);
+    let conf = config(WATCHED_STATIC, WATCHED_ROUTES, 100);
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} Master with its routes"), || {
+            has(&l.ns, "\"10.20.0.0/16\"") && has(&l.ns, "\"src\":\"10.9.0.44\"")
+        });
+    }
+    assert_same("Master", &k, &k.ns, &o, &o.ns);
+    let same_states = |phase: &str| {
+        let (ks, os) = (states(&k, &k.ns, false), states(&o, &o.ns, true));
+        assert_eq!(
+            os,
+            ks,
+            "{phase}: states (vrrpd, keepalived)\n--- keepalived log ---\n{}\n--- vrrpd log ---\n{}",
+            k.log(&k.ns),
+            o.log(&o.ns)
+        );
+        ks
+    };
+    let master = same_states("Master");
+    assert_eq!(master.last(), Some(&"MASTER"));
+
+    // 1. tracked static route, rule and address: added again
+    let del = |cmds: &[&str]| {
+        for l in [&k, &o] {
+            for c in cmds {
+                sh(&format!("ip -n {} {c}", l.ns));
+            }
+        }
+    };
+    del(&[
+        "route del 198.51.100.0/24 via 10.9.0.254 dev eth0 metric 30",
+        "rule del from 198.51.100.0/24 table 300 priority 300",
+        "addr del 192.0.2.50/24 dev eth1",
+        "-6 route del fd00:77::/64 via fd00:9::fe dev eth0",
+    ]);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} restored the static entries"), || {
+            has(&l.ns, "\"198.51.100.0/24\"")
+                && has(&l.ns, "\"src\":\"198.51.100.0\"")
+                && has(&l.ns, "\"fd00:77::/64\"")
+                && sh(&format!("ip -n {} -4 addr show dev eth1", l.ns)).contains("192.0.2.50")
+        });
+    }
+    assert_same("static entries restored", &k, &k.ns, &o, &o.ns);
+
+    // 2. no_track and untracked entries: left deleted, still Master
+    del(&[
+        "route del 198.51.101.0/24 via 10.9.0.254 dev eth0",
+        "route del 198.51.102.0/24 via 10.9.0.254",
+        "rule del from 198.51.101.0/24 table 300 priority 301",
+        "addr del 192.0.3.51/24 dev eth1",
+        "route del 10.28.0.0/16 dev eth0",
+        "route del 10.40.0.0/16 via 10.9.0.254",
+        "rule del from 10.41.0.0/16 table 100 priority 120",
+        // reported with the kernel's IPv6 metric 1024, never matched
+        "-6 route del 2001:db8:5::/64 via fd00:9::fe dev eth0",
+    ]);
+    std::thread::sleep(Duration::from_secs(3));
+    let left = assert_same("no_track entries deleted", &k, &k.ns, &o, &o.ns);
+    for gone in [
+        "198.51.101.0/24",
+        "198.51.102.0/24",
+        "\"src\":\"198.51.101.0\"",
+        "10.28.0.0/16",
+        "10.40.0.0/16",
+        "10.41.0.0",
+        "2001:db8:5::/64",
+    ] {
+        assert!(
+            !left.iter().any(|l| l.contains(gone)),
+            "{gone} came back: {left:#?}"
+        );
+    }
+    for l in [&k, &o] {
+        assert!(!sh(&format!("ip -n {} -4 addr show dev eth1", l.ns)).contains("192.0.3.51"));
+    }
+    assert_eq!(same_states("after no_track deletions"), master);
+
+    // 3. tracked virtual route: Backup, then Master again with the route
+    del(&["route del 10.20.0.0/16 via 10.9.0.254 dev eth0 metric 50"]);
+    for (l, ns, vrrpd, who) in [(&k, &k.ns, false, "keepalived"), (&o, &o.ns, true, "vrrpd")] {
+        wait_for(&format!("{who} left and took over again"), || {
+            states(l, ns, vrrpd).len() >= master.len() + 2 && has(ns, "\"10.20.0.0/16\"")
+        });
+    }
+    let after_route = same_states("after deleting a tracked virtual route");
+    assert_eq!(&after_route[master.len()..], ["BACKUP", "MASTER"]);
+    assert_same("tracked route deleted", &k, &k.ns, &o, &o.ns);
+
+    // 4. tracked virtual rule: the same
+    del(&["rule del from 10.9.0.44/32 table 100 priority 100"]);
+    for (l, ns, vrrpd, who) in [(&k, &k.ns, false, "keepalived"), (&o, &o.ns, true, "vrrpd")] {
+        wait_for(&format!("{who} left and took over again"), || {
+            states(l, ns, vrrpd).len() >= after_route.len() + 2 && has(ns, "\"src\":\"10.9.0.44\"")
+        });
+    }
+    let after_rule = same_states("after deleting a tracked virtual rule");
+    assert_eq!(&after_rule[after_route.len()..], ["BACKUP", "MASTER"]);
+    assert_same("tracked rule deleted", &k, &k.ns, &o, &o.ns);
+
+    kd.stop();
+    od.stop();
+    assert_same("after SIGTERM", &k, &k.ns, &o, &o.ns);
+}
+
+/// The states instance `name` of `ns` entered, in order, from its daemon's
+/// log (keepalived "(NAME) Entering X STATE", vrrpd's "state change" lines).
+fn instance_states(link: &Link, ns: &str, vrrpd: bool, name: &str) -> Vec<&'static str> {
+    let log = link.log(ns);
+    log.lines()
+        .filter(|l| {
+            if vrrpd {
+                l.contains("state change")
+                    && !l.contains("sync group")
+                    && l.contains(&format!("instance={name} "))
+            } else {
+                l.contains(&format!("({name}) Entering"))
+            }
+        })
+        .filter_map(|l| {
+            ["MASTER", "BACKUP", "FAULT"].into_iter().find(|s| {
+                l.contains(&format!("to=\"{s}\"")) || l.contains(&format!("Entering {s} STATE"))
+            })
+        })
+        .collect()
+}
+
+/// A deleted tracked virtual route of one instance of a sync group sends
+/// the whole group to Backup and back (keepalived `set_vrrp_backup`), as
+/// keepalived does; the other instance's routes come back with it.
+#[test]
+fn deleted_route_in_a_sync_group_as_keepalived() {
+    let what = "route watch sync group differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Link::new(format!("rw-gk-{pid}"), &[]);
+    let o = Link::new(format!("rw-go-{pid}"), &[]);
+    let conf = "global_defs {\n router_id rw\n}\n\
+                vrrp_sync_group G {\n group {\n  one\n  two\n }\n}\n\
+                vrrp_instance one {\n state BACKUP\n interface eth0\n virtual_router_id 33\n\
+                priority 100\n advert_int 1\n\
+                virtual_ipaddress {\n  10.9.0.33/32\n }\n\
+                virtual_routes {\n  10.50.0.0/16 via 10.9.0.254 dev eth0\n }\n}\n\
+                vrrp_instance two {\n state BACKUP\n interface eth0\n virtual_router_id 34\n\
+                priority 100\n advert_int 1\n\
+                virtual_ipaddress {\n  10.9.0.34/32\n }\n\
+                virtual_routes {\n  10.51.0.0/16 via 10.9.0.254 dev eth0\n }\n}\n";
+    let mut kd = k.start(&k.ns, conf, false);
+    let mut od = o.start(&o.ns, conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s group Master"), || {
+            has(&l.ns, "\"10.50.0.0/16\"") && has(&l.ns, "\"10.51.0.0/16\"")
+        });
+    }
+    assert_same("Master", &k, &k.ns, &o, &o.ns);
+    let before: Vec<usize> = ["one", "two"]
+        .iter()
+        .map(|i| instance_states(&k, &k.ns, false, i).len())
+        .collect();
+    for l in [&k, &o] {
+        sh(&format!(
+            "ip -n {} route del 10.50.0.0/16 via 10.9.0.254 dev eth0",
+            l.ns
+        ));
+    }
+    for (l, vrrpd, who) in [(&k, false, "keepalived"), (&o, true, "vrrpd")] {
+        wait_for(&format!("{who}'s group back"), || {
+            ["one", "two"]
+                .iter()
+                .zip(&before)
+                .all(|(i, n)| instance_states(l, &l.ns, vrrpd, i).len() >= n + 2)
+                && has(&l.ns, "\"10.50.0.0/16\"")
+        });
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    for (i, n) in ["one", "two"].iter().zip(&before) {
+        let (ks, os) = (
+            instance_states(&k, &k.ns, false, i),
+            instance_states(&o, &o.ns, true, i),
+        );
+        assert_eq!(
+            os,
+            ks,
+            "{i}: states (vrrpd, keepalived)\n--- keepalived log ---\n{}\n--- vrrpd log ---\n{}",
+            k.log(&k.ns),
+            o.log(&o.ns)
+        );
+        assert_eq!(&ks[*n..], ["BACKUP", "MASTER"], "{i}");
+    }
+    assert_same("group back", &k, &k.ns, &o, &o.ns);
+    kd.stop();
+    od.stop();
+    assert_same("after SIGTERM", &k, &k.ns, &o, &o.ns);
 }

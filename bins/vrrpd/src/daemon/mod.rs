@@ -24,6 +24,7 @@ mod namespace;
 mod process_table;
 mod promote;
 mod reload;
+mod route_watch;
 mod router;
 mod routes;
 pub(crate) mod scripting;
@@ -234,10 +235,14 @@ async fn run(
         }
     };
     // Addresses too: a VIP deleted by someone else sends its Master to
-    // Backup (vip_watch.rs), and dynamic_interfaces waits for addresses.
+    // Backup (vip_watch.rs), and dynamic_interfaces waits for addresses;
+    // routes and rules: a deleted virtual one does the same, a deleted
+    // static one is added again (route_watch.rs).
     let mut watcher = NetWatcher::open(WatchGroups {
         links: true,
         addresses: true,
+        routes: true,
+        rules: true,
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
@@ -401,6 +406,14 @@ async fn run(
                     }
                     NetEventKind::AddressAdded(_) => router.on_interfaces_changed(None).await,
                     NetEventKind::AddressRemoved(a) => router.on_address_removed(a.ifindex, a.addr).await,
+                    // our own deletions are not someone else's (keepalived
+                    // skips events whose nlmsg_pid is its command socket's)
+                    NetEventKind::RouteRemoved(r) if !router.caused(e.sender) => {
+                        router.on_route_removed(&r).await;
+                    }
+                    NetEventKind::RuleRemoved(r) if !router.caused(e.sender) => {
+                        router.on_rule_removed(&r).await;
+                    }
                     _ => {}
                 },
                 Err(e) => warn!("link watch: {e}"),

@@ -23,11 +23,13 @@ use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
+use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
+use netio::{RouteEntry, RuleEntry};
 
 mod dynamic;
 
@@ -1346,7 +1348,8 @@ impl Router {
 
     /// An address was deleted (RTM_DELADDR): when it is a tracked VIP of a
     /// Master on that interface, the Master goes to Backup with priority 0
-    /// and returns after Skew_Time (vip_watch.rs).
+    /// and returns after Skew_Time (vip_watch.rs); a tracked static address
+    /// is added again.
     pub async fn on_address_removed(&mut self, ifindex: u32, addr: IpAddr) {
         let watched: Vec<WatchedInstance<InstanceId>> = self
             .node
@@ -1367,11 +1370,107 @@ impl Router {
                 })
             })
             .collect();
-        let Some(id) = vip_watch::owner_of_removed(&watched, ifindex, addr) else {
+        if let Some(id) = vip_watch::owner_of_removed(&watched, ifindex, addr) {
+            if let Some(inst) = self.node.instance(id) {
+                info!(instance = %inst.name(), %addr, ifindex, "a virtual address was deleted: leaving Master");
+            }
+            let now = self.clock.now();
+            self.node.vip_removed(now, id);
+            self.flush().await;
+        }
+        // then a deleted static address comes back (keepalived
+        // `netlink_if_address_filter`, after the VIPs)
+        self.statics
+            .address_deleted(ifindex, addr, &self.rtnl, &netio::netns::if_index)
+            .await;
+    }
+
+    /// Whether a kernel event with this `nlmsg_pid` was caused by the
+    /// router's own netlink requests (keepalived_netlink.c
+    /// `netlink_parse_info` skips those for deletions).
+    pub fn caused(&self, sender: u32) -> bool {
+        sender != 0 && self.rtnl.port_id() == Some(sender)
+    }
+
+    /// The families whose route and rule deletions keepalived would see:
+    /// those of the instances' tracked virtual routes and rules.
+    fn monitored(&self) -> Monitored {
+        let mut m = Monitored::default();
+        for id in self.node.ids() {
+            if let Some(slot) = self.node.data(id) {
+                slot.routes.add_monitored(&mut m);
+            }
+        }
+        m
+    }
+
+    /// A route was deleted (RTM_DELROUTE, keepalived
+    /// `netlink_route_filter`): the first instance with a matching virtual
+    /// route no longer has it set, and when that route is tracked and the
+    /// instance Master, the instance goes to Backup as for a deleted VIP;
+    /// a route no instance has may be a static route, added again.
+    pub async fn on_route_removed(&mut self, e: &RouteEntry) {
+        if !route_watch::is_keepalived_route(e) {
             return;
-        };
-        if let Some(inst) = self.node.instance(id) {
-            info!(instance = %inst.name(), %addr, ifindex, "a virtual address was deleted: leaving Master");
+        }
+        let monitored = self.monitored();
+        if !monitored.routes(e.ipv6) {
+            return;
+        }
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids {
+            let Some(slot) = self.node.data_mut(id) else {
+                continue;
+            };
+            let Some(tracked) = slot
+                .routes
+                .virtual_route_deleted(e, &netio::netns::if_index)
+            else {
+                continue;
+            };
+            if tracked {
+                self.leave_for_deleted(id, "route").await;
+            }
+            return;
+        }
+        self.statics
+            .route_deleted(e, monitored, &self.rtnl, &netio::netns::if_index)
+            .await;
+    }
+
+    /// A policy rule was deleted (RTM_DELRULE, keepalived
+    /// `netlink_rule_filter`): as [`Router::on_route_removed`], for tracked
+    /// rules only.
+    pub async fn on_rule_removed(&mut self, e: &RuleEntry) {
+        if !route_watch::is_keepalived_rule(e) {
+            return;
+        }
+        let monitored = self.monitored();
+        if !monitored.rules(e.ipv6) {
+            return;
+        }
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids {
+            let Some(slot) = self.node.data_mut(id) else {
+                continue;
+            };
+            if slot.routes.rule_deleted(e) {
+                self.leave_for_deleted(id, "rule").await;
+                return;
+            }
+        }
+        self.statics.rule_deleted(e, monitored, &self.rtnl).await;
+    }
+
+    /// A Master whose tracked route or rule was deleted goes to Backup
+    /// with priority 0 and returns after Skew_Time (keepalived
+    /// `set_vrrp_backup`); the Node ignores an instance that is not Master.
+    async fn leave_for_deleted(&mut self, id: InstanceId, what: &str) {
+        match self.node.instance(id) {
+            Some(inst) if inst.state() == State::Master => {
+                info!(instance = %inst.name(), "a virtual {what} was deleted: leaving Master");
+            }
+            _ => return,
         }
         let now = self.clock.now();
         self.node.vip_removed(now, id);

@@ -6,7 +6,11 @@
 //! (`vrrp_iproute.c netlink_rtlist`, `clear_diff_routes`; `vrrp_iprule.c
 //! netlink_rulelist`, `clear_diff_rules`; `vrrp_ipaddress.c netlink_iplist`).
 
+use std::net::IpAddr;
+
 use netio::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
+
+use super::route_watch::{self, Monitored};
 use tracing::{debug, info, warn};
 
 use crate::spec::mapping::VipSpec;
@@ -253,6 +257,47 @@ impl RouteSet {
         }
     }
 
+    /// A deleted route compared with this instance's virtual routes
+    /// (keepalived `route_is_ours`, `netlink_route_filter`): the first that
+    /// matches is no longer set; `Some(tracked)` when one matched.
+    pub fn virtual_route_deleted(
+        &mut self,
+        e: &netio::RouteEntry,
+        ifindex_of: IfIndexOf<'_>,
+    ) -> Option<bool> {
+        let r = self.routes.iter_mut().find(|r| {
+            let oif = r.conf.dev.as_deref().and_then(ifindex_of);
+            route_watch::virtual_route_matches(&r.conf, oif, e)
+        })?;
+        r.set = false;
+        Some(r.conf.tracked)
+    }
+
+    /// A deleted rule compared with this set's tracked rules (keepalived
+    /// `rule_is_ours`, `netlink_rule_filter`): the first that matches is no
+    /// longer set; whether one matched.
+    pub fn rule_deleted(&mut self, e: &netio::RuleEntry) -> bool {
+        match self
+            .rules
+            .iter_mut()
+            .find(|r| route_watch::rule_matches(&r.conf, e))
+        {
+            Some(r) => {
+                r.set = false;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The families of this set's tracked routes and rules.
+    pub fn add_monitored(&self, m: &mut Monitored) {
+        m.add(
+            self.routes.iter().map(|r| &r.conf),
+            self.rules.iter().map(|r| &r.conf),
+        );
+    }
+
     /// A reload: the new set, carrying over what is already in the kernel
     /// (keepalived `clear_diff_rules`, then `clear_diff_routes`). Set rules
     /// missing from the new configuration are deleted, equal ones stay;
@@ -378,6 +423,104 @@ impl Statics {
             }
         }
         self.set.install(rtnl, "static", false, ifindex_of).await;
+    }
+
+    /// A deleted route no instance claimed: when it is a static route, it is
+    /// no longer set, and a tracked one is added again if the family's route
+    /// deletions are watched (keepalived `route_is_ours`,
+    /// `reinstate_static_route`).
+    pub async fn route_deleted(
+        &mut self,
+        e: &netio::RouteEntry,
+        monitored: Monitored,
+        rtnl: &Rtnl,
+        ifindex_of: IfIndexOf<'_>,
+    ) {
+        if !monitored.routes(e.ipv6) {
+            return;
+        }
+        let Some(r) = self
+            .set
+            .routes
+            .iter_mut()
+            .find(|r| route_watch::static_route_matches(&r.conf, e))
+        else {
+            return;
+        };
+        r.set = false;
+        if !r.conf.tracked {
+            return;
+        }
+        info!(route = %r.conf.text, "restoring deleted static route");
+        let res = match resolve(&r.conf, ifindex_of) {
+            Ok(s) => add_route(rtnl, &s, r.conf.mode)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        match res {
+            Ok(()) => r.set = true,
+            Err(e) => warn!(route = %r.conf.text, "cannot restore static route: {e}"),
+        }
+    }
+
+    /// A deleted rule no instance claimed: a tracked static rule is added
+    /// again if the family's rule deletions are watched (keepalived
+    /// `rule_is_ours`, `reinstate_static_rule`).
+    pub async fn rule_deleted(&mut self, e: &netio::RuleEntry, monitored: Monitored, rtnl: &Rtnl) {
+        if !monitored.rules(e.ipv6) {
+            return;
+        }
+        let Some(r) = self
+            .set
+            .rules
+            .iter_mut()
+            .find(|r| route_watch::rule_matches(&r.conf, e))
+        else {
+            return;
+        };
+        info!(rule = %r.conf.text, "restoring deleted static rule");
+        match rtnl.add_rule(&r.conf.spec).await {
+            Ok(()) => r.set = true,
+            Err(err) => {
+                r.set = false;
+                warn!(rule = %r.conf.text, "cannot restore static rule: {err}");
+            }
+        }
+    }
+
+    /// A deleted address: a tracked static address with that address on
+    /// that interface is added again (keepalived
+    /// `netlink_if_address_filter`, `reinstate_static_address`).
+    pub async fn address_deleted(
+        &mut self,
+        ifindex: u32,
+        addr: IpAddr,
+        rtnl: &Rtnl,
+        ifindex_of: IfIndexOf<'_>,
+    ) {
+        let Some((v, set)) = self.addresses.iter_mut().find(|(v, set)| {
+            let on = set.as_ref().map(|a| a.ifindex).or_else(|| {
+                ifindex_of(
+                    v.dev
+                        .as_deref()
+                        .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE),
+                )
+            });
+            !v.no_track && v.prefix.addr == addr && on == Some(ifindex)
+        }) else {
+            return;
+        };
+        info!(address = %v.prefix, "restoring deleted static address");
+        let a = static_address(v, ifindex);
+        match rtnl.add_address(&a).await {
+            Ok(()) => *set = Some(a),
+            Err(e) if e.is_already_exists() => *set = Some(a),
+            Err(e) => {
+                *set = None;
+                warn!(address = %v.prefix, "cannot restore static address: {e}");
+            }
+        }
     }
 
     /// Exit: rules, routes, then addresses this run set (keepalived

@@ -1106,10 +1106,6 @@ pub fn map_instance(
         .iter()
         .map(|r| crate::spec::routes::map_rule(r, diags))
         .collect();
-    diags.extend(crate::spec::routes::virtual_tracking_warning(
-        &vi.virtual_routes,
-        &vi.virtual_rules,
-    ));
     let mcast_group = crate::spec::mcast::group(vi, g, family, &name, diags);
     let promote_secondaries = match &vi.promote_secondaries {
         Some(p) if p.value && vmac.is_some() => {

@@ -27,6 +27,9 @@ pub struct RouteConf {
     pub nexthop_devs: Vec<Option<String>>,
     /// `add` / `append` / `prepend`.
     pub mode: AddMode,
+    /// Watched for deletion: no `no_track`, and a `dev` (keepalived
+    /// `alloc_route` does not track a route without an interface).
+    pub tracked: bool,
     /// The entry as written (for logs).
     pub text: String,
 }
@@ -40,6 +43,8 @@ pub struct RuleConf {
     pub auto_priority: bool,
     /// Where it is written (automatic preferences go in file order).
     pub span: Span,
+    /// Watched for deletion: no `no_track`.
+    pub tracked: bool,
     /// The entry as written (for logs).
     pub text: String,
 }
@@ -65,31 +70,6 @@ fn untyped_warning(span: Span, what: &str, text: &str) -> Diagnostic {
         &format!("{what} option `{text}`"),
         "set it; vrrpd installs the entry without it",
     )
-}
-
-/// The first entry keepalived would watch (no `no_track`; a route also needs
-/// a `dev`), for a warning: vrrpd does not watch for entries deleted behind
-/// its back (keepalived_netlink.c `netlink_route_filter`,
-/// `netlink_rule_filter`, `reinstate_static_*`).
-fn first_tracked(routes: &[Route], rules: &[Rule]) -> Option<Span> {
-    routes
-        .iter()
-        .filter(|r| !r.no_track && r.dev.is_some())
-        .map(|r| r.span)
-        .chain(rules.iter().filter(|r| !r.no_track).map(|r| r.span))
-        .min()
-}
-
-/// The warning for an instance's tracked `virtual_routes` / `virtual_rules`.
-pub fn virtual_tracking_warning(routes: &[Route], rules: &[Rule]) -> Option<Diagnostic> {
-    first_tracked(routes, rules).map(|span| {
-        not_acted_on(
-            span,
-            "watching `virtual_routes` / `virtual_rules` entries without `no_track`",
-            "make the instance BACKUP when such an entry is deleted by something else while it \
-             is Master",
-        )
-    })
 }
 
 /// One `virtual_routes` / `static_routes` entry (keepalived `alloc_route`,
@@ -157,6 +137,7 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
             RouteMode::Append => AddMode::Append,
             _ => AddMode::Prepend,
         },
+        tracked: !r.no_track && r.dev.is_some(),
         text: r.words.join(" "),
     })
 }
@@ -232,6 +213,7 @@ pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
         },
         auto_priority: r.preference.is_none(),
         span: r.span,
+        tracked: !r.no_track,
         text: r.words.join(" "),
     }
 }
@@ -278,22 +260,6 @@ pub fn map_statics(cfg: &Config, diags: &mut Vec<Diagnostic>) -> StaticSpec {
         .iter()
         .map(|r| map_rule(r, diags))
         .collect();
-    let tracked_address = cfg
-        .static_ipaddress
-        .iter()
-        .filter(|a| !a.no_track)
-        .map(|a| a.address.span);
-    if let Some(span) = first_tracked(&cfg.static_routes, &cfg.static_rules)
-        .into_iter()
-        .chain(tracked_address)
-        .min()
-    {
-        diags.push(not_acted_on(
-            span,
-            "watching static addresses, routes and rules without `no_track`",
-            "add such an entry again when something else deletes it",
-        ));
-    }
     s
 }
 
@@ -357,16 +323,22 @@ mod tests {
                 .any(|m| m.contains("route option `ttl-propagate enabled`")),
             "{text:?}"
         );
-        assert!(
-            text.iter().any(|m| m.contains("watching static")),
-            "{text:?}"
-        );
+        // watching deleted entries is acted on: no warning about it
+        assert!(!text.iter().any(|m| m.contains("watching")), "{text:?}");
         let vi = &c.vrrp_instances[0];
-        let w = virtual_tracking_warning(&vi.virtual_routes, &vi.virtual_rules).unwrap();
-        // the first tracked entry: the second route (the first has no_track)
-        assert_eq!(w.span.map(|s| s.line), Some(12));
-        assert!(w.message.contains("BACKUP"));
-        let all_untracked = virtual_tracking_warning(&vi.virtual_routes[..1], &vi.virtual_rules);
-        assert!(all_untracked.is_none());
+        let routes: Vec<RouteConf> = vi
+            .virtual_routes
+            .iter()
+            .filter_map(|r| map_route(r, &mut d))
+            .collect();
+        // `no_track`, then a route with `dev`
+        assert_eq!(
+            routes.iter().map(|r| r.tracked).collect::<Vec<_>>(),
+            [false, true]
+        );
+        assert!(!map_rule(&vi.virtual_rules[0], &mut d).tracked);
+        // no `dev`: keepalived does not track it
+        let c = cfg("static_routes {\n 10.9.0.0/16 via 192.0.2.1\n}\n");
+        assert!(!map_route(&c.static_routes[0], &mut d).unwrap().tracked);
     }
 }
