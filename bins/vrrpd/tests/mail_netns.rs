@@ -21,6 +21,8 @@
 
 mod common;
 
+use common::{have, shell as sh};
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -34,23 +36,6 @@ const SINK_DIR: &str = "ML_SMTP_SINK_DIR";
 const SINK_PORT: u16 = 2525;
 /// The sink gives up after this long.
 const SINK_LIFETIME: Duration = Duration::from_secs(120);
-
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn sh(cmd: &str) -> String {
-    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Serves one SMTP client: records the dialogue into `out` and answers as
 /// a server accepting everything.

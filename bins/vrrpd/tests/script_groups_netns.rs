@@ -14,16 +14,11 @@
 
 mod common;
 
+use common::have;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 fn run(args: &[&str]) -> bool {
     Command::new(args[0])

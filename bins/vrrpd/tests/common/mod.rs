@@ -84,3 +84,23 @@ pub fn run_netns_script(script: &str, args: &[&str], summary: &str) -> Option<St
     assert!(line.ends_with(" 0 failed"), "{line}");
     Some(stdout)
 }
+
+/// True when `cmd` is on PATH (`command -v`).
+pub fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs `cmd` with `sh -c` and returns its standard output; the test fails,
+/// with the command's standard error, unless it succeeds.
+pub fn shell(cmd: &str) -> String {
+    let out = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
