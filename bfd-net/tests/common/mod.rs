@@ -313,3 +313,131 @@ pub fn send_udp(ns: &Netns, dst: &str, port: u16, ttl: u8, payload: &[u8]) {
     );
     ns.sh(&["python3", "-c", &script]);
 }
+
+/// FRR's zebra and bfdd running inside a namespace with their own
+/// pathspace and vty sockets; stopped and cleaned up on drop.
+pub struct Frr {
+    ns: String,
+    dir: std::path::PathBuf,
+}
+
+/// FRR's bfdd, zebra and vtysh are installed.
+pub const FRR_TOOLS: &[&str] = &["/usr/lib/frr/bfdd", "/usr/lib/frr/zebra", "vtysh"];
+
+impl Frr {
+    /// Starts zebra then bfdd in `ns` with `bfd_conf` (the `bfd` section).
+    pub fn start(ns: &Netns, bfd_conf: &str) -> Frr {
+        let dir = std::path::PathBuf::from(format!("/tmp/{}-frr", ns.0));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let etc = format!("/etc/frr/{}", ns.0);
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(format!("{etc}/vtysh.conf"), "").unwrap();
+        let frr = Frr {
+            ns: ns.0.clone(),
+            dir: dir.clone(),
+        };
+        let d = dir.to_str().unwrap();
+        std::fs::write(dir.join("zebra.conf"), format!("hostname {}\n", ns.0)).unwrap();
+        std::fs::write(
+            dir.join("bfdd.conf"),
+            format!("hostname {}\n{bfd_conf}", ns.0),
+        )
+        .unwrap();
+        let _ = run(&["chown", "-R", "frr:frr", d]);
+        let _ = run(&["chmod", "777", d]);
+        for daemon in ["zebra", "bfdd"] {
+            let bin = format!("/usr/lib/frr/{daemon}");
+            let conf = format!("{d}/{daemon}.conf");
+            let pid = format!("{d}/{daemon}.pid");
+            let zserv = format!("{d}/zserv.api");
+            let log = format!("file:{d}/{daemon}.log");
+            ns.sh(&[
+                &bin,
+                "-d",
+                "-N",
+                &ns.0,
+                "-f",
+                &conf,
+                "-i",
+                &pid,
+                "--vty_socket",
+                d,
+                "-z",
+                &zserv,
+                "--log",
+                &log,
+                "-A",
+                "127.0.0.1",
+            ]);
+            // Each daemon is ready when its vty socket exists.
+            let vty = dir.join(format!("{daemon}.vty"));
+            let end = Instant::now() + Duration::from_secs(10);
+            while !vty.exists() && Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        frr
+    }
+
+    /// Runs vtysh with `-c` commands; returns its output.
+    pub fn vtysh(&self, cmds: &[&str]) -> String {
+        let d = self.dir.to_str().unwrap();
+        let mut args = vec!["ip", "netns", "exec", &self.ns, "vtysh", "--vty_socket", d];
+        for c in cmds {
+            args.push("-c");
+            args.push(c);
+        }
+        let out = run(&args);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `show bfd peers json`, the entry of `peer`.
+    pub fn peer(&self, peer: &str) -> Option<serde_json::Value> {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.vtysh(&["show bfd peers json"])).ok()?;
+        v.as_array()?
+            .iter()
+            .find(|p| p["peer"].as_str() == Some(peer))
+            .cloned()
+    }
+
+    /// Polls `peer` until `pred` holds (returned) or `timeout` passes.
+    pub fn wait_peer(
+        &self,
+        peer: &str,
+        timeout: Duration,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> Option<serde_json::Value> {
+        let end = Instant::now() + timeout;
+        loop {
+            if let Some(p) = self.peer(peer)
+                && pred(&p)
+            {
+                return Some(p);
+            }
+            if Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The bfdd log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("bfdd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Frr {
+    fn drop(&mut self) {
+        for daemon in ["bfdd", "zebra"] {
+            if let Ok(pid) = std::fs::read_to_string(self.dir.join(format!("{daemon}.pid"))) {
+                let _ = run(&["kill", pid.trim()]);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(format!("/etc/frr/{}", self.ns));
+    }
+}
