@@ -133,7 +133,7 @@ fn steady_state_reception_allocates_nothing() {
             p.your_discriminator = 0;
         }
         p.emit(&mut buf).unwrap();
-        now = now + Duration::from_millis(100);
+        now += Duration::from_millis(100);
         let _ = s.handle_datagram(now, rx, &buf, &mut jitter);
         s.handle_timeout(now, &mut jitter);
         while s.poll_transmit().is_some() {}
@@ -141,7 +141,7 @@ fn steady_state_reception_allocates_nothing() {
     }
     assert_eq!(s.get(0x1111).unwrap().state(), State::Up);
     up(0x2222, 0x1111).emit(&mut buf).unwrap();
-    now = now + Duration::from_millis(100);
+    now += Duration::from_millis(100);
     let (n, r) = allocations(|| {
         let r = s.handle_datagram(now, rx, &buf, &mut jitter);
         while s.poll_transmit().is_some() {}
