@@ -281,14 +281,17 @@ impl Drop for NsBfd {
     }
 }
 
-/// Adds an nftables rule dropping BFD control packets sent from `ns`.
-pub fn drop_bfd_out(ns: &Netns) {
+/// Adds an nftables rule dropping BFD control packets sent from `ns`;
+/// returns the times just before the rule was added and just after.
+pub fn drop_bfd_out(ns: &Netns) -> (Instant, Instant) {
     ns.sh(&["nft", "add", "table", "inet", "bnbfd"]);
     ns.sh(&[
         "nft",
         "add chain inet bnbfd out { type filter hook output priority 0; }",
     ]);
+    let before = Instant::now();
     ns.sh(&["nft", "add rule inet bnbfd out udp dport 3784 drop"]);
+    (before, Instant::now())
 }
 
 /// Removes the rule of [`drop_bfd_out`].
