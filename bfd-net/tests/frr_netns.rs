@@ -197,3 +197,39 @@ fn frr_ipv4() {
 fn frr_ipv6_hoplimit_255() {
     interop("6", "fd00:77:6::1", "fd00:77:6::2", 64, true);
 }
+
+/// keepalived's default IPv6 hop limit (64) does not come up with FRR,
+/// which drops single-hop packets whose hop limit is not 255 (RFC 5881 §5):
+/// we hear FRR (it sends 255) but FRR never hears us.
+#[test]
+fn frr_ipv6_default_hoplimit_64_stays_down() {
+    if skip_netns_test("bfd-net frr_netns 6d", FRR_TOOLS) {
+        return;
+    }
+    let (us, them) = ("fd00:77:7::1", "fd00:77:7::2");
+    let (nr, nf) = pair(
+        "bn-fr6d",
+        "bn-ff6d",
+        &format!("{us}/64"),
+        &format!("{them}/64"),
+    );
+    let frr = Frr::start(&nf, &frr_conf(us, them));
+    let spec = PeerSpec::new("frr", them.parse().unwrap()).with_source(us.parse().unwrap());
+    assert_eq!(spec.ttl, 64);
+    let r = NsBfd::start(&nr, vec![spec]);
+    let s = r
+        .wait_status("frr", Duration::from_secs(5), |s| {
+            s.packets_in > 0 && s.packets_out > 0
+        })
+        .expect("no packets from FRR");
+    assert!(
+        r.next_event(Duration::from_secs(3)).is_none(),
+        "an event with hop limit 64"
+    );
+    let s2 = r.session("frr");
+    assert_ne!(s2.local_state, State::Up);
+    assert!(s2.packets_out > s.packets_out);
+    let p = frr.peer(us).expect("FRR has no such peer");
+    assert_eq!(p["status"], "down", "{p}");
+    assert_eq!(p["remote-id"], 0, "FRR heard us: {p}");
+}
