@@ -1,0 +1,120 @@
+//! The sockets of RFC 5881: one receive socket per address family on UDP
+//! port 3784, and one send socket per session bound to its source address
+//! and a port in 49152–65535 (keepalived `bfd_scheduler.c bfd_open_fd_in`,
+//! `bfd_open_fd_out`).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsRawFd;
+
+use bfd_core::packet::{CONTROL_PORT, SOURCE_PORTS};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::error::SystemError;
+use crate::rng::Rng;
+use crate::spec::PeerSpec;
+use crate::sys;
+
+/// An address family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub(crate) fn of(a: IpAddr) -> Family {
+        match a {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
+    }
+
+    fn unspecified(self) -> IpAddr {
+        match self {
+            Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }
+    }
+
+    fn domain(self) -> Domain {
+        match self {
+            Family::V4 => Domain::IPV4,
+            Family::V6 => Domain::IPV6,
+        }
+    }
+}
+
+fn sock_err(what: &'static str) -> impl FnOnce(io::Error) -> SystemError {
+    move |source| SystemError::Socket { what, source }
+}
+
+/// The receive socket of `family` on `*:3784`, non-blocking, reporting
+/// the TTL / hop limit of each datagram. The IPv6 one is IPv6-only, so
+/// each family has its own socket (keepalived uses one dual-stack socket;
+/// the packets seen are the same).
+pub(crate) fn open_receive(family: Family) -> Result<Socket, SystemError> {
+    let what = match family {
+        Family::V4 => "IPv4 receive",
+        Family::V6 => "IPv6 receive",
+    };
+    let s =
+        Socket::new(family.domain(), Type::DGRAM, Some(Protocol::UDP)).map_err(sock_err(what))?;
+    s.set_nonblocking(true).map_err(sock_err(what))?;
+    match family {
+        Family::V4 => sys::set_recv_ttl_v4(s.as_raw_fd()).map_err(sock_err(what))?,
+        Family::V6 => {
+            s.set_only_v6(true).map_err(sock_err(what))?;
+            s.set_recv_hoplimit_v6(true).map_err(sock_err(what))?;
+        }
+    }
+    let addr = SocketAddr::new(family.unspecified(), CONTROL_PORT);
+    s.bind(&addr.into())
+        .map_err(|source| SystemError::Bind { what, addr, source })?;
+    Ok(s)
+}
+
+/// A session's send socket: non-blocking, TTL / hop limit `spec.ttl`,
+/// bound to `spec.source` (or the unspecified address) and a free port
+/// of 49152–65535 tried from a random start, as keepalived's
+/// `bfd_open_fd_out` does (which, without a source address, leaves the port
+/// to the kernel; here the RFC 5881 §4 range holds in both cases). Returns
+/// the socket and its port.
+pub(crate) fn open_send(spec: &PeerSpec, rng: &mut Rng) -> Result<(Socket, u16), SystemError> {
+    let what = "send";
+    let family = Family::of(spec.neighbor);
+    let s =
+        Socket::new(family.domain(), Type::DGRAM, Some(Protocol::UDP)).map_err(sock_err(what))?;
+    s.set_nonblocking(true).map_err(sock_err(what))?;
+    set_ttl(&s, family, spec.ttl).map_err(sock_err(what))?;
+    if family == Family::V6 {
+        s.set_only_v6(true).map_err(sock_err(what))?;
+    }
+    let ip = spec.source.unwrap_or_else(|| family.unspecified());
+    let (lo, hi) = (*SOURCE_PORTS.start(), *SOURCE_PORTS.end());
+    let first = rng.in_range(lo, hi);
+    let mut port = first;
+    loop {
+        let addr = SocketAddr::new(ip, port);
+        match s.bind(&addr.into()) {
+            Ok(()) => return Ok((s, port)),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {}
+            Err(source) => return Err(SystemError::Bind { what, addr, source }),
+        }
+        port = if port == hi { lo } else { port + 1 };
+        if port == first {
+            return Err(SystemError::NoSourcePort {
+                name: spec.name.clone(),
+                addr: ip,
+            });
+        }
+    }
+}
+
+/// Sets the TTL (IPv4) or unicast hop limit (IPv6) of sent packets.
+pub(crate) fn set_ttl(s: &Socket, family: Family, ttl: u8) -> io::Result<()> {
+    match family {
+        Family::V4 => s.set_ttl_v4(u32::from(ttl)),
+        Family::V6 => s.set_unicast_hops_v6(u32::from(ttl)),
+    }
+}

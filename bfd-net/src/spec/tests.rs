@@ -1,0 +1,81 @@
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::*;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+#[test]
+fn defaults_are_keepalived_ones() {
+    let v4 = PeerSpec::new("a", ip("192.0.2.1"));
+    assert_eq!(v4.min_rx, Duration::from_millis(10));
+    assert_eq!(v4.min_tx, Duration::from_millis(10));
+    assert_eq!(v4.idle_tx, Duration::from_secs(1));
+    assert_eq!(
+        (v4.multiplier, v4.passive, v4.ttl, v4.max_hops),
+        (5, false, 255, 0)
+    );
+    assert_eq!(PeerSpec::new("b", ip("2001:db8::1")).ttl, 64);
+}
+
+#[test]
+fn validation_names_the_fault() {
+    let a = PeerSpec::new("a", ip("192.0.2.1"));
+    assert_eq!(validate(std::slice::from_ref(&a)), Ok(()));
+    assert_eq!(
+        validate(&[a.clone(), PeerSpec::new("a", ip("192.0.2.2"))]),
+        Err(SpecError::DuplicateName("a".into()))
+    );
+    assert!(matches!(
+        validate(&[a.clone(), PeerSpec::new("b", ip("192.0.2.1"))]),
+        Err(SpecError::DuplicateNeighbor { .. })
+    ));
+    assert_eq!(
+        validate(&[PeerSpec::new("", ip("192.0.2.1"))]),
+        Err(SpecError::EmptyName)
+    );
+    for bad in ["0.0.0.0", "224.0.0.18", "255.255.255.255", "::", "ff02::1"] {
+        assert!(
+            matches!(
+                validate(&[PeerSpec::new("x", ip(bad))]),
+                Err(SpecError::BadNeighbor { .. })
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        validate(&[a.clone().with_source(ip("2001:db8::1"))]),
+        Err(SpecError::FamilyMismatch { .. })
+    ));
+    assert!(matches!(
+        validate(&[a.clone().with_ttl(0)]),
+        Err(SpecError::ZeroTtl { .. })
+    ));
+    assert!(matches!(
+        validate(&[a.clone().with_multiplier(0)]),
+        Err(SpecError::Timers { .. })
+    ));
+    assert!(matches!(
+        validate(&[a.clone().with_idle_tx(Duration::from_millis(500))]),
+        Err(SpecError::Timers { .. })
+    ));
+    assert!(matches!(
+        validate(&[a.with_intervals(Duration::from_millis(10), Duration::ZERO)]),
+        Err(SpecError::Timers { .. })
+    ));
+}
+
+#[test]
+fn session_config_carries_the_timers() {
+    let s = PeerSpec::new("a", ip("192.0.2.1"))
+        .with_intervals(Duration::from_millis(300), Duration::from_millis(200))
+        .with_multiplier(3)
+        .with_passive(true);
+    let c = s.session_config(7).unwrap();
+    assert_eq!(c.local_discriminator, 7);
+    assert_eq!(c.required_min_rx.as_micros(), 300_000);
+    assert_eq!(c.desired_min_tx.as_micros(), 200_000);
+    assert_eq!((c.detect_mult, c.passive), (3, true));
+}

@@ -1,0 +1,162 @@
+//! Interop with keepalived 2.2.7's own BFD process (a configuration with
+//! only a `bfd_instance` starts just that child): both sides Up with the
+//! same view of the session, and the same behaviour on exit on both sides —
+//! keepalived sends nothing when it stops and neither does
+//! `BfdRunner::shutdown`, so each peer sees its Detection Time expire
+//! (root; skipped without keepalived).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bfd_net::{BfdEvent, Diagnostic, PeerSpec, State};
+use common::*;
+
+const US: &str = "10.77.5.1";
+const KA: &str = "10.77.5.2";
+
+struct Keepalived {
+    kid: Kid,
+    log: std::path::PathBuf,
+}
+
+impl Keepalived {
+    fn start(ns: &Netns, dir: &std::path::Path) -> Keepalived {
+        let conf = dir.join("ka.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "global_defs {{ router_id bn-ka }}\n\
+                 bfd_instance kabfd {{\n  neighbor_ip {US}\n  source_ip {KA}\n  \
+                 min_rx 100\n  min_tx 100\n  multiplier 3\n}}\n"
+            ),
+        )
+        .unwrap();
+        let log = dir.join("ka.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+        let kid = Kid(Command::new("ip")
+            .args(["netns", "exec", &ns.0, "keepalived", "-n", "-l", "-D", "-f"])
+            .arg(&conf)
+            .args([
+                "-p",
+                &p("ka.pid"),
+                "-r",
+                &p("vrrp.pid"),
+                "-c",
+                &p("chk.pid"),
+            ])
+            .args(["-b", &p("bfd.pid")])
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap());
+        Keepalived { kid, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log has `n` lines containing `needle`.
+    fn wait_log(&self, needle: &str, n: usize, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if self.log().matches(needle).count() >= n {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// SIGTERM, then wait for the exit.
+    fn stop(mut self) {
+        let _ = run(&["kill", "-TERM", &self.kid.0.id().to_string()]);
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            if matches!(self.kid.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn keepalived_bfd_peer() {
+    if skip_netns_test("bfd-net keepalived_netns", &["keepalived"]) {
+        return;
+    }
+    let dir = std::path::PathBuf::from("/tmp/bn-ka-bfd");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (nr, nk) = pair("bn-kr", "bn-kk", &format!("{US}/24"), &format!("{KA}/24"));
+    let ka = Keepalived::start(&nk, &dir);
+    let spec = PeerSpec::new("ka", KA.parse().unwrap())
+        .with_source(US.parse().unwrap())
+        .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
+        .with_multiplier(3);
+    let r = NsBfd::start(&nr, vec![spec]);
+    let is_up = |e: &BfdEvent| matches!(e, BfdEvent::Up { .. });
+    assert!(
+        r.wait_event(Duration::from_secs(15), is_up).is_some(),
+        "not Up with keepalived:\n{}",
+        ka.log()
+    );
+    assert!(
+        ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)),
+        "keepalived not Up:\n{}",
+        ka.log()
+    );
+    let s = r.session("ka");
+    assert_eq!((s.local_state, s.remote_state), (State::Up, State::Up));
+    assert_eq!(s.tx_interval, Some(Duration::from_millis(100)));
+    assert_eq!(s.detection_time, Some(Duration::from_millis(300)));
+    assert!(s.remote_discriminator != 0);
+    assert_eq!(s.discards.total(), 0, "{:?}", s.discards);
+    // Stable for a while (no flap at 100 ms × 3 over 2 s).
+    assert!(r.next_event(Duration::from_secs(2)).is_none());
+
+    // keepalived exits: it sends no AdminDown, so our Detection Time
+    // expires and that is a failure.
+    ka.stop();
+    let (_, ev) = r
+        .wait_event(Duration::from_secs(3), |e| {
+            matches!(e, BfdEvent::Down { .. })
+        })
+        .expect("no Down event after keepalived stopped");
+    assert_eq!(
+        ev,
+        BfdEvent::Down {
+            name: "ka".into(),
+            diagnostic: Diagnostic::ControlDetectionTimeExpired
+        }
+    );
+
+    // Again with a fresh keepalived, and now we stop: keepalived sees the
+    // same thing from our side.
+    let ka = Keepalived::start(&nk, &dir);
+    assert!(
+        r.wait_event(Duration::from_secs(15), is_up).is_some(),
+        "not Up with the second keepalived:\n{}",
+        ka.log()
+    );
+    assert!(ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)));
+    r.stop(false);
+    assert!(
+        ka.wait_log(
+            "(kabfd) Entering Down state (Local diagnostic - Control Detection Time Expired",
+            1,
+            Duration::from_secs(5)
+        ),
+        "keepalived did not see our exit as a detection timeout:\n{}",
+        ka.log()
+    );
+    ka.stop();
+    drop(nr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
