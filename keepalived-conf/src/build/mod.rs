@@ -221,7 +221,6 @@ fn lint_summary(v: &mut VrrpInstance) {
     v.virtual_ipaddress_excluded = Vec::new();
     v.virtual_routes = Vec::new();
     v.virtual_rules = Vec::new();
-    v.track_bfd = Vec::new();
     v.unicast_peer = Vec::new();
     for script in [
         &mut v.notify_master,
