@@ -328,3 +328,23 @@ fn intervals_take_milliseconds_with_three_decimals() {
     assert_eq!(p.config.bfd_instances[1].min_rx_value().as_micros(), 10_124);
     compare("intervals", t);
 }
+
+/// `BFD_CHECK { name NAME; alpha }` in a real_server is typed (lvsd warns that it
+/// does not act on it).
+#[test]
+fn bfd_check_is_typed() {
+    let p = parse(
+        "bfd_instance b1 {\n neighbor_ip 192.0.2.2\n checker\n}\n\
+         virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 {\n  BFD_CHECK {\n   \
+         name b1\n   alpha\n  }\n }\n}\n",
+    );
+    assert!(p.diagnostics.is_empty(), "{:?}", p.short_diagnostics());
+    let ch = &p.config.virtual_servers[0].real_servers[0].checkers[0];
+    let keepalived_conf::CheckerKind::Bfd(b) = &ch.kind else {
+        panic!("{:?}", ch.kind)
+    };
+    assert_eq!(b.name.as_ref().unwrap().value, "b1");
+    assert_eq!(ch.alpha.as_ref().map(|a| a.value), Some(true));
+    let bi = &p.config.bfd_instances[0];
+    assert!(bi.to_checker() && !bi.to_vrrp());
+}
