@@ -1,8 +1,8 @@
 //! `track_bfd` side by side with keepalived 2.2.7 (root, network namespaces,
 //! keepalived installed; else `SKIPPED:`).
 //!
-//! The same configuration runs in two namespaces, keepalived in `bc-bfdt-k`
-//! and this build's vrrpd in `bc-bfdt-v`, each alone on a veth link. The BFD
+//! The same configuration runs in two namespaces, keepalived in `bc-bfdt-*-k`
+//! and this build's vrrpd in `bc-bfdt-*-v`, each alone on a veth link. The BFD
 //! neighbors do not exist, so every session stays down in keepalived (its BFD
 //! process runs them and never gets an answer) and in vrrpd (which runs none
 //! yet). After a few seconds each instance's state and effective priority
@@ -23,27 +23,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const K: &str = "bc-bfdt-k";
-const V: &str = "bc-bfdt-v";
-
-/// Both namespaces and the scratch directory, deleted on drop.
+/// Both namespaces (`bc-bfdt-TAG-k` for keepalived, `bc-bfdt-TAG-v` for
+/// vrrpd) and the scratch directory, deleted on drop.
 struct Nets {
     dir: PathBuf,
+    k: String,
+    v: String,
 }
 
 impl Nets {
-    fn new() -> Nets {
-        for n in [K, V] {
+    fn new(tag: &str) -> Nets {
+        let (k, v) = (format!("bc-bfdt-{tag}-k"), format!("bc-bfdt-{tag}-v"));
+        for n in [&k, &v] {
             let _ = Command::new("ip")
                 .args(["netns", "del", n])
                 .stderr(Stdio::null())
                 .status();
         }
-        let dir = std::env::temp_dir().join(format!("bc-bfdt-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("bc-bfdt-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let nets = Nets { dir };
-        for n in [K, V] {
+        let nets = Nets { dir, k, v };
+        for n in [&nets.k, &nets.v] {
             sh(&format!(
                 "ip netns add {n} && ip -n {n} link add eth0 type veth peer name eth1 && \
                  ip -n {n} addr add 10.9.0.1/24 dev eth0 && ip -n {n} link set eth0 up && \
@@ -56,7 +57,7 @@ impl Nets {
 
 impl Drop for Nets {
     fn drop(&mut self) {
-        for n in [K, V] {
+        for n in [&self.k, &self.v] {
             let _ = Command::new("ip").args(["netns", "del", n]).status();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -179,27 +180,19 @@ fn strip_time(l: &str) -> &str {
 }
 
 /// keepalived's outcome from its log and its tracked weights from its dump.
-fn keepalived_view(log: &str) -> (Outcome, Weights) {
+/// keepalived's outcome from its log and its tracked weights from its dump;
+/// `base`: each instance's configured priority (before any "Changing
+/// effective priority" line).
+fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights) {
     let mut out = Outcome::new();
     let mut weights = Weights::new();
     let mut session: Option<String> = None;
-    let base: BTreeMap<&str, u64> = [
-        ("A", 100),
-        ("B", 100),
-        ("C", 100),
-        ("D", 255),
-        ("E", 100),
-        ("F", 100),
-    ]
-    .into();
     for l in log.lines().map(strip_time) {
         if let Some(rest) = l.strip_prefix('(')
             && let Some((name, msg)) = rest.split_once(") ")
-            && base.contains_key(name)
+            && let Some(&b) = base.get(name)
         {
-            let e = out
-                .entry(name.to_string())
-                .or_insert((String::new(), base[name]));
+            let e = out.entry(name.to_string()).or_insert((String::new(), b));
             // "Entering MASTER STATE", and "entering FAULT state" at start
             if let Some(st) = msg
                 .strip_prefix("Entering ")
@@ -235,11 +228,13 @@ fn keepalived_view(log: &str) -> (Outcome, Weights) {
     (out, weights)
 }
 
-fn vrrpd_view(st: &serde_json::Value) -> (Outcome, Weights) {
+fn vrrpd_view(st: &serde_json::Value) -> (Outcome, Weights, BTreeMap<String, u64>) {
     let mut out = Outcome::new();
     let mut weights = Weights::new();
+    let mut base = BTreeMap::new();
     for i in st["instances"].as_array().unwrap() {
         let name = i["name"].as_str().unwrap().to_string();
+        base.insert(name.clone(), i["base_priority"].as_u64().unwrap());
         out.insert(
             name.clone(),
             (
@@ -258,14 +253,14 @@ fn vrrpd_view(st: &serde_json::Value) -> (Outcome, Weights) {
             );
         }
     }
-    (out, weights)
+    (out, weights, base)
 }
 
-fn run_keepalived(dir: &Path, conf: &Path) -> String {
+fn run_keepalived(ns: &str, dir: &Path, conf: &Path) -> String {
     let pid = |n: &str| dir.join(n).to_string_lossy().into_owned();
     // bounded: stopped by timeout after 6 s
     let out = Command::new("ip")
-        .args(["netns", "exec", K, "timeout", "6", "keepalived"])
+        .args(["netns", "exec", ns, "timeout", "6", "keepalived"])
         .args(["-n", "-l", "-D", "-d", "-f"])
         .arg(conf)
         .args([
@@ -282,8 +277,8 @@ fn run_keepalived(dir: &Path, conf: &Path) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)
 }
 
-#[test]
-fn track_bfd_start_states_and_weights_as_keepalived() {
+/// Runs `conf` under both daemons and compares (see the module comment).
+fn differential(tag: &str, conf_text: &str) {
     if common::skip_netns_test("track_bfd differential", None, "network namespaces") {
         return;
     }
@@ -291,13 +286,13 @@ fn track_bfd_start_states_and_weights_as_keepalived() {
         eprintln!("SKIPPED: track_bfd differential needs keepalived");
         return;
     }
-    let nets = Nets::new();
-    let conf = nets.dir.join("k.conf");
-    std::fs::write(&conf, CONF).unwrap();
+    let nets = Nets::new(tag);
+    let conf = nets.dir.join(format!("{tag}.conf"));
+    std::fs::write(&conf, conf_text).unwrap();
 
     let sock = nets.dir.join("v.sock");
     let child = Command::new("ip")
-        .args(["netns", "exec", V])
+        .args(["netns", "exec", &nets.v])
         .arg(env!("CARGO_BIN_EXE_vrrpd"))
         .arg("-f")
         .arg(&conf)
@@ -311,37 +306,103 @@ fn track_bfd_start_states_and_weights_as_keepalived() {
         .unwrap();
     let _vrrpd = common::Kid(child);
 
-    let log = run_keepalived(&nets.dir, &conf);
-    let (k_out, k_weights) = keepalived_view(&log);
-    assert_eq!(
-        k_out.len(),
-        6,
-        "no state for every instance in keepalived's log:\n{log}"
-    );
-    assert!(
-        !k_weights.is_empty(),
-        "no tracking dump from keepalived:\n{log}"
-    );
-
+    let log = run_keepalived(&nets.k, &nets.dir, &conf);
     // vrrpd has run at least as long; wait until its Backups are settled too
     let end = Instant::now() + Duration::from_secs(15);
-    let v = loop {
+    let (k_out, k_weights, v) = loop {
         if let Ok(text) = netio::control::fetch(&sock) {
             let st: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let view = vrrpd_view(&st);
-            if view.0 == k_out || Instant::now() > end {
-                break view;
+            let v = vrrpd_view(&st);
+            let (k_out, k_weights) = keepalived_view(&log, &v.2);
+            if v.0 == k_out || Instant::now() > end {
+                break (k_out, k_weights, v);
             }
         }
-        assert!(Instant::now() < end, "vrrpd status did not answer");
+        assert!(Instant::now() < end, "{tag}: vrrpd status did not answer");
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(
+        k_out.len(),
+        v.2.len(),
+        "{tag}: no state for every instance in keepalived's log:\n{log}"
+    );
+    assert!(
+        !k_weights.is_empty(),
+        "{tag}: no tracking dump from keepalived:\n{log}"
+    );
+    assert_eq!(
         v.0, k_out,
-        "states and priorities: vrrpd (left), keepalived (right)"
+        "{tag}: states and priorities: vrrpd (left), keepalived (right)"
     );
     assert_eq!(
         v.1, k_weights,
-        "tracked weights: vrrpd (left), keepalived (right)"
+        "{tag}: tracked weights: vrrpd (left), keepalived (right)"
     );
+}
+
+#[test]
+fn track_bfd_start_states_and_weights_as_keepalived() {
+    differential("main", CONF);
+}
+
+/// With `sync_group_tracking_weight` a member keeps its own weighted entries,
+/// and a session tracked by both the member and its group takes the group's
+/// weight and `reverse` unless the member's weight is 0 (vrrp.c
+/// `add_vrrp_to_track_bfd`).
+#[test]
+fn sync_group_tracking_weight_and_shared_sessions_as_keepalived() {
+    let conf = "\
+bfd_instance b0 {
+  neighbor_ip 10.9.0.50
+}
+bfd_instance bpos {
+  neighbor_ip 10.9.0.51
+  weight 10
+}
+bfd_instance bneg {
+  neighbor_ip 10.9.0.52
+  weight -20
+}
+bfd_instance brev {
+  neighbor_ip 10.9.0.53
+}
+vrrp_instance P {
+  interface eth0
+  virtual_router_id 11
+  priority 100
+  advert_int 1
+  track_bfd {
+    bpos weight 5
+    bneg weight -6
+    b0 weight 0
+  }
+  virtual_ipaddress {
+    10.9.0.111
+  }
+}
+vrrp_instance Q {
+  interface eth0
+  virtual_router_id 12
+  priority 100
+  advert_int 1
+  track_bfd {
+    brev weight 7
+  }
+  virtual_ipaddress {
+    10.9.0.112
+  }
+}
+vrrp_sync_group H {
+  group {
+    P
+    Q
+  }
+  sync_group_tracking_weight
+  track_bfd {
+    bpos
+    brev weight 9 reverse
+  }
+}
+";
+    differential("stw", conf);
 }
