@@ -71,6 +71,11 @@ const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or 
                     command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
+const BFD_SESSION: &str = "run the BFD session with this setting (vrrpd maps it, but BFD \
+                           sessions are not run yet)";
+const TRACK_BFD: &str = "follow this BFD session: its weight moves the priority, weight 0 \
+                         means FAULT while it is down (vrrpd maps the tracker, but BFD \
+                         sessions are not run yet: it stays down)";
 
 /// Every keyword a daemon reads and does not act on.
 pub const NOT_ACTED_ON: &[NotActedOn] = &[
@@ -189,6 +194,21 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "write priority changes to the notify FIFO",
     ),
+    row("vrrp_instance", "track_bfd", V, TRACK_BFD),
+    // bfd_instance (keepalived/bfd/bfd_parser.c): the session settings; `weight`,
+    // `vrrp` and `checker` are read by vrrpd's mapping
+    row("bfd_instance", "neighbor_ip", V, BFD_SESSION),
+    row("bfd_instance", "neighbour_ip", V, BFD_SESSION),
+    row("bfd_instance", "source_ip", V, BFD_SESSION),
+    row("bfd_instance", "min_rx", V, BFD_SESSION),
+    row("bfd_instance", "min_tx", V, BFD_SESSION),
+    row("bfd_instance", "idle_tx", V, BFD_SESSION),
+    row("bfd_instance", "multiplier", V, BFD_SESSION),
+    row("bfd_instance", "passive", V, BFD_SESSION),
+    row("bfd_instance", "ttl", V, BFD_SESSION),
+    row("bfd_instance", "hoplimit", V, BFD_SESSION),
+    row("bfd_instance", "max_hops", V, BFD_SESSION),
+    row("vrrp_sync_group", "track_bfd", V, TRACK_BFD),
     // virtual_server (keepalived/check/check_parser.c)
     row("virtual_server", "snmp_name", L, SNMP),
     row("virtual_server", "hashed", L, KEPT_AS_WRITTEN),
@@ -333,7 +353,7 @@ fn written_false(n: &Node) -> bool {
 /// The sections of the keyword matrix: (section, its keywords, the daemon that reads it;
 /// `None` for `global_defs`, read by both).
 fn matrix_sections() -> Vec<(&'static str, Vec<&'static str>, Option<Daemon>)> {
-    use crate::build::{global, lvs, vrrp};
+    use crate::build::{bfd, global, lvs, vrrp};
     vec![
         ("global_defs", global::known(), None),
         ("vrrp_instance", vrrp::instance_known(), Some(Daemon::Vrrpd)),
@@ -343,6 +363,7 @@ fn matrix_sections() -> Vec<(&'static str, Vec<&'static str>, Option<Daemon>)> {
             Some(Daemon::Vrrpd),
         ),
         ("vrrp_script", vrrp::SCRIPT_KW.to_vec(), Some(Daemon::Vrrpd)),
+        ("bfd_instance", bfd::BFD_KW.to_vec(), Some(Daemon::Vrrpd)),
         (
             "vrrp_track_process",
             vrrp::PROCESS_KW.to_vec(),

@@ -120,6 +120,13 @@ fn router<'c>(config: usize, cfg: &'c Config, vi: &'c VrrpInstance) -> Router<'c
             weighted.push((r.span, r.name.as_str(), Some(w)));
         }
     }
+    // track_bfd entries carry their resolved weight (the bfd_instance's if unwritten)
+    for r in &vi.track_bfd {
+        let w = effective(r, (0, false));
+        if w != 0 {
+            weighted.push((r.span, r.name.as_str(), Some(w)));
+        }
+    }
     let (mut low, mut high) = (i64::from(base), i64::from(base));
     if base < 255 {
         for (_, _, w) in &weighted {
@@ -165,7 +172,7 @@ fn describe(configs: &[&Config], r: &Router<'_>) -> String {
 /// (`virtual_router_id`, address family). For each instance: base priority `P` (default
 /// 100), lowest reachable priority `P − Σ|negative weights|`, highest `P + Σ positive
 /// weights`, clamped to 1..254; weights come from `track_interface`, `track_script`,
-/// `track_file` and `track_process`, defaulting to the `vrrp_script` / `vrrp_track_file` /
+/// `track_file`, `track_process` and `track_bfd`, defaulting to the `vrrp_script` / `vrrp_track_file` /
 /// `vrrp_track_process` weight; `reverse` flips the sign. A tracked file counts as able to
 /// reach any priority (its value multiplies the weight).
 ///

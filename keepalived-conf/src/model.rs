@@ -31,6 +31,8 @@ pub struct Config {
     pub track_files: Vec<TrackFile>,
     /// `vrrp_track_process NAME { ... }`.
     pub track_processes: Vec<TrackProcess>,
+    /// `bfd_instance NAME { ... }`, the first block of each name, in file order.
+    pub bfd_instances: Vec<BfdInstance>,
     /// `static_ipaddress { ... }` entries.
     pub static_ipaddress: Vec<VirtualIp>,
     /// `static_routes { ... }` entries.
@@ -41,7 +43,7 @@ pub struct Config {
     pub virtual_server_groups: Vec<VirtualServerGroup>,
     /// `virtual_server ... { ... }`.
     pub virtual_servers: Vec<VirtualServer>,
-    /// Recognised sections without a typed model (`bfd_instance`,
+    /// Recognised sections without a typed model (
     /// `garp_group`, `SSL`, `linkbeat_interfaces`, `track_group`, ...), kept whole.
     pub raw_blocks: Vec<RawBlock>,
     /// Recognised top-level keywords without a block (`net_namespace`, `instance`, ...).
@@ -750,6 +752,111 @@ pub enum ParamMatch {
     /// As `Partial`, but the last given argument need only begin the
     /// process's argument in that position.
     Initial,
+}
+
+/// `bfd_instance NAME { ... }`: one BFD session (RFC 5880/5881) and the default
+/// weight of the `track_bfd` entries naming it (keepalived 2.2.7 bfd_parser.c;
+/// docs/keepalived.md §3.36). Values keepalived reports and ignores are left
+/// unset; the `*_value` methods apply keepalived's defaults (include/bfd.h).
+#[derive(Debug, Clone, Serialize)]
+pub struct BfdInstance {
+    /// The instance name (at most 31 bytes, as keepalived's `BFD_INAME_MAX`).
+    pub name: Spanned<String>,
+    /// `neighbor_ip` / `neighbour_ip`: the peer.
+    pub neighbor_ip: Opt<IpAddr>,
+    /// `source_ip`: the local address the session's packets are sent from.
+    pub source_ip: Opt<IpAddr>,
+    /// `min_rx` (milliseconds, up to 3 decimals; default 10 ms).
+    pub min_rx: Opt<Duration>,
+    /// `min_tx` (default 10 ms).
+    pub min_tx: Opt<Duration>,
+    /// `idle_tx`: the transmit interval while the session is not Up (default 1 s,
+    /// at least 1 s).
+    pub idle_tx: Opt<Duration>,
+    /// `multiplier` 1..=255 (default 5).
+    pub multiplier: Opt<u8>,
+    /// `passive`: wait for the peer's first packet before sending.
+    pub passive: bool,
+    /// `ttl` / `hoplimit` 1..=255 (default 255 for an IPv4 neighbor, 64 for IPv6).
+    pub ttl: Opt<u8>,
+    /// `max_hops` −1..=255 (default 0): a packet is accepted when its received TTL
+    /// plus `max_hops` reaches `ttl`.
+    pub max_hops: Opt<i16>,
+    /// `weight W`: the default weight of a `track_bfd` entry naming this instance
+    /// (−253..=253, default 0).
+    pub weight: Opt<i32>,
+    /// `weight W reverse`.
+    pub reverse: bool,
+    /// `vrrp`: send this session's events to the VRRP process.
+    pub vrrp: bool,
+    /// `checker`: send this session's events to the checker process.
+    pub checker: bool,
+    /// False when keepalived's BFD process drops the session (no or malformed
+    /// neighbor, source of the other family, a neighbor/source pair already used):
+    /// the name stays known to `track_bfd` and `BFD_CHECK`, and is never Up.
+    pub session: bool,
+}
+
+impl BfdInstance {
+    /// `min_rx`, default 10 ms (`BFD_MINRX_DEFAULT`).
+    pub fn min_rx_value(&self) -> Duration {
+        self.min_rx
+            .as_ref()
+            .map_or(Duration::from_millis(10), |v| v.value)
+    }
+
+    /// `min_tx`, default 10 ms (`BFD_MINTX_DEFAULT`).
+    pub fn min_tx_value(&self) -> Duration {
+        self.min_tx
+            .as_ref()
+            .map_or(Duration::from_millis(10), |v| v.value)
+    }
+
+    /// `idle_tx`, default 1 s (`BFD_IDLETX_DEFAULT`).
+    pub fn idle_tx_value(&self) -> Duration {
+        self.idle_tx
+            .as_ref()
+            .map_or(Duration::from_secs(1), |v| v.value)
+    }
+
+    /// `multiplier`, default 5 (`BFD_MULTIPLIER_DEFAULT`).
+    pub fn multiplier_value(&self) -> u8 {
+        self.multiplier.as_ref().map_or(5, |v| v.value)
+    }
+
+    /// `ttl`/`hoplimit`, by default 255 for an IPv4 neighbor and 64 for an IPv6
+    /// one (bfd_parser.c `bfd_end_handler`: `BFD_CONTROL_TTL`,
+    /// `BFD_CONTROL_HOPLIMIT`).
+    pub fn ttl_value(&self) -> u8 {
+        match (&self.ttl, &self.neighbor_ip) {
+            (Some(t), _) => t.value,
+            (None, Some(n)) if n.value.is_ipv6() => 64,
+            _ => 255,
+        }
+    }
+
+    /// `max_hops`, default 0, lowered to [`BfdInstance::ttl_value`] when above it
+    /// (bfd_parser.c `bfd_end_handler`).
+    pub fn max_hops_value(&self) -> i16 {
+        let m = self.max_hops.as_ref().map_or(0, |v| v.value);
+        m.min(i16::from(self.ttl_value()))
+    }
+
+    /// `weight`, default 0 (`BFD_WEIGHT_DEFAULT`).
+    pub fn weight_value(&self) -> i32 {
+        self.weight.as_ref().map_or(0, |v| v.value)
+    }
+
+    /// True when the VRRP process gets this session's events: neither `vrrp` nor
+    /// `checker` written (both get them), or `vrrp` written.
+    pub fn to_vrrp(&self) -> bool {
+        self.vrrp || !self.checker
+    }
+
+    /// True when the checker process gets this session's events.
+    pub fn to_checker(&self) -> bool {
+        self.checker || !self.vrrp
+    }
 }
 
 /// `vrrp_track_process NAME { ... }` (keepalived 2.2.7 vrrp_parser.c

@@ -124,3 +124,23 @@ fn reduced_instances_give_the_same_findings() {
     assert_eq!(r.track_script.len(), 1);
     assert_eq!(r.priority.as_ref().map(|p| p.value), Some(90));
 }
+
+/// track_bfd weights count, with the bfd_instance's weight when the entry has none:
+/// an address owner's weighted track_bfd is warned about.
+#[test]
+fn track_bfd_weights_are_linted() {
+    let text = "bfd_instance b1 {\n neighbor_ip 192.0.2.2\n weight -30\n}\n\
+                vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 255\n \
+                track_bfd {\n  b1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n";
+    let p = parse_str("t.conf", text, &LoadOptions::default());
+    let found = tracking_weights(&[&p.config]);
+    assert_eq!(found.len(), 1, "{:?}", p.short_diagnostics());
+    assert_eq!(found[0].diagnostic.span.unwrap().line, 10);
+    // weight 0 (FAULT while down) is not a priority change
+    let p = parse_str(
+        "t.conf",
+        &text.replace("  b1\n", "  b1 weight 0\n"),
+        &LoadOptions::default(),
+    );
+    assert!(tracking_weights(&[&p.config]).is_empty());
+}

@@ -74,6 +74,9 @@ pub enum TrackerKind {
     File,
     /// `track_process` (a `vrrp_track_process`: up while its quorum holds).
     Process,
+    /// `track_bfd` (a `bfd_instance`: up while its BFD session is Up; down
+    /// until the session first comes Up).
+    Bfd,
 }
 
 /// One tracked object (interface, script, file, process, BFD: the state

@@ -4,6 +4,7 @@
 //! (typed ones and ones kept raw); anything else warns "unknown keyword" with the nearest
 //! known keyword as hint, and parsing continues, as in keepalived.
 
+pub(crate) mod bfd;
 pub(crate) mod global;
 pub(crate) mod iproute;
 pub(crate) mod lvs;
@@ -32,8 +33,8 @@ pub(crate) const ROOT_KEYWORDS: &[&str] = &[
     "static_rules",
     "virtual_server_group",
     "virtual_server",
-    // kept raw (with a warning for blocks)
     "bfd_instance",
+    // kept raw (with a warning for blocks)
     "garp_group",
     "SSL",
     "linkbeat_interfaces",
@@ -49,7 +50,6 @@ pub(crate) const ROOT_KEYWORDS: &[&str] = &[
 ];
 
 const RAW_ROOT_BLOCKS: &[&str] = &[
-    "bfd_instance",
     "garp_group",
     "SSL",
     "linkbeat_interfaces",
@@ -90,7 +90,10 @@ impl Builder {
     }
 
     pub(crate) fn add_root(&mut self, n: &Node, sink: &mut Sink) {
-        let mut c = Ctx { sink };
+        let mut c = Ctx {
+            sink,
+            bfd: &self.config.bfd_instances,
+        };
         match n.keyword() {
             "" => {}
             "global_defs" => {
@@ -141,6 +144,12 @@ impl Builder {
                 if let Some(v) = vrrp::track_process(&mut c, n) {
                     // always kept: few, and needed by cross-file checks (lint)
                     self.config.track_processes.push(v);
+                }
+            }
+            "bfd_instance" => {
+                if let Some(b) = bfd::instance(&mut c, n, &self.config.bfd_instances) {
+                    // always kept: few, and the VRRP and checker sides name them
+                    self.config.bfd_instances.push(b);
                 }
             }
             "static_ipaddress" => {
@@ -198,6 +207,8 @@ impl Builder {
 /// Diagnostic helpers shared by the section builders.
 pub(crate) struct Ctx<'s> {
     pub(crate) sink: &'s mut Sink,
+    /// The `bfd_instance`s written so far (`track_bfd` names only those).
+    pub(crate) bfd: &'s [BfdInstance],
 }
 
 /// Reduces an instance to what [`crate::lint::tracking_weights`] reads (name, VRID,
@@ -210,7 +221,6 @@ fn lint_summary(v: &mut VrrpInstance) {
     v.virtual_ipaddress_excluded = Vec::new();
     v.virtual_routes = Vec::new();
     v.virtual_rules = Vec::new();
-    v.track_bfd = Vec::new();
     v.unicast_peer = Vec::new();
     for script in [
         &mut v.notify_master,

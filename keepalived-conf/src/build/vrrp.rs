@@ -219,7 +219,10 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             "track_script" => v.track_script.extend(track_list(c, item, 253)),
             "track_file" => v.track_file.extend(track_list(c, item, 254)),
             "track_process" => v.track_process.extend(track_list(c, item, 254)),
-            "track_bfd" => v.track_bfd.extend(track_list(c, item, 253)),
+            "track_bfd" => {
+                let known = c.bfd;
+                super::bfd::track_bfd_list(c, item, &v.name.value, known, &mut v.track_bfd);
+            }
             "dont_track_primary" => v.dont_track_primary = c.bare_flag(item, true),
             "unicast_peer" => {
                 if c.block_required(item, 0) {
@@ -748,7 +751,10 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
             "track_script" => g.track_script.extend(track_list(c, item, 253)),
             "track_file" => g.track_file.extend(track_list(c, item, 254)),
             "track_process" => g.track_process.extend(track_list(c, item, 254)),
-            "track_bfd" => g.track_bfd.extend(track_list(c, item, 253)),
+            "track_bfd" => {
+                let known = c.bfd;
+                super::bfd::track_bfd_list(c, item, &g.name.value, known, &mut g.track_bfd);
+            }
             "notify_master" => g.notify_master = c.script(item),
             "notify_backup" => g.notify_backup = c.script(item),
             "notify_fault" => g.notify_fault = c.script(item),

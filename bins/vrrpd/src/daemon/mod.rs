@@ -13,6 +13,7 @@
 //!   RELOADING=1/READY=1 around a SIGHUP reload, STOPPING=1 on SIGTERM.
 
 mod accept_mode;
+pub mod bfd;
 pub mod clock;
 pub mod control;
 mod extra_garp;
@@ -177,6 +178,21 @@ fn config_test(path: &Path) -> Result<(), String> {
 }
 
 /// The `STATUS=` line for systemd: instance count by state.
+/// Starts the BFD sessions of the configuration ([`bfd::start_sessions`]);
+/// `None`, with a warning, when they cannot run.
+fn start_bfd(
+    specs: &[crate::spec::bfd::BfdSpec],
+    tx: &mpsc::Sender<bfd::BfdReport>,
+) -> Option<bfd::BfdSessions> {
+    match bfd::start_sessions(specs, tx) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warn!("{e}");
+            None
+        }
+    }
+}
+
 fn running_status(router: &Router) -> String {
     let snap = router.snapshot();
     let count = |st: &str| snap.instances.iter().filter(|i| i.state == st).count();
@@ -276,6 +292,11 @@ async fn run(
     // keepalived: "Cannot change network namespace at a reload - please restart"
     let namespace = mapped.net_namespace.clone();
     let nft_table = mapped.firewall_table_written.clone();
+    // BFD sessions whose events the instances follow (none run yet: see
+    // bfd::start_sessions).
+    let (bfd_tx, mut bfd_rx) = mpsc::channel::<bfd::BfdReport>(bfd::REPORT_QUEUE);
+    let bfd_sessions = mapped.bfd_sessions.clone();
+    let mut bfd_handle = start_bfd(&bfd_sessions, &bfd_tx);
     let mut procs = track_process::ProcessTracker::new(proc_socket);
     procs
         .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
@@ -348,6 +369,7 @@ async fn run(
                         router.spawn_scripts(&m.scripts, &script_tx);
                         let files = m.track_files.clone();
                         let processes = m.track_processes.clone();
+                        let bfd_sessions = m.bfd_sessions.clone();
                         let rcvbuf = m.process_rcvbuf;
                         let snmp_spec = m.snmp.clone();
                         if m.net_namespace != namespace {
@@ -364,6 +386,10 @@ async fn run(
                         router.refresh_track_files().await;
                         procs.start(&processes, rcvbuf, &mut router).await;
                         router.refresh_track_processes().await;
+                        // the sessions of the new configuration (a transport
+                        // would be reconfigured in place here)
+                        bfd_handle = start_bfd(&bfd_sessions, &bfd_tx);
+                        router.refresh_bfd(&bfd_sessions).await;
                         snmp.reconfigure(snmp_spec);
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
@@ -392,6 +418,7 @@ async fn run(
             }
             Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,
             Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
+            Some(r) = bfd_rx.recv() => router.on_bfd(r).await,
             changes = procs.next() => {
                 track_process::log_changes(&changes);
                 track_process::apply(&mut router, changes).await;
@@ -419,6 +446,9 @@ async fn run(
                 Err(e) => warn!("link watch: {e}"),
             },
         }
+    }
+    if let Some(b) = bfd_handle.take() {
+        info!(sessions = b.len(), "stopping BFD sessions");
     }
     netio::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;

@@ -179,6 +179,9 @@ pub struct Router {
     /// Whether each `vrrp_track_process` has its quorum (keepalived
     /// `have_quorum`); missing: not reported yet.
     process_up: std::collections::HashMap<String, bool>,
+    /// Whether each BFD session is Up (keepalived `bfd_up`; down until its
+    /// first Up).
+    bfd: super::bfd::BfdStates,
     /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
     notify_fifos: Vec<netio::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -284,6 +287,7 @@ impl Router {
             scripts: std::collections::HashMap::new(),
             file_values: std::collections::HashMap::new(),
             process_up: std::collections::HashMap::new(),
+            bfd: super::bfd::BfdStates::default(),
             notify_fifos: Vec::new(),
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
@@ -513,6 +517,8 @@ impl Router {
                 TrackerSource::Process(n) => {
                     up_down(k, self.process_up.get(n).copied().unwrap_or(true))
                 }
+                // vrrp_track.c `initialise_track_bfd_state`: down until Up
+                TrackerSource::Bfd(n) => up_down(k, self.bfd.is_up(n)),
             })
             .collect();
         // A configuration fault, like a failed tracker, is known before
@@ -1289,6 +1295,47 @@ impl Router {
         }
     }
 
+    /// A BFD session's report: a change of its state goes to every instance
+    /// tracking it as `TrackerUp`/`TrackerDown` (vrrp_scheduler.c
+    /// `vrrp_handle_bfd_event`; docs/keepalived.md §3.36).
+    pub async fn on_bfd(&mut self, report: super::bfd::BfdReport) {
+        let Some(up) = self.bfd.record(&report) else {
+            return;
+        };
+        info!(
+            bfd = report.name(),
+            state = if up { "UP" } else { "DOWN" },
+            "tracked BFD session changed"
+        );
+        self.send_bfd(report.name(), up).await;
+    }
+
+    /// Gives every instance tracking session `name` its tracker events.
+    async fn send_bfd(&mut self, name: &str, up: bool) {
+        let now = self.clock.now();
+        let ids: Vec<InstanceId> = self.node.ids().collect();
+        for id in ids {
+            let evs = self.node.data(id).map_or(Vec::new(), |s| {
+                super::bfd::tracker_events(&s.spec.trackers, name, up)
+            });
+            if evs.is_empty() {
+                continue;
+            }
+            self.node.handle_events(now, id, evs);
+            self.flush().await;
+        }
+    }
+
+    /// After a reload: forgets sessions no longer configured and sends the
+    /// Up ones again (a reload may have renumbered the trackers; a session
+    /// keeps its state by name, vrrp.c `clear_diff_bfd`).
+    pub async fn refresh_bfd(&mut self, specs: &[crate::spec::bfd::BfdSpec]) {
+        self.bfd.retain(specs);
+        for name in self.bfd.up_sessions() {
+            self.send_bfd(&name, true).await;
+        }
+    }
+
     async fn on_tracker(&mut self, src: &TrackerSource, up: bool) {
         self.feed_trackers(src, |k| {
             if up {
@@ -1687,6 +1734,19 @@ impl Router {
                         .transitions
                         .iter()
                         .map(|(f, t, n)| (format!("{}->{}", f.as_str(), t.as_str()), *n))
+                        .collect(),
+                    bfd: inst
+                        .config()
+                        .trackers
+                        .iter()
+                        .zip(&st.trackers_up)
+                        .filter(|(t, _)| t.kind == vrrp_core::TrackerKind::Bfd)
+                        .map(|(t, &up)| super::status::BfdTrackSnapshot {
+                            name: t.name.clone(),
+                            state: if up { "UP" } else { "DOWN" },
+                            weight: t.weight,
+                            reverse: t.reverse,
+                        })
                         .collect(),
                 }
             })

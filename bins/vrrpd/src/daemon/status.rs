@@ -91,6 +91,22 @@ pub struct InstanceSnapshot {
     pub drops: BTreeMap<&'static str, u64>,
     /// State changes "FROM->TO" → count.
     pub transitions: BTreeMap<String, u64>,
+    /// The BFD sessions this instance tracks (`track_bfd`, its own and its
+    /// sync group's).
+    pub bfd: Vec<BfdTrackSnapshot>,
+}
+
+/// One tracked BFD session of an instance.
+#[derive(Debug, Serialize)]
+pub struct BfdTrackSnapshot {
+    /// The `bfd_instance` name.
+    pub name: String,
+    /// `UP` or `DOWN` (down until the session's first Up).
+    pub state: &'static str,
+    /// The weight in use (0: FAULT while down, or while up with `reverse`).
+    pub weight: i32,
+    /// `reverse`.
+    pub reverse: bool,
 }
 
 /// A `use_vmac` macvlan.
@@ -157,6 +173,7 @@ pub fn render_metrics(s: &Snapshot) -> String {
     let trans = MetricFamily::<Labels, Counter>::default();
     let drops = MetricFamily::<Labels, Counter>::default();
     let unmatched = MetricFamily::<Labels, Counter>::default();
+    let bfd_up = MetricFamily::<Labels, Gauge>::default();
     let mut counters: BTreeMap<String, MetricFamily<Labels, Counter>> = BTreeMap::new();
     for i in &s.instances {
         let me = labels([("instance", &i.name)]);
@@ -198,6 +215,11 @@ pub fn render_metrics(s: &Snapshot) -> String {
             drops
                 .get_or_create(&labels([("instance", &i.name), ("reason", r.as_str())]))
                 .inc_by(n);
+        }
+        for b in &i.bfd {
+            bfd_up
+                .get_or_create(&labels([("instance", &i.name), ("bfd", &b.name)]))
+                .set(i64::from(b.state == "UP"));
         }
         for (k, n) in counter_fields(&i.counters) {
             counters.entry(k).or_default().get_or_create(&me).inc_by(n);
@@ -259,6 +281,11 @@ pub fn render_metrics(s: &Snapshot) -> String {
         "Received adverts that matched no instance, by interface, family and reason",
         unmatched,
     );
+    reg.register(
+        "instance_tracked_bfd_up",
+        "1 while a BFD session the instance tracks is Up, 0 while it is down",
+        bfd_up,
+    );
     for (k, fam) in counters {
         reg.register(
             format!("instance_{k}"),
@@ -314,6 +341,12 @@ mod tests {
                     ("INIT->BACKUP".into(), 1),
                     ("BACKUP->MASTER".into(), 1),
                 ]),
+                bfd: vec![BfdTrackSnapshot {
+                    name: "b1".into(),
+                    state: "UP",
+                    weight: -10,
+                    reverse: false,
+                }],
             }],
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
         }
@@ -334,6 +367,7 @@ mod tests {
             r#"vrrpd_instance_auth_failures_total{instance="VI_1"} 2"#,
             r#"vrrpd_instance_dropped_adverts_total{instance="VI_1",reason="auth_failure"} 2"#,
             r#"vrrpd_unmatched_dropped_adverts_total{ifindex="2",family="ipv4",reason="vrid_mismatch"} 4"#,
+            r#"vrrpd_instance_tracked_bfd_up{instance="VI_1",bfd="b1"} 1"#,
             "# TYPE vrrpd_instance_state gauge",
             "# TYPE vrrpd_instance_dropped_adverts counter",
             "# EOF",
@@ -370,5 +404,8 @@ mod tests {
         assert_eq!(i["drops"]["auth_failure"], 2);
         assert_eq!(i["counters"]["sent_advertisements"], 12);
         assert_eq!(v["unmatched_drops"]["2/ipv4/vrid_mismatch"], 4);
+        assert_eq!(i["bfd"][0]["name"], "b1");
+        assert_eq!(i["bfd"][0]["state"], "UP");
+        assert_eq!(i["bfd"][0]["weight"], -10);
     }
 }

@@ -20,6 +20,10 @@ const USED_SECTIONS: &[&str] = &[
     "vrrp_track_file",
 ];
 
+/// The suffix [`keepalived_conf::sections::demote_unused`] gives an error in a
+/// `bfd_instance`.
+const BFD_DEMOTED: &str = " (in `bfd_instance`, which vrrpd does not use)";
+
 /// A loaded configuration.
 #[derive(Debug)]
 pub struct Loaded {
@@ -63,6 +67,15 @@ pub fn load(path: &Path, resolver: &dyn AddressResolver) -> Loaded {
 /// Maps an already parsed configuration.
 pub fn finish(parsed: Parsed, resolver: &dyn AddressResolver) -> Loaded {
     let mut diagnostics = keepalived_conf::sections::demote_unused(&parsed, USED_SECTIONS, "vrrpd");
+    // vrrpd reads a bfd_instance's name, weight and flags, but its errors are the
+    // BFD process's in keepalived (the VRRP process runs on): say that instead
+    for d in &mut diagnostics {
+        if let Some(m) = d.message.strip_suffix(BFD_DEMOTED) {
+            d.message = format!(
+                "{m} (keepalived's BFD process reports this; its VRRP process, like vrrpd, runs on)"
+            );
+        }
+    }
     let (mapped, more) = if parsed.has_errors() && diagnostics.iter().any(Diagnostic::is_error) {
         (Mapped::default(), Vec::new())
     } else {
@@ -137,6 +150,23 @@ mod tests {
             .collect();
         assert_eq!(w, [(7, "not-acted-on")], "{}", l.render());
         assert!(l.render().contains("0 error(s), 1 warning(s)"));
+    }
+
+    /// A session keepalived's BFD process drops does not stop the VRRP side.
+    #[test]
+    fn bfd_instance_errors_are_warnings_naming_the_bfd_process() {
+        let text = "bfd_instance b1 {\n source_ip 192.0.2.2\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        assert!(p.has_errors());
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(!l.has_errors(), "{}", l.render());
+        assert!(
+            l.diagnostics
+                .iter()
+                .any(|d| d.message.contains("keepalived's BFD process reports this")),
+            "{}",
+            l.render()
+        );
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub enum TrackerSource {
     /// `track_process`: the `vrrp_track_process` of that name (up while
     /// its quorum holds).
     Process(String),
+    /// `track_bfd`: the `bfd_instance` of that name (up while its session
+    /// is Up).
+    Bfd(String),
 }
 
 /// A script command line split into argv (keepalived's quoting rules,
@@ -258,6 +261,8 @@ pub struct Mapped {
     pub track_files: Vec<TrackFileSpec>,
     /// `vrrp_track_process`es tracked by at least one instance.
     pub track_processes: Vec<crate::spec::track_process::ProcessSpec>,
+    /// The BFD sessions whose events the VRRP side follows.
+    pub bfd_sessions: Vec<crate::spec::bfd::BfdSpec>,
     /// global `process_monitor_rcv_bufs` / `_force`: the process events
     /// socket's receive buffer (bytes, force).
     pub process_rcvbuf: Option<(u32, bool)>,
@@ -470,6 +475,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         })
         .collect();
     out.track_processes = crate::spec::track_process::process_specs(cfg, &used);
+    out.bfd_sessions = crate::spec::bfd::bfd_specs(cfg);
     out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
     out.net_namespace = cfg
         .other
@@ -1085,12 +1091,28 @@ pub fn map_instance(
             sources.push(src);
         }
     }
+    // track_bfd: down until the session's first Up (docs/keepalived.md §3.36).
+    // vrrp.c `vrrp_complete_instance`: an address owner's weighted entries are
+    // dropped (its priority never moves, so they change nothing here either).
     for t in &vi.track_bfd {
-        diags.push(not_acted_on(
-            t.span,
-            &format!("`track_bfd` (`{}`)", t.name),
-            "change this instance's priority or put it in FAULT while the BFD session is down",
-        ));
+        if let Some(w) = crate::spec::bfd::never_up_warning(cfg, t, &name) {
+            diags.push(w);
+        }
+        let tc = crate::spec::bfd::bfd_tracker(t);
+        if tc.weight != 0 && vi.priority.as_ref().is_some_and(|p| p.value == 255) {
+            diags.push(Diagnostic::warning(
+                "vrrpd-track-bfd",
+                t.span,
+                format!(
+                    "({name}) ignoring tracked bfd {} with weight {} due to address_owner \
+                     (as keepalived does)",
+                    t.name, tc.weight
+                ),
+            ));
+            continue;
+        }
+        trackers.push(tc);
+        sources.push(TrackerSource::Bfd(t.name.clone()));
     }
     let mut vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
     if let Some(u) = &use_ipvlan {
@@ -1575,25 +1597,50 @@ mod tests {
         assert!(e[0].message.contains("not supported"));
     }
 
-    /// track_bfd was refused before; keepalived runs it, so it is a warning naming
-    /// what keepalived would do, and the instance runs.
+    /// track_bfd is mapped to a tracker that starts down, and warned at its
+    /// line while no BFD sessions run, naming what keepalived would do; the
+    /// instance runs.
     #[test]
-    fn not_acted_on_is_warning_with_line() {
+    fn track_bfd_is_mapped_and_warned_while_sessions_do_not_run() {
         let p = parse_str(
             "t.conf",
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n\n track_bfd {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n no_accept\n}\n",
+            "bfd_instance tf {\n neighbor_ip 192.0.2.9\n}\nvrrp_instance A {\n interface eth0\n \
+             virtual_router_id 1\n track_bfd {\n  tf weight -5\n }\n virtual_ipaddress {\n \
+             192.0.2.1\n }\n no_accept\n}\n",
             &LoadOptions::default(),
         );
-        let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
+        let l = crate::spec::load::finish(p, &SimResolver { node: 1 });
+        assert!(!l.has_errors(), "{}", l.render());
+        let m = &l.mapped;
         assert_eq!(m.instances.len(), 1);
-        assert!(d.iter().all(|x| !x.is_error()), "{d:?}");
-        let w: Vec<_> = d
-            .iter()
-            .filter(|x| x.code == "vrrpd-not-acted-on")
-            .collect();
-        assert_eq!(w.len(), 1, "no_accept is acted on now: {d:?}");
-        assert_eq!(w[0].span.map(|s| s.line), Some(8));
-        assert!(w[0].message.contains("keepalived would"));
+        assert_eq!(m.instances[0].trackers, [TrackerSource::Bfd("tf".into())]);
+        let t = &m.instances[0].config.trackers[0];
+        assert_eq!(
+            (t.kind, t.weight, t.initially_up),
+            (TrackerKind::Bfd, -5, false)
+        );
+        assert_eq!(m.bfd_sessions.len(), 1);
+        let at = |line: u32| {
+            l.diagnostics
+                .iter()
+                .filter(|d| d.span.map(|s| s.line) == Some(line))
+                .map(|d| d.message.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            at(7)
+                .iter()
+                .any(|m| m.contains("BFD sessions are not run yet")),
+            "{}",
+            l.render()
+        );
+        assert!(
+            at(2)
+                .iter()
+                .any(|m| m.contains("BFD sessions are not run yet")),
+            "{}",
+            l.render()
+        );
         assert_eq!(
             m.instances[0].drop_vips,
             ["192.0.2.1".parse::<IpAddr>().unwrap()]

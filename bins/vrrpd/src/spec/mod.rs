@@ -9,6 +9,7 @@
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
+//! - [`bfd`]: `bfd_instance` sessions reported to the VRRP side and `track_bfd`;
 //! - [`mail`]: `smtp_alert` e-mails on state changes;
 //! - [`ipvlan`]: `use_ipvlan` (an ipvlan instead of a VMAC);
 //! - [`mcast`]: the multicast group of an instance (`mcast_dst_ip`, `vrrp_mcast_group4/6`);
@@ -16,6 +17,7 @@
 //! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules;
 //! - [`snmp`]: the MIBs served over AgentX and the master's address.
 
+pub mod bfd;
 pub mod ipvlan;
 pub mod load;
 pub mod lvs_sync;

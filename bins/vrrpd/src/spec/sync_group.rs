@@ -1,11 +1,14 @@
 //! `vrrp_sync_group` beyond membership: its tracking and notify scripts
 //! (docs/keepalived.md §3.16, keepalived.conf(5) "VRRP synchronization group").
 //!
-//! * Objects tracked by the group (`track_interface`, `track_script`) are
-//!   tracked by every member.
+//! * Objects tracked by the group (`track_interface`, `track_script`,
+//!   `track_file`, `track_process`, `track_bfd`) are tracked by every member.
 //! * Unless `sync_group_tracking_weight` is set, every tracker of a member
 //!   has weight 0: a failing one puts the member, and so the group, in Fault
-//!   (keepalived ignores the weights with a log line; we warn).
+//!   (keepalived ignores the weights with a log line; we warn). Exceptions as
+//!   in keepalived: tracked processes keep their weights; a member's own
+//!   weighted `track_bfd` is dropped, and the group's `track_bfd` keeps its
+//!   weight.
 //! * Group notify scripts run when the group as a whole changes state; the
 //!   generic `notify` gets `GROUP NAME STATE PRIORITY` appended, PRIORITY
 //!   being 0 for a group as keepalived 2.2.7 passes it.
@@ -14,8 +17,7 @@ use keepalived_conf::{Diagnostic, VrrpSyncGroup};
 use vrrp_core::{TrackerConfig, TrackerKind};
 
 use crate::spec::mapping::{
-    InstanceSpec, NotifySpec, TrackerSource, file_tracker, ignored, not_acted_on, script_cmd,
-    script_tracker,
+    InstanceSpec, NotifySpec, TrackerSource, file_tracker, ignored, script_cmd, script_tracker,
 };
 
 /// The group's notify scripts, if it has any.
@@ -42,13 +44,6 @@ pub fn apply_group_tracking(
         .sync_group_tracking_weight
         .as_ref()
         .is_some_and(|b| b.value);
-    for t in &sg.track_bfd {
-        diags.push(not_acted_on(
-            t.span,
-            &format!("tracking `{}` in a vrrp_sync_group", t.name),
-            "change the group's priorities or put it in FAULT while it is down",
-        ));
-    }
     if let Some(b) = sg.notify_priority_changes.as_ref().filter(|b| b.value) {
         diags.push(ignored(b.span, "`notify_priority_changes` of a sync group"));
     }
@@ -102,6 +97,37 @@ pub fn apply_group_tracking(
             added.push((tc, TrackerSource::Process(t.name.clone())));
         }
     }
+    // vrrp.c `vrrp_complete_instance`: without sync_group_tracking_weight a
+    // member's own weighted track_bfd entries are dropped (not made weight 0).
+    if !keep_weights {
+        for &m in members {
+            if let Some(spec) = instances.get_mut(m) {
+                drop_weighted_bfd(spec, &sg.name.value, diags);
+            }
+        }
+    }
+    // vrrp.c `sync_group_tracking_init`: the group's track_bfd entries keep
+    // their weights (sync_group_tracking_weight or not), except 0 when a
+    // member is an address owner.
+    for t in &sg.track_bfd {
+        if let Some(w) = crate::spec::bfd::never_up_warning(cfg, t, &sg.name.value) {
+            diags.push(w);
+        }
+        let mut tc = crate::spec::bfd::bfd_tracker(t);
+        if has_owner && tc.weight != 0 {
+            diags.push(Diagnostic::warning(
+                "vrrpd-sync-group-weight",
+                t.span,
+                format!(
+                    "({}) Cannot have weighted track bfd '{}' with member having priority \
+                     255 - setting weight 0 (as keepalived does)",
+                    sg.name.value, t.name
+                ),
+            ));
+            tc.weight = 0;
+        }
+        added.push((tc, TrackerSource::Bfd(t.name.clone())));
+    }
     for &m in members {
         let Some(spec) = instances.get_mut(m) else {
             continue;
@@ -121,6 +147,16 @@ pub fn apply_group_tracking(
                         mine.weight = tc.weight;
                     }
                 }
+                // vrrp.c `add_vrrp_to_track_bfd`: the same, with the group's
+                // reverse too.
+                Some(k) if tc.kind == TrackerKind::Bfd => {
+                    if let Some(mine) = spec.config.trackers.get_mut(k)
+                        && mine.weight != 0
+                    {
+                        mine.weight = tc.weight;
+                        mine.reverse = tc.reverse;
+                    }
+                }
                 Some(_) => {}
             }
         }
@@ -128,8 +164,9 @@ pub fn apply_group_tracking(
             continue;
         }
         for tc in &mut spec.config.trackers {
-            // keepalived leaves tracked processes' weights alone in a group
-            if tc.weight != 0 && tc.kind != TrackerKind::Process {
+            // keepalived leaves tracked processes' weights alone in a group,
+            // and the weighted BFD trackers left are the group's own
+            if tc.weight != 0 && tc.kind != TrackerKind::Process && tc.kind != TrackerKind::Bfd {
                 diags.push(Diagnostic::warning(
                     "vrrpd-sync-group-weight",
                     spec.span,
@@ -140,6 +177,32 @@ pub fn apply_group_tracking(
                 ));
                 tc.weight = 0;
             }
+        }
+    }
+}
+
+/// Removes a member's weighted `track_bfd` trackers, with keepalived's
+/// message ("ignoring tracked bfd ... due to SYNC group").
+fn drop_weighted_bfd(spec: &mut InstanceSpec, group: &str, diags: &mut Vec<Diagnostic>) {
+    let mut k = 0;
+    while k < spec.config.trackers.len() {
+        let t = &spec.config.trackers[k];
+        if t.kind == TrackerKind::Bfd && t.weight != 0 {
+            diags.push(Diagnostic::warning(
+                "vrrpd-sync-group-weight",
+                spec.span,
+                format!(
+                    "({}) ignoring tracked bfd {} with weight {} due to SYNC group `{group}` \
+                     (as keepalived does; set sync_group_tracking_weight to keep it)",
+                    spec.config.name, t.name, t.weight
+                ),
+            ));
+            spec.config.trackers.remove(k);
+            if k < spec.trackers.len() {
+                spec.trackers.remove(k);
+            }
+        } else {
+            k += 1;
         }
     }
 }
