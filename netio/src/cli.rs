@@ -48,9 +48,9 @@ impl DaemonArgs {
 }
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (see
-/// [`crate::fd_limit`]) and logs the result; call once logging is set up.
+/// [`keepalived_runtime::fd_limit`]) and logs the result; call once logging is set up.
 pub fn raise_fd_limit() {
-    match crate::fd_limit::raise_nofile_limit() {
+    match keepalived_runtime::fd_limit::raise_nofile_limit() {
         Ok((old, new)) if old != new => {
             tracing::info!("open files limit raised from {old} to {new}");
         }

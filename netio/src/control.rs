@@ -28,7 +28,7 @@ pub const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5)
 /// credentials (`SO_PEERCRED`) are neither root nor this daemon's user is
 /// closed unanswered. At most [`MAX_CONNECTIONS`] are served at once, each
 /// within [`WRITE_TIMEOUT`], and none eats into the descriptor reserve
-/// ([`crate::fd_limit`]).
+/// ([`keepalived_runtime::fd_limit`]).
 pub fn serve<Q: Send + 'static>(
     path: &Path,
     tx: mpsc::Sender<Q>,
@@ -67,7 +67,7 @@ pub fn serve<Q: Send + 'static>(
             let mut stream = match listener.accept().await {
                 Ok((s, _)) => s,
                 Err(e) => {
-                    if crate::fd_limit::is_local_shortage(&e) {
+                    if keepalived_runtime::fd_limit::is_local_shortage(&e) {
                         tracing::error!("control socket: out of file descriptors: {e}");
                     }
                     // EMFILE and the like: do not spin.
@@ -80,7 +80,7 @@ pub fn serve<Q: Send + 'static>(
                 tracing::warn!(peer_uid = ?uid, "control socket: client refused (neither root nor uid {me})");
                 continue;
             }
-            if !crate::fd_limit::listener_may_accept() {
+            if !keepalived_runtime::fd_limit::listener_may_accept() {
                 tracing::warn!(
                     "control socket: client refused, the file descriptor reserve is reached"
                 );

@@ -7,18 +7,9 @@
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements.
 //! - [`vmac`]: virtual router MACs and keepalived's VMAC sysctls.
 //! - [`ipvlan`]: ipvlan links for keepalived's `use_ipvlan`.
-//! - [`run_script`]: notify scripts with a timeout, as another user
-//!   ([`run_script_as`]), their argv split by `keepalived_conf::command`;
-//!   [`script_security`] checks them as keepalived does.
-//! - [`track_file`]: keepalived `track_file` values watched with inotify.
-//! - [`notify_fifo`]: keepalived's notify FIFO lines.
-//! - [`proc_events`], [`proc_scan`]: keepalived `vrrp_track_process`: the
-//!   kernel's process events connector and which processes match.
+//! - [`proc_events`]: the kernel's process events connector (keepalived
+//!   `vrrp_track_process`).
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
-//! - [`fd_limit`]: the descriptor budget (RLIMIT_NOFILE raised, a reserve
-//!   the listeners leave free).
-//! - [`safe_file`]: files the daemons write (dump, pid file, generated
-//!   config) without following planted symlinks (keepalived's `fopen_safe`).
 //! - [`netns`]: entering network namespaces (tests, tools).
 //! - [`control`], [`metrics`], [`systemd`], [`cli`]: what both daemons need
 //!   around their main loop: the status socket, the Prometheus endpoint,
@@ -32,43 +23,32 @@ pub mod cli;
 pub mod control;
 pub mod daemon_paths;
 pub mod error;
-pub mod fd_limit;
 pub mod ipvlan;
 pub mod mac;
 pub mod metrics;
 mod netlink_conn;
 pub mod netns;
-pub mod notify_fifo;
 pub mod proc_events;
-pub mod proc_scan;
 pub mod route;
 pub mod rtnl;
-pub mod safe_file;
-pub mod script;
-pub mod script_output;
-pub mod script_security;
-pub mod smtp;
 pub mod stdout;
 mod sys;
 pub mod systemd;
 pub mod timer;
-pub mod track_file;
 pub mod vmac;
 pub mod vmac_sysctls;
 pub mod vrrp_socket;
 pub mod watch;
 
 pub use announce::{AnnouncePacer, Announcement, Announcer};
-pub use error::{NetlinkError, NetnsError, ScriptError, SocketError, SysctlError};
+pub use error::{NetlinkError, NetnsError, SocketError, SysctlError};
 pub use ipvlan::{IpvlanSpec, IpvlanType};
 pub use mac::MacAddr;
 pub use route::{AddMode, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec};
 pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
 };
-pub use script::{ScriptOutcome, run_script, run_script_as};
-pub use script_security::{RunAs, ScriptRefused, UserError};
-pub use sys::{kill_process_group, release_free_memory, set_script_identity};
+pub use sys::release_free_memory;
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;

@@ -56,7 +56,7 @@ impl Default for Limits {
 /// Binds `addr` and serves scrapes in the background within `limits`; every
 /// `GET /metrics` sends `wrap(reply)` on `tx` and answers with the text the
 /// daemon puts on the reply. A connection beyond `limits.max_connections`,
-/// or one that would leave fewer than [`crate::fd_limit::RESERVE`]
+/// or one that would leave fewer than [`keepalived_runtime::fd_limit::RESERVE`]
 /// descriptors free, is closed as soon as it is accepted. Keep-alive is off:
 /// one request per connection. Returns the bound address (port 0 picks a
 /// free port).
@@ -75,7 +75,7 @@ pub async fn serve<Q: Send + 'static>(
             let (stream, peer) = match listener.accept().await {
                 Ok(c) => c,
                 Err(e) => {
-                    if crate::fd_limit::is_local_shortage(&e) {
+                    if keepalived_runtime::fd_limit::is_local_shortage(&e) {
                         error!("metrics listener: out of file descriptors: {e}");
                     }
                     // Do not spin on EMFILE and the like.
@@ -88,7 +88,7 @@ pub async fn serve<Q: Send + 'static>(
                 drop(stream);
                 continue;
             };
-            if !crate::fd_limit::listener_may_accept() {
+            if !keepalived_runtime::fd_limit::listener_may_accept() {
                 refused.note(
                     peer,
                     "file descriptor reserve reached",

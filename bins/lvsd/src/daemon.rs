@@ -204,7 +204,7 @@ pub struct Daemon<K: Kernel> {
     /// The TCP_CHECK engine, started with the first TCP_CHECK.
     tcp: Option<checker::tcp_engine::Engine>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
-    fifos: Vec<netio::notify_fifo::NotifyFifo>,
+    fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>,
     /// Who scripts run as (`script_user`, `enable_script_security`).
     script_policy: crate::script_policy::Resolved,
     /// Addresses configured locally (None: unknown, `ha_suspend` does not
@@ -232,7 +232,7 @@ fn run_scripts(
         };
         set.spawn(async move {
             tracing::info!(reason = %s.reason, ?argv, uid = who.uid, "running script");
-            match netio::run_script_as(&argv, timeout, Some(who)).await {
+            match keepalived_runtime::run_script_as(&argv, timeout, Some(who)).await {
                 Ok(o) if o.success() => {}
                 Ok(o) => tracing::warn!(reason = %s.reason, code = ?o.code, signal = ?o.signal, "script failed"),
                 Err(e) => tracing::warn!(reason = %s.reason, "script: {e}"),

@@ -14,7 +14,7 @@
 //! [`NotifyFifo`].
 
 use keepalived_conf as kc;
-use netio::notify_fifo::NotifyFifo;
+use keepalived_runtime::notify_fifo::NotifyFifo;
 
 use crate::notify::Event;
 use crate::pool::Pool;
@@ -57,7 +57,7 @@ pub fn open(specs: &[FifoSpec], scripts: &Resolved) -> Vec<NotifyFifo> {
     let mut out = Vec::new();
     for s in specs {
         let owner = s.owner.as_ref().and_then(|(u, g)| {
-            netio::script_security::lookup_user(u, g.as_deref())
+            keepalived_runtime::script_security::lookup_user(u, g.as_deref())
                 .map_err(|e| tracing::warn!(fifo = %s.path.display(), "fifo owner: {e}"))
                 .ok()
         });

@@ -157,10 +157,10 @@ fn main() -> ExitCode {
     netio::cli::init_logging(cli.daemon.detail);
     netio::cli::raise_fd_limit();
     if let Some(p) = &cli.daemon.pid_file
-        && let Err(e) = netio::safe_file::write_file(
+        && let Err(e) = keepalived_runtime::safe_file::write_file(
             p,
             format!("{}\n", std::process::id()).as_bytes(),
-            netio::safe_file::PID_FILE_MODE,
+            keepalived_runtime::safe_file::PID_FILE_MODE,
         )
     {
         eprintln!("lvsd: pid file: {e}");

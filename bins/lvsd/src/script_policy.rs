@@ -1,6 +1,6 @@
 //! Who lvsd's scripts run as, and whether they may run (keepalived notify.c
 //! `get_default_script_user`, `check_script_secure`; docs/keepalived.md §3.18), with
-//! netio's [`script_security`](netio::script_security), as vrrpd does:
+//! netio's [`script_security`](keepalived_runtime::script_security), as vrrpd does:
 //!
 //! - scripts without their own user run as `script_user` (global_defs), else
 //!   as `keepalived_script` if that user exists, else as lvsd itself; with
@@ -15,8 +15,10 @@
 //! `notify_down`, `quorum_up` and `quorum_down` (checked each time they run).
 
 use keepalived_conf as kc;
-use netio::RunAs;
-use netio::script_security::{DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program};
+use keepalived_runtime::RunAs;
+use keepalived_runtime::script_security::{
+    DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program,
+};
 
 /// `script_user` and `enable_script_security` of `global_defs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -96,7 +98,7 @@ impl Resolved {
     ) -> Result<(Vec<String>, RunAs), String> {
         let who = match user {
             None => self.who.clone()?,
-            Some((u, g)) => netio::script_security::lookup_user(u, g.as_deref())
+            Some((u, g)) => keepalived_runtime::script_security::lookup_user(u, g.as_deref())
                 .map_err(|e| format!("failed to set uid/gid: {e}"))?,
         };
         let first = argv.first().ok_or("empty command")?;
@@ -119,7 +121,7 @@ pub(crate) fn nobody_as_root(test: &str) -> Option<RunAs> {
         eprintln!("SKIPPED: {test} needs root (setuid to nobody)");
         return None;
     }
-    let nobody = netio::script_security::lookup_user("nobody", None);
+    let nobody = keepalived_runtime::script_security::lookup_user("nobody", None);
     if nobody.is_err() {
         eprintln!("SKIPPED: {test} needs the user nobody");
     }

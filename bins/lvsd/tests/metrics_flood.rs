@@ -96,8 +96,8 @@ fn closed_by_server(s: &mut TcpStream) -> bool {
 #[test]
 fn metrics_flood_leaves_real_servers_alive() {
     // This process holds the flood's connections.
-    netio::fd_limit::raise_nofile_limit().unwrap();
-    if netio::fd_limit::nofile_limit().unwrap() < FLOOD_CONNECTIONS as u64 + 200 {
+    keepalived_runtime::fd_limit::raise_nofile_limit().unwrap();
+    if keepalived_runtime::fd_limit::nofile_limit().unwrap() < FLOOD_CONNECTIONS as u64 + 200 {
         panic!("the test needs a hard open files limit above {FLOOD_CONNECTIONS} + 200");
     }
     let dir = std::env::temp_dir().join(format!("lvsd-flood-{}", std::process::id()));
@@ -183,7 +183,7 @@ fn metrics_flood_leaves_real_servers_alive() {
         );
     }
     assert!(
-        max_fds < 1024 - netio::fd_limit::RESERVE as usize,
+        max_fds < 1024 - keepalived_runtime::fd_limit::RESERVE as usize,
         "lvsd used {max_fds} descriptors of 1024"
     );
     assert!(samples.len() >= 3, "{samples:?}");

@@ -103,9 +103,9 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
         return;
     }
     // This process holds the flood's connections.
-    netio::fd_limit::raise_nofile_limit().unwrap();
+    keepalived_runtime::fd_limit::raise_nofile_limit().unwrap();
     assert!(
-        netio::fd_limit::nofile_limit().unwrap() > FLOOD_CONNECTIONS as u64 + 100,
+        keepalived_runtime::fd_limit::nofile_limit().unwrap() > FLOOD_CONNECTIONS as u64 + 100,
         "the test needs a hard open files limit above {FLOOD_CONNECTIONS}"
     );
     let tag = std::process::id();
@@ -194,7 +194,7 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
         );
     }
     assert!(
-        max_fds < 1024 - netio::fd_limit::RESERVE as usize,
+        max_fds < 1024 - keepalived_runtime::fd_limit::RESERVE as usize,
         "vrrpd used {max_fds} descriptors of 1024"
     );
     assert!(samples.len() >= 3, "{samples:?}");

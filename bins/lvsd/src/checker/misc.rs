@@ -51,7 +51,7 @@ async fn run(
     if let Some((uid, gid)) = ids {
         // The group as the only supplementary group, as keepalived's
         // `set_script_env` (std would leave none).
-        netio::set_script_identity(&mut cmd, uid, gid);
+        keepalived_runtime::set_script_identity(&mut cmd, uid, gid);
     }
     #[allow(unsafe_code)]
     // SAFETY: the hook runs in the forked child before exec and only calls
@@ -67,7 +67,7 @@ async fn run(
         Err(_) => {
             let signal = |sig| {
                 if let Some(pid) = pid {
-                    let _ = netio::kill_process_group(pid, sig);
+                    let _ = keepalived_runtime::kill_process_group(pid, sig);
                 }
             };
             signal(libc::SIGTERM);
@@ -78,7 +78,7 @@ async fn run(
                 signal(libc::SIGKILL);
                 // Without CAP_KILL a script of another user survives: don't
                 // hold the check (and its permit) until it exits by itself.
-                if tokio::time::timeout(netio::script::KILL_WAIT, child.wait())
+                if tokio::time::timeout(keepalived_runtime::script::KILL_WAIT, child.wait())
                     .await
                     .is_err()
                 {
@@ -100,14 +100,16 @@ async fn run(
 /// (`enable_script_security` refuses one writable by non-root users when run
 /// as root). keepalived drops a refused checker at load; lvsd fails the check
 /// with the reason, so the real server does not pass unchecked.
-fn prepare(m: &MiscSpec) -> Result<(Vec<String>, netio::RunAs), String> {
+fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), String> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
         // Through NSS (getpwnam_r/getgrnam_r) as keepalived's `set_uid_gid`
         // does, so users from LDAP, systemd's user records and so on resolve.
         Some((user, group)) => crate::script_policy::Resolved {
-            who: Ok(netio::script_security::lookup_user(user, group.as_deref())
-                .map_err(|e| e.to_string())?),
+            who: Ok(
+                keepalived_runtime::script_security::lookup_user(user, group.as_deref())
+                    .map_err(|e| e.to_string())?,
+            ),
             security: m.policy.security,
         },
     };
@@ -175,7 +177,7 @@ mod tests {
     /// `user` resolves it. Reading /etc/passwd by hand did not ("no such user").
     #[test]
     fn a_user_known_only_to_nss_resolves() {
-        let root = netio::RunAs::current().uid == 0;
+        let root = keepalived_runtime::RunAs::current().uid == 0;
         if !root {
             eprintln!("SKIPPED: a_user_known_only_to_nss_resolves needs root (/run/userdb)");
             return;

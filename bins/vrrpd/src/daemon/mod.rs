@@ -204,10 +204,10 @@ async fn run(
     }
     let _pid = match &o.pid_file {
         Some(p) => {
-            netio::safe_file::write_file(
+            keepalived_runtime::safe_file::write_file(
                 p,
                 format!("{}\n", std::process::id()).as_bytes(),
-                netio::safe_file::PID_FILE_MODE,
+                keepalived_runtime::safe_file::PID_FILE_MODE,
             )
             .map_err(|e| format!("pid file: {e}"))?;
             PidFile(Some(p.clone()))

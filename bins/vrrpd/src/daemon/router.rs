@@ -180,7 +180,7 @@ pub struct Router {
     /// `have_quorum`); missing: not reported yet.
     process_up: std::collections::HashMap<String, bool>,
     /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
-    notify_fifos: Vec<netio::notify_fifo::NotifyFifo>,
+    notify_fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Running notify scripts (awaited, briefly, at shutdown).
     notify_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -209,7 +209,7 @@ pub struct Router {
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
-fn write_fifos(fifos: &mut [netio::notify_fifo::NotifyFifo], line: &str) {
+fn write_fifos(fifos: &mut [keepalived_runtime::notify_fifo::NotifyFifo], line: &str) {
     for f in fifos {
         f.write_line(line);
     }
@@ -228,7 +228,7 @@ fn spawn_notify(
     tasks.push(tokio::spawn(async move {
         let argv = &cmd.argv;
         let timeout = std::time::Duration::from_secs(30);
-        match netio::run_script_as(argv, timeout, cmd.run_as).await {
+        match keepalived_runtime::run_script_as(argv, timeout, cmd.run_as).await {
             Ok(o) if o.success() => {}
             Ok(o) => {
                 warn!(notify = kind, name = %name, script = ?argv, outcome = ?o, "notify script failed");
@@ -813,7 +813,7 @@ impl Router {
         }
         write_fifos(
             &mut self.notify_fifos,
-            &netio::notify_fifo::group_line(&name, to.as_str()),
+            &keepalived_runtime::notify_fifo::group_line(&name, to.as_str()),
         );
         let mail = self.group_smtp_alert.contains(&name);
         self.mail.group(&name, mail, to);
@@ -914,7 +914,7 @@ impl Router {
                     spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
                 }
                 // keepalived writes the FIFO line after starting the scripts.
-                let line = netio::notify_fifo::instance_line(
+                let line = keepalived_runtime::notify_fifo::instance_line(
                     &name,
                     to.as_str(),
                     inst.effective_priority(),
@@ -1098,7 +1098,7 @@ impl Router {
         for g in names {
             write_fifos(
                 &mut self.notify_fifos,
-                &netio::notify_fifo::group_line(&g, State::Stop.as_str()),
+                &keepalived_runtime::notify_fifo::group_line(&g, State::Stop.as_str()),
             );
         }
         let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
@@ -1173,7 +1173,7 @@ impl Router {
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tick.tick().await;
-                    let ok = match netio::run_script_as(&sc.argv, sc.timeout, sc.run_as).await {
+                    let ok = match keepalived_runtime::run_script_as(&sc.argv, sc.timeout, sc.run_as).await {
                         Ok(o) => o.success(),
                         // Out of descriptors or memory: not the script's
                         // verdict; say so loudly and keep its state.
@@ -1230,7 +1230,7 @@ impl Router {
     }
 
     /// The notify FIFOs state changes are written to.
-    pub fn set_notify_fifos(&mut self, fifos: Vec<netio::notify_fifo::NotifyFifo>) {
+    pub fn set_notify_fifos(&mut self, fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>) {
         self.notify_fifos = fifos;
     }
 

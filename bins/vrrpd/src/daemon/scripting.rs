@@ -9,10 +9,10 @@
 //! - [`TrackFiles`]: `init_file`, initial values and the inotify watcher.
 //! - [`open_fifos`]: the notify FIFOs and their reader scripts.
 
-use netio::RunAs;
-use netio::notify_fifo::NotifyFifo;
-use netio::script_security::{check_script, default_run_as, lookup_user};
-use netio::track_file::{FileChange, TrackFileWatcher, init_file, read_value};
+use keepalived_runtime::RunAs;
+use keepalived_runtime::notify_fifo::NotifyFifo;
+use keepalived_runtime::script_security::{check_script, default_run_as, lookup_user};
+use keepalived_runtime::track_file::{FileChange, TrackFileWatcher, init_file, read_value};
 use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 
@@ -95,7 +95,7 @@ pub fn apply_script_policy(m: &mut Mapped) {
         if m.script_user.is_none() {
             format!(
                 "unable to set default user {}: {e}",
-                netio::script_security::DEFAULT_SCRIPT_USER
+                keepalived_runtime::script_security::DEFAULT_SCRIPT_USER
             )
         } else {
             e.to_string()

@@ -5,8 +5,8 @@
 //! reload and one second after lost events (keepalived `read_procs`,
 //! `reinitialise_track_processes`), never polled.
 
+use keepalived_runtime::proc_scan::{read_process, scan_processes};
 use netio::proc_events::{ProcEventKind, ProcEventSocket, ProcEvents, ProcEventsError};
-use netio::proc_scan::{read_process, scan_processes};
 use tracing::{error, info, warn};
 
 use super::process_table::{Change, ProcessTable};

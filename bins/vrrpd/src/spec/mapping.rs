@@ -81,7 +81,7 @@ pub struct ScriptCmd {
     pub user: Option<(String, Option<String>)>,
     /// Who it runs as: set by the daemon's script checks before it runs
     /// (None: as vrrpd).
-    pub run_as: Option<netio::RunAs>,
+    pub run_as: Option<keepalived_runtime::RunAs>,
 }
 
 impl From<Vec<String>> for ScriptCmd {
@@ -177,7 +177,7 @@ pub struct ScriptSpec {
     /// `user USER [GROUP]` of the vrrp_script.
     pub user: Option<(String, Option<String>)>,
     /// Who it runs as (set by the daemon's script checks).
-    pub run_as: Option<netio::RunAs>,
+    pub run_as: Option<keepalived_runtime::RunAs>,
 }
 
 /// One mapped instance: the state-machine config plus what the IO layer needs.

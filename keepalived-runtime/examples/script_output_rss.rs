@@ -1,4 +1,4 @@
-//! Runs one script through `netio::run_script` with a timeout and prints
+//! Runs one script through `keepalived_runtime::run_script` with a timeout and prints
 //! this process's peak and current RSS and its open descriptors before and
 //! after: `script_output_rss TIMEOUT_SECS ARGV...`. Used by
 //! benches/script-output.sh.
@@ -24,12 +24,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let secs: u64 = args.next().ok_or("usage: TIMEOUT_SECS ARGV...")?.parse()?;
     let argv: Vec<String> = args.collect();
-    netio::cli::init_logging(false);
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let before = (status("VmHWM:"), status("VmRSS:"), fds());
-    let outcome = rt.block_on(netio::run_script(&argv, Duration::from_secs(secs)));
+    let outcome = rt.block_on(keepalived_runtime::run_script(
+        &argv,
+        Duration::from_secs(secs),
+    ));
     let after = (status("VmHWM:"), status("VmRSS:"), fds());
     println!(
         "{argv:?}: {}; VmHWM {} -> {}, VmRSS {} -> {}, fds {} -> {}",
