@@ -11,29 +11,20 @@
 //!   `vrrp_track_process`).
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
 //! - [`netns`]: entering network namespaces (tests, tools).
-//! - [`control`], [`metrics`], [`systemd`], [`cli`]: what both daemons need
-//!   around their main loop: the status socket, the Prometheus endpoint,
-//!   sd_notify readiness, shared flags and logging.
 //!
 //! Everything is Linux-only and most of it needs CAP_NET_ADMIN / CAP_NET_RAW.
 #![warn(missing_docs)]
 
 pub mod announce;
-pub mod cli;
-pub mod control;
-pub mod daemon_paths;
 pub mod error;
 pub mod ipvlan;
 pub mod mac;
-pub mod metrics;
 mod netlink_conn;
 pub mod netns;
 pub mod proc_events;
 pub mod route;
 pub mod rtnl;
-pub mod stdout;
 mod sys;
-pub mod systemd;
 pub mod timer;
 pub mod vmac;
 pub mod vmac_sysctls;
@@ -48,23 +39,8 @@ pub use route::{AddMode, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec
 pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
 };
-pub use sys::release_free_memory;
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;
 pub use vrrp_socket::{IpFamily, Outgoing, ReceivedPacket, RecvInfo, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};
-
-/// Helpers for this crate's unit tests.
-#[cfg(test)]
-pub(crate) mod test_util {
-    use std::path::PathBuf;
-
-    /// A fresh empty directory under the temp dir, unique per test and process.
-    pub(crate) fn tmpdir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("netio-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-}

@@ -377,25 +377,6 @@ pub(crate) fn if_nametoindex(name: &str) -> Option<u32> {
     (idx != 0).then_some(idx)
 }
 
-/// Gives the pages that the allocator holds free back to the kernel
-/// (glibc `malloc_trim(0)`, which also releases free pages inside the heap,
-/// not only at its top). A daemon calls it after a burst of temporary
-/// allocations, such as parsing and mapping a large configuration, so that
-/// its resident size is what it keeps, not what it needed once. Returns
-/// whether memory was released. Does nothing on other C libraries.
-pub fn release_free_memory() -> bool {
-    #[cfg(target_env = "gnu")]
-    {
-        // SAFETY: malloc_trim only walks the allocator's own free lists; it
-        // takes no pointers from us and is safe to call at any time.
-        unsafe { libc::malloc_trim(0) == 1 }
-    }
-    #[cfg(not(target_env = "gnu"))]
-    {
-        false
-    }
-}
-
 /// Registers a socket that owns its descriptor with tokio's reactor.
 pub(crate) fn register_async<T: AsRawFd>(inner: T) -> io::Result<tokio::io::unix::AsyncFd<T>> {
     let interest = tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE;

@@ -77,7 +77,7 @@ pub struct Options {
     /// Prometheus listener.
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// Bounds on the Prometheus listener's clients.
-    pub metrics_limits: netio::metrics::Limits,
+    pub metrics_limits: ha_daemon_kit::metrics::Limits,
     /// Keep the IPVS entries at exit (keepalived `-I`).
     pub dont_release_ipvs: bool,
 }
@@ -755,11 +755,12 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     crate::sys::release_freed_memory();
     let (qtx, mut qrx) = mpsc::channel::<Query>(16);
     if let Some(p) = &opts.socket {
-        netio::control::serve(p, qtx.clone(), Query::Json)?;
+        ha_daemon_kit::control::serve(p, qtx.clone(), Query::Json)?;
     }
     if let Some(addr) = opts.metrics_listen {
         let bound =
-            netio::metrics::serve(addr, qtx.clone(), Query::Metrics, opts.metrics_limits).await?;
+            ha_daemon_kit::metrics::serve(addr, qtx.clone(), Query::Metrics, opts.metrics_limits)
+                .await?;
         tracing::info!("metrics at http://{bound}/metrics");
     }
     // ha_suspend: follow the local addresses (open the watch before the dump
@@ -784,7 +785,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     let mut int = signal(SignalKind::interrupt())?;
     tracing::info!("lvsd running");
     // systemd Type=notify: the table is programmed and the sockets are up.
-    netio::systemd::ready(&d.summary());
+    ha_daemon_kit::systemd::ready(&d.summary());
     let mut reports = Vec::with_capacity(REPORT_BATCH);
     loop {
         tokio::select! {
@@ -797,7 +798,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
             },
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading {}", opts.config.display());
-                netio::systemd::reloading(&format!("reloading {}", opts.config.display()));
+                ha_daemon_kit::systemd::reloading(&format!("reloading {}", opts.config.display()));
                 let (desired, readable) = load_compact(&opts.config, opts.config_id.clone());
                 if readable {
                     d.reload(desired);
@@ -805,7 +806,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
                 } else {
                     tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());
                 }
-                netio::systemd::ready(&d.summary());
+                ha_daemon_kit::systemd::ready(&d.summary());
             }
             ev = next_net_event(&mut watcher) => match ev {
                 Ok(netio::NetEvent { kind: netio::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
@@ -824,7 +825,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
         }
     }
     tracing::info!("stopping");
-    netio::systemd::stopping("stopping: removing the IPVS entries lvsd added");
+    ha_daemon_kit::systemd::stopping("stopping: removing the IPVS entries lvsd added");
     d.shutdown(opts.dont_release_ipvs).await;
     if let Some(p) = &opts.socket {
         let _ = std::fs::remove_file(p);

@@ -391,7 +391,7 @@ pub fn prepare(print: bool, socket: &Path) -> Result<PathBuf, ExitCode> {
     };
     let text = cfg.render(&self_exe());
     if print {
-        if let Err(e) = netio::stdout::print(&text) {
+        if let Err(e) = ha_daemon_kit::stdout::print(&text) {
             eprintln!("vrrpd: writing the configuration: {e}");
             return Err(ExitCode::FAILURE);
         }

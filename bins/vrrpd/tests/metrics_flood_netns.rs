@@ -37,7 +37,7 @@ const FLOOD_TIME: Duration = Duration::from_secs(8);
 const MAX_ATTEMPTS: usize = 40_000;
 
 fn status(sock: &std::path::Path) -> Option<serde_json::Value> {
-    serde_json::from_str(&netio::control::fetch(sock).ok()?).ok()
+    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).ok()?).ok()
 }
 
 fn state(sock: &std::path::Path) -> String {
@@ -206,7 +206,8 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
     let end = Instant::now() + Duration::from_secs(15);
     loop {
         let r =
-            netio::netns::run_in_netns(&ns, || netio::metrics::http_get(addr, "/metrics")).unwrap();
+            netio::netns::run_in_netns(&ns, || ha_daemon_kit::metrics::http_get(addr, "/metrics"))
+                .unwrap();
         if matches!(&r, Ok((200, body)) if body.contains("vrrpd_instance_state")) {
             break;
         }

@@ -1,5 +1,5 @@
-//! The control socket (`vrrpd status`, served by `netio::control`), the
-//! Prometheus endpoint (`--metrics-listen`, `netio::metrics`) and the SIGUSR1
+//! The control socket (`vrrpd status`, served by `ha_daemon_kit::control`), the
+//! Prometheus endpoint (`--metrics-listen`, `ha_daemon_kit::metrics`) and the SIGUSR1
 //! dump file. All three render one [`Snapshot`](super::status::Snapshot).
 
 use std::path::Path;

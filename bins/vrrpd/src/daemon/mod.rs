@@ -46,8 +46,8 @@ use vrrp_core::packet::Family;
 
 use crate::spec::load;
 use clock::Clock;
+use ha_daemon_kit::control::RemoveOnDrop as PidFile;
 use host::HostView;
-use netio::control::RemoveOnDrop as PidFile;
 use router::{Inbound, Router};
 
 /// Command-line options of the daemon.
@@ -69,13 +69,13 @@ pub struct DaemonOptions {
     /// Serve Prometheus metrics here.
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// Bounds on the Prometheus listener's clients.
-    pub metrics_limits: netio::metrics::Limits,
+    pub metrics_limits: ha_daemon_kit::metrics::Limits,
 }
 
 /// Runs the daemon; returns the process exit code.
 pub fn main(o: DaemonOptions) -> ExitCode {
-    netio::cli::init_logging(o.detail);
-    netio::cli::raise_fd_limit();
+    ha_daemon_kit::cli::init_logging(o.detail);
+    ha_daemon_kit::cli::raise_fd_limit();
     let (proc_socket, paths) = match namespace::enter_configured(&o) {
         Ok(r) => r,
         Err(e) => {
@@ -167,7 +167,7 @@ fn config_test(path: &Path) -> Result<(), String> {
     if loaded.has_errors() {
         return Err(format!("{}: configuration refused", path.display()));
     }
-    netio::stdout::print(&format!(
+    ha_daemon_kit::stdout::print(&format!(
         "{}: {} vrrp_instance(s), {} sync group(s): OK\n",
         path.display(),
         loaded.mapped.instances.len(),
@@ -246,12 +246,13 @@ async fn run(
     })
     .map_err(|e| format!("link watch: {e}"))?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
-    netio::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json)
+    ha_daemon_kit::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json)
         .map_err(|e| format!("control socket {}: {e}", paths.socket.display()))?;
     if let Some(addr) = o.metrics_listen {
-        let bound = netio::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
-            .await
-            .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
+        let bound =
+            ha_daemon_kit::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
+                .await
+                .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
         info!("metrics at http://{bound}/metrics");
     }
     let _sock_guard = PidFile(Some(paths.socket.clone()));
@@ -284,8 +285,8 @@ async fn run(
         info!("vrrp_startup_delay: starting instances in {d:?}");
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = sigterm.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
-            _ = sigint.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
+            _ = sigterm.recv() => { ha_daemon_kit::systemd::stopping("stopping"); return Ok(()) }
+            _ = sigint.recv() => { ha_daemon_kit::systemd::stopping("stopping"); return Ok(()) }
         }
     }
     let snmp_spec = mapped.snmp.clone();
@@ -293,9 +294,9 @@ async fn run(
     let mut snmp = snmp::Snmp::new(snmp_spec);
     // The parse tree, the model and the mapping are gone: give their pages
     // back, so that the resident size is what the instances keep.
-    netio::release_free_memory();
+    ha_daemon_kit::release_free_memory();
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
-    netio::systemd::ready(&running_status(&router));
+    ha_daemon_kit::systemd::ready(&running_status(&router));
 
     // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
     let mut timer = netio::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
@@ -322,7 +323,7 @@ async fn run(
                     continue;
                 }
                 info!("SIGHUP: reloading {}", o.file.display());
-                netio::systemd::reloading(&format!("reloading {}", o.file.display()));
+                ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
                 match HostView::read(&rtnl).await {
                     Ok(host) => {
                         // parsed on a blocking thread; adverts go on meanwhile
@@ -331,7 +332,7 @@ async fn run(
                     }
                     Err(e) => {
                         error!("reload refused, keeping the running configuration: reading interfaces: {e}");
-                        netio::systemd::ready(&running_status(&router));
+                        ha_daemon_kit::systemd::ready(&running_status(&router));
                     }
                 }
             }
@@ -369,13 +370,13 @@ async fn run(
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
                 // The new parse tree and mapping (or the refused one) are gone.
-                netio::release_free_memory();
-                netio::systemd::ready(&running_status(&router));
+                ha_daemon_kit::release_free_memory();
+                ha_daemon_kit::systemd::ready(&running_status(&router));
                 if std::mem::take(&mut reload_again) {
                     // as a second SIGHUP would: parse the file as it is now
                     match HostView::read(&rtnl).await {
                         Ok(host) => {
-                            netio::systemd::reloading(&format!("reloading {}", o.file.display()));
+                            ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
                             let path = o.file.clone();
                             pending_reload = Some(reload::spawn_parse(move || reload::parse(&path, host)));
                         }
@@ -420,7 +421,7 @@ async fn run(
             },
         }
     }
-    netio::systemd::stopping("stopping: releasing mastership and VIPs");
+    ha_daemon_kit::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;
     snmp.shutdown();
     info!("vrrpd stopped");

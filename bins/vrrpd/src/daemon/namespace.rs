@@ -38,7 +38,7 @@ fn configured(o: &DaemonOptions) -> Configured {
     let rcvbuf = namespace
         .as_ref()
         .and_then(|_| crate::spec::track_process::rcvbuf(&parsed.config.global_defs));
-    let instance = netio::daemon_paths::instance_of(
+    let instance = ha_daemon_kit::daemon_paths::instance_of(
         parsed
             .config
             .other
@@ -62,24 +62,22 @@ pub struct Paths {
     pub dump_file: PathBuf,
 }
 
-/// Fills in the default socket and dump file (see [`netio::daemon_paths`]):
+/// Fills in the default socket and dump file (see [`ha_daemon_kit::daemon_paths`]):
 /// from `-p`, else this namespace and the configuration's `instance`.
 fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
     let ns = netio::netns::current_tag();
-    let d = netio::daemon_paths::Derivation {
+    let d = ha_daemon_kit::daemon_paths::Derivation {
         pid_file: o.pid_file.as_deref(),
         namespace: ns.as_deref(),
         instance,
     };
     Paths {
-        socket: o
-            .socket
-            .clone()
-            .unwrap_or_else(|| netio::daemon_paths::default_file("/run", "vrrpd", "sock", d)),
-        dump_file: o
-            .dump_file
-            .clone()
-            .unwrap_or_else(|| netio::daemon_paths::default_file("/tmp", "vrrpd", "json", d)),
+        socket: o.socket.clone().unwrap_or_else(|| {
+            ha_daemon_kit::daemon_paths::default_file("/run", "vrrpd", "sock", d)
+        }),
+        dump_file: o.dump_file.clone().unwrap_or_else(|| {
+            ha_daemon_kit::daemon_paths::default_file("/tmp", "vrrpd", "json", d)
+        }),
     }
 }
 

@@ -8,7 +8,7 @@
 //!   a pid file, so they never share these either;
 //! * else `DIR/PROG[_NS][_INSTANCE].EXT`: NS is the network namespace the
 //!   daemon runs in (the configuration's `net_namespace`, or the one it was
-//!   started in, see [`crate::netns::current_tag`]) and INSTANCE the
+//!   started in) and INSTANCE the
 //!   configuration's top-level `instance NAME` (keepalived names its pid
 //!   files `keepalived_INSTANCE.pid` and keeps them apart per namespace).
 //!
