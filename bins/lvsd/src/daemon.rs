@@ -765,7 +765,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     }
     // ha_suspend: follow the local addresses (open the watch before the dump
     // so that no change falls between them).
-    let mut watcher = match netio::NetWatcher::open(netio::WatchGroups {
+    let mut watcher = match vrrp_linux::NetWatcher::open(vrrp_linux::WatchGroups {
         links: false,
         addresses: true,
         routes: false,
@@ -809,10 +809,10 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
                 ha_daemon_kit::systemd::ready(&d.summary());
             }
             ev = next_net_event(&mut watcher) => match ev {
-                Ok(netio::NetEvent { kind: netio::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
-                Ok(netio::NetEvent { kind: netio::NetEventKind::AddressRemoved(a), .. }) => d.address_event(a.addr, false),
+                Ok(vrrp_linux::NetEvent { kind: vrrp_linux::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
+                Ok(vrrp_linux::NetEvent { kind: vrrp_linux::NetEventKind::AddressRemoved(a), .. }) => d.address_event(a.addr, false),
                 Ok(_) => {}
-                Err(netio::NetlinkError::Overrun) => resync_addresses(&mut d).await,
+                Err(vrrp_linux::NetlinkError::Overrun) => resync_addresses(&mut d).await,
                 Err(e) => {
                     tracing::warn!("address watch failed ({e}): ha_suspend suspends nothing from now on");
                     watcher = None;
@@ -835,8 +835,8 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
 
 /// The next address event, or never without a watcher.
 async fn next_net_event(
-    w: &mut Option<netio::NetWatcher>,
-) -> Result<netio::NetEvent, netio::NetlinkError> {
+    w: &mut Option<vrrp_linux::NetWatcher>,
+) -> Result<vrrp_linux::NetEvent, vrrp_linux::NetlinkError> {
     match w {
         Some(w) => w.next().await,
         None => std::future::pending().await,
@@ -845,7 +845,7 @@ async fn next_net_event(
 
 /// Reads every local address (netlink dump) into the daemon for `ha_suspend`.
 async fn resync_addresses<K: Kernel>(d: &mut Daemon<K>) {
-    let dump = match netio::Rtnl::open() {
+    let dump = match vrrp_linux::Rtnl::open() {
         Ok(r) => r.addresses(None).await,
         Err(e) => Err(e),
     };

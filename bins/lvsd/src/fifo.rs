@@ -10,7 +10,7 @@
 //! where `<vs>` is keepalived's FMT_VS (`[10.0.0.1]:tcp:80`, `FWM 5`,
 //! `[GROUP]:0`) and `<rs>` its FMT_RS (`[10.0.0.2]:tcp:80`). The C code sizes
 //! the write as the line's length (`strlen(..) + 5` / `+ 6`), so a line ends
-//! with `\n` and no NUL. Opening, non-blocking writes and cleanup are netio's
+//! with `\n` and no NUL. Opening, non-blocking writes and cleanup are keepalived-runtime's
 //! [`NotifyFifo`].
 
 use keepalived_conf as kc;

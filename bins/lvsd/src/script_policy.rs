@@ -1,6 +1,6 @@
 //! Who lvsd's scripts run as, and whether they may run (keepalived notify.c
 //! `get_default_script_user`, `check_script_secure`; docs/keepalived.md §3.18), with
-//! netio's [`script_security`](keepalived_runtime::script_security), as vrrpd does:
+//! keepalived-runtime's [`script_security`](keepalived_runtime::script_security), as vrrpd does:
 //!
 //! - scripts without their own user run as `script_user` (global_defs), else
 //!   as `keepalived_script` if that user exists, else as lvsd itself; with

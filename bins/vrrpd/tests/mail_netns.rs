@@ -92,7 +92,7 @@ fn serve(stream: TcpStream, out: &Path) {
 
 /// Runs the sink until [`SINK_LIFETIME`] when [`SINK_DIR`] is set (the test
 /// re-runs itself in a namespace that way); otherwise checks the sink
-/// against netio's SMTP client on an ephemeral port.
+/// against keepalived-runtime's SMTP client on an ephemeral port.
 #[test]
 fn smtp_sink() {
     if let Ok(dir) = std::env::var(SINK_DIR) {

@@ -169,7 +169,7 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
 
     let mut samples = Vec::new();
     let addr: SocketAddr = METRICS.parse().unwrap();
-    let established = netio::netns::run_in_netns(&ns, || {
+    let established = vrrp_linux::netns::run_in_netns(&ns, || {
         flood(addr, || {
             samples.push((state(&ctl), has_vip(&ns), open_fds(pid)))
         })
@@ -205,9 +205,10 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
     // The endpoint serves scrapes again once the flood is gone.
     let end = Instant::now() + Duration::from_secs(15);
     loop {
-        let r =
-            netio::netns::run_in_netns(&ns, || ha_daemon_kit::metrics::http_get(addr, "/metrics"))
-                .unwrap();
+        let r = vrrp_linux::netns::run_in_netns(&ns, || {
+            ha_daemon_kit::metrics::http_get(addr, "/metrics")
+        })
+        .unwrap();
         if matches!(&r, Ok((200, body)) if body.contains("vrrpd_instance_state")) {
             break;
         }

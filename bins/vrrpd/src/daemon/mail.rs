@@ -1,6 +1,6 @@
 //! Sending the e-mail alerts of instances and sync groups (keepalived
 //! vrrp_notify.c `vrrp_smtp_notifier` / `vrrp_sync_smtp_notifier`, smtp.c
-//! `smtp_alert`) through netio's SMTP client.
+//! `smtp_alert`) through keepalived-runtime's SMTP client.
 //!
 //! * One mail per state entered, not repeated for the state last mailed
 //!   (keepalived's `last_email_state`); none on entering FAULT with

@@ -1,5 +1,5 @@
 //! The daemon: one tokio runtime running every `vrrp_instance` of a
-//! keepalived.conf on raw VRRP sockets (netio).
+//! keepalived.conf on raw VRRP sockets (vrrp-linux).
 //!
 //! * One raw socket per address family serves every interface; received
 //!   packets go to the instance with the same (ifindex, VRID, family) after
@@ -38,11 +38,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use netio::{Announcer, IpFamily, NetEventKind, NetWatcher, Rtnl, VrrpSocket, WatchGroups};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 use vrrp_core::packet::Family;
+use vrrp_linux::{
+    Announcer, Family as IpFamily, NetEventKind, NetWatcher, Rtnl, VrrpSocket, WatchGroups,
+};
 
 use crate::spec::load;
 use clock::Clock;
@@ -117,7 +119,7 @@ async fn load(
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
     tokio::spawn(async move {
-        let mut buf = vec![0u8; netio::vrrp_socket::RECV_BUFFER_LEN];
+        let mut buf = vec![0u8; vrrp_linux::vrrp_socket::RECV_BUFFER_LEN];
         loop {
             match sock.recv_into(&mut buf).await {
                 Ok(info) => {
@@ -136,7 +138,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
                         return;
                     }
                 }
-                Err(netio::SocketError::Recv(e)) => {
+                Err(vrrp_linux::SocketError::Recv(e)) => {
                     warn!("VRRP socket receive failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
@@ -192,7 +194,7 @@ fn running_status(router: &Router) -> String {
 async fn run(
     o: &DaemonOptions,
     paths: &namespace::Paths,
-    proc_socket: Option<netio::proc_events::ProcEventSocket>,
+    proc_socket: Option<vrrp_linux::proc_events::ProcEventSocket>,
 ) -> Result<(), String> {
     if o.config_test {
         return config_test(&o.file);
@@ -299,7 +301,7 @@ async fn run(
     ha_daemon_kit::systemd::ready(&running_status(&router));
 
     // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
-    let mut timer = netio::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
+    let mut timer = vrrp_linux::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
     let mut pending_reload: Option<reload::Pending<reload::Loaded>> = None;
     let mut reload_again = false;
     loop {

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use keepalived_conf::LoadOptions;
-use netio::proc_events::ProcEventSocket;
 use tracing::info;
+use vrrp_linux::proc_events::ProcEventSocket;
 
 use super::DaemonOptions;
 
@@ -65,7 +65,7 @@ pub struct Paths {
 /// Fills in the default socket and dump file (see [`ha_daemon_kit::daemon_paths`]):
 /// from `-p`, else this namespace and the configuration's `instance`.
 fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
-    let ns = netio::netns::current_tag();
+    let ns = vrrp_linux::netns::current_tag();
     let d = ha_daemon_kit::daemon_paths::Derivation {
         pid_file: o.pid_file.as_deref(),
         namespace: ns.as_deref(),
@@ -94,7 +94,7 @@ pub fn enter_configured(o: &DaemonOptions) -> Result<(Option<ProcEventSocket>, P
         return Ok((None, paths(o, c.instance.as_deref())));
     };
     let proc_socket = super::track_process::open_socket(c.rcvbuf);
-    netio::netns::enter_netns(&name)
+    vrrp_linux::netns::enter_netns(&name)
         .map_err(|e| format!("Unable to set network namespace {name} - exiting: {e}"))?;
     info!(namespace = %name, "running in network namespace {name}");
     Ok((proc_socket, paths(o, c.instance.as_deref())))

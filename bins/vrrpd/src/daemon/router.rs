@@ -5,9 +5,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use netio::{
-    AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
-};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use vrrp_core::node::{
@@ -16,6 +13,9 @@ use vrrp_core::node::{
 use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
+use vrrp_linux::{
+    AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
+};
 
 use super::accept_mode::{self, AcceptFirewall};
 use super::clock::Clock;
@@ -29,7 +29,7 @@ use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
-use netio::{RouteEntry, RuleEntry};
+use vrrp_linux::{RouteEntry, RuleEntry};
 
 mod dynamic;
 
@@ -76,7 +76,7 @@ struct Slot {
     installed: Vec<AddressSpec>,
     /// RTM_NEWADDR requests for the VIPs, serialised when the instance
     /// started, so that a takeover sends them right after its advert.
-    prepared: Vec<netio::PreparedAdd>,
+    prepared: Vec<vrrp_linux::PreparedAdd>,
     /// The `use_vmac` macvlan, while it exists.
     vmac: Option<VmacLink>,
     /// State changes (from, to, count) for the metrics, in first-seen
@@ -116,7 +116,7 @@ impl Slot {
 
     /// Where a VIP lives, for its drop set entry (accept mode).
     fn vip_link(&self, v: &VipSpec) -> accept_mode::VipLink {
-        let ifindex = self.vip_ifindex(v, netio::netns::if_index);
+        let ifindex = self.vip_ifindex(v, vrrp_linux::netns::if_index);
         let own = match &self.vmac {
             Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
             None => (ifindex == self.ifindex).then(|| self.iface.clone()),
@@ -191,7 +191,7 @@ pub struct Router {
     /// The thread running the IPVS sync-daemon calls (made on first use).
     lvs_worker: Option<SyncWorker>,
     /// VMAC sysctls, with the shared ones counted per parent / host-wide.
-    vmac_sysctls: netio::VmacSysctls,
+    vmac_sysctls: vrrp_linux::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
     /// E-mail alerts (`smtp_alert`).
@@ -290,7 +290,7 @@ impl Router {
             group_notify: BTreeMap::new(),
             lvs_sync: None,
             lvs_worker: None,
-            vmac_sysctls: netio::VmacSysctls::default(),
+            vmac_sysctls: vrrp_linux::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
@@ -407,7 +407,7 @@ impl Router {
         self.set_lvs_sync(mapped.lvs_sync.clone());
         // Static entries before any instance can become Master (keepalived start_vrrp).
         self.statics
-            .start(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .start(&mapped.statics, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
         let now = self.clock.now();
         for id in all {
@@ -952,7 +952,7 @@ impl Router {
             .vips
             .iter()
             .chain(&slot.spec.excluded_vips)
-            .map(|v| address_spec(v, slot.vip_ifindex(v, netio::netns::if_index)))
+            .map(|v| address_spec(v, slot.vip_ifindex(v, vrrp_linux::netns::if_index)))
             .collect()
     }
 
@@ -984,10 +984,11 @@ impl Router {
         let name = slot.spec.config.name.clone();
         let mut set = std::mem::take(&mut slot.routes);
         if up {
-            set.install(&self.rtnl, &name, false, &netio::netns::if_index)
+            set.install(&self.rtnl, &name, false, &vrrp_linux::netns::if_index)
                 .await;
         } else {
-            set.remove(&self.rtnl, &name, &netio::netns::if_index).await;
+            set.remove(&self.rtnl, &name, &vrrp_linux::netns::if_index)
+                .await;
         }
         if let Some(slot) = self.node.data_mut(id) {
             slot.routes = set;
@@ -1083,7 +1084,9 @@ impl Router {
             self.remove_vips(id).await;
         }
         // keepalived vrrp_terminate_phase2: then the static rules, routes, addresses.
-        self.statics.stop(&self.rtnl, &netio::netns::if_index).await;
+        self.statics
+            .stop(&self.rtnl, &vrrp_linux::netns::if_index)
+            .await;
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
         self.remove_vmacs().await;
@@ -1362,7 +1365,7 @@ impl Router {
                     master: inst.state() == State::Master,
                     vips: vips
                         .map(|v| WatchedVip {
-                            ifindex: slot.vip_ifindex(v, netio::netns::if_index),
+                            ifindex: slot.vip_ifindex(v, vrrp_linux::netns::if_index),
                             addr: v.prefix.addr,
                             no_track: v.no_track,
                         })
@@ -1381,7 +1384,7 @@ impl Router {
         // then a deleted static address comes back (keepalived
         // `netlink_if_address_filter`, after the VIPs)
         self.statics
-            .address_deleted(ifindex, addr, &self.rtnl, &netio::netns::if_index)
+            .address_deleted(ifindex, addr, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
     }
 
@@ -1424,7 +1427,7 @@ impl Router {
             };
             let Some(tracked) = slot
                 .routes
-                .virtual_route_deleted(e, &netio::netns::if_index)
+                .virtual_route_deleted(e, &vrrp_linux::netns::if_index)
             else {
                 continue;
             };
@@ -1434,7 +1437,7 @@ impl Router {
             return;
         }
         self.statics
-            .route_deleted(e, monitored, &self.rtnl, &netio::netns::if_index)
+            .route_deleted(e, monitored, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
     }
 
@@ -1518,7 +1521,7 @@ impl Router {
         let mut masters = Vec::new();
         // keepalived clear_diff_static_rules/_routes/_addresses come first.
         self.statics
-            .reload(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .reload(&mapped.statics, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
         for (id, old) in r.reconfigured {
             // keepalived clear_diff_vrrp_vrules / _vroutes: unchanged entries stay.
@@ -1530,7 +1533,7 @@ impl Router {
                             &slot.spec.rules,
                             &self.rtnl,
                             &slot.spec.config.name,
-                            &netio::netns::if_index,
+                            &vrrp_linux::netns::if_index,
                         )
                         .await
                 }

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use netio::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
+use vrrp_linux::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
 
 use super::route_watch::{self, Monitored};
 use tracing::{debug, info, warn};
@@ -262,7 +262,7 @@ impl RouteSet {
     /// matches is no longer set; `Some(tracked)` when one matched.
     pub fn virtual_route_deleted(
         &mut self,
-        e: &netio::RouteEntry,
+        e: &vrrp_linux::RouteEntry,
         ifindex_of: IfIndexOf<'_>,
     ) -> Option<bool> {
         let r = self.routes.iter_mut().find(|r| {
@@ -276,7 +276,7 @@ impl RouteSet {
     /// A deleted rule compared with this set's tracked rules (keepalived
     /// `rule_is_ours`, `netlink_rule_filter`): the first that matches is no
     /// longer set; whether one matched.
-    pub fn rule_deleted(&mut self, e: &netio::RuleEntry) -> bool {
+    pub fn rule_deleted(&mut self, e: &vrrp_linux::RuleEntry) -> bool {
         match self
             .rules
             .iter_mut()
@@ -431,7 +431,7 @@ impl Statics {
     /// `reinstate_static_route`).
     pub async fn route_deleted(
         &mut self,
-        e: &netio::RouteEntry,
+        e: &vrrp_linux::RouteEntry,
         monitored: Monitored,
         rtnl: &Rtnl,
         ifindex_of: IfIndexOf<'_>,
@@ -467,7 +467,12 @@ impl Statics {
     /// A deleted rule no instance claimed: a tracked static rule is added
     /// again if the family's rule deletions are watched (keepalived
     /// `rule_is_ours`, `reinstate_static_rule`).
-    pub async fn rule_deleted(&mut self, e: &netio::RuleEntry, monitored: Monitored, rtnl: &Rtnl) {
+    pub async fn rule_deleted(
+        &mut self,
+        e: &vrrp_linux::RuleEntry,
+        monitored: Monitored,
+        rtnl: &Rtnl,
+    ) {
         if !monitored.rules(e.ipv6) {
             return;
         }

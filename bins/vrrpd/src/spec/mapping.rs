@@ -45,7 +45,7 @@ pub struct VmacSpec {
     pub name: String,
     /// Its MAC: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6)
     /// unless overridden.
-    pub mac: netio::MacAddr,
+    pub mac: vrrp_linux::MacAddr,
     /// `vmac_xmit_base`: adverts go out on the parent interface.
     pub xmit_base: bool,
     /// The name was given in `use_vmac NAME` (else it is keepalived's

@@ -2,8 +2,8 @@
 //! §3.13, keepalived.conf(5) "use_vmac").
 
 use keepalived_conf::{Diagnostic, VrrpInstance};
-use netio::{IpFamily, MacAddr, vmac};
 use vrrp_core::packet::Family;
+use vrrp_linux::{Family as IpFamily, MacAddr, vmac};
 
 use std::collections::HashSet;
 

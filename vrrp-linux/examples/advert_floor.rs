@@ -6,10 +6,10 @@
 //! * `raw`: one `sendto` per advert on a plain raw socket per interface
 //!   (`IP_MULTICAST_IF`), datagrams encoded once up front: the system calls
 //!   alone.
-//! * `netio`: [`netio::VrrpSocket::send`], the path vrrpd sends through
+//! * `socket`: [`vrrp_linux::VrrpSocket::send`], the path vrrpd sends through
 //!   (our IPv4 header, `IP_PKTINFO`, `MSG_DONTROUTE`), datagrams encoded once.
 //!
-//! `advert_floor raw|netio N SECS`; run it inside a network namespace that
+//! `advert_floor raw|socket N SECS`; run it inside a network namespace that
 //! has the interfaces and an IPv4 address on each (tests-netns/vrrpd-scale.sh
 //! `floor` does). Sends only to 224.0.0.18 on those interfaces.
 
@@ -84,7 +84,7 @@ fn adverts(n: usize, srcs: &[Ipv4Addr]) -> Result<Adverts, Error> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: advert_floor raw|netio N SECS";
+    let usage = "usage: advert_floor raw|socket N SECS";
     let how = args.next().ok_or(usage)?;
     let n: usize = args.next().ok_or(usage)?.parse()?;
     let secs: u64 = args.next().ok_or(usage)?.parse()?;
@@ -124,15 +124,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 pace(start, r + 1);
             }
         }
-        "netio" => {
+        "socket" => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(async {
-                let sock = netio::VrrpSocket::open(netio::IpFamily::V4, None)?;
+                let sock = vrrp_linux::VrrpSocket::open(vrrp_linux::Family::V4, None)?;
                 for r in 0..rounds {
                     for (link, buf) in &ads {
-                        let out = netio::Outgoing {
+                        let out = vrrp_linux::Outgoing {
                             ifindex: ifindexes[*link],
                             src: IpAddr::V4(srcs[*link]),
                             dst: IpAddr::V4(GROUP),

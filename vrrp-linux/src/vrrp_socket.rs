@@ -30,6 +30,7 @@ use crate::sys;
 
 /// IANA protocol number of VRRP (RFC 9568 §5.1.1.3, §5.1.2.2).
 pub const VRRP_PROTOCOL: u8 = vrrp_core::packet::IPPROTO_VRRP;
+use vrrp_core::packet::{Family, RxMeta};
 pub use vrrp_core::packet::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_TTL};
 /// TOS keepalived puts on IPv4 adverts (IPTOS_PREC_INTERNETCONTROL).
 pub const VRRP_TOS: u8 = 0xc0;
@@ -38,36 +39,13 @@ pub const RECV_BUFFER_LEN: usize = 8192;
 
 const IPV4_HEADER_LEN: usize = 20;
 
-/// IP version of a socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpFamily {
-    /// IPv4.
-    V4,
-    /// IPv6.
-    V6,
-}
-
-impl IpFamily {
-    /// The family of an address.
-    pub fn of(addr: &IpAddr) -> Self {
-        match addr {
-            IpAddr::V4(_) => IpFamily::V4,
-            IpAddr::V6(_) => IpFamily::V6,
-        }
-    }
-
-    /// The VRRP multicast group of this family.
-    pub fn vrrp_group(self) -> IpAddr {
-        match self {
-            IpFamily::V4 => IpAddr::V4(VRRP_GROUP_V4),
-            IpFamily::V6 => IpAddr::V6(VRRP_GROUP_V6),
-        }
-    }
-}
-
-/// Where a received packet landed inside the caller's buffer, and its IP metadata.
+/// A received VRRP packet: its IP metadata and its payload.
+///
+/// [`VrrpSocket::recv`] gives the payload as its own bytes (`P = Vec<u8>`);
+/// [`VrrpSocket::recv_into`] leaves it in the caller's buffer and gives where
+/// (`P = Range<usize>`, see [`ReceivedPacket::payload_in`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecvInfo {
+pub struct ReceivedPacket<P = Vec<u8>> {
     /// Interface the packet arrived on.
     pub ifindex: u32,
     /// IP source address.
@@ -76,29 +54,44 @@ pub struct RecvInfo {
     pub dst: IpAddr,
     /// TTL (IPv4) or hop limit (IPv6) as received.
     pub ttl: u8,
-    /// The VRRP payload (after the IP header) within the buffer.
-    pub payload: Range<usize>,
+    /// The VRRP payload (after the IP header), or where it lies in the buffer.
+    pub payload: P,
     /// When the kernel received the packet (SO_TIMESTAMPNS, CLOCK_REALTIME),
     /// so that timers started by it (Skew_Time after a priority-0 advert) do
     /// not include the time the daemon took to wake up.
     pub received: Option<std::time::SystemTime>,
 }
 
-/// An owned received packet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedPacket {
-    /// Interface the packet arrived on.
-    pub ifindex: u32,
-    /// IP source address.
-    pub src: IpAddr,
-    /// IP destination address.
-    pub dst: IpAddr,
-    /// TTL (IPv4) or hop limit (IPv6) as received.
-    pub ttl: u8,
-    /// The VRRP payload (after the IP header).
-    pub payload: Vec<u8>,
-    /// When the kernel received it (SO_TIMESTAMPNS, `CLOCK_REALTIME`).
-    pub received: Option<std::time::SystemTime>,
+impl<P> ReceivedPacket<P> {
+    /// The same packet with another payload (e.g. the bytes a range points at).
+    pub fn with_payload<Q>(self, payload: Q) -> ReceivedPacket<Q> {
+        ReceivedPacket {
+            ifindex: self.ifindex,
+            src: self.src,
+            dst: self.dst,
+            ttl: self.ttl,
+            payload,
+            received: self.received,
+        }
+    }
+
+    /// The IP metadata vrrp-core's receive validation takes
+    /// (`vrrp_core::packet::validate`).
+    pub fn rx_meta(&self) -> RxMeta {
+        RxMeta {
+            src: self.src,
+            dst: self.dst,
+            ttl: self.ttl,
+        }
+    }
+}
+
+impl ReceivedPacket<Range<usize>> {
+    /// The payload within the buffer given to [`VrrpSocket::recv_into`]
+    /// (None when `buf` is not that buffer and too short).
+    pub fn payload_in<'a>(&self, buf: &'a [u8]) -> Option<&'a [u8]> {
+        buf.get(self.payload.clone())
+    }
 }
 
 /// One packet to send.
@@ -122,7 +115,7 @@ pub struct Outgoing<'a> {
 #[derive(Debug)]
 pub struct VrrpSocket {
     fd: AsyncFd<Socket>,
-    family: IpFamily,
+    family: Family,
     ip_id: AtomicU16,
 }
 
@@ -135,10 +128,10 @@ impl VrrpSocket {
     /// on that interface (`SO_BINDTODEVICE`); without it one socket serves every
     /// interface and each packet reports its `ifindex`. Must be called inside a
     /// tokio runtime; needs CAP_NET_RAW.
-    pub fn open(family: IpFamily, bind_device: Option<&str>) -> Result<Self, SocketError> {
+    pub fn open(family: Family, bind_device: Option<&str>) -> Result<Self, SocketError> {
         let (domain, what) = match family {
-            IpFamily::V4 => (Domain::IPV4, "IPv4 VRRP"),
-            IpFamily::V6 => (Domain::IPV6, "IPv6 VRRP"),
+            Family::V4 => (Domain::IPV4, "IPv4 VRRP"),
+            Family::V6 => (Domain::IPV6, "IPv6 VRRP"),
         };
         let sock = Socket::new(
             domain,
@@ -148,7 +141,7 @@ impl VrrpSocket {
         .map_err(|source| SocketError::Open { what, source })?;
         let fd = sock.as_raw_fd();
         match family {
-            IpFamily::V4 => {
+            Family::V4 => {
                 sock.set_header_included_v4(true)
                     .map_err(opt("IP_HDRINCL"))?;
                 sys::set_int_opt(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, 1)
@@ -162,7 +155,7 @@ impl VrrpSocket {
                 sock.set_tos_v4(u32::from(VRRP_TOS))
                     .map_err(opt("IP_TOS"))?;
             }
-            IpFamily::V6 => {
+            Family::V6 => {
                 sys::set_int_opt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)
                     .map_err(opt("IPV6_RECVPKTINFO"))?;
                 sock.set_recv_hoplimit_v6(true)
@@ -177,7 +170,7 @@ impl VrrpSocket {
                     .map_err(opt("IPV6_UNICAST_HOPS"))?;
             }
         }
-        // Kernel receive timestamps on every packet (RecvInfo::received).
+        // Kernel receive timestamps on every packet (ReceivedPacket::received).
         sys::set_int_opt(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
             .map_err(opt("SO_TIMESTAMPNS"))?;
         if let Some(dev) = bind_device {
@@ -193,7 +186,7 @@ impl VrrpSocket {
     }
 
     /// The socket's IP version.
-    pub fn family(&self) -> IpFamily {
+    pub fn family(&self) -> Family {
         self.family
     }
 
@@ -205,12 +198,12 @@ impl VrrpSocket {
     /// Joins the VRRP group (224.0.0.18 / ff02::12) on interface `ifindex`
     /// (`IP_ADD_MEMBERSHIP` with `ip_mreqn`, `IPV6_JOIN_GROUP`).
     pub fn join_group(&self, ifindex: u32) -> Result<(), SocketError> {
-        self.join_multicast(self.family.vrrp_group(), ifindex)
+        self.join_multicast(self.family.group(), ifindex)
     }
 
     /// Leaves the VRRP group on interface `ifindex`.
     pub fn leave_group(&self, ifindex: u32) -> Result<(), SocketError> {
-        self.leave_multicast(self.family.vrrp_group(), ifindex)
+        self.leave_multicast(self.family.group(), ifindex)
     }
 
     /// Joins multicast `group` on interface `ifindex` (keepalived
@@ -220,10 +213,10 @@ impl VrrpSocket {
     pub fn join_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError> {
         let sock = self.fd.get_ref();
         match (self.family, group) {
-            (IpFamily::V4, IpAddr::V4(g)) => sock
+            (Family::V4, IpAddr::V4(g)) => sock
                 .join_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(ifindex))
                 .map_err(opt("IP_ADD_MEMBERSHIP")),
-            (IpFamily::V6, IpAddr::V6(g)) => sock
+            (Family::V6, IpAddr::V6(g)) => sock
                 .join_multicast_v6(&g, ifindex)
                 .map_err(opt("IPV6_JOIN_GROUP")),
             _ => Err(SocketError::FamilyMismatch { addr: group }),
@@ -235,10 +228,10 @@ impl VrrpSocket {
     pub fn leave_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError> {
         let sock = self.fd.get_ref();
         match (self.family, group) {
-            (IpFamily::V4, IpAddr::V4(g)) => sock
+            (Family::V4, IpAddr::V4(g)) => sock
                 .leave_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(ifindex))
                 .map_err(opt("IP_DROP_MEMBERSHIP")),
-            (IpFamily::V6, IpAddr::V6(g)) => sock
+            (Family::V6, IpAddr::V6(g)) => sock
                 .leave_multicast_v6(&g, ifindex)
                 .map_err(opt("IPV6_LEAVE_GROUP")),
             _ => Err(SocketError::FamilyMismatch { addr: group }),
@@ -251,9 +244,9 @@ impl VrrpSocket {
     pub fn set_multicast_interface(&self, ifindex: u32) -> Result<(), SocketError> {
         let sock = self.fd.get_ref();
         match self.family {
-            IpFamily::V4 => sys::set_multicast_if_v4_index(sock.as_raw_fd(), ifindex)
+            Family::V4 => sys::set_multicast_if_v4_index(sock.as_raw_fd(), ifindex)
                 .map_err(opt("IP_MULTICAST_IF")),
-            IpFamily::V6 => sock
+            Family::V6 => sock
                 .set_multicast_if_v6(ifindex)
                 .map_err(opt("IPV6_MULTICAST_IF")),
         }
@@ -264,7 +257,7 @@ impl VrrpSocket {
     /// the codec computes it and the daemon counts bad checksums itself, which the
     /// kernel's silent drops would hide.
     pub fn set_kernel_checksum_v6(&self, on: bool) -> Result<(), SocketError> {
-        if self.family != IpFamily::V6 {
+        if self.family != Family::V6 {
             return Err(SocketError::FamilyMismatch {
                 addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             });
@@ -283,10 +276,10 @@ impl VrrpSocket {
     pub fn set_multicast_loop(&self, on: bool) -> Result<(), SocketError> {
         let sock = self.fd.get_ref();
         match self.family {
-            IpFamily::V4 => sock
+            Family::V4 => sock
                 .set_multicast_loop_v4(on)
                 .map_err(opt("IP_MULTICAST_LOOP")),
-            IpFamily::V6 => sock
+            Family::V6 => sock
                 .set_multicast_loop_v6(on)
                 .map_err(opt("IPV6_MULTICAST_LOOP")),
         }
@@ -296,7 +289,10 @@ impl VrrpSocket {
     ///
     /// `Malformed` and `MissingAncillary` errors concern one datagram only: count
     /// them and call again. `Recv` is a socket failure.
-    pub async fn recv_into(&self, buf: &mut [u8]) -> Result<RecvInfo, SocketError> {
+    pub async fn recv_into(
+        &self,
+        buf: &mut [u8],
+    ) -> Result<ReceivedPacket<Range<usize>>, SocketError> {
         loop {
             let mut guard = self.fd.readable().await.map_err(SocketError::Recv)?;
             match guard.try_io(|fd| sys::recvmsg_ip(fd.as_raw_fd(), buf)) {
@@ -312,21 +308,18 @@ impl VrrpSocket {
     pub async fn recv(&self) -> Result<ReceivedPacket, SocketError> {
         let mut buf = vec![0u8; RECV_BUFFER_LEN];
         let info = self.recv_into(&mut buf).await?;
-        let payload = buf
-            .get(info.payload.clone())
+        let payload = info
+            .payload_in(&buf)
             .map(<[u8]>::to_vec)
             .unwrap_or_default();
-        Ok(ReceivedPacket {
-            ifindex: info.ifindex,
-            src: info.src,
-            dst: info.dst,
-            ttl: info.ttl,
-            payload,
-            received: info.received,
-        })
+        Ok(info.with_payload(payload))
     }
 
-    fn finish_recv(&self, meta: sys::RecvMeta, buf: &[u8]) -> Result<RecvInfo, SocketError> {
+    fn finish_recv(
+        &self,
+        meta: sys::RecvMeta,
+        buf: &[u8],
+    ) -> Result<ReceivedPacket<Range<usize>>, SocketError> {
         if meta.truncated {
             return Err(SocketError::Malformed(
                 "datagram longer than the receive buffer",
@@ -339,9 +332,9 @@ impl VrrpSocket {
             .ifindex
             .ok_or(SocketError::MissingAncillary("packet info (ifindex)"))?;
         match self.family {
-            IpFamily::V4 => {
+            Family::V4 => {
                 let ip = parse_ipv4_header(data)?;
-                Ok(RecvInfo {
+                Ok(ReceivedPacket {
                     ifindex,
                     src: IpAddr::V4(ip.src),
                     dst: IpAddr::V4(ip.dst),
@@ -350,7 +343,7 @@ impl VrrpSocket {
                     received: meta.timestamp,
                 })
             }
-            IpFamily::V6 => {
+            Family::V6 => {
                 let src = meta
                     .src
                     .ok_or(SocketError::MissingAncillary("source address"))?;
@@ -360,7 +353,7 @@ impl VrrpSocket {
                 let ttl = meta
                     .hop_limit
                     .ok_or(SocketError::MissingAncillary("IPV6_HOPLIMIT"))?;
-                Ok(RecvInfo {
+                Ok(ReceivedPacket {
                     ifindex,
                     src,
                     dst,
@@ -374,19 +367,19 @@ impl VrrpSocket {
 
     /// Sends one VRRP packet.
     pub async fn send(&self, pkt: &Outgoing<'_>) -> Result<(), SocketError> {
-        if IpFamily::of(&pkt.src) != self.family {
+        if Family::of(pkt.src) != self.family {
             return Err(SocketError::FamilyMismatch { addr: pkt.src });
         }
         let dst = pkt.dst;
         let send_err = |source| SocketError::Send { dst, source };
         let datagram;
         let v4_dst = match (self.family, pkt.src, pkt.dst) {
-            (IpFamily::V4, IpAddr::V4(src), IpAddr::V4(d)) => {
+            (Family::V4, IpAddr::V4(src), IpAddr::V4(d)) => {
                 let id = self.next_ip_id();
                 datagram = build_ipv4_datagram(src, d, pkt.ttl, id, pkt.payload)?;
                 Some(d)
             }
-            (IpFamily::V6, _, IpAddr::V6(_)) => {
+            (Family::V6, _, IpAddr::V6(_)) => {
                 datagram = Vec::new();
                 None
             }

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 use crate::error::SysctlError;
 use crate::mac::MacAddr;
-use crate::vrrp_socket::IpFamily;
+use vrrp_core::packet::Family;
 
 /// The virtual router MAC of RFC 9568 §7.3: 00-00-5E-00-01-{VRID} for IPv4,
 /// 00-00-5E-00-02-{VRID} for IPv6.
-pub fn vmac_address(family: IpFamily, vrid: u8) -> MacAddr {
+pub fn vmac_address(family: Family, vrid: u8) -> MacAddr {
     let kind = match family {
-        IpFamily::V4 => 1,
-        IpFamily::V6 => 2,
+        Family::V4 => 1,
+        Family::V6 => 2,
     };
     MacAddr([0x00, 0x00, 0x5e, 0x00, kind, vrid])
 }
@@ -49,7 +49,7 @@ pub fn eui64_link_local(mac: MacAddr) -> std::net::Ipv6Addr {
 /// instance with VRID 51 gets `vrrp.51`; an IPv4 and an IPv6 instance with
 /// VRID 51 get `vrrp.51` and `vrrp6.51` when the IPv4 one comes first,
 /// `vrrp.51` and `vrrp1.51` when the IPv6 one does.
-pub fn vmac_default_name(_family: IpFamily, vrid: u8) -> String {
+pub fn vmac_default_name(_family: Family, vrid: u8) -> String {
     format!("vrrp.{vrid}")
 }
 
@@ -105,15 +105,15 @@ impl Sysctl {
     /// Path of `net/<ipv4|ipv6>/conf/<iface>/<key>`.
     pub fn iface_path(
         &self,
-        family: IpFamily,
+        family: Family,
         iface: &str,
         key: &str,
     ) -> Result<PathBuf, SysctlError> {
         check_iface(iface)?;
         check_key(key)?;
         let fam = match family {
-            IpFamily::V4 => "ipv4",
-            IpFamily::V6 => "ipv6",
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
         };
         Ok(self
             .root
@@ -148,7 +148,7 @@ impl Sysctl {
     pub fn set_iface(
         &self,
         saved: &mut SavedSysctls,
-        family: IpFamily,
+        family: Family,
         iface: &str,
         key: &str,
         value: &str,
@@ -164,7 +164,7 @@ impl Sysctl {
     /// An IPv4 instance's VMAC carries no IPv6 (keepalived disables it unless
     /// eVIPs need it): `net.ipv6.conf.<vmac>.disable_ipv6 = 1`.
     pub fn disable_ipv6(&self, saved: &mut SavedSysctls, vmac: &str) -> Result<(), SysctlError> {
-        self.set_iface(saved, IpFamily::V6, vmac, "disable_ipv6", "1")
+        self.set_iface(saved, Family::V6, vmac, "disable_ipv6", "1")
     }
 
     /// An IPv6 instance's VMAC must not get the kernel's automatic link-local
@@ -176,7 +176,7 @@ impl Sysctl {
         saved: &mut SavedSysctls,
         vmac: &str,
     ) -> Result<(), SysctlError> {
-        self.set_iface(saved, IpFamily::V6, vmac, "addr_gen_mode", "1")
+        self.set_iface(saved, Family::V6, vmac, "addr_gen_mode", "1")
     }
 
     /// keepalived's global rp_filter adjustment for VMACs (vrrp_if_config.c):
@@ -189,7 +189,7 @@ impl Sysctl {
         saved: &mut SavedSysctls,
         vmac: &str,
     ) -> Result<(), SysctlError> {
-        let v4 = IpFamily::V4;
+        let v4 = Family::V4;
         let all_rp = self.iface_path(v4, "all", "rp_filter")?;
         let all_value: u32 = self.read(&all_rp)?.parse().unwrap_or(0);
         if all_value == 0 {
@@ -218,7 +218,7 @@ impl Sysctl {
     /// `vmac_sysctl`): `accept_local=1`, `arp_ignore=1`, `rp_filter=0`,
     /// `promote_secondaries=1`.
     pub fn set_vmac_own(&self, saved: &mut SavedSysctls, vmac: &str) -> Result<(), SysctlError> {
-        let v4 = IpFamily::V4;
+        let v4 = Family::V4;
         self.set_iface(saved, v4, vmac, "accept_local", "1")?;
         self.set_iface(saved, v4, vmac, "arp_ignore", "1")?;
         self.set_iface(saved, v4, vmac, "rp_filter", "0")?;
@@ -233,7 +233,7 @@ impl Sysctl {
         saved: &mut SavedSysctls,
         parent: &str,
     ) -> Result<(), SysctlError> {
-        let v4 = IpFamily::V4;
+        let v4 = Family::V4;
         self.set_iface(saved, v4, parent, "arp_ignore", "1")?;
         self.set_iface(saved, v4, parent, "arp_filter", "1")
     }
@@ -274,18 +274,15 @@ pub(crate) mod tests {
     #[test]
     fn vmac_addresses_follow_rfc() {
         assert_eq!(
-            vmac_address(IpFamily::V4, 51).to_string(),
+            vmac_address(Family::V4, 51).to_string(),
             "00:00:5e:00:01:33"
         );
-        assert_eq!(
-            vmac_address(IpFamily::V6, 1).to_string(),
-            "00:00:5e:00:02:01"
-        );
-        assert_eq!(vmac_default_name(IpFamily::V4, 51), "vrrp.51");
-        assert_eq!(vmac_default_name(IpFamily::V6, 51), "vrrp.51");
+        assert_eq!(vmac_address(Family::V6, 1).to_string(), "00:00:5e:00:02:01");
+        assert_eq!(vmac_default_name(Family::V4, 51), "vrrp.51");
+        assert_eq!(vmac_default_name(Family::V6, 51), "vrrp.51");
         assert_eq!(vmac_ipv6_alt_name(51), "vrrp6.51");
         assert_eq!(
-            eui64_link_local(vmac_address(IpFamily::V6, 51)).to_string(),
+            eui64_link_local(vmac_address(Family::V6, 51)).to_string(),
             "fe80::200:5eff:fe00:233"
         );
     }
@@ -293,15 +290,15 @@ pub(crate) mod tests {
     #[test]
     fn bad_names_refused() {
         let s = Sysctl::default();
-        assert!(s.iface_path(IpFamily::V4, "../x", "a").is_err());
-        assert!(s.iface_path(IpFamily::V4, "..", "a").is_err());
-        assert!(s.iface_path(IpFamily::V4, "", "a").is_err());
+        assert!(s.iface_path(Family::V4, "../x", "a").is_err());
+        assert!(s.iface_path(Family::V4, "..", "a").is_err());
+        assert!(s.iface_path(Family::V4, "", "a").is_err());
         assert!(
-            s.iface_path(IpFamily::V4, "averyveryverylongname", "a")
+            s.iface_path(Family::V4, "averyveryverylongname", "a")
                 .is_err()
         );
         assert_eq!(
-            s.iface_path(IpFamily::V6, "eth0", "forwarding").unwrap(),
+            s.iface_path(Family::V6, "eth0", "forwarding").unwrap(),
             PathBuf::from("/proc/sys/net/ipv6/conf/eth0/forwarding")
         );
     }
@@ -310,7 +307,7 @@ pub(crate) mod tests {
     /// lo (every value 0 but `all.rp_filter`), unique per `tag`.
     pub(crate) fn fake_tree(tag: &str, all_rp: &str) -> (PathBuf, Sysctl) {
         let root = std::env::temp_dir().join(format!(
-            "netio-sysctl-{}-{tag}-{all_rp}",
+            "vrrp-linux-sysctl-{}-{tag}-{all_rp}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&root);

@@ -1,6 +1,6 @@
-//! netio's raw sockets against the real keepalived 2.2.7: we receive its
+//! vrrp-linux's raw sockets against the real keepalived 2.2.7: we receive its
 //! adverts (TTL/hop limit 255, group destination, valid checksum) and it accepts
-//! ours (a higher-priority advert sent by netio makes its Master step down and
+//! ours (a higher-priority advert sent by vrrp-linux makes its Master step down and
 //! remove the VIP). VRRP packets are built by hand here: the IO layer must be
 //! right independently of the codec. Root, keepalived and iproute2 needed;
 //! skipped loudly otherwise.
@@ -15,8 +15,8 @@ use common::{
     Daemon, IF_A, IF_B, Pair, in_ns, internet_checksum, join, root_or_skip, scratch_dir, v6_pseudo,
     wait_addr,
 };
-use netio::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
-use netio::{IpFamily, Outgoing, ReceivedPacket, Rtnl, Scope, VrrpSocket};
+use vrrp_linux::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
+use vrrp_linux::{Family, Outgoing, ReceivedPacket, Rtnl, Scope, VrrpSocket};
 
 const VRID: u8 = 51;
 
@@ -45,7 +45,7 @@ fn keepalived_conf(dir: &std::path::Path, iface: &str, prio: u8, vip: &str) -> s
     std::fs::write(
         &conf,
         format!(
-            "global_defs {{\n    router_id netio-test\n}}\n\
+            "global_defs {{\n    router_id vrrp-linux-test\n}}\n\
              vrrp_instance VI_1 {{\n    state BACKUP\n    interface {iface}\n    virtual_router_id {VRID}\n    \
              priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
         ),
@@ -80,13 +80,13 @@ fn start_keepalived(ns: &str, dir: &std::path::Path, conf: &std::path::Path) -> 
 /// Receives in namespace `ns` until a packet from `from` arrives (max `secs`).
 fn receive_from(
     ns: &str,
-    family: IpFamily,
+    family: Family,
     iface: &'static str,
     from: IpAddr,
     secs: u64,
 ) -> ReceivedPacket {
     join(in_ns(ns, move || async move {
-        let idx = netio::netns::if_index(iface).unwrap();
+        let idx = vrrp_linux::netns::if_index(iface).unwrap();
         let sock = VrrpSocket::open(family, None).unwrap();
         sock.join_group(idx).unwrap();
         let end = Instant::now() + Duration::from_secs(secs);
@@ -113,10 +113,10 @@ fn advertise_until(
     done: impl Fn() -> bool + Send + 'static,
 ) -> bool {
     join(in_ns(ns, move || async move {
-        let idx = netio::netns::if_index(IF_A).unwrap();
-        let family = IpFamily::of(&src);
+        let idx = vrrp_linux::netns::if_index(IF_A).unwrap();
+        let family = Family::of(src);
         let sock = VrrpSocket::open(family, Some(IF_A)).unwrap();
-        let dst = family.vrrp_group();
+        let dst = family.group();
         let end = Instant::now() + Duration::from_secs(secs);
         while Instant::now() < end {
             sock.send(&Outgoing {
@@ -153,7 +153,7 @@ fn keepalived_v2_ipv4_adverts_both_ways() {
     let ka = start_keepalived(&p.b.name, &dir, &conf);
 
     // keepalived becomes Master (Master_Down_Interval ~3.6 s) and advertises.
-    let adv = receive_from(&p.a.name, IpFamily::V4, IF_A, IpAddr::V4(p.v4(2)), 10);
+    let adv = receive_from(&p.a.name, Family::V4, IF_A, IpAddr::V4(p.v4(2)), 10);
     assert_eq!(adv.dst, IpAddr::V4(VRRP_GROUP_V4));
     assert_eq!(adv.ttl, 255, "RFC 9568 §5.1.1.3");
     assert_eq!(adv.payload.len(), 20, "v2: 8 header + 4 address + 8 auth");
@@ -165,7 +165,7 @@ fn keepalived_v2_ipv4_adverts_both_ways() {
         "VIP on keepalived's side"
     );
 
-    // A higher-priority advert from netio makes keepalived's Master step down.
+    // A higher-priority advert from vrrp-linux makes keepalived's Master step down.
     let ns_b = p.b.name.clone();
     let vip_s = vip.to_string();
     let stepped_down = advertise_until(
@@ -214,7 +214,7 @@ fn keepalived_v3_ipv6_adverts_both_ways() {
     let ll_b = link_local(&p.b.name, IF_B);
     let ka = start_keepalived(&p.b.name, &dir, &conf);
 
-    let adv = receive_from(&p.a.name, IpFamily::V6, IF_A, ll_b, 10);
+    let adv = receive_from(&p.a.name, Family::V6, IF_A, ll_b, 10);
     assert_eq!(adv.dst, IpAddr::V6(VRRP_GROUP_V6));
     assert_eq!(adv.ttl, 255, "RFC 9568 §5.1.2.3");
     assert_eq!(adv.payload.len(), 24, "v3: 8 header + 16 address");

@@ -1,4 +1,4 @@
-//! Namespace fixtures for netio's root tests: every test builds its own pair of
+//! Namespace fixtures for vrrp-linux's root tests: every test builds its own pair of
 //! network namespaces joined by a veth, with 10.200.0.0/16 and fd00:200::/32
 //! addresses, and removes them on drop (also when the test panics).
 
@@ -146,7 +146,7 @@ impl Drop for Daemon {
 /// A fresh scratch directory under the system temp dir.
 pub fn scratch_dir(tag: &str) -> std::path::PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let d = std::env::temp_dir().join(format!("netio-{tag}-{}-{n}", std::process::id()));
+    let d = std::env::temp_dir().join(format!("vl-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
@@ -185,8 +185,8 @@ impl Pair {
     pub fn new(tag: &str) -> Pair {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed) % 250;
         let pid = std::process::id();
-        let a = Netns::new(format!("netio-{tag}-{pid}-{n}-a"));
-        let b = Netns::new(format!("netio-{tag}-{pid}-{n}-b"));
+        let a = Netns::new(format!("vl-{tag}-{pid}-{n}-a"));
+        let b = Netns::new(format!("vl-{tag}-{pid}-{n}-b"));
         run(&[
             "ip", "-n", &a.name, "link", "add", IF_A, "type", "veth", "peer", "name", IF_B,
             "netns", &b.name,
@@ -262,7 +262,7 @@ where
 {
     let ns = ns.to_string();
     std::thread::spawn(move || {
-        netio::netns::enter_netns(&ns).expect("enter netns");
+        vrrp_linux::netns::enter_netns(&ns).expect("enter netns");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

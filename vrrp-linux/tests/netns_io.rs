@@ -1,4 +1,4 @@
-//! netio against the real kernel, inside network namespaces the tests create
+//! vrrp-linux against the real kernel, inside network namespaces the tests create
 //! themselves (root only; skipped loudly otherwise).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: panics are the failure report
 
@@ -10,9 +10,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{IF_A, IF_B, Pair, in_ns, ip, join, root_or_skip};
-use netio::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_TTL};
-use netio::{
-    AddressSpec, Announcer, IpFamily, MacvlanMode, MacvlanSpec, NetEventKind, NetWatcher, Outgoing,
+use vrrp_linux::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_TTL};
+use vrrp_linux::{
+    AddressSpec, Announcer, Family, MacvlanMode, MacvlanSpec, NetEventKind, NetWatcher, Outgoing,
     ReceivedPacket, Rtnl, Scope, VrrpSocket, WatchGroups, vmac_address,
 };
 
@@ -31,13 +31,13 @@ async fn recv_timeout(sock: &VrrpSocket) -> ReceivedPacket {
 /// sends `packets` once the receiver is ready.
 fn exchange(
     pair: &Pair,
-    family: IpFamily,
+    family: Family,
     packets: Vec<(IpAddr, IpAddr, u8)>,
 ) -> (Vec<ReceivedPacket>, u32) {
     let (ready_tx, ready_rx) = mpsc::sync_channel::<()>(1);
     let count = packets.len();
     let receiver = in_ns(&pair.b.name, move || async move {
-        let idx = netio::netns::if_index(IF_B).expect("vb");
+        let idx = vrrp_linux::netns::if_index(IF_B).expect("vb");
         let sock = VrrpSocket::open(family, None).expect("open");
         sock.join_group(idx).expect("join");
         ready_tx.send(()).unwrap();
@@ -50,7 +50,7 @@ fn exchange(
     });
     let sender = in_ns(&pair.a.name, move || async move {
         ready_rx.recv().unwrap();
-        let idx = netio::netns::if_index(IF_A).expect("va");
+        let idx = vrrp_linux::netns::if_index(IF_A).expect("va");
         let sock = VrrpSocket::open(family, Some(IF_A)).expect("open");
         for (src, dst, ttl) in packets {
             sock.send(&Outgoing {
@@ -79,7 +79,7 @@ fn ipv4_multicast_and_unicast_with_ttl() {
     let before = std::time::SystemTime::now();
     let (got, idx) = exchange(
         &p,
-        IpFamily::V4,
+        Family::V4,
         vec![
             (a, IpAddr::V4(VRRP_GROUP_V4), VRRP_TTL),
             (a, b, VRRP_TTL),
@@ -141,7 +141,7 @@ fn ipv6_multicast_from_link_local_and_unicast_with_hop_limit() {
     let before = std::time::SystemTime::now();
     let (got, idx) = exchange(
         &p,
-        IpFamily::V6,
+        Family::V6,
         vec![
             (ll, IpAddr::V6(VRRP_GROUP_V6), VRRP_TTL),
             (a, b, VRRP_TTL),
@@ -168,15 +168,15 @@ fn group_membership_filters_multicast() {
     let p = Pair::new("nojoin");
     let (ready_tx, ready_rx) = mpsc::sync_channel::<()>(1);
     let receiver = in_ns(&p.b.name, move || async move {
-        let sock = VrrpSocket::open(IpFamily::V4, None).unwrap();
+        let sock = VrrpSocket::open(Family::V4, None).unwrap();
         ready_tx.send(()).unwrap();
         recv_timeout(&sock).await
     });
     let (a, b) = (IpAddr::V4(p.v4(1)), IpAddr::V4(p.v4(2)));
     join(in_ns(&p.a.name, move || async move {
         ready_rx.recv().unwrap();
-        let idx = netio::netns::if_index(IF_A).unwrap();
-        let sock = VrrpSocket::open(IpFamily::V4, None).unwrap();
+        let idx = vrrp_linux::netns::if_index(IF_A).unwrap();
+        let sock = VrrpSocket::open(Family::V4, None).unwrap();
         let group = IpAddr::V4(VRRP_GROUP_V4);
         sock.send(&Outgoing {
             ifindex: idx,
@@ -213,7 +213,7 @@ fn send_refuses_mixed_families() {
     let p = Pair::new("fam");
     let v6 = IpAddr::V6(p.v6(1));
     join(in_ns(&p.a.name, move || async move {
-        let sock = VrrpSocket::open(IpFamily::V4, None).unwrap();
+        let sock = VrrpSocket::open(Family::V4, None).unwrap();
         let r = sock
             .send(&Outgoing {
                 ifindex: 0,
@@ -224,7 +224,7 @@ fn send_refuses_mixed_families() {
             })
             .await;
         assert!(
-            matches!(r, Err(netio::SocketError::FamilyMismatch { .. })),
+            matches!(r, Err(vrrp_linux::SocketError::FamilyMismatch { .. })),
             "{r:?}"
         );
     }));
@@ -380,7 +380,7 @@ fn interface_lookup_matches_ip_link() {
         assert!(rt.links().await.unwrap().iter().any(|l| l.name == "lo"));
         let missing = rt.link_by_name("nosuchif0").await.unwrap_err();
         assert!(
-            matches!(missing, netio::NetlinkError::NoSuchInterface(_)),
+            matches!(missing, vrrp_linux::NetlinkError::NoSuchInterface(_)),
             "{missing}"
         );
         by_name
@@ -411,7 +411,7 @@ fn link_down_and_up_events() {
             rules: false,
         })
         .unwrap();
-        let idx = netio::netns::if_index(IF_A).unwrap();
+        let idx = vrrp_linux::netns::if_index(IF_A).unwrap();
         ip(&ns, &["link", "set", IF_A, "down"]);
         loop {
             let ev = tokio::time::timeout(T, watch.next())
@@ -459,7 +459,7 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         })
         .unwrap();
         let parent = rt.link_by_name(IF_A).await.unwrap();
-        let mac = vmac_address(IpFamily::V4, 51);
+        let mac = vmac_address(Family::V4, 51);
         let spec = MacvlanSpec {
             name: "vrrp.51".into(),
             parent_index: parent.index,
@@ -478,7 +478,7 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         let again = rt.add_macvlan(&spec).await.unwrap_err();
         assert!(again.is_already_exists(), "{again}");
 
-        let mut vmac_sysctls = netio::VmacSysctls::default();
+        let mut vmac_sysctls = vrrp_linux::VmacSysctls::default();
         let sysctl = vmac_sysctls.sysctl().clone();
         let hold = vmac_sysctls.apply("vrrp.51", IF_A).unwrap();
         let read = |iface: &str, key: &str| {
@@ -501,12 +501,12 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
         assert_eq!(read(IF_A, "arp_ignore"), "0");
 
         // IPv4 VMAC: no IPv6 on it.
-        let mut v6saved = netio::vmac::SavedSysctls::default();
+        let mut v6saved = vrrp_linux::vmac::SavedSysctls::default();
         sysctl.disable_ipv6(&mut v6saved, "vrrp.51").unwrap();
         assert!(!ip(&ns, &["-6", "addr", "show", "dev", "vrrp.51"]).contains("inet6"));
 
         // IPv6 VMAC: no automatic link-local; the EUI-64 one of the VMAC instead.
-        let mac6 = vmac_address(IpFamily::V6, 51);
+        let mac6 = vmac_address(Family::V6, 51);
         let spec6 = MacvlanSpec {
             name: "vrrp6.51".into(),
             parent_index: parent.index,
@@ -518,7 +518,7 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
             .suppress_auto_link_local(&mut v6saved, "vrrp6.51")
             .unwrap();
         rt.set_link_up(vm6.index, true).await.unwrap();
-        let ll = netio::eui64_link_local(mac6);
+        let ll = vrrp_linux::eui64_link_local(mac6);
         let mut ll_spec = AddressSpec::vip(vm6.index, IpAddr::V6(ll), 64);
         ll_spec.scope = Scope::Link;
         rt.add_address(&ll_spec).await.unwrap();
@@ -584,9 +584,9 @@ fn garp_and_na_seen_by_tcpdump_in_peer() {
     let vip4 = p.v4(100);
     let vip6 = p.v6(0x100);
     let dump = tcpdump(&p.b.name, IF_B, "2", "arp or (icmp6 and ip6[40] == 136)");
-    let mac = vmac_address(IpFamily::V4, 7);
+    let mac = vmac_address(Family::V4, 7);
     join(in_ns(&p.a.name, move || async move {
-        let idx = netio::netns::if_index(IF_A).unwrap();
+        let idx = vrrp_linux::netns::if_index(IF_A).unwrap();
         let ann = Announcer::open().unwrap();
         ann.send_garp(idx, mac, vip4).unwrap();
         ann.send_na(idx, mac, vip6, false).unwrap();
@@ -655,7 +655,7 @@ fn ipv6_kernel_checksum_option() {
     let (a, b) = (p.v6(1), p.v6(2));
     let (ready_tx, ready_rx) = mpsc::sync_channel::<()>(1);
     let receiver = in_ns(&p.b.name, move || async move {
-        let sock = VrrpSocket::open(IpFamily::V6, None).unwrap();
+        let sock = VrrpSocket::open(Family::V6, None).unwrap();
         sock.set_kernel_checksum_v6(true).unwrap();
         ready_tx.send(()).unwrap();
         recv_timeout(&sock).await
@@ -665,8 +665,8 @@ fn ipv6_kernel_checksum_option() {
     let sent = payload.clone();
     join(in_ns(&p.a.name, move || async move {
         ready_rx.recv().unwrap();
-        let idx = netio::netns::if_index(IF_A).unwrap();
-        let plain = VrrpSocket::open(IpFamily::V6, None).unwrap();
+        let idx = vrrp_linux::netns::if_index(IF_A).unwrap();
+        let plain = VrrpSocket::open(Family::V6, None).unwrap();
         let out = Outgoing {
             ifindex: idx,
             src: IpAddr::V6(a),
@@ -678,7 +678,7 @@ fn ipv6_kernel_checksum_option() {
         plain.send(&out).await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         // The kernel fills the checksum: delivered.
-        let fixing = VrrpSocket::open(IpFamily::V6, None).unwrap();
+        let fixing = VrrpSocket::open(Family::V6, None).unwrap();
         fixing.set_kernel_checksum_v6(true).unwrap();
         fixing.send(&out).await.unwrap();
     }));
@@ -694,7 +694,7 @@ fn ipv6_kernel_checksum_option() {
         0
     );
     join(in_ns(&p.a.name, || async {
-        let v4 = VrrpSocket::open(IpFamily::V4, None).unwrap();
+        let v4 = VrrpSocket::open(Family::V4, None).unwrap();
         assert!(v4.set_kernel_checksum_v6(true).is_err());
     }));
 }

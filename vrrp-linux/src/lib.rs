@@ -1,9 +1,11 @@
-//! Linux IO for the rust-ha daemons: raw VRRP sockets, rtnetlink, GARP/NA, VMAC.
+//! Linux network IO for VRRP: raw VRRP sockets, rtnetlink, GARP/NA, VMAC.
 //!
 //! - [`VrrpSocket`]: raw IP protocol 112 sockets for IPv4 and IPv6 on tokio, with
-//!   TTL / hop limit, source, destination and interface of every packet.
-//! - [`Rtnl`]: rtnetlink requests: interfaces, addresses (VIPs), macvlan VMACs.
-//! - [`NetWatcher`]: link and address events.
+//!   TTL / hop limit, source, destination and interface of every packet
+//!   ([`ReceivedPacket`]); the address family is vrrp-core's [`Family`].
+//! - [`Rtnl`]: rtnetlink requests: interfaces, addresses (VIPs), macvlan VMACs,
+//!   routes and rules ([`route`]).
+//! - [`NetWatcher`]: link, address, route and rule events.
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements.
 //! - [`vmac`]: virtual router MACs and keepalived's VMAC sysctls.
 //! - [`ipvlan`]: ipvlan links for keepalived's `use_ipvlan`.
@@ -42,5 +44,12 @@ pub use rtnl::{
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;
-pub use vrrp_socket::{IpFamily, Outgoing, ReceivedPacket, RecvInfo, VrrpSocket};
+pub use vrrp_core::packet::Family;
+pub use vrrp_socket::{Outgoing, ReceivedPacket, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};
+
+/// The crate README's example, compiled as a doctest (not run: it needs
+/// CAP_NET_RAW).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,4 +1,4 @@
-//! Routes and policy rules through [`netio::Rtnl`] against the real kernel,
+//! Routes and policy rules through [`vrrp_linux::Rtnl`] against the real kernel,
 //! in a network namespace the test creates (root only; skipped loudly
 //! otherwise): what is added is what `ip -j route` / `ip -j rule` and the
 //! crate's own dumps show, an identical add answers EEXIST, a replace keeps
@@ -8,8 +8,8 @@
 mod common;
 
 use common::{Netns, in_ns, ip, join, root_or_skip};
-use netio::route::RTPROT_KEEPALIVED;
-use netio::{AddMode, RouteSpec, Rtnl, RuleSpec};
+use vrrp_linux::route::RTPROT_KEEPALIVED;
+use vrrp_linux::{AddMode, RouteSpec, Rtnl, RuleSpec};
 
 fn route(ifindex: u32) -> RouteSpec {
     RouteSpec {
@@ -83,7 +83,7 @@ fn routes_and_rules_add_dump_replace_delete() {
     let shown = move |args: &[&str]| ip(&name, args);
     let h = in_ns(&ns.name, move || async move {
         let rtnl = Rtnl::open().unwrap();
-        let idx = netio::netns::if_index("eth0").unwrap();
+        let idx = vrrp_linux::netns::if_index("eth0").unwrap();
         let r = route(idx);
         rtnl.add_route(&r, AddMode::Prepend).await.unwrap();
         let again = rtnl.add_route(&r, AddMode::Prepend).await.unwrap_err();
@@ -128,7 +128,7 @@ fn routes_and_rules_add_dump_replace_delete() {
 
     let h = in_ns(&ns.name, move || async move {
         let rtnl = Rtnl::open().unwrap();
-        let idx = netio::netns::if_index("eth0").unwrap();
+        let idx = vrrp_linux::netns::if_index("eth0").unwrap();
         rtnl.del_rule(&rule()).await.unwrap();
         // a delete carries the metrics too and the kernel compares them: the
         // route as replaced is the one that matches (keepalived deletes with
