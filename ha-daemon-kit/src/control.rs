@@ -160,7 +160,7 @@ mod tests {
     use super::*;
 
     fn tmp(tag: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("netio-ctl-{tag}-{}.sock", std::process::id()))
+        std::env::temp_dir().join(format!("ha-kit-ctl-{tag}-{}.sock", std::process::id()))
     }
 
     #[tokio::test]

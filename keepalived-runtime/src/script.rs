@@ -316,7 +316,7 @@ mod tests {
             );
             return;
         };
-        let dir = std::env::temp_dir().join(format!("netio-groups-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("ka-runtime-groups-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
             .unwrap();
@@ -354,7 +354,7 @@ mod tests {
             eprintln!("SKIPPED: needs root (setuid)");
             return;
         }
-        let dir = std::env::temp_dir().join(format!("netio-runas-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("ka-runtime-runas-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
             .unwrap();
@@ -381,7 +381,7 @@ mod tests {
     async fn missing_program_and_empty_argv() {
         assert!(matches!(
             run_script(
-                &argv(&["/nonexistent/netio-script"]),
+                &argv(&["/nonexistent/ka-runtime-script"]),
                 Duration::from_secs(1)
             )
             .await,

@@ -283,7 +283,8 @@ mod tests {
 
     /// A root-owned 0755 temp dir under /tmp with a root-owned 0755 script.
     fn setup(tag: &str) -> (PathBuf, PathBuf) {
-        let base = std::env::temp_dir().join(format!("netio-sec-{tag}-{}", std::process::id()));
+        let base =
+            std::env::temp_dir().join(format!("ka-runtime-sec-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         std::fs::create_dir_all(&base).unwrap();
         std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -393,7 +394,7 @@ mod tests {
             Err(ScriptRefused::NotFound(_))
         ));
         assert!(matches!(
-            check_script("netio-no-such-program-in-path", ROOT, true),
+            check_script("ka-runtime-no-such-program-in-path", ROOT, true),
             Err(ScriptRefused::NotFound(_))
         ));
         assert!(matches!(
@@ -433,11 +434,11 @@ mod tests {
         let g = lookup_user("root", Some("nogroup")).unwrap();
         assert_eq!((g.uid, g.gid), (0, 65534));
         assert!(matches!(
-            lookup_user("netio-no-such-user", None),
+            lookup_user("ka-runtime-no-such-user", None),
             Err(UserError::NoUser(_))
         ));
         assert!(matches!(
-            lookup_user("root", Some("netio-no-such-group")),
+            lookup_user("root", Some("ka-runtime-no-such-group")),
             Err(UserError::NoGroup(_))
         ));
         // Default user: script_user wins; keepalived_script missing is an
