@@ -41,7 +41,7 @@ impl RunAs {
 }
 
 /// A script user or group that cannot be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserError {
     /// No such user.
@@ -118,7 +118,7 @@ pub struct CheckedScript {
 }
 
 /// Why a script is not run.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScriptRefused {
     /// Not found (in PATH, or the path does not resolve).

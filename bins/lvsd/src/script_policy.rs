@@ -15,10 +15,10 @@
 //! `notify_down`, `quorum_up` and `quorum_down` (checked each time they run).
 
 use keepalived_conf as kc;
-use keepalived_runtime::RunAs;
 use keepalived_runtime::script_security::{
     DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program,
 };
+use keepalived_runtime::{RunAs, ScriptRefused, UserError};
 
 /// `script_user` and `enable_script_security` of `global_defs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -50,9 +50,9 @@ impl ScriptPolicy {
         )
         .map_err(|e| {
             if self.user.is_none() {
-                format!("unable to set default user {DEFAULT_SCRIPT_USER}: {e}")
+                NotRun::NoDefaultUser(e)
             } else {
-                e.to_string()
+                NotRun::ScriptUser(e)
             }
         });
         Resolved {
@@ -62,11 +62,34 @@ impl ScriptPolicy {
     }
 }
 
+/// Why a script is not run, split by what is at fault: the user it would
+/// run as (the configuration or the user database) or the script itself.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotRun {
+    /// No `script_user`, and the default user cannot be used (keepalived
+    /// notify.c `get_default_script_user`).
+    #[error("unable to set default user {DEFAULT_SCRIPT_USER}: {0}")]
+    NoDefaultUser(UserError),
+    /// The configured `script_user` cannot be used.
+    #[error(transparent)]
+    ScriptUser(UserError),
+    /// The script's own `USER [GROUP]` cannot be used.
+    #[error("failed to set uid/gid: {0}")]
+    OwnUser(UserError),
+    /// The command is empty.
+    #[error("empty command")]
+    EmptyCommand,
+    /// The script file is refused (missing, not executable, insecure).
+    #[error(transparent)]
+    Refused(#[from] ScriptRefused),
+}
+
 /// A [`ScriptPolicy`] with its default user looked up.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     /// The default user, or why there is none.
-    pub who: Result<RunAs, String>,
+    pub who: Result<RunAs, NotRun>,
     /// `enable_script_security`.
     pub security: bool,
 }
@@ -84,7 +107,7 @@ impl Default for Resolved {
 impl Resolved {
     /// The argv to execute (argv\[0\] the checked program) and the identity
     /// to run it as, or why `what` is not run (logged by the caller).
-    pub fn prepare(&self, argv: &[String]) -> Result<(Vec<String>, RunAs), String> {
+    pub fn prepare(&self, argv: &[String]) -> Result<(Vec<String>, RunAs), NotRun> {
         self.prepare_as(argv, None)
     }
 
@@ -95,14 +118,14 @@ impl Resolved {
         &self,
         argv: &[String],
         user: Option<&(String, Option<String>)>,
-    ) -> Result<(Vec<String>, RunAs), String> {
+    ) -> Result<(Vec<String>, RunAs), NotRun> {
         let who = match user {
             None => self.who.clone()?,
             Some((u, g)) => keepalived_runtime::script_security::lookup_user(u, g.as_deref())
-                .map_err(|e| format!("failed to set uid/gid: {e}"))?,
+                .map_err(NotRun::OwnUser)?,
         };
-        let first = argv.first().ok_or("empty command")?;
-        let checked = check_script(first, who, self.security).map_err(|e| e.to_string())?;
+        let first = argv.first().ok_or(NotRun::EmptyCommand)?;
+        let checked = check_script(first, who, self.security)?;
         if checked.insecure {
             tracing::warn!(
                 "SECURITY VIOLATION - script `{first}` runs as root from a path non-root users can \
@@ -158,7 +181,8 @@ mod tests {
         }
         .resolve();
         let e = p.prepare(&["/bin/true".into()]).unwrap_err();
-        assert!(e.contains("no-such-user-lvsd"), "{e}");
+        assert!(matches!(e, NotRun::ScriptUser(_)), "{e:?}");
+        assert!(e.to_string().contains("no-such-user-lvsd"), "{e}");
         let p = Resolved::default();
         assert!(p.prepare(&["/no/such/script-lvsd".into()]).is_err());
         assert!(p.prepare(&[]).is_err());

@@ -100,29 +100,49 @@ async fn run(
 /// (`enable_script_security` refuses one writable by non-root users when run
 /// as root). keepalived drops a refused checker at load; lvsd fails the check
 /// with the reason, so the real server does not pass unchecked.
-fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), String> {
+fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), MiscNotRun> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
         // Through NSS (getpwnam_r/getgrnam_r) as keepalived's `set_uid_gid`
         // does, so users from LDAP, systemd's user records and so on resolve.
         Some((user, group)) => crate::script_policy::Resolved {
-            who: Ok(
-                keepalived_runtime::script_security::lookup_user(user, group.as_deref())
-                    .map_err(|e| e.to_string())?,
-            ),
+            who: Ok(keepalived_runtime::script_security::lookup_user(
+                user,
+                group.as_deref(),
+            )?),
             security: m.policy.security,
         },
     };
     resolved
         .prepare(&m.argv)
-        .map_err(|e| format!("misc script {}: {e}", m.argv.join(" ")))
+        .map_err(|source| MiscNotRun::Script {
+            argv: m.argv.join(" "),
+            source,
+        })
+}
+
+/// Why a MISC_CHECK script is not run (the check then fails).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MiscNotRun {
+    /// The checker's own `user` cannot be used.
+    #[error(transparent)]
+    User(#[from] keepalived_runtime::UserError),
+    /// The script is refused (see [`NotRun`](crate::script_policy::NotRun)).
+    #[error("misc script {argv}: {source}")]
+    Script {
+        /// The command line.
+        argv: String,
+        /// Why.
+        source: crate::script_policy::NotRun,
+    },
 }
 
 /// Runs the script once.
 pub async fn check(m: &MiscSpec) -> Outcome {
     let (argv, who) = match prepare(m) {
         Ok(x) => x,
-        Err(e) => return Outcome::fail(e),
+        Err(e) => return Outcome::fail(e.to_string()),
     };
     match run(&argv, Some((who.uid, who.gid)), m.timeout).await {
         Ok(code) => judge(code, m.dynamic),
