@@ -31,7 +31,7 @@ pub mod track_file;
 
 pub use error::ScriptError;
 pub use script::{ScriptOutcome, run_script, run_script_as};
-pub use script_security::{RunAs, ScriptRefused, UserError};
+pub use script_security::{RunAs, ScriptRefused, ScriptUserError, UserError};
 pub use sys::{kill_process_group, set_script_identity};
 
 /// The crate README's example, compiled and run as a doctest.

@@ -104,6 +104,37 @@ pub fn default_run_as(
     }
 }
 
+/// A script without a user to run as, by where its user came from.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptUserError {
+    /// No `script_user`, and the default user cannot be used (keepalived
+    /// notify.c `get_default_script_user`).
+    #[error("unable to set default user {DEFAULT_SCRIPT_USER}: {0}")]
+    Default(UserError),
+    /// The configured `script_user` cannot be used.
+    #[error(transparent)]
+    Configured(UserError),
+    /// The script's own `USER [GROUP]` cannot be used.
+    #[error(transparent)]
+    Own(UserError),
+}
+
+/// [`default_run_as`], the error saying where the user came from.
+pub fn default_script_user(
+    script_user: Option<(&str, Option<&str>)>,
+    security: bool,
+) -> Result<RunAs, ScriptUserError> {
+    let configured = script_user.is_some();
+    default_run_as(script_user, security).map_err(|e| {
+        if configured {
+            ScriptUserError::Configured(e)
+        } else {
+            ScriptUserError::Default(e)
+        }
+    })
+}
+
 /// A script that passed the checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedScript {

@@ -15,10 +15,8 @@
 //! `notify_down`, `quorum_up` and `quorum_down` (checked each time they run).
 
 use keepalived_conf as kc;
-use keepalived_runtime::script_security::{
-    DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program,
-};
-use keepalived_runtime::{RunAs, ScriptRefused, UserError};
+use keepalived_runtime::script_security::{check_script, default_script_user, with_program};
+use keepalived_runtime::{RunAs, ScriptRefused, ScriptUserError, UserError};
 
 /// `script_user` and `enable_script_security` of `global_defs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -44,17 +42,11 @@ impl ScriptPolicy {
     /// Resolves the default user now (the user database may change between
     /// reloads, so this is done per configuration, not once).
     pub fn resolve(&self) -> Resolved {
-        let who = default_run_as(
+        let who = default_script_user(
             self.user.as_ref().map(|(u, g)| (u.as_str(), g.as_deref())),
             self.security,
         )
-        .map_err(|e| {
-            if self.user.is_none() {
-                NotRun::NoDefaultUser(e)
-            } else {
-                NotRun::ScriptUser(e)
-            }
-        });
+        .map_err(NotRun::User);
         Resolved {
             who,
             security: self.security,
@@ -67,13 +59,10 @@ impl ScriptPolicy {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum NotRun {
-    /// No `script_user`, and the default user cannot be used (keepalived
-    /// notify.c `get_default_script_user`).
-    #[error("unable to set default user {DEFAULT_SCRIPT_USER}: {0}")]
-    NoDefaultUser(UserError),
-    /// The configured `script_user` cannot be used.
+    /// The default user (`script_user`, else the default script user)
+    /// cannot be used.
     #[error(transparent)]
-    ScriptUser(UserError),
+    User(ScriptUserError),
     /// The script's own `USER [GROUP]` cannot be used.
     #[error("failed to set uid/gid: {0}")]
     OwnUser(UserError),
@@ -181,7 +170,10 @@ mod tests {
         }
         .resolve();
         let e = p.prepare(&["/bin/true".into()]).unwrap_err();
-        assert!(matches!(e, NotRun::ScriptUser(_)), "{e:?}");
+        assert!(
+            matches!(e, NotRun::User(ScriptUserError::Configured(_))),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("no-such-user-lvsd"), "{e}");
         let p = Resolved::default();
         assert!(p.prepare(&["/no/such/script-lvsd".into()]).is_err());
