@@ -15,6 +15,7 @@
 mod accept_mode;
 pub mod clock;
 pub mod control;
+pub mod error;
 mod extra_garp;
 mod host;
 mod ipvlan;
@@ -48,6 +49,7 @@ use vrrp_linux::{
 
 use crate::spec::load;
 use clock::Clock;
+use error::{DaemonError, LoadError};
 use ha_daemon_kit::control::RemoveOnDrop as PidFile;
 use host::HostView;
 use router::{Inbound, Router};
@@ -110,10 +112,8 @@ pub fn main(o: DaemonOptions) -> ExitCode {
 async fn load(
     path: &Path,
     rtnl: &Rtnl,
-) -> Result<(crate::spec::mapping::Mapped, HostView), String> {
-    let host = HostView::read(rtnl)
-        .await
-        .map_err(|e| format!("reading interfaces: {e}"))?;
+) -> Result<(crate::spec::mapping::Mapped, HostView), LoadError> {
+    let host = HostView::read(rtnl).await.map_err(LoadError::Interfaces)?;
     reload::parse(path, host)
 }
 
@@ -151,7 +151,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
 /// `-t`: checks the file without needing its interfaces to exist here (a
 /// missing interface address is a warning, as the file may be meant for
 /// another host).
-fn config_test(path: &Path) -> Result<(), String> {
+fn config_test(path: &Path) -> Result<(), LoadError> {
     struct Lenient(HostView);
     impl crate::spec::mapping::AddressResolver for Lenient {
         fn primary(&self, interface: Option<&str>, family: Family) -> Option<std::net::IpAddr> {
@@ -167,7 +167,7 @@ fn config_test(path: &Path) -> Result<(), String> {
         eprint!("{text}");
     }
     if loaded.has_errors() {
-        return Err(format!("{}: configuration refused", path.display()));
+        return Err(LoadError::Refused(path.to_path_buf()));
     }
     ha_daemon_kit::stdout::print(&format!(
         "{}: {} vrrp_instance(s), {} sync group(s): OK\n",
@@ -175,7 +175,7 @@ fn config_test(path: &Path) -> Result<(), String> {
         loaded.mapped.instances.len(),
         loaded.mapped.sync_groups.len()
     ))
-    .map_err(|e| format!("writing the result: {e}"))
+    .map_err(LoadError::Output)
 }
 
 /// The `STATUS=` line for systemd: instance count by state.
@@ -195,11 +195,11 @@ async fn run(
     o: &DaemonOptions,
     paths: &namespace::Paths,
     proc_socket: Option<vrrp_linux::proc_events::ProcEventSocket>,
-) -> Result<(), String> {
+) -> Result<(), DaemonError> {
     if o.config_test {
-        return config_test(&o.file);
+        return Ok(config_test(&o.file)?);
     }
-    let rtnl = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    let rtnl = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
     let (mapped, host) = load(&o.file, &rtnl).await?;
     if mapped.instances.is_empty() {
         warn!("no vrrp_instance configured; waiting for signals");
@@ -211,13 +211,13 @@ async fn run(
                 format!("{}\n", std::process::id()).as_bytes(),
                 keepalived_runtime::safe_file::PID_FILE_MODE,
             )
-            .map_err(|e| format!("pid file: {e}"))?;
+            .map_err(DaemonError::PidFile)?;
             PidFile(Some(p.clone()))
         }
         None => PidFile(None),
     };
     let (tx, mut rx) = mpsc::channel::<Inbound>(1024);
-    let v4 = Arc::new(VrrpSocket::open(IpFamily::V4, None).map_err(|e| e.to_string())?);
+    let v4 = Arc::new(VrrpSocket::open(IpFamily::V4, None).map_err(DaemonError::VrrpSocket)?);
     let v6 = match VrrpSocket::open(IpFamily::V6, None) {
         Ok(s) => Some(Arc::new(s)),
         Err(e) => {
@@ -246,27 +246,31 @@ async fn run(
         routes: true,
         rules: true,
     })
-    .map_err(|e| format!("link watch: {e}"))?;
+    .map_err(DaemonError::Watch)?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
-    ha_daemon_kit::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json)
-        .map_err(|e| format!("control socket {}: {e}", paths.socket.display()))?;
+    ha_daemon_kit::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json).map_err(
+        |source| DaemonError::Control {
+            path: paths.socket.clone(),
+            source,
+        },
+    )?;
     if let Some(addr) = o.metrics_listen {
         let bound =
             ha_daemon_kit::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
                 .await
-                .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
+                .map_err(|source| DaemonError::Metrics { addr, source })?;
         info!("metrics at http://{bound}/metrics");
     }
     let _sock_guard = PidFile(Some(paths.socket.clone()));
 
-    let sig = |k: SignalKind| signal(k).map_err(|e| format!("signal handler: {e}"));
+    let sig = |k: SignalKind| signal(k).map_err(DaemonError::Signal);
     let mut sigterm = sig(SignalKind::terminate())?;
     let mut sigint = sig(SignalKind::interrupt())?;
     let mut sighup = sig(SignalKind::hangup())?;
     let mut sigusr1 = sig(SignalKind::user_defined1())?;
 
     let clock = Clock::new();
-    let rtnl_router = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    let rtnl_router = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
     let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
     let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
     router.spawn_scripts(&mapped.scripts, &script_tx);
@@ -301,7 +305,7 @@ async fn run(
     ha_daemon_kit::systemd::ready(&running_status(&router));
 
     // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
-    let mut timer = vrrp_linux::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
+    let mut timer = vrrp_linux::PreciseTimer::new().map_err(DaemonError::Timer)?;
     let mut pending_reload: Option<reload::Pending<reload::Loaded>> = None;
     let mut reload_again = false;
     loop {

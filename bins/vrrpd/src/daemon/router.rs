@@ -19,6 +19,7 @@ use vrrp_linux::{
 
 use super::accept_mode::{self, AcceptFirewall};
 use super::clock::Clock;
+use super::error::ApplyError;
 use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
@@ -309,18 +310,15 @@ impl Router {
     }
 
     /// Builds a slot for `spec` on `host`. Errors name what is missing.
-    fn make_slot(spec: InstanceSpec, host: &HostView) -> Result<Slot, String> {
+    fn make_slot(spec: InstanceSpec, host: &HostView) -> Result<Slot, ApplyError> {
         let iface = match &spec.interface {
             Some(i) => i.clone(),
             None => spec
                 .src_override
                 .and_then(|a| host.interface_of(a))
                 .map(|l| l.name.clone())
-                .ok_or_else(|| {
-                    format!(
-                        "instance {}: no interface holds unicast_src_ip",
-                        spec.config.name
-                    )
+                .ok_or_else(|| ApplyError::NoSourceInterface {
+                    instance: spec.config.name.clone(),
                 })?,
         };
         let ifindex = match host.ifindex(&iface) {
@@ -331,14 +329,17 @@ impl Router {
                 0
             }
             None => {
-                return Err(format!(
-                    "instance {}: no interface `{iface}`",
-                    spec.config.name
-                ));
+                return Err(ApplyError::NoInterface {
+                    instance: spec.config.name.clone(),
+                    iface,
+                });
             }
         };
         super::routes::check_interfaces(&spec.routes, &spec.rules, &|n| host.ifindex(n).is_some())
-            .map_err(|e| format!("instance {}: {e}", spec.config.name))?;
+            .map_err(|source| ApplyError::Routes {
+                instance: spec.config.name.clone(),
+                source,
+            })?;
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
@@ -355,7 +356,7 @@ impl Router {
     /// The node's configuration for `mapped` on `host`. An instance listed
     /// in several sync groups belongs to the first; groups left without
     /// members are dropped.
-    fn node_config(mapped: &Mapped, host: &HostView) -> Result<NodeConfig<Slot>, String> {
+    fn node_config(mapped: &Mapped, host: &HostView) -> Result<NodeConfig<Slot>, ApplyError> {
         let mut instances = Vec::with_capacity(mapped.instances.len());
         for spec in &mapped.instances {
             let slot = Self::make_slot(spec.clone(), host)?;
@@ -382,13 +383,13 @@ impl Router {
 
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
-    pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+    pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let config = Self::node_config(&mapped, host)?;
         super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
-            .map_err(|e| e.to_string())?;
-        self.node = Node::new(config).map_err(|e| e.to_string())?;
+            .map_err(ApplyError::Statics)?;
+        self.node = Node::new(config)?;
         let all: Vec<InstanceId> = self.node.ids().collect();
         // The stale table goes before the VMACs add their rules.
         self.accept_fw
@@ -418,7 +419,7 @@ impl Router {
 
     /// Creates the VMACs of instances `ids` that want one; the node then
     /// receives and sends their adverts there.
-    async fn create_vmacs(&mut self, ids: &[InstanceId]) -> Result<(), String> {
+    async fn create_vmacs(&mut self, ids: &[InstanceId]) -> Result<(), ApplyError> {
         for &id in ids {
             let Some(slot) = self.node.data(id) else {
                 continue;
@@ -443,7 +444,10 @@ impl Router {
                 slot.spec.config.primary_address,
             )
             .await
-            .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
+            .map_err(|source| ApplyError::Vmac {
+                instance: slot.spec.config.name.clone(),
+                source,
+            })?;
             let (name, families) = (
                 slot.spec.config.name.clone(),
                 accept_mode::vmac_families(&slot.spec),
@@ -1486,33 +1490,30 @@ impl Router {
     /// same identity are reconfigured keeping their state, others restart;
     /// removed ones release. A changed VMAC (or, with an IPv6 VMAC, a
     /// changed source address, which the VMAC carries) means a restart.
-    pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+    pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let mut config = Self::node_config(&mapped, host)?;
         // An instance bound to its interface after start keeps its identity.
         self.keep_node_keys(&mut config, true);
         super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
-            .map_err(|e| e.to_string())?;
+            .map_err(ApplyError::Statics)?;
         let now = self.clock.now();
-        let r = self
-            .node
-            .reconfigure(now, config, |old, new| {
-                if old.spec == new.spec {
-                    Carry::Keep
-                } else if old.spec.primary_missing != new.spec.primary_missing {
-                    // dynamic_interfaces: the source address appeared (or went).
-                    Carry::Restart
-                } else if old.spec.vmac == new.spec.vmac
-                    && (old.spec.vmac.is_none()
-                        || old.spec.config.primary_address == new.spec.config.primary_address)
-                {
-                    Carry::Reconfigure
-                } else {
-                    Carry::Restart
-                }
-            })
-            .map_err(|e| e.to_string())?;
+        let r = self.node.reconfigure(now, config, |old, new| {
+            if old.spec == new.spec {
+                Carry::Keep
+            } else if old.spec.primary_missing != new.spec.primary_missing {
+                // dynamic_interfaces: the source address appeared (or went).
+                Carry::Restart
+            } else if old.spec.vmac == new.spec.vmac
+                && (old.spec.vmac.is_none()
+                    || old.spec.config.primary_address == new.spec.config.primary_address)
+            {
+                Carry::Reconfigure
+            } else {
+                Carry::Restart
+            }
+        })?;
         for (name, e) in &r.refused {
             warn!(instance = %name, "cannot reconfigure ({e}); restarting");
         }

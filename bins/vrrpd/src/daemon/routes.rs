@@ -112,15 +112,29 @@ pub struct RouteSet {
     rules: Vec<RuleEntry>,
 }
 
+/// Why a route is not added now: the host (its interface is gone) or the
+/// kernel's answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteAddError {
+    /// An interface it names does not exist.
+    #[error("no interface `{0}`")]
+    NoInterface(String),
+    /// The kernel refused it.
+    #[error(transparent)]
+    Kernel(#[from] NetlinkError),
+}
+
 /// The request for `c` with its interfaces resolved, or why not.
-fn resolve(c: &RouteConf, ifindex_of: IfIndexOf) -> Result<RouteSpec, String> {
+fn resolve(c: &RouteConf, ifindex_of: IfIndexOf) -> Result<RouteSpec, RouteAddError> {
+    let missing = |d: &String| RouteAddError::NoInterface(d.clone());
     let mut s = c.spec.clone();
     if let Some(d) = &c.dev {
-        s.oif = Some(ifindex_of(d).ok_or_else(|| format!("no interface `{d}`"))?);
+        s.oif = Some(ifindex_of(d).ok_or_else(|| missing(d))?);
     }
     for (nh, dev) in s.nexthops.iter_mut().zip(&c.nexthop_devs) {
         if let Some(d) = dev {
-            nh.ifindex = Some(ifindex_of(d).ok_or_else(|| format!("no interface `{d}`"))?);
+            nh.ifindex = Some(ifindex_of(d).ok_or_else(|| missing(d))?);
         }
     }
     Ok(s)
@@ -208,7 +222,7 @@ impl RouteSet {
             let res = match resolve(&r.conf, ifindex_of) {
                 Ok(s) => add_route(rtnl, &s, r.conf.mode)
                     .await
-                    .map_err(|e| e.to_string()),
+                    .map_err(RouteAddError::Kernel),
                 Err(e) => Err(e),
             };
             match res {
@@ -455,7 +469,7 @@ impl Statics {
         let res = match resolve(&r.conf, ifindex_of) {
             Ok(s) => add_route(rtnl, &s, r.conf.mode)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(RouteAddError::Kernel),
             Err(e) => Err(e),
         };
         match res {
