@@ -29,6 +29,30 @@ pub fn judge(code: Option<i32>, dynamic: bool) -> Outcome {
 /// check_misc.c: `misc_check_child_timeout_thread` sends SIGTERM, then SIGKILL 2 s later).
 const TERM_GRACE: Duration = Duration::from_secs(2);
 
+/// Why a MISC_CHECK script gave no exit code: this host could not run it, or
+/// the script ran too long.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MiscRunError {
+    /// The command is empty.
+    #[error("empty command")]
+    EmptyCommand,
+    /// The script could not be started.
+    #[error("{program}: {source}")]
+    Spawn {
+        /// argv\[0\].
+        program: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Waiting for the script failed.
+    #[error("{0}")]
+    Wait(#[source] std::io::Error),
+    /// The script ran past its timeout and was killed.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+}
+
 /// Runs `argv` in its own process group, as `uid:gid` when given. After `timeout` the
 /// group gets SIGTERM and, if it is still running [`TERM_GRACE`] later, SIGKILL;
 /// a timeout is a failure either way.
@@ -36,8 +60,8 @@ async fn run(
     argv: &[String],
     ids: Option<(u32, u32)>,
     timeout: Duration,
-) -> Result<Option<i32>, String> {
-    let (program, args) = argv.split_first().ok_or("empty command")?;
+) -> Result<Option<i32>, MiscRunError> {
+    let (program, args) = argv.split_first().ok_or(MiscRunError::EmptyCommand)?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .env_remove("IFS")
@@ -59,11 +83,14 @@ async fn run(
     unsafe {
         cmd.pre_exec(crate::sys::allow_huge_pages_in_child);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
+    let mut child = cmd.spawn().map_err(|source| MiscRunError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
     let pid = child.id();
     match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(s)) => Ok(s.code()),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(MiscRunError::Wait(e)),
         Err(_) => {
             let signal = |sig| {
                 if let Some(pid) = pid {
@@ -88,7 +115,7 @@ async fn run(
                     );
                 }
             }
-            Err(format!("timed out after {timeout:?}"))
+            Err(MiscRunError::Timeout(timeout))
         }
     }
 }
@@ -146,7 +173,7 @@ pub async fn check(m: &MiscSpec) -> Outcome {
     };
     match run(&argv, Some((who.uid, who.gid)), m.timeout).await {
         Ok(code) => judge(code, m.dynamic),
-        Err(e) => Outcome::fail(e),
+        Err(e) => Outcome::fail(e.to_string()),
     }
 }
 
