@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use keepalived_runtime::safe_file::SafeFileError;
 use vrrp_core::node::NodeError;
-use vrrp_linux::{NetlinkError, SocketError};
+use vrrp_linux::{NetlinkError, NetnsError, SocketError};
 
 use super::routes::RouteError;
 use super::vmac::VmacError;
@@ -85,6 +85,14 @@ pub enum DaemonError {
     /// The configuration cannot be applied here.
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    /// The configured `net_namespace` could not be entered.
+    #[error("Unable to set network namespace {name} - exiting: {source}")]
+    Namespace {
+        /// The namespace.
+        name: String,
+        /// Why.
+        source: NetnsError,
+    },
     /// No rtnetlink socket.
     #[error("rtnetlink: {0}")]
     Rtnetlink(#[source] NetlinkError),

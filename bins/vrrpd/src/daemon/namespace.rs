@@ -12,6 +12,7 @@ use tracing::info;
 use vrrp_linux::proc_events::ProcEventSocket;
 
 use super::DaemonOptions;
+use super::error::DaemonError;
 
 /// What the configuration says about where the daemon runs: the first
 /// `net_namespace` (keepalived ignores a second one), the process events
@@ -85,7 +86,9 @@ fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
 /// thread, before the runtime starts: every socket and thread made later
 /// belongs to it. Default file names (control socket, dump file) are then
 /// derived inside it. Returns the process events socket opened outside.
-pub fn enter_configured(o: &DaemonOptions) -> Result<(Option<ProcEventSocket>, Paths), String> {
+pub fn enter_configured(
+    o: &DaemonOptions,
+) -> Result<(Option<ProcEventSocket>, Paths), DaemonError> {
     if o.config_test {
         return Ok((None, paths(o, None)));
     }
@@ -94,8 +97,10 @@ pub fn enter_configured(o: &DaemonOptions) -> Result<(Option<ProcEventSocket>, P
         return Ok((None, paths(o, c.instance.as_deref())));
     };
     let proc_socket = super::track_process::open_socket(c.rcvbuf);
-    vrrp_linux::netns::enter_netns(&name)
-        .map_err(|e| format!("Unable to set network namespace {name} - exiting: {e}"))?;
+    vrrp_linux::netns::enter_netns(&name).map_err(|source| DaemonError::Namespace {
+        name: name.clone(),
+        source,
+    })?;
     info!(namespace = %name, "running in network namespace {name}");
     Ok((proc_socket, paths(o, c.instance.as_deref())))
 }
