@@ -25,10 +25,10 @@
 #   the largest gap between two adverts of one VRID (the target is under
 #   1.5 x advert_int).
 # floor: what sending alone costs at N instances x 10 ms (default 1000) for
-#   SECS (default 20): netio/examples/advert_floor (build it with `cargo build
-#   --release -p netio --example advert_floor`; FLOOR overrides the path)
+#   SECS (default 20): vrrp-linux/examples/advert_floor (build it with `cargo build
+#   --release -p vrrp-linux --example advert_floor`; FLOOR overrides the path)
 #   sends the same adverts with no state machine, once with one sendto per
-#   advert on a plain raw socket, once through netio's VrrpSocket as vrrpd
+#   advert on a plain raw socket, once through vrrp-linux's VrrpSocket as vrrpd
 #   does. The CPU rows compare with `cpu`'s.
 # all: memory with the default sizes, then cpu, then floor.
 set -uo pipefail
@@ -198,7 +198,7 @@ floor() {
     local bin=${FLOOR:-$HERE/../target/release/examples/advert_floor}
     [ -x "$bin" ] || tn_skip "advert_floor not found at $bin"
     links $(((n + 249) / 250))
-    for how in raw netio; do
+    for how in raw socket; do
         ip netns exec "$R" "$bin" "$how" "$n" "$secs"
     done
 }

@@ -10,6 +10,8 @@
 
 use clap::{Parser, Subcommand};
 use keepalived_conf::{LoadOptions, Parsed, format_source, load};
+// A reader that went away (`kaconf dump FILE | head`) is not an error.
+use ha_daemon_kit::stdout::print as print_out;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -123,17 +125,6 @@ fn opts(common: &Common) -> LoadOptions {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
         ..LoadOptions::default()
-    }
-}
-
-/// Writes `text` to stdout. A reader that went away (`kaconf dump FILE | head`) is not
-/// an error: std's `print!` would panic on the broken pipe.
-fn print_out(text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r,
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ipvs_sys::Protocol;
 use keepalived_conf as kc;
-use netio::smtp::SmtpConfig;
+use keepalived_runtime::smtp::SmtpConfig;
 
 use crate::model::RsKey;
 use crate::notify::{Event, Phase};
@@ -189,7 +189,7 @@ pub fn mail(event: &Event, pool: &Pool, router_id: &str, phase: Phase) -> Option
 pub fn send(set: &mut tokio::task::JoinSet<()>, cfg: &SmtpConfig, subject: String, body: String) {
     let cfg = cfg.clone();
     set.spawn(async move {
-        match netio::smtp::send(&cfg, &subject, &body).await {
+        match keepalived_runtime::smtp::send(&cfg, &subject, &body).await {
             Ok(()) => tracing::info!(%subject, "SMTP alert sent"),
             Err(e) => tracing::warn!(%subject, "SMTP alert: {e}"),
         }

@@ -77,7 +77,7 @@ pub struct Options {
     /// Prometheus listener.
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// Bounds on the Prometheus listener's clients.
-    pub metrics_limits: netio::metrics::Limits,
+    pub metrics_limits: ha_daemon_kit::metrics::Limits,
     /// Keep the IPVS entries at exit (keepalived `-I`).
     pub dont_release_ipvs: bool,
 }
@@ -204,7 +204,7 @@ pub struct Daemon<K: Kernel> {
     /// The TCP_CHECK engine, started with the first TCP_CHECK.
     tcp: Option<checker::tcp_engine::Engine>,
     /// Open notify FIFOs (`notify_fifo`, `lvs_notify_fifo`).
-    fifos: Vec<netio::notify_fifo::NotifyFifo>,
+    fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>,
     /// Who scripts run as (`script_user`, `enable_script_security`).
     script_policy: crate::script_policy::Resolved,
     /// Addresses configured locally (None: unknown, `ha_suspend` does not
@@ -232,7 +232,7 @@ fn run_scripts(
         };
         set.spawn(async move {
             tracing::info!(reason = %s.reason, ?argv, uid = who.uid, "running script");
-            match netio::run_script_as(&argv, timeout, Some(who)).await {
+            match keepalived_runtime::run_script_as(&argv, timeout, Some(who)).await {
                 Ok(o) if o.success() => {}
                 Ok(o) => tracing::warn!(reason = %s.reason, code = ?o.code, signal = ?o.signal, "script failed"),
                 Err(e) => tracing::warn!(reason = %s.reason, "script: {e}"),
@@ -755,16 +755,17 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     crate::sys::release_freed_memory();
     let (qtx, mut qrx) = mpsc::channel::<Query>(16);
     if let Some(p) = &opts.socket {
-        netio::control::serve(p, qtx.clone(), Query::Json)?;
+        ha_daemon_kit::control::serve(p, qtx.clone(), Query::Json)?;
     }
     if let Some(addr) = opts.metrics_listen {
         let bound =
-            netio::metrics::serve(addr, qtx.clone(), Query::Metrics, opts.metrics_limits).await?;
+            ha_daemon_kit::metrics::serve(addr, qtx.clone(), Query::Metrics, opts.metrics_limits)
+                .await?;
         tracing::info!("metrics at http://{bound}/metrics");
     }
     // ha_suspend: follow the local addresses (open the watch before the dump
     // so that no change falls between them).
-    let mut watcher = match netio::NetWatcher::open(netio::WatchGroups {
+    let mut watcher = match vrrp_linux::NetWatcher::open(vrrp_linux::WatchGroups {
         links: false,
         addresses: true,
         routes: false,
@@ -784,7 +785,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     let mut int = signal(SignalKind::interrupt())?;
     tracing::info!("lvsd running");
     // systemd Type=notify: the table is programmed and the sockets are up.
-    netio::systemd::ready(&d.summary());
+    ha_daemon_kit::systemd::ready(&d.summary());
     let mut reports = Vec::with_capacity(REPORT_BATCH);
     loop {
         tokio::select! {
@@ -797,7 +798,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
             },
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading {}", opts.config.display());
-                netio::systemd::reloading(&format!("reloading {}", opts.config.display()));
+                ha_daemon_kit::systemd::reloading(&format!("reloading {}", opts.config.display()));
                 let (desired, readable) = load_compact(&opts.config, opts.config_id.clone());
                 if readable {
                     d.reload(desired);
@@ -805,13 +806,13 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
                 } else {
                     tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());
                 }
-                netio::systemd::ready(&d.summary());
+                ha_daemon_kit::systemd::ready(&d.summary());
             }
             ev = next_net_event(&mut watcher) => match ev {
-                Ok(netio::NetEvent { kind: netio::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
-                Ok(netio::NetEvent { kind: netio::NetEventKind::AddressRemoved(a), .. }) => d.address_event(a.addr, false),
+                Ok(vrrp_linux::NetEvent { kind: vrrp_linux::NetEventKind::AddressAdded(a), .. }) => d.address_event(a.addr, true),
+                Ok(vrrp_linux::NetEvent { kind: vrrp_linux::NetEventKind::AddressRemoved(a), .. }) => d.address_event(a.addr, false),
                 Ok(_) => {}
-                Err(netio::NetlinkError::Overrun) => resync_addresses(&mut d).await,
+                Err(vrrp_linux::NetlinkError::Overrun) => resync_addresses(&mut d).await,
                 Err(e) => {
                     tracing::warn!("address watch failed ({e}): ha_suspend suspends nothing from now on");
                     watcher = None;
@@ -824,7 +825,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
         }
     }
     tracing::info!("stopping");
-    netio::systemd::stopping("stopping: removing the IPVS entries lvsd added");
+    ha_daemon_kit::systemd::stopping("stopping: removing the IPVS entries lvsd added");
     d.shutdown(opts.dont_release_ipvs).await;
     if let Some(p) = &opts.socket {
         let _ = std::fs::remove_file(p);
@@ -834,8 +835,8 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
 
 /// The next address event, or never without a watcher.
 async fn next_net_event(
-    w: &mut Option<netio::NetWatcher>,
-) -> Result<netio::NetEvent, netio::NetlinkError> {
+    w: &mut Option<vrrp_linux::NetWatcher>,
+) -> Result<vrrp_linux::NetEvent, vrrp_linux::NetlinkError> {
     match w {
         Some(w) => w.next().await,
         None => std::future::pending().await,
@@ -844,7 +845,7 @@ async fn next_net_event(
 
 /// Reads every local address (netlink dump) into the daemon for `ha_suspend`.
 async fn resync_addresses<K: Kernel>(d: &mut Daemon<K>) {
-    let dump = match netio::Rtnl::open() {
+    let dump = match vrrp_linux::Rtnl::open() {
         Ok(r) => r.addresses(None).await,
         Err(e) => Err(e),
     };

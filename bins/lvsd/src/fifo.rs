@@ -10,11 +10,11 @@
 //! where `<vs>` is keepalived's FMT_VS (`[10.0.0.1]:tcp:80`, `FWM 5`,
 //! `[GROUP]:0`) and `<rs>` its FMT_RS (`[10.0.0.2]:tcp:80`). The C code sizes
 //! the write as the line's length (`strlen(..) + 5` / `+ 6`), so a line ends
-//! with `\n` and no NUL. Opening, non-blocking writes and cleanup are netio's
+//! with `\n` and no NUL. Opening, non-blocking writes and cleanup are keepalived-runtime's
 //! [`NotifyFifo`].
 
 use keepalived_conf as kc;
-use netio::notify_fifo::NotifyFifo;
+use keepalived_runtime::notify_fifo::NotifyFifo;
 
 use crate::notify::Event;
 use crate::pool::Pool;
@@ -57,7 +57,7 @@ pub fn open(specs: &[FifoSpec], scripts: &Resolved) -> Vec<NotifyFifo> {
     let mut out = Vec::new();
     for s in specs {
         let owner = s.owner.as_ref().and_then(|(u, g)| {
-            netio::script_security::lookup_user(u, g.as_deref())
+            keepalived_runtime::script_security::lookup_user(u, g.as_deref())
                 .map_err(|e| tracing::warn!(fifo = %s.path.display(), "fifo owner: {e}"))
                 .ok()
         });

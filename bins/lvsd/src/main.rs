@@ -13,14 +13,14 @@ use lvsd::daemon;
 
 /// The control socket a daemon started with `-p PIDFILE` and `instance
 /// NAME` uses by default in this network namespace (see
-/// [`netio::daemon_paths`]).
+/// [`ha_daemon_kit::daemon_paths`]).
 fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) -> PathBuf {
-    let ns = netio::netns::current_tag();
-    netio::daemon_paths::default_file(
+    let ns = vrrp_linux::netns::current_tag();
+    ha_daemon_kit::daemon_paths::default_file(
         "/run",
         "lvsd",
         "sock",
-        netio::daemon_paths::Derivation {
+        ha_daemon_kit::daemon_paths::Derivation {
             pid_file,
             namespace: ns.as_deref(),
             instance,
@@ -35,7 +35,7 @@ fn configured_instance(cli: &Cli) -> Option<String> {
         ..Default::default()
     };
     let parsed = keepalived_conf::load(&cli.daemon.file, &opts);
-    netio::daemon_paths::instance_of(
+    ha_daemon_kit::daemon_paths::instance_of(
         parsed
             .config
             .other
@@ -53,7 +53,7 @@ fn configured_instance(cli: &Cli) -> Option<String> {
 )]
 struct Cli {
     #[command(flatten)]
-    daemon: netio::cli::DaemonArgs,
+    daemon: ha_daemon_kit::cli::DaemonArgs,
     /// Unix socket serving `lvsd status` (mode 0600). Default, derived as
     /// keepalived derives its pid files so that two daemons on one host never
     /// collide: with -p PIDFILE, PIDFILE with the extension .sock (`-p
@@ -119,7 +119,7 @@ fn config_test(cli: &Cli) -> ExitCode {
     for d in &mapped.diagnostics {
         eprintln!("{d}");
     }
-    if let Err(e) = netio::stdout::print(&lvsd::model::table_text(&mapped.desired)) {
+    if let Err(e) = ha_daemon_kit::stdout::print(&lvsd::model::table_text(&mapped.desired)) {
         eprintln!("lvsd: writing the table: {e}");
         return ExitCode::FAILURE;
     }
@@ -149,18 +149,18 @@ fn main() -> ExitCode {
         let socket = socket
             .clone()
             .unwrap_or_else(|| default_socket(pid_file.as_deref(), instance.as_deref()));
-        return netio::control::status_client("lvsd", &socket);
+        return ha_daemon_kit::control::status_client("lvsd", &socket);
     }
     if cli.config_test {
         return config_test(&cli);
     }
-    netio::cli::init_logging(cli.daemon.detail);
-    netio::cli::raise_fd_limit();
+    ha_daemon_kit::cli::init_logging(cli.daemon.detail);
+    ha_daemon_kit::cli::raise_fd_limit();
     if let Some(p) = &cli.daemon.pid_file
-        && let Err(e) = netio::safe_file::write_file(
+        && let Err(e) = keepalived_runtime::safe_file::write_file(
             p,
             format!("{}\n", std::process::id()).as_bytes(),
-            netio::safe_file::PID_FILE_MODE,
+            keepalived_runtime::safe_file::PID_FILE_MODE,
         )
     {
         eprintln!("lvsd: pid file: {e}");

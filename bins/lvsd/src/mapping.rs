@@ -249,7 +249,7 @@ fn ip_family_opt(vs: &kc::VirtualServer) -> Option<AddressFamily> {
 
 /// `persistence_granularity`: an IPv4 netmask (`255.255.255.0`, or a prefix
 /// length) as a host-order mask; an IPv6 prefix length 1..128.
-fn granularity(s: &str, af: AddressFamily) -> Result<u32, String> {
+fn granularity(s: &str, af: AddressFamily) -> Result<u32, GranularityError> {
     let s = s.trim_start_matches('/');
     match af {
         AddressFamily::Inet => {
@@ -258,18 +258,33 @@ fn granularity(s: &str, af: AddressFamily) -> Result<u32, String> {
                 if m.leading_ones() + m.trailing_zeros() == 32 && m != 0 {
                     return Ok(m);
                 }
-                return Err(format!("`{s}` is not a netmask"));
+                return Err(GranularityError::NotANetmask(s.to_string()));
             }
             match s.parse::<u32>() {
                 Ok(n @ 1..=32) => Ok(u32::MAX << (32 - n)),
-                _ => Err(format!("`{s}` is not an IPv4 netmask")),
+                _ => Err(GranularityError::NotIpv4(s.to_string())),
             }
         }
         AddressFamily::Inet6 => match s.parse::<u32>() {
             Ok(n @ 1..=128) => Ok(n),
-            _ => Err(format!("`{s}` is not an IPv6 prefix length (1..128)")),
+            _ => Err(GranularityError::NotIpv6(s.to_string())),
         },
     }
+}
+
+/// A `persistence_granularity` that cannot be used (the configuration's fault).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+enum GranularityError {
+    /// An IPv4 address whose bits are not a netmask.
+    #[error("`{0}` is not a netmask")]
+    NotANetmask(String),
+    /// Neither an IPv4 netmask nor a prefix length 1..32.
+    #[error("`{0}` is not an IPv4 netmask")]
+    NotIpv4(String),
+    /// Not a prefix length 1..128.
+    #[error("`{0}` is not an IPv6 prefix length (1..128)")]
+    NotIpv6(String),
 }
 
 fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {

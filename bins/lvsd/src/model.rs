@@ -47,7 +47,7 @@ pub struct Desired {
     pub rs_init_notifies: bool,
     /// SMTP alerts: where to send them (`smtp_server`, `notification_email`, ...); None
     /// when no server or no recipient is configured.
-    pub smtp: Option<netio::smtp::SmtpConfig>,
+    pub smtp: Option<keepalived_runtime::smtp::SmtpConfig>,
     /// `router_id` (default: the host name), the `[...]` prefix of alert subjects.
     pub router_id: String,
     /// `notify_fifo` and `lvs_notify_fifo` (with their scripts).

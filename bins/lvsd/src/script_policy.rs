@@ -1,6 +1,6 @@
 //! Who lvsd's scripts run as, and whether they may run (keepalived notify.c
 //! `get_default_script_user`, `check_script_secure`; docs/keepalived.md §3.18), with
-//! netio's [`script_security`](netio::script_security), as vrrpd does:
+//! keepalived-runtime's [`script_security`](keepalived_runtime::script_security), as vrrpd does:
 //!
 //! - scripts without their own user run as `script_user` (global_defs), else
 //!   as `keepalived_script` if that user exists, else as lvsd itself; with
@@ -15,8 +15,8 @@
 //! `notify_down`, `quorum_up` and `quorum_down` (checked each time they run).
 
 use keepalived_conf as kc;
-use netio::RunAs;
-use netio::script_security::{DEFAULT_SCRIPT_USER, check_script, default_run_as, with_program};
+use keepalived_runtime::script_security::{check_script, default_script_user, with_program};
+use keepalived_runtime::{RunAs, ScriptRefused, ScriptUserError, UserError};
 
 /// `script_user` and `enable_script_security` of `global_defs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -42,17 +42,11 @@ impl ScriptPolicy {
     /// Resolves the default user now (the user database may change between
     /// reloads, so this is done per configuration, not once).
     pub fn resolve(&self) -> Resolved {
-        let who = default_run_as(
+        let who = default_script_user(
             self.user.as_ref().map(|(u, g)| (u.as_str(), g.as_deref())),
             self.security,
         )
-        .map_err(|e| {
-            if self.user.is_none() {
-                format!("unable to set default user {DEFAULT_SCRIPT_USER}: {e}")
-            } else {
-                e.to_string()
-            }
-        });
+        .map_err(NotRun::User);
         Resolved {
             who,
             security: self.security,
@@ -60,11 +54,31 @@ impl ScriptPolicy {
     }
 }
 
+/// Why a script is not run, split by what is at fault: the user it would
+/// run as (the configuration or the user database) or the script itself.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotRun {
+    /// The default user (`script_user`, else the default script user)
+    /// cannot be used.
+    #[error(transparent)]
+    User(ScriptUserError),
+    /// The script's own `USER [GROUP]` cannot be used.
+    #[error("failed to set uid/gid: {0}")]
+    OwnUser(UserError),
+    /// The command is empty.
+    #[error("empty command")]
+    EmptyCommand,
+    /// The script file is refused (missing, not executable, insecure).
+    #[error(transparent)]
+    Refused(#[from] ScriptRefused),
+}
+
 /// A [`ScriptPolicy`] with its default user looked up.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     /// The default user, or why there is none.
-    pub who: Result<RunAs, String>,
+    pub who: Result<RunAs, NotRun>,
     /// `enable_script_security`.
     pub security: bool,
 }
@@ -82,7 +96,7 @@ impl Default for Resolved {
 impl Resolved {
     /// The argv to execute (argv\[0\] the checked program) and the identity
     /// to run it as, or why `what` is not run (logged by the caller).
-    pub fn prepare(&self, argv: &[String]) -> Result<(Vec<String>, RunAs), String> {
+    pub fn prepare(&self, argv: &[String]) -> Result<(Vec<String>, RunAs), NotRun> {
         self.prepare_as(argv, None)
     }
 
@@ -93,14 +107,14 @@ impl Resolved {
         &self,
         argv: &[String],
         user: Option<&(String, Option<String>)>,
-    ) -> Result<(Vec<String>, RunAs), String> {
+    ) -> Result<(Vec<String>, RunAs), NotRun> {
         let who = match user {
             None => self.who.clone()?,
-            Some((u, g)) => netio::script_security::lookup_user(u, g.as_deref())
-                .map_err(|e| format!("failed to set uid/gid: {e}"))?,
+            Some((u, g)) => keepalived_runtime::script_security::lookup_user(u, g.as_deref())
+                .map_err(NotRun::OwnUser)?,
         };
-        let first = argv.first().ok_or("empty command")?;
-        let checked = check_script(first, who, self.security).map_err(|e| e.to_string())?;
+        let first = argv.first().ok_or(NotRun::EmptyCommand)?;
+        let checked = check_script(first, who, self.security)?;
         if checked.insecure {
             tracing::warn!(
                 "SECURITY VIOLATION - script `{first}` runs as root from a path non-root users can \
@@ -119,7 +133,7 @@ pub(crate) fn nobody_as_root(test: &str) -> Option<RunAs> {
         eprintln!("SKIPPED: {test} needs root (setuid to nobody)");
         return None;
     }
-    let nobody = netio::script_security::lookup_user("nobody", None);
+    let nobody = keepalived_runtime::script_security::lookup_user("nobody", None);
     if nobody.is_err() {
         eprintln!("SKIPPED: {test} needs the user nobody");
     }
@@ -156,7 +170,11 @@ mod tests {
         }
         .resolve();
         let e = p.prepare(&["/bin/true".into()]).unwrap_err();
-        assert!(e.contains("no-such-user-lvsd"), "{e}");
+        assert!(
+            matches!(e, NotRun::User(ScriptUserError::Configured(_))),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("no-such-user-lvsd"), "{e}");
         let p = Resolved::default();
         assert!(p.prepare(&["/no/such/script-lvsd".into()]).is_err());
         assert!(p.prepare(&[]).is_err());

@@ -1,5 +1,5 @@
 //! `lvsd status` JSON and the Prometheus exposition, both built from one
-//! [`Status`]; `netio::control` and `netio::metrics` serve them.
+//! [`Status`]; `ha_daemon_kit::control` and `ha_daemon_kit::metrics` serve them.
 
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -189,7 +189,7 @@ pub fn build(config: &str, pools: &[Pool], rec: &Reconciler) -> Status {
     }
 }
 
-use netio::metrics::{Labels, labels};
+use ha_daemon_kit::metrics::{Labels, labels};
 
 /// Prometheus/OpenMetrics text of a status: per virtual server quorum,
 /// weight sum and sorry server; per real server verdict and weights; per
@@ -281,7 +281,7 @@ pub fn metrics(s: &Status) -> String {
         "Weight of each destination lvsd holds in the kernel",
         dest_w,
     );
-    netio::metrics::render(&reg)
+    ha_daemon_kit::metrics::render(&reg)
 }
 
 #[cfg(test)]

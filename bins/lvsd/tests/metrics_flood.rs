@@ -43,7 +43,7 @@ fn flood_child_daemon() {
         config_id: None,
         socket: Some(PathBuf::from(var("LVSD_TEST_SOCKET"))),
         metrics_listen: Some(var("LVSD_TEST_METRICS").to_str().unwrap().parse().unwrap()),
-        metrics_limits: netio::metrics::Limits::default(),
+        metrics_limits: ha_daemon_kit::metrics::Limits::default(),
         dont_release_ipvs: false,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -72,7 +72,7 @@ fn counting_backend() -> (u16, Arc<AtomicUsize>) {
 
 /// Alive real servers in lvsd's status, None when it does not answer.
 fn alive(sock: &Path) -> Option<usize> {
-    let text = netio::control::fetch(sock).ok()?;
+    let text = ha_daemon_kit::control::fetch(sock).ok()?;
     let js: serde_json::Value = serde_json::from_str(&text).ok()?;
     let rs = js["virtual_servers"][0]["real_servers"].as_array()?;
     Some(rs.iter().filter(|r| r["alive"] == true).count())
@@ -96,8 +96,8 @@ fn closed_by_server(s: &mut TcpStream) -> bool {
 #[test]
 fn metrics_flood_leaves_real_servers_alive() {
     // This process holds the flood's connections.
-    netio::fd_limit::raise_nofile_limit().unwrap();
-    if netio::fd_limit::nofile_limit().unwrap() < FLOOD_CONNECTIONS as u64 + 200 {
+    keepalived_runtime::fd_limit::raise_nofile_limit().unwrap();
+    if keepalived_runtime::fd_limit::nofile_limit().unwrap() < FLOOD_CONNECTIONS as u64 + 200 {
         panic!("the test needs a hard open files limit above {FLOOD_CONNECTIONS} + 200");
     }
     let dir = std::env::temp_dir().join(format!("lvsd-flood-{}", std::process::id()));
@@ -183,7 +183,7 @@ fn metrics_flood_leaves_real_servers_alive() {
         );
     }
     assert!(
-        max_fds < 1024 - netio::fd_limit::RESERVE as usize,
+        max_fds < 1024 - keepalived_runtime::fd_limit::RESERVE as usize,
         "lvsd used {max_fds} descriptors of 1024"
     );
     assert!(samples.len() >= 3, "{samples:?}");
@@ -193,7 +193,7 @@ fn metrics_flood_leaves_real_servers_alive() {
     );
     let end = Instant::now() + Duration::from_secs(15);
     loop {
-        let r = netio::metrics::http_get(metrics, "/metrics");
+        let r = ha_daemon_kit::metrics::http_get(metrics, "/metrics");
         if matches!(&r, Ok((200, body)) if body.contains("lvsd_")) {
             break;
         }

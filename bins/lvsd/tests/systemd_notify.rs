@@ -100,7 +100,7 @@ fn child_daemon() {
         config_id: None,
         socket: None,
         metrics_listen: None,
-        metrics_limits: netio::metrics::Limits::default(),
+        metrics_limits: ha_daemon_kit::metrics::Limits::default(),
         dont_release_ipvs: false,
     };
     rt.block_on(lvsd::daemon::run_with(opts, Reporting::default()))

@@ -391,7 +391,7 @@ pub fn prepare(print: bool, socket: &Path) -> Result<PathBuf, ExitCode> {
     };
     let text = cfg.render(&self_exe());
     if print {
-        if let Err(e) = netio::stdout::print(&text) {
+        if let Err(e) = ha_daemon_kit::stdout::print(&text) {
             eprintln!("vrrpd: writing the configuration: {e}");
             return Err(ExitCode::FAILURE);
         }
@@ -405,7 +405,7 @@ pub fn prepare(print: bool, socket: &Path) -> Result<PathBuf, ExitCode> {
         eprintln!("vrrpd: cannot create {}: {e}", dir.display());
         return Err(ExitCode::FAILURE);
     }
-    match netio::safe_file::write_private(&path, text.as_bytes()) {
+    match keepalived_runtime::safe_file::write_private(&path, text.as_bytes()) {
         Ok(()) => Ok(path),
         Err(e) => {
             eprintln!("vrrpd: cannot write the generated configuration: {e}");

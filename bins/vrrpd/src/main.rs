@@ -18,14 +18,14 @@ use clap::{Parser, Subcommand};
 
 /// The control socket a daemon started with `-p PIDFILE` and `instance
 /// NAME` uses by default in this network namespace (see
-/// [`netio::daemon_paths`]).
+/// [`ha_daemon_kit::daemon_paths`]).
 fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) -> PathBuf {
-    let ns = netio::netns::current_tag();
-    netio::daemon_paths::default_file(
+    let ns = vrrp_linux::netns::current_tag();
+    ha_daemon_kit::daemon_paths::default_file(
         "/run",
         "vrrpd",
         "sock",
-        netio::daemon_paths::Derivation {
+        ha_daemon_kit::daemon_paths::Derivation {
             pid_file,
             namespace: ns.as_deref(),
             instance,
@@ -42,7 +42,7 @@ fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) ->
 )]
 struct Cli {
     #[command(flatten)]
-    daemon: netio::cli::DaemonArgs,
+    daemon: ha_daemon_kit::cli::DaemonArgs,
     /// Unix socket serving `vrrpd status` (mode 0600). Default, derived as
     /// keepalived derives its pid files so that two daemons on one host never
     /// collide: with -p PIDFILE, PIDFILE with the extension .sock (`-p
@@ -172,7 +172,7 @@ fn main() -> ExitCode {
                 json,
             });
             eprint!("{err}");
-            if let Err(e) = netio::stdout::print(&out) {
+            if let Err(e) = ha_daemon_kit::stdout::print(&out) {
                 eprintln!("vrrpd: writing the output: {e}");
                 return ExitCode::FAILURE;
             }
@@ -185,7 +185,7 @@ fn main() -> ExitCode {
         }) => {
             let socket =
                 socket.unwrap_or_else(|| default_socket(pid_file.as_deref(), instance.as_deref()));
-            netio::control::status_client("vrrpd", &socket)
+            ha_daemon_kit::control::status_client("vrrpd", &socket)
         }
         Some(Command::CheckTcp {
             host,

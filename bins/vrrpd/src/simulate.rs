@@ -22,17 +22,33 @@ pub struct NodeAt {
     pub at: Instant,
 }
 
+/// A command-line argument of `vrrpd simulate` that cannot be used (the
+/// user's fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArgError {
+    /// No `@` between node and time.
+    #[error("`{0}`: expected NODE@SECS, e.g. 1@10")]
+    NotNodeAt(String),
+    /// The node number is not a number from 1 up.
+    #[error("`{0}`: node numbers start at 1")]
+    Node(String),
+    /// The time is not a number of seconds from 0 up.
+    #[error("`{0}`: expected seconds >= 0, e.g. 10 or 2.5")]
+    Seconds(String),
+}
+
 impl std::str::FromStr for NodeAt {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ArgError;
+    fn from_str(s: &str) -> Result<Self, ArgError> {
         let (n, t) = s
             .split_once('@')
-            .ok_or_else(|| format!("`{s}`: expected NODE@SECS, e.g. 1@10"))?;
+            .ok_or_else(|| ArgError::NotNodeAt(s.to_string()))?;
         let node: usize = n
             .parse()
             .ok()
             .filter(|&n| n >= 1)
-            .ok_or_else(|| format!("`{n}`: node numbers start at 1"))?;
+            .ok_or_else(|| ArgError::Node(n.to_string()))?;
         Ok(NodeAt {
             node,
             at: parse_secs(t)?,
@@ -41,12 +57,12 @@ impl std::str::FromStr for NodeAt {
 }
 
 /// Seconds (decimal) → virtual instant.
-pub fn parse_secs(t: &str) -> Result<Instant, String> {
+pub fn parse_secs(t: &str) -> Result<Instant, ArgError> {
     let secs: f64 = t
         .parse()
         .ok()
         .filter(|x: &f64| x.is_finite() && *x >= 0.0 && *x < 1e9)
-        .ok_or_else(|| format!("`{t}`: expected seconds >= 0, e.g. 10 or 2.5"))?;
+        .ok_or_else(|| ArgError::Seconds(t.to_string()))?;
     // Rounded to whole microseconds, the simulator's resolution.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let us = (secs * 1e6).round() as u64;

@@ -310,7 +310,7 @@ fn differential(tag: &str, conf_text: &str) {
     // vrrpd has run at least as long; wait until its Backups are settled too
     let end = Instant::now() + Duration::from_secs(15);
     let (k_out, k_weights, v) = loop {
-        if let Ok(text) = netio::control::fetch(&sock) {
+        if let Ok(text) = ha_daemon_kit::control::fetch(&sock) {
             let st: serde_json::Value = serde_json::from_str(&text).unwrap();
             let v = vrrpd_view(&st);
             let (k_out, k_weights) = keepalived_view(&log, &v.2);

@@ -92,7 +92,7 @@ fn serve(stream: TcpStream, out: &Path) {
 
 /// Runs the sink until [`SINK_LIFETIME`] when [`SINK_DIR`] is set (the test
 /// re-runs itself in a namespace that way); otherwise checks the sink
-/// against netio's SMTP client on an ephemeral port.
+/// against keepalived-runtime's SMTP client on an ephemeral port.
 #[test]
 fn smtp_sink() {
     if let Ok(dir) = std::env::var(SINK_DIR) {
@@ -125,14 +125,15 @@ fn smtp_sink() {
         .enable_all()
         .build()
         .unwrap();
-    let cfg = netio::smtp::SmtpConfig {
+    let cfg = keepalived_runtime::smtp::SmtpConfig {
         server: addr,
         helo_name: "h".into(),
         from: "f@x".into(),
         to: vec!["t@x".into()],
         timeout: Duration::from_secs(5),
     };
-    rt.block_on(netio::smtp::send(&cfg, "S", "B")).unwrap();
+    rt.block_on(keepalived_runtime::smtp::send(&cfg, "S", "B"))
+        .unwrap();
     h.join().unwrap();
     let got = std::fs::read_to_string(&out).unwrap();
     let _ = std::fs::remove_dir_all(&dir);

@@ -37,7 +37,7 @@ const FLOOD_TIME: Duration = Duration::from_secs(8);
 const MAX_ATTEMPTS: usize = 40_000;
 
 fn status(sock: &std::path::Path) -> Option<serde_json::Value> {
-    serde_json::from_str(&netio::control::fetch(sock).ok()?).ok()
+    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).ok()?).ok()
 }
 
 fn state(sock: &std::path::Path) -> String {
@@ -103,9 +103,9 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
         return;
     }
     // This process holds the flood's connections.
-    netio::fd_limit::raise_nofile_limit().unwrap();
+    keepalived_runtime::fd_limit::raise_nofile_limit().unwrap();
     assert!(
-        netio::fd_limit::nofile_limit().unwrap() > FLOOD_CONNECTIONS as u64 + 100,
+        keepalived_runtime::fd_limit::nofile_limit().unwrap() > FLOOD_CONNECTIONS as u64 + 100,
         "the test needs a hard open files limit above {FLOOD_CONNECTIONS}"
     );
     let tag = std::process::id();
@@ -169,7 +169,7 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
 
     let mut samples = Vec::new();
     let addr: SocketAddr = METRICS.parse().unwrap();
-    let established = netio::netns::run_in_netns(&ns, || {
+    let established = vrrp_linux::netns::run_in_netns(&ns, || {
         flood(addr, || {
             samples.push((state(&ctl), has_vip(&ns), open_fds(pid)))
         })
@@ -194,7 +194,7 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
         );
     }
     assert!(
-        max_fds < 1024 - netio::fd_limit::RESERVE as usize,
+        max_fds < 1024 - keepalived_runtime::fd_limit::RESERVE as usize,
         "vrrpd used {max_fds} descriptors of 1024"
     );
     assert!(samples.len() >= 3, "{samples:?}");
@@ -205,8 +205,10 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
     // The endpoint serves scrapes again once the flood is gone.
     let end = Instant::now() + Duration::from_secs(15);
     loop {
-        let r =
-            netio::netns::run_in_netns(&ns, || netio::metrics::http_get(addr, "/metrics")).unwrap();
+        let r = vrrp_linux::netns::run_in_netns(&ns, || {
+            ha_daemon_kit::metrics::http_get(addr, "/metrics")
+        })
+        .unwrap();
         if matches!(&r, Ok((200, body)) if body.contains("vrrpd_instance_state")) {
             break;
         }

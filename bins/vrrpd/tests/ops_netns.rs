@@ -54,7 +54,7 @@ fn wait_notification(sock: &UnixDatagram, want: &str, secs: u64) -> String {
 fn scrape(ns: &str) -> String {
     let addr = "127.0.0.1:9650".parse().unwrap();
     let (code, body) =
-        netio::netns::run_in_netns(ns, || netio::metrics::http_get(addr, "/metrics"))
+        vrrp_linux::netns::run_in_netns(ns, || ha_daemon_kit::metrics::http_get(addr, "/metrics"))
             .unwrap()
             .unwrap();
     assert_eq!(code, 200, "{body}");
@@ -62,7 +62,7 @@ fn scrape(ns: &str) -> String {
 }
 
 fn status(sock: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&netio::control::fetch(sock).unwrap()).unwrap()
+    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).unwrap()).unwrap()
 }
 
 fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
@@ -197,8 +197,8 @@ fn notify_socket_and_metrics_in_netns() {
         "{scraped} vs status {sent}"
     );
     // Anything but /metrics is 404.
-    let (code, _) = netio::netns::run_in_netns(&a, || {
-        netio::metrics::http_get("127.0.0.1:9650".parse().unwrap(), "/")
+    let (code, _) = vrrp_linux::netns::run_in_netns(&a, || {
+        ha_daemon_kit::metrics::http_get("127.0.0.1:9650".parse().unwrap(), "/")
     })
     .unwrap()
     .unwrap();

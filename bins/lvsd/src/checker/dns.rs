@@ -22,18 +22,34 @@ pub fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     q
 }
 
-/// Why a datagram is not the answer to the query (skipped, not a failure).
-const NOT_OURS: &str = "ID or question mismatch";
+/// Why a datagram does not pass as the answer to the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadResponse {
+    /// Shorter than a DNS header.
+    #[error("short response")]
+    Short,
+    /// Another ID or question: not the answer to our query (skipped, not a
+    /// failure).
+    #[error("ID or question mismatch")]
+    NotOurs,
+    /// QR is 0.
+    #[error("not a response")]
+    NotAResponse,
+    /// The server answered with an error code.
+    #[error("RCODE {0}")]
+    Rcode(u8),
+}
 
 /// Judges a response to `query` (as built by [`query`]): same ID, one
 /// question equal to the query's (the name compared without regard to
 /// ASCII case), QR=1, RCODE 0.
-pub fn judge(query: &[u8], resp: &[u8]) -> Result<(), String> {
+pub fn judge(query: &[u8], resp: &[u8]) -> Result<(), BadResponse> {
     if resp.len() < 12 || query.len() < 12 {
-        return Err("short response".into());
+        return Err(BadResponse::Short);
     }
     if resp[..2] != query[..2] {
-        return Err(NOT_OURS.into());
+        return Err(BadResponse::NotOurs);
     }
     let question = &query[12..];
     let same_question = resp[4..6] == [0, 1]
@@ -41,14 +57,14 @@ pub fn judge(query: &[u8], resp: &[u8]) -> Result<(), String> {
             .get(12..12 + question.len())
             .is_some_and(|q| q.eq_ignore_ascii_case(question));
     if !same_question {
-        return Err(NOT_OURS.into());
+        return Err(BadResponse::NotOurs);
     }
     if resp[2] & 0x80 == 0 {
-        return Err("not a response".into());
+        return Err(BadResponse::NotAResponse);
     }
     match resp[3] & 0x0f {
         0 => Ok(()),
-        r => Err(format!("RCODE {r}")),
+        r => Err(BadResponse::Rcode(r)),
     }
 }
 
@@ -74,8 +90,8 @@ pub async fn check(spec: &CheckerSpec, qtype: u16, name: &str) -> Outcome {
             Err(_) => return Outcome::fail("no response"),
             Ok(Err(e)) => return Outcome::fail(format!("recv: {e}")),
             Ok(Ok(n)) => match judge(&q, &buf[..n]) {
-                Err(e) if e == NOT_OURS => continue,
-                Err(e) => return Outcome::fail(e),
+                Err(BadResponse::NotOurs) => continue,
+                Err(e) => return Outcome::fail(e.to_string()),
                 Ok(()) => return Outcome::pass(),
             },
         }
@@ -101,7 +117,8 @@ mod tests {
         let upper = query(0x1234, "EXAMPLE.org.", 6);
         assert_eq!(judge(&upper, &r), Ok(()));
         r[3] = 0x83;
-        assert_eq!(judge(&q, &r), Err("RCODE 3".into()));
+        assert_eq!(judge(&q, &r), Err(BadResponse::Rcode(3)));
+        assert_eq!(BadResponse::Rcode(3).to_string(), "RCODE 3");
     }
 
     #[test]
@@ -109,14 +126,14 @@ mod tests {
         let q = query(0x1234, "example.org.", 6);
         let mut other = query(0x1234, "example.net.", 6);
         other[2] |= 0x80;
-        assert_eq!(judge(&q, &other), Err(NOT_OURS.into()));
+        assert_eq!(judge(&q, &other), Err(BadResponse::NotOurs));
         let mut other_type = query(0x1234, "example.org.", 1);
         other_type[2] |= 0x80;
-        assert_eq!(judge(&q, &other_type), Err(NOT_OURS.into()));
+        assert_eq!(judge(&q, &other_type), Err(BadResponse::NotOurs));
         let mut no_question = q.clone();
         no_question[2] |= 0x80;
         no_question[5] = 0;
         no_question.truncate(12);
-        assert_eq!(judge(&q, &no_question), Err(NOT_OURS.into()));
+        assert_eq!(judge(&q, &no_question), Err(BadResponse::NotOurs));
     }
 }

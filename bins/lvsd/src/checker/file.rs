@@ -35,10 +35,10 @@ pub fn judge(f: &FileSpec, text: &str, base: i64) -> Outcome {
 }
 
 /// Reads the file and judges it: at most 127 bytes, opened non-blocking
-/// (`netio::track_file::read_head`, as keepalived's track_file.c), so a FIFO
+/// (`keepalived_runtime::track_file::read_head`, as keepalived's track_file.c), so a FIFO
 /// or /dev/zero in its place cannot stall lvsd's only thread.
 pub fn check(f: &FileSpec, base: i64) -> Outcome {
-    let head = netio::track_file::read_head(&f.path);
+    let head = keepalived_runtime::track_file::read_head(&f.path);
     judge(f, &String::from_utf8_lossy(&head), base)
 }
 

@@ -5,6 +5,7 @@
 //! verify the server's certificate, as keepalived does not by default.
 //! The response is judged as it streams ([`super::http_response`]).
 
+use std::io;
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
@@ -56,6 +57,38 @@ pub fn judge(url: &UrlSpec, raw: &[u8]) -> Result<(), ResponseError> {
     r.finish()
 }
 
+/// Why an HTTP_GET or SSL_GET of one url failed, split by who is at fault:
+/// this host (TLS setup), the configuration (`sni`), reaching the server, or
+/// its response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The TLS client could not be set up here.
+    #[error("{0}")]
+    TlsSetup(#[source] rustls::Error),
+    /// `sni` is not a valid server name.
+    #[error("{0}")]
+    ServerName(#[source] rustls::pki_types::InvalidDnsNameError),
+    /// The connection could not be made.
+    #[error("connect: {0}")]
+    Connect(#[source] io::Error),
+    /// The TLS handshake failed.
+    #[error("TLS handshake: {0}")]
+    Handshake(#[source] io::Error),
+    /// The TLS handshake did not finish within `connect_timeout`.
+    #[error("TLS handshake timed out")]
+    HandshakeTimeout,
+    /// Sending the request failed.
+    #[error("send: {0}")]
+    Send(#[source] io::Error),
+    /// Reading the response failed.
+    #[error("read: {0}")]
+    Read(#[source] io::Error),
+    /// The response fails the check (status, digest, size).
+    #[error("{0}")]
+    Response(#[from] ResponseError),
+}
+
 /// Sends the request and reads the response through a [`ResponseReader`]
 /// until it has its verdict; nothing of the body is kept.
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
@@ -63,10 +96,10 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     spec: &CheckerSpec,
     url: &UrlSpec,
     req: &str,
-) -> Result<(), String> {
+) -> Result<(), FetchError> {
     net::write_timeout(s, req.as_bytes(), spec)
         .await
-        .map_err(|e| format!("send: {e}"))?;
+        .map_err(FetchError::Send)?;
     let mut reader = ResponseReader::new(url);
     let mut got_any = false;
     let mut buf = vec![0u8; 16 * 1024];
@@ -81,10 +114,10 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             }
             // A TLS peer that closes without close_notify: keep what came.
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && got_any => break,
-            Err(e) => return Err(format!("read: {e}")),
+            Err(e) => return Err(FetchError::Read(e)),
         }
     }
-    reader.finish().map_err(|e| e.to_string())
+    Ok(reader.finish()?)
 }
 
 #[derive(Debug)]
@@ -135,27 +168,25 @@ impl ServerCertVerifier for NoVerify {
     }
 }
 
-fn tls_connector() -> Result<TlsConnector, String> {
+fn tls_connector() -> Result<TlsConnector, FetchError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(FetchError::TlsSetup)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
         .with_no_client_auth();
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
-async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<(), String> {
+async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<(), FetchError> {
     let req = request(spec, &h.protocol, url);
-    let mut tcp = net::tcp_connect(spec)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
+    let mut tcp = net::tcp_connect(spec).await.map_err(FetchError::Connect)?;
     if !h.tls {
         return exchange(&mut tcp, spec, url, &req).await;
     }
     let name = match &h.sni {
-        Some(n) => ServerName::try_from(n.clone()).map_err(|e| e.to_string())?,
+        Some(n) => ServerName::try_from(n.clone()).map_err(FetchError::ServerName)?,
         None => ServerName::IpAddress(spec.target.addr.into()),
     };
     let connector = tls_connector()?;
@@ -163,8 +194,8 @@ async fn fetch(spec: &CheckerSpec, h: &HttpSpec, url: &UrlSpec) -> Result<(), St
         match tokio::time::timeout(spec.timing.connect_timeout, connector.connect(name, tcp)).await
         {
             Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(format!("TLS handshake: {e}")),
-            Err(_) => return Err("TLS handshake timed out".into()),
+            Ok(Err(e)) => return Err(FetchError::Handshake(e)),
+            Err(_) => return Err(FetchError::HandshakeTimeout),
         };
     exchange(&mut tls, spec, url, &req).await
 }

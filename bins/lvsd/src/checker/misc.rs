@@ -29,6 +29,30 @@ pub fn judge(code: Option<i32>, dynamic: bool) -> Outcome {
 /// check_misc.c: `misc_check_child_timeout_thread` sends SIGTERM, then SIGKILL 2 s later).
 const TERM_GRACE: Duration = Duration::from_secs(2);
 
+/// Why a MISC_CHECK script gave no exit code: this host could not run it, or
+/// the script ran too long.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MiscRunError {
+    /// The command is empty.
+    #[error("empty command")]
+    EmptyCommand,
+    /// The script could not be started.
+    #[error("{program}: {source}")]
+    Spawn {
+        /// argv\[0\].
+        program: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Waiting for the script failed.
+    #[error("{0}")]
+    Wait(#[source] std::io::Error),
+    /// The script ran past its timeout and was killed.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+}
+
 /// Runs `argv` in its own process group, as `uid:gid` when given. After `timeout` the
 /// group gets SIGTERM and, if it is still running [`TERM_GRACE`] later, SIGKILL;
 /// a timeout is a failure either way.
@@ -36,8 +60,8 @@ async fn run(
     argv: &[String],
     ids: Option<(u32, u32)>,
     timeout: Duration,
-) -> Result<Option<i32>, String> {
-    let (program, args) = argv.split_first().ok_or("empty command")?;
+) -> Result<Option<i32>, MiscRunError> {
+    let (program, args) = argv.split_first().ok_or(MiscRunError::EmptyCommand)?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .env_remove("IFS")
@@ -51,7 +75,7 @@ async fn run(
     if let Some((uid, gid)) = ids {
         // The group as the only supplementary group, as keepalived's
         // `set_script_env` (std would leave none).
-        netio::set_script_identity(&mut cmd, uid, gid);
+        keepalived_runtime::set_script_identity(&mut cmd, uid, gid);
     }
     #[allow(unsafe_code)]
     // SAFETY: the hook runs in the forked child before exec and only calls
@@ -59,15 +83,18 @@ async fn run(
     unsafe {
         cmd.pre_exec(crate::sys::allow_huge_pages_in_child);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("{program}: {e}"))?;
+    let mut child = cmd.spawn().map_err(|source| MiscRunError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
     let pid = child.id();
     match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(s)) => Ok(s.code()),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(MiscRunError::Wait(e)),
         Err(_) => {
             let signal = |sig| {
                 if let Some(pid) = pid {
-                    let _ = netio::kill_process_group(pid, sig);
+                    let _ = keepalived_runtime::kill_process_group(pid, sig);
                 }
             };
             signal(libc::SIGTERM);
@@ -78,7 +105,7 @@ async fn run(
                 signal(libc::SIGKILL);
                 // Without CAP_KILL a script of another user survives: don't
                 // hold the check (and its permit) until it exits by itself.
-                if tokio::time::timeout(netio::script::KILL_WAIT, child.wait())
+                if tokio::time::timeout(keepalived_runtime::script::KILL_WAIT, child.wait())
                     .await
                     .is_err()
                 {
@@ -88,7 +115,7 @@ async fn run(
                     );
                 }
             }
-            Err(format!("timed out after {timeout:?}"))
+            Err(MiscRunError::Timeout(timeout))
         }
     }
 }
@@ -100,31 +127,53 @@ async fn run(
 /// (`enable_script_security` refuses one writable by non-root users when run
 /// as root). keepalived drops a refused checker at load; lvsd fails the check
 /// with the reason, so the real server does not pass unchecked.
-fn prepare(m: &MiscSpec) -> Result<(Vec<String>, netio::RunAs), String> {
+fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), MiscNotRun> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
         // Through NSS (getpwnam_r/getgrnam_r) as keepalived's `set_uid_gid`
         // does, so users from LDAP, systemd's user records and so on resolve.
         Some((user, group)) => crate::script_policy::Resolved {
-            who: Ok(netio::script_security::lookup_user(user, group.as_deref())
-                .map_err(|e| e.to_string())?),
+            who: Ok(keepalived_runtime::script_security::lookup_user(
+                user,
+                group.as_deref(),
+            )?),
             security: m.policy.security,
         },
     };
     resolved
         .prepare(&m.argv)
-        .map_err(|e| format!("misc script {}: {e}", m.argv.join(" ")))
+        .map_err(|source| MiscNotRun::Script {
+            argv: m.argv.join(" "),
+            source,
+        })
+}
+
+/// Why a MISC_CHECK script is not run (the check then fails).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MiscNotRun {
+    /// The checker's own `user` cannot be used.
+    #[error(transparent)]
+    User(#[from] keepalived_runtime::UserError),
+    /// The script is refused (see [`NotRun`](crate::script_policy::NotRun)).
+    #[error("misc script {argv}: {source}")]
+    Script {
+        /// The command line.
+        argv: String,
+        /// Why.
+        source: crate::script_policy::NotRun,
+    },
 }
 
 /// Runs the script once.
 pub async fn check(m: &MiscSpec) -> Outcome {
     let (argv, who) = match prepare(m) {
         Ok(x) => x,
-        Err(e) => return Outcome::fail(e),
+        Err(e) => return Outcome::fail(e.to_string()),
     };
     match run(&argv, Some((who.uid, who.gid)), m.timeout).await {
         Ok(code) => judge(code, m.dynamic),
-        Err(e) => Outcome::fail(e),
+        Err(e) => Outcome::fail(e.to_string()),
     }
 }
 
@@ -175,7 +224,7 @@ mod tests {
     /// `user` resolves it. Reading /etc/passwd by hand did not ("no such user").
     #[test]
     fn a_user_known_only_to_nss_resolves() {
-        let root = netio::RunAs::current().uid == 0;
+        let root = keepalived_runtime::RunAs::current().uid == 0;
         if !root {
             eprintln!("SKIPPED: a_user_known_only_to_nss_resolves needs root (/run/userdb)");
             return;

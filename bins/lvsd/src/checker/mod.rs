@@ -293,7 +293,7 @@ async fn run(
         // task by ~200 bytes while it sleeps.
         let url = urls.as_ref().map(url_cycle::UrlCycle::current);
         let out = Box::pin(judged_check(&spec, weight, url, &limit)).await;
-        if !out.ok && netio::fd_limit::near_exhaustion() {
+        if !out.ok && keepalived_runtime::fd_limit::near_exhaustion() {
             // The check could not tell anything about the server: lvsd is
             // out of descriptors (its sockets or pipes failed). Loudly, and
             // without a change of the server's state.

@@ -265,7 +265,7 @@ impl State {
                 self.schedule(slot, timeout, now);
             }
             Ok(None) => self.finish(slot, Ok(()), now),
-            Err(e) if netio::fd_limit::is_local_shortage(&e) => {
+            Err(e) if keepalived_runtime::fd_limit::is_local_shortage(&e) => {
                 // No socket for the check: lvsd's trouble, not the server's.
                 tracing::error!(checker = %c.spec.location, target = %c.spec.target,
                     "check not run: {e}; the server keeps its state (out of file descriptors?)");

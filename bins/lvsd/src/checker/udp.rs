@@ -7,15 +7,27 @@
 use super::{Outcome, net};
 use crate::model::{CheckerSpec, UdpSpec};
 
+/// Why a reply fails the check (the server's answer is at fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadReply {
+    /// Its length is outside [min_reply_length, max_reply_length].
+    #[error("reply length {0}")]
+    Length(usize),
+    /// It does not match `require_reply`.
+    #[error("reply does not match")]
+    Mismatch,
+}
+
 /// Judges a reply.
-pub fn judge(u: &UdpSpec, reply: &[u8]) -> Result<(), String> {
+pub fn judge(u: &UdpSpec, reply: &[u8]) -> Result<(), BadReply> {
     if reply.len() < u.min_reply_length || reply.len() > u.max_reply_length {
-        return Err(format!("reply length {}", reply.len()));
+        return Err(BadReply::Length(reply.len()));
     }
     if let Some(pat) = &u.require_reply {
         for (b, (v, m)) in reply.iter().zip(pat) {
             if b & m != v & m {
-                return Err("reply does not match".into());
+                return Err(BadReply::Mismatch);
             }
         }
     }
@@ -42,7 +54,7 @@ pub async fn check(spec: &CheckerSpec, u: &UdpSpec) -> Outcome {
         Ok(Err(e)) => Outcome::fail(format!("recv: {e}")),
         Ok(Ok(n)) if u.require_reply.is_some() => match judge(u, &buf[..n]) {
             Ok(()) => Outcome::pass(),
-            Err(e) => Outcome::fail(e),
+            Err(e) => Outcome::fail(e.to_string()),
         },
         Ok(Ok(_)) => Outcome::pass(),
     }

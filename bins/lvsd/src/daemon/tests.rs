@@ -663,7 +663,7 @@ async fn shutdown_tells_fifo_and_scripts_only_with_omega() {
             "start"
         );
         d.shutdown(keep).await;
-        let uid = netio::RunAs::current().uid;
+        let uid = keepalived_runtime::RunAs::current().uid;
         if keep {
             assert_eq!(drain_open(&mut reader), "", "-I: nothing at shutdown");
             assert_eq!(sd.log(), Vec::<String>::new());
@@ -878,7 +878,7 @@ async fn dripping_listener() -> u16 {
 /// as long as the backends dripped, and B's servers were never checked.
 #[tokio::test]
 async fn dripping_backends_of_one_virtual_server_do_not_starve_another() {
-    netio::fd_limit::raise_nofile_limit().unwrap();
+    keepalived_runtime::fd_limit::raise_nofile_limit().unwrap();
     let drip = dripping_listener().await;
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

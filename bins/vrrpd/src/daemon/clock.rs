@@ -1,7 +1,7 @@
 //! The daemon's clock: `CLOCK_MONOTONIC` converted to vrrp-core's
 //! [`vrrp_core::time::Instant`] (microseconds since the daemon started), and
-//! back to absolute monotonic deadlines for netio's timerfd
-//! ([`netio::PreciseTimer`]), so instance timers fire to the microsecond.
+//! back to absolute monotonic deadlines for vrrp-linux's timerfd
+//! ([`vrrp_linux::PreciseTimer`]), so instance timers fire to the microsecond.
 
 use std::time::Duration;
 
@@ -18,14 +18,14 @@ impl Clock {
     /// A clock starting now.
     pub fn new() -> Self {
         Clock {
-            base: netio::monotonic_now(),
+            base: vrrp_linux::monotonic_now(),
         }
     }
 
     /// Now, for vrrp-core (truncated to the microsecond, so a timer armed
     /// with [`Clock::deadline`] for `t` always reads `now >= t` once fired).
     pub fn now(&self) -> Instant {
-        let since = netio::monotonic_now().saturating_sub(self.base);
+        let since = vrrp_linux::monotonic_now().saturating_sub(self.base);
         Instant::from_micros(u64::try_from(since.as_micros()).unwrap_or(u64::MAX))
     }
 
@@ -41,7 +41,7 @@ impl Clock {
     }
 
     /// A vrrp-core instant as an absolute `CLOCK_MONOTONIC` deadline (for
-    /// [`netio::PreciseTimer::set`]).
+    /// [`vrrp_linux::PreciseTimer::set`]).
     pub fn deadline(self, t: Instant) -> Duration {
         self.base
             .saturating_add(Duration::from_micros(t.as_micros()))
@@ -82,7 +82,7 @@ mod tests {
             Duration::from_secs(1)
         );
         // A deadline already passed maps to a monotonic time not after now.
-        assert!(c.deadline(a) <= netio::monotonic_now());
+        assert!(c.deadline(a) <= vrrp_linux::monotonic_now());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The control socket (`vrrpd status`, served by `netio::control`), the
-//! Prometheus endpoint (`--metrics-listen`, `netio::metrics`) and the SIGUSR1
+//! The control socket (`vrrpd status`, served by `ha_daemon_kit::control`), the
+//! Prometheus endpoint (`--metrics-listen`, `ha_daemon_kit::metrics`) and the SIGUSR1
 //! dump file. All three render one [`Snapshot`](super::status::Snapshot).
 
 use std::path::Path;
@@ -20,10 +20,13 @@ pub fn answer(q: Query, router: &Router) {
 }
 
 /// Writes `text` to `path`, mode 0600, through a random `O_EXCL|O_NOFOLLOW`
-/// file renamed over it (`netio::safe_file`; keepalived's
+/// file renamed over it (`keepalived_runtime::safe_file`; keepalived's
 /// CVE-2018-19044/19045/19046 were this dump following symlinks in /tmp).
-pub fn write_dump(path: &Path, text: &str) -> Result<(), netio::safe_file::SafeFileError> {
-    netio::safe_file::write_private(path, text.as_bytes())
+pub fn write_dump(
+    path: &Path,
+    text: &str,
+) -> Result<(), keepalived_runtime::safe_file::SafeFileError> {
+    keepalived_runtime::safe_file::write_private(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use netio::MacAddr;
 use vrrp_core::node::InstanceId;
 use vrrp_core::time::Instant;
+use vrrp_linux::MacAddr;
 
 use crate::spec::mapping::InstanceSpec;
 

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use netio::{AddressInfo, Interface, MacAddr, NetlinkError, Rtnl};
 use vrrp_core::packet::Family;
+use vrrp_linux::{AddressInfo, Interface, MacAddr, NetlinkError, Rtnl};
 
 use crate::spec::mapping::AddressResolver;
 
@@ -71,7 +71,7 @@ impl AddressResolver for HostView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netio::Scope;
+    use vrrp_linux::Scope;
 
     fn addr(ifindex: u32, a: &str, flags: u32) -> AddressInfo {
         AddressInfo {

@@ -11,8 +11,8 @@
 //! parent) is removed and created again; any other link with that name is
 //! an error and is left alone.
 
-use netio::{AddressSpec, Interface, IpvlanSpec, Rtnl, VmacSysctls};
 use tracing::info;
+use vrrp_linux::{AddressSpec, Interface, IpvlanSpec, Rtnl, VmacSysctls};
 
 use super::vmac::{Parent, VmacError, VmacLink, remove};
 use crate::spec::ipvlan::IpvlanOpts;
@@ -52,7 +52,7 @@ pub async fn create(
         .await
         .map_err(nl)?;
     let Some(mac) = link.mac.or(parent.mac) else {
-        let made = VmacLink::new(name.to_string(), link.index, netio::MacAddr([0; 6]));
+        let made = VmacLink::new(name.to_string(), link.index, vrrp_linux::MacAddr([0; 6]));
         remove(rtnl, sysctls, made).await;
         return Err(VmacError::NoMac {
             name: name.to_string(),

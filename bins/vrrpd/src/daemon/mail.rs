@@ -1,6 +1,6 @@
 //! Sending the e-mail alerts of instances and sync groups (keepalived
 //! vrrp_notify.c `vrrp_smtp_notifier` / `vrrp_sync_smtp_notifier`, smtp.c
-//! `smtp_alert`) through netio's SMTP client.
+//! `smtp_alert`) through keepalived-runtime's SMTP client.
 //!
 //! * One mail per state entered, not repeated for the state last mailed
 //!   (keepalived's `last_email_state`); none on entering FAULT with
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use netio::smtp::SmtpConfig;
+use keepalived_runtime::smtp::SmtpConfig;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 use vrrp_core::State;
@@ -212,7 +212,9 @@ impl Mailer {
                     }
                 }
             }
-            match tokio::time::timeout(bound, netio::smtp::send(&cfg, &subject, &body)).await {
+            match tokio::time::timeout(bound, keepalived_runtime::smtp::send(&cfg, &subject, &body))
+                .await
+            {
                 Ok(Ok(())) => info!(%subject, "SMTP alert sent"),
                 Ok(Err(e)) => warn!(%subject, "SMTP alert: {e}"),
                 Err(_) => warn!(%subject, "SMTP alert: not sent within {bound:?}"),

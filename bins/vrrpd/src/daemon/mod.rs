@@ -1,5 +1,5 @@
 //! The daemon: one tokio runtime running every `vrrp_instance` of a
-//! keepalived.conf on raw VRRP sockets (netio).
+//! keepalived.conf on raw VRRP sockets (vrrp-linux).
 //!
 //! * One raw socket per address family serves every interface; received
 //!   packets go to the instance with the same (ifindex, VRID, family) after
@@ -16,6 +16,7 @@ mod accept_mode;
 pub mod bfd;
 pub mod clock;
 pub mod control;
+pub mod error;
 mod extra_garp;
 mod host;
 mod ipvlan;
@@ -39,16 +40,19 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use netio::{Announcer, IpFamily, NetEventKind, NetWatcher, Rtnl, VrrpSocket, WatchGroups};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 use vrrp_core::packet::Family;
+use vrrp_linux::{
+    Announcer, Family as IpFamily, NetEventKind, NetWatcher, Rtnl, VrrpSocket, WatchGroups,
+};
 
 use crate::spec::load;
 use clock::Clock;
+use error::{DaemonError, LoadError};
+use ha_daemon_kit::control::RemoveOnDrop as PidFile;
 use host::HostView;
-use netio::control::RemoveOnDrop as PidFile;
 use router::{Inbound, Router};
 
 /// Command-line options of the daemon.
@@ -70,13 +74,13 @@ pub struct DaemonOptions {
     /// Serve Prometheus metrics here.
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// Bounds on the Prometheus listener's clients.
-    pub metrics_limits: netio::metrics::Limits,
+    pub metrics_limits: ha_daemon_kit::metrics::Limits,
 }
 
 /// Runs the daemon; returns the process exit code.
 pub fn main(o: DaemonOptions) -> ExitCode {
-    netio::cli::init_logging(o.detail);
-    netio::cli::raise_fd_limit();
+    ha_daemon_kit::cli::init_logging(o.detail);
+    ha_daemon_kit::cli::raise_fd_limit();
     let (proc_socket, paths) = match namespace::enter_configured(&o) {
         Ok(r) => r,
         Err(e) => {
@@ -109,16 +113,14 @@ pub fn main(o: DaemonOptions) -> ExitCode {
 async fn load(
     path: &Path,
     rtnl: &Rtnl,
-) -> Result<(crate::spec::mapping::Mapped, HostView), String> {
-    let host = HostView::read(rtnl)
-        .await
-        .map_err(|e| format!("reading interfaces: {e}"))?;
+) -> Result<(crate::spec::mapping::Mapped, HostView), LoadError> {
+    let host = HostView::read(rtnl).await.map_err(LoadError::Interfaces)?;
     reload::parse(path, host)
 }
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
     tokio::spawn(async move {
-        let mut buf = vec![0u8; netio::vrrp_socket::RECV_BUFFER_LEN];
+        let mut buf = vec![0u8; vrrp_linux::vrrp_socket::RECV_BUFFER_LEN];
         loop {
             match sock.recv_into(&mut buf).await {
                 Ok(info) => {
@@ -137,7 +139,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
                         return;
                     }
                 }
-                Err(netio::SocketError::Recv(e)) => {
+                Err(vrrp_linux::SocketError::Recv(e)) => {
                     warn!("VRRP socket receive failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
@@ -150,7 +152,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
 /// `-t`: checks the file without needing its interfaces to exist here (a
 /// missing interface address is a warning, as the file may be meant for
 /// another host).
-fn config_test(path: &Path) -> Result<(), String> {
+fn config_test(path: &Path) -> Result<(), LoadError> {
     struct Lenient(HostView);
     impl crate::spec::mapping::AddressResolver for Lenient {
         fn primary(&self, interface: Option<&str>, family: Family) -> Option<std::net::IpAddr> {
@@ -166,15 +168,15 @@ fn config_test(path: &Path) -> Result<(), String> {
         eprint!("{text}");
     }
     if loaded.has_errors() {
-        return Err(format!("{}: configuration refused", path.display()));
+        return Err(LoadError::Refused(path.to_path_buf()));
     }
-    netio::stdout::print(&format!(
+    ha_daemon_kit::stdout::print(&format!(
         "{}: {} vrrp_instance(s), {} sync group(s): OK\n",
         path.display(),
         loaded.mapped.instances.len(),
         loaded.mapped.sync_groups.len()
     ))
-    .map_err(|e| format!("writing the result: {e}"))
+    .map_err(LoadError::Output)
 }
 
 /// The `STATUS=` line for systemd: instance count by state.
@@ -208,30 +210,30 @@ fn running_status(router: &Router) -> String {
 async fn run(
     o: &DaemonOptions,
     paths: &namespace::Paths,
-    proc_socket: Option<netio::proc_events::ProcEventSocket>,
-) -> Result<(), String> {
+    proc_socket: Option<vrrp_linux::proc_events::ProcEventSocket>,
+) -> Result<(), DaemonError> {
     if o.config_test {
-        return config_test(&o.file);
+        return Ok(config_test(&o.file)?);
     }
-    let rtnl = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    let rtnl = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
     let (mapped, host) = load(&o.file, &rtnl).await?;
     if mapped.instances.is_empty() {
         warn!("no vrrp_instance configured; waiting for signals");
     }
     let _pid = match &o.pid_file {
         Some(p) => {
-            netio::safe_file::write_file(
+            keepalived_runtime::safe_file::write_file(
                 p,
                 format!("{}\n", std::process::id()).as_bytes(),
-                netio::safe_file::PID_FILE_MODE,
+                keepalived_runtime::safe_file::PID_FILE_MODE,
             )
-            .map_err(|e| format!("pid file: {e}"))?;
+            .map_err(DaemonError::PidFile)?;
             PidFile(Some(p.clone()))
         }
         None => PidFile(None),
     };
     let (tx, mut rx) = mpsc::channel::<Inbound>(1024);
-    let v4 = Arc::new(VrrpSocket::open(IpFamily::V4, None).map_err(|e| e.to_string())?);
+    let v4 = Arc::new(VrrpSocket::open(IpFamily::V4, None).map_err(DaemonError::VrrpSocket)?);
     let v6 = match VrrpSocket::open(IpFamily::V6, None) {
         Ok(s) => Some(Arc::new(s)),
         Err(e) => {
@@ -260,26 +262,31 @@ async fn run(
         routes: true,
         rules: true,
     })
-    .map_err(|e| format!("link watch: {e}"))?;
+    .map_err(DaemonError::Watch)?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
-    netio::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json)
-        .map_err(|e| format!("control socket {}: {e}", paths.socket.display()))?;
+    ha_daemon_kit::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json).map_err(
+        |source| DaemonError::Control {
+            path: paths.socket.clone(),
+            source,
+        },
+    )?;
     if let Some(addr) = o.metrics_listen {
-        let bound = netio::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
-            .await
-            .map_err(|e| format!("--metrics-listen {addr}: {e}"))?;
+        let bound =
+            ha_daemon_kit::metrics::serve(addr, ctl_tx, status::Query::Metrics, o.metrics_limits)
+                .await
+                .map_err(|source| DaemonError::Metrics { addr, source })?;
         info!("metrics at http://{bound}/metrics");
     }
     let _sock_guard = PidFile(Some(paths.socket.clone()));
 
-    let sig = |k: SignalKind| signal(k).map_err(|e| format!("signal handler: {e}"));
+    let sig = |k: SignalKind| signal(k).map_err(DaemonError::Signal);
     let mut sigterm = sig(SignalKind::terminate())?;
     let mut sigint = sig(SignalKind::interrupt())?;
     let mut sighup = sig(SignalKind::hangup())?;
     let mut sigusr1 = sig(SignalKind::user_defined1())?;
 
     let clock = Clock::new();
-    let rtnl_router = Rtnl::open().map_err(|e| format!("rtnetlink: {e}"))?;
+    let rtnl_router = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
     let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
     let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
     router.spawn_scripts(&mapped.scripts, &script_tx);
@@ -305,8 +312,8 @@ async fn run(
         info!("vrrp_startup_delay: starting instances in {d:?}");
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = sigterm.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
-            _ = sigint.recv() => { netio::systemd::stopping("stopping"); return Ok(()) }
+            _ = sigterm.recv() => { ha_daemon_kit::systemd::stopping("stopping"); return Ok(()) }
+            _ = sigint.recv() => { ha_daemon_kit::systemd::stopping("stopping"); return Ok(()) }
         }
     }
     let snmp_spec = mapped.snmp.clone();
@@ -314,12 +321,12 @@ async fn run(
     let mut snmp = snmp::Snmp::new(snmp_spec);
     // The parse tree, the model and the mapping are gone: give their pages
     // back, so that the resident size is what the instances keep.
-    netio::release_free_memory();
+    ha_daemon_kit::release_free_memory();
     info!(pid = std::process::id(), file = %o.file.display(), "vrrpd started");
-    netio::systemd::ready(&running_status(&router));
+    ha_daemon_kit::systemd::ready(&running_status(&router));
 
     // Instance timers on a timerfd: tokio's 1 ms wheel fired them 0-2 ms late.
-    let mut timer = netio::PreciseTimer::new().map_err(|e| format!("timerfd: {e}"))?;
+    let mut timer = vrrp_linux::PreciseTimer::new().map_err(DaemonError::Timer)?;
     let mut pending_reload: Option<reload::Pending<reload::Loaded>> = None;
     let mut reload_again = false;
     loop {
@@ -343,7 +350,7 @@ async fn run(
                     continue;
                 }
                 info!("SIGHUP: reloading {}", o.file.display());
-                netio::systemd::reloading(&format!("reloading {}", o.file.display()));
+                ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
                 match HostView::read(&rtnl).await {
                     Ok(host) => {
                         // parsed on a blocking thread; adverts go on meanwhile
@@ -352,7 +359,7 @@ async fn run(
                     }
                     Err(e) => {
                         error!("reload refused, keeping the running configuration: reading interfaces: {e}");
-                        netio::systemd::ready(&running_status(&router));
+                        ha_daemon_kit::systemd::ready(&running_status(&router));
                     }
                 }
             }
@@ -395,13 +402,13 @@ async fn run(
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
                 // The new parse tree and mapping (or the refused one) are gone.
-                netio::release_free_memory();
-                netio::systemd::ready(&running_status(&router));
+                ha_daemon_kit::release_free_memory();
+                ha_daemon_kit::systemd::ready(&running_status(&router));
                 if std::mem::take(&mut reload_again) {
                     // as a second SIGHUP would: parse the file as it is now
                     match HostView::read(&rtnl).await {
                         Ok(host) => {
-                            netio::systemd::reloading(&format!("reloading {}", o.file.display()));
+                            ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
                             let path = o.file.clone();
                             pending_reload = Some(reload::spawn_parse(move || reload::parse(&path, host)));
                         }
@@ -450,7 +457,7 @@ async fn run(
     if let Some(b) = bfd_handle.take() {
         info!(sessions = b.len(), "stopping BFD sessions");
     }
-    netio::systemd::stopping("stopping: releasing mastership and VIPs");
+    ha_daemon_kit::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;
     snmp.shutdown();
     info!("vrrpd stopped");

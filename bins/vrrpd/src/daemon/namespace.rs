@@ -8,10 +8,11 @@
 use std::path::PathBuf;
 
 use keepalived_conf::LoadOptions;
-use netio::proc_events::ProcEventSocket;
 use tracing::info;
+use vrrp_linux::proc_events::ProcEventSocket;
 
 use super::DaemonOptions;
+use super::error::DaemonError;
 
 /// What the configuration says about where the daemon runs: the first
 /// `net_namespace` (keepalived ignores a second one), the process events
@@ -38,7 +39,7 @@ fn configured(o: &DaemonOptions) -> Configured {
     let rcvbuf = namespace
         .as_ref()
         .and_then(|_| crate::spec::track_process::rcvbuf(&parsed.config.global_defs));
-    let instance = netio::daemon_paths::instance_of(
+    let instance = ha_daemon_kit::daemon_paths::instance_of(
         parsed
             .config
             .other
@@ -62,24 +63,22 @@ pub struct Paths {
     pub dump_file: PathBuf,
 }
 
-/// Fills in the default socket and dump file (see [`netio::daemon_paths`]):
+/// Fills in the default socket and dump file (see [`ha_daemon_kit::daemon_paths`]):
 /// from `-p`, else this namespace and the configuration's `instance`.
 fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
-    let ns = netio::netns::current_tag();
-    let d = netio::daemon_paths::Derivation {
+    let ns = vrrp_linux::netns::current_tag();
+    let d = ha_daemon_kit::daemon_paths::Derivation {
         pid_file: o.pid_file.as_deref(),
         namespace: ns.as_deref(),
         instance,
     };
     Paths {
-        socket: o
-            .socket
-            .clone()
-            .unwrap_or_else(|| netio::daemon_paths::default_file("/run", "vrrpd", "sock", d)),
-        dump_file: o
-            .dump_file
-            .clone()
-            .unwrap_or_else(|| netio::daemon_paths::default_file("/tmp", "vrrpd", "json", d)),
+        socket: o.socket.clone().unwrap_or_else(|| {
+            ha_daemon_kit::daemon_paths::default_file("/run", "vrrpd", "sock", d)
+        }),
+        dump_file: o.dump_file.clone().unwrap_or_else(|| {
+            ha_daemon_kit::daemon_paths::default_file("/tmp", "vrrpd", "json", d)
+        }),
     }
 }
 
@@ -87,7 +86,9 @@ fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
 /// thread, before the runtime starts: every socket and thread made later
 /// belongs to it. Default file names (control socket, dump file) are then
 /// derived inside it. Returns the process events socket opened outside.
-pub fn enter_configured(o: &DaemonOptions) -> Result<(Option<ProcEventSocket>, Paths), String> {
+pub fn enter_configured(
+    o: &DaemonOptions,
+) -> Result<(Option<ProcEventSocket>, Paths), DaemonError> {
     if o.config_test {
         return Ok((None, paths(o, None)));
     }
@@ -96,8 +97,10 @@ pub fn enter_configured(o: &DaemonOptions) -> Result<(Option<ProcEventSocket>, P
         return Ok((None, paths(o, c.instance.as_deref())));
     };
     let proc_socket = super::track_process::open_socket(c.rcvbuf);
-    netio::netns::enter_netns(&name)
-        .map_err(|e| format!("Unable to set network namespace {name} - exiting: {e}"))?;
+    vrrp_linux::netns::enter_netns(&name).map_err(|source| DaemonError::Namespace {
+        name: name.clone(),
+        source,
+    })?;
     info!(namespace = %name, "running in network namespace {name}");
     Ok((proc_socket, paths(o, c.instance.as_deref())))
 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use netio::proc_scan::{ProcInfo, ReadPlan};
+use keepalived_runtime::proc_scan::{ProcInfo, ReadPlan};
 
 use crate::spec::track_process::ProcessSpec;
 
@@ -385,7 +385,7 @@ impl ProcessTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netio::proc_scan::ProcMatcher;
+    use keepalived_runtime::proc_scan::ProcMatcher;
 
     fn spec(name: &str, quorum: u32, quorum_max: u32, delay: Option<u64>) -> ProcessSpec {
         ProcessSpec {

@@ -13,8 +13,8 @@
 
 use std::collections::BTreeSet;
 
-use netio::{IpFamily, Sysctl, SysctlError};
 use tracing::{info, warn};
+use vrrp_linux::{Family as IpFamily, Sysctl, SysctlError};
 
 const KEY: &str = "promote_secondaries";
 

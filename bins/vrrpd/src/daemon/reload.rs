@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 
 use tokio::task::JoinHandle;
 
+use super::error::LoadError;
 use super::host::HostView;
 use super::scripting;
 use crate::spec::load;
@@ -22,14 +23,14 @@ pub(super) type Loaded = (Mapped, HostView);
 
 /// Reads, checks and maps `path` against `host` (blocking: files, script
 /// checks). Diagnostics go to stderr.
-pub(super) fn parse(path: &Path, host: HostView) -> Result<Loaded, String> {
+pub(super) fn parse(path: &Path, host: HostView) -> Result<Loaded, LoadError> {
     let loaded = load::load(path, &host);
     let text = loaded.render();
     if !text.is_empty() {
         eprint!("{text}");
     }
     if loaded.has_errors() {
-        return Err(format!("{}: configuration refused", path.display()));
+        return Err(LoadError::Refused(path.to_path_buf()));
     }
     let mut mapped = loaded.mapped;
     scripting::apply_script_policy(&mut mapped);
@@ -38,30 +39,30 @@ pub(super) fn parse(path: &Path, host: HostView) -> Result<Loaded, String> {
 
 /// A parse running on a blocking thread; resolves to its result.
 #[derive(Debug)]
-pub(super) struct Pending<T>(JoinHandle<Result<T, String>>);
+pub(super) struct Pending<T>(JoinHandle<Result<T, LoadError>>);
 
 /// Runs `parse` on tokio's blocking pool.
 pub(super) fn spawn_parse<T, F>(parse: F) -> Pending<T>
 where
     T: Send + 'static,
-    F: FnOnce() -> Result<T, String> + Send + 'static,
+    F: FnOnce() -> Result<T, LoadError> + Send + 'static,
 {
     Pending(tokio::task::spawn_blocking(parse))
 }
 
 impl<T> Future for Pending<T> {
-    type Output = Result<T, String>;
+    type Output = Result<T, LoadError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.0)
             .poll(cx)
-            .map(|r| r.unwrap_or_else(|e| Err(format!("configuration parser failed: {e}"))))
+            .map(|r| r.unwrap_or_else(|e| Err(LoadError::ParserFailed(e))))
     }
 }
 
 /// Waits for `pending` if there is one; never resolves otherwise (a
 /// `select!` branch that stays idle).
-pub(super) async fn finished<T>(pending: &mut Option<Pending<T>>) -> Result<T, String> {
+pub(super) async fn finished<T>(pending: &mut Option<Pending<T>>) -> Result<T, LoadError> {
     match pending.as_mut() {
         Some(p) => p.await,
         None => std::future::pending().await,
@@ -81,7 +82,7 @@ mod tests {
         let mut pending = Some(spawn_parse(move || {
             wait.recv_timeout(Duration::from_secs(10))
                 .map(|()| "parsed")
-                .map_err(|_| "the loop never ran during the parse".to_string())
+                .map_err(|_| LoadError::Refused("the loop never ran during the parse".into()))
         }));
         let mut ticks = 0u32;
         let result = loop {
@@ -95,7 +96,7 @@ mod tests {
                 }
             }
         };
-        assert_eq!(result, Ok("parsed"));
+        assert!(matches!(result, Ok("parsed")), "{result:?}");
         assert!(ticks >= 3);
     }
 

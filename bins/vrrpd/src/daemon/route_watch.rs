@@ -12,7 +12,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use netio::{RouteEntry, RuleEntry};
+use vrrp_linux::{RouteEntry, RuleEntry};
 
 use crate::spec::routes::{RTPROT_KEEPALIVED, RouteConf, RuleConf};
 

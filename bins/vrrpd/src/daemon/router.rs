@@ -5,9 +5,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use netio::{
-    AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
-};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use vrrp_core::node::{
@@ -16,9 +13,13 @@ use vrrp_core::node::{
 use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
+use vrrp_linux::{
+    AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
+};
 
 use super::accept_mode::{self, AcceptFirewall};
 use super::clock::Clock;
+use super::error::ApplyError;
 use super::extra_garp::{self, ExtraGarp, Link, Target};
 use super::host::HostView;
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
@@ -29,7 +30,7 @@ use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
-use netio::{RouteEntry, RuleEntry};
+use vrrp_linux::{RouteEntry, RuleEntry};
 
 mod dynamic;
 
@@ -76,7 +77,7 @@ struct Slot {
     installed: Vec<AddressSpec>,
     /// RTM_NEWADDR requests for the VIPs, serialised when the instance
     /// started, so that a takeover sends them right after its advert.
-    prepared: Vec<netio::PreparedAdd>,
+    prepared: Vec<vrrp_linux::PreparedAdd>,
     /// The `use_vmac` macvlan, while it exists.
     vmac: Option<VmacLink>,
     /// State changes (from, to, count) for the metrics, in first-seen
@@ -116,7 +117,7 @@ impl Slot {
 
     /// Where a VIP lives, for its drop set entry (accept mode).
     fn vip_link(&self, v: &VipSpec) -> accept_mode::VipLink {
-        let ifindex = self.vip_ifindex(v, netio::netns::if_index);
+        let ifindex = self.vip_ifindex(v, vrrp_linux::netns::if_index);
         let own = match &self.vmac {
             Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
             None => (ifindex == self.ifindex).then(|| self.iface.clone()),
@@ -183,7 +184,7 @@ pub struct Router {
     /// first Up).
     bfd: super::bfd::BfdStates,
     /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
-    notify_fifos: Vec<netio::notify_fifo::NotifyFifo>,
+    notify_fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Running notify scripts (awaited, briefly, at shutdown).
     notify_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -194,7 +195,7 @@ pub struct Router {
     /// The thread running the IPVS sync-daemon calls (made on first use).
     lvs_worker: Option<SyncWorker>,
     /// VMAC sysctls, with the shared ones counted per parent / host-wide.
-    vmac_sysctls: netio::VmacSysctls,
+    vmac_sysctls: vrrp_linux::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
     /// E-mail alerts (`smtp_alert`).
@@ -212,7 +213,7 @@ pub struct Router {
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
-fn write_fifos(fifos: &mut [netio::notify_fifo::NotifyFifo], line: &str) {
+fn write_fifos(fifos: &mut [keepalived_runtime::notify_fifo::NotifyFifo], line: &str) {
     for f in fifos {
         f.write_line(line);
     }
@@ -231,7 +232,7 @@ fn spawn_notify(
     tasks.push(tokio::spawn(async move {
         let argv = &cmd.argv;
         let timeout = std::time::Duration::from_secs(30);
-        match netio::run_script_as(argv, timeout, cmd.run_as).await {
+        match keepalived_runtime::run_script_as(argv, timeout, cmd.run_as).await {
             Ok(o) if o.success() => {}
             Ok(o) => {
                 warn!(notify = kind, name = %name, script = ?argv, outcome = ?o, "notify script failed");
@@ -294,7 +295,7 @@ impl Router {
             group_notify: BTreeMap::new(),
             lvs_sync: None,
             lvs_worker: None,
-            vmac_sysctls: netio::VmacSysctls::default(),
+            vmac_sysctls: vrrp_linux::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
@@ -313,18 +314,15 @@ impl Router {
     }
 
     /// Builds a slot for `spec` on `host`. Errors name what is missing.
-    fn make_slot(spec: InstanceSpec, host: &HostView) -> Result<Slot, String> {
+    fn make_slot(spec: InstanceSpec, host: &HostView) -> Result<Slot, ApplyError> {
         let iface = match &spec.interface {
             Some(i) => i.clone(),
             None => spec
                 .src_override
                 .and_then(|a| host.interface_of(a))
                 .map(|l| l.name.clone())
-                .ok_or_else(|| {
-                    format!(
-                        "instance {}: no interface holds unicast_src_ip",
-                        spec.config.name
-                    )
+                .ok_or_else(|| ApplyError::NoSourceInterface {
+                    instance: spec.config.name.clone(),
                 })?,
         };
         let ifindex = match host.ifindex(&iface) {
@@ -335,14 +333,17 @@ impl Router {
                 0
             }
             None => {
-                return Err(format!(
-                    "instance {}: no interface `{iface}`",
-                    spec.config.name
-                ));
+                return Err(ApplyError::NoInterface {
+                    instance: spec.config.name.clone(),
+                    iface,
+                });
             }
         };
         super::routes::check_interfaces(&spec.routes, &spec.rules, &|n| host.ifindex(n).is_some())
-            .map_err(|e| format!("instance {}: {e}", spec.config.name))?;
+            .map_err(|source| ApplyError::Routes {
+                instance: spec.config.name.clone(),
+                source,
+            })?;
         Ok(Slot {
             mac: host.mac(&iface),
             iface,
@@ -359,7 +360,7 @@ impl Router {
     /// The node's configuration for `mapped` on `host`. An instance listed
     /// in several sync groups belongs to the first; groups left without
     /// members are dropped.
-    fn node_config(mapped: &Mapped, host: &HostView) -> Result<NodeConfig<Slot>, String> {
+    fn node_config(mapped: &Mapped, host: &HostView) -> Result<NodeConfig<Slot>, ApplyError> {
         let mut instances = Vec::with_capacity(mapped.instances.len());
         for spec in &mapped.instances {
             let slot = Self::make_slot(spec.clone(), host)?;
@@ -386,13 +387,13 @@ impl Router {
 
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
-    pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+    pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let config = Self::node_config(&mapped, host)?;
         super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
-            .map_err(|e| e.to_string())?;
-        self.node = Node::new(config).map_err(|e| e.to_string())?;
+            .map_err(ApplyError::Statics)?;
+        self.node = Node::new(config)?;
         let all: Vec<InstanceId> = self.node.ids().collect();
         // The stale table goes before the VMACs add their rules.
         self.accept_fw
@@ -411,7 +412,7 @@ impl Router {
         self.set_lvs_sync(mapped.lvs_sync.clone());
         // Static entries before any instance can become Master (keepalived start_vrrp).
         self.statics
-            .start(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .start(&mapped.statics, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
         let now = self.clock.now();
         for id in all {
@@ -422,7 +423,7 @@ impl Router {
 
     /// Creates the VMACs of instances `ids` that want one; the node then
     /// receives and sends their adverts there.
-    async fn create_vmacs(&mut self, ids: &[InstanceId]) -> Result<(), String> {
+    async fn create_vmacs(&mut self, ids: &[InstanceId]) -> Result<(), ApplyError> {
         for &id in ids {
             let Some(slot) = self.node.data(id) else {
                 continue;
@@ -447,7 +448,10 @@ impl Router {
                 slot.spec.config.primary_address,
             )
             .await
-            .map_err(|e| format!("instance {}: {e}", slot.spec.config.name))?;
+            .map_err(|source| ApplyError::Vmac {
+                instance: slot.spec.config.name.clone(),
+                source,
+            })?;
             let (name, families) = (
                 slot.spec.config.name.clone(),
                 accept_mode::vmac_families(&slot.spec),
@@ -819,7 +823,7 @@ impl Router {
         }
         write_fifos(
             &mut self.notify_fifos,
-            &netio::notify_fifo::group_line(&name, to.as_str()),
+            &keepalived_runtime::notify_fifo::group_line(&name, to.as_str()),
         );
         let mail = self.group_smtp_alert.contains(&name);
         self.mail.group(&name, mail, to);
@@ -920,7 +924,7 @@ impl Router {
                     spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
                 }
                 // keepalived writes the FIFO line after starting the scripts.
-                let line = netio::notify_fifo::instance_line(
+                let line = keepalived_runtime::notify_fifo::instance_line(
                     &name,
                     to.as_str(),
                     inst.effective_priority(),
@@ -958,7 +962,7 @@ impl Router {
             .vips
             .iter()
             .chain(&slot.spec.excluded_vips)
-            .map(|v| address_spec(v, slot.vip_ifindex(v, netio::netns::if_index)))
+            .map(|v| address_spec(v, slot.vip_ifindex(v, vrrp_linux::netns::if_index)))
             .collect()
     }
 
@@ -990,10 +994,11 @@ impl Router {
         let name = slot.spec.config.name.clone();
         let mut set = std::mem::take(&mut slot.routes);
         if up {
-            set.install(&self.rtnl, &name, false, &netio::netns::if_index)
+            set.install(&self.rtnl, &name, false, &vrrp_linux::netns::if_index)
                 .await;
         } else {
-            set.remove(&self.rtnl, &name, &netio::netns::if_index).await;
+            set.remove(&self.rtnl, &name, &vrrp_linux::netns::if_index)
+                .await;
         }
         if let Some(slot) = self.node.data_mut(id) {
             slot.routes = set;
@@ -1089,7 +1094,9 @@ impl Router {
             self.remove_vips(id).await;
         }
         // keepalived vrrp_terminate_phase2: then the static rules, routes, addresses.
-        self.statics.stop(&self.rtnl, &netio::netns::if_index).await;
+        self.statics
+            .stop(&self.rtnl, &vrrp_linux::netns::if_index)
+            .await;
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
         self.remove_vmacs().await;
@@ -1104,7 +1111,7 @@ impl Router {
         for g in names {
             write_fifos(
                 &mut self.notify_fifos,
-                &netio::notify_fifo::group_line(&g, State::Stop.as_str()),
+                &keepalived_runtime::notify_fifo::group_line(&g, State::Stop.as_str()),
             );
         }
         let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
@@ -1179,7 +1186,7 @@ impl Router {
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tick.tick().await;
-                    let ok = match netio::run_script_as(&sc.argv, sc.timeout, sc.run_as).await {
+                    let ok = match keepalived_runtime::run_script_as(&sc.argv, sc.timeout, sc.run_as).await {
                         Ok(o) => o.success(),
                         // Out of descriptors or memory: not the script's
                         // verdict; say so loudly and keep its state.
@@ -1236,7 +1243,7 @@ impl Router {
     }
 
     /// The notify FIFOs state changes are written to.
-    pub fn set_notify_fifos(&mut self, fifos: Vec<netio::notify_fifo::NotifyFifo>) {
+    pub fn set_notify_fifos(&mut self, fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>) {
         self.notify_fifos = fifos;
     }
 
@@ -1409,7 +1416,7 @@ impl Router {
                     master: inst.state() == State::Master,
                     vips: vips
                         .map(|v| WatchedVip {
-                            ifindex: slot.vip_ifindex(v, netio::netns::if_index),
+                            ifindex: slot.vip_ifindex(v, vrrp_linux::netns::if_index),
                             addr: v.prefix.addr,
                             no_track: v.no_track,
                         })
@@ -1428,7 +1435,7 @@ impl Router {
         // then a deleted static address comes back (keepalived
         // `netlink_if_address_filter`, after the VIPs)
         self.statics
-            .address_deleted(ifindex, addr, &self.rtnl, &netio::netns::if_index)
+            .address_deleted(ifindex, addr, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
     }
 
@@ -1471,7 +1478,7 @@ impl Router {
             };
             let Some(tracked) = slot
                 .routes
-                .virtual_route_deleted(e, &netio::netns::if_index)
+                .virtual_route_deleted(e, &vrrp_linux::netns::if_index)
             else {
                 continue;
             };
@@ -1481,7 +1488,7 @@ impl Router {
             return;
         }
         self.statics
-            .route_deleted(e, monitored, &self.rtnl, &netio::netns::if_index)
+            .route_deleted(e, monitored, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
     }
 
@@ -1530,33 +1537,30 @@ impl Router {
     /// same identity are reconfigured keeping their state, others restart;
     /// removed ones release. A changed VMAC (or, with an IPv6 VMAC, a
     /// changed source address, which the VMAC carries) means a restart.
-    pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+    pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
         self.pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let mut config = Self::node_config(&mapped, host)?;
         // An instance bound to its interface after start keeps its identity.
         self.keep_node_keys(&mut config, true);
         super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
-            .map_err(|e| e.to_string())?;
+            .map_err(ApplyError::Statics)?;
         let now = self.clock.now();
-        let r = self
-            .node
-            .reconfigure(now, config, |old, new| {
-                if old.spec == new.spec {
-                    Carry::Keep
-                } else if old.spec.primary_missing != new.spec.primary_missing {
-                    // dynamic_interfaces: the source address appeared (or went).
-                    Carry::Restart
-                } else if old.spec.vmac == new.spec.vmac
-                    && (old.spec.vmac.is_none()
-                        || old.spec.config.primary_address == new.spec.config.primary_address)
-                {
-                    Carry::Reconfigure
-                } else {
-                    Carry::Restart
-                }
-            })
-            .map_err(|e| e.to_string())?;
+        let r = self.node.reconfigure(now, config, |old, new| {
+            if old.spec == new.spec {
+                Carry::Keep
+            } else if old.spec.primary_missing != new.spec.primary_missing {
+                // dynamic_interfaces: the source address appeared (or went).
+                Carry::Restart
+            } else if old.spec.vmac == new.spec.vmac
+                && (old.spec.vmac.is_none()
+                    || old.spec.config.primary_address == new.spec.config.primary_address)
+            {
+                Carry::Reconfigure
+            } else {
+                Carry::Restart
+            }
+        })?;
         for (name, e) in &r.refused {
             warn!(instance = %name, "cannot reconfigure ({e}); restarting");
         }
@@ -1565,7 +1569,7 @@ impl Router {
         let mut masters = Vec::new();
         // keepalived clear_diff_static_rules/_routes/_addresses come first.
         self.statics
-            .reload(&mapped.statics, &self.rtnl, &netio::netns::if_index)
+            .reload(&mapped.statics, &self.rtnl, &vrrp_linux::netns::if_index)
             .await;
         for (id, old) in r.reconfigured {
             // keepalived clear_diff_vrrp_vrules / _vroutes: unchanged entries stay.
@@ -1577,7 +1581,7 @@ impl Router {
                             &slot.spec.rules,
                             &self.rtnl,
                             &slot.spec.config.name,
-                            &netio::netns::if_index,
+                            &vrrp_linux::netns::if_index,
                         )
                         .await
                 }

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use netio::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
+use vrrp_linux::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
 
 use super::route_watch::{self, Monitored};
 use tracing::{debug, info, warn};
@@ -112,15 +112,29 @@ pub struct RouteSet {
     rules: Vec<RuleEntry>,
 }
 
+/// Why a route is not added now: the host (its interface is gone) or the
+/// kernel's answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteAddError {
+    /// An interface it names does not exist.
+    #[error("no interface `{0}`")]
+    NoInterface(String),
+    /// The kernel refused it.
+    #[error(transparent)]
+    Kernel(#[from] NetlinkError),
+}
+
 /// The request for `c` with its interfaces resolved, or why not.
-fn resolve(c: &RouteConf, ifindex_of: IfIndexOf) -> Result<RouteSpec, String> {
+fn resolve(c: &RouteConf, ifindex_of: IfIndexOf) -> Result<RouteSpec, RouteAddError> {
+    let missing = |d: &String| RouteAddError::NoInterface(d.clone());
     let mut s = c.spec.clone();
     if let Some(d) = &c.dev {
-        s.oif = Some(ifindex_of(d).ok_or_else(|| format!("no interface `{d}`"))?);
+        s.oif = Some(ifindex_of(d).ok_or_else(|| missing(d))?);
     }
     for (nh, dev) in s.nexthops.iter_mut().zip(&c.nexthop_devs) {
         if let Some(d) = dev {
-            nh.ifindex = Some(ifindex_of(d).ok_or_else(|| format!("no interface `{d}`"))?);
+            nh.ifindex = Some(ifindex_of(d).ok_or_else(|| missing(d))?);
         }
     }
     Ok(s)
@@ -208,7 +222,7 @@ impl RouteSet {
             let res = match resolve(&r.conf, ifindex_of) {
                 Ok(s) => add_route(rtnl, &s, r.conf.mode)
                     .await
-                    .map_err(|e| e.to_string()),
+                    .map_err(RouteAddError::Kernel),
                 Err(e) => Err(e),
             };
             match res {
@@ -262,7 +276,7 @@ impl RouteSet {
     /// matches is no longer set; `Some(tracked)` when one matched.
     pub fn virtual_route_deleted(
         &mut self,
-        e: &netio::RouteEntry,
+        e: &vrrp_linux::RouteEntry,
         ifindex_of: IfIndexOf<'_>,
     ) -> Option<bool> {
         let r = self.routes.iter_mut().find(|r| {
@@ -276,7 +290,7 @@ impl RouteSet {
     /// A deleted rule compared with this set's tracked rules (keepalived
     /// `rule_is_ours`, `netlink_rule_filter`): the first that matches is no
     /// longer set; whether one matched.
-    pub fn rule_deleted(&mut self, e: &netio::RuleEntry) -> bool {
+    pub fn rule_deleted(&mut self, e: &vrrp_linux::RuleEntry) -> bool {
         match self
             .rules
             .iter_mut()
@@ -431,7 +445,7 @@ impl Statics {
     /// `reinstate_static_route`).
     pub async fn route_deleted(
         &mut self,
-        e: &netio::RouteEntry,
+        e: &vrrp_linux::RouteEntry,
         monitored: Monitored,
         rtnl: &Rtnl,
         ifindex_of: IfIndexOf<'_>,
@@ -455,7 +469,7 @@ impl Statics {
         let res = match resolve(&r.conf, ifindex_of) {
             Ok(s) => add_route(rtnl, &s, r.conf.mode)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(RouteAddError::Kernel),
             Err(e) => Err(e),
         };
         match res {
@@ -467,7 +481,12 @@ impl Statics {
     /// A deleted rule no instance claimed: a tracked static rule is added
     /// again if the family's rule deletions are watched (keepalived
     /// `rule_is_ours`, `reinstate_static_rule`).
-    pub async fn rule_deleted(&mut self, e: &netio::RuleEntry, monitored: Monitored, rtnl: &Rtnl) {
+    pub async fn rule_deleted(
+        &mut self,
+        e: &vrrp_linux::RuleEntry,
+        monitored: Monitored,
+        rtnl: &Rtnl,
+    ) {
         if !monitored.rules(e.ipv6) {
             return;
         }

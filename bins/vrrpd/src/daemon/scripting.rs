@@ -9,10 +9,10 @@
 //! - [`TrackFiles`]: `init_file`, initial values and the inotify watcher.
 //! - [`open_fifos`]: the notify FIFOs and their reader scripts.
 
-use netio::RunAs;
-use netio::notify_fifo::NotifyFifo;
-use netio::script_security::{check_script, default_run_as, lookup_user};
-use netio::track_file::{FileChange, TrackFileWatcher, init_file, read_value};
+use keepalived_runtime::notify_fifo::NotifyFifo;
+use keepalived_runtime::script_security::{check_script, default_script_user, lookup_user};
+use keepalived_runtime::track_file::{FileChange, TrackFileWatcher, init_file, read_value};
+use keepalived_runtime::{RunAs, ScriptUserError};
 use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 
@@ -23,7 +23,7 @@ use crate::spec::mapping::{Mapped, ScriptCmd, TrackFileSpec, TrackerSource};
 pub type FileValue = (String, i32);
 
 struct Checker {
-    default: Result<RunAs, String>,
+    default: Result<RunAs, ScriptUserError>,
     security: bool,
     root_scripts: bool,
     insecure: bool,
@@ -40,7 +40,7 @@ impl Checker {
         run_as: &mut Option<RunAs>,
     ) -> bool {
         let who = match user {
-            Some((u, g)) => lookup_user(u, g.as_deref()).map_err(|e| e.to_string()),
+            Some((u, g)) => lookup_user(u, g.as_deref()).map_err(ScriptUserError::Own),
             None => self.default.clone(),
         };
         let who = match who {
@@ -85,22 +85,12 @@ impl Checker {
 /// keepalived's script user and security rules applied to every script of
 /// `m` (before it runs anything).
 pub fn apply_script_policy(m: &mut Mapped) {
-    let default = default_run_as(
+    let default = default_script_user(
         m.script_user
             .as_ref()
             .map(|(u, g)| (u.as_str(), g.as_deref())),
         m.script_security,
-    )
-    .map_err(|e| {
-        if m.script_user.is_none() {
-            format!(
-                "unable to set default user {}: {e}",
-                netio::script_security::DEFAULT_SCRIPT_USER
-            )
-        } else {
-            e.to_string()
-        }
-    });
+    );
     let mut ck = Checker {
         default,
         security: m.script_security,

@@ -17,9 +17,9 @@ use vrrp_core::{Counters, State};
 #[derive(Debug)]
 pub enum Query {
     /// `vrrpd status`: the JSON document.
-    Json(netio::control::Reply),
+    Json(ha_daemon_kit::control::Reply),
     /// A Prometheus scrape.
-    Metrics(netio::control::Reply),
+    Metrics(ha_daemon_kit::control::Reply),
 }
 
 /// The whole daemon.
@@ -140,7 +140,7 @@ const STATES: [State; 5] = [
     State::Stop,
 ];
 
-use netio::metrics::{Labels, labels};
+use ha_daemon_kit::metrics::{Labels, labels};
 
 fn family_name(f: Family) -> &'static str {
     match f {
@@ -293,7 +293,7 @@ pub fn render_metrics(s: &Snapshot) -> String {
             fam,
         );
     }
-    netio::metrics::render(&reg)
+    ha_daemon_kit::metrics::render(&reg)
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! keepalived `vrrp_track_process` at run time: the kernel's process events
 //! feed a [`ProcessTable`]; its quorum changes go to the router as tracker
 //! up/down (vrrp_track.c `process_update_track_process_status`); delays run
-//! on a timerfd ([`netio::PreciseTimer`]). `/proc` is read at start, at a
+//! on a timerfd ([`vrrp_linux::PreciseTimer`]). `/proc` is read at start, at a
 //! reload and one second after lost events (keepalived `read_procs`,
 //! `reinitialise_track_processes`), never polled.
 
-use netio::proc_events::{ProcEventKind, ProcEventSocket, ProcEvents, ProcEventsError};
-use netio::proc_scan::{read_process, scan_processes};
+use keepalived_runtime::proc_scan::{read_process, scan_processes};
 use tracing::{error, info, warn};
+use vrrp_linux::proc_events::{ProcEventKind, ProcEventSocket, ProcEvents, ProcEventsError};
 
 use super::process_table::{Change, ProcessTable};
 use super::router::Router;
@@ -40,7 +40,7 @@ pub struct ProcessTracker {
     events: Option<ProcEvents>,
     /// Opened but not yet registered (before the runtime, `net_namespace`).
     pending: Option<ProcEventSocket>,
-    timer: Option<netio::PreciseTimer>,
+    timer: Option<vrrp_linux::PreciseTimer>,
 }
 
 impl ProcessTracker {
@@ -77,7 +77,7 @@ impl ProcessTracker {
             });
         }
         if self.timer.is_none() {
-            match netio::PreciseTimer::new() {
+            match vrrp_linux::PreciseTimer::new() {
                 Ok(t) => self.timer = Some(t),
                 Err(e) => error!("track_process timer: {e}"),
             }
@@ -103,7 +103,7 @@ impl ProcessTracker {
     /// Cancel-safe: state changes happen between awaits only.
     pub async fn next(&mut self) -> Vec<Change> {
         loop {
-            let now = netio::monotonic_now();
+            let now = vrrp_linux::monotonic_now();
             if self.table.rescan_due(now) {
                 if let Some(n) = self.events.as_ref().and_then(ProcEvents::grow_rcvbuf) {
                     info!(
@@ -138,7 +138,7 @@ impl ProcessTracker {
                     if let Err(e) = r {
                         error!("track_process timer: {e}");
                     }
-                    let out = self.table.on_timers(netio::monotonic_now());
+                    let out = self.table.on_timers(vrrp_linux::monotonic_now());
                     if !out.is_empty() {
                         return out;
                     }
@@ -155,9 +155,9 @@ impl ProcessTracker {
 
     fn on_event(
         &mut self,
-        ev: Result<netio::proc_events::ProcEvent, ProcEventsError>,
+        ev: Result<vrrp_linux::proc_events::ProcEvent, ProcEventsError>,
     ) -> Vec<Change> {
-        let now = netio::monotonic_now();
+        let now = vrrp_linux::monotonic_now();
         let ev = match ev {
             Ok(ev) => ev,
             Err(ProcEventsError::Overrun) => {

@@ -8,7 +8,7 @@
 //!   it: a Backup does not answer ARP for the VIPs because they are only on the
 //!   Master's VMAC and `arp_ignore=1` makes the kernel answer only for
 //!   addresses of the receiving interface.
-//! * IPv4: keepalived's sysctls ([`netio::VmacSysctls::apply`]: the parent's
+//! * IPv4: keepalived's sysctls ([`vrrp_linux::VmacSysctls::apply`]: the parent's
 //!   and all.rp_filter are shared, restored when the last VMAC goes) and no IPv6 on
 //!   the VMAC. IPv6: no kernel link-local (`addr_gen_mode` none); instead the
 //!   instance's advert source, as keepalived 2.2.7 does it (vrrp_vmac.c, seen
@@ -24,13 +24,13 @@
 
 use std::net::IpAddr;
 
-use netio::vmac_sysctls::VmacHold;
-use netio::{
+use tracing::{info, warn};
+use vrrp_core::packet::Family;
+use vrrp_linux::vmac_sysctls::VmacHold;
+use vrrp_linux::{
     AddressSpec, Interface, MacAddr, MacvlanMode, MacvlanSpec, NetlinkError, Rtnl, Scope,
     SysctlError, VmacSysctls, eui64_link_local,
 };
-use tracing::{info, warn};
-use vrrp_core::packet::Family;
 
 use crate::spec::mapping::VmacSpec;
 

@@ -11,8 +11,8 @@
 
 use keepalived_conf::values::{IpPrefix, parse_prefix};
 use keepalived_conf::{Diagnostic, RawSetting, Span, VrrpInstance};
-use netio::{IpFamily, IpvlanType, vmac};
 use vrrp_core::packet::Family;
+use vrrp_linux::{Family as IpFamily, IpvlanType, vmac};
 
 use crate::spec::mapping::{VmacSpec, unsupported};
 

@@ -45,7 +45,7 @@ pub struct VmacSpec {
     pub name: String,
     /// Its MAC: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6)
     /// unless overridden.
-    pub mac: netio::MacAddr,
+    pub mac: vrrp_linux::MacAddr,
     /// `vmac_xmit_base`: adverts go out on the parent interface.
     pub xmit_base: bool,
     /// The name was given in `use_vmac NAME` (else it is keepalived's
@@ -84,7 +84,7 @@ pub struct ScriptCmd {
     pub user: Option<(String, Option<String>)>,
     /// Who it runs as: set by the daemon's script checks before it runs
     /// (None: as vrrpd).
-    pub run_as: Option<netio::RunAs>,
+    pub run_as: Option<keepalived_runtime::RunAs>,
 }
 
 impl From<Vec<String>> for ScriptCmd {
@@ -180,7 +180,7 @@ pub struct ScriptSpec {
     /// `user USER [GROUP]` of the vrrp_script.
     pub user: Option<(String, Option<String>)>,
     /// Who it runs as (set by the daemon's script checks).
-    pub run_as: Option<netio::RunAs>,
+    pub run_as: Option<keepalived_runtime::RunAs>,
 }
 
 /// One mapped instance: the state-machine config plus what the IO layer needs.

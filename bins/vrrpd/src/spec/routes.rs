@@ -5,12 +5,12 @@
 
 use keepalived_conf::{Config, Diagnostic, Span};
 use keepalived_conf::{Route, RouteMode, Rule, RuleAction};
-use netio::{AddMode, NexthopSpec, RouteSpec, RuleSpec};
+use vrrp_linux::{AddMode, NexthopSpec, RouteSpec, RuleSpec};
 
 use super::mapping::{VipSpec, not_acted_on};
 
 /// RTPROT_KEEPALIVED (the protocol of every route and rule keepalived tracks).
-pub const RTPROT_KEEPALIVED: u8 = netio::route::RTPROT_KEEPALIVED;
+pub const RTPROT_KEEPALIVED: u8 = vrrp_linux::route::RTPROT_KEEPALIVED;
 
 /// keepalived's first automatic rule preference, counted down per family
 /// (`vrrp_iprule.c RULE_START_PRIORITY`).

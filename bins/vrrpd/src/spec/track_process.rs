@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use keepalived_conf::{Config, Diagnostic, ParamMatch, TrackRef};
-use netio::proc_scan::{self, ProcMatcher};
+use keepalived_runtime::proc_scan::{self, ProcMatcher};
 use vrrp_core::{TrackerConfig, TrackerKind};
 
 /// A `vrrp_track_process` tracked by at least one instance.
@@ -153,7 +153,10 @@ mod tests {
         let c = &m.track_processes[1].matcher;
         assert!(c.full_command);
         assert_eq!(c.params.as_deref(), Some(&b"-a\0"[..]));
-        assert_eq!(c.param_match, Some(netio::proc_scan::ParamMatch::Partial));
+        assert_eq!(
+            c.param_match,
+            Some(keepalived_runtime::proc_scan::ParamMatch::Partial)
+        );
     }
 
     #[test]

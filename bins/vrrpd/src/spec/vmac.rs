@@ -2,8 +2,8 @@
 //! §3.13, keepalived.conf(5) "use_vmac").
 
 use keepalived_conf::{Diagnostic, VrrpInstance};
-use netio::{IpFamily, MacAddr, vmac};
 use vrrp_core::packet::Family;
+use vrrp_linux::{Family as IpFamily, MacAddr, vmac};
 
 use std::collections::HashSet;
 
@@ -43,7 +43,7 @@ pub fn map_vmac(
         Some(m) => match override_mac(m, vrid) {
             Ok(mac) => mac,
             Err(why) => {
-                diags.push(Diagnostic::error("vrrpd-vmac", span, why));
+                diags.push(Diagnostic::error("vrrpd-vmac", span, why.to_string()));
                 return None;
             }
         },
@@ -120,22 +120,37 @@ pub fn unique_names(instances: &mut [InstanceSpec], diags: &mut Vec<Diagnostic>)
     }
 }
 
+/// A `use_vmac` MAC address keepalived refuses (the configuration's fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OverrideMacError {
+    /// Not 5 or 6 octets.
+    #[error("use_vmac MAC address must have 5 or 6 octets")]
+    Length,
+    /// A multicast address.
+    #[error("use_vmac MAC address {0} is a multicast address")]
+    Multicast(MacAddr),
+    /// In the virtual router MAC range.
+    #[error(
+        "use_vmac MAC address {0} is in the VRRP range 00:00:5e:00:01|02:xx; leave it out to get the virtual router MAC"
+    )]
+    VrrpRange(MacAddr),
+}
+
 /// keepalived's MAC override rules: 5 octets get the VRID appended; a
 /// multicast MAC, or one claiming the RFC prefix 00:00:5e:00:01/02, is refused.
-fn override_mac(m: &[u8], vrid: u8) -> Result<MacAddr, String> {
+fn override_mac(m: &[u8], vrid: u8) -> Result<MacAddr, OverrideMacError> {
     let octets: [u8; 6] = match *m {
         [a, b, c, d, e] => [a, b, c, d, e, vrid],
         [a, b, c, d, e, f] => [a, b, c, d, e, f],
-        _ => return Err("use_vmac MAC address must have 5 or 6 octets".into()),
+        _ => return Err(OverrideMacError::Length),
     };
     let mac = MacAddr(octets);
     if octets[0] & 1 == 1 {
-        return Err(format!("use_vmac MAC address {mac} is a multicast address"));
+        return Err(OverrideMacError::Multicast(mac));
     }
     if octets[..4] == [0x00, 0x00, 0x5e, 0x00] && matches!(octets[4], 1 | 2) {
-        return Err(format!(
-            "use_vmac MAC address {mac} is in the VRRP range 00:00:5e:00:01|02:xx; leave it out to get the virtual router MAC"
-        ));
+        return Err(OverrideMacError::VrrpRange(mac));
     }
     Ok(mac)
 }

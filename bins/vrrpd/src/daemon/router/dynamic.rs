@@ -19,6 +19,7 @@ use vrrp_core::Event;
 use vrrp_core::node::{Carry, NodeConfig};
 
 use super::{Router, Slot};
+use crate::daemon::error::ApplyError;
 use crate::daemon::host::HostView;
 use crate::daemon::scripting;
 use crate::spec::mapping::{Mapped, map_config};
@@ -105,20 +106,17 @@ impl Router {
     /// ones get their interface index and source address, then leave the
     /// faults that no longer hold (keepalived: "Interface eth1 added", then
     /// "Entering BACKUP STATE" once it is up with an address).
-    async fn rebind(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
+    async fn rebind(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
         let mut config = Self::node_config(&mapped, host)?;
         self.keep_node_keys(&mut config, false);
         let now = self.clock.now();
-        let r = self
-            .node
-            .reconfigure(now, config, |old, new| {
-                if old.spec == new.spec && old.ifindex == new.ifindex {
-                    Carry::Keep
-                } else {
-                    Carry::Reconfigure
-                }
-            })
-            .map_err(|e| e.to_string())?;
+        let r = self.node.reconfigure(now, config, |old, new| {
+            if old.spec == new.spec && old.ifindex == new.ifindex {
+                Carry::Keep
+            } else {
+                Carry::Reconfigure
+            }
+        })?;
         let mut rebound = Vec::new();
         for (id, old) in r.reconfigured {
             if let Some(slot) = self.node.data_mut(id) {
