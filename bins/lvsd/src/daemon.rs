@@ -579,6 +579,12 @@ impl<K: Kernel> Daemon<K> {
         self.bfd.apply(self.desired.bfd_sessions.clone()).await;
     }
 
+    /// The next event of a BFD session lvsd runs (never returns while it
+    /// runs none), for [`Daemon::on_bfd_event`].
+    pub async fn next_bfd_event(&mut self) -> bfd_net::BfdEvent {
+        self.bfd.next_event().await
+    }
+
     /// A BFD session went Up or Down: every `BFD_CHECK` following it takes
     /// that result through the checker path, so weights, quorum, notify
     /// scripts, FIFOs and alerts follow as for any checker (keepalived

@@ -1,0 +1,224 @@
+//! BFD_CHECK end to end in network namespaces: the daemon (on ipvs-sys's
+//! in-memory IPVS: this host has no IPVS module) runs the session its
+//! BFD_CHECKs name against a bfd-net peer in another namespace, and the real
+//! servers follow the session: none of the checks waits for a Down before the
+//! first Up, an alpha server enters on Up, both leave when the peer falls
+//! silent (Control Detection Time Expired) and come back when it returns; a
+//! reload without BFD_CHECK stops the session. Needs root (prints `SKIPPED`
+//! otherwise).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::time::Duration;
+
+use bfd_net::{BfdEvent, BfdRunner, PeerSpec};
+use ipvs_sys::testing::InMemoryIpvs;
+use keepalived_conf as kc;
+use lvsd::daemon::Daemon;
+
+const NS_A: &str = "bl-bfdck-a";
+const NS_B: &str = "bl-bfdck-b";
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
+fn sh(args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The two namespaces and their veth pair, deleted on drop (also when the
+/// test fails).
+struct Namespaces;
+
+impl Namespaces {
+    fn new() -> Namespaces {
+        for ns in [NS_A, NS_B] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+        let g = Namespaces;
+        for ns in [NS_A, NS_B] {
+            sh(&["ip", "netns", "add", ns]);
+            sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+        }
+        sh(&[
+            "ip", "link", "add", "eth0", "netns", NS_A, "type", "veth", "peer", "name", "eth0",
+            "netns", NS_B,
+        ]);
+        for (ns, addr) in [(NS_A, "10.77.0.1/24"), (NS_B, "10.77.0.2/24")] {
+            sh(&["ip", "-n", ns, "addr", "add", addr, "dev", "eth0"]);
+            sh(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
+        }
+        g
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        for ns in [NS_A, NS_B] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+    }
+}
+
+/// Moves this thread into namespace `ns`: sockets opened afterwards live there.
+fn enter(ns: &str) {
+    let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+}
+
+fn desired(text: &str) -> lvsd::model::Desired {
+    let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
+    let m = lvsd::mapping::map_config(&parsed.config);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    m.desired
+}
+
+const CONF: &str = "bfd_instance peer {\n neighbor_ip 10.77.0.2\n min_rx 50\n min_tx 50\n \
+    multiplier 3\n checker\n}\n\
+    virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+    real_server 10.2.0.1 80 {\n weight 3\n BFD_CHECK {\n name peer\n alpha\n }\n }\n\
+    real_server 10.2.0.2 80 {\n weight 2\n BFD_CHECK {\n name peer\n }\n }\n}\n";
+
+fn peer_spec() -> PeerSpec {
+    PeerSpec::new("lvsd", "10.77.0.1".parse().unwrap())
+        .with_intervals(Duration::from_millis(50), Duration::from_millis(50))
+        .with_multiplier(3)
+}
+
+/// The destinations lvsd holds in the (in-memory) kernel, and the state of
+/// its BFD sessions, from the status document.
+fn table(d: &Daemon<InMemoryIpvs>) -> (Vec<String>, Vec<String>) {
+    let js: serde_json::Value = serde_json::from_str(&d.status_json()).unwrap();
+    let dests = js["virtual_servers"][0]["services"][0]["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} w{}", d[0].as_str().unwrap(), d[1]))
+        .collect();
+    let bfd = js["bfd"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s["name"].as_str().unwrap(),
+                        s["state"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (dests, bfd)
+}
+
+/// The next BFD event within `limit`, applied to the daemon.
+async fn next(d: &mut Daemon<InMemoryIpvs>, limit: Duration) -> Option<BfdEvent> {
+    let ev = tokio::time::timeout(limit, d.next_bfd_event()).await.ok()?;
+    d.on_bfd_event(&ev);
+    Some(ev)
+}
+
+async fn scenario() {
+    enter(NS_A);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut d = Daemon::start(InMemoryIpvs::default(), "t".into(), desired(CONF), tx).unwrap();
+    d.sync_bfd().await;
+    // No peer yet: no event at all (no Down before the first Up), the alpha
+    // server is out, the other in.
+    assert!(next(&mut d, Duration::from_millis(1500)).await.is_none());
+    let (dests, bfd) = table(&d);
+    assert_eq!(dests, ["10.2.0.2:80 w2"]);
+    assert_eq!(bfd, ["peer Down"]);
+
+    // The peer starts: Up within a few idle_tx intervals; the alpha server enters.
+    enter(NS_B);
+    let (peer, _peer_events) = BfdRunner::start(vec![peer_spec()]).await.unwrap();
+    enter(NS_A);
+    let ev = next(&mut d, Duration::from_secs(10)).await;
+    assert!(
+        matches!(ev, Some(BfdEvent::Up { ref name }) if name == "peer"),
+        "{ev:?}"
+    );
+    let (mut dests, bfd) = table(&d);
+    dests.sort();
+    assert_eq!(dests, ["10.2.0.1:80 w3", "10.2.0.2:80 w2"]);
+    assert_eq!(bfd, ["peer Up"]);
+
+    // The peer falls silent (as keepalived's BFD process at exit): Down after
+    // the detection time, both servers leave.
+    peer.shutdown().await;
+    let ev = next(&mut d, Duration::from_secs(5)).await;
+    assert!(
+        matches!(
+            ev,
+            Some(BfdEvent::Down {
+                diagnostic: bfd_net::Diagnostic::ControlDetectionTimeExpired,
+                ..
+            })
+        ),
+        "{ev:?}"
+    );
+    assert!(table(&d).0.is_empty(), "{:?}", table(&d));
+
+    // It comes back: both servers return.
+    enter(NS_B);
+    let (peer, _peer_events) = BfdRunner::start(vec![peer_spec()]).await.unwrap();
+    enter(NS_A);
+    let ev = next(&mut d, Duration::from_secs(10)).await;
+    assert!(matches!(ev, Some(BfdEvent::Up { .. })), "{ev:?}");
+    assert_eq!(table(&d).0.len(), 2);
+
+    // A reload without BFD_CHECK stops the session; the servers stay.
+    let plain = CONF
+        .replace(" BFD_CHECK {\n name peer\n alpha\n }\n", "")
+        .replace(" BFD_CHECK {\n name peer\n }\n", "");
+    d.reload(desired(&plain));
+    d.sync_bfd().await;
+    let (dests, bfd) = table(&d);
+    assert_eq!(dests.len(), 2);
+    assert!(bfd.is_empty(), "{bfd:?}");
+    d.shutdown(false).await;
+    peer.shutdown().await;
+}
+
+#[test]
+fn bfd_check_follows_a_peer_in_another_namespace() {
+    if !is_root() {
+        eprintln!("SKIPPED: bfd_check_netns needs root (network namespaces)");
+        return;
+    }
+    if Command::new("ip").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: bfd_check_netns needs ip (iproute2)");
+        return;
+    }
+    let _ns = Namespaces::new();
+    // Its own thread: setns moves only that thread.
+    let t = std::thread::spawn(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(60), scenario())
+                .await
+                .expect("scenario took over 60 s")
+        });
+    });
+    if let Err(p) = t.join() {
+        std::panic::resume_unwind(p);
+    }
+}
