@@ -18,6 +18,8 @@ use lvsd::daemon::Daemon;
 
 const NS_A: &str = "bl-bfdck-a";
 const NS_B: &str = "bl-bfdck-b";
+const KA_A: &str = "bl-bfdck-ka";
+const KA_B: &str = "bl-bfdck-kb";
 
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
@@ -39,26 +41,28 @@ fn sh(args: &[&str]) {
     );
 }
 
-/// The two namespaces and their veth pair, deleted on drop (also when the
-/// test fails).
-struct Namespaces;
+/// Two namespaces and their veth pair, deleted on drop (also when the test
+/// fails).
+struct Namespaces([&'static str; 2]);
 
 impl Namespaces {
-    fn new() -> Namespaces {
-        for ns in [NS_A, NS_B] {
+    /// `a` gets `NET.1/24`, `b` `NET.2/24`.
+    fn new(a: &'static str, b: &'static str, net: &str) -> Namespaces {
+        assert!(a.starts_with("bl-") && b.starts_with("bl-"));
+        for ns in [a, b] {
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
         }
-        let g = Namespaces;
-        for ns in [NS_A, NS_B] {
+        let g = Namespaces([a, b]);
+        for ns in [a, b] {
             sh(&["ip", "netns", "add", ns]);
             sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
         }
         sh(&[
-            "ip", "link", "add", "eth0", "netns", NS_A, "type", "veth", "peer", "name", "eth0",
-            "netns", NS_B,
+            "ip", "link", "add", "eth0", "netns", a, "type", "veth", "peer", "name", "eth0",
+            "netns", b,
         ]);
-        for (ns, addr) in [(NS_A, "10.77.0.1/24"), (NS_B, "10.77.0.2/24")] {
-            sh(&["ip", "-n", ns, "addr", "add", addr, "dev", "eth0"]);
+        for (ns, addr) in [(a, format!("{net}.1/24")), (b, format!("{net}.2/24"))] {
+            sh(&["ip", "-n", ns, "addr", "add", &addr, "dev", "eth0"]);
             sh(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
         }
         g
@@ -67,7 +71,7 @@ impl Namespaces {
 
 impl Drop for Namespaces {
     fn drop(&mut self) {
-        for ns in [NS_A, NS_B] {
+        for ns in self.0 {
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
         }
     }
@@ -205,15 +209,20 @@ fn bfd_check_follows_a_peer_in_another_namespace() {
         eprintln!("SKIPPED: bfd_check_netns needs ip (iproute2)");
         return;
     }
-    let _ns = Namespaces::new();
-    // Its own thread: setns moves only that thread.
-    let t = std::thread::spawn(|| {
+    let _ns = Namespaces::new(NS_A, NS_B, "10.77.0");
+    on_own_thread(scenario());
+}
+
+/// Runs `f` to its end (at most 60 s) on a thread of its own: setns moves
+/// only that thread.
+fn on_own_thread(f: impl std::future::Future<Output = ()> + Send + 'static) {
+    let t = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(60), scenario())
+            tokio::time::timeout(Duration::from_secs(60), f)
                 .await
                 .expect("scenario took over 60 s")
         });
@@ -221,4 +230,137 @@ fn bfd_check_follows_a_peer_in_another_namespace() {
     if let Err(p) = t.join() {
         std::panic::resume_unwind(p);
     }
+}
+
+/// keepalived 2.2.7 with a configuration holding only a `bfd_instance`
+/// (which starts just its BFD process) in namespace `ns`; killed on drop.
+struct Keepalived {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+}
+
+impl Keepalived {
+    fn start(ns: &str, dir: &std::path::Path) -> Keepalived {
+        let conf = dir.join("ka.conf");
+        std::fs::write(
+            &conf,
+            "global_defs {\n router_id bl-ka\n}\nbfd_instance lvsd {\n neighbor_ip 10.78.0.1\n \
+             min_rx 100\n min_tx 100\n multiplier 3\n}\n",
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("ka.log")).unwrap();
+        let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, "keepalived", "-n", "-l", "-D", "-f"])
+            .arg(&conf)
+            .args([
+                "-p",
+                &p("ka.pid"),
+                "-r",
+                &p("vrrp.pid"),
+                "-c",
+                &p("chk.pid"),
+            ])
+            .args(["-b", &p("bfd.pid")])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Keepalived {
+            child,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("ka.log")).unwrap_or_default()
+    }
+
+    /// SIGTERM, then wait (at most 10 s) for the exit.
+    async fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .output();
+        for _ in 0..200 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Keepalived {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The same against keepalived 2.2.7's BFD process as the peer: Up lets the
+/// alpha server in; keepalived's exit (it sends no AdminDown) is a Control
+/// Detection Time Expired Down and both servers leave.
+async fn keepalived_scenario(dir: std::path::PathBuf) {
+    enter(KA_A);
+    let conf = CONF
+        .replace("10.77.0.2", "10.78.0.2")
+        .replace("min_rx 50\n min_tx 50", "min_rx 100\n min_tx 100");
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut d = Daemon::start(InMemoryIpvs::default(), "t".into(), desired(&conf), tx).unwrap();
+    d.sync_bfd().await;
+    assert_eq!(table(&d).0, ["10.2.0.2:80 w2"]);
+    let mut ka = Keepalived::start(KA_B, &dir);
+    let ev = next(&mut d, Duration::from_secs(15)).await;
+    assert!(
+        matches!(ev, Some(BfdEvent::Up { .. })),
+        "{ev:?}\nkeepalived:\n{}",
+        ka.log()
+    );
+    let mut dests = table(&d).0;
+    dests.sort();
+    assert_eq!(dests, ["10.2.0.1:80 w3", "10.2.0.2:80 w2"]);
+    ka.stop().await;
+    let ev = next(&mut d, Duration::from_secs(5)).await;
+    assert!(
+        matches!(
+            ev,
+            Some(BfdEvent::Down {
+                diagnostic: bfd_net::Diagnostic::ControlDetectionTimeExpired,
+                ..
+            })
+        ),
+        "{ev:?}"
+    );
+    assert!(table(&d).0.is_empty(), "{:?}", table(&d));
+    assert!(
+        ka.log().contains("(lvsd) Entering Up state"),
+        "{}",
+        ka.log()
+    );
+    d.shutdown(false).await;
+}
+
+#[test]
+fn bfd_check_follows_keepalived_bfd_process() {
+    if !is_root() {
+        eprintln!("SKIPPED: bfd_check_netns needs root (network namespaces)");
+        return;
+    }
+    for tool in ["ip", "/usr/sbin/keepalived"] {
+        if Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .map_or(true, |o| !o.status.success())
+        {
+            eprintln!("SKIPPED: bfd_check_netns needs {tool}");
+            return;
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("bl-bfdck-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ns = Namespaces::new(KA_A, KA_B, "10.78.0");
+    on_own_thread(keepalived_scenario(dir.clone()));
+    let _ = std::fs::remove_dir_all(&dir);
 }
