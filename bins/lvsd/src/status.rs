@@ -410,4 +410,36 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
     }
+
+    #[test]
+    fn metrics_carry_the_bfd_sessions_only_when_lvsd_runs_some() {
+        let mut s = Status {
+            config: "c".into(),
+            virtual_servers: Vec::new(),
+            bfd: Vec::new(),
+        };
+        assert!(!metrics(&s).contains("bfd_session_up"));
+        let js = serde_json::to_value(&s).unwrap();
+        assert!(js.get("bfd").is_none(), "{js}");
+        for (name, state) in [("b1", "Up"), ("b2", "Down")] {
+            s.bfd.push(BfdStatus {
+                name: name.into(),
+                neighbor: "10.9.0.2".into(),
+                state: state.into(),
+                up_events: 1,
+                down_events: 0,
+                packets_in: 5,
+                packets_out: 6,
+            });
+        }
+        let text = metrics(&s);
+        for line in [
+            r#"lvsd_bfd_session_up{name="b1",neighbor="10.9.0.2"} 1"#,
+            r#"lvsd_bfd_session_up{name="b2",neighbor="10.9.0.2"} 0"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+        let js = serde_json::to_value(&s).unwrap();
+        assert_eq!(js["bfd"][0]["state"], "Up");
+    }
 }

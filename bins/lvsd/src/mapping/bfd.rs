@@ -17,8 +17,10 @@ pub fn peer_spec(b: &kc::BfdInstance) -> Option<bfd_net::PeerSpec> {
     }
     let neighbor = b.neighbor_ip.as_ref()?.value;
     let ttl = b.ttl_value();
-    // max_hops -1: any TTL is accepted (bfd.c `bfd_check_packet_ttl`).
-    let max_hops = u8::try_from(b.max_hops_value()).unwrap_or(ttl);
+    // max_hops -1 makes keepalived's `bfd_check_packet_ttl` (bfd.c) drop
+    // every packet sent with the TTL it expects; it runs as 0 (warned in
+    // `sessions`).
+    let max_hops = u8::try_from(b.max_hops_value()).unwrap_or(0);
     let mut s = bfd_net::PeerSpec::new(b.name.value.clone(), neighbor)
         .with_intervals(b.min_rx_value(), b.min_tx_value())
         .with_idle_tx(b.idle_tx_value())
@@ -85,27 +87,25 @@ pub(super) fn resolve(
     Some(name.value.clone())
 }
 
-/// The `track_bfd` entries vrrpd follows: those naming a session that runs
-/// and whose events go to the VRRP side.
-fn vrrp_tracked(cfg: &kc::Config) -> BTreeSet<&str> {
-    let runs_for_vrrp = |n: &str| {
-        cfg.bfd_instances
-            .iter()
-            .any(|b| b.name.value == n && b.session && b.to_vrrp())
-    };
-    cfg.vrrp_instances
+/// The sessions vrrpd runs from this configuration: every session that runs
+/// and whose events go to the VRRP side (neither `vrrp` nor `checker`
+/// written, or `vrrp` written), tracked or not, as keepalived's BFD process
+/// reports them to its VRRP process; none without a `vrrp_instance`.
+fn vrrpd_sessions(cfg: &kc::Config) -> Vec<&str> {
+    if cfg.vrrp_instances.is_empty() {
+        return Vec::new();
+    }
+    cfg.bfd_instances
         .iter()
-        .flat_map(|v| &v.track_bfd)
-        .chain(cfg.vrrp_sync_groups.iter().flat_map(|g| &g.track_bfd))
-        .map(|t| t.name.as_str())
-        .filter(|n| runs_for_vrrp(n))
+        .filter(|b| b.session && b.to_vrrp())
+        .map(|b| b.name.value.as_str())
         .collect()
 }
 
 /// The sessions lvsd runs for the `BFD_CHECK`s that follow `used`. One host
-/// has one owner of UDP port 3784: when vrrpd has BFD sessions of its own to
-/// run (a `track_bfd` of a running session), vrrpd runs BFD and lvsd runs
-/// none; each `bfd_instance` lvsd would have run is then warned.
+/// has one owner of UDP port 3784: when vrrpd has BFD sessions to run
+/// ([`vrrpd_sessions`]), vrrpd runs BFD and lvsd runs none; each
+/// `bfd_instance` lvsd would have run is then warned.
 pub(super) fn sessions(c: &mut Ctx, used: &BTreeSet<String>) -> Vec<bfd_net::PeerSpec> {
     let cfg = c.cfg;
     let wanted: Vec<&kc::BfdInstance> = cfg
@@ -113,17 +113,18 @@ pub(super) fn sessions(c: &mut Ctx, used: &BTreeSet<String>) -> Vec<bfd_net::Pee
         .iter()
         .filter(|b| used.contains(&b.name.value) && b.session)
         .collect();
-    let vrrp = vrrp_tracked(cfg);
+    let vrrp = vrrpd_sessions(cfg);
     if !vrrp.is_empty() {
         for b in wanted {
             c.warn(
                 b.name.span,
                 format!(
                     "bfd_instance `{}` is followed by a BFD_CHECK, and vrrpd runs the BFD \
-                     sessions of this configuration (track_bfd of {}): one host has one \
-                     owner of UDP port 3784 and keepalived's single BFD process has no \
-                     equivalent here, so lvsd runs no BFD session and the real servers \
-                     checked by it keep their start state (up, or down with alpha)",
+                     sessions of this configuration (those whose events go to VRRP: {}): \
+                     one host has one owner of UDP port 3784 and keepalived's single BFD \
+                     process has no equivalent here, so lvsd runs no BFD session and the \
+                     real servers checked by it keep their start state (up, or down with \
+                     alpha)",
                     b.name.value,
                     vrrp.iter()
                         .map(|n| format!("`{n}`"))
@@ -133,6 +134,18 @@ pub(super) fn sessions(c: &mut Ctx, used: &BTreeSet<String>) -> Vec<bfd_net::Pee
             );
         }
         return Vec::new();
+    }
+    for b in &wanted {
+        if let Some(m) = b.max_hops.as_ref().filter(|m| m.value < 0) {
+            c.warn(
+                m.span,
+                format!(
+                    "bfd_instance `{}`: max_hops -1 is run as 0 (keepalived would accept only \
+                     packets whose TTL is above ttl/hoplimit, so none)",
+                    b.name.value
+                ),
+            );
+        }
     }
     wanted.into_iter().filter_map(peer_spec).collect()
 }

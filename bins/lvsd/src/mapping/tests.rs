@@ -553,10 +553,31 @@ fn bfd_check_of_a_session_vrrpd_tracks_runs_no_session_and_is_warned() {
         "{}",
         m.diagnostics[0].message
     );
-    // Without the track_bfd, lvsd runs it.
-    let m = map(&text.replace(" track_bfd {\n b1\n }\n", ""));
+    // Untracked, its events still go to VRRP (no flag written): vrrpd runs it.
+    let untracked = text.replace(" track_bfd {\n b1\n }\n", "");
+    let m = map(&untracked);
+    assert!(m.desired.bfd_sessions.is_empty());
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    // With `checker` only, vrrpd has no session to run and lvsd runs it.
+    let m = map(&untracked.replace("neighbor_ip 10.9.0.2\n", "neighbor_ip 10.9.0.2\n checker\n"));
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     assert_eq!(m.desired.bfd_sessions.len(), 1);
+    // Without a vrrp_instance there is no vrrpd: lvsd runs it.
+    let m = map(&text.replace(vi, ""));
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.desired.bfd_sessions.len(), 1);
+}
+
+#[test]
+fn bfd_max_hops_minus_one_runs_as_zero_with_a_warning() {
+    let m = map(&format!(
+        "bfd_instance b1 {{\n neighbor_ip 10.9.0.2\n max_hops -1\n}}\n\
+         {BFD_VS} real_server 10.2.0.1 80 {{\n BFD_CHECK {{\n name b1\n }}\n }}\n}}\n"
+    ));
+    assert_eq!(m.desired.bfd_sessions[0].max_hops, 0);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert_eq!(m.diagnostics[0].location, "t.conf:3");
+    assert!(m.diagnostics[0].message.contains("max_hops -1 is run as 0"));
 }
 
 #[test]
