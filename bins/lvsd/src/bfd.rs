@@ -65,6 +65,29 @@ impl Sessions {
         }
     }
 
+    /// Each session's state as an event: Up, or Down for any other state.
+    /// keepalived's BFD process sends these to the checkers when it starts
+    /// and after each reload (bfd_scheduler.c `bfd_register_workers` calls
+    /// `bfd_event_send` for every session), beside the Up and Up→Down events.
+    pub fn current_states(&self) -> Vec<BfdEvent> {
+        let Some(r) = &self.runner else {
+            return Vec::new();
+        };
+        r.status()
+            .into_iter()
+            .map(|s| {
+                if s.local_state == bfd_net::State::Up {
+                    BfdEvent::Up { name: s.name }
+                } else {
+                    BfdEvent::Down {
+                        name: s.name,
+                        diagnostic: s.local_diagnostic,
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// Every session, in name order.
     pub fn status(&self) -> Vec<BfdStatus> {
         self.runner

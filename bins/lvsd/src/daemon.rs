@@ -574,9 +574,17 @@ impl<K: Kernel> Daemon<K> {
     }
 
     /// Runs the BFD sessions the configuration's `BFD_CHECK`s need (after
-    /// start and after each reload).
+    /// start and after each reload), then hands every session's current
+    /// state to the checkers as keepalived's BFD process does when it starts
+    /// or reloads (bfd_scheduler.c `bfd_register_workers`): at start each
+    /// session is Down, so a BFD_CHECK without `alpha` fails at once and its
+    /// real server leaves until the session comes Up (docs/keepalived.md
+    /// §3.38); after a reload a new BFD_CHECK takes its session's state.
     pub async fn sync_bfd(&mut self) {
         self.bfd.apply(self.desired.bfd_sessions.clone()).await;
+        for ev in self.bfd.current_states() {
+            self.on_bfd_event(&ev);
+        }
     }
 
     /// The next event of a BFD session lvsd runs (never returns while it

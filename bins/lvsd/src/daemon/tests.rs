@@ -991,8 +991,9 @@ async fn bfd_down_removes_the_real_server_and_up_brings_it_back() {
     let (tx, _rx) = mpsc::unbounded_channel();
     let text = bfd_conf(&[(1, "", "name b1"), (2, "", "name b2"), (3, "", "name b1")]);
     let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
-    // Without alpha the servers start alive: a session that never comes Up
-    // sends no Down (docs/keepalived.md §3.35), so they stay in.
+    // Without alpha the servers start alive (the Down of the sessions'
+    // start state comes with `sync_bfd`, which needs sockets: see
+    // tests/bfd_check_netns.rs).
     assert_eq!(
         fake.take_log(),
         [
@@ -1109,6 +1110,44 @@ async fn bfd_verdicts_run_notify_scripts_and_quorum_and_survive_a_reload() {
     assert!(fake.take_log().is_empty());
     d.on_bfd_event(&bfd_up("b1"));
     assert_eq!(fake.take_log(), ["add 10.2.0.1:80 w2 to TCP 10.1.0.1:80"]);
+    d.shutdown(false).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn bfd_start_state_down_is_a_first_failure_with_and_without_alpha() {
+    // keepalived's BFD process sends each session's state (Down) at start:
+    // without alpha the server leaves with notify_down; with alpha it was out
+    // already and still gets notify_down (ipwrapper.c
+    // `update_svr_checker_state`: an alpha checker's first result notifies).
+    let dir = std::env::temp_dir().join(format!("lvsd-bfd-start-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let down = |n: u8| dir.join(format!("down{n}"));
+    let opt = |n: u8| format!("notify_down \"/usr/bin/touch {}\"", down(n).display());
+    let text = bfd_conf(&[(1, &opt(1), "name b1"), (2, &opt(2), "name b1\n alpha")]);
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add service TCP 10.1.0.1:80 rr",
+            "add 10.2.0.1:80 w2 to TCP 10.1.0.1:80"
+        ]
+    );
+    d.on_bfd_event(&bfd_down("b1"));
+    while d.scripts.join_next().await.is_some() {}
+    assert_eq!(
+        fake.take_log(),
+        ["delete 10.2.0.1:80 w2 from TCP 10.1.0.1:80"]
+    );
+    assert!(down(1).exists() && down(2).exists());
+    // Once run, a repeated Down tells nothing more.
+    std::fs::remove_file(down(2)).unwrap();
+    d.on_bfd_event(&bfd_down("b1"));
+    while d.scripts.join_next().await.is_some() {}
+    assert!(!down(2).exists());
     d.shutdown(false).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
