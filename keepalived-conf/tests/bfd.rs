@@ -329,8 +329,8 @@ fn intervals_take_milliseconds_with_three_decimals() {
     compare("intervals", t);
 }
 
-/// `BFD_CHECK { name NAME; alpha }` in a real_server is typed (lvsd warns that it
-/// does not act on it).
+/// `BFD_CHECK { name NAME; alpha }` in a real_server is typed (lvsd follows the
+/// named session with it, docs/keepalived.md §3.38).
 #[test]
 fn bfd_check_is_typed() {
     let p = parse(

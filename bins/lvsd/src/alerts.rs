@@ -82,7 +82,8 @@ pub fn smtp_config(g: &kc::GlobalDefs) -> Option<SmtpConfig> {
     })
 }
 
-fn proto_name(p: Protocol) -> &'static str {
+/// keepalived's protocol name in `FMT_RS` / `FMT_VS` (`tcp`, `udp`, `sctp`).
+pub fn proto_name(p: Protocol) -> &'static str {
     match p {
         Protocol::Tcp => "tcp",
         Protocol::Udp => "udp",

@@ -212,6 +212,8 @@ pub struct Daemon<K: Kernel> {
     local_addrs: Option<HashSet<std::net::IpAddr>>,
     /// Per `ha_suspend` address: whether its checkers may run.
     suspend: HashMap<std::net::IpAddr, tokio::sync::watch::Sender<bool>>,
+    /// The BFD sessions of the `BFD_CHECK`s ([`Daemon::sync_bfd`]).
+    bfd: crate::bfd::Sessions,
 }
 
 /// Starts `scripts` (each checked and run as `policy` says, killed after
@@ -275,6 +277,7 @@ impl<K: Kernel> Daemon<K> {
             script_policy,
             local_addrs: None,
             suspend: HashMap::new(),
+            bfd: crate::bfd::Sessions::default(),
         };
         d.install(desired);
         Ok(d)
@@ -570,6 +573,76 @@ impl<K: Kernel> Daemon<K> {
         Some(vs)
     }
 
+    /// Runs the BFD sessions the configuration's `BFD_CHECK`s need (after
+    /// start and after each reload), then hands every session's current
+    /// state to the checkers as keepalived's BFD process does when it starts
+    /// or reloads (bfd_scheduler.c `bfd_register_workers`): at start each
+    /// session is Down, so a BFD_CHECK without `alpha` fails at once and its
+    /// real server leaves until the session comes Up (docs/keepalived.md
+    /// §3.38); after a reload a new BFD_CHECK takes its session's state.
+    pub async fn sync_bfd(&mut self) {
+        self.bfd.apply(self.desired.bfd_sessions.clone()).await;
+        for ev in self.bfd.current_states() {
+            self.on_bfd_event(&ev);
+        }
+    }
+
+    /// The next event of a BFD session lvsd runs (never returns while it
+    /// runs none), for [`Daemon::on_bfd_event`].
+    pub async fn next_bfd_event(&mut self) -> bfd_net::BfdEvent {
+        self.bfd.next_event().await
+    }
+
+    /// A BFD session went Up or Down: every `BFD_CHECK` following it takes
+    /// that result through the checker path, so weights, quorum, notify
+    /// scripts, FIFOs and alerts follow as for any checker (keepalived
+    /// check_bfd.c `bfd_check_handle_event`, which calls
+    /// `update_svr_checker_state`). A result equal to the checker's is no
+    /// change.
+    pub fn on_bfd_event(&mut self, ev: &bfd_net::BfdEvent) {
+        let up = matches!(ev, bfd_net::BfdEvent::Up { .. });
+        let mut reports = Vec::new();
+        for (id, slot) in &self.slots {
+            let Some(pool) = self.pools.get(slot.vs) else {
+                continue;
+            };
+            let Some(spec) = pool
+                .vs
+                .real_servers
+                .get(slot.rs)
+                .and_then(|r| r.checkers.get(slot.ck))
+            else {
+                continue;
+            };
+            if !matches!(&spec.kind, crate::model::CheckKind::Bfd { name } if name == ev.name()) {
+                continue;
+            }
+            let current = pool
+                .rs
+                .get(slot.rs)
+                .and_then(|r| r.verdicts.get(slot.ck))
+                .is_some_and(|v| v.up);
+            if current != up {
+                tracing::info!(
+                    "BFD check of [{}] RS({}) is {}",
+                    ev.name(),
+                    crate::alerts::rs_name(pool.vs.real_servers[slot.rs].key, pool),
+                    if up { "UP" } else { "DOWN" }
+                );
+            }
+            reports.push(Report {
+                id: *id,
+                verdict: if up {
+                    crate::pool::Verdict::UP
+                } else {
+                    crate::pool::Verdict::DOWN
+                },
+            });
+        }
+        reports.sort_by_key(|r| r.id);
+        self.on_reports(reports);
+    }
+
     /// Hands pool events to the notifiers other than scripts (notify FIFOs,
     /// then SMTP alerts, keepalived's order).
     fn emit(&mut self, events: Vec<crate::notify::Event>, phase: crate::notify::Phase) {
@@ -654,9 +727,16 @@ impl<K: Kernel> Daemon<K> {
         self.install(desired);
     }
 
+    /// The status document (with the BFD sessions lvsd runs).
+    fn status(&self) -> status::Status {
+        let mut st = status::build(&self.config_name, &self.pools, &self.rec);
+        st.bfd = self.bfd.status();
+        st
+    }
+
     /// The status document as JSON.
     pub fn status_json(&self) -> String {
-        serde_json::to_string_pretty(&status::build(&self.config_name, &self.pools, &self.rec))
+        serde_json::to_string_pretty(&self.status())
             .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
@@ -678,7 +758,7 @@ impl<K: Kernel> Daemon<K> {
 
     /// Prometheus text of the current state.
     pub fn metrics(&self) -> String {
-        status::metrics(&status::build(&self.config_name, &self.pools, &self.rec))
+        status::metrics(&self.status())
     }
 
     /// SIGTERM: stops checkers, removes what we added (unless `keep`, keepalived
@@ -691,6 +771,7 @@ impl<K: Kernel> Daemon<K> {
         for (_, s) in self.slots.drain() {
             s.handle.abort();
         }
+        self.bfd.shutdown().await;
         if !keep {
             let ops = self.rec.shutdown();
             self.execute(ops);
@@ -752,6 +833,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
     let (tx, mut rx) = mpsc::unbounded_channel();
     let name = opts.config.display().to_string();
     let mut d = Daemon::start(kernel, name, desired, tx)?;
+    d.sync_bfd().await;
     crate::sys::release_freed_memory();
     let (qtx, mut qrx) = mpsc::channel::<Query>(16);
     if let Some(p) = &opts.socket {
@@ -792,6 +874,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
             _ = rx.recv_many(&mut reports, REPORT_BATCH), if !rx.is_closed() => {
                 d.on_reports(reports.drain(..));
             }
+            ev = d.bfd.next_event() => d.on_bfd_event(&ev),
             Some(q) = qrx.recv() => match q {
                 Query::Json(o) => { let _ = o.send(d.status_json()); }
                 Query::Metrics(o) => { let _ = o.send(d.metrics()); }
@@ -802,6 +885,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
                 let (desired, readable) = load_compact(&opts.config, opts.config_id.clone());
                 if readable {
                     d.reload(desired);
+                    d.sync_bfd().await;
                     crate::sys::release_freed_memory();
                 } else {
                     tracing::error!("cannot read {}; keeping the running configuration", opts.config.display());

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod alerts;
+pub mod bfd;
 pub mod checker;
 pub mod daemon;
 pub mod fifo;

@@ -4,7 +4,7 @@
 //! family mismatch, undefined group, ...) is reported with its file:line and
 //! skipped; the others are kept.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -16,6 +16,9 @@ use keepalived_conf as kc;
 
 use crate::model::*;
 use keepalived_conf::command::split_config_command;
+
+mod bfd;
+pub use bfd::peer_spec;
 
 /// Schedulers keepalived accepts (check_parser.c `lvs_sched_handler`).
 pub const SCHEDULERS: &[&str] = &[
@@ -177,6 +180,17 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
             }
         }
     }
+    let used: BTreeSet<String> = desired
+        .virtual_servers
+        .iter()
+        .flat_map(|vs| &vs.real_servers)
+        .flat_map(|rs| &rs.checkers)
+        .filter_map(|ch| match &ch.kind {
+            CheckKind::Bfd { name } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    desired.bfd_sessions = bfd::sessions(&mut c, &used);
     c.diags.sort_by_key(|d| natural_loc(&d.location));
     Mapped {
         desired,
@@ -539,7 +553,18 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
         dest.lower_threshold = v(&rs.lthreshold).unwrap_or(0);
         let mut checkers = Vec::with_capacity(rs.checkers.len());
+        // keepalived's FMT_RS, for the BFD_CHECK messages.
+        let rs_name = match &vs.key.value {
+            kc::VirtualServerKey::Fwmark(_) => format!("[{addr}]:none:{port}"),
+            _ => format!("[{addr}]:{}:{port}", crate::alerts::proto_name(protocol)),
+        };
+        let mut bfd_seen = BTreeSet::new();
         for ch in &rs.checkers {
+            if let kc::CheckerKind::Bfd(b) = &ch.kind
+                && bfd::resolve(c, ch, b, &rs_name, &mut bfd_seen).is_none()
+            {
+                continue;
+            }
             if let Some(spec) = map_checker(c, vs, rs, key, ch)? {
                 checkers.push(std::sync::Arc::new(spec));
             }
@@ -930,14 +955,10 @@ fn map_checker(
                 reverse: f.reverse || (f.weight.is_none() && tf.reverse),
             }))
         }
-        kc::CheckerKind::Bfd(_) => {
-            c.warn(
-                ch.span,
-                "BFD_CHECK is not supported by lvsd (it needs keepalived's BFD process); \
-                 the checker is ignored and the real server is judged by its other checkers only",
-            );
-            return Ok(None);
-        }
+        // Resolved by `bfd::resolve` before (a dropped one never gets here).
+        kc::CheckerKind::Bfd(b) => CheckKind::Bfd {
+            name: v(&b.name).unwrap_or_default(),
+        },
     };
     Ok(Some(CheckerSpec {
         location: c.loc(ch.span),

@@ -54,6 +54,10 @@ pub struct Desired {
     pub notify_fifos: Vec<FifoSpec>,
     /// `script_user` and `enable_script_security`.
     pub script_policy: crate::script_policy::ScriptPolicy,
+    /// The BFD sessions lvsd runs: those its `BFD_CHECK`s name (docs/keepalived.md
+    /// §3.38); empty when none, or when vrrpd runs the BFD sessions of this
+    /// configuration.
+    pub bfd_sessions: Vec<bfd_net::PeerSpec>,
 }
 
 /// A notify or quorum script line: `notify_up SCRIPT [USER [GROUP]]`
@@ -273,6 +277,12 @@ pub enum CheckKind {
     Ping,
     /// `FILE_CHECK`.
     File(Box<FileSpec>),
+    /// `BFD_CHECK`: no task of its own; the named session's Up/Down events
+    /// are its results (keepalived check_bfd.c `bfd_check_handle_event`).
+    Bfd {
+        /// The `bfd_instance` it follows.
+        name: String,
+    },
 }
 
 /// `HTTP_GET` / `SSL_GET` settings.

@@ -27,6 +27,43 @@ pub struct Status {
     pub config: String,
     /// Virtual servers.
     pub virtual_servers: Vec<VsStatus>,
+    /// The BFD sessions lvsd runs for its `BFD_CHECK`s, in name order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bfd: Vec<BfdStatus>,
+}
+
+/// One BFD session lvsd runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct BfdStatus {
+    /// The `bfd_instance` name.
+    pub name: String,
+    /// `neighbor_ip`.
+    pub neighbor: String,
+    /// Local state: `AdminDown`, `Down`, `Init` or `Up`.
+    pub state: String,
+    /// Up events sent to the checkers.
+    pub up_events: u64,
+    /// Down events sent to the checkers.
+    pub down_events: u64,
+    /// Packets received and sent.
+    pub packets_in: u64,
+    /// Packets sent.
+    pub packets_out: u64,
+}
+
+impl BfdStatus {
+    /// The status of one session of a runner.
+    pub fn of(s: &bfd_net::SessionStatus) -> Self {
+        BfdStatus {
+            name: s.name.clone(),
+            neighbor: s.neighbor.to_string(),
+            state: format!("{:?}", s.local_state),
+            up_events: s.up_events,
+            down_events: s.down_events,
+            packets_in: s.packets_in,
+            packets_out: s.packets_out,
+        }
+    }
 }
 
 /// One virtual server.
@@ -110,6 +147,7 @@ pub fn kind_name(k: &CheckKind) -> &'static str {
         CheckKind::Udp(_) => "UDP_CHECK",
         CheckKind::Ping => "PING_CHECK",
         CheckKind::File(_) => "FILE_CHECK",
+        CheckKind::Bfd { .. } => "BFD_CHECK",
     }
 }
 
@@ -186,6 +224,7 @@ pub fn build(config: &str, pools: &[Pool], rec: &Reconciler) -> Status {
     Status {
         config: config.to_string(),
         virtual_servers,
+        bfd: Vec::new(),
     }
 }
 
@@ -199,6 +238,12 @@ pub fn metrics(s: &Status) -> String {
     let g = Family::<Labels, Gauge>::default;
     let (quorum_up, weight_sum, sorry, rs_up, rs_weight, rs_conf, checker_up, svc_in, dest_w) =
         (g(), g(), g(), g(), g(), g(), g(), g(), g());
+    let bfd_up = g();
+    for b in &s.bfd {
+        bfd_up
+            .get_or_create(&labels([("name", &b.name), ("neighbor", &b.neighbor)]))
+            .set(i64::from(b.state == "Up"));
+    }
     for v in &s.virtual_servers {
         let vs = labels([("vs", &v.id)]);
         quorum_up.get_or_create(&vs).set(i64::from(v.quorum_up));
@@ -281,6 +326,13 @@ pub fn metrics(s: &Status) -> String {
         "Weight of each destination lvsd holds in the kernel",
         dest_w,
     );
+    if !s.bfd.is_empty() {
+        reg.register(
+            "bfd_session_up",
+            "1 while the BFD session a BFD_CHECK follows is Up",
+            bfd_up,
+        );
+    }
     ha_daemon_kit::metrics::render(&reg)
 }
 
@@ -291,6 +343,7 @@ mod tests {
     #[test]
     fn metrics_carry_verdicts_weights_and_kernel_state() {
         let s = Status {
+            bfd: Vec::new(),
             config: "/etc/keepalived/keepalived.conf".into(),
             virtual_servers: vec![VsStatus {
                 id: "TCP 10.100.0.1:80".into(),
@@ -356,5 +409,37 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
+    }
+
+    #[test]
+    fn metrics_carry_the_bfd_sessions_only_when_lvsd_runs_some() {
+        let mut s = Status {
+            config: "c".into(),
+            virtual_servers: Vec::new(),
+            bfd: Vec::new(),
+        };
+        assert!(!metrics(&s).contains("bfd_session_up"));
+        let js = serde_json::to_value(&s).unwrap();
+        assert!(js.get("bfd").is_none(), "{js}");
+        for (name, state) in [("b1", "Up"), ("b2", "Down")] {
+            s.bfd.push(BfdStatus {
+                name: name.into(),
+                neighbor: "10.9.0.2".into(),
+                state: state.into(),
+                up_events: 1,
+                down_events: 0,
+                packets_in: 5,
+                packets_out: 6,
+            });
+        }
+        let text = metrics(&s);
+        for line in [
+            r#"lvsd_bfd_session_up{name="b1",neighbor="10.9.0.2"} 1"#,
+            r#"lvsd_bfd_session_up{name="b2",neighbor="10.9.0.2"} 0"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+        let js = serde_json::to_value(&s).unwrap();
+        assert_eq!(js["bfd"][0]["state"], "Up");
     }
 }

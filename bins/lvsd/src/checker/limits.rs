@@ -115,7 +115,7 @@ impl CheckLimits {
 pub fn deadline(spec: &CheckerSpec) -> Option<Duration> {
     match &spec.kind {
         CheckKind::Misc(m) => Some(m.timeout.saturating_add(MISC_KILL_GRACE)),
-        CheckKind::File(_) => None,
+        CheckKind::File(_) | CheckKind::Bfd { .. } => None,
         _ => Some(spec.timing.connect_timeout),
     }
 }

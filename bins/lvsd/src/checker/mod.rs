@@ -71,6 +71,10 @@ pub async fn check_once(spec: &CheckerSpec, weight: i64) -> Outcome {
         CheckKind::Udp(u) => Box::pin(udp::check(spec, u)).await,
         CheckKind::Ping => Box::pin(ping::check(spec)).await,
         CheckKind::File(f) => file::check(f, weight),
+        // Never run as a check: its session's events are its results.
+        CheckKind::Bfd { name } => Outcome::fail(format!(
+            "BFD_CHECK follows the events of bfd_instance `{name}`"
+        )),
     }
 }
 
@@ -174,6 +178,8 @@ pub enum Handle {
     Task(tokio::task::JoinHandle<()>),
     /// Checker `id` of the TCP_CHECK engine.
     Engine(tcp_engine::Engine, usize),
+    /// A BFD_CHECK: no task; the daemon feeds it its session's events.
+    Events,
 }
 
 impl Handle {
@@ -182,6 +188,7 @@ impl Handle {
         match self {
             Handle::Task(h) => h.abort(),
             Handle::Engine(e, id) => e.remove(*id),
+            Handle::Events => {}
         }
     }
 }
@@ -197,6 +204,9 @@ pub fn start(
     active: Option<tokio::sync::watch::Receiver<bool>>,
     engine: &mut Option<tcp_engine::Engine>,
 ) -> Handle {
+    if matches!(spec.kind, CheckKind::Bfd { .. }) {
+        return Handle::Events;
+    }
     if matches!(spec.kind, CheckKind::Tcp) && active.is_none() {
         let e = match engine {
             Some(e) => Some(e.clone()),

@@ -958,3 +958,196 @@ async fn dripping_backends_of_one_virtual_server_do_not_starve_another() {
     );
     d.shutdown(false).await;
 }
+
+fn bfd_up(name: &str) -> bfd_net::BfdEvent {
+    bfd_net::BfdEvent::Up { name: name.into() }
+}
+
+fn bfd_down(name: &str) -> bfd_net::BfdEvent {
+    bfd_net::BfdEvent::Down {
+        name: name.into(),
+        diagnostic: bfd_net::Diagnostic::ControlDetectionTimeExpired,
+    }
+}
+
+/// A virtual server on port 80 whose real servers follow BFD sessions: `rs`
+/// holds (last address byte, real server options, BFD_CHECK body).
+fn bfd_conf(rs: &[(u8, &str, &str)]) -> String {
+    let mut s = String::from(
+        "bfd_instance b1 {\n neighbor_ip 10.9.0.2\n}\nbfd_instance b2 {\n neighbor_ip 10.9.0.3\n}\n\
+         virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n",
+    );
+    for (last, opts, check) in rs {
+        s += &format!(
+            " real_server 10.2.0.{last} 80 {{\n weight 2\n {opts}\n BFD_CHECK {{\n {check}\n }}\n }}\n"
+        );
+    }
+    s + "}\n"
+}
+
+#[tokio::test]
+async fn bfd_down_removes_the_real_server_and_up_brings_it_back() {
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let text = bfd_conf(&[(1, "", "name b1"), (2, "", "name b2"), (3, "", "name b1")]);
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    // Without alpha the servers start alive (the Down of the sessions'
+    // start state comes with `sync_bfd`, which needs sockets: see
+    // tests/bfd_check_netns.rs).
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add service TCP 10.1.0.1:80 rr",
+            "add 10.2.0.1:80 w2 to TCP 10.1.0.1:80",
+            "add 10.2.0.2:80 w2 to TCP 10.1.0.1:80",
+            "add 10.2.0.3:80 w2 to TCP 10.1.0.1:80"
+        ]
+    );
+    // Up on an alive server changes nothing.
+    d.on_bfd_event(&bfd_up("b1"));
+    assert!(fake.take_log().is_empty());
+    // b1 fails: both servers following it go, b2's stays.
+    d.on_bfd_event(&bfd_down("b1"));
+    assert_eq!(
+        fake.take_log(),
+        [
+            "delete 10.2.0.1:80 w2 from TCP 10.1.0.1:80",
+            "delete 10.2.0.3:80 w2 from TCP 10.1.0.1:80"
+        ]
+    );
+    assert_eq!(fake.dests(80), [("10.2.0.2".to_string(), 2)]);
+    // A repeated Down and another session's Up change nothing.
+    d.on_bfd_event(&bfd_down("b1"));
+    d.on_bfd_event(&bfd_up("b2"));
+    d.on_bfd_event(&bfd_up("unknown"));
+    assert!(fake.take_log().is_empty());
+    let js: serde_json::Value = serde_json::from_str(&d.status_json()).unwrap();
+    let c = &js["virtual_servers"][0]["real_servers"][0]["checkers"][0];
+    assert_eq!(c["type"], "BFD_CHECK");
+    assert_eq!(c["up"], false);
+    // Back Up: both return with their weights.
+    d.on_bfd_event(&bfd_up("b1"));
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add 10.2.0.1:80 w2 to TCP 10.1.0.1:80",
+            "add 10.2.0.3:80 w2 to TCP 10.1.0.1:80"
+        ]
+    );
+    d.shutdown(false).await;
+}
+
+#[tokio::test]
+async fn bfd_check_with_alpha_starts_out_until_the_session_comes_up() {
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let text = bfd_conf(&[
+        (1, "", "name b1\n alpha"),
+        (2, "inhibit_on_failure", "name b1\n alpha"),
+    ]);
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    // alpha: the first out, the inhibited one in at weight 0.
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add service TCP 10.1.0.1:80 rr",
+            "add 10.2.0.2:80 w0 to TCP 10.1.0.1:80"
+        ]
+    );
+    d.on_bfd_event(&bfd_up("b1"));
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add 10.2.0.1:80 w2 to TCP 10.1.0.1:80",
+            "edit 10.2.0.2:80 w2 in TCP 10.1.0.1:80"
+        ]
+    );
+    d.on_bfd_event(&bfd_down("b1"));
+    assert_eq!(
+        fake.take_log(),
+        [
+            "delete 10.2.0.1:80 w2 from TCP 10.1.0.1:80",
+            "edit 10.2.0.2:80 w0 in TCP 10.1.0.1:80"
+        ]
+    );
+    d.shutdown(false).await;
+}
+
+#[tokio::test]
+async fn bfd_verdicts_run_notify_scripts_and_quorum_and_survive_a_reload() {
+    let dir = std::env::temp_dir().join(format!("lvsd-bfd-notify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let down = dir.join("down");
+    let qdown = dir.join("quorum_down");
+    let text = bfd_conf(&[(
+        1,
+        &format!("notify_down \"/usr/bin/touch {}\"", down.display()),
+        "name b1",
+    )])
+    .replace(
+        " protocol TCP\n",
+        &format!(
+            " protocol TCP\n quorum_down \"/usr/bin/touch {}\"\n",
+            qdown.display()
+        ),
+    );
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    fake.take_log();
+    d.on_bfd_event(&bfd_down("b1"));
+    while d.scripts.join_next().await.is_some() {}
+    assert!(down.exists(), "notify_down ran");
+    assert!(qdown.exists(), "quorum_down ran (no weight left)");
+    assert_eq!(
+        fake.take_log(),
+        ["delete 10.2.0.1:80 w2 from TCP 10.1.0.1:80"]
+    );
+    // A reload with the lines moved keeps the verdict (the server stays out)
+    // and the checker still follows b1.
+    d.reload(desired(&format!("# moved\n{text}")));
+    assert!(fake.take_log().is_empty());
+    d.on_bfd_event(&bfd_up("b1"));
+    assert_eq!(fake.take_log(), ["add 10.2.0.1:80 w2 to TCP 10.1.0.1:80"]);
+    d.shutdown(false).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn bfd_start_state_down_is_a_first_failure_with_and_without_alpha() {
+    // keepalived's BFD process sends each session's state (Down) at start:
+    // without alpha the server leaves with notify_down; with alpha it was out
+    // already and still gets notify_down (ipwrapper.c
+    // `update_svr_checker_state`: an alpha checker's first result notifies).
+    let dir = std::env::temp_dir().join(format!("lvsd-bfd-start-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let down = |n: u8| dir.join(format!("down{n}"));
+    let opt = |n: u8| format!("notify_down \"/usr/bin/touch {}\"", down(n).display());
+    let text = bfd_conf(&[(1, &opt(1), "name b1"), (2, &opt(2), "name b1\n alpha")]);
+    let fake = Fake::default();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut d = Daemon::start(fake.clone(), "t".into(), desired(&text), tx).unwrap();
+    assert_eq!(
+        fake.take_log(),
+        [
+            "add service TCP 10.1.0.1:80 rr",
+            "add 10.2.0.1:80 w2 to TCP 10.1.0.1:80"
+        ]
+    );
+    d.on_bfd_event(&bfd_down("b1"));
+    while d.scripts.join_next().await.is_some() {}
+    assert_eq!(
+        fake.take_log(),
+        ["delete 10.2.0.1:80 w2 from TCP 10.1.0.1:80"]
+    );
+    assert!(down(1).exists() && down(2).exists());
+    // Once run, a repeated Down tells nothing more.
+    std::fs::remove_file(down(2)).unwrap();
+    d.on_bfd_event(&bfd_down("b1"));
+    while d.scripts.join_next().await.is_some() {}
+    assert!(!down(2).exists());
+    d.shutdown(false).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -446,23 +446,150 @@ fn tunnel_options_reach_the_destinations() {
     );
 }
 
+const BFD_VS: &str =
+    "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n";
+
 #[test]
-fn bfd_check_is_a_warning_naming_file_and_line() {
-    let m = map(
-        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
-         real_server 10.2.0.1 80 {\n TCP_CHECK {\n }\n BFD_CHECK {\n name b1\n }\n }\n}\n",
-    );
+fn bfd_check_follows_its_bfd_instance_and_lvsd_runs_the_session() {
+    let m = map(&format!(
+        "bfd_instance b1 {{\n neighbor_ip 10.9.0.2\n source_ip 10.9.0.1\n min_rx 100\n \
+         min_tx 200\n idle_tx 2000\n multiplier 3\n passive\n ttl 250\n max_hops 5\n checker\n}}\n\
+         bfd_instance unused {{\n neighbor_ip 10.9.0.3\n}}\n\
+         {BFD_VS} real_server 10.2.0.1 80 {{\n TCP_CHECK {{\n }}\n BFD_CHECK {{\n name b1\n alpha\n }}\n }}\n\
+         real_server 10.2.0.2 80 {{\n alpha\n BFD_CHECK {{\n name b1\n }}\n }}\n}}\n"
+    ));
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     let vs = only(&m);
-    assert_eq!(vs.real_servers[0].checkers.len(), 1);
-    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
-    let d = &m.diagnostics[0];
-    assert_eq!(d.location, "t.conf:8");
-    assert!(!d.skipped);
-    assert!(
-        d.message.contains("BFD_CHECK is not supported"),
-        "{}",
-        d.message
+    let c = &vs.real_servers[0].checkers;
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[1].kind, CheckKind::Bfd { name: "b1".into() });
+    assert!(c[1].alpha && !c[0].alpha);
+    // alpha inherited from the real server, as any checker's.
+    assert!(vs.real_servers[1].checkers[0].alpha);
+    // One session, for the instance a BFD_CHECK names.
+    let want = bfd_net::PeerSpec::new("b1", "10.9.0.2".parse().unwrap())
+        .with_source("10.9.0.1".parse().unwrap())
+        .with_intervals(Duration::from_millis(100), Duration::from_millis(200))
+        .with_idle_tx(Duration::from_secs(2))
+        .with_multiplier(3)
+        .with_passive(true)
+        .with_ttl(250)
+        .with_max_hops(5);
+    assert_eq!(m.desired.bfd_sessions, [want]);
+}
+
+#[test]
+fn bfd_check_dropped_with_keepalived_messages() {
+    // keepalived 2.2.7 `keepalived -t` on this file says, for lines 20, 23, 26
+    // and 29 (the closing brace of the nameless block):
+    // ([10.2.0.1]:tcp:80) BFD_CHECK - RS already monitoring b1
+    // ([10.2.0.1]:tcp:80) BFD_CHECK - BFD vonly not configured
+    // ([10.2.0.1]:tcp:80) BFD_CHECK - BFD later not configured
+    // ([10.2.0.1]:tcp:80) No name has been specified for BFD_CHECKER - skipping
+    let text = "bfd_instance b1 {\n neighbor_ip 10.9.0.2\n min_rx 100\n min_tx 100\n multiplier 3\n}\n\
+         bfd_instance vonly {\n neighbor_ip 10.9.0.3\n vrrp\n}\n\
+         virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n\
+         BFD_CHECK {\n name b1\n }\n\
+         BFD_CHECK {\n name b1\n }\n\
+         BFD_CHECK {\n name vonly\n }\n\
+         BFD_CHECK {\n name later\n }\n\
+         BFD_CHECK {\n }\n }\n}\n\
+         bfd_instance later {\n neighbor_ip 10.9.0.4\n}\n";
+    let m = map(text);
+    let vs = only(&m);
+    assert_eq!(
+        vs.real_servers[0].checkers.len(),
+        1,
+        "only the first b1 is kept"
     );
+    let got: Vec<(&str, bool)> = m
+        .diagnostics
+        .iter()
+        .map(|d| (d.location.as_str(), d.skipped))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("t.conf:20", false),
+            ("t.conf:23", false),
+            ("t.conf:26", false),
+            ("t.conf:28", false)
+        ]
+    );
+    for (d, text) in m.diagnostics.iter().zip([
+        "([10.2.0.1]:tcp:80) BFD_CHECK - RS already monitoring b1",
+        "([10.2.0.1]:tcp:80) BFD_CHECK - BFD vonly not configured",
+        "([10.2.0.1]:tcp:80) BFD_CHECK - BFD later not configured",
+        "([10.2.0.1]:tcp:80) No name has been specified for BFD_CHECKER - skipping",
+    ]) {
+        assert!(d.message.starts_with(text), "{}", d.message);
+    }
+    assert_eq!(m.desired.bfd_sessions.len(), 1);
+    assert_eq!(m.desired.bfd_sessions[0].name, "b1");
+}
+
+#[test]
+fn bfd_check_of_a_session_vrrpd_tracks_runs_no_session_and_is_warned() {
+    let vi = "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n priority 100\n\
+              virtual_ipaddress {\n 10.0.0.9\n }\n track_bfd {\n b1\n }\n}\n";
+    let text = format!(
+        "bfd_instance b1 {{\n neighbor_ip 10.9.0.2\n}}\n{vi}\
+         {BFD_VS} real_server 10.2.0.1 80 {{\n BFD_CHECK {{\n name b1\n }}\n }}\n}}\n"
+    );
+    let m = map(&text);
+    let vs = only(&m);
+    assert_eq!(
+        vs.real_servers[0].checkers[0].kind,
+        CheckKind::Bfd { name: "b1".into() }
+    );
+    assert!(m.desired.bfd_sessions.is_empty());
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert_eq!(m.diagnostics[0].location, "t.conf:1");
+    assert!(
+        m.diagnostics[0]
+            .message
+            .contains("vrrpd runs the BFD sessions"),
+        "{}",
+        m.diagnostics[0].message
+    );
+    // Untracked, its events still go to VRRP (no flag written): vrrpd runs it.
+    let untracked = text.replace(" track_bfd {\n b1\n }\n", "");
+    let m = map(&untracked);
+    assert!(m.desired.bfd_sessions.is_empty());
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    // With `checker` only, vrrpd has no session to run and lvsd runs it.
+    let m = map(&untracked.replace("neighbor_ip 10.9.0.2\n", "neighbor_ip 10.9.0.2\n checker\n"));
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.desired.bfd_sessions.len(), 1);
+    // Without a vrrp_instance there is no vrrpd: lvsd runs it.
+    let m = map(&text.replace(vi, ""));
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.desired.bfd_sessions.len(), 1);
+}
+
+#[test]
+fn bfd_max_hops_minus_one_runs_as_zero_with_a_warning() {
+    let m = map(&format!(
+        "bfd_instance b1 {{\n neighbor_ip 10.9.0.2\n max_hops -1\n}}\n\
+         {BFD_VS} real_server 10.2.0.1 80 {{\n BFD_CHECK {{\n name b1\n }}\n }}\n}}\n"
+    ));
+    assert_eq!(m.desired.bfd_sessions[0].max_hops, 0);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert_eq!(m.diagnostics[0].location, "t.conf:3");
+    assert!(m.diagnostics[0].message.contains("max_hops -1 is run as 0"));
+}
+
+#[test]
+fn bfd_check_of_a_dropped_session_is_kept_without_a_session() {
+    // keepalived's BFD process drops a session without a neighbor; the checker
+    // process still knows the name, so the BFD_CHECK stays (never Up).
+    let m = map(&format!(
+        "bfd_instance b1 {{\n min_rx 100\n}}\n\
+         {BFD_VS} real_server 10.2.0.1 80 {{\n BFD_CHECK {{\n name b1\n }}\n }}\n}}\n"
+    ));
+    assert_eq!(only(&m).real_servers[0].checkers.len(), 1);
+    assert!(m.desired.bfd_sessions.is_empty());
 }
 
 #[test]
