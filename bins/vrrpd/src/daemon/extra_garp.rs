@@ -68,8 +68,8 @@ impl<K> Default for ExtraGarp<K> {
 /// The `garp_extra_if` targets of `spec` on interface `iface` (vip then
 /// excluded VIPs, one per interface, as `vrrp_send_vmac_update`); `link`
 /// finds another interface by name.
-pub fn targets(
-    spec: &InstanceSpec,
+pub fn targets<C>(
+    spec: &InstanceSpec<C>,
     iface: &str,
     link: impl Fn(&str) -> Option<Link>,
 ) -> Vec<Target> {
