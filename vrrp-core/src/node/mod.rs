@@ -82,7 +82,9 @@ struct Slot<T> {
     unicast_ttl: u8,
     /// Index into `Node::groups`.
     group: Option<usize>,
-    drops: RxDrops,
+    /// Made on the first drop: most instances never see one, and the
+    /// counters would cost each instance 144 bytes inline.
+    drops: Option<Box<RxDrops>>,
     /// The deadline last seen after a drain, and when it was set.
     deadline: Option<Instant>,
     armed: u64,
@@ -289,7 +291,8 @@ impl<T> Node<T> {
 
     /// Receive drops of an instance, by [`DropReason::index`].
     pub fn rx_drops(&self, id: InstanceId) -> Option<&RxDrops> {
-        self.slot(id).map(|s| &s.drops)
+        const NONE: RxDrops = [0; DropReason::ALL.len()];
+        self.slot(id).map(|s| s.drops.as_deref().unwrap_or(&NONE))
     }
 
     /// Datagrams no instance matched: (interface, family, reason) → count.
@@ -644,7 +647,7 @@ impl<T> Slot<T> {
             tx_ifindex: spec.ifindex,
             unicast_ttl: spec.unicast_ttl,
             group: None,
-            drops: [0; DropReason::ALL.len()],
+            drops: None,
             deadline: None,
             armed: 0,
             data: spec.data,

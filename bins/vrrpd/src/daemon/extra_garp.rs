@@ -98,13 +98,18 @@ pub fn targets<C>(
 
 impl<K: std::hash::Hash + Eq + Copy> ExtraGarp<K> {
     /// Sets instance `id`'s interfaces and `garp_extra_if` (kept timer if
-    /// it had one: a reload does not restart the rounds).
+    /// it had one: a reload does not restart the rounds). An instance with
+    /// neither has no plan: most have none, and a node may run thousands.
     pub fn set(
         &mut self,
         id: K,
         links: HashMap<String, Link>,
         periodic: Option<(Duration, Vec<Target>)>,
     ) {
+        if links.is_empty() && periodic.is_none() {
+            self.plans.remove(&id);
+            return;
+        }
         let next = self.plans.get(&id).and_then(|p| p.next);
         let next = periodic.as_ref().and(next);
         self.plans.insert(

@@ -80,8 +80,9 @@ struct Slot {
     /// RTM_NEWADDR requests for the VIPs, serialised when the instance
     /// started, so that a takeover sends them right after its advert.
     prepared: Vec<netio::PreparedAdd>,
-    /// The `use_vmac` macvlan, while it exists.
-    vmac: Option<VmacLink>,
+    /// The `use_vmac` macvlan, while it exists (boxed: most instances have
+    /// none, and it would cost each 88 bytes inline).
+    vmac: Option<Box<VmacLink>>,
     /// State changes (from, to, count) for the metrics, in first-seen
     /// order; formatted as "FROM->TO" only when the status is read. A few
     /// entries per instance, where a map of strings cost ~400 bytes each.
@@ -118,7 +119,7 @@ impl Slot {
     /// The VMAC when it is a macvlan (`use_vmac`), not an ipvlan.
     fn macvlan(&self) -> Option<&VmacLink> {
         self.vmac
-            .as_ref()
+            .as_deref()
             .filter(|_| self.spec.vmac.as_ref().is_some_and(|s| s.ipvlan.is_none()))
     }
 
@@ -163,6 +164,11 @@ impl Slot {
         }
     }
 }
+
+/// Node outputs in one flush after which the freed heap pages are given
+/// back to the kernel ([`netio::release_free_memory`]): a burst of state
+/// changes, not the everyday one or two.
+const TRIM_AFTER_OUTPUTS: usize = 1_000;
 
 /// The VRRP node and the shared IO handles.
 pub struct Router {
@@ -467,7 +473,7 @@ impl Router {
             self.accept_fw
                 .add_vmac(&name, &families, made.ifindex, parent.index);
             if let Some(slot) = self.node.data_mut(id) {
-                slot.vmac = Some(made);
+                slot.vmac = Some(Box::new(made));
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
                 self.node.set_paths(id, rx, tx);
             }
@@ -490,7 +496,7 @@ impl Router {
                     accept_mode::vmac_families(&s.spec, config.family),
                 );
                 let index = v.ifindex;
-                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
                 self.accept_fw.remove_vmac(&name, &families, index);
             }
         }
@@ -784,7 +790,9 @@ impl Router {
             self.send(&t).await;
             self.extra_garp_round(&t);
         }
+        let mut outputs = 0usize;
         while let Some(out) = self.node.poll_action() {
+            outputs += 1;
             match out {
                 Output::Instance { id, action } => self.apply(id, action).await,
                 Output::GroupStateChanged { group, from, to } => {
@@ -792,6 +800,14 @@ impl Router {
                 }
                 other => debug!(?other, "node output ignored"),
             }
+        }
+        if outputs >= TRIM_AFTER_OUTPUTS {
+            // Hundreds of instances changed state at once (a start-up's
+            // takeover, a link back): the requests, log lines and queues of
+            // that burst are freed now, scattered between what the instances
+            // keep. Giving those pages back takes about 15 % off the resident
+            // size at thousands of instances (BENCHMARKING.md).
+            netio::release_free_memory();
         }
     }
 
@@ -1602,7 +1618,7 @@ impl Router {
             if let Some(v) = s.vmac {
                 self.joined.retain(|&(_, idx)| idx != v.ifindex);
                 let index = v.ifindex;
-                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
                 let families = accept_mode::vmac_families(&s.spec, *family);
                 self.accept_fw.remove_vmac(name, &families, index);
             }
