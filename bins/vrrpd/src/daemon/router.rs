@@ -485,16 +485,13 @@ impl Router {
     async fn remove_vmacs(&mut self) {
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids.into_iter().rev() {
-            let Some(config) = self.node.instance(id).map(|i| i.config().clone()) else {
+            let (name, Some(family)) = (self.name(id), self.family(id)) else {
                 continue;
             };
             if let Some(s) = self.node.data_mut(id)
                 && let Some(v) = s.vmac.take()
             {
-                let (name, families) = (
-                    config.name.clone(),
-                    accept_mode::vmac_families(&s.spec, config.family),
-                );
+                let families = accept_mode::vmac_families(&s.spec, family);
                 let index = v.ifindex;
                 vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
                 self.accept_fw.remove_vmac(&name, &families, index);
