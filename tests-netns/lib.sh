@@ -22,10 +22,12 @@ tn_log()  { printf '[%s] %s\n' "$(date +%H:%M:%S.%3N)" "$*" >&2; }
 tn_die()  { tn_log "FATAL: $*"; exit 1; }
 
 # tn_init TAG: unique prefix "tn-TAG-PID", work dir $TN_DIR, trap cleanup.
-# TN_KEEP=1 keeps the work dir (logs, captures) after exit.
+# TN_KEEP=1 keeps the work dir (logs, captures) after exit; TN_NS_PREFIX
+# replaces the leading "tn" (a machine where each user's namespaces carry
+# their own prefix).
 tn_init() {
     local tag=${1:?tag}
-    TN_PREFIX="tn-${tag}-$$"
+    TN_PREFIX="${TN_NS_PREFIX:-tn}-${tag}-$$"
     TN_DIR=$(mktemp -d "/tmp/${TN_PREFIX}.XXXXXX")
     : >"$TN_DIR/.namespaces"
     : >"$TN_DIR/.pids"

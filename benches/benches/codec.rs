@@ -10,14 +10,17 @@
 //! * `parse_verify/fresh/*`: the same with `Advertisement::parse`, which
 //!   builds a new 255-slot `AddressList` each time;
 //! * `validate/*`: the full receive checks with matching expectations;
-//! * `emit/*`: `Advertisement::emit` (with checksum) into a buffer.
+//! * `emit/*`: `Advertisement::emit` (with checksum) into a buffer;
+//! * `encoded_write/*`: `EncodedAdvert::write`, the node's send path: the
+//!   cached message copied with another priority and destination, checksum
+//!   updated incrementally (RFC 1624).
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use vrrp_core::packet::{
-    AddressList, Advertisement, Auth, ChecksumMode, Expectations, Family, RxMeta, Version,
-    VrrpPacket, validate,
+    AddressList, Advertisement, Auth, ChecksumMode, EncodedAdvert, Expectations, Family, RxMeta,
+    Version, VrrpPacket, validate,
 };
 
 struct Case {
@@ -133,6 +136,21 @@ fn bench(c: &mut Criterion) {
                         black_box(case.dst),
                         mode,
                     )
+                    .expect("valid");
+                black_box(&out);
+            })
+        });
+        let encoded =
+            EncodedAdvert::new(&case.advert, case.src, case.dst, mode).expect("bench advert emits");
+        // Another destination of the family (a second unicast peer).
+        let other = match case.dst {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::new(10, 0, 0, 254)),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0xfe)),
+        };
+        c.bench_function(&format!("encoded_write/{}", case.name), |b| {
+            b.iter(|| {
+                encoded
+                    .write(black_box(&mut out[..]), black_box(90), black_box(other))
                     .expect("valid");
                 black_box(&out);
             })

@@ -50,7 +50,10 @@ use core::net::IpAddr;
 
 use crate::config::{ConfigError, InitialState, InstanceConfig, PRIORITY_OWNER, PRIORITY_RELEASE};
 use crate::counters::{Counters, DropReason, NewMasterReason};
-use crate::packet::{AddressList, Advertisement, Auth, Expectations, Family, UnicastPeer, Version};
+use crate::packet::{
+    AddressList, Advertisement, Auth, ChecksumMode, EncodedAdvert, Expectations, Family,
+    UnicastPeer, Version,
+};
 use crate::state::{Action, AnnounceReason, Event, Reason, State};
 use crate::time::{Duration, Instant};
 use crate::timers::{master_down_interval, skew_time};
@@ -178,6 +181,8 @@ pub struct Instance {
     counters: Counters,
     /// `unicast_peers` in the codec's form, for [`Instance::expectations`].
     peers: Vec<UnicastPeer>,
+    /// The advert encoded once per configuration ([`Instance::encoded_advert`]).
+    encoded: Option<EncodedAdvert>,
 }
 
 impl Instance {
@@ -213,6 +218,7 @@ impl Instance {
             actions: ActionQueue::new(),
             counters: Counters::default(),
             peers: Vec::new(),
+            encoded: None,
         };
         i.peers = i
             .cfg
@@ -220,6 +226,7 @@ impl Instance {
             .iter()
             .map(|a| UnicastPeer::new(*a))
             .collect();
+        i.encoded = encode(&i.cfg);
         i.effective_priority = i.compute_priority();
         if i.tracker_fault() {
             i.fault_flags |= fault::TRACKER;
@@ -287,11 +294,24 @@ impl Instance {
     /// Built from the configuration on each call (no allocation: the
     /// address list is inline) rather than kept per instance, because an
     /// [`Advertisement`] holds room for 255 addresses (over 4 KB) and a node
-    /// may run thousands of instances.
+    /// may run thousands of instances. The send path uses
+    /// [`Instance::encoded_advert`] instead.
     pub fn advertisement(&self, priority: u8) -> Advertisement {
         let mut a = build_template(&self.cfg);
         a.priority = priority;
         a
+    }
+
+    /// The advertisement encoded once for this configuration, from the
+    /// primary address to the first destination (the multicast group, or
+    /// the first unicast peer) with the RFC checksum
+    /// ([`ChecksumMode::Rfc`]); [`EncodedAdvert::write`] gives the datagram
+    /// for any priority and destination. Built again only when the
+    /// configuration changes ([`Instance::reconfigure`]). `None` when the
+    /// configuration cannot be encoded (addresses of another family than
+    /// the instance's).
+    pub fn encoded_advert(&self) -> Option<&EncodedAdvert> {
+        self.encoded.as_ref()
     }
 
     /// What the codec's [`crate::packet::validate`] should expect of adverts
@@ -542,6 +562,7 @@ impl Instance {
             .iter()
             .map(|a| UnicastPeer::new(*a))
             .collect();
+        self.encoded = encode(&self.cfg);
         match self.state {
             State::Master => {
                 self.master_adver_int = self.cfg.advert_interval;
@@ -1131,6 +1152,17 @@ fn addr_gt(a: IpAddr, b: IpAddr) -> bool {
 
 fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The cached encoding of `cfg`'s advert (see [`Instance::encoded_advert`]).
+fn encode(cfg: &InstanceConfig) -> Option<EncodedAdvert> {
+    let dst = cfg
+        .unicast_peers
+        .first()
+        .copied()
+        .unwrap_or_else(|| cfg.multicast_group());
+    let adv = build_template(cfg);
+    EncodedAdvert::new(&adv, cfg.primary_address, dst, ChecksumMode::Rfc).ok()
 }
 
 fn build_template(cfg: &InstanceConfig) -> Advertisement {

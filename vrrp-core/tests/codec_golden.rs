@@ -11,8 +11,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use vrrp_core::packet::{
-    AddressList, Advertisement, Auth, ChecksumMode, Expectations, Family, Notes, RxMeta,
-    UnicastPeer, Version, VrrpPacket, validate,
+    AddressList, Advertisement, Auth, ChecksumMode, EncodedAdvert, Expectations, Family, Notes,
+    RxMeta, UnicastPeer, Version, VrrpPacket, validate,
 };
 
 struct Golden {
@@ -156,6 +156,29 @@ fn emit_reproduces_every_capture_byte_for_byte() {
         let mut buf = vec![0u8; g.advert.buffer_len()];
         g.advert.emit(&mut buf, g.src, g.dst, g.mode).unwrap();
         assert_eq!(buf, cap.payload, "{}: emit differs from keepalived", g.file);
+    }
+}
+
+/// The send path's cached encoding, made for another priority and another
+/// destination and then patched (RFC 1624), gives keepalived's bytes too.
+#[test]
+fn a_patched_cached_advert_reproduces_every_capture() {
+    for g in goldens() {
+        let cap = load(g.file);
+        let mut other = g.advert.clone();
+        other.priority = g.advert.priority.wrapping_add(77);
+        let elsewhere = match g.dst {
+            IpAddr::V4(_) => ip4("192.0.2.77"),
+            IpAddr::V6(_) => ip6("2001:db8::77"),
+        };
+        let cached = EncodedAdvert::new(&other, g.src, elsewhere, g.mode).unwrap();
+        let mut buf = vec![0u8; cached.len()];
+        cached.write(&mut buf, g.advert.priority, g.dst).unwrap();
+        assert_eq!(
+            buf, cap.payload,
+            "{}: patched advert differs from keepalived",
+            g.file
+        );
     }
 }
 

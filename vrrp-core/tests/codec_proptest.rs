@@ -2,17 +2,22 @@
 //! through emit → new_checked → verify → parse (and passes `validate` with
 //! matching expectations); arbitrary bytes never panic `new_checked`, the
 //! accessors, `parse` or `validate`, and whatever parses re-emits to an
-//! equal advertisement.
+//! equal advertisement; a cached [`EncodedAdvert`] patched for any priority
+//! and destination equals a fresh encoding, also as an [`Instance`] and its
+//! [`Node`] send it.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use proptest::prelude::*;
+use vrrp_core::node::{InstanceSpec, Node, NodeConfig};
 use vrrp_core::packet::{
-    AddressCheck, AddressList, Advertisement, Auth, ChecksumMode, Expectations, Family, Notes,
-    RxMeta, UnicastPeer, Version, VrrpPacket, validate,
+    AddressCheck, AddressList, Advertisement, Auth, ChecksumMode, EncodedAdvert, Expectations,
+    Family, Notes, RxMeta, UnicastPeer, Version, VrrpPacket, validate,
 };
+use vrrp_core::time::Instant;
+use vrrp_core::{Event, Instance, InstanceConfig};
 
 fn ipv4() -> impl Strategy<Value = IpAddr> {
     any::<u32>().prop_map(|b| IpAddr::V4(Ipv4Addr::from_bits(b)))
@@ -124,8 +129,99 @@ fn touch<T: AsRef<[u8]>>(p: &VrrpPacket<T>, src: IpAddr, dst: IpAddr) -> usize {
     n
 }
 
+/// An address of `like`'s family from arbitrary bits.
+fn same_family(like: IpAddr, bits: u128) -> IpAddr {
+    match like {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from_bits(bits as u32)),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from_bits(bits)),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// RFC 1624 incremental update: the cached message with another
+    /// priority and destination is byte for byte a fresh encoding.
+    #[test]
+    fn patched_cached_advert_equals_fresh_encoding(
+        (adv, src, dst) in advert_and_endpoints(),
+        mode in mode(),
+        priority in any::<u8>(),
+        other in any::<u128>(),
+        to_other in any::<bool>(),
+    ) {
+        let cached = EncodedAdvert::new(&adv, src, dst, mode).unwrap();
+        prop_assert_eq!(cached.as_bytes(), &emit(&adv, src, dst, mode)[..]);
+        let to = if to_other { same_family(src, other) } else { dst };
+        let mut out = vec![0u8; cached.len()];
+        cached.write(&mut out, priority, to).unwrap();
+        let mut fresh = adv.clone();
+        fresh.priority = priority;
+        prop_assert_eq!(out, emit(&fresh, src, to, mode));
+    }
+
+    /// What an instance's node sends, for arbitrary VIP sets, unicast peers
+    /// and priorities (trackers move it; priority 0 on shutdown), equals the
+    /// advertisement encoded afresh for each destination.
+    #[test]
+    fn node_sends_what_a_fresh_encoding_gives(
+        v6 in any::<bool>(),
+        v2 in any::<bool>(),
+        vips in prop::collection::vec(any::<u128>(), 0..40),
+        peers in prop::collection::vec(any::<u128>(), 0..4),
+        base in 1u8..=255,
+        weight in -254i32..=254,
+        src in any::<u128>(),
+    ) {
+        let v2 = v2 && !v6;
+        let like = if v6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) };
+        let version = if v2 { Version::V2 } else { Version::V3 };
+        let mut c = InstanceConfig::new("VI", 9, version, same_family(like, src));
+        c.priority = base;
+        c.vips = vips.iter().map(|&b| same_family(like, b)).collect();
+        c.vips.dedup();
+        c.unicast_peers = peers.iter().map(|&b| same_family(like, b)).collect();
+        if v2 {
+            c.auth = Auth::pass(b"pw");
+        }
+        c.trackers = vec![vrrp_core::TrackerConfig {
+            kind: vrrp_core::TrackerKind::Interface,
+            name: "t".into(),
+            weight,
+            reverse: false,
+            initially_up: true,
+        }];
+        let Ok(inst) = Instance::new(c.clone()) else {
+            return Ok(());
+        };
+        let fresh = |priority: u8, dst: IpAddr| {
+            emit(&inst.advertisement(priority), c.primary_address, dst, ChecksumMode::Rfc)
+        };
+        let mut node = Node::new(NodeConfig::new(vec![InstanceSpec::new(c.clone(), 3, ())])).unwrap();
+        let id = node.id_at(0).unwrap();
+        node.handle_event_all(Instant::ZERO, Event::Startup);
+        // Master, then the tracker down (priority moves), then shutdown (0).
+        let mut now = Instant::ZERO;
+        let mut sent = 0;
+        for step in 0..3 {
+            match step {
+                0 => {
+                    now = node.poll_timeout().unwrap();
+                    node.handle_timeout(now);
+                }
+                1 => node.handle_event(now, id, Event::TrackerDown(0)),
+                _ => node.handle_event(now, id, Event::Shutdown),
+            }
+            while let Some(t) = node.poll_transmit() {
+                prop_assert_eq!(&t.payload[..], &fresh(t.priority, t.dst)[..]);
+                prop_assert_eq!(t.payload.is_inline(), t.payload.len() <= vrrp_core::node::INLINE_PAYLOAD);
+                sent += 1;
+            }
+            while node.poll_action().is_some() {}
+        }
+        prop_assert_eq!(node.encode_errors(), 0);
+        prop_assert!(sent > 0);
+    }
 
     #[test]
     fn valid_advertisements_round_trip((adv, src, dst) in advert_and_endpoints(), mode in mode()) {

@@ -9,7 +9,9 @@
 //! * the sync-group step after every input and the order in which
 //!   instances are drained ([`crate::SyncGroup`]);
 //! * encoding adverts for the group or each unicast peer
-//!   ([`Node::poll_transmit`]);
+//!   ([`Node::poll_transmit`]): each instance's advert is encoded once per
+//!   configuration and patched per datagram, into a [`Payload`] that holds
+//!   short messages inline, so a steady Master allocates nothing to send;
 //! * the next deadline ([`Node::poll_timeout`]);
 //! * matching old and new instances on reload ([`Node::reconfigure`]).
 //!
@@ -44,6 +46,7 @@
 
 use alloc::{boxed::Box, string::String, vec, vec::Vec};
 
+mod payload;
 mod reconfigure;
 mod rx;
 #[cfg(test)]
@@ -53,11 +56,12 @@ mod types;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::instance::Instance;
-use crate::packet::{Advertisement, ChecksumMode, DropReason, Family, VRRP_TTL};
+use crate::packet::{Advertisement, DropReason, Family, VRRP_TTL};
 use crate::state::{Action, Event, State};
 use crate::sync_group::SyncGroup;
 use crate::time::Instant;
 
+pub use payload::{INLINE_PAYLOAD, Payload};
 pub use types::{
     Carry, InstanceId, InstanceSpec, NodeConfig, NodeError, Output, Received, Reconfigured,
     RxError, Transmit,
@@ -78,7 +82,9 @@ struct Slot<T> {
     unicast_ttl: u8,
     /// Index into `Node::groups`.
     group: Option<usize>,
-    drops: RxDrops,
+    /// Made on the first drop: most instances never see one, and the
+    /// counters would cost each instance 144 bytes inline.
+    drops: Option<Box<RxDrops>>,
     /// The deadline last seen after a drain, and when it was set.
     deadline: Option<Instant>,
     armed: u64,
@@ -124,9 +130,16 @@ impl Queues {
         }
     }
 
+    /// The datagrams of one advert: the instance's cached encoding copied
+    /// per destination with the priority and checksum patched
+    /// ([`crate::packet::EncodedAdvert::write`]), inline in the
+    /// [`Payload`] for all but very long address lists.
     fn encode<T>(&mut self, inst: &Instance, slot: &Slot<T>, priority: u8) {
         let cfg = inst.config();
-        let adv: Advertisement = inst.advertisement(priority);
+        let Some(encoded) = inst.encoded_advert() else {
+            self.encode_errors += 1;
+            return;
+        };
         let src = cfg.primary_address;
         let group = [cfg.multicast_group()];
         let (dsts, hop_limit) = if cfg.unicast_peers.is_empty() {
@@ -135,8 +148,8 @@ impl Queues {
             (cfg.unicast_peers.as_slice(), slot.unicast_ttl)
         };
         for (copy, &dst) in dsts.iter().enumerate() {
-            let mut payload = vec![0u8; adv.buffer_len()];
-            if adv.emit(&mut payload, src, dst, ChecksumMode::Rfc).is_err() {
+            let mut payload = Payload::zeroed(encoded.len());
+            if encoded.write(&mut payload, priority, dst).is_err() {
                 self.encode_errors += 1;
                 continue;
             }
@@ -278,7 +291,8 @@ impl<T> Node<T> {
 
     /// Receive drops of an instance, by [`DropReason::index`].
     pub fn rx_drops(&self, id: InstanceId) -> Option<&RxDrops> {
-        self.slot(id).map(|s| &s.drops)
+        const NONE: RxDrops = [0; DropReason::ALL.len()];
+        self.slot(id).map(|s| s.drops.as_deref().unwrap_or(&NONE))
     }
 
     /// Datagrams no instance matched: (interface, family, reason) → count.
@@ -633,7 +647,7 @@ impl<T> Slot<T> {
             tx_ifindex: spec.ifindex,
             unicast_ttl: spec.unicast_ttl,
             group: None,
-            drops: [0; DropReason::ALL.len()],
+            drops: None,
             deadline: None,
             armed: 0,
             data: spec.data,

@@ -13,6 +13,7 @@ use alloc::{
 use alloc::collections::BTreeMap;
 
 use super::{Carry, Node, NodeConfig, NodeError, Reconfigured, Slot};
+use crate::config::InstanceConfig;
 use crate::instance::Instance;
 use crate::packet::Family;
 use crate::state::{Event, State};
@@ -83,7 +84,10 @@ impl<T> Node<T> {
     /// on the pair: [`Carry::Restart`] when the sync group (by name) or the
     /// version differs, [`Carry::Keep`] when the configuration, interface
     /// and unicast TTL are equal, else [`Carry::Reconfigure`]. `carry` gives
-    /// the caller's verdict on its old and new data; the stricter wins.
+    /// the caller's verdict on the old and the new instance, each as its
+    /// (validated) configuration and the caller's data; the stricter wins.
+    /// The configuration is there so that the caller's data need not repeat
+    /// any of it.
     /// Kept instances keep everything; reconfigured ones keep their state
     /// ([`Instance::reconfigure`]), counters and [`Node::set_paths`];
     /// restarted, removed and unmatched old instances are shut down (their
@@ -95,7 +99,7 @@ impl<T> Node<T> {
         &mut self,
         now: Instant,
         config: NodeConfig<T>,
-        mut carry: impl FnMut(&T, &T) -> Carry,
+        mut carry: impl FnMut((&InstanceConfig, &T), (&InstanceConfig, &T)) -> Carry,
     ) -> Result<Reconfigured<T>, NodeError> {
         let built = build(&config)?;
         let group_name = |groups: &[(String, Vec<usize>)], g: Option<usize>| {
@@ -158,7 +162,10 @@ impl<T> Node<T> {
             } else {
                 Carry::Reconfigure
             };
-            let verdict = ours.max(carry(&os.data, &spec.data));
+            let verdict = ours.max(carry(
+                (oi.config(), &os.data),
+                (new_inst.config(), &spec.data),
+            ));
             match verdict {
                 Carry::Keep => {
                     report.kept.push(os.id);

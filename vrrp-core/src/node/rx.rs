@@ -3,6 +3,8 @@
 
 use core::net::IpAddr;
 
+use alloc::boxed::Box;
+
 use super::{Node, Received, RxError};
 use crate::packet::{DropReason, Family, RxMeta, validate};
 use crate::time::Instant;
@@ -55,7 +57,10 @@ impl<T> Node<T> {
         let notes = match parsed {
             Ok(notes) => notes,
             Err(reason) => {
-                if let Some(c) = slot.drops.get_mut(reason.index()) {
+                let drops = slot
+                    .drops
+                    .get_or_insert_with(|| Box::new([0; DropReason::ALL.len()]));
+                if let Some(c) = drops.get_mut(reason.index()) {
                     *c += 1;
                 }
                 // Every codec reason feeds the instance's counters,

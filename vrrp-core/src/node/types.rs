@@ -107,7 +107,7 @@ pub struct Transmit {
     /// one datagram per peer).
     pub copy: usize,
     /// The encoded VRRP message, checksum included (RFC 9568 §5.2.8).
-    pub payload: Vec<u8>,
+    pub payload: super::Payload,
 }
 
 /// Something the caller does besides sending adverts, from

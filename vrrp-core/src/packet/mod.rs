@@ -12,10 +12,14 @@
 //! * [`validate`]: the receive checks of RFC 9568 §7.1 / RFC 3768 §7.1 (and
 //!   keepalived's `vrrp_check_packet`) against an instance's
 //!   [`Expectations`], returning the view or a [`DropReason`].
+//! * [`EncodedAdvert`]: an advertisement encoded once, then copied per
+//!   datagram with its priority and destination patched and the checksum
+//!   updated incrementally (RFC 1624), the send path of [`crate::Node`].
 //!
 //! Nothing here allocates: not the view, not validation, not reading the
-//! address list, not emit (`tests/codec_no_alloc.rs` proves it with a
-//! counting allocator).
+//! address list, not emit, not [`EncodedAdvert::write`]
+//! (`tests/codec_no_alloc.rs` proves it with a counting allocator); only
+//! [`EncodedAdvert::new`] allocates its copy of the message.
 //!
 //! # Wire format (RFC 9568 §5.1, RFC 3768 §5.1)
 //!
@@ -56,12 +60,14 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 mod address_list;
 mod advert;
 mod checksum;
+mod encoded;
 mod error;
 mod validate;
 mod view;
 
 pub use address_list::AddressList;
 pub use checksum::ChecksumMode;
+pub use encoded::EncodedAdvert;
 pub use error::{EmitError, ParseError};
 pub use validate::{
     AddressCheck, DropReason, Expectations, Notes, RxMeta, UnicastPeer, Validated, validate,

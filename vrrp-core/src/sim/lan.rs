@@ -783,7 +783,7 @@ impl VirtualLan {
         if let Some(l) = listeners {
             dests.extend(l.iter().copied().filter(|&dn| dn != n));
         }
-        let bytes: Rc<[u8]> = Rc::from(t.payload);
+        let bytes: Rc<[u8]> = Rc::from(&t.payload[..]);
         let rx = RxMeta {
             src: t.src,
             dst: t.dst,

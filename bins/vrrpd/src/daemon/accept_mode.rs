@@ -256,8 +256,8 @@ pub struct VipLink {
 /// IPv6 one with the interface it lives on (`link`), by name when the
 /// instance has `dont_track_primary`, the VIP is on the instance's own
 /// interface and `nftables_ifindex` (`ifindex_only`) is off, else by index.
-pub fn targets(
-    spec: &InstanceSpec,
+pub fn targets<C>(
+    spec: &InstanceSpec<C>,
     ifindex_only: bool,
     link: impl Fn(&VipSpec) -> VipLink,
 ) -> Vec<Target> {
@@ -287,8 +287,8 @@ pub fn targets(
 
 /// The families of an instance's VMAC rules: its own, and the other when
 /// an excluded VIP is of it (vrrp.c `VRRP_FLAG_EVIP_OTHER_FAMILY`).
-pub fn vmac_families(spec: &InstanceSpec) -> Vec<Family> {
-    let own = match spec.config.family {
+pub fn vmac_families<C>(spec: &InstanceSpec<C>, family: vrrp_core::packet::Family) -> Vec<Family> {
+    let own = match family {
         vrrp_core::packet::Family::V4 => Family::Ipv4,
         vrrp_core::packet::Family::V6 => Family::Ipv6,
     };

@@ -68,8 +68,8 @@ impl<K> Default for ExtraGarp<K> {
 /// The `garp_extra_if` targets of `spec` on interface `iface` (vip then
 /// excluded VIPs, one per interface, as `vrrp_send_vmac_update`); `link`
 /// finds another interface by name.
-pub fn targets(
-    spec: &InstanceSpec,
+pub fn targets<C>(
+    spec: &InstanceSpec<C>,
     iface: &str,
     link: impl Fn(&str) -> Option<Link>,
 ) -> Vec<Target> {
@@ -98,13 +98,18 @@ pub fn targets(
 
 impl<K: std::hash::Hash + Eq + Copy> ExtraGarp<K> {
     /// Sets instance `id`'s interfaces and `garp_extra_if` (kept timer if
-    /// it had one: a reload does not restart the rounds).
+    /// it had one: a reload does not restart the rounds). An instance with
+    /// neither has no plan: most have none, and a node may run thousands.
     pub fn set(
         &mut self,
         id: K,
         links: HashMap<String, Link>,
         periodic: Option<(Duration, Vec<Target>)>,
     ) {
+        if links.is_empty() && periodic.is_none() {
+            self.plans.remove(&id);
+            return;
+        }
         let next = self.plans.get(&id).and_then(|p| p.next);
         let next = periodic.as_ref().and(next);
         self.plans.insert(

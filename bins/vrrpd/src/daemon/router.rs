@@ -69,7 +69,10 @@ pub struct Inbound {
 /// IO facts about one instance (the node's data per instance).
 #[derive(Debug)]
 struct Slot {
-    spec: InstanceSpec,
+    /// The mapped instance without its configuration: the node owns that
+    /// (`Node::instance(id).config()`), a copy here would cost every
+    /// instance its name, VIPs, peers and trackers twice.
+    spec: InstanceSpec<()>,
     iface: String,
     ifindex: u32,
     mac: Option<MacAddr>,
@@ -78,8 +81,9 @@ struct Slot {
     /// RTM_NEWADDR requests for the VIPs, serialised when the instance
     /// started, so that a takeover sends them right after its advert.
     prepared: Vec<vrrp_linux::PreparedAdd>,
-    /// The `use_vmac` macvlan, while it exists.
-    vmac: Option<VmacLink>,
+    /// The `use_vmac` macvlan, while it exists (boxed: most instances have
+    /// none, and it would cost each 88 bytes inline).
+    vmac: Option<Box<VmacLink>>,
     /// State changes (from, to, count) for the metrics, in first-seen
     /// order; formatted as "FROM->TO" only when the status is read. A few
     /// entries per instance, where a map of strings cost ~400 bytes each.
@@ -91,15 +95,20 @@ struct Slot {
 impl Slot {
     /// Where a VIP goes: its `dev` when that names another interface (looked
     /// up with `ifindex_of`), else the VMAC when there is one and the VIP is of
-    /// the instance's family (keepalived.conf(5) use_vmac), else the interface.
-    /// An ipvlan (`use_ipvlan`) never carries the VIPs: keepalived 2.2.7 puts
-    /// them on the instance's interface (docs/keepalived.md §3.25).
-    fn vip_ifindex(&self, v: &VipSpec, ifindex_of: impl Fn(&str) -> Option<u32>) -> u32 {
+    /// the instance's family `family` (keepalived.conf(5) use_vmac), else the
+    /// interface. An ipvlan (`use_ipvlan`) never carries the VIPs: keepalived
+    /// 2.2.7 puts them on the instance's interface (docs/keepalived.md §3.25).
+    fn vip_ifindex(
+        &self,
+        v: &VipSpec,
+        family: Family,
+        ifindex_of: impl Fn(&str) -> Option<u32>,
+    ) -> u32 {
         if let Some(d) = v.dev.as_deref().filter(|d| *d != self.iface) {
             return ifindex_of(d).unwrap_or(self.ifindex);
         }
         let same_family = matches!(
-            (v.prefix.addr, self.spec.config.family),
+            (v.prefix.addr, family),
             (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6)
         );
         match self.macvlan() {
@@ -111,13 +120,13 @@ impl Slot {
     /// The VMAC when it is a macvlan (`use_vmac`), not an ipvlan.
     fn macvlan(&self) -> Option<&VmacLink> {
         self.vmac
-            .as_ref()
+            .as_deref()
             .filter(|_| self.spec.vmac.as_ref().is_some_and(|s| s.ipvlan.is_none()))
     }
 
     /// Where a VIP lives, for its drop set entry (accept mode).
-    fn vip_link(&self, v: &VipSpec) -> accept_mode::VipLink {
-        let ifindex = self.vip_ifindex(v, vrrp_linux::netns::if_index);
+    fn vip_link(&self, v: &VipSpec, family: Family) -> accept_mode::VipLink {
+        let ifindex = self.vip_ifindex(v, family, vrrp_linux::netns::if_index);
         let own = match &self.vmac {
             Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
             None => (ifindex == self.ifindex).then(|| self.iface.clone()),
@@ -156,6 +165,11 @@ impl Slot {
         }
     }
 }
+
+/// Node outputs in one flush after which the freed heap pages are given
+/// back to the kernel ([`ha_daemon_kit::memory::release_free_memory`]): a burst of state
+/// changes, not the everyday one or two.
+const TRIM_AFTER_OUTPUTS: usize = 1_000;
 
 /// The VRRP node and the shared IO handles.
 pub struct Router {
@@ -306,6 +320,19 @@ impl Router {
         }
     }
 
+    /// The name of an instance, running or retired (empty once gone).
+    fn name(&self, id: InstanceId) -> String {
+        self.node
+            .instance(id)
+            .map(|i| i.name().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The address family of an instance, running or retired.
+    fn family(&self, id: InstanceId) -> Option<Family> {
+        self.node.instance(id).map(|i| i.config().family)
+    }
+
     fn socket(&self, f: Family) -> Option<&Arc<VrrpSocket>> {
         match f {
             Family::V4 => self.v4.as_ref(),
@@ -313,8 +340,9 @@ impl Router {
         }
     }
 
-    /// Builds a slot for `spec` on `host`. Errors name what is missing.
-    fn make_slot(spec: InstanceSpec, host: &HostView) -> Result<Slot, ApplyError> {
+    /// Builds a slot for `spec` (of the instance `name`) on `host`. Errors
+    /// name what is missing.
+    fn make_slot(name: &str, spec: InstanceSpec<()>, host: &HostView) -> Result<Slot, ApplyError> {
         let iface = match &spec.interface {
             Some(i) => i.clone(),
             None => spec
@@ -322,26 +350,26 @@ impl Router {
                 .and_then(|a| host.interface_of(a))
                 .map(|l| l.name.clone())
                 .ok_or_else(|| ApplyError::NoSourceInterface {
-                    instance: spec.config.name.clone(),
+                    instance: name.to_string(),
                 })?,
         };
         let ifindex = match host.ifindex(&iface) {
             Some(i) => i,
             // dynamic_interfaces: in FAULT until it appears ([`dynamic`]).
             None if spec.dynamic => {
-                info!(instance = %spec.config.name, "interface `{iface}` does not exist yet; waiting for it in FAULT");
+                info!(instance = %name, "interface `{iface}` does not exist yet; waiting for it in FAULT");
                 0
             }
             None => {
                 return Err(ApplyError::NoInterface {
-                    instance: spec.config.name.clone(),
+                    instance: name.to_string(),
                     iface,
                 });
             }
         };
         super::routes::check_interfaces(&spec.routes, &spec.rules, &|n| host.ifindex(n).is_some())
             .map_err(|source| ApplyError::Routes {
-                instance: spec.config.name.clone(),
+                instance: name.to_string(),
                 source,
             })?;
         Ok(Slot {
@@ -363,8 +391,9 @@ impl Router {
     fn node_config(mapped: &Mapped, host: &HostView) -> Result<NodeConfig<Slot>, ApplyError> {
         let mut instances = Vec::with_capacity(mapped.instances.len());
         for spec in &mapped.instances {
-            let slot = Self::make_slot(spec.clone(), host)?;
-            let mut ni = NodeInstance::new(spec.config.clone(), slot.ifindex, slot);
+            let (config, rest) = spec.clone().split();
+            let slot = Self::make_slot(&config.name, rest, host)?;
+            let mut ni = NodeInstance::new(config, slot.ifindex, slot);
             ni.unicast_ttl = spec.unicast_ttl.unwrap_or(VRRP_TTL);
             instances.push(ni);
         }
@@ -425,9 +454,10 @@ impl Router {
     /// receives and sends their adverts there.
     async fn create_vmacs(&mut self, ids: &[InstanceId]) -> Result<(), ApplyError> {
         for &id in ids {
-            let Some(slot) = self.node.data(id) else {
+            let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
                 continue;
             };
+            let config = inst.config();
             let Some(spec) = slot.spec.vmac.clone() else {
                 continue;
             };
@@ -444,22 +474,22 @@ impl Router {
                 &mut self.vmac_sysctls,
                 &spec,
                 parent,
-                slot.spec.config.family,
-                slot.spec.config.primary_address,
+                config.family,
+                config.primary_address,
             )
             .await
             .map_err(|source| ApplyError::Vmac {
-                instance: slot.spec.config.name.clone(),
+                instance: config.name.clone(),
                 source,
             })?;
             let (name, families) = (
-                slot.spec.config.name.clone(),
-                accept_mode::vmac_families(&slot.spec),
+                config.name.clone(),
+                accept_mode::vmac_families(&slot.spec, config.family),
             );
             self.accept_fw
                 .add_vmac(&name, &families, made.ifindex, parent.index);
             if let Some(slot) = self.node.data_mut(id) {
-                slot.vmac = Some(made);
+                slot.vmac = Some(Box::new(made));
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
                 self.node.set_paths(id, rx, tx);
             }
@@ -471,15 +501,15 @@ impl Router {
     async fn remove_vmacs(&mut self) {
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids.into_iter().rev() {
+            let (name, Some(family)) = (self.name(id), self.family(id)) else {
+                continue;
+            };
             if let Some(s) = self.node.data_mut(id)
                 && let Some(v) = s.vmac.take()
             {
-                let (name, families) = (
-                    s.spec.config.name.clone(),
-                    accept_mode::vmac_families(&s.spec),
-                );
+                let families = accept_mode::vmac_families(&s.spec, family);
                 let index = v.ifindex;
-                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
+                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
                 self.accept_fw.remove_vmac(&name, &families, index);
             }
         }
@@ -550,11 +580,12 @@ impl Router {
     /// start, before entering Backup.
     async fn remove_leftovers(&mut self, host: &HostView) {
         for id in self.node.ids() {
-            let Some(s) = self.node.data(id) else {
+            let (Some(s), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
                 continue;
             };
+            let (name, family) = (inst.name(), inst.config().family);
             for v in s.spec.vips.iter().chain(&s.spec.excluded_vips) {
-                let idx = s.vip_ifindex(v, |d| host.ifindex(d));
+                let idx = s.vip_ifindex(v, family, |d| host.ifindex(d));
                 if host
                     .addresses
                     .iter()
@@ -563,12 +594,12 @@ impl Router {
                     let spec = address_spec(v, idx);
                     match self.rtnl.del_address(&spec).await {
                         Ok(()) => info!(
-                            instance = %s.spec.config.name,
+                            instance = %name,
                             iface = %s.iface,
                             "removed leftover virtual address {}",
                             v.prefix
                         ),
-                        Err(e) => warn!(instance = %s.spec.config.name, "{e}"),
+                        Err(e) => warn!(instance = %name, "{e}"),
                     }
                 }
             }
@@ -774,7 +805,9 @@ impl Router {
             self.send(&t).await;
             self.extra_garp_round(&t);
         }
+        let mut outputs = 0usize;
         while let Some(out) = self.node.poll_action() {
+            outputs += 1;
             match out {
                 Output::Instance { id, action } => self.apply(id, action).await,
                 Output::GroupStateChanged { group, from, to } => {
@@ -782,6 +815,14 @@ impl Router {
                 }
                 other => debug!(?other, "node output ignored"),
             }
+        }
+        if outputs >= TRIM_AFTER_OUTPUTS {
+            // Hundreds of instances changed state at once (a start-up's
+            // takeover, a link back): the requests, log lines and queues of
+            // that burst are freed now, scattered between what the instances
+            // keep. Giving those pages back takes about 15 % off the resident
+            // size at thousands of instances (BENCHMARKING.md).
+            ha_daemon_kit::memory::release_free_memory();
         }
     }
 
@@ -955,26 +996,26 @@ impl Router {
     }
 
     fn wanted_addresses(&self, id: InstanceId) -> Vec<AddressSpec> {
-        let Some(slot) = self.node.data(id) else {
+        let (Some(slot), Some(family)) = (self.node.data(id), self.family(id)) else {
             return Vec::new();
         };
         slot.spec
             .vips
             .iter()
             .chain(&slot.spec.excluded_vips)
-            .map(|v| address_spec(v, slot.vip_ifindex(v, vrrp_linux::netns::if_index)))
+            .map(|v| address_spec(v, slot.vip_ifindex(v, family, vrrp_linux::netns::if_index)))
             .collect()
     }
 
     /// Becoming (or, on reload, staying) Master: the drop rules of accept
     /// mode first, then the VIPs (keepalived `vrrp_state_become_master`).
     async fn add_vips(&mut self, id: InstanceId) {
-        let Some(slot) = self.node.data(id) else {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
             return;
         };
-        let name = slot.spec.config.name.clone();
+        let (name, family) = (inst.name().to_owned(), inst.config().family);
         let drop = accept_mode::targets(&slot.spec, self.accept_fw.ifindex_only(), |v| {
-            slot.vip_link(v)
+            slot.vip_link(v, family)
         });
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.become_master(&name, &drop, self.install_vips(id)).await;
@@ -985,13 +1026,13 @@ impl Router {
 
     /// Installs (`up`) or removes an instance's virtual routes and rules.
     async fn set_routes(&mut self, id: InstanceId, up: bool) {
+        let name = self.name(id);
         let Some(slot) = self.node.data_mut(id) else {
             return;
         };
         if slot.routes.is_empty() {
             return;
         }
-        let name = slot.spec.config.name.clone();
         let mut set = std::mem::take(&mut slot.routes);
         if up {
             set.install(&self.rtnl, &name, false, &vrrp_linux::netns::if_index)
@@ -1008,10 +1049,10 @@ impl Router {
     /// Leaving Master (or stopping): the VIPs first, then the drop rules
     /// (keepalived `vrrp_restore_interface`).
     async fn remove_vips(&mut self, id: InstanceId) {
-        let Some(slot) = self.node.data(id) else {
+        if self.node.data(id).is_none() {
             return;
-        };
-        let name = slot.spec.config.name.clone();
+        }
+        let name = self.name(id);
         // virtual rules and routes go first (docs/keepalived.md §3.31)
         self.set_routes(id, false).await;
         let mut fw = std::mem::take(&mut self.accept_fw);
@@ -1021,6 +1062,7 @@ impl Router {
 
     async fn install_vips(&mut self, id: InstanceId) {
         let wanted = self.wanted_addresses(id);
+        let name = self.name(id);
         let Some(slot) = self.node.data(id) else {
             return;
         };
@@ -1030,7 +1072,6 @@ impl Router {
             .filter(|a| !wanted.contains(a))
             .cloned()
             .collect();
-        let name = slot.spec.config.name.clone();
         for a in &stale {
             if let Err(e) = self.rtnl.del_address(a).await
                 && !e.is_not_found()
@@ -1060,6 +1101,7 @@ impl Router {
     }
 
     async fn uninstall_vips(&mut self, id: InstanceId) {
+        let name = self.name(id);
         let Some(slot) = self.node.data_mut(id) else {
             return;
         };
@@ -1072,7 +1114,6 @@ impl Router {
             };
             idx == ifindex && vips.iter().any(|v| v.prefix.addr == addr)
         });
-        let name = slot.spec.config.name.clone();
         let installed = std::mem::take(&mut slot.installed);
         for a in &installed {
             if let Err(e) = self.rtnl.del_address(a).await
@@ -1411,12 +1452,13 @@ impl Router {
             .filter_map(|id| {
                 let (slot, inst) = (self.node.data(id)?, self.node.instance(id)?);
                 let vips = slot.spec.vips.iter().chain(&slot.spec.excluded_vips);
+                let family = inst.config().family;
                 Some(WatchedInstance {
                     id,
                     master: inst.state() == State::Master,
                     vips: vips
                         .map(|v| WatchedVip {
-                            ifindex: slot.vip_ifindex(v, vrrp_linux::netns::if_index),
+                            ifindex: slot.vip_ifindex(v, family, vrrp_linux::netns::if_index),
                             addr: v.prefix.addr,
                             no_track: v.no_track,
                         })
@@ -1546,21 +1588,24 @@ impl Router {
         super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
             .map_err(ApplyError::Statics)?;
         let now = self.clock.now();
-        let r = self.node.reconfigure(now, config, |old, new| {
-            if old.spec == new.spec {
-                Carry::Keep
-            } else if old.spec.primary_missing != new.spec.primary_missing {
-                // dynamic_interfaces: the source address appeared (or went).
-                Carry::Restart
-            } else if old.spec.vmac == new.spec.vmac
-                && (old.spec.vmac.is_none()
-                    || old.spec.config.primary_address == new.spec.config.primary_address)
-            {
-                Carry::Reconfigure
-            } else {
-                Carry::Restart
-            }
-        })?;
+        let r = self
+            .node
+            .reconfigure(now, config, |(old_cfg, old), (new_cfg, new)| {
+                // The node compares the configurations itself.
+                if old.spec == new.spec {
+                    Carry::Keep
+                } else if old.spec.primary_missing != new.spec.primary_missing {
+                    // dynamic_interfaces: the source address appeared (or went).
+                    Carry::Restart
+                } else if old.spec.vmac == new.spec.vmac
+                    && (old.spec.vmac.is_none()
+                        || old_cfg.primary_address == new_cfg.primary_address)
+                {
+                    Carry::Reconfigure
+                } else {
+                    Carry::Restart
+                }
+            })?;
         for (name, e) in &r.refused {
             warn!(instance = %name, "cannot reconfigure ({e}); restarting");
         }
@@ -1573,6 +1618,7 @@ impl Router {
             .await;
         for (id, old) in r.reconfigured {
             // keepalived clear_diff_vrrp_vrules / _vroutes: unchanged entries stay.
+            let name = self.name(id);
             let carried = match self.node.data(id) {
                 Some(slot) => {
                     old.routes
@@ -1580,7 +1626,7 @@ impl Router {
                             &slot.spec.routes,
                             &slot.spec.rules,
                             &self.rtnl,
-                            &slot.spec.config.name,
+                            &name,
                             &vrrp_linux::netns::if_index,
                         )
                         .await
@@ -1612,19 +1658,27 @@ impl Router {
         for &id in &r.retired {
             self.remove_vips(id).await;
         }
-        for (_, s) in self.node.take_retired() {
-            self.mail.deleted(
-                &s.spec.config.name,
-                s.spec.smtp_alert,
-                s.spec.notify_deleted,
-            );
+        // Their configurations go with the instances: names and families first.
+        let gone: BTreeMap<InstanceId, (String, Family)> = r
+            .retired
+            .iter()
+            .filter_map(|&id| {
+                let c = self.node.instance(id)?.config();
+                Some((id, (c.name.clone(), c.family)))
+            })
+            .collect();
+        for (id, s) in self.node.take_retired() {
+            let Some((name, family)) = gone.get(&id) else {
+                continue;
+            };
+            self.mail
+                .deleted(name, s.spec.smtp_alert, s.spec.notify_deleted);
             if let Some(v) = s.vmac {
                 self.joined.retain(|&(_, idx)| idx != v.ifindex);
                 let index = v.ifindex;
-                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, v).await;
-                let families = accept_mode::vmac_families(&s.spec);
-                self.accept_fw
-                    .remove_vmac(&s.spec.config.name, &families, index);
+                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
+                let families = accept_mode::vmac_families(&s.spec, *family);
+                self.accept_fw.remove_vmac(name, &families, index);
             }
         }
         for id in masters {

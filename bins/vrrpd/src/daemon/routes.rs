@@ -14,7 +14,7 @@ use super::route_watch::{self, Monitored};
 use tracing::{debug, info, warn};
 
 use crate::spec::mapping::VipSpec;
-use crate::spec::routes::{RouteConf, RuleConf, StaticSpec};
+use crate::spec::routes::{RouteConf, RuleConf, StaticAddress, StaticSpec};
 
 /// Looks up an interface index by name.
 pub type IfIndexOf<'a> = &'a dyn Fn(&str) -> Option<u32>;
@@ -75,15 +75,11 @@ pub fn check_static_interfaces(
     exists: &dyn Fn(&str) -> bool,
 ) -> Result<(), RouteError> {
     for a in &spec.addresses {
-        let dev = a
-            .dev
-            .as_deref()
-            .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE);
-        if !exists(dev) {
+        if !exists(&a.dev) {
             return Err(RouteError::NoInterface {
-                name: dev.to_string(),
+                name: a.dev.clone(),
                 what: "static address",
-                entry: a.prefix.to_string(),
+                entry: a.addr.prefix.to_string(),
             });
         }
     }
@@ -399,7 +395,7 @@ fn static_address(v: &VipSpec, ifindex: u32) -> AddressSpec {
 #[derive(Debug, Default)]
 pub struct Statics {
     /// Addresses with keepalived's `set` flag.
-    addresses: Vec<(VipSpec, Option<AddressSpec>)>,
+    addresses: Vec<(StaticAddress, Option<AddressSpec>)>,
     set: RouteSet,
 }
 
@@ -419,11 +415,9 @@ impl Statics {
     /// Adds whatever is not set yet: addresses, routes, rules (keepalived
     /// `start_vrrp`, "Set static entries").
     async fn add(&mut self, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
-        for (v, set) in self.addresses.iter_mut().filter(|(_, s)| s.is_none()) {
-            let dev = v
-                .dev
-                .as_deref()
-                .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE);
+        for (StaticAddress { dev, addr: v }, set) in
+            self.addresses.iter_mut().filter(|(_, s)| s.is_none())
+        {
             let Some(ifindex) = ifindex_of(dev) else {
                 warn!(address = %v.prefix, "static address: no interface `{dev}`");
                 continue;
@@ -518,16 +512,14 @@ impl Statics {
         rtnl: &Rtnl,
         ifindex_of: IfIndexOf<'_>,
     ) {
-        let Some((v, set)) = self.addresses.iter_mut().find(|(v, set)| {
-            let on = set.as_ref().map(|a| a.ifindex).or_else(|| {
-                ifindex_of(
-                    v.dev
-                        .as_deref()
-                        .unwrap_or(crate::spec::routes::DEFAULT_INTERFACE),
-                )
-            });
-            !v.no_track && v.prefix.addr == addr && on == Some(ifindex)
-        }) else {
+        let Some((StaticAddress { addr: v, .. }, set)) =
+            self.addresses
+                .iter_mut()
+                .find(|(StaticAddress { dev, addr: v }, set)| {
+                    let on = set.as_ref().map(|a| a.ifindex).or_else(|| ifindex_of(dev));
+                    !v.no_track && v.prefix.addr == addr && on == Some(ifindex)
+                })
+        else {
             return;
         };
         info!(address = %v.prefix, "restoring deleted static address");
@@ -551,7 +543,7 @@ impl Statics {
                 && let Err(e) = rtnl.del_address(&a).await
                 && !e.is_not_found()
             {
-                warn!(address = %v.prefix, "cannot remove static address: {e}");
+                warn!(address = %v.addr.prefix, "cannot remove static address: {e}");
             }
         }
     }
@@ -564,7 +556,7 @@ impl Statics {
         self.set = old
             .reload(&spec.routes, &spec.rules, rtnl, "static", ifindex_of)
             .await;
-        let mut next: Vec<(VipSpec, Option<AddressSpec>)> =
+        let mut next: Vec<(StaticAddress, Option<AddressSpec>)> =
             spec.addresses.iter().map(|v| (v.clone(), None)).collect();
         for (v, set) in std::mem::take(&mut self.addresses) {
             match next.iter_mut().find(|(n, _)| *n == v) {
@@ -574,7 +566,7 @@ impl Statics {
                         && let Err(e) = rtnl.del_address(&a).await
                         && !e.is_not_found()
                     {
-                        warn!(address = %v.prefix, "cannot remove static address: {e}");
+                        warn!(address = %v.addr.prefix, "cannot remove static address: {e}");
                     }
                 }
             }

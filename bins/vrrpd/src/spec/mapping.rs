@@ -184,10 +184,15 @@ pub struct ScriptSpec {
 }
 
 /// One mapped instance: the state-machine config plus what the IO layer needs.
+///
+/// `C` is where the configuration is: the mapping gives an
+/// [`InstanceConfig`]; the daemon hands that to its `vrrp_core::Node`, which
+/// owns it from then on, and keeps the rest as `InstanceSpec<()>`
+/// ([`InstanceSpec::split`]) rather than a second copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstanceSpec {
+pub struct InstanceSpec<C = InstanceConfig> {
     /// The vrrp-core configuration (validated by vrrp-core when used).
-    pub config: InstanceConfig,
+    pub config: C,
     /// `interface` (None only in unicast mode with `unicast_src_ip`).
     pub interface: Option<String>,
     /// Addresses advertised and installed, in config order.
@@ -241,6 +246,109 @@ pub struct InstanceSpec {
     pub routes: Vec<crate::spec::routes::RouteConf>,
     /// `virtual_rules`: installed while Master.
     pub rules: Vec<crate::spec::routes::RuleConf>,
+}
+
+impl InstanceSpec {
+    /// The state machine's configuration, and everything else.
+    pub fn split(self) -> (InstanceConfig, InstanceSpec<()>) {
+        let InstanceSpec {
+            config,
+            interface,
+            vips,
+            excluded_vips,
+            src_override,
+            unicast_ttl,
+            trackers,
+            notify,
+            vmac,
+            drop_vips,
+            smtp_alert,
+            dont_track_primary,
+            config_fault,
+            dynamic,
+            primary_missing,
+            notify_deleted,
+            promote_secondaries,
+            garp_extra_if,
+            span,
+            routes,
+            rules,
+        } = self;
+        let rest = InstanceSpec {
+            config: (),
+            interface,
+            vips,
+            excluded_vips,
+            src_override,
+            unicast_ttl,
+            trackers,
+            notify,
+            vmac,
+            drop_vips,
+            smtp_alert,
+            dont_track_primary,
+            config_fault,
+            dynamic,
+            primary_missing,
+            notify_deleted,
+            promote_secondaries,
+            garp_extra_if,
+            span,
+            routes,
+            rules,
+        };
+        (config, rest)
+    }
+}
+
+impl<C> InstanceSpec<C> {
+    /// Equal apart from the configurations (written out field by field, so
+    /// that a new field cannot be forgotten here).
+    pub fn same_apart_from_config<D>(&self, b: &InstanceSpec<D>) -> bool {
+        let InstanceSpec {
+            config: _,
+            interface,
+            vips,
+            excluded_vips,
+            src_override,
+            unicast_ttl,
+            trackers,
+            notify,
+            vmac,
+            drop_vips,
+            smtp_alert,
+            dont_track_primary,
+            config_fault,
+            dynamic,
+            primary_missing,
+            notify_deleted,
+            promote_secondaries,
+            garp_extra_if,
+            span,
+            routes,
+            rules,
+        } = self;
+        interface == &b.interface
+            && vips == &b.vips
+            && excluded_vips == &b.excluded_vips
+            && src_override == &b.src_override
+            && unicast_ttl == &b.unicast_ttl
+            && trackers == &b.trackers
+            && notify == &b.notify
+            && vmac == &b.vmac
+            && drop_vips == &b.drop_vips
+            && smtp_alert == &b.smtp_alert
+            && dont_track_primary == &b.dont_track_primary
+            && config_fault == &b.config_fault
+            && dynamic == &b.dynamic
+            && primary_missing == &b.primary_missing
+            && notify_deleted == &b.notify_deleted
+            && promote_secondaries == &b.promote_secondaries
+            && garp_extra_if == &b.garp_extra_if
+            && span == &b.span
+            && routes == &b.routes
+            && rules == &b.rules
+    }
 }
 
 /// Every instance and sync group of one config.

@@ -52,13 +52,23 @@ pub struct RuleConf {
 /// `static_ipaddress`, `static_routes` and `static_rules`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StaticSpec {
-    /// Addresses, each with its interface (keepalived's default interface,
-    /// `eth0`, when no `dev` is given).
-    pub addresses: Vec<VipSpec>,
+    /// Addresses, each with its interface.
+    pub addresses: Vec<StaticAddress>,
     /// Routes.
     pub routes: Vec<RouteConf>,
     /// Rules.
     pub rules: Vec<RuleConf>,
+}
+
+/// A `static_ipaddress` entry and the interface it goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticAddress {
+    /// Its `dev`, else global `default_interface`, else keepalived's
+    /// default [`DEFAULT_INTERFACE`].
+    pub dev: String,
+    /// The address and its options; its `dev` is the one above (taken out:
+    /// always `None` here).
+    pub addr: VipSpec,
 }
 
 /// The keepalived default of `default_interface` (global_data.c).
@@ -243,11 +253,9 @@ pub fn map_statics(cfg: &Config, diags: &mut Vec<Diagnostic>) -> StaticSpec {
         .as_ref()
         .map_or(DEFAULT_INTERFACE, |d| d.value.as_str());
     for a in &cfg.static_ipaddress {
-        if let Some(mut v) = super::mapping::map_vip(a, diags) {
-            if v.dev.is_none() {
-                v.dev = Some(default_if.to_string());
-            }
-            s.addresses.push(v);
+        if let Some(mut addr) = super::mapping::map_vip(a, diags) {
+            let dev = addr.dev.take().unwrap_or_else(|| default_if.to_string());
+            s.addresses.push(StaticAddress { dev, addr });
         }
     }
     s.routes = cfg
@@ -282,7 +290,7 @@ mod tests {
         let mut s = map_statics(&c, &mut d);
         number_rules(s.rules.iter_mut());
         assert_eq!(s.addresses.len(), 2);
-        assert_eq!(s.addresses[1].dev.as_deref(), Some("eth0"));
+        assert_eq!(s.addresses[1].dev, "eth0");
         assert_eq!(s.routes[0].spec.protocol, RTPROT_KEEPALIVED);
         assert_eq!(s.routes[0].spec.metric, Some(5));
         assert_eq!(s.routes[0].spec.table, 100);
@@ -302,8 +310,9 @@ mod tests {
              static_ipaddress {\n 192.0.2.10\n 192.0.2.11 dev eth1\n}\n");
         let mut d = Vec::new();
         let s = map_statics(&c, &mut d);
-        let devs: Vec<Option<&str>> = s.addresses.iter().map(|a| a.dev.as_deref()).collect();
-        assert_eq!(devs, [Some("lo"), Some("eth1")]);
+        let devs: Vec<&str> = s.addresses.iter().map(|a| a.dev.as_str()).collect();
+        assert_eq!(devs, ["lo", "eth1"]);
+        assert!(s.addresses.iter().all(|a| a.addr.dev.is_none()));
     }
 
     #[test]

@@ -39,9 +39,8 @@ impl Router {
     pub(super) fn keep_node_keys(&self, config: &mut NodeConfig<Slot>, same_interface: bool) {
         for ni in &mut config.instances {
             let key = self.node.ids().find_map(|id| {
-                let s = self.node.data(id)?;
-                (s.spec.config.name == ni.data.spec.config.name
-                    && (!same_interface || s.ifindex == ni.ifindex))
+                let (s, inst) = (self.node.data(id)?, self.node.instance(id)?);
+                (inst.name() == ni.config.name && (!same_interface || s.ifindex == ni.ifindex))
                     .then(|| self.node.ifindex(id))
                     .flatten()
             });
@@ -86,10 +85,15 @@ impl Router {
         }
         scripting::apply_script_policy(&mut mapped);
         let changed = mapped.instances.iter().any(|new| {
+            // The node keeps configurations as vrrp-core validated them.
+            let config = new.config.clone().validated().ok();
             !self.node.ids().any(|id| {
-                self.node.data(id).is_some_and(|s| {
-                    s.spec == *new && host.ifindex(&s.iface).is_none_or(|i| i == s.ifindex)
-                })
+                let (Some(s), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+                    return false;
+                };
+                s.spec.same_apart_from_config(new)
+                    && config.as_ref() == Some(inst.config())
+                    && host.ifindex(&s.iface).is_none_or(|i| i == s.ifindex)
             })
         });
         if !changed {
@@ -110,7 +114,7 @@ impl Router {
         let mut config = Self::node_config(&mapped, host)?;
         self.keep_node_keys(&mut config, false);
         let now = self.clock.now();
-        let r = self.node.reconfigure(now, config, |old, new| {
+        let r = self.node.reconfigure(now, config, |(_, old), (_, new)| {
             if old.spec == new.spec && old.ifindex == new.ifindex {
                 Carry::Keep
             } else {
