@@ -25,6 +25,7 @@ use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
+use super::snmp::{TrapEvent, TrapInstance};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
@@ -206,6 +207,9 @@ pub struct Router {
     extra_garp: ExtraGarp,
     /// `static_ipaddress`, `static_routes`, `static_rules`.
     statics: Statics,
+    /// Where new Masters and rejected adverts go for the SNMP
+    /// notifications (none without SNMP).
+    trap_events: Option<tokio::sync::mpsc::Sender<TrapEvent>>,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -298,6 +302,7 @@ impl Router {
             promote: PromoteSecondaries::default(),
             extra_garp: ExtraGarp::default(),
             statics: Statics::default(),
+            trap_events: None,
         }
     }
 
@@ -717,6 +722,37 @@ impl Router {
         self.flush().await;
     }
 
+    /// Sends new Masters and rejected adverts to `tx` (the SNMP
+    /// notifications).
+    pub fn set_trap_events(&mut self, tx: tokio::sync::mpsc::Sender<TrapEvent>) {
+        self.trap_events = Some(tx);
+    }
+
+    /// The facts of instance `id` a notification carries.
+    fn trap_instance(&self, id: InstanceId) -> Option<TrapInstance> {
+        let (slot, inst) = (self.node.data(id)?, self.node.instance(id)?);
+        let cfg = inst.config();
+        Some(TrapInstance {
+            version: cfg.version,
+            family: cfg.family,
+            has_vips: !slot.spec.vips.is_empty(),
+            base_ifindex: slot.ifindex,
+            ifindex: slot.vmac.as_ref().map_or(slot.ifindex, |v| v.ifindex),
+            vrid: cfg.vrid,
+            address: cfg.primary_address,
+        })
+    }
+
+    /// Hands `event` to the SNMP side, if any (dropped when it lags).
+    fn trap_event(&self, event: impl FnOnce() -> Option<TrapEvent>) {
+        if let Some(tx) = &self.trap_events
+            && let Some(ev) = event()
+            && tx.try_send(ev).is_err()
+        {
+            debug!("SNMP notification dropped: the agent lags");
+        }
+    }
+
     /// Receive path: the node finds the instance, validates and handles.
     pub async fn on_packet(&mut self, p: Inbound) {
         let now = match p.received {
@@ -737,6 +773,13 @@ impl Router {
                 self.flush().await;
             }
             Err(RxError::Rejected { instance, reason }) => {
+                self.trap_event(|| {
+                    Some(TrapEvent::Rejected {
+                        instance: self.trap_instance(instance)?,
+                        from: p.src,
+                        reason,
+                    })
+                });
                 if let (Some(inst), Some(slot)) =
                     (self.node.instance(instance), self.node.data(instance))
                 {
@@ -923,6 +966,17 @@ impl Router {
                 self.mail.instance(&name, slot.spec.smtp_alert, to);
                 if let Some(l) = &mut self.lvs_sync {
                     l.on_state(&name, from, to);
+                }
+                // vrrp_notify.c send_instance_notifies: the RFC notifications
+                // for a new Master
+                if to == State::Master {
+                    let why = inst.counters().new_master_reason;
+                    self.trap_event(|| {
+                        Some(TrapEvent::NewMaster {
+                            instance: self.trap_instance(id)?,
+                            reason: why,
+                        })
+                    });
                 }
                 info!(
                     instance = %name,

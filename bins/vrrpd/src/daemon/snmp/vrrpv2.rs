@@ -11,7 +11,8 @@
 //!   (keepalived's value when it never heard another router);
 //! * the authentication key is never readable; the advert interval is in
 //!   seconds; every statistic is a Counter32;
-//! * `vrrpNotificationCntl` is disabled(2): vrrpd sends no traps;
+//! * `vrrpNotificationCntl` is enabled(1) with `enable_traps`, else
+//!   disabled(2) (the notifications themselves: [`super::traps`]);
 //! * every row is served (keepalived's walk shows only the first row of the
 //!   operations and statistics tables, see docs/keepalived.md §3.33).
 
@@ -68,9 +69,11 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
     for col in 1..=12 {
         t.declare(&stats(col));
     }
-    // vrrpNodeVersion 2; vrrpNotificationCntl disabled(2)
+    // vrrpNodeVersion 2; vrrpNotificationCntl enabled(1) with
+    // enable_traps, else disabled(2)
     t.insert(&oid(&[1, 1]), &[0], Value::Integer(2));
-    t.insert(&oid(&[1, 2]), &[0], Value::Integer(2));
+    let cntl = if input.traps { 1 } else { 2 };
+    t.insert(&oid(&[1, 2]), &[0], Value::Integer(cntl));
     let (mut chk, mut ver, mut vrid) = (0u64, 0u64, 0u64);
     for i in input.snapshot.instances.iter().filter(|i| suitable(i)) {
         let idx = [i.ifindex, u32::from(i.vrid)];
@@ -190,6 +193,10 @@ mod tests {
     }
 
     fn table(instances: Vec<InstanceSnapshot>) -> Table {
+        table_with(instances, false)
+    }
+
+    fn table_with(instances: Vec<InstanceSnapshot>, traps: bool) -> Table {
         let snapshot = Snapshot {
             pid: 1,
             instances,
@@ -201,6 +208,7 @@ mod tests {
             &MibInput {
                 snapshot: &snapshot,
                 since_start: Duration::from_secs(2),
+                traps,
             },
         );
         t
@@ -208,6 +216,14 @@ mod tests {
 
     fn get(t: &Table, s: &str) -> Value {
         t.get(&format!("1.3.6.1.2.1.68.{s}").parse().unwrap())
+    }
+
+    /// vrrp_snmp.c `vrrp_rfcv2_snmp_node_info`: enabled(1) with
+    /// `enable_traps`, disabled(2) without.
+    #[test]
+    fn notification_cntl_follows_enable_traps() {
+        assert_eq!(get(&table(vec![]), "1.2.0"), Value::Integer(2));
+        assert_eq!(get(&table_with(vec![], true), "1.2.0"), Value::Integer(1));
     }
 
     #[test]

@@ -17,10 +17,10 @@
 use std::net::IpAddr;
 
 use agentx_subagent::{Oid, Value};
-use vrrp_core::NewMasterReason;
 use vrrp_core::packet::Family;
 
 use super::mib::{MibInput, Table, timeticks, truth};
+use super::traps::new_master_reason;
 use crate::daemon::status::InstanceSnapshot;
 
 /// `vrrpv3MIB`: mib-2.207.
@@ -37,16 +37,6 @@ fn status(state: &str) -> i32 {
         "BACKUP" => 2,
         "MASTER" => 3,
         _ => 1,
-    }
-}
-
-/// `vrrpv3StatisticsNewMasterReason`.
-fn reason(r: NewMasterReason) -> i32 {
-    match r {
-        NewMasterReason::NotMaster => 0,
-        NewMasterReason::Priority => 1,
-        NewMasterReason::Preempted => 2,
-        NewMasterReason::MasterNoResponse => 3,
     }
 }
 
@@ -161,7 +151,11 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         }
         let transitions = u32::try_from(c.master_transitions).unwrap_or(u32::MAX);
         t.insert(&stats(1), &idx, Value::Counter32(transitions));
-        t.insert(&stats(2), &idx, Value::Integer(reason(c.new_master_reason)));
+        t.insert(
+            &stats(2),
+            &idx,
+            Value::Integer(new_master_reason(c.new_master_reason)),
+        );
         t.insert(&stats(3), &idx, c64(c.rcvd_advertisements));
         t.insert(&stats(4), &idx, c64(c.adv_interval_errors));
         t.insert(&stats(5), &idx, c64(c.ip_ttl_errors));
@@ -205,8 +199,8 @@ mod tests {
     use std::time::Duration;
 
     use agentx_subagent::MibView;
-    use vrrp_core::Counters;
     use vrrp_core::packet::Version;
+    use vrrp_core::{Counters, NewMasterReason};
 
     use super::*;
     use crate::daemon::status::Snapshot;
@@ -261,6 +255,7 @@ mod tests {
             &MibInput {
                 snapshot: &snapshot,
                 since_start: Duration::from_millis(4210),
+                traps: false,
             },
         );
         t
