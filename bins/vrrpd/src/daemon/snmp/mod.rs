@@ -4,6 +4,7 @@
 //! `enable_traps` adds their notifications.
 //!
 //! * [`mib`]: the ordered OID → value table and its input;
+//! * [`rows`]: the instance rows both MIBs walk and what they share;
 //! * [`vrrpv3`]: VRRPv3-MIB as a pure function of the status snapshot;
 //! * [`vrrpv2`]: VRRP-MIB (RFC 2787) likewise, for VRRPv2 IPv4 instances;
 //! * [`traps`]: the notifications of both MIBs, from router events;
@@ -11,6 +12,7 @@
 
 pub mod agent;
 pub mod mib;
+pub mod rows;
 pub mod traps;
 pub mod vrrpv2;
 pub mod vrrpv3;
