@@ -26,7 +26,9 @@
 //! OIDs and values) must be equal between the setups once sysUpTime.0 and
 //! the router's interface index are normalised, the phase 1 ones (two
 //! instances whose timers expire together) are sorted, and phase 3's
-//! repeats (one per advert) are counted as one.
+//! repeats (one per advert) are counted as one. After phase 4 a walk of
+//! vrrpv3StatisticsProtoErrReason must be equal too (the last error's
+//! reason).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -233,6 +235,25 @@ impl Setup {
         }
     }
 
+    /// `snmpwalk` of vrrpv3StatisticsProtoErrReason, the interface index
+    /// as `IF`.
+    fn proto_err_reasons(&self, ifindex: &str) -> Vec<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &self.ns, "snmpwalk", "-v2c", "-c", "public",
+            ])
+            .args(["-On", "-t", "2", "-r", "1", "127.0.0.1:11161"])
+            .arg(".1.3.6.1.2.1.207.1.2.5.1.6")
+            .env("SNMP_PERSISTENT_DIR", self.dir.join("persist"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.replace(&format!(".6.{ifindex}."), ".6.IF."))
+            .collect()
+    }
+
     /// Whether the router holds `vip` on eth0.
     fn holds(&self, vip: &str) -> bool {
         sh(&format!("ip -n {} -4 -o addr show dev eth0", self.ns)).contains(&format!(" {vip}/"))
@@ -413,8 +434,11 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
     std::thread::sleep(Duration::from_secs(1));
     let errors: Vec<String> = s.traps(&ifindex).into_iter().skip(seen).collect();
     phases.push(errors);
+    // the MIB keeps the last protocol error's reason
+    phases.push(s.proto_err_reasons(&ifindex));
 
     let who = if vrrpd { "vrrpd" } else { "keepalived" };
+    // phase 5 is the walk
     for (i, p) in phases.iter().enumerate() {
         eprintln!("{who}, phase {}:\n  {}", i + 1, p.join("\n  "));
     }
@@ -430,7 +454,14 @@ fn notifications_equal_keepalived() {
     ) {
         return;
     }
-    for tool in ["keepalived", "snmpd", "snmptrapd", "python3", "ip"] {
+    for tool in [
+        "keepalived",
+        "snmpd",
+        "snmptrapd",
+        "snmpwalk",
+        "python3",
+        "ip",
+    ] {
         if !have(tool) {
             eprintln!("SKIPPED: {tool} not installed");
             return;
@@ -464,4 +495,14 @@ fn notifications_equal_keepalived() {
     assert_eq!(v[1], k[1], "Master again after the peer left");
     assert_eq!(v[2], k[2], "authentication failures");
     assert_eq!(v[3], k[3], "protocol errors");
+    assert_eq!(
+        k[4].len(),
+        2,
+        "keepalived's vrrpv3StatisticsProtoErrReason: {:?}",
+        k[4]
+    );
+    assert_eq!(
+        v[4], k[4],
+        "vrrpv3StatisticsProtoErrReason after the errors"
+    );
 }

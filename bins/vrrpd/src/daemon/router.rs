@@ -86,6 +86,9 @@ struct Slot {
     transitions: Vec<(State, State, u64)>,
     /// `virtual_routes` / `virtual_rules` and which of them are set.
     routes: RouteSet,
+    /// The last advert rejected for a TTL, version or checksum error
+    /// (keepalived `proto_err_reason`, vrrp.c `vrrp_check_packet`).
+    last_protocol_error: Option<DropReason>,
 }
 
 impl Slot {
@@ -353,6 +356,7 @@ impl Router {
             vmac: None,
             transitions: Vec::new(),
             routes: RouteSet::new(&spec.routes, &spec.rules),
+            last_protocol_error: None,
             spec,
         })
     }
@@ -773,6 +777,11 @@ impl Router {
                 self.flush().await;
             }
             Err(RxError::Rejected { instance, reason }) => {
+                if super::snmp::traps::proto_error_reason(reason).is_some()
+                    && let Some(slot) = self.node.data_mut(instance)
+                {
+                    slot.last_protocol_error = Some(reason);
+                }
                 self.trap_event(|| {
                     Some(TrapEvent::Rejected {
                         instance: self.trap_instance(instance)?,
@@ -1595,6 +1604,7 @@ impl Router {
                 slot.installed = old.installed;
                 slot.vmac = old.vmac;
                 slot.transitions = old.transitions;
+                slot.last_protocol_error = old.last_protocol_error;
             }
             if self
                 .node
@@ -1736,6 +1746,7 @@ impl Router {
                         .map(|a| format!("{}/{}", a.addr, a.prefix_len))
                         .collect(),
                     counters: st.counters,
+                    last_protocol_error: s.last_protocol_error,
                     drops,
                     transitions: s
                         .transitions

@@ -163,6 +163,7 @@ mod tests {
                 version_errors: 2,
                 ..Counters::default()
             },
+            last_protocol_error: None,
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
         }

@@ -21,7 +21,7 @@ use vrrp_core::packet::Family;
 
 use super::mib::{MibInput, Table, truth};
 use super::rows::{declare, rows};
-use super::traps::new_master_reason;
+use super::traps::{new_master_reason, proto_error_reason};
 use crate::daemon::status::InstanceSnapshot;
 
 /// `vrrpv3MIB`: mib-2.207.
@@ -130,20 +130,13 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
     t.insert(&oid(&[1, 2, 4]), &[0], Value::TimeTicks(0));
 }
 
-/// `vrrpv3StatisticsProtoErrReason` of the last protocol error:
-/// noError(0), ipTtlError(1), versionError(2), checksumError(3),
-/// vrIdError(4). Only the counters are kept, so an instance that has seen
-/// errors of one kind only reports that kind, and one that has seen several
-/// kinds reports the first of them in this order (keepalived keeps the last).
+/// `vrrpv3StatisticsProtoErrReason`: the reason of the last advert rejected
+/// for a TTL, version or checksum error, noError(0) before one (keepalived
+/// keeps the last one, vrrp.c `vrrp_check_packet`).
 fn proto_err_reason(i: &InstanceSnapshot) -> i32 {
-    let c = &i.counters;
-    let kinds = [
-        (c.ip_ttl_errors, 1),
-        (c.version_errors, 2),
-        (c.checksum_errors, 3),
-        (c.vrid_errors, 4),
-    ];
-    kinds.iter().find(|(n, _)| *n > 0).map_or(0, |(_, r)| *r)
+    i.last_protocol_error
+        .and_then(proto_error_reason)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -191,6 +184,7 @@ mod tests {
                 checksum_errors: 1,
                 ..Counters::default()
             },
+            last_protocol_error: Some(vrrp_core::packet::DropReason::BadChecksum),
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
         }
