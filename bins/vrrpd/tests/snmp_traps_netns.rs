@@ -8,11 +8,11 @@
 //! master on a unix socket, `trap2sink` to a snmptrapd in the same
 //! namespace that prints every notification with numeric OIDs) and a peer
 //! namespace joined by a veth pair. The router's configuration is the same
-//! in both setups (`enable_snmp_rfc`, `enable_traps`, a VRRPv3 instance and
-//! a VRRPv2 one with a password); the peer always runs keepalived, so the
+//! in both setups (`enable_snmp_rfc`, `enable_traps`, VRRPv3 IPv4 and IPv6
+//! instances and a VRRPv2 one with a password); the peer always runs keepalived, so the
 //! stimulus is the same. The phases:
 //!
-//! 1. the router starts and becomes Master of both instances;
+//! 1. the router starts and becomes Master of every instance;
 //! 2. a peer with a higher priority on the VRRPv3 instance takes over, then
 //!    stops (its priority 0 makes the router Master again);
 //! 3. a peer with another password on the VRRPv2 instance becomes Master
@@ -71,6 +71,8 @@ impl Setup {
         };
         sh(&format!(
             "ip netns add {name} && ip netns add {peer} && \
+             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
+             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
              ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
              ip -n {name} link set eth0 address 02:00:00:5e:ab:01 && \
              ip -n {peer} link set eth0 address 02:00:00:5e:ab:02 && \
@@ -315,7 +317,9 @@ fn router_config(sock: &std::path::Path) -> String {
          priority 150\n advert_int 1\n version 2\n authentication {{\n  auth_type PASS\n  \
          auth_pass secret\n }}\n virtual_ipaddress {{\n  10.9.0.54/32\n }}\n}}\n\
          vrrp_instance V3 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
-         priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  10.9.0.51/32\n }}\n}}\n",
+         priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  10.9.0.51/32\n }}\n}}\n\
+         vrrp_instance V6 {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
+         priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  fd00:9::52/64\n }}\n}}\n",
         sock.display()
     )
 }
@@ -394,8 +398,8 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
     s.daemon(&ns, "router", &conf, vrrpd);
     let mut phases = Vec::new();
 
-    // 1. Master of both instances: 3 notifications.
-    let start = s.traps_until(&ifindex, 0, 25, &|t| t.len() >= 3);
+    // 1. Master of every instance: 4 notifications.
+    let start = s.traps_until(&ifindex, 0, 25, &|t| t.len() >= 4);
     std::thread::sleep(Duration::from_secs(1));
     let mut seen = s.traps(&ifindex).len();
     phases.push(start);
@@ -470,7 +474,7 @@ fn notifications_equal_keepalived() {
     let k = run(false);
     let v = run(true);
     // keepalived's own sequence is what the phases expect
-    assert_eq!(k[0].len(), 3, "keepalived at start: {:?}", k[0]);
+    assert_eq!(k[0].len(), 4, "keepalived at start: {:?}", k[0]);
     let new_master_v2 = ".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.2.1.68.0.1";
     let pos = |p: &[String], needle: &str| p.iter().position(|l| l.contains(needle));
     for (who, p) in [("keepalived", &k), ("vrrpd", &v)] {
@@ -497,7 +501,7 @@ fn notifications_equal_keepalived() {
     assert_eq!(v[3], k[3], "protocol errors");
     assert_eq!(
         k[4].len(),
-        2,
+        3,
         "keepalived's vrrpv3StatisticsProtoErrReason: {:?}",
         k[4]
     );
