@@ -9,7 +9,7 @@
 //! namespace that prints every notification with numeric OIDs) and a peer
 //! namespace joined by a veth pair. The router's configuration is the same
 //! in both setups (`enable_snmp_rfc`, `enable_traps`, VRRPv3 IPv4 and IPv6
-//! instances and a VRRPv2 one with a password); the peer always runs keepalived, so the
+//! instances, a VRRPv3 one with `use_vmac` and a VRRPv2 one with a password); the peer always runs keepalived, so the
 //! stimulus is the same. The phases:
 //!
 //! 1. the router starts and becomes Master of every instance;
@@ -19,8 +19,9 @@
 //!    there (it cannot authenticate the router) and sends adverts the router
 //!    rejects;
 //! 4. hand-made adverts from the peer namespace (a Python raw socket): a
-//!    TTL of 64, a VRRPv2 advert to the VRRPv3 instance, a bad checksum, and
-//!    a TTL of 64 to the VRRPv2 instance.
+//!    TTL of 64, a VRRPv2 advert to the VRRPv3 instance, a bad checksum, a
+//!    TTL of 64 to the VRRPv2 instance and one to the VMAC instance (whose
+//!    notification is indexed by the VMAC's interface index, `VIF`).
 //!
 //! The notifications received in each phase (notification OID, VarBind
 //! OIDs and values) must be equal between the setups once sysUpTime.0 and
@@ -84,8 +85,9 @@ impl Setup {
         s
     }
 
-    fn ifindex(&self) -> String {
-        let text = sh(&format!("ip -j -n {} link show dev eth0", self.ns));
+    /// The index of the router's interface `dev`.
+    fn ifindex(&self, dev: &str) -> String {
+        let text = sh(&format!("ip -j -n {} link show dev {dev}", self.ns));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v[0]["ifindex"].to_string()
     }
@@ -208,7 +210,7 @@ impl Setup {
 
     /// The notifications received so far, normalised: sysUpTime.0's value
     /// and the router's interface index replaced.
-    fn traps(&self, ifindex: &str) -> Vec<String> {
+    fn traps(&self, ifindex: &Indexes) -> Vec<String> {
         let text = std::fs::read_to_string(self.traps_file()).unwrap_or_default();
         text.lines()
             .filter_map(|l| l.strip_prefix("TRAP "))
@@ -222,7 +224,7 @@ impl Setup {
     /// `secs`; then the notifications received after the first `from`.
     fn traps_until(
         &self,
-        ifindex: &str,
+        ifindex: &Indexes,
         from: usize,
         secs: u64,
         ready: &dyn Fn(&[String]) -> bool,
@@ -239,7 +241,7 @@ impl Setup {
 
     /// `snmpwalk` of vrrpv3StatisticsProtoErrReason, the interface index
     /// as `IF`.
-    fn proto_err_reasons(&self, ifindex: &str) -> Vec<String> {
+    fn proto_err_reasons(&self, ifindex: &Indexes) -> Vec<String> {
         let out = Command::new("ip")
             .args([
                 "netns", "exec", &self.ns, "snmpwalk", "-v2c", "-c", "public",
@@ -252,7 +254,7 @@ impl Setup {
             .unwrap();
         String::from_utf8_lossy(&out.stdout)
             .lines()
-            .map(|l| l.replace(&format!(".6.{ifindex}."), ".6.IF."))
+            .map(|l| l.replace(&format!(".6.{}.", ifindex[0].0), ".6.IF."))
             .collect()
     }
 
@@ -277,9 +279,13 @@ impl Drop for Setup {
     }
 }
 
+/// Interface indexes and what they are shown as.
+type Indexes = [(String, &'static str)];
+
 /// One notification line with sysUpTime.0's value as `T` and the router's
-/// interface index (the first sub-identifier after a column) as `IF`.
-fn normalise(line: &str, ifindex: &str) -> String {
+/// interface indexes (the first sub-identifier after a column) as their
+/// labels in `ifindex`.
+fn normalise(line: &str, ifindex: &Indexes) -> String {
     line.split('\t')
         .map(|vb| {
             let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
@@ -299,9 +305,9 @@ fn normalise(line: &str, ifindex: &str) -> String {
                 _ => usize::MAX,
             };
             if let Some(p) = parts.get_mut(at)
-                && p == ifindex
+                && let Some((_, label)) = ifindex.iter().find(|(i, _)| i == p)
             {
-                *p = "IF".into();
+                *p = (*label).into();
             }
             format!("{} = {}", parts.join("."), value.trim_end())
         })
@@ -319,7 +325,9 @@ fn router_config(sock: &std::path::Path) -> String {
          vrrp_instance V3 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
          priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  10.9.0.51/32\n }}\n}}\n\
          vrrp_instance V6 {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
-         priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  fd00:9::52/64\n }}\n}}\n",
+         priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  fd00:9::52/64\n }}\n}}\n\
+         vrrp_instance VM {{\n state BACKUP\n interface eth0\n use_vmac\n virtual_router_id 57\n \
+         priority 150\n advert_int 1\n version 3\n virtual_ipaddress {{\n  10.9.0.57/32\n }}\n}}\n",
         sock.display()
     )
 }
@@ -370,6 +378,7 @@ for vrid, version, ttl, good, vip in [
     (51, 2, 255, True, "10.9.0.51"),
     (51, 3, 255, False, "10.9.0.51"),
     (54, 2, 64, True, "10.9.0.54"),
+    (57, 3, 64, True, "10.9.0.57"),
 ]:
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
     s.sendto(advert(vrid, version, good, vip), ("224.0.0.18", 0))
@@ -393,13 +402,19 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
     let mut s = Setup::new(name);
     let (ns, peer) = (s.ns.clone(), s.peer.clone());
     s.snmp();
-    let ifindex = s.ifindex();
     let conf = router_config(&s.agentx());
     s.daemon(&ns, "router", &conf, vrrpd);
+    // the VMAC of VRID 57, made by the daemon
+    let end = Instant::now() + Duration::from_secs(15);
+    while !sh(&format!("ip -n {ns} -o link show")).contains(" vrrp.57@") {
+        assert!(Instant::now() < end, "no VMAC vrrp.57 after 15 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ifindex = [(s.ifindex("eth0"), "IF"), (s.ifindex("vrrp.57"), "VIF")];
     let mut phases = Vec::new();
 
-    // 1. Master of every instance: 4 notifications.
-    let start = s.traps_until(&ifindex, 0, 25, &|t| t.len() >= 4);
+    // 1. Master of every instance: 5 notifications.
+    let start = s.traps_until(&ifindex, 0, 25, &|t| t.len() >= 5);
     std::thread::sleep(Duration::from_secs(1));
     let mut seen = s.traps(&ifindex).len();
     phases.push(start);
@@ -434,7 +449,7 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
         "ip netns exec {peer} python3 {}",
         script.display()
     ));
-    s.traps_until(&ifindex, seen, 10, &|t| t.len() >= 4);
+    s.traps_until(&ifindex, seen, 10, &|t| t.len() >= 5);
     std::thread::sleep(Duration::from_secs(1));
     let errors: Vec<String> = s.traps(&ifindex).into_iter().skip(seen).collect();
     phases.push(errors);
@@ -474,7 +489,7 @@ fn notifications_equal_keepalived() {
     let k = run(false);
     let v = run(true);
     // keepalived's own sequence is what the phases expect
-    assert_eq!(k[0].len(), 4, "keepalived at start: {:?}", k[0]);
+    assert_eq!(k[0].len(), 5, "keepalived at start: {:?}", k[0]);
     let new_master_v2 = ".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.2.1.68.0.1";
     let pos = |p: &[String], needle: &str| p.iter().position(|l| l.contains(needle));
     for (who, p) in [("keepalived", &k), ("vrrpd", &v)] {
@@ -485,7 +500,7 @@ fn notifications_equal_keepalived() {
     }
     assert_eq!(k[1].len(), 1, "keepalived after the takeover: {:?}", k[1]);
     assert!(!k[2].is_empty(), "keepalived sent no vrrpTrapAuthFailure");
-    assert_eq!(k[3].len(), 4, "keepalived's protocol errors: {:?}", k[3]);
+    assert_eq!(k[3].len(), 5, "keepalived's protocol errors: {:?}", k[3]);
     let sorted = |p: &[String]| {
         let mut p = p.to_vec();
         p.sort();
@@ -501,7 +516,7 @@ fn notifications_equal_keepalived() {
     assert_eq!(v[3], k[3], "protocol errors");
     assert_eq!(
         k[4].len(),
-        3,
+        4,
         "keepalived's vrrpv3StatisticsProtoErrReason: {:?}",
         k[4]
     );
