@@ -21,7 +21,8 @@
 //! 4. hand-made adverts from the peer namespace (a Python raw socket): a
 //!    TTL of 64, a VRRPv2 advert to the VRRPv3 instance, a bad checksum, a
 //!    TTL of 64 to the VRRPv2 instance and one to the VMAC instance (whose
-//!    notification is indexed by the VMAC's interface index, `VIF`).
+//!    notification is indexed by the VMAC's interface index, `VIF`), then
+//!    VRRPv2 adverts without authentication and with an unknown type.
 //!
 //! The notifications received in each phase (notification OID, VarBind
 //! OIDs and values) must be equal between the setups once sysUpTime.0 and
@@ -344,7 +345,8 @@ const PEER_WRONG_PASS: &str = "global_defs {\n router_id peer\n}\n\
     auth_pass wrong\n }\n virtual_ipaddress {\n  10.9.0.54/32\n }\n}\n";
 
 /// Phase 4's adverts, sent from 10.9.0.2 to 224.0.0.18 with a raw socket,
-/// 300 ms apart: (VRID, version, TTL, checksum right).
+/// 300 ms apart: (VRID, version, TTL, checksum right, address, VRRPv2 auth
+/// type).
 const BAD_ADVERTS: &str = r#"
 import socket, struct, sys, time
 
@@ -357,14 +359,14 @@ def csum(b):
     return ~s & 0xffff
 
 src, dst = socket.inet_aton("10.9.0.2"), socket.inet_aton("224.0.0.18")
-def advert(vrid, version, good, vip):
+def advert(vrid, version, good, vip, auth=1):
     addr = socket.inet_aton(vip)
     if version == 3:
         body = struct.pack("!BBBBH", 0x31, vrid, 100, 1, 100)
         pseudo = src + dst + struct.pack("!BBH", 0, 112, 8 + 4)
         c = csum(pseudo + body + b"\0\0" + addr)
     else:
-        body = struct.pack("!BBBBBB", 0x21, vrid, 100, 1, 1, 1)
+        body = struct.pack("!BBBBBB", 0x21, vrid, 100, 1, auth, 1)
         c = csum(body + b"\0\0" + addr + b"secret\0\0")
         addr += b"secret\0\0"
     if not good:
@@ -373,15 +375,17 @@ def advert(vrid, version, good, vip):
 
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, src)
-for vrid, version, ttl, good, vip in [
-    (51, 3, 64, True, "10.9.0.51"),
-    (51, 2, 255, True, "10.9.0.51"),
-    (51, 3, 255, False, "10.9.0.51"),
-    (54, 2, 64, True, "10.9.0.54"),
-    (57, 3, 64, True, "10.9.0.57"),
+for vrid, version, ttl, good, vip, auth in [
+    (51, 3, 64, True, "10.9.0.51", 1),
+    (51, 2, 255, True, "10.9.0.51", 1),
+    (51, 3, 255, False, "10.9.0.51", 1),
+    (54, 2, 64, True, "10.9.0.54", 1),
+    (57, 3, 64, True, "10.9.0.57", 1),
+    (54, 2, 255, True, "10.9.0.54", 0),
+    (54, 2, 255, True, "10.9.0.54", 7),
 ]:
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
-    s.sendto(advert(vrid, version, good, vip), ("224.0.0.18", 0))
+    s.sendto(advert(vrid, version, good, vip, auth), ("224.0.0.18", 0))
     time.sleep(0.3)
 "#;
 
@@ -449,7 +453,7 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
         "ip netns exec {peer} python3 {}",
         script.display()
     ));
-    s.traps_until(&ifindex, seen, 10, &|t| t.len() >= 5);
+    s.traps_until(&ifindex, seen, 10, &|t| t.len() >= 7);
     std::thread::sleep(Duration::from_secs(1));
     let errors: Vec<String> = s.traps(&ifindex).into_iter().skip(seen).collect();
     phases.push(errors);
@@ -500,7 +504,7 @@ fn notifications_equal_keepalived() {
     }
     assert_eq!(k[1].len(), 1, "keepalived after the takeover: {:?}", k[1]);
     assert!(!k[2].is_empty(), "keepalived sent no vrrpTrapAuthFailure");
-    assert_eq!(k[3].len(), 5, "keepalived's protocol errors: {:?}", k[3]);
+    assert_eq!(k[3].len(), 7, "keepalived's protocol errors: {:?}", k[3]);
     let sorted = |p: &[String]| {
         let mut p = p.to_vec();
         p.sort();
