@@ -211,8 +211,10 @@ pub struct Router {
     /// `static_ipaddress`, `static_routes`, `static_rules`.
     statics: Statics,
     /// Where new Masters and rejected adverts go for the SNMP
-    /// notifications (none without SNMP).
+    /// notifications.
     trap_events: Option<tokio::sync::mpsc::Sender<TrapEvent>>,
+    /// `enable_traps` with a MIB served: events are worth sending.
+    traps_on: bool,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -306,6 +308,7 @@ impl Router {
             extra_garp: ExtraGarp::default(),
             statics: Statics::default(),
             trap_events: None,
+            traps_on: false,
         }
     }
 
@@ -409,6 +412,7 @@ impl Router {
         self.remove_leftovers(host).await;
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
+        self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
         self.join_groups();
         self.want_promote_secondaries();
@@ -747,9 +751,10 @@ impl Router {
         })
     }
 
-    /// Hands `event` to the SNMP side, if any (dropped when it lags).
+    /// Hands `event` to the SNMP side when notifications are on (dropped
+    /// when it lags).
     fn trap_event(&self, event: impl FnOnce() -> Option<TrapEvent>) {
-        if let Some(tx) = &self.trap_events
+        if let Some(tx) = self.trap_events.as_ref().filter(|_| self.traps_on)
             && let Some(ev) = event()
             && tx.try_send(ev).is_err()
         {
@@ -1616,6 +1621,7 @@ impl Router {
         }
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
+        self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
