@@ -782,7 +782,7 @@ impl Router {
                 self.flush().await;
             }
             Err(RxError::Rejected { instance, reason }) => {
-                if super::snmp::traps::proto_error_reason(reason).is_some()
+                if super::snmp::vrrpv3::proto_error_reason(reason).is_some()
                     && let Some(slot) = self.node.data_mut(instance)
                 {
                     slot.last_protocol_error = Some(reason);

@@ -26,7 +26,8 @@ use agentx_subagent::{Oid, Value, VarBind};
 use vrrp_core::NewMasterReason;
 use vrrp_core::packet::{DropReason, Family, Version};
 
-use super::{vrrpv2, vrrpv3};
+use super::vrrpv2;
+use super::vrrpv3::{self, new_master_reason, proto_error_reason};
 
 /// The instance facts a notification is built from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,30 +103,6 @@ fn auth_error_type(r: DropReason) -> Option<i32> {
         DropReason::AuthTypeMismatch => Some(2),
         DropReason::AuthFailure => Some(3),
         _ => None,
-    }
-}
-
-/// RFC 6527 `vrrpv3StatisticsProtoErrReason`: ipTtlError(1),
-/// versionError(2), checksumError(3) — the reasons keepalived's
-/// `vrrp_check_packet` notifies (a unicast peer's TTL out of its bounds is
-/// a TTL error too; vrIdError(4) is never sent: an advert for another VRID
-/// reaches no instance).
-pub fn proto_error_reason(r: DropReason) -> Option<i32> {
-    match r {
-        DropReason::BadTtl | DropReason::UnicastTtlOutOfRange => Some(1),
-        DropReason::VersionMismatch => Some(2),
-        DropReason::BadChecksum => Some(3),
-        _ => None,
-    }
-}
-
-/// `vrrpv3StatisticsNewMasterReason`.
-pub fn new_master_reason(r: NewMasterReason) -> i32 {
-    match r {
-        NewMasterReason::NotMaster => 0,
-        NewMasterReason::Priority => 1,
-        NewMasterReason::Preempted => 2,
-        NewMasterReason::MasterNoResponse => 3,
     }
 }
 

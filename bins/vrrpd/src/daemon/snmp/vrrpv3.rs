@@ -17,11 +17,11 @@
 use std::net::IpAddr;
 
 use agentx_subagent::{Oid, Value};
-use vrrp_core::packet::Family;
+use vrrp_core::NewMasterReason;
+use vrrp_core::packet::{DropReason, Family};
 
 use super::mib::{MibInput, Table, truth};
 use super::rows::{declare, rows};
-use super::traps::{new_master_reason, proto_error_reason};
 use crate::daemon::status::InstanceSnapshot;
 
 /// `vrrpv3MIB`: mib-2.207.
@@ -29,6 +29,30 @@ pub const ROOT: [u32; 7] = [1, 3, 6, 1, 2, 1, 207];
 
 fn oid(tail: &[u32]) -> Oid {
     Oid::from(ROOT).child(tail)
+}
+
+/// RFC 6527 `vrrpv3StatisticsProtoErrReason`: ipTtlError(1),
+/// versionError(2), checksumError(3) — the reasons keepalived's
+/// `vrrp_check_packet` notifies (a unicast peer's TTL out of its bounds is
+/// a TTL error too; vrIdError(4) is never sent: an advert for another VRID
+/// reaches no instance).
+pub fn proto_error_reason(r: DropReason) -> Option<i32> {
+    match r {
+        DropReason::BadTtl | DropReason::UnicastTtlOutOfRange => Some(1),
+        DropReason::VersionMismatch => Some(2),
+        DropReason::BadChecksum => Some(3),
+        _ => None,
+    }
+}
+
+/// `vrrpv3StatisticsNewMasterReason`.
+pub fn new_master_reason(r: NewMasterReason) -> i32 {
+    match r {
+        NewMasterReason::NotMaster => 0,
+        NewMasterReason::Priority => 1,
+        NewMasterReason::Preempted => 2,
+        NewMasterReason::MasterNoResponse => 3,
+    }
 }
 
 fn inet_type(f: Family) -> u32 {
