@@ -22,7 +22,7 @@ pub use pdu::{
     Response, SearchRange, Value, VarBind,
 };
 pub use session::{
-    Config, Event, LossReason, MibView, Registration, Session, SessionError, SetPhase,
+    Config, Event, LossReason, MibView, Registration, Session, SessionError, SetPhase, notification,
 };
 
 /// The crate README's example, compiled and run as a doctest.

@@ -25,10 +25,29 @@ use crate::pdu::{
     ResError, Response, SearchRange, Value, VarBind,
 };
 
-/// sysUpTime.0 (SNMPv2-MIB), the first VarBind of a notification.
+/// sysUpTime.0 (SNMPv2-MIB), the first VarBind of a notification when present.
 pub const SYS_UP_TIME_0: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 3, 0];
-/// snmpTrapOID.0 (SNMPv2-MIB), the second VarBind of a notification.
+/// snmpTrapOID.0 (SNMPv2-MIB), the VarBind after sysUpTime.0 in a notification.
 pub const SNMP_TRAP_OID_0: [u32; 11] = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
+
+/// The VarBindList of an agentx-Notify-PDU (RFC 2741 §6.2.10): sysUpTime.0
+/// first when given, snmpTrapOID.0 (`trap_oid`) next, then `varbinds`.
+pub fn notification(
+    sys_up_time: Option<u32>,
+    trap_oid: Oid,
+    varbinds: Vec<VarBind>,
+) -> Vec<VarBind> {
+    let mut vbs = Vec::with_capacity(varbinds.len() + 2);
+    if let Some(t) = sys_up_time {
+        vbs.push(VarBind::new(Oid::from(SYS_UP_TIME_0), Value::TimeTicks(t)));
+    }
+    vbs.push(VarBind::new(
+        Oid::from(SNMP_TRAP_OID_0),
+        Value::ObjectIdentifier(trap_oid),
+    ));
+    vbs.extend(varbinds);
+    vbs
+}
 
 /// A region to register once the session is open (RFC 2741 §6.2.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -353,29 +372,22 @@ impl Session {
         self.state = State::Closed;
     }
 
-    /// Sends a notification (RFC 2741 §6.2.10, §7.1.10): sysUpTime.0 and
-    /// snmpTrapOID.0 first, as SNMPv2-MIB requires, then `varbinds`.
-    /// Returns the packet id that [`Event::NotifyAnswered`] will carry.
+    /// Sends a notification (RFC 2741 §6.2.10, §7.1.10): sysUpTime.0 when
+    /// `sys_up_time` is given, then snmpTrapOID.0, then `varbinds`. Without
+    /// sysUpTime.0 the master puts in its own (§6.2.10: it is optional,
+    /// snmpTrapOID.0 is not). Returns the packet id that
+    /// [`Event::NotifyAnswered`] will carry.
     pub fn notify(
         &mut self,
         now: Instant,
-        sys_up_time: u32,
+        sys_up_time: Option<u32>,
         trap_oid: Oid,
         varbinds: Vec<VarBind>,
     ) -> Result<u32, SessionError> {
         let State::Open(id) = self.state else {
             return Err(SessionError::NotOpen);
         };
-        let mut vbs = Vec::with_capacity(varbinds.len() + 2);
-        vbs.push(VarBind::new(
-            Oid::from(SYS_UP_TIME_0),
-            Value::TimeTicks(sys_up_time),
-        ));
-        vbs.push(VarBind::new(
-            Oid::from(SNMP_TRAP_OID_0),
-            Value::ObjectIdentifier(trap_oid),
-        ));
-        vbs.extend(varbinds);
+        let vbs = notification(sys_up_time, trap_oid, varbinds);
         Ok(self.request(now, id, None, Payload::Notify(vbs), Pending::Notify)?)
     }
 

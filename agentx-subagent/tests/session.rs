@@ -389,7 +389,7 @@ fn notify_puts_uptime_and_trap_oid_first() {
     let mib = TestMib::new();
     let mut s = Session::new(config(), t0);
     assert_eq!(
-        s.notify(t0, 1, oid("1.3.6.1.4.1.9586.100.5.2.10.0.2"), vec![]),
+        s.notify(t0, Some(1), oid("1.3.6.1.4.1.9586.100.5.2.10.0.2"), vec![]),
         Err(SessionError::NotOpen)
     );
     let mut s = open(t0, &mib);
@@ -400,7 +400,7 @@ fn notify_puts_uptime_and_trap_oid_first() {
     let id = s
         .notify(
             t0,
-            12345,
+            Some(12345),
             oid("1.3.6.1.4.1.9586.100.5.2.10.0.2"),
             vec![extra.clone()],
         )
@@ -435,6 +435,25 @@ fn notify_puts_uptime_and_trap_oid_first() {
             packet_id: id,
             error: ResError::PROCESSING_ERROR
         }]
+    );
+}
+
+#[test]
+fn notify_without_uptime_starts_with_the_trap_oid() {
+    let t0 = Instant::now();
+    let mib = TestMib::new();
+    let mut s = open(t0, &mib);
+    let id = s
+        .notify(t0, None, oid("1.3.6.1.2.1.207.0.1"), vec![])
+        .unwrap();
+    let out = sent(&mut s);
+    assert_eq!(out[0].packet_id, id);
+    assert_eq!(
+        out[0].payload,
+        Payload::Notify(vec![VarBind::new(
+            oid("1.3.6.1.6.3.1.1.4.1.0"),
+            Value::ObjectIdentifier(oid("1.3.6.1.2.1.207.0.1"))
+        )])
     );
 }
 

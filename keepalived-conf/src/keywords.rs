@@ -69,6 +69,10 @@ const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logg
                         nftables table keepalived the same way";
 const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
                     command instead";
+const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB over SNMP (AgentX) and, with \
+                                   enable_traps, send its vrrpInstanceStateChange and \
+                                   vrrpSyncGroupStateChange traps; use --metrics-listen or \
+                                   the status command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
 const BFD_SESSION: &str = "run the BFD session with this setting (vrrpd maps it, but BFD \
@@ -162,14 +166,21 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         VL,
         "raise its own scheduling priority when it misses timers",
     ),
-    row("global_defs", "enable_snmp_vrrp", V, SNMP),
+    row("global_defs", "enable_snmp_vrrp", V, SNMP_KEEPALIVED_MIB),
     row("global_defs", "enable_snmp_checker", L, SNMP),
-    row("global_defs", "enable_snmp_keepalived", VL, SNMP),
+    row(
+        "global_defs",
+        "enable_snmp_keepalived",
+        VL,
+        SNMP_KEEPALIVED_MIB,
+    ),
+    // vrrpd sends the VRRP-MIB and VRRPv3-MIB notifications; the checker's
+    // (KEEPALIVED-MIB) are not sent
     row(
         "global_defs",
         "enable_traps",
-        VL,
-        "send SNMP traps on state changes",
+        L,
+        "send SNMP traps when real servers and virtual servers change state",
     ),
     row("global_defs", "snmp_socket", L, SNMP),
     row("global_defs", "enable_dbus", V, DBUS),

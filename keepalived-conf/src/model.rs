@@ -216,6 +216,10 @@ pub struct GlobalDefs {
     /// `enable_snmp_rfcv3` (or `enable_snmp_rfc`): serve VRRPv3-MIB
     /// (RFC 6527) over AgentX.
     pub enable_snmp_rfcv3: Opt<bool>,
+    /// `enable_traps`: send the SNMP notifications of the MIBs enabled
+    /// (keepalived global_parser.c `trap_handler`; any word after it is
+    /// ignored).
+    pub enable_traps: Opt<bool>,
     /// `snmp_socket ADDR`: the AgentX master (net-snmp transport syntax;
     /// default `unix:/var/agentx/master`). The first one written counts.
     pub snmp_socket: Opt<String>,

@@ -91,3 +91,22 @@ fn dynamic_interfaces_options_and_no_email_faults() {
     let g = &p.config.global_defs;
     assert!(g.dynamic_interfaces.is_some() && g.allow_if_changes.is_none());
 }
+
+/// keepalived 2.2.7 global_parser.c `trap_handler`: `enable_traps` takes no
+/// value; vrrpd acts on it (VRRP-MIB, VRRPv3-MIB notifications), lvsd does
+/// not (it sends no KEEPALIVED-MIB checker traps) and says so.
+#[test]
+fn enable_traps_is_typed_and_warned_for_lvsd_only() {
+    let text = "global_defs {\n enable_traps\n enable_snmp_rfc\n}\n";
+    let parsed = parse_str("t.conf", text, &LoadOptions::default());
+    let g = &parsed.config.global_defs;
+    assert_eq!(g.enable_traps.as_ref().map(|b| b.value), Some(true));
+    assert!(g.other.iter().all(|o| o.keyword != "enable_traps"));
+    let warned = |d| {
+        keepalived_conf::keywords::not_acted_on(&parsed, d)
+            .iter()
+            .any(|w| w.message.contains("enable_traps"))
+    };
+    assert!(!warned(keepalived_conf::keywords::Daemon::Vrrpd));
+    assert!(warned(keepalived_conf::keywords::Daemon::Lvsd));
+}

@@ -9,9 +9,11 @@ pub enum NewMasterReason {
     /// `notMaster(0)`: never became Master.
     #[default]
     NotMaster,
-    /// `priority(1)`: became Master as address owner.
+    /// `priority(1)`: became Master after the Master sent priority 0 (as
+    /// keepalived reads RFC 6527).
     Priority,
-    /// `preempted(2)`: preempted a lower-priority Master.
+    /// `preempted(2)`: preempted a lower-priority Master, or the address
+    /// owner took over (keepalived's reading).
     Preempted,
     /// `masterNoResponse(3)`: the Master went silent or released.
     MasterNoResponse,

@@ -819,9 +819,13 @@ impl Instance {
             (!g.master_refresh.is_zero()).then(|| now + g.master_delay + g.master_refresh);
         self.garp_lower_at = None;
         self.counters.master_transitions += 1;
+        // keepalived's `next_master_reason`: priority(1) after a priority 0
+        // advert (vrrp.c `vrrp_state_backup`), preempted(2) for a discarded
+        // lower priority or the address owner (vrrp_scheduler.c
+        // `vrrp_init_state`), masterNoResponse(3) otherwise.
         self.counters.new_master_reason = match reason {
-            Reason::AddressOwner => NewMasterReason::Priority,
-            Reason::Preempted => NewMasterReason::Preempted,
+            Reason::MasterReleased => NewMasterReason::Priority,
+            Reason::AddressOwner | Reason::Preempted => NewMasterReason::Preempted,
             _ => NewMasterReason::MasterNoResponse,
         };
         self.transition(from, State::Master, reason);

@@ -36,6 +36,49 @@ fn open_matches_rfc_layout() {
     assert_eq!(Pdu::decode(expected).unwrap(), pdu);
 }
 
+/// A Notify as keepalived's VRRP-MIB vrrpTrapNewMaster goes out, laid out by
+/// hand after RFC 2741 §6.2.10 (snmpTrapOID.0 first when sysUpTime.0 is left
+/// to the master), §5.1 (prefix compression of 1.3.6.1.6 and 1.3.6.1.2) and
+/// §5.4 (an IpAddress as a 4-byte octet string).
+#[test]
+fn notify_matches_rfc_layout() {
+    let pdu = Pdu::new(
+        3,
+        0,
+        9,
+        Payload::Notify(vec![
+            VarBind::new(
+                oid("1.3.6.1.6.3.1.1.4.1.0"),
+                Value::ObjectIdentifier(oid("1.3.6.1.2.1.68.0.1")),
+            ),
+            VarBind::new(
+                oid("1.3.6.1.2.1.68.1.3.1.7.2.51"),
+                Value::IpAddress([10, 9, 0, 1]),
+            ),
+        ]),
+    );
+    #[rustfmt::skip]
+    let expected: &[u8] = &[
+        1, 12, 0x10, 0,         // version 1, Notify, NETWORK_BYTE_ORDER
+        0, 0, 0, 3,             // sessionID
+        0, 0, 0, 0,             // transactionID
+        0, 0, 0, 9,             // packetID
+        0, 0, 0, 100,           // payload_length
+        0, 6, 0, 0,             // type OBJECT IDENTIFIER
+        6, 6, 0, 0,             // name: n_subid 6, prefix 6 (1.3.6.1.6)
+        0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0,
+        4, 2, 0, 0,             // value: n_subid 4, prefix 2 (1.3.6.1.2)
+        0, 0, 0, 1, 0, 0, 0, 68, 0, 0, 0, 0, 0, 0, 0, 1,
+        0, 64, 0, 0,            // type IpAddress
+        8, 2, 0, 0,             // name: n_subid 8, prefix 2
+        0, 0, 0, 1, 0, 0, 0, 68, 0, 0, 0, 1, 0, 0, 0, 3,
+        0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 2, 0, 0, 0, 51,
+        0, 0, 0, 4, 10, 9, 0, 1, // the address as an octet string
+    ];
+    assert_eq!(pdu.to_bytes().unwrap(), expected);
+    assert_eq!(Pdu::decode(expected).unwrap(), pdu);
+}
+
 /// A GetNext in little-endian order (NETWORK_BYTE_ORDER clear), with a
 /// context, as a master may send it (RFC 2741 §6.1, §6.2.6).
 #[test]
@@ -496,5 +539,31 @@ proptest! {
         let bytes = pdu.to_bytes().unwrap();
         let cut = cut.index(bytes.len());
         prop_assert!(Pdu::decode(&bytes[..cut]).is_err());
+    }
+}
+
+proptest! {
+    /// A notification's VarBindList: snmpTrapOID.0 right after the optional
+    /// sysUpTime.0, the caller's VarBinds after it in order, and the whole
+    /// Notify PDU decodes to what was encoded (RFC 2741 §6.2.10).
+    #[test]
+    fn notification_order_and_round_trip(
+        up in proptest::option::of(any::<u32>()),
+        trap in arb_oid(),
+        vbs in arb_varbinds(),
+    ) {
+        let list = crate::session::notification(up, trap.clone(), vbs.clone());
+        let skip = usize::from(up.is_some());
+        if let Some(t) = up {
+            prop_assert_eq!(&list[0].name, &Oid::from(crate::session::SYS_UP_TIME_0));
+            prop_assert_eq!(&list[0].value, &Value::TimeTicks(t));
+        }
+        prop_assert_eq!(&list[skip].name, &Oid::from(crate::session::SNMP_TRAP_OID_0));
+        prop_assert_eq!(&list[skip].value, &Value::ObjectIdentifier(trap));
+        prop_assert_eq!(&list[skip + 1..], &vbs[..]);
+        let pdu = Pdu::new(1, 0, 2, Payload::Notify(list));
+        if let Ok(bytes) = pdu.to_bytes() {
+            prop_assert_eq!(Pdu::decode(&bytes).unwrap(), pdu);
+        }
     }
 }

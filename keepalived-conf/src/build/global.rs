@@ -61,6 +61,7 @@ const TYPED: &[&str] = &[
     "enable_snmp_rfc",
     "enable_snmp_rfcv2",
     "enable_snmp_rfcv3",
+    "enable_traps",
     "snmp_socket",
     "dynamic_interfaces",
     "process_monitor_rcv_bufs",
@@ -145,7 +146,6 @@ pub(crate) const RAW: &[&str] = &[
     "enable_snmp_vrrp",
     "enable_snmp_keepalived",
     "enable_snmp_checker",
-    "enable_traps",
     "enable_dbus",
     "dbus_service_name",
     "dbus_no_interface_name",
@@ -315,6 +315,11 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                 if kw != "enable_snmp_rfcv2" {
                     g.enable_snmp_rfcv3 = on();
                 }
+            }
+            // global_parser.c `trap_handler`: no value, any word after it ignored
+            "enable_traps" => {
+                c.no_block(item);
+                g.enable_traps = Some(Spanned::new(true, item.span()));
             }
             // global_parser.c `snmp_socket_handler`: the first one counts
             "snmp_socket" => {

@@ -317,6 +317,9 @@ async fn run(
         }
     }
     let snmp_spec = mapped.snmp.clone();
+    // new Masters and rejected adverts, for the SNMP notifications
+    let (trap_tx, mut trap_rx) = mpsc::channel::<snmp::TrapEvent>(256);
+    router.set_trap_events(trap_tx);
     router.install(mapped, &host).await?;
     let mut snmp = snmp::Snmp::new(snmp_spec);
     // The parse tree, the model and the mapping are gone: give their pages
@@ -431,6 +434,7 @@ async fn run(
                 track_process::apply(&mut router, changes).await;
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
+            Some(ev) = trap_rx.recv() => snmp.notify(&ev),
             w = snmp.wait() => snmp.on_wake(w, || router.snapshot()),
             ev = watcher.next() => match ev {
                 Ok(e) => match e.kind {

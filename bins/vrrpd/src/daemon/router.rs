@@ -26,6 +26,7 @@ use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
+use super::snmp::{TrapEvent, TrapInstance};
 use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
@@ -90,6 +91,9 @@ struct Slot {
     transitions: Vec<(State, State, u64)>,
     /// `virtual_routes` / `virtual_rules` and which of them are set.
     routes: RouteSet,
+    /// The last advert rejected for a TTL, version or checksum error
+    /// (keepalived `proto_err_reason`, vrrp.c `vrrp_check_packet`).
+    last_protocol_error: Option<DropReason>,
 }
 
 impl Slot {
@@ -224,6 +228,11 @@ pub struct Router {
     extra_garp: ExtraGarp,
     /// `static_ipaddress`, `static_routes`, `static_rules`.
     statics: Statics,
+    /// Where new Masters and rejected adverts go for the SNMP
+    /// notifications.
+    trap_events: Option<tokio::sync::mpsc::Sender<TrapEvent>>,
+    /// `enable_traps` with a MIB served: events are worth sending.
+    traps_on: bool,
 }
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
@@ -317,6 +326,8 @@ impl Router {
             promote: PromoteSecondaries::default(),
             extra_garp: ExtraGarp::default(),
             statics: Statics::default(),
+            trap_events: None,
+            traps_on: false,
         }
     }
 
@@ -381,6 +392,7 @@ impl Router {
             vmac: None,
             transitions: Vec::new(),
             routes: RouteSet::new(&spec.routes, &spec.rules),
+            last_protocol_error: None,
             spec,
         })
     }
@@ -434,6 +446,7 @@ impl Router {
         self.remove_leftovers(host).await;
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
+        self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
         self.join_groups();
         self.want_promote_secondaries();
@@ -758,6 +771,38 @@ impl Router {
         self.flush().await;
     }
 
+    /// Sends new Masters and rejected adverts to `tx` (the SNMP
+    /// notifications).
+    pub fn set_trap_events(&mut self, tx: tokio::sync::mpsc::Sender<TrapEvent>) {
+        self.trap_events = Some(tx);
+    }
+
+    /// The facts of instance `id` a notification carries.
+    fn trap_instance(&self, id: InstanceId) -> Option<TrapInstance> {
+        let (slot, inst) = (self.node.data(id)?, self.node.instance(id)?);
+        let cfg = inst.config();
+        Some(TrapInstance {
+            version: cfg.version,
+            family: cfg.family,
+            has_vips: !slot.spec.vips.is_empty(),
+            base_ifindex: slot.ifindex,
+            ifindex: slot.vmac.as_ref().map_or(slot.ifindex, |v| v.ifindex),
+            vrid: cfg.vrid,
+            address: cfg.primary_address,
+        })
+    }
+
+    /// Hands `event` to the SNMP side when notifications are on (dropped
+    /// when it lags).
+    fn trap_event(&self, event: impl FnOnce() -> Option<TrapEvent>) {
+        if let Some(tx) = self.trap_events.as_ref().filter(|_| self.traps_on)
+            && let Some(ev) = event()
+            && tx.try_send(ev).is_err()
+        {
+            debug!("SNMP notification dropped: the agent lags");
+        }
+    }
+
     /// Receive path: the node finds the instance, validates and handles.
     pub async fn on_packet(&mut self, p: Inbound) {
         let now = match p.received {
@@ -778,6 +823,18 @@ impl Router {
                 self.flush().await;
             }
             Err(RxError::Rejected { instance, reason }) => {
+                if super::snmp::vrrpv3::proto_error_reason(reason).is_some()
+                    && let Some(slot) = self.node.data_mut(instance)
+                {
+                    slot.last_protocol_error = Some(reason);
+                }
+                self.trap_event(|| {
+                    Some(TrapEvent::Rejected {
+                        instance: self.trap_instance(instance)?,
+                        from: p.src,
+                        reason,
+                    })
+                });
                 if let (Some(inst), Some(slot)) =
                     (self.node.instance(instance), self.node.data(instance))
                 {
@@ -974,6 +1031,17 @@ impl Router {
                 self.mail.instance(&name, slot.spec.smtp_alert, to);
                 if let Some(l) = &mut self.lvs_sync {
                     l.on_state(&name, from, to);
+                }
+                // vrrp_notify.c send_instance_notifies: the RFC notifications
+                // for a new Master
+                if to == State::Master {
+                    let why = inst.counters().new_master_reason;
+                    self.trap_event(|| {
+                        Some(TrapEvent::NewMaster {
+                            instance: self.trap_instance(id)?,
+                            reason: why,
+                        })
+                    });
                 }
                 info!(
                     instance = %name,
@@ -1638,6 +1706,7 @@ impl Router {
                 slot.installed = old.installed;
                 slot.vmac = old.vmac;
                 slot.transitions = old.transitions;
+                slot.last_protocol_error = old.last_protocol_error;
             }
             if self
                 .node
@@ -1649,6 +1718,7 @@ impl Router {
         }
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
+        self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
         self.accept_fw
             .configure(&mapped.firewall, mapped.needs_firewall());
@@ -1787,6 +1857,7 @@ impl Router {
                         .map(|a| format!("{}/{}", a.addr, a.prefix_len))
                         .collect(),
                     counters: st.counters,
+                    last_protocol_error: s.last_protocol_error,
                     drops,
                     transitions: s
                         .transitions

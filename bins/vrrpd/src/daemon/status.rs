@@ -87,6 +87,10 @@ pub struct InstanceSnapshot {
     pub installed_vips: Vec<String>,
     /// RFC 6527 counters and keepalived's extras.
     pub counters: Counters,
+    /// The last advert rejected for a TTL, version or checksum error (for
+    /// `vrrpv3StatisticsProtoErrReason`; its count is in `drops`).
+    #[serde(skip)]
+    pub last_protocol_error: Option<vrrp_core::packet::DropReason>,
     /// Receive drops by codec reason (only the non-zero ones).
     pub drops: BTreeMap<&'static str, u64>,
     /// State changes "FROM->TO" → count.
@@ -336,6 +340,7 @@ mod tests {
                 vips: vec!["10.0.0.100/32".into()],
                 installed_vips: vec![],
                 counters,
+                last_protocol_error: None,
                 drops: BTreeMap::from([("auth_failure", 2)]),
                 transitions: BTreeMap::from([
                     ("INIT->BACKUP".into(), 1),

@@ -6,6 +6,8 @@
 //! * `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527), `enable_snmp_rfcv2`
 //!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. KEEPALIVED-MIB
 //!   (`enable_snmp_vrrp`) is not served and stays warned.
+//! * `enable_traps` sends those MIBs' notifications (keepalived
+//!   global_parser.c `trap_handler`).
 //! * `snmp_socket` takes net-snmp's transport syntax: `unix:PATH`, a path,
 //!   `tcp:HOST:PORT` or `HOST:PORT`; the first one written counts, as in
 //!   keepalived. The default is net-snmp's `/var/agentx/master`.
@@ -75,6 +77,8 @@ pub struct SnmpSpec {
     pub rfcv2: bool,
     /// Serve VRRPv3-MIB (`enable_snmp_rfcv3` or `enable_snmp_rfc`).
     pub rfcv3: bool,
+    /// Send the notifications of the MIBs served (`enable_traps`).
+    pub traps: bool,
     /// `snmp_socket` was written in a form vrrpd cannot use (the default is
     /// used instead, and the runtime says so).
     pub unusable_socket: Option<String>,
@@ -94,6 +98,7 @@ pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
         socket: parsed.clone().flatten().unwrap_or_else(default),
         rfcv2,
         rfcv3,
+        traps: g.enable_traps.is_some(),
         unusable_socket: match parsed {
             Some(None) => written.cloned(),
             _ => None,
@@ -156,7 +161,12 @@ mod tests {
         assert!(s.rfcv2 && s.rfcv3);
         assert_eq!(s.socket, AgentxAddress::Unix("/tmp/x".into()));
         let s = snmp_spec(&globals("global_defs {\n enable_snmp_rfcv2\n}\n")).unwrap();
-        assert!(s.rfcv2 && !s.rfcv3);
+        assert!(s.rfcv2 && !s.rfcv3 && !s.traps);
+        let s = snmp_spec(&globals(
+            "global_defs {\n enable_snmp_rfcv3\n enable_traps\n}\n",
+        ))
+        .unwrap();
+        assert!(s.traps);
         let s = snmp_spec(&globals(
             "global_defs {\n enable_snmp_rfcv3\n snmp_socket udp:1.2.3.4:1\n}\n",
         ))

@@ -7,6 +7,7 @@
 //! to [`Snmp::on_wake`]. Reads and writes never block: a master that stops
 //! reading only fills [`Agent::outbox`], and connecting runs in a task.
 
+use std::collections::VecDeque;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
+use super::traps::{Enabled, Notification, TrapEvent, notifications};
 use super::{vrrpv2, vrrpv3};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
@@ -33,6 +35,14 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Bytes queued for a master that does not read beyond which the session
 /// is dropped (and opened again after the back-off).
 const OUTBOX_LIMIT: usize = 4 << 20;
+
+/// Notifications raised before the session is open (vrrpd connects to the
+/// master after starting the instances, keepalived before) wait at most this
+/// long, and at most [`QUEUE_LIMIT`] of them.
+const QUEUE_MAX_AGE: Duration = Duration::from_secs(10);
+
+/// See [`QUEUE_MAX_AGE`].
+const QUEUE_LIMIT: usize = 64;
 
 /// A connected stream to the master.
 #[derive(Debug)]
@@ -103,6 +113,10 @@ pub struct Agent {
     conn: Conn,
     outbox: Vec<u8>,
     started: Instant,
+    /// When the agent started: sysUpTime.0 of its notifications.
+    created: Instant,
+    /// Notifications waiting for the session to open.
+    queued: VecDeque<(Instant, Notification)>,
     /// The master could not be reached and it was said once.
     said_unreachable: bool,
     /// A session is open (its loss is worth an info line; failed connects
@@ -142,6 +156,8 @@ impl Agent {
             conn: Conn::Connecting(task),
             outbox: Vec::new(),
             started: Instant::now(),
+            created: now,
+            queued: VecDeque::new(),
             said_unreachable: false,
             opened: false,
         }
@@ -248,6 +264,7 @@ impl Agent {
             let input = MibInput {
                 snapshot: &snap,
                 since_start: now.saturating_duration_since(self.started),
+                traps: self.spec.traps,
             };
             if self.spec.rfcv2 {
                 vrrpv2::add(&mut table, &input);
@@ -272,6 +289,11 @@ impl Agent {
                     );
                     self.said_unreachable = false;
                     self.opened = true;
+                    while let Some((at, n)) = self.queued.pop_front() {
+                        if now.saturating_duration_since(at) <= QUEUE_MAX_AGE {
+                            self.send(now, n);
+                        }
+                    }
                 }
                 Event::Registered { subtree, error } if error != ResError::NO_ERROR => {
                     warn!("AgentX: the master refused to register {subtree}: {error:?}");
@@ -310,6 +332,41 @@ impl Agent {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Sends `event`'s notifications (with `enable_traps`), or queues them
+    /// until the session opens.
+    fn notify(&mut self, event: &TrapEvent) {
+        if !self.spec.traps {
+            return;
+        }
+        let now = Instant::now();
+        let enabled = Enabled {
+            rfcv2: self.spec.rfcv2,
+            rfcv3: self.spec.rfcv3,
+        };
+        for n in notifications(event, enabled) {
+            if self.session.session_id().is_some() {
+                self.send(now, n);
+            } else {
+                if self.queued.len() >= QUEUE_LIMIT {
+                    self.queued.pop_front();
+                }
+                self.queued.push_back((now, n));
+            }
+        }
+        self.flush(now);
+    }
+
+    /// Hands one notification to the open session (RFC 2741 §6.2.10), with
+    /// the agent's up-time as sysUpTime.0 as net-snmp's subagents send it.
+    fn send(&mut self, now: Instant, n: Notification) {
+        let centis = now.saturating_duration_since(self.created).as_millis() / 10;
+        let up = Some(u32::try_from(centis).unwrap_or(u32::MAX));
+        debug!(trap = %n.trap, "AgentX: notification");
+        if let Err(e) = self.session.notify(now, up, n.trap, n.varbinds) {
+            debug!("AgentX: notification not sent: {e}");
         }
     }
 
@@ -390,6 +447,14 @@ impl Snmp {
     pub fn on_wake(&mut self, wake: Wake, snapshot: impl FnOnce() -> Snapshot) {
         if let Some(a) = &mut self.agent {
             a.on_wake(wake.0, snapshot);
+        }
+    }
+
+    /// Sends the notifications `event` is worth, when `enable_traps` is on
+    /// (queued briefly while the session is not open yet).
+    pub fn notify(&mut self, event: &TrapEvent) {
+        if let Some(a) = &mut self.agent {
+            a.notify(event);
         }
     }
 

@@ -19,6 +19,9 @@ pub struct MibInput<'a> {
     /// resets every instance's up-time there: vrrp_scheduler.c
     /// `vrrp_init_state`).
     pub since_start: Duration,
+    /// `enable_traps`: VRRP-MIB's `vrrpNotificationCntl` says enabled
+    /// (vrrp_snmp.c `vrrp_rfcv2_snmp_node_info`).
+    pub traps: bool,
 }
 
 /// The variables served, in lexicographic order, and the objects (scalars

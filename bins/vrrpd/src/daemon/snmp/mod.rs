@@ -1,15 +1,21 @@
 //! SNMP through an AgentX master (RFC 2741), as keepalived's VRRP process
 //! serves it, read-only: `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527),
-//! `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), `enable_snmp_rfc` both.
+//! `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), `enable_snmp_rfc` both;
+//! `enable_traps` adds their notifications.
 //!
 //! * [`mib`]: the ordered OID → value table and its input;
+//! * [`rows`]: the instance rows both MIBs walk and what they share;
 //! * [`vrrpv3`]: VRRPv3-MIB as a pure function of the status snapshot;
 //! * [`vrrpv2`]: VRRP-MIB (RFC 2787) likewise, for VRRPv2 IPv4 instances;
+//! * [`traps`]: the notifications of both MIBs, from router events;
 //! * [`agent`]: the socket to the master and the session on it.
 
 pub mod agent;
 pub mod mib;
+pub mod rows;
+pub mod traps;
 pub mod vrrpv2;
 pub mod vrrpv3;
 
 pub use agent::Snmp;
+pub use traps::{TrapEvent, TrapInstance};

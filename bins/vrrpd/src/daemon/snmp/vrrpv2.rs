@@ -11,7 +11,8 @@
 //!   (keepalived's value when it never heard another router);
 //! * the authentication key is never readable; the advert interval is in
 //!   seconds; every statistic is a Counter32;
-//! * `vrrpNotificationCntl` is disabled(2): vrrpd sends no traps;
+//! * `vrrpNotificationCntl` is enabled(1) with `enable_traps`, else
+//!   disabled(2) (the notifications themselves: [`super::traps`]);
 //! * every row is served (keepalived's walk shows only the first row of the
 //!   operations and statistics tables, see docs/keepalived.md §3.33).
 
@@ -20,7 +21,8 @@ use std::net::IpAddr;
 use agentx_subagent::{Oid, Value};
 use vrrp_core::packet::{Family, Version};
 
-use super::mib::{MibInput, Table, timeticks, truth};
+use super::mib::{MibInput, Table, truth};
+use super::rows::{declare, rows};
 use crate::daemon::status::InstanceSnapshot;
 
 /// `vrrpMIB`: mib-2.68.
@@ -28,16 +30,6 @@ pub const ROOT: [u32; 7] = [1, 3, 6, 1, 2, 1, 68];
 
 fn oid(tail: &[u32]) -> Oid {
     Oid::from(ROOT).child(tail)
-}
-
-/// `vrrpOperState`: initialize(1), backup(2), master(3); FAULT shown as
-/// initialize (vrrp_snmp.c `vrrp_snmp_rfc_state`).
-fn state(s: &str) -> i32 {
-    match s {
-        "BACKUP" => 2,
-        "MASTER" => 3,
-        _ => 1,
-    }
 }
 
 fn v4(a: Option<IpAddr>) -> [u8; 4] {
@@ -61,31 +53,23 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
     let oper = |col: u32| oid(&[1, 3, 1, col]);
     let assoc = oid(&[1, 4, 1, 2]);
     let stats = |col: u32| oid(&[2, 4, 1, col]);
-    for col in 2..=15 {
-        t.declare(&oper(col));
-    }
+    declare(t, &oid(&[1, 3, 1]), 2..=15);
     t.declare(&assoc);
-    for col in 1..=12 {
-        t.declare(&stats(col));
-    }
-    // vrrpNodeVersion 2; vrrpNotificationCntl disabled(2)
+    declare(t, &oid(&[2, 4, 1]), 1..=12);
+    // vrrpNodeVersion 2; vrrpNotificationCntl enabled(1) with
+    // enable_traps, else disabled(2)
     t.insert(&oid(&[1, 1]), &[0], Value::Integer(2));
-    t.insert(&oid(&[1, 2]), &[0], Value::Integer(2));
-    let (mut chk, mut ver, mut vrid) = (0u64, 0u64, 0u64);
-    for i in input.snapshot.instances.iter().filter(|i| suitable(i)) {
+    let cntl = if input.traps { 1 } else { 2 };
+    t.insert(&oid(&[1, 2]), &[0], Value::Integer(cntl));
+    let (rows, sums) = rows(input, suitable);
+    for row in rows {
+        let i = row.instance;
         let idx = [i.ifindex, u32::from(i.vrid)];
         let c = &i.counters;
-        chk = chk.saturating_add(c.checksum_errors);
-        ver = ver.saturating_add(c.version_errors);
-        vrid = vrid.saturating_add(c.vrid_errors);
-        let mac = match &i.vmac {
-            Some(v) => super::vrrpv3::parse_mac(&v.mac),
-            None => i.mac.as_deref().and_then(super::vrrpv3::parse_mac),
-        };
-        if let Some(mac) = mac {
+        if let Some(mac) = row.mac {
             t.insert(&oper(2), &idx, Value::OctetString(mac.to_vec()));
         }
-        t.insert(&oper(3), &idx, Value::Integer(state(i.state)));
+        t.insert(&oper(3), &idx, Value::Integer(row.status));
         // vrrpOperAdminState up(1)
         t.insert(&oper(4), &idx, Value::Integer(1));
         t.insert(&oper(5), &idx, Value::Integer(i32::from(i.base_priority)));
@@ -108,17 +92,12 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
             Value::Integer(i32::try_from(secs).unwrap_or(i32::MAX)),
         );
         t.insert(&oper(12), &idx, truth(i.preempt));
-        let up = if matches!(i.state, "MASTER" | "BACKUP") {
-            timeticks(input.since_start)
-        } else {
-            Value::TimeTicks(0)
-        };
-        t.insert(&oper(13), &idx, up);
+        t.insert(&oper(13), &idx, row.up);
         // vrrpOperProtocol ip(1), vrrpOperRowStatus active(1)
         t.insert(&oper(14), &idx, Value::Integer(1));
         t.insert(&oper(15), &idx, Value::Integer(1));
-        for vip in &i.vips {
-            if let Some(Ok(IpAddr::V4(a))) = vip.split('/').next().map(str::parse::<IpAddr>) {
+        for vip in &row.vips {
+            if let IpAddr::V4(a) = vip {
                 let mut a_idx = idx.to_vec();
                 a_idx.extend(a.octets().into_iter().map(u32::from));
                 t.insert(&assoc, &a_idx, Value::Integer(1));
@@ -137,9 +116,9 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         t.insert(&stats(11), &idx, c32(c.auth_type_mismatch));
         t.insert(&stats(12), &idx, c32(c.packet_length_errors));
     }
-    t.insert(&oid(&[2, 1]), &[0], c32(chk));
-    t.insert(&oid(&[2, 2]), &[0], c32(ver));
-    t.insert(&oid(&[2, 3]), &[0], c32(vrid));
+    t.insert(&oid(&[2, 1]), &[0], c32(sums.checksum));
+    t.insert(&oid(&[2, 2]), &[0], c32(sums.version));
+    t.insert(&oid(&[2, 3]), &[0], c32(sums.vrid));
 }
 
 #[cfg(test)]
@@ -184,6 +163,7 @@ mod tests {
                 version_errors: 2,
                 ..Counters::default()
             },
+            last_protocol_error: None,
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
             bfd: Vec::new(),
@@ -191,6 +171,10 @@ mod tests {
     }
 
     fn table(instances: Vec<InstanceSnapshot>) -> Table {
+        table_with(instances, false)
+    }
+
+    fn table_with(instances: Vec<InstanceSnapshot>, traps: bool) -> Table {
         let snapshot = Snapshot {
             pid: 1,
             instances,
@@ -202,6 +186,7 @@ mod tests {
             &MibInput {
                 snapshot: &snapshot,
                 since_start: Duration::from_secs(2),
+                traps,
             },
         );
         t
@@ -209,6 +194,14 @@ mod tests {
 
     fn get(t: &Table, s: &str) -> Value {
         t.get(&format!("1.3.6.1.2.1.68.{s}").parse().unwrap())
+    }
+
+    /// vrrp_snmp.c `vrrp_rfcv2_snmp_node_info`: enabled(1) with
+    /// `enable_traps`, disabled(2) without.
+    #[test]
+    fn notification_cntl_follows_enable_traps() {
+        assert_eq!(get(&table(vec![]), "1.2.0"), Value::Integer(2));
+        assert_eq!(get(&table_with(vec![], true), "1.2.0"), Value::Integer(1));
     }
 
     #[test]

@@ -18,9 +18,10 @@ use std::net::IpAddr;
 
 use agentx_subagent::{Oid, Value};
 use vrrp_core::NewMasterReason;
-use vrrp_core::packet::Family;
+use vrrp_core::packet::{DropReason, Family};
 
-use super::mib::{MibInput, Table, timeticks, truth};
+use super::mib::{MibInput, Table, truth};
+use super::rows::{declare, rows};
 use crate::daemon::status::InstanceSnapshot;
 
 /// `vrrpv3MIB`: mib-2.207.
@@ -30,18 +31,22 @@ fn oid(tail: &[u32]) -> Oid {
     Oid::from(ROOT).child(tail)
 }
 
-/// RFC 6527 `vrrpv3OperationsStatus`: initialize(1), backup(2), master(3);
-/// FAULT is shown as initialize (vrrp_snmp.c `vrrp_snmp_rfc_state`).
-fn status(state: &str) -> i32 {
-    match state {
-        "BACKUP" => 2,
-        "MASTER" => 3,
-        _ => 1,
+/// RFC 6527 `vrrpv3StatisticsProtoErrReason`: ipTtlError(1),
+/// versionError(2), checksumError(3) — the reasons keepalived's
+/// `vrrp_check_packet` notifies (a unicast peer's TTL out of its bounds is
+/// a TTL error too; vrIdError(4) is never sent: an advert for another VRID
+/// reaches no instance).
+pub fn proto_error_reason(r: DropReason) -> Option<i32> {
+    match r {
+        DropReason::BadTtl | DropReason::UnicastTtlOutOfRange => Some(1),
+        DropReason::VersionMismatch => Some(2),
+        DropReason::BadChecksum => Some(3),
+        _ => None,
     }
 }
 
 /// `vrrpv3StatisticsNewMasterReason`.
-fn reason(r: NewMasterReason) -> i32 {
+pub fn new_master_reason(r: NewMasterReason) -> i32 {
     match r {
         NewMasterReason::NotMaster => 0,
         NewMasterReason::Priority => 1,
@@ -71,24 +76,6 @@ fn zero_addr(f: Family) -> Vec<u8> {
     }
 }
 
-/// The VIPs of an instance (`virtual_ipaddress`, without prefix length).
-fn vips(i: &InstanceSnapshot) -> Vec<IpAddr> {
-    i.vips
-        .iter()
-        .filter_map(|v| v.split('/').next()?.parse().ok())
-        .collect()
-}
-
-/// `aa:bb:cc:dd:ee:ff` as bytes.
-pub(super) fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let mut out = [0u8; 6];
-    let mut parts = s.split(':');
-    for b in &mut out {
-        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
-    }
-    parts.next().is_none().then_some(out)
-}
-
 fn c64(n: u64) -> Value {
     Value::Counter64(n)
 }
@@ -98,26 +85,15 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
     let oper = |col: u32| oid(&[1, 1, 1, 1, col]);
     let assoc = oid(&[1, 1, 2, 1, 2]);
     let stats = |col: u32| oid(&[1, 2, 5, 1, col]);
-    for col in 3..=13 {
-        t.declare(&oper(col));
-    }
+    declare(t, &oid(&[1, 1, 1, 1]), 3..=13);
     t.declare(&assoc);
-    for col in 1..=13 {
-        t.declare(&stats(col));
-    }
-    let rows: Vec<&InstanceSnapshot> = input
-        .snapshot
-        .instances
-        .iter()
-        .filter(|i| !i.vips.is_empty())
-        .collect();
-    let (mut chk, mut ver, mut vrid) = (0u64, 0u64, 0u64);
-    for i in rows {
+    declare(t, &oid(&[1, 2, 5, 1]), 1..=13);
+    // suitable_for_rfc6527: at least one virtual_ipaddress
+    let (rows, sums) = rows(input, |i| !i.vips.is_empty());
+    for row in rows {
+        let i = row.instance;
         let idx = [i.ifindex, u32::from(i.vrid), inet_type(i.family)];
         let c = &i.counters;
-        chk = chk.saturating_add(c.checksum_errors);
-        ver = ver.saturating_add(c.version_errors);
-        vrid = vrid.saturating_add(c.vrid_errors);
         let primary = addr_bytes(i.source_address);
         let master = if i.state == "MASTER" {
             primary.clone()
@@ -127,14 +103,10 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         };
         t.insert(&oper(3), &idx, Value::OctetString(master));
         t.insert(&oper(4), &idx, Value::OctetString(primary));
-        let mac = match &i.vmac {
-            Some(v) => parse_mac(&v.mac),
-            None => i.mac.as_deref().and_then(parse_mac),
-        };
-        if let Some(mac) = mac {
+        if let Some(mac) = row.mac {
             t.insert(&oper(5), &idx, Value::OctetString(mac.to_vec()));
         }
-        t.insert(&oper(6), &idx, Value::Integer(status(i.state)));
+        t.insert(&oper(6), &idx, Value::Integer(row.status));
         t.insert(&oper(7), &idx, Value::Gauge32(u32::from(i.base_priority)));
         let count = i32::try_from(i.vips.len()).unwrap_or(i32::MAX);
         t.insert(&oper(8), &idx, Value::Integer(count));
@@ -146,22 +118,21 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         );
         t.insert(&oper(10), &idx, truth(i.preempt));
         t.insert(&oper(11), &idx, truth(i.accept));
-        let up = if matches!(i.state, "MASTER" | "BACKUP") {
-            timeticks(input.since_start)
-        } else {
-            Value::TimeTicks(0)
-        };
-        t.insert(&oper(12), &idx, up);
+        t.insert(&oper(12), &idx, row.up);
         // RowStatus active(1)
         t.insert(&oper(13), &idx, Value::Integer(1));
-        for a in vips(i) {
+        for a in row.vips {
             let mut a_idx = idx.to_vec();
             a_idx.extend(addr_bytes(a).into_iter().map(u32::from));
             t.insert(&assoc, &a_idx, Value::Integer(1));
         }
         let transitions = u32::try_from(c.master_transitions).unwrap_or(u32::MAX);
         t.insert(&stats(1), &idx, Value::Counter32(transitions));
-        t.insert(&stats(2), &idx, Value::Integer(reason(c.new_master_reason)));
+        t.insert(
+            &stats(2),
+            &idx,
+            Value::Integer(new_master_reason(c.new_master_reason)),
+        );
         t.insert(&stats(3), &idx, c64(c.rcvd_advertisements));
         t.insert(&stats(4), &idx, c64(c.adv_interval_errors));
         t.insert(&stats(5), &idx, c64(c.ip_ttl_errors));
@@ -177,26 +148,19 @@ pub fn add(t: &mut Table, input: &MibInput<'_>) {
         let refresh = u32::try_from(centis * 10).unwrap_or(u32::MAX);
         t.insert(&stats(13), &idx, Value::Gauge32(refresh));
     }
-    t.insert(&oid(&[1, 2, 1]), &[0], c64(chk));
-    t.insert(&oid(&[1, 2, 2]), &[0], c64(ver));
-    t.insert(&oid(&[1, 2, 3]), &[0], c64(vrid));
+    t.insert(&oid(&[1, 2, 1]), &[0], c64(sums.checksum));
+    t.insert(&oid(&[1, 2, 2]), &[0], c64(sums.version));
+    t.insert(&oid(&[1, 2, 3]), &[0], c64(sums.vrid));
     t.insert(&oid(&[1, 2, 4]), &[0], Value::TimeTicks(0));
 }
 
-/// `vrrpv3StatisticsProtoErrReason` of the last protocol error:
-/// noError(0), ipTtlError(1), versionError(2), checksumError(3),
-/// vrIdError(4). Only the counters are kept, so an instance that has seen
-/// errors of one kind only reports that kind, and one that has seen several
-/// kinds reports the first of them in this order (keepalived keeps the last).
+/// `vrrpv3StatisticsProtoErrReason`: the reason of the last advert rejected
+/// for a TTL, version or checksum error, noError(0) before one (keepalived
+/// keeps the last one, vrrp.c `vrrp_check_packet`).
 fn proto_err_reason(i: &InstanceSnapshot) -> i32 {
-    let c = &i.counters;
-    let kinds = [
-        (c.ip_ttl_errors, 1),
-        (c.version_errors, 2),
-        (c.checksum_errors, 3),
-        (c.vrid_errors, 4),
-    ];
-    kinds.iter().find(|(n, _)| *n > 0).map_or(0, |(_, r)| *r)
+    i.last_protocol_error
+        .and_then(proto_error_reason)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -205,8 +169,8 @@ mod tests {
     use std::time::Duration;
 
     use agentx_subagent::MibView;
-    use vrrp_core::Counters;
     use vrrp_core::packet::Version;
+    use vrrp_core::{Counters, NewMasterReason};
 
     use super::*;
     use crate::daemon::status::Snapshot;
@@ -244,6 +208,7 @@ mod tests {
                 checksum_errors: 1,
                 ..Counters::default()
             },
+            last_protocol_error: Some(vrrp_core::packet::DropReason::BadChecksum),
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
             bfd: Vec::new(),
@@ -262,6 +227,7 @@ mod tests {
             &MibInput {
                 snapshot: &snapshot,
                 since_start: Duration::from_millis(4210),
+                traps: false,
             },
         );
         t
