@@ -235,6 +235,12 @@ fn differential(vip: &str, global: &str) {
 /// `vips`: comma-separated, the last one global (pinged); `accept`: the
 /// instance's extra lines.
 fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
+    differential_version(tag, vips, global, accept, 3);
+}
+
+/// [`differential_with`] for VRRP `version`; with version 2 the rulesets
+/// are also compared while both routers are still Backup.
+fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, version: u8) {
     if skip() {
         return;
     }
@@ -242,9 +248,17 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
     let pid = std::process::id();
     let k = Link::new(format!("fw-ak{tag}-{pid}"));
     let o = Link::new(format!("fw-ao{tag}-{pid}"));
-    let conf = config_with(global, vips, 100, accept);
+    let versioned = |c: String| c.replace("version 3", &format!("version {version}"));
+    let conf = versioned(config_with(global, vips, 100, accept));
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
+    if version == 2 {
+        // Master_Down_Interval is over 3 s: both are still Backup.
+        std::thread::sleep(Duration::from_secs(1));
+        let backup = o.ruleset(&o.ns);
+        assert_eq!(backup, k.ruleset(&k.ns), "Backup: the same ruleset");
+        assert!(!o.has_address(&o.ns, vip) && !k.has_address(&k.ns, vip));
+    }
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s drop set and VIP"), || {
             l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
@@ -266,7 +280,7 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
 
     // A higher priority on the peer side demotes each: the table stays, its
     // set emptied, in keepalived's namespace as in ours.
-    let high = config_with(global, vips, 200, accept);
+    let high = versioned(config_with(global, vips, 200, accept));
     let mut kp = k.start(&k.peer, &high, false);
     let mut op = o.start(&o.peer, &high, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -547,6 +561,14 @@ fn vrrp_strict_same_rules_as_keepalived() {
     differential_with("st", "10.9.0.33", "vrrp_strict", "");
 }
 
+/// `vrrp_strict` with VRRPv2 over IPv4 multicast, two routers: the same
+/// rulesets at Backup, Master (the VIP not answered), demoted and after
+/// SIGTERM.
+#[test]
+fn vrrp_strict_v2_same_rules_as_keepalived() {
+    differential_version("s2", "10.9.0.33", "vrrp_strict", "", 2);
+}
+
 /// The address owner (priority 255) accepts even with `no_accept`: no table,
 /// the ping answered, in both.
 #[test]
@@ -609,4 +631,199 @@ fn two_instances_share_the_table_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
     }
+}
+
+impl Daemon {
+    /// SIGKILL: for keepalived (`keepalived` true) its VRRP child and its
+    /// parent at once (the parent would restart the child), for vrrpd the
+    /// process; waits for the exit.
+    fn kill9(&mut self, link: &Link, ns: &str, keepalived: bool) {
+        let Some(mut kid) = self.0.take() else { return };
+        let mut pids = vec![kid.0.id().to_string()];
+        if keepalived {
+            let child = std::fs::read_to_string(link.dir.join(format!("{ns}.v.pid"))).unwrap();
+            pids.push(child.trim().to_string());
+        }
+        sh(&format!("kill -KILL {}", pids.join(" ")));
+        let end = Instant::now() + Duration::from_secs(10);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "no exit 10 s after SIGKILL");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // keepalived's VRRP child is not ours to wait for: gone from /proc.
+        if keepalived {
+            wait_for("keepalived's VRRP child gone", || {
+                !std::path::Path::new(&format!("/proc/{}", pids[1])).exists()
+            });
+        }
+    }
+}
+
+/// A `no_accept` Master killed with SIGKILL leaves its table, with the VIP
+/// in the set and on the interface. Restarted while a higher-priority
+/// router is Master, it stays Backup and the killed run's table stays as
+/// it was (keepalived deletes a table of its name only right before it
+/// makes its first one); when the other router stops, it becomes Master
+/// and replaces the table with a fresh one. Rulesets equal to
+/// keepalived's at each point, none left after SIGTERM.
+#[test]
+fn sigkill_and_restart_same_rules_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-akk-{pid}"));
+    let o = Link::new(format!("fw-aok-{pid}"));
+    let conf = config_with("nftables_counters", vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    let master = o.ruleset(&o.ns);
+    assert_eq!(master, k.ruleset(&k.ns), "Master: the same ruleset");
+    kd.kill9(&k, &k.ns, true);
+    od.kill9(&o, &o.ns, false);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(
+            l.has_address(&l.ns, vip),
+            "{who}: the VIP went with SIGKILL"
+        );
+        assert_eq!(l.ruleset(&l.ns), master, "{who}: after SIGKILL");
+        assert!(
+            !l.ping_answered(vip),
+            "{who}: the killed Master's VIP answered"
+        );
+    }
+
+    let high = config_with("", vip, 200, "no_accept");
+    let mut kp = k.start(&k.peer, &high, false);
+    let mut op = o.start(&o.peer, &high, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s peer Master"), || {
+            l.ruleset(&l.peer).to_string().contains(vip) && l.has_address(&l.peer, vip)
+        });
+    }
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        // A restarted daemon removes the VIPs it finds before it runs.
+        wait_for(&format!("{who} restarted, the VIP removed"), || {
+            !l.has_address(&l.ns, vip)
+        });
+    }
+    // Longer than Master_Down_Interval: had either not heard the peer it
+    // would be Master by now.
+    std::thread::sleep(Duration::from_secs(4));
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(!l.has_address(&l.ns, vip), "{who} is not Backup");
+    }
+    let backup = o.ruleset(&o.ns);
+    assert_eq!(backup, k.ruleset(&k.ns), "restarted as Backup");
+    assert!(
+        backup.to_string().contains(vip),
+        "the killed run's set kept its VIP: {backup}"
+    );
+
+    kp.stop();
+    op.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} Master again"), || l.has_address(&l.ns, vip));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let again = o.ruleset(&o.ns);
+    assert_eq!(again, k.ruleset(&k.ns), "Master again");
+    assert!(again.to_string().contains(vip), "{again}");
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(!l.ping_answered(vip), "{who}'s Master answered");
+    }
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+/// A user's `table inet filter` (a base chain with a counter rule that
+/// never matches, a named counter with values) and a foreign `table ip
+/// keepalived` made before start. The inet table must stay byte for byte
+/// (handles and counter values included) through start, Master,
+/// demotion, SIGHUP and SIGTERM; the foreign `keepalived` table stays
+/// until the first Master replaces it with ours (`check_and_delete_tables`
+/// deletes whatever has our name), and the whole rulesets are equal to
+/// keepalived's at each point.
+#[test]
+fn user_tables_are_left_alone_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-aku-{pid}"));
+    let o = Link::new(format!("fw-aou-{pid}"));
+    let user = "table inet filter {\n counter mine { packets 7 bytes 700 }\n \
+                chain input {\n type filter hook input priority 0; policy accept;\n \
+                ip daddr 10.9.9.9 counter drop\n }\n chain mine {\n ip saddr 10.9.9.9 counter name mine\n }\n}\n\
+                table ip keepalived {\n chain foreign {\n ip daddr 10.9.9.8 counter\n }\n}\n";
+    for l in [&k, &o] {
+        let path = l.dir.join("user.nft");
+        std::fs::write(&path, user).unwrap();
+        sh(&format!("ip netns exec {} nft -f {}", l.ns, path.display()));
+    }
+    let inet = |l: &Link| {
+        sh(&format!(
+            "ip netns exec {} nft -j list table inet filter",
+            l.ns
+        ))
+    };
+    let before = [inet(&k), inet(&o)];
+    assert!(before[0].contains("\"packets\": 7") || before[0].contains("\"packets\":7"));
+    let unchanged = |when: &str| {
+        for (i, (l, who)) in [(&k, "keepalived"), (&o, "vrrpd")].into_iter().enumerate() {
+            assert_eq!(inet(l), before[i], "{who} changed table inet filter {when}");
+        }
+        assert_eq!(o.ruleset(&o.ns), k.ruleset(&k.ns), "rulesets {when}");
+    };
+    let conf = config_with("", vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    std::thread::sleep(Duration::from_secs(1));
+    unchanged("after start");
+    assert!(o.ruleset(&o.ns).to_string().contains("foreign"), "at start");
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    unchanged("as Master");
+    assert!(
+        !o.ruleset(&o.ns).to_string().contains("foreign"),
+        "as Master"
+    );
+
+    let high = config_with("", vip, 200, "no_accept");
+    let mut kp = k.start(&k.peer, &high, false);
+    let mut op = o.start(&o.peer, &high, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} demoted"), || {
+            !l.has_address(&l.ns, vip) && !l.ruleset(&l.ns).to_string().contains(vip)
+        });
+    }
+    unchanged("after demotion");
+    kd.reload(&k, &k.ns, &conf);
+    od.reload(&o, &o.ns, &conf);
+    std::thread::sleep(Duration::from_secs(2));
+    unchanged("after SIGHUP");
+    for d in [&mut kp, &mut op, &mut kd, &mut od] {
+        d.stop();
+    }
+    unchanged("after SIGTERM");
+    let left = o.ruleset(&o.ns).to_string();
+    assert!(
+        left.contains("filter") && !left.contains("keepalived"),
+        "{left}"
+    );
 }

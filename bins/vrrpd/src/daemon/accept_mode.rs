@@ -14,8 +14,11 @@
 //!   accept mode flips while Master, before `restore_vrrp_state` reconciles
 //!   the VIPs: the reload calls [`AcceptFirewall::become_master`] again for
 //!   a Master, which makes both changes before the reconciliation;
-//! - `check_and_delete_tables` at start ([`AcceptFirewall::configure`]) and
-//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]);
+//! - `check_and_delete_tables` when the first table is about to be made
+//!   (`nft_setup_ipv4` / `nft_setup_ipv6`: the first drop or the first
+//!   VMAC, not at start; a table of our name, ours from a killed run or
+//!   someone else's, stays until then) and `nft_cleanup` at exit
+//!   ([`AcceptFirewall::shutdown`]);
 //! - a VMAC's rules when it is created, in any state and accept mode
 //!   (`firewall_add_vmac`, [`AcceptFirewall::add_vmac`]), its elements
 //!   removed with it (`firewall_remove_vmac`).
@@ -58,6 +61,9 @@ pub struct AcceptFirewall {
     fw: Option<Firewall<Boxed>>,
     /// Instance name → the addresses it drops now.
     held: BTreeMap<String, Vec<Target>>,
+    /// A table of our name left by someone else is still to be deleted
+    /// (before our first table is made).
+    stale_pending: bool,
 }
 
 impl Default for AcceptFirewall {
@@ -76,12 +82,14 @@ impl AcceptFirewall {
             open,
             fw: None,
             held: BTreeMap::new(),
+            stale_pending: false,
         }
     }
 
     /// At start and on reload: when an instance `needs` it and nothing is
-    /// open yet, opens the transport and deletes a table of ours left by an
-    /// earlier run (keepalived's `check_and_delete_tables`). On an open
+    /// open yet, opens the transport; a table of our name left by an
+    /// earlier run is deleted later, right before our first table is made
+    /// ([`Self::remove_stale_once`]). On an open
     /// firewall a reload's priority, counters and `nftables_ifindex` apply
     /// to what is created from then on, as in keepalived
     /// ([`Firewall::update_settings`]); the table name stays (a reload
@@ -112,11 +120,29 @@ impl AcceptFirewall {
                 return;
             }
         };
-        let mut fw = Firewall::new(settings.clone(), Boxed(transport));
-        if let Err(e) = fw.remove_stale() {
-            error!("removing a stale nftables table {}: {e}", settings.table);
+        self.fw = Some(Firewall::new(settings.clone(), Boxed(transport)));
+        self.stale_pending = true;
+    }
+
+    /// Before the first table is made: deletes the tables of our name in
+    /// both families, whoever made them (vrrp_nftables.c
+    /// `check_and_delete_tables`, called from `nft_setup_ipv4` /
+    /// `nft_setup_ipv6` when neither family's table is set up yet). A
+    /// restarted daemon that stays Backup leaves a killed run's table, with
+    /// its elements, as keepalived does.
+    fn remove_stale_once(&mut self) {
+        let Some(fw) = &mut self.fw else { return };
+        if !self.stale_pending || fw.has_tables() {
+            return;
         }
-        self.fw = Some(fw);
+        self.stale_pending = false;
+        info!(table = %fw.settings().table, "deleting an old nftables table of our name, if any");
+        if let Err(e) = fw.remove_stale() {
+            error!(
+                "removing a stale nftables table {}: {e}",
+                fw.settings().table
+            );
+        }
     }
 
     /// Whether link-local VIPs are keyed by interface index only
@@ -143,6 +169,9 @@ impl AcceptFirewall {
         let gone: Vec<Target> = held.iter().filter(|a| !drop.contains(a)).cloned().collect();
         self.release(instance, &gone);
         let new: Vec<Target> = drop.iter().filter(|a| !held.contains(a)).cloned().collect();
+        if !new.is_empty() {
+            self.remove_stale_once();
+        }
         if let (false, Some(fw)) = (new.is_empty(), &mut self.fw) {
             info!(instance, "setting firewall drop rule");
             let result = fw.add(&new);
@@ -203,6 +232,7 @@ impl AcceptFirewall {
     /// state and accept mode (vrrp_vmac.c `netlink_link_add_vmac` →
     /// `firewall_add_vmac`).
     pub fn add_vmac(&mut self, instance: &str, families: &[Family], vmac: u32, parent: u32) {
+        self.remove_stale_once();
         let Some(fw) = &mut self.fw else { return };
         for &f in families {
             if let Err(e) = fw.add_vmac(f, vmac, parent) {
@@ -383,18 +413,22 @@ mod tests {
             "nothing opened when no instance needs it"
         );
         fw.configure(&Settings::default(), true);
-        assert_eq!(
-            take(&log),
-            ["nft NewTable DeleteTable", "nft NewTable DeleteTable"],
-            "a stale table of each family deleted at start"
+        assert!(
+            take(&log).is_empty(),
+            "a stale table stays until the first table is made"
         );
         block_on(async {
             let vip = ips(&["10.0.0.1"]);
             fw.become_master("A", &vip, step(&log, "add VIPs")).await;
             let l = take(&log);
-            assert_eq!(l.len(), 2, "{l:?}");
-            assert!(l[0].starts_with("nft NewTable ") && l[0].ends_with(" NewSetElement"));
-            assert_eq!(l[1], "add VIPs");
+            assert_eq!(l.len(), 4, "{l:?}");
+            assert_eq!(
+                l[..2],
+                ["nft NewTable DeleteTable", "nft NewTable DeleteTable"],
+                "a stale table of each family deleted before ours is made"
+            );
+            assert!(l[2].starts_with("nft NewTable ") && l[2].ends_with(" NewSetElement"));
+            assert_eq!(l[3], "add VIPs");
             fw.leave_master("A", step(&log, "remove VIPs")).await;
             assert_eq!(take(&log), ["remove VIPs", "nft DeleteSetElement"]);
             // Backup to Master again: the table is still there.
