@@ -79,6 +79,18 @@ impl Link {
         normalise(serde_json::from_str(&text).unwrap())
     }
 
+    /// The `firewall` object of `vrrpd status` for the vrrpd started in `ns`.
+    fn fw_status(&self, ns: &str) -> Value {
+        let sock = self.dir.join(format!("{ns}.sock"));
+        let text = sh(&format!(
+            "ip netns exec {ns} {} status --socket {}",
+            env!("CARGO_BIN_EXE_vrrpd"),
+            sock.display()
+        ));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["firewall"].clone()
+    }
+
     fn has_address(&self, ns: &str, addr: &str) -> bool {
         sh(&format!("ip -n {ns} addr show")).contains(&format!(" {addr}/"))
     }
@@ -267,6 +279,26 @@ fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, versi
     let master = o.ruleset(&o.ns);
     assert_eq!(master, k.ruleset(&k.ns), "Master: the same ruleset");
     assert!(master.to_string().contains("\"drop\""), "{master}");
+    // vrrpd status: accept mode off and why, the VIPs in the drop set.
+    let fw = o.fw_status(&o.ns);
+    let why = if accept.contains("no_accept") {
+        "no_accept"
+    } else {
+        "strict"
+    };
+    let table = if global.contains("nftables vrrp_fw") {
+        "vrrp_fw"
+    } else {
+        "keepalived"
+    };
+    assert_eq!(fw["table"], table, "{fw}");
+    assert_eq!(fw["failures"], 0, "{fw}");
+    let me = &fw["instances"]["vips"];
+    assert_eq!(me["accept_mode"], false, "{fw}");
+    assert_eq!(me["reason"], why, "{fw}");
+    assert_eq!(me["dropping"], true, "{fw}");
+    assert!(me["dropped"].to_string().contains(vip), "{fw}");
+    assert!(me["last_error"].is_null(), "{fw}");
     // Accept_Mode = False: the Master does not answer for the VIP.
     assert!(!k.ping_answered(vip), "keepalived's Master answered");
     assert!(!o.ping_answered(vip), "vrrpd's Master answered");
@@ -293,6 +325,13 @@ fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, versi
     }
     let demoted = o.ruleset(&o.ns);
     assert!(demoted.to_string().contains("\"vips\""), "{demoted}");
+    let fw = o.fw_status(&o.ns);
+    assert_eq!(fw["instances"]["vips"]["dropping"], false, "{fw}");
+    assert_eq!(
+        fw["instances"]["vips"]["dropped"],
+        Value::Array(vec![]),
+        "{fw}"
+    );
     assert_eq!(demoted, k.ruleset(&k.ns), "demoted: the same ruleset");
     assert_eq!(o.ruleset(&o.peer), k.ruleset(&k.peer), "peer Masters");
 
@@ -588,6 +627,10 @@ fn the_address_owner_installs_no_rules_as_keepalived() {
         assert!(l.ping_answered(vip), "{who}'s owner did not answer");
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
     }
+    let fw = o.fw_status(&o.ns);
+    let me = &fw["instances"]["vips"];
+    assert_eq!(me["reason"], "owner", "{fw}");
+    assert_eq!(me["dropping"], false, "{fw}");
     kd.stop();
     od.stop();
 }

@@ -39,6 +39,7 @@ use std::net::IpAddr;
 use keepalived_nft::ruleset::Request;
 use keepalived_nft::{Family, Firewall, LinkKey, NftError, NftSocket, Settings, Target, Transport};
 
+use crate::spec::accept::AcceptReason;
 use crate::spec::mapping::{InstanceSpec, VipSpec};
 use tracing::{error, info, warn};
 
@@ -64,6 +65,11 @@ pub struct AcceptFirewall {
     /// A table of our name left by someone else is still to be deleted
     /// (before our first table is made).
     stale_pending: bool,
+    /// Batches the kernel refused (or a socket that could not be opened)
+    /// since start.
+    failures: u64,
+    /// The last error, per instance ("" for none in particular).
+    errors: BTreeMap<String, String>,
 }
 
 impl Default for AcceptFirewall {
@@ -83,6 +89,8 @@ impl AcceptFirewall {
             fw: None,
             held: BTreeMap::new(),
             stale_pending: false,
+            failures: 0,
+            errors: BTreeMap::new(),
         }
     }
 
@@ -117,6 +125,7 @@ impl AcceptFirewall {
             Ok(t) => t,
             Err(e) => {
                 error!("{e}: accept mode (no_accept / strict) and the VMAC rules are not enforced");
+                self.failed("", &e);
                 return;
             }
         };
@@ -142,7 +151,30 @@ impl AcceptFirewall {
                 "removing a stale nftables table {}: {e}",
                 fw.settings().table
             );
+            self.failed("", &e);
         }
+    }
+
+    /// Counts a failure and keeps it as `instance`'s last error.
+    fn failed(&mut self, instance: &str, e: &NftError) {
+        self.failures += 1;
+        self.errors.insert(instance.to_string(), e.to_string());
+    }
+
+    /// The table name, once the firewall is open.
+    pub fn table(&self) -> Option<&str> {
+        self.fw.as_ref().map(|f| f.settings().table.as_str())
+    }
+
+    /// Batches refused (or sockets not opened) since start.
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    /// The last firewall error of `instance` ("" for one that concerns no
+    /// instance in particular: opening the socket, deleting a stale table).
+    pub fn last_error(&self, instance: &str) -> Option<&str> {
+        self.errors.get(instance).map(String::as_str)
     }
 
     /// Whether link-local VIPs are keyed by interface index only
@@ -162,6 +194,7 @@ impl AcceptFirewall {
     pub async fn become_master(
         &mut self,
         instance: &str,
+        reason: AcceptReason,
         drop: &[Target],
         install: impl Future<Output = ()>,
     ) {
@@ -173,7 +206,12 @@ impl AcceptFirewall {
             self.remove_stale_once();
         }
         if let (false, Some(fw)) = (new.is_empty(), &mut self.fw) {
-            info!(instance, "setting firewall drop rule");
+            info!(
+                instance,
+                reason = reason.as_str(),
+                table = %fw.settings().table,
+                "setting firewall drop rule: accept mode off"
+            );
             let result = fw.add(&new);
             // Addresses another instance drops were skipped but count.
             let added: Vec<Target> = new
@@ -183,6 +221,7 @@ impl AcceptFirewall {
                 .collect();
             if let Err(e) = result {
                 error!(instance, "{e}: traffic to the VIPs is accepted");
+                self.failed(instance, &e);
             }
             self.held
                 .entry(instance.to_string())
@@ -222,6 +261,7 @@ impl AcceptFirewall {
             info!(instance, "removing firewall drop rule");
             if let Err(e) = fw.remove(&unused) {
                 error!(instance, "{e}: the VIPs stay dropped");
+                self.failed(instance, &e);
             }
         }
     }
@@ -234,10 +274,15 @@ impl AcceptFirewall {
     pub fn add_vmac(&mut self, instance: &str, families: &[Family], vmac: u32, parent: u32) {
         self.remove_stale_once();
         let Some(fw) = &mut self.fw else { return };
+        let mut errors = Vec::new();
         for &f in families {
             if let Err(e) = fw.add_vmac(f, vmac, parent) {
                 error!(instance, "{e}: the VMAC's IGMP/MLD reports are not re-sent");
+                errors.push(e);
             }
+        }
+        for e in errors {
+            self.failed(instance, &e);
         }
     }
 
@@ -245,10 +290,15 @@ impl AcceptFirewall {
     /// the rules stay.
     pub fn remove_vmac(&mut self, instance: &str, families: &[Family], vmac: u32) {
         let Some(fw) = &mut self.fw else { return };
+        let mut errors = Vec::new();
         for &f in families {
             if let Err(e) = fw.remove_vmac(f, vmac) {
                 error!(instance, "removing the VMAC from the nftables map: {e}");
+                errors.push(e);
             }
+        }
+        for e in errors {
+            self.failed(instance, &e);
         }
     }
 
@@ -419,7 +469,8 @@ mod tests {
         );
         block_on(async {
             let vip = ips(&["10.0.0.1"]);
-            fw.become_master("A", &vip, step(&log, "add VIPs")).await;
+            fw.become_master("A", AcceptReason::NoAccept, &vip, step(&log, "add VIPs"))
+                .await;
             let l = take(&log);
             assert_eq!(l.len(), 4, "{l:?}");
             assert_eq!(
@@ -432,7 +483,8 @@ mod tests {
             fw.leave_master("A", step(&log, "remove VIPs")).await;
             assert_eq!(take(&log), ["remove VIPs", "nft DeleteSetElement"]);
             // Backup to Master again: the table is still there.
-            fw.become_master("A", &vip, step(&log, "add VIPs")).await;
+            fw.become_master("A", AcceptReason::NoAccept, &vip, step(&log, "add VIPs"))
+                .await;
             assert_eq!(take(&log), ["nft NewSetElement", "add VIPs"]);
         });
         fw.shutdown();
@@ -447,7 +499,8 @@ mod tests {
         fw.configure(&Settings::default(), true);
         take(&log);
         block_on(async {
-            fw.become_master("owner", &[], step(&log, "add VIPs")).await;
+            fw.become_master("owner", AcceptReason::NoAccept, &[], step(&log, "add VIPs"))
+                .await;
             fw.leave_master("owner", step(&log, "remove VIPs")).await;
         });
         assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
@@ -460,14 +513,25 @@ mod tests {
         let (mut fw, log) = firewall(false);
         fw.configure(&Settings::default(), true);
         block_on(async {
-            fw.become_master("A", &ips(&["10.0.0.1"]), async {}).await;
-            take(&log);
-            fw.become_master("A", &[], step(&log, "reconcile VIPs"))
+            fw.become_master("A", AcceptReason::NoAccept, &ips(&["10.0.0.1"]), async {})
                 .await;
+            take(&log);
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &[],
+                step(&log, "reconcile VIPs"),
+            )
+            .await;
             assert_eq!(take(&log), ["nft DeleteSetElement", "reconcile VIPs"]);
             assert!(fw.held("A").is_empty());
-            fw.become_master("A", &ips(&["10.0.0.1"]), step(&log, "reconcile VIPs"))
-                .await;
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &ips(&["10.0.0.1"]),
+                step(&log, "reconcile VIPs"),
+            )
+            .await;
             assert_eq!(take(&log), ["nft NewSetElement", "reconcile VIPs"]);
         });
     }
@@ -478,9 +542,15 @@ mod tests {
         let (mut fw, log) = firewall(false);
         fw.configure(&Settings::default(), true);
         block_on(async {
-            fw.become_master("A", &ips(&["10.0.0.1", "10.0.0.2"]), async {})
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &ips(&["10.0.0.1", "10.0.0.2"]),
+                async {},
+            )
+            .await;
+            fw.become_master("B", AcceptReason::NoAccept, &ips(&["10.0.0.1"]), async {})
                 .await;
-            fw.become_master("B", &ips(&["10.0.0.1"]), async {}).await;
             take(&log);
             fw.leave_master("A", async {}).await;
             assert_eq!(take(&log), ["nft DeleteSetElement"], "10.0.0.2 only");
@@ -497,11 +567,21 @@ mod tests {
         let (mut fw, log) = firewall(true);
         fw.configure(&Settings::default(), true);
         block_on(async {
-            fw.become_master("A", &ips(&["10.0.0.1"]), step(&log, "add VIPs"))
-                .await;
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &ips(&["10.0.0.1"]),
+                step(&log, "add VIPs"),
+            )
+            .await;
             assert!(fw.held("A").is_empty());
             fw.leave_master("A", step(&log, "remove VIPs")).await;
         });
+        // The stale-table batch and the drop batch were refused.
+        assert_eq!(fw.failures(), 2);
+        assert!(fw.last_error("A").is_some_and(|e| e.contains("add table")));
+        assert!(fw.last_error("B").is_none());
+        assert_eq!(fw.table(), Some("keepalived"));
         fw.shutdown();
         assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
     }

@@ -16,6 +16,7 @@ mod accept_mode;
 pub mod clock;
 pub mod control;
 mod extra_garp;
+pub mod firewall_status;
 mod host;
 mod ipvlan;
 pub mod lvs_sync;

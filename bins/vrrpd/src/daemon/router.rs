@@ -963,11 +963,13 @@ impl Router {
             return;
         };
         let name = slot.spec.config.name.clone();
+        let reason = slot.spec.accept_reason;
         let drop = accept_mode::targets(&slot.spec, self.accept_fw.ifindex_only(), |v| {
             slot.vip_link(v)
         });
         let mut fw = std::mem::take(&mut self.accept_fw);
-        fw.become_master(&name, &drop, self.install_vips(id)).await;
+        fw.become_master(&name, reason, &drop, self.install_vips(id))
+            .await;
         self.accept_fw = fw;
         // then virtual routes and rules, before the GARPs (docs/keepalived.md §3.31)
         self.set_routes(id, true).await;
@@ -1691,9 +1693,21 @@ impl Router {
                 }
             })
             .collect();
+        let firewall = super::firewall_status::collect(
+            &self.accept_fw,
+            self.node.ids().filter_map(|id| {
+                let s = self.node.data(id)?;
+                Some((
+                    s.spec.config.name.as_str(),
+                    s.spec.accept_reason,
+                    s.spec.config.accept,
+                ))
+            }),
+        );
         Snapshot {
             pid: std::process::id(),
             instances,
+            firewall,
             unmatched_drops: self
                 .node
                 .unmatched_drops()

@@ -11,6 +11,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use crate::spec::accept::AcceptReason;
+
 use keepalived_conf::{
     AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
 };
@@ -206,6 +208,8 @@ pub struct InstanceSpec {
     /// False, RFC 9568 §6.1): empty for the address owner and with accept
     /// mode on.
     pub drop_vips: Vec<IpAddr>,
+    /// Why the accept mode is on or off.
+    pub accept_reason: crate::spec::accept::AcceptReason,
     /// `smtp_alert` with keepalived's defaults ([`crate::spec::mail::alert_enabled`]):
     /// mail on this instance's state changes.
     pub smtp_alert: bool,
@@ -1190,7 +1194,7 @@ pub fn map_instance(
         garp.master_delay = Duration::ZERO;
     }
 
-    let accept = effective_accept(vi, g, &name, priority, version, span, diags);
+    let (accept, accept_reason) = effective_accept(vi, g, &name, priority, version, span, diags);
     let drop_vips = if accept || priority == 255 {
         Vec::new()
     } else {
@@ -1294,6 +1298,7 @@ pub fn map_instance(
         notify,
         vmac,
         drop_vips,
+        accept_reason,
         smtp_alert: crate::spec::mail::alert_enabled(&vi.smtp_alert, cfg),
         dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
         config_fault,
@@ -1351,28 +1356,37 @@ fn effective_accept(
     version: Version,
     span: Span,
     diags: &mut Vec<Diagnostic>,
-) -> bool {
+) -> (bool, AcceptReason) {
     let strict = vi
         .strict_mode
         .as_ref()
         .or(g.vrrp_strict.as_ref())
         .is_some_and(|s| s.value);
-    let accept = vi
-        .accept
-        .as_ref()
-        .map_or(priority == 255 || !strict, |a| a.value);
-    if accept && priority != 255 && strict && version == Version::V2 {
-        diags.push(Diagnostic::warning(
-            "vrrpd-accept-mode",
-            vi.accept.as_ref().map_or(span, |a| a.span),
-            format!(
-                "({name}) warning - accept mode for VRRP version 2 does not comply with \
-                 RFC3768 - resetting"
-            ),
-        ));
-        return false;
-    }
-    accept
+    let reason = match (priority, &vi.accept, strict) {
+        (255, _, _) => AcceptReason::Owner,
+        (_, Some(a), _) if !a.value => AcceptReason::NoAccept,
+        (_, Some(_), true) if version == Version::V2 => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-accept-mode",
+                vi.accept.as_ref().map_or(span, |a| a.span),
+                format!(
+                    "({name}) warning - accept mode for VRRP version 2 does not comply with \
+                     RFC3768 - resetting"
+                ),
+            ));
+            AcceptReason::StrictV2
+        }
+        (_, Some(_), _) => AcceptReason::Accept,
+        (_, None, true) => AcceptReason::Strict,
+        (_, None, false) => AcceptReason::Default,
+    };
+    // An owner with `no_accept` written keeps it in its configuration (and
+    // drops nothing, see `drop_vips`).
+    let accept = match (reason, &vi.accept) {
+        (AcceptReason::Owner, Some(a)) => a.value,
+        _ => reason.accepts(),
+    };
+    (accept, reason)
 }
 
 /// The addresses a non-owner Master with accept mode off drops: its VIPs and
@@ -1644,6 +1658,24 @@ mod tests {
             )),
             "{d:?}"
         );
+    }
+
+    /// The reason `vrrpd status` gives for each case.
+    #[test]
+    fn accept_reasons() {
+        let reason = |global: &str, extra: &str| {
+            let (m, _) = map(&format!(
+                "global_defs {{\n{global}\n}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 1\n{extra}\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            ));
+            m.instances[0].accept_reason
+        };
+        assert_eq!(reason("", ""), AcceptReason::Default);
+        assert_eq!(reason("", " accept"), AcceptReason::Accept);
+        assert_eq!(reason("", " no_accept"), AcceptReason::NoAccept);
+        assert_eq!(reason("vrrp_strict", " version 3"), AcceptReason::Strict);
+        assert_eq!(reason("vrrp_strict", " accept"), AcceptReason::StrictV2);
+        assert_eq!(reason("", " priority 255\n no_accept"), AcceptReason::Owner);
     }
 
     /// The address owner accepts (vrrp_handle_accept_mode returns at once
