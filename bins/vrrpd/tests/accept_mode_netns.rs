@@ -870,3 +870,58 @@ fn user_tables_are_left_alone_as_keepalived() {
         "{left}"
     );
 }
+
+/// `disable_local_igmp` with an IPv4 VMAC and accept mode: while running,
+/// `net.ipv4.igmp_link_local_mcast_reports` is 0 in keepalived's namespace
+/// and in vrrpd's, neither installs the VMAC's IGMP rules (no table), and
+/// both write 1 back at SIGTERM. A namespace where it was 0 already keeps
+/// 0 after exit.
+#[test]
+fn disable_local_igmp_sets_the_sysctl_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-aki-{pid}"));
+    let o = Link::new(format!("fw-aoi-{pid}"));
+    let sysctl = |ns: &str| {
+        sh(&format!(
+            "ip netns exec {ns} sysctl -n net.ipv4.igmp_link_local_mcast_reports"
+        ))
+        .trim()
+        .to_string()
+    };
+    let conf = config_with("disable_local_igmp", vip, 100, "use_vmac");
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(sysctl(&l.ns), "1", "{who}: a new namespace's default");
+        // The peer has it at 0 before start: it stays 0 after exit.
+        sh(&format!(
+            "ip netns exec {} sysctl -qw net.ipv4.igmp_link_local_mcast_reports=0",
+            l.peer
+        ));
+    }
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    let mut kp = k.start(&k.peer, &conf.replace("priority 100", "priority 50"), false);
+    let mut op = o.start(&o.peer, &conf.replace("priority 100", "priority 50"), true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP on the VMAC"), || {
+            l.has_address(&l.ns, vip)
+        });
+        assert_eq!(sysctl(&l.ns), "0", "{who} while running");
+        assert_eq!(sysctl(&l.peer), "0", "{who}'s peer while running");
+        assert_eq!(
+            l.ruleset(&l.ns),
+            Value::Array(vec![]),
+            "{who}: no IGMP rule for an IPv4 VMAC"
+        );
+    }
+    for d in [&mut kd, &mut od, &mut kp, &mut op] {
+        d.stop();
+    }
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(sysctl(&l.ns), "1", "{who} wrote 1 back at exit");
+        assert_eq!(sysctl(&l.peer), "0", "{who}'s peer: 0 as it was");
+    }
+}

@@ -19,6 +19,7 @@ mod extra_garp;
 pub mod firewall_status;
 mod host;
 mod ipvlan;
+mod local_igmp;
 pub mod lvs_sync;
 mod mail;
 mod namespace;
@@ -290,6 +291,14 @@ async fn run(
         }
     }
     let snmp_spec = mapped.snmp.clone();
+    // keepalived: "Cannot change disable_local_igmp at a reload - please restart"
+    let local_igmp_written = mapped.disable_local_igmp;
+    // Before the VMACs are made; restored when dropped, at exit.
+    let _local_igmp = mapped
+        .disable_local_igmp
+        .then(|| local_igmp::LocalIgmp::disable(std::path::Path::new(local_igmp::SYSCTL)))
+        .flatten();
+    router.set_local_igmp_disabled(_local_igmp.is_some());
     router.install(mapped, &host).await?;
     let mut snmp = snmp::Snmp::new(snmp_spec);
     // The parse tree, the model and the mapping are gone: give their pages
@@ -340,6 +349,10 @@ async fn run(
                 pending_reload = None;
                 let refused = r.as_ref().ok().and_then(|(m, _)| {
                     accept_mode::table_change_refused(&nft_table, &m.firewall_table_written)
+                        .or_else(|| (m.disable_local_igmp != local_igmp_written).then(|| {
+                            "Cannot change disable_local_igmp at a reload - please restart vrrpd"
+                                .to_string()
+                        }))
                 });
                 match r {
                     Ok(_) if refused.is_some() => {

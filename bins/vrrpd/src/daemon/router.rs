@@ -194,6 +194,8 @@ pub struct Router {
     vmac_sysctls: netio::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
+    /// `disable_local_igmp` in force: IPv4 VMACs get no IGMP rules.
+    local_igmp_disabled: bool,
     /// E-mail alerts (`smtp_alert`).
     mail: super::mail::Mailer,
     /// Sync groups with `smtp_alert` on.
@@ -292,6 +294,7 @@ impl Router {
             lvs_worker: None,
             vmac_sysctls: netio::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
+            local_igmp_disabled: false,
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
             dynamic: None,
@@ -380,6 +383,18 @@ impl Router {
         Ok(NodeConfig::new(instances).with_sync_groups(groups))
     }
 
+    /// `disable_local_igmp` is in force (set before [`Self::install`]; a
+    /// reload cannot change it).
+    pub fn set_local_igmp_disabled(&mut self, on: bool) {
+        self.local_igmp_disabled = on;
+    }
+
+    /// Whether a VMAC of `spec` gets the nftables rules (vrrp_vmac.c
+    /// `netlink_link_add_vmac`: IPv6, or IPv4 without `disable_local_igmp`).
+    fn vmac_rules(&self, spec: &InstanceSpec) -> bool {
+        spec.config.family == Family::V6 || !self.local_igmp_disabled
+    }
+
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), String> {
@@ -391,8 +406,10 @@ impl Router {
         self.node = Node::new(config).map_err(|e| e.to_string())?;
         let all: Vec<InstanceId> = self.node.ids().collect();
         // The stale table goes before the VMACs add their rules.
-        self.accept_fw
-            .configure(&mapped.firewall, mapped.needs_firewall());
+        self.accept_fw.configure(
+            &mapped.firewall,
+            mapped.needs_firewall(self.local_igmp_disabled),
+        );
         if let Err(e) = self.create_vmacs(&all).await {
             self.remove_vmacs().await;
             return Err(e);
@@ -448,8 +465,12 @@ impl Router {
                 slot.spec.config.name.clone(),
                 accept_mode::vmac_families(&slot.spec),
             );
-            self.accept_fw
-                .add_vmac(&name, &families, made.ifindex, parent.index);
+            // vrrp_vmac.c netlink_link_add_vmac: no rules at all for an IPv4
+            // instance with disable_local_igmp.
+            if self.vmac_rules(&slot.spec) {
+                self.accept_fw
+                    .add_vmac(&name, &families, made.ifindex, parent.index);
+            }
             if let Some(slot) = self.node.data_mut(id) {
                 slot.vmac = Some(made);
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
@@ -1555,8 +1576,10 @@ impl Router {
         self.group_notify = mapped.group_notify.clone();
         self.set_mail(&mapped);
         self.set_dynamic(&mapped);
-        self.accept_fw
-            .configure(&mapped.firewall, mapped.needs_firewall());
+        self.accept_fw.configure(
+            &mapped.firewall,
+            mapped.needs_firewall(self.local_igmp_disabled),
+        );
         // Retired instances release (priority 0, VIPs removed); reconfigured
         // ones report their changes.
         self.flush().await;

@@ -299,16 +299,23 @@ pub struct Mapped {
     /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start
     /// whatever the instances' states, removed at exit.
     pub statics: crate::spec::routes::StaticSpec,
+    /// `disable_local_igmp`: no IGMP reports for link-local groups while
+    /// the daemon runs, and no IGMP rules for IPv4 VMACs (vrrp_vmac.c
+    /// `netlink_link_add_vmac`).
+    pub disable_local_igmp: bool,
 }
 
 impl Mapped {
     /// Whether an instance drops traffic to its VIPs while Master or has a
     /// VMAC (the daemon then opens the nftables socket; keepalived picks
     /// nftables for `use_vmac` or no_accept, vrrp.c `vrrp_complete_instance`).
-    pub fn needs_firewall(&self) -> bool {
-        self.instances
-            .iter()
-            .any(|i| !i.drop_vips.is_empty() || i.vmac.is_some())
+    /// An IPv4 VMAC needs nothing when `disable_local_igmp` is in force
+    /// (`local_igmp_disabled`: written, and the sysctl could be set).
+    pub fn needs_firewall(&self, local_igmp_disabled: bool) -> bool {
+        self.instances.iter().any(|i| {
+            !i.drop_vips.is_empty()
+                || (i.vmac.is_some() && (i.config.family == Family::V6 || !local_igmp_disabled))
+        })
     }
 }
 
@@ -338,6 +345,11 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
         firewall_table_written: written_table(&cfg.global_defs),
+        disable_local_igmp: cfg
+            .global_defs
+            .disable_local_igmp
+            .as_ref()
+            .is_some_and(|b| b.value),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
         snmp: crate::spec::snmp::snmp_spec(&cfg.global_defs),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
@@ -1718,7 +1730,20 @@ mod tests {
             "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n \
              virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
-        assert!(m.needs_firewall(), "use_vmac with accept: the IGMP rule");
+        assert!(
+            m.needs_firewall(false),
+            "use_vmac with accept: the IGMP rule"
+        );
+        assert!(
+            !m.needs_firewall(true),
+            "disable_local_igmp: no rules for an IPv4 VMAC"
+        );
+        let (m, d) = map("global_defs {\n disable_local_igmp\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n \
+             virtual_ipaddress {\n fd00::1\n }\n}\n");
+        assert!(m.disable_local_igmp);
+        assert!(m.needs_firewall(true), "an IPv6 VMAC keeps its MLD rules");
+        assert!(!d.iter().any(|w| w.contains("disable_local_igmp")), "{d:?}");
     }
 
     /// keepalived main.c reload_config compares the written table names.
@@ -1803,7 +1828,7 @@ mod tests {
     fn nftables_globals_become_settings() {
         let (m, _) = map("vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
         assert_eq!(m.firewall, keepalived_nft::Settings::default());
-        assert!(!m.needs_firewall());
+        assert!(!m.needs_firewall(false));
         let (m, _) = map(
             "global_defs {\n nftables vrrp_fw\n nftables_priority -5\n nftables_counters\n}\n\
              vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
@@ -1816,7 +1841,7 @@ mod tests {
                 .with_priority(-5)
                 .with_counters(true)
         );
-        assert!(m.needs_firewall());
+        assert!(m.needs_firewall(false));
         let (m, d) = map("global_defs {\n nftables_priority -5\n nftables\n}\n");
         assert_eq!(m.firewall.priority, -1, "reset by a later `nftables`");
         assert!(d.iter().any(|w| w.contains("resets the priority")), "{d:?}");
