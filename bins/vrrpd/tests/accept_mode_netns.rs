@@ -20,6 +20,12 @@
 //! With `accept` the ping is answered and no table is installed; a SIGHUP
 //! reload flipping the accept mode of a Master fills and empties the set as
 //! keepalived does.
+//! A Master killed with SIGKILL and restarted (its table kept while it is
+//! Backup, replaced when it is Master again); a user's `table inet filter`
+//! and a foreign `table ip keepalived` made before start; strict mode with
+//! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules); the
+//! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump). `vrrpd
+//! status` reports the accept mode, its reason and the drop set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -924,4 +930,88 @@ fn disable_local_igmp_sets_the_sysctl_as_keepalived() {
         assert_eq!(sysctl(&l.ns), "1", "{who} wrote 1 back at exit");
         assert_eq!(sysctl(&l.peer), "0", "{who}'s peer: 0 as it was");
     }
+}
+
+/// IPv4 `use_vmac` with `no_accept`: the IGMP reports of the VMAC's group
+/// joins leave by the parent (the `dup ... device oif map @vmac_map` rule,
+/// its original dropped), so the peer sees them with the parent's MAC and
+/// never the virtual MAC, under keepalived as under vrrpd; the rule's
+/// counter moved in both, and the rulesets are equal.
+#[test]
+fn vmac_ipv4_igmp_reports_leave_from_the_parent_as_keepalived() {
+    if skip() {
+        return;
+    }
+    if !have("tcpdump") || !have("timeout") {
+        eprintln!("SKIPPED: the IGMP capture needs tcpdump and timeout");
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-akg-{pid}"));
+    let o = Link::new(format!("fw-aog-{pid}"));
+    let conf = config_with("nftables_counters", vip, 100, "use_vmac\n no_accept");
+    let capture = |l: &Link| {
+        let out = l.dir.join("igmp.txt");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &l.peer, "timeout", "9"])
+            .args([
+                "tcpdump", "-i", "eth0", "-e", "-n", "-l", "-c", "50", "igmp",
+            ])
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        (common::Kid(child), out)
+    };
+    let mut caps = [capture(&k), capture(&o)];
+    // tcpdump is listening before the VMACs join their groups.
+    std::thread::sleep(Duration::from_secs(1));
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VMAC rules and VIP"), || {
+            let r = l.ruleset(&l.ns).to_string();
+            r.contains("vrrp.33") && r.contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    assert_eq!(o.ruleset(&o.ns), k.ruleset(&k.ns), "the same ruleset");
+    for ((kid, _), who) in caps.iter_mut().zip(["keepalived", "vrrpd"]) {
+        let end = Instant::now() + Duration::from_secs(12);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "{who}: tcpdump did not stop");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    for ((l, who), (_, out)) in [(&k, "keepalived"), (&o, "vrrpd")].into_iter().zip(&caps) {
+        let link: Value =
+            serde_json::from_str(&sh(&format!("ip -n {} -j link show eth0", l.ns))).unwrap();
+        let parent = link[0]["address"].as_str().unwrap().to_string();
+        let text = std::fs::read_to_string(out).unwrap();
+        println!("{who}'s peer captured:\n{text}");
+        let reports: Vec<&str> = text.lines().filter(|l| l.contains("igmp")).collect();
+        // The VMAC's own reports (sent from an interface without 10.9.0.1)
+        // carried by the parent's MAC.
+        assert!(
+            reports
+                .iter()
+                .any(|r| r.contains(&format!(" {parent} >")) && !r.contains(" 10.9.0.1 >")),
+            "{who}: no IGMP report of the VMAC from the parent {parent}:\n{text}"
+        );
+        assert!(
+            !text.contains("00:00:5e:00:01:21 >"),
+            "{who}: an IGMP report left by the VMAC:\n{text}"
+        );
+        let rules = sh(&format!(
+            "ip netns exec {} nft list chain ip keepalived out",
+            l.ns
+        ));
+        let dup = rules.lines().find(|r| r.contains(" dup ")).unwrap_or("");
+        assert!(
+            dup.contains("counter packets") && !dup.contains("counter packets 0 "),
+            "{who}: the dup rule met no report: {rules}"
+        );
+    }
+    kd.stop();
+    od.stop();
 }
