@@ -60,6 +60,13 @@ impl LocalIgmp {
     }
 }
 
+/// keepalived (main.c `reload_config`) refuses a whole reload that
+/// changes `disable_local_igmp`, logging this text.
+pub fn change_refused(running: bool, new: bool) -> Option<String> {
+    (running != new)
+        .then(|| "Cannot change disable_local_igmp at a reload - please restart vrrpd".to_string())
+}
+
 impl Drop for LocalIgmp {
     /// At exit (`reset_disable_local_igmp`): 1 again when it was 1.
     fn drop(&mut self) {
@@ -104,6 +111,15 @@ mod tests {
         drop(g);
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "0\n");
         let _ = std::fs::remove_file(&p);
+    }
+
+    #[test]
+    fn a_reload_changing_it_is_refused() {
+        assert!(change_refused(true, true).is_none());
+        assert!(change_refused(false, false).is_none());
+        let msg = change_refused(false, true).unwrap();
+        assert!(msg.starts_with("Cannot change disable_local_igmp at a reload"));
+        assert!(change_refused(true, false).is_some());
     }
 
     #[test]

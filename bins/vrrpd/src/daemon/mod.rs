@@ -349,10 +349,7 @@ async fn run(
                 pending_reload = None;
                 let refused = r.as_ref().ok().and_then(|(m, _)| {
                     accept_mode::table_change_refused(&nft_table, &m.firewall_table_written)
-                        .or_else(|| (m.disable_local_igmp != local_igmp_written).then(|| {
-                            "Cannot change disable_local_igmp at a reload - please restart vrrpd"
-                                .to_string()
-                        }))
+                        .or_else(|| local_igmp::change_refused(local_igmp_written, m.disable_local_igmp))
                 });
                 match r {
                     Ok(_) if refused.is_some() => {
