@@ -134,6 +134,9 @@ pub struct GlobalDefs {
     /// `nftables_ifindex`: link-local VIPs keyed by interface index, never
     /// by name, in the Accept_Mode drop set.
     pub nftables_ifindex: Opt<bool>,
+    /// `disable_local_igmp`: `net.ipv4.igmp_link_local_mcast_reports` set
+    /// to 0 while the VRRP side runs, and no IGMP rules for IPv4 VMACs.
+    pub disable_local_igmp: Opt<bool>,
     /// `vrrp_strict`.
     pub vrrp_strict: Opt<bool>,
     /// `vrrp_check_unicast_src`.

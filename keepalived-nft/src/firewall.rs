@@ -2,8 +2,10 @@
 //! VIPs of the instances that are Master and not the address owner, with
 //! keepalived's life cycle of the tables:
 //!
-//! - at start a table of our name left by an earlier run is deleted
-//!   ([`Firewall::remove_stale`], keepalived's `check_and_delete_tables`);
+//! - a table of our name left by an earlier run (or made by someone else)
+//!   is deleted before our first table is made ([`Firewall::remove_stale`],
+//!   keepalived's `check_and_delete_tables`, which `nft_setup_ipv4` /
+//!   `nft_setup_ipv6` call: not at start);
 //! - a family's table is created with the first address of that family to
 //!   drop, and stays (with an emptied set) when its addresses go: a Master
 //!   demoted to Backup keeps the table (`vrrp_handle_accept_mode` with DEL

@@ -20,6 +20,12 @@
 //! With `accept` the ping is answered and no table is installed; a SIGHUP
 //! reload flipping the accept mode of a Master fills and empties the set as
 //! keepalived does.
+//! A Master killed with SIGKILL and restarted (its table kept while it is
+//! Backup, replaced when it is Master again); a user's `table inet filter`
+//! and a foreign `table ip keepalived` made before start; strict mode with
+//! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules); the
+//! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump). `vrrpd
+//! status` reports the accept mode, its reason and the drop set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -77,6 +83,18 @@ impl Link {
     fn ruleset(&self, ns: &str) -> Value {
         let text = sh(&format!("ip netns exec {ns} nft -j list ruleset"));
         normalise(serde_json::from_str(&text).unwrap())
+    }
+
+    /// The `firewall` object of `vrrpd status` for the vrrpd started in `ns`.
+    fn fw_status(&self, ns: &str) -> Value {
+        let sock = self.dir.join(format!("{ns}.sock"));
+        let text = sh(&format!(
+            "ip netns exec {ns} {} status --socket {}",
+            env!("CARGO_BIN_EXE_vrrpd"),
+            sock.display()
+        ));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["firewall"].clone()
     }
 
     fn has_address(&self, ns: &str, addr: &str) -> bool {
@@ -235,6 +253,12 @@ fn differential(vip: &str, global: &str) {
 /// `vips`: comma-separated, the last one global (pinged); `accept`: the
 /// instance's extra lines.
 fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
+    differential_version(tag, vips, global, accept, 3);
+}
+
+/// [`differential_with`] for VRRP `version`; with version 2 the rulesets
+/// are also compared while both routers are still Backup.
+fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, version: u8) {
     if skip() {
         return;
     }
@@ -242,9 +266,17 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
     let pid = std::process::id();
     let k = Link::new(format!("fw-ak{tag}-{pid}"));
     let o = Link::new(format!("fw-ao{tag}-{pid}"));
-    let conf = config_with(global, vips, 100, accept);
+    let versioned = |c: String| c.replace("version 3", &format!("version {version}"));
+    let conf = versioned(config_with(global, vips, 100, accept));
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
+    if version == 2 {
+        // Master_Down_Interval is over 3 s: both are still Backup.
+        std::thread::sleep(Duration::from_secs(1));
+        let backup = o.ruleset(&o.ns);
+        assert_eq!(backup, k.ruleset(&k.ns), "Backup: the same ruleset");
+        assert!(!o.has_address(&o.ns, vip) && !k.has_address(&k.ns, vip));
+    }
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s drop set and VIP"), || {
             l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
@@ -253,6 +285,26 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
     let master = o.ruleset(&o.ns);
     assert_eq!(master, k.ruleset(&k.ns), "Master: the same ruleset");
     assert!(master.to_string().contains("\"drop\""), "{master}");
+    // vrrpd status: accept mode off and why, the VIPs in the drop set.
+    let fw = o.fw_status(&o.ns);
+    let why = if accept.contains("no_accept") {
+        "no_accept"
+    } else {
+        "strict"
+    };
+    let table = if global.contains("nftables vrrp_fw") {
+        "vrrp_fw"
+    } else {
+        "keepalived"
+    };
+    assert_eq!(fw["table"], table, "{fw}");
+    assert_eq!(fw["failures"], 0, "{fw}");
+    let me = &fw["instances"]["vips"];
+    assert_eq!(me["accept_mode"], false, "{fw}");
+    assert_eq!(me["reason"], why, "{fw}");
+    assert_eq!(me["dropping"], true, "{fw}");
+    assert!(me["dropped"].to_string().contains(vip), "{fw}");
+    assert!(me["last_error"].is_null(), "{fw}");
     // Accept_Mode = False: the Master does not answer for the VIP.
     assert!(!k.ping_answered(vip), "keepalived's Master answered");
     assert!(!o.ping_answered(vip), "vrrpd's Master answered");
@@ -266,7 +318,7 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
 
     // A higher priority on the peer side demotes each: the table stays, its
     // set emptied, in keepalived's namespace as in ours.
-    let high = config_with(global, vips, 200, accept);
+    let high = versioned(config_with(global, vips, 200, accept));
     let mut kp = k.start(&k.peer, &high, false);
     let mut op = o.start(&o.peer, &high, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -279,6 +331,13 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
     }
     let demoted = o.ruleset(&o.ns);
     assert!(demoted.to_string().contains("\"vips\""), "{demoted}");
+    let fw = o.fw_status(&o.ns);
+    assert_eq!(fw["instances"]["vips"]["dropping"], false, "{fw}");
+    assert_eq!(
+        fw["instances"]["vips"]["dropped"],
+        Value::Array(vec![]),
+        "{fw}"
+    );
     assert_eq!(demoted, k.ruleset(&k.ns), "demoted: the same ruleset");
     assert_eq!(o.ruleset(&o.peer), k.ruleset(&k.peer), "peer Masters");
 
@@ -547,6 +606,14 @@ fn vrrp_strict_same_rules_as_keepalived() {
     differential_with("st", "10.9.0.33", "vrrp_strict", "");
 }
 
+/// `vrrp_strict` with VRRPv2 over IPv4 multicast, two routers: the same
+/// rulesets at Backup, Master (the VIP not answered), demoted and after
+/// SIGTERM.
+#[test]
+fn vrrp_strict_v2_same_rules_as_keepalived() {
+    differential_version("s2", "10.9.0.33", "vrrp_strict", "", 2);
+}
+
 /// The address owner (priority 255) accepts even with `no_accept`: no table,
 /// the ping answered, in both.
 #[test]
@@ -566,6 +633,10 @@ fn the_address_owner_installs_no_rules_as_keepalived() {
         assert!(l.ping_answered(vip), "{who}'s owner did not answer");
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
     }
+    let fw = o.fw_status(&o.ns);
+    let me = &fw["instances"]["vips"];
+    assert_eq!(me["reason"], "owner", "{fw}");
+    assert_eq!(me["dropping"], false, "{fw}");
     kd.stop();
     od.stop();
 }
@@ -609,4 +680,338 @@ fn two_instances_share_the_table_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
     }
+}
+
+impl Daemon {
+    /// SIGKILL: for keepalived (`keepalived` true) its VRRP child and its
+    /// parent at once (the parent would restart the child), for vrrpd the
+    /// process; waits for the exit.
+    fn kill9(&mut self, link: &Link, ns: &str, keepalived: bool) {
+        let Some(mut kid) = self.0.take() else { return };
+        let mut pids = vec![kid.0.id().to_string()];
+        if keepalived {
+            let child = std::fs::read_to_string(link.dir.join(format!("{ns}.v.pid"))).unwrap();
+            pids.push(child.trim().to_string());
+        }
+        sh(&format!("kill -KILL {}", pids.join(" ")));
+        let end = Instant::now() + Duration::from_secs(10);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "no exit 10 s after SIGKILL");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // keepalived's VRRP child is not ours to wait for: gone from /proc.
+        if keepalived {
+            wait_for("keepalived's VRRP child gone", || {
+                !std::path::Path::new(&format!("/proc/{}", pids[1])).exists()
+            });
+        }
+    }
+}
+
+/// A `no_accept` Master killed with SIGKILL leaves its table, with the VIP
+/// in the set and on the interface. Restarted while a higher-priority
+/// router is Master, it stays Backup and the killed run's table stays as
+/// it was (keepalived deletes a table of its name only right before it
+/// makes its first one); when the other router stops, it becomes Master
+/// and replaces the table with a fresh one. Rulesets equal to
+/// keepalived's at each point, none left after SIGTERM.
+#[test]
+fn sigkill_and_restart_same_rules_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-akk-{pid}"));
+    let o = Link::new(format!("fw-aok-{pid}"));
+    let conf = config_with("nftables_counters", vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    let master = o.ruleset(&o.ns);
+    assert_eq!(master, k.ruleset(&k.ns), "Master: the same ruleset");
+    kd.kill9(&k, &k.ns, true);
+    od.kill9(&o, &o.ns, false);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(
+            l.has_address(&l.ns, vip),
+            "{who}: the VIP went with SIGKILL"
+        );
+        assert_eq!(l.ruleset(&l.ns), master, "{who}: after SIGKILL");
+        assert!(
+            !l.ping_answered(vip),
+            "{who}: the killed Master's VIP answered"
+        );
+    }
+
+    let high = config_with("", vip, 200, "no_accept");
+    let mut kp = k.start(&k.peer, &high, false);
+    let mut op = o.start(&o.peer, &high, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s peer Master"), || {
+            l.ruleset(&l.peer).to_string().contains(vip) && l.has_address(&l.peer, vip)
+        });
+    }
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        // A restarted daemon removes the VIPs it finds before it runs.
+        wait_for(&format!("{who} restarted, the VIP removed"), || {
+            !l.has_address(&l.ns, vip)
+        });
+    }
+    // Longer than Master_Down_Interval: had either not heard the peer it
+    // would be Master by now.
+    std::thread::sleep(Duration::from_secs(4));
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(!l.has_address(&l.ns, vip), "{who} is not Backup");
+    }
+    let backup = o.ruleset(&o.ns);
+    assert_eq!(backup, k.ruleset(&k.ns), "restarted as Backup");
+    assert!(
+        backup.to_string().contains(vip),
+        "the killed run's set kept its VIP: {backup}"
+    );
+
+    kp.stop();
+    op.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} Master again"), || l.has_address(&l.ns, vip));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let again = o.ruleset(&o.ns);
+    assert_eq!(again, k.ruleset(&k.ns), "Master again");
+    assert!(again.to_string().contains(vip), "{again}");
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert!(!l.ping_answered(vip), "{who}'s Master answered");
+    }
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who} left a table");
+    }
+}
+
+/// A user's `table inet filter` (a base chain with a counter rule that
+/// never matches, a named counter with values) and a foreign `table ip
+/// keepalived` made before start. The inet table must stay byte for byte
+/// (handles and counter values included) through start, Master,
+/// demotion, SIGHUP and SIGTERM; the foreign `keepalived` table stays
+/// until the first Master replaces it with ours (`check_and_delete_tables`
+/// deletes whatever has our name), and the whole rulesets are equal to
+/// keepalived's at each point.
+#[test]
+fn user_tables_are_left_alone_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-aku-{pid}"));
+    let o = Link::new(format!("fw-aou-{pid}"));
+    let user = "table inet filter {\n counter mine { packets 7 bytes 700 }\n \
+                chain input {\n type filter hook input priority 0; policy accept;\n \
+                ip daddr 10.9.9.9 counter drop\n }\n chain mine {\n ip saddr 10.9.9.9 counter name mine\n }\n}\n\
+                table ip keepalived {\n chain foreign {\n ip daddr 10.9.9.8 counter\n }\n}\n";
+    for l in [&k, &o] {
+        let path = l.dir.join("user.nft");
+        std::fs::write(&path, user).unwrap();
+        sh(&format!("ip netns exec {} nft -f {}", l.ns, path.display()));
+    }
+    let inet = |l: &Link| {
+        sh(&format!(
+            "ip netns exec {} nft -j list table inet filter",
+            l.ns
+        ))
+    };
+    let before = [inet(&k), inet(&o)];
+    assert!(before[0].contains("\"packets\": 7") || before[0].contains("\"packets\":7"));
+    let unchanged = |when: &str| {
+        for (i, (l, who)) in [(&k, "keepalived"), (&o, "vrrpd")].into_iter().enumerate() {
+            assert_eq!(inet(l), before[i], "{who} changed table inet filter {when}");
+        }
+        assert_eq!(o.ruleset(&o.ns), k.ruleset(&k.ns), "rulesets {when}");
+    };
+    let conf = config_with("", vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    std::thread::sleep(Duration::from_secs(1));
+    unchanged("after start");
+    assert!(o.ruleset(&o.ns).to_string().contains("foreign"), "at start");
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    unchanged("as Master");
+    assert!(
+        !o.ruleset(&o.ns).to_string().contains("foreign"),
+        "as Master"
+    );
+
+    let high = config_with("", vip, 200, "no_accept");
+    let mut kp = k.start(&k.peer, &high, false);
+    let mut op = o.start(&o.peer, &high, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} demoted"), || {
+            !l.has_address(&l.ns, vip) && !l.ruleset(&l.ns).to_string().contains(vip)
+        });
+    }
+    unchanged("after demotion");
+    kd.reload(&k, &k.ns, &conf);
+    od.reload(&o, &o.ns, &conf);
+    std::thread::sleep(Duration::from_secs(2));
+    unchanged("after SIGHUP");
+    for d in [&mut kp, &mut op, &mut kd, &mut od] {
+        d.stop();
+    }
+    unchanged("after SIGTERM");
+    let left = o.ruleset(&o.ns).to_string();
+    assert!(
+        left.contains("filter") && !left.contains("keepalived"),
+        "{left}"
+    );
+}
+
+/// `disable_local_igmp` with an IPv4 VMAC and accept mode: while running,
+/// `net.ipv4.igmp_link_local_mcast_reports` is 0 in keepalived's namespace
+/// and in vrrpd's, neither installs the VMAC's IGMP rules (no table), and
+/// both write 1 back at SIGTERM. A namespace where it was 0 already keeps
+/// 0 after exit.
+#[test]
+fn disable_local_igmp_sets_the_sysctl_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-aki-{pid}"));
+    let o = Link::new(format!("fw-aoi-{pid}"));
+    let sysctl = |ns: &str| {
+        sh(&format!(
+            "ip netns exec {ns} sysctl -n net.ipv4.igmp_link_local_mcast_reports"
+        ))
+        .trim()
+        .to_string()
+    };
+    let conf = config_with("disable_local_igmp", vip, 100, "use_vmac");
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(sysctl(&l.ns), "1", "{who}: a new namespace's default");
+        // The peer has it at 0 before start: it stays 0 after exit.
+        sh(&format!(
+            "ip netns exec {} sysctl -qw net.ipv4.igmp_link_local_mcast_reports=0",
+            l.peer
+        ));
+    }
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    let mut kp = k.start(&k.peer, &conf.replace("priority 100", "priority 50"), false);
+    let mut op = o.start(&o.peer, &conf.replace("priority 100", "priority 50"), true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP on the VMAC"), || {
+            l.has_address(&l.ns, vip)
+        });
+        assert_eq!(sysctl(&l.ns), "0", "{who} while running");
+        assert_eq!(sysctl(&l.peer), "0", "{who}'s peer while running");
+        assert_eq!(
+            l.ruleset(&l.ns),
+            Value::Array(vec![]),
+            "{who}: no IGMP rule for an IPv4 VMAC"
+        );
+    }
+    for d in [&mut kd, &mut od, &mut kp, &mut op] {
+        d.stop();
+    }
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(sysctl(&l.ns), "1", "{who} wrote 1 back at exit");
+        assert_eq!(sysctl(&l.peer), "0", "{who}'s peer: 0 as it was");
+    }
+}
+
+/// IPv4 `use_vmac` with `no_accept`: the IGMP reports of the VMAC's group
+/// joins leave by the parent (the `dup ... device oif map @vmac_map` rule,
+/// its original dropped), so the peer sees them with the parent's MAC and
+/// never the virtual MAC, under keepalived as under vrrpd; the rule's
+/// counter moved in both, and the rulesets are equal.
+#[test]
+fn vmac_ipv4_igmp_reports_leave_from_the_parent_as_keepalived() {
+    if skip() {
+        return;
+    }
+    if !have("tcpdump") || !have("timeout") {
+        eprintln!("SKIPPED: the IGMP capture needs tcpdump and timeout");
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("fw-akg-{pid}"));
+    let o = Link::new(format!("fw-aog-{pid}"));
+    let conf = config_with("nftables_counters", vip, 100, "use_vmac\n no_accept");
+    let capture = |l: &Link| {
+        let out = l.dir.join("igmp.txt");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &l.peer, "timeout", "9"])
+            .args([
+                "tcpdump", "-i", "eth0", "-e", "-n", "-l", "-c", "50", "igmp",
+            ])
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        (common::Kid(child), out)
+    };
+    let mut caps = [capture(&k), capture(&o)];
+    // tcpdump is listening before the VMACs join their groups.
+    std::thread::sleep(Duration::from_secs(1));
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VMAC rules and VIP"), || {
+            let r = l.ruleset(&l.ns).to_string();
+            r.contains("vrrp.33") && r.contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    assert_eq!(o.ruleset(&o.ns), k.ruleset(&k.ns), "the same ruleset");
+    for ((kid, _), who) in caps.iter_mut().zip(["keepalived", "vrrpd"]) {
+        let end = Instant::now() + Duration::from_secs(12);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "{who}: tcpdump did not stop");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    for ((l, who), (_, out)) in [(&k, "keepalived"), (&o, "vrrpd")].into_iter().zip(&caps) {
+        let link: Value =
+            serde_json::from_str(&sh(&format!("ip -n {} -j link show eth0", l.ns))).unwrap();
+        let parent = link[0]["address"].as_str().unwrap().to_string();
+        let text = std::fs::read_to_string(out).unwrap();
+        println!("{who}'s peer captured:\n{text}");
+        let reports: Vec<&str> = text.lines().filter(|l| l.contains("igmp")).collect();
+        // The VMAC's own reports (sent from an interface without 10.9.0.1)
+        // carried by the parent's MAC.
+        assert!(
+            reports
+                .iter()
+                .any(|r| r.contains(&format!(" {parent} >")) && !r.contains(" 10.9.0.1 >")),
+            "{who}: no IGMP report of the VMAC from the parent {parent}:\n{text}"
+        );
+        assert!(
+            !text.contains("00:00:5e:00:01:21 >"),
+            "{who}: an IGMP report left by the VMAC:\n{text}"
+        );
+        let rules = sh(&format!(
+            "ip netns exec {} nft list chain ip keepalived out",
+            l.ns
+        ));
+        let dup = rules.lines().find(|r| r.contains(" dup ")).unwrap_or("");
+        assert!(
+            dup.contains("counter packets") && !dup.contains("counter packets 0 "),
+            "{who}: the dup rule met no report: {rules}"
+        );
+    }
+    kd.stop();
+    od.stop();
 }

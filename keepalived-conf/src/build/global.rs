@@ -25,6 +25,7 @@ const TYPED: &[&str] = &[
     "nftables_priority",
     "nftables_counters",
     "nftables_ifindex",
+    "disable_local_igmp",
     "vrrp_strict",
     "vrrp_check_unicast_src",
     "vrrp_skip_check_adv_addr",
@@ -142,7 +143,6 @@ pub(crate) const RAW: &[&str] = &[
     "lvs_process_name",
     "use_symlink_paths",
     "set_supplementary_groups",
-    "disable_local_igmp",
     "enable_snmp_vrrp",
     "enable_snmp_keepalived",
     "enable_snmp_checker",
@@ -223,6 +223,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             "nftables_counters" => g.nftables_counters = c.bare_flag(item, true),
             "nftables_ifindex" => g.nftables_ifindex = c.bare_flag(item, true),
+            "disable_local_igmp" => g.disable_local_igmp = c.bare_flag(item, true),
             "vrrp_strict" => g.vrrp_strict = c.bare_flag(item, true),
             "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = c.bare_flag(item, true),
             "vrrp_skip_check_adv_addr" => g.vrrp_skip_check_adv_addr = c.flag(item),

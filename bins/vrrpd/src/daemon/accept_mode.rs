@@ -14,8 +14,11 @@
 //!   accept mode flips while Master, before `restore_vrrp_state` reconciles
 //!   the VIPs: the reload calls [`AcceptFirewall::become_master`] again for
 //!   a Master, which makes both changes before the reconciliation;
-//! - `check_and_delete_tables` at start ([`AcceptFirewall::configure`]) and
-//!   `nft_cleanup` at exit ([`AcceptFirewall::shutdown`]);
+//! - `check_and_delete_tables` when the first table is about to be made
+//!   (`nft_setup_ipv4` / `nft_setup_ipv6`: the first drop or the first
+//!   VMAC, not at start; a table of our name, ours from a killed run or
+//!   someone else's, stays until then) and `nft_cleanup` at exit
+//!   ([`AcceptFirewall::shutdown`]);
 //! - a VMAC's rules when it is created, in any state and accept mode
 //!   (`firewall_add_vmac`, [`AcceptFirewall::add_vmac`]), its elements
 //!   removed with it (`firewall_remove_vmac`).
@@ -36,6 +39,7 @@ use std::net::IpAddr;
 use keepalived_nft::ruleset::Request;
 use keepalived_nft::{Family, Firewall, LinkKey, NftError, NftSocket, Settings, Target, Transport};
 
+use crate::spec::accept::AcceptReason;
 use crate::spec::mapping::{InstanceSpec, VipSpec};
 use tracing::{error, info, warn};
 
@@ -58,6 +62,14 @@ pub struct AcceptFirewall {
     fw: Option<Firewall<Boxed>>,
     /// Instance name → the addresses it drops now.
     held: BTreeMap<String, Vec<Target>>,
+    /// A table of our name left by someone else is still to be deleted
+    /// (before our first table is made).
+    stale_pending: bool,
+    /// Batches the kernel refused (or a socket that could not be opened)
+    /// since start.
+    failures: u64,
+    /// The last error, per instance ("" for none in particular).
+    errors: BTreeMap<String, String>,
 }
 
 impl Default for AcceptFirewall {
@@ -76,12 +88,16 @@ impl AcceptFirewall {
             open,
             fw: None,
             held: BTreeMap::new(),
+            stale_pending: false,
+            failures: 0,
+            errors: BTreeMap::new(),
         }
     }
 
     /// At start and on reload: when an instance `needs` it and nothing is
-    /// open yet, opens the transport and deletes a table of ours left by an
-    /// earlier run (keepalived's `check_and_delete_tables`). On an open
+    /// open yet, opens the transport; a table of our name left by an
+    /// earlier run is deleted later, right before our first table is made
+    /// ([`Self::remove_stale_once`]). On an open
     /// firewall a reload's priority, counters and `nftables_ifindex` apply
     /// to what is created from then on, as in keepalived
     /// ([`Firewall::update_settings`]); the table name stays (a reload
@@ -109,14 +125,56 @@ impl AcceptFirewall {
             Ok(t) => t,
             Err(e) => {
                 error!("{e}: accept mode (no_accept / strict) and the VMAC rules are not enforced");
+                self.failed("", &e);
                 return;
             }
         };
-        let mut fw = Firewall::new(settings.clone(), Boxed(transport));
-        if let Err(e) = fw.remove_stale() {
-            error!("removing a stale nftables table {}: {e}", settings.table);
+        self.fw = Some(Firewall::new(settings.clone(), Boxed(transport)));
+        self.stale_pending = true;
+    }
+
+    /// Before the first table is made: deletes the tables of our name in
+    /// both families, whoever made them (vrrp_nftables.c
+    /// `check_and_delete_tables`, called from `nft_setup_ipv4` /
+    /// `nft_setup_ipv6` when neither family's table is set up yet). A
+    /// restarted daemon that stays Backup leaves a killed run's table, with
+    /// its elements, as keepalived does.
+    fn remove_stale_once(&mut self) {
+        let Some(fw) = &mut self.fw else { return };
+        if !self.stale_pending || fw.has_tables() {
+            return;
         }
-        self.fw = Some(fw);
+        self.stale_pending = false;
+        info!(table = %fw.settings().table, "deleting an old nftables table of our name, if any");
+        if let Err(e) = fw.remove_stale() {
+            error!(
+                "removing a stale nftables table {}: {e}",
+                fw.settings().table
+            );
+            self.failed("", &e);
+        }
+    }
+
+    /// Counts a failure and keeps it as `instance`'s last error.
+    fn failed(&mut self, instance: &str, e: &NftError) {
+        self.failures += 1;
+        self.errors.insert(instance.to_string(), e.to_string());
+    }
+
+    /// The table name, once the firewall is open.
+    pub fn table(&self) -> Option<&str> {
+        self.fw.as_ref().map(|f| f.settings().table.as_str())
+    }
+
+    /// Batches refused (or sockets not opened) since start.
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    /// The last firewall error of `instance` ("" for one that concerns no
+    /// instance in particular: opening the socket, deleting a stale table).
+    pub fn last_error(&self, instance: &str) -> Option<&str> {
+        self.errors.get(instance).map(String::as_str)
     }
 
     /// Whether link-local VIPs are keyed by interface index only
@@ -136,6 +194,7 @@ impl AcceptFirewall {
     pub async fn become_master(
         &mut self,
         instance: &str,
+        reason: AcceptReason,
         drop: &[Target],
         install: impl Future<Output = ()>,
     ) {
@@ -143,8 +202,16 @@ impl AcceptFirewall {
         let gone: Vec<Target> = held.iter().filter(|a| !drop.contains(a)).cloned().collect();
         self.release(instance, &gone);
         let new: Vec<Target> = drop.iter().filter(|a| !held.contains(a)).cloned().collect();
+        if !new.is_empty() {
+            self.remove_stale_once();
+        }
         if let (false, Some(fw)) = (new.is_empty(), &mut self.fw) {
-            info!(instance, "setting firewall drop rule");
+            info!(
+                instance,
+                reason = reason.as_str(),
+                table = %fw.settings().table,
+                "setting firewall drop rule: accept mode off"
+            );
             let result = fw.add(&new);
             // Addresses another instance drops were skipped but count.
             let added: Vec<Target> = new
@@ -154,6 +221,7 @@ impl AcceptFirewall {
                 .collect();
             if let Err(e) = result {
                 error!(instance, "{e}: traffic to the VIPs is accepted");
+                self.failed(instance, &e);
             }
             self.held
                 .entry(instance.to_string())
@@ -193,6 +261,7 @@ impl AcceptFirewall {
             info!(instance, "removing firewall drop rule");
             if let Err(e) = fw.remove(&unused) {
                 error!(instance, "{e}: the VIPs stay dropped");
+                self.failed(instance, &e);
             }
         }
     }
@@ -203,11 +272,17 @@ impl AcceptFirewall {
     /// state and accept mode (vrrp_vmac.c `netlink_link_add_vmac` →
     /// `firewall_add_vmac`).
     pub fn add_vmac(&mut self, instance: &str, families: &[Family], vmac: u32, parent: u32) {
+        self.remove_stale_once();
         let Some(fw) = &mut self.fw else { return };
+        let mut errors = Vec::new();
         for &f in families {
             if let Err(e) = fw.add_vmac(f, vmac, parent) {
                 error!(instance, "{e}: the VMAC's IGMP/MLD reports are not re-sent");
+                errors.push(e);
             }
+        }
+        for e in errors {
+            self.failed(instance, &e);
         }
     }
 
@@ -215,10 +290,15 @@ impl AcceptFirewall {
     /// the rules stay.
     pub fn remove_vmac(&mut self, instance: &str, families: &[Family], vmac: u32) {
         let Some(fw) = &mut self.fw else { return };
+        let mut errors = Vec::new();
         for &f in families {
             if let Err(e) = fw.remove_vmac(f, vmac) {
                 error!(instance, "removing the VMAC from the nftables map: {e}");
+                errors.push(e);
             }
+        }
+        for e in errors {
+            self.failed(instance, &e);
         }
     }
 
@@ -383,22 +463,28 @@ mod tests {
             "nothing opened when no instance needs it"
         );
         fw.configure(&Settings::default(), true);
-        assert_eq!(
-            take(&log),
-            ["nft NewTable DeleteTable", "nft NewTable DeleteTable"],
-            "a stale table of each family deleted at start"
+        assert!(
+            take(&log).is_empty(),
+            "a stale table stays until the first table is made"
         );
         block_on(async {
             let vip = ips(&["10.0.0.1"]);
-            fw.become_master("A", &vip, step(&log, "add VIPs")).await;
+            fw.become_master("A", AcceptReason::NoAccept, &vip, step(&log, "add VIPs"))
+                .await;
             let l = take(&log);
-            assert_eq!(l.len(), 2, "{l:?}");
-            assert!(l[0].starts_with("nft NewTable ") && l[0].ends_with(" NewSetElement"));
-            assert_eq!(l[1], "add VIPs");
+            assert_eq!(l.len(), 4, "{l:?}");
+            assert_eq!(
+                l[..2],
+                ["nft NewTable DeleteTable", "nft NewTable DeleteTable"],
+                "a stale table of each family deleted before ours is made"
+            );
+            assert!(l[2].starts_with("nft NewTable ") && l[2].ends_with(" NewSetElement"));
+            assert_eq!(l[3], "add VIPs");
             fw.leave_master("A", step(&log, "remove VIPs")).await;
             assert_eq!(take(&log), ["remove VIPs", "nft DeleteSetElement"]);
             // Backup to Master again: the table is still there.
-            fw.become_master("A", &vip, step(&log, "add VIPs")).await;
+            fw.become_master("A", AcceptReason::NoAccept, &vip, step(&log, "add VIPs"))
+                .await;
             assert_eq!(take(&log), ["nft NewSetElement", "add VIPs"]);
         });
         fw.shutdown();
@@ -413,7 +499,8 @@ mod tests {
         fw.configure(&Settings::default(), true);
         take(&log);
         block_on(async {
-            fw.become_master("owner", &[], step(&log, "add VIPs")).await;
+            fw.become_master("owner", AcceptReason::NoAccept, &[], step(&log, "add VIPs"))
+                .await;
             fw.leave_master("owner", step(&log, "remove VIPs")).await;
         });
         assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
@@ -426,14 +513,25 @@ mod tests {
         let (mut fw, log) = firewall(false);
         fw.configure(&Settings::default(), true);
         block_on(async {
-            fw.become_master("A", &ips(&["10.0.0.1"]), async {}).await;
-            take(&log);
-            fw.become_master("A", &[], step(&log, "reconcile VIPs"))
+            fw.become_master("A", AcceptReason::NoAccept, &ips(&["10.0.0.1"]), async {})
                 .await;
+            take(&log);
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &[],
+                step(&log, "reconcile VIPs"),
+            )
+            .await;
             assert_eq!(take(&log), ["nft DeleteSetElement", "reconcile VIPs"]);
             assert!(fw.held("A").is_empty());
-            fw.become_master("A", &ips(&["10.0.0.1"]), step(&log, "reconcile VIPs"))
-                .await;
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &ips(&["10.0.0.1"]),
+                step(&log, "reconcile VIPs"),
+            )
+            .await;
             assert_eq!(take(&log), ["nft NewSetElement", "reconcile VIPs"]);
         });
     }
@@ -444,9 +542,15 @@ mod tests {
         let (mut fw, log) = firewall(false);
         fw.configure(&Settings::default(), true);
         block_on(async {
-            fw.become_master("A", &ips(&["10.0.0.1", "10.0.0.2"]), async {})
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &ips(&["10.0.0.1", "10.0.0.2"]),
+                async {},
+            )
+            .await;
+            fw.become_master("B", AcceptReason::NoAccept, &ips(&["10.0.0.1"]), async {})
                 .await;
-            fw.become_master("B", &ips(&["10.0.0.1"]), async {}).await;
             take(&log);
             fw.leave_master("A", async {}).await;
             assert_eq!(take(&log), ["nft DeleteSetElement"], "10.0.0.2 only");
@@ -463,11 +567,21 @@ mod tests {
         let (mut fw, log) = firewall(true);
         fw.configure(&Settings::default(), true);
         block_on(async {
-            fw.become_master("A", &ips(&["10.0.0.1"]), step(&log, "add VIPs"))
-                .await;
+            fw.become_master(
+                "A",
+                AcceptReason::NoAccept,
+                &ips(&["10.0.0.1"]),
+                step(&log, "add VIPs"),
+            )
+            .await;
             assert!(fw.held("A").is_empty());
             fw.leave_master("A", step(&log, "remove VIPs")).await;
         });
+        // The stale-table batch and the drop batch were refused.
+        assert_eq!(fw.failures(), 2);
+        assert!(fw.last_error("A").is_some_and(|e| e.contains("add table")));
+        assert!(fw.last_error("B").is_none());
+        assert_eq!(fw.table(), Some("keepalived"));
         fw.shutdown();
         assert_eq!(take(&log), ["add VIPs", "remove VIPs"]);
     }

@@ -18,8 +18,10 @@ pub mod clock;
 pub mod control;
 pub mod error;
 mod extra_garp;
+pub mod firewall_status;
 mod host;
 mod ipvlan;
+mod local_igmp;
 pub mod lvs_sync;
 mod mail;
 mod namespace;
@@ -320,6 +322,14 @@ async fn run(
     // new Masters and rejected adverts, for the SNMP notifications
     let (trap_tx, mut trap_rx) = mpsc::channel::<snmp::TrapEvent>(256);
     router.set_trap_events(trap_tx);
+    // keepalived: "Cannot change disable_local_igmp at a reload - please restart"
+    let local_igmp_written = mapped.disable_local_igmp;
+    // Before the VMACs are made; restored when dropped, at exit.
+    let _local_igmp = mapped
+        .disable_local_igmp
+        .then(|| local_igmp::LocalIgmp::disable(std::path::Path::new(local_igmp::SYSCTL)))
+        .flatten();
+    router.set_local_igmp_disabled(_local_igmp.is_some());
     router.install(mapped, &host).await?;
     let mut snmp = snmp::Snmp::new(snmp_spec);
     // The parse tree, the model and the mapping are gone: give their pages
@@ -370,6 +380,7 @@ async fn run(
                 pending_reload = None;
                 let refused = r.as_ref().ok().and_then(|(m, _)| {
                     accept_mode::table_change_refused(&nft_table, &m.firewall_table_written)
+                        .or_else(|| local_igmp::change_refused(local_igmp_written, m.disable_local_igmp))
                 });
                 match r {
                     Ok(_) if refused.is_some() => {

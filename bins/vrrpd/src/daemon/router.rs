@@ -216,6 +216,8 @@ pub struct Router {
     vmac_sysctls: vrrp_linux::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
+    /// `disable_local_igmp` in force: IPv4 VMACs get no IGMP rules.
+    local_igmp_disabled: bool,
     /// E-mail alerts (`smtp_alert`).
     mail: super::mail::Mailer,
     /// Sync groups with `smtp_alert` on.
@@ -320,6 +322,7 @@ impl Router {
             lvs_worker: None,
             vmac_sysctls: vrrp_linux::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
+            local_igmp_disabled: false,
             mail: super::mail::Mailer::default(),
             group_smtp_alert: std::collections::BTreeSet::new(),
             dynamic: None,
@@ -426,6 +429,19 @@ impl Router {
         Ok(NodeConfig::new(instances).with_sync_groups(groups))
     }
 
+    /// `disable_local_igmp` is in force (set before [`Self::install`]; a
+    /// reload cannot change it).
+    pub fn set_local_igmp_disabled(&mut self, on: bool) {
+        self.local_igmp_disabled = on;
+    }
+
+    /// Whether a VMAC of an instance of `family` gets the nftables rules
+    /// (vrrp_vmac.c `netlink_link_add_vmac`: IPv6, or IPv4 without
+    /// `disable_local_igmp`).
+    fn vmac_rules(&self, family: Family) -> bool {
+        family == Family::V6 || !self.local_igmp_disabled
+    }
+
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
@@ -437,8 +453,10 @@ impl Router {
         self.node = Node::new(config)?;
         let all: Vec<InstanceId> = self.node.ids().collect();
         // The stale table goes before the VMACs add their rules.
-        self.accept_fw
-            .configure(&mapped.firewall, mapped.needs_firewall());
+        self.accept_fw.configure(
+            &mapped.firewall,
+            mapped.needs_firewall(self.local_igmp_disabled),
+        );
         if let Err(e) = self.create_vmacs(&all).await {
             self.remove_vmacs().await;
             return Err(e);
@@ -499,8 +517,12 @@ impl Router {
                 config.name.clone(),
                 accept_mode::vmac_families(&slot.spec, config.family),
             );
-            self.accept_fw
-                .add_vmac(&name, &families, made.ifindex, parent.index);
+            // vrrp_vmac.c netlink_link_add_vmac: no rules at all for an IPv4
+            // instance with disable_local_igmp.
+            if self.vmac_rules(config.family) {
+                self.accept_fw
+                    .add_vmac(&name, &families, made.ifindex, parent.index);
+            }
             if let Some(slot) = self.node.data_mut(id) {
                 slot.vmac = Some(Box::new(made));
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
@@ -1082,11 +1104,13 @@ impl Router {
             return;
         };
         let (name, family) = (inst.name().to_owned(), inst.config().family);
+        let reason = slot.spec.accept_reason;
         let drop = accept_mode::targets(&slot.spec, self.accept_fw.ifindex_only(), |v| {
             slot.vip_link(v, family)
         });
         let mut fw = std::mem::take(&mut self.accept_fw);
-        fw.become_master(&name, &drop, self.install_vips(id)).await;
+        fw.become_master(&name, reason, &drop, self.install_vips(id))
+            .await;
         self.accept_fw = fw;
         // then virtual routes and rules, before the GARPs (docs/keepalived.md §3.31)
         self.set_routes(id, true).await;
@@ -1720,8 +1744,10 @@ impl Router {
         self.set_mail(&mapped);
         self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
-        self.accept_fw
-            .configure(&mapped.firewall, mapped.needs_firewall());
+        self.accept_fw.configure(
+            &mapped.firewall,
+            mapped.needs_firewall(self.local_igmp_disabled),
+        );
         // Retired instances release (priority 0, VIPs removed); reconfigured
         // ones report their changes.
         self.flush().await;
@@ -1880,9 +1906,17 @@ impl Router {
                 }
             })
             .collect();
+        let firewall = super::firewall_status::collect(
+            &self.accept_fw,
+            self.node.ids().filter_map(|id| {
+                let (s, inst) = (self.node.data(id)?, self.node.instance(id)?);
+                Some((inst.name(), s.spec.accept_reason, inst.config().accept))
+            }),
+        );
         Snapshot {
             pid: std::process::id(),
             instances,
+            firewall,
             unmatched_drops: self
                 .node
                 .unmatched_drops()

@@ -31,6 +31,8 @@ pub struct Snapshot {
     pub instances: Vec<InstanceSnapshot>,
     /// Drops before an instance was found: "ifindex/family/reason" → count.
     pub unmatched_drops: BTreeMap<String, u64>,
+    /// Accept mode and the nftables drop rules.
+    pub firewall: super::firewall_status::FirewallStatus,
 }
 
 /// One `vrrp_instance`.
@@ -297,6 +299,7 @@ pub fn render_metrics(s: &Snapshot) -> String {
             fam,
         );
     }
+    super::firewall_status::register_metrics(&mut reg, &s.firewall);
     ha_daemon_kit::metrics::render(&reg)
 }
 
@@ -354,6 +357,7 @@ mod tests {
                 }],
             }],
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
+            firewall: Default::default(),
         }
     }
 

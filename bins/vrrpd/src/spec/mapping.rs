@@ -11,6 +11,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use crate::spec::accept::AcceptReason;
+
 use keepalived_conf::{
     AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
 };
@@ -214,6 +216,8 @@ pub struct InstanceSpec<C = InstanceConfig> {
     /// False, RFC 9568 §6.1): empty for the address owner and with accept
     /// mode on.
     pub drop_vips: Vec<IpAddr>,
+    /// Why the accept mode is on or off.
+    pub accept_reason: crate::spec::accept::AcceptReason,
     /// `smtp_alert` with keepalived's defaults ([`crate::spec::mail::alert_enabled`]):
     /// mail on this instance's state changes.
     pub smtp_alert: bool,
@@ -273,6 +277,7 @@ impl InstanceSpec {
             span,
             routes,
             rules,
+            accept_reason,
         } = self;
         let rest = InstanceSpec {
             config: (),
@@ -296,6 +301,7 @@ impl InstanceSpec {
             span,
             routes,
             rules,
+            accept_reason,
         };
         (config, rest)
     }
@@ -327,6 +333,7 @@ impl<C> InstanceSpec<C> {
             span,
             routes,
             rules,
+            accept_reason,
         } = self;
         interface == &b.interface
             && vips == &b.vips
@@ -348,6 +355,7 @@ impl<C> InstanceSpec<C> {
             && span == &b.span
             && routes == &b.routes
             && rules == &b.rules
+            && accept_reason == &b.accept_reason
     }
 }
 
@@ -408,16 +416,23 @@ pub struct Mapped {
     /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start
     /// whatever the instances' states, removed at exit.
     pub statics: crate::spec::routes::StaticSpec,
+    /// `disable_local_igmp`: no IGMP reports for link-local groups while
+    /// the daemon runs, and no IGMP rules for IPv4 VMACs (vrrp_vmac.c
+    /// `netlink_link_add_vmac`).
+    pub disable_local_igmp: bool,
 }
 
 impl Mapped {
     /// Whether an instance drops traffic to its VIPs while Master or has a
     /// VMAC (the daemon then opens the nftables socket; keepalived picks
     /// nftables for `use_vmac` or no_accept, vrrp.c `vrrp_complete_instance`).
-    pub fn needs_firewall(&self) -> bool {
-        self.instances
-            .iter()
-            .any(|i| !i.drop_vips.is_empty() || i.vmac.is_some())
+    /// An IPv4 VMAC needs nothing when `disable_local_igmp` is in force
+    /// (`local_igmp_disabled`: written, and the sysctl could be set).
+    pub fn needs_firewall(&self, local_igmp_disabled: bool) -> bool {
+        self.instances.iter().any(|i| {
+            !i.drop_vips.is_empty()
+                || (i.vmac.is_some() && (i.config.family == Family::V6 || !local_igmp_disabled))
+        })
     }
 }
 
@@ -447,6 +462,11 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .map_or(std::time::Duration::ZERO, |d| d.value),
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
         firewall_table_written: written_table(&cfg.global_defs),
+        disable_local_igmp: cfg
+            .global_defs
+            .disable_local_igmp
+            .as_ref()
+            .is_some_and(|b| b.value),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
         snmp: crate::spec::snmp::snmp_spec(&cfg.global_defs),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
@@ -1320,7 +1340,7 @@ pub fn map_instance(
         garp.master_delay = Duration::ZERO;
     }
 
-    let accept = effective_accept(vi, g, &name, priority, version, span, diags);
+    let (accept, accept_reason) = effective_accept(vi, g, &name, priority, version, span, diags);
     let drop_vips = if accept || priority == 255 {
         Vec::new()
     } else {
@@ -1424,6 +1444,7 @@ pub fn map_instance(
         notify,
         vmac,
         drop_vips,
+        accept_reason,
         smtp_alert: crate::spec::mail::alert_enabled(&vi.smtp_alert, cfg),
         dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
         config_fault,
@@ -1481,28 +1502,37 @@ fn effective_accept(
     version: Version,
     span: Span,
     diags: &mut Vec<Diagnostic>,
-) -> bool {
+) -> (bool, AcceptReason) {
     let strict = vi
         .strict_mode
         .as_ref()
         .or(g.vrrp_strict.as_ref())
         .is_some_and(|s| s.value);
-    let accept = vi
-        .accept
-        .as_ref()
-        .map_or(priority == 255 || !strict, |a| a.value);
-    if accept && priority != 255 && strict && version == Version::V2 {
-        diags.push(Diagnostic::warning(
-            "vrrpd-accept-mode",
-            vi.accept.as_ref().map_or(span, |a| a.span),
-            format!(
-                "({name}) warning - accept mode for VRRP version 2 does not comply with \
-                 RFC3768 - resetting"
-            ),
-        ));
-        return false;
-    }
-    accept
+    let reason = match (priority, &vi.accept, strict) {
+        (255, _, _) => AcceptReason::Owner,
+        (_, Some(a), _) if !a.value => AcceptReason::NoAccept,
+        (_, Some(_), true) if version == Version::V2 => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-accept-mode",
+                vi.accept.as_ref().map_or(span, |a| a.span),
+                format!(
+                    "({name}) warning - accept mode for VRRP version 2 does not comply with \
+                     RFC3768 - resetting"
+                ),
+            ));
+            AcceptReason::StrictV2
+        }
+        (_, Some(_), _) => AcceptReason::Accept,
+        (_, None, true) => AcceptReason::Strict,
+        (_, None, false) => AcceptReason::Default,
+    };
+    // An owner with `no_accept` written keeps it in its configuration (and
+    // drops nothing, see `drop_vips`).
+    let accept = match (reason, &vi.accept) {
+        (AcceptReason::Owner, Some(a)) => a.value,
+        _ => reason.accepts(),
+    };
+    (accept, reason)
 }
 
 /// The addresses a non-owner Master with accept mode off drops: its VIPs and
@@ -1801,6 +1831,24 @@ mod tests {
         );
     }
 
+    /// The reason `vrrpd status` gives for each case.
+    #[test]
+    fn accept_reasons() {
+        let reason = |global: &str, extra: &str| {
+            let (m, _) = map(&format!(
+                "global_defs {{\n{global}\n}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 1\n{extra}\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            ));
+            m.instances[0].accept_reason
+        };
+        assert_eq!(reason("", ""), AcceptReason::Default);
+        assert_eq!(reason("", " accept"), AcceptReason::Accept);
+        assert_eq!(reason("", " no_accept"), AcceptReason::NoAccept);
+        assert_eq!(reason("vrrp_strict", " version 3"), AcceptReason::Strict);
+        assert_eq!(reason("vrrp_strict", " accept"), AcceptReason::StrictV2);
+        assert_eq!(reason("", " priority 255\n no_accept"), AcceptReason::Owner);
+    }
+
     /// The address owner accepts (vrrp_handle_accept_mode returns at once
     /// for priority 255), even with no_accept or strict mode.
     #[test]
@@ -1841,7 +1889,20 @@ mod tests {
             "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n \
              virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
         );
-        assert!(m.needs_firewall(), "use_vmac with accept: the IGMP rule");
+        assert!(
+            m.needs_firewall(false),
+            "use_vmac with accept: the IGMP rule"
+        );
+        assert!(
+            !m.needs_firewall(true),
+            "disable_local_igmp: no rules for an IPv4 VMAC"
+        );
+        let (m, d) = map("global_defs {\n disable_local_igmp\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n use_vmac\n \
+             virtual_ipaddress {\n fd00::1\n }\n}\n");
+        assert!(m.disable_local_igmp);
+        assert!(m.needs_firewall(true), "an IPv6 VMAC keeps its MLD rules");
+        assert!(!d.iter().any(|w| w.contains("disable_local_igmp")), "{d:?}");
     }
 
     /// keepalived main.c reload_config compares the written table names.
@@ -1926,7 +1987,7 @@ mod tests {
     fn nftables_globals_become_settings() {
         let (m, _) = map("vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n");
         assert_eq!(m.firewall, keepalived_nft::Settings::default());
-        assert!(!m.needs_firewall());
+        assert!(!m.needs_firewall(false));
         let (m, _) = map(
             "global_defs {\n nftables vrrp_fw\n nftables_priority -5\n nftables_counters\n}\n\
              vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
@@ -1939,7 +2000,7 @@ mod tests {
                 .with_priority(-5)
                 .with_counters(true)
         );
-        assert!(m.needs_firewall());
+        assert!(m.needs_firewall(false));
         let (m, d) = map("global_defs {\n nftables_priority -5\n nftables\n}\n");
         assert_eq!(m.firewall.priority, -1, "reset by a later `nftables`");
         assert!(d.iter().any(|w| w.contains("resets the priority")), "{d:?}");

@@ -5,6 +5,7 @@
 //!
 //! - [`load`]: reading the file and keeping the diagnostics of the sections vrrpd uses;
 //! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
+//! - [`accept`]: why an instance's accept mode is on or off;
 //! - [`strict`]: strict mode's corrections beyond accept mode;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
 //! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
@@ -17,6 +18,7 @@
 //! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules;
 //! - [`snmp`]: the MIBs served over AgentX and the master's address.
 
+pub mod accept;
 pub mod bfd;
 pub mod ipvlan;
 pub mod load;

@@ -179,6 +179,7 @@ mod tests {
             pid: 1,
             instances,
             unmatched_drops: BTreeMap::new(),
+            firewall: Default::default(),
         };
         let mut t = Table::default();
         add(
