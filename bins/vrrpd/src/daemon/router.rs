@@ -25,7 +25,7 @@ use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
-use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
+use super::status::{ConfigSnapshot, InstanceSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -1688,6 +1688,18 @@ impl Router {
                         .iter()
                         .map(|(f, t, n)| (format!("{}->{}", f.as_str(), t.as_str()), *n))
                         .collect(),
+                    config: Some(Box::new(ConfigSnapshot {
+                        engine: inst.config().clone(),
+                        vips: s.spec.vips.clone(),
+                        excluded_vips: s.spec.excluded_vips.clone(),
+                        unicast_ttl: s.spec.unicast_ttl,
+                        notify: super::status::notify_map(s.spec.notify.as_deref()),
+                        group_notify: super::status::notify_map(
+                            self.node
+                                .sync_group_of(id)
+                                .and_then(|g| self.group_notify.get(g.name())),
+                        ),
+                    })),
                 }
             })
             .collect();

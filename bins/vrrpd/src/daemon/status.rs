@@ -91,6 +91,49 @@ pub struct InstanceSnapshot {
     pub drops: BTreeMap<&'static str, u64>,
     /// State changes "FROM->TO" → count.
     pub transitions: BTreeMap<String, u64>,
+    /// The settings the instance runs with, after keepalived's defaults and
+    /// corrections (what keepalived's state dump, `dump_vrrp` in
+    /// vrrp_data.c, prints per instance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Box<ConfigSnapshot>>,
+}
+
+/// The effective configuration of one instance.
+#[derive(Debug, Serialize)]
+pub struct ConfigSnapshot {
+    /// The engine's configuration (state machine settings, trackers with
+    /// their weights, GARP settings; durations in microseconds).
+    pub engine: vrrp_core::InstanceConfig,
+    /// `virtual_ipaddress` with their options.
+    pub vips: Vec<crate::spec::mapping::VipSpec>,
+    /// `virtual_ipaddress_excluded`.
+    pub excluded_vips: Vec<crate::spec::mapping::VipSpec>,
+    /// `unicast_ttl` (None: 255).
+    pub unicast_ttl: Option<u8>,
+    /// Notify scripts by kind (`master`, `backup`, `fault`, `stop`,
+    /// `generic`): the command's argv.
+    pub notify: BTreeMap<&'static str, Vec<String>>,
+    /// The sync group's notify scripts, by kind, when in a group that has any.
+    pub group_notify: BTreeMap<&'static str, Vec<String>>,
+}
+
+/// A notify script set as a map from kind to argv.
+pub fn notify_map(
+    n: Option<&crate::spec::mapping::NotifySpec>,
+) -> BTreeMap<&'static str, Vec<String>> {
+    let Some(n) = n else {
+        return BTreeMap::new();
+    };
+    [
+        ("master", &n.master),
+        ("backup", &n.backup),
+        ("fault", &n.fault),
+        ("stop", &n.stop),
+        ("generic", &n.generic),
+    ]
+    .into_iter()
+    .filter_map(|(k, c)| c.as_ref().map(|c| (k, c.argv.clone())))
+    .collect()
 }
 
 /// A `use_vmac` macvlan.
@@ -314,6 +357,7 @@ mod tests {
                     ("INIT->BACKUP".into(), 1),
                     ("BACKUP->MASTER".into(), 1),
                 ]),
+                config: None,
             }],
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
         }

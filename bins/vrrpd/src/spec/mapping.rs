@@ -407,6 +407,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             &mut out.instances,
             &mut diags,
         );
+        crate::spec::sync_group::initial_states(sg, &members, &mut out.instances, &mut diags);
         if crate::spec::mail::alert_enabled(&sg.smtp_alert, cfg) {
             out.group_smtp_alert.insert(sg.name.value.clone());
         }
@@ -486,6 +487,14 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     (out, diags)
 }
 
+/// Whether a definition at `def` was read before a use at `used`, as
+/// keepalived reads the configuration top to bottom. Only within one file:
+/// across included files the spans do not tell the reading order, and the
+/// definition is taken as known.
+fn defined_before(def: Span, used: Span) -> bool {
+    def.file != used.file || def < used
+}
+
 /// The tracker of a `track_script` entry (instance or sync group), or None
 /// (with a warning) when it names no usable `vrrp_script`.
 pub(crate) fn script_tracker(
@@ -493,12 +502,18 @@ pub(crate) fn script_tracker(
     t: &keepalived_conf::TrackRef,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<TrackerConfig> {
-    let Some(sc) = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name) else {
+    // keepalived looks the name up while it parses (vrrp_track.c
+    // `alloc_track_script`): a vrrp_script further down is not found.
+    let Some(sc) = cfg
+        .vrrp_scripts
+        .iter()
+        .find(|s| s.name.value == t.name && defined_before(s.name.span, t.span))
+    else {
         diags.push(Diagnostic::warning(
             "vrrpd-track-script",
             t.span,
             format!(
-                "track_script `{}` names no vrrp_script; ignored (as keepalived does)",
+                "track_script `{}` names no vrrp_script defined above it; ignored (as keepalived does)",
                 t.name
             ),
         ));
@@ -611,12 +626,17 @@ pub(crate) fn file_tracker(
     t: &keepalived_conf::TrackRef,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<TrackerConfig> {
-    let Some(tf) = cfg.track_files.iter().find(|f| f.name.value == t.name) else {
+    // As for scripts (track_file.c `alloc_track_file`).
+    let Some(tf) = cfg
+        .track_files
+        .iter()
+        .find(|f| f.name.value == t.name && defined_before(f.name.span, t.span))
+    else {
         diags.push(Diagnostic::warning(
             "vrrpd-track-file",
             t.span,
             format!(
-                "track_file `{}` names no track_file block; ignored (as keepalived does)",
+                "track_file `{}` names no track_file block defined above it; ignored (as keepalived does)",
                 t.name
             ),
         ));
@@ -1029,6 +1049,19 @@ pub fn map_instance(
     let mut trackers = Vec::new();
     let mut sources = Vec::new();
     for t in &vi.track_interface {
+        // vrrp.c `vrrp_complete_instance`: the instance's own interface is
+        // always tracked (weight 0); naming it is ignored, weight and all.
+        if interface.as_deref() == Some(t.name.as_str()) {
+            diags.push(Diagnostic::warning(
+                "vrrpd-track-interface",
+                t.span,
+                format!(
+                    "({name}) ignoring track_interface {} since own interface (as keepalived does)",
+                    t.name
+                ),
+            ));
+            continue;
+        }
         trackers.push(TrackerConfig {
             kind: TrackerKind::Interface,
             name: t.name.clone(),
@@ -1175,15 +1208,19 @@ pub fn map_instance(
         lower_prio_delay: Duration::ZERO,
         lower_prio_repeat: 0,
     };
+    // Unset, the lower-priority burst follows the *global* GARP settings,
+    // not the instance's (vrrp.c `vrrp_complete_instance` takes
+    // vrrp_garp_lower_prio_*, which `vrrp_complete_init` defaults to
+    // vrrp_garp_master_*).
     garp.lower_prio_delay = secs(
         &vi.garp_lower_prio_delay,
         &g.vrrp_garp_lower_prio_delay,
-        garp.master_delay,
+        secs(&None, &g.vrrp_garp_master_delay, d.master_delay),
     );
     garp.lower_prio_repeat = count(
         &vi.garp_lower_prio_repeat,
         &g.vrrp_garp_lower_prio_repeat,
-        garp.master_repeat,
+        count(&None, &g.vrrp_garp_master_repeat, d.master_repeat),
     );
     if g.vrrp_min_garp.as_ref().is_some_and(|b| b.value) {
         garp.master_repeat = 1;
@@ -1946,6 +1983,105 @@ mod tests {
             d.iter()
                 .any(|x| x.is_error() && x.span.map(|s| s.line) == Some(6))
         );
+    }
+
+    #[test]
+    fn lower_priority_garp_follows_the_global_settings() {
+        let inst = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n garp_master_delay 10\n \
+                    garp_master_repeat 3\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let (m, _) = map(inst);
+        let g = m.instances[0].config.garp;
+        assert_eq!(
+            (g.master_delay, g.master_repeat),
+            (Duration::from_secs(10), 3)
+        );
+        assert_eq!(
+            (g.lower_prio_delay, g.lower_prio_repeat),
+            (Duration::from_secs(5), 5),
+            "keepalived's defaults, not the instance's master settings"
+        );
+        let (m, _) = map(&format!(
+            "global_defs {{\n vrrp_garp_master_delay 2\n vrrp_garp_master_repeat 4\n}}\n{inst}"
+        ));
+        let g = m.instances[0].config.garp;
+        assert_eq!(
+            (g.lower_prio_delay, g.lower_prio_repeat),
+            (Duration::from_secs(2), 4)
+        );
+    }
+
+    #[test]
+    fn tracking_the_own_interface_is_ignored() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n  eth0 weight 5\n  eth1\n }\n \
+             virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(
+            m.instances[0].trackers,
+            vec![TrackerSource::Interface("eth1".into())]
+        );
+        assert!(d.iter().any(|w| w.contains("since own interface")), "{d:?}");
+    }
+
+    #[test]
+    fn scripts_and_files_defined_below_their_use_are_not_found() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n \
+             track_file {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n\
+             vrrp_script chk {\n script /bin/true\n}\ntrack_file tf {\n file /run/tf\n}\n",
+        );
+        assert!(
+            m.instances[0].trackers.is_empty(),
+            "{:?}",
+            m.instances[0].trackers
+        );
+        assert!(
+            d.iter().any(|w| w.contains("no vrrp_script defined above")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter()
+                .any(|w| w.contains("no track_file block defined above")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn sync_group_members_start_together() {
+        let two = |sa: &str, pa: &str, sb: &str, pb: &str| {
+            let (m, _) = map(&format!(
+                "vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n}}\n\
+                 vrrp_instance A {{\n {sa}\n {pa}\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n\
+                 vrrp_instance B {{\n {sb}\n {pb}\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {{\n 192.0.2.2\n }}\n}}\n"
+            ));
+            (
+                m.instances[0].config.initial_state,
+                m.instances[1].config.initial_state,
+            )
+        };
+        let (master, backup) = (Some(InitialState::Master), Some(InitialState::Backup));
+        // Not address owners: Master is cleared.
+        assert_eq!(
+            two(
+                "state MASTER",
+                "priority 100",
+                "state MASTER",
+                "priority 100"
+            ),
+            (backup, backup)
+        );
+        // `state MASTER` without a priority is the owner (255): kept.
+        assert_eq!(
+            two("state MASTER", "", "state MASTER", ""),
+            (master, master)
+        );
+        // Owners both: kept.
+        assert_eq!(
+            two("state MASTER", "priority 255", "", "priority 255"),
+            (master, None)
+        );
+        // Every member a Backup: nothing to change.
+        assert_eq!(two("state BACKUP", "", "", ""), (backup, None));
     }
 
     #[test]

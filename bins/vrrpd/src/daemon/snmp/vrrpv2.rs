@@ -186,6 +186,7 @@ mod tests {
             },
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
+            config: None,
         }
     }
 

@@ -246,6 +246,7 @@ mod tests {
             },
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
+            config: None,
         }
     }
 
