@@ -441,6 +441,19 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .interval
             .as_ref()
             .map_or(std::time::Duration::from_secs(1), |v| v.value);
+        if cmd.value.user.is_some() {
+            diags.push(
+                Diagnostic::warning(
+                    "vrrpd-script-words",
+                    cmd.span,
+                    format!(
+                        "vrrp_script `{}`: words after the command are ignored (as keepalived does)",
+                        sc.name.value
+                    ),
+                )
+                .with_hint("quote the command with its arguments; set the user with `user`"),
+            );
+        }
         let Some(cmd) = script_cmd(&Some(cmd.clone()), &mut diags) else {
             continue;
         };
@@ -452,11 +465,12 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             rise: sc.rise.as_ref().map_or(1, |v| v.value.max(1)),
             fall: sc.fall.as_ref().map_or(1, |v| v.value.max(1)),
             init_fail: sc.init_fail.as_ref().is_some_and(|v| v.value),
+            // Only the block's `user`: keepalived reads nothing after a
+            // vrrp_script's command (vrrp_parser.c `vrrp_vscript_script_handler`).
             user: sc
                 .user
                 .as_ref()
-                .map(|u| (u.value.user.clone(), u.value.group.clone()))
-                .or(cmd.user),
+                .map(|u| (u.value.user.clone(), u.value.group.clone())),
             run_as: None,
         });
     }
@@ -1870,6 +1884,22 @@ mod tests {
             Some(vec!["/bin/any".to_string()])
         );
         assert_eq!(n.backup, None);
+    }
+
+    #[test]
+    fn vrrp_script_ignores_words_after_its_command() {
+        let (m, d) = map(concat!(
+            "vrrp_script chk {\n script /bin/true -0 haproxy\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n",
+            " virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        ));
+        assert_eq!(m.scripts[0].argv, ["/bin/true"]);
+        assert_eq!(m.scripts[0].user, None);
+        assert!(
+            d.iter()
+                .any(|w| w.contains("words after the command are ignored")),
+            "{d:?}"
+        );
     }
 
     #[test]
