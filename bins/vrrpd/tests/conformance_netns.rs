@@ -75,6 +75,8 @@ struct Row {
     logs: String,
     /// keepalived could not run on this host (not compared).
     host_failure: Option<&'static str>,
+    /// `vrrp_script`s both daemons run, compared.
+    scripts: usize,
 }
 
 fn compare(file: &str, out: &run::Outcome) -> Row {
@@ -110,6 +112,7 @@ fn compare(file: &str, out: &run::Outcome) -> Row {
             diffs: Vec::new(),
             logs: out.logs.clone(),
             host_failure: Some(why),
+            scripts: 0,
         };
     }
     let mut row = Row {
@@ -121,7 +124,30 @@ fn compare(file: &str, out: &run::Outcome) -> Row {
         diffs: Vec::new(),
         logs: out.logs.clone(),
         host_failure: None,
+        scripts: 0,
     };
+    // The vrrp_scripts: keyed as instance `vrrp_script NAME`, field `script`.
+    if row.ka_starts && row.vrrpd_starts {
+        let k = fields::scripts_of_keepalived(&out.ka_start);
+        let v = out
+            .vrrpd
+            .as_ref()
+            .map(fields::scripts_of_vrrpd)
+            .unwrap_or_default();
+        for n in k.keys().chain(v.keys()).collect::<BTreeSet<_>>() {
+            let (a, b) = (
+                k.get(n).cloned().unwrap_or_else(|| "absent".into()),
+                v.get(n).cloned().unwrap_or_else(|| "absent".into()),
+            );
+            if k.contains_key(n) && v.contains_key(n) {
+                row.scripts += 1;
+            }
+            if a != b {
+                row.diffs
+                    .push((format!("vrrp_script {n}"), "script".into(), a, b));
+            }
+        }
+    }
     for n in names {
         let k: Option<Fields> = ka_names
             .contains(&n)
@@ -273,8 +299,9 @@ fn corpus_settings_equal_keepalived() {
     let inst: usize = rows.iter().map(|r| r.instances).sum();
     let same: usize = rows.iter().map(|r| r.identical).sum();
     let host = rows.iter().filter(|r| r.host_failure.is_some()).count();
+    let scripts: usize = rows.iter().map(|r| r.scripts).sum();
     println!(
-        "files: {}  keepalived starts: {ka}  vrrpd starts: {vr}  not comparable on this host: {host}  instances compared: {inst}  identical: {same}  differing fields: {}  ({:.0} s)",
+        "files: {}  keepalived starts: {ka}  vrrpd starts: {vr}  not comparable on this host: {host}  instances compared: {inst}  identical: {same}  vrrp_scripts compared: {scripts}  differing fields: {}  ({:.0} s)",
         rows.len(),
         found.len(),
         started.elapsed().as_secs_f64()

@@ -25,7 +25,7 @@ use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
-use super::status::{ConfigSnapshot, InstanceSnapshot, Snapshot, VmacSnapshot};
+use super::status::{ConfigSnapshot, InstanceSnapshot, ScriptSnapshot, Snapshot, VmacSnapshot};
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -174,6 +174,8 @@ pub struct Router {
     last_input: Instant,
     clock: Clock,
     scripts: std::collections::HashMap<String, ScriptState>,
+    /// The settings of the running `vrrp_script`s, for the status.
+    script_specs: Vec<ScriptSpec>,
     /// Last value of each `track_file` (keepalived `last_status`).
     file_values: std::collections::HashMap<String, i32>,
     /// Whether each `vrrp_track_process` has its quorum (keepalived
@@ -282,6 +284,7 @@ impl Router {
             last_input: Instant::ZERO,
             clock,
             scripts: std::collections::HashMap::new(),
+            script_specs: Vec::new(),
             file_values: std::collections::HashMap::new(),
             process_up: std::collections::HashMap::new(),
             notify_fifos: Vec::new(),
@@ -1193,6 +1196,7 @@ impl Router {
             }));
         }
         self.scripts = states;
+        self.script_specs = scripts.to_vec();
     }
 
     /// One script result: rise/fall, then the trackers that watch it.
@@ -1718,6 +1722,7 @@ impl Router {
                     (format!("{ifindex}/{f}/{}", reason.as_str()), n)
                 })
                 .collect(),
+            scripts: self.script_specs.iter().map(ScriptSnapshot::from).collect(),
         }
     }
 

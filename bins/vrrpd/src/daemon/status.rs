@@ -31,6 +31,42 @@ pub struct Snapshot {
     pub instances: Vec<InstanceSnapshot>,
     /// Drops before an instance was found: "ifindex/family/reason" → count.
     pub unmatched_drops: BTreeMap<String, u64>,
+    /// The `vrrp_script`s being run, with their settings.
+    pub scripts: Vec<ScriptSnapshot>,
+}
+
+/// One `vrrp_script` as run.
+#[derive(Debug, Serialize)]
+pub struct ScriptSnapshot {
+    /// Name.
+    pub name: String,
+    /// The command (argv\[0\] resolved as checked).
+    pub argv: Vec<String>,
+    /// `interval`.
+    pub interval_ms: u64,
+    /// `timeout`.
+    pub timeout_ms: u64,
+    /// `rise`.
+    pub rise: u32,
+    /// `fall`.
+    pub fall: u32,
+    /// `init_fail`.
+    pub init_fail: bool,
+}
+
+impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
+    fn from(s: &crate::spec::mapping::ScriptSpec) -> Self {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        ScriptSnapshot {
+            name: s.name.clone(),
+            argv: s.argv.clone(),
+            interval_ms: ms(s.interval),
+            timeout_ms: ms(s.timeout),
+            rise: s.rise,
+            fall: s.fall,
+            init_fail: s.init_fail,
+        }
+    }
 }
 
 /// One `vrrp_instance`.
@@ -360,6 +396,7 @@ mod tests {
                 config: None,
             }],
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
+            scripts: Vec::new(),
         }
     }
 

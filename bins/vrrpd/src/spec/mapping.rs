@@ -427,11 +427,17 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             out.sync_groups.push((sg.name.value.clone(), members));
         }
     }
-    // After the sync groups: their track_script entries count as uses.
+    // After the sync groups: their track_script entries count as uses. A
+    // weighted entry of an address owner does not: the engine drops it, and
+    // keepalived then removes the unused script (vrrp.c `vrrp_complete_init`,
+    // "script ... is not used") instead of running it.
     for sc in &cfg.vrrp_scripts {
+        let src = TrackerSource::Script(sc.name.value.clone());
         let used = out.instances.iter().any(|i| {
             i.trackers
-                .contains(&TrackerSource::Script(sc.name.value.clone()))
+                .iter()
+                .zip(&i.config.trackers)
+                .any(|(s, t)| *s == src && (i.config.priority != 255 || t.weight == 0))
         });
         if !used {
             continue;
@@ -1884,6 +1890,19 @@ mod tests {
             Some(vec!["/bin/any".to_string()])
         );
         assert_eq!(n.backup, None);
+    }
+
+    #[test]
+    fn a_script_only_an_owner_tracks_with_a_weight_is_not_run() {
+        let conf = |w: i32| {
+            format!(
+                "vrrp_script chk {{\n script /bin/true\n weight {w}\n}}\n\
+                 vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n priority 255\n \
+                 track_script {{\n  chk\n }}\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        assert!(map(&conf(2)).0.scripts.is_empty());
+        assert_eq!(map(&conf(0)).0.scripts.len(), 1, "weight 0 stays");
     }
 
     #[test]

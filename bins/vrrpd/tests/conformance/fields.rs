@@ -461,6 +461,67 @@ pub fn from_vrrpd(i: &Value) -> Fields {
     f
 }
 
+/// keepalived's `vrrp_script`s (the unused ones are gone by then), by name:
+/// `argv | interval | timeout | rise | fall` (seconds as milliseconds; a
+/// timeout of 0 is the interval, as vrrp_scheduler.c runs the script).
+pub fn scripts_of_keepalived(d: &Dump) -> BTreeMap<String, String> {
+    let secs = |v: Option<&str>| {
+        v.and_then(|v| v.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .map_or("-".to_string(), |n| (n * 1000).to_string())
+    };
+    d.scripts
+        .iter()
+        .map(|b| {
+            let argv = b.get("Command").map(script_argv).unwrap_or_default();
+            let interval = secs(b.get("Interval"));
+            let timeout = match secs(b.get("Timeout")) {
+                t if t == "0" => interval.clone(),
+                t => t,
+            };
+            (
+                b.name.clone(),
+                format!(
+                    "{} | {} | {} | {} | {}",
+                    argv.join(" "),
+                    interval,
+                    timeout,
+                    b.get("Rise").unwrap_or("-"),
+                    b.get("Fall").unwrap_or("-")
+                ),
+            )
+        })
+        .collect()
+}
+
+/// vrrpd's running `vrrp_script`s in [`scripts_of_keepalived`]'s form.
+pub fn scripts_of_vrrpd(status: &Value) -> BTreeMap<String, String> {
+    status["scripts"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    let argv: Vec<&str> = s["argv"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    (
+                        s["name"].as_str().unwrap_or("?").to_string(),
+                        format!(
+                            "{} | {} | {} | {} | {}",
+                            argv.join(" "),
+                            s["interval_ms"],
+                            s["timeout_ms"],
+                            s["rise"],
+                            s["fall"]
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

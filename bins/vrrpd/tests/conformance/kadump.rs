@@ -43,6 +43,8 @@ pub struct Dump {
     pub instances: Vec<Block>,
     /// `VRRP Sync groups`.
     pub groups: Vec<Block>,
+    /// `VRRP Scripts`.
+    pub scripts: Vec<Block>,
 }
 
 impl Dump {
@@ -76,6 +78,7 @@ enum Section {
     Other,
     Topology,
     Groups,
+    Scripts,
 }
 
 fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Dump {
@@ -88,6 +91,7 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Dump {
             match section {
                 Section::Topology => dump.instances.push(b),
                 Section::Groups => dump.groups.push(b),
+                Section::Scripts => dump.scripts.push(b),
                 Section::Other => {}
             }
         }
@@ -99,6 +103,7 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Dump {
             section = match rest.trim_end_matches('-').trim_end_matches('>').trim() {
                 "VRRP Topology" => Section::Topology,
                 "VRRP Sync groups" => Section::Groups,
+                "VRRP Scripts" => Section::Scripts,
                 _ => Section::Other,
             };
             continue;
@@ -114,6 +119,7 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Dump {
             let name = text
                 .strip_prefix("VRRP Instance = ")
                 .or_else(|| text.strip_prefix("VRRP Sync Group = "))
+                .or_else(|| text.strip_prefix("VRRP Script = "))
                 .map(|n| n.split(',').next().unwrap_or(n).trim().to_string());
             current = name.map(|name| Block {
                 name,
@@ -185,6 +191,12 @@ mod tests {
    VRRP member instances :
      VI_1
    Master state transition script = '/usr/bin/true' 'g', uid:gid 0:0
+------< VRRP Scripts >------
+ VRRP Script = chk
+   Command = '/usr/bin/true'
+   Interval = 1 sec
+   Tracking instances :
+     VI_1, weight 0
 ------< Interfaces >------
  Name = lo
 ";
@@ -210,6 +222,8 @@ mod tests {
             d.group("G").unwrap().list("VRRP member instances"),
             ["VI_1"]
         );
+        assert_eq!(d.scripts[0].get("Interval"), Some("1 sec"));
+        assert_eq!(d.scripts[0].list("Tracking instances"), ["VI_1, weight 0"]);
     }
 
     #[test]
