@@ -1703,6 +1703,10 @@ impl Router {
                                 .sync_group_of(id)
                                 .and_then(|g| self.group_notify.get(g.name())),
                         ),
+                        promote_secondaries: s.spec.promote_secondaries,
+                        dont_track_primary: s.spec.dont_track_primary,
+                        smtp_alert: s.spec.smtp_alert,
+                        notify_deleted: s.spec.notify_deleted,
                     })),
                 }
             })

@@ -151,6 +151,14 @@ pub struct ConfigSnapshot {
     pub notify: BTreeMap<&'static str, Vec<String>>,
     /// The sync group's notify scripts, by kind, when in a group that has any.
     pub group_notify: BTreeMap<&'static str, Vec<String>>,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `dont_track_primary`.
+    pub dont_track_primary: bool,
+    /// `smtp_alert` in effect.
+    pub smtp_alert: bool,
+    /// `notify_deleted`.
+    pub notify_deleted: bool,
 }
 
 /// A notify script set as a map from kind to argv.

@@ -32,6 +32,9 @@ pub const FIELDS: &[&str] = &[
     "notify",
     "sync_group",
     "group_notify",
+    "mcast_group",
+    "unicast_ttl",
+    "flags",
 ];
 
 /// The kernel's scope numbers by keepalived's names (`get_rttables_scope`).
@@ -282,6 +285,40 @@ pub fn from_keepalived(start: &Dump, running: Option<&Dump>, name: &str) -> Opti
         ),
     );
     f.insert("notify", ka_notify(b));
+    f.insert(
+        "mcast_group",
+        if unicast {
+            "-".into()
+        } else {
+            b.get("Multicast address")
+                .or_else(|| {
+                    b.values
+                        .keys()
+                        .find_map(|k| k.strip_prefix("Multicast address "))
+                })
+                .and_then(|v| v.split([',', ' ']).next())
+                .unwrap_or("-")
+                .to_string()
+        },
+    );
+    f.insert(
+        "unicast_ttl",
+        if unicast {
+            b.get("Unicast TTL").unwrap_or("255").to_string()
+        } else {
+            "-".into()
+        },
+    );
+    f.insert(
+        "flags",
+        format!(
+            "promote_secondaries {} dont_track_primary {} smtp_alert {} notify_deleted {}",
+            b.get("Promote_secondaries") == Some("enabled"),
+            b.values.contains_key("VRRP interface tracking disabled"),
+            b.get("Using smtp notification") == Some("yes"),
+            b.get("Notify deleted") == Some("Deleted"),
+        ),
+    );
     let group = b.get("Sync group").map(str::to_string);
     f.insert("sync_group", group.clone().unwrap_or_else(|| "-".into()));
     f.insert(
@@ -456,6 +493,37 @@ pub fn from_vrrpd(i: &Value) -> Fields {
         ),
     );
     f.insert("notify", vr_notify(&c["notify"]));
+    f.insert(
+        "mcast_group",
+        if peers.is_empty() {
+            match e["mcast_group"].as_str() {
+                Some(g) => g.to_string(),
+                None if family_v4 => "224.0.0.18".into(),
+                None => "ff02::12".into(),
+            }
+        } else {
+            "-".into()
+        },
+    );
+    f.insert(
+        "unicast_ttl",
+        if peers.is_empty() {
+            "-".into()
+        } else {
+            c["unicast_ttl"].as_u64().unwrap_or(255).to_string()
+        },
+    );
+    let flag = |k: &str| c[k].as_bool() == Some(true);
+    f.insert(
+        "flags",
+        format!(
+            "promote_secondaries {} dont_track_primary {} smtp_alert {} notify_deleted {}",
+            flag("promote_secondaries"),
+            flag("dont_track_primary"),
+            flag("smtp_alert"),
+            flag("notify_deleted"),
+        ),
+    );
     f.insert("sync_group", s(&i["sync_group"]));
     f.insert("group_notify", vr_notify(&c["group_notify"]));
     f
