@@ -70,9 +70,12 @@ fn problems_on_plain_lines_are_reported_alike() {
         virtual_server 10.0.0.1 80 {\n  delay_lop 6 ! typo\n  real_server 10.0.1.1 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\r\n    }\n  }\n\
         virtual_server 10.0.0.2 80\n{\n  lb_algo rr\n}\n";
     let p = same("plain.conf", text);
-    // a script keyword's command is the raw text (its spacing kept), read by the general path
+    // an unquoted script line is read again by the general path as keepalived does:
+    // the command, then USER [GROUP] (whatever the spacing)
     let notify = p.config.vrrp_instances[0].notify_master.as_ref().unwrap();
-    assert_eq!(notify.value.command, "/bin/echo  a\tb");
+    assert_eq!(notify.value.command, "/bin/echo");
+    assert_eq!(notify.value.user.as_deref(), Some("a"));
+    assert_eq!(notify.value.group.as_deref(), Some("b"));
     let d = p.short_diagnostics().join("\n");
     for want in [
         "bogus_key",

@@ -861,12 +861,9 @@ fn map_checker(
             };
             let argv = split_config_command(&path.value.command)
                 .map_err(|e| Skip(path.span, format!("misc_path: {e}")))?;
-            let user = v(&m.user).map(|u| (u.user, u.group)).or_else(|| {
-                path.value
-                    .user
-                    .clone()
-                    .map(|u| (u, path.value.group.clone()))
-            });
+            // Only the checker's `user`: keepalived reads nothing after the
+            // command of `misc_path` (check_misc.c `misc_path_handler`).
+            let user = v(&m.user).map(|u| (u.user, u.group));
             CheckKind::Misc(Box::new(MiscSpec {
                 argv,
                 timeout: v(&m.misc_timeout)

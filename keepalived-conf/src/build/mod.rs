@@ -621,8 +621,7 @@ impl Ctx<'_> {
         self.no_block(n);
         let w = self.arg(n)?;
         let args = n.args();
-        // With a quoted first argument the rest are user/group; otherwise keepalived takes
-        // the whole raw line as the command.
+        // With a quoted first argument the rest are user/group.
         if w.quoted || args.len() == 1 {
             if args.len() > 3 {
                 self.extra(n, 3);
@@ -636,17 +635,30 @@ impl Ctx<'_> {
                 w.span,
             ))
         } else {
+            // keepalived reads the line again with `"` and `'` quotes
+            // (parser.c `alloc_strvec_quoted_escaped`): its first item is the
+            // command (split into arguments later), the next ones USER
+            // [GROUP] (lib/notify.c `notify_script_init`; vrrp_script and
+            // misc_path ignore them). So `notify_master /x.sh arg` runs
+            // /x.sh as user `arg`, and `script 'killall -0 x'` is one command.
             let raw = n.raw_args.clone().unwrap_or_else(|| {
                 args.iter()
                     .map(|a| a.text.as_str())
                     .collect::<Vec<_>>()
                     .join(" ")
             });
+            let (command, rest) = first_item(&raw);
+            let mut more = rest.split_whitespace();
+            let user = more.next().map(str::to_string);
+            let group = more.next().map(str::to_string);
+            if more.next().is_some() {
+                self.extra(n, 3);
+            }
             Some(Spanned::new(
                 Script {
-                    command: raw,
-                    user: None,
-                    group: None,
+                    command,
+                    user,
+                    group,
                 },
                 w.span,
             ))
@@ -784,4 +796,17 @@ impl Ctx<'_> {
             None => &[],
         }
     }
+}
+
+/// The first item of a script line as keepalived reads it again: a `'` or
+/// `"` quoted text (quotes removed) or a word; and the rest of the line.
+fn first_item(raw: &str) -> (String, &str) {
+    let t = raw.trim_start();
+    if let Some(q) = t.chars().next().filter(|c| *c == '\'' || *c == '"')
+        && let Some(end) = t[1..].find(q)
+    {
+        return (t[1..1 + end].to_string(), &t[2 + end..]);
+    }
+    let end = t.find(char::is_whitespace).unwrap_or(t.len());
+    (t[..end].to_string(), &t[end..])
 }

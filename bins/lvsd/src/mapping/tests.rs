@@ -251,7 +251,10 @@ fn quorum_sorry_inhibit_scripts() {
         vs.quorum_up.as_ref().map(|c| &c.argv[..]),
         Some(&["/bin/up".to_string(), "arg1".to_string()][..])
     );
-    assert_eq!(vs.quorum_down.as_ref().map(|c| c.argv.len()), Some(3));
+    // Unquoted: the words after the command are USER GROUP, as keepalived reads them.
+    let down = vs.quorum_down.as_ref().unwrap();
+    assert_eq!(down.argv, ["/bin/down"]);
+    assert_eq!(down.user, Some(("x".to_string(), Some("y".to_string()))));
     let sorry = vs.sorry_server.as_ref().unwrap();
     assert!(sorry.inhibit && sorry.port_from_service);
     assert_eq!(sorry.dest.port, 80);

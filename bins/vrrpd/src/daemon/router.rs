@@ -27,7 +27,8 @@ use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
 use super::snmp::{TrapEvent, TrapInstance};
-use super::status::{InstanceSnapshot, Snapshot, VmacSnapshot};
+use super::status::{ConfigSnapshot, InstanceSnapshot, ScriptSnapshot, Snapshot, VmacSnapshot};
+
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
 use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, TrackerSource, VipSpec};
@@ -193,6 +194,8 @@ pub struct Router {
     last_input: Instant,
     clock: Clock,
     scripts: std::collections::HashMap<String, ScriptState>,
+    /// The settings of the running `vrrp_script`s, for the status.
+    script_specs: Vec<ScriptSpec>,
     /// Last value of each `track_file` (keepalived `last_status`).
     file_values: std::collections::HashMap<String, i32>,
     /// Whether each `vrrp_track_process` has its quorum (keepalived
@@ -311,6 +314,7 @@ impl Router {
             last_input: Instant::ZERO,
             clock,
             scripts: std::collections::HashMap::new(),
+            script_specs: Vec::new(),
             file_values: std::collections::HashMap::new(),
             process_up: std::collections::HashMap::new(),
             bfd: super::bfd::BfdStates::default(),
@@ -1339,6 +1343,7 @@ impl Router {
             }));
         }
         self.scripts = states;
+        self.script_specs = scripts.to_vec();
     }
 
     /// One script result: rise/fall, then the trackers that watch it.
@@ -1903,6 +1908,22 @@ impl Router {
                             reverse: t.reverse,
                         })
                         .collect(),
+                    config: Some(Box::new(ConfigSnapshot {
+                        engine: inst.config().clone(),
+                        vips: s.spec.vips.clone(),
+                        excluded_vips: s.spec.excluded_vips.clone(),
+                        unicast_ttl: s.spec.unicast_ttl,
+                        notify: super::status::notify_map(s.spec.notify.as_deref()),
+                        group_notify: super::status::notify_map(
+                            self.node
+                                .sync_group_of(id)
+                                .and_then(|g| self.group_notify.get(g.name())),
+                        ),
+                        promote_secondaries: s.spec.promote_secondaries,
+                        dont_track_primary: s.spec.dont_track_primary,
+                        smtp_alert: s.spec.smtp_alert,
+                        notify_deleted: s.spec.notify_deleted,
+                    })),
                 }
             })
             .collect();
@@ -1929,6 +1950,7 @@ impl Router {
                     (format!("{ifindex}/{f}/{}", reason.as_str()), n)
                 })
                 .collect(),
+            scripts: self.script_specs.iter().map(ScriptSnapshot::from).collect(),
         }
     }
 

@@ -33,6 +33,42 @@ pub struct Snapshot {
     pub unmatched_drops: BTreeMap<String, u64>,
     /// Accept mode and the nftables drop rules.
     pub firewall: super::firewall_status::FirewallStatus,
+    /// The `vrrp_script`s being run, with their settings.
+    pub scripts: Vec<ScriptSnapshot>,
+}
+
+/// One `vrrp_script` as run.
+#[derive(Debug, Serialize)]
+pub struct ScriptSnapshot {
+    /// Name.
+    pub name: String,
+    /// The command (argv\[0\] resolved as checked).
+    pub argv: Vec<String>,
+    /// `interval`.
+    pub interval_ms: u64,
+    /// `timeout`.
+    pub timeout_ms: u64,
+    /// `rise`.
+    pub rise: u32,
+    /// `fall`.
+    pub fall: u32,
+    /// `init_fail`.
+    pub init_fail: bool,
+}
+
+impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
+    fn from(s: &crate::spec::mapping::ScriptSpec) -> Self {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        ScriptSnapshot {
+            name: s.name.clone(),
+            argv: s.argv.clone(),
+            interval_ms: ms(s.interval),
+            timeout_ms: ms(s.timeout),
+            rise: s.rise,
+            fall: s.fall,
+            init_fail: s.init_fail,
+        }
+    }
 }
 
 /// One `vrrp_instance`.
@@ -97,6 +133,11 @@ pub struct InstanceSnapshot {
     pub drops: BTreeMap<&'static str, u64>,
     /// State changes "FROM->TO" → count.
     pub transitions: BTreeMap<String, u64>,
+    /// The settings the instance runs with, after keepalived's defaults and
+    /// corrections (what keepalived's state dump, `dump_vrrp` in
+    /// vrrp_data.c, prints per instance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<Box<ConfigSnapshot>>,
     /// The BFD sessions this instance tracks (`track_bfd`, its own and its
     /// sync group's).
     pub bfd: Vec<BfdTrackSnapshot>,
@@ -113,6 +154,52 @@ pub struct BfdTrackSnapshot {
     pub weight: i32,
     /// `reverse`.
     pub reverse: bool,
+}
+
+/// The effective configuration of one instance.
+#[derive(Debug, Serialize)]
+pub struct ConfigSnapshot {
+    /// The engine's configuration (state machine settings, trackers with
+    /// their weights, GARP settings; durations in microseconds).
+    pub engine: vrrp_core::InstanceConfig,
+    /// `virtual_ipaddress` with their options.
+    pub vips: Vec<crate::spec::mapping::VipSpec>,
+    /// `virtual_ipaddress_excluded`.
+    pub excluded_vips: Vec<crate::spec::mapping::VipSpec>,
+    /// `unicast_ttl` (None: 255).
+    pub unicast_ttl: Option<u8>,
+    /// Notify scripts by kind (`master`, `backup`, `fault`, `stop`,
+    /// `generic`): the command's argv.
+    pub notify: BTreeMap<&'static str, Vec<String>>,
+    /// The sync group's notify scripts, by kind, when in a group that has any.
+    pub group_notify: BTreeMap<&'static str, Vec<String>>,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `dont_track_primary`.
+    pub dont_track_primary: bool,
+    /// `smtp_alert` in effect.
+    pub smtp_alert: bool,
+    /// `notify_deleted`.
+    pub notify_deleted: bool,
+}
+
+/// A notify script set as a map from kind to argv.
+pub fn notify_map(
+    n: Option<&crate::spec::mapping::NotifySpec>,
+) -> BTreeMap<&'static str, Vec<String>> {
+    let Some(n) = n else {
+        return BTreeMap::new();
+    };
+    [
+        ("master", &n.master),
+        ("backup", &n.backup),
+        ("fault", &n.fault),
+        ("stop", &n.stop),
+        ("generic", &n.generic),
+    ]
+    .into_iter()
+    .filter_map(|(k, c)| c.as_ref().map(|c| (k, c.argv.clone())))
+    .collect()
 }
 
 /// A `use_vmac` macvlan.
@@ -349,6 +436,7 @@ mod tests {
                     ("INIT->BACKUP".into(), 1),
                     ("BACKUP->MASTER".into(), 1),
                 ]),
+                config: None,
                 bfd: vec![BfdTrackSnapshot {
                     name: "b1".into(),
                     state: "UP",
@@ -358,6 +446,7 @@ mod tests {
             }],
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
             firewall: Default::default(),
+            scripts: Vec::new(),
         }
     }
 

@@ -540,6 +540,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             &mut out.instances,
             &mut diags,
         );
+        crate::spec::sync_group::initial_states(sg, &members, &mut out.instances, &mut diags);
         if crate::spec::mail::alert_enabled(&sg.smtp_alert, cfg) {
             out.group_smtp_alert.insert(sg.name.value.clone());
         }
@@ -559,11 +560,17 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             out.sync_groups.push((sg.name.value.clone(), members));
         }
     }
-    // After the sync groups: their track_script entries count as uses.
+    // After the sync groups: their track_script entries count as uses. A
+    // weighted entry of an address owner does not: the engine drops it, and
+    // keepalived then removes the unused script (vrrp.c `vrrp_complete_init`,
+    // "script ... is not used") instead of running it.
     for sc in &cfg.vrrp_scripts {
+        let src = TrackerSource::Script(sc.name.value.clone());
         let used = out.instances.iter().any(|i| {
             i.trackers
-                .contains(&TrackerSource::Script(sc.name.value.clone()))
+                .iter()
+                .zip(&i.config.trackers)
+                .any(|(s, t)| *s == src && (i.config.priority != 255 || t.weight == 0))
         });
         if !used {
             continue;
@@ -573,6 +580,19 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .interval
             .as_ref()
             .map_or(std::time::Duration::from_secs(1), |v| v.value);
+        if cmd.value.user.is_some() {
+            diags.push(
+                Diagnostic::warning(
+                    "vrrpd-script-words",
+                    cmd.span,
+                    format!(
+                        "vrrp_script `{}`: words after the command are ignored (as keepalived does)",
+                        sc.name.value
+                    ),
+                )
+                .with_hint("quote the command with its arguments; set the user with `user`"),
+            );
+        }
         let Some(cmd) = script_cmd(&Some(cmd.clone()), &mut diags) else {
             continue;
         };
@@ -584,11 +604,12 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             rise: sc.rise.as_ref().map_or(1, |v| v.value.max(1)),
             fall: sc.fall.as_ref().map_or(1, |v| v.value.max(1)),
             init_fail: sc.init_fail.as_ref().is_some_and(|v| v.value),
+            // Only the block's `user`: keepalived reads nothing after a
+            // vrrp_script's command (vrrp_parser.c `vrrp_vscript_script_handler`).
             user: sc
                 .user
                 .as_ref()
-                .map(|u| (u.value.user.clone(), u.value.group.clone()))
-                .or(cmd.user),
+                .map(|u| (u.value.user.clone(), u.value.group.clone())),
             run_as: None,
         });
     }
@@ -620,6 +641,14 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     (out, diags)
 }
 
+/// Whether a definition at `def` was read before a use at `used`, as
+/// keepalived reads the configuration top to bottom. Only within one file:
+/// across included files the spans do not tell the reading order, and the
+/// definition is taken as known.
+fn defined_before(def: Span, used: Span) -> bool {
+    def.file != used.file || def < used
+}
+
 /// The tracker of a `track_script` entry (instance or sync group), or None
 /// (with a warning) when it names no usable `vrrp_script`.
 pub(crate) fn script_tracker(
@@ -627,12 +656,18 @@ pub(crate) fn script_tracker(
     t: &keepalived_conf::TrackRef,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<TrackerConfig> {
-    let Some(sc) = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name) else {
+    // keepalived looks the name up while it parses (vrrp_track.c
+    // `alloc_track_script`): a vrrp_script further down is not found.
+    let Some(sc) = cfg
+        .vrrp_scripts
+        .iter()
+        .find(|s| s.name.value == t.name && defined_before(s.name.span, t.span))
+    else {
         diags.push(Diagnostic::warning(
             "vrrpd-track-script",
             t.span,
             format!(
-                "track_script `{}` names no vrrp_script; ignored (as keepalived does)",
+                "track_script `{}` names no vrrp_script defined above it; ignored (as keepalived does)",
                 t.name
             ),
         ));
@@ -745,12 +780,17 @@ pub(crate) fn file_tracker(
     t: &keepalived_conf::TrackRef,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<TrackerConfig> {
-    let Some(tf) = cfg.track_files.iter().find(|f| f.name.value == t.name) else {
+    // As for scripts (track_file.c `alloc_track_file`).
+    let Some(tf) = cfg
+        .track_files
+        .iter()
+        .find(|f| f.name.value == t.name && defined_before(f.name.span, t.span))
+    else {
         diags.push(Diagnostic::warning(
             "vrrpd-track-file",
             t.span,
             format!(
-                "track_file `{}` names no track_file block; ignored (as keepalived does)",
+                "track_file `{}` names no track_file block defined above it; ignored (as keepalived does)",
                 t.name
             ),
         ));
@@ -1163,6 +1203,19 @@ pub fn map_instance(
     let mut trackers = Vec::new();
     let mut sources = Vec::new();
     for t in &vi.track_interface {
+        // vrrp.c `vrrp_complete_instance`: the instance's own interface is
+        // always tracked (weight 0); naming it is ignored, weight and all.
+        if interface.as_deref() == Some(t.name.as_str()) {
+            diags.push(Diagnostic::warning(
+                "vrrpd-track-interface",
+                t.span,
+                format!(
+                    "({name}) ignoring track_interface {} since own interface (as keepalived does)",
+                    t.name
+                ),
+            ));
+            continue;
+        }
         trackers.push(TrackerConfig {
             kind: TrackerKind::Interface,
             name: t.name.clone(),
@@ -1325,15 +1378,19 @@ pub fn map_instance(
         lower_prio_delay: Duration::ZERO,
         lower_prio_repeat: 0,
     };
+    // Unset, the lower-priority burst follows the *global* GARP settings,
+    // not the instance's (vrrp.c `vrrp_complete_instance` takes
+    // vrrp_garp_lower_prio_*, which `vrrp_complete_init` defaults to
+    // vrrp_garp_master_*).
     garp.lower_prio_delay = secs(
         &vi.garp_lower_prio_delay,
         &g.vrrp_garp_lower_prio_delay,
-        garp.master_delay,
+        secs(&None, &g.vrrp_garp_master_delay, d.master_delay),
     );
     garp.lower_prio_repeat = count(
         &vi.garp_lower_prio_repeat,
         &g.vrrp_garp_lower_prio_repeat,
-        garp.master_repeat,
+        count(&None, &g.vrrp_garp_master_repeat, d.master_repeat),
     );
     if g.vrrp_min_garp.as_ref().is_some_and(|b| b.value) {
         garp.master_repeat = 1;
@@ -2052,6 +2109,35 @@ mod tests {
     }
 
     #[test]
+    fn a_script_only_an_owner_tracks_with_a_weight_is_not_run() {
+        let conf = |w: i32| {
+            format!(
+                "vrrp_script chk {{\n script /bin/true\n weight {w}\n}}\n\
+                 vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n priority 255\n \
+                 track_script {{\n  chk\n }}\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        assert!(map(&conf(2)).0.scripts.is_empty());
+        assert_eq!(map(&conf(0)).0.scripts.len(), 1, "weight 0 stays");
+    }
+
+    #[test]
+    fn vrrp_script_ignores_words_after_its_command() {
+        let (m, d) = map(concat!(
+            "vrrp_script chk {\n script /bin/true -0 haproxy\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n",
+            " virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        ));
+        assert_eq!(m.scripts[0].argv, ["/bin/true"]);
+        assert_eq!(m.scripts[0].user, None);
+        assert!(
+            d.iter()
+                .any(|w| w.contains("words after the command are ignored")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
     fn script_lines_split_with_keepalived_quoting_and_users() {
         let (m, d) = map(concat!(
             "global_defs {\n enable_script_security\n script_user nobody nogroup\n",
@@ -2162,6 +2248,105 @@ mod tests {
             d.iter()
                 .any(|x| x.is_error() && x.span.map(|s| s.line) == Some(6))
         );
+    }
+
+    #[test]
+    fn lower_priority_garp_follows_the_global_settings() {
+        let inst = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n garp_master_delay 10\n \
+                    garp_master_repeat 3\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let (m, _) = map(inst);
+        let g = m.instances[0].config.garp;
+        assert_eq!(
+            (g.master_delay, g.master_repeat),
+            (Duration::from_secs(10), 3)
+        );
+        assert_eq!(
+            (g.lower_prio_delay, g.lower_prio_repeat),
+            (Duration::from_secs(5), 5),
+            "keepalived's defaults, not the instance's master settings"
+        );
+        let (m, _) = map(&format!(
+            "global_defs {{\n vrrp_garp_master_delay 2\n vrrp_garp_master_repeat 4\n}}\n{inst}"
+        ));
+        let g = m.instances[0].config.garp;
+        assert_eq!(
+            (g.lower_prio_delay, g.lower_prio_repeat),
+            (Duration::from_secs(2), 4)
+        );
+    }
+
+    #[test]
+    fn tracking_the_own_interface_is_ignored() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n  eth0 weight 5\n  eth1\n }\n \
+             virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(
+            m.instances[0].trackers,
+            vec![TrackerSource::Interface("eth1".into())]
+        );
+        assert!(d.iter().any(|w| w.contains("since own interface")), "{d:?}");
+    }
+
+    #[test]
+    fn scripts_and_files_defined_below_their_use_are_not_found() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk\n }\n \
+             track_file {\n  tf\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n\
+             vrrp_script chk {\n script /bin/true\n}\ntrack_file tf {\n file /run/tf\n}\n",
+        );
+        assert!(
+            m.instances[0].trackers.is_empty(),
+            "{:?}",
+            m.instances[0].trackers
+        );
+        assert!(
+            d.iter().any(|w| w.contains("no vrrp_script defined above")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter()
+                .any(|w| w.contains("no track_file block defined above")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn sync_group_members_start_together() {
+        let two = |sa: &str, pa: &str, sb: &str, pb: &str| {
+            let (m, _) = map(&format!(
+                "vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n}}\n\
+                 vrrp_instance A {{\n {sa}\n {pa}\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n\
+                 vrrp_instance B {{\n {sb}\n {pb}\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {{\n 192.0.2.2\n }}\n}}\n"
+            ));
+            (
+                m.instances[0].config.initial_state,
+                m.instances[1].config.initial_state,
+            )
+        };
+        let (master, backup) = (Some(InitialState::Master), Some(InitialState::Backup));
+        // Not address owners: Master is cleared.
+        assert_eq!(
+            two(
+                "state MASTER",
+                "priority 100",
+                "state MASTER",
+                "priority 100"
+            ),
+            (backup, backup)
+        );
+        // `state MASTER` without a priority is the owner (255): kept.
+        assert_eq!(
+            two("state MASTER", "", "state MASTER", ""),
+            (master, master)
+        );
+        // Owners both: kept.
+        assert_eq!(
+            two("state MASTER", "priority 255", "", "priority 255"),
+            (master, None)
+        );
+        // Every member a Backup: nothing to change.
+        assert_eq!(two("state BACKUP", "", "", ""), (backup, None));
     }
 
     #[test]

@@ -12,9 +12,11 @@
 //! * Group notify scripts run when the group as a whole changes state; the
 //!   generic `notify` gets `GROUP NAME STATE PRIORITY` appended, PRIORITY
 //!   being 0 for a group as keepalived 2.2.7 passes it.
+//! * A member with `state MASTER` starts as Backup when another member is
+//!   not the address owner or wants Backup ([`initial_states`]).
 
 use keepalived_conf::{Diagnostic, VrrpSyncGroup};
-use vrrp_core::{TrackerConfig, TrackerKind};
+use vrrp_core::{InitialState, TrackerConfig, TrackerKind};
 
 use crate::spec::mapping::{
     InstanceSpec, NotifySpec, TrackerSource, file_tracker, ignored, script_cmd, script_tracker,
@@ -30,6 +32,46 @@ pub fn group_notify(sg: &VrrpSyncGroup, diags: &mut Vec<Diagnostic>) -> Option<N
         generic: script_cmd(&sg.notify, diags),
     };
     (n != NotifySpec::default()).then_some(n)
+}
+
+/// The members' initial states as keepalived settles them
+/// (vrrp.c `vrrp_complete_init`): when one member wants Master (`state
+/// MASTER`, or no state and priority 255) and one wants Backup or is not the
+/// address owner, every member that wants Master starts as Backup, so that
+/// the group starts together. keepalived says nothing; we warn.
+pub fn initial_states(
+    sg: &VrrpSyncGroup,
+    members: &[usize],
+    instances: &mut [InstanceSpec],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let wants_master = |i: &InstanceSpec| match i.config.initial_state {
+        Some(InitialState::Master) => true,
+        Some(InitialState::Backup) => false,
+        None => i.config.priority == 255,
+    };
+    let have_master = members.iter().any(|&m| wants_master(&instances[m]));
+    let have_backup = members
+        .iter()
+        .any(|&m| !wants_master(&instances[m]) || instances[m].config.priority != 255);
+    if !(have_master && have_backup) {
+        return;
+    }
+    for &m in members {
+        let i = &mut instances[m];
+        if wants_master(i) {
+            diags.push(Diagnostic::warning(
+                "vrrpd-sync-group-state",
+                i.span,
+                format!(
+                    "instance `{}` starts as BACKUP: sync group `{}` has a member that \
+                     is not the address owner or starts as BACKUP (as keepalived does)",
+                    i.config.name, sg.name.value
+                ),
+            ));
+            i.config.initial_state = Some(InitialState::Backup);
+        }
+    }
 }
 
 /// Applies the group's tracking to its members (indices into `instances`).

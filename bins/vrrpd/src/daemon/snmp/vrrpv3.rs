@@ -212,6 +212,7 @@ mod tests {
             drops: BTreeMap::new(),
             transitions: BTreeMap::new(),
             bfd: Vec::new(),
+            config: None,
         }
     }
 
@@ -221,6 +222,7 @@ mod tests {
             instances,
             unmatched_drops: BTreeMap::new(),
             firewall: Default::default(),
+            scripts: Vec::new(),
         };
         let mut t = Table::default();
         add(
