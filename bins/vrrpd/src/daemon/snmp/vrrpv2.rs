@@ -195,6 +195,7 @@ mod tests {
             pid: 1,
             instances,
             unmatched_drops: BTreeMap::new(),
+            bfd: Vec::new(),
         };
         let mut t = Table::default();
         add(
