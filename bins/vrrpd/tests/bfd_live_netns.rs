@@ -5,7 +5,8 @@
 //! Two copies of one topology: a router namespace (`bw-lk-r` for keepalived,
 //! `bw-lv-r` for vrrpd) alone on its VRRP LAN and linked to a gateway
 //! namespace (`bw-lk-g`, `bw-lv-g`) where FRR's bfdd answers four sessions
-//! (three IPv4, one IPv6 with hop limit 255), 50 ms × 3. The same
+//! (three IPv4, one IPv6 with hop limit 255), 100 ms × 4 (a Detection
+//! Time of 400 ms, so that a loaded machine does not flap them). The same
 //! configuration runs under both daemons and the same steps are applied to
 //! both sides; after each step every instance's state and effective
 //! priority must be equal in both (keepalived's from its log, vrrpd's from
@@ -39,33 +40,33 @@ global_defs {
 bfd_instance f0 {
   neighbor_ip 10.77.0.2
   source_ip 10.77.0.1
-  min_rx 50
-  min_tx 50
-  multiplier 3
+  min_rx 100
+  min_tx 100
+  multiplier 4
 }
 bfd_instance wn {
   neighbor_ip 10.77.0.12
   source_ip 10.77.0.11
-  min_rx 50
-  min_tx 50
-  multiplier 3
+  min_rx 100
+  min_tx 100
+  multiplier 4
   weight -20
 }
 bfd_instance wr {
   neighbor_ip 10.77.0.22
   source_ip 10.77.0.21
-  min_rx 50
-  min_tx 50
-  multiplier 3
+  min_rx 100
+  min_tx 100
+  multiplier 4
   weight -15 reverse
 }
 bfd_instance f6 {
   neighbor_ip fd77::2
   source_ip fd77::1
   hoplimit 255
-  min_rx 50
-  min_tx 50
-  multiplier 3
+  min_rx 100
+  min_tx 100
+  multiplier 4
 }
 vrrp_instance A {
   interface eth0
@@ -235,8 +236,8 @@ impl Side {
         let mut bfd = format!("hostname {}\nbfd\n", self.g);
         for (peer, local) in PEERS {
             bfd += &format!(
-                " peer {peer} local-address {local}\n  receive-interval 50\n  \
-                 transmit-interval 50\n  detect-multiplier 3\n !\n"
+                " peer {peer} local-address {local}\n  receive-interval 100\n  \
+                 transmit-interval 100\n  detect-multiplier 4\n !\n"
             );
         }
         bfd += "!\n";
@@ -531,12 +532,13 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
         assert_eq!(b["running"], true, "{b}");
         assert!(b["packets_in"].as_u64().unwrap() > 0, "{b}");
         assert!(b["packets_out"].as_u64().unwrap() > 0, "{b}");
-        // FRR's 50 ms × 3
-        assert_eq!(b["detection_time_us"], 150_000, "{b}");
+        // FRR's 100 ms × 4
+        assert_eq!(b["detection_time_us"], 400_000, "{b}");
     }
 
     // 3. the gateway stops answering f0: A to FAULT within the Detection
-    // Time (150 ms) plus the loaded machine's scheduling and the 5 ms poll
+    // Time (400 ms) plus 600 ms for the loaded machine's scheduling and the
+    // 5 ms poll
     let tk = time_to_fault(&k);
     let tv = time_to_fault(&v);
     eprintln!("drop -> A's VIP gone: keepalived {tk:?} ms, vrrpd {tv:?} ms");
@@ -544,7 +546,11 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
         tk.expect("keepalived: no FAULT"),
         tv.expect("vrrpd: no FAULT"),
     );
-    assert!(tv <= 1000, "vrrpd took {tv} ms (keepalived {tk} ms)");
+    // the rule may come just after a packet: at least the Detection Time
+    // less one interval (with jitter) passes before the expiry
+    for (who, t) in [("keepalived", tk), ("vrrpd", tv)] {
+        assert!((250..=1000).contains(&t), "{who} took {t} ms");
+    }
     let (ko, vo) = settle(&k, &v, Duration::from_secs(5), |o| state(o, "A") == "FAULT");
     assert_eq!(vo, ko, "path down: vrrpd (left), keepalived (right)");
     assert_eq!(state(&vo, "A"), "FAULT");
@@ -572,9 +578,12 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
     assert_eq!(wn["name"], "wn");
     // the peer said AdminDown: our session is Down with diagnostic 3 and no
     // Down event was reported for it
-    assert_eq!(wn["local_diagnostic"], "NeighborSignaledSessionDown", "{wn}");
+    assert_eq!(
+        wn["local_diagnostic"], "NeighborSignaledSessionDown",
+        "{wn}"
+    );
     assert_ne!(wn["local_state"], "Up", "{wn}");
-    let (ko2, vo2) = (k.outcome(), v.outcome());
+    let (ko2, vo2) = settle(&k, &v, Duration::from_secs(5), |o| *o == vo);
     assert_eq!(vo2, ko2, "peer AdminDown: vrrpd (left), keepalived (right)");
     assert_eq!(vo2, vo, "a peer's AdminDown changes nothing");
 }

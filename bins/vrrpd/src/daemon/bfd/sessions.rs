@@ -10,6 +10,11 @@
 //! (keepalived bfd_scheduler.c `bfd_open_fds` keeps such a session
 //! AdminDown and `bfd_open_fd_out_thread` retries it every 60 s). The
 //! receive sockets failing stops every session the same way, also retried.
+//!
+//! The transport runs on a thread of its own (a one-worker tokio runtime),
+//! as keepalived runs BFD in a process of its own: the router's work on the
+//! daemon's thread (netlink, scripts, a loaded machine's scheduling) must
+//! not delay the packets of sessions whose Detection Time is 150 ms.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
@@ -42,6 +47,9 @@ pub enum BfdStartError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The transport's thread could not be started.
+    #[error("BFD sessions not run: starting their thread: {0}")]
+    Thread(#[source] std::io::Error),
     /// The transport refused the sessions (a configuration it cannot run,
     /// or the receive sockets on port 3784 cannot be opened).
     #[error(
@@ -87,6 +95,28 @@ pub struct BfdSessions {
     /// Sessions not running, with the reason.
     failed: BTreeMap<String, String>,
     reports: mpsc::Sender<BfdReport>,
+    /// The transport's own runtime (one worker thread), once started.
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+/// The transport's runtime: one worker thread named `bfd`.
+fn bfd_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .thread_name("bfd")
+        .enable_io()
+        .enable_time()
+        .build()
+}
+
+impl Drop for BfdSessions {
+    fn drop(&mut self) {
+        // a runtime may not be dropped (blocking) inside the daemon's own
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl BfdSessions {
@@ -97,6 +127,7 @@ impl BfdSessions {
             runner: None,
             failed: BTreeMap::new(),
             reports,
+            rt: None,
         }
     }
 
@@ -136,12 +167,13 @@ impl BfdSessions {
         let result = match &self.runner {
             Some(r) => r.reconfigure(run),
             None if run.is_empty() => Ok(()),
-            None => match BfdRunner::start(run).await {
-                Ok((r, events)) => {
+            None => match self.start_runner(run) {
+                Ok(Some((r, events))) => {
                     tokio::spawn(forward(events, self.reports.clone()));
                     self.runner = Some(r);
                     Ok(())
                 }
+                Ok(None) => Ok(()),
                 Err(e) => Err(e),
             },
         };
@@ -159,6 +191,39 @@ impl BfdSessions {
             info!(sessions = self.len(), "BFD sessions running");
         }
         errors
+    }
+
+    /// Starts the transport for `run` on its own runtime (created on first
+    /// use); `Ok(None)` when that runtime cannot be made (logged).
+    #[allow(clippy::type_complexity, reason = "BfdRunner::start's own result")]
+    fn start_runner(
+        &mut self,
+        run: Vec<PeerSpec>,
+    ) -> Result<Option<(BfdRunner, mpsc::Receiver<BfdEvent>)>, BfdNetError> {
+        if self.rt.is_none() {
+            match bfd_runtime() {
+                Ok(rt) => self.rt = Some(rt),
+                Err(e) => {
+                    let e = BfdStartError::Thread(e);
+                    error!("{e}");
+                    for p in &run {
+                        self.failed.insert(p.name.clone(), e.to_string());
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+        let Some(h) = self.rt.as_ref().map(|rt| rt.handle().clone()) else {
+            return Ok(None);
+        };
+        // Handle::block_on from a plain thread: BfdRunner::start spawns its
+        // task on the runtime it is called in.
+        std::thread::scope(|s| {
+            s.spawn(move || h.block_on(BfdRunner::start(run)))
+                .join()
+                .unwrap_or(Err(BfdNetError::Stopped))
+        })
+        .map(Some)
     }
 
     /// Whether some configured session is not running (then
@@ -202,8 +267,8 @@ impl BfdSessions {
     /// Stops every session as keepalived's BFD process does at exit
     /// (bfd_scheduler.c `bfd_dispatcher_release`): nothing more is sent and
     /// the peers see their Detection Time expire.
-    pub async fn shutdown(self) {
-        if let Some(r) = self.runner {
+    pub async fn shutdown(mut self) {
+        if let Some(r) = self.runner.take() {
             info!(sessions = r.status().len(), "stopping BFD sessions");
             r.shutdown().await;
         }
