@@ -14,13 +14,21 @@
 //!
 //! 1. FRR not started yet: weight-0 trackers hold their instances in FAULT,
 //!    weighted ones are applied as for a session down.
-//! 2. FRR started: the sessions come Up and the instances leave FAULT.
+//! 2. FRR started: the sessions come Up and the instances leave FAULT; a
+//!    fifth, untracked session whose `source_ip` is on no interface is
+//!    named in vrrpd's error log and status, and the others run.
 //! 3. The gateway drops its BFD packets to one session (nftables): that
 //!    instance goes to FAULT within the Detection Time (measured on both,
 //!    from the rule to the VIP leaving the interface).
 //! 4. The rule removed: back.
 //! 5. FRR `shutdown` of a weighted session's peer (AdminDown): no change
 //!    (RFC 5882 §3.2; keepalived bfd_scheduler.c `bfd_state_fall`).
+//! 6. SIGHUP with f0's `min_rx`/`min_tx` changed: A does not move on
+//!    either; vrrpd's session stays Up without a new Up event and FRR sees
+//!    the new intervals (a poll sequence, RFC 5880 §6.8.3). Both re-read
+//!    every session's state at the reload, so wn (Down since its peer's
+//!    AdminDown) now counts as down on B, as keepalived's BFD process
+//!    re-sends it (bfd_scheduler.c `bfd_register_workers`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -67,6 +75,10 @@ bfd_instance f6 {
   min_rx 100
   min_tx 100
   multiplier 4
+}
+bfd_instance nb {
+  neighbor_ip 10.77.0.99
+  source_ip 10.77.0.98
 }
 vrrp_instance A {
   interface eth0
@@ -340,6 +352,29 @@ impl Side {
         st["bfd"].clone()
     }
 
+    /// The session `name` of [`Side::vrrpd_bfd`].
+    fn vrrpd_session(&self, name: &str) -> serde_json::Value {
+        self.vrrpd_bfd()
+            .as_array()
+            .and_then(|a| a.iter().find(|b| b["name"] == name).cloned())
+            .unwrap_or_default()
+    }
+
+    /// FRR's view of the session with `peer`.
+    fn frr_peer(&self, peer: &str) -> serde_json::Value {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.vtysh(&["show bfd peers json"])).unwrap_or_default();
+        v.as_array()
+            .and_then(|a| a.iter().find(|p| p["peer"] == peer).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Sends SIGHUP to the daemon (keepalived's parent reloads every child).
+    fn reload(&self) {
+        let pid = self.daemon.as_ref().unwrap().id().to_string();
+        assert!(run(&["kill", "-HUP", &pid]).status.success());
+    }
+
     fn has_vip(&self, vip: &str) -> bool {
         let out = run(&["ip", "-n", &self.r, "-o", "addr", "show", "dev", "eth0"]);
         String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
@@ -526,8 +561,23 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
         .iter()
         .map(|b| b["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["f0", "f6", "wn", "wr"]);
-    for b in bfd.as_array().unwrap() {
+    assert_eq!(names, ["f0", "f6", "nb", "wn", "wr"]);
+    // nb's source address is on no interface: named, not run, the rest runs
+    let nb = v.vrrpd_session("nb");
+    assert_eq!(nb["running"], false, "{nb}");
+    assert!(
+        nb["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("BFD_Instance(nb)") && e.contains("10.77.0.98")),
+        "{nb}"
+    );
+    let vlog = std::fs::read_to_string(v.dir.join("v.log")).unwrap_or_default();
+    assert!(
+        vlog.lines()
+            .any(|l| l.contains("ERROR") && l.contains("BFD_Instance(nb)")),
+        "no error naming nb in vrrpd's log"
+    );
+    for b in bfd.as_array().unwrap().iter().filter(|b| b["name"] != "nb") {
         assert_eq!(b["local_state"], "Up", "{b}");
         assert_eq!(b["running"], true, "{b}");
         assert!(b["packets_in"].as_u64().unwrap() > 0, "{b}");
@@ -574,8 +624,7 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
         ]);
     }
     std::thread::sleep(Duration::from_secs(2));
-    let wn = v.vrrpd_bfd()[2].clone();
-    assert_eq!(wn["name"], "wn");
+    let wn = v.vrrpd_session("wn");
     // the peer said AdminDown: our session is Down with diagnostic 3 and no
     // Down event was reported for it
     assert_eq!(
@@ -586,4 +635,45 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
     let (ko2, vo2) = settle(&k, &v, Duration::from_secs(5), |o| *o == vo);
     assert_eq!(vo2, ko2, "peer AdminDown: vrrpd (left), keepalived (right)");
     assert_eq!(vo2, vo, "a peer's AdminDown changes nothing");
+
+    // 6. reload with f0's intervals changed: nothing moves, the session is
+    // kept and FRR learns the new intervals
+    let f0_before = v.vrrpd_session("f0");
+    let changed = CONF.replacen(
+        "  min_rx 100\n  min_tx 100\n",
+        "  min_rx 200\n  min_tx 200\n",
+        1,
+    );
+    assert_ne!(changed, CONF);
+    std::fs::write(&conf, changed).unwrap();
+    k.reload();
+    v.reload();
+    let end = Instant::now() + Duration::from_secs(10);
+    let p = loop {
+        let p = v.frr_peer("10.77.0.1");
+        if p["remote-receive-interval"] == 200 || Instant::now() > end {
+            break p;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(p["remote-receive-interval"], 200, "{p}");
+    assert_eq!(p["remote-transmit-interval"], 200, "{p}");
+    assert_eq!(p["status"], "up", "{p}");
+    let f0 = v.vrrpd_session("f0");
+    assert_eq!(f0["local_state"], "Up", "{f0}");
+    assert_eq!(f0["up_events"], f0_before["up_events"], "{f0}");
+    assert_eq!(f0["min_rx_ms"], 200, "{f0}");
+    // keepalived's BFD process re-sends every session's state at a reload:
+    // wn, Down since its peer's AdminDown (no event then), now counts as
+    // down (-20 on B); f0 was kept Up, so A does not move
+    let (ko3, vo3) = settle(&k, &v, Duration::from_secs(5), |o| {
+        o.get("B").map(|b| b.1 + 20) == Some(vo["B"].1)
+    });
+    assert_eq!(vo3, ko3, "after reload: vrrpd (left), keepalived (right)");
+    assert_eq!(vo3["A"], vo["A"], "f0 kept across the reload");
+    assert_eq!(
+        vo3["B"].1 + 20,
+        vo["B"].1,
+        "wn counted down after the reload"
+    );
 }

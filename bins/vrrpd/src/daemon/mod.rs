@@ -285,6 +285,8 @@ async fn run(
         tokio::time::Instant::now() + bfd::sessions::RETRY_INTERVAL,
         bfd::sessions::RETRY_INTERVAL,
     );
+    // one retry after a long time without failed sessions, not a burst
+    bfd_retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut procs = track_process::ProcessTracker::new(proc_socket);
     procs
         .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
@@ -376,10 +378,17 @@ async fn run(
                         router.refresh_track_processes().await;
                         // the sessions of the new configuration, reconfigured
                         // in place: unchanged ones keep their state
+                        let mut resync = Vec::new();
                         if let Some(b) = router.bfd_sessions() {
                             b.apply(&bfd_sessions).await;
+                            resync = b.current_reports();
                         }
                         router.refresh_bfd(&bfd_sessions).await;
+                        // every session's state as keepalived's BFD process
+                        // re-sends it at a reload (`bfd_register_workers`)
+                        for r in resync {
+                            router.on_bfd(r).await;
+                        }
                         snmp.reconfigure(snmp_spec);
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),

@@ -226,6 +226,30 @@ impl BfdSessions {
         .map(Some)
     }
 
+    /// Each configured session's state now as a report: Up when the
+    /// transport has it Up, Down otherwise (also after the peer's AdminDown,
+    /// which sent no event). keepalived's BFD process sends every session's
+    /// state to the VRRP process when it (re)starts (bfd_scheduler.c
+    /// `bfd_register_workers` → bfd_event.c `bfd_event_send`), so after a
+    /// reload a session taken down by its peer counts as down.
+    pub fn current_reports(&self) -> Vec<BfdReport> {
+        let running: Vec<SessionStatus> =
+            self.runner.as_ref().map(|r| r.status()).unwrap_or_default();
+        self.specs
+            .iter()
+            .map(|s| {
+                let up = running
+                    .iter()
+                    .any(|r| r.name == s.name && r.local_state == bfd_net::State::Up);
+                if up {
+                    BfdReport::Up(s.name.clone())
+                } else {
+                    BfdReport::Down(s.name.clone())
+                }
+            })
+            .collect()
+    }
+
     /// Whether some configured session is not running (then
     /// [`BfdSessions::retry`] is due every [`RETRY_INTERVAL`]).
     pub fn needs_retry(&self) -> bool {
