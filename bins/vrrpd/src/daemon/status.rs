@@ -93,7 +93,7 @@ pub struct BfdSessionSnapshot {
     pub since_state_change_s: Option<f64>,
 }
 
-/// bfd-core state names as keepalived prints them (bfd.c `BFD_STATE_STR`).
+/// bfd-core state names as keepalived prints them (bfd.h `BFD_STATE_STR`).
 pub fn bfd_state_name(s: bfd_net::State) -> &'static str {
     match s {
         bfd_net::State::AdminDown => "AdminDown",

@@ -352,3 +352,21 @@ async fn a_session_that_cannot_bind_is_named_and_stays_down() {
     assert!(rx.try_recv().is_err());
     s.shutdown().await;
 }
+
+/// Without a running transport every configured session reads as Down (what
+/// a reload applies again, as keepalived's BFD process re-sends its states).
+#[tokio::test]
+async fn current_reports_say_down_for_sessions_not_up() {
+    let (tx, _rx) = mpsc::channel(4);
+    let mut s = BfdSessions::new(tx);
+    s.apply(&[
+        spec("a", "192.0.2.1", Some("192.0.2.201")),
+        spec("b", "192.0.2.2", Some("192.0.2.202")),
+    ])
+    .await;
+    assert_eq!(
+        s.current_reports(),
+        [BfdReport::Down("a".into()), BfdReport::Down("b".into())]
+    );
+    s.shutdown().await;
+}
