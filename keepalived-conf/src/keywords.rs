@@ -75,12 +75,6 @@ const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB over SNMP (AgentX) and, 
                                    the status command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
-const BFD_SESSION: &str = "run the BFD session with this setting (vrrpd maps it, but BFD \
-                           sessions are not run yet)";
-const TRACK_BFD: &str = "follow this BFD session: its weight moves the priority, weight 0 \
-                         means FAULT while it is down (vrrpd maps the tracker, but BFD \
-                         sessions are not run yet: it stays down)";
-
 /// Every keyword a daemon reads and does not act on.
 pub const NOT_ACTED_ON: &[NotActedOn] = &[
     // top level (keepalived/core/global_parser.c, vrrp_parser.c)
@@ -205,21 +199,6 @@ pub const NOT_ACTED_ON: &[NotActedOn] = &[
         V,
         "write priority changes to the notify FIFO",
     ),
-    row("vrrp_instance", "track_bfd", V, TRACK_BFD),
-    // bfd_instance (keepalived/bfd/bfd_parser.c): the session settings; `weight`,
-    // `vrrp` and `checker` are read by vrrpd's mapping
-    row("bfd_instance", "neighbor_ip", V, BFD_SESSION),
-    row("bfd_instance", "neighbour_ip", V, BFD_SESSION),
-    row("bfd_instance", "source_ip", V, BFD_SESSION),
-    row("bfd_instance", "min_rx", V, BFD_SESSION),
-    row("bfd_instance", "min_tx", V, BFD_SESSION),
-    row("bfd_instance", "idle_tx", V, BFD_SESSION),
-    row("bfd_instance", "multiplier", V, BFD_SESSION),
-    row("bfd_instance", "passive", V, BFD_SESSION),
-    row("bfd_instance", "ttl", V, BFD_SESSION),
-    row("bfd_instance", "hoplimit", V, BFD_SESSION),
-    row("bfd_instance", "max_hops", V, BFD_SESSION),
-    row("vrrp_sync_group", "track_bfd", V, TRACK_BFD),
     // virtual_server (keepalived/check/check_parser.c)
     row("virtual_server", "snmp_name", L, SNMP),
     row("virtual_server", "hashed", L, KEPT_AS_WRITTEN),

@@ -4,8 +4,8 @@
 //! The same configuration runs in two namespaces, keepalived in `bc-bfdt-*-k`
 //! and this build's vrrpd in `bc-bfdt-*-v`, each alone on a veth link. The BFD
 //! neighbors do not exist, so every session stays down in keepalived (its BFD
-//! process runs them and never gets an answer) and in vrrpd (which runs none
-//! yet). After a few seconds each instance's state and effective priority
+//! process runs them and never gets an answer) and in vrrpd (whose bfd-net
+//! sessions get none either). After a few seconds each instance's state and effective priority
 //! must be the same in both: keepalived's from its log ("Entering ... STATE",
 //! "Changing effective priority"), vrrpd's from `vrrpd status`; and the
 //! weights vrrpd tracks each session with must be the ones keepalived's own

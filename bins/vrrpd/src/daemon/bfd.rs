@@ -6,10 +6,10 @@
 //! keeps the last state of each session in [`BfdStates`] and hands a change
 //! to every instance tracking the session as `TrackerUp`/`TrackerDown`, the
 //! path `track_process` and `track_script` take, so priorities, FAULT and
-//! sync groups follow as for those. [`start_sessions`] is where the
-//! transport is started from the configuration's [`BfdSpec`]s; no transport
-//! is linked in yet, so it says so and nothing reports (every tracked
-//! session stays down, as a session keepalived never brings Up does).
+//! sync groups follow as for those. [`start_sessions`] starts the
+//! transport ([`sessions`], a `bfd_net::BfdRunner`) from the
+//! configuration's [`BfdSpec`]s; a session that never comes Up keeps its
+//! trackers down, as in keepalived.
 
 use std::collections::HashMap;
 
@@ -19,6 +19,9 @@ use vrrp_core::Event;
 use crate::spec::bfd::BfdSpec;
 use crate::spec::mapping::TrackerSource;
 
+pub mod sessions;
+pub use sessions::BfdSessions;
+
 /// Room in the report channel (a burst of sessions changing at once).
 pub const REPORT_QUEUE: usize = 64;
 
@@ -26,10 +29,6 @@ pub const REPORT_QUEUE: usize = 64;
 /// only after `Up` and not when the peer signalled AdminDown (keepalived
 /// bfd_scheduler.c `bfd_state_fall`; RFC 5882 §3.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "made by the BFD transport, which start_sessions does not start yet"
-)]
 pub enum BfdReport {
     /// The session named so came Up.
     Up(String),
@@ -113,45 +112,13 @@ pub fn tracker_events(sources: &[TrackerSource], name: &str, up: bool) -> Vec<Ev
         .collect()
 }
 
-/// Why no BFD sessions run.
-#[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum BfdStartError {
-    /// This build has no BFD transport: the configured sessions are not
-    /// run and their trackers stay down.
-    #[error("BFD sessions are not run yet: {0} configured session(s) stay down")]
-    NotRun(usize),
-}
-
-/// The running BFD sessions (a handle kept by the daemon; reports arrive on
-/// the channel given to [`start_sessions`]).
-#[derive(Debug)]
-pub struct BfdSessions {
-    count: usize,
-}
-
-impl BfdSessions {
-    /// How many sessions run.
-    pub fn len(&self) -> usize {
-        self.count
-    }
-}
-
-/// Starts the BFD transport for `specs`, reporting on `reports`: the seam
-/// where a BFD transport (a runner taking these specs and answering with Up
-/// and Down events) is started. None is linked in yet: with sessions
-/// configured this is [`BfdStartError::NotRun`], and the configuration load
-/// warns about every `track_bfd` and session setting.
-pub fn start_sessions(
-    specs: &[BfdSpec],
-    reports: &mpsc::Sender<BfdReport>,
-) -> Result<BfdSessions, BfdStartError> {
-    let _ = reports;
-    if specs.is_empty() {
-        Ok(BfdSessions { count: 0 })
-    } else {
-        Err(BfdStartError::NotRun(specs.len()))
-    }
+/// Starts the BFD transport for `specs`, reporting their Up/Down events
+/// on `reports` ([`BfdSessions::apply`]; errors are logged, and the
+/// sessions that can run, run).
+pub async fn start_sessions(specs: &[BfdSpec], reports: &mpsc::Sender<BfdReport>) -> BfdSessions {
+    let mut s = BfdSessions::new(reports.clone());
+    s.apply(specs).await;
+    s
 }
 
 #[cfg(test)]

@@ -182,21 +182,6 @@ fn config_test(path: &Path) -> Result<(), LoadError> {
 }
 
 /// The `STATUS=` line for systemd: instance count by state.
-/// Starts the BFD sessions of the configuration ([`bfd::start_sessions`]);
-/// `None`, with a warning, when they cannot run.
-fn start_bfd(
-    specs: &[crate::spec::bfd::BfdSpec],
-    tx: &mpsc::Sender<bfd::BfdReport>,
-) -> Option<bfd::BfdSessions> {
-    match bfd::start_sessions(specs, tx) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            warn!("{e}");
-            None
-        }
-    }
-}
-
 fn running_status(router: &Router) -> String {
     let snap = router.snapshot();
     let count = |st: &str| snap.instances.iter().filter(|i| i.state == st).count();
@@ -301,11 +286,16 @@ async fn run(
     // keepalived: "Cannot change network namespace at a reload - please restart"
     let namespace = mapped.net_namespace.clone();
     let nft_table = mapped.firewall_table_written.clone();
-    // BFD sessions whose events the instances follow (none run yet: see
-    // bfd::start_sessions).
+    // BFD sessions whose events the instances follow (bfd::sessions);
+    // those that could not start are tried again every minute.
     let (bfd_tx, mut bfd_rx) = mpsc::channel::<bfd::BfdReport>(bfd::REPORT_QUEUE);
-    let bfd_sessions = mapped.bfd_sessions.clone();
-    let mut bfd_handle = start_bfd(&bfd_sessions, &bfd_tx);
+    router.set_bfd_sessions(bfd::start_sessions(&mapped.bfd_sessions, &bfd_tx).await);
+    let mut bfd_retry = tokio::time::interval_at(
+        tokio::time::Instant::now() + bfd::sessions::RETRY_INTERVAL,
+        bfd::sessions::RETRY_INTERVAL,
+    );
+    // one retry after a long time without failed sessions, not a burst
+    bfd_retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut procs = track_process::ProcessTracker::new(proc_socket);
     procs
         .start(&mapped.track_processes, mapped.process_rcvbuf, &mut router)
@@ -407,10 +397,19 @@ async fn run(
                         router.refresh_track_files().await;
                         procs.start(&processes, rcvbuf, &mut router).await;
                         router.refresh_track_processes().await;
-                        // the sessions of the new configuration (a transport
-                        // would be reconfigured in place here)
-                        bfd_handle = start_bfd(&bfd_sessions, &bfd_tx);
+                        // the sessions of the new configuration, reconfigured
+                        // in place: unchanged ones keep their state
+                        let mut resync = Vec::new();
+                        if let Some(b) = router.bfd_sessions() {
+                            b.apply(&bfd_sessions).await;
+                            resync = b.current_reports();
+                        }
                         router.refresh_bfd(&bfd_sessions).await;
+                        // every session's state as keepalived's BFD process
+                        // re-sends it at a reload (`bfd_register_workers`)
+                        for r in resync {
+                            router.on_bfd(r).await;
+                        }
                         snmp.reconfigure(snmp_spec);
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
@@ -440,6 +439,11 @@ async fn run(
             Some((name, ok)) = script_rx.recv() => router.on_script_result(&name, ok).await,
             Some((name, v)) = file_rx.recv() => router.on_track_file(&name, v).await,
             Some(r) = bfd_rx.recv() => router.on_bfd(r).await,
+            _ = bfd_retry.tick(), if router.bfd_needs_retry() => {
+                if let Some(b) = router.bfd_sessions() {
+                    b.retry().await;
+                }
+            }
             changes = procs.next() => {
                 track_process::log_changes(&changes);
                 track_process::apply(&mut router, changes).await;
@@ -469,8 +473,10 @@ async fn run(
             },
         }
     }
-    if let Some(b) = bfd_handle.take() {
-        info!(sessions = b.len(), "stopping BFD sessions");
+    // keepalived's BFD process stops without AdminDown (bfd_scheduler.c
+    // `bfd_dispatcher_release`)
+    if let Some(b) = router.take_bfd_sessions() {
+        b.shutdown().await;
     }
     ha_daemon_kit::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;

@@ -204,6 +204,9 @@ pub struct Router {
     /// Whether each BFD session is Up (keepalived `bfd_up`; down until its
     /// first Up).
     bfd: super::bfd::BfdStates,
+    /// The BFD sessions run for the configuration (their status is part of
+    /// the snapshot).
+    bfd_sessions: Option<super::bfd::BfdSessions>,
     /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
     notify_fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>,
     script_tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -318,6 +321,7 @@ impl Router {
             file_values: std::collections::HashMap::new(),
             process_up: std::collections::HashMap::new(),
             bfd: super::bfd::BfdStates::default(),
+            bfd_sessions: None,
             notify_fifos: Vec::new(),
             script_tasks: Vec::new(),
             notify_tasks: Vec::new(),
@@ -1951,7 +1955,33 @@ impl Router {
                 })
                 .collect(),
             scripts: self.script_specs.iter().map(ScriptSnapshot::from).collect(),
+            bfd: self
+                .bfd_sessions
+                .as_ref()
+                .map(|b| b.status())
+                .unwrap_or_default(),
         }
+    }
+
+    /// Hands the running BFD sessions to the router, whose snapshot shows
+    /// them.
+    pub fn set_bfd_sessions(&mut self, s: super::bfd::BfdSessions) {
+        self.bfd_sessions = Some(s);
+    }
+
+    /// The running BFD sessions, to reconfigure or retry them.
+    pub fn bfd_sessions(&mut self) -> Option<&mut super::bfd::BfdSessions> {
+        self.bfd_sessions.as_mut()
+    }
+
+    /// Whether some BFD session could not be started (retried every minute).
+    pub fn bfd_needs_retry(&self) -> bool {
+        self.bfd_sessions.as_ref().is_some_and(|b| b.needs_retry())
+    }
+
+    /// Takes the BFD sessions out, to stop them.
+    pub fn take_bfd_sessions(&mut self) -> Option<super::bfd::BfdSessions> {
+        self.bfd_sessions.take()
     }
 
     /// Every instance as JSON (status socket, SIGUSR1 dump).

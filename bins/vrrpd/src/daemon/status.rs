@@ -31,6 +31,8 @@ pub struct Snapshot {
     pub instances: Vec<InstanceSnapshot>,
     /// Drops before an instance was found: "ifindex/family/reason" → count.
     pub unmatched_drops: BTreeMap<String, u64>,
+    /// Every BFD session reported to the VRRP side, in name order.
+    pub bfd: Vec<BfdSessionSnapshot>,
     /// Accept mode and the nftables drop rules.
     pub firewall: super::firewall_status::FirewallStatus,
     /// The `vrrp_script`s being run, with their settings.
@@ -67,6 +69,152 @@ impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
             rise: s.rise,
             fall: s.fall,
             init_fail: s.init_fail,
+        }
+    }
+}
+
+/// One BFD session (`bfd_instance`) as the transport runs it: the state and
+/// timers keepalived's SIGUSR1 dump shows for its BFD process (bfd_data.c
+/// `dump_bfd`), with counters.
+#[derive(Debug, Serialize)]
+pub struct BfdSessionSnapshot {
+    /// The `bfd_instance` name.
+    pub name: String,
+    /// `neighbor_ip`.
+    pub neighbor: IpAddr,
+    /// `source_ip`.
+    pub source: Option<IpAddr>,
+    /// Whether the transport runs it (false: see `error`).
+    pub running: bool,
+    /// Why it does not run.
+    pub error: Option<String>,
+    /// The UDP source port of its packets (0 while not running).
+    pub source_port: u16,
+    /// bfd.SessionState: `AdminDown`, `Down`, `Init` or `Up`.
+    pub local_state: &'static str,
+    /// bfd.RemoteSessionState.
+    pub remote_state: &'static str,
+    /// bfd.LocalDiag, as a name.
+    pub local_diagnostic: String,
+    /// bfd.LocalDiscr.
+    pub local_discriminator: u32,
+    /// bfd.RemoteDiscr.
+    pub remote_discriminator: u32,
+    /// Configured `min_rx`, ms.
+    pub min_rx_ms: u64,
+    /// Configured `min_tx`, ms.
+    pub min_tx_ms: u64,
+    /// Configured `idle_tx`, ms.
+    pub idle_tx_ms: u64,
+    /// Configured `multiplier`.
+    pub multiplier: u8,
+    /// The transmit interval in use (before jitter), µs.
+    pub tx_interval_us: Option<u64>,
+    /// The Detection Time in use, µs.
+    pub detection_time_us: Option<u64>,
+    /// A poll sequence is under way (timers being changed).
+    pub poll_active: bool,
+    /// Control packets accepted.
+    pub packets_in: u64,
+    /// Control packets sent.
+    pub packets_out: u64,
+    /// Sends the kernel refused.
+    pub send_errors: u64,
+    /// Received packets discarded for this session, by reason (non-zero
+    /// ones).
+    pub discards: BTreeMap<&'static str, u64>,
+    /// Up events reported.
+    pub up_events: u64,
+    /// Down events reported.
+    pub down_events: u64,
+    /// Seconds since the last state change.
+    pub since_state_change_s: Option<f64>,
+}
+
+/// bfd-core state names as keepalived prints them (bfd.h `BFD_STATE_STR`).
+pub fn bfd_state_name(s: bfd_net::State) -> &'static str {
+    match s {
+        bfd_net::State::AdminDown => "AdminDown",
+        bfd_net::State::Down => "Down",
+        bfd_net::State::Init => "Init",
+        bfd_net::State::Up => "Up",
+    }
+}
+
+/// The discard counters by name, the non-zero ones.
+pub fn discard_fields(d: &bfd_net::Discards) -> BTreeMap<&'static str, u64> {
+    [
+        ("ttl", d.ttl),
+        ("truncated", d.truncated),
+        ("oversized", d.oversized),
+        ("version", d.version),
+        ("length", d.length),
+        ("authentication", d.authentication),
+        ("invalid", d.invalid),
+        ("unknown_session", d.unknown_session),
+        ("peer_mismatch", d.peer_mismatch),
+        ("admin_down", d.admin_down),
+        ("other", d.other),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .collect()
+}
+
+/// Every discard reason name (the metrics carry them all, zero or not).
+pub const BFD_DISCARD_REASONS: [&str; 11] = [
+    "ttl",
+    "truncated",
+    "oversized",
+    "version",
+    "length",
+    "authentication",
+    "invalid",
+    "unknown_session",
+    "peer_mismatch",
+    "admin_down",
+    "other",
+];
+
+impl BfdSessionSnapshot {
+    /// From the configured `spec`, the transport's status `st` when it runs
+    /// the session, and the `error` when it does not.
+    pub fn new(
+        spec: &crate::spec::bfd::BfdSpec,
+        st: Option<&bfd_net::SessionStatus>,
+        error: Option<String>,
+    ) -> BfdSessionSnapshot {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let us = |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        BfdSessionSnapshot {
+            name: spec.name.clone(),
+            neighbor: spec.neighbor,
+            source: spec.source,
+            running: st.is_some() && error.is_none(),
+            error,
+            source_port: st.map_or(0, |s| s.source_port),
+            local_state: st.map_or("AdminDown", |s| bfd_state_name(s.local_state)),
+            remote_state: st.map_or("Down", |s| bfd_state_name(s.remote_state)),
+            local_diagnostic: st
+                .map_or_else(|| "None".into(), |s| format!("{:?}", s.local_diagnostic)),
+            local_discriminator: st.map_or(0, |s| s.local_discriminator),
+            remote_discriminator: st.map_or(0, |s| s.remote_discriminator),
+            min_rx_ms: ms(spec.min_rx),
+            min_tx_ms: ms(spec.min_tx),
+            idle_tx_ms: ms(spec.idle_tx),
+            multiplier: spec.multiplier,
+            tx_interval_us: st.and_then(|s| s.tx_interval).map(us),
+            detection_time_us: st.and_then(|s| s.detection_time).map(us),
+            poll_active: st.is_some_and(|s| s.poll_active),
+            packets_in: st.map_or(0, |s| s.packets_in),
+            packets_out: st.map_or(0, |s| s.packets_out),
+            send_errors: st.map_or(0, |s| s.send_errors),
+            discards: st.map(|s| discard_fields(&s.discards)).unwrap_or_default(),
+            up_events: st.map_or(0, |s| s.up_events),
+            down_events: st.map_or(0, |s| s.down_events),
+            since_state_change_s: st
+                .and_then(|s| s.last_state_change)
+                .map(|t| t.elapsed().as_secs_f64()),
         }
     }
 }
@@ -267,6 +415,32 @@ pub fn render_metrics(s: &Snapshot) -> String {
     let drops = MetricFamily::<Labels, Counter>::default();
     let unmatched = MetricFamily::<Labels, Counter>::default();
     let bfd_up = MetricFamily::<Labels, Gauge>::default();
+    let sess_up = MetricFamily::<Labels, Gauge>::default();
+    let sess_running = MetricFamily::<Labels, Gauge>::default();
+    let sess_in = MetricFamily::<Labels, Counter>::default();
+    let sess_out = MetricFamily::<Labels, Counter>::default();
+    let sess_disc = MetricFamily::<Labels, Counter>::default();
+    let sess_evt = MetricFamily::<Labels, Counter>::default();
+    for b in &s.bfd {
+        let me = labels([("bfd", &b.name)]);
+        sess_up
+            .get_or_create(&me)
+            .set(i64::from(b.local_state == "Up"));
+        sess_running.get_or_create(&me).set(i64::from(b.running));
+        sess_in.get_or_create(&me).inc_by(b.packets_in);
+        sess_out.get_or_create(&me).inc_by(b.packets_out);
+        for r in BFD_DISCARD_REASONS {
+            sess_disc
+                .get_or_create(&labels([("bfd", &b.name), ("reason", r)]))
+                .inc_by(b.discards.get(r).copied().unwrap_or(0));
+        }
+        sess_evt
+            .get_or_create(&labels([("bfd", &b.name), ("event", "up")]))
+            .inc_by(b.up_events);
+        sess_evt
+            .get_or_create(&labels([("bfd", &b.name), ("event", "down")]))
+            .inc_by(b.down_events);
+    }
     let mut counters: BTreeMap<String, MetricFamily<Labels, Counter>> = BTreeMap::new();
     for i in &s.instances {
         let me = labels([("instance", &i.name)]);
@@ -379,6 +553,36 @@ pub fn render_metrics(s: &Snapshot) -> String {
         "1 while a BFD session the instance tracks is Up, 0 while it is down",
         bfd_up,
     );
+    reg.register(
+        "bfd_session_up",
+        "1 while the BFD session is Up, 0 otherwise",
+        sess_up,
+    );
+    reg.register(
+        "bfd_session_running",
+        "1 while the transport runs the BFD session, 0 when it could not be started",
+        sess_running,
+    );
+    reg.register(
+        "bfd_packets_received",
+        "BFD control packets accepted for the session",
+        sess_in,
+    );
+    reg.register(
+        "bfd_packets_sent",
+        "BFD control packets sent for the session",
+        sess_out,
+    );
+    reg.register(
+        "bfd_discarded_packets",
+        "Received BFD packets discarded for the session, by reason",
+        sess_disc,
+    );
+    reg.register(
+        "bfd_events",
+        "Up and Down events of the session reported to the instances",
+        sess_evt,
+    );
     for (k, fam) in counters {
         reg.register(
             format!("instance_{k}"),
@@ -447,6 +651,30 @@ mod tests {
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
             firewall: Default::default(),
             scripts: Vec::new(),
+            bfd: vec![BfdSessionSnapshot {
+                discards: BTreeMap::from([("ttl", 3)]),
+                packets_in: 40,
+                packets_out: 41,
+                up_events: 1,
+                local_state: "Up",
+                running: true,
+                ..BfdSessionSnapshot::new(
+                    &crate::spec::bfd::BfdSpec {
+                        name: "b1".into(),
+                        neighbor: "10.0.0.254".parse().unwrap(),
+                        source: None,
+                        min_rx: std::time::Duration::from_millis(50),
+                        min_tx: std::time::Duration::from_millis(50),
+                        idle_tx: std::time::Duration::from_secs(1),
+                        multiplier: 3,
+                        passive: false,
+                        ttl: 255,
+                        max_hops: 0,
+                    },
+                    None,
+                    None,
+                )
+            }],
         }
     }
 
@@ -466,6 +694,13 @@ mod tests {
             r#"vrrpd_instance_dropped_adverts_total{instance="VI_1",reason="auth_failure"} 2"#,
             r#"vrrpd_unmatched_dropped_adverts_total{ifindex="2",family="ipv4",reason="vrid_mismatch"} 4"#,
             r#"vrrpd_instance_tracked_bfd_up{instance="VI_1",bfd="b1"} 1"#,
+            r#"vrrpd_bfd_session_up{bfd="b1"} 1"#,
+            r#"vrrpd_bfd_session_running{bfd="b1"} 1"#,
+            r#"vrrpd_bfd_packets_received_total{bfd="b1"} 40"#,
+            r#"vrrpd_bfd_packets_sent_total{bfd="b1"} 41"#,
+            r#"vrrpd_bfd_discarded_packets_total{bfd="b1",reason="ttl"} 3"#,
+            r#"vrrpd_bfd_discarded_packets_total{bfd="b1",reason="peer_mismatch"} 0"#,
+            r#"vrrpd_bfd_events_total{bfd="b1",event="up"} 1"#,
             "# TYPE vrrpd_instance_state gauge",
             "# TYPE vrrpd_instance_dropped_adverts counter",
             "# EOF",
@@ -502,6 +737,11 @@ mod tests {
         assert_eq!(i["drops"]["auth_failure"], 2);
         assert_eq!(i["counters"]["sent_advertisements"], 12);
         assert_eq!(v["unmatched_drops"]["2/ipv4/vrid_mismatch"], 4);
+        assert_eq!(v["bfd"][0]["name"], "b1");
+        assert_eq!(v["bfd"][0]["local_state"], "Up");
+        assert_eq!(v["bfd"][0]["multiplier"], 3);
+        assert_eq!(v["bfd"][0]["min_rx_ms"], 50);
+        assert_eq!(v["bfd"][0]["discards"]["ttl"], 3);
         assert_eq!(i["bfd"][0]["name"], "b1");
         assert_eq!(i["bfd"][0]["state"], "UP");
         assert_eq!(i["bfd"][0]["weight"], -10);

@@ -625,6 +625,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         .collect();
     out.track_processes = crate::spec::track_process::process_specs(cfg, &used);
     out.bfd_sessions = crate::spec::bfd::bfd_specs(cfg);
+    diags.extend(crate::spec::bfd::session_warnings(cfg));
     out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
     out.net_namespace = cfg
         .other
@@ -1792,14 +1793,14 @@ mod tests {
         assert!(e[0].message.contains("not supported"));
     }
 
-    /// track_bfd is mapped to a tracker that starts down, and warned at its
-    /// line while no BFD sessions run, naming what keepalived would do; the
-    /// instance runs.
+    /// track_bfd is mapped to a tracker that starts down, its session is
+    /// run (no "not acted on" warning for it or the session settings), and
+    /// only `max_hops -1`, which the transport runs as 0, is warned.
     #[test]
-    fn track_bfd_is_mapped_and_warned_while_sessions_do_not_run() {
+    fn track_bfd_is_mapped_and_its_session_run() {
         let p = parse_str(
             "t.conf",
-            "bfd_instance tf {\n neighbor_ip 192.0.2.9\n}\nvrrp_instance A {\n interface eth0\n \
+            "bfd_instance tf {\n neighbor_ip 192.0.2.9\n max_hops -1\n}\nvrrp_instance A {\n interface eth0\n \
              virtual_router_id 1\n track_bfd {\n  tf weight -5\n }\n virtual_ipaddress {\n \
              192.0.2.1\n }\n no_accept\n}\n",
             &LoadOptions::default(),
@@ -1822,17 +1823,10 @@ mod tests {
                 .map(|d| d.message.as_str())
                 .collect::<Vec<_>>()
         };
+        assert!(at(8).is_empty() && at(9).is_empty(), "{}", l.render());
+        assert!(at(2).is_empty(), "{}", l.render());
         assert!(
-            at(7)
-                .iter()
-                .any(|m| m.contains("BFD sessions are not run yet")),
-            "{}",
-            l.render()
-        );
-        assert!(
-            at(2)
-                .iter()
-                .any(|m| m.contains("BFD sessions are not run yet")),
+            at(3).iter().any(|m| m.contains("max_hops -1 is run as 0")),
             "{}",
             l.render()
         );

@@ -290,10 +290,83 @@ fn states_are_kept_by_name_across_a_reload() {
     s.retain(&[keep("a")]);
     assert_eq!(s.up_sessions(), ["a"]);
     assert!(!s.is_up("b"));
-    let (tx, _rx) = mpsc::channel(1);
-    assert!(start_sessions(&[], &tx).is_ok_and(|r| r.len() == 0));
-    assert!(matches!(
-        start_sessions(&[keep("a")], &tx),
-        Err(BfdStartError::NotRun(1))
-    ));
+}
+
+fn spec(name: &str, neighbor: &str, source: Option<&str>) -> BfdSpec {
+    BfdSpec {
+        name: name.into(),
+        neighbor: neighbor.parse().unwrap(),
+        source: source.map(|s| s.parse().unwrap()),
+        min_rx: std::time::Duration::from_millis(50),
+        min_tx: std::time::Duration::from_millis(40),
+        idle_tx: std::time::Duration::from_secs(2),
+        multiplier: 3,
+        passive: true,
+        ttl: 254,
+        max_hops: 2,
+    }
+}
+
+#[test]
+fn peer_spec_carries_keepalived_values() {
+    let p = sessions::peer_spec(&spec("a", "192.0.2.1", Some("192.0.2.9")));
+    assert_eq!(p.name, "a");
+    assert_eq!(p.source, Some("192.0.2.9".parse().unwrap()));
+    assert_eq!(p.min_rx, std::time::Duration::from_millis(50));
+    assert_eq!(p.min_tx, std::time::Duration::from_millis(40));
+    assert_eq!(p.idle_tx, std::time::Duration::from_secs(2));
+    assert_eq!(
+        (p.multiplier, p.passive, p.ttl, p.max_hops),
+        (3, true, 254, 2)
+    );
+    let mut m1 = spec("b", "fd00::1", None);
+    m1.max_hops = -1;
+    assert_eq!(sessions::peer_spec(&m1).max_hops, 0);
+}
+
+/// A session whose source address is not on this host is not run: the
+/// error names it, its status says so, and nothing is reported for it.
+#[tokio::test]
+async fn a_session_that_cannot_bind_is_named_and_stays_down() {
+    let (tx, mut rx) = mpsc::channel(4);
+    let empty = start_sessions(&[], &tx).await;
+    assert_eq!(empty.len(), 0);
+    assert!(!empty.needs_retry());
+    // 192.0.2.0/24 (TEST-NET-1) is on no interface here
+    let mut s = BfdSessions::new(tx.clone());
+    let errors = s
+        .apply(&[spec("gw", "192.0.2.1", Some("192.0.2.200"))])
+        .await;
+    assert_eq!(errors.len(), 1);
+    let text = errors[0].to_string();
+    assert!(
+        text.contains("BFD_Instance(gw)") && text.contains("192.0.2.200"),
+        "{text}"
+    );
+    assert!(s.needs_retry());
+    let st = s.status();
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0].name, "gw");
+    assert!(!st[0].running);
+    assert!(st[0].error.as_deref().is_some_and(|e| e.contains("bind")));
+    assert!(rx.try_recv().is_err());
+    s.shutdown().await;
+}
+
+/// Without a running transport every configured session reads as Down (what
+/// a reload applies again, as keepalived's BFD process re-sends its states).
+#[tokio::test]
+async fn current_reports_say_down_for_sessions_not_up() {
+    let (tx, _rx) = mpsc::channel(4);
+    let mut s = BfdSessions::new(tx);
+    s.apply(&[
+        spec("a", "192.0.2.1", Some("192.0.2.201")),
+        spec("b", "192.0.2.2", Some("192.0.2.202")),
+    ])
+    .await;
+    assert_eq!(
+        s.current_reports(),
+        [BfdReport::Down("a".into()), BfdReport::Down("b".into())]
+    );
+    s.shutdown().await;
 }

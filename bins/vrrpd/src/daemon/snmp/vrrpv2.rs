@@ -182,6 +182,7 @@ mod tests {
             unmatched_drops: BTreeMap::new(),
             firewall: Default::default(),
             scripts: Vec::new(),
+            bfd: Vec::new(),
         };
         let mut t = Table::default();
         add(
