@@ -44,7 +44,8 @@ impl Daemon {
 }
 
 /// A temporary directory and the namespaces made in it; all deleted on
-/// drop (the directory is kept, and named, when the test panics).
+/// drop (the directory is kept, and named, when the test panics or the
+/// environment variable `NB_LAB_KEEP` is set).
 pub struct Lab {
     /// Where configs, pid files, sockets, dumps and logs go.
     pub dir: PathBuf,
@@ -182,7 +183,7 @@ impl Drop for Lab {
         for n in &self.names {
             delete_ns(n, false);
         }
-        if std::thread::panicking() {
+        if std::thread::panicking() || std::env::var_os("NB_LAB_KEEP").is_some() {
             eprintln!("lab files kept in {}", self.dir.display());
         } else {
             let _ = std::fs::remove_dir_all(&self.dir);
