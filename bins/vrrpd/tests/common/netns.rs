@@ -144,17 +144,26 @@ impl Lab {
         serde_json::from_str(&text).ok()
     }
 
-    /// Starts `daemon` in `ns` with the config file `conf`; its pid files,
-    /// control socket and dump file are `<tag>.*` in the lab directory, its
-    /// standard error goes to `<tag>.log` (see [`Lab::log`]).
-    pub fn start(&self, ns: &str, daemon: Daemon, conf: &Path, tag: &str) -> Running {
-        let log = std::fs::File::create(self.path(&format!("{tag}.log"))).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
+    /// The command line of `daemon` with the config file `conf`, run inside
+    /// `ns` through `ip netns exec`, or (None) in the test's own namespace;
+    /// its pid files, control socket and dump file are `<tag>.*` in the lab
+    /// directory. Standard output and error are left to the caller.
+    pub fn command(&self, ns: Option<&str>, daemon: Daemon, conf: &Path, tag: &str) -> Command {
+        let program = match daemon {
+            Daemon::Vrrpd => env!("CARGO_BIN_EXE_vrrpd"),
+            Daemon::Keepalived => "keepalived",
+        };
+        let mut cmd = match ns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, program]);
+                c
+            }
+            None => Command::new(program),
+        };
         match daemon {
             Daemon::Vrrpd => {
-                cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                    .arg("-f")
+                cmd.arg("-f")
                     .arg(conf)
                     .arg("--socket")
                     .arg(self.socket(tag))
@@ -162,7 +171,7 @@ impl Lab {
                     .arg(self.path(&format!("{tag}.json")));
             }
             Daemon::Keepalived => {
-                cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
+                cmd.args(["-n", "-l", "-D", "-P", "-f"])
                     .arg(conf)
                     .arg("-p")
                     .arg(self.path(&format!("{tag}.k.pid")))
@@ -170,11 +179,21 @@ impl Lab {
                     .arg(self.path(&format!("{tag}.v.pid")));
             }
         }
-        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        Running {
-            kid: Some(Kid(child)),
-            daemon,
-        }
+        cmd
+    }
+
+    /// Starts `daemon` in `ns` with the config file `conf` (see
+    /// [`Lab::command`]); its standard error goes to `<tag>.log` (see
+    /// [`Lab::log`]).
+    pub fn start(&self, ns: &str, daemon: Daemon, conf: &Path, tag: &str) -> Running {
+        let log = std::fs::File::create(self.path(&format!("{tag}.log"))).unwrap();
+        let child = self
+            .command(Some(ns), daemon, conf, tag)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Running::new(child, daemon)
     }
 }
 
@@ -182,6 +201,8 @@ impl Drop for Lab {
     fn drop(&mut self) {
         for n in &self.names {
             delete_ns(n, false);
+            // keepalived's directory for a daemon with `net_namespace`
+            let _ = std::fs::remove_dir_all(format!("/run/keepalived/{n}"));
         }
         if std::thread::panicking() || std::env::var_os("NB_LAB_KEEP").is_some() {
             eprintln!("lab files kept in {}", self.dir.display());
@@ -207,6 +228,14 @@ pub struct Running {
 }
 
 impl Running {
+    /// `child`, an `ip netns exec` of `daemon` or `daemon` itself.
+    pub fn new(child: Child, daemon: Daemon) -> Running {
+        Running {
+            kid: Some(Kid(child)),
+            daemon,
+        }
+    }
+
     /// Which daemon this is.
     pub fn daemon(&self) -> Daemon {
         self.daemon
