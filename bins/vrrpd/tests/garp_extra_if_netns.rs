@@ -16,9 +16,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Lab, stop_child};
+use common::netns::{Daemon, Lab, skip_differential, stop_child};
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -34,10 +34,7 @@ impl Ns {
     fn new(name: String) -> Self {
         let mut lab = Lab::new(&name);
         let n = lab.add_ns(&name);
-        for i in 0..3 {
-            lab.veth(&n, &format!("eth{i}"), &n, &format!("p{i}"));
-            lab.addr(&n, &format!("eth{i}"), &format!("10.5.{i}.1/24"));
-        }
+        lab.looped_links(&n, &["10.5.0.1/24", "10.5.1.1/24", "10.5.2.1/24"]);
         Ns { name: n, lab }
     }
 
@@ -129,11 +126,7 @@ fn assert_close(k: &[Vec<(String, usize)>], v: &[Vec<(String, usize)>]) {
 
 #[test]
 fn garps_on_other_interfaces_like_keepalived() {
-    if common::skip_netns_test("garp_extra_if differential", None, "network namespaces") {
-        return;
-    }
-    if !have("keepalived") || !have("tcpdump") {
-        eprintln!("SKIPPED: garp_extra_if differential needs keepalived and tcpdump");
+    if skip_differential("garp_extra_if differential", &["keepalived", "tcpdump"]) {
         return;
     }
     let pid = std::process::id();

@@ -21,9 +21,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Lab, Running, wait_until};
+use common::netns::{Daemon, Lab, Running, skip_differential, wait_until};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 
@@ -287,14 +287,7 @@ fn wait_for(what: &str, ok: impl FnMut() -> bool) {
 }
 
 fn skip(what: &str) -> bool {
-    if common::skip_netns_test(what, None, "network namespaces") {
-        return true;
-    }
-    if !have("keepalived") || !have("ip") {
-        eprintln!("SKIPPED: {what} needs keepalived and ip");
-        return true;
-    }
-    false
+    skip_differential(what, &["keepalived", "ip"])
 }
 
 /// A keepalived namespace and a vrrpd namespace for test `tag`.

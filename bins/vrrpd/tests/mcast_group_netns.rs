@@ -18,9 +18,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Lab, Running, wait_until};
+use common::netns::{Daemon, Lab, Running, skip_differential, wait_until};
 use std::collections::BTreeSet;
 
 use std::process::{Command, Stdio};
@@ -148,11 +148,10 @@ fn group_of(vrid: &str) -> &'static str {
 
 #[test]
 fn non_default_groups_interoperate_with_keepalived() {
-    if common::skip_netns_test("multicast group interop", None, "network namespaces") {
-        return;
-    }
-    if !["keepalived", "tcpdump", "tshark"].iter().all(|c| have(c)) {
-        eprintln!("SKIPPED: multicast group interop needs keepalived, tcpdump and tshark");
+    if skip_differential(
+        "multicast group interop",
+        &["keepalived", "tcpdump", "tshark"],
+    ) {
         return;
     }
     let p = Pair::new();

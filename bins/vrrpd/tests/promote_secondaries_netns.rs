@@ -14,9 +14,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Lab, wait_until};
+use common::netns::{Daemon, Lab, skip_differential, wait_until};
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -32,10 +32,7 @@ impl Ns {
     fn new(name: String) -> Self {
         let mut lab = Lab::new(&name);
         let n = lab.add_ns(&name);
-        for i in 0..3 {
-            lab.veth(&n, &format!("eth{i}"), &n, &format!("p{i}"));
-            lab.addr(&n, &format!("eth{i}"), &format!("10.8.{i}.1/24"));
-        }
+        lab.looped_links(&n, &["10.8.0.1/24", "10.8.1.1/24", "10.8.2.1/24"]);
         lab.addr(&n, "eth0", "10.8.0.5/24");
         lab.sysctl(
             &n,
@@ -126,15 +123,7 @@ const CONFIG: &str = "global_defs {\n router_id mcp\n}\n\
 
 #[test]
 fn promote_secondaries_like_keepalived() {
-    if common::skip_netns_test(
-        "promote_secondaries differential",
-        None,
-        "network namespaces",
-    ) {
-        return;
-    }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: promote_secondaries differential needs keepalived");
+    if skip_differential("promote_secondaries differential", &["keepalived"]) {
         return;
     }
     let pid = std::process::id();

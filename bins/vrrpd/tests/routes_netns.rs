@@ -28,9 +28,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Pair as Link, Running, wait_until};
+use common::netns::{Daemon, Pair as Link, Running, skip_differential, wait_until};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -189,14 +189,7 @@ fn assert_same(phase: &str, k: &Link, kns: &str, o: &Link, ons: &str) -> Vec<Str
 }
 
 fn skip(what: &str) -> bool {
-    if common::skip_netns_test(what, None, "network namespaces") {
-        return true;
-    }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: {what} needs keepalived");
-        return true;
-    }
-    false
+    skip_differential(what, &["keepalived"])
 }
 
 const STATIC: &str = "static_ipaddress {

@@ -18,9 +18,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Lab};
+use common::netns::{Daemon, Lab, skip_differential};
 
 use std::time::{Duration, Instant};
 
@@ -42,10 +42,7 @@ impl Ns {
     fn new(name: String) -> Self {
         let mut lab = Lab::new(&name);
         let n = lab.add_ns(&name);
-        for (i, (dev, a)) in SOURCES.iter().enumerate() {
-            lab.veth(&n, dev, &n, &format!("p{i}"));
-            lab.addr(&n, dev, a);
-        }
+        lab.looped_links(&n, &SOURCES.map(|(_, a)| a));
         lab.addr(&n, "eth2", "10.6.2.2/24");
         Ns { name: n, lab }
     }
@@ -146,11 +143,7 @@ impl Ns {
 
 #[test]
 fn track_src_ip_like_keepalived() {
-    if common::skip_netns_test("track_src_ip differential", None, "network namespaces") {
-        return;
-    }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: track_src_ip differential needs keepalived");
+    if skip_differential("track_src_ip differential", &["keepalived"]) {
         return;
     }
     let pid = std::process::id();

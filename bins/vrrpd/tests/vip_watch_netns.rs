@@ -24,9 +24,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Pair as Link, Running, addresses, wait_until};
+use common::netns::{Daemon, Pair as Link, Running, addresses, skip_differential, wait_until};
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -139,14 +139,7 @@ fn config(vips: [&str; 2], plen: u8, priority: u8, version: u8) -> String {
 }
 
 fn skip() -> bool {
-    if common::skip_netns_test("VIP watch differential", None, "network namespaces") {
-        return true;
-    }
-    if !have("keepalived") || !have("tcpdump") {
-        eprintln!("SKIPPED: VIP watch differential needs keepalived and tcpdump");
-        return true;
-    }
-    false
+    skip_differential("VIP watch differential", &["keepalived", "tcpdump"])
 }
 
 /// Runs `step` in both links, waits `settle`, and checks that the states,

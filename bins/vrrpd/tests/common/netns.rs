@@ -13,7 +13,25 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Kid, shell};
+use super::{Kid, have, shell, skip_netns_test};
+
+/// Whether the differential `what` is to be skipped, with a `SKIPPED:` line:
+/// not root, or one of `tools` not on PATH ("needs A, B and C").
+pub fn skip_differential(what: &str, tools: &[&str]) -> bool {
+    if skip_netns_test(what, None, "network namespaces") {
+        return true;
+    }
+    if tools.iter().all(|t| have(t)) {
+        return false;
+    }
+    let list = match tools {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    eprintln!("SKIPPED: {what} needs {list}");
+    true
+}
 
 /// Which daemon [`Lab::start`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +106,16 @@ impl Lab {
             "ip -n {ns} link add {dev} type veth peer name {peer_dev} netns {peer_ns} && \
              ip -n {ns} link set {dev} up && ip -n {peer_ns} link set {peer_dev} up"
         ));
+    }
+
+    /// Veth pairs `eth<i>`/`p<i>`, both ends in `ns` and up, one per entry
+    /// of `addrs`, with that address on `eth<i>`.
+    pub fn looped_links(&self, ns: &str, addrs: &[&str]) {
+        for (i, a) in addrs.iter().enumerate() {
+            let dev = format!("eth{i}");
+            self.veth(ns, &dev, ns, &format!("p{i}"));
+            self.addr(ns, &dev, a);
+        }
     }
 
     /// Adds `cidr` to `dev` in `ns` (IPv6 without duplicate address
