@@ -19,6 +19,9 @@
 //! a VMAC's IGMP/MLD reports are re-sent from its parent and its router
 //! solicitations dropped ([`Firewall::add_vmac`]).
 //!
+//! With the cargo feature `testing`, the module `testing` holds what tests
+//! comparing rulesets need (`testing::normalise`).
+//!
 //! ```no_run
 //! use keepalived_nft::{Firewall, NftSocket, Settings, Target};
 //! let mut fw = Firewall::new(Settings::default(), NftSocket::new()?);
@@ -36,6 +39,8 @@ pub mod error;
 pub mod firewall;
 pub mod netlink;
 pub mod ruleset;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::NftError;
 pub use firewall::Firewall;

@@ -18,6 +18,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use keepalived_nft::ruleset::{LinkKey, Target};
+use keepalived_nft::testing::normalise;
 use keepalived_nft::{Family, Firewall, NftSocket, Settings};
 use serde_json::Value;
 
@@ -74,34 +75,6 @@ impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
     }
-}
-
-/// Drops what differs between runs: nft's metainfo, object handles and
-/// counter values.
-fn normalise(v: Value) -> Value {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                m.remove("handle");
-                if let Some(Value::Object(c)) = m.get_mut("counter") {
-                    c.remove("packets");
-                    c.remove("bytes");
-                }
-                m.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut items: Vec<Value> = v["nftables"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| i.get("metainfo").is_none())
-        .collect();
-    items.iter_mut().for_each(strip);
-    Value::Array(items)
 }
 
 fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {

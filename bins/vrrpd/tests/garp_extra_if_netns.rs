@@ -16,42 +16,26 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use common::netns::{Daemon, Lab, skip_differential, stop_child};
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// A namespace with veth pairs eth0/p0 .. eth2/p2 (10.5.N.1/24); deleted
 /// on drop.
 struct Ns {
     name: String,
-    dir: PathBuf,
+    lab: Lab,
 }
 
 impl Ns {
     fn new(name: String) -> Self {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &name])
-            .stderr(Stdio::null())
-            .status();
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ns = Ns {
-            name: name.clone(),
-            dir,
-        };
-        let n = &name;
-        sh(&format!("ip netns add {n} && ip -n {n} link set lo up"));
-        for i in 0..3 {
-            sh(&format!(
-                "ip -n {n} link add eth{i} type veth peer name p{i} && \
-                 ip -n {n} addr add 10.5.{i}.1/24 dev eth{i} && \
-                 ip -n {n} link set p{i} up && ip -n {n} link set eth{i} up"
-            ));
-        }
-        ns
+        let mut lab = Lab::new(&name);
+        let n = lab.add_ns(&name);
+        lab.looped_links(&n, &["10.5.0.1/24", "10.5.1.1/24", "10.5.2.1/24"]);
+        Ns { name: n, lab }
     }
 
     /// Runs keepalived or vrrpd for 9 s with `extra` in the instance while
@@ -65,8 +49,7 @@ impl Ns {
              10.5.1.100/32 dev eth1\n }}\n virtual_ipaddress_excluded {{\n\
              10.5.2.100/32 dev eth2\n }}\n}}\n"
         );
-        let path = self.dir.join("g.conf");
-        std::fs::write(&path, conf).unwrap();
+        let path = self.lab.write_conf("g", &conf);
         let dumps: Vec<common::Kid> = (0..3)
             .map(|i| {
                 common::Kid(
@@ -74,7 +57,7 @@ impl Ns {
                         .args(["netns", "exec", &self.name, "tcpdump", "-i"])
                         .arg(format!("p{i}"))
                         .args(["-n", "-l", "-U", "-w"])
-                        .arg(self.dir.join(format!("p{i}.pcap")))
+                        .arg(self.lab.path(&format!("p{i}.pcap")))
                         .arg("arp")
                         .stdout(Stdio::null())
                         .stderr(Stdio::null())
@@ -84,43 +67,20 @@ impl Ns {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(800));
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.name]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join("v.sock"))
-                .arg("--dump-file")
-                .arg(self.dir.join("v.json"));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join("k.pid"))
-                .arg("-r")
-                .arg(self.dir.join("v.pid"));
-        }
-        let mut kid = common::Kid(
-            cmd.stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+        let mut kid = self.lab.start(&self.name, Daemon::of(vrrpd), &path, "v");
         std::thread::sleep(Duration::from_secs(9));
-        let who = if vrrpd { "vrrpd" } else { "keepalived" };
-        assert!(kid.0.try_wait().unwrap().is_none(), "{who} exited");
-        stop(&mut kid.0);
+        let who = kid.daemon().name();
+        assert!(kid.running(), "{who} exited");
+        kid.stop();
         // tcpdump writes its buffer out on SIGTERM.
         for mut d in dumps {
-            stop(&mut d.0);
+            stop_child(&mut d.0);
         }
         (0..3)
             .map(|i| {
                 let text = sh(&format!(
                     "tcpdump -n -r {} arp 2>/dev/null",
-                    self.dir.join(format!("p{i}.pcap")).display()
+                    self.lab.path(&format!("p{i}.pcap")).display()
                 ));
                 let mut counts: Vec<(String, usize)> = Vec::new();
                 // "Request who-has A (ff:..) tell A": gratuitous.
@@ -148,26 +108,6 @@ impl Ns {
     }
 }
 
-fn stop(c: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &c.id().to_string()])
-        .status();
-    let end = Instant::now() + Duration::from_secs(15);
-    while c.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// The counts must be equal, except that a periodic count may differ by
 /// one round.
 fn assert_close(k: &[Vec<(String, usize)>], v: &[Vec<(String, usize)>]) {
@@ -186,16 +126,12 @@ fn assert_close(k: &[Vec<(String, usize)>], v: &[Vec<(String, usize)>]) {
 
 #[test]
 fn garps_on_other_interfaces_like_keepalived() {
-    if common::skip_netns_test("garp_extra_if differential", None, "network namespaces") {
-        return;
-    }
-    if !have("keepalived") || !have("tcpdump") {
-        eprintln!("SKIPPED: garp_extra_if differential needs keepalived and tcpdump");
+    if skip_differential("garp_extra_if differential", &["keepalived", "tcpdump"]) {
         return;
     }
     let pid = std::process::id();
-    let k = Ns::new(format!("mc-gk{pid}"));
-    let v = Ns::new(format!("mc-gv{pid}"));
+    let k = Ns::new(format!("nb-gek{pid}"));
+    let v = Ns::new(format!("nb-gev{pid}"));
     for extra in [" garp_extra_if all 2", ""] {
         let kr = k.run(false, extra);
         let vr = v.run(true, extra);

@@ -14,17 +14,19 @@
 //! * `default_interface`: `keepalived -t` and `vrrpd -t` both refuse an
 //!   instance without `interface`.
 //!
-//! Every namespace is named `ml-...` and deleted on drop, also when a test
+//! Every namespace is named `nb-ml-...` and deleted on drop, also when a test
 //! fails; every wait is bounded.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
+use common::netns::{Daemon, Lab, Running, skip_differential, wait_until};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -147,49 +149,41 @@ fn smtp_sink() {
     );
 }
 
-/// One daemon's namespace `ml-...` with `eth0`, a veth to a peer namespace
-/// (router 10.19.0.1, peer .2), both deleted on drop with the directory.
+/// One daemon's namespace `nb-ml-...` with `eth0`, a veth to a peer
+/// namespace (router 10.19.0.1, peer .2), both deleted on drop with the
+/// directory (kept with `NB_LAB_KEEP` set).
 struct Ns {
     name: String,
     peer: String,
     dir: PathBuf,
+    // dropped (killed) before the lab deletes the namespaces
     kids: Vec<common::Kid>,
+    daemons: Vec<Running>,
+    lab: Lab,
 }
 
 impl Ns {
     fn new(name: String) -> Self {
-        let peer = format!("{name}p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("mail")).unwrap();
-        let ns = Ns {
-            name: name.clone(),
-            peer: peer.clone(),
-            dir,
+        let mut lab = Lab::new(&name);
+        let n = lab.add_ns(&name);
+        let peer = lab.add_ns(&format!("{name}p"));
+        std::fs::create_dir_all(lab.path("mail")).unwrap();
+        Ns {
+            name: n,
+            peer,
+            dir: lab.dir.clone(),
             kids: Vec::new(),
-        };
-        sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
-        ));
-        ns
+            daemons: Vec::new(),
+            lab,
+        }
     }
 
     /// Adds the veth `eth0`..`eth0` to the peer, up, with 10.19.0.1/.2.
     fn add_link(&self, ifname: &str) {
         let (n, p) = (&self.name, &self.peer);
-        sh(&format!(
-            "ip -n {n} link add {ifname} type veth peer name {ifname} netns {p} && \
-             ip -n {n} addr add 10.19.0.1/24 dev {ifname} && \
-             ip -n {p} addr add 10.19.0.2/24 dev {ifname} && \
-             ip -n {n} link set {ifname} up && ip -n {p} link set {ifname} up"
-        ));
+        self.lab.veth(n, ifname, p, ifname);
+        self.lab.addr(n, ifname, "10.19.0.1/24");
+        self.lab.addr(p, ifname, "10.19.0.2/24");
     }
 
     fn link(&self, ifname: &str, up: bool) {
@@ -223,17 +217,13 @@ impl Ns {
 
     /// The notify script's path: it appends its arguments to `states`.
     fn notify_script(&self) -> PathBuf {
-        let p = self.dir.join("notify.sh");
-        std::fs::write(
-            &p,
-            format!(
+        self.lab.write_script(
+            "notify.sh",
+            &format!(
                 "#!/bin/sh\necho \"$@\" >> {}\n",
                 self.dir.join("states").display()
             ),
         )
-        .unwrap();
-        sh(&format!("chmod 755 {}", p.display()));
-        p
     }
 
     fn states(&self) -> Vec<String> {
@@ -246,46 +236,19 @@ impl Ns {
 
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd with `conf`.
     fn start(&mut self, conf: &str, vrrpd: bool) -> u32 {
-        let path = self.dir.join("keepalived.conf");
-        std::fs::write(&path, conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.name]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join("vrrpd.sock"))
-                .arg("--dump-file")
-                .arg(self.dir.join("vrrpd.json"));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join("k.pid"))
-                .arg("-r")
-                .arg(self.dir.join("v.pid"));
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(self.dir.join("daemon.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        self.kids.push(common::Kid(child));
+        let path = self.lab.write_conf("keepalived", conf);
+        let daemon = self
+            .lab
+            .start(&self.name, Daemon::of(vrrpd), &path, "daemon");
+        let pid = daemon.pid().unwrap();
+        self.daemons.push(daemon);
         pid
     }
 
     /// SIGTERM to the daemon started last; waits (bounded) for its exit.
     fn stop(&mut self) {
-        let Some(kid) = self.kids.last_mut() else {
-            return;
-        };
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
+        if let Some(daemon) = self.daemons.last_mut() {
+            daemon.stop();
         }
     }
 
@@ -319,46 +282,20 @@ impl Ns {
     }
 }
 
-impl Drop for Ns {
-    fn drop(&mut self) {
-        self.kids.clear();
-        for n in [&self.name, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        if std::env::var("ML_KEEP").is_err() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool) {
+    wait_until(Duration::from_secs(30), what, ok);
 }
 
 fn skip(what: &str) -> bool {
-    if common::skip_netns_test(what, None, "network namespaces") {
-        return true;
-    }
-    if !have("keepalived") || !have("ip") {
-        eprintln!("SKIPPED: {what} needs keepalived and ip");
-        return true;
-    }
-    false
+    skip_differential(what, &["keepalived", "ip"])
 }
 
 /// A keepalived namespace and a vrrpd namespace for test `tag`.
 fn pair(tag: &str) -> (Ns, Ns) {
     let pid = std::process::id();
     (
-        Ns::new(format!("ml-{tag}k{pid}")),
-        Ns::new(format!("ml-{tag}o{pid}")),
+        Ns::new(format!("nb-ml-{tag}k{pid}")),
+        Ns::new(format!("nb-ml-{tag}o{pid}")),
     )
 }
 

@@ -18,59 +18,44 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
+use common::netns::{Daemon, Lab, Running, skip_differential, wait_until};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const V4_VIP: &str = "10.9.7.100";
 const V6_VIP: &str = "fd00:9:7::100";
 
-/// Namespaces `mc-k…` (keepalived, 10.9.7.1) and `mc-v…` (vrrpd,
+/// Namespaces `nb-mck…` (keepalived, 10.9.7.1) and `nb-mcv…` (vrrpd,
 /// 10.9.7.2) joined by a veth pair named eth0 on both sides; deleted on
 /// drop with the temporary directory.
 struct Pair {
     k: String,
     v: String,
-    dir: PathBuf,
+    lab: Lab,
 }
 
 impl Pair {
     fn new() -> Self {
         let pid = std::process::id();
-        let (k, v) = (format!("mc-k{pid}"), format!("mc-v{pid}"));
+        let mut lab = Lab::new(&format!("nb-mc-group-{pid}"));
+        let k = lab.add_ns(&format!("nb-mck{pid}"));
+        let v = lab.add_ns(&format!("nb-mcv{pid}"));
         for n in [&k, &v] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
+            lab.sysctl(n, &["net.ipv6.conf.default.accept_dad=0"]);
         }
-        let dir = std::env::temp_dir().join(format!("mc-group-{pid}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let pair = Pair {
-            k: k.clone(),
-            v: v.clone(),
-            dir,
-        };
-        sh(&format!(
-            "ip netns add {k} && ip netns add {v} && \
-             ip netns exec {k} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip netns exec {v} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip -n {k} link add eth0 type veth peer name eth0 netns {v} && \
-             ip -n {k} addr add 10.9.7.1/24 dev eth0 && \
-             ip -n {v} addr add 10.9.7.2/24 dev eth0 && \
-             ip -n {k} link set eth0 up && ip -n {v} link set eth0 up && \
-             ip -n {k} link set lo up && ip -n {v} link set lo up"
-        ));
+        lab.veth(&k, "eth0", &v, "eth0");
+        lab.addr(&k, "eth0", "10.9.7.1/24");
+        lab.addr(&v, "eth0", "10.9.7.2/24");
         for n in [&k, &v] {
             wait_for("the IPv6 link-local address", || {
                 sh(&format!("ip -n {n} -6 addr show dev eth0 scope link")).contains("fe80:")
             });
         }
-        pair
+        Pair { k, v, lab }
     }
 
     fn has_vips(&self, ns: &str) -> (bool, bool) {
@@ -82,33 +67,9 @@ impl Pair {
     }
 
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`.
-    fn start(&self, ns: &str, priority: u8, vrrpd: bool) -> Daemon {
-        let path = self.dir.join(format!("{ns}.conf"));
-        std::fs::write(&path, config(priority)).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join(format!("{ns}.sock")))
-                .arg("--dump-file")
-                .arg(self.dir.join(format!("{ns}.json")));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join(format!("{ns}.k.pid")))
-                .arg("-r")
-                .arg(self.dir.join(format!("{ns}.v.pid")));
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Daemon(Some(common::Kid(child)))
+    fn start(&self, ns: &str, priority: u8, vrrpd: bool) -> Running {
+        let path = self.lab.write_conf(ns, &config(priority));
+        self.lab.start(ns, Daemon::of(vrrpd), &path, ns)
     }
 
     /// The VRRP groups (of the four candidates) `ns` joined on eth0.
@@ -128,7 +89,7 @@ impl Pair {
     /// Captures VRRP in `ns` for `secs` seconds; rows of (source,
     /// destination, version, VRID, priority) decoded by tshark.
     fn capture(&self, ns: &str, secs: u32, tag: &str) -> Vec<[String; 5]> {
-        let file = self.dir.join(format!("{tag}.pcap"));
+        let file = self.lab.path(&format!("{tag}.pcap"));
         let _ = Command::new("ip")
             .args(["netns", "exec", ns, "timeout", &secs.to_string()])
             .args(["tcpdump", "-i", "eth0", "-n", "-U", "-w"])
@@ -161,38 +122,6 @@ impl Pair {
     }
 }
 
-impl Drop for Pair {
-    fn drop(&mut self) {
-        for n in [&self.k, &self.v] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A daemon killed on drop; [`Daemon::stop`] sends SIGTERM and waits.
-struct Daemon(Option<common::Kid>);
-
-impl Daemon {
-    /// Whether the daemon still runs.
-    fn running(&mut self) -> bool {
-        self.0
-            .as_mut()
-            .is_some_and(|k| k.0.try_wait().unwrap().is_none())
-    }
-
-    fn stop(&mut self) {
-        let Some(mut kid) = self.0.take() else { return };
-        // `ip netns exec` execs the daemon: the child's pid is the daemon's.
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
 fn config(priority: u8) -> String {
     format!(
         "global_defs {{\n router_id mc\n vrrp_mcast_group4 224.0.0.44\n}}\n\
@@ -204,15 +133,8 @@ fn config(priority: u8) -> String {
     )
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool) {
+    wait_until(Duration::from_secs(20), what, ok);
 }
 
 /// The configured group of a row's VRID.
@@ -226,11 +148,10 @@ fn group_of(vrid: &str) -> &'static str {
 
 #[test]
 fn non_default_groups_interoperate_with_keepalived() {
-    if common::skip_netns_test("multicast group interop", None, "network namespaces") {
-        return;
-    }
-    if !["keepalived", "tcpdump", "tshark"].iter().all(|c| have(c)) {
-        eprintln!("SKIPPED: multicast group interop needs keepalived, tcpdump and tshark");
+    if skip_differential(
+        "multicast group interop",
+        &["keepalived", "tcpdump", "tshark"],
+    ) {
         return;
     }
     let p = Pair::new();

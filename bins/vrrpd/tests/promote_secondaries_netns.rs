@@ -14,48 +14,35 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use common::netns::{Daemon, Lab, skip_differential, wait_until};
+
+use std::process::Stdio;
+use std::time::Duration;
 
 /// A namespace with veth pairs eth0/p0, eth1/p1, eth2/p2 (addresses
 /// 10.8.N.1/24, the secondary 10.8.0.5/24 on eth0); deleted on drop.
 struct Ns {
     name: String,
-    dir: PathBuf,
+    lab: Lab,
 }
 
 impl Ns {
     fn new(name: String) -> Self {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &name])
-            .stderr(Stdio::null())
-            .status();
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ns = Ns {
-            name: name.clone(),
-            dir,
-        };
-        let n = &name;
-        sh(&format!("ip netns add {n} && ip -n {n} link set lo up"));
-        for i in 0..3 {
-            sh(&format!(
-                "ip -n {n} link add eth{i} type veth peer name p{i} && \
-                 ip -n {n} addr add 10.8.{i}.1/24 dev eth{i} && \
-                 ip -n {n} link set p{i} up && ip -n {n} link set eth{i} up"
-            ));
-        }
-        sh(&format!(
-            "ip -n {n} addr add 10.8.0.5/24 dev eth0 && \
-             ip netns exec {n} sysctl -qw net.ipv4.conf.eth0.promote_secondaries=0 \
-             net.ipv4.conf.eth1.promote_secondaries=1 \
-             net.ipv4.conf.eth2.promote_secondaries=0"
-        ));
-        ns
+        let mut lab = Lab::new(&name);
+        let n = lab.add_ns(&name);
+        lab.looped_links(&n, &["10.8.0.1/24", "10.8.1.1/24", "10.8.2.1/24"]);
+        lab.addr(&n, "eth0", "10.8.0.5/24");
+        lab.sysctl(
+            &n,
+            &[
+                "net.ipv4.conf.eth0.promote_secondaries=0",
+                "net.ipv4.conf.eth1.promote_secondaries=1",
+                "net.ipv4.conf.eth2.promote_secondaries=0",
+            ],
+        );
+        Ns { name: n, lab }
     }
 
     /// promote_secondaries of eth0, eth1, eth2 and vrrp.3 ("-" when absent).
@@ -113,59 +100,16 @@ impl Ns {
     /// after.
     fn run(&self, vrrpd: bool) -> (String, String, String, Vec<(String, String)>) {
         let before = self.sysctls();
-        let path = self.dir.join("k.conf");
-        std::fs::write(&path, CONFIG).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.name]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join("v.sock"))
-                .arg("--dump-file")
-                .arg(self.dir.join("v.json"));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join("k.pid"))
-                .arg("-r")
-                .arg(self.dir.join("v.pid"));
-        }
-        let mut kid = common::Kid(
-            cmd.stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        let start = Instant::now();
-        while !self.masters() {
-            assert!(
-                kid.0.try_wait().unwrap().is_none(),
-                "{} exited",
-                if vrrpd { "vrrpd" } else { "keepalived" }
-            );
-            assert!(start.elapsed() < Duration::from_secs(20), "no Master");
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let path = self.lab.write_conf("k", CONFIG);
+        let mut kid = self.lab.start(&self.name, Daemon::of(vrrpd), &path, "v");
+        let who = kid.daemon().name();
+        wait_until(Duration::from_secs(20), "every instance Master", || {
+            assert!(kid.running(), "{who} exited");
+            self.masters()
+        });
         let running = self.sysctls();
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        kid.stop();
         (before, running, self.sysctls(), self.addresses())
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -179,20 +123,12 @@ const CONFIG: &str = "global_defs {\n router_id mcp\n}\n\
 
 #[test]
 fn promote_secondaries_like_keepalived() {
-    if common::skip_netns_test(
-        "promote_secondaries differential",
-        None,
-        "network namespaces",
-    ) {
-        return;
-    }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: promote_secondaries differential needs keepalived");
+    if skip_differential("promote_secondaries differential", &["keepalived"]) {
         return;
     }
     let pid = std::process::id();
-    let k = Ns::new(format!("mc-pk{pid}"));
-    let v = Ns::new(format!("mc-pv{pid}"));
+    let k = Ns::new(format!("nb-psk{pid}"));
+    let v = Ns::new(format!("nb-psv{pid}"));
     let kr = k.run(false);
     let vr = v.run(true);
     assert_eq!(kr, vr, "keepalived (left) and vrrpd (right) differ");

@@ -28,7 +28,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
+
+use common::netns::{Daemon, Pair as Link, Running, skip_differential, wait_until};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -36,54 +38,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// A router namespace `NAME` and its peer `NAME-p`, joined by a veth pair
-/// `eth0` (router .1, peer .2), each with extra veth pairs (`ethN` and
-/// `ethNp`, both ends in the namespace) for `extra`; both namespaces and
-/// the temporary directory deleted on drop.
-struct Link {
-    ns: String,
-    peer: String,
-    dir: PathBuf,
-}
-
+/// A router namespace `NAME` and its peer `NAME-p` (`common::netns::Pair`),
+/// each with extra veth pairs (`ethN` and `ethNp`, both ends in the
+/// namespace) for `extra`; both namespaces and the temporary directory
+/// deleted on drop.
 impl Link {
     fn new(name: String, extra: &[(&str, &[&str])]) -> Self {
-        let peer = format!("{name}-p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let link = Link {
-            ns: name.clone(),
-            peer: peer.clone(),
-            dir,
-        };
-        sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
-             ip -n {name} addr add fd00:9::1/64 dev eth0 nodad && \
-             ip -n {peer} addr add fd00:9::2/64 dev eth0 nodad && \
-             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
-        ));
-        for n in [&name, &peer] {
+        let link = Link::build(&name, false);
+        for n in [&link.ns, &link.peer] {
             for (ifname, addrs) in extra {
-                sh(&format!(
-                    "ip -n {n} link add {ifname} type veth peer name {ifname}p && \
-                     ip -n {n} link set {ifname} up && ip -n {n} link set {ifname}p up"
-                ));
+                link.lab.veth(n, ifname, n, &format!("{ifname}p"));
                 for a in *addrs {
-                    let nodad = if a.contains(':') { " nodad" } else { "" };
-                    sh(&format!("ip -n {n} addr add {a} dev {ifname}{nodad}"));
+                    link.lab.addr(n, ifname, a);
                 }
             }
         }
@@ -92,67 +58,20 @@ impl Link {
 
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
     /// with `conf`.
-    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Daemon {
-        let path = self.dir.join(format!("{ns}.conf"));
-        std::fs::write(&path, conf).unwrap();
-        let log = std::fs::File::create(self.dir.join(format!("{ns}.log"))).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join(format!("{ns}.sock")))
-                .arg("--dump-file")
-                .arg(self.dir.join(format!("{ns}.json")));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join(format!("{ns}.k.pid")))
-                .arg("-r")
-                .arg(self.dir.join(format!("{ns}.v.pid")));
-        }
-        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        Daemon(Some(common::Kid(child)))
+    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Running {
+        let path = self.lab.write_conf(ns, conf);
+        self.lab.start(ns, Daemon::of(vrrpd), &path, ns)
+    }
+
+    /// SIGHUP to `daemon` after rewriting its config (`start`'s path) with
+    /// `conf`.
+    fn reload(&self, daemon: &Running, ns: &str, conf: &str) {
+        self.lab.write_conf(ns, conf);
+        daemon.signal("HUP");
     }
 
     fn log(&self, ns: &str) -> String {
-        std::fs::read_to_string(self.dir.join(format!("{ns}.log"))).unwrap_or_default()
-    }
-}
-
-impl Drop for Link {
-    fn drop(&mut self) {
-        for n in [&self.ns, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A daemon killed on drop; [`Daemon::stop`] sends SIGTERM and waits.
-struct Daemon(Option<common::Kid>);
-
-impl Daemon {
-    /// SIGHUP after rewriting its config (`start`'s path) with `conf`.
-    fn reload(&self, link: &Link, ns: &str, conf: &str) {
-        std::fs::write(link.dir.join(format!("{ns}.conf")), conf).unwrap();
-        if let Some(kid) = &self.0 {
-            sh(&format!("kill -HUP {}", kid.0.id()));
-        }
-    }
-
-    fn stop(&mut self) {
-        let Some(mut kid) = self.0.take() else { return };
-        // `ip netns exec` execs the daemon: the child's pid is the daemon's.
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.lab.log(ns)
     }
 }
 
@@ -165,7 +84,7 @@ struct Monitor {
 
 impl Monitor {
     fn start(link: &Link, ns: &str) -> Monitor {
-        let path = link.dir.join(format!("{ns}.monitor"));
+        let path = link.lab.path(&format!("{ns}.monitor"));
         let out = std::fs::File::create(&path).unwrap();
         let kid = Command::new("ip")
             .args(["-n", ns, "monitor", "route", "rule"])
@@ -234,15 +153,8 @@ fn kernel_state(ns: &str) -> Vec<String> {
     out
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool) {
+    wait_until(Duration::from_secs(30), what, ok);
 }
 
 fn has(ns: &str, needle: &str) -> bool {
@@ -277,14 +189,7 @@ fn assert_same(phase: &str, k: &Link, kns: &str, o: &Link, ons: &str) -> Vec<Str
 }
 
 fn skip(what: &str) -> bool {
-    if common::skip_netns_test(what, None, "network namespaces") {
-        return true;
-    }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: {what} needs keepalived");
-        return true;
-    }
-    false
+    skip_differential(what, &["keepalived"])
 }
 
 const STATIC: &str = "static_ipaddress {
@@ -389,8 +294,8 @@ fn routes_and_rules_follow_keepalived() {
     }
     let pid = std::process::id();
     let extra: &[(&str, &[&str])] = &[("eth1", &[])];
-    let k = Link::new(format!("rt-k-{pid}"), extra);
-    let o = Link::new(format!("rt-o-{pid}"), extra);
+    let k = Link::new(format!("nb-rt-k-{pid}"), extra);
+    let o = Link::new(format!("nb-rt-o-{pid}"), extra);
 
     let conf = config(STATIC, ROUTES, 100);
     let mut kd = k.start(&k.ns, &conf, false);
@@ -431,8 +336,8 @@ fn routes_and_rules_follow_keepalived() {
     let kmon = Monitor::start(&k, &k.ns);
     let omon = Monitor::start(&o, &o.ns);
     let changed = config(STATIC_RELOADED, ROUTES_RELOADED, 100);
-    kd.reload(&k, &k.ns, &changed);
-    od.reload(&o, &o.ns, &changed);
+    k.reload(&kd, &k.ns, &changed);
+    o.reload(&od, &o.ns, &changed);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who} reloaded"), || {
             has(&l.ns, "\"10.24.0.0/16\"")
@@ -496,8 +401,8 @@ fn existing_entries_are_handled_as_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("rt-ek-{pid}"), &[]);
-    let o = Link::new(format!("rt-eo-{pid}"), &[]);
+    let k = Link::new(format!("nb-rt-ek-{pid}"), &[]);
+    let o = Link::new(format!("nb-rt-eo-{pid}"), &[]);
     for l in [&k, &o] {
         sh(&format!(
             "ip -n {ns} route add 10.20.0.0/16 via 10.9.0.254 dev eth0 metric 50 proto 18 && \
@@ -548,8 +453,8 @@ fn reload_dropping_and_restoring_all_routes_follows_keepalived() {
     }
     let pid = std::process::id();
     let extra: &[(&str, &[&str])] = &[("eth1", &[])];
-    let k = Link::new(format!("rt-rk-{pid}"), extra);
-    let o = Link::new(format!("rt-ro-{pid}"), extra);
+    let k = Link::new(format!("nb-rt-rk-{pid}"), extra);
+    let o = Link::new(format!("nb-rt-ro-{pid}"), extra);
     let with = config("", ROUTES_RELOADED, 100);
     let without = config("", "", 100);
     let mut kd = k.start(&k.ns, &with, false);
@@ -558,8 +463,8 @@ fn reload_dropping_and_restoring_all_routes_follows_keepalived() {
         wait_for(&format!("{who} Master"), || has(&l.ns, "\"10.24.0.0/16\""));
     }
     assert_same("Master", &k, &k.ns, &o, &o.ns);
-    kd.reload(&k, &k.ns, &without);
-    od.reload(&o, &o.ns, &without);
+    k.reload(&kd, &k.ns, &without);
+    o.reload(&od, &o.ns, &without);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who} dropped its routes"), || {
             !has(&l.ns, "\"10.24.0.0/16\"") && !has(&l.ns, "\"priority\":102")
@@ -574,8 +479,8 @@ fn reload_dropping_and_restoring_all_routes_follows_keepalived() {
         dropped.iter().any(|l| l.contains("\"10.9.0.44\"")),
         "VIP lost"
     );
-    kd.reload(&k, &k.ns, &with);
-    od.reload(&o, &o.ns, &with);
+    k.reload(&kd, &k.ns, &with);
+    o.reload(&od, &o.ns, &with);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who} restored its routes"), || {
             has(&l.ns, "\"10.24.0.0/16\"") && has(&l.ns, "\"priority\":102")
@@ -598,8 +503,8 @@ fn a_missing_interface_stops_both() {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("rt-mk-{pid}"), &[]);
-    let o = Link::new(format!("rt-mo-{pid}"), &[]);
+    let k = Link::new(format!("nb-rt-mk-{pid}"), &[]);
+    let o = Link::new(format!("nb-rt-mo-{pid}"), &[]);
     for routes in [
         " virtual_routes {\n  10.40.0.0/16 dev nosuch0\n }\n",
         " virtual_rules {\n  from 10.41.0.0/16 iif nosuch1 table 5 priority 113\n }\n",
@@ -612,15 +517,9 @@ fn a_missing_interface_stops_both() {
         let mut kd = k.start(&k.ns, &conf, false);
         let mut od = o.start(&o.ns, &conf, true);
         for (d, who) in [(&mut kd, "keepalived"), (&mut od, "vrrpd")] {
-            let kid = &mut d.0.as_mut().unwrap().0;
-            let end = Instant::now() + Duration::from_secs(20);
-            let status = loop {
-                if let Some(st) = kid.try_wait().unwrap() {
-                    break st;
-                }
-                assert!(Instant::now() < end, "{who} still runs with {routes}");
-                std::thread::sleep(Duration::from_millis(100));
-            };
+            let status = d
+                .wait_exit(Duration::from_secs(20))
+                .unwrap_or_else(|| panic!("{who} still runs with {routes}"));
             if who == "vrrpd" {
                 assert!(!status.success(), "vrrpd exited 0 with {routes}");
             }
@@ -653,8 +552,8 @@ fn corpus(name: &str) -> Option<String> {
 /// once `ready` holds in both, and after SIGTERM.
 fn corpus_differential(tag: &str, conf: &str, extra: &[(&str, &[&str])], ready: &str) {
     let pid = std::process::id();
-    let k = Link::new(format!("rt-c{tag}k-{pid}"), extra);
-    let o = Link::new(format!("rt-c{tag}o-{pid}"), extra);
+    let k = Link::new(format!("nb-rt-c{tag}k-{pid}"), extra);
+    let o = Link::new(format!("nb-rt-c{tag}o-{pid}"), extra);
     let mut kd = k.start(&k.ns, conf, false);
     let mut od = o.start(&o.ns, conf, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -782,8 +681,8 @@ fn deleted_entries_are_watched_as_keepalived() {
     }
     let pid = std::process::id();
     let extra: &[(&str, &[&str])] = &[("eth1", &[])];
-    let k = Link::new(format!("rw-k-{pid}"), extra);
-    let o = Link::new(format!("rw-o-{pid}"), extra);
+    let k = Link::new(format!("nb-rw-k-{pid}"), extra);
+    let o = Link::new(format!("nb-rw-o-{pid}"), extra);
     let conf = config(WATCHED_STATIC, WATCHED_ROUTES, 100);
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
@@ -923,8 +822,8 @@ fn deleted_route_in_a_sync_group_as_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("rw-gk-{pid}"), &[]);
-    let o = Link::new(format!("rw-go-{pid}"), &[]);
+    let k = Link::new(format!("nb-rw-gk-{pid}"), &[]);
+    let o = Link::new(format!("nb-rw-go-{pid}"), &[]);
     let conf = "global_defs {\n router_id rw\n}\n\
                 vrrp_sync_group G {\n group {\n  one\n  two\n }\n}\n\
                 vrrp_instance one {\n state BACKUP\n interface eth0\n virtual_router_id 33\n\

@@ -25,6 +25,8 @@ mod common;
 
 use common::{have, shell as sh};
 
+use common::netns::{Daemon, Lab, Running};
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,45 +34,41 @@ use std::time::{Duration, Instant};
 const SNMP_PORT: u16 = 11161;
 
 /// A router namespace `NAME` and its peer `NAME-p` joined by a veth pair;
-/// both deleted on drop, with the temporary directory.
+/// both deleted on drop, with the temporary directory (kept when the test
+/// fails).
 struct Setup {
     ns: String,
     peer: String,
     dir: PathBuf,
-    kids: Vec<common::Kid>,
+    // daemons first, while their namespaces exist
+    kids: Vec<Running>,
+    lab: Lab,
 }
 
 impl Setup {
     fn new(name: String) -> Self {
-        let peer = format!("{name}-p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
+        let mut lab = Lab::new(&name);
+        let ns = lab.add_ns(&name);
+        let peer = lab.add_ns(&format!("{name}-p"));
+        for n in [&ns, &peer] {
+            lab.sysctl(n, &["net.ipv6.conf.default.accept_dad=0"]);
         }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let s = Setup {
-            ns: name.clone(),
-            peer: peer.clone(),
-            dir,
-            kids: Vec::new(),
-        };
         sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {name} link set eth0 address 02:00:00:5e:aa:01 && \
-             ip -n {peer} link set eth0 address 02:00:00:5e:aa:02 && \
-             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
-             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
+            "ip -n {ns} link add eth0 type veth peer name eth0 netns {peer} && \
+             ip -n {ns} link set eth0 address 02:00:00:5e:aa:01 && \
+             ip -n {peer} link set eth0 address 02:00:00:5e:aa:02"
         ));
-        s
+        for (n, host) in [(&ns, 1), (&peer, 2)] {
+            lab.addr(n, "eth0", &format!("10.9.0.{host}/24"));
+            sh(&format!("ip -n {n} link set eth0 up"));
+        }
+        Setup {
+            ns,
+            peer,
+            dir: lab.dir.clone(),
+            kids: Vec::new(),
+            lab,
+        }
     }
 
     fn ifindex(&self, ns: &str) -> String {
@@ -123,34 +121,16 @@ impl Setup {
     }
 
     fn log(&self, ns: &str) -> String {
-        std::fs::read_to_string(self.dir.join(format!("{ns}.daemon.log"))).unwrap_or_default()
+        self.lab.log(&format!("{ns}.daemon"))
     }
 
     /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`.
     fn daemon(&mut self, ns: &str, conf: &str, vrrpd: bool) {
-        let path = self.dir.join(format!("{ns}.conf"));
-        std::fs::write(&path, conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join(format!("{ns}.sock")))
-                .arg("--dump-file")
-                .arg(self.dir.join(format!("{ns}.json")));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join(format!("{ns}.k.pid")))
-                .arg("-r")
-                .arg(self.dir.join(format!("{ns}.v.pid")));
-        }
-        let log = std::fs::File::create(self.dir.join(format!("{ns}.daemon.log"))).unwrap();
-        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        self.kids.push(common::Kid(child));
+        let path = self.lab.write_conf(ns, conf);
+        let daemon = self
+            .lab
+            .start(ns, Daemon::of(vrrpd), &path, &format!("{ns}.daemon"));
+        self.kids.push(daemon);
     }
 
     /// `snmpset` of `oid` (with `IF` standing for `ns`'s eth0 index) to
@@ -191,21 +171,6 @@ impl Setup {
             text.push_str(&String::from_utf8_lossy(&out.stdout));
         }
         text
-    }
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        // daemons first, while their namespaces exist
-        self.kids.clear();
-        for n in [&self.ns, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        if std::thread::panicking() {
-            eprintln!("logs kept in {}", self.dir.display());
-        } else {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
     }
 }
 
@@ -347,7 +312,7 @@ fn vrrpv3_mib_walks_equal_keepalived() {
     let pid = std::process::id();
     let mut walks = Vec::new();
     for vrrpd in [false, true] {
-        let mut s = Setup::new(format!("sn-snmp{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let mut s = Setup::new(format!("nb-snmp{}-{pid}", if vrrpd { "v" } else { "k" }));
         let (ns, peer) = (s.ns.clone(), s.peer.clone());
         let _snmpd = s.snmpd(&ns);
         let _peer_snmpd = s.snmpd(&peer);
@@ -410,7 +375,7 @@ fn vrrpd_waits_for_a_late_snmpd_and_comes_back_after_a_restart() {
             return;
         }
     }
-    let mut s = Setup::new(format!("sn-snmpr-{}", std::process::id()));
+    let mut s = Setup::new(format!("nb-snmpr-{}", std::process::id()));
     let ns = s.ns.clone();
     let sock = s.agentx(&ns);
     // vrrpd first: no master to talk to

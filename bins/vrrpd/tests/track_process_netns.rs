@@ -2,7 +2,7 @@
 //! and keepalived installed; else `SKIPPED:`).
 //!
 //! The kernel sends process events to the initial network namespace only,
-//! so both daemons are started there with `net_namespace pr-...` and move
+//! so both daemons are started there with `net_namespace nb-pr...` and move
 //! into their own namespace themselves (keepalived opens its process
 //! events socket before `setns()`; vrrpd does the same). Each namespace
 //! holds a veth pair; the same config runs on both sides: eight instances
@@ -22,29 +22,23 @@ mod common;
 
 use common::{have, shell as sh};
 
+use common::netns::{Daemon, Lab, Running};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A namespace with a veth pair `eth0`/`eth1` (10.7.0.1/24 on eth0),
-/// deleted on drop.
+/// A namespace of a [`Lab`] with a veth pair `eth0`/`eth1` (10.7.0.1/24
+/// on eth0); deleted with the lab.
 struct Ns(String);
 
 impl Ns {
-    fn new(name: String) -> Ns {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &name])
-            .stderr(Stdio::null())
-            .status();
-        let ns = Ns(name);
-        let n = &ns.0;
-        sh(&format!(
-            "ip netns add {n} && ip -n {n} link add eth0 type veth peer name eth1 && \
-             ip -n {n} addr add 10.7.0.1/24 dev eth0 && ip -n {n} link set eth0 up && \
-             ip -n {n} link set eth1 up && ip -n {n} link set lo up"
-        ));
-        ns
+    fn new(lab: &mut Lab, name: &str) -> Ns {
+        let n = lab.add_ns(name);
+        lab.veth(&n, "eth0", &n, "eth1");
+        lab.addr(&n, "eth0", "10.7.0.1/24");
+        Ns(n)
     }
 
     /// The VIPs (10.7.0.1xx) on eth0.
@@ -60,13 +54,6 @@ impl Ns {
             .collect();
         v.sort();
         v
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-        let _ = std::fs::remove_dir_all(format!("/run/keepalived/{}", self.0));
     }
 }
 
@@ -286,25 +273,17 @@ fn is(v: &View, i: &str, state: &str, prio: u64) -> bool {
 }
 
 /// Both daemons with their namespaces, copies and files; dropped in this
-/// order: daemons, copies, namespaces, files.
+/// order: daemons, copies, namespaces and files (the lab).
 struct Run {
-    kd: common::Kid,
-    od: common::Kid,
+    kd: Running,
+    od: Running,
     copies: Copies,
     s: Sides,
     kconf: PathBuf,
     oconf: PathBuf,
     exe: String,
     name: String,
-    _dir: Dir,
-}
-
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _lab: Lab,
 }
 
 impl Run {
@@ -321,14 +300,11 @@ impl Run {
             return None;
         }
         let pid = std::process::id();
-        let dir = std::env::temp_dir().join(format!("pr-trk{tag}-{pid}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let dir = Dir(dir);
+        let mut lab = Lab::new(&format!("nb-prtrk{tag}-{pid}"));
         // Names no other process has: `trk<pid>` / `trk<pid>s` (at most 15 bytes).
         let name = format!("trk{pid}");
-        let exe = dir.0.join(&name);
-        let shell = dir.0.join(format!("{name}s"));
+        let exe = lab.path(&name);
+        let shell = lab.path(&format!("{name}s"));
         std::fs::copy("/bin/sleep", &exe).unwrap();
         std::fs::copy("/bin/sh", &shell).unwrap();
         let exe_s = exe.to_str().unwrap().to_string();
@@ -337,50 +313,32 @@ impl Run {
             shell,
             running: BTreeMap::new(),
         };
-        let k = Ns::new(format!("pr-tk{tag}{pid}"));
-        let o = Ns::new(format!("pr-to{tag}{pid}"));
-        let kconf = dir.0.join("k.conf");
-        let oconf = dir.0.join("o.conf");
+        let k = Ns::new(&mut lab, &format!("nb-prtk{tag}{pid}"));
+        let o = Ns::new(&mut lab, &format!("nb-prto{tag}{pid}"));
+        let kconf = lab.path("k.conf");
+        let oconf = lab.path("o.conf");
         let ns = |n: &Ns| (!via_exec).then(|| n.0.clone());
         std::fs::write(&kconf, config(ns(&k).as_deref(), &exe_s, &name, 10)).unwrap();
         std::fs::write(&oconf, config(ns(&o).as_deref(), &exe_s, &name, 10)).unwrap();
         before(&mut copies);
-        let klog = dir.0.join("k.log");
-        let osock = dir.0.join("o.sock");
-        let wrap = |ns: &Ns, prog: &str| {
-            if via_exec {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", &ns.0, prog]);
-                c
-            } else {
-                Command::new(prog)
-            }
-        };
-        let kd = common::Kid(
-            wrap(&k, "keepalived")
-                .args(["-n", "-l", "-D", "-P", "-f"])
-                .arg(&kconf)
-                .arg("-p")
-                .arg(dir.0.join("k.pid"))
-                .arg("-r")
-                .arg(dir.0.join("v.pid"))
+        let klog = lab.path("k.log");
+        let osock = lab.socket("o");
+        let exec_in = |n: &Ns| via_exec.then(|| n.0.clone());
+        let kd = Running::new(
+            lab.command(exec_in(&k).as_deref(), Daemon::Keepalived, &kconf, "k")
                 .stdout(std::fs::File::create(&klog).unwrap())
                 .stderr(std::fs::File::options().append(true).open(&klog).unwrap())
                 .spawn()
                 .unwrap(),
+            Daemon::Keepalived,
         );
-        let od = common::Kid(
-            wrap(&o, env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&oconf)
-                .arg("--socket")
-                .arg(&osock)
-                .arg("--dump-file")
-                .arg(dir.0.join("o.json"))
+        let od = Running::new(
+            lab.command(exec_in(&o).as_deref(), Daemon::Vrrpd, &oconf, "o")
                 .stdout(Stdio::null())
-                .stderr(std::fs::File::create(dir.0.join("o.log")).unwrap())
+                .stderr(std::fs::File::create(lab.path("o.log")).unwrap())
                 .spawn()
                 .unwrap(),
+            Daemon::Vrrpd,
         );
         Some(Run {
             kd,
@@ -391,18 +349,18 @@ impl Run {
             oconf,
             exe: exe_s,
             name,
-            _dir: dir,
+            _lab: lab,
         })
     }
 
     /// Rewrites both configs with Vweight's weight `w` and sends SIGHUP.
     fn reload_with_weight(&self, w: i32) {
-        for (path, ns, pid) in [
-            (&self.kconf, &self.s.k.0, self.kd.0.id()),
-            (&self.oconf, &self.s.o.0, self.od.0.id()),
+        for (path, ns, daemon) in [
+            (&self.kconf, &self.s.k.0, &self.kd),
+            (&self.oconf, &self.s.o.0, &self.od),
         ] {
             std::fs::write(path, config(Some(ns), &self.exe, &self.name, w)).unwrap();
-            sh(&format!("kill -HUP {pid}"));
+            daemon.signal("HUP");
         }
     }
 }

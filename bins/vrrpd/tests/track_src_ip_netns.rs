@@ -18,11 +18,10 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use common::netns::{Daemon, Lab, skip_differential};
+
 use std::time::{Duration, Instant};
 
 const VIPS: [&str; 3] = ["10.6.0.100", "10.6.1.100", "10.6.2.100"];
@@ -36,33 +35,16 @@ const SOURCES: [(&str, &str); 3] = [
 /// (and 10.6.2.2/24 on eth2); deleted on drop.
 struct Ns {
     name: String,
-    dir: PathBuf,
+    lab: Lab,
 }
 
 impl Ns {
     fn new(name: String) -> Self {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &name])
-            .stderr(Stdio::null())
-            .status();
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ns = Ns {
-            name: name.clone(),
-            dir,
-        };
-        let n = &name;
-        sh(&format!("ip netns add {n} && ip -n {n} link set lo up"));
-        for (i, (dev, a)) in SOURCES.iter().enumerate() {
-            sh(&format!(
-                "ip -n {n} link add {dev} type veth peer name p{i} && \
-                 ip -n {n} addr add {a} dev {dev} && \
-                 ip -n {n} link set p{i} up && ip -n {n} link set {dev} up"
-            ));
-        }
-        sh(&format!("ip -n {n} addr add 10.6.2.2/24 dev eth2"));
-        ns
+        let mut lab = Lab::new(&name);
+        let n = lab.add_ns(&name);
+        lab.looped_links(&n, &SOURCES.map(|(_, a)| a));
+        lab.addr(&n, "eth2", "10.6.2.2/24");
+        Ns { name: n, lab }
     }
 
     /// Which VIPs are present, as "A B C" letters or "-".
@@ -93,14 +75,11 @@ impl Ns {
     }
 
     fn config(&self) -> String {
-        let notify = self.dir.join("notify.sh");
-        let log = self.dir.join("notify.log");
-        std::fs::write(
-            &notify,
-            format!("#!/bin/sh\necho \"$2 $3\" >> {}\n", log.display()),
-        )
-        .unwrap();
-        std::fs::set_permissions(&notify, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let log = self.lab.path("notify.log");
+        let notify = self.lab.write_script(
+            "notify.sh",
+            &format!("#!/bin/sh\necho \"$2 $3\" >> {}\n", log.display()),
+        );
         let inst = |name: &str, i: usize, track: &str| {
             let (dev, a) = SOURCES[i];
             let src = a.split('/').next().unwrap();
@@ -124,33 +103,9 @@ impl Ns {
     /// Runs keepalived or vrrpd through the steps; returns the VIPs seen
     /// after each and the notify lines of each instance.
     fn run(&self, vrrpd: bool) -> (Vec<String>, Vec<String>) {
-        let who = if vrrpd { "vrrpd" } else { "keepalived" };
-        let path = self.dir.join("s.conf");
-        std::fs::write(&path, self.config()).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.name]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join("v.sock"))
-                .arg("--dump-file")
-                .arg(self.dir.join("v.json"));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join("k.pid"))
-                .arg("-r")
-                .arg(self.dir.join("v.pid"));
-        }
-        let mut kid = common::Kid(
-            cmd.stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+        let path = self.lab.write_conf("s", &self.config());
+        let mut kid = self.lab.start(&self.name, Daemon::of(vrrpd), &path, "v");
+        let who = kid.daemon().name();
         let n = &self.name;
         let mut seen = Vec::new();
         self.wait_vips("ABC", who, "start");
@@ -167,16 +122,11 @@ impl Ns {
         self.wait_vips("ABC", who, "sources back");
         std::thread::sleep(Duration::from_secs(2));
         seen.push(self.vips());
-        assert!(kid.0.try_wait().unwrap().is_none(), "{who} exited");
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        assert!(kid.running(), "{who} exited");
+        kid.stop();
         // Notify scripts run asynchronously: give the last ones a moment.
         std::thread::sleep(Duration::from_millis(500));
-        let log = std::fs::read_to_string(self.dir.join("notify.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(self.lab.path("notify.log")).unwrap_or_default();
         let mut per_instance: Vec<String> = ["A", "B", "C"]
             .iter()
             .map(|i| {
@@ -191,27 +141,14 @@ impl Ns {
     }
 }
 
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[test]
 fn track_src_ip_like_keepalived() {
-    if common::skip_netns_test("track_src_ip differential", None, "network namespaces") {
-        return;
-    }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: track_src_ip differential needs keepalived");
+    if skip_differential("track_src_ip differential", &["keepalived"]) {
         return;
     }
     let pid = std::process::id();
-    let k = Ns::new(format!("mc-sk{pid}"));
-    let v = Ns::new(format!("mc-sv{pid}"));
+    let k = Ns::new(format!("nb-tsk{pid}"));
+    let v = Ns::new(format!("nb-tsv{pid}"));
     let kr = k.run(false);
     let vr = v.run(true);
     assert_eq!(kr, vr, "keepalived (left) and vrrpd (right) differ");

@@ -24,56 +24,21 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use std::os::unix::fs::PermissionsExt;
+use common::netns::{Daemon, Pair as Link, Running, addresses, skip_differential, wait_until};
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-/// A router namespace `NAME` and its peer `NAME-p` joined by a veth pair
-/// named `eth0` on both sides (router .1, peer .2); both deleted on drop,
-/// with the temporary directory.
-struct Link {
-    ns: String,
-    peer: String,
-    dir: PathBuf,
-}
-
+/// The router `NAME` and its peer `NAME-p` (`common::netns::Pair`), with the MACs
+/// set; both deleted on drop, with the temporary directory.
 impl Link {
     fn new(name: String) -> Self {
-        let peer = format!("{name}-p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let link = Link {
-            ns: name.clone(),
-            peer: peer.clone(),
-            dir,
-        };
-        sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {name} link set eth0 address 02:00:00:00:00:01 && \
-             ip -n {peer} link set eth0 address 02:00:00:00:00:02 && \
-             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
-             ip -n {name} addr add fd00:9::1/64 dev eth0 nodad && \
-             ip -n {peer} addr add fd00:9::2/64 dev eth0 nodad && \
-             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
-        ));
-        link
+        Link::build(&name, true)
     }
 
     /// `ip -j addr show dev eth0` of `ns` with the lifetimes dropped.
@@ -83,18 +48,7 @@ impl Link {
 
     /// `ip -j addr show dev DEV` of `ns` with the lifetimes dropped.
     fn addresses_of(&self, ns: &str, dev: &str) -> Value {
-        let text = sh(&format!("ip -j -n {ns} addr show dev {dev}"));
-        let v: Value = serde_json::from_str(&text).unwrap();
-        let mut out = Vec::new();
-        for a in v[0]["addr_info"].as_array().cloned().unwrap_or_default() {
-            let mut a = a;
-            if let Value::Object(m) = &mut a {
-                m.remove("valid_life_time");
-                m.remove("preferred_life_time");
-            }
-            out.push(a);
-        }
-        Value::Array(out)
+        addresses(ns, dev)
     }
 
     fn has_address(&self, ns: &str, addr: &str) -> bool {
@@ -111,7 +65,7 @@ impl Link {
 
     /// The states the notify script of `ns` saw for `instance`, in order.
     fn instance_states(&self, ns: &str, instance: &str) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join(format!("{ns}.{instance}.states")))
+        std::fs::read_to_string(self.lab.path(&format!("{ns}.{instance}.states")))
             .unwrap_or_default()
             .lines()
             .map(str::to_string)
@@ -121,49 +75,22 @@ impl Link {
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
     /// with `conf`, where `NOTIFY` is replaced by a notify script appending
     /// the new state to `<ns>.<instance>.states`.
-    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Daemon {
-        let script = self.dir.join(format!("{ns}.notify.sh"));
-        std::fs::write(
-            &script,
-            format!(
+    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Running {
+        let script = self.lab.write_script(
+            &format!("{ns}.notify.sh"),
+            &format!(
                 "#!/bin/sh\necho \"$3\" >> {}/{ns}.\"$2\".states\n",
-                self.dir.display()
+                self.lab.dir.display()
             ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        );
         let conf = conf.replace("NOTIFY", &script.display().to_string());
-        let path = self.dir.join(format!("{ns}.conf"));
-        std::fs::write(&path, conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join(format!("{ns}.sock")))
-                .arg("--dump-file")
-                .arg(self.dir.join(format!("{ns}.json")));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join(format!("{ns}.k.pid")))
-                .arg("-r")
-                .arg(self.dir.join(format!("{ns}.v.pid")));
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Daemon(Some(common::Kid(child)))
+        let path = self.lab.write_conf(ns, &conf);
+        self.lab.start(ns, Daemon::of(vrrpd), &path, ns)
     }
 
     /// tcpdump of the VRRP packets on the router side, until dropped.
     fn capture(&self) -> Capture {
-        let file = self.dir.join("vrrp.txt");
+        let file = self.lab.path("vrrp.txt");
         let out = std::fs::File::create(&file).unwrap();
         let child = Command::new("ip")
             .args([
@@ -178,15 +105,6 @@ impl Link {
             _kid: common::Kid(child),
             file,
         }
-    }
-}
-
-impl Drop for Link {
-    fn drop(&mut self) {
-        for n in [&self.ns, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -206,31 +124,8 @@ impl Capture {
     }
 }
 
-/// A daemon killed on drop; [`Daemon::stop`] sends SIGTERM and waits.
-struct Daemon(Option<common::Kid>);
-
-impl Daemon {
-    fn stop(&mut self) {
-        let Some(mut kid) = self.0.take() else { return };
-        // `ip netns exec` execs the daemon: the child's pid is the daemon's.
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool) {
+    wait_until(Duration::from_secs(20), what, ok);
 }
 
 fn config(vips: [&str; 2], plen: u8, priority: u8, version: u8) -> String {
@@ -244,14 +139,7 @@ fn config(vips: [&str; 2], plen: u8, priority: u8, version: u8) -> String {
 }
 
 fn skip() -> bool {
-    if common::skip_netns_test("VIP watch differential", None, "network namespaces") {
-        return true;
-    }
-    if !have("keepalived") || !have("tcpdump") {
-        eprintln!("SKIPPED: VIP watch differential needs keepalived and tcpdump");
-        return true;
-    }
-    false
+    skip_differential("VIP watch differential", &["keepalived", "tcpdump"])
 }
 
 /// Runs `step` in both links, waits `settle`, and checks that the states,
@@ -288,8 +176,8 @@ fn differential(vips: [&'static str; 2], version: u8, tag: &str) {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("vw-vk{tag}-{pid}"));
-    let o = Link::new(format!("vw-vo{tag}-{pid}"));
+    let k = Link::new(format!("nb-vwk{tag}-{pid}"));
+    let o = Link::new(format!("nb-vwo{tag}-{pid}"));
     let kc = k.capture();
     let oc = o.capture();
     // IPv6 VIPs as /64: keepalived 2.2.7 adds a /128 without
@@ -393,8 +281,8 @@ fn deleted_vip_in_a_sync_group_as_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("vw-vkg-{pid}"));
-    let o = Link::new(format!("vw-vog-{pid}"));
+    let k = Link::new(format!("nb-vwkg-{pid}"));
+    let o = Link::new(format!("nb-vwog-{pid}"));
     let kc = k.capture();
     let oc = o.capture();
     let conf = "global_defs {\n router_id vw\n script_user root\n}\n\
@@ -448,8 +336,8 @@ fn deleted_vip_on_a_vmac_as_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("vw-vkm-{pid}"));
-    let o = Link::new(format!("vw-vom-{pid}"));
+    let k = Link::new(format!("nb-vwkm-{pid}"));
+    let o = Link::new(format!("nb-vwom-{pid}"));
     let kc = k.capture();
     let oc = o.capture();
     let conf = "global_defs {\n router_id vw\n script_user root\n}\n\

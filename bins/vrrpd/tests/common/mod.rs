@@ -1,6 +1,8 @@
 //! Shared by the tests that run a tests-netns script with this build's vrrpd.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod netns;
+
 use std::path::Path;
 use std::process::Command;
 
