@@ -181,33 +181,7 @@ impl Daemon {
     }
 }
 
-/// Drops what differs between runs: nft's metainfo, object handles and
-/// counter values.
-fn normalise(v: Value) -> Value {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                m.remove("handle");
-                if let Some(Value::Object(c)) = m.get_mut("counter") {
-                    c.remove("packets");
-                    c.remove("bytes");
-                }
-                m.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut items: Vec<Value> = v["nftables"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| i.get("metainfo").is_none())
-        .collect();
-    items.iter_mut().for_each(strip);
-    Value::Array(items)
-}
+use keepalived_nft::testing::normalise;
 
 fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
