@@ -16,6 +16,7 @@ mod accept_mode;
 pub mod bfd;
 pub mod clock;
 pub mod control;
+mod deleted;
 pub mod error;
 mod extra_garp;
 mod host;

@@ -7,7 +7,7 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (`notify_deleted`, `min_ttl`, script `user`, ...) are warnings.
+//! does not act on (`notify_master_rx_lower_pri`, `min_ttl`, script `user`, ...) are warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -111,6 +111,9 @@ pub struct NotifySpec {
     pub stop: Option<ScriptCmd>,
     /// `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
     pub generic: Option<ScriptCmd>,
+    /// `notify_deleted SCRIPT`: run when a reload removes the instance
+    /// (docs/keepalived.md §3.18).
+    pub deleted: Option<ScriptCmd>,
 }
 
 /// A notify FIFO (`notify_fifo` / `vrrp_notify_fifo` in global_defs).
@@ -157,6 +160,7 @@ impl NotifySpec {
             && self.fault.is_none()
             && self.stop.is_none()
             && self.generic.is_none()
+            && self.deleted.is_none()
     }
 }
 
@@ -226,8 +230,8 @@ pub struct InstanceSpec {
     /// "entering FAULT state (no IPv4 address for interface)").
     pub primary_missing: bool,
     /// `notify_deleted` is written (script or not): an instance removed by a
-    /// reload is notified as DELETED instead of FAULT (only the e-mail acts
-    /// on it; its script is warned about).
+    /// reload is notified as DELETED instead of FAULT (scripts, FIFOs and
+    /// e-mail; see `daemon::deleted`).
     pub notify_deleted: bool,
     /// `promote_secondaries`: the interface's `promote_secondaries` sysctl
     /// is set while vrrpd runs (never with a VMAC, which has it anyway).
@@ -1145,18 +1149,21 @@ pub fn map_instance(
         Some(p) => p.value,
         None => false,
     };
-    for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
-        .into_iter()
-        .flatten()
-    {
+    if let Some(s) = &vi.notify_master_rx_lower_pri {
         diags.push(ignored(s.span, "this notify script"));
     }
+    // `notify_deleted` alone (no script) only changes what a removal reports.
+    let deleted = vi
+        .notify_deleted
+        .clone()
+        .filter(|s| !s.value.command.is_empty());
     let notify = NotifySpec {
         master: script_cmd(&vi.notify_master, diags),
         backup: script_cmd(&vi.notify_backup, diags),
         fault: script_cmd(&vi.notify_fault, diags),
         stop: script_cmd(&vi.notify_stop, diags),
         generic: script_cmd(&vi.notify, diags),
+        deleted: script_cmd(&deleted, diags),
     };
     let notify = (!notify.is_empty()).then(|| Box::new(notify));
 
