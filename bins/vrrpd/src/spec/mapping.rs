@@ -225,9 +225,11 @@ pub struct InstanceSpec {
     /// `dynamic_interfaces`: a missing interface (or source address) leaves the
     /// instance in FAULT until it appears, instead of refusing the configuration.
     pub dynamic: bool,
-    /// No source address was found (only with `dynamic`): the instance waits
-    /// in FAULT, `config.primary_address` is unspecified meanwhile (keepalived:
-    /// "entering FAULT state (no IPv4 address for interface)").
+    /// No source address was found, or a virtual address's `dev` does not
+    /// exist (only with `dynamic`): the instance waits in FAULT; without a
+    /// source address `config.primary_address` is unspecified meanwhile
+    /// (keepalived: "entering FAULT state (no IPv4 address for interface)",
+    /// "(interface X down)").
     pub primary_missing: bool,
     /// `notify_deleted` is written (script or not): an instance removed by a
     /// reload is notified as DELETED instead of FAULT (scripts, FIFOs and
@@ -323,6 +325,12 @@ impl Mapped {
 pub trait AddressResolver {
     /// The primary address of `interface` for `family`, if it has one.
     fn primary(&self, interface: Option<&str>, family: Family) -> Option<IpAddr>;
+
+    /// Whether an interface of that name exists; `None` when the resolver
+    /// does not know the host's interfaces (the simulator, `-t`).
+    fn has_interface(&self, _name: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// Maps every `vrrp_instance` and `vrrp_sync_group` of `cfg`. Returns the
@@ -1236,6 +1244,18 @@ pub fn map_instance(
     // error then; the instance waits in FAULT).
     let dynamic = dynamic_interfaces(g);
     let found = src_override.or_else(|| resolver.primary(interface.as_deref(), family));
+    // A virtual address on an interface that does not exist: refused, or
+    // with dynamic_interfaces the instance waits in FAULT as for an address.
+    // The instance is still counted (the error refuses the whole file).
+    let mut dev_errors = Vec::new();
+    let vip_dev_missing = crate::spec::vip_dev::check(
+        vi.virtual_ipaddress
+            .iter()
+            .chain(&vi.virtual_ipaddress_excluded),
+        resolver,
+        dynamic,
+        &mut dev_errors,
+    );
     let primary_missing = found.is_none() && dynamic && interface.is_some();
     let primary = match found {
         Some(a) => a,
@@ -1309,8 +1329,10 @@ pub fn map_instance(
         ));
     }
     if diags.iter().filter(|d| d.is_error()).count() > errors_before {
+        diags.extend(dev_errors);
         return None;
     }
+    diags.extend(dev_errors);
     let garp_extra_if = garp_extra_if(vi, g, &vips, &excluded_vips, interface.as_deref());
     Some(InstanceSpec {
         config,
@@ -1327,7 +1349,7 @@ pub fn map_instance(
         dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
         config_fault,
         dynamic,
-        primary_missing,
+        primary_missing: primary_missing || vip_dev_missing,
         notify_deleted: vi.notify_deleted.is_some(),
         promote_secondaries,
         garp_extra_if,
