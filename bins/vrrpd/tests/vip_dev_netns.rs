@@ -51,6 +51,10 @@ impl Ns {
         let mut out = Vec::new();
         for l in v.as_array().into_iter().flatten() {
             for a in l["addr_info"].as_array().into_iter().flatten() {
+                // ip -j lists an empty object for an address it filtered out
+                if a.get("local").is_none() {
+                    continue;
+                }
                 out.push((
                     l["ifname"].as_str().unwrap_or("").to_string(),
                     format!("{}/{}", a["local"].as_str().unwrap_or(""), a["prefixlen"]),

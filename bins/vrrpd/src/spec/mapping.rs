@@ -225,8 +225,9 @@ pub struct InstanceSpec {
     /// `dynamic_interfaces`: a missing interface (or source address) leaves the
     /// instance in FAULT until it appears, instead of refusing the configuration.
     pub dynamic: bool,
-    /// No source address was found, or a virtual address's `dev` does not
-    /// exist (only with `dynamic`): the instance waits in FAULT; without a
+    /// No source address was found on an existing interface (or, with
+    /// `dynamic`, on one still missing), or with `dynamic` a virtual address's
+    /// `dev` does not exist: the instance waits in FAULT; without a
     /// source address `config.primary_address` is unspecified meanwhile
     /// (keepalived: "entering FAULT state (no IPv4 address for interface)",
     /// "(interface X down)").
@@ -300,8 +301,9 @@ pub struct Mapped {
     pub snmp: Option<crate::spec::snmp::SnmpSpec>,
     /// Sync groups whose `smtp_alert` (or its global default) is on.
     pub group_smtp_alert: std::collections::BTreeSet<String>,
-    /// With `dynamic_interfaces`: the configuration, mapped again when an
-    /// interface or address appears.
+    /// With `dynamic_interfaces`, or when an instance waits for its source
+    /// address: the configuration, mapped again when an interface or address
+    /// appears.
     pub dynamic: Option<std::sync::Arc<Config>>,
     /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start
     /// whatever the instances' states, removed at exit.
@@ -360,6 +362,11 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         if let Some(spec) = map_instance(vi, cfg, resolver, &mut diags) {
             out.instances.push(spec);
         }
+    }
+    // An instance waiting for its source address is mapped again when an
+    // address appears, with or without dynamic_interfaces.
+    if out.dynamic.is_none() && out.instances.iter().any(|i| i.primary_missing) {
+        out.dynamic = Some(std::sync::Arc::new(cfg.clone()));
     }
     out.lvs_sync = crate::spec::lvs_sync::resolve(cfg, &out.instances, &mut diags);
     // Duplicate (interface, family, vrid) in multicast mode cannot both run.
@@ -1256,7 +1263,14 @@ pub fn map_instance(
         dynamic,
         &mut dev_errors,
     );
-    let primary_missing = found.is_none() && dynamic && interface.is_some();
+    // Without dynamic_interfaces too when the interface exists but has no
+    // such address (an IPv6 instance on an interface without a link-local
+    // address): keepalived's set_vrrp_src_addr leaves the source unset and
+    // the instance waits in FAULT ("no IPv6 address for interface").
+    let primary_missing = found.is_none()
+        && interface
+            .as_deref()
+            .is_some_and(|i| dynamic || resolver.has_interface(i) == Some(true));
     let primary = match found {
         Some(a) => a,
         None if primary_missing => match family {
@@ -2159,6 +2173,39 @@ mod tests {
         assert!(p.config.global_defs.allow_if_changes.is_some());
         let (m, _) = map_config(&p.config, &SimResolver { node: 3 });
         assert!(!m.instances[0].primary_missing, "found when it exists");
+    }
+
+    /// keepalived `set_vrrp_src_addr`: an existing interface without a
+    /// link-local address leaves an IPv6 instance waiting in FAULT, without
+    /// `dynamic_interfaces` too; an unknown interface is still refused.
+    #[test]
+    fn an_interface_without_link_local_leaves_an_ipv6_instance_waiting() {
+        struct Eth0V4;
+        impl AddressResolver for Eth0V4 {
+            fn primary(&self, _: Option<&str>, f: Family) -> Option<IpAddr> {
+                (f == Family::V4).then_some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))
+            }
+            fn has_interface(&self, name: &str) -> Option<bool> {
+                Some(name == "eth0")
+            }
+        }
+        let conf = |i: &str| {
+            format!(
+                "vrrp_instance A {{\n interface {i}\n virtual_router_id 1\n \
+                 virtual_ipaddress {{\n fd00::1\n }}\n}}\n\
+                 vrrp_instance B {{\n interface {i}\n virtual_router_id 2\n \
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        let p = parse_str("t.conf", &conf("eth0"), &LoadOptions::default());
+        let (m, d) = map_config(&p.config, &Eth0V4);
+        assert!(!d.iter().any(Diagnostic::is_error), "{d:?}");
+        assert!(m.instances[0].primary_missing && !m.instances[0].dynamic);
+        assert!(!m.instances[1].primary_missing);
+        assert!(m.dynamic.is_some(), "mapped again when an address appears");
+        let p = parse_str("t.conf", &conf("eth9"), &LoadOptions::default());
+        let (_, d) = map_config(&p.config, &Eth0V4);
+        assert!(d.iter().any(Diagnostic::is_error), "{d:?}");
     }
 
     #[test]
