@@ -10,7 +10,8 @@
 //! without `notify_deleted`, reports the state as FAULT: `notify ... FAULT`
 //! and a FAULT FIFO line. With it: `notify ... DELETED` and a DELETED line.
 
-use vrrp_core::State;
+use vrrp_core::node::{InstanceId, Node};
+use vrrp_core::{Instance, State};
 
 use crate::spec::mapping::{NotifySpec, ScriptCmd};
 
@@ -40,6 +41,29 @@ pub(super) fn notice(
     } else {
         Some((State::Fault.as_str(), None))
     }
+}
+
+/// Whether `id`, no longer running, was removed by the reload rather than
+/// restarted: no running instance has its interface, family, VRID and
+/// multicast group (or unicast), the identity keepalived's `vrrp_exist`
+/// matches on. A restarted instance is the same one to keepalived, which
+/// notifies no removal for it.
+pub(super) fn removed<T>(node: &Node<T>, id: InstanceId) -> bool {
+    if node.position(id).is_some() {
+        return false;
+    }
+    let key = |i: &Instance, ifindex: Option<u32>| {
+        let c = i.config();
+        let group = c.unicast_peers.is_empty().then(|| c.multicast_group());
+        (ifindex, c.family, c.vrid, group)
+    };
+    let Some(old) = node.instance(id).map(|i| key(i, node.ifindex(id))) else {
+        return false;
+    };
+    !node
+        .ids()
+        .filter_map(|r| node.instance(r).map(|i| key(i, node.ifindex(r))))
+        .any(|k| k == old)
 }
 
 #[cfg(test)]

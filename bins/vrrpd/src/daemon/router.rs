@@ -911,7 +911,7 @@ impl Router {
             Action::StateChanged { from, to, reason } => {
                 let n = slot.spec.notify.as_deref();
                 // A reload's removal is reported as keepalived reports it.
-                let removed = self.node.position(id).is_none();
+                let removed = super::deleted::removed(&self.node, id);
                 let notice = super::deleted::notice(n, slot.spec.notify_deleted, removed, from, to);
                 if let Some((word, specific)) = notice {
                     let generic = n.and_then(|n| n.generic.clone()).map(|mut a| {
