@@ -66,6 +66,10 @@ impl AddressResolver for HostView {
                 .next(),
         }
     }
+
+    fn has_interface(&self, name: &str) -> Option<bool> {
+        Some(self.ifindex(name).is_some())
+    }
 }
 
 #[cfg(test)]

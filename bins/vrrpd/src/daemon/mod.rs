@@ -16,6 +16,7 @@ mod accept_mode;
 pub mod bfd;
 pub mod clock;
 pub mod control;
+mod deleted;
 pub mod error;
 mod extra_garp;
 pub mod firewall_status;
@@ -153,9 +154,11 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
 
 /// `-t`: checks the file without needing its interfaces to exist here (a
 /// missing interface address is a warning, as the file may be meant for
-/// another host).
-fn config_test(path: &Path) -> Result<(), LoadError> {
-    struct Lenient(HostView);
+/// another host). With `host` (this host's interfaces, when readable) a
+/// virtual address on an interface missing here is reported with
+/// keepalived's text, as a warning for the same reason.
+fn config_test(path: &Path, host: Option<HostView>) -> Result<(), LoadError> {
+    struct Lenient(HostView, bool);
     impl crate::spec::mapping::AddressResolver for Lenient {
         fn primary(&self, interface: Option<&str>, family: Family) -> Option<std::net::IpAddr> {
             self.0.primary(interface, family).or(Some(match family {
@@ -163,8 +166,17 @@ fn config_test(path: &Path) -> Result<(), LoadError> {
                 Family::V6 => std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
             }))
         }
+        fn has_interface(&self, name: &str) -> Option<bool> {
+            self.1.then(|| self.0.ifindex(name).is_some())
+        }
     }
-    let loaded = load::load(path, &Lenient(HostView::default()));
+    let known = host.is_some();
+    let mut loaded = load::load(path, &Lenient(host.unwrap_or_default(), known));
+    for d in &mut loaded.diagnostics {
+        if d.code == "vrrpd-no-interface" {
+            d.severity = keepalived_conf::Severity::Warning;
+        }
+    }
     let text = loaded.render();
     if !text.is_empty() {
         eprint!("{text}");
@@ -200,7 +212,11 @@ async fn run(
     proc_socket: Option<vrrp_linux::proc_events::ProcEventSocket>,
 ) -> Result<(), DaemonError> {
     if o.config_test {
-        return Ok(config_test(&o.file)?);
+        let host = match Rtnl::open() {
+            Ok(rtnl) => HostView::read(&rtnl).await.ok(),
+            Err(_) => None,
+        };
+        return Ok(config_test(&o.file, host)?);
     }
     let rtnl = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
     let (mapped, host) = load(&o.file, &rtnl).await?;

@@ -1038,26 +1038,30 @@ impl Router {
             }
             Action::StateChanged { from, to, reason } => {
                 let n = slot.spec.notify.as_deref();
-                let specific = n.and_then(|n| n.for_state(to));
-                let generic = n.and_then(|n| n.generic.clone()).map(|mut a| {
-                    a.argv.extend([
-                        "INSTANCE".to_string(),
-                        name.clone(),
-                        to.as_str().to_string(),
-                        inst.effective_priority().to_string(),
-                    ]);
-                    a
-                });
-                for cmd in [specific, generic].into_iter().flatten() {
-                    spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
+                // A reload's removal is reported as keepalived reports it.
+                let removed = super::deleted::removed(&self.node, id);
+                let notice = super::deleted::notice(n, slot.spec.notify_deleted, removed, from, to);
+                if let Some((word, specific)) = notice {
+                    let generic = n.and_then(|n| n.generic.clone()).map(|mut a| {
+                        a.argv.extend([
+                            "INSTANCE".to_string(),
+                            name.clone(),
+                            word.to_string(),
+                            inst.effective_priority().to_string(),
+                        ]);
+                        a
+                    });
+                    for cmd in [specific, generic].into_iter().flatten() {
+                        spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
+                    }
+                    // keepalived writes the FIFO line after starting the scripts.
+                    let line = keepalived_runtime::notify_fifo::instance_line(
+                        &name,
+                        word,
+                        inst.effective_priority(),
+                    );
+                    write_fifos(&mut self.notify_fifos, &line);
                 }
-                // keepalived writes the FIFO line after starting the scripts.
-                let line = keepalived_runtime::notify_fifo::instance_line(
-                    &name,
-                    to.as_str(),
-                    inst.effective_priority(),
-                );
-                write_fifos(&mut self.notify_fifos, &line);
                 self.mail.instance(&name, slot.spec.smtp_alert, to);
                 if let Some(l) = &mut self.lvs_sync {
                     l.on_state(&name, from, to);

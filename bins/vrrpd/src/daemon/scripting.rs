@@ -258,6 +258,7 @@ fn check_notify(ck: &mut Checker, who: &str, n: &mut crate::spec::mapping::Notif
         ("notify_fault", &mut n.fault),
         ("notify_stop", &mut n.stop),
         ("notify", &mut n.generic),
+        ("notify_deleted", &mut n.deleted),
     ] {
         ck.check_cmd(&format!("{who} {kw}"), slot);
     }

@@ -7,7 +7,7 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (`notify_deleted`, `min_ttl`, script `user`, ...) are warnings.
+//! does not act on (`notify_master_rx_lower_pri`, `min_ttl`, script `user`, ...) are warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -113,6 +113,9 @@ pub struct NotifySpec {
     pub stop: Option<ScriptCmd>,
     /// `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
     pub generic: Option<ScriptCmd>,
+    /// `notify_deleted SCRIPT`: run when a reload removes the instance
+    /// (docs/keepalived.md §3.18).
+    pub deleted: Option<ScriptCmd>,
 }
 
 /// A notify FIFO (`notify_fifo` / `vrrp_notify_fifo` in global_defs).
@@ -159,6 +162,7 @@ impl NotifySpec {
             && self.fault.is_none()
             && self.stop.is_none()
             && self.generic.is_none()
+            && self.deleted.is_none()
     }
 }
 
@@ -230,13 +234,16 @@ pub struct InstanceSpec<C = InstanceConfig> {
     /// `dynamic_interfaces`: a missing interface (or source address) leaves the
     /// instance in FAULT until it appears, instead of refusing the configuration.
     pub dynamic: bool,
-    /// No source address was found (only with `dynamic`): the instance waits
-    /// in FAULT, `config.primary_address` is unspecified meanwhile (keepalived:
-    /// "entering FAULT state (no IPv4 address for interface)").
+    /// No source address was found on an existing interface (or, with
+    /// `dynamic`, on one still missing), or with `dynamic` a virtual address's
+    /// `dev` does not exist: the instance waits in FAULT; without a
+    /// source address `config.primary_address` is unspecified meanwhile
+    /// (keepalived: "entering FAULT state (no IPv4 address for interface)",
+    /// "(interface X down)").
     pub primary_missing: bool,
     /// `notify_deleted` is written (script or not): an instance removed by a
-    /// reload is notified as DELETED instead of FAULT (only the e-mail acts
-    /// on it; its script is warned about).
+    /// reload is notified as DELETED instead of FAULT (scripts, FIFOs and
+    /// e-mail; see `daemon::deleted`).
     pub notify_deleted: bool,
     /// `promote_secondaries`: the interface's `promote_secondaries` sysctl
     /// is set while vrrpd runs (never with a VMAC, which has it anyway).
@@ -410,8 +417,9 @@ pub struct Mapped {
     pub snmp: Option<crate::spec::snmp::SnmpSpec>,
     /// Sync groups whose `smtp_alert` (or its global default) is on.
     pub group_smtp_alert: std::collections::BTreeSet<String>,
-    /// With `dynamic_interfaces`: the configuration, mapped again when an
-    /// interface or address appears.
+    /// With `dynamic_interfaces`, or when an instance waits for its source
+    /// address: the configuration, mapped again when an interface or address
+    /// appears.
     pub dynamic: Option<std::sync::Arc<Config>>,
     /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start
     /// whatever the instances' states, removed at exit.
@@ -442,6 +450,12 @@ impl Mapped {
 pub trait AddressResolver {
     /// The primary address of `interface` for `family`, if it has one.
     fn primary(&self, interface: Option<&str>, family: Family) -> Option<IpAddr>;
+
+    /// Whether an interface of that name exists; `None` when the resolver
+    /// does not know the host's interfaces (the simulator, `-t`).
+    fn has_interface(&self, _name: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// Maps every `vrrp_instance` and `vrrp_sync_group` of `cfg`. Returns the
@@ -476,6 +490,11 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         if let Some(spec) = map_instance(vi, cfg, resolver, &mut diags) {
             out.instances.push(spec);
         }
+    }
+    // An instance waiting for its source address is mapped again when an
+    // address appears, with or without dynamic_interfaces.
+    if out.dynamic.is_none() && out.instances.iter().any(|i| i.primary_missing) {
+        out.dynamic = Some(std::sync::Arc::new(cfg.clone()));
     }
     out.lvs_sync = crate::spec::lvs_sync::resolve(cfg, &out.instances, &mut diags);
     // Duplicate (interface, family, vrid) in multicast mode cannot both run.
@@ -1327,18 +1346,21 @@ pub fn map_instance(
         Some(p) => p.value,
         None => false,
     };
-    for s in [&vi.notify_deleted, &vi.notify_master_rx_lower_pri]
-        .into_iter()
-        .flatten()
-    {
+    if let Some(s) = &vi.notify_master_rx_lower_pri {
         diags.push(ignored(s.span, "this notify script"));
     }
+    // `notify_deleted` alone (no script) only changes what a removal reports.
+    let deleted = vi
+        .notify_deleted
+        .clone()
+        .filter(|s| !s.value.command.is_empty());
     let notify = NotifySpec {
         master: script_cmd(&vi.notify_master, diags),
         backup: script_cmd(&vi.notify_backup, diags),
         fault: script_cmd(&vi.notify_fault, diags),
         stop: script_cmd(&vi.notify_stop, diags),
         generic: script_cmd(&vi.notify, diags),
+        deleted: script_cmd(&deleted, diags),
     };
     let notify = (!notify.is_empty()).then(|| Box::new(notify));
 
@@ -1415,7 +1437,26 @@ pub fn map_instance(
     // error then; the instance waits in FAULT).
     let dynamic = dynamic_interfaces(g);
     let found = src_override.or_else(|| resolver.primary(interface.as_deref(), family));
-    let primary_missing = found.is_none() && dynamic && interface.is_some();
+    // A virtual address on an interface that does not exist: refused, or
+    // with dynamic_interfaces the instance waits in FAULT as for an address.
+    // The instance is still counted (the error refuses the whole file).
+    let mut dev_errors = Vec::new();
+    let vip_dev_missing = crate::spec::vip_dev::check(
+        vi.virtual_ipaddress
+            .iter()
+            .chain(&vi.virtual_ipaddress_excluded),
+        resolver,
+        dynamic,
+        &mut dev_errors,
+    );
+    // Without dynamic_interfaces too when the interface exists but has no
+    // such address (an IPv6 instance on an interface without a link-local
+    // address): keepalived's set_vrrp_src_addr leaves the source unset and
+    // the instance waits in FAULT ("no IPv6 address for interface").
+    let primary_missing = found.is_none()
+        && interface
+            .as_deref()
+            .is_some_and(|i| dynamic || resolver.has_interface(i) == Some(true));
     let primary = match found {
         Some(a) => a,
         None if primary_missing => match family {
@@ -1488,8 +1529,10 @@ pub fn map_instance(
         ));
     }
     if diags.iter().filter(|d| d.is_error()).count() > errors_before {
+        diags.extend(dev_errors);
         return None;
     }
+    diags.extend(dev_errors);
     let garp_extra_if = garp_extra_if(vi, g, &vips, &excluded_vips, interface.as_deref());
     Some(InstanceSpec {
         config,
@@ -1507,7 +1550,7 @@ pub fn map_instance(
         dont_track_primary: vi.dont_track_primary.as_ref().is_some_and(|b| b.value),
         config_fault,
         dynamic,
-        primary_missing,
+        primary_missing: primary_missing || vip_dev_missing,
         notify_deleted: vi.notify_deleted.is_some(),
         promote_secondaries,
         garp_extra_if,
@@ -2478,6 +2521,39 @@ mod tests {
         assert!(p.config.global_defs.allow_if_changes.is_some());
         let (m, _) = map_config(&p.config, &SimResolver { node: 3 });
         assert!(!m.instances[0].primary_missing, "found when it exists");
+    }
+
+    /// keepalived `set_vrrp_src_addr`: an existing interface without a
+    /// link-local address leaves an IPv6 instance waiting in FAULT, without
+    /// `dynamic_interfaces` too; an unknown interface is still refused.
+    #[test]
+    fn an_interface_without_link_local_leaves_an_ipv6_instance_waiting() {
+        struct Eth0V4;
+        impl AddressResolver for Eth0V4 {
+            fn primary(&self, _: Option<&str>, f: Family) -> Option<IpAddr> {
+                (f == Family::V4).then_some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))
+            }
+            fn has_interface(&self, name: &str) -> Option<bool> {
+                Some(name == "eth0")
+            }
+        }
+        let conf = |i: &str| {
+            format!(
+                "vrrp_instance A {{\n interface {i}\n virtual_router_id 1\n \
+                 virtual_ipaddress {{\n fd00::1\n }}\n}}\n\
+                 vrrp_instance B {{\n interface {i}\n virtual_router_id 2\n \
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        let p = parse_str("t.conf", &conf("eth0"), &LoadOptions::default());
+        let (m, d) = map_config(&p.config, &Eth0V4);
+        assert!(!d.iter().any(Diagnostic::is_error), "{d:?}");
+        assert!(m.instances[0].primary_missing && !m.instances[0].dynamic);
+        assert!(!m.instances[1].primary_missing);
+        assert!(m.dynamic.is_some(), "mapped again when an address appears");
+        let p = parse_str("t.conf", &conf("eth9"), &LoadOptions::default());
+        let (_, d) = map_config(&p.config, &Eth0V4);
+        assert!(d.iter().any(Diagnostic::is_error), "{d:?}");
     }
 
     #[test]

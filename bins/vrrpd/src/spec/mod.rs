@@ -16,7 +16,8 @@
 //! - [`mcast`]: the multicast group of an instance (`mcast_dst_ip`, `vrrp_mcast_group4/6`);
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances;
 //! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules;
-//! - [`snmp`]: the MIBs served over AgentX and the master's address.
+//! - [`snmp`]: the MIBs served over AgentX and the master's address;
+//! - [`vip_dev`]: a virtual address whose `dev` does not exist.
 
 pub mod accept;
 pub mod bfd;
@@ -31,4 +32,5 @@ pub mod snmp;
 pub mod strict;
 pub mod sync_group;
 pub mod track_process;
+pub mod vip_dev;
 pub mod vmac;

@@ -30,6 +30,7 @@ pub fn group_notify(sg: &VrrpSyncGroup, diags: &mut Vec<Diagnostic>) -> Option<N
         fault: script_cmd(&sg.notify_fault, diags),
         stop: script_cmd(&sg.notify_stop, diags),
         generic: script_cmd(&sg.notify, diags),
+        deleted: None,
     };
     (n != NotifySpec::default()).then_some(n)
 }

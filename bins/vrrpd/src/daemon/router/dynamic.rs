@@ -5,7 +5,10 @@
 //! configuration is mapped again against the interfaces as they are now and
 //! applied in place ([`Router::rebind`]): the waiting instance keeps its state
 //! and identity, gets its interface index and source address, and leaves
-//! FAULT as keepalived's does (BACKUP, then MASTER when nobody else is). An
+//! FAULT as keepalived's does (BACKUP, then MASTER when nobody else is). The
+//! same remapping serves an instance whose existing interface has no source
+//! address yet (an IPv6 instance without a link-local address), which waits in
+//! FAULT without `dynamic_interfaces` too (vrrp.c `set_vrrp_src_addr`). An
 //! interface deleted and created again (another index) is followed the same
 //! way, with or without `allow_if_changes`, as keepalived does.
 //!
