@@ -16,57 +16,43 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::netns::{Daemon, Lab, Running, skip_differential, wait_until};
+use common::shell as sh;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A router namespace `NAME` and its peer `NAME-p`, joined by a veth pair
 /// named `eth0` (router .1, peer .2), plus a down veth `trk` in the router;
-/// both namespaces and the temporary directory are deleted on drop.
+/// both namespaces and the temporary directory belong to a [`Lab`] and are
+/// deleted on drop.
 struct Link {
     ns: String,
     peer: String,
-    dir: PathBuf,
+    lab: Lab,
 }
 
 impl Link {
     fn new(name: String) -> Self {
-        let peer = format!("{name}-p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let link = Link {
-            ns: name.clone(),
-            peer: peer.clone(),
-            dir,
-        };
-        sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
-             ip -n {name} link add trk type veth peer name trk2 && \
-             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
-        ));
+        let mut lab = Lab::new(&name);
+        std::fs::set_permissions(&lab.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let ns = lab.add_ns(&name);
+        let peer = lab.add_ns(&format!("{name}-p"));
+        lab.veth(&ns, "eth0", &peer, "eth0");
+        lab.addr(&ns, "eth0", "10.9.0.1/24");
+        lab.addr(&peer, "eth0", "10.9.0.2/24");
+        sh(&format!("ip -n {ns} link add trk type veth peer name trk2"));
+        let link = Link { ns, peer, lab };
         // A notify script logging its arguments, and the FIFO's reader.
-        let log = link.dir.join("notify.log");
-        let fifo_log = link.dir.join("fifo.log");
-        link.script(
+        let log = link.lab.path("notify.log");
+        let fifo_log = link.lab.path("fifo.log");
+        link.lab.write_script(
             "n.sh",
             &format!("#!/bin/sh\necho \"$*\" >> {}\n", log.display()),
         );
-        link.script(
+        link.lab.write_script(
             "fifo.sh",
             &format!(
                 "#!/bin/sh\nwhile read -r l; do echo \"$l\" >> {}; done < \"$1\"\n",
@@ -76,14 +62,8 @@ impl Link {
         link
     }
 
-    fn script(&self, name: &str, text: &str) {
-        let p = self.dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-
     fn lines(&self, file: &str) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join(file))
+        std::fs::read_to_string(self.lab.path(file))
             .unwrap_or_default()
             .lines()
             .map(String::from)
@@ -95,41 +75,19 @@ impl Link {
     }
 
     fn conf(&self) -> PathBuf {
-        self.dir.join("k.conf")
+        self.lab.path("k.conf")
     }
 
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd with `conf`.
-    fn start(&self, conf: &str, vrrpd: bool) -> common::Kid {
-        std::fs::write(self.conf(), conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(self.conf())
-                .arg("--socket")
-                .arg(self.dir.join("o.sock"))
-                .arg("--dump-file")
-                .arg(self.dir.join("o.json"));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(self.conf())
-                .arg("-p")
-                .arg(self.dir.join("k.pid"))
-                .arg("-r")
-                .arg(self.dir.join("v.pid"));
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        common::Kid(child)
+    fn start(&self, conf: &str, vrrpd: bool) -> Running {
+        let daemon = Daemon::of(vrrpd);
+        let path = self.lab.write_conf("k", conf);
+        self.lab.start(&self.ns, daemon, &path, daemon.name())
     }
 
     /// tcpdump's text for the VRRP adverts seen by the peer.
     fn capture(&self) -> common::Kid {
-        let out = std::fs::File::create(self.dir.join("cap.txt")).unwrap();
+        let out = std::fs::File::create(self.lab.path("cap.txt")).unwrap();
         let child = Command::new("ip")
             .args([
                 "netns", "exec", &self.peer, "tcpdump", "-n", "-l", "-i", "eth0",
@@ -150,24 +108,8 @@ impl Link {
     }
 }
 
-impl Drop for Link {
-    fn drop(&mut self) {
-        for n in [&self.ns, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool) {
+    wait_until(Duration::from_secs(20), what, ok);
 }
 
 fn instance(dir: &std::path::Path, name: &str, vrid: u8, prio: u8, extra: &str) -> String {
@@ -183,7 +125,7 @@ fn instance(dir: &std::path::Path, name: &str, vrid: u8, prio: u8, extra: &str) 
 }
 
 fn config(link: &Link, all: bool, deleted: bool) -> String {
-    let d = link.dir.display();
+    let d = link.lab.dir.display();
     let deleted = if deleted {
         format!(" notify_deleted \"{d}/n.sh deleted\"")
     } else {
@@ -193,26 +135,22 @@ fn config(link: &Link, all: bool, deleted: bool) -> String {
         "global_defs {{\n router_id rm\n notify_fifo {d}/notify.fifo\n \
          notify_fifo_script {d}/fifo.sh\n}}\n"
     );
-    c += &instance(&link.dir, "VI_A", 81, 100, "");
+    c += &instance(&link.lab.dir, "VI_A", 81, 100, "");
     if all {
-        c += &instance(&link.dir, "VI_B", 82, 150, &deleted);
+        c += &instance(&link.lab.dir, "VI_B", 82, 150, &deleted);
         let tracked = format!("{deleted}\n track_interface {{\n  trk\n }}");
-        c += &instance(&link.dir, "VI_C", 83, 100, &tracked);
+        c += &instance(&link.lab.dir, "VI_C", 83, 100, &tracked);
     }
     c
 }
 
 fn differential(tag: &str, deleted: bool) {
-    if common::skip_netns_test("reload removal differential", None, "network namespaces") {
-        return;
-    }
-    if !have("keepalived") || !have("tcpdump") {
-        eprintln!("SKIPPED: reload removal differential needs keepalived and tcpdump");
+    if skip_differential("reload removal differential", &["keepalived", "tcpdump"]) {
         return;
     }
     let pid = std::process::id();
-    let k = Link::new(format!("fx-rk{tag}-{pid}"));
-    let o = Link::new(format!("fx-ro{tag}-{pid}"));
+    let k = Link::new(format!("nm-rr{tag}k-{pid}"));
+    let o = Link::new(format!("nm-rr{tag}o-{pid}"));
     let caps = [k.capture(), o.capture()];
     let mut daemons = Vec::new();
     for (l, vrrpd) in [(&k, false), (&o, true)] {
@@ -230,7 +168,7 @@ fn differential(tag: &str, deleted: bool) {
     ];
     for (l, d) in [&k, &o].into_iter().zip(&daemons) {
         std::fs::write(l.conf(), config(l, false, deleted)).unwrap();
-        sh(&format!("kill -HUP {}", d.0.id()));
+        d.signal("HUP");
     }
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who} released VI_B"), || {
@@ -248,7 +186,7 @@ fn differential(tag: &str, deleted: bool) {
     let (kz, oz) = (k.zero_priority_adverts(82), o.zero_priority_adverts(82));
     let kept = [&k, &o].map(|l| l.has_address("10.9.0.81"));
     for d in &mut daemons {
-        stop(d);
+        d.stop();
     }
     drop(caps);
     eprintln!("keepalived: {kn:?} {kf:?}\nvrrpd: {on:?} {of:?}");
@@ -258,16 +196,6 @@ fn differential(tag: &str, deleted: bool) {
     assert_eq!(kept, [true, true], "the kept Master keeps its VIP");
     assert!(kz >= 1, "keepalived sent no priority 0 advert");
     assert_eq!(oz, kz, "priority 0 adverts of the removed Master");
-}
-
-/// SIGTERM and a bounded wait (keepalived's VRRP child exits with it).
-fn stop(d: &mut common::Kid) {
-    sh(&format!("kill -TERM {}", d.0.id()));
-    let end = Instant::now() + Duration::from_secs(15);
-    while d.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// Without `notify_deleted`: FAULT for the removed Master, nothing for the

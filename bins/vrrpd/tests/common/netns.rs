@@ -52,6 +52,14 @@ impl Daemon {
         }
     }
 
+    /// The program run: keepalived from PATH or this build's vrrpd.
+    pub fn program(self) -> &'static str {
+        match self {
+            Daemon::Vrrpd => env!("CARGO_BIN_EXE_vrrpd"),
+            Daemon::Keepalived => "keepalived",
+        }
+    }
+
     /// "keepalived" or "vrrpd".
     pub fn name(self) -> &'static str {
         match self {
@@ -177,10 +185,7 @@ impl Lab {
     /// its pid files, control socket and dump file are `<tag>.*` in the lab
     /// directory. Standard output and error are left to the caller.
     pub fn command(&self, ns: Option<&str>, daemon: Daemon, conf: &Path, tag: &str) -> Command {
-        let program = match daemon {
-            Daemon::Vrrpd => env!("CARGO_BIN_EXE_vrrpd"),
-            Daemon::Keepalived => "keepalived",
-        };
+        let program = daemon.program();
         let mut cmd = match ns {
             Some(ns) => {
                 let mut c = Command::new("ip");
@@ -350,6 +355,65 @@ pub fn addresses(ns: &str, dev: &str) -> Value {
         out.push(a);
     }
     Value::Array(out)
+}
+
+/// (interface, address/prefix) of every global address of `ns`, sorted;
+/// `family` is empty or an `ip` family option such as "-4".
+pub fn global_addresses(ns: &str, family: &str) -> Vec<(String, String)> {
+    let text = shell(&format!("ip -n {ns} -j {family} addr show scope global"));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    for l in v.as_array().into_iter().flatten() {
+        for a in l["addr_info"].as_array().into_iter().flatten() {
+            // ip -j lists an empty object for an address it filtered out
+            if a.get("local").is_none() {
+                continue;
+            }
+            out.push((
+                l["ifname"].as_str().unwrap_or("").to_string(),
+                format!("{}/{}", a["local"].as_str().unwrap_or(""), a["prefixlen"]),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// One namespace in a [`Lab`] of its own (both named alike) with looped
+/// veth links (see [`Lab::looped_links`]); deleted on drop with the
+/// directory.
+pub struct Looped {
+    /// The namespace.
+    pub name: String,
+    /// Holds the namespace and the files.
+    pub lab: Lab,
+}
+
+impl Looped {
+    /// The namespace `name` with one looped link per entry of `addrs`.
+    pub fn new(name: &str, addrs: &[&str]) -> Looped {
+        let mut lab = Lab::new(name);
+        let name = lab.add_ns(name);
+        lab.looped_links(&name, addrs);
+        Looped { name, lab }
+    }
+
+    /// Writes `conf` to `k.conf` and starts `daemon` on it, tagged with the
+    /// daemon's name (see [`Lab::start`]).
+    pub fn start(&self, conf: &str, daemon: Daemon) -> Running {
+        let path = self.lab.write_conf("k", conf);
+        self.lab.start(&self.name, daemon, &path, daemon.name())
+    }
+
+    /// [`global_addresses`] of the namespace.
+    pub fn addresses(&self, family: &str) -> Vec<(String, String)> {
+        global_addresses(&self.name, family)
+    }
+
+    /// Runs `ip -n NS` with `args`.
+    pub fn ip(&self, args: &str) {
+        shell(&format!("ip -n {} {args}", self.name));
+    }
 }
 
 /// A router namespace and its peer `<router>-p` joined by a veth pair named
