@@ -4,8 +4,11 @@
 //! and where that master listens.
 //!
 //! * `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527), `enable_snmp_rfcv2`
-//!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. KEEPALIVED-MIB
-//!   (`enable_snmp_vrrp`) is not served and stays warned.
+//!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. `enable_snmp_vrrp` (or
+//!   `enable_snmp_keepalived`) serves KEEPALIVED-MIB's global scalars, as
+//!   keepalived's VRRP process does when no checker process serves them
+//!   (vrrp_snmp.c `vrrp_handles_global_oid`); its vrrp subtree is not served
+//!   yet and the keyword stays warned for that.
 //! * `enable_traps` sends those MIBs' notifications (keepalived
 //!   global_parser.c `trap_handler`).
 //! * `snmp_socket` takes net-snmp's transport syntax: `unix:PATH`, a path,
@@ -79,6 +82,9 @@ pub struct SnmpSpec {
     pub rfcv3: bool,
     /// Send the notifications of the MIBs served (`enable_traps`).
     pub traps: bool,
+    /// Serve KEEPALIVED-MIB's global scalars (`enable_snmp_vrrp`), with
+    /// these settings.
+    pub keepalived: Option<GlobalScalars>,
     /// `snmp_socket` was written in a form vrrpd cannot use (the default is
     /// used instead, and the runtime says so).
     pub unusable_socket: Option<String>,
@@ -88,7 +94,8 @@ pub struct SnmpSpec {
 pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
     let rfcv2 = g.enable_snmp_rfcv2.is_some();
     let rfcv3 = g.enable_snmp_rfcv3.is_some();
-    if !rfcv2 && !rfcv3 {
+    let keepalived = g.enable_snmp_vrrp.is_some().then(|| global_scalars(g));
+    if !rfcv2 && !rfcv3 && keepalived.is_none() {
         return None;
     }
     let written = g.snmp_socket.as_ref().map(|s| &s.value);
@@ -99,11 +106,70 @@ pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
         rfcv2,
         rfcv3,
         traps: g.enable_traps.is_some(),
+        keepalived,
         unusable_socket: match parsed {
             Some(None) => written.cloned(),
             _ => None,
         },
     })
+}
+
+/// The `global_defs` settings KEEPALIVED-MIB's global scalars show
+/// (core/snmp.c `snmp_scalar`), as written; the daemon fills in the host's
+/// defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GlobalScalars {
+    /// `router_id` (default: the host name).
+    pub router_id: Option<String>,
+    /// `smtp_server` host (an address or a name) and port (default 25).
+    pub smtp_server: Option<(String, u16)>,
+    /// `smtp_connect_timeout` in seconds (default 30 with a server, else 0).
+    pub smtp_timeout: Option<u64>,
+    /// `notification_email_from` (default `USER@HOST` with a server).
+    pub email_from: Option<String>,
+    /// `notification_email` addresses, in order.
+    pub emails: Vec<String>,
+    /// `no_email_faults`.
+    pub no_email_faults: bool,
+    /// `smtp_alert`, `smtp_alert_vrrp`, `smtp_alert_checker` (unset: None).
+    pub smtp_alert: [Option<bool>; 3],
+    /// `enable_traps`.
+    pub traps: bool,
+    /// `dynamic_interfaces`.
+    pub dynamic_interfaces: bool,
+    /// `lvs_flush`.
+    pub lvs_flush: bool,
+    /// `lvs_flush_onstop`.
+    pub lvs_flush_onstop: bool,
+}
+
+fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
+    let flag = |o: &Option<keepalived_conf::Spanned<bool>>| o.as_ref().is_some_and(|s| s.value);
+    let opt = |o: &Option<keepalived_conf::Spanned<bool>>| o.as_ref().map(|s| s.value);
+    GlobalScalars {
+        router_id: g.router_id.as_ref().map(|s| s.value.clone()),
+        smtp_server: g
+            .smtp_server
+            .as_ref()
+            .map(|s| (s.value.host.clone(), s.value.port.unwrap_or(25))),
+        smtp_timeout: g.smtp_connect_timeout.as_ref().map(|d| d.value.as_secs()),
+        email_from: g.notification_email_from.as_ref().map(|s| s.value.clone()),
+        emails: g
+            .notification_email
+            .iter()
+            .map(|s| s.value.clone())
+            .collect(),
+        no_email_faults: flag(&g.no_email_faults),
+        smtp_alert: [
+            opt(&g.smtp_alert),
+            opt(&g.smtp_alert_vrrp),
+            opt(&g.smtp_alert_checker),
+        ],
+        traps: g.enable_traps.is_some(),
+        dynamic_interfaces: flag(&g.dynamic_interfaces),
+        lvs_flush: flag(&g.lvs_flush),
+        lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
+    }
 }
 
 #[cfg(test)]
@@ -143,11 +209,18 @@ mod tests {
     }
 
     #[test]
-    fn enabled_by_rfc_rfcv2_or_rfcv3_only() {
-        assert_eq!(
-            snmp_spec(&globals("global_defs {\n enable_snmp_vrrp\n}\n")),
-            None
-        );
+    fn enabled_by_rfc_rfcv2_rfcv3_or_vrrp() {
+        let s = snmp_spec(&globals(
+            "global_defs {\n enable_snmp_keepalived\n router_id r\n smtp_server 10.0.0.9\n \
+             smtp_alert_vrrp false\n notification_email {\n a@b\n c@d\n }\n}\n",
+        ))
+        .unwrap();
+        assert!(!s.rfcv2 && !s.rfcv3);
+        let k = s.keepalived.unwrap();
+        assert_eq!(k.router_id.as_deref(), Some("r"));
+        assert_eq!(k.smtp_server, Some(("10.0.0.9".into(), 25)));
+        assert_eq!(k.smtp_alert, [None, Some(false), None]);
+        assert_eq!(k.emails, ["a@b", "c@d"]);
         assert_eq!(
             snmp_spec(&globals("global_defs {\n router_id a\n}\n")),
             None

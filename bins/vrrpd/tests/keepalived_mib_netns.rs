@@ -1,0 +1,218 @@
+//! KEEPALIVED-MIB (`enable_snmp_vrrp`) served over AgentX, against
+//! keepalived 2.2.7 (root, network namespaces, keepalived, snmpd and
+//! snmpwalk installed; else `SKIPPED:`).
+//!
+//! Two namespaces, one running keepalived and one this build's vrrpd, each
+//! with a veth pair (`eth0`/`eth1`) and its own snmpd (AgentX master on a
+//! unix socket in a temporary directory, SNMP on 127.0.0.1 inside the
+//! namespace). The same config in both: global settings that the global
+//! scalars show (router id, SMTP server, sender, two addresses, alerts,
+//! traps), a sync group of two instances with VIPs and an excluded VIP.
+//! `snmpwalk -v2c -On` of KEEPALIVED-MIB's global subtree must be equal once
+//! the version string (each daemon's own) is normalised.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{have, shell as sh};
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SNMP_PORT: u16 = 11161;
+const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
+
+/// A namespace with snmpd and one daemon; deleted on drop.
+struct Setup {
+    ns: String,
+    dir: PathBuf,
+    kids: Vec<common::Kid>,
+}
+
+impl Setup {
+    fn new(ns: String) -> Self {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &ns])
+            .stderr(Stdio::null())
+            .status();
+        let dir = std::env::temp_dir().join(&ns);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = Setup {
+            ns: ns.clone(),
+            dir,
+            kids: Vec::new(),
+        };
+        sh(&format!(
+            "ip netns add {ns} && \
+             ip -n {ns} link add eth0 type veth peer name eth1 && \
+             ip -n {ns} link set eth0 address 02:00:00:5e:aa:01 && \
+             ip -n {ns} addr add 10.9.0.1/24 dev eth0 && \
+             ip -n {ns} link set eth0 up && ip -n {ns} link set eth1 up && \
+             ip -n {ns} link set lo up"
+        ));
+        s
+    }
+
+    fn agentx(&self) -> PathBuf {
+        self.dir.join("agentx")
+    }
+
+    fn snmpd(&mut self) {
+        let sock = self.agentx();
+        let conf = self.dir.join("snmpd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
+                 master agentx\nagentxsocket unix:{}\n",
+                sock.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns, "snmpd", "-f", "-Lf"])
+            .arg(self.dir.join("snmpd.log"))
+            .arg("-C")
+            .arg("-c")
+            .arg(&conf)
+            .env("SNMP_PERSISTENT_DIR", &self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.kids.push(common::Kid(child));
+        let end = Instant::now() + Duration::from_secs(10);
+        while !sock.exists() {
+            assert!(Instant::now() < end, "snmpd made no AgentX socket in 10 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn daemon(&mut self, conf: &str, vrrpd: bool) {
+        let path = self.dir.join("daemon.conf");
+        std::fs::write(&path, conf).unwrap();
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.ns]);
+        if vrrpd {
+            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
+                .arg("-f")
+                .arg(&path)
+                .arg("--socket")
+                .arg(self.dir.join("vrrpd.sock"))
+                .arg("--dump-file")
+                .arg(self.dir.join("vrrpd.json"));
+        } else {
+            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
+                .arg(&path)
+                .arg("-p")
+                .arg(self.dir.join("k.pid"))
+                .arg("-r")
+                .arg(self.dir.join("v.pid"));
+        }
+        let log = std::fs::File::create(self.dir.join("daemon.log")).unwrap();
+        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
+        self.kids.push(common::Kid(child));
+    }
+
+    fn walk(&self, root: &str) -> Vec<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &self.ns, "snmpwalk", "-v2c", "-c", "public",
+            ])
+            .args(["-On", "-t", "2", "-r", "1"])
+            .arg(format!("127.0.0.1:{SNMP_PORT}"))
+            .arg(root)
+            .env("SNMP_PERSISTENT_DIR", &self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with(root))
+            .map(|l| {
+                if l.starts_with(&format!("{GLOBAL}.1.0 = ")) {
+                    format!("{GLOBAL}.1.0 = VERSION")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        self.kids.clear();
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
+        if std::thread::panicking() {
+            eprintln!("logs kept in {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn config(sock: &std::path::Path) -> String {
+    format!(
+        "global_defs {{\n router_id snmp-test\n enable_snmp_vrrp\n enable_traps\n \
+         snmp_socket unix:{}\n notification_email {{\n  a@b.c\n  d@e.f\n }}\n \
+         notification_email_from x@y.z\n smtp_server 10.9.0.9 2525\n smtp_connect_timeout 12\n \
+         smtp_alert_vrrp false\n dynamic_interfaces\n lvs_flush\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  V1\n  V2\n }}\n}}\n\
+         vrrp_instance V1 {{\n state MASTER\n interface eth0\n virtual_router_id 51\n \
+         priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.100/32\n }}\n \
+         virtual_ipaddress_excluded {{\n  10.9.0.200/32\n }}\n}}\n\
+         vrrp_instance V2 {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n",
+        sock.display()
+    )
+}
+
+/// Walks `root` until it has at least `min` lines, for at most 20 s.
+fn walk_until(s: &Setup, root: &str, min: usize) -> Vec<String> {
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let w = s.walk(root);
+        if w.len() >= min || Instant::now() > end {
+            return w;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn keepalived_mib_global_scalars_equal_keepalived() {
+    if common::skip_netns_test(
+        "KEEPALIVED-MIB differential",
+        Some("VRRPD_NETNS_TESTS"),
+        "namespaces",
+    ) {
+        return;
+    }
+    for tool in ["keepalived", "snmpd", "snmpwalk", "ip"] {
+        if !have(tool) {
+            eprintln!("SKIPPED: {tool} not installed");
+            return;
+        }
+    }
+    let pid = std::process::id();
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let mut s = Setup::new(format!("km-kmib{}-{pid}", if vrrpd { "v" } else { "k" }));
+        s.snmpd();
+        let conf = config(&s.agentx());
+        s.daemon(&conf, vrrpd);
+        walks.push(walk_until(&s, GLOBAL, 20));
+    }
+    let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived global walk:\n{}", k.join("\n"));
+    assert!(k.len() >= 20, "short keepalived walk: {k:?}");
+    assert!(
+        k.contains(&format!("{GLOBAL}.3.5.1.2.2 = STRING: \"d@e.f\"")),
+        "{k:?}"
+    );
+    assert_eq!(v, k, "global walks differ (left vrrpd, right keepalived)");
+}
