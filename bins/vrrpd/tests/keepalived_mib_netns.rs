@@ -9,7 +9,9 @@
 //! scalars show (router id, SMTP server, sender, two addresses, alerts,
 //! traps), a sync group of two instances with VIPs and an excluded VIP.
 //! `snmpwalk -v2c -On` of KEEPALIVED-MIB's global subtree must be equal once
-//! the version string (each daemon's own) is normalised.
+//! the version string (each daemon's own) is normalised; so must the walks
+//! of vrrpSyncGroupTable (once the group is Master) and
+//! vrrpSyncGroupMemberTable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,6 +25,8 @@ use std::time::{Duration, Instant};
 
 const SNMP_PORT: u16 = 11161;
 const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
+const SYNC_GROUPS: &str = ".1.3.6.1.4.1.9586.100.5.2.1";
+const MEMBERS: &str = ".1.3.6.1.4.1.9586.100.5.2.2";
 
 /// A namespace with snmpd and one daemon; deleted on drop.
 struct Setup {
@@ -161,7 +165,8 @@ fn config(sock: &std::path::Path) -> String {
          snmp_socket unix:{}\n notification_email {{\n  a@b.c\n  d@e.f\n }}\n \
          notification_email_from x@y.z\n smtp_server 10.9.0.9 2525\n smtp_connect_timeout 12\n \
          smtp_alert_vrrp false\n dynamic_interfaces\n lvs_flush\n}}\n\
-         vrrp_sync_group G {{\n group {{\n  V1\n  V2\n }}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  V1\n  V2\n }}\n \
+         notify_master \"/bin/echo master\"\n notify_stop /bin/true\n}}\n\
          vrrp_instance V1 {{\n state MASTER\n interface eth0\n virtual_router_id 51\n \
          priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.100/32\n }}\n \
          virtual_ipaddress_excluded {{\n  10.9.0.200/32\n }}\n}}\n\
@@ -171,12 +176,12 @@ fn config(sock: &std::path::Path) -> String {
     )
 }
 
-/// Walks `root` until it has at least `min` lines, for at most 20 s.
-fn walk_until(s: &Setup, root: &str, min: usize) -> Vec<String> {
+/// Walks `root` until `ready` holds, for at most 20 s.
+fn walk_until(s: &Setup, root: &str, ready: &dyn Fn(&[String]) -> bool) -> Vec<String> {
     let end = Instant::now() + Duration::from_secs(20);
     loop {
         let w = s.walk(root);
-        if w.len() >= min || Instant::now() > end {
+        if ready(&w) || Instant::now() > end {
             return w;
         }
         std::thread::sleep(Duration::from_millis(500));
@@ -184,7 +189,7 @@ fn walk_until(s: &Setup, root: &str, min: usize) -> Vec<String> {
 }
 
 #[test]
-fn keepalived_mib_global_scalars_equal_keepalived() {
+fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
     if common::skip_netns_test(
         "KEEPALIVED-MIB differential",
         Some("VRRPD_NETNS_TESTS"),
@@ -205,9 +210,33 @@ fn keepalived_mib_global_scalars_equal_keepalived() {
         s.snmpd();
         let conf = config(&s.agentx());
         s.daemon(&conf, vrrpd);
-        walks.push(walk_until(&s, GLOBAL, 20));
+        let global = walk_until(&s, GLOBAL, &|w| w.len() >= 20);
+        // both instances Master (alone on the link), so the group too
+        let master = format!("{SYNC_GROUPS}.1.3.1 = INTEGER: 2");
+        let groups = walk_until(&s, SYNC_GROUPS, &|w| w.contains(&master));
+        let members = walk_until(&s, MEMBERS, &|w| w.len() >= 2);
+        walks.push((global, groups, members));
     }
     let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived sync group walk:\n{}", k.1.join("\n"));
+    eprintln!("keepalived member walk:\n{}", k.2.join("\n"));
+    assert!(k.1.len() >= 6, "short keepalived group walk: {:?}", k.1);
+    assert_eq!(
+        v.1, k.1,
+        "sync group walks differ (left vrrpd, right keepalived)"
+    );
+    assert_eq!(
+        k.2,
+        [
+            format!("{MEMBERS}.1.2.1.1 = STRING: \"V1\""),
+            format!("{MEMBERS}.1.2.1.2 = STRING: \"V2\"")
+        ]
+    );
+    assert_eq!(
+        v.2, k.2,
+        "member walks differ (left vrrpd, right keepalived)"
+    );
+    let (k, v) = (&k.0, &v.0);
     eprintln!("keepalived global walk:\n{}", k.join("\n"));
     assert!(k.len() >= 20, "short keepalived walk: {k:?}");
     assert!(

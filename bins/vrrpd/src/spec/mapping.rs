@@ -448,7 +448,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         firewall: firewall_settings(&cfg.global_defs, &mut diags),
         firewall_table_written: written_table(&cfg.global_defs),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
-        snmp: crate::spec::snmp::snmp_spec(&cfg.global_defs),
+        snmp: crate::spec::snmp::snmp_spec_of(cfg),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
         ..Mapped::default()
     };

@@ -7,15 +7,16 @@
 //!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. `enable_snmp_vrrp` (or
 //!   `enable_snmp_keepalived`) serves KEEPALIVED-MIB's global scalars, as
 //!   keepalived's VRRP process does when no checker process serves them
-//!   (vrrp_snmp.c `vrrp_handles_global_oid`); its vrrp subtree is not served
-//!   yet and the keyword stays warned for that.
+//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group tables of
+//!   its vrrp subtree; the rest of that subtree is not served yet and the
+//!   keyword stays warned for that.
 //! * `enable_traps` sends those MIBs' notifications (keepalived
 //!   global_parser.c `trap_handler`).
 //! * `snmp_socket` takes net-snmp's transport syntax: `unix:PATH`, a path,
 //!   `tcp:HOST:PORT` or `HOST:PORT`; the first one written counts, as in
 //!   keepalived. The default is net-snmp's `/var/agentx/master`.
 
-use keepalived_conf::GlobalDefs;
+use keepalived_conf::{Config, GlobalDefs};
 
 /// net-snmp's default AgentX master socket.
 pub const DEFAULT_SOCKET: &str = "/var/agentx/master";
@@ -141,6 +142,76 @@ pub struct GlobalScalars {
     pub lvs_flush: bool,
     /// `lvs_flush_onstop`.
     pub lvs_flush_onstop: bool,
+    /// The sync groups, in config order (vrrpSyncGroupTable).
+    pub sync_groups: Vec<SyncGroupSpec>,
+}
+
+/// One `vrrp_sync_group` as vrrpSyncGroupTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_syncgroup`, `vrrp_snmp_syncgroupmember`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncGroupSpec {
+    /// The group's name.
+    pub name: String,
+    /// Its instances, in the order written.
+    pub members: Vec<String>,
+    /// `smtp_alert`, else `smtp_alert_vrrp`, else `smtp_alert`, else false.
+    pub smtp_alert: bool,
+    /// Some notify script is set.
+    pub notify_exec: bool,
+    /// `sync_group_tracking_weight`.
+    pub tracking_weight: bool,
+    /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
+    /// `notify` command lines.
+    pub scripts: [Option<String>; 5],
+}
+
+/// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
+/// and, with `enable_snmp_vrrp`, its sync groups (only the instances that
+/// exist; groups left with fewer than two are dropped, as keepalived drops
+/// them: vrrp_parser.c/vrrp_data.c checks of sync groups).
+pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
+    let mut spec = snmp_spec(&cfg.global_defs)?;
+    if let Some(k) = &mut spec.keepalived {
+        let g = &cfg.global_defs;
+        let global_alert = g
+            .smtp_alert_vrrp
+            .as_ref()
+            .or(g.smtp_alert.as_ref())
+            .is_some_and(|s| s.value);
+        for sg in &cfg.vrrp_sync_groups {
+            let members: Vec<String> = sg
+                .group
+                .iter()
+                .filter(|m| cfg.vrrp_instances.iter().any(|i| i.name.value == m.value))
+                .map(|m| m.value.clone())
+                .collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
+                s.as_ref().map(|s| s.value.command.clone())
+            };
+            let scripts = [
+                cmd(&sg.notify_master),
+                cmd(&sg.notify_backup),
+                cmd(&sg.notify_fault),
+                cmd(&sg.notify_stop),
+                cmd(&sg.notify),
+            ];
+            k.sync_groups.push(SyncGroupSpec {
+                name: sg.name.value.clone(),
+                members,
+                smtp_alert: sg.smtp_alert.as_ref().map_or(global_alert, |s| s.value),
+                notify_exec: scripts.iter().any(Option::is_some),
+                tracking_weight: sg
+                    .sync_group_tracking_weight
+                    .as_ref()
+                    .is_some_and(|s| s.value),
+                scripts,
+            });
+        }
+    }
+    Some(spec)
 }
 
 fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
@@ -169,6 +240,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         dynamic_interfaces: flag(&g.dynamic_interfaces),
         lvs_flush: flag(&g.lvs_flush),
         lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
+        sync_groups: Vec::new(),
     }
 }
 

@@ -134,6 +134,7 @@ fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
     }
     if spec.keepalived.is_some() {
         r.push(Registration::new(Oid::from(keepalived::GLOBAL_ROOT)));
+        r.push(Registration::new(Oid::from(keepalived::VRRP_ROOT)));
     }
     r
 }
@@ -277,6 +278,7 @@ impl Agent {
             }
             if let Some(g) = &self.spec.keepalived {
                 keepalived::add(&mut table, g);
+                keepalived::add_sync_groups(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }

@@ -1,8 +1,9 @@
-//! KEEPALIVED-MIB's global scalars (`keepalived.global`,
-//! 1.3.6.1.4.1.9586.100.5.1), served with `enable_snmp_vrrp` as
-//! keepalived's VRRP process serves them when no checker process does
-//! (vrrp_snmp.c `vrrp_handles_global_oid`; values as core/snmp.c
-//! `snmp_scalar` and `snmp_mail` give them).
+//! KEEPALIVED-MIB served with `enable_snmp_vrrp`: the global scalars
+//! (`keepalived.global`, 1.3.6.1.4.1.9586.100.5.1), as keepalived's VRRP
+//! process serves them when no checker process does (vrrp_snmp.c
+//! `vrrp_handles_global_oid`; values as core/snmp.c `snmp_scalar` and
+//! `snmp_mail` give them), and the sync group tables of the vrrp subtree
+//! (vrrp_snmp.c `vrrp_snmp_syncgroup`, `vrrp_snmp_syncgroupmember`).
 
 use std::net::IpAddr;
 
@@ -10,10 +11,107 @@ use agentx_subagent::{Oid, Value};
 
 use super::mib::{Table, truth};
 use crate::daemon::mail::{local_name, user_name};
-use crate::spec::snmp::GlobalScalars;
+use crate::daemon::status::Snapshot;
+use crate::spec::snmp::{GlobalScalars, SyncGroupSpec};
 
 /// `KEEPALIVED-MIB::global`.
 pub const GLOBAL_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 1];
+
+/// `KEEPALIVED-MIB::vrrp`.
+pub const VRRP_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
+
+/// keepalived's state numbers (vrrp_snmp.c `vrrp_snmp_state`): init(0),
+/// backup(1), master(2), fault(3).
+fn state_number(state: &str) -> i32 {
+    match state {
+        "BACKUP" => 1,
+        "MASTER" => 2,
+        "FAULT" => 3,
+        _ => 0,
+    }
+}
+
+/// A sync group's state from its members' (they move together; while
+/// they do, the first of fault, master, backup any member is in).
+fn group_state(g: &SyncGroupSpec, snap: &Snapshot) -> i32 {
+    let states: Vec<i32> = g
+        .members
+        .iter()
+        .filter_map(|m| snap.instances.iter().find(|i| &i.name == m))
+        .map(|i| state_number(i.state))
+        .collect();
+    [3, 2, 1]
+        .into_iter()
+        .find(|s| states.contains(s))
+        .unwrap_or(0)
+}
+
+/// The executable a script's first word names, as keepalived resolves it
+/// (a name without `/` looked up in `PATH`, then symbolic links resolved);
+/// the word as written when nothing is found.
+fn resolve_program(word: &str) -> String {
+    let found = if word.contains('/') {
+        Some(std::path::PathBuf::from(word))
+    } else {
+        std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(word))
+                .find(|f| f.is_file())
+        })
+    };
+    found
+        .and_then(|f| std::fs::canonicalize(f).ok())
+        .map_or_else(|| word.to_string(), |p| p.display().to_string())
+}
+
+/// A notify script as keepalived shows it (notify.c `cmd_str_r`): every
+/// argument in single quotes, the program resolved; a first word that is
+/// only a shell redirection stays unquoted.
+fn script_text(command: &str) -> String {
+    let Ok(mut args) = keepalived_conf::command::split_config_command(command) else {
+        return command.to_string();
+    };
+    if let Some(first) = args.first_mut()
+        && !first.starts_with(['<', '>'])
+    {
+        *first = format!("'{}'", resolve_program(first));
+    }
+    for a in args.iter_mut().skip(1) {
+        *a = format!("'{a}'");
+    }
+    args.join(" ")
+}
+
+/// Adds vrrpSyncGroupTable (index: the group's position, from 1) and
+/// vrrpSyncGroupMemberTable (index: group, member position) to `t`.
+pub fn add_sync_groups(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[1, 1, c]);
+    for c in 2..=11 {
+        t.declare(&col(c));
+    }
+    let member = root.child(&[2, 1, 2]);
+    t.declare(&member);
+    for (gi, sg) in g.sync_groups.iter().enumerate() {
+        let gi = u32::try_from(gi + 1).unwrap_or(u32::MAX);
+        t.insert(&col(2), &[gi], text(&sg.name));
+        t.insert(&col(3), &[gi], Value::Integer(group_state(sg, snap)));
+        t.insert(&col(4), &[gi], truth(sg.smtp_alert));
+        t.insert(&col(5), &[gi], truth(sg.notify_exec));
+        // master(6), backup(7), fault(8), notify(9), stop(11)
+        for (c, s) in [6, 7, 8, 11, 9].into_iter().zip(&sg.scripts) {
+            if let Some(s) = s {
+                t.insert(&col(c), &[gi], text(&script_text(s)));
+            }
+        }
+        t.insert(&col(10), &[gi], truth(sg.tracking_weight));
+        for (mi, m) in sg.members.iter().enumerate() {
+            let mi = u32::try_from(mi + 1).unwrap_or(u32::MAX);
+            t.insert(&member, &[gi, mi], text(m));
+        }
+    }
+}
 
 /// What `version` shows: this daemon's name and version where keepalived
 /// shows its own (`version_string`).
@@ -114,6 +212,15 @@ pub fn add(t: &mut Table, g: &GlobalScalars) {
 mod tests {
     use super::*;
     use agentx_subagent::MibView;
+
+    #[test]
+    fn scripts_quoted_as_keepalived_shows_them() {
+        assert_eq!(
+            script_text("/nonexistent/x a 'b c'"),
+            "'/nonexistent/x' 'a' 'b c'"
+        );
+        assert_eq!(script_text(">/tmp/f"), ">/tmp/f");
+    }
 
     fn get(t: &Table, sub: &str) -> Value {
         t.get(&format!("1.3.6.1.4.1.9586.100.5.1.{sub}").parse().unwrap())
