@@ -11,7 +11,9 @@
 //! `snmpwalk -v2c -On` of KEEPALIVED-MIB's global subtree must be equal once
 //! the version string (each daemon's own) is normalised; so must the walks
 //! of vrrpSyncGroupTable (once the group is Master) and
-//! vrrpSyncGroupMemberTable.
+//! vrrpSyncGroupMemberTable, and of vrrpInstanceTable once every instance
+//! is Master (a third instance, VRRPv3 outside the group, with tracking,
+//! notify scripts and the other settings the table shows).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -27,6 +29,7 @@ const SNMP_PORT: u16 = 11161;
 const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
 const SYNC_GROUPS: &str = ".1.3.6.1.4.1.9586.100.5.2.1";
 const MEMBERS: &str = ".1.3.6.1.4.1.9586.100.5.2.2";
+const INSTANCES: &str = ".1.3.6.1.4.1.9586.100.5.2.3";
 
 /// A namespace with snmpd and one daemon; deleted on drop.
 struct Setup {
@@ -171,7 +174,12 @@ fn config(sock: &std::path::Path) -> String {
          priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.100/32\n }}\n \
          virtual_ipaddress_excluded {{\n  10.9.0.200/32\n }}\n}}\n\
          vrrp_instance V2 {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
-         priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n",
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n\
+         vrrp_instance V3 {{\n state BACKUP\n interface eth0\n virtual_router_id 53\n \
+         version 3\n priority 120\n advert_int 0.5\n accept\n promote_secondaries\n \
+         preempt_delay 2\n garp_master_delay 3\n smtp_alert\n \
+         track_interface {{\n  eth1\n }}\n notify_master \"/bin/echo v3 master\"\n \
+         notify /bin/true\n virtual_ipaddress {{\n  10.9.0.103/32\n }}\n}}\n",
         sock.display()
     )
 }
@@ -215,7 +223,9 @@ fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
         let master = format!("{SYNC_GROUPS}.1.3.1 = INTEGER: 2");
         let groups = walk_until(&s, SYNC_GROUPS, &|w| w.contains(&master));
         let members = walk_until(&s, MEMBERS, &|w| w.len() >= 2);
-        walks.push((global, groups, members));
+        let v3 = format!("{INSTANCES}.1.4.3 = INTEGER: 2");
+        let instances = walk_until(&s, INSTANCES, &|w| w.contains(&v3));
+        walks.push((global, groups, members, instances));
     }
     let (k, v) = (&walks[0], &walks[1]);
     eprintln!("keepalived sync group walk:\n{}", k.1.join("\n"));
@@ -235,6 +245,12 @@ fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
     assert_eq!(
         v.2, k.2,
         "member walks differ (left vrrpd, right keepalived)"
+    );
+    eprintln!("keepalived instance walk:\n{}", k.3.join("\n"));
+    assert!(k.3.len() >= 60, "short keepalived instance walk: {:?}", k.3);
+    assert_eq!(
+        v.3, k.3,
+        "instance walks differ (left vrrpd, right keepalived)"
     );
     let (k, v) = (&k.0, &v.0);
     eprintln!("keepalived global walk:\n{}", k.join("\n"));

@@ -7,9 +7,9 @@
 //!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. `enable_snmp_vrrp` (or
 //!   `enable_snmp_keepalived`) serves KEEPALIVED-MIB's global scalars, as
 //!   keepalived's VRRP process does when no checker process serves them
-//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group tables of
-//!   its vrrp subtree; the rest of that subtree is not served yet and the
-//!   keyword stays warned for that.
+//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group and
+//!   instance tables of its vrrp subtree; the rest of that subtree is not
+//!   served yet and the keyword stays warned for that.
 //! * `enable_traps` sends those MIBs' notifications (keepalived
 //!   global_parser.c `trap_handler`).
 //! * `snmp_socket` takes net-snmp's transport syntax: `unix:PATH`, a path,
@@ -144,6 +144,33 @@ pub struct GlobalScalars {
     pub lvs_flush_onstop: bool,
     /// The sync groups, in config order (vrrpSyncGroupTable).
     pub sync_groups: Vec<SyncGroupSpec>,
+    /// The instances' settings vrrpInstanceTable shows, in config order.
+    pub instances: Vec<InstanceRowSpec>,
+}
+
+/// One `vrrp_instance`'s settings as vrrpInstanceTable shows them
+/// (vrrp_snmp.c `vrrp_snmp_instance`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InstanceRowSpec {
+    /// The instance's name.
+    pub name: String,
+    /// `state MASTER` was written.
+    pub initial_master: bool,
+    /// `track_interface` lists an interface.
+    pub tracks_interfaces: bool,
+    /// `preempt_delay` in seconds.
+    pub preempt_delay: u64,
+    /// `garp_master_delay`, else `vrrp_garp_master_delay`, else 5 seconds.
+    pub garp_delay: u32,
+    /// `smtp_alert`, else `smtp_alert_vrrp`, else `smtp_alert`, else false.
+    pub smtp_alert: bool,
+    /// Some notify script is set.
+    pub notify_exec: bool,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
+    /// `notify`, `notify_master_rx_lower_pri`, `notify_deleted`.
+    pub scripts: [Option<String>; 7],
 }
 
 /// One `vrrp_sync_group` as vrrpSyncGroupTable shows it (vrrp_snmp.c
@@ -178,6 +205,38 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             .as_ref()
             .or(g.smtp_alert.as_ref())
             .is_some_and(|s| s.value);
+        let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
+            s.as_ref().map(|s| s.value.command.clone())
+        };
+        for vi in &cfg.vrrp_instances {
+            let scripts = [
+                cmd(&vi.notify_master),
+                cmd(&vi.notify_backup),
+                cmd(&vi.notify_fault),
+                cmd(&vi.notify_stop),
+                cmd(&vi.notify),
+                cmd(&vi.notify_master_rx_lower_pri),
+                cmd(&vi.notify_deleted),
+            ];
+            k.instances.push(InstanceRowSpec {
+                name: vi.name.value.clone(),
+                initial_master: vi
+                    .state
+                    .as_ref()
+                    .is_some_and(|s| matches!(s.value, keepalived_conf::VrrpState::Master)),
+                tracks_interfaces: !vi.track_interface.is_empty(),
+                preempt_delay: vi.preempt_delay.as_ref().map_or(0, |d| d.value.as_secs()),
+                garp_delay: vi
+                    .garp_master_delay
+                    .as_ref()
+                    .or(g.vrrp_garp_master_delay.as_ref())
+                    .map_or(5, |d| d.value),
+                smtp_alert: vi.smtp_alert.as_ref().map_or(global_alert, |s| s.value),
+                notify_exec: scripts.iter().any(Option::is_some),
+                promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
+                scripts,
+            });
+        }
         for sg in &cfg.vrrp_sync_groups {
             let members: Vec<String> = sg
                 .group
@@ -188,9 +247,6 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             if members.len() < 2 {
                 continue;
             }
-            let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
-                s.as_ref().map(|s| s.value.command.clone())
-            };
             let scripts = [
                 cmd(&sg.notify_master),
                 cmd(&sg.notify_backup),
@@ -241,6 +297,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         lvs_flush: flag(&g.lvs_flush),
         lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
         sync_groups: Vec::new(),
+        instances: Vec::new(),
     }
 }
 

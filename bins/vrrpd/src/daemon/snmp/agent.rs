@@ -279,6 +279,7 @@ impl Agent {
             if let Some(g) = &self.spec.keepalived {
                 keepalived::add(&mut table, g);
                 keepalived::add_sync_groups(&mut table, g, &snap);
+                keepalived::add_instances(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }

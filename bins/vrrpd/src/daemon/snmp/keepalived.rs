@@ -2,8 +2,9 @@
 //! (`keepalived.global`, 1.3.6.1.4.1.9586.100.5.1), as keepalived's VRRP
 //! process serves them when no checker process does (vrrp_snmp.c
 //! `vrrp_handles_global_oid`; values as core/snmp.c `snmp_scalar` and
-//! `snmp_mail` give them), and the sync group tables of the vrrp subtree
-//! (vrrp_snmp.c `vrrp_snmp_syncgroup`, `vrrp_snmp_syncgroupmember`).
+//! `snmp_mail` give them), and the sync group and instance tables of the
+//! vrrp subtree (vrrp_snmp.c `vrrp_snmp_syncgroup`,
+//! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`).
 
 use std::net::IpAddr;
 
@@ -80,6 +81,93 @@ fn script_text(command: &str) -> String {
         *a = format!("'{a}'");
     }
     args.join(" ")
+}
+
+/// Adds vrrpInstanceTable (index: the instance's position in the config,
+/// from 1) for the instances running.
+pub fn add_instances(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    use vrrp_core::packet::{Family, Version};
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[3, 1, c]);
+    for c in 2..=35 {
+        t.declare(&col(c));
+    }
+    for (n, spec) in g.instances.iter().enumerate() {
+        let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) else {
+            continue;
+        };
+        let n = [u32::try_from(n + 1).unwrap_or(u32::MAX)];
+        let int = Value::Integer;
+        let v2 = i.version == Version::V2;
+        let state = state_number(i.state);
+        t.insert(&col(2), &n, text(&i.name));
+        t.insert(&col(3), &n, Value::Gauge32(u32::from(i.vrid)));
+        t.insert(&col(4), &n, int(state));
+        t.insert(&col(5), &n, int(if spec.initial_master { 2 } else { 1 }));
+        // keepalived's wanted state follows the state once it is settled
+        t.insert(&col(6), &n, int(state));
+        t.insert(&col(7), &n, int(i32::from(i.base_priority)));
+        t.insert(&col(8), &n, int(i32::from(i.effective_priority)));
+        t.insert(&col(9), &n, truth(!i.installed_vips.is_empty()));
+        t.insert(&col(10), &n, text(&i.interface));
+        t.insert(&col(11), &n, truth(spec.tracks_interfaces));
+        // seconds for VRRPv2, centiseconds for VRRPv3
+        let adv = if v2 {
+            i.advert_interval_ms / 1000
+        } else {
+            i.advert_interval_ms / 10
+        };
+        t.insert(
+            &col(12),
+            &n,
+            Value::Gauge32(u32::try_from(adv).unwrap_or(u32::MAX)),
+        );
+        t.insert(&col(13), &n, truth(i.preempt));
+        t.insert(
+            &col(14),
+            &n,
+            Value::Gauge32(u32::try_from(spec.preempt_delay).unwrap_or(u32::MAX)),
+        );
+        t.insert(
+            &col(15),
+            &n,
+            int(if v2 { i32::from(i.auth_type) } else { 0 }),
+        );
+        // no instance drives the IPVS sync daemon in vrrpd's view here
+        t.insert(&col(16), &n, truth(false));
+        if let Some(sg) = &i.sync_group {
+            t.insert(&col(18), &n, text(sg));
+        }
+        t.insert(&col(19), &n, Value::Gauge32(spec.garp_delay));
+        t.insert(&col(20), &n, truth(spec.smtp_alert));
+        t.insert(&col(21), &n, truth(spec.notify_exec));
+        // master(22), backup(23), fault(24), stop(25), notify(26),
+        // master_rx_lower_pri(31), deleted(32)
+        for (c, s) in [22, 23, 24, 25, 26, 31, 32].into_iter().zip(&spec.scripts) {
+            if let Some(s) = s {
+                t.insert(&col(c), &n, text(&script_text(s)));
+            }
+        }
+        t.insert(&col(27), &n, if v2 { int(0) } else { truth(i.accept) });
+        t.insert(&col(28), &n, truth(spec.promote_secondaries));
+        t.insert(&col(29), &n, truth(false));
+        t.insert(&col(30), &n, int(if v2 { 2 } else { 3 }));
+        t.insert(&col(33), &n, truth(spec.scripts[6].is_some()));
+        if i.unicast_peers.is_empty() {
+            let (ty, addr) = match i.family {
+                Family::V4 => (1, vec![224, 0, 0, 18]),
+                Family::V6 => (
+                    2,
+                    std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)
+                        .octets()
+                        .to_vec(),
+                ),
+            };
+            t.insert(&col(34), &n, int(ty));
+            t.insert(&col(35), &n, Value::OctetString(addr));
+        }
+    }
 }
 
 /// Adds vrrpSyncGroupTable (index: the group's position, from 1) and
