@@ -13,7 +13,11 @@
 //! of vrrpSyncGroupTable (once the group is Master) and
 //! vrrpSyncGroupMemberTable, and of vrrpInstanceTable once every instance
 //! is Master (a third instance, VRRPv3 outside the group, with tracking,
-//! notify scripts and the other settings the table shows).
+//! notify scripts and the other settings the table shows), and of
+//! vrrpAddressTable (VIPs with broadcast and label, an IPv6 and an IPv4
+//! excluded VIP) once every VIP is set, except isAdvertised of the later
+//! instances, where keepalived 2.2.7 is known to differ (docs/keepalived.md
+//! §3.39; vrrpd's value is checked instead).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -30,6 +34,7 @@ const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
 const SYNC_GROUPS: &str = ".1.3.6.1.4.1.9586.100.5.2.1";
 const MEMBERS: &str = ".1.3.6.1.4.1.9586.100.5.2.2";
 const INSTANCES: &str = ".1.3.6.1.4.1.9586.100.5.2.3";
+const ADDRESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.6";
 
 /// A namespace with snmpd and one daemon; deleted on drop.
 struct Setup {
@@ -172,14 +177,14 @@ fn config(sock: &std::path::Path) -> String {
          notify_master \"/bin/echo master\"\n notify_stop /bin/true\n}}\n\
          vrrp_instance V1 {{\n state MASTER\n interface eth0\n virtual_router_id 51\n \
          priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.100/32\n }}\n \
-         virtual_ipaddress_excluded {{\n  10.9.0.200/32\n }}\n}}\n\
+         virtual_ipaddress_excluded {{\n  10.9.0.200/32\n  fd00:9::200/64\n }}\n}}\n\
          vrrp_instance V2 {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
          priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n\
          vrrp_instance V3 {{\n state BACKUP\n interface eth0\n virtual_router_id 53\n \
          version 3\n priority 120\n advert_int 0.5\n accept\n promote_secondaries\n \
          preempt_delay 2\n garp_master_delay 3\n smtp_alert\n \
          track_interface {{\n  eth1\n }}\n notify_master \"/bin/echo v3 master\"\n \
-         notify /bin/true\n virtual_ipaddress {{\n  10.9.0.103/32\n }}\n}}\n",
+         notify /bin/true\n virtual_ipaddress {{\n  10.9.0.103/24 brd 10.9.0.255 label eth0:v3\n }}\n}}\n",
         sock.display()
     )
 }
@@ -225,7 +230,14 @@ fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
         let members = walk_until(&s, MEMBERS, &|w| w.len() >= 2);
         let v3 = format!("{INSTANCES}.1.4.3 = INTEGER: 2");
         let instances = walk_until(&s, INSTANCES, &|w| w.contains(&v3));
-        walks.push((global, groups, members, instances));
+        // every instance's VIPs set
+        let set = |w: &[String]| {
+            ["1.1", "2.1", "3.1"]
+                .iter()
+                .all(|i| w.contains(&format!("{ADDRESSES}.1.10.{i} = INTEGER: 1")))
+        };
+        let addresses = walk_until(&s, ADDRESSES, &set);
+        walks.push((global, groups, members, instances, addresses));
     }
     let (k, v) = (&walks[0], &walks[1]);
     eprintln!("keepalived sync group walk:\n{}", k.1.join("\n"));
@@ -251,6 +263,33 @@ fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
     assert_eq!(
         v.3, k.3,
         "instance walks differ (left vrrpd, right keepalived)"
+    );
+    eprintln!("keepalived address walk:\n{}", k.4.join("\n"));
+    assert!(
+        k.4.contains(&format!("{ADDRESSES}.1.11.1.2 = INTEGER: 2")),
+        "the excluded VIP is not in keepalived's address walk: {:?}",
+        k.4
+    );
+    // keepalived 2.2.7 says isAdvertised true only for the first
+    // instance's VIPs (docs/keepalived.md §3.39); vrrpd for every VIP
+    let later_adv = |l: &String| {
+        l.starts_with(&format!("{ADDRESSES}.1.11."))
+            && !l.starts_with(&format!("{ADDRESSES}.1.11.1."))
+    };
+    for i in ["2.1", "3.1"] {
+        let l = format!("{ADDRESSES}.1.11.{i} = INTEGER: 1");
+        assert!(v.4.contains(&l), "vrrpd: no {l}: {:?}", v.4);
+    }
+    let cut = |w: &[String]| {
+        w.iter()
+            .filter(|l| !later_adv(l))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        cut(&v.4),
+        cut(&k.4),
+        "address walks differ (left vrrpd, right keepalived)"
     );
     let (k, v) = (&k.0, &v.0);
     eprintln!("keepalived global walk:\n{}", k.join("\n"));

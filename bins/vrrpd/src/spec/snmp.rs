@@ -7,8 +7,8 @@
 //!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. `enable_snmp_vrrp` (or
 //!   `enable_snmp_keepalived`) serves KEEPALIVED-MIB's global scalars, as
 //!   keepalived's VRRP process does when no checker process serves them
-//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group and
-//!   instance tables of its vrrp subtree; the rest of that subtree is not
+//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group, instance
+//!   and address tables of its vrrp subtree; the rest of that subtree is not
 //!   served yet and the keyword stays warned for that.
 //! * `enable_traps` sends those MIBs' notifications (keepalived
 //!   global_parser.c `trap_handler`).
@@ -171,6 +171,60 @@ pub struct InstanceRowSpec {
     /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
     /// `notify`, `notify_master_rx_lower_pri`, `notify_deleted`.
     pub scripts: [Option<String>; 7],
+    /// `virtual_ipaddress` then `virtual_ipaddress_excluded`
+    /// (vrrpAddressTable).
+    pub addresses: Vec<AddressRowSpec>,
+}
+
+/// One VIP or excluded VIP as vrrpAddressTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_address`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressRowSpec {
+    /// The address.
+    pub addr: std::net::IpAddr,
+    /// Its prefix length.
+    pub len: u8,
+    /// `brd` (IPv4).
+    pub brd: Option<std::net::Ipv4Addr>,
+    /// `dev`, when not the instance's interface.
+    pub dev: Option<String>,
+    /// InetScopeType of `scope` (core/snmp.c `snmp_scope`): global 14,
+    /// host 1, link 2, site 5, nowhere 0.
+    pub scope: i32,
+    /// `label`.
+    pub label: Option<String>,
+    /// `peer`.
+    pub peer: Option<std::net::IpAddr>,
+    /// In `virtual_ipaddress` (advertised), not the excluded list.
+    pub advertised: bool,
+}
+
+fn scope_number(scope: Option<&str>) -> i32 {
+    match scope {
+        Some("host") | Some("254") => 1,
+        Some("link") | Some("253") => 2,
+        Some("site") | Some("200") => 5,
+        Some("nowhere") | Some("255") => 0,
+        _ => 14,
+    }
+}
+
+fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
+    let row = |v: &keepalived_conf::VirtualIp, advertised: bool| AddressRowSpec {
+        addr: v.address.value.addr,
+        len: v.address.value.len,
+        brd: v.brd.as_deref().and_then(|b| b.parse().ok()),
+        dev: v.dev.clone(),
+        scope: scope_number(v.scope.as_deref()),
+        label: v.label.clone(),
+        peer: v.peer.as_ref().map(|p| p.addr),
+        advertised,
+    };
+    vi.virtual_ipaddress
+        .iter()
+        .map(|v| row(v, true))
+        .chain(vi.virtual_ipaddress_excluded.iter().map(|v| row(v, false)))
+        .collect()
 }
 
 /// One `vrrp_sync_group` as vrrpSyncGroupTable shows it (vrrp_snmp.c
@@ -235,6 +289,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 notify_exec: scripts.iter().any(Option::is_some),
                 promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
                 scripts,
+                addresses: address_rows(vi),
             });
         }
         for sg in &cfg.vrrp_sync_groups {
@@ -350,6 +405,17 @@ mod tests {
         assert_eq!(k.smtp_server, Some(("10.0.0.9".into(), 25)));
         assert_eq!(k.smtp_alert, [None, Some(false), None]);
         assert_eq!(k.emails, ["a@b", "c@d"]);
+        assert_eq!(
+            [
+                None,
+                Some("host"),
+                Some("link"),
+                Some("site"),
+                Some("nowhere")
+            ]
+            .map(scope_number),
+            [14, 1, 2, 5, 0]
+        );
         assert_eq!(
             snmp_spec(&globals("global_defs {\n router_id a\n}\n")),
             None

@@ -280,6 +280,7 @@ impl Agent {
                 keepalived::add(&mut table, g);
                 keepalived::add_sync_groups(&mut table, g, &snap);
                 keepalived::add_instances(&mut table, g, &snap);
+                keepalived::add_addresses(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }

@@ -2,9 +2,9 @@
 //! (`keepalived.global`, 1.3.6.1.4.1.9586.100.5.1), as keepalived's VRRP
 //! process serves them when no checker process does (vrrp_snmp.c
 //! `vrrp_handles_global_oid`; values as core/snmp.c `snmp_scalar` and
-//! `snmp_mail` give them), and the sync group and instance tables of the
+//! `snmp_mail` give them), and the sync group, instance and address tables of the
 //! vrrp subtree (vrrp_snmp.c `vrrp_snmp_syncgroup`,
-//! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`).
+//! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`, `vrrp_snmp_address`).
 
 use std::net::IpAddr;
 
@@ -109,7 +109,10 @@ pub fn add_instances(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
         t.insert(&col(6), &n, int(state));
         t.insert(&col(7), &n, int(i32::from(i.base_priority)));
         t.insert(&col(8), &n, int(i32::from(i.effective_priority)));
-        t.insert(&col(9), &n, truth(!i.installed_vips.is_empty()));
+        // vipset: the VIPs are set while Master (vrrp.c
+        // `vrrp_state_become_master` sets them, `vrrp_restore_interface`
+        // removes them)
+        t.insert(&col(9), &n, truth(i.state == "MASTER"));
         t.insert(&col(10), &n, text(&i.interface));
         t.insert(&col(11), &n, truth(spec.tracks_interfaces));
         // seconds for VRRPv2, centiseconds for VRRPv3
@@ -166,6 +169,61 @@ pub fn add_instances(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
             };
             t.insert(&col(34), &n, int(ty));
             t.insert(&col(35), &n, Value::OctetString(addr));
+        }
+    }
+}
+
+/// The index of interface `dev` (0 when unknown).
+fn ifindex_of(dev: &str) -> i32 {
+    std::fs::read_to_string(format!("/sys/class/net/{dev}/ifindex"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Adds vrrpAddressTable (index: the instance's position, the address's
+/// position among its VIPs then its excluded VIPs, both from 1).
+pub fn add_addresses(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[6, 1, c]);
+    for c in 2..=12 {
+        t.declare(&col(c));
+    }
+    let ip = |a: &IpAddr| match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    for (n, spec) in g.instances.iter().enumerate() {
+        let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) else {
+            continue;
+        };
+        let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        let set = i.state == "MASTER";
+        for (m, a) in spec.addresses.iter().enumerate() {
+            let idx = [n, u32::try_from(m + 1).unwrap_or(u32::MAX)];
+            t.insert(&col(2), &idx, Value::Integer(address_type(Some(a.addr))));
+            t.insert(&col(3), &idx, Value::OctetString(ip(&a.addr)));
+            if a.addr.is_ipv4() {
+                let brd = a.brd.map_or([0; 4], |b| b.octets());
+                t.insert(&col(4), &idx, Value::OctetString(brd.to_vec()));
+            }
+            t.insert(&col(5), &idx, Value::Gauge32(u32::from(a.len)));
+            t.insert(&col(6), &idx, Value::Integer(a.scope));
+            let (ifindex, ifname) = match &a.dev {
+                Some(d) if d != &i.interface => (ifindex_of(d), d.clone()),
+                _ => (i32::try_from(i.ifindex).unwrap_or(0), i.interface.clone()),
+            };
+            t.insert(&col(7), &idx, Value::Integer(ifindex));
+            t.insert(&col(8), &idx, text(&ifname));
+            if let Some(l) = &a.label {
+                t.insert(&col(9), &idx, text(l));
+            }
+            t.insert(&col(10), &idx, truth(set));
+            t.insert(&col(11), &idx, truth(a.advertised));
+            if let Some(p) = &a.peer {
+                t.insert(&col(12), &idx, Value::OctetString(ip(p)));
+            }
         }
     }
 }
