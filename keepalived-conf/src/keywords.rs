@@ -69,14 +69,15 @@ const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logg
                         nftables table keepalived the same way";
 const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
                     command instead";
-// vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance and
-// address tables with it; the rest is missing
-const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's tracking and route tables and \
-                                   static_ipaddress rows (its \
-                                   global scalars, sync group, instance and address tables \
-                                   are served) and, with enable_traps, send its \
-                                   vrrpInstanceStateChange and vrrpSyncGroupStateChange traps; \
-                                   use --metrics-listen or the status command instead";
+// vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
+// address and tracked interface/script tables with it; the rest is missing
+const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's route, rule, script, file, BFD and \
+                                   process tables and static_ipaddress rows (its global \
+                                   scalars, sync group, instance, address and tracked \
+                                   interface and script tables are served) and, with \
+                                   enable_traps, send its vrrpInstanceStateChange and \
+                                   vrrpSyncGroupStateChange traps; use --metrics-listen or \
+                                   the status command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
 const BFD_SESSION: &str = "run the BFD session with this setting (vrrpd maps it, but BFD \

@@ -17,7 +17,8 @@
 //! vrrpAddressTable (VIPs with broadcast and label, an IPv6 and an IPv4
 //! excluded VIP) once every VIP is set, except isAdvertised of the later
 //! instances, where keepalived 2.2.7 is known to differ (docs/keepalived.md
-//! §3.39; vrrpd's value is checked instead).
+//! §3.39; vrrpd's value is checked instead), and of the tracked interface
+//! and script tables (weights given and inherited, reverse).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -35,6 +36,8 @@ const SYNC_GROUPS: &str = ".1.3.6.1.4.1.9586.100.5.2.1";
 const MEMBERS: &str = ".1.3.6.1.4.1.9586.100.5.2.2";
 const INSTANCES: &str = ".1.3.6.1.4.1.9586.100.5.2.3";
 const ADDRESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.6";
+const TRACKED_IFS: &str = ".1.3.6.1.4.1.9586.100.5.2.4";
+const TRACKED_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.5";
 
 /// A namespace with snmpd and one daemon; deleted on drop.
 struct Setup {
@@ -169,7 +172,9 @@ impl Drop for Setup {
 
 fn config(sock: &std::path::Path) -> String {
     format!(
-        "global_defs {{\n router_id snmp-test\n enable_snmp_vrrp\n enable_traps\n \
+        "vrrp_script chk_ok {{\n script /bin/true\n weight 7\n}}\n\
+         vrrp_script chk_rev {{\n script /bin/true\n weight -3 reverse\n}}\n\
+         global_defs {{\n router_id snmp-test\n enable_snmp_vrrp\n enable_traps\n \
          snmp_socket unix:{}\n notification_email {{\n  a@b.c\n  d@e.f\n }}\n \
          notification_email_from x@y.z\n smtp_server 10.9.0.9 2525\n smtp_connect_timeout 12\n \
          smtp_alert_vrrp false\n dynamic_interfaces\n lvs_flush\n}}\n\
@@ -183,7 +188,8 @@ fn config(sock: &std::path::Path) -> String {
          vrrp_instance V3 {{\n state BACKUP\n interface eth0\n virtual_router_id 53\n \
          version 3\n priority 120\n advert_int 0.5\n accept\n promote_secondaries\n \
          preempt_delay 2\n garp_master_delay 3\n smtp_alert\n \
-         track_interface {{\n  eth1\n }}\n notify_master \"/bin/echo v3 master\"\n \
+         track_interface {{\n  eth1 weight -10\n  lo\n }}\n \
+         track_script {{\n  chk_ok\n  chk_rev weight 5 reverse\n }}\n notify_master \"/bin/echo v3 master\"\n \
          notify /bin/true\n virtual_ipaddress {{\n  10.9.0.103/24 brd 10.9.0.255 label eth0:v3\n }}\n}}\n",
         sock.display()
     )
@@ -237,7 +243,9 @@ fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
                 .all(|i| w.contains(&format!("{ADDRESSES}.1.10.{i} = INTEGER: 1")))
         };
         let addresses = walk_until(&s, ADDRESSES, &set);
-        walks.push((global, groups, members, instances, addresses));
+        let mut tracking = walk_until(&s, TRACKED_IFS, &|w| w.len() >= 6);
+        tracking.extend(walk_until(&s, TRACKED_SCRIPTS, &|w| w.len() >= 6));
+        walks.push((global, groups, members, instances, addresses, tracking));
     }
     let (k, v) = (&walks[0], &walks[1]);
     eprintln!("keepalived sync group walk:\n{}", k.1.join("\n"));
@@ -290,6 +298,12 @@ fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
         cut(&v.4),
         cut(&k.4),
         "address walks differ (left vrrpd, right keepalived)"
+    );
+    eprintln!("keepalived tracking walk:\n{}", k.5.join("\n"));
+    assert!(k.5.len() >= 12, "short keepalived tracking walk: {:?}", k.5);
+    assert_eq!(
+        v.5, k.5,
+        "tracking walks differ (left vrrpd, right keepalived)"
     );
     let (k, v) = (&k.0, &v.0);
     eprintln!("keepalived global walk:\n{}", k.join("\n"));

@@ -7,8 +7,9 @@
 //!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. `enable_snmp_vrrp` (or
 //!   `enable_snmp_keepalived`) serves KEEPALIVED-MIB's global scalars, as
 //!   keepalived's VRRP process does when no checker process serves them
-//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group, instance
-//!   and address tables of its vrrp subtree; the rest of that subtree is not
+//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group,
+//!   instance, address and tracked interface and script tables of its vrrp
+//!   subtree; the rest of that subtree is not
 //!   served yet and the keyword stays warned for that.
 //! * `enable_traps` sends those MIBs' notifications (keepalived
 //!   global_parser.c `trap_handler`).
@@ -174,6 +175,55 @@ pub struct InstanceRowSpec {
     /// `virtual_ipaddress` then `virtual_ipaddress_excluded`
     /// (vrrpAddressTable).
     pub addresses: Vec<AddressRowSpec>,
+    /// `track_interface` entries (vrrpTrackedInterfaceTable).
+    pub tracked_interfaces: Vec<TrackRowSpec>,
+    /// `track_script` entries naming a `vrrp_script`
+    /// (vrrpTrackedScriptTable).
+    pub tracked_scripts: Vec<TrackRowSpec>,
+}
+
+/// One tracked interface or script of an instance (vrrp_snmp.c
+/// `vrrp_snmp_trackedinterface`, `vrrp_snmp_trackedscript`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackRowSpec {
+    /// The interface's or the script's name.
+    pub name: String,
+    /// The weight: the entry's, else (scripts) the script's, else 0.
+    pub weight: i32,
+    /// `reverse`: the entry's with its own weight, else the script's.
+    pub reverse: bool,
+}
+
+fn track_rows(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> [Vec<TrackRowSpec>; 2] {
+    let ifaces = vi
+        .track_interface
+        .iter()
+        .map(|t| TrackRowSpec {
+            name: t.name.clone(),
+            weight: t.weight.unwrap_or(0),
+            reverse: t.reverse,
+        })
+        .collect();
+    let scripts = vi
+        .track_script
+        .iter()
+        .filter_map(|t| {
+            let sc = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name)?;
+            Some(match t.weight {
+                Some(w) => TrackRowSpec {
+                    name: t.name.clone(),
+                    weight: w,
+                    reverse: t.reverse,
+                },
+                None => TrackRowSpec {
+                    name: t.name.clone(),
+                    weight: sc.weight.as_ref().map_or(0, |w| w.value),
+                    reverse: sc.reverse,
+                },
+            })
+        })
+        .collect();
+    [ifaces, scripts]
 }
 
 /// One VIP or excluded VIP as vrrpAddressTable shows it (vrrp_snmp.c
@@ -263,6 +313,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             s.as_ref().map(|s| s.value.command.clone())
         };
         for vi in &cfg.vrrp_instances {
+            let [ifaces, tracked] = track_rows(cfg, vi);
             let scripts = [
                 cmd(&vi.notify_master),
                 cmd(&vi.notify_backup),
@@ -290,6 +341,8 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
                 scripts,
                 addresses: address_rows(vi),
+                tracked_interfaces: ifaces,
+                tracked_scripts: tracked,
             });
         }
         for sg in &cfg.vrrp_sync_groups {

@@ -281,6 +281,7 @@ impl Agent {
                 keepalived::add_sync_groups(&mut table, g, &snap);
                 keepalived::add_instances(&mut table, g, &snap);
                 keepalived::add_addresses(&mut table, g, &snap);
+                keepalived::add_tracking(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }

@@ -4,7 +4,8 @@
 //! `vrrp_handles_global_oid`; values as core/snmp.c `snmp_scalar` and
 //! `snmp_mail` give them), and the sync group, instance and address tables of the
 //! vrrp subtree (vrrp_snmp.c `vrrp_snmp_syncgroup`,
-//! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`, `vrrp_snmp_address`).
+//! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`, `vrrp_snmp_address`,
+//! `vrrp_snmp_trackedinterface`, `vrrp_snmp_trackedscript`).
 
 use std::net::IpAddr;
 
@@ -223,6 +224,37 @@ pub fn add_addresses(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
             t.insert(&col(11), &idx, truth(a.advertised));
             if let Some(p) = &a.peer {
                 t.insert(&col(12), &idx, Value::OctetString(ip(p)));
+            }
+        }
+    }
+}
+
+/// Adds vrrpTrackedInterfaceTable and vrrpTrackedScriptTable (index: the
+/// instance's position, the entry's position, both from 1).
+pub fn add_tracking(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    // (table, first column): interfaces 4.1.{1,2,3}, scripts 5.1.{2,3,4}
+    for (table, first) in [(4, 1), (5, 2)] {
+        for c in first..first + 3 {
+            t.declare(&root.child(&[table, 1, c]));
+        }
+    }
+    for (n, spec) in g.instances.iter().enumerate() {
+        if !snap.instances.iter().any(|i| i.name == spec.name) {
+            continue;
+        }
+        let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        for (table, first, rows) in [
+            (4, 1, &spec.tracked_interfaces),
+            (5, 2, &spec.tracked_scripts),
+        ] {
+            for (m, r) in rows.iter().enumerate() {
+                let idx = [n, u32::try_from(m + 1).unwrap_or(u32::MAX)];
+                let col = |c: u32| root.child(&[table, 1, first + c]);
+                t.insert(&col(0), &idx, text(&r.name));
+                t.insert(&col(1), &idx, Value::Integer(r.weight));
+                t.insert(&col(2), &idx, truth(r.reverse));
             }
         }
     }
