@@ -69,7 +69,12 @@ const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logg
                         nftables table keepalived the same way";
 const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
                     command instead";
-const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB over SNMP (AgentX) and, with \
+// vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
+// address and tracked interface/script tables with it; the rest is missing
+const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's route, rule, script, file, BFD and \
+                                   process tables and static_ipaddress rows (its global \
+                                   scalars, sync group, instance, address and tracked \
+                                   interface and script tables are served) and, with \
                                    enable_traps, send its vrrpInstanceStateChange and \
                                    vrrpSyncGroupStateChange traps; use --metrics-listen or \
                                    the status command instead";

@@ -219,6 +219,9 @@ pub struct GlobalDefs {
     /// `enable_snmp_rfcv3` (or `enable_snmp_rfc`): serve VRRPv3-MIB
     /// (RFC 6527) over AgentX.
     pub enable_snmp_rfcv3: Opt<bool>,
+    /// `enable_snmp_vrrp` (or the older `enable_snmp_keepalived`): serve
+    /// the VRRP part of KEEPALIVED-MIB over AgentX.
+    pub enable_snmp_vrrp: Opt<bool>,
     /// `enable_traps`: send the SNMP notifications of the MIBs enabled
     /// (keepalived global_parser.c `trap_handler`; any word after it is
     /// ignored).

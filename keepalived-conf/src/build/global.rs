@@ -62,6 +62,8 @@ const TYPED: &[&str] = &[
     "enable_snmp_rfc",
     "enable_snmp_rfcv2",
     "enable_snmp_rfcv3",
+    "enable_snmp_vrrp",
+    "enable_snmp_keepalived",
     "enable_traps",
     "snmp_socket",
     "dynamic_interfaces",
@@ -143,8 +145,6 @@ pub(crate) const RAW: &[&str] = &[
     "lvs_process_name",
     "use_symlink_paths",
     "set_supplementary_groups",
-    "enable_snmp_vrrp",
-    "enable_snmp_keepalived",
     "enable_snmp_checker",
     "enable_dbus",
     "dbus_service_name",
@@ -316,6 +316,12 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                 if kw != "enable_snmp_rfcv2" {
                     g.enable_snmp_rfcv3 = on();
                 }
+            }
+            // global_parser.c `snmp_vrrp_handler` (both names): no value,
+            // any word after it ignored
+            "enable_snmp_vrrp" | "enable_snmp_keepalived" => {
+                c.no_block(item);
+                g.enable_snmp_vrrp = Some(Spanned::new(true, item.span()));
             }
             // global_parser.c `trap_handler`: no value, any word after it ignored
             "enable_traps" => {

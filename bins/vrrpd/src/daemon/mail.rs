@@ -46,7 +46,7 @@ pub struct Mailer {
 
 /// The host name (keepalived `get_local_name`: the default router_id,
 /// `smtp_helo_name` and domain of the sender).
-fn local_name() -> String {
+pub(crate) fn local_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()
@@ -56,7 +56,7 @@ fn local_name() -> String {
 
 /// The name of the user we run as (keepalived `set_default_email_from` uses
 /// `getpwuid(getuid())`).
-fn user_name() -> Option<String> {
+pub(crate) fn user_name() -> Option<String> {
     let uid = nix::unistd::Uid::current();
     nix::unistd::User::from_uid(uid)
         .ok()

@@ -482,7 +482,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
             .as_ref()
             .is_some_and(|b| b.value),
         mail: crate::spec::mail::mail_spec(&cfg.global_defs),
-        snmp: crate::spec::snmp::snmp_spec(&cfg.global_defs),
+        snmp: crate::spec::snmp::snmp_spec_of(cfg),
         dynamic: dynamic_interfaces(&cfg.global_defs).then(|| std::sync::Arc::new(cfg.clone())),
         ..Mapped::default()
     };

@@ -4,15 +4,20 @@
 //! and where that master listens.
 //!
 //! * `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527), `enable_snmp_rfcv2`
-//!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. KEEPALIVED-MIB
-//!   (`enable_snmp_vrrp`) is not served and stays warned.
+//!   VRRP-MIB (RFC 2787), `enable_snmp_rfc` both. `enable_snmp_vrrp` (or
+//!   `enable_snmp_keepalived`) serves KEEPALIVED-MIB's global scalars, as
+//!   keepalived's VRRP process does when no checker process serves them
+//!   (vrrp_snmp.c `vrrp_handles_global_oid`), and the sync group,
+//!   instance, address and tracked interface and script tables of its vrrp
+//!   subtree; the rest of that subtree is not
+//!   served yet and the keyword stays warned for that.
 //! * `enable_traps` sends those MIBs' notifications (keepalived
 //!   global_parser.c `trap_handler`).
 //! * `snmp_socket` takes net-snmp's transport syntax: `unix:PATH`, a path,
 //!   `tcp:HOST:PORT` or `HOST:PORT`; the first one written counts, as in
 //!   keepalived. The default is net-snmp's `/var/agentx/master`.
 
-use keepalived_conf::GlobalDefs;
+use keepalived_conf::{Config, GlobalDefs};
 
 /// net-snmp's default AgentX master socket.
 pub const DEFAULT_SOCKET: &str = "/var/agentx/master";
@@ -79,6 +84,9 @@ pub struct SnmpSpec {
     pub rfcv3: bool,
     /// Send the notifications of the MIBs served (`enable_traps`).
     pub traps: bool,
+    /// Serve KEEPALIVED-MIB's global scalars (`enable_snmp_vrrp`), with
+    /// these settings.
+    pub keepalived: Option<GlobalScalars>,
     /// `snmp_socket` was written in a form vrrpd cannot use (the default is
     /// used instead, and the runtime says so).
     pub unusable_socket: Option<String>,
@@ -88,7 +96,8 @@ pub struct SnmpSpec {
 pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
     let rfcv2 = g.enable_snmp_rfcv2.is_some();
     let rfcv3 = g.enable_snmp_rfcv3.is_some();
-    if !rfcv2 && !rfcv3 {
+    let keepalived = g.enable_snmp_vrrp.is_some().then(|| global_scalars(g));
+    if !rfcv2 && !rfcv3 && keepalived.is_none() {
         return None;
     }
     let written = g.snmp_socket.as_ref().map(|s| &s.value);
@@ -99,11 +108,305 @@ pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
         rfcv2,
         rfcv3,
         traps: g.enable_traps.is_some(),
+        keepalived,
         unusable_socket: match parsed {
             Some(None) => written.cloned(),
             _ => None,
         },
     })
+}
+
+/// The `global_defs` settings KEEPALIVED-MIB's global scalars show
+/// (core/snmp.c `snmp_scalar`), as written; the daemon fills in the host's
+/// defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GlobalScalars {
+    /// `router_id` (default: the host name).
+    pub router_id: Option<String>,
+    /// `smtp_server` host (an address or a name) and port (default 25).
+    pub smtp_server: Option<(String, u16)>,
+    /// `smtp_connect_timeout` in seconds (default 30 with a server, else 0).
+    pub smtp_timeout: Option<u64>,
+    /// `notification_email_from` (default `USER@HOST` with a server).
+    pub email_from: Option<String>,
+    /// `notification_email` addresses, in order.
+    pub emails: Vec<String>,
+    /// `no_email_faults`.
+    pub no_email_faults: bool,
+    /// `smtp_alert`, `smtp_alert_vrrp`, `smtp_alert_checker` (unset: None).
+    pub smtp_alert: [Option<bool>; 3],
+    /// `enable_traps`.
+    pub traps: bool,
+    /// `dynamic_interfaces`.
+    pub dynamic_interfaces: bool,
+    /// `lvs_flush`.
+    pub lvs_flush: bool,
+    /// `lvs_flush_onstop`.
+    pub lvs_flush_onstop: bool,
+    /// The sync groups, in config order (vrrpSyncGroupTable).
+    pub sync_groups: Vec<SyncGroupSpec>,
+    /// The instances' settings vrrpInstanceTable shows, in config order.
+    pub instances: Vec<InstanceRowSpec>,
+}
+
+/// One `vrrp_instance`'s settings as vrrpInstanceTable shows them
+/// (vrrp_snmp.c `vrrp_snmp_instance`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InstanceRowSpec {
+    /// The instance's name.
+    pub name: String,
+    /// `state MASTER` was written.
+    pub initial_master: bool,
+    /// `track_interface` lists an interface.
+    pub tracks_interfaces: bool,
+    /// `preempt_delay` in seconds.
+    pub preempt_delay: u64,
+    /// `garp_master_delay`, else `vrrp_garp_master_delay`, else 5 seconds.
+    pub garp_delay: u32,
+    /// `smtp_alert`, else `smtp_alert_vrrp`, else `smtp_alert`, else false.
+    pub smtp_alert: bool,
+    /// Some notify script is set.
+    pub notify_exec: bool,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
+    /// `notify`, `notify_master_rx_lower_pri`, `notify_deleted`.
+    pub scripts: [Option<String>; 7],
+    /// `virtual_ipaddress` then `virtual_ipaddress_excluded`
+    /// (vrrpAddressTable).
+    pub addresses: Vec<AddressRowSpec>,
+    /// `track_interface` entries (vrrpTrackedInterfaceTable).
+    pub tracked_interfaces: Vec<TrackRowSpec>,
+    /// `track_script` entries naming a `vrrp_script`
+    /// (vrrpTrackedScriptTable).
+    pub tracked_scripts: Vec<TrackRowSpec>,
+}
+
+/// One tracked interface or script of an instance (vrrp_snmp.c
+/// `vrrp_snmp_trackedinterface`, `vrrp_snmp_trackedscript`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackRowSpec {
+    /// The interface's or the script's name.
+    pub name: String,
+    /// The weight: the entry's, else (scripts) the script's, else 0.
+    pub weight: i32,
+    /// `reverse`: the entry's with its own weight, else the script's.
+    pub reverse: bool,
+}
+
+fn track_rows(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> [Vec<TrackRowSpec>; 2] {
+    let ifaces = vi
+        .track_interface
+        .iter()
+        .map(|t| TrackRowSpec {
+            name: t.name.clone(),
+            weight: t.weight.unwrap_or(0),
+            reverse: t.reverse,
+        })
+        .collect();
+    let scripts = vi
+        .track_script
+        .iter()
+        .filter_map(|t| {
+            let sc = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name)?;
+            Some(match t.weight {
+                Some(w) => TrackRowSpec {
+                    name: t.name.clone(),
+                    weight: w,
+                    reverse: t.reverse,
+                },
+                None => TrackRowSpec {
+                    name: t.name.clone(),
+                    weight: sc.weight.as_ref().map_or(0, |w| w.value),
+                    reverse: sc.reverse,
+                },
+            })
+        })
+        .collect();
+    [ifaces, scripts]
+}
+
+/// One VIP or excluded VIP as vrrpAddressTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_address`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressRowSpec {
+    /// The address.
+    pub addr: std::net::IpAddr,
+    /// Its prefix length.
+    pub len: u8,
+    /// `brd` (IPv4).
+    pub brd: Option<std::net::Ipv4Addr>,
+    /// `dev`, when not the instance's interface.
+    pub dev: Option<String>,
+    /// InetScopeType of `scope` (core/snmp.c `snmp_scope`): global 14,
+    /// host 1, link 2, site 5, nowhere 0.
+    pub scope: i32,
+    /// `label`.
+    pub label: Option<String>,
+    /// `peer`.
+    pub peer: Option<std::net::IpAddr>,
+    /// In `virtual_ipaddress` (advertised), not the excluded list.
+    pub advertised: bool,
+}
+
+fn scope_number(scope: Option<&str>) -> i32 {
+    match scope {
+        Some("host") | Some("254") => 1,
+        Some("link") | Some("253") => 2,
+        Some("site") | Some("200") => 5,
+        Some("nowhere") | Some("255") => 0,
+        _ => 14,
+    }
+}
+
+fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
+    let row = |v: &keepalived_conf::VirtualIp, advertised: bool| AddressRowSpec {
+        addr: v.address.value.addr,
+        len: v.address.value.len,
+        brd: v.brd.as_deref().and_then(|b| b.parse().ok()),
+        dev: v.dev.clone(),
+        scope: scope_number(v.scope.as_deref()),
+        label: v.label.clone(),
+        peer: v.peer.as_ref().map(|p| p.addr),
+        advertised,
+    };
+    vi.virtual_ipaddress
+        .iter()
+        .map(|v| row(v, true))
+        .chain(vi.virtual_ipaddress_excluded.iter().map(|v| row(v, false)))
+        .collect()
+}
+
+/// One `vrrp_sync_group` as vrrpSyncGroupTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_syncgroup`, `vrrp_snmp_syncgroupmember`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncGroupSpec {
+    /// The group's name.
+    pub name: String,
+    /// Its instances, in the order written.
+    pub members: Vec<String>,
+    /// `smtp_alert`, else `smtp_alert_vrrp`, else `smtp_alert`, else false.
+    pub smtp_alert: bool,
+    /// Some notify script is set.
+    pub notify_exec: bool,
+    /// `sync_group_tracking_weight`.
+    pub tracking_weight: bool,
+    /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
+    /// `notify` command lines.
+    pub scripts: [Option<String>; 5],
+}
+
+/// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
+/// and, with `enable_snmp_vrrp`, its sync groups (only the instances that
+/// exist; groups left with fewer than two are dropped, as keepalived drops
+/// them: vrrp_parser.c/vrrp_data.c checks of sync groups).
+pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
+    let mut spec = snmp_spec(&cfg.global_defs)?;
+    if let Some(k) = &mut spec.keepalived {
+        let g = &cfg.global_defs;
+        let global_alert = g
+            .smtp_alert_vrrp
+            .as_ref()
+            .or(g.smtp_alert.as_ref())
+            .is_some_and(|s| s.value);
+        let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
+            s.as_ref().map(|s| s.value.command.clone())
+        };
+        for vi in &cfg.vrrp_instances {
+            let [ifaces, tracked] = track_rows(cfg, vi);
+            let scripts = [
+                cmd(&vi.notify_master),
+                cmd(&vi.notify_backup),
+                cmd(&vi.notify_fault),
+                cmd(&vi.notify_stop),
+                cmd(&vi.notify),
+                cmd(&vi.notify_master_rx_lower_pri),
+                cmd(&vi.notify_deleted),
+            ];
+            k.instances.push(InstanceRowSpec {
+                name: vi.name.value.clone(),
+                initial_master: vi
+                    .state
+                    .as_ref()
+                    .is_some_and(|s| matches!(s.value, keepalived_conf::VrrpState::Master)),
+                tracks_interfaces: !vi.track_interface.is_empty(),
+                preempt_delay: vi.preempt_delay.as_ref().map_or(0, |d| d.value.as_secs()),
+                garp_delay: vi
+                    .garp_master_delay
+                    .as_ref()
+                    .or(g.vrrp_garp_master_delay.as_ref())
+                    .map_or(5, |d| d.value),
+                smtp_alert: vi.smtp_alert.as_ref().map_or(global_alert, |s| s.value),
+                notify_exec: scripts.iter().any(Option::is_some),
+                promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
+                scripts,
+                addresses: address_rows(vi),
+                tracked_interfaces: ifaces,
+                tracked_scripts: tracked,
+            });
+        }
+        for sg in &cfg.vrrp_sync_groups {
+            let members: Vec<String> = sg
+                .group
+                .iter()
+                .filter(|m| cfg.vrrp_instances.iter().any(|i| i.name.value == m.value))
+                .map(|m| m.value.clone())
+                .collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let scripts = [
+                cmd(&sg.notify_master),
+                cmd(&sg.notify_backup),
+                cmd(&sg.notify_fault),
+                cmd(&sg.notify_stop),
+                cmd(&sg.notify),
+            ];
+            k.sync_groups.push(SyncGroupSpec {
+                name: sg.name.value.clone(),
+                members,
+                smtp_alert: sg.smtp_alert.as_ref().map_or(global_alert, |s| s.value),
+                notify_exec: scripts.iter().any(Option::is_some),
+                tracking_weight: sg
+                    .sync_group_tracking_weight
+                    .as_ref()
+                    .is_some_and(|s| s.value),
+                scripts,
+            });
+        }
+    }
+    Some(spec)
+}
+
+fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
+    let flag = |o: &Option<keepalived_conf::Spanned<bool>>| o.as_ref().is_some_and(|s| s.value);
+    let opt = |o: &Option<keepalived_conf::Spanned<bool>>| o.as_ref().map(|s| s.value);
+    GlobalScalars {
+        router_id: g.router_id.as_ref().map(|s| s.value.clone()),
+        smtp_server: g
+            .smtp_server
+            .as_ref()
+            .map(|s| (s.value.host.clone(), s.value.port.unwrap_or(25))),
+        smtp_timeout: g.smtp_connect_timeout.as_ref().map(|d| d.value.as_secs()),
+        email_from: g.notification_email_from.as_ref().map(|s| s.value.clone()),
+        emails: g
+            .notification_email
+            .iter()
+            .map(|s| s.value.clone())
+            .collect(),
+        no_email_faults: flag(&g.no_email_faults),
+        smtp_alert: [
+            opt(&g.smtp_alert),
+            opt(&g.smtp_alert_vrrp),
+            opt(&g.smtp_alert_checker),
+        ],
+        traps: g.enable_traps.is_some(),
+        dynamic_interfaces: flag(&g.dynamic_interfaces),
+        lvs_flush: flag(&g.lvs_flush),
+        lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
+        sync_groups: Vec::new(),
+        instances: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -143,10 +446,28 @@ mod tests {
     }
 
     #[test]
-    fn enabled_by_rfc_rfcv2_or_rfcv3_only() {
+    fn enabled_by_rfc_rfcv2_rfcv3_or_vrrp() {
+        let s = snmp_spec(&globals(
+            "global_defs {\n enable_snmp_keepalived\n router_id r\n smtp_server 10.0.0.9\n \
+             smtp_alert_vrrp false\n notification_email {\n a@b\n c@d\n }\n}\n",
+        ))
+        .unwrap();
+        assert!(!s.rfcv2 && !s.rfcv3);
+        let k = s.keepalived.unwrap();
+        assert_eq!(k.router_id.as_deref(), Some("r"));
+        assert_eq!(k.smtp_server, Some(("10.0.0.9".into(), 25)));
+        assert_eq!(k.smtp_alert, [None, Some(false), None]);
+        assert_eq!(k.emails, ["a@b", "c@d"]);
         assert_eq!(
-            snmp_spec(&globals("global_defs {\n enable_snmp_vrrp\n}\n")),
-            None
+            [
+                None,
+                Some("host"),
+                Some("link"),
+                Some("site"),
+                Some("nowhere")
+            ]
+            .map(scope_number),
+            [14, 1, 2, 5, 0]
         );
         assert_eq!(
             snmp_spec(&globals("global_defs {\n router_id a\n}\n")),

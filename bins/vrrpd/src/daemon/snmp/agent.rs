@@ -19,7 +19,7 @@ use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
-use super::{vrrpv2, vrrpv3};
+use super::{keepalived, vrrpv2, vrrpv3};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
 
@@ -131,6 +131,10 @@ fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
     }
     if spec.rfcv3 {
         r.push(Registration::new(Oid::from(vrrpv3::ROOT)));
+    }
+    if spec.keepalived.is_some() {
+        r.push(Registration::new(Oid::from(keepalived::GLOBAL_ROOT)));
+        r.push(Registration::new(Oid::from(keepalived::VRRP_ROOT)));
     }
     r
 }
@@ -271,6 +275,13 @@ impl Agent {
             }
             if self.spec.rfcv3 {
                 vrrpv3::add(&mut table, &input);
+            }
+            if let Some(g) = &self.spec.keepalived {
+                keepalived::add(&mut table, g);
+                keepalived::add_sync_groups(&mut table, g, &snap);
+                keepalived::add_instances(&mut table, g, &snap);
+                keepalived::add_addresses(&mut table, g, &snap);
+                keepalived::add_tracking(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }

@@ -1,8 +1,10 @@
 //! SNMP through an AgentX master (RFC 2741), as keepalived's VRRP process
 //! serves it, read-only: `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527),
 //! `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), `enable_snmp_rfc` both;
-//! `enable_traps` adds their notifications.
+//! `enable_traps` adds their notifications; `enable_snmp_vrrp` serves
+//! KEEPALIVED-MIB's global scalars.
 //!
+//! * [`keepalived`]: KEEPALIVED-MIB's global scalars;
 //! * [`mib`]: the ordered OID → value table and its input;
 //! * [`rows`]: the instance rows both MIBs walk and what they share;
 //! * [`vrrpv3`]: VRRPv3-MIB as a pure function of the status snapshot;
@@ -11,6 +13,7 @@
 //! * [`agent`]: the socket to the master and the session on it.
 
 pub mod agent;
+pub mod keepalived;
 pub mod mib;
 pub mod rows;
 pub mod traps;

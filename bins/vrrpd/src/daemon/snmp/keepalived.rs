@@ -1,0 +1,439 @@
+//! KEEPALIVED-MIB served with `enable_snmp_vrrp`: the global scalars
+//! (`keepalived.global`, 1.3.6.1.4.1.9586.100.5.1), as keepalived's VRRP
+//! process serves them when no checker process does (vrrp_snmp.c
+//! `vrrp_handles_global_oid`; values as core/snmp.c `snmp_scalar` and
+//! `snmp_mail` give them), and the sync group, instance and address tables of the
+//! vrrp subtree (vrrp_snmp.c `vrrp_snmp_syncgroup`,
+//! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`, `vrrp_snmp_address`,
+//! `vrrp_snmp_trackedinterface`, `vrrp_snmp_trackedscript`).
+
+use std::net::IpAddr;
+
+use agentx_subagent::{Oid, Value};
+
+use super::mib::{Table, truth};
+use crate::daemon::mail::{local_name, user_name};
+use crate::daemon::status::Snapshot;
+use crate::spec::snmp::{GlobalScalars, SyncGroupSpec};
+
+/// `KEEPALIVED-MIB::global`.
+pub const GLOBAL_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 1];
+
+/// `KEEPALIVED-MIB::vrrp`.
+pub const VRRP_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
+
+/// keepalived's state numbers (vrrp_snmp.c `vrrp_snmp_state`): init(0),
+/// backup(1), master(2), fault(3).
+fn state_number(state: &str) -> i32 {
+    match state {
+        "BACKUP" => 1,
+        "MASTER" => 2,
+        "FAULT" => 3,
+        _ => 0,
+    }
+}
+
+/// A sync group's state from its members' (they move together; while
+/// they do, the first of fault, master, backup any member is in).
+fn group_state(g: &SyncGroupSpec, snap: &Snapshot) -> i32 {
+    let states: Vec<i32> = g
+        .members
+        .iter()
+        .filter_map(|m| snap.instances.iter().find(|i| &i.name == m))
+        .map(|i| state_number(i.state))
+        .collect();
+    [3, 2, 1]
+        .into_iter()
+        .find(|s| states.contains(s))
+        .unwrap_or(0)
+}
+
+/// The executable a script's first word names, as keepalived resolves it
+/// (a name without `/` looked up in `PATH`, then symbolic links resolved);
+/// the word as written when nothing is found.
+fn resolve_program(word: &str) -> String {
+    let found = if word.contains('/') {
+        Some(std::path::PathBuf::from(word))
+    } else {
+        std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(word))
+                .find(|f| f.is_file())
+        })
+    };
+    found
+        .and_then(|f| std::fs::canonicalize(f).ok())
+        .map_or_else(|| word.to_string(), |p| p.display().to_string())
+}
+
+/// A notify script as keepalived shows it (notify.c `cmd_str_r`): every
+/// argument in single quotes, the program resolved; a first word that is
+/// only a shell redirection stays unquoted.
+fn script_text(command: &str) -> String {
+    let Ok(mut args) = keepalived_conf::command::split_config_command(command) else {
+        return command.to_string();
+    };
+    if let Some(first) = args.first_mut()
+        && !first.starts_with(['<', '>'])
+    {
+        *first = format!("'{}'", resolve_program(first));
+    }
+    for a in args.iter_mut().skip(1) {
+        *a = format!("'{a}'");
+    }
+    args.join(" ")
+}
+
+/// Adds vrrpInstanceTable (index: the instance's position in the config,
+/// from 1) for the instances running.
+pub fn add_instances(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    use vrrp_core::packet::{Family, Version};
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[3, 1, c]);
+    for c in 2..=35 {
+        t.declare(&col(c));
+    }
+    for (n, spec) in g.instances.iter().enumerate() {
+        let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) else {
+            continue;
+        };
+        let n = [u32::try_from(n + 1).unwrap_or(u32::MAX)];
+        let int = Value::Integer;
+        let v2 = i.version == Version::V2;
+        let state = state_number(i.state);
+        t.insert(&col(2), &n, text(&i.name));
+        t.insert(&col(3), &n, Value::Gauge32(u32::from(i.vrid)));
+        t.insert(&col(4), &n, int(state));
+        t.insert(&col(5), &n, int(if spec.initial_master { 2 } else { 1 }));
+        // keepalived's wanted state follows the state once it is settled
+        t.insert(&col(6), &n, int(state));
+        t.insert(&col(7), &n, int(i32::from(i.base_priority)));
+        t.insert(&col(8), &n, int(i32::from(i.effective_priority)));
+        // vipset: the VIPs are set while Master (vrrp.c
+        // `vrrp_state_become_master` sets them, `vrrp_restore_interface`
+        // removes them)
+        t.insert(&col(9), &n, truth(i.state == "MASTER"));
+        t.insert(&col(10), &n, text(&i.interface));
+        t.insert(&col(11), &n, truth(spec.tracks_interfaces));
+        // seconds for VRRPv2, centiseconds for VRRPv3
+        let adv = if v2 {
+            i.advert_interval_ms / 1000
+        } else {
+            i.advert_interval_ms / 10
+        };
+        t.insert(
+            &col(12),
+            &n,
+            Value::Gauge32(u32::try_from(adv).unwrap_or(u32::MAX)),
+        );
+        t.insert(&col(13), &n, truth(i.preempt));
+        t.insert(
+            &col(14),
+            &n,
+            Value::Gauge32(u32::try_from(spec.preempt_delay).unwrap_or(u32::MAX)),
+        );
+        t.insert(
+            &col(15),
+            &n,
+            int(if v2 { i32::from(i.auth_type) } else { 0 }),
+        );
+        // no instance drives the IPVS sync daemon in vrrpd's view here
+        t.insert(&col(16), &n, truth(false));
+        if let Some(sg) = &i.sync_group {
+            t.insert(&col(18), &n, text(sg));
+        }
+        t.insert(&col(19), &n, Value::Gauge32(spec.garp_delay));
+        t.insert(&col(20), &n, truth(spec.smtp_alert));
+        t.insert(&col(21), &n, truth(spec.notify_exec));
+        // master(22), backup(23), fault(24), stop(25), notify(26),
+        // master_rx_lower_pri(31), deleted(32)
+        for (c, s) in [22, 23, 24, 25, 26, 31, 32].into_iter().zip(&spec.scripts) {
+            if let Some(s) = s {
+                t.insert(&col(c), &n, text(&script_text(s)));
+            }
+        }
+        t.insert(&col(27), &n, if v2 { int(0) } else { truth(i.accept) });
+        t.insert(&col(28), &n, truth(spec.promote_secondaries));
+        t.insert(&col(29), &n, truth(false));
+        t.insert(&col(30), &n, int(if v2 { 2 } else { 3 }));
+        t.insert(&col(33), &n, truth(spec.scripts[6].is_some()));
+        if i.unicast_peers.is_empty() {
+            let (ty, addr) = match i.family {
+                Family::V4 => (1, vec![224, 0, 0, 18]),
+                Family::V6 => (
+                    2,
+                    std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)
+                        .octets()
+                        .to_vec(),
+                ),
+            };
+            t.insert(&col(34), &n, int(ty));
+            t.insert(&col(35), &n, Value::OctetString(addr));
+        }
+    }
+}
+
+/// The index of interface `dev` (0 when unknown).
+fn ifindex_of(dev: &str) -> i32 {
+    std::fs::read_to_string(format!("/sys/class/net/{dev}/ifindex"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Adds vrrpAddressTable (index: the instance's position, the address's
+/// position among its VIPs then its excluded VIPs, both from 1).
+pub fn add_addresses(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[6, 1, c]);
+    for c in 2..=12 {
+        t.declare(&col(c));
+    }
+    let ip = |a: &IpAddr| match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    for (n, spec) in g.instances.iter().enumerate() {
+        let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) else {
+            continue;
+        };
+        let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        let set = i.state == "MASTER";
+        for (m, a) in spec.addresses.iter().enumerate() {
+            let idx = [n, u32::try_from(m + 1).unwrap_or(u32::MAX)];
+            t.insert(&col(2), &idx, Value::Integer(address_type(Some(a.addr))));
+            t.insert(&col(3), &idx, Value::OctetString(ip(&a.addr)));
+            if a.addr.is_ipv4() {
+                let brd = a.brd.map_or([0; 4], |b| b.octets());
+                t.insert(&col(4), &idx, Value::OctetString(brd.to_vec()));
+            }
+            t.insert(&col(5), &idx, Value::Gauge32(u32::from(a.len)));
+            t.insert(&col(6), &idx, Value::Integer(a.scope));
+            let (ifindex, ifname) = match &a.dev {
+                Some(d) if d != &i.interface => (ifindex_of(d), d.clone()),
+                _ => (i32::try_from(i.ifindex).unwrap_or(0), i.interface.clone()),
+            };
+            t.insert(&col(7), &idx, Value::Integer(ifindex));
+            t.insert(&col(8), &idx, text(&ifname));
+            if let Some(l) = &a.label {
+                t.insert(&col(9), &idx, text(l));
+            }
+            t.insert(&col(10), &idx, truth(set));
+            t.insert(&col(11), &idx, truth(a.advertised));
+            if let Some(p) = &a.peer {
+                t.insert(&col(12), &idx, Value::OctetString(ip(p)));
+            }
+        }
+    }
+}
+
+/// Adds vrrpTrackedInterfaceTable and vrrpTrackedScriptTable (index: the
+/// instance's position, the entry's position, both from 1).
+pub fn add_tracking(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    // (table, first column): interfaces 4.1.{1,2,3}, scripts 5.1.{2,3,4}
+    for (table, first) in [(4, 1), (5, 2)] {
+        for c in first..first + 3 {
+            t.declare(&root.child(&[table, 1, c]));
+        }
+    }
+    for (n, spec) in g.instances.iter().enumerate() {
+        if !snap.instances.iter().any(|i| i.name == spec.name) {
+            continue;
+        }
+        let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        for (table, first, rows) in [
+            (4, 1, &spec.tracked_interfaces),
+            (5, 2, &spec.tracked_scripts),
+        ] {
+            for (m, r) in rows.iter().enumerate() {
+                let idx = [n, u32::try_from(m + 1).unwrap_or(u32::MAX)];
+                let col = |c: u32| root.child(&[table, 1, first + c]);
+                t.insert(&col(0), &idx, text(&r.name));
+                t.insert(&col(1), &idx, Value::Integer(r.weight));
+                t.insert(&col(2), &idx, truth(r.reverse));
+            }
+        }
+    }
+}
+
+/// Adds vrrpSyncGroupTable (index: the group's position, from 1) and
+/// vrrpSyncGroupMemberTable (index: group, member position) to `t`.
+pub fn add_sync_groups(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[1, 1, c]);
+    for c in 2..=11 {
+        t.declare(&col(c));
+    }
+    let member = root.child(&[2, 1, 2]);
+    t.declare(&member);
+    for (gi, sg) in g.sync_groups.iter().enumerate() {
+        let gi = u32::try_from(gi + 1).unwrap_or(u32::MAX);
+        t.insert(&col(2), &[gi], text(&sg.name));
+        t.insert(&col(3), &[gi], Value::Integer(group_state(sg, snap)));
+        t.insert(&col(4), &[gi], truth(sg.smtp_alert));
+        t.insert(&col(5), &[gi], truth(sg.notify_exec));
+        // master(6), backup(7), fault(8), notify(9), stop(11)
+        for (c, s) in [6, 7, 8, 11, 9].into_iter().zip(&sg.scripts) {
+            if let Some(s) = s {
+                t.insert(&col(c), &[gi], text(&script_text(s)));
+            }
+        }
+        t.insert(&col(10), &[gi], truth(sg.tracking_weight));
+        for (mi, m) in sg.members.iter().enumerate() {
+            let mi = u32::try_from(mi + 1).unwrap_or(u32::MAX);
+            t.insert(&member, &[gi, mi], text(m));
+        }
+    }
+}
+
+/// What `version` shows: this daemon's name and version where keepalived
+/// shows its own (`version_string`).
+pub const VERSION: &str = concat!("vrrpd v", env!("CARGO_PKG_VERSION"));
+
+/// RFC 4001 InetAddressType of an address (snmp.c `SNMP_InetAddressType`:
+/// anything not IPv4, including no address at all, is ipv6(2)).
+fn address_type(a: Option<IpAddr>) -> i32 {
+    match a {
+        Some(IpAddr::V4(_)) => 1,
+        _ => 2,
+    }
+}
+
+/// The three-valued `smtp_alert*` scalars: true(1), false(2), unset(3).
+fn alert(v: Option<bool>) -> Value {
+    Value::Integer(match v {
+        Some(true) => 1,
+        Some(false) => 2,
+        None => 3,
+    })
+}
+
+/// Adds the global scalars for `g` to `t`.
+pub fn add(t: &mut Table, g: &GlobalScalars) {
+    let root = Oid::from(GLOBAL_ROOT);
+    let mut scalar = |sub: &[u32], v: Value| t.insert(&root.child(sub), &[0], v);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let host = local_name();
+    // global_data.c `init_global_data`: router_id defaults to the host name
+    scalar(&[1], text(VERSION));
+    scalar(&[2], text(g.router_id.as_deref().unwrap_or(&host)));
+    // the server as an address: a name is not resolved (docs/keepalived.md
+    // §3.39); no server shows an all-zero IPv4 address of type ipv6
+    let server = g
+        .smtp_server
+        .as_ref()
+        .map(|(h, p)| (h.parse::<IpAddr>().ok(), *p));
+    let addr = server.and_then(|(a, _)| a);
+    scalar(&[3, 1], Value::Integer(address_type(addr)));
+    let bytes = match addr {
+        Some(IpAddr::V6(a)) => a.octets().to_vec(),
+        Some(IpAddr::V4(a)) => a.octets().to_vec(),
+        None => vec![0; 4],
+    };
+    scalar(&[3, 2], Value::OctetString(bytes));
+    // `set_default_smtp_connection_timeout` (30 s) only with a server
+    let timeout = match (&server, g.smtp_timeout) {
+        (_, Some(s)) => s,
+        (Some(_), None) => 30,
+        (None, None) => 0,
+    };
+    scalar(
+        &[3, 3],
+        Value::Gauge32(u32::try_from(timeout).unwrap_or(u32::MAX)),
+    );
+    // `set_default_email_from` only with a server
+    let from = g.email_from.clone().or_else(|| {
+        server.map(|_| format!("{}@{host}", user_name().unwrap_or_else(|| "root".into())))
+    });
+    if let Some(f) = from {
+        scalar(&[3, 4], text(&f));
+    }
+    scalar(
+        &[3, 6],
+        Value::Gauge32(server.map_or(0, |(_, p)| u32::from(p))),
+    );
+    scalar(&[3, 7], truth(!g.no_email_faults));
+    scalar(&[3, 8], alert(g.smtp_alert[0]));
+    scalar(&[3, 9], alert(g.smtp_alert[1]));
+    scalar(&[3, 10], alert(g.smtp_alert[2]));
+    scalar(&[4], truth(g.traps));
+    // linkBeat: polling(2) only with `linkbeat_use_polling`, an instance
+    // setting keepalived does not reflect here; netlink(1)
+    scalar(&[5], Value::Integer(1));
+    scalar(&[6], truth(g.lvs_flush));
+    // 64-bit IPVS counters: keepalived 2.2.7 as packaged says true
+    scalar(&[7], truth(true));
+    scalar(&[8], text(""));
+    // D-Bus is not served by vrrpd: false
+    scalar(&[9], truth(false));
+    scalar(&[10], truth(g.dynamic_interfaces));
+    // lvsFlushOnStop: full(1), none(2), virtual servers only(3)
+    scalar(
+        &[11],
+        Value::Integer(if g.lvs_flush_onstop { 1 } else { 2 }),
+    );
+    // emailTable: emailAddress.N, numbered from 1 in order
+    let email = root.child(&[3, 5, 1, 2]);
+    t.declare(&email);
+    for (i, e) in g.emails.iter().enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        t.insert(&email, &[n], text(e));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentx_subagent::MibView;
+
+    #[test]
+    fn scripts_quoted_as_keepalived_shows_them() {
+        assert_eq!(
+            script_text("/nonexistent/x a 'b c'"),
+            "'/nonexistent/x' 'a' 'b c'"
+        );
+        assert_eq!(script_text(">/tmp/f"), ">/tmp/f");
+    }
+
+    fn get(t: &Table, sub: &str) -> Value {
+        t.get(&format!("1.3.6.1.4.1.9586.100.5.1.{sub}").parse().unwrap())
+    }
+
+    #[test]
+    fn scalars_without_and_with_a_server() {
+        let mut t = Table::default();
+        add(&mut t, &GlobalScalars::default());
+        assert_eq!(get(&t, "3.1.0"), Value::Integer(2));
+        assert_eq!(get(&t, "3.2.0"), Value::OctetString(vec![0; 4]));
+        assert_eq!(get(&t, "3.3.0"), Value::Gauge32(0));
+        assert_eq!(get(&t, "3.4.0"), Value::NoSuchObject);
+        assert_eq!(get(&t, "3.8.0"), Value::Integer(3));
+        assert_eq!(get(&t, "3.5.1.2.1"), Value::NoSuchInstance);
+        let g = GlobalScalars {
+            router_id: Some("r1".into()),
+            smtp_server: Some(("10.9.0.9".into(), 2525)),
+            smtp_timeout: Some(12),
+            emails: vec!["a@b".into(), "c@d".into()],
+            smtp_alert: [Some(false), Some(true), None],
+            traps: true,
+            ..GlobalScalars::default()
+        };
+        let mut t = Table::default();
+        add(&mut t, &g);
+        assert_eq!(get(&t, "2.0"), Value::OctetString(b"r1".to_vec()));
+        assert_eq!(get(&t, "3.1.0"), Value::Integer(1));
+        assert_eq!(get(&t, "3.2.0"), Value::OctetString(vec![10, 9, 0, 9]));
+        assert_eq!(get(&t, "3.3.0"), Value::Gauge32(12));
+        assert_eq!(get(&t, "3.6.0"), Value::Gauge32(2525));
+        assert_eq!(get(&t, "3.5.1.2.2"), Value::OctetString(b"c@d".to_vec()));
+        assert_eq!(get(&t, "3.8.0"), Value::Integer(2));
+        assert_eq!(get(&t, "3.9.0"), Value::Integer(1));
+        assert_eq!(get(&t, "4.0"), Value::Integer(1));
+        assert!(matches!(get(&t, "3.4.0"), Value::OctetString(_)));
+    }
+}
