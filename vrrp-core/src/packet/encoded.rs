@@ -24,7 +24,7 @@ const PRIORITY_AT: usize = 2;
 const CHECKSUM_AT: usize = 6;
 
 /// An advertisement encoded for one source and destination, re-targeted per
-/// datagram by [`EncodedAdvert::write`] (see the [module docs](self)).
+/// datagram by [`EncodedAdvert::write`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct EncodedAdvert {
     /// The message as [`Advertisement::emit`] wrote it for `dst`.
