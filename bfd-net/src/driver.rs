@@ -16,6 +16,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
+use crate::outbox::Outbox;
 use crate::rng::Rng;
 use crate::runner::{Command, Plan, Shared, lock};
 use crate::socket::{self, Family};
@@ -57,7 +58,7 @@ pub(crate) struct Driver {
     cmds: mpsc::UnboundedReceiver<Command>,
     shared: Arc<Mutex<Shared>>,
     unattributed: Discards,
-    events_dropped: u64,
+    outbox: Outbox,
 }
 
 async fn readable(s: &Option<UdpSocket>) {
@@ -98,7 +99,7 @@ impl Driver {
             cmds,
             shared,
             unattributed: Discards::default(),
-            events_dropped: 0,
+            outbox: Outbox::default(),
         }
     }
 
@@ -111,6 +112,7 @@ impl Driver {
     /// Runs until shut down or until the handle is dropped.
     pub(crate) async fn run(mut self) {
         loop {
+            self.outbox.retry(&self.events);
             self.flush();
             self.publish();
             let deadline = self
@@ -465,10 +467,7 @@ impl Driver {
             } else {
                 continue;
             };
-            if let Err(mpsc::error::TrySendError::Full(e)) = self.events.try_send(event) {
-                self.events_dropped += 1;
-                tracing::error!("BFD: event queue full, dropped {e:?}");
-            }
+            self.outbox.push(&self.events, event);
         }
     }
 
@@ -514,7 +513,7 @@ impl Driver {
         sh.status = status;
         sh.unattributed = self.unattributed;
         sh.families = families;
-        sh.events_dropped = self.events_dropped;
+        sh.events_dropped = self.outbox.superseded();
     }
 }
 

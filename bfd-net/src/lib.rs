@@ -21,6 +21,7 @@
 
 mod driver;
 pub mod error;
+mod outbox;
 mod rng;
 mod runner;
 mod socket;

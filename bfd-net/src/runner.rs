@@ -15,8 +15,9 @@ use crate::socket::{self, Family};
 use crate::spec::{self, PeerSpec};
 use crate::status::{BfdEvent, Discards, SessionStatus};
 
-/// How many events wait for the client before new ones are dropped (and
-/// logged): a client that stops reading must not stall the sessions.
+/// How many events wait in the client's queue; beyond that each session's
+/// latest event waits in the runner (a client that stops reading must not
+/// stall the sessions, and no session's last state is lost).
 pub const EVENT_QUEUE: usize = 1024;
 
 /// What the task publishes for [`BfdRunner::status`].
@@ -28,7 +29,8 @@ pub(crate) struct Shared {
     pub unattributed: Discards,
     /// Families with an open receive socket.
     pub families: Vec<Family>,
-    /// Events dropped because the client's queue was full.
+    /// Events replaced by a later event of their session while the client's
+    /// queue was full (the latest state of each session is always delivered).
     pub events_dropped: u64,
 }
 
@@ -158,8 +160,9 @@ impl BfdRunner {
         lock(&self.shared).unattributed
     }
 
-    /// Events dropped because the receiver was not read
-    /// ([`EVENT_QUEUE`] were waiting).
+    /// Events replaced by a later event of their session while the receiver
+    /// was not read ([`EVENT_QUEUE`] were waiting): the latest state of each
+    /// session is always delivered, only states in between are skipped.
     pub fn events_dropped(&self) -> u64 {
         lock(&self.shared).events_dropped
     }
