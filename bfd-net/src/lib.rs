@@ -21,6 +21,8 @@
 
 mod driver;
 pub mod error;
+#[cfg(feature = "keepalived-conf")]
+pub mod keepalived;
 mod outbox;
 mod rng;
 mod runner;

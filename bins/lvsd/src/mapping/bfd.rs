@@ -10,29 +10,8 @@ use keepalived_conf as kc;
 use super::Ctx;
 
 /// The session a `bfd_instance` describes, for bfd-net; `None` when
-/// keepalived's BFD process drops it (no or malformed neighbor, ...).
-pub fn peer_spec(b: &kc::BfdInstance) -> Option<bfd_net::PeerSpec> {
-    if !b.session {
-        return None;
-    }
-    let neighbor = b.neighbor_ip.as_ref()?.value;
-    let ttl = b.ttl_value();
-    // max_hops -1 makes keepalived's `bfd_check_packet_ttl` (bfd.c) drop
-    // every packet sent with the TTL it expects; it runs as 0 (warned in
-    // `sessions`).
-    let max_hops = u8::try_from(b.max_hops_value()).unwrap_or(0);
-    let mut s = bfd_net::PeerSpec::new(b.name.value.clone(), neighbor)
-        .with_intervals(b.min_rx_value(), b.min_tx_value())
-        .with_idle_tx(b.idle_tx_value())
-        .with_multiplier(b.multiplier_value())
-        .with_passive(b.passive)
-        .with_ttl(ttl)
-        .with_max_hops(max_hops);
-    if let Some(src) = &b.source_ip {
-        s = s.with_source(src.value);
-    }
-    Some(s)
-}
+/// keepalived's BFD process drops it (the one mapping, in bfd-net).
+pub use bfd_net::keepalived::peer_spec;
 
 /// The name a `BFD_CHECK` of real server `rs_name` (keepalived's `FMT_RS`)
 /// follows, or `None` with keepalived's message when keepalived drops the
@@ -136,7 +115,11 @@ pub(super) fn sessions(c: &mut Ctx, used: &BTreeSet<String>) -> Vec<bfd_net::Pee
         return Vec::new();
     }
     for b in &wanted {
-        if let Some(m) = b.max_hops.as_ref().filter(|m| m.value < 0) {
+        if let Some(m) = b
+            .max_hops
+            .as_ref()
+            .filter(|_| bfd_net::keepalived::max_hops_runs_as_zero(b))
+        {
             c.warn(
                 m.span,
                 format!(

@@ -659,18 +659,12 @@ mod tests {
                 local_state: "Up",
                 running: true,
                 ..BfdSessionSnapshot::new(
-                    &crate::spec::bfd::BfdSpec {
-                        name: "b1".into(),
-                        neighbor: "10.0.0.254".parse().unwrap(),
-                        source: None,
-                        min_rx: std::time::Duration::from_millis(50),
-                        min_tx: std::time::Duration::from_millis(50),
-                        idle_tx: std::time::Duration::from_secs(1),
-                        multiplier: 3,
-                        passive: false,
-                        ttl: 255,
-                        max_hops: 0,
-                    },
+                    &crate::spec::bfd::BfdSpec::new("b1", "10.0.0.254".parse().unwrap())
+                        .with_intervals(
+                            std::time::Duration::from_millis(50),
+                            std::time::Duration::from_millis(50),
+                        )
+                        .with_multiplier(3),
                     None,
                     None,
                 )

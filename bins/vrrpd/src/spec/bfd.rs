@@ -8,38 +8,13 @@
 //! `bfd_instance`s written before it (weight and `reverse` included), so an
 //! entry here always names a session the VRRP side knows.
 
-use std::net::IpAddr;
-use std::time::Duration;
-
 use keepalived_conf::{Config, Diagnostic, TrackRef};
 use vrrp_core::{TrackerConfig, TrackerKind};
 
-/// One BFD session whose Up/Down events the VRRP side follows: what a BFD
-/// transport needs to run it (keepalived's defaults applied).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BfdSpec {
-    /// `bfd_instance NAME`: the name the events carry.
-    pub name: String,
-    /// `neighbor_ip`.
-    pub neighbor: IpAddr,
-    /// `source_ip`.
-    pub source: Option<IpAddr>,
-    /// `min_rx`: Required Min RX Interval (RFC 5880 §6.8.1).
-    pub min_rx: Duration,
-    /// `min_tx`: Desired Min TX Interval while Up.
-    pub min_tx: Duration,
-    /// `idle_tx`: the transmit interval while not Up.
-    pub idle_tx: Duration,
-    /// `multiplier`: Detect Mult.
-    pub multiplier: u8,
-    /// `passive`: wait for the peer's first packet.
-    pub passive: bool,
-    /// `ttl`/`hoplimit` of the packets sent.
-    pub ttl: u8,
-    /// `max_hops`: a received packet is accepted when its TTL plus this
-    /// reaches `ttl` (−1..=255; keepalived bfd.c `bfd_check_packet_ttl`).
-    pub max_hops: i16,
-}
+/// One BFD session whose Up/Down events the VRRP side follows: the
+/// transport's settings, keepalived's defaults applied (bfd-net's mapping of a
+/// `bfd_instance`, shared with lvsd).
+pub type BfdSpec = bfd_net::PeerSpec;
 
 /// The sessions keepalived's BFD process runs and reports to its VRRP
 /// process: every `bfd_instance` it can run whose events go to the VRRP side
@@ -48,21 +23,8 @@ pub struct BfdSpec {
 pub fn bfd_specs(cfg: &Config) -> Vec<BfdSpec> {
     cfg.bfd_instances
         .iter()
-        .filter(|b| b.session && b.to_vrrp())
-        .filter_map(|b| {
-            Some(BfdSpec {
-                name: b.name.value.clone(),
-                neighbor: b.neighbor_ip.as_ref()?.value,
-                source: b.source_ip.as_ref().map(|s| s.value),
-                min_rx: b.min_rx_value(),
-                min_tx: b.min_tx_value(),
-                idle_tx: b.idle_tx_value(),
-                multiplier: b.multiplier_value(),
-                passive: b.passive,
-                ttl: b.ttl_value(),
-                max_hops: b.max_hops_value(),
-            })
-        })
+        .filter(|b| b.to_vrrp())
+        .filter_map(bfd_net::keepalived::peer_spec)
         .collect()
 }
 
@@ -76,7 +38,7 @@ pub fn session_warnings(cfg: &Config) -> Vec<Diagnostic> {
         .filter(|b| b.session && b.to_vrrp())
         .filter_map(|b| {
             let m = b.max_hops.as_ref()?;
-            (m.value < 0).then(|| {
+            bfd_net::keepalived::max_hops_runs_as_zero(b).then(|| {
                 Diagnostic::warning(
                     "vrrpd-bfd-max-hops",
                     m.span,
@@ -146,22 +108,25 @@ mod tests {
         let s = bfd_specs(&p.config);
         let names: Vec<&str> = s.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["a", "v"]);
+        // keepalived's defaults (bfd_parser.c): 10 ms, 10 ms, 1 s, 5, TTL 255
+        assert_eq!(s[0], BfdSpec::new("a", "192.0.2.2".parse().unwrap()));
         assert_eq!(
-            s[0],
-            BfdSpec {
-                name: "a".into(),
-                neighbor: "192.0.2.2".parse().unwrap(),
-                source: None,
-                min_rx: Duration::from_millis(10),
-                min_tx: Duration::from_millis(10),
-                idle_tx: Duration::from_secs(1),
-                multiplier: 5,
-                passive: false,
-                ttl: 255,
-                max_hops: 0,
-            }
+            (
+                s[0].min_rx,
+                s[0].min_tx,
+                s[0].idle_tx,
+                s[0].multiplier,
+                s[0].ttl
+            ),
+            (
+                std::time::Duration::from_millis(10),
+                std::time::Duration::from_millis(10),
+                std::time::Duration::from_secs(1),
+                5,
+                255
+            )
         );
         assert_eq!((s[1].ttl, s[1].max_hops), (64, 64));
-        assert_eq!(s[1].min_rx, Duration::from_millis(20));
+        assert_eq!(s[1].min_rx, std::time::Duration::from_millis(20));
     }
 }

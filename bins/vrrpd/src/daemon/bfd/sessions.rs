@@ -63,24 +63,6 @@ pub enum BfdStartError {
     },
 }
 
-/// The transport's view of a session: keepalived's values as the
-/// configuration resolved them (bfd_parser.c defaults). keepalived's
-/// `max_hops -1` (accept only a TTL above `ttl`) has no equivalent in the
-/// transport and runs as 0; the mapping warns about it.
-pub fn peer_spec(s: &BfdSpec) -> PeerSpec {
-    let mut p = PeerSpec::new(s.name.clone(), s.neighbor)
-        .with_intervals(s.min_rx, s.min_tx)
-        .with_idle_tx(s.idle_tx)
-        .with_multiplier(s.multiplier)
-        .with_passive(s.passive)
-        .with_ttl(s.ttl)
-        .with_max_hops(u8::try_from(s.max_hops.max(0)).unwrap_or(u8::MAX));
-    if let Some(src) = s.source {
-        p = p.with_source(src);
-    }
-    p
-}
-
 /// Whether a socket can be bound to `src` (what the transport's send
 /// socket needs; a port of 0 leaves the choice to the kernel).
 fn probe_bind(src: IpAddr) -> std::io::Result<()> {
@@ -154,7 +136,7 @@ impl BfdSessions {
                     addr: s.source.unwrap_or(s.neighbor),
                     source: e,
                 }),
-                _ => run.push(peer_spec(s)),
+                _ => run.push(s.clone()),
             }
         }
         for e in &errors {

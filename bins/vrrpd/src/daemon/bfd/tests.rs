@@ -275,53 +275,27 @@ fn states_are_kept_by_name_across_a_reload() {
     assert_eq!(s.record(&BfdReport::Up("a".into())), Some(true));
     assert_eq!(s.record(&BfdReport::Up("b".into())), Some(true));
     assert_eq!(s.record(&BfdReport::Up("a".into())), None);
-    let keep = |n: &str| BfdSpec {
-        name: n.into(),
-        neighbor: "192.0.2.1".parse().unwrap(),
-        source: None,
-        min_rx: std::time::Duration::from_millis(10),
-        min_tx: std::time::Duration::from_millis(10),
-        idle_tx: std::time::Duration::from_secs(1),
-        multiplier: 5,
-        passive: false,
-        ttl: 255,
-        max_hops: 0,
-    };
+    let keep = |n: &str| BfdSpec::new(n, "192.0.2.1".parse().unwrap());
     s.retain(&[keep("a")]);
     assert_eq!(s.up_sessions(), ["a"]);
     assert!(!s.is_up("b"));
 }
 
 fn spec(name: &str, neighbor: &str, source: Option<&str>) -> BfdSpec {
-    BfdSpec {
-        name: name.into(),
-        neighbor: neighbor.parse().unwrap(),
-        source: source.map(|s| s.parse().unwrap()),
-        min_rx: std::time::Duration::from_millis(50),
-        min_tx: std::time::Duration::from_millis(40),
-        idle_tx: std::time::Duration::from_secs(2),
-        multiplier: 3,
-        passive: true,
-        ttl: 254,
-        max_hops: 2,
+    let s = BfdSpec::new(name, neighbor.parse().unwrap())
+        .with_intervals(
+            std::time::Duration::from_millis(50),
+            std::time::Duration::from_millis(40),
+        )
+        .with_idle_tx(std::time::Duration::from_secs(2))
+        .with_multiplier(3)
+        .with_passive(true)
+        .with_ttl(254)
+        .with_max_hops(2);
+    match source {
+        Some(a) => s.with_source(a.parse().unwrap()),
+        None => s,
     }
-}
-
-#[test]
-fn peer_spec_carries_keepalived_values() {
-    let p = sessions::peer_spec(&spec("a", "192.0.2.1", Some("192.0.2.9")));
-    assert_eq!(p.name, "a");
-    assert_eq!(p.source, Some("192.0.2.9".parse().unwrap()));
-    assert_eq!(p.min_rx, std::time::Duration::from_millis(50));
-    assert_eq!(p.min_tx, std::time::Duration::from_millis(40));
-    assert_eq!(p.idle_tx, std::time::Duration::from_secs(2));
-    assert_eq!(
-        (p.multiplier, p.passive, p.ttl, p.max_hops),
-        (3, true, 254, 2)
-    );
-    let mut m1 = spec("b", "fd00::1", None);
-    m1.max_hops = -1;
-    assert_eq!(sessions::peer_spec(&m1).max_hops, 0);
 }
 
 /// A session whose source address is not on this host is not run: the

@@ -1,0 +1,92 @@
+//! The session a keepalived.conf `bfd_instance` describes (feature
+//! `keepalived-conf`): the one mapping from keepalived-conf's typed block to a
+//! [`PeerSpec`], shared by every daemon that runs keepalived's BFD sessions.
+
+use keepalived_conf::BfdInstance;
+
+use crate::spec::PeerSpec;
+
+/// The session `b` describes with keepalived 2.2.7's values (bfd_parser.c
+/// defaults as keepalived-conf resolved them), or `None` when keepalived's
+/// BFD process drops the block (no or malformed neighbour, mixed families, a
+/// neighbour/source pair already used: `BfdInstance::session` is false).
+///
+/// keepalived's `max_hops -1` makes bfd.c `bfd_check_packet_ttl` refuse every
+/// packet sent with the TTL it expects; there is no such setting here and it
+/// runs as 0 ([`max_hops_runs_as_zero`] tells the caller to warn).
+pub fn peer_spec(b: &BfdInstance) -> Option<PeerSpec> {
+    if !b.session {
+        return None;
+    }
+    let neighbor = b.neighbor_ip.as_ref()?.value;
+    let mut s = PeerSpec::new(b.name.value.clone(), neighbor)
+        .with_intervals(b.min_rx_value(), b.min_tx_value())
+        .with_idle_tx(b.idle_tx_value())
+        .with_multiplier(b.multiplier_value())
+        .with_passive(b.passive)
+        .with_ttl(b.ttl_value())
+        .with_max_hops(u8::try_from(b.max_hops_value()).unwrap_or(0));
+    if let Some(src) = &b.source_ip {
+        s = s.with_source(src.value);
+    }
+    Some(s)
+}
+
+/// Whether `b` writes `max_hops -1`, which [`peer_spec`] runs as 0.
+pub fn max_hops_runs_as_zero(b: &BfdInstance) -> bool {
+    b.max_hops.as_ref().is_some_and(|m| m.value < 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn first(text: &str) -> BfdInstance {
+        let parsed = keepalived_conf::parse_str("t.conf", text, &Default::default());
+        parsed
+            .config
+            .bfd_instances
+            .into_iter()
+            .next()
+            .expect("a bfd_instance")
+    }
+
+    #[test]
+    fn keepalived_defaults_and_written_values() {
+        let s = peer_spec(&first("bfd_instance b1 {\n neighbor_ip 10.0.0.2\n}\n")).expect("runs");
+        assert_eq!(s.name, "b1");
+        assert_eq!(
+            (s.min_rx, s.min_tx),
+            (Duration::from_millis(10), Duration::from_millis(10))
+        );
+        assert_eq!((s.idle_tx, s.multiplier), (Duration::from_secs(1), 5));
+        assert_eq!(
+            (s.ttl, s.max_hops, s.passive, s.source),
+            (255, 0, false, None)
+        );
+        let s = peer_spec(&first(
+            "bfd_instance b2 {\n neighbor_ip fe80::2\n source_ip fe80::1\n min_rx 50\n \
+             min_tx 60\n idle_tx 2000\n multiplier 3\n passive\n max_hops 1\n}\n",
+        ))
+        .expect("runs");
+        assert_eq!(
+            (s.min_rx, s.min_tx),
+            (Duration::from_millis(50), Duration::from_millis(60))
+        );
+        assert_eq!(
+            (s.idle_tx, s.multiplier, s.passive),
+            (Duration::from_secs(2), 3, true)
+        );
+        assert_eq!((s.ttl, s.max_hops), (64, 1), "IPv6 hop limit default 64");
+        assert_eq!(s.source, Some("fe80::1".parse().expect("addr")));
+    }
+
+    #[test]
+    fn dropped_blocks_run_nothing_and_max_hops_minus_one_is_flagged() {
+        assert!(peer_spec(&first("bfd_instance b1 {\n min_rx 50\n}\n")).is_none());
+        let b = first("bfd_instance b1 {\n neighbor_ip 10.0.0.2\n max_hops -1\n}\n");
+        assert!(max_hops_runs_as_zero(&b));
+        assert_eq!(peer_spec(&b).map(|s| s.max_hops), Some(0));
+    }
+}
