@@ -67,10 +67,18 @@ pub fn parse(text: &str) -> Dump {
 /// Parses the `-d` dump out of keepalived's console log (`-l`): the lines
 /// with a `Www Mmm dd hh:mm:ss yyyy: ` prefix, prefix removed.
 pub fn parse_log(text: &str) -> Dump {
-    parse_lines(text.lines().filter_map(|l| {
-        let b = l.as_bytes();
-        (b.len() >= 26 && &b[24..26] == b": " && l.is_char_boundary(26)).then(|| &l[26..])
-    }))
+    parse_lines(
+        text.lines()
+            .filter_map(|l| {
+                let b = l.as_bytes();
+                (b.len() >= 26 && &b[24..26] == b": " && l.is_char_boundary(26)).then(|| &l[26..])
+            })
+            // Every line of the dump is indented or a section header; the
+            // other processes' messages (a state change, a script's result,
+            // "Startup complete") can land between its lines and must not
+            // end the list they interrupt.
+            .filter(|t| t.starts_with(' ') || t.starts_with("------<")),
+    )
 }
 
 #[derive(PartialEq)]
@@ -234,5 +242,21 @@ mod tests {
             .collect();
         let d = parse_log(&log);
         assert_eq!(d.instance("VI_1").unwrap().get("VRRP Version"), Some("2"));
+    }
+
+    #[test]
+    fn messages_of_other_processes_inside_the_dump_are_skipped() {
+        let log: String = SAMPLE
+            .lines()
+            .flat_map(|l| {
+                let mut v = vec![format!("Sun Dec  6 21:49:54 2026: {l}\n")];
+                if l.trim() == "Flags:" {
+                    v.push("Sun Dec  6 21:49:54 2026: Startup complete\n".into());
+                }
+                v
+            })
+            .collect();
+        let d = parse_log(&log);
+        assert_eq!(d.instance("VI_1").unwrap().list("Flags"), ["Using unicast"]);
     }
 }
