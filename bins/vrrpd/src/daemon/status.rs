@@ -39,6 +39,22 @@ pub struct Snapshot {
     pub scripts: Vec<ScriptSnapshot>,
 }
 
+#[cfg(test)]
+impl Snapshot {
+    /// A daemon holding `instances` and nothing else (pid 1): the base of the
+    /// MIB tests, so a new status field is added here once.
+    pub(crate) fn of(instances: Vec<InstanceSnapshot>) -> Snapshot {
+        Snapshot {
+            pid: 1,
+            instances,
+            unmatched_drops: BTreeMap::new(),
+            firewall: Default::default(),
+            scripts: Vec::new(),
+            bfd: Vec::new(),
+        }
+    }
+}
+
 /// One `vrrp_script` as run.
 #[derive(Debug, Serialize)]
 pub struct ScriptSnapshot {

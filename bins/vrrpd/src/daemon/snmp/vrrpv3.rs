@@ -217,14 +217,7 @@ mod tests {
     }
 
     fn table(instances: Vec<InstanceSnapshot>) -> Table {
-        let snapshot = Snapshot {
-            pid: 1,
-            instances,
-            unmatched_drops: BTreeMap::new(),
-            firewall: Default::default(),
-            scripts: Vec::new(),
-            bfd: Vec::new(),
-        };
+        let snapshot = Snapshot::of(instances);
         let mut t = Table::default();
         add(
             &mut t,
