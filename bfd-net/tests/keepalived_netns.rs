@@ -112,8 +112,12 @@ fn keepalived_bfd_peer() {
         "keepalived not Up:\n{}",
         ka.log()
     );
-    let s = r.session("ka");
-    assert_eq!((s.local_state, s.remote_state), (State::Up, State::Up));
+    // Our side records keepalived's Up from its next packet after its log line.
+    let s = r
+        .wait_status("ka", Duration::from_secs(2), |s| {
+            (s.local_state, s.remote_state) == (State::Up, State::Up)
+        })
+        .expect("keepalived's Up not seen");
     assert_eq!(s.tx_interval, Some(Duration::from_millis(100)));
     assert_eq!(s.detection_time, Some(Duration::from_millis(300)));
     assert!(s.remote_discriminator != 0);

@@ -47,9 +47,14 @@ fn pair_up_path_failure_and_recovery() {
         "B not Up"
     );
     eprintln!("both Up after {:?}", t0.elapsed());
-    let sa = ra.session("to-b");
+    // A goes Up on B's Init and records B's Up only from B's next packet
+    // (at most one transmit interval later).
+    let sa = ra
+        .wait_status("to-b", Duration::from_secs(2), |s| {
+            (s.local_state, s.remote_state) == (State::Up, State::Up)
+        })
+        .expect("A does not see B Up");
     let sb = rb.session("to-a");
-    assert_eq!((sa.local_state, sa.remote_state), (State::Up, State::Up));
     assert_eq!(sa.remote_discriminator, sb.local_discriminator);
     assert_eq!(sb.remote_discriminator, sa.local_discriminator);
     assert_eq!(sa.tx_interval, Some(Duration::from_millis(100)));
