@@ -108,7 +108,8 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
         tracing::warn!("{}", d.short(&parsed.sources));
     }
     let readable = !parsed.config.files.is_empty();
-    let mapped = map_config(&parsed.config);
+    let mut mapped = map_config(&parsed.config);
+    crate::checker::misc::disable_refused(&mut mapped.desired);
     for d in &mapped.diagnostics {
         if d.skipped {
             tracing::error!("{d}");

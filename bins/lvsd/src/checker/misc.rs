@@ -125,8 +125,8 @@ async fn run(
 /// default script user (`script_user`, else `keepalived_script` if it exists,
 /// else lvsd itself); the path is checked as for notify scripts
 /// (`enable_script_security` refuses one writable by non-root users when run
-/// as root). keepalived drops a refused checker at load; lvsd fails the check
-/// with the reason, so the real server does not pass unchecked.
+/// as root). A checker refused at load is removed by [`disable_refused`], as
+/// keepalived does; one refused later (the script deleted since) fails.
 fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), MiscNotRun> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
@@ -146,6 +146,69 @@ fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), Mis
             argv: m.argv.join(" "),
             source,
         })
+}
+
+/// Removes every MISC_CHECK whose script cannot be run, as keepalived does when
+/// it loads a configuration (check_misc.c `check_misc_script_security`, and the
+/// user handling of `misc_user_handler` / `misc_end_handler`): a script that
+/// is not found or not executable ("since not found/accessible"), one refused
+/// by `enable_script_security` ("due to insecure"), or whose user cannot be
+/// resolved ("- removing"). A real server left without checkers is alive.
+/// Returns how many were removed; each is logged with keepalived's words.
+pub fn disable_refused(desired: &mut crate::model::Desired) -> usize {
+    let mut removed = 0;
+    for vs in &mut desired.virtual_servers {
+        for rs in &mut vs.real_servers {
+            rs.checkers.retain(|c| {
+                let crate::model::CheckKind::Misc(m) = &c.kind else {
+                    return true;
+                };
+                let Err(e) = prepare(m) else {
+                    return true;
+                };
+                tracing::warn!("{}", refusal_message(&m.argv, m.user.is_some(), &e));
+                removed += 1;
+                false
+            });
+        }
+    }
+    removed
+}
+
+/// keepalived's log line for a MISC_CHECK removed at load.
+fn refusal_message(argv: &[String], own_user: bool, e: &MiscNotRun) -> String {
+    use crate::script_policy::NotRun;
+    use keepalived_runtime::ScriptRefused;
+    let cmd = cmd_str(argv);
+    match e {
+        MiscNotRun::User(_)
+        | MiscNotRun::Script {
+            source: NotRun::OwnUser(_),
+            ..
+        } => {
+            format!("Failed to set uid/gid for misc checker script {cmd} - removing ({e})")
+        }
+        MiscNotRun::Script {
+            source: NotRun::User(_),
+            ..
+        } if !own_user => {
+            format!("Unable to set default user for misc script {cmd} - removing ({e})")
+        }
+        MiscNotRun::Script {
+            source: NotRun::Refused(ScriptRefused::Insecure { .. }),
+            ..
+        } => format!("Disabling misc script {cmd} due to insecure ({e})"),
+        _ => format!("Disabling misc script {cmd} since not found/accessible ({e})"),
+    }
+}
+
+/// A command as keepalived logs it (notify.c `cmd_str_r`): each word in
+/// single quotes, separated by spaces.
+fn cmd_str(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Why a MISC_CHECK script is not run (the check then fails).
@@ -300,6 +363,65 @@ mod tests {
         let mut as_root = spec("sh -c 'test $(id -u) = 0'", false);
         as_root.user = Some(("root".into(), None));
         assert!(check(&as_root).await.ok);
+    }
+
+    /// keepalived removes a MISC_CHECK whose script is missing or whose user
+    /// is unknown when it loads the configuration, and keeps the others.
+    #[test]
+    fn refused_scripts_are_removed_at_load() {
+        let text = "virtual_server 10.1.0.1 80 {\n lb_kind NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {\n MISC_CHECK {\n misc_path /no/such/lvsd-check\n }\n }\n\
+             real_server 10.2.0.2 80 {\n MISC_CHECK {\n misc_path \"/bin/true 1\"\n }\n\
+             MISC_CHECK {\n misc_path /bin/true\n user no-such-user-lvsd\n }\n }\n\
+             real_server 10.2.0.3 80 {\n TCP_CHECK {\n }\n }\n}\n";
+        let parsed =
+            keepalived_conf::parse_str("t.conf", text, &keepalived_conf::LoadOptions::default());
+        let mut m = crate::mapping::map_config(&parsed.config);
+        let counts = |m: &crate::mapping::Mapped| -> Vec<usize> {
+            m.desired.virtual_servers[0]
+                .real_servers
+                .iter()
+                .map(|r| r.checkers.len())
+                .collect()
+        };
+        assert_eq!(counts(&m), [1, 2, 1]);
+        assert_eq!(disable_refused(&mut m.desired), 2);
+        assert_eq!(counts(&m), [0, 1, 1]);
+        let crate::model::CheckKind::Misc(kept) =
+            &m.desired.virtual_servers[0].real_servers[1].checkers[0].kind
+        else {
+            panic!("MISC_CHECK kept");
+        };
+        assert_eq!(kept.argv, ["/bin/true", "1"]);
+        assert_eq!(disable_refused(&mut m.desired), 0, "nothing more to remove");
+    }
+
+    #[test]
+    fn refusals_are_logged_in_keepalived_words() {
+        let argv = vec!["/etc/k/chk.sh".to_string(), "-h10.0.0.1".to_string()];
+        let missing = prepare(&MiscSpec {
+            argv: vec!["/no/such/lvsd-check".into()],
+            timeout: Duration::from_secs(1),
+            dynamic: false,
+            user: None,
+            policy: Default::default(),
+        })
+        .unwrap_err();
+        assert!(
+            refusal_message(&argv, false, &missing).starts_with(
+                "Disabling misc script '/etc/k/chk.sh' '-h10.0.0.1' since not found/accessible"
+            ),
+            "{}",
+            refusal_message(&argv, false, &missing)
+        );
+        let unknown = prepare(&spec_as("no-such-user-lvsd", None)).unwrap_err();
+        assert!(
+            refusal_message(&argv, true, &unknown).starts_with(
+                "Failed to set uid/gid for misc checker script '/etc/k/chk.sh' '-h10.0.0.1' - removing"
+            ),
+            "{}",
+            refusal_message(&argv, true, &unknown)
+        );
     }
 
     /// A MISC_CHECK without `user` runs as global_defs' `script_user`
