@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bfd_core::packet::{CONTROL_PORT, ControlPacket, HEADER_LEN, State, TTL};
+use bfd_core::packet::{ControlPacket, HEADER_LEN, State, TTL};
 use bfd_core::time::Instant as CoreInstant;
 use bfd_core::{Discard, PeerKey, RxError, RxMeta, Sessions};
 use tokio::io::Interest;
@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use crate::outbox::Outbox;
 use crate::rng::Rng;
 use crate::runner::{Command, Plan, Shared, lock};
-use crate::socket::{self, Family};
+use crate::socket::{self, Family, Listen};
 use crate::spec::{PeerSpec, std_duration};
 use crate::status::{BfdEvent, Discards, SessionStatus};
 use crate::sys;
@@ -29,6 +29,15 @@ use crate::sys;
 const RX_BUF: usize = 512;
 /// Datagrams read per wake-up of one socket before the timers get a turn.
 const RX_BURST: usize = 64;
+
+/// Which receive socket a datagram came in on, and to which address.
+#[derive(Clone, Copy, Debug)]
+struct Arrival {
+    /// The multihop port (4784).
+    multihop: bool,
+    /// The destination address, when the kernel reported it.
+    dst: Option<IpAddr>,
+}
 
 /// One session's transport side.
 #[derive(Debug)]
@@ -52,6 +61,9 @@ pub(crate) struct Driver {
     slots: BTreeMap<u32, Slot>,
     rx4: Option<UdpSocket>,
     rx6: Option<UdpSocket>,
+    /// The multihop receive sockets (UDP 4784, RFC 5883).
+    mh4: Option<UdpSocket>,
+    mh6: Option<UdpSocket>,
     epoch: std::time::Instant,
     rng: Rng,
     events: mpsc::Sender<BfdEvent>,
@@ -93,6 +105,8 @@ impl Driver {
             slots: BTreeMap::new(),
             rx4: None,
             rx6: None,
+            mh4: None,
+            mh6: None,
             epoch: std::time::Instant::now(),
             rng: Rng::from_os(),
             events,
@@ -127,8 +141,10 @@ impl Driver {
                 }
             };
             tokio::select! {
-                _ = readable(&self.rx4) => self.receive(Family::V4),
-                _ = readable(&self.rx6) => self.receive(Family::V6),
+                _ = readable(&self.rx4) => self.receive(Listen { family: Family::V4, multihop: false }),
+                _ = readable(&self.rx6) => self.receive(Listen { family: Family::V6, multihop: false }),
+                _ = readable(&self.mh4) => self.receive(Listen { family: Family::V4, multihop: true }),
+                _ = readable(&self.mh6) => self.receive(Listen { family: Family::V6, multihop: true }),
                 cmd = self.cmds.recv() => match cmd {
                     Some(Command::Apply(plan)) => self.apply(plan),
                     Some(Command::Shutdown { admin_down, done }) => {
@@ -162,7 +178,7 @@ impl Driver {
                 let pkt = admin_down_packet(s, &slot.spec);
                 let mut buf = [0u8; HEADER_LEN];
                 if let Ok(len) = pkt.emit(&mut buf) {
-                    let to = SocketAddr::new(slot.spec.neighbor, CONTROL_PORT);
+                    let to = SocketAddr::new(slot.spec.neighbor, Listen::of(&slot.spec).port());
                     match slot.socket.try_send_to(&buf[..len], to) {
                         Ok(_) => slot.packets_out += 1,
                         Err(_) => slot.send_errors += 1,
@@ -179,11 +195,8 @@ impl Driver {
     /// Applies checked specs (see `BfdRunner::reconfigure`).
     pub(crate) fn apply(&mut self, mut plan: Plan) {
         let now = self.now();
-        for (fam, s) in plan.receive.drain(..) {
-            let slot = match fam {
-                Family::V4 => &mut self.rx4,
-                Family::V6 => &mut self.rx6,
-            };
+        for (l, s) in plan.receive.drain(..) {
+            let slot = self.receive_socket(l);
             if slot.is_none() {
                 *slot = to_tokio(s);
             }
@@ -322,21 +335,32 @@ impl Driver {
         slot.spec = spec.clone();
     }
 
+    fn receive_socket(&mut self, l: Listen) -> &mut Option<UdpSocket> {
+        match (l.family, l.multihop) {
+            (Family::V4, false) => &mut self.rx4,
+            (Family::V6, false) => &mut self.rx6,
+            (Family::V4, true) => &mut self.mh4,
+            (Family::V6, true) => &mut self.mh6,
+        }
+    }
+
     /// Reads what is queued on one receive socket.
-    fn receive(&mut self, fam: Family) {
+    fn receive(&mut self, l: Listen) {
         let mut buf = [0u8; RX_BUF];
         for _ in 0..RX_BURST {
-            let sock = match fam {
-                Family::V4 => self.rx4.as_ref(),
-                Family::V6 => self.rx6.as_ref(),
+            let Some(sock) = self.receive_socket(l).as_ref() else {
+                return;
             };
-            let Some(sock) = sock else { return };
             let fd = sock.as_raw_fd();
             let r = sock.try_io(Interest::READABLE, || sys::recv_with_ttl(fd, &mut buf));
             match r {
                 Ok(rx) => {
                     let len = rx.len.min(buf.len());
-                    self.datagram(rx.src, rx.ttl, rx.truncated, &buf[..len]);
+                    let to = Arrival {
+                        multihop: l.multihop,
+                        dst: rx.dst,
+                    };
+                    self.datagram(rx.src, rx.ttl, to, rx.truncated, &buf[..len]);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) => {
@@ -350,7 +374,14 @@ impl Driver {
     /// One received datagram: the keepalived TTL rule of the session it
     /// belongs to, then bfd-core's checks and demultiplexing. Whatever the
     /// bytes, this only counts and returns.
-    fn datagram(&mut self, src: Option<IpAddr>, ttl: Option<u8>, truncated: bool, payload: &[u8]) {
+    fn datagram(
+        &mut self,
+        src: Option<IpAddr>,
+        ttl: Option<u8>,
+        to: Arrival,
+        truncated: bool,
+        payload: &[u8],
+    ) {
         let Some(src) = src else {
             self.unattributed.other += 1;
             return;
@@ -379,6 +410,24 @@ impl Driver {
             self.discards_of(by_src).unknown_session += 1;
             return;
         };
+        // RFC 5883 §2-3: multihop sessions live on their own port and are
+        // selected by source and destination address (keepalived 2.2.8
+        // `bfd_handle_packet`, `find_bfd_by_addr` with `multihop`): a packet
+        // on the other port belongs to no session. Without Your
+        // Discriminator a packet addressed to another local address than the
+        // session's source is not the session's (keepalived `find_bfd_by_addr`
+        // compares them in that case only, single hop or multihop).
+        if slot.spec.multihop != to.multihop {
+            slot.discards.unknown_session += 1;
+            return;
+        }
+        if pkt.your_discriminator == 0
+            && let (Some(want), Some(dst)) = (slot.spec.source, to.dst)
+            && want != dst
+        {
+            slot.discards.peer_mismatch += 1;
+            return;
+        }
         // keepalived `bfd.c bfd_check_packet_ttl`: drop when TTL + max_hops
         // < ttl (a packet without a TTL report is not checked there either).
         if let Some(t) = ttl
@@ -431,7 +480,7 @@ impl Driver {
             let Ok(len) = pkt.emit(&mut buf) else {
                 continue;
             };
-            let to = SocketAddr::new(slot.spec.neighbor, CONTROL_PORT);
+            let to = SocketAddr::new(slot.spec.neighbor, Listen::of(&slot.spec).port());
             match slot.socket.try_send_to(&buf[..len], to) {
                 Ok(_) => slot.packets_out += 1,
                 Err(e) => {
@@ -483,6 +532,7 @@ impl Driver {
                     neighbor: slot.spec.neighbor,
                     source: slot.spec.source,
                     source_port: slot.port,
+                    multihop: slot.spec.multihop,
                     local_state: s.state(),
                     remote_state: s.remote_state(),
                     local_diagnostic: s.local_diagnostic(),
@@ -503,11 +553,15 @@ impl Driver {
             .collect();
         status.sort_by(|a, b| a.name.cmp(&b.name));
         let mut families = Vec::new();
-        if self.rx4.is_some() {
-            families.push(Family::V4);
-        }
-        if self.rx6.is_some() {
-            families.push(Family::V6);
+        for (family, multihop, s) in [
+            (Family::V4, false, &self.rx4),
+            (Family::V6, false, &self.rx6),
+            (Family::V4, true, &self.mh4),
+            (Family::V6, true, &self.mh6),
+        ] {
+            if s.is_some() {
+                families.push(Listen { family, multihop });
+            }
         }
         let mut sh = lock(&self.shared);
         sh.status = status;

@@ -25,7 +25,8 @@ pub fn peer_spec(b: &BfdInstance) -> Option<PeerSpec> {
         .with_multiplier(b.multiplier_value())
         .with_passive(b.passive)
         .with_ttl(b.ttl_value())
-        .with_max_hops(u8::try_from(b.max_hops_value()).unwrap_or(0));
+        .with_max_hops(u8::try_from(b.max_hops_value()).unwrap_or(0))
+        .with_multihop(b.multihop);
     if let Some(src) = &b.source_ip {
         s = s.with_source(src.value);
     }
@@ -80,6 +81,32 @@ mod tests {
         );
         assert_eq!((s.ttl, s.max_hops), (64, 1), "IPv6 hop limit default 64");
         assert_eq!(s.source, Some("fe80::1".parse().expect("addr")));
+    }
+
+    #[test]
+    fn multihop_keyword_is_keepalived_2_2_8_and_warned() {
+        let text = "bfd_instance m {\n neighbor_ip 10.0.0.2\n max_hops 2\n multihop\n}\n\
+                    bfd_instance n {\n neighbor_ip 10.0.0.3\n multihop no\n}\n";
+        let parsed = keepalived_conf::parse_str("t.conf", text, &Default::default());
+        let specs: Vec<_> = parsed
+            .config
+            .bfd_instances
+            .iter()
+            .filter_map(peer_spec)
+            .collect();
+        assert_eq!(
+            specs
+                .iter()
+                .map(|s| (s.multihop, s.max_hops))
+                .collect::<Vec<_>>(),
+            [(true, 2), (false, 0)]
+        );
+        let warned = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("keepalived 2.2.8"))
+            .count();
+        assert_eq!(warned, 2, "{:?}", parsed.diagnostics);
     }
 
     #[test]

@@ -8,8 +8,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bfd_net::{BfdEvent, Diagnostic, PeerSpec, State};
 use common::*;
@@ -17,73 +16,12 @@ use common::*;
 const US: &str = "10.77.5.1";
 const KA: &str = "10.77.5.2";
 
-struct Keepalived {
-    kid: Kid,
-    log: std::path::PathBuf,
-}
-
-impl Keepalived {
-    fn start(ns: &Netns, dir: &std::path::Path) -> Keepalived {
-        let conf = dir.join("ka.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "global_defs {{ router_id bn-ka }}\n\
-                 bfd_instance kabfd {{\n  neighbor_ip {US}\n  source_ip {KA}\n  \
-                 min_rx 100\n  min_tx 100\n  multiplier 3\n}}\n"
-            ),
-        )
-        .unwrap();
-        let log = dir.join("ka.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
-        let kid = Kid(Command::new("ip")
-            .args(["netns", "exec", &ns.0, "keepalived", "-n", "-l", "-D", "-f"])
-            .arg(&conf)
-            .args([
-                "-p",
-                &p("ka.pid"),
-                "-r",
-                &p("vrrp.pid"),
-                "-c",
-                &p("chk.pid"),
-            ])
-            .args(["-b", &p("bfd.pid")])
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap());
-        Keepalived { kid, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until the log has `n` lines containing `needle`.
-    fn wait_log(&self, needle: &str, n: usize, timeout: Duration) -> bool {
-        let end = Instant::now() + timeout;
-        while Instant::now() < end {
-            if self.log().matches(needle).count() >= n {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-
-    /// SIGTERM, then wait for the exit.
-    fn stop(mut self) {
-        let _ = run(&["kill", "-TERM", &self.kid.0.id().to_string()]);
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
-            if matches!(self.kid.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+fn ka_conf() -> String {
+    format!(
+        "global_defs {{ router_id bn-ka }}\n\
+         bfd_instance kabfd {{\n  neighbor_ip {US}\n  source_ip {KA}\n  \
+         min_rx 100\n  min_tx 100\n  multiplier 3\n}}\n"
+    )
 }
 
 #[test]
@@ -95,7 +33,7 @@ fn keepalived_bfd_peer() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (nr, nk) = pair("bn-kr", "bn-kk", &format!("{US}/24"), &format!("{KA}/24"));
-    let ka = Keepalived::start(&nk, &dir);
+    let ka = Keepalived::start(&nk, &dir, &ka_conf());
     let spec = PeerSpec::new("ka", KA.parse().unwrap())
         .with_source(US.parse().unwrap())
         .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
@@ -143,7 +81,7 @@ fn keepalived_bfd_peer() {
 
     // Again with a fresh keepalived, and now we stop: keepalived sees the
     // same thing from our side.
-    let ka = Keepalived::start(&nk, &dir);
+    let ka = Keepalived::start(&nk, &dir, &ka_conf());
     assert!(
         r.wait_event(Duration::from_secs(15), is_up).is_some(),
         "not Up with the second keepalived:\n{}",

@@ -13,7 +13,7 @@ use crate::error::SpecError;
 ///
 /// [`PeerSpec::new`] gives keepalived's defaults (`bfd.h`, `bfd_parser.c`):
 /// `min_rx` and `min_tx` 10 ms, `idle_tx` 1 s, `multiplier` 5, not passive,
-/// `max_hops` 0, and `ttl` 255 for an IPv4 neighbor but 64 for an IPv6 one
+/// `max_hops` 0, single hop, and `ttl` 255 for an IPv4 neighbor but 64 for an IPv6 one
 /// (keepalived's IPv6 default; RFC 5881 §5 peers such as FRR's bfdd only
 /// accept hop limit 255, so set `ttl` to 255 for them).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +45,11 @@ pub struct PeerSpec {
     /// `ttl - max_hops` (keepalived `max_hops`, `bfd.c
     /// bfd_check_packet_ttl`).
     pub max_hops: u8,
+    /// Multihop BFD (RFC 5883): packets go to UDP port 4784 and are received
+    /// there, and the session is selected by source and destination address
+    /// (keepalived 2.2.8's `multihop` option; keepalived 2.2.7 only has
+    /// 3784). How many hops are accepted is still `ttl` − `max_hops`.
+    pub multihop: bool,
 }
 
 /// keepalived's default IPv6 hop limit for BFD (`bfd_parser.c`).
@@ -68,6 +73,7 @@ impl PeerSpec {
                 IpAddr::V6(_) => DEFAULT_HOPLIMIT_V6,
             },
             max_hops: 0,
+            multihop: false,
         }
     }
 
@@ -114,6 +120,12 @@ impl PeerSpec {
         self
     }
 
+    /// Sets `multihop`.
+    pub fn with_multihop(mut self, multihop: bool) -> Self {
+        self.multihop = multihop;
+        self
+    }
+
     /// The bfd-core configuration with local discriminator `discr`, checked
     /// against RFC 5880's constraints.
     pub fn session_config(&self, discr: u32) -> Result<SessionConfig, SpecError> {
@@ -135,7 +147,9 @@ impl PeerSpec {
     /// The same session on the wire: same neighbor and source, so the
     /// session can keep its socket and state.
     pub(crate) fn same_endpoints(&self, other: &PeerSpec) -> bool {
-        self.neighbor == other.neighbor && self.source == other.source
+        self.neighbor == other.neighbor
+            && self.source == other.source
+            && self.multihop == other.multihop
     }
 
     /// Changes that bfd-core cannot apply to a running session (they
