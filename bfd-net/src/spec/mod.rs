@@ -43,7 +43,8 @@ pub struct PeerSpec {
     pub ttl: u8,
     /// A received packet is accepted when its TTL / hop limit is at least
     /// `ttl - max_hops` (keepalived `max_hops`, `bfd.c
-    /// bfd_check_packet_ttl`).
+    /// bfd_check_packet_ttl`); 255 accepts every TTL (keepalived's `max_hops
+    /// -1`).
     pub max_hops: u8,
     /// Multihop BFD (RFC 5883): packets go to UDP port 4784 and are received
     /// there, and the session is selected by source and destination address
