@@ -37,6 +37,8 @@ struct Arrival {
     multihop: bool,
     /// The destination address, when the kernel reported it.
     dst: Option<IpAddr>,
+    /// The interface it came in on (0: unknown).
+    ifindex: u32,
 }
 
 /// One session's transport side.
@@ -45,6 +47,9 @@ struct Slot {
     spec: PeerSpec,
     socket: UdpSocket,
     port: u16,
+    /// The interface of a link-local neighbor, 0 otherwise: the scope of
+    /// sent packets and part of the session's [`PeerKey`].
+    ifindex: u32,
     packets_in: u64,
     packets_out: u64,
     send_errors: u64,
@@ -52,6 +57,18 @@ struct Slot {
     up_events: u64,
     down_events: u64,
     last_change: Option<std::time::Instant>,
+}
+
+impl Slot {
+    /// Where the session's packets go: the neighbor (with the interface's
+    /// scope when link-local) on 3784, or 4784 for multihop.
+    fn destination(&self) -> SocketAddr {
+        socket::scoped(
+            self.spec.neighbor,
+            Listen::of(&self.spec).port(),
+            self.ifindex,
+        )
+    }
 }
 
 /// See the [module documentation](self).
@@ -178,7 +195,7 @@ impl Driver {
                 let pkt = admin_down_packet(s, &slot.spec);
                 let mut buf = [0u8; HEADER_LEN];
                 if let Ok(len) = pkt.emit(&mut buf) {
-                    let to = SocketAddr::new(slot.spec.neighbor, Listen::of(&slot.spec).port());
+                    let to = slot.destination();
                     match slot.socket.try_send_to(&buf[..len], to) {
                         Ok(_) => slot.packets_out += 1,
                         Err(_) => slot.send_errors += 1,
@@ -235,7 +252,7 @@ impl Driver {
                         None => socket::open_send(spec, &mut self.rng),
                     };
                     match sock {
-                        Ok((s, port)) => self.add(spec, s, port, now),
+                        Ok(s) => self.add(spec, s, now),
                         Err(e) => tracing::error!("BFD_Instance({}): {e}", spec.name),
                     }
                 }
@@ -256,7 +273,12 @@ impl Driver {
             .unwrap_or(1)
     }
 
-    fn add(&mut self, spec: &PeerSpec, sock: socket2::Socket, port: u16, now: CoreInstant) {
+    fn add(&mut self, spec: &PeerSpec, sock: socket::SendSocket, now: CoreInstant) {
+        let socket::SendSocket {
+            socket: sock,
+            port,
+            ifindex,
+        } = sock;
         let discr = self.fresh_discriminator();
         let cfg = match spec.session_config(discr) {
             Ok(c) => c,
@@ -265,7 +287,7 @@ impl Driver {
         let Some(socket) = to_tokio(sock) else { return };
         let peer = PeerKey {
             remote: spec.neighbor,
-            ifindex: 0,
+            ifindex,
         };
         if let Err(e) = self.sessions.add(peer, cfg, now) {
             return tracing::error!("BFD_Instance({}): {e}", spec.name);
@@ -281,6 +303,7 @@ impl Driver {
                 spec: spec.clone(),
                 socket,
                 port,
+                ifindex,
                 packets_in: 0,
                 packets_out: 0,
                 send_errors: 0,
@@ -325,7 +348,7 @@ impl Driver {
             tracing::info!("BFD_Instance({}) restarted for its new settings", spec.name);
             let peer = PeerKey {
                 remote: spec.neighbor,
-                ifindex: 0,
+                ifindex: slot.ifindex,
             };
             self.sessions.remove(discr);
             if let Err(e) = self.sessions.add(peer, cfg, now) {
@@ -359,6 +382,7 @@ impl Driver {
                     let to = Arrival {
                         multihop: l.multihop,
                         dst: rx.dst,
+                        ifindex: rx.ifindex,
                     };
                     self.datagram(rx.src, rx.ttl, to, rx.truncated, &buf[..len]);
                 }
@@ -386,11 +410,21 @@ impl Driver {
             self.unattributed.other += 1;
             return;
         };
-        let peer = PeerKey {
+        // RFC 5881 §3: without Your Discriminator a session is found by
+        // source address and interface; sessions of global neighbors are
+        // keyed with interface 0.
+        let on_if = PeerKey {
+            remote: src,
+            ifindex: to.ifindex,
+        };
+        let any_if = PeerKey {
             remote: src,
             ifindex: 0,
         };
-        let by_src = self.sessions.discriminator_of(&peer);
+        let by_src = self
+            .sessions
+            .discriminator_of(&on_if)
+            .or_else(|| self.sessions.discriminator_of(&any_if));
         if truncated {
             self.discards_of(by_src).oversized += 1;
             return;
@@ -436,6 +470,10 @@ impl Driver {
             slot.discards.ttl += 1;
             return;
         }
+        // The session's key as this packet shows it: bfd-core refuses it
+        // (peer mismatch) when the address or, for a link-local neighbor,
+        // the interface is not the session's.
+        let peer = if slot.ifindex == 0 { any_if } else { on_if };
         let now = self.now();
         // The TTL rule above replaces bfd-core's strict RFC 5881 §5 check.
         let meta = RxMeta { peer, ttl: TTL };
@@ -480,7 +518,7 @@ impl Driver {
             let Ok(len) = pkt.emit(&mut buf) else {
                 continue;
             };
-            let to = SocketAddr::new(slot.spec.neighbor, Listen::of(&slot.spec).port());
+            let to = slot.destination();
             match slot.socket.try_send_to(&buf[..len], to) {
                 Ok(_) => slot.packets_out += 1,
                 Err(e) => {
@@ -533,6 +571,7 @@ impl Driver {
                     source: slot.spec.source,
                     source_port: slot.port,
                     multihop: slot.spec.multihop,
+                    interface: slot.spec.interface.clone(),
                     local_state: s.state(),
                     remote_state: s.remote_state(),
                     local_diagnostic: s.local_diagnostic(),

@@ -44,7 +44,7 @@ pub(crate) struct Plan {
     pub specs: Vec<PeerSpec>,
     /// Send sockets (and ports) by session name, for the sessions that are
     /// new or whose addresses changed.
-    pub send: BTreeMap<String, (Socket, u16)>,
+    pub send: BTreeMap<String, socket::SendSocket>,
     /// Receive sockets not open yet.
     pub receive: Vec<(Listen, Socket)>,
 }
@@ -85,6 +85,7 @@ fn plan(
                 && r.neighbor == s.neighbor
                 && r.source == s.source
                 && r.multihop == s.multihop
+                && r.interface == s.interface
         });
         if !keep {
             send.insert(s.name.clone(), socket::open_send(s, &mut rng)?);

@@ -5,7 +5,7 @@
 //! `bfd_open_fd_out`).
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
 
 use bfd_core::packet::{CONTROL_PORT, SOURCE_PORTS};
@@ -113,11 +113,19 @@ pub(crate) fn open_receive(l: Listen) -> Result<Socket, SystemError> {
 /// bound to `spec.source` (or the unspecified address) and a free port
 /// of 49152–65535 tried from a random start, as keepalived's
 /// `bfd_open_fd_out` does (which, without a source address, leaves the port
-/// to the kernel; here the RFC 5881 §4 range holds in both cases). Returns
-/// the socket and its port.
-pub(crate) fn open_send(spec: &PeerSpec, rng: &mut Rng) -> Result<(Socket, u16), SystemError> {
+/// to the kernel; here the RFC 5881 §4 range holds in both cases). A
+/// link-local source is bound with the scope of the session's interface.
+pub(crate) fn open_send(spec: &PeerSpec, rng: &mut Rng) -> Result<SendSocket, SystemError> {
     let what = "send";
     let family = Family::of(spec.neighbor);
+    let ifindex = match &spec.interface {
+        None => 0,
+        Some(i) => sys::if_index(i).map_err(|source| SystemError::Interface {
+            name: spec.name.clone(),
+            interface: i.clone(),
+            source,
+        })?,
+    };
     let s =
         Socket::new(family.domain(), Type::DGRAM, Some(Protocol::UDP)).map_err(sock_err(what))?;
     s.set_nonblocking(true).map_err(sock_err(what))?;
@@ -130,9 +138,15 @@ pub(crate) fn open_send(spec: &PeerSpec, rng: &mut Rng) -> Result<(Socket, u16),
     let first = rng.in_range(lo, hi);
     let mut port = first;
     loop {
-        let addr = SocketAddr::new(ip, port);
+        let addr = scoped(ip, port, ifindex);
         match s.bind(&addr.into()) {
-            Ok(()) => return Ok((s, port)),
+            Ok(()) => {
+                return Ok(SendSocket {
+                    socket: s,
+                    port,
+                    ifindex,
+                });
+            }
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => {}
             Err(source) => return Err(SystemError::Bind { what, addr, source }),
         }
@@ -143,6 +157,25 @@ pub(crate) fn open_send(spec: &PeerSpec, rng: &mut Rng) -> Result<(Socket, u16),
                 addr: ip,
             });
         }
+    }
+}
+
+/// A session's send socket, its source port, and the index of its
+/// interface (0 without one).
+#[derive(Debug)]
+pub(crate) struct SendSocket {
+    pub socket: Socket,
+    pub port: u16,
+    pub ifindex: u32,
+}
+
+/// `ip`:`port`, with the scope `ifindex` when `ip` is IPv6 link-local.
+pub(crate) fn scoped(ip: IpAddr, port: u16, ifindex: u32) -> SocketAddr {
+    match ip {
+        IpAddr::V6(v6) if crate::spec::is_link_local(ip) => {
+            SocketAddr::V6(SocketAddrV6::new(v6, port, 0, ifindex))
+        }
+        _ => SocketAddr::new(ip, port),
     }
 }
 

@@ -117,6 +117,8 @@ pub struct SessionStatus {
     pub source_port: u16,
     /// Multihop (RFC 5883, UDP port 4784) rather than single hop.
     pub multihop: bool,
+    /// The interface of a link-local neighbor.
+    pub interface: Option<String>,
     /// bfd.SessionState.
     pub local_state: State,
     /// bfd.RemoteSessionState.

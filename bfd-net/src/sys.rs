@@ -63,6 +63,8 @@ pub(crate) struct Received {
     pub ttl: Option<u8>,
     /// The datagram's destination address (`IP_PKTINFO` / `IPV6_PKTINFO`).
     pub dst: Option<IpAddr>,
+    /// The interface it arrived on (same control messages), 0 if unknown.
+    pub ifindex: u32,
 }
 
 const CONTROL_LEN: usize = 128;
@@ -102,6 +104,7 @@ pub(crate) fn recv_with_ttl(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
         src: None,
         ttl: None,
         dst: None,
+        ifindex: 0,
     };
     match libc::c_int::from(name.ss_family) {
         libc::AF_INET => {
@@ -145,6 +148,7 @@ pub(crate) fn recv_with_ttl(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
                     let p =
                         std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::in_pktinfo>());
                     r.dst = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(p.ipi_addr.s_addr))));
+                    r.ifindex = u32::try_from(p.ipi_ifindex).unwrap_or(0);
                 }
                 (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO)
                     if data_len >= size_of::<libc::in6_pktinfo>() =>
@@ -152,6 +156,7 @@ pub(crate) fn recv_with_ttl(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
                     let p =
                         std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::in6_pktinfo>());
                     r.dst = Some(IpAddr::V6(Ipv6Addr::from(p.ipi6_addr.s6_addr)));
+                    r.ifindex = p.ipi6_ifindex;
                 }
                 _ => {}
             }
@@ -159,4 +164,18 @@ pub(crate) fn recv_with_ttl(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
         }
     }
     Ok(r)
+}
+
+/// The index of interface `name` in the caller's network namespace
+/// (`if_nametoindex`); an error when there is no such interface.
+pub(crate) fn if_index(name: &str) -> io::Result<u32> {
+    let c = std::ffi::CString::new(name)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in interface name"))?;
+    // SAFETY: `c` is a live NUL-terminated string the call only reads.
+    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    if idx == 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(idx)
+    }
 }

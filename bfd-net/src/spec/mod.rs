@@ -51,6 +51,12 @@ pub struct PeerSpec {
     /// (keepalived 2.2.8's `multihop` option; keepalived 2.2.7 only has
     /// 3784). How many hops are accepted is still `ttl` − `max_hops`.
     pub multihop: bool,
+    /// The interface of an IPv6 link-local neighbor (fe80::/10): packets
+    /// are sent with its scope, and the session takes packets from the
+    /// neighbor on this interface only (RFC 5881 §3, selection by source
+    /// address and interface). keepalived has no way to write this (its
+    /// `neighbor_ip` takes no `%scope`).
+    pub interface: Option<String>,
 }
 
 /// keepalived's default IPv6 hop limit for BFD (`bfd_parser.c`).
@@ -75,6 +81,7 @@ impl PeerSpec {
             },
             max_hops: 0,
             multihop: false,
+            interface: None,
         }
     }
 
@@ -127,6 +134,12 @@ impl PeerSpec {
         self
     }
 
+    /// Sets `interface` (for an IPv6 link-local neighbor).
+    pub fn with_interface(mut self, interface: impl Into<String>) -> Self {
+        self.interface = Some(interface.into());
+        self
+    }
+
     /// The bfd-core configuration with local discriminator `discr`, checked
     /// against RFC 5880's constraints.
     pub fn session_config(&self, discr: u32) -> Result<SessionConfig, SpecError> {
@@ -151,6 +164,7 @@ impl PeerSpec {
         self.neighbor == other.neighbor
             && self.source == other.source
             && self.multihop == other.multihop
+            && self.interface == other.interface
     }
 
     /// Changes that bfd-core cannot apply to a running session (they
@@ -189,6 +203,15 @@ impl PeerSpec {
                 source_ip: src,
             });
         }
+        if let Some(i) = &self.interface
+            && !is_link_local(n)
+        {
+            return Err(SpecError::InterfaceNotLinkLocal {
+                name: self.name.clone(),
+                neighbor: n,
+                interface: i.clone(),
+            });
+        }
         if self.ttl == 0 {
             return Err(SpecError::ZeroTtl {
                 name: self.name.clone(),
@@ -198,7 +221,13 @@ impl PeerSpec {
     }
 }
 
-/// Checks every spec and that names and neighbors are unique.
+/// An IPv6 link-local address (fe80::/10).
+pub(crate) fn is_link_local(a: IpAddr) -> bool {
+    matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// Checks every spec and that names, and neighbors on an interface, are
+/// unique.
 pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
     let mut names = BTreeSet::new();
     let mut neighbors = BTreeSet::new();
@@ -207,7 +236,7 @@ pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
         if !names.insert(s.name.as_str()) {
             return Err(SpecError::DuplicateName(s.name.clone()));
         }
-        if !neighbors.insert(s.neighbor) {
+        if !neighbors.insert((s.neighbor, s.interface.as_deref())) {
             return Err(SpecError::DuplicateNeighbor {
                 name: s.name.clone(),
                 neighbor: s.neighbor,
