@@ -47,9 +47,12 @@ fn ours(multihop: bool, max_hops: u8) -> PeerSpec {
         .with_multihop(multihop)
 }
 
-/// A BFD control packet (RFC 5880 §4.1) in state Up from `my` to `your`.
+/// A BFD control packet (RFC 5880 §4.1) from `my` to `your`, in state Up,
+/// or Down when `your` is 0 (§6.8.6 discards any other state without Your
+/// Discriminator).
 fn control_packet(my: u32, your: u32) -> Vec<u8> {
-    let mut p = vec![0x20, 0xc0, 3, 24];
+    let state = if your == 0 { 0x40 } else { 0xc0 };
+    let mut p = vec![0x20, state, 3, 24];
     p.extend_from_slice(&my.to_be_bytes());
     p.extend_from_slice(&your.to_be_bytes());
     for v in [100_000u32, 100_000, 0] {
@@ -117,6 +120,21 @@ fn multihop_with_frr_and_ttl_security() {
         .wait_status("far", Duration::from_secs(3), |s| s.packets_in > before)
         .expect("packets stopped");
     assert_eq!(s.discards.ttl, 3, "{:?}", s.discards);
+    // RFC 5883 §3: without Your Discriminator the session is found by
+    // source and destination; the same packet to another address of ours
+    // than the session's source is not the session's.
+    na.sh(&["ip", "addr", "add", "10.78.1.2/24", "dev", "eth0"]);
+    send_udp(
+        &nf,
+        "10.78.1.2",
+        bfd_net::MULTIHOP_CONTROL_PORT,
+        255,
+        &control_packet(s.remote_discriminator, 0),
+    );
+    r.wait_status("far", Duration::from_secs(3), |s| {
+        s.discards.peer_mismatch >= 1
+    })
+    .unwrap_or_else(|| panic!("wrong destination not refused: {:?}", r.session("far")));
     // Only the multihop port is open: a multihop-only runner has no
     // single-hop receive socket.
     let ports = na.sh(&["ss", "-Hnlu"]);
