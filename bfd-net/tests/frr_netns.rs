@@ -44,13 +44,18 @@ fn interop(tag: &str, us: &str, them: &str, prefix: u8, full: bool) {
         &format!("{them}/{prefix}"),
     );
     let frr = Frr::start(&nf, &frr_conf(us, them));
+    let t0 = std::time::Instant::now();
     let r = NsBfd::start(&nr, vec![ours(them, us)]);
     let is_up = |e: &BfdEvent| matches!(e, BfdEvent::Up { .. });
-    assert!(
-        r.wait_event(Duration::from_secs(15), is_up).is_some(),
-        "not Up with FRR; bfdd log:\n{}",
-        frr.log()
-    );
+    let (t_up, _) = r
+        .wait_event(Duration::from_secs(15), is_up)
+        .unwrap_or_else(|| panic!("not Up with FRR; bfdd log:\n{}", frr.log()));
+    // Session Up time: while not Up both sides send once per second (ours
+    // jittered to 75-100 %), and Down → Init → Up takes two of our packets
+    // after FRR's first; 8 s leaves room for a loaded machine.
+    let up_after = t_up.duration_since(t0);
+    eprintln!("Up with FRR {up_after:?} after our start");
+    assert!(up_after < Duration::from_secs(8), "Up after {up_after:?}");
     let p = frr
         .wait_peer(us, Duration::from_secs(5), |p| p["status"] == "up")
         .unwrap_or_else(|| panic!("FRR not up: {:?}", frr.peer(us)));

@@ -208,7 +208,7 @@ fn across_a_router_with_keepalived_2_2_7() {
     let ka = Keepalived::start(&nf, &dir, &conf(0));
     r.reconfigure(vec![ours(false, 0)]).unwrap();
     let s = r
-        .wait_status("far", Duration::from_secs(5), |s| s.discards.ttl >= 3)
+        .wait_status("far", Duration::from_secs(10), |s| s.discards.ttl >= 3)
         .unwrap_or_else(|| panic!("keepalived's TTL 254 not dropped: {:?}", r.session("far")));
     assert_ne!(s.local_state, State::Up, "{s:?}");
     assert!(s.packets_out > 0);
