@@ -165,6 +165,57 @@ fn multihop_with_frr_and_ttl_security() {
     eprintln!("multihop Down {took:?} after the drop (detection time 300 ms)");
 }
 
+/// The same over IPv6 (hop limit 255 sent, 254 received): the IPv6
+/// multihop receive socket and its destination address.
+#[test]
+fn multihop_ipv6_with_frr() {
+    if skip_netns_test("bfd-net multihop_netns frr6", FRR_TOOLS) {
+        return;
+    }
+    let (a6, f6) = ("fd00:78:1::1", "fd00:78:2::1");
+    let (na, _nr, nf) = routed(
+        ["g5-mha6", "g5-mhr6", "g5-mhf6"],
+        &format!("{a6}/64"),
+        "fd00:78:1::fe/64",
+        "fd00:78:2::fe/64",
+        &format!("{f6}/64"),
+    );
+    let frr = Frr::start(
+        &nf,
+        &format!(
+            "bfd\n peer {a6} multihop local-address {f6}\n  receive-interval 100\n  \
+             transmit-interval 100\n  detect-multiplier 3\n !\n!\n"
+        ),
+    );
+    let spec = PeerSpec::new("far6", f6.parse::<IpAddr>().unwrap())
+        .with_source(a6.parse().unwrap())
+        .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
+        .with_multiplier(3)
+        .with_ttl(255)
+        .with_max_hops(1)
+        .with_multihop(true);
+    let r = NsBfd::start(&na, vec![spec]);
+    let s = r
+        .wait_status("far6", Duration::from_secs(15), |s| {
+            (s.local_state, s.remote_state) == (State::Up, State::Up)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "not Up with FRR over IPv6 across a router: {:?}\nbfdd log:\n{}",
+                r.session("far6"),
+                frr.log()
+            )
+        });
+    let p = frr
+        .wait_peer(a6, Duration::from_secs(5), |p| p["status"] == "up")
+        .unwrap_or_else(|| panic!("FRR not up: {:?}", frr.peer(a6)));
+    assert_eq!(p["multihop"], true, "{p}");
+    assert_eq!(p["id"].as_u64(), Some(u64::from(s.remote_discriminator)));
+    assert_eq!(s.discards.total(), 0, "{:?}", s.discards);
+    let ports = na.sh(&["ss", "-Hnlu6"]);
+    assert!(ports.contains(":4784"), "{ports}");
+}
+
 #[test]
 fn across_a_router_with_keepalived_2_2_7() {
     if skip_netns_test("bfd-net multihop_netns keepalived", &["keepalived"]) {

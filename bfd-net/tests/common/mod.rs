@@ -122,9 +122,10 @@ pub fn pair(a: &str, b: &str, addr_a: &str, addr_b: &str) -> (Netns, Netns) {
 
 /// Three namespaces `a` — `r` — `b` in a line: `a`'s `eth0` (`addr_a`)
 /// faces `r`'s `eth0` (`r_a`), `r`'s `eth1` (`r_b`) faces `b`'s `eth0`
-/// (`addr_b`); `r` forwards (IPv4) and `a` and `b` route to each other
-/// through it, so a packet between them crosses one router (its TTL
-/// lowered by one). Addresses are `x.x.x.x/len`.
+/// (`addr_b`); `r` forwards and `a` and `b` route to each other through
+/// it, so a packet between them crosses one router (its TTL / hop limit
+/// lowered by one). Addresses with their prefix length, all IPv4 or all
+/// IPv6 (without duplicate address detection).
 pub fn routed(
     names: [&str; 3],
     addr_a: &str,
@@ -148,10 +149,15 @@ pub fn routed(
         (&nr, "eth1", r_b),
         (&nb, "eth0", addr_b),
     ] {
-        sh(&["ip", "-n", &ns.0, "addr", "add", addr, "dev", dev]);
+        let mut args = vec!["ip", "-n", &ns.0, "addr", "add", addr, "dev", dev];
+        if addr.contains(':') {
+            args.push("nodad");
+        }
+        sh(&args);
         sh(&["ip", "-n", &ns.0, "link", "set", dev, "up"]);
     }
     nr.sh(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    nr.sh(&["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]);
     let host = |a: &str| a.split('/').next().unwrap().to_string();
     sh(&["ip", "-n", a, "route", "add", "default", "via", &host(r_a)]);
     sh(&["ip", "-n", b, "route", "add", "default", "via", &host(r_b)]);
