@@ -508,8 +508,17 @@ impl Driver {
         }
     }
 
-    /// Sends every pending packet and reports every state change.
+    /// Reports every state change, then sends every pending packet (so a
+    /// packet announcing a fall from Up already carries the new
+    /// discriminator, as keepalived's does), then reports what sending
+    /// raised.
     fn flush(&mut self) {
+        self.report();
+        self.transmit();
+        self.report();
+    }
+
+    fn transmit(&mut self) {
         while let Some((_, pkt)) = self.sessions.poll_transmit() {
             let Some(slot) = self.slots.get_mut(&pkt.my_discriminator) else {
                 continue;
@@ -527,7 +536,17 @@ impl Driver {
                 }
             }
         }
+    }
+
+    fn report(&mut self) {
         while let Some((discr, ev)) = self.sessions.poll_event() {
+            // keepalived `bfd_scheduler.c bfd_state_down`: a session that
+            // falls from Up takes a new random local discriminator.
+            let discr = if ev.from == State::Up && ev.to == State::Down {
+                self.rekey(discr)
+            } else {
+                discr
+            };
             let Some(slot) = self.slots.get_mut(&discr) else {
                 continue;
             };
@@ -556,6 +575,23 @@ impl Driver {
             };
             self.outbox.push(&self.events, event);
         }
+    }
+
+    /// Moves session `old` to a fresh discriminator; returns the one it has
+    /// now.
+    fn rekey(&mut self, old: u32) -> u32 {
+        let new = self.fresh_discriminator();
+        if !self.sessions.rekey(old, new) {
+            return old;
+        }
+        if let Some(slot) = self.slots.remove(&old) {
+            tracing::info!(
+                "BFD_Instance({}) discriminator {old} -> {new}",
+                slot.spec.name
+            );
+            self.slots.insert(new, slot);
+        }
+        new
     }
 
     /// Publishes the status snapshot.
