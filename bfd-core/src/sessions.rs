@@ -123,6 +123,38 @@ impl Sessions {
         Some(e.session)
     }
 
+    /// Gives the session with local discriminator `old` the discriminator
+    /// `new`, keeping its state; its next packets carry `new` in My
+    /// Discriminator, and the peer learns it from them (§6.8.6 sets
+    /// bfd.RemoteDiscr from every packet). keepalived does this whenever a
+    /// session falls from Up to Down (bfd_scheduler.c `bfd_state_down`);
+    /// RFC 5880 §6.8.1 only asks that the value be unique and nonzero.
+    /// Returns false, changing nothing, when there is no session `old`, or
+    /// `new` is 0 or in use.
+    pub fn rekey(&mut self, old: u32, new: u32) -> bool {
+        if new == 0 || self.by_discr.contains_key(&new) {
+            return false;
+        }
+        let Some(mut e) = self.by_discr.remove(&old) else {
+            return false;
+        };
+        e.session.set_local_discriminator(new);
+        self.by_peer.insert(e.peer, new);
+        self.by_discr.insert(new, e);
+        for (d, _) in self.events.iter_mut() {
+            if *d == old {
+                *d = new;
+            }
+        }
+        for d in self.touched.iter_mut() {
+            if *d == old {
+                *d = new;
+            }
+        }
+        self.touched.push_back(new);
+        true
+    }
+
     /// A session by local discriminator.
     pub fn get(&self, discriminator: u32) -> Option<&Session> {
         self.by_discr.get(&discriminator).map(|e| &e.session)

@@ -345,3 +345,23 @@ fn admin_down_through_get_mut_is_reported() {
     assert_eq!((to, p.state), (addr(2), State::AdminDown));
     assert!(s.poll_transmit().is_none());
 }
+
+#[test]
+fn rekey_keeps_the_session_and_the_peer_follows() {
+    let mut sim = Sim::new(0, 7);
+    sim.run_until(Instant::from_secs(5));
+    assert_eq!((sim.state(0), sim.state(1)), (State::Up, State::Up));
+    let s0 = &mut sim.nodes[0].sessions;
+    assert!(!s0.rekey(0x1111, 0), "0 is no discriminator");
+    assert!(!s0.rekey(0x9999, 0x3333), "no such session");
+    assert!(s0.rekey(0x1111, 0x3333));
+    assert!(s0.get(0x1111).is_none());
+    assert_eq!(s0.discriminator_of(&addr(2)), Some(0x3333));
+    assert_eq!(s0.get(0x3333).unwrap().config().local_discriminator, 0x3333);
+    // The peer learns it from the next packet and nothing flaps.
+    sim.run_until(sim.now + Duration::from_secs(2));
+    assert_eq!((sim.state(0), sim.state(1)), (State::Up, State::Up));
+    let s1 = &sim.nodes[1].sessions;
+    assert_eq!(s1.get(0x2222).unwrap().remote_discriminator(), 0x3333);
+    assert!(sim.nodes.iter().all(|n| n.events.len() == 2));
+}

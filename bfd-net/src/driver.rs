@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bfd_core::packet::{CONTROL_PORT, ControlPacket, HEADER_LEN, State, TTL};
+use bfd_core::packet::{ControlPacket, HEADER_LEN, State, TTL};
 use bfd_core::time::Instant as CoreInstant;
 use bfd_core::{Discard, PeerKey, RxError, RxMeta, Sessions};
 use tokio::io::Interest;
@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use crate::outbox::Outbox;
 use crate::rng::Rng;
 use crate::runner::{Command, Plan, Shared, lock};
-use crate::socket::{self, Family};
+use crate::socket::{self, Family, Listen};
 use crate::spec::{PeerSpec, std_duration};
 use crate::status::{BfdEvent, Discards, SessionStatus};
 use crate::sys;
@@ -30,12 +30,26 @@ const RX_BUF: usize = 512;
 /// Datagrams read per wake-up of one socket before the timers get a turn.
 const RX_BURST: usize = 64;
 
+/// Which receive socket a datagram came in on, and to which address.
+#[derive(Clone, Copy, Debug)]
+struct Arrival {
+    /// The multihop port (4784).
+    multihop: bool,
+    /// The destination address, when the kernel reported it.
+    dst: Option<IpAddr>,
+    /// The interface it came in on (0: unknown).
+    ifindex: u32,
+}
+
 /// One session's transport side.
 #[derive(Debug)]
 struct Slot {
     spec: PeerSpec,
     socket: UdpSocket,
     port: u16,
+    /// The interface of a link-local neighbor, 0 otherwise: the scope of
+    /// sent packets and part of the session's [`PeerKey`].
+    ifindex: u32,
     packets_in: u64,
     packets_out: u64,
     send_errors: u64,
@@ -45,6 +59,18 @@ struct Slot {
     last_change: Option<std::time::Instant>,
 }
 
+impl Slot {
+    /// Where the session's packets go: the neighbor (with the interface's
+    /// scope when link-local) on 3784, or 4784 for multihop.
+    fn destination(&self) -> SocketAddr {
+        socket::scoped(
+            self.spec.neighbor,
+            Listen::of(&self.spec).port(),
+            self.ifindex,
+        )
+    }
+}
+
 /// See the [module documentation](self).
 #[derive(Debug)]
 pub(crate) struct Driver {
@@ -52,6 +78,9 @@ pub(crate) struct Driver {
     slots: BTreeMap<u32, Slot>,
     rx4: Option<UdpSocket>,
     rx6: Option<UdpSocket>,
+    /// The multihop receive sockets (UDP 4784, RFC 5883).
+    mh4: Option<UdpSocket>,
+    mh6: Option<UdpSocket>,
     epoch: std::time::Instant,
     rng: Rng,
     events: mpsc::Sender<BfdEvent>,
@@ -93,6 +122,8 @@ impl Driver {
             slots: BTreeMap::new(),
             rx4: None,
             rx6: None,
+            mh4: None,
+            mh6: None,
             epoch: std::time::Instant::now(),
             rng: Rng::from_os(),
             events,
@@ -127,8 +158,10 @@ impl Driver {
                 }
             };
             tokio::select! {
-                _ = readable(&self.rx4) => self.receive(Family::V4),
-                _ = readable(&self.rx6) => self.receive(Family::V6),
+                _ = readable(&self.rx4) => self.receive(Listen { family: Family::V4, multihop: false }),
+                _ = readable(&self.rx6) => self.receive(Listen { family: Family::V6, multihop: false }),
+                _ = readable(&self.mh4) => self.receive(Listen { family: Family::V4, multihop: true }),
+                _ = readable(&self.mh6) => self.receive(Listen { family: Family::V6, multihop: true }),
                 cmd = self.cmds.recv() => match cmd {
                     Some(Command::Apply(plan)) => self.apply(plan),
                     Some(Command::Shutdown { admin_down, done }) => {
@@ -162,7 +195,7 @@ impl Driver {
                 let pkt = admin_down_packet(s, &slot.spec);
                 let mut buf = [0u8; HEADER_LEN];
                 if let Ok(len) = pkt.emit(&mut buf) {
-                    let to = SocketAddr::new(slot.spec.neighbor, CONTROL_PORT);
+                    let to = slot.destination();
                     match slot.socket.try_send_to(&buf[..len], to) {
                         Ok(_) => slot.packets_out += 1,
                         Err(_) => slot.send_errors += 1,
@@ -179,11 +212,8 @@ impl Driver {
     /// Applies checked specs (see `BfdRunner::reconfigure`).
     pub(crate) fn apply(&mut self, mut plan: Plan) {
         let now = self.now();
-        for (fam, s) in plan.receive.drain(..) {
-            let slot = match fam {
-                Family::V4 => &mut self.rx4,
-                Family::V6 => &mut self.rx6,
-            };
+        for (l, s) in plan.receive.drain(..) {
+            let slot = self.receive_socket(l);
             if slot.is_none() {
                 *slot = to_tokio(s);
             }
@@ -222,7 +252,7 @@ impl Driver {
                         None => socket::open_send(spec, &mut self.rng),
                     };
                     match sock {
-                        Ok((s, port)) => self.add(spec, s, port, now),
+                        Ok(s) => self.add(spec, s, now),
                         Err(e) => tracing::error!("BFD_Instance({}): {e}", spec.name),
                     }
                 }
@@ -243,7 +273,12 @@ impl Driver {
             .unwrap_or(1)
     }
 
-    fn add(&mut self, spec: &PeerSpec, sock: socket2::Socket, port: u16, now: CoreInstant) {
+    fn add(&mut self, spec: &PeerSpec, sock: socket::SendSocket, now: CoreInstant) {
+        let socket::SendSocket {
+            socket: sock,
+            port,
+            ifindex,
+        } = sock;
         let discr = self.fresh_discriminator();
         let cfg = match spec.session_config(discr) {
             Ok(c) => c,
@@ -252,7 +287,7 @@ impl Driver {
         let Some(socket) = to_tokio(sock) else { return };
         let peer = PeerKey {
             remote: spec.neighbor,
-            ifindex: 0,
+            ifindex,
         };
         if let Err(e) = self.sessions.add(peer, cfg, now) {
             return tracing::error!("BFD_Instance({}): {e}", spec.name);
@@ -268,6 +303,7 @@ impl Driver {
                 spec: spec.clone(),
                 socket,
                 port,
+                ifindex,
                 packets_in: 0,
                 packets_out: 0,
                 send_errors: 0,
@@ -312,7 +348,7 @@ impl Driver {
             tracing::info!("BFD_Instance({}) restarted for its new settings", spec.name);
             let peer = PeerKey {
                 remote: spec.neighbor,
-                ifindex: 0,
+                ifindex: slot.ifindex,
             };
             self.sessions.remove(discr);
             if let Err(e) = self.sessions.add(peer, cfg, now) {
@@ -322,21 +358,33 @@ impl Driver {
         slot.spec = spec.clone();
     }
 
+    fn receive_socket(&mut self, l: Listen) -> &mut Option<UdpSocket> {
+        match (l.family, l.multihop) {
+            (Family::V4, false) => &mut self.rx4,
+            (Family::V6, false) => &mut self.rx6,
+            (Family::V4, true) => &mut self.mh4,
+            (Family::V6, true) => &mut self.mh6,
+        }
+    }
+
     /// Reads what is queued on one receive socket.
-    fn receive(&mut self, fam: Family) {
+    fn receive(&mut self, l: Listen) {
         let mut buf = [0u8; RX_BUF];
         for _ in 0..RX_BURST {
-            let sock = match fam {
-                Family::V4 => self.rx4.as_ref(),
-                Family::V6 => self.rx6.as_ref(),
+            let Some(sock) = self.receive_socket(l).as_ref() else {
+                return;
             };
-            let Some(sock) = sock else { return };
             let fd = sock.as_raw_fd();
             let r = sock.try_io(Interest::READABLE, || sys::recv_with_ttl(fd, &mut buf));
             match r {
                 Ok(rx) => {
                     let len = rx.len.min(buf.len());
-                    self.datagram(rx.src, rx.ttl, rx.truncated, &buf[..len]);
+                    let to = Arrival {
+                        multihop: l.multihop,
+                        dst: rx.dst,
+                        ifindex: rx.ifindex,
+                    };
+                    self.datagram(rx.src, rx.ttl, to, rx.truncated, &buf[..len]);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) => {
@@ -350,16 +398,33 @@ impl Driver {
     /// One received datagram: the keepalived TTL rule of the session it
     /// belongs to, then bfd-core's checks and demultiplexing. Whatever the
     /// bytes, this only counts and returns.
-    fn datagram(&mut self, src: Option<IpAddr>, ttl: Option<u8>, truncated: bool, payload: &[u8]) {
+    fn datagram(
+        &mut self,
+        src: Option<IpAddr>,
+        ttl: Option<u8>,
+        to: Arrival,
+        truncated: bool,
+        payload: &[u8],
+    ) {
         let Some(src) = src else {
             self.unattributed.other += 1;
             return;
         };
-        let peer = PeerKey {
+        // RFC 5881 §3: without Your Discriminator a session is found by
+        // source address and interface; sessions of global neighbors are
+        // keyed with interface 0.
+        let on_if = PeerKey {
+            remote: src,
+            ifindex: to.ifindex,
+        };
+        let any_if = PeerKey {
             remote: src,
             ifindex: 0,
         };
-        let by_src = self.sessions.discriminator_of(&peer);
+        let by_src = self
+            .sessions
+            .discriminator_of(&on_if)
+            .or_else(|| self.sessions.discriminator_of(&any_if));
         if truncated {
             self.discards_of(by_src).oversized += 1;
             return;
@@ -379,6 +444,24 @@ impl Driver {
             self.discards_of(by_src).unknown_session += 1;
             return;
         };
+        // RFC 5883 §2-3: multihop sessions live on their own port and are
+        // selected by source and destination address (keepalived 2.2.8
+        // `bfd_handle_packet`, `find_bfd_by_addr` with `multihop`): a packet
+        // on the other port belongs to no session. Without Your
+        // Discriminator a packet addressed to another local address than the
+        // session's source is not the session's (keepalived `find_bfd_by_addr`
+        // compares them in that case only, single hop or multihop).
+        if slot.spec.multihop != to.multihop {
+            slot.discards.unknown_session += 1;
+            return;
+        }
+        if pkt.your_discriminator == 0
+            && let (Some(want), Some(dst)) = (slot.spec.source, to.dst)
+            && want != dst
+        {
+            slot.discards.peer_mismatch += 1;
+            return;
+        }
         // keepalived `bfd.c bfd_check_packet_ttl`: drop when TTL + max_hops
         // < ttl (a packet without a TTL report is not checked there either).
         if let Some(t) = ttl
@@ -387,6 +470,10 @@ impl Driver {
             slot.discards.ttl += 1;
             return;
         }
+        // The session's key as this packet shows it: bfd-core refuses it
+        // (peer mismatch) when the address or, for a link-local neighbor,
+        // the interface is not the session's.
+        let peer = if slot.ifindex == 0 { any_if } else { on_if };
         let now = self.now();
         // The TTL rule above replaces bfd-core's strict RFC 5881 §5 check.
         let meta = RxMeta { peer, ttl: TTL };
@@ -421,8 +508,17 @@ impl Driver {
         }
     }
 
-    /// Sends every pending packet and reports every state change.
+    /// Reports every state change, then sends every pending packet (so a
+    /// packet announcing a fall from Up already carries the new
+    /// discriminator, as keepalived's does), then reports what sending
+    /// raised.
     fn flush(&mut self) {
+        self.report();
+        self.transmit();
+        self.report();
+    }
+
+    fn transmit(&mut self) {
         while let Some((_, pkt)) = self.sessions.poll_transmit() {
             let Some(slot) = self.slots.get_mut(&pkt.my_discriminator) else {
                 continue;
@@ -431,7 +527,7 @@ impl Driver {
             let Ok(len) = pkt.emit(&mut buf) else {
                 continue;
             };
-            let to = SocketAddr::new(slot.spec.neighbor, CONTROL_PORT);
+            let to = slot.destination();
             match slot.socket.try_send_to(&buf[..len], to) {
                 Ok(_) => slot.packets_out += 1,
                 Err(e) => {
@@ -440,7 +536,17 @@ impl Driver {
                 }
             }
         }
+    }
+
+    fn report(&mut self) {
         while let Some((discr, ev)) = self.sessions.poll_event() {
+            // keepalived `bfd_scheduler.c bfd_state_down`: a session that
+            // falls from Up takes a new random local discriminator.
+            let discr = if ev.from == State::Up && ev.to == State::Down {
+                self.rekey(discr)
+            } else {
+                discr
+            };
             let Some(slot) = self.slots.get_mut(&discr) else {
                 continue;
             };
@@ -471,6 +577,23 @@ impl Driver {
         }
     }
 
+    /// Moves session `old` to a fresh discriminator; returns the one it has
+    /// now.
+    fn rekey(&mut self, old: u32) -> u32 {
+        let new = self.fresh_discriminator();
+        if !self.sessions.rekey(old, new) {
+            return old;
+        }
+        if let Some(slot) = self.slots.remove(&old) {
+            tracing::info!(
+                "BFD_Instance({}) discriminator {old} -> {new}",
+                slot.spec.name
+            );
+            self.slots.insert(new, slot);
+        }
+        new
+    }
+
     /// Publishes the status snapshot.
     pub(crate) fn publish(&self) {
         let mut status: Vec<SessionStatus> = self
@@ -483,6 +606,8 @@ impl Driver {
                     neighbor: slot.spec.neighbor,
                     source: slot.spec.source,
                     source_port: slot.port,
+                    multihop: slot.spec.multihop,
+                    interface: slot.spec.interface.clone(),
                     local_state: s.state(),
                     remote_state: s.remote_state(),
                     local_diagnostic: s.local_diagnostic(),
@@ -503,11 +628,15 @@ impl Driver {
             .collect();
         status.sort_by(|a, b| a.name.cmp(&b.name));
         let mut families = Vec::new();
-        if self.rx4.is_some() {
-            families.push(Family::V4);
-        }
-        if self.rx6.is_some() {
-            families.push(Family::V6);
+        for (family, multihop, s) in [
+            (Family::V4, false, &self.rx4),
+            (Family::V6, false, &self.rx6),
+            (Family::V4, true, &self.mh4),
+            (Family::V6, true, &self.mh6),
+        ] {
+            if s.is_some() {
+                families.push(Listen { family, multihop });
+            }
         }
         let mut sh = lock(&self.shared);
         sh.status = status;

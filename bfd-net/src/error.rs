@@ -31,8 +31,8 @@ pub enum SpecError {
     /// Two sessions with one name.
     #[error("BFD session name {0:?} is used twice")]
     DuplicateName(String),
-    /// Two sessions with one neighbor (packets are demultiplexed by
-    /// source address, RFC 5881 §3).
+    /// Two sessions with one neighbor on one interface (packets are
+    /// demultiplexed by source address and interface, RFC 5881 §3).
     #[error("BFD session {name:?}: neighbor {neighbor} already has a session")]
     DuplicateNeighbor {
         /// The second session.
@@ -57,6 +57,19 @@ pub enum SpecError {
         neighbor: IpAddr,
         /// The source.
         source_ip: IpAddr,
+    },
+    /// An interface for a neighbor that is not IPv6 link-local.
+    #[error(
+        "BFD session {name:?}: interface {interface} is only for an IPv6 link-local neighbor, \
+         not {neighbor}"
+    )]
+    InterfaceNotLinkLocal {
+        /// The session.
+        name: String,
+        /// The neighbor.
+        neighbor: IpAddr,
+        /// The interface written.
+        interface: String,
     },
     /// TTL / hop limit 0 would never leave the host.
     #[error("BFD session {name:?}: ttl is 0")]
@@ -105,6 +118,16 @@ pub enum SystemError {
         name: String,
         /// The source address.
         addr: IpAddr,
+    },
+    /// The session's interface does not exist.
+    #[error("BFD session {name:?}: interface {interface}: {source}")]
+    Interface {
+        /// The session.
+        name: String,
+        /// The interface.
+        interface: String,
+        /// The OS error.
+        source: io::Error,
     },
     /// Called outside a tokio runtime.
     #[error("BFD runner needs a tokio runtime")]

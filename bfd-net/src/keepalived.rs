@@ -11,9 +11,9 @@ use crate::spec::PeerSpec;
 /// BFD process drops the block (no or malformed neighbour, mixed families, a
 /// neighbour/source pair already used: `BfdInstance::session` is false).
 ///
-/// keepalived's `max_hops -1` makes bfd.c `bfd_check_packet_ttl` refuse every
-/// packet sent with the TTL it expects; there is no such setting here and it
-/// runs as 0 ([`max_hops_runs_as_zero`] tells the caller to warn).
+/// keepalived's `max_hops -1` is stored in a `uint8_t` as 255, which
+/// bfd_scheduler.c `bfd_handle_packet` takes as "no TTL check"; it maps to
+/// `max_hops` 255 here, which accepts every TTL too.
 pub fn peer_spec(b: &BfdInstance) -> Option<PeerSpec> {
     if !b.session {
         return None;
@@ -25,16 +25,12 @@ pub fn peer_spec(b: &BfdInstance) -> Option<PeerSpec> {
         .with_multiplier(b.multiplier_value())
         .with_passive(b.passive)
         .with_ttl(b.ttl_value())
-        .with_max_hops(u8::try_from(b.max_hops_value()).unwrap_or(0));
+        .with_max_hops(u8::try_from(b.max_hops_value()).unwrap_or(u8::MAX))
+        .with_multihop(b.multihop);
     if let Some(src) = &b.source_ip {
         s = s.with_source(src.value);
     }
     Some(s)
-}
-
-/// Whether `b` writes `max_hops -1`, which [`peer_spec`] runs as 0.
-pub fn max_hops_runs_as_zero(b: &BfdInstance) -> bool {
-    b.max_hops.as_ref().is_some_and(|m| m.value < 0)
 }
 
 #[cfg(test)]
@@ -83,10 +79,35 @@ mod tests {
     }
 
     #[test]
-    fn dropped_blocks_run_nothing_and_max_hops_minus_one_is_flagged() {
+    fn multihop_keyword_is_keepalived_2_2_8_and_warned() {
+        let text = "bfd_instance m {\n neighbor_ip 10.0.0.2\n max_hops 2\n multihop\n}\n\
+                    bfd_instance n {\n neighbor_ip 10.0.0.3\n multihop no\n}\n";
+        let parsed = keepalived_conf::parse_str("t.conf", text, &Default::default());
+        let specs: Vec<_> = parsed
+            .config
+            .bfd_instances
+            .iter()
+            .filter_map(peer_spec)
+            .collect();
+        assert_eq!(
+            specs
+                .iter()
+                .map(|s| (s.multihop, s.max_hops))
+                .collect::<Vec<_>>(),
+            [(true, 2), (false, 0)]
+        );
+        let warned = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("keepalived 2.2.8"))
+            .count();
+        assert_eq!(warned, 2, "{:?}", parsed.diagnostics);
+    }
+
+    #[test]
+    fn dropped_blocks_run_nothing_and_max_hops_minus_one_checks_no_ttl() {
         assert!(peer_spec(&first("bfd_instance b1 {\n min_rx 50\n}\n")).is_none());
         let b = first("bfd_instance b1 {\n neighbor_ip 10.0.0.2\n max_hops -1\n}\n");
-        assert!(max_hops_runs_as_zero(&b));
-        assert_eq!(peer_spec(&b).map(|s| s.max_hops), Some(0));
+        assert_eq!(peer_spec(&b).map(|s| s.max_hops), Some(255));
     }
 }

@@ -1,9 +1,11 @@
-//! BFD transport for Linux: RFC 5881 single-hop BFD over UDP for the
-//! sessions of [`bfd_core`], as keepalived's BFD process runs them.
+//! BFD transport for Linux: RFC 5881 single-hop and RFC 5883 multihop BFD
+//! over UDP for the sessions of [`bfd_core`], as keepalived's BFD process
+//! runs them.
 //!
 //! * [`PeerSpec`]: one configured session (a keepalived `bfd_instance`).
 //! * [`BfdRunner`]: opens one receive socket per address family on UDP port
-//!   3784 (reporting each datagram's TTL / hop limit) and one send socket
+//!   3784 (reporting each datagram's TTL / hop limit and destination), one
+//!   on 4784 when a session is multihop ([`PeerSpec::multihop`]), and one send socket
 //!   per session, bound to its source address and a port in 49152–65535
 //!   that stays the session's for its lifetime; one tokio task drives all
 //!   sessions from [`bfd_core::Sessions::poll_timeout`].
@@ -33,6 +35,7 @@ mod sys;
 
 pub use error::{BfdNetError, SpecError, SystemError};
 pub use runner::{BfdRunner, EVENT_QUEUE};
+pub use socket::MULTIHOP_CONTROL_PORT;
 pub use spec::PeerSpec;
 pub use status::{BfdEvent, Discards, SessionStatus};
 

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::driver::Driver;
 use crate::error::{BfdNetError, SystemError};
 use crate::rng::Rng;
-use crate::socket::{self, Family};
+use crate::socket::{self, Listen};
 use crate::spec::{self, PeerSpec};
 use crate::status::{BfdEvent, Discards, SessionStatus};
 
@@ -27,8 +27,8 @@ pub(crate) struct Shared {
     pub status: Vec<SessionStatus>,
     /// Discarded datagrams that no session can be blamed for.
     pub unattributed: Discards,
-    /// Families with an open receive socket.
-    pub families: Vec<Family>,
+    /// The receive sockets open.
+    pub families: Vec<Listen>,
     /// Events replaced by a later event of their session while the client's
     /// queue was full (the latest state of each session is always delivered).
     pub events_dropped: u64,
@@ -44,9 +44,9 @@ pub(crate) struct Plan {
     pub specs: Vec<PeerSpec>,
     /// Send sockets (and ports) by session name, for the sessions that are
     /// new or whose addresses changed.
-    pub send: BTreeMap<String, (Socket, u16)>,
-    /// Receive sockets for families not open yet.
-    pub receive: Vec<(Family, Socket)>,
+    pub send: BTreeMap<String, socket::SendSocket>,
+    /// Receive sockets not open yet.
+    pub receive: Vec<(Listen, Socket)>,
 }
 
 #[derive(Debug)]
@@ -73,22 +73,26 @@ pub struct BfdRunner {
 fn plan(
     specs: Vec<PeerSpec>,
     running: &[SessionStatus],
-    families: &[Family],
+    families: &[Listen],
 ) -> Result<Plan, BfdNetError> {
     spec::validate(&specs)?;
     let mut rng = Rng::from_os();
     let mut send = BTreeMap::new();
     let mut receive = Vec::new();
     for s in &specs {
-        let keep = running
-            .iter()
-            .any(|r| r.name == s.name && r.neighbor == s.neighbor && r.source == s.source);
+        let keep = running.iter().any(|r| {
+            r.name == s.name
+                && r.neighbor == s.neighbor
+                && r.source == s.source
+                && r.multihop == s.multihop
+                && r.interface == s.interface
+        });
         if !keep {
             send.insert(s.name.clone(), socket::open_send(s, &mut rng)?);
         }
-        let fam = Family::of(s.neighbor);
-        if !families.contains(&fam) && !receive.iter().any(|(f, _)| *f == fam) {
-            receive.push((fam, socket::open_receive(fam)?));
+        let l = Listen::of(s);
+        if !families.contains(&l) && !receive.iter().any(|(f, _)| *f == l) {
+            receive.push((l, socket::open_receive(l)?));
         }
     }
     Ok(Plan {

@@ -115,6 +115,10 @@ pub struct SessionStatus {
     /// The UDP source port of our packets (49152–65535, RFC 5881 §4),
     /// stable for the session's lifetime.
     pub source_port: u16,
+    /// Multihop (RFC 5883, UDP port 4784) rather than single hop.
+    pub multihop: bool,
+    /// The interface of a link-local neighbor.
+    pub interface: Option<String>,
     /// bfd.SessionState.
     pub local_state: State,
     /// bfd.RemoteSessionState.

@@ -44,17 +44,23 @@ fn interop(tag: &str, us: &str, them: &str, prefix: u8, full: bool) {
         &format!("{them}/{prefix}"),
     );
     let frr = Frr::start(&nf, &frr_conf(us, them));
+    let t0 = std::time::Instant::now();
     let r = NsBfd::start(&nr, vec![ours(them, us)]);
     let is_up = |e: &BfdEvent| matches!(e, BfdEvent::Up { .. });
-    assert!(
-        r.wait_event(Duration::from_secs(15), is_up).is_some(),
-        "not Up with FRR; bfdd log:\n{}",
-        frr.log()
-    );
+    let (t_up, _) = r
+        .wait_event(Duration::from_secs(15), is_up)
+        .unwrap_or_else(|| panic!("not Up with FRR; bfdd log:\n{}", frr.log()));
+    // Session Up time: while not Up both sides send once per second (ours
+    // jittered to 75-100 %), and Down → Init → Up takes two of our packets
+    // after FRR's first; 8 s leaves room for a loaded machine.
+    let up_after = t_up.duration_since(t0);
+    eprintln!("Up with FRR {up_after:?} after our start");
+    assert!(up_after < Duration::from_secs(8), "Up after {up_after:?}");
     let p = frr
         .wait_peer(us, Duration::from_secs(5), |p| p["status"] == "up")
         .unwrap_or_else(|| panic!("FRR not up: {:?}", frr.peer(us)));
     let s = r.session("frr");
+    let first_discriminator = s.local_discriminator;
     // FRR's view of our timers, and ours of FRR's.
     assert_eq!(p["remote-receive-interval"], 200, "{p}");
     assert_eq!(p["remote-transmit-interval"], 300, "{p}");
@@ -92,8 +98,23 @@ fn interop(tag: &str, us: &str, them: &str, prefix: u8, full: bool) {
         r.wait_event(Duration::from_secs(15), is_up).is_some(),
         "not Up after FRR no shutdown"
     );
-    frr.wait_peer(us, Duration::from_secs(5), |p| p["status"] == "up")
-        .expect("FRR not up again");
+    // Up → Down took a new local discriminator (keepalived
+    // `bfd_state_down`); FRR knows it.
+    let again = r
+        .wait_status("frr", Duration::from_secs(5), |s| {
+            s.local_state == State::Up
+        })
+        .expect("not Up again");
+    assert_ne!(again.local_discriminator, first_discriminator);
+    frr.wait_peer(us, Duration::from_secs(5), |p| {
+        p["status"] == "up" && p["remote-id"].as_u64() == Some(u64::from(again.local_discriminator))
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "FRR not up again with our new discriminator: {:?}",
+            frr.peer(us)
+        )
+    });
 
     // min_tx 300 → 150 ms mid-session, captured on the wire.
     let pcap = format!("/tmp/bn-fr{tag}.pcap");

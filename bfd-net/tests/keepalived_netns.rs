@@ -8,8 +8,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bfd_net::{BfdEvent, Diagnostic, PeerSpec, State};
 use common::*;
@@ -17,73 +16,12 @@ use common::*;
 const US: &str = "10.77.5.1";
 const KA: &str = "10.77.5.2";
 
-struct Keepalived {
-    kid: Kid,
-    log: std::path::PathBuf,
-}
-
-impl Keepalived {
-    fn start(ns: &Netns, dir: &std::path::Path) -> Keepalived {
-        let conf = dir.join("ka.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "global_defs {{ router_id bn-ka }}\n\
-                 bfd_instance kabfd {{\n  neighbor_ip {US}\n  source_ip {KA}\n  \
-                 min_rx 100\n  min_tx 100\n  multiplier 3\n}}\n"
-            ),
-        )
-        .unwrap();
-        let log = dir.join("ka.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
-        let kid = Kid(Command::new("ip")
-            .args(["netns", "exec", &ns.0, "keepalived", "-n", "-l", "-D", "-f"])
-            .arg(&conf)
-            .args([
-                "-p",
-                &p("ka.pid"),
-                "-r",
-                &p("vrrp.pid"),
-                "-c",
-                &p("chk.pid"),
-            ])
-            .args(["-b", &p("bfd.pid")])
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap());
-        Keepalived { kid, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until the log has `n` lines containing `needle`.
-    fn wait_log(&self, needle: &str, n: usize, timeout: Duration) -> bool {
-        let end = Instant::now() + timeout;
-        while Instant::now() < end {
-            if self.log().matches(needle).count() >= n {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-
-    /// SIGTERM, then wait for the exit.
-    fn stop(mut self) {
-        let _ = run(&["kill", "-TERM", &self.kid.0.id().to_string()]);
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
-            if matches!(self.kid.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+fn ka_conf() -> String {
+    format!(
+        "global_defs {{ router_id bn-ka }}\n\
+         bfd_instance kabfd {{\n  neighbor_ip {US}\n  source_ip {KA}\n  \
+         min_rx 100\n  min_tx 100\n  multiplier 3\n}}\n"
+    )
 }
 
 #[test]
@@ -95,7 +33,7 @@ fn keepalived_bfd_peer() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (nr, nk) = pair("bn-kr", "bn-kk", &format!("{US}/24"), &format!("{KA}/24"));
-    let ka = Keepalived::start(&nk, &dir);
+    let ka = Keepalived::start(&nk, &dir, &ka_conf());
     let spec = PeerSpec::new("ka", KA.parse().unwrap())
         .with_source(US.parse().unwrap())
         .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
@@ -143,7 +81,7 @@ fn keepalived_bfd_peer() {
 
     // Again with a fresh keepalived, and now we stop: keepalived sees the
     // same thing from our side.
-    let ka = Keepalived::start(&nk, &dir);
+    let ka = Keepalived::start(&nk, &dir, &ka_conf());
     assert!(
         r.wait_event(Duration::from_secs(15), is_up).is_some(),
         "not Up with the second keepalived:\n{}",
@@ -162,5 +100,86 @@ fn keepalived_bfd_peer() {
     );
     ka.stop();
     drop(nr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// IPv6 with keepalived's default hop limit 64 on both sides (keepalived
+/// sends and checks 64, and so does a `PeerSpec` with its defaults): Up; then
+/// keepalived's packets dropped by nftables take our session Down within
+/// the detection time, and keepalived, hearing our Down, follows; the drop
+/// removed, both come Up again.
+#[test]
+fn keepalived_ipv6_default_hoplimit_and_path_drop() {
+    if skip_netns_test("bfd-net keepalived_netns ipv6", &["keepalived", "nft"]) {
+        return;
+    }
+    let (us, ka_addr) = ("fd00:78:6::1", "fd00:78:6::2");
+    let dir = std::path::PathBuf::from("/tmp/g5-ka6-bfd");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (nr, nk) = pair(
+        "g5-k6r",
+        "g5-k6k",
+        &format!("{us}/64"),
+        &format!("{ka_addr}/64"),
+    );
+    let ka = Keepalived::start(
+        &nk,
+        &dir,
+        &format!(
+            "global_defs {{ router_id g5-ka6 }}\n\
+             bfd_instance kabfd {{\n  neighbor_ip {us}\n  source_ip {ka_addr}\n  \
+             min_rx 100\n  min_tx 100\n  multiplier 3\n}}\n"
+        ),
+    );
+    let spec = PeerSpec::new("ka6", ka_addr.parse().unwrap())
+        .with_source(us.parse().unwrap())
+        .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
+        .with_multiplier(3);
+    assert_eq!(spec.ttl, 64, "keepalived's IPv6 default");
+    let r = NsBfd::start(&nr, vec![spec]);
+    let both_up =
+        |s: &bfd_net::SessionStatus| (s.local_state, s.remote_state) == (State::Up, State::Up);
+    r.wait_status("ka6", Duration::from_secs(15), both_up)
+        .unwrap_or_else(|| panic!("not Up with keepalived over IPv6:\n{}", ka.log()));
+    assert!(
+        ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)),
+        "keepalived not Up:\n{}",
+        ka.log()
+    );
+    assert_eq!(r.session("ka6").discards.total(), 0);
+
+    let (before, _) = drop_bfd_out(&nk);
+    let (t, ev) = r
+        .wait_event(Duration::from_secs(5), |e| {
+            matches!(e, BfdEvent::Down { .. })
+        })
+        .expect("no Down after keepalived's packets were dropped");
+    assert_eq!(
+        ev,
+        BfdEvent::Down {
+            name: "ka6".into(),
+            diagnostic: Diagnostic::ControlDetectionTimeExpired
+        }
+    );
+    // Detection time 300 ms; up to 1 s more on a loaded 2-core machine.
+    let took = t.duration_since(before);
+    assert!(took < Duration::from_millis(1300), "Down after {took:?}");
+    eprintln!("IPv6 Down {took:?} after the drop (detection time 300 ms)");
+    assert!(
+        ka.wait_log("(kabfd) Entering Down state", 1, Duration::from_secs(5)),
+        "keepalived did not follow our Down:\n{}",
+        ka.log()
+    );
+    allow_bfd_out(&nk);
+    r.wait_status("ka6", Duration::from_secs(15), both_up)
+        .unwrap_or_else(|| panic!("not Up again:\n{}", ka.log()));
+    assert!(
+        ka.wait_log("(kabfd) Entering Up state", 2, Duration::from_secs(5)),
+        "keepalived not Up again:\n{}",
+        ka.log()
+    );
+    ka.stop();
+    drop(r);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -113,7 +113,19 @@ fn pair_up_path_failure_and_recovery() {
     );
     let sa2 = ra.session("to-b");
     assert_eq!(sa2.source_port, sa.source_port, "source port changed");
-    assert_eq!(sa2.local_discriminator, sa.local_discriminator);
+    // keepalived picks a new local discriminator when a session falls from
+    // Up (bfd_scheduler.c `bfd_state_down`); so does bfd-net, and B learns
+    // it from A's packets.
+    assert_ne!(sa2.local_discriminator, sa.local_discriminator);
+    rb.wait_status("to-a", Duration::from_secs(3), |s| {
+        s.remote_discriminator == sa2.local_discriminator
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "B does not know A's new discriminator: {:?}",
+            rb.session("to-a")
+        )
+    });
     assert_eq!((sa2.up_events, sa2.down_events), (2, 1));
 
     // keepalived-like shutdown: nothing more sent, B's Detection Time

@@ -792,6 +792,9 @@ pub struct BfdInstance {
     /// `max_hops` −1..=255 (default 0): a packet is accepted when its received TTL
     /// plus `max_hops` reaches `ttl`.
     pub max_hops: Opt<i16>,
+    /// `multihop [BOOL]` (keepalived 2.2.8): RFC 5883 multihop BFD on UDP port
+    /// 4784 instead of 3784.
+    pub multihop: bool,
     /// `weight W`: the default weight of a `track_bfd` entry naming this instance
     /// (−253..=253, default 0).
     pub weight: Opt<i32>,

@@ -223,6 +223,12 @@ impl Session {
     pub fn config(&self) -> &SessionConfig {
         &self.cfg
     }
+
+    /// Changes bfd.LocalDiscr; packets from now on carry `d` (see
+    /// [`crate::Sessions::rekey`]).
+    pub(crate) fn set_local_discriminator(&mut self, d: u32) {
+        self.cfg.local_discriminator = d;
+    }
     /// bfd.SessionState.
     pub fn state(&self) -> State {
         self.state

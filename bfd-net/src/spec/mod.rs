@@ -13,7 +13,7 @@ use crate::error::SpecError;
 ///
 /// [`PeerSpec::new`] gives keepalived's defaults (`bfd.h`, `bfd_parser.c`):
 /// `min_rx` and `min_tx` 10 ms, `idle_tx` 1 s, `multiplier` 5, not passive,
-/// `max_hops` 0, and `ttl` 255 for an IPv4 neighbor but 64 for an IPv6 one
+/// `max_hops` 0, single hop, and `ttl` 255 for an IPv4 neighbor but 64 for an IPv6 one
 /// (keepalived's IPv6 default; RFC 5881 §5 peers such as FRR's bfdd only
 /// accept hop limit 255, so set `ttl` to 255 for them).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +43,20 @@ pub struct PeerSpec {
     pub ttl: u8,
     /// A received packet is accepted when its TTL / hop limit is at least
     /// `ttl - max_hops` (keepalived `max_hops`, `bfd.c
-    /// bfd_check_packet_ttl`).
+    /// bfd_check_packet_ttl`); 255 accepts every TTL (keepalived's `max_hops
+    /// -1`).
     pub max_hops: u8,
+    /// Multihop BFD (RFC 5883): packets go to UDP port 4784 and are received
+    /// there, and the session is selected by source and destination address
+    /// (keepalived 2.2.8's `multihop` option; keepalived 2.2.7 only has
+    /// 3784). How many hops are accepted is still `ttl` − `max_hops`.
+    pub multihop: bool,
+    /// The interface of an IPv6 link-local neighbor (fe80::/10): packets
+    /// are sent with its scope, and the session takes packets from the
+    /// neighbor on this interface only (RFC 5881 §3, selection by source
+    /// address and interface). keepalived has no way to write this (its
+    /// `neighbor_ip` takes no `%scope`).
+    pub interface: Option<String>,
 }
 
 /// keepalived's default IPv6 hop limit for BFD (`bfd_parser.c`).
@@ -68,6 +80,8 @@ impl PeerSpec {
                 IpAddr::V6(_) => DEFAULT_HOPLIMIT_V6,
             },
             max_hops: 0,
+            multihop: false,
+            interface: None,
         }
     }
 
@@ -114,6 +128,18 @@ impl PeerSpec {
         self
     }
 
+    /// Sets `multihop`.
+    pub fn with_multihop(mut self, multihop: bool) -> Self {
+        self.multihop = multihop;
+        self
+    }
+
+    /// Sets `interface` (for an IPv6 link-local neighbor).
+    pub fn with_interface(mut self, interface: impl Into<String>) -> Self {
+        self.interface = Some(interface.into());
+        self
+    }
+
     /// The bfd-core configuration with local discriminator `discr`, checked
     /// against RFC 5880's constraints.
     pub fn session_config(&self, discr: u32) -> Result<SessionConfig, SpecError> {
@@ -135,7 +161,10 @@ impl PeerSpec {
     /// The same session on the wire: same neighbor and source, so the
     /// session can keep its socket and state.
     pub(crate) fn same_endpoints(&self, other: &PeerSpec) -> bool {
-        self.neighbor == other.neighbor && self.source == other.source
+        self.neighbor == other.neighbor
+            && self.source == other.source
+            && self.multihop == other.multihop
+            && self.interface == other.interface
     }
 
     /// Changes that bfd-core cannot apply to a running session (they
@@ -174,6 +203,15 @@ impl PeerSpec {
                 source_ip: src,
             });
         }
+        if let Some(i) = &self.interface
+            && !is_link_local(n)
+        {
+            return Err(SpecError::InterfaceNotLinkLocal {
+                name: self.name.clone(),
+                neighbor: n,
+                interface: i.clone(),
+            });
+        }
         if self.ttl == 0 {
             return Err(SpecError::ZeroTtl {
                 name: self.name.clone(),
@@ -183,7 +221,13 @@ impl PeerSpec {
     }
 }
 
-/// Checks every spec and that names and neighbors are unique.
+/// An IPv6 link-local address (fe80::/10).
+pub(crate) fn is_link_local(a: IpAddr) -> bool {
+    matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// Checks every spec and that names, and neighbors on an interface, are
+/// unique.
 pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
     let mut names = BTreeSet::new();
     let mut neighbors = BTreeSet::new();
@@ -192,7 +236,7 @@ pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
         if !names.insert(s.name.as_str()) {
             return Err(SpecError::DuplicateName(s.name.clone()));
         }
-        if !neighbors.insert(s.neighbor) {
+        if !neighbors.insert((s.neighbor, s.interface.as_deref())) {
             return Err(SpecError::DuplicateNeighbor {
                 name: s.name.clone(),
                 neighbor: s.neighbor,

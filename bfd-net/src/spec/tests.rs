@@ -79,3 +79,20 @@ fn session_config_carries_the_timers() {
     assert_eq!(c.desired_min_tx.as_micros(), 200_000);
     assert_eq!((c.detect_mult, c.passive), (3, true));
 }
+
+#[test]
+fn link_local_neighbors_are_unique_per_interface() {
+    let ll = |i: &str| PeerSpec::new(format!("s-{i}"), ip("fe80::2")).with_interface(i);
+    assert_eq!(validate(&[ll("eth0"), ll("eth1")]), Ok(()));
+    let mut again = ll("eth0");
+    again.name = "t".into();
+    assert!(matches!(
+        validate(&[ll("eth0"), again]),
+        Err(SpecError::DuplicateNeighbor { .. })
+    ));
+    assert!(matches!(
+        validate(&[PeerSpec::new("g", ip("2001:db8::2")).with_interface("eth0")]),
+        Err(SpecError::InterfaceNotLinkLocal { .. })
+    ));
+    assert!(is_link_local(ip("febf::1")) && !is_link_local(ip("fec0::1")));
+}

@@ -69,10 +69,10 @@ pub fn run(args: &[&str]) -> Output {
 pub struct Netns(pub String);
 
 impl Netns {
-    /// Creates `name` (must start with `bn-`), deleting a leftover first,
-    /// with `lo` up.
+    /// Creates `name` (must start with `bn-` or `g5-`), deleting a leftover
+    /// first, with `lo` up.
     pub fn new(name: &str) -> Netns {
-        assert!(name.starts_with("bn-"));
+        assert!(name.starts_with("bn-") || name.starts_with("g5-"));
         let _ = run(&["ip", "netns", "del", name]);
         sh(&["ip", "netns", "add", name]);
         let ns = Netns(name.to_string());
@@ -118,6 +118,50 @@ pub fn pair(a: &str, b: &str, addr_a: &str, addr_b: &str) -> (Netns, Netns) {
         sh(&["ip", "-n", &ns.0, "link", "set", "eth0", "up"]);
     }
     (na, nb)
+}
+
+/// Three namespaces `a` — `r` — `b` in a line: `a`'s `eth0` (`addr_a`)
+/// faces `r`'s `eth0` (`r_a`), `r`'s `eth1` (`r_b`) faces `b`'s `eth0`
+/// (`addr_b`); `r` forwards and `a` and `b` route to each other through
+/// it, so a packet between them crosses one router (its TTL / hop limit
+/// lowered by one). Addresses with their prefix length, all IPv4 or all
+/// IPv6 (without duplicate address detection).
+pub fn routed(
+    names: [&str; 3],
+    addr_a: &str,
+    r_a: &str,
+    r_b: &str,
+    addr_b: &str,
+) -> (Netns, Netns, Netns) {
+    let [a, r, b] = names;
+    let na = Netns::new(a);
+    let nr = Netns::new(r);
+    let nb = Netns::new(b);
+    sh(&[
+        "ip", "link", "add", "eth0", "netns", a, "type", "veth", "peer", "name", "eth0", "netns", r,
+    ]);
+    sh(&[
+        "ip", "link", "add", "eth0", "netns", b, "type", "veth", "peer", "name", "eth1", "netns", r,
+    ]);
+    for (ns, dev, addr) in [
+        (&na, "eth0", addr_a),
+        (&nr, "eth0", r_a),
+        (&nr, "eth1", r_b),
+        (&nb, "eth0", addr_b),
+    ] {
+        let mut args = vec!["ip", "-n", &ns.0, "addr", "add", addr, "dev", dev];
+        if addr.contains(':') {
+            args.push("nodad");
+        }
+        sh(&args);
+        sh(&["ip", "-n", &ns.0, "link", "set", dev, "up"]);
+    }
+    nr.sh(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    nr.sh(&["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]);
+    let host = |a: &str| a.split('/').next().unwrap().to_string();
+    sh(&["ip", "-n", a, "route", "add", "default", "via", &host(r_a)]);
+    sh(&["ip", "-n", b, "route", "add", "default", "via", &host(r_b)]);
+    (na, nr, nb)
 }
 
 /// A background process, killed on drop.
@@ -284,13 +328,21 @@ impl Drop for NsBfd {
 /// Adds an nftables rule dropping BFD control packets sent from `ns`;
 /// returns the times just before the rule was added and just after.
 pub fn drop_bfd_out(ns: &Netns) -> (Instant, Instant) {
+    drop_bfd_out_port(ns, 3784)
+}
+
+/// Like [`drop_bfd_out`] for UDP destination port `port`.
+pub fn drop_bfd_out_port(ns: &Netns, port: u16) -> (Instant, Instant) {
     ns.sh(&["nft", "add", "table", "inet", "bnbfd"]);
     ns.sh(&[
         "nft",
         "add chain inet bnbfd out { type filter hook output priority 0; }",
     ]);
     let before = Instant::now();
-    ns.sh(&["nft", "add rule inet bnbfd out udp dport 3784 drop"]);
+    ns.sh(&[
+        "nft",
+        &format!("add rule inet bnbfd out udp dport {port} drop"),
+    ]);
     (before, Instant::now())
 }
 
@@ -315,6 +367,71 @@ pub fn send_udp(ns: &Netns, dst: &str, port: u16, ttl: u8, payload: &[u8]) {
         v6 = if v6 { "True" } else { "False" },
     );
     ns.sh(&["python3", "-c", &script]);
+}
+
+/// keepalived in a namespace, in the foreground, killed on drop.
+pub struct Keepalived {
+    kid: Kid,
+    log: std::path::PathBuf,
+}
+
+impl Keepalived {
+    /// Starts keepalived 2.2.7 in `ns` with `config` (written to
+    /// `dir/ka.conf`; its pid files and log go to `dir` too).
+    pub fn start(ns: &Netns, dir: &std::path::Path, config: &str) -> Keepalived {
+        let conf = dir.join("ka.conf");
+        std::fs::write(&conf, config).unwrap();
+        let log = dir.join("ka.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
+        let kid = Kid(std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.0, "keepalived", "-n", "-l", "-D", "-f"])
+            .arg(&conf)
+            .args([
+                "-p",
+                &p("ka.pid"),
+                "-r",
+                &p("vrrp.pid"),
+                "-c",
+                &p("chk.pid"),
+            ])
+            .args(["-b", &p("bfd.pid")])
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap());
+        Keepalived { kid, log }
+    }
+
+    /// Its log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log has `n` lines containing `needle`.
+    pub fn wait_log(&self, needle: &str, n: usize, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if self.log().matches(needle).count() >= n {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// SIGTERM, then wait for the exit.
+    pub fn stop(mut self) {
+        let _ = run(&["kill", "-TERM", &self.kid.0.id().to_string()]);
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            if matches!(self.kid.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// FRR's zebra and bfdd running inside a namespace with their own

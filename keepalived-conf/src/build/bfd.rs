@@ -29,6 +29,7 @@ pub(crate) const BFD_KW: &[&str] = &[
     "ttl",
     "hoplimit",
     "max_hops",
+    "multihop",
     "weight",
     "vrrp",
     "checker",
@@ -77,6 +78,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
         passive: false,
         ttl: None,
         max_hops: None,
+        multihop: false,
         weight: None,
         reverse: false,
         vrrp: false,
@@ -111,6 +113,24 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
             }
             "ttl" | "hoplimit" => b.ttl = c.uint(item, 1, 255),
             "max_hops" => b.max_hops = c.int(item, -1, 255),
+            "multihop" => {
+                // keepalived 2.2.8 bfd_parser.c `bfd_multihop_handler`;
+                // 2.2.7 reports it as an unknown keyword and runs the session
+                // on port 3784.
+                if let Some(f) = c.flag(item) {
+                    b.multihop = f.value;
+                    c.sink.push(
+                        Diagnostic::warning(
+                            "keepalived-version",
+                            item.span(),
+                            format!(
+                                "bfd_instance `{bname}`: `multihop` (RFC 5883, UDP port 4784)                                  is a keepalived 2.2.8 keyword; keepalived 2.2.7 reports it as                                  unknown and uses port 3784"
+                            ),
+                        )
+                        .with_hint("a keepalived 2.2.7 peer needs the session without `multihop`"),
+                    );
+                }
+            }
             "weight" => {
                 c.no_block(item);
                 let Some(w) = c.arg(item) else { continue };

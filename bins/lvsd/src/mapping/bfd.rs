@@ -114,21 +114,5 @@ pub(super) fn sessions(c: &mut Ctx, used: &BTreeSet<String>) -> Vec<bfd_net::Pee
         }
         return Vec::new();
     }
-    for b in &wanted {
-        if let Some(m) = b
-            .max_hops
-            .as_ref()
-            .filter(|_| bfd_net::keepalived::max_hops_runs_as_zero(b))
-        {
-            c.warn(
-                m.span,
-                format!(
-                    "bfd_instance `{}`: max_hops -1 is run as 0 (keepalived would accept only \
-                     packets whose TTL is above ttl/hoplimit, so none)",
-                    b.name.value
-                ),
-            );
-        }
-    }
     wanted.into_iter().filter_map(peer_spec).collect()
 }

@@ -572,15 +572,13 @@ fn bfd_check_of_a_session_vrrpd_tracks_runs_no_session_and_is_warned() {
 }
 
 #[test]
-fn bfd_max_hops_minus_one_runs_as_zero_with_a_warning() {
+fn bfd_max_hops_minus_one_checks_no_ttl_as_keepalived() {
     let m = map(&format!(
         "bfd_instance b1 {{\n neighbor_ip 10.9.0.2\n max_hops -1\n}}\n\
          {BFD_VS} real_server 10.2.0.1 80 {{\n BFD_CHECK {{\n name b1\n }}\n }}\n}}\n"
     ));
-    assert_eq!(m.desired.bfd_sessions[0].max_hops, 0);
-    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
-    assert_eq!(m.diagnostics[0].location, "t.conf:3");
-    assert!(m.diagnostics[0].message.contains("max_hops -1 is run as 0"));
+    assert_eq!(m.desired.bfd_sessions[0].max_hops, 255);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
 }
 
 #[test]

@@ -106,6 +106,8 @@ pub struct BfdSessionSnapshot {
     pub error: Option<String>,
     /// The UDP source port of its packets (0 while not running).
     pub source_port: u16,
+    /// `multihop`: RFC 5883 on UDP port 4784 instead of 3784.
+    pub multihop: bool,
     /// bfd.SessionState: `AdminDown`, `Down`, `Init` or `Up`.
     pub local_state: &'static str,
     /// bfd.RemoteSessionState.
@@ -209,6 +211,7 @@ impl BfdSessionSnapshot {
             running: st.is_some() && error.is_none(),
             error,
             source_port: st.map_or(0, |s| s.source_port),
+            multihop: spec.multihop,
             local_state: st.map_or("AdminDown", |s| bfd_state_name(s.local_state)),
             remote_state: st.map_or("Down", |s| bfd_state_name(s.remote_state)),
             local_diagnostic: st

@@ -28,31 +28,6 @@ pub fn bfd_specs(cfg: &Config) -> Vec<BfdSpec> {
         .collect()
 }
 
-/// Settings of the sessions vrrpd runs that the BFD transport runs
-/// differently from keepalived, warned at their line: `max_hops -1`
-/// (keepalived bfd.c `bfd_check_packet_ttl` then accepts only a TTL above
-/// `ttl`, so no packet sent with TTL 255) runs as `max_hops 0`.
-pub fn session_warnings(cfg: &Config) -> Vec<Diagnostic> {
-    cfg.bfd_instances
-        .iter()
-        .filter(|b| b.session && b.to_vrrp())
-        .filter_map(|b| {
-            let m = b.max_hops.as_ref()?;
-            bfd_net::keepalived::max_hops_runs_as_zero(b).then(|| {
-                Diagnostic::warning(
-                    "vrrpd-bfd-max-hops",
-                    m.span,
-                    format!(
-                        "bfd_instance `{}`: max_hops -1 is run as 0 (keepalived would accept \
-                         only packets whose TTL is above ttl/hoplimit)",
-                        b.name.value
-                    ),
-                )
-            })
-        })
-        .collect()
-}
-
 /// The tracker of a `track_bfd` entry of an instance or a sync group. The
 /// session is down until its first Up event (vrrp_track.c
 /// `initialise_track_bfd_state`: `bfd_up` starts false), so a weight-0

@@ -644,7 +644,6 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
         .collect();
     out.track_processes = crate::spec::track_process::process_specs(cfg, &used);
     out.bfd_sessions = crate::spec::bfd::bfd_specs(cfg);
-    diags.extend(crate::spec::bfd::session_warnings(cfg));
     out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
     out.net_namespace = cfg
         .other
@@ -1837,8 +1836,8 @@ mod tests {
     }
 
     /// track_bfd is mapped to a tracker that starts down, its session is
-    /// run (no "not acted on" warning for it or the session settings), and
-    /// only `max_hops -1`, which the transport runs as 0, is warned.
+    /// run (no "not acted on" warning for it or the session settings, nor
+    /// for `max_hops -1`, which checks no TTL as in keepalived).
     #[test]
     fn track_bfd_is_mapped_and_its_session_run() {
         let p = parse_str(
@@ -1867,12 +1866,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert!(at(8).is_empty() && at(9).is_empty(), "{}", l.render());
-        assert!(at(2).is_empty(), "{}", l.render());
-        assert!(
-            at(3).iter().any(|m| m.contains("max_hops -1 is run as 0")),
-            "{}",
-            l.render()
-        );
+        assert!(at(2).is_empty() && at(3).is_empty(), "{}", l.render());
+        assert_eq!(m.bfd_sessions[0].max_hops, 255);
         assert_eq!(
             m.instances[0].drop_vips,
             ["192.0.2.1".parse::<IpAddr>().unwrap()]
