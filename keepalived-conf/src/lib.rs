@@ -79,6 +79,7 @@ mod source;
 mod span;
 mod split;
 mod syntax;
+pub mod table;
 mod tree;
 pub mod values;
 

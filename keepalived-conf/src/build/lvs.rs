@@ -4,6 +4,7 @@ use super::{Ctx, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::Spanned;
+use crate::table::{self, Section};
 use crate::tree::{Node, Word};
 use crate::values;
 use std::net::IpAddr;
@@ -12,82 +13,14 @@ const SCHEDULERS: &[&str] = &[
     "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos",
 ];
 
-const VS_TYPED: &[&str] = &[
-    "lvs_sched",
-    "lb_algo",
-    "lvs_method",
-    "lb_kind",
-    "protocol",
-    "persistence_timeout",
-    "persistence_granularity",
-    "persistence_engine",
-    "delay_loop",
-    "connect_timeout",
-    "retry",
-    "delay_before_retry",
-    "warmup",
-    "inhibit_on_failure",
-    "alpha",
-    "omega",
-    "quorum",
-    "hysteresis",
-    "quorum_up",
-    "quorum_down",
-    "sorry_server",
-    "sorry_server_inhibit",
-    "sorry_server_lvs_method",
-    "virtualhost",
-    "weight",
-    "ha_suspend",
-    "smtp_alert",
-    "real_server",
-    "ops",
-    "flag-1",
-    "flag-2",
-    "flag-3",
-    "sh-port",
-    "sh-fallback",
-    "mh-port",
-    "mh-fallback",
-    "ip_family",
-];
+/// The virtual server's keywords.
+const VS: &Section = &table::VIRTUAL_SERVER;
+/// The real server's keywords.
+const RS: &Section = &table::REAL_SERVER;
+/// A url block's keywords.
+const URL: &Section = &table::URL;
 
-pub(crate) const VS_RAW: &[&str] = &["hashed", "snmp_name"];
-
-pub(crate) fn vs_known() -> Vec<&'static str> {
-    VS_TYPED.iter().chain(VS_RAW).copied().collect()
-}
-
-pub(crate) const RS_KW: &[&str] = &[
-    "weight",
-    "lvs_method",
-    "inhibit_on_failure",
-    "notify_up",
-    "notify_down",
-    "uthreshold",
-    "lthreshold",
-    "smtp_alert",
-    "alpha",
-    "retry",
-    "delay_before_retry",
-    "warmup",
-    "connect_timeout",
-    "delay_loop",
-    "virtualhost",
-    "snmp_name",
-    "TCP_CHECK",
-    "HTTP_GET",
-    "SSL_GET",
-    "MISC_CHECK",
-    "SMTP_CHECK",
-    "DNS_CHECK",
-    "UDP_CHECK",
-    "PING_CHECK",
-    "FILE_CHECK",
-    "BFD_CHECK",
-];
-
-const TIMER_MAX: u64 = u32::MAX as u64 * 1_000_000;
+use crate::table::lvs::TIMER_MAX;
 
 /// `virtual_server_group NAME { ... }`
 pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
@@ -407,21 +340,21 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                 if item.args().is_empty() {
                     vs.persistence_timeout = Some(Spanned::new(360, item.span()));
                 } else {
-                    vs.persistence_timeout = c.uint(item, 1, 2_678_400);
+                    vs.persistence_timeout = c.uint_of(item, VS);
                 }
             }
             "persistence_granularity" => vs.persistence_granularity = c.string(item),
             "persistence_engine" => vs.persistence_engine = c.string(item),
-            "delay_loop" => vs.delay_loop = c.timer(item, 1, TIMER_MAX),
-            "connect_timeout" => vs.connect_timeout = c.timer(item, 1, TIMER_MAX),
-            "retry" => vs.retry = c.uint(item, 1, u64::from(u32::MAX)),
-            "delay_before_retry" => vs.delay_before_retry = c.timer(item, 0, TIMER_MAX),
-            "warmup" => vs.warmup = c.timer(item, 0, TIMER_MAX),
+            "delay_loop" => vs.delay_loop = c.timer_of(item, VS),
+            "connect_timeout" => vs.connect_timeout = c.timer_of(item, VS),
+            "retry" => vs.retry = c.uint_of(item, VS),
+            "delay_before_retry" => vs.delay_before_retry = c.timer_of(item, VS),
+            "warmup" => vs.warmup = c.timer_of(item, VS),
             "inhibit_on_failure" => vs.inhibit_on_failure = c.flag(item),
             "alpha" => vs.alpha = c.flag(item),
             "omega" => vs.omega = c.flag(item),
-            "quorum" => vs.quorum = c.uint(item, 1, u64::from(u32::MAX)),
-            "hysteresis" => vs.hysteresis = c.uint(item, 0, u64::from(u32::MAX)),
+            "quorum" => vs.quorum = c.uint_of(item, VS),
+            "hysteresis" => vs.hysteresis = c.uint_of(item, VS),
             "quorum_up" => vs.quorum_up = c.script(item),
             "quorum_down" => vs.quorum_down = c.script(item),
             "sorry_server" => {
@@ -441,7 +374,7 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
             "sorry_server_inhibit" => vs.sorry_server_inhibit = c.flag(item),
             "sorry_server_lvs_method" => vs.sorry_server_lvs_method = c.lvs_method(item),
             "virtualhost" => vs.virtualhost = c.string(item),
-            "weight" => vs.weight = c.uint(item, 1, i32::MAX as u64),
+            "weight" => vs.weight = c.uint_of(item, VS),
             "ha_suspend" => vs.ha_suspend = c.bare_flag(item, true),
             "smtp_alert" => vs.smtp_alert = c.flag(item),
             "real_server" => {
@@ -475,8 +408,8 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                     };
                 }
             }
-            k if VS_RAW.contains(&k) => vs.other.push(raw_setting(item)),
-            _ => c.unknown(item, "`virtual_server`", &vs_known()),
+            k if VS.as_written(k) => vs.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`virtual_server`", &VS.names()),
         }
     }
     vs.real_servers.shrink_to_fit();
@@ -503,7 +436,7 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
     for item in c.items(n) {
         let kw = item.keyword();
         match kw {
-            "weight" => rs.weight = c.uint(item, 0, i32::MAX as u64),
+            "weight" => rs.weight = c.uint_of(item, RS),
             "lvs_method" => {
                 rs.lvs_method = c.lvs_method(item);
                 rs.lvs_tunnel = c.lvs_tunnel(item);
@@ -511,15 +444,15 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
             "inhibit_on_failure" => rs.inhibit_on_failure = c.flag(item),
             "notify_up" => rs.notify_up = c.script(item),
             "notify_down" => rs.notify_down = c.script(item),
-            "uthreshold" => rs.uthreshold = c.uint(item, 0, u64::from(u32::MAX)),
-            "lthreshold" => rs.lthreshold = c.uint(item, 0, u64::from(u32::MAX)),
+            "uthreshold" => rs.uthreshold = c.uint_of(item, RS),
+            "lthreshold" => rs.lthreshold = c.uint_of(item, RS),
             "smtp_alert" => rs.smtp_alert = c.flag(item),
             "alpha" => rs.alpha = c.flag(item),
-            "retry" => rs.retry = c.uint(item, 1, u64::from(u32::MAX)),
-            "delay_before_retry" => rs.delay_before_retry = c.timer(item, 0, TIMER_MAX),
-            "warmup" => rs.warmup = c.timer(item, 0, TIMER_MAX),
-            "connect_timeout" => rs.connect_timeout = c.timer(item, 1, TIMER_MAX),
-            "delay_loop" => rs.delay_loop = c.timer(item, 1, TIMER_MAX),
+            "retry" => rs.retry = c.uint_of(item, RS),
+            "delay_before_retry" => rs.delay_before_retry = c.timer_of(item, RS),
+            "warmup" => rs.warmup = c.timer_of(item, RS),
+            "connect_timeout" => rs.connect_timeout = c.timer_of(item, RS),
+            "delay_loop" => rs.delay_loop = c.timer_of(item, RS),
             "virtualhost" => rs.virtualhost = c.string(item),
             "snmp_name" => rs.other.push(raw_setting(item)),
             "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "MISC_CHECK" | "SMTP_CHECK" | "DNS_CHECK"
@@ -532,7 +465,7 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
                     rs.checkers.push(ch);
                 }
             }
-            _ => c.unknown(item, "`real_server`", RS_KW),
+            _ => c.unknown(item, "`real_server`", &RS.names()),
         }
     }
     rs.checkers.shrink_to_fit();
@@ -601,19 +534,6 @@ const UDP_KW: &[&str] = &[
     "max_reply_length",
 ];
 const FILE_KW: &[&str] = &["track_file", "weight"];
-pub(crate) const URL_KW: &[&str] = &[
-    "path",
-    "digest",
-    "status_code",
-    "virtualhost",
-    "regex",
-    "regex_no_match",
-    "regex_options",
-    "regex_stack",
-    "regex_min_offset",
-    "regex_max_offset",
-    "tls_compliant",
-];
 
 fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     let kw = n.keyword();
@@ -867,8 +787,8 @@ fn url(c: &mut Ctx, n: &Node) -> Url {
             }
             "virtualhost" => u.virtualhost = c.string(item),
             "regex" => u.regex = c.string(item),
-            k if URL_KW.contains(&k) => u.other.push(raw_setting(item)),
-            _ => c.unknown(item, "`url`", URL_KW),
+            k if URL.get(k).is_some() => u.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`url`", &URL.names()),
         }
     }
     if u.path.is_none() {
