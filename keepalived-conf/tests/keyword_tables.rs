@@ -40,6 +40,13 @@ fn within(section: &str, line: &str) -> (String, u32) {
             ),
             5,
         ),
+        "FILE_CHECK" => (
+            format!(
+                "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n FILE_CHECK {{\n\
+                 {line}\n }}\n }}\n}}\n"
+            ),
+            4,
+        ),
         other => panic!("no test text for section `{other}`"),
     }
 }

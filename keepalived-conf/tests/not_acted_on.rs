@@ -102,6 +102,10 @@ fn every_row_is_a_known_keyword_of_its_section() {
                 "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n HTTP_GET {{\n url {{\n path /\n {} x\n }}\n }}\n }}\n}}\n",
                 r.keyword
             ),
+            "FILE_CHECK" => format!(
+                "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n FILE_CHECK {{\n {} x\n }}\n }}\n}}\n",
+                r.keyword
+            ),
             other => panic!("no test text for section `{other}`"),
         };
         let p = parse_str("t.conf", &text, &LoadOptions::default());

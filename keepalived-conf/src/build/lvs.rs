@@ -533,7 +533,12 @@ const UDP_KW: &[&str] = &[
     "min_reply_length",
     "max_reply_length",
 ];
-const FILE_KW: &[&str] = &["track_file", "weight"];
+
+/// The keywords of a `FILE_CHECK` block, in table order.
+const FILE_NAMES: [&str; 3] = {
+    let k = table::FILE_CHECK.keywords;
+    [k[0].keyword, k[1].keyword, k[2].keyword]
+};
 
 fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     let kw = n.keyword();
@@ -574,7 +579,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
         CheckerKind::Smtp(_) => SMTP_KW,
         CheckerKind::Dns(_) => DNS_KW,
         CheckerKind::Udp(_) => UDP_KW,
-        CheckerKind::File(_) => FILE_KW,
+        CheckerKind::File(_) => &FILE_NAMES,
         CheckerKind::Bfd(_) => &["name", "alpha"],
         _ => &[],
     };
@@ -697,8 +702,13 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
             ("min_reply_length", CheckerKind::Udp(u)) => u.min_reply_length = c.uint(item, 0, 255),
             ("max_reply_length", CheckerKind::Udp(u)) => u.max_reply_length = c.uint(item, 0, 255),
             ("track_file", CheckerKind::File(f)) => f.track_file = c.string(item),
+            ("dynamic", CheckerKind::File(_)) => {
+                c.no_block(item);
+                c.extra(item, 0);
+                ch.other.push(raw_setting(item));
+            }
             ("weight", CheckerKind::File(f)) => {
-                f.weight = c.int(item, -(i32::MAX as i64), i32::MAX as i64);
+                f.weight = c.int_of(item, &table::FILE_CHECK);
                 f.reverse = item.args().get(1).is_some_and(|w| w.text == "reverse");
             }
             ("name", CheckerKind::Bfd(b)) => b.name = c.string(item),

@@ -123,3 +123,17 @@ pub const URL: Section = Section {
         l("tls_compliant", Value::Flag),
     ],
 };
+
+/// `FILE_CHECK { ... }` (keepalived/check/check_file.c).
+pub const FILE_CHECK: Section = Section {
+    name: "FILE_CHECK",
+    keywords: &[
+        l("track_file", Value::Text),
+        l("weight", Value::int(-(i32::MAX as i64), i32::MAX as i64)).dflt("1"),
+        l("dynamic", Value::Bare).raw().not_acted(
+            L,
+            "add the file's value times the weight to the real server's weight \
+             instead of taking the real server out",
+        ),
+    ],
+};

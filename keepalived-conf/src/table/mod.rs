@@ -22,7 +22,7 @@ pub mod vrrp;
 
 pub use bfd::BFD_INSTANCE;
 pub use global::GLOBAL_DEFS;
-pub use lvs::{REAL_SERVER, URL, VIRTUAL_SERVER};
+pub use lvs::{FILE_CHECK, REAL_SERVER, URL, VIRTUAL_SERVER};
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
 use std::fmt;
@@ -373,6 +373,7 @@ pub const SECTIONS: &[&Section] = &[
     &lvs::VIRTUAL_SERVER,
     &lvs::REAL_SERVER,
     &lvs::URL,
+    &lvs::FILE_CHECK,
 ];
 
 /// The table of `section`.
