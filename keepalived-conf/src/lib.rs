@@ -68,6 +68,7 @@
 pub(crate) mod build;
 pub mod command;
 mod diag;
+pub mod effective;
 mod fmt;
 pub mod keywords;
 mod lexer;
