@@ -40,6 +40,11 @@ fn within(section: &str, line: &str) -> (String, u32) {
             ),
             5,
         ),
+        "checker connection" | "checker" => checker("TCP_CHECK", line),
+        "MISC_CHECK" => checker("MISC_CHECK", &format!("{line}\n misc_path /bin/true")),
+        k @ ("HTTP_GET" | "SSL_GET" | "SMTP_CHECK" | "DNS_CHECK" | "UDP_CHECK" | "BFD_CHECK") => {
+            checker(k, line)
+        }
         "FILE_CHECK" => (
             format!(
                 "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n FILE_CHECK {{\n\
@@ -49,6 +54,17 @@ fn within(section: &str, line: &str) -> (String, u32) {
         ),
         other => panic!("no test text for section `{other}`"),
     }
+}
+
+/// `line` inside a `kind` checker block, and its line number.
+fn checker(kind: &str, line: &str) -> (String, u32) {
+    (
+        format!(
+            "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n {kind} {{\n\
+             {line}\n }}\n }}\n}}\n"
+        ),
+        4,
+    )
 }
 
 /// The codes and messages of the diagnostics on the lines of `line` (at most three)

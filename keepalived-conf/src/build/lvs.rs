@@ -20,8 +20,6 @@ const RS: &Section = &table::REAL_SERVER;
 /// A url block's keywords.
 const URL: &Section = &table::URL;
 
-use crate::table::lvs::TIMER_MAX;
-
 /// `virtual_server_group NAME { ... }`
 pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
     let name = super::vrrp::header_name(c, n)?;
@@ -497,49 +495,6 @@ fn empty_rs(ip: Spanned<IpAddr>, port: Option<u16>) -> RealServer {
     }
 }
 
-const CONNECT_KW: &[&str] = &[
-    "connect_ip",
-    "connect_port",
-    "bindto",
-    "bind_port",
-    "bind_if",
-    "connect_timeout",
-    "fwmark",
-];
-const COMMON_KW: &[&str] = &[
-    "retry",
-    "delay_before_retry",
-    "warmup",
-    "delay_loop",
-    "alpha",
-    "log_all_failures",
-];
-const HTTP_KW: &[&str] = &[
-    "url",
-    "http_protocol",
-    "virtualhost",
-    "fast_recovery",
-    "nb_get_retry",
-    "enable_sni",
-    "sni_name",
-    "tls_compliant",
-];
-const MISC_KW: &[&str] = &["misc_path", "misc_timeout", "misc_dynamic", "user"];
-const SMTP_KW: &[&str] = &["helo_name", "host"];
-const DNS_KW: &[&str] = &["type", "name"];
-const UDP_KW: &[&str] = &[
-    "payload",
-    "require_reply",
-    "min_reply_length",
-    "max_reply_length",
-];
-
-/// The keywords of a `FILE_CHECK` block, in table order.
-const FILE_NAMES: [&str; 3] = {
-    let k = table::FILE_CHECK.keywords;
-    [k[0].keyword, k[1].keyword, k[2].keyword]
-};
-
 fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     let kw = n.keyword();
     let mut kind = match kw {
@@ -573,25 +528,25 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
         kind: CheckerKind::Tcp,
         other: Vec::new(),
     };
-    let specific: &[&str] = match &kind {
-        CheckerKind::Http(_) | CheckerKind::Ssl(_) => HTTP_KW,
-        CheckerKind::Misc(_) => MISC_KW,
-        CheckerKind::Smtp(_) => SMTP_KW,
-        CheckerKind::Dns(_) => DNS_KW,
-        CheckerKind::Udp(_) => UDP_KW,
-        CheckerKind::File(_) => &FILE_NAMES,
-        CheckerKind::Bfd(_) => &["name", "alpha"],
-        _ => &[],
+    let specific: Option<&Section> = match &kind {
+        CheckerKind::Http(_) | CheckerKind::Ssl(_) => Some(&table::HTTP_GET),
+        CheckerKind::Misc(_) => Some(&table::MISC_CHECK),
+        CheckerKind::Smtp(_) => Some(&table::SMTP_CHECK),
+        CheckerKind::Dns(_) => Some(&table::DNS_CHECK),
+        CheckerKind::Udp(_) => Some(&table::UDP_CHECK),
+        CheckerKind::File(_) => Some(&table::FILE_CHECK),
+        CheckerKind::Bfd(_) => Some(&table::BFD_CHECK),
+        _ => None,
     };
     // The keywords for a did-you-mean hint, gathered only when one is needed.
     let common_kw = !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_));
     let known = || {
-        let mut known: Vec<&str> = specific.to_vec();
+        let mut known: Vec<&str> = specific.map(Section::names).unwrap_or_default();
         if network {
-            known.extend(CONNECT_KW);
+            known.extend(table::CHECKER_CONNECT.names());
         }
         if common_kw {
-            known.extend(COMMON_KW);
+            known.extend(table::CHECKER_COMMON.names());
         }
         known
     };
@@ -615,13 +570,18 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                         .with_hint("use `retry`"),
                     );
                 }
-                ch.retry = c.uint(item, 0, u64::from(u32::MAX));
+                let rows = if k == "retry" {
+                    &table::CHECKER_COMMON
+                } else {
+                    &table::HTTP_GET
+                };
+                ch.retry = c.uint_of(item, rows);
             }
             ("delay_before_retry", _) if common => {
-                ch.delay_before_retry = c.timer(item, 0, TIMER_MAX)
+                ch.delay_before_retry = c.timer_of(item, &table::CHECKER_COMMON)
             }
-            ("warmup", _) if common => ch.warmup = c.timer(item, 0, TIMER_MAX),
-            ("delay_loop", _) if common => ch.delay_loop = c.timer(item, 1, TIMER_MAX),
+            ("warmup", _) if common => ch.warmup = c.timer_of(item, &table::CHECKER_COMMON),
+            ("delay_loop", _) if common => ch.delay_loop = c.timer_of(item, &table::CHECKER_COMMON),
             ("alpha", _) => ch.alpha = c.flag(item),
             ("log_all_failures", _) if common => ch.log_all_failures = c.flag(item),
             ("url", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
@@ -659,7 +619,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
             }
             ("misc_path", CheckerKind::Misc(m)) => m.misc_path = c.script(item),
             ("misc_timeout", CheckerKind::Misc(m)) => {
-                m.misc_timeout = c.uint(item, 1, u64::from(u32::MAX) / 1_000_000)
+                m.misc_timeout = c.uint_of(item, &table::MISC_CHECK)
             }
             ("misc_dynamic", CheckerKind::Misc(m)) => m.misc_dynamic = c.bare_flag(item, true),
             ("user", CheckerKind::Misc(m)) => m.user = c.user(item),
@@ -669,7 +629,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     let mut co = ConnectOptions::default();
                     for h in c.items(item) {
                         if !connect_option(c, h, &mut co) {
-                            c.unknown(h, "`host`", CONNECT_KW);
+                            c.unknown(h, "`host`", &CONNECT.names());
                         }
                     }
                     s.hosts.push(co);
@@ -699,8 +659,12 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     item.span(),
                 ));
             }
-            ("min_reply_length", CheckerKind::Udp(u)) => u.min_reply_length = c.uint(item, 0, 255),
-            ("max_reply_length", CheckerKind::Udp(u)) => u.max_reply_length = c.uint(item, 0, 255),
+            ("min_reply_length", CheckerKind::Udp(u)) => {
+                u.min_reply_length = c.uint_of(item, &table::UDP_CHECK)
+            }
+            ("max_reply_length", CheckerKind::Udp(u)) => {
+                u.max_reply_length = c.uint_of(item, &table::UDP_CHECK)
+            }
             ("track_file", CheckerKind::File(f)) => f.track_file = c.string(item),
             ("dynamic", CheckerKind::File(_)) => {
                 c.no_block(item);
@@ -731,16 +695,19 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     Some(ch)
 }
 
+/// The connection options' keywords.
+const CONNECT: &Section = &table::CHECKER_CONNECT;
+
 /// Connection options; true when `n` was one.
 fn connect_option(c: &mut Ctx, n: &Node, co: &mut ConnectOptions) -> bool {
     match n.keyword() {
         "connect_ip" => co.connect_ip = c.ip(n),
-        "connect_port" => co.connect_port = c.uint(n, 1, 65535),
+        "connect_port" => co.connect_port = c.uint_of(n, CONNECT),
         "bindto" => co.bindto = c.ip(n),
-        "bind_port" => co.bind_port = c.uint(n, 1, 65535),
+        "bind_port" => co.bind_port = c.uint_of(n, CONNECT),
         "bind_if" => co.bind_if = c.string(n),
-        "connect_timeout" => co.connect_timeout = c.timer(n, 1, TIMER_MAX),
-        "fwmark" => co.fwmark = c.uint(n, 0, u64::from(u32::MAX)),
+        "connect_timeout" => co.connect_timeout = c.timer_of(n, CONNECT),
+        "fwmark" => co.fwmark = c.uint_of(n, CONNECT),
         _ => return false,
     }
     true

@@ -137,3 +137,120 @@ pub const FILE_CHECK: Section = Section {
         ),
     ],
 };
+
+/// Connection options of the network checkers (all but MISC_CHECK, FILE_CHECK and
+/// BFD_CHECK; check_api.c); unset, they come from the real server.
+pub const CHECKER_CONNECT: Section = Section {
+    name: "checker connection",
+    keywords: &[
+        l("connect_ip", Value::Ip).dflt("the real server's address"),
+        l("connect_port", Value::uint(1, 65535)).dflt("the real server's port"),
+        l("bindto", Value::Ip),
+        l("bind_port", Value::uint(1, 65535)),
+        l("bind_if", Value::Text),
+        l("connect_timeout", Value::secs(1, TIMER_MAX))
+            .fallback("real_server connect_timeout, then virtual_server connect_timeout"),
+        l("fwmark", Value::uint(0, U32)),
+    ],
+};
+
+/// Settings of every checker but FILE_CHECK and BFD_CHECK (`alpha`: every checker);
+/// unset, they come from the real server, then the virtual server (check_parser.c).
+pub const CHECKER_COMMON: Section = Section {
+    name: "checker",
+    keywords: &[
+        l("retry", Value::uint(0, U32)).fallback("real_server retry, then virtual_server retry"),
+        l("delay_before_retry", Value::secs(0, TIMER_MAX))
+            .fallback("real_server delay_before_retry, then virtual_server delay_before_retry"),
+        l("warmup", Value::secs(0, TIMER_MAX))
+            .fallback("real_server warmup, then virtual_server warmup"),
+        l("delay_loop", Value::secs(1, TIMER_MAX))
+            .fallback("real_server delay_loop, then virtual_server delay_loop"),
+        l("alpha", Value::Flag).fallback("real_server alpha, then virtual_server alpha"),
+        l("log_all_failures", Value::Flag)
+            .fallback("global_defs checker_log_all_failures")
+            .dflt("off"),
+    ],
+};
+
+/// `HTTP_GET { ... }` and `SSL_GET { ... }` (check_http.c), besides
+/// [`CHECKER_CONNECT`] and [`CHECKER_COMMON`].
+pub const HTTP_GET: Section = Section {
+    name: "HTTP_GET",
+    keywords: &[
+        l(
+            "url",
+            Value::Block("path, digest, status_code, virtualhost, regex"),
+        ),
+        l("http_protocol", Value::Other("1.0 | 1.0C | 1.1")).dflt("1.0"),
+        l("virtualhost", Value::Text)
+            .fallback("real_server virtualhost, then virtual_server virtualhost"),
+        l("fast_recovery", Value::Flag).not_acted(
+            L,
+            "check the urls one after the other, without the delay_loop between them, \
+             while starting or recovering",
+        ),
+        l("nb_get_retry", Value::uint(0, U32)),
+        l("enable_sni", Value::Flag),
+        l("sni_name", Value::Text),
+        l("tls_compliant", Value::Flag),
+    ],
+};
+
+/// `SSL_GET { ... }`: the keywords of [`HTTP_GET`].
+pub const SSL_GET: Section = Section {
+    name: "SSL_GET",
+    keywords: HTTP_GET.keywords,
+};
+
+/// `MISC_CHECK { ... }` (check_misc.c).
+pub const MISC_CHECK: Section = Section {
+    name: "MISC_CHECK",
+    keywords: &[
+        l("misc_path", Value::Script),
+        l("misc_timeout", Value::uint(1, U32 / 1_000_000)).dflt("the delay_loop"),
+        l("misc_dynamic", Value::Bare),
+        l("user", Value::Other("USER [GROUP]")).fallback("global_defs script_user"),
+    ],
+};
+
+/// `SMTP_CHECK { ... }` (check_smtp.c).
+pub const SMTP_CHECK: Section = Section {
+    name: "SMTP_CHECK",
+    keywords: &[
+        l("helo_name", Value::Text),
+        l(
+            "host",
+            Value::Block("connection options of one more server to check"),
+        ),
+    ],
+};
+
+/// `DNS_CHECK { ... }` (check_dns.c).
+pub const DNS_CHECK: Section = Section {
+    name: "DNS_CHECK",
+    keywords: &[
+        l("type", Value::Other("A|NS|CNAME|SOA|MX|TXT|AAAA")).dflt("SOA"),
+        l("name", Value::Text).dflt("."),
+    ],
+};
+
+/// `UDP_CHECK { ... }` (check_udp.c).
+pub const UDP_CHECK: Section = Section {
+    name: "UDP_CHECK",
+    keywords: &[
+        l("payload", Value::Text),
+        l("require_reply", Value::Other("[HEX]")),
+        l("min_reply_length", Value::uint(0, 255)),
+        l("max_reply_length", Value::uint(0, 255)),
+    ],
+};
+
+/// `BFD_CHECK { ... }` (check_bfd.c).
+pub const BFD_CHECK: Section = Section {
+    name: "BFD_CHECK",
+    keywords: &[
+        l("name", Value::Text),
+        l("alpha", Value::Flag).fallback("real_server alpha, then virtual_server alpha"),
+    ],
+};

@@ -22,7 +22,10 @@ pub mod vrrp;
 
 pub use bfd::BFD_INSTANCE;
 pub use global::GLOBAL_DEFS;
-pub use lvs::{FILE_CHECK, REAL_SERVER, URL, VIRTUAL_SERVER};
+pub use lvs::{
+    BFD_CHECK, CHECKER_COMMON, CHECKER_CONNECT, DNS_CHECK, FILE_CHECK, HTTP_GET, MISC_CHECK,
+    REAL_SERVER, SMTP_CHECK, SSL_GET, UDP_CHECK, URL, VIRTUAL_SERVER,
+};
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
 use std::fmt;
@@ -372,8 +375,17 @@ pub const SECTIONS: &[&Section] = &[
     &bfd::BFD_INSTANCE,
     &lvs::VIRTUAL_SERVER,
     &lvs::REAL_SERVER,
+    &lvs::CHECKER_CONNECT,
+    &lvs::CHECKER_COMMON,
+    &lvs::HTTP_GET,
+    &lvs::SSL_GET,
     &lvs::URL,
+    &lvs::MISC_CHECK,
+    &lvs::SMTP_CHECK,
+    &lvs::DNS_CHECK,
+    &lvs::UDP_CHECK,
     &lvs::FILE_CHECK,
+    &lvs::BFD_CHECK,
 ];
 
 /// The table of `section`.
