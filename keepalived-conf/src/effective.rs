@@ -4,11 +4,19 @@
 //! A daemon maps from this view instead of applying the fallbacks itself; the keyword
 //! tables ([`crate::table`]) document the same defaults and fallbacks.
 //!
+//! [`checker`] does the same for a checker's timing: the checker's setting, else its
+//! real server's, else its virtual server's, else keepalived's default for the kind of
+//! checker (check_parser.c, check_api.c).
+//!
 //! Settings that depend on the host (the address family of the first VIP forcing
 //! VRRPv3, interface addresses) stay with the daemon.
 
-use crate::model::{GarpExtraIf, GlobalDefs, Script, VrrpInstance, VrrpState};
+use crate::model::{
+    Checker, CheckerKind, GarpExtraIf, GlobalDefs, RealServer, Script, VirtualServer, VrrpInstance,
+    VrrpState,
+};
 use crate::span::Spanned;
+use std::time::Duration;
 
 /// keepalived's defaults for what an instance does not write.
 pub mod defaults {
@@ -195,6 +203,67 @@ pub fn vrrp_notify_fifos(g: &GlobalDefs) -> Vec<(&Spanned<Script>, &Option<Spann
     .collect()
 }
 
+/// A checker's timing and `alpha` with the fallbacks and defaults applied.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckerTiming {
+    /// `connect_timeout`, default 5 s.
+    pub connect_timeout: Duration,
+    /// `retry`: default 1; MISC_CHECK 0, DNS_CHECK 3.
+    pub retry: u32,
+    /// `delay_before_retry`: default 1 s; HTTP_GET and SSL_GET 3 s, DNS_CHECK the
+    /// `delay_loop`.
+    pub delay_before_retry: Duration,
+    /// `delay_loop`, default 60 s.
+    pub delay_loop: Duration,
+    /// `warmup`, default the `delay_loop`.
+    pub warmup: Duration,
+    /// `alpha`, default off.
+    pub alpha: bool,
+}
+
+/// The timing of checker `ch` of real server `rs` in virtual server `vs`.
+pub fn checker(ch: &Checker, rs: &RealServer, vs: &VirtualServer) -> CheckerTiming {
+    fn pick<T: Copy>(
+        a: &Option<Spanned<T>>,
+        b: &Option<Spanned<T>>,
+        c: &Option<Spanned<T>>,
+    ) -> Option<T> {
+        a.as_ref().or(b.as_ref()).or(c.as_ref()).map(|s| s.value)
+    }
+    let (retry_default, http) = match &ch.kind {
+        CheckerKind::Misc(_) => (0, false),
+        CheckerKind::Dns(_) => (3, false),
+        CheckerKind::Http(_) | CheckerKind::Ssl(_) => (1, true),
+        _ => (1, false),
+    };
+    let delay_loop =
+        pick(&ch.delay_loop, &rs.delay_loop, &vs.delay_loop).unwrap_or(Duration::from_secs(60));
+    let dbr_default = match &ch.kind {
+        CheckerKind::Dns(_) => delay_loop,
+        _ if http => Duration::from_secs(3),
+        _ => Duration::from_secs(1),
+    };
+    CheckerTiming {
+        connect_timeout: pick(
+            &ch.connect.connect_timeout,
+            &rs.connect_timeout,
+            &vs.connect_timeout,
+        )
+        .unwrap_or(Duration::from_secs(5)),
+        retry: pick(&ch.retry, &rs.retry, &vs.retry).unwrap_or(retry_default),
+        delay_before_retry: pick(
+            &ch.delay_before_retry,
+            &rs.delay_before_retry,
+            &vs.delay_before_retry,
+        )
+        .unwrap_or(dbr_default),
+        delay_loop,
+        warmup: pick(&ch.warmup, &rs.warmup, &vs.warmup).unwrap_or(delay_loop),
+        alpha: pick(&ch.alpha, &rs.alpha, &vs.alpha).unwrap_or(false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +321,36 @@ mod tests {
                 })
             );
         });
+    }
+
+    #[test]
+    fn checker_timing_falls_back_to_the_real_then_the_virtual_server() {
+        let text = "virtual_server 10.0.0.1 53 {\n delay_loop 10\n retry 7\n \
+                    real_server 10.0.0.2 53 {\n  connect_timeout 2\n  alpha\n  \
+                    DNS_CHECK {\n   warmup 4\n  }\n  MISC_CHECK {\n   misc_path /bin/true\n   \
+                    retry 0\n  }\n }\n}\n";
+        let p = parse_str("t.conf", text, &LoadOptions::default());
+        let vs = &p.config.virtual_servers[0];
+        let rs = &vs.real_servers[0];
+        let dns = checker(&rs.checkers[0], rs, vs);
+        let s = Duration::from_secs;
+        assert_eq!(
+            dns,
+            CheckerTiming {
+                connect_timeout: s(2),
+                retry: 7,
+                // DNS_CHECK: the delay_loop
+                delay_before_retry: s(10),
+                delay_loop: s(10),
+                warmup: s(4),
+                alpha: true,
+            }
+        );
+        let misc = checker(&rs.checkers[1], rs, vs);
+        assert_eq!(
+            (misc.retry, misc.delay_before_retry, misc.warmup),
+            (0, s(1), s(10))
+        );
     }
 
     #[test]

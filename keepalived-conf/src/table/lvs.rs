@@ -33,8 +33,8 @@ pub const VIRTUAL_SERVER: Section = Section {
         l("persistence_engine", Value::Text),
         l("delay_loop", Value::secs(1, TIMER_MAX)).dflt("60"),
         l("connect_timeout", Value::secs(1, TIMER_MAX)).dflt("5"),
-        l("retry", Value::uint(1, U32)).dflt("1"),
-        l("delay_before_retry", Value::secs(0, TIMER_MAX)).dflt("1"),
+        l("retry", Value::uint(1, U32)).dflt("the checker's"),
+        l("delay_before_retry", Value::secs(0, TIMER_MAX)).dflt("the checker's"),
         l("warmup", Value::secs(0, TIMER_MAX)),
         l("inhibit_on_failure", Value::Flag).dflt("off"),
         l("alpha", Value::Flag).dflt("off"),
@@ -149,7 +149,8 @@ pub const CHECKER_CONNECT: Section = Section {
         l("bind_port", Value::uint(1, 65535)),
         l("bind_if", Value::Text),
         l("connect_timeout", Value::secs(1, TIMER_MAX))
-            .fallback("real_server connect_timeout, then virtual_server connect_timeout"),
+            .fallback("real_server connect_timeout, then virtual_server connect_timeout")
+            .dflt("5"),
         l("fwmark", Value::uint(0, U32)),
     ],
 };
@@ -159,14 +160,21 @@ pub const CHECKER_CONNECT: Section = Section {
 pub const CHECKER_COMMON: Section = Section {
     name: "checker",
     keywords: &[
-        l("retry", Value::uint(0, U32)).fallback("real_server retry, then virtual_server retry"),
+        l("retry", Value::uint(0, U32))
+            .fallback("real_server retry, then virtual_server retry")
+            .dflt("1; MISC_CHECK 0, DNS_CHECK 3"),
         l("delay_before_retry", Value::secs(0, TIMER_MAX))
-            .fallback("real_server delay_before_retry, then virtual_server delay_before_retry"),
+            .fallback("real_server delay_before_retry, then virtual_server delay_before_retry")
+            .dflt("1; HTTP_GET and SSL_GET 3, DNS_CHECK the delay_loop"),
         l("warmup", Value::secs(0, TIMER_MAX))
-            .fallback("real_server warmup, then virtual_server warmup"),
+            .fallback("real_server warmup, then virtual_server warmup")
+            .dflt("the delay_loop"),
         l("delay_loop", Value::secs(1, TIMER_MAX))
-            .fallback("real_server delay_loop, then virtual_server delay_loop"),
-        l("alpha", Value::Flag).fallback("real_server alpha, then virtual_server alpha"),
+            .fallback("real_server delay_loop, then virtual_server delay_loop")
+            .dflt("60"),
+        l("alpha", Value::Flag)
+            .fallback("real_server alpha, then virtual_server alpha")
+            .dflt("off"),
         l("log_all_failures", Value::Flag)
             .fallback("global_defs checker_log_all_failures")
             .dflt("off"),
