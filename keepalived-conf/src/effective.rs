@@ -353,6 +353,53 @@ mod tests {
         );
     }
 
+    /// The keyword table documents the defaults this view applies.
+    #[test]
+    fn the_table_documents_these_defaults() {
+        let t = &crate::table::INSTANCE;
+        for (kw, value) in [
+            ("version", defaults::VERSION.to_string()),
+            ("priority", defaults::PRIORITY.to_string()),
+            ("garp_master_delay", defaults::GARP_MASTER_DELAY.to_string()),
+            (
+                "garp_master_repeat",
+                defaults::GARP_MASTER_REPEAT.to_string(),
+            ),
+            (
+                "garp_master_refresh",
+                defaults::GARP_MASTER_REFRESH.to_string(),
+            ),
+            (
+                "garp_master_refresh_repeat",
+                defaults::GARP_MASTER_REFRESH_REPEAT.to_string(),
+            ),
+            (
+                "down_timer_adverts",
+                defaults::DOWN_TIMER_ADVERTS.to_string(),
+            ),
+        ] {
+            let row = t.get(kw).unwrap();
+            assert!(
+                row.default.split([';', ' ']).next() == Some(value.as_str()),
+                "{kw}: table says `{}`, the view applies {value}",
+                row.default
+            );
+        }
+        let owner = defaults::OWNER_PRIORITY.to_string();
+        assert!(t.get("priority").unwrap().default.contains(&owner));
+        for kw in [
+            "garp_master_delay",
+            "down_timer_adverts",
+            "version",
+            "strict_mode",
+        ] {
+            assert!(
+                t.get(kw).unwrap().fallback.starts_with("global_defs"),
+                "{kw}"
+            );
+        }
+    }
+
     #[test]
     fn min_garp_makes_one_garp_at_once() {
         eff(
