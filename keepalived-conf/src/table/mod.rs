@@ -236,6 +236,12 @@ impl Keyword {
         self
     }
 
+    /// Kept as written (a raw setting of the model), whether or not a daemon acts on it.
+    pub const fn kept(mut self) -> Self {
+        self.model = Model::AsWritten;
+        self
+    }
+
     /// Kept as written: not acted on by any daemon reading it, keepalived would use it.
     pub const fn raw(mut self) -> Self {
         self.model = Model::AsWritten;
@@ -339,24 +345,25 @@ impl Section {
     }
 }
 
-/// The top level: keywords outside any block (the blocks are sections of their own).
+/// The top level: keywords outside any block (the blocks are sections of their own),
+/// kept as written in the model's `other`.
 pub const TOP: Section = Section {
     name: "",
     keywords: &[
-        Keyword::new("net_namespace", VL, Value::Text)
+        Keyword::new("net_namespace", VL, Value::Text).kept()
             .not_acted(L, "run in this network namespace"),
-        Keyword::new("net_namespace_ipvs", L, Value::Text)
+        Keyword::new("net_namespace_ipvs", L, Value::Text).kept()
             .not_acted(L, "program IPVS in this network namespace"),
-        Keyword::new("namespace_with_ipsets", V, Value::Bare)
+        Keyword::new("namespace_with_ipsets", V, Value::Bare).kept()
             .not_acted(V, "use ipsets inside the network namespace"),
-        Keyword::new("use_pid_dir", VL, Value::Bare).not_acted(
+        Keyword::new("use_pid_dir", VL, Value::Bare).kept().not_acted(
             VL,
             "write its default pid files under /run/keepalived/ (these daemons write one only with -p)",
         ),
-        Keyword::new("instance", VL, Value::Text),
-        Keyword::new("child_wait_time", VL, Value::Other("seconds"))
+        Keyword::new("instance", VL, Value::Text).kept(),
+        Keyword::new("child_wait_time", VL, Value::Other("seconds")).kept()
             .not_acted(VL, "wait this long for its child processes at shutdown"),
-        Keyword::new("linkbeat_use_polling", V, Value::Bare).not_acted(
+        Keyword::new("linkbeat_use_polling", V, Value::Bare).kept().not_acted(
             V,
             "poll interface link state with ioctls instead of netlink",
         ),
