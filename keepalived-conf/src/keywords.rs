@@ -3,34 +3,18 @@
 //! into a warning, so that a daemon never says "OK, 0 warnings" about a file whose
 //! meaning it silently drops.
 //!
-//! One row per keyword and the section it is written in; the daemons ask this table
-//! rather than keeping lists of their own.
+//! The rows are those of the keyword tables ([`crate::table`]) that carry a
+//! [`NotActed`](crate::table::NotActed); the daemons ask these tables rather than
+//! keeping lists of their own.
 
 use crate::Parsed;
 use crate::diag::Diagnostic;
 use crate::sections::section_trees;
 use crate::span::{FileId, Span};
+use crate::table::{self, Model};
 use crate::tree::Node;
 
-/// The daemons of this project that read a keepalived.conf.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Daemon {
-    /// The VRRP daemon (`vrrp_*` sections, keepalived's VRRP process).
-    Vrrpd,
-    /// The IPVS daemon (`virtual_server*` sections, keepalived's checker process).
-    Lvsd,
-}
-
-impl Daemon {
-    /// The daemon's program name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Daemon::Vrrpd => "vrrpd",
-            Daemon::Lvsd => "lvsd",
-        }
-    }
-}
+pub use crate::table::Daemon;
 
 /// A keyword a daemon accepts and does not act on.
 #[non_exhaustive]
@@ -46,246 +30,34 @@ pub struct NotActedOn {
     pub keepalived_would: &'static str,
 }
 
-const V: &[Daemon] = &[Daemon::Vrrpd];
-const L: &[Daemon] = &[Daemon::Lvsd];
-const VL: &[Daemon] = &[Daemon::Vrrpd, Daemon::Lvsd];
-
-const fn row(
-    section: &'static str,
-    keyword: &'static str,
-    daemons: &'static [Daemon],
-    keepalived_would: &'static str,
-) -> NotActedOn {
-    NotActedOn {
-        section,
-        keyword,
-        daemons,
-        keepalived_would,
-    }
-}
-
-const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logging \
-                        'iptables not supported, using nftables instead': vrrpd uses \
-                        nftables table keepalived the same way";
-const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
-                    command instead";
-// vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
-// address and tracked interface/script tables with it; the rest is missing
-const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's route, rule, script, file, BFD and \
-                                   process tables and static_ipaddress rows (its global \
-                                   scalars, sync group, instance, address and tracked \
-                                   interface and script tables are served) and, with \
-                                   enable_traps, send its vrrpInstanceStateChange and \
-                                   vrrpSyncGroupStateChange traps; use --metrics-listen or \
-                                   the status command instead";
-const DBUS: &str = "publish instance states and accept commands over D-Bus";
-const REGEX: &str = "fail the check unless the page matches the regular expression";
-/// Every keyword a daemon reads and does not act on.
-pub const NOT_ACTED_ON: &[NotActedOn] = &[
-    // top level (keepalived/core/global_parser.c, vrrp_parser.c)
-    row("", "net_namespace", L, "run in this network namespace"),
-    row(
-        "",
-        "net_namespace_ipvs",
-        L,
-        "program IPVS in this network namespace",
-    ),
-    row(
-        "",
-        "namespace_with_ipsets",
-        V,
-        "use ipsets inside the network namespace",
-    ),
-    row(
-        "",
-        "use_pid_dir",
-        VL,
-        "write its default pid files under /run/keepalived/ (these daemons write one only with -p)",
-    ),
-    row(
-        "",
-        "child_wait_time",
-        VL,
-        "wait this long for its child processes at shutdown",
-    ),
-    row(
-        "",
-        "linkbeat_use_polling",
-        V,
-        "poll interface link state with ioctls instead of netlink",
-    ),
-    // global_defs (keepalived/core/global_parser.c)
-    row(
-        "global_defs",
-        "startup_script",
-        VL,
-        "run this script before starting",
-    ),
-    row(
-        "global_defs",
-        "startup_script_timeout",
-        VL,
-        "wait this long for the startup_script",
-    ),
-    row(
-        "global_defs",
-        "shutdown_script",
-        VL,
-        "run this script after stopping",
-    ),
-    row(
-        "global_defs",
-        "shutdown_script_timeout",
-        VL,
-        "wait this long for the shutdown_script",
-    ),
-    row("global_defs", "vrrp_iptables", V, IPTABLES),
-    row("global_defs", "vrrp_ipsets", V, IPTABLES),
-    row(
-        "global_defs",
-        "vrrp_notify_priority_changes",
-        V,
-        "write priority changes to the notify FIFO",
-    ),
-    row(
-        "global_defs",
-        "no_checker_emails",
-        L,
-        "send no mail for checker state changes",
-    ),
-    row(
-        "global_defs",
-        "checker_log_all_failures",
-        L,
-        "log every failed check, not only state changes",
-    ),
-    row(
-        "global_defs",
-        "max_auto_priority",
-        VL,
-        "raise its own scheduling priority when it misses timers",
-    ),
-    row("global_defs", "enable_snmp_vrrp", V, SNMP_KEEPALIVED_MIB),
-    row("global_defs", "enable_snmp_checker", L, SNMP),
-    row(
-        "global_defs",
-        "enable_snmp_keepalived",
-        VL,
-        SNMP_KEEPALIVED_MIB,
-    ),
-    // vrrpd sends the VRRP-MIB and VRRPv3-MIB notifications; the checker's
-    // (KEEPALIVED-MIB) are not sent
-    row(
-        "global_defs",
-        "enable_traps",
-        L,
-        "send SNMP traps when real servers and virtual servers change state",
-    ),
-    row("global_defs", "snmp_socket", L, SNMP),
-    row("global_defs", "enable_dbus", V, DBUS),
-    row("global_defs", "dbus_service_name", V, DBUS),
-    row("global_defs", "dbus_no_interface_name", V, DBUS),
-    // vrrp_instance (keepalived/vrrp/vrrp_parser.c)
-    row(
-        "vrrp_instance",
-        "vrf",
-        V,
-        "bind the sockets of this unicast, interface-less instance to the VRF device",
-    ),
-    row(
-        "vrrp_instance",
-        "use_vmac_addr",
-        V,
-        "put the VMAC's address on the VMAC interface",
-    ),
-    row(
-        "vrrp_instance",
-        "notify_priority_changes",
-        V,
-        "write priority changes to the notify FIFO",
-    ),
-    // virtual_server (keepalived/check/check_parser.c)
-    row("virtual_server", "snmp_name", L, SNMP),
-    row("virtual_server", "hashed", L, KEPT_AS_WRITTEN),
-    // HTTP_GET / SSL_GET url (keepalived/check/check_http.c)
-    row("url", "regex", L, REGEX),
-    row("url", "regex_no_match", L, REGEX),
-    row("url", "regex_options", L, REGEX),
-    row("url", "regex_stack", L, REGEX),
-    row("url", "regex_min_offset", L, REGEX),
-    row("url", "regex_max_offset", L, REGEX),
-];
-
-/// What keepalived does with a keyword this crate keeps as written, with no row of its own.
-const KEPT_AS_WRITTEN: &str = "use this setting (see keepalived.conf(5))";
-
-/// The row for `keyword` written in `section` that `daemon` does not act on: a row of
-/// [`NOT_ACTED_ON`], or, for a `global_defs` / `vrrp_instance` keyword the parser keeps
-/// only as written (no daemon reads those), a row made for it.
-pub fn lookup(section: &str, keyword: &str, daemon: Daemon) -> Option<NotActedOn> {
-    if let Some(r) = NOT_ACTED_ON
+/// Every keyword a daemon reads and does not act on, from the keyword tables.
+pub fn rows() -> Vec<NotActedOn> {
+    table::SECTIONS
         .iter()
-        .find(|r| r.section == section && r.keyword == keyword)
-    {
-        return r.daemons.contains(&daemon).then_some(*r);
-    }
-    let daemons = match section {
-        "global_defs" => {
-            let k = crate::build::global::RAW.iter().find(|k| **k == keyword)?;
-            global_owner(k)
-        }
-        "vrrp_instance" => {
-            let k = crate::build::vrrp::INSTANCE_RAW
-                .iter()
-                .find(|k| **k == keyword)?;
-            return daemon_row("vrrp_instance", k, V, daemon);
-        }
-        _ => return None,
-    };
-    daemon_row("global_defs", daemons.0, daemons.1, daemon)
+        .flat_map(|s| {
+            s.keywords.iter().filter_map(|k| {
+                k.not_acted_on.map(|n| NotActedOn {
+                    section: s.name,
+                    keyword: k.keyword,
+                    daemons: n.daemons,
+                    keepalived_would: n.keepalived_would,
+                })
+            })
+        })
+        .collect()
 }
 
-fn daemon_row(
-    section: &'static str,
-    keyword: &'static str,
-    daemons: &'static [Daemon],
-    daemon: Daemon,
-) -> Option<NotActedOn> {
-    daemons
-        .contains(&daemon)
-        .then_some(row(section, keyword, daemons, KEPT_AS_WRITTEN))
-}
-
-/// Which daemon's side a `global_defs` keyword belongs to, by keepalived's naming: the
-/// VRRP process's (`vrrp_*`, `vmac_*`, `nftables*`, BFD and process tracking), the
-/// checker's (`checker_*`, `lvs_*`, `nftables_ipvs*`), or the whole program's.
-fn global_owner(k: &'static str) -> (&'static str, &'static [Daemon]) {
-    let lvs = ["checker_", "lvs_", "nftables_ipvs", "no_checker"];
-    let vrrp = [
-        "vrrp_",
-        "vmac_",
-        "nftables",
-        "fifo_write_vrrp",
-        "log_unknown_vrids",
-        "v3_checksum",
-        "disable_local_igmp",
-        "enable_dbus",
-        "dbus_",
-        "linkbeat",
-        "bfd_",
-        "process_monitor",
-        "no_email_faults",
-        "dynamic_interfaces",
-        "default_interface",
-    ];
-    let daemons = if lvs.iter().any(|p| k.starts_with(p)) {
-        L
-    } else if vrrp.iter().any(|p| k.starts_with(p)) {
-        V
-    } else {
-        VL
-    };
-    (k, daemons)
+/// The row for `keyword` written in `section` that `daemon` does not act on.
+pub fn lookup(section: &str, keyword: &str, daemon: Daemon) -> Option<NotActedOn> {
+    let s = table::section(section)?;
+    let k = s.get(keyword)?;
+    let n = k.not_acted_on?;
+    k.ignored_by(daemon).then_some(NotActedOn {
+        section: s.name,
+        keyword: k.keyword,
+        daemons: n.daemons,
+        keepalived_would: n.keepalived_would,
+    })
 }
 
 /// A warning for every use in `parsed` of a keyword `daemon` does not act on, at its
@@ -345,93 +117,60 @@ fn written_false(n: &Node) -> bool {
         == Some(false)
 }
 
-/// The sections of the keyword matrix: (section, its keywords, the daemon that reads it;
-/// `None` for `global_defs`, read by both).
-fn matrix_sections() -> Vec<(&'static str, Vec<&'static str>, Option<Daemon>)> {
-    use crate::build::{bfd, global, lvs, vrrp};
-    vec![
-        ("global_defs", global::known(), None),
-        ("vrrp_instance", vrrp::instance_known(), Some(Daemon::Vrrpd)),
-        (
-            "vrrp_sync_group",
-            vrrp::SYNC_TYPED.to_vec(),
-            Some(Daemon::Vrrpd),
-        ),
-        ("vrrp_script", vrrp::SCRIPT_KW.to_vec(), Some(Daemon::Vrrpd)),
-        ("bfd_instance", bfd::BFD_KW.to_vec(), Some(Daemon::Vrrpd)),
-        (
-            "vrrp_track_process",
-            vrrp::PROCESS_KW.to_vec(),
-            Some(Daemon::Vrrpd),
-        ),
-        ("virtual_server", lvs::vs_known(), Some(Daemon::Lvsd)),
-        ("real_server", lvs::RS_KW.to_vec(), Some(Daemon::Lvsd)),
-        ("url", lvs::URL_KW.to_vec(), Some(Daemon::Lvsd)),
-    ]
-}
-
-/// The keyword matrix (docs/keywords.md): for each keyword of the main sections, how
-/// the parser keeps it and what each daemon does with it, from the parser's keyword
-/// lists and [`NOT_ACTED_ON`]. A test keeps the checked-in file equal to this.
+/// The keyword matrix (docs/keywords.md): for each keyword of the sections with a
+/// table, its value's type and range, keepalived's default and fallback, and what each
+/// daemon does with it. A test keeps the checked-in file equal to this.
 pub fn matrix_markdown() -> String {
     let mut s = String::from(
         "# keepalived.conf keywords: what vrrpd and lvsd do with them\n\n\
-         Generated from keepalived-conf's keyword lists and `keywords::NOT_ACTED_ON` \
-         (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix` rewrites it).\n\n\
-         - **model**: `typed` (a field of the typed model) or `as written` (kept as a raw \
-         setting; no daemon reads it).\n\
-         - **vrrpd** / **lvsd**: `read` (the section is the daemon's and no gap is recorded), \
-         `warned` (accepted, not acted on: the daemon warns at load and in `-t`, naming what \
-         keepalived would do), `-` (the other daemon's section). A setting only a `warned` feature uses is not acted \
-         on either.\n\n\
-         Value types, ranges and defaults follow keepalived 2.2.7 (keepalived.conf(5)); \
-         values keepalived reports and ignores are warnings here too.\n",
+         Generated from keepalived-conf's keyword tables (`keepalived_conf::table`; \
+         `BLESS=1 cargo test -p keepalived-conf --test keyword_matrix` rewrites it).\n\n\
+         - **type and range**: the value as keepalived 2.2.7 takes it; a value out of range \
+         is reported (a warning where keepalived reports it and runs without it).\n\
+         - **default**: keepalived's value when the keyword is not written; `unset: X` \
+         names the setting taken first (another section's keyword, written or not).\n\
+         - **vrrpd** / **lvsd**: `acted on`, `warned` (accepted, not acted on: the daemon \
+         warns at load and in `-t`, naming what keepalived would do), `-` (the other \
+         daemon's keyword). A setting only a `warned` feature uses is not acted on either.\n\
+         - **status**: `typed` (a field of the typed model) or `as written` (kept as a raw \
+         setting), and for a warned keyword what keepalived would do.\n",
     );
-    let raw = |section: &str, k: &str| match section {
-        "global_defs" => crate::build::global::RAW.contains(&k),
-        "vrrp_instance" => crate::build::vrrp::INSTANCE_RAW.contains(&k),
-        "virtual_server" => crate::build::lvs::VS_RAW.contains(&k),
-        _ => false,
-    };
-    for (section, mut kws, owner) in matrix_sections() {
-        kws.sort_unstable();
-        kws.dedup();
+    for sec in table::SECTIONS {
+        let title = if sec.name.is_empty() {
+            "top level"
+        } else {
+            sec.name
+        };
         s.push_str(&format!(
-            "\n## {section}\n\n| keyword | model | vrrpd | lvsd |\n|---|---|---|---|\n"
+            "\n## {title}\n\n\
+             | keyword | section | type and range | default | vrrpd | lvsd | status |\n\
+             |---|---|---|---|---|---|---|\n"
         ));
-        for k in kws {
-            let col = |d: Daemon| {
-                let side = match owner {
-                    Some(o) => o == d,
-                    None => global_owner_of(k).contains(&d),
-                };
-                if !side {
-                    "-"
-                } else if lookup(section, k, d).is_some() {
-                    "warned"
-                } else {
-                    "read"
-                }
+        let mut rows: Vec<_> = sec.keywords.iter().collect();
+        rows.sort_by_key(|k| k.keyword);
+        for k in rows {
+            let mut default = match (k.fallback, k.default) {
+                ("", "") => "-".to_string(),
+                ("", d) => d.to_string(),
+                (f, "") => format!("unset: {f}"),
+                (f, d) => format!("unset: {f}; else {d}"),
             };
+            default = default.replace('|', "\\|");
+            let mut status = match k.model {
+                Model::AsWritten => "as written".to_string(),
+                _ => "typed".to_string(),
+            };
+            if let Some(n) = k.not_acted_on {
+                status.push_str(&format!("; keepalived would {}", n.keepalived_would));
+            }
             s.push_str(&format!(
-                "| `{k}` | {} | {} | {} |\n",
-                if raw(section, k) {
-                    "as written"
-                } else {
-                    "typed"
-                },
-                col(Daemon::Vrrpd),
-                col(Daemon::Lvsd)
+                "| `{}` | {title} | {} | {default} | {} | {} | {status} |\n",
+                k.keyword,
+                k.value.to_string().replace('|', "\\|"),
+                k.status(Daemon::Vrrpd),
+                k.status(Daemon::Lvsd),
             ));
         }
     }
     s
-}
-
-/// [`global_owner`] for any `global_defs` keyword.
-fn global_owner_of(k: &str) -> &'static [Daemon] {
-    crate::build::global::known()
-        .into_iter()
-        .find(|x| *x == k)
-        .map_or(VL, |x| global_owner(x).1)
 }

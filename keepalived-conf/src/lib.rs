@@ -68,6 +68,7 @@
 pub(crate) mod build;
 pub mod command;
 mod diag;
+pub mod effective;
 mod fmt;
 pub mod keywords;
 mod lexer;
@@ -79,6 +80,7 @@ mod source;
 mod span;
 mod split;
 mod syntax;
+pub mod table;
 mod tree;
 pub mod values;
 

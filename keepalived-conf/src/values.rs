@@ -147,7 +147,7 @@ pub fn parse_timer(s: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> 
     Ok(Duration::from_micros(us))
 }
 
-fn fmt_us(us: u64) -> String {
+pub(crate) fn fmt_us(us: u64) -> String {
     if us.is_multiple_of(1_000_000) {
         (us / 1_000_000).to_string()
     } else {

@@ -17,7 +17,13 @@ fn docs_keywords_md_is_current() {
         path.display()
     );
     // the matrix names the warned keywords of both daemons
-    assert!(want.contains("| `use_vmac_addr` | as written | warned | - |"));
+    assert!(
+        want.contains("| `use_vmac_addr` | vrrp_instance | none | - | warned | - | as written;")
+    );
+    assert!(want.contains(
+        "| `garp_master_delay` | vrrp_instance | integer 0..u32::MAX | \
+         unset: global_defs vrrp_garp_master_delay; else 5 | acted on | - | typed |"
+    ));
     assert!(want.contains("| `regex` |"));
     assert!(want.lines().filter(|l| l.starts_with("| `")).count() > 300);
 }

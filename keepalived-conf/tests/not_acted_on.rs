@@ -3,7 +3,7 @@
 //! what keepalived would have done; every row of the table names a keyword the parser
 //! knows in that section.
 
-use keepalived_conf::keywords::{Daemon, NOT_ACTED_ON, not_acted_on};
+use keepalived_conf::keywords::{Daemon, not_acted_on, rows};
 use keepalived_conf::{LoadOptions, Severity, parse_str};
 
 const TEXT: &str = "global_defs {
@@ -90,7 +90,7 @@ fn keywords_kept_as_written_are_reported() {
 
 #[test]
 fn every_row_is_a_known_keyword_of_its_section() {
-    for r in NOT_ACTED_ON {
+    for r in rows() {
         let text = match r.section {
             "" => format!("{} {{\n}}\n", r.keyword),
             "global_defs" => format!("global_defs {{\n {} x\n}}\n", r.keyword),
@@ -100,6 +100,14 @@ fn every_row_is_a_known_keyword_of_its_section() {
             "virtual_server" => format!("virtual_server 10.0.0.1 80 {{\n {} x\n}}\n", r.keyword),
             "url" => format!(
                 "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n HTTP_GET {{\n url {{\n path /\n {} x\n }}\n }}\n }}\n}}\n",
+                r.keyword
+            ),
+            k @ ("HTTP_GET" | "SSL_GET") => format!(
+                "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n {k} {{\n {} x\n }}\n }}\n}}\n",
+                r.keyword
+            ),
+            "FILE_CHECK" => format!(
+                "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n FILE_CHECK {{\n {} x\n }}\n }}\n}}\n",
                 r.keyword
             ),
             other => panic!("no test text for section `{other}`"),
@@ -114,4 +122,22 @@ fn every_row_is_a_known_keyword_of_its_section() {
         );
         assert!(!r.daemons.is_empty() && !r.keepalived_would.is_empty());
     }
+}
+
+/// A checker keyword lvsd reads and does not act on is warned, in HTTP_GET and
+/// SSL_GET alike; one it acts on is not.
+#[test]
+fn checker_keywords_not_acted_on_are_warned() {
+    let text = "virtual_server 10.0.0.1 443 {\n real_server 10.0.0.2 443 {\n  SSL_GET {\n   \
+                fast_recovery\n   retry 2\n   url {\n    path /\n   }\n  }\n  HTTP_GET {\n   \
+                fast_recovery on\n  }\n  FILE_CHECK {\n   track_file f\n   dynamic\n  }\n }\n}\n";
+    let p = parse_str("t.conf", text, &LoadOptions::default());
+    let got: Vec<(u32, String)> = not_acted_on(&p, Daemon::Lvsd)
+        .iter()
+        .map(|w| (w.span.unwrap().line, w.message.clone()))
+        .collect();
+    let lines: Vec<u32> = got.iter().map(|g| g.0).collect();
+    assert_eq!(lines, [4, 11, 15], "{got:?}");
+    assert!(got[0].1.contains("`fast_recovery` is not acted on by lvsd"));
+    assert!(not_acted_on(&p, Daemon::Vrrpd).is_empty());
 }

@@ -750,44 +750,16 @@ fn map_checker(
     key: RsKey,
     ch: &kc::Checker,
 ) -> Result<Option<CheckerSpec>, Skip> {
-    let (retry_default, dbr_http) = match &ch.kind {
-        kc::CheckerKind::Misc(_) => (0, false),
-        kc::CheckerKind::Dns(_) => (3, false),
-        kc::CheckerKind::Http(_) | kc::CheckerKind::Ssl(_) => (1, true),
-        _ => (1, false),
-    };
-    let delay_loop = v(&ch.delay_loop)
-        .or(v(&rs.delay_loop))
-        .or(v(&vs.delay_loop))
-        .unwrap_or(Duration::from_secs(60));
-    let dbr_default = match &ch.kind {
-        kc::CheckerKind::Dns(_) => delay_loop,
-        _ if dbr_http => Duration::from_secs(3),
-        _ => Duration::from_secs(1),
-    };
+    // checker, else real server, else virtual server, else keepalived's default
+    let t = kc::effective::checker(ch, rs, vs);
     let timing = Timing {
-        connect_timeout: v(&ch.connect.connect_timeout)
-            .or(v(&rs.connect_timeout))
-            .or(v(&vs.connect_timeout))
-            .unwrap_or(Duration::from_secs(5)),
-        retry: v(&ch.retry)
-            .or(v(&rs.retry))
-            .or(v(&vs.retry))
-            .unwrap_or(retry_default),
-        delay_before_retry: v(&ch.delay_before_retry)
-            .or(v(&rs.delay_before_retry))
-            .or(v(&vs.delay_before_retry))
-            .unwrap_or(dbr_default),
-        delay_loop,
-        warmup: v(&ch.warmup)
-            .or(v(&rs.warmup))
-            .or(v(&vs.warmup))
-            .unwrap_or(delay_loop),
+        connect_timeout: t.connect_timeout,
+        retry: t.retry,
+        delay_before_retry: t.delay_before_retry,
+        delay_loop: t.delay_loop,
+        warmup: t.warmup,
     };
-    let alpha = v(&ch.alpha)
-        .or(v(&rs.alpha))
-        .or(v(&vs.alpha))
-        .unwrap_or(false);
+    let alpha = t.alpha;
     let target = RsKey {
         addr: v(&ch.connect.connect_ip).unwrap_or(key.addr),
         // keepalived's checker copies the real server's address as written, port

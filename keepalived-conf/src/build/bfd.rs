@@ -16,25 +16,6 @@ use crate::span::Spanned;
 use crate::tree::{Node, Word};
 use std::time::Duration;
 
-/// The keywords of a `bfd_instance` block.
-pub(crate) const BFD_KW: &[&str] = &[
-    "neighbor_ip",
-    "neighbour_ip",
-    "source_ip",
-    "min_rx",
-    "min_tx",
-    "idle_tx",
-    "multiplier",
-    "passive",
-    "ttl",
-    "hoplimit",
-    "max_hops",
-    "multihop",
-    "weight",
-    "vrrp",
-    "checker",
-];
-
 /// keepalived's `BFD_INAME_MAX` less the terminating NUL.
 const NAME_MAX: usize = 31;
 /// `UINT32_MAX / 1000` milliseconds: the largest interval keepalived takes.
@@ -124,7 +105,9 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
                             "keepalived-version",
                             item.span(),
                             format!(
-                                "bfd_instance `{bname}`: `multihop` (RFC 5883, UDP port 4784)                                  is a keepalived 2.2.8 keyword; keepalived 2.2.7 reports it as                                  unknown and uses port 3784"
+                                "bfd_instance `{bname}`: `multihop` (RFC 5883, UDP port 4784) \
+                                 is a keepalived 2.2.8 keyword; keepalived 2.2.7 reports it as \
+                                 unknown and uses port 3784"
                             ),
                         )
                         .with_hint("a keepalived 2.2.7 peer needs the session without `multihop`"),
@@ -154,7 +137,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
                 c.no_block(item);
                 b.checker = true;
             }
-            _ => c.unknown(item, "`bfd_instance`", BFD_KW),
+            _ => c.unknown(item, "`bfd_instance`", &crate::table::BFD_INSTANCE.names()),
         }
     }
     end_checks(c, n, &mut b, earlier, malformed_neighbor);
@@ -399,7 +382,8 @@ pub(crate) fn track_bfd_list(
                 );
                 continue;
             };
-            if let Some(v) = c.int_word::<i32>(w, "weight", -253, 253) {
+            let (lo, hi) = crate::table::INSTANCE.int_range("track_bfd");
+            if let Some(v) = c.int_word::<i32>(w, "weight", lo, hi) {
                 weight = v.value;
             }
             if let Some(r) = args.get(2) {

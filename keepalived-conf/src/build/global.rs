@@ -4,163 +4,13 @@ use super::{Ctx, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::Spanned;
+use crate::table::{self, Section};
 use crate::tree::Node;
 
-const TYPED: &[&str] = &[
-    "router_id",
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_connect_timeout",
-    "smtp_helo_name",
-    "smtp_alert",
-    "smtp_alert_vrrp",
-    "smtp_alert_checker",
-    "enable_script_security",
-    "script_user",
-    "vrrp_version",
-    "vrrp_iptables",
-    "vrrp_ipsets",
-    "nftables",
-    "nftables_priority",
-    "nftables_counters",
-    "nftables_ifindex",
-    "disable_local_igmp",
-    "vrrp_strict",
-    "vrrp_check_unicast_src",
-    "vrrp_skip_check_adv_addr",
-    "vrrp_garp_master_delay",
-    "vrrp_garp_master_repeat",
-    "vrrp_garp_master_refresh",
-    "vrrp_garp_master_refresh_repeat",
-    "vrrp_garp_lower_prio_delay",
-    "vrrp_garp_lower_prio_repeat",
-    "vrrp_garp_interval",
-    "vrrp_gna_interval",
-    "vrrp_min_garp",
-    "vrrp_lower_prio_no_advert",
-    "vrrp_higher_prio_send_advert",
-    "vrrp_down_timer_adverts",
-    "vrrp_mcast_group4",
-    "vrrp_mcast_group6",
-    "default_interface",
-    "vrrp_startup_delay",
-    "vrrp_delay_after_boot",
-    "max_auto_priority",
-    "lvs_timeouts",
-    "lvs_sync_daemon",
-    "lvs_flush",
-    "lvs_flush_on_stop",
-    "lvs_flush_onstop",
-    "notify_fifo",
-    "vrrp_notify_fifo",
-    "lvs_notify_fifo",
-    "notify_fifo_script",
-    "vrrp_notify_fifo_script",
-    "lvs_notify_fifo_script",
-    "rs_init_notifies",
-    "enable_snmp_rfc",
-    "enable_snmp_rfcv2",
-    "enable_snmp_rfcv3",
-    "enable_snmp_vrrp",
-    "enable_snmp_keepalived",
-    "enable_traps",
-    "snmp_socket",
-    "dynamic_interfaces",
-    "process_monitor_rcv_bufs",
-    "process_monitor_rcv_bufs_force",
-    "no_email_faults",
-    "vrrp_garp_extra_if",
-    "vrrp_vmac_garp_intvl",
-];
-
-/// Recognised `global_defs` keywords kept as written.
-pub(crate) const RAW: &[&str] = &[
-    "no_checker_emails",
-    "checker_log_all_failures",
-    "startup_script",
-    "startup_script_timeout",
-    "shutdown_script",
-    "shutdown_script_timeout",
-    "vrrp_owner_ignore_adverts",
-    "v3_checksum_as_v2",
-    "vrrp_notify_priority_changes",
-    "nftables_ipvs",
-    "nftables_ipvs_priority",
-    "nftables_ipvs_start_fwmark",
-    "fifo_write_vrrp_states_on_reload",
-    "vmac_prefix",
-    "vmac_addr_prefix",
-    "log_unknown_vrids",
-    "min_auto_priority_delay",
-    "vrrp_priority",
-    "vrrp_rt_priority",
-    "vrrp_no_swap",
-    "vrrp_cpu_affinity",
-    "vrrp_rlimit_rttime",
-    "vrrp_rlimit_rtime",
-    "checker_priority",
-    "checker_rt_priority",
-    "checker_no_swap",
-    "checker_cpu_affinity",
-    "checker_rlimit_rttime",
-    "checker_rlimit_rtime",
-    "bfd_priority",
-    "bfd_rt_priority",
-    "bfd_no_swap",
-    "bfd_cpu_affinity",
-    "bfd_rlimit_rttime",
-    "bfd_rlimit_rtime",
-    "vrrp_netlink_cmd_rcv_bufs",
-    "vrrp_netlink_cmd_rcv_bufs_force",
-    "vrrp_netlink_monitor_rcv_bufs",
-    "vrrp_netlink_monitor_rcv_bufs_force",
-    "lvs_netlink_cmd_rcv_bufs",
-    "lvs_netlink_cmd_rcv_bufs_force",
-    "lvs_netlink_monitor_rcv_bufs",
-    "lvs_netlink_monitor_rcv_bufs_force",
-    "vrrp_rx_bufs_policy",
-    "vrrp_rx_bufs_multiplier",
-    "umask",
-    "random_seed",
-    "reload_check_config",
-    "reload_time_file",
-    "reload_repeat",
-    "reload_file",
-    "include_check",
-    "config_save_dir",
-    "tmp_config_directory",
-    "data_use_instance",
-    "json_version",
-    "iproute_usr_dir",
-    "iproute_etc_dir",
-    "state_dump_file",
-    "stats_dump_file",
-    "json_dump_file",
-    "process_names",
-    "process_name",
-    "vrrp_process_name",
-    "checker_process_name",
-    "bfd_process_name",
-    "lvs_process_name",
-    "use_symlink_paths",
-    "set_supplementary_groups",
-    "enable_snmp_checker",
-    "enable_dbus",
-    "dbus_service_name",
-    "dbus_no_interface_name",
-    "linkbeat_use_polling",
-    "lvs_sync_daemon_interface",
-    "vrrp_garp_lower_prio_no_advert",
-];
-
-pub(crate) fn known() -> Vec<&'static str> {
-    TYPED.iter().chain(RAW).copied().collect()
-}
+/// The `global_defs` keywords.
+const T: &Section = &table::GLOBAL_DEFS;
 
 const DAY31: u64 = 31 * 24 * 3600;
-/// 4294.967295 s in microseconds.
-const GARP_MAX_US: u64 = 4_294_967_295;
 
 pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
     for item in c.items(n) {
@@ -196,7 +46,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             "smtp_connect_timeout" => {
                 g.smtp_connect_timeout = c
-                    .uint::<u64>(item, 1, u64::from(u32::MAX))
+                    .uint_of::<u64>(item, T)
                     .map(|s| Spanned::new(std::time::Duration::from_secs(s.value), s.span))
             }
             "smtp_helo_name" => g.smtp_helo_name = c.string(item),
@@ -206,7 +56,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             "no_email_faults" => g.no_email_faults = c.bare_flag(item, true),
             "enable_script_security" => g.enable_script_security = c.bare_flag(item, true),
             "script_user" => g.script_user = c.user(item),
-            "vrrp_version" => g.vrrp_version = c.uint(item, 2, 3),
+            "vrrp_version" => g.vrrp_version = c.uint_of(item, T),
             "vrrp_iptables" => g.vrrp_iptables = Some(c.words(item)),
             "vrrp_ipsets" => g.vrrp_ipsets = Some(c.words(item)),
             "nftables" => {
@@ -218,42 +68,30 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                 ));
             }
             // global_parser.c vrrp_nftables_priority_handler: any int32.
-            "nftables_priority" => {
-                g.nftables_priority = c.int(item, i64::from(i32::MIN), i64::from(i32::MAX))
-            }
+            "nftables_priority" => g.nftables_priority = c.int_of(item, T),
             "nftables_counters" => g.nftables_counters = c.bare_flag(item, true),
             "nftables_ifindex" => g.nftables_ifindex = c.bare_flag(item, true),
             "disable_local_igmp" => g.disable_local_igmp = c.bare_flag(item, true),
             "vrrp_strict" => g.vrrp_strict = c.bare_flag(item, true),
             "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = c.bare_flag(item, true),
             "vrrp_skip_check_adv_addr" => g.vrrp_skip_check_adv_addr = c.flag(item),
-            "vrrp_garp_master_delay" => {
-                g.vrrp_garp_master_delay = c.uint(item, 0, u64::from(u32::MAX))
-            }
-            "vrrp_garp_master_repeat" => {
-                g.vrrp_garp_master_repeat = c.uint(item, 0, u64::from(u32::MAX))
-            }
+            "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = c.uint_of(item, T),
+            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = c.uint_of(item, T),
             "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
                 g.vrrp_garp_extra_if = super::vrrp::garp_extra_if(c, item, 1)
             }
-            "vrrp_garp_master_refresh" => {
-                g.vrrp_garp_master_refresh = c.uint(item, 0, u64::from(u32::MAX))
-            }
+            "vrrp_garp_master_refresh" => g.vrrp_garp_master_refresh = c.uint_of(item, T),
             "vrrp_garp_master_refresh_repeat" => {
-                g.vrrp_garp_master_refresh_repeat = c.uint(item, 0, u64::from(u32::MAX))
+                g.vrrp_garp_master_refresh_repeat = c.uint_of(item, T)
             }
-            "vrrp_garp_lower_prio_delay" => {
-                g.vrrp_garp_lower_prio_delay = c.uint(item, 0, u64::from(u32::MAX))
-            }
-            "vrrp_garp_lower_prio_repeat" => {
-                g.vrrp_garp_lower_prio_repeat = c.uint(item, 0, u64::from(u32::MAX))
-            }
-            "vrrp_garp_interval" => g.vrrp_garp_interval = c.timer(item, 1, GARP_MAX_US),
-            "vrrp_gna_interval" => g.vrrp_gna_interval = c.timer(item, 1, GARP_MAX_US),
+            "vrrp_garp_lower_prio_delay" => g.vrrp_garp_lower_prio_delay = c.uint_of(item, T),
+            "vrrp_garp_lower_prio_repeat" => g.vrrp_garp_lower_prio_repeat = c.uint_of(item, T),
+            "vrrp_garp_interval" => g.vrrp_garp_interval = c.timer_of(item, T),
+            "vrrp_gna_interval" => g.vrrp_gna_interval = c.timer_of(item, T),
             "vrrp_min_garp" => g.vrrp_min_garp = c.flag(item),
             "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = c.flag(item),
             "vrrp_higher_prio_send_advert" => g.vrrp_higher_prio_send_advert = c.flag(item),
-            "vrrp_down_timer_adverts" => g.vrrp_down_timer_adverts = c.uint(item, 1, 100),
+            "vrrp_down_timer_adverts" => g.vrrp_down_timer_adverts = c.uint_of(item, T),
             "vrrp_mcast_group4" => {
                 g.vrrp_mcast_group4 = c.ip(item);
                 if let Some(a) = &g.vrrp_mcast_group4
@@ -280,13 +118,13 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             "default_interface" => g.default_interface = c.string(item),
             "vrrp_startup_delay" | "vrrp_delay_after_boot" => {
-                g.vrrp_startup_delay = c.timer(item, 0, 3600 * 1_000_000)
+                g.vrrp_startup_delay = c.timer_of(item, T)
             }
             "max_auto_priority" => {
                 if item.args().is_empty() {
                     g.max_auto_priority = Some(Spanned::new(99, item.span()));
                 } else {
-                    g.max_auto_priority = c.int(item, -1, 99);
+                    g.max_auto_priority = c.int_of(item, T);
                 }
             }
             "lvs_timeouts" => g.lvs_timeouts = lvs_timeouts(c, item),
@@ -337,7 +175,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             // global_parser.c `process_monitor_rcv_bufs_handler`: 0 is ignored
             "process_monitor_rcv_bufs" => {
-                if let Some(v) = c.uint::<u32>(item, 0, u64::from(u32::MAX))
+                if let Some(v) = c.uint_of::<u32>(item, T)
                     && v.value != 0
                 {
                     g.process_monitor_rcv_bufs = Some(v);
@@ -360,11 +198,11 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     }
                 }
             }
-            k if RAW.contains(&k) => {
+            k if T.as_written(k) => {
                 c.no_block(item);
                 g.other.push(raw_setting(item));
             }
-            _ => c.unknown(item, "`global_defs`", &known()),
+            _ => c.unknown(item, "`global_defs`", &T.names()),
         }
     }
 }

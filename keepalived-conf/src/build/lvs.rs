@@ -4,6 +4,7 @@ use super::{Ctx, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::Spanned;
+use crate::table::{self, Section};
 use crate::tree::{Node, Word};
 use crate::values;
 use std::net::IpAddr;
@@ -12,82 +13,12 @@ const SCHEDULERS: &[&str] = &[
     "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos",
 ];
 
-const VS_TYPED: &[&str] = &[
-    "lvs_sched",
-    "lb_algo",
-    "lvs_method",
-    "lb_kind",
-    "protocol",
-    "persistence_timeout",
-    "persistence_granularity",
-    "persistence_engine",
-    "delay_loop",
-    "connect_timeout",
-    "retry",
-    "delay_before_retry",
-    "warmup",
-    "inhibit_on_failure",
-    "alpha",
-    "omega",
-    "quorum",
-    "hysteresis",
-    "quorum_up",
-    "quorum_down",
-    "sorry_server",
-    "sorry_server_inhibit",
-    "sorry_server_lvs_method",
-    "virtualhost",
-    "weight",
-    "ha_suspend",
-    "smtp_alert",
-    "real_server",
-    "ops",
-    "flag-1",
-    "flag-2",
-    "flag-3",
-    "sh-port",
-    "sh-fallback",
-    "mh-port",
-    "mh-fallback",
-    "ip_family",
-];
-
-pub(crate) const VS_RAW: &[&str] = &["hashed", "snmp_name"];
-
-pub(crate) fn vs_known() -> Vec<&'static str> {
-    VS_TYPED.iter().chain(VS_RAW).copied().collect()
-}
-
-pub(crate) const RS_KW: &[&str] = &[
-    "weight",
-    "lvs_method",
-    "inhibit_on_failure",
-    "notify_up",
-    "notify_down",
-    "uthreshold",
-    "lthreshold",
-    "smtp_alert",
-    "alpha",
-    "retry",
-    "delay_before_retry",
-    "warmup",
-    "connect_timeout",
-    "delay_loop",
-    "virtualhost",
-    "snmp_name",
-    "TCP_CHECK",
-    "HTTP_GET",
-    "SSL_GET",
-    "MISC_CHECK",
-    "SMTP_CHECK",
-    "DNS_CHECK",
-    "UDP_CHECK",
-    "PING_CHECK",
-    "FILE_CHECK",
-    "BFD_CHECK",
-];
-
-const TIMER_MAX: u64 = u32::MAX as u64 * 1_000_000;
+/// The virtual server's keywords.
+const VS: &Section = &table::VIRTUAL_SERVER;
+/// The real server's keywords.
+const RS: &Section = &table::REAL_SERVER;
+/// A url block's keywords.
+const URL: &Section = &table::URL;
 
 /// `virtual_server_group NAME { ... }`
 pub(crate) fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
@@ -407,21 +338,21 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                 if item.args().is_empty() {
                     vs.persistence_timeout = Some(Spanned::new(360, item.span()));
                 } else {
-                    vs.persistence_timeout = c.uint(item, 1, 2_678_400);
+                    vs.persistence_timeout = c.uint_of(item, VS);
                 }
             }
             "persistence_granularity" => vs.persistence_granularity = c.string(item),
             "persistence_engine" => vs.persistence_engine = c.string(item),
-            "delay_loop" => vs.delay_loop = c.timer(item, 1, TIMER_MAX),
-            "connect_timeout" => vs.connect_timeout = c.timer(item, 1, TIMER_MAX),
-            "retry" => vs.retry = c.uint(item, 1, u64::from(u32::MAX)),
-            "delay_before_retry" => vs.delay_before_retry = c.timer(item, 0, TIMER_MAX),
-            "warmup" => vs.warmup = c.timer(item, 0, TIMER_MAX),
+            "delay_loop" => vs.delay_loop = c.timer_of(item, VS),
+            "connect_timeout" => vs.connect_timeout = c.timer_of(item, VS),
+            "retry" => vs.retry = c.uint_of(item, VS),
+            "delay_before_retry" => vs.delay_before_retry = c.timer_of(item, VS),
+            "warmup" => vs.warmup = c.timer_of(item, VS),
             "inhibit_on_failure" => vs.inhibit_on_failure = c.flag(item),
             "alpha" => vs.alpha = c.flag(item),
             "omega" => vs.omega = c.flag(item),
-            "quorum" => vs.quorum = c.uint(item, 1, u64::from(u32::MAX)),
-            "hysteresis" => vs.hysteresis = c.uint(item, 0, u64::from(u32::MAX)),
+            "quorum" => vs.quorum = c.uint_of(item, VS),
+            "hysteresis" => vs.hysteresis = c.uint_of(item, VS),
             "quorum_up" => vs.quorum_up = c.script(item),
             "quorum_down" => vs.quorum_down = c.script(item),
             "sorry_server" => {
@@ -441,7 +372,7 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
             "sorry_server_inhibit" => vs.sorry_server_inhibit = c.flag(item),
             "sorry_server_lvs_method" => vs.sorry_server_lvs_method = c.lvs_method(item),
             "virtualhost" => vs.virtualhost = c.string(item),
-            "weight" => vs.weight = c.uint(item, 1, i32::MAX as u64),
+            "weight" => vs.weight = c.uint_of(item, VS),
             "ha_suspend" => vs.ha_suspend = c.bare_flag(item, true),
             "smtp_alert" => vs.smtp_alert = c.flag(item),
             "real_server" => {
@@ -475,8 +406,8 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                     };
                 }
             }
-            k if VS_RAW.contains(&k) => vs.other.push(raw_setting(item)),
-            _ => c.unknown(item, "`virtual_server`", &vs_known()),
+            k if VS.as_written(k) => vs.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`virtual_server`", &VS.names()),
         }
     }
     vs.real_servers.shrink_to_fit();
@@ -503,7 +434,7 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
     for item in c.items(n) {
         let kw = item.keyword();
         match kw {
-            "weight" => rs.weight = c.uint(item, 0, i32::MAX as u64),
+            "weight" => rs.weight = c.uint_of(item, RS),
             "lvs_method" => {
                 rs.lvs_method = c.lvs_method(item);
                 rs.lvs_tunnel = c.lvs_tunnel(item);
@@ -511,15 +442,15 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
             "inhibit_on_failure" => rs.inhibit_on_failure = c.flag(item),
             "notify_up" => rs.notify_up = c.script(item),
             "notify_down" => rs.notify_down = c.script(item),
-            "uthreshold" => rs.uthreshold = c.uint(item, 0, u64::from(u32::MAX)),
-            "lthreshold" => rs.lthreshold = c.uint(item, 0, u64::from(u32::MAX)),
+            "uthreshold" => rs.uthreshold = c.uint_of(item, RS),
+            "lthreshold" => rs.lthreshold = c.uint_of(item, RS),
             "smtp_alert" => rs.smtp_alert = c.flag(item),
             "alpha" => rs.alpha = c.flag(item),
-            "retry" => rs.retry = c.uint(item, 1, u64::from(u32::MAX)),
-            "delay_before_retry" => rs.delay_before_retry = c.timer(item, 0, TIMER_MAX),
-            "warmup" => rs.warmup = c.timer(item, 0, TIMER_MAX),
-            "connect_timeout" => rs.connect_timeout = c.timer(item, 1, TIMER_MAX),
-            "delay_loop" => rs.delay_loop = c.timer(item, 1, TIMER_MAX),
+            "retry" => rs.retry = c.uint_of(item, RS),
+            "delay_before_retry" => rs.delay_before_retry = c.timer_of(item, RS),
+            "warmup" => rs.warmup = c.timer_of(item, RS),
+            "connect_timeout" => rs.connect_timeout = c.timer_of(item, RS),
+            "delay_loop" => rs.delay_loop = c.timer_of(item, RS),
             "virtualhost" => rs.virtualhost = c.string(item),
             "snmp_name" => rs.other.push(raw_setting(item)),
             "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "MISC_CHECK" | "SMTP_CHECK" | "DNS_CHECK"
@@ -532,7 +463,7 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
                     rs.checkers.push(ch);
                 }
             }
-            _ => c.unknown(item, "`real_server`", RS_KW),
+            _ => c.unknown(item, "`real_server`", &RS.names()),
         }
     }
     rs.checkers.shrink_to_fit();
@@ -563,57 +494,6 @@ fn empty_rs(ip: Spanned<IpAddr>, port: Option<u16>) -> RealServer {
         other: Vec::new(),
     }
 }
-
-const CONNECT_KW: &[&str] = &[
-    "connect_ip",
-    "connect_port",
-    "bindto",
-    "bind_port",
-    "bind_if",
-    "connect_timeout",
-    "fwmark",
-];
-const COMMON_KW: &[&str] = &[
-    "retry",
-    "delay_before_retry",
-    "warmup",
-    "delay_loop",
-    "alpha",
-    "log_all_failures",
-];
-const HTTP_KW: &[&str] = &[
-    "url",
-    "http_protocol",
-    "virtualhost",
-    "fast_recovery",
-    "nb_get_retry",
-    "enable_sni",
-    "sni_name",
-    "tls_compliant",
-];
-const MISC_KW: &[&str] = &["misc_path", "misc_timeout", "misc_dynamic", "user"];
-const SMTP_KW: &[&str] = &["helo_name", "host"];
-const DNS_KW: &[&str] = &["type", "name"];
-const UDP_KW: &[&str] = &[
-    "payload",
-    "require_reply",
-    "min_reply_length",
-    "max_reply_length",
-];
-const FILE_KW: &[&str] = &["track_file", "weight"];
-pub(crate) const URL_KW: &[&str] = &[
-    "path",
-    "digest",
-    "status_code",
-    "virtualhost",
-    "regex",
-    "regex_no_match",
-    "regex_options",
-    "regex_stack",
-    "regex_min_offset",
-    "regex_max_offset",
-    "tls_compliant",
-];
 
 fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     let kw = n.keyword();
@@ -648,25 +528,25 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
         kind: CheckerKind::Tcp,
         other: Vec::new(),
     };
-    let specific: &[&str] = match &kind {
-        CheckerKind::Http(_) | CheckerKind::Ssl(_) => HTTP_KW,
-        CheckerKind::Misc(_) => MISC_KW,
-        CheckerKind::Smtp(_) => SMTP_KW,
-        CheckerKind::Dns(_) => DNS_KW,
-        CheckerKind::Udp(_) => UDP_KW,
-        CheckerKind::File(_) => FILE_KW,
-        CheckerKind::Bfd(_) => &["name", "alpha"],
-        _ => &[],
+    let specific: Option<&Section> = match &kind {
+        CheckerKind::Http(_) | CheckerKind::Ssl(_) => Some(&table::HTTP_GET),
+        CheckerKind::Misc(_) => Some(&table::MISC_CHECK),
+        CheckerKind::Smtp(_) => Some(&table::SMTP_CHECK),
+        CheckerKind::Dns(_) => Some(&table::DNS_CHECK),
+        CheckerKind::Udp(_) => Some(&table::UDP_CHECK),
+        CheckerKind::File(_) => Some(&table::FILE_CHECK),
+        CheckerKind::Bfd(_) => Some(&table::BFD_CHECK),
+        _ => None,
     };
     // The keywords for a did-you-mean hint, gathered only when one is needed.
     let common_kw = !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_));
     let known = || {
-        let mut known: Vec<&str> = specific.to_vec();
+        let mut known: Vec<&str> = specific.map(Section::names).unwrap_or_default();
         if network {
-            known.extend(CONNECT_KW);
+            known.extend(table::CHECKER_CONNECT.names());
         }
         if common_kw {
-            known.extend(COMMON_KW);
+            known.extend(table::CHECKER_COMMON.names());
         }
         known
     };
@@ -690,13 +570,18 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                         .with_hint("use `retry`"),
                     );
                 }
-                ch.retry = c.uint(item, 0, u64::from(u32::MAX));
+                let rows = if k == "retry" {
+                    &table::CHECKER_COMMON
+                } else {
+                    &table::HTTP_GET
+                };
+                ch.retry = c.uint_of(item, rows);
             }
             ("delay_before_retry", _) if common => {
-                ch.delay_before_retry = c.timer(item, 0, TIMER_MAX)
+                ch.delay_before_retry = c.timer_of(item, &table::CHECKER_COMMON)
             }
-            ("warmup", _) if common => ch.warmup = c.timer(item, 0, TIMER_MAX),
-            ("delay_loop", _) if common => ch.delay_loop = c.timer(item, 1, TIMER_MAX),
+            ("warmup", _) if common => ch.warmup = c.timer_of(item, &table::CHECKER_COMMON),
+            ("delay_loop", _) if common => ch.delay_loop = c.timer_of(item, &table::CHECKER_COMMON),
             ("alpha", _) => ch.alpha = c.flag(item),
             ("log_all_failures", _) if common => ch.log_all_failures = c.flag(item),
             ("url", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
@@ -734,7 +619,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
             }
             ("misc_path", CheckerKind::Misc(m)) => m.misc_path = c.script(item),
             ("misc_timeout", CheckerKind::Misc(m)) => {
-                m.misc_timeout = c.uint(item, 1, u64::from(u32::MAX) / 1_000_000)
+                m.misc_timeout = c.uint_of(item, &table::MISC_CHECK)
             }
             ("misc_dynamic", CheckerKind::Misc(m)) => m.misc_dynamic = c.bare_flag(item, true),
             ("user", CheckerKind::Misc(m)) => m.user = c.user(item),
@@ -744,7 +629,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     let mut co = ConnectOptions::default();
                     for h in c.items(item) {
                         if !connect_option(c, h, &mut co) {
-                            c.unknown(h, "`host`", CONNECT_KW);
+                            c.unknown(h, "`host`", &CONNECT.names());
                         }
                     }
                     s.hosts.push(co);
@@ -774,11 +659,20 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     item.span(),
                 ));
             }
-            ("min_reply_length", CheckerKind::Udp(u)) => u.min_reply_length = c.uint(item, 0, 255),
-            ("max_reply_length", CheckerKind::Udp(u)) => u.max_reply_length = c.uint(item, 0, 255),
+            ("min_reply_length", CheckerKind::Udp(u)) => {
+                u.min_reply_length = c.uint_of(item, &table::UDP_CHECK)
+            }
+            ("max_reply_length", CheckerKind::Udp(u)) => {
+                u.max_reply_length = c.uint_of(item, &table::UDP_CHECK)
+            }
             ("track_file", CheckerKind::File(f)) => f.track_file = c.string(item),
+            ("dynamic", CheckerKind::File(_)) => {
+                c.no_block(item);
+                c.extra(item, 0);
+                ch.other.push(raw_setting(item));
+            }
             ("weight", CheckerKind::File(f)) => {
-                f.weight = c.int(item, -(i32::MAX as i64), i32::MAX as i64);
+                f.weight = c.int_of(item, &table::FILE_CHECK);
                 f.reverse = item.args().get(1).is_some_and(|w| w.text == "reverse");
             }
             ("name", CheckerKind::Bfd(b)) => b.name = c.string(item),
@@ -801,16 +695,19 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     Some(ch)
 }
 
+/// The connection options' keywords.
+const CONNECT: &Section = &table::CHECKER_CONNECT;
+
 /// Connection options; true when `n` was one.
 fn connect_option(c: &mut Ctx, n: &Node, co: &mut ConnectOptions) -> bool {
     match n.keyword() {
         "connect_ip" => co.connect_ip = c.ip(n),
-        "connect_port" => co.connect_port = c.uint(n, 1, 65535),
+        "connect_port" => co.connect_port = c.uint_of(n, CONNECT),
         "bindto" => co.bindto = c.ip(n),
-        "bind_port" => co.bind_port = c.uint(n, 1, 65535),
+        "bind_port" => co.bind_port = c.uint_of(n, CONNECT),
         "bind_if" => co.bind_if = c.string(n),
-        "connect_timeout" => co.connect_timeout = c.timer(n, 1, TIMER_MAX),
-        "fwmark" => co.fwmark = c.uint(n, 0, u64::from(u32::MAX)),
+        "connect_timeout" => co.connect_timeout = c.timer_of(n, CONNECT),
+        "fwmark" => co.fwmark = c.uint_of(n, CONNECT),
         _ => return false,
     }
     true
@@ -867,8 +764,8 @@ fn url(c: &mut Ctx, n: &Node) -> Url {
             }
             "virtualhost" => u.virtualhost = c.string(item),
             "regex" => u.regex = c.string(item),
-            k if URL_KW.contains(&k) => u.other.push(raw_setting(item)),
-            _ => c.unknown(item, "`url`", URL_KW),
+            k if URL.get(k).is_some() => u.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`url`", &URL.names()),
         }
     }
     if u.path.is_none() {

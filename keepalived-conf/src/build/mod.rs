@@ -401,6 +401,36 @@ impl Ctx<'_> {
         );
     }
 
+    /// [`Ctx::uint`] in the range the table `s` gives `n`'s keyword.
+    pub(crate) fn uint_of<T: TryFrom<u64>>(
+        &mut self,
+        n: &Node,
+        s: &crate::table::Section,
+    ) -> Option<Spanned<T>> {
+        let (lo, hi) = s.uint_range(n.keyword());
+        self.uint(n, lo, hi)
+    }
+
+    /// [`Ctx::int`] in the range the table `s` gives `n`'s keyword.
+    pub(crate) fn int_of<T: TryFrom<i64>>(
+        &mut self,
+        n: &Node,
+        s: &crate::table::Section,
+    ) -> Option<Spanned<T>> {
+        let (lo, hi) = s.int_range(n.keyword());
+        self.int(n, lo, hi)
+    }
+
+    /// [`Ctx::timer`] in the range the table `s` gives `n`'s keyword.
+    pub(crate) fn timer_of(
+        &mut self,
+        n: &Node,
+        s: &crate::table::Section,
+    ) -> Option<Spanned<Duration>> {
+        let (lo, hi) = s.secs_range(n.keyword());
+        self.timer(n, lo, hi)
+    }
+
     /// One unsigned argument in `lo..=hi`.
     pub(crate) fn uint<T: TryFrom<u64>>(
         &mut self,

@@ -4,87 +4,12 @@ use super::{Ctx, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::{Span, Spanned};
+use crate::table::{self, Section};
 use crate::tree::Node;
 use crate::values;
 
-const INSTANCE_TYPED: &[&str] = &[
-    "state",
-    "interface",
-    "virtual_router_id",
-    "priority",
-    "advert_int",
-    "version",
-    "nopreempt",
-    "preempt",
-    "preempt_delay",
-    "authentication",
-    "virtual_ipaddress",
-    "virtual_ipaddress_excluded",
-    "no_virtual_ipaddress",
-    "virtual_routes",
-    "virtual_rules",
-    "track_interface",
-    "track_script",
-    "track_file",
-    "track_process",
-    "track_bfd",
-    "dont_track_primary",
-    "mcast_src_ip",
-    "unicast_src_ip",
-    "unicast_peer",
-    "unicast_ttl",
-    "mcast_dst_ip",
-    "check_unicast_src",
-    "unicast_fault_no_peer",
-    "use_vmac",
-    "use_ipvlan",
-    "vmac_xmit_base",
-    "promote_secondaries",
-    "track_src_ip",
-    "garp_extra_if",
-    "vmac_garp_intvl",
-    "accept",
-    "no_accept",
-    "garp_master_delay",
-    "garp_master_repeat",
-    "garp_master_refresh",
-    "garp_master_refresh_repeat",
-    "garp_lower_prio_delay",
-    "garp_lower_prio_repeat",
-    "down_timer_adverts",
-    "lower_prio_no_advert",
-    "higher_prio_send_advert",
-    "skip_check_adv_addr",
-    "strict_mode",
-    "v3_checksum_as_v2",
-    "notify_master",
-    "notify_backup",
-    "notify_fault",
-    "notify_stop",
-    "notify_deleted",
-    "notify_master_rx_lower_pri",
-    "notify",
-    "notify_priority_changes",
-    "smtp_alert",
-];
-
-pub(crate) const INSTANCE_RAW: &[&str] = &[
-    "vrf",
-    "use_vmac_addr",
-    "timer_expired_backup",
-    "thread_timer_expired",
-    "owner_ignore_adverts",
-    "old_unicast_checksum",
-    "native_ipv6",
-    "kernel_rx_buf_size",
-    "debug",
-    "linkbeat_use_polling",
-    "auth_hmac",
-];
-
-pub(crate) fn instance_known() -> Vec<&'static str> {
-    INSTANCE_TYPED.iter().chain(INSTANCE_RAW).copied().collect()
-}
+/// The instance's keywords.
+const T: &Section = &table::INSTANCE;
 
 /// `vrrp_instance NAME { ... }`
 pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
@@ -178,13 +103,13 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                 }
             }
             "interface" => v.interface = c.string(item),
-            "virtual_router_id" => v.virtual_router_id = c.uint(item, 1, 255),
-            "priority" => v.priority = c.uint(item, 1, 255),
-            "advert_int" => v.advert_int = c.timer(item, 10_000, 255_000_000),
-            "version" => v.version = c.uint(item, 2, 3),
+            "virtual_router_id" => v.virtual_router_id = c.uint_of(item, T),
+            "priority" => v.priority = c.uint_of(item, T),
+            "advert_int" => v.advert_int = c.timer_of(item, T),
+            "version" => v.version = c.uint_of(item, T),
             "nopreempt" => v.nopreempt = c.bare_flag(item, true),
             "preempt" => v.nopreempt = c.bare_flag(item, false),
-            "preempt_delay" => v.preempt_delay = c.timer(item, 0, 1000 * 1_000_000),
+            "preempt_delay" => v.preempt_delay = c.timer_of(item, T),
             "authentication" => {
                 if c.block_required(item, 0) {
                     v.authentication = Some(authentication(c, item));
@@ -215,10 +140,10 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     v.virtual_rules.extend(l);
                 }
             }
-            "track_interface" => v.track_interface.extend(track_list(c, item, 253)),
-            "track_script" => v.track_script.extend(track_list(c, item, 253)),
-            "track_file" => v.track_file.extend(track_list(c, item, 254)),
-            "track_process" => v.track_process.extend(track_list(c, item, 254)),
+            "track_interface" => v.track_interface.extend(track_list(c, item, T)),
+            "track_script" => v.track_script.extend(track_list(c, item, T)),
+            "track_file" => v.track_file.extend(track_list(c, item, T)),
+            "track_process" => v.track_process.extend(track_list(c, item, T)),
             "track_bfd" => {
                 let known = c.bfd;
                 super::bfd::track_bfd_list(c, item, &v.name.value, known, &mut v.track_bfd);
@@ -253,7 +178,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             }
             "mcast_src_ip" => v.mcast_src_ip = c.ip_skipped(item),
             "unicast_src_ip" => v.unicast_src_ip = c.ip_skipped(item),
-            "unicast_ttl" => v.unicast_ttl = c.uint(item, 0, 255),
+            "unicast_ttl" => v.unicast_ttl = c.uint_of(item, T),
             "mcast_dst_ip" => {
                 v.mcast_dst_ip = c.ip(item);
                 if let Some(a) = &v.mcast_dst_ip
@@ -292,7 +217,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             "garp_master_refresh_repeat" => v.garp_master_refresh_repeat = c.uint(item, 0, u32max),
             "garp_lower_prio_delay" => v.garp_lower_prio_delay = c.uint(item, 0, u32max),
             "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = c.uint(item, 0, u32max),
-            "down_timer_adverts" => v.down_timer_adverts = c.uint(item, 1, 100),
+            "down_timer_adverts" => v.down_timer_adverts = c.uint_of(item, T),
             "lower_prio_no_advert" => v.lower_prio_no_advert = c.flag(item),
             "higher_prio_send_advert" => v.higher_prio_send_advert = c.flag(item),
             "skip_check_adv_addr" => v.skip_check_adv_addr = c.flag(item),
@@ -331,8 +256,8 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                 );
                 v.other.push(raw_setting(item));
             }
-            k if INSTANCE_RAW.contains(&k) => v.other.push(raw_setting(item)),
-            _ => c.unknown(item, "`vrrp_instance`", &instance_known()),
+            k if T.as_written(k) => v.other.push(raw_setting(item)),
+            _ => c.unknown(item, "`vrrp_instance`", &T.names()),
         }
     }
     Some(v)
@@ -544,8 +469,10 @@ fn is_vip_option(s: &str) -> bool {
 
 pub(crate) use super::iproute::{routes, rules};
 
-/// `track_* { NAME [weight N [reverse|noreverse]] }` (also accepts a single inline name).
-pub(crate) fn track_list(c: &mut Ctx, n: &Node, max_weight: i64) -> Vec<TrackRef> {
+/// `track_* { NAME [weight N [reverse|noreverse]] }` (also accepts a single inline name),
+/// the weight's range from the table `s`.
+pub(crate) fn track_list(c: &mut Ctx, n: &Node, s: &Section) -> Vec<TrackRef> {
+    let (_, max_weight) = s.int_range(n.keyword());
     let mut out = Vec::new();
     if n.block.is_none() {
         c.block_required(n, 0);
@@ -694,24 +621,8 @@ fn use_vmac(c: &mut Ctx, n: &Node) -> Option<Spanned<UseVmac>> {
     Some(Spanned::new(u, n.span()))
 }
 
-pub(crate) const SYNC_TYPED: &[&str] = &[
-    "group",
-    "track_interface",
-    "track_script",
-    "track_file",
-    "track_process",
-    "track_bfd",
-    "notify_master",
-    "notify_backup",
-    "notify_fault",
-    "notify_stop",
-    "notify",
-    "smtp_alert",
-    "notify_priority_changes",
-    "sync_group_tracking_weight",
-    "global_tracking",
-    "notify_deleted",
-];
+/// The sync group's keywords.
+const G: &Section = &table::SYNC_GROUP;
 
 /// `vrrp_sync_group NAME { ... }`
 pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
@@ -747,10 +658,10 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
                     }
                 }
             }
-            "track_interface" => g.track_interface.extend(track_list(c, item, 253)),
-            "track_script" => g.track_script.extend(track_list(c, item, 253)),
-            "track_file" => g.track_file.extend(track_list(c, item, 254)),
-            "track_process" => g.track_process.extend(track_list(c, item, 254)),
+            "track_interface" => g.track_interface.extend(track_list(c, item, G)),
+            "track_script" => g.track_script.extend(track_list(c, item, G)),
+            "track_file" => g.track_file.extend(track_list(c, item, G)),
+            "track_process" => g.track_process.extend(track_list(c, item, G)),
             "track_bfd" => {
                 let known = c.bfd;
                 super::bfd::track_bfd_list(c, item, &g.name.value, known, &mut g.track_bfd);
@@ -787,22 +698,14 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
                     .with_hint("member instances go inside `group { ... }` (old syntax?)"),
                 );
             }
-            _ => c.unknown(item, "`vrrp_sync_group`", SYNC_TYPED),
+            _ => c.unknown(item, "`vrrp_sync_group`", &G.names()),
         }
     }
     Some(g)
 }
 
-pub(crate) const SCRIPT_KW: &[&str] = &[
-    "script",
-    "interval",
-    "timeout",
-    "weight",
-    "rise",
-    "fall",
-    "user",
-    "init_fail",
-];
+/// The vrrp_script's keywords.
+const S: &Section = &table::SCRIPT;
 
 /// `vrrp_script NAME { ... }`
 pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
@@ -823,17 +726,17 @@ pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
     for item in c.items(n) {
         match item.keyword() {
             "script" => s.script = c.script(item),
-            "interval" => s.interval = c.timer(item, 1_000, u64::from(u32::MAX) * 1_000_000),
-            "timeout" => s.timeout = c.timer(item, 1_000, u64::from(u32::MAX) * 1_000_000),
+            "interval" => s.interval = c.timer_of(item, S),
+            "timeout" => s.timeout = c.timer_of(item, S),
             "weight" => {
-                s.weight = c.int(item, -253, 253);
+                s.weight = c.int_of(item, S);
                 s.reverse = weight_reverse(c, item);
             }
-            "rise" => s.rise = c.uint(item, 1, i32::MAX as u64),
-            "fall" => s.fall = c.uint(item, 1, i32::MAX as u64),
+            "rise" => s.rise = c.uint_of(item, S),
+            "fall" => s.fall = c.uint_of(item, S),
             "user" => s.user = c.user(item),
             "init_fail" => s.init_fail = c.bare_flag(item, true),
-            _ => c.unknown(item, "`vrrp_script`", SCRIPT_KW),
+            _ => c.unknown(item, "`vrrp_script`", &S.names()),
         }
     }
     if s.script.is_none() {
@@ -893,11 +796,11 @@ pub(crate) fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
         match item.keyword() {
             "file" => t.file = c.string(item),
             "weight" => {
-                t.weight = c.int(item, -254, 254);
+                t.weight = c.int_of(item, &table::TRACK_FILE);
                 t.reverse = weight_reverse(c, item);
             }
             "init_file" => t.init_file = Some(c.words(item)),
-            _ => c.unknown(item, "`track_file`", &["file", "weight", "init_file"]),
+            _ => c.unknown(item, "`track_file`", &table::TRACK_FILE.names()),
         }
     }
     if t.file.is_none() {
@@ -915,18 +818,8 @@ pub(crate) fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
     Some(t)
 }
 
-/// Keywords of a `vrrp_track_process` block.
-pub(crate) const PROCESS_KW: &[&str] = &[
-    "process",
-    "param_match",
-    "weight",
-    "quorum",
-    "quorum_max",
-    "delay",
-    "terminate_delay",
-    "fork_delay",
-    "full_command",
-];
+/// The vrrp_track_process's keywords.
+const P: &Section = &table::TRACK_PROCESS;
 
 /// `vrrp_track_process NAME { ... }`, keyword by keyword in the order
 /// written as keepalived's handlers take them (vrrp_parser.c
@@ -993,7 +886,7 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                     );
                     continue;
                 }
-                let Some(w) = c.int::<i32>(item, -254, 254) else {
+                let Some(w) = c.int_of::<i32>(item, P) else {
                     continue;
                 };
                 match item.args().get(1) {
@@ -1013,7 +906,7 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                 t.weight = Some(w);
             }
             "quorum" => {
-                let Some(q) = c.uint::<u32>(item, 1, 65535) else {
+                let Some(q) = c.uint_of::<u32>(item, P) else {
                     continue;
                 };
                 if q.value > t.quorum_max.as_ref().map_or(u32::MAX, |m| m.value) {
@@ -1023,7 +916,7 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                 t.quorum = Some(q);
             }
             "quorum_max" => {
-                let Some(m) = c.uint::<u32>(item, 0, 65535) else {
+                let Some(m) = c.uint_of::<u32>(item, P) else {
                     continue;
                 };
                 let quorum = t.quorum.as_ref().map_or(1, |q| q.value);
@@ -1040,7 +933,7 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                 t.quorum_max = Some(m);
             }
             kw @ ("delay" | "terminate_delay" | "fork_delay") => {
-                let Some(d) = c.timer(item, 1, 3_600_000_000) else {
+                let Some(d) = c.timer_of(item, P) else {
                     continue;
                 };
                 if kw != "fork_delay" {
@@ -1051,7 +944,7 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                 }
             }
             "full_command" => t.full_command = c.bare_flag(item, true),
-            _ => c.unknown(item, "`vrrp_track_process`", PROCESS_KW),
+            _ => c.unknown(item, "`vrrp_track_process`", &P.names()),
         }
     }
     if t.process.is_none() {

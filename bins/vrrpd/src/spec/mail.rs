@@ -68,11 +68,7 @@ pub fn mail_spec(g: &GlobalDefs) -> Option<MailSpec> {
 /// Whether an instance or group with `own` (its `smtp_alert`) sends mail:
 /// `own`, else `smtp_alert_vrrp`, else `smtp_alert`, else off.
 pub fn alert_enabled(own: &Option<Spanned<bool>>, cfg: &Config) -> bool {
-    let g = &cfg.global_defs;
-    own.as_ref()
-        .or(g.smtp_alert_vrrp.as_ref())
-        .or(g.smtp_alert.as_ref())
-        .is_some_and(|b| b.value)
+    keepalived_conf::effective::smtp_alert_vrrp(own, &cfg.global_defs)
 }
 
 /// The subject (without the `[ROUTER_ID] ` prefix) and body of an instance's

@@ -13,6 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::spec::accept::AcceptReason;
 
+use keepalived_conf::effective::EffectiveInstance;
 use keepalived_conf::{
     AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
 };
@@ -739,11 +740,7 @@ fn map_globals(cfg: &Config, out: &mut Mapped, diags: &mut Vec<Diagnostic>) {
         .script_user
         .as_ref()
         .map(|u| (u.value.user.clone(), u.value.group.clone()));
-    for (fifo, fifo_script) in [
-        (&g.notify_fifo, &g.notify_fifo_script),
-        (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
-    ] {
-        let Some(f) = fifo else { continue };
+    for (f, fifo_script) in keepalived_conf::effective::vrrp_notify_fifos(g) {
         let script = script_cmd(fifo_script, diags);
         // `notify_fifo PATH [USER [GROUP]]`: words, not a command line.
         let mut words = f.value.command.split_whitespace().map(String::from);
@@ -955,6 +952,8 @@ pub fn map_instance(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<InstanceSpec> {
     let g: &GlobalDefs = &cfg.global_defs;
+    // keepalived's defaults and global_defs fallbacks, applied by keepalived-conf
+    let eff = keepalived_conf::effective::instance(vi, g);
     let errors_before = diags.iter().filter(|d| d.is_error()).count();
     let name = vi.name.value.clone();
     let span = vi.name.span;
@@ -1020,12 +1019,7 @@ pub fn map_instance(
     let no_vips = vips.is_empty() && vi.no_virtual_ipaddress.as_ref().is_none_or(|b| !b.value);
 
     // Version: instance, else global vrrp_version, else 2; IPv6 forces 3.
-    let version_num = vi
-        .version
-        .as_ref()
-        .or(g.vrrp_version.as_ref())
-        .map_or(2, |v| v.value);
-    let mut version = if version_num == 3 {
+    let mut version = if eff.version == 3 {
         Version::V3
     } else {
         Version::V2
@@ -1043,11 +1037,7 @@ pub fn map_instance(
     if no_vips {
         // vrrp.c vrrp_complete_instance(): "No VIP specified; at least one is required"
         // stops keepalived for VRRPv3, IPv6 and strict mode; otherwise it runs on.
-        let strict = vi
-            .strict_mode
-            .as_ref()
-            .or(g.vrrp_strict.as_ref())
-            .is_some_and(|s| s.value);
+        let strict = eff.strict;
         let message = format!("vrrp_instance `{name}` has no virtual_ipaddress");
         diags.push(if version == Version::V3 || strict {
             Diagnostic::error("vrrpd-no-vips", span, message)
@@ -1062,11 +1052,7 @@ pub fn map_instance(
         VrrpState::Master => InitialState::Master,
         VrrpState::Backup => InitialState::Backup,
     });
-    let priority = match (&vi.priority, state) {
-        (Some(p), _) => p.value,
-        (None, Some(InitialState::Master)) => 255,
-        (None, _) => 100,
-    };
+    let priority = eff.priority;
     if priority == 0
         && let Some(p) = &vi.priority
     {
@@ -1364,71 +1350,21 @@ pub fn map_instance(
     let notify = (!notify.is_empty()).then(|| Box::new(notify));
 
     // GARP schedule: instance, else global, else keepalived's defaults (docs/keepalived.md §3.12).
-    let secs = |inst: &Option<keepalived_conf::Spanned<u32>>,
-                glob: &Option<keepalived_conf::Spanned<u32>>,
-                dflt: Duration| {
-        inst.as_ref()
-            .or(glob.as_ref())
-            .map_or(dflt, |v| Duration::from_secs(u64::from(v.value)))
+    let secs = |s: u32| Duration::from_secs(u64::from(s));
+    let garp = GarpConfig {
+        master_delay: secs(eff.garp.master_delay),
+        master_repeat: eff.garp.master_repeat,
+        master_refresh: secs(eff.garp.master_refresh),
+        master_refresh_repeat: eff.garp.master_refresh_repeat,
+        lower_prio_delay: secs(eff.garp.lower_prio_delay),
+        lower_prio_repeat: eff.garp.lower_prio_repeat,
     };
-    let count =
-        |inst: &Option<keepalived_conf::Spanned<u32>>,
-         glob: &Option<keepalived_conf::Spanned<u32>>,
-         dflt: u32| inst.as_ref().or(glob.as_ref()).map_or(dflt, |v| v.value);
-    let d = GarpConfig::default();
-    let mut garp = GarpConfig {
-        master_delay: secs(
-            &vi.garp_master_delay,
-            &g.vrrp_garp_master_delay,
-            d.master_delay,
-        ),
-        master_repeat: count(
-            &vi.garp_master_repeat,
-            &g.vrrp_garp_master_repeat,
-            d.master_repeat,
-        ),
-        master_refresh: secs(
-            &vi.garp_master_refresh,
-            &g.vrrp_garp_master_refresh,
-            d.master_refresh,
-        ),
-        master_refresh_repeat: count(
-            &vi.garp_master_refresh_repeat,
-            &g.vrrp_garp_master_refresh_repeat,
-            d.master_refresh_repeat,
-        ),
-        lower_prio_delay: Duration::ZERO,
-        lower_prio_repeat: 0,
-    };
-    // Unset, the lower-priority burst follows the *global* GARP settings,
-    // not the instance's (vrrp.c `vrrp_complete_instance` takes
-    // vrrp_garp_lower_prio_*, which `vrrp_complete_init` defaults to
-    // vrrp_garp_master_*).
-    garp.lower_prio_delay = secs(
-        &vi.garp_lower_prio_delay,
-        &g.vrrp_garp_lower_prio_delay,
-        secs(&None, &g.vrrp_garp_master_delay, d.master_delay),
-    );
-    garp.lower_prio_repeat = count(
-        &vi.garp_lower_prio_repeat,
-        &g.vrrp_garp_lower_prio_repeat,
-        count(&None, &g.vrrp_garp_master_repeat, d.master_repeat),
-    );
-    if g.vrrp_min_garp.as_ref().is_some_and(|b| b.value) {
-        garp.master_repeat = 1;
-        garp.master_delay = Duration::ZERO;
-    }
 
-    let (accept, accept_reason) = effective_accept(vi, g, &name, priority, version, span, diags);
+    let (accept, accept_reason) = effective_accept(&eff, &name, version, span, diags);
     let drop_vips = if accept || priority == 255 {
         Vec::new()
     } else {
         drop_addresses(&vips, &excluded_vips)
-    };
-
-    let flag = |inst: &Option<keepalived_conf::Spanned<bool>>,
-                glob: &Option<keepalived_conf::Spanned<bool>>| {
-        inst.as_ref().or(glob.as_ref()).is_some_and(|b| b.value)
     };
 
     // Primary address: override, else the resolver (interface address);
@@ -1497,15 +1433,10 @@ pub fn map_instance(
     config.unicast_peers = vi.unicast_peer.iter().map(|p| p.address).collect();
     config.garp = garp;
     config.auth = auth;
-    config.down_timer_adverts = vi
-        .down_timer_adverts
-        .as_ref()
-        .or(g.vrrp_down_timer_adverts.as_ref())
-        .map_or(3, |v| v.value);
+    config.down_timer_adverts = eff.down_timer_adverts;
     config.trackers = trackers;
-    config.lower_prio_no_advert = flag(&vi.lower_prio_no_advert, &g.vrrp_lower_prio_no_advert);
-    config.higher_prio_send_advert =
-        flag(&vi.higher_prio_send_advert, &g.vrrp_higher_prio_send_advert);
+    config.lower_prio_no_advert = eff.lower_prio_no_advert;
+    config.higher_prio_send_advert = eff.higher_prio_send_advert;
     config.mcast_group = mcast_group;
     crate::spec::strict::apply(vi, g, span, &mut config, diags);
 
@@ -1532,7 +1463,7 @@ pub fn map_instance(
         return None;
     }
     diags.extend(dev_errors);
-    let garp_extra_if = garp_extra_if(vi, g, &vips, &excluded_vips, interface.as_deref());
+    let garp_extra_if = garp_extra_if(&eff, &vips, &excluded_vips, interface.as_deref());
     Some(InstanceSpec {
         config,
         interface,
@@ -1571,17 +1502,12 @@ fn dynamic_interfaces(g: &GlobalDefs) -> bool {
 /// makes no VMAC for single addresses, so that last case means: `all` or
 /// nothing.
 fn garp_extra_if(
-    vi: &VrrpInstance,
-    g: &GlobalDefs,
+    eff: &EffectiveInstance<'_>,
     vips: &[VipSpec],
     excluded: &[VipSpec],
     interface: Option<&str>,
 ) -> Option<std::time::Duration> {
-    let e = vi
-        .garp_extra_if
-        .as_ref()
-        .or(g.vrrp_garp_extra_if.as_ref())?
-        .value;
+    let e = eff.garp_extra_if?;
     let extra_if = vips
         .iter()
         .chain(excluded)
@@ -1595,19 +1521,13 @@ fn garp_extra_if(
 /// keepalived's warning (RFC 3768 has no Accept_Mode: a VRRPv2 backup
 /// router taking over must not accept packets to the VIPs).
 fn effective_accept(
-    vi: &VrrpInstance,
-    g: &GlobalDefs,
+    eff: &EffectiveInstance<'_>,
     name: &str,
-    priority: u8,
     version: Version,
     span: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> (bool, AcceptReason) {
-    let strict = vi
-        .strict_mode
-        .as_ref()
-        .or(g.vrrp_strict.as_ref())
-        .is_some_and(|s| s.value);
+    let (vi, strict, priority) = (eff.instance, eff.strict, eff.priority);
     let reason = match (priority, &vi.accept, strict) {
         (255, _, _) => AcceptReason::Owner,
         (_, Some(a), _) if !a.value => AcceptReason::NoAccept,
@@ -1724,6 +1644,17 @@ mod tests {
         let (m, d) = map_config(&p.config, &SimResolver { node: 3 });
         let d = d.iter().map(|x| x.short(&p.sources)).collect::<Vec<_>>();
         (m, d)
+    }
+
+    /// An instance that writes no GARP setting gets vrrp-core's defaults, which
+    /// are keepalived's (the effective view of keepalived-conf applies them).
+    #[test]
+    fn unwritten_garp_settings_are_vrrp_cores_defaults() {
+        let (m, _) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n \
+             virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+        );
+        assert_eq!(m.instances[0].config.garp, GarpConfig::default());
     }
 
     #[test]

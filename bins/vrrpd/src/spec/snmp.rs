@@ -304,11 +304,6 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
     let mut spec = snmp_spec(&cfg.global_defs)?;
     if let Some(k) = &mut spec.keepalived {
         let g = &cfg.global_defs;
-        let global_alert = g
-            .smtp_alert_vrrp
-            .as_ref()
-            .or(g.smtp_alert.as_ref())
-            .is_some_and(|s| s.value);
         let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
             s.as_ref().map(|s| s.value.command.clone())
         };
@@ -336,7 +331,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                     .as_ref()
                     .or(g.vrrp_garp_master_delay.as_ref())
                     .map_or(5, |d| d.value),
-                smtp_alert: vi.smtp_alert.as_ref().map_or(global_alert, |s| s.value),
+                smtp_alert: keepalived_conf::effective::smtp_alert_vrrp(&vi.smtp_alert, g),
                 notify_exec: scripts.iter().any(Option::is_some),
                 promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
                 scripts,
@@ -365,7 +360,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             k.sync_groups.push(SyncGroupSpec {
                 name: sg.name.value.clone(),
                 members,
-                smtp_alert: sg.smtp_alert.as_ref().map_or(global_alert, |s| s.value),
+                smtp_alert: keepalived_conf::effective::smtp_alert_vrrp(&sg.smtp_alert, g),
                 notify_exec: scripts.iter().any(Option::is_some),
                 tracking_weight: sg
                     .sync_group_tracking_weight

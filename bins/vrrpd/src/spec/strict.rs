@@ -29,14 +29,11 @@ use vrrp_core::{InitialState, InstanceConfig};
 
 /// Whether `vi` runs in strict mode (`strict_mode`, else `vrrp_strict`).
 pub fn is_strict(vi: &VrrpInstance, g: &GlobalDefs) -> bool {
-    vi.strict_mode
-        .as_ref()
-        .or(g.vrrp_strict.as_ref())
-        .is_some_and(|s| s.value)
+    keepalived_conf::effective::instance(vi, g).strict
 }
 
 /// keepalived's default `down_timer_adverts` (`VRRP_DOWN_TIMER_ADVERTS`).
-const DOWN_TIMER_ADVERTS: u32 = 3;
+const DOWN_TIMER_ADVERTS: u32 = keepalived_conf::effective::defaults::DOWN_TIMER_ADVERTS;
 
 /// Applies strict mode to a mapped `config` of `vi` (nothing without it).
 pub fn apply(
@@ -57,10 +54,8 @@ pub fn apply(
             text,
         ));
     };
-    let written_v2 = vi
-        .version
-        .as_ref()
-        .or(g.vrrp_version.as_ref())
+    let written_v2 = keepalived_conf::effective::instance(vi, g)
+        .version_written
         .is_some_and(|v| v.value == 2);
     if config.family == Family::V6 && written_v2 {
         warn(

@@ -1,0 +1,29 @@
+//! `bfd_instance` keywords (keepalived/bfd/bfd_parser.c, man5 "BFD CONFIGURATION").
+
+use super::{Keyword, Section, V, Value};
+
+const fn b(keyword: &'static str, value: Value) -> Keyword {
+    Keyword::new(keyword, V, value)
+}
+
+/// `bfd_instance NAME { ... }`
+pub const BFD_INSTANCE: Section = Section {
+    name: "bfd_instance",
+    keywords: &[
+        b("neighbor_ip", Value::Ip),
+        b("neighbour_ip", Value::Ip),
+        b("source_ip", Value::Ip),
+        b("min_rx", Value::Other("milliseconds")).dflt("10"),
+        b("min_tx", Value::Other("milliseconds")).dflt("10"),
+        b("idle_tx", Value::Other("milliseconds")).dflt("1000"),
+        b("multiplier", Value::Other("integer")).dflt("5"),
+        b("passive", Value::Bare),
+        b("ttl", Value::Other("integer")).dflt("255"),
+        b("hoplimit", Value::Other("integer")).dflt("255"),
+        b("max_hops", Value::Other("integer")).dflt("0"),
+        b("multihop", Value::Flag).dflt("off (keepalived 2.2.8; 2.2.7 does not know it)"),
+        b("weight", Value::Weight { max: 253 }),
+        b("vrrp", Value::Bare),
+        b("checker", Value::Bare),
+    ],
+};

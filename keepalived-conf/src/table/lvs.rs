@@ -1,0 +1,264 @@
+//! The LVS sections' keywords (keepalived/check/check_parser.c and check_*.c, man5
+//! "LVS CONFIGURATION"); a real server's unset checker settings fall back to its
+//! virtual server's (check_parser.c).
+
+use super::{Keyword, L, Section, Value};
+
+const U32: u64 = u32::MAX as u64;
+/// `u32::MAX` seconds in microseconds: the largest checker timer.
+pub(crate) const TIMER_MAX: u64 = U32 * 1_000_000;
+const fn l(keyword: &'static str, value: Value) -> Keyword {
+    Keyword::new(keyword, L, value)
+}
+
+const SCHED: Value = Value::Other("rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq|twos");
+const METHOD: Value = Value::Other("NAT|DR|TUN [type ipip|gue|gre] [port P] [csum options]");
+const SCHED_FLAG: Value = Value::Bare;
+const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
+                    command instead";
+const REGEX: &str = "fail the check unless the page matches the regular expression";
+
+/// `virtual_server IP PORT | fwmark N | group NAME { ... }`
+pub const VIRTUAL_SERVER: Section = Section {
+    name: "virtual_server",
+    keywords: &[
+        l("lvs_sched", SCHED).dflt("wlc"),
+        l("lb_algo", SCHED).dflt("wlc"),
+        l("lvs_method", METHOD).dflt("NAT"),
+        l("lb_kind", METHOD).dflt("NAT"),
+        l("protocol", Value::Other("TCP|UDP|SCTP")).dflt("TCP"),
+        l("persistence_timeout", Value::uint(1, 2_678_400))
+            .dflt("none; 360 when written without a value"),
+        l("persistence_granularity", Value::Text),
+        l("persistence_engine", Value::Text),
+        l("delay_loop", Value::secs(1, TIMER_MAX)).dflt("60"),
+        l("connect_timeout", Value::secs(1, TIMER_MAX)).dflt("5"),
+        l("retry", Value::uint(1, U32)).dflt("the checker's"),
+        l("delay_before_retry", Value::secs(0, TIMER_MAX)).dflt("the checker's"),
+        l("warmup", Value::secs(0, TIMER_MAX)),
+        l("inhibit_on_failure", Value::Flag).dflt("off"),
+        l("alpha", Value::Flag).dflt("off"),
+        l("omega", Value::Flag).dflt("off"),
+        l("quorum", Value::uint(1, U32)).dflt("1"),
+        l("hysteresis", Value::uint(0, U32)).dflt("0"),
+        l("quorum_up", Value::Script),
+        l("quorum_down", Value::Script),
+        l("sorry_server", Value::Other("IP PORT")),
+        l("sorry_server_inhibit", Value::Flag),
+        l("sorry_server_lvs_method", METHOD),
+        l("virtualhost", Value::Text),
+        l("weight", Value::uint(1, i32::MAX as u64)).dflt("1"),
+        l("ha_suspend", Value::Bare),
+        l("smtp_alert", Value::Flag).fallback("global_defs smtp_alert_checker, then smtp_alert"),
+        l("real_server", Value::Block("IP PORT { ... }")),
+        l("ops", SCHED_FLAG),
+        l("flag-1", SCHED_FLAG),
+        l("flag-2", SCHED_FLAG),
+        l("flag-3", SCHED_FLAG),
+        l("sh-port", SCHED_FLAG),
+        l("sh-fallback", SCHED_FLAG),
+        l("mh-port", SCHED_FLAG),
+        l("mh-fallback", SCHED_FLAG),
+        l("ip_family", Value::Other("inet|inet6")),
+        // kept as written
+        l("hashed", Value::Bare).raw(),
+        l("snmp_name", Value::Text).raw().not_acted(L, SNMP),
+    ],
+};
+
+/// `real_server IP PORT { ... }`
+pub const REAL_SERVER: Section = Section {
+    name: "real_server",
+    keywords: &[
+        l("weight", Value::uint(0, i32::MAX as u64)).dflt("1"),
+        l("lvs_method", METHOD).fallback("virtual_server lvs_method"),
+        l("inhibit_on_failure", Value::Flag).fallback("virtual_server inhibit_on_failure"),
+        l("notify_up", Value::Script),
+        l("notify_down", Value::Script),
+        l("uthreshold", Value::uint(0, U32)),
+        l("lthreshold", Value::uint(0, U32)),
+        l("smtp_alert", Value::Flag).fallback("virtual_server smtp_alert"),
+        l("alpha", Value::Flag).fallback("virtual_server alpha"),
+        l("retry", Value::uint(1, U32)).fallback("virtual_server retry"),
+        l("delay_before_retry", Value::secs(0, TIMER_MAX))
+            .fallback("virtual_server delay_before_retry"),
+        l("warmup", Value::secs(0, TIMER_MAX)).fallback("virtual_server warmup"),
+        l("connect_timeout", Value::secs(1, TIMER_MAX)).fallback("virtual_server connect_timeout"),
+        l("delay_loop", Value::secs(1, TIMER_MAX)).fallback("virtual_server delay_loop"),
+        l("virtualhost", Value::Text).fallback("virtual_server virtualhost"),
+        l("snmp_name", Value::Text),
+        l("TCP_CHECK", Value::Block("checker")),
+        l("HTTP_GET", Value::Block("checker")),
+        l("SSL_GET", Value::Block("checker")),
+        l("MISC_CHECK", Value::Block("checker")),
+        l("SMTP_CHECK", Value::Block("checker")),
+        l("DNS_CHECK", Value::Block("checker")),
+        l("UDP_CHECK", Value::Block("checker")),
+        l("PING_CHECK", Value::Block("checker")),
+        l("FILE_CHECK", Value::Block("checker")),
+        l("BFD_CHECK", Value::Block("checker")),
+    ],
+};
+
+/// A `url { ... }` block of an `HTTP_GET` or `SSL_GET` checker.
+pub const URL: Section = Section {
+    name: "url",
+    keywords: &[
+        l("path", Value::Text),
+        l("digest", Value::Other("32 hexadecimal characters")),
+        l(
+            "status_code",
+            Value::Other("CODE or CODE-CODE, 100..599, several"),
+        )
+        .dflt("200-299"),
+        l("virtualhost", Value::Text).fallback("the checker's virtualhost"),
+        l("regex", Value::Text).not_acted(L, REGEX),
+        l("regex_no_match", Value::Bare).raw().not_acted(L, REGEX),
+        l("regex_options", Value::Words).raw().not_acted(L, REGEX),
+        l("regex_stack", Value::Other("[MIN] MAX"))
+            .raw()
+            .not_acted(L, REGEX),
+        l("regex_min_offset", Value::Text).raw().not_acted(L, REGEX),
+        l("regex_max_offset", Value::Text).raw().not_acted(L, REGEX),
+        l("tls_compliant", Value::Flag),
+    ],
+};
+
+/// `FILE_CHECK { ... }` (keepalived/check/check_file.c).
+pub const FILE_CHECK: Section = Section {
+    name: "FILE_CHECK",
+    keywords: &[
+        l("track_file", Value::Text),
+        l("weight", Value::int(-(i32::MAX as i64), i32::MAX as i64)).dflt("1"),
+        l("dynamic", Value::Bare).raw().not_acted(
+            L,
+            "add the file's value times the weight to the real server's weight \
+             instead of taking the real server out",
+        ),
+    ],
+};
+
+/// Connection options of the network checkers (all but MISC_CHECK, FILE_CHECK and
+/// BFD_CHECK; check_api.c); unset, they come from the real server.
+pub const CHECKER_CONNECT: Section = Section {
+    name: "checker connection",
+    keywords: &[
+        l("connect_ip", Value::Ip).dflt("the real server's address"),
+        l("connect_port", Value::uint(1, 65535)).dflt("the real server's port"),
+        l("bindto", Value::Ip),
+        l("bind_port", Value::uint(1, 65535)),
+        l("bind_if", Value::Text),
+        l("connect_timeout", Value::secs(1, TIMER_MAX))
+            .fallback("real_server connect_timeout, then virtual_server connect_timeout")
+            .dflt("5"),
+        l("fwmark", Value::uint(0, U32)),
+    ],
+};
+
+/// Settings of every checker but FILE_CHECK and BFD_CHECK (`alpha`: every checker);
+/// unset, they come from the real server, then the virtual server (check_parser.c).
+pub const CHECKER_COMMON: Section = Section {
+    name: "checker",
+    keywords: &[
+        l("retry", Value::uint(0, U32))
+            .fallback("real_server retry, then virtual_server retry")
+            .dflt("1; MISC_CHECK 0, DNS_CHECK 3"),
+        l("delay_before_retry", Value::secs(0, TIMER_MAX))
+            .fallback("real_server delay_before_retry, then virtual_server delay_before_retry")
+            .dflt("1; HTTP_GET and SSL_GET 3, DNS_CHECK the delay_loop"),
+        l("warmup", Value::secs(0, TIMER_MAX))
+            .fallback("real_server warmup, then virtual_server warmup")
+            .dflt("the delay_loop"),
+        l("delay_loop", Value::secs(1, TIMER_MAX))
+            .fallback("real_server delay_loop, then virtual_server delay_loop")
+            .dflt("60"),
+        l("alpha", Value::Flag)
+            .fallback("real_server alpha, then virtual_server alpha")
+            .dflt("off"),
+        l("log_all_failures", Value::Flag)
+            .fallback("global_defs checker_log_all_failures")
+            .dflt("off"),
+    ],
+};
+
+/// `HTTP_GET { ... }` and `SSL_GET { ... }` (check_http.c), besides
+/// [`CHECKER_CONNECT`] and [`CHECKER_COMMON`].
+pub const HTTP_GET: Section = Section {
+    name: "HTTP_GET",
+    keywords: &[
+        l(
+            "url",
+            Value::Block("path, digest, status_code, virtualhost, regex"),
+        ),
+        l("http_protocol", Value::Other("1.0 | 1.0C | 1.1")).dflt("1.0"),
+        l("virtualhost", Value::Text)
+            .fallback("real_server virtualhost, then virtual_server virtualhost"),
+        l("fast_recovery", Value::Flag).not_acted(
+            L,
+            "check the urls one after the other, without the delay_loop between them, \
+             while starting or recovering",
+        ),
+        l("nb_get_retry", Value::uint(0, U32)),
+        l("enable_sni", Value::Flag),
+        l("sni_name", Value::Text),
+        l("tls_compliant", Value::Flag),
+    ],
+};
+
+/// `SSL_GET { ... }`: the keywords of [`HTTP_GET`].
+pub const SSL_GET: Section = Section {
+    name: "SSL_GET",
+    keywords: HTTP_GET.keywords,
+};
+
+/// `MISC_CHECK { ... }` (check_misc.c).
+pub const MISC_CHECK: Section = Section {
+    name: "MISC_CHECK",
+    keywords: &[
+        l("misc_path", Value::Script),
+        l("misc_timeout", Value::uint(1, U32 / 1_000_000)).dflt("the delay_loop"),
+        l("misc_dynamic", Value::Bare),
+        l("user", Value::Other("USER [GROUP]")).fallback("global_defs script_user"),
+    ],
+};
+
+/// `SMTP_CHECK { ... }` (check_smtp.c).
+pub const SMTP_CHECK: Section = Section {
+    name: "SMTP_CHECK",
+    keywords: &[
+        l("helo_name", Value::Text),
+        l(
+            "host",
+            Value::Block("connection options of one more server to check"),
+        ),
+    ],
+};
+
+/// `DNS_CHECK { ... }` (check_dns.c).
+pub const DNS_CHECK: Section = Section {
+    name: "DNS_CHECK",
+    keywords: &[
+        l("type", Value::Other("A|NS|CNAME|SOA|MX|TXT|AAAA")).dflt("SOA"),
+        l("name", Value::Text).dflt("."),
+    ],
+};
+
+/// `UDP_CHECK { ... }` (check_udp.c).
+pub const UDP_CHECK: Section = Section {
+    name: "UDP_CHECK",
+    keywords: &[
+        l("payload", Value::Text),
+        l("require_reply", Value::Other("[HEX]")),
+        l("min_reply_length", Value::uint(0, 255)),
+        l("max_reply_length", Value::uint(0, 255)),
+    ],
+};
+
+/// `BFD_CHECK { ... }` (check_bfd.c).
+pub const BFD_CHECK: Section = Section {
+    name: "BFD_CHECK",
+    keywords: &[
+        l("name", Value::Text),
+        l("alpha", Value::Flag).fallback("real_server alpha, then virtual_server alpha"),
+    ],
+};
