@@ -13,15 +13,12 @@ use vrrp_core::node::{
 use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
-use vrrp_linux::{
-    AddressSpec, AnnouncePacer, Announcement, Announcer, MacAddr, Outgoing, Rtnl, Scope, VrrpSocket,
-};
+use vrrp_linux::{AddressSpec, AnnouncePacer, Announcement, MacAddr, Outgoing, Rtnl, Scope};
 
 use super::accept_mode::{self, AcceptFirewall};
-use super::clock::Clock;
 use super::error::ApplyError;
 use super::extra_garp::{self, ExtraGarp, Link, Target};
-use super::host::HostView;
+use super::host::{Host, HostView, LinuxHost};
 use super::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
@@ -35,6 +32,8 @@ use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, Tracker
 use vrrp_linux::{RouteEntry, RuleEntry};
 
 mod dynamic;
+#[cfg(test)]
+mod stand_in_tests;
 
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
@@ -130,8 +129,13 @@ impl Slot {
     }
 
     /// Where a VIP lives, for its drop set entry (accept mode).
-    fn vip_link(&self, v: &VipSpec, family: Family) -> accept_mode::VipLink {
-        let ifindex = self.vip_ifindex(v, family, vrrp_linux::netns::if_index);
+    fn vip_link(
+        &self,
+        v: &VipSpec,
+        family: Family,
+        ifindex_of: impl Fn(&str) -> Option<u32>,
+    ) -> accept_mode::VipLink {
+        let ifindex = self.vip_ifindex(v, family, ifindex_of);
         let own = match &self.vmac {
             Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
             None => (ifindex == self.ifindex).then(|| self.iface.clone()),
@@ -177,22 +181,19 @@ impl Slot {
 const TRIM_AFTER_OUTPUTS: usize = 1_000;
 
 /// The VRRP node and the shared IO handles.
-pub struct Router {
+pub struct Router<H: Host = LinuxHost> {
     /// Every instance and sync group; the [`Slot`]s ride along.
     node: Node<Slot>,
-    v4: Option<Arc<VrrpSocket>>,
-    v6: Option<Arc<VrrpSocket>>,
+    /// The machine: clock, addresses, sockets, announcements, VMACs.
+    host: H,
     /// Multicast groups joined: (group, interface).
     joined: HashSet<(IpAddr, u32)>,
-    rtnl: Rtnl,
-    announcer: Option<Announcer>,
     /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
     /// slot (times are vrrp-core µs as durations).
     pacer: AnnouncePacer,
     /// The instant of the last timer or packet given to the node: a
     /// packet's arrival time is never taken as earlier.
     last_input: Instant,
-    clock: Clock,
     scripts: std::collections::HashMap<String, ScriptState>,
     /// The settings of the running `vrrp_script`s, for the status.
     script_specs: Vec<ScriptSpec>,
@@ -218,8 +219,6 @@ pub struct Router {
     lvs_sync: Option<LvsSync>,
     /// The thread running the IPVS sync-daemon calls (made on first use).
     lvs_worker: Option<SyncWorker>,
-    /// VMAC sysctls, with the shared ones counted per parent / host-wide.
-    vmac_sysctls: vrrp_linux::VmacSysctls,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
     /// `disable_local_igmp` in force: IPv4 VMACs get no IGMP rules.
@@ -276,15 +275,20 @@ fn spawn_notify(
 /// A gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on interface
 /// `ifindex` named `iface`; keepalived sets the NA's R flag when that
 /// interface forwards IPv6.
-fn announcement(ifindex: u32, mac: MacAddr, iface: &str, addr: IpAddr) -> Announcement {
+fn announcement(
+    host: &impl Host,
+    ifindex: u32,
+    mac: MacAddr,
+    iface: &str,
+    addr: IpAddr,
+) -> Announcement {
     match addr {
         IpAddr::V4(vip) => Announcement::Garp { ifindex, mac, vip },
         IpAddr::V6(vip) => Announcement::Na {
             ifindex,
             mac,
             vip,
-            router: std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{iface}/forwarding"))
-                .is_ok_and(|v| v.trim() == "1"),
+            router: host.ipv6_forwarding(iface),
         },
     }
 }
@@ -297,25 +301,15 @@ fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
     a
 }
 
-impl Router {
-    /// An empty router; add instances with [`Router::install`].
-    pub fn new(
-        rtnl: Rtnl,
-        v4: Option<Arc<VrrpSocket>>,
-        v6: Option<Arc<VrrpSocket>>,
-        announcer: Option<Announcer>,
-        clock: Clock,
-    ) -> Self {
+impl<H: Host> Router<H> {
+    /// An empty router over `host`; add instances with [`Router::install`].
+    pub fn new(host: H) -> Self {
         Router {
             node: Node::default(),
-            v4,
-            v6,
+            host,
             joined: HashSet::new(),
-            rtnl,
-            announcer,
             pacer: AnnouncePacer::default(),
             last_input: Instant::ZERO,
-            clock,
             scripts: std::collections::HashMap::new(),
             script_specs: Vec::new(),
             file_values: std::collections::HashMap::new(),
@@ -328,7 +322,6 @@ impl Router {
             group_notify: BTreeMap::new(),
             lvs_sync: None,
             lvs_worker: None,
-            vmac_sysctls: vrrp_linux::VmacSysctls::default(),
             accept_fw: AcceptFirewall::default(),
             local_igmp_disabled: false,
             mail: super::mail::Mailer::default(),
@@ -355,11 +348,10 @@ impl Router {
         self.node.instance(id).map(|i| i.config().family)
     }
 
-    fn socket(&self, f: Family) -> Option<&Arc<VrrpSocket>> {
-        match f {
-            Family::V4 => self.v4.as_ref(),
-            Family::V6 => self.v6.as_ref(),
-        }
+    /// The host the router runs on.
+    #[cfg(test)]
+    pub fn host(&self) -> &H {
+        &self.host
     }
 
     /// Builds a slot for `spec` (of the instance `name`) on `host`. Errors
@@ -480,9 +472,9 @@ impl Router {
         self.set_lvs_sync(mapped.lvs_sync.clone());
         // Static entries before any instance can become Master (keepalived start_vrrp).
         self.statics
-            .start(&mapped.statics, &self.rtnl, &vrrp_linux::netns::if_index)
+            .start(&mapped.statics, &self.host, &|n| self.host.if_index(n))
             .await;
-        let now = self.clock.now();
+        let now = self.host.now();
         for id in all {
             self.start_instance(id, now, host).await;
         }
@@ -508,19 +500,14 @@ impl Router {
                 name: &slot.iface,
                 mac: slot.mac,
             };
-            let made = vmac::create(
-                &self.rtnl,
-                &mut self.vmac_sysctls,
-                &spec,
-                parent,
-                config.family,
-                config.primary_address,
-            )
-            .await
-            .map_err(|source| ApplyError::Vmac {
-                instance: config.name.clone(),
-                source,
-            })?;
+            let made = self
+                .host
+                .create_vmac(&spec, parent, config.family, config.primary_address)
+                .await
+                .map_err(|source| ApplyError::Vmac {
+                    instance: config.name.clone(),
+                    source,
+                })?;
             let (name, families) = (
                 config.name.clone(),
                 accept_mode::vmac_families(&slot.spec, config.family),
@@ -552,7 +539,7 @@ impl Router {
             {
                 let families = accept_mode::vmac_families(&s.spec, family);
                 let index = v.ifindex;
-                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
+                self.host.remove_vmac(*v).await;
                 self.accept_fw.remove_vmac(&name, &families, index);
             }
         }
@@ -635,7 +622,7 @@ impl Router {
                     .any(|a| a.ifindex == idx && a.addr == v.prefix.addr)
                 {
                     let spec = address_spec(v, idx);
-                    match self.rtnl.del_address(&spec).await {
+                    match self.host.del_address(&spec).await {
                         Ok(()) => info!(
                             instance = %name,
                             iface = %s.iface,
@@ -647,7 +634,7 @@ impl Router {
                 }
             }
             // keepalived vrrp_restore_interfaces_startup: its virtual rules too
-            s.routes.remove_leftover_rules(&self.rtnl).await;
+            s.routes.remove_leftover_rules(&self.host).await;
         }
     }
 
@@ -668,9 +655,9 @@ impl Router {
         let stale: Vec<(IpAddr, u32)> = self.joined.difference(&wanted).copied().collect();
         for (group, idx) in stale {
             self.joined.remove(&(group, idx));
-            if let Some(sock) = self.socket(Family::of(group)) {
+            if self.host.has_socket(Family::of(group)) {
                 // The interface may be gone (a removed VMAC): nothing to leave.
-                if let Err(e) = sock.leave_multicast(group, idx) {
+                if let Err(e) = self.host.leave_multicast(group, idx) {
                     debug!(ifindex = idx, %group, "leaving the multicast group: {e}");
                 }
             }
@@ -679,8 +666,8 @@ impl Router {
             if self.joined.contains(&(group, idx)) {
                 continue;
             }
-            if let Some(sock) = self.socket(Family::of(group)) {
-                match sock.join_multicast(group, idx) {
+            if self.host.has_socket(Family::of(group)) {
+                match self.host.join_multicast(group, idx) {
                     Ok(()) => {
                         self.joined.insert((group, idx));
                     }
@@ -739,10 +726,10 @@ impl Router {
     /// After an advert of a Master: a `garp_extra_if` round when due
     /// (keepalived `vrrp_state_master_tx`, `vrrp_send_vmac_update`).
     fn extra_garp_round(&mut self, t: &Transmit) {
-        if t.copy != 0 || t.priority == 0 || self.announcer.is_none() {
+        if t.copy != 0 || t.priority == 0 || !self.host.can_announce() {
             return;
         }
-        let Some(targets) = self.extra_garp.due(t.instance, self.clock.now()) else {
+        let Some(targets) = self.extra_garp.due(t.instance, self.host.now()) else {
             return;
         };
         let Some(slot) = self.node.data(t.instance) else {
@@ -758,13 +745,13 @@ impl Router {
                 },
             };
             if let Some(mac) = mac {
-                out.push(announcement(ifindex, mac, &name, addr));
+                out.push(announcement(&self.host, ifindex, mac, &name, addr));
             }
         }
-        let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+        let now = std::time::Duration::from_micros(self.host.now().as_micros());
         for a in out {
             if let Some(a) = self.pacer.offer(a, now)
-                && let Some(Err(e)) = self.announcer.as_ref().map(|ann| ann.send(&a))
+                && let Err(e) = self.host.announce(&a)
             {
                 debug!("garp_extra_if: {e}");
             }
@@ -782,10 +769,10 @@ impl Router {
 
     /// Sends the queued GARPs/NAs whose interval slot has come.
     fn send_due_announcements(&mut self) {
-        let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+        let now = std::time::Duration::from_micros(self.host.now().as_micros());
         while let Some(a) = self.pacer.pop_due(now) {
-            if let Some(ann) = &self.announcer
-                && let Err(e) = ann.send(&a)
+            if self.host.can_announce()
+                && let Err(e) = self.host.announce(&a)
             {
                 debug!("announce: {e}");
             }
@@ -795,7 +782,7 @@ impl Router {
     /// Runs every expired timer.
     pub async fn on_timers(&mut self) {
         self.send_due_announcements();
-        let now = self.clock.now();
+        let now = self.host.now();
         self.last_input = now;
         self.node.handle_timeout(now);
         self.flush().await;
@@ -836,8 +823,8 @@ impl Router {
     /// Receive path: the node finds the instance, validates and handles.
     pub async fn on_packet(&mut self, p: Inbound) {
         let now = match p.received {
-            Some(at) => self.clock.received_at(at, self.last_input),
-            None => self.clock.now(),
+            Some(at) => self.host.received_at(at, self.last_input),
+            None => self.host.now(),
         };
         let rx = RxMeta {
             src: p.src,
@@ -914,9 +901,9 @@ impl Router {
     }
 
     async fn send(&self, t: &Transmit) {
-        let Some(sock) = self.socket(Family::of(t.src)) else {
+        if !self.host.has_socket(Family::of(t.src)) {
             return;
-        };
+        }
         let out = Outgoing {
             ifindex: t.ifindex,
             src: t.src,
@@ -924,7 +911,7 @@ impl Router {
             ttl: t.hop_limit,
             payload: &t.payload,
         };
-        if let Err(e) = sock.send(&out).await {
+        if let Err(e) = self.host.send_advert(&out).await {
             let name = self.node.instance(t.instance).map_or("", Instance::name);
             let iface = self.node.data(t.instance).map_or("", |s| s.iface.as_str());
             warn!(instance = %name, iface = %iface, "sending advert: {e}");
@@ -994,7 +981,7 @@ impl Router {
             Action::AddVips => self.add_vips(id).await,
             Action::RemoveVips => self.remove_vips(id).await,
             Action::Announce { rounds, reason } => {
-                if self.announcer.is_none() {
+                if !self.host.can_announce() {
                     return;
                 }
                 let (ifindex, ann_mac) = slot.announce_from();
@@ -1002,7 +989,7 @@ impl Router {
                     warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
                     return;
                 };
-                let now = std::time::Duration::from_micros(self.clock.now().as_micros());
+                let now = std::time::Duration::from_micros(self.host.now().as_micros());
                 let (mut sent, mut queued) = (0u32, 0u32);
                 // Each address on its own interface, VIPs then excluded VIPs
                 // (keepalived vrrp_send_link_update / vrrp_send_update).
@@ -1014,10 +1001,16 @@ impl Router {
                         .filter(|d| *d != slot.iface)
                         .and_then(|d| self.extra_garp.link(id, d));
                     each.extend(match other {
-                        Some(l) => l
-                            .mac
-                            .map(|m| announcement(l.ifindex, m, &l.name, v.prefix.addr)),
-                        None => Some(announcement(ifindex, mac, &slot.iface, v.prefix.addr)),
+                        Some(l) => l.mac.map(|m| {
+                            announcement(&self.host, l.ifindex, m, &l.name, v.prefix.addr)
+                        }),
+                        None => Some(announcement(
+                            &self.host,
+                            ifindex,
+                            mac,
+                            &slot.iface,
+                            v.prefix.addr,
+                        )),
                     });
                 }
                 for _ in 0..rounds {
@@ -1025,10 +1018,9 @@ impl Router {
                         // Sent now, or later from the main loop's timer, spaced
                         // by vrrp_garp_interval / vrrp_gna_interval.
                         match self.pacer.offer(a, now) {
-                            Some(a) => match self.announcer.as_ref().map(|ann| ann.send(&a)) {
-                                Some(Ok(())) => sent += 1,
-                                Some(Err(e)) => debug!(instance = %name, "announce: {e}"),
-                                None => {}
+                            Some(a) => match self.host.announce(&a) {
+                                Ok(()) => sent += 1,
+                                Err(e) => debug!(instance = %name, "announce: {e}"),
                             },
                             None => queued += 1,
                         }
@@ -1105,7 +1097,7 @@ impl Router {
             .vips
             .iter()
             .chain(&slot.spec.excluded_vips)
-            .map(|v| address_spec(v, slot.vip_ifindex(v, family, vrrp_linux::netns::if_index)))
+            .map(|v| address_spec(v, slot.vip_ifindex(v, family, |n| self.host.if_index(n))))
             .collect()
     }
 
@@ -1118,7 +1110,7 @@ impl Router {
         let (name, family) = (inst.name().to_owned(), inst.config().family);
         let reason = slot.spec.accept_reason;
         let drop = accept_mode::targets(&slot.spec, self.accept_fw.ifindex_only(), |v| {
-            slot.vip_link(v, family)
+            slot.vip_link(v, family, |n| self.host.if_index(n))
         });
         let mut fw = std::mem::take(&mut self.accept_fw);
         fw.become_master(&name, reason, &drop, self.install_vips(id))
@@ -1139,10 +1131,10 @@ impl Router {
         }
         let mut set = std::mem::take(&mut slot.routes);
         if up {
-            set.install(&self.rtnl, &name, false, &vrrp_linux::netns::if_index)
+            set.install(&self.host, &name, false, &|n| self.host.if_index(n))
                 .await;
         } else {
-            set.remove(&self.rtnl, &name, &vrrp_linux::netns::if_index)
+            set.remove(&self.host, &name, &|n| self.host.if_index(n))
                 .await;
         }
         if let Some(slot) = self.node.data_mut(id) {
@@ -1177,7 +1169,7 @@ impl Router {
             .cloned()
             .collect();
         for a in &stale {
-            if let Err(e) = self.rtnl.del_address(a).await
+            if let Err(e) = self.host.del_address(a).await
                 && !e.is_not_found()
             {
                 warn!(instance = %name, "{e}");
@@ -1189,8 +1181,8 @@ impl Router {
             // The request serialised at start when the address is still the
             // same (a VMAC or `dev` may have changed its ifindex since).
             let res = match slot.prepared.iter().find(|p| p.spec() == &a) {
-                Some(p) => self.rtnl.add_prepared(p).await,
-                None => self.rtnl.add_address(&a).await,
+                Some(p) => self.host.add_prepared(p).await,
+                None => self.host.add_address(&a).await,
             };
             match res {
                 Ok(()) => installed.push(a),
@@ -1220,7 +1212,7 @@ impl Router {
         });
         let installed = std::mem::take(&mut slot.installed);
         for a in &installed {
-            if let Err(e) = self.rtnl.del_address(a).await
+            if let Err(e) = self.host.del_address(a).await
                 && !e.is_not_found()
             {
                 warn!(instance = %name, "{e}");
@@ -1230,7 +1222,7 @@ impl Router {
 
     /// SIGTERM: every Master sends priority 0 and removes its VIPs.
     pub async fn shutdown(&mut self) {
-        let now = self.clock.now();
+        let now = self.host.now();
         self.node.handle_event_all(now, Event::Shutdown);
         self.flush().await;
         let ids: Vec<InstanceId> = self.node.ids().collect();
@@ -1240,7 +1232,7 @@ impl Router {
         }
         // keepalived vrrp_terminate_phase2: then the static rules, routes, addresses.
         self.statics
-            .stop(&self.rtnl, &vrrp_linux::netns::if_index)
+            .stop(&self.host, &|n| self.host.if_index(n))
             .await;
         // keepalived nft_cleanup: our tables go once every VIP is removed.
         self.accept_fw.shutdown();
@@ -1465,7 +1457,7 @@ impl Router {
 
     /// Gives every instance tracking session `name` its tracker events.
     async fn send_bfd(&mut self, name: &str, up: bool) {
-        let now = self.clock.now();
+        let now = self.host.now();
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids {
             let evs = self.node.data(id).map_or(Vec::new(), |s| {
@@ -1502,7 +1494,7 @@ impl Router {
 
     /// Gives every instance's trackers that watch `src` the event `ev(k)`.
     async fn feed_trackers(&mut self, src: &TrackerSource, ev: impl Fn(usize) -> Event) {
-        let now = self.clock.now();
+        let now = self.host.now();
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids {
             let ks = self.tracker_indices(id, src);
@@ -1518,7 +1510,7 @@ impl Router {
     pub async fn on_link(&mut self, ifindex: u32, name: &str, running: bool) {
         self.on_tracker(&TrackerSource::Interface(name.to_string()), running)
             .await;
-        let now = self.clock.now();
+        let now = self.host.now();
         let ids: Vec<InstanceId> = self.node.ids().collect();
         for id in ids {
             // dont_track_primary: the own interface is not tracked
@@ -1563,7 +1555,7 @@ impl Router {
                     master: inst.state() == State::Master,
                     vips: vips
                         .map(|v| WatchedVip {
-                            ifindex: slot.vip_ifindex(v, family, vrrp_linux::netns::if_index),
+                            ifindex: slot.vip_ifindex(v, family, |n| self.host.if_index(n)),
                             addr: v.prefix.addr,
                             no_track: v.no_track,
                         })
@@ -1575,14 +1567,14 @@ impl Router {
             if let Some(inst) = self.node.instance(id) {
                 info!(instance = %inst.name(), %addr, ifindex, "a virtual address was deleted: leaving Master");
             }
-            let now = self.clock.now();
+            let now = self.host.now();
             self.node.vip_removed(now, id);
             self.flush().await;
         }
         // then a deleted static address comes back (keepalived
         // `netlink_if_address_filter`, after the VIPs)
         self.statics
-            .address_deleted(ifindex, addr, &self.rtnl, &vrrp_linux::netns::if_index)
+            .address_deleted(ifindex, addr, &self.host, &|n| self.host.if_index(n))
             .await;
     }
 
@@ -1590,7 +1582,7 @@ impl Router {
     /// router's own netlink requests (keepalived_netlink.c
     /// `netlink_parse_info` skips those for deletions).
     pub fn caused(&self, sender: u32) -> bool {
-        sender != 0 && self.rtnl.port_id() == Some(sender)
+        sender != 0 && self.host.netlink_port() == Some(sender)
     }
 
     /// The families whose route and rule deletions keepalived would see:
@@ -1625,7 +1617,7 @@ impl Router {
             };
             let Some(tracked) = slot
                 .routes
-                .virtual_route_deleted(e, &vrrp_linux::netns::if_index)
+                .virtual_route_deleted(e, &|n| self.host.if_index(n))
             else {
                 continue;
             };
@@ -1635,7 +1627,7 @@ impl Router {
             return;
         }
         self.statics
-            .route_deleted(e, monitored, &self.rtnl, &vrrp_linux::netns::if_index)
+            .route_deleted(e, monitored, &self.host, &|n| self.host.if_index(n))
             .await;
     }
 
@@ -1660,7 +1652,7 @@ impl Router {
                 return;
             }
         }
-        self.statics.rule_deleted(e, monitored, &self.rtnl).await;
+        self.statics.rule_deleted(e, monitored, &self.host).await;
     }
 
     /// A Master whose tracked route or rule was deleted goes to Backup
@@ -1673,7 +1665,7 @@ impl Router {
             }
             _ => return,
         }
-        let now = self.clock.now();
+        let now = self.host.now();
         self.node.vip_removed(now, id);
         self.flush().await;
     }
@@ -1692,7 +1684,7 @@ impl Router {
         self.keep_node_keys(&mut config, true);
         super::routes::check_static_interfaces(&mapped.statics, &|n| host.ifindex(n).is_some())
             .map_err(ApplyError::Statics)?;
-        let now = self.clock.now();
+        let now = self.host.now();
         let r = self
             .node
             .reconfigure(now, config, |(old_cfg, old), (new_cfg, new)| {
@@ -1719,7 +1711,7 @@ impl Router {
         let mut masters = Vec::new();
         // keepalived clear_diff_static_rules/_routes/_addresses come first.
         self.statics
-            .reload(&mapped.statics, &self.rtnl, &vrrp_linux::netns::if_index)
+            .reload(&mapped.statics, &self.host, &|n| self.host.if_index(n))
             .await;
         for (id, old) in r.reconfigured {
             // keepalived clear_diff_vrrp_vrules / _vroutes: unchanged entries stay.
@@ -1730,9 +1722,9 @@ impl Router {
                         .reload(
                             &slot.spec.routes,
                             &slot.spec.rules,
-                            &self.rtnl,
+                            &self.host,
                             &name,
-                            &vrrp_linux::netns::if_index,
+                            &|n| self.host.if_index(n),
                         )
                         .await
                 }
@@ -1785,7 +1777,7 @@ impl Router {
             if let Some(v) = s.vmac {
                 self.joined.retain(|&(_, idx)| idx != v.ifindex);
                 let index = v.ifindex;
-                vmac::remove(&self.rtnl, &mut self.vmac_sysctls, *v).await;
+                self.host.remove_vmac(*v).await;
                 let families = accept_mode::vmac_families(&s.spec, *family);
                 self.accept_fw.remove_vmac(name, &families, index);
             }
