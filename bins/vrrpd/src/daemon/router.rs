@@ -12,7 +12,7 @@ use vrrp_core::node::{
 };
 use vrrp_core::packet::{DropReason, Family, RxMeta, VRRP_TTL};
 use vrrp_core::time::Instant;
-use vrrp_core::{Action, Event, Instance, State};
+use vrrp_core::{Action, AnnounceReason, Event, Instance, Reason, State};
 use vrrp_linux::{AddressSpec, AnnouncePacer, Announcement, MacAddr, Outgoing, Rtnl, Scope};
 
 use super::accept_mode::{self, AcceptFirewall};
@@ -970,7 +970,7 @@ impl<H: Host> Router<H> {
                 None => s.transitions.push((*from, *to, 1)),
             }
         }
-        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+        let (Some(_), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
             return;
         };
         let name = inst.name().to_string();
@@ -980,104 +980,9 @@ impl<H: Host> Router<H> {
             Action::SendAdvert { .. } => {}
             Action::AddVips => self.add_vips(id).await,
             Action::RemoveVips => self.remove_vips(id).await,
-            Action::Announce { rounds, reason } => {
-                if !self.host.can_announce() {
-                    return;
-                }
-                let (ifindex, ann_mac) = slot.announce_from();
-                let Some(mac) = ann_mac else {
-                    warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
-                    return;
-                };
-                let now = std::time::Duration::from_micros(self.host.now().as_micros());
-                let (mut sent, mut queued) = (0u32, 0u32);
-                // Each address on its own interface, VIPs then excluded VIPs
-                // (keepalived vrrp_send_link_update / vrrp_send_update).
-                let mut each: Vec<Announcement> = Vec::new();
-                for v in slot.spec.vips.iter().chain(&slot.spec.excluded_vips) {
-                    let other = v
-                        .dev
-                        .as_deref()
-                        .filter(|d| *d != slot.iface)
-                        .and_then(|d| self.extra_garp.link(id, d));
-                    each.extend(match other {
-                        Some(l) => l.mac.map(|m| {
-                            announcement(&self.host, l.ifindex, m, &l.name, v.prefix.addr)
-                        }),
-                        None => Some(announcement(
-                            &self.host,
-                            ifindex,
-                            mac,
-                            &slot.iface,
-                            v.prefix.addr,
-                        )),
-                    });
-                }
-                for _ in 0..rounds {
-                    for a in each.iter().cloned() {
-                        // Sent now, or later from the main loop's timer, spaced
-                        // by vrrp_garp_interval / vrrp_gna_interval.
-                        match self.pacer.offer(a, now) {
-                            Some(a) => match self.host.announce(&a) {
-                                Ok(()) => sent += 1,
-                                Err(e) => debug!(instance = %name, "announce: {e}"),
-                            },
-                            None => queued += 1,
-                        }
-                    }
-                }
-                debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, queued, "gratuitous ARP/NA sent");
-            }
+            Action::Announce { rounds, reason } => self.announce_vips(id, rounds, reason),
             Action::StateChanged { from, to, reason } => {
-                let n = slot.spec.notify.as_deref();
-                // A reload's removal is reported as keepalived reports it.
-                let removed = super::deleted::removed(&self.node, id);
-                let notice = super::deleted::notice(n, slot.spec.notify_deleted, removed, from, to);
-                if let Some((word, specific)) = notice {
-                    let generic = n.and_then(|n| n.generic.clone()).map(|mut a| {
-                        a.argv.extend([
-                            "INSTANCE".to_string(),
-                            name.clone(),
-                            word.to_string(),
-                            inst.effective_priority().to_string(),
-                        ]);
-                        a
-                    });
-                    for cmd in [specific, generic].into_iter().flatten() {
-                        spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
-                    }
-                    // keepalived writes the FIFO line after starting the scripts.
-                    let line = keepalived_runtime::notify_fifo::instance_line(
-                        &name,
-                        word,
-                        inst.effective_priority(),
-                    );
-                    write_fifos(&mut self.notify_fifos, &line);
-                }
-                self.mail.instance(&name, slot.spec.smtp_alert, to);
-                if let Some(l) = &mut self.lvs_sync {
-                    l.on_state(&name, from, to);
-                }
-                // vrrp_notify.c send_instance_notifies: the RFC notifications
-                // for a new Master
-                if to == State::Master {
-                    let why = inst.counters().new_master_reason;
-                    self.trap_event(|| {
-                        Some(TrapEvent::NewMaster {
-                            instance: self.trap_instance(id)?,
-                            reason: why,
-                        })
-                    });
-                }
-                info!(
-                    instance = %name,
-                    vrid,
-                    iface = %slot.iface,
-                    from = from.as_str(),
-                    to = to.as_str(),
-                    reason = %reason,
-                    "state change"
-                );
+                self.report_state_change(id, from, to, reason);
             }
             Action::PriorityChanged { from, to } => {
                 info!(instance = %name, vrid, from, to, "effective priority changed");
@@ -1087,6 +992,121 @@ impl<H: Host> Router<H> {
             }
             other => debug!(instance = %name, vrid, ?other, "action not handled"),
         }
+    }
+
+    /// Gratuitous ARPs / NAs for every VIP of instance `id`, `rounds` times,
+    /// sent now or queued for their `vrrp_garp_interval` slot.
+    fn announce_vips(&mut self, id: InstanceId, rounds: u32, reason: AnnounceReason) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        let name = inst.name().to_string();
+        let vrid = inst.config().vrid;
+        if !self.host.can_announce() {
+            return;
+        }
+        let (ifindex, ann_mac) = slot.announce_from();
+        let Some(mac) = ann_mac else {
+            warn!(instance = %name, iface = %slot.iface, "no MAC address: no gratuitous ARP/NA");
+            return;
+        };
+        let now = std::time::Duration::from_micros(self.host.now().as_micros());
+        let (mut sent, mut queued) = (0u32, 0u32);
+        // Each address on its own interface, VIPs then excluded VIPs
+        // (keepalived vrrp_send_link_update / vrrp_send_update).
+        let mut each: Vec<Announcement> = Vec::new();
+        for v in slot.spec.vips.iter().chain(&slot.spec.excluded_vips) {
+            let other = v
+                .dev
+                .as_deref()
+                .filter(|d| *d != slot.iface)
+                .and_then(|d| self.extra_garp.link(id, d));
+            each.extend(match other {
+                Some(l) => l
+                    .mac
+                    .map(|m| announcement(&self.host, l.ifindex, m, &l.name, v.prefix.addr)),
+                None => Some(announcement(
+                    &self.host,
+                    ifindex,
+                    mac,
+                    &slot.iface,
+                    v.prefix.addr,
+                )),
+            });
+        }
+        for _ in 0..rounds {
+            for a in each.iter().cloned() {
+                // Sent now, or later from the main loop's timer, spaced
+                // by vrrp_garp_interval / vrrp_gna_interval.
+                match self.pacer.offer(a, now) {
+                    Some(a) => match self.host.announce(&a) {
+                        Ok(()) => sent += 1,
+                        Err(e) => debug!(instance = %name, "announce: {e}"),
+                    },
+                    None => queued += 1,
+                }
+            }
+        }
+        debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, queued, "gratuitous ARP/NA sent");
+    }
+
+    /// What a state change of instance `id` tells the world: notify
+    /// scripts and FIFOs, e-mail, the lvs sync daemon, SNMP, the log.
+    fn report_state_change(&mut self, id: InstanceId, from: State, to: State, reason: Reason) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        let name = inst.name().to_string();
+        let vrid = inst.config().vrid;
+        let n = slot.spec.notify.as_deref();
+        // A reload's removal is reported as keepalived reports it.
+        let removed = super::deleted::removed(&self.node, id);
+        let notice = super::deleted::notice(n, slot.spec.notify_deleted, removed, from, to);
+        if let Some((word, specific)) = notice {
+            let generic = n.and_then(|n| n.generic.clone()).map(|mut a| {
+                a.argv.extend([
+                    "INSTANCE".to_string(),
+                    name.clone(),
+                    word.to_string(),
+                    inst.effective_priority().to_string(),
+                ]);
+                a
+            });
+            for cmd in [specific, generic].into_iter().flatten() {
+                spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
+            }
+            // keepalived writes the FIFO line after starting the scripts.
+            let line = keepalived_runtime::notify_fifo::instance_line(
+                &name,
+                word,
+                inst.effective_priority(),
+            );
+            write_fifos(&mut self.notify_fifos, &line);
+        }
+        self.mail.instance(&name, slot.spec.smtp_alert, to);
+        if let Some(l) = &mut self.lvs_sync {
+            l.on_state(&name, from, to);
+        }
+        // vrrp_notify.c send_instance_notifies: the RFC notifications
+        // for a new Master
+        if to == State::Master {
+            let why = inst.counters().new_master_reason;
+            self.trap_event(|| {
+                Some(TrapEvent::NewMaster {
+                    instance: self.trap_instance(id)?,
+                    reason: why,
+                })
+            });
+        }
+        info!(
+            instance = %name,
+            vrid,
+            iface = %slot.iface,
+            from = from.as_str(),
+            to = to.as_str(),
+            reason = %reason,
+            "state change"
+        );
     }
 
     fn wanted_addresses(&self, id: InstanceId) -> Vec<AddressSpec> {
