@@ -1,0 +1,39 @@
+//! `lvs_sync_daemon`: the IPVS sync daemon following an instance's state.
+
+use tracing::warn;
+use vrrp_core::{Instance, State};
+
+use crate::daemon::host::Host;
+use crate::daemon::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
+
+use super::Router;
+
+impl<H: Host> Router<H> {
+    pub(super) fn set_lvs_sync(&mut self, spec: Option<SyncSpec>) {
+        if self.lvs_sync.as_ref().map(LvsSync::spec) == spec.as_ref() {
+            return;
+        }
+        if let Some(old) = self.lvs_sync.take() {
+            old.end();
+        }
+        let Some(spec) = spec else { return };
+        let current = self
+            .node
+            .instances()
+            .iter()
+            .find(|i| i.name() == spec.instance)
+            .map_or(State::Initialize, Instance::state);
+        if self.lvs_worker.is_none() {
+            match SyncWorker::spawn(ipvs_sys::IpvsClient::new) {
+                Ok(w) => self.lvs_worker = Some(w),
+                Err(e) => {
+                    warn!("lvs_sync_daemon: cannot start the IPVS thread: {e}");
+                    return;
+                }
+            }
+        }
+        if let Some(w) = &self.lvs_worker {
+            self.lvs_sync = Some(LvsSync::begin(spec, w.clone(), current));
+        }
+    }
+}
