@@ -1,7 +1,7 @@
 //! The IO of the running instances: sockets, addresses, VMACs, GARP pacing,
 //! scripts, FIFOs and status around the [`vrrp_core::Node`] that runs VRRP.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -10,16 +10,14 @@ use vrrp_core::node::{InstanceId, Node, Output, RxError, Transmit};
 use vrrp_core::packet::{Family, RxMeta};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
-use vrrp_linux::{AnnouncePacer, Outgoing, Rtnl};
+use vrrp_linux::{Outgoing, Rtnl};
 
 use super::accept_mode::AcceptFirewall;
-use super::extra_garp::ExtraGarp;
 use super::host::{Host, HostView, LinuxHost};
-use super::lvs_sync::{LvsSync, SyncWorker};
 use super::promote::PromoteSecondaries;
 use super::routes::Statics;
 use super::snmp::TrapEvent;
-use crate::spec::mapping::{NotifySpec, ScriptSpec, TrackerSource};
+use crate::spec::mapping::TrackerSource;
 
 mod announce;
 mod bfd_feed;
@@ -38,10 +36,15 @@ mod traps;
 mod vips;
 mod vmacs;
 
+use announce::Announcements;
+use bfd_feed::BfdFeed;
+use lvs::LvsFollow;
+use notify::Notifier;
 use notify::{spawn_notify, write_fifos};
 use slot::Slot;
 pub use trackers::ScriptResult;
-use trackers::ScriptState;
+use trackers::Trackers;
+use traps::TrapFeed;
 
 /// A packet read by a socket task.
 #[derive(Debug)]
@@ -75,58 +78,31 @@ pub struct Router<H: Host = LinuxHost> {
     host: H,
     /// Multicast groups joined: (group, interface).
     joined: HashSet<(IpAddr, u32)>,
-    /// GARPs/NAs waiting for their `vrrp_garp_interval` / `vrrp_gna_interval`
-    /// slot (times are vrrp-core µs as durations).
-    pacer: AnnouncePacer,
     /// The instant of the last timer or packet given to the node: a
     /// packet's arrival time is never taken as earlier.
     last_input: Instant,
-    scripts: std::collections::HashMap<String, ScriptState>,
-    /// The settings of the running `vrrp_script`s, for the status.
-    script_specs: Vec<ScriptSpec>,
-    /// Last value of each `track_file` (keepalived `last_status`).
-    file_values: std::collections::HashMap<String, i32>,
-    /// Whether each `vrrp_track_process` has its quorum (keepalived
-    /// `have_quorum`); missing: not reported yet.
-    process_up: std::collections::HashMap<String, bool>,
-    /// Whether each BFD session is Up (keepalived `bfd_up`; down until its
-    /// first Up).
-    bfd: super::bfd::BfdStates,
-    /// The BFD sessions run for the configuration (their status is part of
-    /// the snapshot).
-    bfd_sessions: Option<super::bfd::BfdSessions>,
-    /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
-    notify_fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>,
-    script_tasks: Vec<tokio::task::JoinHandle<()>>,
-    /// Running notify scripts (awaited, briefly, at shutdown).
-    notify_tasks: Vec<tokio::task::JoinHandle<()>>,
-    /// Sync-group notify scripts by group name.
-    group_notify: BTreeMap<String, NotifySpec>,
-    /// `lvs_sync_daemon` following an instance.
-    lvs_sync: Option<LvsSync>,
-    /// The thread running the IPVS sync-daemon calls (made on first use).
-    lvs_worker: Option<SyncWorker>,
+    /// `vrrp_script`, `track_file` and `vrrp_track_process` states.
+    trackers: Trackers,
+    /// BFD sessions and their states.
+    bfd: BfdFeed,
+    /// GARP/NA pacing and `garp_extra_if`.
+    announce: Announcements,
+    /// Notify scripts and FIFOs, e-mail alerts.
+    notify: Notifier,
+    /// The SNMP notification feed.
+    traps: TrapFeed,
+    /// `lvs_sync_daemon`.
+    lvs: LvsFollow,
     /// The nftables drop rules of Accept_Mode = False.
     accept_fw: AcceptFirewall,
     /// `disable_local_igmp` in force: IPv4 VMACs get no IGMP rules.
     local_igmp_disabled: bool,
-    /// E-mail alerts (`smtp_alert`).
-    mail: super::mail::Mailer,
-    /// Sync groups with `smtp_alert` on.
-    group_smtp_alert: std::collections::BTreeSet<String>,
     /// `dynamic_interfaces`: the configuration to map again ([`dynamic`]).
     dynamic: Option<Arc<keepalived_conf::Config>>,
     /// `promote_secondaries` set on interfaces.
     promote: PromoteSecondaries,
-    /// Other interfaces of the VIPs and `garp_extra_if` rounds.
-    extra_garp: ExtraGarp,
     /// `static_ipaddress`, `static_routes`, `static_rules`.
     statics: Statics,
-    /// Where new Masters and rejected adverts go for the SNMP
-    /// notifications.
-    trap_events: Option<tokio::sync::mpsc::Sender<TrapEvent>>,
-    /// `enable_traps` with a MIB served: events are worth sending.
-    traps_on: bool,
 }
 
 impl<H: Host> Router<H> {
@@ -136,30 +112,18 @@ impl<H: Host> Router<H> {
             node: Node::default(),
             host,
             joined: HashSet::new(),
-            pacer: AnnouncePacer::default(),
             last_input: Instant::ZERO,
-            scripts: std::collections::HashMap::new(),
-            script_specs: Vec::new(),
-            file_values: std::collections::HashMap::new(),
-            process_up: std::collections::HashMap::new(),
-            bfd: super::bfd::BfdStates::default(),
-            bfd_sessions: None,
-            notify_fifos: Vec::new(),
-            script_tasks: Vec::new(),
-            notify_tasks: Vec::new(),
-            group_notify: BTreeMap::new(),
-            lvs_sync: None,
-            lvs_worker: None,
+            trackers: Trackers::default(),
+            bfd: BfdFeed::default(),
+            announce: Announcements::default(),
+            notify: Notifier::default(),
+            traps: TrapFeed::default(),
+            lvs: LvsFollow::default(),
             accept_fw: AcceptFirewall::default(),
             local_igmp_disabled: false,
-            mail: super::mail::Mailer::default(),
-            group_smtp_alert: std::collections::BTreeSet::new(),
             dynamic: None,
             promote: PromoteSecondaries::default(),
-            extra_garp: ExtraGarp::default(),
             statics: Statics::default(),
-            trap_events: None,
-            traps_on: false,
         }
     }
 
@@ -211,15 +175,17 @@ impl<H: Host> Router<H> {
                         .get(n)
                         .is_some_and(|l| l.is_up() && l.is_running()),
                 ),
-                TrackerSource::Script(n) => up_down(k, self.scripts.get(n).is_none_or(|st| st.up)),
+                TrackerSource::Script(n) => {
+                    up_down(k, self.trackers.scripts.get(n).is_none_or(|st| st.up))
+                }
                 TrackerSource::File(n) => {
-                    Event::TrackerValue(k, self.file_values.get(n).copied().unwrap_or(0))
+                    Event::TrackerValue(k, self.trackers.file_values.get(n).copied().unwrap_or(0))
                 }
                 TrackerSource::Process(n) => {
-                    up_down(k, self.process_up.get(n).copied().unwrap_or(true))
+                    up_down(k, self.trackers.process_up.get(n).copied().unwrap_or(true))
                 }
                 // vrrp_track.c `initialise_track_bfd_state`: down until Up
-                TrackerSource::Bfd(n) => up_down(k, self.bfd.is_up(n)),
+                TrackerSource::Bfd(n) => up_down(k, self.bfd.states.is_up(n)),
             })
             .collect();
         // A configuration fault, like a failed tracker, is known before
@@ -246,6 +212,7 @@ impl<H: Host> Router<H> {
     /// The earliest timer of the node or the GARP pacer.
     pub fn next_deadline(&self) -> Option<Instant> {
         let pacer = self
+            .announce
             .pacer
             .next_deadline()
             .map(|d| Instant::from_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)));
@@ -364,9 +331,9 @@ impl<H: Host> Router<H> {
             if *to == State::Master {
                 // from the time of the input that made it Master, as
                 // keepalived's timer starts from the loop's time_now
-                self.extra_garp.became_master(id, self.last_input);
+                self.announce.extra_garp.became_master(id, self.last_input);
             } else if *from == State::Master {
-                self.extra_garp.left_master(id);
+                self.announce.extra_garp.left_master(id);
             }
         }
         if let (Action::StateChanged { from, to, .. }, Some(s)) = (&a, self.node.data_mut(id)) {
@@ -430,12 +397,13 @@ impl<H: Host> Router<H> {
             .collect();
         for g in names {
             write_fifos(
-                &mut self.notify_fifos,
+                &mut self.notify.fifos,
                 &keepalived_runtime::notify_fifo::group_line(&g, State::Stop.as_str()),
             );
         }
         let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
-            .group_notify
+            .notify
+            .groups
             .iter()
             .flat_map(|(g, n)| {
                 crate::daemon::scripting::group_scripts(n, g, State::Stop)
@@ -444,15 +412,15 @@ impl<H: Host> Router<H> {
             })
             .collect();
         for (g, argv) in stops {
-            spawn_notify(&mut self.notify_tasks, "group", g, argv);
+            spawn_notify(&mut self.notify.tasks, "group", g, argv);
         }
-        for h in self.script_tasks.drain(..) {
+        for h in self.trackers.tasks.drain(..) {
             h.abort();
         }
-        if let Some(l) = self.lvs_sync.take() {
+        if let Some(l) = self.lvs.sync.take() {
             l.end();
         }
-        if let Some(w) = &self.lvs_worker {
+        if let Some(w) = &self.lvs.worker {
             // The stop must reach the kernel before we exit (bounded: a hung
             // netlink call does not keep us from exiting).
             if tokio::time::timeout(std::time::Duration::from_secs(5), w.flush())
@@ -463,18 +431,22 @@ impl<H: Host> Router<H> {
             }
         }
         // Let notify_stop (and other running notify scripts) finish, briefly.
-        let pending: Vec<_> = self.notify_tasks.drain(..).collect();
+        let pending: Vec<_> = self.notify.tasks.drain(..).collect();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
             for h in pending {
                 let _ = h.await;
             }
         })
         .await;
-        self.mail.drain(std::time::Duration::from_secs(2)).await;
+        self.notify
+            .mail
+            .drain(std::time::Duration::from_secs(2))
+            .await;
         // The FIFOs close; their scripts get SIGTERM, SIGKILL after a grace
         // period, and are reaped before we exit.
         let closing: Vec<_> = self
-            .notify_fifos
+            .notify
+            .fifos
             .drain(..)
             .map(|f| tokio::spawn(f.close()))
             .collect();

@@ -12,6 +12,18 @@ use crate::daemon::extra_garp::{self, Link, Target};
 use crate::daemon::host::{Host, HostView};
 
 use super::Router;
+use crate::daemon::extra_garp::ExtraGarp;
+use vrrp_linux::AnnouncePacer;
+
+/// GARPs / NAs not sent yet and the `garp_extra_if` rounds.
+#[derive(Default)]
+pub(super) struct Announcements {
+    /// GARPs/NAs waiting for their `vrrp_garp_interval` /
+    /// `vrrp_gna_interval` slot (times are vrrp-core µs as durations).
+    pub(super) pacer: AnnouncePacer,
+    /// Other interfaces of the VIPs and `garp_extra_if` rounds.
+    pub(super) extra_garp: ExtraGarp,
+}
 
 /// A gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on interface
 /// `ifindex` named `iface`; keepalived sets the NA's R flag when that
@@ -61,7 +73,7 @@ impl<H: Host> Router<H> {
                 .dev
                 .as_deref()
                 .filter(|d| *d != slot.iface)
-                .and_then(|d| self.extra_garp.link(id, d));
+                .and_then(|d| self.announce.extra_garp.link(id, d));
             each.extend(match other {
                 Some(l) => l
                     .mac
@@ -79,7 +91,7 @@ impl<H: Host> Router<H> {
             for a in each.iter().cloned() {
                 // Sent now, or later from the main loop's timer, spaced
                 // by vrrp_garp_interval / vrrp_gna_interval.
-                match self.pacer.offer(a, now) {
+                match self.announce.pacer.offer(a, now) {
                     Some(a) => match self.host.announce(&a) {
                         Ok(()) => sent += 1,
                         Err(e) => debug!(instance = %name, "announce: {e}"),
@@ -119,9 +131,9 @@ impl<H: Host> Router<H> {
                 let t = extra_garp::targets(&slot.spec, &slot.iface, |n| links.get(n).cloned());
                 (every, t)
             });
-            self.extra_garp.set(id, links, periodic);
+            self.announce.extra_garp.set(id, links, periodic);
         }
-        self.extra_garp.retain(|id| ids.contains(&id));
+        self.announce.extra_garp.retain(|id| ids.contains(&id));
     }
 
     /// After an advert of a Master: a `garp_extra_if` round when due
@@ -130,7 +142,7 @@ impl<H: Host> Router<H> {
         if t.copy != 0 || t.priority == 0 || !self.host.can_announce() {
             return;
         }
-        let Some(targets) = self.extra_garp.due(t.instance, self.host.now()) else {
+        let Some(targets) = self.announce.extra_garp.due(t.instance, self.host.now()) else {
             return;
         };
         let Some(slot) = self.node.data(t.instance) else {
@@ -151,7 +163,7 @@ impl<H: Host> Router<H> {
         }
         let now = std::time::Duration::from_micros(self.host.now().as_micros());
         for a in out {
-            if let Some(a) = self.pacer.offer(a, now)
+            if let Some(a) = self.announce.pacer.offer(a, now)
                 && let Err(e) = self.host.announce(&a)
             {
                 debug!("garp_extra_if: {e}");
@@ -162,7 +174,7 @@ impl<H: Host> Router<H> {
     /// Sends the queued GARPs/NAs whose interval slot has come.
     pub(super) fn send_due_announcements(&mut self) {
         let now = std::time::Duration::from_micros(self.host.now().as_micros());
-        while let Some(a) = self.pacer.pop_due(now) {
+        while let Some(a) = self.announce.pacer.pop_due(now) {
             if self.host.can_announce()
                 && let Err(e) = self.host.announce(&a)
             {

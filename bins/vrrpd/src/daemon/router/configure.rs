@@ -106,7 +106,8 @@ impl<H: Host> Router<H> {
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
-        self.pacer
+        self.announce
+            .pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let config = Self::node_config(&mapped, host)?;
         crate::daemon::routes::check_static_interfaces(&mapped.statics, &|n| {
@@ -125,9 +126,9 @@ impl<H: Host> Router<H> {
             return Err(e);
         }
         self.remove_leftovers(host).await;
-        self.group_notify = mapped.group_notify.clone();
+        self.notify.groups = mapped.group_notify.clone();
         self.set_mail(&mapped);
-        self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
+        self.traps.on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
         self.join_groups();
         self.want_promote_secondaries();
@@ -151,7 +152,8 @@ impl<H: Host> Router<H> {
     /// removed ones release. A changed VMAC (or, with an IPv6 VMAC, a
     /// changed source address, which the VMAC carries) means a restart.
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
-        self.pacer
+        self.announce
+            .pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
         let mut config = Self::node_config(&mapped, host)?;
         // An instance bound to its interface after start keeps its identity.
@@ -221,9 +223,9 @@ impl<H: Host> Router<H> {
                 masters.push(id);
             }
         }
-        self.group_notify = mapped.group_notify.clone();
+        self.notify.groups = mapped.group_notify.clone();
         self.set_mail(&mapped);
-        self.traps_on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
+        self.traps.on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
         self.accept_fw.configure(
             &mapped.firewall,
@@ -248,7 +250,8 @@ impl<H: Host> Router<H> {
             let Some((name, family)) = gone.get(&id) else {
                 continue;
             };
-            self.mail
+            self.notify
+                .mail
                 .deleted(name, s.spec.smtp_alert, s.spec.notify_deleted);
             if let Some(v) = s.vmac {
                 self.joined.retain(|&(_, idx)| idx != v.ifindex);

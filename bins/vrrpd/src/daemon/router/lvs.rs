@@ -8,12 +8,21 @@ use crate::daemon::lvs_sync::{LvsSync, SyncSpec, SyncWorker};
 
 use super::Router;
 
+/// The IPVS sync daemon following an instance.
+#[derive(Default)]
+pub(super) struct LvsFollow {
+    /// `lvs_sync_daemon` following an instance.
+    pub(super) sync: Option<LvsSync>,
+    /// The thread running the IPVS sync-daemon calls (made on first use).
+    pub(super) worker: Option<SyncWorker>,
+}
+
 impl<H: Host> Router<H> {
     pub(super) fn set_lvs_sync(&mut self, spec: Option<SyncSpec>) {
-        if self.lvs_sync.as_ref().map(LvsSync::spec) == spec.as_ref() {
+        if self.lvs.sync.as_ref().map(LvsSync::spec) == spec.as_ref() {
             return;
         }
-        if let Some(old) = self.lvs_sync.take() {
+        if let Some(old) = self.lvs.sync.take() {
             old.end();
         }
         let Some(spec) = spec else { return };
@@ -23,17 +32,17 @@ impl<H: Host> Router<H> {
             .iter()
             .find(|i| i.name() == spec.instance)
             .map_or(State::Initialize, Instance::state);
-        if self.lvs_worker.is_none() {
+        if self.lvs.worker.is_none() {
             match SyncWorker::spawn(ipvs_sys::IpvsClient::new) {
-                Ok(w) => self.lvs_worker = Some(w),
+                Ok(w) => self.lvs.worker = Some(w),
                 Err(e) => {
                     warn!("lvs_sync_daemon: cannot start the IPVS thread: {e}");
                     return;
                 }
             }
         }
-        if let Some(w) = &self.lvs_worker {
-            self.lvs_sync = Some(LvsSync::begin(spec, w.clone(), current));
+        if let Some(w) = &self.lvs.worker {
+            self.lvs.sync = Some(LvsSync::begin(spec, w.clone(), current));
         }
     }
 }

@@ -10,6 +10,25 @@ use crate::daemon::snmp::TrapEvent;
 use crate::spec::mapping::Mapped;
 
 use super::Router;
+use crate::daemon::mail::Mailer;
+use crate::spec::mapping::NotifySpec;
+use keepalived_runtime::notify_fifo::NotifyFifo;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where state changes are reported.
+#[derive(Default)]
+pub(super) struct Notifier {
+    /// Open notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`).
+    pub(super) fifos: Vec<NotifyFifo>,
+    /// Running notify scripts (awaited, briefly, at shutdown).
+    pub(super) tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Sync-group notify scripts by group name.
+    pub(super) groups: BTreeMap<String, NotifySpec>,
+    /// E-mail alerts (`smtp_alert`).
+    pub(super) mail: Mailer,
+    /// Sync groups with `smtp_alert` on.
+    pub(super) group_smtp_alert: BTreeSet<String>,
+}
 
 /// One line to every notify FIFO (non-blocking; dropped when full).
 pub(super) fn write_fifos(fifos: &mut [keepalived_runtime::notify_fifo::NotifyFifo], line: &str) {
@@ -71,7 +90,7 @@ impl<H: Host> Router<H> {
                 a
             });
             for cmd in [specific, generic].into_iter().flatten() {
-                spawn_notify(&mut self.notify_tasks, "instance", name.clone(), cmd);
+                spawn_notify(&mut self.notify.tasks, "instance", name.clone(), cmd);
             }
             // keepalived writes the FIFO line after starting the scripts.
             let line = keepalived_runtime::notify_fifo::instance_line(
@@ -79,10 +98,10 @@ impl<H: Host> Router<H> {
                 word,
                 inst.effective_priority(),
             );
-            write_fifos(&mut self.notify_fifos, &line);
+            write_fifos(&mut self.notify.fifos, &line);
         }
-        self.mail.instance(&name, slot.spec.smtp_alert, to);
-        if let Some(l) = &mut self.lvs_sync {
+        self.notify.mail.instance(&name, slot.spec.smtp_alert, to);
+        if let Some(l) = &mut self.lvs.sync {
             l.on_state(&name, from, to);
         }
         // vrrp_notify.c send_instance_notifies: the RFC notifications
@@ -119,28 +138,28 @@ impl<H: Host> Router<H> {
             return;
         };
         info!(group = %name, from = from.map_or("INIT", State::as_str), to = to.as_str(), "sync group state change");
-        let scripts = self.group_notify.get(&name).map_or(Vec::new(), |n| {
+        let scripts = self.notify.groups.get(&name).map_or(Vec::new(), |n| {
             crate::daemon::scripting::group_scripts(n, &name, to)
         });
         for cmd in scripts {
-            spawn_notify(&mut self.notify_tasks, "group", name.clone(), cmd);
+            spawn_notify(&mut self.notify.tasks, "group", name.clone(), cmd);
         }
         write_fifos(
-            &mut self.notify_fifos,
+            &mut self.notify.fifos,
             &keepalived_runtime::notify_fifo::group_line(&name, to.as_str()),
         );
-        let mail = self.group_smtp_alert.contains(&name);
-        self.mail.group(&name, mail, to);
+        let mail = self.notify.group_smtp_alert.contains(&name);
+        self.notify.mail.group(&name, mail, to);
     }
 
     /// The e-mail settings of a (re)loaded configuration.
     pub(super) fn set_mail(&mut self, mapped: &Mapped) {
-        self.mail.configure(mapped.mail.as_ref());
-        self.group_smtp_alert = mapped.group_smtp_alert.clone();
+        self.notify.mail.configure(mapped.mail.as_ref());
+        self.notify.group_smtp_alert = mapped.group_smtp_alert.clone();
     }
 
     /// The notify FIFOs state changes are written to.
     pub fn set_notify_fifos(&mut self, fifos: Vec<keepalived_runtime::notify_fifo::NotifyFifo>) {
-        self.notify_fifos = fifos;
+        self.notify.fifos = fifos;
     }
 }

@@ -93,7 +93,7 @@ impl<H: Host> Router<H> {
                         group_notify: crate::daemon::status::notify_map(
                             self.node
                                 .sync_group_of(id)
-                                .and_then(|g| self.group_notify.get(g.name())),
+                                .and_then(|g| self.notify.groups.get(g.name())),
                         ),
                         promote_secondaries: s.spec.promote_secondaries,
                         dont_track_primary: s.spec.dont_track_primary,
@@ -126,9 +126,15 @@ impl<H: Host> Router<H> {
                     (format!("{ifindex}/{f}/{}", reason.as_str()), n)
                 })
                 .collect(),
-            scripts: self.script_specs.iter().map(ScriptSnapshot::from).collect(),
+            scripts: self
+                .trackers
+                .specs
+                .iter()
+                .map(ScriptSnapshot::from)
+                .collect(),
             bfd: self
-                .bfd_sessions
+                .bfd
+                .sessions
                 .as_ref()
                 .map(|b| b.status())
                 .unwrap_or_default(),

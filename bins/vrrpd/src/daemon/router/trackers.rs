@@ -10,6 +10,23 @@ use crate::daemon::host::Host;
 use crate::spec::mapping::{ScriptSpec, TrackerSource};
 
 use super::Router;
+use std::collections::HashMap;
+
+/// What the trackers fed by the daemon know, kept across reloads by name.
+#[derive(Default)]
+pub(super) struct Trackers {
+    /// Each `vrrp_script`'s rise/fall state.
+    pub(super) scripts: HashMap<String, ScriptState>,
+    /// The settings of the running `vrrp_script`s, for the status.
+    pub(super) specs: Vec<ScriptSpec>,
+    /// The runner task of each `vrrp_script`.
+    pub(super) tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Last value of each `track_file` (keepalived `last_status`).
+    pub(super) file_values: HashMap<String, i32>,
+    /// Whether each `vrrp_track_process` has its quorum (keepalived
+    /// `have_quorum`); missing: not reported yet.
+    pub(super) process_up: HashMap<String, bool>,
+}
 
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
@@ -28,22 +45,27 @@ impl<H: Host> Router<H> {
     /// (Re)starts the runners of `scripts`; rise/fall state is kept for
     /// scripts of the same name.
     pub fn spawn_scripts(&mut self, scripts: &[ScriptSpec], tx: &mpsc::Sender<ScriptResult>) {
-        for h in self.script_tasks.drain(..) {
+        for h in self.trackers.tasks.drain(..) {
             h.abort();
         }
         let mut states = std::collections::HashMap::new();
         for sc in scripts {
-            let mut st = self.scripts.get(&sc.name).copied().unwrap_or(ScriptState {
-                up: !sc.init_fail,
-                streak: 0,
-                rise: sc.rise,
-                fall: sc.fall,
-            });
+            let mut st = self
+                .trackers
+                .scripts
+                .get(&sc.name)
+                .copied()
+                .unwrap_or(ScriptState {
+                    up: !sc.init_fail,
+                    streak: 0,
+                    rise: sc.rise,
+                    fall: sc.fall,
+                });
             st.rise = sc.rise;
             st.fall = sc.fall;
             states.insert(sc.name.clone(), st);
             let (sc, tx) = (sc.clone(), tx.clone());
-            self.script_tasks.push(tokio::spawn(async move {
+            self.trackers.tasks.push(tokio::spawn(async move {
                 let mut tick = tokio::time::interval(sc.interval);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
@@ -67,13 +89,13 @@ impl<H: Host> Router<H> {
                 }
             }));
         }
-        self.scripts = states;
-        self.script_specs = scripts.to_vec();
+        self.trackers.scripts = states;
+        self.trackers.specs = scripts.to_vec();
     }
 
     /// One script result: rise/fall, then the trackers that watch it.
     pub async fn on_script_result(&mut self, name: &str, ok: bool) {
-        let Some(st) = self.scripts.get_mut(name) else {
+        let Some(st) = self.trackers.scripts.get_mut(name) else {
             return;
         };
         if ok == st.up {
@@ -109,7 +131,7 @@ impl<H: Host> Router<H> {
     /// initial value): every instance tracking it gets
     /// `Event::TrackerValue` (keepalived `update_track_file_status`).
     pub async fn on_track_file(&mut self, name: &str, value: i32) {
-        if self.file_values.insert(name.to_string(), value) == Some(value) {
+        if self.trackers.file_values.insert(name.to_string(), value) == Some(value) {
             return;
         }
         info!(track_file = name, value, "track_file value changed");
@@ -120,6 +142,7 @@ impl<H: Host> Router<H> {
     /// may have renumbered the trackers).
     pub async fn refresh_track_files(&mut self) {
         let values: Vec<(String, i32)> = self
+            .trackers
             .file_values
             .iter()
             .map(|(n, v)| (n.clone(), *v))
@@ -140,7 +163,7 @@ impl<H: Host> Router<H> {
     /// gets `TrackerUp`/`TrackerDown` (vrrp_track.c
     /// `process_update_track_process_status`).
     pub async fn on_track_process(&mut self, name: &str, up: bool) {
-        if self.process_up.insert(name.to_string(), up) == Some(up) {
+        if self.trackers.process_up.insert(name.to_string(), up) == Some(up) {
             return;
         }
         self.on_tracker(&TrackerSource::Process(name.to_string()), up)
@@ -151,6 +174,7 @@ impl<H: Host> Router<H> {
     /// have renumbered the trackers).
     pub async fn refresh_track_processes(&mut self) {
         let states: Vec<(String, bool)> = self
+            .trackers
             .process_up
             .iter()
             .map(|(n, u)| (n.clone(), *u))

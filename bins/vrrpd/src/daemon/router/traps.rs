@@ -7,12 +7,23 @@ use crate::daemon::host::Host;
 use crate::daemon::snmp::{TrapEvent, TrapInstance};
 
 use super::Router;
+use tokio::sync::mpsc;
+
+/// The SNMP notification feed.
+#[derive(Default)]
+pub(super) struct TrapFeed {
+    /// Where new Masters and rejected adverts go for the SNMP
+    /// notifications.
+    pub(super) events: Option<mpsc::Sender<TrapEvent>>,
+    /// `enable_traps` with a MIB served: events are worth sending.
+    pub(super) on: bool,
+}
 
 impl<H: Host> Router<H> {
     /// Sends new Masters and rejected adverts to `tx` (the SNMP
     /// notifications).
     pub fn set_trap_events(&mut self, tx: tokio::sync::mpsc::Sender<TrapEvent>) {
-        self.trap_events = Some(tx);
+        self.traps.events = Some(tx);
     }
 
     /// The facts of instance `id` a notification carries.
@@ -33,7 +44,7 @@ impl<H: Host> Router<H> {
     /// Hands `event` to the SNMP side when notifications are on (dropped
     /// when it lags).
     pub(super) fn trap_event(&self, event: impl FnOnce() -> Option<TrapEvent>) {
-        if let Some(tx) = self.trap_events.as_ref().filter(|_| self.traps_on)
+        if let Some(tx) = self.traps.events.as_ref().filter(|_| self.traps.on)
             && let Some(ev) = event()
             && tx.try_send(ev).is_err()
         {

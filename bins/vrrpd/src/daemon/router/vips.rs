@@ -129,7 +129,7 @@ impl<H: Host> Router<H> {
         };
         // Queued GARPs/NAs for these VIPs are no longer ours to send.
         let (ifindex, vips) = (slot.announce_from().0, &slot.spec.vips);
-        self.pacer.forget(|a| {
+        self.announce.pacer.forget(|a| {
             let (idx, addr) = match *a {
                 Announcement::Garp { ifindex, vip, .. } => (ifindex, IpAddr::V4(vip)),
                 Announcement::Na { ifindex, vip, .. } => (ifindex, IpAddr::V6(vip)),
