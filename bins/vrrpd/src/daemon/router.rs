@@ -1,5 +1,17 @@
-//! The IO of the running instances: sockets, addresses, VMACs, GARP pacing,
-//! scripts, FIFOs and status around the [`vrrp_core::Node`] that runs VRRP.
+//! The IO of the running instances around the [`vrrp_core::Node`] that runs
+//! VRRP: inputs (timers, packets, tracker and kernel events) go to the node,
+//! and what it asks for (adverts, VIPs, announcements, state changes) is done
+//! on the [`Host`].
+//!
+//! This file holds the [`Router`] and its event loop glue (timers, packets,
+//! the flush of the node's outputs, shutdown). What it drives lives beside it,
+//! one module each: the per-instance [`slot`], the configuration applied
+//! ([`configure`], [`dynamic`]), the VIPs, virtual routes and rules
+//! ([`vips`]), VMACs ([`vmacs`]), multicast groups ([`multicast`]), GARP/NA
+//! pacing ([`announce`]), trackers ([`trackers`]), BFD ([`bfd_feed`]),
+//! notifications ([`notify`]), SNMP notifications ([`traps`]),
+//! `lvs_sync_daemon` ([`lvs`]), kernel events ([`kernel_events`]) and the
+//! status snapshot ([`snapshot`]).
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -17,7 +29,6 @@ use super::host::{Host, HostView, LinuxHost};
 use super::promote::PromoteSecondaries;
 use super::routes::Statics;
 use super::snmp::TrapEvent;
-use crate::spec::mapping::TrackerSource;
 
 mod announce;
 mod bfd_feed;
@@ -40,7 +51,6 @@ use announce::Announcements;
 use bfd_feed::BfdFeed;
 use lvs::LvsFollow;
 use notify::Notifier;
-use notify::{spawn_notify, write_fifos};
 use slot::Slot;
 pub use trackers::ScriptResult;
 use trackers::Trackers;
@@ -156,38 +166,9 @@ impl<H: Host> Router<H> {
             .is_some_and(|l| l.is_up() && l.is_running());
         // Trackers start from what is known now (before Startup, so that a
         // failed one never lets the instance through Master).
-        let up_down = |k: usize, up: bool| {
-            if up {
-                Event::TrackerUp(k)
-            } else {
-                Event::TrackerDown(k)
-            }
-        };
-        let mut events: Vec<Event> = slot
-            .spec
+        let mut events = self
             .trackers
-            .iter()
-            .enumerate()
-            .map(|(k, t)| match t {
-                TrackerSource::Interface(n) => up_down(
-                    k,
-                    host.links
-                        .get(n)
-                        .is_some_and(|l| l.is_up() && l.is_running()),
-                ),
-                TrackerSource::Script(n) => {
-                    up_down(k, self.trackers.scripts.get(n).is_none_or(|st| st.up))
-                }
-                TrackerSource::File(n) => {
-                    Event::TrackerValue(k, self.trackers.file_values.get(n).copied().unwrap_or(0))
-                }
-                TrackerSource::Process(n) => {
-                    up_down(k, self.trackers.process_up.get(n).copied().unwrap_or(true))
-                }
-                // vrrp_track.c `initialise_track_bfd_state`: down until Up
-                TrackerSource::Bfd(n) => up_down(k, self.bfd.states.is_up(n)),
-            })
-            .collect();
+            .initial_events(&slot.spec.trackers, &self.bfd.states, host);
         // A configuration fault, like a failed tracker, is known before
         // Startup: the instance starts in FAULT (vrrp_scheduler.c vrrp_init_state).
         if slot.spec.config_fault || slot.spec.primary_missing {
@@ -395,64 +376,10 @@ impl<H: Host> Router<H> {
             .iter()
             .map(|g| g.name().to_string())
             .collect();
-        for g in names {
-            write_fifos(
-                &mut self.notify.fifos,
-                &keepalived_runtime::notify_fifo::group_line(&g, State::Stop.as_str()),
-            );
-        }
-        let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
-            .notify
-            .groups
-            .iter()
-            .flat_map(|(g, n)| {
-                crate::daemon::scripting::group_scripts(n, g, State::Stop)
-                    .into_iter()
-                    .map(move |a| (g.clone(), a))
-            })
-            .collect();
-        for (g, argv) in stops {
-            spawn_notify(&mut self.notify.tasks, "group", g, argv);
-        }
-        for h in self.trackers.tasks.drain(..) {
-            h.abort();
-        }
-        if let Some(l) = self.lvs.sync.take() {
-            l.end();
-        }
-        if let Some(w) = &self.lvs.worker {
-            // The stop must reach the kernel before we exit (bounded: a hung
-            // netlink call does not keep us from exiting).
-            if tokio::time::timeout(std::time::Duration::from_secs(5), w.flush())
-                .await
-                .is_err()
-            {
-                warn!("lvs_sync_daemon: IPVS calls still pending at exit");
-            }
-        }
-        // Let notify_stop (and other running notify scripts) finish, briefly.
-        let pending: Vec<_> = self.notify.tasks.drain(..).collect();
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
-            for h in pending {
-                let _ = h.await;
-            }
-        })
-        .await;
-        self.notify
-            .mail
-            .drain(std::time::Duration::from_secs(2))
-            .await;
-        // The FIFOs close; their scripts get SIGTERM, SIGKILL after a grace
-        // period, and are reaped before we exit.
-        let closing: Vec<_> = self
-            .notify
-            .fifos
-            .drain(..)
-            .map(|f| tokio::spawn(f.close()))
-            .collect();
-        for h in closing {
-            let _ = h.await;
-        }
+        self.notify.groups_stopped(&names);
+        self.trackers.stop();
+        self.lvs.stop().await;
+        self.notify.drain().await;
     }
 }
 

@@ -17,6 +17,24 @@ pub(super) struct LvsFollow {
     pub(super) worker: Option<SyncWorker>,
 }
 
+impl LvsFollow {
+    /// Daemon exit: the sync daemon stops, and its last IPVS calls reach
+    /// the kernel (bounded: a hung netlink call does not keep us from
+    /// exiting).
+    pub(super) async fn stop(&mut self) {
+        if let Some(l) = self.sync.take() {
+            l.end();
+        }
+        if let Some(w) = &self.worker
+            && tokio::time::timeout(std::time::Duration::from_secs(5), w.flush())
+                .await
+                .is_err()
+        {
+            warn!("lvs_sync_daemon: IPVS calls still pending at exit");
+        }
+    }
+}
+
 impl<H: Host> Router<H> {
     pub(super) fn set_lvs_sync(&mut self, spec: Option<SyncSpec>) {
         if self.lvs.sync.as_ref().map(LvsSync::spec) == spec.as_ref() {

@@ -60,6 +60,54 @@ pub(super) fn spawn_notify(
     }));
 }
 
+impl Notifier {
+    /// Daemon exit: every sync group `names` gets STOP on the FIFOs, then
+    /// every group with notify scripts its `notify_stop` (keepalived
+    /// `notify_shutdown`).
+    pub(super) fn groups_stopped(&mut self, names: &[String]) {
+        for g in names {
+            write_fifos(
+                &mut self.fifos,
+                &keepalived_runtime::notify_fifo::group_line(g, State::Stop.as_str()),
+            );
+        }
+        let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
+            .groups
+            .iter()
+            .flat_map(|(g, n)| {
+                crate::daemon::scripting::group_scripts(n, g, State::Stop)
+                    .into_iter()
+                    .map(move |a| (g.clone(), a))
+            })
+            .collect();
+        for (g, argv) in stops {
+            spawn_notify(&mut self.tasks, "group", g, argv);
+        }
+    }
+
+    /// Daemon exit: running notify scripts (`notify_stop` among them) and
+    /// e-mails get a moment to finish; the FIFOs close, their scripts get
+    /// SIGTERM, SIGKILL after a grace period, and are reaped.
+    pub(super) async fn drain(&mut self) {
+        let pending: Vec<_> = self.tasks.drain(..).collect();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            for h in pending {
+                let _ = h.await;
+            }
+        })
+        .await;
+        self.mail.drain(std::time::Duration::from_secs(2)).await;
+        let closing: Vec<_> = self
+            .fifos
+            .drain(..)
+            .map(|f| tokio::spawn(f.close()))
+            .collect();
+        for h in closing {
+            let _ = h.await;
+        }
+    }
+}
+
 impl<H: Host> Router<H> {
     /// What a state change of instance `id` tells the world: notify
     /// scripts and FIFOs, e-mail, the lvs sync daemon, SNMP, the log.

@@ -9,6 +9,9 @@ use vrrp_core::node::InstanceId;
 use crate::daemon::host::Host;
 use crate::spec::mapping::{ScriptSpec, TrackerSource};
 
+use crate::daemon::bfd::BfdStates;
+use crate::daemon::host::HostView;
+
 use super::Router;
 use std::collections::HashMap;
 
@@ -31,7 +34,7 @@ pub(super) struct Trackers {
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ScriptState {
-    pub(super) up: bool,
+    up: bool,
     /// Consecutive successes / failures against the current state.
     streak: u32,
     rise: u32,
@@ -40,6 +43,53 @@ pub(super) struct ScriptState {
 
 /// A script result from a runner task: (script name, success).
 pub type ScriptResult = (String, bool);
+
+impl Trackers {
+    /// The events that give an instance's `trackers` the states known now
+    /// (interfaces from `host`, BFD sessions from `bfd`), before its Startup.
+    pub(super) fn initial_events(
+        &self,
+        trackers: &[TrackerSource],
+        bfd: &BfdStates,
+        host: &HostView,
+    ) -> Vec<Event> {
+        let up_down = |k: usize, up: bool| {
+            if up {
+                Event::TrackerUp(k)
+            } else {
+                Event::TrackerDown(k)
+            }
+        };
+        let link_up = |n: &str| {
+            host.links
+                .get(n)
+                .is_some_and(|l| l.is_up() && l.is_running())
+        };
+        trackers
+            .iter()
+            .enumerate()
+            .map(|(k, t)| match t {
+                TrackerSource::Interface(n) => up_down(k, link_up(n)),
+                TrackerSource::Script(n) => up_down(k, self.scripts.get(n).is_none_or(|st| st.up)),
+                TrackerSource::File(n) => {
+                    Event::TrackerValue(k, self.file_values.get(n).copied().unwrap_or(0))
+                }
+                TrackerSource::Process(n) => {
+                    up_down(k, self.process_up.get(n).copied().unwrap_or(true))
+                }
+                // vrrp_track.c `initialise_track_bfd_state`: down until Up
+                TrackerSource::Bfd(n) => up_down(k, bfd.is_up(n)),
+            })
+            .collect()
+    }
+
+    /// Stops the `vrrp_script` runners.
+    pub(super) fn stop(&mut self) {
+        for h in self.tasks.drain(..) {
+            h.abort();
+        }
+    }
+}
 
 impl<H: Host> Router<H> {
     /// (Re)starts the runners of `scripts`; rise/fall state is kept for
