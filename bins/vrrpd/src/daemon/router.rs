@@ -156,6 +156,9 @@ impl<H: Host> Router<H> {
         &self.host
     }
 
+    /// Starts instance `id`: its trackers from what is known now, a
+    /// configuration fault, Startup, its interface when down; its VIP
+    /// requests are serialised now for a quick takeover.
     async fn start_instance(&mut self, id: InstanceId, now: Instant, host: &HostView) {
         let Some(slot) = self.node.data(id) else {
             return;
@@ -289,6 +292,7 @@ impl<H: Host> Router<H> {
         }
     }
 
+    /// Sends one advert the node made.
     async fn send(&self, t: &Transmit) {
         if !self.host.has_socket(Family::of(t.src)) {
             return;
@@ -307,6 +311,7 @@ impl<H: Host> Router<H> {
         }
     }
 
+    /// Performs one action of instance `id`.
     async fn apply(&mut self, id: InstanceId, a: Action) {
         if let Action::StateChanged { from, to, .. } = &a {
             if *to == State::Master {

@@ -36,6 +36,7 @@ impl LvsFollow {
 }
 
 impl<H: Host> Router<H> {
+    /// Follows `spec` (none: stops following); unchanged, nothing happens.
     pub(super) fn set_lvs_sync(&mut self, spec: Option<SyncSpec>) {
         if self.lvs.sync.as_ref().map(LvsSync::spec) == spec.as_ref() {
             return;

@@ -202,6 +202,7 @@ impl<H: Host> Router<H> {
         }
     }
 
+    /// Gives every instance tracking `track_file` `name` its value.
     pub(super) async fn send_track_file(&mut self, name: &str, value: i32) {
         let src = TrackerSource::File(name.to_string());
         self.feed_trackers(&src, |k| Event::TrackerValue(k, value))
@@ -234,6 +235,7 @@ impl<H: Host> Router<H> {
         }
     }
 
+    /// Every tracker watching `src` goes up or down.
     pub(super) async fn on_tracker(&mut self, src: &TrackerSource, up: bool) {
         self.feed_trackers(src, |k| {
             if up {

@@ -15,6 +15,8 @@ use super::Router;
 use super::slot::address_spec;
 
 impl<H: Host> Router<H> {
+    /// The addresses instance `id` installs as Master: VIPs and excluded
+    /// VIPs, each on its interface.
     pub(super) fn wanted_addresses(&self, id: InstanceId) -> Vec<AddressSpec> {
         let (Some(slot), Some(family)) = (self.node.data(id), self.family(id)) else {
             return Vec::new();
@@ -82,6 +84,8 @@ impl<H: Host> Router<H> {
         self.accept_fw = fw;
     }
 
+    /// Adds the wanted addresses and removes installed ones no longer
+    /// wanted (a reload changed them); already present counts as added.
     pub(super) async fn install_vips(&mut self, id: InstanceId) {
         let wanted = self.wanted_addresses(id);
         let name = self.name(id);
@@ -122,6 +126,7 @@ impl<H: Host> Router<H> {
         }
     }
 
+    /// Removes the installed addresses and forgets their queued GARPs/NAs.
     pub(super) async fn uninstall_vips(&mut self, id: InstanceId) {
         let name = self.name(id);
         let Some(slot) = self.node.data_mut(id) else {
