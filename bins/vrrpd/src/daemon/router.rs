@@ -22,10 +22,10 @@ use vrrp_core::node::{InstanceId, Node, Output, RxError, Transmit};
 use vrrp_core::packet::{Family, RxMeta};
 use vrrp_core::time::Instant;
 use vrrp_core::{Action, Event, Instance, State};
-use vrrp_linux::{Outgoing, Rtnl};
+use vrrp_linux::Outgoing;
 
 use super::accept_mode::AcceptFirewall;
-use super::host::{Host, HostView, LinuxHost};
+use super::host::{Host, LinuxHost};
 use super::promote::PromoteSecondaries;
 use super::routes::Statics;
 use super::snmp::TrapEvent;
@@ -154,43 +154,6 @@ impl<H: Host> Router<H> {
     #[cfg(test)]
     pub fn host(&self) -> &H {
         &self.host
-    }
-
-    /// Starts instance `id`: its trackers from what is known now, a
-    /// configuration fault, Startup, its interface when down; its VIP
-    /// requests are serialised now for a quick takeover.
-    async fn start_instance(&mut self, id: InstanceId, now: Instant, host: &HostView) {
-        let Some(slot) = self.node.data(id) else {
-            return;
-        };
-        let up = host
-            .links
-            .get(&slot.iface)
-            .is_some_and(|l| l.is_up() && l.is_running());
-        // Trackers start from what is known now (before Startup, so that a
-        // failed one never lets the instance through Master).
-        let mut events = self
-            .trackers
-            .initial_events(&slot.spec.trackers, &self.bfd.states, host);
-        // A configuration fault, like a failed tracker, is known before
-        // Startup: the instance starts in FAULT (vrrp_scheduler.c vrrp_init_state).
-        if slot.spec.config_fault || slot.spec.primary_missing {
-            events.push(Event::FaultOn);
-        }
-        events.push(Event::Startup);
-        if !up && !slot.spec.dont_track_primary {
-            events.push(Event::InterfaceDown);
-        }
-        let prepared = self
-            .wanted_addresses(id)
-            .iter()
-            .map(Rtnl::prepare_add)
-            .collect();
-        if let Some(slot) = self.node.data_mut(id) {
-            slot.prepared = prepared;
-        }
-        self.node.handle_events(now, id, events);
-        self.flush().await;
     }
 
     /// The earliest timer of the node or the GARP pacer.

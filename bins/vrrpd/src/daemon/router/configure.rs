@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use tracing::{info, warn};
-use vrrp_core::State;
 use vrrp_core::node::{Carry, InstanceId, InstanceSpec as NodeInstance, Node, NodeConfig};
 use vrrp_core::packet::{Family, VRRP_TTL};
+use vrrp_core::time::Instant;
+use vrrp_core::{Event, State};
+use vrrp_linux::Rtnl;
 
 use crate::daemon::accept_mode;
 use crate::daemon::error::ApplyError;
@@ -299,5 +301,42 @@ impl<H: Host> Router<H> {
             .map(|s| s.iface.clone())
             .collect();
         self.promote.want_all(ifaces.iter().map(String::as_str));
+    }
+
+    /// Starts instance `id`: its trackers from what is known now, a
+    /// configuration fault, Startup, its interface when down; its VIP
+    /// requests are serialised now for a quick takeover.
+    pub(super) async fn start_instance(&mut self, id: InstanceId, now: Instant, host: &HostView) {
+        let Some(slot) = self.node.data(id) else {
+            return;
+        };
+        let up = host
+            .links
+            .get(&slot.iface)
+            .is_some_and(|l| l.is_up() && l.is_running());
+        // Trackers start from what is known now (before Startup, so that a
+        // failed one never lets the instance through Master).
+        let mut events = self
+            .trackers
+            .initial_events(&slot.spec.trackers, &self.bfd.states, host);
+        // A configuration fault, like a failed tracker, is known before
+        // Startup: the instance starts in FAULT (vrrp_scheduler.c vrrp_init_state).
+        if slot.spec.config_fault || slot.spec.primary_missing {
+            events.push(Event::FaultOn);
+        }
+        events.push(Event::Startup);
+        if !up && !slot.spec.dont_track_primary {
+            events.push(Event::InterfaceDown);
+        }
+        let prepared = self
+            .wanted_addresses(id)
+            .iter()
+            .map(Rtnl::prepare_add)
+            .collect();
+        if let Some(slot) = self.node.data_mut(id) {
+            slot.prepared = prepared;
+        }
+        self.node.handle_events(now, id, events);
+        self.flush().await;
     }
 }

@@ -461,3 +461,42 @@ async fn use_vmac_creates_the_vmac_and_an_instance_lives_on_it() {
         "priority 0, the VIP, then the VMAC: {calls:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reload_changing_a_masters_vips_removes_only_the_dropped_one() {
+    let mut r = started(TWO_VIPS).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 6_000), |_| false).await;
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    r.host().take_calls();
+    let new = TWO_VIPS.replace("10.0.0.101/24", "10.0.0.102/24");
+    let m = mapped(&new, r.host());
+    let view = r.host().view();
+    r.reload(m, &view).await.expect("reload");
+    let calls: Vec<Call> = r.host().take_calls().into_iter().map(|(_, c)| c).collect();
+    let del = |a: &str| Call::DelAddress {
+        ifindex: ETH0,
+        addr: ip(a),
+    };
+    assert!(calls.contains(&del("10.0.0.101")), "{calls:?}");
+    assert!(!calls.contains(&del("10.0.0.100")), "{calls:?}");
+    assert!(
+        calls.contains(&Call::AddAddress {
+            ifindex: ETH0,
+            addr: ip("10.0.0.102")
+        }),
+        "{calls:?}"
+    );
+    // Reconfigured in place: still Master, no release in between.
+    assert!(
+        !calls
+            .iter()
+            .any(|c| matches!(c, Call::Advert { priority: 0, .. })),
+        "{calls:?}"
+    );
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    assert_eq!(
+        r.host().addresses_on(ETH0),
+        [ip("10.0.0.1"), ip("10.0.0.100"), ip("10.0.0.102")]
+    );
+}
