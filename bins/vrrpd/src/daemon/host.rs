@@ -1,14 +1,118 @@
-//! What the host looks like: interfaces and their addresses, read once per
-//! (re)load through rtnetlink, and the primary addresses keepalived would
-//! send from.
+//! What the host looks like and what the router asks of it.
+//!
+//! [`HostView`]: interfaces and their addresses, read once per (re)load
+//! through rtnetlink, and the primary addresses keepalived would send from.
+//! [`Host`]: every effect the router has on the machine (addresses, routes
+//! and rules, the VRRP sockets, gratuitous ARPs / NAs, VMACs) and the clock
+//! it reads, so that the router runs over Linux ([`LinuxHost`]) or, in unit
+//! tests, over an in-memory stand-in that records what it was asked.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
+use std::time::SystemTime;
 
 use vrrp_core::packet::Family;
-use vrrp_linux::{AddressInfo, Interface, MacAddr, NetlinkError, Rtnl};
+use vrrp_core::time::Instant;
+use vrrp_linux::{
+    AddMode, AddressInfo, AddressSpec, Announcement, Interface, MacAddr, NetlinkError, Outgoing,
+    PreparedAdd, RouteSpec, Rtnl, RuleSpec, SocketError,
+};
 
-use crate::spec::mapping::AddressResolver;
+use super::vmac::{Parent, VmacError, VmacLink};
+use crate::spec::mapping::{AddressResolver, VmacSpec};
+
+mod linux;
+#[cfg(test)]
+pub mod stand_in;
+
+pub use linux::LinuxHost;
+
+/// The machine under the router: its clock, links, addresses, routes and
+/// rules, VRRP sockets, announcements and VMACs, as the router uses them.
+///
+/// Address, route and rule requests report rtnetlink's answer; the router
+/// decides what an error means (an address already there is installed, one
+/// already gone is removed).
+pub trait Host {
+    /// Now, on the daemon's monotonic clock.
+    fn now(&self) -> Instant;
+
+    /// The instant a packet the kernel stamped `received` arrived, never
+    /// before `floor` (see [`super::clock::Clock::received_at`]).
+    fn received_at(&self, received: SystemTime, floor: Instant) -> Instant;
+
+    /// The ifindex of interface `name`, now.
+    fn if_index(&self, name: &str) -> Option<u32>;
+
+    /// Whether interface `iface` forwards IPv6 (an unsolicited NA from it
+    /// carries the router flag).
+    fn ipv6_forwarding(&self, iface: &str) -> bool;
+
+    /// Reads the interfaces and addresses as they are now.
+    fn read_view(&self) -> impl Future<Output = Result<HostView, NetlinkError>>;
+
+    /// The netlink port of the router's own requests (kernel events they
+    /// cause carry it).
+    fn netlink_port(&self) -> Option<u32>;
+
+    /// Adds an address.
+    fn add_address(&self, a: &AddressSpec) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Adds an address from a request serialised beforehand.
+    fn add_prepared(&self, p: &PreparedAdd) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Removes an address.
+    fn del_address(&self, a: &AddressSpec) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Adds (or replaces, per `mode`) a route.
+    fn add_route(
+        &self,
+        r: &RouteSpec,
+        mode: AddMode,
+    ) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Removes a route.
+    fn del_route(&self, r: &RouteSpec) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Adds a policy rule.
+    fn add_rule(&self, r: &RuleSpec) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Removes a policy rule.
+    fn del_rule(&self, r: &RuleSpec) -> impl Future<Output = Result<(), NetlinkError>>;
+
+    /// Whether a VRRP socket of `family` is open (adverts of that family
+    /// can be sent, its groups joined).
+    fn has_socket(&self, family: Family) -> bool;
+
+    /// Sends one advert on the socket of its source's family.
+    fn send_advert(&self, out: &Outgoing<'_>) -> impl Future<Output = Result<(), SocketError>>;
+
+    /// Joins the VRRP multicast `group` on interface `ifindex`.
+    fn join_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError>;
+
+    /// Leaves the VRRP multicast `group` on interface `ifindex`.
+    fn leave_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError>;
+
+    /// Whether gratuitous ARPs / unsolicited NAs can be sent.
+    fn can_announce(&self) -> bool;
+
+    /// Sends one gratuitous ARP or unsolicited NA now.
+    fn announce(&self, a: &Announcement) -> Result<(), SocketError>;
+
+    /// Creates and brings up the VMAC `spec` of an instance of `family` on
+    /// `parent`; `source` is the instance's advert source address.
+    fn create_vmac(
+        &mut self,
+        spec: &VmacSpec,
+        parent: Parent<'_>,
+        family: Family,
+        source: IpAddr,
+    ) -> impl Future<Output = Result<VmacLink, VmacError>>;
+
+    /// Removes a VMAC and puts back what its creation changed.
+    fn remove_vmac(&mut self, link: VmacLink) -> impl Future<Output = ()>;
+}
 
 /// A snapshot of the host's interfaces and addresses.
 #[derive(Debug, Clone, Default)]

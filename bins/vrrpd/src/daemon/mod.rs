@@ -55,7 +55,7 @@ use crate::spec::load;
 use clock::Clock;
 use error::{DaemonError, LoadError};
 use ha_daemon_kit::control::RemoveOnDrop as PidFile;
-use host::HostView;
+use host::{HostView, LinuxHost};
 use router::{Inbound, Router};
 
 /// Command-line options of the daemon.
@@ -290,7 +290,7 @@ async fn run(
 
     let clock = Clock::new();
     let rtnl_router = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
-    let mut router = Router::new(rtnl_router, Some(v4), v6, announcer, clock);
+    let mut router = Router::new(LinuxHost::new(rtnl_router, Some(v4), v6, announcer, clock));
     let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
     router.spawn_scripts(&mapped.scripts, &script_tx);
     router.set_notify_fifos(scripting::open_fifos(&mapped));

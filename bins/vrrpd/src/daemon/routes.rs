@@ -8,7 +8,9 @@
 
 use std::net::IpAddr;
 
-use vrrp_linux::{AddMode, AddressSpec, NetlinkError, RouteSpec, Rtnl, Scope};
+use vrrp_linux::{AddMode, AddressSpec, NetlinkError, RouteSpec, Scope};
+
+use super::host::Host;
 
 use super::route_watch::{self, Monitored};
 use tracing::{debug, info, warn};
@@ -156,8 +158,8 @@ fn same_route(a: &RouteConf, b: &RouteConf) -> bool {
 
 /// Adds `s` (keepalived `netlink_route`, IPROUTE_ADD): the kernel's EEXIST
 /// counts as success, as keepalived's `netlink_talk` takes it for RTM_NEWROUTE.
-async fn add_route(rtnl: &Rtnl, s: &RouteSpec, mode: AddMode) -> Result<(), NetlinkError> {
-    match rtnl.add_route(s, mode).await {
+async fn add_route(host: &impl Host, s: &RouteSpec, mode: AddMode) -> Result<(), NetlinkError> {
+    match host.add_route(s, mode).await {
         Err(e) if e.is_already_exists() => Ok(()),
         r => r,
     }
@@ -193,9 +195,9 @@ impl RouteSet {
     /// deleted (left over by an earlier run; keepalived
     /// `vrrp_restore_interfaces_startup` and `start_vrrp` delete with
     /// `force`, not-found ignored). Routes are not: none is set yet.
-    pub async fn remove_leftover_rules(&self, rtnl: &Rtnl) {
+    pub async fn remove_leftover_rules(&self, host: &impl Host) {
         for r in &self.rules {
-            if rtnl.del_rule(&r.conf.spec).await.is_ok() {
+            if host.del_rule(&r.conf.spec).await.is_ok() {
                 info!(rule = %r.conf.text, "removed leftover rule");
             }
         }
@@ -206,7 +208,7 @@ impl RouteSet {
     /// Master does (a route the kernel dropped with a VIP comes back).
     pub async fn install(
         &mut self,
-        rtnl: &Rtnl,
+        host: &impl Host,
         who: &str,
         force_routes: bool,
         ifindex_of: IfIndexOf<'_>,
@@ -216,7 +218,7 @@ impl RouteSet {
                 continue;
             }
             let res = match resolve(&r.conf, ifindex_of) {
-                Ok(s) => add_route(rtnl, &s, r.conf.mode)
+                Ok(s) => add_route(host, &s, r.conf.mode)
                     .await
                     .map_err(RouteAddError::Kernel),
                 Err(e) => Err(e),
@@ -232,7 +234,7 @@ impl RouteSet {
                 continue;
             }
             // netlink_rulelist: an add that fails (EEXIST included) clears `set`
-            match rtnl.add_rule(&r.conf.spec).await {
+            match host.add_rule(&r.conf.spec).await {
                 Ok(()) => r.set = true,
                 Err(e) => {
                     r.set = false;
@@ -245,10 +247,10 @@ impl RouteSet {
 
     /// Rules then routes, those this run set (keepalived
     /// `vrrp_restore_interface`, before the VIPs).
-    pub async fn remove(&mut self, rtnl: &Rtnl, who: &str, ifindex_of: IfIndexOf<'_>) {
+    pub async fn remove(&mut self, host: &impl Host, who: &str, ifindex_of: IfIndexOf<'_>) {
         for r in self.rules.iter_mut().filter(|r| r.set) {
             r.set = false;
-            if let Err(e) = rtnl.del_rule(&r.conf.spec).await {
+            if let Err(e) = host.del_rule(&r.conf.spec).await {
                 warn!(%who, rule = %r.conf.text, "cannot remove rule: {e}");
             }
         }
@@ -256,7 +258,7 @@ impl RouteSet {
             r.set = false;
             match resolve(&r.conf, ifindex_of) {
                 Ok(s) => {
-                    if let Err(e) = rtnl.del_route(&s).await
+                    if let Err(e) = host.del_route(&s).await
                         && !e.is_not_found()
                     {
                         warn!(%who, route = %r.conf.text, "cannot remove route: {e}");
@@ -318,7 +320,7 @@ impl RouteSet {
         mut self,
         routes: &[RouteConf],
         rules: &[RuleConf],
-        rtnl: &Rtnl,
+        host: &impl Host,
         who: &str,
         ifindex_of: IfIndexOf<'_>,
     ) -> RouteSet {
@@ -328,14 +330,14 @@ impl RouteSet {
                 routes: Vec::new(),
                 rules: std::mem::take(&mut self.rules),
             };
-            old.remove(rtnl, who, ifindex_of).await;
+            old.remove(host, who, ifindex_of).await;
         }
         for old in &self.rules {
             match next.rules.iter_mut().find(|n| n.conf.spec == old.conf.spec) {
                 Some(n) => n.set = old.set,
                 None if old.set => {
                     info!(%who, rule = %old.conf.text, "rule removed by reload");
-                    if let Err(e) = rtnl.del_rule(&old.conf.spec).await {
+                    if let Err(e) = host.del_rule(&old.conf.spec).await {
                         warn!(%who, rule = %old.conf.text, "cannot remove rule: {e}");
                     }
                 }
@@ -347,7 +349,7 @@ impl RouteSet {
                 routes: std::mem::take(&mut self.routes),
                 rules: Vec::new(),
             };
-            old.remove(rtnl, who, ifindex_of).await;
+            old.remove(host, who, ifindex_of).await;
         }
         for old in self.routes.iter().filter(|r| r.set) {
             let Some(n) = next
@@ -360,12 +362,12 @@ impl RouteSet {
                     routes: vec![old.clone()],
                     rules: Vec::new(),
                 };
-                gone.remove(rtnl, who, ifindex_of).await;
+                gone.remove(host, who, ifindex_of).await;
                 continue;
             };
             n.set = true;
             let replaced = match resolve(&n.conf, ifindex_of) {
-                Ok(s) => rtnl.add_route(&s, AddMode::Replace).await.is_ok(),
+                Ok(s) => host.add_route(&s, AddMode::Replace).await.is_ok(),
                 Err(_) => false,
             };
             if !replaced {
@@ -373,7 +375,7 @@ impl RouteSet {
                     routes: vec![old.clone()],
                     rules: Vec::new(),
                 };
-                gone.remove(rtnl, who, ifindex_of).await;
+                gone.remove(host, who, ifindex_of).await;
                 n.set = false;
             }
         }
@@ -403,18 +405,18 @@ impl Statics {
     /// Start: leftover static rules of an earlier run go (keepalived
     /// `start_vrrp`: `netlink_rulelist(..., IPRULE_DEL, true)`, not-found
     /// ignored), then addresses, routes and rules are added.
-    pub async fn start(&mut self, spec: &StaticSpec, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+    pub async fn start(&mut self, spec: &StaticSpec, host: &impl Host, ifindex_of: IfIndexOf<'_>) {
         RouteSet::new(&[], &spec.rules)
-            .remove_leftover_rules(rtnl)
+            .remove_leftover_rules(host)
             .await;
         self.addresses = spec.addresses.iter().map(|v| (v.clone(), None)).collect();
         self.set = RouteSet::new(&spec.routes, &spec.rules);
-        self.add(rtnl, ifindex_of).await;
+        self.add(host, ifindex_of).await;
     }
 
     /// Adds whatever is not set yet: addresses, routes, rules (keepalived
     /// `start_vrrp`, "Set static entries").
-    async fn add(&mut self, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+    async fn add(&mut self, host: &impl Host, ifindex_of: IfIndexOf<'_>) {
         for (StaticAddress { dev, addr: v }, set) in
             self.addresses.iter_mut().filter(|(_, s)| s.is_none())
         {
@@ -423,14 +425,14 @@ impl Statics {
                 continue;
             };
             let a = static_address(v, ifindex);
-            match rtnl.add_address(&a).await {
+            match host.add_address(&a).await {
                 // EEXIST is success for RTM_NEWADDR in keepalived's netlink_talk
                 Ok(()) => *set = Some(a),
                 Err(e) if e.is_already_exists() => *set = Some(a),
                 Err(e) => warn!(address = %v.prefix, "cannot add static address: {e}"),
             }
         }
-        self.set.install(rtnl, "static", false, ifindex_of).await;
+        self.set.install(host, "static", false, ifindex_of).await;
     }
 
     /// A deleted route no instance claimed: when it is a static route, it is
@@ -441,7 +443,7 @@ impl Statics {
         &mut self,
         e: &vrrp_linux::RouteEntry,
         monitored: Monitored,
-        rtnl: &Rtnl,
+        host: &impl Host,
         ifindex_of: IfIndexOf<'_>,
     ) {
         if !monitored.routes(e.ipv6) {
@@ -461,7 +463,7 @@ impl Statics {
         }
         info!(route = %r.conf.text, "restoring deleted static route");
         let res = match resolve(&r.conf, ifindex_of) {
-            Ok(s) => add_route(rtnl, &s, r.conf.mode)
+            Ok(s) => add_route(host, &s, r.conf.mode)
                 .await
                 .map_err(RouteAddError::Kernel),
             Err(e) => Err(e),
@@ -479,7 +481,7 @@ impl Statics {
         &mut self,
         e: &vrrp_linux::RuleEntry,
         monitored: Monitored,
-        rtnl: &Rtnl,
+        host: &impl Host,
     ) {
         if !monitored.rules(e.ipv6) {
             return;
@@ -493,7 +495,7 @@ impl Statics {
             return;
         };
         info!(rule = %r.conf.text, "restoring deleted static rule");
-        match rtnl.add_rule(&r.conf.spec).await {
+        match host.add_rule(&r.conf.spec).await {
             Ok(()) => r.set = true,
             Err(err) => {
                 r.set = false;
@@ -509,7 +511,7 @@ impl Statics {
         &mut self,
         ifindex: u32,
         addr: IpAddr,
-        rtnl: &Rtnl,
+        host: &impl Host,
         ifindex_of: IfIndexOf<'_>,
     ) {
         let Some((StaticAddress { addr: v, .. }, set)) =
@@ -524,7 +526,7 @@ impl Statics {
         };
         info!(address = %v.prefix, "restoring deleted static address");
         let a = static_address(v, ifindex);
-        match rtnl.add_address(&a).await {
+        match host.add_address(&a).await {
             Ok(()) => *set = Some(a),
             Err(e) if e.is_already_exists() => *set = Some(a),
             Err(e) => {
@@ -536,11 +538,11 @@ impl Statics {
 
     /// Exit: rules, routes, then addresses this run set (keepalived
     /// `vrrp_terminate_phase2`).
-    pub async fn stop(&mut self, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
-        self.set.remove(rtnl, "static", ifindex_of).await;
+    pub async fn stop(&mut self, host: &impl Host, ifindex_of: IfIndexOf<'_>) {
+        self.set.remove(host, "static", ifindex_of).await;
         for (v, set) in &mut self.addresses {
             if let Some(a) = set.take()
-                && let Err(e) = rtnl.del_address(&a).await
+                && let Err(e) = host.del_address(&a).await
                 && !e.is_not_found()
             {
                 warn!(address = %v.addr.prefix, "cannot remove static address: {e}");
@@ -551,10 +553,10 @@ impl Statics {
     /// Reload: rules and routes as [`RouteSet::reload`], addresses no longer
     /// configured removed (keepalived `clear_diff_static_*`), then everything
     /// not set added.
-    pub async fn reload(&mut self, spec: &StaticSpec, rtnl: &Rtnl, ifindex_of: IfIndexOf<'_>) {
+    pub async fn reload(&mut self, spec: &StaticSpec, host: &impl Host, ifindex_of: IfIndexOf<'_>) {
         let old = std::mem::take(&mut self.set);
         self.set = old
-            .reload(&spec.routes, &spec.rules, rtnl, "static", ifindex_of)
+            .reload(&spec.routes, &spec.rules, host, "static", ifindex_of)
             .await;
         let mut next: Vec<(StaticAddress, Option<AddressSpec>)> =
             spec.addresses.iter().map(|v| (v.clone(), None)).collect();
@@ -563,7 +565,7 @@ impl Statics {
                 Some(n) => n.1 = set,
                 None => {
                     if let Some(a) = set
-                        && let Err(e) = rtnl.del_address(&a).await
+                        && let Err(e) = host.del_address(&a).await
                         && !e.is_not_found()
                     {
                         warn!(address = %v.addr.prefix, "cannot remove static address: {e}");
@@ -572,7 +574,7 @@ impl Statics {
             }
         }
         self.addresses = next;
-        self.add(rtnl, ifindex_of).await;
+        self.add(host, ifindex_of).await;
     }
 }
 

@@ -48,6 +48,19 @@ pub struct VmacLink {
     saved: VmacHold,
 }
 
+impl VmacLink {
+    /// A VMAC that holds no sysctls (the in-memory host of the tests).
+    #[cfg(test)]
+    pub fn stand_in(name: String, ifindex: u32, mac: MacAddr) -> VmacLink {
+        VmacLink {
+            name,
+            ifindex,
+            mac,
+            saved: VmacHold::default(),
+        }
+    }
+}
+
 /// Why a VMAC could not be set up.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

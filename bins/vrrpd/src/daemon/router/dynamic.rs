@@ -23,11 +23,11 @@ use vrrp_core::node::{Carry, NodeConfig};
 
 use super::{Router, Slot};
 use crate::daemon::error::ApplyError;
-use crate::daemon::host::HostView;
+use crate::daemon::host::{Host, HostView};
 use crate::daemon::scripting;
 use crate::spec::mapping::{Mapped, map_config};
 
-impl Router {
+impl<H: Host> Router<H> {
     /// Takes the `dynamic_interfaces` settings of a (re)loaded configuration.
     pub(super) fn set_dynamic(&mut self, mapped: &Mapped) {
         self.dynamic = mapped.dynamic.clone();
@@ -74,7 +74,7 @@ impl Router {
         if !self.awaiting(link) {
             return;
         }
-        let host = match HostView::read(&self.rtnl).await {
+        let host = match self.host.read_view().await {
             Ok(h) => h,
             Err(e) => {
                 warn!("dynamic_interfaces: reading interfaces: {e}");
@@ -116,7 +116,7 @@ impl Router {
     async fn rebind(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
         let mut config = Self::node_config(&mapped, host)?;
         self.keep_node_keys(&mut config, false);
-        let now = self.clock.now();
+        let now = self.host.now();
         let r = self.node.reconfigure(now, config, |(_, old), (_, new)| {
             if old.spec == new.spec && old.ifindex == new.ifindex {
                 Carry::Keep

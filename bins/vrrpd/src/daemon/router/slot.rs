@@ -1,0 +1,171 @@
+//! What the router keeps per instance beside the node's own state.
+
+use std::net::IpAddr;
+
+use vrrp_core::State;
+use vrrp_core::packet::{DropReason, Family};
+use vrrp_linux::{AddressSpec, MacAddr, Scope};
+
+use crate::daemon::accept_mode;
+use crate::daemon::routes::RouteSet;
+use crate::daemon::vmac::VmacLink;
+use crate::spec::mapping::{InstanceSpec, VipSpec};
+
+/// IO facts about one instance (the node's data per instance).
+#[derive(Debug)]
+pub(super) struct Slot {
+    /// The mapped instance without its configuration: the node owns that
+    /// (`Node::instance(id).config()`), a copy here would cost every
+    /// instance its name, VIPs, peers and trackers twice.
+    pub(super) spec: InstanceSpec<()>,
+    pub(super) iface: String,
+    pub(super) ifindex: u32,
+    pub(super) mac: Option<MacAddr>,
+    /// Addresses we added and must remove.
+    pub(super) installed: Vec<AddressSpec>,
+    /// RTM_NEWADDR requests for the VIPs, serialised when the instance
+    /// started, so that a takeover sends them right after its advert.
+    pub(super) prepared: Vec<vrrp_linux::PreparedAdd>,
+    /// The `use_vmac` macvlan, while it exists (boxed: most instances have
+    /// none, and it would cost each 88 bytes inline).
+    pub(super) vmac: Option<Box<VmacLink>>,
+    /// State changes (from, to, count) for the metrics, in first-seen
+    /// order; formatted as "FROM->TO" only when the status is read. A few
+    /// entries per instance, where a map of strings cost ~400 bytes each.
+    pub(super) transitions: Vec<(State, State, u64)>,
+    /// `virtual_routes` / `virtual_rules` and which of them are set.
+    pub(super) routes: RouteSet,
+    /// The last advert rejected for a TTL, version or checksum error
+    /// (keepalived `proto_err_reason`, vrrp.c `vrrp_check_packet`).
+    pub(super) last_protocol_error: Option<DropReason>,
+}
+
+impl Slot {
+    /// Where a VIP goes: its `dev` when that names another interface (looked
+    /// up with `ifindex_of`), else the VMAC when there is one and the VIP is of
+    /// the instance's family `family` (keepalived.conf(5) use_vmac), else the
+    /// interface. An ipvlan (`use_ipvlan`) never carries the VIPs: keepalived
+    /// 2.2.7 puts them on the instance's interface (docs/keepalived.md §3.25).
+    pub(super) fn vip_ifindex(
+        &self,
+        v: &VipSpec,
+        family: Family,
+        ifindex_of: impl Fn(&str) -> Option<u32>,
+    ) -> u32 {
+        if let Some(d) = v.dev.as_deref().filter(|d| *d != self.iface) {
+            return ifindex_of(d).unwrap_or(self.ifindex);
+        }
+        let same_family = matches!(
+            (v.prefix.addr, family),
+            (IpAddr::V4(_), Family::V4) | (IpAddr::V6(_), Family::V6)
+        );
+        match self.macvlan() {
+            Some(m) if same_family => m.ifindex,
+            _ => self.ifindex,
+        }
+    }
+
+    /// The VMAC when it is a macvlan (`use_vmac`), not an ipvlan.
+    pub(super) fn macvlan(&self) -> Option<&VmacLink> {
+        self.vmac
+            .as_deref()
+            .filter(|_| self.spec.vmac.as_ref().is_some_and(|s| s.ipvlan.is_none()))
+    }
+
+    /// Where a VIP lives, for its drop set entry (accept mode).
+    pub(super) fn vip_link(
+        &self,
+        v: &VipSpec,
+        family: Family,
+        ifindex_of: impl Fn(&str) -> Option<u32>,
+    ) -> accept_mode::VipLink {
+        let ifindex = self.vip_ifindex(v, family, ifindex_of);
+        let own = match &self.vmac {
+            Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
+            None => (ifindex == self.ifindex).then(|| self.iface.clone()),
+        };
+        accept_mode::VipLink { ifindex, own }
+    }
+
+    /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
+    /// families (docs/keepalived.md §3.13). An IPv6 advert from the VMAC keeps
+    /// its source address (the parent's link-local): the VMAC carries that
+    /// address too ([`crate::daemon::vmac::ipv6_vmac_address`]), as keepalived 2.2.7's does.
+    pub(super) fn xmit_ifindex(&self) -> u32 {
+        match (&self.vmac, &self.spec.vmac) {
+            (Some(v), Some(s)) if !s.xmit_base => v.ifindex,
+            _ => self.ifindex,
+        }
+    }
+
+    /// Where adverts are received: the VMAC unless `vmac_xmit_base`
+    /// (keepalived.conf(5)). It must be: a peer's advert from its own VMAC
+    /// carries our VMAC's source MAC, and the macvlan driver hands such a
+    /// frame to our VMAC only, never to the parent.
+    pub(super) fn rx_ifindex(&self) -> u32 {
+        match (&self.vmac, &self.spec.vmac) {
+            (Some(v), Some(s)) if !s.xmit_base => v.ifindex,
+            _ => self.ifindex,
+        }
+    }
+
+    /// Interface and source MAC of gratuitous ARPs / NAs: those of the
+    /// interface carrying the VIPs.
+    pub(super) fn announce_from(&self) -> (u32, Option<MacAddr>) {
+        match self.macvlan() {
+            Some(v) => (v.ifindex, Some(v.mac)),
+            None => (self.ifindex, self.mac),
+        }
+    }
+}
+
+pub(super) fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
+    let mut a = AddressSpec::vip(ifindex, v.prefix.addr, v.prefix.len);
+    a.label = v.label.clone();
+    a.scope = Scope::from_u8(v.scope);
+    a.broadcast = v.broadcast;
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalived_conf::values::IpPrefix;
+
+    #[test]
+    fn vip_spec_becomes_an_rtnetlink_address() {
+        let v = VipSpec {
+            prefix: IpPrefix {
+                addr: "10.1.2.3".parse().unwrap(),
+                len: 24,
+            },
+            dev: None,
+            label: Some("eth0:vip".into()),
+            scope: 253,
+            broadcast: Some("10.1.2.255".parse().unwrap()),
+            no_track: false,
+        };
+        let a = address_spec(&v, 7);
+        assert_eq!(a.ifindex, 7);
+        assert_eq!(a.prefix_len, 24);
+        assert_eq!(a.scope, Scope::Link);
+        assert_eq!(a.label.as_deref(), Some("eth0:vip"));
+        assert_eq!(a.broadcast, Some("10.1.2.255".parse().unwrap()));
+        assert!(!a.no_dad);
+        let v6 = VipSpec {
+            prefix: IpPrefix {
+                addr: "fd00::1".parse().unwrap(),
+                len: 64,
+            },
+            dev: None,
+            label: None,
+            scope: 0,
+            broadcast: None,
+            no_track: false,
+        };
+        assert!(
+            address_spec(&v6, 1).no_dad,
+            "IPv6 VIPs skip DAD as keepalived's do"
+        );
+    }
+}

@@ -1,0 +1,502 @@
+//! The router over the in-memory host: VIP install, VMAC, GARP pacing and
+//! reload, driven by its own configuration mapping and timers on a virtual
+//! clock, so that every time below is exact (no machine, no root, no
+//! waiting).
+
+use std::net::IpAddr;
+
+use keepalived_conf::{LoadOptions, parse_str};
+use keepalived_nft::ruleset::Request;
+use keepalived_nft::{NftError, Transport};
+use vrrp_core::packet::{Advertisement, Auth, ChecksumMode, Version};
+use vrrp_core::time::Instant;
+
+use super::Router;
+use crate::daemon::accept_mode::AcceptFirewall;
+use crate::daemon::host::Host;
+use crate::daemon::host::stand_in::{Call, StandInHost};
+use crate::daemon::router::Inbound;
+use crate::spec::mapping::{Mapped, map_config};
+
+const ETH0: u32 = 2;
+const GROUP: &str = "224.0.0.18";
+
+/// An nftables transport that accepts every batch: the VMAC and accept
+/// mode rules are computed, nothing reaches the kernel.
+struct NoKernel;
+
+impl Transport for NoKernel {
+    fn send_batch(&mut self, _requests: &[Request]) -> Result<(), NftError> {
+        Ok(())
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test address")
+}
+
+fn host() -> StandInHost {
+    StandInHost::default()
+        .with_link("lo", 1, "00:00:00:00:00:00".parse().expect("mac"))
+        .with_link("eth0", ETH0, "02:00:00:00:00:01".parse().expect("mac"))
+        .with_address(ETH0, "10.0.0.1", 24)
+}
+
+fn mapped(conf: &str, host: &StandInHost) -> Mapped {
+    let p = parse_str("t.conf", conf, &LoadOptions::default());
+    let (m, diags) = map_config(&p.config, &host.view());
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    m
+}
+
+async fn started(conf: &str) -> Router<StandInHost> {
+    let mut r = Router::new(host());
+    r.accept_fw = AcceptFirewall::new(Box::new(|| {
+        Ok(Box::new(NoKernel) as Box<dyn Transport + Send>)
+    }));
+    let m = mapped(conf, r.host());
+    let view = r.host().view();
+    r.install(m, &view).await.expect("install");
+    r
+}
+
+/// Runs the router's timers in order up to `until` (at most 10,000 of
+/// them), stopping early once a recorded call satisfies `stop`.
+async fn run(r: &mut Router<StandInHost>, until: Instant, stop: impl Fn(&Call) -> bool) {
+    for _ in 0..10_000 {
+        if r.host().calls().iter().any(|(_, c)| stop(c)) {
+            return;
+        }
+        match r.next_deadline() {
+            Some(t) if t <= until => {
+                r.host().set_now(t.max(r.host().now()));
+                r.on_timers().await;
+            }
+            _ => break,
+        }
+    }
+    if r.host().now() < until && !r.host().calls().iter().any(|(_, c)| stop(c)) {
+        r.host().set_now(until);
+    }
+}
+
+fn later(t: Instant, ms: u64) -> Instant {
+    Instant::from_micros(t.as_micros() + ms * 1_000)
+}
+
+fn announcements(calls: &[(Instant, Call)]) -> Vec<(Instant, u32, IpAddr)> {
+    calls
+        .iter()
+        .filter_map(|(t, c)| match c {
+            Call::Announce { ifindex, addr } => Some((*t, *ifindex, *addr)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn adverts(calls: &[(Instant, Call)], vrid: u8) -> Vec<(Instant, u32, u8)> {
+    calls
+        .iter()
+        .filter_map(|(t, c)| match c {
+            Call::Advert {
+                ifindex,
+                vrid: v,
+                priority,
+                ..
+            } if *v == vrid => Some((*t, *ifindex, *priority)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_master_advert(vrid: u8) -> impl Fn(&Call) -> bool {
+    move |c| matches!(c, Call::Advert { vrid: v, priority, .. } if *v == vrid && *priority > 0)
+}
+
+fn state(r: &Router<StandInHost>, name: &str) -> &'static str {
+    r.snapshot()
+        .instances
+        .iter()
+        .find(|i| i.name == name)
+        .map_or("GONE", |i| i.state)
+}
+
+const TWO_VIPS: &str = "
+global_defs {
+    vrrp_garp_interval 0.5
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.100/24
+        10.0.0.101/24
+    }
+}
+";
+
+#[tokio::test]
+async fn a_new_master_adds_its_vips_after_its_advert_then_paces_its_garps() {
+    let mut r = started(TWO_VIPS).await;
+    let start = r.host().now();
+    // RFC 3768 §6.4.2: Master_Down_Interval = 3 s + (256 - 100) / 256 s.
+    run(&mut r, later(start, 6_000), |_| false).await;
+    let calls = r.host().calls();
+    assert!(
+        calls.contains(&(
+            start,
+            Call::Join {
+                group: ip(GROUP),
+                ifindex: ETH0
+            }
+        )),
+        "{calls:?}"
+    );
+    let first = calls
+        .iter()
+        .position(|(_, c)| is_master_advert(51)(c))
+        .expect("an advert as Master");
+    let became = calls[first].0;
+    assert_eq!(became.as_micros() - start.as_micros(), 3_609_375);
+    let added: Vec<_> = calls
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (t, c))| match c {
+            Call::AddAddress { ifindex, addr } => Some((k, *t, *ifindex, *addr)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        added
+            .iter()
+            .map(|&(_, t, i, a)| (t, i, a))
+            .collect::<Vec<_>>(),
+        [
+            (became, ETH0, ip("10.0.0.100")),
+            (became, ETH0, ip("10.0.0.101"))
+        ]
+    );
+    assert!(
+        added.iter().all(|&(k, ..)| k > first),
+        "the advert goes before the VIPs (keepalived vrrp_state_master_tx)"
+    );
+    // garp_master_repeat 5 over two VIPs with vrrp_garp_interval 0.5 s: one
+    // GARP now, each address pending once after it, 0.5 s apart (as
+    // keepalived 2.2.7 puts them on the wire); the garp_master_delay
+    // burst is 5 s later, after this run.
+    assert_eq!(
+        announcements(&calls),
+        [
+            (became, ETH0, ip("10.0.0.100")),
+            (later(became, 500), ETH0, ip("10.0.0.101")),
+            (later(became, 1_000), ETH0, ip("10.0.0.100")),
+        ]
+    );
+    assert_eq!(
+        r.host().addresses_on(ETH0),
+        [ip("10.0.0.1"), ip("10.0.0.100"), ip("10.0.0.101")]
+    );
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+}
+
+/// A VRRPv2 advert of VRID 51 from `src` with `priority`, carrying the VIPs.
+fn advert(priority: u8, vips: &[&str]) -> Vec<u8> {
+    let adv = Advertisement {
+        version: Version::V2,
+        vrid: 51,
+        priority,
+        max_advert_int_cs: 100,
+        auth: Auth::None,
+        addresses: vips.iter().map(|v| ip(v)).collect(),
+    };
+    let mut buf = vec![0; adv.buffer_len()];
+    adv.emit(&mut buf, ip("10.0.0.2"), ip(GROUP), ChecksumMode::Rfc)
+        .expect("emit");
+    buf
+}
+
+#[tokio::test]
+async fn a_master_hearing_a_higher_priority_removes_its_vips_and_drops_pending_garps() {
+    let mut r = started(TWO_VIPS).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 6_000), is_master_advert(51)).await;
+    let became = r.host().now();
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    // Before the paced GARPs of 10.0.0.101 (+0.5 s) and 10.0.0.100 (+1 s).
+    r.host().set_now(later(became, 200));
+    r.host().take_calls();
+    r.on_packet(Inbound {
+        family: vrrp_core::packet::Family::V4,
+        ifindex: ETH0,
+        src: ip("10.0.0.2"),
+        dst: ip(GROUP),
+        ttl: 255,
+        payload: advert(200, &["10.0.0.100", "10.0.0.101"]),
+        received: None,
+    })
+    .await;
+    assert_eq!(state(&r, "VI_1"), "BACKUP");
+    let at = later(became, 200);
+    assert_eq!(
+        r.host().take_calls(),
+        [
+            (
+                at,
+                Call::DelAddress {
+                    ifindex: ETH0,
+                    addr: ip("10.0.0.100")
+                }
+            ),
+            (
+                at,
+                Call::DelAddress {
+                    ifindex: ETH0,
+                    addr: ip("10.0.0.101")
+                }
+            ),
+        ]
+    );
+    assert_eq!(r.host().addresses_on(ETH0), [ip("10.0.0.1")]);
+    // A Backup neither advertises nor announces the addresses it gave up.
+    run(&mut r, later(became, 2_500), |_| false).await;
+    let calls = r.host().calls();
+    assert!(announcements(&calls).is_empty(), "{calls:?}");
+    assert!(adverts(&calls, 51).is_empty(), "{calls:?}");
+}
+
+const TWO_INSTANCES: &str = "
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.100/24
+        10.0.0.101/24
+    }
+}
+vrrp_instance VI_2 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 52
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.200/24
+    }
+}
+";
+
+#[tokio::test]
+async fn a_reload_leaves_an_unchanged_master_alone_and_releases_a_removed_one() {
+    let mut r = started(TWO_INSTANCES).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 6_000), |_| false).await;
+    assert_eq!((state(&r, "VI_1"), state(&r, "VI_2")), ("MASTER", "MASTER"));
+    let last_before = adverts(&r.host().calls(), 51)
+        .last()
+        .map(|a| a.0)
+        .expect("VI_1 advertises");
+    r.host().take_calls();
+    let reloaded = r.host().now();
+    let new = TWO_INSTANCES
+        .replace("VI_2", "VI_3")
+        .replace("virtual_router_id 52", "virtual_router_id 53");
+    let m = mapped(&new, r.host());
+    let view = r.host().view();
+    r.reload(m, &view).await.expect("reload");
+    // 2 s: before VI_1's garp_master_delay burst (5 s after it became Master).
+    run(&mut r, later(reloaded, 2_000), |_| false).await;
+    let calls = r.host().calls();
+    // VI_1: no address touched, no GARP, adverts on, at most advert_int apart.
+    let touched = |a: &str| {
+        calls.iter().any(|(_, c)| {
+            matches!(c, Call::AddAddress { addr, .. } | Call::DelAddress { addr, .. } | Call::Announce { addr, .. } if *addr == ip(a))
+        })
+    };
+    assert!(
+        !touched("10.0.0.100") && !touched("10.0.0.101"),
+        "{calls:?}"
+    );
+    let after = adverts(&calls, 51);
+    assert!(after.len() >= 2, "{calls:?}");
+    assert!(
+        after[0].0.as_micros() - last_before.as_micros() <= 1_000_000,
+        "no advert gap: {last_before:?} then {:?}",
+        after[0].0
+    );
+    // VI_2 (removed): priority 0, then its VIP goes (keepalived
+    // clear_diff_vrrp / vrrp_restore_interface).
+    let released = calls
+        .iter()
+        .position(|(_, c)| {
+            matches!(
+                c,
+                Call::Advert {
+                    vrid: 52,
+                    priority: 0,
+                    ..
+                }
+            )
+        })
+        .expect("VI_2 releases");
+    let removed = calls
+        .iter()
+        .position(|(_, c)| {
+            *c == Call::DelAddress {
+                ifindex: ETH0,
+                addr: ip("10.0.0.200"),
+            }
+        })
+        .expect("VI_2's VIP removed");
+    assert!(released < removed, "{calls:?}");
+    assert_eq!(state(&r, "VI_2"), "GONE");
+    // VI_3 (new) starts as Backup, with the same VIP not installed yet.
+    assert_eq!(state(&r, "VI_3"), "BACKUP");
+    assert_eq!(
+        r.host().addresses_on(ETH0),
+        [ip("10.0.0.1"), ip("10.0.0.100"), ip("10.0.0.101")]
+    );
+}
+
+const VMAC: &str = "
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    use_vmac
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.0.0.100/24
+    }
+}
+";
+
+#[tokio::test]
+async fn use_vmac_creates_the_vmac_and_an_instance_lives_on_it() {
+    let mut r = started(VMAC).await;
+    let start = r.host().now();
+    let calls = r.host().calls();
+    let Some(&(
+        _,
+        Call::CreateVmac {
+            ref name,
+            parent,
+            ifindex: vmac,
+            mac,
+        },
+    )) = calls
+        .iter()
+        .find(|(_, c)| matches!(c, Call::CreateVmac { .. }))
+    else {
+        panic!("no VMAC created: {calls:?}");
+    };
+    // keepalived's default name and RFC 5798 §7.3's virtual MAC.
+    assert_eq!(
+        (name.as_str(), parent, mac.to_string()),
+        ("vrrp.51", ETH0, "00:00:5e:00:01:33".to_string())
+    );
+    assert!(
+        calls.contains(&(
+            start,
+            Call::Join {
+                group: ip(GROUP),
+                ifindex: vmac
+            }
+        )),
+        "adverts are received on the VMAC: {calls:?}"
+    );
+    run(&mut r, later(start, 6_000), |_| false).await;
+    let calls = r.host().calls();
+    let sent = adverts(&calls, 51);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|a| a.1 == vmac),
+        "{sent:?}"
+    );
+    assert!(
+        calls.iter().any(|(_, c)| *c
+            == Call::AddAddress {
+                ifindex: vmac,
+                addr: ip("10.0.0.100")
+            }),
+        "{calls:?}"
+    );
+    let ann = announcements(&calls);
+    assert!(
+        !ann.is_empty() && ann.iter().all(|a| a.1 == vmac),
+        "{ann:?}"
+    );
+    assert_eq!(
+        r.snapshot().instances[0]
+            .vmac
+            .as_ref()
+            .map(|v| v.name.as_str()),
+        Some("vrrp.51")
+    );
+    r.host().take_calls();
+    r.shutdown().await;
+    let calls: Vec<Call> = r.host().take_calls().into_iter().map(|(_, c)| c).collect();
+    let release = calls
+        .iter()
+        .position(|c| matches!(c, Call::Advert { priority: 0, ifindex, .. } if *ifindex == vmac));
+    let del = calls.iter().position(|c| {
+        *c == Call::DelAddress {
+            ifindex: vmac,
+            addr: ip("10.0.0.100"),
+        }
+    });
+    let gone = calls.iter().position(|c| {
+        *c == Call::RemoveVmac {
+            name: "vrrp.51".into(),
+        }
+    });
+    assert!(
+        matches!((release, del, gone), (Some(a), Some(b), Some(c)) if a < b && b < c),
+        "priority 0, the VIP, then the VMAC: {calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reload_changing_a_masters_vips_removes_only_the_dropped_one() {
+    let mut r = started(TWO_VIPS).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 6_000), |_| false).await;
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    r.host().take_calls();
+    let new = TWO_VIPS.replace("10.0.0.101/24", "10.0.0.102/24");
+    let m = mapped(&new, r.host());
+    let view = r.host().view();
+    r.reload(m, &view).await.expect("reload");
+    let calls: Vec<Call> = r.host().take_calls().into_iter().map(|(_, c)| c).collect();
+    let del = |a: &str| Call::DelAddress {
+        ifindex: ETH0,
+        addr: ip(a),
+    };
+    assert!(calls.contains(&del("10.0.0.101")), "{calls:?}");
+    assert!(!calls.contains(&del("10.0.0.100")), "{calls:?}");
+    assert!(
+        calls.contains(&Call::AddAddress {
+            ifindex: ETH0,
+            addr: ip("10.0.0.102")
+        }),
+        "{calls:?}"
+    );
+    // Reconfigured in place: still Master, no release in between.
+    assert!(
+        !calls
+            .iter()
+            .any(|c| matches!(c, Call::Advert { priority: 0, .. })),
+        "{calls:?}"
+    );
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    assert_eq!(
+        r.host().addresses_on(ETH0),
+        [ip("10.0.0.1"), ip("10.0.0.100"), ip("10.0.0.102")]
+    );
+}
