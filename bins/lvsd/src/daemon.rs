@@ -110,10 +110,10 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
     let readable = !parsed.config.files.is_empty();
     let mapped = map_config(&parsed.config);
     for d in &mapped.diagnostics {
-        if d.skipped {
-            tracing::error!("{d}");
+        if d.is_error() {
+            tracing::error!("{}", mapped.line(d));
         } else {
-            tracing::warn!("{d}");
+            tracing::warn!("{}", mapped.line(d));
         }
     }
     (mapped, readable)
