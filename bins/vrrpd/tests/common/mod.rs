@@ -89,6 +89,29 @@ pub fn run_netns_script(script: &str, args: &[&str], summary: &str) -> Option<St
     Some(stdout)
 }
 
+/// A test that is one tests-netns script: skipped like
+/// [`skip_netns_test`] (`what`, `disable`, `needs`), else runs `script`
+/// with `args` through [`run_netns_script`] and fails unless at least
+/// `min_ok` of its checks (lines starting "ok - ") passed.
+pub fn script_test(
+    what: &str,
+    disable: Option<&str>,
+    needs: &str,
+    script: &str,
+    args: &[&str],
+    summary: &str,
+    min_ok: usize,
+) {
+    if skip_netns_test(what, disable, needs) {
+        return;
+    }
+    let Some(stdout) = run_netns_script(script, args, summary) else {
+        return;
+    };
+    let ok = stdout.lines().filter(|l| l.starts_with("ok - ")).count();
+    assert!(ok >= min_ok, "too few checks ran ({ok}):\n{stdout}");
+}
+
 /// True when `cmd` is on PATH (`command -v`).
 pub fn have(cmd: &str) -> bool {
     Command::new("sh")
