@@ -231,6 +231,19 @@ impl Lab {
         self.start_with(ns, daemon, conf, tag, &[])
     }
 
+    /// Writes `text` to `<tag>.conf` and starts `daemon` on it in `ns`
+    /// (see [`Lab::start`]).
+    pub fn start_conf(&self, ns: &str, daemon: Daemon, text: &str, tag: &str) -> Running {
+        let path = self.write_conf(tag, text);
+        self.start(ns, daemon, &path, tag)
+    }
+
+    /// Rewrites `<tag>.conf` with `text` and sends `daemon` SIGHUP.
+    pub fn reload(&self, daemon: &Running, tag: &str, text: &str) {
+        self.write_conf(tag, text);
+        daemon.signal("HUP");
+    }
+
     /// [`Lab::start`] with the daemon's command line ending in `extra`.
     pub fn start_with(
         &self,
