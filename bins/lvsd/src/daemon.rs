@@ -111,10 +111,10 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
     let mut mapped = map_config(&parsed.config);
     crate::checker::misc::disable_refused(&mut mapped.desired);
     for d in &mapped.diagnostics {
-        if d.skipped {
-            tracing::error!("{d}");
+        if d.is_error() {
+            tracing::error!("{}", mapped.line(d));
         } else {
-            tracing::warn!("{d}");
+            tracing::warn!("{}", mapped.line(d));
         }
     }
     (mapped, readable)

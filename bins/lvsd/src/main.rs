@@ -117,7 +117,7 @@ fn config_test(cli: &Cli) -> ExitCode {
     }
     let mapped = lvsd::mapping::map_config(&parsed.config);
     for d in &mapped.diagnostics {
-        eprintln!("{d}");
+        eprintln!("{}", mapped.line(d));
     }
     if let Err(e) = ha_daemon_kit::stdout::print(&lvsd::model::table_text(&mapped.desired)) {
         eprintln!("lvsd: writing the table: {e}");
@@ -127,7 +127,10 @@ fn config_test(cli: &Cli) -> ExitCode {
         || diagnostics
             .iter()
             .any(keepalived_conf::Diagnostic::is_error)
-        || mapped.diagnostics.iter().any(|d| d.skipped)
+        || mapped
+            .diagnostics
+            .iter()
+            .any(keepalived_conf::Diagnostic::is_error)
     {
         ExitCode::FAILURE
     } else {

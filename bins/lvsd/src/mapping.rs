@@ -18,6 +18,7 @@ use crate::model::*;
 use keepalived_conf::command::split_config_command;
 
 mod bfd;
+pub mod diagnostics;
 pub use bfd::peer_spec;
 
 /// Schedulers keepalived accepts (check_parser.c `lvs_sched_handler`).
@@ -28,43 +29,22 @@ pub const SCHEDULERS: &[&str] = &[
 /// Most services one `virtual_server_group` may expand to.
 pub const MAX_GROUP_SERVICES: usize = 65_536;
 
-/// A problem found while mapping, with its position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MapDiagnostic {
-    /// `file:line`.
-    pub location: Location,
-    /// What is wrong.
-    pub message: String,
-    /// True when the virtual server was skipped because of it.
-    pub skipped: bool,
-}
-
-impl std::fmt::Display for MapDiagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.skipped {
-            write!(
-                f,
-                "{}: error: {}; virtual_server skipped",
-                self.location, self.message
-            )
-        } else {
-            write!(f, "{}: warning: {}", self.location, self.message)
-        }
-    }
-}
-
 /// The result of mapping a configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Mapped {
     /// What to run.
     pub desired: Desired,
-    /// Problems, in file order.
-    pub diagnostics: Vec<MapDiagnostic>,
+    /// Problems, in file order: errors ([`diagnostics::SKIPPED`]) for the
+    /// virtual servers skipped, warnings ([`diagnostics::MAPPING`]) for the
+    /// rest; see [`Mapped::line`] for their text.
+    pub diagnostics: Vec<kc::Diagnostic>,
+    /// The configuration's file names, indexed by [`kc::Span::file`].
+    pub files: Vec<String>,
 }
 
 struct Ctx<'a> {
     cfg: &'a kc::Config,
-    diags: Vec<MapDiagnostic>,
+    diags: Vec<kc::Diagnostic>,
 }
 
 impl Ctx<'_> {
@@ -79,12 +59,14 @@ impl Ctx<'_> {
     }
 
     fn warn(&mut self, span: kc::Span, message: impl Into<String>) {
-        let location = self.loc(span);
-        self.diags.push(MapDiagnostic {
-            location,
-            message: message.into(),
-            skipped: false,
-        });
+        self.diags
+            .push(kc::Diagnostic::warning(diagnostics::MAPPING, span, message));
+    }
+
+    /// The virtual server at `span` is skipped because of `message`.
+    fn skip(&mut self, span: kc::Span, message: impl Into<String>) {
+        self.diags
+            .push(kc::Diagnostic::error(diagnostics::SKIPPED, span, message));
     }
 }
 
@@ -148,16 +130,13 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         match map_vs(&mut c, vs) {
             Ok(mut m) => {
                 if let Some(dup) = m.services.iter().find(|s| seen_keys.contains(&s.key)) {
-                    let span = vs.key.span;
-                    let location = c.loc(span);
-                    c.diags.push(MapDiagnostic {
-                        location,
-                        message: format!(
+                    c.skip(
+                        vs.key.span,
+                        format!(
                             "service {} is already defined by an earlier virtual_server",
                             dup.key
                         ),
-                        skipped: true,
-                    });
+                    );
                     continue;
                 }
                 seen_keys.extend(m.services.iter().map(|s| s.key));
@@ -170,14 +149,7 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
                 seen_ids.insert(m.id.clone());
                 desired.virtual_servers.push(m);
             }
-            Err(Skip(span, message)) => {
-                let location = c.loc(span);
-                c.diags.push(MapDiagnostic {
-                    location,
-                    message,
-                    skipped: true,
-                });
-            }
+            Err(Skip(span, message)) => c.skip(span, message),
         }
     }
     let used: BTreeSet<String> = desired
@@ -191,18 +163,13 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         })
         .collect();
     desired.bfd_sessions = bfd::sessions(&mut c, &used);
-    c.diags.sort_by_key(|d| natural_loc(&d.location));
-    Mapped {
+    let mut mapped = Mapped {
         desired,
         diagnostics: c.diags,
-    }
-}
-
-fn natural_loc(l: &str) -> (String, u32) {
-    match l.rsplit_once(':') {
-        Some((f, n)) => (f.to_string(), n.parse().unwrap_or(0)),
-        None => (l.to_string(), 0),
-    }
+        files: cfg.files.clone(),
+    };
+    mapped.sort_diagnostics();
+    mapped
 }
 
 fn fwd(m: kc::LvsMethod) -> ForwardMethod {

@@ -31,53 +31,34 @@
 
 mod common;
 
+use common::netns::{Daemon, Pair, Running, skip_differential, wait_until};
 use common::{have, shell as sh};
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use keepalived_nft::testing::normalise;
 use serde_json::Value;
 
-/// A router namespace `NAME` and its peer `NAME-p`, joined by a veth pair
-/// named `eth0` on both sides (router .1, peer .2); both deleted on drop,
-/// with the temporary directory.
-struct Link {
-    ns: String,
-    peer: String,
-    dir: PathBuf,
+/// How long a daemon may take to reach a state: Master_Down_Interval is
+/// under 4 s, the rest is room for a loaded machine.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A router namespace `NAME` and its peer `NAME-p` (a [`Pair`]: veth `eth0`
+/// on both sides, router .1, peer .2); the daemons started in either are
+/// tagged with their namespace's name.
+struct Link(Pair);
+
+impl std::ops::Deref for Link {
+    type Target = Pair;
+    fn deref(&self) -> &Pair {
+        &self.0
+    }
 }
 
 impl Link {
     fn new(name: String) -> Self {
-        let peer = format!("{name}-p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let link = Link {
-            ns: name.clone(),
-            peer: peer.clone(),
-            dir,
-        };
-        sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
-             ip -n {name} addr add fd00:9::1/64 dev eth0 nodad && \
-             ip -n {peer} addr add fd00:9::2/64 dev eth0 nodad && \
-             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
-        ));
-        link
+        Link(Pair::build(&name, false))
     }
 
     fn ruleset(&self, ns: &str) -> Value {
@@ -87,11 +68,10 @@ impl Link {
 
     /// The `firewall` object of `vrrpd status` for the vrrpd started in `ns`.
     fn fw_status(&self, ns: &str) -> Value {
-        let sock = self.dir.join(format!("{ns}.sock"));
         let text = sh(&format!(
             "ip netns exec {ns} {} status --socket {}",
             env!("CARGO_BIN_EXE_vrrpd"),
-            sock.display()
+            self.lab.socket(ns).display()
         ));
         let v: Value = serde_json::from_str(&text).unwrap();
         v["firewall"].clone()
@@ -118,80 +98,28 @@ impl Link {
 
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
     /// with `conf`.
-    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Daemon {
-        let path = self.dir.join(format!("{ns}.conf"));
-        std::fs::write(&path, conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join(format!("{ns}.sock")))
-                .arg("--dump-file")
-                .arg(self.dir.join(format!("{ns}.json")));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join(format!("{ns}.k.pid")))
-                .arg("-r")
-                .arg(self.dir.join(format!("{ns}.v.pid")));
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Daemon(Some(common::Kid(child)))
-    }
-}
-
-impl Drop for Link {
-    fn drop(&mut self) {
-        for n in [&self.ns, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A daemon killed on drop; [`Daemon::stop`] sends SIGTERM and waits.
-struct Daemon(Option<common::Kid>);
-
-impl Daemon {
-    /// SIGHUP after rewriting its config (`start`'s path) with `conf`.
-    fn reload(&self, link: &Link, ns: &str, conf: &str) {
-        std::fs::write(link.dir.join(format!("{ns}.conf")), conf).unwrap();
-        if let Some(kid) = &self.0 {
-            sh(&format!("kill -HUP {}", kid.0.id()));
-        }
+    fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Running {
+        self.lab.start_conf(ns, Daemon::of(vrrpd), conf, ns)
     }
 
-    fn stop(&mut self) {
-        let Some(mut kid) = self.0.take() else { return };
-        // `ip netns exec` execs the daemon: the child's pid is the daemon's.
-        sh(&format!("kill -TERM {}", kid.0.id()));
-        let end = Instant::now() + Duration::from_secs(15);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
+    /// SIGHUP to `daemon` (started in `ns`) after rewriting its config
+    /// with `conf`.
+    fn reload(&self, daemon: &Running, ns: &str, conf: &str) {
+        self.lab.reload(daemon, ns, conf);
+    }
+
+    /// True once the daemon started in `ns` runs its instances: vrrpd's
+    /// control socket answers, keepalived's VRRP child wrote its pid file.
+    fn up(&self, ns: &str, daemon: &Running) -> bool {
+        match daemon.daemon() {
+            Daemon::Vrrpd => self.lab.status(ns).is_some(),
+            _ => self.lab.path(&format!("{ns}.v.pid")).exists(),
         }
     }
 }
 
-use keepalived_nft::testing::normalise;
-
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool) {
+    wait_until(WAIT, what, ok);
 }
 
 fn config_with(global: &str, vip: &str, priority: u8, accept: &str) -> String {
@@ -205,14 +133,7 @@ fn config_with(global: &str, vip: &str, priority: u8, accept: &str) -> String {
 }
 
 fn skip() -> bool {
-    if common::skip_netns_test("accept mode differential", None, "network namespaces, nft") {
-        return true;
-    }
-    if !have("keepalived") || !have("nft") || !have("ping") {
-        eprintln!("SKIPPED: accept mode differential needs keepalived, nft and ping");
-        return true;
-    }
-    false
+    skip_differential("accept mode differential", &["keepalived", "nft", "ping"])
 }
 
 fn differential(vip: &str, global: &str) {
@@ -245,10 +166,11 @@ fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, versi
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
     if version == 2 {
-        // Master_Down_Interval is over 3 s: both are still Backup.
-        std::thread::sleep(Duration::from_secs(1));
-        let backup = o.ruleset(&o.ns);
-        assert_eq!(backup, k.ruleset(&k.ns), "Backup: the same ruleset");
+        // Master_Down_Interval is over 3 s: both are still Backup once they
+        // run (polled until both run and their rulesets agree).
+        wait_for("both running with the same Backup ruleset", || {
+            k.up(&k.ns, &kd) && o.up(&o.ns, &od) && o.ruleset(&o.ns) == k.ruleset(&k.ns)
+        });
         assert!(!o.has_address(&o.ns, vip) && !k.has_address(&k.ns, vip));
     }
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -402,8 +324,8 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
     }
     let no_accept = config_with("nftables", vip, 100, "no_accept");
-    kd.reload(&k, &k.ns, &no_accept);
-    od.reload(&o, &o.ns, &no_accept);
+    k.reload(&kd, &k.ns, &no_accept);
+    o.reload(&od, &o.ns, &no_accept);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s drop set after reload"), || {
             l.ruleset(&l.ns).to_string().contains(vip)
@@ -416,8 +338,8 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
         k.ruleset(&k.ns),
         "after reload to no_accept"
     );
-    kd.reload(&k, &k.ns, &accept);
-    od.reload(&o, &o.ns, &accept);
+    k.reload(&kd, &k.ns, &accept);
+    o.reload(&od, &o.ns, &accept);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s set emptied after reload"), || {
             !l.ruleset(&l.ns).to_string().contains(vip)
@@ -533,8 +455,8 @@ fn reloads_change_nftables_settings_as_keepalived() {
         });
     }
     let second = conf("nftables_counters\n nftables_priority -5", "fd00:9::33");
-    kd.reload(&k, &k.ns, &second);
-    od.reload(&o, &o.ns, &second);
+    k.reload(&kd, &k.ns, &second);
+    o.reload(&od, &o.ns, &second);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s ip6 table after reload"), || {
             l.ruleset(&l.ns).to_string().contains("fd00:9::33")
@@ -548,9 +470,15 @@ fn reloads_change_nftables_settings_as_keepalived() {
         "{text}"
     );
     let third = conf("nftables other", "");
-    kd.reload(&k, &k.ns, &third);
-    od.reload(&o, &o.ns, &third);
-    std::thread::sleep(Duration::from_secs(3));
+    k.reload(&kd, &k.ns, &third);
+    o.reload(&od, &o.ns, &third);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who} refusing the reload"), || {
+            l.lab
+                .log(&l.ns)
+                .contains("Cannot change nftables table name at a reload")
+        });
+    }
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert!(
             l.has_address(&l.ns, "fd00:9::33"),
@@ -656,32 +584,6 @@ fn two_instances_share_the_table_as_keepalived() {
     }
 }
 
-impl Daemon {
-    /// SIGKILL: for keepalived (`keepalived` true) its VRRP child and its
-    /// parent at once (the parent would restart the child), for vrrpd the
-    /// process; waits for the exit.
-    fn kill9(&mut self, link: &Link, ns: &str, keepalived: bool) {
-        let Some(mut kid) = self.0.take() else { return };
-        let mut pids = vec![kid.0.id().to_string()];
-        if keepalived {
-            let child = std::fs::read_to_string(link.dir.join(format!("{ns}.v.pid"))).unwrap();
-            pids.push(child.trim().to_string());
-        }
-        sh(&format!("kill -KILL {}", pids.join(" ")));
-        let end = Instant::now() + Duration::from_secs(10);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "no exit 10 s after SIGKILL");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        // keepalived's VRRP child is not ours to wait for: gone from /proc.
-        if keepalived {
-            wait_for("keepalived's VRRP child gone", || {
-                !std::path::Path::new(&format!("/proc/{}", pids[1])).exists()
-            });
-        }
-    }
-}
-
 /// A `no_accept` Master killed with SIGKILL leaves its table, with the VIP
 /// in the set and on the interface. Restarted while a higher-priority
 /// router is Master, it stays Backup and the killed run's table stays as
@@ -708,8 +610,8 @@ fn sigkill_and_restart_same_rules_as_keepalived() {
     }
     let master = o.ruleset(&o.ns);
     assert_eq!(master, k.ruleset(&k.ns), "Master: the same ruleset");
-    kd.kill9(&k, &k.ns, true);
-    od.kill9(&o, &o.ns, false);
+    kd.sigkill(&k.lab, &k.ns);
+    od.sigkill(&o.lab, &o.ns);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert!(
             l.has_address(&l.ns, vip),
@@ -739,7 +641,8 @@ fn sigkill_and_restart_same_rules_as_keepalived() {
         });
     }
     // Longer than Master_Down_Interval: had either not heard the peer it
-    // would be Master by now.
+    // would be Master by now (a fixed wait: what is checked is that
+    // nothing happens).
     std::thread::sleep(Duration::from_secs(4));
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert!(!l.has_address(&l.ns, vip), "{who} is not Backup");
@@ -754,11 +657,15 @@ fn sigkill_and_restart_same_rules_as_keepalived() {
     kp.stop();
     op.stop();
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
-        wait_for(&format!("{who} Master again"), || l.has_address(&l.ns, vip));
+        wait_for(&format!("{who} Master again"), || {
+            l.has_address(&l.ns, vip) && l.ruleset(&l.ns).to_string().contains(vip)
+        });
     }
-    std::thread::sleep(Duration::from_secs(1));
+    // the fresh table may come a moment after the VIP: polled until equal
+    wait_for("the same ruleset as Master again", || {
+        o.ruleset(&o.ns) == k.ruleset(&k.ns)
+    });
     let again = o.ruleset(&o.ns);
-    assert_eq!(again, k.ruleset(&k.ns), "Master again");
     assert!(again.to_string().contains(vip), "{again}");
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert!(!l.ping_answered(vip), "{who}'s Master answered");
@@ -792,7 +699,7 @@ fn user_tables_are_left_alone_as_keepalived() {
                 ip daddr 10.9.9.9 counter drop\n }\n chain mine {\n ip saddr 10.9.9.9 counter name mine\n }\n}\n\
                 table ip keepalived {\n chain foreign {\n ip daddr 10.9.9.8 counter\n }\n}\n";
     for l in [&k, &o] {
-        let path = l.dir.join("user.nft");
+        let path = l.lab.path("user.nft");
         std::fs::write(&path, user).unwrap();
         sh(&format!("ip netns exec {} nft -f {}", l.ns, path.display()));
     }
@@ -813,7 +720,9 @@ fn user_tables_are_left_alone_as_keepalived() {
     let conf = config_with("", vip, 100, "no_accept");
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
-    std::thread::sleep(Duration::from_secs(1));
+    wait_for("both daemons running", || {
+        k.up(&k.ns, &kd) && o.up(&o.ns, &od)
+    });
     unchanged("after start");
     assert!(o.ruleset(&o.ns).to_string().contains("foreign"), "at start");
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -836,8 +745,16 @@ fn user_tables_are_left_alone_as_keepalived() {
         });
     }
     unchanged("after demotion");
-    kd.reload(&k, &k.ns, &conf);
-    od.reload(&o, &o.ns, &conf);
+    k.reload(&kd, &k.ns, &conf);
+    o.reload(&od, &o.ns, &conf);
+    // vrrpd logs a reload done; keepalived only its start ("Reloading"),
+    // so a fixed wait follows for its VRRP process (what is checked is
+    // that the reload changes nothing).
+    for (l, mark) in [(&k, "Reloading"), (&o, "configuration reloaded")] {
+        wait_for(&format!("{} taking the SIGHUP", l.ns), || {
+            l.lab.log(&l.ns).contains(mark)
+        });
+    }
     std::thread::sleep(Duration::from_secs(2));
     unchanged("after SIGHUP");
     for d in [&mut kp, &mut op, &mut kd, &mut od] {
@@ -926,21 +843,26 @@ fn vmac_ipv4_igmp_reports_leave_from_the_parent_as_keepalived() {
     let o = Link::new(format!("fw-aog-{pid}"));
     let conf = config_with("nftables_counters", vip, 100, "use_vmac\n no_accept");
     let capture = |l: &Link| {
-        let out = l.dir.join("igmp.txt");
+        let out = l.lab.path("igmp.txt");
+        let err = l.lab.path("tcpdump.log");
         let child = Command::new("ip")
             .args(["netns", "exec", &l.peer, "timeout", "9"])
             .args([
                 "tcpdump", "-i", "eth0", "-e", "-n", "-l", "-c", "50", "igmp",
             ])
             .stdout(std::fs::File::create(&out).unwrap())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&err).unwrap())
             .spawn()
             .unwrap();
-        (common::Kid(child), out)
+        (common::Kid(child), out, err)
     };
     let mut caps = [capture(&k), capture(&o)];
     // tcpdump is listening before the VMACs join their groups.
-    std::thread::sleep(Duration::from_secs(1));
+    for (_, _, err) in &caps {
+        wait_for("tcpdump listening", || {
+            std::fs::read_to_string(err).is_ok_and(|t| t.contains("listening on"))
+        });
+    }
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
@@ -950,14 +872,14 @@ fn vmac_ipv4_igmp_reports_leave_from_the_parent_as_keepalived() {
         });
     }
     assert_eq!(o.ruleset(&o.ns), k.ruleset(&k.ns), "the same ruleset");
-    for ((kid, _), who) in caps.iter_mut().zip(["keepalived", "vrrpd"]) {
-        let end = Instant::now() + Duration::from_secs(12);
-        while kid.0.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < end, "{who}: tcpdump did not stop");
-            std::thread::sleep(Duration::from_millis(200));
-        }
+    for ((kid, _, _), who) in caps.iter_mut().zip(["keepalived", "vrrpd"]) {
+        wait_until(
+            Duration::from_secs(12),
+            &format!("{who}: tcpdump to stop"),
+            || kid.0.try_wait().unwrap().is_some(),
+        );
     }
-    for ((l, who), (_, out)) in [(&k, "keepalived"), (&o, "vrrpd")].into_iter().zip(&caps) {
+    for ((l, who), (_, out, _)) in [(&k, "keepalived"), (&o, "vrrpd")].into_iter().zip(&caps) {
         let link: Value =
             serde_json::from_str(&sh(&format!("ip -n {} -j link show eth0", l.ns))).unwrap();
         let parent = link[0]["address"].as_str().unwrap().to_string();

@@ -34,11 +34,13 @@
 
 mod common;
 
-use common::{have, shell};
+use common::frr::Frr;
+use common::keepalived_log::{self, Outcome};
+use common::netns::{Daemon, Lab, Running, poll_until, skip_differential};
+use common::shell;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const CONF: &str = "\
@@ -142,110 +144,59 @@ const PEERS: &[(&str, &str)] = &[
     ("fd77::1", "fd77::2"),
 ];
 
-/// (state, effective priority) per instance.
-type Outcome = BTreeMap<String, (String, u64)>;
-
 const BASE: &[(&str, u64)] = &[("A", 100), ("B", 100), ("D", 100), ("E", 100)];
 
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(args[0]).args(&args[1..]).output().unwrap()
-}
-
-/// One side: router and gateway namespaces, scratch directory, the daemon
-/// and FRR; everything stopped and deleted on drop.
+/// One side: router and gateway namespaces in a lab, the daemon (tagged
+/// `k` or `v`) and FRR; everything stopped and deleted on drop (fields
+/// drop in order: the processes before their namespaces).
 struct Side {
     tag: &'static str,
+    daemon: Option<Running>,
+    frr: Option<Frr>,
     r: String,
     g: String,
-    dir: PathBuf,
-    daemon: Option<std::process::Child>,
-    frr: bool,
+    lab: Lab,
 }
 
 impl Side {
     fn new(tag: &'static str) -> Side {
-        let (r, g) = (format!("bw-l{tag}-r"), format!("bw-l{tag}-g"));
-        for n in [&r, &g] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
+        let mut lab = Lab::new(&format!("bw-l{tag}-{}", std::process::id()));
+        let r = lab.add_ns(&format!("bw-l{tag}-r"));
+        let g = lab.add_ns(&format!("bw-l{tag}-g"));
+        // the VRRP LAN: alone on a veth link
+        lab.veth(&r, "eth0", &r, "eth1");
+        lab.addr(&r, "eth0", "10.78.0.1/24");
+        // the link to the gateway, one address per session
+        lab.veth(&r, "up0", &g, "dn0");
+        for (mine, theirs) in PEERS {
+            let len = if mine.contains(':') { 64 } else { 24 };
+            lab.addr(&r, "up0", &format!("{mine}/{len}"));
+            lab.addr(&g, "dn0", &format!("{theirs}/{len}"));
         }
-        let dir = PathBuf::from(format!("/tmp/bw-l{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let side = Side {
+        Side {
             tag,
+            daemon: None,
+            frr: None,
             r,
             g,
-            dir,
-            daemon: None,
-            frr: false,
-        };
-        let (r, g) = (&side.r, &side.g);
-        shell(&format!(
-            "ip netns add {r} && ip netns add {g} && \
-             ip -n {r} link set lo up && ip -n {g} link set lo up && \
-             ip -n {r} link add eth0 type veth peer name eth1 && \
-             ip -n {r} addr add 10.78.0.1/24 dev eth0 && \
-             ip -n {r} link set eth0 up && ip -n {r} link set eth1 up && \
-             ip -n {r} link add up0 type veth peer name dn0 netns {g} && \
-             ip -n {r} addr add 10.77.0.1/24 dev up0 && \
-             ip -n {r} addr add 10.77.0.11/24 dev up0 && \
-             ip -n {r} addr add 10.77.0.21/24 dev up0 && \
-             ip -n {r} addr add fd77::1/64 dev up0 nodad && \
-             ip -n {g} addr add 10.77.0.2/24 dev dn0 && \
-             ip -n {g} addr add 10.77.0.12/24 dev dn0 && \
-             ip -n {g} addr add 10.77.0.22/24 dev dn0 && \
-             ip -n {g} addr add fd77::2/64 dev dn0 nodad && \
-             ip -n {r} link set up0 up && ip -n {g} link set dn0 up"
-        ));
-        side
-    }
-
-    fn path(&self, f: &str) -> String {
-        self.dir.join(f).to_string_lossy().into_owned()
+            lab,
+        }
     }
 
     /// Starts the daemon of this side on `conf`.
     fn start_daemon(&mut self, conf: &Path) {
-        let child = if self.tag == "k" {
-            let log = std::fs::File::create(self.dir.join("k.log")).unwrap();
-            Command::new("ip")
-                .args(["netns", "exec", &self.r, "keepalived"])
-                .args(["-n", "-l", "-D", "-f"])
-                .arg(conf)
-                .args(["-p", &self.path("k.pid"), "-r", &self.path("kv.pid")])
-                .args(["-c", &self.path("kc.pid"), "-b", &self.path("kb.pid")])
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .unwrap()
+        let daemon = if self.tag == "k" {
+            Daemon::KeepalivedBfd
         } else {
-            Command::new("ip")
-                .args(["netns", "exec", &self.r])
-                .arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(conf)
-                .args(["--socket", &self.path("v.sock")])
-                .args(["--dump-file", &self.path("v.json")])
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(self.dir.join("v.log")).unwrap())
-                .spawn()
-                .unwrap()
+            Daemon::Vrrpd
         };
-        self.daemon = Some(child);
+        self.daemon = Some(self.lab.start(&self.r, daemon, conf, self.tag));
     }
 
     /// Starts zebra and bfdd in the gateway with every session of
-    /// [`PEERS`], 50 ms × 3, in their own pathspace.
+    /// [`PEERS`], 100 ms × 4.
     fn start_frr(&mut self) {
-        let d = self.path("frr");
-        std::fs::create_dir_all(&d).unwrap();
-        let etc = format!("/etc/frr/{}", self.g);
-        std::fs::create_dir_all(&etc).unwrap();
-        std::fs::write(format!("{etc}/vtysh.conf"), "").unwrap();
-        let mut bfd = format!("hostname {}\nbfd\n", self.g);
+        let mut bfd = "bfd\n".to_string();
         for (peer, local) in PEERS {
             bfd += &format!(
                 " peer {peer} local-address {local}\n  receive-interval 100\n  \
@@ -253,58 +204,18 @@ impl Side {
             );
         }
         bfd += "!\n";
-        std::fs::write(format!("{d}/bfdd.conf"), bfd).unwrap();
-        std::fs::write(format!("{d}/zebra.conf"), format!("hostname {}\n", self.g)).unwrap();
-        let _ = run(&["chown", "-R", "frr:frr", &d]);
-        let _ = run(&["chmod", "777", &d]);
-        self.frr = true;
-        for daemon in ["zebra", "bfdd"] {
-            let out = run(&[
-                "ip",
-                "netns",
-                "exec",
-                &self.g,
-                &format!("/usr/lib/frr/{daemon}"),
-                "-d",
-                "-N",
-                &self.g,
-                "-f",
-                &format!("{d}/{daemon}.conf"),
-                "-i",
-                &format!("{d}/{daemon}.pid"),
-                "--vty_socket",
-                &d,
-                "-z",
-                &format!("{d}/zserv.api"),
-                "--log",
-                &format!("file:{d}/{daemon}.log"),
-                "-A",
-                "127.0.0.1",
-            ]);
-            assert!(out.status.success(), "{daemon}: {out:?}");
-            let vty = PathBuf::from(format!("{d}/{daemon}.vty"));
-            let end = Instant::now() + Duration::from_secs(10);
-            while !vty.exists() && Instant::now() < end {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
+        self.frr = Some(Frr::start(&self.lab, &self.g, &bfd));
     }
 
-    fn vtysh(&self, cmds: &[&str]) -> String {
-        let d = self.path("frr");
-        let mut args = vec!["ip", "netns", "exec", &self.g, "vtysh", "--vty_socket", &d];
-        for c in cmds {
-            args.push("-c");
-            args.push(c);
-        }
-        String::from_utf8_lossy(&run(&args).stdout).into_owned()
+    fn frr(&self) -> &Frr {
+        self.frr.as_ref().expect("FRR started")
     }
 
     /// FRR's status of every session ("up", "down", ...), by peer.
     fn frr_states(&self) -> BTreeMap<String, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(&self.vtysh(&["show bfd peers json"])).unwrap_or_default();
-        v.as_array()
+        self.frr()
+            .bfd_peers()
+            .as_array()
             .map(|a| {
                 a.iter()
                     .map(|p| {
@@ -321,35 +232,19 @@ impl Side {
     /// States and effective priorities now.
     fn outcome(&self) -> Outcome {
         if self.tag == "k" {
-            let log = std::fs::read_to_string(self.dir.join("k.log")).unwrap_or_default();
-            keepalived_outcome(&log)
+            let base = BASE.iter().map(|(n, p)| (n.to_string(), *p)).collect();
+            keepalived_log::outcome(&self.lab.log("k"), &base)
         } else {
-            let Ok(text) = ha_daemon_kit::control::fetch(Path::new(&self.path("v.sock"))) else {
-                return Outcome::new();
-            };
-            let st: serde_json::Value = serde_json::from_str(&text).unwrap();
-            st["instances"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| {
-                    (
-                        i["name"].as_str().unwrap().to_string(),
-                        (
-                            i["state"].as_str().unwrap().to_string(),
-                            i["effective_priority"].as_u64().unwrap(),
-                        ),
-                    )
-                })
-                .collect()
+            self.lab
+                .status("v")
+                .map(|st| keepalived_log::vrrpd_outcome(&st))
+                .unwrap_or_default()
         }
     }
 
     /// vrrpd's `bfd` list of its status.
     fn vrrpd_bfd(&self) -> serde_json::Value {
-        let text = ha_daemon_kit::control::fetch(Path::new(&self.path("v.sock"))).unwrap();
-        let st: serde_json::Value = serde_json::from_str(&text).unwrap();
-        st["bfd"].clone()
+        self.lab.status("v").expect("vrrpd answers")["bfd"].clone()
     }
 
     /// The session `name` of [`Side::vrrpd_bfd`].
@@ -360,24 +255,13 @@ impl Side {
             .unwrap_or_default()
     }
 
-    /// FRR's view of the session with `peer`.
-    fn frr_peer(&self, peer: &str) -> serde_json::Value {
-        let v: serde_json::Value =
-            serde_json::from_str(&self.vtysh(&["show bfd peers json"])).unwrap_or_default();
-        v.as_array()
-            .and_then(|a| a.iter().find(|p| p["peer"] == peer).cloned())
-            .unwrap_or_default()
-    }
-
     /// Sends SIGHUP to the daemon (keepalived's parent reloads every child).
     fn reload(&self) {
-        let pid = self.daemon.as_ref().unwrap().id().to_string();
-        assert!(run(&["kill", "-HUP", &pid]).status.success());
+        self.daemon.as_ref().expect("daemon started").signal("HUP");
     }
 
     fn has_vip(&self, vip: &str) -> bool {
-        let out = run(&["ip", "-n", &self.r, "-o", "addr", "show", "dev", "eth0"]);
-        String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
+        shell(&format!("ip -n {} -o addr show dev eth0", self.r)).contains(&format!(" {vip}/"))
     }
 
     /// Drops (or stops dropping) the gateway's BFD packets to `peer`.
@@ -395,76 +279,6 @@ impl Side {
     }
 }
 
-impl Drop for Side {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.daemon.take() {
-            let _ = run(&["kill", "-TERM", &c.id().to_string()]);
-            let end = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < end && matches!(c.try_wait(), Ok(None)) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        if self.frr {
-            for daemon in ["bfdd", "zebra"] {
-                if let Ok(pid) = std::fs::read_to_string(self.dir.join(format!("frr/{daemon}.pid")))
-                {
-                    let _ = run(&["kill", pid.trim()]);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(300));
-            let _ = std::fs::remove_dir_all(format!("/etc/frr/{}", self.g));
-        }
-        for n in [&self.r, &self.g] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        if std::env::var_os("BW_KEEP").is_none() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-fn strip_time(l: &str) -> &str {
-    // "Sun Dec  6 21:50:09 2026: text"
-    match l.get(24..26) {
-        Some(": ") => &l[26..],
-        _ => l,
-    }
-}
-
-/// keepalived's states and effective priorities from its log ("Entering
-/// ... STATE", "entering FAULT state", "Changing effective priority").
-fn keepalived_outcome(log: &str) -> Outcome {
-    let base: BTreeMap<&str, u64> = BASE.iter().copied().collect();
-    let mut out = Outcome::new();
-    for l in log.lines().map(strip_time) {
-        if let Some(rest) = l.strip_prefix('(')
-            && let Some((name, msg)) = rest.split_once(") ")
-            && let Some(&b) = base.get(name)
-        {
-            let e = out.entry(name.to_string()).or_insert((String::new(), b));
-            if let Some(st) = msg
-                .strip_prefix("Entering ")
-                .or_else(|| msg.strip_prefix("entering "))
-                .and_then(|m| m.split_once(' '))
-                .filter(|(_, rest)| rest.eq_ignore_ascii_case("state") || rest.starts_with("STATE"))
-            {
-                e.0 = st.0.to_string();
-            }
-            if let Some(p) = msg.strip_prefix("Changing effective priority from ")
-                && let Some((_, to)) = p.split_once(" to ")
-            {
-                e.1 = to.trim().parse().unwrap();
-            }
-        }
-    }
-    out
-}
-
 /// Waits until both sides show the same outcome and `pred` holds for it
 /// (or `limit` passes); returns both.
 fn settle(
@@ -473,14 +287,11 @@ fn settle(
     limit: Duration,
     pred: impl Fn(&Outcome) -> bool,
 ) -> (Outcome, Outcome) {
-    let end = Instant::now() + limit;
-    loop {
+    let _ = poll_until(limit, || {
         let (ko, vo) = (k.outcome(), v.outcome());
-        if (ko == vo && ko.len() == BASE.len() && pred(&ko)) || Instant::now() > end {
-            return (ko, vo);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        ko == vo && ko.len() == BASE.len() && pred(&ko)
+    });
+    (k.outcome(), v.outcome())
 }
 
 /// Milliseconds from adding the drop rule on `side` until A's VIP leaves
@@ -503,25 +314,21 @@ fn state(o: &Outcome, i: &str) -> String {
 
 #[test]
 fn track_bfd_follows_live_frr_peers_as_keepalived() {
-    if common::skip_netns_test("track_bfd live differential", None, "network namespaces") {
+    if skip_differential(
+        "track_bfd live differential",
+        &[
+            "keepalived",
+            "nft",
+            "vtysh",
+            "/usr/lib/frr/bfdd",
+            "/usr/lib/frr/zebra",
+        ],
+    ) {
         return;
-    }
-    for tool in [
-        "keepalived",
-        "nft",
-        "vtysh",
-        "/usr/lib/frr/bfdd",
-        "/usr/lib/frr/zebra",
-    ] {
-        if !have(tool) {
-            eprintln!("SKIPPED: track_bfd live differential needs {tool}");
-            return;
-        }
     }
     let mut k = Side::new("k");
     let mut v = Side::new("v");
-    let conf = k.dir.join("live.conf");
-    std::fs::write(&conf, CONF).unwrap();
+    let conf = k.lab.write_conf("live", CONF);
 
     // 1. no peer yet: FAULT for weight 0, weights applied as down
     k.start_daemon(&conf);
@@ -545,14 +352,15 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
     assert!(vo.values().all(|(s, _)| s == "MASTER"), "{vo:?}");
     assert_ne!(vo["B"].1, b_down, "B's priority follows its sessions Up");
     for side in [&k, &v] {
-        let f = side.frr_states();
-        assert!(
+        // FRR comes Up once it hears our Up: polled
+        let all_up = |f: &BTreeMap<String, String>| {
             PEERS
                 .iter()
-                .all(|(p, _)| f.get(*p).map(String::as_str) == Some("up")),
-            "{}: FRR sessions {f:?}",
-            side.tag
-        );
+                .all(|(p, _)| f.get(*p).map(String::as_str) == Some("up"))
+        };
+        let _ = poll_until(Duration::from_secs(5), || all_up(&side.frr_states()));
+        let f = side.frr_states();
+        assert!(all_up(&f), "{}: FRR sessions {f:?}", side.tag);
     }
     let bfd = v.vrrpd_bfd();
     let names: Vec<&str> = bfd
@@ -571,7 +379,7 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
             .is_some_and(|e| e.contains("BFD_Instance(nb)") && e.contains("10.77.0.98")),
         "{nb}"
     );
-    let vlog = std::fs::read_to_string(v.dir.join("v.log")).unwrap_or_default();
+    let vlog = v.lab.log("v");
     assert!(
         vlog.lines()
             .any(|l| l.contains("ERROR") && l.contains("BFD_Instance(nb)")),
@@ -616,14 +424,17 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
 
     // 5. FRR shuts wn's peer down (AdminDown): no Down event, no change
     for side in [&k, &v] {
-        side.vtysh(&[
+        side.frr().vtysh(&[
             "conf t",
             "bfd",
             "peer 10.77.0.11 local-address 10.77.0.12",
             "shutdown",
         ]);
     }
-    std::thread::sleep(Duration::from_secs(2));
+    // the peer said AdminDown: polled for on vrrpd's session
+    let _ = poll_until(Duration::from_secs(5), || {
+        v.vrrpd_session("wn")["local_diagnostic"] == "NeighborSignaledSessionDown"
+    });
     let wn = v.vrrpd_session("wn");
     // the peer said AdminDown: our session is Down with diagnostic 3 and no
     // Down event was reported for it
@@ -632,6 +443,9 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
         "{wn}"
     );
     assert_ne!(wn["local_state"], "Up", "{wn}");
+    // a fixed second after the AdminDown reached vrrpd: what is checked is
+    // that it changes nothing, on either side
+    std::thread::sleep(Duration::from_secs(1));
     let (ko2, vo2) = settle(&k, &v, Duration::from_secs(5), |o| *o == vo);
     assert_eq!(vo2, ko2, "peer AdminDown: vrrpd (left), keepalived (right)");
     assert_eq!(vo2, vo, "a peer's AdminDown changes nothing");
@@ -645,17 +459,13 @@ fn track_bfd_follows_live_frr_peers_as_keepalived() {
         1,
     );
     assert_ne!(changed, CONF);
-    std::fs::write(&conf, changed).unwrap();
+    k.lab.write_conf("live", &changed);
     k.reload();
     v.reload();
-    let end = Instant::now() + Duration::from_secs(10);
-    let p = loop {
-        let p = v.frr_peer("10.77.0.1");
-        if p["remote-receive-interval"] == 200 || Instant::now() > end {
-            break p;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let _ = poll_until(Duration::from_secs(10), || {
+        v.frr().bfd_peer("10.77.0.1")["remote-receive-interval"] == 200
+    });
+    let p = v.frr().bfd_peer("10.77.0.1");
     assert_eq!(p["remote-receive-interval"], 200, "{p}");
     assert_eq!(p["remote-transmit-interval"], 200, "{p}");
     assert_eq!(p["status"], "up", "{p}");

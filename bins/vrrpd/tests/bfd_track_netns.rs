@@ -16,53 +16,11 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::keepalived_log::{self, Outcome, strip_time};
+use common::netns::{Daemon, Lab, poll_until, skip_differential};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Both namespaces (`bc-bfdt-TAG-k` for keepalived, `bc-bfdt-TAG-v` for
-/// vrrpd) and the scratch directory, deleted on drop.
-struct Nets {
-    dir: PathBuf,
-    k: String,
-    v: String,
-}
-
-impl Nets {
-    fn new(tag: &str) -> Nets {
-        let (k, v) = (format!("bc-bfdt-{tag}-k"), format!("bc-bfdt-{tag}-v"));
-        for n in [&k, &v] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(format!("bc-bfdt-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let nets = Nets { dir, k, v };
-        for n in [&nets.k, &nets.v] {
-            sh(&format!(
-                "ip netns add {n} && ip -n {n} link add eth0 type veth peer name eth1 && \
-                 ip -n {n} addr add 10.9.0.1/24 dev eth0 && ip -n {n} link set eth0 up && \
-                 ip -n {n} link set eth1 up && ip -n {n} link set lo up"
-            ));
-        }
-        nets
-    }
-}
-
-impl Drop for Nets {
-    fn drop(&mut self) {
-        for n in [&self.k, &self.v] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use std::time::Duration;
 
 const CONF: &str = "\
 global_defs {
@@ -166,48 +124,16 @@ vrrp_sync_group G {
 }
 ";
 
-/// (state, effective priority) per instance.
-type Outcome = BTreeMap<String, (String, u64)>;
 /// (session, instance) → (weight, reverse).
 type Weights = BTreeMap<(String, String), (i64, bool)>;
 
-fn strip_time(l: &str) -> &str {
-    // "Sun Dec  6 21:50:09 2026: text"
-    match l.get(24..26) {
-        Some(": ") => &l[26..],
-        _ => l,
-    }
-}
-
-/// keepalived's outcome from its log and its tracked weights from its dump.
 /// keepalived's outcome from its log and its tracked weights from its dump;
 /// `base`: each instance's configured priority (before any "Changing
 /// effective priority" line).
 fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights) {
-    let mut out = Outcome::new();
     let mut weights = Weights::new();
     let mut session: Option<String> = None;
     for l in log.lines().map(strip_time) {
-        if let Some(rest) = l.strip_prefix('(')
-            && let Some((name, msg)) = rest.split_once(") ")
-            && let Some(&b) = base.get(name)
-        {
-            let e = out.entry(name.to_string()).or_insert((String::new(), b));
-            // "Entering MASTER STATE", and "entering FAULT state" at start
-            if let Some(st) = msg
-                .strip_prefix("Entering ")
-                .or_else(|| msg.strip_prefix("entering "))
-                .and_then(|m| m.split_once(' '))
-                .filter(|(_, rest)| rest.eq_ignore_ascii_case("state") || rest.starts_with("STATE"))
-            {
-                e.0 = st.0.to_string();
-            }
-            if let Some(p) = msg.strip_prefix("Changing effective priority from ")
-                && let Some((_, to)) = p.split_once(" to ")
-            {
-                e.1 = to.trim().parse().unwrap();
-            }
-        }
         if let Some(n) = l.strip_prefix(" VRRP Track BFD = ") {
             session = Some(n.to_string());
         } else if let Some(s) = &session
@@ -225,7 +151,7 @@ fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights
             session = None;
         }
     }
-    (out, weights)
+    (keepalived_log::outcome(log, base), weights)
 }
 
 fn vrrpd_view(st: &serde_json::Value) -> (Outcome, Weights, BTreeMap<String, u64>) {
@@ -256,71 +182,44 @@ fn vrrpd_view(st: &serde_json::Value) -> (Outcome, Weights, BTreeMap<String, u64
     (out, weights, base)
 }
 
-fn run_keepalived(ns: &str, dir: &Path, conf: &Path) -> String {
-    let pid = |n: &str| dir.join(n).to_string_lossy().into_owned();
-    // bounded: stopped by timeout after 6 s
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "timeout", "6", "keepalived"])
-        .args(["-n", "-l", "-D", "-d", "-f"])
-        .arg(conf)
-        .args([
-            "-p",
-            &pid("k.pid"),
-            "-r",
-            &pid("v.pid"),
-            "-c",
-            &pid("c.pid"),
-        ])
-        .args(["-b", &pid("b.pid")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)
-}
-
 /// Runs `conf` under both daemons and compares (see the module comment).
 fn differential(tag: &str, conf_text: &str) {
-    if common::skip_netns_test("track_bfd differential", None, "network namespaces") {
+    if skip_differential("track_bfd differential", &["keepalived"]) {
         return;
     }
-    if !have("keepalived") {
-        eprintln!("SKIPPED: track_bfd differential needs keepalived");
-        return;
+    let mut lab = Lab::new(&format!("bc-bfdt-{tag}-{}", std::process::id()));
+    for side in ["k", "v"] {
+        let ns = lab.add_ns(&format!("bc-bfdt-{tag}-{side}"));
+        lab.veth(&ns, "eth0", &ns, "eth1");
+        lab.addr(&ns, "eth0", "10.9.0.1/24");
     }
-    let nets = Nets::new(tag);
-    let conf = nets.dir.join(format!("{tag}.conf"));
-    std::fs::write(&conf, conf_text).unwrap();
+    let (k, v) = (lab.names()[0].clone(), lab.names()[1].clone());
+    let conf = lab.write_conf(tag, conf_text);
+    let _vrrpd = lab.start(&v, Daemon::Vrrpd, &conf, "v");
+    // `-d`: keepalived's configuration dump, with the tracked weights
+    let mut keepalived = lab.start_with(&k, Daemon::KeepalivedBfd, &conf, "k", &["-d"]);
 
-    let sock = nets.dir.join("v.sock");
-    let child = Command::new("ip")
-        .args(["netns", "exec", &nets.v])
-        .arg(env!("CARGO_BIN_EXE_vrrpd"))
-        .arg("-f")
-        .arg(&conf)
-        .arg("--socket")
-        .arg(&sock)
-        .arg("--dump-file")
-        .arg(nets.dir.join("v.json"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _vrrpd = common::Kid(child);
-
-    let log = run_keepalived(&nets.k, &nets.dir, &conf);
-    // vrrpd has run at least as long; wait until its Backups are settled too
-    let end = Instant::now() + Duration::from_secs(15);
-    let (k_out, k_weights, v) = loop {
-        if let Ok(text) = ha_daemon_kit::control::fetch(&sock) {
-            let st: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let v = vrrpd_view(&st);
-            let (k_out, k_weights) = keepalived_view(&log, &v.2);
-            if v.0 == k_out || Instant::now() > end {
-                break (k_out, k_weights, v);
-            }
-        }
-        assert!(Instant::now() < end, "{tag}: vrrpd status did not answer");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    // Alone on their links, every instance ends MASTER or FAULT: polled
+    // until both say so and agree, states and weights (Master_Down_Interval is under 4 s; the
+    // rest is room for a loaded machine).
+    let mut last = None;
+    let _ = poll_until(Duration::from_secs(30), || {
+        let Some(st) = lab.status("v") else {
+            return false;
+        };
+        let v = vrrpd_view(&st);
+        let (k_out, k_weights) = keepalived_view(&lab.log("k"), &v.2);
+        // the dump (`-d`) may come after the last state change
+        let done = v.0 == k_out
+            && v.1 == k_weights
+            && k_out.len() == v.2.len()
+            && k_out.values().all(|(s, _)| s != "BACKUP" && !s.is_empty());
+        last = Some((k_out, k_weights, v));
+        done
+    });
+    keepalived.stop();
+    let log = lab.log("k");
+    let (k_out, k_weights, v) = last.expect("vrrpd status did not answer");
     assert_eq!(
         k_out.len(),
         v.2.len(),

@@ -59,15 +59,13 @@ impl Link {
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
     /// with `conf`.
     fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Running {
-        let path = self.lab.write_conf(ns, conf);
-        self.lab.start(ns, Daemon::of(vrrpd), &path, ns)
+        self.lab.start_conf(ns, Daemon::of(vrrpd), conf, ns)
     }
 
     /// SIGHUP to `daemon` after rewriting its config (`start`'s path) with
     /// `conf`.
     fn reload(&self, daemon: &Running, ns: &str, conf: &str) {
-        self.lab.write_conf(ns, conf);
-        daemon.signal("HUP");
+        self.lab.reload(daemon, ns, conf);
     }
 
     fn log(&self, ns: &str) -> String {

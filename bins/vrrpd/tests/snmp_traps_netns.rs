@@ -36,7 +36,8 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::netns::{Daemon, Pair, Running, poll_until, skip_differential, wait_until};
+use common::shell as sh;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -44,71 +45,51 @@ use std::time::{Duration, Instant};
 
 const TRAP_PORT: u16 = 11162;
 
-/// A router namespace `NAME` and its peer `NAME-p` joined by a veth pair;
-/// both deleted on drop, with the temporary directory.
+/// How long to wait for more notifications once the expected ones came:
+/// a phase ends when none has come for this long.
+const QUIET: Duration = Duration::from_secs(1);
+
+/// A router namespace `NAME` and its peer `NAME-p` (a [`Pair`], the MAC
+/// addresses set), the snmpd and snmptrapd of the router, and the daemons.
 struct Setup {
-    ns: String,
-    peer: String,
-    dir: PathBuf,
+    /// Killed before the namespaces go (fields drop in order).
     kids: Vec<common::Kid>,
+    pair: Pair,
 }
 
 impl Setup {
     fn new(name: String) -> Self {
-        let peer = format!("{name}-p");
-        for n in [&name, &peer] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let s = Setup {
-            ns: name.clone(),
-            peer: peer.clone(),
-            dir,
+        let pair = Pair::with_macs(&name, Some(("02:00:00:5e:ab:01", "02:00:00:5e:ab:02")));
+        Setup {
             kids: Vec::new(),
-        };
-        sh(&format!(
-            "ip netns add {name} && ip netns add {peer} && \
-             ip netns exec {name} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip netns exec {peer} sysctl -qw net.ipv6.conf.default.accept_dad=0 && \
-             ip -n {name} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {name} link set eth0 address 02:00:00:5e:ab:01 && \
-             ip -n {peer} link set eth0 address 02:00:00:5e:ab:02 && \
-             ip -n {name} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {peer} addr add 10.9.0.2/24 dev eth0 && \
-             ip -n {name} link set eth0 up && ip -n {peer} link set eth0 up && \
-             ip -n {name} link set lo up && ip -n {peer} link set lo up"
-        ));
-        s
+            pair,
+        }
     }
 
     /// The index of the router's interface `dev`.
     fn ifindex(&self, dev: &str) -> String {
-        let text = sh(&format!("ip -j -n {} link show dev {dev}", self.ns));
+        let text = sh(&format!("ip -j -n {} link show dev {dev}", self.pair.ns));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v[0]["ifindex"].to_string()
     }
 
     fn agentx(&self) -> PathBuf {
-        self.dir.join("agentx")
+        self.pair.lab.path("agentx")
     }
 
     fn traps_file(&self) -> PathBuf {
-        self.dir.join("traps.txt")
+        self.pair.lab.path("traps.txt")
     }
 
     /// snmptrapd then snmpd in the router namespace: the master sends every
     /// notification as an SNMPv2c trap to snmptrapd, which prints it on
     /// one line ("TRAP " and the VarBinds, tab-separated).
     fn snmp(&mut self) {
-        let ns = self.ns.clone();
-        let persist = self.dir.join("persist");
+        let ns = self.pair.ns.clone();
+        let lab = &self.pair.lab;
+        let persist = lab.path("persist");
         std::fs::create_dir_all(&persist).unwrap();
-        let trapd_conf = self.dir.join("snmptrapd.conf");
+        let trapd_conf = lab.path("snmptrapd.conf");
         std::fs::write(&trapd_conf, "authCommunity log public\n").unwrap();
         let out = std::fs::File::create(self.traps_file()).unwrap();
         let child = Command::new("ip")
@@ -134,7 +115,7 @@ impl Setup {
             .unwrap();
         self.kids.push(common::Kid(child));
         let sock = self.agentx();
-        let conf = self.dir.join("snmpd.conf");
+        let conf = lab.path("snmpd.conf");
         std::fs::write(
             &conf,
             format!(
@@ -146,7 +127,7 @@ impl Setup {
         .unwrap();
         let child = Command::new("ip")
             .args(["netns", "exec", &ns, "snmpd", "-f", "-Lf"])
-            .arg(self.dir.join("snmpd.log"))
+            .arg(lab.path("snmpd.log"))
             .arg("-C")
             .arg("-c")
             .arg(&conf)
@@ -156,57 +137,16 @@ impl Setup {
             .spawn()
             .unwrap();
         self.kids.push(common::Kid(child));
-        let end = Instant::now() + Duration::from_secs(10);
-        while !sock.exists() {
-            assert!(Instant::now() < end, "snmpd made no AgentX socket in 10 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
+            sock.exists()
+        });
     }
 
     /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`
-    /// (files named after `tag`); the child's index in `kids`.
-    fn daemon(&mut self, ns: &str, tag: &str, conf: &str, vrrpd: bool) -> usize {
-        let path = self.dir.join(format!("{tag}.conf"));
-        std::fs::write(&path, conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join(format!("{tag}.sock")))
-                .arg("--dump-file")
-                .arg(self.dir.join(format!("{tag}.json")));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join(format!("{tag}.k.pid")))
-                .arg("-r")
-                .arg(self.dir.join(format!("{tag}.v.pid")));
-        }
-        let log = std::fs::File::create(self.dir.join(format!("{tag}.log"))).unwrap();
-        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        self.kids.push(common::Kid(child));
-        self.kids.len() - 1
-    }
-
-    /// Stops daemon `kid` with SIGTERM (a Master sends priority 0) and waits
-    /// for it, at most 10 s.
-    fn stop(&mut self, kid: usize) {
-        let child = &mut self.kids[kid].0;
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let end = Instant::now() + Duration::from_secs(10);
-        while child.try_wait().unwrap().is_none() {
-            assert!(
-                Instant::now() < end,
-                "daemon still running 10 s after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    /// (files named after `tag`).
+    fn daemon(&self, ns: &str, tag: &str, conf: &str, vrrpd: bool) -> Running {
+        let path = self.pair.lab.write_conf(tag, conf);
+        self.pair.lab.start(ns, Daemon::of(vrrpd), &path, tag)
     }
 
     /// The notifications received so far, normalised: sysUpTime.0's value
@@ -221,8 +161,9 @@ impl Setup {
             .collect()
     }
 
-    /// Waits until `ready` holds for the notifications received, for at most
-    /// `secs`; then the notifications received after the first `from`.
+    /// Waits until `ready` holds for the notifications received after the
+    /// first `from` and none has come for [`QUIET`], for at most `secs`;
+    /// then those notifications.
     fn traps_until(
         &self,
         ifindex: &Indexes,
@@ -230,14 +171,17 @@ impl Setup {
         secs: u64,
         ready: &dyn Fn(&[String]) -> bool,
     ) -> Vec<String> {
-        let end = Instant::now() + Duration::from_secs(secs);
-        loop {
+        let mut last: Vec<String> = Vec::new();
+        let mut since = Instant::now();
+        poll_until(Duration::from_secs(secs), || {
             let t: Vec<String> = self.traps(ifindex).into_iter().skip(from).collect();
-            if ready(&t) || Instant::now() > end {
-                return t;
+            if t.len() != last.len() {
+                since = Instant::now();
+                last = t;
             }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+            ready(&last) && since.elapsed() >= QUIET
+        });
+        self.traps(ifindex).into_iter().skip(from).collect()
     }
 
     /// `snmpwalk` of vrrpv3StatisticsProtoErrReason, the interface index
@@ -245,11 +189,17 @@ impl Setup {
     fn proto_err_reasons(&self, ifindex: &Indexes) -> Vec<String> {
         let out = Command::new("ip")
             .args([
-                "netns", "exec", &self.ns, "snmpwalk", "-v2c", "-c", "public",
+                "netns",
+                "exec",
+                &self.pair.ns,
+                "snmpwalk",
+                "-v2c",
+                "-c",
+                "public",
             ])
             .args(["-On", "-t", "2", "-r", "1", "127.0.0.1:11161"])
             .arg(".1.3.6.1.2.1.207.1.2.5.1.6")
-            .env("SNMP_PERSISTENT_DIR", self.dir.join("persist"))
+            .env("SNMP_PERSISTENT_DIR", self.pair.lab.path("persist"))
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -261,22 +211,8 @@ impl Setup {
 
     /// Whether the router holds `vip` on eth0.
     fn holds(&self, vip: &str) -> bool {
-        sh(&format!("ip -n {} -4 -o addr show dev eth0", self.ns)).contains(&format!(" {vip}/"))
-    }
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        // daemons first, while their namespaces exist
-        self.kids.clear();
-        for n in [&self.ns, &self.peer] {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        if std::thread::panicking() {
-            eprintln!("logs kept in {}", self.dir.display());
-        } else {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
+        sh(&format!("ip -n {} -4 -o addr show dev eth0", self.pair.ns))
+            .contains(&format!(" {vip}/"))
     }
 }
 
@@ -404,58 +340,54 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
         std::process::id()
     );
     let mut s = Setup::new(name);
-    let (ns, peer) = (s.ns.clone(), s.peer.clone());
+    let (ns, peer) = (s.pair.ns.clone(), s.pair.peer.clone());
     s.snmp();
     let conf = router_config(&s.agentx());
-    s.daemon(&ns, "router", &conf, vrrpd);
+    let _router = s.daemon(&ns, "router", &conf, vrrpd);
     // the VMAC of VRID 57, made by the daemon
-    let end = Instant::now() + Duration::from_secs(15);
-    while !sh(&format!("ip -n {ns} -o link show")).contains(" vrrp.57@") {
-        assert!(Instant::now() < end, "no VMAC vrrp.57 after 15 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(Duration::from_secs(15), "the VMAC vrrp.57", || {
+        sh(&format!("ip -n {ns} -o link show")).contains(" vrrp.57@")
+    });
     let ifindex = [(s.ifindex("eth0"), "IF"), (s.ifindex("vrrp.57"), "VIF")];
     let mut phases = Vec::new();
 
     // 1. Master of every instance: 5 notifications.
     let start = s.traps_until(&ifindex, 0, 25, &|t| t.len() >= 5);
-    std::thread::sleep(Duration::from_secs(1));
-    let mut seen = s.traps(&ifindex).len();
+    let mut seen = start.len();
     phases.push(start);
 
     // 2. A peer takes the VRRPv3 instance over, then leaves.
-    let p = s.daemon(&peer, "peer-takeover", PEER_TAKEOVER, false);
-    let end = Instant::now() + Duration::from_secs(20);
-    while s.holds("10.9.0.51") && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(!s.holds("10.9.0.51"), "the peer never took VRID 51 over");
-    s.stop(p);
+    let mut p = s.daemon(&peer, "peer-takeover", PEER_TAKEOVER, false);
+    wait_until(
+        Duration::from_secs(20),
+        "the peer taking VRID 51 over",
+        || !s.holds("10.9.0.51"),
+    );
+    // SIGTERM: the Master sends priority 0
+    p.stop();
     let back = s.traps_until(&ifindex, seen, 15, &|t| !t.is_empty());
-    std::thread::sleep(Duration::from_secs(1));
     seen += back.len();
     phases.push(back);
 
     // 3. A peer with another password on the VRRPv2 instance.
-    let p = s.daemon(&peer, "peer-wrong-pass", PEER_WRONG_PASS, false);
+    let mut p = s.daemon(&peer, "peer-wrong-pass", PEER_WRONG_PASS, false);
     // wait for at least two rejected adverts
-    s.traps_until(&ifindex, seen, 20, &|t| t.len() >= 2);
-    s.stop(p);
-    std::thread::sleep(Duration::from_secs(1));
-    let auth: Vec<String> = s.traps(&ifindex).into_iter().skip(seen).collect();
+    poll_until(Duration::from_secs(20), || {
+        s.traps(&ifindex).len() >= seen + 2
+    });
+    p.stop();
+    let auth = s.traps_until(&ifindex, seen, 5, &|_| true);
     seen += auth.len();
     phases.push(dedup(auth));
 
     // 4. Hand-made adverts with protocol errors.
-    let script = s.dir.join("bad_adverts.py");
+    let script = s.pair.lab.path("bad_adverts.py");
     std::fs::write(&script, BAD_ADVERTS).unwrap();
     sh(&format!(
         "ip netns exec {peer} python3 {}",
         script.display()
     ));
-    s.traps_until(&ifindex, seen, 10, &|t| t.len() >= 7);
-    std::thread::sleep(Duration::from_secs(1));
-    let errors: Vec<String> = s.traps(&ifindex).into_iter().skip(seen).collect();
+    let errors = s.traps_until(&ifindex, seen, 10, &|t| t.len() >= 7);
     phases.push(errors);
     // the MIB keeps the last protocol error's reason
     phases.push(s.proto_err_reasons(&ifindex));
@@ -477,18 +409,18 @@ fn notifications_equal_keepalived() {
     ) {
         return;
     }
-    for tool in [
-        "keepalived",
-        "snmpd",
-        "snmptrapd",
-        "snmpwalk",
-        "python3",
-        "ip",
-    ] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
+    if skip_differential(
+        "SNMP notifications differential",
+        &[
+            "keepalived",
+            "snmpd",
+            "snmptrapd",
+            "snmpwalk",
+            "python3",
+            "ip",
+        ],
+    ) {
+        return;
     }
     let k = run(false);
     let v = run(true);

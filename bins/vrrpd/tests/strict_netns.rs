@@ -8,7 +8,9 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use common::netns::{Daemon, Lab, skip_differential};
+
+use std::process::Command;
 
 /// Every correction strict mode makes; C, unicast on a multicast-capable
 /// interface, is not refused.
@@ -57,67 +59,32 @@ vrrp_instance C {
 }
 ";
 
-/// A namespace with a veth `eth0`, deleted on drop.
-struct Ns(String);
-
-impl Ns {
-    fn new() -> Self {
-        let name = format!("fw-strict-{}", std::process::id());
-        let _ = Command::new("ip")
-            .args(["netns", "del", &name])
-            .stderr(Stdio::null())
-            .status();
-        common::sh(&["ip", "netns", "add", &name]);
-        let ns = Ns(name);
-        common::sh(&[
-            "ip", "-n", &ns.0, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1",
-        ]);
-        common::sh(&["ip", "-n", &ns.0, "link", "set", "eth0", "up"]);
-        ns
-    }
-
-    /// stdout and stderr of `prog -t -f conf` run in the namespace.
-    fn check(&self, prog: &str, conf: &std::path::Path) -> String {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.0, prog, "-t", "-f"])
-            .arg(conf)
-            .output()
-            .unwrap();
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
+/// stdout and stderr of `daemon -t -f conf` run in `ns`.
+fn check(ns: &str, daemon: Daemon, conf: &std::path::Path) -> String {
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, daemon.program(), "-t", "-f"])
+        .arg(conf)
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[test]
 fn strict_mode_corrections_report_what_keepalived_reports() {
-    if common::skip_netns_test("strict mode check", None, "network namespaces") {
+    if skip_differential("strict mode check", &["keepalived"]) {
         return;
     }
-    let have = Command::new("sh")
-        .args(["-c", "command -v keepalived"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        eprintln!("SKIPPED: strict mode check needs keepalived");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("fw-strict-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("strict.conf");
-    std::fs::write(&conf, CONF).unwrap();
-    let ns = Ns::new();
-    let theirs = ns.check("keepalived", &conf);
-    let ours = ns.check(env!("CARGO_BIN_EXE_vrrpd"), &conf);
-    let _ = std::fs::remove_dir_all(&dir);
+    let mut lab = Lab::new(&format!("fw-strict-{}", std::process::id()));
+    let ns = lab.add_ns(&format!("fw-strict-{}", std::process::id()));
+    // a veth end: multicast-capable, up
+    lab.veth(&ns, "eth0", &ns, "eth1");
+    let conf = lab.write_conf("strict", CONF);
+    let theirs = check(&ns, Daemon::Keepalived, &conf);
+    let ours = check(&ns, Daemon::Vrrpd, &conf);
     let expected: Vec<&str> = theirs.lines().filter(|l| l.starts_with('(')).collect();
     assert!(
         expected.len() >= 10,

@@ -101,12 +101,12 @@ fn family_mismatch_skips_the_real_server_but_tun_may_mix() {
     assert_eq!(vs.id, "TCP [fd00::1]:80");
     assert_eq!(vs.real_servers[0].dest.fwd, ForwardMethod::Tunnel);
     assert_eq!(m.diagnostics.len(), 1);
-    assert!(!m.diagnostics[0].skipped);
-    assert_eq!(m.diagnostics[0].location, "t.conf:5");
+    assert!(!m.diagnostics[0].is_error());
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
     assert!(
         m.diagnostics[0].message.contains("IPv6"),
         "{}",
-        m.diagnostics[0]
+        m.line(&m.diagnostics[0])
     );
 }
 
@@ -172,7 +172,7 @@ fn persistence_timeout_granularity_engine_and_flags() {
         "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 255.0.255.0\n}\n",
     );
     assert!(m.desired.virtual_servers.is_empty());
-    assert_eq!(m.diagnostics[0].location, "t.conf:5");
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn fwmark_and_groups_expand_to_services() {
          virtual_server fwmark 9 {\n lvs_sched rr\n lvs_method DR\n real_server fd00::5 80 {\n }\n}\n",
     );
     assert!(
-        m.diagnostics.iter().all(|d| !d.skipped),
+        m.diagnostics.iter().all(|d| !d.is_error()),
         "{:?}",
         m.diagnostics
     );
@@ -222,7 +222,7 @@ fn fwmark_and_groups_expand_to_services() {
     assert!(
         m.diagnostics
             .iter()
-            .any(|d| d.skipped && d.location == "t.conf:1")
+            .any(|d| d.is_error() && m.location(d) == "t.conf:1")
     );
 }
 
@@ -233,7 +233,7 @@ fn duplicate_services_are_skipped() {
          virtual_server 10.1.0.1 80 {\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n}\n",
     );
     assert_eq!(only(&m).services[0].scheduler, "rr");
-    assert_eq!(m.diagnostics[0].location, "t.conf:6");
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:6");
 }
 
 #[test]
@@ -306,7 +306,7 @@ fn global_lvs_keys() {
     // With `inst`, the VRRP daemon switches the role: lvsd leaves it alone and says so.
     let m = map("global_defs {\n lvs_sync_daemon bond0 vips\n}\n");
     assert!(m.desired.sync_daemons.is_empty());
-    assert_eq!(m.diagnostics[0].location, "t.conf:2");
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:2");
 }
 
 #[test]
@@ -323,7 +323,7 @@ fn checker_kinds_map_with_their_options() {
          FILE_CHECK {\n track_file TF\n }\n\
          }\n}\n");
     assert!(
-        m.diagnostics.iter().all(|d| !d.skipped),
+        m.diagnostics.iter().all(|d| !d.is_error()),
         "{:?}",
         m.diagnostics
     );
@@ -506,18 +506,18 @@ fn bfd_check_dropped_with_keepalived_messages() {
         1,
         "only the first b1 is kept"
     );
-    let got: Vec<(&str, bool)> = m
+    let got: Vec<(String, bool)> = m
         .diagnostics
         .iter()
-        .map(|d| (d.location.as_str(), d.skipped))
+        .map(|d| (m.location(d), d.is_error()))
         .collect();
     assert_eq!(
         got,
         [
-            ("t.conf:20", false),
-            ("t.conf:23", false),
-            ("t.conf:26", false),
-            ("t.conf:28", false)
+            ("t.conf:20".to_string(), false),
+            ("t.conf:23".to_string(), false),
+            ("t.conf:26".to_string(), false),
+            ("t.conf:28".to_string(), false)
         ]
     );
     for (d, text) in m.diagnostics.iter().zip([
@@ -548,7 +548,7 @@ fn bfd_check_of_a_session_vrrpd_tracks_runs_no_session_and_is_warned() {
     );
     assert!(m.desired.bfd_sessions.is_empty());
     assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
-    assert_eq!(m.diagnostics[0].location, "t.conf:1");
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:1");
     assert!(
         m.diagnostics[0]
             .message
@@ -628,7 +628,7 @@ fn http_get_without_url_is_ignored_but_the_servers_stay() {
     assert_eq!(vs.real_servers.len(), 1);
     assert_eq!(vs.real_servers[0].checkers.len(), 1, "only TCP_CHECK stays");
     assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
-    assert!(!m.diagnostics[0].skipped);
+    assert!(!m.diagnostics[0].is_error());
     assert!(
         m.diagnostics[0].message.contains("no url"),
         "{:?}",
@@ -751,7 +751,7 @@ fn scripts_split_as_vrrpd_splits_them_and_a_broken_one_is_ignored() {
     assert!(
         m.diagnostics
             .iter()
-            .any(|d| d.location == "t.conf:5" && d.message.contains("the script is ignored")),
+            .any(|d| m.location(d) == "t.conf:5" && d.message.contains("the script is ignored")),
         "{:?}",
         m.diagnostics
     );

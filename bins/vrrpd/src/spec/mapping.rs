@@ -14,12 +14,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use crate::spec::accept::AcceptReason;
 
 use keepalived_conf::effective::EffectiveInstance;
-use keepalived_conf::{
-    AuthType, Config, Diagnostic, GlobalDefs, Span, VrrpInstance, VrrpState, values::IpPrefix,
-};
+use keepalived_conf::{Config, Diagnostic, GlobalDefs, Span, VrrpInstance, values::IpPrefix};
 use vrrp_core::{
-    GarpConfig, InitialState, InstanceConfig, TrackerConfig, TrackerKind,
-    packet::{Auth, Family, Version},
+    InitialState, InstanceConfig, TrackerConfig, TrackerKind,
+    packet::{Family, Version},
     time::Duration,
 };
 
@@ -939,10 +937,6 @@ pub(crate) fn map_vip(
     })
 }
 
-fn family_of(a: IpAddr) -> Family {
-    Family::of(a)
-}
-
 /// Maps one instance; pushes diagnostics; `None` after an error that leaves
 /// no usable instance.
 pub fn map_instance(
@@ -970,340 +964,26 @@ pub fn map_instance(
     };
 
     // Virtual addresses; the family is the first VIP's (keepalived).
-    let mut vips = Vec::new();
-    for v in &vi.virtual_ipaddress {
-        if let Some(s) = map_vip(v, diags) {
-            vips.push(s);
-        }
-    }
-    let mut excluded_vips = Vec::new();
-    for v in &vi.virtual_ipaddress_excluded {
-        if let Some(s) = map_vip(v, diags) {
-            excluded_vips.push(s);
-        }
-    }
-    // keepalived `vrrp_ipvlan_handler`: the ipvlan's address is the advert
-    // source unless one is configured.
-    let use_ipvlan = crate::spec::ipvlan::parse(vi, diags);
-    let src_override = vi
-        .unicast_src_ip
-        .as_ref()
-        .or(vi.mcast_src_ip.as_ref())
-        .map(|s| s.value)
-        .or(use_ipvlan
-            .as_ref()
-            .and_then(|u| u.opts.address)
-            .map(|a| a.addr));
-    let family = vips
-        .first()
-        .map(|v| family_of(v.prefix.addr))
-        .or(src_override.map(family_of))
-        .or(vi.unicast_peer.first().map(|p| family_of(p.address)))
-        .unwrap_or(Family::V4);
-    for (v, raw) in vips.iter().zip(&vi.virtual_ipaddress) {
-        if family_of(v.prefix.addr) != family {
-            diags.push(
-                Diagnostic::error(
-                    "vrrpd-family",
-                    raw.address.span,
-                    format!(
-                        "virtual address {} is not of the instance's family (the first one is {})",
-                        v.prefix.addr,
-                        vips.first().map_or(String::new(), |f| f.prefix.addr.to_string())
-                    ),
-                )
-                .with_hint("put addresses of the other family in virtual_ipaddress_excluded or a second instance"),
-            );
-        }
-    }
-    let no_vips = vips.is_empty() && vi.no_virtual_ipaddress.as_ref().is_none_or(|b| !b.value);
-
-    // Version: instance, else global vrrp_version, else 2; IPv6 forces 3.
-    let mut version = if eff.version == 3 {
-        Version::V3
-    } else {
-        Version::V2
-    };
-    if family == Family::V6 && version == Version::V2 {
-        if let Some(v) = &vi.version {
-            diags.push(Diagnostic::warning(
-                "vrrpd-version",
-                v.span,
-                "VRRPv2 cannot carry IPv6; using version 3 (as keepalived does)",
-            ));
-        }
-        version = Version::V3;
-    }
+    let crate::spec::addresses::Addresses {
+        vips,
+        excluded_vips,
+        use_ipvlan,
+        src_override,
+        family,
+        no_vips,
+    } = crate::spec::addresses::map_addresses(vi, diags);
+    let version = crate::spec::protocol::version(&eff, family, diags);
     if no_vips {
-        // vrrp.c vrrp_complete_instance(): "No VIP specified; at least one is required"
-        // stops keepalived for VRRPv3, IPv6 and strict mode; otherwise it runs on.
-        let strict = eff.strict;
-        let message = format!("vrrp_instance `{name}` has no virtual_ipaddress");
-        diags.push(if version == Version::V3 || strict {
-            Diagnostic::error("vrrpd-no-vips", span, message)
-                .with_hint("keepalived refuses a VRRPv3, IPv6 or strict-mode instance without one")
-        } else {
-            Diagnostic::warning("vrrpd-no-vips", span, message)
-        });
+        crate::spec::addresses::report_no_vips(&eff, span, version, diags);
     }
-
     // Priority and state (docs/keepalived.md §3.4).
-    let state = vi.state.as_ref().map(|s| match s.value {
-        VrrpState::Master => InitialState::Master,
-        VrrpState::Backup => InitialState::Backup,
-    });
-    let priority = eff.priority;
-    if priority == 0
-        && let Some(p) = &vi.priority
-    {
-        diags.push(Diagnostic::error(
-            "vrrpd-invalid-value",
-            p.span,
-            "priority 0 is reserved for a Master's release (RFC 9568 §5.2.4)",
-        ));
-    }
-
-    // advert_int: v2 rounds to whole seconds 1..255, v3 to 10 ms 0.01..40.95 (docs/keepalived.md §3.2).
-    let advert_interval = match &vi.advert_int {
-        None => Duration::from_secs(1),
-        Some(a) => {
-            let us = u64::try_from(a.value.as_micros()).unwrap_or(u64::MAX);
-            match version {
-                Version::V2 => {
-                    let secs = (us + 500_000) / 1_000_000;
-                    if us % 1_000_000 != 0 {
-                        diags.push(Diagnostic::warning(
-                            "vrrpd-advert-int",
-                            a.span,
-                            format!(
-                                "VRRPv2 advert_int is whole seconds; {:?} rounded to {} s",
-                                a.value,
-                                secs.clamp(1, 255)
-                            ),
-                        ));
-                    }
-                    Duration::from_secs(secs.clamp(1, 255))
-                }
-                Version::V3 => {
-                    let cs = (us + 5_000) / 10_000;
-                    if cs > 4095 {
-                        diags.push(Diagnostic::error(
-                            "vrrpd-advert-int",
-                            a.span,
-                            format!("VRRPv3 advert_int {:?} above 40.95 s", a.value),
-                        ));
-                    }
-                    Duration::from_centis(cs.clamp(1, 4095))
-                }
-            }
-        }
-    };
-
-    let auth = match (&vi.authentication, version) {
-        (None, _) => Auth::None,
-        (Some(a), Version::V3) => {
-            diags.push(Diagnostic::warning(
-                "vrrpd-auth",
-                a.span,
-                "authentication is VRRPv2 only; ignored for this VRRPv3 instance (as keepalived does)",
-            ));
-            Auth::None
-        }
-        (Some(a), Version::V2) => match a.auth_type.as_ref().map(|t| t.value) {
-            Some(AuthType::Pass) => match &a.auth_pass {
-                Some(p) => Auth::pass(p.value.as_bytes()),
-                None => {
-                    diags.push(Diagnostic::error(
-                        "vrrpd-auth",
-                        a.span,
-                        "auth_type PASS without auth_pass",
-                    ));
-                    Auth::None
-                }
-            },
-            Some(AuthType::Ah) => {
-                diags.push(unsupported(
-                    a.auth_type.as_ref().map_or(a.span, |t| t.span),
-                    "auth_type AH",
-                ));
-                Auth::None
-            }
-            None => {
-                // keepalived runs without authentication then (vrrp_parser.c
-                // vrrp_auth_type_handler() leaves auth_type unset).
-                diags.push(Diagnostic::warning(
-                    "vrrpd-auth",
-                    a.span,
-                    "authentication block without a valid auth_type: no authentication is used, as keepalived does",
-                ));
-                Auth::None
-            }
-        },
-    };
-
-    let interface = vi.interface.as_ref().map(|i| i.value.clone());
-    if interface.is_none() && vi.unicast_src_ip.is_none() {
-        diags.push(
-            Diagnostic::error(
-                "vrrpd-missing",
-                span,
-                format!("vrrp_instance `{name}` has no interface"),
-            )
-            .with_hint(
-                "add `interface IF` (only unicast instances with unicast_src_ip may omit it)",
-            ),
-        );
-    }
-    for p in &vi.unicast_peer {
-        if family_of(p.address) != family {
-            diags.push(Diagnostic::error(
-                "vrrpd-family",
-                p.span,
-                format!("unicast_peer {} is not of the instance's family", p.address),
-            ));
-        }
-        if p.min_ttl.is_some() || p.max_ttl.is_some() {
-            diags.push(ignored(p.span, "`min_ttl`/`max_ttl`"));
-        }
-    }
-    // vrrp.c vrrp_complete_instance: a unicast keyword without any peer is a
-    // configuration fault with `unicast_fault_no_peer` (FAULT for good);
-    // otherwise keepalived 2.2.7 warns that this is deprecated and uses multicast.
-    let config_fault = vi.unicast_peer.is_empty()
-        && match &vi.unicast_fault_no_peer {
-            Some(f) if f.value => {
-                diags.push(Diagnostic::warning(
-                    "vrrpd-unicast-no-peer",
-                    f.span,
-                    format!(
-                        "vrrp_instance `{name}` cannot use unicast without any peers: it stays in FAULT (as keepalived does)"
-                    ),
-                ));
-                true
-            }
-            _ => {
-                if let Some(s) = vi.unicast_src_ip.as_ref() {
-                    diags.push(Diagnostic::warning(
-                        "vrrpd-unicast-no-peer",
-                        s.span,
-                        format!(
-                            "vrrp_instance `{name}`: a unicast keyword without any unicast peers; using multicast (keepalived 2.2.7 does too and calls this deprecated)"
-                        ),
-                    ).with_hint("add unicast_peer entries, or unicast_fault_no_peer to stay in FAULT without them"));
-                }
-                false
-            }
-        };
-    if let Some(s) = vi.unicast_src_ip.as_ref().or(vi.mcast_src_ip.as_ref())
-        && family_of(s.value) != family
-    {
-        diags.push(Diagnostic::error(
-            "vrrpd-family",
-            s.span,
-            format!("source address {} is not of the instance's family", s.value),
-        ));
-    }
-
-    // Trackers: interfaces and scripts (docs/keepalived.md §3.15).
-    let mut trackers = Vec::new();
-    let mut sources = Vec::new();
-    for t in &vi.track_interface {
-        // vrrp.c `vrrp_complete_instance`: the instance's own interface is
-        // always tracked (weight 0); naming it is ignored, weight and all.
-        if interface.as_deref() == Some(t.name.as_str()) {
-            diags.push(Diagnostic::warning(
-                "vrrpd-track-interface",
-                t.span,
-                format!(
-                    "({name}) ignoring track_interface {} since own interface (as keepalived does)",
-                    t.name
-                ),
-            ));
-            continue;
-        }
-        trackers.push(TrackerConfig {
-            kind: TrackerKind::Interface,
-            name: t.name.clone(),
-            weight: t.weight.unwrap_or(0),
-            reverse: t.reverse,
-            initially_up: true,
-        });
-        sources.push(TrackerSource::Interface(t.name.clone()));
-    }
-    for t in &vi.track_script {
-        if let Some(tc) = script_tracker(cfg, t, diags) {
-            trackers.push(tc);
-            sources.push(TrackerSource::Script(t.name.clone()));
-        }
-    }
-    // track_file: value × weight (keepalived track_file.c; weight default 1,
-    // the instance's `weight W [reverse]` overrides the file's).
-    for t in &vi.track_file {
-        if let Some(tc) = file_tracker(cfg, t, diags) {
-            trackers.push(tc);
-            sources.push(TrackerSource::File(t.name.clone()));
-        }
-    }
-    // track_src_ip: keepalived 2.2.7 reads it and never acts on it
-    // (docs/keepalived.md §3.29); neither does vrrpd, and it says so.
-    if let Some(t) = vi.track_src_ip.as_ref().filter(|t| t.value) {
-        diags.push(Diagnostic::warning(
-            "vrrpd-track-src-ip",
-            t.span,
-            format!(
-                "({name}) track_src_ip changes nothing: keepalived 2.2.7 compares the \
-                 removed address with its stored socket address instead of the address in \
-                 it, so the instance never goes to FAULT for its source; vrrpd does the same"
-            ),
-        ));
-    }
-    // Settings that change behaviour and are not implemented: warnings naming what
-    // keepalived would do (running without them is what keepalived does when the
-    // tracked object is up), errors only where running would be unsafe.
-    // track_process: up while the process quorum holds (vrrp_track.c
-    // `process_update_track_process_status`); a duplicate is ignored.
-    for t in &vi.track_process {
-        let src = TrackerSource::Process(t.name.clone());
-        if sources.contains(&src) {
-            diags.push(Diagnostic::warning(
-                "vrrpd-track-process",
-                t.span,
-                format!("({name}) duplicate track_process {} - ignoring", t.name),
-            ));
-            continue;
-        }
-        if let Some(tc) = crate::spec::track_process::process_tracker(cfg, t, &name, diags) {
-            trackers.push(tc);
-            sources.push(src);
-        }
-    }
-    // track_bfd: down until the session's first Up (docs/keepalived.md §3.36).
-    // vrrp.c `vrrp_complete_instance`: an address owner's weighted entries are
-    // dropped (its priority never moves, so they change nothing here either).
-    for t in &vi.track_bfd {
-        if let Some(w) = crate::spec::bfd::never_up_warning(cfg, t, &name) {
-            diags.push(w);
-        }
-        let tc = crate::spec::bfd::bfd_tracker(t);
-        if tc.weight != 0 && vi.priority.as_ref().is_some_and(|p| p.value == 255) {
-            diags.push(Diagnostic::warning(
-                "vrrpd-track-bfd",
-                t.span,
-                format!(
-                    "({name}) ignoring tracked bfd {} with weight {} due to address_owner \
-                     (as keepalived does)",
-                    t.name, tc.weight
-                ),
-            ));
-            continue;
-        }
-        trackers.push(tc);
-        sources.push(TrackerSource::Bfd(t.name.clone()));
-    }
-    let mut vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
-    if let Some(u) = &use_ipvlan {
-        vmac = crate::spec::ipvlan::to_vmac(u, vrid.value, family, vi.use_vmac.is_some(), diags);
-    }
+    let (state, priority) = crate::spec::protocol::state_and_priority(&eff, diags);
+    let advert_interval = crate::spec::timers::advert_interval(vi, version, diags);
+    let auth = crate::spec::protocol::authentication(vi, version, diags);
+    let interface = crate::spec::unicast::interface(vi, span, diags);
+    let config_fault = crate::spec::unicast::check(vi, family, diags);
+    let (trackers, sources) = crate::spec::tracking::trackers(vi, cfg, interface.as_deref(), diags);
+    let vmac = crate::spec::vmac::instance_link(vi, vrid.value, family, use_ipvlan.as_ref(), diags);
     let routes = vi
         .virtual_routes
         .iter()
@@ -1315,50 +995,9 @@ pub fn map_instance(
         .map(|r| crate::spec::routes::map_rule(r, diags))
         .collect();
     let mcast_group = crate::spec::mcast::group(vi, g, family, &name, diags);
-    let promote_secondaries = match &vi.promote_secondaries {
-        Some(p) if p.value && vmac.is_some() => {
-            // vrrp.c vrrp_complete_instance
-            diags.push(Diagnostic::warning(
-                "vrrpd-promote-secondaries",
-                p.span,
-                format!(
-                    "({name}) promote_secondaries is automatically set for vmacs - ignoring \
-                     (as keepalived does)"
-                ),
-            ));
-            false
-        }
-        Some(p) => p.value,
-        None => false,
-    };
-    if let Some(s) = &vi.notify_master_rx_lower_pri {
-        diags.push(ignored(s.span, "this notify script"));
-    }
-    // `notify_deleted` alone (no script) only changes what a removal reports.
-    let deleted = vi
-        .notify_deleted
-        .clone()
-        .filter(|s| !s.value.command.is_empty());
-    let notify = NotifySpec {
-        master: script_cmd(&vi.notify_master, diags),
-        backup: script_cmd(&vi.notify_backup, diags),
-        fault: script_cmd(&vi.notify_fault, diags),
-        stop: script_cmd(&vi.notify_stop, diags),
-        generic: script_cmd(&vi.notify, diags),
-        deleted: script_cmd(&deleted, diags),
-    };
-    let notify = (!notify.is_empty()).then(|| Box::new(notify));
-
-    // GARP schedule: instance, else global, else keepalived's defaults (docs/keepalived.md §3.12).
-    let secs = |s: u32| Duration::from_secs(u64::from(s));
-    let garp = GarpConfig {
-        master_delay: secs(eff.garp.master_delay),
-        master_repeat: eff.garp.master_repeat,
-        master_refresh: secs(eff.garp.master_refresh),
-        master_refresh_repeat: eff.garp.master_refresh_repeat,
-        lower_prio_delay: secs(eff.garp.lower_prio_delay),
-        lower_prio_repeat: eff.garp.lower_prio_repeat,
-    };
+    let promote_secondaries = crate::spec::vmac::promote_secondaries(vi, vmac.is_some(), diags);
+    let notify = crate::spec::notify::notify(vi, diags);
+    let garp = crate::spec::timers::garp(&eff);
 
     let (accept, accept_reason) = effective_accept(&eff, &name, version, span, diags);
     let drop_vips = if accept || priority == 255 {
@@ -1637,6 +1276,7 @@ impl AddressResolver for SimResolver {
 mod tests {
     use super::*;
     use keepalived_conf::{LoadOptions, parse_str};
+    use vrrp_core::{GarpConfig, packet::Auth};
 
     fn map(text: &str) -> (Mapped, Vec<String>) {
         let p = parse_str("t.conf", text, &LoadOptions::default());

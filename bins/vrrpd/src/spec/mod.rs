@@ -4,11 +4,18 @@
 //! runtime (`crate::daemon`), which is built on top of it.
 //!
 //! - [`load`]: reading the file and keeping the diagnostics of the sections vrrpd uses;
-//! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults;
+//! - [`mapping`]: `vrrp_instance` → instance specs with keepalived's defaults, one
+//!   section or concern at a time:
+//!   - [`addresses`]: virtual addresses, the advert source and the family;
+//!   - [`protocol`]: version, priority and state, authentication;
+//!   - [`timers`]: `advert_int` and the GARP schedule;
+//!   - [`unicast`]: the interface, unicast peers and source;
+//!   - [`tracking`]: the trackers (interfaces, scripts, files, processes, BFD);
+//!   - [`notify`]: the notify scripts;
 //! - [`accept`]: why an instance's accept mode is on or off;
 //! - [`strict`]: strict mode's corrections beyond accept mode;
 //! - [`sync_group`]: `vrrp_sync_group` tracking and notify scripts;
-//! - [`vmac`]: `use_vmac` / `vmac_xmit_base`;
+//! - [`vmac`]: `use_vmac` / `vmac_xmit_base`, and the link an instance runs on;
 //! - [`track_process`]: `vrrp_track_process` and the entries that track one;
 //! - [`bfd`]: `bfd_instance` sessions reported to the VRRP side and `track_bfd`;
 //! - [`mail`]: `smtp_alert` e-mails on state changes;
@@ -20,6 +27,7 @@
 //! - [`vip_dev`]: a virtual address whose `dev` does not exist.
 
 pub mod accept;
+pub mod addresses;
 pub mod bfd;
 pub mod ipvlan;
 pub mod load;
@@ -27,10 +35,15 @@ pub mod lvs_sync;
 pub mod mail;
 pub mod mapping;
 pub mod mcast;
+pub mod notify;
+pub mod protocol;
 pub mod routes;
 pub mod snmp;
 pub mod strict;
 pub mod sync_group;
+pub mod timers;
 pub mod track_process;
+pub mod tracking;
+pub mod unicast;
 pub mod vip_dev;
 pub mod vmac;

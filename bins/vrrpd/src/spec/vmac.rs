@@ -155,6 +155,43 @@ fn override_mac(m: &[u8], vrid: u8) -> Result<MacAddr, OverrideMacError> {
     Ok(mac)
 }
 
+/// The link of `vi`: its VMAC, or with `use_ipvlan` its ipvlan (which
+/// replaces the VMAC).
+pub fn instance_link(
+    vi: &VrrpInstance,
+    vrid: u8,
+    family: Family,
+    use_ipvlan: Option<&crate::spec::ipvlan::UseIpvlan>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<VmacSpec> {
+    let vmac = map_vmac(vi, vrid, family, diags);
+    match use_ipvlan {
+        Some(u) => crate::spec::ipvlan::to_vmac(u, vrid, family, vi.use_vmac.is_some(), diags),
+        None => vmac,
+    }
+}
+
+/// `promote_secondaries`, which a VMAC sets by itself: written with one it
+/// is ignored with a warning (vrrp.c `vrrp_complete_instance`).
+pub fn promote_secondaries(vi: &VrrpInstance, has_vmac: bool, diags: &mut Vec<Diagnostic>) -> bool {
+    match &vi.promote_secondaries {
+        Some(p) if p.value && has_vmac => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-promote-secondaries",
+                p.span,
+                format!(
+                    "({}) promote_secondaries is automatically set for vmacs - ignoring \
+                     (as keepalived does)",
+                    vi.name.value
+                ),
+            ));
+            false
+        }
+        Some(p) => p.value,
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Shared by the tests that run a tests-netns script with this build's vrrpd.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod frr;
+pub mod keepalived_log;
 pub mod netns;
 
 use std::path::Path;
@@ -85,6 +87,29 @@ pub fn run_netns_script(script: &str, args: &[&str], summary: &str) -> Option<St
         .unwrap();
     assert!(line.ends_with(" 0 failed"), "{line}");
     Some(stdout)
+}
+
+/// A test that is one tests-netns script: skipped like
+/// [`skip_netns_test`] (`what`, `disable`, `needs`), else runs `script`
+/// with `args` through [`run_netns_script`] and fails unless at least
+/// `min_ok` of its checks (lines starting "ok - ") passed.
+pub fn script_test(
+    what: &str,
+    disable: Option<&str>,
+    needs: &str,
+    script: &str,
+    args: &[&str],
+    summary: &str,
+    min_ok: usize,
+) {
+    if skip_netns_test(what, disable, needs) {
+        return;
+    }
+    let Some(stdout) = run_netns_script(script, args, summary) else {
+        return;
+    };
+    let ok = stdout.lines().filter(|l| l.starts_with("ok - ")).count();
+    assert!(ok >= min_ok, "too few checks ran ({ok}):\n{stdout}");
 }
 
 /// True when `cmd` is on PATH (`command -v`).

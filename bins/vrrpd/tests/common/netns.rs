@@ -40,6 +40,9 @@ pub enum Daemon {
     Keepalived,
     /// This build's vrrpd, with a control socket and a dump file.
     Vrrpd,
+    /// keepalived from PATH, in the foreground, with its VRRP, checker and
+    /// BFD processes (each with a pid file in the lab directory).
+    KeepalivedBfd,
 }
 
 impl Daemon {
@@ -56,14 +59,14 @@ impl Daemon {
     pub fn program(self) -> &'static str {
         match self {
             Daemon::Vrrpd => env!("CARGO_BIN_EXE_vrrpd"),
-            Daemon::Keepalived => "keepalived",
+            Daemon::Keepalived | Daemon::KeepalivedBfd => "keepalived",
         }
     }
 
     /// "keepalived" or "vrrpd".
     pub fn name(self) -> &'static str {
         match self {
-            Daemon::Keepalived => "keepalived",
+            Daemon::Keepalived | Daemon::KeepalivedBfd => "keepalived",
             Daemon::Vrrpd => "vrrpd",
         }
     }
@@ -211,6 +214,12 @@ impl Lab {
                     .arg("-r")
                     .arg(self.path(&format!("{tag}.v.pid")));
             }
+            Daemon::KeepalivedBfd => {
+                cmd.args(["-n", "-l", "-D", "-f"]).arg(conf);
+                for (opt, file) in [("-p", "k"), ("-r", "v"), ("-c", "c"), ("-b", "b")] {
+                    cmd.arg(opt).arg(self.path(&format!("{tag}.{file}.pid")));
+                }
+            }
         }
         cmd
     }
@@ -219,9 +228,35 @@ impl Lab {
     /// [`Lab::command`]); its standard error goes to `<tag>.log` (see
     /// [`Lab::log`]).
     pub fn start(&self, ns: &str, daemon: Daemon, conf: &Path, tag: &str) -> Running {
+        self.start_with(ns, daemon, conf, tag, &[])
+    }
+
+    /// Writes `text` to `<tag>.conf` and starts `daemon` on it in `ns`
+    /// (see [`Lab::start`]).
+    pub fn start_conf(&self, ns: &str, daemon: Daemon, text: &str, tag: &str) -> Running {
+        let path = self.write_conf(tag, text);
+        self.start(ns, daemon, &path, tag)
+    }
+
+    /// Rewrites `<tag>.conf` with `text` and sends `daemon` SIGHUP.
+    pub fn reload(&self, daemon: &Running, tag: &str, text: &str) {
+        self.write_conf(tag, text);
+        daemon.signal("HUP");
+    }
+
+    /// [`Lab::start`] with the daemon's command line ending in `extra`.
+    pub fn start_with(
+        &self,
+        ns: &str,
+        daemon: Daemon,
+        conf: &Path,
+        tag: &str,
+        extra: &[&str],
+    ) -> Running {
         let log = std::fs::File::create(self.path(&format!("{tag}.log"))).unwrap();
         let child = self
             .command(Some(ns), daemon, conf, tag)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -310,6 +345,35 @@ impl Running {
         }
     }
 
+    /// SIGKILL, and waits (10 s at most) for it to exit. keepalived's VRRP
+    /// child (its pid file `<tag>.v.pid` in `lab`) is killed at the same
+    /// moment, as its parent would restart it, and waited for until it has
+    /// left /proc.
+    pub fn sigkill(&mut self, lab: &Lab, tag: &str) {
+        let Some(mut kid) = self.kid.take() else {
+            return;
+        };
+        let mut pids = vec![kid.0.id().to_string()];
+        if self.daemon != Daemon::Vrrpd {
+            let child = std::fs::read_to_string(lab.path(&format!("{tag}.v.pid"))).unwrap();
+            pids.push(child.trim().to_string());
+        }
+        shell(&format!("kill -KILL {}", pids.join(" ")));
+        let end = Instant::now() + Duration::from_secs(10);
+        while kid.0.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < end, "no exit 10 s after SIGKILL");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // keepalived's VRRP child is not ours to wait for: gone from /proc.
+        for pid in &pids[1..] {
+            wait_until(
+                Duration::from_secs(10),
+                "keepalived's VRRP child gone",
+                || !Path::new(&format!("/proc/{pid}")).exists(),
+            );
+        }
+    }
+
     /// SIGTERM, then waits (15 s at most) for it to exit.
     pub fn stop(&mut self) {
         if let Some(mut kid) = self.kid.take() {
@@ -333,10 +397,22 @@ pub fn stop_child(child: &mut Child) {
 
 /// Polls `ok` every 200 ms until it holds; the test fails with "timed out
 /// waiting for WHAT" once `timeout` has passed.
-pub fn wait_until(timeout: Duration, what: &str, mut ok: impl FnMut() -> bool) {
+pub fn wait_until(timeout: Duration, what: &str, ok: impl FnMut() -> bool) {
+    assert!(poll_until(timeout, ok), "timed out waiting for {what}");
+}
+
+/// Polls `ok` every 200 ms until it holds or `timeout` has passed; whether
+/// it held (for a test that then asserts with a better message than
+/// [`wait_until`]'s).
+pub fn poll_until(timeout: Duration, mut ok: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+    loop {
+        if ok() {
+            return true;
+        }
+        if start.elapsed() >= timeout {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -432,6 +508,16 @@ impl Pair {
     /// Builds the pair; with `macs` the router's eth0 has the MAC address
     /// 02:00:00:00:00:01 and the peer's 02:00:00:00:00:02.
     pub fn build(name: &str, macs: bool) -> Pair {
+        Pair::with_macs(
+            name,
+            macs.then_some(("02:00:00:00:00:01", "02:00:00:00:00:02")),
+        )
+    }
+
+    /// Builds the pair; with `macs` (router, peer) the two eth0 have
+    /// these MAC addresses before they come up (so their link-local
+    /// addresses derive from them).
+    pub fn with_macs(name: &str, macs: Option<(&str, &str)>) -> Pair {
         let mut lab = Lab::new(name);
         let ns = lab.add_ns(name);
         let peer = lab.add_ns(&format!("{name}-p"));
@@ -441,10 +527,10 @@ impl Pair {
         shell(&format!(
             "ip -n {ns} link add eth0 type veth peer name eth0 netns {peer}"
         ));
-        if macs {
+        if let Some((mine, theirs)) = macs {
             shell(&format!(
-                "ip -n {ns} link set eth0 address 02:00:00:00:00:01 && \
-                 ip -n {peer} link set eth0 address 02:00:00:00:00:02"
+                "ip -n {ns} link set eth0 address {mine} && \
+                 ip -n {peer} link set eth0 address {theirs}"
             ));
         }
         for (n, host) in [(&ns, 1), (&peer, 2)] {

@@ -1,0 +1,28 @@
+//! An instance's notify scripts: `notify_master`, `notify_backup`,
+//! `notify_fault`, `notify_stop`, `notify`, `notify_deleted`;
+//! `notify_master_rx_lower_pri` is read and not run (a warning).
+
+use keepalived_conf::{Diagnostic, VrrpInstance};
+
+use crate::spec::mapping::{NotifySpec, ignored, script_cmd};
+
+/// The notify scripts of `vi`, or None when it has none.
+pub fn notify(vi: &VrrpInstance, diags: &mut Vec<Diagnostic>) -> Option<Box<NotifySpec>> {
+    if let Some(s) = &vi.notify_master_rx_lower_pri {
+        diags.push(ignored(s.span, "this notify script"));
+    }
+    // `notify_deleted` alone (no script) only changes what a removal reports.
+    let deleted = vi
+        .notify_deleted
+        .clone()
+        .filter(|s| !s.value.command.is_empty());
+    let notify = NotifySpec {
+        master: script_cmd(&vi.notify_master, diags),
+        backup: script_cmd(&vi.notify_backup, diags),
+        fault: script_cmd(&vi.notify_fault, diags),
+        stop: script_cmd(&vi.notify_stop, diags),
+        generic: script_cmd(&vi.notify, diags),
+        deleted: script_cmd(&deleted, diags),
+    };
+    (!notify.is_empty()).then(|| Box::new(notify))
+}
