@@ -1315,7 +1315,8 @@ pub fn map_instance(
         trackers.push(tc);
         sources.push(TrackerSource::Bfd(t.name.clone()));
     }
-    let mut vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, diags);
+    let strict = crate::spec::strict::is_strict(vi, g);
+    let mut vmac = crate::spec::vmac::map_vmac(vi, vrid.value, family, strict, diags);
     if let Some(u) = &use_ipvlan {
         vmac = crate::spec::ipvlan::to_vmac(u, vrid.value, family, vi.use_vmac.is_some(), diags);
     }
