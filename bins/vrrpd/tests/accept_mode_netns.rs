@@ -23,7 +23,8 @@
 //! A Master killed with SIGKILL and restarted (its table kept while it is
 //! Backup, replaced when it is Master again); a user's `table inet filter`
 //! and a foreign `table ip keepalived` made before start; strict mode with
-//! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules); the
+//! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules; with the
+//! sysctl read-only, keepalived's "kernel does not support" and the rules); the
 //! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump). `vrrpd
 //! status` reports the accept mode, its reason and the drop set.
 
@@ -119,10 +120,17 @@ impl Link {
     /// Starts keepalived (`vrrpd` false) or this build's vrrpd in `ns`
     /// with `conf`.
     fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Daemon {
+        self.start_wrapped(ns, conf, vrrpd, &[])
+    }
+
+    /// [`Link::start`] with `wrap` (a command that execs its arguments)
+    /// between `ip netns exec NS` and the daemon.
+    fn start_wrapped(&self, ns: &str, conf: &str, vrrpd: bool, wrap: &[&str]) -> Daemon {
         let path = self.dir.join(format!("{ns}.conf"));
         std::fs::write(&path, conf).unwrap();
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", ns]);
+        cmd.args(wrap);
         if vrrpd {
             cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
                 .arg("-f")
@@ -904,6 +912,100 @@ fn disable_local_igmp_sets_the_sysctl_as_keepalived() {
         assert_eq!(sysctl(&l.ns), "1", "{who} wrote 1 back at exit");
         assert_eq!(sysctl(&l.peer), "0", "{who}'s peer: 0 as it was");
     }
+}
+
+/// Runs its arguments in a mount namespace of their own where the sysctl
+/// `disable_local_igmp` writes is read-only, as on a kernel without it
+/// (keepalived checks it with access(2) W_OK). The mount is private to that
+/// namespace (unshare's default propagation), so nothing outside changes.
+const READ_ONLY_IGMP_SYSCTL: [&str; 5] = [
+    "unshare",
+    "-m",
+    "sh",
+    "-c",
+    "mount --bind $0 $0 && mount -o remount,bind,ro $0 && exec \"$@\"",
+];
+const IGMP_SYSCTL: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
+/// `disable_local_igmp` on a kernel that does not let it be set: keepalived
+/// 2.2.7 reports "kernel does not support ..." while reading the
+/// configuration (`-t` too) and runs without the setting, so an IPv4 VMAC
+/// gets its IGMP rules. vrrpd, under the same read-only sysctl, reports the
+/// same line from `-t`, leaves the sysctl alone, and installs the same rules
+/// as keepalived.
+#[test]
+fn disable_local_igmp_without_kernel_support_as_keepalived() {
+    if skip() || !have("unshare") {
+        if common::is_root() && !have("unshare") {
+            eprintln!("SKIPPED: local IGMP differential needs unshare");
+        }
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("a5-akn-{pid}"));
+    let o = Link::new(format!("a5-aon-{pid}"));
+    let conf = config_with("disable_local_igmp", vip, 100, "use_vmac");
+    let text = format!("kernel does not support {IGMP_SYSCTL}");
+    for (l, daemon) in [(&k, "keepalived"), (&o, env!("CARGO_BIN_EXE_vrrpd"))] {
+        let path = l.dir.join("t.conf");
+        std::fs::write(&path, &conf).unwrap();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &l.ns])
+            .args(READ_ONLY_IGMP_SYSCTL)
+            .arg(IGMP_SYSCTL)
+            .args([daemon, "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(said.contains(&text), "{daemon} -t: {said}");
+        // and with the sysctl writable, nothing is said
+        let out = Command::new("ip")
+            .args(["netns", "exec", &l.ns, daemon, "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!said.contains(&text), "{daemon} -t: {said}");
+    }
+    let mut wrap: Vec<&str> = READ_ONLY_IGMP_SYSCTL.to_vec();
+    wrap.push(IGMP_SYSCTL);
+    let mut kd = k.start_wrapped(&k.ns, &conf, false, &wrap);
+    let mut od = o.start_wrapped(&o.ns, &conf, true, &wrap);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP on the VMAC"), || {
+            l.has_address(&l.ns, vip)
+        });
+    }
+    // The table is made with the VMAC, before the VIP is added; poll in
+    // case the Master's set is still being filled on a loaded machine.
+    let kr = k.ruleset(&k.ns);
+    wait_for("vrrpd's rules equal keepalived's", || {
+        o.ruleset(&o.ns) == kr
+    });
+    let sysctl = |ns: &str| {
+        sh(&format!(
+            "ip netns exec {ns} sysctl -n net.ipv4.igmp_link_local_mcast_reports"
+        ))
+        .trim()
+        .to_string()
+    };
+    let (ks, os) = (sysctl(&k.ns), sysctl(&o.ns));
+    let fw = o.fw_status(&o.ns);
+    kd.stop();
+    od.stop();
+    assert!(
+        kr.to_string().contains("vmac_map"),
+        "keepalived: the IPv4 VMAC's IGMP rules: {kr}"
+    );
+    assert_eq!(ks, "1", "keepalived left the sysctl alone");
+    assert_eq!(os, "1", "vrrpd left the sysctl alone");
+    assert_eq!(fw["failures"], 0, "vrrpd status firewall: {fw}");
 }
 
 /// IPv4 `use_vmac` with `no_accept`: the IGMP reports of the VMAC's group
