@@ -241,13 +241,28 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
 /// [`differential_with`] for VRRP `version`; with version 2 the rulesets
 /// are also compared while both routers are still Backup.
 fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, version: u8) {
+    differential_setup(&format!("fw-a{tag}"), vips, global, accept, version, |_| {});
+}
+
+/// [`differential_version`] with `setup` run on both [`Link`]s before the
+/// daemons start; the namespaces' names start with `prefix`.
+fn differential_setup(
+    prefix: &str,
+    vips: &str,
+    global: &str,
+    accept: &str,
+    version: u8,
+    setup: impl Fn(&Link),
+) {
     if skip() {
         return;
     }
     let vip = vips.rsplit(',').next().unwrap_or(vips);
     let pid = std::process::id();
-    let k = Link::new(format!("fw-ak{tag}-{pid}"));
-    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let k = Link::new(format!("{prefix}k-{pid}"));
+    let o = Link::new(format!("{prefix}o-{pid}"));
+    setup(&k);
+    setup(&o);
     let versioned = |c: String| c.replace("version 3", &format!("version {version}"));
     let conf = versioned(config_with(global, vips, 100, accept));
     let mut kd = k.start(&k.ns, &conf, false);
@@ -371,6 +386,29 @@ fn no_accept_link_local_dont_track_primary_same_rules_as_keepalived() {
         "fe80::33,fd00:9::33",
         "",
         "no_accept\n dont_track_primary",
+    );
+}
+
+/// `dont_track_primary` with link-local VIPs on a second interface: one
+/// with its own `no_track`, keyed by that interface's name, one without,
+/// keyed by its index (vrrp_nftables.c `nft_update_ipv6_address`).
+#[test]
+fn no_accept_link_local_no_track_on_another_interface_same_rules_as_keepalived() {
+    differential_setup(
+        "a5-ant",
+        "fe80::33,fe80::34 dev eth1 no_track,fe80::35 dev eth1,fd00:9::33",
+        "",
+        "no_accept\n dont_track_primary",
+        3,
+        |l| {
+            // in the peer too: it runs the same VIPs to demote the router
+            for n in [&l.ns, &l.peer] {
+                sh(&format!(
+                    "ip -n {n} link add eth1 type veth peer name eth1p && \
+                     ip -n {n} link set eth1 up && ip -n {n} link set eth1p up"
+                ));
+            }
+        },
     );
 }
 
