@@ -25,7 +25,8 @@
 //! and a foreign `table ip keepalived` made before start; strict mode with
 //! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules; with the
 //! sysctl read-only, keepalived's "kernel does not support" and the rules); the
-//! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump). `vrrpd
+//! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump); the
+//! tenant configuration with `vrrp_iptables` (no table at all). `vrrpd
 //! status` reports the accept mode, its reason and the drop set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -410,6 +411,82 @@ fn no_accept_link_local_no_track_on_another_interface_same_rules_as_keepalived()
             }
         },
     );
+}
+
+/// The tenant configuration of keepalived-conf's user corpus (its VRRP
+/// part on `eth0`, the VIP in the link's subnet): `vrrp_iptables
+/// KUBE-KEEPALIVED-VIP`, no `no_accept`, no strict mode. keepalived 2.2.7
+/// (nftables only) says "iptables not supported, using nftables instead"
+/// and installs nothing; so does vrrpd, through start, Master (the ping
+/// answered), SIGHUP and SIGTERM.
+#[test]
+fn tenant_vrrp_iptables_installs_nothing_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let tenant = include_str!("../../../keepalived-conf/tests/data/user/tenant-vip.conf");
+    // The VRRP part only: the virtual_server and the `lvs_*` settings are
+    // IPVS's (keepalived 2.2.7's VRRP process dies of SIGSEGV at start with
+    // `lvs_sync_daemon` where IPVS cannot be loaded, as in these namespaces).
+    let vrrp: String = tenant
+        .split("# Service:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("lvs_"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("bond0", "eth0")
+        .replace("192.168.143.33", "10.9.0.33");
+    assert!(vrrp.contains("vrrp_iptables KUBE-KEEPALIVED-VIP"), "{vrrp}");
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("a5-atk-{pid}"));
+    let o = Link::new(format!("a5-ato-{pid}"));
+    for (l, daemon) in [(&k, "keepalived"), (&o, env!("CARGO_BIN_EXE_vrrpd"))] {
+        let path = l.dir.join("t.conf");
+        std::fs::write(&path, &vrrp).unwrap();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &l.ns, daemon, "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            said.contains("iptables not supported, using nftables instead"),
+            "{daemon} -t: {said}"
+        );
+    }
+    let mut kd = k.start(&k.ns, &vrrp, false);
+    let mut od = o.start(&o.ns, &vrrp, true);
+    let empty = Value::Array(vec![]);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
+        assert_eq!(l.ruleset(&l.ns), empty, "{who}: Master");
+        assert!(l.ping_answered(vip), "{who}'s Master did not answer");
+    }
+    let fw = o.fw_status(&o.ns);
+    assert_eq!(fw["instances"]["vips"]["accept_mode"], true, "{fw}");
+    assert_eq!(fw["instances"]["vips"]["dropping"], false, "{fw}");
+    kd.reload(&k, &k.ns, &vrrp);
+    od.reload(&o, &o.ns, &vrrp);
+    // A reload takes a moment; the VIP stays and still nothing is installed.
+    std::thread::sleep(Duration::from_secs(2));
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP after SIGHUP"), || {
+            l.has_address(&l.ns, vip)
+        });
+        assert_eq!(l.ruleset(&l.ns), empty, "{who}: after SIGHUP");
+    }
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), empty, "{who}: after SIGTERM");
+    }
 }
 
 /// `nftables_ifindex`: keyed by index again.
