@@ -26,7 +26,8 @@
 //! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules; with the
 //! sysctl read-only, keepalived's "kernel does not support" and the rules); the
 //! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump); the
-//! tenant configuration with `vrrp_iptables` (no table at all). `vrrpd
+//! tenant configuration with `vrrp_iptables` (no table at all); vrrpd
+//! without `PATH` (no `nft` run). `vrrpd
 //! status` reports the accept mode, its reason and the drop set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -487,6 +488,36 @@ fn tenant_vrrp_iptables_installs_nothing_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         assert_eq!(l.ruleset(&l.ns), empty, "{who}: after SIGTERM");
     }
+}
+
+/// The rules are sent over netlink, not by running `nft`: vrrpd started
+/// with an empty environment (no `PATH`, so no `nft` could be found) still
+/// installs keepalived's ruleset for a `no_accept` Master and the ping to
+/// the VIP is dropped.
+#[test]
+fn no_accept_without_nft_on_path_same_rules_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("a5-aek-{pid}"));
+    let o = Link::new(format!("a5-aeo-{pid}"));
+    let conf = config_with("", vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start_wrapped(&o.ns, &conf, true, &["env", "-i"]);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    let (kr, or) = (k.ruleset(&k.ns), o.ruleset(&o.ns));
+    let answered = o.ping_answered(vip);
+    kd.stop();
+    od.stop();
+    assert_eq!(or, kr, "Master: the same ruleset");
+    assert!(!answered, "vrrpd's Master answered");
+    assert_eq!(o.ruleset(&o.ns), Value::Array(vec![]), "table left at exit");
 }
 
 /// `nftables_ifindex`: keyed by index again.
