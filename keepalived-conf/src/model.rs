@@ -492,8 +492,10 @@ pub struct Rule {
     pub sport: Option<(u16, u16)>,
     /// `dport A-B`.
     pub dport: Option<(u16, u16)>,
-    /// Options keepalived accepts that this model does not carry (`tunnel-id`,
-    /// `track_group`), as written: a daemon that installs rules must warn about them.
+    /// `tunnel-id N` (FRA_TUN_ID; keepalived sends it only when not 0).
+    pub tunnel_id: Option<u64>,
+    /// Options keepalived accepts that this model does not carry
+    /// (`track_group`), as written: a daemon that installs rules must warn about them.
     pub untyped: Vec<Spanned<String>>,
 }
 

@@ -319,6 +319,9 @@ pub struct RuleSpec {
     pub sport: Option<(u16, u16)>,
     /// FRA_DPORT_RANGE.
     pub dport: Option<(u16, u16)>,
+    /// FRA_TUN_ID (`tunnel-id`); 0 is not sent, as keepalived
+    /// (vrrp_iprule.c `netlink_rule`).
+    pub tun_id: Option<u64>,
 }
 
 impl RuleSpec {
@@ -419,6 +422,10 @@ impl RuleSpec {
                     start,
                     end,
                 }));
+        }
+        if let Some(id) = self.tun_id.filter(|id| *id != 0) {
+            // emitted in network byte order by the crate
+            m.attributes.push(RuleAttribute::TunId(id));
         }
         if let Some(g) = self.goto {
             m.attributes.push(RuleAttribute::Goto(g));
@@ -731,12 +738,14 @@ mod tests {
             ipproto: Some(6),
             sport: None,
             dport: Some((80, 81)),
+            tun_id: Some(42),
         };
         let m = r.to_message();
         assert_eq!(m.header.table, 100);
         assert_eq!(m.header.src_len, 32);
         assert!(m.header.flags.contains(RuleFlags::Invert));
         assert!(m.attributes.contains(&RuleAttribute::Priority(100)));
+        assert!(m.attributes.contains(&RuleAttribute::TunId(42)));
         assert!(m.attributes.contains(&RuleAttribute::FwMark(7)));
         assert!(
             m.attributes

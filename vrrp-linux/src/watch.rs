@@ -246,6 +246,7 @@ mod tests {
             ipproto: None,
             sport: None,
             dport: None,
+            tun_id: None,
         }
     }
 

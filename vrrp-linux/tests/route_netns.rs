@@ -61,6 +61,7 @@ fn rule() -> RuleSpec {
         ipproto: None,
         sport: None,
         dport: None,
+        tun_id: None,
     }
 }
 

@@ -565,6 +565,47 @@ fn corpus_differential(tag: &str, conf: &str, extra: &[(&str, &[&str])], ready: 
     assert_same(&format!("{tag} after SIGTERM"), &k, &k.ns, &o, &o.ns);
 }
 
+/// Rules with `tunnel-id` (FRA_TUN_ID, vrrp_iprule.c `netlink_rule`): a
+/// virtual rule of the Master and a static rule, IPv4 and IPv6, `tunnel-id
+/// 0`, which keepalived does not send, and ids above 32 bits, of which
+/// keepalived 2.2.7 installs the low 32 (2^32 becomes none). The kernel's
+/// rules must be equal under both daemons while Master and after SIGTERM.
+#[test]
+fn rules_with_tunnel_id_as_keepalived() {
+    let what = "rule tunnel-id differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let extra: &[(&str, &[&str])] = &[("eth1", &[])];
+    let k = Link::new(format!("a5-rtk-{pid}"), extra);
+    let o = Link::new(format!("a5-rto-{pid}"), extra);
+    let statics = "static_rules {\n from 10.41.0.0/16 tunnel-id 9 table 300 priority 301\n}\n";
+    let rules = " virtual_rules {\n  from 10.40.0.0/16 tunnel-id 18446744073709551615 table 102 \
+                 priority 113\n  from 2001:db8:c::/64 tunnel-id 7 table 102 priority 114\n  \
+                 from 10.42.0.0/16 tunnel-id 0 table 102 priority 115\n  \
+                 from 10.43.0.0/16 tunnel-id 5000000000 table 102 priority 116\n  \
+                 from 10.44.0.0/16 tunnel-id 4294967296 table 102 priority 117\n }\n";
+    let conf = config(statics, rules, 100);
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s virtual rules"), || {
+            has(&l.ns, "10.40.0.0") && has(&l.ns, "2001:db8:c::") && has(&l.ns, "10.44.0.0")
+        });
+    }
+    let master = assert_same("tunnel-id Master", &k, &k.ns, &o, &o.ns);
+    let with_id: Vec<&String> = master.iter().filter(|l| l.contains("tun_id")).collect();
+    assert_eq!(with_id.len(), 4, "rules carrying a tunnel id: {master:#?}");
+    assert!(
+        with_id.iter().any(|l| l.contains("10.41.0.0")),
+        "the static rule: {with_id:#?}"
+    );
+    kd.stop();
+    od.stop();
+    assert_same("tunnel-id after SIGTERM", &k, &k.ns, &o, &o.ns);
+}
+
 /// Octavia's IPv4/IPv6 amphora: virtual routes in table 1 with `src`,
 /// `scope link`, `onlink` defaults, and rules with `from`. The test copy runs
 /// the check script as `/bin/true` and advertises every second instead of

@@ -783,7 +783,7 @@ fn nexthops(c: &mut Cursor, r: &mut Route, fam: &mut Option<bool>) -> Res<()> {
 }
 
 /// Options of a rule that the model keeps as words.
-const RULE_UNTYPED: &[&str] = &["tunnel-id", "track_group"];
+const RULE_UNTYPED: &[&str] = &["track_group"];
 
 /// keepalived reports an invalid value of some rule options and keeps the rule
 /// without the option.
@@ -841,6 +841,7 @@ fn rule(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Rule> {
         ipproto: None,
         sport: None,
         dport: None,
+        tunnel_id: None,
         untyped: Vec::new(),
     };
     let mut action: Option<RuleAction> = None;
@@ -995,6 +996,14 @@ fn rule(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Rule> {
                 }
             }
             "no_track" => r.no_track = true,
+            "tunnel-id" => {
+                // vrrp_iprule.c alloc_rule: read_unsigned64_strvec, the rule
+                // dropped on a bad value (keepalived names the keyword).
+                let v = c.value(k)?;
+                let id = values::parse_uint(&v.text, 0, u64::MAX)
+                    .map_err(|_| Refused(v.span, "Invalid tunnel-id tunnel-id specified".into()))?;
+                r.tunnel_id = Some(id);
+            }
             _ if RULE_UNTYPED.contains(&k) => {
                 let v = c.value(k)?;
                 r.untyped
@@ -1210,6 +1219,19 @@ mod tests {
         assert_eq!(r.dport, None);
         assert_eq!(w.len(), 1);
         assert_eq!((r.realms, r.suppress_ifgroup), (Some(4), Some(0)));
+    }
+
+    /// vrrp_iprule.c alloc_rule: `tunnel-id` is a 64-bit number; a bad one
+    /// drops the rule with keepalived's (oddly worded) message.
+    #[test]
+    fn rule_tunnel_id() {
+        let r = ru("from 10.0.0.0/8 tunnel-id 18446744073709551615 table 5")
+            .ok()
+            .unwrap();
+        assert_eq!(r.tunnel_id, Some(u64::MAX));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        assert!(ru("from 10.0.0.0/8 tunnel-id x table 5").is_err());
+        assert!(ru("from 10.0.0.0/8 tunnel-id -1 table 5").is_err());
     }
 
     #[test]

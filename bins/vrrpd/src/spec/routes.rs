@@ -196,6 +196,20 @@ pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
             .or(written.then(|| (zero(r.ipv6), 0)))
     };
     let has = |k: &str| r.words.iter().any(|w| w == k);
+    // keepalived 2.2.7 reads 64 bits but installs only the low 32 (found
+    // with the kernel's rule: 5000000000 becomes 705032704, 2^32 none at
+    // all; docs/keepalived.md §3.31); vrrpd installs the same and says so.
+    let tun_id = r.tunnel_id.map(|id| id & u64::from(u32::MAX));
+    if let Some(id) = r.tunnel_id.filter(|id| *id > u64::from(u32::MAX)) {
+        diags.push(Diagnostic::warning(
+            "rule-tunnel-id",
+            r.span,
+            format!(
+                "tunnel-id {id} is installed as {} (the low 32 bits), as keepalived 2.2.7 does",
+                id & u64::from(u32::MAX)
+            ),
+        ));
+    }
     RuleConf {
         spec: RuleSpec {
             ipv6: r.ipv6,
@@ -220,6 +234,7 @@ pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
             ipproto: r.ipproto,
             sport: r.sport,
             dport: r.dport,
+            tun_id,
         },
         auto_priority: r.preference.is_none(),
         span: r.span,
@@ -313,6 +328,25 @@ mod tests {
         let devs: Vec<&str> = s.addresses.iter().map(|a| a.dev.as_str()).collect();
         assert_eq!(devs, ["lo", "eth1"]);
         assert!(s.addresses.iter().all(|a| a.addr.dev.is_none()));
+    }
+
+    /// vrrp_iprule.c netlink_rule as keepalived 2.2.7 behaves: FRA_TUN_ID
+    /// carries the low 32 bits of `tunnel-id`, reported when that loses bits.
+    #[test]
+    fn rule_tunnel_id_keeps_keepalived_low_32_bits() {
+        let c = cfg("static_rules {\n from 10.1.0.0/16 tunnel-id 7 table 5\n \
+                     from 10.2.0.0/16 tunnel-id 5000000000 table 5\n}\n");
+        let mut d = Vec::new();
+        let s = map_statics(&c, &mut d);
+        let ids: Vec<Option<u64>> = s.rules.iter().map(|r| r.spec.tun_id).collect();
+        assert_eq!(ids, [Some(7), Some(705_032_704)]);
+        let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            text,
+            [
+                "tunnel-id 5000000000 is installed as 705032704 (the low 32 bits), as keepalived 2.2.7 does"
+            ]
+        );
     }
 
     #[test]
