@@ -390,11 +390,34 @@ pub struct Route {
     pub realms: Option<u32>,
     /// `expires N` (IPv6, seconds).
     pub expires: Option<u32>,
-    /// Options keepalived accepts that this model does not carry (`encap`,
-    /// `ttl-propagate`, `vrf`, `track_group`, `as`, nexthop `encap`/`realms`), as
-    /// written, with their positions: a daemon that installs routes must warn about
-    /// them.
+    /// `encap ip ...` / `encap ip6 ...` (a lightweight tunnel, RTA_ENCAP).
+    pub encap: Option<RouteEncap>,
+    /// Options keepalived accepts that this model does not carry (`encap`
+    /// other than a valid `ip`/`ip6` one, `ttl-propagate`, `vrf`, `track_group`,
+    /// `as`, nexthop `encap`/`realms`), as written, with their positions: a
+    /// daemon that installs routes must warn about them.
     pub untyped: Vec<Spanned<String>>,
+}
+
+/// A route's `encap ip` / `encap ip6` (keepalived `parse_encap_ip`,
+/// `parse_encap_ip6`): the tunnel key the route sets for a
+/// metadata-based tunnel device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteEncap {
+    /// `ip6` (LWTUNNEL_ENCAP_IP6), else `ip` (LWTUNNEL_ENCAP_IP).
+    pub ipv6: bool,
+    /// `id N`: the tunnel id.
+    pub id: Option<u64>,
+    /// `dst ADDR` (of the encapsulation's family).
+    pub dst: Option<IpAddr>,
+    /// `src ADDR` (of the encapsulation's family).
+    pub src: Option<IpAddr>,
+    /// `tos N` (`tc N` for `ip6`).
+    pub tos: Option<u8>,
+    /// `ttl N` (`hoplimit N` for `ip6`).
+    pub ttl: Option<u8>,
+    /// `flags N`.
+    pub flags: Option<u16>,
 }
 
 /// How a route is added (keepalived `alloc_route`: `add`, `append`, `prepend`).

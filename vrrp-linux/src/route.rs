@@ -7,8 +7,10 @@ use std::net::IpAddr;
 
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
 use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteNextHop,
-    RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteIp6Tunnel, RouteIp6TunnelFlags, RouteIpTunnel,
+    RouteIpTunnelFlags, RouteLwEnCapType, RouteLwTunnelEncap, RouteMessage, RouteMetric,
+    RouteNextHop, RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope,
+    RouteType,
 };
 use netlink_packet_route::rule::{
     RuleAction, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange,
@@ -114,6 +116,84 @@ pub struct RouteSpec {
     pub realms: Option<u32>,
     /// RTA_EXPIRES (IPv6, seconds).
     pub expires: Option<u32>,
+    /// RTA_ENCAP / RTA_ENCAP_TYPE: an `ip` or `ip6` lightweight tunnel.
+    pub encap: Option<EncapSpec>,
+}
+
+/// An `encap ip` / `encap ip6` of a route: the tunnel key a route sets for a
+/// metadata-based tunnel device (LWTUNNEL_ENCAP_IP / LWTUNNEL_ENCAP_IP6).
+/// Only the fields that are set are sent, as keepalived's `add_encap_ip`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EncapSpec {
+    /// LWTUNNEL_ENCAP_IP6 (else LWTUNNEL_ENCAP_IP).
+    pub ipv6: bool,
+    /// LWTUNNEL_IP_ID (sent in network byte order).
+    pub id: Option<u64>,
+    /// LWTUNNEL_IP_DST, of the encapsulation's family.
+    pub dst: Option<IpAddr>,
+    /// LWTUNNEL_IP_SRC, of the encapsulation's family.
+    pub src: Option<IpAddr>,
+    /// LWTUNNEL_IP_TOS / LWTUNNEL_IP6_TC.
+    pub tos: Option<u8>,
+    /// LWTUNNEL_IP_TTL / LWTUNNEL_IP6_HOPLIMIT.
+    pub ttl: Option<u8>,
+    /// LWTUNNEL_IP_FLAGS / LWTUNNEL_IP6_FLAGS.
+    pub flags: Option<u16>,
+}
+
+impl EncapSpec {
+    /// The RTA_ENCAP attributes and the RTA_ENCAP_TYPE; an address of the
+    /// other family is left out.
+    fn attributes(&self) -> (Vec<RouteLwTunnelEncap>, RouteLwEnCapType) {
+        let mut out = Vec::new();
+        if self.ipv6 {
+            let mut push = |t| out.push(RouteLwTunnelEncap::Ip6(t));
+            if let Some(id) = self.id {
+                push(RouteIp6Tunnel::Id(id));
+            }
+            if let Some(IpAddr::V6(a)) = self.dst {
+                push(RouteIp6Tunnel::Destination(a));
+            }
+            if let Some(IpAddr::V6(a)) = self.src {
+                push(RouteIp6Tunnel::Source(a));
+            }
+            if let Some(v) = self.tos {
+                push(RouteIp6Tunnel::Tc(v));
+            }
+            if let Some(v) = self.ttl {
+                push(RouteIp6Tunnel::Hoplimit(v));
+            }
+            if let Some(v) = self.flags {
+                push(RouteIp6Tunnel::Flags(
+                    RouteIp6TunnelFlags::from_bits_retain(v),
+                ));
+            }
+            (out, RouteLwEnCapType::Ip6)
+        } else {
+            let mut push = |t| out.push(RouteLwTunnelEncap::Ip(t));
+            if let Some(id) = self.id {
+                push(RouteIpTunnel::Id(id));
+            }
+            if let Some(IpAddr::V4(a)) = self.dst {
+                push(RouteIpTunnel::Destination(a));
+            }
+            if let Some(IpAddr::V4(a)) = self.src {
+                push(RouteIpTunnel::Source(a));
+            }
+            if let Some(v) = self.tos {
+                push(RouteIpTunnel::Tos(v));
+            }
+            if let Some(v) = self.ttl {
+                push(RouteIpTunnel::Ttl(v));
+            }
+            if let Some(v) = self.flags {
+                push(RouteIpTunnel::Flags(RouteIpTunnelFlags::from_bits_retain(
+                    v,
+                )));
+            }
+            (out, RouteLwEnCapType::Ip)
+        }
+    }
 }
 
 fn family(ipv6: bool) -> AddressFamily {
@@ -230,6 +310,12 @@ impl RouteSpec {
         }
         if let Some(e) = self.expires {
             m.attributes.push(RouteAttribute::Expires(e));
+        }
+        if let Some(e) = &self.encap {
+            // vrrp_iproute.c add_encap: the nest, then its type
+            let (nest, kind) = e.attributes();
+            m.attributes.push(RouteAttribute::Encap(nest));
+            m.attributes.push(RouteAttribute::EncapType(kind));
         }
         if let Some(c) = &self.congctl {
             metrics.push(RouteMetric::CcAlgo(c.clone()));
@@ -684,6 +770,7 @@ mod tests {
             congctl: None,
             realms: None,
             expires: None,
+            encap: None,
         }
     }
 
@@ -711,6 +798,38 @@ mod tests {
         assert!(m.attributes.contains(&RouteAttribute::Table(1000)));
         let e = RouteEntry::from_message(&m);
         assert_eq!((e.table, e.metric, e.oif), (1000, Some(50), Some(3)));
+    }
+
+    /// vrrp_iproute.c add_encap: the set fields in RTA_ENCAP, then
+    /// RTA_ENCAP_TYPE; nothing without an encapsulation.
+    #[test]
+    fn encap_is_sent_with_its_type() {
+        let mut r = spec();
+        assert!(
+            !r.to_message(false)
+                .attributes
+                .iter()
+                .any(|a| matches!(a, RouteAttribute::Encap(_) | RouteAttribute::EncapType(_)))
+        );
+        r.encap = Some(EncapSpec {
+            ipv6: false,
+            id: Some(100),
+            dst: Some("10.9.0.2".parse().unwrap()),
+            src: None,
+            tos: None,
+            ttl: Some(9),
+            flags: None,
+        });
+        let m = r.to_message(false);
+        assert!(m.attributes.contains(&RouteAttribute::Encap(vec![
+            RouteLwTunnelEncap::Ip(RouteIpTunnel::Id(100)),
+            RouteLwTunnelEncap::Ip(RouteIpTunnel::Destination("10.9.0.2".parse().unwrap())),
+            RouteLwTunnelEncap::Ip(RouteIpTunnel::Ttl(9)),
+        ])));
+        assert!(
+            m.attributes
+                .contains(&RouteAttribute::EncapType(RouteLwEnCapType::Ip))
+        );
     }
 
     #[test]

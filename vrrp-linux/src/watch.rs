@@ -219,6 +219,7 @@ mod tests {
             congctl: None,
             realms: None,
             expires: None,
+            encap: None,
         }
     }
 

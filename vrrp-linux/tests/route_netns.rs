@@ -34,6 +34,7 @@ fn route(ifindex: u32) -> RouteSpec {
         congctl: None,
         realms: None,
         expires: None,
+        encap: None,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use crate::diag::Diagnostic;
-use crate::model::{Nexthop, Route, RouteMode, Rule, RuleAction};
+use crate::model::{Nexthop, Route, RouteEncap, RouteMode, Rule, RuleAction};
 use crate::span::{Span, Spanned};
 use crate::tree::{Node, Word};
 use crate::values::{self, IpPrefix};
@@ -395,6 +395,7 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         congctl: None,
         realms: None,
         expires: None,
+        encap: None,
         untyped: Vec::new(),
     };
     let mut fam: Option<bool> = None;
@@ -637,6 +638,12 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                 break;
             }
             "no_track" => r.no_track = true,
+            "encap" if route_encap(ws, c.i).is_some() && r.encap.is_none() => {
+                if let Some((e, last)) = route_encap(ws, c.i) {
+                    r.encap = Some(e);
+                    c.i = last;
+                }
+            }
             "encap" => {
                 // `encap TYPE ...` runs to the next route keyword: kept as written
                 let start = c.i;
@@ -692,6 +699,45 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         r.to = Some(any_prefix(r.ipv6));
     }
     Ok(r)
+}
+
+/// `encap ip|ip6 KEY VALUE...` starting at `ws[at]` (keepalived
+/// `parse_encap`, `parse_encap_ip`, `parse_encap_ip6`): pairs are read while
+/// the key is one of the type's (`id`, `dst`, `src`, `tos`/`tc`,
+/// `ttl`/`hoplimit`, `flags`); a `dst` or an `id` is required. Returns the
+/// encapsulation and the index of its last word; `None` for another type or
+/// any value keepalived would report (the entry is then kept as written).
+fn route_encap(ws: &[Word], at: usize) -> Option<(RouteEncap, usize)> {
+    let ipv6 = match ws.get(at + 1)?.text.as_str() {
+        "ip" => false,
+        "ip6" => true,
+        _ => return None,
+    };
+    let mut e = RouteEncap {
+        ipv6,
+        id: None,
+        dst: None,
+        src: None,
+        tos: None,
+        ttl: None,
+        flags: None,
+    };
+    let addr = |s: &str| s.parse::<IpAddr>().ok().filter(|a| a.is_ipv6() == ipv6);
+    let mut j = at + 2;
+    while j + 1 < ws.len() {
+        let v = ws[j + 1].text.as_str();
+        match (ws[j].text.as_str(), ipv6) {
+            ("id", _) => e.id = Some(c_number(v)?),
+            ("dst", _) => e.dst = Some(addr(v)?),
+            ("src", _) => e.src = Some(addr(v)?),
+            ("tos", false) | ("tc", true) => e.tos = Some(u8::try_from(c_number(v)?).ok()?),
+            ("ttl", false) | ("hoplimit", true) => e.ttl = Some(u8::try_from(c_number(v)?).ok()?),
+            ("flags", _) => e.flags = Some(u16::try_from(c_number(v)?).ok()?),
+            _ => break,
+        }
+        j += 2;
+    }
+    (e.dst.is_some() || e.id.is_some()).then_some((e, j - 1))
 }
 
 fn is_route_keyword(s: &str) -> bool {
@@ -1087,6 +1133,43 @@ mod tests {
 
     fn ru(s: &str) -> Res<Rule> {
         rule(&words(s), Span::new(FileId(0), 1, 1), &mut Vec::new())
+    }
+
+    /// keepalived parse_encap_ip / parse_encap_ip6: key-value pairs of the
+    /// type, `src` inside the encapsulation is the tunnel's, the route's
+    /// options go on after it; an invalid one stays untyped (warned).
+    #[test]
+    fn route_encap_ip_and_ip6_are_typed() {
+        let r = rt("10.2.0.0/16 encap ip id 100 src 10.9.0.1 dst 10.9.0.2 tos 0x10 ttl 9 flags 4 dev eth0 metric 5")
+            .ok()
+            .unwrap();
+        let e = r.encap.clone().unwrap();
+        assert!(!e.ipv6);
+        assert_eq!(e.id, Some(100));
+        assert_eq!(e.src, Some("10.9.0.1".parse().unwrap()));
+        assert_eq!(e.dst, Some("10.9.0.2".parse().unwrap()));
+        assert_eq!((e.tos, e.ttl, e.flags), (Some(16), Some(9), Some(4)));
+        assert_eq!(
+            (r.src, r.dev.as_deref(), r.metric),
+            (None, Some("eth0"), Some(5))
+        );
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        let r = rt("2001:db8:1::/64 encap ip6 dst fd00::2 hoplimit 3 tc 1 dev eth0")
+            .ok()
+            .unwrap();
+        let e = r.encap.unwrap();
+        assert!(e.ipv6 && e.id.is_none());
+        assert_eq!((e.ttl, e.tos), (Some(3), Some(1)));
+        // the wrong family, no dst nor id, another type: kept as written
+        for bad in [
+            "10.2.0.0/16 encap ip dst fd00::2 dev eth0",
+            "10.2.0.0/16 encap ip ttl 3 dev eth0",
+            "10.2.0.0/16 encap mpls 100 dev eth0",
+        ] {
+            let r = rt(bad).ok().unwrap();
+            assert!(r.encap.is_none(), "{bad}");
+            assert_eq!(r.untyped.len(), 1, "{bad}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use keepalived_conf::{Config, Diagnostic, Span};
 use keepalived_conf::{Route, RouteMode, Rule, RuleAction};
-use vrrp_linux::{AddMode, NexthopSpec, RouteSpec, RuleSpec};
+use vrrp_linux::{AddMode, EncapSpec, NexthopSpec, RouteSpec, RuleSpec};
 
 use super::mapping::{VipSpec, not_acted_on};
 
@@ -82,6 +82,15 @@ fn untyped_warning(span: Span, what: &str, text: &str) -> Diagnostic {
     )
 }
 
+/// The encap `flags` as keepalived 2.2.7 puts them on the wire: vrrp_iproute.c
+/// `add_encap_ip` writes the number in host byte order where the kernel reads
+/// network order (found with the kernel's route: `flags 1` does not give
+/// `csum`). [`EncapSpec::flags`] is sent in network order, so the value is
+/// given byte-swapped on a little-endian host.
+fn keepalived_encap_flags(f: u16) -> u16 {
+    u16::from_be_bytes(f.to_ne_bytes())
+}
+
 /// One `virtual_routes` / `static_routes` entry (keepalived `alloc_route`,
 /// `netlink_route`).
 pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
@@ -106,6 +115,17 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         (true, Some(p)) => p,
         _ => RTPROT_KEEPALIVED,
     };
+    if let Some(f) = r.encap.as_ref().and_then(|e| e.flags) {
+        diags.push(Diagnostic::warning(
+            "route-encap-flags",
+            r.span,
+            format!(
+                "encap flags {f} are sent in host byte order, as keepalived 2.2.7 sends them \
+                 (the kernel reads {})",
+                u16::from_be_bytes(f.to_ne_bytes())
+            ),
+        ));
+    }
     let spec = RouteSpec {
         ipv6: r.ipv6,
         dst: to.addr,
@@ -137,6 +157,15 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         congctl: r.congctl.clone(),
         realms: r.realms,
         expires: r.expires,
+        encap: r.encap.as_ref().map(|e| EncapSpec {
+            ipv6: e.ipv6,
+            id: e.id,
+            dst: e.dst,
+            src: e.src,
+            tos: e.tos,
+            ttl: e.ttl,
+            flags: e.flags.map(keepalived_encap_flags),
+        }),
     };
     Some(RouteConf {
         spec,
@@ -347,6 +376,35 @@ mod tests {
                 "tunnel-id 5000000000 is installed as 705032704 (the low 32 bits), as keepalived 2.2.7 does"
             ]
         );
+    }
+
+    /// vrrp_iproute.c add_encap_ip: the encapsulation is installed; its
+    /// flags go out in host byte order as keepalived sends them (reported);
+    /// an `encap` of another type stays warned as not acted on.
+    #[test]
+    fn route_encap_as_keepalived_sends_it() {
+        let c = cfg(
+            "static_routes {\n 10.1.0.0/16 encap ip id 5 dst 10.9.0.5 flags 1 dev lo\n \
+                     10.2.0.0/16 encap mpls 100 dev lo\n}\n",
+        );
+        let mut d = Vec::new();
+        let s = map_statics(&c, &mut d);
+        let e = s.routes[0].spec.encap.clone().unwrap();
+        assert_eq!((e.id, e.dst), (Some(5), Some("10.9.0.5".parse().unwrap())));
+        assert_eq!(e.flags, Some(u16::from_be_bytes(1u16.to_ne_bytes())));
+        assert!(s.routes[1].spec.encap.is_none());
+        let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|m| m.contains("encap flags 1 are sent in host byte order")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|m| m.contains("route option `encap mpls 100`")),
+            "{text:?}"
+        );
+        assert_eq!(text.len(), 2, "{text:?}");
     }
 
     #[test]
