@@ -392,9 +392,13 @@ pub struct Route {
     pub expires: Option<u32>,
     /// `encap ip ...` / `encap ip6 ...` (a lightweight tunnel, RTA_ENCAP).
     pub encap: Option<RouteEncap>,
+    /// `ttl-propagate enabled|disabled` (RTA_TTL_PROPAGATE): true for
+    /// `enabled`; any other value is reported and read as not enabled, as
+    /// keepalived does.
+    pub ttl_propagate: Option<bool>,
     /// Options keepalived accepts that this model does not carry (`encap`
-    /// other than a valid `ip`/`ip6` one, `ttl-propagate`, `vrf`, `track_group`,
-    /// `as`, nexthop `encap`/`realms`), as written, with their positions: a
+    /// other than a valid `ip`/`ip6` one, `vrf`, `track_group`,
+    /// nexthop `encap`/`realms`), as written, with their positions: a
     /// daemon that installs routes must warn about them.
     pub untyped: Vec<Spanned<String>>,
 }

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
+use netlink_packet_route::route::RouteMplsTtlPropagation;
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteIp6Tunnel, RouteIp6TunnelFlags, RouteIpTunnel,
     RouteIpTunnelFlags, RouteLwEnCapType, RouteLwTunnelEncap, RouteMessage, RouteMetric,
@@ -118,6 +119,9 @@ pub struct RouteSpec {
     pub expires: Option<u32>,
     /// RTA_ENCAP / RTA_ENCAP_TYPE: an `ip` or `ip6` lightweight tunnel.
     pub encap: Option<EncapSpec>,
+    /// RTA_TTL_PROPAGATE, the byte as sent (the kernel's
+    /// MPLS_TTL_PROP_*: 0 default, 1 enabled, 2 disabled).
+    pub ttl_propagate: Option<u8>,
 }
 
 /// An `encap ip` / `encap ip6` of a route: the tunnel key a route sets for a
@@ -310,6 +314,12 @@ impl RouteSpec {
         }
         if let Some(e) = self.expires {
             m.attributes.push(RouteAttribute::Expires(e));
+        }
+        if let Some(t) = self.ttl_propagate {
+            m.attributes
+                .push(RouteAttribute::TtlPropagate(RouteMplsTtlPropagation::from(
+                    t,
+                )));
         }
         if let Some(e) = &self.encap {
             // vrrp_iproute.c add_encap: the nest, then its type
@@ -771,6 +781,7 @@ mod tests {
             realms: None,
             expires: None,
             encap: None,
+            ttl_propagate: None,
         }
     }
 
@@ -829,6 +840,14 @@ mod tests {
         assert!(
             m.attributes
                 .contains(&RouteAttribute::EncapType(RouteLwEnCapType::Ip))
+        );
+        r.ttl_propagate = Some(1);
+        assert!(
+            r.to_message(false)
+                .attributes
+                .contains(&RouteAttribute::TtlPropagate(
+                    RouteMplsTtlPropagation::Enabled
+                ))
         );
     }
 

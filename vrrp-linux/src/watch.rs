@@ -220,6 +220,7 @@ mod tests {
             realms: None,
             expires: None,
             encap: None,
+            ttl_propagate: None,
         }
     }
 

@@ -35,6 +35,7 @@ fn route(ifindex: u32) -> RouteSpec {
         realms: None,
         expires: None,
         encap: None,
+        ttl_propagate: None,
     }
 }
 

@@ -608,7 +608,9 @@ fn rules_with_tunnel_id_as_keepalived() {
 
 /// Routes with `encap ip` / `encap ip6` (RTA_ENCAP, vrrp_iproute.c
 /// `add_encap`): ids, addresses, tos/tc, ttl/hoplimit and flags, a virtual
-/// route of the Master and a static one. The kernel's routes must be equal
+/// route of the Master and a static one; routes with `ttl-propagate`
+/// (RTA_TTL_PROPAGATE, which the kernel takes and ignores outside MPLS) and
+/// `as to` (reported and ignored by both). The kernel's routes must be equal
 /// under both daemons while Master and after SIGTERM.
 #[test]
 fn routes_with_ip_encap_as_keepalived() {
@@ -624,7 +626,10 @@ fn routes_with_ip_encap_as_keepalived() {
     let routes = " virtual_routes {\n  10.50.0.0/16 encap ip id 100 dst 10.9.0.2 dev eth0 metric 5\n  \
                   10.51.0.0/16 encap ip id 7 src 10.9.0.1 dst 10.9.0.3 tos 0x10 ttl 9 flags 1 \
                   dev eth0 table 104\n  \
-                  2001:db8:d::/64 encap ip6 id 8 dst fd00:9::2 hoplimit 3 tc 4 dev eth0\n }\n";
+                  2001:db8:d::/64 encap ip6 id 8 dst fd00:9::2 hoplimit 3 tc 4 dev eth0\n  \
+                  10.53.0.0/16 dev eth0 ttl-propagate enabled\n  \
+                  2001:db8:e::/64 dev eth0 ttl-propagate disabled\n  \
+                  10.54.0.0/16 dev eth0 as to 10.9.0.9\n }\n";
     let conf = config(statics, routes, 100);
     // `ip -j` prints an encapsulated route's own `dst` and the tunnel's
     // `dst` under one key (the JSON keeps the tunnel's): the text output
@@ -648,6 +653,9 @@ fn routes_with_ip_encap_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s virtual routes"), || {
             encapped(&l.ns).len() == 4
+                && has(&l.ns, "10.53.0.0/16")
+                && has(&l.ns, "2001:db8:e::/64")
+                && has(&l.ns, "10.54.0.0/16")
         });
     }
     assert_same("encap Master", &k, &k.ns, &o, &o.ns);

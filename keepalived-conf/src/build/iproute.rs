@@ -360,12 +360,7 @@ fn realms(s: &str) -> Option<u32> {
 
 /// Options keepalived 2.2.7 accepts on a route that the model keeps as words, with the
 /// number of values each takes.
-const ROUTE_UNTYPED: &[(&str, usize)] = &[
-    ("ttl-propagate", 1),
-    ("vrf", 1),
-    ("track_group", 1),
-    ("as", 1),
-];
+const ROUTE_UNTYPED: &[(&str, usize)] = &[("vrf", 1), ("track_group", 1)];
 
 /// One route entry (keepalived `alloc_route`).
 fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> {
@@ -396,6 +391,7 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         realms: None,
         expires: None,
         encap: None,
+        ttl_propagate: None,
         untyped: Vec::new(),
     };
     let mut fam: Option<bool> = None;
@@ -638,6 +634,36 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                 break;
             }
             "no_track" => r.no_track = true,
+            "as" => {
+                // vrrp_iproute.c alloc_route: `as [to] ADDR` is for MPLS
+                // routes; keepalived 2.2.7 reports it and sends nothing
+                if c.peek_is("to") {
+                    c.i += 1;
+                }
+                c.value(k)?;
+                warnings.push(Diagnostic::warning(
+                    "invalid-route",
+                    w.span,
+                    "\"as to\" for MPLS only - ignoring",
+                ));
+            }
+            "ttl-propagate" => {
+                // vrrp_iproute.c alloc_route: an unknown value is reported and
+                // the attribute still sent, as 0
+                let v = c.value(k)?;
+                r.ttl_propagate = Some(match v.text.as_str() {
+                    "enabled" => true,
+                    "disabled" => false,
+                    other => {
+                        warnings.push(Diagnostic::warning(
+                            "invalid-route",
+                            v.span,
+                            format!("ttl-propagate value {other} not recognised"),
+                        ));
+                        false
+                    }
+                });
+            }
             "encap" if route_encap(ws, c.i).is_some() && r.encap.is_none() => {
                 if let Some((e, last)) = route_encap(ws, c.i) {
                     r.encap = Some(e);
@@ -659,9 +685,6 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
             }
             _ if ROUTE_UNTYPED.iter().any(|(n, _)| *n == k) => {
                 let mut text = k.to_string();
-                if k == "as" && c.peek_is("to") {
-                    c.i += 1;
-                }
                 let v = c.value(k)?;
                 text.push(' ');
                 text.push_str(&v.text);
@@ -1139,6 +1162,23 @@ mod tests {
     /// type, `src` inside the encapsulation is the tunnel's, the route's
     /// options go on after it; an invalid one stays untyped (warned).
     #[test]
+    fn route_ttl_propagate_is_typed() {
+        let r = rt("10.0.0.0/8 dev x ttl-propagate enabled").ok().unwrap();
+        assert_eq!(r.ttl_propagate, Some(true));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        let mut w = Vec::new();
+        let r = route(
+            &words("10.0.0.0/8 dev x ttl-propagate maybe"),
+            Span::new(FileId(0), 1, 1),
+            &mut w,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(r.ttl_propagate, Some(false));
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
     fn route_encap_ip_and_ip6_are_typed() {
         let r = rt("10.2.0.0/16 encap ip id 100 src 10.9.0.1 dst 10.9.0.2 tos 0x10 ttl 9 flags 4 dev eth0 metric 5")
             .ok()
@@ -1234,14 +1274,25 @@ mod tests {
         assert_eq!(r.realms, Some(2 << 16 | 3));
         let r = rt("2001:db8::/64 dev x expires 300").ok().unwrap();
         assert_eq!(r.expires, Some(300));
-        let r = rt("10.0.0.0/8 dev x ttl-propagate enabled").ok().unwrap();
+        let r = rt("10.0.0.0/8 dev x vrf red").ok().unwrap();
         assert_eq!(
             r.untyped
                 .iter()
                 .map(|s| s.value.as_str())
                 .collect::<Vec<_>>(),
-            ["ttl-propagate enabled"]
+            ["vrf red"]
         );
+        // `as [to] ADDR`: keepalived's message, nothing kept
+        let mut w = Vec::new();
+        let r = route(
+            &words("10.0.0.0/8 dev x as to 10.1.1.1 metric 3"),
+            Span::new(FileId(0), 1, 1),
+            &mut w,
+        )
+        .ok()
+        .unwrap();
+        assert!(r.untyped.is_empty() && r.metric == Some(3), "{r:?}");
+        assert_eq!(w[0].message, "\"as to\" for MPLS only - ignoring");
     }
 
     #[test]

@@ -166,6 +166,9 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
             ttl: e.ttl,
             flags: e.flags.map(keepalived_encap_flags),
         }),
+        // vrrp_iproute.c alloc_route/netlink_route: `enabled` sends 1, anything
+        // else 0 (the kernel's "default", not its "disabled", 2)
+        ttl_propagate: r.ttl_propagate.map(u8::from),
     };
     Some(RouteConf {
         spec,
@@ -409,19 +412,16 @@ mod tests {
 
     #[test]
     fn what_is_not_acted_on_is_warned_by_name() {
-        let c = cfg(
-            "static_routes {\n 10.9.0.0/16 dev lo ttl-propagate enabled\n}\n\
+        let c = cfg("static_routes {\n 10.9.0.0/16 dev lo vrf red\n}\n\
              vrrp_instance A {\n interface lo\n virtual_router_id 1\n\
              virtual_ipaddress {\n 192.0.2.1\n }\n\
              virtual_routes {\n 10.8.0.0/16 dev lo no_track\n 10.7.0.0/16 via 192.0.2.9 dev lo\n }\n\
-             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n",
-        );
+             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n");
         let mut d = Vec::new();
         map_statics(&c, &mut d);
         let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
         assert!(
-            text.iter()
-                .any(|m| m.contains("route option `ttl-propagate enabled`")),
+            text.iter().any(|m| m.contains("route option `vrf red`")),
             "{text:?}"
         );
         // watching deleted entries is acted on: no warning about it
