@@ -4,8 +4,8 @@
 //! Two routers, each alone on a veth link with a peer namespace: keepalived
 //! runs in one, this build's vrrpd in the other, with the same `no_accept`
 //! config. Each becomes Master; `nft -j list ruleset` of both, with handles,
-//! counter values and nft's metainfo stripped, must be equal, and a ping to
-//! the VIP from the peer is dropped. Then a higher-priority router in each
+//! counter values and nft's metainfo stripped, must be equal, and a ping and
+//! a TCP connection to the VIP from the peer are dropped. Then a higher-priority router in each
 //! peer namespace (keepalived against keepalived, vrrpd against vrrpd)
 //! demotes them: the table stays with an emptied set, again equal. After
 //! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP;
@@ -102,6 +102,23 @@ impl Link {
 
     fn has_address(&self, ns: &str, addr: &str) -> bool {
         sh(&format!("ip -n {ns} addr show")).contains(&format!(" {addr}/"))
+    }
+
+    /// Whether a TCP connection from the peer to port 9 of `vip` (where
+    /// nothing listens) is answered, by a reset or an accept, within 3 s;
+    /// a dropped SYN is retried by the kernel and gets nothing back. 3 s
+    /// leaves an answered SYN (a round trip on a veth) ample time on a
+    /// loaded machine.
+    fn tcp_answered(&self, vip: &str) -> bool {
+        let status = Command::new("ip")
+            .args(["netns", "exec", &self.peer, "timeout", "3", "bash", "-c"])
+            .arg(format!("exec 3<>/dev/tcp/{vip}/9"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        // timeout(1) exits 124 when the time ran out
+        status.code() != Some(124)
     }
 
     /// Whether two pings (1 s timeout each) from the peer to `vip` are
@@ -307,6 +324,8 @@ fn differential_setup(
     // Accept_Mode = False: the Master does not answer for the VIP.
     assert!(!k.ping_answered(vip), "keepalived's Master answered");
     assert!(!o.ping_answered(vip), "vrrpd's Master answered");
+    assert!(!k.tcp_answered(vip), "keepalived's Master answered TCP");
+    assert!(!o.tcp_answered(vip), "vrrpd's Master answered TCP");
     if vip.contains(':') {
         // Neighbour discovery passes: the peer resolved the VIP.
         for l in [&k, &o] {
@@ -553,6 +572,10 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
         assert!(l.ping_answered(vip), "{who}'s accept Master did not answer");
+        assert!(
+            l.tcp_answered(vip),
+            "{who}'s accept Master did not answer TCP"
+        );
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
     }
     let no_accept = config_with("nftables", vip, 100, "no_accept");
@@ -564,6 +587,10 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
         });
         assert!(l.has_address(&l.ns, vip), "{who} lost its VIP");
         assert!(!l.ping_answered(vip), "{who}'s no_accept Master answered");
+        assert!(
+            !l.tcp_answered(vip),
+            "{who}'s no_accept Master answered TCP"
+        );
     }
     assert_eq!(
         o.ruleset(&o.ns),
