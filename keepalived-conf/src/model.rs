@@ -390,11 +390,38 @@ pub struct Route {
     pub realms: Option<u32>,
     /// `expires N` (IPv6, seconds).
     pub expires: Option<u32>,
-    /// Options keepalived accepts that this model does not carry (`encap`,
-    /// `ttl-propagate`, `vrf`, `track_group`, `as`, nexthop `encap`/`realms`), as
-    /// written, with their positions: a daemon that installs routes must warn about
-    /// them.
+    /// `encap ip ...` / `encap ip6 ...` (a lightweight tunnel, RTA_ENCAP).
+    pub encap: Option<RouteEncap>,
+    /// `ttl-propagate enabled|disabled` (RTA_TTL_PROPAGATE): true for
+    /// `enabled`; any other value is reported and read as not enabled, as
+    /// keepalived does.
+    pub ttl_propagate: Option<bool>,
+    /// Options keepalived accepts that this model does not carry (`encap`
+    /// other than a valid `ip`/`ip6` one, `vrf`, `track_group`,
+    /// nexthop `encap`/`realms`), as written, with their positions: a
+    /// daemon that installs routes must warn about them.
     pub untyped: Vec<Spanned<String>>,
+}
+
+/// A route's `encap ip` / `encap ip6` (keepalived `parse_encap_ip`,
+/// `parse_encap_ip6`): the tunnel key the route sets for a
+/// metadata-based tunnel device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteEncap {
+    /// `ip6` (LWTUNNEL_ENCAP_IP6), else `ip` (LWTUNNEL_ENCAP_IP).
+    pub ipv6: bool,
+    /// `id N`: the tunnel id.
+    pub id: Option<u64>,
+    /// `dst ADDR` (of the encapsulation's family).
+    pub dst: Option<IpAddr>,
+    /// `src ADDR` (of the encapsulation's family).
+    pub src: Option<IpAddr>,
+    /// `tos N` (`tc N` for `ip6`).
+    pub tos: Option<u8>,
+    /// `ttl N` (`hoplimit N` for `ip6`).
+    pub ttl: Option<u8>,
+    /// `flags N`.
+    pub flags: Option<u16>,
 }
 
 /// How a route is added (keepalived `alloc_route`: `add`, `append`, `prepend`).
@@ -492,8 +519,10 @@ pub struct Rule {
     pub sport: Option<(u16, u16)>,
     /// `dport A-B`.
     pub dport: Option<(u16, u16)>,
-    /// Options keepalived accepts that this model does not carry (`tunnel-id`,
-    /// `track_group`), as written: a daemon that installs rules must warn about them.
+    /// `tunnel-id N` (FRA_TUN_ID; keepalived sends it only when not 0).
+    pub tunnel_id: Option<u64>,
+    /// Options keepalived accepts that this model does not carry
+    /// (`track_group`), as written: a daemon that installs rules must warn about them.
     pub untyped: Vec<Spanned<String>>,
 }
 

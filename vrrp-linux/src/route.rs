@@ -6,9 +6,12 @@
 use std::net::IpAddr;
 
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
+use netlink_packet_route::route::RouteMplsTtlPropagation;
 use netlink_packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteMessage, RouteMetric, RouteNextHop,
-    RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteIp6Tunnel, RouteIp6TunnelFlags, RouteIpTunnel,
+    RouteIpTunnelFlags, RouteLwEnCapType, RouteLwTunnelEncap, RouteMessage, RouteMetric,
+    RouteNextHop, RouteNextHopFlags, RoutePreference, RouteProtocol, RouteRealm, RouteScope,
+    RouteType,
 };
 use netlink_packet_route::rule::{
     RuleAction, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange,
@@ -114,6 +117,87 @@ pub struct RouteSpec {
     pub realms: Option<u32>,
     /// RTA_EXPIRES (IPv6, seconds).
     pub expires: Option<u32>,
+    /// RTA_ENCAP / RTA_ENCAP_TYPE: an `ip` or `ip6` lightweight tunnel.
+    pub encap: Option<EncapSpec>,
+    /// RTA_TTL_PROPAGATE, the byte as sent (the kernel's
+    /// MPLS_TTL_PROP_*: 0 default, 1 enabled, 2 disabled).
+    pub ttl_propagate: Option<u8>,
+}
+
+/// An `encap ip` / `encap ip6` of a route: the tunnel key a route sets for a
+/// metadata-based tunnel device (LWTUNNEL_ENCAP_IP / LWTUNNEL_ENCAP_IP6).
+/// Only the fields that are set are sent, as keepalived's `add_encap_ip`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EncapSpec {
+    /// LWTUNNEL_ENCAP_IP6 (else LWTUNNEL_ENCAP_IP).
+    pub ipv6: bool,
+    /// LWTUNNEL_IP_ID (sent in network byte order).
+    pub id: Option<u64>,
+    /// LWTUNNEL_IP_DST, of the encapsulation's family.
+    pub dst: Option<IpAddr>,
+    /// LWTUNNEL_IP_SRC, of the encapsulation's family.
+    pub src: Option<IpAddr>,
+    /// LWTUNNEL_IP_TOS / LWTUNNEL_IP6_TC.
+    pub tos: Option<u8>,
+    /// LWTUNNEL_IP_TTL / LWTUNNEL_IP6_HOPLIMIT.
+    pub ttl: Option<u8>,
+    /// LWTUNNEL_IP_FLAGS / LWTUNNEL_IP6_FLAGS.
+    pub flags: Option<u16>,
+}
+
+impl EncapSpec {
+    /// The RTA_ENCAP attributes and the RTA_ENCAP_TYPE; an address of the
+    /// other family is left out.
+    fn attributes(&self) -> (Vec<RouteLwTunnelEncap>, RouteLwEnCapType) {
+        let mut out = Vec::new();
+        if self.ipv6 {
+            let mut push = |t| out.push(RouteLwTunnelEncap::Ip6(t));
+            if let Some(id) = self.id {
+                push(RouteIp6Tunnel::Id(id));
+            }
+            if let Some(IpAddr::V6(a)) = self.dst {
+                push(RouteIp6Tunnel::Destination(a));
+            }
+            if let Some(IpAddr::V6(a)) = self.src {
+                push(RouteIp6Tunnel::Source(a));
+            }
+            if let Some(v) = self.tos {
+                push(RouteIp6Tunnel::Tc(v));
+            }
+            if let Some(v) = self.ttl {
+                push(RouteIp6Tunnel::Hoplimit(v));
+            }
+            if let Some(v) = self.flags {
+                push(RouteIp6Tunnel::Flags(
+                    RouteIp6TunnelFlags::from_bits_retain(v),
+                ));
+            }
+            (out, RouteLwEnCapType::Ip6)
+        } else {
+            let mut push = |t| out.push(RouteLwTunnelEncap::Ip(t));
+            if let Some(id) = self.id {
+                push(RouteIpTunnel::Id(id));
+            }
+            if let Some(IpAddr::V4(a)) = self.dst {
+                push(RouteIpTunnel::Destination(a));
+            }
+            if let Some(IpAddr::V4(a)) = self.src {
+                push(RouteIpTunnel::Source(a));
+            }
+            if let Some(v) = self.tos {
+                push(RouteIpTunnel::Tos(v));
+            }
+            if let Some(v) = self.ttl {
+                push(RouteIpTunnel::Ttl(v));
+            }
+            if let Some(v) = self.flags {
+                push(RouteIpTunnel::Flags(RouteIpTunnelFlags::from_bits_retain(
+                    v,
+                )));
+            }
+            (out, RouteLwEnCapType::Ip)
+        }
+    }
 }
 
 fn family(ipv6: bool) -> AddressFamily {
@@ -231,6 +315,18 @@ impl RouteSpec {
         if let Some(e) = self.expires {
             m.attributes.push(RouteAttribute::Expires(e));
         }
+        if let Some(t) = self.ttl_propagate {
+            m.attributes
+                .push(RouteAttribute::TtlPropagate(RouteMplsTtlPropagation::from(
+                    t,
+                )));
+        }
+        if let Some(e) = &self.encap {
+            // vrrp_iproute.c add_encap: the nest, then its type
+            let (nest, kind) = e.attributes();
+            m.attributes.push(RouteAttribute::Encap(nest));
+            m.attributes.push(RouteAttribute::EncapType(kind));
+        }
         if let Some(c) = &self.congctl {
             metrics.push(RouteMetric::CcAlgo(c.clone()));
         }
@@ -319,6 +415,9 @@ pub struct RuleSpec {
     pub sport: Option<(u16, u16)>,
     /// FRA_DPORT_RANGE.
     pub dport: Option<(u16, u16)>,
+    /// FRA_TUN_ID (`tunnel-id`); 0 is not sent, as keepalived
+    /// (vrrp_iprule.c `netlink_rule`).
+    pub tun_id: Option<u64>,
 }
 
 impl RuleSpec {
@@ -419,6 +518,10 @@ impl RuleSpec {
                     start,
                     end,
                 }));
+        }
+        if let Some(id) = self.tun_id.filter(|id| *id != 0) {
+            // emitted in network byte order by the crate
+            m.attributes.push(RuleAttribute::TunId(id));
         }
         if let Some(g) = self.goto {
             m.attributes.push(RuleAttribute::Goto(g));
@@ -677,6 +780,8 @@ mod tests {
             congctl: None,
             realms: None,
             expires: None,
+            encap: None,
+            ttl_propagate: None,
         }
     }
 
@@ -706,6 +811,46 @@ mod tests {
         assert_eq!((e.table, e.metric, e.oif), (1000, Some(50), Some(3)));
     }
 
+    /// vrrp_iproute.c add_encap: the set fields in RTA_ENCAP, then
+    /// RTA_ENCAP_TYPE; nothing without an encapsulation.
+    #[test]
+    fn encap_is_sent_with_its_type() {
+        let mut r = spec();
+        assert!(
+            !r.to_message(false)
+                .attributes
+                .iter()
+                .any(|a| matches!(a, RouteAttribute::Encap(_) | RouteAttribute::EncapType(_)))
+        );
+        r.encap = Some(EncapSpec {
+            ipv6: false,
+            id: Some(100),
+            dst: Some("10.9.0.2".parse().unwrap()),
+            src: None,
+            tos: None,
+            ttl: Some(9),
+            flags: None,
+        });
+        let m = r.to_message(false);
+        assert!(m.attributes.contains(&RouteAttribute::Encap(vec![
+            RouteLwTunnelEncap::Ip(RouteIpTunnel::Id(100)),
+            RouteLwTunnelEncap::Ip(RouteIpTunnel::Destination("10.9.0.2".parse().unwrap())),
+            RouteLwTunnelEncap::Ip(RouteIpTunnel::Ttl(9)),
+        ])));
+        assert!(
+            m.attributes
+                .contains(&RouteAttribute::EncapType(RouteLwEnCapType::Ip))
+        );
+        r.ttl_propagate = Some(1);
+        assert!(
+            r.to_message(false)
+                .attributes
+                .contains(&RouteAttribute::TtlPropagate(
+                    RouteMplsTtlPropagation::Enabled
+                ))
+        );
+    }
+
     #[test]
     fn rule_message_carries_table_priority_and_source() {
         let r = RuleSpec {
@@ -731,12 +876,14 @@ mod tests {
             ipproto: Some(6),
             sport: None,
             dport: Some((80, 81)),
+            tun_id: Some(42),
         };
         let m = r.to_message();
         assert_eq!(m.header.table, 100);
         assert_eq!(m.header.src_len, 32);
         assert!(m.header.flags.contains(RuleFlags::Invert));
         assert!(m.attributes.contains(&RuleAttribute::Priority(100)));
+        assert!(m.attributes.contains(&RuleAttribute::TunId(42)));
         assert!(m.attributes.contains(&RuleAttribute::FwMark(7)));
         assert!(
             m.attributes

@@ -219,6 +219,8 @@ mod tests {
             congctl: None,
             realms: None,
             expires: None,
+            encap: None,
+            ttl_propagate: None,
         }
     }
 
@@ -246,6 +248,7 @@ mod tests {
             ipproto: None,
             sport: None,
             dport: None,
+            tun_id: None,
         }
     }
 

@@ -34,6 +34,8 @@ fn route(ifindex: u32) -> RouteSpec {
         congctl: None,
         realms: None,
         expires: None,
+        encap: None,
+        ttl_propagate: None,
     }
 }
 
@@ -61,6 +63,7 @@ fn rule() -> RuleSpec {
         ipproto: None,
         sport: None,
         dport: None,
+        tun_id: None,
     }
 }
 

@@ -4,8 +4,8 @@
 //! Two routers, each alone on a veth link with a peer namespace: keepalived
 //! runs in one, this build's vrrpd in the other, with the same `no_accept`
 //! config. Each becomes Master; `nft -j list ruleset` of both, with handles,
-//! counter values and nft's metainfo stripped, must be equal, and a ping to
-//! the VIP from the peer is dropped. Then a higher-priority router in each
+//! counter values and nft's metainfo stripped, must be equal, and a ping and
+//! a TCP connection to the VIP from the peer are dropped. Then a higher-priority router in each
 //! peer namespace (keepalived against keepalived, vrrpd against vrrpd)
 //! demotes them: the table stays with an emptied set, again equal. After
 //! SIGTERM neither namespace has a table. IPv4 and IPv6 (a global VIP;
@@ -23,8 +23,11 @@
 //! A Master killed with SIGKILL and restarted (its table kept while it is
 //! Backup, replaced when it is Master again); a user's `table inet filter`
 //! and a foreign `table ip keepalived` made before start; strict mode with
-//! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules); the
-//! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump). `vrrpd
+//! VRRPv2; `disable_local_igmp` (the sysctl and no IPv4 VMAC rules; with the
+//! sysctl read-only, keepalived's "kernel does not support" and the rules); the
+//! IGMP reports of an IPv4 VMAC leaving by its parent (tcpdump); the
+//! tenant configuration with `vrrp_iptables` (no table at all); vrrpd
+//! without `PATH` (no `nft` run). `vrrpd
 //! status` reports the accept mode, its reason and the drop set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -81,6 +84,23 @@ impl Link {
         sh(&format!("ip -n {ns} addr show")).contains(&format!(" {addr}/"))
     }
 
+    /// Whether a TCP connection from the peer to port 9 of `vip` (where
+    /// nothing listens) is answered, by a reset or an accept, within 3 s;
+    /// a dropped SYN is retried by the kernel and gets nothing back. 3 s
+    /// leaves an answered SYN (a round trip on a veth) ample time on a
+    /// loaded machine.
+    fn tcp_answered(&self, vip: &str) -> bool {
+        let status = Command::new("ip")
+            .args(["netns", "exec", &self.peer, "timeout", "3", "bash", "-c"])
+            .arg(format!("exec 3<>/dev/tcp/{vip}/9"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        // timeout(1) exits 124 when the time ran out
+        status.code() != Some(124)
+    }
+
     /// Whether two pings (1 s timeout each) from the peer to `vip` are
     /// answered.
     fn ping_answered(&self, vip: &str) -> bool {
@@ -100,6 +120,14 @@ impl Link {
     /// with `conf`.
     fn start(&self, ns: &str, conf: &str, vrrpd: bool) -> Running {
         self.lab.start_conf(ns, Daemon::of(vrrpd), conf, ns)
+    }
+
+    /// [`Link::start`] with `wrap` (a command that execs its arguments)
+    /// between `ip netns exec NS` and the daemon.
+    fn start_wrapped(&self, ns: &str, conf: &str, vrrpd: bool, wrap: &[&str]) -> Running {
+        let path = self.lab.write_conf(ns, conf);
+        self.lab
+            .start_wrapped(ns, Daemon::of(vrrpd), &path, ns, wrap, &[])
     }
 
     /// SIGHUP to `daemon` (started in `ns`) after rewriting its config
@@ -154,13 +182,28 @@ fn differential_with(tag: &str, vips: &str, global: &str, accept: &str) {
 /// [`differential_with`] for VRRP `version`; with version 2 the rulesets
 /// are also compared while both routers are still Backup.
 fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, version: u8) {
+    differential_setup(&format!("fw-a{tag}"), vips, global, accept, version, |_| {});
+}
+
+/// [`differential_version`] with `setup` run on both [`Link`]s before the
+/// daemons start; the namespaces' names start with `prefix`.
+fn differential_setup(
+    prefix: &str,
+    vips: &str,
+    global: &str,
+    accept: &str,
+    version: u8,
+    setup: impl Fn(&Link),
+) {
     if skip() {
         return;
     }
     let vip = vips.rsplit(',').next().unwrap_or(vips);
     let pid = std::process::id();
-    let k = Link::new(format!("fw-ak{tag}-{pid}"));
-    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let k = Link::new(format!("{prefix}k-{pid}"));
+    let o = Link::new(format!("{prefix}o-{pid}"));
+    setup(&k);
+    setup(&o);
     let versioned = |c: String| c.replace("version 3", &format!("version {version}"));
     let conf = versioned(config_with(global, vips, 100, accept));
     let mut kd = k.start(&k.ns, &conf, false);
@@ -204,6 +247,8 @@ fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, versi
     // Accept_Mode = False: the Master does not answer for the VIP.
     assert!(!k.ping_answered(vip), "keepalived's Master answered");
     assert!(!o.ping_answered(vip), "vrrpd's Master answered");
+    assert!(!k.tcp_answered(vip), "keepalived's Master answered TCP");
+    assert!(!o.tcp_answered(vip), "vrrpd's Master answered TCP");
     if vip.contains(':') {
         // Neighbour discovery passes: the peer resolved the VIP.
         for l in [&k, &o] {
@@ -288,6 +333,135 @@ fn no_accept_link_local_dont_track_primary_same_rules_as_keepalived() {
     );
 }
 
+/// `dont_track_primary` with link-local VIPs on a second interface: one
+/// with its own `no_track`, keyed by that interface's name, one without,
+/// keyed by its index (vrrp_nftables.c `nft_update_ipv6_address`).
+#[test]
+fn no_accept_link_local_no_track_on_another_interface_same_rules_as_keepalived() {
+    differential_setup(
+        "a5-ant",
+        "fe80::33,fe80::34 dev eth1 no_track,fe80::35 dev eth1,fd00:9::33",
+        "",
+        "no_accept\n dont_track_primary",
+        3,
+        |l| {
+            // in the peer too: it runs the same VIPs to demote the router
+            for n in [&l.ns, &l.peer] {
+                sh(&format!(
+                    "ip -n {n} link add eth1 type veth peer name eth1p && \
+                     ip -n {n} link set eth1 up && ip -n {n} link set eth1p up"
+                ));
+            }
+        },
+    );
+}
+
+/// The tenant configuration of keepalived-conf's user corpus (its VRRP
+/// part on `eth0`, the VIP in the link's subnet): `vrrp_iptables
+/// KUBE-KEEPALIVED-VIP`, no `no_accept`, no strict mode. keepalived 2.2.7
+/// (nftables only) says "iptables not supported, using nftables instead"
+/// and installs nothing; so does vrrpd, through start, Master (the ping
+/// answered), SIGHUP and SIGTERM.
+#[test]
+fn tenant_vrrp_iptables_installs_nothing_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let tenant = include_str!("../../../keepalived-conf/tests/data/user/tenant-vip.conf");
+    // The VRRP part only: the virtual_server and the `lvs_*` settings are
+    // IPVS's (keepalived 2.2.7's VRRP process dies of SIGSEGV at start with
+    // `lvs_sync_daemon` where IPVS cannot be loaded, as in these namespaces).
+    let vrrp: String = tenant
+        .split("# Service:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("lvs_"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("bond0", "eth0")
+        .replace("192.168.143.33", "10.9.0.33");
+    assert!(vrrp.contains("vrrp_iptables KUBE-KEEPALIVED-VIP"), "{vrrp}");
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("a5-atk-{pid}"));
+    let o = Link::new(format!("a5-ato-{pid}"));
+    for (l, daemon) in [(&k, "keepalived"), (&o, env!("CARGO_BIN_EXE_vrrpd"))] {
+        let path = l.lab.dir.join("t.conf");
+        std::fs::write(&path, &vrrp).unwrap();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &l.ns, daemon, "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            said.contains("iptables not supported, using nftables instead"),
+            "{daemon} -t: {said}"
+        );
+    }
+    let mut kd = k.start(&k.ns, &vrrp, false);
+    let mut od = o.start(&o.ns, &vrrp, true);
+    let empty = Value::Array(vec![]);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
+        assert_eq!(l.ruleset(&l.ns), empty, "{who}: Master");
+        assert!(l.ping_answered(vip), "{who}'s Master did not answer");
+    }
+    let fw = o.fw_status(&o.ns);
+    assert_eq!(fw["instances"]["vips"]["accept_mode"], true, "{fw}");
+    assert_eq!(fw["instances"]["vips"]["dropping"], false, "{fw}");
+    k.reload(&kd, &k.ns, &vrrp);
+    o.reload(&od, &o.ns, &vrrp);
+    // A reload takes a moment; the VIP stays and still nothing is installed.
+    std::thread::sleep(Duration::from_secs(2));
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP after SIGHUP"), || {
+            l.has_address(&l.ns, vip)
+        });
+        assert_eq!(l.ruleset(&l.ns), empty, "{who}: after SIGHUP");
+    }
+    kd.stop();
+    od.stop();
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        assert_eq!(l.ruleset(&l.ns), empty, "{who}: after SIGTERM");
+    }
+}
+
+/// The rules are sent over netlink, not by running `nft`: vrrpd started
+/// with an empty environment (no `PATH`, so no `nft` could be found) still
+/// installs keepalived's ruleset for a `no_accept` Master and the ping to
+/// the VIP is dropped.
+#[test]
+fn no_accept_without_nft_on_path_same_rules_as_keepalived() {
+    if skip() {
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("a5-aek-{pid}"));
+    let o = Link::new(format!("a5-aeo-{pid}"));
+    let conf = config_with("", vip, 100, "no_accept");
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start_wrapped(&o.ns, &conf, true, &["env", "-i"]);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s drop set and VIP"), || {
+            l.ruleset(&l.ns).to_string().contains(vip) && l.has_address(&l.ns, vip)
+        });
+    }
+    let (kr, or) = (k.ruleset(&k.ns), o.ruleset(&o.ns));
+    let answered = o.ping_answered(vip);
+    kd.stop();
+    od.stop();
+    assert_eq!(or, kr, "Master: the same ruleset");
+    assert!(!answered, "vrrpd's Master answered");
+    assert_eq!(o.ruleset(&o.ns), Value::Array(vec![]), "table left at exit");
+}
+
 /// `nftables_ifindex`: keyed by index again.
 #[test]
 fn no_accept_link_local_nftables_ifindex_same_rules_as_keepalived() {
@@ -321,6 +495,10 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
     for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
         wait_for(&format!("{who}'s VIP"), || l.has_address(&l.ns, vip));
         assert!(l.ping_answered(vip), "{who}'s accept Master did not answer");
+        assert!(
+            l.tcp_answered(vip),
+            "{who}'s accept Master did not answer TCP"
+        );
         assert_eq!(l.ruleset(&l.ns), Value::Array(vec![]), "{who}");
     }
     let no_accept = config_with("nftables", vip, 100, "no_accept");
@@ -332,6 +510,10 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
         });
         assert!(l.has_address(&l.ns, vip), "{who} lost its VIP");
         assert!(!l.ping_answered(vip), "{who}'s no_accept Master answered");
+        assert!(
+            !l.tcp_answered(vip),
+            "{who}'s no_accept Master answered TCP"
+        );
     }
     assert_eq!(
         o.ruleset(&o.ns),
@@ -821,6 +1003,100 @@ fn disable_local_igmp_sets_the_sysctl_as_keepalived() {
         assert_eq!(sysctl(&l.ns), "1", "{who} wrote 1 back at exit");
         assert_eq!(sysctl(&l.peer), "0", "{who}'s peer: 0 as it was");
     }
+}
+
+/// Runs its arguments in a mount namespace of their own where the sysctl
+/// `disable_local_igmp` writes is read-only, as on a kernel without it
+/// (keepalived checks it with access(2) W_OK). The mount is private to that
+/// namespace (unshare's default propagation), so nothing outside changes.
+const READ_ONLY_IGMP_SYSCTL: [&str; 5] = [
+    "unshare",
+    "-m",
+    "sh",
+    "-c",
+    "mount --bind $0 $0 && mount -o remount,bind,ro $0 && exec \"$@\"",
+];
+const IGMP_SYSCTL: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
+/// `disable_local_igmp` on a kernel that does not let it be set: keepalived
+/// 2.2.7 reports "kernel does not support ..." while reading the
+/// configuration (`-t` too) and runs without the setting, so an IPv4 VMAC
+/// gets its IGMP rules. vrrpd, under the same read-only sysctl, reports the
+/// same line from `-t`, leaves the sysctl alone, and installs the same rules
+/// as keepalived.
+#[test]
+fn disable_local_igmp_without_kernel_support_as_keepalived() {
+    if skip() || !have("unshare") {
+        if common::is_root() && !have("unshare") {
+            eprintln!("SKIPPED: local IGMP differential needs unshare");
+        }
+        return;
+    }
+    let vip = "10.9.0.33";
+    let pid = std::process::id();
+    let k = Link::new(format!("a5-akn-{pid}"));
+    let o = Link::new(format!("a5-aon-{pid}"));
+    let conf = config_with("disable_local_igmp", vip, 100, "use_vmac");
+    let text = format!("kernel does not support {IGMP_SYSCTL}");
+    for (l, daemon) in [(&k, "keepalived"), (&o, env!("CARGO_BIN_EXE_vrrpd"))] {
+        let path = l.lab.dir.join("t.conf");
+        std::fs::write(&path, &conf).unwrap();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &l.ns])
+            .args(READ_ONLY_IGMP_SYSCTL)
+            .arg(IGMP_SYSCTL)
+            .args([daemon, "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(said.contains(&text), "{daemon} -t: {said}");
+        // and with the sysctl writable, nothing is said
+        let out = Command::new("ip")
+            .args(["netns", "exec", &l.ns, daemon, "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!said.contains(&text), "{daemon} -t: {said}");
+    }
+    let mut wrap: Vec<&str> = READ_ONLY_IGMP_SYSCTL.to_vec();
+    wrap.push(IGMP_SYSCTL);
+    let mut kd = k.start_wrapped(&k.ns, &conf, false, &wrap);
+    let mut od = o.start_wrapped(&o.ns, &conf, true, &wrap);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s VIP on the VMAC"), || {
+            l.has_address(&l.ns, vip)
+        });
+    }
+    // The table is made with the VMAC, before the VIP is added; poll in
+    // case the Master's set is still being filled on a loaded machine.
+    let kr = k.ruleset(&k.ns);
+    wait_for("vrrpd's rules equal keepalived's", || {
+        o.ruleset(&o.ns) == kr
+    });
+    let sysctl = |ns: &str| {
+        sh(&format!(
+            "ip netns exec {ns} sysctl -n net.ipv4.igmp_link_local_mcast_reports"
+        ))
+        .trim()
+        .to_string()
+    };
+    let (ks, os) = (sysctl(&k.ns), sysctl(&o.ns));
+    let fw = o.fw_status(&o.ns);
+    kd.stop();
+    od.stop();
+    assert!(
+        kr.to_string().contains("vmac_map"),
+        "keepalived: the IPv4 VMAC's IGMP rules: {kr}"
+    );
+    assert_eq!(ks, "1", "keepalived left the sysctl alone");
+    assert_eq!(os, "1", "vrrpd left the sysctl alone");
+    assert_eq!(fw["failures"], 0, "vrrpd status firewall: {fw}");
 }
 
 /// IPv4 `use_vmac` with `no_accept`: the IGMP reports of the VMAC's group

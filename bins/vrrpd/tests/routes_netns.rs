@@ -563,6 +563,118 @@ fn corpus_differential(tag: &str, conf: &str, extra: &[(&str, &[&str])], ready: 
     assert_same(&format!("{tag} after SIGTERM"), &k, &k.ns, &o, &o.ns);
 }
 
+/// Rules with `tunnel-id` (FRA_TUN_ID, vrrp_iprule.c `netlink_rule`): a
+/// virtual rule of the Master and a static rule, IPv4 and IPv6, `tunnel-id
+/// 0`, which keepalived does not send, and ids above 32 bits, of which
+/// keepalived 2.2.7 installs the low 32 (2^32 becomes none). The kernel's
+/// rules must be equal under both daemons while Master and after SIGTERM.
+#[test]
+fn rules_with_tunnel_id_as_keepalived() {
+    let what = "rule tunnel-id differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let extra: &[(&str, &[&str])] = &[("eth1", &[])];
+    let k = Link::new(format!("a5-rtk-{pid}"), extra);
+    let o = Link::new(format!("a5-rto-{pid}"), extra);
+    let statics = "static_rules {\n from 10.41.0.0/16 tunnel-id 9 table 300 priority 301\n}\n";
+    let rules = " virtual_rules {\n  from 10.40.0.0/16 tunnel-id 18446744073709551615 table 102 \
+                 priority 113\n  from 2001:db8:c::/64 tunnel-id 7 table 102 priority 114\n  \
+                 from 10.42.0.0/16 tunnel-id 0 table 102 priority 115\n  \
+                 from 10.43.0.0/16 tunnel-id 5000000000 table 102 priority 116\n  \
+                 from 10.44.0.0/16 tunnel-id 4294967296 table 102 priority 117\n }\n";
+    let conf = config(statics, rules, 100);
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s virtual rules"), || {
+            has(&l.ns, "10.40.0.0") && has(&l.ns, "2001:db8:c::") && has(&l.ns, "10.44.0.0")
+        });
+    }
+    let master = assert_same("tunnel-id Master", &k, &k.ns, &o, &o.ns);
+    let with_id: Vec<&String> = master.iter().filter(|l| l.contains("tun_id")).collect();
+    assert_eq!(with_id.len(), 4, "rules carrying a tunnel id: {master:#?}");
+    assert!(
+        with_id.iter().any(|l| l.contains("10.41.0.0")),
+        "the static rule: {with_id:#?}"
+    );
+    kd.stop();
+    od.stop();
+    assert_same("tunnel-id after SIGTERM", &k, &k.ns, &o, &o.ns);
+}
+
+/// Routes with `encap ip` / `encap ip6` (RTA_ENCAP, vrrp_iproute.c
+/// `add_encap`): ids, addresses, tos/tc, ttl/hoplimit and flags, a virtual
+/// route of the Master and a static one; routes with `ttl-propagate`
+/// (RTA_TTL_PROPAGATE, which the kernel takes and ignores outside MPLS) and
+/// `as to` (reported and ignored by both). The kernel's routes must be equal
+/// under both daemons while Master and after SIGTERM.
+#[test]
+fn routes_with_ip_encap_as_keepalived() {
+    let what = "route encap differential";
+    if skip(what) {
+        return;
+    }
+    let pid = std::process::id();
+    let extra: &[(&str, &[&str])] = &[("eth1", &[])];
+    let k = Link::new(format!("a5-rek-{pid}"), extra);
+    let o = Link::new(format!("a5-reo-{pid}"), extra);
+    let statics = "static_routes {\n 10.52.0.0/16 encap ip id 5 dst 10.9.0.5 dev eth0\n}\n";
+    let routes = " virtual_routes {\n  10.50.0.0/16 encap ip id 100 dst 10.9.0.2 dev eth0 metric 5\n  \
+                  10.51.0.0/16 encap ip id 7 src 10.9.0.1 dst 10.9.0.3 tos 0x10 ttl 9 flags 1 \
+                  dev eth0 table 104\n  \
+                  2001:db8:d::/64 encap ip6 id 8 dst fd00:9::2 hoplimit 3 tc 4 dev eth0\n  \
+                  10.53.0.0/16 dev eth0 ttl-propagate enabled\n  \
+                  2001:db8:e::/64 dev eth0 ttl-propagate disabled\n  \
+                  10.54.0.0/16 dev eth0 as to 10.9.0.9\n }\n";
+    let conf = config(statics, routes, 100);
+    // `ip -j` prints an encapsulated route's own `dst` and the tunnel's
+    // `dst` under one key (the JSON keeps the tunnel's): the text output
+    // is compared as well.
+    let encapped = |ns: &str| -> Vec<String> {
+        let mut v: Vec<String> = ["-4", "-6"]
+            .iter()
+            .flat_map(|f| {
+                sh(&format!("ip -n {ns} {f} route show table all"))
+                    .lines()
+                    .filter(|l| l.contains(" encap "))
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut kd = k.start(&k.ns, &conf, false);
+    let mut od = o.start(&o.ns, &conf, true);
+    for (l, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_for(&format!("{who}'s virtual routes"), || {
+            encapped(&l.ns).len() == 4
+                && has(&l.ns, "10.53.0.0/16")
+                && has(&l.ns, "2001:db8:e::/64")
+                && has(&l.ns, "10.54.0.0/16")
+        });
+    }
+    assert_same("encap Master", &k, &k.ns, &o, &o.ns);
+    let (ke, oe) = (encapped(&k.ns), encapped(&o.ns));
+    assert_eq!(
+        oe, ke,
+        "the encapsulated routes (vrrpd left, keepalived right)"
+    );
+    for d in [
+        "10.50.0.0/16",
+        "10.51.0.0/16",
+        "10.52.0.0/16",
+        "2001:db8:d::/64",
+    ] {
+        assert!(ke.iter().any(|l| l.starts_with(d)), "{d}: {ke:#?}");
+    }
+    kd.stop();
+    od.stop();
+    assert_same("encap after SIGTERM", &k, &k.ns, &o, &o.ns);
+}
+
 /// Octavia's IPv4/IPv6 amphora: virtual routes in table 1 with `src`,
 /// `scope link`, `onlink` defaults, and rules with `from`. The test copy runs
 /// the check script as `/bin/true` and advertises every second instead of

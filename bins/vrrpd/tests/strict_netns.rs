@@ -101,3 +101,92 @@ fn strict_mode_corrections_report_what_keepalived_reports() {
     assert!(!theirs.contains("(C)"), "{theirs}");
     assert!(!ours.contains("(C)") && !ours.contains("error["), "{ours}");
 }
+
+/// A strict instance whose `use_vmac` names a MAC address.
+const VMAC_CONF: &str = "global_defs {
+ vrrp_strict
+}
+vrrp_instance A {
+ interface eth0
+ virtual_router_id 7
+ priority 100
+ use_vmac vm7 02:11:22:33:44:55
+ vmac_xmit_base
+ virtual_ipaddress {
+  10.9.0.70/24
+ }
+}
+";
+
+/// The macvlan `dev` of `ns` as `ip -j -d link` shows it, without what
+/// differs between two namespaces (interface indexes, counters, the link's
+/// own timing state).
+fn vmac_link(ns: &str, dev: &str) -> serde_json::Value {
+    let text = common::shell(&format!("ip -j -d -n {ns} link show dev {dev}"));
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut link = v[0].take();
+    if let serde_json::Value::Object(m) = &mut link {
+        for k in ["ifindex", "link_index", "stats64", "inet6_addr_gen_mode"] {
+            m.remove(k);
+        }
+    }
+    link
+}
+
+/// vrrp.c vrrp_complete_instance: strict mode clears a VMAC MAC written in
+/// the configuration, so the macvlan gets the RFC 9568 §7.3 virtual MAC
+/// (00:00:5e:00:01:07). keepalived 2.2.7 in one namespace and vrrpd in
+/// another with the same configuration: `-t` reports the same line, and the
+/// macvlans they create are alike (`ip -j -d link`). A written
+/// `vmac_xmit_base` is reset with the same line by both.
+#[test]
+fn strict_mode_clears_a_vmac_mac_as_keepalived() {
+    use common::netns::{Daemon, Looped, skip_differential, wait_until};
+    use std::time::Duration;
+    if skip_differential("strict VMAC differential", &["keepalived"]) {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Looped::new(&format!("a5-svk-{pid}"), &["10.9.0.1/24"]);
+    let o = Looped::new(&format!("a5-svo-{pid}"), &["10.9.0.2/24"]);
+    const LINES: [&str; 2] = [
+        "(A): cannot specify MAC address with strict mode - clearing",
+        "(A) xmit_base is incompatible with strict mode - resetting",
+    ];
+    for (ns, daemon) in [(&k, Daemon::Keepalived), (&o, Daemon::Vrrpd)] {
+        let path = ns.lab.write_conf("t", VMAC_CONF);
+        let out = Command::new("ip")
+            .args(["netns", "exec", &ns.name, daemon.program(), "-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in LINES {
+            assert!(text.contains(line), "{}: {text}", daemon.name());
+        }
+        assert!(!text.contains("not acted on"), "{}: {text}", daemon.name());
+    }
+    let mut kd = k.start(VMAC_CONF, Daemon::Keepalived);
+    let mut od = o.start(VMAC_CONF, Daemon::Vrrpd);
+    // Alone on its link each becomes Master (Master_Down_Interval ~3.6 s);
+    // 30 s leaves room for a loaded machine.
+    for ns in [&k, &o] {
+        wait_until(
+            Duration::from_secs(30),
+            &format!("{}'s VIP", ns.name),
+            || {
+                ns.addresses("-4")
+                    .contains(&("vm7".to_string(), "10.9.0.70/24".to_string()))
+            },
+        );
+    }
+    let (kl, ol) = (vmac_link(&k.name, "vm7"), vmac_link(&o.name, "vm7"));
+    kd.stop();
+    od.stop();
+    assert_eq!(kl["address"], "00:00:5e:00:01:07", "keepalived: {kl}");
+    assert_eq!(ol, kl, "vrrpd's macvlan differs from keepalived's");
+}

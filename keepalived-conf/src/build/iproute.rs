@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use crate::diag::Diagnostic;
-use crate::model::{Nexthop, Route, RouteMode, Rule, RuleAction};
+use crate::model::{Nexthop, Route, RouteEncap, RouteMode, Rule, RuleAction};
 use crate::span::{Span, Spanned};
 use crate::tree::{Node, Word};
 use crate::values::{self, IpPrefix};
@@ -360,12 +360,7 @@ fn realms(s: &str) -> Option<u32> {
 
 /// Options keepalived 2.2.7 accepts on a route that the model keeps as words, with the
 /// number of values each takes.
-const ROUTE_UNTYPED: &[(&str, usize)] = &[
-    ("ttl-propagate", 1),
-    ("vrf", 1),
-    ("track_group", 1),
-    ("as", 1),
-];
+const ROUTE_UNTYPED: &[(&str, usize)] = &[("vrf", 1), ("track_group", 1)];
 
 /// One route entry (keepalived `alloc_route`).
 fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> {
@@ -395,6 +390,8 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         congctl: None,
         realms: None,
         expires: None,
+        encap: None,
+        ttl_propagate: None,
         untyped: Vec::new(),
     };
     let mut fam: Option<bool> = None;
@@ -637,6 +634,42 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                 break;
             }
             "no_track" => r.no_track = true,
+            "as" => {
+                // vrrp_iproute.c alloc_route: `as [to] ADDR` is for MPLS
+                // routes; keepalived 2.2.7 reports it and sends nothing
+                if c.peek_is("to") {
+                    c.i += 1;
+                }
+                c.value(k)?;
+                warnings.push(Diagnostic::warning(
+                    "invalid-route",
+                    w.span,
+                    "\"as to\" for MPLS only - ignoring",
+                ));
+            }
+            "ttl-propagate" => {
+                // vrrp_iproute.c alloc_route: an unknown value is reported and
+                // the attribute still sent, as 0
+                let v = c.value(k)?;
+                r.ttl_propagate = Some(match v.text.as_str() {
+                    "enabled" => true,
+                    "disabled" => false,
+                    other => {
+                        warnings.push(Diagnostic::warning(
+                            "invalid-route",
+                            v.span,
+                            format!("ttl-propagate value {other} not recognised"),
+                        ));
+                        false
+                    }
+                });
+            }
+            "encap" if route_encap(ws, c.i).is_some() && r.encap.is_none() => {
+                if let Some((e, last)) = route_encap(ws, c.i) {
+                    r.encap = Some(e);
+                    c.i = last;
+                }
+            }
             "encap" => {
                 // `encap TYPE ...` runs to the next route keyword: kept as written
                 let start = c.i;
@@ -652,9 +685,6 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
             }
             _ if ROUTE_UNTYPED.iter().any(|(n, _)| *n == k) => {
                 let mut text = k.to_string();
-                if k == "as" && c.peek_is("to") {
-                    c.i += 1;
-                }
                 let v = c.value(k)?;
                 text.push(' ');
                 text.push_str(&v.text);
@@ -692,6 +722,45 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         r.to = Some(any_prefix(r.ipv6));
     }
     Ok(r)
+}
+
+/// `encap ip|ip6 KEY VALUE...` starting at `ws[at]` (keepalived
+/// `parse_encap`, `parse_encap_ip`, `parse_encap_ip6`): pairs are read while
+/// the key is one of the type's (`id`, `dst`, `src`, `tos`/`tc`,
+/// `ttl`/`hoplimit`, `flags`); a `dst` or an `id` is required. Returns the
+/// encapsulation and the index of its last word; `None` for another type or
+/// any value keepalived would report (the entry is then kept as written).
+fn route_encap(ws: &[Word], at: usize) -> Option<(RouteEncap, usize)> {
+    let ipv6 = match ws.get(at + 1)?.text.as_str() {
+        "ip" => false,
+        "ip6" => true,
+        _ => return None,
+    };
+    let mut e = RouteEncap {
+        ipv6,
+        id: None,
+        dst: None,
+        src: None,
+        tos: None,
+        ttl: None,
+        flags: None,
+    };
+    let addr = |s: &str| s.parse::<IpAddr>().ok().filter(|a| a.is_ipv6() == ipv6);
+    let mut j = at + 2;
+    while j + 1 < ws.len() {
+        let v = ws[j + 1].text.as_str();
+        match (ws[j].text.as_str(), ipv6) {
+            ("id", _) => e.id = Some(c_number(v)?),
+            ("dst", _) => e.dst = Some(addr(v)?),
+            ("src", _) => e.src = Some(addr(v)?),
+            ("tos", false) | ("tc", true) => e.tos = Some(u8::try_from(c_number(v)?).ok()?),
+            ("ttl", false) | ("hoplimit", true) => e.ttl = Some(u8::try_from(c_number(v)?).ok()?),
+            ("flags", _) => e.flags = Some(u16::try_from(c_number(v)?).ok()?),
+            _ => break,
+        }
+        j += 2;
+    }
+    (e.dst.is_some() || e.id.is_some()).then_some((e, j - 1))
 }
 
 fn is_route_keyword(s: &str) -> bool {
@@ -783,7 +852,7 @@ fn nexthops(c: &mut Cursor, r: &mut Route, fam: &mut Option<bool>) -> Res<()> {
 }
 
 /// Options of a rule that the model keeps as words.
-const RULE_UNTYPED: &[&str] = &["tunnel-id", "track_group"];
+const RULE_UNTYPED: &[&str] = &["track_group"];
 
 /// keepalived reports an invalid value of some rule options and keeps the rule
 /// without the option.
@@ -841,6 +910,7 @@ fn rule(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Rule> {
         ipproto: None,
         sport: None,
         dport: None,
+        tunnel_id: None,
         untyped: Vec::new(),
     };
     let mut action: Option<RuleAction> = None;
@@ -995,6 +1065,14 @@ fn rule(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Rule> {
                 }
             }
             "no_track" => r.no_track = true,
+            "tunnel-id" => {
+                // vrrp_iprule.c alloc_rule: read_unsigned64_strvec, the rule
+                // dropped on a bad value (keepalived names the keyword).
+                let v = c.value(k)?;
+                let id = values::parse_uint(&v.text, 0, u64::MAX)
+                    .map_err(|_| Refused(v.span, "Invalid tunnel-id tunnel-id specified".into()))?;
+                r.tunnel_id = Some(id);
+            }
             _ if RULE_UNTYPED.contains(&k) => {
                 let v = c.value(k)?;
                 r.untyped
@@ -1080,6 +1158,60 @@ mod tests {
         rule(&words(s), Span::new(FileId(0), 1, 1), &mut Vec::new())
     }
 
+    /// keepalived parse_encap_ip / parse_encap_ip6: key-value pairs of the
+    /// type, `src` inside the encapsulation is the tunnel's, the route's
+    /// options go on after it; an invalid one stays untyped (warned).
+    #[test]
+    fn route_ttl_propagate_is_typed() {
+        let r = rt("10.0.0.0/8 dev x ttl-propagate enabled").ok().unwrap();
+        assert_eq!(r.ttl_propagate, Some(true));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        let mut w = Vec::new();
+        let r = route(
+            &words("10.0.0.0/8 dev x ttl-propagate maybe"),
+            Span::new(FileId(0), 1, 1),
+            &mut w,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(r.ttl_propagate, Some(false));
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn route_encap_ip_and_ip6_are_typed() {
+        let r = rt("10.2.0.0/16 encap ip id 100 src 10.9.0.1 dst 10.9.0.2 tos 0x10 ttl 9 flags 4 dev eth0 metric 5")
+            .ok()
+            .unwrap();
+        let e = r.encap.clone().unwrap();
+        assert!(!e.ipv6);
+        assert_eq!(e.id, Some(100));
+        assert_eq!(e.src, Some("10.9.0.1".parse().unwrap()));
+        assert_eq!(e.dst, Some("10.9.0.2".parse().unwrap()));
+        assert_eq!((e.tos, e.ttl, e.flags), (Some(16), Some(9), Some(4)));
+        assert_eq!(
+            (r.src, r.dev.as_deref(), r.metric),
+            (None, Some("eth0"), Some(5))
+        );
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        let r = rt("2001:db8:1::/64 encap ip6 dst fd00::2 hoplimit 3 tc 1 dev eth0")
+            .ok()
+            .unwrap();
+        let e = r.encap.unwrap();
+        assert!(e.ipv6 && e.id.is_none());
+        assert_eq!((e.ttl, e.tos), (Some(3), Some(1)));
+        // the wrong family, no dst nor id, another type: kept as written
+        for bad in [
+            "10.2.0.0/16 encap ip dst fd00::2 dev eth0",
+            "10.2.0.0/16 encap ip ttl 3 dev eth0",
+            "10.2.0.0/16 encap mpls 100 dev eth0",
+        ] {
+            let r = rt(bad).ok().unwrap();
+            assert!(r.encap.is_none(), "{bad}");
+            assert_eq!(r.untyped.len(), 1, "{bad}");
+        }
+    }
+
     #[test]
     fn route_options_are_typed() {
         let r = rt("src 192.168.100.1 192.168.209.0/24 via 192.168.200.254 dev eth0 metric 7 table 100 scope link protocol static onlink mtu lock 1400 advmss 1360").ok().unwrap();
@@ -1142,14 +1274,25 @@ mod tests {
         assert_eq!(r.realms, Some(2 << 16 | 3));
         let r = rt("2001:db8::/64 dev x expires 300").ok().unwrap();
         assert_eq!(r.expires, Some(300));
-        let r = rt("10.0.0.0/8 dev x ttl-propagate enabled").ok().unwrap();
+        let r = rt("10.0.0.0/8 dev x vrf red").ok().unwrap();
         assert_eq!(
             r.untyped
                 .iter()
                 .map(|s| s.value.as_str())
                 .collect::<Vec<_>>(),
-            ["ttl-propagate enabled"]
+            ["vrf red"]
         );
+        // `as [to] ADDR`: keepalived's message, nothing kept
+        let mut w = Vec::new();
+        let r = route(
+            &words("10.0.0.0/8 dev x as to 10.1.1.1 metric 3"),
+            Span::new(FileId(0), 1, 1),
+            &mut w,
+        )
+        .ok()
+        .unwrap();
+        assert!(r.untyped.is_empty() && r.metric == Some(3), "{r:?}");
+        assert_eq!(w[0].message, "\"as to\" for MPLS only - ignoring");
     }
 
     #[test]
@@ -1210,6 +1353,19 @@ mod tests {
         assert_eq!(r.dport, None);
         assert_eq!(w.len(), 1);
         assert_eq!((r.realms, r.suppress_ifgroup), (Some(4), Some(0)));
+    }
+
+    /// vrrp_iprule.c alloc_rule: `tunnel-id` is a 64-bit number; a bad one
+    /// drops the rule with keepalived's (oddly worded) message.
+    #[test]
+    fn rule_tunnel_id() {
+        let r = ru("from 10.0.0.0/8 tunnel-id 18446744073709551615 table 5")
+            .ok()
+            .unwrap();
+        assert_eq!(r.tunnel_id, Some(u64::MAX));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        assert!(ru("from 10.0.0.0/8 tunnel-id x table 5").is_err());
+        assert!(ru("from 10.0.0.0/8 tunnel-id -1 table 5").is_err());
     }
 
     #[test]

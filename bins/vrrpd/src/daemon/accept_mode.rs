@@ -326,16 +326,19 @@ pub fn table_change_refused(running: &Option<String>, new: &Option<String>) -> O
 pub struct VipLink {
     /// The interface index the VIP is installed on.
     pub ifindex: u32,
-    /// The interface's name when it is the instance's own interface (its
-    /// VMAC with `use_vmac`), else `None`.
-    pub own: Option<String>,
+    /// That interface's name, when known.
+    pub name: Option<String>,
+    /// Whether it is the instance's own interface (its VMAC with
+    /// `use_vmac`).
+    pub own: bool,
 }
 
 /// The drop set entries of `spec`'s `drop_vips` (keepalived's
 /// `nft_update_ipv6_address`): a global address as itself; a link-local
 /// IPv6 one with the interface it lives on (`link`), by name when the
-/// instance has `dont_track_primary`, the VIP is on the instance's own
-/// interface and `nftables_ifindex` (`ifindex_only`) is off, else by index.
+/// instance has `dont_track_primary`, `nftables_ifindex` (`ifindex_only`)
+/// is off and the VIP is on the instance's own interface or has its own
+/// `no_track` (on any interface), else by index.
 pub fn targets<C>(
     spec: &InstanceSpec<C>,
     ifindex_only: bool,
@@ -350,12 +353,17 @@ pub fn targets<C>(
                     .iter()
                     .chain(&spec.excluded_vips)
                     .find(|v| v.prefix.addr == *a);
-                let l = vip.map(&link);
-                let key = match l {
-                    Some(VipLink {
-                        own: Some(name), ..
-                    }) if spec.dont_track_primary && !ifindex_only => LinkKey::Name(name),
-                    Some(l) => LinkKey::Index(l.ifindex),
+                let by_name = spec.dont_track_primary && !ifindex_only;
+                let key = match vip.map(|v| (v.no_track, link(v))) {
+                    Some((
+                        no_track,
+                        VipLink {
+                            name: Some(name),
+                            own,
+                            ..
+                        },
+                    )) if by_name && (own || no_track) => LinkKey::Name(name),
+                    Some((_, l)) => LinkKey::Index(l.ifindex),
                     None => LinkKey::Index(0),
                 };
                 Target::LinkLocal(*a6, key)
@@ -587,25 +595,28 @@ mod tests {
     }
 
     /// nft_update_ipv6_address: a link-local VIP is keyed by the interface
-    /// it lives on, by name only with dont_track_primary on the instance's
-    /// own interface and without nftables_ifindex.
+    /// it lives on, by name only with dont_track_primary, without
+    /// nftables_ifindex, and on the instance's own interface or with the
+    /// VIP's own no_track (then on any interface).
     #[test]
     fn link_local_vips_are_keyed_as_keepalived_keys_them() {
         use crate::spec::mapping::{SimResolver, map_config};
         let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n no_accept\n \
                     dont_track_primary\n virtual_ipaddress {\n fe80::33\n fe80::34 dev eth1\n \
-                    fd00::33\n }\n}\n";
+                    fe80::35 dev eth1 no_track\n fd00::33\n }\n}\n";
         let p = keepalived_conf::parse_str("t.conf", text, &Default::default());
         let (m, _) = map_config(&p.config, &SimResolver { node: 1 });
         let spec = &m.instances[0];
         let link = |v: &VipSpec| match v.dev.as_deref() {
             Some("eth1") => VipLink {
                 ifindex: 3,
-                own: None,
+                name: Some("eth1".into()),
+                own: false,
             },
             _ => VipLink {
                 ifindex: 2,
-                own: Some("eth0".into()),
+                name: Some("eth0".into()),
+                own: true,
             },
         };
         let ll = |a: &str, k| Target::LinkLocal(a.parse().unwrap(), k);
@@ -614,8 +625,14 @@ mod tests {
             [
                 ll("fe80::33", LinkKey::Name("eth0".into())),
                 ll("fe80::34", LinkKey::Index(3)),
+                ll("fe80::35", LinkKey::Name("eth1".into())),
                 Target::Global("fd00::33".parse().unwrap()),
             ]
+        );
+        assert_eq!(
+            targets(spec, true, link)[2],
+            ll("fe80::35", LinkKey::Index(3)),
+            "nftables_ifindex"
         );
         assert_eq!(
             targets(spec, true, link)[0],

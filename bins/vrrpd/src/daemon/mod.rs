@@ -172,6 +172,7 @@ fn config_test(path: &Path, host: Option<HostView>) -> Result<(), LoadError> {
     }
     let known = host.is_some();
     let mut loaded = load::load(path, &Lenient(host.unwrap_or_default(), known));
+    local_igmp::check_kernel(&mut loaded, Path::new(local_igmp::SYSCTL));
     for d in &mut loaded.diagnostics {
         if d.code == "vrrpd-no-interface" {
             d.severity = keepalived_conf::Severity::Warning;

@@ -24,7 +24,8 @@ pub(super) type Loaded = (Mapped, HostView);
 /// Reads, checks and maps `path` against `host` (blocking: files, script
 /// checks). Diagnostics go to stderr.
 pub(super) fn parse(path: &Path, host: HostView) -> Result<Loaded, LoadError> {
-    let loaded = load::load(path, &host);
+    let mut loaded = load::load(path, &host);
+    super::local_igmp::check_kernel(&mut loaded, Path::new(super::local_igmp::SYSCTL));
     let text = loaded.render();
     if !text.is_empty() {
         eprint!("{text}");

@@ -983,7 +983,14 @@ pub fn map_instance(
     let interface = crate::spec::unicast::interface(vi, span, diags);
     let config_fault = crate::spec::unicast::check(vi, family, diags);
     let (trackers, sources) = crate::spec::tracking::trackers(vi, cfg, interface.as_deref(), diags);
-    let vmac = crate::spec::vmac::instance_link(vi, vrid.value, family, use_ipvlan.as_ref(), diags);
+    let vmac = crate::spec::vmac::instance_link(
+        vi,
+        vrid.value,
+        family,
+        eff.strict,
+        use_ipvlan.as_ref(),
+        diags,
+    );
     let routes = vi
         .virtual_routes
         .iter()

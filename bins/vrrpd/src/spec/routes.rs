@@ -5,7 +5,7 @@
 
 use keepalived_conf::{Config, Diagnostic, Span};
 use keepalived_conf::{Route, RouteMode, Rule, RuleAction};
-use vrrp_linux::{AddMode, NexthopSpec, RouteSpec, RuleSpec};
+use vrrp_linux::{AddMode, EncapSpec, NexthopSpec, RouteSpec, RuleSpec};
 
 use super::mapping::{VipSpec, not_acted_on};
 
@@ -82,6 +82,15 @@ fn untyped_warning(span: Span, what: &str, text: &str) -> Diagnostic {
     )
 }
 
+/// The encap `flags` as keepalived 2.2.7 puts them on the wire: vrrp_iproute.c
+/// `add_encap_ip` writes the number in host byte order where the kernel reads
+/// network order (found with the kernel's route: `flags 1` does not give
+/// `csum`). [`EncapSpec::flags`] is sent in network order, so the value is
+/// given byte-swapped on a little-endian host.
+fn keepalived_encap_flags(f: u16) -> u16 {
+    u16::from_be_bytes(f.to_ne_bytes())
+}
+
 /// One `virtual_routes` / `static_routes` entry (keepalived `alloc_route`,
 /// `netlink_route`).
 pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
@@ -106,6 +115,17 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         (true, Some(p)) => p,
         _ => RTPROT_KEEPALIVED,
     };
+    if let Some(f) = r.encap.as_ref().and_then(|e| e.flags) {
+        diags.push(Diagnostic::warning(
+            "route-encap-flags",
+            r.span,
+            format!(
+                "encap flags {f} are sent in host byte order, as keepalived 2.2.7 sends them \
+                 (the kernel reads {})",
+                u16::from_be_bytes(f.to_ne_bytes())
+            ),
+        ));
+    }
     let spec = RouteSpec {
         ipv6: r.ipv6,
         dst: to.addr,
@@ -137,6 +157,18 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         congctl: r.congctl.clone(),
         realms: r.realms,
         expires: r.expires,
+        encap: r.encap.as_ref().map(|e| EncapSpec {
+            ipv6: e.ipv6,
+            id: e.id,
+            dst: e.dst,
+            src: e.src,
+            tos: e.tos,
+            ttl: e.ttl,
+            flags: e.flags.map(keepalived_encap_flags),
+        }),
+        // vrrp_iproute.c alloc_route/netlink_route: `enabled` sends 1, anything
+        // else 0 (the kernel's "default", not its "disabled", 2)
+        ttl_propagate: r.ttl_propagate.map(u8::from),
     };
     Some(RouteConf {
         spec,
@@ -196,6 +228,20 @@ pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
             .or(written.then(|| (zero(r.ipv6), 0)))
     };
     let has = |k: &str| r.words.iter().any(|w| w == k);
+    // keepalived 2.2.7 reads 64 bits but installs only the low 32 (found
+    // with the kernel's rule: 5000000000 becomes 705032704, 2^32 none at
+    // all; docs/keepalived.md §3.31); vrrpd installs the same and says so.
+    let tun_id = r.tunnel_id.map(|id| id & u64::from(u32::MAX));
+    if let Some(id) = r.tunnel_id.filter(|id| *id > u64::from(u32::MAX)) {
+        diags.push(Diagnostic::warning(
+            "rule-tunnel-id",
+            r.span,
+            format!(
+                "tunnel-id {id} is installed as {} (the low 32 bits), as keepalived 2.2.7 does",
+                id & u64::from(u32::MAX)
+            ),
+        ));
+    }
     RuleConf {
         spec: RuleSpec {
             ipv6: r.ipv6,
@@ -220,6 +266,7 @@ pub fn map_rule(r: &Rule, diags: &mut Vec<Diagnostic>) -> RuleConf {
             ipproto: r.ipproto,
             sport: r.sport,
             dport: r.dport,
+            tun_id,
         },
         auto_priority: r.preference.is_none(),
         span: r.span,
@@ -315,21 +362,66 @@ mod tests {
         assert!(s.addresses.iter().all(|a| a.addr.dev.is_none()));
     }
 
+    /// vrrp_iprule.c netlink_rule as keepalived 2.2.7 behaves: FRA_TUN_ID
+    /// carries the low 32 bits of `tunnel-id`, reported when that loses bits.
+    #[test]
+    fn rule_tunnel_id_keeps_keepalived_low_32_bits() {
+        let c = cfg("static_rules {\n from 10.1.0.0/16 tunnel-id 7 table 5\n \
+                     from 10.2.0.0/16 tunnel-id 5000000000 table 5\n}\n");
+        let mut d = Vec::new();
+        let s = map_statics(&c, &mut d);
+        let ids: Vec<Option<u64>> = s.rules.iter().map(|r| r.spec.tun_id).collect();
+        assert_eq!(ids, [Some(7), Some(705_032_704)]);
+        let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            text,
+            [
+                "tunnel-id 5000000000 is installed as 705032704 (the low 32 bits), as keepalived 2.2.7 does"
+            ]
+        );
+    }
+
+    /// vrrp_iproute.c add_encap_ip: the encapsulation is installed; its
+    /// flags go out in host byte order as keepalived sends them (reported);
+    /// an `encap` of another type stays warned as not acted on.
+    #[test]
+    fn route_encap_as_keepalived_sends_it() {
+        let c = cfg(
+            "static_routes {\n 10.1.0.0/16 encap ip id 5 dst 10.9.0.5 flags 1 dev lo\n \
+                     10.2.0.0/16 encap mpls 100 dev lo\n}\n",
+        );
+        let mut d = Vec::new();
+        let s = map_statics(&c, &mut d);
+        let e = s.routes[0].spec.encap.clone().unwrap();
+        assert_eq!((e.id, e.dst), (Some(5), Some("10.9.0.5".parse().unwrap())));
+        assert_eq!(e.flags, Some(u16::from_be_bytes(1u16.to_ne_bytes())));
+        assert!(s.routes[1].spec.encap.is_none());
+        let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|m| m.contains("encap flags 1 are sent in host byte order")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|m| m.contains("route option `encap mpls 100`")),
+            "{text:?}"
+        );
+        assert_eq!(text.len(), 2, "{text:?}");
+    }
+
     #[test]
     fn what_is_not_acted_on_is_warned_by_name() {
-        let c = cfg(
-            "static_routes {\n 10.9.0.0/16 dev lo ttl-propagate enabled\n}\n\
+        let c = cfg("static_routes {\n 10.9.0.0/16 dev lo vrf red\n}\n\
              vrrp_instance A {\n interface lo\n virtual_router_id 1\n\
              virtual_ipaddress {\n 192.0.2.1\n }\n\
              virtual_routes {\n 10.8.0.0/16 dev lo no_track\n 10.7.0.0/16 via 192.0.2.9 dev lo\n }\n\
-             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n",
-        );
+             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n");
         let mut d = Vec::new();
         map_statics(&c, &mut d);
         let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
         assert!(
-            text.iter()
-                .any(|m| m.contains("route option `ttl-propagate enabled`")),
+            text.iter().any(|m| m.contains("route option `vrf red`")),
             "{text:?}"
         );
         // watching deleted entries is acted on: no warning about it

@@ -18,9 +18,10 @@
 //! not known yet at that point: keepalived 2.2.7 runs such an instance
 //! (observed with a veth), and so does vrrpd.
 //!
-//! A VMAC MAC written out is not cleared (keepalived clears it with
-//! "cannot specify MAC address with strict mode - clearing"): warned as not
-//! acted on.
+//! A VMAC MAC written out is cleared (standard virtual MAC instead) in
+//! [`crate::spec::vmac::map_vmac`], with keepalived's "cannot specify MAC
+//! address with strict mode - clearing"; a written `vmac_xmit_base` is
+//! reset there too ("xmit_base is incompatible with strict mode").
 
 use keepalived_conf::{Diagnostic, GlobalDefs, Span, VrrpInstance};
 use vrrp_core::packet::{Auth, Family, Version};
@@ -87,16 +88,6 @@ pub fn apply(
             format!("({name}) Strict mode does not support authentication. Ignoring."),
         );
         config.auth = Auth::None;
-    }
-    if let Some(v) = &vi.use_vmac
-        && v.value.mac.is_some()
-    {
-        diags.push(crate::spec::mapping::not_acted_on(
-            v.span,
-            &format!("the VMAC MAC of `{name}` in strict mode"),
-            "clear it (\"cannot specify MAC address with strict mode - clearing\") and use \
-             the standard virtual MAC; vrrpd keeps the MAC written",
-        ));
     }
     if let Some(first6) = config.vips.iter().find(|a| a.is_ipv6())
         && let std::net::IpAddr::V6(a) = first6
@@ -228,5 +219,39 @@ mod tests {
         assert!(!d.iter().any(|w| w.contains("State MASTER")), "{d:?}");
         let (_, d) = config("", " strict_mode\n state BACKUP\n priority 255");
         assert!(d.iter().any(|w| w.contains("State MASTER")), "{d:?}");
+    }
+
+    /// vrrp.c vrrp_complete_instance: a VMAC MAC written out is cleared in
+    /// strict mode (the RFC's virtual MAC is used), kept without it.
+    #[test]
+    fn strict_mode_clears_a_written_vmac_mac() {
+        let text = |g: &str| {
+            format!(
+                "global_defs {{\n {g}\n}}\nvrrp_instance A {{\n interface eth0\n \
+                 virtual_router_id 7\n use_vmac vm7 02:11:22:33:44:55\n vmac_xmit_base\n \
+                 virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            )
+        };
+        for (g, mac, warned) in [
+            ("vrrp_strict", "00:00:5e:00:01:07", true),
+            ("", "02:11:22:33:44:55", false),
+        ] {
+            let p = keepalived_conf::parse_str("t.conf", &text(g), &Default::default());
+            assert!(!p.has_errors(), "{}", p.render_diagnostics());
+            let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
+            let d: Vec<String> = d.iter().map(|x| x.short(&p.sources)).collect();
+            let v = m.instances[0].vmac.as_ref().expect("a VMAC");
+            assert_eq!(v.mac.to_string(), mac, "{g:?}");
+            assert_eq!(v.name, "vm7");
+            assert_eq!(v.xmit_base, !warned, "{g:?}");
+            assert_eq!(
+                d.iter()
+                    .any(|w| w
+                        .contains("(A): cannot specify MAC address with strict mode - clearing")),
+                warned,
+                "{g:?}: {d:?}"
+            );
+            assert!(!d.iter().any(|w| w.contains("not acted on")), "{d:?}");
+        }
     }
 }

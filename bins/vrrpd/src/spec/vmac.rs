@@ -13,10 +13,16 @@ use crate::spec::mapping::{InstanceSpec, VmacSpec, ignored};
 const IFNAMSIZ_MAX: usize = 15;
 
 /// The VMAC of `vi`, if it asks for one. Errors go to `diags`.
+///
+/// In strict mode (`strict`) a MAC written out is cleared with keepalived's
+/// message and the RFC 9568 §7.3 virtual MAC is used instead (vrrp.c
+/// `vrrp_complete_instance`: "cannot specify MAC address with strict mode"),
+/// and a written `vmac_xmit_base` is reset.
 pub fn map_vmac(
     vi: &VrrpInstance,
     vrid: u8,
     family: Family,
+    strict: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VmacSpec> {
     let u = vi.use_vmac.as_ref()?;
@@ -41,6 +47,17 @@ pub fn map_vmac(
     let mac = match u.value.mac.as_deref() {
         None => vmac::vmac_address(ip_family, vrid),
         Some(m) => match override_mac(m, vrid) {
+            Ok(_) if strict => {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-strict",
+                    span,
+                    format!(
+                        "({}): cannot specify MAC address with strict mode - clearing",
+                        vi.name.value
+                    ),
+                ));
+                vmac::vmac_address(ip_family, vrid)
+            }
             Ok(mac) => mac,
             Err(why) => {
                 diags.push(Diagnostic::error("vrrpd-vmac", span, why.to_string()));
@@ -55,6 +72,18 @@ pub fn map_vmac(
         ));
     }
     let mut xmit_base = vi.vmac_xmit_base.as_ref().is_some_and(|b| b.value);
+    // vrrp.c vrrp_complete_instance (VMAC set-up): cleared in strict mode.
+    if strict && xmit_base {
+        diags.push(Diagnostic::warning(
+            "vrrpd-strict",
+            span,
+            format!(
+                "({}) xmit_base is incompatible with strict mode - resetting",
+                vi.name.value
+            ),
+        ));
+        xmit_base = false;
+    }
     if !vi.unicast_peer.is_empty() && !xmit_base {
         diags.push(Diagnostic::warning(
             "vrrpd-vmac",
@@ -155,16 +184,17 @@ fn override_mac(m: &[u8], vrid: u8) -> Result<MacAddr, OverrideMacError> {
     Ok(mac)
 }
 
-/// The link of `vi`: its VMAC, or with `use_ipvlan` its ipvlan (which
-/// replaces the VMAC).
+/// The link of `vi`: its VMAC (`strict`: strict mode's corrections, see
+/// [`map_vmac`]), or with `use_ipvlan` its ipvlan (which replaces the VMAC).
 pub fn instance_link(
     vi: &VrrpInstance,
     vrid: u8,
     family: Family,
+    strict: bool,
     use_ipvlan: Option<&crate::spec::ipvlan::UseIpvlan>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VmacSpec> {
-    let vmac = map_vmac(vi, vrid, family, diags);
+    let vmac = map_vmac(vi, vrid, family, strict, diags);
     match use_ipvlan {
         Some(u) => crate::spec::ipvlan::to_vmac(u, vrid, family, vi.use_vmac.is_some(), diags),
         None => vmac,

@@ -188,14 +188,32 @@ impl Lab {
     /// its pid files, control socket and dump file are `<tag>.*` in the lab
     /// directory. Standard output and error are left to the caller.
     pub fn command(&self, ns: Option<&str>, daemon: Daemon, conf: &Path, tag: &str) -> Command {
+        self.wrapped_command(ns, daemon, conf, tag, &[])
+    }
+
+    /// [`Lab::command`] with `wrap` (a command that execs its arguments,
+    /// such as `env -i`) before the daemon's program.
+    pub fn wrapped_command(
+        &self,
+        ns: Option<&str>,
+        daemon: Daemon,
+        conf: &Path,
+        tag: &str,
+        wrap: &[&str],
+    ) -> Command {
         let program = daemon.program();
-        let mut cmd = match ns {
-            Some(ns) => {
+        let mut cmd = match (ns, wrap.split_first()) {
+            (Some(ns), _) => {
                 let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, program]);
+                c.args(["netns", "exec", ns]).args(wrap).arg(program);
                 c
             }
-            None => Command::new(program),
+            (None, Some((first, rest))) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(program);
+                c
+            }
+            (None, None) => Command::new(program),
         };
         match daemon {
             Daemon::Vrrpd => {
@@ -253,9 +271,23 @@ impl Lab {
         tag: &str,
         extra: &[&str],
     ) -> Running {
+        self.start_wrapped(ns, daemon, conf, tag, &[], extra)
+    }
+
+    /// [`Lab::start_with`] with `wrap` before the daemon's program (see
+    /// [`Lab::wrapped_command`]).
+    pub fn start_wrapped(
+        &self,
+        ns: &str,
+        daemon: Daemon,
+        conf: &Path,
+        tag: &str,
+        wrap: &[&str],
+        extra: &[&str],
+    ) -> Running {
         let log = std::fs::File::create(self.path(&format!("{tag}.log"))).unwrap();
         let child = self
-            .command(Some(ns), daemon, conf, tag)
+            .wrapped_command(Some(ns), daemon, conf, tag, wrap)
             .args(extra)
             .stdout(Stdio::null())
             .stderr(log)

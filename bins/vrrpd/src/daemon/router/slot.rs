@@ -81,10 +81,17 @@ impl Slot {
     ) -> accept_mode::VipLink {
         let ifindex = self.vip_ifindex(v, family, ifindex_of);
         let own = match &self.vmac {
-            Some(m) => (m.ifindex == ifindex).then(|| m.name.clone()),
-            None => (ifindex == self.ifindex).then(|| self.iface.clone()),
+            Some(m) => m.ifindex == ifindex,
+            None => ifindex == self.ifindex,
         };
-        accept_mode::VipLink { ifindex, own }
+        // keepalived keys a no_track VIP on another interface by that
+        // interface's name (vrrp_nftables.c nft_update_ipv6_address).
+        let name = match &self.vmac {
+            Some(m) if m.ifindex == ifindex => Some(m.name.clone()),
+            _ if ifindex == self.ifindex => Some(self.iface.clone()),
+            _ => v.dev.clone(),
+        };
+        accept_mode::VipLink { ifindex, name, own }
     }
 
     /// Where adverts go out: the VMAC unless `vmac_xmit_base`, for both
