@@ -16,11 +16,15 @@
 
 mod common;
 
+use common::keepalived_dump;
+use common::netns::{Daemon, Running, wait_until};
 use common::{have, shell as sh};
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Both namespaces (`bc-bfdt-TAG-k` for keepalived, `bc-bfdt-TAG-v` for
@@ -172,21 +176,23 @@ type Outcome = BTreeMap<String, (String, u64)>;
 type Weights = BTreeMap<(String, String), (i64, bool)>;
 
 fn strip_time(l: &str) -> &str {
-    // "Sun Dec  6 21:50:09 2026: text"
-    match l.get(24..26) {
-        Some(": ") => &l[26..],
-        _ => l,
-    }
+    keepalived_dump::strip_time(l).unwrap_or(l)
 }
 
-/// keepalived's outcome from its log and its tracked weights from its dump.
 /// keepalived's outcome from its log and its tracked weights from its dump;
 /// `base`: each instance's configured priority (before any "Changing
 /// effective priority" line).
+///
+/// The weights are the `NAME, weight W [reverse]` entries under each
+/// ` VRRP Track BFD = SESSION` of the VRRP process's "VRRP Track BFDs"
+/// section. The BFD process dumps its own data at the same time, so its
+/// lines (` BFD Instance = ...`, its section headers) land between those:
+/// only the next ` VRRP Track BFD = ` line changes the session, and the
+/// section ends only at the VRRP process's next header (see
+/// `keepalived_dump::vrrp_log_section`). No line of the BFD dump is
+/// indented by five spaces or holds ", weight ".
 fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights) {
     let mut out = Outcome::new();
-    let mut weights = Weights::new();
-    let mut session: Option<String> = None;
     for l in log.lines().map(strip_time) {
         if let Some(rest) = l.strip_prefix('(')
             && let Some((name, msg)) = rest.split_once(") ")
@@ -208,6 +214,10 @@ fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights
                 e.1 = to.trim().parse().unwrap();
             }
         }
+    }
+    let mut weights = Weights::new();
+    let mut session: Option<String> = None;
+    for l in keepalived_dump::vrrp_log_section(log, "VRRP Track BFDs") {
         if let Some(n) = l.strip_prefix(" VRRP Track BFD = ") {
             session = Some(n.to_string());
         } else if let Some(s) = &session
@@ -219,10 +229,6 @@ fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights
                 None => (w, false),
             };
             weights.insert((s.clone(), inst.to_string()), (w.parse().unwrap(), rev));
-        } else if l.starts_with("------<") || (l.starts_with(' ') && !l.starts_with("  ")) {
-            // the next top-level item of the dump (an interface's tracking
-            // list has the same shape)
-            session = None;
         }
     }
     (out, weights)
@@ -256,11 +262,25 @@ fn vrrpd_view(st: &serde_json::Value) -> (Outcome, Weights, BTreeMap<String, u64
     (out, weights, base)
 }
 
+/// How long keepalived runs on once its `-d` dump is complete (the VRRP
+/// process writes it just before its instances start): its instances
+/// without a fault become Master after the Master_Down_Interval (3 advert
+/// intervals of 1 s and a skew under 1 s, RFC 3768 §6.1), with time to
+/// spare for a loaded 2-core machine, where keepalived's start-up alone can
+/// take seconds.
+const KEEPALIVED_RUNS: Duration = Duration::from_secs(8);
+/// How long keepalived may take to write its whole `-d` dump on a loaded
+/// machine (it takes well under a second when idle).
+const DUMP_WITHIN: Duration = Duration::from_secs(30);
+
+/// Runs keepalived on `conf` in `ns` until its `-d` dump is complete (see
+/// `keepalived_dump::log_dump_complete`) and [`KEEPALIVED_RUNS`] more,
+/// stops it (SIGTERM, bounded wait) and returns its console log. The log
+/// is read from a pipe, not a file: no line is lost when the disk is full.
 fn run_keepalived(ns: &str, dir: &Path, conf: &Path) -> String {
     let pid = |n: &str| dir.join(n).to_string_lossy().into_owned();
-    // bounded: stopped by timeout after 6 s
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "timeout", "6", "keepalived"])
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, "keepalived"])
         .args(["-n", "-l", "-D", "-d", "-f"])
         .arg(conf)
         .args([
@@ -272,9 +292,39 @@ fn run_keepalived(ns: &str, dir: &Path, conf: &Path) -> String {
             &pid("c.pid"),
         ])
         .args(["-b", &pid("b.pid")])
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)
+    let log = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let log = Arc::clone(&log);
+        let stderr = child.stderr.take().unwrap();
+        // ends when every keepalived process has exited (end of file)
+        std::thread::spawn(move || {
+            let mut stderr = BufReader::new(stderr);
+            let mut line = Vec::new();
+            while stderr.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                log.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&line));
+                line.clear();
+            }
+        })
+    };
+    let mut ka = Running::new(child, Daemon::Keepalived);
+    wait_until(DUMP_WITHIN, "keepalived's whole -d dump", || {
+        keepalived_dump::log_dump_complete(&log.lock().unwrap())
+    });
+    std::thread::sleep(KEEPALIVED_RUNS);
+    ka.stop();
+    // the children have stopped too once the pipe is closed; bounded
+    let end = Instant::now() + Duration::from_secs(15);
+    while !reader.is_finished() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    log.lock().unwrap().clone()
 }
 
 /// Runs `conf` under both daemons and compares (see the module comment).
@@ -332,7 +382,7 @@ fn differential(tag: &str, conf_text: &str) {
     );
     assert_eq!(
         v.0, k_out,
-        "{tag}: states and priorities: vrrpd (left), keepalived (right)"
+        "{tag}: states and priorities: vrrpd (left), keepalived (right)\n{log}"
     );
     assert_eq!(
         v.1, k_weights,
@@ -405,4 +455,51 @@ vrrp_sync_group H {
 }
 ";
     differential("stw", conf);
+}
+
+/// The BFD process's `-d` dump interleaved with the VRRP process's "VRRP
+/// Track BFDs" section, as keepalived 2.2.7 printed it in one run (a ` BFD
+/// Instance` item and a BFD section header between a session and its
+/// entries): every entry is still read, and the interfaces' tracking lists
+/// after the section are not.
+#[test]
+fn interleaved_bfd_dump_does_not_cut_the_tracked_weights() {
+    let lines = [
+        "------< VRRP Track BFDs >------",
+        " VRRP Track BFD = b0",
+        "   Weight = 0",
+        "   Bfd is down",
+        "   send event to VRRP process = Yes",
+        " BFD Instance = bneg",
+        "   Neighbor IP = 10.9.0.52",
+        "   Tracking VRRP instances :",
+        "   Tracking instances :",
+        "     P, weight 0",
+        " VRRP Track BFD = brev",
+        "   Tracking instances :",
+        "------< BFD Topology >------",
+        " BFD Instance = brev",
+        "(Q) entering FAULT state",
+        "     Q, weight 9 reverse",
+        "------< Interfaces >------",
+        " Name = eth0",
+        "   Tracking VRRP instances :",
+        "     P, weight 0",
+        "     Q, weight 0",
+    ];
+    let log: String = lines
+        .iter()
+        .map(|l| format!("Mon Dec  7 02:07:24 2026: {l}\n"))
+        .collect();
+    let base = BTreeMap::from([("P".to_string(), 100), ("Q".to_string(), 100)]);
+    let (out, weights) = keepalived_view(&log, &base);
+    assert_eq!(
+        weights,
+        Weights::from([
+            (("b0".into(), "P".into()), (0, false)),
+            (("brev".into(), "Q".into()), (9, true)),
+        ])
+    );
+    assert_eq!(out["Q"], ("FAULT".to_string(), 100));
+    assert!(keepalived_dump::log_dump_complete(&log));
 }

@@ -1,6 +1,7 @@
 //! Shared by the tests that run a tests-netns script with this build's vrrpd.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod keepalived_dump;
 pub mod netns;
 
 use std::path::Path;
