@@ -16,7 +16,8 @@
 
 mod common;
 
-use common::keepalived_log::{self, Outcome, strip_time};
+use common::keepalived_dump;
+use common::keepalived_log::{self, Outcome};
 use common::netns::{Daemon, Lab, poll_until, skip_differential};
 
 use std::collections::BTreeMap;
@@ -130,10 +131,19 @@ type Weights = BTreeMap<(String, String), (i64, bool)>;
 /// keepalived's outcome from its log and its tracked weights from its dump;
 /// `base`: each instance's configured priority (before any "Changing
 /// effective priority" line).
+///
+/// The weights are the `NAME, weight W [reverse]` entries under each
+/// ` VRRP Track BFD = SESSION` of the VRRP process's "VRRP Track BFDs"
+/// section. The BFD process dumps its own data at the same time, so its
+/// lines (` BFD Instance = ...`, its section headers) land between those:
+/// only the next ` VRRP Track BFD = ` line changes the session, and the
+/// section ends only at the VRRP process's next header (see
+/// `keepalived_dump::vrrp_log_section`). No line of the BFD dump is
+/// indented by five spaces or holds ", weight ".
 fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights) {
     let mut weights = Weights::new();
     let mut session: Option<String> = None;
-    for l in log.lines().map(strip_time) {
+    for l in keepalived_dump::vrrp_log_section(log, "VRRP Track BFDs") {
         if let Some(n) = l.strip_prefix(" VRRP Track BFD = ") {
             session = Some(n.to_string());
         } else if let Some(s) = &session
@@ -145,10 +155,6 @@ fn keepalived_view(log: &str, base: &BTreeMap<String, u64>) -> (Outcome, Weights
                 None => (w, false),
             };
             weights.insert((s.clone(), inst.to_string()), (w.parse().unwrap(), rev));
-        } else if l.starts_with("------<") || (l.starts_with(' ') && !l.starts_with("  ")) {
-            // the next top-level item of the dump (an interface's tracking
-            // list has the same shape)
-            session = None;
         }
     }
     (keepalived_log::outcome(log, base), weights)
@@ -231,7 +237,7 @@ fn differential(tag: &str, conf_text: &str) {
     );
     assert_eq!(
         v.0, k_out,
-        "{tag}: states and priorities: vrrpd (left), keepalived (right)"
+        "{tag}: states and priorities: vrrpd (left), keepalived (right)\n{log}"
     );
     assert_eq!(
         v.1, k_weights,
@@ -304,4 +310,51 @@ vrrp_sync_group H {
 }
 ";
     differential("stw", conf);
+}
+
+/// The BFD process's `-d` dump interleaved with the VRRP process's "VRRP
+/// Track BFDs" section, as keepalived 2.2.7 printed it in one run (a ` BFD
+/// Instance` item and a BFD section header between a session and its
+/// entries): every entry is still read, and the interfaces' tracking lists
+/// after the section are not.
+#[test]
+fn interleaved_bfd_dump_does_not_cut_the_tracked_weights() {
+    let lines = [
+        "------< VRRP Track BFDs >------",
+        " VRRP Track BFD = b0",
+        "   Weight = 0",
+        "   Bfd is down",
+        "   send event to VRRP process = Yes",
+        " BFD Instance = bneg",
+        "   Neighbor IP = 10.9.0.52",
+        "   Tracking VRRP instances :",
+        "   Tracking instances :",
+        "     P, weight 0",
+        " VRRP Track BFD = brev",
+        "   Tracking instances :",
+        "------< BFD Topology >------",
+        " BFD Instance = brev",
+        "(Q) entering FAULT state",
+        "     Q, weight 9 reverse",
+        "------< Interfaces >------",
+        " Name = eth0",
+        "   Tracking VRRP instances :",
+        "     P, weight 0",
+        "     Q, weight 0",
+    ];
+    let log: String = lines
+        .iter()
+        .map(|l| format!("Mon Dec  7 02:07:24 2026: {l}\n"))
+        .collect();
+    let base = BTreeMap::from([("P".to_string(), 100), ("Q".to_string(), 100)]);
+    let (out, weights) = keepalived_view(&log, &base);
+    assert_eq!(
+        weights,
+        Weights::from([
+            (("b0".into(), "P".into()), (0, false)),
+            (("brev".into(), "Q".into()), (9, true)),
+        ])
+    );
+    assert_eq!(out["Q"], ("FAULT".to_string(), 100));
+    assert!(keepalived_dump::log_dump_complete(&log));
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 pub mod frr;
+pub mod keepalived_dump;
 pub mod keepalived_log;
 pub mod netns;
 

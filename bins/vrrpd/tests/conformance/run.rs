@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::corpus::Prepared;
 use super::kadump::{self, Dump};
-use crate::common::Kid;
+use crate::common::{Kid, keepalived_dump};
 
 /// How long a daemon may take to be ready (keepalived: `Startup
 /// complete`; vrrpd: `vrrpd status` answers).
@@ -21,8 +21,9 @@ const READY_WITHIN: Duration = Duration::from_secs(10);
 /// When the states are read, after the start: the scripts' first runs
 /// are over, no Master_Down_Timer of a 1 s advert interval has fired.
 const READ_AT: Duration = Duration::from_millis(2500);
-/// How long keepalived may take to write its SIGUSR1 dump.
-const DUMP_WITHIN: Duration = Duration::from_secs(5);
+/// How long keepalived may take to write its SIGUSR1 dump whole (well
+/// under a second when idle; generous for a loaded machine).
+const DUMP_WITHIN: Duration = Duration::from_secs(15);
 /// How long a daemon may take to exit after SIGTERM (then SIGKILL).
 const EXIT_WITHIN: Duration = Duration::from_secs(10);
 
@@ -87,7 +88,8 @@ impl Drop for Namespace {
 pub struct Outcome {
     /// keepalived's `-d` dump (settings at startup).
     pub ka_start: Dump,
-    /// keepalived's SIGUSR1 dump (None: it was not running any more).
+    /// keepalived's SIGUSR1 dump (None: it was not running any more, or
+    /// its dump was not written whole within `DUMP_WITHIN`).
     pub ka_running: Option<Dump>,
     /// `vrrpd status` (None: it did not start).
     pub vrrpd: Option<Value>,
@@ -276,24 +278,9 @@ fn read_both(out: &mut Outcome, ka: &mut Kid, vr: &mut Kid, socket: &Path, kt: &
         }
     }
     if alive(ka) {
-        let data = kt.join("keepalived.data");
-        let _ = std::fs::remove_file(&data);
-        let _ = Command::new("kill")
-            .args(["-USR1", &ka.0.id().to_string()])
-            .status();
-        let end = Instant::now() + DUMP_WITHIN;
-        while Instant::now() < end {
-            if std::fs::read_to_string(&data)
-                .is_ok_and(|t| t.contains("------< Interfaces >------"))
-            {
-                // The rest of the interfaces' lines.
-                std::thread::sleep(Duration::from_millis(200));
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        out.ka_running = std::fs::read_to_string(&data)
-            .ok()
-            .map(|t| kadump::parse(&t));
+        // Written whole: see keepalived_dump::read_data_file.
+        out.ka_running =
+            keepalived_dump::signal_and_read(ka.0.id(), &kt.join("keepalived.data"), DUMP_WITHIN)
+                .map(|t| kadump::parse(&t));
     }
 }
