@@ -74,10 +74,9 @@ const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or 
 const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's route, rule, script, file, BFD and \
                                    process tables and static_ipaddress rows (its global \
                                    scalars, sync group, instance, address and tracked \
-                                   interface and script tables are served) and, with \
-                                   enable_traps, send its vrrpInstanceStateChange and \
-                                   vrrpSyncGroupStateChange traps; use --metrics-listen or \
-                                   the status command instead";
+                                   interface and script tables and its state change traps \
+                                   are served); use --metrics-listen or the status command \
+                                   instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
 /// Every keyword a daemon reads and does not act on.

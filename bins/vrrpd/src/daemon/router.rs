@@ -953,6 +953,12 @@ impl Router {
             &mut self.notify_fifos,
             &keepalived_runtime::notify_fifo::group_line(&name, to.as_str()),
         );
+        self.trap_event(|| {
+            Some(TrapEvent::GroupState {
+                name: name.clone(),
+                state: to.as_str(),
+            })
+        });
         let mail = self.group_smtp_alert.contains(&name);
         self.mail.group(&name, mail, to);
     }
@@ -1061,6 +1067,12 @@ impl Router {
                         inst.effective_priority(),
                     );
                     write_fifos(&mut self.notify_fifos, &line);
+                    self.trap_event(|| {
+                        Some(TrapEvent::InstanceState {
+                            name: name.clone(),
+                            state: word,
+                        })
+                    });
                 }
                 self.mail.instance(&name, slot.spec.smtp_alert, to);
                 if let Some(l) = &mut self.lvs_sync {
@@ -1258,6 +1270,12 @@ impl Router {
                 &mut self.notify_fifos,
                 &keepalived_runtime::notify_fifo::group_line(&g, State::Stop.as_str()),
             );
+            self.trap_event(|| {
+                Some(TrapEvent::GroupState {
+                    name: g,
+                    state: State::Stop.as_str(),
+                })
+            });
         }
         let stops: Vec<(String, crate::spec::mapping::ScriptCmd)> = self
             .group_notify

@@ -19,7 +19,7 @@ use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
-use super::{keepalived, vrrpv2, vrrpv3};
+use super::{keepalived, keepalived_traps, vrrpv2, vrrpv3};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
 
@@ -357,7 +357,11 @@ impl Agent {
             rfcv2: self.spec.rfcv2,
             rfcv3: self.spec.rfcv3,
         };
-        for n in notifications(event, enabled) {
+        let mut all = notifications(event, enabled);
+        if let Some(g) = &self.spec.keepalived {
+            all.extend(keepalived_traps::notifications(event, g));
+        }
+        for n in all {
             if self.session.session_id().is_some() {
                 self.send(now, n);
             } else {
