@@ -1976,7 +1976,7 @@ impl Router {
                     (format!("{ifindex}/{f}/{}", reason.as_str()), n)
                 })
                 .collect(),
-            scripts: self.script_specs.iter().map(ScriptSnapshot::from).collect(),
+            scripts: ScriptSnapshot::all(&self.script_specs, |n| self.scripts.get(n).map(|s| s.up)),
             bfd: self
                 .bfd_sessions
                 .as_ref()

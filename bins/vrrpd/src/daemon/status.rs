@@ -72,6 +72,25 @@ pub struct ScriptSnapshot {
     pub fall: u32,
     /// `init_fail`.
     pub init_fail: bool,
+    /// Its state after rise/fall: up (true) or down; None when unknown.
+    pub up: Option<bool>,
+}
+
+impl ScriptSnapshot {
+    /// The snapshots of `specs`, each with its state as `state` gives it by
+    /// name.
+    pub fn all(
+        specs: &[crate::spec::mapping::ScriptSpec],
+        state: impl Fn(&str) -> Option<bool>,
+    ) -> Vec<ScriptSnapshot> {
+        specs
+            .iter()
+            .map(|s| ScriptSnapshot {
+                up: state(&s.name),
+                ..ScriptSnapshot::from(s)
+            })
+            .collect()
+    }
 }
 
 impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
@@ -85,6 +104,7 @@ impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
             rise: s.rise,
             fall: s.fall,
             init_fail: s.init_fail,
+            up: None,
         }
     }
 }

@@ -147,6 +147,8 @@ pub struct GlobalScalars {
     pub sync_groups: Vec<SyncGroupSpec>,
     /// The instances' settings vrrpInstanceTable shows, in config order.
     pub instances: Vec<InstanceRowSpec>,
+    /// Each `vrrp_script`'s own `weight` and `reverse` (vrrpScriptTable).
+    pub script_weights: Vec<TrackRowSpec>,
 }
 
 /// One `vrrp_instance`'s settings as vrrpInstanceTable shows them
@@ -345,6 +347,15 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 tracked_scripts: tracked,
             });
         }
+        k.script_weights = cfg
+            .vrrp_scripts
+            .iter()
+            .map(|sc| TrackRowSpec {
+                name: sc.name.value.clone(),
+                weight: sc.weight.as_ref().map_or(0, |w| w.value),
+                reverse: sc.reverse,
+            })
+            .collect();
         for sg in &cfg.vrrp_sync_groups {
             let members: Vec<String> = sg
                 .group
@@ -406,6 +417,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
         sync_groups: Vec::new(),
         instances: Vec::new(),
+        script_weights: Vec::new(),
     }
 }
 

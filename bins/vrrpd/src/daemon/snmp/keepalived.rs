@@ -49,7 +49,8 @@ fn group_state(g: &SyncGroupSpec, snap: &Snapshot) -> i32 {
 }
 
 /// The executable a script's first word names, as keepalived resolves it
-/// (a name without `/` looked up in `PATH`, then symbolic links resolved);
+/// (a name without `/` looked up in `PATH`, then symbolic links resolved,
+/// keeping the file name written);
 /// the word as written when nothing is found.
 fn resolve_program(word: &str) -> String {
     let found = if word.contains('/') {
@@ -61,18 +62,33 @@ fn resolve_program(word: &str) -> String {
                 .find(|f| f.is_file())
         })
     };
-    found
-        .and_then(|f| std::fs::canonicalize(f).ok())
-        .map_or_else(|| word.to_string(), |p| p.display().to_string())
+    // notify.c `check_script_secure`: the real path, but with the name as
+    // written when the link's target has another one (some programs act
+    // on the name they are called by)
+    let Some((written, real)) =
+        found.and_then(|f| Some((f.clone(), std::fs::canonicalize(f).ok()?)))
+    else {
+        return word.to_string();
+    };
+    let shown = match (written.file_name(), real.file_name(), real.parent()) {
+        (Some(w), Some(r), Some(dir)) if w != r => dir.join(w),
+        _ => real,
+    };
+    shown.display().to_string()
 }
 
 /// A notify script as keepalived shows it (notify.c `cmd_str_r`): every
 /// argument in single quotes, the program resolved; a first word that is
 /// only a shell redirection stays unquoted.
 fn script_text(command: &str) -> String {
-    let Ok(mut args) = keepalived_conf::command::split_config_command(command) else {
-        return command.to_string();
-    };
+    match keepalived_conf::command::split_config_command(command) {
+        Ok(args) => argv_text(args),
+        Err(_) => command.to_string(),
+    }
+}
+
+/// A command already split into words, shown as [`script_text`] shows one.
+pub(super) fn argv_text(mut args: Vec<String>) -> String {
     if let Some(first) = args.first_mut()
         && !first.starts_with(['<', '>'])
     {

@@ -1,0 +1,151 @@
+//! KEEPALIVED-MIB tables beyond the instance ones (`enable_snmp_vrrp`),
+//! walked over AgentX against keepalived 2.2.7 (root, network namespaces,
+//! keepalived, snmpd and snmpwalk installed; else `SKIPPED:`).
+//!
+//! One namespace per daemon (the common lab's `Looped`: eth0 10.9.0.1/24),
+//! each with its own snmpd as AgentX master on a unix socket in the lab
+//! directory and SNMP on 127.0.0.1 inside the namespace; the same config
+//! in both.
+//!
+//! * vrrpScriptTable: four `vrrp_script`s, one untracked (keepalived drops
+//!   it), one failing, one with arguments, with weights, `reverse`,
+//!   intervals, rise and fall; the walk must be equal once both daemons
+//!   have the failing script down and the others up.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::netns::{Daemon, Looped, Running, skip_differential};
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SNMP_PORT: u16 = 11161;
+const SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.9";
+
+/// A namespace with snmpd; the daemon is started by the test.
+struct Setup {
+    ns: Looped,
+    _snmpd: common::Kid,
+}
+
+impl Setup {
+    fn new(name: &str) -> Setup {
+        let ns = Looped::new(name, &["10.9.0.1/24"]);
+        let lab = &ns.lab;
+        let sock = lab.path("agentx");
+        let conf = lab.path("snmpd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
+                 master agentx\nagentxsocket unix:{}\n",
+                sock.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "snmpd", "-f", "-Lf"])
+            .arg(lab.path("snmpd.log"))
+            .arg("-C")
+            .arg("-c")
+            .arg(&conf)
+            .env("SNMP_PERSISTENT_DIR", &lab.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let snmpd = common::Kid(child);
+        common::netns::wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
+            sock.exists()
+        });
+        Setup { ns, _snmpd: snmpd }
+    }
+
+    fn start(&self, daemon: Daemon) -> Running {
+        let sock = self.ns.lab.path("agentx");
+        self.ns.start(&config(&sock), daemon)
+    }
+
+    fn walk(&self, root: &str) -> Vec<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns.name,
+                "snmpwalk",
+                "-v2c",
+                "-c",
+                "public",
+            ])
+            .args(["-On", "-t", "2", "-r", "1"])
+            .arg(format!("127.0.0.1:{SNMP_PORT}"))
+            .arg(root)
+            .env("SNMP_PERSISTENT_DIR", &self.ns.lab.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with(root))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Walks `root` until `ready` holds, for at most 30 s (scripts run
+    /// every 1-2 s and need rise/fall results; generous for a loaded
+    /// machine); the last walk either way.
+    fn walk_until(&self, root: &str, ready: &dyn Fn(&[String]) -> bool) -> Vec<String> {
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            let w = self.walk(root);
+            if ready(&w) || Instant::now() > end {
+                return w;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+fn config(sock: &std::path::Path) -> String {
+    format!(
+        "global_defs {{\n router_id tables\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
+         vrrp_script chk_ok {{\n script /bin/true\n weight 7\n interval 2\n rise 2\n fall 3\n}}\n\
+         vrrp_script chk_unused {{\n script /bin/true\n}}\n\
+         vrrp_script chk_bad {{\n script /bin/false\n weight -3 reverse\n}}\n\
+         vrrp_script chk_args {{\n script \"/bin/sh -c 'exit 0'\"\n}}\n\
+         vrrp_instance V1 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
+         priority 150\n advert_int 1\n track_script {{\n  chk_ok\n  chk_bad\n  chk_args\n }}\n \
+         virtual_ipaddress {{\n  10.9.0.100/32\n }}\n}}\n",
+        sock.display()
+    )
+}
+
+#[test]
+fn script_table_equals_keepalived() {
+    if skip_differential(
+        "KEEPALIVED-MIB vrrpScriptTable differential",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
+        return;
+    }
+    let pid = std::process::id();
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let s = Setup::new(&format!("f5-kt{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let _d = s.start(Daemon::of(vrrpd));
+        // rows 1 (chk_ok) and 3 (chk_args) good, row 2 (chk_bad) bad
+        let settled = |w: &[String]| {
+            [("1", 3), ("2", 2), ("3", 3)]
+                .iter()
+                .all(|(r, v)| w.contains(&format!("{SCRIPTS}.1.6.{r} = INTEGER: {v}")))
+        };
+        walks.push(s.walk_until(SCRIPTS, &settled));
+    }
+    let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived script walk:\n{}", k.join("\n"));
+    // 3 rows of 8 columns: the untracked script is not shown
+    assert_eq!(k.len(), 24, "keepalived's script walk: {k:?}");
+    assert_eq!(v, k, "script walks differ (left vrrpd, right keepalived)");
+}
