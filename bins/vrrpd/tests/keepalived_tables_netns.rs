@@ -11,6 +11,11 @@
 //!   it), one failing, one with arguments, with weights, `reverse`,
 //!   intervals, rise and fall; the walk must be equal once both daemons
 //!   have the failing script down and the others up.
+//! * vrrpTrackedFileTable and vrrpFileTable: four `track_file`s (one
+//!   untracked, one whose file does not exist, one with `reverse`), tracked
+//!   by the instance with and without weights of its own, one named through
+//!   a symbolic link; the walks must be equal once the lab directory in
+//!   paths is normalised.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,6 +28,8 @@ use std::time::{Duration, Instant};
 
 const SNMP_PORT: u16 = 11161;
 const SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.9";
+const TRACKED_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.12";
+const FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.13";
 
 /// A namespace with snmpd; the daemon is started by the test.
 struct Setup {
@@ -64,8 +71,14 @@ impl Setup {
     }
 
     fn start(&self, daemon: Daemon) -> Running {
-        let sock = self.ns.lab.path("agentx");
-        self.ns.start(&config(&sock), daemon)
+        let lab = &self.ns.lab;
+        std::fs::write(lab.path("f_ok"), "5\n").unwrap();
+        std::fs::write(lab.path("f_rev"), "1\n").unwrap();
+        std::fs::write(lab.path("f_unused"), "3\n").unwrap();
+        // f_rev is named through a link to the lab directory: shown resolved
+        let _ = std::os::unix::fs::symlink(&lab.dir, lab.path("link"));
+        self.ns
+            .start(&config(&lab.path("agentx"), &lab.dir), daemon)
     }
 
     fn walk(&self, root: &str) -> Vec<String> {
@@ -89,7 +102,7 @@ impl Setup {
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|l| l.starts_with(root))
-            .map(str::to_string)
+            .map(|l| l.replace(&self.ns.lab.dir.display().to_string(), "LAB"))
             .collect()
     }
 
@@ -108,22 +121,28 @@ impl Setup {
     }
 }
 
-fn config(sock: &std::path::Path) -> String {
+fn config(sock: &std::path::Path, dir: &std::path::Path) -> String {
+    let d = dir.display();
     format!(
         "global_defs {{\n router_id tables\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
          vrrp_script chk_ok {{\n script /bin/true\n weight 7\n interval 2\n rise 2\n fall 3\n}}\n\
          vrrp_script chk_unused {{\n script /bin/true\n}}\n\
          vrrp_script chk_bad {{\n script /bin/false\n weight -3 reverse\n}}\n\
          vrrp_script chk_args {{\n script \"/bin/sh -c 'exit 0'\"\n}}\n\
+         track_file f_ok {{\n file {d}/f_ok\n weight 2\n}}\n\
+         track_file f_unused {{\n file {d}/f_unused\n}}\n\
+         track_file f_rev {{\n file {d}/link/f_rev\n weight -3 reverse\n}}\n\
+         track_file f_missing {{\n file {d}/f_missing\n}}\n\
          vrrp_instance V1 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
          priority 150\n advert_int 1\n track_script {{\n  chk_ok\n  chk_bad\n  chk_args\n }}\n \
+         track_file {{\n  f_ok weight 10\n  f_rev\n  f_missing weight 0\n }}\n \
          virtual_ipaddress {{\n  10.9.0.100/32\n }}\n}}\n",
         sock.display()
     )
 }
 
 #[test]
-fn script_table_equals_keepalived() {
+fn script_and_file_tables_equal_keepalived() {
     if skip_differential(
         "KEEPALIVED-MIB vrrpScriptTable differential",
         &["keepalived", "snmpd", "snmpwalk", "ip"],
@@ -141,9 +160,20 @@ fn script_table_equals_keepalived() {
                 .iter()
                 .all(|(r, v)| w.contains(&format!("{SCRIPTS}.1.6.{r} = INTEGER: {v}")))
         };
-        walks.push(s.walk_until(SCRIPTS, &settled));
+        let scripts = s.walk_until(SCRIPTS, &settled);
+        let tracked = s.walk_until(TRACKED_FILES, &|w| w.len() >= 9);
+        let files = s.walk_until(FILES, &|w| w.len() >= 15);
+        walks.push((scripts, tracked, files));
     }
-    let (k, v) = (&walks[0], &walks[1]);
+    for (what, k, v) in [
+        ("tracked file", &walks[0].1, &walks[1].1),
+        ("file", &walks[0].2, &walks[1].2),
+    ] {
+        eprintln!("keepalived {what} walk:\n{}", k.join("\n"));
+        assert!(k.len() >= 9, "short keepalived {what} walk: {k:?}");
+        assert_eq!(v, k, "{what} walks differ (left vrrpd, right keepalived)");
+    }
+    let (k, v) = (&walks[0].0, &walks[1].0);
     eprintln!("keepalived script walk:\n{}", k.join("\n"));
     // 3 rows of 8 columns: the untracked script is not shown
     assert_eq!(k.len(), 24, "keepalived's script walk: {k:?}");

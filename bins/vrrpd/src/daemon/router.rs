@@ -1977,6 +1977,11 @@ impl Router {
                 })
                 .collect(),
             scripts: ScriptSnapshot::all(&self.script_specs, |n| self.scripts.get(n).map(|s| s.up)),
+            track_files: self
+                .file_values
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
             bfd: self
                 .bfd_sessions
                 .as_ref()

@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub firewall: super::firewall_status::FirewallStatus,
     /// The `vrrp_script`s being run, with their settings.
     pub scripts: Vec<ScriptSnapshot>,
+    /// Each `track_file`'s last value read, by name.
+    pub track_files: BTreeMap<String, i32>,
 }
 
 #[cfg(test)]
@@ -50,6 +52,7 @@ impl Snapshot {
             unmatched_drops: BTreeMap::new(),
             firewall: Default::default(),
             scripts: Vec::new(),
+            track_files: BTreeMap::new(),
             bfd: Vec::new(),
         }
     }
@@ -687,6 +690,7 @@ mod tests {
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
             firewall: Default::default(),
             scripts: Vec::new(),
+            track_files: BTreeMap::new(),
             bfd: vec![BfdSessionSnapshot {
                 discards: BTreeMap::from([("ttl", 3)]),
                 packets_in: 40,

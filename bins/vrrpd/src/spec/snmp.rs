@@ -149,6 +149,22 @@ pub struct GlobalScalars {
     pub instances: Vec<InstanceRowSpec>,
     /// Each `vrrp_script`'s own `weight` and `reverse` (vrrpScriptTable).
     pub script_weights: Vec<TrackRowSpec>,
+    /// The `track_file`s, in config order (vrrpFileTable).
+    pub files: Vec<FileRowSpec>,
+}
+
+/// One `track_file` as vrrpFileTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_file`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileRowSpec {
+    /// Its name.
+    pub name: String,
+    /// `file PATH`.
+    pub path: String,
+    /// `weight` (default 1).
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
 }
 
 /// One `vrrp_instance`'s settings as vrrpInstanceTable shows them
@@ -182,6 +198,9 @@ pub struct InstanceRowSpec {
     /// `track_script` entries naming a `vrrp_script`
     /// (vrrpTrackedScriptTable).
     pub tracked_scripts: Vec<TrackRowSpec>,
+    /// The `track_file` entries naming a `track_file`, by name
+    /// (vrrpTrackedFileTable).
+    pub tracked_files: Vec<String>,
 }
 
 /// One tracked interface or script of an instance (vrrp_snmp.c
@@ -345,6 +364,12 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 addresses: address_rows(vi),
                 tracked_interfaces: ifaces,
                 tracked_scripts: tracked,
+                tracked_files: vi
+                    .track_file
+                    .iter()
+                    .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
+                    .map(|t| t.name.clone())
+                    .collect(),
             });
         }
         k.script_weights = cfg
@@ -354,6 +379,23 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 name: sc.name.value.clone(),
                 weight: sc.weight.as_ref().map_or(0, |w| w.value),
                 reverse: sc.reverse,
+            })
+            .collect();
+        // track_file.c `init_track_files`: a file nothing tracks is dropped
+        let tracked = |name: &str| {
+            let by = |refs: &[keepalived_conf::TrackRef]| refs.iter().any(|t| t.name == name);
+            cfg.vrrp_instances.iter().any(|i| by(&i.track_file))
+                || cfg.vrrp_sync_groups.iter().any(|g| by(&g.track_file))
+        };
+        k.files = cfg
+            .track_files
+            .iter()
+            .filter(|f| tracked(&f.name.value))
+            .map(|f| FileRowSpec {
+                name: f.name.value.clone(),
+                path: f.file.as_ref().map(|p| p.value.clone()).unwrap_or_default(),
+                weight: f.weight.as_ref().map_or(1, |w| w.value),
+                reverse: f.reverse,
             })
             .collect();
         for sg in &cfg.vrrp_sync_groups {
@@ -418,6 +460,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         sync_groups: Vec::new(),
         instances: Vec::new(),
         script_weights: Vec::new(),
+        files: Vec::new(),
     }
 }
 

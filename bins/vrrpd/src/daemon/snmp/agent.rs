@@ -19,7 +19,7 @@ use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
-use super::{keepalived, keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3};
+use super::{keepalived, keepalived_files, keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
 
@@ -283,6 +283,7 @@ impl Agent {
                 keepalived::add_addresses(&mut table, g, &snap);
                 keepalived::add_tracking(&mut table, g, &snap);
                 keepalived_scripts::add_scripts(&mut table, g, &snap);
+                keepalived_files::add_files(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }
