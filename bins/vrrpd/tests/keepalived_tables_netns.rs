@@ -16,6 +16,10 @@
 //!   by the instance with and without weights of its own, one named through
 //!   a symbolic link; the walks must be equal once the lab directory in
 //!   paths is normalised.
+//! * the sync group tracking tables and the instances' tracked tables for
+//!   a sync group with tracking of its own and a member with its own
+//!   weighted tracking (keepalived zeroes a member's weights without
+//!   `sync_group_tracking_weight`): walks equal.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,6 +27,7 @@ mod common;
 
 use common::netns::{Daemon, Looped, Running, skip_differential};
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,6 +35,11 @@ const SNMP_PORT: u16 = 11161;
 const SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.9";
 const TRACKED_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.12";
 const FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.13";
+const TRACKED_IFS: &str = ".1.3.6.1.4.1.9586.100.5.2.4";
+const TRACKED_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.5";
+const GROUP_IFS: &str = ".1.3.6.1.4.1.9586.100.5.2.14";
+const GROUP_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.15";
+const GROUP_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.16";
 
 /// A namespace with snmpd; the daemon is started by the test.
 struct Setup {
@@ -39,7 +49,7 @@ struct Setup {
 
 impl Setup {
     fn new(name: &str) -> Setup {
-        let ns = Looped::new(name, &["10.9.0.1/24"]);
+        let ns = Looped::new(name, &["10.9.0.1/24", "10.9.1.1/24"]);
         let lab = &ns.lab;
         let sock = lab.path("agentx");
         let conf = lab.path("snmpd.conf");
@@ -70,7 +80,7 @@ impl Setup {
         Setup { ns, _snmpd: snmpd }
     }
 
-    fn start(&self, daemon: Daemon) -> Running {
+    fn start(&self, daemon: Daemon, config: fn(&Path, &Path) -> String) -> Running {
         let lab = &self.ns.lab;
         std::fs::write(lab.path("f_ok"), "5\n").unwrap();
         std::fs::write(lab.path("f_rev"), "1\n").unwrap();
@@ -121,7 +131,7 @@ impl Setup {
     }
 }
 
-fn config(sock: &std::path::Path, dir: &std::path::Path) -> String {
+fn config(sock: &Path, dir: &Path) -> String {
     let d = dir.display();
     format!(
         "global_defs {{\n router_id tables\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
@@ -153,7 +163,7 @@ fn script_and_file_tables_equal_keepalived() {
     let mut walks = Vec::new();
     for vrrpd in [false, true] {
         let s = Setup::new(&format!("f5-kt{}-{pid}", if vrrpd { "v" } else { "k" }));
-        let _d = s.start(Daemon::of(vrrpd));
+        let _d = s.start(Daemon::of(vrrpd), config);
         // rows 1 (chk_ok) and 3 (chk_args) good, row 2 (chk_bad) bad
         let settled = |w: &[String]| {
             [("1", 3), ("2", 2), ("3", 3)]
@@ -178,4 +188,61 @@ fn script_and_file_tables_equal_keepalived() {
     // 3 rows of 8 columns: the untracked script is not shown
     assert_eq!(k.len(), 24, "keepalived's script walk: {k:?}");
     assert_eq!(v, k, "script walks differ (left vrrpd, right keepalived)");
+}
+
+fn group_config(sock: &Path, dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "global_defs {{\n router_id tables\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
+         vrrp_script chk_ok {{\n script /bin/true\n weight 7\n}}\n\
+         vrrp_script chk_two {{\n script /bin/true\n weight -3 reverse\n}}\n\
+         track_file f_ok {{\n file {d}/f_ok\n weight 2\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n \
+         track_interface {{\n  eth1 weight -5\n  lo\n }}\n \
+         track_script {{\n  chk_ok\n  chk_two weight 4 reverse\n }}\n \
+         track_file {{\n  f_ok\n }}\n}}\n\
+         vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
+         priority 150\n advert_int 1\n track_interface {{\n  eth1 weight -10\n }}\n \
+         track_script {{\n  chk_two weight 6\n }}\n \
+         virtual_ipaddress {{\n  10.9.0.100/32\n }}\n}}\n\
+         vrrp_instance B {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
+         priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n",
+        sock.display()
+    )
+}
+
+#[test]
+fn sync_group_tracking_tables_equal_keepalived() {
+    if skip_differential(
+        "KEEPALIVED-MIB sync group tracking differential",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
+        return;
+    }
+    let pid = std::process::id();
+    let roots = [
+        GROUP_IFS,
+        GROUP_SCRIPTS,
+        GROUP_FILES,
+        TRACKED_IFS,
+        TRACKED_SCRIPTS,
+        TRACKED_FILES,
+    ];
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let s = Setup::new(&format!("f5-kg{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let _d = s.start(Daemon::of(vrrpd), group_config);
+        // the group's interface table is there once the subagent serves
+        s.walk_until(GROUP_IFS, &|w| w.len() >= 6);
+        walks.push(roots.map(|r| s.walk(r)));
+    }
+    for (i, root) in roots.iter().enumerate() {
+        let (k, v) = (&walks[0][i], &walks[1][i]);
+        eprintln!("keepalived walk of {root}:\n{}", k.join("\n"));
+        assert_eq!(
+            v, k,
+            "walks of {root} differ (left vrrpd, right keepalived)"
+        );
+    }
+    assert_eq!(walks[0][0].len(), 6, "keepalived's group interface walk");
 }

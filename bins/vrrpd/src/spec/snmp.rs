@@ -215,9 +215,63 @@ pub struct TrackRowSpec {
     pub reverse: bool,
 }
 
-fn track_rows(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> [Vec<TrackRowSpec>; 2] {
-    let ifaces = vi
-        .track_interface
+/// Whether `vi`'s tracking weights are ignored (vrrp.c
+/// `vrrp_complete_instance`): `Some(true)` for an address owner (priority
+/// 255), `Some(false)` for a member of a sync group (of two or more existing
+/// instances) without `sync_group_tracking_weight`.
+fn weights_ignored(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> Option<bool> {
+    if vi.priority.as_ref().is_some_and(|p| p.value == 255) {
+        return Some(true);
+    }
+    let exists = |m: &keepalived_conf::Spanned<String>| {
+        cfg.vrrp_instances.iter().any(|i| i.name.value == m.value)
+    };
+    let group = cfg.vrrp_sync_groups.iter().find(|g| {
+        g.group.iter().filter(|m| exists(m)).count() >= 2
+            && g.group.iter().any(|m| m.value == vi.name.value)
+    })?;
+    let weighted = group
+        .sync_group_tracking_weight
+        .as_ref()
+        .is_some_and(|s| s.value);
+    (!weighted).then_some(false)
+}
+
+/// What vrrp.c `vrrp_complete_instance` leaves of an instance's tracking
+/// when its weights are ignored: weighted interfaces get weight 0 (an
+/// address owner stops tracking them), weighted scripts are dropped, and
+/// files with a weight other than 0 or the default 1 are dropped.
+fn drop_weights(
+    cfg: &Config,
+    owner: bool,
+    ifaces: &mut Vec<TrackRowSpec>,
+    scripts: &mut Vec<TrackRowSpec>,
+    files: &mut Vec<&keepalived_conf::TrackRef>,
+) {
+    if owner {
+        ifaces.retain(|r| r.weight == 0);
+    }
+    for r in ifaces.iter_mut() {
+        r.weight = 0;
+    }
+    scripts.retain(|r| r.weight == 0);
+    files.retain(|t| {
+        let own = cfg
+            .track_files
+            .iter()
+            .find(|f| f.name.value == t.name)
+            .and_then(|f| f.weight.as_ref().map(|w| w.value));
+        matches!(t.weight.or(own).unwrap_or(1), 0 | 1)
+    });
+}
+
+/// The rows of a `track_interface` and a `track_script` block.
+fn track_rows(
+    cfg: &Config,
+    track_interface: &[keepalived_conf::TrackRef],
+    track_script: &[keepalived_conf::TrackRef],
+) -> [Vec<TrackRowSpec>; 2] {
+    let ifaces = track_interface
         .iter()
         .map(|t| TrackRowSpec {
             name: t.name.clone(),
@@ -225,8 +279,7 @@ fn track_rows(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> [Vec<TrackRow
             reverse: t.reverse,
         })
         .collect();
-    let scripts = vi
-        .track_script
+    let scripts = track_script
         .iter()
         .filter_map(|t| {
             let sc = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name)?;
@@ -315,6 +368,12 @@ pub struct SyncGroupSpec {
     /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
     /// `notify` command lines.
     pub scripts: [Option<String>; 5],
+    /// The group's `track_interface` entries.
+    pub tracked_interfaces: Vec<TrackRowSpec>,
+    /// The group's `track_script` entries naming a `vrrp_script`.
+    pub tracked_scripts: Vec<TrackRowSpec>,
+    /// The group's `track_file` entries naming a `track_file`.
+    pub tracked_files: Vec<String>,
 }
 
 /// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
@@ -334,7 +393,15 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             s.as_ref().map(|s| s.value.command.clone())
         };
         for vi in &cfg.vrrp_instances {
-            let [ifaces, tracked] = track_rows(cfg, vi);
+            let [mut ifaces, mut tracked] = track_rows(cfg, &vi.track_interface, &vi.track_script);
+            let mut files: Vec<&keepalived_conf::TrackRef> = vi
+                .track_file
+                .iter()
+                .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
+                .collect();
+            if let Some(owner) = weights_ignored(cfg, vi) {
+                drop_weights(cfg, owner, &mut ifaces, &mut tracked, &mut files);
+            }
             let scripts = [
                 cmd(&vi.notify_master),
                 cmd(&vi.notify_backup),
@@ -364,12 +431,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 addresses: address_rows(vi),
                 tracked_interfaces: ifaces,
                 tracked_scripts: tracked,
-                tracked_files: vi
-                    .track_file
-                    .iter()
-                    .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
-                    .map(|t| t.name.clone())
-                    .collect(),
+                tracked_files: files.iter().map(|t| t.name.clone()).collect(),
             });
         }
         k.script_weights = cfg
@@ -415,6 +477,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 cmd(&sg.notify_stop),
                 cmd(&sg.notify),
             ];
+            let [ifaces, tracked] = track_rows(cfg, &sg.track_interface, &sg.track_script);
             k.sync_groups.push(SyncGroupSpec {
                 name: sg.name.value.clone(),
                 members,
@@ -425,6 +488,14 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                     .as_ref()
                     .is_some_and(|s| s.value),
                 scripts,
+                tracked_interfaces: ifaces,
+                tracked_scripts: tracked,
+                tracked_files: sg
+                    .track_file
+                    .iter()
+                    .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
+                    .map(|t| t.name.clone())
+                    .collect(),
             });
         }
     }

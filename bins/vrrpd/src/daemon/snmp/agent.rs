@@ -19,7 +19,10 @@ use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
-use super::{keepalived, keepalived_files, keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3};
+use super::{
+    keepalived, keepalived_files, keepalived_group_tracking, keepalived_scripts, keepalived_traps,
+    vrrpv2, vrrpv3,
+};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
 
@@ -284,6 +287,7 @@ impl Agent {
                 keepalived::add_tracking(&mut table, g, &snap);
                 keepalived_scripts::add_scripts(&mut table, g, &snap);
                 keepalived_files::add_files(&mut table, g, &snap);
+                keepalived_group_tracking::add_group_tracking(&mut table, g);
             }
             self.session.handle_bytes(now, &data, &table);
         }
