@@ -20,6 +20,8 @@
 //!   a sync group with tracking of its own and a member with its own
 //!   weighted tracking (keepalived zeroes a member's weights without
 //!   `sync_group_tracking_weight`): walks equal.
+//! * vrrpAddressTable with `static_ipaddress` entries (instance 0, before
+//!   the instances' rows): walk equal once the instance is Master.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -40,6 +42,7 @@ const TRACKED_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.5";
 const GROUP_IFS: &str = ".1.3.6.1.4.1.9586.100.5.2.14";
 const GROUP_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.15";
 const GROUP_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.16";
+const ADDRESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.6";
 
 /// A namespace with snmpd; the daemon is started by the test.
 struct Setup {
@@ -245,4 +248,42 @@ fn sync_group_tracking_tables_equal_keepalived() {
         );
     }
     assert_eq!(walks[0][0].len(), 6, "keepalived's group interface walk");
+}
+
+fn static_config(sock: &Path, _dir: &Path) -> String {
+    format!(
+        "global_defs {{\n router_id tables\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
+         static_ipaddress {{\n  10.9.1.50/24 dev eth1 brd 10.9.1.255 label eth1:st\n  \
+         fd00:1::50/64 dev eth0\n  10.9.2.7/32 dev lo scope host\n}}\n\
+         vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
+         priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.100/32\n }}\n}}\n",
+        sock.display()
+    )
+}
+
+#[test]
+fn static_address_rows_equal_keepalived() {
+    if skip_differential(
+        "KEEPALIVED-MIB static_ipaddress rows differential",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
+        return;
+    }
+    let pid = std::process::id();
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let s = Setup::new(&format!("f5-ks{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let _d = s.start(Daemon::of(vrrpd), static_config);
+        // the instance's VIP set: it is Master
+        let set = format!("{ADDRESSES}.1.10.1.1 = INTEGER: 1");
+        walks.push(s.walk_until(ADDRESSES, &|w| w.contains(&set)));
+    }
+    let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived address walk:\n{}", k.join("\n"));
+    assert!(
+        k.iter()
+            .any(|l| l.starts_with(&format!("{ADDRESSES}.1.3.0.3 "))),
+        "keepalived shows no third static address: {k:?}"
+    );
+    assert_eq!(v, k, "address walks differ (left vrrpd, right keepalived)");
 }

@@ -151,6 +151,8 @@ pub struct GlobalScalars {
     pub script_weights: Vec<TrackRowSpec>,
     /// The `track_file`s, in config order (vrrpFileTable).
     pub files: Vec<FileRowSpec>,
+    /// The `static_ipaddress` entries (vrrpAddressTable rows of instance 0).
+    pub static_addresses: Vec<AddressRowSpec>,
 }
 
 /// One `track_file` as vrrpFileTable shows it (vrrp_snmp.c
@@ -334,7 +336,20 @@ fn scope_number(scope: Option<&str>) -> i32 {
 }
 
 fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
-    let row = |v: &keepalived_conf::VirtualIp, advertised: bool| AddressRowSpec {
+    vi.virtual_ipaddress
+        .iter()
+        .map(|v| address_row(v, true))
+        .chain(
+            vi.virtual_ipaddress_excluded
+                .iter()
+                .map(|v| address_row(v, false)),
+        )
+        .collect()
+}
+
+/// One address entry's row.
+fn address_row(v: &keepalived_conf::VirtualIp, advertised: bool) -> AddressRowSpec {
+    AddressRowSpec {
         addr: v.address.value.addr,
         len: v.address.value.len,
         brd: v.brd.as_deref().and_then(|b| b.parse().ok()),
@@ -343,12 +358,7 @@ fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
         label: v.label.clone(),
         peer: v.peer.as_ref().map(|p| p.addr),
         advertised,
-    };
-    vi.virtual_ipaddress
-        .iter()
-        .map(|v| row(v, true))
-        .chain(vi.virtual_ipaddress_excluded.iter().map(|v| row(v, false)))
-        .collect()
+    }
 }
 
 /// One `vrrp_sync_group` as vrrpSyncGroupTable shows it (vrrp_snmp.c
@@ -449,6 +459,11 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             cfg.vrrp_instances.iter().any(|i| by(&i.track_file))
                 || cfg.vrrp_sync_groups.iter().any(|g| by(&g.track_file))
         };
+        k.static_addresses = cfg
+            .static_ipaddress
+            .iter()
+            .map(|v| address_row(v, false))
+            .collect();
         k.files = cfg
             .track_files
             .iter()
@@ -532,6 +547,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         instances: Vec::new(),
         script_weights: Vec::new(),
         files: Vec::new(),
+        static_addresses: Vec::new(),
     }
 }
 
