@@ -20,6 +20,9 @@
 //!   a sync group with tracking of its own and a member with its own
 //!   weighted tracking (keepalived zeroes a member's weights without
 //!   `sync_group_tracking_weight`): walks equal.
+//! * vrrpTrackedProcessTable and syncGroupTrackedProcessTable: a sync group
+//!   and a member tracking `vrrp_track_process`es, one entry with a weight
+//!   of its own (keepalived shows the process's): walks equal.
 //! * vrrpAddressTable with `static_ipaddress` entries (instance 0, before
 //!   the instances' rows): walk equal once the instance is Master.
 
@@ -43,6 +46,8 @@ const GROUP_IFS: &str = ".1.3.6.1.4.1.9586.100.5.2.14";
 const GROUP_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.15";
 const GROUP_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.16";
 const ADDRESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.6";
+const TRACKED_PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.20";
+const GROUP_PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.22";
 
 /// A namespace with snmpd; the daemon is started by the test.
 struct Setup {
@@ -286,4 +291,51 @@ fn static_address_rows_equal_keepalived() {
         "keepalived shows no third static address: {k:?}"
     );
     assert_eq!(v, k, "address walks differ (left vrrpd, right keepalived)");
+}
+
+fn process_config(sock: &Path, _dir: &Path) -> String {
+    format!(
+        "global_defs {{\n router_id tables\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
+         vrrp_track_process p_one {{\n process f5-no-such-proc\n weight -4 reverse\n \
+         quorum 0\n}}\n\
+         vrrp_track_process p_two {{\n process f5-other-proc\n weight 3\n quorum 0\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n \
+         track_process {{\n  p_one\n }}\n sync_group_tracking_weight\n}}\n\
+         vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
+         priority 150\n advert_int 1\n track_process {{\n  p_two weight 9\n  p_one\n }}\n \
+         virtual_ipaddress {{\n  10.9.0.100/32\n }}\n}}\n\
+         vrrp_instance B {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
+         priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n",
+        sock.display()
+    )
+}
+
+#[test]
+fn tracked_process_tables_equal_keepalived() {
+    if skip_differential(
+        "KEEPALIVED-MIB tracked process tables differential",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
+        return;
+    }
+    let pid = std::process::id();
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let s = Setup::new(&format!("f5-kp{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let _d = s.start(Daemon::of(vrrpd), process_config);
+        let group = s.walk_until(GROUP_PROCESSES, &|w| w.len() >= 3);
+        walks.push((group, s.walk(TRACKED_PROCESSES)));
+    }
+    let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived walks:\n{}\n{}", k.0.join("\n"), k.1.join("\n"));
+    assert_eq!(k.0.len(), 3, "keepalived's group process walk: {:?}", k.0);
+    assert_eq!(k.1.len(), 6, "keepalived's tracked process walk: {:?}", k.1);
+    assert_eq!(
+        v.0, k.0,
+        "group walks differ (left vrrpd, right keepalived)"
+    );
+    assert_eq!(
+        v.1, k.1,
+        "instance walks differ (left vrrpd, right keepalived)"
+    );
 }

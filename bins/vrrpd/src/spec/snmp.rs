@@ -153,6 +153,8 @@ pub struct GlobalScalars {
     pub files: Vec<FileRowSpec>,
     /// The `static_ipaddress` entries (vrrpAddressTable rows of instance 0).
     pub static_addresses: Vec<AddressRowSpec>,
+    /// Each `vrrp_track_process`'s own weight and reverse.
+    pub processes: Vec<TrackRowSpec>,
 }
 
 /// One `track_file` as vrrpFileTable shows it (vrrp_snmp.c
@@ -203,6 +205,9 @@ pub struct InstanceRowSpec {
     /// The `track_file` entries naming a `track_file`, by name
     /// (vrrpTrackedFileTable).
     pub tracked_files: Vec<String>,
+    /// The `track_process` entries naming a `vrrp_track_process`
+    /// (vrrpTrackedProcessTable).
+    pub tracked_processes: Vec<String>,
 }
 
 /// One tracked interface or script of an instance (vrrp_snmp.c
@@ -347,6 +352,15 @@ fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
         .collect()
 }
 
+/// The names of the `track_process` entries that name a
+/// `vrrp_track_process`.
+fn process_names(cfg: &Config, refs: &[keepalived_conf::TrackRef]) -> Vec<String> {
+    refs.iter()
+        .filter(|t| cfg.track_processes.iter().any(|p| p.name.value == t.name))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
 /// One address entry's row.
 fn address_row(v: &keepalived_conf::VirtualIp, advertised: bool) -> AddressRowSpec {
     AddressRowSpec {
@@ -384,6 +398,8 @@ pub struct SyncGroupSpec {
     pub tracked_scripts: Vec<TrackRowSpec>,
     /// The group's `track_file` entries naming a `track_file`.
     pub tracked_files: Vec<String>,
+    /// The group's `track_process` entries naming a `vrrp_track_process`.
+    pub tracked_processes: Vec<String>,
 }
 
 /// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
@@ -442,6 +458,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 tracked_interfaces: ifaces,
                 tracked_scripts: tracked,
                 tracked_files: files.iter().map(|t| t.name.clone()).collect(),
+                tracked_processes: process_names(cfg, &vi.track_process),
             });
         }
         k.script_weights = cfg
@@ -459,6 +476,15 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             cfg.vrrp_instances.iter().any(|i| by(&i.track_file))
                 || cfg.vrrp_sync_groups.iter().any(|g| by(&g.track_file))
         };
+        k.processes = cfg
+            .track_processes
+            .iter()
+            .map(|p| TrackRowSpec {
+                name: p.name.value.clone(),
+                weight: p.weight.as_ref().map_or(0, |w| w.value),
+                reverse: p.reverse,
+            })
+            .collect();
         k.static_addresses = cfg
             .static_ipaddress
             .iter()
@@ -505,6 +531,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 scripts,
                 tracked_interfaces: ifaces,
                 tracked_scripts: tracked,
+                tracked_processes: process_names(cfg, &sg.track_process),
                 tracked_files: sg
                     .track_file
                     .iter()
@@ -548,6 +575,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         script_weights: Vec::new(),
         files: Vec::new(),
         static_addresses: Vec::new(),
+        processes: Vec::new(),
     }
 }
 

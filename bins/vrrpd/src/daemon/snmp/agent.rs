@@ -20,8 +20,8 @@ use tracing::{debug, info, warn};
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
 use super::{
-    keepalived, keepalived_files, keepalived_group_tracking, keepalived_scripts, keepalived_traps,
-    vrrpv2, vrrpv3,
+    keepalived, keepalived_files, keepalived_group_tracking, keepalived_processes,
+    keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3,
 };
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
@@ -288,6 +288,7 @@ impl Agent {
                 keepalived_scripts::add_scripts(&mut table, g, &snap);
                 keepalived_files::add_files(&mut table, g, &snap);
                 keepalived_group_tracking::add_group_tracking(&mut table, g);
+                keepalived_processes::add_tracked_processes(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }
