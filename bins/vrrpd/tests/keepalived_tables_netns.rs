@@ -20,9 +20,11 @@
 //!   a sync group with tracking of its own and a member with its own
 //!   weighted tracking (keepalived zeroes a member's weights without
 //!   `sync_group_tracking_weight`): walks equal.
-//! * vrrpTrackedProcessTable and syncGroupTrackedProcessTable: a sync group
-//!   and a member tracking `vrrp_track_process`es, one entry with a weight
-//!   of its own (keepalived shows the process's): walks equal.
+//! * vrrpTrackedProcessTable, syncGroupTrackedProcessTable,
+//!   vrrpTrackedBfdTable and syncGroupTrackedBfdTable: a sync group and a
+//!   member tracking `vrrp_track_process`es and `bfd_instance`s, entries
+//!   with weights of their own (keepalived shows the tracked object's):
+//!   walks equal.
 //! * vrrpAddressTable with `static_ipaddress` entries (instance 0, before
 //!   the instances' rows): walk equal once the instance is Master.
 
@@ -48,6 +50,8 @@ const GROUP_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.16";
 const ADDRESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.6";
 const TRACKED_PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.20";
 const GROUP_PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.22";
+const TRACKED_BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.17";
+const GROUP_BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.19";
 
 /// A namespace with snmpd; the daemon is started by the test.
 struct Setup {
@@ -299,10 +303,14 @@ fn process_config(sock: &Path, _dir: &Path) -> String {
          vrrp_track_process p_one {{\n process f5-no-such-proc\n weight -4 reverse\n \
          quorum 0\n}}\n\
          vrrp_track_process p_two {{\n process f5-other-proc\n weight 3\n quorum 0\n}}\n\
+         bfd_instance b_one {{\n neighbor_ip 10.9.0.2\n weight -6 reverse\n}}\n\
+         bfd_instance b_two {{\n neighbor_ip 10.9.0.3\n weight 2\n}}\n\
          vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n \
-         track_process {{\n  p_one\n }}\n sync_group_tracking_weight\n}}\n\
+         track_process {{\n  p_one\n }}\n track_bfd {{\n  b_one\n }}\n \
+         sync_group_tracking_weight\n}}\n\
          vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
          priority 150\n advert_int 1\n track_process {{\n  p_two weight 9\n  p_one\n }}\n \
+         track_bfd {{\n  b_two weight 5\n  b_one\n }}\n \
          virtual_ipaddress {{\n  10.9.0.100/32\n }}\n}}\n\
          vrrp_instance B {{\n state BACKUP\n interface eth0\n virtual_router_id 52\n \
          priority 150\n advert_int 1\n virtual_ipaddress {{\n  10.9.0.101/32\n }}\n}}\n",
@@ -311,7 +319,7 @@ fn process_config(sock: &Path, _dir: &Path) -> String {
 }
 
 #[test]
-fn tracked_process_tables_equal_keepalived() {
+fn tracked_process_and_bfd_tables_equal_keepalived() {
     if skip_differential(
         "KEEPALIVED-MIB tracked process tables differential",
         &["keepalived", "snmpd", "snmpwalk", "ip"],
@@ -324,7 +332,13 @@ fn tracked_process_tables_equal_keepalived() {
         let s = Setup::new(&format!("f5-kp{}-{pid}", if vrrpd { "v" } else { "k" }));
         let _d = s.start(Daemon::of(vrrpd), process_config);
         let group = s.walk_until(GROUP_PROCESSES, &|w| w.len() >= 3);
-        walks.push((group, s.walk(TRACKED_PROCESSES)));
+        let bfd_group = s.walk_until(GROUP_BFDS, &|w| w.len() >= 3);
+        walks.push((
+            group,
+            s.walk(TRACKED_PROCESSES),
+            bfd_group,
+            s.walk(TRACKED_BFDS),
+        ));
     }
     let (k, v) = (&walks[0], &walks[1]);
     eprintln!("keepalived walks:\n{}\n{}", k.0.join("\n"), k.1.join("\n"));
@@ -337,5 +351,20 @@ fn tracked_process_tables_equal_keepalived() {
     assert_eq!(
         v.1, k.1,
         "instance walks differ (left vrrpd, right keepalived)"
+    );
+    eprintln!(
+        "keepalived BFD walks:\n{}\n{}",
+        k.2.join("\n"),
+        k.3.join("\n")
+    );
+    assert_eq!(k.2.len(), 3, "keepalived's group BFD walk: {:?}", k.2);
+    assert_eq!(k.3.len(), 6, "keepalived's tracked BFD walk: {:?}", k.3);
+    assert_eq!(
+        v.2, k.2,
+        "group BFD walks differ (left vrrpd, right keepalived)"
+    );
+    assert_eq!(
+        v.3, k.3,
+        "instance BFD walks differ (left vrrpd, right keepalived)"
     );
 }

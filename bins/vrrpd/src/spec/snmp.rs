@@ -155,6 +155,8 @@ pub struct GlobalScalars {
     pub static_addresses: Vec<AddressRowSpec>,
     /// Each `vrrp_track_process`'s own weight and reverse.
     pub processes: Vec<TrackRowSpec>,
+    /// Each `bfd_instance`'s own weight and reverse.
+    pub bfds: Vec<TrackRowSpec>,
 }
 
 /// One `track_file` as vrrpFileTable shows it (vrrp_snmp.c
@@ -208,6 +210,9 @@ pub struct InstanceRowSpec {
     /// The `track_process` entries naming a `vrrp_track_process`
     /// (vrrpTrackedProcessTable).
     pub tracked_processes: Vec<String>,
+    /// The `track_bfd` entries naming a `bfd_instance`
+    /// (vrrpTrackedBfdTable).
+    pub tracked_bfds: Vec<String>,
 }
 
 /// One tracked interface or script of an instance (vrrp_snmp.c
@@ -361,6 +366,14 @@ fn process_names(cfg: &Config, refs: &[keepalived_conf::TrackRef]) -> Vec<String
         .collect()
 }
 
+/// The names of the `track_bfd` entries that name a `bfd_instance`.
+fn bfd_names(cfg: &Config, refs: &[keepalived_conf::TrackRef]) -> Vec<String> {
+    refs.iter()
+        .filter(|t| cfg.bfd_instances.iter().any(|b| b.name.value == t.name))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
 /// One address entry's row.
 fn address_row(v: &keepalived_conf::VirtualIp, advertised: bool) -> AddressRowSpec {
     AddressRowSpec {
@@ -400,6 +413,8 @@ pub struct SyncGroupSpec {
     pub tracked_files: Vec<String>,
     /// The group's `track_process` entries naming a `vrrp_track_process`.
     pub tracked_processes: Vec<String>,
+    /// The group's `track_bfd` entries naming a `bfd_instance`.
+    pub tracked_bfds: Vec<String>,
 }
 
 /// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
@@ -425,8 +440,20 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 .iter()
                 .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
                 .collect();
+            let mut bfds = bfd_names(cfg, &vi.track_bfd);
             if let Some(owner) = weights_ignored(cfg, vi) {
                 drop_weights(cfg, owner, &mut ifaces, &mut tracked, &mut files);
+                // weighted tracked BFDs are dropped too (the entry's weight,
+                // else the bfd_instance's)
+                bfds.retain(|b| {
+                    let entry = vi.track_bfd.iter().find(|t| &t.name == b);
+                    let own = cfg
+                        .bfd_instances
+                        .iter()
+                        .find(|i| &i.name.value == b)
+                        .and_then(|i| i.weight.as_ref().map(|w| w.value));
+                    entry.and_then(|t| t.weight).or(own).unwrap_or(0) == 0
+                });
             }
             let scripts = [
                 cmd(&vi.notify_master),
@@ -459,6 +486,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 tracked_scripts: tracked,
                 tracked_files: files.iter().map(|t| t.name.clone()).collect(),
                 tracked_processes: process_names(cfg, &vi.track_process),
+                tracked_bfds: bfds,
             });
         }
         k.script_weights = cfg
@@ -483,6 +511,15 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 name: p.name.value.clone(),
                 weight: p.weight.as_ref().map_or(0, |w| w.value),
                 reverse: p.reverse,
+            })
+            .collect();
+        k.bfds = cfg
+            .bfd_instances
+            .iter()
+            .map(|b| TrackRowSpec {
+                name: b.name.value.clone(),
+                weight: b.weight.as_ref().map_or(0, |w| w.value),
+                reverse: b.reverse,
             })
             .collect();
         k.static_addresses = cfg
@@ -532,6 +569,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 tracked_interfaces: ifaces,
                 tracked_scripts: tracked,
                 tracked_processes: process_names(cfg, &sg.track_process),
+                tracked_bfds: bfd_names(cfg, &sg.track_bfd),
                 tracked_files: sg
                     .track_file
                     .iter()
@@ -576,6 +614,7 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         files: Vec::new(),
         static_addresses: Vec::new(),
         processes: Vec::new(),
+        bfds: Vec::new(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! KEEPALIVED-MIB's tracked process tables: vrrpTrackedProcessTable (vrrp.20,
+//! KEEPALIVED-MIB's tracked process and BFD tables: vrrpTrackedProcessTable (vrrp.20,
 //! vrrp_snmp.c `vrrp_snmp_trackedprocess`) and
 //! syncGroupTrackedProcessTable (vrrp.22, `vrrp_snmp_group_trackedprocess`):
 //! name (2), and the `vrrp_track_process`'s own weight (3) and reverse (4),
@@ -9,17 +9,18 @@ use agentx_subagent::{Oid, Value};
 use super::keepalived::VRRP_ROOT;
 use super::mib::{Table, truth};
 use crate::daemon::status::Snapshot;
-use crate::spec::snmp::GlobalScalars;
+use crate::spec::snmp::{GlobalScalars, TrackRowSpec};
 
 fn index(n: usize) -> u32 {
     u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
-/// Adds the rows of `names` (owner `owner`, from 1) to table `table`.
-fn rows(t: &mut Table, g: &GlobalScalars, table: u32, owner: u32, names: &[String]) {
+/// Adds the rows of `names` (owner `owner`, from 1) to table `table`, with
+/// the weights of `all`.
+fn rows(t: &mut Table, all: &[TrackRowSpec], table: u32, owner: u32, names: &[String]) {
     let root = Oid::from(VRRP_ROOT);
     for (m, name) in names.iter().enumerate() {
-        let Some(p) = g.processes.iter().find(|p| &p.name == name) else {
+        let Some(p) = all.iter().find(|p| &p.name == name) else {
             continue;
         };
         let idx = [owner, index(m)];
@@ -36,28 +37,32 @@ fn rows(t: &mut Table, g: &GlobalScalars, table: u32, owner: u32, names: &[Strin
 
 /// Adds vrrpTrackedProcessTable (.20.1.COL.N.M, N the instance's position,
 /// running instances only) and syncGroupTrackedProcessTable (.22.1.COL.G.M,
-/// G the group's position).
+/// G the group's position), and likewise vrrpTrackedBfdTable (.17) and
+/// syncGroupTrackedBfdTable (.19) with the `bfd_instance`s' own weights
+/// (vrrp_snmp.c `vrrp_snmp_trackedbfd`, `vrrp_snmp_group_trackedbfd`).
 pub fn add_tracked_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
     let root = Oid::from(VRRP_ROOT);
-    for table in [20, 22] {
+    for table in [17, 19, 20, 22] {
         for c in 2..=4 {
             t.declare(&root.child(&[table, 1, c]));
         }
     }
     for (n, spec) in g.instances.iter().enumerate() {
         if snap.instances.iter().any(|i| i.name == spec.name) {
-            rows(t, g, 20, index(n), &spec.tracked_processes);
+            rows(t, &g.processes, 20, index(n), &spec.tracked_processes);
+            rows(t, &g.bfds, 17, index(n), &spec.tracked_bfds);
         }
     }
     for (n, sg) in g.sync_groups.iter().enumerate() {
-        rows(t, g, 22, index(n), &sg.tracked_processes);
+        rows(t, &g.processes, 22, index(n), &sg.tracked_processes);
+        rows(t, &g.bfds, 19, index(n), &sg.tracked_bfds);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::snmp::{SyncGroupSpec, TrackRowSpec};
+    use crate::spec::snmp::SyncGroupSpec;
     use agentx_subagent::MibView;
 
     #[test]
