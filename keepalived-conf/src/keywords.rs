@@ -72,9 +72,9 @@ const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or 
 // vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
 // address and tracked interface/script tables with it; the rest is missing
 const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's vrrpRouteTable, vrrpRuleTable, \
-                                   vrrpRouteNextHopTable, vrrpProcessTable and vrrpBfdTable \
-                                   (the other tables and the state change traps are served); \
-                                   use --metrics-listen or the status command instead";
+                                   vrrpRouteNextHopTable and vrrpProcessTable (the other \
+                                   tables and the state change traps are served); use \
+                                   --metrics-listen or the status command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
 /// Every keyword a daemon reads and does not act on.

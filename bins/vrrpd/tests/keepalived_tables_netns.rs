@@ -23,8 +23,9 @@
 //! * vrrpTrackedProcessTable, syncGroupTrackedProcessTable,
 //!   vrrpTrackedBfdTable and syncGroupTrackedBfdTable: a sync group and a
 //!   member tracking `vrrp_track_process`es and `bfd_instance`s, entries
-//!   with weights of their own (keepalived shows the tracked object's):
-//!   walks equal.
+//!   with weights of their own (keepalived shows the tracked object's),
+//!   and vrrpBfdTable (every session down: no neighbour answers): walks
+//!   equal.
 //! * vrrpAddressTable with `static_ipaddress` entries (instance 0, before
 //!   the instances' rows): walk equal once the instance is Master.
 
@@ -52,6 +53,7 @@ const TRACKED_PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.20";
 const GROUP_PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.22";
 const TRACKED_BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.17";
 const GROUP_BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.19";
+const BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.18";
 
 /// A namespace with snmpd; the daemon is started by the test.
 struct Setup {
@@ -338,9 +340,17 @@ fn tracked_process_and_bfd_tables_equal_keepalived() {
             s.walk(TRACKED_PROCESSES),
             bfd_group,
             s.walk(TRACKED_BFDS),
+            // no neighbour answers: every session down in both
+            s.walk(BFDS),
         ));
     }
     let (k, v) = (&walks[0], &walks[1]);
+    eprintln!("keepalived BFD table walk:\n{}", k.4.join("\n"));
+    assert_eq!(k.4.len(), 8, "keepalived's BFD table walk: {:?}", k.4);
+    assert_eq!(
+        v.4, k.4,
+        "BFD table walks differ (left vrrpd, right keepalived)"
+    );
     eprintln!("keepalived walks:\n{}\n{}", k.0.join("\n"), k.1.join("\n"));
     assert_eq!(k.0.len(), 3, "keepalived's group process walk: {:?}", k.0);
     assert_eq!(k.1.len(), 6, "keepalived's tracked process walk: {:?}", k.1);

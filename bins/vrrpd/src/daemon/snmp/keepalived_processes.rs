@@ -1,4 +1,5 @@
-//! KEEPALIVED-MIB's tracked process and BFD tables: vrrpTrackedProcessTable (vrrp.20,
+//! KEEPALIVED-MIB's tracked process and BFD tables and vrrpBfdTable:
+//! vrrpTrackedProcessTable (vrrp.20,
 //! vrrp_snmp.c `vrrp_snmp_trackedprocess`) and
 //! syncGroupTrackedProcessTable (vrrp.22, `vrrp_snmp_group_trackedprocess`):
 //! name (2), and the `vrrp_track_process`'s own weight (3) and reverse (4),
@@ -52,6 +53,28 @@ pub fn add_tracked_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) 
             rows(t, &g.processes, 20, index(n), &spec.tracked_processes);
             rows(t, &g.bfds, 17, index(n), &spec.tracked_bfds);
         }
+    }
+    // vrrpBfdTable (.18.1.COL.B, vrrp_snmp.c `vrrp_snmp_bfd`): every
+    // bfd_instance, name (2), up (3: 1 while the session is Up, else 0),
+    // weight (4), reverse (5)
+    let bfd = |c: u32| root.child(&[18, 1, c]);
+    for c in 2..=5 {
+        t.declare(&bfd(c));
+    }
+    for (n, b) in g.bfds.iter().enumerate() {
+        let idx = [index(n)];
+        let up = snap
+            .bfd
+            .iter()
+            .any(|s| s.name == b.name && s.local_state == "Up");
+        t.insert(
+            &bfd(2),
+            &idx,
+            Value::OctetString(b.name.as_bytes().to_vec()),
+        );
+        t.insert(&bfd(3), &idx, Value::Integer(i32::from(up)));
+        t.insert(&bfd(4), &idx, Value::Integer(b.weight));
+        t.insert(&bfd(5), &idx, truth(b.reverse));
     }
     for (n, sg) in g.sync_groups.iter().enumerate() {
         rows(t, &g.processes, 22, index(n), &sg.tracked_processes);
