@@ -197,10 +197,15 @@ fn normalise(line: &str, ifindex: &str) -> String {
         .join(" | ")
 }
 
+/// The router's config. keepalived drops the notifications of transitions
+/// made before its AgentX session is open, which on a loaded machine can
+/// take a few seconds after start: the instances start 5 s late
+/// (`vrrp_startup_delay`, both daemons) so that the start-up ones are not
+/// lost to that race.
 fn router_config(sock: &std::path::Path) -> String {
     format!(
         "global_defs {{\n router_id kt-router\n enable_snmp_vrrp\n enable_snmp_rfcv3\n \
-         enable_traps\n snmp_socket unix:{}\n}}\n\
+         enable_traps\n snmp_socket unix:{}\n vrrp_startup_delay 5\n}}\n\
          vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n}}\n\
          vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 61\n \
          priority 150\n advert_int 1\n version 2\n virtual_ipaddress {{\n  10.9.0.61/32\n }}\n}}\n\
@@ -248,7 +253,7 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
     let mut phases = Vec::new();
 
     // 1. Master of every instance (the group's Master and C's vrrpv3NewMaster)
-    let start = s.settle(0, 30, &|t| {
+    let start = s.settle(0, 40, &|t| {
         group_changes(t, 2) >= 1
             && t.iter()
                 .any(|l| l.contains(".1.3.6.1.2.1.207.1.1.1.1.3.IF.63.1 "))
