@@ -19,13 +19,10 @@ const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or 
                     command instead";
 // vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
 // address and tracked interface/script tables with it; the rest is missing
-const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's route, rule, script, file, BFD and \
-                                   process tables and static_ipaddress rows (its global \
-                                   scalars, sync group, instance, address and tracked \
-                                   interface and script tables are served) and, with \
-                                   enable_traps, send its vrrpInstanceStateChange and \
-                                   vrrpSyncGroupStateChange traps; use --metrics-listen or \
-                                   the status command instead";
+const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's vrrpRouteTable, vrrpRuleTable, \
+                                   vrrpRouteNextHopTable and vrrpProcessTable (the other \
+                                   tables and the state change traps are served); use \
+                                   --metrics-listen or the status command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 
 /// `global_defs { ... }`

@@ -497,6 +497,11 @@ async fn run(
     }
     ha_daemon_kit::systemd::stopping("stopping: releasing mastership and VIPs");
     router.shutdown().await;
+    // keepalived sends the STOP notifications before closing its session
+    // (vrrp_daemon.c `vrrp_terminate_phase1` then `vrrp_terminate_phase2`)
+    while let Ok(ev) = trap_rx.try_recv() {
+        snmp.notify(&ev);
+    }
     snmp.shutdown();
     info!("vrrpd stopped");
     Ok(())

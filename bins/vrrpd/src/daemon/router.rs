@@ -345,6 +345,14 @@ impl<H: Host> Router<H> {
             .map(|g| g.name().to_string())
             .collect();
         self.notify.groups_stopped(&names);
+        for g in &names {
+            self.trap_event(|| {
+                Some(TrapEvent::GroupState {
+                    name: g.clone(),
+                    state: State::Stop.as_str(),
+                })
+            });
+        }
         self.trackers.stop();
         self.lvs.stop().await;
         self.notify.drain().await;

@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub firewall: super::firewall_status::FirewallStatus,
     /// The `vrrp_script`s being run, with their settings.
     pub scripts: Vec<ScriptSnapshot>,
+    /// Each `track_file`'s last value read, by name.
+    pub track_files: BTreeMap<String, i32>,
 }
 
 #[cfg(test)]
@@ -50,6 +52,7 @@ impl Snapshot {
             unmatched_drops: BTreeMap::new(),
             firewall: Default::default(),
             scripts: Vec::new(),
+            track_files: BTreeMap::new(),
             bfd: Vec::new(),
         }
     }
@@ -72,6 +75,25 @@ pub struct ScriptSnapshot {
     pub fall: u32,
     /// `init_fail`.
     pub init_fail: bool,
+    /// Its state after rise/fall: up (true) or down; None when unknown.
+    pub up: Option<bool>,
+}
+
+impl ScriptSnapshot {
+    /// The snapshots of `specs`, each with its state as `state` gives it by
+    /// name.
+    pub fn all(
+        specs: &[crate::spec::mapping::ScriptSpec],
+        state: impl Fn(&str) -> Option<bool>,
+    ) -> Vec<ScriptSnapshot> {
+        specs
+            .iter()
+            .map(|s| ScriptSnapshot {
+                up: state(&s.name),
+                ..ScriptSnapshot::from(s)
+            })
+            .collect()
+    }
 }
 
 impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
@@ -85,6 +107,7 @@ impl From<&crate::spec::mapping::ScriptSpec> for ScriptSnapshot {
             rise: s.rise,
             fall: s.fall,
             init_fail: s.init_fail,
+            up: None,
         }
     }
 }
@@ -670,6 +693,7 @@ mod tests {
             unmatched_drops: BTreeMap::from([("2/ipv4/vrid_mismatch".into(), 4)]),
             firewall: Default::default(),
             scripts: Vec::new(),
+            track_files: BTreeMap::new(),
             bfd: vec![BfdSessionSnapshot {
                 discards: BTreeMap::from([("ttl", 3)]),
                 packets_in: 40,

@@ -147,6 +147,30 @@ pub struct GlobalScalars {
     pub sync_groups: Vec<SyncGroupSpec>,
     /// The instances' settings vrrpInstanceTable shows, in config order.
     pub instances: Vec<InstanceRowSpec>,
+    /// Each `vrrp_script`'s own `weight` and `reverse` (vrrpScriptTable).
+    pub script_weights: Vec<TrackRowSpec>,
+    /// The `track_file`s, in config order (vrrpFileTable).
+    pub files: Vec<FileRowSpec>,
+    /// The `static_ipaddress` entries (vrrpAddressTable rows of instance 0).
+    pub static_addresses: Vec<AddressRowSpec>,
+    /// Each `vrrp_track_process`'s own weight and reverse.
+    pub processes: Vec<TrackRowSpec>,
+    /// Each `bfd_instance`'s own weight and reverse.
+    pub bfds: Vec<TrackRowSpec>,
+}
+
+/// One `track_file` as vrrpFileTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_file`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileRowSpec {
+    /// Its name.
+    pub name: String,
+    /// `file PATH`.
+    pub path: String,
+    /// `weight` (default 1).
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
 }
 
 /// One `vrrp_instance`'s settings as vrrpInstanceTable shows them
@@ -180,6 +204,15 @@ pub struct InstanceRowSpec {
     /// `track_script` entries naming a `vrrp_script`
     /// (vrrpTrackedScriptTable).
     pub tracked_scripts: Vec<TrackRowSpec>,
+    /// The `track_file` entries naming a `track_file`, by name
+    /// (vrrpTrackedFileTable).
+    pub tracked_files: Vec<String>,
+    /// The `track_process` entries naming a `vrrp_track_process`
+    /// (vrrpTrackedProcessTable).
+    pub tracked_processes: Vec<String>,
+    /// The `track_bfd` entries naming a `bfd_instance`
+    /// (vrrpTrackedBfdTable).
+    pub tracked_bfds: Vec<String>,
 }
 
 /// One tracked interface or script of an instance (vrrp_snmp.c
@@ -194,9 +227,63 @@ pub struct TrackRowSpec {
     pub reverse: bool,
 }
 
-fn track_rows(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> [Vec<TrackRowSpec>; 2] {
-    let ifaces = vi
-        .track_interface
+/// Whether `vi`'s tracking weights are ignored (vrrp.c
+/// `vrrp_complete_instance`): `Some(true)` for an address owner (priority
+/// 255), `Some(false)` for a member of a sync group (of two or more existing
+/// instances) without `sync_group_tracking_weight`.
+fn weights_ignored(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> Option<bool> {
+    if vi.priority.as_ref().is_some_and(|p| p.value == 255) {
+        return Some(true);
+    }
+    let exists = |m: &keepalived_conf::Spanned<String>| {
+        cfg.vrrp_instances.iter().any(|i| i.name.value == m.value)
+    };
+    let group = cfg.vrrp_sync_groups.iter().find(|g| {
+        g.group.iter().filter(|m| exists(m)).count() >= 2
+            && g.group.iter().any(|m| m.value == vi.name.value)
+    })?;
+    let weighted = group
+        .sync_group_tracking_weight
+        .as_ref()
+        .is_some_and(|s| s.value);
+    (!weighted).then_some(false)
+}
+
+/// What vrrp.c `vrrp_complete_instance` leaves of an instance's tracking
+/// when its weights are ignored: weighted interfaces get weight 0 (an
+/// address owner stops tracking them), weighted scripts are dropped, and
+/// files with a weight other than 0 or the default 1 are dropped.
+fn drop_weights(
+    cfg: &Config,
+    owner: bool,
+    ifaces: &mut Vec<TrackRowSpec>,
+    scripts: &mut Vec<TrackRowSpec>,
+    files: &mut Vec<&keepalived_conf::TrackRef>,
+) {
+    if owner {
+        ifaces.retain(|r| r.weight == 0);
+    }
+    for r in ifaces.iter_mut() {
+        r.weight = 0;
+    }
+    scripts.retain(|r| r.weight == 0);
+    files.retain(|t| {
+        let own = cfg
+            .track_files
+            .iter()
+            .find(|f| f.name.value == t.name)
+            .and_then(|f| f.weight.as_ref().map(|w| w.value));
+        matches!(t.weight.or(own).unwrap_or(1), 0 | 1)
+    });
+}
+
+/// The rows of a `track_interface` and a `track_script` block.
+fn track_rows(
+    cfg: &Config,
+    track_interface: &[keepalived_conf::TrackRef],
+    track_script: &[keepalived_conf::TrackRef],
+) -> [Vec<TrackRowSpec>; 2] {
+    let ifaces = track_interface
         .iter()
         .map(|t| TrackRowSpec {
             name: t.name.clone(),
@@ -204,8 +291,7 @@ fn track_rows(cfg: &Config, vi: &keepalived_conf::VrrpInstance) -> [Vec<TrackRow
             reverse: t.reverse,
         })
         .collect();
-    let scripts = vi
-        .track_script
+    let scripts = track_script
         .iter()
         .filter_map(|t| {
             let sc = cfg.vrrp_scripts.iter().find(|s| s.name.value == t.name)?;
@@ -260,7 +346,37 @@ fn scope_number(scope: Option<&str>) -> i32 {
 }
 
 fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
-    let row = |v: &keepalived_conf::VirtualIp, advertised: bool| AddressRowSpec {
+    vi.virtual_ipaddress
+        .iter()
+        .map(|v| address_row(v, true))
+        .chain(
+            vi.virtual_ipaddress_excluded
+                .iter()
+                .map(|v| address_row(v, false)),
+        )
+        .collect()
+}
+
+/// The names of the `track_process` entries that name a
+/// `vrrp_track_process`.
+fn process_names(cfg: &Config, refs: &[keepalived_conf::TrackRef]) -> Vec<String> {
+    refs.iter()
+        .filter(|t| cfg.track_processes.iter().any(|p| p.name.value == t.name))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// The names of the `track_bfd` entries that name a `bfd_instance`.
+fn bfd_names(cfg: &Config, refs: &[keepalived_conf::TrackRef]) -> Vec<String> {
+    refs.iter()
+        .filter(|t| cfg.bfd_instances.iter().any(|b| b.name.value == t.name))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// One address entry's row.
+fn address_row(v: &keepalived_conf::VirtualIp, advertised: bool) -> AddressRowSpec {
+    AddressRowSpec {
         addr: v.address.value.addr,
         len: v.address.value.len,
         brd: v.brd.as_deref().and_then(|b| b.parse().ok()),
@@ -269,12 +385,7 @@ fn address_rows(vi: &keepalived_conf::VrrpInstance) -> Vec<AddressRowSpec> {
         label: v.label.clone(),
         peer: v.peer.as_ref().map(|p| p.addr),
         advertised,
-    };
-    vi.virtual_ipaddress
-        .iter()
-        .map(|v| row(v, true))
-        .chain(vi.virtual_ipaddress_excluded.iter().map(|v| row(v, false)))
-        .collect()
+    }
 }
 
 /// One `vrrp_sync_group` as vrrpSyncGroupTable shows it (vrrp_snmp.c
@@ -294,6 +405,16 @@ pub struct SyncGroupSpec {
     /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
     /// `notify` command lines.
     pub scripts: [Option<String>; 5],
+    /// The group's `track_interface` entries.
+    pub tracked_interfaces: Vec<TrackRowSpec>,
+    /// The group's `track_script` entries naming a `vrrp_script`.
+    pub tracked_scripts: Vec<TrackRowSpec>,
+    /// The group's `track_file` entries naming a `track_file`.
+    pub tracked_files: Vec<String>,
+    /// The group's `track_process` entries naming a `vrrp_track_process`.
+    pub tracked_processes: Vec<String>,
+    /// The group's `track_bfd` entries naming a `bfd_instance`.
+    pub tracked_bfds: Vec<String>,
 }
 
 /// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
@@ -308,7 +429,27 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             s.as_ref().map(|s| s.value.command.clone())
         };
         for vi in &cfg.vrrp_instances {
-            let [ifaces, tracked] = track_rows(cfg, vi);
+            let [mut ifaces, mut tracked] = track_rows(cfg, &vi.track_interface, &vi.track_script);
+            let mut files: Vec<&keepalived_conf::TrackRef> = vi
+                .track_file
+                .iter()
+                .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
+                .collect();
+            let mut bfds = bfd_names(cfg, &vi.track_bfd);
+            if let Some(owner) = weights_ignored(cfg, vi) {
+                drop_weights(cfg, owner, &mut ifaces, &mut tracked, &mut files);
+                // weighted tracked BFDs are dropped too (the entry's weight,
+                // else the bfd_instance's)
+                bfds.retain(|b| {
+                    let entry = vi.track_bfd.iter().find(|t| &t.name == b);
+                    let own = cfg
+                        .bfd_instances
+                        .iter()
+                        .find(|i| &i.name.value == b)
+                        .and_then(|i| i.weight.as_ref().map(|w| w.value));
+                    entry.and_then(|t| t.weight).or(own).unwrap_or(0) == 0
+                });
+            }
             let scripts = [
                 cmd(&vi.notify_master),
                 cmd(&vi.notify_backup),
@@ -338,8 +479,60 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 addresses: address_rows(vi),
                 tracked_interfaces: ifaces,
                 tracked_scripts: tracked,
+                tracked_files: files.iter().map(|t| t.name.clone()).collect(),
+                tracked_processes: process_names(cfg, &vi.track_process),
+                tracked_bfds: bfds,
             });
         }
+        k.script_weights = cfg
+            .vrrp_scripts
+            .iter()
+            .map(|sc| TrackRowSpec {
+                name: sc.name.value.clone(),
+                weight: sc.weight.as_ref().map_or(0, |w| w.value),
+                reverse: sc.reverse,
+            })
+            .collect();
+        // track_file.c `init_track_files`: a file nothing tracks is dropped
+        let tracked = |name: &str| {
+            let by = |refs: &[keepalived_conf::TrackRef]| refs.iter().any(|t| t.name == name);
+            cfg.vrrp_instances.iter().any(|i| by(&i.track_file))
+                || cfg.vrrp_sync_groups.iter().any(|g| by(&g.track_file))
+        };
+        k.processes = cfg
+            .track_processes
+            .iter()
+            .map(|p| TrackRowSpec {
+                name: p.name.value.clone(),
+                weight: p.weight.as_ref().map_or(0, |w| w.value),
+                reverse: p.reverse,
+            })
+            .collect();
+        k.bfds = cfg
+            .bfd_instances
+            .iter()
+            .map(|b| TrackRowSpec {
+                name: b.name.value.clone(),
+                weight: b.weight.as_ref().map_or(0, |w| w.value),
+                reverse: b.reverse,
+            })
+            .collect();
+        k.static_addresses = cfg
+            .static_ipaddress
+            .iter()
+            .map(|v| address_row(v, false))
+            .collect();
+        k.files = cfg
+            .track_files
+            .iter()
+            .filter(|f| tracked(&f.name.value))
+            .map(|f| FileRowSpec {
+                name: f.name.value.clone(),
+                path: f.file.as_ref().map(|p| p.value.clone()).unwrap_or_default(),
+                weight: f.weight.as_ref().map_or(1, |w| w.value),
+                reverse: f.reverse,
+            })
+            .collect();
         for sg in &cfg.vrrp_sync_groups {
             let members: Vec<String> = sg
                 .group
@@ -357,6 +550,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 cmd(&sg.notify_stop),
                 cmd(&sg.notify),
             ];
+            let [ifaces, tracked] = track_rows(cfg, &sg.track_interface, &sg.track_script);
             k.sync_groups.push(SyncGroupSpec {
                 name: sg.name.value.clone(),
                 members,
@@ -367,6 +561,16 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                     .as_ref()
                     .is_some_and(|s| s.value),
                 scripts,
+                tracked_interfaces: ifaces,
+                tracked_scripts: tracked,
+                tracked_processes: process_names(cfg, &sg.track_process),
+                tracked_bfds: bfd_names(cfg, &sg.track_bfd),
+                tracked_files: sg
+                    .track_file
+                    .iter()
+                    .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
+                    .map(|t| t.name.clone())
+                    .collect(),
             });
         }
     }
@@ -401,6 +605,11 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
         sync_groups: Vec::new(),
         instances: Vec::new(),
+        script_weights: Vec::new(),
+        files: Vec::new(),
+        static_addresses: Vec::new(),
+        processes: Vec::new(),
+        bfds: Vec::new(),
     }
 }
 

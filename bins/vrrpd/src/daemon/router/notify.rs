@@ -147,6 +147,12 @@ impl<H: Host> Router<H> {
                 inst.effective_priority(),
             );
             write_fifos(&mut self.notify.fifos, &line);
+            self.trap_event(|| {
+                Some(TrapEvent::InstanceState {
+                    name: name.clone(),
+                    state: word,
+                })
+            });
         }
         self.notify.mail.instance(&name, slot.spec.smtp_alert, to);
         if let Some(l) = &mut self.lvs.sync {
@@ -196,6 +202,12 @@ impl<H: Host> Router<H> {
             &mut self.notify.fifos,
             &keepalived_runtime::notify_fifo::group_line(&name, to.as_str()),
         );
+        self.trap_event(|| {
+            Some(TrapEvent::GroupState {
+                name: name.clone(),
+                state: to.as_str(),
+            })
+        });
         let mail = self.notify.group_smtp_alert.contains(&name);
         self.notify.mail.group(&name, mail, to);
     }

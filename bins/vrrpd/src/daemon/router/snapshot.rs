@@ -11,6 +11,7 @@ use crate::daemon::status::{
 };
 
 use super::Router;
+use super::trackers::ScriptState;
 
 impl<H: Host> Router<H> {
     /// Every instance: the one source of `vrrpd status`, the SIGUSR1 dump
@@ -126,11 +127,14 @@ impl<H: Host> Router<H> {
                     (format!("{ifindex}/{f}/{}", reason.as_str()), n)
                 })
                 .collect(),
-            scripts: self
+            scripts: ScriptSnapshot::all(&self.trackers.specs, |n| {
+                self.trackers.scripts.get(n).map(ScriptState::up)
+            }),
+            track_files: self
                 .trackers
-                .specs
+                .file_values
                 .iter()
-                .map(ScriptSnapshot::from)
+                .map(|(k, v)| (k.clone(), *v))
                 .collect(),
             bfd: self
                 .bfd

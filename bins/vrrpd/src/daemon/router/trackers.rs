@@ -41,6 +41,13 @@ pub(super) struct ScriptState {
     fall: u32,
 }
 
+impl ScriptState {
+    /// Whether the script counts as succeeding now.
+    pub(super) fn up(&self) -> bool {
+        self.up
+    }
+}
+
 /// A script result from a runner task: (script name, success).
 pub type ScriptResult = (String, bool);
 

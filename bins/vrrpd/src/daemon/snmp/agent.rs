@@ -19,7 +19,10 @@ use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
-use super::{keepalived, vrrpv2, vrrpv3};
+use super::{
+    keepalived, keepalived_files, keepalived_group_tracking, keepalived_processes,
+    keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3,
+};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
 
@@ -282,6 +285,10 @@ impl Agent {
                 keepalived::add_instances(&mut table, g, &snap);
                 keepalived::add_addresses(&mut table, g, &snap);
                 keepalived::add_tracking(&mut table, g, &snap);
+                keepalived_scripts::add_scripts(&mut table, g, &snap);
+                keepalived_files::add_files(&mut table, g, &snap);
+                keepalived_group_tracking::add_group_tracking(&mut table, g);
+                keepalived_processes::add_tracked_processes(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }
@@ -357,7 +364,11 @@ impl Agent {
             rfcv2: self.spec.rfcv2,
             rfcv3: self.spec.rfcv3,
         };
-        for n in notifications(event, enabled) {
+        let mut all = notifications(event, enabled);
+        if let Some(g) = &self.spec.keepalived {
+            all.extend(keepalived_traps::notifications(event, g));
+        }
+        for n in all {
             if self.session.session_id().is_some() {
                 self.send(now, n);
             } else {

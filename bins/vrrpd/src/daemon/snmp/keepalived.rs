@@ -14,7 +14,7 @@ use agentx_subagent::{Oid, Value};
 use super::mib::{Table, truth};
 use crate::daemon::mail::{local_name, user_name};
 use crate::daemon::status::Snapshot;
-use crate::spec::snmp::{GlobalScalars, SyncGroupSpec};
+use crate::spec::snmp::{AddressRowSpec, GlobalScalars, SyncGroupSpec};
 
 /// `KEEPALIVED-MIB::global`.
 pub const GLOBAL_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 1];
@@ -49,7 +49,8 @@ fn group_state(g: &SyncGroupSpec, snap: &Snapshot) -> i32 {
 }
 
 /// The executable a script's first word names, as keepalived resolves it
-/// (a name without `/` looked up in `PATH`, then symbolic links resolved);
+/// (a name without `/` looked up in `PATH`, then symbolic links resolved,
+/// keeping the file name written);
 /// the word as written when nothing is found.
 fn resolve_program(word: &str) -> String {
     let found = if word.contains('/') {
@@ -61,18 +62,33 @@ fn resolve_program(word: &str) -> String {
                 .find(|f| f.is_file())
         })
     };
-    found
-        .and_then(|f| std::fs::canonicalize(f).ok())
-        .map_or_else(|| word.to_string(), |p| p.display().to_string())
+    // notify.c `check_script_secure`: the real path, but with the name as
+    // written when the link's target has another one (some programs act
+    // on the name they are called by)
+    let Some((written, real)) =
+        found.and_then(|f| Some((f.clone(), std::fs::canonicalize(f).ok()?)))
+    else {
+        return word.to_string();
+    };
+    let shown = match (written.file_name(), real.file_name(), real.parent()) {
+        (Some(w), Some(r), Some(dir)) if w != r => dir.join(w),
+        _ => real,
+    };
+    shown.display().to_string()
 }
 
 /// A notify script as keepalived shows it (notify.c `cmd_str_r`): every
 /// argument in single quotes, the program resolved; a first word that is
 /// only a shell redirection stays unquoted.
 fn script_text(command: &str) -> String {
-    let Ok(mut args) = keepalived_conf::command::split_config_command(command) else {
-        return command.to_string();
-    };
+    match keepalived_conf::command::split_config_command(command) {
+        Ok(args) => argv_text(args),
+        Err(_) => command.to_string(),
+    }
+}
+
+/// A command already split into words, shown as [`script_text`] shows one.
+pub(super) fn argv_text(mut args: Vec<String>) -> String {
     if let Some(first) = args.first_mut()
         && !first.starts_with(['<', '>'])
     {
@@ -183,18 +199,20 @@ fn ifindex_of(dev: &str) -> i32 {
 }
 
 /// Adds vrrpAddressTable (index: the instance's position, the address's
-/// position among its VIPs then its excluded VIPs, both from 1).
+/// position among its VIPs then its excluded VIPs, both from 1; the
+/// `static_ipaddress` entries as instance 0).
 pub fn add_addresses(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
     let root = Oid::from(VRRP_ROOT);
-    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
-    let col = |c: u32| root.child(&[6, 1, c]);
     for c in 2..=12 {
-        t.declare(&col(c));
+        t.declare(&root.child(&[6, 1, c]));
     }
-    let ip = |a: &IpAddr| match a {
-        IpAddr::V4(a) => a.octets().to_vec(),
-        IpAddr::V6(a) => a.octets().to_vec(),
-    };
+    // vrrp_snmp.c `vrrp_header_ar_table`: the static addresses first, as
+    // instance 0, set once installed (at start), never advertised
+    for (m, a) in g.static_addresses.iter().enumerate() {
+        let idx = [0, u32::try_from(m + 1).unwrap_or(u32::MAX)];
+        let dev = a.dev.clone().unwrap_or_default();
+        address_row(t, &idx, a, (ifindex_of(&dev), dev), true);
+    }
     for (n, spec) in g.instances.iter().enumerate() {
         let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) else {
             continue;
@@ -203,29 +221,41 @@ pub fn add_addresses(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
         let set = i.state == "MASTER";
         for (m, a) in spec.addresses.iter().enumerate() {
             let idx = [n, u32::try_from(m + 1).unwrap_or(u32::MAX)];
-            t.insert(&col(2), &idx, Value::Integer(address_type(Some(a.addr))));
-            t.insert(&col(3), &idx, Value::OctetString(ip(&a.addr)));
-            if a.addr.is_ipv4() {
-                let brd = a.brd.map_or([0; 4], |b| b.octets());
-                t.insert(&col(4), &idx, Value::OctetString(brd.to_vec()));
-            }
-            t.insert(&col(5), &idx, Value::Gauge32(u32::from(a.len)));
-            t.insert(&col(6), &idx, Value::Integer(a.scope));
-            let (ifindex, ifname) = match &a.dev {
+            let link = match &a.dev {
                 Some(d) if d != &i.interface => (ifindex_of(d), d.clone()),
                 _ => (i32::try_from(i.ifindex).unwrap_or(0), i.interface.clone()),
             };
-            t.insert(&col(7), &idx, Value::Integer(ifindex));
-            t.insert(&col(8), &idx, text(&ifname));
-            if let Some(l) = &a.label {
-                t.insert(&col(9), &idx, text(l));
-            }
-            t.insert(&col(10), &idx, truth(set));
-            t.insert(&col(11), &idx, truth(a.advertised));
-            if let Some(p) = &a.peer {
-                t.insert(&col(12), &idx, Value::OctetString(ip(p)));
-            }
+            address_row(t, &idx, a, link, set);
         }
+    }
+}
+
+/// One vrrpAddressTable row at `idx`, on interface `link` (index, name).
+fn address_row(t: &mut Table, idx: &[u32], a: &AddressRowSpec, link: (i32, String), set: bool) {
+    let root = Oid::from(VRRP_ROOT);
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    let col = |c: u32| root.child(&[6, 1, c]);
+    let ip = |a: &IpAddr| match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    t.insert(&col(2), idx, Value::Integer(address_type(Some(a.addr))));
+    t.insert(&col(3), idx, Value::OctetString(ip(&a.addr)));
+    if a.addr.is_ipv4() {
+        let brd = a.brd.map_or([0; 4], |b| b.octets());
+        t.insert(&col(4), idx, Value::OctetString(brd.to_vec()));
+    }
+    t.insert(&col(5), idx, Value::Gauge32(u32::from(a.len)));
+    t.insert(&col(6), idx, Value::Integer(a.scope));
+    t.insert(&col(7), idx, Value::Integer(link.0));
+    t.insert(&col(8), idx, text(&link.1));
+    if let Some(l) = &a.label {
+        t.insert(&col(9), idx, text(l));
+    }
+    t.insert(&col(10), idx, truth(set));
+    t.insert(&col(11), idx, truth(a.advertised));
+    if let Some(p) = &a.peer {
+        t.insert(&col(12), idx, Value::OctetString(ip(p)));
     }
 }
 

@@ -10,10 +10,21 @@
 //! * [`vrrpv3`]: VRRPv3-MIB as a pure function of the status snapshot;
 //! * [`vrrpv2`]: VRRP-MIB (RFC 2787) likewise, for VRRPv2 IPv4 instances;
 //! * [`traps`]: the notifications of both MIBs, from router events;
+//! * [`keepalived_files`]: KEEPALIVED-MIB's track_file tables;
+//! * [`keepalived_group_tracking`]: KEEPALIVED-MIB's sync group tracking
+//!   tables;
+//! * [`keepalived_processes`]: KEEPALIVED-MIB's tracked process tables;
+//! * [`keepalived_scripts`]: KEEPALIVED-MIB's vrrpScriptTable;
+//! * [`keepalived_traps`]: KEEPALIVED-MIB's state change notifications;
 //! * [`agent`]: the socket to the master and the session on it.
 
 pub mod agent;
 pub mod keepalived;
+pub mod keepalived_files;
+pub mod keepalived_group_tracking;
+pub mod keepalived_processes;
+pub mod keepalived_scripts;
+pub mod keepalived_traps;
 pub mod mib;
 pub mod rows;
 pub mod traps;

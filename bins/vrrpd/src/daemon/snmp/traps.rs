@@ -69,6 +69,23 @@ pub enum TrapEvent {
         /// Why it was dropped.
         reason: DropReason,
     },
+    /// The instance's notifications were sent for a new state
+    /// (KEEPALIVED-MIB `vrrpInstanceStateChange`).
+    InstanceState {
+        /// The instance's name.
+        name: String,
+        /// The state word its notify scripts get (`MASTER`, `BACKUP`,
+        /// `FAULT`, `STOP`, `DELETED`).
+        state: &'static str,
+    },
+    /// A sync group's notifications were sent for a new state
+    /// (KEEPALIVED-MIB `vrrpSyncGroupStateChange`).
+    GroupState {
+        /// The group's name.
+        name: String,
+        /// The state word its notify scripts get.
+        state: &'static str,
+    },
 }
 
 /// One notification: its OID (snmpTrapOID.0's value) and its VarBinds.
@@ -204,6 +221,8 @@ pub fn notifications(event: &TrapEvent, enabled: Enabled) -> Vec<Notification> {
                 });
             }
         }
+        // KEEPALIVED-MIB's own: see `keepalived_traps`
+        TrapEvent::InstanceState { .. } | TrapEvent::GroupState { .. } => {}
     }
     out
 }
