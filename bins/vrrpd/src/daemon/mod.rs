@@ -195,7 +195,7 @@ fn config_test(path: &Path, host: Option<HostView>) -> Result<(), LoadError> {
 
 /// The `STATUS=` line for systemd: instance count by state.
 fn running_status(router: &Router) -> String {
-    let snap = router.snapshot();
+    let snap = router.snapshot(status::Detail::Light);
     let count = |st: &str| snap.instances.iter().filter(|i| i.state == st).count();
     format!(
         "running {} instance(s): {} master, {} backup, {} fault",
@@ -466,7 +466,7 @@ async fn run(
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             Some(ev) = trap_rx.recv() => snmp.notify(&ev),
-            w = snmp.wait() => snmp.on_wake(w, || router.snapshot()),
+            w = snmp.wait() => snmp.on_wake(w, || router.snapshot(status::Detail::Light)),
             ev = watcher.next() => match ev {
                 Ok(e) => match e.kind {
                     NetEventKind::LinkChanged(l) => {

@@ -27,7 +27,9 @@ use super::promote::PromoteSecondaries;
 use super::route_watch::{self, Monitored};
 use super::routes::{RouteSet, Statics};
 use super::snmp::{TrapEvent, TrapInstance};
-use super::status::{ConfigSnapshot, InstanceSnapshot, ScriptSnapshot, Snapshot, VmacSnapshot};
+use super::status::{
+    ConfigSnapshot, Detail, InstanceSnapshot, ScriptSnapshot, Snapshot, VmacSnapshot,
+};
 
 use super::vip_watch::{self, WatchedInstance, WatchedVip};
 use super::vmac::{self, VmacLink};
@@ -35,6 +37,8 @@ use crate::spec::mapping::{InstanceSpec, Mapped, NotifySpec, ScriptSpec, Tracker
 use vrrp_linux::{RouteEntry, RuleEntry};
 
 mod dynamic;
+#[cfg(test)]
+mod snapshot_tests;
 
 /// A `vrrp_script`'s rise/fall state (kept across reloads by name).
 #[derive(Debug, Clone, Copy)]
@@ -1846,8 +1850,9 @@ impl Router {
     }
 
     /// Every instance: the one source of `vrrpd status`, the SIGUSR1 dump
-    /// and the metrics.
-    pub fn snapshot(&self) -> Snapshot {
+    /// and the metrics; each instance's configuration only with
+    /// [`Detail::Full`].
+    pub fn snapshot(&self, detail: Detail) -> Snapshot {
         let instances = self
             .node
             .ids()
@@ -1916,22 +1921,24 @@ impl Router {
                             reverse: t.reverse,
                         })
                         .collect(),
-                    config: Some(Box::new(ConfigSnapshot {
-                        engine: inst.config().clone(),
-                        vips: s.spec.vips.clone(),
-                        excluded_vips: s.spec.excluded_vips.clone(),
-                        unicast_ttl: s.spec.unicast_ttl,
-                        notify: super::status::notify_map(s.spec.notify.as_deref()),
-                        group_notify: super::status::notify_map(
-                            self.node
-                                .sync_group_of(id)
-                                .and_then(|g| self.group_notify.get(g.name())),
-                        ),
-                        promote_secondaries: s.spec.promote_secondaries,
-                        dont_track_primary: s.spec.dont_track_primary,
-                        smtp_alert: s.spec.smtp_alert,
-                        notify_deleted: s.spec.notify_deleted,
-                    })),
+                    config: (detail == Detail::Full).then(|| {
+                        Box::new(ConfigSnapshot {
+                            engine: inst.config().clone(),
+                            vips: s.spec.vips.clone(),
+                            excluded_vips: s.spec.excluded_vips.clone(),
+                            unicast_ttl: s.spec.unicast_ttl,
+                            notify: super::status::notify_map(s.spec.notify.as_deref()),
+                            group_notify: super::status::notify_map(
+                                self.node
+                                    .sync_group_of(id)
+                                    .and_then(|g| self.group_notify.get(g.name())),
+                            ),
+                            promote_secondaries: s.spec.promote_secondaries,
+                            dont_track_primary: s.spec.dont_track_primary,
+                            smtp_alert: s.spec.smtp_alert,
+                            notify_deleted: s.spec.notify_deleted,
+                        })
+                    }),
                 }
             })
             .collect();
@@ -1988,9 +1995,11 @@ impl Router {
         self.bfd_sessions.take()
     }
 
-    /// Every instance as JSON (status socket, SIGUSR1 dump).
+    /// Every instance as JSON, with its configuration (status socket,
+    /// SIGUSR1 dump).
     pub fn status_json(&self) -> String {
-        serde_json::to_string(&self.snapshot()).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        serde_json::to_string(&self.snapshot(Detail::Full))
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 }
 
