@@ -82,6 +82,10 @@ pub struct DaemonOptions {
 
 /// Runs the daemon; returns the process exit code.
 pub fn main(o: DaemonOptions) -> ExitCode {
+    // Before the parse: its large tables must not raise glibc's mmap
+    // threshold, which would leave later large vectors (the node's instances,
+    // a burst's queues) on the heap for good (see `memory` in ha-daemon-kit).
+    ha_daemon_kit::keep_large_blocks_apart();
     ha_daemon_kit::cli::init_logging(o.detail);
     ha_daemon_kit::cli::raise_fd_limit();
     let (proc_socket, paths) = match namespace::enter_configured(&o) {
@@ -113,12 +117,20 @@ pub fn main(o: DaemonOptions) -> ExitCode {
 }
 
 /// Loads and maps the config against the current host; prints diagnostics.
+///
+/// The parse runs on a thread of its own, as a reload's does: glibc gives
+/// that thread another malloc arena, so the parse tree and the model (tens
+/// of megabytes for thousands of instances) never sit between the small
+/// allocations the instances keep on the loop's heap, and their pages go
+/// back whole once freed ([`ha_daemon_kit::release_free_memory`] after
+/// [`Router::install`], which copies what it keeps).
 async fn load(
     path: &Path,
     rtnl: &Rtnl,
 ) -> Result<(crate::spec::mapping::Mapped, HostView), LoadError> {
     let host = HostView::read(rtnl).await.map_err(LoadError::Interfaces)?;
-    reload::parse(path, host)
+    let path = path.to_path_buf();
+    reload::spawn_parse(move || reload::parse(&path, host)).await
 }
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {

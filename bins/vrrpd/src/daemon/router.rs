@@ -405,7 +405,9 @@ impl Router {
             installed: Vec::new(),
             prepared: Vec::new(),
             vmac: None,
-            transitions: Vec::new(),
+            // INIT->BACKUP, then BACKUP->MASTER or ->FAULT: room for two
+            // now rather than at a takeover burst
+            transitions: Vec::with_capacity(2),
             routes: RouteSet::new(&spec.routes, &spec.rules),
             last_protocol_error: None,
             spec,
@@ -618,6 +620,9 @@ impl Router {
             .collect();
         if let Some(slot) = self.node.data_mut(id) {
             slot.prepared = prepared;
+            // room for the addresses now, beside the instance's other data,
+            // not among the temporary allocations of a takeover burst
+            slot.installed.reserve_exact(slot.prepared.len());
         }
         self.node.handle_events(now, id, events);
         self.flush().await;
@@ -984,7 +989,11 @@ impl Router {
                 .find(|(f, t, _)| f == from && t == to)
             {
                 Some((_, _, n)) => *n += 1,
-                None => s.transitions.push((*from, *to, 1)),
+                None => {
+                    // one entry more, not four: a handful per instance
+                    s.transitions.reserve_exact(1);
+                    s.transitions.push((*from, *to, 1));
+                }
             }
         }
         let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
@@ -1171,11 +1180,16 @@ impl Router {
     async fn install_vips(&mut self, id: InstanceId) {
         let wanted = self.wanted_addresses(id);
         let name = self.name(id);
+        // the list's room, reserved at start, is reused: no allocation in
+        // a takeover burst that would outlive it
+        let mut installed = match self.node.data_mut(id) {
+            Some(slot) => std::mem::take(&mut slot.installed),
+            None => return,
+        };
         let Some(slot) = self.node.data(id) else {
             return;
         };
-        let stale: Vec<AddressSpec> = slot
-            .installed
+        let stale: Vec<AddressSpec> = installed
             .iter()
             .filter(|a| !wanted.contains(a))
             .cloned()
@@ -1188,7 +1202,8 @@ impl Router {
             }
         }
         // Exactly as many as wanted: kept per instance while Master.
-        let mut installed = Vec::with_capacity(wanted.len());
+        installed.clear();
+        installed.reserve_exact(wanted.len());
         for a in wanted {
             // The request serialised at start when the address is still the
             // same (a VMAC or `dev` may have changed its ifindex since).
@@ -1222,13 +1237,18 @@ impl Router {
             };
             idx == ifindex && vips.iter().any(|v| v.prefix.addr == addr)
         });
-        let installed = std::mem::take(&mut slot.installed);
+        let mut installed = std::mem::take(&mut slot.installed);
         for a in &installed {
             if let Err(e) = self.rtnl.del_address(a).await
                 && !e.is_not_found()
             {
                 warn!(instance = %name, "{e}");
             }
+        }
+        // the room stays for the next takeover
+        installed.clear();
+        if let Some(slot) = self.node.data_mut(id) {
+            slot.installed = installed;
         }
     }
 
