@@ -83,7 +83,7 @@ mod alloc_free {
     /// Room a calm queue keeps.
     const KEEP: usize = 2;
     /// Calm drains after which the room of a larger burst is given back.
-    const CALM: u8 = 8;
+    const CALM: u8 = 3;
 
     impl ActionQueue {
         pub(super) fn new() -> Self {
