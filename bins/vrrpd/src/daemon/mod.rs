@@ -118,19 +118,26 @@ pub fn main(o: DaemonOptions) -> ExitCode {
 
 /// Loads and maps the config against the current host; prints diagnostics.
 ///
-/// The parse runs on a thread of its own, as a reload's does: glibc gives
-/// that thread another malloc arena, so the parse tree and the model (tens
-/// of megabytes for thousands of instances) never sit between the small
-/// allocations the instances keep on the loop's heap, and their pages go
-/// back whole once freed ([`ha_daemon_kit::release_free_memory`] after
-/// [`Router::install`], which copies what it keeps).
+/// The parse runs on a thread of its own, waited for (nothing else runs
+/// yet): glibc gives that thread another malloc arena, so the parse tree and
+/// the model (tens of megabytes for thousands of instances) never sit
+/// between the small allocations the instances keep on the loop's heap, and
+/// their pages go back whole once freed ([`ha_daemon_kit::release_free_memory`]
+/// after [`Router::install`], which copies what it keeps). The thread ends
+/// with the parse, so its stack is not kept either, as an idle thread of
+/// tokio's blocking pool would keep it for seconds.
 async fn load(
     path: &Path,
     rtnl: &Rtnl,
 ) -> Result<(crate::spec::mapping::Mapped, HostView), LoadError> {
     let host = HostView::read(rtnl).await.map_err(LoadError::Interfaces)?;
     let path = path.to_path_buf();
-    reload::spawn_parse(move || reload::parse(&path, host)).await
+    std::thread::Builder::new()
+        .name("vrrpd-parse".into())
+        .spawn(move || reload::parse(&path, host))
+        .map_err(LoadError::ParserThread)?
+        .join()
+        .unwrap_or(Err(LoadError::ParserPanicked))
 }
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
