@@ -6,7 +6,8 @@
 //!   has gone (`| head`).
 //! - [`daemon_paths`]: default names of the files a daemon creates, derived as
 //!   keepalived derives its pid files.
-//! - [`memory`]: free allocator pages handed back to the kernel.
+//! - [`memory`]: free allocator pages handed back to the kernel, large
+//!   blocks kept apart from the heap.
 //!
 //! With the `daemon` feature (default):
 //!
@@ -33,7 +34,7 @@ pub mod stdout;
 #[cfg(feature = "daemon")]
 pub mod systemd;
 
-pub use memory::release_free_memory;
+pub use memory::{keep_large_blocks_apart, release_free_memory};
 
 /// The crate README's example, compiled and run as a doctest.
 #[cfg(doctest)]

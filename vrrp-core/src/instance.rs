@@ -63,25 +63,60 @@ mod alloc_free {
 
     use crate::state::Action;
 
-    /// The action queue: a `VecDeque` that grows to the largest burst of
-    /// actions once and is reused for every later event. It starts empty
-    /// (no allocation): most instances never queue more than a few actions,
-    /// and an up-front capacity costs every instance of a large node.
+    /// The action queue: a `VecDeque` that starts empty (no allocation) and
+    /// grows one action at a time. Once it has been drained [`CALM`] times
+    /// in a row holding at most [`KEEP`] actions, it gives back the room of
+    /// a larger burst. A steady Master queues one advert per event, served
+    /// by that room without allocating, and an event pattern that keeps
+    /// queueing more keeps its room; the four or five actions of a state
+    /// change, kept for good, would cost every instance of a large node
+    /// about a hundred bytes.
     #[derive(Debug, Clone)]
-    pub(super) struct ActionQueue(VecDeque<Action>);
+    pub(super) struct ActionQueue {
+        q: VecDeque<Action>,
+        /// The most actions held since the last drain.
+        peak: u8,
+        /// Drains in a row with at most [`KEEP`] actions held.
+        calm: u8,
+    }
+
+    /// Room a calm queue keeps.
+    const KEEP: usize = 2;
+    /// Calm drains after which the room of a larger burst is given back.
+    const CALM: u8 = 3;
 
     impl ActionQueue {
         pub(super) fn new() -> Self {
-            ActionQueue(VecDeque::new())
+            ActionQueue {
+                q: VecDeque::new(),
+                peak: 0,
+                calm: 0,
+            }
         }
         pub(super) fn push(&mut self, a: Action) {
-            self.0.push_back(a);
+            if self.q.len() == self.q.capacity() {
+                self.q.reserve_exact(1);
+            }
+            self.q.push_back(a);
+            self.peak = self.peak.max(u8::try_from(self.q.len()).unwrap_or(u8::MAX));
         }
         pub(super) fn pop(&mut self) -> Option<Action> {
-            self.0.pop_front()
+            let a = self.q.pop_front();
+            if a.is_none() {
+                self.calm = if usize::from(self.peak) <= KEEP {
+                    self.calm.saturating_add(1)
+                } else {
+                    0
+                };
+                self.peak = 0;
+                if self.calm >= CALM && self.q.capacity() > KEEP {
+                    self.q.shrink_to(KEEP);
+                }
+            }
+            a
         }
         pub(super) fn clear(&mut self) {
-            self.0.clear();
+            self.q.clear();
         }
     }
 }

@@ -194,11 +194,19 @@ pub struct Node<T = ()> {
     /// order [`Node::handle_timeout`] runs them in, as keepalived's timer
     /// tree.
     timers: BTreeSet<(Instant, u64, InstanceId)>,
-    /// Position of each running instance, by id.
-    index: BTreeMap<InstanceId, usize>,
-    /// Running instances by (receive interface, family, VRID), in order.
-    listeners: BTreeMap<(u32, Family, u8), Vec<usize>>,
+    /// (id, position) of each running instance, sorted by id: a flat
+    /// table searched by halves, where a map cost every instance a tree
+    /// entry.
+    index: Vec<(InstanceId, usize)>,
+    /// ((receive interface, family, VRID), position) of each running
+    /// instance, sorted by key and, within a key, in configuration order;
+    /// flat for the same reason (a map held a vector per key).
+    listeners: Vec<(ListenKey, usize)>,
 }
+
+/// What a received advert is matched on first: (receive interface, family,
+/// VRID).
+type ListenKey = (u32, Family, u8);
 
 impl<T> Node<T> {
     /// A node running `config`; no instance is started (send
@@ -243,7 +251,11 @@ impl<T> Node<T> {
 
     /// The position of a running instance in configuration order.
     pub fn position(&self, id: InstanceId) -> Option<usize> {
-        self.index.get(&id).copied()
+        self.index
+            .binary_search_by_key(&id, |&(k, _)| k)
+            .ok()
+            .and_then(|at| self.index.get(at))
+            .map(|&(_, i)| i)
     }
 
     /// An instance, running or retired (until [`Node::take_retired`]).
@@ -599,14 +611,31 @@ impl<T> Node<T> {
     fn reindex(&mut self) {
         self.index.clear();
         self.listeners.clear();
+        self.index.reserve_exact(self.slots.len());
+        self.listeners.reserve_exact(self.slots.len());
         for (i, (s, inst)) in self.slots.iter().zip(&self.instances).enumerate() {
-            self.index.insert(s.id, i);
+            self.index.push((s.id, i));
             let c = inst.config();
-            self.listeners
-                .entry((s.rx_ifindex, c.family, c.vrid))
-                .or_default()
-                .push(i);
+            self.listeners.push(((s.rx_ifindex, c.family, c.vrid), i));
         }
+        // (key, position) pairs are distinct: sorting them keeps
+        // configuration order within a key.
+        self.index.sort_unstable();
+        self.listeners.sort_unstable();
+        self.index.shrink_to_fit();
+        self.listeners.shrink_to_fit();
+    }
+
+    /// The positions of the running instances listening on `key`, in
+    /// configuration order.
+    fn listening(&self, key: ListenKey) -> impl Iterator<Item = usize> + '_ {
+        let from = self.listeners.partition_point(|&(k, _)| k < key);
+        self.listeners
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, i)| i)
     }
 }
 
@@ -632,8 +661,8 @@ impl<T> Default for Node<T> {
             next_id: 0,
             arm_seq: 0,
             timers: BTreeSet::new(),
-            index: BTreeMap::new(),
-            listeners: BTreeMap::new(),
+            index: Vec::new(),
+            listeners: Vec::new(),
         }
     }
 }

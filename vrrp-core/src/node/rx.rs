@@ -95,35 +95,30 @@ impl<T> Node<T> {
         src: IpAddr,
         dst: IpAddr,
     ) -> Result<usize, DropReason> {
-        let candidates = self
-            .listeners
-            .get(&(ifindex, family, vrid))
-            .ok_or(DropReason::VridMismatch)?;
+        let candidates = || self.listening((ifindex, family, vrid));
         let config = |i: &usize| self.instances.get(*i).map(|inst| inst.config());
         let peers = |i: &usize| config(i).map_or(&[][..], |c| c.unicast_peers.as_slice());
         if dst.is_multicast() {
-            let multicast = |i: &&usize| config(i).is_some_and(|c| c.unicast_peers.is_empty());
+            let multicast = |i: &usize| config(i).is_some_and(|c| c.unicast_peers.is_empty());
             let mut any_multicast = false;
-            for i in candidates.iter().filter(multicast) {
+            for i in candidates().filter(multicast) {
                 any_multicast = true;
-                if config(i).is_some_and(|c| c.multicast_group() == dst) {
-                    return Ok(*i);
+                if config(&i).is_some_and(|c| c.multicast_group() == dst) {
+                    return Ok(i);
                 }
             }
             if any_multicast {
                 return Err(DropReason::DestinationMismatch);
             }
         }
-        let &first = candidates.first().ok_or(DropReason::VridMismatch)?;
+        let first = candidates().next().ok_or(DropReason::VridMismatch)?;
         let p = peers(&first);
         if p.is_empty() || p.contains(&src) {
             return Ok(first);
         }
-        Ok(candidates
-            .iter()
+        Ok(candidates()
             .skip(1)
             .find(|i| peers(i).contains(&src))
-            .copied()
             .unwrap_or(first))
     }
 

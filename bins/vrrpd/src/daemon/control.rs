@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::router::Router;
-use super::status::{Query, render_metrics};
+use super::status::{Detail, Query, render_metrics};
 
 /// Answers one control request from the current state.
 pub fn answer(q: Query, router: &Router) {
@@ -14,7 +14,7 @@ pub fn answer(q: Query, router: &Router) {
             let _ = r.send(router.status_json());
         }
         Query::Metrics(r) => {
-            let _ = r.send(render_metrics(&router.snapshot()));
+            let _ = r.send(render_metrics(&router.snapshot(Detail::Light)));
         }
     }
 }

@@ -28,6 +28,12 @@ pub enum LoadError {
     /// cancelled): this program's fault.
     #[error("configuration parser failed: {0}")]
     ParserFailed(#[source] tokio::task::JoinError),
+    /// The start-up parse's thread could not be started.
+    #[error("starting the configuration parser: {0}")]
+    ParserThread(#[source] io::Error),
+    /// The start-up parse's thread panicked: this program's fault.
+    #[error("configuration parser panicked")]
+    ParserPanicked,
     /// `-t`: the result could not be written.
     #[error("writing the result: {0}")]
     Output(#[source] io::Error),

@@ -82,6 +82,10 @@ pub struct DaemonOptions {
 
 /// Runs the daemon; returns the process exit code.
 pub fn main(o: DaemonOptions) -> ExitCode {
+    // Before the parse: its large tables must not raise glibc's mmap
+    // threshold, which would leave later large vectors (the node's instances,
+    // a burst's queues) on the heap for good (see `memory` in ha-daemon-kit).
+    ha_daemon_kit::keep_large_blocks_apart();
     ha_daemon_kit::cli::init_logging(o.detail);
     ha_daemon_kit::cli::raise_fd_limit();
     let (proc_socket, paths) = match namespace::enter_configured(&o) {
@@ -113,12 +117,27 @@ pub fn main(o: DaemonOptions) -> ExitCode {
 }
 
 /// Loads and maps the config against the current host; prints diagnostics.
+///
+/// The parse runs on a thread of its own, waited for (nothing else runs
+/// yet): glibc gives that thread another malloc arena, so the parse tree and
+/// the model (tens of megabytes for thousands of instances) never sit
+/// between the small allocations the instances keep on the loop's heap, and
+/// their pages go back whole once freed ([`ha_daemon_kit::release_free_memory`]
+/// after [`Router::install`], which copies what it keeps). The thread ends
+/// with the parse, so its stack is not kept either, as an idle thread of
+/// tokio's blocking pool would keep it for seconds.
 async fn load(
     path: &Path,
     rtnl: &Rtnl,
 ) -> Result<(crate::spec::mapping::Mapped, HostView), LoadError> {
     let host = HostView::read(rtnl).await.map_err(LoadError::Interfaces)?;
-    reload::parse(path, host)
+    let path = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("vrrpd-parse".into())
+        .spawn(move || reload::parse(&path, host))
+        .map_err(LoadError::ParserThread)?
+        .join()
+        .unwrap_or(Err(LoadError::ParserPanicked))
 }
 
 fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
@@ -196,7 +215,7 @@ fn config_test(path: &Path, host: Option<HostView>) -> Result<(), LoadError> {
 
 /// The `STATUS=` line for systemd: instance count by state.
 fn running_status(router: &Router) -> String {
-    let snap = router.snapshot();
+    let snap = router.snapshot(status::Detail::Light);
     let count = |st: &str| snap.instances.iter().filter(|i| i.state == st).count();
     format!(
         "running {} instance(s): {} master, {} backup, {} fault",
@@ -467,7 +486,7 @@ async fn run(
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             Some(ev) = trap_rx.recv() => snmp.notify(&ev),
-            w = snmp.wait() => snmp.on_wake(w, || router.snapshot()),
+            w = snmp.wait() => snmp.on_wake(w, || router.snapshot(status::Detail::Light)),
             ev = watcher.next() => match ev {
                 Ok(e) => match e.kind {
                     NetEventKind::LinkChanged(l) => {

@@ -292,7 +292,11 @@ impl<H: Host> Router<H> {
                 .find(|(f, t, _)| f == from && t == to)
             {
                 Some((_, _, n)) => *n += 1,
-                None => s.transitions.push((*from, *to, 1)),
+                None => {
+                    // one entry more, not four: a handful per instance
+                    s.transitions.reserve_exact(1);
+                    s.transitions.push((*from, *to, 1));
+                }
             }
         }
         let (Some(_), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {

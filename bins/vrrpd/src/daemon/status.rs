@@ -22,6 +22,20 @@ pub enum Query {
     Metrics(ha_daemon_kit::control::Reply),
 }
 
+/// How much of each instance a [`Snapshot`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// State, priorities, counters and identity, without the effective
+    /// configuration: what the metrics, the SNMP MIBs and systemd's
+    /// `STATUS=` line read. Cloning every instance's configuration for them
+    /// would cost a scrape of thousands of instances their VIPs, peers,
+    /// trackers and notify scripts once more.
+    Light,
+    /// Also each instance's effective configuration
+    /// ([`InstanceSnapshot::config`]): `vrrpd status` and the SIGUSR1 dump.
+    Full,
+}
+
 /// The whole daemon.
 #[derive(Debug, Serialize)]
 pub struct Snapshot {
@@ -325,7 +339,8 @@ pub struct InstanceSnapshot {
     pub transitions: BTreeMap<String, u64>,
     /// The settings the instance runs with, after keepalived's defaults and
     /// corrections (what keepalived's state dump, `dump_vrrp` in
-    /// vrrp_data.c, prints per instance).
+    /// vrrp_data.c, prints per instance); only in a [`Detail::Full`]
+    /// snapshot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<Box<ConfigSnapshot>>,
     /// The BFD sessions this instance tracks (`track_bfd`, its own and its

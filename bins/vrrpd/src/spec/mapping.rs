@@ -213,8 +213,10 @@ pub struct InstanceSpec<C = InstanceConfig> {
     /// Notify scripts run on state changes; `None` when the instance has
     /// none (most have none, and a node may run thousands of instances).
     pub notify: Option<Box<NotifySpec>>,
-    /// `use_vmac`: the instance's VIPs live on a macvlan with the virtual MAC.
-    pub vmac: Option<VmacSpec>,
+    /// `use_vmac`: the instance's VIPs live on a macvlan with the virtual MAC
+    /// (boxed: most instances have none, and inline it would cost each 48
+    /// bytes more).
+    pub vmac: Option<Box<VmacSpec>>,
     /// The addresses to drop with nftables while Master (Accept_Mode =
     /// False, RFC 9568 §6.1): empty for the address owner and with accept
     /// mode on.
@@ -1119,7 +1121,7 @@ pub fn map_instance(
         unicast_ttl: vi.unicast_ttl.as_ref().map(|t| t.value),
         trackers: sources,
         notify,
-        vmac,
+        vmac: vmac.map(Box::new),
         drop_vips,
         accept_reason,
         smtp_alert: crate::spec::mail::alert_enabled(&vi.smtp_alert, cfg),

@@ -66,7 +66,9 @@ impl<H: Host> Router<H> {
             installed: Vec::new(),
             prepared: Vec::new(),
             vmac: None,
-            transitions: Vec::new(),
+            // INIT->BACKUP, then BACKUP->MASTER or ->FAULT: room for two
+            // now rather than at a takeover burst
+            transitions: Vec::with_capacity(2),
             routes: RouteSet::new(&spec.routes, &spec.rules),
             last_protocol_error: None,
             spec,
@@ -335,6 +337,9 @@ impl<H: Host> Router<H> {
             .collect();
         if let Some(slot) = self.node.data_mut(id) {
             slot.prepared = prepared;
+            // room for the addresses now, beside the instance's other data,
+            // not among the temporary allocations of a takeover burst
+            slot.installed.reserve_exact(slot.prepared.len());
         }
         self.node.handle_events(now, id, events);
         self.flush().await;

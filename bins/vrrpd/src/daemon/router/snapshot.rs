@@ -7,7 +7,7 @@ use vrrp_core::packet::{DropReason, Family};
 
 use crate::daemon::host::Host;
 use crate::daemon::status::{
-    ConfigSnapshot, InstanceSnapshot, ScriptSnapshot, Snapshot, VmacSnapshot,
+    ConfigSnapshot, Detail, InstanceSnapshot, ScriptSnapshot, Snapshot, VmacSnapshot,
 };
 
 use super::Router;
@@ -15,8 +15,9 @@ use super::trackers::ScriptState;
 
 impl<H: Host> Router<H> {
     /// Every instance: the one source of `vrrpd status`, the SIGUSR1 dump
-    /// and the metrics.
-    pub fn snapshot(&self) -> Snapshot {
+    /// and the metrics; each instance's configuration only with
+    /// [`Detail::Full`].
+    pub fn snapshot(&self, detail: Detail) -> Snapshot {
         let instances = self
             .node
             .ids()
@@ -85,22 +86,24 @@ impl<H: Host> Router<H> {
                             reverse: t.reverse,
                         })
                         .collect(),
-                    config: Some(Box::new(ConfigSnapshot {
-                        engine: inst.config().clone(),
-                        vips: s.spec.vips.clone(),
-                        excluded_vips: s.spec.excluded_vips.clone(),
-                        unicast_ttl: s.spec.unicast_ttl,
-                        notify: crate::daemon::status::notify_map(s.spec.notify.as_deref()),
-                        group_notify: crate::daemon::status::notify_map(
-                            self.node
-                                .sync_group_of(id)
-                                .and_then(|g| self.notify.groups.get(g.name())),
-                        ),
-                        promote_secondaries: s.spec.promote_secondaries,
-                        dont_track_primary: s.spec.dont_track_primary,
-                        smtp_alert: s.spec.smtp_alert,
-                        notify_deleted: s.spec.notify_deleted,
-                    })),
+                    config: (detail == Detail::Full).then(|| {
+                        Box::new(ConfigSnapshot {
+                            engine: inst.config().clone(),
+                            vips: s.spec.vips.clone(),
+                            excluded_vips: s.spec.excluded_vips.clone(),
+                            unicast_ttl: s.spec.unicast_ttl,
+                            notify: crate::daemon::status::notify_map(s.spec.notify.as_deref()),
+                            group_notify: crate::daemon::status::notify_map(
+                                self.node
+                                    .sync_group_of(id)
+                                    .and_then(|g| self.notify.groups.get(g.name())),
+                            ),
+                            promote_secondaries: s.spec.promote_secondaries,
+                            dont_track_primary: s.spec.dont_track_primary,
+                            smtp_alert: s.spec.smtp_alert,
+                            notify_deleted: s.spec.notify_deleted,
+                        })
+                    }),
                 }
             })
             .collect();
@@ -145,8 +148,10 @@ impl<H: Host> Router<H> {
         }
     }
 
-    /// Every instance as JSON (status socket, SIGUSR1 dump).
+    /// Every instance as JSON, with its configuration (status socket,
+    /// SIGUSR1 dump).
     pub fn status_json(&self) -> String {
-        serde_json::to_string(&self.snapshot()).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        serde_json::to_string(&self.snapshot(Detail::Full))
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 }

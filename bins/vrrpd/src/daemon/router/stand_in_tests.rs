@@ -16,6 +16,7 @@ use crate::daemon::accept_mode::AcceptFirewall;
 use crate::daemon::host::Host;
 use crate::daemon::host::stand_in::{Call, StandInHost};
 use crate::daemon::router::Inbound;
+use crate::daemon::status::Detail;
 use crate::spec::mapping::{Mapped, map_config};
 
 const ETH0: u32 = 2;
@@ -115,7 +116,7 @@ fn is_master_advert(vrid: u8) -> impl Fn(&Call) -> bool {
 }
 
 fn state(r: &Router<StandInHost>, name: &str) -> &'static str {
-    r.snapshot()
+    r.snapshot(Detail::Light)
         .instances
         .iter()
         .find(|i| i.name == name)
@@ -433,7 +434,7 @@ async fn use_vmac_creates_the_vmac_and_an_instance_lives_on_it() {
         "{ann:?}"
     );
     assert_eq!(
-        r.snapshot().instances[0]
+        r.snapshot(Detail::Light).instances[0]
             .vmac
             .as_ref()
             .map(|v| v.name.as_str()),
@@ -499,4 +500,36 @@ async fn a_reload_changing_a_masters_vips_removes_only_the_dropped_one() {
         r.host().addresses_on(ETH0),
         [ip("10.0.0.1"), ip("10.0.0.100"), ip("10.0.0.102")]
     );
+}
+
+/// The two snapshots of [`Router::snapshot`]: the light one (metrics, SNMP,
+/// systemd) is the full one (`vrrpd status`, SIGUSR1 dump) without each
+/// instance's configuration.
+#[tokio::test(flavor = "current_thread")]
+async fn the_light_snapshot_is_the_full_one_without_the_configuration() {
+    let router = started(
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 150\n\
+         notify_master \"/bin/true master\"\n\
+         virtual_ipaddress {\n 10.0.0.100\n 10.0.0.101\n }\n}\n\
+         vrrp_instance B {\n interface eth0\n virtual_router_id 2\n\
+         unicast_peer {\n 10.0.0.2\n }\n virtual_ipaddress {\n 10.0.0.102\n }\n}\n",
+    )
+    .await;
+    let light = router.snapshot(Detail::Light);
+    let full = router.snapshot(Detail::Full);
+    assert_eq!(light.instances.len(), 2);
+    assert!(
+        light.instances.iter().all(|i| i.config.is_none()),
+        "a light snapshot carries no configuration"
+    );
+    assert!(full.instances.iter().all(|i| i.config.is_some()));
+    let a = full.instances[0].config.as_ref().unwrap();
+    assert_eq!(a.vips.len(), 2);
+    assert_eq!(a.notify.get("master").map(Vec::len), Some(2));
+    // Everything else is the same.
+    let mut full = serde_json::to_value(&full).unwrap();
+    for i in full["instances"].as_array_mut().unwrap() {
+        assert!(i.as_object_mut().unwrap().remove("config").is_some());
+    }
+    assert_eq!(serde_json::to_value(&light).unwrap(), full);
 }

@@ -89,11 +89,16 @@ impl<H: Host> Router<H> {
     pub(super) async fn install_vips(&mut self, id: InstanceId) {
         let wanted = self.wanted_addresses(id);
         let name = self.name(id);
+        // the list's room, reserved at start, is reused: no allocation in
+        // a takeover burst that would outlive it
+        let mut installed = match self.node.data_mut(id) {
+            Some(slot) => std::mem::take(&mut slot.installed),
+            None => return,
+        };
         let Some(slot) = self.node.data(id) else {
             return;
         };
-        let stale: Vec<AddressSpec> = slot
-            .installed
+        let stale: Vec<AddressSpec> = installed
             .iter()
             .filter(|a| !wanted.contains(a))
             .cloned()
@@ -106,7 +111,8 @@ impl<H: Host> Router<H> {
             }
         }
         // Exactly as many as wanted: kept per instance while Master.
-        let mut installed = Vec::with_capacity(wanted.len());
+        installed.clear();
+        installed.reserve_exact(wanted.len());
         for a in wanted {
             // The request serialised at start when the address is still the
             // same (a VMAC or `dev` may have changed its ifindex since).
@@ -141,13 +147,18 @@ impl<H: Host> Router<H> {
             };
             idx == ifindex && vips.iter().any(|v| v.prefix.addr == addr)
         });
-        let installed = std::mem::take(&mut slot.installed);
+        let mut installed = std::mem::take(&mut slot.installed);
         for a in &installed {
             if let Err(e) = self.host.del_address(a).await
                 && !e.is_not_found()
             {
                 warn!(instance = %name, "{e}");
             }
+        }
+        // the room stays for the next takeover
+        installed.clear();
+        if let Some(slot) = self.node.data_mut(id) {
+            slot.installed = installed;
         }
     }
 
