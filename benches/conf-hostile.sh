@@ -7,7 +7,9 @@
 # inputs just under the 6 MiB configuration byte budget.
 # Every input must be answered (any exit status but a signal or timeout)
 # in under 1 s of wall time with under 64 MiB peak RSS.
-# Usage: [ONLY=GLOB] benches/conf-hostile.sh [BIN_DIR]   (default target/release; builds kaconf and vrrpd)
+# Usage: [ONLY=GLOB] [INPUTS=DIR] benches/conf-hostile.sh [BIN_DIR]
+#   BIN_DIR: default target/release (then kaconf and vrrpd are built);
+#   INPUTS: write the inputs there and keep them (default a temporary directory).
 # Exit status 1 if any input is over a limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +19,14 @@ if [ $# -eq 0 ]; then
 fi
 max_s=1.0
 max_kib=$((64 * 1024))
-d=$(mktemp -d)
-trap 'rm -rf "$d"' EXIT
+if [ -n "${INPUTS:-}" ]; then
+    d=$(realpath "$INPUTS")
+    mkdir -p "$d"
+    rm -rf "$d/inc" "$d/mib"
+else
+    d=$(mktemp -d)
+    trap 'rm -rf "$d"' EXIT
+fi
 
 gen() { cat >"$d/$1.conf"; }
 gen seq-bomb <<<'~SEQ(i,1,1,100000000) vrrp_script s${i} { script "/bin/true" }'
