@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
-# Hostile keepalived.conf inputs against `kaconf check` (and `vrrpd -t`,
-# which keeps the whole model): expansion bombs of every preprocessor
+# Hostile keepalived.conf inputs against `kaconf check`, `vrrpd -t` and
+# `lvsd -t` (the daemons keep the whole model): expansion bombs of every preprocessor
 # feature (~SEQ, ~SEQx, ~LST, nested generators, definitions, multi-line
 # definitions, recursive definitions, @ID lines), deep nesting, huge lines,
 # random bytes, NUL bytes, invalid UTF-8, include fan-out and cycles, and
 # inputs just under the 6 MiB configuration byte budget.
 # Every input must be answered (any exit status but a signal or timeout)
 # in under 1 s of wall time with under 64 MiB peak RSS.
-# Usage: [ONLY=GLOB] benches/conf-hostile.sh [BIN_DIR]   (default target/release; builds kaconf and vrrpd)
+# Usage: [ONLY=GLOB] [INPUTS=DIR] benches/conf-hostile.sh [BIN_DIR]
+#   BIN_DIR: default target/release (then kaconf, vrrpd and lvsd are built);
+#   INPUTS: write the inputs there and keep them (default a temporary directory).
 # Exit status 1 if any input is over a limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindir=${1:-target/release}
 if [ $# -eq 0 ]; then
-    cargo build --release --quiet -p kaconf -p vrrpd
+    cargo build --release --quiet -p kaconf -p vrrpd -p lvsd
 fi
 max_s=1.0
 max_kib=$((64 * 1024))
-d=$(mktemp -d)
-trap 'rm -rf "$d"' EXIT
+if [ -n "${INPUTS:-}" ]; then
+    d=$(realpath "$INPUTS")
+    mkdir -p "$d"
+    rm -rf "$d/inc" "$d/mib"
+else
+    d=$(mktemp -d)
+    trap 'rm -rf "$d"' EXIT
+fi
 
 gen() { cat >"$d/$1.conf"; }
 gen seq-bomb <<<'~SEQ(i,1,1,100000000) vrrp_script s${i} { script "/bin/true" }'
@@ -117,6 +125,20 @@ python3 - "$d/unterminated-quotes-under-budget.conf" <<'PY'
 import sys
 open(sys.argv[1], "w").write('vrrp_instance "a { state "MASTER\n' * 190000)
 PY
+# Sections that are all kept in the model, just under the 6 MiB budget:
+# named vrrp_instances, and virtual servers on distinct addresses.
+python3 - "$d/instances-under-budget.conf" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(150000):
+        f.write(f"vrrp_instance v{i} {{ state BACKUP }}\n")
+PY
+python3 - "$d/virtual-servers-under-budget.conf" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(180000):
+        f.write(f"virtual_server 10.{i >> 16}.{(i >> 8) & 255}.{i & 255} 80 {{ }}\n")
+PY
 # One small file including a 16 MiB one, and 1 MiB files included 100 times.
 printf 'include %s/huge-line.conf\n' "$d" >"$d/include-huge.conf"
 mkdir "$d/mib"
@@ -129,7 +151,7 @@ fail=0
 printf '%-28s %9s %9s %9s %s\n' input bytes wall_s maxrss_kib "tool: exit"
 for f in "$d"/${ONLY:-*}.conf; do
     name=$(basename "$f" .conf)
-    for tool in "kaconf check" "vrrpd -t -f"; do
+    for tool in "kaconf check" "vrrpd -t -f" "lvsd -t -f"; do
         # shellcheck disable=SC2086
         set -- $tool
         bin=$bindir/$1
@@ -144,4 +166,5 @@ for f in "$d"/${ONLY:-*}.conf; do
         printf '%-28s %9s %9s %9s %s: %s %s\n' "$name" "$(stat -c %s "$f")" "$wall" "$kib" "${tool%% *}" "$rc" "$verdict"
     done
 done
+[ "$fail" -eq 0 ] || echo "over the limits of ${max_s} s or ${max_kib} KiB: see OVER above" >&2
 exit $fail

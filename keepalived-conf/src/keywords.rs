@@ -8,8 +8,8 @@
 //! keeping lists of their own.
 
 use crate::Parsed;
-use crate::diag::Diagnostic;
-use crate::sections::section_trees;
+use crate::diag::{Diagnostic, MAX_DIAGNOSTICS};
+use crate::sections::for_each_statement;
 use crate::span::{FileId, Span};
 use crate::table::{self, Model};
 use crate::tree::Node;
@@ -63,12 +63,41 @@ pub fn lookup(section: &str, keyword: &str, daemon: Daemon) -> Option<NotActedOn
 /// A warning for every use in `parsed` of a keyword `daemon` does not act on, at its
 /// file and line, naming what keepalived would have done. A flag written as `false`
 /// (`smtp_alert false`) asks for nothing and is not reported.
+///
+/// As many are kept as the parser keeps diagnostics (1000); past that they are only
+/// counted, and one more warning without a position says how many were not kept.
+/// The files are read again one top-level statement at a time.
 pub fn not_acted_on(parsed: &Parsed, daemon: Daemon) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (file, nodes) in section_trees(parsed) {
-        walk(&nodes, "", file, daemon, &mut out, 0);
+    let mut out = Warnings::default();
+    for_each_statement(parsed, |file, n, _| {
+        walk(std::slice::from_ref(n), "", file, daemon, &mut out, 0);
+    });
+    out.finish()
+}
+
+/// The warnings of [`not_acted_on`], at most [`MAX_DIAGNOSTICS`] kept.
+#[derive(Default)]
+struct Warnings {
+    kept: Vec<Diagnostic>,
+    dropped: usize,
+}
+
+impl Warnings {
+    fn finish(mut self) -> Vec<Diagnostic> {
+        if self.dropped > 0 {
+            self.kept.push(Diagnostic {
+                severity: crate::Severity::Warning,
+                code: "too-many-diagnostics",
+                span: None,
+                message: format!(
+                    "{} further keywords that are not acted on were not listed",
+                    self.dropped
+                ),
+                hint: None,
+            });
+        }
+        self.kept
     }
-    out
 }
 
 /// Nesting deeper than a checker's `url` holds nothing in the table.
@@ -79,7 +108,7 @@ fn walk(
     section: &str,
     file: FileId,
     daemon: Daemon,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Warnings,
     depth: usize,
 ) {
     for n in nodes {
@@ -87,19 +116,23 @@ fn walk(
         if let Some(r) = lookup(section, kw, daemon)
             && !written_false(n)
         {
-            let sp = n.span();
-            out.push(
-                Diagnostic::warning(
-                    "not-acted-on",
-                    Span { file, ..sp },
-                    format!(
-                        "`{kw}` is not acted on by {}: keepalived would {}",
-                        daemon.name(),
-                        r.keepalived_would
-                    ),
-                )
-                .with_hint("run keepalived for this if you rely on it"),
-            );
+            if out.kept.len() < MAX_DIAGNOSTICS {
+                let sp = n.span();
+                out.kept.push(
+                    Diagnostic::warning(
+                        "not-acted-on",
+                        Span { file, ..sp },
+                        format!(
+                            "`{kw}` is not acted on by {}: keepalived would {}",
+                            daemon.name(),
+                            r.keepalived_would
+                        ),
+                    )
+                    .with_hint("run keepalived for this if you rely on it"),
+                );
+            } else {
+                out.dropped += 1;
+            }
         }
         if depth < MAX_DEPTH
             && let Some(b) = &n.block

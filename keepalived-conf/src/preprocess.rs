@@ -61,6 +61,8 @@ pub(crate) struct Preprocessor<'o> {
     rng: u64,
     config_id: String,
     end_state: Option<crate::tree::TreeEnd>,
+    /// Lines of the first source pushed, once it has been read to its end.
+    ended_lines: Option<u32>,
     /// Read plain lines (of in-memory text and of files read in chunks) with the fast
     /// path (`lexer::scan_plain`); `false` only to compare both paths in tests.
     pub(crate) fast_lines: bool,
@@ -91,6 +93,7 @@ impl<'o> Preprocessor<'o> {
             rng: opts.random_seed | 1,
             config_id: opts.config_id.clone().unwrap_or_else(default_config_id),
             end_state: None,
+            ended_lines: None,
             fast_lines: true,
         }
     }
@@ -156,6 +159,13 @@ impl<'o> Preprocessor<'o> {
         self.end_state
     }
 
+    /// The number of lines of the first source pushed (the one read at the bottom of
+    /// the include stack, counted from its start), once the input has ended; `None`
+    /// before.
+    pub(crate) fn lines_of_ended_input(&self) -> Option<u32> {
+        self.ended_lines
+    }
+
     /// Gives a statement back once it has been read, so that its vectors are reused for
     /// the statements still to come (fewer allocations; see [`TreeBuilder::recycle`]).
     pub(crate) fn recycle(&mut self, n: Node) {
@@ -193,8 +203,10 @@ impl<'o> Preprocessor<'o> {
                 continue;
             }
             let Some((raw, at)) = frame.src.next_line(&mut self.line_buf) else {
+                let lines = frame.line;
                 self.stack.pop();
                 if self.stack.is_empty() {
+                    self.ended_lines = Some(lines);
                     self.end_state = Some(self.tree.end_state());
                     let tree = std::mem::take(&mut self.tree);
                     let rest = tree.finish(&mut self.sink);

@@ -31,6 +31,7 @@ use crate::tree::{Node, TreeEnd};
 use crate::{Parsed, ReadOptions};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the second part starts (a line start), and the number of lines before it; `None`
 /// when there is no safe place.
@@ -93,26 +94,48 @@ struct SecondPart {
     build_sink: Sink,
     /// Top-level statements other than `virtual_server`, in order, for the first builder.
     deferred: Vec<Node>,
+    /// More than [`MAX_DEFERRED`] statements were to be deferred: the part was not read
+    /// to its end, and the input must be read in one go.
+    abandoned: bool,
 }
 
+/// Top-level statements of the second part kept whole until the first part's builder
+/// takes them. Beyond this the split is abandoned: a large input of other sections
+/// (thousands of `vrrp_instance`s, or hostile one-line sections) would otherwise be held
+/// as statement trees, half of it at once, instead of one statement at a time.
+const MAX_DEFERRED: usize = 2000;
+
 /// Reads the second part (from `src`, its first line numbered `lines_before + 1`).
-fn second_part(opts: &ReadOptions, name: &str, src: LineSource, lines_before: u32) -> SecondPart {
+/// `abandon` is set when it stops early (more than [`MAX_DEFERRED`] statements to defer).
+fn second_part(
+    opts: &ReadOptions,
+    name: &str,
+    src: LineSource,
+    lines_before: u32,
+    abandon: &AtomicBool,
+) -> SecondPart {
     let mut pp = Preprocessor::new(opts);
     pp.push_source(name, None, None, src, lines_before);
     let mut builder = Builder::new(opts.keep_model);
     let mut build_sink = Sink::default();
     let mut deferred = Vec::new();
-    while let Some(nodes) = pp.next_batch() {
+    let mut abandoned = false;
+    'read: while let Some(nodes) = pp.next_batch() {
         for n in nodes {
             if n.keyword() == "virtual_server" {
                 builder.add_root(&n, &mut build_sink);
                 pp.recycle(n);
-            } else {
+            } else if deferred.len() < MAX_DEFERRED {
                 deferred.push(n);
+            } else {
+                abandoned = true;
+                abandon.store(true, Ordering::Relaxed);
+                break 'read;
             }
         }
     }
     SecondPart {
+        abandoned,
         end: pp.end_state(),
         lines_out: pp.lines_out(),
         sink: pp.sink,
@@ -148,8 +171,13 @@ fn parse_at(
 ) -> Option<Parsed> {
     let first = LineSource::Text(text.clone(), 0, split);
     let second = LineSource::Text(text.clone(), split, text.len());
-    let read_second = move || Some(second_part(opts, name, second, lines_before));
-    parse_parts(opts, (name, path, keep_text), || {}, first, read_second)
+    parse_parts(
+        opts,
+        (name, path, keep_text),
+        || {},
+        first,
+        move |abandon: &AtomicBool| Some(second_part(opts, name, second, lines_before, abandon)),
+    )
 }
 
 /// Reads the file at `path` in two parts on two threads, each through its own small
@@ -192,14 +220,14 @@ pub(crate) fn load_in_two_parts(opts: &ReadOptions, path: &Path) -> Option<Parse
         }),
     ));
     let name_ref = name.as_str();
-    let read_second = move || {
+    let read_second = move |abandon: &AtomicBool| {
         let plain = second_part_plain(&second_file, split, len);
         // the lines before the split, counted meanwhile by the first thread
         let lines_before = lines.recv().ok().flatten().filter(|_| plain);
         // the first thread stops at `split` only when this one reads on from there
         let _ = decide.send(lines_before.is_some());
         let src = LineSource::File(Chunked::new(second_file, split, None));
-        Some(second_part(opts, name_ref, src, lines_before?))
+        Some(second_part(opts, name_ref, src, lines_before?, abandon))
     };
     let count_lines = move || {
         let _ = tell_lines.send(lines_before(&counting_file, split));
@@ -222,10 +250,11 @@ fn parse_parts<'a>(
     (name, path, keep_text): (&str, Option<&Path>, Option<&str>),
     prepare: impl FnOnce(),
     first: LineSource,
-    read_second: impl FnOnce() -> Option<SecondPart> + Send + 'a,
+    read_second: impl FnOnce(&AtomicBool) -> Option<SecondPart> + Send + 'a,
 ) -> Option<Parsed> {
+    let abandon = AtomicBool::new(false);
     std::thread::scope(|s| {
-        let second = s.spawn(read_second);
+        let second = s.spawn(|| read_second(&abandon));
         prepare();
         let mut pp = Preprocessor::new(opts);
         pp.push_source(name, path, keep_text.map(str::to_string), first, 0);
@@ -236,6 +265,10 @@ fn parse_parts<'a>(
                 b.add_root(&n, &mut build_sink);
                 pp.recycle(n);
             }
+            if abandon.load(Ordering::Relaxed) {
+                // the second part gave up: nothing read here counts
+                break;
+            }
         }
         let two = second
             .join()
@@ -243,6 +276,9 @@ fn parse_parts<'a>(
         let Some(two) = two else {
             return Some(crate::finish(pp, b, build_sink));
         };
+        if two.abandoned {
+            return None;
+        }
         let (one_end, two_end) = (pp.end_state()?, two.end?);
         let same = one_end.top_level
             // reported once per input
