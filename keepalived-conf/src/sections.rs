@@ -14,7 +14,7 @@ use crate::{LoadOptions, Parsed, ReadOptions};
 /// The diagnostics of `parsed`, with the errors inside top-level sections that are not in
 /// `used` turned into warnings that say so (`daemon` names the daemon in the message).
 ///
-/// The files are read again one top-level statement at a time ([`for_each_statement`]):
+/// The files are read again one top-level statement at a time (`for_each_statement`):
 /// only the errors' positions and the sections holding them are kept, never the files'
 /// whole trees.
 pub fn demote_unused(parsed: &Parsed, used: &[&str], daemon: &str) -> Vec<Diagnostic> {
