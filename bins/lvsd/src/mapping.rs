@@ -128,7 +128,9 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
     let mut seen_ids: HashSet<String> = HashSet::new();
     for vs in &cfg.virtual_servers {
         match map_vs(&mut c, vs) {
-            Ok(mut m) => {
+            // Dropped with a warning already given (keepalived ignores it at start).
+            Ok(None) => {}
+            Ok(Some(mut m)) => {
                 if let Some(dup) = m.services.iter().find(|s| seen_keys.contains(&s.key)) {
                     c.skip(
                         vs.key.span,
@@ -299,7 +301,9 @@ fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {
     Some(out)
 }
 
-fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
+/// One `virtual_server`: `Ok(None)` when keepalived drops it without a configuration
+/// error (a warning says why), `Err` when it is skipped with an error.
+fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, Skip> {
     let hspan = vs.key.span;
     let location = c.loc(hspan);
     let sched = match &vs.lvs_sched {
@@ -424,6 +428,22 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         ));
     }
     let af = keys[0].af();
+    if let kc::VirtualServerKey::Group(name) = &vs.key.value
+        && let Some(own) = group_vs_family(vs, method)
+        && own != af
+    {
+        // ipwrapper.c link_vsg_to_vs(): "address family doesn't match virtual
+        // server - ignoring": the whole virtual server goes.
+        c.warn(
+            hspan,
+            format!(
+                "virtual_server group `{name}` holds {} services but the virtual server is {} (from ip_family or its first real or sorry server not tunnelled); the virtual server is ignored, as keepalived does",
+                family_name(af),
+                family_name(own)
+            ),
+        );
+        return Ok(None);
+    }
     // Persistence.
     let flags = sched_flags(vs);
     let mut timeout = v(&vs.persistence_timeout);
@@ -591,7 +611,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
         &real_servers,
         &crate::alerts::vs_name(&vs.key.value, protocol),
     );
-    Ok(VirtualServer {
+    Ok(Some(VirtualServer {
         id,
         location,
         services,
@@ -610,7 +630,29 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<VirtualServer, Skip> {
             }
             _ => None,
         },
-    })
+    }))
+}
+
+/// The address family keepalived gives a `virtual_server group`: `ip_family`, else the
+/// first real server not tunnelled (check_parser.c `rs_end_handler`), else a sorry server
+/// not tunnelled (`vs_end_handler`); `None` when nothing sets it (the group decides).
+fn group_vs_family(vs: &kc::VirtualServer, method: ForwardMethod) -> Option<AddressFamily> {
+    let not_tunnel = |m: &kc::Opt<kc::LvsMethod>| {
+        m.as_ref().map(|m| fwd(m.value)).unwrap_or(method) != ForwardMethod::Tunnel
+    };
+    ip_family_opt(vs)
+        .or_else(|| {
+            vs.real_servers
+                .iter()
+                .find(|r| not_tunnel(&r.lvs_method))
+                .map(|r| AddressFamily::of(&r.ip.value))
+        })
+        .or_else(|| {
+            vs.sorry_server
+                .as_ref()
+                .filter(|_| not_tunnel(&vs.sorry_server_lvs_method))
+                .map(|s| AddressFamily::of(&s.value.ip))
+        })
 }
 
 /// `quorum` and `hysteresis` as keepalived 2.2.7 validates them

@@ -760,3 +760,27 @@ fn scripts_split_as_vrrpd_splits_them_and_a_broken_one_is_ignored() {
     let up = vs.real_servers[0].notify_up.as_ref().unwrap();
     assert_eq!(up.argv, ["/bin/n", "a\\", "b"]);
 }
+
+#[test]
+fn group_of_the_other_family_than_the_real_servers_drops_the_virtual_server() {
+    // keepalived: a group's virtual server takes its family from its first real server
+    // not tunnelled; a group holding only the other family is "address family doesn't
+    // match virtual server - ignoring" (ipwrapper.c link_vsg_to_vs()), not an error.
+    let m = map("virtual_server_group v6 {\n 2001::1 80\n}\n\
+         virtual_server group v6 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 192.168.88.30 80 {\n }\n}\n\
+         virtual_server_group v6t {\n 2001::2 80\n}\n\
+         virtual_server group v6t {\n lvs_sched rr\n lvs_method TUN\n protocol TCP\n\
+         real_server 192.168.88.31 80 {\n }\n}\n");
+    let vs = only(&m);
+    assert_eq!(vs.id, "group v6t");
+    assert_eq!(vs.real_servers.len(), 1);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert!(!m.diagnostics[0].skipped);
+    assert_eq!(m.diagnostics[0].location, "t.conf:4");
+    assert!(
+        m.diagnostics[0].message.contains("is ignored"),
+        "{}",
+        m.diagnostics[0]
+    );
+}
