@@ -776,11 +776,11 @@ fn group_of_the_other_family_than_the_real_servers_drops_the_virtual_server() {
     assert_eq!(vs.id, "group v6t");
     assert_eq!(vs.real_servers.len(), 1);
     assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
-    assert!(!m.diagnostics[0].skipped);
-    assert_eq!(m.diagnostics[0].location, "t.conf:4");
+    assert!(!m.diagnostics[0].is_error());
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:4");
     assert!(
         m.diagnostics[0].message.contains("is ignored"),
-        "{}",
+        "{:?}",
         m.diagnostics[0]
     );
 }
