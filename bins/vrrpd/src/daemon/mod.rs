@@ -32,6 +32,7 @@ mod reload;
 mod route_watch;
 mod router;
 mod routes;
+pub(crate) mod script_policy;
 pub(crate) mod scripting;
 pub mod snmp;
 pub mod status;

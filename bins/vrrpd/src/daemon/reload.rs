@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::error::LoadError;
 use super::host::HostView;
-use super::scripting;
+use super::script_policy;
 use crate::spec::load;
 use crate::spec::mapping::Mapped;
 
@@ -34,7 +34,7 @@ pub(super) fn parse(path: &Path, host: HostView) -> Result<Loaded, LoadError> {
         return Err(LoadError::Refused(path.to_path_buf()));
     }
     let mut mapped = loaded.mapped;
-    scripting::apply_script_policy(&mut mapped);
+    script_policy::apply_script_policy(&mut mapped);
     Ok((mapped, host))
 }
 

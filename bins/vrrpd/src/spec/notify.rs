@@ -26,3 +26,28 @@ pub fn notify(vi: &VrrpInstance, diags: &mut Vec<Diagnostic>) -> Option<Box<Noti
     };
     (!notify.is_empty()).then(|| Box::new(notify))
 }
+
+/// The command lines to run when group `name` enters `to`: the specific
+/// script first, then the generic one with `GROUP NAME STATE 0`.
+pub fn group_scripts(
+    n: &crate::spec::mapping::NotifySpec,
+    name: &str,
+    to: vrrp_core::State,
+) -> Vec<crate::spec::mapping::ScriptCmd> {
+    let specific = n.for_state(to);
+    // keepalived's generic notify knows no STOP for groups (man page:
+    // "stop only applies to instances").
+    let generic = (to != vrrp_core::State::Stop && to != vrrp_core::State::Initialize)
+        .then(|| n.generic.clone())
+        .flatten()
+        .map(|mut a| {
+            a.argv.extend([
+                "GROUP".to_string(),
+                name.to_string(),
+                to.as_str().to_string(),
+                "0".to_string(),
+            ]);
+            a
+        });
+    [specific, generic].into_iter().flatten().collect()
+}

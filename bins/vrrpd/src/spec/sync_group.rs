@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn group_generic_notify_gets_group_name_state_and_zero() {
         let group_scripts = |n: &NotifySpec, g: &str, st: State| -> Vec<Vec<String>> {
-            crate::daemon::scripting::group_scripts(n, g, st)
+            crate::spec::notify::group_scripts(n, g, st)
                 .into_iter()
                 .map(|c| c.argv)
                 .collect()

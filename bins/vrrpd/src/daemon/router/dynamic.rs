@@ -24,7 +24,6 @@ use vrrp_core::node::{Carry, NodeConfig};
 use super::{Router, Slot};
 use crate::daemon::error::ApplyError;
 use crate::daemon::host::{Host, HostView};
-use crate::daemon::scripting;
 use crate::spec::mapping::{Mapped, map_config};
 
 impl<H: Host> Router<H> {
@@ -86,7 +85,7 @@ impl<H: Host> Router<H> {
             warn!("dynamic_interfaces: the configuration no longer maps on these interfaces");
             return;
         }
-        scripting::apply_script_policy(&mut mapped);
+        crate::daemon::script_policy::apply_script_policy(&mut mapped);
         let changed = mapped.instances.iter().any(|new| {
             // The node keeps configurations as vrrp-core validated them.
             let config = new.config.clone().validated().ok();

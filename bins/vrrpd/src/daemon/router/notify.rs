@@ -75,7 +75,7 @@ impl Notifier {
             .groups
             .iter()
             .flat_map(|(g, n)| {
-                crate::daemon::scripting::group_scripts(n, g, State::Stop)
+                crate::spec::notify::group_scripts(n, g, State::Stop)
                     .into_iter()
                     .map(move |a| (g.clone(), a))
             })
@@ -193,7 +193,7 @@ impl<H: Host> Router<H> {
         };
         info!(group = %name, from = from.map_or("INIT", State::as_str), to = to.as_str(), "sync group state change");
         let scripts = self.notify.groups.get(&name).map_or(Vec::new(), |n| {
-            crate::daemon::scripting::group_scripts(n, &name, to)
+            crate::spec::notify::group_scripts(n, &name, to)
         });
         for cmd in scripts {
             spawn_notify(&mut self.notify.tasks, "group", name.clone(), cmd);
