@@ -38,6 +38,7 @@ fn peer(i: u32) -> PeerKey {
     PeerKey {
         remote: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)),
         ifindex: 0,
+        multihop: false,
     }
 }
 

@@ -10,8 +10,9 @@
 //!   sequence, the Passive role and AdminDown, configured by
 //!   [`SessionConfig`]; [`Event::is_failure`] applies RFC 5882 §3.2.
 //! * [`Sessions`]: the sessions of a host, with demultiplexing by Your
-//!   Discriminator or, while it is zero, by peer (RFC 5880 §6.8.6, RFC 5881
-//!   §3), and the TTL 255 check (RFC 5881 §5).
+//!   Discriminator or, while it is zero, by peer and kind (RFC 5880 §6.8.6,
+//!   RFC 5881 §3, RFC 5883 §3: [`PeerKey::multihop`]), and the TTL 255 check
+//!   (RFC 5881 §5).
 //! * [`time`]: the crate's own monotonic [`time::Instant`] and
 //!   [`time::Duration`] in microseconds; nothing here reads the OS clock.
 //!

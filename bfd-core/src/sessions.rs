@@ -9,16 +9,42 @@ use crate::packet::{self, ControlPacket, ParseError};
 use crate::session::{ConfigError, Discard, Event, Jitter, Session, SessionConfig};
 use crate::time::Instant;
 
-/// Where a single-hop session's packets come from: the peer's address and
-/// the interface (RFC 5881 §3 selects a session by "source address ... and
-/// the interface" when Your Discriminator is zero). `ifindex` 0 means the
-/// caller does not distinguish interfaces.
+/// Where a session's packets come from: the peer's address, the interface
+/// (RFC 5881 §3 selects a single-hop session by "source address ... and the
+/// interface" when Your Discriminator is zero) and the kind of session. A
+/// single-hop and a multihop session (RFC 5883, its own UDP port) to one
+/// neighbor are two sessions, as in keepalived 2.2.8 (bfd_data.c
+/// `find_bfd_by_addr` compares `multihop`). `ifindex` 0 means the caller
+/// does not distinguish interfaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PeerKey {
     /// The peer's address (keepalived's `neighbor_ip`).
     pub remote: IpAddr,
     /// The interface index, or 0.
     pub ifindex: u32,
+    /// A multihop session (RFC 5883): its packets arrive on the multihop
+    /// port; the caller sets it from the socket a datagram came in on.
+    pub multihop: bool,
+}
+
+impl PeerKey {
+    /// A single-hop peer (RFC 5881) at `remote` on interface `ifindex`.
+    pub const fn single_hop(remote: IpAddr, ifindex: u32) -> Self {
+        PeerKey {
+            remote,
+            ifindex,
+            multihop: false,
+        }
+    }
+
+    /// A multihop peer (RFC 5883) at `remote`, on no particular interface.
+    pub const fn multihop(remote: IpAddr) -> Self {
+        PeerKey {
+            remote,
+            ifindex: 0,
+            multihop: true,
+        }
+    }
 }
 
 /// What the IP layer tells about a received datagram.
@@ -183,7 +209,8 @@ impl Sessions {
         self.by_discr.is_empty()
     }
 
-    /// A received UDP payload (destination port 3784): TTL check, packet
+    /// A received UDP payload (destination port 3784, or 4784 with
+    /// `rx.peer.multihop`): TTL check, packet
     /// checks, demultiplexing, then the session's reception. Returns the
     /// local discriminator of the session that took it.
     pub fn handle_datagram<J: Jitter + ?Sized>(

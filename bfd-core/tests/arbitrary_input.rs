@@ -48,7 +48,7 @@ proptest! {
     fn sessions_survive_any_input(
         steps in proptest::collection::vec((datagram(), 0u64..1_500_000, any::<u32>(), 0u8..8), 1..60)
     ) {
-        let peer = PeerKey { remote: "192.0.2.9".parse().unwrap(), ifindex: 0 };
+        let peer = PeerKey { remote: "192.0.2.9".parse().unwrap(), ifindex: 0, multihop: false };
         let mut s = Sessions::new();
         let cfg = SessionConfig {
             desired_min_tx: Duration::from_millis(50),

@@ -112,6 +112,7 @@ fn steady_state_reception_allocates_nothing() {
     let peer = PeerKey {
         remote: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
         ifindex: 0,
+        multihop: false,
     };
     let cfg = SessionConfig {
         desired_min_tx: Duration::from_millis(300),

@@ -42,6 +42,7 @@ fn addr(i: u8) -> PeerKey {
     PeerKey {
         remote: format!("192.0.2.{i}").parse().unwrap(),
         ifindex: 0,
+        multihop: false,
     }
 }
 

@@ -288,6 +288,7 @@ impl Driver {
         let peer = PeerKey {
             remote: spec.neighbor,
             ifindex,
+            multihop: spec.multihop,
         };
         if let Err(e) = self.sessions.add(peer, cfg, now) {
             return tracing::error!("BFD_Instance({}): {e}", spec.name);
@@ -349,6 +350,7 @@ impl Driver {
             let peer = PeerKey {
                 remote: spec.neighbor,
                 ifindex: slot.ifindex,
+                multihop: spec.multihop,
             };
             self.sessions.remove(discr);
             if let Err(e) = self.sessions.add(peer, cfg, now) {
@@ -412,14 +414,19 @@ impl Driver {
         };
         // RFC 5881 §3: without Your Discriminator a session is found by
         // source address and interface; sessions of global neighbors are
-        // keyed with interface 0.
+        // keyed with interface 0. The port it came in on tells a multihop
+        // session from a single-hop one to the same neighbor (RFC 5883 §3;
+        // keepalived 2.2.8 bfd_scheduler.c `bfd_handle_packet` passes it to
+        // `find_bfd_by_addr`).
         let on_if = PeerKey {
             remote: src,
             ifindex: to.ifindex,
+            multihop: to.multihop,
         };
         let any_if = PeerKey {
             remote: src,
             ifindex: 0,
+            multihop: to.multihop,
         };
         let by_src = self
             .sessions

@@ -31,8 +31,9 @@ pub enum SpecError {
     /// Two sessions with one name.
     #[error("BFD session name {0:?} is used twice")]
     DuplicateName(String),
-    /// Two sessions with one neighbor on one interface (packets are
-    /// demultiplexed by source address and interface, RFC 5881 §3).
+    /// Two sessions of one kind (single-hop or multihop) with one neighbor
+    /// on one interface (packets are demultiplexed by source address,
+    /// interface and port, RFC 5881 §3, RFC 5883 §3).
     #[error("BFD session {name:?}: neighbor {neighbor} already has a session")]
     DuplicateNeighbor {
         /// The second session.

@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let peer = PeerKey {
         remote: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
         ifindex: 0,
+        multihop: false,
     };
     let mut sessions = Sessions::new();
     if sessions.add(peer, SessionConfig::new(1), Instant::ZERO).is_err() {

@@ -27,14 +27,17 @@ fuzz_target!(|data: &[u8]| {
         PeerKey {
             remote: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
             ifindex: 0,
+            multihop: false,
         },
         PeerKey {
             remote: IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2)),
             ifindex: 0,
+            multihop: false,
         },
         PeerKey {
             remote: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)),
             ifindex: 0,
+            multihop: false,
         },
     ];
     let mut sessions = Sessions::new();

@@ -348,3 +348,41 @@ fn bfd_check_is_typed() {
     let bi = &p.config.bfd_instances[0];
     assert!(bi.to_checker() && !bi.to_vrrp());
 }
+
+/// keepalived 2.2.8 (`multihop`; bfd_data.c `find_bfd_by_addr` compares it):
+/// a single-hop and a multihop session to one neighbor are two sessions, no
+/// duplicate; a second one of the same kind is still dropped with keepalived's
+/// duplicate message. 2.2.7 does not know `multihop`, so this is not compared
+/// with the installed keepalived.
+#[test]
+fn a_single_hop_and_a_multihop_session_to_one_neighbor_are_no_duplicate() {
+    let t = "bfd_instance single {\n neighbor_ip 192.0.2.9\n}\n\
+             bfd_instance multi {\n neighbor_ip 192.0.2.9\n multihop\n}\n\
+             bfd_instance multi_again {\n multihop\n neighbor_ip 192.0.2.9\n}\n\
+             bfd_instance single_again {\n neighbor_ip 192.0.2.9\n multihop false\n}\n";
+    let p = parse(t);
+    let names: Vec<(&str, bool, bool)> = p
+        .config
+        .bfd_instances
+        .iter()
+        .map(|b| (b.name.value.as_str(), b.multihop, b.session))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("single", false, true),
+            ("multi", true, true),
+            ("multi_again", true, false),
+            ("single_again", false, false)
+        ]
+    );
+    let dups: Vec<String> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "duplicate-address")
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(dups.len(), 2, "{dups:?}");
+    assert!(dups[0].contains("`multi_again`") && dups[0].contains("`multi`"));
+    assert!(dups[1].contains("`single_again`") && dups[1].contains("`single`"));
+}

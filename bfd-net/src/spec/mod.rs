@@ -226,8 +226,11 @@ pub(crate) fn is_link_local(a: IpAddr) -> bool {
     matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
-/// Checks every spec and that names, and neighbors on an interface, are
-/// unique.
+/// Checks every spec and that names are unique, and that a neighbor (on an
+/// interface) has at most one session of each kind: one single-hop and one
+/// multihop session to the same neighbor are distinct, as in keepalived
+/// 2.2.8 (bfd_data.c `find_bfd_by_addr` compares `multihop`), since their
+/// packets arrive on different ports (RFC 5883 §2).
 pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
     let mut names = BTreeSet::new();
     let mut neighbors = BTreeSet::new();
@@ -236,7 +239,7 @@ pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
         if !names.insert(s.name.as_str()) {
             return Err(SpecError::DuplicateName(s.name.clone()));
         }
-        if !neighbors.insert((s.neighbor, s.interface.as_deref())) {
+        if !neighbors.insert((s.neighbor, s.interface.as_deref(), s.multihop)) {
             return Err(SpecError::DuplicateNeighbor {
                 name: s.name.clone(),
                 neighbor: s.neighbor,

@@ -96,3 +96,16 @@ fn link_local_neighbors_are_unique_per_interface() {
     ));
     assert!(is_link_local(ip("febf::1")) && !is_link_local(ip("fec0::1")));
 }
+
+#[test]
+fn one_single_hop_and_one_multihop_session_per_neighbor() {
+    let single = PeerSpec::new("single", ip("192.0.2.1"));
+    let multi = PeerSpec::new("multi", ip("192.0.2.1")).with_multihop(true);
+    assert_eq!(validate(&[single.clone(), multi.clone()]), Ok(()));
+    let mut multi2 = multi.clone();
+    multi2.name = "multi2".into();
+    assert!(matches!(
+        validate(&[single, multi, multi2]),
+        Err(SpecError::DuplicateNeighbor { name, .. }) if name == "multi2"
+    ));
+}

@@ -190,8 +190,12 @@ fn end_checks(
         return;
     }
     let src = b.source_ip.as_ref().map(|s| s.value);
+    // keepalived 2.2.8 bfd_data.c `find_bfd_by_addr`: a session of the other
+    // kind (`multihop` or not) to the same neighbor is no duplicate; 2.2.7,
+    // without `multihop`, has one kind only.
     if let Some(dup) = earlier.iter().find(|e| {
         e.session
+            && e.multihop == b.multihop
             && e.neighbor_ip.as_ref().map(|a| a.value) == Some(nbr)
             && match (e.source_ip.as_ref().map(|s| s.value), src) {
                 (Some(a), Some(b)) => a == b,
