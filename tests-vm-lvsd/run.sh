@@ -18,11 +18,14 @@ for tool in qemu-system-x86_64 ipvsadm busybox cpio depmod ip; do
     fi
 done
 cargo build --locked -q -p lvsd -p vrrpd
+# The BFD peer of bfd-compare.sh.
+cargo build --locked -q -p bfd-net --example bfd_speaker
 here=tests-vm-lvsd
 # vrrpd (for lvs_sync_daemon) without debug info keeps the initramfs small.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 strip -o "$tmp/vrrpd" "$repo/target/debug/vrrpd"
+strip -o "$tmp/bfd_speaker" "$repo/target/debug/examples/bfd_speaker"
 # keepalived (CI installs it) for omega-compare.sh; without it that part skips.
 ka=()
 if command -v keepalived >/dev/null; then
@@ -40,6 +43,9 @@ scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$here/notify.sh:/work/notify.sh" \
     --file "$here/omega.conf:/work/omega.conf" \
     --file "$here/omega-compare.sh:/work/omega-compare.sh" \
+    --file "$tmp/bfd_speaker:/bin/bfd_speaker" \
+    --file "$here/bfd-compare.sh:/work/bfd-compare.sh" \
+    --file "$here/bfd-check.conf:/work/bfd-check.conf" \
     "${ka[@]}" \
     --file "$here/mysql.sh:/etc/keepalived/mysql.sh" \
     --file "bins/lvsd/tests/data/tenant-vip-tcp-check.conf:/work/tenant-vip.conf" \

@@ -287,6 +287,14 @@ kill -TERM $LVSD; wait $LVSD || fail "ha_suspend lvsd exit"
 [ -e /tmp/lvs.fifo ] && fail "lvs_notify_fifo left behind"
 ok "lvs_notify_fifo: the fifo script read keepalived's RS/VS lines"
 
+# --- BFD_CHECK, lvsd vs keepalived 2.2.7 (start, Up, silent peer, back, AdminDown)
+sh /work/bfd-compare.sh > /tmp/bfd.out 2>&1 || { cat /tmp/bfd.out; fail "BFD_CHECK: lvsd differs from keepalived"; }
+if grep -q SKIPPED /tmp/bfd.out; then
+    cat /tmp/bfd.out
+else
+    grep -E "NUMBERS|bfd-compare:" /tmp/bfd.out
+    ok "BFD_CHECK: the IPVS table at start, Up, silent peer, back and peer AdminDown as keepalived's"
+fi
 # --- notifications at start and SIGTERM (omega), lvsd vs keepalived 2.2.7 -C
 sh /work/omega-compare.sh > /tmp/omega.out 2>&1 || { cat /tmp/omega.out; fail "omega: lvsd differs from keepalived"; }
 if grep -q SKIPPED /tmp/omega.out; then
