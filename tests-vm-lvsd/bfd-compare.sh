@@ -49,7 +49,8 @@ table() {
     in_lb ipvsadm -Ln | awk '/^(TCP|UDP)/ {print $1, $2, $3; next} / -> / && $2 != "RemoteAddress:Port" {print "  ->", $2, $3, $4}'
 }
 # settled FILE MAX: waits until the table is the same 3 polls in a row
-# (0.5 s apart, at most MAX seconds), writes it to FILE.
+# (0.5 s apart, at most MAX seconds), writes it to FILE. A poll takes a
+# few hundred ms under TCG, so this is 1.5-3 s.
 settled() {
     end=$(awk -v n="$(now)" -v t="$2" 'BEGIN{print n+t}')
     prev=""; same=0
@@ -57,7 +58,7 @@ settled() {
         cur=$(table)
         if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
         prev=$cur
-        [ $same -ge 3 ] && break
+        [ $same -ge 2 ] && break
         awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n>e)}' && break
         sleep 0.5
     done
@@ -85,7 +86,7 @@ run() {
     /bin/ip netns exec $LB "$@" > "/tmp/s6bfd.$name.log" 2>&1 &
     DPID=$!
     # Start: no peer yet; the session is Down.
-    sleep 3
+    sleep 2
     settled "/tmp/s6bfd.$name.1-start" 6
     peer_start
     wait_cond 20 has_rs80 || echo "$name: the BFD-only server never came in"
@@ -109,12 +110,11 @@ run() {
         # Up is announced at the slow rate (1 s x 3); the 200 ms timers
         # follow a poll sequence later. Wait for them before the next kill,
         # so every run measures the configured detection time.
-        sleep 2
+        sleep 1.5
     done
-    settled /dev/null 10
     # AdminDown: the peer stops gracefully; not a failure.
     kill -TERM $PEERPID; wait $PEERPID 2>/dev/null
-    sleep 3
+    sleep 2
     settled "/tmp/s6bfd.$name.5-admindown" 6
     echo "NUMBERS daemon=$name detect_ms=$(echo $times | tr ' ' ',') detection_time_ms=600"
     kill -TERM $DPID; wait $DPID 2>/dev/null
