@@ -105,6 +105,29 @@ mod tests {
     }
 
     #[test]
+    fn a_single_hop_and_a_multihop_block_to_one_neighbor_both_run() {
+        let text = "bfd_instance s {\n neighbor_ip 10.0.0.2\n}\n\
+                    bfd_instance m {\n neighbor_ip 10.0.0.2\n multihop\n}\n\
+                    bfd_instance d {\n neighbor_ip 10.0.0.2\n multihop\n}\n";
+        let parsed = keepalived_conf::parse_str("t.conf", text, &Default::default());
+        let specs: Vec<_> = parsed
+            .config
+            .bfd_instances
+            .iter()
+            .filter_map(peer_spec)
+            .collect();
+        // `d` repeats `m`'s kind: keepalived drops it, so it runs nothing.
+        assert_eq!(
+            specs
+                .iter()
+                .map(|s| (s.name.as_str(), s.multihop))
+                .collect::<Vec<_>>(),
+            [("s", false), ("m", true)]
+        );
+        assert_eq!(crate::spec::validate(&specs), Ok(()));
+    }
+
+    #[test]
     fn dropped_blocks_run_nothing_and_max_hops_minus_one_checks_no_ttl() {
         assert!(peer_spec(&first("bfd_instance b1 {\n min_rx 50\n}\n")).is_none());
         let b = first("bfd_instance b1 {\n neighbor_ip 10.0.0.2\n max_hops -1\n}\n");
