@@ -21,7 +21,15 @@ run() { # NAME CMD...: leaves /tmp/NAME.{start,stop}.{fifo,rec}
     reader=$!
     "$@" > "/tmp/$name.log" 2>&1 &
     pid=$!
+    # Settled: at least 6 s, then no new FIFO line or script call for 3 s
+    # (at most 40 s: a loaded TCG guest can run the checkers late).
     sleep 6
+    last=""; same=0; k=0
+    while [ $same -lt 3 ] && [ $k -lt 34 ]; do
+        now="$(wc -l < /tmp/fifo.out) $(cat /tmp/rec.log 2>/dev/null | wc -l)"
+        if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; fi
+        sleep 1; k=$((k + 1))
+    done
     sort /tmp/fifo.out > "/tmp/$name.start.fifo"
     sort /tmp/rec.log > "/tmp/$name.start.rec"
     n_fifo=$(wc -l < /tmp/fifo.out)

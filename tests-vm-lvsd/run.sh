@@ -46,6 +46,7 @@ scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$tmp/bfd_speaker:/bin/bfd_speaker" \
     --file "$here/bfd-compare.sh:/work/bfd-compare.sh" \
     --file "$here/bfd-check.conf:/work/bfd-check.conf" \
+    --env "BFD_RUNS=${BFD_RUNS:-1}" \
     "${ka[@]}" \
     --file "$here/mysql.sh:/etc/keepalived/mysql.sh" \
     --file "bins/lvsd/tests/data/tenant-vip-tcp-check.conf:/work/tenant-vip.conf" \
