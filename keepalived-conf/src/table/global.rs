@@ -17,12 +17,12 @@ const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logg
                         nftables table keepalived the same way";
 const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
                     command instead";
-// vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
-// address and tracked interface/script tables with it; the rest is missing
-const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's vrrpRouteTable, vrrpRuleTable, \
-                                   vrrpRouteNextHopTable and vrrpProcessTable (the other \
-                                   tables and the state change traps are served); use \
-                                   --metrics-listen or the status command instead";
+// vrrpd serves KEEPALIVED-MIB's global scalars and every vrrp table with
+// it; SNMP writes are missing
+const SNMP_KEEPALIVED_MIB: &str = "accept SNMP writes of vrrpInstanceBasePriority, \
+                                   vrrpInstancePreempt and vrrpInstanceAccept (every table \
+                                   and the state change traps are served; a set is answered \
+                                   notWritable); use the config and a reload instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 
 /// `global_defs { ... }`

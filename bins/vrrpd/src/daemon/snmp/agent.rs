@@ -21,7 +21,7 @@ use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
 use super::{
     keepalived, keepalived_files, keepalived_group_tracking, keepalived_processes,
-    keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3,
+    keepalived_routes, keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3,
 };
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
@@ -289,6 +289,8 @@ impl Agent {
                 keepalived_files::add_files(&mut table, g, &snap);
                 keepalived_group_tracking::add_group_tracking(&mut table, g);
                 keepalived_processes::add_tracked_processes(&mut table, g, &snap);
+                keepalived_processes::add_processes(&mut table, g, &snap);
+                keepalived_routes::add_routes(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }

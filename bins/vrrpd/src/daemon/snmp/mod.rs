@@ -13,7 +13,10 @@
 //! * [`keepalived_files`]: KEEPALIVED-MIB's track_file tables;
 //! * [`keepalived_group_tracking`]: KEEPALIVED-MIB's sync group tracking
 //!   tables;
-//! * [`keepalived_processes`]: KEEPALIVED-MIB's tracked process tables;
+//! * [`keepalived_processes`]: KEEPALIVED-MIB's process and tracked process
+//!   tables;
+//! * [`keepalived_routes`]: KEEPALIVED-MIB's route, next hop and rule
+//!   tables;
 //! * [`keepalived_scripts`]: KEEPALIVED-MIB's vrrpScriptTable;
 //! * [`keepalived_traps`]: KEEPALIVED-MIB's state change notifications;
 //! * [`agent`]: the socket to the master and the session on it.
@@ -23,6 +26,7 @@ pub mod keepalived;
 pub mod keepalived_files;
 pub mod keepalived_group_tracking;
 pub mod keepalived_processes;
+pub mod keepalived_routes;
 pub mod keepalived_scripts;
 pub mod keepalived_traps;
 pub mod mib;
