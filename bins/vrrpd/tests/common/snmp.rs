@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::netns::{Daemon, Looped, Running, wait_until};
+use super::netns::{Daemon, Lab, Looped, Running, wait_until};
 
 /// The SNMP port snmpd listens on inside the namespace.
 pub const SNMP_PORT: u16 = 11161;
@@ -27,33 +27,7 @@ impl SnmpLab {
     /// AgentX socket exists.
     pub fn new(name: &str, addrs: &[&str]) -> SnmpLab {
         let ns = Looped::new(name, addrs);
-        let lab = &ns.lab;
-        let sock = lab.path("agentx");
-        let conf = lab.path("snmpd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
-                 rwcommunity private 127.0.0.1\nmaster agentx\nagentxsocket unix:{}\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns.name, "snmpd", "-f", "-Lf"])
-            .arg(lab.path("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .env("SNMP_PERSISTENT_DIR", &lab.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let snmpd = super::Kid(child);
-        wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
-            sock.exists()
-        });
+        let snmpd = snmpd(&ns.lab, &ns.name);
         SnmpLab { ns, _snmpd: snmpd }
     }
 
@@ -68,29 +42,7 @@ impl SnmpLab {
     }
 
     fn snmp(&self, tool: &str, community: &str, args: &[&str]) -> String {
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns.name,
-                tool,
-                "-v2c",
-                "-c",
-                community,
-            ])
-            .args(["-On", "-t", "2", "-r", "1"])
-            .arg(format!("127.0.0.1:{SNMP_PORT}"))
-            .args(args)
-            .env("SNMP_PERSISTENT_DIR", &self.ns.lab.dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text.replace(&self.ns.lab.dir.display().to_string(), "LAB")
+        snmp(&self.ns.lab, &self.ns.name, tool, community, args)
     }
 
     /// The `snmpwalk -On` lines under `root` (the lab directory written
@@ -122,4 +74,58 @@ impl SnmpLab {
     pub fn set(&self, oid: &str, ty: &str, value: &str) -> String {
         self.snmp("snmpset", "private", &[oid, ty, value])
     }
+}
+
+/// Starts snmpd in `ns` (read community `public`, write community
+/// `private`, AgentX master on `agentx` in the lab directory), once its
+/// AgentX socket exists; killed when dropped.
+pub fn snmpd(lab: &Lab, ns: &str) -> super::Kid {
+    let sock = lab.path("agentx");
+    let conf = lab.path("snmpd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
+             rwcommunity private 127.0.0.1\nmaster agentx\nagentxsocket unix:{}\n",
+            sock.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns, "snmpd", "-f", "-Lf"])
+        .arg(lab.path("snmpd.log"))
+        .arg("-C")
+        .arg("-c")
+        .arg(&conf)
+        .env("SNMP_PERSISTENT_DIR", &lab.dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let kid = super::Kid(child);
+    wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
+        sock.exists()
+    });
+    kid
+}
+
+/// What net-snmp's `tool` (`snmpwalk`, `snmpset`, ...) with `community`
+/// and `args` prints against the snmpd of `ns` (stdout then stderr; the lab
+/// directory written `LAB`).
+pub fn snmp(lab: &Lab, ns: &str, tool: &str, community: &str, args: &[&str]) -> String {
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, tool, "-v2c", "-c", community])
+        .args(["-On", "-t", "2", "-r", "1"])
+        .arg(format!("127.0.0.1:{SNMP_PORT}"))
+        .args(args)
+        .env("SNMP_PERSISTENT_DIR", &lab.dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.replace(&lab.dir.display().to_string(), "LAB")
 }

@@ -1,5 +1,5 @@
 //! SNMP through an AgentX master (RFC 2741), as keepalived's VRRP process
-//! serves it, read-only: `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527),
+//! serves it: `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527),
 //! `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), `enable_snmp_rfc` both;
 //! `enable_traps` adds their notifications; `enable_snmp_vrrp` serves
 //! KEEPALIVED-MIB's global scalars.
@@ -19,6 +19,7 @@
 //!   tables;
 //! * [`keepalived_scripts`]: KEEPALIVED-MIB's vrrpScriptTable;
 //! * [`keepalived_traps`]: KEEPALIVED-MIB's state change notifications;
+//! * [`writes`]: the objects an SNMP Set may change, and its checks;
 //! * [`agent`]: the socket to the master and the session on it.
 
 pub mod agent;
@@ -34,6 +35,8 @@ pub mod rows;
 pub mod traps;
 pub mod vrrpv2;
 pub mod vrrpv3;
+pub mod writes;
 
 pub use agent::Snmp;
 pub use traps::{TrapEvent, TrapInstance};
+pub use writes::InstanceWrite;
