@@ -65,7 +65,7 @@ fn run(vrrpd: bool) -> Run {
         false,
     );
     let lab = &pair.lab;
-    let _snmpd = snmpd(lab, &pair.peer);
+    let _snmpd = snmpd(&lab.dir, &pair.peer);
     for tag in ["m", "b"] {
         let out = lab.path(&format!("states_{tag}"));
         lab.write_script(
@@ -90,7 +90,8 @@ fn run(vrrpd: bool) -> Run {
     let settled = poll_until(Duration::from_secs(30), || {
         states(lab, "m").last().is_some_and(|s| s == "MASTER")
             && states(lab, "b").last().is_some_and(|s| s == "BACKUP")
-            && snmp(lab, &pair.peer, "snmpget", "public", &[BASE_PRIORITY]).contains("INTEGER: 100")
+            && snmp(&lab.dir, &pair.peer, "snmpget", "public", &[BASE_PRIORITY])
+                .contains("INTEGER: 100")
     });
     assert!(
         settled,
@@ -98,8 +99,9 @@ fn run(vrrpd: bool) -> Run {
         states(lab, "m"),
         states(lab, "b")
     );
-    let set =
-        |oid: &str, ty: &str, v: &str| snmp(lab, &pair.peer, "snmpset", "private", &[oid, ty, v]);
+    let set = |oid: &str, ty: &str, v: &str| {
+        snmp(&lab.dir, &pair.peer, "snmpset", "private", &[oid, ty, v])
+    };
     let errors = vec![
         set(BASE_PRIORITY, "s", "x"),
         set(BASE_PRIORITY, "i", "0"),

@@ -4,11 +4,11 @@
 //! the namespace.
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::netns::{Daemon, Lab, Looped, Running, wait_until};
+use super::netns::{Daemon, Looped, Running, wait_until};
 
 /// The SNMP port snmpd listens on inside the namespace.
 pub const SNMP_PORT: u16 = 11161;
@@ -27,7 +27,7 @@ impl SnmpLab {
     /// AgentX socket exists.
     pub fn new(name: &str, addrs: &[&str]) -> SnmpLab {
         let ns = Looped::new(name, addrs);
-        let snmpd = snmpd(&ns.lab, &ns.name);
+        let snmpd = snmpd(&ns.lab.dir, &ns.name);
         SnmpLab { ns, _snmpd: snmpd }
     }
 
@@ -42,7 +42,7 @@ impl SnmpLab {
     }
 
     fn snmp(&self, tool: &str, community: &str, args: &[&str]) -> String {
-        snmp(&self.ns.lab, &self.ns.name, tool, community, args)
+        snmp(&self.ns.lab.dir, &self.ns.name, tool, community, args)
     }
 
     /// The `snmpwalk -On` lines under `root` (the lab directory written
@@ -77,11 +77,11 @@ impl SnmpLab {
 }
 
 /// Starts snmpd in `ns` (read community `public`, write community
-/// `private`, AgentX master on `agentx` in the lab directory), once its
-/// AgentX socket exists; killed when dropped.
-pub fn snmpd(lab: &Lab, ns: &str) -> super::Kid {
-    let sock = lab.path("agentx");
-    let conf = lab.path("snmpd.conf");
+/// `private`, AgentX master on `agentx` in `dir`, its files there too),
+/// once its AgentX socket exists; killed when dropped.
+pub fn snmpd(dir: &Path, ns: &str) -> super::Kid {
+    let sock = dir.join("agentx");
+    let conf = dir.join("snmpd.conf");
     std::fs::write(
         &conf,
         format!(
@@ -93,11 +93,11 @@ pub fn snmpd(lab: &Lab, ns: &str) -> super::Kid {
     .unwrap();
     let child = Command::new("ip")
         .args(["netns", "exec", ns, "snmpd", "-f", "-Lf"])
-        .arg(lab.path("snmpd.log"))
+        .arg(dir.join("snmpd.log"))
         .arg("-C")
         .arg("-c")
         .arg(&conf)
-        .env("SNMP_PERSISTENT_DIR", &lab.dir)
+        .env("SNMP_PERSISTENT_DIR", dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -110,15 +110,15 @@ pub fn snmpd(lab: &Lab, ns: &str) -> super::Kid {
 }
 
 /// What net-snmp's `tool` (`snmpwalk`, `snmpset`, ...) with `community`
-/// and `args` prints against the snmpd of `ns` (stdout then stderr; the lab
-/// directory written `LAB`).
-pub fn snmp(lab: &Lab, ns: &str, tool: &str, community: &str, args: &[&str]) -> String {
+/// and `args` prints against the snmpd of `ns` started with [`snmpd`] on
+/// `dir` (stdout then stderr; `dir` written `LAB`).
+pub fn snmp(dir: &Path, ns: &str, tool: &str, community: &str, args: &[&str]) -> String {
     let out = Command::new("ip")
         .args(["netns", "exec", ns, tool, "-v2c", "-c", community])
         .args(["-On", "-t", "2", "-r", "1"])
         .arg(format!("127.0.0.1:{SNMP_PORT}"))
         .args(args)
-        .env("SNMP_PERSISTENT_DIR", &lab.dir)
+        .env("SNMP_PERSISTENT_DIR", dir)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -127,5 +127,5 @@ pub fn snmp(lab: &Lab, ns: &str, tool: &str, community: &str, args: &[&str]) -> 
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    text.replace(&lab.dir.display().to_string(), "LAB")
+    text.replace(&dir.display().to_string(), "LAB")
 }
