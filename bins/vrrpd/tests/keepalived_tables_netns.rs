@@ -33,13 +33,11 @@
 
 mod common;
 
-use common::netns::{Daemon, Looped, Running, skip_differential};
+use common::netns::{Daemon, Running, skip_differential};
+use common::snmp::SnmpLab;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-const SNMP_PORT: u16 = 11161;
 const SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.9";
 const TRACKED_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.12";
 const FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.13";
@@ -55,43 +53,20 @@ const TRACKED_BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.17";
 const GROUP_BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.19";
 const BFDS: &str = ".1.3.6.1.4.1.9586.100.5.2.18";
 
-/// A namespace with snmpd; the daemon is started by the test.
-struct Setup {
-    ns: Looped,
-    _snmpd: common::Kid,
+/// A namespace with snmpd (the common [`SnmpLab`]) and the files the
+/// configs track; the daemon is started by the test.
+struct Setup(SnmpLab);
+
+impl std::ops::Deref for Setup {
+    type Target = SnmpLab;
+    fn deref(&self) -> &SnmpLab {
+        &self.0
+    }
 }
 
 impl Setup {
     fn new(name: &str) -> Setup {
-        let ns = Looped::new(name, &["10.9.0.1/24", "10.9.1.1/24"]);
-        let lab = &ns.lab;
-        let sock = lab.path("agentx");
-        let conf = lab.path("snmpd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
-                 master agentx\nagentxsocket unix:{}\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns.name, "snmpd", "-f", "-Lf"])
-            .arg(lab.path("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .env("SNMP_PERSISTENT_DIR", &lab.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let snmpd = common::Kid(child);
-        common::netns::wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
-            sock.exists()
-        });
-        Setup { ns, _snmpd: snmpd }
+        Setup(SnmpLab::new(name, &["10.9.0.1/24", "10.9.1.1/24"]))
     }
 
     fn start(&self, daemon: Daemon, config: fn(&Path, &Path) -> String) -> Running {
@@ -101,47 +76,7 @@ impl Setup {
         std::fs::write(lab.path("f_unused"), "3\n").unwrap();
         // f_rev is named through a link to the lab directory: shown resolved
         let _ = std::os::unix::fs::symlink(&lab.dir, lab.path("link"));
-        self.ns
-            .start(&config(&lab.path("agentx"), &lab.dir), daemon)
-    }
-
-    fn walk(&self, root: &str) -> Vec<String> {
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns.name,
-                "snmpwalk",
-                "-v2c",
-                "-c",
-                "public",
-            ])
-            .args(["-On", "-t", "2", "-r", "1"])
-            .arg(format!("127.0.0.1:{SNMP_PORT}"))
-            .arg(root)
-            .env("SNMP_PERSISTENT_DIR", &self.ns.lab.dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| l.starts_with(root))
-            .map(|l| l.replace(&self.ns.lab.dir.display().to_string(), "LAB"))
-            .collect()
-    }
-
-    /// Walks `root` until `ready` holds, for at most 30 s (scripts run
-    /// every 1-2 s and need rise/fall results; generous for a loaded
-    /// machine); the last walk either way.
-    fn walk_until(&self, root: &str, ready: &dyn Fn(&[String]) -> bool) -> Vec<String> {
-        let end = Instant::now() + Duration::from_secs(30);
-        loop {
-            let w = self.walk(root);
-            if ready(&w) || Instant::now() > end {
-                return w;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        self.0.start(&config(&self.agentx(), &lab.dir), daemon)
     }
 }
 

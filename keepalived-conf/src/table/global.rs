@@ -17,12 +17,6 @@ const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logg
                         nftables table keepalived the same way";
 const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
                     command instead";
-// vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
-// address and tracked interface/script tables with it; the rest is missing
-const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's vrrpRouteTable, vrrpRuleTable, \
-                                   vrrpRouteNextHopTable and vrrpProcessTable (the other \
-                                   tables and the state change traps are served); use \
-                                   --metrics-listen or the status command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 
 /// `global_defs { ... }`
@@ -108,8 +102,10 @@ pub const GLOBAL_DEFS: Section = Section {
         g("enable_snmp_rfc", VL, Value::Bare),
         g("enable_snmp_rfcv2", VL, Value::Bare),
         g("enable_snmp_rfcv3", VL, Value::Bare),
-        g("enable_snmp_vrrp", VL, Value::Bare).not_acted(V, SNMP_KEEPALIVED_MIB),
-        g("enable_snmp_keepalived", VL, Value::Bare).not_acted(VL, SNMP_KEEPALIVED_MIB),
+        // vrrpd serves KEEPALIVED-MIB's global scalars and vrrp part, with
+        // its writes; lvsd serves no checker part
+        g("enable_snmp_vrrp", VL, Value::Bare),
+        g("enable_snmp_keepalived", VL, Value::Bare).not_acted(L, SNMP),
         g("enable_traps", VL, Value::Bare).not_acted(
             L,
             "send SNMP traps when real servers and virtual servers change state",

@@ -429,6 +429,34 @@ impl<T> Node<T> {
         self.step(now, i);
     }
 
+    /// Changes one running instance's configuration in place with `edit`
+    /// (an SNMP write of its base priority, preemption or accept mode:
+    /// keepalived vrrp_snmp.c `vrrp_snmp_instance_priority`,
+    /// `vrrp_snmp_instance_preempt`, `vrrp_snmp_instance_accept`), keeping
+    /// its state as [`Instance::reconfigure`] does, then one sync step. On
+    /// error nothing changed.
+    pub fn edit_instance(
+        &mut self,
+        now: Instant,
+        id: InstanceId,
+        edit: impl FnOnce(&mut crate::config::InstanceConfig),
+    ) -> Result<(), NodeError> {
+        let Some(i) = self.position(id) else {
+            return Ok(());
+        };
+        if let Some(inst) = self.instances.get_mut(i) {
+            let mut cfg = inst.config().clone();
+            edit(&mut cfg);
+            inst.reconfigure(now, cfg)
+                .map_err(|source| NodeError::Instance {
+                    name: inst.name().into(),
+                    source,
+                })?;
+        }
+        self.step(now, i);
+        Ok(())
+    }
+
     /// One of `id`'s VIPs was deleted by someone else: [`Event::VipRemoved`]
     /// for it and, when it is in a sync group, for every member that is
     /// Master, then one sync step (keepalived_netlink.c `set_vrrp_backup`:

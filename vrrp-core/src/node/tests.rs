@@ -701,3 +701,24 @@ fn a_removed_vip_returns_its_own_instance_first() {
         assert_eq!(adds.first().map(|s| s.as_str()), Some(first), "{out:?}");
     }
 }
+
+/// An SNMP-style edit of one instance's priority keeps its state and
+/// sends the next advert with the new priority; an invalid edit changes
+/// nothing.
+#[test]
+fn edit_instance_keeps_state_and_applies_priority() {
+    let a = cfg("a", 1, 100, "10.0.0.1");
+    let mut node = Node::new(NodeConfig::new(vec![spec(a, 1)])).unwrap();
+    let id = node.ids().next().unwrap();
+    node.handle_event_all(Instant::ZERO, Event::Startup);
+    let t = node.poll_timeout().unwrap();
+    node.handle_timeout(t);
+    let _ = drain(&mut node);
+    assert_eq!(node.instance(id).unwrap().state(), State::Master);
+    node.edit_instance(t, id, |c| c.priority = 180).unwrap();
+    let inst = node.instance(id).unwrap();
+    assert_eq!(inst.state(), State::Master);
+    assert_eq!(inst.config().priority, 180);
+    assert!(node.edit_instance(t, id, |c| c.vrid = 9).is_err());
+    assert_eq!(node.instance(id).unwrap().config().vrid, 1);
+}

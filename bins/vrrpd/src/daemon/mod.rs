@@ -487,7 +487,16 @@ async fn run(
             }
             Some(q) = ctl_rx.recv() => control::answer(q, &router),
             Some(ev) = trap_rx.recv() => snmp.notify(&ev),
-            w = snmp.wait() => snmp.on_wake(w, || router.snapshot(status::Detail::Light)),
+            w = snmp.wait() => {
+                let writes = snmp.on_wake(w, || {
+                    let mut snap = router.snapshot(status::Detail::Light);
+                    snap.processes = procs.states();
+                    snap
+                });
+                for (name, write) in writes {
+                    router.snmp_write(&name, write).await;
+                }
+            }
             ev = watcher.next() => match ev {
                 Ok(e) => match e.kind {
                     NetEventKind::LinkChanged(l) => {

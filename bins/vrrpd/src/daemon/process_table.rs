@@ -74,6 +74,16 @@ impl ProcessTable {
         self.counts.get(i).map(|c| c.num)
     }
 
+    /// Every tracker's count and whether the instances were told it has
+    /// its quorum (keepalived `num_cur_proc`, `have_quorum`), by name.
+    pub fn states(&self) -> std::collections::BTreeMap<String, (u32, bool)> {
+        self.specs
+            .iter()
+            .zip(&self.counts)
+            .map(|(s, c)| (s.name.clone(), (c.num, c.have)))
+            .collect()
+    }
+
     fn in_quorum(&self, i: usize) -> bool {
         match (self.specs.get(i), self.counts.get(i)) {
             (Some(s), Some(c)) => c.num >= s.quorum && c.num <= s.quorum_max,

@@ -40,6 +40,7 @@ mod multicast;
 mod notify;
 mod slot;
 mod snapshot;
+mod snmp_writes;
 #[cfg(test)]
 mod stand_in_tests;
 mod trackers;

@@ -53,6 +53,10 @@ pub struct Snapshot {
     pub scripts: Vec<ScriptSnapshot>,
     /// Each `track_file`'s last value read, by name.
     pub track_files: BTreeMap<String, i32>,
+    /// Each tracked `vrrp_track_process`'s process count and whether it has
+    /// its quorum, by name (filled in by the main loop's process tracker).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub processes: BTreeMap<String, (u32, bool)>,
 }
 
 #[cfg(test)]
@@ -67,6 +71,7 @@ impl Snapshot {
             firewall: Default::default(),
             scripts: Vec::new(),
             track_files: BTreeMap::new(),
+            processes: BTreeMap::new(),
             bfd: Vec::new(),
         }
     }
@@ -709,6 +714,7 @@ mod tests {
             firewall: Default::default(),
             scripts: Vec::new(),
             track_files: BTreeMap::new(),
+            processes: BTreeMap::new(),
             bfd: vec![BfdSessionSnapshot {
                 discards: BTreeMap::from([("ttl", 3)]),
                 packets_in: 40,

@@ -99,6 +99,12 @@ impl ProcessTracker {
         apply(router, changes).await;
     }
 
+    /// Every tracker's process count and quorum, by name (see
+    /// [`ProcessTable::states`]).
+    pub fn states(&self) -> std::collections::BTreeMap<String, (u32, bool)> {
+        self.table.states()
+    }
+
     /// Waits for quorum changes (never returns while nothing is tracked).
     /// Cancel-safe: state changes happen between awaits only.
     pub async fn next(&mut self) -> Vec<Change> {

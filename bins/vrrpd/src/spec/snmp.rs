@@ -157,6 +157,87 @@ pub struct GlobalScalars {
     pub processes: Vec<TrackRowSpec>,
     /// Each `bfd_instance`'s own weight and reverse.
     pub bfds: Vec<TrackRowSpec>,
+    /// The `vrrp_track_process` blocks, in config order
+    /// (vrrpProcessTable).
+    pub process_rows: Vec<ProcessRowSpec>,
+    /// `static_routes` (vrrpRouteTable rows of instance 0).
+    pub static_routes: Vec<keepalived_conf::Route>,
+    /// `static_rules` (vrrpRuleTable rows of instance 0).
+    pub static_rules: Vec<keepalived_conf::Rule>,
+}
+
+/// One `vrrp_track_process` as vrrpProcessTable shows it (vrrp_snmp.c
+/// `vrrp_snmp_process`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProcessRowSpec {
+    /// Its name.
+    pub name: String,
+    /// The first word of `process`.
+    pub path: String,
+    /// The other words of `process`, joined by spaces.
+    pub params: String,
+    /// none(0), exact(1), initial(2), partial(3): `param_match`, else
+    /// exact with arguments.
+    pub param_match: i32,
+    /// `weight` (default 0).
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
+    /// `quorum` (default 1; `quorum_max 0` makes it 0).
+    pub quorum: u32,
+    /// `quorum_max` (default unlimited: all ones).
+    pub quorum_max: u32,
+    /// `fork_delay` in microseconds.
+    pub fork_delay_us: u32,
+    /// `terminate_delay` in microseconds.
+    pub terminate_delay_us: u32,
+    /// The command line is matched (`full_command`, arguments or
+    /// `param_match`).
+    pub full_command: bool,
+}
+
+fn process_row(p: &keepalived_conf::TrackProcess) -> ProcessRowSpec {
+    use keepalived_conf::ParamMatch;
+    let words = p
+        .process
+        .as_ref()
+        .map(|w| w.value.clone())
+        .unwrap_or_default();
+    let has_args = words.len() > 1;
+    let matching = p.param_match.as_ref().map(|m| m.value);
+    let param_match = match matching {
+        Some(ParamMatch::Exact) => 1,
+        Some(ParamMatch::Initial) => 2,
+        Some(ParamMatch::Partial) => 3,
+        Some(_) => 1,
+        None if has_args => 1,
+        None => 0,
+    };
+    let quorum_max = p.quorum_max.as_ref().map_or(u32::MAX, |q| q.value);
+    let us = |d: &Option<keepalived_conf::Spanned<std::time::Duration>>| {
+        d.as_ref().map_or(0, |d| {
+            u32::try_from(d.value.as_micros()).unwrap_or(u32::MAX)
+        })
+    };
+    ProcessRowSpec {
+        name: p.name.value.clone(),
+        path: words.first().cloned().unwrap_or_default(),
+        params: words.get(1..).unwrap_or_default().join(" "),
+        param_match,
+        weight: p.weight.as_ref().map_or(0, |w| w.value),
+        reverse: p.reverse,
+        quorum: if quorum_max == 0 {
+            0
+        } else {
+            p.quorum.as_ref().map_or(1, |q| q.value)
+        },
+        quorum_max,
+        fork_delay_us: us(&p.fork_delay),
+        terminate_delay_us: us(&p.terminate_delay),
+        full_command: has_args
+            || matching.is_some()
+            || p.full_command.as_ref().is_some_and(|f| f.value),
+    }
 }
 
 /// One `track_file` as vrrpFileTable shows it (vrrp_snmp.c
@@ -213,6 +294,10 @@ pub struct InstanceRowSpec {
     /// The `track_bfd` entries naming a `bfd_instance`
     /// (vrrpTrackedBfdTable).
     pub tracked_bfds: Vec<String>,
+    /// `virtual_routes` (vrrpRouteTable).
+    pub routes: Vec<keepalived_conf::Route>,
+    /// `virtual_rules` (vrrpRuleTable).
+    pub rules: Vec<keepalived_conf::Rule>,
 }
 
 /// One tracked interface or script of an instance (vrrp_snmp.c
@@ -482,6 +567,8 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 tracked_files: files.iter().map(|t| t.name.clone()).collect(),
                 tracked_processes: process_names(cfg, &vi.track_process),
                 tracked_bfds: bfds,
+                routes: vi.virtual_routes.clone(),
+                rules: vi.virtual_rules.clone(),
             });
         }
         k.script_weights = cfg
@@ -517,6 +604,9 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 reverse: b.reverse,
             })
             .collect();
+        k.process_rows = cfg.track_processes.iter().map(process_row).collect();
+        k.static_routes = cfg.static_routes.clone();
+        k.static_rules = cfg.static_rules.clone();
         k.static_addresses = cfg
             .static_ipaddress
             .iter()
@@ -610,6 +700,9 @@ fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
         static_addresses: Vec::new(),
         processes: Vec::new(),
         bfds: Vec::new(),
+        process_rows: Vec::new(),
+        static_routes: Vec::new(),
+        static_rules: Vec::new(),
     }
 }
 

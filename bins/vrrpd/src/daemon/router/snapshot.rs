@@ -145,6 +145,7 @@ impl<H: Host> Router<H> {
                 .as_ref()
                 .map(|b| b.status())
                 .unwrap_or_default(),
+            processes: std::collections::BTreeMap::new(),
         }
     }
 

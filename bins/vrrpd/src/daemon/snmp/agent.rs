@@ -7,7 +7,7 @@
 //! to [`Snmp::on_wake`]. Reads and writes never block: a master that stops
 //! reading only fills [`Agent::outbox`], and connecting runs in a task.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -19,9 +19,10 @@ use tracing::{debug, info, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, Notification, TrapEvent, notifications};
+use super::writes::{self, InstanceWrite};
 use super::{
     keepalived, keepalived_files, keepalived_group_tracking, keepalived_processes,
-    keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3,
+    keepalived_routes, keepalived_scripts, keepalived_traps, vrrpv2, vrrpv3,
 };
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AgentxAddress, SnmpSpec};
@@ -125,6 +126,14 @@ pub struct Agent {
     /// A session is open (its loss is worth an info line; failed connects
     /// are not).
     opened: bool,
+    /// The writes of the Set transaction tested, by transaction id.
+    tested: Option<(u32, Vec<(String, InstanceWrite)>)>,
+    /// Committed writes for the router.
+    committed: Vec<(String, InstanceWrite)>,
+    /// The running instances, and the VRRPv3 ones among them, as of the
+    /// last request (what a TestSet is checked against).
+    running: BTreeSet<String>,
+    v3: BTreeSet<String>,
 }
 
 fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
@@ -167,6 +176,10 @@ impl Agent {
             queued: VecDeque::new(),
             said_unreachable: false,
             opened: false,
+            tested: None,
+            committed: Vec::new(),
+            running: BTreeSet::new(),
+            v3: BTreeSet::new(),
         }
     }
 
@@ -267,6 +280,13 @@ impl Agent {
         }
         if !data.is_empty() {
             let snap = snapshot();
+            self.running = snap.instances.iter().map(|i| i.name.clone()).collect();
+            self.v3 = snap
+                .instances
+                .iter()
+                .filter(|i| i.version == vrrp_core::packet::Version::V3)
+                .map(|i| i.name.clone())
+                .collect();
             let mut table = Table::default();
             let input = MibInput {
                 snapshot: &snap,
@@ -289,11 +309,53 @@ impl Agent {
                 keepalived_files::add_files(&mut table, g, &snap);
                 keepalived_group_tracking::add_group_tracking(&mut table, g);
                 keepalived_processes::add_tracked_processes(&mut table, g, &snap);
+                keepalived_processes::add_processes(&mut table, g, &snap);
+                keepalived_routes::add_routes(&mut table, g, &snap);
             }
             self.session.handle_bytes(now, &data, &table);
         }
         if closed {
             self.session.connection_lost(now);
+        }
+    }
+
+    /// One phase of a Set (RFC 2741 §7.2.4): TestSet checks every VarBind
+    /// as keepalived's reserve phases do ([`writes::test`]; only
+    /// KEEPALIVED-MIB's three instance objects are writable, and only with
+    /// `enable_snmp_vrrp`), CommitSet hands the writes to the router (they
+    /// cannot fail), UndoSet cannot undo them (keepalived has no undo
+    /// either), CleanupSet forgets the transaction.
+    fn set_phase(&mut self, transaction_id: u32, phase: SetPhase) -> Option<(ResError, u16)> {
+        match phase {
+            SetPhase::Test(vbs) => {
+                let Some(g) = &self.spec.keepalived else {
+                    return Some((ResError::NOT_WRITABLE, 1));
+                };
+                let mut ok = Vec::new();
+                for (i, vb) in vbs.iter().enumerate() {
+                    match writes::test(g, &self.running, &self.v3, vb) {
+                        Ok(w) => ok.push(w),
+                        Err(e) => {
+                            let index = u16::try_from(i + 1).unwrap_or(u16::MAX);
+                            return Some((e, index));
+                        }
+                    }
+                }
+                self.tested = Some((transaction_id, ok));
+                Some((ResError::NO_ERROR, 0))
+            }
+            SetPhase::Commit => match self.tested.take() {
+                Some((t, w)) if t == transaction_id => {
+                    self.committed.extend(w);
+                    Some((ResError::NO_ERROR, 0))
+                }
+                _ => Some((ResError::COMMIT_FAILED, 0)),
+            },
+            SetPhase::Undo => Some((ResError::UNDO_FAILED, 0)),
+            SetPhase::Cleanup => {
+                self.tested = None;
+                None
+            }
         }
     }
 
@@ -321,13 +383,7 @@ impl Agent {
                     transaction_id,
                     phase,
                 } => {
-                    // Every object served is read-only.
-                    let answer = match phase {
-                        SetPhase::Test(_) => Some((ResError::NOT_WRITABLE, 1)),
-                        SetPhase::Commit => Some((ResError::COMMIT_FAILED, 0)),
-                        SetPhase::Undo => Some((ResError::UNDO_FAILED, 0)),
-                        SetPhase::Cleanup => None,
-                    };
+                    let answer = self.set_phase(transaction_id, phase);
                     if let Some((err, index)) = answer
                         && let Err(e) = self.session.answer_set(transaction_id, err, index)
                     {
@@ -466,9 +522,20 @@ impl Snmp {
 
     /// Handles what [`Snmp::wait`] returned; `snapshot` is called only when
     /// the master asked for something.
-    pub fn on_wake(&mut self, wake: Wake, snapshot: impl FnOnce() -> Snapshot) {
-        if let Some(a) = &mut self.agent {
-            a.on_wake(wake.0, snapshot);
+    ///
+    /// Returns the SNMP writes committed meanwhile (instance name and
+    /// change), for the router to apply.
+    pub fn on_wake(
+        &mut self,
+        wake: Wake,
+        snapshot: impl FnOnce() -> Snapshot,
+    ) -> Vec<(String, InstanceWrite)> {
+        match &mut self.agent {
+            Some(a) => {
+                a.on_wake(wake.0, snapshot);
+                std::mem::take(&mut a.committed)
+            }
+            None => Vec::new(),
         }
     }
 

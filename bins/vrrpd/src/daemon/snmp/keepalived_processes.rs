@@ -82,6 +82,44 @@ pub fn add_tracked_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) 
     }
 }
 
+/// Adds vrrpProcessTable (.21.1.COL.P, P the `vrrp_track_process`'s
+/// position in the config, tracked or not; vrrp_snmp.c
+/// `vrrp_snmp_process`): name (2), path (3), parameters (4), param_match
+/// (5), weight (6), reverse (7), quorum (8), quorum_max (9, unlimited
+/// shown as -1), fork and terminate delays in microseconds (10, 11),
+/// full_command (12), the processes counted (13) and whether the quorum
+/// holds (14).
+pub fn add_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    let col = |c: u32| root.child(&[21, 1, c]);
+    for c in 2..=14 {
+        t.declare(&col(c));
+    }
+    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
+    for (n, p) in g.process_rows.iter().enumerate() {
+        let idx = [index(n)];
+        let (count, quorum) = snap.processes.get(&p.name).copied().unwrap_or((0, false));
+        t.insert(&col(2), &idx, text(&p.name));
+        t.insert(&col(3), &idx, text(&p.path));
+        t.insert(&col(4), &idx, text(&p.params));
+        t.insert(&col(5), &idx, Value::Integer(p.param_match));
+        t.insert(&col(6), &idx, Value::Integer(p.weight));
+        t.insert(&col(7), &idx, truth(p.reverse));
+        t.insert(&col(8), &idx, Value::Gauge32(p.quorum));
+        // an unsigned value in a signed column: all ones is -1
+        t.insert(&col(9), &idx, Value::Integer(p.quorum_max as i32));
+        t.insert(&col(10), &idx, Value::Gauge32(p.fork_delay_us));
+        t.insert(&col(11), &idx, Value::Gauge32(p.terminate_delay_us));
+        t.insert(&col(12), &idx, truth(p.full_command));
+        t.insert(
+            &col(13),
+            &idx,
+            Value::Integer(i32::try_from(count).unwrap_or(i32::MAX)),
+        );
+        t.insert(&col(14), &idx, truth(quorum));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,326 @@
+//! KEEPALIVED-MIB's route, next hop and rule tables: vrrpRouteTable
+//! (vrrp.7, vrrp_snmp.c `vrrp_snmp_route`), vrrpRouteNextHopTable (vrrp.11,
+//! `vrrp_snmp_next_hop`) and vrrpRuleTable (vrrp.8, `vrrp_snmp_rule`).
+//!
+//! Rows are indexed as keepalived's `vrrp_header_ar_table` and
+//! `vrrp_header_nh_table` number them: `static_routes`/`static_rules` as
+//! instance 0, then every instance by its position in the config (from 1),
+//! each entry by its position (from 1); next hops add the hop's position.
+//! A static entry is set once installed (at start), an instance's while
+//! it is Master (docs/keepalived.md §3.40).
+
+use std::net::IpAddr;
+
+use agentx_subagent::{Oid, Value};
+use keepalived_conf::{Route, Rule, RuleAction};
+
+use super::keepalived::VRRP_ROOT;
+use super::mib::{Table, truth};
+use crate::daemon::status::Snapshot;
+use crate::spec::snmp::GlobalScalars;
+
+fn index(n: usize) -> u32 {
+    u32::try_from(n + 1).unwrap_or(u32::MAX)
+}
+
+fn bytes(a: &IpAddr) -> Value {
+    Value::OctetString(match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    })
+}
+
+fn text(s: &str) -> Value {
+    Value::OctetString(s.as_bytes().to_vec())
+}
+
+/// RFC 4001 InetAddressType: ipv4(1), ipv6(2).
+fn family(v6: bool) -> Value {
+    Value::Integer(if v6 { 2 } else { 1 })
+}
+
+/// The index of interface `dev` (0 when unknown).
+fn ifindex_of(dev: &str) -> i32 {
+    std::fs::read_to_string(format!("/sys/class/net/{dev}/ifindex"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// InetScopeType of an RT_SCOPE_* number (core/snmp.c `snmp_scope`):
+/// global 14, host 1, link 2, site 5, nowhere 0.
+fn scope(s: Option<u8>) -> i32 {
+    match s {
+        Some(254) => 1,
+        Some(253) => 2,
+        Some(200) => 5,
+        Some(255) => 0,
+        _ => 14,
+    }
+}
+
+/// vrrpRouteType (vrrp_snmp.c `vrrp_snmp_route`): multipath(2) with next
+/// hops, else from the RTN_* type; unicast(1) otherwise.
+fn route_type(r: &Route) -> i32 {
+    if !r.nexthops.is_empty() {
+        return 2;
+    }
+    match r.route_type {
+        Some(6) => 3,   // blackhole
+        Some(4) => 4,   // anycast
+        Some(5) => 5,   // multicast
+        Some(3) => 6,   // broadcast
+        Some(7) => 7,   // unreachable
+        Some(8) => 8,   // prohibit
+        Some(9) => 9,   // throw
+        Some(10) => 10, // nat
+        Some(11) => 11, // xresolve
+        _ => 1,
+    }
+}
+
+/// One vrrpRouteTable row at `idx`.
+fn route_row(t: &mut Table, idx: &[u32], r: &Route, set: bool) {
+    let root = Oid::from(VRRP_ROOT);
+    let col = |c: u32| root.child(&[7, 1, c]);
+    // the address type: the destination's, else the source's, else IPv4
+    let v6 =
+        r.to.as_ref()
+            .map(|p| p.addr.is_ipv6())
+            .or(r.from.as_ref().map(|p| p.addr.is_ipv6()))
+            .or(r.src.map(|a| a.is_ipv6()))
+            .unwrap_or(false);
+    t.insert(&col(2), idx, family(v6));
+    if let Some(to) = &r.to {
+        t.insert(&col(3), idx, bytes(&to.addr));
+        t.insert(&col(4), idx, Value::Gauge32(u32::from(to.len)));
+    }
+    if let Some(via) = &r.via {
+        t.insert(&col(5), idx, bytes(via));
+    }
+    // a second gateway: exactly one next hop (`via A or B`)
+    if let [nh] = r.nexthops.as_slice()
+        && let Some(via) = &nh.via
+    {
+        t.insert(&col(6), idx, bytes(via));
+    }
+    if let Some(src) = &r.src {
+        t.insert(&col(7), idx, bytes(src));
+    }
+    t.insert(&col(8), idx, Value::Gauge32(r.metric.unwrap_or(0)));
+    t.insert(&col(9), idx, Value::Integer(scope(r.scope)));
+    t.insert(&col(10), idx, Value::Integer(route_type(r)));
+    if let Some(dev) = &r.dev {
+        t.insert(&col(11), idx, Value::Integer(ifindex_of(dev)));
+        t.insert(&col(12), idx, text(dev));
+    }
+    t.insert(&col(13), idx, Value::Gauge32(r.table_id));
+    t.insert(&col(14), idx, truth(set));
+    if let Some(from) = &r.from {
+        t.insert(&col(15), idx, bytes(&from.addr));
+        t.insert(&col(16), idx, Value::Gauge32(u32::from(from.len)));
+    }
+    if let Some(tos) = r.tos {
+        t.insert(&col(17), idx, Value::Gauge32(u32::from(tos)));
+    }
+    // keepalived's own protocol (RTPROT_KEEPALIVED, 18) unless one is
+    // written, shown plus one
+    let proto = r.protocol.unwrap_or(18);
+    t.insert(&col(18), idx, Value::Integer(i32::from(proto) + 1));
+    // ECN is a feature keepalived's parser never sets here; quickack
+    // likewise shown false unless set (RTAX_QUICKACK, 15)
+    t.insert(&col(19), idx, truth(false));
+    let quickack = r.metrics.iter().any(|&(k, _)| k == 15);
+    t.insert(&col(20), idx, truth(quickack));
+    if let Some(e) = r.expires {
+        t.insert(
+            &col(21),
+            idx,
+            Value::Integer(i32::try_from(e).unwrap_or(i32::MAX)),
+        );
+    }
+    if let Some(c) = &r.congctl {
+        t.insert(&col(42), idx, text(c));
+    }
+    if let Some(realms) = r.realms.filter(|&r| r != 0) {
+        t.insert(&col(44), idx, Value::Gauge32(realms & 0xFFFF));
+        if realms & 0xFFFF_0000 != 0 {
+            t.insert(&col(45), idx, Value::Gauge32(realms >> 16));
+        }
+    }
+}
+
+/// vrrpRouteNextHopTable rows of route `idx` (route index, hop from 1).
+fn next_hop_rows(t: &mut Table, idx: &[u32], r: &Route) {
+    let root = Oid::from(VRRP_ROOT);
+    let col = |c: u32| root.child(&[11, 1, c]);
+    for (h, nh) in r.nexthops.iter().enumerate() {
+        let i = [idx[0], idx[1], index(h)];
+        if let Some(via) = &nh.via {
+            t.insert(&col(2), &i, family(via.is_ipv6()));
+            t.insert(&col(3), &i, bytes(via));
+        }
+        if let Some(dev) = &nh.dev {
+            t.insert(&col(4), &i, Value::Integer(ifindex_of(dev)));
+            t.insert(&col(5), &i, text(dev));
+        }
+        // the weight as written (keepalived keeps it less one, shows it
+        // plus one)
+        if let Some(w) = nh.weight {
+            t.insert(&col(6), &i, Value::Gauge32(u32::from(w)));
+        }
+        t.insert(&col(7), &i, truth(nh.onlink));
+    }
+}
+
+/// FR_ACT_* of a rule's action.
+fn action(a: RuleAction) -> i32 {
+    match a {
+        RuleAction::Table(_) | RuleAction::L3mdev => 1,
+        RuleAction::Goto(_) => 2,
+        RuleAction::Nop => 3,
+        RuleAction::Blackhole => 6,
+        RuleAction::Unreachable => 7,
+        RuleAction::Prohibit => 8,
+    }
+}
+
+/// One vrrpRuleTable row at `idx`.
+fn rule_row(t: &mut Table, idx: &[u32], r: &Rule, set: bool) {
+    let root = Oid::from(VRRP_ROOT);
+    let col = |c: u32| root.child(&[8, 1, c]);
+    // the obsolete direction columns: `to` before `from`
+    let direction = match (&r.to, &r.from) {
+        (Some(_), Some(_)) => "both",
+        (Some(_), None) => "to",
+        (None, Some(_)) => "from",
+        (None, None) => "",
+    };
+    t.insert(&col(2), idx, text(direction));
+    if let Some(a) = r.to.as_ref().or(r.from.as_ref()) {
+        t.insert(&col(3), idx, family(a.addr.is_ipv6()));
+        t.insert(&col(4), idx, bytes(&a.addr));
+        t.insert(&col(5), idx, Value::Gauge32(u32::from(a.len)));
+    }
+    let table = match r.action {
+        RuleAction::Table(n) => Some(n),
+        _ => None,
+    };
+    if let Some(n) = table {
+        t.insert(&col(6), idx, Value::Gauge32(n));
+    }
+    t.insert(&col(7), idx, truth(set));
+    t.insert(&col(8), idx, truth(r.invert));
+    for (c, a) in [(9, &r.to), (12, &r.from)] {
+        if let Some(a) = a {
+            t.insert(&col(c), idx, family(a.addr.is_ipv6()));
+            t.insert(&col(c + 1), idx, bytes(&a.addr));
+            t.insert(&col(c + 2), idx, Value::Gauge32(u32::from(a.len)));
+        }
+    }
+    t.insert(&col(15), idx, Value::Gauge32(u32::from(r.tos)));
+    if let Some(m) = r.fwmark {
+        t.insert(&col(16), idx, Value::Gauge32(m));
+    }
+    if let Some(m) = r.fwmask {
+        t.insert(&col(17), idx, Value::Gauge32(m));
+    }
+    if let Some(realms) = r.realms.filter(|&r| r != 0) {
+        t.insert(&col(18), idx, Value::Gauge32(realms & 0xFFFF));
+        if realms & 0xFFFF_0000 != 0 {
+            t.insert(&col(19), idx, Value::Gauge32(realms >> 16));
+        }
+    }
+    if let Some(i) = &r.iif {
+        t.insert(&col(20), idx, text(i));
+    }
+    if let Some(o) = &r.oif {
+        t.insert(&col(21), idx, text(o));
+    }
+    if let RuleAction::Goto(n) = r.action {
+        t.insert(&col(22), idx, Value::Gauge32(n));
+    }
+    t.insert(&col(23), idx, Value::Integer(action(r.action)));
+    if let Some(n) = table {
+        t.insert(&col(24), idx, Value::Gauge32(n));
+    }
+    if let Some(p) = r.preference.filter(|&p| p != 0) {
+        t.insert(&col(25), idx, Value::Gauge32(p));
+    }
+    if let Some(p) = r.suppress_prefixlength {
+        t.insert(&col(26), idx, Value::Gauge32(p));
+    }
+    if let Some(id) = r.tunnel_id.filter(|&i| i != 0) {
+        t.insert(&col(28), idx, Value::Gauge32((id >> 32) as u32));
+        t.insert(&col(29), idx, Value::Gauge32((id & 0xFFFF_FFFF) as u32));
+    }
+    if let Some((a, b)) = r.uidrange {
+        t.insert(&col(30), idx, Value::Gauge32(a));
+        t.insert(&col(31), idx, Value::Gauge32(b));
+    }
+    if r.action == RuleAction::L3mdev {
+        t.insert(&col(32), idx, Value::Integer(1));
+    }
+}
+
+/// Adds vrrpRouteTable, vrrpRouteNextHopTable and vrrpRuleTable: the static
+/// entries as instance 0, then each running instance's.
+pub fn add_routes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
+    let root = Oid::from(VRRP_ROOT);
+    for (table, cols) in [(7, 2..=45), (11, 2..=9), (8, 2..=32)] {
+        for c in cols {
+            t.declare(&root.child(&[table, 1, c]));
+        }
+    }
+    let mut owners = vec![(0, &g.static_routes, &g.static_rules, true)];
+    for (n, spec) in g.instances.iter().enumerate() {
+        if let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) {
+            owners.push((index(n), &spec.routes, &spec.rules, i.state == "MASTER"));
+        }
+    }
+    for (owner, routes, rules, set) in owners {
+        for (m, r) in routes.iter().enumerate() {
+            let idx = [owner, index(m)];
+            route_row(t, &idx, r, set);
+            next_hop_rows(t, &idx, r);
+        }
+        for (m, r) in rules.iter().enumerate() {
+            rule_row(t, &[owner, index(m)], r, set);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentx_subagent::MibView;
+
+    fn parse_route(words: &str) -> Route {
+        let text = format!("static_routes {{\n {words}\n}}\n");
+        let parsed =
+            keepalived_conf::parse_str("t.conf", &text, &keepalived_conf::LoadOptions::default());
+        parsed.config.static_routes.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn static_rows_are_instance_zero_and_hops_numbered() {
+        let g = GlobalScalars {
+            static_routes: vec![
+                parse_route("blackhole 10.2.0.0/24"),
+                parse_route("10.3.0.0/24 nexthop via 10.0.0.1 weight 3 nexthop via 10.0.0.2"),
+            ],
+            ..GlobalScalars::default()
+        };
+        let mut t = Table::default();
+        add_routes(&mut t, &g, &Snapshot::of(Vec::new()));
+        let get = |s: &str| t.get(&format!("1.3.6.1.4.1.9586.100.5.2.{s}").parse().unwrap());
+        assert_eq!(get("7.1.10.0.1"), Value::Integer(3));
+        assert_eq!(get("7.1.10.0.2"), Value::Integer(2));
+        assert_eq!(get("7.1.13.0.1"), Value::Gauge32(254));
+        assert_eq!(get("7.1.18.0.1"), Value::Integer(19));
+        assert_eq!(get("7.1.12.0.1"), Value::NoSuchInstance);
+        assert_eq!(get("11.1.3.0.2.2"), Value::OctetString(vec![10, 0, 0, 2]));
+        assert_eq!(get("11.1.6.0.2.1"), Value::Gauge32(3));
+        assert_eq!(get("11.1.6.0.2.2"), Value::NoSuchInstance);
+    }
+}

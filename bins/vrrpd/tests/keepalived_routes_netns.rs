@@ -1,0 +1,114 @@
+//! KEEPALIVED-MIB's route, rule, next hop and process tables
+//! (`enable_snmp_vrrp`), walked over AgentX against keepalived 2.2.7 (root,
+//! network namespaces, keepalived, snmpd and snmpwalk installed; else
+//! `SKIPPED:`).
+//!
+//! One namespace per daemon with its own snmpd (the common [`SnmpLab`]);
+//! the same config in both:
+//!
+//! * vrrpRouteTable and vrrpRouteNextHopTable: `static_routes` (instance 0)
+//!   and an instance's `virtual_routes` (IPv4 and IPv6, gateway, table,
+//!   metric, source, scope, blackhole, multipath next hops with a weight);
+//!   walked once the instance is Master (its routes set).
+//! * vrrpRuleTable: `static_rules` and `virtual_rules` (from, to, table,
+//!   priority, fwmark, iif, IPv6).
+//! * vrrpProcessTable: `vrrp_track_process`es, one whose process runs (a
+//!   program of the lab's own name started by the test), one that does
+//!   not, one matched with its arguments, one nothing tracks (still a
+//!   row). The kernel's process events are not delivered inside a network
+//!   namespace other than the first, so keepalived counts no process here
+//!   (docs/keepalived.md §3.71): both walks show 0 processes and no
+//!   quorum.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::netns::{Daemon, skip_differential};
+use common::snmp::SnmpLab;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const ROUTES: &str = ".1.3.6.1.4.1.9586.100.5.2.7";
+const RULES: &str = ".1.3.6.1.4.1.9586.100.5.2.8";
+const NEXT_HOPS: &str = ".1.3.6.1.4.1.9586.100.5.2.11";
+const PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.21";
+
+/// The program name of the process tracked as running.
+const PROC: &str = "s6snmproc";
+
+fn config(sock: &Path, dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "global_defs {{\n router_id routes\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
+         static_routes {{\n  10.9.5.0/24 via 10.9.1.254 dev eth1\n  \
+         fd00:5::/64 via fd00:1::254 dev eth0 metric 7\n}}\n\
+         static_rules {{\n  from 10.9.7.0/24 table 200 priority 300\n}}\n\
+         vrrp_track_process p_run {{\n process {PROC}\n weight 5\n}}\n\
+         vrrp_track_process p_none {{\n process s6snm-nothere\n weight -4 reverse\n \
+         quorum 2\n quorum_max 3\n fork_delay 2\n terminate_delay 3\n}}\n\
+         vrrp_track_process p_args {{\n process {d}/{PROC} 600\n weight 1\n}}\n\
+         vrrp_track_process p_unused {{\n process s6snm-unused\n}}\n\
+         vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
+         priority 150\n advert_int 1\n \
+         track_process {{\n  p_run\n  p_none\n  p_args\n }}\n \
+         virtual_ipaddress {{\n  10.9.0.100/32\n }}\n \
+         virtual_routes {{\n  10.9.6.0/24 via 10.9.0.254 dev eth0 metric 10 table 100\n  \
+         blackhole 10.9.8.0/24\n  fd00:6::/64 via fd00:1::254 dev eth0\n  \
+         10.9.9.0/24 nexthop via 10.9.0.254 dev eth0 weight 2 nexthop via 10.9.1.254 dev eth1\n  \
+         10.9.10.0/24 src 10.9.0.1 dev eth0 scope link\n }}\n \
+         virtual_rules {{\n  from 10.9.0.0/24 table 100 priority 100\n  \
+         to 10.9.11.0/24 table 101 priority 101\n  fwmark 7 table 102 priority 102\n  \
+         iif eth1 table 103 priority 103\n  from fd00:1::/64 table 100 priority 104\n }}\n}}\n",
+        sock.display()
+    )
+}
+
+#[test]
+fn route_rule_and_process_tables_equal_keepalived() {
+    if skip_differential(
+        "KEEPALIVED-MIB route, rule and process tables differential",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
+        return;
+    }
+    let pid = std::process::id();
+    let roots = [ROUTES, NEXT_HOPS, RULES, PROCESSES];
+    let mut walks = Vec::new();
+    for vrrpd in [false, true] {
+        let s = SnmpLab::new(
+            &format!("s6snm-rt{}-{pid}", if vrrpd { "v" } else { "k" }),
+            &["10.9.0.1/24", "10.9.1.1/24"],
+        );
+        s.ns.ip("addr add fd00:1::1/64 dev eth0 nodad");
+        let lab = &s.ns.lab;
+        // a process of its own name (the link's), running while the test does
+        std::os::unix::fs::symlink("/bin/sleep", lab.path(PROC)).unwrap();
+        let _proc = common::Kid(
+            Command::new(lab.path(PROC))
+                .arg("600")
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let _d = s.start(&config(&s.agentx(), &lab.dir), Daemon::of(vrrpd));
+        // the instance's first route set: it is Master
+        let set = format!("{ROUTES}.1.14.1.1 = INTEGER: 1");
+        s.walk_until(ROUTES, &|w| w.contains(&set));
+        // every process row there (13 columns of 4 rows)
+        s.walk_until(PROCESSES, &|w| w.len() >= 52);
+        walks.push(roots.map(|r| s.walk(r)));
+    }
+    for (i, root) in roots.iter().enumerate() {
+        eprintln!("keepalived walk of {root}:\n{}", walks[0][i].join("\n"));
+    }
+    for (i, root) in roots.iter().enumerate() {
+        let (k, v) = (&walks[0][i], &walks[1][i]);
+        assert!(!k.is_empty(), "keepalived shows nothing under {root}");
+        assert_eq!(
+            v, k,
+            "walks of {root} differ (left vrrpd, right keepalived)"
+        );
+    }
+}
