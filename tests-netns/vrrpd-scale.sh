@@ -69,11 +69,15 @@ conf() {
     done
 }
 
+# SCALE_RT=N runs both daemons under SCHED_FIFO priority N (`chrt -f N`), to
+# tell the daemons' own delays from the machine's scheduling on a loaded host.
+RT=()
+[ -n "${SCALE_RT:-}" ] && RT=(chrt -f "$SCALE_RT")
 start() { # IMPL CONF
     case $1 in
-        ka) tn_bg "ka-$$-$RANDOM" "$R" keepalived -n -l -D -G -P -f "$2" \
+        ka) tn_bg "ka-$$-$RANDOM" "$R" "${RT[@]}" keepalived -n -l -D -G -P -f "$2" \
             -p "$TN_DIR/ka.pid" -r "$TN_DIR/ka.vrrp.pid" ;;
-        vr) tn_bg "vr-$$-$RANDOM" "$R" "$VRRPD" -f "$2" -p "$TN_DIR/vr.pid" --socket "$TN_DIR/vr.sock" ;;
+        vr) tn_bg "vr-$$-$RANDOM" "$R" "${RT[@]}" "$VRRPD" -f "$2" -p "$TN_DIR/vr.pid" --socket "$TN_DIR/vr.sock" ;;
     esac
 }
 
