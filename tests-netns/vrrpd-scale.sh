@@ -23,7 +23,10 @@
 #   with a status request 1 s in (vrrpd: `vrrpd status`; keepalived: SIGUSR1,
 #   its data dump). For each: adverts captured against the expected count and
 #   the largest gap between two adverts of one VRID (the target is under
-#   1.5 x advert_int).
+#   1.5 x advert_int), the packets tcpdump reports "dropped by kernel" (a
+#   dropped packet also shows as a gap: the capture runs with
+#   --immediate-mode and a 64 MiB buffer to keep them at zero) and the
+#   1-minute load average at the end of the capture.
 # floor: what sending alone costs at N instances x 10 ms (default 1000) for
 #   SECS (default 20): vrrp-linux/examples/advert_floor (build it with `cargo build
 #   --release -p vrrp-linux --example advert_floor`; FLOOR overrides the path)
@@ -66,11 +69,15 @@ conf() {
     done
 }
 
+# SCALE_RT=N runs both daemons under SCHED_FIFO priority N (`chrt -f N`), to
+# tell the daemons' own delays from the machine's scheduling on a loaded host.
+RT=()
+[ -n "${SCALE_RT:-}" ] && RT=(chrt -f "$SCALE_RT")
 start() { # IMPL CONF
     case $1 in
-        ka) tn_bg "ka-$$-$RANDOM" "$R" keepalived -n -l -D -G -P -f "$2" \
+        ka) tn_bg "ka-$$-$RANDOM" "$R" "${RT[@]}" keepalived -n -l -D -G -P -f "$2" \
             -p "$TN_DIR/ka.pid" -r "$TN_DIR/ka.vrrp.pid" ;;
-        vr) tn_bg "vr-$$-$RANDOM" "$R" "$VRRPD" -f "$2" -p "$TN_DIR/vr.pid" --socket "$TN_DIR/vr.sock" ;;
+        vr) tn_bg "vr-$$-$RANDOM" "$R" "${RT[@]}" "$VRRPD" -f "$2" -p "$TN_DIR/vr.pid" --socket "$TN_DIR/vr.sock" ;;
     esac
 }
 
@@ -162,7 +169,7 @@ cpu() {
     local n=${1:-1000} secs=${2:-20} c0 c1 cap what
     links $(((n + 249) / 250))
     conf "$TN_DIR/cpu.conf" "$n" 0.01
-    printf '%-10s %6s %10s %8s %-8s %16s %10s\n' impl inst cpu_ms core_% capture adverts max_gap_ms
+    printf '%-10s %6s %10s %8s %-8s %16s %10s %8s %6s\n' impl inst cpu_ms core_% capture adverts max_gap_ms cap_drop load
     for IMPL in ka vr; do
         start "$IMPL" "$TN_DIR/cpu.conf"
         if [ "$(wait_vips "$n" 60)" = - ]; then tn_log "$IMPL: not all Master"; fi
@@ -170,7 +177,7 @@ cpu() {
         c0=$(ns_cpu); sleep "$secs"; c1=$(ns_cpu)
         for what in quiet reload status; do
             cap="$TN_DIR/cpu-$IMPL-$what.pcap"
-            ip netns exec "$P" timeout 10 tcpdump -i eth0 -B 16384 -s 64 -U -w "$cap" 'ip proto 112' 2>/dev/null &
+            ip netns exec "$P" timeout 10 tcpdump -i eth0 --immediate-mode -B 65536 -s 64 -U -w "$cap" 'ip proto 112' 2>"$cap.err" &
             local dump=$!
             sleep 0.5
             (
@@ -186,8 +193,9 @@ cpu() {
             sleep 3
             kill -INT "$dump" 2>/dev/null; wait "$dump" 2>/dev/null
             wait "$poke" 2>/dev/null
-            printf '%-10s %6s %10s %8s %-8s %16s %10s\n' "$IMPL" "$n" "$((c1 - c0))" \
-                "$(awk -v c=$((c1 - c0)) -v s="$secs" 'BEGIN { printf "%.1f", c / (s * 10) }')" "$what" $(gaps "$cap")
+            printf '%-10s %6s %10s %8s %-8s %16s %10s %8s %6s\n' "$IMPL" "$n" "$((c1 - c0))" \
+                "$(awk -v c=$((c1 - c0)) -v s="$secs" 'BEGIN { printf "%.1f", c / (s * 10) }')" "$what" $(gaps "$cap") \
+                "$(awk '/dropped by kernel/ { print $1 }' "$cap.err")" "$(cut -d' ' -f1 /proc/loadavg)"
         done
         stop_all >/dev/null
     done

@@ -163,3 +163,76 @@ impl Counters {
         *c = c.saturating_add(1);
     }
 }
+
+/// How an instance keeps its [`Counters`]: the ones every running instance
+/// moves inline, the error counters in a box made on the first error (most
+/// instances never see one, and inline they would cost each 120 bytes).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CounterStore {
+    pub(crate) master_transitions: u64,
+    pub(crate) rcvd_advertisements: u64,
+    pub(crate) sent_advertisements: u64,
+    pub(crate) released_master: u64,
+    pub(crate) rcvd_pri_zero_packets: u64,
+    pub(crate) sent_pri_zero_packets: u64,
+    pub(crate) new_master_reason: NewMasterReason,
+    /// Only the error fields are used; made on the first error.
+    errors: Option<alloc::boxed::Box<Counters>>,
+}
+
+impl CounterStore {
+    /// Counts one dropped advertisement.
+    pub(crate) fn count_drop(&mut self, r: DropReason) {
+        self.errors.get_or_insert_default().count_drop(r);
+    }
+
+    /// Counts an advert whose address list differs from ours (RFC 6527
+    /// `vrrpv3StatisticsAddressListErrors`).
+    pub(crate) fn count_address_list_error(&mut self) {
+        let e = self.errors.get_or_insert_default();
+        e.address_list_errors = e.address_list_errors.saturating_add(1);
+    }
+
+    /// Every counter, as [`Counters`].
+    pub(crate) fn snapshot(&self) -> Counters {
+        Counters {
+            master_transitions: self.master_transitions,
+            new_master_reason: self.new_master_reason,
+            rcvd_advertisements: self.rcvd_advertisements,
+            sent_advertisements: self.sent_advertisements,
+            released_master: self.released_master,
+            rcvd_pri_zero_packets: self.rcvd_pri_zero_packets,
+            sent_pri_zero_packets: self.sent_pri_zero_packets,
+            ..self.errors.as_deref().copied().unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_reads_back_every_counter() {
+        let mut s = CounterStore::default();
+        assert_eq!(s.snapshot(), Counters::default());
+        assert!(s.errors.is_none());
+        s.sent_advertisements = 3;
+        s.count_drop(DropReason::Checksum);
+        s.count_drop(DropReason::AuthFailure);
+        s.count_address_list_error();
+        let c = s.snapshot();
+        assert_eq!(c.sent_advertisements, 3);
+        assert_eq!(c.checksum_errors, 1);
+        assert_eq!(c.auth_failures, 1);
+        assert_eq!(c.address_list_errors, 1);
+        assert_eq!(c.rcvd_advertisements, 0);
+    }
+
+    /// Inline, the store is the six counters every instance moves, the
+    /// reason and the box.
+    #[test]
+    fn the_store_is_small() {
+        assert!(core::mem::size_of::<CounterStore>() <= 64);
+    }
+}

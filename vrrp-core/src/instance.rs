@@ -43,13 +43,13 @@
 //! [`Instance::note_rejected`]; decode an accepted one and pass it to
 //! [`Instance::handle_advert`] with the IP source address.
 
-use alloc::{string::String, vec, vec::Vec};
+use alloc::{boxed::Box, string::String, vec, vec::Vec};
 
 use alloc_free::ActionQueue;
 use core::net::IpAddr;
 
 use crate::config::{ConfigError, InitialState, InstanceConfig, PRIORITY_OWNER, PRIORITY_RELEASE};
-use crate::counters::{Counters, DropReason, NewMasterReason};
+use crate::counters::{CounterStore, Counters, DropReason, NewMasterReason};
 use crate::packet::{
     AddressList, Advertisement, Auth, ChecksumMode, EncodedAdvert, Expectations, Family,
     UnicastPeer, Version,
@@ -121,6 +121,25 @@ mod alloc_free {
     }
 }
 
+/// Why a running Master_Down_Timer will fire: the [`Reason`] of the
+/// transition it causes, kept in one byte (a `Reason` takes 24).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DownCause {
+    MasterDownTimer,
+    MasterReleased,
+    Preempted,
+}
+
+impl DownCause {
+    fn reason(self) -> Reason {
+        match self {
+            DownCause::MasterDownTimer => Reason::MasterDownTimer,
+            DownCause::MasterReleased => Reason::MasterReleased,
+            DownCause::Preempted => Reason::Preempted,
+        }
+    }
+}
+
 /// Fault causes (keepalived `flags_if_fault`); Fault while any is set.
 mod fault {
     pub(super) const INTERFACE: u8 = 1;
@@ -179,9 +198,11 @@ pub struct Instance {
     state: State,
     last_reason: Option<Reason>,
     effective_priority: u8,
-    trackers_up: Vec<bool>,
+    /// Tracker states, in config order (boxed slices, here and below: they
+    /// never grow, and a `Vec` would cost each instance 8 bytes more).
+    trackers_up: Box<[bool]>,
     /// Values of value trackers (`Event::TrackerValue`); `None` for boolean ones.
-    tracker_values: Vec<Option<i32>>,
+    tracker_values: Box<[Option<i32>]>,
     fault_flags: u8,
     /// Master_Adver_Interval (RFC 9568 §6.1).
     master_adver_int: Duration,
@@ -196,7 +217,7 @@ pub struct Instance {
     /// are still accepted.
     preempt_until: Option<Instant>,
     /// Why the running down timer will fire (for the transition reason).
-    down_cause: Reason,
+    down_cause: DownCause,
     master_address: Option<IpAddr>,
     master_priority: u8,
     /// Sync group membership: the down timer only raises `wants_master`.
@@ -213,9 +234,9 @@ pub struct Instance {
     other_owner_gone_at: Option<Instant>,
     wants_master: bool,
     actions: ActionQueue,
-    counters: Counters,
+    counters: CounterStore,
     /// `unicast_peers` in the codec's form, for [`Instance::expectations`].
-    peers: Vec<UnicastPeer>,
+    peers: Box<[UnicastPeer]>,
     /// The advert encoded once per configuration ([`Instance::encoded_advert`]).
     encoded: Option<EncodedAdvert>,
 }
@@ -225,7 +246,7 @@ impl Instance {
     pub fn new(config: InstanceConfig) -> Result<Self, ConfigError> {
         let cfg = config.validated()?;
         let trackers_up = cfg.trackers.iter().map(|t| t.initially_up).collect();
-        let tracker_values = vec![None; cfg.trackers.len()];
+        let tracker_values = vec![None; cfg.trackers.len()].into_boxed_slice();
         let mut i = Instance {
             master_adver_int: cfg.advert_interval,
             cfg,
@@ -241,7 +262,7 @@ impl Instance {
             garp_refresh_at: None,
             garp_lower_at: None,
             preempt_until: None,
-            down_cause: Reason::MasterDownTimer,
+            down_cause: DownCause::MasterDownTimer,
             master_address: None,
             master_priority: 0,
             sync_member: false,
@@ -251,8 +272,8 @@ impl Instance {
             other_owner_gone_at: None,
             wants_master: false,
             actions: ActionQueue::new(),
-            counters: Counters::default(),
-            peers: Vec::new(),
+            counters: CounterStore::default(),
+            peers: Box::default(),
             encoded: None,
         };
         i.peers = i
@@ -291,9 +312,10 @@ impl Instance {
     pub fn vips(&self) -> &[IpAddr] {
         &self.cfg.vips
     }
-    /// Counters.
-    pub fn counters(&self) -> &Counters {
-        &self.counters
+    /// Counters (assembled on each call: the error counters are kept apart
+    /// until the first error).
+    pub fn counters(&self) -> Counters {
+        self.counters.snapshot()
     }
     /// Master_Adver_Interval in use.
     pub fn master_adver_interval(&self) -> Duration {
@@ -393,8 +415,8 @@ impl Instance {
                 _ => self.master_priority,
             },
             accept: self.cfg.accept,
-            trackers_up: self.trackers_up.clone(),
-            counters: self.counters,
+            trackers_up: self.trackers_up.to_vec(),
+            counters: self.counters.snapshot(),
         }
     }
 
@@ -454,7 +476,7 @@ impl Instance {
         }
         if !self.address_list_matches(adv) {
             // docs/keepalived.md §3.9 step 14: logged and counted, still processed.
-            self.counters.address_list_errors += 1;
+            self.counters.count_address_list_error();
         }
         match self.state {
             State::Backup => self.backup_rx(now, src, adv),
@@ -567,7 +589,7 @@ impl Instance {
         // or reorder trackers: a state kept by position would belong to
         // another tracker); new ones start from their initial state.
         let mut taken = vec![false; self.cfg.trackers.len()];
-        let (trackers_up, tracker_values) = cfg
+        let (trackers_up, tracker_values): (Vec<bool>, Vec<Option<i32>>) = cfg
             .trackers
             .iter()
             .map(|t| {
@@ -587,8 +609,8 @@ impl Instance {
                 }
             })
             .unzip();
-        self.trackers_up = trackers_up;
-        self.tracker_values = tracker_values;
+        self.trackers_up = trackers_up.into_boxed_slice();
+        self.tracker_values = tracker_values.into_boxed_slice();
         let vips_changed = cfg.vips != self.cfg.vips;
         self.cfg = cfg;
         self.peers = self
@@ -689,7 +711,7 @@ impl Instance {
         if adv.priority == PRIORITY_RELEASE {
             // Master released: take over after Skew_Time.
             self.master_down_at = Some(now + self.skew_time());
-            self.down_cause = Reason::MasterReleased;
+            self.down_cause = DownCause::MasterReleased;
             return;
         }
         let eff = self.effective_priority;
@@ -701,7 +723,7 @@ impl Instance {
                 self.master_adver_int = Duration::from_centis(u64::from(adv.max_advert_int_cs));
             }
             self.master_down_at = Some(now + self.master_down_interval());
-            self.down_cause = Reason::MasterDownTimer;
+            self.down_cause = DownCause::MasterDownTimer;
             if !self.cfg.preempt_delay.is_zero() {
                 if adv.priority >= eff {
                     self.preempt_until = None;
@@ -714,7 +736,7 @@ impl Instance {
             self.wants_master = false;
         } else {
             // Lower priority and we may preempt: discard, timer keeps running.
-            self.down_cause = Reason::Preempted;
+            self.down_cause = DownCause::Preempted;
         }
     }
 
@@ -831,7 +853,7 @@ impl Instance {
             self.master_down_at = Some(now + self.master_down_interval());
             return;
         }
-        let reason = self.down_cause;
+        let reason = self.down_cause.reason();
         self.become_master(now, reason);
     }
 
@@ -878,7 +900,7 @@ impl Instance {
         self.state = to;
         if to == State::Backup {
             self.master_down_at = Some(now + self.master_down_interval());
-            self.down_cause = Reason::MasterDownTimer;
+            self.down_cause = DownCause::MasterDownTimer;
         }
         self.transition(State::Master, to, reason);
     }
@@ -917,7 +939,7 @@ impl Instance {
         self.state = State::Backup;
         self.master_adver_int = self.cfg.advert_interval;
         self.master_down_at = Some(now + down);
-        self.down_cause = Reason::MasterDownTimer;
+        self.down_cause = DownCause::MasterDownTimer;
         self.master_address = None;
         self.master_priority = 0;
         self.preempt_until = None;

@@ -2,6 +2,7 @@
 //! clock that the caller owns. Nothing in this crate reads the OS clock.
 
 use core::fmt;
+use core::num::NonZeroU64;
 use core::ops::{Add, AddAssign, Sub};
 
 /// A span of time in whole microseconds.
@@ -92,42 +93,66 @@ impl From<core::time::Duration> for Duration {
 
 /// A point on the caller's monotonic clock, in microseconds since an epoch the
 /// caller picks (process start, simulation start, ...).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Instant(u64);
+///
+/// Kept as one more than the microseconds, so that zero is free and
+/// `Option<Instant>` is as small as `Instant` (an instance keeps eight
+/// optional deadlines); the last microsecond, `u64::MAX`, is therefore
+/// not representable and saturates to [`Instant::FAR_FUTURE`], half a
+/// million years after the epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(NonZeroU64);
+
+impl Default for Instant {
+    /// The epoch.
+    fn default() -> Self {
+        Instant::ZERO
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Instant {
+    /// Microseconds since the epoch, as a number.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.as_micros())
+    }
+}
 
 impl Instant {
     /// The epoch.
-    pub const ZERO: Instant = Instant(0);
+    pub const ZERO: Instant = Instant::from_micros(0);
     /// Far future; used for "no deadline".
-    pub const FAR_FUTURE: Instant = Instant(u64::MAX);
+    pub const FAR_FUTURE: Instant = Instant(NonZeroU64::MAX);
 
-    /// From microseconds since the epoch.
+    /// From microseconds since the epoch (saturating at
+    /// [`Instant::FAR_FUTURE`]).
     pub const fn from_micros(us: u64) -> Self {
-        Instant(us)
+        match NonZeroU64::new(us.saturating_add(1)) {
+            Some(n) => Instant(n),
+            None => Instant::FAR_FUTURE,
+        }
     }
     /// From milliseconds since the epoch (saturating).
     pub const fn from_millis(ms: u64) -> Self {
-        Instant(ms.saturating_mul(1_000))
+        Instant::from_micros(ms.saturating_mul(1_000))
     }
     /// From seconds since the epoch (saturating).
     pub const fn from_secs(s: u64) -> Self {
-        Instant(s.saturating_mul(1_000_000))
+        Instant::from_micros(s.saturating_mul(1_000_000))
     }
     /// Microseconds since the epoch.
     pub const fn as_micros(self) -> u64 {
-        self.0
+        self.0.get() - 1
     }
     /// Time elapsed since `earlier`, zero if `earlier` is later.
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
-        Duration(self.0.saturating_sub(earlier.0))
+        Duration(self.0.get().saturating_sub(earlier.0.get()))
     }
 }
 
 impl Add<Duration> for Instant {
     type Output = Instant;
     fn add(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_add(d.0))
+        Instant::from_micros(self.as_micros().saturating_add(d.0))
     }
 }
 
@@ -146,7 +171,7 @@ impl Sub<Instant> for Instant {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "t+{}", Duration(self.0))
+        write!(f, "t+{}", Duration(self.as_micros()))
     }
 }
 
@@ -186,5 +211,16 @@ mod tests {
             Instant::FAR_FUTURE
         );
         assert_eq!(Duration::MAX.saturating_mul(3), Duration::MAX);
+        assert_eq!(Instant::from_micros(u64::MAX), Instant::FAR_FUTURE);
+        assert_eq!(Instant::FAR_FUTURE.as_micros(), u64::MAX - 1);
+    }
+
+    /// An optional deadline costs no more than a deadline.
+    #[test]
+    fn an_optional_instant_is_eight_bytes() {
+        assert_eq!(core::mem::size_of::<Option<Instant>>(), 8);
+        assert_eq!(Instant::ZERO.as_micros(), 0);
+        assert_eq!(Instant::default(), Instant::ZERO);
+        assert_eq!(Instant::from_micros(42).as_micros(), 42);
     }
 }

@@ -16,7 +16,7 @@ use vrrp_core::packet::Family;
 use vrrp_core::time::Instant;
 use vrrp_linux::{
     AddMode, AddressInfo, AddressSpec, Announcement, Interface, MacAddr, NetlinkError, Outgoing,
-    PreparedAdd, RouteSpec, Rtnl, RuleSpec, SocketError,
+    RouteSpec, Rtnl, RuleSpec, SocketError,
 };
 
 use super::vmac::{Parent, VmacError, VmacLink};
@@ -58,9 +58,6 @@ pub trait Host {
 
     /// Adds an address.
     fn add_address(&self, a: &AddressSpec) -> impl Future<Output = Result<(), NetlinkError>>;
-
-    /// Adds an address from a request serialised beforehand.
-    fn add_prepared(&self, p: &PreparedAdd) -> impl Future<Output = Result<(), NetlinkError>>;
 
     /// Removes an address.
     fn del_address(&self, a: &AddressSpec) -> impl Future<Output = Result<(), NetlinkError>>;

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use vrrp_core::packet::Family;
 use vrrp_core::time::Instant;
 use vrrp_linux::{
-    AddMode, AddressSpec, Announcement, Announcer, NetlinkError, Outgoing, PreparedAdd, RouteSpec,
-    Rtnl, RuleSpec, SocketError, VmacSysctls, VrrpSocket,
+    AddMode, AddressSpec, Announcement, Announcer, NetlinkError, Outgoing, RouteSpec, Rtnl,
+    RuleSpec, SocketError, VmacSysctls, VrrpSocket,
 };
 
 use super::{Host, HostView};
@@ -89,10 +89,6 @@ impl Host for LinuxHost {
 
     async fn add_address(&self, a: &AddressSpec) -> Result<(), NetlinkError> {
         self.rtnl.add_address(a).await
-    }
-
-    async fn add_prepared(&self, p: &PreparedAdd) -> Result<(), NetlinkError> {
-        self.rtnl.add_prepared(p).await
     }
 
     async fn del_address(&self, a: &AddressSpec) -> Result<(), NetlinkError> {

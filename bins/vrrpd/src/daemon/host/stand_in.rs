@@ -11,7 +11,7 @@ use vrrp_core::packet::Family;
 use vrrp_core::time::Instant;
 use vrrp_linux::{
     AddMode, AddressInfo, AddressSpec, Announcement, Interface, MacAddr, NetlinkError, Outgoing,
-    PreparedAdd, RouteSpec, RuleSpec, Scope, SocketError,
+    RouteSpec, RuleSpec, Scope, SocketError,
 };
 
 use super::{Host, HostView};
@@ -24,7 +24,7 @@ const UP_RUNNING: u32 = 0x1 | 0x40;
 /// One request the router made of the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
-    /// An address added (directly or from a prepared request).
+    /// An address added.
     AddAddress { ifindex: u32, addr: IpAddr },
     /// An address removed.
     DelAddress { ifindex: u32, addr: IpAddr },
@@ -205,11 +205,6 @@ impl Host for StandInHost {
 
     async fn add_address(&self, a: &AddressSpec) -> Result<(), NetlinkError> {
         self.add(a);
-        Ok(())
-    }
-
-    async fn add_prepared(&self, p: &PreparedAdd) -> Result<(), NetlinkError> {
-        self.add(p.spec());
         Ok(())
     }
 

@@ -9,7 +9,6 @@ use vrrp_core::node::{Carry, InstanceId, InstanceSpec as NodeInstance, Node, Nod
 use vrrp_core::packet::{Family, VRRP_TTL};
 use vrrp_core::time::Instant;
 use vrrp_core::{Event, State};
-use vrrp_linux::Rtnl;
 
 use crate::daemon::accept_mode;
 use crate::daemon::error::ApplyError;
@@ -64,7 +63,6 @@ impl<H: Host> Router<H> {
             iface,
             ifindex,
             installed: Vec::new(),
-            prepared: Vec::new(),
             vmac: None,
             // INIT->BACKUP, then BACKUP->MASTER or ->FAULT: room for two
             // now rather than at a takeover burst
@@ -330,16 +328,14 @@ impl<H: Host> Router<H> {
         if !up && !slot.spec.dont_track_primary {
             events.push(Event::InterfaceDown);
         }
-        let prepared = self
-            .wanted_addresses(id)
-            .iter()
-            .map(Rtnl::prepare_add)
-            .collect();
+        // The VIP requests are built when they are sent: serialising one
+        // costs far less than its netlink round trip, and kept per
+        // instance they cost every instance about 200 bytes per VIP.
+        let wanted = self.wanted_addresses(id).len();
         if let Some(slot) = self.node.data_mut(id) {
-            slot.prepared = prepared;
             // room for the addresses now, beside the instance's other data,
             // not among the temporary allocations of a takeover burst
-            slot.installed.reserve_exact(slot.prepared.len());
+            slot.installed.reserve_exact(wanted);
         }
         self.node.handle_events(now, id, events);
         self.flush().await;

@@ -95,9 +95,6 @@ impl<H: Host> Router<H> {
             Some(slot) => std::mem::take(&mut slot.installed),
             None => return,
         };
-        let Some(slot) = self.node.data(id) else {
-            return;
-        };
         let stale: Vec<AddressSpec> = installed
             .iter()
             .filter(|a| !wanted.contains(a))
@@ -114,13 +111,7 @@ impl<H: Host> Router<H> {
         installed.clear();
         installed.reserve_exact(wanted.len());
         for a in wanted {
-            // The request serialised at start when the address is still the
-            // same (a VMAC or `dev` may have changed its ifindex since).
-            let res = match slot.prepared.iter().find(|p| p.spec() == &a) {
-                Some(p) => self.host.add_prepared(p).await,
-                None => self.host.add_address(&a).await,
-            };
-            match res {
+            match self.host.add_address(&a).await {
                 Ok(()) => installed.push(a),
                 Err(e) if e.is_already_exists() => installed.push(a),
                 Err(e) => warn!(instance = %name, "{e}"),
