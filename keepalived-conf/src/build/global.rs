@@ -12,6 +12,30 @@ const T: &Section = &table::GLOBAL_DEFS;
 
 const DAY31: u64 = 31 * 24 * 3600;
 
+/// The top-level `net_namespace NAME` or `instance NAME` into `field`
+/// (global_parser.c `net_namespace_handler`, `instance_handler`): the first one
+/// with a name counts; one without a name, or a later one, is reported and ignored.
+/// Words after the name are ignored, as keepalived ignores them.
+pub(crate) fn first_name(c: &mut Ctx, n: &Node, field: &mut Opt<String>) {
+    let kw = n.keyword();
+    let Some(w) = n.args().first() else {
+        c.ignored_value(n.span(), format!("`{kw}` name missing"));
+        return;
+    };
+    if field.is_some() {
+        c.sink.push(Diagnostic::warning(
+            "duplicate",
+            n.span(),
+            format!(
+                "duplicate `{kw}` definition {}; ignored, as keepalived does",
+                w.text
+            ),
+        ));
+        return;
+    }
+    *field = Some(Spanned::new(w.text.to_string(), w.span));
+}
+
 pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
     for item in c.items(n) {
         let kw = item.keyword();

@@ -345,25 +345,25 @@ impl Section {
     }
 }
 
-/// The top level: keywords outside any block (the blocks are sections of their own),
-/// kept as written in the model's `other`.
+/// The top level: keywords outside any block (the blocks are sections of their own).
+/// `net_namespace` and `instance` are typed fields of the model's `global_defs` (keepalived
+/// keeps them with its global data); the others are kept as written in the model's `other`.
 pub const TOP: Section = Section {
     name: "",
     keywords: &[
-        Keyword::new("net_namespace", VL, Value::Text).kept()
-            .not_acted(L, "run in this network namespace"),
-        Keyword::new("net_namespace_ipvs", L, Value::Text).kept()
+        Keyword::new("net_namespace", VL, Value::Text).dflt("none (the namespace it starts in)"),
+        Keyword::new("net_namespace_ipvs", L, Value::Text).dflt("the net_namespace").kept()
             .not_acted(L, "program IPVS in this network namespace"),
-        Keyword::new("namespace_with_ipsets", V, Value::Bare).kept()
+        Keyword::new("namespace_with_ipsets", V, Value::Bare).dflt("off").kept()
             .not_acted(V, "use ipsets inside the network namespace"),
-        Keyword::new("use_pid_dir", VL, Value::Bare).kept().not_acted(
+        Keyword::new("use_pid_dir", VL, Value::Bare).dflt("off (on with instance or net_namespace)").kept().not_acted(
             VL,
             "write its default pid files under /run/keepalived/ (these daemons write one only with -p)",
         ),
-        Keyword::new("instance", VL, Value::Text).kept(),
-        Keyword::new("child_wait_time", VL, Value::Other("seconds")).kept()
+        Keyword::new("instance", VL, Value::Text).dflt("none"),
+        Keyword::new("child_wait_time", VL, Value::Other("seconds")).dflt("5").kept()
             .not_acted(VL, "wait this long for its child processes at shutdown"),
-        Keyword::new("linkbeat_use_polling", V, Value::Bare).kept().not_acted(
+        Keyword::new("linkbeat_use_polling", V, Value::Bare).dflt("off").kept().not_acted(
             V,
             "poll interface link state with ioctls instead of netlink",
         ),
