@@ -61,7 +61,7 @@ expected=$(sed -n '/<!-- lvsd corpus deviations: begin -->/,/<!-- lvsd corpus de
 if [ -n "${ONLY:-}" ]; then
     expected=$(grep -xF -f <(tr ' ' '\n' <<<"$ONLY" | grep .) <<<"$expected" || true)
 fi
-found=$(grep -E '^(DIFF|UNSETTLED) ' "$tmp/vm.txt" | awk '{print $2}' | sort -u)
+found=$( (grep -E '^(DIFF|UNSETTLED) ' "$tmp/vm.txt" || true) | awk '{print $2}' | sort -u)
 numbers=$(grep '^NUMBERS ' "$tmp/vm.txt" || true)
 if [ -z "$numbers" ]; then
     echo "FAIL: the VM gave no result (see above)"
