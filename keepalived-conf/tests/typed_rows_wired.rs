@@ -137,3 +137,45 @@ fn every_typed_vrrp_instance_and_sync_group_row_reaches_the_model() {
     check(&table::INSTANCE);
     check(&table::SYNC_GROUP);
 }
+
+/// In `global_defs`, a typed keyword with a plain value is one row: it names the field
+/// it sets and the builder reads it from the row. Only the keywords with a syntax of
+/// their own (or setting several fields) are read by name in the builder; a new plain
+/// keyword belongs in the first group.
+#[test]
+fn global_defs_rows_name_their_field_unless_their_syntax_is_their_own() {
+    let by_name: Vec<&str> = table::GLOBAL_DEFS
+        .keywords
+        .iter()
+        .filter(|k| k.model == Model::Typed && matches!(k.set, table::Set::Builder))
+        .map(|k| k.keyword)
+        .collect();
+    assert_eq!(
+        by_name,
+        [
+            "notification_email",
+            "smtp_server",
+            "smtp_connect_timeout",
+            "script_user",
+            "nftables",
+            "vrrp_mcast_group4",
+            "vrrp_mcast_group6",
+            "max_auto_priority",
+            "lvs_timeouts",
+            "lvs_sync_daemon",
+            "lvs_flush_on_stop",
+            "lvs_flush_onstop",
+            "enable_snmp_rfc",
+            "enable_snmp_rfcv2",
+            "enable_snmp_rfcv3",
+            "enable_snmp_vrrp",
+            "enable_snmp_keepalived",
+            "enable_traps",
+            "snmp_socket",
+            "dynamic_interfaces",
+            "process_monitor_rcv_bufs",
+            "vrrp_garp_extra_if",
+            "vrrp_vmac_garp_intvl",
+        ]
+    );
+}

@@ -9,8 +9,10 @@
 //! from the same rows, so a keyword has one description.
 //!
 //! Adding a keyword: add a row to its section's table (in [`vrrp`], [`global`],
-//! [`lvs`] or [`bfd`]), read it in the section's builder (`build/*.rs`), taking the
-//! range from the row (`Ctx::uint_of` and friends), and regenerate docs/keywords.md
+//! [`lvs`] or [`bfd`]). In `global_defs`, a keyword with a plain value names the field
+//! it sets ([`Keyword::set`]) and the builder reads it from the row alone; otherwise
+//! read it in the section's builder (`build/*.rs`), taking the range from the row
+//! (`Ctx::uint_of` and friends). Then regenerate docs/keywords.md
 //! (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix`). A keyword read but
 //! not acted on gets `.raw()` (kept as written) or `.not_acted(..)` with what
 //! keepalived would do.
@@ -28,7 +30,9 @@ pub use lvs::{
 };
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
+use crate::model::{GlobalDefs, Opt, Script};
 use std::fmt;
+use std::time::Duration;
 
 /// The daemons of this project that read a keepalived.conf.
 #[non_exhaustive]
@@ -190,9 +194,37 @@ pub struct NotActed {
 /// What keepalived does with a keyword this crate keeps as written, with no text of its own.
 pub const KEPT_AS_WRITTEN: &str = "use this setting (see keepalived.conf(5))";
 
+/// The field of the model a typed keyword sets. The section's builder reads the value
+/// as the row's [`Value`] says (in its range) and stores it there, so a keyword with a
+/// plain value is one row. A keyword with a syntax of its own, or one setting several
+/// fields, is [`Set::Builder`]: the section's builder reads it by name.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy)]
+pub enum Set {
+    /// Read by the section's builder (or kept as written).
+    Builder,
+    /// A `global_defs` switch: the keyword alone ([`Value::Bare`]), or followed by an
+    /// optional boolean word ([`Value::Flag`]).
+    GlobalBool(fn(&mut GlobalDefs) -> &mut Opt<bool>),
+    /// A `global_defs` integer of [`Value::Uint`] that fits in 8 bits.
+    GlobalU8(fn(&mut GlobalDefs) -> &mut Opt<u8>),
+    /// A `global_defs` integer of [`Value::Uint`] that fits in 32 bits.
+    GlobalU32(fn(&mut GlobalDefs) -> &mut Opt<u32>),
+    /// A `global_defs` integer of [`Value::Int`] that fits in 32 bits.
+    GlobalI32(fn(&mut GlobalDefs) -> &mut Opt<i32>),
+    /// A `global_defs` time of [`Value::Seconds`].
+    GlobalSeconds(fn(&mut GlobalDefs) -> &mut Opt<Duration>),
+    /// A `global_defs` word ([`Value::Text`]).
+    GlobalText(fn(&mut GlobalDefs) -> &mut Opt<String>),
+    /// A `global_defs` list of words ([`Value::Words`]).
+    GlobalWords(fn(&mut GlobalDefs) -> &mut Opt<Vec<String>>),
+    /// A `global_defs` script or FIFO with its user ([`Value::Script`] and the like).
+    GlobalScript(fn(&mut GlobalDefs) -> &mut Opt<Script>),
+}
+
 /// One keyword of a section.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Keyword {
     /// The keyword as written.
     pub keyword: &'static str,
@@ -208,6 +240,8 @@ pub struct Keyword {
     pub daemons: &'static [Daemon],
     /// Set when some of [`Keyword::daemons`] do not act on it.
     pub not_acted_on: Option<NotActed>,
+    /// The field it sets.
+    pub set: Set,
 }
 
 impl Keyword {
@@ -221,7 +255,14 @@ impl Keyword {
             fallback: "",
             daemons,
             not_acted_on: None,
+            set: Set::Builder,
         }
+    }
+
+    /// Setting the field `set` names.
+    pub const fn set(mut self, set: Set) -> Self {
+        self.set = set;
+        self
     }
 
     /// With keepalived's default.
