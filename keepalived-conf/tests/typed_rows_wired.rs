@@ -28,6 +28,7 @@ fn sample(section: &str, kw: &str, v: Value) -> String {
         (_, "garp_extra_if") | (_, "vmac_garp_intvl") => return "10".into(),
         (_, "notification_email") => return "{\n a@b\n}".into(),
         (_, "state") => return "MASTER".into(),
+        ("vrrp_script", "script") => return "/bin/false".into(),
         (_, "authentication") => return "{\n auth_type PASS\n auth_pass x\n}".into(),
         (_, "virtual_ipaddress") | (_, "virtual_ipaddress_excluded") => {
             return "{\n 10.0.0.9\n}".into();
@@ -94,6 +95,10 @@ fn model(section: &Section, line: &str) -> serde_json::Value {
             ),
             |c| serde_json::to_value(&c.vrrp_sync_groups).unwrap(),
         ),
+        "vrrp_script" => (
+            format!("vrrp_script s {{\n script /bin/true\n{line}\n}}\n"),
+            |c| serde_json::to_value(&c.vrrp_scripts).unwrap(),
+        ),
         _ => unreachable!(),
     };
     let p = parse_str("t.conf", &text, &LoadOptions::default());
@@ -130,6 +135,18 @@ fn check(section: &Section) {
 fn every_typed_top_level_and_global_defs_row_reaches_the_model() {
     check(&table::TOP);
     check(&table::GLOBAL_DEFS);
+}
+
+#[test]
+fn every_typed_vrrp_script_row_reaches_the_model_and_plain_ones_name_their_field() {
+    check(&table::SCRIPT);
+    let by_name: Vec<&str> = table::SCRIPT
+        .keywords
+        .iter()
+        .filter(|k| matches!(k.set, table::Set::Builder))
+        .map(|k| k.keyword)
+        .collect();
+    assert_eq!(by_name, ["weight", "user"]);
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub use lvs::{
 };
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
-use crate::model::{GlobalDefs, Opt, Script};
+use crate::model::{GlobalDefs, Opt, Script, VrrpScript};
 use std::fmt;
 use std::time::Duration;
 
@@ -220,6 +220,14 @@ pub enum Set {
     GlobalWords(fn(&mut GlobalDefs) -> &mut Opt<Vec<String>>),
     /// A `global_defs` script or FIFO with its user ([`Value::Script`] and the like).
     GlobalScript(fn(&mut GlobalDefs) -> &mut Opt<Script>),
+    /// A `vrrp_script` switch set by the keyword alone ([`Value::Bare`]).
+    ScriptBool(fn(&mut VrrpScript) -> &mut Opt<bool>),
+    /// A `vrrp_script` integer of [`Value::Uint`] that fits in 32 bits.
+    ScriptU32(fn(&mut VrrpScript) -> &mut Opt<u32>),
+    /// A `vrrp_script` time of [`Value::Seconds`].
+    ScriptSeconds(fn(&mut VrrpScript) -> &mut Opt<Duration>),
+    /// A `vrrp_script` command line with its user ([`Value::Script`]).
+    ScriptCommand(fn(&mut VrrpScript) -> &mut Opt<Script>),
 }
 
 /// One keyword of a section.

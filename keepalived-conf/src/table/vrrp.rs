@@ -2,7 +2,7 @@
 //! CONFIGURATION"); defaults and fallbacks as keepalived 2.2.7 applies them in
 //! vrrp.c `vrrp_complete_instance` (docs/keepalived.md).
 
-use super::{Keyword, Section, V, Value};
+use super::{Keyword, Section, Set, V, Value};
 
 const U32: u64 = u32::MAX as u64;
 const CMD: Value = Value::Script;
@@ -183,16 +183,28 @@ pub const SYNC_GROUP: Section = Section {
 pub const SCRIPT: Section = Section {
     name: "vrrp_script",
     keywords: &[
-        v("script", CMD).dflt("none (required)"),
-        v("interval", Value::secs(1_000, U32 * 1_000_000)).dflt("1"),
-        v("timeout", Value::secs(1_000, U32 * 1_000_000)).dflt("the interval"),
+        v("script", CMD)
+            .set(Set::ScriptCommand(|s| &mut s.script))
+            .dflt("none (required)"),
+        v("interval", Value::secs(1_000, U32 * 1_000_000))
+            .set(Set::ScriptSeconds(|s| &mut s.interval))
+            .dflt("1"),
+        v("timeout", Value::secs(1_000, U32 * 1_000_000))
+            .set(Set::ScriptSeconds(|s| &mut s.timeout))
+            .dflt("the interval"),
         v("weight", Value::Weight { max: 253 }).dflt("0"),
-        v("rise", Value::uint(1, i32::MAX as u64)).dflt("1"),
-        v("fall", Value::uint(1, i32::MAX as u64)).dflt("1"),
+        v("rise", Value::uint(1, i32::MAX as u64))
+            .set(Set::ScriptU32(|s| &mut s.rise))
+            .dflt("1"),
+        v("fall", Value::uint(1, i32::MAX as u64))
+            .set(Set::ScriptU32(|s| &mut s.fall))
+            .dflt("1"),
         v("user", Value::Other("USER [GROUP]"))
             .dflt("keepalived_script if that user exists, else root")
             .fallback("global_defs script_user"),
-        v("init_fail", Value::Bare).dflt("off (starts OK)"),
+        v("init_fail", Value::Bare)
+            .set(Set::ScriptBool(|s| &mut s.init_fail))
+            .dflt("off (starts OK)"),
     ],
 };
 
