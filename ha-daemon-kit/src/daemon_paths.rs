@@ -54,20 +54,6 @@ pub fn default_file(dir: &str, prog: &str, ext: &str, d: Derivation<'_>) -> Path
     Path::new(dir).join(format!("{name}.{ext}"))
 }
 
-/// The top-level `instance NAME` of a parsed configuration's raw
-/// statements (keepalived global_parser.c `instance_handler`: the first
-/// `instance` with a name counts, later ones are ignored).
-pub fn instance_of<'a, I>(statements: I) -> Option<String>
-where
-    I: IntoIterator<Item = (&'a str, Option<&'a str>)>,
-{
-    statements
-        .into_iter()
-        .filter(|(kw, _)| *kw == "instance")
-        .find_map(|(_, arg)| arg)
-        .map(String::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,19 +103,6 @@ mod tests {
         assert_eq!(
             default_file("/run", "vrrpd", "sock", d),
             PathBuf::from("/run/x.sock.sock")
-        );
-    }
-
-    #[test]
-    fn the_first_named_instance_counts() {
-        assert_eq!(instance_of([("net_namespace", Some("x"))]), None);
-        assert_eq!(
-            instance_of([
-                ("instance", None),
-                ("instance", Some("a")),
-                ("instance", Some("b"))
-            ]),
-            Some("a".to_string())
         );
     }
 }

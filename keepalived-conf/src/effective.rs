@@ -16,6 +16,7 @@ use crate::model::{
     VrrpState,
 };
 use crate::span::Spanned;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// keepalived's defaults for what an instance does not write.
@@ -38,6 +39,11 @@ pub mod defaults {
     /// Advertisement intervals of silence before a backup takes over
     /// (`VRRP_DOWN_TIMER_ADVERTS`).
     pub const DOWN_TIMER_ADVERTS: u32 = 3;
+    /// The IPv4 VRRP multicast group (RFC 3768 §5.2.2, RFC 9568 §5.1.1.2).
+    pub const MCAST_GROUP4: std::net::Ipv4Addr = std::net::Ipv4Addr::new(224, 0, 0, 18);
+    /// The IPv6 VRRP multicast group (RFC 9568 §5.1.2.2).
+    pub const MCAST_GROUP6: std::net::Ipv6Addr =
+        std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 }
 
 /// The gratuitous ARP / unsolicited NA schedule of an instance, seconds and counts.
@@ -201,6 +207,119 @@ pub fn vrrp_notify_fifos(g: &GlobalDefs) -> Vec<(&Spanned<Script>, &Option<Spann
     .into_iter()
     .filter_map(|(fifo, script)| fifo.as_ref().map(|f| (f, script)))
     .collect()
+}
+
+/// Where an instance's multicast group comes from.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McastSource {
+    /// The instance has `unicast_peer`s: no group.
+    Unicast,
+    /// The instance's `mcast_dst_ip`.
+    Instance,
+    /// `vrrp_mcast_group4` / `vrrp_mcast_group6` of `global_defs`.
+    Global,
+    /// keepalived's default, the family's VRRP group.
+    Default,
+}
+
+/// Why an instance's `mcast_dst_ip` is not used.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DstIgnored {
+    /// The instance is unicast (vrrp.c `vrrp_complete_instance`).
+    Unicast,
+    /// It is of the other address family (vrrp_parser.c `vrrp_mcast_dstip_handler`).
+    OtherFamily,
+    /// It is not (link-local, for IPv6) multicast (vrrp_parser.c
+    /// `vrrp_mcast_dstip_handler`).
+    NotMulticast,
+}
+
+/// The multicast group of an instance with keepalived's fallbacks applied:
+/// `mcast_dst_ip`, else `vrrp_mcast_group4` / `vrrp_mcast_group6`, else the family's
+/// VRRP group (docs/keepalived.md §3.27).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct McastGroup<'a> {
+    /// The group; None for a unicast instance.
+    pub group: Option<IpAddr>,
+    /// Where [`McastGroup::group`] comes from.
+    pub source: McastSource,
+    /// The instance's `mcast_dst_ip` when it is written and skipped, and why.
+    pub dst_ignored: Option<(&'a Spanned<IpAddr>, DstIgnored)>,
+    /// The global IPv6 group taken although it is not link-local multicast
+    /// (global_parser.c `vrrp_mcast_group6_handler` only warns).
+    pub global_not_link_local: Option<&'a Spanned<IpAddr>>,
+}
+
+/// Whether `a` can be a VRRP group: multicast, and for IPv6 with `link_local`,
+/// link-local multicast (ff02::/16 with any flags, keepalived's
+/// `IN6_IS_ADDR_MC_LINKLOCAL`).
+fn is_group(a: IpAddr, link_local: bool) -> bool {
+    match a {
+        IpAddr::V4(v) => v.is_multicast(),
+        IpAddr::V6(v) => v.is_multicast() && (!link_local || v.segments()[0] & 0xff0f == 0xff02),
+    }
+}
+
+/// The multicast group of `vi` under `g`, the instance's family being IPv6 when `ipv6`
+/// (the daemon knows the family once it has read the addresses). A global group of
+/// the other family or not multicast was reported by the parser and is skipped, as
+/// keepalived skips it.
+pub fn mcast_group<'a>(vi: &'a VrrpInstance, g: &'a GlobalDefs, ipv6: bool) -> McastGroup<'a> {
+    let unicast = !vi.unicast_peer.is_empty();
+    let mut m = McastGroup {
+        group: None,
+        source: McastSource::Unicast,
+        dst_ignored: None,
+        global_not_link_local: None,
+    };
+    if let Some(d) = &vi.mcast_dst_ip {
+        let why = if unicast {
+            Some(DstIgnored::Unicast)
+        } else if d.value.is_ipv6() != ipv6 {
+            Some(DstIgnored::OtherFamily)
+        } else if !is_group(d.value, true) {
+            Some(DstIgnored::NotMulticast)
+        } else {
+            None
+        };
+        match why {
+            None => {
+                m.group = Some(d.value);
+                m.source = McastSource::Instance;
+                return m;
+            }
+            Some(why) => m.dst_ignored = Some((d, why)),
+        }
+    }
+    if unicast {
+        return m;
+    }
+    let global = if ipv6 {
+        &g.vrrp_mcast_group6
+    } else {
+        &g.vrrp_mcast_group4
+    };
+    match global {
+        Some(d) if d.value.is_ipv6() == ipv6 && is_group(d.value, false) => {
+            m.group = Some(d.value);
+            m.source = McastSource::Global;
+            if ipv6 && !is_group(d.value, true) {
+                m.global_not_link_local = Some(d);
+            }
+        }
+        _ => {
+            m.group = Some(if ipv6 {
+                IpAddr::V6(defaults::MCAST_GROUP6)
+            } else {
+                IpAddr::V4(defaults::MCAST_GROUP4)
+            });
+            m.source = McastSource::Default;
+        }
+    }
+    m
 }
 
 /// A checker's timing and `alpha` with the fallbacks and defaults applied.
@@ -398,6 +517,225 @@ mod tests {
                 "{kw}"
             );
         }
+    }
+
+    #[test]
+    fn mcast_group_falls_back_to_global_defs_then_the_vrrp_group() {
+        let text = "global_defs {\n vrrp_mcast_group4 224.0.0.44\n vrrp_mcast_group6 ff05::44\n}\n\
+                    vrrp_instance A {\n}\n\
+                    vrrp_instance B {\n mcast_dst_ip 224.0.0.55\n}\n\
+                    vrrp_instance C {\n mcast_dst_ip ff02::55\n}\n\
+                    vrrp_instance D {\n mcast_dst_ip 224.0.0.55\n unicast_peer {\n 10.0.0.2\n }\n}\n";
+        let p = parse_str("t.conf", text, &LoadOptions::default());
+        let c = &p.config;
+        let g = &c.global_defs;
+        let m = |i: usize, v6: bool| mcast_group(&c.vrrp_instances[i], g, v6);
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(
+            (m(0, false).group, m(0, false).source),
+            (ip("224.0.0.44"), McastSource::Global)
+        );
+        // ff05::44 is multicast but not link-local: taken, with a warning to give
+        let a6 = m(0, true);
+        assert_eq!((a6.group, a6.source), (ip("ff05::44"), McastSource::Global));
+        assert!(a6.global_not_link_local.is_some());
+        assert_eq!(
+            (m(1, false).group, m(1, false).source),
+            (ip("224.0.0.55"), McastSource::Instance)
+        );
+        // an IPv4 mcast_dst_ip on an IPv6 instance is skipped for the global group
+        let b6 = m(1, true);
+        assert_eq!(b6.group, ip("ff05::44"));
+        assert_eq!(b6.dst_ignored.map(|d| d.1), Some(DstIgnored::OtherFamily));
+        assert_eq!(m(2, true).group, ip("ff02::55"));
+        let d = m(3, false);
+        assert_eq!((d.group, d.source), (None, McastSource::Unicast));
+        assert_eq!(d.dst_ignored.map(|d| d.1), Some(DstIgnored::Unicast));
+        let p = parse_str("t.conf", "vrrp_instance A {\n}\n", &LoadOptions::default());
+        let e = |v6| mcast_group(&p.config.vrrp_instances[0], &p.config.global_defs, v6);
+        assert_eq!(
+            (e(false).group, e(false).source),
+            (ip("224.0.0.18"), McastSource::Default)
+        );
+        assert_eq!(e(true).group, ip("ff02::12"));
+    }
+
+    /// The defaults this view applies to a configuration that writes nothing are the
+    /// table's default column, row by row (the first word of the column, or the
+    /// whole column where it is a list of words).
+    #[test]
+    fn the_default_column_is_what_this_view_applies() {
+        let text = "vrrp_instance A {\n}\n\
+                    virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n";
+        let p = parse_str("t.conf", text, &LoadOptions::default());
+        let c = &p.config;
+        let e = instance(&c.vrrp_instances[0], &c.global_defs);
+        let vs = &c.virtual_servers[0];
+        let rs = &vs.real_servers[0];
+        let t = checker(&rs.checkers[0], rs, vs);
+        let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
+        let secs = |d: Duration| d.as_secs().to_string();
+        let g4 = mcast_group(&c.vrrp_instances[0], &c.global_defs, false).group;
+        let g6 = mcast_group(&c.vrrp_instances[0], &c.global_defs, true).group;
+        let ip = |a: Option<IpAddr>| a.map_or("none".to_string(), |a| a.to_string());
+        use crate::table as tb;
+        let rows: Vec<(&tb::Section, &str, String)> = vec![
+            (&tb::INSTANCE, "version", e.version.to_string()),
+            (&tb::INSTANCE, "priority", e.priority.to_string()),
+            (
+                &tb::INSTANCE,
+                "garp_master_delay",
+                e.garp.master_delay.to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "garp_master_repeat",
+                e.garp.master_repeat.to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "garp_master_refresh",
+                e.garp.master_refresh.to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "garp_master_refresh_repeat",
+                e.garp.master_refresh_repeat.to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "garp_lower_prio_delay",
+                e.garp.lower_prio_delay.to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "garp_lower_prio_repeat",
+                e.garp.lower_prio_repeat.to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "down_timer_adverts",
+                e.down_timer_adverts.to_string(),
+            ),
+            (&tb::INSTANCE, "strict_mode", onoff(e.strict)),
+            (
+                &tb::INSTANCE,
+                "lower_prio_no_advert",
+                onoff(e.lower_prio_no_advert),
+            ),
+            (
+                &tb::INSTANCE,
+                "higher_prio_send_advert",
+                onoff(e.higher_prio_send_advert),
+            ),
+            (&tb::INSTANCE, "smtp_alert", onoff(e.smtp_alert)),
+            (
+                &tb::INSTANCE,
+                "garp_extra_if",
+                e.garp_extra_if.map_or(0, |x| x.delay).to_string(),
+            ),
+            (
+                &tb::INSTANCE,
+                "mcast_dst_ip",
+                format!("{} / {}", ip(g4), ip(g6)),
+            ),
+            (&tb::GLOBAL_DEFS, "vrrp_version", e.version.to_string()),
+            (&tb::GLOBAL_DEFS, "vrrp_strict", onoff(e.strict)),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_master_delay",
+                e.garp.master_delay.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_master_repeat",
+                e.garp.master_repeat.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_master_refresh",
+                e.garp.master_refresh.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_master_refresh_repeat",
+                e.garp.master_refresh_repeat.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_lower_prio_delay",
+                e.garp.lower_prio_delay.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_lower_prio_repeat",
+                e.garp.lower_prio_repeat.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_down_timer_adverts",
+                e.down_timer_adverts.to_string(),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_lower_prio_no_advert",
+                onoff(e.lower_prio_no_advert),
+            ),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_higher_prio_send_advert",
+                onoff(e.higher_prio_send_advert),
+            ),
+            (&tb::GLOBAL_DEFS, "smtp_alert", onoff(e.smtp_alert)),
+            (&tb::GLOBAL_DEFS, "smtp_alert_vrrp", onoff(e.smtp_alert)),
+            (
+                &tb::GLOBAL_DEFS,
+                "vrrp_garp_extra_if",
+                e.garp_extra_if.map_or(0, |x| x.delay).to_string(),
+            ),
+            (&tb::GLOBAL_DEFS, "vrrp_mcast_group4", ip(g4)),
+            (&tb::GLOBAL_DEFS, "vrrp_mcast_group6", ip(g6)),
+            (&tb::VIRTUAL_SERVER, "delay_loop", secs(t.delay_loop)),
+            (
+                &tb::VIRTUAL_SERVER,
+                "connect_timeout",
+                secs(t.connect_timeout),
+            ),
+            (&tb::VIRTUAL_SERVER, "alpha", onoff(t.alpha)),
+            (&tb::REAL_SERVER, "delay_loop", secs(t.delay_loop)),
+            (&tb::REAL_SERVER, "connect_timeout", secs(t.connect_timeout)),
+            (&tb::REAL_SERVER, "alpha", onoff(t.alpha)),
+            (
+                &tb::CHECKER_CONNECT,
+                "connect_timeout",
+                secs(t.connect_timeout),
+            ),
+            (&tb::CHECKER_COMMON, "retry", t.retry.to_string()),
+            (
+                &tb::CHECKER_COMMON,
+                "delay_before_retry",
+                secs(t.delay_before_retry),
+            ),
+            (&tb::CHECKER_COMMON, "delay_loop", secs(t.delay_loop)),
+            (&tb::CHECKER_COMMON, "alpha", onoff(t.alpha)),
+        ];
+        for (section, kw, applied) in rows {
+            let row = section.get(kw).unwrap();
+            assert_eq!(row.model, tb::Model::Typed, "{} {kw}", section.name);
+            let first = row.default.split([';', ' ']).next().unwrap_or("");
+            assert!(
+                row.default == applied || first == applied,
+                "{} {kw}: the table says `{}`, the view applies {applied}",
+                section.name,
+                row.default
+            );
+        }
+        // TCP_CHECK's warmup is its delay_loop, as the column says
+        assert_eq!(t.warmup, t.delay_loop);
+        assert_eq!(
+            tb::CHECKER_COMMON.get("warmup").unwrap().default,
+            "the delay_loop"
+        );
     }
 
     #[test]

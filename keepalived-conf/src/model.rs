@@ -46,7 +46,8 @@ pub struct Config {
     /// Recognised sections without a typed model (
     /// `garp_group`, `SSL`, `linkbeat_interfaces`, `track_group`, ...), kept whole.
     pub raw_blocks: Vec<RawBlock>,
-    /// Recognised top-level keywords without a block (`net_namespace`, `instance`, ...).
+    /// Recognised top-level keywords without a block and without a typed field
+    /// (`net_namespace_ipvs`, `use_pid_dir`, ...).
     pub other: Vec<RawSetting>,
 }
 
@@ -229,6 +230,15 @@ pub struct GlobalDefs {
     /// `snmp_socket ADDR`: the AgentX master (net-snmp transport syntax;
     /// default `unix:/var/agentx/master`). The first one written counts.
     pub snmp_socket: Opt<String>,
+    /// The top-level `net_namespace NAME`: the network namespace
+    /// (`/run/netns/NAME`) the daemons enter before anything else. Written
+    /// outside `global_defs`, kept here as keepalived keeps it with its global
+    /// data; the first one with a name counts.
+    pub net_namespace: Opt<String>,
+    /// The top-level `instance NAME`: names the default pid (and here socket
+    /// and dump) files. Written outside `global_defs`; the first one with a
+    /// name counts.
+    pub instance: Opt<String>,
     /// Other recognised `global_defs` keywords, as written.
     pub other: Vec<RawSetting>,
 }

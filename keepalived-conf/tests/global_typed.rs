@@ -110,3 +110,35 @@ fn enable_traps_is_typed_and_warned_for_lvsd_only() {
     assert!(!warned(keepalived_conf::keywords::Daemon::Vrrpd));
     assert!(warned(keepalived_conf::keywords::Daemon::Lvsd));
 }
+
+/// The top-level `net_namespace` and `instance` are typed (global_parser.c
+/// `net_namespace_handler`, `instance_handler`): the first one with a name counts, a
+/// later one or one without a name is reported and ignored, and neither is left in
+/// the raw `other` list for a daemon to look up by name.
+#[test]
+fn net_namespace_and_instance_are_typed_and_the_first_counts() {
+    let p = parse_str(
+        "t.conf",
+        "net_namespace\nnet_namespace blue extra\nnet_namespace red\ninstance one\n\
+         instance two\nnet_namespace_ipvs x\n",
+        &LoadOptions::default(),
+    );
+    let g = &p.config.global_defs;
+    let ns = g.net_namespace.as_ref().unwrap();
+    assert_eq!((ns.value.as_str(), ns.span.line), ("blue", 2));
+    assert_eq!(g.instance.as_ref().unwrap().value, "one");
+    let warned: Vec<(u32, &str)> = p
+        .diagnostics
+        .iter()
+        .map(|d| (d.span.unwrap().line, d.code))
+        .collect();
+    assert_eq!(
+        warned,
+        [(1, "invalid-value"), (3, "duplicate"), (5, "duplicate")],
+        "{:?}",
+        p.diagnostics
+    );
+    assert!(p.diagnostics.iter().all(|d| !d.is_error()));
+    let raw: Vec<&str> = p.config.other.iter().map(|s| s.keyword.as_str()).collect();
+    assert_eq!(raw, ["net_namespace_ipvs"]);
+}

@@ -18,7 +18,7 @@ fn docs_keywords_md_is_current() {
     );
     // the matrix names the warned keywords of both daemons
     assert!(
-        want.contains("| `use_vmac_addr` | vrrp_instance | none | - | warned | - | as written;")
+        want.contains("| `use_vmac_addr` | vrrp_instance | none | off | warned | - | as written;")
     );
     assert!(want.contains(
         "| `garp_master_delay` | vrrp_instance | integer 0..u32::MAX | \

@@ -165,3 +165,19 @@ fn the_builders_apply_the_ranges_of_the_tables() {
     }
     assert!(checked > 50, "{checked} numeric keywords checked");
 }
+
+/// Every row names keepalived 2.2.7's default (docs/keywords.md has no empty
+/// default column): what keepalived does when the keyword is not written.
+#[test]
+fn every_row_names_keepalived_default() {
+    let empty: Vec<String> = keepalived_conf::table::SECTIONS
+        .iter()
+        .flat_map(|s| {
+            s.keywords
+                .iter()
+                .filter(|k| k.default.trim().is_empty())
+                .map(move |k| format!("{} {}", s.name, k.keyword))
+        })
+        .collect();
+    assert!(empty.is_empty(), "rows without a default: {empty:?}");
+}

@@ -53,22 +53,24 @@ fn vrrpd_is_told_what_it_ignores() {
     let got = lines(Daemon::Vrrpd);
     let at: Vec<u32> = got.iter().map(|g| g.0).collect();
     // `smtp_alert false` (line 3) asks for nothing; the url regex is lvsd's;
-    // vrrpd enters `net_namespace` (line 6) and installs `static_ipaddress` (line 7)
-    assert_eq!(at, [2, 4, 13, 14], "{got:?}");
+    // vrrpd serves KEEPALIVED-MIB (line 2), enters `net_namespace` (line 6) and
+    // installs `static_ipaddress` (line 7)
+    assert_eq!(at, [4, 13, 14], "{got:?}");
     assert!(
         got[0]
             .1
-            .contains("`enable_snmp_vrrp` is not acted on by vrrpd")
+            .contains("`vrrp_notify_priority_changes` is not acted on by vrrpd")
     );
-    assert!(got[2].1.contains("`use_vmac_addr`"));
+    assert!(got[1].1.contains("`use_vmac_addr`"));
 }
 
 #[test]
 fn lvsd_is_told_what_it_ignores() {
     let got = lines(Daemon::Lvsd);
     let at: Vec<u32> = got.iter().map(|g| g.0).collect();
-    assert_eq!(at, [6, 24], "{got:?}");
-    assert!(got[1].1.contains("`regex` is not acted on by lvsd"));
+    // lvsd enters `net_namespace` (line 6) as vrrpd does
+    assert_eq!(at, [24], "{got:?}");
+    assert!(got[0].1.contains("`regex` is not acted on by lvsd"));
 }
 
 /// A keyword kept only as written (no daemon reads it) is reported too, for the daemons

@@ -19,6 +19,7 @@ pub mod daemon;
 pub mod fifo;
 pub mod mapping;
 pub mod model;
+pub mod namespace;
 pub mod notify;
 pub mod pool;
 pub mod reconcile;

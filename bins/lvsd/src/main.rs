@@ -15,7 +15,7 @@ use lvsd::daemon;
 /// NAME` uses by default in this network namespace (see
 /// [`ha_daemon_kit::daemon_paths`]).
 fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) -> PathBuf {
-    let ns = vrrp_linux::netns::current_tag();
+    let ns = ha_daemon_kit::netns::current_tag();
     ha_daemon_kit::daemon_paths::default_file(
         "/run",
         "lvsd",
@@ -25,22 +25,6 @@ fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) ->
             namespace: ns.as_deref(),
             instance,
         },
-    )
-}
-
-/// The configuration's `instance NAME` (keepalived reads it at start).
-fn configured_instance(cli: &Cli) -> Option<String> {
-    let opts = keepalived_conf::LoadOptions {
-        config_id: cli.config_id.clone(),
-        ..Default::default()
-    };
-    let parsed = keepalived_conf::load(&cli.daemon.file, &opts);
-    ha_daemon_kit::daemon_paths::instance_of(
-        parsed
-            .config
-            .other
-            .iter()
-            .map(|s| (s.keyword.as_str(), s.args.first().map(String::as_str))),
     )
 }
 
@@ -159,6 +143,18 @@ fn main() -> ExitCode {
     }
     ha_daemon_kit::cli::init_logging(cli.daemon.detail);
     ha_daemon_kit::cli::raise_fd_limit();
+    // `net_namespace` first, as keepalived: the pid file, the sockets, IPVS
+    // and the checkers all belong to the namespace.
+    let startup = lvsd::namespace::Startup::load(&cli.daemon.file, cli.config_id.clone());
+    match lvsd::namespace::enter(&startup) {
+        Ok(Some(name)) => tracing::info!(namespace = %name, "running in network namespace {name}"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("lvsd: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if let Some(p) = &cli.daemon.pid_file
         && let Err(e) = keepalived_runtime::safe_file::write_file(
             p,
@@ -185,10 +181,7 @@ fn main() -> ExitCode {
         config: cli.daemon.file.clone(),
         config_id: cli.config_id.clone(),
         socket: Some(cli.socket.clone().unwrap_or_else(|| {
-            default_socket(
-                cli.daemon.pid_file.as_deref(),
-                configured_instance(&cli).as_deref(),
-            )
+            default_socket(cli.daemon.pid_file.as_deref(), startup.instance.as_deref())
         })),
         metrics_listen: cli.daemon.metrics_listen,
         metrics_limits: cli.daemon.metrics_limits(),
@@ -231,8 +224,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let conf = dir.join("k.conf");
         std::fs::write(&conf, "instance first\ninstance second\n").unwrap();
-        let cli = Cli::try_parse_from(["lvsd", "-f", conf.to_str().unwrap()]).unwrap();
-        assert_eq!(configured_instance(&cli).as_deref(), Some("first"));
+        let startup = lvsd::namespace::Startup::load(&conf, None);
+        assert_eq!(startup.instance.as_deref(), Some("first"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

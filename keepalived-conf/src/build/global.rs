@@ -4,7 +4,7 @@ use super::{Ctx, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::Spanned;
-use crate::table::{self, Section};
+use crate::table::{self, Keyword, Section, Set, Value};
 use crate::tree::Node;
 
 /// The `global_defs` keywords.
@@ -12,11 +12,37 @@ const T: &Section = &table::GLOBAL_DEFS;
 
 const DAY31: u64 = 31 * 24 * 3600;
 
+/// The top-level `net_namespace NAME` or `instance NAME` into `field`
+/// (global_parser.c `net_namespace_handler`, `instance_handler`): the first one
+/// with a name counts; one without a name, or a later one, is reported and ignored.
+/// Words after the name are ignored, as keepalived ignores them.
+pub(crate) fn first_name(c: &mut Ctx, n: &Node, field: &mut Opt<String>) {
+    let kw = n.keyword();
+    let Some(w) = n.args().first() else {
+        c.ignored_value(n.span(), format!("`{kw}` name missing"));
+        return;
+    };
+    if field.is_some() {
+        c.sink.push(Diagnostic::warning(
+            "duplicate",
+            n.span(),
+            format!(
+                "duplicate `{kw}` definition {}; ignored, as keepalived does",
+                w.text
+            ),
+        ));
+        return;
+    }
+    *field = Some(Spanned::new(w.text.to_string(), w.span));
+}
+
 pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
     for item in c.items(n) {
         let kw = item.keyword();
+        if T.get(kw).is_some_and(|row| set_field(c, item, row, g)) {
+            continue;
+        }
         match kw {
-            "router_id" => g.router_id = c.string(item),
             "notification_email" => {
                 if item.block.is_none() {
                     c.block_required(item, 0);
@@ -29,7 +55,6 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     }
                 }
             }
-            "notification_email_from" => g.notification_email_from = c.string(item),
             "smtp_server" => {
                 c.no_block(item);
                 if let Some(w) = c.arg(item) {
@@ -49,16 +74,7 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     .uint_of::<u64>(item, T)
                     .map(|s| Spanned::new(std::time::Duration::from_secs(s.value), s.span))
             }
-            "smtp_helo_name" => g.smtp_helo_name = c.string(item),
-            "smtp_alert" => g.smtp_alert = c.flag(item),
-            "smtp_alert_vrrp" => g.smtp_alert_vrrp = c.flag(item),
-            "smtp_alert_checker" => g.smtp_alert_checker = c.flag(item),
-            "no_email_faults" => g.no_email_faults = c.bare_flag(item, true),
-            "enable_script_security" => g.enable_script_security = c.bare_flag(item, true),
             "script_user" => g.script_user = c.user(item),
-            "vrrp_version" => g.vrrp_version = c.uint_of(item, T),
-            "vrrp_iptables" => g.vrrp_iptables = Some(c.words(item)),
-            "vrrp_ipsets" => g.vrrp_ipsets = Some(c.words(item)),
             "nftables" => {
                 c.no_block(item);
                 c.extra(item, 1);
@@ -67,31 +83,9 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     item.span(),
                 ));
             }
-            // global_parser.c vrrp_nftables_priority_handler: any int32.
-            "nftables_priority" => g.nftables_priority = c.int_of(item, T),
-            "nftables_counters" => g.nftables_counters = c.bare_flag(item, true),
-            "nftables_ifindex" => g.nftables_ifindex = c.bare_flag(item, true),
-            "disable_local_igmp" => g.disable_local_igmp = c.bare_flag(item, true),
-            "vrrp_strict" => g.vrrp_strict = c.bare_flag(item, true),
-            "vrrp_check_unicast_src" => g.vrrp_check_unicast_src = c.bare_flag(item, true),
-            "vrrp_skip_check_adv_addr" => g.vrrp_skip_check_adv_addr = c.flag(item),
-            "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = c.uint_of(item, T),
-            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = c.uint_of(item, T),
             "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
                 g.vrrp_garp_extra_if = super::vrrp::garp_extra_if(c, item, 1)
             }
-            "vrrp_garp_master_refresh" => g.vrrp_garp_master_refresh = c.uint_of(item, T),
-            "vrrp_garp_master_refresh_repeat" => {
-                g.vrrp_garp_master_refresh_repeat = c.uint_of(item, T)
-            }
-            "vrrp_garp_lower_prio_delay" => g.vrrp_garp_lower_prio_delay = c.uint_of(item, T),
-            "vrrp_garp_lower_prio_repeat" => g.vrrp_garp_lower_prio_repeat = c.uint_of(item, T),
-            "vrrp_garp_interval" => g.vrrp_garp_interval = c.timer_of(item, T),
-            "vrrp_gna_interval" => g.vrrp_gna_interval = c.timer_of(item, T),
-            "vrrp_min_garp" => g.vrrp_min_garp = c.flag(item),
-            "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = c.flag(item),
-            "vrrp_higher_prio_send_advert" => g.vrrp_higher_prio_send_advert = c.flag(item),
-            "vrrp_down_timer_adverts" => g.vrrp_down_timer_adverts = c.uint_of(item, T),
             "vrrp_mcast_group4" => {
                 g.vrrp_mcast_group4 = c.ip(item);
                 if let Some(a) = &g.vrrp_mcast_group4
@@ -116,10 +110,6 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     );
                 }
             }
-            "default_interface" => g.default_interface = c.string(item),
-            "vrrp_startup_delay" | "vrrp_delay_after_boot" => {
-                g.vrrp_startup_delay = c.timer_of(item, T)
-            }
             "max_auto_priority" => {
                 if item.args().is_empty() {
                     g.max_auto_priority = Some(Spanned::new(99, item.span()));
@@ -129,19 +119,10 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             }
             "lvs_timeouts" => g.lvs_timeouts = lvs_timeouts(c, item),
             "lvs_sync_daemon" => g.lvs_sync_daemon = lvs_sync_daemon(c, item),
-            "lvs_flush" => g.lvs_flush = c.bare_flag(item, true),
             "lvs_flush_on_stop" | "lvs_flush_onstop" => {
                 c.no_block(item);
                 g.lvs_flush_on_stop = Some(Spanned::new(true, item.span()))
             }
-            "notify_fifo" => g.notify_fifo = c.script(item),
-            "vrrp_notify_fifo" => g.vrrp_notify_fifo = c.script(item),
-            "lvs_notify_fifo" => g.lvs_notify_fifo = c.script(item),
-            // a later line replaces an earlier one (global_parser.c notify_fifo_script())
-            "notify_fifo_script" => g.notify_fifo_script = c.script(item),
-            "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = c.script(item),
-            "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = c.script(item),
-            "rs_init_notifies" => g.rs_init_notifies = c.flag(item),
             // global_parser.c `snmp_rfc_handler`, `snmp_rfcv2_handler`,
             // `snmp_rfcv3_handler`: no value, any word after it ignored;
             // enable_snmp_rfc is both of the others
@@ -181,7 +162,6 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                     g.process_monitor_rcv_bufs = Some(v);
                 }
             }
-            "process_monitor_rcv_bufs_force" => g.process_monitor_rcv_bufs_force = c.flag(item),
             "dynamic_interfaces" => {
                 c.no_block(item);
                 g.dynamic_interfaces = Some(Spanned::new(true, item.span()));
@@ -205,6 +185,31 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             _ => c.unknown(item, "`global_defs`", &T.names()),
         }
     }
+}
+
+/// Sets the model field `row` names from `item`, reading the value as the row's type
+/// says ([`Value::Bare`]: the keyword alone; [`Value::Flag`]: an optional boolean word;
+/// numbers in the row's range); false when the row leaves the keyword to
+/// [`global_defs`]'s own code ([`Set::Builder`]).
+fn set_field(c: &mut Ctx, item: &Node, row: &Keyword, g: &mut GlobalDefs) -> bool {
+    match row.set {
+        Set::GlobalBool(f) => {
+            *f(g) = if row.value == Value::Bare {
+                c.bare_flag(item, true)
+            } else {
+                c.flag(item)
+            }
+        }
+        Set::GlobalU8(f) => *f(g) = c.uint_of(item, T),
+        Set::GlobalU32(f) => *f(g) = c.uint_of(item, T),
+        Set::GlobalI32(f) => *f(g) = c.int_of(item, T),
+        Set::GlobalSeconds(f) => *f(g) = c.timer_of(item, T),
+        Set::GlobalText(f) => *f(g) = c.string(item),
+        Set::GlobalWords(f) => *f(g) = Some(c.words(item)),
+        Set::GlobalScript(f) => *f(g) = c.script(item),
+        _ => return false,
+    }
+    true
 }
 
 fn lvs_timeouts(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsTimeouts>> {

@@ -193,6 +193,14 @@ impl Builder {
                 );
                 self.config.raw_blocks.push(raw_block(n));
             }
+            "net_namespace" => {
+                c.no_block(n);
+                global::first_name(&mut c, n, &mut self.config.global_defs.net_namespace);
+            }
+            "instance" => {
+                c.no_block(n);
+                global::first_name(&mut c, n, &mut self.config.global_defs.instance);
+            }
             k if ROOT_KEYWORDS.contains(&k) => {
                 if n.block.is_some() {
                     c.no_block(n);

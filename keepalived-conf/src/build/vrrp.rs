@@ -707,6 +707,20 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
 /// The vrrp_script's keywords.
 const S: &Section = &table::SCRIPT;
 
+/// Sets the `vrrp_script` field `row` names from `item`, reading the value as the
+/// row's type and range say; false when the row leaves the keyword to [`script`]
+/// ([`table::Set::Builder`]).
+fn set_script_field(c: &mut Ctx, item: &Node, row: &table::Keyword, s: &mut VrrpScript) -> bool {
+    match row.set {
+        table::Set::ScriptBool(f) => *f(s) = c.bare_flag(item, true),
+        table::Set::ScriptU32(f) => *f(s) = c.uint_of(item, S),
+        table::Set::ScriptSeconds(f) => *f(s) = c.timer_of(item, S),
+        table::Set::ScriptCommand(f) => *f(s) = c.script(item),
+        _ => return false,
+    }
+    true
+}
+
 /// `vrrp_script NAME { ... }`
 pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
     let name = header_name(c, n)?;
@@ -724,18 +738,17 @@ pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
         other: Vec::new(),
     };
     for item in c.items(n) {
+        if S.get(item.keyword())
+            .is_some_and(|row| set_script_field(c, item, row, &mut s))
+        {
+            continue;
+        }
         match item.keyword() {
-            "script" => s.script = c.script(item),
-            "interval" => s.interval = c.timer_of(item, S),
-            "timeout" => s.timeout = c.timer_of(item, S),
             "weight" => {
                 s.weight = c.int_of(item, S);
                 s.reverse = weight_reverse(c, item);
             }
-            "rise" => s.rise = c.uint_of(item, S),
-            "fall" => s.fall = c.uint_of(item, S),
             "user" => s.user = c.user(item),
-            "init_fail" => s.init_fail = c.bare_flag(item, true),
             _ => c.unknown(item, "`vrrp_script`", &S.names()),
         }
     }

@@ -29,40 +29,45 @@ pub const VIRTUAL_SERVER: Section = Section {
         l("protocol", Value::Other("TCP|UDP|SCTP")).dflt("TCP"),
         l("persistence_timeout", Value::uint(1, 2_678_400))
             .dflt("none; 360 when written without a value"),
-        l("persistence_granularity", Value::Text),
-        l("persistence_engine", Value::Text),
+        l("persistence_granularity", Value::Text).dflt("255.255.255.255 (/128)"),
+        l("persistence_engine", Value::Text).dflt("none"),
         l("delay_loop", Value::secs(1, TIMER_MAX)).dflt("60"),
         l("connect_timeout", Value::secs(1, TIMER_MAX)).dflt("5"),
         l("retry", Value::uint(1, U32)).dflt("the checker's"),
         l("delay_before_retry", Value::secs(0, TIMER_MAX)).dflt("the checker's"),
-        l("warmup", Value::secs(0, TIMER_MAX)),
+        l("warmup", Value::secs(0, TIMER_MAX)).dflt("the checker's (the delay_loop)"),
         l("inhibit_on_failure", Value::Flag).dflt("off"),
         l("alpha", Value::Flag).dflt("off"),
         l("omega", Value::Flag).dflt("off"),
         l("quorum", Value::uint(1, U32)).dflt("1"),
         l("hysteresis", Value::uint(0, U32)).dflt("0"),
-        l("quorum_up", Value::Script),
-        l("quorum_down", Value::Script),
-        l("sorry_server", Value::Other("IP PORT")),
-        l("sorry_server_inhibit", Value::Flag),
-        l("sorry_server_lvs_method", METHOD),
-        l("virtualhost", Value::Text),
+        l("quorum_up", Value::Script).dflt("none"),
+        l("quorum_down", Value::Script).dflt("none"),
+        l("sorry_server", Value::Other("IP PORT")).dflt("none"),
+        l("sorry_server_inhibit", Value::Flag).dflt("off"),
+        l("sorry_server_lvs_method", METHOD).dflt("the lvs_method"),
+        l("virtualhost", Value::Text).dflt("none"),
         l("weight", Value::uint(1, i32::MAX as u64)).dflt("1"),
-        l("ha_suspend", Value::Bare),
-        l("smtp_alert", Value::Flag).fallback("global_defs smtp_alert_checker, then smtp_alert"),
-        l("real_server", Value::Block("IP PORT { ... }")),
-        l("ops", SCHED_FLAG),
-        l("flag-1", SCHED_FLAG),
-        l("flag-2", SCHED_FLAG),
-        l("flag-3", SCHED_FLAG),
-        l("sh-port", SCHED_FLAG),
-        l("sh-fallback", SCHED_FLAG),
-        l("mh-port", SCHED_FLAG),
-        l("mh-fallback", SCHED_FLAG),
-        l("ip_family", Value::Other("inet|inet6")),
+        l("ha_suspend", Value::Bare).dflt("off"),
+        l("smtp_alert", Value::Flag)
+            .dflt("off")
+            .fallback("global_defs smtp_alert_checker, then smtp_alert"),
+        l("real_server", Value::Block("IP PORT { ... }")).dflt("none"),
+        l("ops", SCHED_FLAG).dflt("off"),
+        l("flag-1", SCHED_FLAG).dflt("off"),
+        l("flag-2", SCHED_FLAG).dflt("off"),
+        l("flag-3", SCHED_FLAG).dflt("off"),
+        l("sh-port", SCHED_FLAG).dflt("off"),
+        l("sh-fallback", SCHED_FLAG).dflt("off"),
+        l("mh-port", SCHED_FLAG).dflt("off"),
+        l("mh-fallback", SCHED_FLAG).dflt("off"),
+        l("ip_family", Value::Other("inet|inet6")).dflt("the addresses' family"),
         // kept as written
-        l("hashed", Value::Bare).raw(),
-        l("snmp_name", Value::Text).raw().not_acted(L, SNMP),
+        l("hashed", Value::Bare).dflt("off").raw(),
+        l("snmp_name", Value::Text)
+            .dflt("none")
+            .raw()
+            .not_acted(L, SNMP),
     ],
 };
 
@@ -71,32 +76,51 @@ pub const REAL_SERVER: Section = Section {
     name: "real_server",
     keywords: &[
         l("weight", Value::uint(0, i32::MAX as u64)).dflt("1"),
-        l("lvs_method", METHOD).fallback("virtual_server lvs_method"),
-        l("inhibit_on_failure", Value::Flag).fallback("virtual_server inhibit_on_failure"),
-        l("notify_up", Value::Script),
-        l("notify_down", Value::Script),
-        l("uthreshold", Value::uint(0, U32)),
-        l("lthreshold", Value::uint(0, U32)),
-        l("smtp_alert", Value::Flag).fallback("virtual_server smtp_alert"),
-        l("alpha", Value::Flag).fallback("virtual_server alpha"),
-        l("retry", Value::uint(1, U32)).fallback("virtual_server retry"),
+        l("lvs_method", METHOD)
+            .dflt("NAT")
+            .fallback("virtual_server lvs_method"),
+        l("inhibit_on_failure", Value::Flag)
+            .dflt("off")
+            .fallback("virtual_server inhibit_on_failure"),
+        l("notify_up", Value::Script).dflt("none"),
+        l("notify_down", Value::Script).dflt("none"),
+        l("uthreshold", Value::uint(0, U32)).dflt("0 (none)"),
+        l("lthreshold", Value::uint(0, U32)).dflt("0 (none)"),
+        l("smtp_alert", Value::Flag)
+            .dflt("off")
+            .fallback("virtual_server smtp_alert"),
+        l("alpha", Value::Flag)
+            .dflt("off")
+            .fallback("virtual_server alpha"),
+        l("retry", Value::uint(1, U32))
+            .dflt("the checker's")
+            .fallback("virtual_server retry"),
         l("delay_before_retry", Value::secs(0, TIMER_MAX))
+            .dflt("the checker's")
             .fallback("virtual_server delay_before_retry"),
-        l("warmup", Value::secs(0, TIMER_MAX)).fallback("virtual_server warmup"),
-        l("connect_timeout", Value::secs(1, TIMER_MAX)).fallback("virtual_server connect_timeout"),
-        l("delay_loop", Value::secs(1, TIMER_MAX)).fallback("virtual_server delay_loop"),
-        l("virtualhost", Value::Text).fallback("virtual_server virtualhost"),
-        l("snmp_name", Value::Text),
-        l("TCP_CHECK", Value::Block("checker")),
-        l("HTTP_GET", Value::Block("checker")),
-        l("SSL_GET", Value::Block("checker")),
-        l("MISC_CHECK", Value::Block("checker")),
-        l("SMTP_CHECK", Value::Block("checker")),
-        l("DNS_CHECK", Value::Block("checker")),
-        l("UDP_CHECK", Value::Block("checker")),
-        l("PING_CHECK", Value::Block("checker")),
-        l("FILE_CHECK", Value::Block("checker")),
-        l("BFD_CHECK", Value::Block("checker")),
+        l("warmup", Value::secs(0, TIMER_MAX))
+            .dflt("the checker's (the delay_loop)")
+            .fallback("virtual_server warmup"),
+        l("connect_timeout", Value::secs(1, TIMER_MAX))
+            .dflt("5")
+            .fallback("virtual_server connect_timeout"),
+        l("delay_loop", Value::secs(1, TIMER_MAX))
+            .dflt("60")
+            .fallback("virtual_server delay_loop"),
+        l("virtualhost", Value::Text)
+            .dflt("none")
+            .fallback("virtual_server virtualhost"),
+        l("snmp_name", Value::Text).dflt("none"),
+        l("TCP_CHECK", Value::Block("checker")).dflt("none"),
+        l("HTTP_GET", Value::Block("checker")).dflt("none"),
+        l("SSL_GET", Value::Block("checker")).dflt("none"),
+        l("MISC_CHECK", Value::Block("checker")).dflt("none"),
+        l("SMTP_CHECK", Value::Block("checker")).dflt("none"),
+        l("DNS_CHECK", Value::Block("checker")).dflt("none"),
+        l("UDP_CHECK", Value::Block("checker")).dflt("none"),
+        l("PING_CHECK", Value::Block("checker")).dflt("none"),
+        l("FILE_CHECK", Value::Block("checker")).dflt("none"),
+        l("BFD_CHECK", Value::Block("checker")).dflt("none"),
     ],
 };
 
@@ -104,23 +128,38 @@ pub const REAL_SERVER: Section = Section {
 pub const URL: Section = Section {
     name: "url",
     keywords: &[
-        l("path", Value::Text),
-        l("digest", Value::Other("32 hexadecimal characters")),
+        l("path", Value::Text).dflt("none (required)"),
+        l("digest", Value::Other("32 hexadecimal characters")).dflt("none"),
         l(
             "status_code",
             Value::Other("CODE or CODE-CODE, 100..599, several"),
         )
         .dflt("200-299"),
-        l("virtualhost", Value::Text).fallback("the checker's virtualhost"),
-        l("regex", Value::Text).not_acted(L, REGEX),
-        l("regex_no_match", Value::Bare).raw().not_acted(L, REGEX),
-        l("regex_options", Value::Words).raw().not_acted(L, REGEX),
-        l("regex_stack", Value::Other("[MIN] MAX"))
+        l("virtualhost", Value::Text)
+            .dflt("none")
+            .fallback("the checker's virtualhost"),
+        l("regex", Value::Text).dflt("none").not_acted(L, REGEX),
+        l("regex_no_match", Value::Bare)
+            .dflt("off")
             .raw()
             .not_acted(L, REGEX),
-        l("regex_min_offset", Value::Text).raw().not_acted(L, REGEX),
-        l("regex_max_offset", Value::Text).raw().not_acted(L, REGEX),
-        l("tls_compliant", Value::Flag),
+        l("regex_options", Value::Words)
+            .dflt("none")
+            .raw()
+            .not_acted(L, REGEX),
+        l("regex_stack", Value::Other("[MIN] MAX"))
+            .dflt("PCRE2's")
+            .raw()
+            .not_acted(L, REGEX),
+        l("regex_min_offset", Value::Text)
+            .dflt("0")
+            .raw()
+            .not_acted(L, REGEX),
+        l("regex_max_offset", Value::Text)
+            .dflt("none (the whole page)")
+            .raw()
+            .not_acted(L, REGEX),
+        l("tls_compliant", Value::Flag).dflt("off"),
     ],
 };
 
@@ -128,9 +167,9 @@ pub const URL: Section = Section {
 pub const FILE_CHECK: Section = Section {
     name: "FILE_CHECK",
     keywords: &[
-        l("track_file", Value::Text),
+        l("track_file", Value::Text).dflt("none (required)"),
         l("weight", Value::int(-(i32::MAX as i64), i32::MAX as i64)).dflt("1"),
-        l("dynamic", Value::Bare).raw().not_acted(
+        l("dynamic", Value::Bare).dflt("off").raw().not_acted(
             L,
             "add the file's value times the weight to the real server's weight \
              instead of taking the real server out",
@@ -145,13 +184,13 @@ pub const CHECKER_CONNECT: Section = Section {
     keywords: &[
         l("connect_ip", Value::Ip).dflt("the real server's address"),
         l("connect_port", Value::uint(1, 65535)).dflt("the real server's port"),
-        l("bindto", Value::Ip),
-        l("bind_port", Value::uint(1, 65535)),
-        l("bind_if", Value::Text),
+        l("bindto", Value::Ip).dflt("none (the route's source)"),
+        l("bind_port", Value::uint(1, 65535)).dflt("none (any)"),
+        l("bind_if", Value::Text).dflt("none"),
         l("connect_timeout", Value::secs(1, TIMER_MAX))
             .fallback("real_server connect_timeout, then virtual_server connect_timeout")
             .dflt("5"),
-        l("fwmark", Value::uint(0, U32)),
+        l("fwmark", Value::uint(0, U32)).dflt("0 (none)"),
     ],
 };
 
@@ -189,19 +228,21 @@ pub const HTTP_GET: Section = Section {
         l(
             "url",
             Value::Block("path, digest, status_code, virtualhost, regex"),
-        ),
+        )
+        .dflt("none (required)"),
         l("http_protocol", Value::Other("1.0 | 1.0C | 1.1")).dflt("1.0"),
         l("virtualhost", Value::Text)
+            .dflt("none")
             .fallback("real_server virtualhost, then virtual_server virtualhost"),
-        l("fast_recovery", Value::Flag).not_acted(
+        l("fast_recovery", Value::Flag).dflt("off").not_acted(
             L,
             "check the urls one after the other, without the delay_loop between them, \
              while starting or recovering",
         ),
-        l("nb_get_retry", Value::uint(0, U32)),
-        l("enable_sni", Value::Flag),
-        l("sni_name", Value::Text),
-        l("tls_compliant", Value::Flag),
+        l("nb_get_retry", Value::uint(0, U32)).dflt("1 (the retry)"),
+        l("enable_sni", Value::Flag).dflt("off"),
+        l("sni_name", Value::Text).dflt("the virtualhost"),
+        l("tls_compliant", Value::Flag).dflt("off"),
     ],
 };
 
@@ -215,10 +256,12 @@ pub const SSL_GET: Section = Section {
 pub const MISC_CHECK: Section = Section {
     name: "MISC_CHECK",
     keywords: &[
-        l("misc_path", Value::Script),
+        l("misc_path", Value::Script).dflt("none (required)"),
         l("misc_timeout", Value::uint(1, U32 / 1_000_000)).dflt("the delay_loop"),
-        l("misc_dynamic", Value::Bare),
-        l("user", Value::Other("USER [GROUP]")).fallback("global_defs script_user"),
+        l("misc_dynamic", Value::Bare).dflt("off"),
+        l("user", Value::Other("USER [GROUP]"))
+            .dflt("keepalived_script if that user exists, else root")
+            .fallback("global_defs script_user"),
     ],
 };
 
@@ -226,11 +269,12 @@ pub const MISC_CHECK: Section = Section {
 pub const SMTP_CHECK: Section = Section {
     name: "SMTP_CHECK",
     keywords: &[
-        l("helo_name", Value::Text),
+        l("helo_name", Value::Text).dflt("the host name"),
         l(
             "host",
             Value::Block("connection options of one more server to check"),
-        ),
+        )
+        .dflt("none (the real server)"),
     ],
 };
 
@@ -247,10 +291,10 @@ pub const DNS_CHECK: Section = Section {
 pub const UDP_CHECK: Section = Section {
     name: "UDP_CHECK",
     keywords: &[
-        l("payload", Value::Text),
-        l("require_reply", Value::Other("[HEX]")),
-        l("min_reply_length", Value::uint(0, 255)),
-        l("max_reply_length", Value::uint(0, 255)),
+        l("payload", Value::Text).dflt("none (an empty datagram)"),
+        l("require_reply", Value::Other("[HEX]")).dflt("off"),
+        l("min_reply_length", Value::uint(0, 255)).dflt("0"),
+        l("max_reply_length", Value::uint(0, 255)).dflt("255"),
     ],
 };
 
@@ -258,7 +302,9 @@ pub const UDP_CHECK: Section = Section {
 pub const BFD_CHECK: Section = Section {
     name: "BFD_CHECK",
     keywords: &[
-        l("name", Value::Text),
-        l("alpha", Value::Flag).fallback("real_server alpha, then virtual_server alpha"),
+        l("name", Value::Text).dflt("none (required)"),
+        l("alpha", Value::Flag)
+            .dflt("off")
+            .fallback("real_server alpha, then virtual_server alpha"),
     ],
 };

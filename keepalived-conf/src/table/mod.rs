@@ -9,8 +9,10 @@
 //! from the same rows, so a keyword has one description.
 //!
 //! Adding a keyword: add a row to its section's table (in [`vrrp`], [`global`],
-//! [`lvs`] or [`bfd`]), read it in the section's builder (`build/*.rs`), taking the
-//! range from the row (`Ctx::uint_of` and friends), and regenerate docs/keywords.md
+//! [`lvs`] or [`bfd`]). In `global_defs`, a keyword with a plain value names the field
+//! it sets ([`Keyword::set`]) and the builder reads it from the row alone; otherwise
+//! read it in the section's builder (`build/*.rs`), taking the range from the row
+//! (`Ctx::uint_of` and friends). Then regenerate docs/keywords.md
 //! (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix`). A keyword read but
 //! not acted on gets `.raw()` (kept as written) or `.not_acted(..)` with what
 //! keepalived would do.
@@ -28,7 +30,9 @@ pub use lvs::{
 };
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
+use crate::model::{GlobalDefs, Opt, Script, VrrpScript};
 use std::fmt;
+use std::time::Duration;
 
 /// The daemons of this project that read a keepalived.conf.
 #[non_exhaustive]
@@ -190,9 +194,45 @@ pub struct NotActed {
 /// What keepalived does with a keyword this crate keeps as written, with no text of its own.
 pub const KEPT_AS_WRITTEN: &str = "use this setting (see keepalived.conf(5))";
 
+/// The field of the model a typed keyword sets. The section's builder reads the value
+/// as the row's [`Value`] says (in its range) and stores it there, so a keyword with a
+/// plain value is one row. A keyword with a syntax of its own, or one setting several
+/// fields, is [`Set::Builder`]: the section's builder reads it by name.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy)]
+pub enum Set {
+    /// Read by the section's builder (or kept as written).
+    Builder,
+    /// A `global_defs` switch: the keyword alone ([`Value::Bare`]), or followed by an
+    /// optional boolean word ([`Value::Flag`]).
+    GlobalBool(fn(&mut GlobalDefs) -> &mut Opt<bool>),
+    /// A `global_defs` integer of [`Value::Uint`] that fits in 8 bits.
+    GlobalU8(fn(&mut GlobalDefs) -> &mut Opt<u8>),
+    /// A `global_defs` integer of [`Value::Uint`] that fits in 32 bits.
+    GlobalU32(fn(&mut GlobalDefs) -> &mut Opt<u32>),
+    /// A `global_defs` integer of [`Value::Int`] that fits in 32 bits.
+    GlobalI32(fn(&mut GlobalDefs) -> &mut Opt<i32>),
+    /// A `global_defs` time of [`Value::Seconds`].
+    GlobalSeconds(fn(&mut GlobalDefs) -> &mut Opt<Duration>),
+    /// A `global_defs` word ([`Value::Text`]).
+    GlobalText(fn(&mut GlobalDefs) -> &mut Opt<String>),
+    /// A `global_defs` list of words ([`Value::Words`]).
+    GlobalWords(fn(&mut GlobalDefs) -> &mut Opt<Vec<String>>),
+    /// A `global_defs` script or FIFO with its user ([`Value::Script`] and the like).
+    GlobalScript(fn(&mut GlobalDefs) -> &mut Opt<Script>),
+    /// A `vrrp_script` switch set by the keyword alone ([`Value::Bare`]).
+    ScriptBool(fn(&mut VrrpScript) -> &mut Opt<bool>),
+    /// A `vrrp_script` integer of [`Value::Uint`] that fits in 32 bits.
+    ScriptU32(fn(&mut VrrpScript) -> &mut Opt<u32>),
+    /// A `vrrp_script` time of [`Value::Seconds`].
+    ScriptSeconds(fn(&mut VrrpScript) -> &mut Opt<Duration>),
+    /// A `vrrp_script` command line with its user ([`Value::Script`]).
+    ScriptCommand(fn(&mut VrrpScript) -> &mut Opt<Script>),
+}
+
 /// One keyword of a section.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Keyword {
     /// The keyword as written.
     pub keyword: &'static str,
@@ -208,6 +248,8 @@ pub struct Keyword {
     pub daemons: &'static [Daemon],
     /// Set when some of [`Keyword::daemons`] do not act on it.
     pub not_acted_on: Option<NotActed>,
+    /// The field it sets.
+    pub set: Set,
 }
 
 impl Keyword {
@@ -221,7 +263,14 @@ impl Keyword {
             fallback: "",
             daemons,
             not_acted_on: None,
+            set: Set::Builder,
         }
+    }
+
+    /// Setting the field `set` names.
+    pub const fn set(mut self, set: Set) -> Self {
+        self.set = set;
+        self
     }
 
     /// With keepalived's default.
@@ -345,25 +394,25 @@ impl Section {
     }
 }
 
-/// The top level: keywords outside any block (the blocks are sections of their own),
-/// kept as written in the model's `other`.
+/// The top level: keywords outside any block (the blocks are sections of their own).
+/// `net_namespace` and `instance` are typed fields of the model's `global_defs` (keepalived
+/// keeps them with its global data); the others are kept as written in the model's `other`.
 pub const TOP: Section = Section {
     name: "",
     keywords: &[
-        Keyword::new("net_namespace", VL, Value::Text).kept()
-            .not_acted(L, "run in this network namespace"),
-        Keyword::new("net_namespace_ipvs", L, Value::Text).kept()
+        Keyword::new("net_namespace", VL, Value::Text).dflt("none (the namespace it starts in)"),
+        Keyword::new("net_namespace_ipvs", L, Value::Text).dflt("the net_namespace").kept()
             .not_acted(L, "program IPVS in this network namespace"),
-        Keyword::new("namespace_with_ipsets", V, Value::Bare).kept()
+        Keyword::new("namespace_with_ipsets", V, Value::Bare).dflt("off").kept()
             .not_acted(V, "use ipsets inside the network namespace"),
-        Keyword::new("use_pid_dir", VL, Value::Bare).kept().not_acted(
+        Keyword::new("use_pid_dir", VL, Value::Bare).dflt("off (on with instance or net_namespace)").kept().not_acted(
             VL,
             "write its default pid files under /run/keepalived/ (these daemons write one only with -p)",
         ),
-        Keyword::new("instance", VL, Value::Text).kept(),
-        Keyword::new("child_wait_time", VL, Value::Other("seconds")).kept()
+        Keyword::new("instance", VL, Value::Text).dflt("none"),
+        Keyword::new("child_wait_time", VL, Value::Other("seconds")).dflt("5").kept()
             .not_acted(VL, "wait this long for its child processes at shutdown"),
-        Keyword::new("linkbeat_use_polling", V, Value::Bare).kept().not_acted(
+        Keyword::new("linkbeat_use_polling", V, Value::Bare).dflt("off").kept().not_acted(
             V,
             "poll interface link state with ioctls instead of netlink",
         ),

@@ -2,7 +2,7 @@
 //! CONFIGURATION"); defaults and fallbacks as keepalived 2.2.7 applies them in
 //! vrrp.c `vrrp_complete_instance` (docs/keepalived.md).
 
-use super::{Keyword, Section, V, Value};
+use super::{Keyword, Section, Set, V, Value};
 
 const U32: u64 = u32::MAX as u64;
 const CMD: Value = Value::Script;
@@ -20,55 +20,67 @@ pub const INSTANCE: Section = Section {
     keywords: &[
         v("state", Value::Other("MASTER | BACKUP"))
             .dflt("BACKUP (an owner, priority 255, starts MASTER)"),
-        v("interface", Value::Text).fallback("global_defs default_interface"),
-        v("virtual_router_id", Value::uint(1, 255)),
+        v("interface", Value::Text)
+            .dflt("eth0 (default_interface's default)")
+            .fallback("global_defs default_interface"),
+        v("virtual_router_id", Value::uint(1, 255)).dflt("none (required)"),
         v("priority", Value::uint(1, 255)).dflt("100; 255 with state MASTER"),
         v("advert_int", Value::secs(10_000, 255_000_000)).dflt("1"),
         v("version", Value::uint(2, 3))
             .dflt("2; 3 for IPv6")
             .fallback("global_defs vrrp_version"),
         v("nopreempt", Value::Bare).dflt("preempt"),
-        v("preempt", Value::Bare),
+        v("preempt", Value::Bare).dflt("on"),
         v("preempt_delay", Value::secs(0, 1_000_000_000)).dflt("0"),
         v(
             "authentication",
             Value::Block("auth_type PASS|AH, auth_pass"),
-        ),
-        v("virtual_ipaddress", ADDRESSES),
-        v("virtual_ipaddress_excluded", ADDRESSES),
-        v("no_virtual_ipaddress", Value::Bare),
-        v("virtual_routes", Value::Block("routes, one per line")),
-        v("virtual_rules", Value::Block("rules, one per line")),
-        v("track_interface", Value::Track { max_weight: 253 }),
-        v("track_script", Value::Track { max_weight: 253 }),
-        v("track_file", Value::Track { max_weight: 254 }),
-        v("track_process", Value::Track { max_weight: 254 }),
-        v("track_bfd", Value::Track { max_weight: 253 }),
-        v("dont_track_primary", Value::Bare),
+        )
+        .dflt("none"),
+        v("virtual_ipaddress", ADDRESSES).dflt("none"),
+        v("virtual_ipaddress_excluded", ADDRESSES).dflt("none"),
+        v("no_virtual_ipaddress", Value::Bare).dflt("off"),
+        v("virtual_routes", Value::Block("routes, one per line")).dflt("none"),
+        v("virtual_rules", Value::Block("rules, one per line")).dflt("none"),
+        v("track_interface", Value::Track { max_weight: 253 }).dflt("none"),
+        v("track_script", Value::Track { max_weight: 253 }).dflt("none"),
+        v("track_file", Value::Track { max_weight: 254 }).dflt("none"),
+        v("track_process", Value::Track { max_weight: 254 }).dflt("none"),
+        v("track_bfd", Value::Track { max_weight: 253 }).dflt("none"),
+        v("dont_track_primary", Value::Bare).dflt("off"),
         v("mcast_src_ip", Value::Ip).dflt("the interface's primary address"),
         v("unicast_src_ip", Value::Ip).dflt("the interface's primary address"),
         v(
             "unicast_peer",
             Value::Block("IP [min_ttl N] [max_ttl N] per line"),
-        ),
-        v("unicast_ttl", Value::uint(0, 255)),
+        )
+        .dflt("none (multicast)"),
+        v("unicast_ttl", Value::uint(0, 255)).dflt("255"),
         v("mcast_dst_ip", Value::Ip)
             .dflt("224.0.0.18 / ff02::12")
             .fallback("global_defs vrrp_mcast_group4 / vrrp_mcast_group6"),
-        v("check_unicast_src", Value::Bare).fallback("global_defs vrrp_check_unicast_src"),
-        v("unicast_fault_no_peer", Value::Bare),
-        v("use_vmac", Value::Other("[NAME] [MAC]")),
+        v("check_unicast_src", Value::Bare)
+            .dflt("off")
+            .fallback("global_defs vrrp_check_unicast_src"),
+        v("unicast_fault_no_peer", Value::Bare).dflt("off"),
+        v("use_vmac", Value::Other("[NAME] [MAC]"))
+            .dflt("off; named vrrp.VRID when written without a name"),
         v(
             "use_ipvlan",
             Value::Other("[NAME] [ADDRESS] [bridge|private|vepa]"),
-        ),
-        v("vmac_xmit_base", Value::Bare),
-        v("promote_secondaries", Value::Bare),
-        v("track_src_ip", Value::Bare),
-        v("garp_extra_if", GARP_EXTRA_IF).fallback("global_defs vrrp_garp_extra_if"),
-        v("vmac_garp_intvl", GARP_EXTRA_IF).fallback("global_defs vrrp_garp_extra_if"),
+        )
+        .dflt("off"),
+        v("vmac_xmit_base", Value::Bare).dflt("off"),
+        v("promote_secondaries", Value::Bare).dflt("off"),
+        v("track_src_ip", Value::Bare).dflt("off"),
+        v("garp_extra_if", GARP_EXTRA_IF)
+            .dflt("0 (none)")
+            .fallback("global_defs vrrp_garp_extra_if"),
+        v("vmac_garp_intvl", GARP_EXTRA_IF)
+            .dflt("0 (none)")
+            .fallback("global_defs vrrp_garp_extra_if"),
         v("accept", Value::Bare).dflt("on, off in strict mode; on for the address owner"),
-        v("no_accept", Value::Bare),
+        v("no_accept", Value::Bare).dflt("off (on in strict mode)"),
         v("garp_master_delay", Value::uint(0, U32))
             .dflt("5")
             .fallback("global_defs vrrp_garp_master_delay"),
@@ -103,34 +115,42 @@ pub const INSTANCE: Section = Section {
             .dflt("off")
             .fallback("global_defs vrrp_strict"),
         v("v3_checksum_as_v2", Value::Flag).dflt("off"),
-        v("notify_master", CMD),
-        v("notify_backup", CMD),
-        v("notify_fault", CMD),
-        v("notify_stop", CMD),
-        v("notify_deleted", Value::Other("[script [USER [GROUP]]]")),
-        v("notify_master_rx_lower_pri", CMD),
-        v("notify", CMD),
-        v("notify_priority_changes", Value::Flag).not_acted(V, PRIORITY_FIFO),
+        v("notify_master", CMD).dflt("none"),
+        v("notify_backup", CMD).dflt("none"),
+        v("notify_fault", CMD).dflt("none"),
+        v("notify_stop", CMD).dflt("none"),
+        v("notify_deleted", Value::Other("[script [USER [GROUP]]]"))
+            .dflt("off (notify_fault's script runs)"),
+        v("notify_master_rx_lower_pri", CMD).dflt("none"),
+        v("notify", CMD).dflt("none"),
+        v("notify_priority_changes", Value::Flag)
+            .dflt("off")
+            .not_acted(V, PRIORITY_FIFO),
         v("smtp_alert", Value::Flag)
             .dflt("off")
             .fallback("global_defs smtp_alert_vrrp, then smtp_alert"),
         // kept as written
-        v("vrf", Value::Text).raw().not_acted(
+        v("vrf", Value::Text).dflt("none").raw().not_acted(
             V,
             "bind the sockets of this unicast, interface-less instance to the VRF device",
         ),
         v("use_vmac_addr", Value::Bare)
+            .dflt("off")
             .raw()
             .not_acted(V, "put the VMAC's address on the VMAC interface"),
-        v("timer_expired_backup", Value::Bare).raw(),
-        v("thread_timer_expired", Value::Bare).raw(),
-        v("owner_ignore_adverts", Value::Bare).raw(),
-        v("old_unicast_checksum", Value::Other("[never]")).raw(),
-        v("native_ipv6", Value::Bare).raw(),
-        v("kernel_rx_buf_size", Value::Text).raw(),
-        v("debug", Value::Other("[LEVEL]")).raw(),
-        v("linkbeat_use_polling", Value::Bare).raw(),
-        v("auth_hmac", Value::Words).raw(),
+        v("timer_expired_backup", Value::Bare).dflt("off").raw(),
+        v("thread_timer_expired", Value::Bare).dflt("off").raw(),
+        v("owner_ignore_adverts", Value::Bare).dflt("off").raw(),
+        v("old_unicast_checksum", Value::Other("[never]"))
+            .dflt("off")
+            .raw(),
+        v("native_ipv6", Value::Bare).dflt("off").raw(),
+        v("kernel_rx_buf_size", Value::Text)
+            .dflt("computed from the instances")
+            .raw(),
+        v("debug", Value::Other("[LEVEL]")).dflt("0").raw(),
+        v("linkbeat_use_polling", Value::Bare).dflt("off").raw(),
+        v("auth_hmac", Value::Words).dflt("none").raw(),
     ],
 };
 
@@ -138,24 +158,24 @@ pub const INSTANCE: Section = Section {
 pub const SYNC_GROUP: Section = Section {
     name: "vrrp_sync_group",
     keywords: &[
-        v("group", Value::Block("vrrp_instance names, one per line")),
-        v("track_interface", Value::Track { max_weight: 253 }),
-        v("track_script", Value::Track { max_weight: 253 }),
-        v("track_file", Value::Track { max_weight: 254 }),
-        v("track_process", Value::Track { max_weight: 254 }),
-        v("track_bfd", Value::Track { max_weight: 253 }),
-        v("notify_master", CMD),
-        v("notify_backup", CMD),
-        v("notify_fault", CMD),
-        v("notify_stop", CMD),
-        v("notify", CMD),
+        v("group", Value::Block("vrrp_instance names, one per line")).dflt("none"),
+        v("track_interface", Value::Track { max_weight: 253 }).dflt("none"),
+        v("track_script", Value::Track { max_weight: 253 }).dflt("none"),
+        v("track_file", Value::Track { max_weight: 254 }).dflt("none"),
+        v("track_process", Value::Track { max_weight: 254 }).dflt("none"),
+        v("track_bfd", Value::Track { max_weight: 253 }).dflt("none"),
+        v("notify_master", CMD).dflt("none"),
+        v("notify_backup", CMD).dflt("none"),
+        v("notify_fault", CMD).dflt("none"),
+        v("notify_stop", CMD).dflt("none"),
+        v("notify", CMD).dflt("none"),
         v("smtp_alert", Value::Flag)
             .dflt("off")
             .fallback("global_defs smtp_alert_vrrp, then smtp_alert"),
-        v("notify_priority_changes", Value::Flag),
+        v("notify_priority_changes", Value::Flag).dflt("off"),
         v("sync_group_tracking_weight", Value::Bare).dflt("off"),
         v("global_tracking", Value::Bare).dflt("off (means sync_group_tracking_weight)"),
-        v("notify_deleted", Value::Other("[script]")),
+        v("notify_deleted", Value::Other("[script]")).dflt("off"),
     ],
 };
 
@@ -163,14 +183,28 @@ pub const SYNC_GROUP: Section = Section {
 pub const SCRIPT: Section = Section {
     name: "vrrp_script",
     keywords: &[
-        v("script", CMD),
-        v("interval", Value::secs(1_000, U32 * 1_000_000)).dflt("1"),
-        v("timeout", Value::secs(1_000, U32 * 1_000_000)).dflt("the interval"),
+        v("script", CMD)
+            .set(Set::ScriptCommand(|s| &mut s.script))
+            .dflt("none (required)"),
+        v("interval", Value::secs(1_000, U32 * 1_000_000))
+            .set(Set::ScriptSeconds(|s| &mut s.interval))
+            .dflt("1"),
+        v("timeout", Value::secs(1_000, U32 * 1_000_000))
+            .set(Set::ScriptSeconds(|s| &mut s.timeout))
+            .dflt("the interval"),
         v("weight", Value::Weight { max: 253 }).dflt("0"),
-        v("rise", Value::uint(1, i32::MAX as u64)).dflt("1"),
-        v("fall", Value::uint(1, i32::MAX as u64)).dflt("1"),
-        v("user", Value::Other("USER [GROUP]")).fallback("global_defs script_user"),
-        v("init_fail", Value::Bare).dflt("off (starts OK)"),
+        v("rise", Value::uint(1, i32::MAX as u64))
+            .set(Set::ScriptU32(|s| &mut s.rise))
+            .dflt("1"),
+        v("fall", Value::uint(1, i32::MAX as u64))
+            .set(Set::ScriptU32(|s| &mut s.fall))
+            .dflt("1"),
+        v("user", Value::Other("USER [GROUP]"))
+            .dflt("keepalived_script if that user exists, else root")
+            .fallback("global_defs script_user"),
+        v("init_fail", Value::Bare)
+            .set(Set::ScriptBool(|s| &mut s.init_fail))
+            .dflt("off (starts OK)"),
     ],
 };
 
@@ -178,9 +212,9 @@ pub const SCRIPT: Section = Section {
 pub const TRACK_FILE: Section = Section {
     name: "track_file",
     keywords: &[
-        v("file", Value::Text),
+        v("file", Value::Text).dflt("none (required)"),
         v("weight", Value::Weight { max: 254 }).dflt("1"),
-        v("init_file", Value::Other("[VALUE] [overwrite]")),
+        v("init_file", Value::Other("[VALUE] [overwrite]")).dflt("off (the file is not written)"),
     ],
 };
 
@@ -188,14 +222,14 @@ pub const TRACK_FILE: Section = Section {
 pub const TRACK_PROCESS: Section = Section {
     name: "vrrp_track_process",
     keywords: &[
-        v("process", Value::Words),
+        v("process", Value::Words).dflt("none (required)"),
         v("param_match", Value::Other("[initial|partial]")).dflt("the whole command line"),
         v("weight", Value::Weight { max: 254 }).dflt("1"),
         v("quorum", Value::uint(1, 65535)).dflt("1"),
-        v("quorum_max", Value::uint(0, 65535)),
-        v("delay", Value::secs(1, 3_600_000_000)),
-        v("terminate_delay", Value::secs(1, 3_600_000_000)),
-        v("fork_delay", Value::secs(1, 3_600_000_000)),
-        v("full_command", Value::Bare),
+        v("quorum_max", Value::uint(0, 65535)).dflt("no limit"),
+        v("delay", Value::secs(1, 3_600_000_000)).dflt("0"),
+        v("terminate_delay", Value::secs(1, 3_600_000_000)).dflt("0; the delay"),
+        v("fork_delay", Value::secs(1, 3_600_000_000)).dflt("0; the delay"),
+        v("full_command", Value::Bare).dflt("off"),
     ],
 };

@@ -647,10 +647,10 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     out.bfd_sessions = crate::spec::bfd::bfd_specs(cfg);
     out.process_rcvbuf = crate::spec::track_process::rcvbuf(&cfg.global_defs);
     out.net_namespace = cfg
-        .other
-        .iter()
-        .find(|s| s.keyword == "net_namespace")
-        .and_then(|s| s.args.first().cloned());
+        .global_defs
+        .net_namespace
+        .as_ref()
+        .map(|n| n.value.clone());
     out.statics = crate::spec::routes::map_statics(cfg, &mut diags);
     crate::spec::routes::number_rules(
         out.statics

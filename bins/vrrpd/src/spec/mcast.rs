@@ -4,11 +4,14 @@
 
 use std::net::IpAddr;
 
+use keepalived_conf::effective::{self, DstIgnored, McastSource};
 use keepalived_conf::{Diagnostic, GlobalDefs, VrrpInstance};
 use vrrp_core::packet::Family;
 
 /// The group of instance `vi` of `family`, or `None` for the family's VRRP
-/// group (224.0.0.18 / ff02::12). Follows keepalived 2.2.7: an `mcast_dst_ip`
+/// group (224.0.0.18 / ff02::12), from the effective view
+/// ([`keepalived_conf::effective::mcast_group`]), with the warnings keepalived
+/// 2.2.7 gives. Follows keepalived 2.2.7: an `mcast_dst_ip`
 /// of the other family, or an IPv6 one that is not link-local multicast, is
 /// skipped with an error message (vrrp_parser.c `vrrp_mcast_dstip_handler`);
 /// one on a unicast instance is ignored (vrrp.c `vrrp_complete_instance`);
@@ -21,62 +24,40 @@ pub fn group(
     name: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<IpAddr> {
-    let unicast = !vi.unicast_peer.is_empty();
-    if let Some(d) = &vi.mcast_dst_ip {
-        let warn = |what: String| Diagnostic::warning("vrrpd-mcast-dst-ip", d.span, what);
-        if unicast {
-            diags.push(warn(format!(
-                "({name}) multicast destination specified with unicast - ignoring (as keepalived does)"
-            )));
-            return None;
-        }
-        if Family::of(d.value) != family {
-            diags.push(warn(format!(
+    let m = effective::mcast_group(vi, g, family == Family::V6);
+    if let Some((d, why)) = m.dst_ignored {
+        let what = match why {
+            DstIgnored::Unicast => {
+                format!(
+                    "({name}) multicast destination specified with unicast - ignoring (as keepalived does)"
+                )
+            }
+            DstIgnored::OtherFamily => format!(
                 "({name}) mcast dest address {} MUST match VRRP instance family; \
                  the default group is used (as keepalived does)",
                 d.value
-            )));
-        } else if !is_group_of(d.value, true) {
-            diags.push(warn(format!(
+            ),
+            _ => format!(
                 "({name}) mcast_dst_ip {} not link-local multicast; the default group is \
                  used (as keepalived does)",
                 d.value
-            )));
-        } else {
-            return Some(d.value);
-        }
+            ),
+        };
+        diags.push(Diagnostic::warning("vrrpd-mcast-dst-ip", d.span, what));
     }
-    if unicast {
-        return None;
-    }
-    let global = match family {
-        Family::V4 => &g.vrrp_mcast_group4,
-        Family::V6 => &g.vrrp_mcast_group6,
-    };
-    let d = global.as_ref()?;
-    if Family::of(d.value) != family || !is_group_of(d.value, false) {
-        // keepalived-conf reported it already; keepalived skips it.
-        return None;
-    }
-    if let IpAddr::V6(a) = d.value
-        && !is_group_of(d.value, true)
-    {
+    if let Some(d) = m.global_not_link_local {
         diags.push(Diagnostic::warning(
             "vrrpd-mcast-group",
             d.span,
-            format!("vrrp_mcast_group6 {a} should be link-local multicast (as keepalived warns)"),
+            format!(
+                "vrrp_mcast_group6 {} should be link-local multicast (as keepalived warns)",
+                d.value
+            ),
         ));
     }
-    (d.value != family.group()).then_some(d.value)
-}
-
-/// Whether `a` can be a VRRP group: multicast, and for IPv6 with
-/// `link_local`, link-local multicast (ff02::/16, keepalived
-/// `IN6_IS_ADDR_MC_LINKLOCAL`).
-fn is_group_of(a: IpAddr, link_local: bool) -> bool {
-    match a {
-        IpAddr::V4(v) => v.is_multicast(),
-        IpAddr::V6(v) => v.is_multicast() && (!link_local || v.segments()[0] & 0xff0f == 0xff02),
+    match m.source {
+        McastSource::Instance => m.group,
+        _ => m.group.filter(|a| *a != family.group()),
     }
 }
 

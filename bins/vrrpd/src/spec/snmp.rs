@@ -266,7 +266,8 @@ pub struct InstanceRowSpec {
     pub tracks_interfaces: bool,
     /// `preempt_delay` in seconds.
     pub preempt_delay: u64,
-    /// `garp_master_delay`, else `vrrp_garp_master_delay`, else 5 seconds.
+    /// `garp_master_delay`, else `vrrp_garp_master_delay`, else 5 seconds (0
+    /// with `vrrp_min_garp`), from the effective view.
     pub garp_delay: u32,
     /// `smtp_alert`, else `smtp_alert_vrrp`, else `smtp_alert`, else false.
     pub smtp_alert: bool,
@@ -552,11 +553,9 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                     .is_some_and(|s| matches!(s.value, keepalived_conf::VrrpState::Master)),
                 tracks_interfaces: !vi.track_interface.is_empty(),
                 preempt_delay: vi.preempt_delay.as_ref().map_or(0, |d| d.value.as_secs()),
-                garp_delay: vi
-                    .garp_master_delay
-                    .as_ref()
-                    .or(g.vrrp_garp_master_delay.as_ref())
-                    .map_or(5, |d| d.value),
+                garp_delay: keepalived_conf::effective::instance(vi, g)
+                    .garp
+                    .master_delay,
                 smtp_alert: keepalived_conf::effective::smtp_alert_vrrp(&vi.smtp_alert, g),
                 notify_exec: scripts.iter().any(Option::is_some),
                 promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
