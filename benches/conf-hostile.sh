@@ -4,7 +4,8 @@
 # feature (~SEQ, ~SEQx, ~LST, nested generators, definitions, multi-line
 # definitions, recursive definitions, @ID lines), deep nesting, huge lines,
 # random bytes, NUL bytes, invalid UTF-8, include fan-out and cycles, and
-# inputs just under the 6 MiB configuration byte budget.
+# inputs just under the 6 MiB configuration byte budget, at each limit on
+# sections and items, and over them.
 # Every input must be answered (any exit status but a signal or timeout)
 # in under 1 s of wall time with under 64 MiB peak RSS.
 # Usage: [ONLY=GLOB] [INPUTS=DIR] benches/conf-hostile.sh [BIN_DIR]
@@ -138,6 +139,58 @@ import sys
 with open(sys.argv[1], "w") as f:
     for i in range(180000):
         f.write(f"virtual_server 10.{i >> 16}.{(i >> 8) & 255}.{i & 255} 80 {{ }}\n")
+PY
+# At each limit on what a configuration holds (keepalived_conf::limits, the
+# defaults): read whole, every section built. One past a limit is refused
+# unbuilt (the two sections-under-budget inputs above hold 15 times the
+# section limits, and the two below are over the item limits).
+python3 - "$d" <<'PY'
+import sys
+d = sys.argv[1]
+def ip(i, a=10):
+    return f"{a}.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+with open(f"{d}/instances-at-limit.conf", "w") as f:
+    for i in range(10000):
+        f.write(f"vrrp_instance v{i} {{\n interface e{i // 200}\n virtual_router_id {i % 200 + 1}\n"
+                f" priority 100\n virtual_ipaddress {{\n  {ip(i)}/32\n }}\n}}\n")
+with open(f"{d}/virtual-servers-at-limit.conf", "w") as f:
+    for i in range(10000):
+        f.write(f"virtual_server {ip(i)} 80 {{\n real_server {ip(i, 11)} 80 {{\n"
+                f"  TCP_CHECK {{\n   connect_timeout 3\n  }}\n }}\n}}\n")
+with open(f"{d}/real-servers-at-limit.conf", "w") as f:
+    for i in range(500):
+        f.write(f"virtual_server {ip(i)} 80 {{\n")
+        for j in range(100):
+            f.write(f" real_server {ip(i * 100 + j, 11)} 80 {{ }}\n")
+        f.write("}\n")
+with open(f"{d}/addresses-at-limit.conf", "w") as f:
+    for i in range(1000):
+        f.write(f"vrrp_instance v{i} {{\n interface e{i // 200}\n virtual_router_id {i % 200 + 1}\n virtual_ipaddress {{\n")
+        for j in range(100):
+            f.write(f"  {ip(i * 100 + j)}/32\n")
+        f.write(" }\n}\n")
+with open(f"{d}/routes-at-limit.conf", "w") as f:
+    f.write("static_routes {\n")
+    for i in range(20000):
+        f.write(f" {ip(i)}/32 dev e\n")
+    f.write("}\n")
+with open(f"{d}/sections-at-limit.conf", "w") as f:
+    for i in range(10000):
+        f.write(f"vrrp_script s{i} {{\n script /bin/true\n}}\n")
+# Over the item limits, just under the byte budget: one section of 440,000
+# addresses (cut at 100,000 statements while it is read, then dropped),
+# 190,000 real servers.
+with open(f"{d}/section-statements-under-budget.conf", "w") as f:
+    f.write("vrrp_instance v {\n interface e\n virtual_router_id 1\n virtual_ipaddress {\n")
+    for i in range(440000):
+        f.write(f"  {ip(i)}\n")
+    f.write(" }\n}\n")
+with open(f"{d}/real-servers-under-budget.conf", "w") as f:
+    for i in range(1900):
+        f.write(f"virtual_server {ip(i)} 80 {{\n")
+        for j in range(100):
+            f.write(f" real_server {ip(i * 100 + j, 11)} 80 {{ }}\n")
+        f.write("}\n")
 PY
 # One small file including a 16 MiB one, and 1 MiB files included 100 times.
 printf 'include %s/huge-line.conf\n' "$d" >"$d/include-huge.conf"

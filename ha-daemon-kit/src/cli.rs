@@ -35,6 +35,15 @@ pub struct DaemonArgs {
     /// no such limit). A file over it is not read.
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_config_bytes: Option<u64>,
+    /// Raise (or lower) a limit on what the configuration holds, counted
+    /// before it is built: NAME=N, repeatable. Limits and defaults:
+    /// vrrp_instance=10000, virtual_server=10000, real_server=50000,
+    /// address=100000 (virtual and static addresses), route=20000 (routes
+    /// and rules), section=10000 (other top-level statements),
+    /// section_statements=100000 (statements in one section). keepalived
+    /// has no such limits; a configuration over one is refused.
+    #[arg(long, value_name = "NAME=N")]
+    pub config_limit: Vec<String>,
 }
 
 impl DaemonArgs {

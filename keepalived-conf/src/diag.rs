@@ -162,6 +162,8 @@ pub(crate) struct Sink {
     pub(crate) diags: Vec<Diagnostic>,
     dropped: usize,
     errors: usize,
+    /// Diagnostics kept past the limit ([`Sink::push_kept`]).
+    kept: Vec<Diagnostic>,
 }
 
 /// At most this many diagnostics are kept; the rest are counted.
@@ -179,6 +181,15 @@ impl Sink {
         }
     }
 
+    /// Pushes a diagnostic that is kept however many there are: the few that say why a
+    /// whole configuration is refused (`config-limit`), one per limit or section.
+    pub(crate) fn push_kept(&mut self, d: Diagnostic) {
+        if d.is_error() {
+            self.errors += 1;
+        }
+        self.kept.push(d);
+    }
+
     /// True when further diagnostics would only be counted, not kept (callers may skip
     /// expensive hints then).
     pub(crate) fn is_full(&self) -> bool {
@@ -187,7 +198,7 @@ impl Sink {
 
     /// Diagnostics pushed so far, kept or not.
     pub(crate) fn total(&self) -> usize {
-        self.diags.len() + self.dropped
+        self.diags.len() + self.dropped + self.kept.len()
     }
 
     pub(crate) fn error(&mut self, code: &'static str, span: Span, msg: impl Into<String>) {
@@ -204,6 +215,7 @@ impl Sink {
     pub(crate) fn merge(&mut self, mut other: Sink) {
         self.errors += other.errors;
         self.dropped += other.dropped;
+        self.kept.append(&mut other.kept);
         self.diags.append(&mut other.diags);
         if self.diags.len() > MAX_DIAGNOSTICS {
             self.sort();
@@ -233,6 +245,7 @@ impl Sink {
                 hint: None,
             });
         }
+        self.diags.append(&mut self.kept);
         self.sort();
         self.diags
     }

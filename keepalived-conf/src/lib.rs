@@ -29,8 +29,9 @@
 //! The parser never panics and uses bounded memory and time on any input: lines are
 //! capped, expansions and generators have depth and output limits
 //! ([`LoadOptions::max_lines`]), the bytes read and generated are counted before they
-//! are read or made ([`LoadOptions::max_bytes`]), nesting is limited and at most 1000
-//! diagnostics are kept.
+//! are read or made ([`LoadOptions::max_bytes`]), the sections and items kept are
+//! counted before the model is built ([`LoadOptions::limits`]), nesting is limited and
+//! at most 1000 diagnostics are kept.
 //!
 //! # Using it from a daemon
 //!
@@ -72,6 +73,7 @@ pub mod effective;
 mod fmt;
 pub mod keywords;
 mod lexer;
+pub mod limits;
 pub mod lint;
 pub mod model;
 mod preprocess;
@@ -117,6 +119,10 @@ pub struct LoadOptions {
     /// [`parse_str_in_two_parts`]). The result is identical either way. `usize::MAX`
     /// turns it off.
     pub split_min_bytes: usize,
+    /// How many sections and items the configuration may hold, counted before the model
+    /// is built ([`limits`]; `--config-limit`). Default [`limits::DEFAULT_LIMITS`], or
+    /// what [`limits::set_default_limits`] set.
+    pub limits: limits::Limits,
 }
 
 impl Default for LoadOptions {
@@ -128,6 +134,7 @@ impl Default for LoadOptions {
             max_bytes: DEFAULT_MAX_BYTES_NOW.load(std::sync::atomic::Ordering::Relaxed),
             random_seed: 0x5eed,
             split_min_bytes: SPLIT_MIN_BYTES,
+            limits: limits::Limits::default(),
         }
     }
 }
@@ -348,7 +355,7 @@ pub fn parse_str_general_path(name: &str, text: &str, opts: &LoadOptions) -> Par
 
 /// Preprocessor and tree, then the typed model, one top-level statement at a time.
 fn run(mut pp: preprocess::Preprocessor<'_>) -> Parsed {
-    let mut b = build::Builder::new(pp.keep_model());
+    let mut b = build::Builder::new(pp.keep_model(), pp.limits());
     let mut build_sink = diag::Sink::default();
     while let Some(nodes) = pp.next_batch() {
         for n in nodes {

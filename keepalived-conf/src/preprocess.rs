@@ -76,7 +76,9 @@ impl<'o> Preprocessor<'o> {
             sink: Sink::default(),
             stack: Vec::new(),
             defs: HashMap::new(),
-            tree: TreeBuilder::default(),
+            tree: TreeBuilder::with_section_limit(
+                opts.limits.get(crate::limits::Item::SectionStatements),
+            ),
             budget: Budget {
                 lines_out: 0,
                 max: opts.max_lines,
@@ -100,6 +102,11 @@ impl<'o> Preprocessor<'o> {
 
     pub(crate) fn keep_model(&self) -> bool {
         self.opts.keep_model
+    }
+
+    /// The limits on sections and items of this read.
+    pub(crate) fn limits(&self) -> crate::limits::Limits {
+        self.opts.limits
     }
 
     /// Starts with in-memory text.

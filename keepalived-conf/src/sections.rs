@@ -12,7 +12,8 @@ use crate::tree::Node;
 use crate::{LoadOptions, Parsed, ReadOptions};
 
 /// The diagnostics of `parsed`, with the errors inside top-level sections that are not in
-/// `used` turned into warnings that say so (`daemon` names the daemon in the message).
+/// `used` turned into warnings that say so (`daemon` names the daemon in the message);
+/// a limit passed ([`crate::limits`]) stays an error.
 ///
 /// The files are read again one top-level statement at a time (`for_each_statement`):
 /// only the errors' positions and the sections holding them are kept, never the files'
@@ -28,8 +29,10 @@ pub fn demote_unused(parsed: &Parsed, used: &[&str], daemon: &str) -> Vec<Diagno
         .cloned()
         .zip(sections)
         .map(|(mut d, kw)| {
+            // a limit refuses the whole configuration, in every daemon alike
             if let Some(kw) = kw
                 && !used.contains(&kw.as_str())
+                && d.code != crate::limits::CODE
             {
                 d.severity = Severity::Warning;
                 d.message = format!("{} (in `{kw}`, which {daemon} does not use)", d.message);

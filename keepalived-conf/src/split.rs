@@ -116,7 +116,7 @@ fn second_part(
 ) -> SecondPart {
     let mut pp = Preprocessor::new(opts);
     pp.push_source(name, None, None, src, lines_before);
-    let mut builder = Builder::new(opts.keep_model);
+    let mut builder = Builder::new(opts.keep_model, opts.limits);
     let mut build_sink = Sink::default();
     let mut deferred = Vec::new();
     let mut abandoned = false;
@@ -258,7 +258,7 @@ fn parse_parts<'a>(
         prepare();
         let mut pp = Preprocessor::new(opts);
         pp.push_source(name, path, keep_text.map(str::to_string), first, 0);
-        let mut b = Builder::new(opts.keep_model);
+        let mut b = Builder::new(opts.keep_model, opts.limits);
         let mut build_sink = Sink::default();
         while let Some(nodes) = pp.next_batch() {
             for n in nodes {
@@ -295,6 +295,10 @@ fn parse_parts<'a>(
             b.add_root(n, &mut build_sink);
         }
         if build_sink.total() + two.build_sink.total() > MAX_DIAGNOSTICS {
+            return None;
+        }
+        if b.over_limits(&two.builder) {
+            // the first statement over a limit is found reading in one go
             return None;
         }
         b.absorb_virtual_servers(two.builder);

@@ -129,12 +129,64 @@ pub(crate) struct TreeBuilder {
     spare_words: Vec<Vec<Word>>,
     /// Emptied child lists of blocks given back, reused for new blocks.
     spare_children: Vec<Vec<Node>>,
+    /// Statements kept inside one top-level statement (`limits::Item::SectionStatements`);
+    /// `None`: no limit.
+    section_max: Option<usize>,
+    /// Statements read inside the current top-level statement, kept or not.
+    in_section: usize,
+    /// The last statement was dropped for the section limit (a `{` after it is skipped).
+    last_dropped: bool,
 }
 
 /// At most this many emptied vectors of each kind are kept for reuse (memory stays bounded).
 const SPARE_MAX: usize = 1024;
 
 impl TreeBuilder {
+    /// A builder keeping at most `max` statements inside one top-level statement: the
+    /// statements after it are counted and dropped (their blocks skipped whole), and
+    /// one `config-limit` error names the section when it closes.
+    pub(crate) fn with_section_limit(max: usize) -> TreeBuilder {
+        TreeBuilder {
+            section_max: Some(max),
+            ..TreeBuilder::default()
+        }
+    }
+
+    /// Counts a statement about to be added inside the current top-level statement;
+    /// `false` when it is past the limit and must be dropped.
+    fn admit_in_section(&mut self) -> bool {
+        if self.stack.is_empty() {
+            return true;
+        }
+        self.in_section = self.in_section.saturating_add(1);
+        self.section_max.is_none_or(|m| self.in_section <= m)
+    }
+
+    /// At the end of a top-level statement: the error when it held more statements than
+    /// the limit, and the count reset for the next one. `true` when it was over the
+    /// limit: the statement is then dropped whole (a configuration over a limit is
+    /// refused; its section is not built).
+    fn end_section(&mut self, node: &Node, sink: &mut Sink) -> bool {
+        let count = std::mem::take(&mut self.in_section);
+        if let Some(max) = self.section_max
+            && count > max
+        {
+            let mut d = crate::limits::over_limit(
+                crate::limits::Item::SectionStatements,
+                count,
+                max,
+                node.span(),
+            );
+            d.message = format!(
+                "`{}` holds {count} statements, over the limit of {max} in one section; those after the first {max} are not read",
+                node.header()
+            );
+            sink.push_kept(d);
+            return true;
+        }
+        false
+    }
+
     fn current(&mut self) -> &mut Vec<Node> {
         match self.stack.last_mut() {
             Some(o) => {
@@ -176,8 +228,26 @@ impl TreeBuilder {
     /// Feeds a `{` ([`Item::Open`]).
     pub(crate) fn open(&mut self, span: Span, sink: &mut Sink) {
         if self.overflow > 0 {
+            if !self.pending.is_empty() {
+                self.in_section = self.in_section.saturating_add(1);
+            }
             self.pending.clear();
             self.overflow += 1;
+            return;
+        }
+        if self.pending.is_empty() && self.can_open && self.last_dropped {
+            self.last_dropped = false;
+            self.overflow = 1;
+            self.can_open = false;
+            return;
+        }
+        self.last_dropped = false;
+        if !self.pending.is_empty() && !self.admit_in_section() {
+            // past the section's statement limit: the block is skipped whole
+            self.pending.clear();
+            self.raw = None;
+            self.overflow = 1;
+            self.can_open = false;
             return;
         }
         let node = if !self.pending.is_empty() {
@@ -260,7 +330,11 @@ impl TreeBuilder {
                         });
                     }
                 }
-                self.current().push(open.node);
+                if self.stack.is_empty() && self.end_section(&open.node, sink) {
+                    self.recycle(open.node);
+                } else {
+                    self.current().push(open.node);
+                }
             }
             None => {
                 sink.push(
@@ -276,6 +350,7 @@ impl TreeBuilder {
             }
         }
         self.can_open = false;
+        self.last_dropped = false;
     }
 
     /// Takes back a statement that has been read: its word and child lists, emptied, are
@@ -315,6 +390,9 @@ impl TreeBuilder {
     /// Ends the current logical line (a statement ends with its line).
     pub(crate) fn end_line(&mut self) {
         if self.overflow > 0 {
+            if !self.pending.is_empty() {
+                self.in_section = self.in_section.saturating_add(1);
+            }
             self.pending.clear();
             return;
         }
@@ -328,6 +406,15 @@ impl TreeBuilder {
         if self.pending.is_empty() {
             return;
         }
+        if !self.admit_in_section() {
+            // past the section's statement limit: dropped, and a `{` on the next line
+            // opens a block skipped whole
+            self.pending.clear();
+            self.raw = None;
+            self.last_dropped = true;
+            return;
+        }
+        self.last_dropped = false;
         let n = Node {
             words: self.take_words(),
             raw_args: self.raw.take(),
@@ -395,6 +482,9 @@ impl TreeBuilder {
             }
             sink.push(d);
             let node = open.node;
+            if self.stack.is_empty() && self.end_section(&node, sink) {
+                continue;
+            }
             match self.stack.last_mut() {
                 Some(p) => {
                     if let Some(b) = p.node.block.as_mut() {

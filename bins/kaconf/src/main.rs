@@ -49,6 +49,21 @@ struct Common {
     /// lines, counted before they are read or made; default 6 MiB).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     max_config_bytes: Option<u64>,
+    /// Raise (or lower) a limit on what the configuration holds, counted
+    /// before it is built: NAME=N, repeatable. Limits and defaults:
+    /// vrrp_instance=10000, virtual_server=10000, real_server=50000,
+    /// address=100000 (virtual and static addresses), route=20000 (routes
+    /// and rules), section=10000 (other top-level statements),
+    /// section_statements=100000 (statements in one section). keepalived
+    /// has no such limits; a configuration over one is refused.
+    #[arg(long, value_name = "NAME=N", value_parser = config_limit)]
+    config_limit: Vec<String>,
+}
+
+/// Checks one `--config-limit` value.
+fn config_limit(spec: &str) -> Result<String, keepalived_conf::limits::LimitError> {
+    keepalived_conf::limits::Limits::default().apply(spec)?;
+    Ok(spec.to_string())
 }
 
 #[derive(Subcommand)]
@@ -124,6 +139,9 @@ fn opts(common: &Common) -> LoadOptions {
             .map_or(LoadOptions::default().max_bytes, |n| {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
+        // each value was checked by the parser (`config_limit`)
+        limits: keepalived_conf::limits::Limits::from_args(&common.config_limit)
+            .unwrap_or_default(),
         ..LoadOptions::default()
     }
 }

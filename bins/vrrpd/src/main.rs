@@ -144,6 +144,13 @@ fn main() -> ExitCode {
     if let Some(n) = cli.daemon.max_config_bytes {
         keepalived_conf::set_default_max_bytes(usize::try_from(n).unwrap_or(usize::MAX));
     }
+    match keepalived_conf::limits::Limits::from_args(&cli.daemon.config_limit) {
+        Ok(l) => keepalived_conf::limits::set_default_limits(l),
+        Err(e) => {
+            eprintln!("vrrpd: --config-limit: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match cli.command {
         Some(Command::Simulate {
             files,

@@ -162,3 +162,45 @@ fn max_config_bytes_refuses_a_larger_file() {
     assert!(out.contains("--max-config-bytes"), "{out}");
     assert!(out.contains("PIDFILE with the extension .sock"), "{out}");
 }
+
+/// `--config-limit NAME=N` sets a limit on what the configuration holds: one
+/// past it is refused with the `config-limit` error naming the option, at the
+/// limit the file is accepted, an unknown name is refused, and `--help` lists
+/// every limit with its default.
+#[test]
+fn config_limit_refuses_one_past_and_accepts_at_the_limit() {
+    let dir = std::env::temp_dir().join(format!("vrrpd-config-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two.conf");
+    std::fs::write(
+        &file,
+        "vrrp_instance a {\n interface lo\n virtual_router_id 1\n}\nvrrp_instance b {\n interface lo\n virtual_router_id 2\n}\n",
+    )
+    .unwrap();
+    let p = file.to_str().unwrap();
+    let (_, err, code) = run(&["-t", "--config-limit", "vrrp_instance=1", "-f", p]);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "the configuration holds 2 vrrp_instance sections, over the limit of 1; this one and those after it are not read"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--config-limit vrrp_instance=N"), "{err}");
+    let (_, err, code) = run(&["-t", "--config-limit", "vrrp_instance=2", "-f", p]);
+    assert_eq!(code, 0, "{err}");
+    let (_, err, code) = run(&["-t", "--config-limit", "instances=5", "-f", p]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no limit is named `instances`"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+    let (out, _, _) = run(&["--help"]);
+    let help = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for item in keepalived_conf::limits::Item::ALL {
+        let default = format!(
+            "{}={}",
+            item.name(),
+            keepalived_conf::limits::DEFAULT_LIMITS.get(item)
+        );
+        assert!(help.contains(&default), "{default} not in --help: {out}");
+    }
+}

@@ -62,20 +62,35 @@ pub(crate) struct Builder {
     pub(crate) config: Config,
     keep: bool,
     validator: validate::Validator,
+    /// Sections and items counted before they are built.
+    counter: crate::limits::Counter,
+    limits: crate::limits::Limits,
 }
 
 impl Builder {
     /// `keep`: keep the sections in the model (otherwise they are validated and dropped).
-    pub(crate) fn new(keep: bool) -> Builder {
+    /// `limits`: statements that would take a count over its limit are counted, not built.
+    pub(crate) fn new(keep: bool, limits: crate::limits::Limits) -> Builder {
         Builder {
             config: Config::default(),
             keep,
             validator: validate::Validator::default(),
+            counter: crate::limits::Counter::default(),
+            limits,
         }
+    }
+
+    /// True when a count went over its limit (with what `other` counted).
+    pub(crate) fn over_limits(&self, other: &Builder) -> bool {
+        let mut c = crate::limits::Counter::default();
+        c.absorb(&self.counter);
+        c.absorb(&other.counter);
+        c.over(&self.limits)
     }
 
     /// Runs the cross-reference checks and returns the model.
     pub(crate) fn finish(self, sink: &mut Sink) -> Config {
+        self.counter.report(&self.limits, sink);
         self.validator.finish(sink);
         self.config
     }
@@ -90,6 +105,9 @@ impl Builder {
     }
 
     pub(crate) fn add_root(&mut self, n: &Node, sink: &mut Sink) {
+        if !self.counter.admit(n, &self.limits) {
+            return;
+        }
         let mut c = Ctx {
             sink,
             bfd: &self.config.bfd_instances,
