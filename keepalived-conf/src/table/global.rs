@@ -15,8 +15,6 @@ const fn g(keyword: &'static str, daemons: &'static [Daemon], value: Value) -> K
 const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logging \
                         'iptables not supported, using nftables instead': vrrpd uses \
                         nftables table keepalived the same way";
-const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
-                    command instead";
 // vrrpd serves KEEPALIVED-MIB's global scalars, sync group, instance,
 // address and tracked interface/script tables with it; the rest is missing
 const SNMP_KEEPALIVED_MIB: &str = "serve KEEPALIVED-MIB's vrrpRouteTable, vrrpRuleTable, \
@@ -110,11 +108,9 @@ pub const GLOBAL_DEFS: Section = Section {
         g("enable_snmp_rfcv3", VL, Value::Bare),
         g("enable_snmp_vrrp", VL, Value::Bare).not_acted(V, SNMP_KEEPALIVED_MIB),
         g("enable_snmp_keepalived", VL, Value::Bare).not_acted(VL, SNMP_KEEPALIVED_MIB),
-        g("enable_traps", VL, Value::Bare).not_acted(
-            L,
-            "send SNMP traps when real servers and virtual servers change state",
-        ),
-        g("snmp_socket", VL, Value::Text).not_acted(L, SNMP),
+        g("enable_snmp_checker", L, Value::Bare),
+        g("enable_traps", VL, Value::Bare),
+        g("snmp_socket", VL, Value::Text),
         g("dynamic_interfaces", V, Value::Other("[allow_if_changes]")),
         g("process_monitor_rcv_bufs", V, Value::uint(0, U32)),
         g("process_monitor_rcv_bufs_force", V, Value::Flag),
@@ -252,9 +248,6 @@ pub const GLOBAL_DEFS: Section = Section {
         g("lvs_process_name", L, Value::Other("as written")).raw(),
         g("use_symlink_paths", VL, Value::Other("as written")).raw(),
         g("set_supplementary_groups", VL, Value::Other("as written")).raw(),
-        g("enable_snmp_checker", VL, Value::Other("as written"))
-            .raw()
-            .not_acted(L, SNMP),
         g("enable_dbus", V, Value::Other("as written"))
             .raw()
             .not_acted(V, DBUS),
