@@ -576,6 +576,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
                 .map(Box::new),
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
+            smtp_alert_written: v(&rs.smtp_alert),
         });
     }
     let sorry_server = match &vs.sorry_server {

@@ -148,6 +148,9 @@ pub struct RealServer {
     pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
     /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
     pub smtp_alert: bool,
+    /// The real server's own `smtp_alert`, if written (KEEPALIVED-MIB shows
+    /// true when it is not: keepalived keeps it unset there).
+    pub smtp_alert_written: Option<bool>,
 }
 
 /// What a real server's destination is configured with: a [`Destination`]

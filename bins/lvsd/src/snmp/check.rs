@@ -280,7 +280,9 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         if let Some(k) = kind(cfg.dest.fwd) {
             t.insert(&col(40), &i, k);
         }
-        t.insert(&col(47), &i, truth(cfg.smtp_alert));
+        // check_data.c `alloc_rs` leaves it unset (-1) unless written, and
+        // SNMP_TruthValue(-1) is true
+        t.insert(&col(47), &i, truth(cfg.smtp_alert_written.unwrap_or(true)));
     }
 }
 

@@ -147,6 +147,8 @@ fn real_server_rows_put_the_sorry_server_first_and_follow_verdicts() {
     assert_eq!(at(&t, &[4, 1, 10, 2, 2]), int(1));
     assert_eq!(at(&t, &[4, 1, 13, 2, 2]), Value::Gauge32(0));
     assert_eq!(at(&t, &[4, 1, 40, 2, 2]), int(2));
+    // smtp_alert not written on the real server: true, as keepalived shows it
+    assert_eq!(at(&t, &[4, 1, 47, 2, 2]), int(1));
     // the failed one
     assert_eq!(at(&t, &[4, 1, 6, 2, 3]), int(2));
     assert_eq!(at(&t, &[4, 1, 10, 2, 3]), int(2));
