@@ -33,6 +33,16 @@ if command -v keepalived >/dev/null; then
 else
     echo "SKIPPED: omega-compare.sh (lvsd vs keepalived at start/stop) needs keepalived" >&2
 fi
+# net-snmp (CI installs snmpd, snmp, snmptrapd) for snmp-compare.sh: the
+# check subtree of keepalived and lvsd side by side; without it that part skips.
+snmp=()
+if command -v snmpd >/dev/null && command -v snmptrapd >/dev/null && command -v snmpwalk >/dev/null; then
+    for t in snmpd snmptrapd snmpwalk snmpget snmpset; do
+        snmp+=(--file "$(command -v $t):/bin/$t")
+    done
+else
+    echo "SKIPPED: snmp-compare.sh (KEEPALIVED-MIB check subtree) needs snmpd, snmptrapd and snmp" >&2
+fi
 scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$repo/target/debug/lvsd:/bin/lvsd" \
     --file "$tmp/vrrpd:/bin/vrrpd" \
@@ -48,6 +58,9 @@ scripts/vm/run-in-vm.sh --timeout "${VM_TIMEOUT:-600}" --mem 768 \
     --file "$here/bfd-check.conf:/work/bfd-check.conf" \
     --env "BFD_RUNS=${BFD_RUNS:-1}" \
     "${ka[@]}" \
+    "${snmp[@]}" \
+    --file "$here/snmp.conf:/work/snmp.conf" \
+    --file "$here/snmp-compare.sh:/work/snmp-compare.sh" \
     --file "$here/mysql.sh:/etc/keepalived/mysql.sh" \
     --file "bins/lvsd/tests/data/tenant-vip-tcp-check.conf:/work/tenant-vip.conf" \
     --file "examples/mysql-master.conf:/work/mysql-master.conf" \

@@ -302,4 +302,8 @@ if grep -q SKIPPED /tmp/omega.out; then
 else
     ok "FIFO lines and notify/quorum scripts at start and at SIGTERM (omega, sorry server, inhibit, no omega) as keepalived's"
 fi
+# --- KEEPALIVED-MIB check subtree, lvsd vs keepalived 2.2.7 -C, each with its snmpd
+sh /work/snmp-compare.sh > /tmp/snmp.out 2>&1 || { cat /tmp/snmp.out; fail "snmp: lvsd differs from keepalived"; }
+cat /tmp/snmp.out
+grep -q SKIPPED /tmp/snmp.out || ok "check subtree walk, snmpset of a weight and realServerStateChange as keepalived's"
 echo "ALL LVSD VM CHECKS PASSED"

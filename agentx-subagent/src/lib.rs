@@ -8,14 +8,24 @@
 //!   Register, answers to Get/GetNext/GetBulk from a [`MibView`], the
 //!   four-phase Set delegated to the caller, Notify, Ping, and re-open with
 //!   back-off after a loss.
+//! * [`address`]: where the master listens, in net-snmp's syntax;
+//! * `link` (feature `tokio`): a session on a tokio socket, reconnecting,
+//!   answering from a [`table::Table`];
+//! * [`table`]: an ordered OID → value [`MibView`] built from one snapshot
+//!   of the subagent's state, and the value encodings of the common textual
+//!   conventions.
 //!
-//! No sockets, no clock, no threads: the caller moves the bytes and passes
-//! the time.
+//! Without the `tokio` feature: no sockets, no clock, no threads; the caller
+//! moves the bytes and passes the time.
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod address;
+#[cfg(feature = "tokio")]
+pub mod link;
 pub mod pdu;
 pub mod session;
+pub mod table;
 
 pub use pdu::{
     CloseReason, DecodeError, EncodeError, GetBulk, Oid, Open, Payload, Pdu, Register, ResError,
@@ -24,6 +34,7 @@ pub use pdu::{
 pub use session::{
     Config, Event, LossReason, MibView, Registration, Session, SessionError, SetPhase, notification,
 };
+pub use table::Table;
 
 /// The crate README's example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -223,6 +223,10 @@ pub struct GlobalDefs {
     /// `enable_snmp_vrrp` (or the older `enable_snmp_keepalived`): serve
     /// the VRRP part of KEEPALIVED-MIB over AgentX.
     pub enable_snmp_vrrp: Opt<bool>,
+    /// `enable_snmp_checker`: serve the checker part of KEEPALIVED-MIB
+    /// over AgentX (and its global scalars, which the VRRP side then leaves
+    /// to it when virtual servers are configured).
+    pub enable_snmp_checker: Opt<bool>,
     /// `enable_traps`: send the SNMP notifications of the MIBs enabled
     /// (keepalived global_parser.c `trap_handler`; any word after it is
     /// ignored).

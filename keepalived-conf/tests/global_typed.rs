@@ -92,12 +92,13 @@ fn dynamic_interfaces_options_and_no_email_faults() {
     assert!(g.dynamic_interfaces.is_some() && g.allow_if_changes.is_none());
 }
 
-/// keepalived 2.2.7 global_parser.c `trap_handler`: `enable_traps` takes no
-/// value; vrrpd acts on it (VRRP-MIB, VRRPv3-MIB notifications), lvsd does
-/// not (it sends no KEEPALIVED-MIB checker traps) and says so.
+/// keepalived 2.2.7 global_parser.c `trap_handler`, `snmp_checker_handler`:
+/// `enable_traps` and `enable_snmp_checker` take no value; vrrpd acts on
+/// `enable_traps` (VRRP-MIB, VRRPv3-MIB, KEEPALIVED-MIB vrrp notifications),
+/// lvsd on both (KEEPALIVED-MIB check subtree and its notifications).
 #[test]
-fn enable_traps_is_typed_and_warned_for_lvsd_only() {
-    let text = "global_defs {\n enable_traps\n enable_snmp_rfc\n}\n";
+fn enable_traps_and_snmp_checker_are_typed_and_acted_on() {
+    let text = "global_defs {\n enable_traps\n enable_snmp_rfc\n enable_snmp_checker\n}\n";
     let parsed = parse_str("t.conf", text, &LoadOptions::default());
     let g = &parsed.config.global_defs;
     assert_eq!(g.enable_traps.as_ref().map(|b| b.value), Some(true));
@@ -108,7 +109,20 @@ fn enable_traps_is_typed_and_warned_for_lvsd_only() {
             .any(|w| w.message.contains("enable_traps"))
     };
     assert!(!warned(keepalived_conf::keywords::Daemon::Vrrpd));
-    assert!(warned(keepalived_conf::keywords::Daemon::Lvsd));
+    assert!(!warned(keepalived_conf::keywords::Daemon::Lvsd));
+    assert_eq!(g.enable_snmp_checker.as_ref().map(|b| b.value), Some(true));
+    assert!(g.other.iter().all(|o| o.keyword != "enable_snmp_checker"));
+    for d in [
+        keepalived_conf::keywords::Daemon::Vrrpd,
+        keepalived_conf::keywords::Daemon::Lvsd,
+    ] {
+        assert!(
+            keepalived_conf::keywords::not_acted_on(&parsed, d)
+                .iter()
+                .all(|w| !w.message.contains("enable_snmp_checker")),
+            "{d:?}"
+        );
+    }
 }
 
 /// The top-level `net_namespace` and `instance` are typed (global_parser.c

@@ -187,6 +187,7 @@ fn global_defs_rows_name_their_field_unless_their_syntax_is_their_own() {
             "enable_snmp_rfcv3",
             "enable_snmp_vrrp",
             "enable_snmp_keepalived",
+            "enable_snmp_checker",
             "enable_traps",
             "snmp_socket",
             "dynamic_interfaces",

@@ -215,6 +215,8 @@ pub struct Daemon<K: Kernel> {
     suspend: HashMap<std::net::IpAddr, tokio::sync::watch::Sender<bool>>,
     /// The BFD sessions of the `BFD_CHECK`s ([`Daemon::sync_bfd`]).
     bfd: crate::bfd::Sessions,
+    /// The AgentX subagent (`enable_snmp_checker`).
+    snmp: Option<crate::snmp::agent::Agent>,
 }
 
 /// Starts `scripts` (each checked and run as `policy` says, killed after
@@ -279,6 +281,7 @@ impl<K: Kernel> Daemon<K> {
             local_addrs: None,
             suspend: HashMap::new(),
             bfd: crate::bfd::Sessions::default(),
+            snmp: desired.snmp.clone().map(crate::snmp::agent::Agent::new),
         };
         d.install(desired);
         Ok(d)
@@ -656,6 +659,27 @@ impl<K: Kernel> Daemon<K> {
             let Some(pool) = self.pools.iter().find(|p| &p.vs.id == vs) else {
                 continue;
             };
+            if let Some(agent) = &mut self.snmp {
+                use crate::snmp::traps::{Change, notification};
+                let change = match &e {
+                    crate::notify::Event::RealServer { rs, .. } => pool
+                        .vs
+                        .real_servers
+                        .iter()
+                        .position(|r| r.key == *rs)
+                        .map(Change::RealServer),
+                    crate::notify::Event::Quorum { .. }
+                        if phase == crate::notify::Phase::Shutdown =>
+                    {
+                        Some(Change::QuorumStopping)
+                    }
+                    crate::notify::Event::Quorum { .. } => Some(Change::Quorum),
+                };
+                if let Some(n) = change.and_then(|c| notification(pool, c, &self.desired.router_id))
+                {
+                    agent.notify(n);
+                }
+            }
             if !self.fifos.is_empty() {
                 let line = crate::fifo::line(&e, pool);
                 for f in &mut self.fifos {
@@ -725,7 +749,54 @@ impl<K: Kernel> Daemon<K> {
             self.fifos.clear(); // closes (and removes what we created) first
             self.fifos = crate::fifo::open(&desired.notify_fifos, &self.script_policy);
         }
+        if desired.snmp.as_ref() != self.snmp.as_ref().map(|a| a.settings()) {
+            if let Some(mut old) = self.snmp.take() {
+                old.close();
+            }
+            self.snmp = desired.snmp.clone().map(crate::snmp::agent::Agent::new);
+        }
         self.install(desired);
+    }
+
+    /// Handles what the SNMP agent's wait returned: answers the master from
+    /// the pools, and applies the weights it wrote.
+    fn on_snmp(&mut self, wake: crate::snmp::agent::Wake) {
+        let Some(agent) = self.snmp.as_mut() else {
+            return;
+        };
+        let rec = &self.rec;
+        let in_kernel = |k: &ipvs_sys::ServiceKey| rec.kernel().get(k).is_some();
+        let input = crate::snmp::check::CheckInput {
+            groups: &self.desired.vs_groups,
+            pools: &self.pools,
+            in_kernel: &in_kernel,
+            timeouts: self.desired.timeouts,
+            sync_daemon: self.desired.lvs_sync_daemon.as_ref(),
+        };
+        for set in agent.on_wake(wake, &input) {
+            self.apply_weight(set);
+        }
+    }
+
+    /// A realServerWeight write: the weight, the quorum, the scripts and
+    /// notifications it is worth, then the kernel (ipwrapper.c
+    /// `update_svr_wgt`).
+    fn apply_weight(&mut self, set: crate::snmp::agent::WeightSet) {
+        let Some(pool) = self.pools.get_mut(set.vs) else {
+            return;
+        };
+        let before = crate::notify::Snapshot::of(pool);
+        let scripts = pool.set_weight(set.rs, set.weight);
+        run_scripts(
+            &mut self.scripts,
+            &self.script_policy,
+            scripts,
+            SCRIPT_TIMEOUT,
+        );
+        let events = before.changes(&self.pools[set.vs]);
+        self.emit(events, crate::notify::Phase::Change);
+        let ops = self.sync_ops(set.vs);
+        self.execute(ops);
     }
 
     /// The status document (with the BFD sessions lvsd runs).
@@ -812,6 +883,9 @@ impl<K: Kernel> Daemon<K> {
             while self.scripts.join_next().await.is_some() {}
         })
         .await;
+        if let Some(a) = &mut self.snmp {
+            a.close();
+        }
         // The FIFOs last: their shutdown lines are written above. Awaiting
         // close() stops each fifo script (SIGTERM to its group, SIGKILL after
         // the grace) before the runtime ends, instead of a background stop
@@ -876,6 +950,7 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
                 d.on_reports(reports.drain(..));
             }
             ev = d.bfd.next_event() => d.on_bfd_event(&ev),
+            w = snmp_wait(&mut d.snmp) => d.on_snmp(w),
             Some(q) = qrx.recv() => match q {
                 Query::Json(o) => { let _ = o.send(d.status_json()); }
                 Query::Metrics(o) => { let _ = o.send(d.metrics()); }
@@ -916,6 +991,14 @@ pub async fn run_with<K: Kernel>(opts: Options, kernel: K) -> Result<(), DaemonE
         let _ = std::fs::remove_file(p);
     }
     Ok(())
+}
+
+/// What woke the SNMP agent, or never without one.
+async fn snmp_wait(a: &mut Option<crate::snmp::agent::Agent>) -> crate::snmp::agent::Wake {
+    match a {
+        Some(a) => a.wait().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The next address event, or never without a watcher.

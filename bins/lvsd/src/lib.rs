@@ -24,5 +24,6 @@ pub mod notify;
 pub mod pool;
 pub mod reconcile;
 pub mod script_policy;
+pub mod snmp;
 pub mod status;
 pub mod sys;

@@ -101,6 +101,9 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
         notify_fifos: crate::fifo::specs(g),
         script_policy: crate::script_policy::ScriptPolicy::of(g),
+        snmp: crate::snmp::Settings::of(g),
+        vs_groups: cfg.virtual_server_groups.clone(),
+        lvs_sync_daemon: g.lvs_sync_daemon.as_ref().map(|s| s.value.clone()),
         ..Desired::default()
     };
     if let Some(sd) = &g.lvs_sync_daemon {
@@ -573,6 +576,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
                 .map(Box::new),
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
+            smtp_alert_written: v(&rs.smtp_alert),
         });
     }
     let sorry_server = match &vs.sorry_server {
@@ -624,6 +628,11 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
         omega: v(&vs.omega).unwrap_or(false),
         smtp_alert: vs_smtp,
         alert_name: crate::alerts::vs_name(&vs.key.value, protocol),
+        group: match &vs.key.value {
+            kc::VirtualServerKey::Group(name) => Some(name.clone()),
+            _ => None,
+        },
+        method,
         ha_suspend: match &vs.key.value {
             kc::VirtualServerKey::Address { ip, .. } if v(&vs.ha_suspend).unwrap_or(false) => {
                 Some(*ip)

@@ -54,6 +54,12 @@ pub struct Desired {
     pub notify_fifos: Vec<FifoSpec>,
     /// `script_user` and `enable_script_security`.
     pub script_policy: crate::script_policy::ScriptPolicy,
+    /// `enable_snmp_checker`: serve KEEPALIVED-MIB's check subtree.
+    pub snmp: Option<crate::snmp::Settings>,
+    /// Every `virtual_server_group`, in order (virtualServerGroupTable).
+    pub vs_groups: Vec<keepalived_conf::VirtualServerGroup>,
+    /// `lvs_sync_daemon` as written (the MIB's sync daemon scalars).
+    pub lvs_sync_daemon: Option<keepalived_conf::LvsSyncDaemon>,
     /// The BFD sessions lvsd runs: those its `BFD_CHECK`s name (docs/keepalived.md
     /// §3.38); empty when none, or when vrrpd runs the BFD sessions of this
     /// configuration.
@@ -100,6 +106,10 @@ pub struct VirtualServer {
     pub smtp_alert: bool,
     /// The name keepalived uses in alerts (`[10.0.0.1]:tcp:80`, `FWM 5`, `[GROUP]:80`).
     pub alert_name: String,
+    /// The `virtual_server_group` it names (`virtual_server group NAME`).
+    pub group: Option<String>,
+    /// Its own `lvs_method` (default NAT), which its real servers inherit.
+    pub method: ipvs_sys::ForwardMethod,
     /// `ha_suspend`: its checkers run only while this address (the virtual
     /// server's) is configured locally. None without `ha_suspend`, and for
     /// fwmark and group services (keepalived ignores it there).
@@ -138,6 +148,9 @@ pub struct RealServer {
     pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
     /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
     pub smtp_alert: bool,
+    /// The real server's own `smtp_alert`, if written (KEEPALIVED-MIB shows
+    /// true when it is not: keepalived keeps it unset there).
+    pub smtp_alert_written: Option<bool>,
 }
 
 /// What a real server's destination is configured with: a [`Destination`]

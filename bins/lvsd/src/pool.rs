@@ -226,6 +226,22 @@ impl Pool {
         out
     }
 
+    /// Sets real server `rs`'s weight (an SNMP write of realServerWeight)
+    /// and re-evaluates the quorum, as keepalived's ipwrapper.c
+    /// `update_svr_wgt` does; returns the quorum scripts to run.
+    pub fn set_weight(&mut self, rs: usize, weight: i32) -> Vec<ScriptRun> {
+        let Some(cfg) = self.vs.real_servers.get_mut(rs) else {
+            return Vec::new();
+        };
+        if cfg.dest.weight == weight {
+            return Vec::new();
+        }
+        tracing::info!(vs = %self.vs.id, rs = %cfg.key, from = cfg.dest.weight, to = weight,
+            "real server weight changed over SNMP");
+        cfg.dest.weight = weight;
+        self.update_quorum()
+    }
+
     fn update_quorum(&mut self) -> Vec<ScriptRun> {
         let sum = self.weight_sum();
         let was = self.quorum_up;

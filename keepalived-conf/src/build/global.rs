@@ -142,6 +142,12 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
                 c.no_block(item);
                 g.enable_snmp_vrrp = Some(Spanned::new(true, item.span()));
             }
+            // global_parser.c `snmp_checker_handler`: no value, any word
+            // after it ignored
+            "enable_snmp_checker" => {
+                c.no_block(item);
+                g.enable_snmp_checker = Some(Spanned::new(true, item.span()));
+            }
             // global_parser.c `trap_handler`: no value, any word after it ignored
             "enable_traps" => {
                 c.no_block(item);

@@ -16,8 +16,6 @@ const fn g(keyword: &'static str, daemons: &'static [Daemon], value: Value) -> K
 const IPTABLES: &str = "ignore it as its Debian build (nftables only) does, logging \
                         'iptables not supported, using nftables instead': vrrpd uses \
                         nftables table keepalived the same way";
-const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
-                    command instead";
 const DBUS: &str = "publish instance states and accept commands over D-Bus";
 
 /// `global_defs { ... }`
@@ -199,16 +197,12 @@ pub const GLOBAL_DEFS: Section = Section {
         // vrrpd serves KEEPALIVED-MIB's global scalars and vrrp part, with
         // its writes; lvsd serves no checker part
         g("enable_snmp_vrrp", VL, Value::Bare).dflt("off"),
-        g("enable_snmp_keepalived", VL, Value::Bare)
-            .dflt("off")
-            .not_acted(L, SNMP),
-        g("enable_traps", VL, Value::Bare).dflt("off").not_acted(
-            L,
-            "send SNMP traps when real servers and virtual servers change state",
-        ),
-        g("snmp_socket", VL, Value::Text)
-            .dflt("unix:/var/agentx/master")
-            .not_acted(L, SNMP),
+        // the old name of enable_snmp_vrrp (global_parser.c)
+        g("enable_snmp_keepalived", VL, Value::Bare).dflt("off"),
+        // lvsd serves the check subtree, with its traps and writes
+        g("enable_snmp_checker", L, Value::Bare).dflt("off"),
+        g("enable_traps", VL, Value::Bare).dflt("off"),
+        g("snmp_socket", VL, Value::Text).dflt("unix:/var/agentx/master"),
         g("dynamic_interfaces", V, Value::Other("[allow_if_changes]")).dflt("off"),
         g("process_monitor_rcv_bufs", V, Value::uint(0, U32)).dflt("0 (the kernel's)"),
         g("process_monitor_rcv_bufs_force", V, Value::Flag)
@@ -476,10 +470,6 @@ pub const GLOBAL_DEFS: Section = Section {
         g("set_supplementary_groups", VL, Value::Other("as written"))
             .dflt("off")
             .raw(),
-        g("enable_snmp_checker", VL, Value::Other("as written"))
-            .dflt("off")
-            .raw()
-            .not_acted(L, SNMP),
         g("enable_dbus", V, Value::Other("as written"))
             .dflt("off")
             .raw()

@@ -103,9 +103,7 @@ pub fn rows<'a>(
 /// Declares columns `columns` of the table entry `entry`, so that a Get of
 /// a missing row says noSuchInstance.
 pub fn declare(t: &mut Table, entry: &Oid, columns: RangeInclusive<u32>) {
-    for col in columns {
-        t.declare(&entry.child(&[col]));
-    }
+    t.declare_columns(entry, columns);
 }
 
 #[cfg(test)]

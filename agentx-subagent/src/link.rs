@@ -1,0 +1,422 @@
+//! A [`Session`] on a tokio socket to the master (feature `tokio`): connects
+//! in a task, moves bytes between the socket and the session, answers reads
+//! from the [`Table`] a [`View`] builds when the master asks something,
+//! hands Set phases to the view, queues notifications raised before the
+//! session opens, and connects again after the session's back-off when the
+//! master goes away.
+//!
+//! The daemon's main loop waits on [`Link::wait`] (cancel-safe) and hands
+//! the result to [`Link::on_wake`]. Reads and writes never block: a master
+//! that stops reading only fills an output buffer, up to a limit beyond
+//! which the session is dropped and opened again.
+
+use std::collections::VecDeque;
+use std::io;
+use std::time::{Duration, Instant};
+
+use tokio::io::Interest;
+use tokio::net::{TcpStream, UnixStream};
+use tokio::task::JoinHandle;
+
+use crate::address::AgentxAddress;
+use crate::pdu::{CloseReason, Oid, ResError, VarBind};
+use crate::session::{Config, Event, LossReason, Session, SetPhase};
+use crate::table::Table;
+
+/// How long a TCP connect to the master may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Largest read at once.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Bytes queued for a master that does not read beyond which the session
+/// is dropped (and opened again after the back-off).
+const OUTBOX_LIMIT: usize = 4 << 20;
+
+/// Notifications raised before the session is open wait at most this long,
+/// and at most [`QUEUE_LIMIT`] of them.
+const QUEUE_MAX_AGE: Duration = Duration::from_secs(10);
+
+/// See [`QUEUE_MAX_AGE`].
+const QUEUE_LIMIT: usize = 64;
+
+/// What a subagent serves: the table of the moment, and the writable
+/// objects (none by default).
+pub trait View {
+    /// The variables served now; called only when the master asked
+    /// something.
+    fn table(&mut self) -> Table;
+
+    /// TestSet (RFC 2741 §7.2.4.1): check `varbinds` and remember them for
+    /// the commit; the error and the 1-based index of the VarBind at fault.
+    fn test_set(&mut self, varbinds: &[VarBind]) -> (ResError, u16) {
+        let _ = varbinds;
+        (ResError::NOT_WRITABLE, 1)
+    }
+
+    /// CommitSet: apply what the test accepted.
+    fn commit_set(&mut self) -> ResError {
+        ResError::COMMIT_FAILED
+    }
+
+    /// UndoSet: revert the commit.
+    fn undo_set(&mut self) -> ResError {
+        ResError::UNDO_FAILED
+    }
+
+    /// CleanupSet: forget what the test remembered.
+    fn cleanup_set(&mut self) {}
+}
+
+/// A view with nothing in it, for the paths where only a loss can happen.
+struct ReadOnly;
+
+impl View for ReadOnly {
+    fn table(&mut self) -> Table {
+        Table::default()
+    }
+}
+
+/// What the link logs about its master, said once per change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// The master could not be reached (the error is in the text).
+    Unreachable,
+    /// A session opened.
+    Opened,
+    /// The open session was lost.
+    Lost,
+    /// The master refused a registration.
+    RegistrationRefused,
+}
+
+/// A connected stream to the master.
+#[derive(Debug)]
+enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    async fn ready(&self, interest: Interest) -> io::Result<tokio::io::Ready> {
+        match self {
+            Stream::Unix(s) => s.ready(interest).await,
+            Stream::Tcp(s) => s.ready(interest).await,
+        }
+    }
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.try_read(buf),
+            Stream::Tcp(s) => s.try_read(buf),
+        }
+    }
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.try_write(buf),
+            Stream::Tcp(s) => s.try_write(buf),
+        }
+    }
+}
+
+async fn connect(addr: AgentxAddress) -> io::Result<Stream> {
+    match addr {
+        AgentxAddress::Unix(p) => UnixStream::connect(p).await.map(Stream::Unix),
+        AgentxAddress::Tcp(hp) => {
+            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(hp)).await {
+                Ok(r) => r.map(Stream::Tcp),
+                Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Conn {
+    Down,
+    Connecting(JoinHandle<io::Result<Stream>>),
+    Up(Stream),
+}
+
+/// What woke the link (opaque: hand it back to [`Link::on_wake`]).
+#[derive(Debug)]
+pub struct Wake(WakeKind);
+
+#[derive(Debug)]
+enum WakeKind {
+    /// The socket has something to read, or room to write.
+    Io(tokio::io::Ready),
+    /// The session's deadline passed.
+    Timer,
+    /// A connect attempt finished.
+    Connected(io::Result<Stream>),
+}
+
+/// One AgentX session over a socket.
+#[derive(Debug)]
+pub struct Link {
+    socket: AgentxAddress,
+    session: Session,
+    conn: Conn,
+    outbox: Vec<u8>,
+    /// When the link was made: sysUpTime.0 of its notifications.
+    created: Instant,
+    /// Notifications waiting for the session to open.
+    queued: VecDeque<(Instant, Oid, Vec<VarBind>)>,
+    /// The master could not be reached and it was said once.
+    said_unreachable: bool,
+    /// A session is open.
+    opened: bool,
+    /// What to say, and how (set by the caller).
+    notices: Vec<(Notice, String)>,
+}
+
+impl Link {
+    /// A session with `config`'s identity and registrations to the master
+    /// at `socket`; the first connect starts now (in a tokio task).
+    pub fn new(config: Config, socket: AgentxAddress, now: Instant) -> Link {
+        let mut session = Session::new(config, now);
+        // Session::new expects a connected transport: the first connect is
+        // started here and the Open queued again once it succeeds.
+        session.connection_lost(now);
+        let task = tokio::spawn(connect(socket.clone()));
+        Link {
+            socket,
+            session,
+            conn: Conn::Connecting(task),
+            outbox: Vec::new(),
+            created: now,
+            queued: VecDeque::new(),
+            said_unreachable: false,
+            opened: false,
+            notices: Vec::new(),
+        }
+    }
+
+    /// The master's address.
+    pub fn socket(&self) -> &AgentxAddress {
+        &self.socket
+    }
+
+    /// What happened to the session since the last call, for the caller's
+    /// log: each notice once per change, with its detail.
+    pub fn take_notices(&mut self) -> Vec<(Notice, String)> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Waits for the socket, the session's timer or a connect attempt.
+    /// Cancel-safe.
+    pub async fn wait(&mut self) -> Wake {
+        let deadline = self.session.poll_timeout();
+        let sleep = async {
+            match deadline {
+                Some(t) => tokio::time::sleep_until(t.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        Wake(match &mut self.conn {
+            Conn::Down => {
+                sleep.await;
+                WakeKind::Timer
+            }
+            Conn::Connecting(task) => tokio::select! {
+                r = task => WakeKind::Connected(r.unwrap_or_else(|e| Err(io::Error::other(e)))),
+                () = sleep => WakeKind::Timer,
+            },
+            Conn::Up(s) => {
+                let interest = if self.outbox.is_empty() {
+                    Interest::READABLE
+                } else {
+                    Interest::READABLE | Interest::WRITABLE
+                };
+                tokio::select! {
+                    r = s.ready(interest) => match r {
+                        Ok(r) => WakeKind::Io(r),
+                        Err(_) => WakeKind::Io(tokio::io::Ready::READ_CLOSED),
+                    },
+                    () = sleep => WakeKind::Timer,
+                }
+            }
+        })
+    }
+
+    /// Handles what [`Link::wait`] returned; `view` answers the master.
+    pub fn on_wake(&mut self, wake: Wake, view: &mut dyn View) {
+        let now = Instant::now();
+        match wake.0 {
+            WakeKind::Connected(Ok(s)) => {
+                self.conn = Conn::Up(s);
+                self.outbox.clear();
+                self.session.reconnected(now);
+            }
+            WakeKind::Connected(Err(e)) => {
+                if !self.said_unreachable {
+                    self.notices.push((Notice::Unreachable, e.to_string()));
+                    self.said_unreachable = true;
+                }
+                self.conn = Conn::Down;
+                // back to the back-off: the Open goes nowhere
+                self.session.reconnected(now);
+                self.session.connection_lost(now);
+            }
+            WakeKind::Timer => self.session.handle_timeout(now),
+            WakeKind::Io(ready) => self.on_io(ready, now, view),
+        }
+        self.drain_events(now, view);
+        self.flush(now, view);
+    }
+
+    fn on_io(&mut self, ready: tokio::io::Ready, now: Instant, view: &mut dyn View) {
+        let Conn::Up(s) = &self.conn else { return };
+        let mut data = Vec::new();
+        let mut closed = ready.is_read_closed() && !ready.is_readable();
+        if ready.is_readable() {
+            let mut buf = vec![0u8; READ_CHUNK];
+            // bounded: at most 16 chunks per wake-up, the rest next time
+            for _ in 0..16 {
+                match s.try_read(&mut buf) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => data.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if !data.is_empty() {
+            let table = view.table();
+            self.session.handle_bytes(now, &data, &table);
+        }
+        if closed {
+            self.session.connection_lost(now);
+        }
+    }
+
+    fn drain_events(&mut self, now: Instant, view: &mut dyn View) {
+        while let Some(ev) = self.session.poll_event() {
+            match ev {
+                Event::Opened { session_id } => {
+                    self.notices
+                        .push((Notice::Opened, format!("session {session_id}")));
+                    self.said_unreachable = false;
+                    self.opened = true;
+                    while let Some((at, trap, vbs)) = self.queued.pop_front() {
+                        if now.saturating_duration_since(at) <= QUEUE_MAX_AGE {
+                            self.send(now, trap, vbs);
+                        }
+                    }
+                }
+                Event::Registered { subtree, error } if error != ResError::NO_ERROR => {
+                    self.notices
+                        .push((Notice::RegistrationRefused, format!("{subtree}: {error:?}")));
+                }
+                Event::Set {
+                    transaction_id,
+                    phase,
+                } => {
+                    let answer = match phase {
+                        SetPhase::Test(vbs) => Some(view.test_set(&vbs)),
+                        SetPhase::Commit => Some((view.commit_set(), 0)),
+                        SetPhase::Undo => Some((view.undo_set(), 0)),
+                        SetPhase::Cleanup => {
+                            view.cleanup_set();
+                            None
+                        }
+                    };
+                    if let Some((err, index)) = answer {
+                        // a session lost meanwhile has no one to answer
+                        let _ = self.session.answer_set(transaction_id, err, index);
+                    }
+                }
+                Event::Lost(reason) => {
+                    if std::mem::take(&mut self.opened) {
+                        self.notices.push((Notice::Lost, loss_text(&reason)));
+                    }
+                    // what the session queued for the old transport goes with it
+                    self.flush(now, view);
+                    self.conn = Conn::Down;
+                    self.outbox.clear();
+                }
+                Event::Reconnect => {
+                    self.conn = Conn::Connecting(tokio::spawn(connect(self.socket.clone())));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends a notification (RFC 2741 §6.2.10), or queues it until the
+    /// session opens (at most 64, for at most 10 s).
+    pub fn notify(&mut self, trap: Oid, varbinds: Vec<VarBind>) {
+        let now = Instant::now();
+        if self.session.session_id().is_some() {
+            self.send(now, trap, varbinds);
+        } else {
+            if self.queued.len() >= QUEUE_LIMIT {
+                self.queued.pop_front();
+            }
+            self.queued.push_back((now, trap, varbinds));
+        }
+        // only a loss can come of it: nothing asks the view
+        self.flush(now, &mut ReadOnly);
+    }
+
+    /// Hands one notification to the open session, with the link's up-time
+    /// as sysUpTime.0 as net-snmp's subagents send it.
+    fn send(&mut self, now: Instant, trap: Oid, varbinds: Vec<VarBind>) {
+        let centis = now.saturating_duration_since(self.created).as_millis() / 10;
+        let up = Some(u32::try_from(centis).unwrap_or(u32::MAX));
+        // a session lost meanwhile drops it, as net-snmp does
+        let _ = self.session.notify(now, up, trap, varbinds);
+    }
+
+    /// Closes the session (at shutdown or before replacing the link).
+    pub fn close(&mut self) {
+        self.session.close(CloseReason::Shutdown);
+        self.flush(Instant::now(), &mut ReadOnly);
+    }
+
+    fn flush(&mut self, now: Instant, view: &mut dyn View) {
+        let Conn::Up(s) = &self.conn else {
+            while self.session.poll_transmit().is_some() {}
+            return;
+        };
+        while let Some(b) = self.session.poll_transmit() {
+            self.outbox.extend_from_slice(&b);
+        }
+        while !self.outbox.is_empty() {
+            match s.try_write(&self.outbox) {
+                Ok(n) => {
+                    self.outbox.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.outbox.clear();
+                    self.session.connection_lost(now);
+                    self.drain_events(now, view);
+                    return;
+                }
+            }
+        }
+        if self.outbox.len() > OUTBOX_LIMIT {
+            self.notices.push((
+                Notice::Lost,
+                "the master does not read its answers; dropping the session".into(),
+            ));
+            self.outbox.clear();
+            self.session.connection_lost(now);
+            self.drain_events(now, view);
+        }
+    }
+}
+
+fn loss_text(r: &LossReason) -> String {
+    format!("{r:?}")
+}

@@ -1,0 +1,186 @@
+//! The AgentX session serving the check subtree: agentx-subagent's [`Link`]
+//! (connects, reconnects after the session's back-off, queues notifications
+//! until the session opens), answering reads from [`check::add`] of the
+//! pools at the time of the request, and taking `realServerWeight` writes
+//! (check_snmp.c `check_snmp_realserver_weight`: the only writable object).
+//!
+//! Writes are four-phase (RFC 2741 §7.2.4): TestSet checks every VarBind
+//! names an existing real server's weight with an INTEGER of at least 0 and
+//! remembers them; CommitSet hands them to the daemon, which applies them
+//! after the wake-up; UndoSet cannot take an applied weight back.
+
+use std::time::Instant;
+
+use agentx_subagent::link::{Link, Notice, View, Wake as LinkWake};
+use agentx_subagent::table::Table;
+use agentx_subagent::{Config, Oid, Registration, ResError, Value, VarBind};
+use tracing::{debug, info, warn};
+
+use super::Settings;
+use super::check::{self, CHECK_ROOT, CheckInput, weight_target};
+use super::traps::Notification;
+
+/// keepalived's AgentX subagent identity (`KEEPALIVED-MIB::keepalived`).
+const AGENT_ID: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 0];
+
+/// What woke the agent (opaque: hand it back to [`Agent::on_wake`]).
+#[derive(Debug)]
+pub struct Wake(LinkWake);
+
+/// A weight written over SNMP: the virtual server's and the real server's
+/// positions (from 0) and the new weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeightSet {
+    /// The virtual server's position among the pools.
+    pub vs: usize,
+    /// The real server's position in its `real_server` list.
+    pub rs: usize,
+    /// The weight.
+    pub weight: i32,
+}
+
+/// The subagent.
+#[derive(Debug)]
+pub struct Agent {
+    settings: Settings,
+    link: Link,
+    /// What the last TestSet accepted.
+    tested: Vec<WeightSet>,
+}
+
+/// One wake-up's view: the check subtree of the moment, and the Set phases.
+struct Requests<'a, 'b> {
+    input: &'a CheckInput<'b>,
+    tested: &'a mut Vec<WeightSet>,
+    committed: Vec<WeightSet>,
+}
+
+impl View for Requests<'_, '_> {
+    fn table(&mut self) -> Table {
+        let mut t = Table::default();
+        check::add(&mut t, self.input);
+        t
+    }
+
+    fn test_set(&mut self, varbinds: &[VarBind]) -> (ResError, u16) {
+        self.tested.clear();
+        let root = Oid::from(CHECK_ROOT);
+        for (i, vb) in varbinds.iter().enumerate() {
+            let at = u16::try_from(i + 1).unwrap_or(u16::MAX);
+            let Some((vs, rs)) = weight_target(self.input.pools, &vb.name) else {
+                // a weight column without such a row, anything else of ours,
+                // or not ours at all
+                let weight_col = root.child(&[4, 1, check::RS_WEIGHT_COLUMN]);
+                let err = if vb.name.starts_with(&weight_col) {
+                    ResError::NO_CREATION
+                } else {
+                    ResError::NOT_WRITABLE
+                };
+                self.tested.clear();
+                return (err, at);
+            };
+            let Value::Integer(weight) = vb.value else {
+                self.tested.clear();
+                return (ResError::WRONG_TYPE, at);
+            };
+            if weight < 0 {
+                self.tested.clear();
+                return (ResError::WRONG_VALUE, at);
+            }
+            self.tested.push(WeightSet { vs, rs, weight });
+        }
+        (ResError::NO_ERROR, 0)
+    }
+
+    fn commit_set(&mut self) -> ResError {
+        // "There is no way to fail" (keepalived's commit)
+        self.committed.append(&mut *self.tested);
+        ResError::NO_ERROR
+    }
+
+    fn undo_set(&mut self) -> ResError {
+        ResError::UNDO_FAILED
+    }
+
+    fn cleanup_set(&mut self) {
+        self.tested.clear();
+    }
+}
+
+impl Agent {
+    /// Starts the session to the master `settings` names.
+    pub fn new(settings: Settings) -> Agent {
+        let mut cfg = Config::new(Oid::from(AGENT_ID), "lvsd");
+        cfg.registrations = vec![Registration::new(Oid::from(CHECK_ROOT))];
+        if let Some(w) = &settings.unusable_socket {
+            warn!(
+                "snmp_socket {w}: not a unix or tcp AgentX address; using {}",
+                settings.socket
+            );
+        }
+        let link = Link::new(cfg, settings.socket.clone(), Instant::now());
+        Agent {
+            settings,
+            link,
+            tested: Vec::new(),
+        }
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Waits for the socket, the session's timer or a connect attempt.
+    /// Cancel-safe.
+    pub async fn wait(&mut self) -> Wake {
+        Wake(self.link.wait().await)
+    }
+
+    /// Handles what [`Agent::wait`] returned, answering from `input`; the
+    /// weights committed, for the daemon to apply.
+    pub fn on_wake(&mut self, wake: Wake, input: &CheckInput<'_>) -> Vec<WeightSet> {
+        let mut view = Requests {
+            input,
+            tested: &mut self.tested,
+            committed: Vec::new(),
+        };
+        self.link.on_wake(wake.0, &mut view);
+        let committed = view.committed;
+        self.log_notices();
+        committed
+    }
+
+    /// Sends a notification (with `enable_traps`).
+    pub fn notify(&mut self, n: Notification) {
+        if !self.settings.traps {
+            return;
+        }
+        debug!(trap = %n.trap, "AgentX: notification");
+        self.link.notify(n.trap, n.varbinds);
+        self.log_notices();
+    }
+
+    /// Closes the session.
+    pub fn close(&mut self) {
+        self.link.close();
+    }
+
+    fn log_notices(&mut self) {
+        let socket = self.link.socket().clone();
+        for (notice, detail) in self.link.take_notices() {
+            match notice {
+                Notice::Unreachable => warn!(
+                    "AgentX master {socket} unreachable ({detail}); SNMP is off until it \
+                     answers, the load balancer goes on"
+                ),
+                Notice::Opened => info!("AgentX: {detail} open with {socket}"),
+                Notice::Lost => info!("AgentX: session with {socket} lost: {detail}"),
+                Notice::RegistrationRefused => {
+                    warn!("AgentX: the master refused to register {detail}")
+                }
+                _ => debug!("AgentX: {detail}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+use agentx_subagent::table::Table;
+use agentx_subagent::{MibView, Oid, Value};
+use keepalived_conf as kc;
+
+use super::check::{CHECK_ROOT, CheckInput, add, weight_target};
+use super::traps::{Change, notification};
+use crate::mapping::map_config;
+use crate::pool::{Pool, Verdict};
+
+const CONF: &str = "global_defs {\n lvs_timeouts tcp 900 udp 60\n}\n\
+virtual_server_group web {\n 10.9.0.1 80\n 10.9.0.10-12 80\n fwmark 7\n}\n\
+virtual_server group web {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+ real_server 10.2.0.1 80 {\n weight 2\n }\n}\n\
+virtual_server 10.9.0.2 443 {\n lvs_sched wlc\n lvs_method DR\n protocol TCP\n quorum 3\n\
+ persistence_timeout 50\n sorry_server 10.3.0.9 443\n\
+ real_server 10.2.0.1 443 {\n weight 3\n uthreshold 100\n TCP_CHECK {\n }\n }\n\
+ real_server 10.2.0.2 443 {\n weight 4\n inhibit_on_failure\n TCP_CHECK {\n }\n }\n}\n";
+
+fn setup() -> (kc::Config, Vec<Pool>) {
+    let parsed = kc::parse_str("t.conf", CONF, &kc::LoadOptions::default());
+    let m = map_config(&parsed.config);
+    let pools = m
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    (parsed.config, pools)
+}
+
+fn table(cfg: &kc::Config, pools: &[Pool]) -> Table {
+    let mut t = Table::default();
+    let in_kernel = |_: &ipvs_sys::ServiceKey| true;
+    add(
+        &mut t,
+        &CheckInput {
+            groups: &cfg.virtual_server_groups,
+            pools,
+            in_kernel: &in_kernel,
+            timeouts: Some(ipvs_sys::Timeouts {
+                tcp: 900,
+                tcp_fin: 0,
+                udp: 60,
+            }),
+            sync_daemon: None,
+        },
+    );
+    t
+}
+
+fn at(t: &Table, sub: &[u32]) -> Value {
+    t.get(&Oid::from(CHECK_ROOT).child(sub))
+}
+
+fn int(i: i32) -> Value {
+    Value::Integer(i)
+}
+
+#[test]
+fn group_rows_list_fwmarks_first_then_addresses() {
+    let (cfg, pools) = setup();
+    let t = table(&cfg, &pools);
+    assert_eq!(at(&t, &[1, 1, 2, 1]), Value::OctetString(b"web".to_vec()));
+    // member 1: the fwmark, written last
+    assert_eq!(at(&t, &[2, 1, 2, 1, 1]), int(1));
+    assert_eq!(at(&t, &[2, 1, 3, 1, 1]), Value::Gauge32(7));
+    assert_eq!(at(&t, &[2, 1, 4, 1, 1]), Value::NoSuchInstance);
+    // member 2: one address
+    assert_eq!(at(&t, &[2, 1, 2, 1, 2]), int(2));
+    assert_eq!(
+        at(&t, &[2, 1, 5, 1, 2]),
+        Value::OctetString(vec![10, 9, 0, 1])
+    );
+    assert_eq!(at(&t, &[2, 1, 6, 1, 2]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[2, 1, 8, 1, 2]), Value::Gauge32(80));
+    // member 3: a range
+    assert_eq!(at(&t, &[2, 1, 2, 1, 3]), int(3));
+    assert_eq!(
+        at(&t, &[2, 1, 6, 1, 3]),
+        Value::OctetString(vec![10, 9, 0, 10])
+    );
+    assert_eq!(
+        at(&t, &[2, 1, 7, 1, 3]),
+        Value::OctetString(vec![10, 9, 0, 12])
+    );
+    assert_eq!(at(&t, &[2, 1, 5, 1, 3]), Value::NoSuchInstance);
+}
+
+#[test]
+fn virtual_server_rows() {
+    let (cfg, pools) = setup();
+    let t = table(&cfg, &pools);
+    // the group virtual server
+    assert_eq!(at(&t, &[3, 1, 2, 1]), int(3));
+    assert_eq!(at(&t, &[3, 1, 3, 1]), Value::OctetString(b"web".to_vec()));
+    assert_eq!(at(&t, &[3, 1, 6, 1]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[3, 1, 8, 1]), int(1));
+    assert_eq!(at(&t, &[3, 1, 9, 1]), int(1));
+    assert_eq!(at(&t, &[3, 1, 10, 1]), int(1));
+    // the address virtual server
+    assert_eq!(at(&t, &[3, 1, 2, 2]), int(2));
+    assert_eq!(at(&t, &[3, 1, 5, 2]), int(1));
+    assert_eq!(at(&t, &[3, 1, 6, 2]), Value::OctetString(vec![10, 9, 0, 2]));
+    assert_eq!(at(&t, &[3, 1, 7, 2]), Value::Gauge32(443));
+    assert_eq!(at(&t, &[3, 1, 9, 2]), int(4));
+    assert_eq!(at(&t, &[3, 1, 10, 2]), int(2));
+    assert_eq!(at(&t, &[3, 1, 11, 2]), int(1));
+    assert_eq!(at(&t, &[3, 1, 13, 2]), int(1));
+    assert_eq!(at(&t, &[3, 1, 14, 2]), Value::Gauge32(50));
+    assert_eq!(at(&t, &[3, 1, 20, 2]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 21, 2]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 22, 2]), Value::Gauge32(3));
+    assert_eq!(at(&t, &[3, 1, 23, 2]), int(1));
+    assert_eq!(at(&t, &[3, 1, 2, 3]), Value::NoSuchInstance);
+    // timeouts: only those set
+    assert_eq!(at(&t, &[7, 1, 0]), int(900));
+    assert_eq!(at(&t, &[7, 2, 0]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[7, 3, 0]), int(60));
+    assert_eq!(at(&t, &[6, 1, 0]), int(2));
+}
+
+#[test]
+fn real_server_rows_put_the_sorry_server_first_and_follow_verdicts() {
+    let (cfg, mut pools) = setup();
+    pools[1].set_verdict(1, 0, Verdict::DOWN);
+    let t = table(&cfg, &pools);
+    // vs 1: one real server, no sorry server
+    assert_eq!(at(&t, &[4, 1, 2, 1, 1]), int(1));
+    assert_eq!(at(&t, &[4, 1, 7, 1, 1]), int(2));
+    // vs 2: sorry server, then the two real servers
+    assert_eq!(at(&t, &[4, 1, 2, 2, 1]), int(2));
+    assert_eq!(
+        at(&t, &[4, 1, 4, 2, 1]),
+        Value::OctetString(vec![10, 3, 0, 9])
+    );
+    assert_eq!(at(&t, &[4, 1, 6, 2, 1]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[4, 1, 7, 2, 1]), Value::NoSuchInstance);
+    assert_eq!(
+        at(&t, &[4, 1, 4, 2, 2]),
+        Value::OctetString(vec![10, 2, 0, 1])
+    );
+    assert_eq!(at(&t, &[4, 1, 5, 2, 2]), Value::Gauge32(443));
+    assert_eq!(at(&t, &[4, 1, 6, 2, 2]), int(1));
+    assert_eq!(at(&t, &[4, 1, 7, 2, 2]), int(3));
+    assert_eq!(at(&t, &[4, 1, 8, 2, 2]), Value::Gauge32(100));
+    assert_eq!(at(&t, &[4, 1, 9, 2, 2]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[4, 1, 10, 2, 2]), int(1));
+    assert_eq!(at(&t, &[4, 1, 13, 2, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 40, 2, 2]), int(2));
+    // smtp_alert not written on the real server: true, as keepalived shows it
+    assert_eq!(at(&t, &[4, 1, 47, 2, 2]), int(1));
+    // the failed one
+    assert_eq!(at(&t, &[4, 1, 6, 2, 3]), int(2));
+    assert_eq!(at(&t, &[4, 1, 10, 2, 3]), int(2));
+    assert_eq!(at(&t, &[4, 1, 13, 2, 3]), Value::Gauge32(1));
+    assert_eq!(at(&t, &[3, 1, 21, 2]), Value::Gauge32(1));
+    // quorum 3 > weight 3 alive? 3 >= 3: still up
+    assert_eq!(at(&t, &[3, 1, 23, 2]), int(1));
+}
+
+#[test]
+fn weight_targets_skip_the_sorry_server() {
+    let (_, pools) = setup();
+    let w =
+        |vs: u32, rs: u32| weight_target(&pools, &Oid::from(CHECK_ROOT).child(&[4, 1, 7, vs, rs]));
+    assert_eq!(w(1, 1), Some((0, 0)));
+    assert_eq!(w(1, 2), None);
+    assert_eq!(w(2, 1), None);
+    assert_eq!(w(2, 2), Some((1, 0)));
+    assert_eq!(w(2, 3), Some((1, 1)));
+    assert_eq!(w(3, 1), None);
+    assert_eq!(
+        weight_target(&pools, &Oid::from(CHECK_ROOT).child(&[4, 1, 6, 2, 2])),
+        None
+    );
+}
+
+#[test]
+fn real_server_trap_carries_keepalived_varbinds() {
+    let (_, mut pools) = setup();
+    pools[1].set_verdict(1, 0, Verdict::DOWN);
+    let n = notification(&pools[1], Change::RealServer(1), "lb1").unwrap();
+    let root = Oid::from(CHECK_ROOT);
+    assert_eq!(n.trap, root.child(&[5, 0, 1]));
+    let got: Vec<(Oid, Value)> = n.varbinds.into_iter().map(|v| (v.name, v.value)).collect();
+    let want = vec![
+        (root.child(&[4, 1, 3]), int(1)),
+        (
+            root.child(&[4, 1, 4]),
+            Value::OctetString(vec![10, 2, 0, 2]),
+        ),
+        (root.child(&[4, 1, 5]), Value::Gauge32(443)),
+        (root.child(&[4, 1, 6]), int(2)),
+        (root.child(&[3, 1, 2]), int(2)),
+        (root.child(&[3, 1, 5]), int(1)),
+        (
+            root.child(&[3, 1, 6]),
+            Value::OctetString(vec![10, 9, 0, 2]),
+        ),
+        (root.child(&[3, 1, 7]), Value::Gauge32(443)),
+        (root.child(&[3, 1, 8]), int(1)),
+        (root.child(&[3, 1, 21]), Value::Gauge32(1)),
+        (root.child(&[3, 1, 20]), Value::Gauge32(2)),
+        (
+            "1.3.6.1.4.1.9586.100.5.1.2.0".parse().unwrap(),
+            Value::OctetString(b"lb1".to_vec()),
+        ),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn quorum_trap_of_a_group() {
+    let (_, pools) = setup();
+    let n = notification(&pools[0], Change::QuorumStopping, "lb1").unwrap();
+    let root = Oid::from(CHECK_ROOT);
+    assert_eq!(n.trap, root.child(&[5, 0, 2]));
+    let names: Vec<Oid> = n.varbinds.iter().map(|v| v.name.clone()).collect();
+    assert_eq!(
+        names[..5],
+        [
+            root.child(&[3, 1, 2]),
+            root.child(&[3, 1, 3]),
+            root.child(&[3, 1, 8]),
+            root.child(&[3, 1, 23]),
+            root.child(&[3, 1, 22]),
+        ]
+    );
+    assert_eq!(n.varbinds[3].value, int(3));
+}

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Inside the IPVS VM (called by vm-checks.sh): KEEPALIVED-MIB's check subtree
+# served by keepalived 2.2.7 -C and then by lvsd, each through its own snmpd
+# (AgentX master) on snmp.conf. Backends: busybox httpd on local addresses
+# (10.77.0.2 and .4 listen, .3 does not). For each daemon:
+#  * the walk of .1.3.6.1.4.1.9586.100.5.3 once .3 is down and .2/.4 up;
+#  * snmpset realServerWeight of 10.77.0.4 (row 2.3) to 7, then the weights
+#    of `ipvsadm -Ln` for the service;
+#  * the notifications snmptrapd receives (sysUpTime dropped) once .4's
+#    backend stops.
+# Every variable lvsd serves must be served by keepalived with the same
+# value, at least 60 of them; the ipvsadm weights and the notifications must
+# be the same. The variables keepalived serves and lvsd does not are listed
+# (by column). Prints "snmp: SKIPPED ..." without keepalived or net-snmp.
+set -u
+for t in keepalived snmpd snmpwalk snmpset snmptrapd; do
+    command -v $t >/dev/null || { echo "snmp: SKIPPED: $t not in the VM"; exit 0; }
+done
+ip() { /bin/ip "$@"; }
+conf=/work/snmp.conf
+export MIBS= MIBDIRS=/tmp SNMP_PERSISTENT_DIR=/tmp/snmp-persist
+mkdir -p /tmp/snmp-persist /run /var/run /etc/keepalived /www/snmp
+echo ok > /www/snmp/index.html
+now() { awk '{print $1}' /proc/uptime; }
+wait_for() { # SECONDS CMD...
+    t=$1; shift
+    end=$(awk -v n="$(now)" -v t="$t" 'BEGIN{print n+t}')
+    while :; do
+        "$@" && return 0
+        awk -v n="$(now)" -v e="$end" 'BEGIN{exit !(n>e)}' && return 1
+        sleep 0.2
+    done
+}
+ip link add snmp0 type dummy
+ip link set snmp0 up
+for a in 10.77.0.2 10.77.0.3 10.77.0.4; do ip addr add $a/32 dev snmp0; done
+cat > /tmp/snmpd.conf <<'EOC'
+master agentx
+agentXSocket /tmp/agentx.sock
+agentaddress udp:127.0.0.1:1161
+rwcommunity private 127.0.0.1
+trap2sink 127.0.0.1:1162 public
+EOC
+echo "disableAuthorization yes" > /tmp/snmptrapd.conf
+W=".1.3.6.1.4.1.9586.100.5.3"
+snmp() { cmd=$1; shift; $cmd -v2c -c private -On -t 2 -r 1 127.0.0.1:1161 "$@"; }
+get() { snmp snmpget "$W.$1" 2>/dev/null | sed 's/^[^=]*= //'; }
+rs_states() { # status of rows 2.1 2.2 2.3
+    [ "$(get 4.1.6.2.1)" = "INTEGER: 1" ] && [ "$(get 4.1.6.2.2)" = "INTEGER: 2" ] \
+        && [ "$(get 4.1.6.2.3)" = "INTEGER: 1" ]
+}
+weight7() { ipvsadm -Ln | grep -q "10.77.0.4:8080 *Masq *7 "; }
+# realServerAddress 10.77.0.4 with realServerStatus false(2) in one notification
+trapped_down() { tail -n +$((n0 + 1)) /tmp/traps.log | grep "0A 4D 00 04" 2>/dev/null | grep -q "$W.4.1.6 = INTEGER: 2"; }
+run() { # NAME CMD...
+    name=$1; shift
+    rm -f /tmp/traps.log /tmp/agentx.sock
+    httpd -f -p 10.77.0.2:8080 -h /www/snmp & h2=$!
+    httpd -f -p 10.77.0.4:8080 -h /www/snmp & h4=$!
+    # one notification a line, its VarBinds tab-separated ("OID = TYPE: value")
+    snmptrapd -f -Lo -n -On -C -c /tmp/snmptrapd.conf -F "TRAP %v\n" \
+        udp:127.0.0.1:1162 > /tmp/traps.log 2>/dev/null & trapd=$!
+    snmpd -f -C -c /tmp/snmpd.conf -Lf /tmp/snmpd.log -p /tmp/snmpd.pid & snmpd=$!
+    wait_for 10 test -S /tmp/agentx.sock || { echo "FAIL: snmpd did not start"; cat /tmp/snmpd.log; return 1; }
+    "$@" > "/tmp/$name.snmp.log" 2>&1 &
+    pid=$!
+    rc=0
+    if ! wait_for 30 rs_states; then
+        echo "FAIL: $name: real server states never settled over SNMP"; rc=1
+    fi
+    snmp snmpwalk "$W" 2> "/tmp/$name.walk.err" | grep '^\.1\.3\.6' > "/tmp/$name.walk"
+    snmp snmpset "$W.4.1.7.2.3" i 7 > "/tmp/$name.set" 2>&1 || { echo "FAIL: $name: snmpset"; cat "/tmp/$name.set"; rc=1; }
+    wait_for 10 weight7 || { echo "FAIL: $name: the IPVS weight did not follow the set"; rc=1; }
+    ipvsadm -Ln | awk '/^TCP  10.78.0.2:80/ {s=1; next} /^(TCP|UDP|FWM)/ {s=0} s && / -> / {print $2, $4}' | sort > "/tmp/$name.ipvs"
+    # keepalived drops notifications raised before its session opens: only
+    # those after this point are compared
+    n0=$(wc -l < /tmp/traps.log)
+    kill $h4; wait $h4 2>/dev/null
+    wait_for 20 trapped_down || { echo "FAIL: $name: no realServerStateChange for 10.77.0.4"; rc=1; }
+    sleep 1
+    # before the stop (its notifications are not compared): one
+    # notification a line, sysUpTime.0 (times differ) left out, sorted
+    tail -n +$((n0 + 1)) /tmp/traps.log | sed 's/^TRAP //' | awk -F'\t' '{ o = ""
+        for (i = 1; i <= NF; i++) if ($i !~ /^\.1\.3\.6\.1\.2\.1\.1\.3\.0 /) o = o (o == "" ? "" : " | ") $i
+        print o }' | sort > "/tmp/$name.traps"
+    kill -TERM $pid; wait $pid
+    kill $h2 $snmpd $trapd; wait $h2 $snmpd $trapd 2>/dev/null
+    ipvsadm -C
+    return $rc
+}
+run keepalived keepalived -n -l -D -C -f $conf || { tail -n 30 /tmp/keepalived.snmp.log; exit 1; }
+run lvsd lvsd -f $conf --socket /tmp/snmp-lvsd.sock || { tail -n 30 /tmp/lvsd.snmp.log; exit 1; }
+rc=0
+# every variable lvsd serves, with keepalived's value
+awk -F' = ' 'NR==FNR {ka[$1]=$2; next}
+    !($1 in ka) { print "only lvsd: " $0; bad++; next }
+    ka[$1] != $2 { print "differs: " $1 ": keepalived " ka[$1] ", lvsd " $2; bad++; next }
+    { same++ }
+    END { print "NUMBERS snmp same=" same+0 " differ=" bad+0; exit bad > 0 || same < 60 }' \
+    /tmp/keepalived.walk /tmp/lvsd.walk || rc=1
+echo "--- columns keepalived serves and lvsd does not:"
+awk -F' = ' 'NR==FNR {l[$1]=1; next} !($1 in l) {print $1}' /tmp/lvsd.walk /tmp/keepalived.walk \
+    | awk -F. '{ if ($12 <= 4) { o=""; for (i=2;i<=14;i++) o=o "." $i; print o } else print }' | sort -u | tr '\n' ' '
+echo
+for part in ipvs traps; do
+    if ! cmp -s "/tmp/keepalived.$part" "/tmp/lvsd.$part"; then
+        echo "FAIL: $part differs (keepalived vs lvsd)"
+        diff "/tmp/keepalived.$part" "/tmp/lvsd.$part"
+        rc=1
+    fi
+done
+echo "--- weights after snmpset (both):"; cat /tmp/lvsd.ipvs
+echo "--- notifications after the backend stop (both):"; cat /tmp/lvsd.traps
+[ -s /tmp/lvsd.traps ] || { echo "FAIL: no notification"; rc=1; }
+[ $rc = 0 ] || { echo "--- lvsd log"; tail -n 40 /tmp/lvsd.snmp.log; }
+exit $rc
