@@ -20,6 +20,17 @@ use crate::spec::mapping::{InstanceSpec, Mapped};
 use super::Router;
 use super::slot::Slot;
 
+/// `mapped` with the `vrf NAME` of every route resolved on `host`
+/// ([`crate::daemon::routes::apply_vrf_tables`]).
+fn with_vrf_tables(mut mapped: Mapped, host: &HostView) -> Mapped {
+    use crate::daemon::routes::apply_vrf_tables;
+    for i in &mut mapped.instances {
+        apply_vrf_tables(&mut i.routes, &host.links);
+    }
+    apply_vrf_tables(&mut mapped.statics.routes, &host.links);
+    mapped
+}
+
 impl<H: Host> Router<H> {
     /// Builds a slot for `spec` (of the instance `name`) on `host`. Errors
     /// name what is missing.
@@ -110,6 +121,7 @@ impl<H: Host> Router<H> {
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
+        let mapped = with_vrf_tables(mapped, host);
         self.announce
             .pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
@@ -156,6 +168,7 @@ impl<H: Host> Router<H> {
     /// removed ones release. A changed VMAC (or, with an IPv6 VMAC, a
     /// changed source address, which the VMAC carries) means a restart.
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
+        let mapped = with_vrf_tables(mapped, host);
         self.announce
             .pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
