@@ -115,10 +115,7 @@ pub const INSTANCE: Section = Section {
             .dflt("off")
             .fallback("global_defs smtp_alert_vrrp, then smtp_alert"),
         // kept as written
-        v("vrf", Value::Text).raw().not_acted(
-            V,
-            "bind the sockets of this unicast, interface-less instance to the VRF device",
-        ),
+        v("vrf", Value::Text).kept(),
         v("use_vmac_addr", Value::Bare)
             .raw()
             .not_acted(V, "put the VMAC's address on the VMAC interface"),
