@@ -404,17 +404,38 @@ pub struct Route {
     pub realms: Option<u32>,
     /// `expires N` (IPv6, seconds).
     pub expires: Option<u32>,
-    /// `encap ip ...` / `encap ip6 ...` (a lightweight tunnel, RTA_ENCAP).
-    pub encap: Option<RouteEncap>,
+    /// `encap ip|ip6|mpls|ila ...` (a lightweight tunnel, RTA_ENCAP).
+    pub encap: Option<Encap>,
     /// `ttl-propagate enabled|disabled` (RTA_TTL_PROPAGATE): true for
     /// `enabled`; any other value is reported and read as not enabled, as
     /// keepalived does.
     pub ttl_propagate: Option<bool>,
+    /// `vrf NAME`: the route goes in the table of VRF device NAME, looked up
+    /// when it is installed (keepalived `alloc_route` reads it when the
+    /// configuration is read). `None` when a `table` comes after it (the
+    /// later of the two wins).
+    pub vrf: Option<String>,
     /// Options keepalived accepts that this model does not carry (`encap`
-    /// other than a valid `ip`/`ip6` one, `vrf`, `track_group`,
+    /// other than a valid `ip`/`ip6`/`mpls`/`ila` one, `track_group`,
     /// nexthop `encap`/`realms`), as written, with their positions: a
     /// daemon that installs routes must warn about them.
     pub untyped: Vec<Spanned<String>>,
+}
+
+/// A route's lightweight tunnel (keepalived `parse_encap`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Encap {
+    /// `encap ip ...` / `encap ip6 ...`.
+    Ip(RouteEncap),
+    /// `encap mpls LABEL[/LABEL]` (keepalived `parse_mpls_address`): one or
+    /// two labels (keepalived's MAX_MPLS_LABELS), each a C number below
+    /// 2^20, outermost first. keepalived has no `ttl` here.
+    Mpls(Vec<u32>),
+    /// `encap ila LOCATOR` (keepalived `parse_encap_ila`, `get_addr64`):
+    /// four hex groups `a:b:c:d`, held as the 64-bit number they spell
+    /// (`a` the high 16 bits). keepalived has no `csum-mode`, `ident-type`
+    /// or `hook-type`: the kernel's defaults apply.
+    Ila(u64),
 }
 
 /// A route's `encap ip` / `encap ip6` (keepalived `parse_encap_ip`,

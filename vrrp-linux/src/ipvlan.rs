@@ -56,11 +56,15 @@ pub struct IpvlanSpec {
     pub parent_index: u32,
     /// Its type.
     pub kind: IpvlanType,
+    /// IFLA_MASTER: the VRF its parent is enslaved to, if any (keepalived
+    /// enslaves the ipvlan to the same VRF).
+    pub master: Option<u32>,
 }
 
 /// The RTM_NEWLINK of `spec`, attributes in keepalived's order: IFLA_LINK,
-/// IFLA_IFNAME, IFLA_LINKINFO { kind ipvlan, data { mode L2, flags } }, with
-/// IFF_UP set and in the change mask.
+/// IFLA_IFNAME, IFLA_LINKINFO { kind ipvlan, data { mode L2, flags } }, then
+/// IFLA_MASTER when the parent is in a VRF, with IFF_UP set and in the
+/// change mask.
 pub fn link_message(spec: &IpvlanSpec) -> LinkMessage {
     let mut m = LinkMessage::default();
     m.header.flags = LinkFlags::Up;
@@ -74,6 +78,9 @@ pub fn link_message(spec: &IpvlanSpec) -> LinkMessage {
             InfoIpVlan::Flags(IpVlanFlags::from_bits_retain(spec.kind.flags())),
         ])),
     ]));
+    if let Some(master) = spec.master {
+        m.attributes.push(LinkAttribute::Controller(master));
+    }
     m
 }
 
@@ -121,6 +128,7 @@ mod tests {
             name: "vrrp.7".into(),
             parent_index: 4,
             kind: IpvlanType::Private,
+            master: Some(9),
         };
         let buf = serialize_request(
             RouteNetlinkMessage::NewLink(link_message(&spec)),
@@ -134,8 +142,8 @@ mod tests {
         assert_eq!(back.header.change_mask, LinkFlags::Up);
         let i = Interface::from_message(&back);
         assert_eq!(
-            (i.name.as_str(), i.parent_index, i.kind.as_deref()),
-            ("vrrp.7", Some(4), Some("ipvlan"))
+            (i.name.as_str(), i.parent_index, i.kind.as_deref(), i.master),
+            ("vrrp.7", Some(4), Some("ipvlan"), Some(9))
         );
         let data = back.attributes.iter().find_map(|a| match a {
             LinkAttribute::LinkInfo(infos) => infos.iter().find_map(|i| match i {

@@ -37,7 +37,9 @@ pub use announce::{AnnouncePacer, Announcement, Announcer};
 pub use error::{NetlinkError, NetnsError, SocketError, SysctlError};
 pub use ipvlan::{IpvlanSpec, IpvlanType};
 pub use mac::MacAddr;
-pub use route::{AddMode, EncapSpec, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec};
+pub use route::{
+    AddMode, EncapSpec, LwtEncap, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec,
+};
 pub use rtnl::{
     AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
 };

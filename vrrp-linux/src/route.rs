@@ -5,8 +5,9 @@
 
 use std::net::IpAddr;
 
+use netlink_packet_core::DefaultNla;
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE};
-use netlink_packet_route::route::RouteMplsTtlPropagation;
+use netlink_packet_route::route::{MplsLabel, RouteMplsIpTunnel, RouteMplsTtlPropagation};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteIp6Tunnel, RouteIp6TunnelFlags, RouteIpTunnel,
     RouteIpTunnelFlags, RouteLwEnCapType, RouteLwTunnelEncap, RouteMessage, RouteMetric,
@@ -117,11 +118,64 @@ pub struct RouteSpec {
     pub realms: Option<u32>,
     /// RTA_EXPIRES (IPv6, seconds).
     pub expires: Option<u32>,
-    /// RTA_ENCAP / RTA_ENCAP_TYPE: an `ip` or `ip6` lightweight tunnel.
-    pub encap: Option<EncapSpec>,
+    /// RTA_ENCAP / RTA_ENCAP_TYPE: a lightweight tunnel.
+    pub encap: Option<LwtEncap>,
     /// RTA_TTL_PROPAGATE, the byte as sent (the kernel's
     /// MPLS_TTL_PROP_*: 0 default, 1 enabled, 2 disabled).
     pub ttl_propagate: Option<u8>,
+}
+
+/// A route's lightweight tunnel (RTA_ENCAP), as keepalived's
+/// vrrp_iproute.c `add_encap` sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LwtEncap {
+    /// LWTUNNEL_ENCAP_IP / LWTUNNEL_ENCAP_IP6.
+    Ip(EncapSpec),
+    /// LWTUNNEL_ENCAP_MPLS: MPLS_IPTUNNEL_DST with these labels, outermost
+    /// first, bottom-of-stack set on the last, traffic class and TTL 0
+    /// (`add_encap_mpls`; keepalived sends no MPLS_IPTUNNEL_TTL).
+    Mpls(Vec<u32>),
+    /// LWTUNNEL_ENCAP_ILA: ILA_ATTR_LOCATOR only, the 64-bit locator in
+    /// network byte order (`add_encap_ila`); the kernel's defaults apply to
+    /// the checksum mode, identifier type and hook type.
+    Ila(u64),
+}
+
+/// ILA_ATTR_LOCATOR (linux/ila.h), which netlink-packet-route has no type for.
+const ILA_ATTR_LOCATOR: u16 = 1;
+
+impl LwtEncap {
+    /// The RTA_ENCAP attributes and the RTA_ENCAP_TYPE.
+    fn attributes(&self) -> (Vec<RouteLwTunnelEncap>, RouteLwEnCapType) {
+        match self {
+            LwtEncap::Ip(e) => e.attributes(),
+            LwtEncap::Mpls(labels) => {
+                let stack = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &label)| MplsLabel {
+                        label,
+                        traffic_class: 0,
+                        bottom_of_stack: i + 1 == labels.len(),
+                        ttl: 0,
+                    })
+                    .collect();
+                (
+                    vec![RouteLwTunnelEncap::Mpls(RouteMplsIpTunnel::Destination(
+                        stack,
+                    ))],
+                    RouteLwEnCapType::Mpls,
+                )
+            }
+            LwtEncap::Ila(locator) => (
+                vec![RouteLwTunnelEncap::Other(DefaultNla::new(
+                    ILA_ATTR_LOCATOR,
+                    locator.to_be_bytes().to_vec(),
+                ))],
+                RouteLwEnCapType::Ila,
+            ),
+        }
+    }
 }
 
 /// An `encap ip` / `encap ip6` of a route: the tunnel key a route sets for a
@@ -822,7 +876,7 @@ mod tests {
                 .iter()
                 .any(|a| matches!(a, RouteAttribute::Encap(_) | RouteAttribute::EncapType(_)))
         );
-        r.encap = Some(EncapSpec {
+        r.encap = Some(LwtEncap::Ip(EncapSpec {
             ipv6: false,
             id: Some(100),
             dst: Some("10.9.0.2".parse().unwrap()),
@@ -830,7 +884,7 @@ mod tests {
             tos: None,
             ttl: Some(9),
             flags: None,
-        });
+        }));
         let m = r.to_message(false);
         assert!(m.attributes.contains(&RouteAttribute::Encap(vec![
             RouteLwTunnelEncap::Ip(RouteIpTunnel::Id(100)),
@@ -848,6 +902,49 @@ mod tests {
                 .contains(&RouteAttribute::TtlPropagate(
                     RouteMplsTtlPropagation::Enabled
                 ))
+        );
+    }
+
+    /// RTA_ENCAP and RTA_ENCAP_TYPE of `e` as bytes on the wire.
+    fn encap_bytes(e: LwtEncap) -> Vec<u8> {
+        use netlink_packet_core::Emitable;
+        let (nest, kind) = e.attributes();
+        let attrs = [RouteAttribute::Encap(nest), RouteAttribute::EncapType(kind)];
+        let mut out = vec![0; attrs.as_slice().buffer_len()];
+        attrs.as_slice().emit(&mut out);
+        out
+    }
+
+    /// The bytes `ip route add 10.3.0.0/16 encap mpls 100/32 ...` and
+    /// `ip route add 2001:db8:1:2:2000::/67 encap ila 2001:0:0:beef ...`
+    /// (iproute2 6.1) send for the encapsulation, read from their
+    /// RTM_NEWROUTE: MPLS_IPTUNNEL_DST with label << 12 and the
+    /// bottom-of-stack bit on the last label, ILA_ATTR_LOCATOR in network
+    /// order. keepalived's `add_encap_mpls` / `add_encap_ila` write the same
+    /// payload. One difference, kept: iproute2 sets NLA_F_NESTED (0x8000) on
+    /// the RTA_ENCAP type, keepalived's `rta_nest` and this crate do not (the
+    /// kernel reads both).
+    #[test]
+    fn encap_mpls_and_ila_bytes_as_iproute2() {
+        let mpls = [
+            0x10, 0x00, 0x16, 0x00, // RTA_ENCAP (iproute2: 0x16, 0x80), 16 bytes
+            0x0c, 0x00, 0x01, 0x00, // MPLS_IPTUNNEL_DST, 12 bytes
+            0x00, 0x06, 0x40, 0x00, // 100
+            0x00, 0x02, 0x01, 0x00, // 32, bottom of stack
+            0x06, 0x00, 0x15, 0x00, 0x01, 0x00, 0x00, 0x00, // RTA_ENCAP_TYPE mpls
+        ];
+        assert_eq!(encap_bytes(LwtEncap::Mpls(vec![100, 32])), mpls);
+        let ila = [
+            0x10, 0x00, 0x16, 0x00, // RTA_ENCAP (iproute2: 0x16, 0x80), 16 bytes
+            0x0c, 0x00, 0x01, 0x00, // ILA_ATTR_LOCATOR, 12 bytes
+            0x20, 0x01, 0x00, 0x00, 0x00, 0x00, 0xbe, 0xef, // 2001:0:0:beef
+            0x06, 0x00, 0x15, 0x00, 0x03, 0x00, 0x00, 0x00, // RTA_ENCAP_TYPE ila
+        ];
+        assert_eq!(encap_bytes(LwtEncap::Ila(0x2001_0000_0000_beef)), ila);
+        // one label: bottom of stack on it
+        assert_eq!(
+            encap_bytes(LwtEncap::Mpls(vec![0xfffff]))[8..12],
+            [0xff, 0xff, 0xf1, 0x00]
         );
     }
 

@@ -7,7 +7,8 @@ use netlink_packet_route::address::{
     AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
-    InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    InfoData, InfoKind, InfoMacVlan, InfoVrf, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    MacVlanMode,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -76,6 +77,11 @@ pub struct Interface {
     pub kind: Option<String>,
     /// IFLA_LINK: the parent's ifindex (macvlan, veth peer).
     pub parent_index: Option<u32>,
+    /// IFLA_MASTER: the ifindex of the device it is enslaved to (a bridge,
+    /// bond or VRF).
+    pub master: Option<u32>,
+    /// IFLA_VRF_TABLE of a `vrf` link: the routing table it stands for.
+    pub vrf_table: Option<u32>,
 }
 
 impl Interface {
@@ -101,6 +107,8 @@ impl Interface {
             mtu: 0,
             kind: None,
             parent_index: None,
+            master: None,
+            vrf_table: None,
         };
         for a in &m.attributes {
             match a {
@@ -108,10 +116,18 @@ impl Interface {
                 LinkAttribute::Address(b) => i.mac = MacAddr::from_slice(b),
                 LinkAttribute::Mtu(v) => i.mtu = *v,
                 LinkAttribute::Link(p) => i.parent_index = Some(*p),
+                LinkAttribute::Controller(p) => i.master = Some(*p),
                 LinkAttribute::LinkInfo(infos) => {
                     for info in infos {
-                        if let LinkInfo::Kind(k) = info {
-                            i.kind = Some(k.to_string());
+                        match info {
+                            LinkInfo::Kind(k) => i.kind = Some(k.to_string()),
+                            LinkInfo::Data(InfoData::Vrf(v)) => {
+                                i.vrf_table = v.iter().find_map(|a| match a {
+                                    InfoVrf::TableId(t) => Some(*t),
+                                    _ => None,
+                                });
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -300,6 +316,8 @@ pub struct MacvlanSpec {
     pub mac: MacAddr,
     /// Mode.
     pub mode: MacvlanMode,
+    /// IFLA_MASTER: the VRF to enslave it to (its parent's), if any.
+    pub master: Option<u32>,
 }
 
 /// A handle for rtnetlink requests. Cheap to share behind an `Arc`; requests are
@@ -507,6 +525,9 @@ impl Rtnl {
             LinkInfo::Kind(InfoKind::MacVlan),
             LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)])),
         ]));
+        if let Some(master) = spec.master {
+            m.attributes.push(LinkAttribute::Controller(master));
+        }
         self.conn
             .request(
                 RouteNetlinkMessage::NewLink(m),

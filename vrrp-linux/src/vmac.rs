@@ -167,6 +167,12 @@ impl Sysctl {
         self.set_iface(saved, Family::V6, vmac, "disable_ipv6", "1")
     }
 
+    /// An IPv6 instance's ipvlan carries IPv6 (keepalived `link_set_ipv6(ifp,
+    /// true)`): `net.ipv6.conf.<link>.disable_ipv6 = 0`.
+    pub fn enable_ipv6(&self, saved: &mut SavedSysctls, link: &str) -> Result<(), SysctlError> {
+        self.set_iface(saved, Family::V6, link, "disable_ipv6", "0")
+    }
+
     /// An IPv6 instance's VMAC must not get the kernel's automatic link-local
     /// address (keepalived adds the EUI-64 one of the VMAC instead, see
     /// [`eui64_link_local`]): `net.ipv6.conf.<vmac>.addr_gen_mode = 1` (none). Set

@@ -465,6 +465,7 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
             parent_index: parent.index,
             mac,
             mode: MacvlanMode::Bridge,
+            master: None,
         };
         let vm = rt.add_macvlan(&spec).await.unwrap();
         rt.set_link_up(vm.index, true).await.unwrap();
@@ -512,6 +513,7 @@ fn macvlan_vmac_created_with_rfc_mac_and_sysctls() {
             parent_index: parent.index,
             mac: mac6,
             mode: MacvlanMode::Private,
+            master: None,
         };
         let vm6 = rt.add_macvlan(&spec6).await.unwrap();
         sysctl

@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use crate::diag::Diagnostic;
-use crate::model::{Nexthop, Route, RouteEncap, RouteMode, Rule, RuleAction};
+use crate::model::{Encap, Nexthop, Route, RouteEncap, RouteMode, Rule, RuleAction};
 use crate::span::{Span, Spanned};
 use crate::tree::{Node, Word};
 use crate::values::{self, IpPrefix};
@@ -360,7 +360,7 @@ fn realms(s: &str) -> Option<u32> {
 
 /// Options keepalived 2.2.7 accepts on a route that the model keeps as words, with the
 /// number of values each takes.
-const ROUTE_UNTYPED: &[(&str, usize)] = &[("vrf", 1), ("track_group", 1)];
+const ROUTE_UNTYPED: &[(&str, usize)] = &[("track_group", 1)];
 
 /// One route entry (keepalived `alloc_route`).
 fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> {
@@ -392,6 +392,7 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
         expires: None,
         encap: None,
         ttl_propagate: None,
+        vrf: None,
         untyped: Vec::new(),
     };
     let mut fam: Option<bool> = None;
@@ -462,6 +463,13 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                     )
                 })?;
                 r.table = Some(v.text.to_string());
+                // vrrp_iproute.c alloc_route: the later of `table` and `vrf` sets
+                // the table
+                r.vrf = None;
+            }
+            "vrf" => {
+                let v = c.value(k)?;
+                r.vrf = Some(v.text.to_string());
             }
             "protocol" => {
                 let v = c.value(k)?;
@@ -724,18 +732,58 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
     Ok(r)
 }
 
-/// `encap ip|ip6 KEY VALUE...` starting at `ws[at]` (keepalived
-/// `parse_encap`, `parse_encap_ip`, `parse_encap_ip6`): pairs are read while
-/// the key is one of the type's (`id`, `dst`, `src`, `tos`/`tc`,
-/// `ttl`/`hoplimit`, `flags`); a `dst` or an `id` is required. Returns the
+/// `encap TYPE ...` starting at `ws[at]` (keepalived `parse_encap`): `ip`
+/// and `ip6` take key-value pairs ([`route_encap_ip`]), `mpls` one label
+/// stack ([`mpls_labels`]), `ila` one locator ([`ila_locator`]). Returns the
 /// encapsulation and the index of its last word; `None` for another type or
 /// any value keepalived would report (the entry is then kept as written).
-fn route_encap(ws: &[Word], at: usize) -> Option<(RouteEncap, usize)> {
-    let ipv6 = match ws.get(at + 1)?.text.as_str() {
-        "ip" => false,
-        "ip6" => true,
-        _ => return None,
-    };
+fn route_encap(ws: &[Word], at: usize) -> Option<(Encap, usize)> {
+    match ws.get(at + 1)?.text.as_str() {
+        "ip" => route_encap_ip(ws, at, false).map(|(e, i)| (Encap::Ip(e), i)),
+        "ip6" => route_encap_ip(ws, at, true).map(|(e, i)| (Encap::Ip(e), i)),
+        "mpls" => Some((Encap::Mpls(mpls_labels(&ws.get(at + 2)?.text)?), at + 2)),
+        "ila" => Some((Encap::Ila(ila_locator(&ws.get(at + 2)?.text)?), at + 2)),
+        _ => None,
+    }
+}
+
+/// keepalived `parse_mpls_address`: `LABEL[/LABEL]`, at most two labels
+/// (its MAX_MPLS_LABELS), each a C number (decimal, `0x` hex, `0` octal)
+/// that fits the 20-bit label field; no sign, no space.
+pub(crate) fn mpls_labels(s: &str) -> Option<Vec<u32>> {
+    let labels: Vec<u32> = s
+        .split('/')
+        .map(|l| {
+            if l.is_empty() || l.starts_with(['-', '+']) {
+                return None;
+            }
+            u32::try_from(c_number(l)?).ok().filter(|v| *v < 1 << 20)
+        })
+        .collect::<Option<_>>()?;
+    (labels.len() <= 2).then_some(labels)
+}
+
+/// keepalived `get_addr64`: four groups of one to four hex digits joined by
+/// `:`, the first group the high 16 bits of the result.
+pub(crate) fn ila_locator(s: &str) -> Option<u64> {
+    let groups: Vec<&str> = s.split(':').collect();
+    if groups.len() != 4 {
+        return None;
+    }
+    groups.iter().try_fold(0u64, |acc, g| {
+        if g.is_empty() || !g.starts_with(|c: char| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let v = u16::from_str_radix(g, 16).ok()?;
+        Some(acc << 16 | u64::from(v))
+    })
+}
+
+/// `encap ip|ip6 KEY VALUE...` (keepalived `parse_encap_ip`,
+/// `parse_encap_ip6`): pairs are read while the key is one of the type's
+/// (`id`, `dst`, `src`, `tos`/`tc`, `ttl`/`hoplimit`, `flags`); a `dst` or
+/// an `id` is required.
+fn route_encap_ip(ws: &[Word], at: usize, ipv6: bool) -> Option<(RouteEncap, usize)> {
     let mut e = RouteEncap {
         ipv6,
         id: None,
@@ -1178,12 +1226,39 @@ mod tests {
         assert_eq!(w.len(), 1);
     }
 
+    /// keepalived parse_encap_mpls / parse_encap_ila: one word each (no
+    /// `ttl`, `csum-mode`, `ident-type` or `hook-type` in 2.2.7), the
+    /// route's options go on after it.
+    #[test]
+    fn route_encap_mpls_and_ila_are_typed() {
+        let r = rt("10.3.0.0/16 encap mpls 100/0x20 via 10.9.0.2 dev eth0")
+            .ok()
+            .unwrap();
+        assert_eq!(r.encap, Some(Encap::Mpls(vec![100, 32])));
+        assert_eq!(r.dev.as_deref(), Some("eth0"));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        let r = rt("2001:db8:1:2:2000::/67 encap ila 2001:0:0:beef dev eth0")
+            .ok()
+            .unwrap();
+        assert_eq!(r.encap, Some(Encap::Ila(0x2001_0000_0000_beef)));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        assert_eq!(mpls_labels("017"), Some(vec![15]));
+        for bad in ["", "-1", "1/", "1//2", "1 2", "0xfffff0"] {
+            assert_eq!(mpls_labels(bad), None, "{bad}");
+        }
+        for bad in ["1:2:3", "1:2:3:4:5", "1:2::4", "1:2:3:10000", "g:0:0:0"] {
+            assert_eq!(ila_locator(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn route_encap_ip_and_ip6_are_typed() {
         let r = rt("10.2.0.0/16 encap ip id 100 src 10.9.0.1 dst 10.9.0.2 tos 0x10 ttl 9 flags 4 dev eth0 metric 5")
             .ok()
             .unwrap();
-        let e = r.encap.clone().unwrap();
+        let Some(Encap::Ip(e)) = r.encap.clone() else {
+            panic!("{:?}", r.encap)
+        };
         assert!(!e.ipv6);
         assert_eq!(e.id, Some(100));
         assert_eq!(e.src, Some("10.9.0.1".parse().unwrap()));
@@ -1197,14 +1272,19 @@ mod tests {
         let r = rt("2001:db8:1::/64 encap ip6 dst fd00::2 hoplimit 3 tc 1 dev eth0")
             .ok()
             .unwrap();
-        let e = r.encap.unwrap();
+        let Some(Encap::Ip(e)) = r.encap else {
+            panic!("{:?}", r.encap)
+        };
         assert!(e.ipv6 && e.id.is_none());
         assert_eq!((e.ttl, e.tos), (Some(3), Some(1)));
         // the wrong family, no dst nor id, another type: kept as written
         for bad in [
             "10.2.0.0/16 encap ip dst fd00::2 dev eth0",
             "10.2.0.0/16 encap ip ttl 3 dev eth0",
-            "10.2.0.0/16 encap mpls 100 dev eth0",
+            "10.2.0.0/16 encap mpls 100/200/300 dev eth0",
+            "10.2.0.0/16 encap mpls 1048576 dev eth0",
+            "2001:db8::/64 encap ila 1:2:3 dev eth0",
+            "2001:db8::/64 encap seg6 mode encap segs fc00::1 dev eth0",
         ] {
             let r = rt(bad).ok().unwrap();
             assert!(r.encap.is_none(), "{bad}");
@@ -1274,14 +1354,14 @@ mod tests {
         assert_eq!(r.realms, Some(2 << 16 | 3));
         let r = rt("2001:db8::/64 dev x expires 300").ok().unwrap();
         assert_eq!(r.expires, Some(300));
+        // `vrf NAME` names the table; the later of `vrf` and `table` wins
         let r = rt("10.0.0.0/8 dev x vrf red").ok().unwrap();
-        assert_eq!(
-            r.untyped
-                .iter()
-                .map(|s| s.value.as_str())
-                .collect::<Vec<_>>(),
-            ["vrf red"]
-        );
+        assert_eq!(r.vrf.as_deref(), Some("red"));
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        let r = rt("10.0.0.0/8 dev x table 7 vrf red").ok().unwrap();
+        assert_eq!(r.vrf.as_deref(), Some("red"));
+        let r = rt("10.0.0.0/8 dev x vrf red table 7").ok().unwrap();
+        assert_eq!((r.vrf, r.table_id), (None, 7));
         // `as [to] ADDR`: keepalived's message, nothing kept
         let mut w = Vec::new();
         let r = route(

@@ -130,10 +130,7 @@ pub const INSTANCE: Section = Section {
             .dflt("off")
             .fallback("global_defs smtp_alert_vrrp, then smtp_alert"),
         // kept as written
-        v("vrf", Value::Text).dflt("none").raw().not_acted(
-            V,
-            "bind the sockets of this unicast, interface-less instance to the VRF device",
-        ),
+        v("vrf", Value::Text).dflt("none").kept(),
         v("use_vmac_addr", Value::Bare)
             .dflt("off")
             .raw()

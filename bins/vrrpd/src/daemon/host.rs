@@ -203,6 +203,8 @@ mod tests {
                 mtu: 1500,
                 kind: None,
                 parent_index: None,
+                master: None,
+                vrf_table: None,
             },
         );
         h.addresses = vec![

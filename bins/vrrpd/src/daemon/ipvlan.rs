@@ -1,7 +1,9 @@
 //! `use_ipvlan` at runtime (docs/keepalived.md §3.25; keepalived vrrp_vmac.c
 //! `netlink_link_add_ipvlan`, `netlink_link_del_vmac`): an L2 ipvlan on the
 //! instance's interface, created up at start with the configured type,
-//! IPv6 disabled on it (IPv4 instance), then its own address added; the
+//! IPv6 disabled on it for an IPv4 instance and enabled for an IPv6 one (the
+//! kernel then gives it its own link-local address), then its own address
+//! added; the
 //! VIPs go on it and adverts are sent and received on it as with a VMAC
 //! (the router treats it as the instance's [`VmacLink`]). Unlike a VMAC it
 //! has its parent's MAC and keepalived changes no sysctl of the parent.
@@ -12,6 +14,7 @@
 //! an error and is left alone.
 
 use tracing::info;
+use vrrp_core::packet::Family;
 use vrrp_linux::{AddressSpec, Interface, IpvlanSpec, Rtnl, VmacSysctls};
 
 use super::vmac::{Parent, VmacError, VmacLink, remove};
@@ -25,6 +28,7 @@ pub async fn create(
     spec: &VmacSpec,
     opts: &IpvlanOpts,
     parent: Parent<'_>,
+    family: Family,
 ) -> Result<VmacLink, VmacError> {
     let name = spec.name.as_str();
     let nl = |source| VmacError::Netlink {
@@ -48,6 +52,7 @@ pub async fn create(
             name: name.to_string(),
             parent_index: parent.index,
             kind: opts.kind,
+            master: super::vmac::parent_vrf(rtnl, parent.index).await,
         })
         .await
         .map_err(nl)?;
@@ -59,7 +64,7 @@ pub async fn create(
         });
     };
     let mut made = VmacLink::new(name.to_string(), link.index, mac);
-    if let Err(e) = configure(rtnl, sysctls, &mut made, opts).await {
+    if let Err(e) = configure(rtnl, sysctls, &mut made, opts, family).await {
         remove(rtnl, sysctls, made).await;
         return Err(e);
     }
@@ -72,29 +77,40 @@ pub async fn create(
     Ok(made)
 }
 
-/// keepalived `link_set_ipv6(ifp, false)` for an IPv4 instance, then the
-/// ipvlan's own address.
+/// keepalived `link_set_ipv6(ifp, false)` for an IPv4 instance and
+/// `link_set_ipv6(ifp, true)` for an IPv6 one, then the ipvlan's own address
+/// (IPv6: without DAD and deprecated, as keepalived `netlink_ipaddress` adds
+/// it).
 async fn configure(
     rtnl: &Rtnl,
     sysctls: &mut VmacSysctls,
     link: &mut VmacLink,
     opts: &IpvlanOpts,
+    family: Family,
 ) -> Result<(), VmacError> {
     let name = link.name.clone();
     if std::path::Path::new("/proc/sys/net/ipv6").exists() {
-        sysctls
-            .sysctl()
-            .disable_ipv6(link.saved_mut().own_mut(), &name)
-            .map_err(|source| VmacError::Sysctl {
-                name: name.clone(),
-                source,
-            })?;
+        let (sysctl, saved) = (sysctls.sysctl(), link.saved_mut().own_mut());
+        match family {
+            Family::V4 => sysctl.disable_ipv6(saved, &name),
+            Family::V6 => sysctl.enable_ipv6(saved, &name),
+        }
+        .map_err(|source| VmacError::Sysctl {
+            name: name.clone(),
+            source,
+        })?;
     }
     if let Some(a) = opts.address {
-        match rtnl
-            .add_address(&AddressSpec::vip(link.ifindex, a.addr, a.len))
-            .await
-        {
+        let spec = AddressSpec::vip(link.ifindex, a.addr, a.len);
+        // vrrp_ipaddress.c netlink_ipaddress: the ipvlan's address is built
+        // without keepalived's "forever" preferred lifetime, so an IPv6 one
+        // goes in deprecated (preferred lifetime 0).
+        let added = if a.addr.is_ipv6() {
+            rtnl.add_deprecated_address(&spec).await
+        } else {
+            rtnl.add_address(&spec).await
+        };
+        match added {
             Ok(()) => {}
             Err(e) if e.is_already_exists() => {}
             Err(source) => return Err(VmacError::Netlink { name, source }),
@@ -129,6 +145,8 @@ mod tests {
             mtu: 1500,
             kind: Some(kind.into()),
             parent_index: Some(parent),
+            master: None,
+            vrf_table: None,
         }
     }
 

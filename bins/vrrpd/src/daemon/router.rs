@@ -261,8 +261,12 @@ impl<H: Host> Router<H> {
         if !self.host.has_socket(Family::of(t.src)) {
             return;
         }
+        let vrf = self
+            .node
+            .data(t.instance)
+            .map_or(0, |s: &Slot| s.vrf_ifindex);
         let out = Outgoing {
-            ifindex: t.ifindex,
+            ifindex: if vrf != 0 { vrf } else { t.ifindex },
             src: t.src,
             dst: t.dst,
             ttl: t.hop_limit,

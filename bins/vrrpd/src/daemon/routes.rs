@@ -6,14 +6,15 @@
 //! (`vrrp_iproute.c netlink_rtlist`, `clear_diff_routes`; `vrrp_iprule.c
 //! netlink_rulelist`, `clear_diff_rules`; `vrrp_ipaddress.c netlink_iplist`).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
-use vrrp_linux::{AddMode, AddressSpec, NetlinkError, RouteSpec, Scope};
+use vrrp_linux::{AddMode, AddressSpec, Interface, NetlinkError, RouteSpec, Scope};
 
 use super::host::Host;
 
 use super::route_watch::{self, Monitored};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::spec::mapping::VipSpec;
 use crate::spec::routes::{RouteConf, RuleConf, StaticAddress, StaticSpec};
@@ -86,6 +87,34 @@ pub fn check_static_interfaces(
         }
     }
     check_interfaces(&spec.routes, &spec.rules, exists)
+}
+
+/// Routes with `vrf NAME` get the table of that VRF device in `links`
+/// (keepalived vrrp_iproute.c `alloc_route`, which reads it when the
+/// configuration is read). A route whose VRF is not a link, or not a VRF,
+/// is dropped with keepalived's message ("VRF NAME not found for route",
+/// "Route specified VRF NAME is not a VRF"); the others stay.
+pub fn apply_vrf_tables(routes: &mut Vec<RouteConf>, links: &HashMap<String, Interface>) {
+    routes.retain_mut(|r| {
+        let Some(name) = r.vrf.as_deref() else {
+            return true;
+        };
+        let table = match links.get(name) {
+            None => Err("not found for route"),
+            Some(l) if l.kind.as_deref() != Some("vrf") => Err("is not a VRF"),
+            Some(l) => l.vrf_table.ok_or("has no table"),
+        };
+        match table {
+            Ok(t) => {
+                r.spec.table = t;
+                true
+            }
+            Err(why) => {
+                error!(route = %r.text, "VRF {name} {why}; route skipped");
+                false
+            }
+        }
+    });
 }
 
 /// A route with keepalived's `set` flag.
@@ -590,6 +619,43 @@ mod tests {
         )
         .config;
         crate::spec::routes::map_route(&cfg.static_routes[0], &mut Vec::new()).unwrap()
+    }
+
+    /// keepalived alloc_route: `vrf NAME` takes the VRF's table; a route
+    /// naming a missing link or one that is not a VRF is skipped.
+    #[test]
+    fn vrf_routes_take_the_vrfs_table() {
+        let link = |index, name: &str, kind: &str, table| Interface {
+            index,
+            name: name.into(),
+            mac: None,
+            flags: 0,
+            mtu: 1500,
+            kind: Some(kind.into()),
+            parent_index: None,
+            master: None,
+            vrf_table: table,
+        };
+        let links: HashMap<String, Interface> = [
+            ("blue".to_string(), link(5, "blue", "vrf", Some(10))),
+            ("eth0".to_string(), link(2, "eth0", "veth", None)),
+        ]
+        .into();
+        let mut routes = vec![
+            conf("10.1.0.0/16 dev eth0 vrf blue"),
+            conf("10.2.0.0/16 dev eth0 vrf eth0"),
+            conf("10.3.0.0/16 dev eth0 vrf red"),
+            conf("10.4.0.0/16 dev eth0 table 7"),
+        ];
+        apply_vrf_tables(&mut routes, &links);
+        let got: Vec<(String, u32)> = routes
+            .iter()
+            .map(|r| (r.spec.dst.to_string(), r.spec.table))
+            .collect();
+        assert_eq!(
+            got,
+            [("10.1.0.0".to_string(), 10), ("10.4.0.0".to_string(), 7)]
+        );
     }
 
     #[test]

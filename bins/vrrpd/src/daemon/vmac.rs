@@ -175,6 +175,28 @@ pub fn ipv6_vmac_address(source: IpAddr, parent_mac: Option<MacAddr>) -> Option<
     }
 }
 
+/// The VRF `parent` is enslaved to, if any: keepalived creates a VMAC or
+/// an ipvlan in its parent's VRF (vrrp_vmac.c `netlink_link_add_vmac`,
+/// `netlink_link_add_ipvlan`: IFLA_MASTER when the configured interface has
+/// a VRF master). A master of another kind (a bridge, a bond) is not
+/// followed, nor is a lookup that fails (logged).
+pub async fn parent_vrf(rtnl: &Rtnl, parent_index: u32) -> Option<u32> {
+    let lookup = async {
+        let Some(master) = rtnl.link_by_index(parent_index).await?.master else {
+            return Ok(None);
+        };
+        let m = rtnl.link_by_index(master).await?;
+        Ok::<_, vrrp_linux::NetlinkError>((m.kind.as_deref() == Some("vrf")).then_some(master))
+    };
+    match lookup.await {
+        Ok(v) => v,
+        Err(e) => {
+            warn!(parent = parent_index, "looking up the parent's VRF: {e}");
+            None
+        }
+    }
+}
+
 /// Creates the VMAC of an instance on `parent` and brings it up. `source`
 /// is the instance's advert source address (used for IPv6, see
 /// [`ipv6_vmac_address`]).
@@ -187,7 +209,7 @@ pub async fn create(
     source: IpAddr,
 ) -> Result<VmacLink, VmacError> {
     if let Some(opts) = &spec.ipvlan {
-        return super::ipvlan::create(rtnl, sysctls, spec, opts, parent).await;
+        return super::ipvlan::create(rtnl, sysctls, spec, opts, parent, family).await;
     }
     let (parent_index, parent_name) = (parent.index, parent.name);
     let name = spec.name.as_str();
@@ -206,6 +228,7 @@ pub async fn create(
             parent_index,
             mac: spec.mac,
             mode: MacvlanMode::Private,
+            master: parent_vrf(rtnl, parent_index).await,
         })
         .await
         .map_err(nl(name))?;
@@ -323,6 +346,8 @@ mod tests {
             mtu: 1500,
             kind: Some(kind.into()),
             parent_index: Some(parent),
+            master: None,
+            vrf_table: None,
         }
     }
 

@@ -123,12 +123,12 @@ pub fn to_vmac(
         ));
         return None;
     }
-    if family == Family::V6 {
-        diags.push(unsupported(u.span, "use_ipvlan on an IPv6 instance"));
-        return None;
-    }
+    let (v4, fam_word) = match family {
+        Family::V4 => (true, "IPv4"),
+        Family::V6 => (false, "IPv6"),
+    };
     match u.opts.address {
-        None => {
+        None if v4 => {
             diags.push(
                 Diagnostic::error(
                     "vrrpd-ipvlan",
@@ -139,12 +139,21 @@ pub fn to_vmac(
             );
             return None;
         }
-        Some(a) if !a.addr.is_ipv4() => {
+        None => {
+            // keepalived would send from the link-local address the kernel
+            // gives the new ipvlan; vrrpd fixes an instance's source at load.
+            diags.push(
+                unsupported(u.span, "an IPv6 use_ipvlan without an address")
+                    .with_hint("write the ipvlan's own address: `use_ipvlan [NAME] ADDRESS[/LEN]`"),
+            );
+            return None;
+        }
+        Some(a) if a.addr.is_ipv4() != v4 => {
             diags.push(Diagnostic::error(
                 "vrrpd-ipvlan",
                 u.span,
                 format!(
-                    "ipvlan address {a} is not of the instance's family (keepalived would keep the instance in FAULT)"
+                    "ipvlan address {a} is not of the instance's family, {fam_word} (keepalived would keep the instance in FAULT)"
                 ),
             ));
             return None;
@@ -230,15 +239,33 @@ mod tests {
     }
 
     #[test]
-    fn ipv4_needs_an_address_and_ipv6_is_refused() {
+    fn an_address_of_the_instances_family_is_needed() {
         let (u, _) = parsed("ipv0");
+        let u = u.unwrap();
         let mut d = Vec::new();
-        assert!(to_vmac(&u.unwrap(), 7, Family::V4, false, &mut d).is_none());
+        assert!(to_vmac(&u, 7, Family::V4, false, &mut d).is_none());
         assert!(d[0].is_error() && d[0].message.contains("FAULT"), "{d:?}");
+        let mut d = Vec::new();
+        assert!(to_vmac(&u, 7, Family::V6, false, &mut d).is_none());
+        assert!(
+            d[0].message.contains("IPv6 use_ipvlan without an address"),
+            "{d:?}"
+        );
+        let (u6, _) = parsed("fe80::11/64 vepa");
+        let mut d = Vec::new();
+        let v = to_vmac(&u6.unwrap(), 7, Family::V6, false, &mut d).unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(v.name, "vrrp.7");
+        let o = v.ipvlan.unwrap();
+        assert_eq!(
+            (o.kind, o.address.unwrap().to_string()),
+            (IpvlanType::Vepa, "fe80::11/64".into())
+        );
         let (u, _) = parsed("10.0.0.2");
         let u = u.unwrap();
         let mut d = Vec::new();
         assert!(to_vmac(&u, 7, Family::V6, false, &mut d).is_none());
+        assert!(d[0].message.contains("IPv6"), "{d:?}");
         assert!(to_vmac(&u, 7, Family::V4, true, &mut d).is_none());
         assert_eq!(d.len(), 2);
         let v = to_vmac(&u, 7, Family::V4, false, &mut d).unwrap();

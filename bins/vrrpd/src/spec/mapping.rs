@@ -200,6 +200,9 @@ pub struct InstanceSpec<C = InstanceConfig> {
     pub config: C,
     /// `interface` (None only in unicast mode with `unicast_src_ip`).
     pub interface: Option<String>,
+    /// `vrf NAME`: a unicast instance without `interface` sends in that VRF
+    /// (boxed str: most instances have none).
+    pub vrf: Option<Box<str>>,
     /// Addresses advertised and installed, in config order.
     pub vips: Vec<VipSpec>,
     /// `virtual_ipaddress_excluded`: installed, not advertised.
@@ -266,6 +269,7 @@ impl InstanceSpec {
         let InstanceSpec {
             config,
             interface,
+            vrf,
             vips,
             excluded_vips,
             src_override,
@@ -290,6 +294,7 @@ impl InstanceSpec {
         let rest = InstanceSpec {
             config: (),
             interface,
+            vrf,
             vips,
             excluded_vips,
             src_override,
@@ -322,6 +327,7 @@ impl<C> InstanceSpec<C> {
         let InstanceSpec {
             config: _,
             interface,
+            vrf,
             vips,
             excluded_vips,
             src_override,
@@ -344,6 +350,7 @@ impl<C> InstanceSpec<C> {
             accept_reason,
         } = self;
         interface == &b.interface
+            && vrf == &b.vrf
             && vips == &b.vips
             && excluded_vips == &b.excluded_vips
             && src_override == &b.src_override
@@ -984,6 +991,7 @@ pub fn map_instance(
     let auth = crate::spec::protocol::authentication(vi, version, diags);
     let interface = crate::spec::unicast::interface(vi, span, diags);
     let config_fault = crate::spec::unicast::check(vi, family, diags);
+    let vrf = crate::spec::unicast::vrf(vi, interface.as_deref(), diags);
     let (trackers, sources) = crate::spec::tracking::trackers(vi, cfg, interface.as_deref(), diags);
     let vmac = crate::spec::vmac::instance_link(
         vi,
@@ -1115,6 +1123,7 @@ pub fn map_instance(
     Some(InstanceSpec {
         config,
         interface,
+        vrf,
         vips,
         excluded_vips,
         src_override,

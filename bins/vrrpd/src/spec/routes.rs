@@ -4,8 +4,8 @@
 //! names here; the daemon resolves them when it installs an entry.
 
 use keepalived_conf::{Config, Diagnostic, Span};
-use keepalived_conf::{Route, RouteMode, Rule, RuleAction};
-use vrrp_linux::{AddMode, EncapSpec, NexthopSpec, RouteSpec, RuleSpec};
+use keepalived_conf::{Encap, Route, RouteEncap, RouteMode, Rule, RuleAction};
+use vrrp_linux::{AddMode, EncapSpec, LwtEncap, NexthopSpec, RouteSpec, RuleSpec};
 
 use super::mapping::{VipSpec, not_acted_on};
 
@@ -32,6 +32,9 @@ pub struct RouteConf {
     pub tracked: bool,
     /// The entry as written (for logs).
     pub text: String,
+    /// `vrf NAME`: [`RouteSpec::table`] is to be the VRF's table, looked up
+    /// on the host when the configuration is applied.
+    pub vrf: Option<String>,
 }
 
 /// One policy rule to install.
@@ -91,6 +94,24 @@ fn keepalived_encap_flags(f: u16) -> u16 {
     u16::from_be_bytes(f.to_ne_bytes())
 }
 
+/// A route's encapsulation as keepalived's vrrp_iproute.c `add_encap` sends
+/// it (`add_encap_ip`, `add_encap_ip6`, `add_encap_mpls`, `add_encap_ila`).
+fn lwt_encap(e: &Encap) -> LwtEncap {
+    match e {
+        Encap::Ip(e) => LwtEncap::Ip(EncapSpec {
+            ipv6: e.ipv6,
+            id: e.id,
+            dst: e.dst,
+            src: e.src,
+            tos: e.tos,
+            ttl: e.ttl,
+            flags: e.flags.map(keepalived_encap_flags),
+        }),
+        Encap::Mpls(labels) => LwtEncap::Mpls(labels.clone()),
+        Encap::Ila(locator) => LwtEncap::Ila(*locator),
+    }
+}
+
 /// One `virtual_routes` / `static_routes` entry (keepalived `alloc_route`,
 /// `netlink_route`).
 pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
@@ -115,7 +136,7 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         (true, Some(p)) => p,
         _ => RTPROT_KEEPALIVED,
     };
-    if let Some(f) = r.encap.as_ref().and_then(|e| e.flags) {
+    if let Some(Encap::Ip(RouteEncap { flags: Some(f), .. })) = r.encap {
         diags.push(Diagnostic::warning(
             "route-encap-flags",
             r.span,
@@ -157,15 +178,7 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         congctl: r.congctl.clone(),
         realms: r.realms,
         expires: r.expires,
-        encap: r.encap.as_ref().map(|e| EncapSpec {
-            ipv6: e.ipv6,
-            id: e.id,
-            dst: e.dst,
-            src: e.src,
-            tos: e.tos,
-            ttl: e.ttl,
-            flags: e.flags.map(keepalived_encap_flags),
-        }),
+        encap: r.encap.as_ref().map(lwt_encap),
         // vrrp_iproute.c alloc_route/netlink_route: `enabled` sends 1, anything
         // else 0 (the kernel's "default", not its "disabled", 2)
         ttl_propagate: r.ttl_propagate.map(u8::from),
@@ -181,6 +194,7 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         },
         tracked: !r.no_track && r.dev.is_some(),
         text: r.words.join(" "),
+        vrf: r.vrf.clone(),
     })
 }
 
@@ -381,21 +395,31 @@ mod tests {
         );
     }
 
-    /// vrrp_iproute.c add_encap_ip: the encapsulation is installed; its
+    /// vrrp_iproute.c add_encap: the encapsulation is installed; `ip`
     /// flags go out in host byte order as keepalived sends them (reported);
-    /// an `encap` of another type stays warned as not acted on.
+    /// `mpls` and `ila` are installed; an `encap` keepalived would report
+    /// (a third label) stays warned as not acted on.
     #[test]
     fn route_encap_as_keepalived_sends_it() {
         let c = cfg(
             "static_routes {\n 10.1.0.0/16 encap ip id 5 dst 10.9.0.5 flags 1 dev lo\n \
-                     10.2.0.0/16 encap mpls 100 dev lo\n}\n",
+                     10.2.0.0/16 encap mpls 100/200/300 dev lo\n \
+                     10.3.0.0/16 encap mpls 100/0x20 dev lo\n \
+                     2001:db8:1:2:2000::/67 encap ila 1:2:3:4 dev lo\n}\n",
         );
         let mut d = Vec::new();
         let s = map_statics(&c, &mut d);
-        let e = s.routes[0].spec.encap.clone().unwrap();
+        let Some(LwtEncap::Ip(e)) = s.routes[0].spec.encap.clone() else {
+            panic!("{:?}", s.routes[0].spec.encap)
+        };
         assert_eq!((e.id, e.dst), (Some(5), Some("10.9.0.5".parse().unwrap())));
         assert_eq!(e.flags, Some(u16::from_be_bytes(1u16.to_ne_bytes())));
         assert!(s.routes[1].spec.encap.is_none());
+        assert_eq!(s.routes[2].spec.encap, Some(LwtEncap::Mpls(vec![100, 32])));
+        assert_eq!(
+            s.routes[3].spec.encap,
+            Some(LwtEncap::Ila(0x0001_0002_0003_0004))
+        );
         let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
         assert!(
             text.iter()
@@ -404,7 +428,7 @@ mod tests {
         );
         assert!(
             text.iter()
-                .any(|m| m.contains("route option `encap mpls 100`")),
+                .any(|m| m.contains("route option `encap mpls 100/200/300`")),
             "{text:?}"
         );
         assert_eq!(text.len(), 2, "{text:?}");
@@ -412,18 +436,25 @@ mod tests {
 
     #[test]
     fn what_is_not_acted_on_is_warned_by_name() {
-        let c = cfg("static_routes {\n 10.9.0.0/16 dev lo vrf red\n}\n\
+        let c = cfg(
+            "static_routes {\n 10.9.0.0/16 dev lo vrf red track_group g\n}\n\
              vrrp_instance A {\n interface lo\n virtual_router_id 1\n\
              virtual_ipaddress {\n 192.0.2.1\n }\n\
              virtual_routes {\n 10.8.0.0/16 dev lo no_track\n 10.7.0.0/16 via 192.0.2.9 dev lo\n }\n\
-             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n");
+             virtual_rules {\n from 10.1.0.0/16 table 5 priority 3 no_track\n }\n}\n",
+        );
         let mut d = Vec::new();
         map_statics(&c, &mut d);
         let text: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
         assert!(
-            text.iter().any(|m| m.contains("route option `vrf red`")),
+            text.iter()
+                .any(|m| m.contains("route option `track_group g`")),
             "{text:?}"
         );
+        // `vrf` is acted on (the VRF's table, daemon::routes)
+        assert!(!text.iter().any(|m| m.contains("vrf")), "{text:?}");
+        let s = map_statics(&c, &mut Vec::new());
+        assert_eq!(s.routes[0].vrf.as_deref(), Some("red"));
         // watching deleted entries is acted on: no warning about it
         assert!(!text.iter().any(|m| m.contains("watching")), "{text:?}");
         let vi = &c.vrrp_instances[0];

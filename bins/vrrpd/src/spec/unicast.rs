@@ -26,6 +26,37 @@ pub fn interface(vi: &VrrpInstance, span: Span, diags: &mut Vec<Diagnostic>) -> 
     interface
 }
 
+/// The instance's `vrf NAME`, kept only for a unicast instance without
+/// `interface`, as keepalived does (vrrp_parser.c `vrrp_vrf_handler`; vrrp.c
+/// `vrrp_complete_instance` clears it otherwise, with a warning). Its
+/// adverts are then sent in that VRF (docs/keepalived.md §3.26).
+pub fn vrf(
+    vi: &VrrpInstance,
+    interface: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Box<str>> {
+    let s = vi.other.iter().find(|s| s.keyword == "vrf")?;
+    let name = s.args.first()?;
+    let why = if interface.is_some() {
+        "without interface"
+    } else if vi.unicast_peer.is_empty() {
+        "with unicast"
+    } else if name.len() >= 16 {
+        "with a name shorter than 16 bytes"
+    } else {
+        return Some(name.as_str().into());
+    };
+    diags.push(Diagnostic::warning(
+        "vrrpd-vrf",
+        s.span,
+        format!(
+            "vrrp_instance `{}`: vrf can only be specified {why} - ignoring it (as keepalived does)",
+            vi.name.value
+        ),
+    ));
+    None
+}
+
 /// Checks the unicast peers and the source address against `family`;
 /// returns whether the instance is a configuration fault (FAULT for good).
 ///
@@ -81,4 +112,34 @@ pub fn check(vi: &VrrpInstance, family: Family, diags: &mut Vec<Diagnostic>) -> 
         ));
     }
     config_fault
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn instance(body: &str) -> VrrpInstance {
+        let text = format!("vrrp_instance A {{\n virtual_router_id 1\n{body}}}\n");
+        let c =
+            keepalived_conf::parse_str("t.conf", &text, &keepalived_conf::LoadOptions::default())
+                .config;
+        c.vrrp_instances[0].clone()
+    }
+
+    #[test]
+    fn vrf_only_for_unicast_without_interface() {
+        let unicast = " unicast_src_ip 10.0.0.1\n unicast_peer {\n 10.0.0.2\n }\n";
+        let vi = instance(&format!(" vrf red\n{unicast}"));
+        let mut d = Vec::new();
+        assert_eq!(vrf(&vi, None, &mut d).as_deref(), Some("red"));
+        assert!(d.is_empty(), "{d:?}");
+        // vrrp.c `vrrp_complete_instance` clears it, with a warning
+        let vi = instance(&format!(" interface eth0\n vrf red\n{unicast}"));
+        assert_eq!(vrf(&vi, Some("eth0"), &mut d), None);
+        assert!(d[0].message.contains("without interface"), "{d:?}");
+        let vi = instance(" vrf red\n unicast_src_ip 10.0.0.1\n");
+        assert_eq!(vrf(&vi, None, &mut d), None);
+        assert!(d[1].message.contains("with unicast"), "{d:?}");
+    }
 }

@@ -117,6 +117,8 @@ impl StandInHost {
                     mtu: 1500,
                     kind: None,
                     parent_index: None,
+                    master: None,
+                    vrf_table: None,
                 };
                 (name.clone(), l)
             })

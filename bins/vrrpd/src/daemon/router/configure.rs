@@ -19,6 +19,17 @@ use crate::spec::mapping::{InstanceSpec, Mapped};
 use super::Router;
 use super::slot::Slot;
 
+/// `mapped` with the `vrf NAME` of every route resolved on `host`
+/// ([`crate::daemon::routes::apply_vrf_tables`]).
+fn with_vrf_tables(mut mapped: Mapped, host: &HostView) -> Mapped {
+    use crate::daemon::routes::apply_vrf_tables;
+    for i in &mut mapped.instances {
+        apply_vrf_tables(&mut i.routes, &host.links);
+    }
+    apply_vrf_tables(&mut mapped.statics.routes, &host.links);
+    mapped
+}
+
 impl<H: Host> Router<H> {
     /// Builds a slot for `spec` (of the instance `name`) on `host`. Errors
     /// name what is missing.
@@ -58,7 +69,20 @@ impl<H: Host> Router<H> {
             instance: name.to_string(),
             source,
         })?;
+        let vrf_ifindex = match spec.vrf.as_deref() {
+            Some(v) => match host.links.get(v) {
+                Some(l) if l.kind.as_deref() == Some("vrf") => l.index,
+                _ => {
+                    // vrrp_parser.c `vrrp_vrf_handler`: "VRF interface %s
+                    // doesn't exist"; the source's interface routes instead.
+                    warn!(instance = %name, "VRF interface {v} doesn't exist or is not a VRF");
+                    0
+                }
+            },
+            None => 0,
+        };
         Ok(Slot {
+            vrf_ifindex,
             mac: host.mac(&iface),
             iface,
             ifindex,
@@ -108,6 +132,7 @@ impl<H: Host> Router<H> {
     /// First start: removes our VIPs left over by a previous run, then starts
     /// every instance.
     pub async fn install(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
+        let mapped = with_vrf_tables(mapped, host);
         self.announce
             .pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);
@@ -154,6 +179,7 @@ impl<H: Host> Router<H> {
     /// removed ones release. A changed VMAC (or, with an IPv6 VMAC, a
     /// changed source address, which the VMAC carries) means a restart.
     pub async fn reload(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
+        let mapped = with_vrf_tables(mapped, host);
         self.announce
             .pacer
             .set_intervals(mapped.garp_interval, mapped.gna_interval);

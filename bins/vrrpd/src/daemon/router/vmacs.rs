@@ -56,8 +56,9 @@ impl<H: Host> Router<H> {
                 accept_mode::vmac_families(&slot.spec, config.family),
             );
             // vrrp_vmac.c netlink_link_add_vmac: no rules at all for an IPv4
-            // instance with disable_local_igmp.
-            if self.vmac_rules(config.family) {
+            // instance with disable_local_igmp; `netlink_link_add_ipvlan`
+            // adds none for an ipvlan.
+            if spec.ipvlan.is_none() && self.vmac_rules(config.family) {
                 self.accept_fw
                     .add_vmac(&name, &families, made.ifindex, parent.index);
             }
@@ -81,9 +82,12 @@ impl<H: Host> Router<H> {
                 && let Some(v) = s.vmac.take()
             {
                 let families = accept_mode::vmac_families(&s.spec, family);
+                let ipvlan = s.spec.vmac.as_ref().is_some_and(|v| v.ipvlan.is_some());
                 let index = v.ifindex;
                 self.host.remove_vmac(*v).await;
-                self.accept_fw.remove_vmac(&name, &families, index);
+                if !ipvlan && self.vmac_rules(family) {
+                    self.accept_fw.remove_vmac(&name, &families, index);
+                }
             }
         }
     }
