@@ -24,13 +24,12 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::{have, shell as sh, snmp};
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SNMP_PORT: u16 = 11161;
 const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
 const SYNC_GROUPS: &str = ".1.3.6.1.4.1.9586.100.5.2.1";
 const MEMBERS: &str = ".1.3.6.1.4.1.9586.100.5.2.2";
@@ -76,34 +75,8 @@ impl Setup {
     }
 
     fn snmpd(&mut self) {
-        let sock = self.agentx();
-        let conf = self.dir.join("snmpd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
-                 master agentx\nagentxsocket unix:{}\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns, "snmpd", "-f", "-Lf"])
-            .arg(self.dir.join("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .env("SNMP_PERSISTENT_DIR", &self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.kids.push(common::Kid(child));
-        let end = Instant::now() + Duration::from_secs(10);
-        while !sock.exists() {
-            assert!(Instant::now() < end, "snmpd made no AgentX socket in 10 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let kid = snmp::snmpd(&self.ns, &self.dir, &self.dir, "");
+        self.kids.push(kid);
     }
 
     fn daemon(&mut self, conf: &str, vrrpd: bool) {
@@ -133,20 +106,8 @@ impl Setup {
     }
 
     fn walk(&self, root: &str) -> Vec<String> {
-        let out = Command::new("ip")
-            .args([
-                "netns", "exec", &self.ns, "snmpwalk", "-v2c", "-c", "public",
-            ])
-            .args(["-On", "-t", "2", "-r", "1"])
-            .arg(format!("127.0.0.1:{SNMP_PORT}"))
-            .arg(root)
-            .env("SNMP_PERSISTENT_DIR", &self.dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| l.starts_with(root))
+        snmp::walk(&self.ns, &self.dir, root)
+            .into_iter()
             .map(|l| {
                 if l.starts_with(&format!("{GLOBAL}.1.0 = ")) {
                     format!("{GLOBAL}.1.0 = VERSION")

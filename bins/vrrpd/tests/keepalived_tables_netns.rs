@@ -34,12 +34,11 @@
 mod common;
 
 use common::netns::{Daemon, Looped, Running, skip_differential};
+use common::snmp;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SNMP_PORT: u16 = 11161;
 const SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.9";
 const TRACKED_FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.12";
 const FILES: &str = ".1.3.6.1.4.1.9586.100.5.2.13";
@@ -64,33 +63,7 @@ struct Setup {
 impl Setup {
     fn new(name: &str) -> Setup {
         let ns = Looped::new(name, &["10.9.0.1/24", "10.9.1.1/24"]);
-        let lab = &ns.lab;
-        let sock = lab.path("agentx");
-        let conf = lab.path("snmpd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
-                 master agentx\nagentxsocket unix:{}\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns.name, "snmpd", "-f", "-Lf"])
-            .arg(lab.path("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .env("SNMP_PERSISTENT_DIR", &lab.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let snmpd = common::Kid(child);
-        common::netns::wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
-            sock.exists()
-        });
+        let snmpd = snmp::snmpd(&ns.name, &ns.lab.dir, &ns.lab.dir, "");
         Setup { ns, _snmpd: snmpd }
     }
 
@@ -106,26 +79,8 @@ impl Setup {
     }
 
     fn walk(&self, root: &str) -> Vec<String> {
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns.name,
-                "snmpwalk",
-                "-v2c",
-                "-c",
-                "public",
-            ])
-            .args(["-On", "-t", "2", "-r", "1"])
-            .arg(format!("127.0.0.1:{SNMP_PORT}"))
-            .arg(root)
-            .env("SNMP_PERSISTENT_DIR", &self.ns.lab.dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| l.starts_with(root))
+        snmp::walk(&self.ns.name, &self.ns.lab.dir, root)
+            .into_iter()
             .map(|l| l.replace(&self.ns.lab.dir.display().to_string(), "LAB"))
             .collect()
     }

@@ -5,6 +5,7 @@ pub mod frr;
 pub mod keepalived_dump;
 pub mod keepalived_log;
 pub mod netns;
+pub mod snmp;
 
 use std::path::Path;
 use std::process::Command;
