@@ -39,17 +39,7 @@ fn keepalived_bfd_peer() {
         .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
         .with_multiplier(3);
     let r = NsBfd::start(&nr, vec![spec]);
-    let is_up = |e: &BfdEvent| matches!(e, BfdEvent::Up { .. });
-    assert!(
-        r.wait_event(Duration::from_secs(15), is_up).is_some(),
-        "not Up with keepalived:\n{}",
-        ka.log()
-    );
-    assert!(
-        ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)),
-        "keepalived not Up:\n{}",
-        ka.log()
-    );
+    wait_up_with_keepalived(&r, &ka, "over IPv4");
     // Our side records keepalived's Up from its next packet after its log line.
     let s = r
         .wait_status("ka", Duration::from_secs(2), |s| {
@@ -82,12 +72,7 @@ fn keepalived_bfd_peer() {
     // Again with a fresh keepalived, and now we stop: keepalived sees the
     // same thing from our side.
     let ka = Keepalived::start(&nk, &dir, &ka_conf());
-    assert!(
-        r.wait_event(Duration::from_secs(15), is_up).is_some(),
-        "not Up with the second keepalived:\n{}",
-        ka.log()
-    );
-    assert!(ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)));
+    wait_up_with_keepalived(&r, &ka, "started again");
     r.stop(false);
     assert!(
         ka.wait_log(

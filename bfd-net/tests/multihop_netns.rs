@@ -234,17 +234,7 @@ fn across_a_router_with_keepalived_2_2_7() {
     };
     let ka = Keepalived::start(&nf, &dir, &conf(1));
     let r = NsBfd::start(&na, vec![ours(false, 1)]);
-    let is_up = |e: &BfdEvent| matches!(e, BfdEvent::Up { .. });
-    assert!(
-        r.wait_event(Duration::from_secs(15), is_up).is_some(),
-        "not Up with keepalived over one router:\n{}",
-        ka.log()
-    );
-    assert!(
-        ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)),
-        "keepalived not Up:\n{}",
-        ka.log()
-    );
+    wait_up_with_keepalived(&r, &ka, "over one router");
     let s = r
         .wait_status("far", Duration::from_secs(3), |s| {
             s.remote_state == State::Up

@@ -434,6 +434,23 @@ impl Keepalived {
     }
 }
 
+/// Waits until `r` reports an Up event and `ka`'s log says its `kabfd`
+/// session entered Up (15 s, then 5 s); the test fails otherwise, with
+/// keepalived's log and `what` (the setting).
+pub fn wait_up_with_keepalived(r: &NsBfd, ka: &Keepalived, what: &str) {
+    let is_up = |e: &BfdEvent| matches!(e, BfdEvent::Up { .. });
+    assert!(
+        r.wait_event(Duration::from_secs(15), is_up).is_some(),
+        "not Up with keepalived {what}:\n{}",
+        ka.log()
+    );
+    assert!(
+        ka.wait_log("(kabfd) Entering Up state", 1, Duration::from_secs(5)),
+        "keepalived {what} not Up:\n{}",
+        ka.log()
+    );
+}
+
 /// FRR's zebra and bfdd running inside a namespace with their own
 /// pathspace and vty sockets; stopped and cleaned up on drop.
 pub struct Frr {

@@ -185,6 +185,20 @@ fn differential_version(tag: &str, vips: &str, global: &str, accept: &str, versi
     differential_setup(&format!("fw-a{tag}"), vips, global, accept, version, |_| {});
 }
 
+/// The two [`Link`]s of a differential: keepalived's, named
+/// `{prefix}k-PID`, and vrrpd's, `{prefix}o-PID`; None (after a `SKIPPED:`
+/// line) when the differential is skipped.
+fn links(prefix: &str) -> Option<(Link, Link)> {
+    if skip() {
+        return None;
+    }
+    let pid = std::process::id();
+    Some((
+        Link::new(format!("{prefix}k-{pid}")),
+        Link::new(format!("{prefix}o-{pid}")),
+    ))
+}
+
 /// [`differential_version`] with `setup` run on both [`Link`]s before the
 /// daemons start; the namespaces' names start with `prefix`.
 fn differential_setup(
@@ -195,13 +209,10 @@ fn differential_setup(
     version: u8,
     setup: impl Fn(&Link),
 ) {
-    if skip() {
-        return;
-    }
     let vip = vips.rsplit(',').next().unwrap_or(vips);
-    let pid = std::process::id();
-    let k = Link::new(format!("{prefix}k-{pid}"));
-    let o = Link::new(format!("{prefix}o-{pid}"));
+    let Some((k, o)) = links(prefix) else {
+        return;
+    };
     setup(&k);
     setup(&o);
     let versioned = |c: String| c.replace("version 3", &format!("version {version}"));
@@ -364,9 +375,6 @@ fn no_accept_link_local_no_track_on_another_interface_same_rules_as_keepalived()
 /// answered), SIGHUP and SIGTERM.
 #[test]
 fn tenant_vrrp_iptables_installs_nothing_as_keepalived() {
-    if skip() {
-        return;
-    }
     let tenant = include_str!("../../../keepalived-conf/tests/data/user/tenant-vip.conf");
     // The VRRP part only: the virtual_server and the `lvs_*` settings are
     // IPVS's (keepalived 2.2.7's VRRP process dies of SIGSEGV at start with
@@ -383,9 +391,9 @@ fn tenant_vrrp_iptables_installs_nothing_as_keepalived() {
         .replace("192.168.143.33", "10.9.0.33");
     assert!(vrrp.contains("vrrp_iptables KUBE-KEEPALIVED-VIP"), "{vrrp}");
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("a5-atk-{pid}"));
-    let o = Link::new(format!("a5-ato-{pid}"));
+    let Some((k, o)) = links("a5-at") else {
+        return;
+    };
     for (l, daemon) in [(&k, "keepalived"), (&o, env!("CARGO_BIN_EXE_vrrpd"))] {
         let path = l.lab.dir.join("t.conf");
         std::fs::write(&path, &vrrp).unwrap();
@@ -438,13 +446,10 @@ fn tenant_vrrp_iptables_installs_nothing_as_keepalived() {
 /// the VIP is dropped.
 #[test]
 fn no_accept_without_nft_on_path_same_rules_as_keepalived() {
-    if skip() {
-        return;
-    }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("a5-aek-{pid}"));
-    let o = Link::new(format!("a5-aeo-{pid}"));
+    let Some((k, o)) = links("a5-ae") else {
+        return;
+    };
     let conf = config_with("", vip, 100, "no_accept");
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start_wrapped(&o.ns, &conf, true, &["env", "-i"]);
@@ -482,13 +487,10 @@ fn no_accept_link_local_nftables_ifindex_same_rules_as_keepalived() {
 /// (seen with these configs); vrrpd keeps the name and empties the set.
 #[test]
 fn accept_answers_and_a_reload_flips_it_as_keepalived() {
-    if skip() {
-        return;
-    }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-aka-{pid}"));
-    let o = Link::new(format!("fw-aoa-{pid}"));
+    let Some((k, o)) = links("fw-aa") else {
+        return;
+    };
     let accept = config_with("nftables", vip, 100, "accept");
     let mut kd = k.start(&k.ns, &accept, false);
     let mut od = o.start(&o.ns, &accept, true);
@@ -542,13 +544,10 @@ fn accept_answers_and_a_reload_flips_it_as_keepalived() {
 /// from the parent, IPv6 router solicitations dropped) beside the drop
 /// sets, equal to keepalived's while Master; nothing left after SIGTERM.
 fn vmac_differential(tag: &str, vips: &str, accept: &str, drops: bool) {
-    if skip() {
-        return;
-    }
     let vip = vips.rsplit(',').next().unwrap_or(vips);
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-ak{tag}-{pid}"));
-    let o = Link::new(format!("fw-ao{tag}-{pid}"));
+    let Some((k, o)) = links(&format!("fw-a{tag}")) else {
+        return;
+    };
     let conf = config_with("nftables_counters", vips, 100, accept);
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
@@ -613,12 +612,9 @@ fn vmac_ipv6_no_accept_same_rules_as_keepalived() {
 /// removed by that config stays); SIGTERM removes the table in both.
 #[test]
 fn reloads_change_nftables_settings_as_keepalived() {
-    if skip() {
+    let Some((k, o)) = links("fw-ar") else {
         return;
-    }
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-akr-{pid}"));
-    let o = Link::new(format!("fw-aor-{pid}"));
+    };
     let conf = |global: &str, excluded: &str| {
         format!(
             "global_defs {{\n router_id nD\n {global}\n}}\n\
@@ -702,13 +698,10 @@ fn vrrp_strict_v2_same_rules_as_keepalived() {
 /// the ping answered, in both.
 #[test]
 fn the_address_owner_installs_no_rules_as_keepalived() {
-    if skip() {
-        return;
-    }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-ako-{pid}"));
-    let o = Link::new(format!("fw-aoo-{pid}"));
+    let Some((k, o)) = links("fw-aw") else {
+        return;
+    };
     let conf = config_with("", vip, 255, "no_accept").replace("state BACKUP", "state MASTER");
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
@@ -729,12 +722,9 @@ fn the_address_owner_installs_no_rules_as_keepalived() {
 /// as in keepalived.
 #[test]
 fn two_instances_share_the_table_as_keepalived() {
-    if skip() {
+    let Some((k, o)) = links("fw-a2") else {
         return;
-    }
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-ak2-{pid}"));
-    let o = Link::new(format!("fw-ao2-{pid}"));
+    };
     let one = config_with("nftables_counters", "10.9.0.33", 100, "no_accept");
     let two = config_with("", "10.9.0.34", 100, "no_accept")
         .replace("vrrp_instance vips", "vrrp_instance second")
@@ -775,13 +765,10 @@ fn two_instances_share_the_table_as_keepalived() {
 /// keepalived's at each point, none left after SIGTERM.
 #[test]
 fn sigkill_and_restart_same_rules_as_keepalived() {
-    if skip() {
-        return;
-    }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-akk-{pid}"));
-    let o = Link::new(format!("fw-aok-{pid}"));
+    let Some((k, o)) = links("fw-ak") else {
+        return;
+    };
     let conf = config_with("nftables_counters", vip, 100, "no_accept");
     let mut kd = k.start(&k.ns, &conf, false);
     let mut od = o.start(&o.ns, &conf, true);
@@ -869,13 +856,10 @@ fn sigkill_and_restart_same_rules_as_keepalived() {
 /// keepalived's at each point.
 #[test]
 fn user_tables_are_left_alone_as_keepalived() {
-    if skip() {
-        return;
-    }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-aku-{pid}"));
-    let o = Link::new(format!("fw-aou-{pid}"));
+    let Some((k, o)) = links("fw-au") else {
+        return;
+    };
     let user = "table inet filter {\n counter mine { packets 7 bytes 700 }\n \
                 chain input {\n type filter hook input priority 0; policy accept;\n \
                 ip daddr 10.9.9.9 counter drop\n }\n chain mine {\n ip saddr 10.9.9.9 counter name mine\n }\n}\n\
@@ -957,13 +941,10 @@ fn user_tables_are_left_alone_as_keepalived() {
 /// 0 after exit.
 #[test]
 fn disable_local_igmp_sets_the_sysctl_as_keepalived() {
-    if skip() {
-        return;
-    }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-aki-{pid}"));
-    let o = Link::new(format!("fw-aoi-{pid}"));
+    let Some((k, o)) = links("fw-ai") else {
+        return;
+    };
     let sysctl = |ns: &str| {
         sh(&format!(
             "ip netns exec {ns} sysctl -n net.ipv4.igmp_link_local_mcast_reports"
@@ -1026,16 +1007,16 @@ const IGMP_SYSCTL: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
 /// as keepalived.
 #[test]
 fn disable_local_igmp_without_kernel_support_as_keepalived() {
-    if skip() || !have("unshare") {
-        if common::is_root() && !have("unshare") {
+    if !have("unshare") {
+        if !skip() {
             eprintln!("SKIPPED: local IGMP differential needs unshare");
         }
         return;
     }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("a5-akn-{pid}"));
-    let o = Link::new(format!("a5-aon-{pid}"));
+    let Some((k, o)) = links("a5-an") else {
+        return;
+    };
     let conf = config_with("disable_local_igmp", vip, 100, "use_vmac");
     let text = format!("kernel does not support {IGMP_SYSCTL}");
     for (l, daemon) in [(&k, "keepalived"), (&o, env!("CARGO_BIN_EXE_vrrpd"))] {
@@ -1114,9 +1095,9 @@ fn vmac_ipv4_igmp_reports_leave_from_the_parent_as_keepalived() {
         return;
     }
     let vip = "10.9.0.33";
-    let pid = std::process::id();
-    let k = Link::new(format!("fw-akg-{pid}"));
-    let o = Link::new(format!("fw-aog-{pid}"));
+    let Some((k, o)) = links("fw-ap") else {
+        return;
+    };
     let conf = config_with("nftables_counters", vip, 100, "use_vmac\n no_accept");
     let capture = |l: &Link| {
         let out = l.lab.path("igmp.txt");

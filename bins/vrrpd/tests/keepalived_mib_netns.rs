@@ -75,7 +75,12 @@ impl Setup {
     }
 
     fn snmpd(&mut self) {
-        self.kids.push(common::snmp::snmpd(&self.dir, &self.ns));
+        self.kids.push(common::snmp::snmpd(
+            &self.ns,
+            &self.dir,
+            &self.dir,
+            "rwcommunity private 127.0.0.1\n",
+        ));
     }
 
     fn daemon(&mut self, conf: &str, vrrpd: bool) {

@@ -38,12 +38,11 @@ mod common;
 
 use common::netns::{Daemon, Pair, Running, poll_until, skip_differential, wait_until};
 use common::shell as sh;
+use common::snmp;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const TRAP_PORT: u16 = 11162;
 
 /// How long to wait for more notifications once the expected ones came:
 /// a phase ends when none has come for this long.
@@ -86,60 +85,13 @@ impl Setup {
     /// one line ("TRAP " and the VarBinds, tab-separated).
     fn snmp(&mut self) {
         let ns = self.pair.ns.clone();
-        let lab = &self.pair.lab;
-        let persist = lab.path("persist");
+        let dir = self.pair.lab.dir.clone();
+        let persist = self.pair.lab.path("persist");
         std::fs::create_dir_all(&persist).unwrap();
-        let trapd_conf = lab.path("snmptrapd.conf");
-        std::fs::write(&trapd_conf, "authCommunity log public\n").unwrap();
-        let out = std::fs::File::create(self.traps_file()).unwrap();
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns,
-                "snmptrapd",
-                "-f",
-                "-Lo",
-                "-n",
-                "-On",
-                "-C",
-            ])
-            .arg("-c")
-            .arg(&trapd_conf)
-            .args(["-m", "", "-F", "TRAP %v\\n"])
-            .arg(format!("udp:127.0.0.1:{TRAP_PORT}"))
-            .env("SNMP_PERSISTENT_DIR", &persist)
-            .stdout(out)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.kids.push(common::Kid(child));
-        let sock = self.agentx();
-        let conf = lab.path("snmpd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "agentaddress udp:127.0.0.1:11161\nrocommunity public 127.0.0.1\n\
-                 master agentx\nagentxsocket unix:{}\ntrap2sink 127.0.0.1:{TRAP_PORT} public\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns, "snmpd", "-f", "-Lf"])
-            .arg(lab.path("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .env("SNMP_PERSISTENT_DIR", &persist)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.kids.push(common::Kid(child));
-        wait_until(Duration::from_secs(10), "snmpd's AgentX socket", || {
-            sock.exists()
-        });
+        let traps = self.traps_file();
+        self.kids.push(snmp::snmptrapd(&ns, &dir, &persist, &traps));
+        self.kids
+            .push(snmp::snmpd(&ns, &dir, &persist, &snmp::trap_sink()));
     }
 
     /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`

@@ -232,24 +232,78 @@ pub struct InstanceRowSpec {
     /// `virtual_ipaddress` then `virtual_ipaddress_excluded`
     /// (vrrpAddressTable).
     pub addresses: Vec<AddressRowSpec>,
-    /// `track_interface` entries (vrrpTrackedInterfaceTable).
-    pub tracked_interfaces: Vec<TrackRowSpec>,
-    /// `track_script` entries naming a `vrrp_script`
-    /// (vrrpTrackedScriptTable).
-    pub tracked_scripts: Vec<TrackRowSpec>,
-    /// The `track_file` entries naming a `track_file`, by name
-    /// (vrrpTrackedFileTable).
-    pub tracked_files: Vec<String>,
-    /// The `track_process` entries naming a `vrrp_track_process`
-    /// (vrrpTrackedProcessTable).
-    pub tracked_processes: Vec<String>,
-    /// The `track_bfd` entries naming a `bfd_instance`
-    /// (vrrpTrackedBfdTable).
-    pub tracked_bfds: Vec<String>,
+    /// What the instance tracks.
+    pub tracked: TrackedSpec,
     /// `virtual_routes` (vrrpRouteTable).
     pub routes: Vec<keepalived_conf::Route>,
     /// `virtual_rules` (vrrpRuleTable).
     pub rules: Vec<keepalived_conf::Rule>,
+}
+
+/// What an instance or a sync group tracks: the rows of its
+/// vrrpTracked*Table (instances) or vrrpSyncGroupTracked*Table (groups).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrackedSpec {
+    /// `track_interface` entries (vrrpTrackedInterfaceTable).
+    pub interfaces: Vec<TrackRowSpec>,
+    /// `track_script` entries naming a `vrrp_script`
+    /// (vrrpTrackedScriptTable).
+    pub scripts: Vec<TrackRowSpec>,
+    /// The `track_file` entries naming a `track_file`, by name
+    /// (vrrpTrackedFileTable).
+    pub files: Vec<String>,
+    /// The `track_process` entries naming a `vrrp_track_process`
+    /// (vrrpTrackedProcessTable).
+    pub processes: Vec<String>,
+    /// The `track_bfd` entries naming a `bfd_instance`
+    /// (vrrpTrackedBfdTable).
+    pub bfds: Vec<String>,
+}
+
+/// The `track_*` blocks of an instance or a sync group.
+#[derive(Clone, Copy)]
+struct TrackBlocks<'a> {
+    interface: &'a [keepalived_conf::TrackRef],
+    script: &'a [keepalived_conf::TrackRef],
+    file: &'a [keepalived_conf::TrackRef],
+    process: &'a [keepalived_conf::TrackRef],
+    bfd: &'a [keepalived_conf::TrackRef],
+}
+
+impl TrackedSpec {
+    /// The rows of `blocks`: only the entries naming something `cfg`
+    /// defines; with `ignored` (see [`weights_ignored`]) what vrrp.c
+    /// `vrrp_complete_instance` leaves when the weights are ignored.
+    fn of(cfg: &Config, blocks: TrackBlocks<'_>, ignored: Option<bool>) -> TrackedSpec {
+        let [mut interfaces, mut scripts] = track_rows(cfg, blocks.interface, blocks.script);
+        let mut files: Vec<&keepalived_conf::TrackRef> = blocks
+            .file
+            .iter()
+            .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
+            .collect();
+        let mut bfds = bfd_names(cfg, blocks.bfd);
+        if let Some(owner) = ignored {
+            drop_weights(cfg, owner, &mut interfaces, &mut scripts, &mut files);
+            // weighted tracked BFDs are dropped too (the entry's weight,
+            // else the bfd_instance's)
+            bfds.retain(|b| {
+                let entry = blocks.bfd.iter().find(|t| &t.name == b);
+                let own = cfg
+                    .bfd_instances
+                    .iter()
+                    .find(|i| &i.name.value == b)
+                    .and_then(|i| i.weight.as_ref().map(|w| w.value));
+                entry.and_then(|t| t.weight).or(own).unwrap_or(0) == 0
+            });
+        }
+        TrackedSpec {
+            interfaces,
+            scripts,
+            files: files.iter().map(|t| t.name.clone()).collect(),
+            processes: process_names(cfg, blocks.process),
+            bfds,
+        }
+    }
 }
 
 /// One tracked interface or script of an instance (vrrp_snmp.c
@@ -442,16 +496,8 @@ pub struct SyncGroupSpec {
     /// `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
     /// `notify` command lines.
     pub scripts: [Option<String>; 5],
-    /// The group's `track_interface` entries.
-    pub tracked_interfaces: Vec<TrackRowSpec>,
-    /// The group's `track_script` entries naming a `vrrp_script`.
-    pub tracked_scripts: Vec<TrackRowSpec>,
-    /// The group's `track_file` entries naming a `track_file`.
-    pub tracked_files: Vec<String>,
-    /// The group's `track_process` entries naming a `vrrp_track_process`.
-    pub tracked_processes: Vec<String>,
-    /// The group's `track_bfd` entries naming a `bfd_instance`.
-    pub tracked_bfds: Vec<String>,
+    /// What the group tracks.
+    pub tracked: TrackedSpec,
 }
 
 /// The SNMP settings of a whole config: [`snmp_spec`] of its `global_defs`
@@ -466,27 +512,14 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             s.as_ref().map(|s| s.value.command.clone())
         };
         for vi in &cfg.vrrp_instances {
-            let [mut ifaces, mut tracked] = track_rows(cfg, &vi.track_interface, &vi.track_script);
-            let mut files: Vec<&keepalived_conf::TrackRef> = vi
-                .track_file
-                .iter()
-                .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
-                .collect();
-            let mut bfds = bfd_names(cfg, &vi.track_bfd);
-            if let Some(owner) = weights_ignored(cfg, vi) {
-                drop_weights(cfg, owner, &mut ifaces, &mut tracked, &mut files);
-                // weighted tracked BFDs are dropped too (the entry's weight,
-                // else the bfd_instance's)
-                bfds.retain(|b| {
-                    let entry = vi.track_bfd.iter().find(|t| &t.name == b);
-                    let own = cfg
-                        .bfd_instances
-                        .iter()
-                        .find(|i| &i.name.value == b)
-                        .and_then(|i| i.weight.as_ref().map(|w| w.value));
-                    entry.and_then(|t| t.weight).or(own).unwrap_or(0) == 0
-                });
-            }
+            let blocks = TrackBlocks {
+                interface: &vi.track_interface,
+                script: &vi.track_script,
+                file: &vi.track_file,
+                process: &vi.track_process,
+                bfd: &vi.track_bfd,
+            };
+            let tracked = TrackedSpec::of(cfg, blocks, weights_ignored(cfg, vi));
             let scripts = [
                 cmd(&vi.notify_master),
                 cmd(&vi.notify_backup),
@@ -512,11 +545,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 promote_secondaries: vi.promote_secondaries.as_ref().is_some_and(|s| s.value),
                 scripts,
                 addresses: address_rows(vi),
-                tracked_interfaces: ifaces,
-                tracked_scripts: tracked,
-                tracked_files: files.iter().map(|t| t.name.clone()).collect(),
-                tracked_processes: process_names(cfg, &vi.track_process),
-                tracked_bfds: bfds,
+                tracked,
                 routes: vi.virtual_routes.clone(),
                 rules: vi.virtual_rules.clone(),
             });
@@ -590,7 +619,13 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 cmd(&sg.notify_stop),
                 cmd(&sg.notify),
             ];
-            let [ifaces, tracked] = track_rows(cfg, &sg.track_interface, &sg.track_script);
+            let blocks = TrackBlocks {
+                interface: &sg.track_interface,
+                script: &sg.track_script,
+                file: &sg.track_file,
+                process: &sg.track_process,
+                bfd: &sg.track_bfd,
+            };
             k.sync_groups.push(SyncGroupSpec {
                 name: sg.name.value.clone(),
                 members,
@@ -601,16 +636,7 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                     .as_ref()
                     .is_some_and(|s| s.value),
                 scripts,
-                tracked_interfaces: ifaces,
-                tracked_scripts: tracked,
-                tracked_processes: process_names(cfg, &sg.track_process),
-                tracked_bfds: bfd_names(cfg, &sg.track_bfd),
-                tracked_files: sg
-                    .track_file
-                    .iter()
-                    .filter(|t| cfg.track_files.iter().any(|f| f.name.value == t.name))
-                    .map(|t| t.name.clone())
-                    .collect(),
+                tracked: TrackedSpec::of(cfg, blocks, None),
             });
         }
     }

@@ -23,6 +23,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::keepalived_log::strip_time;
+
 /// The sections of the VRRP process's dump, in the order `dump_data_vrrp`
 /// writes them (`Global definitions` is left out: every process writes
 /// one). `Interfaces` is the last one.
@@ -53,13 +55,6 @@ pub fn header(line: &str) -> Option<&str> {
 /// Whether `line` is the header of a section of the VRRP process's dump.
 pub fn is_vrrp_header(line: &str) -> bool {
     header(line).is_some_and(|n| VRRP_SECTIONS.contains(&n))
-}
-
-/// A console log line without its `Www Mmm dd hh:mm:ss yyyy: ` time stamp;
-/// None for a line without one (a continuation, or not keepalived's).
-pub fn strip_time(line: &str) -> Option<&str> {
-    let b = line.as_bytes();
-    (b.len() >= 26 && &b[24..26] == b": " && line.is_char_boundary(26)).then(|| &line[26..])
 }
 
 /// Whether the VRRP process's `-d` dump in the console log `log` is

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 /// (state, effective priority) per instance.
 pub type Outcome = BTreeMap<String, (String, u64)>;
 
-/// `l` without the time stamp keepalived's console log starts with
-/// ("Sun Dec  6 21:50:09 2026: text").
-pub fn strip_time(l: &str) -> &str {
+/// A console log line without the `Www Mmm dd hh:mm:ss yyyy: ` time stamp
+/// keepalived's console log starts with ("Sun Dec  6 21:50:09 2026: text");
+/// None for a line without one (a continuation, or not keepalived's).
+pub fn strip_time(l: &str) -> Option<&str> {
     match l.get(24..26) {
-        Some(": ") => &l[26..],
-        _ => l,
+        Some(": ") => l.get(26..),
+        _ => None,
     }
 }
 
@@ -22,7 +23,7 @@ pub fn strip_time(l: &str) -> &str {
 /// from A to B"; the configured one before any such line).
 pub fn outcome(log: &str, base: &BTreeMap<String, u64>) -> Outcome {
     let mut out = Outcome::new();
-    for l in log.lines().map(strip_time) {
+    for l in log.lines().map(|l| strip_time(l).unwrap_or(l)) {
         if let Some(rest) = l.strip_prefix('(')
             && let Some((name, msg)) = rest.split_once(") ")
             && let Some(&b) = base.get(name)

@@ -276,8 +276,8 @@ pub fn add_tracking(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
         }
         let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
         for (table, first, rows) in [
-            (4, 1, &spec.tracked_interfaces),
-            (5, 2, &spec.tracked_scripts),
+            (4, 1, &spec.tracked.interfaces),
+            (5, 2, &spec.tracked.scripts),
         ] {
             for (m, r) in rows.iter().enumerate() {
                 let idx = [n, u32::try_from(m + 1).unwrap_or(u32::MAX)];

@@ -35,7 +35,7 @@ pub fn add_files(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
         if !snap.instances.iter().any(|i| i.name == spec.name) {
             continue;
         }
-        for (m, name) in spec.tracked_files.iter().enumerate() {
+        for (m, name) in spec.tracked.files.iter().enumerate() {
             let Some(f) = g.files.iter().find(|f| &f.name == name) else {
                 continue;
             };
@@ -63,7 +63,7 @@ pub fn add_files(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::snmp::{FileRowSpec, InstanceRowSpec};
+    use crate::spec::snmp::{FileRowSpec, InstanceRowSpec, TrackedSpec};
     use agentx_subagent::MibView;
 
     #[test]
@@ -87,7 +87,10 @@ mod tests {
             ],
             instances: vec![InstanceRowSpec {
                 name: "V".into(),
-                tracked_files: vec!["f2".into()],
+                tracked: TrackedSpec {
+                    files: vec!["f2".into()],
+                    ..TrackedSpec::default()
+                },
                 ..InstanceRowSpec::default()
             }],
             ..GlobalScalars::default()

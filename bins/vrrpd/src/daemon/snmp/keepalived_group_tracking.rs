@@ -29,8 +29,8 @@ pub fn add_group_tracking(t: &mut Table, g: &GlobalScalars) {
     }
     for (gi, sg) in g.sync_groups.iter().enumerate() {
         for (table, first, rows) in [
-            (14, 1, &sg.tracked_interfaces),
-            (15, 2, &sg.tracked_scripts),
+            (14, 1, &sg.tracked.interfaces),
+            (15, 2, &sg.tracked.scripts),
         ] {
             for (m, r) in rows.iter().enumerate() {
                 let idx = [index(gi), index(m)];
@@ -40,7 +40,7 @@ pub fn add_group_tracking(t: &mut Table, g: &GlobalScalars) {
                 t.insert(&col(2), &idx, truth(r.reverse));
             }
         }
-        for (m, name) in sg.tracked_files.iter().enumerate() {
+        for (m, name) in sg.tracked.files.iter().enumerate() {
             let Some(f) = g.files.iter().find(|f| &f.name == name) else {
                 continue;
             };
@@ -56,7 +56,7 @@ pub fn add_group_tracking(t: &mut Table, g: &GlobalScalars) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::snmp::{FileRowSpec, SyncGroupSpec, TrackRowSpec};
+    use crate::spec::snmp::{FileRowSpec, SyncGroupSpec, TrackRowSpec, TrackedSpec};
     use agentx_subagent::MibView;
 
     #[test]
@@ -75,9 +75,12 @@ mod tests {
             }],
             sync_groups: vec![SyncGroupSpec {
                 name: "G".into(),
-                tracked_interfaces: vec![row("eth1", -5), row("lo", 0)],
-                tracked_scripts: vec![row("s", 2)],
-                tracked_files: vec!["f".into()],
+                tracked: TrackedSpec {
+                    interfaces: vec![row("eth1", -5), row("lo", 0)],
+                    scripts: vec![row("s", 2)],
+                    files: vec!["f".into()],
+                    ..TrackedSpec::default()
+                },
                 ..SyncGroupSpec::default()
             }],
             ..GlobalScalars::default()

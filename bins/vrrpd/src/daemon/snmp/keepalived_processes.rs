@@ -50,8 +50,8 @@ pub fn add_tracked_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) 
     }
     for (n, spec) in g.instances.iter().enumerate() {
         if snap.instances.iter().any(|i| i.name == spec.name) {
-            rows(t, &g.processes, 20, index(n), &spec.tracked_processes);
-            rows(t, &g.bfds, 17, index(n), &spec.tracked_bfds);
+            rows(t, &g.processes, 20, index(n), &spec.tracked.processes);
+            rows(t, &g.bfds, 17, index(n), &spec.tracked.bfds);
         }
     }
     // vrrpBfdTable (.18.1.COL.B, vrrp_snmp.c `vrrp_snmp_bfd`): every
@@ -77,8 +77,8 @@ pub fn add_tracked_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) 
         t.insert(&bfd(5), &idx, truth(b.reverse));
     }
     for (n, sg) in g.sync_groups.iter().enumerate() {
-        rows(t, &g.processes, 22, index(n), &sg.tracked_processes);
-        rows(t, &g.bfds, 19, index(n), &sg.tracked_bfds);
+        rows(t, &g.processes, 22, index(n), &sg.tracked.processes);
+        rows(t, &g.bfds, 19, index(n), &sg.tracked.bfds);
     }
 }
 
@@ -123,7 +123,7 @@ pub fn add_processes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::snmp::SyncGroupSpec;
+    use crate::spec::snmp::{SyncGroupSpec, TrackedSpec};
     use agentx_subagent::MibView;
 
     #[test]
@@ -136,7 +136,10 @@ mod tests {
             }],
             sync_groups: vec![SyncGroupSpec {
                 name: "G".into(),
-                tracked_processes: vec!["p".into()],
+                tracked: TrackedSpec {
+                    processes: vec!["p".into()],
+                    ..TrackedSpec::default()
+                },
                 ..SyncGroupSpec::default()
             }],
             ..GlobalScalars::default()
