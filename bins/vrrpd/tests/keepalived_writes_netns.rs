@@ -65,7 +65,12 @@ fn run(vrrpd: bool) -> Run {
         false,
     );
     let lab = &pair.lab;
-    let _snmpd = snmpd(&lab.dir, &pair.peer);
+    let _snmpd = snmpd(
+        &pair.peer,
+        &lab.dir,
+        &lab.dir,
+        "rwcommunity private 127.0.0.1\n",
+    );
     for tag in ["m", "b"] {
         let out = lab.path(&format!("states_{tag}"));
         lab.write_script(
