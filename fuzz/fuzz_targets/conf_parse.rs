@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         config_id: Some("main".into()),
         includes: false,
         max_lines: 300,
+        limits: Default::default(),
         max_bytes: 1 << 20,
         random_seed: 1,
         split_min_bytes: usize::MAX,

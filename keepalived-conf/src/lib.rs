@@ -73,6 +73,7 @@ pub mod effective;
 mod fmt;
 pub mod keywords;
 mod lexer;
+mod limit_count;
 pub mod limits;
 pub mod lint;
 pub mod model;

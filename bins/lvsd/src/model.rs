@@ -55,7 +55,7 @@ pub struct Desired {
     /// `script_user` and `enable_script_security`.
     pub script_policy: crate::script_policy::ScriptPolicy,
     /// `enable_snmp_checker`: serve KEEPALIVED-MIB's check subtree.
-    pub snmp: Option<crate::snmp::Settings>,
+    pub snmp: Option<SnmpSettings>,
     /// Every `virtual_server_group`, in order (virtualServerGroupTable).
     pub vs_groups: Vec<keepalived_conf::VirtualServerGroup>,
     /// `lvs_sync_daemon` as written (the MIB's sync daemon scalars).
@@ -408,4 +408,39 @@ pub struct FifoSpec {
     pub owner: Option<(String, Option<String>)>,
     /// The `*_fifo_script` argv (the FIFO path is appended when started).
     pub script: Option<Vec<String>>,
+}
+
+/// What lvsd serves over AgentX (`enable_snmp_checker`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnmpSettings {
+    /// The master's address (`snmp_socket`, default net-snmp's).
+    pub socket: agentx_subagent::address::AgentxAddress,
+    /// `enable_traps`: send the checker notifications.
+    pub traps: bool,
+    /// `snmp_socket` as written when lvsd cannot use it (the default is
+    /// used, and the daemon says so).
+    pub unusable_socket: Option<String>,
+}
+
+impl SnmpSettings {
+    /// The settings of `global_defs`; `None` without `enable_snmp_checker`
+    /// (keepalived check_daemon.c `start_check`: the agent starts only
+    /// then).
+    pub fn of(g: &keepalived_conf::GlobalDefs) -> Option<SnmpSettings> {
+        g.enable_snmp_checker.as_ref()?;
+        let written = g.snmp_socket.as_ref().map(|s| &s.value);
+        let parsed = written.map(|w| agentx_subagent::address::AgentxAddress::parse(w));
+        Some(SnmpSettings {
+            socket: parsed.clone().flatten().unwrap_or_else(|| {
+                agentx_subagent::address::AgentxAddress::Unix(
+                    agentx_subagent::address::DEFAULT_SOCKET.into(),
+                )
+            }),
+            traps: g.enable_traps.is_some(),
+            unusable_socket: match parsed {
+                Some(None) => written.cloned(),
+                _ => None,
+            },
+        })
+    }
 }

@@ -63,7 +63,7 @@ pub(crate) struct Builder {
     keep: bool,
     validator: validate::Validator,
     /// Sections and items counted before they are built.
-    counter: crate::limits::Counter,
+    counter: crate::limit_count::Counter,
     limits: crate::limits::Limits,
 }
 
@@ -75,14 +75,14 @@ impl Builder {
             config: Config::default(),
             keep,
             validator: validate::Validator::default(),
-            counter: crate::limits::Counter::default(),
+            counter: crate::limit_count::Counter::default(),
             limits,
         }
     }
 
     /// True when a count went over its limit (with what `other` counted).
     pub(crate) fn over_limits(&self, other: &Builder) -> bool {
-        let mut c = crate::limits::Counter::default();
+        let mut c = crate::limit_count::Counter::default();
         c.absorb(&self.counter);
         c.absorb(&other.counter);
         c.over(&self.limits)
