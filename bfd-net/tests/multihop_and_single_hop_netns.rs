@@ -1,6 +1,6 @@
 //! A single-hop (RFC 5881, UDP 3784) and a multihop (RFC 5883, UDP 4784)
 //! session to the same neighbor at once, against FRR bfdd holding `peer X`
-//! and `peer X multihop` (root; namespaces `s6bfd-*`). keepalived 2.2.8
+//! and `peer X multihop` (root; namespaces `bfdx-*`). keepalived 2.2.8
 //! allows one of each kind per neighbor (bfd_data.c `find_bfd_by_addr`
 //! compares `multihop`); both come Up, each with its own discriminators, and
 //! dropping one port's packets takes only that session Down.
@@ -71,8 +71,8 @@ fn single_hop_and_multihop_to_one_neighbor_with_frr() {
         return;
     }
     let (na, nf) = pair(
-        "s6bfd-mxa",
-        "s6bfd-mxf",
+        "bfdx-mxa",
+        "bfdx-mxf",
         &format!("{US}/24"),
         &format!("{FRR}/24"),
     );

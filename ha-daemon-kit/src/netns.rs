@@ -88,10 +88,10 @@ mod tests {
 
     #[test]
     fn a_missing_namespace_is_an_error_naming_its_file() {
-        let e = enter("s6con-no-such-namespace").unwrap_err();
+        let e = enter("lvns-no-such-namespace").unwrap_err();
         assert!(matches!(e, NetnsError::Open { .. }), "{e:?}");
         assert!(
-            e.to_string().contains("/run/netns/s6con-no-such-namespace"),
+            e.to_string().contains("/run/netns/lvns-no-such-namespace"),
             "{e}"
         );
     }

@@ -1,5 +1,5 @@
 //! The top-level `net_namespace NAME`: lvsd enters it before anything else, as
-//! keepalived does (docs/keepalived.md §3.40). In a namespace of the test's own:
+//! keepalived does (docs/keepalived.md §3.42). In a namespace of the test's own:
 //!
 //! * the daemon's start-up step ([`lvsd::namespace::enter`], what `main` runs
 //!   first) moves the thread into `/run/netns/NAME`, and the default file names
@@ -21,9 +21,9 @@ use ipvs_sys::testing::InMemoryIpvs;
 use keepalived_conf as kc;
 use lvsd::daemon::Daemon;
 
-const NS: &str = "s6con-lvns";
-const NS_KA: &str = "s6con-lvka";
-const MISSING: &str = "s6con-lvmissing";
+const NS: &str = "lvns-lvns";
+const NS_KA: &str = "lvns-lvka";
+const MISSING: &str = "lvns-lvmissing";
 /// The real server's address: on the namespace's loopback only.
 const RS: &str = "10.77.9.2";
 
@@ -73,7 +73,7 @@ struct Netns(&'static str);
 
 impl Netns {
     fn new(name: &'static str) -> Netns {
-        assert!(name.starts_with("s6con-"));
+        assert!(name.starts_with("lvns-"));
         let _ = Command::new("ip").args(["netns", "del", name]).output();
         sh(&["ip", "netns", "add", name]);
         let g = Netns(name);
@@ -211,7 +211,7 @@ fn a_missing_namespace_stops_lvsd_at_start_as_it_stops_keepalived() {
     if skip("lvsd missing net_namespace") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("s6con-lvns-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("lvns-lvns-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     struct Rm(std::path::PathBuf);

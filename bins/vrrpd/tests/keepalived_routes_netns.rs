@@ -36,7 +36,7 @@ const NEXT_HOPS: &str = ".1.3.6.1.4.1.9586.100.5.2.11";
 const PROCESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.21";
 
 /// The program name of the process tracked as running.
-const PROC: &str = "s6snmproc";
+const PROC: &str = "snmproc";
 
 fn config(sock: &Path, dir: &Path) -> String {
     let d = dir.display();
@@ -46,10 +46,10 @@ fn config(sock: &Path, dir: &Path) -> String {
          fd00:5::/64 via fd00:1::254 dev eth0 metric 7\n}}\n\
          static_rules {{\n  from 10.9.7.0/24 table 200 priority 300\n}}\n\
          vrrp_track_process p_run {{\n process {PROC}\n weight 5\n}}\n\
-         vrrp_track_process p_none {{\n process s6snm-nothere\n weight -4 reverse\n \
+         vrrp_track_process p_none {{\n process snm-nothere\n weight -4 reverse\n \
          quorum 2\n quorum_max 3\n fork_delay 2\n terminate_delay 3\n}}\n\
          vrrp_track_process p_args {{\n process {d}/{PROC} 600\n weight 1\n}}\n\
-         vrrp_track_process p_unused {{\n process s6snm-unused\n}}\n\
+         vrrp_track_process p_unused {{\n process snm-unused\n}}\n\
          vrrp_instance A {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
          priority 150\n advert_int 1\n \
          track_process {{\n  p_run\n  p_none\n  p_args\n }}\n \
@@ -78,7 +78,7 @@ fn route_rule_and_process_tables_equal_keepalived() {
     let mut walks = Vec::new();
     for vrrpd in [false, true] {
         let s = SnmpLab::new(
-            &format!("s6snm-rt{}-{pid}", if vrrpd { "v" } else { "k" }),
+            &format!("snm-rt{}-{pid}", if vrrpd { "v" } else { "k" }),
             &["10.9.0.1/24", "10.9.1.1/24"],
         );
         s.ns.ip("addr add fd00:1::1/64 dev eth0 nodad");

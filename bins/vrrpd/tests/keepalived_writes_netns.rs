@@ -58,7 +58,7 @@ struct Run {
 fn run(vrrpd: bool) -> Run {
     let pair = Pair::build(
         &format!(
-            "s6snm-wr{}-{}",
+            "snm-wr{}-{}",
             if vrrpd { "v" } else { "k" },
             std::process::id()
         ),
