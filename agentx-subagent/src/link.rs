@@ -204,6 +204,26 @@ impl Link {
         std::mem::take(&mut self.notices)
     }
 
+    /// Logs [`Link::take_notices`] as the daemons word them; `goes_on`
+    /// names what keeps running while the master is unreachable ("VRRP
+    /// goes on").
+    pub fn log_notices(&mut self, goes_on: &str) {
+        let socket = &self.socket;
+        for (notice, detail) in std::mem::take(&mut self.notices) {
+            match notice {
+                Notice::Unreachable => tracing::warn!(
+                    "AgentX master {socket} unreachable ({detail}); SNMP is off until it \
+                     answers, {goes_on}"
+                ),
+                Notice::Opened => tracing::info!("AgentX: {detail} open with {socket}"),
+                Notice::Lost => tracing::info!("AgentX: session with {socket} lost: {detail}"),
+                Notice::RegistrationRefused => {
+                    tracing::warn!("AgentX: the master refused to register {detail}")
+                }
+            }
+        }
+    }
+
     /// Waits for the socket, the session's timer or a connect attempt.
     /// Cancel-safe.
     pub async fn wait(&mut self) -> Wake {

@@ -11,10 +11,10 @@
 
 use std::time::Instant;
 
-use agentx_subagent::link::{Link, Notice, View, Wake as LinkWake};
+use agentx_subagent::link::{Link, View, Wake as LinkWake};
 use agentx_subagent::table::Table;
 use agentx_subagent::{Config, Oid, Registration, ResError, Value, VarBind};
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use super::Settings;
 use super::check::{self, CHECK_ROOT, CheckInput, weight_target};
@@ -167,20 +167,6 @@ impl Agent {
     }
 
     fn log_notices(&mut self) {
-        let socket = self.link.socket().clone();
-        for (notice, detail) in self.link.take_notices() {
-            match notice {
-                Notice::Unreachable => warn!(
-                    "AgentX master {socket} unreachable ({detail}); SNMP is off until it \
-                     answers, the load balancer goes on"
-                ),
-                Notice::Opened => info!("AgentX: {detail} open with {socket}"),
-                Notice::Lost => info!("AgentX: session with {socket} lost: {detail}"),
-                Notice::RegistrationRefused => {
-                    warn!("AgentX: the master refused to register {detail}")
-                }
-                _ => debug!("AgentX: {detail}"),
-            }
-        }
+        self.link.log_notices("the load balancer goes on");
     }
 }

@@ -10,9 +10,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use agentx_subagent::link::{Link, Notice, View, Wake as LinkWake};
+use agentx_subagent::link::{Link, View, Wake as LinkWake};
 use agentx_subagent::{Config, Oid, Registration, ResError, VarBind};
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use super::mib::{MibInput, Table};
 use super::traps::{Enabled, TrapEvent, notifications};
@@ -190,21 +190,7 @@ impl Agent {
     }
 
     fn log_notices(&mut self) {
-        let socket = self.link.socket().clone();
-        for (notice, detail) in self.link.take_notices() {
-            match notice {
-                Notice::Unreachable => warn!(
-                    "AgentX master {socket} unreachable ({detail}); SNMP is off until it \
-                     answers, VRRP goes on"
-                ),
-                Notice::Opened => info!("AgentX: {detail} open with {socket}"),
-                Notice::Lost => info!("AgentX: session with {socket} lost: {detail}"),
-                Notice::RegistrationRefused => {
-                    warn!("AgentX: the master refused to register {detail}")
-                }
-                _ => debug!("AgentX: {detail}"),
-            }
-        }
+        self.link.log_notices("VRRP goes on");
     }
 }
 
