@@ -74,7 +74,17 @@ mod tests {
             AgentxAddress::parse("705"),
             Some(AgentxAddress::Tcp("localhost:705".into()))
         );
+        assert_eq!(
+            AgentxAddress::parse("/var/agentx/master"),
+            Some(AgentxAddress::Unix("/var/agentx/master".into()))
+        );
+        assert_eq!(
+            AgentxAddress::parse("localhost:705"),
+            Some(AgentxAddress::Tcp("localhost:705".into()))
+        );
         assert_eq!(AgentxAddress::parse("udp:161"), None);
+        assert_eq!(AgentxAddress::parse("udp:"), None);
+        assert_eq!(AgentxAddress::parse("unix:"), None);
         assert_eq!(
             AgentxAddress::Unix(DEFAULT_SOCKET.into()).to_string(),
             "unix:/var/agentx/master"

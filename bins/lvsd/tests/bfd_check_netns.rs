@@ -8,6 +8,9 @@
 //! Needs root (prints `SKIPPED` otherwise).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::is_root;
 use std::process::Command;
 use std::time::Duration;
 
@@ -20,17 +23,6 @@ const NS_A: &str = "bl-bfdck-a";
 const NS_B: &str = "bl-bfdck-b";
 const KA_A: &str = "bl-bfdck-ka";
 const KA_B: &str = "bl-bfdck-kb";
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
-        })
-        .unwrap_or(false)
-}
 
 fn sh(args: &[&str]) {
     let out = Command::new(args[0]).args(&args[1..]).output().unwrap();

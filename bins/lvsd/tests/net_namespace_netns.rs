@@ -14,6 +14,9 @@
 //! Needs root (prints `SKIPPED` otherwise).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::is_root;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -26,17 +29,6 @@ const NS_KA: &str = "lvns-lvka";
 const MISSING: &str = "lvns-lvmissing";
 /// The real server's address: on the namespace's loopback only.
 const RS: &str = "10.77.9.2";
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
-        })
-        .unwrap_or(false)
-}
 
 fn have(tool: &str) -> bool {
     Command::new(tool)

@@ -1,4 +1,5 @@
-//! Shared by the tests that run the daemon in a child process.
+//! Shared by the tests that run the daemon in a child process or need root.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -17,4 +18,16 @@ impl Drop for Child {
         let _ = self.proc.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Whether the test runs as root (the namespace tests skip otherwise).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
 }

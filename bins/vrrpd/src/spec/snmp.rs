@@ -693,32 +693,6 @@ mod tests {
     }
 
     #[test]
-    fn transport_forms() {
-        assert_eq!(
-            AgentxAddress::parse("unix:/run/agentx"),
-            Some(AgentxAddress::Unix("/run/agentx".into()))
-        );
-        assert_eq!(
-            AgentxAddress::parse("/var/agentx/master"),
-            Some(AgentxAddress::Unix("/var/agentx/master".into()))
-        );
-        assert_eq!(
-            AgentxAddress::parse("tcp:127.0.0.1:705"),
-            Some(AgentxAddress::Tcp("127.0.0.1:705".into()))
-        );
-        assert_eq!(
-            AgentxAddress::parse("localhost:705"),
-            Some(AgentxAddress::Tcp("localhost:705".into()))
-        );
-        assert_eq!(
-            AgentxAddress::parse("705"),
-            Some(AgentxAddress::Tcp("localhost:705".into()))
-        );
-        assert_eq!(AgentxAddress::parse("udp:"), None);
-        assert_eq!(AgentxAddress::parse("unix:"), None);
-    }
-
-    #[test]
     fn enabled_by_rfc_rfcv2_rfcv3_or_vrrp() {
         let s = snmp_spec(&globals(
             "global_defs {\n enable_snmp_keepalived\n router_id r\n smtp_server 10.0.0.9\n \
