@@ -69,6 +69,7 @@ conf() {
     done
 }
 
+# SCALE_IMPLS="vr" (or "ka") runs one daemon only (default "ka vr").
 # SCALE_RT=N runs both daemons under SCHED_FIFO priority N (`chrt -f N`), to
 # tell the daemons' own delays from the machine's scheduling on a loaded host.
 RT=()
@@ -137,7 +138,7 @@ memory() {
     for n in $sizes; do
         links $(((n + 249) / 250))
         conf "$TN_DIR/mem.conf" "$n" 1
-        for IMPL in ka vr; do
+        for IMPL in ${SCALE_IMPLS:-ka vr}; do
             start "$IMPL" "$TN_DIR/mem.conf"
             up=$(wait_vips "$n" 60)
             sleep 5
@@ -170,7 +171,7 @@ cpu() {
     links $(((n + 249) / 250))
     conf "$TN_DIR/cpu.conf" "$n" 0.01
     printf '%-10s %6s %10s %8s %-8s %16s %10s %8s %6s\n' impl inst cpu_ms core_% capture adverts max_gap_ms cap_drop load
-    for IMPL in ka vr; do
+    for IMPL in ${SCALE_IMPLS:-ka vr}; do
         start "$IMPL" "$TN_DIR/cpu.conf"
         if [ "$(wait_vips "$n" 60)" = - ]; then tn_log "$IMPL: not all Master"; fi
         sleep 1

@@ -10,7 +10,7 @@ use alloc::{
     vec::Vec,
 };
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 
 use super::{Carry, Node, NodeConfig, NodeError, Reconfigured, Slot};
 use crate::config::InstanceConfig;
@@ -127,6 +127,15 @@ impl<T> Node<T> {
             .zip(old_group)
             .map(|((i, s), g)| Some((i, s, g)))
             .collect();
+        // The old instances by key, each key's in their order: a lookup per
+        // new instance instead of a scan of the old ones (1,000 instances
+        // were half a million comparisons).
+        let mut waiting: BTreeMap<Key, VecDeque<usize>> = BTreeMap::new();
+        for (p, o) in old.iter().enumerate() {
+            if let Some((i, s, _)) = o {
+                waiting.entry(key(s.ifindex, i)).or_default().push_back(p);
+            }
+        }
         let mut report = Reconfigured {
             kept: Vec::new(),
             reconfigured: Vec::new(),
@@ -141,9 +150,9 @@ impl<T> Node<T> {
                 built.group_of.get(j).copied().flatten(),
             );
             let k = key(spec.ifindex, &new_inst);
-            let matched = old
-                .iter()
-                .position(|o| o.as_ref().is_some_and(|(i, s, _)| key(s.ifindex, i) == k))
+            let matched = waiting
+                .get_mut(&k)
+                .and_then(|positions| positions.pop_front())
                 .and_then(|p| old.get_mut(p)?.take());
             let Some((mut oi, os, og)) = matched else {
                 let id = self.new_id();

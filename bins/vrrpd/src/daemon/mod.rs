@@ -135,7 +135,7 @@ async fn load(
     let path = path.to_path_buf();
     std::thread::Builder::new()
         .name("vrrpd-parse".into())
-        .spawn(move || reload::parse(&path, host))
+        .spawn(move || reload::parse_mapped(&path, host))
         .map_err(LoadError::ParserThread)?
         .join()
         .unwrap_or(Err(LoadError::ParserPanicked))
@@ -391,21 +391,15 @@ async fn run(
                 }
                 info!("SIGHUP: reloading {}", o.file.display());
                 ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
-                match HostView::read(&rtnl).await {
-                    Ok(host) => {
-                        // parsed on a blocking thread; adverts go on meanwhile
-                        let path = o.file.clone();
-                        pending_reload = Some(reload::spawn_parse(move || reload::parse(&path, host)));
-                    }
-                    Err(e) => {
-                        error!("reload refused, keeping the running configuration: reading interfaces: {e}");
-                        ha_daemon_kit::systemd::ready(&running_status(&router));
-                    }
-                }
+                // read, parsed and prepared off the loop; adverts go on meanwhile
+                pending_reload = Some(reload::start(&rtnl, o.file.clone()));
             }
             r = reload::finished(&mut pending_reload) => {
                 pending_reload = None;
-                let refused = r.as_ref().ok().and_then(|(m, _)| {
+                let t_start = std::time::Instant::now();
+                let mut t_instances = t_start;
+                let refused = r.as_ref().ok().and_then(|(p, _)| {
+                    let m = &p.mapped;
                     accept_mode::table_change_refused(&nft_table, &m.firewall_table_written)
                         .or_else(|| local_igmp::change_refused(local_igmp_written, m.disable_local_igmp))
                 });
@@ -413,7 +407,8 @@ async fn run(
                     Ok(_) if refused.is_some() => {
                         error!("{}", refused.unwrap_or_default());
                     }
-                    Ok((m, h)) => {
+                    Ok((p, h)) => {
+                        let m = &p.mapped;
                         router.spawn_scripts(&m.scripts, &script_tx);
                         let files = m.track_files.clone();
                         let processes = m.track_processes.clone();
@@ -427,9 +422,10 @@ async fn run(
                                 namespace
                             );
                         }
-                        if let Err(e) = router.reload(m, &h).await {
+                        if let Err(e) = router.reload_prepared(p, &h).await {
                             error!("reload failed: {e}");
                         }
+                        t_instances = std::time::Instant::now();
                         track_files.start(&files, true, &mut router, &file_tx).await;
                         router.refresh_track_files().await;
                         procs.start(&processes, rcvbuf, &mut router).await;
@@ -451,19 +447,22 @@ async fn run(
                     }
                     Err(e) => error!("reload refused, keeping the running configuration: {e}"),
                 }
+                let t_applied = std::time::Instant::now();
                 // The new parse tree and mapping (or the refused one) are gone.
                 ha_daemon_kit::release_free_memory();
+                let t_end = std::time::Instant::now();
+                info!(
+                    "reload applied on the event loop in {:?} (instances {:?}, tracking {:?}, freeing {:?})",
+                    t_end - t_start,
+                    t_instances.saturating_duration_since(t_start),
+                    t_applied.saturating_duration_since(t_instances),
+                    t_end - t_applied
+                );
                 ha_daemon_kit::systemd::ready(&running_status(&router));
                 if std::mem::take(&mut reload_again) {
-                    // as a second SIGHUP would: parse the file as it is now
-                    match HostView::read(&rtnl).await {
-                        Ok(host) => {
-                            ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
-                            let path = o.file.clone();
-                            pending_reload = Some(reload::spawn_parse(move || reload::parse(&path, host)));
-                        }
-                        Err(e) => error!("second reload refused: reading interfaces: {e}"),
-                    }
+                    // as a second SIGHUP would: the file as it is now
+                    ha_daemon_kit::systemd::reloading(&format!("reloading {}", o.file.display()));
+                    pending_reload = Some(reload::start(&rtnl, o.file.clone()));
                 }
             }
             _ = sigusr1.recv() => {

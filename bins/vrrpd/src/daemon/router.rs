@@ -50,6 +50,7 @@ mod vmacs;
 
 use announce::Announcements;
 use bfd_feed::BfdFeed;
+pub use configure::Prepared;
 use lvs::LvsFollow;
 use notify::Notifier;
 use slot::Slot;

@@ -17,6 +17,8 @@
 //! keepalived_netlink.c, `seen_interface`); vrrpd does not look at the type of
 //! an instance's interface, so it always behaves as with `allow_if_changes`.
 
+use std::collections::HashMap;
+
 use tracing::{info, warn};
 use vrrp_core::Event;
 use vrrp_core::node::{Carry, NodeConfig};
@@ -39,13 +41,20 @@ impl<H: Host> Router<H> {
     /// `same_interface` (a SIGHUP reload) only where it is still on the same
     /// interface; otherwise (binding) by name.
     pub(super) fn keep_node_keys(&self, config: &mut NodeConfig<Slot>, same_interface: bool) {
-        for ni in &mut config.instances {
-            let key = self.node.ids().find_map(|id| {
+        // Instance names are unique: one map instead of a scan per instance.
+        let running: HashMap<&str, (u32, Option<u32>)> = self
+            .node
+            .ids()
+            .filter_map(|id| {
                 let (s, inst) = (self.node.data(id)?, self.node.instance(id)?);
-                (inst.name() == ni.config.name && (!same_interface || s.ifindex == ni.ifindex))
-                    .then(|| self.node.ifindex(id))
-                    .flatten()
-            });
+                Some((inst.name(), (s.ifindex, self.node.ifindex(id))))
+            })
+            .collect();
+        for ni in &mut config.instances {
+            let key = running
+                .get(ni.config.name.as_str())
+                .filter(|(ifindex, _)| !same_interface || *ifindex == ni.ifindex)
+                .and_then(|&(_, key)| key);
             if let Some(k) = key {
                 ni.ifindex = k;
             }
@@ -113,7 +122,7 @@ impl<H: Host> Router<H> {
     /// faults that no longer hold (keepalived: "Interface eth1 added", then
     /// "Entering BACKUP STATE" once it is up with an address).
     async fn rebind(&mut self, mapped: Mapped, host: &HostView) -> Result<(), ApplyError> {
-        let mut config = Self::node_config(&mapped, host)?;
+        let mut config = super::configure::node_config(&mapped, host)?;
         self.keep_node_keys(&mut config, false);
         let now = self.host.now();
         let r = self.node.reconfigure(now, config, |(_, old), (_, new)| {
