@@ -198,6 +198,8 @@ fn config_test(path: &Path, host: Option<HostView>) -> Result<(), LoadError> {
             d.severity = keepalived_conf::Severity::Warning;
         }
     }
+    crate::spec::script_users::check_on_host(&loaded.parsed.config, &mut loaded.diagnostics);
+    loaded.diagnostics.sort_by_key(|d| d.span);
     let text = loaded.render();
     if !text.is_empty() {
         eprint!("{text}");

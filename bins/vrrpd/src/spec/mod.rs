@@ -24,7 +24,8 @@
 //! - [`lvs_sync`]: `lvs_sync_daemon` resolved against the instances;
 //! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules;
 //! - [`snmp`]: the MIBs served over AgentX and the master's address;
-//! - [`vip_dev`]: a virtual address whose `dev` does not exist.
+//! - [`vip_dev`]: a virtual address whose `dev` does not exist;
+//! - [`script_users`]: `-t`'s word on script users that do not resolve here.
 
 pub mod accept;
 pub mod addresses;
@@ -38,6 +39,7 @@ pub mod mcast;
 pub mod notify;
 pub mod protocol;
 pub mod routes;
+pub mod script_users;
 pub mod snmp;
 pub mod strict;
 pub mod sync_group;
