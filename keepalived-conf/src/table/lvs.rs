@@ -26,7 +26,9 @@ pub const VIRTUAL_SERVER: Section = Section {
         l("lb_algo", SCHED).dflt("wlc"),
         l("lvs_method", METHOD).dflt("NAT"),
         l("lb_kind", METHOD).dflt("NAT"),
-        l("protocol", Value::Other("TCP|UDP|SCTP")).dflt("TCP"),
+        // check_data.c `validate_check_config`: "no protocol set - defaulting to UDP"
+        l("protocol", Value::Other("TCP|UDP|SCTP"))
+            .dflt("UDP, with a configuration error (none for a fwmark)"),
         l("persistence_timeout", Value::uint(1, 2_678_400))
             .dflt("none; 360 when written without a value"),
         l("persistence_granularity", Value::Text)

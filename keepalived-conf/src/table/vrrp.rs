@@ -317,7 +317,7 @@ pub const TRACK_PROCESS: Section = Section {
     keywords: &[
         v("process", Value::Words).dflt("none (required)"),
         v("param_match", Value::Other("[initial|partial]")).dflt("the whole command line"),
-        v("weight", Value::Weight { max: 254 }).dflt("1"),
+        v("weight", Value::Weight { max: 254 }).dflt("0"),
         v("quorum", Value::uint(1, 65535)).dflt("1"),
         v("quorum_max", Value::uint(0, 65535)).dflt("no limit"),
         v("delay", Value::secs(1, 3_600_000_000)).dflt("0"),
