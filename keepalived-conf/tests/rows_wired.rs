@@ -507,7 +507,7 @@ fn plain_rows_name_their_field() {
 /// and `weight` only): it is reported as unknown, and not taken.
 #[test]
 fn file_check_takes_no_alpha() {
-    let text = format!("{TRACKED}{}", config("FILE_CHECK", "   alpha"));
+    let text = config("FILE_CHECK", "   alpha");
     let p = parse_str("t.conf", &text, &LoadOptions::default());
     assert!(
         p.diagnostics
