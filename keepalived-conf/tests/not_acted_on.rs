@@ -101,6 +101,10 @@ fn every_row_is_a_known_keyword_of_its_section() {
             "vrrp_sync_group" => format!("vrrp_sync_group X {{\n {} x\n}}\n", r.keyword),
             "bfd_instance" => format!("bfd_instance X {{\n {} x\n}}\n", r.keyword),
             "virtual_server" => format!("virtual_server 10.0.0.1 80 {{\n {} x\n}}\n", r.keyword),
+            "real_server" => format!(
+                "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n {} x\n }}\n}}\n",
+                r.keyword
+            ),
             "url" => format!(
                 "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n HTTP_GET {{\n url {{\n path /\n {} x\n }}\n }}\n }}\n}}\n",
                 r.keyword

@@ -12,7 +12,7 @@
 //!   deleted and created again): the lines a generic `notify` script writes
 //!   and the VIPs must be equal after the same link changes.
 //! * `default_interface`: `keepalived -t` and `vrrpd -t` both refuse an
-//!   instance without `interface`.
+//!   instance without `interface`, a unicast one too.
 //!
 //! Every namespace is named `nb-ml-...` and deleted on drop, also when a test
 //! fails; every wait is bounded.
@@ -715,8 +715,10 @@ fn unicast_src_without_peers_runs_multicast_as_keepalived() {
     assert!(k.has_address("10.19.0.61") && o.has_address("10.19.0.61"));
 }
 
-/// `default_interface` does not give an instance without `interface` one:
-/// `keepalived -t` and `vrrpd -t` both refuse the file.
+/// `default_interface` does not give an instance without `interface` one, and
+/// a unicast instance (source address and a peer) needs one too (vrrp.c
+/// `chk_min_cfg` runs before the instance is marked unicast): `keepalived -t`
+/// and `vrrpd -t` both refuse each file, with keepalived's "Unknown interface!".
 #[test]
 fn default_interface_is_not_an_instance_interface_for_either() {
     if skip("default_interface check") {
@@ -725,30 +727,35 @@ fn default_interface_is_not_an_instance_interface_for_either() {
     let dir = std::env::temp_dir().join(format!("ml-di-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("keepalived.conf");
-    std::fs::write(
-        &path,
+    for conf in [
         "global_defs {\n default_interface lo\n}\nvrrp_instance A {\n virtual_router_id 1\n \
          virtual_ipaddress {\n  192.0.2.1\n }\n}\n",
-    )
-    .unwrap();
-    let k = Command::new("keepalived")
-        .args(["-t", "-l", "-D", "-f"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(["-t", "-f"])
-        .arg(&path)
-        .output()
-        .unwrap();
+        "vrrp_instance A {\n virtual_router_id 1\n unicast_src_ip 127.0.0.1\n \
+         unicast_peer {\n  127.0.0.2\n }\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n",
+    ] {
+        std::fs::write(&path, conf).unwrap();
+        let k = Command::new("keepalived")
+            .args(["-t", "-l", "-D", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(["-t", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(!k.status.success(), "keepalived accepted {conf}");
+        assert!(
+            String::from_utf8_lossy(&k.stderr).contains("(A) Unknown interface!")
+                || String::from_utf8_lossy(&k.stdout).contains("(A) Unknown interface!"),
+            "{k:?}"
+        );
+        assert!(!o.status.success(), "vrrpd accepted {conf}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("has no `interface`") && err.contains("(A) Unknown interface!"),
+            "{err}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(!k.status.success(), "keepalived accepted it");
-    assert!(
-        String::from_utf8_lossy(&k.stderr).contains("Unknown interface")
-            || String::from_utf8_lossy(&k.stdout).contains("Unknown interface"),
-        "{k:?}"
-    );
-    assert!(!o.status.success(), "vrrpd accepted it");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("has no `interface`"), "{err}");
 }

@@ -69,6 +69,11 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
     let bname = b.name.value.clone();
     let mut malformed_neighbor = false;
     for item in c.items(n) {
+        if super::row::set_from(c, item, &crate::table::BFD_INSTANCE, &mut b) {
+            continue;
+        }
+        // `passive`, `vrrp` and `checker` are plain switches of the model (not
+        // optional): read here
         match item.keyword() {
             "neighbor_ip" | "neighbour_ip" => {
                 c.no_block(item);
@@ -87,13 +92,10 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
             "min_rx" => b.min_rx = interval(c, item, 1),
             "min_tx" => b.min_tx = interval(c, item, 1),
             "idle_tx" => b.idle_tx = interval(c, item, 1000),
-            "multiplier" => b.multiplier = c.uint(item, 1, 255),
             "passive" => {
                 c.no_block(item);
                 b.passive = true;
             }
-            "ttl" | "hoplimit" => b.ttl = c.uint(item, 1, 255),
-            "max_hops" => b.max_hops = c.int(item, -1, 255),
             "multihop" => {
                 // keepalived 2.2.8 bfd_parser.c `bfd_multihop_handler`;
                 // 2.2.7 reports it as an unknown keyword and runs the session

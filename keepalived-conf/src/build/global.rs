@@ -4,7 +4,7 @@ use super::{Ctx, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::Spanned;
-use crate::table::{self, Keyword, Section, Set, Value};
+use crate::table::{self, Section};
 use crate::tree::Node;
 
 /// The `global_defs` keywords.
@@ -39,7 +39,7 @@ pub(crate) fn first_name(c: &mut Ctx, n: &Node, field: &mut Opt<String>) {
 pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
     for item in c.items(n) {
         let kw = item.keyword();
-        if T.get(kw).is_some_and(|row| set_field(c, item, row, g)) {
+        if super::row::set_from(c, item, T, g) {
             continue;
         }
         match kw {
@@ -191,31 +191,6 @@ pub(crate) fn global_defs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
             _ => c.unknown(item, "`global_defs`", &T.names()),
         }
     }
-}
-
-/// Sets the model field `row` names from `item`, reading the value as the row's type
-/// says ([`Value::Bare`]: the keyword alone; [`Value::Flag`]: an optional boolean word;
-/// numbers in the row's range); false when the row leaves the keyword to
-/// [`global_defs`]'s own code ([`Set::Builder`]).
-fn set_field(c: &mut Ctx, item: &Node, row: &Keyword, g: &mut GlobalDefs) -> bool {
-    match row.set {
-        Set::GlobalBool(f) => {
-            *f(g) = if row.value == Value::Bare {
-                c.bare_flag(item, true)
-            } else {
-                c.flag(item)
-            }
-        }
-        Set::GlobalU8(f) => *f(g) = c.uint_of(item, T),
-        Set::GlobalU32(f) => *f(g) = c.uint_of(item, T),
-        Set::GlobalI32(f) => *f(g) = c.int_of(item, T),
-        Set::GlobalSeconds(f) => *f(g) = c.timer_of(item, T),
-        Set::GlobalText(f) => *f(g) = c.string(item),
-        Set::GlobalWords(f) => *f(g) = Some(c.words(item)),
-        Set::GlobalScript(f) => *f(g) = c.script(item),
-        _ => return false,
-    }
-    true
 }
 
 fn lvs_timeouts(c: &mut Ctx, n: &Node) -> Option<Spanned<LvsTimeouts>> {

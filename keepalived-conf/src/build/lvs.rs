@@ -280,6 +280,9 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
         other: Vec::new(),
     };
     for item in c.items(n) {
+        if super::row::set_from(c, item, VS, &mut vs) {
+            continue;
+        }
         let kw = item.keyword();
         match kw {
             "lvs_sched" | "lb_algo" => {
@@ -341,20 +344,6 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                     vs.persistence_timeout = c.uint_of(item, VS);
                 }
             }
-            "persistence_granularity" => vs.persistence_granularity = c.string(item),
-            "persistence_engine" => vs.persistence_engine = c.string(item),
-            "delay_loop" => vs.delay_loop = c.timer_of(item, VS),
-            "connect_timeout" => vs.connect_timeout = c.timer_of(item, VS),
-            "retry" => vs.retry = c.uint_of(item, VS),
-            "delay_before_retry" => vs.delay_before_retry = c.timer_of(item, VS),
-            "warmup" => vs.warmup = c.timer_of(item, VS),
-            "inhibit_on_failure" => vs.inhibit_on_failure = c.flag(item),
-            "alpha" => vs.alpha = c.flag(item),
-            "omega" => vs.omega = c.flag(item),
-            "quorum" => vs.quorum = c.uint_of(item, VS),
-            "hysteresis" => vs.hysteresis = c.uint_of(item, VS),
-            "quorum_up" => vs.quorum_up = c.script(item),
-            "quorum_down" => vs.quorum_down = c.script(item),
             "sorry_server" => {
                 c.no_block(item);
                 if let Some(w) = c.arg(item) {
@@ -369,12 +358,7 @@ pub(crate) fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VirtualServer> {
                     }
                 }
             }
-            "sorry_server_inhibit" => vs.sorry_server_inhibit = c.flag(item),
             "sorry_server_lvs_method" => vs.sorry_server_lvs_method = c.lvs_method(item),
-            "virtualhost" => vs.virtualhost = c.string(item),
-            "weight" => vs.weight = c.uint_of(item, VS),
-            "ha_suspend" => vs.ha_suspend = c.bare_flag(item, true),
-            "smtp_alert" => vs.smtp_alert = c.flag(item),
             "real_server" => {
                 if let Some(rs) = real_server(c, item) {
                     vs.real_servers.push(rs);
@@ -432,27 +416,16 @@ fn real_server(c: &mut Ctx, n: &Node) -> Option<RealServer> {
     }
     let mut rs = empty_rs(ip, port);
     for item in c.items(n) {
+        if super::row::set_from(c, item, RS, &mut rs) {
+            continue;
+        }
         let kw = item.keyword();
         match kw {
-            "weight" => rs.weight = c.uint_of(item, RS),
             "lvs_method" => {
                 rs.lvs_method = c.lvs_method(item);
                 rs.lvs_tunnel = c.lvs_tunnel(item);
             }
-            "inhibit_on_failure" => rs.inhibit_on_failure = c.flag(item),
-            "notify_up" => rs.notify_up = c.script(item),
-            "notify_down" => rs.notify_down = c.script(item),
-            "uthreshold" => rs.uthreshold = c.uint_of(item, RS),
-            "lthreshold" => rs.lthreshold = c.uint_of(item, RS),
-            "smtp_alert" => rs.smtp_alert = c.flag(item),
-            "alpha" => rs.alpha = c.flag(item),
-            "retry" => rs.retry = c.uint_of(item, RS),
-            "delay_before_retry" => rs.delay_before_retry = c.timer_of(item, RS),
-            "warmup" => rs.warmup = c.timer_of(item, RS),
-            "connect_timeout" => rs.connect_timeout = c.timer_of(item, RS),
-            "delay_loop" => rs.delay_loop = c.timer_of(item, RS),
-            "virtualhost" => rs.virtualhost = c.string(item),
-            "snmp_name" => rs.other.push(raw_setting(item)),
+            k if RS.as_written(k) => rs.other.push(raw_setting(item)),
             "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "MISC_CHECK" | "SMTP_CHECK" | "DNS_CHECK"
             | "UDP_CHECK" | "PING_CHECK" | "FILE_CHECK" | "BFD_CHECK" => {
                 if let Some(ch) = checker(c, item) {
@@ -555,35 +528,23 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
         if network && connect_option(c, item, &mut ch.connect) {
             continue;
         }
-        let common = !matches!(kind, CheckerKind::File(_) | CheckerKind::Bfd(_));
+        if common_kw && super::row::set_from(c, item, &table::CHECKER_COMMON, &mut ch) {
+            continue;
+        }
+        if let Some(row) = specific.and_then(|t| t.get(k))
+            && (super::row::set_field(c, item, row, &mut ch) || kind_field(c, item, row, &mut kind))
+        {
+            continue;
+        }
         match (k, &mut kind) {
-            ("retry", _) | ("nb_get_retry", CheckerKind::Http(_) | CheckerKind::Ssl(_))
-                if common =>
-            {
-                if k == "nb_get_retry" {
-                    c.sink.push(
-                        Diagnostic::warning(
-                            "deprecated",
-                            item.span(),
-                            "`nb_get_retry` is deprecated",
-                        )
+            // check_http.c `http_get_retry_handler`: the old name of `retry`
+            ("nb_get_retry", CheckerKind::Http(_) | CheckerKind::Ssl(_)) => {
+                c.sink.push(
+                    Diagnostic::warning("deprecated", item.span(), "`nb_get_retry` is deprecated")
                         .with_hint("use `retry`"),
-                    );
-                }
-                let rows = if k == "retry" {
-                    &table::CHECKER_COMMON
-                } else {
-                    &table::HTTP_GET
-                };
-                ch.retry = c.uint_of(item, rows);
+                );
+                ch.retry = c.uint_of(item, &table::HTTP_GET);
             }
-            ("delay_before_retry", _) if common => {
-                ch.delay_before_retry = c.timer_of(item, &table::CHECKER_COMMON)
-            }
-            ("warmup", _) if common => ch.warmup = c.timer_of(item, &table::CHECKER_COMMON),
-            ("delay_loop", _) if common => ch.delay_loop = c.timer_of(item, &table::CHECKER_COMMON),
-            ("alpha", _) => ch.alpha = c.flag(item),
-            ("log_all_failures", _) if common => ch.log_all_failures = c.flag(item),
             ("url", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
                 if c.block_required(item, 0) {
                     h.urls.push(url(c, item));
@@ -604,26 +565,7 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     );
                 }
             }
-            ("virtualhost", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
-                h.virtualhost = c.string(item)
-            }
-            ("fast_recovery", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
-                h.fast_recovery = c.flag(item)
-            }
-            ("enable_sni", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
-                h.enable_sni = c.flag(item)
-            }
-            ("sni_name", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => h.sni_name = c.string(item),
-            ("tls_compliant", CheckerKind::Http(h) | CheckerKind::Ssl(h)) => {
-                h.tls_compliant = c.flag(item)
-            }
-            ("misc_path", CheckerKind::Misc(m)) => m.misc_path = c.script(item),
-            ("misc_timeout", CheckerKind::Misc(m)) => {
-                m.misc_timeout = c.uint_of(item, &table::MISC_CHECK)
-            }
-            ("misc_dynamic", CheckerKind::Misc(m)) => m.misc_dynamic = c.bare_flag(item, true),
             ("user", CheckerKind::Misc(m)) => m.user = c.user(item),
-            ("helo_name", CheckerKind::Smtp(s)) => s.helo_name = c.string(item),
             ("host", CheckerKind::Smtp(s)) => {
                 if c.block_required(item, 0) {
                     let mut co = ConnectOptions::default();
@@ -650,8 +592,6 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     );
                 }
             }
-            ("name", CheckerKind::Dns(d)) => d.name = c.string(item),
-            ("payload", CheckerKind::Udp(u)) => u.payload = c.string(item),
             ("require_reply", CheckerKind::Udp(u)) => {
                 c.no_block(item);
                 u.require_reply = Some(Spanned::new(
@@ -659,13 +599,6 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                     item.span(),
                 ));
             }
-            ("min_reply_length", CheckerKind::Udp(u)) => {
-                u.min_reply_length = c.uint_of(item, &table::UDP_CHECK)
-            }
-            ("max_reply_length", CheckerKind::Udp(u)) => {
-                u.max_reply_length = c.uint_of(item, &table::UDP_CHECK)
-            }
-            ("track_file", CheckerKind::File(f)) => f.track_file = c.string(item),
             ("dynamic", CheckerKind::File(_)) => {
                 c.no_block(item);
                 c.extra(item, 0);
@@ -675,7 +608,6 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
                 f.weight = c.int_of(item, &table::FILE_CHECK);
                 f.reverse = item.args().get(1).is_some_and(|w| w.text == "reverse");
             }
-            ("name", CheckerKind::Bfd(b)) => b.name = c.string(item),
             _ => c.unknown(item, &format!("`{kw}`"), &known()),
         }
     }
@@ -695,22 +627,29 @@ fn checker(c: &mut Ctx, n: &Node) -> Option<Checker> {
     Some(ch)
 }
 
+/// Sets the field of the checker kind's own settings that `row` names (see
+/// [`super::row::set_field`]).
+fn kind_field(c: &mut Ctx, item: &Node, row: &table::Keyword, kind: &mut CheckerKind) -> bool {
+    use super::row::set_field;
+    match kind {
+        CheckerKind::Http(h) | CheckerKind::Ssl(h) => set_field(c, item, row, h.as_mut()),
+        CheckerKind::Misc(m) => set_field(c, item, row, m.as_mut()),
+        CheckerKind::Smtp(s) => set_field(c, item, row, s.as_mut()),
+        CheckerKind::Dns(d) => set_field(c, item, row, d.as_mut()),
+        CheckerKind::Udp(u) => set_field(c, item, row, u.as_mut()),
+        CheckerKind::File(f) => set_field(c, item, row, f.as_mut()),
+        CheckerKind::Bfd(b) => set_field(c, item, row, b.as_mut()),
+        _ => false,
+    }
+}
+
 /// The connection options' keywords.
 const CONNECT: &Section = &table::CHECKER_CONNECT;
 
-/// Connection options; true when `n` was one.
+/// Connection options (every row of [`table::CHECKER_CONNECT`] names its field);
+/// true when `n` was one.
 fn connect_option(c: &mut Ctx, n: &Node, co: &mut ConnectOptions) -> bool {
-    match n.keyword() {
-        "connect_ip" => co.connect_ip = c.ip(n),
-        "connect_port" => co.connect_port = c.uint_of(n, CONNECT),
-        "bindto" => co.bindto = c.ip(n),
-        "bind_port" => co.bind_port = c.uint_of(n, CONNECT),
-        "bind_if" => co.bind_if = c.string(n),
-        "connect_timeout" => co.connect_timeout = c.timer_of(n, CONNECT),
-        "fwmark" => co.fwmark = c.uint_of(n, CONNECT),
-        _ => return false,
-    }
-    true
+    super::row::set_from(c, n, CONNECT, co)
 }
 
 fn url(c: &mut Ctx, n: &Node) -> Url {
@@ -724,8 +663,10 @@ fn url(c: &mut Ctx, n: &Node) -> Url {
         span: n.span(),
     };
     for item in c.items(n) {
+        if super::row::set_from(c, item, URL, &mut u) {
+            continue;
+        }
         match item.keyword() {
-            "path" => u.path = c.string(item),
             "digest" => {
                 u.digest = c.string(item);
                 if let Some(d) = &u.digest
@@ -762,9 +703,7 @@ fn url(c: &mut Ctx, n: &Node) -> Url {
                         .error("missing-value", item.span(), "`status_code` needs a value");
                 }
             }
-            "virtualhost" => u.virtualhost = c.string(item),
-            "regex" => u.regex = c.string(item),
-            k if URL.get(k).is_some() => u.other.push(raw_setting(item)),
+            k if URL.as_written(k) => u.other.push(raw_setting(item)),
             _ => c.unknown(item, "`url`", &URL.names()),
         }
     }

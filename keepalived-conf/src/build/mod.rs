@@ -8,6 +8,7 @@ pub(crate) mod bfd;
 pub(crate) mod global;
 pub(crate) mod iproute;
 pub(crate) mod lvs;
+mod row;
 mod validate;
 pub(crate) mod vrrp;
 

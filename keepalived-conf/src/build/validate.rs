@@ -118,15 +118,23 @@ impl Validator {
                 }
             }
         }
-        if vi.interface.is_none() && vi.unicast_src_ip.is_none() {
+        // vrrp.c `chk_min_cfg`, called from `vrrp_complete_init` before
+        // `vrrp_complete_instance` marks unicast instances: keepalived 2.2.7 wants an
+        // interface on every instance, unicast ones included, and stops its VRRP
+        // process without one (docs/keepalived.md §3.26).
+        if vi.interface.is_none() {
             sink.push(
                 Diagnostic::error(
                     "missing-interface",
                     vi.name.span,
-                    format!("vrrp_instance `{name}` has no `interface`"),
+                    format!(
+                        "vrrp_instance `{name}` has no `interface`; keepalived refuses it: \
+                         \"({name}) Unknown interface!\""
+                    ),
                 )
                 .with_hint(
-                    "add `interface IF` (only unicast instances with `unicast_src_ip` may omit it)",
+                    "add `interface IF`: keepalived 2.2.7 refuses an instance without one, \
+                     unicast instances with `unicast_src_ip` and peers included",
                 ),
             );
         }

@@ -73,8 +73,10 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
         smtp_alert: None,
         other: Vec::new(),
     };
-    let u32max = u64::from(u32::MAX);
     for item in c.items(n) {
+        if super::row::set_from(c, item, T, &mut v) {
+            continue;
+        }
         let kw = item.keyword();
         match kw {
             "state" => {
@@ -102,14 +104,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     };
                 }
             }
-            "interface" => v.interface = c.string(item),
-            "virtual_router_id" => v.virtual_router_id = c.uint_of(item, T),
-            "priority" => v.priority = c.uint_of(item, T),
-            "advert_int" => v.advert_int = c.timer_of(item, T),
-            "version" => v.version = c.uint_of(item, T),
-            "nopreempt" => v.nopreempt = c.bare_flag(item, true),
-            "preempt" => v.nopreempt = c.bare_flag(item, false),
-            "preempt_delay" => v.preempt_delay = c.timer_of(item, T),
             "authentication" => {
                 if c.block_required(item, 0) {
                     v.authentication = Some(authentication(c, item));
@@ -127,7 +121,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     v.virtual_ipaddress_excluded.extend(l);
                 }
             }
-            "no_virtual_ipaddress" => v.no_virtual_ipaddress = c.bare_flag(item, true),
             "virtual_routes" => {
                 if c.block_required(item, 0) {
                     let l = routes(c, item);
@@ -148,7 +141,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                 let known = c.bfd;
                 super::bfd::track_bfd_list(c, item, &v.name.value, known, &mut v.track_bfd);
             }
-            "dont_track_primary" => v.dont_track_primary = c.bare_flag(item, true),
             "unicast_peer" => {
                 if c.block_required(item, 0) {
                     let lines = c.items(item);
@@ -176,9 +168,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     }
                 }
             }
-            "mcast_src_ip" => v.mcast_src_ip = c.ip_skipped(item),
-            "unicast_src_ip" => v.unicast_src_ip = c.ip_skipped(item),
-            "unicast_ttl" => v.unicast_ttl = c.uint_of(item, T),
             "mcast_dst_ip" => {
                 v.mcast_dst_ip = c.ip(item);
                 if let Some(a) = &v.mcast_dst_ip
@@ -191,8 +180,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     );
                 }
             }
-            "check_unicast_src" => v.check_unicast_src = c.bare_flag(item, true),
-            "unicast_fault_no_peer" => v.unicast_fault_no_peer = c.bare_flag(item, true),
             "use_vmac" => v.use_vmac = use_vmac(c, item),
             "use_ipvlan" => {
                 if v.use_ipvlan.is_some() {
@@ -205,28 +192,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     v.use_ipvlan = Some(raw_setting(item));
                 }
             }
-            "vmac_xmit_base" => v.vmac_xmit_base = c.bare_flag(item, true),
-            "promote_secondaries" => v.promote_secondaries = c.bare_flag(item, true),
-            "track_src_ip" => v.track_src_ip = c.bare_flag(item, true),
             "garp_extra_if" | "vmac_garp_intvl" => v.garp_extra_if = garp_extra_if(c, item, 0),
-            "accept" => v.accept = c.bare_flag(item, true),
-            "no_accept" => v.accept = c.bare_flag(item, false),
-            "garp_master_delay" => v.garp_master_delay = c.uint(item, 0, u32max),
-            "garp_master_repeat" => v.garp_master_repeat = c.uint(item, 0, u32max),
-            "garp_master_refresh" => v.garp_master_refresh = c.uint(item, 0, u32max),
-            "garp_master_refresh_repeat" => v.garp_master_refresh_repeat = c.uint(item, 0, u32max),
-            "garp_lower_prio_delay" => v.garp_lower_prio_delay = c.uint(item, 0, u32max),
-            "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = c.uint(item, 0, u32max),
-            "down_timer_adverts" => v.down_timer_adverts = c.uint_of(item, T),
-            "lower_prio_no_advert" => v.lower_prio_no_advert = c.flag(item),
-            "higher_prio_send_advert" => v.higher_prio_send_advert = c.flag(item),
-            "skip_check_adv_addr" => v.skip_check_adv_addr = c.flag(item),
-            "strict_mode" => v.strict_mode = c.flag(item),
-            "v3_checksum_as_v2" => v.v3_checksum_as_v2 = c.flag(item),
-            "notify_master" => v.notify_master = c.script(item),
-            "notify_backup" => v.notify_backup = c.script(item),
-            "notify_fault" => v.notify_fault = c.script(item),
-            "notify_stop" => v.notify_stop = c.script(item),
             "notify_deleted" => {
                 if item.args().is_empty() {
                     v.notify_deleted = Some(Spanned::new(
@@ -241,10 +207,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     v.notify_deleted = c.script(item);
                 }
             }
-            "notify_master_rx_lower_pri" => v.notify_master_rx_lower_pri = c.script(item),
-            "notify" => v.notify = c.script(item),
-            "notify_priority_changes" => v.notify_priority_changes = c.flag(item),
-            "smtp_alert" => v.smtp_alert = c.flag(item),
             "lvs_sync_daemon_interface" => {
                 c.sink.push(
                     Diagnostic::warning(
@@ -646,6 +608,9 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
         other: Vec::new(),
     };
     for item in c.items(n) {
+        if super::row::set_from(c, item, G, &mut g) {
+            continue;
+        }
         match item.keyword() {
             "group" => {
                 if c.block_required(item, 0) {
@@ -666,14 +631,6 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
                 let known = c.bfd;
                 super::bfd::track_bfd_list(c, item, &g.name.value, known, &mut g.track_bfd);
             }
-            "notify_master" => g.notify_master = c.script(item),
-            "notify_backup" => g.notify_backup = c.script(item),
-            "notify_fault" => g.notify_fault = c.script(item),
-            "notify_stop" => g.notify_stop = c.script(item),
-            "notify" => g.notify = c.script(item),
-            "smtp_alert" => g.smtp_alert = c.flag(item),
-            "notify_priority_changes" => g.notify_priority_changes = c.flag(item),
-            "sync_group_tracking_weight" => g.sync_group_tracking_weight = c.bare_flag(item, true),
             "global_tracking" => {
                 c.sink.push(
                     Diagnostic::warning(
@@ -707,20 +664,6 @@ pub(crate) fn sync_group(c: &mut Ctx, n: &Node) -> Option<VrrpSyncGroup> {
 /// The vrrp_script's keywords.
 const S: &Section = &table::SCRIPT;
 
-/// Sets the `vrrp_script` field `row` names from `item`, reading the value as the
-/// row's type and range say; false when the row leaves the keyword to [`script`]
-/// ([`table::Set::Builder`]).
-fn set_script_field(c: &mut Ctx, item: &Node, row: &table::Keyword, s: &mut VrrpScript) -> bool {
-    match row.set {
-        table::Set::ScriptBool(f) => *f(s) = c.bare_flag(item, true),
-        table::Set::ScriptU32(f) => *f(s) = c.uint_of(item, S),
-        table::Set::ScriptSeconds(f) => *f(s) = c.timer_of(item, S),
-        table::Set::ScriptCommand(f) => *f(s) = c.script(item),
-        _ => return false,
-    }
-    true
-}
-
 /// `vrrp_script NAME { ... }`
 pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
     let name = header_name(c, n)?;
@@ -738,9 +681,7 @@ pub(crate) fn script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
         other: Vec::new(),
     };
     for item in c.items(n) {
-        if S.get(item.keyword())
-            .is_some_and(|row| set_script_field(c, item, row, &mut s))
-        {
+        if super::row::set_from(c, item, S, &mut s) {
             continue;
         }
         match item.keyword() {
@@ -806,8 +747,10 @@ pub(crate) fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
         other: Vec::new(),
     };
     for item in c.items(n) {
+        if super::row::set_from(c, item, &table::TRACK_FILE, &mut t) {
+            continue;
+        }
         match item.keyword() {
-            "file" => t.file = c.string(item),
             "weight" => {
                 t.weight = c.int_of(item, &table::TRACK_FILE);
                 t.reverse = weight_reverse(c, item);
@@ -854,6 +797,9 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
     };
     let pname = t.name.value.clone();
     for item in c.items(n) {
+        if super::row::set_from(c, item, P, &mut t) {
+            continue;
+        }
         match item.keyword() {
             "process" => {
                 c.no_block(item);
@@ -945,18 +891,15 @@ pub(crate) fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                 }
                 t.quorum_max = Some(m);
             }
-            kw @ ("delay" | "terminate_delay" | "fork_delay") => {
+            // `delay` is both `terminate_delay` and `fork_delay`
+            // (vrrp_parser.c `vrrp_tprocess_delay_handler`)
+            "delay" => {
                 let Some(d) = c.timer_of(item, P) else {
                     continue;
                 };
-                if kw != "fork_delay" {
-                    t.terminate_delay = Some(d.clone());
-                }
-                if kw != "terminate_delay" {
-                    t.fork_delay = Some(d);
-                }
+                t.terminate_delay = Some(d.clone());
+                t.fork_delay = Some(d);
             }
-            "full_command" => t.full_command = c.bare_flag(item, true),
             _ => c.unknown(item, "`vrrp_track_process`", &P.names()),
         }
     }

@@ -1,6 +1,6 @@
 //! `bfd_instance` keywords (keepalived/bfd/bfd_parser.c, man5 "BFD CONFIGURATION").
 
-use super::{Keyword, Section, V, Value};
+use super::{Field, Keyword, Section, Set, V, Value};
 
 const fn b(keyword: &'static str, value: Value) -> Keyword {
     Keyword::new(keyword, V, value)
@@ -16,11 +16,19 @@ pub const BFD_INSTANCE: Section = Section {
         b("min_rx", Value::Other("milliseconds")).dflt("10"),
         b("min_tx", Value::Other("milliseconds")).dflt("10"),
         b("idle_tx", Value::Other("milliseconds")).dflt("1000"),
-        b("multiplier", Value::Other("integer")).dflt("5"),
+        b("multiplier", Value::uint(1, 255))
+            .set(Set::U8(Field::Bfd(|b| &mut b.multiplier)))
+            .dflt("5"),
         b("passive", Value::Bare).dflt("off"),
-        b("ttl", Value::Other("integer")).dflt("255"),
-        b("hoplimit", Value::Other("integer")).dflt("255"),
-        b("max_hops", Value::Other("integer")).dflt("0"),
+        b("ttl", Value::uint(1, 255))
+            .set(Set::U8(Field::Bfd(|b| &mut b.ttl)))
+            .dflt("255"),
+        b("hoplimit", Value::uint(1, 255))
+            .set(Set::U8(Field::Bfd(|b| &mut b.ttl)))
+            .dflt("255"),
+        b("max_hops", Value::int(-1, 255))
+            .set(Set::I16(Field::Bfd(|b| &mut b.max_hops)))
+            .dflt("0"),
         b("multihop", Value::Flag).dflt("off (keepalived 2.2.8; 2.2.7 does not know it)"),
         b("weight", Value::Weight { max: 253 }).dflt("0"),
         b("vrrp", Value::Bare).dflt("off (without vrrp and checker: both)"),

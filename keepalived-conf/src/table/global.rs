@@ -4,7 +4,7 @@
 //! `lvs_*`, `nftables_ipvs*`), or the whole program's. A row with a plain value
 //! names the field it sets ([`Set`]); the others are read by `global_defs`'s builder.
 
-use super::{Daemon, Keyword, L, Section, Set, V, VL, Value};
+use super::{Daemon, Field, Keyword, L, Section, Set, V, VL, Value};
 
 const U32: u64 = u32::MAX as u64;
 /// 4294.967295 s in microseconds.
@@ -23,7 +23,7 @@ pub const GLOBAL_DEFS: Section = Section {
     name: "global_defs",
     keywords: &[
         g("router_id", VL, Value::Text)
-            .set(Set::GlobalText(|g| &mut g.router_id))
+            .set(Set::Text(Field::Global(|g| &mut g.router_id)))
             .dflt("the host name"),
         g(
             "notification_email",
@@ -32,38 +32,38 @@ pub const GLOBAL_DEFS: Section = Section {
         )
         .dflt("none"),
         g("notification_email_from", VL, Value::Text)
-            .set(Set::GlobalText(|g| &mut g.notification_email_from))
+            .set(Set::Text(Field::Global(|g| &mut g.notification_email_from)))
             .dflt("keepalived@ the host name"),
         g("smtp_server", VL, Value::Other("HOST [PORT]")).dflt("none (no mail); port 25"),
         g("smtp_connect_timeout", VL, Value::uint(1, U32)).dflt("30"),
         g("smtp_helo_name", VL, Value::Text)
-            .set(Set::GlobalText(|g| &mut g.smtp_helo_name))
+            .set(Set::Text(Field::Global(|g| &mut g.smtp_helo_name)))
             .dflt("the host name"),
         g("smtp_alert", VL, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.smtp_alert))
+            .set(Set::On(Field::Global(|g| &mut g.smtp_alert)))
             .dflt("off"),
         g("smtp_alert_vrrp", VL, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.smtp_alert_vrrp))
+            .set(Set::On(Field::Global(|g| &mut g.smtp_alert_vrrp)))
             .dflt("off")
             .fallback("smtp_alert"),
         g("smtp_alert_checker", VL, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.smtp_alert_checker))
+            .set(Set::On(Field::Global(|g| &mut g.smtp_alert_checker)))
             .dflt("off")
             .fallback("smtp_alert"),
         g("enable_script_security", VL, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.enable_script_security))
+            .set(Set::On(Field::Global(|g| &mut g.enable_script_security)))
             .dflt("off"),
         g("script_user", VL, Value::Other("USER [GROUP]"))
             .dflt("keepalived_script if that user exists, else root"),
         g("vrrp_version", V, Value::uint(2, 3))
-            .set(Set::GlobalU8(|g| &mut g.vrrp_version))
+            .set(Set::U8(Field::Global(|g| &mut g.vrrp_version)))
             .dflt("2"),
         g("vrrp_iptables", V, Value::Words)
-            .set(Set::GlobalWords(|g| &mut g.vrrp_iptables))
+            .set(Set::Words(Field::Global(|g| &mut g.vrrp_iptables)))
             .dflt("none")
             .not_acted(V, IPTABLES),
         g("vrrp_ipsets", V, Value::Words)
-            .set(Set::GlobalWords(|g| &mut g.vrrp_ipsets))
+            .set(Set::Words(Field::Global(|g| &mut g.vrrp_ipsets)))
             .dflt("none")
             .not_acted(V, IPTABLES),
         g("nftables", V, Value::Other("[TABLE]")).dflt("keepalived"),
@@ -73,74 +73,82 @@ pub const GLOBAL_DEFS: Section = Section {
             V,
             Value::int(i32::MIN as i64, i32::MAX as i64),
         )
-        .set(Set::GlobalI32(|g| &mut g.nftables_priority))
+        .set(Set::I32(Field::Global(|g| &mut g.nftables_priority)))
         .dflt("-1"),
         g("nftables_counters", V, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.nftables_counters))
+            .set(Set::On(Field::Global(|g| &mut g.nftables_counters)))
             .dflt("off"),
         g("nftables_ifindex", V, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.nftables_ifindex))
+            .set(Set::On(Field::Global(|g| &mut g.nftables_ifindex)))
             .dflt("off (interface names, where nftables matches them)"),
         g("disable_local_igmp", V, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.disable_local_igmp))
+            .set(Set::On(Field::Global(|g| &mut g.disable_local_igmp)))
             .dflt("off"),
         g("vrrp_strict", V, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.vrrp_strict))
+            .set(Set::On(Field::Global(|g| &mut g.vrrp_strict)))
             .dflt("off"),
         g("vrrp_check_unicast_src", V, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.vrrp_check_unicast_src))
+            .set(Set::On(Field::Global(|g| &mut g.vrrp_check_unicast_src)))
             .dflt("off"),
         g("vrrp_skip_check_adv_addr", V, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.vrrp_skip_check_adv_addr))
+            .set(Set::On(Field::Global(|g| &mut g.vrrp_skip_check_adv_addr)))
             .dflt("off"),
         g("vrrp_garp_master_delay", V, Value::uint(0, U32))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_garp_master_delay))
+            .set(Set::U32(Field::Global(|g| &mut g.vrrp_garp_master_delay)))
             .dflt("5"),
         g("vrrp_garp_master_repeat", V, Value::uint(0, U32))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_garp_master_repeat))
+            .set(Set::U32(Field::Global(|g| &mut g.vrrp_garp_master_repeat)))
             .dflt("5"),
         g("vrrp_garp_master_refresh", V, Value::uint(0, U32))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_garp_master_refresh))
+            .set(Set::U32(Field::Global(|g| &mut g.vrrp_garp_master_refresh)))
             .dflt("0 (none)"),
         g("vrrp_garp_master_refresh_repeat", V, Value::uint(0, U32))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_garp_master_refresh_repeat))
+            .set(Set::U32(Field::Global(|g| {
+                &mut g.vrrp_garp_master_refresh_repeat
+            })))
             .dflt("1"),
         g("vrrp_garp_lower_prio_delay", V, Value::uint(0, U32))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_garp_lower_prio_delay))
+            .set(Set::U32(Field::Global(|g| {
+                &mut g.vrrp_garp_lower_prio_delay
+            })))
             .dflt("5")
             .fallback("vrrp_garp_master_delay"),
         g("vrrp_garp_lower_prio_repeat", V, Value::uint(0, U32))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_garp_lower_prio_repeat))
+            .set(Set::U32(Field::Global(|g| {
+                &mut g.vrrp_garp_lower_prio_repeat
+            })))
             .dflt("5")
             .fallback("vrrp_garp_master_repeat"),
         g("vrrp_garp_interval", V, Value::secs(1, GARP_MAX_US))
-            .set(Set::GlobalSeconds(|g| &mut g.vrrp_garp_interval))
+            .set(Set::Seconds(Field::Global(|g| &mut g.vrrp_garp_interval)))
             .dflt("0"),
         g("vrrp_gna_interval", V, Value::secs(1, GARP_MAX_US))
-            .set(Set::GlobalSeconds(|g| &mut g.vrrp_gna_interval))
+            .set(Set::Seconds(Field::Global(|g| &mut g.vrrp_gna_interval)))
             .dflt("0"),
         g("vrrp_min_garp", V, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.vrrp_min_garp))
+            .set(Set::On(Field::Global(|g| &mut g.vrrp_min_garp)))
             .dflt("off"),
         g("vrrp_lower_prio_no_advert", V, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.vrrp_lower_prio_no_advert))
+            .set(Set::On(Field::Global(|g| &mut g.vrrp_lower_prio_no_advert)))
             .dflt("off"),
         g("vrrp_higher_prio_send_advert", V, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.vrrp_higher_prio_send_advert))
+            .set(Set::On(Field::Global(|g| {
+                &mut g.vrrp_higher_prio_send_advert
+            })))
             .dflt("off"),
         g("vrrp_down_timer_adverts", V, Value::uint(1, 100))
-            .set(Set::GlobalU32(|g| &mut g.vrrp_down_timer_adverts))
+            .set(Set::U32(Field::Global(|g| &mut g.vrrp_down_timer_adverts)))
             .dflt("3"),
         g("vrrp_mcast_group4", V, Value::Ip).dflt("224.0.0.18"),
         g("vrrp_mcast_group6", V, Value::Ip).dflt("ff02::12"),
         g("default_interface", V, Value::Text)
-            .set(Set::GlobalText(|g| &mut g.default_interface))
+            .set(Set::Text(Field::Global(|g| &mut g.default_interface)))
             .dflt("eth0"),
         g("vrrp_startup_delay", V, Value::secs(0, 3_600_000_000))
-            .set(Set::GlobalSeconds(|g| &mut g.vrrp_startup_delay))
+            .set(Set::Seconds(Field::Global(|g| &mut g.vrrp_startup_delay)))
             .dflt("0"),
         g("vrrp_delay_after_boot", V, Value::secs(0, 3_600_000_000))
-            .set(Set::GlobalSeconds(|g| &mut g.vrrp_startup_delay))
+            .set(Set::Seconds(Field::Global(|g| &mut g.vrrp_startup_delay)))
             .dflt("0"),
         g("max_auto_priority", VL, Value::int(-1, 99))
             .dflt("0 (off)")
@@ -163,33 +171,37 @@ pub const GLOBAL_DEFS: Section = Section {
         )
         .dflt("none"),
         g("lvs_flush", L, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.lvs_flush))
+            .set(Set::On(Field::Global(|g| &mut g.lvs_flush)))
             .dflt("off"),
         g("lvs_flush_on_stop", L, Value::Other("[VS]")).dflt("off"),
         g("lvs_flush_onstop", L, Value::Other("[VS]")).dflt("off"),
         g("notify_fifo", VL, Value::Other("PATH [USER [GROUP]]"))
-            .set(Set::GlobalScript(|g| &mut g.notify_fifo))
+            .set(Set::Script(Field::Global(|g| &mut g.notify_fifo)))
             .dflt("none"),
         g("vrrp_notify_fifo", V, Value::Other("PATH [USER [GROUP]]"))
-            .set(Set::GlobalScript(|g| &mut g.vrrp_notify_fifo))
+            .set(Set::Script(Field::Global(|g| &mut g.vrrp_notify_fifo)))
             .dflt("none")
             .fallback("notify_fifo (both are used)"),
         g("lvs_notify_fifo", L, Value::Other("PATH [USER [GROUP]]"))
-            .set(Set::GlobalScript(|g| &mut g.lvs_notify_fifo))
+            .set(Set::Script(Field::Global(|g| &mut g.lvs_notify_fifo)))
             .dflt("none")
             .fallback("notify_fifo (both are used)"),
         // a later line replaces an earlier one (global_parser.c `notify_fifo_script`)
         g("notify_fifo_script", VL, Value::Script)
-            .set(Set::GlobalScript(|g| &mut g.notify_fifo_script))
+            .set(Set::Script(Field::Global(|g| &mut g.notify_fifo_script)))
             .dflt("none"),
         g("vrrp_notify_fifo_script", V, Value::Script)
-            .set(Set::GlobalScript(|g| &mut g.vrrp_notify_fifo_script))
+            .set(Set::Script(Field::Global(|g| {
+                &mut g.vrrp_notify_fifo_script
+            })))
             .dflt("none"),
         g("lvs_notify_fifo_script", L, Value::Script)
-            .set(Set::GlobalScript(|g| &mut g.lvs_notify_fifo_script))
+            .set(Set::Script(Field::Global(|g| {
+                &mut g.lvs_notify_fifo_script
+            })))
             .dflt("none"),
         g("rs_init_notifies", VL, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.rs_init_notifies))
+            .set(Set::On(Field::Global(|g| &mut g.rs_init_notifies)))
             .dflt("off"),
         g("enable_snmp_rfc", VL, Value::Bare).dflt("off"),
         g("enable_snmp_rfcv2", VL, Value::Bare).dflt("off"),
@@ -206,10 +218,12 @@ pub const GLOBAL_DEFS: Section = Section {
         g("dynamic_interfaces", V, Value::Other("[allow_if_changes]")).dflt("off"),
         g("process_monitor_rcv_bufs", V, Value::uint(0, U32)).dflt("0 (the kernel's)"),
         g("process_monitor_rcv_bufs_force", V, Value::Flag)
-            .set(Set::GlobalBool(|g| &mut g.process_monitor_rcv_bufs_force))
+            .set(Set::On(Field::Global(|g| {
+                &mut g.process_monitor_rcv_bufs_force
+            })))
             .dflt("off"),
         g("no_email_faults", V, Value::Bare)
-            .set(Set::GlobalBool(|g| &mut g.no_email_faults))
+            .set(Set::On(Field::Global(|g| &mut g.no_email_faults)))
             .dflt("off"),
         g(
             "vrrp_garp_extra_if",

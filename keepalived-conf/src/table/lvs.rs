@@ -2,7 +2,7 @@
 //! "LVS CONFIGURATION"); a real server's unset checker settings fall back to its
 //! virtual server's (check_parser.c).
 
-use super::{Keyword, L, Section, Value};
+use super::{Field, Keyword, L, Section, Set, Value};
 
 const U32: u64 = u32::MAX as u64;
 /// `u32::MAX` seconds in microseconds: the largest checker timer.
@@ -26,30 +26,79 @@ pub const VIRTUAL_SERVER: Section = Section {
         l("lb_algo", SCHED).dflt("wlc"),
         l("lvs_method", METHOD).dflt("NAT"),
         l("lb_kind", METHOD).dflt("NAT"),
-        l("protocol", Value::Other("TCP|UDP|SCTP")).dflt("TCP"),
+        // check_data.c `validate_check_config`: "no protocol set - defaulting to UDP"
+        l("protocol", Value::Other("TCP|UDP|SCTP"))
+            .dflt("UDP, with a configuration error (none for a fwmark)"),
         l("persistence_timeout", Value::uint(1, 2_678_400))
             .dflt("none; 360 when written without a value"),
-        l("persistence_granularity", Value::Text).dflt("255.255.255.255 (/128)"),
-        l("persistence_engine", Value::Text).dflt("none"),
-        l("delay_loop", Value::secs(1, TIMER_MAX)).dflt("60"),
-        l("connect_timeout", Value::secs(1, TIMER_MAX)).dflt("5"),
-        l("retry", Value::uint(1, U32)).dflt("the checker's"),
-        l("delay_before_retry", Value::secs(0, TIMER_MAX)).dflt("the checker's"),
-        l("warmup", Value::secs(0, TIMER_MAX)).dflt("the checker's (the delay_loop)"),
-        l("inhibit_on_failure", Value::Flag).dflt("off"),
-        l("alpha", Value::Flag).dflt("off"),
-        l("omega", Value::Flag).dflt("off"),
-        l("quorum", Value::uint(1, U32)).dflt("1"),
-        l("hysteresis", Value::uint(0, U32)).dflt("0"),
-        l("quorum_up", Value::Script).dflt("none"),
-        l("quorum_down", Value::Script).dflt("none"),
+        l("persistence_granularity", Value::Text)
+            .set(Set::Text(Field::VirtualServer(|v| {
+                &mut v.persistence_granularity
+            })))
+            .dflt("255.255.255.255 (/128)"),
+        l("persistence_engine", Value::Text)
+            .set(Set::Text(Field::VirtualServer(|v| {
+                &mut v.persistence_engine
+            })))
+            .dflt("none"),
+        l("delay_loop", Value::secs(1, TIMER_MAX))
+            .set(Set::Seconds(Field::VirtualServer(|v| &mut v.delay_loop)))
+            .dflt("60"),
+        l("connect_timeout", Value::secs(1, TIMER_MAX))
+            .set(Set::Seconds(Field::VirtualServer(|v| {
+                &mut v.connect_timeout
+            })))
+            .dflt("5"),
+        l("retry", Value::uint(1, U32))
+            .set(Set::U32(Field::VirtualServer(|v| &mut v.retry)))
+            .dflt("the checker's"),
+        l("delay_before_retry", Value::secs(0, TIMER_MAX))
+            .set(Set::Seconds(Field::VirtualServer(|v| {
+                &mut v.delay_before_retry
+            })))
+            .dflt("the checker's"),
+        l("warmup", Value::secs(0, TIMER_MAX))
+            .set(Set::Seconds(Field::VirtualServer(|v| &mut v.warmup)))
+            .dflt("the checker's (the delay_loop)"),
+        l("inhibit_on_failure", Value::Flag)
+            .set(Set::On(Field::VirtualServer(|v| &mut v.inhibit_on_failure)))
+            .dflt("off"),
+        l("alpha", Value::Flag)
+            .set(Set::On(Field::VirtualServer(|v| &mut v.alpha)))
+            .dflt("off"),
+        l("omega", Value::Flag)
+            .set(Set::On(Field::VirtualServer(|v| &mut v.omega)))
+            .dflt("off"),
+        l("quorum", Value::uint(1, U32))
+            .set(Set::U32(Field::VirtualServer(|v| &mut v.quorum)))
+            .dflt("1"),
+        l("hysteresis", Value::uint(0, U32))
+            .set(Set::U32(Field::VirtualServer(|v| &mut v.hysteresis)))
+            .dflt("0"),
+        l("quorum_up", Value::Script)
+            .set(Set::Script(Field::VirtualServer(|v| &mut v.quorum_up)))
+            .dflt("none"),
+        l("quorum_down", Value::Script)
+            .set(Set::Script(Field::VirtualServer(|v| &mut v.quorum_down)))
+            .dflt("none"),
         l("sorry_server", Value::Other("IP PORT")).dflt("none"),
-        l("sorry_server_inhibit", Value::Flag).dflt("off"),
+        l("sorry_server_inhibit", Value::Flag)
+            .set(Set::On(Field::VirtualServer(|v| {
+                &mut v.sorry_server_inhibit
+            })))
+            .dflt("off"),
         l("sorry_server_lvs_method", METHOD).dflt("the lvs_method"),
-        l("virtualhost", Value::Text).dflt("none"),
-        l("weight", Value::uint(1, i32::MAX as u64)).dflt("1"),
-        l("ha_suspend", Value::Bare).dflt("off"),
+        l("virtualhost", Value::Text)
+            .set(Set::Text(Field::VirtualServer(|v| &mut v.virtualhost)))
+            .dflt("none"),
+        l("weight", Value::uint(1, i32::MAX as u64))
+            .set(Set::U32(Field::VirtualServer(|v| &mut v.weight)))
+            .dflt("1"),
+        l("ha_suspend", Value::Bare)
+            .set(Set::On(Field::VirtualServer(|v| &mut v.ha_suspend)))
+            .dflt("off"),
         l("smtp_alert", Value::Flag)
+            .set(Set::On(Field::VirtualServer(|v| &mut v.smtp_alert)))
             .dflt("off")
             .fallback("global_defs smtp_alert_checker, then smtp_alert"),
         l("real_server", Value::Block("IP PORT { ... }")).dflt("none"),
@@ -75,42 +124,66 @@ pub const VIRTUAL_SERVER: Section = Section {
 pub const REAL_SERVER: Section = Section {
     name: "real_server",
     keywords: &[
-        l("weight", Value::uint(0, i32::MAX as u64)).dflt("1"),
+        l("weight", Value::uint(0, i32::MAX as u64))
+            .set(Set::U32(Field::RealServer(|r| &mut r.weight)))
+            .dflt("1"),
         l("lvs_method", METHOD)
             .dflt("NAT")
             .fallback("virtual_server lvs_method"),
         l("inhibit_on_failure", Value::Flag)
+            .set(Set::On(Field::RealServer(|r| &mut r.inhibit_on_failure)))
             .dflt("off")
             .fallback("virtual_server inhibit_on_failure"),
-        l("notify_up", Value::Script).dflt("none"),
-        l("notify_down", Value::Script).dflt("none"),
-        l("uthreshold", Value::uint(0, U32)).dflt("0 (none)"),
-        l("lthreshold", Value::uint(0, U32)).dflt("0 (none)"),
+        l("notify_up", Value::Script)
+            .set(Set::Script(Field::RealServer(|r| &mut r.notify_up)))
+            .dflt("none"),
+        l("notify_down", Value::Script)
+            .set(Set::Script(Field::RealServer(|r| &mut r.notify_down)))
+            .dflt("none"),
+        l("uthreshold", Value::uint(0, U32))
+            .set(Set::U32(Field::RealServer(|r| &mut r.uthreshold)))
+            .dflt("0 (none)"),
+        l("lthreshold", Value::uint(0, U32))
+            .set(Set::U32(Field::RealServer(|r| &mut r.lthreshold)))
+            .dflt("0 (none)"),
         l("smtp_alert", Value::Flag)
+            .set(Set::On(Field::RealServer(|r| &mut r.smtp_alert)))
             .dflt("off")
             .fallback("virtual_server smtp_alert"),
         l("alpha", Value::Flag)
+            .set(Set::On(Field::RealServer(|r| &mut r.alpha)))
             .dflt("off")
             .fallback("virtual_server alpha"),
         l("retry", Value::uint(1, U32))
+            .set(Set::U32(Field::RealServer(|r| &mut r.retry)))
             .dflt("the checker's")
             .fallback("virtual_server retry"),
         l("delay_before_retry", Value::secs(0, TIMER_MAX))
+            .set(Set::Seconds(Field::RealServer(|r| {
+                &mut r.delay_before_retry
+            })))
             .dflt("the checker's")
             .fallback("virtual_server delay_before_retry"),
         l("warmup", Value::secs(0, TIMER_MAX))
+            .set(Set::Seconds(Field::RealServer(|r| &mut r.warmup)))
             .dflt("the checker's (the delay_loop)")
             .fallback("virtual_server warmup"),
         l("connect_timeout", Value::secs(1, TIMER_MAX))
+            .set(Set::Seconds(Field::RealServer(|r| &mut r.connect_timeout)))
             .dflt("5")
             .fallback("virtual_server connect_timeout"),
         l("delay_loop", Value::secs(1, TIMER_MAX))
+            .set(Set::Seconds(Field::RealServer(|r| &mut r.delay_loop)))
             .dflt("60")
             .fallback("virtual_server delay_loop"),
         l("virtualhost", Value::Text)
+            .set(Set::Text(Field::RealServer(|r| &mut r.virtualhost)))
             .dflt("none")
             .fallback("virtual_server virtualhost"),
-        l("snmp_name", Value::Text).dflt("none"),
+        l("snmp_name", Value::Text)
+            .dflt("none")
+            .raw()
+            .not_acted(L, SNMP),
         l("TCP_CHECK", Value::Block("checker")).dflt("none"),
         l("HTTP_GET", Value::Block("checker")).dflt("none"),
         l("SSL_GET", Value::Block("checker")).dflt("none"),
@@ -128,7 +201,9 @@ pub const REAL_SERVER: Section = Section {
 pub const URL: Section = Section {
     name: "url",
     keywords: &[
-        l("path", Value::Text).dflt("none (required)"),
+        l("path", Value::Text)
+            .set(Set::Text(Field::Url(|u| &mut u.path)))
+            .dflt("none (required)"),
         l("digest", Value::Other("32 hexadecimal characters")).dflt("none"),
         l(
             "status_code",
@@ -136,9 +211,13 @@ pub const URL: Section = Section {
         )
         .dflt("200-299"),
         l("virtualhost", Value::Text)
+            .set(Set::Text(Field::Url(|u| &mut u.virtualhost)))
             .dflt("none")
             .fallback("the checker's virtualhost"),
-        l("regex", Value::Text).dflt("none").not_acted(L, REGEX),
+        l("regex", Value::Text)
+            .set(Set::Text(Field::Url(|u| &mut u.regex)))
+            .dflt("none")
+            .not_acted(L, REGEX),
         l("regex_no_match", Value::Bare)
             .dflt("off")
             .raw()
@@ -159,7 +238,7 @@ pub const URL: Section = Section {
             .dflt("none (the whole page)")
             .raw()
             .not_acted(L, REGEX),
-        l("tls_compliant", Value::Flag).dflt("off"),
+        l("tls_compliant", Value::Flag).dflt("off").raw(),
     ],
 };
 
@@ -167,7 +246,9 @@ pub const URL: Section = Section {
 pub const FILE_CHECK: Section = Section {
     name: "FILE_CHECK",
     keywords: &[
-        l("track_file", Value::Text).dflt("none (required)"),
+        l("track_file", Value::Text)
+            .set(Set::Text(Field::FileCheck(|f| &mut f.track_file)))
+            .dflt("none (required)"),
         l("weight", Value::int(-(i32::MAX as i64), i32::MAX as i64)).dflt("1"),
         l("dynamic", Value::Bare).dflt("off").raw().not_acted(
             L,
@@ -182,40 +263,60 @@ pub const FILE_CHECK: Section = Section {
 pub const CHECKER_CONNECT: Section = Section {
     name: "checker connection",
     keywords: &[
-        l("connect_ip", Value::Ip).dflt("the real server's address"),
-        l("connect_port", Value::uint(1, 65535)).dflt("the real server's port"),
-        l("bindto", Value::Ip).dflt("none (the route's source)"),
-        l("bind_port", Value::uint(1, 65535)).dflt("none (any)"),
-        l("bind_if", Value::Text).dflt("none"),
+        l("connect_ip", Value::Ip)
+            .set(Set::Ip(Field::Connect(|o| &mut o.connect_ip)))
+            .dflt("the real server's address"),
+        l("connect_port", Value::uint(1, 65535))
+            .set(Set::U16(Field::Connect(|o| &mut o.connect_port)))
+            .dflt("the real server's port"),
+        l("bindto", Value::Ip)
+            .set(Set::Ip(Field::Connect(|o| &mut o.bindto)))
+            .dflt("none (the route's source)"),
+        l("bind_port", Value::uint(1, 65535))
+            .set(Set::U16(Field::Connect(|o| &mut o.bind_port)))
+            .dflt("none (any)"),
+        l("bind_if", Value::Text)
+            .set(Set::Text(Field::Connect(|o| &mut o.bind_if)))
+            .dflt("none"),
         l("connect_timeout", Value::secs(1, TIMER_MAX))
             .fallback("real_server connect_timeout, then virtual_server connect_timeout")
+            .set(Set::Seconds(Field::Connect(|o| &mut o.connect_timeout)))
             .dflt("5"),
-        l("fwmark", Value::uint(0, U32)).dflt("0 (none)"),
+        l("fwmark", Value::uint(0, U32))
+            .set(Set::U32(Field::Connect(|o| &mut o.fwmark)))
+            .dflt("0 (none)"),
     ],
 };
 
-/// Settings of every checker but FILE_CHECK and BFD_CHECK (`alpha`: every checker);
-/// unset, they come from the real server, then the virtual server (check_parser.c).
+/// Settings of every checker but FILE_CHECK and BFD_CHECK (BFD_CHECK has an `alpha` row of
+/// its own, setting the same field); unset, they come from the real server, then the
+/// virtual server (check_parser.c `install_checker_common_keywords`).
 pub const CHECKER_COMMON: Section = Section {
     name: "checker",
     keywords: &[
         l("retry", Value::uint(0, U32))
             .fallback("real_server retry, then virtual_server retry")
+            .set(Set::U32(Field::Checker(|k| &mut k.retry)))
             .dflt("1; MISC_CHECK 0, DNS_CHECK 3"),
         l("delay_before_retry", Value::secs(0, TIMER_MAX))
             .fallback("real_server delay_before_retry, then virtual_server delay_before_retry")
+            .set(Set::Seconds(Field::Checker(|k| &mut k.delay_before_retry)))
             .dflt("1; HTTP_GET and SSL_GET 3, DNS_CHECK the delay_loop"),
         l("warmup", Value::secs(0, TIMER_MAX))
             .fallback("real_server warmup, then virtual_server warmup")
+            .set(Set::Seconds(Field::Checker(|k| &mut k.warmup)))
             .dflt("the delay_loop"),
         l("delay_loop", Value::secs(1, TIMER_MAX))
             .fallback("real_server delay_loop, then virtual_server delay_loop")
+            .set(Set::Seconds(Field::Checker(|k| &mut k.delay_loop)))
             .dflt("60"),
         l("alpha", Value::Flag)
             .fallback("real_server alpha, then virtual_server alpha")
+            .set(Set::On(Field::Checker(|k| &mut k.alpha)))
             .dflt("off"),
         l("log_all_failures", Value::Flag)
             .fallback("global_defs checker_log_all_failures")
+            .set(Set::On(Field::Checker(|k| &mut k.log_all_failures)))
             .dflt("off"),
     ],
 };
@@ -232,17 +333,27 @@ pub const HTTP_GET: Section = Section {
         .dflt("none (required)"),
         l("http_protocol", Value::Other("1.0 | 1.0C | 1.1")).dflt("1.0"),
         l("virtualhost", Value::Text)
+            .set(Set::Text(Field::Http(|h| &mut h.virtualhost)))
             .dflt("none")
             .fallback("real_server virtualhost, then virtual_server virtualhost"),
-        l("fast_recovery", Value::Flag).dflt("off").not_acted(
-            L,
-            "check the urls one after the other, without the delay_loop between them, \
+        l("fast_recovery", Value::Flag)
+            .set(Set::On(Field::Http(|h| &mut h.fast_recovery)))
+            .dflt("off")
+            .not_acted(
+                L,
+                "check the urls one after the other, without the delay_loop between them, \
              while starting or recovering",
-        ),
+            ),
         l("nb_get_retry", Value::uint(0, U32)).dflt("1 (the retry)"),
-        l("enable_sni", Value::Flag).dflt("off"),
-        l("sni_name", Value::Text).dflt("the virtualhost"),
-        l("tls_compliant", Value::Flag).dflt("off"),
+        l("enable_sni", Value::Flag)
+            .set(Set::On(Field::Http(|h| &mut h.enable_sni)))
+            .dflt("off"),
+        l("sni_name", Value::Text)
+            .set(Set::Text(Field::Http(|h| &mut h.sni_name)))
+            .dflt("the virtualhost"),
+        l("tls_compliant", Value::Flag)
+            .set(Set::On(Field::Http(|h| &mut h.tls_compliant)))
+            .dflt("off"),
     ],
 };
 
@@ -256,9 +367,15 @@ pub const SSL_GET: Section = Section {
 pub const MISC_CHECK: Section = Section {
     name: "MISC_CHECK",
     keywords: &[
-        l("misc_path", Value::Script).dflt("none (required)"),
-        l("misc_timeout", Value::uint(1, U32 / 1_000_000)).dflt("the delay_loop"),
-        l("misc_dynamic", Value::Bare).dflt("off"),
+        l("misc_path", Value::Script)
+            .set(Set::Script(Field::Misc(|m| &mut m.misc_path)))
+            .dflt("none (required)"),
+        l("misc_timeout", Value::uint(1, U32 / 1_000_000))
+            .set(Set::U32(Field::Misc(|m| &mut m.misc_timeout)))
+            .dflt("the delay_loop"),
+        l("misc_dynamic", Value::Bare)
+            .set(Set::On(Field::Misc(|m| &mut m.misc_dynamic)))
+            .dflt("off"),
         l("user", Value::Other("USER [GROUP]"))
             .dflt("keepalived_script if that user exists, else root")
             .fallback("global_defs script_user"),
@@ -269,7 +386,9 @@ pub const MISC_CHECK: Section = Section {
 pub const SMTP_CHECK: Section = Section {
     name: "SMTP_CHECK",
     keywords: &[
-        l("helo_name", Value::Text).dflt("the host name"),
+        l("helo_name", Value::Text)
+            .set(Set::Text(Field::Smtp(|s| &mut s.helo_name)))
+            .dflt("the host name"),
         l(
             "host",
             Value::Block("connection options of one more server to check"),
@@ -283,7 +402,9 @@ pub const DNS_CHECK: Section = Section {
     name: "DNS_CHECK",
     keywords: &[
         l("type", Value::Other("A|NS|CNAME|SOA|MX|TXT|AAAA")).dflt("SOA"),
-        l("name", Value::Text).dflt("."),
+        l("name", Value::Text)
+            .set(Set::Text(Field::Dns(|d| &mut d.name)))
+            .dflt("."),
     ],
 };
 
@@ -291,10 +412,16 @@ pub const DNS_CHECK: Section = Section {
 pub const UDP_CHECK: Section = Section {
     name: "UDP_CHECK",
     keywords: &[
-        l("payload", Value::Text).dflt("none (an empty datagram)"),
+        l("payload", Value::Text)
+            .set(Set::Text(Field::Udp(|u| &mut u.payload)))
+            .dflt("none (an empty datagram)"),
         l("require_reply", Value::Other("[HEX]")).dflt("off"),
-        l("min_reply_length", Value::uint(0, 255)).dflt("0"),
-        l("max_reply_length", Value::uint(0, 255)).dflt("255"),
+        l("min_reply_length", Value::uint(0, 255))
+            .set(Set::U32(Field::Udp(|u| &mut u.min_reply_length)))
+            .dflt("0"),
+        l("max_reply_length", Value::uint(0, 255))
+            .set(Set::U32(Field::Udp(|u| &mut u.max_reply_length)))
+            .dflt("255"),
     ],
 };
 
@@ -302,8 +429,11 @@ pub const UDP_CHECK: Section = Section {
 pub const BFD_CHECK: Section = Section {
     name: "BFD_CHECK",
     keywords: &[
-        l("name", Value::Text).dflt("none (required)"),
+        l("name", Value::Text)
+            .set(Set::Text(Field::BfdCheck(|b| &mut b.name)))
+            .dflt("none (required)"),
         l("alpha", Value::Flag)
+            .set(Set::On(Field::Checker(|k| &mut k.alpha)))
             .dflt("off")
             .fallback("real_server alpha, then virtual_server alpha"),
     ],

@@ -9,8 +9,8 @@
 //! from the same rows, so a keyword has one description.
 //!
 //! Adding a keyword: add a row to its section's table (in [`vrrp`], [`global`],
-//! [`lvs`] or [`bfd`]). In `global_defs`, a keyword with a plain value names the field
-//! it sets ([`Keyword::set`]) and the builder reads it from the row alone; otherwise
+//! [`lvs`] or [`bfd`]). A keyword with a plain value names the field it sets
+//! ([`Keyword::set`], [`set`]) and the builder reads it from the row alone; otherwise
 //! read it in the section's builder (`build/*.rs`), taking the range from the row
 //! (`Ctx::uint_of` and friends). Then regenerate docs/keywords.md
 //! (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix`). A keyword read but
@@ -20,6 +20,7 @@
 pub mod bfd;
 pub mod global;
 pub mod lvs;
+pub mod set;
 pub mod vrrp;
 
 pub use bfd::BFD_INSTANCE;
@@ -30,9 +31,9 @@ pub use lvs::{
 };
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
-use crate::model::{GlobalDefs, Opt, Script, VrrpScript};
+pub use set::{Field, Fields, Set};
+
 use std::fmt;
-use std::time::Duration;
 
 /// The daemons of this project that read a keepalived.conf.
 #[non_exhaustive]
@@ -193,42 +194,6 @@ pub struct NotActed {
 
 /// What keepalived does with a keyword this crate keeps as written, with no text of its own.
 pub const KEPT_AS_WRITTEN: &str = "use this setting (see keepalived.conf(5))";
-
-/// The field of the model a typed keyword sets. The section's builder reads the value
-/// as the row's [`Value`] says (in its range) and stores it there, so a keyword with a
-/// plain value is one row. A keyword with a syntax of its own, or one setting several
-/// fields, is [`Set::Builder`]: the section's builder reads it by name.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy)]
-pub enum Set {
-    /// Read by the section's builder (or kept as written).
-    Builder,
-    /// A `global_defs` switch: the keyword alone ([`Value::Bare`]), or followed by an
-    /// optional boolean word ([`Value::Flag`]).
-    GlobalBool(fn(&mut GlobalDefs) -> &mut Opt<bool>),
-    /// A `global_defs` integer of [`Value::Uint`] that fits in 8 bits.
-    GlobalU8(fn(&mut GlobalDefs) -> &mut Opt<u8>),
-    /// A `global_defs` integer of [`Value::Uint`] that fits in 32 bits.
-    GlobalU32(fn(&mut GlobalDefs) -> &mut Opt<u32>),
-    /// A `global_defs` integer of [`Value::Int`] that fits in 32 bits.
-    GlobalI32(fn(&mut GlobalDefs) -> &mut Opt<i32>),
-    /// A `global_defs` time of [`Value::Seconds`].
-    GlobalSeconds(fn(&mut GlobalDefs) -> &mut Opt<Duration>),
-    /// A `global_defs` word ([`Value::Text`]).
-    GlobalText(fn(&mut GlobalDefs) -> &mut Opt<String>),
-    /// A `global_defs` list of words ([`Value::Words`]).
-    GlobalWords(fn(&mut GlobalDefs) -> &mut Opt<Vec<String>>),
-    /// A `global_defs` script or FIFO with its user ([`Value::Script`] and the like).
-    GlobalScript(fn(&mut GlobalDefs) -> &mut Opt<Script>),
-    /// A `vrrp_script` switch set by the keyword alone ([`Value::Bare`]).
-    ScriptBool(fn(&mut VrrpScript) -> &mut Opt<bool>),
-    /// A `vrrp_script` integer of [`Value::Uint`] that fits in 32 bits.
-    ScriptU32(fn(&mut VrrpScript) -> &mut Opt<u32>),
-    /// A `vrrp_script` time of [`Value::Seconds`].
-    ScriptSeconds(fn(&mut VrrpScript) -> &mut Opt<Duration>),
-    /// A `vrrp_script` command line with its user ([`Value::Script`]).
-    ScriptCommand(fn(&mut VrrpScript) -> &mut Opt<Script>),
-}
 
 /// One keyword of a section.
 #[non_exhaustive]

@@ -1,5 +1,5 @@
-//! An instance's interface and unicast settings: `interface` (only a
-//! unicast instance with `unicast_src_ip` may go without), `unicast_peer`,
+//! An instance's interface and unicast settings: `interface` (required, as
+//! keepalived 2.2.7 requires it of unicast instances too), `unicast_peer`,
 //! `unicast_fault_no_peer` and the source address's family.
 
 use keepalived_conf::{Diagnostic, Span, VrrpInstance};
@@ -7,20 +7,20 @@ use vrrp_core::packet::Family;
 
 use crate::spec::mapping::ignored;
 
-/// The instance's `interface`; its absence is an error unless
-/// `unicast_src_ip` is set.
+/// The instance's `interface`; its absence is an error, unicast or not
+/// (vrrp.c `chk_min_cfg` runs before `vrrp_complete_instance` marks an
+/// instance unicast, so keepalived 2.2.7 refuses every instance without one;
+/// keepalived-conf reports it first, this keeps vrrpd from running one).
 pub fn interface(vi: &VrrpInstance, span: Span, diags: &mut Vec<Diagnostic>) -> Option<String> {
     let interface = vi.interface.as_ref().map(|i| i.value.clone());
-    if interface.is_none() && vi.unicast_src_ip.is_none() {
+    if interface.is_none() {
         diags.push(
             Diagnostic::error(
                 "vrrpd-missing",
                 span,
-                format!("vrrp_instance `{}` has no interface", vi.name.value),
+                format!("({}) Unknown interface!", vi.name.value),
             )
-            .with_hint(
-                "add `interface IF` (only unicast instances with unicast_src_ip may omit it)",
-            ),
+            .with_hint("add `interface IF`: keepalived 2.2.7 refuses an instance without one"),
         );
     }
     interface
