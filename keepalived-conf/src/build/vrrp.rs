@@ -151,18 +151,21 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                         }
                     }
                     if v.unicast_peer.len() == before && !lines.is_empty() {
-                        // keepalived drops the bad peers and, with none left, "Defaulting
-                        // to multicast" (vrrp.c vrrp_complete_instance()): advertisements
-                        // meant for chosen peers would go to the whole link.
+                        // keepalived drops the bad peers ("malformed unicast peer
+                        // address ... Skipping", vrrp_data.c alloc_vrrp_unicast_peer)
+                        // and, with none left, uses multicast ("Defaulting to
+                        // multicast", vrrp.c vrrp_complete_instance): so does vrrpd,
+                        // loudly, since adverts meant for chosen peers go to the link.
                         c.sink.push(
-                            Diagnostic::error(
+                            Diagnostic::warning(
                                 "no-unicast-peer",
                                 item.span(),
-                                "no usable address in `unicast_peer`",
+                                "no usable address in `unicast_peer`: the instance uses \
+                                 multicast, as keepalived does",
                             )
                             .with_hint(
-                                "refused as unsafe: keepalived would fall back to multicast \
-                                 and advertise to the whole link instead of the intended peers",
+                                "advertisements go to the whole link, not to the intended \
+                                 peers: write the peers' addresses",
                             ),
                         );
                     }

@@ -170,10 +170,27 @@ mod tests {
     }
 
     #[test]
-    fn errors_in_vrrp_instance_stay_errors() {
-        // A bad VIP is skipped with a warning, as keepalived does; a unicast_peer block
-        // with no usable address is refused (keepalived would fall back to multicast).
+    fn a_unicast_peer_block_without_a_usable_address_means_multicast() {
+        // keepalived skips the malformed peers and, with none left, uses
+        // multicast; vrrpd does the same and says so.
         let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_peer {\n 192.0.2.300\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
+        let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
+        let l = finish(p, &SimResolver { node: 1 });
+        assert!(!l.has_errors(), "{}", l.render());
+        assert_eq!(l.mapped.instances.len(), 1);
+        assert!(l.mapped.instances[0].config.unicast_peers.is_empty());
+        assert!(
+            l.diagnostics
+                .iter()
+                .any(|d| d.code == "no-unicast-peer" && !d.is_error()),
+            "{}",
+            l.render()
+        );
+    }
+
+    #[test]
+    fn errors_in_vrrp_instance_stay_errors() {
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 300\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n";
         let p = keepalived_conf::parse_str("t.conf", text, &LoadOptions::default());
         let l = finish(p, &SimResolver { node: 1 });
         assert!(l.has_errors(), "{}", l.render());

@@ -177,6 +177,10 @@ pub fn run(ns: &str, prep: &Prepared, conf: &Path, dir: &Path) -> Outcome {
         .arg(dir.join("kv.pid"))
         .arg("-c")
         .arg(dir.join("kc.pid"))
+        // every pid file of its own: keepalived refuses to start ("daemon is
+        // already running") when one it checks names a live process
+        .arg("-b")
+        .arg(dir.join("kb.pid"))
         .env("TMPDIR", &kt)
         .stdin(Stdio::null())
         .stdout(o)
