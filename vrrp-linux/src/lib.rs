@@ -40,9 +40,7 @@ pub use mac::MacAddr;
 pub use route::{
     AddMode, EncapSpec, LwtEncap, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec,
 };
-pub use rtnl::{
-    AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
-};
+pub use rtnl::{AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, Rtnl, Scope};
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;
