@@ -12,7 +12,8 @@
 //! - [`proc_events`]: the kernel's process events connector (keepalived
 //!   `vrrp_track_process`).
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
-//! - [`netns`]: entering network namespaces (tests, tools).
+//! - [`netns`]: named network namespaces: entering one (the daemons'
+//!   `net_namespace`, tests), the one a thread runs in.
 //!
 //! Everything is Linux-only and most of it needs CAP_NET_ADMIN / CAP_NET_RAW.
 #![warn(missing_docs)]
