@@ -66,7 +66,8 @@ pub enum AddError {
     /// Another session has this local discriminator.
     #[error("local discriminator {0} is in use")]
     DuplicateDiscriminator(u32),
-    /// Another session has this peer.
+    /// Another session has this peer, from the same local address or with
+    /// either of the two from any.
     #[error("a session for {0:?} exists")]
     DuplicatePeer(PeerKey),
 }
@@ -106,14 +107,18 @@ pub enum RxError {
 #[derive(Clone, Debug)]
 struct Entry {
     peer: PeerKey,
+    /// The local address the session's packets are sent from and come to
+    /// (keepalived's `source_ip`); None: any.
+    source: Option<IpAddr>,
     session: Session,
 }
 
-/// The sessions of a host, keyed by local discriminator and by peer.
+/// The sessions of a host, keyed by local discriminator and by peer and
+/// local address.
 #[derive(Clone, Debug, Default)]
 pub struct Sessions {
     by_discr: BTreeMap<u32, Entry>,
-    by_peer: BTreeMap<PeerKey, u32>,
+    by_peer: BTreeMap<(PeerKey, Option<IpAddr>), u32>,
     events: VecDeque<(u32, Event)>,
     /// Sessions that may have packets or events pending, so that draining
     /// does not scan every session.
@@ -126,26 +131,62 @@ impl Sessions {
         Self::default()
     }
 
-    /// Adds a session for `peer`; its first packet is due at `now`.
+    /// Adds a session for `peer` from any local address; its first packet
+    /// is due at `now`. See [`Sessions::add_with_source`].
     pub fn add(&mut self, peer: PeerKey, cfg: SessionConfig, now: Instant) -> Result<(), AddError> {
+        self.add_with_source(peer, None, cfg, now)
+    }
+
+    /// Adds a session for `peer` whose packets leave from and come to the
+    /// local address `source` (None: any); its first packet is due at
+    /// `now`. A peer may have several sessions with distinct sources; one
+    /// without a source excludes any other for that peer, as keepalived's
+    /// key is the (neighbor, source) pair with an absent source matching
+    /// every one (bfd_data.c `find_bfd_by_addr`, called by bfd_parser.c
+    /// `bfd_end_handler`, which ignores the duplicate instance).
+    pub fn add_with_source(
+        &mut self,
+        peer: PeerKey,
+        source: Option<IpAddr>,
+        cfg: SessionConfig,
+        now: Instant,
+    ) -> Result<(), AddError> {
         let discr = cfg.local_discriminator;
         if self.by_discr.contains_key(&discr) {
             return Err(AddError::DuplicateDiscriminator(discr));
         }
-        if self.by_peer.contains_key(&peer) {
+        if self
+            .sources_of(peer)
+            .any(|(s, _)| s.is_none() || source.is_none() || s == source)
+        {
             return Err(AddError::DuplicatePeer(peer));
         }
         let session = Session::new(cfg, now)?;
-        self.by_discr.insert(discr, Entry { peer, session });
-        self.by_peer.insert(peer, discr);
+        self.by_discr.insert(
+            discr,
+            Entry {
+                peer,
+                source,
+                session,
+            },
+        );
+        self.by_peer.insert((peer, source), discr);
         self.touched.push_back(discr);
         Ok(())
+    }
+
+    /// The sessions of `peer`: their sources and discriminators.
+    fn sources_of(&self, peer: PeerKey) -> impl Iterator<Item = (Option<IpAddr>, u32)> + '_ {
+        self.by_peer
+            .range((peer, None)..)
+            .take_while(move |((p, _), _)| *p == peer)
+            .map(|((_, s), d)| (*s, *d))
     }
 
     /// Removes a session; returns it.
     pub fn remove(&mut self, discriminator: u32) -> Option<Session> {
         let e = self.by_discr.remove(&discriminator)?;
-        self.by_peer.remove(&e.peer);
+        self.by_peer.remove(&(e.peer, e.source));
         Some(e.session)
     }
 
@@ -165,7 +206,7 @@ impl Sessions {
             return false;
         };
         e.session.set_local_discriminator(new);
-        self.by_peer.insert(e.peer, new);
+        self.by_peer.insert((e.peer, e.source), new);
         self.by_discr.insert(new, e);
         for (d, _) in self.events.iter_mut() {
             if *d == old {
@@ -194,9 +235,32 @@ impl Sessions {
             .map(|e| &mut e.session)
     }
 
-    /// The local discriminator of the session with `peer`.
+    /// The local discriminator of a session with `peer` (the one of the
+    /// lowest source when it has several).
     pub fn discriminator_of(&self, peer: &PeerKey) -> Option<u32> {
-        self.by_peer.get(peer).copied()
+        self.sources_of(*peer).next().map(|(_, d)| d)
+    }
+
+    /// The local discriminator of the session a packet from `peer` to the
+    /// local address `local` belongs to when it has no Your Discriminator:
+    /// the session of that peer with source `local`, else its session
+    /// without a source (keepalived bfd_data.c `find_bfd_by_addr` with the
+    /// packet's source and destination). With `local` unknown, the peer's
+    /// session without a source, else its only session.
+    pub fn discriminator_for(&self, peer: &PeerKey, local: Option<IpAddr>) -> Option<u32> {
+        if let Some(l) = local
+            && let Some(&d) = self.by_peer.get(&(*peer, Some(l)))
+        {
+            return Some(d);
+        }
+        if let Some(&d) = self.by_peer.get(&(*peer, None)) {
+            return Some(d);
+        }
+        let mut all = self.sources_of(*peer);
+        match (local, all.next(), all.next()) {
+            (None, Some((_, d)), None) => Some(d),
+            _ => None,
+        }
     }
 
     /// Number of sessions.
@@ -212,11 +276,26 @@ impl Sessions {
     /// A received UDP payload (destination port 3784, or 4784 with
     /// `rx.peer.multihop`): TTL check, packet
     /// checks, demultiplexing, then the session's reception. Returns the
-    /// local discriminator of the session that took it.
+    /// local discriminator of the session that took it. The destination
+    /// address is not known here; see [`Sessions::handle_datagram_to`].
     pub fn handle_datagram<J: Jitter + ?Sized>(
         &mut self,
         now: Instant,
         rx: RxMeta,
+        payload: &[u8],
+        jitter: &mut J,
+    ) -> Result<u32, RxError> {
+        self.handle_datagram_to(now, rx, None, payload, jitter)
+    }
+
+    /// [`Sessions::handle_datagram`] for a datagram sent to the local
+    /// address `local` (when known): without Your Discriminator it selects
+    /// the session as [`Sessions::discriminator_for`] does.
+    pub fn handle_datagram_to<J: Jitter + ?Sized>(
+        &mut self,
+        now: Instant,
+        rx: RxMeta,
+        local: Option<IpAddr>,
         payload: &[u8],
         jitter: &mut J,
     ) -> Result<u32, RxError> {
@@ -225,9 +304,8 @@ impl Sessions {
         }
         let pkt = ControlPacket::decode(payload)?;
         let discr = match pkt.your_discriminator {
-            0 => *self
-                .by_peer
-                .get(&rx.peer)
+            0 => self
+                .discriminator_for(&rx.peer, local)
                 .ok_or(RxError::UnknownPeer(rx.peer))?,
             d => d,
         };

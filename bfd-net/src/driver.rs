@@ -290,7 +290,7 @@ impl Driver {
             ifindex,
             multihop: spec.multihop,
         };
-        if let Err(e) = self.sessions.add(peer, cfg, now) {
+        if let Err(e) = self.sessions.add_with_source(peer, spec.source, cfg, now) {
             return tracing::error!("BFD_Instance({}): {e}", spec.name);
         }
         tracing::info!(
@@ -353,7 +353,7 @@ impl Driver {
                 multihop: spec.multihop,
             };
             self.sessions.remove(discr);
-            if let Err(e) = self.sessions.add(peer, cfg, now) {
+            if let Err(e) = self.sessions.add_with_source(peer, spec.source, cfg, now) {
                 tracing::error!("BFD_Instance({}): {e}", spec.name);
             }
         }
@@ -428,9 +428,15 @@ impl Driver {
             ifindex: 0,
             multihop: to.multihop,
         };
+        // Among sessions to one neighbor from several sources, the
+        // destination address picks one (keepalived `find_bfd_by_addr`
+        // with the packet's destination); failing that, a session of the
+        // neighbor takes the discard counts.
         let by_src = self
             .sessions
-            .discriminator_of(&on_if)
+            .discriminator_for(&on_if, to.dst)
+            .or_else(|| self.sessions.discriminator_for(&any_if, to.dst))
+            .or_else(|| self.sessions.discriminator_of(&on_if))
             .or_else(|| self.sessions.discriminator_of(&any_if));
         if truncated {
             self.discards_of(by_src).oversized += 1;
@@ -486,7 +492,7 @@ impl Driver {
         let meta = RxMeta { peer, ttl: TTL };
         match self
             .sessions
-            .handle_datagram(now, meta, payload, &mut self.rng)
+            .handle_datagram_to(now, meta, to.dst, payload, &mut self.rng)
         {
             Ok(d) => {
                 if let Some(s) = self.slots.get_mut(&d) {

@@ -32,14 +32,21 @@ pub enum SpecError {
     #[error("BFD session name {0:?} is used twice")]
     DuplicateName(String),
     /// Two sessions of one kind (single-hop or multihop) with one neighbor
-    /// on one interface (packets are demultiplexed by source address,
-    /// interface and port, RFC 5881 §3, RFC 5883 §3).
-    #[error("BFD session {name:?}: neighbor {neighbor} already has a session")]
+    /// on one interface and the same source address, or one of them
+    /// without a source (packets are demultiplexed by source address,
+    /// interface, port and destination address, RFC 5881 §3, RFC 5883 §3;
+    /// keepalived's "duplicate source/neighbor address").
+    #[error(
+        "BFD session {name:?}: neighbor {neighbor}{} already has a session",
+        source_ip.map(|s| format!(" from source {s}")).unwrap_or_default()
+    )]
     DuplicateNeighbor {
         /// The second session.
         name: String,
         /// The neighbor.
         neighbor: IpAddr,
+        /// The second session's source address, if it has one.
+        source_ip: Option<IpAddr>,
     },
     /// The neighbor is not a unicast address.
     #[error("BFD session {name:?}: neighbor {neighbor} is not a unicast address")]

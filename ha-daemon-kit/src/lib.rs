@@ -30,7 +30,6 @@ pub mod daemon_paths;
 pub mod memory;
 #[cfg(feature = "daemon")]
 pub mod metrics;
-pub mod netns;
 pub mod stdout;
 #[cfg(feature = "daemon")]
 pub mod systemd;

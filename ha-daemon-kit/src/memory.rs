@@ -2,8 +2,8 @@
 //! of temporary allocations, and an allocator that gives large blocks back
 //! when they are freed.
 //!
-//! With [`crate::netns`], the only module of the crate allowed to use
-//! `unsafe`; the blocks have a `SAFETY:` note.
+//! The only module of the crate allowed to use `unsafe`; the blocks have a
+//! `SAFETY:` note.
 #![allow(unsafe_code)]
 
 /// Gives the pages that the allocator holds free back to the kernel

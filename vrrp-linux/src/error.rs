@@ -128,23 +128,23 @@ pub enum SysctlError {
     },
 }
 
-/// Errors of entering a network namespace.
+/// Why a named network namespace could not be entered.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NetnsError {
-    /// `/run/netns/NAME` could not be opened.
-    #[error("cannot open network namespace {name}: {source}")]
+    /// `/run/netns/NAME` could not be opened (keepalived: "Failed to open").
+    #[error("cannot open {}: {source}", .path.display())]
     Open {
-        /// The namespace name.
-        name: String,
+        /// The namespace's file.
+        path: PathBuf,
         /// The OS error.
         source: io::Error,
     },
-    /// setns(2) failed.
-    #[error("setns into {name}: {source}")]
+    /// `setns(2)` refused it.
+    #[error("setns() into {}: {source}", .path.display())]
     Setns {
-        /// The namespace name.
-        name: String,
+        /// The namespace's file.
+        path: PathBuf,
         /// The OS error.
         source: io::Error,
     },

@@ -12,7 +12,8 @@
 //! - [`proc_events`]: the kernel's process events connector (keepalived
 //!   `vrrp_track_process`).
 //! - [`PreciseTimer`]: a microsecond-precise timerfd timer for the daemons' loops.
-//! - [`netns`]: entering network namespaces (tests, tools).
+//! - [`netns`]: named network namespaces: entering one (the daemons'
+//!   `net_namespace`, tests), the one a thread runs in.
 //!
 //! Everything is Linux-only and most of it needs CAP_NET_ADMIN / CAP_NET_RAW.
 #![warn(missing_docs)]
@@ -40,9 +41,7 @@ pub use mac::MacAddr;
 pub use route::{
     AddMode, EncapSpec, LwtEncap, NexthopSpec, RouteEntry, RouteSpec, RuleEntry, RuleSpec,
 };
-pub use rtnl::{
-    AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, PreparedAdd, Rtnl, Scope,
-};
+pub use rtnl::{AddressInfo, AddressSpec, Interface, MacvlanMode, MacvlanSpec, Rtnl, Scope};
 pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;

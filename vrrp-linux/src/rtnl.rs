@@ -14,7 +14,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::error::NetlinkError;
 use crate::mac::MacAddr;
-use crate::netlink_conn::{Conn, serialize_request};
+use crate::netlink_conn::Conn;
 
 /// Address scope (`ip addr add ... scope`), keepalived's default is `Global`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -218,20 +218,6 @@ impl AddressSpec {
             }
         }
         m
-    }
-}
-
-/// A serialised "add this address" request ([`Rtnl::prepare_add`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreparedAdd {
-    spec: AddressSpec,
-    request: Vec<u8>,
-}
-
-impl PreparedAdd {
-    /// The address it adds.
-    pub fn spec(&self) -> &AddressSpec {
-        &self.spec
     }
 }
 
@@ -454,28 +440,6 @@ impl Rtnl {
             .map(drop)
     }
 
-    /// An RTM_NEWADDR for `spec` serialised now, to be sent later with
-    /// [`Rtnl::add_prepared`]: a takeover then builds no message between its
-    /// advert and the VIP add (the same request as [`Rtnl::add_address`]).
-    pub fn prepare_add(spec: &AddressSpec) -> PreparedAdd {
-        PreparedAdd {
-            spec: spec.clone(),
-            request: serialize_request(
-                RouteNetlinkMessage::NewAddress(spec.to_message(true)),
-                NLM_F_CREATE | NLM_F_EXCL,
-            ),
-        }
-    }
-
-    /// Sends a request made by [`Rtnl::prepare_add`]; errors as
-    /// [`Rtnl::add_address`].
-    pub async fn add_prepared(&self, p: &PreparedAdd) -> Result<(), NetlinkError> {
-        self.conn
-            .send_serialized(p.request.clone(), &|| p.spec.describe("add"))
-            .await
-            .map(drop)
-    }
-
     /// Removes an address (an absent one is an error with
     /// [`NetlinkError::is_not_found`]).
     pub async fn del_address(&self, spec: &AddressSpec) -> Result<(), NetlinkError> {
@@ -559,6 +523,7 @@ impl Rtnl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netlink_conn::serialize_request;
 
     #[test]
     fn scope_numbers_round_trip() {
@@ -575,16 +540,13 @@ mod tests {
     }
 
     #[test]
-    fn a_prepared_add_is_the_request_add_address_sends() {
+    fn an_address_add_request_asks_create_excl_and_ack_and_decodes_back() {
         let spec = AddressSpec::vip(7, "10.78.1.2".parse().unwrap(), 16);
-        let p = Rtnl::prepare_add(&spec);
-        assert_eq!(p.spec(), &spec);
-        let direct = serialize_request(
+        let request = serialize_request(
             RouteNetlinkMessage::NewAddress(spec.to_message(true)),
             NLM_F_CREATE | NLM_F_EXCL,
         );
-        assert_eq!(p.request, direct);
-        let m = netlink_packet_core::NetlinkMessage::<RouteNetlinkMessage>::deserialize(&p.request)
+        let m = netlink_packet_core::NetlinkMessage::<RouteNetlinkMessage>::deserialize(&request)
             .unwrap();
         let flags = m.header.flags;
         assert_eq!(

@@ -253,10 +253,7 @@ fn vip_add_remove_visible_in_ip_addr_and_events() {
         s4.label = Some("va:vip".into());
         let s6 = AddressSpec::vip(va.index, IpAddr::V6(vip6), 64);
         rt.add_address(&s4).await.unwrap();
-        // The IPv6 one through a request serialised ahead of time (vrrpd's
-        // takeover path); sent again below, it must fail like add_address.
-        let prepared6 = Rtnl::prepare_add(&s6);
-        rt.add_prepared(&prepared6).await.unwrap();
+        rt.add_address(&s6).await.unwrap();
 
         let shown = ip(&ns, &["addr", "show", "dev", IF_A]);
         assert!(shown.contains(&format!("inet {vip4}/32")), "{shown}");
@@ -302,7 +299,7 @@ fn vip_add_remove_visible_in_ip_addr_and_events() {
 
         let dup = rt.add_address(&s4).await.unwrap_err();
         assert!(dup.is_already_exists(), "{dup}");
-        let dup6 = rt.add_prepared(&prepared6).await.unwrap_err();
+        let dup6 = rt.add_address(&s6).await.unwrap_err();
         assert!(dup6.is_already_exists(), "{dup6}");
 
         rt.del_address(&s4).await.unwrap();

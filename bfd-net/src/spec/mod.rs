@@ -227,24 +227,35 @@ pub(crate) fn is_link_local(a: IpAddr) -> bool {
 }
 
 /// Checks every spec and that names are unique, and that a neighbor (on an
-/// interface) has at most one session of each kind: one single-hop and one
-/// multihop session to the same neighbor are distinct, as in keepalived
-/// 2.2.8 (bfd_data.c `find_bfd_by_addr` compares `multihop`), since their
-/// packets arrive on different ports (RFC 5883 §2).
+/// interface) has at most one session of each kind from each source
+/// address. keepalived's key is the (neighbor, source) pair, a session
+/// without `source_ip` matching every source (bfd_data.c
+/// `find_bfd_by_addr`; bfd_parser.c `bfd_end_handler` ignores the
+/// duplicate): two sessions to one neighbor from two sources are distinct,
+/// as their packets go to different local addresses, and so are one
+/// single-hop and one multihop session (keepalived 2.2.8 compares
+/// `multihop` too), as their packets arrive on different ports (RFC 5883
+/// §2).
 pub(crate) fn validate(specs: &[PeerSpec]) -> Result<(), SpecError> {
     let mut names = BTreeSet::new();
-    let mut neighbors = BTreeSet::new();
+    let mut seen: Vec<&PeerSpec> = Vec::with_capacity(specs.len());
     for s in specs {
         s.check()?;
         if !names.insert(s.name.as_str()) {
             return Err(SpecError::DuplicateName(s.name.clone()));
         }
-        if !neighbors.insert((s.neighbor, s.interface.as_deref(), s.multihop)) {
+        if seen.iter().any(|e| {
+            (e.neighbor, e.interface.as_deref(), e.multihop)
+                == (s.neighbor, s.interface.as_deref(), s.multihop)
+                && (e.source.is_none() || s.source.is_none() || e.source == s.source)
+        }) {
             return Err(SpecError::DuplicateNeighbor {
                 name: s.name.clone(),
                 neighbor: s.neighbor,
+                source_ip: s.source,
             });
         }
+        seen.push(s);
     }
     Ok(())
 }

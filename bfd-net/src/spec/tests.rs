@@ -109,3 +109,42 @@ fn one_single_hop_and_one_multihop_session_per_neighbor() {
         Err(SpecError::DuplicateNeighbor { name, .. }) if name == "multi2"
     ));
 }
+
+#[test]
+fn the_neighbor_and_source_pair_is_the_key_as_in_keepalived() {
+    let n = ip("192.0.2.1");
+    let from = |name: &str, s: Option<&str>| {
+        let p = PeerSpec::new(name, n);
+        match s {
+            Some(s) => p.with_source(ip(s)),
+            None => p,
+        }
+    };
+    // Two sources: two sessions, single-hop or multihop.
+    let a = from("a", Some("192.0.2.10"));
+    let b = from("b", Some("192.0.2.11"));
+    assert_eq!(validate(&[a.clone(), b.clone()]), Ok(()));
+    let (am, bm) = (a.clone().with_multihop(true), b.clone().with_multihop(true));
+    assert_eq!(validate(&[am.clone(), bm]), Ok(()));
+    // The same source twice, or one session without a source beside one
+    // with: keepalived's duplicate, refused with the second session's name.
+    for (first, second) in [
+        (a.clone(), from("c", Some("192.0.2.10"))),
+        (a.clone(), from("c", None)),
+        (from("d", None), from("c", Some("192.0.2.10"))),
+        (am, from("c", Some("192.0.2.10")).with_multihop(true)),
+    ] {
+        let e = validate(&[first, second.clone()]).unwrap_err();
+        assert_eq!(
+            e,
+            SpecError::DuplicateNeighbor {
+                name: "c".into(),
+                neighbor: n,
+                source_ip: second.source,
+            }
+        );
+        assert!(e.to_string().contains("neighbor 192.0.2.1"), "{e}");
+    }
+    let e = validate(&[a, from("c", Some("192.0.2.10"))]).unwrap_err();
+    assert!(e.to_string().contains("from source 192.0.2.10"), "{e}");
+}

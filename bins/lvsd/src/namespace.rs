@@ -4,12 +4,12 @@
 //! and entered; one that does not exist is not created, keepalived exits
 //! with "Unable to set network namespace NAME - exiting"), and the top-level
 //! `instance NAME` its default files are named after. The namespace code is
-//! [`ha_daemon_kit::netns`], shared with vrrpd.
+//! [`vrrp_linux::netns`], shared with vrrpd.
 
 use std::path::Path;
 
-use ha_daemon_kit::netns::NetnsError;
 use keepalived_conf::{GlobalDefs, LoadOptions};
+use vrrp_linux::NetnsError;
 
 /// What lvsd reads from the configuration before it starts.
 #[non_exhaustive]
@@ -63,7 +63,7 @@ pub fn enter(s: &Startup) -> Result<Option<&str>, NamespaceError> {
     let Some(name) = s.namespace.as_deref() else {
         return Ok(None);
     };
-    ha_daemon_kit::netns::enter(name).map_err(|source| NamespaceError::Enter {
+    vrrp_linux::netns::enter_netns(name).map_err(|source| NamespaceError::Enter {
         name: name.to_string(),
         source,
     })?;

@@ -128,7 +128,7 @@ fn lvsd_enters_the_configured_namespace_and_checks_from_there() {
         let parsed = kc::parse_str("t.conf", &text, &kc::LoadOptions::default());
         let startup = lvsd::namespace::Startup::of(&parsed.config.global_defs);
         assert_eq!(lvsd::namespace::enter(&startup).unwrap(), Some(NS));
-        assert_eq!(ha_daemon_kit::netns::current_tag().as_deref(), Some(NS));
+        assert_eq!(vrrp_linux::netns::current_tag().as_deref(), Some(NS));
         let listener = std::net::TcpListener::bind((RS, 0)).expect("bind inside the namespace");
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();

@@ -20,7 +20,7 @@ use clap::{Parser, Subcommand};
 /// NAME` uses by default in this network namespace (see
 /// [`ha_daemon_kit::daemon_paths`]).
 fn default_socket(pid_file: Option<&std::path::Path>, instance: Option<&str>) -> PathBuf {
-    let ns = ha_daemon_kit::netns::current_tag();
+    let ns = vrrp_linux::netns::current_tag();
     ha_daemon_kit::daemon_paths::default_file(
         "/run",
         "vrrpd",

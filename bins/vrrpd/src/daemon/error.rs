@@ -7,9 +7,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ha_daemon_kit::netns::NetnsError;
 use keepalived_runtime::safe_file::SafeFileError;
 use vrrp_core::node::NodeError;
+use vrrp_linux::NetnsError;
 use vrrp_linux::{NetlinkError, SocketError};
 
 use super::routes::RouteError;

@@ -242,6 +242,22 @@ async fn run(
         return Ok(config_test(&o.file, host)?);
     }
     let rtnl = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
+    // Links, addresses, routes and rules are watched before the interfaces
+    // are read, as keepalived registers its netlink reflector before its
+    // interface lookup (keepalived_netlink.c `kernel_netlink_init`): a link
+    // that comes up between the read and the loop is reported, not missed,
+    // and an instance started in FAULT on that read leaves it. Addresses:
+    // a VIP deleted by someone else sends its Master to Backup
+    // (vip_watch.rs), and dynamic_interfaces waits for addresses; routes
+    // and rules: a deleted virtual one does the same, a deleted static one
+    // is added again (route_watch.rs).
+    let mut watcher = NetWatcher::open(WatchGroups {
+        links: true,
+        addresses: true,
+        routes: true,
+        rules: true,
+    })
+    .map_err(DaemonError::Watch)?;
     let (mapped, host) = load(&o.file, &rtnl).await?;
     if mapped.instances.is_empty() {
         warn!("no vrrp_instance configured; waiting for signals");
@@ -278,17 +294,6 @@ async fn run(
             None
         }
     };
-    // Addresses too: a VIP deleted by someone else sends its Master to
-    // Backup (vip_watch.rs), and dynamic_interfaces waits for addresses;
-    // routes and rules: a deleted virtual one does the same, a deleted
-    // static one is added again (route_watch.rs).
-    let mut watcher = NetWatcher::open(WatchGroups {
-        links: true,
-        addresses: true,
-        routes: true,
-        rules: true,
-    })
-    .map_err(DaemonError::Watch)?;
     let (ctl_tx, mut ctl_rx) = mpsc::channel(16);
     ha_daemon_kit::control::serve(&paths.socket, ctl_tx.clone(), status::Query::Json).map_err(
         |source| DaemonError::Control {

@@ -1,6 +1,6 @@
 //! global `net_namespace NAME` (keepalived main.c): the daemon moves into
 //! the named network namespace (`/run/netns/NAME`, as `ip netns add` makes
-//! it) before anything else ([`ha_daemon_kit::netns`], shared with lvsd). The process events socket of
+//! it) before anything else ([`vrrp_linux::netns`], shared with lvsd). The process events socket of
 //! `vrrp_track_process` is opened first, in the initial namespace, which is
 //! the only one the kernel sends process events to (keepalived opens it
 //! before `setns()` for the same reason).
@@ -52,7 +52,7 @@ pub struct Paths {
 /// Fills in the default socket and dump file (see [`ha_daemon_kit::daemon_paths`]):
 /// from `-p`, else this namespace and the configuration's `instance`.
 fn paths(o: &DaemonOptions, instance: Option<&str>) -> Paths {
-    let ns = ha_daemon_kit::netns::current_tag();
+    let ns = vrrp_linux::netns::current_tag();
     let d = ha_daemon_kit::daemon_paths::Derivation {
         pid_file: o.pid_file.as_deref(),
         namespace: ns.as_deref(),
@@ -83,7 +83,7 @@ pub fn enter_configured(
         return Ok((None, paths(o, c.instance.as_deref())));
     };
     let proc_socket = super::track_process::open_socket(c.rcvbuf);
-    ha_daemon_kit::netns::enter(&name).map_err(|source| DaemonError::Namespace {
+    vrrp_linux::netns::enter_netns(&name).map_err(|source| DaemonError::Namespace {
         name: name.clone(),
         source,
     })?;

@@ -363,8 +363,7 @@ impl<H: Host> Router<H> {
     }
 
     /// Starts instance `id`: its trackers from what is known now, a
-    /// configuration fault, Startup, its interface when down; its VIP
-    /// requests are serialised now for a quick takeover.
+    /// configuration fault and its interface when down, then Startup.
     pub(super) async fn start_instance(&mut self, id: InstanceId, now: Instant, host: &HostView) {
         let Some(slot) = self.node.data(id) else {
             return;
@@ -383,10 +382,14 @@ impl<H: Host> Router<H> {
         if slot.spec.config_fault || slot.spec.primary_missing {
             events.push(Event::FaultOn);
         }
-        events.push(Event::Startup);
+        // So is an interface that is not up and running (vrrp_if.h
+        // `FLAGS_UP`: IFF_UP and IFF_RUNNING): keepalived's `vrrp_init_state`
+        // puts the instance straight into FAULT, never through BACKUP, and
+        // the link event that follows takes it to BACKUP.
         if !up && !slot.spec.dont_track_primary {
             events.push(Event::InterfaceDown);
         }
+        events.push(Event::Startup);
         // The VIP requests are built when they are sent: serialising one
         // costs far less than its netlink round trip, and kept per
         // instance they cost every instance about 200 bytes per VIP.
