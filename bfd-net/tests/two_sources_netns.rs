@@ -44,12 +44,12 @@ fn two_sources_to_one_neighbor_with_keepalived() {
     if skip_netns_test("bfd-net two_sources_netns", &["keepalived"]) {
         return;
     }
-    let dir = std::path::PathBuf::from("/tmp/msc-bn-2src");
+    let dir = std::path::PathBuf::from("/tmp/bn-2src");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (nr, nk) = pair(
-        "msc-bn2-r",
-        "msc-bn2-k",
+        "bn-2src-r",
+        "bn-2src-k",
         &format!("{US1}/24"),
         &format!("{KA}/24"),
     );

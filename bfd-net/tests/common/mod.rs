@@ -69,14 +69,10 @@ pub fn run(args: &[&str]) -> Output {
 pub struct Netns(pub String);
 
 impl Netns {
-    /// Creates `name` (must start with `bn-`, `g5-`, `bfdx-` or `msc-`),
+    /// Creates `name` (must start with `bn-`, `g5-` or `bfdx-`),
     /// deleting a leftover first, with `lo` up.
     pub fn new(name: &str) -> Netns {
-        assert!(
-            ["bn-", "g5-", "bfdx-", "msc-"]
-                .iter()
-                .any(|p| name.starts_with(p))
-        );
+        assert!(["bn-", "g5-", "bfdx-"].iter().any(|p| name.starts_with(p)));
         let _ = run(&["ip", "netns", "del", name]);
         sh(&["ip", "netns", "add", name]);
         let ns = Netns(name.to_string());

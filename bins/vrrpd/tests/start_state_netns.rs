@@ -54,9 +54,9 @@ fn run(backup: Daemon) -> (Vec<String>, Option<serde_json::Value>) {
         Daemon::Vrrpd => "v",
         _ => "k",
     };
-    let mut lab = Lab::new(&format!("msc-ss{tag}-{}", std::process::id()));
-    let b = lab.add_ns(&format!("msc-ss{tag}-b"));
-    let m = lab.add_ns(&format!("msc-ss{tag}-m"));
+    let mut lab = Lab::new(&format!("vstart{tag}-{}", std::process::id()));
+    let b = lab.add_ns(&format!("vstart{tag}-b"));
+    let m = lab.add_ns(&format!("vstart{tag}-m"));
     // The Master on a bridge of the other namespace, kept running by a
     // port of its own (a veth pair, both ends there); the Backup's veth joins the bridge through `vb`, down
     // until the Master runs and the Backup has started.
