@@ -1,6 +1,6 @@
 //! A VMAC or ipvlan follows its parent into and out of VRFs while vrrpd
 //! runs (docs/keepalived.md §3.26; keepalived_netlink.c
-//! `netlink_if_link_filter` compares a known link's IFLA_MASTER with the
+//! `netlink_link_filter` compares a known link's IFLA_MASTER with the
 //! master it had, vrrp_vmac.c `update_vmac_vrfs` then `netlink_update_vrf`
 //! sends an RTM_NEWLINK with IFLA_MASTER, the new master's index or 0, for
 //! every VMAC or ipvlan keepalived made on that link).
