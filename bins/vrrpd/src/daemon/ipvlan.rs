@@ -149,7 +149,7 @@ async fn kernel_link_local(rtnl: &Rtnl, ifindex: u32) -> Option<std::net::Ipv6Ad
 }
 
 /// The first IPv6 link-local address among `addrs`.
-pub fn first_link_local(addrs: &[vrrp_linux::AddressInfo]) -> Option<std::net::Ipv6Addr> {
+fn first_link_local(addrs: &[vrrp_linux::AddressInfo]) -> Option<std::net::Ipv6Addr> {
     addrs.iter().find_map(|a| match a.addr {
         std::net::IpAddr::V6(v) if v.is_unicast_link_local() => Some(v),
         _ => None,
@@ -185,6 +185,22 @@ mod tests {
             master: None,
             vrf_table: None,
         }
+    }
+
+    #[test]
+    fn the_first_link_local_address_is_the_source() {
+        let a = |s: &str| vrrp_linux::AddressInfo {
+            ifindex: 9,
+            addr: s.parse().unwrap(),
+            prefix_len: 64,
+            label: None,
+            scope: vrrp_linux::Scope::Global,
+            broadcast: None,
+            flags: 0,
+        };
+        assert_eq!(first_link_local(&[a("10.0.0.1"), a("2001:db8::1")]), None);
+        let got = first_link_local(&[a("2001:db8::1"), a("fe80::200:0:100:1"), a("fe80::2")]);
+        assert_eq!(got, Some("fe80::200:0:100:1".parse().unwrap()));
     }
 
     #[test]
