@@ -101,7 +101,11 @@ for step in 1 2; do
     vips_up
     snapshot step$step "$@"
 done
-[ -n "$cpids" ] && kill -INT $cpids
+if [ -n "$cpids" ]; then
+    # two more adverts of each Master (advert_int 1) in the capture
+    sleep 2
+    kill -INT $cpids
+fi
 kill -TERM $kpid $opid
 t=0
 while [ $t -lt 60 ] && { kill -0 $kpid 2>/dev/null || kill -0 $opid 2>/dev/null; }; do
