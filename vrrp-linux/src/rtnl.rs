@@ -471,6 +471,20 @@ impl Rtnl {
             .map(drop)
     }
 
+    /// Enslaves an interface to `master` (IFLA_MASTER), or releases it from
+    /// its master when `master` is 0.
+    pub async fn set_link_master(&self, index: u32, master: u32) -> Result<(), NetlinkError> {
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        m.attributes.push(LinkAttribute::Controller(master));
+        self.conn
+            .request(RouteNetlinkMessage::SetLink(m), 0, &|| {
+                format!("set ifindex {index} master {master}")
+            })
+            .await
+            .map(drop)
+    }
+
     /// Creates a macvlan (RTM_NEWLINK, kind macvlan) and returns it; it is left
     /// down, see [`set_link_up`](Self::set_link_up).
     pub async fn add_macvlan(&self, spec: &MacvlanSpec) -> Result<Interface, NetlinkError> {

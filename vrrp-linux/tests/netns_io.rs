@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{IF_A, IF_B, Pair, in_ns, ip, join, root_or_skip};
+use common::{IF_A, IF_B, Netns, Pair, in_ns, ip, join, root_or_skip};
 use vrrp_linux::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_TTL};
 use vrrp_linux::{
     AddressSpec, Announcer, Family, MacvlanMode, MacvlanSpec, NetEventKind, NetWatcher, Outgoing,
@@ -695,5 +695,39 @@ fn ipv6_kernel_checksum_option() {
     join(in_ns(&p.a.name, || async {
         let v4 = VrrpSocket::open(Family::V4, None).unwrap();
         assert!(v4.set_kernel_checksum_v6(true).is_err());
+    }));
+}
+
+/// `set_link_master` enslaves a link to a master and releases it again
+/// (0), as `ip link` then shows; a bridge stands in for a VRF, which this
+/// kernel may lack.
+#[test]
+fn set_link_master_enslaves_and_releases() {
+    if !root_or_skip("set_link_master_enslaves_and_releases") {
+        return;
+    }
+    let ns = Netns::new(format!("vxt-master-{}", std::process::id()));
+    ip(&ns.name, &["link", "add", "vxt-br", "type", "bridge"]);
+    ip(
+        &ns.name,
+        &[
+            "link", "add", "vxt-p0", "type", "veth", "peer", "name", "vxt-p1",
+        ],
+    );
+    let name = ns.name.clone();
+    join(in_ns(&ns.name, move || async move {
+        let rt = Rtnl::open().unwrap();
+        let br = rt.link_by_name("vxt-br").await.unwrap();
+        let p0 = rt.link_by_name("vxt-p0").await.unwrap();
+        assert_eq!(p0.master, None);
+        rt.set_link_master(p0.index, br.index).await.unwrap();
+        assert_eq!(
+            rt.link_by_name("vxt-p0").await.unwrap().master,
+            Some(br.index)
+        );
+        assert!(ip(&name, &["link", "show", "vxt-p0"]).contains("master vxt-br"));
+        rt.set_link_master(p0.index, 0).await.unwrap();
+        assert_eq!(rt.link_by_name("vxt-p0").await.unwrap().master, None);
+        assert!(!ip(&name, &["link", "show", "vxt-p0"]).contains("master"));
     }));
 }

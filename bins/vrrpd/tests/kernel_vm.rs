@@ -1,25 +1,34 @@
 //! The VRRP extras that need kernel features the development machine lacks
-//! (ipvlan, MPLS and ILA lightweight tunnels), against keepalived 2.2.7 in
-//! the test VM (root, qemu and keepalived installed; else `SKIPPED:`;
-//! `VRRPD_VM_TESTS=0` disables it).
+//! (ipvlan, VRF, MPLS and ILA lightweight tunnels), against keepalived 2.2.7
+//! in the test VM (root, qemu, keepalived, tcpdump and tshark installed; else
+//! `SKIPPED:`; `VRRPD_VM_TESTS=0` disables it).
 //!
 //! `scripts/vm/run-in-vm.sh` boots Debian's kernel once and
 //! `tests/vm/vrrp-case.sh` runs each case inside it: the same config under
 //! keepalived in one network namespace and under this build's vrrpd in
-//! another. While the instances are Master, and again after SIGTERM,
-//! `ip -j -d link`, `ip -j addr` (lifetimes dropped), `ip -j route show
-//! table all`, `ip -j rule` (both families) and the new links'
-//! `disable_ipv6` must be equal in the two namespaces. Two runs, to keep
-//! the boot short:
+//! another. While the instances are Master, after each step of the case,
+//! and again after SIGTERM, `ip -j -d link`, `ip -j addr` (lifetimes
+//! dropped), `ip -j route show table all`, `ip -j rule` (both families) and
+//! the new links' `disable_ipv6` must be equal in the two namespaces. The
+//! runs, to keep the boot short:
 //!
 //! - `plain`: `use_ipvlan` on IPv4 instances (a named one with an address
 //!   and prefix, a default-named one with a bare address) and on IPv6 ones
-//!   (a global and a link-local address), and `virtual_routes` with
+//!   (a global, a link-local and no address: the adverts of the last, as
+//!   tcpdump saw them and tshark reads them, come from the ipvlan's kernel
+//!   link-local address under both daemons), and `virtual_routes` with
 //!   `encap mpls` (one and two labels) and `encap ila`;
 //! - `vrf`: parents enslaved to a VRF: a `use_vmac` and a `use_ipvlan`
 //!   instance (the new links go into the same VRF, the VIP routes into its
 //!   table) with `virtual_routes` given `vrf NAME`, one of them after a
-//!   `table` (the VRF's table wins, as the later word).
+//!   `table` (the VRF's table wins, as the later word); then, while the
+//!   daemons run, the parents leave the VRF and join it again, and the VMAC
+//!   and the ipvlan follow them;
+//! - `vrf-instance` (`tests/vm/vrf-instance.sh`, vrrpd only: keepalived
+//!   2.2.7 cannot run it): the instance keyword `vrf`, a Master and a Backup
+//!   in two namespaces whose only link is in the VRF; states, the VIP and the
+//!   virtual route in the VRF's table, the adverts the Backup heard, and the
+//!   takeover when the Master stops.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -89,10 +98,23 @@ vrrp_instance B6 {
   2001:db8:9::101/64
  }
 }
+vrrp_instance C6 {
+ state BACKUP
+ interface eth0
+ version 3
+ virtual_router_id 19
+ priority 100
+ advert_int 1
+ use_ipvlan private
+ virtual_ipaddress {
+  2001:db8:9::102/64
+ }
+}
 ";
 
 /// A VMAC on eth0 and an ipvlan on eth1 (a link cannot carry both), both
-/// parents in VRF `blue`, with `vrf` routes.
+/// parents in VRF `blue`, with `vrf` routes; while the daemons run both
+/// parents leave the VRF (STEP1) and join it again (STEP2).
 const VRF: &str = "global_defs {
  router_id vw
 }
@@ -137,9 +159,18 @@ const VRF_SETUP: &str = "$ip -n $ns link add blue type vrf table 10 && \
     $ip -n $ns addr add 10.9.1.1/24 dev eth1 && $ip -n $ns link set eth1 up && \
     $ip -n $ns-p link set eth1 up";
 
+/// `vrf`'s STEP1: both parents out of `blue` while the daemons run.
+const VRF_LEAVE: &str = "$ip -n $ns link set eth0 nomaster && $ip -n $ns link set eth1 nomaster";
+
+/// `vrf`'s STEP2: both parents back into `blue`.
+const VRF_JOIN: &str =
+    "$ip -n $ns link set eth0 master blue && $ip -n $ns link set eth1 master blue";
+
 /// One case: name, config, the `ip addr` pattern and count that mean every
 /// VIP is up, the links whose `disable_ipv6` is compared, a shell line run
-/// in each namespace before the daemons start (`vrrp-case.sh`'s SETUP).
+/// in each namespace before the daemons start (`vrrp-case.sh`'s SETUP),
+/// whether the adverts are captured (CAPTURE), and the shell lines run in
+/// each namespace while the daemons run (STEP1, STEP2; empty: none).
 struct Case {
     name: &'static str,
     conf: &'static str,
@@ -147,16 +178,34 @@ struct Case {
     count: u32,
     links: &'static [&'static str],
     setup: &'static str,
+    capture: bool,
+    steps: [&'static str; 2],
+}
+
+impl Case {
+    /// The snapshots `vrrp-case.sh` takes for this case.
+    fn tags(&self) -> Vec<String> {
+        let mut t = vec!["master".to_string()];
+        for (k, s) in self.steps.iter().enumerate() {
+            if !s.is_empty() {
+                t.push(format!("step{}", k + 1));
+            }
+        }
+        t.push("stopped".into());
+        t
+    }
 }
 
 const CASES: &[Case] = &[
     Case {
         name: "plain",
         conf: PLAIN,
-        pattern: r"inet6? (10\.9\.0|2001:db8:9:)[.:]10[01]/",
-        count: 4,
-        links: &["ipv7", "vrrp.8", "ipv17", "vrrp.18"],
+        pattern: r"inet6? (10\.9\.0|2001:db8:9:)[.:]10[0-2]/",
+        count: 5,
+        links: &["ipv7", "vrrp.8", "ipv17", "vrrp.18", "vrrp.19"],
         setup: "",
+        capture: true,
+        steps: ["", ""],
     },
     Case {
         name: "vrf",
@@ -165,6 +214,8 @@ const CASES: &[Case] = &[
         count: 2,
         links: &["vrrp.30", "ipv31"],
         setup: VRF_SETUP,
+        capture: false,
+        steps: [VRF_LEAVE, VRF_JOIN],
     },
 ];
 
@@ -284,9 +335,18 @@ fn kernel_features_as_keepalived() {
     ) {
         return;
     }
-    if !have("qemu-system-x86_64") || !have("keepalived") || !have("busybox") {
+    if ![
+        "qemu-system-x86_64",
+        "keepalived",
+        "busybox",
+        "tcpdump",
+        "tshark",
+    ]
+    .into_iter()
+    .all(have)
+    {
         eprintln!(
-            "SKIPPED: VRRP kernel VM differential needs qemu-system-x86_64, busybox and keepalived"
+            "SKIPPED: VRRP kernel VM differential needs qemu-system-x86_64, busybox, keepalived, tcpdump and tshark"
         );
         return;
     }
@@ -314,6 +374,8 @@ fn kernel_features_as_keepalived() {
     .arg("--file")
     .arg(format!("{ip}:/usr/local/bin/ip"))
     .arg("--file")
+    .arg(format!("{}:/usr/local/bin/tcpdump", which("tcpdump")))
+    .arg("--file")
     .arg(format!(
         "{}:/work/vrrp-case.sh",
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -327,15 +389,33 @@ fn kernel_features_as_keepalived() {
         cmd.arg("--file")
             .arg(format!("{}:/work/{}.conf", conf.display(), c.name));
         script.push_str(&format!(
-            "SETUP='{4}' sh /work/vrrp-case.sh {0} /work/{0}.conf '{1}' {2} {3} && ",
+            "SETUP='{4}' CAPTURE='{5}' STEP1='{6}' STEP2='{7}' sh /work/vrrp-case.sh {0} /work/{0}.conf '{1}' {2} {3} && ",
             c.name,
             c.pattern,
             c.count,
             c.links.join(" "),
-            c.setup
+            c.setup,
+            if c.capture { "1" } else { "" },
+            c.steps[0],
+            c.steps[1],
         ));
     }
-    script.push_str("echo all-cases-done");
+    for (name, conf) in [
+        ("vrf-a", vrf_instance_conf(1, 150)),
+        ("vrf-b", vrf_instance_conf(2, 100)),
+    ] {
+        let path = out.0.join(format!("{name}.conf"));
+        std::fs::write(&path, conf).unwrap();
+        cmd.arg("--file")
+            .arg(format!("{}:/work/{name}.conf", path.display()));
+    }
+    cmd.arg("--file").arg(format!(
+        "{}:/work/vrf-instance.sh",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vm/vrf-instance.sh")
+            .display()
+    ));
+    script.push_str("sh /work/vrf-instance.sh && echo all-cases-done");
     let res = cmd
         .arg("--out")
         .arg(&out.0)
@@ -353,7 +433,7 @@ fn kernel_features_as_keepalived() {
     );
     for c in CASES {
         let dir = out.0.join(c.name);
-        for tag in ["master", "stopped"] {
+        for tag in c.tags() {
             for kind in ["link", "addr", "route4", "route6", "rule4", "rule6"] {
                 let k = normalize(read(&dir, &format!("k.{tag}.{kind}.json")));
                 let o = normalize(read(&dir, &format!("o.{tag}.{kind}.json")));
@@ -370,7 +450,173 @@ fn kernel_features_as_keepalived() {
     ipvlan4_covered(&plain);
     ipvlan6_covered(&plain);
     encap_covered(&plain);
+    ipvlan6_source(&plain);
     vrf_covered(&out.0.join("vrf"));
+    vrf_moves_covered(&out.0.join("vrf"));
+    vrf_instance(&out.0.join("vrf-instance"));
+}
+
+/// The configuration of one side (`n`: 1 or 2) of the `vrf` instance pair:
+/// a unicast instance without `interface`, in VRF `blue`, with a route in
+/// the VRF.
+fn vrf_instance_conf(n: u8, priority: u8) -> String {
+    let peer = 3 - n;
+    format!(
+        "global_defs {{
+ router_id vw{n}
+}}
+vrrp_instance U {{
+ state BACKUP
+ vrf blue
+ virtual_router_id 40
+ priority {priority}
+ advert_int 1
+ unicast_src_ip 10.9.2.{n}
+ unicast_peer {{
+  10.9.2.{peer}
+ }}
+ virtual_ipaddress {{
+  10.9.2.100/24
+ }}
+ virtual_routes {{
+  10.40.0.0/16 via 10.9.2.254 dev eth0 vrf blue
+ }}
+}}
+"
+    )
+}
+
+/// (source, VRID, priority) of each VRRP packet of a capture, as tshark
+/// reads them; IPv4 or IPv6 sources.
+fn adverts(pcap: &Path) -> Vec<(String, u64, u64)> {
+    let o = Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args([
+            "-Y", "vrrp", "-T", "fields", "-e", "ip.src", "-e", "ipv6.src",
+        ])
+        .args(["-e", "vrrp.virt_rtr_id", "-e", "vrrp.prio"])
+        .output()
+        .expect("tshark");
+    assert!(
+        o.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let src = if f.first()?.is_empty() {
+                f.get(1)?
+            } else {
+                f.first()?
+            };
+            Some((
+                src.to_string(),
+                f.get(2)?.parse().ok()?,
+                f.get(3)?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The IPv6 ipvlan without an address (C6, `vrrp.19`): its only address is
+/// the link-local one the kernel gave it (the same under both daemons, by
+/// the equality of the dumps), and every advert of VRID 19 that each daemon
+/// sent carries it as the source, not eth0's link-local address.
+fn ipvlan6_source(dir: &Path) {
+    let addrs = read(dir, "o.master.addr.json");
+    let ll = locals(&addrs, "vrrp.19");
+    assert!(
+        ll.len() == 1 && ll[0].starts_with("fe80:"),
+        "vrrp.19: {ll:?}"
+    );
+    let eth0_ll: Vec<String> = locals(&addrs, "eth0")
+        .into_iter()
+        .filter(|a| a.starts_with("fe80:"))
+        .collect();
+    assert!(!eth0_ll.contains(&ll[0]), "{eth0_ll:?}");
+    for side in ["k", "o"] {
+        let ads = adverts(&dir.join(format!("{side}.pcap")));
+        let c6: Vec<&(String, u64, u64)> = ads.iter().filter(|a| a.1 == 19).collect();
+        assert!(c6.len() >= 2, "{side}: adverts of VRID 19: {ads:?}");
+        assert!(
+            c6.iter().all(|a| a.0 == ll[0]),
+            "{side}: {c6:?}, want {}",
+            ll[0]
+        );
+    }
+}
+
+/// While the parents were out of `blue` (step1) the VMAC and the ipvlan
+/// were out too and the VMAC's VIP route in the local table; once back
+/// (step2) all of it is in `blue` and table 10 again (compared with
+/// keepalived above).
+fn vrf_moves_covered(dir: &Path) {
+    let links = read(dir, "o.step1.link.json");
+    for name in ["vrrp.30", "ipv31"] {
+        let l = link(&links, name).unwrap_or_else(|| panic!("no {name}: {links}"));
+        assert!(l["master"].is_null(), "{l}");
+    }
+    let r4 = read(dir, "o.step1.route4.json");
+    let vip = |r4: &Value, table: &str| {
+        r4.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["dst"] == "10.9.0.130" && r["table"] == table && r["dev"] == "vrrp.30")
+    };
+    assert!(vip(&r4, "local"), "{r4}");
+    let links = read(dir, "o.step2.link.json");
+    for name in ["vrrp.30", "ipv31"] {
+        let l = link(&links, name).unwrap_or_else(|| panic!("no {name}: {links}"));
+        assert_eq!(l["master"], "blue", "{l}");
+    }
+    assert!(vip(&read(dir, "o.step2.route4.json"), "10"));
+}
+
+/// The `vrf` instance pair: a Master and a Backup whose adverts only the
+/// VRF's table can route; the VIP and the virtual route in table 10; the
+/// Backup takes over when the Master stops.
+fn vrf_instance(dir: &Path) {
+    let state = |f: &str| {
+        let v = read(dir, f);
+        v["instances"][0]["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(state("a.json"), "MASTER");
+    assert_eq!(state("b.json"), "BACKUP");
+    assert_eq!(state("b.after.json"), "MASTER");
+    let vip = "10.9.2.100".to_string();
+    assert!(locals(&read(dir, "a.addr.json"), "eth0").contains(&vip));
+    assert!(!locals(&read(dir, "b.addr.json"), "eth0").contains(&vip));
+    let vrf = read(dir, "a.vrf.json");
+    assert!(route(&vrf, "10.40.0.0/16").is_some(), "{vrf}");
+    assert!(route(&read(dir, "b.vrf.json"), "10.40.0.0/16").is_none());
+    let r4 = read(dir, "a.routes.json");
+    let local = r4
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["dst"] == "10.9.2.100" && r["table"] == "10" && r["type"] == "local");
+    assert!(local, "{r4}");
+    let main = r4
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["dst"] == "10.40.0.0/16" && r["table"].is_null());
+    assert!(!main, "{r4}");
+    // what b heard: a's adverts at 150, its priority 0 when it stopped
+    let ads = adverts(&dir.join("b.pcap"));
+    let from_a: Vec<u64> = ads
+        .iter()
+        .filter(|a| a.0 == "10.9.2.1" && a.1 == 40)
+        .map(|a| a.2)
+        .collect();
+    assert!(from_a.iter().filter(|&&p| p == 150).count() >= 3, "{ads:?}");
+    assert!(from_a.contains(&0), "{ads:?}");
 }
 
 /// The VMAC and the ipvlan enslaved to `blue`, the VIPs' and the virtual
@@ -450,7 +696,10 @@ fn ipvlan6_covered(dir: &Path) {
         "{eth0:?}"
     );
     let sysctl = std::fs::read_to_string(dir.join("o.master.sysctl.txt")).unwrap();
-    assert!(sysctl.ends_with("ipv17 0\nvrrp.18 0\n"), "{sysctl}");
+    assert!(
+        sysctl.ends_with("ipv17 0\nvrrp.18 0\nvrrp.19 0\n"),
+        "{sysctl}"
+    );
     let after = read(dir, "o.stopped.link.json");
     assert!(link(&after, "ipv17").is_none() && link(&after, "vrrp.18").is_none());
 }

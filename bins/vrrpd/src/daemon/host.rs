@@ -109,6 +109,14 @@ pub trait Host {
 
     /// Removes a VMAC and puts back what its creation changed.
     fn remove_vmac(&mut self, link: VmacLink) -> impl Future<Output = ()>;
+
+    /// The VRF device interface `index` is enslaved to, if its master is a
+    /// VRF.
+    fn vrf_of(&self, index: u32) -> impl Future<Output = Option<u32>>;
+
+    /// Enslaves interface `index` to `master`, or releases it (0).
+    fn set_master(&self, index: u32, master: u32)
+    -> impl Future<Output = Result<(), NetlinkError>>;
 }
 
 /// A snapshot of the host's interfaces and addresses.

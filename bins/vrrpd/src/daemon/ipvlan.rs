@@ -3,7 +3,10 @@
 //! instance's interface, created up at start with the configured type,
 //! IPv6 disabled on it for an IPv4 instance and enabled for an IPv6 one (the
 //! kernel then gives it its own link-local address), then its own address
-//! added; the
+//! added. An IPv6 instance without an address of its own sends from the
+//! link-local address the kernel gives the ipvlan, read back here when it
+//! is made ([`VmacLink::link_local`]) or learned from the kernel's address
+//! event later (docs/keepalived.md §3.45). The
 //! VIPs go on it and adverts are sent and received on it as with a VMAC
 //! (the router treats it as the instance's [`VmacLink`]). Unlike a VMAC it
 //! has its parent's MAC and keepalived changes no sysctl of the parent.
@@ -47,12 +50,15 @@ pub async fn create(
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(nl(e)),
     }
+    let vrf = super::vmac::parent_vrf(rtnl, parent.index)
+        .await
+        .unwrap_or(0);
     let link = rtnl
         .add_ipvlan(&IpvlanSpec {
             name: name.to_string(),
             parent_index: parent.index,
             kind: opts.kind,
-            master: super::vmac::parent_vrf(rtnl, parent.index).await,
+            master: (vrf != 0).then_some(vrf),
         })
         .await
         .map_err(nl)?;
@@ -64,9 +70,13 @@ pub async fn create(
         });
     };
     let mut made = VmacLink::new(name.to_string(), link.index, mac);
+    made.vrf = vrf;
     if let Err(e) = configure(rtnl, sysctls, &mut made, opts, family).await {
         remove(rtnl, sysctls, made).await;
         return Err(e);
+    }
+    if family == Family::V6 && opts.address.is_none() {
+        made.link_local = kernel_link_local(rtnl, made.ifindex).await;
     }
     info!(
         iface = name,
@@ -119,6 +129,33 @@ async fn configure(
     Ok(())
 }
 
+/// The link-local address the kernel gave the ipvlan `ifindex`, read
+/// once right after it was made up with IPv6 on: the kernel adds it while
+/// bringing a link with carrier up (or enabling IPv6 on it), before the
+/// request returns. `None` when it has none yet (a parent without carrier):
+/// the address then arrives as a kernel address event (the router's
+/// `on_address_added`). keepalived learns it from its address events
+/// (keepalived_netlink.c `netlink_if_address_filter`: the first link-local
+/// address of a link becomes its `sin6_addr`), which `vrrp_send_adv` takes as
+/// the source of an IPv6 ipvlan instance without one.
+async fn kernel_link_local(rtnl: &Rtnl, ifindex: u32) -> Option<std::net::Ipv6Addr> {
+    match rtnl.addresses(Some(ifindex)).await {
+        Ok(addrs) => first_link_local(&addrs),
+        Err(e) => {
+            tracing::warn!(ifindex, "reading the ipvlan's addresses: {e}");
+            None
+        }
+    }
+}
+
+/// The first IPv6 link-local address among `addrs`.
+fn first_link_local(addrs: &[vrrp_linux::AddressInfo]) -> Option<std::net::Ipv6Addr> {
+    addrs.iter().find_map(|a| match a.addr {
+        std::net::IpAddr::V6(v) if v.is_unicast_link_local() => Some(v),
+        _ => None,
+    })
+}
+
 /// An existing link named like the ipvlan is ours from an earlier run only
 /// when it is an ipvlan on the same parent.
 fn check_stale(l: &Interface, name: &str, parent_index: u32) -> Result<(), VmacError> {
@@ -148,6 +185,22 @@ mod tests {
             master: None,
             vrf_table: None,
         }
+    }
+
+    #[test]
+    fn the_first_link_local_address_is_the_source() {
+        let a = |s: &str| vrrp_linux::AddressInfo {
+            ifindex: 9,
+            addr: s.parse().unwrap(),
+            prefix_len: 64,
+            label: None,
+            scope: vrrp_linux::Scope::Global,
+            broadcast: None,
+            flags: 0,
+        };
+        assert_eq!(first_link_local(&[a("10.0.0.1"), a("2001:db8::1")]), None);
+        let got = first_link_local(&[a("2001:db8::1"), a("fe80::200:0:100:1"), a("fe80::2")]);
+        assert_eq!(got, Some("fe80::200:0:100:1".parse().unwrap()));
     }
 
     #[test]

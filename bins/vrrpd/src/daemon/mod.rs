@@ -509,7 +509,10 @@ async fn run(
                         router.on_link(l.index, &l.name, l.is_up() && l.is_running()).await;
                         router.on_interfaces_changed(Some((l.index, &l.name))).await;
                     }
-                    NetEventKind::AddressAdded(_) => router.on_interfaces_changed(None).await,
+                    NetEventKind::AddressAdded(a) => {
+                        router.on_address_added(&a).await;
+                        router.on_interfaces_changed(None).await;
+                    }
                     NetEventKind::AddressRemoved(a) => router.on_address_removed(a.ifindex, a.addr).await,
                     // our own deletions are not someone else's (keepalived
                     // skips events whose nlmsg_pid is its command socket's)

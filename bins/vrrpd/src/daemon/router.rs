@@ -34,6 +34,7 @@ mod announce;
 mod bfd_feed;
 mod configure;
 mod dynamic;
+mod ipvlan_source;
 mod kernel_events;
 mod lvs;
 mod multicast;
@@ -46,6 +47,7 @@ mod stand_in_tests;
 mod trackers;
 mod traps;
 mod vips;
+mod vmac_vrf;
 mod vmacs;
 
 use announce::Announcements;
@@ -260,6 +262,17 @@ impl<H: Host> Router<H> {
     /// Sends one advert the node made.
     async fn send(&self, t: &Transmit) {
         if !self.host.has_socket(Family::of(t.src)) {
+            return;
+        }
+        if t.src.is_unspecified() {
+            // An IPv6 ipvlan without its link-local address yet: nothing
+            // is sent (vrrp.c `vrrp_send_adv`, "No address yet for IF").
+            let iface = self
+                .node
+                .data(t.instance)
+                .and_then(|s| s.vmac.as_ref())
+                .map_or("", |v| v.name.as_str());
+            info!(iface = %iface, "no address yet; advert not sent");
             return;
         }
         let vrf = self

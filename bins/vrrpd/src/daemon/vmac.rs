@@ -43,6 +43,14 @@ pub struct VmacLink {
     pub ifindex: u32,
     /// Its MAC.
     pub mac: MacAddr,
+    /// The IPv6 link-local address the kernel had given it when it was
+    /// made, read back from the kernel for an ipvlan that sends from it
+    /// (an IPv6 instance whose `use_ipvlan` has no address; see
+    /// `ipvlan::create`); `None` otherwise or when it had none yet.
+    pub link_local: Option<std::net::Ipv6Addr>,
+    /// The VRF device it is enslaved to (0: none): its parent's VRF when it
+    /// was made, then wherever the parent moves (`router::vmac_vrf`).
+    pub vrf: u32,
     /// Sysctl values to put back when it goes (shared ones when it is the
     /// last VMAC holding them).
     saved: VmacHold,
@@ -56,6 +64,8 @@ impl VmacLink {
             name,
             ifindex,
             mac,
+            link_local: None,
+            vrf: 0,
             saved: VmacHold::default(),
         }
     }
@@ -136,6 +146,8 @@ impl VmacLink {
             name,
             ifindex,
             mac,
+            link_local: None,
+            vrf: 0,
             saved: VmacHold::default(),
         }
     }
@@ -222,13 +234,14 @@ pub async fn create(
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(nl(name)(e)),
     }
+    let vrf = parent_vrf(rtnl, parent_index).await.unwrap_or(0);
     let link = rtnl
         .add_macvlan(&MacvlanSpec {
             name: name.to_string(),
             parent_index,
             mac: spec.mac,
             mode: MacvlanMode::Private,
-            master: parent_vrf(rtnl, parent_index).await,
+            master: (vrf != 0).then_some(vrf),
         })
         .await
         .map_err(nl(name))?;
@@ -236,6 +249,8 @@ pub async fn create(
         name: name.to_string(),
         ifindex: link.index,
         mac: spec.mac,
+        link_local: None,
+        vrf,
         saved: VmacHold::default(),
     };
     let v6_addr = match family {

@@ -9,12 +9,14 @@
 //! (`vrrp.VRID` when none, made unique as for `use_vmac`). A second type,
 //! address or name is ignored with a warning, as keepalived does.
 
+use std::net::IpAddr;
+
 use keepalived_conf::values::{IpPrefix, parse_prefix};
 use keepalived_conf::{Diagnostic, RawSetting, Span, VrrpInstance};
 use vrrp_core::packet::Family;
 use vrrp_linux::{Family as IpFamily, IpvlanType, vmac};
 
-use crate::spec::mapping::{VmacSpec, unsupported};
+use crate::spec::mapping::VmacSpec;
 
 /// Linux interface names are at most 15 bytes (IFNAMSIZ - 1).
 const IFNAMSIZ_MAX: usize = 15;
@@ -139,15 +141,9 @@ pub fn to_vmac(
             );
             return None;
         }
-        None => {
-            // keepalived would send from the link-local address the kernel
-            // gives the new ipvlan; vrrpd fixes an instance's source at load.
-            diags.push(
-                unsupported(u.span, "an IPv6 use_ipvlan without an address")
-                    .with_hint("write the ipvlan's own address: `use_ipvlan [NAME] ADDRESS[/LEN]`"),
-            );
-            return None;
-        }
+        // IPv6 without an address: the source is the link-local address the
+        // kernel gives the ipvlan ([`learns_source`]).
+        None => {}
         Some(a) if a.addr.is_ipv4() != v4 => {
             diags.push(Diagnostic::error(
                 "vrrpd-ipvlan",
@@ -171,6 +167,22 @@ pub fn to_vmac(
         named: u.name.is_some(),
         ipvlan: Some(u.opts.clone()),
     })
+}
+
+/// Whether an instance of `family` sends from the link-local address the
+/// kernel gives its ipvlan: IPv6, `use_ipvlan` without an address and no
+/// `mcast_src_ip` / `unicast_src_ip` (keepalived vrrp.c `set_vrrp_src_addr`
+/// takes the ipvlan's `sin6_addr`, `vrrp_send_adv` again when it was not known
+/// yet). Its source is the ipvlan's link-local address when the ipvlan
+/// exists, else unspecified until the ipvlan is made.
+pub fn learns_source(
+    family: Family,
+    src_override: Option<IpAddr>,
+    vmac: Option<&VmacSpec>,
+) -> bool {
+    family == Family::V6
+        && src_override.is_none()
+        && vmac.is_some_and(|v| v.ipvlan.as_ref().is_some_and(|o| o.address.is_none()))
 }
 
 #[cfg(test)]
@@ -238,6 +250,55 @@ mod tests {
         }
     }
 
+    /// An IPv6 ipvlan without an address: the source is the ipvlan's
+    /// link-local address when the ipvlan exists (never the parent's),
+    /// unspecified (not missing) before it is made, and `mcast_src_ip` when
+    /// set.
+    #[test]
+    fn an_ipv6_ipvlan_without_an_address_sends_from_its_link_local() {
+        use crate::spec::mapping::{AddressResolver, map_config};
+        use std::net::IpAddr;
+        struct Links(bool);
+        impl AddressResolver for Links {
+            fn primary(&self, i: Option<&str>, f: Family) -> Option<IpAddr> {
+                match (i, f) {
+                    (Some("eth0"), Family::V6) => "fe80::1".parse().ok(),
+                    (Some("vrrp.7"), Family::V6) if self.0 => "fe80::ff:fe00:7".parse().ok(),
+                    _ => None,
+                }
+            }
+            fn has_interface(&self, name: &str) -> Option<bool> {
+                Some(name == "eth0" || (self.0 && name == "vrrp.7"))
+            }
+        }
+        let text = |extra: &str| {
+            format!(
+                "vrrp_instance VI {{\n interface eth0\n virtual_router_id 7\n use_ipvlan private\n {extra}\n virtual_ipaddress {{\n 2001:db8::9\n }}\n}}\n"
+            )
+        };
+        for (extra, exists, src) in [
+            ("", false, "::"),
+            ("", true, "fe80::ff:fe00:7"),
+            ("mcast_src_ip fe80::5", true, "fe80::5"),
+        ] {
+            let p = keepalived_conf::parse_str("t.conf", &text(extra), &Default::default());
+            assert!(!p.has_errors(), "{}", p.render_diagnostics());
+            let (m, d) = map_config(&p.config, &Links(exists));
+            assert!(!d.iter().any(Diagnostic::is_error), "{d:?}");
+            let i = &m.instances[0];
+            assert_eq!(
+                i.config.primary_address.to_string(),
+                src,
+                "{extra} {exists}"
+            );
+            assert!(!i.primary_missing);
+            assert_eq!(
+                learns_source(i.config.family, i.src_override, i.vmac.as_deref()),
+                extra.is_empty()
+            );
+        }
+    }
+
     #[test]
     fn an_address_of_the_instances_family_is_needed() {
         let (u, _) = parsed("ipv0");
@@ -246,11 +307,9 @@ mod tests {
         assert!(to_vmac(&u, 7, Family::V4, false, &mut d).is_none());
         assert!(d[0].is_error() && d[0].message.contains("FAULT"), "{d:?}");
         let mut d = Vec::new();
-        assert!(to_vmac(&u, 7, Family::V6, false, &mut d).is_none());
-        assert!(
-            d[0].message.contains("IPv6 use_ipvlan without an address"),
-            "{d:?}"
-        );
+        let v = to_vmac(&u, 7, Family::V6, false, &mut d).unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!((v.name.as_str(), v.ipvlan.unwrap().address), ("ipv0", None));
         let (u6, _) = parsed("fe80::11/64 vepa");
         let mut d = Vec::new();
         let v = to_vmac(&u6.unwrap(), 7, Family::V6, false, &mut d).unwrap();

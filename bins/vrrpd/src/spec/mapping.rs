@@ -1027,7 +1027,17 @@ pub fn map_instance(
     // with dynamic_interfaces, none yet (vrrp.c set_vrrp_src_addr reports no
     // error then; the instance waits in FAULT).
     let dynamic = dynamic_interfaces(g);
-    let found = src_override.or_else(|| resolver.primary(interface.as_deref(), family));
+    let found = if crate::spec::ipvlan::learns_source(family, src_override, vmac.as_ref()) {
+        // The ipvlan's own link-local address, once the kernel has given it
+        // one; until then none, without waiting in FAULT (keepalived sends
+        // nothing meanwhile, vrrp.c `vrrp_send_adv`).
+        let ll = vmac
+            .as_ref()
+            .and_then(|v| resolver.primary(Some(&v.name), family));
+        Some(ll.unwrap_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)))
+    } else {
+        src_override.or_else(|| resolver.primary(interface.as_deref(), family))
+    };
     // A virtual address on an interface that does not exist: refused, or
     // with dynamic_interfaces the instance waits in FAULT as for an address.
     // The instance is still counted (the error refuses the whole file).

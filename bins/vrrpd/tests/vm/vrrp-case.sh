@@ -11,6 +11,11 @@
 #   (grep -E) before the first snapshot; IFACE: links to read sysctls of.
 #   SETUP (env, optional): a shell line run once per namespace after eth0
 #   is up, with $ns the namespace's name and $ip iproute2's ip.
+#   CAPTURE (env, optional): when set, the VRRP packets the peer namespaces
+#   see on eth0 while the daemons run go to /out/CASE/k.pcap and o.pcap.
+#   STEP1, STEP2 (env, optional): shell lines run (as SETUP) in both
+#   namespaces one after the other while the daemons run; after each, once
+#   every VIP is back, the snapshot `step1` / `step2` is taken.
 set -u
 case="$1"; conf="$2"; pattern="$3"; want="$4"; shift 4
 ip=/usr/local/bin/ip
@@ -37,6 +42,17 @@ for n in k o; do
         eval "$SETUP" || { echo "$case: SETUP failed in $ns"; exit 1; }
     fi
 done
+cpids=""
+if [ -n "${CAPTURE:-}" ]; then
+    # tcpdump -Z looks its user up; the VM has no passwd file
+    grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/:/bin/sh' >> /etc/passwd
+    for n in k o; do
+        $ip netns exec vw-$n-p /usr/local/bin/tcpdump -Z root -U -n -i eth0 -w "$out/$n.pcap" ip6 proto 112 or ip proto 112 \
+            > "$out/$n.tcpdump.log" 2>&1 &
+        cpids="$cpids $!"
+    done
+    sleep 1
+fi
 $ip netns exec vw-k keepalived -n -l -D -P -f "$conf" -p /tmp/k.pid -r /tmp/k.vrrp.pid \
     > "$out/keepalived.log" 2>&1 &
 kpid=$!
@@ -60,15 +76,36 @@ snapshot() { # TAG IFACE...
     done
 }
 # Until every VIP is on both sides, at most 60 s (TCG is slow).
-t=0
-while [ $t -lt 120 ]; do
-    nk=$($ip -n vw-k addr show | grep -cE "$pattern")
-    no=$($ip -n vw-o addr show | grep -cE "$pattern")
-    [ "$nk" -ge "$want" ] && [ "$no" -ge "$want" ] && break
-    sleep 0.5; t=$((t + 1))
-done
-sleep 1
+vips_up() {
+    t=0
+    while [ $t -lt 120 ]; do
+        nk=$($ip -n vw-k addr show | grep -cE "$pattern")
+        no=$($ip -n vw-o addr show | grep -cE "$pattern")
+        [ "$nk" -ge "$want" ] && [ "$no" -ge "$want" ] && break
+        sleep 0.5; t=$((t + 1))
+    done
+    sleep 1
+}
+vips_up
 snapshot master "$@"
+for step in 1 2; do
+    eval "line=\${STEP$step:-}"
+    [ -n "$line" ] || continue
+    for n in k o; do
+        ns=vw-$n
+        eval "$line" || echo "$case: STEP$step failed in $ns"
+    done
+    # the links' moves and the FAULT/BACKUP/MASTER round they cause
+    # (Master_Down_Interval 3.6 s)
+    sleep 6
+    vips_up
+    snapshot step$step "$@"
+done
+if [ -n "$cpids" ]; then
+    # two more adverts of each Master (advert_int 1) in the capture
+    sleep 2
+    kill -INT $cpids
+fi
 kill -TERM $kpid $opid
 t=0
 while [ $t -lt 60 ] && { kill -0 $kpid 2>/dev/null || kill -0 $opid 2>/dev/null; }; do

@@ -159,4 +159,12 @@ impl Host for LinuxHost {
     async fn remove_vmac(&mut self, link: VmacLink) {
         vmac::remove(&self.rtnl, &mut self.vmac_sysctls, link).await;
     }
+
+    async fn vrf_of(&self, index: u32) -> Option<u32> {
+        vmac::parent_vrf(&self.rtnl, index).await
+    }
+
+    async fn set_master(&self, index: u32, master: u32) -> Result<(), NetlinkError> {
+        self.rtnl.set_link_master(index, master).await
+    }
 }

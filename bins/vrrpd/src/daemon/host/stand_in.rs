@@ -59,6 +59,8 @@ pub enum Call {
     },
     /// A VMAC removed.
     RemoveVmac { name: String },
+    /// A link enslaved to `master` (0: released).
+    SetMaster { index: u32, master: u32 },
 }
 
 /// The stand-in host.
@@ -71,6 +73,8 @@ pub struct StandInHost {
     /// Addresses present: (ifindex, address, prefix length).
     addresses: RefCell<BTreeSet<(u32, IpAddr, u8)>>,
     calls: RefCell<Vec<(Instant, Call)>>,
+    /// The VRF master of each enslaved link, by index.
+    vrfs: RefCell<BTreeMap<u32, u32>>,
 }
 
 impl Default for StandInHost {
@@ -81,11 +85,21 @@ impl Default for StandInHost {
             next_index: Cell::new(100),
             addresses: RefCell::default(),
             calls: RefCell::default(),
+            vrfs: RefCell::default(),
         }
     }
 }
 
 impl StandInHost {
+    /// Puts link `index` in VRF `vrf` (0: out of any VRF).
+    pub fn set_vrf(&self, index: u32, vrf: u32) {
+        if vrf == 0 {
+            self.vrfs.borrow_mut().remove(&index);
+        } else {
+            self.vrfs.borrow_mut().insert(index, vrf);
+        }
+    }
+
     /// Adds a link `name` (up and running) with `ifindex` and `mac`.
     pub fn with_link(self, name: &str, ifindex: u32, mac: MacAddr) -> Self {
         self.links
@@ -306,5 +320,14 @@ impl Host for StandInHost {
     async fn remove_vmac(&mut self, link: VmacLink) {
         self.links.borrow_mut().remove(&link.name);
         self.record(Call::RemoveVmac { name: link.name });
+    }
+
+    async fn vrf_of(&self, index: u32) -> Option<u32> {
+        self.vrfs.borrow().get(&index).copied()
+    }
+
+    async fn set_master(&self, index: u32, master: u32) -> Result<(), NetlinkError> {
+        self.record(Call::SetMaster { index, master });
+        Ok(())
     }
 }

@@ -17,6 +17,7 @@ use super::Router;
 impl<H: Host> Router<H> {
     /// An interface changed state.
     pub async fn on_link(&mut self, ifindex: u32, name: &str, running: bool) {
+        self.follow_parent_vrf(ifindex).await;
         self.on_tracker(&TrackerSource::Interface(name.to_string()), running)
             .await;
         let now = self.host.now();

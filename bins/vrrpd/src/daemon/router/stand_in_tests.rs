@@ -533,3 +533,97 @@ async fn the_light_snapshot_is_the_full_one_without_the_configuration() {
     }
     assert_eq!(serde_json::to_value(&light).unwrap(), full);
 }
+
+/// An IPv6 `use_ipvlan` without an address whose ipvlan has no link-local
+/// address yet: the instance becomes Master on time but sends nothing
+/// (keepalived `vrrp_send_adv`, "No address yet"); a link-local address
+/// added on eth0 is not taken, the first one on the ipvlan is, and the
+/// adverts then come from it.
+#[tokio::test]
+async fn an_ipv6_ipvlan_sends_from_its_link_local_once_it_has_one() {
+    const CONF: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n \
+        priority 100\n advert_int 1\n use_ipvlan private\n \
+        virtual_ipaddress {\n 2001:db8::9/64\n }\n}\n";
+    let mut r = started(CONF).await;
+    let start = r.host().now();
+    let ipvlan = r
+        .host()
+        .calls()
+        .iter()
+        .find_map(|(_, c)| match c {
+            Call::CreateVmac { name, ifindex, .. } if name == "vrrp.9" => Some(*ifindex),
+            _ => None,
+        })
+        .expect("the ipvlan");
+    run(&mut r, later(start, 5_000), |_| false).await;
+    let mine = |calls: &[(Instant, Call)]| -> Vec<IpAddr> {
+        calls
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Call::Advert { src, vrid: 9, .. } => Some(*src),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(mine(&r.host().calls()).is_empty(), "{:?}", r.host().calls());
+    let snap = r.snapshot(Detail::Light);
+    assert_eq!(snap.instances[0].state, "MASTER");
+    let added = |ifindex, a: &str| vrrp_linux::AddressInfo {
+        ifindex,
+        addr: ip(a),
+        prefix_len: 64,
+        label: None,
+        scope: vrrp_linux::Scope::Link,
+        broadcast: None,
+        flags: 0,
+    };
+    r.on_address_added(&added(ETH0, "fe80::1")).await;
+    r.on_address_added(&added(ipvlan, "2001:db8::77")).await;
+    run(&mut r, later(start, 7_000), |_| false).await;
+    assert!(mine(&r.host().calls()).is_empty());
+    r.on_address_added(&added(ipvlan, "fe80::ff:fe00:9")).await;
+    r.on_address_added(&added(ipvlan, "fe80::2")).await;
+    run(&mut r, later(start, 9_500), |_| false).await;
+    let sent = mine(&r.host().calls());
+    assert!(sent.len() >= 2, "{sent:?}");
+    assert!(sent.iter().all(|s| *s == ip("fe80::ff:fe00:9")), "{sent:?}");
+}
+
+/// keepalived `update_vmac_vrfs`: the VMAC follows its parent into a VRF
+/// and out of it again, once per change; a link event that changes no
+/// VRF moves nothing.
+#[tokio::test]
+async fn a_vmac_follows_its_parents_vrf() {
+    const CONF: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n \
+        use_vmac\n virtual_ipaddress {\n 10.0.0.9/24\n }\n}\n";
+    let mut r = started(CONF).await;
+    let vmac = r
+        .host()
+        .calls()
+        .iter()
+        .find_map(|(_, c)| match c {
+            Call::CreateVmac { ifindex, .. } => Some(*ifindex),
+            _ => None,
+        })
+        .expect("the VMAC");
+    let moves = |r: &Router<StandInHost>| -> Vec<(u32, u32)> {
+        r.host()
+            .calls()
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Call::SetMaster { index, master } => Some((*index, *master)),
+                _ => None,
+            })
+            .collect()
+    };
+    r.on_link(ETH0, "eth0", true).await;
+    assert!(moves(&r).is_empty());
+    r.host().set_vrf(ETH0, 50);
+    r.on_link(ETH0, "eth0", true).await;
+    r.on_link(ETH0, "eth0", true).await;
+    r.on_link(vmac, "vrrp.9", true).await;
+    assert_eq!(moves(&r), [(vmac, 50)]);
+    r.host().set_vrf(ETH0, 0);
+    r.on_link(ETH0, "eth0", true).await;
+    assert_eq!(moves(&r), [(vmac, 50), (vmac, 0)]);
+}

@@ -38,6 +38,11 @@ impl<H: Host> Router<H> {
             if slot.vmac.is_some() {
                 continue;
             }
+            let learns = crate::spec::ipvlan::learns_source(
+                config.family,
+                slot.spec.src_override,
+                Some(&spec),
+            );
             let parent = vmac::Parent {
                 index: slot.ifindex,
                 name: &slot.iface,
@@ -62,10 +67,18 @@ impl<H: Host> Router<H> {
                 self.accept_fw
                     .add_vmac(&name, &families, made.ifindex, parent.index);
             }
+            let learned = made.link_local;
             if let Some(slot) = self.node.data_mut(id) {
                 slot.vmac = Some(Box::new(made));
                 let (rx, tx) = (slot.rx_ifindex(), slot.xmit_ifindex());
                 self.node.set_paths(id, rx, tx);
+            }
+            // An IPv6 ipvlan without an address of its own: its kernel
+            // link-local address is the source (§3.45).
+            if let Some(ll) = learned
+                && learns
+            {
+                self.take_ipvlan_source(id, ll);
             }
         }
         Ok(())
