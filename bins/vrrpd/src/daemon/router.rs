@@ -275,12 +275,8 @@ impl<H: Host> Router<H> {
             info!(iface = %iface, "no address yet; advert not sent");
             return;
         }
-        let vrf = self
-            .node
-            .data(t.instance)
-            .map_or(0, |s: &Slot| s.vrf_ifindex);
         let out = Outgoing {
-            ifindex: if vrf != 0 { vrf } else { t.ifindex },
+            ifindex: t.ifindex,
             src: t.src,
             dst: t.dst,
             ttl: t.hop_limit,

@@ -200,9 +200,6 @@ pub struct InstanceSpec<C = InstanceConfig> {
     pub config: C,
     /// `interface` (None only in unicast mode with `unicast_src_ip`).
     pub interface: Option<String>,
-    /// `vrf NAME`: a unicast instance without `interface` sends in that VRF
-    /// (boxed str: most instances have none).
-    pub vrf: Option<Box<str>>,
     /// Addresses advertised and installed, in config order.
     pub vips: Vec<VipSpec>,
     /// `virtual_ipaddress_excluded`: installed, not advertised.
@@ -269,7 +266,6 @@ impl InstanceSpec {
         let InstanceSpec {
             config,
             interface,
-            vrf,
             vips,
             excluded_vips,
             src_override,
@@ -294,7 +290,6 @@ impl InstanceSpec {
         let rest = InstanceSpec {
             config: (),
             interface,
-            vrf,
             vips,
             excluded_vips,
             src_override,
@@ -327,7 +322,6 @@ impl<C> InstanceSpec<C> {
         let InstanceSpec {
             config: _,
             interface,
-            vrf,
             vips,
             excluded_vips,
             src_override,
@@ -350,7 +344,6 @@ impl<C> InstanceSpec<C> {
             accept_reason,
         } = self;
         interface == &b.interface
-            && vrf == &b.vrf
             && vips == &b.vips
             && excluded_vips == &b.excluded_vips
             && src_override == &b.src_override
@@ -991,7 +984,7 @@ pub fn map_instance(
     let auth = crate::spec::protocol::authentication(vi, version, diags);
     let interface = crate::spec::unicast::interface(vi, span, diags);
     let config_fault = crate::spec::unicast::check(vi, family, diags);
-    let vrf = crate::spec::unicast::vrf(vi, interface.as_deref(), diags);
+    crate::spec::unicast::vrf_cleared(vi, diags);
     let (trackers, sources) = crate::spec::tracking::trackers(vi, cfg, interface.as_deref(), diags);
     let vmac = crate::spec::vmac::instance_link(
         vi,
@@ -1133,7 +1126,6 @@ pub fn map_instance(
     Some(InstanceSpec {
         config,
         interface,
-        vrf,
         vips,
         excluded_vips,
         src_override,

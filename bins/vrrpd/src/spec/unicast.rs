@@ -26,35 +26,23 @@ pub fn interface(vi: &VrrpInstance, span: Span, diags: &mut Vec<Diagnostic>) -> 
     interface
 }
 
-/// The instance's `vrf NAME`, kept only for a unicast instance without
-/// `interface`, as keepalived does (vrrp_parser.c `vrrp_vrf_handler`; vrrp.c
-/// `vrrp_complete_instance` clears it otherwise, with a warning). Its
-/// adverts are then sent in that VRF (docs/keepalived.md §3.26).
-pub fn vrf(
-    vi: &VrrpInstance,
-    interface: Option<&str>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Box<str>> {
-    let s = vi.other.iter().find(|s| s.keyword == "vrf")?;
-    let name = s.args.first()?;
-    let why = if interface.is_some() {
-        "without interface"
-    } else if vi.unicast_peer.is_empty() {
-        "with unicast"
-    } else if name.len() >= 16 {
-        "with a name shorter than 16 bytes"
-    } else {
-        return Some(name.as_str().into());
+/// The instance's `vrf NAME` is never kept. keepalived 2.2.7 keeps it only for
+/// a unicast instance without `interface` (vrrp.c `vrrp_complete_instance`
+/// clears it otherwise, with this warning), and refuses every instance
+/// without `interface` before that (`chk_min_cfg`), so the keyword cannot
+/// take effect there (docs/keepalived.md §3.26); vrrpd does the same.
+pub fn vrf_cleared(vi: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
+    let Some(s) = vi.other.iter().find(|s| s.keyword == "vrf") else {
+        return;
     };
     diags.push(Diagnostic::warning(
         "vrrpd-vrf",
         s.span,
         format!(
-            "vrrp_instance `{}`: vrf can only be specified {why} - ignoring it (as keepalived does)",
+            "({}) vrf can only be specified without interface - clearing (as keepalived 2.2.7 does)",
             vi.name.value
         ),
     ));
-    None
 }
 
 /// Checks the unicast peers and the source address against `family`;
@@ -128,18 +116,20 @@ mod tests {
     }
 
     #[test]
-    fn vrf_only_for_unicast_without_interface() {
-        let unicast = " unicast_src_ip 10.0.0.1\n unicast_peer {\n 10.0.0.2\n }\n";
-        let vi = instance(&format!(" vrf red\n{unicast}"));
+    fn vrf_is_cleared_with_keepalived_s_warning() {
+        let vi = instance(
+            " interface eth0\n vrf red\n unicast_src_ip 10.0.0.1\n unicast_peer {\n 10.0.0.2\n }\n",
+        );
         let mut d = Vec::new();
-        assert_eq!(vrf(&vi, None, &mut d).as_deref(), Some("red"));
-        assert!(d.is_empty(), "{d:?}");
-        // vrrp.c `vrrp_complete_instance` clears it, with a warning
-        let vi = instance(&format!(" interface eth0\n vrf red\n{unicast}"));
-        assert_eq!(vrf(&vi, Some("eth0"), &mut d), None);
-        assert!(d[0].message.contains("without interface"), "{d:?}");
-        let vi = instance(" vrf red\n unicast_src_ip 10.0.0.1\n");
-        assert_eq!(vrf(&vi, None, &mut d), None);
-        assert!(d[1].message.contains("with unicast"), "{d:?}");
+        vrf_cleared(&vi, &mut d);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message
+                .contains("vrf can only be specified without interface - clearing"),
+            "{d:?}"
+        );
+        let mut none = Vec::new();
+        vrf_cleared(&instance(" interface eth0\n"), &mut none);
+        assert!(none.is_empty(), "{none:?}");
     }
 }

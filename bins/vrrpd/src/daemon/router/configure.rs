@@ -97,20 +97,7 @@ pub(super) fn make_slot(
         instance: name.to_string(),
         source,
     })?;
-    let vrf_ifindex = match spec.vrf.as_deref() {
-        Some(v) => match host.links.get(v) {
-            Some(l) if l.kind.as_deref() == Some("vrf") => l.index,
-            _ => {
-                // vrrp_parser.c `vrrp_vrf_handler`: "VRF interface %s
-                // doesn't exist"; the source's interface routes instead.
-                warn!(instance = %name, "VRF interface {v} doesn't exist or is not a VRF");
-                0
-            }
-        },
-        None => 0,
-    };
     Ok(Slot {
-        vrf_ifindex,
         mac: host.mac(&iface),
         iface,
         ifindex,

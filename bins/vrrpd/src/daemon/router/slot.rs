@@ -20,11 +20,6 @@ pub(super) struct Slot {
     pub(super) spec: InstanceSpec<()>,
     pub(super) iface: String,
     pub(super) ifindex: u32,
-    /// The `vrf` device of a unicast instance without `interface` (0:
-    /// none): its adverts are sent through it, so that the VRF's table
-    /// routes them, as keepalived's sockets bound to it (vrrp.c
-    /// `open_vrrp_send_socket`).
-    pub(super) vrf_ifindex: u32,
     pub(super) mac: Option<MacAddr>,
     /// Addresses we added and must remove.
     pub(super) installed: Vec<AddressSpec>,
