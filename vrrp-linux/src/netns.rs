@@ -83,13 +83,13 @@ mod tests {
 
     #[test]
     fn a_missing_namespace_is_an_error_naming_its_file() {
-        let e = enter_netns("msc-no-such-namespace").unwrap_err();
+        let e = enter_netns("no-such-namespace-here").unwrap_err();
         assert!(matches!(e, NetnsError::Open { .. }), "{e:?}");
         assert!(
-            e.to_string().contains("/run/netns/msc-no-such-namespace"),
+            e.to_string().contains("/run/netns/no-such-namespace-here"),
             "{e}"
         );
-        let e = run_in_netns("msc-no-such-namespace", || 1).unwrap_err();
+        let e = run_in_netns("no-such-namespace-here", || 1).unwrap_err();
         assert!(matches!(e, NetnsError::Open { .. }), "{e:?}");
     }
 }

@@ -706,28 +706,28 @@ fn set_link_master_enslaves_and_releases() {
     if !root_or_skip("set_link_master_enslaves_and_releases") {
         return;
     }
-    let ns = Netns::new(format!("vxt-master-{}", std::process::id()));
-    ip(&ns.name, &["link", "add", "vxt-br", "type", "bridge"]);
+    let ns = Netns::new(format!("vl-master-{}", std::process::id()));
+    ip(&ns.name, &["link", "add", "vl-br", "type", "bridge"]);
     ip(
         &ns.name,
         &[
-            "link", "add", "vxt-p0", "type", "veth", "peer", "name", "vxt-p1",
+            "link", "add", "vl-p0", "type", "veth", "peer", "name", "vl-p1",
         ],
     );
     let name = ns.name.clone();
     join(in_ns(&ns.name, move || async move {
         let rt = Rtnl::open().unwrap();
-        let br = rt.link_by_name("vxt-br").await.unwrap();
-        let p0 = rt.link_by_name("vxt-p0").await.unwrap();
+        let br = rt.link_by_name("vl-br").await.unwrap();
+        let p0 = rt.link_by_name("vl-p0").await.unwrap();
         assert_eq!(p0.master, None);
         rt.set_link_master(p0.index, br.index).await.unwrap();
         assert_eq!(
-            rt.link_by_name("vxt-p0").await.unwrap().master,
+            rt.link_by_name("vl-p0").await.unwrap().master,
             Some(br.index)
         );
-        assert!(ip(&name, &["link", "show", "vxt-p0"]).contains("master vxt-br"));
+        assert!(ip(&name, &["link", "show", "vl-p0"]).contains("master vl-br"));
         rt.set_link_master(p0.index, 0).await.unwrap();
-        assert_eq!(rt.link_by_name("vxt-p0").await.unwrap().master, None);
-        assert!(!ip(&name, &["link", "show", "vxt-p0"]).contains("master"));
+        assert_eq!(rt.link_by_name("vl-p0").await.unwrap().master, None);
+        assert!(!ip(&name, &["link", "show", "vl-p0"]).contains("master"));
     }));
 }
