@@ -16,9 +16,9 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
+use crate::handoff::{Command, Plan, Shared, lock};
 use crate::outbox::Outbox;
 use crate::rng::Rng;
-use crate::runner::{Command, Plan, Shared, lock};
 use crate::socket::{self, Family, Listen};
 use crate::spec::{PeerSpec, std_duration};
 use crate::status::{BfdEvent, Discards, SessionStatus};

@@ -23,6 +23,7 @@
 
 mod driver;
 pub mod error;
+mod handoff;
 #[cfg(feature = "keepalived-conf")]
 pub mod keepalived;
 mod outbox;

@@ -3,13 +3,13 @@
 //! them to the one task in [`crate::driver`] that runs every session.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use socket2::Socket;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::driver::Driver;
 use crate::error::{BfdNetError, SystemError};
+use crate::handoff::{Command, Plan, Shared, lock};
 use crate::rng::Rng;
 use crate::socket::{self, Listen};
 use crate::spec::{self, PeerSpec};
@@ -19,44 +19,6 @@ use crate::status::{BfdEvent, Discards, SessionStatus};
 /// latest event waits in the runner (a client that stops reading must not
 /// stall the sessions, and no session's last state is lost).
 pub const EVENT_QUEUE: usize = 1024;
-
-/// What the task publishes for [`BfdRunner::status`].
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    /// One entry per session, in name order.
-    pub status: Vec<SessionStatus>,
-    /// Discarded datagrams that no session can be blamed for.
-    pub unattributed: Discards,
-    /// The receive sockets open.
-    pub families: Vec<Listen>,
-    /// Events replaced by a later event of their session while the client's
-    /// queue was full (the latest state of each session is always delivered).
-    pub events_dropped: u64,
-}
-
-pub(crate) fn lock(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Specs checked, with the sockets they need opened.
-#[derive(Debug)]
-pub(crate) struct Plan {
-    pub specs: Vec<PeerSpec>,
-    /// Send sockets (and ports) by session name, for the sessions that are
-    /// new or whose addresses changed.
-    pub send: BTreeMap<String, socket::SendSocket>,
-    /// Receive sockets not open yet.
-    pub receive: Vec<(Listen, Socket)>,
-}
-
-#[derive(Debug)]
-pub(crate) enum Command {
-    Apply(Plan),
-    Shutdown {
-        admin_down: bool,
-        done: oneshot::Sender<()>,
-    },
-}
 
 /// The BFD sessions of a process: one tokio task sends, receives and runs
 /// the timers of all of them (RFC 5880 Asynchronous mode over RFC 5881
