@@ -6,9 +6,10 @@
 //! added. An IPv6 instance without an address of its own sends from the
 //! link-local address the kernel gives the ipvlan, read back here when it
 //! is made ([`VmacLink::link_local`]) or learned from the kernel's address
-//! event later (docs/keepalived.md §3.45). The
-//! VIPs go on it and adverts are sent and received on it as with a VMAC
-//! (the router treats it as the instance's [`VmacLink`]). Unlike a VMAC it
+//! event later (docs/keepalived.md §3.45). Adverts are sent and received
+//! on it as with a VMAC (the router treats it as the instance's
+//! [`VmacLink`]); the VIPs stay on the parent, where keepalived 2.2.7
+//! leaves them (§3.25). Unlike a VMAC it
 //! has its parent's MAC and keepalived changes no sysctl of the parent.
 //! Removed at exit, its address with it.
 //!

@@ -175,15 +175,14 @@ mod tests {
 
     /// What the router keeps per instance beside the node's state machine,
     /// inline (each instance's VIPs, name and interface come on top, on the
-    /// heap). 408 bytes with the VIP requests kept prepared, 384 without,
-    /// 400 with the VRF of interface-less unicast instances (its name in
-    /// the spec, which went from 240 to 256 bytes, and its device index).
+    /// heap): 384 bytes, of which the spec beside the state machine's
+    /// configuration is 240.
     #[test]
     fn a_slot_is_small() {
         use std::mem::size_of;
-        assert!(size_of::<Slot>() <= 400, "Slot {} B", size_of::<Slot>());
+        assert!(size_of::<Slot>() <= 384, "Slot {} B", size_of::<Slot>());
         assert!(
-            size_of::<InstanceSpec<()>>() <= 256,
+            size_of::<InstanceSpec<()>>() <= 240,
             "InstanceSpec {} B",
             size_of::<InstanceSpec<()>>()
         );
