@@ -44,12 +44,6 @@ pub enum LoadError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApplyError {
-    /// No interface holds the instance's `unicast_src_ip`.
-    #[error("instance {instance}: no interface holds unicast_src_ip")]
-    NoSourceInterface {
-        /// The instance.
-        instance: String,
-    },
     /// The instance's interface does not exist.
     #[error("instance {instance}: no interface `{iface}`")]
     NoInterface {

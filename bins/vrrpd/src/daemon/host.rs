@@ -150,12 +150,6 @@ impl HostView {
     pub fn mac(&self, name: &str) -> Option<MacAddr> {
         self.links.get(name).and_then(|l| l.mac)
     }
-
-    /// The interface owning `addr`, for instances without `interface`.
-    pub fn interface_of(&self, addr: IpAddr) -> Option<&Interface> {
-        let idx = self.addresses.iter().find(|a| a.addr == addr)?.ifindex;
-        self.links.values().find(|l| l.index == idx)
-    }
 }
 
 impl AddressResolver for HostView {
@@ -231,9 +225,5 @@ mod tests {
             Some("fe80::1".parse().unwrap())
         );
         assert_eq!(h.primary(Some("eth1"), Family::V4), None);
-        assert_eq!(
-            h.interface_of("10.0.0.1".parse().unwrap()).map(|l| l.index),
-            Some(2)
-        );
     }
 }

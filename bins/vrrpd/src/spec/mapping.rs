@@ -198,8 +198,9 @@ pub struct ScriptSpec {
 pub struct InstanceSpec<C = InstanceConfig> {
     /// The vrrp-core configuration (validated by vrrp-core when used).
     pub config: C,
-    /// `interface` (None only in unicast mode with `unicast_src_ip`).
-    pub interface: Option<String>,
+    /// `interface` (required: keepalived 2.2.7 refuses an instance without
+    /// one, unicast or not).
+    pub interface: String,
     /// Addresses advertised and installed, in config order.
     pub vips: Vec<VipSpec>,
     /// `virtual_ipaddress_excluded`: installed, not advertised.
@@ -1125,7 +1126,8 @@ pub fn map_instance(
     let garp_extra_if = garp_extra_if(&eff, &vips, &excluded_vips, interface.as_deref());
     Some(InstanceSpec {
         config,
-        interface,
+        // missing: reported above, and the instance is not kept
+        interface: interface?,
         vips,
         excluded_vips,
         src_override,
@@ -1334,7 +1336,7 @@ mod tests {
         assert_eq!(c.garp, GarpConfig::default());
         assert!(c.accept && !c.nopreempt);
         assert_eq!(m.instances[0].vips[0].prefix.len, 24);
-        assert_eq!(m.instances[0].interface.as_deref(), Some("eth0"));
+        assert_eq!(m.instances[0].interface, "eth0");
     }
 
     #[test]

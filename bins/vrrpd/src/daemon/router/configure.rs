@@ -66,16 +66,7 @@ pub(super) fn make_slot(
     spec: InstanceSpec<()>,
     host: &HostView,
 ) -> Result<Slot, ApplyError> {
-    let iface = match &spec.interface {
-        Some(i) => i.clone(),
-        None => spec
-            .src_override
-            .and_then(|a| host.interface_of(a))
-            .map(|l| l.name.clone())
-            .ok_or_else(|| ApplyError::NoSourceInterface {
-                instance: name.to_string(),
-            })?,
-    };
+    let iface = spec.interface.clone();
     let ifindex = match host.ifindex(&iface) {
         Some(i) => i,
         // dynamic_interfaces: in FAULT until it appears ([`dynamic`]).
