@@ -1333,8 +1333,6 @@ pub struct HttpCheck {
     pub enable_sni: Opt<bool>,
     /// `sni_name`.
     pub sni_name: Opt<String>,
-    /// `tls_compliant`.
-    pub tls_compliant: Opt<bool>,
 }
 
 /// `url { ... }`.

@@ -181,3 +181,38 @@ fn every_row_names_keepalived_default() {
         .collect();
     assert!(empty.is_empty(), "rows without a default: {empty:?}");
 }
+
+/// `tls_compliant` (HTTP_GET, SSL_GET, url) is not a keyword of keepalived 2.2.7
+/// (check_http.c installs no such keyword; `keepalived -t` reports "Unknown keyword
+/// 'tls_compliant'" in all three): it has no row and gets the diagnostic of any other
+/// unknown keyword.
+#[test]
+fn tls_compliant_is_an_unknown_keyword() {
+    for section in ["HTTP_GET", "SSL_GET", "url"] {
+        let unknown = |kw: &str| -> Vec<(String, String, Option<u32>)> {
+            let (text, at) = within(section, &format!("  {kw}"));
+            parse_str("t.conf", &text, &LoadOptions::default())
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == "unknown-keyword")
+                .map(|d| {
+                    assert_eq!(d.span.map(|s| s.line), Some(at), "{section}: {d:?}");
+                    (
+                        format!("{:?}", d.severity),
+                        d.message.replace(kw, "KW"),
+                        d.span.map(|s| s.line),
+                    )
+                })
+                .collect()
+        };
+        let got = unknown("tls_compliant");
+        assert_eq!(got.len(), 1, "{section}: {got:?}");
+        assert_eq!(got, unknown("no_such_keyword"), "{section}");
+        assert!(
+            SECTIONS
+                .iter()
+                .filter(|s| s.name == section)
+                .all(|s| s.get("tls_compliant").is_none())
+        );
+    }
+}

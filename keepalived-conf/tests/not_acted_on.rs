@@ -148,3 +148,32 @@ fn checker_keywords_not_acted_on_are_warned() {
     assert!(got[0].1.contains("`fast_recovery` is not acted on by lvsd"));
     assert!(not_acted_on(&p, Daemon::Vrrpd).is_empty());
 }
+
+/// `lvs_sync_daemon_interface` in a `vrrp_instance` (keepalived 2.2.7 reads it, with a
+/// deprecation message, as `lvs_sync_daemon IF INSTANCE`) is deprecated and, as vrrpd
+/// runs the sync daemon from global_defs `lvs_sync_daemon` only, not acted on.
+#[test]
+fn instance_lvs_sync_daemon_interface_is_deprecated_and_not_acted_on() {
+    let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n \
+                lvs_sync_daemon_interface eth1\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n";
+    let p = parse_str("t.conf", text, &LoadOptions::default());
+    let deprecated: Vec<u32> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "deprecated")
+        .map(|d| d.span.unwrap().line)
+        .collect();
+    assert_eq!(deprecated, [4], "{:?}", p.diagnostics);
+    assert!(!p.diagnostics.iter().any(|d| d.code == "unknown-keyword"));
+    let got = not_acted_on(&p, Daemon::Vrrpd);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].span.unwrap().line, 4);
+    assert!(
+        got[0]
+            .message
+            .contains("`lvs_sync_daemon_interface` is not acted on by vrrpd"),
+        "{}",
+        got[0].message
+    );
+    assert!(not_acted_on(&p, Daemon::Lvsd).is_empty());
+}

@@ -492,6 +492,12 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
         .or(v(&g.smtp_alert_checker))
         .or(v(&g.smtp_alert))
         .unwrap_or(false);
+    // check_data.c `validate_check_config`: a real server without `smtp_alert` takes
+    // the global settings, else on (keepalived keeps this for compatibility); the
+    // virtual server's `smtp_alert` is not consulted.
+    let rs_smtp = v(&g.smtp_alert_checker)
+        .or(v(&g.smtp_alert))
+        .unwrap_or(true);
     let vs_weight = v(&vs.weight).unwrap_or(1);
     let vs_inhibit = v(&vs.inhibit_on_failure).unwrap_or(false);
     // Exact capacities: a pushed-to Vec starts at 4 slots, which for
@@ -575,7 +581,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
                 .and_then(|s| command(c, s))
                 .map(Box::new),
             checkers,
-            smtp_alert: v(&rs.smtp_alert).unwrap_or(vs_smtp),
+            smtp_alert: v(&rs.smtp_alert).unwrap_or(rs_smtp),
             smtp_alert_written: v(&rs.smtp_alert),
         });
     }
@@ -856,7 +862,10 @@ fn map_checker(
             let user = v(&m.user).map(|u| (u.user, u.group));
             CheckKind::Misc(Box::new(MiscSpec {
                 argv,
+                // check_misc.c `misc_check_thread`: 0 (or unset) is the virtual
+                // server's delay_loop
                 timeout: v(&m.misc_timeout)
+                    .filter(|&s| s > 0)
                     .map(|s| Duration::from_secs(u64::from(s)))
                     .unwrap_or(v(&vs.delay_loop).unwrap_or(Duration::from_secs(60))),
                 dynamic: v(&m.misc_dynamic).unwrap_or(false),

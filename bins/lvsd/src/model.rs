@@ -146,7 +146,8 @@ pub struct RealServer {
     pub notify_down: Option<Box<Command>>,
     /// Health checkers; none means always alive.
     pub checkers: Vec<std::sync::Arc<CheckerSpec>>,
-    /// `smtp_alert` (real server, else its virtual server's): e-mail when it goes up/down.
+    /// `smtp_alert` (real server, else global `smtp_alert_checker`, else `smtp_alert`, else
+    /// on): e-mail when it goes up/down.
     pub smtp_alert: bool,
     /// The real server's own `smtp_alert`, if written (KEEPALIVED-MIB shows
     /// true when it is not: keepalived keeps it unset there).

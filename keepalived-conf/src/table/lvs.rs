@@ -146,10 +146,12 @@ pub const REAL_SERVER: Section = Section {
         l("lthreshold", Value::uint(0, U32))
             .set(Set::U32(Field::RealServer(|r| &mut r.lthreshold)))
             .dflt("0 (none)"),
+        // check_data.c `validate_check_config`: an unset real server's smtp_alert takes
+        // the global ones, else on; never the virtual server's
         l("smtp_alert", Value::Flag)
             .set(Set::On(Field::RealServer(|r| &mut r.smtp_alert)))
-            .dflt("off")
-            .fallback("virtual_server smtp_alert"),
+            .dflt("on")
+            .fallback("global_defs smtp_alert_checker, then smtp_alert"),
         l("alpha", Value::Flag)
             .set(Set::On(Field::RealServer(|r| &mut r.alpha)))
             .dflt("off")
@@ -238,7 +240,6 @@ pub const URL: Section = Section {
             .dflt("none (the whole page)")
             .raw()
             .not_acted(L, REGEX),
-        l("tls_compliant", Value::Flag).dflt("off").raw(),
     ],
 };
 
@@ -351,9 +352,6 @@ pub const HTTP_GET: Section = Section {
         l("sni_name", Value::Text)
             .set(Set::Text(Field::Http(|h| &mut h.sni_name)))
             .dflt("the virtualhost"),
-        l("tls_compliant", Value::Flag)
-            .set(Set::On(Field::Http(|h| &mut h.tls_compliant)))
-            .dflt("off"),
     ],
 };
 
@@ -370,9 +368,11 @@ pub const MISC_CHECK: Section = Section {
         l("misc_path", Value::Script)
             .set(Set::Script(Field::Misc(|m| &mut m.misc_path)))
             .dflt("none (required)"),
-        l("misc_timeout", Value::uint(1, U32 / 1_000_000))
+        // check_misc.c `misc_check_thread`: 0 runs the script for the virtual server's
+        // delay_loop
+        l("misc_timeout", Value::uint(0, U32 / 1_000_000))
             .set(Set::U32(Field::Misc(|m| &mut m.misc_timeout)))
-            .dflt("the delay_loop"),
+            .dflt("0 (the virtual_server's delay_loop)"),
         l("misc_dynamic", Value::Bare)
             .set(Set::On(Field::Misc(|m| &mut m.misc_dynamic)))
             .dflt("off"),
@@ -388,7 +388,7 @@ pub const SMTP_CHECK: Section = Section {
     keywords: &[
         l("helo_name", Value::Text)
             .set(Set::Text(Field::Smtp(|s| &mut s.helo_name)))
-            .dflt("the host name"),
+            .dflt("smtpchecker.keepalived.org"),
         l(
             "host",
             Value::Block("connection options of one more server to check"),
@@ -404,7 +404,7 @@ pub const DNS_CHECK: Section = Section {
         l("type", Value::Other("A|NS|CNAME|SOA|MX|TXT|AAAA")).dflt("SOA"),
         l("name", Value::Text)
             .set(Set::Text(Field::Dns(|d| &mut d.name)))
-            .dflt("."),
+            .dflt("empty (the root)"),
     ],
 };
 

@@ -216,6 +216,16 @@ pub const INSTANCE: Section = Section {
         v("debug", Value::Other("[LEVEL]")).dflt("0").raw(),
         v("linkbeat_use_polling", Value::Bare).dflt("off").raw(),
         v("auth_hmac", Value::Words).dflt("none").raw(),
+        // vrrp_parser.c `vrrp_lvs_syncd_handler`: deprecated, read with a warning
+        // (build/vrrp.rs)
+        v("lvs_sync_daemon_interface", Value::Text)
+            .dflt("none")
+            .raw()
+            .not_acted(
+                V,
+                "run the IPVS sync daemon on this interface, following this instance, as \
+                 global_defs `lvs_sync_daemon IF INSTANCE` does (unless one is already set)",
+            ),
     ],
 };
 

@@ -784,3 +784,58 @@ fn group_of_the_other_family_than_the_real_servers_drops_the_virtual_server() {
         m.diagnostics[0]
     );
 }
+
+/// A real server without `smtp_alert` takes global_defs' `smtp_alert_checker`, then
+/// `smtp_alert`, else on; the virtual server's own `smtp_alert` is not inherited
+/// (check_data.c `validate_check_config`; keepalived's dump shows "Using smtp
+/// notification = yes" for an unset real server).
+#[test]
+fn real_server_smtp_alert_defaults_on_and_skips_the_virtual_server() {
+    let rs_alerts = |globals: &str, vs: &str| -> Vec<bool> {
+        let m = map(&format!(
+            "global_defs {{\n{globals}}}\n\
+             virtual_server 10.1.0.1 80 {{\n protocol TCP\n{vs}\
+             real_server 10.2.0.1 80 {{\n }}\n\
+             real_server 10.2.0.2 80 {{\n smtp_alert no\n }}\n\
+             real_server 10.2.0.3 80 {{\n smtp_alert\n }}\n}}\n"
+        ));
+        only(&m).real_servers.iter().map(|r| r.smtp_alert).collect()
+    };
+    assert_eq!(rs_alerts("", ""), [true, false, true]);
+    assert_eq!(rs_alerts("", " smtp_alert no\n"), [true, false, true]);
+    assert_eq!(
+        rs_alerts(" smtp_alert no\n", " smtp_alert\n"),
+        [false, false, true]
+    );
+    assert_eq!(
+        rs_alerts(" smtp_alert no\n smtp_alert_checker\n", ""),
+        [true, false, true]
+    );
+    // The virtual server itself still defaults to off.
+    let m = map("virtual_server 10.1.0.1 80 {\n protocol TCP\n real_server 10.2.0.1 80 {\n }\n}\n");
+    assert!(!only(&m).smtp_alert);
+}
+
+/// `misc_timeout 0` (keepalived accepts it) and no `misc_timeout` both give the
+/// virtual server's delay_loop (check_misc.c `misc_check_thread`).
+#[test]
+fn misc_timeout_zero_is_the_delay_loop() {
+    let timeout = |line: &str| {
+        let m = map(&format!(
+            "virtual_server 10.1.0.1 80 {{\n protocol TCP\n delay_loop 7\n\
+             real_server 10.2.0.1 80 {{\n MISC_CHECK {{\n misc_path /bin/true\n{line} }}\n }}\n}}\n"
+        ));
+        assert!(
+            m.diagnostics.iter().all(|d| !d.is_error()),
+            "{:?}",
+            m.diagnostics
+        );
+        let CheckKind::Misc(spec) = &only(&m).real_servers[0].checkers[0].kind else {
+            panic!("not a MISC_CHECK");
+        };
+        spec.timeout
+    };
+    assert_eq!(timeout(""), Duration::from_secs(7));
+    assert_eq!(timeout(" misc_timeout 0\n"), Duration::from_secs(7));
+    assert_eq!(timeout(" misc_timeout 3\n"), Duration::from_secs(3));
+}
