@@ -3,7 +3,8 @@
 //!
 //! - [`run_script`]: notify scripts with a timeout, as another user
 //!   ([`run_script_as`]); their output is logged, bounded ([`script_output`]);
-//!   [`script_security`] checks them as keepalived does.
+//!   [`script_security`] checks them as keepalived does; [`load_users`]
+//!   says which script users keepalived finds missing while it reads the file.
 //! - [`notify_fifo`]: keepalived's notify FIFO lines.
 //! - [`track_file`]: keepalived `track_file` values watched with inotify.
 //! - [`proc_scan`]: which processes a keepalived `vrrp_track_process` counts.
@@ -19,6 +20,7 @@
 
 pub mod error;
 pub mod fd_limit;
+pub mod load_users;
 pub mod notify_fifo;
 pub mod proc_scan;
 pub mod safe_file;

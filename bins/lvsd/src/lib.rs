@@ -24,6 +24,7 @@ pub mod notify;
 pub mod pool;
 pub mod reconcile;
 pub mod script_policy;
+pub mod script_users;
 pub mod snmp;
 pub mod status;
 pub mod sys;

@@ -103,6 +103,11 @@ fn config_test(cli: &Cli) -> ExitCode {
     for d in &mapped.diagnostics {
         eprintln!("{}", mapped.line(d));
     }
+    // The script users keepalived resolves while reading (warnings: the
+    // daemon removes the MISC_CHECKs concerned when it loads the file).
+    for d in &lvsd::script_users::check_on_host(&parsed.config) {
+        eprintln!("{}", mapped.line(d));
+    }
     if let Err(e) = ha_daemon_kit::stdout::print(&lvsd::model::table_text(&mapped.desired)) {
         eprintln!("lvsd: writing the table: {e}");
         return ExitCode::FAILURE;

@@ -70,3 +70,81 @@ fn the_unrepaired_mysql_config_is_diagnosed_not_run() {
     assert_eq!(rc, 1, "{err}");
     assert!(err.contains("mysql-master.conf:22"), "{err}");
 }
+
+/// The lines of `err` naming the data file `file`, the directory removed
+/// (the script-user configurations give nothing else to warn about).
+fn warnings_about(err: &str, file: &str) -> Vec<String> {
+    err.lines()
+        .filter_map(|l| l.find(file).map(|i| l[i..].to_string()))
+        .collect()
+}
+
+#[test]
+fn an_unknown_script_user_is_named_and_its_misc_checks_removed() {
+    let (rc, out, err) = lvsd_t("bins/lvsd/tests/data/misc-script-user-unknown.conf");
+    // Warnings: the file may be meant for a host that has the user.
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(
+        warnings_about(&err, "misc-script-user-unknown.conf"),
+        [
+            "misc-script-user-unknown.conf:4: warning: Error setting global script uid/gid",
+            "misc-script-user-unknown.conf:13: warning: Unable to set default user for misc \
+             script '/bin/true' '1' - removing",
+        ]
+    );
+    // A real server left without checkers is alive (as in keepalived).
+    assert!(
+        out.contains("  -> 10.2.0.1:80 Masq 1\n  -> 10.2.0.2:80 Masq 1\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn script_security_needs_keepalived_script_for_misc_checks_without_a_user() {
+    let (rc, _out, err) = lvsd_t("bins/lvsd/tests/data/misc-script-security.conf");
+    assert_eq!(rc, 0, "{err}");
+    let got = warnings_about(&err, "misc-script-security.conf");
+    // The answer depends on this host's users: both are asserted.
+    if keepalived_runtime::script_security::lookup_user("keepalived_script", None).is_ok() {
+        assert!(got.is_empty(), "{got:?}");
+    } else {
+        assert_eq!(
+            got,
+            [
+                "misc-script-security.conf:13: warning: Unable to set default user \
+                 keepalived_script for script",
+                "misc-script-security.conf:13: warning: Unable to set default user for misc \
+                 script '/bin/true' '1' - removing",
+                "misc-script-security.conf:18: warning: Unable to set default user for misc \
+                 script '/bin/true' '2' - removing",
+            ]
+        );
+    }
+}
+
+#[test]
+fn an_unknown_own_user_removes_only_its_misc_check() {
+    let (rc, _out, err) = lvsd_t("bins/lvsd/tests/data/misc-own-user-unknown.conf");
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(
+        warnings_about(&err, "misc-own-user-unknown.conf"),
+        [
+            "misc-own-user-unknown.conf:10: warning: Failed to set uid/gid for misc checker \
+          script '/bin/true' - removing"
+        ]
+    );
+}
+
+#[test]
+fn script_users_that_resolve_are_not_mentioned() {
+    let (rc, out, err) = lvsd_t("bins/lvsd/tests/data/misc-script-user-root.conf");
+    assert_eq!(rc, 0, "{err}");
+    assert!(
+        warnings_about(&err, "misc-script-user-root.conf").is_empty(),
+        "{err}"
+    );
+    assert!(
+        out.contains("TCP 10.1.0.1:80 rr\n  -> 10.2.0.1:80 Masq 1\n"),
+        "{out}"
+    );
+}

@@ -204,7 +204,7 @@ fn refusal_message(argv: &[String], own_user: bool, e: &MiscNotRun) -> String {
 
 /// A command as keepalived logs it (notify.c `cmd_str_r`): each word in
 /// single quotes, separated by spaces.
-fn cmd_str(argv: &[String]) -> String {
+pub(crate) fn cmd_str(argv: &[String]) -> String {
     argv.iter()
         .map(|w| format!("'{w}'"))
         .collect::<Vec<_>>()
@@ -422,6 +422,45 @@ mod tests {
             "{}",
             refusal_message(&argv, true, &unknown)
         );
+    }
+
+    /// A MISC_CHECK without `user` under a `script_user` that does not
+    /// resolve is removed at load with keepalived's words (check_misc.c
+    /// `misc_end_handler`), the reason naming the user; one with its own
+    /// `user` stays.
+    #[test]
+    fn checks_without_a_default_user_are_removed_in_keepalived_words() {
+        let text = "global_defs {\n script_user no-such-user-lvsd\n}\n\
+             virtual_server 10.1.0.1 80 {\n lb_kind NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {\n MISC_CHECK {\n misc_path \"/bin/true 1\"\n }\n\
+             MISC_CHECK {\n misc_path /bin/true\n user root\n }\n }\n}\n";
+        let parsed =
+            keepalived_conf::parse_str("t.conf", text, &keepalived_conf::LoadOptions::default());
+        let mut m = crate::mapping::map_config(&parsed.config);
+        let checkers = |m: &crate::mapping::Mapped| -> Vec<MiscSpec> {
+            m.desired.virtual_servers[0].real_servers[0]
+                .checkers
+                .iter()
+                .filter_map(|c| match &c.kind {
+                    crate::model::CheckKind::Misc(s) => Some((**s).clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let before = checkers(&m);
+        assert_eq!(before.len(), 2);
+        let e = prepare(&before[0]).unwrap_err();
+        let line = refusal_message(&before[0].argv, false, &e);
+        assert!(
+            line.starts_with(
+                "Unable to set default user for misc script '/bin/true' '1' - removing ("
+            ) && line.contains("no-such-user-lvsd"),
+            "{line}"
+        );
+        assert_eq!(disable_refused(&mut m.desired), 1);
+        let after = checkers(&m);
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].user, Some(("root".to_string(), None)));
     }
 
     /// A MISC_CHECK without `user` runs as global_defs' `script_user`

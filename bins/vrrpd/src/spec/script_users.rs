@@ -13,10 +13,14 @@
 //!   "Unable to set default user for vrrp script NAME - removing"
 //!   (vrrp_parser.c `vrrp_vscript_end_handler`).
 //!
-//! Warnings: the file may be meant for a host with other users.
+//! Warnings: the file may be meant for a host with other users. The order of
+//! the look-ups and the first two warnings are keepalived-runtime's
+//! [`load_users`](keepalived_runtime::load_users), shared with lvsd's `-t`;
+//! the walk over `vrrp_script`s is vrrpd's.
 
 use keepalived_conf::{Config, Diagnostic};
-use keepalived_runtime::script_security::{DEFAULT_SCRIPT_USER, lookup_user};
+use keepalived_runtime::load_users::DefaultUserAtLoad;
+use keepalived_runtime::script_security::lookup_user;
 
 /// Adds a warning for every script user of `config` that does not resolve on
 /// this host (`lookup` is the name service lookup: user, group → found).
@@ -27,35 +31,32 @@ pub fn check(
 ) {
     let g = &config.global_defs;
     let security = g.enable_script_security.as_ref().is_some_and(|s| s.value);
-    // None: not resolved yet (keepalived resolves the default on first use)
-    let mut default_ok: Option<bool> = None;
-    if let Some(su) = &g.script_user {
-        let ok = lookup(&su.value.user, su.value.group.as_deref());
-        if !ok {
-            diags.push(Diagnostic::warning(
-                "vrrpd-script-user",
-                su.span,
-                "Error setting global script uid/gid",
-            ));
-        }
-        default_ok = Some(ok);
+    let script_user = g.script_user.as_ref();
+    let (mut default, warning) = DefaultUserAtLoad::new(
+        script_user.map(|su| (su.value.user.as_str(), su.value.group.as_deref())),
+        security,
+        lookup,
+    );
+    if let (Some(w), Some(su)) = (warning, script_user) {
+        diags.push(Diagnostic::warning(
+            "vrrpd-script-user",
+            su.span,
+            w.to_string(),
+        ));
     }
     for s in &config.vrrp_scripts {
         if s.user.is_some() || s.script.is_none() {
             continue;
         }
-        let ok = *default_ok.get_or_insert_with(|| {
-            let ok = lookup(DEFAULT_SCRIPT_USER, None) || !security;
-            if !ok {
-                diags.push(Diagnostic::warning(
-                    "vrrpd-script-user",
-                    s.name.span,
-                    format!("Unable to set default user {DEFAULT_SCRIPT_USER} for script"),
-                ));
-            }
-            ok
-        });
-        if !ok {
+        let (found, warning) = default.for_script();
+        if let Some(w) = warning {
+            diags.push(Diagnostic::warning(
+                "vrrpd-script-user",
+                s.name.span,
+                w.to_string(),
+            ));
+        }
+        if !found {
             diags.push(Diagnostic::warning(
                 "vrrpd-script-user",
                 s.name.span,
