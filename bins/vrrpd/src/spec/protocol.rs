@@ -87,10 +87,19 @@ pub fn authentication(vi: &VrrpInstance, version: Version, diags: &mut Vec<Diagn
                 }
             },
             Some(AuthType::Ah) => {
-                diags.push(unsupported(
-                    a.auth_type.as_ref().map_or(a.span, |t| t.span),
-                    "auth_type AH",
-                ));
+                // Refused rather than run without: peers using AH drop adverts
+                // that lack it, so both sides would become Master.
+                diags.push(
+                    unsupported(
+                        a.auth_type.as_ref().map_or(a.span, |t| t.span),
+                        "auth_type AH",
+                    )
+                    .with_hint(
+                        "refused as unsafe: keepalived peers using AH drop adverts without it, \
+                         so both routers would become Master; AH (RFC 2338's IPsec header) \
+                         was dropped from VRRP by RFC 3768: use auth_type PASS, or none",
+                    ),
+                );
                 Auth::None
             }
             None => {
