@@ -93,6 +93,10 @@ impl Interface {
     pub fn is_running(&self) -> bool {
         self.flags & libc::IFF_RUNNING as u32 != 0
     }
+    /// IFF_LOOPBACK: a loopback device.
+    pub fn is_loopback(&self) -> bool {
+        self.flags & libc::IFF_LOOPBACK as u32 != 0
+    }
     /// IFF_LOWER_UP: carrier present.
     pub fn is_lower_up(&self) -> bool {
         self.flags & (1 << 16) != 0

@@ -174,7 +174,7 @@ fn config_limit_refuses_one_past_and_accepts_at_the_limit() {
     let file = dir.join("two.conf");
     std::fs::write(
         &file,
-        "vrrp_instance a {\n interface lo\n virtual_router_id 1\n}\nvrrp_instance b {\n interface lo\n virtual_router_id 2\n}\n",
+        "vrrp_instance a {\n interface eth0\n virtual_router_id 1\n}\nvrrp_instance b {\n interface eth0\n virtual_router_id 2\n}\n",
     )
     .unwrap();
     let p = file.to_str().unwrap();

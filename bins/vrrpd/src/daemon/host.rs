@@ -173,6 +173,10 @@ impl AddressResolver for HostView {
     fn has_interface(&self, name: &str) -> Option<bool> {
         Some(self.ifindex(name).is_some())
     }
+
+    fn is_loopback(&self, name: &str) -> Option<bool> {
+        Some(self.links.get(name)?.is_loopback())
+    }
 }
 
 #[cfg(test)]

@@ -189,6 +189,9 @@ fn config_test(path: &Path, host: Option<HostView>) -> Result<(), LoadError> {
         fn has_interface(&self, name: &str) -> Option<bool> {
             self.1.then(|| self.0.ifindex(name).is_some())
         }
+        fn is_loopback(&self, name: &str) -> Option<bool> {
+            self.0.is_loopback(name)
+        }
     }
     let known = host.is_some();
     let mut loaded = load::load(path, &Lenient(host.unwrap_or_default(), known));

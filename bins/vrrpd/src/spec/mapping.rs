@@ -458,6 +458,12 @@ pub trait AddressResolver {
     fn has_interface(&self, _name: &str) -> Option<bool> {
         None
     }
+
+    /// Whether the interface of that name is a loopback device; `None` when
+    /// not known.
+    fn is_loopback(&self, _name: &str) -> Option<bool> {
+        None
+    }
 }
 
 /// Maps every `vrrp_instance` and `vrrp_sync_group` of `cfg`. Returns the
@@ -983,7 +989,8 @@ pub fn map_instance(
     let (state, priority) = crate::spec::protocol::state_and_priority(&eff, diags);
     let advert_interval = crate::spec::timers::advert_interval(vi, version, diags);
     let auth = crate::spec::protocol::authentication(vi, version, diags);
-    let interface = crate::spec::unicast::interface(vi, span, diags);
+    let interface = crate::spec::unicast::interface(vi, span, diags)
+        .filter(|i| crate::spec::unicast::not_loopback(vi, i, resolver, diags));
     let config_fault = crate::spec::unicast::check(vi, family, diags);
     crate::spec::unicast::vrf_cleared(vi, diags);
     let (trackers, sources) = crate::spec::tracking::trackers(vi, cfg, interface.as_deref(), diags);

@@ -26,6 +26,37 @@ pub fn interface(vi: &VrrpInstance, span: Span, diags: &mut Vec<Diagnostic>) -> 
     interface
 }
 
+/// False, with keepalived's error, when `iface` is a loopback device
+/// (vrrp_parser.c `vrrp_int_handler`: "cannot use a loopback interface ...
+/// for vrrp - ignoring"; the instance is then without an interface, which
+/// keepalived 2.2.7 refuses).
+pub fn not_loopback(
+    vi: &VrrpInstance,
+    iface: &str,
+    resolver: &dyn crate::spec::mapping::AddressResolver,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    if resolver.is_loopback(iface) != Some(true) {
+        return true;
+    }
+    let span = vi.interface.as_ref().map_or(vi.name.span, |i| i.span);
+    diags.push(
+        Diagnostic::error(
+            "vrrpd-loopback",
+            span,
+            format!(
+                "({}) cannot use a loopback interface ({iface}) for vrrp - ignoring",
+                vi.name.value
+            ),
+        )
+        .with_hint(format!(
+            "keepalived then refuses the instance: \"({}) Unknown interface!\"",
+            vi.name.value
+        )),
+    );
+    false
+}
+
 /// The instance's `vrf NAME` is never kept. keepalived 2.2.7 keeps it only for
 /// a unicast instance without `interface` (vrrp.c `vrrp_complete_instance`
 /// clears it otherwise, with this warning), and refuses every instance
@@ -131,5 +162,37 @@ mod tests {
         let mut none = Vec::new();
         vrf_cleared(&instance(" interface eth0\n"), &mut none);
         assert!(none.is_empty(), "{none:?}");
+    }
+
+    #[test]
+    fn a_loopback_interface_is_refused_with_keepalived_s_words() {
+        struct Host;
+        impl crate::spec::mapping::AddressResolver for Host {
+            fn primary(&self, _: Option<&str>, _: Family) -> Option<std::net::IpAddr> {
+                None
+            }
+            fn is_loopback(&self, name: &str) -> Option<bool> {
+                Some(name == "lo")
+            }
+        }
+        let mut d = Vec::new();
+        assert!(not_loopback(
+            &instance(" interface eth0\n"),
+            "eth0",
+            &Host,
+            &mut d
+        ));
+        assert!(d.is_empty(), "{d:?}");
+        assert!(!not_loopback(
+            &instance(" interface lo\n"),
+            "lo",
+            &Host,
+            &mut d
+        ));
+        assert_eq!(
+            d[0].message,
+            "(A) cannot use a loopback interface (lo) for vrrp - ignoring"
+        );
+        assert!(d[0].is_error());
     }
 }
