@@ -1,7 +1,7 @@
 //! The AgentX connection to the master agent (snmpd): agentx-subagent's
 //! [`Link`] (connects, moves bytes, reconnects after the session's
 //! back-off), answering reads from a [`Table`] built from the current status
-//! snapshot with the MIBs enabled; KEEPALIVED-MIB's three writable instance
+//! snapshot with the MIBs enabled; KEEPALIVED-MIB's two writable instance
 //! objects go through [`writes`] to the router.
 //!
 //! The main loop waits on [`Snmp::wait`] (cancel-safe) and hands the result
@@ -118,9 +118,9 @@ impl<F: FnOnce() -> Snapshot> View for Reads<'_, F> {
     }
 
     /// TestSet (RFC 2741 §7.2.4.1): every VarBind checked as keepalived's
-    /// reserve phases check it ([`writes::test`]; only KEEPALIVED-MIB's three
-    /// instance objects of a running instance are writable, and only with
-    /// `enable_snmp_vrrp`).
+    /// reserve phases check it ([`writes::test`]; only KEEPALIVED-MIB's base
+    /// priority and preempt of a running instance are writable, and only
+    /// with `enable_snmp_vrrp`).
     fn test_set(&mut self, varbinds: &[VarBind]) -> (ResError, u16) {
         let Some(g) = self.spec.keepalived.clone() else {
             return (ResError::NOT_WRITABLE, 1);
