@@ -420,6 +420,10 @@ pub struct SnmpSettings {
     /// `snmp_socket` as written when lvsd cannot use it (the default is
     /// used, and the daemon says so).
     pub unusable_socket: Option<String>,
+    /// What KEEPALIVED-MIB's `global` scalars show: keepalived's checker
+    /// process registers them whenever it serves SNMP (check_snmp.c
+    /// `check_snmp_agent_init`).
+    pub global: keepalived_runtime::snmp_global::GlobalScalars,
 }
 
 impl SnmpSettings {
@@ -441,6 +445,7 @@ impl SnmpSettings {
                 Some(None) => written.cloned(),
                 _ => None,
             },
+            global: keepalived_runtime::snmp_global::GlobalScalars::of(g),
         })
     }
 }
