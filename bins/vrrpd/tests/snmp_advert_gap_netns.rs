@@ -369,6 +369,7 @@ fn a_slow_or_busy_master_does_not_delay_adverts() {
     };
     let (silent_gap, _) = fake_gap(Fake::Silent, "silent");
     let (slow_gap, answered) = fake_gap(Fake::Slow, "slow");
+    eprintln!("slow: the master read {answered} answers to its GetBulks");
     assert!(
         answered > 0,
         "the slow master read no answer to its GetBulks"
