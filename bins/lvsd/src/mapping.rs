@@ -639,7 +639,23 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             }
             _ => None,
         },
+        written: vs_written(vs),
     }))
+}
+
+/// What virtualServerTable shows of `vs`'s own settings.
+fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
+    let d = crate::model::VsWritten::default();
+    crate::model::VsWritten {
+        delay_loop: v(&vs.delay_loop).unwrap_or(d.delay_loop),
+        connect_timeout: v(&vs.connect_timeout).unwrap_or(d.connect_timeout),
+        retry: v(&vs.retry),
+        delay_before_retry: v(&vs.delay_before_retry),
+        warmup: v(&vs.warmup),
+        alpha: v(&vs.alpha).unwrap_or(false),
+        inhibit: v(&vs.inhibit_on_failure).unwrap_or(false),
+        weight: v(&vs.weight).unwrap_or(d.weight),
+    }
 }
 
 /// The address family keepalived gives a `virtual_server group`: `ip_family`, else the
