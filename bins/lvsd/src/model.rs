@@ -141,6 +141,10 @@ pub struct VsWritten {
     pub inhibit: bool,
     /// `weight` (default 1).
     pub weight: u32,
+    /// `persistence_granularity` as keepalived holds it (check_parser.c
+    /// `pgr_handler`): an IPv4 netmask's bytes in network order, an IPv6
+    /// prefix length as a number; all ones when unset.
+    pub granularity: u32,
 }
 
 impl Default for VsWritten {
@@ -154,6 +158,7 @@ impl Default for VsWritten {
             alpha: false,
             inhibit: false,
             weight: 1,
+            granularity: u32::MAX,
         }
     }
 }

@@ -784,3 +784,14 @@ fn group_of_the_other_family_than_the_real_servers_drops_the_virtual_server() {
         m.diagnostics[0]
     );
 }
+
+#[test]
+fn granularity_as_keepalived_holds_it() {
+    assert_eq!(
+        held_granularity("255.255.255.0"),
+        Some(u32::from_ne_bytes([255, 255, 255, 0]))
+    );
+    assert_eq!(held_granularity("64"), Some(64));
+    assert_eq!(held_granularity("129"), None);
+    assert_eq!(held_granularity("255.0.255.0"), None);
+}

@@ -223,6 +223,18 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     let w = &vs.written;
     let secs = |d: Duration| Value::Gauge32(u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
     let usecs = |d: Duration| Value::Gauge32(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+    // persistence granularity: the bytes of keepalived's number for a
+    // service not IPv6, the number for one not IPv4; a group's or fwmark's
+    // address family is unset in keepalived, so it shows both
+    let unspec = vs.group.is_some() || fwmark.is_some();
+    let v6 = matches!(first.key.af(), AddressFamily::Inet6);
+    if unspec || !v6 {
+        let bytes = w.granularity.to_ne_bytes().to_vec();
+        t.insert(&col(15), &i, Value::OctetString(bytes));
+    }
+    if unspec || v6 {
+        t.insert(&col(51), &i, Value::Gauge32(w.granularity));
+    }
     t.insert(&col(16), &i, secs(w.delay_loop));
     t.insert(&col(17), &i, truth(vs.ha_suspend.is_some()));
     t.insert(&col(18), &i, truth(w.alpha));

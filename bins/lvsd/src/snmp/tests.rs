@@ -111,7 +111,12 @@ fn virtual_server_rows() {
     assert_eq!(at(&t, &[3, 1, 66, 1]), Value::Gauge32(3_000_000));
     assert_eq!(at(&t, &[3, 1, 60, 1]), int(6));
     assert_eq!(at(&t, &[3, 1, 67, 1]), Value::Gauge32(7_000_000));
+    // granularity: a group shows both forms
+    assert_eq!(at(&t, &[3, 1, 15, 1]), Value::OctetString(vec![0xff; 4]));
+    assert_eq!(at(&t, &[3, 1, 51, 1]), Value::Gauge32(u32::MAX));
     // the address virtual server: keepalived's defaults (60 s, 5 s, weight 1)
+    assert_eq!(at(&t, &[3, 1, 15, 2]), Value::OctetString(vec![0xff; 4]));
+    assert_eq!(at(&t, &[3, 1, 51, 2]), Value::NoSuchInstance);
     assert_eq!(at(&t, &[3, 1, 16, 2]), Value::Gauge32(60));
     assert_eq!(at(&t, &[3, 1, 17, 2]), int(2));
     assert_eq!(at(&t, &[3, 1, 18, 2]), int(2));
