@@ -8,6 +8,8 @@
 #    of `ipvsadm -Ln` for the service;
 #  * the notifications snmptrapd receives (sysUpTime dropped) once .4's
 #    backend stops.
+# The walk of the global scalars (.1.3.6.1.4.1.9586.100.5.1, registered by
+# the checker of both) must be the same, version (.1.0) aside.
 # Every variable lvsd serves must be served by keepalived with the same
 # value, at least 60 of them; the ipvsadm weights and the notifications must
 # be the same. The variables keepalived serves and lvsd does not are listed
@@ -43,6 +45,7 @@ trap2sink 127.0.0.1:1162 public
 EOC
 echo "disableAuthorization yes" > /tmp/snmptrapd.conf
 W=".1.3.6.1.4.1.9586.100.5.3"
+G=".1.3.6.1.4.1.9586.100.5.1"
 snmp() { cmd=$1; shift; $cmd -v2c -c private -On -t 2 -r 1 127.0.0.1:1161 "$@"; }
 get() { snmp snmpget "$W.$1" 2>/dev/null | sed 's/^[^=]*= //'; }
 rs_states() { # status of rows 2.1 2.2 2.3
@@ -69,6 +72,7 @@ run() { # NAME CMD...
         echo "FAIL: $name: real server states never settled over SNMP"; rc=1
     fi
     snmp snmpwalk "$W" 2> "/tmp/$name.walk.err" | grep '^\.1\.3\.6' > "/tmp/$name.walk"
+    snmp snmpwalk "$G" 2>> "/tmp/$name.walk.err" | grep '^\.1\.3\.6' | grep -v "^$G\.1\.0 " > "/tmp/$name.gwalk"
     snmp snmpset "$W.4.1.7.2.3" i 7 > "/tmp/$name.set" 2>&1 || { echo "FAIL: $name: snmpset"; cat "/tmp/$name.set"; rc=1; }
     wait_for 10 weight7 || { echo "FAIL: $name: the IPVS weight did not follow the set"; rc=1; }
     ipvsadm -Ln | awk '/^TCP  10.78.0.2:80/ {s=1; next} /^(TCP|UDP|FWM)/ {s=0} s && / -> / {print $2, $4}' | sort > "/tmp/$name.ipvs"
@@ -102,13 +106,16 @@ echo "--- columns keepalived serves and lvsd does not:"
 awk -F' = ' 'NR==FNR {l[$1]=1; next} !($1 in l) {print $1}' /tmp/lvsd.walk /tmp/keepalived.walk \
     | awk -F. '{ if ($12 <= 4) { o=""; for (i=2;i<=14;i++) o=o "." $i; print o } else print }' | sort -u | tr '\n' ' '
 echo
-for part in ipvs traps; do
+echo "NUMBERS snmp global=$(wc -l < /tmp/keepalived.gwalk) (keepalived, version aside) $(wc -l < /tmp/lvsd.gwalk) (lvsd)"
+[ -s /tmp/keepalived.gwalk ] || { echo "FAIL: keepalived serves no global scalar"; rc=1; }
+for part in gwalk ipvs traps; do
     if ! cmp -s "/tmp/keepalived.$part" "/tmp/lvsd.$part"; then
         echo "FAIL: $part differs (keepalived vs lvsd)"
         diff "/tmp/keepalived.$part" "/tmp/lvsd.$part"
         rc=1
     fi
 done
+echo "--- global scalars (both, version aside):"; cat /tmp/lvsd.gwalk
 echo "--- weights after snmpset (both):"; cat /tmp/lvsd.ipvs
 echo "--- notifications after the backend stop (both):"; cat /tmp/lvsd.traps
 [ -s /tmp/lvsd.traps ] || { echo "FAIL: no notification"; rc=1; }

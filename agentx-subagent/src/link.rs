@@ -9,9 +9,17 @@
 //! the result to [`Link::on_wake`]. Reads and writes never block: a master
 //! that stops reading only fills an output buffer, up to a limit beyond
 //! which the session is dropped and opened again.
+//!
+//! A view whose table is costly to build (thousands of rows) hands a
+//! builder ([`View::table_builder`]) that runs on a blocking thread while
+//! the loop goes on; the requests wait for it, and the table then answers
+//! every request for [`Link::set_table_lifetime`] (a walk asks for one
+//! variable at a time), so its cost is paid once per lifetime, not once per
+//! request.
 
 use std::collections::VecDeque;
 use std::io;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::Interest;
@@ -19,7 +27,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinHandle;
 
 use crate::address::AgentxAddress;
-use crate::pdu::{CloseReason, Oid, ResError, VarBind};
+use crate::pdu::{CloseReason, Oid, ResError, VarBind, pdu_len};
 use crate::session::{Config, Event, LossReason, Session, SetPhase};
 use crate::table::Table;
 
@@ -40,12 +48,31 @@ const QUEUE_MAX_AGE: Duration = Duration::from_secs(10);
 /// See [`QUEUE_MAX_AGE`].
 const QUEUE_LIMIT: usize = 64;
 
+/// Requests received and not answered yet wait at most this many bytes
+/// for a table being built; beyond it the socket is not read until the
+/// table is there.
+const PENDING_LIMIT: usize = 1 << 20;
+
+/// How long one wake-up answers requests before it lets the loop go on.
+pub const ANSWER_BUDGET: Duration = Duration::from_millis(5);
+
+/// Builds a table away from the event loop.
+pub type TableBuilder = Box<dyn FnOnce() -> Table + Send + 'static>;
+
 /// What a subagent serves: the table of the moment, and the writable
 /// objects (none by default).
 pub trait View {
     /// The variables served now; called only when the master asked
     /// something.
     fn table(&mut self) -> Table;
+
+    /// A builder of the same table to run on a blocking thread, for a view
+    /// whose table is costly to build (taken with what it needs from the
+    /// daemon's state now); `None` (the default) builds it on the loop with
+    /// [`View::table`].
+    fn table_builder(&mut self) -> Option<TableBuilder> {
+        None
+    }
 
     /// TestSet (RFC 2741 §7.2.4.1): check `varbinds` and remember them for
     /// the commit; the error and the 1-based index of the VarBind at fault.
@@ -150,6 +177,17 @@ enum WakeKind {
     Timer,
     /// A connect attempt finished.
     Connected(io::Result<Stream>),
+    /// A table built away from the loop is ready (None: its thread failed).
+    Built(Option<Table>),
+    /// Requests are left from the last wake-up's budget.
+    Backlog,
+}
+
+/// A table being built on a blocking thread.
+#[derive(Debug)]
+struct Pending {
+    task: JoinHandle<Table>,
+    started: Instant,
 }
 
 /// One AgentX session over a socket.
@@ -169,6 +207,17 @@ pub struct Link {
     opened: bool,
     /// What to say, and how (set by the caller).
     notices: Vec<(Notice, String)>,
+    /// How long a table answers requests once built (zero: one table per
+    /// read from the socket).
+    table_lifetime: Duration,
+    /// The last table built and when its build started.
+    table: Option<(Instant, Arc<Table>)>,
+    /// A table being built (the requests in `backlog` wait for it).
+    pending: Option<Pending>,
+    /// Bytes from the master not handed to the session yet.
+    backlog: Vec<u8>,
+    /// The table answering `backlog` when the last wake-up's budget ran out.
+    answering: Option<Arc<Table>>,
 }
 
 impl Link {
@@ -177,8 +226,12 @@ impl Link {
     pub fn new(config: Config, socket: AgentxAddress, now: Instant) -> Link {
         let mut session = Session::new(config, now);
         // Session::new expects a connected transport: the first connect is
-        // started here and the Open queued again once it succeeds.
+        // started here and the Open queued again once it succeeds. The loss
+        // of that transport that never was is not an event: handled after
+        // the connect, it would drop the new connection.
         session.connection_lost(now);
+        while session.poll_event().is_some() {}
+        while session.poll_transmit().is_some() {}
         let task = tokio::spawn(connect(socket.clone()));
         Link {
             socket,
@@ -190,7 +243,25 @@ impl Link {
             said_unreachable: false,
             opened: false,
             notices: Vec::new(),
+            table_lifetime: Duration::ZERO,
+            table: None,
+            pending: None,
+            backlog: Vec::new(),
+            answering: None,
         }
+    }
+
+    /// Lets one table answer the requests of `lifetime` from the start of
+    /// its build (zero, the default: a table per read from the socket).
+    /// Values are then up to `lifetime` old.
+    pub fn set_table_lifetime(&mut self, lifetime: Duration) {
+        self.table_lifetime = lifetime;
+    }
+
+    /// Forgets the table kept for [`Link::set_table_lifetime`], so that the
+    /// next request sees the state of then (after a write, say).
+    pub fn invalidate_table(&mut self) {
+        self.table = None;
     }
 
     /// The master's address.
@@ -227,6 +298,10 @@ impl Link {
     /// Waits for the socket, the session's timer or a connect attempt.
     /// Cancel-safe.
     pub async fn wait(&mut self) -> Wake {
+        if self.answering.is_some() {
+            tokio::task::yield_now().await;
+            return Wake(WakeKind::Backlog);
+        }
         let deadline = self.session.poll_timeout();
         let sleep = async {
             match deadline {
@@ -234,6 +309,9 @@ impl Link {
                 None => std::future::pending().await,
             }
         };
+        let pending = &mut self.pending;
+        let backlog = self.backlog.len();
+        let outbox_empty = self.outbox.is_empty();
         Wake(match &mut self.conn {
             Conn::Down => {
                 sleep.await;
@@ -244,16 +322,32 @@ impl Link {
                 () = sleep => WakeKind::Timer,
             },
             Conn::Up(s) => {
-                let interest = if self.outbox.is_empty() {
-                    Interest::READABLE
-                } else {
-                    Interest::READABLE | Interest::WRITABLE
+                // requests waiting for a table: read on only up to a limit
+                let read = backlog < PENDING_LIMIT;
+                let interest = match (read, outbox_empty) {
+                    (true, true) => Some(Interest::READABLE),
+                    (true, false) => Some(Interest::READABLE | Interest::WRITABLE),
+                    (false, false) => Some(Interest::WRITABLE),
+                    (false, true) => None,
+                };
+                let io = async {
+                    match interest {
+                        Some(i) => s.ready(i).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let built = async {
+                    match pending {
+                        Some(p) => (&mut p.task).await.ok(),
+                        None => std::future::pending().await,
+                    }
                 };
                 tokio::select! {
-                    r = s.ready(interest) => match r {
+                    r = io => match r {
                         Ok(r) => WakeKind::Io(r),
                         Err(_) => WakeKind::Io(tokio::io::Ready::READ_CLOSED),
                     },
+                    t = built => WakeKind::Built(t),
                     () = sleep => WakeKind::Timer,
                 }
             }
@@ -281,6 +375,19 @@ impl Link {
             }
             WakeKind::Timer => self.session.handle_timeout(now),
             WakeKind::Io(ready) => self.on_io(ready, now, view),
+            WakeKind::Built(table) => {
+                if let Some(p) = self.pending.take() {
+                    // None: the builder panicked; answer from the loop
+                    let t = Arc::new(table.unwrap_or_else(|| view.table()));
+                    self.table = Some((p.started, Arc::clone(&t)));
+                    self.feed(now, t);
+                }
+            }
+            WakeKind::Backlog => {
+                if let Some(t) = self.answering.take() {
+                    self.feed(now, t);
+                }
+            }
         }
         self.drain_events(now, view);
         self.flush(now, view);
@@ -310,11 +417,63 @@ impl Link {
             }
         }
         if !data.is_empty() {
-            let table = view.table();
-            self.session.handle_bytes(now, &data, &table);
+            self.answer(now, data, view);
         }
         if closed {
             self.session.connection_lost(now);
+        }
+    }
+
+    /// Hands `data` from the master to the session with a table: the one
+    /// kept while it lives, else a new one (built away from the loop when
+    /// the view offers a builder: the data waits for it).
+    fn answer(&mut self, now: Instant, data: Vec<u8>, view: &mut dyn View) {
+        self.backlog.extend_from_slice(&data);
+        if self.pending.is_some() || self.answering.is_some() {
+            return;
+        }
+        if let Some((at, t)) = &self.table
+            && now.saturating_duration_since(*at) < self.table_lifetime
+        {
+            let t = Arc::clone(t);
+            self.feed(now, t);
+            return;
+        }
+        match view.table_builder() {
+            Some(build) => {
+                self.pending = Some(Pending {
+                    task: tokio::task::spawn_blocking(build),
+                    started: now,
+                });
+            }
+            None => {
+                let t = Arc::new(view.table());
+                if !self.table_lifetime.is_zero() {
+                    self.table = Some((now, Arc::clone(&t)));
+                }
+                self.feed(now, t);
+            }
+        }
+    }
+
+    /// Hands the backlog to the session a PDU at a time, answering from
+    /// `table`, until it is empty or [`ANSWER_BUDGET`] has passed (the rest
+    /// waits for the next wake-up, which comes at once).
+    fn feed(&mut self, now: Instant, table: Arc<Table>) {
+        let start = Instant::now();
+        while !self.backlog.is_empty() {
+            if start.elapsed() >= ANSWER_BUDGET {
+                self.answering = Some(table);
+                return;
+            }
+            // a whole PDU; anything else (a part, a bad header) goes to the
+            // session as it is, which keeps or rejects it
+            let n = match pdu_len(&self.backlog, u32::MAX) {
+                Ok(Some(n)) if n <= self.backlog.len() => n,
+                _ => self.backlog.len(),
+            };
+            let chunk: Vec<u8> = self.backlog.drain(..n).collect();
+            self.session.handle_bytes(now, &chunk, &*table);
         }
     }
 
@@ -362,6 +521,11 @@ impl Link {
                     self.flush(now, view);
                     self.conn = Conn::Down;
                     self.outbox.clear();
+                    if let Some(p) = self.pending.take() {
+                        p.task.abort();
+                    }
+                    self.backlog.clear();
+                    self.answering = None;
                 }
                 Event::Reconnect => {
                     self.conn = Conn::Connecting(tokio::spawn(connect(self.socket.clone())));

@@ -13,6 +13,8 @@
 //!   config) without following planted symlinks (keepalived's `fopen_safe`).
 //! - [`fd_limit`]: the descriptor budget (RLIMIT_NOFILE raised, a reserve
 //!   the listeners leave free).
+//! - [`snmp_global`]: KEEPALIVED-MIB's `global` scalars, served by vrrpd
+//!   and lvsd alike.
 //!
 //! Everything is Linux-only; nothing here touches the network except the SMTP
 //! client.
@@ -28,6 +30,7 @@ pub mod script;
 pub mod script_output;
 pub mod script_security;
 pub mod smtp;
+pub mod snmp_global;
 mod sys;
 pub mod track_file;
 

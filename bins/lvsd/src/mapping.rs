@@ -258,6 +258,19 @@ fn granularity(s: &str, af: AddressFamily) -> Result<u32, GranularityError> {
     }
 }
 
+/// `persistence_granularity` as keepalived holds it (check_parser.c
+/// `pgr_handler`, deciding the family by a dot as it does for a group): an
+/// IPv4 netmask's bytes in network order read as a number in memory order,
+/// an IPv6 prefix length as it is; None when it is refused.
+fn held_granularity(text: &str) -> Option<u32> {
+    if text.contains('.') {
+        let m = granularity(text, AddressFamily::Inet).ok()?;
+        Some(u32::from_ne_bytes(m.to_be_bytes()))
+    } else {
+        granularity(text, AddressFamily::Inet6).ok()
+    }
+}
+
 /// A `persistence_granularity` that cannot be used (the configuration's fault).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -645,7 +658,28 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             }
             _ => None,
         },
+        written: vs_written(vs),
     }))
+}
+
+/// What virtualServerTable shows of `vs`'s own settings.
+fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
+    let d = crate::model::VsWritten::default();
+    crate::model::VsWritten {
+        delay_loop: v(&vs.delay_loop).unwrap_or(d.delay_loop),
+        connect_timeout: v(&vs.connect_timeout).unwrap_or(d.connect_timeout),
+        retry: v(&vs.retry),
+        delay_before_retry: v(&vs.delay_before_retry),
+        warmup: v(&vs.warmup),
+        alpha: v(&vs.alpha).unwrap_or(false),
+        inhibit: v(&vs.inhibit_on_failure).unwrap_or(false),
+        weight: v(&vs.weight).unwrap_or(d.weight),
+        granularity: vs
+            .persistence_granularity
+            .as_ref()
+            .and_then(|g| held_granularity(&g.value))
+            .unwrap_or(d.granularity),
+    }
 }
 
 /// The address family keepalived gives a `virtual_server group`: `ip_family`, else the

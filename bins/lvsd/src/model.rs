@@ -114,6 +114,53 @@ pub struct VirtualServer {
     /// server's) is configured locally. None without `ha_suspend`, and for
     /// fwmark and group services (keepalived ignores it there).
     pub ha_suspend: Option<std::net::IpAddr>,
+    /// The virtual server's own checker settings as written, with
+    /// keepalived's defaults (check_data.c `alloc_vs`), for
+    /// virtualServerTable.
+    pub written: VsWritten,
+}
+
+/// A `virtual_server`'s settings that KEEPALIVED-MIB's virtualServerTable
+/// shows (check_snmp.c `check_snmp_virtualserver`), with keepalived's
+/// defaults (check_data.c `alloc_vs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VsWritten {
+    /// `delay_loop` (default 60 s).
+    pub delay_loop: std::time::Duration,
+    /// `connect_timeout` (default 5 s).
+    pub connect_timeout: std::time::Duration,
+    /// `retry` (None: unset).
+    pub retry: Option<u32>,
+    /// `delay_before_retry` (None: unset).
+    pub delay_before_retry: Option<std::time::Duration>,
+    /// `warmup` (None: unset).
+    pub warmup: Option<std::time::Duration>,
+    /// `alpha`.
+    pub alpha: bool,
+    /// `inhibit_on_failure`.
+    pub inhibit: bool,
+    /// `weight` (default 1).
+    pub weight: u32,
+    /// `persistence_granularity` as keepalived holds it (check_parser.c
+    /// `pgr_handler`): an IPv4 netmask's bytes in network order, an IPv6
+    /// prefix length as a number; all ones when unset.
+    pub granularity: u32,
+}
+
+impl Default for VsWritten {
+    fn default() -> VsWritten {
+        VsWritten {
+            delay_loop: std::time::Duration::from_secs(60),
+            connect_timeout: std::time::Duration::from_secs(5),
+            retry: None,
+            delay_before_retry: None,
+            warmup: None,
+            alpha: false,
+            inhibit: false,
+            weight: 1,
+            granularity: u32::MAX,
+        }
+    }
 }
 
 /// `sorry_server` with its settings.
@@ -421,6 +468,10 @@ pub struct SnmpSettings {
     /// `snmp_socket` as written when lvsd cannot use it (the default is
     /// used, and the daemon says so).
     pub unusable_socket: Option<String>,
+    /// What KEEPALIVED-MIB's `global` scalars show: keepalived's checker
+    /// process registers them whenever it serves SNMP (check_snmp.c
+    /// `check_snmp_agent_init`).
+    pub global: keepalived_runtime::snmp_global::GlobalScalars,
 }
 
 impl SnmpSettings {
@@ -442,6 +493,7 @@ impl SnmpSettings {
                 Some(None) => written.cloned(),
                 _ => None,
             },
+            global: keepalived_runtime::snmp_global::GlobalScalars::of(g),
         })
     }
 }

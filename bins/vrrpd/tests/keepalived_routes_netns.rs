@@ -8,8 +8,10 @@
 //!
 //! * vrrpRouteTable and vrrpRouteNextHopTable: `static_routes` (instance 0)
 //!   and an instance's `virtual_routes` (IPv4 and IPv6, gateway, table,
-//!   metric, source, scope, blackhole, multipath next hops with a weight);
-//!   walked once the instance is Master (its routes set).
+//!   metric, source, scope, blackhole, multipath next hops with a weight;
+//!   the RTAX metrics with their locks, IPv6 pref, ip encapsulation; mpls
+//!   needs the kernel's MPLS modules, not loaded here: its label column is
+//!   a unit test); walked once the instance is Master (its routes set).
 //! * vrrpRuleTable: `static_rules` and `virtual_rules` (from, to, table,
 //!   priority, fwmark, iif, IPv6).
 //! * vrrpProcessTable: `vrrp_track_process`es, one whose process runs (a
@@ -43,7 +45,13 @@ fn config(sock: &Path, dir: &Path) -> String {
     format!(
         "global_defs {{\n router_id routes\n enable_snmp_vrrp\n snmp_socket unix:{}\n}}\n\
          static_routes {{\n  10.9.5.0/24 via 10.9.1.254 dev eth1\n  \
-         fd00:5::/64 via fd00:1::254 dev eth0 metric 7\n}}\n\
+         fd00:5::/64 via fd00:1::254 dev eth0 metric 7\n  \
+         10.9.12.0/24 dev eth0 mtu lock 1400 hoplimit 9 advmss 1300 rtt 300ms \
+         rttvar lock 250ms reordering 5 window 1000 cwnd lock 10 ssthresh 20 \
+         rto_min 250ms initcwnd 4 initrwnd 5 fastopen_no_cookie 1\n  \
+         10.9.13.0/24 dev eth0 advmss lock 1200\n  \
+         fd00:12::/64 dev eth0 pref high\n  \
+         10.9.15.0/24 dev eth0 encap ip id 5 dst 10.9.0.9 tos 4 ttl 3 flags 1\n}}\n\
          static_rules {{\n  from 10.9.7.0/24 table 200 priority 300\n}}\n\
          vrrp_track_process p_run {{\n process {PROC}\n weight 5\n}}\n\
          vrrp_track_process p_none {{\n process snm-nothere\n weight -4 reverse\n \

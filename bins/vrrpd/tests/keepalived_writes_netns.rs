@@ -10,6 +10,12 @@
 //!   (keepalived reads the low byte), a preempt
 //!   value out of range and a read-only object (vrrpInstanceEffectivePriority)
 //!   on the Backup;
+//! * `snmpset` of vrrpInstanceAccept: of the VRRPv2 instance (notWritable:
+//!   keepalived offers the write for VRRPv3 instances only), of the VRRPv3
+//!   instance to false(2) and to 3 (noAccess both: keepalived 2.2.7 refuses
+//!   every accept write), and the value read back after (unchanged, true);
+//! * `snmpset` of vrrpInstanceBasePriority of a row that does not exist
+//!   (the error status and index net-snmp answers for the subagent);
 //! * `snmpset` of the Backup's vrrpInstanceBasePriority to 200: what it
 //!   prints, keepalived's log line, and the state sequences both nodes'
 //!   notify scripts record from then on (the Backup preempts: MASTER; the
@@ -27,6 +33,12 @@ use std::time::Duration;
 const BASE_PRIORITY: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.7.1";
 const EFFECTIVE_PRIORITY: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.8.1";
 const PREEMPT: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.13.1";
+/// vrrpInstanceAccept of the VRRPv2 instance VI (row 1).
+const ACCEPT_V2: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.27.1";
+/// vrrpInstanceAccept of the VRRPv3 instance VI3 (row 2).
+const ACCEPT_V3: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.27.2";
+/// vrrpInstanceBasePriority of a row no instance has.
+const BASE_PRIORITY_NO_ROW: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.7.9";
 
 fn config(tag: &str, priority: u8, snmp: &str, dir: &std::path::Path) -> String {
     let d = dir.display();
@@ -34,7 +46,10 @@ fn config(tag: &str, priority: u8, snmp: &str, dir: &std::path::Path) -> String 
         "global_defs {{\n router_id {tag}\n{snmp}}}\n\
          vrrp_instance VI {{\n state BACKUP\n interface eth0\n virtual_router_id 61\n \
          priority {priority}\n advert_int 1\n notify {d}/notify_{tag}.sh\n \
-         virtual_ipaddress {{\n  10.9.0.100/24\n }}\n}}\n"
+         virtual_ipaddress {{\n  10.9.0.100/24\n }}\n}}\n\
+         vrrp_instance VI3 {{\n state BACKUP\n interface eth0\n virtual_router_id 62\n \
+         version 3\n priority {priority}\n advert_int 1\n accept\n \
+         virtual_ipaddress {{\n  10.9.0.101/24\n }}\n}}\n"
     )
 }
 
@@ -49,6 +64,9 @@ fn states(lab: &common::netns::Lab, tag: &str) -> Vec<String> {
 
 struct Run {
     errors: Vec<String>,
+    /// What a get of VI3's accept prints after the sets.
+    accept: String,
+    accept_logged: bool,
     set: String,
     logged: bool,
     master: Vec<String>,
@@ -58,7 +76,7 @@ struct Run {
 fn run(vrrpd: bool) -> Run {
     let pair = Pair::build(
         &format!(
-            "snm-wr{}-{}",
+            "snx-wr{}-{}",
             if vrrpd { "v" } else { "k" },
             std::process::id()
         ),
@@ -114,7 +132,12 @@ fn run(vrrpd: bool) -> Run {
         set(BASE_PRIORITY, "i", "256"),
         set(PREEMPT, "i", "3"),
         set(EFFECTIVE_PRIORITY, "i", "120"),
+        set(ACCEPT_V2, "i", "2"),
+        set(ACCEPT_V3, "i", "2"),
+        set(ACCEPT_V3, "i", "3"),
+        set(BASE_PRIORITY_NO_ROW, "i", "120"),
     ];
+    let accept = snmp(&lab.dir, &pair.peer, "snmpget", "public", &[ACCEPT_V3]);
     // what follows the write is compared (a start-up may differ in
     // transient states while the veth's carrier comes up)
     let before = (states(lab, "m").len(), states(lab, "b").len());
@@ -127,6 +150,8 @@ fn run(vrrpd: bool) -> Run {
     });
     Run {
         errors,
+        accept,
+        accept_logged: lab.log("b").contains("accept mode"),
         set: written,
         logged: lab
             .log("b")
@@ -151,7 +176,14 @@ fn base_priority_write_preempts_as_with_keepalived() {
         "keepalived's states: Master {:?}, Backup {:?}",
         k.master, k.backup
     );
+    eprintln!("keepalived's accept after the sets: {}", k.accept);
     assert!(k.logged, "keepalived logged no priority change");
+    assert!(!k.accept_logged, "keepalived logged an accept change");
+    assert!(
+        k.accept.contains("INTEGER: 1"),
+        "keepalived's accept is not true(1) after the refused sets: {}",
+        k.accept
+    );
     assert_eq!(
         k.backup.last().map(String::as_str),
         Some("MASTER"),
@@ -161,6 +193,8 @@ fn base_priority_write_preempts_as_with_keepalived() {
         v.errors, k.errors,
         "answers to bad sets differ (left vrrpd)"
     );
+    assert_eq!(v.accept, k.accept, "accept read after the sets differs");
+    assert!(!v.accept_logged, "vrrpd logged an accept change");
     assert_eq!(v.set, k.set, "answers to the priority set differ");
     assert!(v.logged, "vrrpd logged no priority change");
     assert_eq!(v.master, k.master, "the Masters' state sequences differ");

@@ -839,3 +839,14 @@ fn misc_timeout_zero_is_the_delay_loop() {
     assert_eq!(timeout(" misc_timeout 0\n"), Duration::from_secs(7));
     assert_eq!(timeout(" misc_timeout 3\n"), Duration::from_secs(3));
 }
+
+#[test]
+fn granularity_as_keepalived_holds_it() {
+    assert_eq!(
+        held_granularity("255.255.255.0"),
+        Some(u32::from_ne_bytes([255, 255, 255, 0]))
+    );
+    assert_eq!(held_granularity("64"), Some(64));
+    assert_eq!(held_granularity("129"), None);
+    assert_eq!(held_granularity("255.0.255.0"), None);
+}

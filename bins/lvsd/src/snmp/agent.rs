@@ -1,4 +1,7 @@
-//! The AgentX session serving the check subtree: agentx-subagent's [`Link`]
+//! The AgentX session serving the check subtree and KEEPALIVED-MIB's
+//! `global` scalars (keepalived_runtime's `snmp_global`, registered by
+//! keepalived's checker process whenever it serves SNMP: check_snmp.c
+//! `check_snmp_agent_init`): agentx-subagent's [`Link`]
 //! (connects, reconnects after the session's back-off, queues notifications
 //! until the session opens), answering reads from [`check::add`] of the
 //! pools at the time of the request, and taking `realServerWeight` writes
@@ -14,6 +17,7 @@ use std::time::Instant;
 use agentx_subagent::link::{Link, View, Wake as LinkWake};
 use agentx_subagent::table::Table;
 use agentx_subagent::{Config, Oid, Registration, ResError, Value, VarBind};
+use keepalived_runtime::snmp_global::{self, GLOBAL_ROOT, GlobalScalars};
 use tracing::{debug, warn};
 
 use super::Settings;
@@ -22,6 +26,9 @@ use super::traps::Notification;
 
 /// keepalived's AgentX subagent identity (`KEEPALIVED-MIB::keepalived`).
 const AGENT_ID: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 0];
+
+/// What KEEPALIVED-MIB's `version` scalar shows: lvsd's own version.
+pub const VERSION: &str = concat!("lvsd v", env!("CARGO_PKG_VERSION"));
 
 /// What woke the agent (opaque: hand it back to [`Agent::on_wake`]).
 #[derive(Debug)]
@@ -51,6 +58,7 @@ pub struct Agent {
 /// One wake-up's view: the check subtree of the moment, and the Set phases.
 struct Requests<'a, 'b> {
     input: &'a CheckInput<'b>,
+    global: &'a GlobalScalars,
     tested: &'a mut Vec<WeightSet>,
     committed: Vec<WeightSet>,
 }
@@ -58,6 +66,7 @@ struct Requests<'a, 'b> {
 impl View for Requests<'_, '_> {
     fn table(&mut self) -> Table {
         let mut t = Table::default();
+        snmp_global::add(&mut t, self.global, VERSION);
         check::add(&mut t, self.input);
         t
     }
@@ -111,7 +120,10 @@ impl Agent {
     /// Starts the session to the master `settings` names.
     pub fn new(settings: Settings) -> Agent {
         let mut cfg = Config::new(Oid::from(AGENT_ID), "lvsd");
-        cfg.registrations = vec![Registration::new(Oid::from(CHECK_ROOT))];
+        cfg.registrations = vec![
+            Registration::new(Oid::from(GLOBAL_ROOT)),
+            Registration::new(Oid::from(CHECK_ROOT)),
+        ];
         if let Some(w) = &settings.unusable_socket {
             warn!(
                 "snmp_socket {w}: not a unix or tcp AgentX address; using {}",
@@ -142,6 +154,7 @@ impl Agent {
     pub fn on_wake(&mut self, wake: Wake, input: &CheckInput<'_>) -> Vec<WeightSet> {
         let mut view = Requests {
             input,
+            global: &self.settings.global,
             tested: &mut self.tested,
             committed: Vec::new(),
         };
@@ -168,5 +181,42 @@ impl Agent {
 
     fn log_notices(&mut self) {
         self.link.log_notices("the load balancer goes on");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentx_subagent::MibView;
+
+    #[test]
+    fn the_view_serves_the_global_scalars_beside_the_check_subtree() {
+        let in_kernel = |_: &ipvs_sys::ServiceKey| true;
+        let input = CheckInput {
+            groups: &[],
+            pools: &[],
+            in_kernel: &in_kernel,
+            timeouts: None,
+            sync_daemon: None,
+        };
+        let global = GlobalScalars {
+            router_id: Some("lb1".into()),
+            lvs_flush: true,
+            ..GlobalScalars::default()
+        };
+        let mut tested = Vec::new();
+        let mut view = Requests {
+            input: &input,
+            global: &global,
+            tested: &mut tested,
+            committed: Vec::new(),
+        };
+        let t = view.table();
+        let g = |sub: &[u32]| t.get(&Oid::from(GLOBAL_ROOT).child(sub));
+        assert_eq!(g(&[1, 0]), Value::OctetString(VERSION.as_bytes().to_vec()));
+        assert_eq!(g(&[2, 0]), Value::OctetString(b"lb1".to_vec()));
+        assert_eq!(g(&[6, 0]), Value::Integer(1));
+        // the check subtree's scalars are there too
+        assert!(t.iter().any(|(o, _)| o.starts_with(&Oid::from(CHECK_ROOT))));
     }
 }

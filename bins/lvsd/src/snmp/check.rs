@@ -10,10 +10,11 @@
 //! have no row); a group's members indexed (group, n) with its fwmark
 //! entries first, then its address entries; real servers indexed (virtual
 //! server, n) with the sorry server first when there is one. Columns whose
-//! value lvsd does not hold (IPVS counters and rates, timers, scripts) are
-//! not served; docs/keepalived.md lists them.
+//! value lvsd does not hold (IPVS counters and rates, scripts, a real
+//! server's timers) are not served; docs/keepalived.md lists them.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use agentx_subagent::table::{Table, inet_address, inet_address_type, text, truth};
 use agentx_subagent::{Oid, Value};
@@ -216,6 +217,27 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     if persistent {
         t.insert(&col(14), &i, Value::Gauge32(first.timeout));
     }
+    // check_snmp.c `check_snmp_virtualserver`: delay_loop in seconds and
+    // microseconds, the retry settings 0 when unset, actionWhenDown the
+    // negation of inhibit_on_failure
+    let w = &vs.written;
+    let secs = |d: Duration| Value::Gauge32(u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+    let usecs = |d: Duration| Value::Gauge32(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+    // persistence granularity: the bytes of keepalived's number for a
+    // service not IPv6, the number for one not IPv4; a group's or fwmark's
+    // address family is unset in keepalived, so it shows both
+    let unspec = vs.group.is_some() || fwmark.is_some();
+    let v6 = matches!(first.key.af(), AddressFamily::Inet6);
+    if unspec || !v6 {
+        let bytes = w.granularity.to_ne_bytes().to_vec();
+        t.insert(&col(15), &i, Value::OctetString(bytes));
+    }
+    if unspec || v6 {
+        t.insert(&col(51), &i, Value::Gauge32(w.granularity));
+    }
+    t.insert(&col(16), &i, secs(w.delay_loop));
+    t.insert(&col(17), &i, truth(vs.ha_suspend.is_some()));
+    t.insert(&col(18), &i, truth(w.alpha));
     t.insert(&col(19), &i, truth(vs.omega));
     let total = u32::try_from(p.rs.len()).unwrap_or(u32::MAX);
     let up = u32::try_from(p.rs.iter().filter(|r| r.alive).count()).unwrap_or(u32::MAX);
@@ -233,9 +255,23 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     t.insert(&col(53), &i, flag(ServiceFlags::SCHED1));
     t.insert(&col(54), &i, flag(ServiceFlags::SCHED2));
     t.insert(&col(55), &i, flag(ServiceFlags::SCHED3));
+    t.insert(&col(56), &i, truth(!w.inhibit));
+    t.insert(&col(57), &i, Value::Gauge32(w.retry.unwrap_or(0)));
+    let zero = Duration::ZERO;
+    t.insert(&col(58), &i, secs(w.delay_before_retry.unwrap_or(zero)));
+    t.insert(&col(59), &i, secs(w.warmup.unwrap_or(zero)));
+    t.insert(
+        &col(60),
+        &i,
+        Value::Integer(i32::try_from(w.weight).unwrap_or(i32::MAX)),
+    );
     t.insert(&col(61), &i, truth(vs.smtp_alert));
     t.insert(&col(62), &i, flag(ServiceFlags::SCHED1));
     t.insert(&col(63), &i, flag(ServiceFlags::SCHED2));
+    t.insert(&col(64), &i, usecs(w.delay_loop));
+    t.insert(&col(65), &i, usecs(w.delay_before_retry.unwrap_or(zero)));
+    t.insert(&col(66), &i, usecs(w.warmup.unwrap_or(zero)));
+    t.insert(&col(67), &i, usecs(w.connect_timeout));
 }
 
 /// realServerTable rows of one virtual server: the sorry server first.

@@ -5,12 +5,15 @@
 //!   pools;
 //! * [`traps`]: its `realServerStateChange` and
 //!   `virtualServerQuorumStateChange` notifications;
-//! * [`agent`]: the AgentX session (agentx-subagent's link) serving them,
-//!   with `realServerWeight` writable.
+//! * [`agent`]: the AgentX session (agentx-subagent's link) serving them
+//!   and KEEPALIVED-MIB's `global` scalars, with `realServerWeight`
+//!   writable.
 //!
-//! The `global` scalars stay with vrrpd: keepalived's checker process
-//! serves them when it runs with SNMP (vrrp_snmp.c
-//! `vrrp_handles_global_oid`), lvsd does not yet.
+//! keepalived's checker process registers the `global` scalars whenever it
+//! serves SNMP, and its VRRP process then leaves them (vrrp_snmp.c
+//! `vrrp_handles_global_oid`); vrrpd, a VRRP process without a checker,
+//! serves them with `enable_snmp_vrrp` too, so with both daemons on one
+//! master the one registering second is refused the subtree (logged).
 
 pub mod agent;
 pub mod check;

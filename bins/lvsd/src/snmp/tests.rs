@@ -10,6 +10,7 @@ use crate::pool::{Pool, Verdict};
 const CONF: &str = "global_defs {\n lvs_timeouts tcp 900 udp 60\n}\n\
 virtual_server_group web {\n 10.9.0.1 80\n 10.9.0.10-12 80\n fwmark 7\n}\n\
 virtual_server group web {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+ delay_loop 2.5\n retry 4\n warmup 3\n connect_timeout 7\n weight 6\n alpha\n inhibit_on_failure\n\
  real_server 10.2.0.1 80 {\n weight 2\n }\n}\n\
 virtual_server 10.9.0.2 443 {\n lvs_sched wlc\n lvs_method DR\n protocol TCP\n quorum 3\n\
  persistence_timeout 50\n sorry_server 10.3.0.9 443\n\
@@ -97,7 +98,32 @@ fn virtual_server_rows() {
     assert_eq!(at(&t, &[3, 1, 8, 1]), int(1));
     assert_eq!(at(&t, &[3, 1, 9, 1]), int(1));
     assert_eq!(at(&t, &[3, 1, 10, 1]), int(1));
-    // the address virtual server
+    // its own settings: delay_loop in s (truncated) and us, alpha,
+    // actionWhenDown false with inhibit_on_failure, retry, unset
+    // delay_before_retry 0, warmup, weight, connect_timeout in us
+    assert_eq!(at(&t, &[3, 1, 16, 1]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 64, 1]), Value::Gauge32(2_500_000));
+    assert_eq!(at(&t, &[3, 1, 18, 1]), int(1));
+    assert_eq!(at(&t, &[3, 1, 56, 1]), int(2));
+    assert_eq!(at(&t, &[3, 1, 57, 1]), Value::Gauge32(4));
+    assert_eq!(at(&t, &[3, 1, 58, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[3, 1, 59, 1]), Value::Gauge32(3));
+    assert_eq!(at(&t, &[3, 1, 66, 1]), Value::Gauge32(3_000_000));
+    assert_eq!(at(&t, &[3, 1, 60, 1]), int(6));
+    assert_eq!(at(&t, &[3, 1, 67, 1]), Value::Gauge32(7_000_000));
+    // granularity: a group shows both forms
+    assert_eq!(at(&t, &[3, 1, 15, 1]), Value::OctetString(vec![0xff; 4]));
+    assert_eq!(at(&t, &[3, 1, 51, 1]), Value::Gauge32(u32::MAX));
+    // the address virtual server: keepalived's defaults (60 s, 5 s, weight 1)
+    assert_eq!(at(&t, &[3, 1, 15, 2]), Value::OctetString(vec![0xff; 4]));
+    assert_eq!(at(&t, &[3, 1, 51, 2]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[3, 1, 16, 2]), Value::Gauge32(60));
+    assert_eq!(at(&t, &[3, 1, 17, 2]), int(2));
+    assert_eq!(at(&t, &[3, 1, 18, 2]), int(2));
+    assert_eq!(at(&t, &[3, 1, 56, 2]), int(1));
+    assert_eq!(at(&t, &[3, 1, 57, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[3, 1, 60, 2]), int(1));
+    assert_eq!(at(&t, &[3, 1, 67, 2]), Value::Gauge32(5_000_000));
     assert_eq!(at(&t, &[3, 1, 2, 2]), int(2));
     assert_eq!(at(&t, &[3, 1, 5, 2]), int(1));
     assert_eq!(at(&t, &[3, 1, 6, 2]), Value::OctetString(vec![10, 9, 0, 2]));

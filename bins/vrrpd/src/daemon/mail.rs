@@ -44,25 +44,7 @@ pub struct Mailer {
     tasks: JoinSet<()>,
 }
 
-/// The host name (keepalived `get_local_name`: the default router_id,
-/// `smtp_helo_name` and domain of the sender).
-pub(crate) fn local_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// The name of the user we run as (keepalived `set_default_email_from` uses
-/// `getpwuid(getuid())`).
-pub(crate) fn user_name() -> Option<String> {
-    let uid = nix::unistd::Uid::current();
-    nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-}
+pub(crate) use keepalived_runtime::snmp_global::{local_name, user_name};
 
 /// The SMTP settings with keepalived's defaults (global_data.c
 /// `init_global_data`): helo and sender from the host name, router_id the

@@ -72,28 +72,8 @@ pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
 /// defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GlobalScalars {
-    /// `router_id` (default: the host name).
-    pub router_id: Option<String>,
-    /// `smtp_server` host (an address or a name) and port (default 25).
-    pub smtp_server: Option<(String, u16)>,
-    /// `smtp_connect_timeout` in seconds (default 30 with a server, else 0).
-    pub smtp_timeout: Option<u64>,
-    /// `notification_email_from` (default `USER@HOST` with a server).
-    pub email_from: Option<String>,
-    /// `notification_email` addresses, in order.
-    pub emails: Vec<String>,
-    /// `no_email_faults`.
-    pub no_email_faults: bool,
-    /// `smtp_alert`, `smtp_alert_vrrp`, `smtp_alert_checker` (unset: None).
-    pub smtp_alert: [Option<bool>; 3],
-    /// `enable_traps`.
-    pub traps: bool,
-    /// `dynamic_interfaces`.
-    pub dynamic_interfaces: bool,
-    /// `lvs_flush`.
-    pub lvs_flush: bool,
-    /// `lvs_flush_onstop`.
-    pub lvs_flush_onstop: bool,
+    /// The global scalars' settings (`keepalived.global`).
+    pub scalars: keepalived_runtime::snmp_global::GlobalScalars,
     /// The sync groups, in config order (vrrpSyncGroupTable).
     pub sync_groups: Vec<SyncGroupSpec>,
     /// The instances' settings vrrpInstanceTable shows, in config order.
@@ -644,31 +624,8 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
 }
 
 fn global_scalars(g: &GlobalDefs) -> GlobalScalars {
-    let flag = |o: &Option<keepalived_conf::Spanned<bool>>| o.as_ref().is_some_and(|s| s.value);
-    let opt = |o: &Option<keepalived_conf::Spanned<bool>>| o.as_ref().map(|s| s.value);
     GlobalScalars {
-        router_id: g.router_id.as_ref().map(|s| s.value.clone()),
-        smtp_server: g
-            .smtp_server
-            .as_ref()
-            .map(|s| (s.value.host.clone(), s.value.port.unwrap_or(25))),
-        smtp_timeout: g.smtp_connect_timeout.as_ref().map(|d| d.value.as_secs()),
-        email_from: g.notification_email_from.as_ref().map(|s| s.value.clone()),
-        emails: g
-            .notification_email
-            .iter()
-            .map(|s| s.value.clone())
-            .collect(),
-        no_email_faults: flag(&g.no_email_faults),
-        smtp_alert: [
-            opt(&g.smtp_alert),
-            opt(&g.smtp_alert_vrrp),
-            opt(&g.smtp_alert_checker),
-        ],
-        traps: g.enable_traps.is_some(),
-        dynamic_interfaces: flag(&g.dynamic_interfaces),
-        lvs_flush: flag(&g.lvs_flush),
-        lvs_flush_onstop: flag(&g.lvs_flush_on_stop),
+        scalars: keepalived_runtime::snmp_global::GlobalScalars::of(g),
         sync_groups: Vec::new(),
         instances: Vec::new(),
         script_weights: Vec::new(),
@@ -701,10 +658,10 @@ mod tests {
         .unwrap();
         assert!(!s.rfcv2 && !s.rfcv3);
         let k = s.keepalived.unwrap();
-        assert_eq!(k.router_id.as_deref(), Some("r"));
-        assert_eq!(k.smtp_server, Some(("10.0.0.9".into(), 25)));
-        assert_eq!(k.smtp_alert, [None, Some(false), None]);
-        assert_eq!(k.emails, ["a@b", "c@d"]);
+        assert_eq!(k.scalars.router_id.as_deref(), Some("r"));
+        assert_eq!(k.scalars.smtp_server, Some(("10.0.0.9".into(), 25)));
+        assert_eq!(k.scalars.smtp_alert, [None, Some(false), None]);
+        assert_eq!(k.scalars.emails, ["a@b", "c@d"]);
         assert_eq!(
             [
                 None,

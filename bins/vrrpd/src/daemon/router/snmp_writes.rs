@@ -1,8 +1,8 @@
 //! SNMP writes to an instance (KEEPALIVED-MIB vrrpInstanceBasePriority,
-//! vrrpInstancePreempt, vrrpInstanceAccept), applied as keepalived's commit
-//! phase applies them (vrrp_snmp.c `vrrp_snmp_instance_priority`,
-//! `vrrp_snmp_instance_preempt`, `vrrp_snmp_instance_accept`): the
-//! instance keeps its state and acts on the new value from now on.
+//! vrrpInstancePreempt), applied as keepalived's commit phase applies them
+//! (vrrp_snmp.c `vrrp_snmp_instance_priority`,
+//! `vrrp_snmp_instance_preempt`): the instance keeps its state and acts on
+//! the new value from now on.
 
 use tracing::{info, warn};
 
@@ -28,14 +28,11 @@ impl Router {
             ),
             InstanceWrite::Preempt(true) => info!("({name}) preemption enabled with SNMP"),
             InstanceWrite::Preempt(false) => info!("({name}) preemption disabled with SNMP"),
-            InstanceWrite::Accept(true) => info!("({name}) accept mode enabled with SNMP"),
-            InstanceWrite::Accept(false) => info!("({name}) accept mode disabled with SNMP"),
         }
         let now = self.host.now();
         let edited = self.node.edit_instance(now, id, |c| match write {
             InstanceWrite::BasePriority(p) => c.priority = p,
             InstanceWrite::Preempt(on) => c.nopreempt = !on,
-            InstanceWrite::Accept(on) => c.accept = on,
         });
         if let Err(e) = edited {
             warn!("({name}) SNMP write not applied: {e}");

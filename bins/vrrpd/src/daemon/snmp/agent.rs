@@ -1,16 +1,23 @@
 //! The AgentX connection to the master agent (snmpd): agentx-subagent's
 //! [`Link`] (connects, moves bytes, reconnects after the session's
 //! back-off), answering reads from a [`Table`] built from the current status
-//! snapshot with the MIBs enabled; KEEPALIVED-MIB's three writable instance
+//! snapshot with the MIBs enabled; KEEPALIVED-MIB's two writable instance
 //! objects go through [`writes`] to the router.
 //!
 //! The main loop waits on [`Snmp::wait`] (cancel-safe) and hands the result
 //! to [`Snmp::on_wake`].
+//!
+//! With a thousand instances the table holds some 34,000 variables: only
+//! the snapshot is taken on the loop, the table is built on a blocking
+//! thread ([`View::table_builder`]) and answers the requests of the next
+//! [`TABLE_LIFETIME`] (a walk asks for one variable at a time), so adverts
+//! are not held up by a walk, whatever the master does.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agentx_subagent::link::{Link, View, Wake as LinkWake};
+use agentx_subagent::link::{Link, TableBuilder, View, Wake as LinkWake};
 use agentx_subagent::{Config, Oid, Registration, ResError, VarBind};
 use tracing::{debug, warn};
 
@@ -27,6 +34,11 @@ use crate::spec::snmp::SnmpSpec;
 /// keepalived's AgentX subagent identity (`KEEPALIVED-MIB::keepalived`).
 const AGENT_ID: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 0];
 
+/// How long one table answers the master's requests: values read through
+/// SNMP are at most this old, except after a write, which starts a new
+/// table.
+pub const TABLE_LIFETIME: Duration = Duration::from_secs(1);
+
 /// What woke the agent (opaque: hand it back to [`Snmp::on_wake`]).
 #[derive(Debug)]
 pub struct Wake(LinkWake);
@@ -34,7 +46,7 @@ pub struct Wake(LinkWake);
 /// One AgentX subagent serving the enabled MIBs.
 #[derive(Debug)]
 struct Agent {
-    spec: SnmpSpec,
+    spec: Arc<SnmpSpec>,
     link: Link,
     /// When the instances started (their up-time).
     started: Instant,
@@ -64,10 +76,10 @@ fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
 /// The view of one wake: the MIBs enabled, from the snapshot taken when
 /// the master asks, and the Set transaction in progress.
 struct Reads<'a, F: FnOnce() -> Snapshot> {
-    spec: &'a SnmpSpec,
+    spec: &'a Arc<SnmpSpec>,
     since_start: Duration,
     snapshot: Option<F>,
-    taken: Option<Snapshot>,
+    taken: Option<Arc<Snapshot>>,
     tested: &'a mut Option<Vec<(String, InstanceWrite)>>,
     committed: &'a mut Vec<(String, InstanceWrite)>,
 }
@@ -76,51 +88,66 @@ impl<F: FnOnce() -> Snapshot> Reads<'_, F> {
     /// The snapshot, taken once per wake and only when needed.
     fn snap(&mut self) -> Option<&Snapshot> {
         if self.taken.is_none() {
-            self.taken = self.snapshot.take().map(|take| take());
+            self.taken = self.snapshot.take().map(|take| Arc::new(take()));
         }
-        self.taken.as_ref()
+        self.taken.as_deref()
     }
+}
+
+/// Every variable of the MIBs `spec` enables, from `snap`.
+fn build_table(spec: &SnmpSpec, since_start: Duration, snap: &Snapshot) -> Table {
+    let mut table = Table::default();
+    let input = MibInput {
+        snapshot: snap,
+        since_start,
+        traps: spec.traps,
+    };
+    if spec.rfcv2 {
+        vrrpv2::add(&mut table, &input);
+    }
+    if spec.rfcv3 {
+        vrrpv3::add(&mut table, &input);
+    }
+    if let Some(g) = &spec.keepalived {
+        keepalived::add(&mut table, g);
+        keepalived::add_sync_groups(&mut table, g, snap);
+        keepalived::add_instances(&mut table, g, snap);
+        keepalived::add_addresses(&mut table, g, snap);
+        keepalived::add_tracking(&mut table, g, snap);
+        keepalived_scripts::add_scripts(&mut table, g, snap);
+        keepalived_files::add_files(&mut table, g, snap);
+        keepalived_group_tracking::add_group_tracking(&mut table, g);
+        keepalived_processes::add_tracked_processes(&mut table, g, snap);
+        keepalived_processes::add_processes(&mut table, g, snap);
+        keepalived_routes::add_routes(&mut table, g, snap);
+    }
+    table
 }
 
 impl<F: FnOnce() -> Snapshot> View for Reads<'_, F> {
     fn table(&mut self) -> Table {
-        let mut table = Table::default();
         let since_start = self.since_start;
-        let spec = self.spec;
-        let Some(snap) = self.snap() else {
-            return table;
-        };
-        let input = MibInput {
-            snapshot: snap,
-            since_start,
-            traps: spec.traps,
-        };
-        if spec.rfcv2 {
-            vrrpv2::add(&mut table, &input);
+        let spec = Arc::clone(self.spec);
+        match self.snap() {
+            Some(snap) => build_table(&spec, since_start, snap),
+            None => Table::default(),
         }
-        if spec.rfcv3 {
-            vrrpv3::add(&mut table, &input);
-        }
-        if let Some(g) = &spec.keepalived {
-            keepalived::add(&mut table, g);
-            keepalived::add_sync_groups(&mut table, g, snap);
-            keepalived::add_instances(&mut table, g, snap);
-            keepalived::add_addresses(&mut table, g, snap);
-            keepalived::add_tracking(&mut table, g, snap);
-            keepalived_scripts::add_scripts(&mut table, g, snap);
-            keepalived_files::add_files(&mut table, g, snap);
-            keepalived_group_tracking::add_group_tracking(&mut table, g);
-            keepalived_processes::add_tracked_processes(&mut table, g, snap);
-            keepalived_processes::add_processes(&mut table, g, snap);
-            keepalived_routes::add_routes(&mut table, g, snap);
-        }
-        table
+    }
+
+    /// The snapshot is taken here, on the loop; the table is built from it
+    /// on the link's blocking thread.
+    fn table_builder(&mut self) -> Option<TableBuilder> {
+        self.snap();
+        let snap = Arc::clone(self.taken.as_ref()?);
+        let spec = Arc::clone(self.spec);
+        let since_start = self.since_start;
+        Some(Box::new(move || build_table(&spec, since_start, &snap)))
     }
 
     /// TestSet (RFC 2741 §7.2.4.1): every VarBind checked as keepalived's
-    /// reserve phases check it ([`writes::test`]; only KEEPALIVED-MIB's three
-    /// instance objects of a running instance are writable, and only with
-    /// `enable_snmp_vrrp`).
+    /// reserve phases check it ([`writes::test`]; only KEEPALIVED-MIB's base
+    /// priority and preempt of a running instance are writable, and only
+    /// with `enable_snmp_vrrp`).
     fn test_set(&mut self, varbinds: &[VarBind]) -> (ResError, u16) {
         let Some(g) = self.spec.keepalived.clone() else {
             return (ResError::NOT_WRITABLE, 1);
@@ -179,9 +206,10 @@ impl Agent {
                 spec.socket
             );
         }
-        let link = Link::new(cfg, spec.socket.clone(), now);
+        let mut link = Link::new(cfg, spec.socket.clone(), now);
+        link.set_table_lifetime(TABLE_LIFETIME);
         Agent {
-            spec,
+            spec: Arc::new(spec),
             link,
             started: Instant::now(),
             tested: None,
@@ -213,7 +241,7 @@ impl Snmp {
     /// it.
     pub fn reconfigure(&mut self, spec: Option<SnmpSpec>) {
         match (&mut self.agent, spec) {
-            (Some(a), Some(s)) if a.spec == s => a.started = Instant::now(),
+            (Some(a), Some(s)) if *a.spec == s => a.started = Instant::now(),
             (_, spec) => {
                 if let Some(mut old) = self.agent.take() {
                     old.link.close();
@@ -255,6 +283,10 @@ impl Snmp {
         };
         a.link.on_wake(wake.0, &mut view);
         a.log_notices();
+        if !a.committed.is_empty() {
+            // the next read sees the write
+            a.link.invalidate_table();
+        }
         std::mem::take(&mut a.committed)
     }
 

@@ -1,8 +1,8 @@
 //! KEEPALIVED-MIB served with `enable_snmp_vrrp`: the global scalars
-//! (`keepalived.global`, 1.3.6.1.4.1.9586.100.5.1), as keepalived's VRRP
-//! process serves them when no checker process does (vrrp_snmp.c
-//! `vrrp_handles_global_oid`; values as core/snmp.c `snmp_scalar` and
-//! `snmp_mail` give them), and the sync group, instance and address tables of the
+//! (`keepalived.global`, 1.3.6.1.4.1.9586.100.5.1, built by
+//! keepalived_runtime's `snmp_global`), as keepalived's VRRP process serves
+//! them when no checker process does (vrrp_snmp.c
+//! `vrrp_handles_global_oid`), and the sync group, instance and address tables of the
 //! vrrp subtree (vrrp_snmp.c `vrrp_snmp_syncgroup`,
 //! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`, `vrrp_snmp_address`,
 //! `vrrp_snmp_trackedinterface`, `vrrp_snmp_trackedscript`).
@@ -12,12 +12,11 @@ use std::net::IpAddr;
 use agentx_subagent::{Oid, Value};
 
 use super::mib::{Table, truth};
-use crate::daemon::mail::{local_name, user_name};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::{AddressRowSpec, GlobalScalars, SyncGroupSpec};
 
 /// `KEEPALIVED-MIB::global`.
-pub const GLOBAL_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 1];
+pub use keepalived_runtime::snmp_global::GLOBAL_ROOT;
 
 /// `KEEPALIVED-MIB::vrrp`.
 pub const VRRP_ROOT: [u32; 10] = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
@@ -239,7 +238,11 @@ fn address_row(t: &mut Table, idx: &[u32], a: &AddressRowSpec, link: (i32, Strin
         IpAddr::V4(a) => a.octets().to_vec(),
         IpAddr::V6(a) => a.octets().to_vec(),
     };
-    t.insert(&col(2), idx, Value::Integer(address_type(Some(a.addr))));
+    t.insert(
+        &col(2),
+        idx,
+        Value::Integer(if a.addr.is_ipv4() { 1 } else { 2 }),
+    );
     t.insert(&col(3), idx, Value::OctetString(ip(&a.addr)));
     if a.addr.is_ipv4() {
         let brd = a.brd.map_or([0; 4], |b| b.octets());
@@ -325,101 +328,15 @@ pub fn add_sync_groups(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
 /// shows its own (`version_string`).
 pub const VERSION: &str = concat!("vrrpd v", env!("CARGO_PKG_VERSION"));
 
-/// RFC 4001 InetAddressType of an address (snmp.c `SNMP_InetAddressType`:
-/// anything not IPv4, including no address at all, is ipv6(2)).
-fn address_type(a: Option<IpAddr>) -> i32 {
-    match a {
-        Some(IpAddr::V4(_)) => 1,
-        _ => 2,
-    }
-}
-
-/// The three-valued `smtp_alert*` scalars: true(1), false(2), unset(3).
-fn alert(v: Option<bool>) -> Value {
-    Value::Integer(match v {
-        Some(true) => 1,
-        Some(false) => 2,
-        None => 3,
-    })
-}
-
-/// Adds the global scalars for `g` to `t`.
+/// Adds the global scalars for `g` to `t` (keepalived_runtime's
+/// [`snmp_global`](keepalived_runtime::snmp_global), with vrrpd's version).
 pub fn add(t: &mut Table, g: &GlobalScalars) {
-    let root = Oid::from(GLOBAL_ROOT);
-    let mut scalar = |sub: &[u32], v: Value| t.insert(&root.child(sub), &[0], v);
-    let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
-    let host = local_name();
-    // global_data.c `init_global_data`: router_id defaults to the host name
-    scalar(&[1], text(VERSION));
-    scalar(&[2], text(g.router_id.as_deref().unwrap_or(&host)));
-    // the server as an address: a name is not resolved (docs/keepalived.md
-    // §3.39); no server shows an all-zero IPv4 address of type ipv6
-    let server = g
-        .smtp_server
-        .as_ref()
-        .map(|(h, p)| (h.parse::<IpAddr>().ok(), *p));
-    let addr = server.and_then(|(a, _)| a);
-    scalar(&[3, 1], Value::Integer(address_type(addr)));
-    let bytes = match addr {
-        Some(IpAddr::V6(a)) => a.octets().to_vec(),
-        Some(IpAddr::V4(a)) => a.octets().to_vec(),
-        None => vec![0; 4],
-    };
-    scalar(&[3, 2], Value::OctetString(bytes));
-    // `set_default_smtp_connection_timeout` (30 s) only with a server
-    let timeout = match (&server, g.smtp_timeout) {
-        (_, Some(s)) => s,
-        (Some(_), None) => 30,
-        (None, None) => 0,
-    };
-    scalar(
-        &[3, 3],
-        Value::Gauge32(u32::try_from(timeout).unwrap_or(u32::MAX)),
-    );
-    // `set_default_email_from` only with a server
-    let from = g.email_from.clone().or_else(|| {
-        server.map(|_| format!("{}@{host}", user_name().unwrap_or_else(|| "root".into())))
-    });
-    if let Some(f) = from {
-        scalar(&[3, 4], text(&f));
-    }
-    scalar(
-        &[3, 6],
-        Value::Gauge32(server.map_or(0, |(_, p)| u32::from(p))),
-    );
-    scalar(&[3, 7], truth(!g.no_email_faults));
-    scalar(&[3, 8], alert(g.smtp_alert[0]));
-    scalar(&[3, 9], alert(g.smtp_alert[1]));
-    scalar(&[3, 10], alert(g.smtp_alert[2]));
-    scalar(&[4], truth(g.traps));
-    // linkBeat: polling(2) only with `linkbeat_use_polling`, an instance
-    // setting keepalived does not reflect here; netlink(1)
-    scalar(&[5], Value::Integer(1));
-    scalar(&[6], truth(g.lvs_flush));
-    // 64-bit IPVS counters: keepalived 2.2.7 as packaged says true
-    scalar(&[7], truth(true));
-    scalar(&[8], text(""));
-    // D-Bus is not served by vrrpd: false
-    scalar(&[9], truth(false));
-    scalar(&[10], truth(g.dynamic_interfaces));
-    // lvsFlushOnStop: full(1), none(2), virtual servers only(3)
-    scalar(
-        &[11],
-        Value::Integer(if g.lvs_flush_onstop { 1 } else { 2 }),
-    );
-    // emailTable: emailAddress.N, numbered from 1 in order
-    let email = root.child(&[3, 5, 1, 2]);
-    t.declare(&email);
-    for (i, e) in g.emails.iter().enumerate() {
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        t.insert(&email, &[n], text(e));
-    }
+    keepalived_runtime::snmp_global::add(t, &g.scalars, VERSION);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use agentx_subagent::MibView;
 
     #[test]
     fn scripts_quoted_as_keepalived_shows_them() {
@@ -428,42 +345,5 @@ mod tests {
             "'/nonexistent/x' 'a' 'b c'"
         );
         assert_eq!(script_text(">/tmp/f"), ">/tmp/f");
-    }
-
-    fn get(t: &Table, sub: &str) -> Value {
-        t.get(&format!("1.3.6.1.4.1.9586.100.5.1.{sub}").parse().unwrap())
-    }
-
-    #[test]
-    fn scalars_without_and_with_a_server() {
-        let mut t = Table::default();
-        add(&mut t, &GlobalScalars::default());
-        assert_eq!(get(&t, "3.1.0"), Value::Integer(2));
-        assert_eq!(get(&t, "3.2.0"), Value::OctetString(vec![0; 4]));
-        assert_eq!(get(&t, "3.3.0"), Value::Gauge32(0));
-        assert_eq!(get(&t, "3.4.0"), Value::NoSuchObject);
-        assert_eq!(get(&t, "3.8.0"), Value::Integer(3));
-        assert_eq!(get(&t, "3.5.1.2.1"), Value::NoSuchInstance);
-        let g = GlobalScalars {
-            router_id: Some("r1".into()),
-            smtp_server: Some(("10.9.0.9".into(), 2525)),
-            smtp_timeout: Some(12),
-            emails: vec!["a@b".into(), "c@d".into()],
-            smtp_alert: [Some(false), Some(true), None],
-            traps: true,
-            ..GlobalScalars::default()
-        };
-        let mut t = Table::default();
-        add(&mut t, &g);
-        assert_eq!(get(&t, "2.0"), Value::OctetString(b"r1".to_vec()));
-        assert_eq!(get(&t, "3.1.0"), Value::Integer(1));
-        assert_eq!(get(&t, "3.2.0"), Value::OctetString(vec![10, 9, 0, 9]));
-        assert_eq!(get(&t, "3.3.0"), Value::Gauge32(12));
-        assert_eq!(get(&t, "3.6.0"), Value::Gauge32(2525));
-        assert_eq!(get(&t, "3.5.1.2.2"), Value::OctetString(b"c@d".to_vec()));
-        assert_eq!(get(&t, "3.8.0"), Value::Integer(2));
-        assert_eq!(get(&t, "3.9.0"), Value::Integer(1));
-        assert_eq!(get(&t, "4.0"), Value::Integer(1));
-        assert!(matches!(get(&t, "3.4.0"), Value::OctetString(_)));
     }
 }

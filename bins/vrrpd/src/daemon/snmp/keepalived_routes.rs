@@ -12,7 +12,7 @@
 use std::net::IpAddr;
 
 use agentx_subagent::{Oid, Value};
-use keepalived_conf::{Route, Rule, RuleAction};
+use keepalived_conf::{Encap, Route, Rule, RuleAction};
 
 use super::keepalived::VRRP_ROOT;
 use super::mib::{Table, truth};
@@ -139,13 +139,135 @@ fn route_row(t: &mut Table, idx: &[u32], r: &Route, set: bool) {
             Value::Integer(i32::try_from(e).unwrap_or(i32::MAX)),
         );
     }
+    route_metric_columns(t, idx, r);
     if let Some(c) = &r.congctl {
         t.insert(&col(42), idx, text(c));
+    }
+    // ICMPV6_ROUTER_PREF_LOW (3), _MEDIUM (0), _HIGH (1) as low(1),
+    // medium(2), high(3); any other number 0
+    if let Some(p) = r.pref {
+        let v = match p {
+            3 => 1,
+            0 => 2,
+            1 => 3,
+            _ => 0,
+        };
+        t.insert(&col(43), idx, Value::Integer(v));
     }
     if let Some(realms) = r.realms.filter(|&r| r != 0) {
         t.insert(&col(44), idx, Value::Gauge32(realms & 0xFFFF));
         if realms & 0xFFFF_0000 != 0 {
             t.insert(&col(45), idx, Value::Gauge32(realms >> 16));
+        }
+    }
+    if let Some(e) = &r.encap {
+        encap_columns(t, idx, e);
+    }
+    // RTAX_FASTOPEN_NO_COOKIE (17)
+    if let Some(v) = metric(r, 17) {
+        t.insert(&col(55), idx, truth(v != 0));
+    }
+}
+
+/// The RTAX_* metric `id` of `r`, when written.
+fn metric(r: &Route, id: u16) -> Option<u32> {
+    r.metrics.iter().find(|&&(k, _)| k == id).map(|&(_, v)| v)
+}
+
+/// vrrpRouteTable's metric columns 22 to 41 (vrrp_snmp.c `vrrp_snmp_route`):
+/// each value when written, its lock (a TruthValue) beside it. rtt and
+/// rttvar are kept in the kernel's units (1/8 and 1/4 ms) and shown in ms.
+/// keepalived shows advmss (25) only when `hoplimit` is written (0 when
+/// advmss is not), and its lock (26) when advmss is.
+fn route_metric_columns(t: &mut Table, idx: &[u32], r: &Route) {
+    let root = Oid::from(VRRP_ROOT);
+    let col = |c: u32| root.child(&[7, 1, c]);
+    let locked = |id: u16| truth(r.lock & (1 << id) != 0);
+    // (value column, RTAX_*, divisor, lock column)
+    let plain: [(u32, u16, u32, Option<u32>); 11] = [
+        (22, 2, 1, Some(23)),  // mtu
+        (24, 10, 1, None),     // hoplimit
+        (27, 4, 8, Some(28)),  // rtt
+        (29, 5, 4, Some(30)),  // rttvar
+        (31, 9, 1, Some(32)),  // reordering
+        (33, 3, 1, None),      // window
+        (34, 7, 1, Some(35)),  // cwnd
+        (36, 6, 1, Some(37)),  // ssthresh
+        (38, 13, 1, Some(39)), // rto_min
+        (40, 11, 1, None),     // initcwnd
+        (41, 14, 1, None),     // initrwnd
+    ];
+    for (c, id, div, lock) in plain {
+        if let Some(v) = metric(r, id) {
+            t.insert(&col(c), idx, Value::Gauge32(v / div));
+            if let Some(l) = lock {
+                t.insert(&col(l), idx, locked(id));
+            }
+        }
+    }
+    // advmss (RTAX_ADVMSS 8) behind hoplimit's bit, as keepalived tests it
+    if metric(r, 10).is_some() {
+        t.insert(&col(25), idx, Value::Gauge32(metric(r, 8).unwrap_or(0)));
+    }
+    if metric(r, 8).is_some() {
+        t.insert(&col(26), idx, locked(8));
+    }
+}
+
+/// vrrpRouteEncapMplsLabels as keepalived 2.2.7 prints it: not the labels
+/// but each label stack entry as the kernel takes it (the label shifted
+/// 12 bits left, the bottom-of-stack bit 8 on the last), in network byte
+/// order, read as a host-order number: on a little-endian host label 100
+/// alone shows as 4195840.
+fn mpls_text(labels: &[u32]) -> String {
+    let n = labels.len();
+    let entries: Vec<String> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let bos = if i + 1 == n { 1 << 8 } else { 0 };
+            let entry = (l << 12) | bos;
+            u32::from_ne_bytes(entry.to_be_bytes()).to_string()
+        })
+        .collect();
+    entries.join("/")
+}
+
+/// vrrpRouteTable's encapsulation columns 46 to 54 (vrrp_snmp.c
+/// `vrrp_snmp_encap`): the LWTUNNEL_ENCAP_* type plus one (mpls 2, ip 3,
+/// ila 4, ip6 5), then what the type has.
+fn encap_columns(t: &mut Table, idx: &[u32], e: &Encap) {
+    let root = Oid::from(VRRP_ROOT);
+    let col = |c: u32| root.child(&[7, 1, c]);
+    match e {
+        Encap::Mpls(labels) => {
+            t.insert(&col(46), idx, Value::Integer(2));
+            t.insert(&col(47), idx, text(&mpls_text(labels)));
+        }
+        Encap::Ip(ip) => {
+            t.insert(&col(46), idx, Value::Integer(if ip.ipv6 { 5 } else { 3 }));
+            if let Some(id) = ip.id {
+                t.insert(&col(48), idx, Value::Counter64(id));
+            }
+            if let Some(a) = &ip.dst {
+                t.insert(&col(49), idx, bytes(a));
+            }
+            if let Some(a) = &ip.src {
+                t.insert(&col(50), idx, bytes(a));
+            }
+            if let Some(v) = ip.tos {
+                t.insert(&col(51), idx, Value::Gauge32(u32::from(v)));
+            }
+            if let Some(v) = ip.ttl {
+                t.insert(&col(52), idx, Value::Gauge32(u32::from(v)));
+            }
+            if let Some(v) = ip.flags {
+                t.insert(&col(53), idx, Value::Gauge32(u32::from(v)));
+            }
+        }
+        Encap::Ila(locator) => {
+            t.insert(&col(46), idx, Value::Integer(4));
+            t.insert(&col(54), idx, Value::Counter64(*locator));
         }
     }
 }
@@ -267,7 +389,7 @@ fn rule_row(t: &mut Table, idx: &[u32], r: &Rule, set: bool) {
 /// entries as instance 0, then each running instance's.
 pub fn add_routes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
     let root = Oid::from(VRRP_ROOT);
-    for (table, cols) in [(7, 2..=45), (11, 2..=9), (8, 2..=32)] {
+    for (table, cols) in [(7, 2..=55), (11, 2..=9), (8, 2..=32)] {
         for c in cols {
             t.declare(&root.child(&[table, 1, c]));
         }
@@ -322,5 +444,44 @@ mod tests {
         assert_eq!(get("11.1.3.0.2.2"), Value::OctetString(vec![10, 0, 0, 2]));
         assert_eq!(get("11.1.6.0.2.1"), Value::Gauge32(3));
         assert_eq!(get("11.1.6.0.2.2"), Value::NoSuchInstance);
+    }
+
+    #[test]
+    fn metric_and_encap_columns_as_keepalived_shows_them() {
+        let g = GlobalScalars {
+            static_routes: vec![
+                parse_route("10.4.0.0/24 dev x mtu lock 1400 rtt 300ms hoplimit 9"),
+                parse_route("10.5.0.0/24 dev x advmss 1200 encap mpls 100/200"),
+                parse_route("10.6.0.0/24 dev x encap ip id 5 dst 10.0.0.9 ttl 3"),
+            ],
+            ..GlobalScalars::default()
+        };
+        let mut t = Table::default();
+        add_routes(&mut t, &g, &Snapshot::of(Vec::new()));
+        let get = |s: &str| t.get(&format!("1.3.6.1.4.1.9586.100.5.2.7.1.{s}").parse().unwrap());
+        assert_eq!(get("22.0.1"), Value::Gauge32(1400));
+        assert_eq!(get("23.0.1"), Value::Integer(1));
+        // rtt in ms, though kept in 1/8 ms
+        assert_eq!(get("27.0.1"), Value::Gauge32(300));
+        assert_eq!(get("28.0.1"), Value::Integer(2));
+        // advmss behind hoplimit: 0 there, absent without hoplimit
+        assert_eq!(get("25.0.1"), Value::Gauge32(0));
+        assert_eq!(get("25.0.2"), Value::NoSuchInstance);
+        assert_eq!(get("26.0.2"), Value::Integer(2));
+        assert_eq!(get("46.0.2"), Value::Integer(2));
+        let labels = if cfg!(target_endian = "little") {
+            "4195840/8457216"
+        } else {
+            "409600/819456"
+        };
+        assert_eq!(
+            get("47.0.2"),
+            Value::OctetString(labels.as_bytes().to_vec())
+        );
+        assert_eq!(get("46.0.3"), Value::Integer(3));
+        assert_eq!(get("48.0.3"), Value::Counter64(5));
+        assert_eq!(get("49.0.3"), Value::OctetString(vec![10, 0, 0, 9]));
+        assert_eq!(get("52.0.3"), Value::Gauge32(3));
+        assert_eq!(get("53.0.3"), Value::NoSuchInstance);
     }
 }

@@ -46,7 +46,7 @@ pub fn notifications(event: &TrapEvent, g: &GlobalScalars) -> Vec<Notification> 
     let root = Oid::from(VRRP_ROOT);
     // global_data.c `init_global_data`: router_id defaults to the host name
     let router_id = || {
-        let id = g.router_id.clone().unwrap_or_else(local_name);
+        let id = g.scalars.router_id.clone().unwrap_or_else(local_name);
         VarBind::new(Oid::from(GLOBAL_ROOT).child(&[2, 0]), text(&id))
     };
     match event {
@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn instance_and_group_notifications_as_keepalived_builds_them() {
         let g = GlobalScalars {
-            router_id: Some("r1".into()),
+            scalars: keepalived_runtime::snmp_global::GlobalScalars {
+                router_id: Some("r1".into()),
+                ..Default::default()
+            },
             instances: vec![InstanceRowSpec {
                 name: "VI".into(),
                 initial_master: true,

@@ -2,8 +2,9 @@
 //! serves it: `enable_snmp_rfcv3` serves VRRPv3-MIB (RFC 6527),
 //! `enable_snmp_rfcv2` VRRP-MIB (RFC 2787), `enable_snmp_rfc` both;
 //! `enable_traps` adds their notifications; `enable_snmp_vrrp` serves
-//! KEEPALIVED-MIB's global scalars and vrrp part, whose base priority,
-//! preempt and accept columns are writable as keepalived's are.
+//! KEEPALIVED-MIB's global scalars and vrrp part, whose base priority and
+//! preempt columns are writable as keepalived's are (accept answers a
+//! write with noAccess, as keepalived 2.2.7 does).
 //!
 //! * [`keepalived`]: KEEPALIVED-MIB's global scalars;
 //! * [`mib`]: the ordered OID → value table and its input;

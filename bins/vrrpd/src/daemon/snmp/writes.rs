@@ -1,7 +1,12 @@
 //! The KEEPALIVED-MIB objects keepalived lets an SNMP manager write, and the
 //! checks of its reserve phase (vrrp_snmp.c `vrrp_snmp_instance_priority`,
-//! `vrrp_snmp_instance_preempt`, `vrrp_snmp_instance_accept`), answered in
-//! the AgentX TestSet (RFC 2741 §7.2.4.1); the commit goes to the router.
+//! `vrrp_snmp_instance_preempt`), answered in the AgentX TestSet (RFC 2741
+//! §7.2.4.1); the commit goes to the router.
+//!
+//! vrrpInstanceAccept of a VRRPv3 instance offers a write whose handler,
+//! as keepalived 2.2.7 is built (`vrrp_snmp_instance_accept` without
+//! `ALLOW_SNMP_SET_ACCEPT`), answers noAccess to every value: no write of
+//! accept mode ever reaches an instance.
 //!
 //! keepalived reads the value through a byte pointer: only the low byte of
 //! the integer counts (256 is 0 and refused as a priority, 300 sets 44;
@@ -21,15 +26,14 @@ pub enum InstanceWrite {
     BasePriority(u8),
     /// vrrpInstancePreempt (vrrp.3.1.13): true(1) or false(2).
     Preempt(bool),
-    /// vrrpInstanceAccept (vrrp.3.1.27, VRRPv3 instances only).
-    Accept(bool),
 }
 
 /// The instance name and change `vb` asks for, or the error keepalived
-/// answers: notWritable for anything but the three objects of a running
-/// instance (accept: of a VRRPv3 one; `v3` names them), wrongType for a
-/// value other than an Integer, wrongValue for a priority of 0 or a truth
-/// value other than 1 or 2.
+/// answers: noAccess for vrrpInstanceAccept of a running VRRPv3 instance
+/// (`v3` names them) whatever the value, notWritable for anything but base
+/// priority and preempt of a running instance, wrongType for a value other
+/// than an Integer, wrongValue for a priority of 0 or a truth value other
+/// than 1 or 2.
 pub fn test(
     g: &GlobalScalars,
     running: &BTreeSet<String>,
@@ -52,8 +56,12 @@ pub fn test(
         .map(|i| i.name.clone())
         .filter(|name| running.contains(name))
         .ok_or(ResError::NOT_WRITABLE)?;
-    let writable = matches!(column, 7 | 13) || (*column == 27 && v3.contains(&name));
-    if !writable {
+    if *column == 27 && v3.contains(&name) {
+        // vrrp_snmp.c `vrrp_snmp_instance_accept`: the handler keepalived
+        // is built with refuses before looking at the value
+        return Err(ResError::NO_ACCESS);
+    }
+    if !matches!(column, 7 | 13) {
         return Err(ResError::NOT_WRITABLE);
     }
     let Value::Integer(v) = vb.value else {
@@ -69,8 +77,7 @@ pub fn test(
     let write = match column {
         7 if byte == 0 => return Err(ResError::WRONG_VALUE),
         7 => InstanceWrite::BasePriority(byte),
-        13 => InstanceWrite::Preempt(truth()?),
-        _ => InstanceWrite::Accept(truth()?),
+        _ => InstanceWrite::Preempt(truth()?),
     };
     Ok((name, write))
 }
@@ -102,8 +109,8 @@ mod tests {
             ],
             ..GlobalScalars::default()
         };
-        let running: BTreeSet<String> = ["A".to_string()].into();
-        let v3 = BTreeSet::new();
+        let running: BTreeSet<String> = ["A".to_string(), "B".to_string()].into();
+        let v3: BTreeSet<String> = ["B".to_string()].into();
         let t = |o: &str, v: Value| test(&g, &running, &v3, &vb(o, v));
         assert_eq!(
             t("3.1.7.1", Value::Integer(200)),
@@ -130,7 +137,9 @@ mod tests {
             t("3.1.27.1", Value::Integer(1)),
             Err(ResError::NOT_WRITABLE)
         );
+        assert_eq!(t("3.1.27.2", Value::Integer(2)), Err(ResError::NO_ACCESS));
+        assert_eq!(t("3.1.27.2", Value::Integer(3)), Err(ResError::NO_ACCESS));
         assert_eq!(t("3.1.8.1", Value::Integer(1)), Err(ResError::NOT_WRITABLE));
-        assert_eq!(t("3.1.7.2", Value::Integer(1)), Err(ResError::NOT_WRITABLE));
+        assert_eq!(t("3.1.7.3", Value::Integer(1)), Err(ResError::NOT_WRITABLE));
     }
 }
