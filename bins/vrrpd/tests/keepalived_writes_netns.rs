@@ -76,7 +76,7 @@ struct Run {
 fn run(vrrpd: bool) -> Run {
     let pair = Pair::build(
         &format!(
-            "snx-wr{}-{}",
+            "snm-wr{}-{}",
             if vrrpd { "v" } else { "k" },
             std::process::id()
         ),

@@ -312,7 +312,7 @@ fn a_slow_or_busy_master_does_not_delay_adverts() {
     }
     let addrs: Vec<String> = (0..LINKS).map(|k| format!("10.90.{k}.1/24")).collect();
     let addrs: Vec<&str> = addrs.iter().map(String::as_str).collect();
-    let lab = Looped::new(&format!("snx-gap-{}", std::process::id()), &addrs);
+    let lab = Looped::new(&format!("snm-gap-{}", std::process::id()), &addrs);
     let dir = lab.lab.dir.clone();
     let bound = advert_int() * 2;
 
