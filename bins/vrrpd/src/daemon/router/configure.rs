@@ -1,6 +1,6 @@
 //! A configuration applied: the node's instances and sync groups built
 //! from the mapping on the host as it is, at start ([`Router::install`]) and
-//! on SIGHUP ([`Router::reload`]).
+//! on SIGHUP ([`Router::reload_prepared`]).
 
 use std::collections::BTreeMap;
 
