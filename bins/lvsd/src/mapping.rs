@@ -101,7 +101,12 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         router_id: v(&g.router_id).unwrap_or_else(crate::alerts::hostname),
         notify_fifos: crate::fifo::specs(g),
         script_policy: crate::script_policy::ScriptPolicy::of(g),
-        snmp: crate::snmp::Settings::of(g),
+        // keepalived starts its checker process, and with it the checker's
+        // SNMP agent, only when a virtual_server is written (main.c
+        // `start_keepalived`); vrrpd then serves `global` itself
+        snmp: (!cfg.virtual_servers.is_empty())
+            .then(|| crate::snmp::Settings::of(g))
+            .flatten(),
         vs_groups: cfg.virtual_server_groups.clone(),
         lvs_sync_daemon: g.lvs_sync_daemon.as_ref().map(|s| s.value.clone()),
         ..Desired::default()

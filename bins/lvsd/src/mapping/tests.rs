@@ -850,3 +850,15 @@ fn granularity_as_keepalived_holds_it() {
     assert_eq!(held_granularity("129"), None);
     assert_eq!(held_granularity("255.0.255.0"), None);
 }
+
+/// keepalived runs its checker process, and with it the checker's SNMP
+/// agent, only when a `virtual_server` is written (`running_checker`).
+#[test]
+fn snmp_is_served_only_with_a_virtual_server() {
+    let g = "global_defs {\n enable_snmp_checker\n}\n";
+    assert!(map(g).desired.snmp.is_none());
+    let m = map(&format!(
+        "{g}virtual_server 10.1.0.1 80 {{\n protocol TCP\n real_server 10.2.0.1 80 {{\n }}\n}}\n"
+    ));
+    assert!(m.desired.snmp.is_some());
+}

@@ -11,9 +11,10 @@
 //!
 //! keepalived's checker process registers the `global` scalars whenever it
 //! serves SNMP, and its VRRP process then leaves them (vrrp_snmp.c
-//! `vrrp_handles_global_oid`); vrrpd, a VRRP process without a checker,
-//! serves them with `enable_snmp_vrrp` too, so with both daemons on one
-//! master the one registering second is refused the subtree (logged).
+//! `vrrp_handles_global_oid`); vrrpd reads the same file and leaves them to
+//! lvsd likewise, so exactly one of the two registers them. Like
+//! keepalived's checker process, lvsd serves SNMP only when a
+//! `virtual_server` is written.
 
 pub mod agent;
 pub mod check;

@@ -35,9 +35,12 @@ pub struct SnmpSpec {
     pub rfcv3: bool,
     /// Send the notifications of the MIBs served (`enable_traps`).
     pub traps: bool,
-    /// Serve KEEPALIVED-MIB's global scalars (`enable_snmp_vrrp`), with
+    /// Serve KEEPALIVED-MIB's vrrp subtree (`enable_snmp_vrrp`), with
     /// these settings.
     pub keepalived: Option<GlobalScalars>,
+    /// Serve its global scalars too: with `enable_snmp_vrrp`, unless the
+    /// checker side serves them ([`checker_serves_global`]).
+    pub global: bool,
     /// `snmp_socket` was written in a form vrrpd cannot use (the default is
     /// used instead, and the runtime says so).
     pub unusable_socket: Option<String>,
@@ -59,12 +62,22 @@ pub fn snmp_spec(g: &GlobalDefs) -> Option<SnmpSpec> {
         rfcv2,
         rfcv3,
         traps: g.enable_traps.is_some(),
+        global: keepalived.is_some(),
         keepalived,
         unusable_socket: match parsed {
             Some(None) => written.cloned(),
             _ => None,
         },
     })
+}
+
+/// Whether the checker side (lvsd, keepalived's checker process) registers
+/// KEEPALIVED-MIB's `global` subtree: it runs when any `virtual_server` is
+/// written and serves SNMP with `enable_snmp_checker`; the VRRP side then
+/// leaves `global` to it (vrrp_snmp.c `vrrp_handles_global_oid`), so that
+/// exactly one of the two registers it.
+pub fn checker_serves_global(cfg: &Config) -> bool {
+    cfg.global_defs.enable_snmp_checker.is_some() && !cfg.virtual_servers.is_empty()
 }
 
 /// The `global_defs` settings KEEPALIVED-MIB's global scalars show
@@ -486,6 +499,7 @@ pub struct SyncGroupSpec {
 /// them: vrrp_parser.c/vrrp_data.c checks of sync groups).
 pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
     let mut spec = snmp_spec(&cfg.global_defs)?;
+    spec.global &= !checker_serves_global(cfg);
     if let Some(k) = &mut spec.keepalived {
         let g = &cfg.global_defs;
         let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
@@ -698,5 +712,25 @@ mod tests {
         .unwrap();
         assert_eq!(s.socket, AgentxAddress::Unix(DEFAULT_SOCKET.into()));
         assert_eq!(s.unusable_socket.as_deref(), Some("udp:1.2.3.4:1"));
+    }
+
+    /// keepalived's `vrrp_handles_global_oid`: `global` is served by one
+    /// side only, the checker's when it serves SNMP.
+    #[test]
+    fn global_goes_to_the_checker_when_it_serves_snmp() {
+        let global = |globals: &str, vs: &str| {
+            let text = format!("global_defs {{\n enable_snmp_vrrp\n{globals}}}\n{vs}");
+            let parsed = keepalived_conf::parse_str(
+                "t.conf",
+                &text,
+                &keepalived_conf::LoadOptions::default(),
+            );
+            snmp_spec_of(&parsed.config).map(|s| s.global)
+        };
+        let vs = "virtual_server 10.0.0.1 80 {\n protocol TCP\n}\n";
+        assert_eq!(global("", ""), Some(true));
+        assert_eq!(global("", vs), Some(true));
+        assert_eq!(global(" enable_snmp_checker\n", ""), Some(true));
+        assert_eq!(global(" enable_snmp_checker\n", vs), Some(false));
     }
 }

@@ -65,9 +65,11 @@ fn registrations(spec: &SnmpSpec) -> Vec<Registration> {
         r.push(Registration::new(Oid::from(vrrpv3::ROOT)));
     }
     if spec.keepalived.is_some() {
-        // vrrp_snmp.c `vrrp_handles_global_oid` leaves `global` to a checker
-        // process serving SNMP; lvsd does not serve it, so vrrpd always does
-        r.push(Registration::new(Oid::from(keepalived::GLOBAL_ROOT)));
+        // vrrp_snmp.c `vrrp_handles_global_oid`: `global` is the checker
+        // side's when it serves SNMP (`SnmpSpec::global`)
+        if spec.global {
+            r.push(Registration::new(Oid::from(keepalived::GLOBAL_ROOT)));
+        }
         r.push(Registration::new(Oid::from(keepalived::VRRP_ROOT)));
     }
     r
@@ -109,7 +111,9 @@ fn build_table(spec: &SnmpSpec, since_start: Duration, snap: &Snapshot) -> Table
         vrrpv3::add(&mut table, &input);
     }
     if let Some(g) = &spec.keepalived {
-        keepalived::add(&mut table, g);
+        if spec.global {
+            keepalived::add(&mut table, g);
+        }
         keepalived::add_sync_groups(&mut table, g, snap);
         keepalived::add_instances(&mut table, g, snap);
         keepalived::add_addresses(&mut table, g, snap);
