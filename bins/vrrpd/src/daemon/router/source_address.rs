@@ -122,14 +122,19 @@ impl<H: Host> Router<H> {
             }
         };
         let now = self.host.now();
-        for change in source_watch::removed(&users, ifindex, addr, &others) {
+        let changes = source_watch::removed(&users, ifindex, addr, &others);
+        // once per event, as keepalived (which says it at `-D`)
+        if let Some(&SourceChange::Lost(id)) =
+            changes.iter().find(|c| matches!(c, SourceChange::Lost(_)))
+        {
+            info!(
+                "Deassigned address {addr} from interface {}",
+                self.link_name(ifindex, id)
+            );
+        }
+        for change in changes {
             match change {
                 SourceChange::Lost(id) => {
-                    info!(
-                        instance = %self.name(id),
-                        "Deassigned address {addr} from interface {}",
-                        self.link_name(ifindex, id)
-                    );
                     // down first: a Master's priority 0 advert still
                     // carries the old source, as keepalived's does
                     self.node.handle_events(now, id, [Event::FaultOn]);
@@ -154,15 +159,17 @@ impl<H: Host> Router<H> {
         }
         let users = self.source_users(Family::of(addr));
         let now = self.host.now();
-        for change in source_watch::added(&users, ifindex, addr) {
-            let SourceChange::Regained(id, addr) = change else {
-                continue;
-            };
+        let changes = source_watch::added(&users, ifindex, addr);
+        if let Some(&SourceChange::Regained(id, _)) = changes.first() {
             info!(
-                instance = %self.name(id),
                 "Assigned address {addr} for interface {}",
                 self.link_name(ifindex, id)
             );
+        }
+        for change in changes {
+            let SourceChange::Regained(id, addr) = change else {
+                continue;
+            };
             self.set_source(id, addr);
             let other_fault = self.node.data_mut(id).is_some_and(|s| {
                 s.source_lost = false;
