@@ -15,7 +15,9 @@
 //! 2. `ip addr add 10.9.0.1/24`: both come up as BACKUP, `master` becomes
 //!    Master again, sending from 10.9.0.1;
 //! 3. the address deleted again, then 10.9.0.5/24 added: FAULT, then BACKUP
-//!    and Master sending from 10.9.0.5.
+//!    and Master sending from 10.9.0.5;
+//! 4. 10.9.1.1/24 added (nothing changes), then 10.9.0.5/24 deleted: both
+//!    instances keep their state and the Master sends from 10.9.1.1.
 //!
 //! After each step the notify sequences of both instances, `ip -j addr` of
 //! the router's eth0 and the (source, VRID, priority) of the router's
@@ -210,4 +212,19 @@ fn a_deleted_source_address_faults_the_instances_and_an_added_one_brings_them_ba
     });
     assert_eq!(labs[0].last_state("master").as_deref(), Some("MASTER"));
     assert_eq!(a, ["10.9.0.1 vrid 51 prio 0", "10.9.0.5 vrid 51 prio 200"]);
+    // a second address joins the interface's list and changes nothing;
+    // the source deleted then, that address takes over, nothing else moves
+    let a = step("a second address added", &labs, 1500, &|l| {
+        l.ip("addr add 10.9.1.1/24 dev eth0");
+    });
+    assert_eq!(a, ["10.9.0.5 vrid 51 prio 200"]);
+    let a = step("the source deleted beside it", &labs, 2500, &|l| {
+        l.ip("addr del 10.9.0.5/24 dev eth0");
+    });
+    assert_eq!(labs[0].last_state("master").as_deref(), Some("MASTER"));
+    assert_eq!(labs[0].last_state("backup").as_deref(), Some("BACKUP"));
+    assert_eq!(
+        a,
+        ["10.9.0.5 vrid 51 prio 200", "10.9.1.1 vrid 51 prio 200"]
+    );
 }
