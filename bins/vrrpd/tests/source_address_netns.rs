@@ -23,7 +23,11 @@
 //! the router's eth0 and the (source, VRID, priority) of the router's
 //! adverts seen in that step (in order, repeats folded, starting with the
 //! last one before the step) must be equal for
-//! both daemons (docs/keepalived.md §3.24).
+//! both daemons (docs/keepalived.md §3.24). Then the same for an IPv6
+//! (VRRPv3) instance and eth0's link-local address: a global address
+//! deleted changes nothing; the link-local source deleted, FAULT (no
+//! priority 0 advert leaves under either daemon); fe80::2 added, BACKUP,
+//! then Master sending from it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -43,6 +47,10 @@ vrrp_instance master {\n state BACKUP\n interface eth0\n virtual_router_id 51\n\
 vrrp_instance backup {\n state BACKUP\n interface eth0\n virtual_router_id 52\n\
  priority 50\n advert_int 1\n notify NOTIFY\n virtual_ipaddress {\n 10.9.0.200/32\n }\n}\n";
 
+const ROUTER6: &str = "global_defs {\n router_id sad\n script_user root\n}\n\
+vrrp_instance master {\n state BACKUP\n interface eth0\n virtual_router_id 61\n version 3\n\
+ priority 200\n advert_int 1\n notify NOTIFY\n virtual_ipaddress {\n fd00:9::100/64\n }\n}\n";
+
 const PEER: &str = "global_defs {\n router_id sad-peer\n}\n\
 vrrp_instance backup {\n state MASTER\n interface eth0\n virtual_router_id 52\n\
  priority 200\n advert_int 1\n virtual_ipaddress {\n 10.9.0.200/32\n }\n}\n";
@@ -57,7 +65,7 @@ struct SourceLab {
 }
 
 impl SourceLab {
-    fn new(name: String, vrrpd: bool) -> SourceLab {
+    fn new(name: String, vrrpd: bool, router_conf: &str) -> SourceLab {
         let pair = Pair::build(&name, true);
         let lab = &pair.lab;
         let capture = lab.path("adverts.txt");
@@ -66,8 +74,9 @@ impl SourceLab {
             .args([
                 "netns", "exec", &pair.peer, "tshark", "-l", "-n", "-i", "eth0",
             ])
-            .args(["-f", "ip proto 112", "-T", "fields"])
-            .args(["-e", "ip.src", "-e", "vrrp.virt_rtr_id", "-e", "vrrp.prio"])
+            .args(["-f", "ip proto 112 or ip6 proto 112", "-T", "fields"])
+            .args(["-e", "ip.src", "-e", "ipv6.src"])
+            .args(["-e", "vrrp.virt_rtr_id", "-e", "vrrp.prio"])
             .stdout(out)
             .stderr(Stdio::null())
             .spawn()
@@ -83,7 +92,7 @@ impl SourceLab {
                 lab.dir.display()
             ),
         );
-        let conf = ROUTER.replace("NOTIFY", &script.display().to_string());
+        let conf = router_conf.replace("NOTIFY", &script.display().to_string());
         let router = lab.start_conf(&pair.ns, Daemon::of(vrrpd), &conf, "router");
         SourceLab {
             pair,
@@ -113,7 +122,10 @@ impl SourceLab {
         let mut out: Vec<String> = Vec::new();
         for l in text.lines() {
             let f: Vec<&str> = l.split('\t').collect();
-            let [src, vrid, prio] = f[..] else { continue };
+            let [v4, v6, vrid, prio] = f[..] else {
+                continue;
+            };
+            let src = if v4.is_empty() { v6 } else { v4 };
             if src == "10.9.0.2" {
                 continue;
             }
@@ -134,91 +146,103 @@ fn skip() -> bool {
     skip_differential("source address differential", &["keepalived", "tshark"])
 }
 
+/// Starts both labs (`tag` tells the tests' namespaces apart) on `conf` and waits until every instance of `want`
+/// has notified its state (then a moment more, for the Masters' adverts).
+fn started(tag: &str, conf: &str, want: &[(&str, &str)]) -> [SourceLab; 2] {
+    let pid = std::process::id();
+    let labs = [
+        SourceLab::new(format!("sad-k{tag}-{pid}"), false, conf),
+        SourceLab::new(format!("sad-o{tag}-{pid}"), true, conf),
+    ];
+    for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
+        wait_until(Duration::from_secs(20), &format!("{who} started"), || {
+            want.iter()
+                .all(|(i, st)| l.last_state(i).as_deref() == Some(*st))
+        });
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    labs
+}
+
+/// Runs `act` in both labs, waits `settle` ms, and checks that the notified
+/// states of `instances`, the router's addresses and its adverts since the
+/// last one before the step are equal; returns keepalived's adverts.
+fn step(
+    labs: &[SourceLab; 2],
+    what: &str,
+    instances: &[&str],
+    settle: u64,
+    act: &dyn Fn(&SourceLab),
+) -> Vec<String> {
+    let from = labs.each_ref().map(|l| l.adverts().len());
+    for l in labs {
+        act(l);
+    }
+    std::thread::sleep(Duration::from_millis(settle));
+    let [k, o] = labs;
+    for i in instances {
+        assert_eq!(
+            o.states(i),
+            k.states(i),
+            "{what}: {i} notified states (vrrpd left, keepalived right)"
+        );
+    }
+    assert_eq!(
+        addresses(&o.pair.ns, "eth0"),
+        addresses(&k.pair.ns, "eth0"),
+        "{what}: the router's addresses (vrrpd left, keepalived right)"
+    );
+    let seen = |l: &SourceLab, from: usize| {
+        let mut a = l.adverts();
+        a.drain(..from.saturating_sub(1).min(a.len()));
+        a
+    };
+    let (ka, oa) = (seen(k, from[0]), seen(o, from[1]));
+    assert_eq!(
+        oa, ka,
+        "{what}: the router's adverts (vrrpd left, keepalived right)"
+    );
+    let states: Vec<Vec<String>> = instances.iter().map(|i| k.states(i)).collect();
+    eprintln!("{what}: {states:?} / {ka:?}");
+    ka
+}
+
 #[test]
 fn a_deleted_source_address_faults_the_instances_and_an_added_one_brings_them_back() {
     if skip() {
         return;
     }
-    let pid = std::process::id();
-    let labs = [
-        SourceLab::new(format!("sad-k-{pid}"), false),
-        SourceLab::new(format!("sad-o-{pid}"), true),
-    ];
-    for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
-        wait_until(Duration::from_secs(20), &format!("{who} started"), || {
-            l.last_state("master").as_deref() == Some("MASTER")
-                && l.last_state("backup").as_deref() == Some("BACKUP")
-        });
-    }
-    // both Masters have sent adverts before the first step
-    std::thread::sleep(Duration::from_millis(1500));
-    let marks = |labs: &[SourceLab; 2]| labs.each_ref().map(|l| l.adverts().len());
-    let step = |what: &str, labs: &[SourceLab; 2], settle: u64, act: &dyn Fn(&SourceLab)| {
-        let from = marks(labs);
-        for l in labs {
-            act(l);
-        }
-        std::thread::sleep(Duration::from_millis(settle));
-        let [k, o] = labs;
-        for i in ["master", "backup"] {
-            assert_eq!(
-                o.states(i),
-                k.states(i),
-                "{what}: {i} notified states (vrrpd left, keepalived right)"
-            );
-        }
-        assert_eq!(
-            addresses(&o.pair.ns, "eth0"),
-            addresses(&k.pair.ns, "eth0"),
-            "{what}: the router's addresses (vrrpd left, keepalived right)"
-        );
-        // from the last advert before the step on
-        let seen = |l: &SourceLab, from: usize| {
-            let mut a = l.adverts();
-            a.drain(..from.saturating_sub(1).min(a.len()));
-            a
-        };
-        let (ka, oa) = (seen(k, from[0]), seen(o, from[1]));
-        assert_eq!(
-            oa, ka,
-            "{what}: the router's adverts (vrrpd left, keepalived right)"
-        );
-        eprintln!(
-            "{what}: {:?} / {:?} / {ka:?}",
-            k.states("master"),
-            k.states("backup")
-        );
-        ka
-    };
-    let a = step("source deleted", &labs, 2500, &|l| {
+    let labs = started("4", ROUTER, &[("master", "MASTER"), ("backup", "BACKUP")]);
+    let both = ["master", "backup"];
+    let a = step(&labs, "source deleted", &both, 2500, &|l| {
         l.ip("addr del 10.9.0.1/24 dev eth0");
     });
     assert_eq!(labs[0].last_state("master").as_deref(), Some("FAULT"));
     assert_eq!(labs[0].last_state("backup").as_deref(), Some("FAULT"));
     assert_eq!(a, ["10.9.0.1 vrid 51 prio 200", "10.9.0.1 vrid 51 prio 0"]);
-    let a = step("source added back", &labs, 5500, &|l| {
+    let a = step(&labs, "source added back", &both, 5500, &|l| {
         l.ip("addr add 10.9.0.1/24 dev eth0");
     });
     assert_eq!(labs[0].last_state("master").as_deref(), Some("MASTER"));
     assert_eq!(labs[0].last_state("backup").as_deref(), Some("BACKUP"));
     assert_eq!(a, ["10.9.0.1 vrid 51 prio 0", "10.9.0.1 vrid 51 prio 200"]);
-    let a = step("source deleted again", &labs, 2500, &|l| {
+    let a = step(&labs, "source deleted again", &both, 2500, &|l| {
         l.ip("addr del 10.9.0.1/24 dev eth0");
     });
     assert_eq!(a, ["10.9.0.1 vrid 51 prio 200", "10.9.0.1 vrid 51 prio 0"]);
     assert_eq!(labs[0].last_state("master").as_deref(), Some("FAULT"));
-    let a = step("another address added", &labs, 5500, &|l| {
+    let a = step(&labs, "another address added", &both, 5500, &|l| {
         l.ip("addr add 10.9.0.5/24 dev eth0");
     });
     assert_eq!(labs[0].last_state("master").as_deref(), Some("MASTER"));
     assert_eq!(a, ["10.9.0.1 vrid 51 prio 0", "10.9.0.5 vrid 51 prio 200"]);
     // a second address joins the interface's list and changes nothing;
     // the source deleted then, that address takes over, nothing else moves
-    let a = step("a second address added", &labs, 1500, &|l| {
+    let a = step(&labs, "a second address added", &both, 1500, &|l| {
         l.ip("addr add 10.9.1.1/24 dev eth0");
     });
     assert_eq!(a, ["10.9.0.5 vrid 51 prio 200"]);
-    let a = step("the source deleted beside it", &labs, 2500, &|l| {
+    let a = step(&labs, "the source deleted beside it", &both, 2500, &|l| {
         l.ip("addr del 10.9.0.5/24 dev eth0");
     });
     assert_eq!(labs[0].last_state("master").as_deref(), Some("MASTER"));
@@ -226,5 +250,38 @@ fn a_deleted_source_address_faults_the_instances_and_an_added_one_brings_them_ba
     assert_eq!(
         a,
         ["10.9.0.5 vrid 51 prio 200", "10.9.1.1 vrid 51 prio 200"]
+    );
+}
+
+/// IPv6 (VRRPv3): the interface's link-local address is the source; deleted,
+/// the instance goes to FAULT; another link-local address added, it comes
+/// back and sends from it. A global address deleted changes nothing.
+#[test]
+fn a_deleted_link_local_source_faults_an_ipv6_instance_until_another_comes() {
+    if skip() {
+        return;
+    }
+    let labs = started("6", ROUTER6, &[("master", "MASTER")]);
+    let one = ["master"];
+    let a = step(&labs, "global address deleted", &one, 1500, &|l| {
+        l.ip("addr del fd00:9::1/64 dev eth0");
+    });
+    assert_eq!(a, ["fe80::ff:fe00:1 vrid 61 prio 200"]);
+    let a = step(&labs, "link-local source deleted", &one, 2500, &|l| {
+        l.ip("addr del fe80::ff:fe00:1/64 dev eth0");
+    });
+    assert_eq!(labs[0].last_state("master").as_deref(), Some("FAULT"));
+    // no priority 0 advert leaves without the address, under either daemon
+    assert_eq!(a, ["fe80::ff:fe00:1 vrid 61 prio 200"]);
+    let a = step(&labs, "another link-local added", &one, 5500, &|l| {
+        l.ip("addr add fe80::2/64 dev eth0 nodad");
+    });
+    assert_eq!(labs[0].last_state("master").as_deref(), Some("MASTER"));
+    assert_eq!(
+        a,
+        [
+            "fe80::ff:fe00:1 vrid 61 prio 200",
+            "fe80::2 vrid 61 prio 200"
+        ]
     );
 }
