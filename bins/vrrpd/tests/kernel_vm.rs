@@ -16,8 +16,10 @@
 //!   and prefix, a default-named one with a bare address) and on IPv6 ones
 //!   (a global, a link-local and no address: the adverts of the last, as
 //!   tcpdump saw them and tshark reads them, come from the ipvlan's kernel
-//!   link-local address under both daemons), and `virtual_routes` with
-//!   `encap mpls` (one and two labels) and `encap ila`;
+//!   link-local address under both daemons; that address then deleted and
+//!   fe80::2 added on the ipvlan, the adverts come from fe80::2 under both),
+//!   and `virtual_routes` with `encap mpls` (one and two labels) and
+//!   `encap ila`;
 //! - `vrf`: parents enslaved to a VRF: a `use_vmac` and a `use_ipvlan`
 //!   instance (the new links go into the same VRF, the VIP routes into its
 //!   table) with `virtual_routes` given `vrf NAME`, one of them after a
@@ -154,6 +156,11 @@ const VRF_SETUP: &str = "$ip -n $ns link add blue type vrf table 10 && \
     $ip -n $ns addr add 10.9.1.1/24 dev eth1 && $ip -n $ns link set eth1 up && \
     $ip -n $ns-p link set eth1 up";
 
+/// `plain`'s STEP1: the link-local address of C6's ipvlan (its advert
+/// source) deleted, and two seconds later fe80::2 added there.
+const IPVLAN6_SOURCE_SWAP: &str = "$ip -n $ns addr flush dev vrrp.19 scope link && sleep 2 && \
+     $ip -n $ns addr add fe80::2/64 dev vrrp.19 nodad";
+
 /// `vrf`'s STEP1: both parents out of `blue` while the daemons run.
 const VRF_LEAVE: &str = "$ip -n $ns link set eth0 nomaster && $ip -n $ns link set eth1 nomaster";
 
@@ -200,7 +207,7 @@ const CASES: &[Case] = &[
         links: &["ipv7", "vrrp.8", "ipv17", "vrrp.18", "vrrp.19"],
         setup: "",
         capture: true,
-        steps: ["", ""],
+        steps: [IPVLAN6_SOURCE_SWAP, ""],
     },
     Case {
         name: "vrf",
@@ -472,8 +479,12 @@ fn adverts(pcap: &Path) -> Vec<(String, u64, u64)> {
 
 /// The IPv6 ipvlan without an address (C6, `vrrp.19`): its only address is
 /// the link-local one the kernel gave it (the same under both daemons, by
-/// the equality of the dumps), and every advert of VRID 19 that each daemon
-/// sent carries it as the source, not eth0's link-local address.
+/// the equality of the dumps), not eth0's, and the adverts of VRID 19 carry
+/// it. STEP1 deletes it (the instance goes to FAULT, keepalived
+/// `down_instance`) and adds fe80::2, which becomes the source when the
+/// instance comes back (docs/keepalived.md §3.24): under both daemons the
+/// adverts of VRID 19, repeats folded, are the same, from the kernel's
+/// address first and from fe80::2 last.
 fn ipvlan6_source(dir: &Path) {
     let addrs = read(dir, "o.master.addr.json");
     let ll = locals(&addrs, "vrrp.19");
@@ -486,16 +497,21 @@ fn ipvlan6_source(dir: &Path) {
         .filter(|a| a.starts_with("fe80:"))
         .collect();
     assert!(!eth0_ll.contains(&ll[0]), "{eth0_ll:?}");
-    for side in ["k", "o"] {
-        let ads = adverts(&dir.join(format!("{side}.pcap")));
-        let c6: Vec<&(String, u64, u64)> = ads.iter().filter(|a| a.1 == 19).collect();
-        assert!(c6.len() >= 2, "{side}: adverts of VRID 19: {ads:?}");
-        assert!(
-            c6.iter().all(|a| a.0 == ll[0]),
-            "{side}: {c6:?}, want {}",
-            ll[0]
-        );
-    }
+    let after = locals(&read(dir, "o.step1.addr.json"), "vrrp.19");
+    assert_eq!(after, ["fe80::2"], "vrrp.19 after STEP1");
+    let folded = |side: &str| {
+        let mut out: Vec<(String, u64)> = Vec::new();
+        for (src, vrid, prio) in adverts(&dir.join(format!("{side}.pcap"))) {
+            if vrid == 19 && out.last() != Some(&(src.clone(), prio)) {
+                out.push((src, prio));
+            }
+        }
+        out
+    };
+    let (k, o) = (folded("k"), folded("o"));
+    assert_eq!(o, k, "adverts of VRID 19 (vrrpd left, keepalived right)");
+    assert_eq!(k.first(), Some(&(ll[0].clone(), 100)), "{k:?}");
+    assert_eq!(k.last(), Some(&("fe80::2".to_string(), 100)), "{k:?}");
 }
 
 /// While the parents were out of `blue` (step1) the VMAC and the ipvlan

@@ -35,6 +35,7 @@ mod routes;
 pub(crate) mod script_policy;
 pub(crate) mod scripting;
 pub mod snmp;
+mod source_watch;
 pub mod status;
 mod track_process;
 mod vip_watch;

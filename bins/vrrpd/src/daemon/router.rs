@@ -10,7 +10,8 @@
 //! ([`vips`]), VMACs ([`vmacs`]), multicast groups ([`multicast`]), GARP/NA
 //! pacing ([`announce`]), trackers ([`trackers`]), BFD ([`bfd_feed`]),
 //! notifications ([`notify`]), SNMP notifications ([`traps`]),
-//! `lvs_sync_daemon` ([`lvs`]), kernel events ([`kernel_events`]) and the
+//! `lvs_sync_daemon` ([`lvs`]), kernel events ([`kernel_events`]), the advert
+//! source taken from the interface ([`source_address`]) and the
 //! status snapshot ([`snapshot`]).
 
 use std::collections::HashSet;
@@ -42,6 +43,7 @@ mod notify;
 mod slot;
 mod snapshot;
 mod snmp_writes;
+mod source_address;
 #[cfg(test)]
 mod stand_in_tests;
 mod trackers;

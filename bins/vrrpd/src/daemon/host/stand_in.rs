@@ -169,6 +169,20 @@ impl StandInHost {
         std::mem::take(&mut *self.calls.borrow_mut())
     }
 
+    /// Someone else deletes `addr` from `ifindex` (no call is recorded).
+    pub fn forget_address(&self, ifindex: u32, addr: IpAddr) {
+        self.addresses
+            .borrow_mut()
+            .retain(|&(i, a, _)| (i, a) != (ifindex, addr));
+    }
+
+    /// Someone else adds `addr` on `ifindex` (no call is recorded).
+    pub fn put_address(&self, ifindex: u32, addr: IpAddr, prefix_len: u8) {
+        self.addresses
+            .borrow_mut()
+            .insert((ifindex, addr, prefix_len));
+    }
+
     /// The addresses present on `ifindex`.
     pub fn addresses_on(&self, ifindex: u32) -> Vec<IpAddr> {
         self.addresses

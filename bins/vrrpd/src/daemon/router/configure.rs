@@ -99,6 +99,7 @@ pub(super) fn make_slot(
         transitions: Vec::with_capacity(2),
         routes: RouteSet::new(&spec.routes, &spec.rules),
         last_protocol_error: None,
+        source_lost: false,
         spec,
     })
 }

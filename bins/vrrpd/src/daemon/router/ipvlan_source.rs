@@ -27,8 +27,9 @@ impl<H: Host> Router<H> {
         let c = inst.config();
         let v = slot.vmac.as_ref()?;
         (learns_source(c.family, slot.spec.src_override, slot.spec.vmac.as_deref())
-            && c.primary_address.is_unspecified())
-        .then_some(v.ifindex)
+            && c.primary_address.is_unspecified()
+            && !slot.source_lost)
+            .then_some(v.ifindex)
     }
 
     /// Instance `id` sends from `addr`, its ipvlan's link-local address,
@@ -47,9 +48,12 @@ impl<H: Host> Router<H> {
         }
     }
 
-    /// An address was added (RTM_NEWADDR): the first link-local address of
-    /// an ipvlan whose instance waits for it becomes that instance's source.
+    /// An address was added (RTM_NEWADDR): an instance downed because its
+    /// source was deleted takes it and comes up (source_address.rs); the
+    /// first link-local address of an ipvlan whose instance waits for it
+    /// becomes that instance's source.
     pub async fn on_address_added(&mut self, a: &AddressInfo) {
+        self.source_added(a.ifindex, a.addr).await;
         let IpAddr::V6(v6) = a.addr else {
             return;
         };

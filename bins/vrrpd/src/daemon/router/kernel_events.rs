@@ -48,11 +48,15 @@ impl<H: Host> Router<H> {
         }
     }
 
-    /// An address was deleted (RTM_DELADDR): when it is a tracked VIP of a
-    /// Master on that interface, the Master goes to Backup with priority 0
-    /// and returns after Skew_Time (vip_watch.rs); a tracked static address
-    /// is added again.
+    /// An address was deleted (RTM_DELADDR): an instance that sent from it
+    /// sends from another address of the link or goes to FAULT
+    /// (source_address.rs); when it is a tracked VIP of a Master on that
+    /// interface, the Master goes to Backup with priority 0 and returns
+    /// after Skew_Time (vip_watch.rs); a tracked static address is added
+    /// again.
     pub async fn on_address_removed(&mut self, ifindex: u32, addr: IpAddr) {
+        // the source first, as keepalived's `netlink_if_address_filter`
+        self.source_removed(ifindex, addr).await;
         let watched: Vec<WatchedInstance<InstanceId>> = self
             .node
             .ids()

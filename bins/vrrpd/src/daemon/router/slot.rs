@@ -35,6 +35,10 @@ pub(super) struct Slot {
     /// The last advert rejected for a TTL, version or checksum error
     /// (keepalived `proto_err_reason`, vrrp.c `vrrp_check_packet`).
     pub(super) last_protocol_error: Option<DropReason>,
+    /// Whether the instance is down because the address it sent from was
+    /// deleted (keepalived `down_instance` from `netlink_if_address_filter`;
+    /// see `crate::daemon::source_watch`).
+    pub(super) source_lost: bool,
 }
 
 impl Slot {

@@ -627,3 +627,150 @@ async fn a_vmac_follows_its_parents_vrf() {
     r.on_link(ETH0, "eth0", true).await;
     assert_eq!(moves(&r), [(vmac, 50), (vmac, 0)]);
 }
+
+const ALONE: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n \
+    priority 100\n advert_int 1\n virtual_ipaddress {\n 10.0.0.9/24\n }\n}\n";
+
+fn address_event(ifindex: u32, a: &str) -> vrrp_linux::AddressInfo {
+    vrrp_linux::AddressInfo {
+        ifindex,
+        addr: ip(a),
+        prefix_len: 24,
+        label: None,
+        scope: vrrp_linux::Scope::Global,
+        broadcast: None,
+        flags: 0,
+    }
+}
+
+/// The sources and priorities of the adverts of VRID 9 in `calls`.
+fn sent(calls: &[(Instant, Call)]) -> Vec<(IpAddr, u8)> {
+    calls
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Call::Advert {
+                src,
+                vrid: 9,
+                priority,
+                ..
+            } => Some((*src, *priority)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// keepalived `netlink_if_address_filter` / `down_instance`: the Master's
+/// only interface address deleted puts it in FAULT after a priority 0 advert
+/// from that address; another address added brings it up as BACKUP with
+/// that source, and it becomes Master sending from it.
+#[tokio::test]
+async fn a_master_whose_source_is_deleted_faults_and_comes_back_with_the_next_address() {
+    let mut r = started(ALONE).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 5_000), |_| false).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+    r.host().take_calls();
+    r.host().forget_address(ETH0, ip("10.0.0.1"));
+    r.on_address_removed(ETH0, ip("10.0.0.1")).await;
+    assert_eq!(state(&r, "A"), "FAULT");
+    assert_eq!(sent(&r.host().calls()), [(ip("10.0.0.1"), 0)]);
+    assert!(!r.host().addresses_on(ETH0).contains(&ip("10.0.0.9")));
+    let t = r.host().now();
+    run(&mut r, later(t, 5_000), |_| false).await;
+    assert_eq!(state(&r, "A"), "FAULT");
+    assert_eq!(sent(&r.host().calls()).len(), 1);
+    // a VIP-looking address is not taken
+    r.on_address_added(&address_event(ETH0, "10.0.0.9")).await;
+    assert_eq!(state(&r, "A"), "FAULT");
+    r.host().put_address(ETH0, ip("10.0.0.7"), 24);
+    r.on_address_added(&address_event(ETH0, "10.0.0.7")).await;
+    assert_eq!(state(&r, "A"), "BACKUP");
+    r.host().take_calls();
+    let t = r.host().now();
+    run(&mut r, later(t, 5_000), |_| false).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+    let after = sent(&r.host().calls());
+    assert!(!after.is_empty());
+    assert!(
+        after.iter().all(|&(s, p)| s == ip("10.0.0.7") && p == 100),
+        "{after:?}"
+    );
+}
+
+/// With a second address on the interface, the deleted source is replaced
+/// by it and nothing else changes; an address deleted that is no source
+/// changes nothing.
+#[tokio::test]
+async fn a_deleted_source_is_replaced_by_another_address_of_the_interface() {
+    let mut r = started(ALONE).await;
+    r.host().put_address(ETH0, ip("10.0.1.1"), 24);
+    let start = r.host().now();
+    run(&mut r, later(start, 5_000), |_| false).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+    r.host().forget_address(ETH0, ip("10.0.0.1"));
+    r.on_address_removed(ETH0, ip("10.0.0.1")).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+    r.host().take_calls();
+    let t = r.host().now();
+    run(&mut r, later(t, 3_000), |_| false).await;
+    let after = sent(&r.host().calls());
+    assert!(!after.is_empty());
+    assert!(after.iter().all(|&(s, _)| s == ip("10.0.1.1")), "{after:?}");
+    r.on_address_removed(ETH0, ip("10.0.5.5")).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+}
+
+/// A configured source (`unicast_src_ip` / `mcast_src_ip`) deleted downs
+/// nothing in keepalived 2.2.7.
+#[tokio::test]
+async fn a_configured_source_deleted_changes_nothing() {
+    let conf = ALONE.replace("advert_int 1\n", "advert_int 1\n mcast_src_ip 10.0.0.1\n");
+    let mut r = started(&conf).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 5_000), |_| false).await;
+    r.host().forget_address(ETH0, ip("10.0.0.1"));
+    r.on_address_removed(ETH0, ip("10.0.0.1")).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+}
+
+/// The IPv6 ipvlan's link-local source deleted: FAULT; a link-local
+/// address added on the ipvlan: BACKUP, then Master sending from it.
+#[tokio::test]
+async fn an_ipvlan_whose_link_local_source_is_deleted_faults_until_another_comes() {
+    const CONF: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n \
+        priority 100\n advert_int 1\n use_ipvlan private\n \
+        virtual_ipaddress {\n 2001:db8::9/64\n }\n}\n";
+    let mut r = started(CONF).await;
+    let ipvlan = r
+        .host()
+        .calls()
+        .iter()
+        .find_map(|(_, c)| match c {
+            Call::CreateVmac { name, ifindex, .. } if name == "vrrp.9" => Some(*ifindex),
+            _ => None,
+        })
+        .expect("the ipvlan");
+    let ll = |a: &str| vrrp_linux::AddressInfo {
+        scope: vrrp_linux::Scope::Link,
+        prefix_len: 64,
+        ..address_event(ipvlan, a)
+    };
+    r.host().put_address(ipvlan, ip("fe80::ff:fe00:9"), 64);
+    r.on_address_added(&ll("fe80::ff:fe00:9")).await;
+    let start = r.host().now();
+    run(&mut r, later(start, 5_000), |_| false).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+    r.host().forget_address(ipvlan, ip("fe80::ff:fe00:9"));
+    r.on_address_removed(ipvlan, ip("fe80::ff:fe00:9")).await;
+    assert_eq!(state(&r, "A"), "FAULT");
+    r.host().put_address(ipvlan, ip("fe80::2"), 64);
+    r.on_address_added(&ll("fe80::2")).await;
+    assert_eq!(state(&r, "A"), "BACKUP");
+    r.host().take_calls();
+    let t = r.host().now();
+    run(&mut r, later(t, 5_000), |_| false).await;
+    assert_eq!(state(&r, "A"), "MASTER");
+    let after = sent(&r.host().calls());
+    assert!(!after.is_empty());
+    assert!(after.iter().all(|&(s, _)| s == ip("fe80::2")), "{after:?}");
+}
