@@ -41,17 +41,17 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const ROUTER: &str = "global_defs {\n router_id sad\n script_user root\n}\n\
+const ROUTER: &str = "global_defs {\n router_id srca\n script_user root\n}\n\
 vrrp_instance master {\n state BACKUP\n interface eth0\n virtual_router_id 51\n\
  priority 200\n advert_int 1\n notify NOTIFY\n virtual_ipaddress {\n 10.9.0.100/32\n }\n}\n\
 vrrp_instance backup {\n state BACKUP\n interface eth0\n virtual_router_id 52\n\
  priority 50\n advert_int 1\n notify NOTIFY\n virtual_ipaddress {\n 10.9.0.200/32\n }\n}\n";
 
-const ROUTER6: &str = "global_defs {\n router_id sad\n script_user root\n}\n\
+const ROUTER6: &str = "global_defs {\n router_id srca\n script_user root\n}\n\
 vrrp_instance master {\n state BACKUP\n interface eth0\n virtual_router_id 61\n version 3\n\
  priority 200\n advert_int 1\n notify NOTIFY\n virtual_ipaddress {\n fd00:9::100/64\n }\n}\n";
 
-const PEER: &str = "global_defs {\n router_id sad-peer\n}\n\
+const PEER: &str = "global_defs {\n router_id srca-peer\n}\n\
 vrrp_instance backup {\n state MASTER\n interface eth0\n virtual_router_id 52\n\
  priority 200\n advert_int 1\n virtual_ipaddress {\n 10.9.0.200/32\n }\n}\n";
 
@@ -151,8 +151,8 @@ fn skip() -> bool {
 fn started(tag: &str, conf: &str, want: &[(&str, &str)]) -> [SourceLab; 2] {
     let pid = std::process::id();
     let labs = [
-        SourceLab::new(format!("sad-k{tag}-{pid}"), false, conf),
-        SourceLab::new(format!("sad-o{tag}-{pid}"), true, conf),
+        SourceLab::new(format!("srca-k{tag}-{pid}"), false, conf),
+        SourceLab::new(format!("srca-o{tag}-{pid}"), true, conf),
     ];
     for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
         wait_until(Duration::from_secs(20), &format!("{who} started"), || {
