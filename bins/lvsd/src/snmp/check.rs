@@ -9,9 +9,10 @@
 //! from 1 in configuration order (virtual servers dropped by the mapping
 //! have no row); a group's members indexed (group, n) with its fwmark
 //! entries first, then its address entries; real servers indexed (virtual
-//! server, n) with the sorry server first when there is one. Columns whose
-//! value lvsd does not hold (IPVS counters and rates, scripts, a real
-//! server's timers) are not served; docs/keepalived.md lists them.
+//! server, n) with the sorry server first when there is one. The IPVS
+//! counter and rate columns of those rows come from [`super::stats`].
+//! Columns whose value lvsd does not hold (scripts, a real server's timers)
+//! are not served; docs/keepalived.md lists them.
 
 use std::net::IpAddr;
 use std::time::Duration;

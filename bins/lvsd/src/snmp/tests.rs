@@ -254,3 +254,87 @@ fn quorum_trap_of_a_group() {
     );
     assert_eq!(n.varbinds[3].value, int(3));
 }
+
+/// A kernel holding every service of the pools with the same counters, and
+/// destinations for the sorry server, one real server and a stranger.
+fn read_fake(s: &ipvs_sys::Service) -> Option<(ipvs_sys::Service, Vec<ipvs_sys::Destination>)> {
+    use ipvs_sys::{Destination, ForwardMethod, Stats};
+    let mut svc = s.clone();
+    svc.stats = Stats {
+        conns: 3,
+        inpkts: 10,
+        inbytes: 1 << 33,
+        cps: 2,
+        ..Stats::default()
+    };
+    let dest = |a: [u8; 4], active: u32, conns: u64| {
+        let mut d = Destination::new(std::net::IpAddr::from(a), 443, ForwardMethod::Route);
+        d.active_conns = active;
+        d.inactive_conns = 1;
+        d.stats.conns = conns;
+        d.stats.outbps = 1 << 32;
+        d
+    };
+    Some((
+        svc,
+        vec![
+            dest([10, 3, 0, 9], 4, 5),
+            dest([10, 2, 0, 2], 6, 7),
+            dest([10, 9, 9, 9], 100, 100),
+        ],
+    ))
+}
+
+#[test]
+fn counter_columns_sum_the_kernel_services_of_each_virtual_server() {
+    let (cfg, pools) = setup();
+    let mut t = table(&cfg, &pools);
+    let figures = super::stats::read(&pools, &mut read_fake);
+    super::stats::add(&mut t, &pools, &figures);
+    // the group's virtual server: one service per address and the fwmark
+    let services = u32::try_from(pools[0].vs.services.len()).unwrap_or(0);
+    assert!(services >= 3, "{services} services");
+    assert_eq!(at(&t, &[3, 1, 27, 1]), Value::Gauge32(3 * services));
+    assert_eq!(at(&t, &[3, 1, 28, 1]), Value::Counter32(10 * services));
+    assert_eq!(
+        at(&t, &[3, 1, 30, 1]),
+        Value::Counter64(u64::from(services) << 33)
+    );
+    assert_eq!(
+        at(&t, &[3, 1, 38, 1]),
+        Value::Counter64(u64::from(3 * services))
+    );
+    // the address virtual server: one service
+    assert_eq!(at(&t, &[3, 1, 27, 2]), Value::Gauge32(3));
+    assert_eq!(at(&t, &[3, 1, 32, 2]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 41, 2]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 42, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[3, 1, 37, 2]), int(2)); // onepacket untouched
+    // row 1 is the sorry server, 2 and 3 the real servers
+    assert_eq!(at(&t, &[4, 1, 14, 2, 1]), Value::Gauge32(5));
+    assert_eq!(at(&t, &[4, 1, 15, 2, 1]), Value::Gauge32(4));
+    assert_eq!(at(&t, &[4, 1, 16, 2, 1]), Value::Gauge32(1));
+    assert_eq!(at(&t, &[4, 1, 17, 2, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 14, 2, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 14, 2, 3]), Value::Gauge32(7));
+    assert_eq!(at(&t, &[4, 1, 15, 2, 3]), Value::Gauge32(6));
+    assert_eq!(at(&t, &[4, 1, 27, 2, 3]), Value::Counter64(7));
+    // outbps: .26 truncated, .38 low and .39 high halves
+    assert_eq!(at(&t, &[4, 1, 26, 2, 3]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 38, 2, 3]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 39, 2, 3]), Value::Gauge32(1));
+    // the timer columns after them are not counters
+    assert_eq!(at(&t, &[4, 1, 13, 2, 3]), Value::Gauge32(0));
+}
+
+#[test]
+fn counter_columns_are_zero_for_services_the_kernel_lacks() {
+    let (cfg, pools) = setup();
+    let mut t = table(&cfg, &pools);
+    let figures = super::stats::read(&pools, &mut |_: &ipvs_sys::Service| None);
+    super::stats::add(&mut t, &pools, &figures);
+    assert_eq!(at(&t, &[3, 1, 27, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[3, 1, 50, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 31, 2, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 18, 1, 1]), Value::Counter32(0));
+}
