@@ -601,6 +601,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(rs_smtp),
             smtp_alert_written: v(&rs.smtp_alert),
+            own_timers: rs_timers(rs),
         });
     }
     let sorry_server = match &vs.sorry_server {
@@ -668,6 +669,19 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
 }
 
 /// What virtualServerTable shows of `vs`'s own settings.
+/// A real server's own timer settings, `None` when it writes none.
+fn rs_timers(rs: &kc::RealServer) -> Option<Box<crate::model::RsTimers>> {
+    let t = crate::model::RsTimers {
+        delay_loop: v(&rs.delay_loop),
+        connect_timeout: v(&rs.connect_timeout),
+        retry: v(&rs.retry),
+        delay_before_retry: v(&rs.delay_before_retry),
+        warmup: v(&rs.warmup),
+        alpha: v(&rs.alpha),
+    };
+    (t != crate::model::RsTimers::default()).then(|| Box::new(t))
+}
+
 fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
     let d = crate::model::VsWritten::default();
     crate::model::VsWritten {

@@ -199,6 +199,44 @@ pub struct RealServer {
     /// The real server's own `smtp_alert`, if written (KEEPALIVED-MIB shows
     /// true when it is not: keepalived keeps it unset there).
     pub smtp_alert_written: Option<bool>,
+    /// The timer settings written in the `real_server` block itself (boxed
+    /// and `None` when it writes none: the virtual server's apply).
+    pub own_timers: Option<Box<RsTimers>>,
+}
+
+/// A `real_server`'s own timer settings, each `None` when not written there
+/// (check_data.c `validate_check_config` then takes the virtual server's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RsTimers {
+    /// `delay_loop`.
+    pub delay_loop: Option<std::time::Duration>,
+    /// `connect_timeout`.
+    pub connect_timeout: Option<std::time::Duration>,
+    /// `retry`.
+    pub retry: Option<u32>,
+    /// `delay_before_retry`.
+    pub delay_before_retry: Option<std::time::Duration>,
+    /// `warmup`.
+    pub warmup: Option<std::time::Duration>,
+    /// `alpha`.
+    pub alpha: Option<bool>,
+}
+
+impl RsTimers {
+    /// The settings keepalived holds for the real server: its own, else the
+    /// virtual server's `vs` (check_data.c `validate_check_config`).
+    pub fn resolve(own: Option<&RsTimers>, vs: &VsWritten) -> VsWritten {
+        let o = own.copied().unwrap_or_default();
+        VsWritten {
+            delay_loop: o.delay_loop.unwrap_or(vs.delay_loop),
+            connect_timeout: o.connect_timeout.unwrap_or(vs.connect_timeout),
+            retry: o.retry.or(vs.retry),
+            delay_before_retry: o.delay_before_retry.or(vs.delay_before_retry),
+            warmup: o.warmup.or(vs.warmup),
+            alpha: o.alpha.unwrap_or(vs.alpha),
+            ..*vs
+        }
+    }
 }
 
 /// What a real server's destination is configured with: a [`Destination`]

@@ -11,8 +11,8 @@
 //! entries first, then its address entries; real servers indexed (virtual
 //! server, n) with the sorry server first when there is one. The IPVS
 //! counter and rate columns of those rows come from [`super::stats`].
-//! Columns whose value lvsd does not hold (scripts, a real server's timers)
-//! are not served; docs/keepalived.md lists them.
+//! Columns whose value lvsd does not hold (scripts, virtualhost) are not
+//! served; docs/keepalived.md lists them.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -22,6 +22,7 @@ use agentx_subagent::{Oid, Value};
 use ipvs_sys::{AddressFamily, ForwardMethod, Protocol, ServiceFlags, ServiceKey, Timeouts};
 use keepalived_conf as kc;
 
+use crate::model::{RsTimers, VsWritten};
 use crate::pool::Pool;
 
 /// `KEEPALIVED-MIB::check`.
@@ -292,6 +293,10 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         if let Some(k) = kind(s.dest.fwd) {
             t.insert(&col(40), &i, k);
         }
+        // check_data.c `alloc_ssvr` leaves the sorry server's settings
+        // zero: smtpAlert and alpha false, the timers 0
+        t.insert(&col(47), &i, truth(false));
+        add_rs_timers(t, &i, &SORRY_TIMERS);
     }
     for (r, (cfg, rt)) in p.vs.real_servers.iter().zip(&p.rs).enumerate() {
         n += 1;
@@ -320,7 +325,44 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         // check_data.c `alloc_rs` leaves it unset (-1) unless written, and
         // SNMP_TruthValue(-1) is true
         t.insert(&col(47), &i, truth(cfg.smtp_alert_written.unwrap_or(true)));
+        let w = RsTimers::resolve(cfg.own_timers.as_deref(), &p.vs.written);
+        add_rs_timers(t, &i, &w);
     }
+}
+
+/// What a sorry server's timer columns show: keepalived's zeroed settings.
+const SORRY_TIMERS: VsWritten = VsWritten {
+    delay_loop: Duration::ZERO,
+    connect_timeout: Duration::ZERO,
+    retry: None,
+    delay_before_retry: None,
+    warmup: None,
+    alpha: false,
+    inhibit: false,
+    weight: 1,
+    granularity: 0,
+};
+
+/// A real server's timer columns (check_snmp.c `check_snmp_realserver`)
+/// from `w`, the settings keepalived holds for it (for a real server its
+/// own, else the virtual server's: check_data.c `validate_check_config`):
+/// alpha (42), retry (43, 0 unset), delay_before_retry, warmup and
+/// delay_loop in seconds (44-46, truncated, 0 unset) and in microseconds
+/// (48-50), connect_timeout in microseconds (51).
+fn add_rs_timers(t: &mut Table, i: &[u32], w: &VsWritten) {
+    let col = |c| column(RS, c);
+    let secs = |d: Duration| Value::Gauge32(u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+    let usecs = |d: Duration| Value::Gauge32(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+    let zero = Duration::ZERO;
+    t.insert(&col(42), i, truth(w.alpha));
+    t.insert(&col(43), i, Value::Gauge32(w.retry.unwrap_or(0)));
+    t.insert(&col(44), i, secs(w.delay_before_retry.unwrap_or(zero)));
+    t.insert(&col(45), i, secs(w.warmup.unwrap_or(zero)));
+    t.insert(&col(46), i, secs(w.delay_loop));
+    t.insert(&col(48), i, usecs(w.delay_before_retry.unwrap_or(zero)));
+    t.insert(&col(49), i, usecs(w.warmup.unwrap_or(zero)));
+    t.insert(&col(50), i, usecs(w.delay_loop));
+    t.insert(&col(51), i, usecs(w.connect_timeout));
 }
 
 /// The LVS sync daemon and timeout scalars.

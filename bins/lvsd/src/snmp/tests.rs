@@ -338,3 +338,60 @@ fn counter_columns_are_zero_for_services_the_kernel_lacks() {
     assert_eq!(at(&t, &[4, 1, 31, 2, 1]), Value::Gauge32(0));
     assert_eq!(at(&t, &[4, 1, 18, 1, 1]), Value::Counter32(0));
 }
+
+#[test]
+fn real_server_timers_are_its_own_else_the_virtual_servers() {
+    const TIMERS: &str = "virtual_server 10.9.0.5 80 {\n lvs_sched rr\n lvs_method NAT\n\
+ protocol TCP\n delay_loop 4\n retry 2\n connect_timeout 3\n alpha\n\
+ real_server 10.2.0.1 80 {\n }\n\
+ real_server 10.2.0.2 80 {\n delay_loop 1.5\n retry 5\n delay_before_retry 2\n warmup 7\n\
+ connect_timeout 9\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", TIMERS, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    assert!(pools[0].vs.real_servers[0].own_timers.is_none());
+    let t = table(&parsed.config, &pools);
+    let g = Value::Gauge32;
+    // the first takes the virtual server's: unset warmup and
+    // delay_before_retry are 0
+    assert_eq!(at(&t, &[4, 1, 42, 1, 1]), int(1));
+    assert_eq!(at(&t, &[4, 1, 43, 1, 1]), g(2));
+    assert_eq!(at(&t, &[4, 1, 44, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 45, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 46, 1, 1]), g(4));
+    assert_eq!(at(&t, &[4, 1, 48, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 49, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 50, 1, 1]), g(4_000_000));
+    assert_eq!(at(&t, &[4, 1, 51, 1, 1]), g(3_000_000));
+    // the second its own (delay_loop truncated in seconds)
+    assert_eq!(at(&t, &[4, 1, 42, 1, 2]), int(1));
+    assert_eq!(at(&t, &[4, 1, 43, 1, 2]), g(5));
+    assert_eq!(at(&t, &[4, 1, 44, 1, 2]), g(2));
+    assert_eq!(at(&t, &[4, 1, 45, 1, 2]), g(7));
+    assert_eq!(at(&t, &[4, 1, 46, 1, 2]), g(1));
+    assert_eq!(at(&t, &[4, 1, 48, 1, 2]), g(2_000_000));
+    assert_eq!(at(&t, &[4, 1, 49, 1, 2]), g(7_000_000));
+    assert_eq!(at(&t, &[4, 1, 50, 1, 2]), g(1_500_000));
+    assert_eq!(at(&t, &[4, 1, 51, 1, 2]), g(9_000_000));
+}
+
+#[test]
+fn virtual_server_defaults_reach_real_server_timers() {
+    let (cfg, pools) = setup();
+    let t = table(&cfg, &pools);
+    // no settings: alpha false, delay_loop 60 s, connect_timeout 5 s
+    assert_eq!(at(&t, &[4, 1, 42, 2, 2]), int(2));
+    assert_eq!(at(&t, &[4, 1, 43, 2, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 46, 2, 2]), Value::Gauge32(60));
+    assert_eq!(at(&t, &[4, 1, 51, 2, 2]), Value::Gauge32(5_000_000));
+    // the sorry server's are keepalived's zeroed ones
+    assert_eq!(at(&t, &[4, 1, 42, 2, 1]), int(2));
+    assert_eq!(at(&t, &[4, 1, 47, 2, 1]), int(2));
+    for c in [43, 44, 45, 46, 48, 49, 50, 51] {
+        assert_eq!(at(&t, &[4, 1, c, 2, 1]), Value::Gauge32(0), "column {c}");
+    }
+}
