@@ -11,7 +11,7 @@
 # The walk of the global scalars (.1.3.6.1.4.1.9586.100.5.1, registered by
 # the checker of both) must be the same, version (.1.0) aside.
 # Every variable lvsd serves must be served by keepalived with the same
-# value, at least 300 of them, the 176 IPVS counter and rate variables among
+# value, at least 300 of them, the 251 IPVS counter and rate variables among
 # them (0: no traffic reaches the services); the ipvsadm weights and the notifications must
 # be the same. The variables keepalived serves and lvsd does not are listed
 # (by column). Prints "snmp: SKIPPED ..." without keepalived or net-snmp.
@@ -105,14 +105,14 @@ awk -F' = ' 'NR==FNR {ka[$1]=$2; next}
     /tmp/keepalived.walk /tmp/lvsd.walk || rc=1
 # the IPVS counter and rate columns (VS .27-.36 and .38-.50, RS .14-.39):
 # no traffic reaches the services, so 0 on both sides; lvsd must serve all
-# of them, 23 per virtual server and 26 per real or sorry server (2 and 5
+# of them, 23 per virtual server and 26 per real or sorry server (3 and 7
 # here)
 nstats=$(awk -F' = ' '{ split($1, o, ".")
         if ((o[12] == 3 && ((o[14] >= 27 && o[14] <= 36) || (o[14] >= 38 && o[14] <= 50))) \
             || (o[12] == 4 && o[14] >= 14 && o[14] <= 39)) n++ }
     END { print n+0 }' /tmp/lvsd.walk)
 echo "NUMBERS snmp counters=$nstats (lvsd)"
-[ "$nstats" = 176 ] || { echo "FAIL: lvsd serves $nstats counter and rate variables, not 176"; rc=1; }
+[ "$nstats" = 251 ] || { echo "FAIL: lvsd serves $nstats counter and rate variables, not 251"; rc=1; }
 echo "--- columns keepalived serves and lvsd does not:"
 awk -F' = ' 'NR==FNR {l[$1]=1; next} !($1 in l) {print $1}' /tmp/lvsd.walk /tmp/keepalived.walk \
     | awk -F. '{ if ($12 <= 4) { o=""; for (i=2;i<=14;i++) o=o "." $i; print o } else print }' | sort -u | tr '\n' ' '

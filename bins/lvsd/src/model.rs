@@ -145,6 +145,9 @@ pub struct VsWritten {
     /// `pgr_handler`): an IPv4 netmask's bytes in network order, an IPv6
     /// prefix length as a number; all ones when unset.
     pub granularity: u32,
+    /// `lvs_method TUN` type, port and checksum flags (default IPIP, no
+    /// port, no checksum).
+    pub tunnel: (ipvs_sys::TunnelType, u16, ipvs_sys::TunnelFlags),
 }
 
 impl Default for VsWritten {
@@ -159,6 +162,11 @@ impl Default for VsWritten {
             inhibit: false,
             weight: 1,
             granularity: u32::MAX,
+            tunnel: (
+                ipvs_sys::TunnelType::Ipip,
+                0,
+                ipvs_sys::TunnelFlags::empty(),
+            ),
         }
     }
 }

@@ -19,7 +19,10 @@ use std::time::Duration;
 
 use agentx_subagent::table::{Table, inet_address, inet_address_type, text, truth};
 use agentx_subagent::{Oid, Value};
-use ipvs_sys::{AddressFamily, ForwardMethod, Protocol, ServiceFlags, ServiceKey, Timeouts};
+use ipvs_sys::{
+    AddressFamily, ForwardMethod, Protocol, ServiceFlags, ServiceKey, Timeouts, TunnelFlags,
+    TunnelType,
+};
 use keepalived_conf as kc;
 
 use crate::model::{RsTimers, VsWritten};
@@ -274,6 +277,47 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     t.insert(&col(65), &i, usecs(w.delay_before_retry.unwrap_or(zero)));
     t.insert(&col(66), &i, usecs(w.warmup.unwrap_or(zero)));
     t.insert(&col(67), &i, usecs(w.connect_timeout));
+    add_tunnel(t, &i, (VS, 68), vs.method, w.tunnel);
+}
+
+/// The three tunnel columns of `entry` from `first` (type, port, checksum) of a
+/// tunnelling virtual or real server (check_snmp.c
+/// `check_snmp_virtualserver`, `check_snmp_realserver`): type ipip(1),
+/// gue(2), gre(3), else 0; the port for GUE only; the checksum, not for
+/// IPIP, nocsum(1), csum(2), remcsum(3), else 0.
+fn add_tunnel(
+    t: &mut Table,
+    i: &[u32],
+    (entry, first): ([u32; 2], u32),
+    fwd: ForwardMethod,
+    (kind, port, flags): (TunnelType, u16, TunnelFlags),
+) {
+    if fwd != ForwardMethod::Tunnel {
+        return;
+    }
+    let col = |n: u32| column(entry, first + n);
+    let k = match kind {
+        TunnelType::Ipip => 1,
+        TunnelType::Gue => 2,
+        TunnelType::Gre => 3,
+        TunnelType::Other(_) => 0,
+    };
+    t.insert(&col(0), i, Value::Integer(k));
+    if kind == TunnelType::Gue {
+        t.insert(&col(1), i, Value::Gauge32(u32::from(port)));
+    }
+    if kind != TunnelType::Ipip {
+        let csum = if flags.is_empty() {
+            1
+        } else if flags == TunnelFlags::CSUM {
+            2
+        } else if flags == TunnelFlags::REMCSUM {
+            3
+        } else {
+            0
+        };
+        t.insert(&col(2), i, Value::Integer(csum));
+    }
 }
 
 /// realServerTable rows of one virtual server: the sorry server first.
@@ -297,6 +341,14 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         // zero: smtpAlert and alpha false, the timers 0
         t.insert(&col(47), &i, truth(false));
         add_rs_timers(t, &i, &SORRY_TIMERS);
+        let d = &s.dest;
+        add_tunnel(
+            t,
+            &i,
+            (RS, 52),
+            d.fwd,
+            (d.tun_type, d.tun_port, d.tun_flags),
+        );
     }
     for (r, (cfg, rt)) in p.vs.real_servers.iter().zip(&p.rs).enumerate() {
         n += 1;
@@ -327,6 +379,14 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         t.insert(&col(47), &i, truth(cfg.smtp_alert_written.unwrap_or(true)));
         let w = RsTimers::resolve(cfg.own_timers.as_deref(), &p.vs.written);
         add_rs_timers(t, &i, &w);
+        let d = &cfg.dest;
+        add_tunnel(
+            t,
+            &i,
+            (RS, 52),
+            d.fwd,
+            (d.tun_type, d.tun_port, d.tun_flags),
+        );
     }
 }
 
@@ -341,6 +401,7 @@ const SORRY_TIMERS: VsWritten = VsWritten {
     inhibit: false,
     weight: 1,
     granularity: 0,
+    tunnel: (TunnelType::Ipip, 0, TunnelFlags::empty()),
 };
 
 /// A real server's timer columns (check_snmp.c `check_snmp_realserver`)

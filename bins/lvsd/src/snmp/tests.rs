@@ -395,3 +395,41 @@ fn virtual_server_defaults_reach_real_server_timers() {
         assert_eq!(at(&t, &[4, 1, c, 2, 1]), Value::Gauge32(0), "column {c}");
     }
 }
+
+#[test]
+fn tunnel_columns_by_type() {
+    const TUN: &str = "virtual_server 10.9.0.6 80 {\n lvs_sched rr\n protocol TCP\n\
+ lvs_method TUN type gue port 6080 csum\n\
+ real_server 10.2.0.1 80 {\n }\n\
+ real_server 10.2.0.2 80 {\n lvs_method TUN type gre\n }\n\
+ real_server 10.2.0.3 80 {\n lvs_method TUN\n }\n\
+ real_server 10.2.0.4 80 {\n lvs_method DR\n }\n}\n\
+virtual_server 10.9.0.7 80 {\n lvs_sched rr\n protocol TCP\n lvs_method DR\n\
+ real_server 10.2.0.1 80 {\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", TUN, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    let t = table(&parsed.config, &pools);
+    // the virtual server: gue(2), its port, csum(2)
+    assert_eq!(at(&t, &[3, 1, 68, 1]), int(2));
+    assert_eq!(at(&t, &[3, 1, 69, 1]), Value::Gauge32(6080));
+    assert_eq!(at(&t, &[3, 1, 70, 1]), int(2));
+    // a real server taking it
+    assert_eq!(at(&t, &[4, 1, 52, 1, 1]), int(2));
+    assert_eq!(at(&t, &[4, 1, 53, 1, 1]), Value::Gauge32(6080));
+    assert_eq!(at(&t, &[4, 1, 54, 1, 1]), int(2));
+    // gre(3) without a port, nocsum(1)
+    assert_eq!(at(&t, &[4, 1, 52, 1, 2]), int(3));
+    assert_eq!(at(&t, &[4, 1, 53, 1, 2]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[4, 1, 54, 1, 2]), int(1));
+    // ipip(1): no port, no checksum
+    assert_eq!(at(&t, &[4, 1, 52, 1, 3]), int(1));
+    assert_eq!(at(&t, &[4, 1, 54, 1, 3]), Value::NoSuchInstance);
+    // not tunnelled: none of them
+    assert_eq!(at(&t, &[4, 1, 52, 1, 4]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[3, 1, 68, 2]), Value::NoSuchInstance);
+}
