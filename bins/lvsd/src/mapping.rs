@@ -606,6 +606,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             smtp_alert: v(&rs.smtp_alert).unwrap_or(rs_smtp),
             smtp_alert_written: v(&rs.smtp_alert),
             own_timers: rs_timers(rs),
+            virtualhost: v(&rs.virtualhost).map(String::into_boxed_str),
         });
     }
     let sorry_server = match &vs.sorry_server {
@@ -669,6 +670,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             _ => None,
         },
         written: vs_written(vs),
+        virtualhost: v(&vs.virtualhost).map(String::into_boxed_str),
     }))
 }
 

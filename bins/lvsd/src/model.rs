@@ -118,6 +118,8 @@ pub struct VirtualServer {
     /// keepalived's defaults (check_data.c `alloc_vs`), for
     /// virtualServerTable.
     pub written: VsWritten,
+    /// `virtualhost` as written in the block (virtualServerTable).
+    pub virtualhost: Option<Box<str>>,
 }
 
 /// A `virtual_server`'s settings that KEEPALIVED-MIB's virtualServerTable
@@ -210,6 +212,8 @@ pub struct RealServer {
     /// The timer settings written in the `real_server` block itself (boxed
     /// and `None` when it writes none: the virtual server's apply).
     pub own_timers: Option<Box<RsTimers>>,
+    /// `virtualhost` as written in the block itself (realServerTable).
+    pub virtualhost: Option<Box<str>>,
 }
 
 /// A `real_server`'s own timer settings, each `None` when not written there

@@ -11,7 +11,7 @@
 //! entries first, then its address entries; real servers indexed (virtual
 //! server, n) with the sorry server first when there is one. The IPVS
 //! counter and rate columns of those rows come from [`super::stats`].
-//! Columns whose value lvsd does not hold (scripts, virtualhost) are not
+//! Columns whose value lvsd does not hold (scripts, `snmp_name`) are not
 //! served; docs/keepalived.md lists them.
 
 use std::net::IpAddr;
@@ -215,6 +215,9 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     if let Some(k) = kind(vs.method) {
         t.insert(&col(10), &i, k);
     }
+    if let Some(h) = &vs.virtualhost {
+        t.insert(&col(12), &i, text(h));
+    }
     let alive = vs.services.iter().all(|s| in_kernel(&s.key));
     t.insert(&col(11), &i, truth(alive));
     let persistent = first.flags.contains(ServiceFlags::PERSISTENT);
@@ -379,6 +382,9 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         t.insert(&col(47), &i, truth(cfg.smtp_alert_written.unwrap_or(true)));
         let w = RsTimers::resolve(cfg.own_timers.as_deref(), &p.vs.written);
         add_rs_timers(t, &i, &w);
+        if let Some(h) = &cfg.virtualhost {
+            t.insert(&col(41), &i, text(h));
+        }
         let d = &cfg.dest;
         add_tunnel(
             t,

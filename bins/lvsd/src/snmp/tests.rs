@@ -433,3 +433,24 @@ virtual_server 10.9.0.7 80 {\n lvs_sched rr\n protocol TCP\n lvs_method DR\n\
     assert_eq!(at(&t, &[4, 1, 52, 1, 4]), Value::NoSuchInstance);
     assert_eq!(at(&t, &[3, 1, 68, 2]), Value::NoSuchInstance);
 }
+
+#[test]
+fn virtualhost_columns_show_each_blocks_own() {
+    const VHOST: &str = "virtual_server 10.9.0.8 80 {\n lvs_sched rr\n lvs_method NAT\n\
+ protocol TCP\n virtualhost www.example\n\
+ real_server 10.2.0.1 80 {\n virtualhost rs.example\n }\n\
+ real_server 10.2.0.2 80 {\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", VHOST, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    let t = table(&parsed.config, &pools);
+    let s = |b: &[u8]| Value::OctetString(b.to_vec());
+    assert_eq!(at(&t, &[3, 1, 12, 1]), s(b"www.example"));
+    assert_eq!(at(&t, &[4, 1, 41, 1, 1]), s(b"rs.example"));
+    // not the virtual server's: keepalived keeps the real server's own
+    assert_eq!(at(&t, &[4, 1, 41, 1, 2]), Value::NoSuchInstance);
+}
