@@ -607,6 +607,7 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             smtp_alert_written: v(&rs.smtp_alert),
             own_timers: rs_timers(rs),
             virtualhost: v(&rs.virtualhost).map(String::into_boxed_str),
+            snmp_name: snmp_name(&rs.other),
         });
     }
     let sorry_server = match &vs.sorry_server {
@@ -671,10 +672,24 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
         },
         written: vs_written(vs),
         virtualhost: v(&vs.virtualhost).map(String::into_boxed_str),
+        snmp_name: snmp_name(&vs.other),
     }))
 }
 
 /// What virtualServerTable shows of `vs`'s own settings.
+/// `snmp_name`: the last one written with exactly one word (check_parser.c
+/// `vs_snmp_name_handler`, `rs_snmp_name_handler` refuse any other).
+fn snmp_name(other: &[kc::RawSetting]) -> Option<Box<str>> {
+    other
+        .iter()
+        .rev()
+        .filter(|r| r.keyword == "snmp_name")
+        .find_map(|r| match r.args.as_slice() {
+            [name] => Some(name.clone().into_boxed_str()),
+            _ => None,
+        })
+}
+
 /// A real server's own timer settings, `None` when it writes none.
 fn rs_timers(rs: &kc::RealServer) -> Option<Box<crate::model::RsTimers>> {
     let t = crate::model::RsTimers {

@@ -120,6 +120,8 @@ pub struct VirtualServer {
     pub written: VsWritten,
     /// `virtualhost` as written in the block (virtualServerTable).
     pub virtualhost: Option<Box<str>>,
+    /// `snmp_name` (virtualServerTable).
+    pub snmp_name: Option<Box<str>>,
 }
 
 /// A `virtual_server`'s settings that KEEPALIVED-MIB's virtualServerTable
@@ -214,6 +216,8 @@ pub struct RealServer {
     pub own_timers: Option<Box<RsTimers>>,
     /// `virtualhost` as written in the block itself (realServerTable).
     pub virtualhost: Option<Box<str>>,
+    /// `snmp_name` (realServerTable).
+    pub snmp_name: Option<Box<str>>,
 }
 
 /// A `real_server`'s own timer settings, each `None` when not written there

@@ -11,8 +11,7 @@
 //! entries first, then its address entries; real servers indexed (virtual
 //! server, n) with the sorry server first when there is one. The IPVS
 //! counter and rate columns of those rows come from [`super::stats`].
-//! Columns whose value lvsd does not hold (scripts, `snmp_name`) are not
-//! served; docs/keepalived.md lists them.
+//! Columns whose value lvsd does not hold (scripts) are not served; docs/keepalived.md lists them.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -281,6 +280,9 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     t.insert(&col(66), &i, usecs(w.warmup.unwrap_or(zero)));
     t.insert(&col(67), &i, usecs(w.connect_timeout));
     add_tunnel(t, &i, (VS, 68), vs.method, w.tunnel);
+    if let Some(n) = &vs.snmp_name {
+        t.insert(&col(71), &i, text(n));
+    }
 }
 
 /// The three tunnel columns of `entry` from `first` (type, port, checksum) of a
@@ -384,6 +386,9 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         add_rs_timers(t, &i, &w);
         if let Some(h) = &cfg.virtualhost {
             t.insert(&col(41), &i, text(h));
+        }
+        if let Some(n) = &cfg.snmp_name {
+            t.insert(&col(55), &i, text(n));
         }
         let d = &cfg.dest;
         add_tunnel(

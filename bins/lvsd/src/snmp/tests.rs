@@ -435,10 +435,10 @@ virtual_server 10.9.0.7 80 {\n lvs_sched rr\n protocol TCP\n lvs_method DR\n\
 }
 
 #[test]
-fn virtualhost_columns_show_each_blocks_own() {
+fn virtualhost_and_snmp_name_columns_show_each_blocks_own() {
     const VHOST: &str = "virtual_server 10.9.0.8 80 {\n lvs_sched rr\n lvs_method NAT\n\
- protocol TCP\n virtualhost www.example\n\
- real_server 10.2.0.1 80 {\n virtualhost rs.example\n }\n\
+ protocol TCP\n virtualhost www.example\n snmp_name web\n\
+ real_server 10.2.0.1 80 {\n virtualhost rs.example\n snmp_name first\n snmp_name a b\n }\n\
  real_server 10.2.0.2 80 {\n }\n}\n";
     let parsed = kc::parse_str("t.conf", VHOST, &kc::LoadOptions::default());
     let pools: Vec<Pool> = map_config(&parsed.config)
@@ -453,4 +453,8 @@ fn virtualhost_columns_show_each_blocks_own() {
     assert_eq!(at(&t, &[4, 1, 41, 1, 1]), s(b"rs.example"));
     // not the virtual server's: keepalived keeps the real server's own
     assert_eq!(at(&t, &[4, 1, 41, 1, 2]), Value::NoSuchInstance);
+    // snmp_name: two words are refused
+    assert_eq!(at(&t, &[3, 1, 71, 1]), s(b"web"));
+    assert_eq!(at(&t, &[4, 1, 55, 1, 1]), s(b"first"));
+    assert_eq!(at(&t, &[4, 1, 55, 1, 2]), Value::NoSuchInstance);
 }
