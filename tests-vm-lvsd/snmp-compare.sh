@@ -11,7 +11,8 @@
 # The walk of the global scalars (.1.3.6.1.4.1.9586.100.5.1, registered by
 # the checker of both) must be the same, version (.1.0) aside.
 # Every variable lvsd serves must be served by keepalived with the same
-# value, at least 60 of them; the ipvsadm weights and the notifications must
+# value, at least 500 of them, the 251 IPVS counter and rate variables among
+# them (0: no traffic reaches the services); the ipvsadm weights and the notifications must
 # be the same. The variables keepalived serves and lvsd does not are listed
 # (by column). Prints "snmp: SKIPPED ..." without keepalived or net-snmp.
 set -u
@@ -100,8 +101,18 @@ awk -F' = ' 'NR==FNR {ka[$1]=$2; next}
     !($1 in ka) { print "only lvsd: " $0; bad++; next }
     ka[$1] != $2 { print "differs: " $1 ": keepalived " ka[$1] ", lvsd " $2; bad++; next }
     { same++ }
-    END { print "NUMBERS snmp same=" same+0 " differ=" bad+0; exit bad > 0 || same < 60 }' \
+    END { print "NUMBERS snmp same=" same+0 " differ=" bad+0; exit bad > 0 || same < 500 }' \
     /tmp/keepalived.walk /tmp/lvsd.walk || rc=1
+# the IPVS counter and rate columns (VS .27-.36 and .38-.50, RS .14-.39):
+# no traffic reaches the services, so 0 on both sides; lvsd must serve all
+# of them, 23 per virtual server and 26 per real or sorry server (3 and 7
+# here)
+nstats=$(awk -F' = ' '{ split($1, o, ".")
+        if ((o[12] == 3 && ((o[14] >= 27 && o[14] <= 36) || (o[14] >= 38 && o[14] <= 50))) \
+            || (o[12] == 4 && o[14] >= 14 && o[14] <= 39)) n++ }
+    END { print n+0 }' /tmp/lvsd.walk)
+echo "NUMBERS snmp counters=$nstats (lvsd)"
+[ "$nstats" = 251 ] || { echo "FAIL: lvsd serves $nstats counter and rate variables, not 251"; rc=1; }
 echo "--- columns keepalived serves and lvsd does not:"
 awk -F' = ' 'NR==FNR {l[$1]=1; next} !($1 in l) {print $1}' /tmp/lvsd.walk /tmp/keepalived.walk \
     | awk -F. '{ if ($12 <= 4) { o=""; for (i=2;i<=14;i++) o=o "." $i; print o } else print }' | sort -u | tr '\n' ' '

@@ -773,7 +773,16 @@ impl<K: Kernel> Daemon<K> {
             timeouts: self.desired.timeouts,
             sync_daemon: self.desired.lvs_sync_daemon.as_ref(),
         };
-        for set in agent.on_wake(wake, &input) {
+        let kernel = &mut self.kernel;
+        let mut read = |s: &ipvs_sys::Service| match kernel.dump_one(s) {
+            Ok(Some(k)) => Some((k.service, k.dests.into_values().collect())),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::debug!("SNMP: reading IPVS counters: {e}");
+                None
+            }
+        };
+        for set in agent.on_wake(wake, &input, &mut read) {
             self.apply_weight(set);
         }
     }

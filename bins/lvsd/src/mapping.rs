@@ -197,17 +197,22 @@ fn set_tunnel(dest: &mut Destination, opts: Option<kc::TunnelOptions>) {
     if dest.fwd != ForwardMethod::Tunnel {
         return;
     }
-    dest.tun_type = match o.kind {
+    (dest.tun_type, dest.tun_port, dest.tun_flags) = tunnel_of(o);
+}
+
+/// The IPVS tunnel type, port and flags of `lvs_method TUN` options.
+fn tunnel_of(o: kc::TunnelOptions) -> (TunnelType, u16, TunnelFlags) {
+    let kind = match o.kind {
         kc::TunnelType::Ipip => TunnelType::Ipip,
         kc::TunnelType::Gue => TunnelType::Gue,
         kc::TunnelType::Gre => TunnelType::Gre,
     };
-    dest.tun_port = o.port.unwrap_or(0);
-    dest.tun_flags = match o.csum {
+    let flags = match o.csum {
         kc::TunnelCsum::Nocsum => TunnelFlags::empty(),
         kc::TunnelCsum::Csum => TunnelFlags::CSUM,
         kc::TunnelCsum::Remcsum => TunnelFlags::REMCSUM,
     };
+    (kind, o.port.unwrap_or(0), flags)
 }
 
 fn family_name(af: AddressFamily) -> &'static str {
@@ -556,12 +561,11 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
         }
         let weight = v(&rs.weight).unwrap_or(vs_weight);
         let mut dest = Destination::new(addr, port, m);
-        // A real server's own `lvs_method` brings its own tunnel options; else the VS's.
-        let tun = if rs.lvs_method.is_some() {
-            v(&rs.lvs_tunnel)
-        } else {
-            v(&vs.lvs_tunnel)
-        };
+        // A real server's own `lvs_method` brings its own tunnel options; else
+        // (also when its options were refused) the VS's: check_data.c
+        // `alloc_rs` copies them and check_parser.c `svr_forwarding_handler`
+        // leaves them on an error
+        let tun = v(&rs.lvs_tunnel).or(v(&vs.lvs_tunnel));
         set_tunnel(&mut dest, tun);
         dest.weight = i32::try_from(weight).unwrap_or(i32::MAX);
         dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
@@ -601,6 +605,9 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             checkers,
             smtp_alert: v(&rs.smtp_alert).unwrap_or(rs_smtp),
             smtp_alert_written: v(&rs.smtp_alert),
+            own_timers: rs_timers(rs),
+            virtualhost: v(&rs.virtualhost).map(String::into_boxed_str),
+            snmp_name: snmp_name(&rs.other),
         });
     }
     let sorry_server = match &vs.sorry_server {
@@ -664,10 +671,38 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             _ => None,
         },
         written: vs_written(vs),
+        virtualhost: v(&vs.virtualhost).map(String::into_boxed_str),
+        snmp_name: snmp_name(&vs.other),
     }))
 }
 
 /// What virtualServerTable shows of `vs`'s own settings.
+/// `snmp_name`: the last one written with exactly one word (check_parser.c
+/// `vs_snmp_name_handler`, `rs_snmp_name_handler` refuse any other).
+fn snmp_name(other: &[kc::RawSetting]) -> Option<Box<str>> {
+    other
+        .iter()
+        .rev()
+        .filter(|r| r.keyword == "snmp_name")
+        .find_map(|r| match r.args.as_slice() {
+            [name] => Some(name.clone().into_boxed_str()),
+            _ => None,
+        })
+}
+
+/// A real server's own timer settings, `None` when it writes none.
+fn rs_timers(rs: &kc::RealServer) -> Option<Box<crate::model::RsTimers>> {
+    let t = crate::model::RsTimers {
+        delay_loop: v(&rs.delay_loop),
+        connect_timeout: v(&rs.connect_timeout),
+        retry: v(&rs.retry),
+        delay_before_retry: v(&rs.delay_before_retry),
+        warmup: v(&rs.warmup),
+        alpha: v(&rs.alpha),
+    };
+    (t != crate::model::RsTimers::default()).then(|| Box::new(t))
+}
+
 fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
     let d = crate::model::VsWritten::default();
     crate::model::VsWritten {
@@ -684,6 +719,7 @@ fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
             .as_ref()
             .and_then(|g| held_granularity(&g.value))
             .unwrap_or(d.granularity),
+        tunnel: v(&vs.lvs_tunnel).map(tunnel_of).unwrap_or(d.tunnel),
     }
 }
 

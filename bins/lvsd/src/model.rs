@@ -118,6 +118,10 @@ pub struct VirtualServer {
     /// keepalived's defaults (check_data.c `alloc_vs`), for
     /// virtualServerTable.
     pub written: VsWritten,
+    /// `virtualhost` as written in the block (virtualServerTable).
+    pub virtualhost: Option<Box<str>>,
+    /// `snmp_name` (virtualServerTable).
+    pub snmp_name: Option<Box<str>>,
 }
 
 /// A `virtual_server`'s settings that KEEPALIVED-MIB's virtualServerTable
@@ -145,6 +149,9 @@ pub struct VsWritten {
     /// `pgr_handler`): an IPv4 netmask's bytes in network order, an IPv6
     /// prefix length as a number; all ones when unset.
     pub granularity: u32,
+    /// `lvs_method TUN` type, port and checksum flags (default IPIP, no
+    /// port, no checksum).
+    pub tunnel: (ipvs_sys::TunnelType, u16, ipvs_sys::TunnelFlags),
 }
 
 impl Default for VsWritten {
@@ -159,6 +166,11 @@ impl Default for VsWritten {
             inhibit: false,
             weight: 1,
             granularity: u32::MAX,
+            tunnel: (
+                ipvs_sys::TunnelType::Ipip,
+                0,
+                ipvs_sys::TunnelFlags::empty(),
+            ),
         }
     }
 }
@@ -199,6 +211,48 @@ pub struct RealServer {
     /// The real server's own `smtp_alert`, if written (KEEPALIVED-MIB shows
     /// true when it is not: keepalived keeps it unset there).
     pub smtp_alert_written: Option<bool>,
+    /// The timer settings written in the `real_server` block itself (boxed
+    /// and `None` when it writes none: the virtual server's apply).
+    pub own_timers: Option<Box<RsTimers>>,
+    /// `virtualhost` as written in the block itself (realServerTable).
+    pub virtualhost: Option<Box<str>>,
+    /// `snmp_name` (realServerTable).
+    pub snmp_name: Option<Box<str>>,
+}
+
+/// A `real_server`'s own timer settings, each `None` when not written there
+/// (check_data.c `validate_check_config` then takes the virtual server's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RsTimers {
+    /// `delay_loop`.
+    pub delay_loop: Option<std::time::Duration>,
+    /// `connect_timeout`.
+    pub connect_timeout: Option<std::time::Duration>,
+    /// `retry`.
+    pub retry: Option<u32>,
+    /// `delay_before_retry`.
+    pub delay_before_retry: Option<std::time::Duration>,
+    /// `warmup`.
+    pub warmup: Option<std::time::Duration>,
+    /// `alpha`.
+    pub alpha: Option<bool>,
+}
+
+impl RsTimers {
+    /// The settings keepalived holds for the real server: its own, else the
+    /// virtual server's `vs` (check_data.c `validate_check_config`).
+    pub fn resolve(own: Option<&RsTimers>, vs: &VsWritten) -> VsWritten {
+        let o = own.copied().unwrap_or_default();
+        VsWritten {
+            delay_loop: o.delay_loop.unwrap_or(vs.delay_loop),
+            connect_timeout: o.connect_timeout.unwrap_or(vs.connect_timeout),
+            retry: o.retry.or(vs.retry),
+            delay_before_retry: o.delay_before_retry.or(vs.delay_before_retry),
+            warmup: o.warmup.or(vs.warmup),
+            alpha: o.alpha.unwrap_or(vs.alpha),
+            ..*vs
+        }
+    }
 }
 
 /// What a real server's destination is configured with: a [`Destination`]

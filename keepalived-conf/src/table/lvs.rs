@@ -14,8 +14,6 @@ const fn l(keyword: &'static str, value: Value) -> Keyword {
 const SCHED: Value = Value::Other("rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq|twos");
 const METHOD: Value = Value::Other("NAT|DR|TUN [type ipip|gue|gre] [port P] [csum options]");
 const SCHED_FLAG: Value = Value::Bare;
-const SNMP: &str = "serve this data over SNMP (AgentX); use --metrics-listen or the status \
-                    command instead";
 const REGEX: &str = "fail the check unless the page matches the regular expression";
 
 /// `virtual_server IP PORT | fwmark N | group NAME { ... }`
@@ -113,10 +111,7 @@ pub const VIRTUAL_SERVER: Section = Section {
         l("ip_family", Value::Other("inet|inet6")).dflt("the addresses' family"),
         // kept as written
         l("hashed", Value::Bare).dflt("off").raw(),
-        l("snmp_name", Value::Text)
-            .dflt("none")
-            .raw()
-            .not_acted(L, SNMP),
+        l("snmp_name", Value::Text).dflt("none").kept(),
     ],
 };
 
@@ -182,10 +177,7 @@ pub const REAL_SERVER: Section = Section {
             .set(Set::Text(Field::RealServer(|r| &mut r.virtualhost)))
             .dflt("none")
             .fallback("virtual_server virtualhost"),
-        l("snmp_name", Value::Text)
-            .dflt("none")
-            .raw()
-            .not_acted(L, SNMP),
+        l("snmp_name", Value::Text).dflt("none").kept(),
         l("TCP_CHECK", Value::Block("checker")).dflt("none"),
         l("HTTP_GET", Value::Block("checker")).dflt("none"),
         l("SSL_GET", Value::Block("checker")).dflt("none"),

@@ -862,3 +862,23 @@ fn snmp_is_served_only_with_a_virtual_server() {
     ));
     assert!(m.desired.snmp.is_some());
 }
+
+#[test]
+fn refused_real_server_tunnel_options_leave_the_virtual_servers() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n protocol TCP\n\
+         lvs_method TUN type gue port 6080 csum\n\
+         real_server 10.2.0.1 80 {\n lvs_method TUN type gre remcsum\n }\n}\n",
+    );
+    let vs = only(&m);
+    let d = &vs.real_servers[0].dest;
+    assert_eq!(
+        (d.fwd, d.tun_type, d.tun_port, d.tun_flags),
+        (
+            ForwardMethod::Tunnel,
+            TunnelType::Gue,
+            6080,
+            TunnelFlags::CSUM
+        )
+    );
+}

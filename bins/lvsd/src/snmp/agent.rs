@@ -22,6 +22,7 @@ use tracing::{debug, warn};
 
 use super::Settings;
 use super::check::{self, CHECK_ROOT, CheckInput, weight_target};
+use super::stats::{self, ReadService};
 use super::traps::Notification;
 
 /// keepalived's AgentX subagent identity (`KEEPALIVED-MIB::keepalived`).
@@ -58,6 +59,8 @@ pub struct Agent {
 /// One wake-up's view: the check subtree of the moment, and the Set phases.
 struct Requests<'a, 'b> {
     input: &'a CheckInput<'b>,
+    /// Reads a service's counters when a table is built.
+    read: &'a mut ReadService<'b>,
     global: &'a GlobalScalars,
     tested: &'a mut Vec<WeightSet>,
     committed: Vec<WeightSet>,
@@ -68,6 +71,10 @@ impl View for Requests<'_, '_> {
         let mut t = Table::default();
         snmp_global::add(&mut t, self.global, VERSION);
         check::add(&mut t, self.input);
+        // the kernel's counters, read once for this table (check_snmp.c
+        // reads them from each handler through `ipvs_update_stats`)
+        let figures = stats::read(self.input.pools, self.read);
+        stats::add(&mut t, self.input.pools, &figures);
         t
     }
 
@@ -149,11 +156,19 @@ impl Agent {
         Wake(self.link.wait().await)
     }
 
-    /// Handles what [`Agent::wait`] returned, answering from `input`; the
-    /// weights committed, for the daemon to apply.
-    pub fn on_wake(&mut self, wake: Wake, input: &CheckInput<'_>) -> Vec<WeightSet> {
+    /// Handles what [`Agent::wait`] returned, answering from `input` and
+    /// the counters `read` gets from the kernel (called only when a table is
+    /// built for the master's requests); the weights committed, for the
+    /// daemon to apply.
+    pub fn on_wake<'b>(
+        &mut self,
+        wake: Wake,
+        input: &CheckInput<'b>,
+        read: &mut ReadService<'b>,
+    ) -> Vec<WeightSet> {
         let mut view = Requests {
             input,
+            read,
             global: &self.settings.global,
             tested: &mut self.tested,
             committed: Vec::new(),
@@ -205,8 +220,10 @@ mod tests {
             ..GlobalScalars::default()
         };
         let mut tested = Vec::new();
+        let mut read = |_: &ipvs_sys::Service| None;
         let mut view = Requests {
             input: &input,
+            read: &mut read,
             global: &global,
             tested: &mut tested,
             committed: Vec::new(),

@@ -9,18 +9,22 @@
 //! from 1 in configuration order (virtual servers dropped by the mapping
 //! have no row); a group's members indexed (group, n) with its fwmark
 //! entries first, then its address entries; real servers indexed (virtual
-//! server, n) with the sorry server first when there is one. Columns whose
-//! value lvsd does not hold (IPVS counters and rates, scripts, a real
-//! server's timers) are not served; docs/keepalived.md lists them.
+//! server, n) with the sorry server first when there is one. The IPVS
+//! counter and rate columns of those rows come from [`super::stats`].
+//! Columns whose value lvsd does not hold (scripts) are not served; docs/keepalived.md lists them.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use agentx_subagent::table::{Table, inet_address, inet_address_type, text, truth};
 use agentx_subagent::{Oid, Value};
-use ipvs_sys::{AddressFamily, ForwardMethod, Protocol, ServiceFlags, ServiceKey, Timeouts};
+use ipvs_sys::{
+    AddressFamily, ForwardMethod, Protocol, ServiceFlags, ServiceKey, Timeouts, TunnelFlags,
+    TunnelType,
+};
 use keepalived_conf as kc;
 
+use crate::model::{RsTimers, VsWritten};
 use crate::pool::Pool;
 
 /// `KEEPALIVED-MIB::check`.
@@ -210,6 +214,9 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     if let Some(k) = kind(vs.method) {
         t.insert(&col(10), &i, k);
     }
+    if let Some(h) = &vs.virtualhost {
+        t.insert(&col(12), &i, text(h));
+    }
     let alive = vs.services.iter().all(|s| in_kernel(&s.key));
     t.insert(&col(11), &i, truth(alive));
     let persistent = first.flags.contains(ServiceFlags::PERSISTENT);
@@ -272,6 +279,50 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     t.insert(&col(65), &i, usecs(w.delay_before_retry.unwrap_or(zero)));
     t.insert(&col(66), &i, usecs(w.warmup.unwrap_or(zero)));
     t.insert(&col(67), &i, usecs(w.connect_timeout));
+    add_tunnel(t, &i, (VS, 68), vs.method, w.tunnel);
+    if let Some(n) = &vs.snmp_name {
+        t.insert(&col(71), &i, text(n));
+    }
+}
+
+/// The three tunnel columns of `entry` from `first` (type, port, checksum) of a
+/// tunnelling virtual or real server (check_snmp.c
+/// `check_snmp_virtualserver`, `check_snmp_realserver`): type ipip(1),
+/// gue(2), gre(3), else 0; the port for GUE only; the checksum, not for
+/// IPIP, nocsum(1), csum(2), remcsum(3), else 0.
+fn add_tunnel(
+    t: &mut Table,
+    i: &[u32],
+    (entry, first): ([u32; 2], u32),
+    fwd: ForwardMethod,
+    (kind, port, flags): (TunnelType, u16, TunnelFlags),
+) {
+    if fwd != ForwardMethod::Tunnel {
+        return;
+    }
+    let col = |n: u32| column(entry, first + n);
+    let k = match kind {
+        TunnelType::Ipip => 1,
+        TunnelType::Gue => 2,
+        TunnelType::Gre => 3,
+        TunnelType::Other(_) => 0,
+    };
+    t.insert(&col(0), i, Value::Integer(k));
+    if kind == TunnelType::Gue {
+        t.insert(&col(1), i, Value::Gauge32(u32::from(port)));
+    }
+    if kind != TunnelType::Ipip {
+        let csum = if flags.is_empty() {
+            1
+        } else if flags == TunnelFlags::CSUM {
+            2
+        } else if flags == TunnelFlags::REMCSUM {
+            3
+        } else {
+            0
+        };
+        t.insert(&col(2), i, Value::Integer(csum));
+    }
 }
 
 /// realServerTable rows of one virtual server: the sorry server first.
@@ -291,6 +342,18 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         if let Some(k) = kind(s.dest.fwd) {
             t.insert(&col(40), &i, k);
         }
+        // check_data.c `alloc_ssvr` leaves the sorry server's settings
+        // zero: smtpAlert and alpha false, the timers 0
+        t.insert(&col(47), &i, truth(false));
+        add_rs_timers(t, &i, &SORRY_TIMERS);
+        let d = &s.dest;
+        add_tunnel(
+            t,
+            &i,
+            (RS, 52),
+            d.fwd,
+            (d.tun_type, d.tun_port, d.tun_flags),
+        );
     }
     for (r, (cfg, rt)) in p.vs.real_servers.iter().zip(&p.rs).enumerate() {
         n += 1;
@@ -319,7 +382,59 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
         // check_data.c `alloc_rs` leaves it unset (-1) unless written, and
         // SNMP_TruthValue(-1) is true
         t.insert(&col(47), &i, truth(cfg.smtp_alert_written.unwrap_or(true)));
+        let w = RsTimers::resolve(cfg.own_timers.as_deref(), &p.vs.written);
+        add_rs_timers(t, &i, &w);
+        if let Some(h) = &cfg.virtualhost {
+            t.insert(&col(41), &i, text(h));
+        }
+        if let Some(n) = &cfg.snmp_name {
+            t.insert(&col(55), &i, text(n));
+        }
+        let d = &cfg.dest;
+        add_tunnel(
+            t,
+            &i,
+            (RS, 52),
+            d.fwd,
+            (d.tun_type, d.tun_port, d.tun_flags),
+        );
     }
+}
+
+/// What a sorry server's timer columns show: keepalived's zeroed settings.
+const SORRY_TIMERS: VsWritten = VsWritten {
+    delay_loop: Duration::ZERO,
+    connect_timeout: Duration::ZERO,
+    retry: None,
+    delay_before_retry: None,
+    warmup: None,
+    alpha: false,
+    inhibit: false,
+    weight: 1,
+    granularity: 0,
+    tunnel: (TunnelType::Ipip, 0, TunnelFlags::empty()),
+};
+
+/// A real server's timer columns (check_snmp.c `check_snmp_realserver`)
+/// from `w`, the settings keepalived holds for it (for a real server its
+/// own, else the virtual server's: check_data.c `validate_check_config`):
+/// alpha (42), retry (43, 0 unset), delay_before_retry, warmup and
+/// delay_loop in seconds (44-46, truncated, 0 unset) and in microseconds
+/// (48-50), connect_timeout in microseconds (51).
+fn add_rs_timers(t: &mut Table, i: &[u32], w: &VsWritten) {
+    let col = |c| column(RS, c);
+    let secs = |d: Duration| Value::Gauge32(u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+    let usecs = |d: Duration| Value::Gauge32(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+    let zero = Duration::ZERO;
+    t.insert(&col(42), i, truth(w.alpha));
+    t.insert(&col(43), i, Value::Gauge32(w.retry.unwrap_or(0)));
+    t.insert(&col(44), i, secs(w.delay_before_retry.unwrap_or(zero)));
+    t.insert(&col(45), i, secs(w.warmup.unwrap_or(zero)));
+    t.insert(&col(46), i, secs(w.delay_loop));
+    t.insert(&col(48), i, usecs(w.delay_before_retry.unwrap_or(zero)));
+    t.insert(&col(49), i, usecs(w.warmup.unwrap_or(zero)));
+    t.insert(&col(50), i, usecs(w.delay_loop));
+    t.insert(&col(51), i, usecs(w.connect_timeout));
 }
 
 /// The LVS sync daemon and timeout scalars.

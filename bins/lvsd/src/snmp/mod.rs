@@ -3,6 +3,8 @@
 //!
 //! * [`check`]: KEEPALIVED-MIB's `check` subtree as a pure function of the
 //!   pools;
+//! * [`stats`]: its IPVS counter and rate columns, read from the kernel
+//!   when the master asks;
 //! * [`traps`]: its `realServerStateChange` and
 //!   `virtualServerQuorumStateChange` notifications;
 //! * [`agent`]: the AgentX session (agentx-subagent's link) serving them
@@ -18,6 +20,7 @@
 
 pub mod agent;
 pub mod check;
+pub mod stats;
 pub mod traps;
 
 pub use crate::model::SnmpSettings as Settings;

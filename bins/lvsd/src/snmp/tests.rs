@@ -254,3 +254,207 @@ fn quorum_trap_of_a_group() {
     );
     assert_eq!(n.varbinds[3].value, int(3));
 }
+
+/// A kernel holding every service of the pools with the same counters, and
+/// destinations for the sorry server, one real server and a stranger.
+fn read_fake(s: &ipvs_sys::Service) -> Option<(ipvs_sys::Service, Vec<ipvs_sys::Destination>)> {
+    use ipvs_sys::{Destination, ForwardMethod, Stats};
+    let mut svc = s.clone();
+    svc.stats = Stats {
+        conns: 3,
+        inpkts: 10,
+        inbytes: 1 << 33,
+        cps: 2,
+        ..Stats::default()
+    };
+    let dest = |a: [u8; 4], active: u32, conns: u64| {
+        let mut d = Destination::new(std::net::IpAddr::from(a), 443, ForwardMethod::Route);
+        d.active_conns = active;
+        d.inactive_conns = 1;
+        d.stats.conns = conns;
+        d.stats.outbps = 1 << 32;
+        d
+    };
+    Some((
+        svc,
+        vec![
+            dest([10, 3, 0, 9], 4, 5),
+            dest([10, 2, 0, 2], 6, 7),
+            dest([10, 9, 9, 9], 100, 100),
+        ],
+    ))
+}
+
+#[test]
+fn counter_columns_sum_the_kernel_services_of_each_virtual_server() {
+    let (cfg, pools) = setup();
+    let mut t = table(&cfg, &pools);
+    let figures = super::stats::read(&pools, &mut read_fake);
+    super::stats::add(&mut t, &pools, &figures);
+    // the group's virtual server: one service per address and the fwmark
+    let services = u32::try_from(pools[0].vs.services.len()).unwrap_or(0);
+    assert!(services >= 3, "{services} services");
+    assert_eq!(at(&t, &[3, 1, 27, 1]), Value::Gauge32(3 * services));
+    assert_eq!(at(&t, &[3, 1, 28, 1]), Value::Counter32(10 * services));
+    assert_eq!(
+        at(&t, &[3, 1, 30, 1]),
+        Value::Counter64(u64::from(services) << 33)
+    );
+    assert_eq!(
+        at(&t, &[3, 1, 38, 1]),
+        Value::Counter64(u64::from(3 * services))
+    );
+    // the address virtual server: one service
+    assert_eq!(at(&t, &[3, 1, 27, 2]), Value::Gauge32(3));
+    assert_eq!(at(&t, &[3, 1, 32, 2]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 41, 2]), Value::Gauge32(2));
+    assert_eq!(at(&t, &[3, 1, 42, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[3, 1, 37, 2]), int(2)); // onepacket untouched
+    // row 1 is the sorry server, 2 and 3 the real servers
+    assert_eq!(at(&t, &[4, 1, 14, 2, 1]), Value::Gauge32(5));
+    assert_eq!(at(&t, &[4, 1, 15, 2, 1]), Value::Gauge32(4));
+    assert_eq!(at(&t, &[4, 1, 16, 2, 1]), Value::Gauge32(1));
+    assert_eq!(at(&t, &[4, 1, 17, 2, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 14, 2, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 14, 2, 3]), Value::Gauge32(7));
+    assert_eq!(at(&t, &[4, 1, 15, 2, 3]), Value::Gauge32(6));
+    assert_eq!(at(&t, &[4, 1, 27, 2, 3]), Value::Counter64(7));
+    // outbps: .26 truncated, .38 low and .39 high halves
+    assert_eq!(at(&t, &[4, 1, 26, 2, 3]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 38, 2, 3]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 39, 2, 3]), Value::Gauge32(1));
+    // the timer columns after them are not counters
+    assert_eq!(at(&t, &[4, 1, 13, 2, 3]), Value::Gauge32(0));
+}
+
+#[test]
+fn counter_columns_are_zero_for_services_the_kernel_lacks() {
+    let (cfg, pools) = setup();
+    let mut t = table(&cfg, &pools);
+    let figures = super::stats::read(&pools, &mut |_: &ipvs_sys::Service| None);
+    super::stats::add(&mut t, &pools, &figures);
+    assert_eq!(at(&t, &[3, 1, 27, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[3, 1, 50, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 31, 2, 1]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 18, 1, 1]), Value::Counter32(0));
+}
+
+#[test]
+fn real_server_timers_are_its_own_else_the_virtual_servers() {
+    const TIMERS: &str = "virtual_server 10.9.0.5 80 {\n lvs_sched rr\n lvs_method NAT\n\
+ protocol TCP\n delay_loop 4\n retry 2\n connect_timeout 3\n alpha\n\
+ real_server 10.2.0.1 80 {\n }\n\
+ real_server 10.2.0.2 80 {\n delay_loop 1.5\n retry 5\n delay_before_retry 2\n warmup 7\n\
+ connect_timeout 9\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", TIMERS, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    assert!(pools[0].vs.real_servers[0].own_timers.is_none());
+    let t = table(&parsed.config, &pools);
+    let g = Value::Gauge32;
+    // the first takes the virtual server's: unset warmup and
+    // delay_before_retry are 0
+    assert_eq!(at(&t, &[4, 1, 42, 1, 1]), int(1));
+    assert_eq!(at(&t, &[4, 1, 43, 1, 1]), g(2));
+    assert_eq!(at(&t, &[4, 1, 44, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 45, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 46, 1, 1]), g(4));
+    assert_eq!(at(&t, &[4, 1, 48, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 49, 1, 1]), g(0));
+    assert_eq!(at(&t, &[4, 1, 50, 1, 1]), g(4_000_000));
+    assert_eq!(at(&t, &[4, 1, 51, 1, 1]), g(3_000_000));
+    // the second its own (delay_loop truncated in seconds)
+    assert_eq!(at(&t, &[4, 1, 42, 1, 2]), int(1));
+    assert_eq!(at(&t, &[4, 1, 43, 1, 2]), g(5));
+    assert_eq!(at(&t, &[4, 1, 44, 1, 2]), g(2));
+    assert_eq!(at(&t, &[4, 1, 45, 1, 2]), g(7));
+    assert_eq!(at(&t, &[4, 1, 46, 1, 2]), g(1));
+    assert_eq!(at(&t, &[4, 1, 48, 1, 2]), g(2_000_000));
+    assert_eq!(at(&t, &[4, 1, 49, 1, 2]), g(7_000_000));
+    assert_eq!(at(&t, &[4, 1, 50, 1, 2]), g(1_500_000));
+    assert_eq!(at(&t, &[4, 1, 51, 1, 2]), g(9_000_000));
+}
+
+#[test]
+fn virtual_server_defaults_reach_real_server_timers() {
+    let (cfg, pools) = setup();
+    let t = table(&cfg, &pools);
+    // no settings: alpha false, delay_loop 60 s, connect_timeout 5 s
+    assert_eq!(at(&t, &[4, 1, 42, 2, 2]), int(2));
+    assert_eq!(at(&t, &[4, 1, 43, 2, 2]), Value::Gauge32(0));
+    assert_eq!(at(&t, &[4, 1, 46, 2, 2]), Value::Gauge32(60));
+    assert_eq!(at(&t, &[4, 1, 51, 2, 2]), Value::Gauge32(5_000_000));
+    // the sorry server's are keepalived's zeroed ones
+    assert_eq!(at(&t, &[4, 1, 42, 2, 1]), int(2));
+    assert_eq!(at(&t, &[4, 1, 47, 2, 1]), int(2));
+    for c in [43, 44, 45, 46, 48, 49, 50, 51] {
+        assert_eq!(at(&t, &[4, 1, c, 2, 1]), Value::Gauge32(0), "column {c}");
+    }
+}
+
+#[test]
+fn tunnel_columns_by_type() {
+    const TUN: &str = "virtual_server 10.9.0.6 80 {\n lvs_sched rr\n protocol TCP\n\
+ lvs_method TUN type gue port 6080 csum\n\
+ real_server 10.2.0.1 80 {\n }\n\
+ real_server 10.2.0.2 80 {\n lvs_method TUN type gre\n }\n\
+ real_server 10.2.0.3 80 {\n lvs_method TUN\n }\n\
+ real_server 10.2.0.4 80 {\n lvs_method DR\n }\n}\n\
+virtual_server 10.9.0.7 80 {\n lvs_sched rr\n protocol TCP\n lvs_method DR\n\
+ real_server 10.2.0.1 80 {\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", TUN, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    let t = table(&parsed.config, &pools);
+    // the virtual server: gue(2), its port, csum(2)
+    assert_eq!(at(&t, &[3, 1, 68, 1]), int(2));
+    assert_eq!(at(&t, &[3, 1, 69, 1]), Value::Gauge32(6080));
+    assert_eq!(at(&t, &[3, 1, 70, 1]), int(2));
+    // a real server taking it
+    assert_eq!(at(&t, &[4, 1, 52, 1, 1]), int(2));
+    assert_eq!(at(&t, &[4, 1, 53, 1, 1]), Value::Gauge32(6080));
+    assert_eq!(at(&t, &[4, 1, 54, 1, 1]), int(2));
+    // gre(3) without a port, nocsum(1)
+    assert_eq!(at(&t, &[4, 1, 52, 1, 2]), int(3));
+    assert_eq!(at(&t, &[4, 1, 53, 1, 2]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[4, 1, 54, 1, 2]), int(1));
+    // ipip(1): no port, no checksum
+    assert_eq!(at(&t, &[4, 1, 52, 1, 3]), int(1));
+    assert_eq!(at(&t, &[4, 1, 54, 1, 3]), Value::NoSuchInstance);
+    // not tunnelled: none of them
+    assert_eq!(at(&t, &[4, 1, 52, 1, 4]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[3, 1, 68, 2]), Value::NoSuchInstance);
+}
+
+#[test]
+fn virtualhost_and_snmp_name_columns_show_each_blocks_own() {
+    const VHOST: &str = "virtual_server 10.9.0.8 80 {\n lvs_sched rr\n lvs_method NAT\n\
+ protocol TCP\n virtualhost www.example\n snmp_name web\n\
+ real_server 10.2.0.1 80 {\n virtualhost rs.example\n snmp_name first\n snmp_name a b\n }\n\
+ real_server 10.2.0.2 80 {\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", VHOST, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    let t = table(&parsed.config, &pools);
+    let s = |b: &[u8]| Value::OctetString(b.to_vec());
+    assert_eq!(at(&t, &[3, 1, 12, 1]), s(b"www.example"));
+    assert_eq!(at(&t, &[4, 1, 41, 1, 1]), s(b"rs.example"));
+    // not the virtual server's: keepalived keeps the real server's own
+    assert_eq!(at(&t, &[4, 1, 41, 1, 2]), Value::NoSuchInstance);
+    // snmp_name: two words are refused
+    assert_eq!(at(&t, &[3, 1, 71, 1]), s(b"web"));
+    assert_eq!(at(&t, &[4, 1, 55, 1, 1]), s(b"first"));
+    assert_eq!(at(&t, &[4, 1, 55, 1, 2]), Value::NoSuchInstance);
+}
