@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ka="$(command -v keepalived || true)"
 [ -n "$ka" ] || { echo "SKIPPED: keepalived not installed"; exit 0; }
 # shellcheck disable=SC2016
-inner='mkdir -p /run /var/run /etc/keepalived; : > /tmp/ldf-track
+inner='mkdir -p /run /var/run /etc/keepalived; : > /tmp/defaults-track
 keepalived -n -l -D -d -C -f /work/lvs-defaults.conf -p /run/ka.pid -c /run/ka-c.pid \
     -b /run/ka-b.pid >/tmp/ka.log 2>&1 &
 pid=$!
