@@ -243,15 +243,23 @@ impl Sides {
         kv
     }
 
-    /// Waits until both sides agree and `ok` holds (at most 15 s), then
-    /// compares once more.
+    /// Waits until both sides agree and `ok` holds on two polls in a row
+    /// (at most 15 s), then compares once more. One poll is not enough:
+    /// a daemon reports Master a moment before its VIP is on the link, and
+    /// instances of other priorities may still be between states.
     fn settle(&self, step: &str, ok: impl Fn(&View) -> bool) -> View {
         let start = Instant::now();
+        let mut held = 0;
         loop {
             let kv = keepalived_view(&self.klog);
             let ov = vrrpd_view(&self.osock);
             if kv == ov && ok(&kv) && self.k.vips() == self.o.vips() {
-                break;
+                held += 1;
+                if held == 2 {
+                    break;
+                }
+            } else {
+                held = 0;
             }
             if start.elapsed() > Duration::from_secs(15) {
                 break;
@@ -375,12 +383,13 @@ fn track_process_follows_keepalived() {
 
     // Nothing runs: weight 0 trackers FAULT, `reverse` weight 0 is up.
     let v = s.settle("no process", |v| {
-        is(v, "Vabsent", "MASTER", 100) && is(v, "Vweight", "MASTER", 100)
+        is(v, "Vabsent", "MASTER", 100)
+            && is(v, "Vweight", "MASTER", 100)
+            && is(v, "Vnegative", "MASTER", 70)
     });
     assert_eq!(st(&v, "Vzero").0, "FAULT", "{v:?}");
     assert_eq!(st(&v, "Vquorum").0, "FAULT", "{v:?}");
     assert_eq!(st(&v, "Vdelay").0, "FAULT", "{v:?}");
-    assert_eq!(st(&v, "Vnegative"), ("MASTER".into(), 70), "{v:?}");
 
     // One copy, with the argument pC wants.
     copies.start("one", "1000");
@@ -491,8 +500,9 @@ fn inside_a_namespace_no_process_counts_as_with_keepalived() {
         return;
     };
     let v = run.s.settle("via ip netns exec", |v| {
-        is(v, "Vabsent", "MASTER", 100) && is(v, "Vweight", "MASTER", 100)
+        is(v, "Vabsent", "MASTER", 100)
+            && is(v, "Vweight", "MASTER", 100)
+            && is(v, "Vnegative", "MASTER", 70)
     });
     assert_eq!(st(&v, "Vzero").0, "FAULT", "{v:?}");
-    assert_eq!(st(&v, "Vnegative"), ("MASTER".into(), 70), "{v:?}");
 }
