@@ -12,6 +12,8 @@
 //!   the RTAX metrics with their locks, IPv6 pref, ip encapsulation; mpls
 //!   needs the kernel's MPLS modules, not loaded here: its label column is
 //!   a unit test); walked once the instance is Master (its routes set).
+//!   One static and one virtual route have a gateway the kernel cannot
+//!   reach: refused, they show "set" false on a Master too.
 //! * vrrpRuleTable: `static_rules` and `virtual_rules` (from, to, table,
 //!   priority, fwmark, iif, IPv6).
 //! * vrrpProcessTable: `vrrp_track_process`es, one whose process runs (a
@@ -51,7 +53,8 @@ fn config(sock: &Path, dir: &Path) -> String {
          rto_min 250ms initcwnd 4 initrwnd 5 fastopen_no_cookie 1\n  \
          10.9.13.0/24 dev eth0 advmss lock 1200\n  \
          fd00:12::/64 dev eth0 pref high\n  \
-         10.9.15.0/24 dev eth0 encap ip id 5 dst 10.9.0.9 tos 4 ttl 3 flags 1\n}}\n\
+         10.9.15.0/24 dev eth0 encap ip id 5 dst 10.9.0.9 tos 4 ttl 3 flags 1\n  \
+         10.9.16.0/24 via 10.77.0.1 dev eth0\n}}\n\
          static_rules {{\n  from 10.9.7.0/24 table 200 priority 300\n}}\n\
          vrrp_track_process p_run {{\n process {PROC}\n weight 5\n}}\n\
          vrrp_track_process p_none {{\n process snm-nothere\n weight -4 reverse\n \
@@ -65,7 +68,8 @@ fn config(sock: &Path, dir: &Path) -> String {
          virtual_routes {{\n  10.9.6.0/24 via 10.9.0.254 dev eth0 metric 10 table 100\n  \
          blackhole 10.9.8.0/24\n  fd00:6::/64 via fd00:1::254 dev eth0\n  \
          10.9.9.0/24 nexthop via 10.9.0.254 dev eth0 weight 2 nexthop via 10.9.1.254 dev eth1\n  \
-         10.9.10.0/24 src 10.9.0.1 dev eth0 scope link\n }}\n \
+         10.9.10.0/24 src 10.9.0.1 dev eth0 scope link\n  \
+         10.9.17.0/24 via 10.77.0.2 dev eth0\n }}\n \
          virtual_rules {{\n  from 10.9.0.0/24 table 100 priority 100\n  \
          to 10.9.11.0/24 table 101 priority 101\n  fwmark 7 table 102 priority 102\n  \
          iif eth1 table 103 priority 103\n  from fd00:1::/64 table 100 priority 104\n }}\n}}\n",
@@ -86,7 +90,7 @@ fn route_rule_and_process_tables_equal_keepalived() {
     let mut walks = Vec::new();
     for vrrpd in [false, true] {
         let s = SnmpLab::new(
-            &format!("snm-rt{}-{pid}", if vrrpd { "v" } else { "k" }),
+            &format!("snv-rt{}-{pid}", if vrrpd { "v" } else { "k" }),
             &["10.9.0.1/24", "10.9.1.1/24"],
         );
         s.ns.ip("addr add fd00:1::1/64 dev eth0 nodad");
@@ -103,7 +107,12 @@ fn route_rule_and_process_tables_equal_keepalived() {
         let _d = s.start(&config(&s.agentx(), &lab.dir), Daemon::of(vrrpd));
         // the instance's first route set: it is Master
         let set = format!("{ROUTES}.1.14.1.1 = INTEGER: 1");
-        s.walk_until(ROUTES, &|w| w.contains(&set));
+        let w = s.walk_until(ROUTES, &|w| w.contains(&set));
+        // the refused routes: static 7, the instance's 6
+        for idx in ["0.7", "1.6"] {
+            let refused = format!("{ROUTES}.1.14.{idx} = INTEGER: 2");
+            assert!(w.contains(&refused), "{refused} not in {w:#?}");
+        }
         // every process row there (13 columns of 4 rows)
         s.walk_until(PROCESSES, &|w| w.len() >= 52);
         walks.push(roots.map(|r| s.walk(r)));
@@ -111,6 +120,13 @@ fn route_rule_and_process_tables_equal_keepalived() {
     for (i, root) in roots.iter().enumerate() {
         eprintln!("keepalived walk of {root}:\n{}", walks[0][i].join("\n"));
     }
+    let equal: usize = (0..roots.len())
+        .map(|i| {
+            let (k, v) = (&walks[0][i], &walks[1][i]);
+            k.iter().filter(|l| v.contains(l)).count()
+        })
+        .sum();
+    eprintln!("{equal} variables equal");
     for (i, root) in roots.iter().enumerate() {
         let (k, v) = (&walks[0][i], &walks[1][i]);
         assert!(!k.is_empty(), "keepalived shows nothing under {root}");

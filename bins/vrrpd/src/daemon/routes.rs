@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use keepalived_conf::Span;
 use vrrp_linux::{AddMode, AddressSpec, Interface, NetlinkError, RouteSpec, Scope};
 
 use super::host::Host;
@@ -218,6 +219,15 @@ impl RouteSet {
     /// Whether there is nothing to install.
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty() && self.rules.is_empty()
+    }
+
+    /// Where each route and rule the kernel took is written: the entries
+    /// whose `set` flag is on, the flag keepalived's MIB shows
+    /// (vrrp_snmp.c `vrrp_snmp_route` and `vrrp_snmp_rule` read it).
+    pub fn set_spans(&self) -> Vec<Span> {
+        let routes = self.routes.iter().filter(|r| r.set).map(|r| r.conf.span);
+        let rules = self.rules.iter().filter(|r| r.set).map(|r| r.conf.span);
+        routes.chain(rules).collect()
     }
 
     /// First start: every configured rule equal to one in the kernel is
@@ -431,6 +441,11 @@ pub struct Statics {
 }
 
 impl Statics {
+    /// [`RouteSet::set_spans`] of the static routes and rules.
+    pub fn set_spans(&self) -> Vec<Span> {
+        self.set.set_spans()
+    }
+
     /// Start: leftover static rules of an earlier run go (keepalived
     /// `start_vrrp`: `netlink_rulelist(..., IPRULE_DEL, true)`, not-found
     /// ignored), then addresses, routes and rules are added.

@@ -57,6 +57,10 @@ pub struct Snapshot {
     /// its quorum, by name (filled in by the main loop's process tracker).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub processes: BTreeMap<String, (u32, bool)>,
+    /// Where each `static_routes` / `static_rules` entry the kernel took is
+    /// written (see [`InstanceSnapshot::routes_set`]).
+    #[serde(skip)]
+    pub static_routes_set: Vec<keepalived_conf::Span>,
 }
 
 #[cfg(test)]
@@ -73,6 +77,7 @@ impl Snapshot {
             track_files: BTreeMap::new(),
             processes: BTreeMap::new(),
             bfd: Vec::new(),
+            static_routes_set: Vec::new(),
         }
     }
 }
@@ -332,6 +337,11 @@ pub struct InstanceSnapshot {
     pub vips: Vec<String>,
     /// VIPs we added to the interface.
     pub installed_vips: Vec<String>,
+    /// Where each `virtual_routes` / `virtual_rules` entry the kernel took
+    /// (and that is still in) is written: keepalived's `set` flag, shown by
+    /// KEEPALIVED-MIB's route and rule tables.
+    #[serde(skip)]
+    pub routes_set: Vec<keepalived_conf::Span>,
     /// RFC 6527 counters and keepalived's extras.
     pub counters: Counters,
     /// The last advert rejected for a TTL, version or checksum error (for
@@ -695,6 +705,7 @@ mod tests {
                 vmac: None,
                 vips: vec!["10.0.0.100/32".into()],
                 installed_vips: vec![],
+                routes_set: vec![],
                 counters,
                 last_protocol_error: None,
                 drops: BTreeMap::from([("auth_failure", 2)]),
@@ -715,6 +726,7 @@ mod tests {
             scripts: Vec::new(),
             track_files: BTreeMap::new(),
             processes: BTreeMap::new(),
+            static_routes_set: Vec::new(),
             bfd: vec![BfdSessionSnapshot {
                 discards: BTreeMap::from([("ttl", 3)]),
                 packets_in: 40,

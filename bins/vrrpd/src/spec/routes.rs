@@ -35,6 +35,8 @@ pub struct RouteConf {
     /// `vrf NAME`: [`RouteSpec::table`] is to be the VRF's table, looked up
     /// on the host when the configuration is applied.
     pub vrf: Option<String>,
+    /// Where it is written (names its vrrpRouteTable row).
+    pub span: Span,
 }
 
 /// One policy rule to install.
@@ -195,6 +197,7 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
         tracked: !r.no_track && r.dev.is_some(),
         text: r.words.join(" "),
         vrf: r.vrf.clone(),
+        span: r.span,
     })
 }
 

@@ -65,6 +65,7 @@ impl<H: Host> Router<H> {
                         .iter()
                         .map(|a| format!("{}/{}", a.addr, a.prefix_len))
                         .collect(),
+                    routes_set: s.routes.set_spans(),
                     counters: st.counters,
                     last_protocol_error: s.last_protocol_error,
                     drops,
@@ -146,6 +147,7 @@ impl<H: Host> Router<H> {
                 .map(|b| b.status())
                 .unwrap_or_default(),
             processes: std::collections::BTreeMap::new(),
+            static_routes_set: self.statics.set_spans(),
         }
     }
 

@@ -6,8 +6,11 @@
 //! `vrrp_header_nh_table` number them: `static_routes`/`static_rules` as
 //! instance 0, then every instance by its position in the config (from 1),
 //! each entry by its position (from 1); next hops add the hop's position.
-//! A static entry is set once installed (at start), an instance's while
-//! it is Master (docs/keepalived.md §3.40).
+//! An entry's "set" column is the daemon's own record of whether the kernel
+//! took it (keepalived's `set` flag, which vrrp_iproute.c `netlink_rtlist`
+//! and vrrp_iprule.c `netlink_rulelist` turn on only on success): a static
+//! entry from start, an instance's while it is Master; a refused one shows
+//! false (docs/keepalived.md §3.40).
 
 use std::net::IpAddr;
 
@@ -394,20 +397,25 @@ pub fn add_routes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
             t.declare(&root.child(&[table, 1, c]));
         }
     }
-    let mut owners = vec![(0, &g.static_routes, &g.static_rules, true)];
+    let mut owners = vec![(
+        0,
+        &g.static_routes,
+        &g.static_rules,
+        &snap.static_routes_set,
+    )];
     for (n, spec) in g.instances.iter().enumerate() {
         if let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) {
-            owners.push((index(n), &spec.routes, &spec.rules, i.state == "MASTER"));
+            owners.push((index(n), &spec.routes, &spec.rules, &i.routes_set));
         }
     }
     for (owner, routes, rules, set) in owners {
         for (m, r) in routes.iter().enumerate() {
             let idx = [owner, index(m)];
-            route_row(t, &idx, r, set);
+            route_row(t, &idx, r, set.contains(&r.span));
             next_hop_rows(t, &idx, r);
         }
         for (m, r) in rules.iter().enumerate() {
-            rule_row(t, &[owner, index(m)], r, set);
+            rule_row(t, &[owner, index(m)], r, set.contains(&r.span));
         }
     }
 }
@@ -444,6 +452,30 @@ mod tests {
         assert_eq!(get("11.1.3.0.2.2"), Value::OctetString(vec![10, 0, 0, 2]));
         assert_eq!(get("11.1.6.0.2.1"), Value::Gauge32(3));
         assert_eq!(get("11.1.6.0.2.2"), Value::NoSuchInstance);
+    }
+
+    #[test]
+    fn set_column_is_what_the_kernel_took() {
+        let text = "static_routes {\n 10.2.0.0/24 dev x\n 10.3.0.0/24 via 10.9.9.9\n}\n\
+                    static_rules {\n from 10.4.0.0/24 table 7\n to 10.5.0.0/24 table 7\n}\n";
+        let cfg =
+            keepalived_conf::parse_str("t.conf", text, &keepalived_conf::LoadOptions::default())
+                .config;
+        let g = GlobalScalars {
+            static_routes: cfg.static_routes.clone(),
+            static_rules: cfg.static_rules.clone(),
+            ..GlobalScalars::default()
+        };
+        // the first route and the second rule were taken, the others refused
+        let mut snap = Snapshot::of(Vec::new());
+        snap.static_routes_set = vec![cfg.static_routes[0].span, cfg.static_rules[1].span];
+        let mut t = Table::default();
+        add_routes(&mut t, &g, &snap);
+        let get = |s: &str| t.get(&format!("1.3.6.1.4.1.9586.100.5.2.{s}").parse().unwrap());
+        assert_eq!(get("7.1.14.0.1"), Value::Integer(1));
+        assert_eq!(get("7.1.14.0.2"), Value::Integer(2));
+        assert_eq!(get("8.1.7.0.1"), Value::Integer(2));
+        assert_eq!(get("8.1.7.0.2"), Value::Integer(1));
     }
 
     #[test]

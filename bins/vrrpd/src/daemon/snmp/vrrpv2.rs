@@ -158,6 +158,7 @@ mod tests {
             vmac: None,
             vips: vec!["10.0.0.100/32".into()],
             installed_vips: vec![],
+            routes_set: vec![],
             counters: Counters {
                 auth_failures: 4,
                 version_errors: 2,

@@ -201,6 +201,7 @@ mod tests {
             vmac: None,
             vips: vec!["10.0.0.100/32".into(), "10.0.0.9/24".into()],
             installed_vips: vec![],
+            routes_set: vec![],
             counters: Counters {
                 master_transitions: 2,
                 new_master_reason: NewMasterReason::Preempted,
