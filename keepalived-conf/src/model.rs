@@ -416,8 +416,8 @@ pub struct Route {
     /// later of the two wins).
     pub vrf: Option<String>,
     /// Options keepalived accepts that this model does not carry (`encap`
-    /// other than a valid `ip`/`ip6`/`mpls`/`ila` one, `track_group`,
-    /// nexthop `encap`/`realms`), as written, with their positions: a
+    /// other than a valid `ip`/`ip6`/`mpls`/`ila` one, route's or
+    /// nexthop's, `track_group`, nexthop `realms`), as written, with their positions: a
     /// daemon that installs routes must warn about them.
     pub untyped: Vec<Spanned<String>>,
 }
@@ -482,6 +482,10 @@ pub struct Nexthop {
     pub weight: Option<u16>,
     /// `onlink`.
     pub onlink: bool,
+    /// `encap ip|ip6|mpls|ila ...`: this hop's own lightweight tunnel
+    /// (its RTA_ENCAP inside RTA_MULTIPATH).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encap: Option<Encap>,
 }
 
 /// The action of a policy rule (keepalived `alloc_rule`).

@@ -70,6 +70,9 @@ pub struct NexthopSpec {
     pub weight: Option<u16>,
     /// RTNH_F_ONLINK.
     pub onlink: bool,
+    /// This hop's RTA_ENCAP / RTA_ENCAP_TYPE (vrrp_iproute.c `add_nexthop`
+    /// puts them after the hop's gateway).
+    pub encap: Option<LwtEncap>,
 }
 
 /// A route to add or delete, with interface names already resolved.
@@ -412,6 +415,11 @@ impl RouteSpec {
                     if let Some(g) = nh.gateway {
                         h.attributes
                             .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+                    }
+                    if let Some(e) = &nh.encap {
+                        let (nest, kind) = e.attributes();
+                        h.attributes.push(RouteAttribute::Encap(nest));
+                        h.attributes.push(RouteAttribute::EncapType(kind));
                     }
                     h
                 })
@@ -902,6 +910,63 @@ mod tests {
                 .contains(&RouteAttribute::TtlPropagate(
                     RouteMplsTtlPropagation::Enabled
                 ))
+        );
+    }
+
+    /// vrrp_iproute.c add_nexthop: a hop's encapsulation goes inside its
+    /// rtnexthop (after the gateway), counted in the hop's length; a hop
+    /// without one has neither attribute.
+    #[test]
+    fn nexthop_encap_is_inside_its_hop() {
+        use netlink_packet_core::Emitable;
+        let hop = |gw: &str, encap| NexthopSpec {
+            gateway: Some(gw.parse().unwrap()),
+            ifindex: Some(3),
+            weight: None,
+            onlink: false,
+            encap,
+        };
+        let mut r = spec();
+        r.gateway = None;
+        r.nexthops = vec![
+            hop(
+                "10.0.0.1",
+                Some(LwtEncap::Ip(EncapSpec {
+                    ipv6: false,
+                    id: Some(1),
+                    dst: Some("10.9.0.9".parse().unwrap()),
+                    src: None,
+                    tos: None,
+                    ttl: None,
+                    flags: None,
+                })),
+            ),
+            hop("10.0.0.2", None),
+        ];
+        let m = r.to_message(false);
+        let Some(RouteAttribute::MultiPath(hops)) = m
+            .attributes
+            .iter()
+            .find(|a| matches!(a, RouteAttribute::MultiPath(_)))
+        else {
+            panic!("no RTA_MULTIPATH in {m:?}")
+        };
+        let attr = RouteAttribute::MultiPath(hops.clone());
+        let mut out = vec![0; attr.buffer_len()];
+        attr.emit(&mut out);
+        // rtnexthop 8 + RTA_GATEWAY 8 + RTA_ENCAP (4 + id 12 + dst 8) 24
+        // + RTA_ENCAP_TYPE 8; the second hop: rtnexthop 8 + RTA_GATEWAY 8
+        assert_eq!(u16::from_ne_bytes([out[4], out[5]]), 48);
+        assert_eq!(u16::from_ne_bytes([out[52], out[53]]), 16);
+        assert_eq!(out.len(), 4 + 48 + 16);
+        // RTA_ENCAP (22) then RTA_ENCAP_TYPE (21), as add_encap
+        assert_eq!(u16::from_ne_bytes([out[22], out[23]]), 22, "RTA_ENCAP");
+        assert_eq!(u16::from_ne_bytes([out[46], out[47]]), 21, "RTA_ENCAP_TYPE");
+        assert!(
+            !m.attributes
+                .iter()
+                .any(|a| matches!(a, RouteAttribute::Encap(_))),
+            "the route itself has no encapsulation"
         );
     }
 

@@ -616,12 +616,14 @@ fn route(ws: &[Word], span: Span, warnings: &mut Vec<Diagnostic>) -> Res<Route> 
                         dev: None,
                         weight: None,
                         onlink: false,
+                        encap: None,
                     });
                     r.nexthops.push(Nexthop {
                         via: Some(a),
                         dev: None,
                         weight: None,
                         onlink: false,
+                        encap: None,
                     });
                 } else {
                     warnings.push(Diagnostic::warning(
@@ -850,6 +852,7 @@ fn nexthops(c: &mut Cursor, r: &mut Route, fam: &mut Option<bool>) -> Res<()> {
             dev: None,
             weight: None,
             onlink: false,
+            encap: None,
         };
         while c.i < ws.len() {
             let w = &ws[c.i];
@@ -879,6 +882,13 @@ fn nexthops(c: &mut Cursor, r: &mut Route, fam: &mut Option<bool>) -> Res<()> {
                     nh.weight = Some(n as u16);
                 }
                 "onlink" => nh.onlink = true,
+                // keepalived parse_nexthops calls parse_encap, as for the route
+                "encap" if nh.encap.is_none() && route_encap(ws, c.i).is_some() => {
+                    if let Some((e, last)) = route_encap(ws, c.i) {
+                        nh.encap = Some(e);
+                        c.i = last;
+                    }
+                }
                 "encap" | "realms" | "as" => {
                     r.untyped
                         .push(Spanned::new(format!("nexthop {}", w.text), w.span));
@@ -1249,6 +1259,37 @@ mod tests {
         for bad in ["1:2:3", "1:2:3:4:5", "1:2::4", "1:2:3:10000", "g:0:0:0"] {
             assert_eq!(ila_locator(bad), None, "{bad}");
         }
+    }
+
+    /// keepalived parse_nexthops: a hop's `encap` is parsed as the route's
+    /// (parse_encap) and belongs to that hop; the hop's options go on after
+    /// it.
+    #[test]
+    fn nexthop_encap_is_typed_per_hop() {
+        let r = rt(
+            "10.4.0.0/16 nexthop via 10.9.0.2 dev eth0 encap ip id 1 dst 10.9.0.9 weight 2 \
+                    nexthop via 10.9.1.2 encap mpls 100 nexthop via 10.9.1.3",
+        )
+        .ok()
+        .unwrap();
+        assert!(r.untyped.is_empty(), "{:?}", r.untyped);
+        assert_eq!(r.encap, None);
+        let [a, b, c] = r.nexthops.as_slice() else {
+            panic!("{:?}", r.nexthops)
+        };
+        let Some(Encap::Ip(e)) = &a.encap else {
+            panic!("{:?}", a.encap)
+        };
+        assert_eq!((e.id, e.dst), (Some(1), Some("10.9.0.9".parse().unwrap())));
+        assert_eq!(a.weight, Some(2));
+        assert_eq!(b.encap, Some(Encap::Mpls(vec![100])));
+        assert_eq!(c.encap, None);
+        // an encapsulation keepalived reports stays as written
+        let r = rt("10.4.0.0/16 nexthop via 10.9.0.2 encap bogus")
+            .ok()
+            .unwrap();
+        assert_eq!(r.nexthops[0].encap, None);
+        assert_eq!(r.untyped.len(), 1, "{:?}", r.untyped);
     }
 
     #[test]

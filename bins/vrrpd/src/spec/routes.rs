@@ -149,6 +149,24 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
             ),
         ));
     }
+    // vrrp_iproute.c add_nexthop hands `add_encap` the attribute's current
+    // length as its room, so every attribute of a hop's encapsulation is
+    // refused and the hop goes out without it: keepalived 2.2.7 parses a
+    // nexthop's `encap` and never installs it. vrrpd installs the same and
+    // says so (docs/keepalived.md §3.31).
+    for (n, nh) in r.nexthops.iter().enumerate() {
+        if nh.encap.is_some() {
+            diags.push(Diagnostic::warning(
+                "route-nexthop-encap",
+                r.span,
+                format!(
+                    "the encap of nexthop {} is not installed: keepalived 2.2.7 sends the \
+                     nexthop without it",
+                    n + 1
+                ),
+            ));
+        }
+    }
     let spec = RouteSpec {
         ipv6: r.ipv6,
         dst: to.addr,
@@ -175,6 +193,7 @@ pub fn map_route(r: &Route, diags: &mut Vec<Diagnostic>) -> Option<RouteConf> {
                 ifindex: None,
                 weight: n.weight,
                 onlink: n.onlink,
+                encap: None,
             })
             .collect(),
         congctl: r.congctl.clone(),
@@ -394,6 +413,32 @@ mod tests {
             text,
             [
                 "tunnel-id 5000000000 is installed as 705032704 (the low 32 bits), as keepalived 2.2.7 does"
+            ]
+        );
+    }
+
+    /// vrrp_iproute.c add_nexthop: a hop's `encap` is not installed, as
+    /// keepalived 2.2.7 sends none (warned); the route's is.
+    #[test]
+    fn nexthop_encap_is_not_installed_as_keepalived() {
+        let c = cfg("static_routes {\n 10.1.0.0/16 encap ip id 4 dst 10.9.0.4 \
+                     nexthop via 10.9.0.1 dev lo encap ip id 5 dst 10.9.0.5 \
+                     nexthop via 10.9.0.2 dev lo\n}\n");
+        let mut d = Vec::new();
+        let s = map_statics(&c, &mut d);
+        let spec = &s.routes[0].spec;
+        assert!(matches!(spec.encap, Some(LwtEncap::Ip(_))), "{spec:?}");
+        assert_eq!(spec.nexthops.len(), 2);
+        assert!(spec.nexthops.iter().all(|n| n.encap.is_none()), "{spec:?}");
+        let warned: Vec<&str> = d
+            .iter()
+            .filter(|d| d.code == "route-nexthop-encap")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                "the encap of nexthop 1 is not installed: keepalived 2.2.7 sends the nexthop without it"
             ]
         );
     }

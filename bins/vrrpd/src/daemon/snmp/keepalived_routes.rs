@@ -276,6 +276,10 @@ fn encap_columns(t: &mut Table, idx: &[u32], e: &Encap) {
 }
 
 /// vrrpRouteNextHopTable rows of route `idx` (route index, hop from 1).
+/// The hop's encapsulation columns (10-18) stay empty: keepalived's
+/// `vrrp_snmp_encap` serves them but matches the request against the route
+/// table's column numbers, so 2.2.7 never shows a hop's `encap`
+/// (docs/keepalived.md §3.40).
 fn next_hop_rows(t: &mut Table, idx: &[u32], r: &Route) {
     let root = Oid::from(VRRP_ROOT);
     let col = |c: u32| root.child(&[11, 1, c]);
