@@ -626,6 +626,31 @@ impl Statics {
 mod tests {
     use super::*;
 
+    /// keepalived netlink_rtlist / netlink_rulelist: only what the kernel
+    /// took is set, and [`RouteSet::set_spans`] names it; removal clears it.
+    #[tokio::test]
+    async fn set_spans_are_what_the_kernel_took() {
+        let cfg = keepalived_conf::parse_str(
+            "t.conf",
+            "static_routes {\n 10.1.0.0/16 dev lo\n 10.2.0.0/16 via 10.77.0.1 dev lo\n}\n\
+             static_rules {\n from 10.3.0.0/16 table 5\n}\n",
+            &keepalived_conf::LoadOptions::default(),
+        )
+        .config;
+        let spec = crate::spec::routes::map_statics(&cfg, &mut Vec::new());
+        let host = crate::daemon::host::stand_in::StandInHost::default();
+        host.refuse_routes_to("10.2.0.0".parse().unwrap());
+        let mut set = RouteSet::new(&spec.routes, &spec.rules);
+        assert!(set.set_spans().is_empty());
+        set.install(&host, "static", false, &|_| Some(1)).await;
+        assert_eq!(
+            set.set_spans(),
+            [cfg.static_routes[0].span, cfg.static_rules[0].span]
+        );
+        set.remove(&host, "static", &|_| Some(1)).await;
+        assert!(set.set_spans().is_empty());
+    }
+
     fn conf(text: &str) -> RouteConf {
         let cfg = keepalived_conf::parse_str(
             "t.conf",

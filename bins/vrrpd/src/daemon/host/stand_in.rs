@@ -75,6 +75,8 @@ pub struct StandInHost {
     calls: RefCell<Vec<(Instant, Call)>>,
     /// The VRF master of each enslaved link, by index.
     vrfs: RefCell<BTreeMap<u32, u32>>,
+    /// Destinations whose route adds the kernel refuses.
+    refused_routes: RefCell<BTreeSet<IpAddr>>,
 }
 
 impl Default for StandInHost {
@@ -86,11 +88,18 @@ impl Default for StandInHost {
             addresses: RefCell::default(),
             calls: RefCell::default(),
             vrfs: RefCell::default(),
+            refused_routes: RefCell::default(),
         }
     }
 }
 
 impl StandInHost {
+    /// Refuses every later add of a route to `dst` as the kernel refuses a
+    /// gateway it cannot reach (ENETUNREACH).
+    pub fn refuse_routes_to(&self, dst: IpAddr) {
+        self.refused_routes.borrow_mut().insert(dst);
+    }
+
     /// Puts link `index` in VRF `vrf` (0: out of any VRF).
     pub fn set_vrf(&self, index: u32, vrf: u32) {
         if vrf == 0 {
@@ -249,8 +258,16 @@ impl Host for StandInHost {
         Ok(())
     }
 
-    async fn add_route(&self, _r: &RouteSpec, _mode: AddMode) -> Result<(), NetlinkError> {
+    async fn add_route(&self, r: &RouteSpec, _mode: AddMode) -> Result<(), NetlinkError> {
         self.record(Call::AddRoute);
+        if self.refused_routes.borrow().contains(&r.dst) {
+            return Err(NetlinkError::Kernel {
+                op: format!("add route {}", r.describe()),
+                // ENETUNREACH (101 on Linux)
+                source: std::io::Error::from_raw_os_error(101),
+                detail: None,
+            });
+        }
         Ok(())
     }
 
