@@ -289,8 +289,9 @@ fn read_fake(s: &ipvs_sys::Service) -> Option<(ipvs_sys::Service, Vec<ipvs_sys::
 fn counter_columns_sum_the_kernel_services_of_each_virtual_server() {
     let (cfg, pools) = setup();
     let mut t = table(&cfg, &pools);
-    let figures = super::stats::read(&pools, &mut read_fake);
-    super::stats::add(&mut t, &pools, &figures);
+    let plans = super::stats::plan(&pools);
+    let figures = super::stats::read(&plans, &mut read_fake);
+    super::stats::add(&mut t, &plans, &figures);
     // the group's virtual server: one service per address and the fwmark
     let services = u32::try_from(pools[0].vs.services.len()).unwrap_or(0);
     assert!(services >= 3, "{services} services");
@@ -331,8 +332,9 @@ fn counter_columns_sum_the_kernel_services_of_each_virtual_server() {
 fn counter_columns_are_zero_for_services_the_kernel_lacks() {
     let (cfg, pools) = setup();
     let mut t = table(&cfg, &pools);
-    let figures = super::stats::read(&pools, &mut |_: &ipvs_sys::Service| None);
-    super::stats::add(&mut t, &pools, &figures);
+    let plans = super::stats::plan(&pools);
+    let figures = super::stats::read(&plans, &mut |_: &ipvs_sys::Service| None);
+    super::stats::add(&mut t, &plans, &figures);
     assert_eq!(at(&t, &[3, 1, 27, 1]), Value::Gauge32(0));
     assert_eq!(at(&t, &[3, 1, 50, 2]), Value::Gauge32(0));
     assert_eq!(at(&t, &[4, 1, 31, 2, 1]), Value::Gauge32(0));
