@@ -11,9 +11,11 @@
 # The walk of the global scalars (.1.3.6.1.4.1.9586.100.5.1, registered by
 # the checker of both) must be the same, version (.1.0) aside.
 # Every variable lvsd serves must be served by keepalived with the same
-# value, at least 500 of them, the 251 IPVS counter and rate variables among
-# them (0: no traffic reaches the services); the ipvsadm weights and the notifications must
-# be the same. The variables keepalived serves and lvsd does not are listed
+# value, at least 525 of them (528 in the VM), the 251 IPVS counter and rate
+# variables among them (0: no traffic reaches the services), and the 10
+# script columns and sync daemon scalars; the ipvsadm weights, the
+# notifications and the sync daemons (`ipvsadm -L --daemon`: a master and a
+# backup while it runs, none after it stops) must be the same. The variables keepalived serves and lvsd does not are listed
 # (by column). Prints "snmp: SKIPPED ..." without keepalived or net-snmp.
 set -u
 for t in keepalived snmpd snmpwalk snmpset snmptrapd; do
@@ -35,7 +37,14 @@ wait_for() { # SECONDS CMD...
     done
 }
 ip link add snmp0 type dummy
+# the sync daemon joins its multicast group on snmp0
+ip link set snmp0 multicast on
 ip link set snmp0 up
+# the quorum and notify scripts: one by its path, one through a link of
+# another name (the MIB shows the link's name in the target's directory)
+printf '#!/bin/sh\necho "$*" >> /tmp/snmp-notify.log\n' > /tmp/snmp-rec.sh
+chmod 755 /tmp/snmp-rec.sh
+ln -sf /tmp/snmp-rec.sh /tmp/snmp-link.sh
 for a in 10.77.0.2 10.77.0.3 10.77.0.4; do ip addr add $a/32 dev snmp0; done
 cat > /tmp/snmpd.conf <<'EOC'
 master agentx
@@ -54,6 +63,9 @@ rs_states() { # status of rows 2.1 2.2 2.3
         && [ "$(get 4.1.6.2.3)" = "INTEGER: 1" ]
 }
 weight7() { ipvsadm -Ln | grep -q "10.77.0.4:8080 *Masq *7 "; }
+# lvs_sync_daemon without an instance: a master and a backup daemon
+sync_daemons() { [ "$(ipvsadm -L --daemon | grep -c 'sync daemon (mcast=snmp0, syncid=5,')" = 2 ]; }
+no_sync_daemon() { [ -z "$(ipvsadm -L --daemon)" ]; }
 # realServerAddress 10.77.0.4 with realServerStatus false(2) in one notification
 trapped_down() { tail -n +$((n0 + 1)) /tmp/traps.log | grep "0A 4D 00 04" 2>/dev/null | grep -q "$W.4.1.6 = INTEGER: 2"; }
 run() { # NAME CMD...
@@ -72,6 +84,10 @@ run() { # NAME CMD...
     if ! wait_for 30 rs_states; then
         echo "FAIL: $name: real server states never settled over SNMP"; rc=1
     fi
+    if ! wait_for 10 sync_daemons; then
+        echo "FAIL: $name: no master and backup sync daemon"; ipvsadm -L --daemon; rc=1
+    fi
+    ipvsadm -L --daemon | sort > "/tmp/$name.daemon"
     snmp snmpwalk "$W" 2> "/tmp/$name.walk.err" | grep '^\.1\.3\.6' > "/tmp/$name.walk"
     snmp snmpwalk "$G" 2>> "/tmp/$name.walk.err" | grep '^\.1\.3\.6' | grep -v "^$G\.1\.0 " > "/tmp/$name.gwalk"
     snmp snmpset "$W.4.1.7.2.3" i 7 > "/tmp/$name.set" 2>&1 || { echo "FAIL: $name: snmpset"; cat "/tmp/$name.set"; rc=1; }
@@ -90,6 +106,7 @@ run() { # NAME CMD...
         print o }' | sort > "/tmp/$name.traps"
     kill -TERM $pid; wait $pid
     kill $h2 $snmpd $trapd; wait $h2 $snmpd $trapd 2>/dev/null
+    wait_for 5 no_sync_daemon || { echo "FAIL: $name: the sync daemons outlive it"; ipvsadm -L --daemon; rc=1; }
     ipvsadm -C
     return $rc
 }
@@ -101,7 +118,7 @@ awk -F' = ' 'NR==FNR {ka[$1]=$2; next}
     !($1 in ka) { print "only lvsd: " $0; bad++; next }
     ka[$1] != $2 { print "differs: " $1 ": keepalived " ka[$1] ", lvsd " $2; bad++; next }
     { same++ }
-    END { print "NUMBERS snmp same=" same+0 " differ=" bad+0; exit bad > 0 || same < 500 }' \
+    END { print "NUMBERS snmp same=" same+0 " differ=" bad+0; exit bad > 0 || same < 525 }' \
     /tmp/keepalived.walk /tmp/lvsd.walk || rc=1
 # the IPVS counter and rate columns (VS .27-.36 and .38-.50, RS .14-.39):
 # no traffic reaches the services, so 0 on both sides; lvsd must serve all
@@ -113,13 +130,22 @@ nstats=$(awk -F' = ' '{ split($1, o, ".")
     END { print n+0 }' /tmp/lvsd.walk)
 echo "NUMBERS snmp counters=$nstats (lvsd)"
 [ "$nstats" = 251 ] || { echo "FAIL: lvsd serves $nstats counter and rate variables, not 251"; rc=1; }
+# the script columns (VS .24/.25 of 10.78.0.2, RS .11/.12 of 10.77.0.2 in
+# it) and the sync daemon scalars .6.4-.6.9: lvsd must serve all 10
+nnew=$(awk -F' = ' '{ split($1, o, ".")
+        if ((o[12] == 3 && (o[14] == 24 || o[14] == 25)) \
+            || (o[12] == 4 && (o[14] == 11 || o[14] == 12)) \
+            || (o[12] == 6 && o[13] >= 4 && o[13] <= 9)) n++ }
+    END { print n+0 }' /tmp/lvsd.walk)
+echo "NUMBERS snmp scripts+syncd=$nnew (lvsd)"
+[ "$nnew" = 10 ] || { echo "FAIL: lvsd serves $nnew script and sync daemon variables, not 10"; rc=1; }
 echo "--- columns keepalived serves and lvsd does not:"
 awk -F' = ' 'NR==FNR {l[$1]=1; next} !($1 in l) {print $1}' /tmp/lvsd.walk /tmp/keepalived.walk \
     | awk -F. '{ if ($12 <= 4) { o=""; for (i=2;i<=14;i++) o=o "." $i; print o } else print }' | sort -u | tr '\n' ' '
 echo
 echo "NUMBERS snmp global=$(wc -l < /tmp/keepalived.gwalk) (keepalived, version aside) $(wc -l < /tmp/lvsd.gwalk) (lvsd)"
 [ -s /tmp/keepalived.gwalk ] || { echo "FAIL: keepalived serves no global scalar"; rc=1; }
-for part in gwalk ipvs traps; do
+for part in gwalk ipvs traps daemon; do
     if ! cmp -s "/tmp/keepalived.$part" "/tmp/lvsd.$part"; then
         echo "FAIL: $part differs (keepalived vs lvsd)"
         diff "/tmp/keepalived.$part" "/tmp/lvsd.$part"
@@ -128,6 +154,9 @@ for part in gwalk ipvs traps; do
 done
 echo "--- global scalars (both, version aside):"; cat /tmp/lvsd.gwalk
 echo "--- weights after snmpset (both):"; cat /tmp/lvsd.ipvs
+echo "--- sync daemons (both):"; cat /tmp/lvsd.daemon
+echo "--- script and sync daemon variables (lvsd):"
+grep -E "^$W\.(3\.1\.2[45]|4\.1\.1[12]|6\.[4-9])\." /tmp/lvsd.walk
 echo "--- notifications after the backend stop (both):"; cat /tmp/lvsd.traps
 [ -s /tmp/lvsd.traps ] || { echo "FAIL: no notification"; rc=1; }
 [ $rc = 0 ] || { echo "--- lvsd log"; tail -n 40 /tmp/lvsd.snmp.log; }

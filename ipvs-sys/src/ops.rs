@@ -40,6 +40,13 @@ pub trait IpvsOps {
     fn new_daemon(&mut self, daemon: &SyncDaemon) -> Result<(), Error>;
     /// Stops a sync daemon (its state and sync id select it).
     fn del_daemon(&mut self, daemon: &SyncDaemon) -> Result<(), Error>;
+    /// A second handle on the same table that can move to another thread,
+    /// for reads that must not wait for this handle's user (a daemon reading
+    /// counters away from its event loop); `None` (the default) when the
+    /// implementation has none.
+    fn another_handle(&self) -> Result<Option<Box<dyn IpvsOps + Send>>, Error> {
+        Ok(None)
+    }
 }
 
 impl IpvsOps for IpvsClient {
@@ -88,6 +95,11 @@ impl IpvsOps for IpvsClient {
     fn del_daemon(&mut self, daemon: &SyncDaemon) -> Result<(), Error> {
         IpvsClient::del_daemon(self, daemon)
     }
+
+    /// A client of its own: another netlink socket.
+    fn another_handle(&self) -> Result<Option<Box<dyn IpvsOps + Send>>, Error> {
+        Ok(Some(Box::new(IpvsClient::new()?)))
+    }
 }
 
 impl<T: IpvsOps + ?Sized> IpvsOps for &mut T {
@@ -120,5 +132,8 @@ impl<T: IpvsOps + ?Sized> IpvsOps for &mut T {
     }
     fn del_daemon(&mut self, daemon: &SyncDaemon) -> Result<(), Error> {
         (**self).del_daemon(daemon)
+    }
+    fn another_handle(&self) -> Result<Option<Box<dyn IpvsOps + Send>>, Error> {
+        (**self).another_handle()
     }
 }

@@ -15,6 +15,7 @@
 //!   the listeners leave free).
 //! - [`snmp_global`]: KEEPALIVED-MIB's `global` scalars, served by vrrpd
 //!   and lvsd alike.
+//! - [`script_text`]: a script's command line as KEEPALIVED-MIB shows it.
 //!
 //! Everything is Linux-only; nothing here touches the network except the SMTP
 //! client.
@@ -29,6 +30,7 @@ pub mod safe_file;
 pub mod script;
 pub mod script_output;
 pub mod script_security;
+pub mod script_text;
 pub mod smtp;
 pub mod snmp_global;
 mod sys;

@@ -281,8 +281,9 @@ impl<K: Kernel> Daemon<K> {
             local_addrs: None,
             suspend: HashMap::new(),
             bfd: crate::bfd::Sessions::default(),
-            snmp: desired.snmp.clone().map(crate::snmp::agent::Agent::new),
+            snmp: None,
         };
+        d.snmp = desired.snmp.clone().map(|s| d.new_agent(s));
         d.install(desired);
         Ok(d)
     }
@@ -753,9 +754,20 @@ impl<K: Kernel> Daemon<K> {
             if let Some(mut old) = self.snmp.take() {
                 old.close();
             }
-            self.snmp = desired.snmp.clone().map(crate::snmp::agent::Agent::new);
+            self.snmp = desired.snmp.clone().map(|s| self.new_agent(s));
         }
         self.install(desired);
+    }
+
+    /// An SNMP agent for `settings`, with a kernel handle of its own for
+    /// the counters.
+    fn new_agent(&self, settings: crate::snmp::Settings) -> crate::snmp::agent::Agent {
+        let handle = self.kernel.another_handle().unwrap_or_else(|e| {
+            tracing::warn!("SNMP: no IPVS handle for the counters ({e}): they show 0");
+            None
+        });
+        let counters = crate::snmp::stats::CounterReader::new(handle);
+        crate::snmp::agent::Agent::new(settings, counters)
     }
 
     /// Handles what the SNMP agent's wait returned: answers the master from
@@ -773,16 +785,7 @@ impl<K: Kernel> Daemon<K> {
             timeouts: self.desired.timeouts,
             sync_daemon: self.desired.lvs_sync_daemon.as_ref(),
         };
-        let kernel = &mut self.kernel;
-        let mut read = |s: &ipvs_sys::Service| match kernel.dump_one(s) {
-            Ok(Some(k)) => Some((k.service, k.dests.into_values().collect())),
-            Ok(None) => None,
-            Err(e) => {
-                tracing::debug!("SNMP: reading IPVS counters: {e}");
-                None
-            }
-        };
-        for set in agent.on_wake(wake, &input, &mut read) {
+        for set in agent.on_wake(wake, &input) {
             self.apply_weight(set);
         }
     }

@@ -56,6 +56,10 @@ impl IpvsOps for Fake {
         );
         self.table.lock().unwrap().execute_batch(reqs)
     }
+    /// The same shared table.
+    fn another_handle(&self) -> Result<Option<Box<dyn IpvsOps + Send>>, ipvs_sys::Error> {
+        Ok(Some(Box::new(self.clone())))
+    }
     fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
         self.log.lock().unwrap().push("flush".into());
         self.table.lock().unwrap().flush()

@@ -7,6 +7,13 @@
 //! pools at the time of the request, and taking `realServerWeight` writes
 //! (check_snmp.c `check_snmp_realserver_weight`: the only writable object).
 //!
+//! The table is made when the master asks and answers only the requests of
+//! that read from the socket (the link's table lifetime stays zero). The
+//! check subtree is computed on the loop (it is a pure function of the
+//! pools); the IPVS counters are then read from the kernel and added on a
+//! blocking thread ([`View::table_builder`]), the requests waiting for it
+//! while the loop goes on with the health checks.
+//!
 //! Writes are four-phase (RFC 2741 §7.2.4): TestSet checks every VarBind
 //! names an existing real server's weight with an INTEGER of at least 0 and
 //! remembers them; CommitSet hands them to the daemon, which applies them
@@ -14,7 +21,7 @@
 
 use std::time::Instant;
 
-use agentx_subagent::link::{Link, View, Wake as LinkWake};
+use agentx_subagent::link::{Link, TableBuilder, View, Wake as LinkWake};
 use agentx_subagent::table::Table;
 use agentx_subagent::{Config, Oid, Registration, ResError, Value, VarBind};
 use keepalived_runtime::snmp_global::{self, GLOBAL_ROOT, GlobalScalars};
@@ -22,7 +29,7 @@ use tracing::{debug, warn};
 
 use super::Settings;
 use super::check::{self, CHECK_ROOT, CheckInput, weight_target};
-use super::stats::{self, ReadService};
+use super::stats::{self, CounterReader};
 use super::traps::Notification;
 
 /// keepalived's AgentX subagent identity (`KEEPALIVED-MIB::keepalived`).
@@ -52,6 +59,8 @@ pub struct WeightSet {
 pub struct Agent {
     settings: Settings,
     link: Link,
+    /// Where the counters are read.
+    counters: CounterReader,
     /// What the last TestSet accepted.
     tested: Vec<WeightSet>,
 }
@@ -59,23 +68,49 @@ pub struct Agent {
 /// One wake-up's view: the check subtree of the moment, and the Set phases.
 struct Requests<'a, 'b> {
     input: &'a CheckInput<'b>,
-    /// Reads a service's counters when a table is built.
-    read: &'a mut ReadService<'b>,
+    /// Reads the counters when a table is built.
+    counters: &'a CounterReader,
     global: &'a GlobalScalars,
     tested: &'a mut Vec<WeightSet>,
     committed: Vec<WeightSet>,
 }
 
-impl View for Requests<'_, '_> {
-    fn table(&mut self) -> Table {
+impl Requests<'_, '_> {
+    /// The table without the counters, and what reading them needs.
+    fn without_counters(&self) -> (Table, Vec<stats::PoolPlan>) {
         let mut t = Table::default();
         snmp_global::add(&mut t, self.global, VERSION);
         check::add(&mut t, self.input);
-        // the kernel's counters, read once for this table (check_snmp.c
-        // reads them from each handler through `ipvs_update_stats`)
-        let figures = stats::read(self.input.pools, self.read);
-        stats::add(&mut t, self.input.pools, &figures);
+        (t, stats::plan(self.input.pools))
+    }
+}
+
+/// Adds the kernel's counters, read once for this table, to `t`
+/// (check_snmp.c reads them from each handler through
+/// `ipvs_update_stats`).
+fn add_counters(t: &mut Table, plans: &[stats::PoolPlan], counters: &CounterReader) {
+    let figures = counters.read(plans);
+    stats::add(t, plans, &figures);
+}
+
+impl View for Requests<'_, '_> {
+    /// The whole table on the calling thread (the link's fallback when a
+    /// builder thread failed).
+    fn table(&mut self) -> Table {
+        let (mut t, plans) = self.without_counters();
+        add_counters(&mut t, &plans, self.counters);
         t
+    }
+
+    /// The check subtree now, on the loop; the counters on the builder's
+    /// blocking thread.
+    fn table_builder(&mut self) -> Option<TableBuilder> {
+        let (mut t, plans) = self.without_counters();
+        let counters = self.counters.clone();
+        Some(Box::new(move || {
+            add_counters(&mut t, &plans, &counters);
+            t
+        }))
     }
 
     fn test_set(&mut self, varbinds: &[VarBind]) -> (ResError, u16) {
@@ -124,8 +159,9 @@ impl View for Requests<'_, '_> {
 }
 
 impl Agent {
-    /// Starts the session to the master `settings` names.
-    pub fn new(settings: Settings) -> Agent {
+    /// Starts the session to the master `settings` names, reading the
+    /// counters through `counters`.
+    pub fn new(settings: Settings, counters: CounterReader) -> Agent {
         let mut cfg = Config::new(Oid::from(AGENT_ID), "lvsd");
         cfg.registrations = vec![
             Registration::new(Oid::from(GLOBAL_ROOT)),
@@ -141,6 +177,7 @@ impl Agent {
         Agent {
             settings,
             link,
+            counters,
             tested: Vec::new(),
         }
     }
@@ -157,18 +194,12 @@ impl Agent {
     }
 
     /// Handles what [`Agent::wait`] returned, answering from `input` and
-    /// the counters `read` gets from the kernel (called only when a table is
-    /// built for the master's requests); the weights committed, for the
-    /// daemon to apply.
-    pub fn on_wake<'b>(
-        &mut self,
-        wake: Wake,
-        input: &CheckInput<'b>,
-        read: &mut ReadService<'b>,
-    ) -> Vec<WeightSet> {
+    /// the counters read from the kernel away from the loop; the weights
+    /// committed, for the daemon to apply.
+    pub fn on_wake(&mut self, wake: Wake, input: &CheckInput<'_>) -> Vec<WeightSet> {
         let mut view = Requests {
             input,
-            read,
+            counters: &self.counters,
             global: &self.settings.global,
             tested: &mut self.tested,
             committed: Vec::new(),
@@ -220,10 +251,10 @@ mod tests {
             ..GlobalScalars::default()
         };
         let mut tested = Vec::new();
-        let mut read = |_: &ipvs_sys::Service| None;
+        let counters = CounterReader::default();
         let mut view = Requests {
             input: &input,
-            read: &mut read,
+            counters: &counters,
             global: &global,
             tested: &mut tested,
             committed: Vec::new(),
@@ -235,5 +266,124 @@ mod tests {
         assert_eq!(g(&[6, 0]), Value::Integer(1));
         // the check subtree's scalars are there too
         assert!(t.iter().any(|(o, _)| o.starts_with(&Oid::from(CHECK_ROOT))));
+    }
+
+    /// A kernel stand-in that counts the services read and shows 7
+    /// connections on each.
+    struct Counting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl ipvs_sys::IpvsOps for Counting {
+        fn services(&mut self) -> Result<Vec<ipvs_sys::Service>, ipvs_sys::Error> {
+            Ok(Vec::new())
+        }
+        fn service(
+            &mut self,
+            s: &ipvs_sys::Service,
+        ) -> Result<Option<ipvs_sys::Service>, ipvs_sys::Error> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut s = s.clone();
+            s.stats.conns = 7;
+            Ok(Some(s))
+        }
+        fn destinations(
+            &mut self,
+            _: &ipvs_sys::Service,
+        ) -> Result<Vec<ipvs_sys::Destination>, ipvs_sys::Error> {
+            Ok(Vec::new())
+        }
+        fn execute_batch(
+            &mut self,
+            r: &[ipvs_sys::Request],
+        ) -> Result<Vec<Result<(), ipvs_sys::Error>>, ipvs_sys::Error> {
+            Ok(r.iter().map(|_| Ok(())).collect())
+        }
+        fn flush(&mut self) -> Result<(), ipvs_sys::Error> {
+            Ok(())
+        }
+        fn timeouts(&mut self) -> Result<ipvs_sys::Timeouts, ipvs_sys::Error> {
+            Ok(ipvs_sys::Timeouts::default())
+        }
+        fn set_timeouts(&mut self, _: &ipvs_sys::Timeouts) -> Result<(), ipvs_sys::Error> {
+            Ok(())
+        }
+        fn daemons(&mut self) -> Result<Vec<ipvs_sys::SyncDaemon>, ipvs_sys::Error> {
+            Ok(Vec::new())
+        }
+        fn new_daemon(&mut self, _: &ipvs_sys::SyncDaemon) -> Result<(), ipvs_sys::Error> {
+            Ok(())
+        }
+        fn del_daemon(&mut self, _: &ipvs_sys::SyncDaemon) -> Result<(), ipvs_sys::Error> {
+            Ok(())
+        }
+    }
+
+    /// One virtual server with one real server.
+    fn one_pool() -> Vec<crate::pool::Pool> {
+        let conf = "virtual_server 10.9.0.8 80 {\n lvs_sched rr\n lvs_method NAT\n\
+ protocol TCP\n real_server 10.2.0.1 80 {\n }\n}\n";
+        let parsed =
+            keepalived_conf::parse_str("t.conf", conf, &keepalived_conf::LoadOptions::default());
+        crate::mapping::map_config(&parsed.config)
+            .desired
+            .virtual_servers
+            .into_iter()
+            .map(|v| crate::pool::Pool::new(v, None))
+            .collect()
+    }
+
+    #[test]
+    fn the_kernel_is_read_on_the_builders_thread_only() {
+        let pools = one_pool();
+        let in_kernel = |_: &ipvs_sys::ServiceKey| true;
+        let input = CheckInput {
+            groups: &[],
+            pools: &pools,
+            in_kernel: &in_kernel,
+            timeouts: None,
+            sync_daemon: None,
+        };
+        let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counters = CounterReader::new(Some(Box::new(Counting(reads.clone()))));
+        let global = GlobalScalars::default();
+        let mut tested = Vec::new();
+        let mut view = Requests {
+            input: &input,
+            counters: &counters,
+            global: &global,
+            tested: &mut tested,
+            committed: Vec::new(),
+        };
+        let build = view.table_builder().expect("a builder");
+        // nothing read from the kernel on the calling (loop) thread
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let loop_thread = std::thread::current().id();
+        let (t, on) = std::thread::spawn(move || (build(), std::thread::current().id()))
+            .join()
+            .expect("the builder thread");
+        assert_ne!(on, loop_thread);
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let vs_conns = Oid::from(CHECK_ROOT).child(&[3, 1, 27, 1]);
+        assert_eq!(t.get(&vs_conns), Value::Gauge32(7));
+        // the check subtree is in the built table too
+        let vs_type = Oid::from(CHECK_ROOT).child(&[3, 1, 2, 1]);
+        assert_eq!(t.get(&vs_type), Value::Integer(2));
+        // one read per table: a second build reads again
+        let again = view.table_builder().expect("a builder");
+        let _ = again();
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn without_a_kernel_handle_the_counters_are_zero() {
+        let plans = stats::plan(&one_pool());
+        assert_eq!(plans[0].services.len(), 1);
+        let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let with = CounterReader::new(Some(Box::new(Counting(reads))));
+        assert_eq!(with.read(&plans)[0].vs.conns, 7);
+        let without = CounterReader::new(None);
+        let figures = without.read(&plans);
+        assert_eq!(figures.len(), 1);
+        assert_eq!(figures[0].vs, ipvs_sys::Stats::default());
+        assert_eq!(figures[0].rs, vec![stats::DestStats::default()]);
     }
 }

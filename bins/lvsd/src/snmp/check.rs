@@ -11,7 +11,8 @@
 //! entries first, then its address entries; real servers indexed (virtual
 //! server, n) with the sorry server first when there is one. The IPVS
 //! counter and rate columns of those rows come from [`super::stats`].
-//! Columns whose value lvsd does not hold (scripts) are not served; docs/keepalived.md lists them.
+//! Scripts show as keepalived shows them (keepalived_runtime's
+//! [`script_text`](keepalived_runtime::script_text)).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -23,8 +24,9 @@ use ipvs_sys::{
     TunnelType,
 };
 use keepalived_conf as kc;
+use keepalived_runtime::script_text::argv_text;
 
-use crate::model::{RsTimers, VsWritten};
+use crate::model::{Command, RsTimers, VsWritten};
 use crate::pool::Pool;
 
 /// `KEEPALIVED-MIB::check`.
@@ -253,6 +255,10 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     let gauge = |v: u64| Value::Gauge32(u32::try_from(v).unwrap_or(u32::MAX));
     t.insert(&col(22), &i, gauge(vs.quorum));
     t.insert(&col(23), &i, truth(p.quorum_up));
+    // check_snmp.c `check_snmp_virtualserver`: quorum_up (24) and
+    // quorum_down (25), each only when written
+    script_column(t, &col(24), &i, vs.quorum_up.as_ref());
+    script_column(t, &col(25), &i, vs.quorum_down.as_ref());
     t.insert(&col(26), &i, gauge(vs.hysteresis));
     // the scheduler flags as configured; sh and mh share SCHED1 (fallback)
     // and SCHED2 (port)
@@ -282,6 +288,14 @@ fn add_virtual_server(t: &mut Table, n: u32, p: &Pool, in_kernel: &dyn Fn(&Servi
     add_tunnel(t, &i, (VS, 68), vs.method, w.tunnel);
     if let Some(n) = &vs.snmp_name {
         t.insert(&col(71), &i, text(n));
+    }
+}
+
+/// A script column: the command as keepalived shows it (notify.c
+/// `cmd_str_r`), nothing when no script is written.
+fn script_column(t: &mut Table, col: &Oid, i: &[u32], script: Option<&Command>) {
+    if let Some(c) = script {
+        t.insert(col, i, text(&argv_text(&c.argv)));
     }
 }
 
@@ -370,6 +384,10 @@ fn add_real_servers(t: &mut Table, vs: u32, p: &Pool) {
             t.insert(&col(9), &i, Value::Gauge32(cfg.dest.lower_threshold));
         }
         t.insert(&col(10), &i, truth(!cfg.inhibit_on_failure));
+        // check_snmp.c `check_snmp_realserver`: notify_up (11) and
+        // notify_down (12), each only when written (never for a sorry server)
+        script_column(t, &col(11), &i, cfg.notify_up.as_deref());
+        script_column(t, &col(12), &i, cfg.notify_down.as_deref());
         let failed = rt.verdicts.iter().filter(|v| !v.up).count();
         t.insert(
             &col(13),
@@ -450,9 +468,8 @@ fn add_scalars(t: &mut Table, input: &CheckInput<'_>) {
     // check_snmp_lvs_sync_daemon: enabled is always there
     t.insert(&scalar(6, 1), &[0], truth(input.sync_daemon.is_some()));
     if let Some(s) = input.sync_daemon {
-        t.insert(&scalar(6, 2), &[0], text(&s.interface));
-        if let Some(vi) = &s.instance {
-            t.insert(&scalar(6, 3), &[0], text(vi));
+        for (n, v) in sync_daemon_scalars(s) {
+            t.insert(&scalar(6, n), &[0], v);
         }
     }
     // check_snmp_lvs_timeouts: only the timeouts set
@@ -467,6 +484,37 @@ fn add_scalars(t: &mut Table, input: &CheckInput<'_>) {
             }
         }
     }
+}
+
+/// The sync daemon scalars after `enabled` (check_snmp.c
+/// `check_snmp_lvs_sync_daemon`), each with its number under
+/// `lvsSyncDaemon`: interface (2); the VRRP instance (3) when written; the
+/// sync id (4); maxlen (5), port (6) and TTL (7), 0 when not written; the
+/// multicast group's address type (8) and address (9) when written.
+///
+/// The sync id: as written; else 0 when the checker runs the daemon itself
+/// (no instance: check_daemon.c `start_check` sets 0), else keepalived's
+/// unset marker (all bits set, an INTEGER of -1), the VRRP process
+/// choosing the instance's VRID without telling the checker.
+fn sync_daemon_scalars(s: &kc::LvsSyncDaemon) -> Vec<(u32, Value)> {
+    let mut out = vec![(2, text(&s.interface))];
+    if let Some(vi) = &s.instance {
+        out.push((3, text(vi)));
+    }
+    let id = match (s.id, &s.instance) {
+        (Some(id), _) => i32::from(id),
+        (None, None) => 0,
+        (None, Some(_)) => -1,
+    };
+    out.push((4, Value::Integer(id)));
+    out.push((5, Value::Integer(i32::from(s.maxlen.unwrap_or(0)))));
+    out.push((6, Value::Integer(i32::from(s.port.unwrap_or(0)))));
+    out.push((7, Value::Integer(i32::from(s.ttl.unwrap_or(0)))));
+    if let Some(g) = &s.group {
+        out.push((8, inet_address_type(g)));
+        out.push((9, inet_address(g)));
+    }
+    out
 }
 
 /// Where a `realServerWeight` instance points: the virtual server's position

@@ -12,12 +12,18 @@
 //! nothing. keepalived's `*Low` rate columns hand the net-snmp agent the
 //! wrong buffer and so can show a stale value under traffic; lvsd shows the
 //! low 32 bits it means.
+//!
+//! The read itself runs away from the event loop (the agent's table
+//! builder): [`plan`] copies what it needs from the pools on the loop, and
+//! [`read`] and [`add`] then run on a blocking thread, so a slow kernel
+//! never holds up the health checks.
 
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use agentx_subagent::table::Table;
 use agentx_subagent::{Oid, Value};
-use ipvs_sys::{Destination, Service, Stats};
+use ipvs_sys::{Destination, IpvsOps, Service, Stats};
 
 use super::check::CHECK_ROOT;
 use crate::pool::Pool;
@@ -50,6 +56,90 @@ pub struct PoolStats {
 /// absent or unreadable).
 pub type ReadService<'a> = dyn FnMut(&Service) -> Option<(Service, Vec<Destination>)> + 'a;
 
+/// What the counters of one virtual server are read and placed from: a
+/// copy of its pool's parts, owned so that the read can leave the loop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PoolPlan {
+    /// The kernel services it put in (none: it has no row).
+    pub services: Vec<Service>,
+    /// The sorry server's address and port, when there is one.
+    pub sorry: Option<(IpAddr, u16)>,
+    /// Each real server's address and port, in `real_server` order.
+    pub real: Vec<(IpAddr, u16)>,
+}
+
+/// A handle of its own on the kernel's IPVS table, which the thread
+/// building the agent's table reads the counters through (one read at a
+/// time: the agent builds one table at a time). Without a handle every
+/// counter shows 0, as for services the kernel lacks.
+#[derive(Clone, Default)]
+pub struct CounterReader(Arc<Mutex<Option<Box<dyn IpvsOps + Send>>>>);
+
+impl std::fmt::Debug for CounterReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let open = self.0.lock().is_ok_and(|h| h.is_some());
+        f.debug_struct("CounterReader")
+            .field("open", &open)
+            .finish()
+    }
+}
+
+impl CounterReader {
+    /// A reader through `handle`.
+    pub fn new(handle: Option<Box<dyn IpvsOps + Send>>) -> CounterReader {
+        CounterReader(Arc::new(Mutex::new(handle)))
+    }
+
+    /// The figures of `plans` from the kernel now (blocking: call it away
+    /// from the event loop).
+    pub fn read(&self, plans: &[PoolPlan]) -> Vec<PoolStats> {
+        // a thread that panicked while reading leaves no counters, not a
+        // second panic
+        let mut guard = self.0.lock().ok();
+        let Some(h) = guard.as_mut().and_then(|g| g.as_mut()) else {
+            return read(plans, &mut |_| None);
+        };
+        read(plans, &mut |s| {
+            let svc = match h.service(s) {
+                Ok(Some(svc)) => svc,
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::debug!("SNMP: reading IPVS counters: {e}");
+                    return None;
+                }
+            };
+            match h.destinations(&svc) {
+                Ok(d) => Some((svc, d)),
+                Err(e) => {
+                    tracing::debug!("SNMP: reading IPVS counters: {e}");
+                    None
+                }
+            }
+        })
+    }
+}
+
+/// The plans of `pools`, in order.
+pub fn plan(pools: &[Pool]) -> Vec<PoolPlan> {
+    pools
+        .iter()
+        .map(|p| PoolPlan {
+            services: p.vs.services.clone(),
+            sorry: p
+                .vs
+                .sorry_server
+                .as_ref()
+                .map(|s| (s.dest.addr, s.dest.port)),
+            real: p
+                .vs
+                .real_servers
+                .iter()
+                .map(|r| (r.key.addr, r.key.port))
+                .collect(),
+        })
+        .collect()
+}
+
 fn add_stats(to: &mut Stats, s: &Stats) {
     to.conns = to.conns.wrapping_add(s.conns);
     to.inpkts = to.inpkts.wrapping_add(s.inpkts);
@@ -77,15 +167,15 @@ fn matches(addr: &IpAddr, port: u16, d: &Destination) -> bool {
 }
 
 /// The figures of every pool, each service read once through `read`.
-pub fn read(pools: &[Pool], read: &mut ReadService<'_>) -> Vec<PoolStats> {
-    pools
+pub fn read(plans: &[PoolPlan], read: &mut ReadService<'_>) -> Vec<PoolStats> {
+    plans
         .iter()
         .map(|p| {
             let mut out = PoolStats {
-                rs: vec![DestStats::default(); p.vs.real_servers.len()],
+                rs: vec![DestStats::default(); p.real.len()],
                 ..PoolStats::default()
             };
-            for s in &p.vs.services {
+            for s in &p.services {
                 let Some((svc, dests)) = read(s) else {
                     continue;
                 };
@@ -93,14 +183,11 @@ pub fn read(pools: &[Pool], read: &mut ReadService<'_>) -> Vec<PoolStats> {
                 for d in &dests {
                     // ipvswrapper.c `ipvs_update_vs_stats`: the sorry server
                     // first, else the first real server that matches
-                    if let Some(sorry) = &p.vs.sorry_server
-                        && matches(&sorry.dest.addr, sorry.dest.port, d)
+                    if let Some((addr, port)) = &p.sorry
+                        && matches(addr, *port, d)
                     {
                         add_dest(&mut out.sorry, d);
-                    } else if let Some(n) =
-                        p.vs.real_servers
-                            .iter()
-                            .position(|r| matches(&r.key.addr, r.key.port, d))
+                    } else if let Some(n) = p.real.iter().position(|(a, pt)| matches(a, *pt, d))
                         && let Some(to) = out.rs.get_mut(n)
                     {
                         add_dest(to, d);
@@ -177,12 +264,12 @@ fn rs_column(n: u32) -> u32 {
 /// The counter and rate columns of every row into `t` (the rows
 /// [`super::check::add`] made: virtual servers numbered from 1, real
 /// servers after the sorry server).
-pub fn add(t: &mut Table, pools: &[Pool], stats: &[PoolStats]) {
+pub fn add(t: &mut Table, plans: &[PoolPlan], stats: &[PoolStats]) {
     let root = Oid::from(CHECK_ROOT);
     let vs_col = |c| root.child(&[3, 1, c]);
     let rs_col = |c| root.child(&[4, 1, c]);
-    for (n, (p, ps)) in pools.iter().zip(stats).enumerate() {
-        if p.vs.services.is_empty() {
+    for (n, (p, ps)) in plans.iter().zip(stats).enumerate() {
+        if p.services.is_empty() {
             continue; // no virtual server row
         }
         let v = u32::try_from(n + 1).unwrap_or(u32::MAX);
@@ -190,7 +277,7 @@ pub fn add(t: &mut Table, pools: &[Pool], stats: &[PoolStats]) {
             t.insert(&vs_col(vs_column(k)), &[v], value);
         }
         let mut row = 0u32;
-        let sorry = p.vs.sorry_server.as_ref().map(|_| &ps.sorry);
+        let sorry = p.sorry.as_ref().map(|_| &ps.sorry);
         for d in sorry.into_iter().chain(&ps.rs) {
             row += 1;
             let i = [v, row];

@@ -289,8 +289,9 @@ fn read_fake(s: &ipvs_sys::Service) -> Option<(ipvs_sys::Service, Vec<ipvs_sys::
 fn counter_columns_sum_the_kernel_services_of_each_virtual_server() {
     let (cfg, pools) = setup();
     let mut t = table(&cfg, &pools);
-    let figures = super::stats::read(&pools, &mut read_fake);
-    super::stats::add(&mut t, &pools, &figures);
+    let plans = super::stats::plan(&pools);
+    let figures = super::stats::read(&plans, &mut read_fake);
+    super::stats::add(&mut t, &plans, &figures);
     // the group's virtual server: one service per address and the fwmark
     let services = u32::try_from(pools[0].vs.services.len()).unwrap_or(0);
     assert!(services >= 3, "{services} services");
@@ -331,8 +332,9 @@ fn counter_columns_sum_the_kernel_services_of_each_virtual_server() {
 fn counter_columns_are_zero_for_services_the_kernel_lacks() {
     let (cfg, pools) = setup();
     let mut t = table(&cfg, &pools);
-    let figures = super::stats::read(&pools, &mut |_: &ipvs_sys::Service| None);
-    super::stats::add(&mut t, &pools, &figures);
+    let plans = super::stats::plan(&pools);
+    let figures = super::stats::read(&plans, &mut |_: &ipvs_sys::Service| None);
+    super::stats::add(&mut t, &plans, &figures);
     assert_eq!(at(&t, &[3, 1, 27, 1]), Value::Gauge32(0));
     assert_eq!(at(&t, &[3, 1, 50, 2]), Value::Gauge32(0));
     assert_eq!(at(&t, &[4, 1, 31, 2, 1]), Value::Gauge32(0));
@@ -457,4 +459,111 @@ fn virtualhost_and_snmp_name_columns_show_each_blocks_own() {
     assert_eq!(at(&t, &[3, 1, 71, 1]), s(b"web"));
     assert_eq!(at(&t, &[4, 1, 55, 1, 1]), s(b"first"));
     assert_eq!(at(&t, &[4, 1, 55, 1, 2]), Value::NoSuchInstance);
+}
+
+#[test]
+fn script_columns_show_commands_as_keepalived_quotes_them() {
+    const SCRIPTS: &str = "virtual_server 10.9.0.8 80 {\n lvs_sched rr\n lvs_method NAT\n\
+ protocol TCP\n quorum 2\n quorum_up \"/nonexistent/q up\"\n\
+ quorum_down \"/nonexistent/q 'no quorum'\"\n sorry_server 10.3.0.9 80\n\
+ real_server 10.2.0.1 80 {\n notify_up \"/nonexistent/n up\"\n notify_down /nonexistent/d\n }\n\
+ real_server 10.2.0.2 80 {\n }\n}\n\
+virtual_server 10.9.0.9 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+ real_server 10.2.0.1 80 {\n }\n}\n";
+    let parsed = kc::parse_str("t.conf", SCRIPTS, &kc::LoadOptions::default());
+    let pools: Vec<Pool> = map_config(&parsed.config)
+        .desired
+        .virtual_servers
+        .into_iter()
+        .map(|v| Pool::new(v, None))
+        .collect();
+    let t = table(&parsed.config, &pools);
+    let s = |b: &str| Value::OctetString(b.as_bytes().to_vec());
+    assert_eq!(at(&t, &[3, 1, 24, 1]), s("'/nonexistent/q' 'up'"));
+    assert_eq!(at(&t, &[3, 1, 25, 1]), s("'/nonexistent/q' 'no quorum'"));
+    // none written: no instance
+    assert_eq!(at(&t, &[3, 1, 24, 2]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[3, 1, 25, 2]), Value::NoSuchInstance);
+    // row 1 is the sorry server: never a script
+    assert_eq!(at(&t, &[4, 1, 11, 1, 1]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[4, 1, 11, 1, 2]), s("'/nonexistent/n' 'up'"));
+    assert_eq!(at(&t, &[4, 1, 12, 1, 2]), s("'/nonexistent/d'"));
+    assert_eq!(at(&t, &[4, 1, 11, 1, 3]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[4, 1, 12, 1, 3]), Value::NoSuchInstance);
+}
+
+/// The sync daemon scalars (`lvsSyncDaemon`, check.6) for one
+/// `lvs_sync_daemon` line.
+fn sync_scalars(line: &str) -> Table {
+    let conf = format!("global_defs {{\n {line}\n}}\n");
+    let parsed = kc::parse_str("t.conf", &conf, &kc::LoadOptions::default());
+    let m = map_config(&parsed.config);
+    let sd = m.desired.lvs_sync_daemon.clone();
+    assert!(sd.is_some(), "{line}: not read");
+    let mut t = Table::default();
+    let in_kernel = |_: &ipvs_sys::ServiceKey| true;
+    add(
+        &mut t,
+        &CheckInput {
+            groups: &[],
+            pools: &[],
+            in_kernel: &in_kernel,
+            timeouts: None,
+            sync_daemon: sd.as_ref(),
+        },
+    );
+    t
+}
+
+#[test]
+fn sync_daemon_scalars_show_every_setting() {
+    let t = sync_scalars("lvs_sync_daemon eth1 id 5 maxlen 1400 port 8850 ttl 2 group 224.0.0.82");
+    let s = |b: &str| Value::OctetString(b.as_bytes().to_vec());
+    assert_eq!(at(&t, &[6, 1, 0]), int(1));
+    assert_eq!(at(&t, &[6, 2, 0]), s("eth1"));
+    assert_eq!(at(&t, &[6, 3, 0]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[6, 4, 0]), int(5));
+    assert_eq!(at(&t, &[6, 5, 0]), int(1400));
+    assert_eq!(at(&t, &[6, 6, 0]), int(8850));
+    assert_eq!(at(&t, &[6, 7, 0]), int(2));
+    assert_eq!(at(&t, &[6, 8, 0]), int(1));
+    assert_eq!(at(&t, &[6, 9, 0]), Value::OctetString(vec![224, 0, 0, 82]));
+    let t = sync_scalars("lvs_sync_daemon eth1 group ff02::8:1");
+    assert_eq!(at(&t, &[6, 8, 0]), int(2));
+    let mut v6 = vec![0xff, 2];
+    v6.extend([0; 10]);
+    v6.extend([0, 8, 0, 1]);
+    assert_eq!(at(&t, &[6, 9, 0]), Value::OctetString(v6));
+}
+
+#[test]
+fn sync_daemon_scalars_unwritten_settings() {
+    // no instance: the checker runs the daemon with sync id 0; maxlen, port
+    // and TTL 0; no group
+    let t = sync_scalars("lvs_sync_daemon eth1");
+    assert_eq!(at(&t, &[6, 4, 0]), int(0));
+    for n in 5..=7 {
+        assert_eq!(at(&t, &[6, n, 0]), int(0), "6.{n}");
+    }
+    assert_eq!(at(&t, &[6, 8, 0]), Value::NoSuchInstance);
+    assert_eq!(at(&t, &[6, 9, 0]), Value::NoSuchInstance);
+    // an instance and no id: keepalived's unset marker
+    let t = sync_scalars("lvs_sync_daemon eth1 VI_1");
+    assert_eq!(at(&t, &[6, 3, 0]), Value::OctetString(b"VI_1".to_vec()));
+    assert_eq!(at(&t, &[6, 4, 0]), int(-1));
+    // no sync daemon: enabled false, nothing else
+    let in_kernel = |_: &ipvs_sys::ServiceKey| true;
+    let mut t = Table::default();
+    add(
+        &mut t,
+        &CheckInput {
+            groups: &[],
+            pools: &[],
+            in_kernel: &in_kernel,
+            timeouts: None,
+            sync_daemon: None,
+        },
+    );
+    assert_eq!(at(&t, &[6, 1, 0]), int(2));
+    assert_eq!(at(&t, &[6, 4, 0]), Value::NoSuchInstance);
 }

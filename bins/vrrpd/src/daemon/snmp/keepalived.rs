@@ -10,6 +10,7 @@
 use std::net::IpAddr;
 
 use agentx_subagent::{Oid, Value};
+use keepalived_runtime::script_text::script_text;
 
 use super::mib::{Table, truth};
 use crate::daemon::status::Snapshot;
@@ -45,58 +46,6 @@ fn group_state(g: &SyncGroupSpec, snap: &Snapshot) -> i32 {
         .into_iter()
         .find(|s| states.contains(s))
         .unwrap_or(0)
-}
-
-/// The executable a script's first word names, as keepalived resolves it
-/// (a name without `/` looked up in `PATH`, then symbolic links resolved,
-/// keeping the file name written);
-/// the word as written when nothing is found.
-fn resolve_program(word: &str) -> String {
-    let found = if word.contains('/') {
-        Some(std::path::PathBuf::from(word))
-    } else {
-        std::env::var_os("PATH").and_then(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(word))
-                .find(|f| f.is_file())
-        })
-    };
-    // notify.c `check_script_secure`: the real path, but with the name as
-    // written when the link's target has another one (some programs act
-    // on the name they are called by)
-    let Some((written, real)) =
-        found.and_then(|f| Some((f.clone(), std::fs::canonicalize(f).ok()?)))
-    else {
-        return word.to_string();
-    };
-    let shown = match (written.file_name(), real.file_name(), real.parent()) {
-        (Some(w), Some(r), Some(dir)) if w != r => dir.join(w),
-        _ => real,
-    };
-    shown.display().to_string()
-}
-
-/// A notify script as keepalived shows it (notify.c `cmd_str_r`): every
-/// argument in single quotes, the program resolved; a first word that is
-/// only a shell redirection stays unquoted.
-fn script_text(command: &str) -> String {
-    match keepalived_conf::command::split_config_command(command) {
-        Ok(args) => argv_text(args),
-        Err(_) => command.to_string(),
-    }
-}
-
-/// A command already split into words, shown as [`script_text`] shows one.
-pub(super) fn argv_text(mut args: Vec<String>) -> String {
-    if let Some(first) = args.first_mut()
-        && !first.starts_with(['<', '>'])
-    {
-        *first = format!("'{}'", resolve_program(first));
-    }
-    for a in args.iter_mut().skip(1) {
-        *a = format!("'{a}'");
-    }
-    args.join(" ")
 }
 
 /// Adds vrrpInstanceTable (index: the instance's position in the config,
@@ -332,18 +281,4 @@ pub const VERSION: &str = concat!("vrrpd v", env!("CARGO_PKG_VERSION"));
 /// [`snmp_global`](keepalived_runtime::snmp_global), with vrrpd's version).
 pub fn add(t: &mut Table, g: &GlobalScalars) {
     keepalived_runtime::snmp_global::add(t, &g.scalars, VERSION);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scripts_quoted_as_keepalived_shows_them() {
-        assert_eq!(
-            script_text("/nonexistent/x a 'b c'"),
-            "'/nonexistent/x' 'a' 'b c'"
-        );
-        assert_eq!(script_text(">/tmp/f"), ">/tmp/f");
-    }
 }

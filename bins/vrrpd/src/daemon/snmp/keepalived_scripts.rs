@@ -4,8 +4,9 @@
 //! tracks, as vrrpd does not run them).
 
 use agentx_subagent::{Oid, Value};
+use keepalived_runtime::script_text::argv_text;
 
-use super::keepalived::{VRRP_ROOT, argv_text};
+use super::keepalived::VRRP_ROOT;
 use super::mib::{Table, truth};
 use crate::daemon::status::Snapshot;
 use crate::spec::snmp::GlobalScalars;
@@ -40,7 +41,7 @@ pub fn add_scripts(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
         t.insert(
             &col(3),
             &n,
-            Value::OctetString(argv_text(s.argv.clone()).into_bytes()),
+            Value::OctetString(argv_text(&s.argv).into_bytes()),
         );
         let secs = i32::try_from(s.interval_ms / 1000).unwrap_or(i32::MAX);
         t.insert(&col(4), &n, Value::Integer(secs));
