@@ -237,6 +237,7 @@ async fn a_master_hearing_a_higher_priority_removes_its_vips_and_drops_pending_g
         dst: ip(GROUP),
         ttl: 255,
         payload: advert(200, &["10.0.0.100", "10.0.0.101"]),
+        ah: false,
         received: None,
     })
     .await;
