@@ -204,6 +204,9 @@ impl<H: Host> Router<H> {
                 None => return,
             }
         } else {
+            if self.plain_for_ah(p.ifindex, &rx, &p.payload) {
+                return;
+            }
             None
         };
         let vrrp = match &ah {

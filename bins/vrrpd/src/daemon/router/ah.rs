@@ -28,17 +28,17 @@ use crate::daemon::host::Host;
 
 /// What an AH instance needs: its key and its sequence number.
 #[derive(Debug, Clone)]
-struct AhState {
+pub(super) struct AhState {
     /// The instance's name, to carry the counter across a reload.
     name: String,
     key: AhKey,
-    seq: SeqCounter,
+    pub(super) seq: SeqCounter,
 }
 
 /// The AH instances of the router.
 #[derive(Debug, Default)]
 pub(super) struct AhInstances {
-    by_id: HashMap<InstanceId, AhState>,
+    pub(super) by_id: HashMap<InstanceId, AhState>,
 }
 
 /// An AH advert that passed its checks: where its VRRP message lies, and
@@ -134,6 +134,27 @@ impl<H: Host> Router<H> {
                 None
             }
         }
+    }
+
+    /// Whether a plain advert (no AH header) is for an AH instance: then it
+    /// is dropped as an auth type mismatch (keepalived `vrrp_check_packet`,
+    /// "No AH header but auth type is AH"), even when its auth type field
+    /// says 2.
+    pub(super) fn plain_for_ah(&mut self, ifindex: u32, rx: &RxMeta, vrrp: &[u8]) -> bool {
+        if self.ah.by_id.is_empty() {
+            return false;
+        }
+        let Some(id) = self.node.receiver(ifindex, rx, vrrp) else {
+            return false;
+        };
+        if !self.ah.by_id.contains_key(&id) {
+            return false;
+        }
+        if let Some(inst) = self.node.instance(id) {
+            info!(instance = %inst.name(), from = %rx.src, "No AH header but auth type is AH");
+        }
+        self.reject(id, rx, DropReason::AuthTypeMismatch);
+        true
     }
 
     /// The sequence rules after the node handled an accepted AH advert of
