@@ -10,7 +10,8 @@
 //!   sequence numbers, including those numbered on from what it sent;
 //! * different passwords: neither accepts the other's adverts (keepalived
 //!   logs its ICV error, vrrpd counts authentication failures), so both
-//!   end up Master.
+//!   end up Master;
+//! * unicast peers (the TTL outside the ICV): the same takeovers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -25,10 +26,15 @@ const V_IP: &str = "10.84.0.2";
 const VIP: &str = "10.84.0.100";
 
 fn conf(router_id: &str, priority: u8, pass: &str) -> String {
+    conf_with(router_id, priority, pass, "")
+}
+
+/// [`conf`] with `extra` lines in the instance.
+fn conf_with(router_id: &str, priority: u8, pass: &str, extra: &str) -> String {
     format!(
         "global_defs {{\n  router_id {router_id}\n}}\n\
          vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 84\n  \
-         priority {priority}\n  advert_int 1\n  \
+         priority {priority}\n  advert_int 1\n{extra}  \
          authentication {{\n    auth_type AH\n    auth_pass {pass}\n  }}\n  \
          virtual_ipaddress {{\n    {VIP}/24\n  }}\n}}\n"
     )
@@ -174,6 +180,40 @@ fn ah_with_another_password_is_refused_both_ways() {
         1,
         "{}",
         lab.log("k")
+    );
+    vd.stop();
+    kd.stop();
+}
+
+#[test]
+fn ah_over_unicast_peers_with_keepalived() {
+    if skip_differential("vrrpd ah_netns", &["keepalived"]) {
+        return;
+    }
+    let (lab, k, v) = lab("u");
+    let unicast = |src: &str, peer: &str| {
+        format!("  unicast_src_ip {src}\n  unicast_peer {{\n    {peer}\n  }}\n")
+    };
+    let kconf = conf_with("ahk", 100, "secretpw", &unicast(K_IP, V_IP));
+    let vconf = conf_with("ahv", 200, "secretpw", &unicast(V_IP, K_IP));
+    let mut kd = lab.start_conf(&k, Daemon::Keepalived, &kconf, "k");
+    sole_master(&k, &v, "keepalived Master alone");
+    let mut vd = lab.start_conf(&v, Daemon::Vrrpd, &vconf, "v");
+    sole_master(&v, &k, "vrrpd preempting keepalived");
+    vd.stop();
+    sole_master(&k, &v, "keepalived after vrrpd stopped");
+    let mut vd = lab.start_conf(&v, Daemon::Vrrpd, &vconf, "v2");
+    sole_master(&v, &k, "vrrpd preempting keepalived again");
+    let klog = lab.log("k");
+    assert!(
+        !klog.contains("IPSEC"),
+        "keepalived refused an advert:\n{klog}"
+    );
+    assert_eq!(count(&klog, "Entering BACKUP STATE"), 3, "{klog}");
+    let st = lab.status("v2").expect("vrrpd status");
+    assert!(
+        st["instances"][0]["drops"].get("auth_failure").is_none(),
+        "{st}"
     );
     vd.stop();
     kd.stop();

@@ -891,3 +891,41 @@ async fn ah_adverts_are_checked_before_the_state_machine() {
         "the first advert as Master carries 8"
     );
 }
+
+/// A reload keeps an AH instance's sequence number (keepalived copies
+/// `ipsecah_counter` from the old instance) and takes a new password.
+#[tokio::test]
+async fn a_reload_keeps_the_ah_sequence_number() {
+    let mut r = started(AH_BACKUP).await;
+    r.on_packet(inbound(ah_advert(200, 41, b"secret"), true))
+        .await;
+    let seq = |r: &Router<StandInHost>| {
+        let id = r.node.ids().next().expect("an instance");
+        r.ah.by_id.get(&id).map(|s| s.seq.seq)
+    };
+    assert_eq!(seq(&r), Some(41));
+    let changed = AH_BACKUP
+        .replace("priority 100", "priority 90")
+        .replace("auth_pass secret", "auth_pass other");
+    let m = mapped(&changed, r.host());
+    let view = r.host().view();
+    r.reload(m, &view).await.expect("reload");
+    assert_eq!(seq(&r), Some(41));
+    // The new password: the old one's adverts are refused, the new one's
+    // accepted (above the kept number only).
+    r.on_packet(inbound(ah_advert(200, 42, b"secret"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 1);
+    r.on_packet(inbound(ah_advert(200, 40, b"other"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 2);
+    r.on_packet(inbound(ah_advert(200, 43, b"other"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 2);
+    assert_eq!(seq(&r), Some(43));
+    // Without AH after a reload: the counter goes with it.
+    let plain = AH_BACKUP.replace("auth_type AH", "auth_type PASS");
+    let m = mapped(&plain, r.host());
+    r.reload(m, &view).await.expect("reload");
+    assert!(r.ah.by_id.is_empty());
+}
