@@ -335,11 +335,11 @@ impl<H: Host> Router<H> {
     async fn apply(&mut self, id: InstanceId, a: Action) {
         if let Action::StateChanged { from, to, .. } = &a {
             if *to == State::Master {
-                self.ah_becoming_master(id);
                 // from the time of the input that made it Master, as
                 // keepalived's timer starts from the loop's time_now
                 self.announce.extra_garp.became_master(id, self.last_input);
             } else if *from == State::Master {
+                self.ah_left_master(id);
                 self.announce.extra_garp.left_master(id);
             }
         }

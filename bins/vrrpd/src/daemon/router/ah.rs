@@ -33,6 +33,9 @@ pub(super) struct AhState {
     name: String,
     key: AhKey,
     pub(super) seq: SeqCounter,
+    /// The instance was Master when it last advertised (and has not left
+    /// Master since).
+    master: bool,
 }
 
 /// The AH instances of the router.
@@ -82,6 +85,7 @@ impl<H: Host> Router<H> {
                 name: inst.name().to_string(),
                 key: *key,
                 seq,
+                master: inst.state() == State::Master,
             };
             self.ah.by_id.insert(id, state);
         }
@@ -183,11 +187,16 @@ impl<H: Host> Router<H> {
 
     /// The AH part of transmit `t`, when its instance uses AH.
     pub(super) fn ah_seal(&mut self, t: &Transmit) -> Option<AhSeal> {
-        let unicast = self
-            .node
-            .instance(t.instance)
-            .is_some_and(|i| !i.config().unicast_peers.is_empty());
+        let inst = self.node.instance(t.instance)?;
+        let unicast = !inst.config().unicast_peers.is_empty();
+        let master = inst.state() == State::Master;
         let state = self.ah.by_id.get_mut(&t.instance)?;
+        if master && !state.master {
+            // The first advert as Master (keepalived
+            // `vrrp_state_goto_master` restarts a counter that ran out).
+            state.seq.becoming_master();
+        }
+        state.master = master;
         // keepalived vrrp_update_pkt numbers the first copy only.
         let seq = if t.copy == 0 {
             state.seq.next_to_send()
@@ -201,11 +210,11 @@ impl<H: Host> Router<H> {
         })
     }
 
-    /// Becoming Master restarts a counter that ran out (keepalived
-    /// `vrrp_state_goto_master`).
-    pub(super) fn ah_becoming_master(&mut self, id: InstanceId) {
+    /// The instance left Master: its next advert as Master is a first one
+    /// again ([`Router::ah_seal`]).
+    pub(super) fn ah_left_master(&mut self, id: InstanceId) {
         if let Some(state) = self.ah.by_id.get_mut(&id) {
-            state.seq.becoming_master();
+            state.master = false;
         }
     }
 }

@@ -929,3 +929,34 @@ async fn a_reload_keeps_the_ah_sequence_number() {
     r.reload(m, &view).await.expect("reload");
     assert!(r.ah.by_id.is_empty());
 }
+
+/// A counter that ran out restarts when the instance becomes Master, in its
+/// first advert as Master (keepalived `vrrp_state_goto_master`), and stays
+/// put while it is Master (keepalived `vrrp_update_pkt`).
+#[tokio::test]
+async fn an_exhausted_ah_counter_restarts_on_becoming_master() {
+    let mut r = started(AH_BACKUP).await;
+    let start = r.host().now();
+    let id = r.node.ids().next().expect("an instance");
+    let st = r.ah.by_id.get_mut(&id).expect("AH state");
+    st.seq = vrrp_core::packet::ah::SeqCounter {
+        seq: u32::MAX - 1,
+        cycled: true,
+    };
+    run(&mut r, later(start, 6_000), is_master_advert(51)).await;
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    let seq = |r: &Router<StandInHost>| r.ah.by_id.get(&id).map(|s| s.seq);
+    assert_eq!(
+        seq(&r),
+        Some(vrrp_core::packet::ah::SeqCounter::starting_at(1)),
+        "the first advert as Master carries 1"
+    );
+    // Without a restart the last number repeats.
+    r.ah.by_id.get_mut(&id).expect("AH state").seq.seq = u32::MAX - 1;
+    let now = r.host().now();
+    run(&mut r, later(now, 2_500), |_| false).await;
+    assert_eq!(
+        seq(&r).map(|s| (s.seq, s.cycled)),
+        Some((u32::MAX - 1, true))
+    );
+}
