@@ -1,7 +1,7 @@
 //! The receive path (checked view, checksum, validation, reading the address
-//! list, decoding) and emit allocate nothing: proved with a counting global
-//! allocator whose counter is per thread (the test harness allocates on its
-//! own threads meanwhile).
+//! list, decoding), emit and the AH codec allocate nothing: proved with a
+//! counting global allocator whose counter is per thread (the test harness
+//! allocates on its own threads meanwhile).
 
 // A global allocator needs `unsafe impl GlobalAlloc`; that is the only unsafe
 // code here and it only forwards to the system allocator.
@@ -169,4 +169,25 @@ fn receive_and_emit_allocate_nothing() {
         assert_eq!(parsed.as_ref(), Ok(adv));
         assert_eq!(n, 0, "decode allocated ({adv:?})");
     }
+}
+
+#[test]
+fn ah_seal_open_and_sequence_allocate_nothing() {
+    use vrrp_core::packet::ah::{self, AhHeader, AhKey, SeqCounter};
+    let mut d = vec![0x45, 0xc0, 0, 64, 0, 1, 0, 0, 255, ah::IPPROTO_AH, 0, 0];
+    d.extend_from_slice(&[10, 0, 0, 1, 224, 0, 0, 18]);
+    d.extend_from_slice(&AhHeader::for_vrrp([10, 0, 0, 1], 1).to_bytes());
+    d.extend_from_slice(&[
+        0x21, 1, 100, 1, 2, 1, 0, 0, 10, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    let key = AhKey::from_pass(b"secret");
+    let (n, ()) = allocations(|| {
+        ah::seal(&mut d, &key, false).unwrap();
+        let o = ah::open(&d, &key, false).unwrap();
+        let mut c = SeqCounter::default();
+        c.accept(o.header.seq).unwrap();
+        assert_eq!(c.next_to_send(), 2);
+        assert!(ah::open(&d, &AhKey::from_pass(b"x"), false).is_err());
+    });
+    assert_eq!(n, 0);
 }

@@ -138,6 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             dst: IpAddr::V4(GROUP),
                             ttl: 255,
                             payload: buf,
+                            ah: None,
                         };
                         match sock.send(&out).await {
                             Ok(()) => sent += 1,

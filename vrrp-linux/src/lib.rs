@@ -46,7 +46,7 @@ pub use timer::{PreciseTimer, monotonic_now};
 pub use vmac::{Sysctl, eui64_link_local, vmac_address};
 pub use vmac_sysctls::VmacSysctls;
 pub use vrrp_core::packet::Family;
-pub use vrrp_socket::{Outgoing, ReceivedPacket, VrrpSocket};
+pub use vrrp_socket::{AhSeal, Outgoing, ReceivedPacket, VrrpSocket};
 pub use watch::{NetEvent, NetEventKind, NetWatcher, WatchGroups};
 
 /// The crate README's example, compiled as a doctest (not run: it needs

@@ -30,6 +30,7 @@ use crate::sys;
 
 /// IANA protocol number of VRRP (RFC 9568 §5.1.1.3, §5.1.2.2).
 pub const VRRP_PROTOCOL: u8 = vrrp_core::packet::IPPROTO_VRRP;
+use vrrp_core::packet::ah::{self, AhHeader, AhKey};
 use vrrp_core::packet::{Family, RxMeta};
 pub use vrrp_core::packet::{VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_TTL};
 /// TOS keepalived puts on IPv4 adverts (IPTOS_PREC_INTERNETCONTROL).
@@ -109,6 +110,22 @@ pub struct Outgoing<'a> {
     pub ttl: u8,
     /// The VRRP message as emitted by the codec (checksum already filled).
     pub payload: &'a [u8],
+    /// IPv4 only: put the message in an IPsec Authentication Header
+    /// (`auth_type AH`); the datagram goes out as IP protocol 51.
+    pub ah: Option<AhSeal>,
+}
+
+/// What an AH-protected advert needs besides the message: keepalived's
+/// `vrrp_build_ipsecah` and `vrrp_update_pkt` (see
+/// [`vrrp_core::packet::ah`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AhSeal {
+    /// The key made from `auth_pass`.
+    pub key: AhKey,
+    /// The sequence number of this advert.
+    pub seq: u32,
+    /// The instance uses unicast peers (the TTL is then outside the ICV).
+    pub unicast: bool,
 }
 
 /// A raw VRRP socket registered with tokio.
@@ -129,14 +146,32 @@ impl VrrpSocket {
     /// interface and each packet reports its `ifindex`. Must be called inside a
     /// tokio runtime; needs CAP_NET_RAW.
     pub fn open(family: Family, bind_device: Option<&str>) -> Result<Self, SocketError> {
-        let (domain, what) = match family {
-            Family::V4 => (Domain::IPV4, "IPv4 VRRP"),
-            Family::V6 => (Domain::IPV6, "IPv6 VRRP"),
+        Self::open_protocol(family, VRRP_PROTOCOL, bind_device)
+    }
+
+    /// Opens a raw IPv4 socket of protocol 51 to receive AH-protected
+    /// adverts (keepalived `open_vrrp_read_socket` with `IPPROTO_AH` for an
+    /// instance with `auth_type AH`). It receives whole datagrams as
+    /// [`open`](Self::open)'s IPv4 socket does; sending AH adverts needs no
+    /// socket of its own (see [`Outgoing::ah`]).
+    pub fn open_ah(bind_device: Option<&str>) -> Result<Self, SocketError> {
+        Self::open_protocol(Family::V4, ah::IPPROTO_AH, bind_device)
+    }
+
+    fn open_protocol(
+        family: Family,
+        protocol: u8,
+        bind_device: Option<&str>,
+    ) -> Result<Self, SocketError> {
+        let (domain, what) = match (family, protocol) {
+            (Family::V4, ah::IPPROTO_AH) => (Domain::IPV4, "IPv4 AH"),
+            (Family::V4, _) => (Domain::IPV4, "IPv4 VRRP"),
+            (Family::V6, _) => (Domain::IPV6, "IPv6 VRRP"),
         };
         let sock = Socket::new(
             domain,
             Type::RAW.nonblocking().cloexec(),
-            Some(Protocol::from(i32::from(VRRP_PROTOCOL))),
+            Some(Protocol::from(i32::from(protocol))),
         )
         .map_err(|source| SocketError::Open { what, source })?;
         let fd = sock.as_raw_fd();
@@ -376,7 +411,10 @@ impl VrrpSocket {
         let v4_dst = match (self.family, pkt.src, pkt.dst) {
             (Family::V4, IpAddr::V4(src), IpAddr::V4(d)) => {
                 let id = self.next_ip_id();
-                datagram = build_ipv4_datagram(src, d, pkt.ttl, id, pkt.payload)?;
+                datagram = match &pkt.ah {
+                    None => build_ipv4_datagram(src, d, pkt.ttl, id, VRRP_PROTOCOL, pkt.payload)?,
+                    Some(seal) => build_ah_datagram(src, d, pkt.ttl, id, seal, pkt.payload)?,
+                };
                 Some(d)
             }
             (Family::V6, _, IpAddr::V6(_)) => {
@@ -474,14 +512,36 @@ pub(crate) fn parse_ipv4_header(data: &[u8]) -> Result<Ipv4Fields, SocketError> 
     })
 }
 
+/// The AH-protected datagram (keepalived `vrrp_build_pkt` with
+/// `vrrp_build_ipsecah`): the IPv4 header of protocol 51, the AH header with
+/// the sender's address as SPI, the VRRP message, then the ICV computed over
+/// all of it ([`ah::seal`]).
+pub(crate) fn build_ah_datagram(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    ttl: u8,
+    id: u16,
+    seal: &AhSeal,
+    vrrp: &[u8],
+) -> Result<Vec<u8>, SocketError> {
+    let mut payload = Vec::with_capacity(ah::AH_LEN + vrrp.len());
+    payload.extend_from_slice(&AhHeader::for_vrrp(src.octets(), seal.seq).to_bytes());
+    payload.extend_from_slice(vrrp);
+    let mut d = build_ipv4_datagram(src, dst, ttl, id, ah::IPPROTO_AH, &payload)?;
+    ah::seal(&mut d, &seal.key, seal.unicast)
+        .map_err(|_| SocketError::Malformed("AH datagram too short"))?;
+    Ok(d)
+}
+
 /// Builds the IPv4 datagram for IP_HDRINCL (keepalived's `vrrp_build_ip4`): version
-/// 4, IHL 5, TOS 0xC0, no fragmentation flags, protocol 112. The kernel fills the
-/// header checksum.
+/// 4, IHL 5, TOS 0xC0, no fragmentation flags, `protocol` (112, or 51 for AH).
+/// The kernel fills the header checksum.
 pub(crate) fn build_ipv4_datagram(
     src: Ipv4Addr,
     dst: Ipv4Addr,
     ttl: u8,
     id: u16,
+    protocol: u8,
     payload: &[u8],
 ) -> Result<Vec<u8>, SocketError> {
     let total = IPV4_HEADER_LEN + payload.len();
@@ -491,7 +551,7 @@ pub(crate) fn build_ipv4_datagram(
     d.extend_from_slice(&[0x45, VRRP_TOS]);
     d.extend_from_slice(&total16.to_be_bytes());
     d.extend_from_slice(&id.to_be_bytes());
-    d.extend_from_slice(&[0, 0, ttl, VRRP_PROTOCOL, 0, 0]);
+    d.extend_from_slice(&[0, 0, ttl, protocol, 0, 0]);
     d.extend_from_slice(&src.octets());
     d.extend_from_slice(&dst.octets());
     d.extend_from_slice(payload);
@@ -509,6 +569,7 @@ mod tests {
             VRRP_GROUP_V4,
             255,
             7,
+            VRRP_PROTOCOL,
             &[1, 2, 3, 4],
         )
         .unwrap();
@@ -538,8 +599,15 @@ mod tests {
 
     #[test]
     fn ipv4_header_with_options_skips_them() {
-        let mut d =
-            build_ipv4_datagram(Ipv4Addr::new(10, 0, 0, 1), VRRP_GROUP_V4, 1, 1, &[9]).unwrap();
+        let mut d = build_ipv4_datagram(
+            Ipv4Addr::new(10, 0, 0, 1),
+            VRRP_GROUP_V4,
+            1,
+            1,
+            VRRP_PROTOCOL,
+            &[9],
+        )
+        .unwrap();
         d[0] = 0x46;
         d.splice(20..20, [1, 1, 1, 0]);
         d[3] = 25;
@@ -552,9 +620,35 @@ mod tests {
     fn oversized_payload_is_refused() {
         let big = vec![0u8; 70_000];
         assert!(matches!(
-            build_ipv4_datagram(Ipv4Addr::LOCALHOST, VRRP_GROUP_V4, 255, 1, &big),
+            build_ipv4_datagram(
+                Ipv4Addr::LOCALHOST,
+                VRRP_GROUP_V4,
+                255,
+                1,
+                VRRP_PROTOCOL,
+                &big
+            ),
             Err(SocketError::PayloadTooLong { .. })
         ));
+    }
+
+    #[test]
+    fn ah_datagram_opens_with_its_key() {
+        let key = AhKey::from_pass(b"secret");
+        let seal = AhSeal {
+            key,
+            seq: 5,
+            unicast: false,
+        };
+        let src = Ipv4Addr::new(10, 0, 0, 1);
+        let d = build_ah_datagram(src, VRRP_GROUP_V4, 255, 9, &seal, &[7; 20]).unwrap();
+        assert_eq!(d.len(), 20 + ah::AH_LEN + 20);
+        assert_eq!(d[9], ah::IPPROTO_AH);
+        let opened = ah::open(&d, &key, false).unwrap();
+        assert_eq!(opened.header.seq, 5);
+        assert_eq!(opened.header.spi, u32::from(src));
+        assert_eq!(&d[opened.payload], &[7; 20]);
+        assert!(ah::open(&d, &AhKey::from_pass(b"other"), false).is_err());
     }
 
     #[test]

@@ -125,6 +125,7 @@ fn advertise_until(
                 dst,
                 ttl: 255,
                 payload: &payload,
+                ah: None,
             })
             .await
             .unwrap();

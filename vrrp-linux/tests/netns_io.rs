@@ -59,6 +59,7 @@ fn exchange(
                 dst,
                 ttl,
                 payload: PAYLOAD,
+                ah: None,
             })
             .await
             .expect("send");
@@ -184,6 +185,7 @@ fn group_membership_filters_multicast() {
             dst: group,
             ttl: 255,
             payload: PAYLOAD,
+            ah: None,
         })
         .await
         .unwrap();
@@ -194,6 +196,7 @@ fn group_membership_filters_multicast() {
             dst: b,
             ttl: 255,
             payload: PAYLOAD,
+            ah: None,
         })
         .await
         .unwrap();
@@ -221,6 +224,7 @@ fn send_refuses_mixed_families() {
                 dst: v6,
                 ttl: 255,
                 payload: PAYLOAD,
+                ah: None,
             })
             .await;
         assert!(
@@ -672,6 +676,7 @@ fn ipv6_kernel_checksum_option() {
             dst: IpAddr::V6(b),
             ttl: 255,
             payload: &sent,
+            ah: None,
         };
         // Sent as is: the receiver's kernel drops it (bad checksum).
         plain.send(&out).await.unwrap();

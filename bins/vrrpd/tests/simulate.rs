@@ -167,7 +167,7 @@ fn temp_conf(name: &str, text: &str) -> PathBuf {
 }
 
 #[test]
-fn unsupported_setting_is_an_error_with_file_and_line() {
+fn auth_type_without_password_is_an_error_with_file_and_line() {
     let p = temp_conf(
         "ah.conf",
         "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n authentication {\n  auth_type AH\n }\n virtual_ipaddress {\n  10.1.0.1\n }\n}\n",
@@ -176,10 +176,10 @@ fn unsupported_setting_is_an_error_with_file_and_line() {
     assert_eq!(code, 1);
     assert_eq!(out, "");
     assert!(
-        err.contains("error[vrrpd-unsupported]: auth_type AH is not supported by vrrpd"),
+        err.contains("error[vrrpd-auth]: auth_type AH without auth_pass"),
         "{err}"
     );
-    assert!(err.contains("ah.conf:5:"), "{err}");
+    assert!(err.contains("ah.conf:4:"), "{err}");
     assert!(err.contains("configuration refused"), "{err}");
 }
 

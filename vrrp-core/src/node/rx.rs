@@ -5,7 +5,7 @@ use core::net::IpAddr;
 
 use alloc::boxed::Box;
 
-use super::{Node, Received, RxError};
+use super::{InstanceId, Node, Received, RxError};
 use crate::packet::{DropReason, Family, RxMeta, validate};
 use crate::time::Instant;
 
@@ -56,22 +56,7 @@ impl<T> Node<T> {
         });
         let notes = match parsed {
             Ok(notes) => notes,
-            Err(reason) => {
-                let drops = slot
-                    .drops
-                    .get_or_insert_with(|| Box::new([0; DropReason::ALL.len()]));
-                if let Some(c) = drops.get_mut(reason.index()) {
-                    *c += 1;
-                }
-                // Every codec reason feeds the instance's counters,
-                // address-list and destination mismatches included
-                // (keepalived `addr_list_err`; RFC 6527).
-                inst.note_rejected(reason.into());
-                return Err(RxError::Rejected {
-                    instance: slot.id,
-                    reason,
-                });
-            }
+            Err(reason) => return Err(self.reject_at(i, reason)),
         };
         let id = slot.id;
         let ignored = inst.handle_advert(now, rx.src, &self.rx_advert).err();
@@ -83,6 +68,48 @@ impl<T> Node<T> {
             notes,
             ignored,
         })
+    }
+
+    /// The instance [`Node::handle_datagram`] would give `bytes` (a VRRP
+    /// message received on `ifindex` as `rx` says) to, if any. For a caller
+    /// that must check something of that instance's first, such as the IPsec
+    /// AH header around the message ([`crate::packet::ah`]).
+    pub fn receiver(&self, ifindex: u32, rx: &RxMeta, bytes: &[u8]) -> Option<InstanceId> {
+        let vrid = *bytes.get(1)?;
+        let i = self
+            .demux(ifindex, Family::of(rx.src), vrid, rx.src, rx.dst)
+            .ok()?;
+        self.slots.get(i).map(|s| s.id)
+    }
+
+    /// Counts an advert for instance `id` that the caller dropped before
+    /// [`Node::handle_datagram`] (an AH check that failed), as that method
+    /// counts its own drops; returns the error it would have returned.
+    pub fn reject(&mut self, id: InstanceId, reason: DropReason) -> RxError {
+        match self.position(id) {
+            Some(i) => self.reject_at(i, reason),
+            None => RxError::NoInstance(reason),
+        }
+    }
+
+    fn reject_at(&mut self, i: usize, reason: DropReason) -> RxError {
+        let (Some(inst), Some(slot)) = (self.instances.get_mut(i), self.slots.get_mut(i)) else {
+            return RxError::NoInstance(reason);
+        };
+        let drops = slot
+            .drops
+            .get_or_insert_with(|| Box::new([0; DropReason::ALL.len()]));
+        if let Some(c) = drops.get_mut(reason.index()) {
+            *c += 1;
+        }
+        // Every codec reason feeds the instance's counters, address-list and
+        // destination mismatches included (keepalived `addr_list_err`; RFC
+        // 6527).
+        inst.note_rejected(reason.into());
+        RxError::Rejected {
+            instance: slot.id,
+            reason,
+        }
     }
 
     /// The instance receiving (`ifindex`, `family`, `vrid`) from `src` to

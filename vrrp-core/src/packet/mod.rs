@@ -48,7 +48,8 @@
 //! * Authentication, VRRPv2 only (RFC 3768 §5.3.6): type 0 none; types 1
 //!   (simple password, RFC 2338 §5.3.6.2) and 2 (IP AH, RFC 2338 §5.3.6.3)
 //!   are reserved by RFC 3768 for RFC 2338 compatibility and still used by
-//!   keepalived. AH is verified by the IP layer, not here. VRRPv3 has no
+//!   keepalived. Type 2's IPsec Authentication Header (HMAC-MD5-96 over the
+//!   IPv4 datagram, keepalived's sequence numbers) is [`ah`]. VRRPv3 has no
 //!   authentication field.
 //!
 //! The IP layer's part (RFC 9568 §5.1.1, §5.1.2): protocol 112, TTL/hop
@@ -59,6 +60,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod address_list;
 mod advert;
+pub mod ah;
 mod checksum;
 mod encoded;
 mod error;

@@ -20,6 +20,15 @@ pub const LINKTYPE_RAW: u32 = 101;
 /// Reads every packet of a classic little- or big-endian pcap file of
 /// Ethernet or raw-IP frames and returns the VRRP ones.
 pub fn read_pcap(bytes: &[u8]) -> Vec<IpVrrp> {
+    read_pcap_ip(bytes)
+        .iter()
+        .filter_map(|ip| parse_ip(ip))
+        .collect()
+}
+
+/// Reads every packet of a classic little- or big-endian pcap file of
+/// Ethernet or raw-IP frames and returns each one's IP datagram.
+pub fn read_pcap_ip(bytes: &[u8]) -> Vec<Vec<u8>> {
     assert!(bytes.len() >= 24, "pcap too short");
     let magic = u32::from_le_bytes(bytes[0..4].try_into().unwrap());
     let le = match magic {
@@ -55,9 +64,7 @@ pub fn read_pcap(bytes: &[u8]) -> Vec<IpVrrp> {
             LINKTYPE_RAW => frame,
             l => panic!("unsupported pcap link type {l}"),
         };
-        if let Some(p) = parse_ip(ip) {
-            out.push(p);
-        }
+        out.push(ip.to_vec());
     }
     out
 }

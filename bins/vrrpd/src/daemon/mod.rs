@@ -142,13 +142,20 @@ async fn load(
         .unwrap_or(Err(LoadError::ParserPanicked))
 }
 
-fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inbound>) {
+/// Reads `sock` for ever and gives each packet to `tx`. `ah`: the socket is
+/// the AH one, whose packets keep their IP header ([`Inbound::ah`]).
+fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, ah: bool, tx: mpsc::Sender<Inbound>) {
     tokio::spawn(async move {
         let mut buf = vec![0u8; vrrp_linux::vrrp_socket::RECV_BUFFER_LEN];
         loop {
             match sock.recv_into(&mut buf).await {
                 Ok(info) => {
-                    let payload = buf.get(info.payload.clone()).map(<[u8]>::to_vec);
+                    let range = if ah {
+                        0..info.payload.end
+                    } else {
+                        info.payload.clone()
+                    };
+                    let payload = buf.get(range).map(<[u8]>::to_vec);
                     let Some(payload) = payload else { continue };
                     let p = Inbound {
                         family,
@@ -157,6 +164,7 @@ fn spawn_receiver(sock: Arc<VrrpSocket>, family: Family, tx: mpsc::Sender<Inboun
                         dst: info.dst,
                         ttl: info.ttl,
                         payload,
+                        ah,
                         received: info.received,
                     };
                     if tx.send(p).await.is_err() {
@@ -287,10 +295,24 @@ async fn run(
             None
         }
     };
-    spawn_receiver(Arc::clone(&v4), Family::V4, tx.clone());
+    spawn_receiver(Arc::clone(&v4), Family::V4, false, tx.clone());
     if let Some(s) = &v6 {
-        spawn_receiver(Arc::clone(s), Family::V6, tx.clone());
+        spawn_receiver(Arc::clone(s), Family::V6, false, tx.clone());
     }
+    // keepalived opens its protocol-51 socket only for AH instances; one is
+    // opened here whatever the configuration, so that a reload may add one.
+    // A datagram on it that is not VRRP (another IPsec user) is ignored.
+    let ah = match VrrpSocket::open_ah(None) {
+        Ok(s) => {
+            let s = Arc::new(s);
+            spawn_receiver(Arc::clone(&s), Family::V4, true, tx.clone());
+            Some(s)
+        }
+        Err(e) => {
+            warn!("no AH socket (auth_type AH adverts are not received): {e}");
+            None
+        }
+    };
     let announcer = match Announcer::open() {
         Ok(a) => Some(a),
         Err(e) => {
@@ -322,7 +344,8 @@ async fn run(
 
     let clock = Clock::new();
     let rtnl_router = Rtnl::open().map_err(DaemonError::Rtnetlink)?;
-    let mut router = Router::new(LinuxHost::new(rtnl_router, Some(v4), v6, announcer, clock));
+    let mut router =
+        Router::new(LinuxHost::new(rtnl_router, Some(v4), v6, announcer, clock).with_ah_socket(ah));
     let (script_tx, mut script_rx) = mpsc::channel::<router::ScriptResult>(64);
     router.spawn_scripts(&mapped.scripts, &script_tx);
     router.set_notify_fifos(scripting::open_fifos(&mapped));

@@ -31,6 +31,7 @@ use super::promote::PromoteSecondaries;
 use super::routes::Statics;
 use super::snmp::TrapEvent;
 
+mod ah;
 mod announce;
 mod bfd_feed;
 mod configure;
@@ -75,8 +76,10 @@ pub struct Inbound {
     pub dst: IpAddr,
     /// TTL / hop limit.
     pub ttl: u8,
-    /// VRRP bytes.
+    /// VRRP bytes; with `ah`, the whole IPv4 datagram.
     pub payload: Vec<u8>,
+    /// From the AH socket: `payload` is an IPv4 datagram of protocol 51.
+    pub ah: bool,
     /// Kernel receive time, when the socket reported it.
     pub received: Option<std::time::SystemTime>,
 }
@@ -119,6 +122,8 @@ pub struct Router<H: Host = LinuxHost> {
     promote: PromoteSecondaries,
     /// `static_ipaddress`, `static_routes`, `static_rules`.
     statics: Statics,
+    /// `auth_type AH` instances: keys and sequence numbers.
+    ah: ah::AhInstances,
 }
 
 impl<H: Host> Router<H> {
@@ -140,6 +145,7 @@ impl<H: Host> Router<H> {
             dynamic: None,
             promote: PromoteSecondaries::default(),
             statics: Statics::default(),
+            ah: ah::AhInstances::default(),
         }
     }
 
@@ -192,44 +198,76 @@ impl<H: Host> Router<H> {
             dst: p.dst,
             ttl: p.ttl,
         };
-        match self.node.handle_datagram(now, p.ifindex, &rx, &p.payload) {
+        let ah = if p.ah {
+            match self.open_ah(p.ifindex, &rx, &p.payload) {
+                Some(a) => Some(a),
+                None => return,
+            }
+        } else {
+            if self.plain_for_ah(p.ifindex, &rx, &p.payload) {
+                return;
+            }
+            None
+        };
+        let vrrp = match &ah {
+            Some(a) => p.payload.get(a.vrrp.clone()).unwrap_or_default(),
+            None => &p.payload[..],
+        };
+        match self.node.handle_datagram(now, p.ifindex, &rx, vrrp) {
             Ok(r) => {
                 self.last_input = now;
                 if let (Some(reason), Some(inst)) = (r.ignored, self.node.instance(r.instance)) {
                     debug!(instance = %inst.name(), vrid = inst.config().vrid, from = %p.src, ?reason, "advert dropped by the state machine");
                 }
+                if let Some(a) = &ah {
+                    self.after_ah(a, &rx, r.priority);
+                }
                 self.flush().await;
             }
-            Err(RxError::Rejected { instance, reason }) => {
-                if super::snmp::vrrpv3::proto_error_reason(reason).is_some()
-                    && let Some(slot) = self.node.data_mut(instance)
-                {
-                    slot.last_protocol_error = Some(reason);
-                }
-                self.trap_event(|| {
-                    Some(TrapEvent::Rejected {
-                        instance: self.trap_instance(instance)?,
-                        from: p.src,
-                        reason,
-                    })
-                });
-                if let (Some(inst), Some(slot)) =
-                    (self.node.instance(instance), self.node.data(instance))
-                {
-                    debug!(
-                        instance = %inst.name(),
-                        vrid = inst.config().vrid,
-                        iface = %slot.iface,
-                        from = %p.src,
-                        reason = reason.as_str(),
-                        "advert dropped"
-                    );
-                }
-            }
+            Err(RxError::Rejected { instance, reason }) => self.rejected(instance, &rx, reason),
             Err(e) => {
                 debug!(ifindex = p.ifindex, family = ?p.family, from = %p.src, "dropped advert: {e}");
             }
         }
+    }
+
+    /// Reports an advert dropped for `instance`: the last protocol error,
+    /// the SNMP notification, a debug line.
+    fn rejected(
+        &mut self,
+        instance: InstanceId,
+        rx: &RxMeta,
+        reason: vrrp_core::packet::DropReason,
+    ) {
+        if super::snmp::vrrpv3::proto_error_reason(reason).is_some()
+            && let Some(slot) = self.node.data_mut(instance)
+        {
+            slot.last_protocol_error = Some(reason);
+        }
+        self.trap_event(|| {
+            Some(TrapEvent::Rejected {
+                instance: self.trap_instance(instance)?,
+                from: rx.src,
+                reason,
+            })
+        });
+        if let (Some(inst), Some(slot)) = (self.node.instance(instance), self.node.data(instance)) {
+            debug!(
+                instance = %inst.name(),
+                vrid = inst.config().vrid,
+                iface = %slot.iface,
+                from = %rx.src,
+                reason = reason.as_str(),
+                "advert dropped"
+            );
+        }
+    }
+
+    /// Counts an advert dropped before the node saw it, then reports it as
+    /// [`Router::rejected`].
+    fn reject(&mut self, instance: InstanceId, rx: &RxMeta, reason: vrrp_core::packet::DropReason) {
+        self.node.reject(instance, reason);
+        self.rejected(instance, rx, reason);
     }
 
     /// Performs what the node asks after an input: datagrams first (the
@@ -262,7 +300,7 @@ impl<H: Host> Router<H> {
     }
 
     /// Sends one advert the node made.
-    async fn send(&self, t: &Transmit) {
+    async fn send(&mut self, t: &Transmit) {
         if !self.host.has_socket(Family::of(t.src)) {
             return;
         }
@@ -277,12 +315,14 @@ impl<H: Host> Router<H> {
             info!(iface = %iface, "no address yet; advert not sent");
             return;
         }
+        let ah = self.ah_seal(t);
         let out = Outgoing {
             ifindex: t.ifindex,
             src: t.src,
             dst: t.dst,
             ttl: t.hop_limit,
             payload: &t.payload,
+            ah,
         };
         if let Err(e) = self.host.send_advert(&out).await {
             let name = self.node.instance(t.instance).map_or("", Instance::name);
@@ -299,6 +339,7 @@ impl<H: Host> Router<H> {
                 // keepalived's timer starts from the loop's time_now
                 self.announce.extra_garp.became_master(id, self.last_input);
             } else if *from == State::Master {
+                self.ah_left_master(id);
                 self.announce.extra_garp.left_master(id);
             }
         }

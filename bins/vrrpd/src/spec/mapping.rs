@@ -17,7 +17,7 @@ use keepalived_conf::effective::EffectiveInstance;
 use keepalived_conf::{Config, Diagnostic, GlobalDefs, Span, VrrpInstance, values::IpPrefix};
 use vrrp_core::{
     InitialState, InstanceConfig, TrackerConfig, TrackerKind,
-    packet::{Family, Version},
+    packet::{Auth, Family, Version},
     time::Duration,
 };
 
@@ -430,6 +430,10 @@ pub struct Mapped {
     /// the daemon runs, and no IGMP rules for IPv4 VMACs (vrrp_vmac.c
     /// `netlink_link_add_vmac`).
     pub disable_local_igmp: bool,
+    /// `auth_type AH`: the key made from `auth_pass`, by instance name, for
+    /// the instances whose `config.auth` is [`Auth::Ah`] (kept here rather
+    /// than in every [`InstanceSpec`], which most instances would pay for).
+    pub ah_keys: std::collections::BTreeMap<String, vrrp_core::packet::ah::AhKey>,
 }
 
 impl Mapped {
@@ -496,6 +500,11 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
     };
     for vi in &cfg.vrrp_instances {
         if let Some(spec) = map_instance(vi, cfg, resolver, &mut diags) {
+            if spec.config.auth == Auth::Ah
+                && let Some(key) = crate::spec::protocol::ah_key(vi)
+            {
+                out.ah_keys.insert(spec.config.name.to_string(), key);
+            }
             out.instances.push(spec);
         }
     }
@@ -1106,6 +1115,16 @@ pub fn map_instance(
     config.higher_prio_send_advert = eff.higher_prio_send_advert;
     config.mcast_group = mcast_group;
     crate::spec::strict::apply(vi, g, span, &mut config, diags);
+    // After strict mode, which clears the authentication.
+    if config.auth == Auth::Ah
+        && config.initial_state == Some(InitialState::Master)
+        && priority != 255
+    {
+        // vrrp.c vrrp_complete_instance: an AH instance first learns the
+        // sequence number from the Master's adverts (keepalived-conf warns
+        // "ah-initial-master").
+        config.initial_state = Some(InitialState::Backup);
+    }
 
     // keepalived's silent corrections, made loud (docs/keepalived.md §3.4).
     if state == Some(InitialState::Master)
@@ -1419,20 +1438,48 @@ mod tests {
         assert_eq!(broadcast_of(&p), Some(Ipv4Addr::new(10, 1, 2, 255)));
     }
 
+    /// `auth_type AH` (RFC 2338 §5.3.6.3): type 2 in the advert and the key
+    /// from `auth_pass`; `state MASTER` below 255 starts as BACKUP (vrrp.c
+    /// vrrp_complete_instance); no `auth_pass` is an error as for PASS;
+    /// strict mode and VRRPv3 run without it.
     #[test]
-    fn unsupported_is_error_with_line() {
-        // AH authentication: peers running it would drop our adverts (two masters).
-        let p = parse_str(
-            "t.conf",
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n\n\n authentication {\n  auth_type AH\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
-            &LoadOptions::default(),
+    fn ah_is_mapped_with_its_key() {
+        let map = |extra: &str, auth: &str| {
+            let text = format!(
+                "vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n{extra}\n                  authentication {{\n{auth} }}\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+            );
+            let p = parse_str("t.conf", &text, &LoadOptions::default());
+            map_config(&p.config, &SimResolver { node: 1 })
+        };
+        let ah = "  auth_type AH\n  auth_pass secret123\n";
+        let (m, d) = map("", ah);
+        assert!(!d.iter().any(|x| x.is_error()), "{d:?}");
+        let s = &m.instances[0];
+        assert_eq!(s.config.auth, Auth::Ah);
+        assert_eq!(
+            m.ah_keys.get("A"),
+            Some(&vrrp_core::packet::ah::AhKey::from_pass(b"secret12"))
         );
-        let (m, d) = map_config(&p.config, &SimResolver { node: 1 });
+        let (m, _) = map(" state MASTER\n priority 100", ah);
+        assert_eq!(
+            m.instances[0].config.initial_state,
+            Some(InitialState::Backup)
+        );
+        let (m, _) = map(" state MASTER\n priority 255", ah);
+        assert_eq!(
+            m.instances[0].config.initial_state,
+            Some(InitialState::Master)
+        );
+        let (m, d) = map("", "  auth_type AH\n");
         assert!(m.instances.is_empty());
         let e: Vec<_> = d.iter().filter(|x| x.is_error()).collect();
-        assert_eq!(e.len(), 1);
-        assert_eq!(e[0].span.map(|s| s.line), Some(7));
-        assert!(e[0].message.contains("not supported"));
+        assert_eq!(e.len(), 1, "{d:?}");
+        assert!(e[0].message.contains("AH without auth_pass"));
+        for extra in [" strict_mode", " version 3"] {
+            let (m, _) = map(extra, ah);
+            assert_eq!(m.instances[0].config.auth, Auth::None, "{extra}");
+            assert!(m.ah_keys.is_empty(), "{extra}");
+        }
     }
 
     /// track_bfd is mapped to a tracker that starts down, its session is

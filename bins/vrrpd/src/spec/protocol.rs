@@ -5,10 +5,8 @@ use keepalived_conf::effective::EffectiveInstance;
 use keepalived_conf::{AuthType, Diagnostic, VrrpInstance, VrrpState};
 use vrrp_core::{
     InitialState,
-    packet::{Auth, Family, Version},
+    packet::{Auth, Family, Version, ah::AhKey},
 };
-
-use crate::spec::mapping::unsupported;
 
 /// The version: the instance's, else the global `vrrp_version`, else 2;
 /// IPv6 forces 3 (a warning when version 2 was written for it).
@@ -60,9 +58,22 @@ pub fn state_and_priority(
     (state, priority)
 }
 
-/// The `authentication` block: PASS for VRRPv2; ignored (a warning) for
-/// VRRPv3; AH unsupported; no valid `auth_type` runs without, as
-/// keepalived does.
+/// The key of an `auth_type AH` instance: its `auth_pass` (see
+/// [`vrrp_core::packet::ah`]); `None` for any other authentication.
+pub fn ah_key(vi: &VrrpInstance) -> Option<AhKey> {
+    let a = vi.authentication.as_ref()?;
+    if a.auth_type.as_ref().map(|t| t.value) != Some(AuthType::Ah) {
+        return None;
+    }
+    a.auth_pass
+        .as_ref()
+        .map(|p| AhKey::from_pass(p.value.as_bytes()))
+}
+
+/// The `authentication` block: PASS or AH for VRRPv2 (the AH key is
+/// [`ah_key`]); ignored (a warning) for VRRPv3, IPv6 included, as
+/// keepalived's `vrrp_complete_instance` ignores it; no valid `auth_type`
+/// runs without, as keepalived does.
 pub fn authentication(vi: &VrrpInstance, version: Version, diags: &mut Vec<Diagnostic>) -> Auth {
     match (&vi.authentication, version) {
         (None, _) => Auth::None,
@@ -75,33 +86,24 @@ pub fn authentication(vi: &VrrpInstance, version: Version, diags: &mut Vec<Diagn
             Auth::None
         }
         (Some(a), Version::V2) => match a.auth_type.as_ref().map(|t| t.value) {
-            Some(AuthType::Pass) => match &a.auth_pass {
-                Some(p) => Auth::pass(p.value.as_bytes()),
+            Some(t @ (AuthType::Pass | AuthType::Ah)) => match &a.auth_pass {
+                Some(p) if t == AuthType::Pass => Auth::pass(p.value.as_bytes()),
+                // RFC 2338 §5.3.6.3: the advert goes in an IPsec AH keyed
+                // with the password (keepalived vrrp_build_ipsecah).
+                Some(_) => Auth::Ah,
                 None => {
                     diags.push(Diagnostic::error(
                         "vrrpd-auth",
                         a.span,
-                        "auth_type PASS without auth_pass",
+                        if t == AuthType::Pass {
+                            "auth_type PASS without auth_pass"
+                        } else {
+                            "auth_type AH without auth_pass"
+                        },
                     ));
                     Auth::None
                 }
             },
-            Some(AuthType::Ah) => {
-                // Refused rather than run without: peers using AH drop adverts
-                // that lack it, so both sides would become Master.
-                diags.push(
-                    unsupported(
-                        a.auth_type.as_ref().map_or(a.span, |t| t.span),
-                        "auth_type AH",
-                    )
-                    .with_hint(
-                        "refused as unsafe: keepalived peers using AH drop adverts without it, \
-                         so both routers would become Master; AH (RFC 2338's IPsec header) \
-                         was dropped from VRRP by RFC 3768: use auth_type PASS, or none",
-                    ),
-                );
-                Auth::None
-            }
             None => {
                 // keepalived runs without authentication then (vrrp_parser.c
                 // vrrp_auth_type_handler() leaves auth_type unset).

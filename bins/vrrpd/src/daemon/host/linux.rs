@@ -22,6 +22,9 @@ pub struct LinuxHost {
     rtnl: Rtnl,
     v4: Option<Arc<VrrpSocket>>,
     v6: Option<Arc<VrrpSocket>>,
+    /// The IPv4 protocol-51 socket receiving `auth_type AH` adverts: it joins
+    /// the IPv4 groups the VRRP socket joins.
+    ah: Option<Arc<VrrpSocket>>,
     announcer: Option<Announcer>,
     clock: Clock,
     /// VMAC sysctls, with the shared ones counted per parent / host-wide.
@@ -42,10 +45,18 @@ impl LinuxHost {
             rtnl,
             v4,
             v6,
+            ah: None,
             announcer,
             clock,
             vmac_sysctls: VmacSysctls::default(),
         }
+    }
+
+    /// The same host with `ah` receiving the AH-protected adverts
+    /// ([`VrrpSocket::open_ah`]).
+    pub fn with_ah_socket(mut self, ah: Option<Arc<VrrpSocket>>) -> Self {
+        self.ah = ah;
+        self
     }
 
     fn socket(&self, f: Family) -> Option<&Arc<VrrpSocket>> {
@@ -120,11 +131,19 @@ impl Host for LinuxHost {
     }
 
     fn join_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError> {
-        self.socket_of(group)?.join_multicast(group, ifindex)
+        self.socket_of(group)?.join_multicast(group, ifindex)?;
+        match (&self.ah, group) {
+            (Some(ah), IpAddr::V4(_)) => ah.join_multicast(group, ifindex),
+            _ => Ok(()),
+        }
     }
 
     fn leave_multicast(&self, group: IpAddr, ifindex: u32) -> Result<(), SocketError> {
-        self.socket_of(group)?.leave_multicast(group, ifindex)
+        self.socket_of(group)?.leave_multicast(group, ifindex)?;
+        match (&self.ah, group) {
+            (Some(ah), IpAddr::V4(_)) => ah.leave_multicast(group, ifindex),
+            _ => Ok(()),
+        }
     }
 
     fn can_announce(&self) -> bool {

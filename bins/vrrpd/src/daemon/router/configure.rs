@@ -161,6 +161,7 @@ impl<H: Host> Router<H> {
         self.set_mail(&mapped);
         self.traps.on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
+        self.set_ah_keys(&mapped.ah_keys);
         self.join_groups();
         self.want_promote_secondaries();
         self.configure_extra_garp(host);
@@ -267,6 +268,7 @@ impl<H: Host> Router<H> {
         self.set_mail(&mapped);
         self.traps.on = mapped.snmp.as_ref().is_some_and(|s| s.traps);
         self.set_dynamic(&mapped);
+        self.set_ah_keys(&mapped.ah_keys);
         self.accept_fw.configure(
             &mapped.firewall,
             mapped.needs_firewall(self.local_igmp_disabled),

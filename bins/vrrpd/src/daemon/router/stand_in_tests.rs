@@ -237,6 +237,7 @@ async fn a_master_hearing_a_higher_priority_removes_its_vips_and_drops_pending_g
         dst: ip(GROUP),
         ttl: 255,
         payload: advert(200, &["10.0.0.100", "10.0.0.101"]),
+        ah: false,
         received: None,
     })
     .await;
@@ -773,4 +774,189 @@ async fn an_ipvlan_whose_link_local_source_is_deleted_faults_until_another_comes
     let after = sent(&r.host().calls());
     assert!(!after.is_empty());
     assert!(after.iter().all(|&(s, _)| s == ip("fe80::2")), "{after:?}");
+}
+
+const AH_BACKUP: &str = "
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    authentication {
+        auth_type AH
+        auth_pass secret
+    }
+    virtual_ipaddress {
+        10.0.0.100/24
+    }
+}
+";
+
+/// An AH-protected VRRPv2 advert of VRID 51 from 10.0.0.2 (priority
+/// `priority`, sequence number `seq`) keyed with `pass`.
+fn ah_advert(priority: u8, seq: u32, pass: &[u8]) -> Vec<u8> {
+    use vrrp_core::packet::ah::{self, AhHeader, AhKey};
+    let adv = Advertisement {
+        version: Version::V2,
+        vrid: 51,
+        priority,
+        max_advert_int_cs: 100,
+        auth: Auth::Ah,
+        addresses: [ip("10.0.0.100")].into_iter().collect(),
+    };
+    let mut vrrp = vec![0; adv.buffer_len()];
+    adv.emit(&mut vrrp, ip("10.0.0.2"), ip(GROUP), ChecksumMode::Rfc)
+        .expect("emit");
+    let total = u16::try_from(20 + ah::AH_LEN + vrrp.len()).expect("length");
+    let mut d = vec![0x45, 0xc0];
+    d.extend_from_slice(&total.to_be_bytes());
+    d.extend_from_slice(&[
+        0,
+        1,
+        0,
+        0,
+        255,
+        ah::IPPROTO_AH,
+        0,
+        0,
+        10,
+        0,
+        0,
+        2,
+        224,
+        0,
+        0,
+        18,
+    ]);
+    d.extend_from_slice(&AhHeader::for_vrrp([10, 0, 0, 2], seq).to_bytes());
+    d.extend_from_slice(&vrrp);
+    ah::seal(&mut d, &AhKey::from_pass(pass), false).expect("seal");
+    d
+}
+
+fn inbound(payload: Vec<u8>, ah: bool) -> Inbound {
+    Inbound {
+        family: vrrp_core::packet::Family::V4,
+        ifindex: ETH0,
+        src: ip("10.0.0.2"),
+        dst: ip(GROUP),
+        ttl: 255,
+        payload,
+        ah,
+        received: None,
+    }
+}
+
+fn counters(r: &Router<StandInHost>) -> vrrp_core::Counters {
+    let id = r.node.ids().next().expect("an instance");
+    r.node.instance(id).expect("instance").counters()
+}
+
+/// `auth_type AH` (keepalived `vrrp_check_packet`, `vrrp_in_chk_ipsecah`):
+/// a good AH advert reaches the state machine and its number is learnt; a
+/// replayed number, another key, or a plain advert (even one whose auth type
+/// says AH) are dropped and counted; taking over continues the numbers.
+#[tokio::test]
+async fn ah_adverts_are_checked_before_the_state_machine() {
+    let mut r = started(AH_BACKUP).await;
+    let start = r.host().now();
+    r.on_packet(inbound(ah_advert(200, 7, b"secret"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 0);
+    let snap = r.snapshot(Detail::Light);
+    assert_eq!(snap.instances[0].master_address, Some(ip("10.0.0.2")));
+    // The same number again, an older one, another password: failures.
+    r.on_packet(inbound(ah_advert(200, 7, b"secret"), true))
+        .await;
+    r.on_packet(inbound(ah_advert(200, 3, b"secret"), true))
+        .await;
+    r.on_packet(inbound(ah_advert(200, 8, b"Secret"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 3);
+    // A plain advert, auth type 2 in its header but no AH: type mismatch.
+    let ah = ah_advert(200, 9, b"secret");
+    let plain = ah[20 + vrrp_core::packet::ah::AH_LEN..].to_vec();
+    assert_eq!(plain[4], 2, "auth type AH");
+    r.on_packet(inbound(plain, false)).await;
+    assert_eq!(counters(&r).auth_type_mismatch, 1);
+    // Silence: it takes over and numbers on from 7.
+    r.host().take_calls();
+    run(&mut r, later(start, 6_000), is_master_advert(51)).await;
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    let id = r.node.ids().next().expect("an instance");
+    assert_eq!(
+        r.ah.by_id.get(&id).map(|s| s.seq.seq),
+        Some(8),
+        "the first advert as Master carries 8"
+    );
+}
+
+/// A reload keeps an AH instance's sequence number (keepalived copies
+/// `ipsecah_counter` from the old instance) and takes a new password.
+#[tokio::test]
+async fn a_reload_keeps_the_ah_sequence_number() {
+    let mut r = started(AH_BACKUP).await;
+    r.on_packet(inbound(ah_advert(200, 41, b"secret"), true))
+        .await;
+    let seq = |r: &Router<StandInHost>| {
+        let id = r.node.ids().next().expect("an instance");
+        r.ah.by_id.get(&id).map(|s| s.seq.seq)
+    };
+    assert_eq!(seq(&r), Some(41));
+    let changed = AH_BACKUP
+        .replace("priority 100", "priority 90")
+        .replace("auth_pass secret", "auth_pass other");
+    let m = mapped(&changed, r.host());
+    let view = r.host().view();
+    r.reload(m, &view).await.expect("reload");
+    assert_eq!(seq(&r), Some(41));
+    // The new password: the old one's adverts are refused, the new one's
+    // accepted (above the kept number only).
+    r.on_packet(inbound(ah_advert(200, 42, b"secret"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 1);
+    r.on_packet(inbound(ah_advert(200, 40, b"other"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 2);
+    r.on_packet(inbound(ah_advert(200, 43, b"other"), true))
+        .await;
+    assert_eq!(counters(&r).auth_failures, 2);
+    assert_eq!(seq(&r), Some(43));
+    // Without AH after a reload: the counter goes with it.
+    let plain = AH_BACKUP.replace("auth_type AH", "auth_type PASS");
+    let m = mapped(&plain, r.host());
+    r.reload(m, &view).await.expect("reload");
+    assert!(r.ah.by_id.is_empty());
+}
+
+/// A counter that ran out restarts when the instance becomes Master, in its
+/// first advert as Master (keepalived `vrrp_state_goto_master`), and stays
+/// put while it is Master (keepalived `vrrp_update_pkt`).
+#[tokio::test]
+async fn an_exhausted_ah_counter_restarts_on_becoming_master() {
+    let mut r = started(AH_BACKUP).await;
+    let start = r.host().now();
+    let id = r.node.ids().next().expect("an instance");
+    let st = r.ah.by_id.get_mut(&id).expect("AH state");
+    st.seq = vrrp_core::packet::ah::SeqCounter {
+        seq: u32::MAX - 1,
+        cycled: true,
+    };
+    run(&mut r, later(start, 6_000), is_master_advert(51)).await;
+    assert_eq!(state(&r, "VI_1"), "MASTER");
+    let seq = |r: &Router<StandInHost>| r.ah.by_id.get(&id).map(|s| s.seq);
+    assert_eq!(
+        seq(&r),
+        Some(vrrp_core::packet::ah::SeqCounter::starting_at(1)),
+        "the first advert as Master carries 1"
+    );
+    // Without a restart the last number repeats.
+    r.ah.by_id.get_mut(&id).expect("AH state").seq.seq = u32::MAX - 1;
+    let now = r.host().now();
+    run(&mut r, later(now, 2_500), |_| false).await;
+    assert_eq!(
+        seq(&r).map(|s| (s.seq, s.cycled)),
+        Some((u32::MAX - 1, true))
+    );
 }
