@@ -43,6 +43,7 @@ pub(super) fn parse_mapped(path: &Path, host: HostView) -> Result<(Mapped, HostV
     if !text.is_empty() {
         eprint!("{text}");
     }
+    crate::spec::script_users::log_on_host(&loaded.parsed.config);
     if loaded.has_errors() {
         return Err(LoadError::Refused(path.to_path_buf()));
     }
