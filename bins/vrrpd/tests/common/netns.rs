@@ -572,4 +572,9 @@ impl Pair {
         }
         Pair { ns, peer, lab }
     }
+
+    /// Whether the router holds the IPv4 address `vip` on eth0.
+    pub fn holds(&self, vip: &str) -> bool {
+        shell(&format!("ip -n {} -4 -o addr show dev eth0", self.ns)).contains(&format!(" {vip}/"))
+    }
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Kid;
-use super::netns::{Daemon, Looped, Running, wait_until};
+use super::netns::{Daemon, Looped, Pair, Running, wait_until};
 
 /// The UDP port of snmpd's agent (127.0.0.1 in the namespace).
 pub const SNMP_PORT: u16 = 11161;
@@ -76,6 +76,52 @@ pub fn snmptrapd(ns: &str, dir: &Path, persist: &Path, out: &Path) -> Kid {
         .spawn()
         .unwrap();
     Kid(child)
+}
+
+/// snmptrapd then snmpd in the router namespace of a [`Pair`], as the
+/// notification tests run them: the AgentX master sends every notification
+/// as an SNMPv2c trap ([`trap_sink`]) to snmptrapd, which prints it on one
+/// line of `traps.txt` in the pair's lab directory. Both are killed on
+/// drop.
+pub struct TrapLab {
+    /// snmptrapd, then snmpd.
+    _kids: [Kid; 2],
+    agentx: PathBuf,
+    file: PathBuf,
+}
+
+impl TrapLab {
+    /// Starts both in `pair`'s router namespace (their persistent state in
+    /// `persist` of the lab directory); returns once snmpd's AgentX socket
+    /// exists.
+    pub fn start(pair: &Pair) -> TrapLab {
+        let dir = &pair.lab.dir;
+        let persist = pair.lab.path("persist");
+        std::fs::create_dir_all(&persist).unwrap();
+        let file = pair.lab.path("traps.txt");
+        let trapd = snmptrapd(&pair.ns, dir, &persist, &file);
+        let snmpd = snmpd(&pair.ns, dir, &persist, &trap_sink());
+        TrapLab {
+            _kids: [trapd, snmpd],
+            agentx: dir.join("agentx"),
+            file,
+        }
+    }
+
+    /// snmpd's AgentX socket.
+    pub fn agentx(&self) -> PathBuf {
+        self.agentx.clone()
+    }
+
+    /// The notifications received so far, one a line as snmptrapd printed
+    /// it without its "TRAP " (the VarBinds, tab-separated).
+    pub fn received(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.strip_prefix("TRAP "))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// `snmpwalk -v2c` of `root` against the agent of [`snmpd`] in `ns`
