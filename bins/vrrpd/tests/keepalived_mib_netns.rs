@@ -24,7 +24,7 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -175,18 +175,13 @@ fn walk_until(s: &Setup, root: &str, ready: &dyn Fn(&[String]) -> bool) -> Vec<S
 
 #[test]
 fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
-    if common::skip_netns_test(
+    if common::skip_netns_test_with_tools(
         "KEEPALIVED-MIB differential",
         Some("VRRPD_NETNS_TESTS"),
         "namespaces",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
     ) {
         return;
-    }
-    for tool in ["keepalived", "snmpd", "snmpwalk", "ip"] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
     }
     let pid = std::process::id();
     let mut walks = Vec::new();

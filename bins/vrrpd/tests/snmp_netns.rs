@@ -23,7 +23,7 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
 use common::netns::{Daemon, Lab, Running};
 
@@ -300,14 +300,13 @@ fn first_rows_of_rfc2787_tables(w: &[String], later_row: &str) -> Vec<String> {
 
 #[test]
 fn vrrpv3_mib_walks_equal_keepalived() {
-    if common::skip_netns_test("SNMP differential", Some("VRRPD_NETNS_TESTS"), "namespaces") {
+    if common::skip_netns_test_with_tools(
+        "SNMP differential",
+        Some("VRRPD_NETNS_TESTS"),
+        "namespaces",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
         return;
-    }
-    for tool in ["keepalived", "snmpd", "snmpwalk", "ip"] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
     }
     let pid = std::process::id();
     let mut walks = Vec::new();
@@ -366,14 +365,13 @@ fn vrrpv3_mib_walks_equal_keepalived() {
 
 #[test]
 fn vrrpd_waits_for_a_late_snmpd_and_comes_back_after_a_restart() {
-    if common::skip_netns_test("SNMP session", Some("VRRPD_NETNS_TESTS"), "namespaces") {
+    if common::skip_netns_test_with_tools(
+        "SNMP session",
+        Some("VRRPD_NETNS_TESTS"),
+        "namespaces",
+        &["snmpd", "snmpwalk", "ip"],
+    ) {
         return;
-    }
-    for tool in ["snmpd", "snmpwalk", "ip"] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
     }
     let mut s = Setup::new(format!("nb-snmpr-{}", std::process::id()));
     let ns = s.ns.clone();

@@ -54,6 +54,27 @@ pub fn skip_netns_test(what: &str, disable: Option<&str>, needs: &str) -> bool {
     false
 }
 
+/// [`skip_netns_test`] for a test that also runs `tools`: skipped as well,
+/// with a `SKIPPED:` line naming the first one missing, when one of them is
+/// not on PATH.
+pub fn skip_netns_test_with_tools(
+    what: &str,
+    disable: Option<&str>,
+    needs: &str,
+    tools: &[&str],
+) -> bool {
+    if skip_netns_test(what, disable, needs) {
+        return true;
+    }
+    match tools.iter().find(|t| !have(t)) {
+        Some(t) => {
+            eprintln!("SKIPPED: {t} not installed");
+            true
+        }
+        None => false,
+    }
+}
+
 /// Runs `tests-netns/<script>` with `args` and VRRPD set to this build's
 /// binary. Returns its stdout, or None after printing the script's SKIPPED
 /// line. Panics (the test fails) on any "not ok" line, a non-zero exit, or a
