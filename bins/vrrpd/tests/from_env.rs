@@ -45,11 +45,7 @@ fn vrrpd(args: &[&str], env: &[(&'static str, String)]) -> (String, String, i32)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap();
-    (
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-        o.status.code().unwrap_or(-1),
-    )
+    common::outcome(o)
 }
 
 fn print_config(env: &[(&'static str, String)]) -> String {

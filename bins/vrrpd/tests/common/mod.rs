@@ -135,6 +135,35 @@ pub fn script_test(
     assert!(ok >= min_ok, "too few checks ran ({ok}):\n{stdout}");
 }
 
+/// What a finished command printed and how it ended: stdout, stderr (both
+/// UTF-8, else the test fails) and the exit code (-1 when a signal ended it).
+pub fn outcome(o: std::process::Output) -> (String, String, i32) {
+    (
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+/// Runs this build's vrrpd with `args` to the end: its [`outcome`].
+pub fn run_vrrpd(args: &[&str]) -> (String, String, i32) {
+    outcome(
+        Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// The path of the repository's `examples/NAME`.
+pub fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 /// True when `cmd` is on PATH (`command -v`).
 pub fn have(cmd: &str) -> bool {
     Command::new("sh")
