@@ -267,16 +267,6 @@ fn check_tcp_subcommand() {
     assert!(err.contains("vrrpd check-tcp 127.0.0.1:"), "{err}");
 }
 
-/// Network namespaces removed on drop (also when the test fails).
-struct Netns(Vec<String>);
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-    }
-}
-
 fn has_vip(ns: &str, vip: &str) -> bool {
     let o = Command::new("ip")
         .args(["-n", ns, "-4", "addr", "show", "dev", "v0"])
@@ -324,7 +314,10 @@ fn mysql_dies_vip_moves_in_netns() {
     }
     let tag = std::process::id();
     let (a, b) = (format!("fe-a-{tag}"), format!("fe-b-{tag}"));
-    let _ns = Netns(vec![a.clone(), b.clone()]);
+    let _ns = common::Cleanup {
+        netns: vec![a.clone(), b.clone()],
+        paths: Vec::new(),
+    };
     common::sh(&["ip", "netns", "add", &a]);
     common::sh(&["ip", "netns", "add", &b]);
     common::sh(&[

@@ -16,20 +16,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Network namespace and directory removed on drop (also when the test fails).
-struct Cleanup {
-    netns: String,
-    dir: std::path::PathBuf,
-}
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.netns])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 const METRICS: &str = "127.0.0.1:9650";
 const FLOOD_CONNECTIONS: usize = 2000;
 const FLOOD_TIME: Duration = Duration::from_secs(8);
@@ -113,9 +99,9 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
     let dir = std::env::temp_dir().join(format!("vflood-{tag}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let _clean = Cleanup {
-        netns: ns.clone(),
-        dir: dir.clone(),
+    let _clean = common::Cleanup {
+        netns: vec![ns.clone()],
+        paths: vec![dir.clone()],
     };
     common::sh(&["ip", "netns", "add", &ns]);
     common::sh(&[

@@ -13,22 +13,6 @@ use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Network namespaces and files removed on drop (also when the test fails).
-struct Cleanup {
-    netns: Vec<String>,
-    files: Vec<std::path::PathBuf>,
-}
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for n in &self.netns {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        for f in &self.files {
-            let _ = std::fs::remove_file(f);
-        }
-    }
-}
-
 /// Next sd_notify datagram, or None after `timeout`.
 fn next_notification(sock: &UnixDatagram, timeout: Duration) -> Option<String> {
     sock.set_read_timeout(Some(timeout)).unwrap();
@@ -92,9 +76,9 @@ fn notify_socket_and_metrics_in_netns() {
     let conf = dir.join(format!("vops-{tag}.conf"));
     let ctl = dir.join(format!("vops-{tag}.sock"));
     let notify = dir.join(format!("vops-{tag}.notify"));
-    let _clean = Cleanup {
+    let _clean = common::Cleanup {
         netns: vec![a.clone(), b.clone()],
-        files: vec![conf.clone(), ctl.clone(), notify.clone()],
+        paths: vec![conf.clone(), ctl.clone(), notify.clone()],
     };
     common::sh(&["ip", "netns", "add", &a]);
     common::sh(&["ip", "netns", "add", &b]);

@@ -7,7 +7,7 @@ pub mod keepalived_log;
 pub mod netns;
 pub mod snmp;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Kills a child on drop (also when the test fails).
@@ -16,6 +16,31 @@ impl Drop for Kid {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// Namespaces and paths removed on drop (also when the test fails), for
+/// tests that make their own namespaces rather than a [`netns::Lab`].
+pub struct Cleanup {
+    /// Deleted with `ip netns del`.
+    pub netns: Vec<String>,
+    /// Removed after the namespaces: a file, or a directory with all it
+    /// holds.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for n in &self.netns {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+        for p in &self.paths {
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(p)
+            } else {
+                std::fs::remove_file(p)
+            };
+        }
     }
 }
 
