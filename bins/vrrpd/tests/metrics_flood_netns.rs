@@ -22,12 +22,8 @@ const FLOOD_TIME: Duration = Duration::from_secs(8);
 /// At most this many connection attempts in all (bounds the loop).
 const MAX_ATTEMPTS: usize = 40_000;
 
-fn status(sock: &std::path::Path) -> Option<serde_json::Value> {
-    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).ok()?).ok()
-}
-
 fn state(sock: &std::path::Path) -> String {
-    status(sock)
+    common::netns::status_at(sock)
         .and_then(|s| s["instances"][0]["state"].as_str().map(str::to_string))
         .unwrap_or_else(|| "no answer".into())
 }

@@ -45,10 +45,6 @@ fn scrape(ns: &str) -> String {
     body
 }
 
-fn status(sock: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).unwrap()).unwrap()
-}
-
 fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let end = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < end {
@@ -116,7 +112,7 @@ fn notify_socket_and_metrics_in_netns() {
     // READY=1 only once the instance is installed: the status already lists it.
     let ready = wait_notification(&nsock, "READY=1", 20);
     assert!(ready.contains("STATUS=running 1 instance(s)"), "{ready}");
-    let st = status(&ctl);
+    let st = common::netns::status_at(&ctl).unwrap();
     assert_eq!(st["instances"].as_array().map(Vec::len), Some(1), "{st}");
     assert_eq!(st["instances"][0]["state"], "BACKUP", "{st}");
 
@@ -165,7 +161,7 @@ fn notify_socket_and_metrics_in_netns() {
         assert!(has_line(&m, line), "missing {line}\n{m}");
     }
     // Same numbers as `vrrpd status`.
-    let st = status(&ctl);
+    let st = common::netns::status_at(&ctl).unwrap();
     let i = &st["instances"][0];
     assert_eq!(i["state"], "MASTER");
     assert_eq!(i["drops"]["bad_ttl"], 3, "{st}");

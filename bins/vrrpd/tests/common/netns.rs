@@ -179,8 +179,7 @@ impl Lab {
     /// The status document of the vrrpd started as `tag`, read through its
     /// control socket; None while it does not answer.
     pub fn status(&self, tag: &str) -> Option<Value> {
-        let text = ha_daemon_kit::control::fetch(&self.socket(tag)).ok()?;
-        serde_json::from_str(&text).ok()
+        status_at(&self.socket(tag))
     }
 
     /// The command line of `daemon` with the config file `conf`, run inside
@@ -425,6 +424,12 @@ pub fn stop_child(child: &mut Child) {
         assert!(Instant::now() < end, "no exit 15 s after SIGTERM");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The status document of the vrrpd whose control socket is `sock`; None
+/// while it does not answer.
+pub fn status_at(sock: &Path) -> Option<Value> {
+    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).ok()?).ok()
 }
 
 /// Polls `ok` every 200 ms until it holds; the test fails with "timed out
