@@ -45,7 +45,7 @@ struct Setup {
     snmp: snmp::TrapLab,
     pair: Pair,
     /// The router's eth0 index, shown as `IF`.
-    ifindex: String,
+    ifindex: [(String, &'static str); 1],
 }
 
 impl Setup {
@@ -53,7 +53,7 @@ impl Setup {
         let pair = Pair::build(name, false);
         let text = sh(&format!("ip -j -n {} link show dev eth0", pair.ns));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let ifindex = v[0]["ifindex"].to_string();
+        let ifindex = [(v[0]["ifindex"].to_string(), "IF")];
         Setup {
             snmp: snmp::TrapLab::start(&pair),
             pair,
@@ -66,13 +66,13 @@ impl Setup {
     }
 
     /// The KEEPALIVED-MIB and VRRPv3-MIB notifications received so far,
-    /// normalised (see [`normalise`]).
+    /// normalised (see [`snmp::normalise_trap`]).
     fn traps(&self) -> Vec<String> {
         self.snmp
             .received()
             .iter()
             .filter(|l| l.contains(KEEPALIVED_NOTIFICATIONS) || l.contains(RFCV3_NOTIFICATIONS))
-            .map(|l| normalise(l, &self.ifindex))
+            .map(|l| snmp::normalise_trap(l, &self.ifindex))
             .collect()
     }
 
@@ -107,29 +107,6 @@ impl Setup {
         };
         self.pair.lab.start(ns, daemon, &path, tag)
     }
-}
-
-/// One notification line with sysUpTime.0's value as `T` and, in
-/// VRRPv3-MIB OIDs, the interface index as `IF`.
-fn normalise(line: &str, ifindex: &str) -> String {
-    line.split('\t')
-        .map(|vb| {
-            let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
-            if name == ".1.3.6.1.2.1.1.3.0" {
-                return format!("{name} = T");
-            }
-            let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
-            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IF.VRID.FAMILY"
-            if parts.get(7).map(String::as_str) == Some("207")
-                && let Some(p) = parts.get_mut(13)
-                && p == ifindex
-            {
-                *p = "IF".into();
-            }
-            format!("{} = {}", parts.join("."), value.trim_end())
-        })
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 /// The router's config. keepalived drops the notifications of transitions

@@ -80,11 +80,11 @@ impl Setup {
 
     /// The notifications received so far, normalised: sysUpTime.0's value
     /// and the router's interface index replaced.
-    fn traps(&self, ifindex: &Indexes) -> Vec<String> {
+    fn traps(&self, ifindex: &snmp::Indexes) -> Vec<String> {
         self.snmp
             .received()
             .iter()
-            .map(|l| normalise(l, ifindex))
+            .map(|l| snmp::normalise_trap(l, ifindex))
             // snmpd's own coldStart and the like
             .filter(|l| l.contains(".1.3.6.1.2.1.68.0.") || l.contains(".1.3.6.1.2.1.207.0."))
             .collect()
@@ -95,7 +95,7 @@ impl Setup {
     /// then those notifications.
     fn traps_until(
         &self,
-        ifindex: &Indexes,
+        ifindex: &snmp::Indexes,
         from: usize,
         secs: u64,
         ready: &dyn Fn(&[String]) -> bool,
@@ -115,7 +115,7 @@ impl Setup {
 
     /// `snmpwalk` of vrrpv3StatisticsProtoErrReason, the interface index
     /// as `IF`.
-    fn proto_err_reasons(&self, ifindex: &Indexes) -> Vec<String> {
+    fn proto_err_reasons(&self, ifindex: &snmp::Indexes) -> Vec<String> {
         let out = Command::new("ip")
             .args([
                 "netns",
@@ -137,42 +137,6 @@ impl Setup {
             .map(|l| l.replace(&format!(".6.{}.", ifindex[0].0), ".6.IF."))
             .collect()
     }
-}
-
-/// Interface indexes and what they are shown as.
-type Indexes = [(String, &'static str)];
-
-/// One notification line with sysUpTime.0's value as `T` and the router's
-/// interface indexes (the first sub-identifier after a column) as their
-/// labels in `ifindex`.
-fn normalise(line: &str, ifindex: &Indexes) -> String {
-    line.split('\t')
-        .map(|vb| {
-            let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
-            if name == ".1.3.6.1.2.1.1.3.0" {
-                return format!("{name} = T");
-            }
-            let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
-            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IF..." / ".1.3.6.1.2.1.68.1.3.1.COL.IF..."
-            // / ".1.3.6.1.2.1.68.1.{5,6}.IF.VRID"
-            let at = match (
-                parts.get(7).map(String::as_str),
-                parts.get(9).map(String::as_str),
-            ) {
-                (Some("207"), _) => 13,
-                (Some("68"), Some("3")) => 12,
-                (Some("68"), _) => 10,
-                _ => usize::MAX,
-            };
-            if let Some(p) = parts.get_mut(at)
-                && let Some((_, label)) = ifindex.iter().find(|(i, _)| i == p)
-            {
-                *p = (*label).into();
-            }
-            format!("{} = {}", parts.join("."), value.trim_end())
-        })
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 fn router_config(sock: &std::path::Path) -> String {

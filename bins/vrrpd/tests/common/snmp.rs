@@ -124,6 +124,43 @@ impl TrapLab {
     }
 }
 
+/// Interface indexes and what [`normalise_trap`] shows them as.
+pub type Indexes = [(String, &'static str)];
+
+/// One notification line of [`TrapLab::received`] made comparable between
+/// runs: its VarBinds joined by " | ", sysUpTime.0's value as `T` and, in
+/// VRRPv3-MIB and VRRP-MIB OIDs, an interface index of `ifindex` (the first
+/// sub-identifier after a column) as its label.
+pub fn normalise_trap(line: &str, ifindex: &Indexes) -> String {
+    line.split('\t')
+        .map(|vb| {
+            let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
+            if name == ".1.3.6.1.2.1.1.3.0" {
+                return format!("{name} = T");
+            }
+            let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
+            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IF..." / ".1.3.6.1.2.1.68.1.3.1.COL.IF..."
+            // / ".1.3.6.1.2.1.68.1.{5,6}.IF.VRID"
+            let at = match (
+                parts.get(7).map(String::as_str),
+                parts.get(9).map(String::as_str),
+            ) {
+                (Some("207"), _) => 13,
+                (Some("68"), Some("3")) => 12,
+                (Some("68"), _) => 10,
+                _ => usize::MAX,
+            };
+            if let Some(p) = parts.get_mut(at)
+                && let Some((_, label)) = ifindex.iter().find(|(i, _)| i == p)
+            {
+                *p = (*label).into();
+            }
+            format!("{} = {}", parts.join("."), value.trim_end())
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// `snmpwalk -v2c` of `root` against the agent of [`snmpd`] in `ns`
 /// (numeric OIDs; 2 s timeout, one retry): the output lines under `root`.
 pub fn walk(ns: &str, persist: &Path, root: &str) -> Vec<String> {
