@@ -6,24 +6,18 @@
 //! same neighbor is still refused.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use bfd_core::packet::{HEADER_LEN, State};
-use bfd_core::time::{Duration, Instant};
-use bfd_core::{AddError, PeerKey, RxMeta, SessionConfig, Sessions};
+mod common;
+
+use bfd_core::packet::State;
+use bfd_core::time::Instant;
+use bfd_core::{AddError, PeerKey, RxMeta, Sessions};
+use common::{Host, config, jitter, state};
 
 fn key(addr: &str, multihop: bool) -> PeerKey {
     PeerKey {
         remote: addr.parse().unwrap(),
         ifindex: 0,
         multihop,
-    }
-}
-
-fn config(discr: u32) -> SessionConfig {
-    SessionConfig {
-        desired_min_tx: Duration::from_millis(100),
-        required_min_rx: Duration::from_millis(100),
-        detect_mult: 3,
-        ..SessionConfig::new(discr)
     }
 }
 
@@ -43,7 +37,7 @@ fn hosts() -> (Sessions, Sessions) {
     (a, b)
 }
 
-/// Runs both hosts for `ms` milliseconds of virtual time in 1 ms steps,
+/// Runs both hosts for `ms` milliseconds of virtual time ([`common::run`]),
 /// delivering every packet at once except the kind `drop_multihop` names
 /// (`Some(true)`: multihop packets are lost, `Some(false)`: single-hop).
 fn run(
@@ -53,45 +47,30 @@ fn run(
     ms: u64,
     drop_multihop: Option<bool>,
 ) -> Instant {
-    let mut jitter = || 0x8000_0000u32;
-    let mut now = from;
-    for _ in 0..ms {
-        now += Duration::from_millis(1);
-        a.handle_timeout(now, &mut jitter);
-        b.handle_timeout(now, &mut jitter);
-        for (a_sends, src) in [(true, "192.0.2.1"), (false, "192.0.2.2")] {
-            let (tx, rx) = if a_sends {
-                (&mut *a, &mut *b)
-            } else {
-                (&mut *b, &mut *a)
-            };
-            while let Some((peer, pkt)) = tx.poll_transmit() {
-                if drop_multihop == Some(peer.multihop) {
-                    continue;
-                }
-                let mut buf = [0u8; HEADER_LEN];
-                let len = pkt.emit(&mut buf).unwrap();
-                // The receiver knows the kind from the port it came in on.
-                let meta = RxMeta {
-                    peer: key(src, peer.multihop),
-                    ttl: 255,
-                };
-                let took = rx
-                    .handle_datagram(now, meta, &buf[..len], &mut jitter)
-                    .unwrap();
-                // Each packet lands in the session of its own kind.
-                let want = rx.discriminator_of(&meta.peer).unwrap();
-                assert_eq!(took, want, "{peer:?}");
-            }
+    common::run(a, b, from, ms, |w| {
+        if drop_multihop == Some(w.peer.multihop) {
+            return;
         }
-        while a.poll_event().is_some() {}
-        while b.poll_event().is_some() {}
-    }
-    now
-}
-
-fn state(s: &Sessions, discr: u32) -> State {
-    s.get(discr).unwrap().state()
+        let src = match w.from {
+            Host::A => "192.0.2.1",
+            Host::B => "192.0.2.2",
+        };
+        // The receiver knows the kind from the port it came in on.
+        let meta = RxMeta {
+            peer: key(src, w.peer.multihop),
+            ttl: 255,
+        };
+        let took =
+            w.to.handle_datagram(w.now, meta, w.bytes, &mut jitter)
+                .unwrap();
+        // Each packet lands in the session of its own kind.
+        let want = w.to.discriminator_of(&meta.peer).unwrap();
+        assert_eq!(took, want, "{:?}", w.peer);
+        assert_eq!(
+            w.to.get(took).unwrap().remote_discriminator(),
+            w.packet.my_discriminator
+        );
+    })
 }
 
 #[test]

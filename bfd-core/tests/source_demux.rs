@@ -9,9 +9,12 @@
 
 use core::net::IpAddr;
 
-use bfd_core::packet::{HEADER_LEN, State};
-use bfd_core::time::{Duration, Instant};
-use bfd_core::{AddError, PeerKey, RxMeta, SessionConfig, Sessions};
+mod common;
+
+use bfd_core::packet::State;
+use bfd_core::time::Instant;
+use bfd_core::{AddError, PeerKey, RxMeta, Sessions};
+use common::{Host, config, jitter, state};
 
 /// Host A's two addresses and host B's one.
 const A1: &str = "192.0.2.1";
@@ -24,15 +27,6 @@ fn ip(a: &str) -> IpAddr {
 
 fn key(addr: &str) -> PeerKey {
     PeerKey::single_hop(ip(addr), 0)
-}
-
-fn config(discr: u32) -> SessionConfig {
-    SessionConfig {
-        desired_min_tx: Duration::from_millis(100),
-        required_min_rx: Duration::from_millis(100),
-        detect_mult: 3,
-        ..SessionConfig::new(discr)
-    }
 }
 
 /// Host A with sessions 1 (from A1) and 2 (from A2) to B; host B with
@@ -49,60 +43,48 @@ fn hosts() -> (Sessions, Sessions) {
     (a, b)
 }
 
-/// Runs both hosts for `ms` milliseconds of virtual time in 1 ms steps,
+/// Runs both hosts for `ms` milliseconds of virtual time ([`common::run`]),
 /// delivering every packet at once except those from or to `lost` (one of
 /// A's addresses).
 fn run(a: &mut Sessions, b: &mut Sessions, from: Instant, ms: u64, lost: Option<&str>) -> Instant {
-    let mut jitter = || 0x8000_0000u32;
-    let mut now = from;
-    for _ in 0..ms {
-        now += Duration::from_millis(1);
-        a.handle_timeout(now, &mut jitter);
-        b.handle_timeout(now, &mut jitter);
+    common::run(a, b, from, ms, |w| match w.from {
         // A to B: the source is the sending session's.
-        while let Some((_, pkt)) = a.poll_transmit() {
-            let src = if pkt.my_discriminator == 1 { A1 } else { A2 };
+        Host::A => {
+            let src = if w.packet.my_discriminator == 1 {
+                A1
+            } else {
+                A2
+            };
             if lost == Some(src) {
-                continue;
+                return;
             }
-            let mut buf = [0u8; HEADER_LEN];
-            let len = pkt.emit(&mut buf).unwrap();
             let meta = RxMeta {
                 peer: key(src),
                 ttl: 255,
             };
-            b.handle_datagram(now, meta, &buf[..len], &mut jitter)
+            w.to.handle_datagram(w.now, meta, w.bytes, &mut jitter)
                 .unwrap();
         }
         // B to A: A tells its sessions apart by the destination address.
-        while let Some((peer, pkt)) = b.poll_transmit() {
-            if Some(peer.remote) == lost.map(ip) {
-                continue;
+        Host::B => {
+            if Some(w.peer.remote) == lost.map(ip) {
+                return;
             }
-            let mut buf = [0u8; HEADER_LEN];
-            let len = pkt.emit(&mut buf).unwrap();
             let meta = RxMeta {
                 peer: key(B),
                 ttl: 255,
             };
-            let took = a
-                .handle_datagram_to(now, meta, Some(peer.remote), &buf[..len], &mut jitter)
-                .unwrap();
-            let want = if peer.remote == ip(A1) { 1 } else { 2 };
+            let took =
+                w.to.handle_datagram_to(w.now, meta, Some(w.peer.remote), w.bytes, &mut jitter)
+                    .unwrap();
+            let want = if w.peer.remote == ip(A1) { 1 } else { 2 };
             assert_eq!(
                 took, want,
                 "a packet to {} went to session {took}",
-                peer.remote
+                w.peer.remote
             );
         }
-        while a.poll_event().is_some() {}
-        while b.poll_event().is_some() {}
-    }
-    now
-}
-
-fn state(s: &Sessions, discr: u32) -> State {
-    s.get(discr).unwrap().state()
+    })
 }
 
 #[test]

@@ -94,7 +94,8 @@ pub enum DaemonError {
     Io(#[from] std::io::Error),
 }
 
-/// Loads and maps a configuration, logging every diagnostic.
+/// Loads and maps a configuration, logging every diagnostic and what
+/// keepalived says about the default script user while it reads the file.
 pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool) {
     let opts = kc::LoadOptions {
         config_id,
@@ -107,6 +108,7 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
     for d in kc::keywords::not_acted_on(&parsed, kc::keywords::Daemon::Lvsd) {
         tracing::warn!("{}", d.short(&parsed.sources));
     }
+    crate::script_users::log_on_host(&parsed.config);
     let readable = !parsed.config.files.is_empty();
     let mut mapped = map_config(&parsed.config);
     crate::checker::misc::disable_refused(&mut mapped.desired);

@@ -19,15 +19,15 @@
 //! Warnings, as vrrpd's `-t` gives them for `vrrp_script`s: the file may be
 //! meant for a host with other users. The order of the look-ups and the
 //! first two warnings are keepalived-runtime's
-//! [`load_users`](keepalived_runtime::load_users), shared with vrrpd; the
-//! walk is lvsd's own, because the sections differ and keepalived-runtime
-//! does not read configurations (it does not depend on keepalived-conf).
+//! [`ScriptUsers`](keepalived_runtime::load_users::ScriptUsers), shared with
+//! vrrpd; the walk over the MISC_CHECKs is lvsd's. The daemon logs those
+//! first two each time it loads the file ([`log_on_host`]), as keepalived's
+//! checker process does while it reads it.
 //!
 //! [`disable_refused`]: crate::checker::misc::disable_refused
 
 use keepalived_conf::{self as kc, CheckerKind, Config, Diagnostic};
-use keepalived_runtime::load_users::DefaultUserAtLoad;
-use keepalived_runtime::script_security::lookup_user;
+use keepalived_runtime::load_users::{Lookup, ScriptUsers, on_host};
 
 /// Code of these warnings.
 pub const SCRIPT_USER: &str = "lvsd-script-user";
@@ -35,19 +35,24 @@ pub const SCRIPT_USER: &str = "lvsd-script-user";
 /// The warnings for every MISC_CHECK script user of `config` that does not
 /// resolve (`lookup` is the name service look-up: user, group → found), in
 /// the order keepalived gives them.
-pub fn check(config: &Config, lookup: &dyn Fn(&str, Option<&str>) -> bool) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    let g = &config.global_defs;
-    let security = g.enable_script_security.as_ref().is_some_and(|s| s.value);
-    let script_user = g.script_user.as_ref();
-    let (mut default, warning) = DefaultUserAtLoad::new(
-        script_user.map(|su| (su.value.user.as_str(), su.value.group.as_deref())),
-        security,
-        lookup,
-    );
-    if let (Some(w), Some(su)) = (warning, script_user) {
-        diags.push(Diagnostic::warning(SCRIPT_USER, su.span, w.to_string()));
-    }
+pub fn check(config: &Config, lookup: Lookup<'_>) -> Vec<Diagnostic> {
+    walk(config, lookup).into_diagnostics()
+}
+
+/// [`check`] with the host's name service.
+pub fn check_on_host(config: &Config) -> Vec<Diagnostic> {
+    check(config, &on_host)
+}
+
+/// Logs what keepalived says about the default script user while it reads
+/// `config` (the host's name service), for the daemon's loads.
+pub fn log_on_host(config: &Config) {
+    walk(config, &on_host).log_default_user_warnings();
+}
+
+/// The MISC_CHECKs of `config` walked in file order.
+fn walk<'a>(config: &Config, lookup: Lookup<'a>) -> ScriptUsers<'a> {
+    let mut users = ScriptUsers::new(&config.global_defs, SCRIPT_USER, lookup);
     let miscs = config
         .virtual_servers
         .iter()
@@ -63,34 +68,23 @@ pub fn check(config: &Config, lookup: &dyn Fn(&str, Option<&str>) -> bool) -> Ve
             continue;
         };
         let cmd = command(&path.value.command);
-        if let Some(own) = &m.user {
-            if !lookup(&own.value.user, own.value.group.as_deref()) {
-                diags.push(Diagnostic::warning(
-                    SCRIPT_USER,
-                    own.span,
-                    format!("Failed to set uid/gid for misc checker script {cmd} - removing"),
-                ));
+        match &m.user {
+            // check_misc.c `misc_user_handler`.
+            Some(own) => {
+                if !lookup(&own.value.user, own.value.group.as_deref()) {
+                    users.warn(
+                        own.span,
+                        format!("Failed to set uid/gid for misc checker script {cmd} - removing"),
+                    );
+                }
             }
-            continue;
-        }
-        let (found, warning) = default.for_script();
-        if let Some(w) = warning {
-            diags.push(Diagnostic::warning(SCRIPT_USER, path.span, w.to_string()));
-        }
-        if !found {
-            diags.push(Diagnostic::warning(
-                SCRIPT_USER,
-                path.span,
-                format!("Unable to set default user for misc script {cmd} - removing"),
-            ));
+            // check_misc.c `misc_end_handler`.
+            None => users.script_without_user(path.span, || {
+                format!("Unable to set default user for misc script {cmd} - removing")
+            }),
         }
     }
-    diags
-}
-
-/// [`check`] with the host's name service.
-pub fn check_on_host(config: &Config) -> Vec<Diagnostic> {
-    check(config, &|u, g| lookup_user(u, g).is_ok())
+    users
 }
 
 /// `misc_path`'s command as keepalived logs it (each word quoted); as
@@ -174,5 +168,31 @@ mod tests {
                 "Failed to set uid/gid for misc checker script '/bin/true' - removing".to_string()
             )]
         );
+    }
+
+    /// What the daemon logs at each load: the two lines about the default
+    /// user, not the removals (those are logged when the checkers are
+    /// removed, `disable_refused`).
+    #[test]
+    fn the_daemon_logs_only_the_default_user_lines() {
+        let logged = |text: &str, users: &[&str]| -> Vec<String> {
+            let parsed = kc::parse_str("t.conf", text, &Default::default());
+            walk(&parsed.config, &|u, _| users.contains(&u))
+                .default_user_warnings()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            logged(&with_globals("script_user nosuch"), &["nobody"]),
+            ["Error setting global script uid/gid"]
+        );
+        let secure = with_globals("enable_script_security");
+        assert_eq!(
+            logged(&secure, &["nobody"]),
+            ["Unable to set default user keepalived_script for script"]
+        );
+        assert!(logged(&secure, &["nobody", "keepalived_script"]).is_empty());
+        assert!(logged(VS, &[]).is_empty());
     }
 }

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::is_root;
+use common::{is_root, sh};
 use std::process::Command;
 use std::time::Duration;
 
@@ -23,15 +23,6 @@ const NS_A: &str = "bl-bfdck-a";
 const NS_B: &str = "bl-bfdck-b";
 const KA_A: &str = "bl-bfdck-ka";
 const KA_B: &str = "bl-bfdck-kb";
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Two namespaces and their veth pair, deleted on drop (also when the test
 /// fails).

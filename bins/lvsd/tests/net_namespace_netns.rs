@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::is_root;
+use common::{is_root, sh};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,15 +49,6 @@ fn skip(what: &str) -> bool {
         return true;
     }
     false
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A namespace deleted on drop (also when the test fails).

@@ -12,60 +12,14 @@
 
 mod common;
 
+use common::frr::Frr;
 use common::netns::{Daemon, Lab, skip_differential, wait_until};
 use common::shell;
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const A: &str = "10.79.1.1";
 const F: &str = "10.79.2.1";
-
-/// zebra and bfdd in `ns`, stopped on drop.
-struct Frr {
-    dir: PathBuf,
-    etc: String,
-}
-
-impl Frr {
-    fn start(lab: &Lab, ns: &str, bfd: &str) -> Frr {
-        let dir = lab.path("frr");
-        std::fs::create_dir_all(&dir).unwrap();
-        let etc = format!("/etc/frr/{ns}");
-        std::fs::create_dir_all(&etc).unwrap();
-        std::fs::write(format!("{etc}/vtysh.conf"), "").unwrap();
-        let d = dir.to_str().unwrap().to_string();
-        std::fs::write(format!("{d}/bfdd.conf"), format!("hostname {ns}\n{bfd}")).unwrap();
-        std::fs::write(format!("{d}/zebra.conf"), format!("hostname {ns}\n")).unwrap();
-        shell(&format!("chown -R frr:frr {d}; chmod 777 {d}"));
-        let frr = Frr { dir, etc };
-        for daemon in ["zebra", "bfdd"] {
-            shell(&format!(
-                "ip netns exec {ns} /usr/lib/frr/{daemon} -d -N {ns} -f {d}/{daemon}.conf \
-                 -i {d}/{daemon}.pid --vty_socket {d} -z {d}/zserv.api \
-                 --log file:{d}/{daemon}.log -A 127.0.0.1"
-            ));
-            let vty = frr.dir.join(format!("{daemon}.vty"));
-            let end = Instant::now() + Duration::from_secs(10);
-            while !vty.exists() && Instant::now() < end {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        frr
-    }
-}
-
-impl Drop for Frr {
-    fn drop(&mut self) {
-        for daemon in ["bfdd", "zebra"] {
-            if let Ok(pid) = std::fs::read_to_string(self.dir.join(format!("{daemon}.pid"))) {
-                let _ = std::process::Command::new("kill").arg(pid.trim()).status();
-            }
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = std::fs::remove_dir_all(&self.etc);
-    }
-}
 
 fn conf() -> String {
     format!(

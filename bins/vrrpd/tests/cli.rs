@@ -2,28 +2,9 @@
 //! daemon, `--help`.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn run(args: &[&str]) -> (String, String, i32) {
-    let o = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-        o.status.code().unwrap_or(-1),
-    )
-}
-
-fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-        .display()
-        .to_string()
-}
+use common::{example, run_vrrpd as run};
 
 #[test]
 fn config_test_accepts_every_example() {

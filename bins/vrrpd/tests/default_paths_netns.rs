@@ -7,18 +7,10 @@
 
 mod common;
 
+use common::Cleanup;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Cleanup(Vec<String>);
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-            let _ = std::fs::remove_file(format!("/run/vrrpd_{n}.sock"));
-        }
-    }
-}
 
 /// `vrrpd status` in namespace `ns`, with the default socket.
 fn status_in(ns: &str) -> Option<serde_json::Value> {
@@ -41,7 +33,13 @@ fn daemons_in_two_namespaces_get_their_own_default_socket() {
     }
     let tag = std::process::id();
     let names = [format!("vpath-a-{tag}"), format!("vpath-b-{tag}")];
-    let _clean = Cleanup(names.to_vec());
+    let _clean = Cleanup {
+        netns: names.to_vec(),
+        paths: names
+            .iter()
+            .map(|n| format!("/run/vrrpd_{n}.sock").into())
+            .collect(),
+    };
     let conf = std::env::temp_dir().join(format!("vpath-{tag}.conf"));
     std::fs::write(&conf, "global_defs {\n router_id test\n}\n").unwrap();
     let mut kids = Vec::new();
@@ -71,21 +69,6 @@ fn daemons_in_two_namespaces_get_their_own_default_socket() {
         assert!(std::path::Path::new(&format!("/run/vrrpd_{n}.sock")).exists());
     }
     let _ = std::fs::remove_file(&conf);
-}
-
-/// Removes a scratch namespace and directory (also when the test fails).
-struct Scratch {
-    ns: String,
-    dir: std::path::PathBuf,
-}
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-        for i in ["one", "two"] {
-            let _ = std::fs::remove_file(format!("/run/vrrpd_{}_{i}.sock", self.ns));
-        }
-    }
 }
 
 /// `vrrpd status ARGS` in namespace `ns`.
@@ -133,9 +116,11 @@ fn daemons_in_one_namespace_told_apart_by_pid_file_or_instance() {
     let ns = format!("hd-paths-{tag}");
     let dir = std::env::temp_dir().join(format!("hd-paths-{tag}"));
     std::fs::create_dir_all(&dir).unwrap();
-    let _clean = Scratch {
-        ns: ns.clone(),
-        dir: dir.clone(),
+    let mut paths = vec![dir.clone()];
+    paths.extend(["one", "two"].map(|i| format!("/run/vrrpd_{ns}_{i}.sock").into()));
+    let _clean = Cleanup {
+        netns: vec![ns.clone()],
+        paths,
     };
     common::sh(&["ip", "netns", "add", &ns]);
     let conf = dir.join("plain.conf");

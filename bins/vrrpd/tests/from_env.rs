@@ -45,11 +45,7 @@ fn vrrpd(args: &[&str], env: &[(&'static str, String)]) -> (String, String, i32)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap();
-    (
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-        o.status.code().unwrap_or(-1),
-    )
+    common::outcome(o)
 }
 
 fn print_config(env: &[(&'static str, String)]) -> String {
@@ -271,16 +267,6 @@ fn check_tcp_subcommand() {
     assert!(err.contains("vrrpd check-tcp 127.0.0.1:"), "{err}");
 }
 
-/// Network namespaces removed on drop (also when the test fails).
-struct Netns(Vec<String>);
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-    }
-}
-
 fn has_vip(ns: &str, vip: &str) -> bool {
     let o = Command::new("ip")
         .args(["-n", ns, "-4", "addr", "show", "dev", "v0"])
@@ -328,7 +314,10 @@ fn mysql_dies_vip_moves_in_netns() {
     }
     let tag = std::process::id();
     let (a, b) = (format!("fe-a-{tag}"), format!("fe-b-{tag}"));
-    let _ns = Netns(vec![a.clone(), b.clone()]);
+    let _ns = common::Cleanup {
+        netns: vec![a.clone(), b.clone()],
+        paths: Vec::new(),
+    };
     common::sh(&["ip", "netns", "add", &a]);
     common::sh(&["ip", "netns", "add", &b]);
     common::sh(&[

@@ -18,26 +18,18 @@ mod common;
 
 use common::shell as sh;
 
-use common::netns::{Daemon, Lab, skip_differential, stop_child};
+use common::netns::{Daemon, Looped, skip_differential, stop_child};
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A namespace with veth pairs eth0/p0 .. eth2/p2 (10.5.N.1/24); deleted
 /// on drop.
-struct Ns {
-    name: String,
-    lab: Lab,
+fn namespace(name: &str) -> Looped {
+    Looped::new(name, &["10.5.0.1/24", "10.5.1.1/24", "10.5.2.1/24"])
 }
 
-impl Ns {
-    fn new(name: String) -> Self {
-        let mut lab = Lab::new(&name);
-        let n = lab.add_ns(&name);
-        lab.looped_links(&n, &["10.5.0.1/24", "10.5.1.1/24", "10.5.2.1/24"]);
-        Ns { name: n, lab }
-    }
-
+impl Looped {
     /// Runs keepalived or vrrpd for 9 s with `extra` in the instance while
     /// tcpdump listens on p0..p2; returns per interface the gratuitous
     /// ARPs seen as "ADDRESSxCOUNT" lists.
@@ -130,8 +122,8 @@ fn garps_on_other_interfaces_like_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Ns::new(format!("nb-gek{pid}"));
-    let v = Ns::new(format!("nb-gev{pid}"));
+    let k = namespace(&format!("nb-gek{pid}"));
+    let v = namespace(&format!("nb-gev{pid}"));
     for extra in [" garp_extra_if all 2", ""] {
         let kr = k.run(false, extra);
         let vr = v.run(true, extra);

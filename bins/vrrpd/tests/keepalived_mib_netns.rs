@@ -24,11 +24,8 @@
 
 mod common;
 
-use common::{have, shell as sh};
-
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use common::netns::Daemon;
+use common::snmp::SnmpLab;
 
 const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
 const SYNC_GROUPS: &str = ".1.3.6.1.4.1.9586.100.5.2.1";
@@ -38,102 +35,12 @@ const ADDRESSES: &str = ".1.3.6.1.4.1.9586.100.5.2.6";
 const TRACKED_IFS: &str = ".1.3.6.1.4.1.9586.100.5.2.4";
 const TRACKED_SCRIPTS: &str = ".1.3.6.1.4.1.9586.100.5.2.5";
 
-/// A namespace with snmpd and one daemon; deleted on drop.
-struct Setup {
-    ns: String,
-    dir: PathBuf,
-    kids: Vec<common::Kid>,
-}
-
-impl Setup {
-    fn new(ns: String) -> Self {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &ns])
-            .stderr(Stdio::null())
-            .status();
-        let dir = std::env::temp_dir().join(&ns);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let s = Setup {
-            ns: ns.clone(),
-            dir,
-            kids: Vec::new(),
-        };
-        sh(&format!(
-            "ip netns add {ns} && \
-             ip -n {ns} link add eth0 type veth peer name eth1 && \
-             ip -n {ns} link set eth0 address 02:00:00:5e:aa:01 && \
-             ip -n {ns} addr add 10.9.0.1/24 dev eth0 && \
-             ip -n {ns} link set eth0 up && ip -n {ns} link set eth1 up && \
-             ip -n {ns} link set lo up"
-        ));
-        s
-    }
-
-    fn agentx(&self) -> PathBuf {
-        self.dir.join("agentx")
-    }
-
-    fn snmpd(&mut self) {
-        self.kids.push(common::snmp::snmpd(
-            &self.ns,
-            &self.dir,
-            &self.dir,
-            "rwcommunity private 127.0.0.1\n",
-        ));
-    }
-
-    fn daemon(&mut self, conf: &str, vrrpd: bool) {
-        let path = self.dir.join("daemon.conf");
-        std::fs::write(&path, conf).unwrap();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.ns]);
-        if vrrpd {
-            cmd.arg(env!("CARGO_BIN_EXE_vrrpd"))
-                .arg("-f")
-                .arg(&path)
-                .arg("--socket")
-                .arg(self.dir.join("vrrpd.sock"))
-                .arg("--dump-file")
-                .arg(self.dir.join("vrrpd.json"));
-        } else {
-            cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f"])
-                .arg(&path)
-                .arg("-p")
-                .arg(self.dir.join("k.pid"))
-                .arg("-r")
-                .arg(self.dir.join("v.pid"));
-        }
-        let log = std::fs::File::create(self.dir.join("daemon.log")).unwrap();
-        let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-        self.kids.push(common::Kid(child));
-    }
-
-    fn walk(&self, root: &str) -> Vec<String> {
-        common::snmp::snmp(&self.dir, &self.ns, "snmpwalk", "public", &[root])
-            .lines()
-            .filter(|l| l.starts_with(root))
-            .map(|l| {
-                if l.starts_with(&format!("{GLOBAL}.1.0 = ")) {
-                    format!("{GLOBAL}.1.0 = VERSION")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect()
-    }
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        self.kids.clear();
-        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
-        if std::thread::panicking() {
-            eprintln!("logs kept in {}", self.dir.display());
-        } else {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
+/// A namespace with snmpd ([`SnmpLab`]): eth0 (10.9.0.1/24, a fixed MAC
+/// address) and eth1 (10.9.1.1/24, tracked), each looped to a peer end.
+fn setup(name: &str) -> SnmpLab {
+    let s = SnmpLab::new(name, &["10.9.0.1/24", "10.9.1.1/24"]);
+    s.ns.ip("link set eth0 address 02:00:00:5e:aa:01");
+    s
 }
 
 fn config(sock: &std::path::Path) -> String {
@@ -161,40 +68,37 @@ fn config(sock: &std::path::Path) -> String {
     )
 }
 
-/// Walks `root` until `ready` holds, for at most 20 s.
-fn walk_until(s: &Setup, root: &str, ready: &dyn Fn(&[String]) -> bool) -> Vec<String> {
-    let end = Instant::now() + Duration::from_secs(20);
-    loop {
-        let w = s.walk(root);
-        if ready(&w) || Instant::now() > end {
-            return w;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+/// [`SnmpLab::walk_until`] with the daemon's version (in the global
+/// table) written `VERSION`.
+fn walk_until(s: &SnmpLab, root: &str, ready: &dyn Fn(&[String]) -> bool) -> Vec<String> {
+    let version = format!("{GLOBAL}.1.0 = ");
+    s.walk_until(root, ready)
+        .into_iter()
+        .map(|l| {
+            if l.starts_with(&version) {
+                format!("{version}VERSION")
+            } else {
+                l
+            }
+        })
+        .collect()
 }
 
 #[test]
 fn keepalived_mib_global_and_sync_groups_equal_keepalived() {
-    if common::skip_netns_test(
+    if common::skip_netns_test_with_tools(
         "KEEPALIVED-MIB differential",
         Some("VRRPD_NETNS_TESTS"),
         "namespaces",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
     ) {
         return;
-    }
-    for tool in ["keepalived", "snmpd", "snmpwalk", "ip"] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
     }
     let pid = std::process::id();
     let mut walks = Vec::new();
     for vrrpd in [false, true] {
-        let mut s = Setup::new(format!("km-kmib{}-{pid}", if vrrpd { "v" } else { "k" }));
-        s.snmpd();
-        let conf = config(&s.agentx());
-        s.daemon(&conf, vrrpd);
+        let s = setup(&format!("km-kmib{}-{pid}", if vrrpd { "v" } else { "k" }));
+        let _daemon = s.start(&config(&s.agentx()), Daemon::of(vrrpd));
         let global = walk_until(&s, GLOBAL, &|w| w.len() >= 20);
         // both instances Master (alone on the link), so the group too
         let master = format!("{SYNC_GROUPS}.1.3.1 = INTEGER: 2");

@@ -41,10 +41,11 @@ const RFCV3_NOTIFICATIONS: &str = ".1.3.6.1.2.1.207.0.";
 
 /// The router/peer pair with snmptrapd and snmpd in the router namespace.
 struct Setup {
+    /// Killed before the namespaces go (fields drop in order).
+    snmp: snmp::TrapLab,
     pair: Pair,
-    kids: Vec<common::Kid>,
     /// The router's eth0 index, shown as `IF`.
-    ifindex: String,
+    ifindex: [(String, &'static str); 1],
 }
 
 impl Setup {
@@ -52,46 +53,26 @@ impl Setup {
         let pair = Pair::build(name, false);
         let text = sh(&format!("ip -j -n {} link show dev eth0", pair.ns));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let ifindex = v[0]["ifindex"].to_string();
-        let mut s = Setup {
+        let ifindex = [(v[0]["ifindex"].to_string(), "IF")];
+        Setup {
+            snmp: snmp::TrapLab::start(&pair),
             pair,
-            kids: Vec::new(),
             ifindex,
-        };
-        s.snmp();
-        s
+        }
     }
 
     fn agentx(&self) -> PathBuf {
-        self.pair.lab.path("agentx")
-    }
-
-    fn traps_file(&self) -> PathBuf {
-        self.pair.lab.path("traps.txt")
-    }
-
-    /// snmptrapd then snmpd in the router namespace: the master sends each
-    /// notification as an SNMPv2c trap to snmptrapd, which prints it on one
-    /// line ("TRAP " and the VarBinds, tab-separated).
-    fn snmp(&mut self) {
-        let ns = self.pair.ns.clone();
-        let dir = self.pair.lab.dir.clone();
-        let persist = self.pair.lab.path("persist");
-        std::fs::create_dir_all(&persist).unwrap();
-        let traps = self.traps_file();
-        self.kids.push(snmp::snmptrapd(&ns, &dir, &persist, &traps));
-        self.kids
-            .push(snmp::snmpd(&ns, &dir, &persist, &snmp::trap_sink()));
+        self.snmp.agentx()
     }
 
     /// The KEEPALIVED-MIB and VRRPv3-MIB notifications received so far,
-    /// normalised (see [`normalise`]).
+    /// normalised (see [`snmp::normalise_trap`]).
     fn traps(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(self.traps_file()).unwrap_or_default();
-        text.lines()
-            .filter_map(|l| l.strip_prefix("TRAP "))
+        self.snmp
+            .received()
+            .iter()
             .filter(|l| l.contains(KEEPALIVED_NOTIFICATIONS) || l.contains(RFCV3_NOTIFICATIONS))
-            .map(|l| normalise(l, &self.ifindex))
+            .map(|l| snmp::normalise_trap(l, &self.ifindex))
             .collect()
     }
 
@@ -117,12 +98,6 @@ impl Setup {
         since(self)
     }
 
-    /// Whether the router holds `vip` on eth0.
-    fn holds(&self, vip: &str) -> bool {
-        sh(&format!("ip -n {} -4 -o addr show dev eth0", self.pair.ns))
-            .contains(&format!(" {vip}/"))
-    }
-
     fn start(&self, in_peer: bool, daemon: Daemon, tag: &str, conf: &str) -> Running {
         let path = self.pair.lab.write_conf(tag, conf);
         let ns = if in_peer {
@@ -132,29 +107,6 @@ impl Setup {
         };
         self.pair.lab.start(ns, daemon, &path, tag)
     }
-}
-
-/// One notification line with sysUpTime.0's value as `T` and, in
-/// VRRPv3-MIB OIDs, the interface index as `IF`.
-fn normalise(line: &str, ifindex: &str) -> String {
-    line.split('\t')
-        .map(|vb| {
-            let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
-            if name == ".1.3.6.1.2.1.1.3.0" {
-                return format!("{name} = T");
-            }
-            let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
-            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IF.VRID.FAMILY"
-            if parts.get(7).map(String::as_str) == Some("207")
-                && let Some(p) = parts.get_mut(13)
-                && p == ifindex
-            {
-                *p = "IF".into();
-            }
-            format!("{} = {}", parts.join("."), value.trim_end())
-        })
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 /// The router's config. keepalived drops the notifications of transitions
@@ -224,7 +176,7 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
     // 2. A peer takes A over; the group follows it to Backup.
     let mut peer = s.start(true, Daemon::Keepalived, "peer", PEER);
     wait_until(Duration::from_secs(20), "the group's VIPs to leave", || {
-        !s.holds("10.9.0.61") && !s.holds("10.9.0.62")
+        !s.pair.holds("10.9.0.61") && !s.pair.holds("10.9.0.62")
     });
     let backup = s.settle(seen, 10, &|t| group_changes(t, 1) >= 1);
     seen += backup.len();

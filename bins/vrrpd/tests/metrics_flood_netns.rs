@@ -16,32 +16,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Network namespace and directory removed on drop (also when the test fails).
-struct Cleanup {
-    netns: String,
-    dir: std::path::PathBuf,
-}
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.netns])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 const METRICS: &str = "127.0.0.1:9650";
 const FLOOD_CONNECTIONS: usize = 2000;
 const FLOOD_TIME: Duration = Duration::from_secs(8);
 /// At most this many connection attempts in all (bounds the loop).
 const MAX_ATTEMPTS: usize = 40_000;
 
-fn status(sock: &std::path::Path) -> Option<serde_json::Value> {
-    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).ok()?).ok()
-}
-
 fn state(sock: &std::path::Path) -> String {
-    status(sock)
+    common::netns::status_at(sock)
         .and_then(|s| s["instances"][0]["state"].as_str().map(str::to_string))
         .unwrap_or_else(|| "no answer".into())
 }
@@ -113,9 +95,9 @@ fn metrics_flood_leaves_the_master_its_vip_and_its_track_script() {
     let dir = std::env::temp_dir().join(format!("vflood-{tag}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let _clean = Cleanup {
-        netns: ns.clone(),
-        dir: dir.clone(),
+    let _clean = common::Cleanup {
+        netns: vec![ns.clone()],
+        paths: vec![dir.clone()],
     };
     common::sh(&["ip", "netns", "add", &ns]);
     common::sh(&[

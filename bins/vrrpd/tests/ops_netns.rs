@@ -13,22 +13,6 @@ use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Network namespaces and files removed on drop (also when the test fails).
-struct Cleanup {
-    netns: Vec<String>,
-    files: Vec<std::path::PathBuf>,
-}
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for n in &self.netns {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-        for f in &self.files {
-            let _ = std::fs::remove_file(f);
-        }
-    }
-}
-
 /// Next sd_notify datagram, or None after `timeout`.
 fn next_notification(sock: &UnixDatagram, timeout: Duration) -> Option<String> {
     sock.set_read_timeout(Some(timeout)).unwrap();
@@ -61,10 +45,6 @@ fn scrape(ns: &str) -> String {
     body
 }
 
-fn status(sock: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).unwrap()).unwrap()
-}
-
 fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let end = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < end {
@@ -92,9 +72,9 @@ fn notify_socket_and_metrics_in_netns() {
     let conf = dir.join(format!("vops-{tag}.conf"));
     let ctl = dir.join(format!("vops-{tag}.sock"));
     let notify = dir.join(format!("vops-{tag}.notify"));
-    let _clean = Cleanup {
+    let _clean = common::Cleanup {
         netns: vec![a.clone(), b.clone()],
-        files: vec![conf.clone(), ctl.clone(), notify.clone()],
+        paths: vec![conf.clone(), ctl.clone(), notify.clone()],
     };
     common::sh(&["ip", "netns", "add", &a]);
     common::sh(&["ip", "netns", "add", &b]);
@@ -132,7 +112,7 @@ fn notify_socket_and_metrics_in_netns() {
     // READY=1 only once the instance is installed: the status already lists it.
     let ready = wait_notification(&nsock, "READY=1", 20);
     assert!(ready.contains("STATUS=running 1 instance(s)"), "{ready}");
-    let st = status(&ctl);
+    let st = common::netns::status_at(&ctl).unwrap();
     assert_eq!(st["instances"].as_array().map(Vec::len), Some(1), "{st}");
     assert_eq!(st["instances"][0]["state"], "BACKUP", "{st}");
 
@@ -181,7 +161,7 @@ fn notify_socket_and_metrics_in_netns() {
         assert!(has_line(&m, line), "missing {line}\n{m}");
     }
     // Same numbers as `vrrpd status`.
-    let st = status(&ctl);
+    let st = common::netns::status_at(&ctl).unwrap();
     let i = &st["instances"][0];
     assert_eq!(i["state"], "MASTER");
     assert_eq!(i["drops"]["bad_ttl"], 3, "{st}");

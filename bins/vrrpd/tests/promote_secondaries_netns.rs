@@ -16,35 +16,28 @@ mod common;
 
 use common::shell as sh;
 
-use common::netns::{Daemon, Lab, skip_differential, wait_until};
+use common::netns::{Daemon, Looped, skip_differential, wait_until};
 
 use std::process::Stdio;
 use std::time::Duration;
 
 /// A namespace with veth pairs eth0/p0, eth1/p1, eth2/p2 (addresses
 /// 10.8.N.1/24, the secondary 10.8.0.5/24 on eth0); deleted on drop.
-struct Ns {
-    name: String,
-    lab: Lab,
+fn namespace(name: &str) -> Looped {
+    let ns = Looped::new(name, &["10.8.0.1/24", "10.8.1.1/24", "10.8.2.1/24"]);
+    ns.lab.addr(&ns.name, "eth0", "10.8.0.5/24");
+    ns.lab.sysctl(
+        &ns.name,
+        &[
+            "net.ipv4.conf.eth0.promote_secondaries=0",
+            "net.ipv4.conf.eth1.promote_secondaries=1",
+            "net.ipv4.conf.eth2.promote_secondaries=0",
+        ],
+    );
+    ns
 }
 
-impl Ns {
-    fn new(name: String) -> Self {
-        let mut lab = Lab::new(&name);
-        let n = lab.add_ns(&name);
-        lab.looped_links(&n, &["10.8.0.1/24", "10.8.1.1/24", "10.8.2.1/24"]);
-        lab.addr(&n, "eth0", "10.8.0.5/24");
-        lab.sysctl(
-            &n,
-            &[
-                "net.ipv4.conf.eth0.promote_secondaries=0",
-                "net.ipv4.conf.eth1.promote_secondaries=1",
-                "net.ipv4.conf.eth2.promote_secondaries=0",
-            ],
-        );
-        Ns { name: n, lab }
-    }
-
+impl Looped {
     /// promote_secondaries of eth0, eth1, eth2 and vrrp.3 ("-" when absent).
     fn sysctls(&self) -> String {
         ["eth0", "eth1", "eth2", "vrrp.3"]
@@ -73,7 +66,7 @@ impl Ns {
     }
 
     /// Addresses of eth0..eth2 as (interface, address/len), sorted.
-    fn addresses(&self) -> Vec<(String, String)> {
+    fn eth_addresses(&self) -> Vec<(String, String)> {
         let v: serde_json::Value =
             serde_json::from_str(&sh(&format!("ip -n {} -4 -j addr", self.name))).unwrap();
         let mut out: Vec<(String, String)> = v
@@ -109,7 +102,7 @@ impl Ns {
         });
         let running = self.sysctls();
         kid.stop();
-        (before, running, self.sysctls(), self.addresses())
+        (before, running, self.sysctls(), self.eth_addresses())
     }
 }
 
@@ -127,8 +120,8 @@ fn promote_secondaries_like_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Ns::new(format!("nb-psk{pid}"));
-    let v = Ns::new(format!("nb-psv{pid}"));
+    let k = namespace(&format!("nb-psk{pid}"));
+    let v = namespace(&format!("nb-psv{pid}"));
     let kr = k.run(false);
     let vr = v.run(true);
     assert_eq!(kr, vr, "keepalived (left) and vrrpd (right) differ");

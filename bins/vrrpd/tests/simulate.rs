@@ -2,28 +2,11 @@
 //! exact timelines (the virtual LAN is deterministic).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{example, run_vrrpd as run};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn example(name: &str) -> String {
-    root().join("examples").join(name).display().to_string()
-}
-
-fn run(args: &[&str]) -> (String, String, i32) {
-    let o = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-        o.status.code().unwrap_or(-1),
-    )
-}
 
 #[test]
 fn mysql_pair_crash_and_nopreempt_return() {

@@ -23,9 +23,9 @@
 
 mod common;
 
-use common::{have, shell as sh};
+use common::shell as sh;
 
-use common::netns::{Daemon, Lab, Running};
+use common::netns::{Daemon, Pair, Running};
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -33,41 +33,23 @@ use std::time::{Duration, Instant};
 
 const SNMP_PORT: u16 = 11161;
 
-/// A router namespace `NAME` and its peer `NAME-p` joined by a veth pair;
-/// both deleted on drop, with the temporary directory (kept when the test
-/// fails).
+/// A router namespace `NAME` and its peer `NAME-p` (a [`Pair`], the MAC
+/// addresses set); both deleted on drop, with the temporary directory
+/// (kept when the test fails).
 struct Setup {
-    ns: String,
-    peer: String,
-    dir: PathBuf,
     // daemons first, while their namespaces exist
     kids: Vec<Running>,
-    lab: Lab,
+    pair: Pair,
+    dir: PathBuf,
 }
 
 impl Setup {
     fn new(name: String) -> Self {
-        let mut lab = Lab::new(&name);
-        let ns = lab.add_ns(&name);
-        let peer = lab.add_ns(&format!("{name}-p"));
-        for n in [&ns, &peer] {
-            lab.sysctl(n, &["net.ipv6.conf.default.accept_dad=0"]);
-        }
-        sh(&format!(
-            "ip -n {ns} link add eth0 type veth peer name eth0 netns {peer} && \
-             ip -n {ns} link set eth0 address 02:00:00:5e:aa:01 && \
-             ip -n {peer} link set eth0 address 02:00:00:5e:aa:02"
-        ));
-        for (n, host) in [(&ns, 1), (&peer, 2)] {
-            lab.addr(n, "eth0", &format!("10.9.0.{host}/24"));
-            sh(&format!("ip -n {n} link set eth0 up"));
-        }
+        let pair = Pair::with_macs(&name, Some(("02:00:00:5e:aa:01", "02:00:00:5e:aa:02")));
         Setup {
-            ns,
-            peer,
-            dir: lab.dir.clone(),
             kids: Vec::new(),
-            lab,
+            dir: pair.lab.dir.clone(),
+            pair,
         }
     }
 
@@ -77,57 +59,37 @@ impl Setup {
         v[0]["ifindex"].to_string()
     }
 
-    /// The AgentX socket of `ns`'s snmpd.
-    fn agentx(&self, ns: &str) -> PathBuf {
-        self.dir.join(format!("{ns}.agentx"))
+    /// The files of `ns`'s snmpd.
+    fn snmpd_dir(&self, ns: &str) -> PathBuf {
+        self.dir.join(ns)
     }
 
-    /// snmpd in `ns`: AgentX master on [`Setup::agentx`]; killed when the
-    /// returned value is dropped.
+    /// The AgentX socket of `ns`'s snmpd.
+    fn agentx(&self, ns: &str) -> PathBuf {
+        self.snmpd_dir(ns).join("agentx")
+    }
+
+    /// snmpd in `ns` (common's [`snmpd`](common::snmp::snmpd), write
+    /// community `private`): AgentX master on [`Setup::agentx`]; killed
+    /// when the returned value is dropped.
     fn snmpd(&self, ns: &str) -> common::Kid {
-        let sock = self.agentx(ns);
-        let _ = std::fs::remove_file(&sock);
-        let conf = self.dir.join(format!("{ns}.snmpd.conf"));
-        std::fs::write(
-            &conf,
-            format!(
-                "agentaddress udp:127.0.0.1:{SNMP_PORT}\nrocommunity public 127.0.0.1\n\
-                 rwcommunity private 127.0.0.1\n\
-                 master agentx\nagentxsocket unix:{}\n",
-                sock.display()
-            ),
-        )
-        .unwrap();
-        let persist = self.dir.join(format!("{ns}.snmp"));
+        let dir = self.snmpd_dir(ns);
+        let persist = dir.join("persist");
         std::fs::create_dir_all(&persist).unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns, "snmpd", "-f", "-Lf"])
-            .arg(self.dir.join(format!("{ns}.snmpd.log")))
-            .arg("-C")
-            .arg("-c")
-            .arg(&conf)
-            .env("SNMP_PERSISTENT_DIR", &persist)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let kid = common::Kid(child);
-        let end = Instant::now() + Duration::from_secs(10);
-        while !sock.exists() {
-            assert!(Instant::now() < end, "snmpd made no AgentX socket in 10 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        kid
+        // a socket left by a stopped snmpd would look like the new one's
+        let _ = std::fs::remove_file(self.agentx(ns));
+        common::snmp::snmpd(ns, &dir, &persist, "rwcommunity private 127.0.0.1\n")
     }
 
     fn log(&self, ns: &str) -> String {
-        self.lab.log(&format!("{ns}.daemon"))
+        self.pair.lab.log(&format!("{ns}.daemon"))
     }
 
     /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`.
     fn daemon(&mut self, ns: &str, conf: &str, vrrpd: bool) {
-        let path = self.lab.write_conf(ns, conf);
+        let path = self.pair.lab.write_conf(ns, conf);
         let daemon = self
+            .pair
             .lab
             .start(ns, Daemon::of(vrrpd), &path, &format!("{ns}.daemon"));
         self.kids.push(daemon);
@@ -300,20 +262,19 @@ fn first_rows_of_rfc2787_tables(w: &[String], later_row: &str) -> Vec<String> {
 
 #[test]
 fn vrrpv3_mib_walks_equal_keepalived() {
-    if common::skip_netns_test("SNMP differential", Some("VRRPD_NETNS_TESTS"), "namespaces") {
+    if common::skip_netns_test_with_tools(
+        "SNMP differential",
+        Some("VRRPD_NETNS_TESTS"),
+        "namespaces",
+        &["keepalived", "snmpd", "snmpwalk", "ip"],
+    ) {
         return;
-    }
-    for tool in ["keepalived", "snmpd", "snmpwalk", "ip"] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
     }
     let pid = std::process::id();
     let mut walks = Vec::new();
     for vrrpd in [false, true] {
         let mut s = Setup::new(format!("nb-snmp{}-{pid}", if vrrpd { "v" } else { "k" }));
-        let (ns, peer) = (s.ns.clone(), s.peer.clone());
+        let (ns, peer) = (s.pair.ns.clone(), s.pair.peer.clone());
         let _snmpd = s.snmpd(&ns);
         let _peer_snmpd = s.snmpd(&peer);
         let (sock, psock) = (s.agentx(&ns), s.agentx(&peer));
@@ -366,17 +327,16 @@ fn vrrpv3_mib_walks_equal_keepalived() {
 
 #[test]
 fn vrrpd_waits_for_a_late_snmpd_and_comes_back_after_a_restart() {
-    if common::skip_netns_test("SNMP session", Some("VRRPD_NETNS_TESTS"), "namespaces") {
+    if common::skip_netns_test_with_tools(
+        "SNMP session",
+        Some("VRRPD_NETNS_TESTS"),
+        "namespaces",
+        &["snmpd", "snmpwalk", "ip"],
+    ) {
         return;
     }
-    for tool in ["snmpd", "snmpwalk", "ip"] {
-        if !have(tool) {
-            eprintln!("SKIPPED: {tool} not installed");
-            return;
-        }
-    }
     let mut s = Setup::new(format!("nb-snmpr-{}", std::process::id()));
-    let ns = s.ns.clone();
+    let ns = s.pair.ns.clone();
     let sock = s.agentx(&ns);
     // vrrpd first: no master to talk to
     s.daemon(&ns, &config(&sock, 150), true);

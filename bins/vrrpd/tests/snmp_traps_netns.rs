@@ -40,7 +40,6 @@ use common::netns::{Daemon, Pair, Running, poll_until, skip_differential, wait_u
 use common::shell as sh;
 use common::snmp;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -52,7 +51,7 @@ const QUIET: Duration = Duration::from_secs(1);
 /// addresses set), the snmpd and snmptrapd of the router, and the daemons.
 struct Setup {
     /// Killed before the namespaces go (fields drop in order).
-    kids: Vec<common::Kid>,
+    snmp: snmp::TrapLab,
     pair: Pair,
 }
 
@@ -60,7 +59,7 @@ impl Setup {
     fn new(name: String) -> Self {
         let pair = Pair::with_macs(&name, Some(("02:00:00:5e:ab:01", "02:00:00:5e:ab:02")));
         Setup {
-            kids: Vec::new(),
+            snmp: snmp::TrapLab::start(&pair),
             pair,
         }
     }
@@ -72,28 +71,6 @@ impl Setup {
         v[0]["ifindex"].to_string()
     }
 
-    fn agentx(&self) -> PathBuf {
-        self.pair.lab.path("agentx")
-    }
-
-    fn traps_file(&self) -> PathBuf {
-        self.pair.lab.path("traps.txt")
-    }
-
-    /// snmptrapd then snmpd in the router namespace: the master sends every
-    /// notification as an SNMPv2c trap to snmptrapd, which prints it on
-    /// one line ("TRAP " and the VarBinds, tab-separated).
-    fn snmp(&mut self) {
-        let ns = self.pair.ns.clone();
-        let dir = self.pair.lab.dir.clone();
-        let persist = self.pair.lab.path("persist");
-        std::fs::create_dir_all(&persist).unwrap();
-        let traps = self.traps_file();
-        self.kids.push(snmp::snmptrapd(&ns, &dir, &persist, &traps));
-        self.kids
-            .push(snmp::snmpd(&ns, &dir, &persist, &snmp::trap_sink()));
-    }
-
     /// keepalived (`vrrpd` false) or this build's vrrpd in `ns` with `conf`
     /// (files named after `tag`).
     fn daemon(&self, ns: &str, tag: &str, conf: &str, vrrpd: bool) -> Running {
@@ -103,11 +80,11 @@ impl Setup {
 
     /// The notifications received so far, normalised: sysUpTime.0's value
     /// and the router's interface index replaced.
-    fn traps(&self, ifindex: &Indexes) -> Vec<String> {
-        let text = std::fs::read_to_string(self.traps_file()).unwrap_or_default();
-        text.lines()
-            .filter_map(|l| l.strip_prefix("TRAP "))
-            .map(|l| normalise(l, ifindex))
+    fn traps(&self, ifindex: &snmp::Indexes) -> Vec<String> {
+        self.snmp
+            .received()
+            .iter()
+            .map(|l| snmp::normalise_trap(l, ifindex))
             // snmpd's own coldStart and the like
             .filter(|l| l.contains(".1.3.6.1.2.1.68.0.") || l.contains(".1.3.6.1.2.1.207.0."))
             .collect()
@@ -118,7 +95,7 @@ impl Setup {
     /// then those notifications.
     fn traps_until(
         &self,
-        ifindex: &Indexes,
+        ifindex: &snmp::Indexes,
         from: usize,
         secs: u64,
         ready: &dyn Fn(&[String]) -> bool,
@@ -138,7 +115,7 @@ impl Setup {
 
     /// `snmpwalk` of vrrpv3StatisticsProtoErrReason, the interface index
     /// as `IF`.
-    fn proto_err_reasons(&self, ifindex: &Indexes) -> Vec<String> {
+    fn proto_err_reasons(&self, ifindex: &snmp::Indexes) -> Vec<String> {
         let out = Command::new("ip")
             .args([
                 "netns",
@@ -160,48 +137,6 @@ impl Setup {
             .map(|l| l.replace(&format!(".6.{}.", ifindex[0].0), ".6.IF."))
             .collect()
     }
-
-    /// Whether the router holds `vip` on eth0.
-    fn holds(&self, vip: &str) -> bool {
-        sh(&format!("ip -n {} -4 -o addr show dev eth0", self.pair.ns))
-            .contains(&format!(" {vip}/"))
-    }
-}
-
-/// Interface indexes and what they are shown as.
-type Indexes = [(String, &'static str)];
-
-/// One notification line with sysUpTime.0's value as `T` and the router's
-/// interface indexes (the first sub-identifier after a column) as their
-/// labels in `ifindex`.
-fn normalise(line: &str, ifindex: &Indexes) -> String {
-    line.split('\t')
-        .map(|vb| {
-            let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
-            if name == ".1.3.6.1.2.1.1.3.0" {
-                return format!("{name} = T");
-            }
-            let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
-            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IF..." / ".1.3.6.1.2.1.68.1.3.1.COL.IF..."
-            // / ".1.3.6.1.2.1.68.1.{5,6}.IF.VRID"
-            let at = match (
-                parts.get(7).map(String::as_str),
-                parts.get(9).map(String::as_str),
-            ) {
-                (Some("207"), _) => 13,
-                (Some("68"), Some("3")) => 12,
-                (Some("68"), _) => 10,
-                _ => usize::MAX,
-            };
-            if let Some(p) = parts.get_mut(at)
-                && let Some((_, label)) = ifindex.iter().find(|(i, _)| i == p)
-            {
-                *p = (*label).into();
-            }
-            format!("{} = {}", parts.join("."), value.trim_end())
-        })
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 fn router_config(sock: &std::path::Path) -> String {
@@ -291,10 +226,9 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
         if vrrpd { "v" } else { "k" },
         std::process::id()
     );
-    let mut s = Setup::new(name);
+    let s = Setup::new(name);
     let (ns, peer) = (s.pair.ns.clone(), s.pair.peer.clone());
-    s.snmp();
-    let conf = router_config(&s.agentx());
+    let conf = router_config(&s.snmp.agentx());
     let _router = s.daemon(&ns, "router", &conf, vrrpd);
     // the VMAC of VRID 57, made by the daemon
     wait_until(Duration::from_secs(15), "the VMAC vrrp.57", || {
@@ -313,7 +247,7 @@ fn run(vrrpd: bool) -> Vec<Vec<String>> {
     wait_until(
         Duration::from_secs(20),
         "the peer taking VRID 51 over",
-        || !s.holds("10.9.0.51"),
+        || !s.pair.holds("10.9.0.51"),
     );
     // SIGTERM: the Master sends priority 0
     p.stop();

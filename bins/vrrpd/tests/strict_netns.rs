@@ -155,16 +155,7 @@ fn strict_mode_clears_a_vmac_mac_as_keepalived() {
     ];
     for (ns, daemon) in [(&k, Daemon::Keepalived), (&o, Daemon::Vrrpd)] {
         let path = ns.lab.write_conf("t", VMAC_CONF);
-        let out = Command::new("ip")
-            .args(["netns", "exec", &ns.name, daemon.program(), "-t", "-f"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = check(&ns.name, daemon, &path);
         for line in LINES {
             assert!(text.contains(line), "{}: {text}", daemon.name());
         }

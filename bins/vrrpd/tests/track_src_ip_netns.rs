@@ -20,7 +20,7 @@ mod common;
 
 use common::shell as sh;
 
-use common::netns::{Daemon, Lab, skip_differential};
+use common::netns::{Daemon, Looped, skip_differential};
 
 use std::time::{Duration, Instant};
 
@@ -33,20 +33,13 @@ const SOURCES: [(&str, &str); 3] = [
 
 /// A namespace with veth pairs eth0/p0 .. eth2/p2 holding the sources
 /// (and 10.6.2.2/24 on eth2); deleted on drop.
-struct Ns {
-    name: String,
-    lab: Lab,
+fn namespace(name: &str) -> Looped {
+    let ns = Looped::new(name, &SOURCES.map(|(_, a)| a));
+    ns.lab.addr(&ns.name, "eth2", "10.6.2.2/24");
+    ns
 }
 
-impl Ns {
-    fn new(name: String) -> Self {
-        let mut lab = Lab::new(&name);
-        let n = lab.add_ns(&name);
-        lab.looped_links(&n, &SOURCES.map(|(_, a)| a));
-        lab.addr(&n, "eth2", "10.6.2.2/24");
-        Ns { name: n, lab }
-    }
-
+impl Looped {
     /// Which VIPs are present, as "A B C" letters or "-".
     fn vips(&self) -> String {
         let a = sh(&format!("ip -n {} -4 addr", self.name));
@@ -147,8 +140,8 @@ fn track_src_ip_like_keepalived() {
         return;
     }
     let pid = std::process::id();
-    let k = Ns::new(format!("nb-tsk{pid}"));
-    let v = Ns::new(format!("nb-tsv{pid}"));
+    let k = namespace(&format!("nb-tsk{pid}"));
+    let v = namespace(&format!("nb-tsv{pid}"));
     let kr = k.run(false);
     let vr = v.run(true);
     assert_eq!(kr, vr, "keepalived (left) and vrrpd (right) differ");

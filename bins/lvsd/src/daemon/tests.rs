@@ -1155,3 +1155,39 @@ async fn bfd_start_state_down_is_a_first_failure_with_and_without_alpha() {
     d.shutdown(false).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Each load logs what keepalived's checker process says about the default
+/// script user while it reads the file: here "Error setting global script
+/// uid/gid" for a `script_user` that does not resolve.
+#[test]
+fn load_logs_an_unknown_script_user() {
+    let conf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/misc-script-user-unknown.conf"
+    );
+    let dir = std::env::temp_dir().join(format!("lvsd-load-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log");
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(Mutex::new(std::fs::File::create(&log).unwrap()))
+        .finish();
+    let (mapped, readable) =
+        tracing::subscriber::with_default(subscriber, || load(std::path::Path::new(conf), None));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(readable);
+    let said = text
+        .lines()
+        .filter(|l| l.contains("WARN") && l.ends_with("Error setting global script uid/gid"))
+        .count();
+    assert_eq!(said, 1, "{text}");
+    // The MISC_CHECK without its own user is removed, as keepalived removes it.
+    let checkers: usize = mapped.desired.virtual_servers[0]
+        .real_servers
+        .iter()
+        .map(|rs| rs.checkers.len())
+        .sum();
+    assert_eq!(checkers, 1, "{text}");
+}

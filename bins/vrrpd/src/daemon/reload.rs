@@ -43,6 +43,7 @@ pub(super) fn parse_mapped(path: &Path, host: HostView) -> Result<(Mapped, HostV
     if !text.is_empty() {
         eprint!("{text}");
     }
+    crate::spec::script_users::log_on_host(&loaded.parsed.config);
     if loaded.has_errors() {
         return Err(LoadError::Refused(path.to_path_buf()));
     }
@@ -132,6 +133,39 @@ mod tests {
         };
         assert!(matches!(result, Ok("parsed")), "{result:?}");
         assert!(ticks >= 3);
+    }
+
+    /// Each load (start or reload) logs what keepalived's VRRP process says
+    /// about the default script user while it reads the file: here "Error
+    /// setting global script uid/gid" for a `script_user` that does not
+    /// resolve, logged before the file's errors refuse it.
+    #[test]
+    fn a_load_logs_an_unknown_script_user() {
+        let dir = std::env::temp_dir().join(format!("vrrpd-load-log-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("k.conf");
+        std::fs::write(
+            &conf,
+            "global_defs {\n script_user vrrpd-no-such-user\n}\n\
+             vrrp_script chk {\n script /bin/true\n}\n",
+        )
+        .unwrap();
+        let log = dir.join("log");
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(std::fs::File::create(&log).unwrap()))
+            .finish();
+        let _ = tracing::subscriber::with_default(subscriber, || {
+            parse_mapped(&conf, HostView::default())
+        });
+        let text = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let said = text
+            .lines()
+            .filter(|l| l.contains("WARN") && l.ends_with("Error setting global script uid/gid"))
+            .count();
+        assert_eq!(said, 1, "{text}");
     }
 
     #[tokio::test(flavor = "current_thread")]

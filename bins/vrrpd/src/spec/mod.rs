@@ -25,7 +25,8 @@
 //! - [`routes`]: `virtual_routes`/`virtual_rules` and the static addresses, routes and rules;
 //! - [`snmp`]: the MIBs served over AgentX and the master's address;
 //! - [`vip_dev`]: a virtual address whose `dev` does not exist;
-//! - [`script_users`]: `-t`'s word on script users that do not resolve here.
+//! - [`script_users`]: `-t`'s word on script users that do not resolve here,
+//!   and the default-user lines the daemon logs at each load.
 
 pub mod accept;
 pub mod addresses;

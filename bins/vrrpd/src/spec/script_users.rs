@@ -15,63 +15,50 @@
 //!
 //! Warnings: the file may be meant for a host with other users. The order of
 //! the look-ups and the first two warnings are keepalived-runtime's
-//! [`load_users`](keepalived_runtime::load_users), shared with lvsd's `-t`;
-//! the walk over `vrrp_script`s is vrrpd's.
+//! [`ScriptUsers`](keepalived_runtime::load_users::ScriptUsers), shared with
+//! lvsd; the walk over `vrrp_script`s is vrrpd's. The daemon logs those
+//! first two each time it loads the file ([`log_on_host`]), as keepalived's
+//! VRRP process does while it reads it.
 
 use keepalived_conf::{Config, Diagnostic};
-use keepalived_runtime::load_users::DefaultUserAtLoad;
-use keepalived_runtime::script_security::lookup_user;
+use keepalived_runtime::load_users::{Lookup, ScriptUsers, on_host};
+
+/// Code of these warnings.
+const SCRIPT_USER: &str = "vrrpd-script-user";
 
 /// Adds a warning for every script user of `config` that does not resolve on
 /// this host (`lookup` is the name service lookup: user, group → found).
-pub fn check(
-    config: &Config,
-    lookup: &dyn Fn(&str, Option<&str>) -> bool,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let g = &config.global_defs;
-    let security = g.enable_script_security.as_ref().is_some_and(|s| s.value);
-    let script_user = g.script_user.as_ref();
-    let (mut default, warning) = DefaultUserAtLoad::new(
-        script_user.map(|su| (su.value.user.as_str(), su.value.group.as_deref())),
-        security,
-        lookup,
-    );
-    if let (Some(w), Some(su)) = (warning, script_user) {
-        diags.push(Diagnostic::warning(
-            "vrrpd-script-user",
-            su.span,
-            w.to_string(),
-        ));
-    }
-    for s in &config.vrrp_scripts {
-        if s.user.is_some() || s.script.is_none() {
-            continue;
-        }
-        let (found, warning) = default.for_script();
-        if let Some(w) = warning {
-            diags.push(Diagnostic::warning(
-                "vrrpd-script-user",
-                s.name.span,
-                w.to_string(),
-            ));
-        }
-        if !found {
-            diags.push(Diagnostic::warning(
-                "vrrpd-script-user",
-                s.name.span,
-                format!(
-                    "Unable to set default user for vrrp script {} - removing",
-                    s.name.value
-                ),
-            ));
-        }
-    }
+pub fn check(config: &Config, lookup: Lookup<'_>, diags: &mut Vec<Diagnostic>) {
+    diags.extend(walk(config, lookup).into_diagnostics());
 }
 
 /// [`check`] with the host's name service.
 pub fn check_on_host(config: &Config, diags: &mut Vec<Diagnostic>) {
-    check(config, &|u, g| lookup_user(u, g).is_ok(), diags);
+    check(config, &on_host, diags);
+}
+
+/// Logs what keepalived says about the default script user while it reads
+/// `config` (the host's name service), for the daemon's loads.
+pub fn log_on_host(config: &Config) {
+    walk(config, &on_host).log_default_user_warnings();
+}
+
+/// The `vrrp_script`s of `config` without their own user, in file order
+/// (vrrp_parser.c `vrrp_vscript_end_handler`).
+fn walk<'a>(config: &Config, lookup: Lookup<'a>) -> ScriptUsers<'a> {
+    let mut users = ScriptUsers::new(&config.global_defs, SCRIPT_USER, lookup);
+    for s in &config.vrrp_scripts {
+        if s.user.is_some() || s.script.is_none() {
+            continue;
+        }
+        users.script_without_user(s.name.span, || {
+            format!(
+                "Unable to set default user for vrrp script {} - removing",
+                s.name.value
+            )
+        });
+    }
+    users
 }
 
 #[cfg(test)]
@@ -115,5 +102,33 @@ mod tests {
         );
         assert!(warnings(SCRIPTS, &["nobody"]).is_empty());
         assert!(warnings(&secure, &["nobody", "keepalived_script"]).is_empty());
+    }
+
+    /// What the daemon logs at each load: the two lines about the default
+    /// user, not the removals (those are logged where the scripts are
+    /// checked, `daemon::script_policy`).
+    #[test]
+    fn the_daemon_logs_only_the_default_user_lines() {
+        let logged = |text: &str, users: &[&str]| -> Vec<String> {
+            let parsed = keepalived_conf::parse_str("t.conf", text, &Default::default());
+            walk(&parsed.config, &|u, _| users.contains(&u))
+                .default_user_warnings()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            logged(
+                &format!("global_defs {{\n script_user nosuch\n}}\n{SCRIPTS}"),
+                &["nobody"]
+            ),
+            ["Error setting global script uid/gid"]
+        );
+        let secure = format!("global_defs {{\n enable_script_security\n}}\n{SCRIPTS}");
+        assert_eq!(
+            logged(&secure, &["nobody"]),
+            ["Unable to set default user keepalived_script for script"]
+        );
+        assert!(logged(&secure, &["nobody", "keepalived_script"]).is_empty());
     }
 }

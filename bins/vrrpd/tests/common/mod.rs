@@ -7,7 +7,7 @@ pub mod keepalived_log;
 pub mod netns;
 pub mod snmp;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Kills a child on drop (also when the test fails).
@@ -16,6 +16,31 @@ impl Drop for Kid {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// Namespaces and paths removed on drop (also when the test fails), for
+/// tests that make their own namespaces rather than a [`netns::Lab`].
+pub struct Cleanup {
+    /// Deleted with `ip netns del`.
+    pub netns: Vec<String>,
+    /// Removed after the namespaces: a file, or a directory with all it
+    /// holds.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for n in &self.netns {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+        for p in &self.paths {
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(p)
+            } else {
+                std::fs::remove_file(p)
+            };
+        }
     }
 }
 
@@ -52,6 +77,27 @@ pub fn skip_netns_test(what: &str, disable: Option<&str>, needs: &str) -> bool {
         return true;
     }
     false
+}
+
+/// [`skip_netns_test`] for a test that also runs `tools`: skipped as well,
+/// with a `SKIPPED:` line naming the first one missing, when one of them is
+/// not on PATH.
+pub fn skip_netns_test_with_tools(
+    what: &str,
+    disable: Option<&str>,
+    needs: &str,
+    tools: &[&str],
+) -> bool {
+    if skip_netns_test(what, disable, needs) {
+        return true;
+    }
+    match tools.iter().find(|t| !have(t)) {
+        Some(t) => {
+            eprintln!("SKIPPED: {t} not installed");
+            true
+        }
+        None => false,
+    }
 }
 
 /// Runs `tests-netns/<script>` with `args` and VRRPD set to this build's
@@ -112,6 +158,35 @@ pub fn script_test(
     };
     let ok = stdout.lines().filter(|l| l.starts_with("ok - ")).count();
     assert!(ok >= min_ok, "too few checks ran ({ok}):\n{stdout}");
+}
+
+/// What a finished command printed and how it ended: stdout, stderr (both
+/// UTF-8, else the test fails) and the exit code (-1 when a signal ended it).
+pub fn outcome(o: std::process::Output) -> (String, String, i32) {
+    (
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+/// Runs this build's vrrpd with `args` to the end: its [`outcome`].
+pub fn run_vrrpd(args: &[&str]) -> (String, String, i32) {
+    outcome(
+        Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// The path of the repository's `examples/NAME`.
+pub fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// True when `cmd` is on PATH (`command -v`).

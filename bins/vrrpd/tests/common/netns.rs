@@ -179,8 +179,7 @@ impl Lab {
     /// The status document of the vrrpd started as `tag`, read through its
     /// control socket; None while it does not answer.
     pub fn status(&self, tag: &str) -> Option<Value> {
-        let text = ha_daemon_kit::control::fetch(&self.socket(tag)).ok()?;
-        serde_json::from_str(&text).ok()
+        status_at(&self.socket(tag))
     }
 
     /// The command line of `daemon` with the config file `conf`, run inside
@@ -427,6 +426,12 @@ pub fn stop_child(child: &mut Child) {
     }
 }
 
+/// The status document of the vrrpd whose control socket is `sock`; None
+/// while it does not answer.
+pub fn status_at(sock: &Path) -> Option<Value> {
+    serde_json::from_str(&ha_daemon_kit::control::fetch(sock).ok()?).ok()
+}
+
 /// Polls `ok` every 200 ms until it holds; the test fails with "timed out
 /// waiting for WHAT" once `timeout` has passed.
 pub fn wait_until(timeout: Duration, what: &str, ok: impl FnMut() -> bool) {
@@ -571,5 +576,10 @@ impl Pair {
             shell(&format!("ip -n {n} link set eth0 up"));
         }
         Pair { ns, peer, lab }
+    }
+
+    /// Whether the router holds the IPv4 address `vip` on eth0.
+    pub fn holds(&self, vip: &str) -> bool {
+        shell(&format!("ip -n {} -4 -o addr show dev eth0", self.ns)).contains(&format!(" {vip}/"))
     }
 }

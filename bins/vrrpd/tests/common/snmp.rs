@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Kid;
-use super::netns::{Daemon, Looped, Running, wait_until};
+use super::netns::{Daemon, Looped, Pair, Running, wait_until};
 
 /// The UDP port of snmpd's agent (127.0.0.1 in the namespace).
 pub const SNMP_PORT: u16 = 11161;
@@ -76,6 +76,89 @@ pub fn snmptrapd(ns: &str, dir: &Path, persist: &Path, out: &Path) -> Kid {
         .spawn()
         .unwrap();
     Kid(child)
+}
+
+/// snmptrapd then snmpd in the router namespace of a [`Pair`], as the
+/// notification tests run them: the AgentX master sends every notification
+/// as an SNMPv2c trap ([`trap_sink`]) to snmptrapd, which prints it on one
+/// line of `traps.txt` in the pair's lab directory. Both are killed on
+/// drop.
+pub struct TrapLab {
+    /// snmptrapd, then snmpd.
+    _kids: [Kid; 2],
+    agentx: PathBuf,
+    file: PathBuf,
+}
+
+impl TrapLab {
+    /// Starts both in `pair`'s router namespace (their persistent state in
+    /// `persist` of the lab directory); returns once snmpd's AgentX socket
+    /// exists.
+    pub fn start(pair: &Pair) -> TrapLab {
+        let dir = &pair.lab.dir;
+        let persist = pair.lab.path("persist");
+        std::fs::create_dir_all(&persist).unwrap();
+        let file = pair.lab.path("traps.txt");
+        let trapd = snmptrapd(&pair.ns, dir, &persist, &file);
+        let snmpd = snmpd(&pair.ns, dir, &persist, &trap_sink());
+        TrapLab {
+            _kids: [trapd, snmpd],
+            agentx: dir.join("agentx"),
+            file,
+        }
+    }
+
+    /// snmpd's AgentX socket.
+    pub fn agentx(&self) -> PathBuf {
+        self.agentx.clone()
+    }
+
+    /// The notifications received so far, one a line as snmptrapd printed
+    /// it without its "TRAP " (the VarBinds, tab-separated).
+    pub fn received(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.strip_prefix("TRAP "))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Interface indexes and what [`normalise_trap`] shows them as.
+pub type Indexes = [(String, &'static str)];
+
+/// One notification line of [`TrapLab::received`] made comparable between
+/// runs: its VarBinds joined by " | ", sysUpTime.0's value as `T` and, in
+/// VRRPv3-MIB and VRRP-MIB OIDs, an interface index of `ifindex` (the first
+/// sub-identifier after a column) as its label.
+pub fn normalise_trap(line: &str, ifindex: &Indexes) -> String {
+    line.split('\t')
+        .map(|vb| {
+            let (name, value) = vb.split_once(" = ").unwrap_or((vb, ""));
+            if name == ".1.3.6.1.2.1.1.3.0" {
+                return format!("{name} = T");
+            }
+            let mut parts: Vec<String> = name.split('.').map(str::to_string).collect();
+            // ".1.3.6.1.2.1.207.1.x.y.1.COL.IF..." / ".1.3.6.1.2.1.68.1.3.1.COL.IF..."
+            // / ".1.3.6.1.2.1.68.1.{5,6}.IF.VRID"
+            let at = match (
+                parts.get(7).map(String::as_str),
+                parts.get(9).map(String::as_str),
+            ) {
+                (Some("207"), _) => 13,
+                (Some("68"), Some("3")) => 12,
+                (Some("68"), _) => 10,
+                _ => usize::MAX,
+            };
+            if let Some(p) = parts.get_mut(at)
+                && let Some((_, label)) = ifindex.iter().find(|(i, _)| i == p)
+            {
+                *p = (*label).into();
+            }
+            format!("{} = {}", parts.join("."), value.trim_end())
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// `snmpwalk -v2c` of `root` against the agent of [`snmpd`] in `ns`
