@@ -23,7 +23,7 @@ pub fn peer_spec(b: &BfdInstance) -> Option<PeerSpec> {
         .with_intervals(b.min_rx_value(), b.min_tx_value())
         .with_idle_tx(b.idle_tx_value())
         .with_multiplier(b.multiplier_value())
-        .with_passive(b.passive)
+        .with_passive(b.passive_value())
         .with_ttl(b.ttl_value())
         .with_max_hops(u8::try_from(b.max_hops_value()).unwrap_or(u8::MAX))
         .with_multihop(b.multihop);

@@ -853,8 +853,8 @@ pub struct BfdInstance {
     pub idle_tx: Opt<Duration>,
     /// `multiplier` 1..=255 (default 5).
     pub multiplier: Opt<u8>,
-    /// `passive`: wait for the peer's first packet before sending.
-    pub passive: bool,
+    /// `passive`: wait for the peer's first packet before sending (default off).
+    pub passive: Opt<bool>,
     /// `ttl` / `hoplimit` 1..=255 (default 255 for an IPv4 neighbor, 64 for IPv6).
     pub ttl: Opt<u8>,
     /// `max_hops` −1..=255 (default 0): a packet is accepted when its received TTL
@@ -868,14 +868,20 @@ pub struct BfdInstance {
     pub weight: Opt<i32>,
     /// `weight W reverse`.
     pub reverse: bool,
-    /// `vrrp`: send this session's events to the VRRP process.
-    pub vrrp: bool,
-    /// `checker`: send this session's events to the checker process.
-    pub checker: bool,
+    /// `vrrp`: send this session's events to the VRRP process (default off; with
+    /// neither `vrrp` nor `checker` written, both processes get them).
+    pub vrrp: Opt<bool>,
+    /// `checker`: send this session's events to the checker process (default off).
+    pub checker: Opt<bool>,
     /// False when keepalived's BFD process drops the session (no or malformed
     /// neighbor, source of the other family, a neighbor/source pair already used):
     /// the name stays known to `track_bfd` and `BFD_CHECK`, and is never Up.
     pub session: bool,
+}
+
+/// A switch of the model: written and on.
+fn on(v: &Opt<bool>) -> bool {
+    v.as_ref().is_some_and(|v| v.value)
 }
 
 impl BfdInstance {
@@ -928,15 +934,21 @@ impl BfdInstance {
         self.weight.as_ref().map_or(0, |v| v.value)
     }
 
+    /// `passive`, default off.
+    pub fn passive_value(&self) -> bool {
+        self.passive.as_ref().is_some_and(|v| v.value)
+    }
+
     /// True when the VRRP process gets this session's events: neither `vrrp` nor
-    /// `checker` written (both get them), or `vrrp` written.
+    /// `checker` written (both get them), or `vrrp` written (bfd_parser.c
+    /// `bfd_vrrp_handler`, `bfd_checker_handler`, `bfd_end_handler`).
     pub fn to_vrrp(&self) -> bool {
-        self.vrrp || !self.checker
+        on(&self.vrrp) || !on(&self.checker)
     }
 
     /// True when the checker process gets this session's events.
     pub fn to_checker(&self) -> bool {
-        self.checker || !self.vrrp
+        on(&self.checker) || !on(&self.vrrp)
     }
 }
 

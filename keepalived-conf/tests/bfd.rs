@@ -289,7 +289,7 @@ fn max_hops_above_ttl_and_the_ipv6_hop_limit() {
     let p = compare("hops", t);
     let b6 = &p.config.bfd_instances[0];
     assert_eq!((b6.ttl_value(), b6.max_hops_value()), (64, 64));
-    assert!(b6.passive);
+    assert!(b6.passive_value());
     let b7 = &p.config.bfd_instances[1];
     assert_eq!((b7.ttl_value(), b7.max_hops_value()), (255, 2));
     let hints: Vec<u32> = p
@@ -385,4 +385,31 @@ fn a_single_hop_and_a_multihop_session_to_one_neighbor_are_no_duplicate() {
     assert_eq!(dups.len(), 2, "{dups:?}");
     assert!(dups[0].contains("`multi_again`") && dups[0].contains("`multi`"));
     assert!(dups[1].contains("`single_again`") && dups[1].contains("`single`"));
+}
+
+/// `passive`, `vrrp` and `checker` are switches read from their table rows: each
+/// sets its field, and a word after one is reported as an extra argument, as for
+/// every other switch (keepalived ignores it silently).
+#[test]
+fn passive_vrrp_and_checker_are_switches() {
+    let p = parse("bfd_instance b1 {\n neighbor_ip 192.0.2.2\n}\n");
+    let b = &p.config.bfd_instances[0];
+    assert!(!b.passive_value() && b.vrrp.is_none() && b.checker.is_none());
+    assert!(b.to_vrrp() && b.to_checker());
+    let p = parse("bfd_instance b1 {\n neighbor_ip 192.0.2.2\n passive now\n vrrp\n}\n");
+    let b = &p.config.bfd_instances[0];
+    assert!(b.passive_value() && b.to_vrrp() && !b.to_checker());
+    let extra: Vec<_> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "extra-arguments")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(extra, ["extra argument to `passive` ignored: `now`"]);
+    let p = parse("bfd_instance b1 {\n neighbor_ip 192.0.2.2\n checker\n vrrp\n}\n");
+    let b = &p.config.bfd_instances[0];
+    assert!(
+        b.to_vrrp() && b.to_checker(),
+        "both written: both get the events"
+    );
 }

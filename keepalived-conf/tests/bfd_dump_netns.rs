@@ -216,7 +216,7 @@ fn keepalived_dump_equals_the_model() {
         let ttl_key = if nbr.is_ipv4() { "TTL" } else { "hoplimit" };
         s.insert(ttl_key.into(), b.ttl_value().to_string());
         s.insert("max_hops".into(), b.max_hops_value().to_string());
-        s.insert("passive".into(), b.passive.to_string());
+        s.insert("passive".into(), b.passive_value().to_string());
         let yes = |x: bool| if x { "Yes" } else { "No" }.to_string();
         s.insert("send event to VRRP process".into(), yes(b.to_vrrp()));
         s.insert("send event to checker process".into(), yes(b.to_checker()));

@@ -478,11 +478,8 @@ fn plain_rows_name_their_field() {
             "bfd_instance neighbor_ip",
             "bfd_instance neighbour_ip",
             "bfd_instance source_ip",
-            // plain switches of the model (not optional); multihop warns
-            "bfd_instance passive",
+            // a plain switch of the model (not optional) that warns
             "bfd_instance multihop",
-            "bfd_instance vrrp",
-            "bfd_instance checker",
             // no value means 360
             "virtual_server persistence_timeout",
             // scheduler flags: one list

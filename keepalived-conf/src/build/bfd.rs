@@ -56,14 +56,14 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
         min_tx: None,
         idle_tx: None,
         multiplier: None,
-        passive: false,
+        passive: None,
         ttl: None,
         max_hops: None,
         multihop: false,
         weight: None,
         reverse: false,
-        vrrp: false,
-        checker: false,
+        vrrp: None,
+        checker: None,
         session: true,
     };
     let bname = b.name.value.clone();
@@ -72,8 +72,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
         if super::row::set_from(c, item, &crate::table::BFD_INSTANCE, &mut b) {
             continue;
         }
-        // `passive`, `vrrp` and `checker` are plain switches of the model (not
-        // optional): read here
         match item.keyword() {
             "neighbor_ip" | "neighbour_ip" => {
                 c.no_block(item);
@@ -92,10 +90,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
             "min_rx" => b.min_rx = interval(c, item, 1),
             "min_tx" => b.min_tx = interval(c, item, 1),
             "idle_tx" => b.idle_tx = interval(c, item, 1000),
-            "passive" => {
-                c.no_block(item);
-                b.passive = true;
-            }
             "multihop" => {
                 // keepalived 2.2.8 bfd_parser.c `bfd_multihop_handler`;
                 // 2.2.7 reports it as an unknown keyword and runs the session
@@ -130,14 +124,6 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node, earlier: &[BfdInstance]) -> Option
                         );
                     }
                 }
-            }
-            "vrrp" => {
-                c.no_block(item);
-                b.vrrp = true;
-            }
-            "checker" => {
-                c.no_block(item);
-                b.checker = true;
             }
             _ => c.unknown(item, "`bfd_instance`", &crate::table::BFD_INSTANCE.names()),
         }

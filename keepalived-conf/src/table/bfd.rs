@@ -19,7 +19,9 @@ pub const BFD_INSTANCE: Section = Section {
         b("multiplier", Value::uint(1, 255))
             .set(Set::U8(Field::Bfd(|b| &mut b.multiplier)))
             .dflt("5"),
-        b("passive", Value::Bare).dflt("off"),
+        b("passive", Value::Bare)
+            .set(Set::On(Field::Bfd(|b| &mut b.passive)))
+            .dflt("off"),
         b("ttl", Value::uint(1, 255))
             .set(Set::U8(Field::Bfd(|b| &mut b.ttl)))
             .dflt("255"),
@@ -31,7 +33,11 @@ pub const BFD_INSTANCE: Section = Section {
             .dflt("0"),
         b("multihop", Value::Flag).dflt("off (keepalived 2.2.8; 2.2.7 does not know it)"),
         b("weight", Value::Weight { max: 253 }).dflt("0"),
-        b("vrrp", Value::Bare).dflt("off (without vrrp and checker: both)"),
-        b("checker", Value::Bare).dflt("off (without vrrp and checker: both)"),
+        b("vrrp", Value::Bare)
+            .set(Set::On(Field::Bfd(|b| &mut b.vrrp)))
+            .dflt("off (without vrrp and checker: both)"),
+        b("checker", Value::Bare)
+            .set(Set::On(Field::Bfd(|b| &mut b.checker)))
+            .dflt("off (without vrrp and checker: both)"),
     ],
 };
