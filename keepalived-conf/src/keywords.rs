@@ -166,7 +166,10 @@ pub fn matrix_markdown() -> String {
          warns at load and in `-t`, naming what keepalived would do), `-` (the other \
          daemon's keyword). A setting only a `warned` feature uses is not acted on either.\n\
          - **status**: `typed` (a field of the typed model) or `as written` (kept as a raw \
-         setting), and for a warned keyword what keepalived would do.\n",
+         setting), and for a warned keyword what keepalived would do. `keepalived X (not \
+         2.2.7)` marks a keyword of a later keepalived: keepalived 2.2.7 reports it as \
+         unknown and runs without it; these daemons read it and print a notice \
+         (`keepalived-version`).\n",
     );
     for sec in table::SECTIONS {
         let title = if sec.name.is_empty() {
@@ -195,6 +198,9 @@ pub fn matrix_markdown() -> String {
             };
             if let Some(n) = k.not_acted_on {
                 status.push_str(&format!("; keepalived would {}", n.keepalived_would));
+            }
+            if let Some(v) = k.later {
+                status.push_str(&format!("; keepalived {v} (not 2.2.7)"));
             }
             s.push_str(&format!(
                 "| `{}` | {title} | {} | {default} | {} | {} | {status} |\n",

@@ -162,3 +162,27 @@ fn output_to_a_closed_pipe_ends_quietly() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A keyword of a keepalived later than 2.2.7 (`sni_name`) is a notice, not an
+/// error: `check` exits 0 and names the keyword and the keepalived that knows it.
+#[test]
+fn check_notes_a_keyword_of_a_later_keepalived() {
+    let out = kaconf()
+        .args(["check"])
+        .arg(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../lvsd/tests/data/ssl-get-sni-name.conf"),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "warning[keepalived-version]: `sni_name` is a keyword of keepalived after 2.4.3; \
+             keepalived 2.2.7 reports it as unknown and runs without it"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("0 error(s), 1 warning(s)"), "{err}");
+}

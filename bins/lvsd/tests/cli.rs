@@ -148,3 +148,24 @@ fn script_users_that_resolve_are_not_mentioned() {
         "{out}"
     );
 }
+
+/// `sni_name` comes from a keepalived later than 2.2.7: `-t` accepts it (exit 0,
+/// the checker kept) and prints a notice that keepalived 2.2.7 would not know it.
+#[test]
+fn sni_name_is_taken_with_a_keepalived_version_notice() {
+    let (rc, out, err) = lvsd_t("bins/lvsd/tests/data/ssl-get-sni-name.conf");
+    assert_eq!(rc, 0, "{err}");
+    assert!(
+        out.contains("TCP 10.0.0.1:443 rr\n  -> 10.0.0.2:443 Masq 1\n"),
+        "{out}"
+    );
+    assert_eq!(
+        warnings_about(&err, "ssl-get-sni-name.conf"),
+        [
+            "ssl-get-sni-name.conf:12:13: warning: `sni_name` is a keyword of keepalived after \
+             2.4.3; keepalived 2.2.7 reports it as unknown and runs without it (hint: remove it \
+             where keepalived 2.2.7 reads this file too)"
+        ],
+        "{err}"
+    );
+}

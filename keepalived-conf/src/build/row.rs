@@ -3,6 +3,7 @@
 //! row's range, and stored in the field.
 
 use super::Ctx;
+use crate::diag::Diagnostic;
 use crate::table::{Fields, Keyword, Set, Value};
 use crate::tree::Node;
 
@@ -53,7 +54,28 @@ pub(crate) fn set_field<M: Fields>(c: &mut Ctx, item: &Node, row: &Keyword, m: &
         Set::Ip(f) => store!(f, c.ip(item)),
         Set::IpSkipped(f) => store!(f, c.ip_skipped(item)),
     }
+    if let Some(version) = row.later {
+        later_notice(c, item, version);
+    }
     true
+}
+
+/// The notice for a keyword of a keepalived later than 2.2.7 ([`Keyword::later`]):
+/// it is acted on here, while keepalived 2.2.7 reports it as an unknown keyword
+/// and runs without it.
+fn later_notice(c: &mut Ctx, item: &Node, version: &str) {
+    c.sink.push(
+        Diagnostic::warning(
+            "keepalived-version",
+            item.span(),
+            format!(
+                "`{}` is a keyword of keepalived {version}; keepalived 2.2.7 reports it \
+                 as unknown and runs without it",
+                item.keyword()
+            ),
+        )
+        .with_hint("remove it where keepalived 2.2.7 reads this file too"),
+    );
 }
 
 /// [`set_field`] for the row of `item` in `section`, if it has one.

@@ -31,7 +31,7 @@ pub const BFD_INSTANCE: Section = Section {
         b("max_hops", Value::int(-1, 255))
             .set(Set::I16(Field::Bfd(|b| &mut b.max_hops)))
             .dflt("0"),
-        b("multihop", Value::Flag).dflt("off (keepalived 2.2.8; 2.2.7 does not know it)"),
+        b("multihop", Value::Flag).dflt("off").later("2.2.8"),
         b("weight", Value::Weight { max: 253 }).dflt("0"),
         b("vrrp", Value::Bare)
             .set(Set::On(Field::Bfd(|b| &mut b.vrrp)))

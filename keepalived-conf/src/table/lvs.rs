@@ -341,9 +341,11 @@ pub const HTTP_GET: Section = Section {
         l("enable_sni", Value::Flag)
             .set(Set::On(Field::Http(|h| &mut h.enable_sni)))
             .dflt("off"),
+        // check_http.c `sni_name_handler`, added after keepalived 2.4.3
         l("sni_name", Value::Text)
             .set(Set::Text(Field::Http(|h| &mut h.sni_name)))
-            .dflt("the virtualhost"),
+            .dflt("the virtualhost")
+            .later("after 2.4.3"),
     ],
 };
 

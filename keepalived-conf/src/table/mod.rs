@@ -15,7 +15,8 @@
 //! (`Ctx::uint_of` and friends). Then regenerate docs/keywords.md
 //! (`BLESS=1 cargo test -p keepalived-conf --test keyword_matrix`). A keyword read but
 //! not acted on gets `.raw()` (kept as written) or `.not_acted(..)` with what
-//! keepalived would do.
+//! keepalived would do. A keyword keepalived 2.2.7 does not know, taken from a later
+//! keepalived, gets `.later(VERSION)`: reading it is reported as a notice.
 
 pub mod bfd;
 pub mod global;
@@ -215,6 +216,10 @@ pub struct Keyword {
     pub not_acted_on: Option<NotActed>,
     /// The field it sets.
     pub set: Set,
+    /// For a keyword keepalived 2.2.7 does not know (it reports it as unknown and
+    /// runs without it) but a later keepalived does: that keepalived's version.
+    /// Reading one is reported as a notice (`keepalived-version`).
+    pub later: Option<&'static str>,
 }
 
 impl Keyword {
@@ -229,7 +234,14 @@ impl Keyword {
             daemons,
             not_acted_on: None,
             set: Set::Builder,
+            later: None,
         }
+    }
+
+    /// A keyword of keepalived `version`, later than 2.2.7, which does not know it.
+    pub const fn later(mut self, version: &'static str) -> Self {
+        self.later = Some(version);
+        self
     }
 
     /// Setting the field `set` names.
