@@ -245,16 +245,17 @@ fn ip_family_opt(vs: &kc::VirtualServer) -> Option<AddressFamily> {
 
 /// `persistence_granularity`: an IPv4 netmask (`255.255.255.0`, or a prefix
 /// length) as a host-order mask; an IPv6 prefix length 1..128.
+///
+/// Any IPv4 address is taken as the mask, contiguous or not, as keepalived 2.2.7
+/// takes it (check_parser.c `pgr_handler`: its check for a solid netmask is
+/// compiled out, since neither ipvsadm nor the kernel require one) and without a
+/// message; the kernel masks client addresses with it as written.
 fn granularity(s: &str, af: AddressFamily) -> Result<u32, GranularityError> {
     let s = s.trim_start_matches('/');
     match af {
         AddressFamily::Inet => {
             if let Ok(ip) = s.parse::<std::net::Ipv4Addr>() {
-                let m = u32::from(ip);
-                if m.leading_ones() + m.trailing_zeros() == 32 && m != 0 {
-                    return Ok(m);
-                }
-                return Err(GranularityError::NotANetmask(s.to_string()));
+                return Ok(u32::from(ip));
             }
             match s.parse::<u32>() {
                 Ok(n @ 1..=32) => Ok(u32::MAX << (32 - n)),
@@ -285,9 +286,6 @@ fn held_granularity(text: &str) -> Option<u32> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 enum GranularityError {
-    /// An IPv4 address whose bits are not a netmask.
-    #[error("`{0}` is not a netmask")]
-    NotANetmask(String),
     /// Neither an IPv4 netmask nor a prefix length 1..32.
     #[error("`{0}` is not an IPv4 netmask")]
     NotIpv4(String),

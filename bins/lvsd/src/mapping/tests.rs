@@ -169,10 +169,38 @@ fn persistence_timeout_granularity_engine_and_flags() {
     assert_eq!((s.timeout, s.flags), (360, ServiceFlags::PERSISTENT));
     // A bad granularity skips the service.
     let m = map(
-        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 255.0.255.0\n}\n",
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 255.0.255.x\n}\n",
     );
     assert!(m.desired.virtual_servers.is_empty());
     assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
+}
+
+/// A netmask that is not contiguous is the service's netmask as written, without
+/// a message (keepalived 2.2.7 `pgr_handler` takes any IPv4 address; `keepalived
+/// -t` accepts it silently).
+#[test]
+fn a_non_contiguous_ipv4_granularity_is_taken_as_written() {
+    for (text, mask) in [
+        ("255.0.255.0", 0xff00_ff00),
+        ("0.255.255.255", 0x00ff_ffff),
+        ("0.0.0.0", 0),
+    ] {
+        let conf = format!(
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n \
+             persistence_granularity {text}\n}}\n"
+        );
+        let parsed = kc::parse_str("t.conf", &conf, &kc::LoadOptions::default());
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "{text}: {:?}",
+            parsed.diagnostics
+        );
+        let m = map(&conf);
+        assert!(m.diagnostics.is_empty(), "{text}: {:?}", m.diagnostics);
+        let s = &only(&m).services[0];
+        assert_eq!((s.timeout, s.netmask), (360, mask), "{text}");
+        assert!(s.flags.contains(ServiceFlags::PERSISTENT), "{text}");
+    }
 }
 
 #[test]
@@ -848,7 +876,11 @@ fn granularity_as_keepalived_holds_it() {
     );
     assert_eq!(held_granularity("64"), Some(64));
     assert_eq!(held_granularity("129"), None);
-    assert_eq!(held_granularity("255.0.255.0"), None);
+    assert_eq!(
+        held_granularity("255.0.255.0"),
+        Some(u32::from_ne_bytes([255, 0, 255, 0]))
+    );
+    assert_eq!(held_granularity("255.0.255.x"), None);
 }
 
 /// keepalived runs its checker process, and with it the checker's SNMP
