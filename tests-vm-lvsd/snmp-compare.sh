@@ -16,7 +16,10 @@
 # script columns and sync daemon scalars; the ipvsadm weights, the
 # notifications and the sync daemons (`ipvsadm -L --daemon`: a master and a
 # backup while it runs, none after it stops) must be the same. The variables keepalived serves and lvsd does not are listed
-# (by column). Prints "snmp: SKIPPED ..." without keepalived or net-snmp.
+# (by column). 10.77.0.4's notify_up names a script that does not exist:
+# both daemons must drop it at load, logging keepalived's line, and
+# neither serve its realServerNotifyUp (row 2.3). Prints "snmp: SKIPPED
+# ..." without keepalived or net-snmp.
 set -u
 for t in keepalived snmpd snmpwalk snmpset snmptrapd; do
     command -v $t >/dev/null || { echo "snmp: SKIPPED: $t not in the VM"; exit 0; }
@@ -139,6 +142,20 @@ nnew=$(awk -F' = ' '{ split($1, o, ".")
     END { print n+0 }' /tmp/lvsd.walk)
 echo "NUMBERS snmp scripts+syncd=$nnew (lvsd)"
 [ "$nnew" = 10 ] || { echo "FAIL: lvsd serves $nnew script and sync daemon variables, not 10"; rc=1; }
+# the notify_up that does not exist: dropped at load by both
+missing="Script /tmp/snmp-missing.sh cannot be accessed - No such file or directory"
+ndropped=0
+for d in keepalived lvsd; do
+    if grep -q "^$W\.4\.1\.11\.2\.3 " "/tmp/$d.walk"; then
+        echo "FAIL: $d serves the notify_up of 10.77.0.4 (a script that does not exist)"; rc=1
+    fi
+    if grep -qF "$missing" "/tmp/$d.snmp.log"; then
+        ndropped=$((ndropped + 1))
+    else
+        echo "FAIL: $d did not log: $missing"; rc=1
+    fi
+done
+echo "NUMBERS snmp dropped-script-logged=$ndropped (of 2)"
 echo "--- columns keepalived serves and lvsd does not:"
 awk -F' = ' 'NR==FNR {l[$1]=1; next} !($1 in l) {print $1}' /tmp/lvsd.walk /tmp/keepalived.walk \
     | awk -F. '{ if ($12 <= 4) { o=""; for (i=2;i<=14;i++) o=o "." $i; print o } else print }' | sort -u | tr '\n' ' '

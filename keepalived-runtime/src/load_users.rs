@@ -45,6 +45,20 @@ pub enum DefaultUserWarning {
     DefaultUser,
 }
 
+/// keepalived's line for a notify script of kind `kind` ("notify",
+/// "quorum") whose own `USER [GROUP]` does not resolve; the script is
+/// ignored (notify.c `notify_script_init`). `program` is its first word.
+pub fn invalid_own_user_line(kind: &str, program: &str) -> String {
+    format!("Invalid user/group for {kind} script {program} - ignoring")
+}
+
+/// keepalived's line for a notify script of kind `kind` without its own
+/// user when there is no default script user; the script is ignored
+/// (notify.c `notify_script_init`).
+pub fn no_default_user_line(kind: &str, program: &str) -> String {
+    format!("Failed to set default user for {kind} script {program} - ignoring")
+}
+
 /// The default script user as keepalived resolves it while reading: at
 /// `script_user`, else at the first script without its own user.
 pub struct DefaultUserAtLoad<'a> {

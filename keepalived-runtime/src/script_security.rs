@@ -152,7 +152,18 @@ pub struct CheckedScript {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScriptRefused {
-    /// Not found (in PATH, or the path does not resolve).
+    /// A bare name not found in PATH.
+    #[error("cannot find script `{0}` in PATH")]
+    NotInPath(String),
+    /// The path does not resolve (realpath fails).
+    #[error("script `{script}` cannot be accessed: {reason}")]
+    Inaccessible {
+        /// The script as written.
+        script: String,
+        /// Why (the system's words for the error).
+        reason: String,
+    },
+    /// The file or an element of its path vanished while it was checked.
     #[error("cannot find script `{0}`")]
     NotFound(String),
     /// Its user cannot execute it.
@@ -173,11 +184,50 @@ pub enum ScriptRefused {
         "unsafe permissions for script `{path}`: `{element}` is owned or writable by a non-root user"
     )]
     Insecure {
-        /// The script.
+        /// The path checked: the script as it is run, or the file a link
+        /// under another name resolves to.
         path: PathBuf,
         /// The offending file or directory.
         element: PathBuf,
     },
+}
+
+impl ScriptRefused {
+    /// The line keepalived logs when it refuses a script at load (notify.c
+    /// `check_script_secure`, `check_security`); the script is then
+    /// removed (`check_notify_script_secure`).
+    pub fn log_line(&self) -> String {
+        match self {
+            ScriptRefused::NotInPath(name) => {
+                format!("Cannot find script {name} in path - disabling")
+            }
+            ScriptRefused::Inaccessible { script, reason } => {
+                format!("Script {script} cannot be accessed - {reason}")
+            }
+            ScriptRefused::NotFound(script) => {
+                format!("check_script_secure could not find script '{script}' - disabling")
+            }
+            ScriptRefused::NotExecutable { path, uid, gid } => format!(
+                "WARNING - script '{}' is not executable for uid:gid {uid}:{gid} - disabling.",
+                path.display()
+            ),
+            ScriptRefused::WrongType(path) => {
+                format!("Wrong file type found in script path '{}'.", path.display())
+            }
+            ScriptRefused::Insecure { path, .. } => unsafe_line(path, true),
+        }
+    }
+}
+
+/// keepalived's line for a script on a path non-root users can change
+/// (notify.c `check_security`): with `enable_script_security` the script is
+/// disabled, without it it is kept and run.
+pub fn unsafe_line(path: &Path, security: bool) -> String {
+    format!(
+        "Unsafe permissions found for script '{}'{}.",
+        path.display(),
+        if security { " - disabling" } else { "" }
+    )
 }
 
 /// keepalived `is_executable`.
@@ -236,10 +286,15 @@ pub fn check_script(
     let given: PathBuf = if argv0.contains('/') {
         PathBuf::from(argv0)
     } else {
-        find_in_path(argv0, who).ok_or_else(|| ScriptRefused::NotFound(argv0.to_string()))?
+        find_in_path(argv0, who).ok_or_else(|| ScriptRefused::NotInPath(argv0.to_string()))?
     };
-    let real =
-        std::fs::canonicalize(&given).map_err(|_| ScriptRefused::NotFound(argv0.to_string()))?;
+    let real = std::fs::canonicalize(&given).map_err(|e| ScriptRefused::Inaccessible {
+        script: argv0.to_string(),
+        reason: e.raw_os_error().map_or_else(
+            || e.to_string(),
+            |n| nix::errno::Errno::from_raw(n).desc().to_string(),
+        ),
+    })?;
     // Keep the file name as written when it is a symlink to the same file in
     // the resolved directory (some programs act on their name).
     let mut program = real.clone();
@@ -275,7 +330,7 @@ pub fn check_script(
             if let Some(element) = check_path(p)? {
                 if security {
                     return Err(ScriptRefused::Insecure {
-                        path: program,
+                        path: p.clone(),
                         element,
                     });
                 }
@@ -378,7 +433,14 @@ mod tests {
             spoil(&base, &script);
             let arg = script.to_str().unwrap();
             match check_script(arg, ROOT, true) {
-                Err(ScriptRefused::Insecure { .. }) => {}
+                Err(e @ ScriptRefused::Insecure { .. }) => assert_eq!(
+                    e.log_line(),
+                    format!(
+                        "Unsafe permissions found for script '{}' - disabling.",
+                        std::fs::canonicalize(&script).unwrap().display()
+                    ),
+                    "{tag}"
+                ),
                 other => panic!("{tag}: {other:?}"),
             }
             // Without enable_script_security it runs, flagged.
@@ -420,14 +482,28 @@ mod tests {
             Err(ScriptRefused::NotExecutable { uid: 65534, .. })
         ));
         assert!(check_script(script.to_str().unwrap(), ROOT, true).is_ok());
-        assert!(matches!(
-            check_script(base.join("nope").to_str().unwrap(), ROOT, true),
-            Err(ScriptRefused::NotFound(_))
-        ));
-        assert!(matches!(
-            check_script("ka-runtime-no-such-program-in-path", ROOT, true),
-            Err(ScriptRefused::NotFound(_))
-        ));
+        let nope = base.join("nope");
+        let e = check_script(nope.to_str().unwrap(), ROOT, true).unwrap_err();
+        assert_eq!(
+            e.log_line(),
+            format!(
+                "Script {} cannot be accessed - No such file or directory",
+                nope.display()
+            )
+        );
+        let e = check_script("ka-runtime-no-such-program-in-path", ROOT, true).unwrap_err();
+        assert_eq!(
+            e.log_line(),
+            "Cannot find script ka-runtime-no-such-program-in-path in path - disabling"
+        );
+        let e = check_script(script.to_str().unwrap(), NOBODY, true).unwrap_err();
+        assert_eq!(
+            e.log_line(),
+            format!(
+                "WARNING - script '{}' is not executable for uid:gid 65534:65534 - disabling.",
+                std::fs::canonicalize(&script).unwrap().display()
+            )
+        );
         assert!(matches!(
             check_script(base.to_str().unwrap(), ROOT, true),
             Err(ScriptRefused::WrongType(_))

@@ -112,6 +112,7 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
     let readable = !parsed.config.files.is_empty();
     let mut mapped = map_config(&parsed.config);
     crate::checker::misc::disable_refused(&mut mapped.desired);
+    crate::notify_load::disable_refused(&mut mapped.desired);
     for d in &mapped.diagnostics {
         if d.is_error() {
             tracing::error!("{}", mapped.line(d));

@@ -21,6 +21,7 @@ pub mod mapping;
 pub mod model;
 pub mod namespace;
 pub mod notify;
+pub mod notify_load;
 pub mod pool;
 pub mod reconcile;
 pub mod script_policy;

@@ -104,7 +104,8 @@ fn config_test(cli: &Cli) -> ExitCode {
         eprintln!("{}", mapped.line(d));
     }
     // The script users keepalived resolves while reading (warnings: the
-    // daemon removes the MISC_CHECKs concerned when it loads the file).
+    // daemon removes the MISC_CHECKs and notify/quorum scripts concerned
+    // when it loads the file).
     for d in &lvsd::script_users::check_on_host(&parsed.config) {
         eprintln!("{}", mapped.line(d));
     }

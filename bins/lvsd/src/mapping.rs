@@ -107,7 +107,7 @@ pub fn map_config(cfg: &kc::Config) -> Mapped {
         snmp: (!cfg.virtual_servers.is_empty())
             .then(|| crate::snmp::Settings::of(g))
             .flatten(),
-        vs_groups: cfg.virtual_server_groups.clone(),
+        vs_groups: std::sync::Arc::new(cfg.virtual_server_groups.clone()),
         lvs_sync_daemon: g.lvs_sync_daemon.as_ref().map(|s| s.value.clone()),
         ..Desired::default()
     };

@@ -57,7 +57,7 @@ pub struct Desired {
     /// `enable_snmp_checker`: serve KEEPALIVED-MIB's check subtree.
     pub snmp: Option<SnmpSettings>,
     /// Every `virtual_server_group`, in order (virtualServerGroupTable).
-    pub vs_groups: Vec<keepalived_conf::VirtualServerGroup>,
+    pub vs_groups: std::sync::Arc<Vec<keepalived_conf::VirtualServerGroup>>,
     /// `lvs_sync_daemon` as written (the MIB's sync daemon scalars).
     pub lvs_sync_daemon: Option<keepalived_conf::LvsSyncDaemon>,
     /// The BFD sessions lvsd runs: those its `BFD_CHECK`s name (docs/keepalived.md

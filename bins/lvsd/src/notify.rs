@@ -225,7 +225,7 @@ mod tests {
             }]
         );
         // After a reload nothing new is alive: no notifies again.
-        let again = Pool::new(p.vs.clone(), Some(&p));
+        let again = Pool::new(crate::model::VirtualServer::clone(&p.vs), Some(&p));
         assert_eq!(initial_up(&again, Some(&p)), (vec![], vec![]));
     }
 

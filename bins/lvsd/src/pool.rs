@@ -84,8 +84,9 @@ pub struct RsRuntime {
 /// One virtual server's runtime state.
 #[derive(Debug, Clone)]
 pub struct Pool {
-    /// The configuration it runs.
-    pub vs: VirtualServer,
+    /// The configuration it runs (shared, so that a snapshot of the pools
+    /// for SNMP does not copy it; an SNMP weight write copies it on write).
+    pub vs: std::sync::Arc<VirtualServer>,
     /// Real servers, in configuration order.
     pub rs: Vec<RsRuntime>,
     /// Quorum state.
@@ -146,7 +147,7 @@ impl Pool {
             })
             .collect();
         let mut p = Pool {
-            vs,
+            vs: std::sync::Arc::new(vs),
             rs,
             quorum_up: true,
         };
@@ -230,7 +231,7 @@ impl Pool {
     /// and re-evaluates the quorum, as keepalived's ipwrapper.c
     /// `update_svr_wgt` does; returns the quorum scripts to run.
     pub fn set_weight(&mut self, rs: usize, weight: i32) -> Vec<ScriptRun> {
-        let Some(cfg) = self.vs.real_servers.get_mut(rs) else {
+        let Some(cfg) = self.vs.real_servers.get(rs) else {
             return Vec::new();
         };
         if cfg.dest.weight == weight {
@@ -238,7 +239,11 @@ impl Pool {
         }
         tracing::info!(vs = %self.vs.id, rs = %cfg.key, from = cfg.dest.weight, to = weight,
             "real server weight changed over SNMP");
-        cfg.dest.weight = weight;
+        // copied here if an SNMP snapshot still shares it
+        let vs = std::sync::Arc::make_mut(&mut self.vs);
+        if let Some(cfg) = vs.real_servers.get_mut(rs) {
+            cfg.dest.weight = weight;
+        }
         self.update_quorum()
     }
 

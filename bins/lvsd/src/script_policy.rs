@@ -12,7 +12,9 @@
 //! Applies to `notify_fifo_script` / `lvs_notify_fifo_script` (checked when
 //! the FIFO opens; a refused one leaves the FIFO open without its reader, as
 //! keepalived drops the script and keeps the FIFO) and to `notify_up`,
-//! `notify_down`, `quorum_up` and `quorum_down` (checked each time they run).
+//! `notify_down`, `quorum_up` and `quorum_down` (checked at load by
+//! [`notify_load`](crate::notify_load), which removes the refused ones as
+//! keepalived does, and again each time they run).
 
 use keepalived_conf as kc;
 use keepalived_runtime::script_security::{check_script, default_script_user, with_program};

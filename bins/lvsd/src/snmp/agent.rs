@@ -3,16 +3,17 @@
 //! keepalived's checker process whenever it serves SNMP: check_snmp.c
 //! `check_snmp_agent_init`): agentx-subagent's [`Link`]
 //! (connects, reconnects after the session's back-off, queues notifications
-//! until the session opens), answering reads from [`check::add`] of the
-//! pools at the time of the request, and taking `realServerWeight` writes
+//! until the session opens), answering reads from [`check::add`] of a
+//! snapshot of the pools taken at the time of the request, and taking `realServerWeight` writes
 //! (check_snmp.c `check_snmp_realserver_weight`: the only writable object).
 //!
 //! The table is made when the master asks and answers only the requests of
-//! that read from the socket (the link's table lifetime stays zero). The
-//! check subtree is computed on the loop (it is a pure function of the
-//! pools); the IPVS counters are then read from the kernel and added on a
-//! blocking thread ([`View::table_builder`]), the requests waiting for it
-//! while the loop goes on with the health checks.
+//! that read from the socket (the link's table lifetime stays zero). On the
+//! loop only a [`CheckSnapshot`] of the pools is taken (their configuration
+//! is shared, not copied); the check subtree is built from it and the IPVS
+//! counters are read from the kernel and added on a blocking thread
+//! ([`View::table_builder`]), the requests waiting for it while the loop
+//! goes on with the health checks.
 //!
 //! Writes are four-phase (RFC 2741 §7.2.4): TestSet checks every VarBind
 //! names an existing real server's weight with an INTEGER of at least 0 and
@@ -28,7 +29,7 @@ use keepalived_runtime::snmp_global::{self, GLOBAL_ROOT, GlobalScalars};
 use tracing::{debug, warn};
 
 use super::Settings;
-use super::check::{self, CHECK_ROOT, CheckInput, weight_target};
+use super::check::{self, CHECK_ROOT, CheckInput, CheckSnapshot, weight_target};
 use super::stats::{self, CounterReader};
 use super::traps::Notification;
 
@@ -75,14 +76,15 @@ struct Requests<'a, 'b> {
     committed: Vec<WeightSet>,
 }
 
-impl Requests<'_, '_> {
-    /// The table without the counters, and what reading them needs.
-    fn without_counters(&self) -> (Table, Vec<stats::PoolPlan>) {
-        let mut t = Table::default();
-        snmp_global::add(&mut t, self.global, VERSION);
-        check::add(&mut t, self.input);
-        (t, stats::plan(self.input.pools))
-    }
+/// The table without the counters, and what reading them needs.
+fn without_counters(
+    global: &GlobalScalars,
+    input: &CheckInput<'_>,
+) -> (Table, Vec<stats::PoolPlan>) {
+    let mut t = Table::default();
+    snmp_global::add(&mut t, global, VERSION);
+    check::add(&mut t, input);
+    (t, stats::plan(input.pools))
 }
 
 /// Adds the kernel's counters, read once for this table, to `t`
@@ -97,17 +99,19 @@ impl View for Requests<'_, '_> {
     /// The whole table on the calling thread (the link's fallback when a
     /// builder thread failed).
     fn table(&mut self) -> Table {
-        let (mut t, plans) = self.without_counters();
+        let (mut t, plans) = without_counters(self.global, self.input);
         add_counters(&mut t, &plans, self.counters);
         t
     }
 
-    /// The check subtree now, on the loop; the counters on the builder's
-    /// blocking thread.
+    /// A snapshot of the pools now, on the loop; the check subtree built
+    /// from it and the counters read on the builder's blocking thread.
     fn table_builder(&mut self) -> Option<TableBuilder> {
-        let (mut t, plans) = self.without_counters();
+        let snapshot = CheckSnapshot::of(self.input);
+        let global = self.global.clone();
         let counters = self.counters.clone();
         Some(Box::new(move || {
+            let (mut t, plans) = snapshot.with_input(|input| without_counters(&global, input));
             add_counters(&mut t, &plans, &counters);
             t
         }))
@@ -239,7 +243,7 @@ mod tests {
     fn the_view_serves_the_global_scalars_beside_the_check_subtree() {
         let in_kernel = |_: &ipvs_sys::ServiceKey| true;
         let input = CheckInput {
-            groups: &[],
+            groups: &Default::default(),
             pools: &[],
             in_kernel: &in_kernel,
             timeouts: None,
@@ -336,7 +340,7 @@ mod tests {
         let pools = one_pool();
         let in_kernel = |_: &ipvs_sys::ServiceKey| true;
         let input = CheckInput {
-            groups: &[],
+            groups: &Default::default(),
             pools: &pools,
             in_kernel: &in_kernel,
             timeouts: None,
@@ -371,6 +375,46 @@ mod tests {
         let again = view.table_builder().expect("a builder");
         let _ = again();
         assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    /// The builder holds a snapshot taken when the master asked: the pools
+    /// may change on the loop while the table is built, and the table shows
+    /// them as they were.
+    #[test]
+    fn the_builder_works_from_a_snapshot_taken_when_it_is_made() {
+        let mut pools = one_pool();
+        let in_kernel = |_: &ipvs_sys::ServiceKey| true;
+        let global = GlobalScalars::default();
+        let counters = CounterReader::default();
+        let mut tested = Vec::new();
+        let build = {
+            let input = CheckInput {
+                groups: &Default::default(),
+                pools: &pools,
+                in_kernel: &in_kernel,
+                timeouts: None,
+                sync_daemon: None,
+            };
+            let mut view = Requests {
+                input: &input,
+                counters: &counters,
+                global: &global,
+                tested: &mut tested,
+                committed: Vec::new(),
+            };
+            view.table_builder().expect("a builder")
+        };
+        // the loop goes on: the real server fails, then the pools go
+        assert!(pools[0].rs[0].alive);
+        pools[0].rs[0].alive = false;
+        pools.clear();
+        let t = std::thread::spawn(build)
+            .join()
+            .expect("the builder thread");
+        let rs_status = Oid::from(CHECK_ROOT).child(&[4, 1, 6, 1, 1]);
+        assert_eq!(t.get(&rs_status), Value::Integer(1), "alive when asked");
+        let vs_up = Oid::from(CHECK_ROOT).child(&[3, 1, 21, 1]);
+        assert_eq!(t.get(&vs_up), Value::Gauge32(1));
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! Scripts show as keepalived shows them (keepalived_runtime's
 //! [`script_text`](keepalived_runtime::script_text)).
 
+use std::collections::HashSet;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use agentx_subagent::table::{Table, inet_address, inet_address_type, text, truth};
@@ -46,7 +48,7 @@ pub const RS_WEIGHT_COLUMN: u32 = 7;
 /// What the subtree is computed from.
 pub struct CheckInput<'a> {
     /// Every `virtual_server_group` of the configuration, in order.
-    pub groups: &'a [kc::VirtualServerGroup],
+    pub groups: &'a Arc<Vec<kc::VirtualServerGroup>>,
     /// The virtual servers lvsd runs, in configuration order.
     pub pools: &'a [Pool],
     /// Whether the kernel holds an IPVS service (as far as lvsd knows).
@@ -63,6 +65,58 @@ impl std::fmt::Debug for CheckInput<'_> {
             .field("groups", &self.groups.len())
             .field("pools", &self.pools.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// What the subtree needs, owned, so that it can be built away from the
+/// event loop: taken on the loop when the master asks, then read on the
+/// AgentX link's blocking thread. Cheap to take: the pools share their
+/// configuration ([`Pool::vs`]) and the groups are shared, so it copies
+/// the run-time state (verdicts, quorum) and which services the kernel
+/// holds.
+#[derive(Debug, Clone, Default)]
+pub struct CheckSnapshot {
+    /// Every `virtual_server_group`.
+    pub groups: Arc<Vec<kc::VirtualServerGroup>>,
+    /// The pools as they were.
+    pub pools: Vec<Pool>,
+    /// The pools' services the kernel held.
+    pub in_kernel: HashSet<ServiceKey>,
+    /// `lvs_timeouts`.
+    pub timeouts: Option<Timeouts>,
+    /// `lvs_sync_daemon`.
+    pub sync_daemon: Option<kc::LvsSyncDaemon>,
+}
+
+impl CheckSnapshot {
+    /// A snapshot of `input`.
+    pub fn of(input: &CheckInput<'_>) -> CheckSnapshot {
+        let in_kernel = input
+            .pools
+            .iter()
+            .flat_map(|p| &p.vs.services)
+            .map(|s| s.key)
+            .filter(|k| (input.in_kernel)(k))
+            .collect();
+        CheckSnapshot {
+            groups: Arc::clone(input.groups),
+            pools: input.pools.to_vec(),
+            in_kernel,
+            timeouts: input.timeouts,
+            sync_daemon: input.sync_daemon.cloned(),
+        }
+    }
+
+    /// Calls `f` with the snapshot as a [`CheckInput`].
+    pub fn with_input<R>(&self, f: impl FnOnce(&CheckInput<'_>) -> R) -> R {
+        let in_kernel = |k: &ServiceKey| self.in_kernel.contains(k);
+        f(&CheckInput {
+            groups: &self.groups,
+            pools: &self.pools,
+            in_kernel: &in_kernel,
+            timeouts: self.timeouts,
+            sync_daemon: self.sync_daemon.as_ref(),
+        })
     }
 }
 

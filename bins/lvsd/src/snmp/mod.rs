@@ -2,7 +2,8 @@
 //! process serves it with `enable_snmp_checker`:
 //!
 //! * [`check`]: KEEPALIVED-MIB's `check` subtree as a pure function of the
-//!   pools;
+//!   pools (or of a snapshot of them taken on the event loop and read on
+//!   the AgentX link's blocking thread);
 //! * [`stats`]: its IPVS counter and rate columns, read from the kernel
 //!   when the master asks;
 //! * [`traps`]: its `realServerStateChange` and

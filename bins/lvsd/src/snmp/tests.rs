@@ -35,7 +35,7 @@ fn table(cfg: &kc::Config, pools: &[Pool]) -> Table {
     add(
         &mut t,
         &CheckInput {
-            groups: &cfg.virtual_server_groups,
+            groups: &std::sync::Arc::new(cfg.virtual_server_groups.clone()),
             pools,
             in_kernel: &in_kernel,
             timeouts: Some(ipvs_sys::Timeouts {
@@ -505,7 +505,7 @@ fn sync_scalars(line: &str) -> Table {
     add(
         &mut t,
         &CheckInput {
-            groups: &[],
+            groups: &Default::default(),
             pools: &[],
             in_kernel: &in_kernel,
             timeouts: None,
@@ -557,7 +557,7 @@ fn sync_daemon_scalars_unwritten_settings() {
     add(
         &mut t,
         &CheckInput {
-            groups: &[],
+            groups: &Default::default(),
             pools: &[],
             in_kernel: &in_kernel,
             timeouts: None,

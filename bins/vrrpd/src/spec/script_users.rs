@@ -11,17 +11,24 @@
 //!   (notify.c `get_default_script_user`);
 //! - each `vrrp_script` without its own `user` and without a default user:
 //!   "Unable to set default user for vrrp script NAME - removing"
-//!   (vrrp_parser.c `vrrp_vscript_end_handler`).
+//!   (vrrp_parser.c `vrrp_vscript_end_handler`);
+//! - each instance or sync group notify script whose own user does not
+//!   resolve: "Invalid user/group for notify script PROGRAM - ignoring";
+//!   one without its own user and without a default user: "Failed to set
+//!   default user for notify script PROGRAM - ignoring" (notify.c
+//!   `notify_script_init`).
 //!
 //! Warnings: the file may be meant for a host with other users. The order of
 //! the look-ups and the first two warnings are keepalived-runtime's
 //! [`ScriptUsers`](keepalived_runtime::load_users::ScriptUsers), shared with
-//! lvsd; the walk over `vrrp_script`s is vrrpd's. The daemon logs those
+//! lvsd; the walk over `vrrp_script`s and notify scripts is vrrpd's. The daemon logs those
 //! first two each time it loads the file ([`log_on_host`]), as keepalived's
 //! VRRP process does while it reads it.
 
-use keepalived_conf::{Config, Diagnostic};
-use keepalived_runtime::load_users::{Lookup, ScriptUsers, on_host};
+use keepalived_conf::{Config, Diagnostic, Script, Span};
+use keepalived_runtime::load_users::{
+    Lookup, ScriptUsers, invalid_own_user_line, no_default_user_line, on_host,
+};
 
 /// Code of these warnings.
 const SCRIPT_USER: &str = "vrrpd-script-user";
@@ -43,20 +50,80 @@ pub fn log_on_host(config: &Config) {
     walk(config, &on_host).log_default_user_warnings();
 }
 
-/// The `vrrp_script`s of `config` without their own user, in file order
-/// (vrrp_parser.c `vrrp_vscript_end_handler`).
-fn walk<'a>(config: &Config, lookup: Lookup<'a>) -> ScriptUsers<'a> {
-    let mut users = ScriptUsers::new(&config.global_defs, SCRIPT_USER, lookup);
+/// A script vrrpd's configuration gives a user to, as keepalived reads it.
+enum Item<'c> {
+    /// A `vrrp_script` without its own user (vrrp_parser.c
+    /// `vrrp_vscript_end_handler`).
+    Tracker(&'c str),
+    /// A notify script of an instance or sync group (vrrp_parser.c
+    /// `set_vrrp_notify_script`).
+    Notify(&'c Script),
+}
+
+/// The `vrrp_script`s without their own user and the instances' and sync
+/// groups' notify scripts, in file order.
+fn items(config: &Config) -> Vec<(Span, Item<'_>)> {
+    let mut items = Vec::new();
     for s in &config.vrrp_scripts {
         if s.user.is_some() || s.script.is_none() {
             continue;
         }
-        users.script_without_user(s.name.span, || {
-            format!(
-                "Unable to set default user for vrrp script {} - removing",
-                s.name.value
-            )
-        });
+        items.push((s.name.span, Item::Tracker(s.name.value.as_str())));
+    }
+    let groups = config.vrrp_sync_groups.iter().flat_map(|g| {
+        [
+            &g.notify_master,
+            &g.notify_backup,
+            &g.notify_fault,
+            &g.notify_stop,
+            &g.notify,
+        ]
+    });
+    let instances = config.vrrp_instances.iter().flat_map(|i| {
+        [
+            &i.notify_master,
+            &i.notify_backup,
+            &i.notify_fault,
+            &i.notify_stop,
+            &i.notify_deleted,
+            &i.notify_master_rx_lower_pri,
+            &i.notify,
+        ]
+    });
+    for s in groups.chain(instances).flatten() {
+        if !s.value.command.trim().is_empty() {
+            items.push((s.span, Item::Notify(&s.value)));
+        }
+    }
+    items.sort_by_key(|(span, _)| *span);
+    items
+}
+
+/// The scripts of `config` that need a user, in file order.
+fn walk<'a>(config: &Config, lookup: Lookup<'a>) -> ScriptUsers<'a> {
+    let mut users = ScriptUsers::new(&config.global_defs, SCRIPT_USER, lookup);
+    for (span, item) in items(config) {
+        match item {
+            Item::Tracker(name) => users.script_without_user(span, || {
+                format!("Unable to set default user for vrrp script {name} - removing")
+            }),
+            // notify.c `notify_script_init`, the kind "notify".
+            Item::Notify(s) => {
+                let program = keepalived_conf::command::split_config_command(&s.command)
+                    .ok()
+                    .and_then(|argv| argv.into_iter().next())
+                    .unwrap_or_else(|| s.command.clone());
+                match &s.user {
+                    Some(u) if !lookup(u, s.group.as_deref()) => {
+                        users.warn(span, invalid_own_user_line("notify", &program));
+                    }
+                    Some(_) => {}
+                    None => {
+                        users.script_without_user(span, || no_default_user_line("notify", &program))
+                    }
+                }
+            }
+        }
     }
     users
 }
@@ -102,6 +169,25 @@ mod tests {
         );
         assert!(warnings(SCRIPTS, &["nobody"]).is_empty());
         assert!(warnings(&secure, &["nobody", "keepalived_script"]).is_empty());
+    }
+
+    /// Instance and sync group notify scripts, in file order: an unknown
+    /// own user, and no default user for those without one.
+    #[test]
+    fn notify_script_users_that_do_not_resolve() {
+        let text = "global_defs {\n script_user nosuch\n}\n\
+            vrrp_sync_group G {\n group {\n VI\n }\n notify_master \"/bin/true m\"\n}\n\
+            vrrp_instance VI {\n interface lo\n virtual_router_id 1\n\
+            notify_backup /bin/echo nobody\n notify_fault /bin/false nouser\n}\n";
+        assert_eq!(
+            warnings(text, &["nobody"]),
+            [
+                "Error setting global script uid/gid",
+                "Failed to set default user for notify script /bin/true - ignoring",
+                "Invalid user/group for notify script /bin/false - ignoring",
+            ]
+        );
+        assert!(warnings(&text.replace("nosuch", "nobody"), &["nobody", "nouser"]).is_empty());
     }
 
     /// What the daemon logs at each load: the two lines about the default
