@@ -50,6 +50,7 @@ mod stand_in_tests;
 mod trackers;
 mod traps;
 mod vips;
+mod vmac_link_local;
 mod vmac_vrf;
 mod vmacs;
 
