@@ -14,8 +14,9 @@
 //! address, so the peer learns the router's MAC again (keepalived
 //! vrrp_scheduler.c `try_up_instance`); as Master again it announces its
 //! VIP as a new Master does (`vrrp_state_become_master`, `garp_master_repeat`
-//! 5). The GARPs seen after the address returns, by sender address, must be
-//! equal for both daemons (docs/keepalived.md §3.24).
+//! 5). Then the same with eth0 set down and up. The GARPs seen after each
+//! way back, by sender address, must be equal for both daemons
+//! (docs/keepalived.md §3.24).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -111,8 +112,44 @@ fn count(garps: &[String]) -> BTreeMap<String, usize> {
     m
 }
 
+/// Runs `act` in both labs once the instance is Master, waits for FAULT,
+/// runs `back`, waits for Master again and returns the GARPs each peer saw
+/// from `back` on, by sender (keepalived's first).
+fn garps_after(
+    labs: &[GarpLab; 2],
+    act: &dyn Fn(&GarpLab),
+    back: &dyn Fn(&GarpLab),
+) -> [BTreeMap<String, usize>; 2] {
+    for l in labs {
+        act(l);
+    }
+    for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
+        wait_until(Duration::from_secs(5), &format!("{who} FAULT"), || {
+            l.states().last().map(String::as_str) == Some("FAULT")
+        });
+    }
+    let from = labs.each_ref().map(|l| l.garps().len());
+    for l in labs {
+        back(l);
+    }
+    for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
+        wait_until(
+            Duration::from_secs(10),
+            &format!("{who} Master again"),
+            || l.states().last().map(String::as_str) == Some("MASTER"),
+        );
+    }
+    // the new Master's burst (5 GARPs, vrrp_garp_interval 0) seen
+    let seen = |i: usize| count(&labs[i].garps()[from[i]..]);
+    poll_until(Duration::from_secs(3), || {
+        (0..2).all(|i| seen(i).get("10.9.0.100") >= Some(&5))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    [seen(0), seen(1)]
+}
+
 #[test]
-fn a_unicast_instance_whose_source_returns_arps_for_it_then_for_its_vip() {
+fn a_unicast_instance_out_of_fault_arps_for_its_source_then_for_its_vip() {
     if skip_differential(
         "unicast source GARP differential",
         &["keepalived", "tshark"],
@@ -131,43 +168,26 @@ fn a_unicast_instance_whose_source_returns_arps_for_it_then_for_its_vip() {
     }
     // the first Master's burst over
     std::thread::sleep(Duration::from_millis(1500));
-    for l in &labs {
-        l.ip("addr del 10.9.0.1/24 dev eth0");
-    }
-    for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
-        wait_until(Duration::from_secs(5), &format!("{who} FAULT"), || {
-            l.states().last().map(String::as_str) == Some("FAULT")
-        });
-    }
-    let from = labs.each_ref().map(|l| l.garps().len());
-    for l in &labs {
-        l.ip("addr add 10.9.0.1/24 dev eth0");
-    }
-    for (l, who) in labs.iter().zip(["keepalived", "vrrpd"]) {
-        wait_until(
-            Duration::from_secs(10),
-            &format!("{who} Master again"),
-            || l.states().last().map(String::as_str) == Some("MASTER"),
-        );
-    }
-    // the new Master's burst (5 GARPs, vrrp_garp_interval 0) seen
-    let seen = |i: usize| count(&labs[i].garps()[from[i]..]);
-    poll_until(Duration::from_secs(3), || {
-        (0..2).all(|i| seen(i).get("10.9.0.100") >= Some(&5))
+    let want: BTreeMap<String, usize> =
+        [("10.9.0.1".to_string(), 1), ("10.9.0.100".to_string(), 5)]
+            .into_iter()
+            .collect();
+    // the source deleted and added back
+    let [k, o] = garps_after(&labs, &|l| l.ip("addr del 10.9.0.1/24 dev eth0"), &|l| {
+        l.ip("addr add 10.9.0.1/24 dev eth0")
     });
-    std::thread::sleep(Duration::from_millis(500));
-    let (k, o) = (seen(0), seen(1));
-    eprintln!("keepalived: {k:?}, vrrpd: {o:?}");
-    assert_eq!(
-        labs[0].states(),
-        ["BACKUP", "MASTER", "FAULT", "BACKUP", "MASTER"]
-    );
-    assert_eq!(labs[1].states(), labs[0].states(), "notified states");
-    assert_eq!(
-        k.get("10.9.0.1"),
-        Some(&1),
-        "keepalived's GARP for the source"
-    );
-    assert_eq!(k.get("10.9.0.100"), Some(&5), "keepalived's VIP GARPs");
+    eprintln!("source back: keepalived {k:?}, vrrpd {o:?}");
+    assert_eq!(k, want, "keepalived's GARPs after the source returned");
     assert_eq!(o, k, "GARPs after the source returned (vrrpd left)");
+    // the interface down and up (the same way out of FAULT)
+    let [k, o] = garps_after(&labs, &|l| l.ip("link set eth0 down"), &|l| {
+        l.ip("link set eth0 up")
+    });
+    eprintln!("link back: keepalived {k:?}, vrrpd {o:?}");
+    assert_eq!(k, want, "keepalived's GARPs after the link came back");
+    assert_eq!(o, k, "GARPs after the link came back (vrrpd left)");
+    let states = ["BACKUP", "MASTER", "FAULT", "BACKUP", "MASTER"];
+    let states = [&states[..], &states[2..]].concat();
+    assert_eq!(labs[0].states(), states);
+    assert_eq!(labs[1].states(), labs[0].states(), "notified states");
 }

@@ -103,7 +103,7 @@ impl<H: Host> Router<H> {
         debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, queued, "gratuitous ARP/NA sent");
     }
 
-    /// A unicast instance come up again: one gratuitous ARP (IPv4) or
+    /// A unicast instance out of FAULT: one gratuitous ARP (IPv4) or
     /// unsolicited NA (IPv6) for its advert source `addr` on its own
     /// interface, sent at once (not paced), so that the peers, whose ARP
     /// entry for it may have gone, send their adverts to it straight away

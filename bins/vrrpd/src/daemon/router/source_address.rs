@@ -153,7 +153,7 @@ impl<H: Host> Router<H> {
 
     /// RTM_NEWADDR: an instance downed for its source takes the address
     /// and comes up again (`try_up_instance`), unless another fault holds it;
-    /// a unicast one then announces that address
+    /// a unicast one then announces that address as it leaves FAULT
     /// ([`Router::announce_source`]).
     pub(super) async fn source_added(&mut self, ifindex: u32, addr: IpAddr) {
         if !considered(addr) || self.is_virtual(addr) {
@@ -179,7 +179,6 @@ impl<H: Host> Router<H> {
             });
             if !other_fault {
                 self.node.handle_events(now, id, [Event::FaultOff]);
-                self.announce_source(id, addr);
             }
             self.flush().await;
         }
