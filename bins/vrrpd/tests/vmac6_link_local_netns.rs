@@ -12,12 +12,17 @@
 //!
 //! 1. start: the VMAC is made without the kernel's address and takes the
 //!    parent's link-local, fe80::1 (vrrp_vmac.c `set_link_local_address`);
-//! 2. fe80::1 deleted from eth0: the VMAC's address is replaced by the one
-//!    made from the parent's MAC, fe80::ff:fe00:1, and the instance stays
-//!    Master (keepalived_netlink.c `netlink_if_address_filter`,
-//!    `replace_link_local_address`);
-//! 3. fe80::2 added to eth0: the VMAC keeps its address;
-//! 4. a reload (SIGHUP, same configuration).
+//! 2. fe80::3 added to eth0 beside it: nothing changes;
+//! 3. fe80::1 deleted from eth0: the VMAC takes fe80::3
+//!    (keepalived_netlink.c `netlink_if_address_filter`,
+//!    `reset_link_local_address`);
+//! 4. fe80::3 deleted: the VMAC's address is replaced by the one made from
+//!    the parent's MAC, fe80::ff:fe00:1 (`replace_link_local_address`);
+//! 5. fe80::2 added to eth0, which has no link-local: the VMAC takes it;
+//! 6. a reload (SIGHUP, same configuration): nothing changes.
+//!
+//! The instance stays Master throughout and sends from the VMAC's address
+//! (the source of the next advert the peer sees, by tcpdump).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -96,15 +101,32 @@ impl VmacLab {
         sh(&format!("ip -n {} {args}", self.pair.ns));
     }
 
-    /// The VMAC's link-local addresses and the instance's state.
-    fn seen(&self) -> (Vec<String>, Option<String>) {
-        (self.link_local("vrrp6.61"), self.last_state())
+    /// The source of the next advert the peer sees (4 s at most).
+    fn advert_source(&self) -> String {
+        let out = sh(&format!(
+            "ip netns exec {} timeout 4 tcpdump -c 1 -t -n -l -i eth0 'ip6 proto 112' 2>/dev/null || true",
+            self.pair.peer
+        ));
+        out.split_whitespace().nth(1).unwrap_or("none").to_string()
+    }
+
+    /// The VMAC's link-local addresses, the instance's state and the source
+    /// of its adverts.
+    fn seen(&self) -> (Vec<String>, Option<String>, String) {
+        (
+            self.link_local("vrrp6.61"),
+            self.last_state(),
+            self.advert_source(),
+        )
     }
 }
 
 #[test]
 fn the_vmac_link_local_follows_keepalived() {
-    if skip_differential("IPv6 VMAC link-local differential", &["keepalived"]) {
+    if skip_differential(
+        "IPv6 VMAC link-local differential",
+        &["keepalived", "tcpdump"],
+    ) {
         return;
     }
     let pid = std::process::id();
@@ -117,12 +139,18 @@ fn the_vmac_link_local_follows_keepalived() {
             l.last_state().as_deref() == Some("MASTER")
         });
     }
-    let steps: [Step; 4] = [
+    let steps: [Step; 6] = [
         ("start", &|_| {}),
-        ("parent's link-local deleted", &|l| {
+        ("a second link-local added to the parent", &|l| {
+            l.ip("addr add fe80::3/64 dev eth0 nodad");
+        }),
+        ("the parent's first link-local deleted", &|l| {
             l.ip("addr del fe80::1/64 dev eth0");
         }),
-        ("another link-local added to the parent", &|l| {
+        ("the parent's last link-local deleted", &|l| {
+            l.ip("addr del fe80::3/64 dev eth0");
+        }),
+        ("a link-local added to the parent without one", &|l| {
             l.ip("addr add fe80::2/64 dev eth0 nodad");
         }),
         ("reload", &|l| {
@@ -132,6 +160,8 @@ fn the_vmac_link_local_follows_keepalived() {
     // keepalived's VMAC address after each step
     let want = [
         "fe80::1/64",
+        "fe80::1/64",
+        "fe80::3/64",
         "fe80::ff:fe00:1/64",
         "fe80::2/64",
         "fe80::2/64",
@@ -149,6 +179,11 @@ fn the_vmac_link_local_follows_keepalived() {
             k.0.len() == 1 && k.0[0].starts_with(&format!("{want} ")),
             "{what}: keepalived's VMAC addresses {:?}, expected {want}",
             k.0
+        );
+        assert_eq!(
+            format!("{}/64", k.2),
+            want,
+            "{what}: keepalived's advert source"
         );
         if k != o {
             failed.push(format!("{what}: keepalived {k:?}, vrrpd {o:?}"));
