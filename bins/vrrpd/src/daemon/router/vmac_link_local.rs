@@ -16,7 +16,7 @@
 //! Only for a VMAC this daemon made, sending from it (not `vmac_xmit_base`),
 //! for an instance without a configured source.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use tracing::{info, warn};
 use vrrp_core::node::InstanceId;
@@ -70,17 +70,18 @@ impl<H: Host> Router<H> {
             .collect()
     }
 
-    /// The parent's link-local addresses other than `but` (kernel order).
-    async fn parent_link_locals(&self, parent: u32, but: IpAddr) -> Vec<IpAddr> {
+    /// The link-local addresses of interface `link` other than `but`
+    /// (kernel order).
+    async fn link_locals(&self, link: u32, but: IpAddr) -> Vec<IpAddr> {
         match self.host.read_view().await {
             Ok(view) => view
                 .addresses
                 .iter()
-                .filter(|a| a.ifindex == parent && a.addr != but && is_link_local(a.addr))
+                .filter(|a| a.ifindex == link && a.addr != but && is_link_local(a.addr))
                 .map(|a| a.addr)
                 .collect(),
             Err(e) => {
-                warn!("reading the addresses of interface {parent}: {e}");
+                warn!("reading the addresses of interface {link}: {e}");
                 Vec::new()
             }
         }
@@ -101,7 +102,7 @@ impl<H: Host> Router<H> {
             return;
         }
         // keepalived takes the last of the others it listed
-        let other = self.parent_link_locals(parent, addr).await.pop();
+        let other = self.link_locals(parent, addr).await.pop();
         for u in users {
             let next = match (other, u.parent_mac) {
                 (Some(o), _) => o,
@@ -119,7 +120,7 @@ impl<H: Host> Router<H> {
             return;
         }
         let users = self.vmac_link_local_users(parent);
-        if users.is_empty() || !self.parent_link_locals(parent, addr).await.is_empty() {
+        if users.is_empty() || !self.link_locals(parent, addr).await.is_empty() {
             return;
         }
         for u in users.iter().filter(|u| u.source != addr) {
@@ -127,20 +128,19 @@ impl<H: Host> Router<H> {
         }
     }
 
-    /// The VMAC of `u` carries `next` instead of its source, and the
-    /// instance sends from it (keepalived `change_link_local_address`:
-    /// the old one deleted, then the new one added).
+    /// The VMAC of `u` carries `next` instead of the link-local it had, and
+    /// the instance sends from it (keepalived `change_link_local_address`:
+    /// the old one deleted, then the new one added). The old one is the
+    /// VMAC's in the kernel, which is the instance's source unless the
+    /// instance has none (downed by a reload while the parent had no
+    /// link-local).
     async fn move_vmac_link_local(&mut self, u: &VmacUser, next: IpAddr) {
         let name = self.name(u.id);
-        if u.source != IpAddr::V6(Ipv6Addr::UNSPECIFIED) {
-            match self
-                .host
-                .del_address(&link_local_spec(u.vmac, u.source))
-                .await
-            {
+        for old in self.link_locals(u.vmac, next).await {
+            match self.host.del_address(&link_local_spec(u.vmac, old)).await {
                 Ok(()) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) => warn!(instance = %name, "deleting {} from the VMAC: {e}", u.source),
+                Err(e) => warn!(instance = %name, "deleting {old} from the VMAC: {e}"),
             }
         }
         match self
