@@ -16,7 +16,10 @@
 //!   reach: refused, they show "set" false on a Master too. A multipath
 //!   route has an `encap ip` on one next hop, which keepalived 2.2.7 parses
 //!   but neither installs nor shows (docs/keepalived.md §3.31, §3.40): the
-//!   kernel's route is compared too.
+//!   kernel's route is compared too. One static route names a VRF that
+//!   does not exist and one virtual route a link that is not a VRF: both
+//!   dropped when the configuration is read, no row, the next entry takes
+//!   their index (the refused ones stay at 0.7 and 1.6).
 //! * vrrpRuleTable: `static_rules` and `virtual_rules` (from, to, table,
 //!   priority, fwmark, iif, IPv6).
 //! * vrrpProcessTable: `vrrp_track_process`es, one whose process runs (a
@@ -57,6 +60,7 @@ fn config(sock: &Path, dir: &Path) -> String {
          10.9.13.0/24 dev eth0 advmss lock 1200\n  \
          fd00:12::/64 dev eth0 pref high\n  \
          10.9.15.0/24 dev eth0 encap ip id 5 dst 10.9.0.9 tos 4 ttl 3 flags 1\n  \
+         10.9.19.0/24 dev eth0 vrf snm-novrf\n  \
          10.9.16.0/24 via 10.77.0.1 dev eth0\n}}\n\
          static_rules {{\n  from 10.9.7.0/24 table 200 priority 300\n}}\n\
          vrrp_track_process p_run {{\n process {PROC}\n weight 5\n}}\n\
@@ -72,6 +76,7 @@ fn config(sock: &Path, dir: &Path) -> String {
          blackhole 10.9.8.0/24\n  fd00:6::/64 via fd00:1::254 dev eth0\n  \
          10.9.9.0/24 nexthop via 10.9.0.254 dev eth0 weight 2 nexthop via 10.9.1.254 dev eth1\n  \
          10.9.10.0/24 src 10.9.0.1 dev eth0 scope link\n  \
+         10.9.20.0/24 dev eth0 vrf eth1\n  \
          10.9.17.0/24 via 10.77.0.2 dev eth0\n  \
          10.9.18.0/24 nexthop via 10.9.0.254 dev eth0 encap ip id 1 dst 10.9.0.9 \
          nexthop via 10.9.1.254 dev eth1\n }}\n \

@@ -62,6 +62,15 @@ pub trait Host {
     /// Removes an address.
     fn del_address(&self, a: &AddressSpec) -> impl Future<Output = Result<(), NetlinkError>>;
 
+    /// Adds an address valid but not preferred (an IPv6 VMAC's link-local,
+    /// see `Rtnl::add_deprecated_address`); by default as [`Host::add_address`].
+    fn add_deprecated_address(
+        &self,
+        a: &AddressSpec,
+    ) -> impl Future<Output = Result<(), NetlinkError>> {
+        self.add_address(a)
+    }
+
     /// Adds (or replaces, per `mode`) a route.
     fn add_route(
         &self,

@@ -50,6 +50,7 @@ mod stand_in_tests;
 mod trackers;
 mod traps;
 mod vips;
+mod vmac_link_local;
 mod vmac_vrf;
 mod vmacs;
 
@@ -362,6 +363,7 @@ impl<H: Host> Router<H> {
         };
         let name = inst.name().to_string();
         let vrid = inst.config().vrid;
+        let source = inst.config().primary_address;
         match a {
             // The node turns adverts into datagrams: never seen here.
             Action::SendAdvert { .. } => {}
@@ -370,6 +372,11 @@ impl<H: Host> Router<H> {
             Action::Announce { rounds, reason } => self.announce_vips(id, rounds, reason),
             Action::StateChanged { from, to, reason } => {
                 self.report_state_change(id, from, to, reason);
+                // up again: keepalived's try_up_instance, which every way
+                // out of FAULT goes through
+                if from == State::Fault && to != State::Fault {
+                    self.announce_source(id, source);
+                }
             }
             Action::PriorityChanged { from, to } => {
                 info!(instance = %name, vrid, from, to, "effective priority changed");

@@ -230,6 +230,17 @@ impl RouteSet {
         routes.chain(rules).collect()
     }
 
+    /// Where each route and rule held is written, set or not: the entries
+    /// keepalived keeps in its lists once the configuration is read, which
+    /// are the rows of its route and rule tables. A route dropped for its
+    /// `vrf NAME` ([`apply_vrf_tables`]) is not among them, as vrrp_iproute.c
+    /// `alloc_route` frees it before it is listed.
+    pub fn held_spans(&self) -> Vec<Span> {
+        let routes = self.routes.iter().map(|r| r.conf.span);
+        let rules = self.rules.iter().map(|r| r.conf.span);
+        routes.chain(rules).collect()
+    }
+
     /// First start: every configured rule equal to one in the kernel is
     /// deleted (left over by an earlier run; keepalived
     /// `vrrp_restore_interfaces_startup` and `start_vrrp` delete with
@@ -444,6 +455,11 @@ impl Statics {
     /// [`RouteSet::set_spans`] of the static routes and rules.
     pub fn set_spans(&self) -> Vec<Span> {
         self.set.set_spans()
+    }
+
+    /// [`RouteSet::held_spans`] of the static routes and rules.
+    pub fn held_spans(&self) -> Vec<Span> {
+        self.set.held_spans()
     }
 
     /// Start: leftover static rules of an earlier run go (keepalived

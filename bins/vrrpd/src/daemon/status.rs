@@ -61,6 +61,10 @@ pub struct Snapshot {
     /// written (see [`InstanceSnapshot::routes_set`]).
     #[serde(skip)]
     pub static_routes_set: Vec<keepalived_conf::Span>,
+    /// Where each `static_routes` / `static_rules` entry held is written
+    /// (see [`InstanceSnapshot::routes_held`]).
+    #[serde(skip)]
+    pub static_routes_held: Vec<keepalived_conf::Span>,
 }
 
 #[cfg(test)]
@@ -78,6 +82,7 @@ impl Snapshot {
             processes: BTreeMap::new(),
             bfd: Vec::new(),
             static_routes_set: Vec::new(),
+            static_routes_held: Vec::new(),
         }
     }
 }
@@ -342,6 +347,12 @@ pub struct InstanceSnapshot {
     /// KEEPALIVED-MIB's route and rule tables.
     #[serde(skip)]
     pub routes_set: Vec<keepalived_conf::Span>,
+    /// Where each `virtual_routes` / `virtual_rules` entry the instance
+    /// holds is written, set or not: the configured ones less those dropped
+    /// when the configuration was applied (a route whose `vrf NAME` is not a
+    /// VRF), the rows KEEPALIVED-MIB's route and rule tables show.
+    #[serde(skip)]
+    pub routes_held: Vec<keepalived_conf::Span>,
     /// RFC 6527 counters and keepalived's extras.
     pub counters: Counters,
     /// The last advert rejected for a TTL, version or checksum error (for
@@ -706,6 +717,7 @@ mod tests {
                 vips: vec!["10.0.0.100/32".into()],
                 installed_vips: vec![],
                 routes_set: vec![],
+                routes_held: vec![],
                 counters,
                 last_protocol_error: None,
                 drops: BTreeMap::from([("auth_failure", 2)]),
@@ -727,6 +739,7 @@ mod tests {
             track_files: BTreeMap::new(),
             processes: BTreeMap::new(),
             static_routes_set: Vec::new(),
+            static_routes_held: Vec::new(),
             bfd: vec![BfdSessionSnapshot {
                 discards: BTreeMap::from([("ttl", 3)]),
                 packets_in: 40,

@@ -106,6 +106,10 @@ impl Host for LinuxHost {
         self.rtnl.del_address(a).await
     }
 
+    async fn add_deprecated_address(&self, a: &AddressSpec) -> Result<(), NetlinkError> {
+        self.rtnl.add_deprecated_address(a).await
+    }
+
     async fn add_route(&self, r: &RouteSpec, mode: AddMode) -> Result<(), NetlinkError> {
         self.rtnl.add_route(r, mode).await
     }

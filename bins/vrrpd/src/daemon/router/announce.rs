@@ -103,6 +103,36 @@ impl<H: Host> Router<H> {
         debug!(instance = %name, vrid, iface = %slot.iface, ?reason, sent, queued, "gratuitous ARP/NA sent");
     }
 
+    /// A unicast instance out of FAULT: one gratuitous ARP (IPv4) or
+    /// unsolicited NA (IPv6) for its advert source `addr` on its own
+    /// interface, sent at once (not paced), so that the peers, whose ARP
+    /// entry for it may have gone, send their adverts to it straight away
+    /// (keepalived vrrp_scheduler.c `try_up_instance`, which sends it with
+    /// `send_gratuitous_arp_immediate` / `ndisc_send_unsolicited_na_immediate`
+    /// from the base interface). Nothing for a multicast instance.
+    pub(super) fn announce_source(&mut self, id: InstanceId, addr: IpAddr) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        if inst.config().unicast_peers.is_empty() || addr.is_unspecified() {
+            return;
+        }
+        if !self.host.can_announce() {
+            return;
+        }
+        let Some(mac) = slot.mac else {
+            warn!(instance = %inst.name(), iface = %slot.iface, "no MAC address: no gratuitous ARP/NA for the source");
+            return;
+        };
+        let a = announcement(&self.host, slot.ifindex, mac, &slot.iface, addr);
+        match self.host.announce(&a) {
+            Ok(()) => {
+                debug!(instance = %inst.name(), source = %addr, "gratuitous ARP/NA for the source sent")
+            }
+            Err(e) => debug!(instance = %inst.name(), "announce the source: {e}"),
+        }
+    }
+
     /// Resolves the other interfaces of every instance's VIPs and its
     /// `garp_extra_if` round (docs/keepalived.md §3.30).
     pub(super) fn configure_extra_garp(&mut self, host: &HostView) {

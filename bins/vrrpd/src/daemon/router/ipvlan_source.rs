@@ -54,6 +54,7 @@ impl<H: Host> Router<H> {
     /// becomes that instance's source.
     pub async fn on_address_added(&mut self, a: &AddressInfo) {
         self.source_added(a.ifindex, a.addr).await;
+        self.vmac_parent_link_local_added(a.ifindex, a.addr).await;
         let IpAddr::V6(v6) = a.addr else {
             return;
         };

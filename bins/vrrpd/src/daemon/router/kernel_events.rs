@@ -57,6 +57,7 @@ impl<H: Host> Router<H> {
     pub async fn on_address_removed(&mut self, ifindex: u32, addr: IpAddr) {
         // the source first, as keepalived's `netlink_if_address_filter`
         self.source_removed(ifindex, addr).await;
+        self.vmac_parent_link_local_removed(ifindex, addr).await;
         let watched: Vec<WatchedInstance<InstanceId>> = self
             .node
             .ids()

@@ -66,6 +66,7 @@ impl<H: Host> Router<H> {
                         .map(|a| format!("{}/{}", a.addr, a.prefix_len))
                         .collect(),
                     routes_set: s.routes.set_spans(),
+                    routes_held: s.routes.held_spans(),
                     counters: st.counters,
                     last_protocol_error: s.last_protocol_error,
                     drops,
@@ -148,6 +149,7 @@ impl<H: Host> Router<H> {
                 .unwrap_or_default(),
             processes: std::collections::BTreeMap::new(),
             static_routes_set: self.statics.set_spans(),
+            static_routes_held: self.statics.held_spans(),
         }
     }
 

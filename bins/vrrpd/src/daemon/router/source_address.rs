@@ -152,7 +152,9 @@ impl<H: Host> Router<H> {
     }
 
     /// RTM_NEWADDR: an instance downed for its source takes the address
-    /// and comes up again (`try_up_instance`), unless another fault holds it.
+    /// and comes up again (`try_up_instance`), unless another fault holds it;
+    /// a unicast one then announces that address as it leaves FAULT
+    /// ([`Router::announce_source`]).
     pub(super) async fn source_added(&mut self, ifindex: u32, addr: IpAddr) {
         if !considered(addr) || self.is_virtual(addr) {
             return;

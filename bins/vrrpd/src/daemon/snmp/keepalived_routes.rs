@@ -393,7 +393,11 @@ fn rule_row(t: &mut Table, idx: &[u32], r: &Rule, set: bool) {
 }
 
 /// Adds vrrpRouteTable, vrrpRouteNextHopTable and vrrpRuleTable: the static
-/// entries as instance 0, then each running instance's.
+/// entries as instance 0, then each running instance's. Only the entries the
+/// daemon holds have rows, numbered among themselves: a route dropped when
+/// the configuration was applied (its `vrf NAME` not a VRF) has none and
+/// moves the next ones up, as keepalived never lists it (vrrp_iproute.c
+/// `alloc_route`).
 pub fn add_routes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
     let root = Oid::from(VRRP_ROOT);
     for (table, cols) in [(7, 2..=55), (11, 2..=9), (8, 2..=32)] {
@@ -406,19 +410,28 @@ pub fn add_routes(t: &mut Table, g: &GlobalScalars, snap: &Snapshot) {
         &g.static_routes,
         &g.static_rules,
         &snap.static_routes_set,
+        &snap.static_routes_held,
     )];
     for (n, spec) in g.instances.iter().enumerate() {
         if let Some(i) = snap.instances.iter().find(|i| i.name == spec.name) {
-            owners.push((index(n), &spec.routes, &spec.rules, &i.routes_set));
+            owners.push((
+                index(n),
+                &spec.routes,
+                &spec.rules,
+                &i.routes_set,
+                &i.routes_held,
+            ));
         }
     }
-    for (owner, routes, rules, set) in owners {
-        for (m, r) in routes.iter().enumerate() {
+    for (owner, routes, rules, set, held) in owners {
+        let routes = routes.iter().filter(|r| held.contains(&r.span));
+        for (m, r) in routes.enumerate() {
             let idx = [owner, index(m)];
             route_row(t, &idx, r, set.contains(&r.span));
             next_hop_rows(t, &idx, r);
         }
-        for (m, r) in rules.iter().enumerate() {
+        let rules = rules.iter().filter(|r| held.contains(&r.span));
+        for (m, r) in rules.enumerate() {
             rule_row(t, &[owner, index(m)], r, set.contains(&r.span));
         }
     }
@@ -436,6 +449,16 @@ mod tests {
         parsed.config.static_routes.into_iter().next().unwrap()
     }
 
+    /// A daemon holding every static entry of `g`.
+    fn holding_all(g: &GlobalScalars) -> Snapshot {
+        let mut snap = Snapshot::of(Vec::new());
+        let routes = g.static_routes.iter().map(|r| r.span);
+        snap.static_routes_held = routes
+            .chain(g.static_rules.iter().map(|r| r.span))
+            .collect();
+        snap
+    }
+
     #[test]
     fn static_rows_are_instance_zero_and_hops_numbered() {
         let g = GlobalScalars {
@@ -446,7 +469,7 @@ mod tests {
             ..GlobalScalars::default()
         };
         let mut t = Table::default();
-        add_routes(&mut t, &g, &Snapshot::of(Vec::new()));
+        add_routes(&mut t, &g, &holding_all(&g));
         let get = |s: &str| t.get(&format!("1.3.6.1.4.1.9586.100.5.2.{s}").parse().unwrap());
         assert_eq!(get("7.1.10.0.1"), Value::Integer(3));
         assert_eq!(get("7.1.10.0.2"), Value::Integer(2));
@@ -471,7 +494,7 @@ mod tests {
             ..GlobalScalars::default()
         };
         // the first route and the second rule were taken, the others refused
-        let mut snap = Snapshot::of(Vec::new());
+        let mut snap = holding_all(&g);
         snap.static_routes_set = vec![cfg.static_routes[0].span, cfg.static_rules[1].span];
         let mut t = Table::default();
         add_routes(&mut t, &g, &snap);
@@ -493,7 +516,7 @@ mod tests {
             ..GlobalScalars::default()
         };
         let mut t = Table::default();
-        add_routes(&mut t, &g, &Snapshot::of(Vec::new()));
+        add_routes(&mut t, &g, &holding_all(&g));
         let get = |s: &str| t.get(&format!("1.3.6.1.4.1.9586.100.5.2.7.1.{s}").parse().unwrap());
         assert_eq!(get("22.0.1"), Value::Gauge32(1400));
         assert_eq!(get("23.0.1"), Value::Integer(1));
@@ -519,5 +542,27 @@ mod tests {
         assert_eq!(get("49.0.3"), Value::OctetString(vec![10, 0, 0, 9]));
         assert_eq!(get("52.0.3"), Value::Gauge32(3));
         assert_eq!(get("53.0.3"), Value::NoSuchInstance);
+    }
+
+    /// A route the daemon dropped (its VRF missing) has no row; the next one
+    /// takes its index, as in keepalived's list.
+    #[test]
+    fn a_dropped_route_has_no_row_and_the_next_moves_up() {
+        let text = "static_routes {\n 10.2.0.0/24 dev x vrf nosuch\n 10.3.0.0/24 dev y\n}\n";
+        let cfg =
+            keepalived_conf::parse_str("t.conf", text, &keepalived_conf::LoadOptions::default())
+                .config;
+        let g = GlobalScalars {
+            static_routes: cfg.static_routes.clone(),
+            ..GlobalScalars::default()
+        };
+        let mut snap = Snapshot::of(Vec::new());
+        snap.static_routes_held = vec![cfg.static_routes[1].span];
+        let mut t = Table::default();
+        add_routes(&mut t, &g, &snap);
+        let get = |s: &str| t.get(&format!("1.3.6.1.4.1.9586.100.5.2.{s}").parse().unwrap());
+        assert_eq!(get("7.1.12.0.1"), Value::OctetString(b"y".to_vec()));
+        assert_eq!(get("7.1.12.0.2"), Value::NoSuchInstance);
+        assert_eq!(get("7.1.2.0.2"), Value::NoSuchInstance);
     }
 }

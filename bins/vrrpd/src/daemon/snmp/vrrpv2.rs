@@ -159,6 +159,7 @@ mod tests {
             vips: vec!["10.0.0.100/32".into()],
             installed_vips: vec![],
             routes_set: vec![],
+            routes_held: vec![],
             counters: Counters {
                 auth_failures: 4,
                 version_errors: 2,

@@ -202,6 +202,7 @@ mod tests {
             vips: vec!["10.0.0.100/32".into(), "10.0.0.9/24".into()],
             installed_vips: vec![],
             routes_set: vec![],
+            routes_held: vec![],
             counters: Counters {
                 master_transitions: 2,
                 new_master_reason: NewMasterReason::Preempted,
