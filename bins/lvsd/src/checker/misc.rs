@@ -202,14 +202,9 @@ fn refusal_message(argv: &[String], own_user: bool, e: &MiscNotRun) -> String {
     }
 }
 
-/// A command as keepalived logs it (notify.c `cmd_str_r`): each word in
-/// single quotes, separated by spaces.
-pub(crate) fn cmd_str(argv: &[String]) -> String {
-    argv.iter()
-        .map(|w| format!("'{w}'"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// A command as keepalived logs it (keepalived-runtime's
+/// [`cmd_str`](keepalived_runtime::script_text::cmd_str)).
+pub(crate) use keepalived_runtime::script_text::cmd_str;
 
 /// Why a MISC_CHECK script is not run (the check then fails).
 #[derive(Debug, thiserror::Error)]
