@@ -108,7 +108,8 @@ pub fn disable_refused(desired: &mut Desired) -> usize {
     let mut removed = 0;
     for (gone, line) in lines {
         removed += usize::from(gone);
-        tracing::warn!("{line}");
+        // keepalived logs these at LOG_INFO.
+        tracing::info!("{line}");
     }
     removed
 }
