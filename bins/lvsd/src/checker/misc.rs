@@ -128,6 +128,11 @@ async fn run(
 /// as root). A checker refused at load is removed by [`disable_refused`], as
 /// keepalived does; one refused later (the script deleted since) fails.
 fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), MiscNotRun> {
+    checked(m).map(|p| (p.argv, p.who))
+}
+
+/// [`prepare`], telling also whether the script is insecure but kept.
+fn checked(m: &MiscSpec) -> Result<crate::script_policy::Prepared, MiscNotRun> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
         // Through NSS (getpwnam_r/getgrnam_r) as keepalived's `set_uid_gid`
@@ -141,7 +146,7 @@ fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), Mis
         },
     };
     resolved
-        .prepare(&m.argv)
+        .check_as(&m.argv, None)
         .map_err(|source| MiscNotRun::Script {
             argv: m.argv.join(" "),
             source,
@@ -164,8 +169,14 @@ pub fn disable_refused(desired: &mut crate::model::Desired) -> usize {
                 let crate::model::CheckKind::Misc(m) = &c.kind else {
                     return true;
                 };
-                let Err(e) = prepare(m) else {
-                    return true;
+                let e = match checked(m) {
+                    Ok(p) => {
+                        if let Some(line) = p.unsafe_line() {
+                            tracing::info!("{line}");
+                        }
+                        return true;
+                    }
+                    Err(e) => e,
                 };
                 for line in refusal_lines(&m.argv, m.user.is_some(), &e) {
                     tracing::info!("{line}");
