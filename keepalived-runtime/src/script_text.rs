@@ -132,4 +132,13 @@ mod tests {
             "no-such-program-here"
         );
     }
+
+    #[test]
+    fn cmd_str_quotes_the_words_as_given() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(cmd_str(&w(&["sh", "-c", "a b"])), "'sh' '-c' 'a b'");
+        assert_eq!(cmd_str(&w(&["</etc/x"])), "</etc/x");
+        assert_eq!(cmd_str(&w(&["/x", ">y"])), "'/x' '>y'");
+        assert_eq!(cmd_str(&[]), "");
+    }
 }
