@@ -4,8 +4,9 @@
 //! One configuration, without `enable_script_security` and with scripts
 //! running as root: an instance whose notify_master names a missing file,
 //! notify_backup a file without execute bits, notify_fault a world-writable
-//! script (kept, with a warning), notify_stop a bare name not in PATH, and a
-//! tracked `vrrp_script` naming a missing file. keepalived (vrrp.c
+//! script (kept, with a warning), notify_stop a bare name not in PATH,
+//! notify a script with an unknown user, a tracked `vrrp_script` naming a
+//! missing file and one with an unknown `user`. keepalived (vrrp.c
 //! `check_vrrp_script_security`) and vrrpd, each in its own namespace, must
 //! log the same set of these lines (time stamps and level prefixes
 //! removed), the once-per-load "SECURITY VIOLATION" summary included.
@@ -31,6 +32,8 @@ const MARKERS: &[&str] = &[
     "check_script_secure",
     "Disabling track script",
     "SECURITY VIOLATION",
+    "Invalid user/group",
+    "Unable to set uid/gid",
 ];
 
 /// The lines of `log` about script checks, from their marker on.
@@ -51,11 +54,14 @@ fn conf(dir: &Path) -> String {
     format!(
         "global_defs {{\n  script_user root\n}}\n\
          vrrp_script gone {{\n  script \"{d}/gone-check.sh\"\n  interval 1\n}}\n\
+         vrrp_script nouser {{\n  script \"{d}/nouser-check.sh arg\"\n  interval 1\n  \
+         user scx-no-such-user\n}}\n\
          vrrp_instance V {{\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  \
          advert_int 1\n  virtual_ipaddress {{\n    192.0.2.100/32\n  }}\n  \
-         track_script {{\n    gone\n  }}\n  \
+         track_script {{\n    gone\n    nouser\n  }}\n  \
          notify_master \"{d}/missing.sh\"\n  notify_backup \"{d}/noexec.sh\"\n  \
-         notify_fault \"{d}/open/insecure.sh\"\n  notify_stop scx-no-such-program-in-path\n}}\n"
+         notify_fault \"{d}/open/insecure.sh\"\n  notify_stop scx-no-such-program-in-path\n  \
+         notify \"{d}/generic.sh\" scx-no-such-user\n}}\n"
     )
 }
 
@@ -106,6 +112,8 @@ fn refused_and_insecure_scripts_are_logged_as_keepalived_logs_them() {
         format!("WARNING - script '{d}/noexec.sh' is not executable for uid:gid 0:0 - disabling."),
         format!("Unsafe permissions found for script '{d}/open/insecure.sh'."),
         "Cannot find script scx-no-such-program-in-path in path - disabling".to_string(),
+        format!("Invalid user/group for notify script {d}/generic.sh - ignoring"),
+        format!("Unable to set uid/gid for script '{d}/nouser-check.sh' 'arg'"),
         "SECURITY VIOLATION - scripts are being executed but script_security not enabled. \
          There are insecure scripts."
             .to_string(),
