@@ -6,7 +6,8 @@
 //! notify_backup a file without execute bits, notify_fault a world-writable
 //! script (kept, with a warning), notify_stop a bare name not in PATH,
 //! notify a script with an unknown user, a tracked `vrrp_script` naming a
-//! missing file and one with an unknown `user`. keepalived (vrrp.c
+//! missing file and one with an unknown `user`, and a sync group whose
+//! notify_master names a missing file. keepalived (vrrp.c
 //! `check_vrrp_script_security`) and vrrpd, each in its own namespace, must
 //! log the same set of these lines (time stamps and level prefixes
 //! removed), the once-per-load "SECURITY VIOLATION" summary included.
@@ -61,7 +62,8 @@ fn conf(dir: &Path) -> String {
          track_script {{\n    gone\n    nouser\n  }}\n  \
          notify_master \"{d}/missing.sh\"\n  notify_backup \"{d}/noexec.sh\"\n  \
          notify_fault \"{d}/open/insecure.sh\"\n  notify_stop scx-no-such-program-in-path\n  \
-         notify \"{d}/generic.sh\" scx-no-such-user\n}}\n"
+         notify \"{d}/generic.sh\" scx-no-such-user\n}}\n\
+         vrrp_sync_group G {{\n  group {{\n    V\n  }}\n  notify_master \"{d}/sg-missing.sh\"\n}}\n"
     )
 }
 
@@ -107,6 +109,7 @@ fn refused_and_insecure_scripts_are_logged_as_keepalived_logs_them() {
     let d = lab.dir.display();
     let expected: BTreeSet<String> = [
         format!("Script {d}/missing.sh cannot be accessed - No such file or directory"),
+        format!("Script {d}/sg-missing.sh cannot be accessed - No such file or directory"),
         format!("Script {d}/gone-check.sh cannot be accessed - No such file or directory"),
         "Disabling track script gone since not found/accessible".to_string(),
         format!("WARNING - script '{d}/noexec.sh' is not executable for uid:gid 0:0 - disabling."),
