@@ -219,6 +219,106 @@ impl ScriptRefused {
     }
 }
 
+impl ScriptRefused {
+    /// The script file was found before it was refused, so keepalived
+    /// counts it as a script of the load (notify.c `check_script_secure`
+    /// sets `SC_ISSCRIPT` once the file is stat-ed): a script its user
+    /// cannot execute, or one refused for its path's type or permissions.
+    pub fn file_found(&self) -> bool {
+        matches!(
+            self,
+            ScriptRefused::NotExecutable { .. }
+                | ScriptRefused::WrongType(_)
+                | ScriptRefused::Insecure { .. }
+        )
+    }
+
+    /// Refused for what its path is, not for being absent (keepalived's
+    /// `SC_INHIBIT`): a wrong file type on the path, or unsafe permissions
+    /// with `enable_script_security`.
+    pub fn inhibited(&self) -> bool {
+        matches!(
+            self,
+            ScriptRefused::WrongType(_) | ScriptRefused::Insecure { .. }
+        )
+    }
+
+    /// The script or its path could not be found (keepalived's
+    /// `SC_NOTFOUND`). A script that exists but is not executable is
+    /// neither this nor [`inhibited`](Self::inhibited).
+    pub fn not_found(&self) -> bool {
+        matches!(
+            self,
+            ScriptRefused::NotInPath(_)
+                | ScriptRefused::Inaccessible { .. }
+                | ScriptRefused::NotFound(_)
+        )
+    }
+}
+
+/// The process whose scripts a [`LoadSummary`] covers; it names them in
+/// the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScriptsOf {
+    /// The VRRP process: vrrp_scripts, instance and sync group notify
+    /// scripts, notify FIFO scripts (vrrp.c `check_vrrp_script_security`).
+    Vrrp,
+    /// The checker process: MISC_CHECK scripts, quorum and real server
+    /// notify scripts, notify FIFO scripts (check_data.c
+    /// `check_check_script_security`).
+    Checker,
+}
+
+/// What the scripts checked at one load add up to (the `SC_ISSCRIPT` and
+/// `SC_INSECURE` flags keepalived ORs over every script it checks), for
+/// keepalived's one summary line per load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadSummary {
+    /// Some script file was found (whatever became of it).
+    pub scripts: bool,
+    /// Some script runs as root from a path non-root users can change.
+    pub insecure: bool,
+}
+
+impl LoadSummary {
+    /// Adds the result of [`check_script`] for one script.
+    pub fn note(&mut self, checked: &Result<CheckedScript, ScriptRefused>) {
+        match checked {
+            Ok(c) => {
+                self.scripts = true;
+                self.insecure |= c.insecure;
+            }
+            Err(e) => {
+                self.scripts |= e.file_found();
+                self.insecure |= matches!(e, ScriptRefused::Insecure { .. });
+            }
+        }
+    }
+
+    /// keepalived's summary after checking every script of a load, when
+    /// scripts were found and `enable_script_security` is off (vrrp.c
+    /// `check_vrrp_script_security`, check_data.c
+    /// `check_check_script_security`); None otherwise.
+    pub fn violation_line(&self, security: bool, of: ScriptsOf) -> Option<String> {
+        if security || !self.scripts {
+            return None;
+        }
+        let what = match of {
+            ScriptsOf::Vrrp => "scripts",
+            ScriptsOf::Checker => "check scripts",
+        };
+        Some(format!(
+            "SECURITY VIOLATION - {what} are being executed but script_security not enabled.{}",
+            if self.insecure {
+                " There are insecure scripts."
+            } else {
+                ""
+            }
+        ))
+    }
+}
+
 /// keepalived's line for a script on a path non-root users can change
 /// (notify.c `check_security`): with `enable_script_security` the script is
 /// disabled, without it it is kept and run.
@@ -467,6 +567,51 @@ mod tests {
         let c = check_script(script.to_str().unwrap(), ROOT, true).unwrap();
         assert!(!c.insecure);
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn load_summary_counts_found_scripts_and_names_the_process() {
+        let mut s = LoadSummary::default();
+        // Nothing found: no summary, whatever the refusals.
+        s.note(&Err(ScriptRefused::NotInPath("x".into())));
+        s.note(&Err(ScriptRefused::Inaccessible {
+            script: "/x".into(),
+            reason: "No such file or directory".into(),
+        }));
+        assert_eq!(s, LoadSummary::default());
+        assert_eq!(s.violation_line(false, ScriptsOf::Vrrp), None);
+        // A script found but not executable counts.
+        s.note(&Err(ScriptRefused::NotExecutable {
+            path: "/x".into(),
+            uid: 1,
+            gid: 1,
+        }));
+        assert_eq!(
+            s.violation_line(false, ScriptsOf::Vrrp).as_deref(),
+            Some(
+                "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+            )
+        );
+        assert_eq!(s.violation_line(true, ScriptsOf::Vrrp), None);
+        // An insecure script kept adds the second sentence.
+        s.note(&Ok(CheckedScript {
+            program: "/x".into(),
+            insecure: true,
+        }));
+        assert_eq!(
+            s.violation_line(false, ScriptsOf::Checker).as_deref(),
+            Some(
+                "SECURITY VIOLATION - check scripts are being executed but script_security not \
+                 enabled. There are insecure scripts."
+            )
+        );
+        let e = ScriptRefused::Insecure {
+            path: "/x".into(),
+            element: "/".into(),
+        };
+        assert!(e.inhibited() && !e.not_found() && e.file_found());
+        let e = ScriptRefused::NotFound("/x".into());
+        assert!(!e.inhibited() && e.not_found() && !e.file_found());
     }
 
     #[test]

@@ -49,11 +49,22 @@ pub fn script_text(command: &str) -> String {
 /// every word in single quotes, the first resolved by [`resolve_program`];
 /// a first word that is only a shell redirection stays as written.
 pub fn argv_text(args: &[String]) -> String {
+    let mut resolved = args.to_vec();
+    if let Some(first) = resolved.first_mut()
+        && !first.starts_with(['<', '>'])
+    {
+        *first = resolve_program(first);
+    }
+    cmd_str(&resolved)
+}
+
+/// A command as keepalived writes it in its log lines (notify.c
+/// `cmd_str_r`), words as given: each in single quotes, separated by
+/// spaces, except a first word starting with a shell redirection.
+pub fn cmd_str(args: &[String]) -> String {
     let mut out = Vec::with_capacity(args.len());
     for (n, a) in args.iter().enumerate() {
-        if n == 0 && !a.starts_with(['<', '>']) {
-            out.push(format!("'{}'", resolve_program(a)));
-        } else if n == 0 {
+        if n == 0 && a.starts_with(['<', '>']) {
             out.push(a.clone());
         } else {
             out.push(format!("'{a}'"));
@@ -120,5 +131,14 @@ mod tests {
             resolve_program("no-such-program-here"),
             "no-such-program-here"
         );
+    }
+
+    #[test]
+    fn cmd_str_quotes_the_words_as_given() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(cmd_str(&w(&["sh", "-c", "a b"])), "'sh' '-c' 'a b'");
+        assert_eq!(cmd_str(&w(&["</etc/x"])), "</etc/x");
+        assert_eq!(cmd_str(&w(&["/x", ">y"])), "'/x' '>y'");
+        assert_eq!(cmd_str(&[]), "");
     }
 }

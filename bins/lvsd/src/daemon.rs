@@ -111,8 +111,11 @@ pub fn load(path: &std::path::Path, config_id: Option<String>) -> (Mapped, bool)
     crate::script_users::log_on_host(&parsed.config);
     let readable = !parsed.config.files.is_empty();
     let mut mapped = map_config(&parsed.config);
+    let policy = mapped.desired.script_policy.resolve();
+    let summary = crate::notify_load::summary(&mapped.desired, &policy);
     crate::checker::misc::disable_refused(&mut mapped.desired);
     crate::notify_load::disable_refused(&mut mapped.desired);
+    crate::notify_load::log_summary(&summary, &policy);
     for d in &mapped.diagnostics {
         if d.is_error() {
             tracing::error!("{}", mapped.line(d));

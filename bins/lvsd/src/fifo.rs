@@ -63,9 +63,17 @@ pub fn open(specs: &[FifoSpec], scripts: &Resolved) -> Vec<NotifyFifo> {
         });
         let checked = s.script.as_ref().and_then(|argv| {
             scripts
-                .prepare(argv)
-                .map_err(|e| {
-                    tracing::error!(fifo = %s.path.display(), "notify fifo script: {e} - disabling");
+                .check_as(argv, None)
+                .map(|p| {
+                    if let Some(line) = p.unsafe_line() {
+                        tracing::info!("{line}");
+                    }
+                    (p.argv, p.who)
+                })
+                .map_err(|e| match e {
+                    // keepalived's line (notify.c `check_script_secure`).
+                    crate::script_policy::NotRun::Refused(r) => tracing::info!("{}", r.log_line()),
+                    e => tracing::error!(fifo = %s.path.display(), "notify fifo script: {e} - disabling"),
                 })
                 .ok()
         });

@@ -18,10 +18,15 @@
 //!
 //! An insecure script kept (no `enable_script_security`) is logged with
 //! keepalived's "Unsafe permissions found for script ..." line. Runs at
-//! every load, so a reload checks the scripts again.
+//! every load, so a reload checks the scripts again. [`summary`] and
+//! [`log_summary`] give keepalived's once-per-load "SECURITY VIOLATION -
+//! check scripts are being executed but script_security not enabled."
+//! (whenever a script file was found without `enable_script_security`).
 
 use keepalived_runtime::load_users::{invalid_own_user_line, no_default_user_line};
-use keepalived_runtime::script_security::{check_script, lookup_user, unsafe_line};
+use keepalived_runtime::script_security::{
+    LoadSummary, ScriptsOf, check_script, lookup_user, unsafe_line,
+};
 
 use crate::model::{Command, Desired};
 use crate::script_policy::Resolved;
@@ -103,9 +108,70 @@ pub fn disable_refused(desired: &mut Desired) -> usize {
     let mut removed = 0;
     for (gone, line) in lines {
         removed += usize::from(gone);
-        tracing::warn!("{line}");
+        // keepalived logs these at LOG_INFO.
+        tracing::info!("{line}");
     }
     removed
+}
+
+/// The scripts of `desired` as keepalived's checker process counts them
+/// for its load summary (check_data.c `check_check_script_security`, with
+/// check_misc.c `check_misc_script_security`): MISC_CHECK scripts, quorum
+/// and real server notify scripts, and the notify FIFO scripts, each
+/// checked as its user (its own, else the default `policy` resolves); one
+/// whose user cannot be used is not counted (keepalived drops it while
+/// reading the file). Call before any refused script is removed.
+pub fn summary(desired: &Desired, policy: &Resolved) -> LoadSummary {
+    let mut sum = LoadSummary::default();
+    if desired.virtual_servers.is_empty() {
+        // keepalived checks nothing without a virtual server.
+        return sum;
+    }
+    let mut note =
+        |argv: &[String], user: Option<&(String, Option<String>)>, default: &Resolved| {
+            let who = match user {
+                Some((u, g)) => lookup_user(u, g.as_deref()).ok(),
+                None => default.who.as_ref().ok().copied(),
+            };
+            if let (Some(who), Some(program)) = (who, argv.first()) {
+                sum.note(&check_script(program, who, default.security));
+            }
+        };
+    for vs in &desired.virtual_servers {
+        for c in vs.real_servers.iter().flat_map(|rs| &rs.checkers) {
+            if let crate::model::CheckKind::Misc(m) = &c.kind {
+                note(&m.argv, m.user.as_ref(), &m.policy.resolve());
+            }
+        }
+    }
+    for vs in &desired.virtual_servers {
+        for q in [&vs.quorum_up, &vs.quorum_down].into_iter().flatten() {
+            note(&q.argv, q.user.as_ref(), policy);
+        }
+        for rs in &vs.real_servers {
+            for n in [&rs.notify_up, &rs.notify_down].into_iter().flatten() {
+                let n: &Command = std::borrow::Borrow::borrow(n);
+                note(&n.argv, n.user.as_ref(), policy);
+            }
+        }
+    }
+    for argv in desired
+        .notify_fifos
+        .iter()
+        .filter_map(|f| f.script.as_ref())
+    {
+        note(argv, None, policy);
+    }
+    sum
+}
+
+/// Logs keepalived's "SECURITY VIOLATION - check scripts are being executed
+/// but script_security not enabled." for `sum`, when it applies (once per
+/// load, after the scripts are checked); returns the line logged.
+pub fn log_summary(sum: &LoadSummary, policy: &Resolved) -> Option<String> {
+    let line = sum.violation_line(policy.security, ScriptsOf::Checker)?;
+    tracing::info!("{line}");
+    Some(line)
 }
 
 #[cfg(test)]
@@ -251,6 +317,92 @@ mod tests {
             )]
         );
         assert_eq!(present(&desired), [true; 4]);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// The "SECURITY VIOLATION - check scripts ..." summary follows
+    /// keepalived's condition: some script file found (even one refused as
+    /// not executable), among MISC_CHECK, quorum, notify and FIFO scripts,
+    /// with a virtual server, and no `enable_script_security`.
+    #[test]
+    fn the_load_summary_counts_every_checker_script_found() {
+        let d = scratch("summary");
+        let ok = d.join("ok.sh").display().to_string();
+        let noexec = d.join("noexec.sh").display().to_string();
+        let missing = d.join("missing.sh").display().to_string();
+        let plain = "SECURITY VIOLATION - check scripts are being executed but \
+                     script_security not enabled.";
+        let line = |text: &str, policy: &Resolved| {
+            summary(&mapped(text), policy).violation_line(policy.security, ScriptsOf::Checker)
+        };
+        let lax = Resolved::default();
+        let strict = Resolved {
+            security: true,
+            ..Resolved::default()
+        };
+        // Nothing found: no summary.
+        let none = config(
+            "",
+            &missing,
+            "lvsd-no-such-program-anywhere",
+            &missing,
+            &missing,
+        );
+        assert_eq!(line(&none, &lax), None);
+        // A non-executable script was found: the summary, unless security.
+        let found = config("", &missing, &missing, &noexec, &missing);
+        assert_eq!(line(&found, &lax).as_deref(), Some(plain));
+        assert_eq!(line(&found, &strict), None);
+        // A MISC_CHECK script alone.
+        let misc = format!(
+            "virtual_server 10.1.0.1 80 {{\n lb_kind NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {{\n MISC_CHECK {{\n misc_path \"{ok}\"\n }}\n }}\n}}\n"
+        );
+        assert_eq!(line(&misc, &lax).as_deref(), Some(plain));
+        // A FIFO script alone; nothing is checked without a virtual server.
+        let fifo = format!(
+            "global_defs {{\n lvs_notify_fifo {}\n lvs_notify_fifo_script \"{ok}\"\n}}\n",
+            d.join("f.fifo").display()
+        );
+        assert_eq!(line(&fifo, &lax), None);
+        let with_vs = format!(
+            "{fifo}virtual_server 10.1.0.1 80 {{\n lb_kind NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {{\n }}\n}}\n"
+        );
+        assert_eq!(line(&with_vs, &lax).as_deref(), Some(plain));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// An insecure script kept adds " There are insecure scripts.".
+    #[test]
+    fn the_load_summary_names_insecure_scripts() {
+        if keepalived_runtime::RunAs::current().uid != 0 {
+            eprintln!("SKIPPED: needs root (root-owned script path)");
+            return;
+        }
+        let d = scratch("summary-insecure");
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let ok = d.join("ok.sh").display().to_string();
+        let root = Resolved {
+            who: Ok(keepalived_runtime::RunAs { uid: 0, gid: 0 }),
+            security: false,
+        };
+        let sum = summary(
+            &mapped(&config("", &ok, "/bin/true", "/bin/true", "/bin/true")),
+            &root,
+        );
+        assert_eq!(
+            log_summary(&sum, &root).as_deref(),
+            Some(
+                "SECURITY VIOLATION - check scripts are being executed but script_security \
+                 not enabled. There are insecure scripts."
+            )
+        );
+        let strict = Resolved {
+            security: true,
+            ..root
+        };
+        assert_eq!(log_summary(&sum, &strict), None);
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -6,7 +6,9 @@
 //!   as `keepalived_script` if that user exists, else as lvsd itself; with
 //!   `enable_script_security` a missing `keepalived_script` refuses them;
 //! - a script that runs as root from a path non-root users can change is
-//!   refused with `enable_script_security`, and run with a warning without;
+//!   refused with `enable_script_security`, and run without it (the load
+//!   logs keepalived's "Unsafe permissions found for script ..." once, not
+//!   each run);
 //! - a script its user cannot execute, or that does not exist, is not run.
 //!
 //! Applies to `notify_fifo_script` / `lvs_notify_fifo_script` (checked when
@@ -110,6 +112,18 @@ impl Resolved {
         argv: &[String],
         user: Option<&(String, Option<String>)>,
     ) -> Result<(Vec<String>, RunAs), NotRun> {
+        self.check_as(argv, user).map(|p| (p.argv, p.who))
+    }
+
+    /// [`prepare_as`](Self::prepare_as), telling also whether the script
+    /// runs as root from a path non-root users can change (kept because
+    /// `enable_script_security` is off): the load-time checks log
+    /// keepalived's "Unsafe permissions found for script ..." for it, once.
+    pub fn check_as(
+        &self,
+        argv: &[String],
+        user: Option<&(String, Option<String>)>,
+    ) -> Result<Prepared, NotRun> {
         let who = match user {
             None => self.who.clone()?,
             Some((u, g)) => keepalived_runtime::script_security::lookup_user(u, g.as_deref())
@@ -117,13 +131,33 @@ impl Resolved {
         };
         let first = argv.first().ok_or(NotRun::EmptyCommand)?;
         let checked = check_script(first, who, self.security)?;
-        if checked.insecure {
-            tracing::warn!(
-                "SECURITY VIOLATION - script `{first}` runs as root from a path non-root users can \
-                 change, and script_security is not enabled"
-            );
-        }
-        Ok((with_program(argv, &checked.program), who))
+        Ok(Prepared {
+            argv: with_program(argv, &checked.program),
+            who,
+            insecure: checked.insecure,
+        })
+    }
+}
+
+/// A script ready to run ([`Resolved::check_as`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The argv to execute, argv\[0\] the checked program.
+    pub argv: Vec<String>,
+    /// Who runs it.
+    pub who: RunAs,
+    /// Runs as root from a path non-root users can change.
+    pub insecure: bool,
+}
+
+impl Prepared {
+    /// keepalived's line for an insecure script kept, when this is one.
+    pub fn unsafe_line(&self) -> Option<String> {
+        let program = self.argv.first().filter(|_| self.insecure)?;
+        Some(keepalived_runtime::script_security::unsafe_line(
+            std::path::Path::new(program),
+            false,
+        ))
     }
 }
 
@@ -193,5 +227,41 @@ mod tests {
         }
         .resolve();
         assert_eq!(p.who.unwrap(), RunAs { uid: 0, gid: 0 });
+    }
+
+    /// An insecure script kept (no `enable_script_security`) carries
+    /// keepalived's line for the load; a secure one none.
+    #[test]
+    fn an_insecure_script_kept_has_its_unsafe_line() {
+        use std::os::unix::fs::PermissionsExt;
+        if RunAs::current().uid != 0 {
+            eprintln!("SKIPPED: needs root (root-owned script path)");
+            return;
+        }
+        let d = std::env::temp_dir().join(format!("lvsd-unsafe-line-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let script = d.join("s.sh");
+        std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let root = Resolved {
+            who: Ok(RunAs { uid: 0, gid: 0 }),
+            security: false,
+        };
+        let p = root
+            .check_as(&[script.display().to_string()], None)
+            .unwrap();
+        let shown = std::fs::canonicalize(&script).unwrap();
+        assert_eq!(
+            p.unsafe_line(),
+            Some(format!(
+                "Unsafe permissions found for script '{}'.",
+                shown.display()
+            ))
+        );
+        let secure = root.check_as(&["/bin/sh".to_string()], None).unwrap();
+        assert_eq!(secure.unsafe_line(), None);
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

@@ -128,6 +128,11 @@ async fn run(
 /// as root). A checker refused at load is removed by [`disable_refused`], as
 /// keepalived does; one refused later (the script deleted since) fails.
 fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), MiscNotRun> {
+    checked(m).map(|p| (p.argv, p.who))
+}
+
+/// [`prepare`], telling also whether the script is insecure but kept.
+fn checked(m: &MiscSpec) -> Result<crate::script_policy::Prepared, MiscNotRun> {
     let resolved = match &m.user {
         None => m.policy.resolve(),
         // Through NSS (getpwnam_r/getgrnam_r) as keepalived's `set_uid_gid`
@@ -141,7 +146,7 @@ fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), Mis
         },
     };
     resolved
-        .prepare(&m.argv)
+        .check_as(&m.argv, None)
         .map_err(|source| MiscNotRun::Script {
             argv: m.argv.join(" "),
             source,
@@ -151,10 +156,11 @@ fn prepare(m: &MiscSpec) -> Result<(Vec<String>, keepalived_runtime::RunAs), Mis
 /// Removes every MISC_CHECK whose script cannot be run, as keepalived does when
 /// it loads a configuration (check_misc.c `check_misc_script_security`, and the
 /// user handling of `misc_user_handler` / `misc_end_handler`): a script that
-/// is not found or not executable ("since not found/accessible"), one refused
-/// by `enable_script_security` ("due to insecure"), or whose user cannot be
-/// resolved ("- removing"). A real server left without checkers is alive.
-/// Returns how many were removed; each is logged with keepalived's words.
+/// is not found ("since not found/accessible") or not executable by its
+/// user, one refused by `enable_script_security` ("due to insecure"), or
+/// whose user cannot be resolved ("- removing"). A real server left without checkers is alive.
+/// Returns how many were removed; each is logged with keepalived's lines, at
+/// its level (LOG_INFO, info here).
 pub fn disable_refused(desired: &mut crate::model::Desired) -> usize {
     let mut removed = 0;
     for vs in &mut desired.virtual_servers {
@@ -163,10 +169,18 @@ pub fn disable_refused(desired: &mut crate::model::Desired) -> usize {
                 let crate::model::CheckKind::Misc(m) = &c.kind else {
                     return true;
                 };
-                let Err(e) = prepare(m) else {
-                    return true;
+                let e = match checked(m) {
+                    Ok(p) => {
+                        if let Some(line) = p.unsafe_line() {
+                            tracing::info!("{line}");
+                        }
+                        return true;
+                    }
+                    Err(e) => e,
                 };
-                tracing::warn!("{}", refusal_message(&m.argv, m.user.is_some(), &e));
+                for line in refusal_lines(&m.argv, m.user.is_some(), &e) {
+                    tracing::info!("{line}");
+                }
                 removed += 1;
                 false
             });
@@ -175,41 +189,71 @@ pub fn disable_refused(desired: &mut crate::model::Desired) -> usize {
     removed
 }
 
-/// keepalived's log line for a MISC_CHECK removed at load.
-fn refusal_message(argv: &[String], own_user: bool, e: &MiscNotRun) -> String {
+/// keepalived's log lines for a MISC_CHECK removed at load, in its order:
+/// the user lines of check_misc.c `misc_user_handler` / `misc_end_handler`,
+/// or the script's own refusal
+/// ([`ScriptRefused::log_line`](keepalived_runtime::ScriptRefused::log_line))
+/// followed, for a script inhibited or not found, by
+/// `check_misc_script_security`'s "Disabling misc script ..." (a script
+/// its user cannot execute has no second line).
+fn refusal_lines(argv: &[String], own_user: bool, e: &MiscNotRun) -> Vec<String> {
     use crate::script_policy::NotRun;
     use keepalived_runtime::ScriptRefused;
     let cmd = cmd_str(argv);
     match e {
-        MiscNotRun::User(_)
-        | MiscNotRun::Script {
-            source: NotRun::OwnUser(_),
-            ..
-        } => {
-            format!("Failed to set uid/gid for misc checker script {cmd} - removing ({e})")
-        }
         MiscNotRun::Script {
             source: NotRun::User(_),
             ..
         } if !own_user => {
-            format!("Unable to set default user for misc script {cmd} - removing ({e})")
+            vec![format!(
+                "Unable to set default user for misc script {cmd} - removing"
+            )]
+        }
+        MiscNotRun::User(_)
+        | MiscNotRun::Script {
+            source: NotRun::User(_) | NotRun::OwnUser(_),
+            ..
+        } => {
+            vec![format!(
+                "Failed to set uid/gid for misc checker script {cmd} - removing"
+            )]
         }
         MiscNotRun::Script {
-            source: NotRun::Refused(ScriptRefused::Insecure { .. }),
+            source: NotRun::EmptyCommand,
             ..
-        } => format!("Disabling misc script {cmd} due to insecure ({e})"),
-        _ => format!("Disabling misc script {cmd} since not found/accessible ({e})"),
+        } => vec!["No script path has been specified for MISC_CHECKER - skipping".to_string()],
+        MiscNotRun::Script {
+            source: NotRun::Refused(r),
+            ..
+        } => {
+            let mut lines = vec![r.log_line()];
+            if r.inhibited() {
+                // By then keepalived has put the resolved path in the command.
+                let mut shown = argv.to_vec();
+                if let (
+                    ScriptRefused::Insecure { path, .. } | ScriptRefused::WrongType(path),
+                    Some(first),
+                ) = (r, shown.first_mut())
+                {
+                    *first = path.display().to_string();
+                }
+                lines.push(format!(
+                    "Disabling misc script {} due to insecure",
+                    cmd_str(&shown)
+                ));
+            } else if r.not_found() {
+                lines.push(format!(
+                    "Disabling misc script {cmd} since not found/accessible"
+                ));
+            }
+            lines
+        }
     }
 }
 
-/// A command as keepalived logs it (notify.c `cmd_str_r`): each word in
-/// single quotes, separated by spaces.
-pub(crate) fn cmd_str(argv: &[String]) -> String {
-    argv.iter()
-        .map(|w| format!("'{w}'"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// A command as keepalived logs it (keepalived-runtime's
+/// [`cmd_str`](keepalived_runtime::script_text::cmd_str)).
+pub(crate) use keepalived_runtime::script_text::cmd_str;
 
 /// Why a MISC_CHECK script is not run (the check then fails).
 #[derive(Debug, thiserror::Error)]
@@ -407,20 +451,40 @@ mod tests {
             policy: Default::default(),
         })
         .unwrap_err();
-        assert!(
-            refusal_message(&argv, false, &missing).starts_with(
+        assert_eq!(
+            refusal_lines(&argv, false, &missing),
+            [
+                "Script /no/such/lvsd-check cannot be accessed - No such file or directory",
                 "Disabling misc script '/etc/k/chk.sh' '-h10.0.0.1' since not found/accessible"
-            ),
-            "{}",
-            refusal_message(&argv, false, &missing)
+            ]
         );
         let unknown = prepare(&spec_as("no-such-user-lvsd", None)).unwrap_err();
-        assert!(
-            refusal_message(&argv, true, &unknown).starts_with(
+        assert_eq!(
+            refusal_lines(&argv, true, &unknown),
+            [
                 "Failed to set uid/gid for misc checker script '/etc/k/chk.sh' '-h10.0.0.1' - removing"
-            ),
-            "{}",
-            refusal_message(&argv, true, &unknown)
+            ]
+        );
+        // Found but not executable: only check_script_secure's line.
+        let dir = std::env::temp_dir().join(format!("lvsd-misc-noexec-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let noexec = dir.join("noexec.sh");
+        std::fs::write(&noexec, "#!/bin/sh\nexit 0\n").unwrap();
+        let e = prepare(&MiscSpec {
+            argv: vec![noexec.display().to_string()],
+            timeout: Duration::from_secs(1),
+            dynamic: false,
+            user: None,
+            policy: Default::default(),
+        })
+        .unwrap_err();
+        let lines = refusal_lines(&argv, false, &e);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("WARNING - script '") && lines[0].contains("is not executable"),
+            "{lines:?}"
         );
     }
 
@@ -450,12 +514,9 @@ mod tests {
         let before = checkers(&m);
         assert_eq!(before.len(), 2);
         let e = prepare(&before[0]).unwrap_err();
-        let line = refusal_message(&before[0].argv, false, &e);
-        assert!(
-            line.starts_with(
-                "Unable to set default user for misc script '/bin/true' '1' - removing ("
-            ) && line.contains("no-such-user-lvsd"),
-            "{line}"
+        assert_eq!(
+            refusal_lines(&before[0].argv, false, &e),
+            ["Unable to set default user for misc script '/bin/true' '1' - removing"]
         );
         assert_eq!(disable_refused(&mut m.desired), 1);
         let after = checkers(&m);

@@ -1191,3 +1191,57 @@ fn load_logs_an_unknown_script_user() {
         .sum();
     assert_eq!(checkers, 1, "{text}");
 }
+
+/// A load with a script file found and no `enable_script_security` logs
+/// keepalived's checker summary once, at info, after the script's own line.
+#[test]
+fn load_logs_the_script_security_summary_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("lvsd-load-summary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("noexec.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let conf = dir.join("c.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "virtual_server 10.1.0.1 80 {{\n lb_kind NAT\n protocol TCP\n\
+             real_server 10.2.0.1 80 {{\n notify_up \"{}\"\n }}\n}}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.join("log");
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(Mutex::new(std::fs::File::create(&log).unwrap()))
+        .finish();
+    let (mapped, _) = tracing::subscriber::with_default(subscriber, || load(&conf, None));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let summary: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("SECURITY VIOLATION"))
+        .collect();
+    assert_eq!(summary.len(), 1, "{text}");
+    assert!(summary[0].contains("INFO"), "{text}");
+    assert!(
+        summary[0].ends_with(
+            "SECURITY VIOLATION - check scripts are being executed but script_security not enabled."
+        ),
+        "{text}"
+    );
+    let refused = text
+        .lines()
+        .position(|l| l.contains("is not executable for uid:gid"));
+    let summary_at = text.lines().position(|l| l.contains("SECURITY VIOLATION"));
+    assert!(refused.is_some() && refused < summary_at, "{text}");
+    assert!(
+        mapped.desired.virtual_servers[0].real_servers[0]
+            .notify_up
+            .is_none(),
+        "{text}"
+    );
+}
