@@ -273,7 +273,7 @@ fn parse_parts<'a>(
         let two = second
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        let Some(two) = two else {
+        let Some(mut two) = two else {
             return Some(crate::finish(pp, b, build_sink));
         };
         if two.abandoned {
@@ -291,8 +291,12 @@ fn parse_parts<'a>(
         if !same {
             return None;
         }
-        for n in &two.deferred {
-            b.add_root(n, &mut build_sink);
+        let deferred = std::mem::take(&mut two.deferred);
+        b.reserve_for(&deferred);
+        // each statement tree goes as soon as it is built: the trees and the model they
+        // become are not all held at once
+        for n in deferred {
+            b.add_root(&n, &mut build_sink);
         }
         if build_sink.total() + two.build_sink.total() > MAX_DIAGNOSTICS {
             return None;

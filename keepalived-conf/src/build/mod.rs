@@ -105,6 +105,17 @@ impl Builder {
         self.validator.absorb_virtual_servers(other.validator);
     }
 
+    /// Makes room for the `vrrp_instance`s among `roots`, about to be added in one go:
+    /// the instance list grows once to its size instead of doubling past it (an
+    /// instance is large, so the doubling's slack is a large part of the model).
+    pub(crate) fn reserve_for(&mut self, roots: &[Node]) {
+        let n = roots
+            .iter()
+            .filter(|r| r.keyword() == "vrrp_instance")
+            .count();
+        self.config.vrrp_instances.reserve_exact(n);
+    }
+
     pub(crate) fn add_root(&mut self, n: &Node, sink: &mut Sink) {
         if !self.counter.admit(n, &self.limits) {
             return;
@@ -261,6 +272,20 @@ fn lint_summary(v: &mut VrrpInstance) {
         *script = None;
     }
     v.other = Vec::new();
+}
+
+/// Appends `more` to `list`, taking over `more`'s allocation when `list` is empty.
+///
+/// An `extend` into an empty vector reserves room for at least four elements, and
+/// nearly every list of an instance (its addresses, its tracked interfaces) is written
+/// once with one or two elements: with thousands of instances that slack is most of
+/// what the model holds beside the instances themselves.
+pub(crate) fn append_list<T>(list: &mut Vec<T>, more: Vec<T>) {
+    if list.is_empty() {
+        *list = more;
+    } else {
+        list.extend(more);
+    }
 }
 
 /// Adds a section to the model when the model is kept.

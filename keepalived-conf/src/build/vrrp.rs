@@ -1,6 +1,6 @@
 //! VRRP sections (keepalived/vrrp/vrrp_parser.c, man5 "VRRPD CONFIGURATION").
 
-use super::{Ctx, raw_setting};
+use super::{Ctx, append_list, raw_setting};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::span::{Span, Spanned};
@@ -112,31 +112,31 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             "virtual_ipaddress" => {
                 if c.block_required(item, 0) {
                     let l = ip_list(c, item);
-                    v.virtual_ipaddress.extend(l);
+                    append_list(&mut v.virtual_ipaddress, l);
                 }
             }
             "virtual_ipaddress_excluded" => {
                 if c.block_required(item, 0) {
                     let l = ip_list(c, item);
-                    v.virtual_ipaddress_excluded.extend(l);
+                    append_list(&mut v.virtual_ipaddress_excluded, l);
                 }
             }
             "virtual_routes" => {
                 if c.block_required(item, 0) {
                     let l = routes(c, item);
-                    v.virtual_routes.extend(l);
+                    append_list(&mut v.virtual_routes, l);
                 }
             }
             "virtual_rules" => {
                 if c.block_required(item, 0) {
                     let l = rules(c, item);
-                    v.virtual_rules.extend(l);
+                    append_list(&mut v.virtual_rules, l);
                 }
             }
-            "track_interface" => v.track_interface.extend(track_list(c, item, T)),
-            "track_script" => v.track_script.extend(track_list(c, item, T)),
-            "track_file" => v.track_file.extend(track_list(c, item, T)),
-            "track_process" => v.track_process.extend(track_list(c, item, T)),
+            "track_interface" => append_list(&mut v.track_interface, track_list(c, item, T)),
+            "track_script" => append_list(&mut v.track_script, track_list(c, item, T)),
+            "track_file" => append_list(&mut v.track_file, track_list(c, item, T)),
+            "track_process" => append_list(&mut v.track_process, track_list(c, item, T)),
             "track_bfd" => {
                 let known = c.bfd;
                 super::bfd::track_bfd_list(c, item, &v.name.value, known, &mut v.track_bfd);
@@ -292,7 +292,8 @@ fn authentication(c: &mut Ctx, n: &Node) -> Authentication {
 
 /// Entries of `virtual_ipaddress` and friends.
 pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
-    let mut out = Vec::new();
+    // one element per line at most: sized once (most lists hold one address)
+    let mut out = Vec::with_capacity(c.items(n).len());
     for e in c.items(n) {
         c.no_block(e);
         let Some(first) = e.words.first() else {
@@ -438,7 +439,7 @@ pub(crate) use super::iproute::{routes, rules};
 /// the weight's range from the table `s`.
 pub(crate) fn track_list(c: &mut Ctx, n: &Node, s: &Section) -> Vec<TrackRef> {
     let (_, max_weight) = s.int_range(n.keyword());
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(c.items(n).len());
     if n.block.is_none() {
         c.block_required(n, 0);
         return out;
