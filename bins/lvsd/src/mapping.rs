@@ -329,7 +329,10 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             (vec![key], key.to_string(), Some(port.unwrap_or(0)))
         }
         kc::VirtualServerKey::Fwmark(mark) => {
+            // A granularity met before anything else gave the family decides
+            // it (check_parser.c `pgr_handler`).
             let af = ip_family_opt(vs)
+                .or_else(|| granularity_family(vs, method))
                 .or(rs_family)
                 .unwrap_or(AddressFamily::Inet);
             let key = ServiceKey::Fwmark { af, mark: *mark };
@@ -664,6 +667,42 @@ fn rs_timers(rs: &kc::RealServer) -> Option<Box<crate::model::RsTimers>> {
     (t != crate::model::RsTimers::default()).then(|| Box::new(t))
 }
 
+/// The family keepalived reads `persistence_granularity` in, when it is
+/// written (check_parser.c `pgr_handler`): the virtual server's family as
+/// known at that line (its address; `ip_family` or a real server not
+/// tunnelled written before it), else IPv4 if the word holds a dot and
+/// IPv6 if not. That family then becomes the virtual server's.
+fn granularity_family(vs: &kc::VirtualServer, method: ForwardMethod) -> Option<AddressFamily> {
+    let gr = vs.persistence_granularity.as_ref()?;
+    if let kc::VirtualServerKey::Address { ip, .. } = &vs.key.value {
+        return Some(AddressFamily::of(ip));
+    }
+    let before =
+        ip_family_opt(vs).filter(|_| vs.ip_family.as_ref().is_some_and(|f| f.span < gr.span));
+    let rs_before = || {
+        vs.real_servers
+            .iter()
+            .filter(|r| r.ip.span < gr.span)
+            .find(|r| {
+                r.lvs_method
+                    .as_ref()
+                    .map(|m| fwd(m.value))
+                    .unwrap_or(method)
+                    != ForwardMethod::Tunnel
+            })
+            .map(|r| AddressFamily::of(&r.ip.value))
+    };
+    Some(
+        before
+            .or_else(rs_before)
+            .unwrap_or(if gr.value.contains('.') {
+                AddressFamily::Inet
+            } else {
+                AddressFamily::Inet6
+            }),
+    )
+}
+
 fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
     let d = crate::model::VsWritten::default();
     crate::model::VsWritten {
@@ -678,7 +717,13 @@ fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
         granularity: vs
             .persistence_granularity
             .as_ref()
-            .and_then(|g| granularity::held(&g.value))
+            .and_then(|g| {
+                let method = vs
+                    .lvs_method
+                    .as_ref()
+                    .map_or(ForwardMethod::Masq, |m| fwd(m.value));
+                granularity::held(&g.value, granularity_family(vs, method)?)
+            })
             .unwrap_or(d.granularity),
         tunnel: v(&vs.lvs_tunnel).map(tunnel_of).unwrap_or(d.tunnel),
     }

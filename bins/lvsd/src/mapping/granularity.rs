@@ -143,15 +143,14 @@ fn prefix_length(word: &str) -> Result<u32, String> {
 }
 
 /// `persistence_granularity` as keepalived holds it for its SNMP agent,
-/// deciding the family by a dot as `pgr_handler` does for a service whose
-/// family is not yet known: an IPv4 netmask's bytes in network order read as
+/// read in `af` (the family keepalived knows at that line, see
+/// `granularity_family`): an IPv4 netmask's bytes in network order read as
 /// a number in memory order, an IPv6 prefix length as it is; None when it
 /// is refused.
-pub(super) fn held(word: &str) -> Option<u32> {
-    if word.contains('.') {
-        let m = parse(word, AddressFamily::Inet).ok()?;
-        Some(u32::from_ne_bytes(m.to_be_bytes()))
-    } else {
-        parse(word, AddressFamily::Inet6).ok()
-    }
+pub(super) fn held(word: &str, af: AddressFamily) -> Option<u32> {
+    let m = parse(word, af).ok()?;
+    Some(match af {
+        AddressFamily::Inet => u32::from_ne_bytes(m.to_be_bytes()),
+        AddressFamily::Inet6 => m,
+    })
 }

@@ -1004,17 +1004,86 @@ fn misc_timeout_zero_is_the_delay_loop() {
 
 #[test]
 fn granularity_as_keepalived_holds_it() {
+    let held = |conf: &str| only(&map(conf)).written.granularity;
+    let v4 = |w: &str| {
+        format!(
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n}}\n"
+        )
+    };
+    let v6 = |w: &str| {
+        format!(
+            "virtual_server fd00::1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n}}\n"
+        )
+    };
     assert_eq!(
-        granularity::held("255.255.255.0"),
-        Some(u32::from_ne_bytes([255, 255, 255, 0]))
+        held(&v4("255.255.255.0")),
+        u32::from_ne_bytes([255, 255, 255, 0])
     );
-    assert_eq!(granularity::held("64"), Some(64));
-    assert_eq!(granularity::held("129"), None);
     assert_eq!(
-        granularity::held("255.0.255.0"),
-        Some(u32::from_ne_bytes([255, 0, 255, 0]))
+        held(&v4("255.0.255.0")),
+        u32::from_ne_bytes([255, 0, 255, 0])
     );
-    assert_eq!(granularity::held("255.0.255.x"), None);
+    // An IPv4 service reads a bare number as an address.
+    assert_eq!(held(&v4("24")), u32::from_ne_bytes([0, 0, 0, 24]));
+    assert_eq!(held(&v4("255.0.255.x")), u32::MAX);
+    assert_eq!(held(&v6("64")), 64);
+    assert_eq!(held(&v6("129")), u32::MAX);
+}
+
+/// A fwmark service whose family is not known when its granularity is met
+/// takes the family from the word (a dot: IPv4), as keepalived's
+/// `pgr_handler` does. Observed with `keepalived -t`: `fwmark 1` with
+/// `persistence_granularity 24` before an IPv4 real server gives "Address
+/// family of virtual server and real server 10.2.0.1 don't match - skipping
+/// real server."; with `255.255.255.0`, or with the real server written
+/// first, nothing.
+#[test]
+fn fwmark_family_follows_a_granularity_written_first() {
+    let fw = |gr_first: bool, word: &str| {
+        let gr = format!(" persistence_granularity {word}\n");
+        let rs = " real_server 10.2.0.1 80 {\n }\n";
+        let (a, b) = if gr_first {
+            (&gr[..], rs)
+        } else {
+            (rs, &gr[..])
+        };
+        map(&format!(
+            "virtual_server fwmark 1 {{\n lvs_sched rr\n lvs_method NAT\n{a}{b}}}\n"
+        ))
+    };
+    let m = fw(true, "24");
+    let vs = only(&m);
+    assert_eq!(
+        vs.services[0].key,
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: 1
+        }
+    );
+    assert_eq!(vs.services[0].netmask, 24);
+    assert!(vs.real_servers.is_empty());
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
+    assert!(
+        m.diagnostics[0]
+            .message
+            .contains("real_server 10.2.0.1 is IPv4"),
+        "{:?}",
+        m.diagnostics
+    );
+
+    let m = fw(true, "255.255.255.0");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let vs = only(&m);
+    assert_eq!(vs.services[0].key.af(), AddressFamily::Inet);
+    assert_eq!(vs.services[0].netmask, 0xffff_ff00);
+    assert_eq!(vs.real_servers.len(), 1);
+
+    let m = fw(false, "24");
+    let vs = only(&m);
+    assert_eq!(vs.services[0].key.af(), AddressFamily::Inet);
+    assert_eq!(vs.services[0].netmask, 24);
+    assert_eq!(vs.real_servers.len(), 1);
+    assert_eq!(vs.written.granularity, u32::from_ne_bytes([0, 0, 0, 24]));
 }
 
 /// keepalived runs its checker process, and with it the checker's SNMP
