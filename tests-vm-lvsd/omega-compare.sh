@@ -3,8 +3,9 @@
 # omega.conf, one after the other. For each: the lvs_notify_fifo lines and the
 # notify/quorum script calls at start (sorted: the checkers' timing orders
 # them) and at SIGTERM (FIFO lines in order; script calls sorted, lvsd runs
-# them concurrently) must be the same. Prints "omega: SKIPPED ..." without
-# keepalived; exits non-zero on a difference.
+# them concurrently) must be the same, and so must the IPVS service lines at
+# start (the persistence granularity services among them). Prints
+# "omega: SKIPPED ..." without keepalived; exits non-zero on a difference.
 set -u
 conf=/work/omega.conf
 cat > /tmp/rec.sh <<'EOS'
@@ -30,6 +31,8 @@ run() { # NAME CMD...: leaves /tmp/NAME.{start,stop}.{fifo,rec}
         if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; fi
         sleep 1; k=$((k + 1))
     done
+    # The services as the kernel holds them (persistence and its netmask).
+    ipvsadm -Ln | grep -E '^(TCP|UDP|FWM) ' | sort > "/tmp/$name.start.ipvs"
     sort /tmp/fifo.out > "/tmp/$name.start.fifo"
     sort /tmp/rec.log > "/tmp/$name.start.rec"
     n_fifo=$(wc -l < /tmp/fifo.out)
@@ -50,7 +53,7 @@ fi
 run keepalived keepalived -n -l -D -C -f $conf || exit 1
 run lvsd lvsd -f $conf --socket /tmp/omega.sock || exit 1
 rc=0
-for part in start.fifo start.rec stop.fifo stop.rec; do
+for part in start.ipvs start.fifo start.rec stop.fifo stop.rec; do
     if ! cmp -s "/tmp/keepalived.$part" "/tmp/lvsd.$part"; then
         echo "FAIL: $part differs (keepalived vs lvsd)"
         diff "/tmp/keepalived.$part" "/tmp/lvsd.$part"
@@ -58,6 +61,13 @@ for part in start.fifo start.rec stop.fifo stop.rec; do
     fi
 done
 [ -s /tmp/keepalived.stop.fifo ] || { echo "FAIL: keepalived wrote no shutdown line"; rc=1; }
+for want in '10.150.0.8:80 rr persistent 360 mask 0.0.0.24' \
+    '10.150.0.9:80 rr persistent 360 mask 255.255.0.255' \
+    '10.150.0.10:80 rr$' '\[fd00:150::1\]:80 rr persistent 360 mask 64' \
+    '\[fd00:150::2\]:80 rr$'; do
+    grep -q "$want" /tmp/lvsd.start.ipvs || { echo "FAIL: no service line matching '$want'"; rc=1; }
+done
+echo "--- services (both):"; cat /tmp/lvsd.start.ipvs
 echo "--- shutdown FIFO lines (both):"; cat /tmp/lvsd.stop.fifo
 echo "--- shutdown scripts (both, sorted):"; cat /tmp/lvsd.stop.rec
 [ $rc = 0 ] || { echo "--- lvsd log"; tail -n 40 /tmp/lvsd.log; }

@@ -300,7 +300,8 @@ sh /work/omega-compare.sh > /tmp/omega.out 2>&1 || { cat /tmp/omega.out; fail "o
 if grep -q SKIPPED /tmp/omega.out; then
     cat /tmp/omega.out
 else
-    ok "FIFO lines and notify/quorum scripts at start and at SIGTERM (omega, sorry server, inhibit, no omega) as keepalived's"
+    sed -n '/^--- services/,/^--- shutdown FIFO/p' /tmp/omega.out | grep -v '^--- shutdown FIFO'
+    ok "FIFO lines and notify/quorum scripts at start and at SIGTERM (omega, sorry server, inhibit, no omega) and the IPVS services (persistence granularity forms) as keepalived's"
 fi
 # --- KEEPALIVED-MIB check subtree, lvsd vs keepalived 2.2.7 -C, each with its snmpd
 sh /work/snmp-compare.sh > /tmp/snmp.out 2>&1 || { cat /tmp/snmp.out; fail "snmp: lvsd differs from keepalived"; }

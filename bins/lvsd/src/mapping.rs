@@ -19,6 +19,7 @@ use keepalived_conf::command::split_config_command;
 
 mod bfd;
 pub mod diagnostics;
+mod granularity;
 pub use bfd::peer_spec;
 
 /// Schedulers keepalived accepts (check_parser.c `lvs_sched_handler`).
@@ -243,57 +244,6 @@ fn ip_family_opt(vs: &kc::VirtualServer) -> Option<AddressFamily> {
     })
 }
 
-/// `persistence_granularity`: an IPv4 netmask (`255.255.255.0`, or a prefix
-/// length) as a host-order mask; an IPv6 prefix length 1..128.
-///
-/// Any IPv4 address is taken as the mask, contiguous or not, as keepalived 2.2.7
-/// takes it (check_parser.c `pgr_handler`: its check for a solid netmask is
-/// compiled out, since neither ipvsadm nor the kernel require one) and without a
-/// message; the kernel masks client addresses with it as written.
-fn granularity(s: &str, af: AddressFamily) -> Result<u32, GranularityError> {
-    let s = s.trim_start_matches('/');
-    match af {
-        AddressFamily::Inet => {
-            if let Ok(ip) = s.parse::<std::net::Ipv4Addr>() {
-                return Ok(u32::from(ip));
-            }
-            match s.parse::<u32>() {
-                Ok(n @ 1..=32) => Ok(u32::MAX << (32 - n)),
-                _ => Err(GranularityError::NotIpv4(s.to_string())),
-            }
-        }
-        AddressFamily::Inet6 => match s.parse::<u32>() {
-            Ok(n @ 1..=128) => Ok(n),
-            _ => Err(GranularityError::NotIpv6(s.to_string())),
-        },
-    }
-}
-
-/// `persistence_granularity` as keepalived holds it (check_parser.c
-/// `pgr_handler`, deciding the family by a dot as it does for a group): an
-/// IPv4 netmask's bytes in network order read as a number in memory order,
-/// an IPv6 prefix length as it is; None when it is refused.
-fn held_granularity(text: &str) -> Option<u32> {
-    if text.contains('.') {
-        let m = granularity(text, AddressFamily::Inet).ok()?;
-        Some(u32::from_ne_bytes(m.to_be_bytes()))
-    } else {
-        granularity(text, AddressFamily::Inet6).ok()
-    }
-}
-
-/// A `persistence_granularity` that cannot be used (the configuration's fault).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-enum GranularityError {
-    /// Neither an IPv4 netmask nor a prefix length 1..32.
-    #[error("`{0}` is not an IPv4 netmask")]
-    NotIpv4(String),
-    /// Not a prefix length 1..128.
-    #[error("`{0}` is not an IPv6 prefix length (1..128)")]
-    NotIpv6(String),
-}
-
 fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {
     let mut out = Vec::new();
     match (first, last) {
@@ -379,7 +329,10 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             (vec![key], key.to_string(), Some(port.unwrap_or(0)))
         }
         kc::VirtualServerKey::Fwmark(mark) => {
+            // A granularity met before anything else gave the family decides
+            // it (check_parser.c `pgr_handler`).
             let af = ip_family_opt(vs)
+                .or_else(|| granularity_family(vs, method))
                 .or(rs_family)
                 .unwrap_or(AddressFamily::Inet);
             let key = ServiceKey::Fwmark { af, mark: *mark };
@@ -473,16 +426,29 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
     let mut timeout = v(&vs.persistence_timeout);
     let mut netmask = None;
     if let Some(gr) = &vs.persistence_granularity {
-        match granularity(&gr.value, af) {
-            Ok(m) => netmask = Some(m),
+        // check_parser.c `pgr_handler`: a refused word is reported and the
+        // service runs as if it had none (nor its implied timeout).
+        match granularity::parse(&gr.value, af) {
+            Ok(m) => {
+                if af == AddressFamily::Inet && granularity::is_short_form(&gr.value) {
+                    c.warn(
+                        gr.span,
+                        format!(
+                            "persistence_granularity `{}` is the netmask {}, as keepalived reads it (a numeric IPv4 address, not a prefix length); write the netmask as four numbers",
+                            gr.value,
+                            std::net::Ipv4Addr::from(m)
+                        ),
+                    );
+                }
+                netmask = Some(m);
+                timeout.get_or_insert(360);
+            }
             Err(e) => {
-                return Err(Skip(
-                    gr.span,
-                    format!("invalid persistence_granularity: {e}"),
-                ));
+                for message in e.messages() {
+                    c.warn(gr.span, message);
+                }
             }
         }
-        timeout.get_or_insert(360);
     }
     let portless = keys
         .iter()
@@ -701,6 +667,42 @@ fn rs_timers(rs: &kc::RealServer) -> Option<Box<crate::model::RsTimers>> {
     (t != crate::model::RsTimers::default()).then(|| Box::new(t))
 }
 
+/// The family keepalived reads `persistence_granularity` in, when it is
+/// written (check_parser.c `pgr_handler`): the virtual server's family as
+/// known at that line (its address; `ip_family` or a real server not
+/// tunnelled written before it), else IPv4 if the word holds a dot and
+/// IPv6 if not. That family then becomes the virtual server's.
+fn granularity_family(vs: &kc::VirtualServer, method: ForwardMethod) -> Option<AddressFamily> {
+    let gr = vs.persistence_granularity.as_ref()?;
+    if let kc::VirtualServerKey::Address { ip, .. } = &vs.key.value {
+        return Some(AddressFamily::of(ip));
+    }
+    let before =
+        ip_family_opt(vs).filter(|_| vs.ip_family.as_ref().is_some_and(|f| f.span < gr.span));
+    let rs_before = || {
+        vs.real_servers
+            .iter()
+            .filter(|r| r.ip.span < gr.span)
+            .find(|r| {
+                r.lvs_method
+                    .as_ref()
+                    .map(|m| fwd(m.value))
+                    .unwrap_or(method)
+                    != ForwardMethod::Tunnel
+            })
+            .map(|r| AddressFamily::of(&r.ip.value))
+    };
+    Some(
+        before
+            .or_else(rs_before)
+            .unwrap_or(if gr.value.contains('.') {
+                AddressFamily::Inet
+            } else {
+                AddressFamily::Inet6
+            }),
+    )
+}
+
 fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
     let d = crate::model::VsWritten::default();
     crate::model::VsWritten {
@@ -715,7 +717,13 @@ fn vs_written(vs: &kc::VirtualServer) -> crate::model::VsWritten {
         granularity: vs
             .persistence_granularity
             .as_ref()
-            .and_then(|g| held_granularity(&g.value))
+            .and_then(|g| {
+                let method = vs
+                    .lvs_method
+                    .as_ref()
+                    .map_or(ForwardMethod::Masq, |m| fwd(m.value));
+                granularity::held(&g.value, granularity_family(vs, method)?)
+            })
             .unwrap_or(d.granularity),
         tunnel: v(&vs.lvs_tunnel).map(tunnel_of).unwrap_or(d.tunnel),
     }

@@ -167,12 +167,146 @@ fn persistence_timeout_granularity_engine_and_flags() {
     let m = map("virtual_server 10.1.0.1 {\n lvs_sched rr\n lvs_method DR\n protocol TCP\n}\n");
     let s = &only(&m).services[0];
     assert_eq!((s.timeout, s.flags), (360, ServiceFlags::PERSISTENT));
-    // A bad granularity skips the service.
-    let m = map(
-        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 255.0.255.x\n}\n",
-    );
-    assert!(m.desired.virtual_servers.is_empty());
-    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
+}
+
+fn granularity_service(vip: &str, word: &str, extra: &str) -> Mapped {
+    map(&format!(
+        "virtual_server {vip} 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n{extra} \
+         persistence_granularity {word}\n}}\n"
+    ))
+}
+
+fn messages(m: &Mapped) -> Vec<(String, String)> {
+    m.diagnostics
+        .iter()
+        .map(|d| (m.location(d), d.message.clone()))
+        .collect()
+}
+
+/// An IPv4 granularity is a numeric IPv4 address in any form glibc's
+/// `getaddrinfo` (numeric host) takes, as keepalived 2.2.7 reads it. Observed
+/// with `keepalived -t`: `24`, `255.255.255`, `0xffffff00` and
+/// `0377.255.255.0` are accepted without a message, so keepalived gives the
+/// kernel 0.0.0.24, 255.255.0.255 and 255.255.255.0; lvsd warns about every
+/// form that is not four decimal numbers.
+#[test]
+fn ipv4_granularity_short_forms_are_addresses_as_keepalived_reads_them() {
+    for (word, mask) in [
+        ("24", 0x0000_0018),
+        ("32", 0x0000_0020),
+        ("255.255.255", 0xffff_00ff),
+        ("255.255", 0xff00_00ff),
+        ("255.255.0xff00", 0xffff_ff00),
+        ("0xffffff00", 0xffff_ff00),
+        ("0XFFFFFF00", 0xffff_ff00),
+        ("0377.255.255.0", 0xffff_ff00),
+        ("4294967295", 0xffff_ffff),
+        ("0", 0),
+    ] {
+        let m = granularity_service("10.1.0.1", word, "");
+        let s = &only(&m).services[0];
+        assert_eq!((s.timeout, s.netmask), (360, mask), "{word}");
+        assert!(s.flags.contains(ServiceFlags::PERSISTENT), "{word}");
+        let shown = std::net::Ipv4Addr::from(mask);
+        assert_eq!(
+            messages(&m),
+            [(
+                "t.conf:5".to_string(),
+                format!(
+                    "persistence_granularity `{word}` is the netmask {shown}, as keepalived reads it (a numeric IPv4 address, not a prefix length); write the netmask as four numbers"
+                )
+            )],
+            "{word}"
+        );
+    }
+    let m = granularity_service("10.1.0.1", "255.255.255.0", "");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(only(&m).services[0].netmask, 0xffff_ff00);
+}
+
+/// A refused granularity is reported with keepalived's message and the
+/// service runs without it, and without the 360 s persistence it would
+/// imply (`pgr_handler` returns before setting either). Observed with
+/// `keepalived -t`: each of these words gives "Invalid IPv4
+/// persistence_granularity specified - WORD" and nothing else.
+#[test]
+fn a_refused_ipv4_granularity_is_reported_and_the_service_runs_without_it() {
+    for word in [
+        "255.0.255.x",
+        "08",
+        "09.0.0.0",
+        "4294967296",
+        "1.2.3.",
+        "1.2.3.4.5",
+        "255.255.255.256",
+        "255.65535.0",
+        "0x",
+        "/24",
+        "ff.ff.ff.0",
+        "+24",
+    ] {
+        let m = granularity_service("10.1.0.1", word, "");
+        let s = &only(&m).services[0];
+        assert_eq!((s.timeout, s.netmask), (0, 0xffff_ffff), "{word}");
+        assert!(!s.flags.contains(ServiceFlags::PERSISTENT), "{word}");
+        assert_eq!(
+            messages(&m),
+            [(
+                "t.conf:5".to_string(),
+                format!("Invalid IPv4 persistence_granularity specified - {word}")
+            )],
+            "{word}"
+        );
+    }
+    // A persistence_timeout of its own still applies, with the full mask.
+    let m = granularity_service("10.1.0.1", "255.0.255.x", " persistence_timeout 600\n");
+    let s = &only(&m).services[0];
+    assert_eq!((s.timeout, s.netmask), (600, 0xffff_ffff));
+    assert!(s.flags.contains(ServiceFlags::PERSISTENT));
+}
+
+/// An IPv6 granularity is a decimal prefix length 1..128. Observed with
+/// `keepalived -t`: `1`, `64`, `128`, `+64` are accepted; the others give
+/// the number reader's message and then "Invalid IPv6
+/// persistence_granularity specified - WORD", and keepalived runs the
+/// service without a granularity.
+#[test]
+fn ipv6_granularity_is_a_prefix_length_and_a_refused_one_is_reported() {
+    for (word, prefix) in [("1", 1), ("64", 64), ("128", 128), ("+64", 64), ("064", 64)] {
+        let m = granularity_service("fd00::1", word, "");
+        assert!(m.diagnostics.is_empty(), "{word}: {:?}", m.diagnostics);
+        let s = &only(&m).services[0];
+        assert_eq!((s.timeout, s.netmask), (360, prefix), "{word}");
+    }
+    for (word, first) in [
+        ("0", "number '0' outside range [1, 128]"),
+        ("129", "number '129' outside range [1, 128]"),
+        ("0x40", "invalid number '0x40'"),
+        ("64x", "invalid number '64x'"),
+        ("-1", "negative number '-1'"),
+        (
+            "99999999999",
+            "number '99999999999' outside unsigned integer range",
+        ),
+        ("255.255.255.0", "invalid number '255.255.255.0'"),
+        ("ffff::", "invalid number 'ffff::'"),
+    ] {
+        let m = granularity_service("fd00::1", word, "");
+        let s = &only(&m).services[0];
+        assert_eq!((s.timeout, s.netmask), (0, 128), "{word}");
+        assert!(!s.flags.contains(ServiceFlags::PERSISTENT), "{word}");
+        assert_eq!(
+            messages(&m),
+            [
+                ("t.conf:5".to_string(), first.to_string()),
+                (
+                    "t.conf:5".to_string(),
+                    format!("Invalid IPv6 persistence_granularity specified - {word}")
+                ),
+            ],
+            "{word}"
+        );
+    }
 }
 
 /// A netmask that is not contiguous is the service's netmask as written, without
@@ -870,17 +1004,86 @@ fn misc_timeout_zero_is_the_delay_loop() {
 
 #[test]
 fn granularity_as_keepalived_holds_it() {
+    let held = |conf: &str| only(&map(conf)).written.granularity;
+    let v4 = |w: &str| {
+        format!(
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n}}\n"
+        )
+    };
+    let v6 = |w: &str| {
+        format!(
+            "virtual_server fd00::1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n}}\n"
+        )
+    };
     assert_eq!(
-        held_granularity("255.255.255.0"),
-        Some(u32::from_ne_bytes([255, 255, 255, 0]))
+        held(&v4("255.255.255.0")),
+        u32::from_ne_bytes([255, 255, 255, 0])
     );
-    assert_eq!(held_granularity("64"), Some(64));
-    assert_eq!(held_granularity("129"), None);
     assert_eq!(
-        held_granularity("255.0.255.0"),
-        Some(u32::from_ne_bytes([255, 0, 255, 0]))
+        held(&v4("255.0.255.0")),
+        u32::from_ne_bytes([255, 0, 255, 0])
     );
-    assert_eq!(held_granularity("255.0.255.x"), None);
+    // An IPv4 service reads a bare number as an address.
+    assert_eq!(held(&v4("24")), u32::from_ne_bytes([0, 0, 0, 24]));
+    assert_eq!(held(&v4("255.0.255.x")), u32::MAX);
+    assert_eq!(held(&v6("64")), 64);
+    assert_eq!(held(&v6("129")), u32::MAX);
+}
+
+/// A fwmark service whose family is not known when its granularity is met
+/// takes the family from the word (a dot: IPv4), as keepalived's
+/// `pgr_handler` does. Observed with `keepalived -t`: `fwmark 1` with
+/// `persistence_granularity 24` before an IPv4 real server gives "Address
+/// family of virtual server and real server 10.2.0.1 don't match - skipping
+/// real server."; with `255.255.255.0`, or with the real server written
+/// first, nothing.
+#[test]
+fn fwmark_family_follows_a_granularity_written_first() {
+    let fw = |gr_first: bool, word: &str| {
+        let gr = format!(" persistence_granularity {word}\n");
+        let rs = " real_server 10.2.0.1 80 {\n }\n";
+        let (a, b) = if gr_first {
+            (&gr[..], rs)
+        } else {
+            (rs, &gr[..])
+        };
+        map(&format!(
+            "virtual_server fwmark 1 {{\n lvs_sched rr\n lvs_method NAT\n{a}{b}}}\n"
+        ))
+    };
+    let m = fw(true, "24");
+    let vs = only(&m);
+    assert_eq!(
+        vs.services[0].key,
+        ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: 1
+        }
+    );
+    assert_eq!(vs.services[0].netmask, 24);
+    assert!(vs.real_servers.is_empty());
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
+    assert!(
+        m.diagnostics[0]
+            .message
+            .contains("real_server 10.2.0.1 is IPv4"),
+        "{:?}",
+        m.diagnostics
+    );
+
+    let m = fw(true, "255.255.255.0");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let vs = only(&m);
+    assert_eq!(vs.services[0].key.af(), AddressFamily::Inet);
+    assert_eq!(vs.services[0].netmask, 0xffff_ff00);
+    assert_eq!(vs.real_servers.len(), 1);
+
+    let m = fw(false, "24");
+    let vs = only(&m);
+    assert_eq!(vs.services[0].key.af(), AddressFamily::Inet);
+    assert_eq!(vs.services[0].netmask, 24);
+    assert_eq!(vs.real_servers.len(), 1);
+    assert_eq!(vs.written.granularity, u32::from_ne_bytes([0, 0, 0, 24]));
 }
 
 /// keepalived runs its checker process, and with it the checker's SNMP
