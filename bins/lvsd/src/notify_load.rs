@@ -13,7 +13,7 @@
 //! - the program is missing, not executable by its user, or (with
 //!   `enable_script_security`) runs as root from a path non-root users can
 //!   change: keepalived-runtime's
-//!   [`check_script`](keepalived_runtime::script_security::check_script),
+//!   [`check_script`],
 //!   logged with [`ScriptRefused::log_line`](keepalived_runtime::ScriptRefused::log_line).
 //!
 //! An insecure script kept (no `enable_script_security`) is logged with

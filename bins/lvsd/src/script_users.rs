@@ -25,7 +25,7 @@
 //! Warnings, as vrrpd's `-t` gives them for `vrrp_script`s: the file may be
 //! meant for a host with other users. The order of the look-ups and the
 //! first two warnings are keepalived-runtime's
-//! [`ScriptUsers`](keepalived_runtime::load_users::ScriptUsers), shared with
+//! [`ScriptUsers`], shared with
 //! vrrpd; the walk over the virtual servers' scripts is lvsd's. The daemon logs those
 //! first two each time it loads the file ([`log_on_host`]), as keepalived's
 //! checker process does while it reads it.

@@ -20,7 +20,7 @@
 //!
 //! Warnings: the file may be meant for a host with other users. The order of
 //! the look-ups and the first two warnings are keepalived-runtime's
-//! [`ScriptUsers`](keepalived_runtime::load_users::ScriptUsers), shared with
+//! [`ScriptUsers`], shared with
 //! lvsd; the walk over `vrrp_script`s and notify scripts is vrrpd's. The daemon logs those
 //! first two each time it loads the file ([`log_on_host`]), as keepalived's
 //! VRRP process does while it reads it.
