@@ -995,7 +995,7 @@ impl Instance {
     }
 
     /// Leaving Master/Backup for Fault or Stop: the two-owner episode ends
-    /// silently (no `PriorityChanged` outside Backup/Master).
+    /// silently (keepalived never notifies an owner's priority).
     fn forget_other_owner(&mut self) {
         self.other_owner_gone_at = None;
         self.other_owner_since = None;
@@ -1119,7 +1119,9 @@ impl Instance {
         if p != self.effective_priority {
             let from = self.effective_priority;
             self.effective_priority = p;
-            if matches!(self.state, State::Backup | State::Master) {
+            // keepalived's vrrp_set_effective_priority reports a change in
+            // any state once running, FAULT included.
+            if matches!(self.state, State::Backup | State::Master | State::Fault) {
                 self.actions.push(Action::PriorityChanged { from, to: p });
             }
         }
@@ -1434,6 +1436,34 @@ mod tests {
             priority: 100
         }));
         assert!(!acts.iter().any(|a| matches!(a, Action::SendAdvert { .. })));
+    }
+
+    /// vrrp_track.c `vrrp_set_effective_priority`: a weighted tracker moving
+    /// the priority of an instance in Fault is reported too.
+    #[test]
+    fn priority_change_in_fault_is_reported() {
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = 100;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        c.trackers = vec![TrackerConfig {
+            kind: TrackerKind::Interface,
+            name: "w".into(),
+            weight: 10,
+            reverse: false,
+            initially_up: true,
+        }];
+        // up: +10; the value 2 then counts 2 × 10
+        let mut i = Instance::new(c).unwrap();
+        i.handle_event(Instant::ZERO, Event::Startup);
+        i.handle_event(Instant::ZERO, Event::InterfaceDown);
+        assert_eq!((i.state(), i.effective_priority()), (State::Fault, 110));
+        drain(&mut i);
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, 2));
+        assert_eq!(
+            drain(&mut i),
+            vec![Action::PriorityChanged { from: 110, to: 120 }]
+        );
+        assert_eq!(i.state(), State::Fault);
     }
 
     #[test]

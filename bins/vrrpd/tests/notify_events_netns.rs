@@ -5,8 +5,9 @@
 //! Two labs, one per daemon under test, each a router namespace and a peer
 //! namespace on one veth link. The router runs the daemon under test with
 //! VI_1 (priority 150, its own `notify_priority_changes`, a
-//! `notify_master_rx_lower_pri` script) and VI_2 (priority 50, the global
-//! `vrrp_notify_priority_changes`), both weighting one `track_file`, and a
+//! `notify_master_rx_lower_pri` script), VI_2 (priority 50, the global
+//! `vrrp_notify_priority_changes`) and VI_3 (FAULT: its tracked interface
+//! is down), all weighting one `track_file`, and a
 //! notify FIFO read by its `notify_fifo_script`. The peer always runs
 //! keepalived, started once both router instances are Master, and drops
 //! every advert from the router (nftables in its namespace), so it becomes
@@ -46,6 +47,7 @@ impl Link {
         lab.veth(&ns, "eth0", &peer, "eth0");
         lab.addr(&ns, "eth0", "10.9.1.1/24");
         lab.addr(&peer, "eth0", "10.9.1.2/24");
+        sh(&format!("ip -n {ns} link add trk type veth peer name trk2"));
         let log = lab.path("notify.log");
         lab.write_script(
             "n.sh",
@@ -89,7 +91,7 @@ impl Link {
         format!(
             "global_defs {{\n router_id nx\n vrrp_notify_priority_changes\n \
              notify_fifo {d}/notify.fifo\n notify_fifo_script {d}/fifo.sh\n}}\n\
-             vrrp_track_file w {{\n file {d}/weight\n}}\n{}{}",
+             vrrp_track_file w {{\n file {d}/weight\n}}\n{}{}{}",
             inst(
                 "VI_1",
                 51,
@@ -98,7 +100,8 @@ impl Link {
                     " notify_priority_changes\n notify_master_rx_lower_pri \"{d}/n.sh rxlow VI_1\""
                 )
             ),
-            inst("VI_2", 52, 50, "")
+            inst("VI_2", 52, 50, ""),
+            inst("VI_3", 53, 100, " track_interface {\n  trk\n }")
         )
     }
 
@@ -210,6 +213,10 @@ fn lower_priority_and_priority_changes_notify_as_keepalived() {
     );
     assert!(
         kf.contains(&"INSTANCE \"VI_2\" BACKUP_PRIORITY 70".to_string()),
+        "{kf:?}"
+    );
+    assert!(
+        kf.contains(&"INSTANCE \"VI_3\" BACKUP_PRIORITY 120".to_string()),
         "{kf:?}"
     );
     assert_eq!(on, kn, "notify script calls");

@@ -212,8 +212,8 @@ impl<H: Host> Router<H> {
     /// `INSTANCE "NAME" MASTER_PRIORITY PRIORITY` from a Master,
     /// `BACKUP_PRIORITY` otherwise; no script runs (vrrp_track.c
     /// `vrrp_set_effective_priority`, vrrp_notify.c
-    /// `send_instance_priority_notifies`). vrrp-core reports changes in
-    /// Backup and Master only.
+    /// `send_instance_priority_notifies`); vrrp-core reports changes in
+    /// Backup, Master and Fault, as keepalived.
     pub(super) fn report_priority_change(&mut self, id: InstanceId) {
         let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
             return;
