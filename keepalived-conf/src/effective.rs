@@ -414,6 +414,39 @@ mod tests {
         check(instance(&c.vrrp_instances[0], &c.global_defs));
     }
 
+    /// The instance's `notify_priority_changes`, else its sync group's,
+    /// else `vrrp_notify_priority_changes`.
+    #[test]
+    fn notify_priority_changes_fallbacks() {
+        let on = |global: &str, own: &str, group: &str| {
+            let text = format!(
+                "global_defs {{\n{global}\n}}\nvrrp_instance A {{\n{own}\n}}\n\
+                 vrrp_instance B {{\n}}\nvrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n{group}\n}}\n"
+            );
+            let p = parse_str("t.conf", &text, &LoadOptions::default());
+            let c = &p.config;
+            notify_priority_changes(&c.vrrp_instances[0], &c.vrrp_sync_groups, &c.global_defs)
+        };
+        assert!(!on("", "", ""));
+        assert!(on("vrrp_notify_priority_changes", "", ""));
+        assert!(on("", "", "notify_priority_changes"));
+        assert!(!on(
+            "vrrp_notify_priority_changes",
+            "",
+            "notify_priority_changes false"
+        ));
+        assert!(on(
+            "",
+            "notify_priority_changes",
+            "notify_priority_changes false"
+        ));
+        assert!(!on(
+            "vrrp_notify_priority_changes",
+            "notify_priority_changes false",
+            ""
+        ));
+    }
+
     #[test]
     fn defaults_without_global_defs() {
         eff("vrrp_instance A {\n state MASTER\n}\n", |e| {
