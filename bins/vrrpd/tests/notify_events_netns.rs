@@ -7,7 +7,7 @@
 //! VI_1 (priority 150, its own `notify_priority_changes`, a
 //! `notify_master_rx_lower_pri` script), VI_2 (priority 50, the global
 //! `vrrp_notify_priority_changes`) and VI_3 (FAULT: its tracked interface
-//! is down), all weighting one `track_file`, and a
+//! is down), all weighting one `track_file` (10 per unit, 1 at start), and a
 //! notify FIFO read by its `notify_fifo_script`. The peer always runs
 //! keepalived, started once both router instances are Master, and drops
 //! every advert from the router (nftables in its namespace), so it becomes
@@ -61,7 +61,7 @@ impl Link {
                 fifo_log.display()
             ),
         );
-        std::fs::write(lab.path("weight"), "0\n").unwrap();
+        std::fs::write(lab.path("weight"), "1\n").unwrap();
         Link { ns, peer, lab }
     }
 
@@ -203,8 +203,13 @@ fn lower_priority_and_priority_changes_notify_as_keepalived() {
     eprintln!("keepalived: {kn:?} {kf:?}\nvrrpd: {on:?} {of:?}");
     assert_eq!(still_master, [true, true], "VI_1 stays Master");
     assert_eq!(vi2_backup, [true, true], "VI_2 stays Backup");
+    // the file's starting value 1 is reported at start-up
     assert!(
-        kf.contains(&"INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 150".to_string()),
+        kf.contains(&"INSTANCE \"VI_1\" BACKUP_PRIORITY 160".to_string()),
+        "{kf:?}"
+    );
+    assert!(
+        kf.contains(&"INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 160".to_string()),
         "{kf:?}"
     );
     assert!(

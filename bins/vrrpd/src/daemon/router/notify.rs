@@ -236,6 +236,26 @@ impl<H: Host> Router<H> {
         write_fifos(&mut self.notify.fifos, &line);
     }
 
+    /// Instance `id`, about to start, has its trackers' starting values:
+    /// when they moved its priority off the configured one, keepalived's
+    /// start-up `vrrp_set_effective_priority` (vrrp_track.c
+    /// `initialise_vrrp_tracking_priorities`) writes
+    /// `INSTANCE "NAME" BACKUP_PRIORITY PRIORITY` before any state line;
+    /// so does vrrpd, with `notify_priority_changes` in force.
+    pub(super) fn report_initial_priority(&mut self, id: InstanceId) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        let configured = inst.config().priority;
+        let now = inst.effective_priority();
+        if !slot.spec.notify_priority_changes || configured == 255 || now == configured {
+            return;
+        }
+        let line =
+            keepalived_runtime::notify_fifo::instance_line(inst.name(), "BACKUP_PRIORITY", now);
+        write_fifos(&mut self.notify.fifos, &line);
+    }
+
     /// Runs the group's notify scripts when the group as a whole entered a
     /// new state (keepalived's vrrp_sync.c notifies once per group change).
     pub(super) fn notify_group(&mut self, group: usize, from: Option<State>, to: State) {
