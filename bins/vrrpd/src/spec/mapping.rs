@@ -7,7 +7,7 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (`notify_master_rx_lower_pri`, `min_ttl`, script `user`, ...) are warnings.
+//! does not act on (`min_ttl`, VIP flags such as `home`, ...) are warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
