@@ -13,7 +13,7 @@
 
 use crate::model::{
     Checker, CheckerKind, GarpExtraIf, GlobalDefs, RealServer, Script, VirtualServer, VrrpInstance,
-    VrrpState,
+    VrrpState, VrrpSyncGroup,
 };
 use crate::span::Spanned;
 use std::net::IpAddr;
@@ -128,6 +128,26 @@ pub fn instance<'a>(vi: &'a VrrpInstance, g: &'a GlobalDefs) -> EffectiveInstanc
         garp_extra_if: either(&vi.garp_extra_if, &g.vrrp_garp_extra_if).copied(),
         smtp_alert: smtp_alert_vrrp(&vi.smtp_alert, g),
     }
+}
+
+/// Whether instance `vi` writes its effective priority changes to the notify
+/// FIFOs: its `notify_priority_changes`, else that of the sync group listing it
+/// (the first one, as keepalived keeps one group per instance), else
+/// `vrrp_notify_priority_changes`, else off (vrrp.c `vrrp_complete_instance`).
+pub fn notify_priority_changes(
+    vi: &VrrpInstance,
+    groups: &[VrrpSyncGroup],
+    g: &GlobalDefs,
+) -> bool {
+    let group = groups
+        .iter()
+        .find(|sg| sg.group.iter().any(|m| m.value == vi.name.value))
+        .and_then(|sg| sg.notify_priority_changes.as_ref());
+    vi.notify_priority_changes
+        .as_ref()
+        .or(group)
+        .or(g.vrrp_notify_priority_changes.as_ref())
+        .is_some_and(|b| b.value)
 }
 
 /// Whether an instance or sync group whose own `smtp_alert` is `own` sends mail:
@@ -392,6 +412,39 @@ mod tests {
         let p = parse_str("t.conf", text, &LoadOptions::default());
         let c = &p.config;
         check(instance(&c.vrrp_instances[0], &c.global_defs));
+    }
+
+    /// The instance's `notify_priority_changes`, else its sync group's,
+    /// else `vrrp_notify_priority_changes`.
+    #[test]
+    fn notify_priority_changes_fallbacks() {
+        let on = |global: &str, own: &str, group: &str| {
+            let text = format!(
+                "global_defs {{\n{global}\n}}\nvrrp_instance A {{\n{own}\n}}\n\
+                 vrrp_instance B {{\n}}\nvrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n{group}\n}}\n"
+            );
+            let p = parse_str("t.conf", &text, &LoadOptions::default());
+            let c = &p.config;
+            notify_priority_changes(&c.vrrp_instances[0], &c.vrrp_sync_groups, &c.global_defs)
+        };
+        assert!(!on("", "", ""));
+        assert!(on("vrrp_notify_priority_changes", "", ""));
+        assert!(on("", "", "notify_priority_changes"));
+        assert!(!on(
+            "vrrp_notify_priority_changes",
+            "",
+            "notify_priority_changes false"
+        ));
+        assert!(on(
+            "",
+            "notify_priority_changes",
+            "notify_priority_changes false"
+        ));
+        assert!(!on(
+            "vrrp_notify_priority_changes",
+            "notify_priority_changes false",
+            ""
+        ));
     }
 
     #[test]

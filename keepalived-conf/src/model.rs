@@ -168,6 +168,9 @@ pub struct GlobalDefs {
     pub vrrp_lower_prio_no_advert: Opt<bool>,
     /// `vrrp_higher_prio_send_advert`.
     pub vrrp_higher_prio_send_advert: Opt<bool>,
+    /// `vrrp_notify_priority_changes`: the default of the instances'
+    /// `notify_priority_changes`.
+    pub vrrp_notify_priority_changes: Opt<bool>,
     /// `vrrp_down_timer_adverts` 1..100 (default 3).
     pub vrrp_down_timer_adverts: Opt<u32>,
     /// `vrrp_mcast_group4` (default 224.0.0.18).

@@ -9,7 +9,7 @@ use keepalived_conf::{LoadOptions, Severity, parse_str};
 const TEXT: &str = "global_defs {
   enable_snmp_vrrp
   smtp_alert false
-  vrrp_notify_priority_changes
+  enable_dbus
 }
 net_namespace blue
 static_ipaddress {
@@ -57,11 +57,7 @@ fn vrrpd_is_told_what_it_ignores() {
     // installs `static_ipaddress` (line 7) and acts on `vrf` (line 14; its
     // mapping warns when it must be ignored)
     assert_eq!(at, [4, 13], "{got:?}");
-    assert!(
-        got[0]
-            .1
-            .contains("`vrrp_notify_priority_changes` is not acted on by vrrpd")
-    );
+    assert!(got[0].1.contains("`enable_dbus` is not acted on by vrrpd"));
     assert!(got[1].1.contains("`use_vmac_addr`"));
 }
 

@@ -995,7 +995,7 @@ impl Instance {
     }
 
     /// Leaving Master/Backup for Fault or Stop: the two-owner episode ends
-    /// silently (no `PriorityChanged` outside Backup/Master).
+    /// silently (keepalived never notifies an owner's priority).
     fn forget_other_owner(&mut self) {
         self.other_owner_gone_at = None;
         self.other_owner_since = None;
@@ -1119,7 +1119,9 @@ impl Instance {
         if p != self.effective_priority {
             let from = self.effective_priority;
             self.effective_priority = p;
-            if matches!(self.state, State::Backup | State::Master) {
+            // keepalived's vrrp_set_effective_priority reports a change in
+            // any state once running, FAULT included.
+            if matches!(self.state, State::Backup | State::Master | State::Fault) {
                 self.actions.push(Action::PriorityChanged { from, to: p });
             }
         }
@@ -1355,6 +1357,113 @@ mod tests {
         c.trackers.reverse();
         i.reconfigure(Instant::ZERO, c).unwrap();
         assert_eq!(i.effective_priority(), 90);
+    }
+
+    /// A Master at 150 (10.0.0.2), reached through Master_Down_Interval.
+    fn master_at_150(no_advert: bool) -> (Instance, Instant) {
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = 150;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        c.lower_prio_no_advert = no_advert;
+        let mut i = Instance::new(c).unwrap();
+        i.handle_event(Instant::ZERO, Event::Startup);
+        let now = i.poll_timeout().unwrap();
+        i.handle_timeout(now);
+        assert_eq!(i.state(), State::Master);
+        drain(&mut i);
+        (i, now)
+    }
+
+    /// vrrp.c `vrrp_state_master_rx`: a lower priority, or the same priority
+    /// from a lower address, is answered and reported once per advert
+    /// (keepalived `notify_master_rx_lower_pri`); a higher one is not.
+    #[test]
+    fn master_hearing_lower_priority_reports_it_each_time() {
+        let (mut i, now) = master_at_150(false);
+        let low = i.advertisement(100);
+        let from: IpAddr = "10.0.0.9".parse().unwrap();
+        for k in 1..=2u64 {
+            let t = now + Duration::from_millis(100 * k);
+            i.handle_advert(t, from, &low).unwrap();
+            let acts = drain(&mut i);
+            let reports: Vec<_> = acts
+                .iter()
+                .filter(|a| matches!(a, Action::MasterRxLowerPriority { .. }))
+                .collect();
+            assert_eq!(
+                reports,
+                vec![&Action::MasterRxLowerPriority {
+                    from,
+                    priority: 100
+                }]
+            );
+            assert!(acts.contains(&Action::SendAdvert { priority: 150 }));
+            assert_eq!(i.state(), State::Master);
+        }
+        // Same priority from a lower address: still "lower".
+        let same = i.advertisement(150);
+        let lower_addr: IpAddr = "10.0.0.1".parse().unwrap();
+        i.handle_advert(now + Duration::from_millis(300), lower_addr, &same)
+            .unwrap();
+        assert!(drain(&mut i).contains(&Action::MasterRxLowerPriority {
+            from: lower_addr,
+            priority: 150
+        }));
+        // A higher priority: the Master yields, nothing "lower" is reported.
+        let high = i.advertisement(200);
+        i.handle_advert(now + Duration::from_millis(400), from, &high)
+            .unwrap();
+        let acts = drain(&mut i);
+        assert_eq!(i.state(), State::Backup);
+        assert!(
+            !acts
+                .iter()
+                .any(|a| matches!(a, Action::MasterRxLowerPriority { .. }))
+        );
+    }
+
+    /// `lower_prio_no_advert` suppresses the answer, not the report.
+    #[test]
+    fn lower_priority_report_without_answer() {
+        let (mut i, now) = master_at_150(true);
+        let low = i.advertisement(100);
+        let from: IpAddr = "10.0.0.9".parse().unwrap();
+        i.handle_advert(now + Duration::from_millis(100), from, &low)
+            .unwrap();
+        let acts = drain(&mut i);
+        assert!(acts.contains(&Action::MasterRxLowerPriority {
+            from,
+            priority: 100
+        }));
+        assert!(!acts.iter().any(|a| matches!(a, Action::SendAdvert { .. })));
+    }
+
+    /// vrrp_track.c `vrrp_set_effective_priority`: a weighted tracker moving
+    /// the priority of an instance in Fault is reported too.
+    #[test]
+    fn priority_change_in_fault_is_reported() {
+        let mut c = InstanceConfig::new("VI", 1, Version::V3, "10.0.0.2".parse().unwrap());
+        c.priority = 100;
+        c.vips = vec!["10.0.0.100".parse().unwrap()];
+        c.trackers = vec![TrackerConfig {
+            kind: TrackerKind::Interface,
+            name: "w".into(),
+            weight: 10,
+            reverse: false,
+            initially_up: true,
+        }];
+        // up: +10; the value 2 then counts 2 × 10
+        let mut i = Instance::new(c).unwrap();
+        i.handle_event(Instant::ZERO, Event::Startup);
+        i.handle_event(Instant::ZERO, Event::InterfaceDown);
+        assert_eq!((i.state(), i.effective_priority()), (State::Fault, 110));
+        drain(&mut i);
+        i.handle_event(Instant::ZERO, Event::TrackerValue(0, 2));
+        assert_eq!(
+            drain(&mut i),
+            vec![Action::PriorityChanged { from: 110, to: 120 }]
+        );
+        assert_eq!(i.state(), State::Fault);
     }
 
     #[test]

@@ -268,14 +268,11 @@ pub const GLOBAL_DEFS: Section = Section {
         g("v3_checksum_as_v2", V, Value::Other("as written"))
             .dflt("off")
             .raw(),
-        g(
-            "vrrp_notify_priority_changes",
-            V,
-            Value::Other("as written"),
-        )
-        .dflt("off")
-        .raw()
-        .not_acted(V, "write priority changes to the notify FIFO"),
+        g("vrrp_notify_priority_changes", V, Value::Flag)
+            .set(Set::On(Field::Global(|g| {
+                &mut g.vrrp_notify_priority_changes
+            })))
+            .dflt("off"),
         g("nftables_ipvs", L, Value::Other("as written"))
             .dflt("none; table keepalived_ipvs when written without one")
             .raw(),

@@ -12,7 +12,6 @@ const fn v(keyword: &'static str, value: Value) -> Keyword {
 
 const ADDRESSES: Value = Value::Block("ADDRESS[/PREFIX] [dev IF] [scope S] [label L] ... per line");
 const GARP_EXTRA_IF: Value = Value::Other("[all] seconds 0..86400");
-const PRIORITY_FIFO: &str = "write priority changes to the notify FIFO";
 
 /// `vrrp_instance NAME { ... }`
 pub const INSTANCE: Section = Section {
@@ -192,7 +191,7 @@ pub const INSTANCE: Section = Section {
         v("notify_priority_changes", Value::Flag)
             .set(Set::On(Field::Instance(|v| &mut v.notify_priority_changes)))
             .dflt("off")
-            .not_acted(V, PRIORITY_FIFO),
+            .fallback("the sync group's notify_priority_changes, then global_defs vrrp_notify_priority_changes"),
         v("smtp_alert", Value::Flag)
             .set(Set::On(Field::Instance(|v| &mut v.smtp_alert)))
             .dflt("off")

@@ -380,9 +380,11 @@ impl<H: Host> Router<H> {
             }
             Action::PriorityChanged { from, to } => {
                 info!(instance = %name, vrid, from, to, "effective priority changed");
+                self.report_priority_change(id);
             }
             Action::MasterRxLowerPriority { from, priority } => {
                 debug!(instance = %name, vrid, %from, priority, "master heard a lower priority");
+                self.report_master_rx_lower_pri(id);
             }
             other => debug!(instance = %name, vrid, ?other, "action not handled"),
         }

@@ -202,6 +202,7 @@ fn check_notify_block(ck: &mut Checker, n: &mut crate::spec::mapping::NotifySpec
         &mut n.stop,
         &mut n.deleted,
         &mut n.generic,
+        &mut n.master_rx_lower_pri,
     ] {
         ck.check_notify(slot);
     }

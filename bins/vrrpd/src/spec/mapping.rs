@@ -7,7 +7,7 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (`notify_master_rx_lower_pri`, `min_ttl`, script `user`, ...) are warnings.
+//! does not act on (`min_ttl`, VIP flags such as `home`, ...) are warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -115,6 +115,9 @@ pub struct NotifySpec {
     /// `notify_deleted SCRIPT`: run when a reload removes the instance
     /// (docs/keepalived.md §3.18).
     pub deleted: Option<ScriptCmd>,
+    /// `notify_master_rx_lower_pri`: run, without arguments, each time the
+    /// Master hears a lower priority (vrrp_notify.c `send_event_notify`).
+    pub master_rx_lower_pri: Option<ScriptCmd>,
 }
 
 /// A notify FIFO (`notify_fifo` / `vrrp_notify_fifo` in global_defs).
@@ -162,6 +165,7 @@ impl NotifySpec {
             && self.stop.is_none()
             && self.generic.is_none()
             && self.deleted.is_none()
+            && self.master_rx_lower_pri.is_none()
     }
 }
 
@@ -247,6 +251,10 @@ pub struct InstanceSpec<C = InstanceConfig> {
     /// reload is notified as DELETED instead of FAULT (scripts, FIFOs and
     /// e-mail; see `daemon::deleted`).
     pub notify_deleted: bool,
+    /// `notify_priority_changes` in force (the instance's, else its sync
+    /// group's, else `vrrp_notify_priority_changes`): each change of the
+    /// effective priority is written to the notify FIFOs.
+    pub notify_priority_changes: bool,
     /// `promote_secondaries`: the interface's `promote_secondaries` sysctl
     /// is set while vrrpd runs (never with a VMAC, which has it anyway).
     pub promote_secondaries: bool,
@@ -281,6 +289,7 @@ impl InstanceSpec {
             dynamic,
             primary_missing,
             notify_deleted,
+            notify_priority_changes,
             promote_secondaries,
             garp_extra_if,
             span,
@@ -305,6 +314,7 @@ impl InstanceSpec {
             dynamic,
             primary_missing,
             notify_deleted,
+            notify_priority_changes,
             promote_secondaries,
             garp_extra_if,
             span,
@@ -337,6 +347,7 @@ impl<C> InstanceSpec<C> {
             dynamic,
             primary_missing,
             notify_deleted,
+            notify_priority_changes,
             promote_secondaries,
             garp_extra_if,
             span,
@@ -359,6 +370,7 @@ impl<C> InstanceSpec<C> {
             && dynamic == &b.dynamic
             && primary_missing == &b.primary_missing
             && notify_deleted == &b.notify_deleted
+            && notify_priority_changes == &b.notify_priority_changes
             && promote_secondaries == &b.promote_secondaries
             && garp_extra_if == &b.garp_extra_if
             && span == &b.span
@@ -1169,6 +1181,11 @@ pub fn map_instance(
         dynamic,
         primary_missing: primary_missing || vip_dev_missing,
         notify_deleted: vi.notify_deleted.is_some(),
+        notify_priority_changes: keepalived_conf::effective::notify_priority_changes(
+            vi,
+            &cfg.vrrp_sync_groups,
+            g,
+        ),
         promote_secondaries,
         garp_extra_if,
         span,

@@ -19,7 +19,7 @@ use keepalived_conf::{Diagnostic, VrrpSyncGroup};
 use vrrp_core::{InitialState, TrackerConfig, TrackerKind};
 
 use crate::spec::mapping::{
-    InstanceSpec, NotifySpec, TrackerSource, file_tracker, ignored, script_cmd, script_tracker,
+    InstanceSpec, NotifySpec, TrackerSource, file_tracker, script_cmd, script_tracker,
 };
 
 /// The group's notify scripts, if it has any.
@@ -31,6 +31,7 @@ pub fn group_notify(sg: &VrrpSyncGroup, diags: &mut Vec<Diagnostic>) -> Option<N
         stop: script_cmd(&sg.notify_stop, diags),
         generic: script_cmd(&sg.notify, diags),
         deleted: None,
+        master_rx_lower_pri: None,
     };
     (n != NotifySpec::default()).then_some(n)
 }
@@ -87,9 +88,6 @@ pub fn apply_group_tracking(
         .sync_group_tracking_weight
         .as_ref()
         .is_some_and(|b| b.value);
-    if let Some(b) = sg.notify_priority_changes.as_ref().filter(|b| b.value) {
-        diags.push(ignored(b.span, "`notify_priority_changes` of a sync group"));
-    }
     let mut added: Vec<(TrackerConfig, TrackerSource)> = Vec::new();
     for t in &sg.track_interface {
         added.push((

@@ -370,7 +370,6 @@ impl<H: Host> Router<H> {
         if !up && !slot.spec.dont_track_primary {
             events.push(Event::InterfaceDown);
         }
-        events.push(Event::Startup);
         // The VIP requests are built when they are sent: serialising one
         // costs far less than its netlink round trip, and kept per
         // instance they cost every instance about 200 bytes per VIP.
@@ -380,7 +379,10 @@ impl<H: Host> Router<H> {
             // not among the temporary allocations of a takeover burst
             slot.installed.reserve_exact(wanted);
         }
+        // Trackers first: they only set the starting priority and faults.
         self.node.handle_events(now, id, events);
+        self.report_initial_priority(id);
+        self.node.handle_events(now, id, vec![Event::Startup]);
         self.flush().await;
     }
 }

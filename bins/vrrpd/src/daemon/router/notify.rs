@@ -180,6 +180,82 @@ impl<H: Host> Router<H> {
         );
     }
 
+    /// A Master of instance `id` heard a lower priority (vrrp.c
+    /// `vrrp_state_master_rx`): its `notify_master_rx_lower_pri` script runs
+    /// without arguments, and the notify FIFOs get
+    /// `INSTANCE "NAME" MASTER_RX_LOWER_PRI PRIORITY` with the effective
+    /// priority, whether a script is set or not (vrrp_notify.c
+    /// `send_event_notify`).
+    pub(super) fn report_master_rx_lower_pri(&mut self, id: InstanceId) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        let name = inst.name().to_string();
+        let script = slot
+            .spec
+            .notify
+            .as_deref()
+            .and_then(|n| n.master_rx_lower_pri.clone());
+        if let Some(cmd) = script {
+            spawn_notify(&mut self.notify.tasks, "instance", name.clone(), cmd);
+        }
+        let line = keepalived_runtime::notify_fifo::instance_line(
+            &name,
+            "MASTER_RX_LOWER_PRI",
+            inst.effective_priority(),
+        );
+        write_fifos(&mut self.notify.fifos, &line);
+    }
+
+    /// The effective priority of instance `id` changed: with
+    /// `notify_priority_changes` in force the notify FIFOs get
+    /// `INSTANCE "NAME" MASTER_PRIORITY PRIORITY` from a Master,
+    /// `BACKUP_PRIORITY` otherwise; no script runs (vrrp_track.c
+    /// `vrrp_set_effective_priority`, vrrp_notify.c
+    /// `send_instance_priority_notifies`); vrrp-core reports changes in
+    /// Backup, Master and Fault, as keepalived.
+    pub(super) fn report_priority_change(&mut self, id: InstanceId) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        // An address owner's priority never changes in keepalived's sense:
+        // its demotion to 254 beside another owner is not notified.
+        if !slot.spec.notify_priority_changes || inst.config().priority == 255 {
+            return;
+        }
+        let word = if inst.state() == State::Master {
+            "MASTER_PRIORITY"
+        } else {
+            "BACKUP_PRIORITY"
+        };
+        let line = keepalived_runtime::notify_fifo::instance_line(
+            inst.name(),
+            word,
+            inst.effective_priority(),
+        );
+        write_fifos(&mut self.notify.fifos, &line);
+    }
+
+    /// Instance `id`, about to start, has its trackers' starting values:
+    /// when they moved its priority off the configured one, keepalived's
+    /// start-up `vrrp_set_effective_priority` (vrrp_track.c
+    /// `initialise_vrrp_tracking_priorities`) writes
+    /// `INSTANCE "NAME" BACKUP_PRIORITY PRIORITY` before any state line;
+    /// so does vrrpd, with `notify_priority_changes` in force.
+    pub(super) fn report_initial_priority(&mut self, id: InstanceId) {
+        let (Some(slot), Some(inst)) = (self.node.data(id), self.node.instance(id)) else {
+            return;
+        };
+        let configured = inst.config().priority;
+        let now = inst.effective_priority();
+        if !slot.spec.notify_priority_changes || configured == 255 || now == configured {
+            return;
+        }
+        let line =
+            keepalived_runtime::notify_fifo::instance_line(inst.name(), "BACKUP_PRIORITY", now);
+        write_fifos(&mut self.notify.fifos, &line);
+    }
+
     /// Runs the group's notify scripts when the group as a whole entered a
     /// new state (keepalived's vrrp_sync.c notifies once per group change).
     pub(super) fn notify_group(&mut self, group: usize, from: Option<State>, to: State) {
