@@ -333,6 +333,8 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
             peer: None,
             no_track: false,
             use_vmac: None,
+            flags: AddressFlagOptions::default(),
+            preferred_lft: None,
             options: Vec::new(),
         };
         let args = e.args();
@@ -363,10 +365,19 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                                 format!("invalid `peer`: {m}"),
                             ),
                         },
-                        _ => {
-                            vip.options.push(k.to_string());
-                            vip.options.push(val.text.to_string());
-                        }
+                        // parse_ipaddress: `forever` or 0..=u32::MAX, else
+                        // "preferred_lft %s is invalid" and the address stays.
+                        _ => match val.text.as_str() {
+                            "forever" => vip.preferred_lft = Some(PreferredLifetime::Forever),
+                            t => match t.parse::<u32>() {
+                                Ok(n) => vip.preferred_lft = Some(PreferredLifetime::Seconds(n)),
+                                Err(_) => c.sink.push(Diagnostic::warning(
+                                    "invalid-value",
+                                    val.span,
+                                    format!("preferred_lft {t} is invalid, ignored"),
+                                )),
+                            },
+                        },
                     }
                     i += 2;
                 }
@@ -381,7 +392,28 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                     i += 1 + usize::from(name.is_some());
                     vip.use_vmac = Some(name);
                 }
-                "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin" => {
+                // parse_ipaddress: IFA_F_* words.
+                "home" => {
+                    vip.flags.home = true;
+                    i += 1;
+                }
+                "-nodad" => {
+                    vip.flags.dad = true;
+                    i += 1;
+                }
+                "mngtmpaddr" => {
+                    vip.flags.mngtmpaddr = true;
+                    i += 1;
+                }
+                "noprefixroute" => {
+                    vip.flags.noprefixroute = true;
+                    i += 1;
+                }
+                "autojoin" => {
+                    vip.flags.autojoin = true;
+                    i += 1;
+                }
+                "nodad" => {
                     vip.options.push(k.to_string());
                     i += 1;
                 }

@@ -14,7 +14,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use crate::spec::accept::AcceptReason;
 
 use keepalived_conf::effective::EffectiveInstance;
-use keepalived_conf::{Config, Diagnostic, GlobalDefs, Span, VrrpInstance, values::IpPrefix};
+use keepalived_conf::{
+    Config, Diagnostic, GlobalDefs, PreferredLifetime, Span, VirtualIp, VrrpInstance,
+    values::IpPrefix,
+};
 use vrrp_core::{
     InitialState, InstanceConfig, TrackerConfig, TrackerKind,
     packet::{Auth, Family, Version},
@@ -37,6 +40,47 @@ pub struct VipSpec {
     /// `no_track`: its deletion by someone else leaves a Master alone
     /// (docs/keepalived.md §3.24).
     pub no_track: bool,
+    /// `home`, `-nodad`, `mngtmpaddr`, `noprefixroute`, `autojoin`: sent as
+    /// IFA_FLAGS (keepalived `netlink_ipaddress`).
+    pub flags: keepalived_conf::AddressFlagOptions,
+    /// Preferred lifetime sent as IFA_CACHEINFO (IPv6 only; `None`: forever).
+    /// keepalived's `parse_ipaddress` default: 0 (deprecated) for an IPv6 /128
+    /// without `preferred_lft`, forever otherwise.
+    pub preferred_lft: Option<u32>,
+}
+
+impl VipSpec {
+    /// The address request keepalived's `netlink_ipaddress` sends for it on
+    /// `ifindex`.
+    pub fn address_spec(&self, ifindex: u32) -> vrrp_linux::AddressSpec {
+        let mut a = vrrp_linux::AddressSpec::vip(ifindex, self.prefix.addr, self.prefix.len);
+        a.label = self.label.clone();
+        a.scope = vrrp_linux::Scope::from_u8(self.scope);
+        a.broadcast = self.broadcast;
+        // IPv6: IFA_F_NODAD unless `-nodad`; IPv4: never.
+        a.no_dad = self.prefix.addr.is_ipv6() && !self.flags.dad;
+        a.no_prefix_route = self.flags.noprefixroute;
+        a.home = self.flags.home;
+        a.manage_temp_addr = self.flags.mngtmpaddr;
+        a.mc_autojoin = self.flags.autojoin;
+        a.preferred_lft = self.preferred_lft;
+        a
+    }
+}
+
+/// keepalived `parse_ipaddress`: the preferred lifetime of an address (IPv6
+/// only; an IPv6 /128 without `preferred_lft` is deprecated at once).
+fn preferred_lifetime(v: &VirtualIp) -> Option<u32> {
+    if !v.address.value.addr.is_ipv6() {
+        return None;
+    }
+    match v.preferred_lft {
+        Some(PreferredLifetime::Forever) => None,
+        Some(PreferredLifetime::Seconds(n)) if n == u32::MAX => None,
+        Some(PreferredLifetime::Seconds(n)) => Some(n),
+        None if v.address.value.len == 128 => Some(0),
+        None => None,
+    }
 }
 
 /// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (docs/keepalived.md §3.13).
@@ -952,6 +996,8 @@ pub(crate) fn map_vip(
         scope,
         broadcast,
         no_track: v.no_track,
+        flags: v.flags,
+        preferred_lft: preferred_lifetime(v),
     })
 }
 
@@ -1405,6 +1451,28 @@ mod tests {
         );
         assert_eq!(d.len(), 1);
         assert!(d[0].starts_with("t.conf:4:"), "{d:?}");
+    }
+
+    /// parse_ipaddress: flag words and lifetimes are kept for the address
+    /// request; an IPv6 /128 without `preferred_lft` is deprecated; `nodad`
+    /// (no dash) is no keepalived word and is reported as ignored.
+    #[test]
+    fn address_words_reach_the_vip_spec() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n fd00::1/64 -nodad noprefixroute nodad\n fd00::2\n fd00::3 preferred_lft forever\n fd00::4/64 preferred_lft 7 home\n }\n}\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("`nodad`"), "{d:?}");
+        let v = &m.instances[0].vips;
+        assert!(v[0].flags.dad && v[0].flags.noprefixroute && !v[0].flags.home);
+        assert_eq!(v[0].preferred_lft, None);
+        assert_eq!(v[1].preferred_lft, Some(0));
+        assert_eq!(v[2].preferred_lft, None);
+        assert_eq!(v[3].preferred_lft, Some(7));
+        assert!(v[3].flags.home);
+        let a = v[0].address_spec(4);
+        assert!(!a.no_dad && a.no_prefix_route);
+        assert!(v[1].address_spec(4).no_dad);
     }
 
     #[test]
