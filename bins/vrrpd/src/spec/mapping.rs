@@ -7,7 +7,7 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (`notify_master_rx_lower_pri`, `min_ttl`, script `user`, ...) are warnings.
+//! does not act on (`notify_master_rx_lower_pri`, script `user`, ...) are warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -1153,6 +1153,7 @@ pub fn map_instance(
         .map_or(Duration::ZERO, |d| std_to_core(d.value));
     config.accept = accept;
     config.unicast_peers = vi.unicast_peer.iter().map(|p| p.address).collect();
+    config.unicast_peer_ttl = crate::spec::unicast::ttl_ranges(vi);
     config.garp = garp;
     config.auth = auth;
     config.down_timer_adverts = eff.down_timer_adverts;
@@ -1473,6 +1474,33 @@ mod tests {
         let a = v[0].address_spec(4);
         assert!(!a.no_dad && a.no_prefix_route);
         assert!(v[1].address_spec(4).no_dad);
+    }
+
+    /// vrrp_data.c `alloc_vrrp_unicast_peer`: `min_ttl`/`max_ttl` default
+    /// to 0/255 and reach the instance config; min > max is warned about.
+    #[test]
+    fn unicast_peer_ttl_ranges_are_kept() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_src_ip 10.1.1.1\n unicast_peer {\n  10.1.1.2 max_ttl 64\n  10.1.1.3\n  10.1.1.4 min_ttl 9 max_ttl 8\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].contains("(A) min_ttl 9 > max_ttl 8 - all packets will be discarded"),
+            "{d:?}"
+        );
+        let got: Vec<(IpAddr, u8, u8)> = m.instances[0]
+            .config
+            .unicast_peer_ttl
+            .iter()
+            .map(|p| (p.address, p.min_ttl, p.max_ttl))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("10.1.1.2".parse().unwrap(), 0, 64),
+                ("10.1.1.4".parse().unwrap(), 9, 8)
+            ]
+        );
     }
 
     #[test]

@@ -201,6 +201,6 @@ mod tests {
             "InstanceSpec {} B",
             size_of::<InstanceSpec<()>>()
         );
-        assert!(size_of::<vrrp_core::Instance>() <= 536);
+        assert!(size_of::<vrrp_core::Instance>() <= 560);
     }
 }
