@@ -339,7 +339,7 @@ pub struct VirtualIp {
     pub scope: Option<String>,
     /// `label LABEL`.
     pub label: Option<String>,
-    /// `peer IP[/len]`.
+    /// `peer IP` (a full-length prefix: keepalived refuses a peer with `/LEN`).
     pub peer: Option<IpPrefix>,
     /// `no_track`.
     pub no_track: bool,

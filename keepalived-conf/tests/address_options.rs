@@ -73,3 +73,21 @@ fn nodad_without_dash_is_kept_as_other() {
     assert!(v.flags.is_empty());
     assert_eq!(v.options, ["nodad"]);
 }
+
+/// parse_ipaddress reads `peer` without a prefix: `peer IP/LEN` is
+/// "Invalid peer address" and the address stays, without a peer.
+#[test]
+fn a_peer_with_a_prefix_is_invalid() {
+    let p = vips("  10.0.0.1 peer 10.0.0.2\n  10.0.0.3 peer 10.0.1.0/24\n");
+    let v = &p.config.vrrp_instances[0].virtual_ipaddress;
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0].peer.map(|x| x.addr), Some("10.0.0.2".parse().unwrap()));
+    assert_eq!(v[1].peer, None);
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.message.contains("Invalid peer address 10.0.1.0/24")),
+        "{:?}",
+        p.diagnostics
+    );
+}

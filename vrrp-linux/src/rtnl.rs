@@ -175,6 +175,9 @@ pub struct AddressSpec {
     /// an IPv6 address; `None` sends none (preferred forever). Ignored for
     /// IPv4, as keepalived's `netlink_ipaddress` ignores it.
     pub preferred_lft: Option<u32>,
+    /// The peer of a point-to-point address (`ip addr add A peer P`): sent
+    /// as IFA_ADDRESS, IFA_LOCAL being [`AddressSpec::addr`].
+    pub peer: Option<IpAddr>,
 }
 
 impl AddressSpec {
@@ -194,6 +197,7 @@ impl AddressSpec {
             manage_temp_addr: false,
             mc_autojoin: false,
             preferred_lft: None,
+            peer: None,
         }
     }
 
@@ -215,7 +219,8 @@ impl AddressSpec {
         m.header.index = self.ifindex;
         m.header.scope = AddressScope::from(self.scope.as_u8());
         m.attributes.push(AddressAttribute::Local(self.addr));
-        m.attributes.push(AddressAttribute::Address(self.addr));
+        m.attributes
+            .push(AddressAttribute::Address(self.peer.unwrap_or(self.addr)));
         if with_options {
             let mut flags = AddressFlags::empty();
             if self.no_dad {
@@ -687,6 +692,20 @@ mod tests {
             })
             .unwrap();
         assert_eq!((ci.ifa_preferred, ci.ifa_valid), (30, u32::MAX));
+
+        // a peer is IFA_ADDRESS, the address IFA_LOCAL, on adding and removing
+        let mut p = AddressSpec::vip(3, "10.1.2.3".parse().unwrap(), 32);
+        p.peer = Some("10.1.2.4".parse().unwrap());
+        for m in [p.to_message(true), p.to_message(false)] {
+            assert!(
+                m.attributes
+                    .contains(&AddressAttribute::Address("10.1.2.4".parse().unwrap()))
+            );
+            assert!(
+                m.attributes
+                    .contains(&AddressAttribute::Local("10.1.2.3".parse().unwrap()))
+            );
+        }
 
         // IPv4: no lifetime (keepalived sends IFA_CACHEINFO for IPv6 only)
         let mut v4 = AddressSpec::vip(3, "10.1.2.3".parse().unwrap(), 24);

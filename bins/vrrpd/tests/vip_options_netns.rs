@@ -38,7 +38,24 @@ const V6: &[&str] = &[
     "ff0e::1:56/128 autojoin",
 ];
 
+/// Point-to-point addresses (`peer`): the prefix is the peer's (always a full
+/// one: a peer with `/LEN` is invalid and dropped, the address stays).
+const PEER4: &[&str] = &[
+    "10.9.0.71 peer 10.9.0.72",
+    "10.9.0.73 peer 10.9.1.0/24 brd +",
+    "10.9.0.75/24 peer 10.9.0.76",
+];
+
+const PEER6: &[&str] = &[
+    "fd00:9::71 peer fd00:9::72",
+    "fd00:9::73 peer fd00:9::74/64",
+];
+
 fn config() -> String {
+    config_of(V4, V6)
+}
+
+fn config_of(v4: &[&str], v6: &[&str]) -> String {
     let list = |v: &[&str]| v.iter().map(|a| format!("  {a}\n")).collect::<String>();
     format!(
         "global_defs {{\n router_id vo\n}}\n\
@@ -46,8 +63,8 @@ fn config() -> String {
          priority 200\n advert_int 1\n virtual_ipaddress {{\n{}}}\n}}\n\
          vrrp_instance V6 {{\n state MASTER\n interface eth0\n virtual_router_id 52\n \
          version 3\n priority 200\n advert_int 1\n virtual_ipaddress {{\n{}}}\n}}\n",
-        list(V4),
-        list(V6)
+        list(v4),
+        list(v6)
     )
 }
 
@@ -120,4 +137,33 @@ fn address_flags_and_lifetimes_as_keepalived() {
     assert_eq!(flag(&ka, "fd00:9::52", "preferred"), Value::from("0"));
     assert_eq!(flag(&ka, "fd00:9::53", "preferred"), Value::from("forever"));
     assert_eq!(flag(&ka, "fd00:9::55", "preferred"), Value::from("finite"));
+}
+
+#[test]
+fn peer_addresses_as_keepalived() {
+    if skip_differential("VIP peer differential", &["keepalived"]) {
+        return;
+    }
+    let pid = std::process::id();
+    let k = Looped::new(&format!("vpx-vpk-{pid}"), &["10.9.0.1/24"]);
+    let o = Looped::new(&format!("vpx-vpo-{pid}"), &["10.9.0.1/24"]);
+    let conf = config_of(PEER4, PEER6);
+    let mut kd = k.start(&conf, Daemon::Keepalived);
+    let mut od = o.start(&conf, Daemon::Vrrpd);
+    let want = PEER4.len() + PEER6.len() + 1;
+    for (ns, who) in [(&k, "keepalived"), (&o, "vrrpd")] {
+        wait_until(
+            Duration::from_secs(20),
+            &format!("{who} Master with its VIPs"),
+            || addresses(&ns.name).len() >= want,
+        );
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let (ka, oa) = (addresses(&k.name), addresses(&o.name));
+    kd.stop();
+    od.stop();
+    assert_eq!(oa, ka, "addresses (vrrpd left, keepalived right)");
+    assert_eq!(flag(&ka, "10.9.0.71", "address"), Value::from("10.9.0.72"));
+    assert_eq!(flag(&ka, "10.9.0.75", "prefixlen"), Value::from(32));
+    assert_eq!(flag(&ka, "10.9.0.73", "address"), Value::Null);
 }

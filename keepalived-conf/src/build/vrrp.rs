@@ -357,8 +357,16 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                         "dev" => vip.dev = Some(val.text.to_string()),
                         "scope" => vip.scope = Some(val.text.to_string()),
                         "label" => vip.label = Some(val.text.to_string()),
+                        // parse_ipaddress reads the peer without a prefix:
+                        // `IP/LEN` is "Invalid peer address" and the address
+                        // stays without a peer.
                         "peer" => match values::parse_prefix(&val.text) {
-                            Ok(p) => vip.peer = Some(p),
+                            Ok(p) if !val.text.contains('/') => vip.peer = Some(p),
+                            Ok(_) => c.sink.push(Diagnostic::warning(
+                                "invalid-address",
+                                val.span,
+                                format!("Invalid peer address {}, ignored", val.text),
+                            )),
                             Err(m) => c.sink.error(
                                 "invalid-address",
                                 val.span,

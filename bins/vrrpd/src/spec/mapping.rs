@@ -47,6 +47,8 @@ pub struct VipSpec {
     /// keepalived's `parse_ipaddress` default: 0 (deprecated) for an IPv6 /128
     /// without `preferred_lft`, forever otherwise.
     pub preferred_lft: Option<u32>,
+    /// `peer IP[/LEN]`: the other end of a point-to-point address (IFA_ADDRESS).
+    pub peer: Option<IpAddr>,
 }
 
 impl VipSpec {
@@ -64,6 +66,7 @@ impl VipSpec {
         a.manage_temp_addr = self.flags.mngtmpaddr;
         a.mc_autojoin = self.flags.autojoin;
         a.preferred_lft = self.preferred_lft;
+        a.peer = self.peer;
         a
     }
 }
@@ -944,7 +947,35 @@ pub(crate) fn map_vip(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VipSpec> {
     let span = v.address.span;
-    let prefix = v.address.value;
+    let mut prefix = v.address.value;
+    // parse_ipaddress: with `peer` the prefix is the peer's, a broadcast
+    // beside it is dropped and `brd +` is computed from the peer.
+    let peer = match v.peer {
+        Some(p) if p.addr.is_ipv4() != prefix.addr.is_ipv4() => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-invalid-value",
+                span,
+                format!(
+                    "Peer address {} does not match address family; ignored (as keepalived does)",
+                    p.addr
+                ),
+            ));
+            None
+        }
+        Some(p) => {
+            if prefix.len != if prefix.addr.is_ipv4() { 32 } else { 128 } {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-invalid-value",
+                    span,
+                    "Cannot specify address prefix when specifying peer address - ignoring"
+                        .to_string(),
+                ));
+            }
+            prefix.len = p.len;
+            Some(p)
+        }
+        None => None,
+    };
     let scope = match &v.scope {
         None => 0,
         Some(s) => match parse_scope(s) {
@@ -964,7 +995,19 @@ pub(crate) fn map_vip(
     };
     let broadcast = match v.brd.as_deref() {
         None | Some("-") => None,
-        Some("+") => broadcast_of(&prefix),
+        Some("+") => broadcast_of(&peer.map_or(prefix, |p| IpPrefix {
+            addr: p.addr,
+            len: prefix.len,
+        })),
+        Some(_) if peer.is_some() => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-invalid-value",
+                span,
+                "Cannot specify broadcast and peer addresses - ignoring broadcast address"
+                    .to_string(),
+            ));
+            None
+        }
         Some(b) => match (b.parse::<Ipv4Addr>(), prefix.addr) {
             (Ok(x), IpAddr::V4(_)) => Some(x),
             _ => {
@@ -979,9 +1022,6 @@ pub(crate) fn map_vip(
     };
     if v.use_vmac.is_some() {
         diags.push(unsupported(span, "`use_vmac` on a virtual address"));
-    }
-    if v.peer.is_some() {
-        diags.push(unsupported(span, "`peer` on a virtual address"));
     }
     if !v.options.is_empty() {
         diags.push(ignored(
@@ -998,6 +1038,7 @@ pub(crate) fn map_vip(
         no_track: v.no_track,
         flags: v.flags,
         preferred_lft: preferred_lifetime(v),
+        peer: peer.map(|p| p.addr),
     })
 }
 
@@ -1501,6 +1542,23 @@ mod tests {
                 ("10.1.1.4".parse().unwrap(), 9, 8)
             ]
         );
+    }
+
+    /// parse_ipaddress: `peer` makes a point-to-point address whose prefix
+    /// is the peer's; a prefix on the address and a broadcast beside it are
+    /// ignored with keepalived's texts.
+    #[test]
+    fn peer_addresses_take_the_peers_prefix() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24 peer 10.0.0.2 brd 10.0.0.255\n 10.0.0.3 peer 10.0.0.4\n }\n}\n",
+        );
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("Cannot specify address prefix when specifying peer address"));
+        assert!(d[1].contains("Cannot specify broadcast and peer addresses"));
+        let v = &m.instances[0].vips;
+        assert_eq!((v[0].prefix.len, v[0].broadcast), (32, None));
+        assert_eq!(v[0].peer, Some("10.0.0.2".parse().unwrap()));
+        assert_eq!(v[1].address_spec(2).peer, Some("10.0.0.4".parse().unwrap()));
     }
 
     #[test]

@@ -151,6 +151,7 @@ mod tests {
             no_track: false,
             flags: Default::default(),
             preferred_lft: None,
+            peer: None,
         };
         let a = address_spec(&v, 7);
         assert_eq!(a.ifindex, 7);
@@ -171,6 +172,7 @@ mod tests {
             no_track: false,
             flags: Default::default(),
             preferred_lft: None,
+            peer: None,
         };
         assert!(
             address_spec(&v6, 1).no_dad,
