@@ -166,4 +166,10 @@ fn peer_addresses_as_keepalived() {
     assert_eq!(flag(&ka, "10.9.0.71", "address"), Value::from("10.9.0.72"));
     assert_eq!(flag(&ka, "10.9.0.75", "prefixlen"), Value::from(32));
     assert_eq!(flag(&ka, "10.9.0.73", "address"), Value::Null);
+    // on stop keepalived 2.2.7 removes an IPv4 point-to-point address with
+    // IFA_ADDRESS = the address, which the kernel does not match: it stays;
+    // vrrpd names the peer and removes it (docs/keepalived.md §3.46)
+    let has = |ns: &str| addresses(ns).iter().any(|a| a["local"] == "10.9.0.71");
+    assert!(has(&k.name), "keepalived removed the peer address");
+    assert!(!has(&o.name), "vrrpd left the peer address");
 }
