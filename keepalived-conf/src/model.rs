@@ -342,14 +342,54 @@ pub struct VirtualIp {
     pub scope: Option<String>,
     /// `label LABEL`.
     pub label: Option<String>,
-    /// `peer IP[/len]`.
+    /// `peer IP` (a full-length prefix: keepalived refuses a peer with `/LEN`).
     pub peer: Option<IpPrefix>,
     /// `no_track`.
     pub no_track: bool,
     /// `use_vmac [NAME]`.
     pub use_vmac: Option<Option<String>>,
-    /// Other flags as written (`home`, `-nodad`, `noprefixroute`, `preferred_lft N`, ...).
+    /// Address flags (`home`, `-nodad`, `mngtmpaddr`, `noprefixroute`,
+    /// `autojoin`): keepalived sends them as IFA_FLAGS when it adds the address.
+    pub flags: AddressFlagOptions,
+    /// `preferred_lft N|forever` (keepalived sends it as IFA_CACHEINFO on IPv6
+    /// addresses only).
+    pub preferred_lft: Option<PreferredLifetime>,
+    /// Words keepalived itself ignores (`nodad` without the dash: keepalived
+    /// logs "Unknown configuration entry" for it), as written.
     pub options: Vec<String>,
+}
+
+/// The IFA_F_* flag words of an address line, read as keepalived 2.2.7's
+/// `parse_ipaddress` reads them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AddressFlagOptions {
+    /// `home`: IFA_F_HOMEADDRESS.
+    pub home: bool,
+    /// `-nodad`: keep duplicate address detection on an IPv6 address (without
+    /// it keepalived sets IFA_F_NODAD on every IPv6 address it adds).
+    pub dad: bool,
+    /// `mngtmpaddr`: IFA_F_MANAGETEMPADDR.
+    pub mngtmpaddr: bool,
+    /// `noprefixroute`: IFA_F_NOPREFIXROUTE.
+    pub noprefixroute: bool,
+    /// `autojoin`: IFA_F_MCAUTOJOIN.
+    pub autojoin: bool,
+}
+
+impl AddressFlagOptions {
+    /// Whether no flag word was given.
+    pub fn is_empty(&self) -> bool {
+        *self == AddressFlagOptions::default()
+    }
+}
+
+/// `preferred_lft` of an address line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PreferredLifetime {
+    /// `preferred_lft N` seconds (0: the address is deprecated at once).
+    Seconds(u32),
+    /// `preferred_lft forever`.
+    Forever,
 }
 
 /// One entry of `virtual_routes` / `static_routes` (`ip route` syntax, read as

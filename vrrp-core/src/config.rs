@@ -198,6 +198,13 @@ pub struct InstanceConfig {
     /// `unicast_peer`: when non-empty, adverts go to these and only adverts
     /// from these are accepted.
     pub unicast_peers: Vec<IpAddr>,
+    /// TTL / hop-limit ranges of the unicast peers given `min_ttl` /
+    /// `max_ttl` (keepalived `unicast_peer { IP [min_ttl N] [max_ttl N] }`,
+    /// checked in vrrp.c `vrrp_check_packet`: an advert from that peer whose
+    /// TTL is outside the range is dropped). A peer of
+    /// [`InstanceConfig::unicast_peers`] not listed here accepts any TTL; an
+    /// entry for an address not in it has no effect.
+    pub unicast_peer_ttl: Vec<crate::packet::UnicastPeer>,
     /// Tracked objects, in the order `Event::TrackerUp/Down(index)` uses.
     pub trackers: Vec<TrackerConfig>,
     /// GARP / NA schedule.
@@ -222,6 +229,22 @@ pub struct InstanceConfig {
 }
 
 impl InstanceConfig {
+    /// The unicast peers in the codec's form: each of
+    /// [`InstanceConfig::unicast_peers`] with its TTL range from
+    /// [`InstanceConfig::unicast_peer_ttl`] (0..=255 when it has none).
+    pub fn unicast_peer_checks(&self) -> alloc::boxed::Box<[crate::packet::UnicastPeer]> {
+        self.unicast_peers
+            .iter()
+            .map(|a| {
+                self.unicast_peer_ttl
+                    .iter()
+                    .find(|p| p.address == *a)
+                    .copied()
+                    .unwrap_or(crate::packet::UnicastPeer::new(*a))
+            })
+            .collect()
+    }
+
     /// A config with keepalived's defaults: priority 100, advert 1 s,
     /// preempt, accept, no trackers, no auth, GARP 5×, 5 s delay.
     pub fn new(
@@ -248,6 +271,7 @@ impl InstanceConfig {
             preempt_delay: Duration::ZERO,
             accept: true,
             unicast_peers: Vec::new(),
+            unicast_peer_ttl: Vec::new(),
             trackers: Vec::new(),
             garp: GarpConfig::default(),
             auth: Auth::None,

@@ -276,12 +276,7 @@ impl Instance {
             peers: Box::default(),
             encoded: None,
         };
-        i.peers = i
-            .cfg
-            .unicast_peers
-            .iter()
-            .map(|a| UnicastPeer::new(*a))
-            .collect();
+        i.peers = i.cfg.unicast_peer_checks();
         i.encoded = encode(&i.cfg);
         i.effective_priority = i.compute_priority();
         if i.tracker_fault() {
@@ -613,12 +608,7 @@ impl Instance {
         self.tracker_values = tracker_values.into_boxed_slice();
         let vips_changed = cfg.vips != self.cfg.vips;
         self.cfg = cfg;
-        self.peers = self
-            .cfg
-            .unicast_peers
-            .iter()
-            .map(|a| UnicastPeer::new(*a))
-            .collect();
+        self.peers = self.cfg.unicast_peer_checks();
         self.encoded = encode(&self.cfg);
         match self.state {
             State::Master => {
@@ -1607,5 +1597,33 @@ mod tests {
         assert_eq!((e.vrid, e.version, e.advert_int_cs), (4, Version::V2, 300));
         assert_eq!(e.unicast_peers.len(), 1);
         assert!(e.check_unicast_src);
+    }
+
+    /// vrrp.c `vrrp_check_packet`: a unicast peer's `min_ttl`/`max_ttl`
+    /// bound the TTL of its adverts; the others accept any TTL, and after a
+    /// reload the new range applies.
+    #[test]
+    fn unicast_peer_ttl_ranges_reach_the_expectations() {
+        use crate::packet::UnicastPeer;
+        let a: IpAddr = "10.0.0.9".parse().unwrap();
+        let b: IpAddr = "10.0.0.10".parse().unwrap();
+        let mut c = InstanceConfig::new("VI", 4, Version::V2, "10.0.0.2".parse().unwrap());
+        c.unicast_peers = vec![a, b];
+        c.unicast_peer_ttl = vec![UnicastPeer {
+            address: a,
+            min_ttl: 10,
+            max_ttl: 64,
+        }];
+        let mut i = Instance::new(c.clone()).unwrap();
+        let got: Vec<(IpAddr, u8, u8)> = i
+            .expectations()
+            .unicast_peers
+            .iter()
+            .map(|p| (p.address, p.min_ttl, p.max_ttl))
+            .collect();
+        assert_eq!(got, [(a, 10, 64), (b, 0, 255)]);
+        c.unicast_peer_ttl[0].max_ttl = 255;
+        i.reconfigure(Instant::ZERO, c).unwrap();
+        assert_eq!(i.expectations().unicast_peers[0].max_ttl, 255);
     }
 }

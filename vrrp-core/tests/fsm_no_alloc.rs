@@ -256,9 +256,9 @@ fn an_instance_keeps_little_on_the_heap() {
         per(running - before),
         std::mem::size_of::<Instance>()
     );
-    // 867 B measured: the state machine (536 B inline), its node slot, the
+    // 891 B measured: the state machine (560 B inline), its node slot, the
     // name, VIPs, encoded advert and action queue; some room for the
     // allocator's rounding, none for a field that grows.
     assert!(per(running - before) < 900, "{} B", per(running - before));
-    assert!(std::mem::size_of::<Instance>() <= 536);
+    assert!(std::mem::size_of::<Instance>() <= 560);
 }

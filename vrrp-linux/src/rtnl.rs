@@ -163,6 +163,21 @@ pub struct AddressSpec {
     pub no_dad: bool,
     /// IFA_F_NOPREFIXROUTE: do not add the prefix route.
     pub no_prefix_route: bool,
+    /// IFA_F_HOMEADDRESS (Mobile IPv6 home address; `ip addr add ... home`).
+    pub home: bool,
+    /// IFA_F_MANAGETEMPADDR: the kernel makes temporary addresses from this
+    /// prefix (`mngtmpaddr`).
+    pub manage_temp_addr: bool,
+    /// IFA_F_MCAUTOJOIN: join the multicast group of a multicast address
+    /// (`autojoin`).
+    pub mc_autojoin: bool,
+    /// Preferred lifetime in seconds sent as IFA_CACHEINFO (valid forever) on
+    /// an IPv6 address; `None` sends none (preferred forever). Ignored for
+    /// IPv4, as keepalived's `netlink_ipaddress` ignores it.
+    pub preferred_lft: Option<u32>,
+    /// The peer of a point-to-point address (`ip addr add A peer P`): sent
+    /// as IFA_ADDRESS, IFA_LOCAL being [`AddressSpec::addr`].
+    pub peer: Option<IpAddr>,
 }
 
 impl AddressSpec {
@@ -178,6 +193,11 @@ impl AddressSpec {
             broadcast: None,
             no_dad: addr.is_ipv6(),
             no_prefix_route: false,
+            home: false,
+            manage_temp_addr: false,
+            mc_autojoin: false,
+            preferred_lft: None,
+            peer: None,
         }
     }
 
@@ -199,7 +219,8 @@ impl AddressSpec {
         m.header.index = self.ifindex;
         m.header.scope = AddressScope::from(self.scope.as_u8());
         m.attributes.push(AddressAttribute::Local(self.addr));
-        m.attributes.push(AddressAttribute::Address(self.addr));
+        m.attributes
+            .push(AddressAttribute::Address(self.peer.unwrap_or(self.addr)));
         if with_options {
             let mut flags = AddressFlags::empty();
             if self.no_dad {
@@ -209,8 +230,24 @@ impl AddressSpec {
             if self.no_prefix_route {
                 flags |= AddressFlags::Noprefixroute;
             }
+            if self.home {
+                flags |= AddressFlags::Homeaddress;
+                m.header.flags |= AddressHeaderFlags::Homeaddress;
+            }
+            if self.manage_temp_addr {
+                flags |= AddressFlags::Managetempaddr;
+            }
+            if self.mc_autojoin {
+                flags |= AddressFlags::Mcautojoin;
+            }
             if !flags.is_empty() {
                 m.attributes.push(AddressAttribute::Flags(flags));
+            }
+            if let (Some(p), true) = (self.preferred_lft, self.addr.is_ipv6()) {
+                let mut ci = CacheInfo::default();
+                ci.ifa_preferred = p;
+                ci.ifa_valid = u32::MAX;
+                m.attributes.push(AddressAttribute::CacheInfo(ci));
             }
             if self.addr.is_ipv4() {
                 if let Some(l) = &self.label {
@@ -429,11 +466,9 @@ impl Rtnl {
     /// as keepalived 2.2.7 adds it) but the kernel does not pick it for other
     /// traffic. Already there: an error with [`NetlinkError::is_already_exists`].
     pub async fn add_deprecated_address(&self, spec: &AddressSpec) -> Result<(), NetlinkError> {
-        let mut m = spec.to_message(true);
-        let mut ci = CacheInfo::default();
-        ci.ifa_preferred = 0;
-        ci.ifa_valid = u32::MAX;
-        m.attributes.push(AddressAttribute::CacheInfo(ci));
+        let mut spec = spec.clone();
+        spec.preferred_lft = Some(0);
+        let m = spec.to_message(true);
         self.conn
             .request(
                 RouteNetlinkMessage::NewAddress(m),
@@ -620,6 +655,66 @@ mod tests {
             !m6.attributes
                 .iter()
                 .any(|a| matches!(a, AddressAttribute::Label(_)))
+        );
+    }
+
+    #[test]
+    fn flag_options_and_preferred_lifetime_reach_the_message() {
+        let mut v6 = AddressSpec::vip(3, "fd00::5".parse().unwrap(), 64);
+        v6.home = true;
+        v6.manage_temp_addr = true;
+        v6.mc_autojoin = true;
+        v6.no_prefix_route = true;
+        v6.preferred_lft = Some(30);
+        let m = v6.to_message(true);
+        let flags = m
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                AddressAttribute::Flags(f) => Some(*f),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            flags,
+            AddressFlags::Nodad
+                | AddressFlags::Homeaddress
+                | AddressFlags::Managetempaddr
+                | AddressFlags::Mcautojoin
+                | AddressFlags::Noprefixroute
+        );
+        let ci = m
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                AddressAttribute::CacheInfo(c) => Some(*c),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!((ci.ifa_preferred, ci.ifa_valid), (30, u32::MAX));
+
+        // a peer is IFA_ADDRESS, the address IFA_LOCAL, on adding and removing
+        let mut p = AddressSpec::vip(3, "10.1.2.3".parse().unwrap(), 32);
+        p.peer = Some("10.1.2.4".parse().unwrap());
+        for m in [p.to_message(true), p.to_message(false)] {
+            assert!(
+                m.attributes
+                    .contains(&AddressAttribute::Address("10.1.2.4".parse().unwrap()))
+            );
+            assert!(
+                m.attributes
+                    .contains(&AddressAttribute::Local("10.1.2.3".parse().unwrap()))
+            );
+        }
+
+        // IPv4: no lifetime (keepalived sends IFA_CACHEINFO for IPv6 only)
+        let mut v4 = AddressSpec::vip(3, "10.1.2.3".parse().unwrap(), 24);
+        v4.preferred_lft = Some(30);
+        assert!(
+            !v4.to_message(true)
+                .attributes
+                .iter()
+                .any(|a| matches!(a, AddressAttribute::CacheInfo(_)))
         );
     }
 }

@@ -181,7 +181,7 @@ fn differential(vips: [&'static str; 2], version: u8, tag: &str) {
     let kc = k.capture();
     let oc = o.capture();
     // IPv6 VIPs as /64: keepalived 2.2.7 adds a /128 without
-    // `preferred_lft` deprecated, which vrrpd does not do yet.
+    // `preferred_lft` deprecated (vrrpd too); these stay preferred.
     let plen = if vips[0].contains(':') { 64 } else { 32 };
     let conf = config(vips, plen, 100, version);
     let mut kd = k.start(&k.ns, &conf, false);

@@ -334,6 +334,8 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
             peer: None,
             no_track: false,
             use_vmac: None,
+            flags: AddressFlagOptions::default(),
+            preferred_lft: None,
             options: Vec::new(),
         };
         let args = e.args();
@@ -356,18 +358,35 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                         "dev" => vip.dev = Some(val.text.to_string()),
                         "scope" => vip.scope = Some(val.text.to_string()),
                         "label" => vip.label = Some(val.text.to_string()),
+                        // parse_ipaddress reads the peer without a prefix:
+                        // `IP/LEN` is "Invalid peer address" and the address
+                        // stays without a peer.
                         "peer" => match values::parse_prefix(&val.text) {
-                            Ok(p) => vip.peer = Some(p),
+                            Ok(p) if !val.text.contains('/') => vip.peer = Some(p),
+                            Ok(_) => c.sink.push(Diagnostic::warning(
+                                "invalid-address",
+                                val.span,
+                                format!("Invalid peer address {}, ignored", val.text),
+                            )),
                             Err(m) => c.sink.error(
                                 "invalid-address",
                                 val.span,
                                 format!("invalid `peer`: {m}"),
                             ),
                         },
-                        _ => {
-                            vip.options.push(k.to_string());
-                            vip.options.push(val.text.to_string());
-                        }
+                        // parse_ipaddress: `forever` or 0..=u32::MAX, else
+                        // "preferred_lft %s is invalid" and the address stays.
+                        _ => match val.text.as_str() {
+                            "forever" => vip.preferred_lft = Some(PreferredLifetime::Forever),
+                            t => match t.parse::<u32>() {
+                                Ok(n) => vip.preferred_lft = Some(PreferredLifetime::Seconds(n)),
+                                Err(_) => c.sink.push(Diagnostic::warning(
+                                    "invalid-value",
+                                    val.span,
+                                    format!("preferred_lft {t} is invalid, ignored"),
+                                )),
+                            },
+                        },
                     }
                     i += 2;
                 }
@@ -382,7 +401,28 @@ pub(crate) fn ip_list(c: &mut Ctx, n: &Node) -> Vec<VirtualIp> {
                     i += 1 + usize::from(name.is_some());
                     vip.use_vmac = Some(name);
                 }
-                "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin" => {
+                // parse_ipaddress: IFA_F_* words.
+                "home" => {
+                    vip.flags.home = true;
+                    i += 1;
+                }
+                "-nodad" => {
+                    vip.flags.dad = true;
+                    i += 1;
+                }
+                "mngtmpaddr" => {
+                    vip.flags.mngtmpaddr = true;
+                    i += 1;
+                }
+                "noprefixroute" => {
+                    vip.flags.noprefixroute = true;
+                    i += 1;
+                }
+                "autojoin" => {
+                    vip.flags.autojoin = true;
+                    i += 1;
+                }
+                "nodad" => {
                     vip.options.push(k.to_string());
                     i += 1;
                 }

@@ -22,6 +22,7 @@ pub struct RxMeta {
 /// A configured unicast peer (keepalived `unicast_peer { IP [min_ttl N]
 /// [max_ttl N] }`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnicastPeer {
     /// The peer's address.
     pub address: IpAddr,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use keepalived_conf::Span;
-use vrrp_linux::{AddMode, AddressSpec, Interface, NetlinkError, RouteSpec, Scope};
+use vrrp_linux::{AddMode, AddressSpec, Interface, NetlinkError, RouteSpec};
 
 use super::host::Host;
 
@@ -436,11 +436,7 @@ impl RouteSet {
 /// The address request of a static address (keepalived adds it as a VIP is
 /// added: `netlink_ipaddress`).
 fn static_address(v: &VipSpec, ifindex: u32) -> AddressSpec {
-    let mut a = AddressSpec::vip(ifindex, v.prefix.addr, v.prefix.len);
-    a.label = v.label.clone();
-    a.scope = Scope::from_u8(v.scope);
-    a.broadcast = v.broadcast;
-    a
+    v.address_spec(ifindex)
 }
 
 /// `static_ipaddress`, `static_routes`, `static_rules` in the kernel.

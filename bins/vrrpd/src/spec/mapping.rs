@@ -7,14 +7,18 @@
 //!
 //! Unsupported settings that would change what happens on the wire or on the
 //! host are errors (with the file:line of the keyword); settings vrrpd merely
-//! does not act on (`min_ttl`, VIP flags such as `home`, ...) are warnings.
+//! does not act on (the address word `nodad` without its dash, ...) are
+//! warnings.
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::spec::accept::AcceptReason;
 
 use keepalived_conf::effective::EffectiveInstance;
-use keepalived_conf::{Config, Diagnostic, GlobalDefs, Span, VrrpInstance, values::IpPrefix};
+use keepalived_conf::{
+    Config, Diagnostic, GlobalDefs, PreferredLifetime, Span, VirtualIp, VrrpInstance,
+    values::IpPrefix,
+};
 use vrrp_core::{
     InitialState, InstanceConfig, TrackerConfig, TrackerKind,
     packet::{Auth, Family, Version},
@@ -37,6 +41,50 @@ pub struct VipSpec {
     /// `no_track`: its deletion by someone else leaves a Master alone
     /// (docs/keepalived.md §3.24).
     pub no_track: bool,
+    /// `home`, `-nodad`, `mngtmpaddr`, `noprefixroute`, `autojoin`: sent as
+    /// IFA_FLAGS (keepalived `netlink_ipaddress`).
+    pub flags: keepalived_conf::AddressFlagOptions,
+    /// Preferred lifetime sent as IFA_CACHEINFO (IPv6 only; `None`: forever).
+    /// keepalived's `parse_ipaddress` default: 0 (deprecated) for an IPv6 /128
+    /// without `preferred_lft`, forever otherwise.
+    pub preferred_lft: Option<u32>,
+    /// `peer IP[/LEN]`: the other end of a point-to-point address (IFA_ADDRESS).
+    pub peer: Option<IpAddr>,
+}
+
+impl VipSpec {
+    /// The address request keepalived's `netlink_ipaddress` sends for it on
+    /// `ifindex`.
+    pub fn address_spec(&self, ifindex: u32) -> vrrp_linux::AddressSpec {
+        let mut a = vrrp_linux::AddressSpec::vip(ifindex, self.prefix.addr, self.prefix.len);
+        a.label = self.label.clone();
+        a.scope = vrrp_linux::Scope::from_u8(self.scope);
+        a.broadcast = self.broadcast;
+        // IPv6: IFA_F_NODAD unless `-nodad`; IPv4: never.
+        a.no_dad = self.prefix.addr.is_ipv6() && !self.flags.dad;
+        a.no_prefix_route = self.flags.noprefixroute;
+        a.home = self.flags.home;
+        a.manage_temp_addr = self.flags.mngtmpaddr;
+        a.mc_autojoin = self.flags.autojoin;
+        a.preferred_lft = self.preferred_lft;
+        a.peer = self.peer;
+        a
+    }
+}
+
+/// keepalived `parse_ipaddress`: the preferred lifetime of an address (IPv6
+/// only; an IPv6 /128 without `preferred_lft` is deprecated at once).
+fn preferred_lifetime(v: &VirtualIp) -> Option<u32> {
+    if !v.address.value.addr.is_ipv6() {
+        return None;
+    }
+    match v.preferred_lft {
+        Some(PreferredLifetime::Forever) => None,
+        Some(PreferredLifetime::Seconds(n)) if n == u32::MAX => None,
+        Some(PreferredLifetime::Seconds(n)) => Some(n),
+        None if v.address.value.len == 128 => Some(0),
+        None => None,
+    }
 }
 
 /// `use_vmac [NAME] [MAC]` / `vmac_xmit_base` (docs/keepalived.md §3.13).
@@ -912,7 +960,35 @@ pub(crate) fn map_vip(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<VipSpec> {
     let span = v.address.span;
-    let prefix = v.address.value;
+    let mut prefix = v.address.value;
+    // parse_ipaddress: with `peer` the prefix is the peer's, a broadcast
+    // beside it is dropped and `brd +` is computed from the peer.
+    let peer = match v.peer {
+        Some(p) if p.addr.is_ipv4() != prefix.addr.is_ipv4() => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-invalid-value",
+                span,
+                format!(
+                    "Peer address {} does not match address family; ignored (as keepalived does)",
+                    p.addr
+                ),
+            ));
+            None
+        }
+        Some(p) => {
+            if prefix.len != if prefix.addr.is_ipv4() { 32 } else { 128 } {
+                diags.push(Diagnostic::warning(
+                    "vrrpd-invalid-value",
+                    span,
+                    "Cannot specify address prefix when specifying peer address - ignoring"
+                        .to_string(),
+                ));
+            }
+            prefix.len = p.len;
+            Some(p)
+        }
+        None => None,
+    };
     let scope = match &v.scope {
         None => 0,
         Some(s) => match parse_scope(s) {
@@ -932,7 +1008,19 @@ pub(crate) fn map_vip(
     };
     let broadcast = match v.brd.as_deref() {
         None | Some("-") => None,
-        Some("+") => broadcast_of(&prefix),
+        Some("+") => broadcast_of(&peer.map_or(prefix, |p| IpPrefix {
+            addr: p.addr,
+            len: prefix.len,
+        })),
+        Some(_) if peer.is_some() => {
+            diags.push(Diagnostic::warning(
+                "vrrpd-invalid-value",
+                span,
+                "Cannot specify broadcast and peer addresses - ignoring broadcast address"
+                    .to_string(),
+            ));
+            None
+        }
         Some(b) => match (b.parse::<Ipv4Addr>(), prefix.addr) {
             (Ok(x), IpAddr::V4(_)) => Some(x),
             _ => {
@@ -948,9 +1036,6 @@ pub(crate) fn map_vip(
     if v.use_vmac.is_some() {
         diags.push(unsupported(span, "`use_vmac` on a virtual address"));
     }
-    if v.peer.is_some() {
-        diags.push(unsupported(span, "`peer` on a virtual address"));
-    }
     if !v.options.is_empty() {
         diags.push(ignored(
             span,
@@ -964,6 +1049,9 @@ pub(crate) fn map_vip(
         scope,
         broadcast,
         no_track: v.no_track,
+        flags: v.flags,
+        preferred_lft: preferred_lifetime(v),
+        peer: peer.map(|p| p.addr),
     })
 }
 
@@ -1119,6 +1207,7 @@ pub fn map_instance(
         .map_or(Duration::ZERO, |d| std_to_core(d.value));
     config.accept = accept;
     config.unicast_peers = vi.unicast_peer.iter().map(|p| p.address).collect();
+    config.unicast_peer_ttl = crate::spec::unicast::ttl_ranges(vi);
     config.garp = garp;
     config.auth = auth;
     config.down_timer_adverts = eff.down_timer_adverts;
@@ -1422,6 +1511,72 @@ mod tests {
         );
         assert_eq!(d.len(), 1);
         assert!(d[0].starts_with("t.conf:4:"), "{d:?}");
+    }
+
+    /// parse_ipaddress: flag words and lifetimes are kept for the address
+    /// request; an IPv6 /128 without `preferred_lft` is deprecated; `nodad`
+    /// (no dash) is no keepalived word and is reported as ignored.
+    #[test]
+    fn address_words_reach_the_vip_spec() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n fd00::1/64 -nodad noprefixroute nodad\n fd00::2\n fd00::3 preferred_lft forever\n fd00::4/64 preferred_lft 7 home\n }\n}\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("`nodad`"), "{d:?}");
+        let v = &m.instances[0].vips;
+        assert!(v[0].flags.dad && v[0].flags.noprefixroute && !v[0].flags.home);
+        assert_eq!(v[0].preferred_lft, None);
+        assert_eq!(v[1].preferred_lft, Some(0));
+        assert_eq!(v[2].preferred_lft, None);
+        assert_eq!(v[3].preferred_lft, Some(7));
+        assert!(v[3].flags.home);
+        let a = v[0].address_spec(4);
+        assert!(!a.no_dad && a.no_prefix_route);
+        assert!(v[1].address_spec(4).no_dad);
+    }
+
+    /// vrrp_data.c `alloc_vrrp_unicast_peer`: `min_ttl`/`max_ttl` default
+    /// to 0/255 and reach the instance config; min > max is warned about.
+    #[test]
+    fn unicast_peer_ttl_ranges_are_kept() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n unicast_src_ip 10.1.1.1\n unicast_peer {\n  10.1.1.2 max_ttl 64\n  10.1.1.3\n  10.1.1.4 min_ttl 9 max_ttl 8\n }\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].contains("(A) min_ttl 9 > max_ttl 8 - all packets will be discarded"),
+            "{d:?}"
+        );
+        let got: Vec<(IpAddr, u8, u8)> = m.instances[0]
+            .config
+            .unicast_peer_ttl
+            .iter()
+            .map(|p| (p.address, p.min_ttl, p.max_ttl))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("10.1.1.2".parse().unwrap(), 0, 64),
+                ("10.1.1.4".parse().unwrap(), 9, 8)
+            ]
+        );
+    }
+
+    /// parse_ipaddress: `peer` makes a point-to-point address whose prefix
+    /// is the peer's; a prefix on the address and a broadcast beside it are
+    /// ignored with keepalived's texts.
+    #[test]
+    fn peer_addresses_take_the_peers_prefix() {
+        let (m, d) = map(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24 peer 10.0.0.2 brd 10.0.0.255\n 10.0.0.3 peer 10.0.0.4\n }\n}\n",
+        );
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("Cannot specify address prefix when specifying peer address"));
+        assert!(d[1].contains("Cannot specify broadcast and peer addresses"));
+        let v = &m.instances[0].vips;
+        assert_eq!((v[0].prefix.len, v[0].broadcast), (32, None));
+        assert_eq!(v[0].peer, Some("10.0.0.2".parse().unwrap()));
+        assert_eq!(v[1].address_spec(2).peer, Some("10.0.0.4".parse().unwrap()));
     }
 
     #[test]

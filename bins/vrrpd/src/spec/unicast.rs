@@ -5,8 +5,6 @@
 use keepalived_conf::{Diagnostic, Span, VrrpInstance};
 use vrrp_core::packet::Family;
 
-use crate::spec::mapping::ignored;
-
 /// The instance's `interface`; its absence is an error, unicast or not
 /// (vrrp.c `chk_min_cfg` runs before `vrrp_complete_instance` marks an
 /// instance unicast, so keepalived 2.2.7 refuses every instance without one;
@@ -76,6 +74,22 @@ pub fn vrf_cleared(vi: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
     ));
 }
 
+/// The TTL / hop-limit ranges of the peers given `min_ttl` or `max_ttl`
+/// (keepalived's defaults 0 and 255 for the other bound); vrrp-core drops an
+/// advert from such a peer whose TTL is outside it (vrrp.c
+/// `vrrp_check_packet`: "TTL/HL %d not in range %d - %d").
+pub fn ttl_ranges(vi: &VrrpInstance) -> Vec<vrrp_core::packet::UnicastPeer> {
+    vi.unicast_peer
+        .iter()
+        .filter(|p| p.min_ttl.is_some() || p.max_ttl.is_some())
+        .map(|p| vrrp_core::packet::UnicastPeer {
+            address: p.address,
+            min_ttl: p.min_ttl.unwrap_or(0),
+            max_ttl: p.max_ttl.unwrap_or(255),
+        })
+        .collect()
+}
+
 /// Checks the unicast peers and the source address against `family`;
 /// returns whether the instance is a configuration fault (FAULT for good).
 ///
@@ -92,8 +106,14 @@ pub fn check(vi: &VrrpInstance, family: Family, diags: &mut Vec<Diagnostic>) -> 
                 format!("unicast_peer {} is not of the instance's family", p.address),
             ));
         }
-        if p.min_ttl.is_some() || p.max_ttl.is_some() {
-            diags.push(ignored(p.span, "`min_ttl`/`max_ttl`"));
+        // vrrp_data.c `alloc_vrrp_unicast_peer`
+        let (min, max) = (p.min_ttl.unwrap_or(0), p.max_ttl.unwrap_or(255));
+        if min > max {
+            diags.push(Diagnostic::warning(
+                "vrrpd-unicast-ttl",
+                p.span,
+                format!("({name}) min_ttl {min} > max_ttl {max} - all packets will be discarded"),
+            ));
         }
     }
     let config_fault = vi.unicast_peer.is_empty()

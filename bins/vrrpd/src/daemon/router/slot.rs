@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use vrrp_core::State;
 use vrrp_core::packet::{DropReason, Family};
-use vrrp_linux::{AddressSpec, MacAddr, Scope};
+use vrrp_linux::{AddressSpec, MacAddr};
 
 use crate::daemon::accept_mode;
 use crate::daemon::routes::RouteSet;
@@ -128,17 +128,14 @@ impl Slot {
 }
 
 pub(super) fn address_spec(v: &VipSpec, ifindex: u32) -> AddressSpec {
-    let mut a = AddressSpec::vip(ifindex, v.prefix.addr, v.prefix.len);
-    a.label = v.label.clone();
-    a.scope = Scope::from_u8(v.scope);
-    a.broadcast = v.broadcast;
-    a
+    v.address_spec(ifindex)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use keepalived_conf::values::IpPrefix;
+    use vrrp_linux::Scope;
 
     #[test]
     fn vip_spec_becomes_an_rtnetlink_address() {
@@ -152,6 +149,9 @@ mod tests {
             scope: 253,
             broadcast: Some("10.1.2.255".parse().unwrap()),
             no_track: false,
+            flags: Default::default(),
+            preferred_lft: None,
+            peer: None,
         };
         let a = address_spec(&v, 7);
         assert_eq!(a.ifindex, 7);
@@ -170,11 +170,24 @@ mod tests {
             scope: 0,
             broadcast: None,
             no_track: false,
+            flags: Default::default(),
+            preferred_lft: None,
+            peer: None,
         };
         assert!(
             address_spec(&v6, 1).no_dad,
             "IPv6 VIPs skip DAD as keepalived's do"
         );
+        // `-nodad` keeps DAD on; the other words become IFA_FLAGS bits
+        let mut v6o = v6.clone();
+        v6o.flags.dad = true;
+        v6o.flags.noprefixroute = true;
+        v6o.flags.home = true;
+        v6o.preferred_lft = Some(0);
+        let a6 = address_spec(&v6o, 1);
+        assert!(!a6.no_dad);
+        assert!(a6.no_prefix_route && a6.home && !a6.mc_autojoin);
+        assert_eq!(a6.preferred_lft, Some(0));
     }
 
     /// What the router keeps per instance beside the node's state machine,
@@ -190,6 +203,6 @@ mod tests {
             "InstanceSpec {} B",
             size_of::<InstanceSpec<()>>()
         );
-        assert!(size_of::<vrrp_core::Instance>() <= 536);
+        assert!(size_of::<vrrp_core::Instance>() <= 560);
     }
 }
