@@ -14,6 +14,11 @@ use std::time::Duration;
 /// An optional value with its span.
 pub type Opt<T> = Option<Spanned<T>>;
 
+/// A rarely set optional setting kept out of line, so that a struct holding
+/// many of them (a `vrrp_instance`) stays small when they are unset: 8 bytes
+/// instead of the value's size. Serialises exactly as [`Opt`].
+pub type BoxOpt<T> = Option<Box<Spanned<T>>>;
+
 /// A whole configuration.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Config {
@@ -678,7 +683,7 @@ pub struct VrrpInstance {
     /// `preempt_delay` 0..1000 s.
     pub preempt_delay: Opt<Duration>,
     /// `authentication { ... }` (VRRPv2 only).
-    pub authentication: Option<Authentication>,
+    pub authentication: Option<Box<Authentication>>,
     /// `virtual_ipaddress { ... }`.
     pub virtual_ipaddress: Vec<VirtualIp>,
     /// `virtual_ipaddress_excluded { ... }`.
@@ -716,10 +721,10 @@ pub struct VrrpInstance {
     /// `unicast_fault_no_peer`.
     pub unicast_fault_no_peer: Opt<bool>,
     /// `use_vmac`.
-    pub use_vmac: Opt<UseVmac>,
+    pub use_vmac: BoxOpt<UseVmac>,
     /// `use_ipvlan [NAME] [ADDRESS] [bridge|private|vepa]`, its words as
     /// written (the first one; keepalived ignores a second).
-    pub use_ipvlan: Option<RawSetting>,
+    pub use_ipvlan: Option<Box<RawSetting>>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: Opt<bool>,
     /// `promote_secondaries`: set the interface's `promote_secondaries`
@@ -757,19 +762,19 @@ pub struct VrrpInstance {
     /// `v3_checksum_as_v2`.
     pub v3_checksum_as_v2: Opt<bool>,
     /// `notify_master`.
-    pub notify_master: Opt<Script>,
+    pub notify_master: BoxOpt<Script>,
     /// `notify_backup`.
-    pub notify_backup: Opt<Script>,
+    pub notify_backup: BoxOpt<Script>,
     /// `notify_fault`.
-    pub notify_fault: Opt<Script>,
+    pub notify_fault: BoxOpt<Script>,
     /// `notify_stop`.
-    pub notify_stop: Opt<Script>,
+    pub notify_stop: BoxOpt<Script>,
     /// `notify_deleted`.
-    pub notify_deleted: Opt<Script>,
+    pub notify_deleted: BoxOpt<Script>,
     /// `notify_master_rx_lower_pri`.
-    pub notify_master_rx_lower_pri: Opt<Script>,
+    pub notify_master_rx_lower_pri: BoxOpt<Script>,
     /// `notify`.
-    pub notify: Opt<Script>,
+    pub notify: BoxOpt<Script>,
     /// `notify_priority_changes`.
     pub notify_priority_changes: Opt<bool>,
     /// `smtp_alert`.
@@ -1497,4 +1502,19 @@ pub enum IpFamily {
     Inet,
     /// `inet6`.
     Inet6,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model of a large configuration is mostly its instances: the rarely
+    /// set settings (notify scripts, `use_vmac`, `use_ipvlan`,
+    /// `authentication`) are kept out of line so an instance stays small.
+    #[test]
+    fn an_instance_stays_small_inline() {
+        let size = std::mem::size_of::<VrrpInstance>();
+        println!("VrrpInstance: {size} B");
+        assert!(size <= 936, "VrrpInstance is {size} B inline");
+    }
 }

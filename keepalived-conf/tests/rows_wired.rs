@@ -8,7 +8,7 @@
 //!   when its row says it is kept as written.
 
 use keepalived_conf::model::*;
-use keepalived_conf::table::{self, Field, Model, Section, Set, Value};
+use keepalived_conf::table::{self, BoxField, Field, Model, Section, Set, Value};
 use keepalived_conf::{Config, LoadOptions, Spanned, parse_str};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -232,6 +232,34 @@ fn check_set(section: &Section, row: &table::Keyword) {
                 group: None,
             }
         ),
+        Set::BoxedScript(BoxField::Instance(acc)) => {
+            let want = Script {
+                command: "/bin/x7".into(),
+                user: None,
+                group: None,
+            };
+            let line = format!(" {kw} /bin/x7");
+            let boxed = |c: &mut Config| {
+                acc(&mut c.vrrp_instances[0])
+                    .as_ref()
+                    .map(|v| v.value.clone())
+            };
+            let mut base = parse(name, "");
+            let mut with = parse(name, &line);
+            assert_eq!(boxed(&mut base), None, "{name} {kw}");
+            assert_eq!(boxed(&mut with), Some(want.clone()), "{name} {kw}");
+            // the member that changes when the field is set is the keyword's
+            let vi = &mut base.vrrp_instances[0];
+            let before = serde_json::to_value(&*vi).unwrap();
+            *acc(vi) = Some(Box::new(Spanned::new(want, Default::default())));
+            let after = serde_json::to_value(&*vi).unwrap();
+            let (serde_json::Value::Object(b), serde_json::Value::Object(a)) = (before, after)
+            else {
+                panic!("not a struct");
+            };
+            let changed: Vec<&String> = a.keys().filter(|k| b.get(*k) != a.get(*k)).collect();
+            assert_eq!(changed, vec![kw], "{name} {kw}");
+        }
         Set::Ip(f) | Set::IpSkipped(f) => {
             let a: IpAddr = "10.0.0.77".parse().unwrap();
             wired!(f, a, a)

@@ -51,6 +51,12 @@ pub(crate) fn set_field<M: Fields>(c: &mut Ctx, item: &Node, row: &Keyword, m: &
         Set::Text(f) => store!(f, c.string(item)),
         Set::Words(f) => store!(f, Some(c.words(item))),
         Set::Script(f) => store!(f, c.script(item)),
+        Set::BoxedScript(f) => {
+            let Some(f) = M::pick_boxed(f) else {
+                return false;
+            };
+            *f(m) = c.script(item).map(Box::new);
+        }
         Set::Ip(f) => store!(f, c.ip(item)),
         Set::IpSkipped(f) => store!(f, c.ip_skipped(item)),
     }

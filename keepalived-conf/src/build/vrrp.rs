@@ -106,7 +106,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
             }
             "authentication" => {
                 if c.block_required(item, 0) {
-                    v.authentication = Some(authentication(c, item));
+                    v.authentication = Some(Box::new(authentication(c, item)));
                 }
             }
             "virtual_ipaddress" => {
@@ -183,7 +183,7 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                     );
                 }
             }
-            "use_vmac" => v.use_vmac = use_vmac(c, item),
+            "use_vmac" => v.use_vmac = use_vmac(c, item).map(Box::new),
             "use_ipvlan" => {
                 if v.use_ipvlan.is_some() {
                     c.sink.push(Diagnostic::warning(
@@ -192,22 +192,22 @@ pub(crate) fn instance(c: &mut Ctx, n: &Node) -> Option<VrrpInstance> {
                         "`use_ipvlan` already specified; this one is ignored, as keepalived does",
                     ));
                 } else {
-                    v.use_ipvlan = Some(raw_setting(item));
+                    v.use_ipvlan = Some(Box::new(raw_setting(item)));
                 }
             }
             "garp_extra_if" | "vmac_garp_intvl" => v.garp_extra_if = garp_extra_if(c, item, 0),
             "notify_deleted" => {
                 if item.args().is_empty() {
-                    v.notify_deleted = Some(Spanned::new(
+                    v.notify_deleted = Some(Box::new(Spanned::new(
                         Script {
                             command: String::new(),
                             user: None,
                             group: None,
                         },
                         item.span(),
-                    ));
+                    )));
                 } else {
-                    v.notify_deleted = c.script(item);
+                    v.notify_deleted = c.script(item).map(Box::new);
                 }
             }
             "lvs_sync_daemon_interface" => {

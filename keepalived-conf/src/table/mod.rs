@@ -32,7 +32,7 @@ pub use lvs::{
 };
 pub use vrrp::{INSTANCE, SCRIPT, SYNC_GROUP, TRACK_FILE, TRACK_PROCESS};
 
-pub use set::{Field, Fields, Set};
+pub use set::{BoxField, Field, Fields, Set};
 
 use std::fmt;
 

@@ -94,10 +94,61 @@ impl<T> Field<T> {
     }
 }
 
+/// A field of type `BoxOpt<T>` (a rarely set value kept out of line) in one struct
+/// of the model, as [`Field`] is for `Opt<T>`.
+#[non_exhaustive]
+pub enum BoxField<T: 'static> {
+    /// A field of a `vrrp_instance`.
+    Instance(fn(&mut VrrpInstance) -> &mut BoxOpt<T>),
+}
+
+impl<T> Clone for BoxField<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for BoxField<T> {}
+
+impl<T> fmt::Debug for BoxField<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.target())
+    }
+}
+
+impl<T> BoxField<T> {
+    /// The model struct the field is in, by its section's name.
+    pub fn target(&self) -> &'static str {
+        match self {
+            BoxField::Instance(_) => "vrrp_instance",
+        }
+    }
+}
+
 /// A model struct a [`Field`] can point into.
 pub trait Fields: Sized {
     /// The accessor of `field` when it is a field of this struct.
     fn pick<T>(field: Field<T>) -> Option<fn(&mut Self) -> &mut Opt<T>>;
+
+    /// The accessor of the out-of-line `field` when it is a field of this struct.
+    fn pick_boxed<T>(_field: BoxField<T>) -> Option<fn(&mut Self) -> &mut BoxOpt<T>> {
+        None
+    }
+}
+
+impl Fields for VrrpInstance {
+    fn pick<T>(field: Field<T>) -> Option<fn(&mut Self) -> &mut Opt<T>> {
+        match field {
+            Field::Instance(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn pick_boxed<T>(field: BoxField<T>) -> Option<fn(&mut Self) -> &mut BoxOpt<T>> {
+        match field {
+            BoxField::Instance(f) => Some(f),
+        }
+    }
 }
 
 macro_rules! fields {
@@ -115,7 +166,6 @@ macro_rules! fields {
 
 fields!(
     GlobalDefs => Global,
-    VrrpInstance => Instance,
     VrrpSyncGroup => SyncGroup,
     VrrpScript => Script,
     TrackFile => TrackFile,
@@ -166,6 +216,9 @@ pub enum Set {
     Words(Field<Vec<String>>),
     /// A command line with its user ([`super::Value::Script`]).
     Script(Field<Script>),
+    /// A command line with its user ([`super::Value::Script`]) in a field kept out of
+    /// line (the notify scripts of a `vrrp_instance`, nearly always unset).
+    BoxedScript(BoxField<Script>),
     /// An address ([`super::Value::Ip`]); a malformed one is an error.
     Ip(Field<IpAddr>),
     /// An address ([`super::Value::Ip`]) keepalived skips with a message when it is
@@ -188,6 +241,7 @@ impl Set {
             Set::Text(f) => f.target(),
             Set::Words(f) => f.target(),
             Set::Script(f) => f.target(),
+            Set::BoxedScript(f) => f.target(),
             Set::Ip(f) | Set::IpSkipped(f) => f.target(),
         })
     }

@@ -2,7 +2,7 @@
 //! CONFIGURATION"); defaults and fallbacks as keepalived 2.2.7 applies them in
 //! vrrp.c `vrrp_complete_instance` (docs/keepalived.md).
 
-use super::{Field, Keyword, Section, Set, V, Value};
+use super::{BoxField, Field, Keyword, Section, Set, V, Value};
 
 const U32: u64 = u32::MAX as u64;
 const CMD: Value = Value::Script;
@@ -167,26 +167,32 @@ pub const INSTANCE: Section = Section {
             .set(Set::On(Field::Instance(|v| &mut v.v3_checksum_as_v2)))
             .dflt("off"),
         v("notify_master", CMD)
-            .set(Set::Script(Field::Instance(|v| &mut v.notify_master)))
+            .set(Set::BoxedScript(BoxField::Instance(|v| {
+                &mut v.notify_master
+            })))
             .dflt("none"),
         v("notify_backup", CMD)
-            .set(Set::Script(Field::Instance(|v| &mut v.notify_backup)))
+            .set(Set::BoxedScript(BoxField::Instance(|v| {
+                &mut v.notify_backup
+            })))
             .dflt("none"),
         v("notify_fault", CMD)
-            .set(Set::Script(Field::Instance(|v| &mut v.notify_fault)))
+            .set(Set::BoxedScript(BoxField::Instance(|v| {
+                &mut v.notify_fault
+            })))
             .dflt("none"),
         v("notify_stop", CMD)
-            .set(Set::Script(Field::Instance(|v| &mut v.notify_stop)))
+            .set(Set::BoxedScript(BoxField::Instance(|v| &mut v.notify_stop)))
             .dflt("none"),
         v("notify_deleted", Value::Other("[script [USER [GROUP]]]"))
             .dflt("off (notify_fault's script runs)"),
         v("notify_master_rx_lower_pri", CMD)
-            .set(Set::Script(Field::Instance(|v| {
+            .set(Set::BoxedScript(BoxField::Instance(|v| {
                 &mut v.notify_master_rx_lower_pri
             })))
             .dflt("none"),
         v("notify", CMD)
-            .set(Set::Script(Field::Instance(|v| &mut v.notify)))
+            .set(Set::BoxedScript(BoxField::Instance(|v| &mut v.notify)))
             .dflt("none"),
         v("notify_priority_changes", Value::Flag)
             .set(Set::On(Field::Instance(|v| &mut v.notify_priority_changes)))

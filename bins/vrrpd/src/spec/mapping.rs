@@ -689,7 +689,7 @@ pub fn map_config(cfg: &Config, resolver: &dyn AddressResolver) -> (Mapped, Vec<
                 .with_hint("quote the command with its arguments; set the user with `user`"),
             );
         }
-        let Some(cmd) = script_cmd(&Some(cmd.clone()), &mut diags) else {
+        let Some(cmd) = script_cmd(Some(cmd), &mut diags) else {
             continue;
         };
         out.scripts.push(ScriptSpec {
@@ -787,10 +787,10 @@ pub(crate) fn script_tracker(
 /// Splits a configured script with keepalived's rules; an unsplittable line
 /// is ignored with a warning (keepalived: "Unable to parse script").
 pub(crate) fn script_cmd(
-    s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>,
+    s: Option<&keepalived_conf::Spanned<keepalived_conf::Script>>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ScriptCmd> {
-    let s = s.as_ref()?;
+    let s = s?;
     match keepalived_conf::command::split_config_command(&s.value.command) {
         Ok(argv) => Some(ScriptCmd {
             argv,
@@ -817,7 +817,7 @@ fn map_globals(cfg: &Config, out: &mut Mapped, diags: &mut Vec<Diagnostic>) {
         .as_ref()
         .map(|u| (u.value.user.clone(), u.value.group.clone()));
     for (f, fifo_script) in keepalived_conf::effective::vrrp_notify_fifos(g) {
-        let script = script_cmd(fifo_script, diags);
+        let script = script_cmd(fifo_script.as_ref(), diags);
         // `notify_fifo PATH [USER [GROUP]]`: words, not a command line.
         let mut words = f.value.command.split_whitespace().map(String::from);
         let path = words.next().unwrap_or_default();

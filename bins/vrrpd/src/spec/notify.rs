@@ -11,16 +11,16 @@ pub fn notify(vi: &VrrpInstance, diags: &mut Vec<Diagnostic>) -> Option<Box<Noti
     // `notify_deleted` alone (no script) only changes what a removal reports.
     let deleted = vi
         .notify_deleted
-        .clone()
+        .as_deref()
         .filter(|s| !s.value.command.is_empty());
     let notify = NotifySpec {
-        master: script_cmd(&vi.notify_master, diags),
-        backup: script_cmd(&vi.notify_backup, diags),
-        fault: script_cmd(&vi.notify_fault, diags),
-        stop: script_cmd(&vi.notify_stop, diags),
-        generic: script_cmd(&vi.notify, diags),
-        deleted: script_cmd(&deleted, diags),
-        master_rx_lower_pri: script_cmd(&vi.notify_master_rx_lower_pri, diags),
+        master: script_cmd(vi.notify_master.as_deref(), diags),
+        backup: script_cmd(vi.notify_backup.as_deref(), diags),
+        fault: script_cmd(vi.notify_fault.as_deref(), diags),
+        stop: script_cmd(vi.notify_stop.as_deref(), diags),
+        generic: script_cmd(vi.notify.as_deref(), diags),
+        deleted: script_cmd(deleted, diags),
+        master_rx_lower_pri: script_cmd(vi.notify_master_rx_lower_pri.as_deref(), diags),
     };
     (!notify.is_empty()).then(|| Box::new(notify))
 }

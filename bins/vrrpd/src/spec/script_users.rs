@@ -72,22 +72,22 @@ fn items(config: &Config) -> Vec<(Span, Item<'_>)> {
     }
     let groups = config.vrrp_sync_groups.iter().flat_map(|g| {
         [
-            &g.notify_master,
-            &g.notify_backup,
-            &g.notify_fault,
-            &g.notify_stop,
-            &g.notify,
+            g.notify_master.as_ref(),
+            g.notify_backup.as_ref(),
+            g.notify_fault.as_ref(),
+            g.notify_stop.as_ref(),
+            g.notify.as_ref(),
         ]
     });
     let instances = config.vrrp_instances.iter().flat_map(|i| {
         [
-            &i.notify_master,
-            &i.notify_backup,
-            &i.notify_fault,
-            &i.notify_stop,
-            &i.notify_deleted,
-            &i.notify_master_rx_lower_pri,
-            &i.notify,
+            i.notify_master.as_deref(),
+            i.notify_backup.as_deref(),
+            i.notify_fault.as_deref(),
+            i.notify_stop.as_deref(),
+            i.notify_deleted.as_deref(),
+            i.notify_master_rx_lower_pri.as_deref(),
+            i.notify.as_deref(),
         ]
     });
     for s in groups.chain(instances).flatten() {

@@ -502,8 +502,8 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
     spec.global &= !checker_serves_global(cfg);
     if let Some(k) = &mut spec.keepalived {
         let g = &cfg.global_defs;
-        let cmd = |s: &Option<keepalived_conf::Spanned<keepalived_conf::Script>>| {
-            s.as_ref().map(|s| s.value.command.clone())
+        let cmd = |s: Option<&keepalived_conf::Spanned<keepalived_conf::Script>>| {
+            s.map(|s| s.value.command.clone())
         };
         for vi in &cfg.vrrp_instances {
             let blocks = TrackBlocks {
@@ -515,13 +515,13 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
             };
             let tracked = TrackedSpec::of(cfg, blocks, weights_ignored(cfg, vi));
             let scripts = [
-                cmd(&vi.notify_master),
-                cmd(&vi.notify_backup),
-                cmd(&vi.notify_fault),
-                cmd(&vi.notify_stop),
-                cmd(&vi.notify),
-                cmd(&vi.notify_master_rx_lower_pri),
-                cmd(&vi.notify_deleted),
+                cmd(vi.notify_master.as_deref()),
+                cmd(vi.notify_backup.as_deref()),
+                cmd(vi.notify_fault.as_deref()),
+                cmd(vi.notify_stop.as_deref()),
+                cmd(vi.notify.as_deref()),
+                cmd(vi.notify_master_rx_lower_pri.as_deref()),
+                cmd(vi.notify_deleted.as_deref()),
             ];
             k.instances.push(InstanceRowSpec {
                 name: vi.name.value.clone(),
@@ -607,11 +607,11 @@ pub fn snmp_spec_of(cfg: &Config) -> Option<SnmpSpec> {
                 continue;
             }
             let scripts = [
-                cmd(&sg.notify_master),
-                cmd(&sg.notify_backup),
-                cmd(&sg.notify_fault),
-                cmd(&sg.notify_stop),
-                cmd(&sg.notify),
+                cmd(sg.notify_master.as_ref()),
+                cmd(sg.notify_backup.as_ref()),
+                cmd(sg.notify_fault.as_ref()),
+                cmd(sg.notify_stop.as_ref()),
+                cmd(sg.notify.as_ref()),
             ];
             let blocks = TrackBlocks {
                 interface: &sg.track_interface,

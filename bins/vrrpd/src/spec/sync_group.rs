@@ -25,11 +25,11 @@ use crate::spec::mapping::{
 /// The group's notify scripts, if it has any.
 pub fn group_notify(sg: &VrrpSyncGroup, diags: &mut Vec<Diagnostic>) -> Option<NotifySpec> {
     let n = NotifySpec {
-        master: script_cmd(&sg.notify_master, diags),
-        backup: script_cmd(&sg.notify_backup, diags),
-        fault: script_cmd(&sg.notify_fault, diags),
-        stop: script_cmd(&sg.notify_stop, diags),
-        generic: script_cmd(&sg.notify, diags),
+        master: script_cmd(sg.notify_master.as_ref(), diags),
+        backup: script_cmd(sg.notify_backup.as_ref(), diags),
+        fault: script_cmd(sg.notify_fault.as_ref(), diags),
+        stop: script_cmd(sg.notify_stop.as_ref(), diags),
+        generic: script_cmd(sg.notify.as_ref(), diags),
         deleted: None,
         master_rx_lower_pri: None,
     };
