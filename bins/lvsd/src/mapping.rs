@@ -574,6 +574,21 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             snmp_name: snmp_name(&rs.other),
         });
     }
+    // check_data.c `validate_check_config` drops a virtual server without real
+    // servers, with these words, before it removes duplicated real servers (so
+    // those cannot empty it): also when every one was skipped above for its
+    // family, for a group as for an address or fwmark, and whatever the sorry
+    // server.
+    if real_servers.is_empty() {
+        c.warn(
+            hspan,
+            format!(
+                "Virtual server {} has no real servers - ignoring",
+                crate::alerts::vs_name(&vs.key.value, protocol)
+            ),
+        );
+        return Ok(None);
+    }
     let sorry_server = match &vs.sorry_server {
         Some(s) => {
             let sm = vs
