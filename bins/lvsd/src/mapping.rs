@@ -275,6 +275,22 @@ fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {
     Some(out)
 }
 
+/// Reports a virtual server dropped for having no real servers, in
+/// keepalived's words. check_data.c `validate_check_config` drops it first
+/// thing, whatever its sorry server, and before it removes duplicated real
+/// servers (so those never empty one); "none" includes every real server
+/// written having been skipped while read (check_parser.c `rs_handler`, the
+/// family).
+fn warn_no_real_servers(c: &mut Ctx, vs: &kc::VirtualServer, protocol: Protocol) {
+    c.warn(
+        vs.key.span,
+        format!(
+            "Virtual server {} has no real servers - ignoring",
+            crate::alerts::vs_name(&vs.key.value, protocol)
+        ),
+    );
+}
+
 /// One `virtual_server`: `Ok(None)` when keepalived drops it without a configuration
 /// error (a warning says why), `Err` when it is skipped with an error.
 fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, Skip> {
@@ -314,6 +330,12 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             Protocol::Udp
         }
     };
+    // Before anything about the group: keepalived finds an undefined or
+    // other-family group only after this.
+    if vs.real_servers.is_empty() {
+        warn_no_real_servers(c, vs, protocol);
+        return Ok(None);
+    }
     // Service keys.
     let rs_family = vs
         .real_servers
@@ -574,19 +596,9 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             snmp_name: snmp_name(&rs.other),
         });
     }
-    // check_data.c `validate_check_config` drops a virtual server without real
-    // servers, with these words, before it removes duplicated real servers (so
-    // those cannot empty it): also when every one was skipped above for its
-    // family, for a group as for an address or fwmark, and whatever the sorry
-    // server.
+    // Every real server written was skipped for its family.
     if real_servers.is_empty() {
-        c.warn(
-            hspan,
-            format!(
-                "Virtual server {} has no real servers - ignoring",
-                crate::alerts::vs_name(&vs.key.value, protocol)
-            ),
-        );
+        warn_no_real_servers(c, vs, protocol);
         return Ok(None);
     }
     let sorry_server = match &vs.sorry_server {

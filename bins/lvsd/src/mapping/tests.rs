@@ -395,7 +395,10 @@ fn fwmark_and_groups_expand_to_services() {
         }
     );
     // An undefined group is skipped with a diagnostic.
-    let m = map("virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n");
+    let m = map(
+        "virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n }\n}\n",
+    );
     assert!(m.desired.virtual_servers.is_empty());
     assert!(
         m.diagnostics
@@ -1192,10 +1195,15 @@ fn a_virtual_server_without_real_servers_is_dropped() {
             "[10.1.0.1]:tcp:80",
         ),
         (
+            "undefined group",
+            "virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
+            "[NOPE]:0",
+        ),
+        (
             "group",
             "virtual_server_group G {\n 10.1.0.1 80\n}\n\
              virtual_server group G {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
-            "G",
+            "[G]:0",
         ),
     ] {
         let m = map(&format!("{body}{kept}"));
