@@ -539,11 +539,22 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             _ => vs_port.unwrap_or(0),
         };
         let key = RsKey { addr, port };
+        // keepalived's FMT_RS, for the messages below.
+        let rs_name = match &vs.key.value {
+            kc::VirtualServerKey::Fwmark(_) => format!("[{addr}]:none:{port}"),
+            _ => format!("[{addr}]:{}:{port}", crate::alerts::proto_name(protocol)),
+        };
         if !seen_rs.insert(key) {
-            return Err(Skip(
+            // check_data.c `validate_check_config` (`rs_iseq`): the later one
+            // goes, the virtual server keeps the first.
+            c.warn(
                 rs.ip.span,
-                format!("real_server {key} is listed twice"),
-            ));
+                format!(
+                    "VS {}: real server {rs_name} is duplicated - removing second rs",
+                    crate::alerts::vs_name(&vs.key.value, protocol)
+                ),
+            );
+            continue;
         }
         let weight = v(&rs.weight).unwrap_or(vs_weight);
         let mut dest = Destination::new(addr, port, m);
@@ -557,11 +568,6 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
         dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
         dest.lower_threshold = v(&rs.lthreshold).unwrap_or(0);
         let mut checkers = Vec::with_capacity(rs.checkers.len());
-        // keepalived's FMT_RS, for the BFD_CHECK messages.
-        let rs_name = match &vs.key.value {
-            kc::VirtualServerKey::Fwmark(_) => format!("[{addr}]:none:{port}"),
-            _ => format!("[{addr}]:{}:{port}", crate::alerts::proto_name(protocol)),
-        };
         let mut bfd_seen = BTreeSet::new();
         for ch in &rs.checkers {
             if let kc::CheckerKind::Bfd(b) = &ch.kind

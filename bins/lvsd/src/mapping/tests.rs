@@ -1231,3 +1231,36 @@ fn a_virtual_server_without_real_servers_is_dropped() {
         assert_eq!(m.location(last), format!("t.conf:{first_line}"), "{case}");
     }
 }
+
+/// A real server written twice (same address and destination port) is
+/// removed the second time with keepalived's warning; the virtual server
+/// keeps the first, with its own settings.
+#[test]
+fn a_duplicated_real_server_is_removed_the_second_time() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n weight 3\n }\n real_server 10.2.0.2 80 {\n }\n\
+         real_server 10.2.0.1 80 {\n weight 7\n }\n}\n",
+    );
+    let vs = only(&m);
+    let kept: Vec<(String, i32)> = vs
+        .real_servers
+        .iter()
+        .map(|rs| (rs.key.to_string(), rs.dest.weight))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("10.2.0.1:80".to_string(), 3),
+            ("10.2.0.2:80".to_string(), 1)
+        ]
+    );
+    assert_eq!(
+        messages(&m),
+        [(
+            "t.conf:10".to_string(),
+            "VS [10.1.0.1]:tcp:80: real server [10.2.0.1]:tcp:80 is duplicated - removing second rs"
+                .to_string()
+        )]
+    );
+}
