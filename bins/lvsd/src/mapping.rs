@@ -275,6 +275,22 @@ fn expand_range(first: IpAddr, last: IpAddr) -> Option<Vec<IpAddr>> {
     Some(out)
 }
 
+/// Reports a virtual server dropped for having no real servers, in
+/// keepalived's words. check_data.c `validate_check_config` drops it first
+/// thing, whatever its sorry server, and before it removes duplicated real
+/// servers (so those never empty one); "none" includes every real server
+/// written having been skipped while read (check_parser.c `rs_handler`, the
+/// family).
+fn warn_no_real_servers(c: &mut Ctx, vs: &kc::VirtualServer, protocol: Protocol) {
+    c.warn(
+        vs.key.span,
+        format!(
+            "Virtual server {} has no real servers - ignoring",
+            crate::alerts::vs_name(&vs.key.value, protocol)
+        ),
+    );
+}
+
 /// One `virtual_server`: `Ok(None)` when keepalived drops it without a configuration
 /// error (a warning says why), `Err` when it is skipped with an error.
 fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, Skip> {
@@ -314,6 +330,12 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             Protocol::Udp
         }
     };
+    // Before anything about the group: keepalived finds an undefined or
+    // other-family group only after this.
+    if vs.real_servers.is_empty() {
+        warn_no_real_servers(c, vs, protocol);
+        return Ok(None);
+    }
     // Service keys.
     let rs_family = vs
         .real_servers
@@ -517,11 +539,22 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             _ => vs_port.unwrap_or(0),
         };
         let key = RsKey { addr, port };
+        // keepalived's FMT_RS, for the messages below.
+        let rs_name = match &vs.key.value {
+            kc::VirtualServerKey::Fwmark(_) => format!("[{addr}]:none:{port}"),
+            _ => format!("[{addr}]:{}:{port}", crate::alerts::proto_name(protocol)),
+        };
         if !seen_rs.insert(key) {
-            return Err(Skip(
+            // check_data.c `validate_check_config` (`rs_iseq`): the later one
+            // goes, the virtual server keeps the first.
+            c.warn(
                 rs.ip.span,
-                format!("real_server {key} is listed twice"),
-            ));
+                format!(
+                    "VS {}: real server {rs_name} is duplicated - removing second rs",
+                    crate::alerts::vs_name(&vs.key.value, protocol)
+                ),
+            );
+            continue;
         }
         let weight = v(&rs.weight).unwrap_or(vs_weight);
         let mut dest = Destination::new(addr, port, m);
@@ -535,11 +568,6 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
         dest.upper_threshold = v(&rs.uthreshold).unwrap_or(0);
         dest.lower_threshold = v(&rs.lthreshold).unwrap_or(0);
         let mut checkers = Vec::with_capacity(rs.checkers.len());
-        // keepalived's FMT_RS, for the BFD_CHECK messages.
-        let rs_name = match &vs.key.value {
-            kc::VirtualServerKey::Fwmark(_) => format!("[{addr}]:none:{port}"),
-            _ => format!("[{addr}]:{}:{port}", crate::alerts::proto_name(protocol)),
-        };
         let mut bfd_seen = BTreeSet::new();
         for ch in &rs.checkers {
             if let kc::CheckerKind::Bfd(b) = &ch.kind
@@ -573,6 +601,11 @@ fn map_vs(c: &mut Ctx, vs: &kc::VirtualServer) -> Result<Option<VirtualServer>, 
             virtualhost: v(&rs.virtualhost).map(String::into_boxed_str),
             snmp_name: snmp_name(&rs.other),
         });
+    }
+    // Every real server written was skipped for its family.
+    if real_servers.is_empty() {
+        warn_no_real_servers(c, vs, protocol);
+        return Ok(None);
     }
     let sorry_server = match &vs.sorry_server {
         Some(s) => {

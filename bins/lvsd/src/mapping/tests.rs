@@ -61,14 +61,16 @@ fn address_service_with_defaults_and_inheritance() {
 fn every_scheduler_is_accepted_and_an_unknown_one_is_ignored() {
     for s in SCHEDULERS {
         let m = map(&format!(
-            "virtual_server 10.1.0.1 80 {{\n lvs_sched {s}\n lvs_method DR\n protocol TCP\n}}\n"
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched {s}\n lvs_method DR\n protocol TCP\n real_server 10.2.0.1 80 {{\n }}\n}}\n"
         ));
         assert_eq!(only(&m).services[0].scheduler, *s);
     }
     // keepalived's lbalgo_handler() reports "Invalid lvs_scheduler ... - ignoring" and
     // the service runs with the default scheduler: the parser warns, both services run.
-    let text = "virtual_server 10.1.0.1 80 {\n lvs_sched bogus\n lvs_method NAT\n protocol TCP\n}\n\
-         virtual_server 10.1.0.2 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n";
+    let text = "virtual_server 10.1.0.1 80 {\n lvs_sched bogus\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n }\n}\n\
+         virtual_server 10.1.0.2 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n }\n}\n";
     let parsed = kc::parse_str("t.conf", text, &kc::LoadOptions::default());
     assert!(!parsed.has_errors());
     assert!(
@@ -91,12 +93,17 @@ fn family_mismatch_skips_the_real_server_but_tun_may_mix() {
     // skipping real server" (check_parser.c rs_handler()); the service stays.
     let m = map(
         "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
-         real_server fd00::2 80 {\n }\n}\n\
+         real_server fd00::2 80 {\n }\n real_server 10.0.0.3 80 {\n }\n}\n\
          virtual_server fd00::1 80 {\n lvs_sched rr\n lvs_method TUN\n protocol TCP\n\
          real_server 10.0.0.2 80 {\n }\n}\n",
     );
     assert_eq!(m.desired.virtual_servers.len(), 2);
-    assert!(m.desired.virtual_servers[0].real_servers.is_empty());
+    let kept: Vec<String> = m.desired.virtual_servers[0]
+        .real_servers
+        .iter()
+        .map(|rs| rs.key.to_string())
+        .collect();
+    assert_eq!(kept, ["10.0.0.3:80"]);
     let vs = &m.desired.virtual_servers[1];
     assert_eq!(vs.id, "TCP [fd00::1]:80");
     assert_eq!(vs.real_servers[0].dest.fwd, ForwardMethod::Tunnel);
@@ -144,7 +151,8 @@ fn protocols_methods_and_ports() {
 fn persistence_timeout_granularity_engine_and_flags() {
     let m = map(
         "virtual_server 10.1.0.1 80 {\n lvs_sched sh\n sh-port\n sh-fallback\n ops\n lvs_method NAT\n protocol UDP\n\
-         persistence_timeout 600\n persistence_granularity 255.255.255.0\n persistence_engine sip\n}\n",
+         persistence_timeout 600\n persistence_granularity 255.255.255.0\n persistence_engine sip\n\
+         real_server 10.2.0.1 80 {\n }\n}\n",
     );
     let s = &only(&m).services[0];
     assert_eq!(
@@ -158,21 +166,29 @@ fn persistence_timeout_granularity_engine_and_flags() {
     assert_eq!(s.pe_name.as_deref(), Some("sip"));
     // Granularity alone implies 360 s; an IPv6 service takes a prefix length.
     let m = map(
-        "virtual_server fd00::1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 64\n}\n",
+        "virtual_server fd00::1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity 64\n\
+         real_server fd00::2 80 {\n }\n}\n",
     );
     let s = &only(&m).services[0];
     assert_eq!((s.timeout, s.netmask), (360, 64));
     assert!(s.flags.contains(ServiceFlags::PERSISTENT));
     // No port and no persistence: keepalived forces 360 s.
-    let m = map("virtual_server 10.1.0.1 {\n lvs_sched rr\n lvs_method DR\n protocol TCP\n}\n");
+    let m = map(
+        "virtual_server 10.1.0.1 {\n lvs_sched rr\n lvs_method DR\n protocol TCP\n real_server 10.2.0.1 {\n }\n}\n",
+    );
     let s = &only(&m).services[0];
     assert_eq!((s.timeout, s.flags), (360, ServiceFlags::PERSISTENT));
 }
 
 fn granularity_service(vip: &str, word: &str, extra: &str) -> Mapped {
+    let rs = if vip.contains(':') {
+        "fd00::2"
+    } else {
+        "10.2.0.1"
+    };
     map(&format!(
         "virtual_server {vip} 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n{extra} \
-         persistence_granularity {word}\n}}\n"
+         persistence_granularity {word}\n real_server {rs} 80 {{\n }}\n}}\n"
     ))
 }
 
@@ -321,7 +337,7 @@ fn a_non_contiguous_ipv4_granularity_is_taken_as_written() {
     ] {
         let conf = format!(
             "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n \
-             persistence_granularity {text}\n}}\n"
+             persistence_granularity {text}\n real_server 10.2.0.1 80 {{\n }}\n}}\n"
         );
         let parsed = kc::parse_str("t.conf", &conf, &kc::LoadOptions::default());
         assert!(
@@ -379,7 +395,10 @@ fn fwmark_and_groups_expand_to_services() {
         }
     );
     // An undefined group is skipped with a diagnostic.
-    let m = map("virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n");
+    let m = map(
+        "virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n }\n}\n",
+    );
     assert!(m.desired.virtual_servers.is_empty());
     assert!(
         m.diagnostics
@@ -391,11 +410,13 @@ fn fwmark_and_groups_expand_to_services() {
 #[test]
 fn duplicate_services_are_skipped() {
     let m = map(
-        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n\
-         virtual_server 10.1.0.1 80 {\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n}\n",
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n }\n}\n\
+         virtual_server 10.1.0.1 80 {\n lvs_sched wlc\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.2 80 {\n }\n}\n",
     );
     assert_eq!(only(&m).services[0].scheduler, "rr");
-    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:6");
+    assert_eq!(m.location(&m.diagnostics[0]), "t.conf:8");
 }
 
 #[test]
@@ -1007,12 +1028,12 @@ fn granularity_as_keepalived_holds_it() {
     let held = |conf: &str| only(&map(conf)).written.granularity;
     let v4 = |w: &str| {
         format!(
-            "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n}}\n"
+            "virtual_server 10.1.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n real_server 10.2.0.1 80 {{\n }}\n}}\n"
         )
     };
     let v6 = |w: &str| {
         format!(
-            "virtual_server fd00::1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n}}\n"
+            "virtual_server fd00::1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n persistence_granularity {w}\n real_server fd00::2 80 {{\n }}\n}}\n"
         )
     };
     assert_eq!(
@@ -1039,19 +1060,22 @@ fn granularity_as_keepalived_holds_it() {
 /// first, nothing.
 #[test]
 fn fwmark_family_follows_a_granularity_written_first() {
-    let fw = |gr_first: bool, word: &str| {
+    let fw = |gr_first: bool, word: &str, with_v6_rs: bool| {
         let gr = format!(" persistence_granularity {word}\n");
-        let rs = " real_server 10.2.0.1 80 {\n }\n";
+        let mut rs = " real_server 10.2.0.1 80 {\n }\n".to_string();
+        if with_v6_rs {
+            rs.push_str(" real_server fd00::2 80 {\n }\n");
+        }
         let (a, b) = if gr_first {
-            (&gr[..], rs)
+            (&gr[..], &rs[..])
         } else {
-            (rs, &gr[..])
+            (&rs[..], &gr[..])
         };
         map(&format!(
             "virtual_server fwmark 1 {{\n lvs_sched rr\n lvs_method NAT\n{a}{b}}}\n"
         ))
     };
-    let m = fw(true, "24");
+    let m = fw(true, "24", true);
     let vs = only(&m);
     assert_eq!(
         vs.services[0].key,
@@ -1061,7 +1085,13 @@ fn fwmark_family_follows_a_granularity_written_first() {
         }
     );
     assert_eq!(vs.services[0].netmask, 24);
-    assert!(vs.real_servers.is_empty());
+    let kept: Vec<String> = vs
+        .real_servers
+        .iter()
+        .map(|rs| rs.key.to_string())
+        .collect();
+    assert_eq!(kept, ["[fd00::2]:80"]);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
     assert_eq!(m.location(&m.diagnostics[0]), "t.conf:5");
     assert!(
         m.diagnostics[0]
@@ -1070,15 +1100,36 @@ fn fwmark_family_follows_a_granularity_written_first() {
         "{:?}",
         m.diagnostics
     );
+    // With its only real server skipped, the service has none and is dropped.
+    let m = fw(true, "24", false);
+    assert!(m.desired.virtual_servers.is_empty());
+    assert_eq!(m.diagnostics.len(), 2, "{:?}", m.diagnostics);
+    let messages: Vec<(String, &str)> = m
+        .diagnostics
+        .iter()
+        .map(|d| (m.location(d), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages[0],
+        (
+            "t.conf:1".to_string(),
+            "Virtual server FWM 1 has no real servers - ignoring"
+        ),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].1.contains("real_server 10.2.0.1 is IPv4"),
+        "{messages:?}"
+    );
 
-    let m = fw(true, "255.255.255.0");
+    let m = fw(true, "255.255.255.0", false);
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     let vs = only(&m);
     assert_eq!(vs.services[0].key.af(), AddressFamily::Inet);
     assert_eq!(vs.services[0].netmask, 0xffff_ff00);
     assert_eq!(vs.real_servers.len(), 1);
 
-    let m = fw(false, "24");
+    let m = fw(false, "24", false);
     let vs = only(&m);
     assert_eq!(vs.services[0].key.af(), AddressFamily::Inet);
     assert_eq!(vs.services[0].netmask, 24);
@@ -1115,5 +1166,101 @@ fn refused_real_server_tunnel_options_leave_the_virtual_servers() {
             6080,
             TunnelFlags::CSUM
         )
+    );
+}
+
+/// keepalived's `validate_check_config` drops a virtual server without real
+/// servers: none written, all skipped for their family, or only a sorry
+/// server; the other virtual servers stay.
+#[test]
+fn a_virtual_server_without_real_servers_is_dropped() {
+    let kept = " virtual_server 10.1.0.9 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+                real_server 10.2.0.9 80 {\n }\n}\n";
+    for (case, body, name) in [
+        (
+            "none",
+            "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
+            "[10.1.0.1]:tcp:80",
+        ),
+        (
+            "all skipped by family",
+            "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+             real_server fd00::2 80 {\n }\n real_server fd00::3 80 {\n }\n}\n",
+            "[10.1.0.1]:tcp:80",
+        ),
+        (
+            "sorry server only",
+            "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+             sorry_server 10.3.0.1 80\n}\n",
+            "[10.1.0.1]:tcp:80",
+        ),
+        (
+            "undefined group",
+            "virtual_server group NOPE {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
+            "[NOPE]:0",
+        ),
+        (
+            "group",
+            "virtual_server_group G {\n 10.1.0.1 80\n}\n\
+             virtual_server group G {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n}\n",
+            "[G]:0",
+        ),
+    ] {
+        let m = map(&format!("{body}{kept}"));
+        let ids: Vec<&str> = m
+            .desired
+            .virtual_servers
+            .iter()
+            .map(|vs| vs.id.as_str())
+            .collect();
+        assert_eq!(ids, ["TCP 10.1.0.9:80"], "{case}: {:?}", m.diagnostics);
+        let drops: Vec<_> = m
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("no real servers"))
+            .collect();
+        assert_eq!(drops.len(), 1, "{case}: {:?}", m.diagnostics);
+        let last = drops[0];
+        assert!(!last.is_error(), "{case}");
+        assert!(
+            last.message.contains("has no real servers - ignoring") && last.message.contains(name),
+            "{case}: {}",
+            last.message
+        );
+        let first_line = if case == "group" { 4 } else { 1 };
+        assert_eq!(m.location(last), format!("t.conf:{first_line}"), "{case}");
+    }
+}
+
+/// A real server written twice (same address and destination port) is
+/// removed the second time with keepalived's warning; the virtual server
+/// keeps the first, with its own settings.
+#[test]
+fn a_duplicated_real_server_is_removed_the_second_time() {
+    let m = map(
+        "virtual_server 10.1.0.1 80 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n\
+         real_server 10.2.0.1 80 {\n weight 3\n }\n real_server 10.2.0.2 80 {\n }\n\
+         real_server 10.2.0.1 80 {\n weight 7\n }\n}\n",
+    );
+    let vs = only(&m);
+    let kept: Vec<(String, i32)> = vs
+        .real_servers
+        .iter()
+        .map(|rs| (rs.key.to_string(), rs.dest.weight))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("10.2.0.1:80".to_string(), 3),
+            ("10.2.0.2:80".to_string(), 1)
+        ]
+    );
+    assert_eq!(
+        messages(&m),
+        [(
+            "t.conf:10".to_string(),
+            "VS [10.1.0.1]:tcp:80: real server [10.2.0.1]:tcp:80 is duplicated - removing second rs"
+                .to_string()
+        )]
     );
 }
