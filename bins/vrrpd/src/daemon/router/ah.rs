@@ -12,11 +12,15 @@
 //!
 //! The keys and counters are kept here, for the AH instances only, so that
 //! the others pay nothing for them.
+//!
+//! keepalived logs each dropped datagram at info; here, as for every other
+//! dropped advert, the line is at debug level (the drop is counted and
+//! trapped), so that a sender flooding the link cannot flood the log.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use tracing::info;
+use tracing::debug;
 use vrrp_core::State;
 use vrrp_core::node::{InstanceId, Transmit};
 use vrrp_core::packet::ah::{self, AhError, AhHeader, AhKey, SeqCounter};
@@ -110,7 +114,7 @@ impl<H: Host> Router<H> {
         let (state, priority) = (inst.state(), inst.effective_priority());
         let unicast = !inst.config().unicast_peers.is_empty();
         let Some(key) = self.ah.by_id.get(&id).map(|s| s.key) else {
-            info!(instance = %name, from = %rx.src, "Received AH header but auth type not AH");
+            debug!(instance = %name, from = %rx.src, "Received AH header but auth type not AH");
             self.reject(id, rx, DropReason::AuthTypeMismatch);
             return None;
         };
@@ -130,7 +134,7 @@ impl<H: Host> Router<H> {
             Err(AhError::NextHeader(_)) => None,
             Err(e) => {
                 if e.is_auth_failure() {
-                    info!(instance = %name, from = %rx.src, seq = header.seq, "IPSEC-AH: {e}");
+                    debug!(instance = %name, from = %rx.src, seq = header.seq, "IPSEC-AH: {e}");
                     self.reject(id, rx, DropReason::AuthFailure);
                 } else {
                     self.reject(id, rx, DropReason::Truncated);
@@ -155,7 +159,7 @@ impl<H: Host> Router<H> {
             return false;
         }
         if let Some(inst) = self.node.instance(id) {
-            info!(instance = %inst.name(), from = %rx.src, "No AH header but auth type is AH");
+            debug!(instance = %inst.name(), from = %rx.src, "No AH header but auth type is AH");
         }
         self.reject(id, rx, DropReason::AuthTypeMismatch);
         true
